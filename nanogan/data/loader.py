@@ -1,0 +1,83 @@
+"""Minibatches over numpy arrays, reproducible from a seed and resumable mid-epoch."""
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+
+
+class DataLoader:
+    """Minibatches of `x` (and `y`, when given) along their first axis.
+
+    Iterating the loader yields the rest of the current epoch; `infinite()` yields batches forever, epoch after epoch,
+    for trainers that count iterations.  Both advance one shared position: the loader is a single stream.
+
+    The order of epoch e is a permutation drawn from the seed sequence (seed, e), so it depends on nothing but the
+    seed and the epoch number.  The whole state is therefore (epoch, batches already taken in it), and restoring it
+    with `load_state_dict` continues the stream bit for bit.
+    """
+
+    def __init__(self, x: np.ndarray, y: np.ndarray | None = None, batch_size: int = 64, shuffle: bool = True,
+                 drop_last: bool = True, seed: int = 0):
+        if y is not None and len(y) != len(x):
+            raise ValueError(f"DataLoader: x has {len(x)} samples but y has {len(y)}")
+        if batch_size < 1:
+            raise ValueError(f"DataLoader: batch_size must be positive, got {batch_size}")
+        self.x, self.y = x, y
+        self.batch_size, self.shuffle, self.drop_last, self.seed = batch_size, shuffle, drop_last, seed
+        if len(self) == 0:
+            raise ValueError(f"DataLoader: {len(x)} samples give no batch of {batch_size}"
+                             f"{' with drop_last=True' if drop_last else ''}")
+        self.epoch = 0
+        self.batch_in_epoch = 0
+
+    def __len__(self) -> int:
+        """Batches per epoch."""
+        full, remainder = divmod(len(self.x), self.batch_size)
+        return full + (remainder > 0 and not self.drop_last)
+
+    def epoch_order(self, epoch: int) -> np.ndarray:
+        """The sample indices of `epoch`, in the order they are served."""
+        if not self.shuffle:
+            return np.arange(len(self.x))
+        return np.random.default_rng((self.seed, epoch)).permutation(len(self.x))
+
+    def _take(self, indices: np.ndarray):
+        return self.x[indices] if self.y is None else (self.x[indices], self.y[indices])
+
+    def _rest_of_epoch(self) -> Iterator:
+        order = self.epoch_order(self.epoch)
+        for batch in range(self.batch_in_epoch, len(self)):
+            indices = order[batch * self.batch_size:(batch + 1) * self.batch_size]
+            # Advance before yielding, so a state_dict taken while the caller holds this batch points past it.
+            self.batch_in_epoch += 1
+            if self.batch_in_epoch == len(self):
+                self.epoch, self.batch_in_epoch = self.epoch + 1, 0
+            yield self._take(indices)
+
+    def __iter__(self) -> Iterator:
+        return self._rest_of_epoch()
+
+    def infinite(self) -> Iterator:
+        """Batches forever, continuing from the current position."""
+        while True:
+            yield from self._rest_of_epoch()
+
+    def state_dict(self) -> dict:
+        return {"seed": self.seed, "epoch": self.epoch, "batch_in_epoch": self.batch_in_epoch,
+                "num_samples": len(self.x), "batch_size": self.batch_size, "shuffle": self.shuffle,
+                "drop_last": self.drop_last}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Resume from `state_dict()` output; the data shape and batching must match the saving loader's."""
+        mine = self.state_dict()
+        if set(state) != set(mine):
+            raise KeyError(f"DataLoader.load_state_dict: expected keys {sorted(mine)}, got {sorted(state)}")
+        for key in ("num_samples", "batch_size", "shuffle", "drop_last"):
+            if state[key] != mine[key]:
+                raise ValueError(f"DataLoader.load_state_dict: state has {key}={state[key]!r}, "
+                                 f"this loader has {key}={mine[key]!r}")
+        if not 0 <= state["batch_in_epoch"] < len(self):
+            raise ValueError(f"DataLoader.load_state_dict: batch_in_epoch={state['batch_in_epoch']} outside "
+                             f"0..{len(self) - 1}")
+        self.seed, self.epoch, self.batch_in_epoch = state["seed"], state["epoch"], state["batch_in_epoch"]

@@ -1,0 +1,319 @@
+"""Tests of nanogan.data: IDX parsing, dataset search and download, toy distributions, the minibatch loader."""
+import gzip
+import hashlib
+import struct
+import urllib.error
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nanogan.data import mnist as mnist_module
+from nanogan.data import (TOY_DATASETS, DataLoader, DatasetNotFoundError, IdxFormatError, find_split, get_toy,
+                          images_to_float, load_mnist, load_mnist_for_training, read_idx)
+
+REAL_MNIST_DIR = Path("/work/shared/data/mnist")
+IDX_UINT8 = 0x08
+
+
+def idx_bytes(array: np.ndarray) -> bytes:
+    """IDX encoding of a uint8 array, written independently of the reader under test."""
+    header = struct.pack(">BBBB", 0, 0, IDX_UINT8, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+    return header + array.astype(np.uint8).tobytes()
+
+
+def write_split(folder: Path, split: str, count: int = 5, seed: int = 0, compress: bool = True):
+    """Write a tiny MNIST-format split into `folder`; returns the (images, labels) written."""
+    rng = np.random.default_rng(seed)
+    images = rng.integers(0, 256, size=(count, 28, 28), dtype=np.uint8)
+    labels = rng.integers(0, 10, size=count, dtype=np.uint8)
+    folder.mkdir(parents=True, exist_ok=True)
+    for stem, array in zip(mnist_module.SPLIT_STEMS[split], (images, labels)):
+        content = idx_bytes(array)
+        if compress:
+            (folder / f"{stem}.gz").write_bytes(gzip.compress(content))
+        else:
+            (folder / stem).write_bytes(content)
+    return images, labels
+
+
+@pytest.fixture
+def isolated(tmp_path, monkeypatch):
+    """No real data or network: HOME, $NANOGAN_DATA and the system folder point into tmp_path, downloads fail."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("NANOGAN_DATA", raising=False)
+    monkeypatch.setattr(mnist_module, "SYSTEM_DATA_DIR", tmp_path / "system")
+
+    def no_network(url, timeout=None):
+        raise urllib.error.URLError(f"no network in tests ({url})")
+
+    monkeypatch.setattr(mnist_module, "fetch_url", no_network)
+    return tmp_path
+
+
+# --- IDX parsing -----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_load_small_split_round_trips(isolated, compress):
+    images, labels = write_split(isolated / "data", "test", compress=compress)
+    loaded_images, loaded_labels = load_mnist("test", isolated / "data", download=False)
+    assert loaded_images.dtype == np.uint8 and loaded_images.shape == (5, 28, 28)
+    assert loaded_labels.dtype == np.int64
+    np.testing.assert_array_equal(loaded_images, images)
+    np.testing.assert_array_equal(loaded_labels, labels)
+
+
+def test_read_idx_other_types(tmp_path):
+    values = (np.arange(6).reshape(2, 3) - 3).astype(">i4")
+    path = tmp_path / "ints.idx"
+    path.write_bytes(struct.pack(">BBBBII", 0, 0, 0x0C, 2, 2, 3) + values.tobytes())
+    np.testing.assert_array_equal(read_idx(path), values)
+
+
+def test_truncated_file_names_the_file(isolated):
+    write_split(isolated / "data", "test")
+    images_file = isolated / "data" / "t10k-images-idx3-ubyte.gz"
+    images_file.write_bytes(gzip.compress(gzip.decompress(images_file.read_bytes())[:-10]))
+    with pytest.raises(IdxFormatError, match="truncated") as info:
+        load_mnist("test", isolated / "data", download=False)
+    assert str(images_file) in str(info.value)
+
+
+def test_truncated_gzip_stream_names_the_file(isolated):
+    write_split(isolated / "data", "test")
+    labels_file = isolated / "data" / "t10k-labels-idx1-ubyte.gz"
+    labels_file.write_bytes(labels_file.read_bytes()[:20])
+    with pytest.raises(IdxFormatError, match="gzip") as info:
+        load_mnist("test", isolated / "data", download=False)
+    assert str(labels_file) in str(info.value)
+
+
+def test_wrong_magic_names_the_file(isolated):
+    write_split(isolated / "data", "test")
+    images_file = isolated / "data" / "t10k-images-idx3-ubyte.gz"
+    content = bytearray(gzip.decompress(images_file.read_bytes()))
+    content[0] = 0x12
+    images_file.write_bytes(gzip.compress(bytes(content)))
+    with pytest.raises(IdxFormatError, match="magic") as info:
+        load_mnist("test", isolated / "data", download=False)
+    assert str(images_file) in str(info.value)
+
+
+def test_labels_as_images_is_rejected(isolated):
+    write_split(isolated / "data", "test")
+    folder = isolated / "data"
+    (folder / "t10k-images-idx3-ubyte.gz").write_bytes((folder / "t10k-labels-idx1-ubyte.gz").read_bytes())
+    with pytest.raises(IdxFormatError, match="1 dimensions, expected 3"):
+        load_mnist("test", folder, download=False)
+
+
+def test_image_label_count_mismatch(isolated):
+    folder = isolated / "data"
+    write_split(folder, "test", count=5)
+    labels = np.zeros(4, dtype=np.uint8)
+    (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(idx_bytes(labels)))
+    with pytest.raises(IdxFormatError, match="5 images but .* 4 labels"):
+        load_mnist("test", folder, download=False)
+
+
+# --- search order, download, errors ----------------------------------------------------------------------------
+
+def test_search_order(isolated, monkeypatch):
+    """Argument first (the folder itself, then its <name>/ subfolder), then $NANOGAN_DATA, cache, system folder."""
+    system = isolated / "system" / "mnist"
+    cache = isolated / "home" / ".cache" / "nanogan" / "mnist"
+    env_root = isolated / "env"
+    argument_parent = isolated / "arg"
+    marks = {}
+    for mark, folder in enumerate([system, cache, env_root / "mnist", argument_parent / "mnist"]):
+        write_split(folder, "test", count=mark + 1)
+        marks[folder] = mark + 1
+    monkeypatch.setenv("NANOGAN_DATA", str(env_root))
+
+    def count_loaded(data_dir=None):
+        return len(load_mnist("test", data_dir, download=False)[0])
+
+    assert count_loaded(argument_parent) == marks[argument_parent / "mnist"]
+    assert count_loaded(argument_parent / "mnist") == marks[argument_parent / "mnist"]
+    assert count_loaded() == marks[env_root / "mnist"]
+    monkeypatch.delenv("NANOGAN_DATA")
+    assert count_loaded() == marks[cache]
+    for stem in mnist_module.SPLIT_STEMS["test"]:
+        (cache / f"{stem}.gz").unlink()
+    assert count_loaded() == marks[system]
+
+
+def test_folder_with_only_one_of_the_two_files_is_skipped(isolated):
+    write_split(isolated / "first", "test", count=2)
+    (isolated / "first" / "t10k-labels-idx1-ubyte.gz").unlink()
+    write_split(isolated / "home" / ".cache" / "nanogan" / "mnist", "test", count=3)
+    assert len(load_mnist("test", isolated / "first", download=False)[0]) == 3
+
+
+def test_missing_everywhere_lists_every_place(isolated, monkeypatch):
+    monkeypatch.setenv("NANOGAN_DATA", str(isolated / "env"))
+    with pytest.raises(DatasetNotFoundError) as info:
+        load_mnist("train", isolated / "arg", name="fashion-mnist")
+    message = str(info.value)
+    assert isinstance(info.value, FileNotFoundError)
+    for place in [isolated / "arg", isolated / "arg" / "fashion-mnist", isolated / "env" / "fashion-mnist",
+                  isolated / "home" / ".cache" / "nanogan" / "fashion-mnist", isolated / "system" / "fashion-mnist"]:
+        assert str(place) in message
+    assert "no network in tests" in message
+    assert "NANOGAN_DATA" in message and "apt-get install dataset-fashion-mnist" in message
+
+
+def test_download_verifies_md5_and_lands_in_cache(isolated, monkeypatch):
+    images, labels = np.zeros((2, 28, 28), np.uint8), np.array([3, 4], np.uint8)
+    served = {"t10k-images-idx3-ubyte.gz": gzip.compress(idx_bytes(images)),
+              "t10k-labels-idx1-ubyte.gz": gzip.compress(idx_bytes(labels))}
+    expected_md5 = {name[:-3]: hashlib.md5(content).hexdigest() for name, content in served.items()}
+    source = mnist_module.DATASETS["mnist"]
+    monkeypatch.setitem(mnist_module.DATASETS, "mnist",
+                        mnist_module.DatasetSource(source.title, source.mirrors, {**source.md5, **expected_md5},
+                                                   source.how_to_install))
+    requested = []
+
+    def fake_fetch(url, timeout=None):
+        requested.append(url)
+        return served[url.rsplit("/", 1)[1]]
+
+    monkeypatch.setattr(mnist_module, "fetch_url", fake_fetch)
+    loaded_images, loaded_labels = load_mnist("test")
+    np.testing.assert_array_equal(loaded_labels, [3, 4])
+    assert len(requested) == 2 and all("t10k" in url for url in requested)  # the test split alone
+    cache = isolated / "home" / ".cache" / "nanogan" / "mnist"
+    assert sorted(p.name for p in cache.iterdir()) == sorted(served)
+
+
+def test_md5_mismatch_leaves_no_file(isolated, monkeypatch):
+    monkeypatch.setattr(mnist_module, "fetch_url", lambda url, timeout=None: b"not the real file")
+    with pytest.raises(DatasetNotFoundError, match="md5 mismatch"):
+        load_mnist("test")
+    cache = isolated / "home" / ".cache" / "nanogan" / "mnist"
+    assert not cache.exists() or not any(cache.iterdir())
+
+
+def test_unknown_name_and_split():
+    with pytest.raises(ValueError, match="fashion-mnist"):
+        load_mnist("test", name="kmnist", download=False)
+    with pytest.raises(ValueError, match="valid splits"):
+        load_mnist("validation", download=False)
+
+
+def test_training_falls_back_to_test_split_with_warning(isolated):
+    write_split(isolated / "data", "test", count=4)
+    assert find_split("mnist", "train", isolated / "data") is None
+    with pytest.warns(UserWarning, match="'test' split instead"):
+        images, labels, split = load_mnist_for_training("mnist", isolated / "data")
+    assert split == "test" and images.shape == (4, 28, 28)
+    write_split(isolated / "data", "train", count=6)
+    assert load_mnist_for_training("mnist", isolated / "data")[2] == "train"
+
+
+def test_images_to_float():
+    images = np.array([[[0, 255], [51, 102]]], dtype=np.uint8)
+    unit = images_to_float(images)
+    assert unit.dtype == np.float32 and unit.shape == (1, 1, 2, 2)
+    np.testing.assert_allclose(unit[0, 0], [[0.0, 1.0], [0.2, 0.4]], rtol=1e-6)
+    symmetric = images_to_float(images, (-1.0, 1.0))
+    assert symmetric.min() == -1.0 and symmetric.max() == 1.0
+
+
+@pytest.mark.skipif(not (REAL_MNIST_DIR / "t10k-images-idx3-ubyte.gz").exists(), reason="real MNIST test split absent")
+def test_real_mnist_test_split():
+    images, labels = load_mnist("test", REAL_MNIST_DIR, download=False)
+    assert images.shape == (10000, 28, 28) and labels.shape == (10000,)
+    assert labels[0] == 7 and set(np.unique(labels)) == set(range(10))
+
+
+# --- toy distributions -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(TOY_DATASETS))
+def test_toy_shape_dtype_determinism(name):
+    sampler = get_toy(name)
+    first = sampler(300, np.random.default_rng(7))
+    assert first.shape == (300, 2) and first.dtype == np.float32 and np.isfinite(first).all()
+    np.testing.assert_array_equal(first, sampler(300, np.random.default_rng(7)))
+    assert not np.array_equal(first, sampler(300, np.random.default_rng(8)))
+
+
+def test_ring8_pacgan_geometry():
+    samples = get_toy("ring8_pacgan")(2000, np.random.default_rng(0))
+    radius = np.linalg.norm(samples, axis=1)
+    assert abs(radius.mean() - 1.0) < 0.002 and radius.std() < 0.015
+    angles = np.round(np.arctan2(samples[:, 1], samples[:, 0]) / (np.pi / 4)) % 8
+    assert set(angles.astype(int)) == set(range(8))
+
+
+def test_grid25_scalings():
+    pacgan = get_toy("grid25_pacgan")(5000, np.random.default_rng(0))
+    wgangp = get_toy("grid25_wgangp")(5000, np.random.default_rng(0))
+    assert set(np.round(pacgan[:, 0] / 2).astype(int)) == {-2, -1, 0, 1, 2}
+    np.testing.assert_allclose(pacgan.max(axis=0), 4.0, atol=0.3)
+    np.testing.assert_allclose(wgangp.max(axis=0), 4.0 / 2.828, atol=0.1)
+    ring = get_toy("ring8_wgangp")(1000, np.random.default_rng(0))
+    np.testing.assert_allclose(np.linalg.norm(ring, axis=1).mean(), 2.0 / 1.414, atol=0.005)
+
+
+def test_unknown_toy_lists_names():
+    with pytest.raises(KeyError, match="ring8_pacgan"):
+        get_toy("ring9")
+
+
+# --- loader ----------------------------------------------------------------------------------------------------
+
+def test_loader_covers_epoch_once_with_shuffle():
+    x = np.arange(20)
+    loader = DataLoader(x, batch_size=5, seed=3)
+    assert len(loader) == 4
+    batches = list(loader)
+    assert len(batches) == 4 and all(len(batch) == 5 for batch in batches)
+    assert sorted(np.concatenate(batches)) == list(range(20))
+    assert not np.array_equal(np.concatenate(batches), x)
+    second_epoch = np.concatenate(list(loader))
+    assert sorted(second_epoch) == list(range(20)) and not np.array_equal(second_epoch, np.concatenate(batches))
+
+
+def test_loader_drop_last():
+    x, y = np.arange(23), np.arange(23) * 10
+    dropped = list(DataLoader(x, y, batch_size=5, seed=1))
+    assert len(dropped) == 4 and all(len(xb) == 5 for xb, _ in dropped)
+    assert all(np.array_equal(yb, xb * 10) for xb, yb in dropped)
+    kept = list(DataLoader(x, batch_size=5, drop_last=False, shuffle=False))
+    assert [len(batch) for batch in kept] == [5, 5, 5, 5, 3]
+    np.testing.assert_array_equal(np.concatenate(kept), x)
+    with pytest.raises(ValueError, match="no batch"):
+        DataLoader(np.arange(3), batch_size=5)
+    with pytest.raises(ValueError, match="y has 4"):
+        DataLoader(np.arange(3), np.arange(4), batch_size=1)
+
+
+def test_loader_reproducible_from_seed():
+    x = np.arange(50)
+    first = np.concatenate(list(DataLoader(x, batch_size=10, seed=5)))
+    np.testing.assert_array_equal(first, np.concatenate(list(DataLoader(x, batch_size=10, seed=5))))
+    assert not np.array_equal(first, np.concatenate(list(DataLoader(x, batch_size=10, seed=6))))
+
+
+def test_loader_state_round_trip_continues_identically():
+    x = np.arange(30).reshape(15, 2)
+    reference = DataLoader(x, batch_size=4, seed=11)
+    stream = reference.infinite()
+    expected = [next(stream) for _ in range(10)]  # crosses epoch boundaries (3 batches per epoch)
+
+    interrupted = DataLoader(x, batch_size=4, seed=11)
+    stream = interrupted.infinite()
+    seen = [next(stream) for _ in range(5)]
+    state = interrupted.state_dict()
+    resumed = DataLoader(x, batch_size=4, seed=0)
+    resumed.load_state_dict(state)
+    assert (state["epoch"], state["batch_in_epoch"]) == (1, 2)
+    rest = [next(resumed.infinite()) for _ in range(1)] + list(resumed)  # epoch 1's last batch, then all of epoch 2
+    rest += [next(resumed.infinite()) for _ in range(1)]
+    for got, want in zip(seen + rest, expected):
+        np.testing.assert_array_equal(got, want)
+    assert len(seen + rest) == 10
+
+    with pytest.raises(ValueError, match="batch_size"):
+        DataLoader(x, batch_size=5).load_state_dict(state)

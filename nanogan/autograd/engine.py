@@ -1,0 +1,111 @@
+"""Reverse-mode differentiation over the recorded graph.
+
+The graph: each non-leaf Tensor points to the Context of the Function that made it, and the
+Context points to its input Tensors. `run_backward` visits the Contexts reachable from the
+outputs in reverse topological order, calls each Function's backward with the gradient of its
+output, and sums what flows into each input. With create_graph=True the backward calls are
+themselves recorded (their results carry graphs), which is all higher-order gradients need.
+"""
+from .function import NotDifferentiable
+from .grad_mode import no_grad, enable_grad
+
+
+def _key(tensor):
+    """Gradients are summed per node: a leaf Tensor, or the Context that produced a non-leaf."""
+    return id(tensor._ctx) if tensor._ctx is not None else id(tensor)
+
+
+def _check_not_freed(ctx):
+    if ctx.freed:
+        raise RuntimeError(
+            f"{ctx.name}: trying to backward through the graph a second time, but its saved values "
+            f"were freed by the first backward; pass retain_graph=True to the first call")
+
+
+def _topological_order(roots):
+    """Contexts reachable from the roots, each after every Context that consumes its output."""
+    order, visited = [], set()
+    stack = [(r._ctx, False) for r in roots if r._ctx is not None]
+    while stack:
+        ctx, expanded = stack.pop()
+        if expanded:
+            order.append(ctx)
+            continue
+        if id(ctx) in visited:
+            continue
+        _check_not_freed(ctx)
+        visited.add(id(ctx))
+        stack.append((ctx, True))
+        for t in ctx.inputs:
+            if t._ctx is not None and id(t._ctx) not in visited:
+                stack.append((t._ctx, False))
+    order.reverse()
+    return order
+
+
+def _reaching(order, targets):
+    """Keys of the targets and of every Context whose inputs lead back to a target: only these
+    need a gradient when ng.grad asks for some inputs (D's weights are skipped in a penalty's
+    input gradient)."""
+    reaches = set(targets)
+    for ctx in reversed(order):  # inputs before consumers
+        if any(_key(t) in reaches for t in ctx.inputs if t.requires_grad):
+            reaches.add(id(ctx))
+    return reaches
+
+
+def run_backward(roots, root_grads, targets=None, retain_graph=False, create_graph=False):
+    """Propagate root_grads from roots. Returns {node key: gradient} for the target keys, and
+    accumulates into `.grad` of every leaf reached when targets is None (Tensor.backward)."""
+    order = _topological_order(roots)
+    # Each op's output is alive now (a consumer's input, or a root); pin it for the pass, since
+    # freeing a consumer's inputs would otherwise drop it before its own backward reads ctx.output.
+    pinned = [ctx.output for ctx in order]  # noqa: F841
+    reaches = _reaching(order, targets) if targets is not None else None
+    grads = {}
+    for root, grad in zip(roots, root_grads):
+        k = _key(root)
+        grads[k] = grads[k] + grad if k in grads else grad
+    captured = {}
+
+    def deliver(tensor, grad):
+        k = _key(tensor)
+        if tensor._ctx is None and targets is None:
+            tensor.grad = grad if tensor.grad is None else tensor.grad + grad
+            return
+        grads[k] = grads[k] + grad if k in grads else grad
+
+    for root in roots:
+        if root._ctx is None:
+            deliver(root, grads.pop(_key(root)))
+
+    mode = enable_grad if create_graph else no_grad
+    with mode():
+        for ctx in order:
+            k = id(ctx)
+            grad = grads.pop(k, None)
+            if targets is not None and k in targets:
+                captured[k] = grad
+            needs = tuple(t.requires_grad and (reaches is None or _key(t) in reaches) for t in ctx.inputs)
+            if grad is None or not any(needs):
+                continue
+            ctx.needs_input_grad = needs
+            input_grads = ctx.op.backward(ctx, grad)
+            if not isinstance(input_grads, tuple):
+                input_grads = (input_grads,)
+            for t, g, needed in zip(ctx.inputs, input_grads, ctx.needs_input_grad):
+                if not needed or g is None:
+                    continue
+                if tuple(g.shape) != tuple(t.shape):
+                    raise RuntimeError(f"{ctx.name}: backward returned a gradient of shape {tuple(g.shape)} "
+                                       f"for an input of shape {tuple(t.shape)}")
+                if create_graph and not ctx.op.differentiable_backward:
+                    g = NotDifferentiable.apply(g, *ctx.inputs, op_name=ctx.name)
+                deliver(t, g)
+            if not retain_graph:
+                ctx.free()
+    if targets is not None:
+        for key in targets:
+            if key in grads:  # leaves
+                captured[key] = grads[key]
+    return captured

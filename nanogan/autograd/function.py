@@ -1,0 +1,115 @@
+"""Function: one differentiable operation, with its forward and its backward side by side.
+
+forward(ctx, *arrays, **attrs) computes on raw backend arrays (fast, no graph).
+backward(ctx, grad_output) computes the input gradients with *Tensor* operations, so that when
+backward runs under `create_graph=True` its own operations are recorded and can be
+differentiated again (higher-order gradients, as the WGAN-GP penalty needs). This is Chainer's
+FunctionNode design.
+
+A Function that computes its backward with a raw kernel (not recorded) sets
+`differentiable_backward = False`; differentiating through such a backward raises an error
+naming the op instead of silently returning a wrong second derivative.
+"""
+import weakref
+
+import numpy as np
+
+from .. import backend as backends
+from .grad_mode import is_grad_enabled
+
+
+class Context:
+    """What one application of a Function remembers for its backward.
+
+    inputs            the input Tensors (graph edges, and the values backward may use)
+    output            the output Tensor (for ops whose gradient is best written with it: exp, tanh)
+    needs_input_grad  per input: must backward compute its gradient in this pass?
+    backend, xp       the backend that owns the arrays
+    attrs             the non-tensor arguments, also set as attributes (ctx.stride, ...)
+    """
+
+    def __init__(self, op, inputs, backend, attrs):
+        self.op = op
+        self.inputs = inputs
+        self.backend = backend
+        self.xp = backend.xp
+        self.needs_input_grad = tuple(t.requires_grad for t in inputs)
+        self.freed = False
+        self._output = None
+        self.__dict__.update(attrs)
+
+    @property
+    def output(self):
+        return self._output()
+
+    @property
+    def name(self):
+        return self.op.__name__
+
+    def free(self):
+        """Drop what backward needed, so that memory returns once the graph has been used."""
+        for key in [k for k in self.__dict__ if k not in ("op", "needs_input_grad")]:
+            del self.__dict__[key]
+        self.freed = True
+
+
+def _common_backend(op_name, tensors):
+    devices = {t.device for t in tensors}
+    if len(devices) > 1:
+        shapes = ", ".join(f"{tuple(t.shape)} on {t.device}" for t in tensors)
+        raise RuntimeError(f"{op_name}: expected all tensors on one device, got {shapes}")
+    return backends.of(tensors[0].data)
+
+
+class Function:
+    """Subclass and write `forward` and `backward` as staticmethods; call with `.apply`."""
+
+    differentiable_backward = True
+    floating_only = True  # differentiable math on integer tensors is refused with a clear error
+
+    @staticmethod
+    def forward(ctx, *arrays, **attrs):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs, **attrs):
+        from ..tensor import Tensor
+
+        for i, t in enumerate(inputs):
+            if not isinstance(t, Tensor):
+                raise TypeError(f"{cls.__name__}: input {i} must be a Tensor, got {type(t).__name__}")
+        if cls.floating_only:
+            for i, t in enumerate(inputs):
+                if not np.issubdtype(t.dtype, np.floating):
+                    raise TypeError(f"{cls.__name__}: expected floating-point tensors, got {t.dtype} "
+                                    f"for input {i} of shape {tuple(t.shape)}")
+        backend = _common_backend(cls.__name__, inputs)
+        ctx = Context(cls, inputs, backend, attrs)
+        out = cls.forward(ctx, *(t.data for t in inputs), **attrs)
+        if isinstance(out, (np.generic, float, int)):  # numpy reductions to 0-d return scalars
+            out = backend.xp.asarray(out)
+        if not (is_grad_enabled() and any(t.requires_grad for t in inputs)):
+            return Tensor(out)
+        result = Tensor(out, _ctx=ctx)
+        ctx._output = weakref.ref(result)
+        return result
+
+
+class NotDifferentiable(Function):
+    """Stands in the recorded graph where a backward was computed outside of it; differentiating
+    through it raises rather than returning a wrong higher-order gradient."""
+
+    floating_only = False
+
+    @staticmethod
+    def forward(ctx, grad, *op_inputs, op_name):
+        return grad  # op_inputs only tie this node to the op's inputs, so it is recorded whenever they need grad
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        raise RuntimeError(f"{ctx.op_name}: its backward is not differentiable, so a gradient of its "
+                           f"gradient (create_graph=True) cannot be computed through it")

@@ -1,0 +1,36 @@
+"""Backends: *how* arrays are stored and kernels run.
+
+ops/ says what an operation computes; a backend says how. Every backend is a module with the
+same flat interface (see backend/cpu/__init__.py for the list): `xp` (numpy, or CuPy on the GPU) for
+the simple array algebra, plus named kernels for the loops numpy cannot express well
+(convolution, pooling, normalisation). An op asks for the backend that owns its input arrays and
+never branches on the device itself.
+"""
+import importlib
+
+_LOADERS = {"cpu": "nanogan.backend.cpu", "cuda": "nanogan.backend.cuda"}
+_loaded = {}
+
+
+def get(device):
+    """The backend module for a device string such as "cpu", "cuda" or "cuda:0"."""
+    kind = str(device).split(":")[0]
+    if kind not in _LOADERS:
+        raise ValueError(f"unknown device {device!r}; expected one of {sorted(_LOADERS)}")
+    if kind not in _loaded:
+        try:
+            _loaded[kind] = importlib.import_module(_LOADERS[kind])
+        except ImportError as err:
+            raise RuntimeError(f"device {device!r} is not available here: {err}") from err
+    return _loaded[kind]
+
+
+def of(array):
+    """The backend module whose arrays include `array`."""
+    for backend in _loaded.values():
+        if backend.owns(array):
+            return backend
+    cpu = get("cpu")
+    if cpu.owns(array):
+        return cpu
+    raise TypeError(f"no backend stores arrays of type {type(array).__name__}")

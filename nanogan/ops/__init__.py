@@ -1,0 +1,6 @@
+"""ops: what each operation computes — its forward and its gradient — independent of the device.
+
+One module per family; each op is a Function (autograd/function.py) whose docstring states its
+math, whose forward calls the backend, and whose backward is written with differentiable ops.
+"""
+from . import elementwise, reduce, shape, matmul  # noqa: F401

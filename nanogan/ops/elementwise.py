@@ -1,0 +1,299 @@
+"""Elementwise arithmetic with numpy broadcasting.
+
+Notation: y = f(a, b), g = dL/dy. When an input was broadcast to the output's shape, its gradient
+is summed back over the broadcast axes (`sum_to`), so every gradient has its input's shape.
+"""
+import numpy as np
+
+from ..autograd.function import Function
+from ..tensor import Tensor, as_tensor
+
+
+def _broadcast_shape(op, a, b):
+    try:
+        return np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
+
+
+def _pair(op, a, b):
+    """Both operands as Tensors (scalars take the other's dtype and device), checked to broadcast."""
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError(f"{op}: expected at least one Tensor")
+    a = as_tensor(a, like=b) if not isinstance(a, Tensor) else a
+    b = as_tensor(b, like=a) if not isinstance(b, Tensor) else b
+    _broadcast_shape(op, a, b)
+    a_float, b_float = (np.issubdtype(t.dtype, np.floating) for t in (a, b))
+    if a_float != b_float:  # integers meeting floats become that float type, as in PyTorch
+        a, b = (a, cast(b, a.dtype)) if a_float else (cast(a, b.dtype), b)
+    return a, b
+
+
+def sum_to(g, shape):
+    """g summed over the axes that broadcasting added or stretched, so that it has `shape`."""
+    from .shape import sum_to as _sum_to
+    return _sum_to(g, shape)
+
+
+class Add(Function):
+    """y = a + b;  da = g,  db = g."""
+    floating_only = False
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.inputs
+        return sum_to(g, a.shape), sum_to(g, b.shape)
+
+
+class Sub(Function):
+    """y = a - b;  da = g,  db = -g."""
+    floating_only = False
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.inputs
+        return sum_to(g, a.shape), sum_to(-g, b.shape)
+
+
+class Mul(Function):
+    """y = a * b;  da = g * b,  db = g * a."""
+    floating_only = False
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a * b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.inputs
+        da = sum_to(g * b, a.shape) if ctx.needs_input_grad[0] else None
+        db = sum_to(g * a, b.shape) if ctx.needs_input_grad[1] else None
+        return da, db
+
+
+class Div(Function):
+    """y = a / b;  da = g / b,  db = -g * a / b²."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a / b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.inputs
+        da = sum_to(g / b, a.shape) if ctx.needs_input_grad[0] else None
+        db = sum_to(-g * a / (b * b), b.shape) if ctx.needs_input_grad[1] else None
+        return da, db
+
+
+class Neg(Function):
+    """y = -a;  da = -g."""
+    floating_only = False
+
+    @staticmethod
+    def forward(ctx, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+
+class Pow(Function):
+    """y = a ** b;  da = g * b * a^(b-1),  db = g * y * log(a)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a ** b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.inputs
+        da = sum_to(g * b * a ** (b - 1), a.shape) if ctx.needs_input_grad[0] else None
+        db = sum_to(g * ctx.output * log(a), b.shape) if ctx.needs_input_grad[1] else None
+        return da, db
+
+
+class Exp(Function):
+    """y = exp(a);  da = g * y."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return ctx.xp.exp(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.output
+
+
+class Log(Function):
+    """y = log(a);  da = g / a."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return ctx.xp.log(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g / ctx.inputs[0]
+
+
+class Sqrt(Function):
+    """y = sqrt(a);  da = g / (2 y)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return ctx.xp.sqrt(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g / (2 * ctx.output)
+
+
+class Sign(Function):
+    """y = sign(a);  da = 0 (piecewise constant)."""
+    floating_only = False
+
+    @staticmethod
+    def forward(ctx, a):
+        return ctx.xp.sign(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0
+
+
+class Abs(Function):
+    """y = |a|;  da = g * sign(a)  (0 at a = 0, as in PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return ctx.xp.abs(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * sign(ctx.inputs[0])
+
+
+class Where(Function):
+    """y = a where cond else b (cond a constant mask);  da = g where cond else 0,  db = the rest."""
+    floating_only = False
+
+    @staticmethod
+    def forward(ctx, a, b, *, cond):
+        return ctx.xp.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.inputs
+        zero = g * 0
+        da = sum_to(where(ctx.cond, g, zero), a.shape) if ctx.needs_input_grad[0] else None
+        db = sum_to(where(ctx.cond, zero, g), b.shape) if ctx.needs_input_grad[1] else None
+        return da, db
+
+
+class Cast(Function):
+    """y = a converted to another floating dtype;  da = g converted back."""
+    floating_only = False
+
+    @staticmethod
+    def forward(ctx, a, *, dtype):
+        return a.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return cast(g, ctx.inputs[0].dtype)
+
+
+def add(a, b):
+    return Add.apply(*_pair("add", a, b))
+
+
+def sub(a, b):
+    return Sub.apply(*_pair("sub", a, b))
+
+
+def mul(a, b):
+    return Mul.apply(*_pair("mul", a, b))
+
+
+def div(a, b):
+    a, b = _pair("div", a, b)
+    if not np.issubdtype(a.dtype, np.floating) and not np.issubdtype(b.dtype, np.floating):
+        a = cast(a, np.dtype(np.float32))
+    return Div.apply(a, b)
+
+
+def neg(a):
+    return Neg.apply(a)
+
+
+def pow(a, b):
+    return Pow.apply(*_pair("pow", a, b))
+
+
+def exp(a):
+    return Exp.apply(a)
+
+
+def log(a):
+    return Log.apply(a)
+
+
+def sqrt(a):
+    return Sqrt.apply(a)
+
+
+def sign(a):
+    return Sign.apply(a)
+
+
+def abs(a):
+    return Abs.apply(a)
+
+
+def where(cond, a, b):
+    """`cond ? a : b` elementwise; cond is a boolean Tensor or array (no gradient flows into it)."""
+    a, b = _pair("where", a, b)
+    mask = cond.data if isinstance(cond, Tensor) else cond
+    try:
+        np.broadcast_shapes(tuple(mask.shape), a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"where: condition {tuple(mask.shape)} and values {a.shape}, {b.shape} "
+                         f"cannot be broadcast together") from None
+    return Where.apply(a, b, cond=mask)
+
+
+def clamp(a, min=None, max=None):
+    """y = min(max(a, lo), hi);  da = g where lo <= a <= hi else 0."""
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    clipped = a  # NaN compares False both ways, so it passes through: NaN is not hidden
+    if min is not None:
+        clipped = where(a.data < min, as_tensor(min, like=a), clipped)
+    if max is not None:
+        clipped = where(a.data > max, as_tensor(max, like=a), clipped)
+    return clipped
+
+
+def cast(a, dtype):
+    """a in another dtype; only a floating result stays in the graph."""
+    if a.dtype == dtype:
+        return a
+    if not np.issubdtype(dtype, np.floating):
+        return Tensor(a.data.astype(dtype))
+    return Cast.apply(a, dtype=dtype)
+
+
+def compare(a, b, name):
+    """Elementwise comparison (less, equal, ...): a boolean Tensor, outside the graph."""
+    a, b = _pair(name, a, b)
+    return Tensor(getattr(a.backend.xp, name)(a.data, b.data))

@@ -1,0 +1,120 @@
+"""Reductions over dimensions: sum, mean, max/min, var/std, norm.
+
+Notation: y = reduce(x) over the axes `dim`, g = dL/dy. The gradient is g put back in x's shape
+(keepdim, then broadcast), times the reduction's local derivative.
+"""
+import builtins
+import collections
+
+import numpy as np
+
+from ..autograd.function import Function
+from ..tensor import Tensor
+
+MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])
+
+
+def normalize_dims(op, dim, ndim):
+    """`dim` (None, int or tuple; negatives allowed) as a sorted tuple of axes, checked."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    out, extent = [], builtins.max(ndim, 1)
+    for d in dims:
+        if not -extent <= d < extent:
+            raise IndexError(f"{op}: dimension {d} out of range for a tensor with {ndim} dimensions")
+        out.append(d % extent)
+    return tuple(sorted(set(out)))
+
+
+def _keepdim_shape(shape, dims):
+    return tuple(1 if i in dims else n for i, n in enumerate(shape))
+
+
+class Sum(Function):
+    """y = Σ_dims x;  dx = g broadcast back over dims."""
+    floating_only = False
+
+    @staticmethod
+    def forward(ctx, x, *, dims, keepdim):
+        return x.sum(axis=dims, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        x = ctx.inputs[0]
+        return g.reshape(_keepdim_shape(x.shape, ctx.dims)).expand(*x.shape)
+
+
+class Amax(Function):
+    """y = max_dims x;  dx = g * [x == y] / (number of ties), the gradient shared among equal maxima."""
+    floating_only = False
+    floating_only = False
+
+    @staticmethod
+    def forward(ctx, x, *, dims, keepdim):
+        return x.max(axis=dims, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        x = ctx.inputs[0]
+        kept = _keepdim_shape(x.shape, ctx.dims)
+        is_max = x.data == ctx.output.data.reshape(kept)
+        share = is_max / is_max.sum(axis=ctx.dims, keepdims=True)
+        return g.reshape(kept).expand(*x.shape) * Tensor(share.astype(x.dtype))
+
+
+def sum(x, dim=None, keepdim=False):
+    return Sum.apply(x, dims=normalize_dims("sum", dim, x.ndim), keepdim=keepdim)
+
+
+def mean(x, dim=None, keepdim=False):
+    """y = Σ_dims x / n."""
+    dims = normalize_dims("mean", dim, x.ndim)
+    count = int(np.prod([x.shape[d] for d in dims])) if dims else 1
+    return sum(x, dims, keepdim) / count
+
+
+def amax(x, dim=None, keepdim=False):
+    return Amax.apply(x, dims=normalize_dims("amax", dim, x.ndim), keepdim=keepdim)
+
+
+def amin(x, dim=None, keepdim=False):
+    """min x = -max(-x)."""
+    return -amax(-x, dim, keepdim)
+
+
+def argmax(x, dim=None, keepdim=False):
+    xp = x.backend.xp
+    if dim is None:
+        return Tensor(xp.asarray(xp.argmax(x.data)))
+    return Tensor(xp.argmax(x.data, axis=dim, keepdims=keepdim))
+
+
+def max(x, dim=None, keepdim=False):
+    """x.max() is the largest element; x.max(dim) is (values, indices), as in PyTorch."""
+    if dim is None:
+        return amax(x)
+    return MaxResult(amax(x, dim, keepdim), argmax(x, dim, keepdim))
+
+
+def min(x, dim=None, keepdim=False):
+    if dim is None:
+        return amin(x)
+    return MaxResult(amin(x, dim, keepdim), argmax(-x, dim, keepdim))
+
+
+def var(x, dim=None, keepdim=False, unbiased=True):
+    """var = Σ (x - mean)² / (n - 1) (unbiased) or / n."""
+    dims = normalize_dims("var", dim, x.ndim)
+    count = int(np.prod([x.shape[d] for d in dims])) if dims else 1
+    centred = x - mean(x, dims, keepdim=True)
+    return sum(centred * centred, dims, keepdim) / (count - 1 if unbiased else count)
+
+
+def std(x, dim=None, keepdim=False, unbiased=True):
+    return var(x, dim, keepdim, unbiased).sqrt()
+
+
+def norm(x, dim=None, keepdim=False):
+    """The Euclidean norm ‖x‖₂ = sqrt(Σ x²) over dims."""
+    return sum(x * x, dim, keepdim).sqrt()

@@ -1,0 +1,255 @@
+"""Shape and indexing ops: they move numbers around without changing them.
+
+Each gradient moves g back the way the forward moved x: reshape ↔ reshape, permute ↔ inverse
+permute, expand ↔ sum_to, indexing ↔ scatter-add into zeros, cat ↔ slices.
+"""
+import numpy as np
+
+from .. import backend as backends
+from ..autograd.function import Function
+from ..tensor import Tensor
+
+
+def _shape_arg(shape):
+    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
+
+
+class Reshape(Function):
+    """y = x viewed with another shape of the same size;  dx = g reshaped back."""
+    floating_only = False
+
+    @staticmethod
+    def forward(ctx, x, *, shape):
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.reshape(ctx.inputs[0].shape)
+
+
+class Permute(Function):
+    """y = x with axes reordered, y.shape[i] = x.shape[dims[i]];  dx = g permuted by the inverse."""
+    floating_only = False
+
+    @staticmethod
+    def forward(ctx, x, *, dims):
+        return x.transpose(dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.permute(*np.argsort(ctx.dims).tolist())
+
+
+class Expand(Function):
+    """y = x broadcast to `shape` (no copy);  dx = sum_to(g, x.shape)."""
+    floating_only = False
+
+    @staticmethod
+    def forward(ctx, x, *, shape):
+        return ctx.xp.broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return sum_to(g, ctx.inputs[0].shape)
+
+
+class SumTo(Function):
+    """y = x summed over the axes that broadcasting from `shape` would add or stretch;
+    dx = g broadcast back (SumTo and Expand are each other's gradient)."""
+    floating_only = False
+
+    @staticmethod
+    def forward(ctx, x, *, shape):
+        lead = x.ndim - len(shape)
+        stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
+        y = x.sum(axis=tuple(range(lead)) + stretched, keepdims=True)
+        return y.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.expand(*ctx.inputs[0].shape)
+
+
+class GetItem(Function):
+    """y = x[index] (basic slicing and integer-array indexing);
+    dx = zeros like x with g scatter-added at index (repeated indices accumulate)."""
+    floating_only = False
+
+    @staticmethod
+    def forward(ctx, x, *, index):
+        return x[index]
+
+    @staticmethod
+    def backward(ctx, g):
+        x = ctx.inputs[0]
+        return ScatterAdd.apply(g, shape=x.shape, index=ctx.index)
+
+
+class ScatterAdd(Function):
+    """y = zeros(shape) with y[index] += x;  dx = g[index]  (GetItem's gradient, and vice versa)."""
+
+    @staticmethod
+    def forward(ctx, x, *, shape, index):
+        y = ctx.xp.zeros(shape, dtype=x.dtype)
+        return ctx.backend.scatter_add(y, index, x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return GetItem.apply(g, index=ctx.index)
+
+
+class Cat(Function):
+    """y = the inputs joined along `dim`;  dx_k = g sliced to x_k's extent along dim."""
+    floating_only = False
+
+    @staticmethod
+    def forward(ctx, *xs, dim):
+        return ctx.xp.concatenate(xs, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        grads, start = [], 0
+        for x, needed in zip(ctx.inputs, ctx.needs_input_grad):
+            stop = start + x.shape[ctx.dim]
+            index = (slice(None),) * ctx.dim + (slice(start, stop),)
+            grads.append(g[index] if needed else None)
+            start = stop
+        return tuple(grads)
+
+
+class Clone(Function):
+    """y = a copy of x;  dx = g."""
+    floating_only = False
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+class ToDevice(Function):
+    """y = x copied to another device;  dx = g copied back."""
+    floating_only = False
+
+    @staticmethod
+    def forward(ctx, x, *, device):
+        return backends.get(device).from_host(ctx.backend.to_host(x))
+
+    @staticmethod
+    def backward(ctx, g):
+        return to_device(g, ctx.inputs[0].device)
+
+
+def reshape(x, *shape):
+    shape = _shape_arg(shape)
+    try:
+        target = np.empty(x.shape, dtype=np.bool_).reshape(shape).shape  # resolves -1, checks the size
+    except ValueError:
+        raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} into {shape}") from None
+    return Reshape.apply(x, shape=target)
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    if x.ndim == 0:
+        return reshape(x, 1)
+    start, end = start_dim % x.ndim, end_dim % x.ndim
+    return reshape(x, x.shape[:start] + (-1,) + x.shape[end + 1:])
+
+
+def permute(x, *dims):
+    dims = _shape_arg(dims)
+    if sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
+        raise ValueError(f"permute: {dims} is not a permutation of the {x.ndim} dims of a tensor of shape {x.shape}")
+    return Permute.apply(x, dims=tuple(d % x.ndim for d in dims))
+
+
+def transpose(x, dim0, dim1):
+    dims = list(range(x.ndim))
+    dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
+    return permute(x, *dims)
+
+
+def unsqueeze(x, dim):
+    dim = dim % (x.ndim + 1)
+    return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
+
+
+def squeeze(x, dim=None):
+    if dim is None:
+        return reshape(x, tuple(n for n in x.shape if n != 1))
+    dim = dim % x.ndim
+    if x.shape[dim] != 1:
+        return x
+    return reshape(x, x.shape[:dim] + x.shape[dim + 1:])
+
+
+def expand(x, *sizes):
+    sizes = _shape_arg(sizes)
+    lead = len(sizes) - x.ndim
+    shape = tuple(n if n != -1 else x.shape[i - lead] for i, n in enumerate(sizes))
+    try:
+        np.broadcast_shapes(x.shape, shape)
+        if np.broadcast_shapes(x.shape, shape) != shape:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"expand: a tensor of shape {x.shape} cannot be expanded to {sizes}") from None
+    if shape == x.shape:
+        return x
+    return Expand.apply(x, shape=shape)
+
+
+def sum_to(x, shape):
+    shape = tuple(shape)
+    if x.shape == shape:
+        return x
+    return SumTo.apply(x, shape=shape)
+
+
+def _index_arrays(index, xp):
+    """Tensors inside an index become raw arrays; tuples keep basic slices as they are."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(_index_arrays(i, xp) for i in index)
+    if isinstance(index, list):
+        return xp.asarray(index)
+    return index
+
+
+def getitem(x, index):
+    index = _index_arrays(index, x.backend.xp)
+    try:
+        x.data[index]
+    except IndexError as err:
+        raise IndexError(f"getitem: {err} (tensor of shape {x.shape})") from None
+    return GetItem.apply(x, index=index)
+
+
+def cat(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("cat: expected a non-empty list of tensors")
+    ndim = tensors[0].ndim
+    dim = dim % ndim
+    for t in tensors:
+        if t.ndim != ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, tensors[0].shape)) if i != dim):
+            raise ValueError(f"cat: shapes {[t.shape for t in tensors]} differ outside dimension {dim}")
+    return Cat.apply(*tensors, dim=dim)
+
+
+def stack(tensors, dim=0):
+    tensors = list(tensors)
+    if len({t.shape for t in tensors}) > 1:
+        raise ValueError(f"stack: expected tensors of one shape, got {[t.shape for t in tensors]}")
+    return cat([unsqueeze(t, dim) for t in tensors], dim)
+
+
+def clone(x):
+    return Clone.apply(x)
+
+
+def to_device(x, device):
+    return ToDevice.apply(x, device=device)

@@ -1,0 +1,414 @@
+"""Tensor: an n-dimensional array on a device, plus the edge to the op that made it.
+
+`data` is the backend's raw array (numpy on the CPU, CuPy on the GPU). A Tensor made by an op
+while grad mode is on keeps that op's Context in `_ctx`; backward follows these edges. Every
+method below is a thin call into ops/, where the math lives.
+"""
+import numpy as np
+
+from . import backend as backends
+
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+int64 = np.dtype(np.int64)
+bool_ = np.dtype(np.bool_)
+
+
+class Tensor:
+    __array_priority__ = 1000  # numpy scalars on the left defer to Tensor's operators
+
+    def __init__(self, data, requires_grad=False, _ctx=None):
+        self.data = data
+        self._ctx = _ctx
+        self.grad = None
+        self._requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # ---- what it is ---------------------------------------------------------------
+    @property
+    def backend(self):
+        return backends.of(self.data)
+
+    @property
+    def device(self):
+        return self.backend.name
+
+    @property
+    def shape(self):
+        return tuple(self.data.shape)
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    def dim(self):
+        return self.data.ndim
+
+    def size(self, dim=None):
+        return self.shape if dim is None else self.shape[dim]
+
+    def numel(self):
+        return int(self.data.size)
+
+    def __len__(self):
+        return self.shape[0]
+
+    @property
+    def requires_grad(self):
+        return self._requires_grad or self._ctx is not None
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad=True):
+        if self._ctx is not None:
+            raise RuntimeError("requires_grad_: only leaf tensors can change requires_grad; "
+                               "use .detach() first")
+        if requires_grad and not np.issubdtype(self.dtype, np.floating):
+            raise TypeError(f"requires_grad_: only floating-point tensors can require gradients, "
+                            f"got {self.dtype} of shape {self.shape}")
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def is_leaf(self):
+        return self._ctx is None
+
+    @property
+    def grad_fn(self):
+        return None if self._ctx is None else self._ctx.op
+
+    def __repr__(self):
+        extra = f", grad_fn={self._ctx.name}" if self._ctx is not None else (
+            ", requires_grad=True" if self._requires_grad else "")
+        device = f", device='{self.device}'" if self.device != "cpu" else ""
+        body = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
+        dtype = f", dtype={self.dtype}" if self.dtype not in (float32, int64, bool_) else ""
+        return f"tensor({body}{dtype}{device}{extra})"
+
+    # ---- leaving the graph / the device ------------------------------------------
+    def numpy(self):
+        return self.backend.to_host(self.data)
+
+    def tolist(self):
+        return self.numpy().tolist()
+
+    def item(self):
+        if self.numel() != 1:
+            raise ValueError(f"item: only one-element tensors convert to a Python number, got shape {self.shape}")
+        return self.numpy().reshape(()).item()
+
+    def detach(self):
+        return Tensor(self.data)
+
+    def clone(self):
+        return ops.shape.clone(self)
+
+    def contiguous(self):
+        return self
+
+    def to(self, target, dtype=None):
+        """`.to("cuda")`, `.to("cpu")`, `.to(ng.float64)`, `.to("cuda", ng.float32)`."""
+        if isinstance(target, (np.dtype, type)) and dtype is None:
+            return ops.elementwise.cast(self, np.dtype(target))
+        out = self
+        if target is not None and backends.get(target) is not self.backend:
+            out = ops.shape.to_device(out, target)
+        return ops.elementwise.cast(out, np.dtype(dtype)) if dtype is not None else out
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self):
+        return self.to("cuda")
+
+    def float(self):
+        return self.to(float32)
+
+    def double(self):
+        return self.to(float64)
+
+    def long(self):
+        return self.to(int64)
+
+    # ---- autograd -------------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=None, create_graph=False):
+        from .autograd import backward
+        backward(self, gradient, retain_graph, create_graph)
+
+    def zero_(self):
+        self.data[...] = 0
+        return self
+
+    # ---- arithmetic (ops/elementwise.py) ---------------------------------------
+    def __add__(self, other):
+        return ops.elementwise.add(self, other)
+
+    def __radd__(self, other):
+        return ops.elementwise.add(other, self)
+
+    def __sub__(self, other):
+        return ops.elementwise.sub(self, other)
+
+    def __rsub__(self, other):
+        return ops.elementwise.sub(other, self)
+
+    def __mul__(self, other):
+        return ops.elementwise.mul(self, other)
+
+    def __rmul__(self, other):
+        return ops.elementwise.mul(other, self)
+
+    def __truediv__(self, other):
+        return ops.elementwise.div(self, other)
+
+    def __rtruediv__(self, other):
+        return ops.elementwise.div(other, self)
+
+    def __pow__(self, exponent):
+        return ops.elementwise.pow(self, exponent)
+
+    def __rpow__(self, base):
+        return ops.elementwise.pow(base, self)
+
+    def __neg__(self):
+        return ops.elementwise.neg(self)
+
+    def __matmul__(self, other):
+        return ops.matmul.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return ops.matmul.matmul(other, self)
+
+    def __lt__(self, other):
+        return ops.elementwise.compare(self, other, "less")
+
+    def __le__(self, other):
+        return ops.elementwise.compare(self, other, "less_equal")
+
+    def __gt__(self, other):
+        return ops.elementwise.compare(self, other, "greater")
+
+    def __ge__(self, other):
+        return ops.elementwise.compare(self, other, "greater_equal")
+
+    def __eq__(self, other):
+        return ops.elementwise.compare(self, other, "equal")
+
+    def __ne__(self, other):
+        return ops.elementwise.compare(self, other, "not_equal")
+
+    __hash__ = object.__hash__
+
+    def __bool__(self):
+        if self.numel() != 1:
+            raise RuntimeError(f"the truth value of a tensor of shape {self.shape} is ambiguous")
+        return bool(self.item())
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def exp(self):
+        return ops.elementwise.exp(self)
+
+    def log(self):
+        return ops.elementwise.log(self)
+
+    def sqrt(self):
+        return ops.elementwise.sqrt(self)
+
+    def abs(self):
+        return ops.elementwise.abs(self)
+
+    def sign(self):
+        return ops.elementwise.sign(self)
+
+    def pow(self, exponent):
+        return ops.elementwise.pow(self, exponent)
+
+    def clamp(self, min=None, max=None):
+        return ops.elementwise.clamp(self, min, max)
+
+    clip = clamp
+
+    def sigmoid(self):
+        from .nn import functional as F
+        return F.sigmoid(self)
+
+    def tanh(self):
+        from .nn import functional as F
+        return F.tanh(self)
+
+    def relu(self):
+        from .nn import functional as F
+        return F.relu(self)
+
+    # ---- reductions (ops/reduce.py) ------------------------------------------------
+    def sum(self, dim=None, keepdim=False):
+        return ops.reduce.sum(self, dim, keepdim)
+
+    def mean(self, dim=None, keepdim=False):
+        return ops.reduce.mean(self, dim, keepdim)
+
+    def max(self, dim=None, keepdim=False):
+        return ops.reduce.max(self, dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        return ops.reduce.min(self, dim, keepdim)
+
+    def amax(self, dim=None, keepdim=False):
+        return ops.reduce.amax(self, dim, keepdim)
+
+    def amin(self, dim=None, keepdim=False):
+        return ops.reduce.amin(self, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        return ops.reduce.argmax(self, dim, keepdim)
+
+    def var(self, dim=None, keepdim=False, unbiased=True):
+        return ops.reduce.var(self, dim, keepdim, unbiased)
+
+    def std(self, dim=None, keepdim=False, unbiased=True):
+        return ops.reduce.std(self, dim, keepdim, unbiased)
+
+    def norm(self, dim=None, keepdim=False):
+        return ops.reduce.norm(self, dim, keepdim)
+
+    # ---- shape (ops/shape.py) --------------------------------------------------------
+    def reshape(self, *shape):
+        return ops.shape.reshape(self, *shape)
+
+    view = reshape
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return ops.shape.flatten(self, start_dim, end_dim)
+
+    def permute(self, *dims):
+        return ops.shape.permute(self, *dims)
+
+    def transpose(self, dim0, dim1):
+        return ops.shape.transpose(self, dim0, dim1)
+
+    def t(self):
+        return ops.shape.transpose(self, 0, 1)
+
+    @property
+    def T(self):
+        return ops.shape.permute(self, *reversed(range(self.ndim)))
+
+    def unsqueeze(self, dim):
+        return ops.shape.unsqueeze(self, dim)
+
+    def squeeze(self, dim=None):
+        return ops.shape.squeeze(self, dim)
+
+    def expand(self, *sizes):
+        return ops.shape.expand(self, *sizes)
+
+    def expand_as(self, other):
+        return ops.shape.expand(self, *other.shape)
+
+    def __getitem__(self, index):
+        return ops.shape.getitem(self, index)
+
+
+# ---- creation ----------------------------------------------------------------------------
+def _resolve_dtype(data, dtype):
+    if dtype is not None:
+        return np.dtype(dtype)
+    if isinstance(data, (np.ndarray, np.generic)):
+        return data.dtype
+    probe = np.asarray(data)
+    if probe.dtype == np.float64:  # Python floats default to float32, like torch
+        return float32
+    return probe.dtype
+
+
+def tensor(data, dtype=None, requires_grad=False, device="cpu"):
+    """A new leaf tensor holding a copy of `data` (nested lists, numbers, numpy arrays, Tensors)."""
+    if isinstance(data, Tensor):
+        data = data.numpy()
+    array = np.array(data, dtype=_resolve_dtype(data, dtype))
+    return Tensor(backends.get(device).from_host(array), requires_grad=requires_grad)
+
+
+def as_tensor(value, like):
+    """`value` as a Tensor on `like`'s device with `like`'s floating dtype (for Python scalars)."""
+    if isinstance(value, Tensor):
+        return value
+    floating_scalar_into_integers = isinstance(value, float) and not np.issubdtype(like.dtype, np.floating)
+    dtype = float32 if floating_scalar_into_integers else like.dtype
+    return Tensor(like.backend.xp.asarray(value, dtype=dtype))
+
+
+def _filled(fill, shape, dtype, device, requires_grad):
+    shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
+    xp = backends.get(device).xp
+    array = xp.full(shape, fill, dtype=np.dtype(dtype or float32))
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def zeros(*shape, dtype=None, device="cpu", requires_grad=False):
+    return _filled(0, shape, dtype, device, requires_grad)
+
+
+def ones(*shape, dtype=None, device="cpu", requires_grad=False):
+    return _filled(1, shape, dtype, device, requires_grad)
+
+
+def full(shape, fill_value, dtype=None, device="cpu", requires_grad=False):
+    return _filled(fill_value, (shape,), dtype, device, requires_grad)
+
+
+def zeros_like(t, dtype=None, requires_grad=False):
+    return _filled(0, t.shape, dtype or t.dtype, t.device, requires_grad)
+
+
+def ones_like(t, dtype=None, requires_grad=False):
+    return _filled(1, t.shape, dtype or t.dtype, t.device, requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, device="cpu"):
+    if end is None:
+        start, end = 0, start
+    host = np.arange(start, end, step)
+    if dtype is None and host.dtype == np.float64:
+        dtype = float32
+    return Tensor(backends.get(device).from_host(host.astype(dtype) if dtype else host))
+
+
+def _random(draw, shape, dtype, device, requires_grad):
+    from .random import generator
+    shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
+    host = draw(generator(), shape).astype(np.dtype(dtype or float32))
+    return Tensor(backends.get(device).from_host(host), requires_grad=requires_grad)
+
+
+def rand(*shape, dtype=None, device="cpu", requires_grad=False):
+    """Uniform on [0, 1)."""
+    return _random(lambda g, s: g.random(s), shape, dtype, device, requires_grad)
+
+
+def randn(*shape, dtype=None, device="cpu", requires_grad=False):
+    """Standard normal."""
+    return _random(lambda g, s: g.standard_normal(s), shape, dtype, device, requires_grad)
+
+
+def randn_like(t, dtype=None, requires_grad=False):
+    return randn(*t.shape, dtype=dtype or t.dtype, device=t.device, requires_grad=requires_grad)
+
+
+def rand_like(t, dtype=None, requires_grad=False):
+    return rand(*t.shape, dtype=dtype or t.dtype, device=t.device, requires_grad=requires_grad)
+
+
+from . import ops  # noqa: E402  (ops import Tensor from this module)

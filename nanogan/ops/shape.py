@@ -191,11 +191,11 @@ def expand(x, *sizes):
     lead = len(sizes) - x.ndim
     shape = tuple(n if n != -1 else x.shape[i - lead] for i, n in enumerate(sizes))
     try:
-        np.broadcast_shapes(x.shape, shape)
-        if np.broadcast_shapes(x.shape, shape) != shape:
-            raise ValueError
+        broadcastable = np.broadcast_shapes(x.shape, shape) == shape
     except ValueError:
-        raise ValueError(f"expand: a tensor of shape {x.shape} cannot be expanded to {sizes}") from None
+        broadcastable = False
+    if not broadcastable:
+        raise ValueError(f"expand: a tensor of shape {x.shape} cannot be expanded to {sizes}")
     if shape == x.shape:
         return x
     return Expand.apply(x, shape=shape)

@@ -1,0 +1,103 @@
+"""Reductions, shape ops, indexing and matmul: finite differences, PyTorch, and worked numbers."""
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import nanogan as ng
+from harness import check_op, away_from_kinks
+
+rng = np.random.default_rng(1)
+shapes = st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple)
+
+
+@given(shapes, st.booleans())
+def test_sum_mean_over_every_axis(shape, keepdim):
+    x = rng.standard_normal(shape)
+    for dim in [None] + list(range(len(shape))):
+        check_op(lambda t: t.sum(dim, keepdim) * 2 + t.mean(dim, keepdim), [x],
+                 expected=x.sum(axis=dim, keepdims=keepdim) * 2 + x.mean(axis=dim, keepdims=keepdim),
+                 layouts=("contiguous", "transposed"))
+
+
+@given(shapes.filter(lambda s: s[0] > 1))
+def test_var_std_norm(shape):
+    x = rng.standard_normal(shape) + 0.5
+    check_op(lambda t: t.var() + t.std(0, unbiased=False).sum() + t.norm(), [x],
+             expected=x.var(ddof=1) + x.std(0).sum() + np.sqrt((x * x).sum()), layouts=("contiguous",))
+
+
+def test_max_splits_gradient_between_ties_and_returns_indices():
+    x = ng.tensor([[1.0, 3.0, 3.0], [2.0, 0.0, -1.0]], requires_grad=True)
+    x.max().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [[0, 0.5, 0.5], [0, 0, 0]])
+    values, indices = x.max(dim=1)
+    np.testing.assert_allclose(values.numpy(), [3.0, 2.0])
+    np.testing.assert_array_equal(indices.numpy(), [1, 0])
+    np.testing.assert_allclose(x.min(dim=0).values.numpy(), [1.0, 0.0, -1.0])
+
+
+def test_max_min_second_order_away_from_ties():
+    x = rng.permutation(12).reshape(3, 4).astype(np.float64) / 3
+    check_op(lambda t: (t * t).amax(1) + t.amin(0).sum(), [x])
+
+
+def test_shape_ops_first_and_second_order():
+    x = away_from_kinks(rng, (2, 3, 4))
+    check_op(lambda t: (t.reshape(6, 4).T[::2] ** 2).flatten().unsqueeze(0).squeeze(0), [x])
+    check_op(lambda t: t.permute(2, 0, 1).transpose(0, 2).transpose(0, 1).expand(5, 2, 3, 4).sum(0) * t, [x])
+
+
+def test_getitem_basic_and_integer_array_indexing_accumulates_repeats():
+    x = ng.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    y = x[:, [0, 2, 0]]
+    (y * ng.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [[4.0, 0.0, 2.0], [10.0, 0.0, 5.0]])
+    check_op(lambda t: t[1:, ng.tensor([2, 0, 2])] ** 2, [rng.standard_normal((3, 4))])
+    with pytest.raises(IndexError, match=r"getitem: .*\(tensor of shape \(2, 3\)\)"):
+        x[5]
+
+
+def test_cat_stack_where():
+    a, b = rng.standard_normal((2, 3)), rng.standard_normal((4, 3))
+    check_op(lambda s, t: ng.cat([s, t * t], 0), [a, b], expected=np.concatenate([a, b * b]))
+    check_op(lambda s, t: ng.stack([s, t[:2]], 1), [a, b], expected=np.stack([a, b[:2]], 1))
+    cond = a > 0
+    check_op(lambda s: ng.where(cond, s * s, -s), [a], expected=np.where(cond, a * a, -a))
+    with pytest.raises(ValueError, match=r"cat: shapes \[\(2, 3\), \(2, 4\)\] differ outside dimension 0"):
+        ng.cat([ng.ones(2, 3), ng.ones(2, 4)])
+
+
+@pytest.mark.parametrize("sa,sb", [((3, 4), (4, 2)), ((4,), (4, 2)), ((3, 4), (4,)), ((4,), (4,)),
+                                    ((2, 3, 4), (4, 5)), ((2, 1, 3, 4), (3, 4, 2))])
+def test_matmul_shapes_match_numpy_and_differentiate(sa, sb):
+    a, b = rng.standard_normal(sa), rng.standard_normal(sb)
+    check_op(lambda s, t: s @ t, [a, b], expected=a @ b, layouts=("contiguous", "transposed"))
+
+
+def test_reshape_errors_name_shapes():
+    with pytest.raises(ValueError, match=r"reshape: cannot reshape a tensor of shape \(2, 3\) into \(4, 2\)"):
+        ng.ones(2, 3).reshape(4, 2)
+    with pytest.raises(ValueError, match=r"expand: a tensor of shape \(2, 3\) cannot be expanded"):
+        ng.ones(2, 3).expand(4, 3)
+
+
+def test_against_torch_double_backward():
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal((3, 4)) + 0.1
+    w = rng.standard_normal((4, 2))
+
+    def f(lib_x, lib_w, cat, xmax):
+        h = (lib_x @ lib_w).exp()
+        return (h.var(0) * xmax(lib_x) + cat([h, h * h], 0).std(1)[1:3].sum() + (lib_x ** 3).mean()).sum()
+
+    tx, tw = (torch.tensor(a, requires_grad=True) for a in (x, w))
+    nx, nw = (ng.tensor(a, requires_grad=True) for a in (x, w))
+    t_out = f(tx, tw, torch.cat, lambda a: a.amax())
+    n_out = f(nx, nw, ng.cat, lambda a: a.amax())
+    tg = torch.autograd.grad(t_out, [tx, tw], create_graph=True)
+    ng_g = ng.grad(n_out, [nx, nw], create_graph=True)
+    t2 = torch.autograd.grad(sum((g * g).sum() for g in tg), [tx, tw])
+    n2 = ng.grad(sum((g * g).sum() for g in ng_g), [nx, nw])
+    np.testing.assert_allclose(n_out.item(), t_out.item(), rtol=1e-10)
+    for a, b in zip(ng_g + n2, tg + t2):
+        np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-8, atol=1e-12)

@@ -1,0 +1,49 @@
+"""Adam (Kingma & Ba 2015): steps scaled by running estimates of the gradient's first two moments."""
+import math
+
+from .optimizer import Optimizer
+
+
+class Adam(Optimizer):
+    """PyTorch's torch.optim.Adam update (L2 weight decay, as in the original, not AdamW), for each
+    parameter p with gradient g at step t = 1, 2, ...:
+
+        g = g + weight_decay · p
+        m = β1 · m + (1 − β1) · g
+        v = β2 · v + (1 − β2) · g²
+        v̂ = max(v̂, v) with amsgrad, else v̂ = v
+        p = p − (lr / (1 − β1ᵗ)) · m / (√v̂ / √(1 − β2ᵗ) + eps)
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False):
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                                      amsgrad=amsgrad))
+
+    def _check_hyperparameters(self, group):
+        beta1, beta2 = group["betas"]
+        if not (0 <= beta1 < 1 and 0 <= beta2 < 1):
+            raise ValueError(f"Adam: betas must lie in [0, 1), got {group['betas']}")
+        for name in ("lr", "eps", "weight_decay"):
+            if group[name] < 0:
+                raise ValueError(f"Adam: {name} must be >= 0, got {group[name]}")
+
+    def _update(self, param, grad, state, group, xp):
+        beta1, beta2 = group["betas"]
+        if not state:
+            state.update(step=0, exp_avg=xp.zeros_like(param), exp_avg_sq=xp.zeros_like(param))
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = xp.zeros_like(param)
+        state["step"] += 1
+        step = state["step"]
+        if group["weight_decay"] != 0:
+            grad = grad + group["weight_decay"] * param
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        m += (1 - beta1) * (grad - m)  # = β1 m + (1 − β1) g, as torch's lerp computes it
+        v *= beta2
+        v += (1 - beta2) * grad * grad
+        if group["amsgrad"]:
+            xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+            v = state["max_exp_avg_sq"]
+        step_size = group["lr"] / (1 - beta1 ** step)
+        denominator = xp.sqrt(v) / math.sqrt(1 - beta2 ** step) + group["eps"]
+        param -= step_size * m / denominator

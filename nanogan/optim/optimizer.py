@@ -1,0 +1,145 @@
+"""Optimizer: updates parameters from their gradients, one parameter group at a time.
+
+Parameters come in groups (`param_groups`), each a dict with its own hyperparameters, so a
+generator and a discriminator, or weights and biases, can be trained with different learning rates
+by one optimiser. Per-parameter state (momentum buffers, moment estimates) lives in `state[param]`
+as backend arrays.
+
+A subclass writes one method, `_update(param, grad, state, group, xp)`: the update of one parameter
+array in place, from its gradient array, with `xp` the array module (numpy or CuPy) — so the same
+code runs on every device. `grad` is never written to: gradient arrays may be shared.
+"""
+import copy
+
+import numpy as np
+
+from ..autograd import no_grad, enable_grad
+from ..tensor import Tensor
+
+
+class Optimizer:
+    def __init__(self, params, defaults):
+        self.defaults = dict(defaults)
+        self.state = {}
+        self.param_groups = []
+        if isinstance(params, Tensor):
+            raise TypeError(f"{type(self).__name__}: params must be an iterable of Tensors or of dicts, "
+                            f"got a single Tensor of shape {params.shape}")
+        groups = list(params)
+        if not groups:
+            raise ValueError(f"{type(self).__name__}: got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, group):
+        """Add {"params": [...], hyperparameter: value, ...}; hyperparameters not given take the defaults."""
+        group = dict(group)
+        params = group["params"]
+        group["params"] = [params] if isinstance(params, Tensor) else list(params)
+        for p in group["params"]:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"{type(self).__name__}: can only optimise Tensors, got {type(p).__name__}")
+            if not p.is_leaf:
+                raise ValueError(f"{type(self).__name__}: can only optimise leaf tensors, got a non-leaf "
+                                 f"of shape {p.shape} (made by {p._ctx.name})")
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in seen for p in group["params"]) or len({id(p) for p in group["params"]}) < len(group["params"]):
+            raise ValueError(f"{type(self).__name__}: a parameter appears in more than one place of the groups")
+        for name, default in self.defaults.items():
+            group.setdefault(name, default)
+        self._check_hyperparameters(group)
+        self.param_groups.append(group)
+
+    def _check_hyperparameters(self, group):
+        """Raise ValueError for a hyperparameter out of range (each optimiser says which)."""
+
+    def zero_grad(self, set_to_none=True):
+        """Forget every parameter's gradient (set to None; or to zeros with set_to_none=False)."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if set_to_none or p.grad is None:
+                    p.grad = None
+                else:
+                    p.grad = Tensor(p.backend.xp.zeros_like(p.grad.data))
+
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient. `closure`, if given, re-evaluates the
+        loss (with backward) first and its result is returned."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        with no_grad():
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    if p.grad.shape != p.shape:
+                        raise RuntimeError(f"{type(self).__name__}.step: gradient of shape {p.grad.shape} "
+                                           f"for a parameter of shape {p.shape}")
+                    self._update(p.data, p.grad.data, self.state.setdefault(p, {}), group, p.backend.xp)
+        return loss
+
+    def _update(self, param, grad, state, group, xp):
+        raise NotImplementedError
+
+    # ---- checkpoints --------------------------------------------------------------------
+    def state_dict(self):
+        """{"state": {index: {name: numpy array or number}}, "param_groups": [{hyperparameters...,
+        "params": [index, ...]}]}; parameters are named by their position across the groups, as in
+        PyTorch, and every array is a host copy."""
+        index_of, groups = {}, []
+        for group in self.param_groups:
+            indices = []
+            for p in group["params"]:
+                index_of.setdefault(id(p), len(index_of))
+                indices.append(index_of[id(p)])
+            groups.append({**{k: copy.deepcopy(v) for k, v in group.items() if k != "params"}, "params": indices})
+        state = {}
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p in self.state:
+                    state[index_of[id(p)]] = {
+                        name: np.array(p.backend.to_host(value), copy=True) if not np.isscalar(value) else value
+                        for name, value in self.state[p].items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Restore hyperparameters and per-parameter state saved by `state_dict()` into an optimiser over
+        parameters of the same shapes, in the same groups; arrays go to each parameter's device."""
+        saved_groups = state_dict["param_groups"]
+        name = type(self).__name__
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"{name}.load_state_dict: the checkpoint has {len(saved_groups)} parameter groups, "
+                             f"this optimiser has {len(self.param_groups)}")
+        params = {}
+        for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(f"{name}.load_state_dict: group {i} has {len(saved['params'])} parameters in the "
+                                 f"checkpoint and {len(group['params'])} here")
+            params.update(zip(saved["params"], group["params"]))
+        new_state = {}
+        for index, entries in state_dict["state"].items():
+            p = params[int(index)]
+            restored = {}
+            for key, value in entries.items():
+                if np.isscalar(value):
+                    restored[key] = value
+                    continue
+                if tuple(np.shape(value)) != p.shape:
+                    raise ValueError(f"{name}.load_state_dict: state {key!r} of parameter {index} has shape "
+                                     f"{tuple(np.shape(value))}, the parameter has {p.shape}")
+                restored[key] = p.backend.from_host(np.array(value, dtype=p.dtype, copy=True))
+            new_state[p] = restored
+        for saved, group in zip(saved_groups, self.param_groups):
+            group.update({k: copy.deepcopy(v) for k, v in saved.items() if k != "params"})
+        self.state = new_state
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines.extend(f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params")
+        return "\n".join(lines + [")"])

@@ -1,0 +1,40 @@
+"""Stochastic gradient descent, with momentum, dampening, Nesterov momentum and weight decay."""
+from .optimizer import Optimizer
+
+
+class SGD(Optimizer):
+    """PyTorch's torch.optim.SGD update, for each parameter p with gradient g:
+
+        d = g + weight_decay · p
+        if momentum ≠ 0:
+            b = d                                   on the first step
+            b = momentum · b + (1 − dampening) · d  afterwards
+            d = d + momentum · b   (nesterov)   or   d = b
+        p = p − lr · d
+    """
+
+    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov))
+
+    def _check_hyperparameters(self, group):
+        for name in ("lr", "momentum", "weight_decay"):
+            if group[name] < 0:
+                raise ValueError(f"SGD: {name} must be >= 0, got {group[name]}")
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError(f"SGD: nesterov momentum needs momentum > 0 and dampening = 0, got "
+                             f"momentum={group['momentum']}, dampening={group['dampening']}")
+
+    def _update(self, param, grad, state, group, xp):
+        d = grad if group["weight_decay"] == 0 else grad + group["weight_decay"] * param
+        momentum = group["momentum"]
+        if momentum != 0:
+            if "momentum_buffer" not in state:
+                state["momentum_buffer"] = xp.array(d, copy=True)
+            else:
+                buffer = state["momentum_buffer"]
+                buffer *= momentum
+                buffer += (1 - group["dampening"]) * d
+            buffer = state["momentum_buffer"]
+            d = d + momentum * buffer if group["nesterov"] else buffer
+        param -= group["lr"] * d

@@ -1,0 +1,136 @@
+"""Initialisers: fill a parameter in place with numbers drawn for a good start of training.
+
+Every draw comes from `nanogan.random.generator()` on the host and is written into `tensor.data`
+(on whatever device it lives) outside the graph, so `ng.manual_seed(s)` makes initialisation
+reproducible on every backend. Each function returns the tensor it filled.
+
+Fans of a weight of shape (d0, d1, k1, k2, ...): receptive = k1·k2·...,
+fan_in = d1·receptive, fan_out = d0·receptive (PyTorch's convention, also for ConvTranspose2d,
+whose weight is (in, out, kh, kw)).
+"""
+import math
+
+import numpy as np
+
+from ..autograd import no_grad
+from ..random import generator
+
+
+def _fill(tensor, host_values):
+    with no_grad():
+        tensor.data[...] = tensor.backend.from_host(np.asarray(host_values, dtype=tensor.dtype))
+    return tensor
+
+
+def uniform_(tensor, a=0.0, b=1.0):
+    """x ~ U(a, b)."""
+    return _fill(tensor, generator().uniform(a, b, tensor.shape))
+
+
+def normal_(tensor, mean=0.0, std=1.0):
+    """x ~ N(mean, std²)."""
+    return _fill(tensor, generator().normal(mean, std, tensor.shape))
+
+
+def constant_(tensor, val):
+    """x = val."""
+    return _fill(tensor, np.full(tensor.shape, val))
+
+
+def zeros_(tensor):
+    return constant_(tensor, 0.0)
+
+
+def ones_(tensor):
+    return constant_(tensor, 1.0)
+
+
+def calculate_gain(nonlinearity, param=None):
+    """The factor that keeps activations' variance steady through a layer followed by `nonlinearity`:
+    linear/conv/sigmoid 1, tanh 5/3, relu √2, leaky_relu √(2 / (1 + slope²)) (slope = param or 0.01),
+    selu 3/4."""
+    if nonlinearity in ("linear", "identity", "sigmoid", "conv1d", "conv2d", "conv3d",
+                        "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"):
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else param
+        if isinstance(slope, bool) or not isinstance(slope, (int, float)):
+            raise ValueError(f"calculate_gain: negative_slope {param!r} is not a number")
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}")
+
+
+def fan_in_and_fan_out(tensor):
+    """(fan_in, fan_out) of a weight with at least 2 dimensions (see the module docstring)."""
+    if tensor.ndim < 2:
+        raise ValueError(f"fan_in_and_fan_out: needs a weight with at least 2 dimensions, got shape {tensor.shape}")
+    receptive = int(np.prod(tensor.shape[2:])) if tensor.ndim > 2 else 1
+    return tensor.shape[1] * receptive, tensor.shape[0] * receptive
+
+
+def _kaiming_std(tensor, a, mode, nonlinearity):
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"kaiming init: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    fan_in, fan_out = fan_in_and_fan_out(tensor)
+    fan = fan_in if mode == "fan_in" else fan_out
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+
+
+def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
+    """He initialisation: x ~ U(-bound, bound), bound = √3 · gain / √fan (a: the leaky-relu slope)."""
+    bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
+    return uniform_(tensor, -bound, bound)
+
+
+def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
+    """He initialisation: x ~ N(0, std²), std = gain / √fan."""
+    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity))
+
+
+def xavier_uniform_(tensor, gain=1.0):
+    """Glorot initialisation: x ~ U(-bound, bound), bound = gain · √(6 / (fan_in + fan_out))."""
+    fan_in, fan_out = fan_in_and_fan_out(tensor)
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return uniform_(tensor, -bound, bound)
+
+
+def xavier_normal_(tensor, gain=1.0):
+    """Glorot initialisation: x ~ N(0, std²), std = gain · √(2 / (fan_in + fan_out))."""
+    fan_in, fan_out = fan_in_and_fan_out(tensor)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+
+
+def dcgan_init_(module):
+    """The DCGAN paper's initialisation (Radford et al. 2016), applied to every sub-module:
+    Conv2d, ConvTranspose2d and Linear weights ~ N(0, 0.02²) (biases are left as they are);
+    batch-norm weights ~ N(1, 0.02²) and biases = 0. Returns the module."""
+    # imported here because the layers import this module for their default initialisation
+    from .conv import Conv2d, ConvTranspose2d
+    from .linear import Linear
+    from .norm import BatchNorm1d, BatchNorm2d
+
+    def initialise(m):
+        if isinstance(m, (Conv2d, ConvTranspose2d, Linear)):
+            normal_(m.weight, 0.0, 0.02)
+        elif isinstance(m, (BatchNorm1d, BatchNorm2d)) and m.affine:
+            normal_(m.weight, 1.0, 0.02)
+            zeros_(m.bias)
+
+    return module.apply(initialise)
+
+
+def default_layer_init_(weight, bias=None):
+    """PyTorch's default for Linear, Conv2d and ConvTranspose2d: weight ~ kaiming_uniform(a=√5), which is
+    U(±1/√fan_in); bias ~ U(±1/√fan_in) with the weight's fan_in."""
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+        uniform_(bias, -bound, bound)
+    return weight

@@ -1,0 +1,306 @@
+"""Module: a piece of a network that owns parameters, buffers and sub-modules.
+
+Assigning to an attribute registers by type: a Parameter goes to `_parameters`, a Module to
+`_modules`, and `register_buffer` puts non-learned state (batch-norm running statistics) in
+`_buffers`. Everything else — walking the tree, train/eval, moving to a device, saving and
+loading — follows from these three dictionaries. Names in a state dict are the attribute path
+joined by dots ("main.0.weight"), exactly as PyTorch names them, so checkpoints line up key by key.
+"""
+import os
+import tempfile
+from collections import OrderedDict, namedtuple
+
+import numpy as np
+
+from ..autograd import no_grad
+from ..tensor import Tensor
+from .parameter import Parameter
+
+_STORES = ("_parameters", "_buffers", "_modules")
+
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+class Module:
+    """Subclass, create parameters and sub-modules in `__init__`, compute in `forward`."""
+
+    def __init__(self):
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent_buffers", set())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "training", True)
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} has no forward()")
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    # ---- registration -------------------------------------------------------------------
+    def _require_init(self, name):
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"cannot assign {name!r} before Module.__init__() has run "
+                                 f"(call super().__init__() first in {type(self).__name__}.__init__)")
+
+    def _forget(self, name):
+        for store in _STORES:
+            self.__dict__[store].pop(name, None)
+        self._non_persistent_buffers.discard(name)
+        self.__dict__.pop(name, None)
+
+    def __setattr__(self, name, value):
+        if isinstance(value, Parameter):
+            self.register_parameter(name, value)
+        elif isinstance(value, Module):
+            self.add_module(name, value)
+        elif "_parameters" in self.__dict__ and name in self._parameters:
+            if value is not None:
+                raise TypeError(f"{type(self).__name__}.{name} is a parameter: assign a Parameter or None, "
+                                f"not {type(value).__name__}")
+            self._parameters[name] = None
+        elif "_buffers" in self.__dict__ and name in self._buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"{type(self).__name__}.{name} is a buffer: assign a Tensor or None, "
+                                f"not {type(value).__name__}")
+            self._buffers[name] = value
+        else:
+            if "_modules" in self.__dict__ and name in self._modules:
+                del self._modules[name]  # a module slot overwritten by a plain value
+            object.__setattr__(self, name, value)
+
+    def __getattr__(self, name):
+        # only called when normal lookup fails: look in the registries
+        d = self.__dict__
+        for store in _STORES:
+            if store in d and name in d[store]:
+                return d[store][name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __delattr__(self, name):
+        if any(name in self.__dict__.get(store, ()) for store in _STORES):
+            self._forget(name)
+        else:
+            object.__delattr__(self, name)
+
+    def register_parameter(self, name, param):
+        """Register `param` (a Parameter, or None for an absent one such as bias=False)."""
+        self._require_init(name)
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter: {name!r} must be a Parameter or None, got {type(param).__name__}")
+        self._forget(name)
+        self._parameters[name] = param
+
+    def register_buffer(self, name, tensor, persistent=True):
+        """Register state that is saved and moved with the module but not learned (running statistics).
+        A non-persistent buffer moves with the module but is left out of `state_dict()`."""
+        self._require_init(name)
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"register_buffer: {name!r} must be a Tensor or None, got {type(tensor).__name__}")
+        self._forget(name)
+        self._buffers[name] = tensor
+        if not persistent:
+            self._non_persistent_buffers.add(name)
+
+    def add_module(self, name, module):
+        self._require_init(name)
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {name!r} must be a Module or None, got {type(module).__name__}")
+        self._forget(name)
+        self._modules[name] = module
+
+    # ---- walking the tree -------------------------------------------------------------
+    def named_modules(self, prefix="", _seen=None):
+        """(dotted name, module) for this module and every module below it, each once."""
+        seen = set() if _seen is None else _seen
+        if id(self) in seen:
+            return
+        seen.add(id(self))
+        yield prefix, self
+        for name, child in self._modules.items():
+            if child is not None:
+                yield from child.named_modules(f"{prefix}.{name}" if prefix else name, seen)
+
+    def modules(self):
+        for _, module in self.named_modules():
+            yield module
+
+    def named_children(self):
+        for name, child in self._modules.items():
+            if child is not None:
+                yield name, child
+
+    def children(self):
+        for _, child in self.named_children():
+            yield child
+
+    def _named_members(self, store, prefix, recurse):
+        seen = set()
+        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for module_prefix, module in modules:
+            for name, value in module.__dict__[store].items():
+                if value is None or id(value) in seen:
+                    continue
+                seen.add(id(value))  # a tensor shared by two modules is listed (and optimised) once
+                yield (f"{module_prefix}.{name}" if module_prefix else name), value
+
+    def named_parameters(self, prefix="", recurse=True):
+        return self._named_members("_parameters", prefix, recurse)
+
+    def parameters(self, recurse=True):
+        for _, param in self.named_parameters(recurse=recurse):
+            yield param
+
+    def named_buffers(self, prefix="", recurse=True):
+        return self._named_members("_buffers", prefix, recurse)
+
+    def buffers(self, recurse=True):
+        for _, buffer in self.named_buffers(recurse=recurse):
+            yield buffer
+
+    def apply(self, fn):
+        """Call fn(module) on every sub-module (children first) and then on self; returns self."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    # ---- modes and gradients ---------------------------------------------------------
+    def train(self, mode=True):
+        """Training mode (the default): dropout drops, batch norm uses and updates batch statistics."""
+        for module in self.modules():
+            object.__setattr__(module, "training", bool(mode))
+        return self
+
+    def eval(self):
+        """Evaluation mode: dropout is the identity, batch norm uses its running statistics."""
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad=True):
+        for param in self.parameters():
+            param.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none=True):
+        """Forget the gradients of every parameter (set to None, so the next backward starts fresh)."""
+        for param in self.parameters():
+            if set_to_none or param.grad is None:
+                param.grad = None
+            else:
+                param.grad = Tensor(param.backend.xp.zeros_like(param.grad.data))
+
+    # ---- device and dtype --------------------------------------------------------------
+    def _convert(self, convert):
+        """Replace the array of every parameter, gradient and buffer by `convert(tensor)`'s, in place on
+        the Tensor objects, so that references held elsewhere (an optimiser's) stay valid."""
+        with no_grad():
+            for module in self.modules():
+                for store in ("_parameters", "_buffers"):
+                    for tensor in module.__dict__[store].values():
+                        if tensor is None:
+                            continue
+                        tensor.data = convert(tensor).data
+                        if tensor.grad is not None:
+                            tensor.grad = convert(tensor.grad)
+        return self
+
+    def to(self, device=None, dtype=None):
+        """Move parameters and buffers to `device` ("cpu", "cuda") and/or cast the floating-point
+        ones to `dtype` (`m.to("cuda")`, `m.to(ng.float64)`, `m.to("cuda", ng.float32)`); in place."""
+        if isinstance(device, (np.dtype, type)) and dtype is None:
+            device, dtype = None, device
+        dtype = None if dtype is None else np.dtype(dtype)
+
+        def convert(t):
+            floating = np.issubdtype(t.dtype, np.floating)  # integer buffers (batch counters) keep their type
+            return t.to(device, dtype if floating else None)
+
+        return self._convert(convert)
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self):
+        return self.to("cuda")
+
+    def float(self):
+        return self.to(np.float32)
+
+    def double(self):
+        return self.to(np.float64)
+
+    # ---- saving and loading -----------------------------------------------------------
+    def _state_tensors(self):
+        """(dotted name, tensor) of every parameter and persistent buffer, module by module."""
+        for prefix, module in self.named_modules():
+            for store in ("_parameters", "_buffers"):
+                for name, tensor in module.__dict__[store].items():
+                    if tensor is None or (store == "_buffers" and name in module._non_persistent_buffers):
+                        continue
+                    yield (f"{prefix}.{name}" if prefix else name), tensor
+
+    def state_dict(self):
+        """{dotted name: numpy array}, a host copy of every parameter and persistent buffer."""
+        return OrderedDict((name, np.array(t.numpy(), copy=True)) for name, t in self._state_tensors())
+
+    def load_state_dict(self, state_dict, strict=True):
+        """Copy the arrays of `state_dict` into this module's parameters and buffers, in place (cast to
+        each tensor's dtype, moved to its device). Raises RuntimeError naming every shape mismatch and,
+        when strict, every missing and unexpected key. Returns (missing_keys, unexpected_keys)."""
+        targets = OrderedDict(self._state_tensors())
+        missing = [k for k in targets if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in targets]
+        problems = [f"shape mismatch for {k!r}: checkpoint has {tuple(np.shape(state_dict[k]))}, "
+                    f"the module has {targets[k].shape}"
+                    for k in targets if k in state_dict and tuple(np.shape(state_dict[k])) != targets[k].shape]
+        if strict and missing:
+            problems.insert(0, f"missing keys {missing}")
+        if strict and unexpected:
+            problems.insert(0 if not missing else 1, f"unexpected keys {unexpected}")
+        if problems:
+            raise RuntimeError(f"load_state_dict into {type(self).__name__}: " + "; ".join(problems))
+        for name, tensor in targets.items():
+            if name in state_dict:
+                value = np.asarray(state_dict[name], dtype=tensor.dtype)
+                tensor.data[...] = tensor.backend.from_host(value)
+        return IncompatibleKeys(missing, unexpected)
+
+    def save(self, path):
+        """Write `state_dict()` to `path` as .npz. The file appears whole or not at all: it is written
+        to a temporary file in the same directory and then renamed over `path`."""
+        path = os.fspath(path)
+        directory = os.path.dirname(os.path.abspath(path))
+        fd, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".npz")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, **self.state_dict())
+            os.replace(temporary, path)
+        except BaseException:
+            if os.path.exists(temporary):
+                os.remove(temporary)
+            raise
+
+    def load(self, path, strict=True):
+        """Load a file written by `save` (see load_state_dict)."""
+        path = os.fspath(path)
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"{type(self).__name__}.load: no checkpoint at {path}")
+        with np.load(path, allow_pickle=False) as archive:
+            state = {key: archive[key] for key in archive.files}
+        try:
+            return self.load_state_dict(state, strict)
+        except RuntimeError as err:
+            raise RuntimeError(f"{path}: {err}") from None
+
+    # ---- printing ----------------------------------------------------------------------
+    def extra_repr(self):
+        """The constructor arguments worth printing, e.g. 'in_features=2, out_features=3, bias=True'."""
+        return ""
+
+    def __repr__(self):
+        lines = [f"({name}): " + repr(child).replace("\n", "\n  ") for name, child in self._modules.items()]
+        extra = self.extra_repr()
+        if not lines:
+            return f"{type(self).__name__}({extra})"
+        body = ([extra] if extra else []) + lines
+        return f"{type(self).__name__}(\n  " + "\n  ".join(body) + "\n)"

@@ -1,0 +1,117 @@
+"""Normalisation layers: y = (x − mean) / √(var + eps) · γ + β, with the statistics taken over
+
+    BatchNorm1d/2d   the batch (and the spatial positions), per channel
+    InstanceNorm2d   the spatial positions of one sample, per channel
+    LayerNorm        the last dimensions (`normalized_shape`) of one sample
+
+Batch norm in training mode normalises with the batch's statistics and folds them into running
+estimates (buffers, saved in the state dict); in evaluation mode it normalises with those estimates:
+    running_mean = (1 − momentum) · running_mean + momentum · batch_mean
+    running_var  = (1 − momentum) · running_var  + momentum · batch_var · n / (n − 1)   (unbiased)
+momentum=None uses the cumulative average instead (momentum = 1 / number of batches seen).
+"""
+import numpy as np
+
+from ..tensor import Tensor, zeros, ones
+from . import functional as F
+from .module import Module
+from .parameter import Parameter
+
+
+class _NormBase(Module):
+    """Per-channel affine parameters (weight γ = 1, bias β = 0) and running-statistics buffers."""
+
+    input_ranks = ()  # accepted numbers of dimensions, e.g. (2, 3) for (N, C) and (N, C, L)
+
+    def __init__(self, num_features, eps, momentum, affine, track_running_stats):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        self.register_parameter("weight", Parameter(ones(num_features)) if affine else None)
+        self.register_parameter("bias", Parameter(zeros(num_features)) if affine else None)
+        tracked = track_running_stats
+        self.register_buffer("running_mean", zeros(num_features) if tracked else None)
+        self.register_buffer("running_var", ones(num_features) if tracked else None)
+        self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)) if tracked else None)
+
+    def reset_running_stats(self):
+        if self.track_running_stats:
+            self.running_mean.data[...] = 0
+            self.running_var.data[...] = 1
+            self.num_batches_tracked.data[...] = 0
+
+    def _check_input(self, x):
+        if x.ndim not in self.input_ranks or x.shape[1] != self.num_features:
+            raise ValueError(f"{type(self).__name__}({self.num_features}): expected an input with "
+                             f"{' or '.join(map(str, self.input_ranks))} dimensions and {self.num_features} "
+                             f"channels in dimension 1, got shape {x.shape}")
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class _BatchNorm(_NormBase):
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats)
+
+    def forward(self, x):
+        self._check_input(x)
+        momentum = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.data += 1
+            if self.momentum is None:
+                momentum = 1.0 / float(self.num_batches_tracked.item())
+        # without running statistics there is nothing else to normalise with, even in eval mode
+        use_batch_statistics = self.training or not self.track_running_stats
+        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                            use_batch_statistics, momentum, self.eps)
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch norm over (N, C) or (N, C, L) inputs, per channel C."""
+
+    input_ranks = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch norm over (N, C, H, W) inputs, per channel C."""
+
+    input_ranks = (4,)
+
+
+class InstanceNorm2d(_NormBase):
+    """Each sample's channels normalised over their own H×W positions; by default without affine
+    parameters or running statistics (as in PyTorch)."""
+
+    input_ranks = (4,)
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats)
+
+    def forward(self, x):
+        self._check_input(x)
+        return F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                               self.training or not self.track_running_stats,
+                               0.0 if self.momentum is None else self.momentum, self.eps)
+
+
+class LayerNorm(Module):
+    """Normalises each sample over its last len(normalized_shape) dimensions; elementwise γ and β of
+    that shape."""
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True):
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
+        self.register_parameter("weight", Parameter(ones(*shape)) if elementwise_affine else None)
+        self.register_parameter("bias", Parameter(zeros(*shape)) if elementwise_affine and bias else None)
+
+    def forward(self, x):
+        if x.shape[x.ndim - len(self.normalized_shape):] != self.normalized_shape:
+            raise ValueError(f"LayerNorm({self.normalized_shape}): expected input of shape "
+                             f"(..., {', '.join(map(str, self.normalized_shape))}), got {x.shape}")
+        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"

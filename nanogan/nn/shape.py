@@ -1,0 +1,111 @@
+"""Layers that change a tensor's shape, not its values: Flatten, Unflatten, ZeroPad2d, Crop2d, Upsample."""
+from . import functional as F
+from .module import Module
+
+
+class Flatten(Module):
+    """Merge dimensions start_dim..end_dim into one: (N, C, H, W) → (N, C·H·W) by default."""
+
+    def __init__(self, start_dim=1, end_dim=-1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x):
+        return x.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Split dimension `dim` into `unflattened_size`: Unflatten(1, (C, H, W)) turns (N, C·H·W) into (N, C, H, W)."""
+
+    def __init__(self, dim, unflattened_size):
+        super().__init__()
+        self.dim, self.unflattened_size = dim, tuple(unflattened_size)
+
+    def forward(self, x):
+        dim = self.dim % x.ndim
+        return x.reshape(x.shape[:dim] + self.unflattened_size + x.shape[dim + 1:])
+
+    def extra_repr(self):
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+def _four_sides(padding):
+    sides = (padding,) * 4 if isinstance(padding, int) else tuple(padding)
+    if len(sides) != 4:
+        raise ValueError(f"ZeroPad2d: padding must be an int or (left, right, top, bottom), got {padding!r}")
+    return sides
+
+
+class ZeroPad2d(Module):
+    """Pad (N, C, H, W) images with zeros: ZeroPad2d(p) on every side, or (left, right, top, bottom)."""
+
+    def __init__(self, padding):
+        super().__init__()
+        self.padding = _four_sides(padding)
+
+    def forward(self, x):
+        return F.pad(x, self.padding)
+
+    def extra_repr(self):
+        return f"{self.padding}"
+
+
+def _two_sides(amount, name):
+    sides = (amount, amount) if isinstance(amount, int) else tuple(amount)
+    if len(sides) != 2 or min(sides) < 0:
+        raise ValueError(f"Crop2d: {name} must be a non-negative int or a pair, got {amount!r}")
+    return sides
+
+
+class Crop2d(Module):
+    """Cut (N, C, H, W) images down, as Keras' Cropping2D does (the inverse of ZeroPad2d):
+
+        Crop2d((top, bottom), (left, right))  removes `top` rows at the top, `bottom` at the bottom, and
+                                              `left` / `right` columns at the sides
+        Crop2d(1, 2)                          the same as Crop2d((1, 1), (2, 2))
+        Crop2d(size=(h, w))                   keeps the top-left h×w window, out = x[:, :, :h, :w]
+                                              (the WGAN-GP MNIST generator's 8×8 → 7×7)
+    """
+
+    def __init__(self, rows=(0, 0), cols=(0, 0), size=None):
+        super().__init__()
+        self.rows, self.cols = _two_sides(rows, "rows"), _two_sides(cols, "cols")
+        self.size = None if size is None else _two_sides(size, "size")
+        if self.size is not None and (self.rows, self.cols) != ((0, 0), (0, 0)):
+            raise ValueError("Crop2d: give either the rows and cols to remove or a target size, not both")
+
+    def forward(self, x):
+        if x.ndim != 4:
+            raise ValueError(f"Crop2d: expected an (N, C, H, W) input, got shape {x.shape}")
+        height, width = x.shape[2:]
+        if self.size is not None:
+            (top, left), (bottom_edge, right_edge) = (0, 0), self.size
+        else:
+            (top, bottom), (left, right) = self.rows, self.cols
+            bottom_edge, right_edge = height - bottom, width - right
+        if not (top < bottom_edge <= height and left < right_edge <= width):
+            raise ValueError(f"Crop2d({self.extra_repr()}): cannot crop an input of shape {x.shape}")
+        return x[:, :, top:bottom_edge, left:right_edge]
+
+    def extra_repr(self):
+        return f"size={self.size}" if self.size is not None else f"rows={self.rows}, cols={self.cols}"
+
+
+class Upsample(Module):
+    """Enlarge (N, C, H, W) images to `size` or by `scale_factor` (mode "nearest": each pixel repeated)."""
+
+    def __init__(self, size=None, scale_factor=None, mode="nearest"):
+        super().__init__()
+        if (size is None) == (scale_factor is None):
+            raise ValueError("Upsample: give exactly one of size and scale_factor")
+        self.size, self.scale_factor, self.mode = size, scale_factor, mode
+
+    def forward(self, x):
+        return F.interpolate(x, size=self.size, scale_factor=self.scale_factor, mode=self.mode)
+
+    def extra_repr(self):
+        shown = f"size={self.size}" if self.size is not None else f"scale_factor={self.scale_factor}"
+        return f"{shown}, mode={self.mode!r}"

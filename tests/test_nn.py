@@ -1,0 +1,393 @@
+"""nn layers against torch.nn: same constructor call, same parameter names and shapes, and — with
+torch's weights copied in — the same outputs and gradients (float64). Then the Module machinery:
+registration, modes, state dicts and .npz checkpoints, initialisers.
+"""
+import os
+
+import numpy as np
+import pytest
+
+import nanogan as ng
+from nanogan import nn
+
+torch = pytest.importorskip("torch")
+
+
+def _copy_weights(theirs, ours):
+    """Load torch's state dict into ours (strict: the key sets must match), checking every shape."""
+    theirs_state = {k: v.detach().numpy() for k, v in theirs.state_dict().items()}
+    ours_state = ours.state_dict()
+    assert list(ours_state) == list(theirs_state)
+    for k in ours_state:
+        assert ours_state[k].shape == theirs_state[k].shape, k
+    ours.load_state_dict(theirs_state)
+
+
+# nn.functional is written in parallel; until a layer's function lands, its comparison is skipped (visibly)
+_FUNCTION_OF_LAYER = {"Conv2d": "conv2d", "ConvTranspose2d": "conv_transpose2d", "MaxPool2d": "max_pool2d",
+                      "AvgPool2d": "avg_pool2d", "Upsample": "interpolate", "ZeroPad2d": "pad"}
+
+
+def _skip_without_functional(module):
+    needed = {_FUNCTION_OF_LAYER.get(type(m).__name__) for m in module.modules()} - {None}
+    missing = sorted(name for name in needed if not hasattr(nn.functional, name))
+    if missing:
+        pytest.skip(f"nn.functional has no {missing} yet")
+
+
+def _paired(make):
+    ours, theirs = make(nn), make(torch.nn)
+    _skip_without_functional(ours)
+    ours.double()
+    theirs.double()
+    _copy_weights(theirs, ours)
+    return ours, theirs
+
+
+def _check_against_torch(make, input_shape, training=True, seed=0):
+    """Forward, input gradient and parameter gradients of one layer, ours vs torch's."""
+    ours, theirs = _paired(make)
+    assert [(n, p.shape) for n, p in ours.named_parameters()] == \
+           [(n, tuple(p.shape)) for n, p in theirs.named_parameters()]
+    ours.train(training)
+    theirs.train(training)
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(input_shape)
+    x_ours = ng.tensor(x, dtype=ng.float64, requires_grad=True)
+    x_theirs = torch.tensor(x, requires_grad=True)
+    y_ours, y_theirs = ours(x_ours), theirs(x_theirs)
+    np.testing.assert_allclose(y_ours.numpy(), y_theirs.detach().numpy(), rtol=1e-9, atol=1e-12)
+    weights = rng.standard_normal(tuple(y_theirs.shape))
+    (y_ours * ng.tensor(weights, dtype=ng.float64)).sum().backward()
+    (y_theirs * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(x_ours.grad.numpy(), x_theirs.grad.numpy(), rtol=1e-9, atol=1e-12)
+    theirs_params = dict(theirs.named_parameters())
+    for name, p in ours.named_parameters():
+        np.testing.assert_allclose(p.grad.numpy(), theirs_params[name].grad.numpy(), rtol=1e-9, atol=1e-12,
+                                   err_msg=name)
+    return ours, theirs
+
+
+LAYERS = {
+    "linear": (lambda m: m.Linear(5, 3), (4, 5)),
+    "linear-no-bias-3d": (lambda m: m.Linear(5, 3, bias=False), (2, 3, 5)),
+    "conv": (lambda m: m.Conv2d(3, 4, 3), (2, 3, 7, 6)),
+    "conv-strided-padded-dilated": (lambda m: m.Conv2d(3, 4, (3, 2), stride=2, padding=1, dilation=(1, 2),
+                                                       bias=False), (2, 3, 9, 8)),
+    "conv-transpose-dcgan": (lambda m: m.ConvTranspose2d(4, 3, 4, stride=2, padding=1), (2, 4, 5, 5)),
+    "conv-transpose-output-padding": (lambda m: m.ConvTranspose2d(3, 2, 3, stride=2, padding=1, output_padding=1,
+                                                                  bias=False), (2, 3, 4, 3)),
+    "batchnorm1d": (lambda m: m.BatchNorm1d(5), (8, 5)),
+    "batchnorm1d-3d": (lambda m: m.BatchNorm1d(5, affine=False), (4, 5, 3)),
+    "batchnorm2d": (lambda m: m.BatchNorm2d(3), (4, 3, 5, 5)),
+    "layernorm": (lambda m: m.LayerNorm((4, 5)), (2, 3, 4, 5)),
+    "layernorm-plain": (lambda m: m.LayerNorm(5, elementwise_affine=False), (3, 5)),
+    "instancenorm": (lambda m: m.InstanceNorm2d(3), (2, 3, 4, 5)),
+    "instancenorm-affine": (lambda m: m.InstanceNorm2d(3, affine=True), (2, 3, 4, 5)),
+    "relu": (lambda m: m.ReLU(), (3, 7)),
+    "leaky-relu": (lambda m: m.LeakyReLU(0.2), (3, 7)),
+    "tanh": (lambda m: m.Tanh(), (3, 7)),
+    "sigmoid": (lambda m: m.Sigmoid(), (3, 7)),
+    "upsample": (lambda m: m.Upsample(scale_factor=2), (2, 3, 4, 5)),
+    "zeropad": (lambda m: m.ZeroPad2d((1, 2, 0, 3)), (2, 3, 4, 5)),
+    "flatten": (lambda m: m.Flatten(), (2, 3, 4, 5)),
+    "unflatten": (lambda m: m.Unflatten(1, (3, 4)), (2, 12, 5)),
+    "maxpool": (lambda m: m.MaxPool2d(2), (2, 3, 6, 7)),
+    "maxpool-overlapping": (lambda m: m.MaxPool2d(3, stride=2, padding=1), (2, 3, 7, 6)),
+    "avgpool": (lambda m: m.AvgPool2d(2), (2, 3, 6, 7)),
+    "avgpool-padded": (lambda m: m.AvgPool2d(3, stride=2, padding=1, count_include_pad=False), (2, 3, 7, 6)),
+    "dropout-eval": (lambda m: m.Dropout(0.3), (3, 7)),
+}
+
+
+@pytest.mark.parametrize("case", list(LAYERS))
+def test_layer_equals_torch(case):
+    make, shape = LAYERS[case]
+    _check_against_torch(make, shape, training=case != "dropout-eval")
+
+
+@pytest.mark.parametrize("case", ["batchnorm1d", "batchnorm2d", "instancenorm-affine"])
+def test_norm_layer_in_eval_mode_equals_torch(case):
+    make, shape = LAYERS[case]
+    _check_against_torch(make, shape, training=False)
+
+
+def _dcgan_generator(m):
+    return m.Sequential(
+        m.ConvTranspose2d(8, 6, 4, 1, 0, bias=False), m.BatchNorm2d(6), m.ReLU(True),
+        m.ConvTranspose2d(6, 3, 4, 2, 1, bias=False), m.BatchNorm2d(3), m.LeakyReLU(0.2),
+        m.Conv2d(3, 1, 3, padding=1), m.Tanh(), m.Flatten(), m.Linear(64, 2), m.Sigmoid())
+
+
+def test_nested_model_equals_torch_names_repr_and_counts():
+    ours, theirs = _check_against_torch(_dcgan_generator, (2, 8, 1, 1))
+    assert repr(ours) == repr(theirs)
+    assert sum(p.numel() for p in ours.parameters()) == sum(p.numel() for p in theirs.parameters())
+    assert [n for n, _ in ours.named_buffers()] == [n for n, _ in theirs.named_buffers()]
+
+
+def test_default_initialisation_has_torchs_ranges():
+    ng.manual_seed(0)
+    for layer, fan_in in [(nn.Linear(200, 300), 200), (nn.Conv2d(16, 32, 3), 16 * 9),
+                          (nn.ConvTranspose2d(32, 16, 4), 16 * 16)]:
+        bound = 1 / np.sqrt(fan_in)  # kaiming_uniform(a=√5) gives U(±1/√fan_in)
+        w, b = layer.weight.numpy(), layer.bias.numpy()
+        assert np.abs(w).max() <= bound and np.abs(w).max() > 0.98 * bound
+        np.testing.assert_allclose(w.std(), bound / np.sqrt(3), rtol=0.05)
+        assert np.abs(b).max() <= bound
+        assert w.dtype == np.float32
+
+
+# ---- batch norm statistics and dropout --------------------------------------------------------------
+@pytest.mark.parametrize("momentum", [0.1, None])
+def test_batchnorm_running_statistics_follow_torch_over_steps(momentum):
+    ours, theirs = _paired(lambda m: m.BatchNorm2d(3, momentum=momentum))
+    rng = np.random.default_rng(1)
+    for step in range(4):
+        x = rng.standard_normal((5, 3, 4, 4)) * (step + 1) + step
+        y_ours = ours(ng.tensor(x, dtype=ng.float64))
+        y_theirs = theirs(torch.tensor(x))
+        np.testing.assert_allclose(y_ours.numpy(), y_theirs.detach().numpy(), rtol=1e-9, atol=1e-12)
+        for name, buffer in ours.named_buffers():
+            np.testing.assert_allclose(buffer.numpy(), getattr(theirs, name).numpy(), rtol=1e-12, err_msg=name)
+    assert ours.num_batches_tracked.item() == 4 and ours.num_batches_tracked.dtype == np.int64
+    # eval: normalised with the running statistics, which stay put
+    ours.eval()
+    theirs.eval()
+    x = rng.standard_normal((2, 3, 4, 4))
+    before = ours.state_dict()
+    np.testing.assert_allclose(ours(ng.tensor(x, dtype=ng.float64)).numpy(), theirs(torch.tensor(x)).detach().numpy(),
+                               rtol=1e-9, atol=1e-12)
+    for k, v in ours.state_dict().items():
+        np.testing.assert_array_equal(v, before[k])
+
+
+def test_batchnorm_train_and_eval_differ_and_untracked_uses_batch_statistics():
+    rng = np.random.default_rng(2)
+    x = ng.tensor(rng.standard_normal((16, 4)) * 3 + 5, dtype=ng.float64)
+    tracked = nn.BatchNorm1d(4).double()
+    y_train = tracked(x).numpy()
+    np.testing.assert_allclose(y_train.mean(0), 0, atol=1e-12)
+    y_eval = tracked.eval()(x).numpy()  # running stats after one step are still far from the batch's
+    assert not np.allclose(y_train, y_eval)
+    untracked = nn.BatchNorm1d(4, track_running_stats=False).double().eval()
+    assert list(untracked.state_dict()) == ["weight", "bias"]
+    np.testing.assert_allclose(untracked(x).numpy(), y_train, rtol=1e-12)
+
+
+def test_dropout_zeroes_about_p_and_scales_survivors():
+    ng.manual_seed(3)
+    x = ng.tensor(np.random.default_rng(3).uniform(1, 2, (200, 500)), dtype=ng.float64)
+    layer = nn.Dropout(0.3)
+    y = layer(x).numpy()
+    dropped = y == 0
+    assert abs(dropped.mean() - 0.3) < 0.01
+    np.testing.assert_allclose(y[~dropped], x.numpy()[~dropped] / 0.7, rtol=1e-12)
+    layer.eval()
+    np.testing.assert_array_equal(layer(x).numpy(), x.numpy())
+
+
+# ---- Crop2d: no torch counterpart, checked against slicing -----------------------------------------
+def test_crop2d_removes_borders_or_keeps_a_top_left_window():
+    x = np.arange(2 * 3 * 8 * 8, dtype=np.float64).reshape(2, 3, 8, 8)
+    t = ng.tensor(x, requires_grad=True)
+    np.testing.assert_array_equal(nn.Crop2d(size=(7, 7))(t).numpy(), x[:, :, :7, :7])
+    np.testing.assert_array_equal(nn.Crop2d((1, 2), (0, 3))(t).numpy(), x[:, :, 1:6, 0:5])
+    np.testing.assert_array_equal(nn.Crop2d(1, 2)(t).numpy(), x[:, :, 1:7, 2:6])
+    nn.Crop2d((0, 1), (0, 1))(t).sum().backward()  # the gradient is 1 inside the window, 0 on the cut borders
+    expected = np.zeros_like(x)
+    expected[:, :, :7, :7] = 1
+    np.testing.assert_array_equal(t.grad.numpy(), expected)
+    with pytest.raises(ValueError, match="Crop2d"):
+        nn.Crop2d(4, 4)(t)
+    with pytest.raises(ValueError, match="Crop2d"):
+        nn.Crop2d(size=(9, 8))(t)
+    with pytest.raises(ValueError, match="not both"):
+        nn.Crop2d(1, size=(4, 4))
+
+
+# ---- the Module machinery ---------------------------------------------------------------------------
+class _Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU())
+        self.heads = nn.ModuleList([nn.Linear(4, 2), nn.Linear(4, 1)])
+        self.scale = nn.Parameter(ng.ones(1))
+        self.register_buffer("calls", ng.zeros(1))
+        self.label = "not registered"
+
+    def forward(self, x):
+        h = self.body(x) * self.scale
+        return [head(h) for head in self.heads]
+
+
+def test_registration_and_walking():
+    block = _Block()
+    names = [n for n, _ in block.named_parameters()]
+    assert names == ["scale", "body.0.weight", "body.0.bias", "body.1.weight", "body.1.bias",
+                     "heads.0.weight", "heads.0.bias", "heads.1.weight", "heads.1.bias"]
+    assert [n for n, _ in block.named_buffers()] == ["calls", "body.1.running_mean", "body.1.running_var",
+                                                     "body.1.num_batches_tracked"]
+    assert [type(c).__name__ for c in block.children()] == ["Sequential", "ModuleList"]
+    assert len(list(block.modules())) == 8
+    assert len(block.heads) == 2 and isinstance(block.body[-1], nn.ReLU)
+    assert [type(m).__name__ for m in block.body[1:]] == ["BatchNorm1d", "ReLU"]
+    assert block.label == "not registered" and "label" not in dict(block.named_parameters())
+    block.eval()
+    assert not any(m.training for m in block.modules())
+    block.train()
+    assert all(m.training for m in block.modules())
+
+
+def test_shared_parameters_are_listed_once():
+    shared = nn.Linear(2, 2)
+    model = nn.Sequential(shared, nn.ReLU(), shared)
+    assert len(list(model.parameters())) == 2
+
+
+def test_zero_grad_apply_and_errors_on_bad_assignment():
+    block = _Block()
+    outputs = block(ng.randn(5, 3))
+    (outputs[0].sum() + outputs[1].sum()).backward()
+    assert all(p.grad is not None for p in block.parameters())
+    block.zero_grad()
+    assert all(p.grad is None for p in block.parameters())
+    seen = []
+    block.apply(lambda m: seen.append(type(m).__name__))
+    assert seen[-1] == "_Block" and seen.count("Linear") == 3
+    with pytest.raises(TypeError, match="parameter"):
+        block.scale = ng.ones(1)
+    with pytest.raises(AttributeError, match="nothing"):
+        block.nothing
+
+
+def test_to_dtype_in_place_keeps_identity_and_integer_buffers():
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    params = list(model.parameters())
+    model.to(ng.float64)
+    assert [p is q for p, q in zip(params, model.parameters())] == [True] * 4
+    assert all(p.dtype == np.float64 for p in model.parameters())
+    assert model[1].running_mean.dtype == np.float64 and model[1].num_batches_tracked.dtype == np.int64
+    assert model.to("cpu") is model
+
+
+def _trained_block(seed):
+    ng.manual_seed(seed)
+    block = _Block().double()
+    block(ng.randn(6, 3, dtype=ng.float64))  # moves the batch-norm running statistics off their start
+    return block
+
+
+def test_state_dict_round_trip_gives_identical_outputs():
+    source = _trained_block(0)
+    state = source.state_dict()
+    assert state["body.1.num_batches_tracked"] == 1
+    target = _trained_block(1)
+    target.load_state_dict(state)
+    x = ng.randn(4, 3, dtype=ng.float64)
+    for mode in (True, False):
+        source.train(mode)
+        target.train(mode)
+        for a, b in zip(source(x), target(x)):
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+    state["scale"][...] = 7.0  # the state dict is a copy
+    assert source.scale.item() != 7.0
+
+
+def test_npz_save_and_load(tmp_path):
+    source = _trained_block(0)
+    path = tmp_path / "block.npz"
+    source.save(path)
+    assert os.listdir(tmp_path) == ["block.npz"]  # no temporary file left behind
+    target = _trained_block(1)
+    target.load(path)
+    for k, v in source.state_dict().items():
+        np.testing.assert_array_equal(target.state_dict()[k], v)
+    source.save(path)  # overwriting works
+    with pytest.raises(FileNotFoundError, match="missing.npz"):
+        target.load(tmp_path / "missing.npz")
+    nn.Linear(3, 3).save(tmp_path / "other.npz")
+    with pytest.raises(RuntimeError, match="other.npz.*missing keys"):
+        target.load(tmp_path / "other.npz")
+
+
+def test_load_state_dict_names_missing_unexpected_and_mismatched_keys():
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    state = model.state_dict()
+    del state["0.bias"]
+    state["2.weight"] = np.zeros(3)
+    state["1.running_mean"] = np.zeros(5)
+    with pytest.raises(RuntimeError) as err:
+        model.load_state_dict(state)
+    message = str(err.value)
+    assert "missing keys ['0.bias']" in message and "unexpected keys ['2.weight']" in message
+    assert "'1.running_mean'" in message and "(5,)" in message and "(4,)" in message
+    state["1.running_mean"] = np.zeros(4)
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    assert missing == ["0.bias"] and unexpected == ["2.weight"]
+
+
+# ---- initialisers ---------------------------------------------------------------------------------
+def test_calculate_gain_equals_torch():
+    for name, param in [("linear", None), ("conv2d", None), ("sigmoid", None), ("tanh", None), ("relu", None),
+                        ("leaky_relu", None), ("leaky_relu", 0.2), ("selu", None)]:
+        assert nn.init.calculate_gain(name, param) == pytest.approx(torch.nn.init.calculate_gain(name, param))
+    with pytest.raises(ValueError, match="unsupported"):
+        nn.init.calculate_gain("swish")
+
+
+def test_initialisers_fill_in_place_with_the_right_distribution():
+    ng.manual_seed(4)
+    w = nn.Parameter(ng.zeros(400, 300))
+    array = w.data
+    fan_in, fan_out = 300, 400
+    checks = [
+        (lambda: nn.init.normal_(w, 1.0, 0.5), 1.0, 0.5, None),
+        (lambda: nn.init.uniform_(w, -2.0, 4.0), 1.0, 6 / np.sqrt(12), (-2.0, 4.0)),
+        (lambda: nn.init.xavier_uniform_(w, gain=2.0), 0.0, 2 * np.sqrt(2 / (fan_in + fan_out)),
+         (-2 * np.sqrt(6 / (fan_in + fan_out)), 2 * np.sqrt(6 / (fan_in + fan_out)))),
+        (lambda: nn.init.kaiming_normal_(w, nonlinearity="relu"), 0.0, np.sqrt(2 / fan_in), None),
+        (lambda: nn.init.kaiming_uniform_(w, a=0.2, mode="fan_out"), 0.0,
+         np.sqrt(2 / (1 + 0.04)) / np.sqrt(fan_out), None),
+    ]
+    for fill, mean, std, bounds in checks:
+        assert fill() is w and w.data is array
+        values = w.numpy()
+        assert abs(values.mean() - mean) < 0.02 * max(std, 0.1)
+        np.testing.assert_allclose(values.std(), std, rtol=0.02)
+        if bounds:
+            assert bounds[0] <= values.min() and values.max() <= bounds[1]
+    nn.init.constant_(w, 0.25)
+    assert np.all(w.numpy() == 0.25)
+    nn.init.zeros_(w)
+    assert np.all(w.numpy() == 0)
+    nn.init.ones_(w)
+    assert np.all(w.numpy() == 1) and w.grad is None and w.is_leaf
+    with pytest.raises(ValueError, match="at least 2 dimensions"):
+        nn.init.xavier_uniform_(nn.Parameter(ng.zeros(3)))
+
+
+def test_seeded_initialisation_is_reproducible():
+    ng.manual_seed(5)
+    a = nn.Conv2d(3, 8, 3).state_dict()
+    ng.manual_seed(5)
+    b = nn.Conv2d(3, 8, 3).state_dict()
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k])
+
+
+def test_dcgan_init():
+    ng.manual_seed(6)
+    model = nn.Sequential(nn.ConvTranspose2d(64, 128, 4), nn.BatchNorm2d(128), nn.Conv2d(128, 64, 4),
+                          nn.Linear(256, 256), nn.BatchNorm1d(4096))
+    bias_before = model[0].bias.numpy().copy()
+    assert nn.init.dcgan_init_(model) is model
+    for layer in (model[0], model[2], model[3]):
+        w = layer.weight.numpy()
+        assert abs(w.mean()) < 1e-3
+        np.testing.assert_allclose(w.std(), 0.02, rtol=0.03)
+    np.testing.assert_array_equal(model[0].bias.numpy(), bias_before)
+    gamma = model[4].weight.numpy()
+    assert abs(gamma.mean() - 1) < 2e-3
+    np.testing.assert_allclose(gamma.std(), 0.02, rtol=0.05)
+    assert np.all(model[1].bias.numpy() == 0) and np.all(model[4].bias.numpy() == 0)

@@ -4,6 +4,7 @@ The flat kernel interface every backend provides (ops/ calls only these):
   name, xp                      the array module (numpy here)
   owns(a), from_host(a), to_host(a), scatter_add(target, index, values)
 plus the kernels of the sibling modules (conv, pool, norm), imported below.
+  norm: batch_norm_stats, channel_affine, batch_norm_backward_reduce, batch_norm_backward_elemt
 """
 import numpy as np
 
@@ -27,3 +28,7 @@ def scatter_add(target, index, values):
     """target[index] += values, accumulating repeated indices (numpy's unbuffered add)."""
     np.add.at(target, index, values)
     return target
+
+
+from .norm import (batch_norm_stats, channel_affine, batch_norm_backward_reduce,  # noqa: E402,F401
+                   batch_norm_backward_elemt)

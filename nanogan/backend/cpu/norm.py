@@ -1,0 +1,132 @@
+"""Normalisation kernels: per-channel statistics, the per-channel affine map, and the two passes
+of the batch-norm backward, in numba.
+
+Every normalisation is seen as a per-channel one on an (N, C, L) array: batch norm of (N, C, H, W)
+is (N, C, H·W), layer norm of rows is (1, rows, features), instance norm is (1, N·C, H·W). Channel
+c's M = N·L values are x[n, c, l] for all n, l. With μ_c, σ²_c the mean and biased variance of
+channel c, r_c = 1/sqrt(σ²_c + eps) and x̂ = (x - μ_c)·r_c:
+
+    batch_norm_stats(x)                               -> (μ, σ²)                    one read of x per statistic
+    channel_affine(x, scale, shift)                   -> y = x·scale_c + shift_c    (the normalisation itself
+                                                         with scale = w·r, shift = b - μ·scale)
+    batch_norm_backward_reduce(x, g, μ, r)            -> (Σ g, Σ g·x̂) per channel
+    batch_norm_backward_elemt(x, g, μ, r, w, Σg, Σgx̂) -> dx = w·r·(g - Σg/M - x̂·Σgx̂/M)
+
+Inputs are made C-contiguous float arrays of one dtype (float32 or float64); per-channel vectors
+have shape (C,) and are returned in the input's dtype. Sums accumulate in float64.
+Each kernel runs one task per channel (prange over c): channel c's values are N runs of L
+contiguous numbers, and no two tasks write the same output.
+"""
+import numpy as np
+from numba import njit, prange
+
+# reassociation lets LLVM vectorise the float64 sums; NaN and inf keep their IEEE meaning
+_SUM_MATH = {"reassoc", "contract"}
+
+
+def _as_channels(x):
+    if x.ndim != 3:
+        raise ValueError(f"norm kernels: expected an (N, C, L) array, got shape {x.shape}")
+    return np.ascontiguousarray(x)
+
+
+def _as_vector(v, dtype):
+    return np.ascontiguousarray(v, dtype=dtype)
+
+
+@njit(cache=True, parallel=True, fastmath=_SUM_MATH)
+def _channel_stats(x, mean, var):
+    # mean[c] = Σ_{n,l} x[n,c,l] / M;  var[c] = Σ_{n,l} (x[n,c,l] - mean[c])² / M   (two passes: no cancellation)
+    batch, channels, length = x.shape
+    count = batch * length
+    for c in prange(channels):
+        total = 0.0
+        for n in range(batch):
+            for i in range(length):
+                total += x[n, c, i]
+        m = total / count
+        squares = 0.0
+        for n in range(batch):
+            for i in range(length):
+                d = x[n, c, i] - m
+                squares += d * d
+        mean[c] = m
+        var[c] = squares / count
+
+
+def batch_norm_stats(x):
+    """(mean, biased variance) of each channel of an (N, C, L) array, over axes 0 and 2."""
+    x = _as_channels(x)
+    mean = np.empty(x.shape[1], dtype=x.dtype)
+    var = np.empty(x.shape[1], dtype=x.dtype)
+    _channel_stats(x, mean, var)
+    return mean, var
+
+
+@njit(cache=True, parallel=True)
+def _channel_affine(x, scale, shift, y):
+    # y[n,c,l] = x[n,c,l]·scale[c] + shift[c]
+    batch, channels, length = x.shape
+    for c in prange(channels):
+        a, b = scale[c], shift[c]
+        for n in range(batch):
+            for i in range(length):
+                y[n, c, i] = x[n, c, i] * a + b
+
+
+def channel_affine(x, scale, shift):
+    """y = x·scale[c] + shift[c] for an (N, C, L) array x and per-channel vectors (C,)."""
+    x = _as_channels(x)
+    y = np.empty_like(x)
+    _channel_affine(x, _as_vector(scale, x.dtype), _as_vector(shift, x.dtype), y)
+    return y
+
+
+@njit(cache=True, parallel=True, fastmath=_SUM_MATH)
+def _backward_reduce(x, g, mean, invstd, sum_g, sum_g_xhat):
+    # sum_g[c] = Σ_{n,l} g[n,c,l];  sum_g_xhat[c] = r[c]·Σ_{n,l} g[n,c,l]·(x[n,c,l] - mean[c])
+    batch, channels, length = x.shape
+    for c in prange(channels):
+        m = mean[c]
+        total, weighted = 0.0, 0.0
+        for n in range(batch):
+            for i in range(length):
+                gv = g[n, c, i]
+                total += gv
+                weighted += gv * (x[n, c, i] - m)
+        sum_g[c] = total
+        sum_g_xhat[c] = weighted * invstd[c]
+
+
+def batch_norm_backward_reduce(x, g, mean, invstd):
+    """(Σ g, Σ g·x̂) per channel of (N, C, L) arrays x and g, with x̂ = (x - mean)·invstd."""
+    x, g = _as_channels(x), _as_channels(g.astype(x.dtype, copy=False))
+    sum_g = np.empty(x.shape[1], dtype=x.dtype)
+    sum_g_xhat = np.empty(x.shape[1], dtype=x.dtype)
+    _backward_reduce(x, g, _as_vector(mean, x.dtype), _as_vector(invstd, x.dtype), sum_g, sum_g_xhat)
+    return sum_g, sum_g_xhat
+
+
+@njit(cache=True, parallel=True)
+def _backward_elemt(x, g, mean, invstd, weight, sum_g, sum_g_xhat, dx):
+    # dx[n,c,l] = k·(g[n,c,l] - (x[n,c,l] - mean[c])·q - Σg[c]/M)   with k = w[c]·r[c], q = r[c]·Σgx̂[c]/M
+    batch, channels, length = x.shape
+    count = batch * length
+    for c in prange(channels):
+        m = mean[c]
+        k = weight[c] * invstd[c]
+        q = invstd[c] * sum_g_xhat[c] / count
+        mean_g = sum_g[c] / count
+        for n in range(batch):
+            for i in range(length):
+                dx[n, c, i] = k * (g[n, c, i] - (x[n, c, i] - m) * q - mean_g)
+
+
+def batch_norm_backward_elemt(x, g, mean, invstd, weight, sum_g, sum_g_xhat):
+    """dx = w·r·(g - Σg/M - x̂·Σgx̂/M) per channel of (N, C, L) arrays (M = N·L): the input
+    gradient of y = x̂·w + b when μ and r are x's own batch statistics."""
+    x, g = _as_channels(x), _as_channels(g.astype(x.dtype, copy=False))
+    dx = np.empty_like(x)
+    vectors = (_as_vector(v, x.dtype) for v in (mean, invstd, weight, sum_g, sum_g_xhat))
+    _backward_elemt(x, g, *vectors, dx)
+    return dx

@@ -1,0 +1,23 @@
+"""The functional API (PyTorch's torch.nn.functional names and signatures). No math lives here;
+each family is defined, with its forward and gradient formulas, in nanogan/ops:
+
+    linear                                                ops/linear.py
+    conv2d, conv_transpose2d                              ops/conv.py
+    max_pool2d, avg_pool2d, interpolate                   ops/pool.py
+    pad                                                   ops/pad.py
+    relu, leaky_relu, elu, sigmoid, tanh, softplus,
+    logsigmoid, softmax, log_softmax, dropout             ops/activation.py
+    batch_norm, layer_norm, instance_norm                 ops/norm.py (kernels: backend/*/norm)
+    binary_cross_entropy, binary_cross_entropy_with_logits,
+    mse_loss, l1_loss, cross_entropy, gaussian_nll_loss   ops/loss.py
+"""
+from ..ops.linear import linear
+from ..ops.activation import (relu, leaky_relu, elu, sigmoid, tanh, softplus, logsigmoid, softmax, log_softmax,
+                              dropout)
+from ..ops.norm import batch_norm, layer_norm, instance_norm
+from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, mse_loss, l1_loss, cross_entropy,
+                        gaussian_nll_loss)
+
+__all__ = ["linear", "relu", "leaky_relu", "elu", "sigmoid", "tanh", "softplus", "logsigmoid", "softmax",
+           "log_softmax", "dropout", "batch_norm", "layer_norm", "instance_norm", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits", "mse_loss", "l1_loss", "cross_entropy", "gaussian_nll_loss"]

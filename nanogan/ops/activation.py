@@ -1,0 +1,192 @@
+"""Activations (elementwise nonlinearities), softmax / log_softmax along a dim, and dropout.
+
+Notation: y = f(x), g = dL/dy, dx = dL/dx. Where a gradient is neatest in terms of the output
+(sigmoid, tanh, softmax, elu) the backward uses `ctx.output`, itself a Tensor in the graph, so
+the second derivative follows by differentiating that expression again.
+"""
+import math
+
+import numpy as np
+
+from ..autograd.function import Function
+from ..random import generator
+from ..tensor import Tensor
+from .elementwise import where
+from .reduce import normalize_dims
+
+
+def require_floating(op, *tensors):
+    """Refuse integer or boolean tensors with an error naming the op (used by the composed ops,
+    which would otherwise run integer arithmetic silently)."""
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}: argument {i} must be a Tensor, got {type(t).__name__}")
+        if not np.issubdtype(t.dtype, np.floating):
+            raise TypeError(f"{op}: expected floating-point tensors, got {t.dtype} for argument {i} "
+                            f"of shape {t.shape}")
+
+
+class LeakyReLU(Function):
+    """y = x if x > 0 else slope·x  (relu is slope = 0);
+    dx = g·s with s = 1 if x > 0 else slope, a constant mask (the second derivative is 0 away
+    from the kink; at x = 0 the slope on the left is used, as in PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, x, *, negative_slope):
+        if negative_slope == 0:
+            return ctx.xp.maximum(x, 0)  # keeps NaN and maps -inf to 0, where x·0 would give NaN
+        return ctx.xp.where(x > 0, x, x * x.dtype.type(negative_slope))
+
+    @staticmethod
+    def backward(ctx, g):
+        x = ctx.inputs[0].data
+        one, slope = x.dtype.type(1), x.dtype.type(ctx.negative_slope)
+        return g * Tensor(ctx.xp.where(x > 0, one, slope))
+
+
+class ELU(Function):
+    """y = x if x > 0 else α(eˣ - 1);  dx = g if x > 0 else g·αeˣ = g·(y + α)."""
+
+    @staticmethod
+    def forward(ctx, x, *, alpha):
+        negative = alpha * ctx.xp.expm1(ctx.xp.minimum(x, 0))  # min(x, 0): no overflow in the unused branch
+        return ctx.xp.where(x > 0, x, negative.astype(x.dtype))
+
+    @staticmethod
+    def backward(ctx, g):
+        positive = ctx.inputs[0].data > 0
+        return g * where(positive, 1.0, ctx.output + ctx.alpha)
+
+
+class Sigmoid(Function):
+    """y = 1 / (1 + e⁻ˣ);  dx = g·y(1 - y).
+    Computed as 1/(1 + e^-|x|) or e^-|x|/(1 + e^-|x|) by sign, so neither side overflows."""
+
+    @staticmethod
+    def forward(ctx, x):
+        xp = ctx.xp
+        e = xp.exp(-xp.abs(x))
+        return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+    @staticmethod
+    def backward(ctx, g):
+        y = ctx.output
+        return g * y * (1 - y)
+
+
+class Tanh(Function):
+    """y = tanh x;  dx = g·(1 - y²)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return ctx.xp.tanh(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        y = ctx.output
+        return g * (1 - y * y)
+
+
+class Softplus(Function):
+    """y = log(1 + e^(βx)) / β, and y = x where βx > threshold (PyTorch's linear regime);
+    dx = g·sigmoid(βx), and g where βx > threshold.
+    Computed as (max(βx, 0) + log(1 + e^-|βx|)) / β, which cannot overflow."""
+
+    @staticmethod
+    def forward(ctx, x, *, beta, threshold):
+        xp = ctx.xp
+        bx = x * x.dtype.type(beta)
+        smooth = (xp.maximum(bx, 0) + xp.log1p(xp.exp(-xp.abs(bx)))) / x.dtype.type(beta)
+        return xp.where(bx > threshold, x, smooth)
+
+    @staticmethod
+    def backward(ctx, g):
+        x = ctx.inputs[0]
+        linear = x.data * ctx.beta > ctx.threshold
+        return g * where(linear, 1.0, sigmoid(x * ctx.beta))
+
+
+class Softmax(Function):
+    """y_i = e^(x_i - m) / Σ_j e^(x_j - m) along dim (m = max, which cancels but prevents overflow);
+    dx = y·(g - Σ_j g_j y_j)."""
+
+    @staticmethod
+    def forward(ctx, x, *, dim):
+        xp = ctx.xp
+        e = xp.exp(x - x.max(axis=dim, keepdims=True))
+        return e / e.sum(axis=dim, keepdims=True)
+
+    @staticmethod
+    def backward(ctx, g):
+        y = ctx.output
+        return y * (g - (g * y).sum(ctx.dim, keepdim=True))
+
+
+class LogSoftmax(Function):
+    """y_i = x_i - m - log Σ_j e^(x_j - m) along dim (m = max);  dx = g - e^y·Σ_j g_j."""
+
+    @staticmethod
+    def forward(ctx, x, *, dim):
+        xp = ctx.xp
+        shifted = x - x.max(axis=dim, keepdims=True)
+        return shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+
+    @staticmethod
+    def backward(ctx, g):
+        return g - ctx.output.exp() * g.sum(ctx.dim, keepdim=True)
+
+
+def relu(input):
+    return LeakyReLU.apply(input, negative_slope=0.0)
+
+
+def leaky_relu(input, negative_slope=0.01):
+    return LeakyReLU.apply(input, negative_slope=float(negative_slope))
+
+
+def elu(input, alpha=1.0):
+    return ELU.apply(input, alpha=float(alpha))
+
+
+def sigmoid(input):
+    return Sigmoid.apply(input)
+
+
+def tanh(input):
+    return Tanh.apply(input)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    if beta <= 0:
+        raise ValueError(f"softplus: beta must be positive, got {beta}")
+    return Softplus.apply(input, beta=float(beta), threshold=float(threshold))
+
+
+def logsigmoid(input):
+    """y = log sigmoid(x) = -softplus(-x) (without the linear regime);  dx = g·sigmoid(-x)."""
+    return -Softplus.apply(-input, beta=1.0, threshold=math.inf)
+
+
+def softmax(input, dim):
+    (axis,) = normalize_dims("softmax", dim, input.ndim)
+    return Softmax.apply(input, dim=axis)
+
+
+def log_softmax(input, dim):
+    (axis,) = normalize_dims("log_softmax", dim, input.ndim)
+    return LogSoftmax.apply(input, dim=axis)
+
+
+def dropout(input, p=0.5, training=True):
+    """y = x·mask / (1 - p) with mask ~ Bernoulli(1 - p) drawn from ng.random's generator
+    (on the host, so a seed gives the same mask on every device);  dx = g·mask / (1 - p).
+    Identity when not training or p = 0."""
+    require_floating("dropout", input)
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: probability p must be in [0, 1], got {p}")
+    if not training or p == 0.0:
+        return input
+    keep = generator().random(input.shape) >= p
+    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)  # p = 1 drops everything (0, not 0·inf)
+    mask = input.backend.from_host((keep * scale).astype(input.dtype))
+    return input * Tensor(mask)

@@ -1,0 +1,204 @@
+"""Losses. Each computes per-element losses ℓ and reduces them by `reduction`:
+"mean" (the average), "sum", or "none" (ℓ itself).
+
+Most are compositions of differentiable ops, so first and higher derivatives come from the parts;
+each docstring states the gradient that results (g = dL/dℓ). binary_cross_entropy is a Function
+because composing it would divide 0 by 0 where p is exactly 0 or 1.
+"""
+import math
+
+import numpy as np
+
+from ..autograd.function import Function
+from ..tensor import Tensor
+from .activation import logsigmoid, log_softmax, require_floating
+from .elementwise import clamp
+
+_LOG_FLOOR = -100.0  # PyTorch clamps BCE's logs here, so p = 0 or 1 gives a large finite loss
+_BCE_EPSILON = 1e-12  # and keeps p(1 - p) at least this in BCE's gradient
+
+
+def _reduce(op, loss, reduction):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _check_same_shape(op, input, target):
+    require_floating(op, input, target)
+    if input.shape != target.shape:
+        raise ValueError(f"{op}: target of shape {target.shape} does not match input of shape {input.shape}")
+
+
+def _check_broadcasts_to(op, name, t, shape):
+    require_floating(op, t)
+    try:
+        fits = np.broadcast_shapes(t.shape, shape) == tuple(shape)
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"{op}: {name} of shape {t.shape} does not broadcast to input of shape {tuple(shape)}")
+
+
+class BinaryCrossEntropy(Function):
+    """ℓ = -(t·max(log p, -100) + (1 - t)·max(log(1 - p), -100));
+    dp = g·(p - t) / max(p(1 - p), 1e-12)   (PyTorch's: finite at p = 0 or 1),
+    dt = g·(max(log(1 - p), -100) - max(log p, -100))."""
+
+    @staticmethod
+    def forward(ctx, p, t):
+        xp = ctx.xp
+        with np.errstate(divide="ignore"):  # log 0 = -inf is what the floor is for
+            log_p, log_q = xp.maximum(xp.log(p), _LOG_FLOOR), xp.maximum(xp.log1p(-p), _LOG_FLOOR)
+        return -(t * log_p + (1 - t) * log_q)
+
+    @staticmethod
+    def backward(ctx, g):
+        p, t = ctx.inputs
+        dp = g * (p - t) / clamp(p * (1 - p), min=_BCE_EPSILON) if ctx.needs_input_grad[0] else None
+        dt = None
+        if ctx.needs_input_grad[1]:
+            with np.errstate(divide="ignore"):
+                dt = g * (clamp((1 - p).log(), min=_LOG_FLOOR) - clamp(p.log(), min=_LOG_FLOOR))
+        return dp, dt
+
+
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+    """ℓ = -w·(t·log p + (1 - t)·log(1 - p)), logs floored at -100, for probabilities p = input."""
+    _check_same_shape("binary_cross_entropy", input, target)
+    xp = input.backend.xp
+    if bool(xp.any((input.data < 0) | (input.data > 1))):
+        raise ValueError(f"binary_cross_entropy: all elements of input (shape {input.shape}) should be "
+                         f"between 0 and 1")
+    loss = BinaryCrossEntropy.apply(input, target)
+    if weight is not None:
+        _check_broadcasts_to("binary_cross_entropy", "weight", weight, input.shape)
+        loss = loss * weight
+    return _reduce("binary_cross_entropy", loss, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
+    """ℓ = w·((1 - t)·z - L·log sigmoid(z)) with L = 1 + (pos_weight - 1)·t (L = 1 without it)
+    — the same as max(z, 0) - z·t + log(1 + e^-|z|) when L = 1, and stable for any logit z;
+    dz = g·w·(1 - t - L·sigmoid(-z)) (= g·w·(sigmoid(z) - t) when L = 1),
+    dt = g·w·(-z - (pos_weight - 1)·log sigmoid(z))."""
+    op = "binary_cross_entropy_with_logits"
+    _check_same_shape(op, input, target)
+    log_p = logsigmoid(input)
+    if pos_weight is None:
+        loss = (1 - target) * input - log_p
+    else:
+        _check_broadcasts_to(op, "pos_weight", pos_weight, input.shape)
+        loss = (1 - target) * input - (1 + (pos_weight - 1) * target) * log_p
+    if weight is not None:
+        _check_broadcasts_to(op, "weight", weight, input.shape)
+        loss = loss * weight
+    return _reduce(op, loss, reduction)
+
+
+def mse_loss(input, target, reduction="mean"):
+    """ℓ = (x - t)²;  dx = 2g·(x - t),  dt = -dx."""
+    _check_same_shape("mse_loss", input, target)
+    diff = input - target
+    return _reduce("mse_loss", diff * diff, reduction)
+
+
+def l1_loss(input, target, reduction="mean"):
+    """ℓ = |x - t|;  dx = g·sign(x - t),  dt = -dx."""
+    _check_same_shape("l1_loss", input, target)
+    return _reduce("l1_loss", (input - target).abs(), reduction)
+
+
+def _class_rows(x):
+    """(N, C, d1, ...) -> (N·d1·..., C): one row of class scores per predicted position."""
+    if x.ndim == 2:
+        return x
+    moved = x.permute(0, *range(2, x.ndim), 1)
+    return moved.reshape(-1, x.shape[1])
+
+
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    """Cross-entropy of logits z (N, C, d...) — or (C,) for one sample — with lp = log_softmax(z)
+    over the classes, and smoothing ε spreading ε/C of the target over every class:
+      class-index target y (N, d...):  ℓ = -(1 - ε)·w_y·lp_y - (ε/C)·Σ_c w_c·lp_c
+          (0 where y = ignore_index); "mean" divides by Σ w_y over the non-ignored positions;
+      probability target t (shape of z):  ℓ = -Σ_c w_c·((1 - ε)·t_c + ε/C)·lp_c; "mean" over positions.
+    dz = the gradient of that composition: per row, w_y·(softmax(z) - onehot(y)) when ε = 0, w = 1."""
+    op = "cross_entropy"
+    require_floating(op, input)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
+    if input.ndim == 1:  # one unbatched sample
+        input, target = input.unsqueeze(0), target.unsqueeze(0)
+    if input.ndim < 2:
+        raise ValueError(f"{op}: expected input of shape (N, C, ...) or (C,), got {input.shape}")
+    classes = input.shape[1]
+    if weight is not None:
+        require_floating(op, weight)
+        if weight.shape != (classes,):
+            raise ValueError(f"{op}: weight of shape {weight.shape} does not match the {classes} classes of "
+                             f"input of shape {input.shape}")
+    log_p = _class_rows(log_softmax(input, 1))
+    class_weight_rows = log_p if weight is None else log_p * weight
+    if np.issubdtype(target.dtype, np.floating):
+        if target.shape != input.shape:
+            raise ValueError(f"{op}: probability target of shape {target.shape} does not match input of "
+                             f"shape {input.shape}")
+        smoothed = _class_rows(target) * (1 - label_smoothing) + label_smoothing / classes
+        return _reduce(op, -(class_weight_rows * smoothed).sum(1).reshape(target.shape[:1] + target.shape[2:]),
+                       reduction)
+    expected = input.shape[:1] + input.shape[2:]
+    if target.shape != expected:
+        raise ValueError(f"{op}: class-index target of shape {target.shape} does not match input of shape "
+                         f"{input.shape}; expected {expected}")
+    labels = target.backend.to_host(target.data).reshape(-1).astype(np.int64)
+    valid = labels != ignore_index
+    if np.any((labels[valid] < 0) | (labels[valid] >= classes)):
+        bad = labels[valid][(labels[valid] < 0) | (labels[valid] >= classes)][0]
+        raise IndexError(f"{op}: target {bad} is out of bounds for {classes} classes")
+    safe_labels = np.where(valid, labels, 0)
+    rows = np.arange(labels.size)
+    xp = input.backend.xp
+    valid_t = Tensor(xp.asarray(valid.astype(input.dtype)))
+    index = (xp.asarray(rows), xp.asarray(safe_labels))
+    picked = class_weight_rows[index] * valid_t          # w_y·lp_y, 0 where ignored
+    target_weight = valid_t if weight is None else weight[xp.asarray(safe_labels)] * valid_t
+    loss = -picked * (1 - label_smoothing)
+    if label_smoothing > 0:
+        loss = loss - class_weight_rows.sum(1) * valid_t * (label_smoothing / classes)
+    if reduction == "mean":
+        return loss.sum() / target_weight.sum()
+    return _reduce(op, loss.reshape(target.shape), reduction)
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    """ℓ = ½·(log v + (x - t)²/v) (+ ½·log 2π when full), v = max(var, eps) where the clamp passes
+    the gradient through unchanged, as PyTorch's no-grad clamp does;
+    dx = g·(x - t)/v,  dt = -dx,  dvar = g·½·(1/v - (x - t)²/v²).
+    var has input's shape, or input's without its last dim, or one dim of size 1 (homoscedastic),
+    or is a float."""
+    op = "gaussian_nll_loss"
+    _check_same_shape(op, input, target)
+    if isinstance(var, (int, float)):
+        var = Tensor(input.backend.xp.full(input.shape, float(var), dtype=input.dtype))
+    require_floating(op, var)
+    if var.shape != input.shape:
+        if var.shape == input.shape[:-1]:
+            var = var.unsqueeze(-1)
+        elif not (var.ndim == input.ndim and
+                  sum(v for i, v in zip(input.shape, var.shape) if i != v) == 1):
+            raise ValueError(f"{op}: var of shape {var.shape} does not fit input of shape {input.shape}; "
+                             f"expected {input.shape}, {input.shape[:-1]} or one dim of size 1")
+    xp = var.backend.xp
+    if bool(xp.any(var.data < 0)):
+        raise ValueError(f"{op}: var (shape {var.shape}) has negative entries")
+    var = var + Tensor(xp.maximum(var.data, eps) - var.data)
+    diff = input - target
+    loss = (var.log() + diff * diff / var) * 0.5
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(op, loss, reduction)

@@ -1,0 +1,261 @@
+"""Normalisations: batch_norm, instance_norm, layer_norm.
+
+Each is a per-channel normalisation of an (N, C, L) view of its input (as the kernels in
+backend/cpu/norm.py see it): batch norm of (N, C, *) is (N, C, L), instance norm is
+(1, N·C, L), layer norm is (1, rows, features). Per channel, with M = N·L values, μ and σ² their
+mean and biased variance, r = 1/sqrt(σ² + eps) and x̂ = (x - μ)·r:
+
+    y  = x̂·w + b
+    db = Σ g,   dw = Σ g·x̂,   dx = w·r·(g - Σg/M - x̂·Σ(g·x̂)/M)
+
+Three Functions carry this so that derivatives of every order stay in the graph while the
+first backward is two fused kernel passes:
+    BatchNorm(x, w, b)                y                         kernel channel_affine
+    BatchNormReduce(x, g)             S = [Σg, Σg·x̂]  (2, C)    kernel batch_norm_backward_reduce
+    BatchNormInputGrad(x, g, w, S)    dx                        kernel batch_norm_backward_elemt
+BatchNorm's backward is Reduce then InputGrad; Reduce's backward is BatchNorm and InputGrad
+again; InputGrad's backward (the core of the double backward, what a gradient penalty through
+a normalised critic needs) is written with tensor ops on x̂ and r recomputed from x.
+Eval-mode normalisation by running statistics is ChannelAffine: y = x·scale + shift per channel.
+"""
+import numpy as np
+
+from ..autograd.function import Function
+from ..tensor import Tensor
+from .activation import require_floating
+from .shape import stack
+
+_CHANNEL_AXES = (0, 2)  # of the (N, C, L) view
+
+
+def _per_channel(v):
+    """A (C,) tensor shaped (1, C, 1), to broadcast over an (N, C, L) view."""
+    return v.reshape(1, -1, 1)
+
+
+def _channel_sum(t):
+    return t.sum(_CHANNEL_AXES)
+
+
+def _normalized(x, eps):
+    """x̂ and r of an (N, C, L) tensor as differentiable tensor ops (for the double backward)."""
+    centred = x - x.mean(_CHANNEL_AXES, keepdim=True)
+    r = ((centred * centred).mean(_CHANNEL_AXES, keepdim=True) + eps) ** -0.5
+    return centred * r, r
+
+
+class BatchNorm(Function):
+    """y = x̂·w + b per channel of an (N, C, L) x; x̂ = (x - μ)·r where μ = `mean`, r = `invstd`
+    must be x's own batch statistics (the caller computes them once: they also feed the
+    running averages);  with S = BatchNormReduce(x, g):
+    dx = BatchNormInputGrad(x, g, w, S),  dw = S[1] = Σ g·x̂,  db = S[0] = Σ g."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, *, mean, invstd, eps):
+        scale = invstd * weight
+        return ctx.backend.channel_affine(x, scale, bias - mean * scale)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, weight, _ = ctx.inputs
+        stats = dict(mean=ctx.mean, invstd=ctx.invstd, eps=ctx.eps)
+        sums = BatchNormReduce.apply(x, g, **stats)
+        dx = BatchNormInputGrad.apply(x, g, weight, sums, **stats) if ctx.needs_input_grad[0] else None
+        dw = sums[1] if ctx.needs_input_grad[1] else None
+        db = sums[0] if ctx.needs_input_grad[2] else None
+        return dx, dw, db
+
+
+class BatchNormReduce(Function):
+    """S = [Σ g, Σ g·x̂] per channel, shape (2, C);  with G = [G_b, G_w] the gradient of S:
+    dg = x̂·G_w + G_b = BatchNorm(x, G_w, G_b),
+    dx = ∂(Σ g·x̂)/∂x · G_w = G_w·r·(g - Σg/M - x̂·Σ(g·x̂)/M) = BatchNormInputGrad(x, g, G_w, S)."""
+
+    @staticmethod
+    def forward(ctx, x, g, *, mean, invstd, eps):
+        return ctx.xp.stack(ctx.backend.batch_norm_backward_reduce(x, g, mean, invstd))
+
+    @staticmethod
+    def backward(ctx, grad_sums):
+        x, g = ctx.inputs
+        stats = dict(mean=ctx.mean, invstd=ctx.invstd, eps=ctx.eps)
+        grad_sum_g, grad_sum_g_xhat = grad_sums[0], grad_sums[1]
+        dx = (BatchNormInputGrad.apply(x, g, grad_sum_g_xhat, ctx.output, **stats)
+              if ctx.needs_input_grad[0] else None)
+        dg = BatchNorm.apply(x, grad_sum_g_xhat, grad_sum_g, **stats) if ctx.needs_input_grad[1] else None
+        return dx, dg
+
+
+class BatchNormInputGrad(Function):
+    """dx = w·r·u with u = g - S_b/M - x̂·S_w/M per channel, for S = [S_b, S_w] of shape (2, C);
+    with G the gradient of dx, and x̂ and r taken as the functions of x they are:
+        dg   = G·w·r
+        dw   = Σ G·r·u
+        dS_b = -Σ G·w·r / M,    dS_w = -Σ G·w·r·x̂ / M
+        dx   = r·(h - mean h - x̂·mean(h·x̂)) - k·r²·x̂/M,    h = -G·w·r·S_w/M,   k = Σ G·w·u
+    (h is the gradient reaching x̂, carried back through the normalisation; k the one reaching r,
+    carried back by ∂r/∂x = -r²·x̂/M)."""
+
+    @staticmethod
+    def forward(ctx, x, g, weight, sums, *, mean, invstd, eps):
+        return ctx.backend.batch_norm_backward_elemt(x, g, mean, invstd, weight, sums[0], sums[1])
+
+    @staticmethod
+    def backward(ctx, grad_dx):
+        x, g, weight, sums = ctx.inputs
+        count = x.shape[0] * x.shape[2]
+        xhat, r = _normalized(x, ctx.eps)
+        w, sum_g, sum_g_xhat = _per_channel(weight), _per_channel(sums[0]), _per_channel(sums[1])
+        u = g - sum_g / count - xhat * sum_g_xhat / count
+        grad_wr = grad_dx * (w * r)
+        needs = ctx.needs_input_grad
+        dg = grad_wr if needs[1] else None
+        dw = _channel_sum(grad_dx * r * u) if needs[2] else None
+        dsums = stack([_channel_sum(grad_wr), _channel_sum(grad_wr * xhat)]) / -count if needs[3] else None
+        dx = None
+        if needs[0]:
+            h = grad_wr * sum_g_xhat / -count
+            k = (grad_dx * w * u).sum(_CHANNEL_AXES, keepdim=True)
+            through_xhat = r * (h - h.mean(_CHANNEL_AXES, keepdim=True)
+                                - xhat * (h * xhat).mean(_CHANNEL_AXES, keepdim=True))
+            dx = through_xhat - k * r * r * xhat / count
+        return dx, dg, dw, dsums
+
+
+class ChannelAffine(Function):
+    """y = x·scale + shift per channel of an (N, C, L) x (normalisation by fixed statistics);
+    dx = g·scale = ChannelAffine(g, scale, 0),  dscale = Σ g·x,  dshift = Σ g."""
+
+    @staticmethod
+    def forward(ctx, x, scale, shift):
+        return ctx.backend.channel_affine(x, scale, shift)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, scale, shift = ctx.inputs
+        needs = ctx.needs_input_grad
+        no_shift = Tensor(ctx.xp.zeros_like(shift.data))
+        dx = ChannelAffine.apply(g, scale, no_shift) if needs[0] else None
+        dscale = _channel_sum(g * x) if needs[1] else None
+        dshift = _channel_sum(g) if needs[2] else None
+        return dx, dscale, dshift
+
+
+# ---- public wrappers --------------------------------------------------------------------------
+def _check_inputs(op, input, min_dim, channels, **vectors):
+    """Floating tensors only; input has min_dim dims; every given per-channel vector is (channels,)."""
+    given = {name: v for name, v in vectors.items() if v is not None}
+    require_floating(op, input, *given.values())
+    if input.ndim < min_dim:
+        raise ValueError(f"{op}: expected an input with at least {min_dim} dimensions, got shape {input.shape}")
+    for name, v in given.items():
+        if v.shape != (channels,):
+            raise ValueError(f"{op}: {name} of shape {v.shape} does not match the {channels} channels of "
+                             f"input of shape {input.shape}; expected ({channels},)")
+
+
+def _check_enough_values(op, x, input):
+    if x.shape[0] * x.shape[2] < 2:
+        raise ValueError(f"{op}: expected more than 1 value per channel when training, got input of shape "
+                         f"{input.shape}")
+
+
+def _update_running(running, batch_stat, momentum):
+    """running ← (1 - momentum)·running + momentum·batch_stat, in place; a batch_stat with a
+    multiple of running's length (instance norm: one per sample and channel) is averaged per channel."""
+    stat = batch_stat.reshape(-1, running.shape[0]).mean(axis=0)
+    running.data *= 1 - momentum
+    running.data += (momentum * stat).astype(running.dtype)
+
+
+def _constant(xp, fill, size, dtype):
+    return Tensor(xp.full(size, fill, dtype=dtype))
+
+
+def _normalize_by_batch(x, weight, bias, eps, running_mean=None, running_var=None, momentum=0.1):
+    """BatchNorm of an (N, C, L) view with its own statistics; updates the running ones (unbiased
+    variance, as PyTorch) when given."""
+    xp, channels = x.backend.xp, x.shape[1]
+    mean, var = x.backend.batch_norm_stats(x.data)
+    count = x.shape[0] * x.shape[2]
+    if running_mean is not None:
+        _update_running(running_mean, mean, momentum)
+    if running_var is not None:
+        _update_running(running_var, var * (count / (count - 1)), momentum)
+    weight = weight if weight is not None else _constant(xp, 1, channels, x.dtype)
+    bias = bias if bias is not None else _constant(xp, 0, channels, x.dtype)
+    invstd = (1 / xp.sqrt(var + eps)).astype(x.dtype)
+    return BatchNorm.apply(x, weight, bias, mean=mean, invstd=invstd, eps=eps)
+
+
+def _normalize_by_running(x, running_mean, running_var, weight, bias, eps):
+    """y = (x - running_mean)/sqrt(running_var + eps)·w + b per channel of an (N, C, L) view."""
+    scale = Tensor((running_var.data + eps) ** -0.5)
+    if weight is not None:
+        scale = scale * weight
+    shift = -Tensor(running_mean.data) * scale
+    if bias is not None:
+        shift = shift + bias
+    return ChannelAffine.apply(x, scale, shift)
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
+               eps=1e-5):
+    """Normalise each channel of an (N, C, *) input by the batch's statistics (training, which also
+    updates running_mean/running_var in place when given) or by the running ones (eval)."""
+    channels = input.shape[1] if input.ndim >= 2 else None
+    _check_inputs("batch_norm", input, 2, channels, running_mean=running_mean, running_var=running_var,
+                  weight=weight, bias=bias)
+    x = input.reshape(input.shape[0], channels, -1)
+    if training:
+        _check_enough_values("batch_norm", x, input)
+        y = _normalize_by_batch(x, weight, bias, eps, running_mean, running_var, momentum)
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: eval mode (training=False) needs running_mean and running_var")
+        y = _normalize_by_running(x, running_mean, running_var, weight, bias, eps)
+    return y.reshape(input.shape)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
+                  momentum=0.1, eps=1e-5):
+    """Normalise each (sample, channel) plane of an (N, C, *) input by its own statistics; the
+    running statistics, when given, are updated with their average over the batch."""
+    channels = input.shape[1] if input.ndim >= 2 else None
+    _check_inputs("instance_norm", input, 3, channels, running_mean=running_mean, running_var=running_var,
+                  weight=weight, bias=bias)
+    batch = input.shape[0]
+    if use_input_stats:
+        x = input.reshape(1, batch * channels, -1)
+        _check_enough_values("instance_norm", x, input)
+
+        def per_plane(v):
+            return v.unsqueeze(0).expand(batch, channels).reshape(batch * channels) if v is not None else None
+        y = _normalize_by_batch(x, per_plane(weight), per_plane(bias), eps, running_mean, running_var, momentum)
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("instance_norm: use_input_stats=False needs running_mean and running_var")
+        y = _normalize_by_running(input.reshape(batch, channels, -1), running_mean, running_var, weight, bias, eps)
+    return y.reshape(input.shape)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalise over the trailing dims `normalized_shape`, then y·weight + bias elementwise over them."""
+    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    given = [t for t in (weight, bias) if t is not None]
+    require_floating("layer_norm", input, *given)
+    trailing = len(normalized_shape)
+    if trailing == 0 or input.ndim < trailing or input.shape[input.ndim - trailing:] != normalized_shape:
+        raise ValueError(f"layer_norm: input of shape {input.shape} does not end with normalized_shape "
+                         f"{normalized_shape}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.shape != normalized_shape:
+            raise ValueError(f"layer_norm: {name} of shape {t.shape} does not match normalized_shape "
+                             f"{normalized_shape}")
+    features = int(np.prod(normalized_shape))
+    y = _normalize_by_batch(input.reshape(1, -1, features), None, None, eps).reshape(input.shape)
+    if weight is not None:
+        y = y * weight
+    if bias is not None:
+        y = y + bias
+    return y

@@ -1,0 +1,625 @@
+"""nanogan's hand-written CUDA kernels (csrc/), reachable three ways behind one interface.
+
+    lib = load("emu")    # nanogan._emu: the kernels compiled by g++ against csrc/emu, on numpy arrays (CPU)
+    lib = load("cuda")   # nanogan._C:   the kernels compiled by nvcc, on device arrays (CuPy, or anything
+                         #               with __cuda_array_interface__)
+    lib = load("cupy")   # the same sources compiled at run time by NVRTC through cupy.RawModule
+
+    lib.launch("leaky_relu_fwd", grid, block, x, y, n, 0.2)          # any kernel, by name
+    y = leaky_relu(lib, x, 0.2)                                       # or through its wrapper below
+
+`launch` checks each argument against the kernel's C signature (read from its source): a pointer parameter
+takes a contiguous array of the matching dtype (writable unless the pointer is const), an `int` an integer,
+a `float` a real number. Any launch failure raises KernelLaunchError naming the kernel and its
+<<<grid, block>>>; NANOGAN_SYNC_LAUNCHES=1 also synchronises after each GPU launch so that an asynchronous
+fault is reported against its kernel.
+
+The wrappers (conv2d, conv2d_input_grad, ..., leaky_relu) take the library first, check dtypes and shapes
+(errors name the op and the shapes), allocate the output with `lib.xp` (numpy or cupy) and compute the grid
+from the kernels' own tile constants (`lib.constant("IGEMM_BM")`, read from csrc/).
+"""
+from __future__ import annotations
+
+import ast
+import functools
+import hashlib
+import importlib
+import math
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+CSRC = Path(os.environ.get("NANOGAN_CSRC", Path(__file__).resolve().parent.parent / "csrc"))
+INT32_MAX = 2**31 - 1
+
+
+class KernelLaunchError(RuntimeError):
+    """A kernel launch failed: bad arguments, bad launch shape, a CUDA error, or (emulation) a kernel that
+    broke the execution model (divergent barrier, deadlock)."""
+
+
+# ---- reading the kernel sources -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    ctype: str        # "float" or "int"
+    pointer: bool
+    const: bool
+
+    def __str__(self):
+        return f"{'const ' if self.const else ''}{self.ctype}{'*' if self.pointer else ''} {self.name}"
+
+
+_KERNEL_RE = re.compile(r"NG_KERNEL\s+void\s+(?:__launch_bounds__\s*\([^)]*\)\s*)?(\w+)\s*\(([^)]*)\)")
+_CONSTANT_RE = re.compile(r"^constexpr\s+int\s+(\w+)\s*=\s*([^;]+);", re.MULTILINE)  # namespace scope: column 0
+
+
+def _strip_comments(text: str) -> str:
+    return re.sub(r"//[^\n]*|/\*.*?\*/", "", text, flags=re.DOTALL)
+
+
+def _source_files() -> list[Path]:
+    if not (CSRC / "common.cuh").is_file():
+        raise FileNotFoundError(f"nanogan kernel sources not found at {CSRC} (set NANOGAN_CSRC to the csrc/ folder)")
+    return [CSRC / "common.cuh", *sorted((CSRC / "kernels").glob("*.cuh")), *sorted((CSRC / "kernels").glob("*.cu"))]
+
+
+def _parse_param(kernel: str, text: str) -> Param:
+    tokens = re.findall(r"\w+|\*", text)
+    qualifiers = [t for t in tokens[:-1] if t not in ("const", "__restrict__", "*")]
+    if len(tokens) < 2 or qualifiers not in (["float"], ["int"]) or tokens.count("*") > 1 or tokens[-1] == "*":
+        raise ValueError(f"kernel {kernel}: parameter '{text.strip()}' is outside the conventions of csrc/README.md "
+                         "(const float*, float*, const int*, int*, int, float)")
+    return Param(name=tokens[-1], ctype=qualifiers[0], pointer="*" in tokens, const="const" in tokens)
+
+
+def _eval_constant(expr: str, known: dict[str, int]) -> int:
+    """Integer value of a constexpr initialiser: literals, earlier constants, + - * / (C integer division)."""
+    def ev(node):
+        if isinstance(node, ast.Constant) and isinstance(node.value, int):
+            return node.value
+        if isinstance(node, ast.Name) and node.id in known:
+            return known[node.id]
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div)):
+            a, b = ev(node.left), ev(node.right)
+            if isinstance(node.op, ast.Div):
+                return int(a / b)
+            return {ast.Add: a + b, ast.Sub: a - b, ast.Mult: a * b}[type(node.op)]
+        raise ValueError(f"constexpr initialiser '{expr}' is not integer arithmetic of earlier constants")
+    return ev(ast.parse(expr.strip(), mode="eval").body)
+
+
+@functools.lru_cache(maxsize=None)
+def kernel_sources():
+    """(signatures {kernel: [Param] or the ValueError of a signature outside the conventions},
+    constants {name: int}, digest of all sources) read from csrc/."""
+    signatures, constants, digest = {}, {}, hashlib.sha256()
+    for path in _source_files():
+        raw = path.read_text()
+        digest.update(path.name.encode() + raw.encode())
+        text = _strip_comments(raw)
+        for name, expr in _CONSTANT_RE.findall(text):
+            try:
+                constants[name] = _eval_constant(expr, constants)
+            except ValueError as e:
+                raise ValueError(f"{path}: constexpr int {name}: {e}") from None
+        for name, params in _KERNEL_RE.findall(text):
+            try:
+                signatures[name] = [_parse_param(name, p) for p in params.split(",") if p.strip()]
+            except ValueError as e:  # reported when the kernel is launched (and by the tests)
+                signatures[name] = e
+    return signatures, constants, digest.hexdigest()
+
+
+# ---- the libraries --------------------------------------------------------------------------------------
+
+def _launch_shape(name, grid, block):
+    return f"kernel {name}<<<grid{tuple(grid)}, block{tuple(block)}>>>"
+
+
+def _dims(value, what, name):
+    dims = (value,) if isinstance(value, (int, np.integer)) else tuple(value)
+    if not 1 <= len(dims) <= 3 or not all(isinstance(d, (int, np.integer)) and d >= 1 for d in dims):
+        raise KernelLaunchError(f"kernel {name}: {what} must be 1 to 3 positive ints, got {value!r}")
+    return tuple(int(d) for d in dims)
+
+
+class KernelLibrary:
+    """The kernels of csrc/ on one device kind. Subclasses say how an array becomes a kernel argument."""
+
+    kind = ""
+
+    def __init__(self):
+        self.signatures, self.constants, _ = kernel_sources()
+
+    def constant(self, name: str) -> int:
+        """A named `constexpr int` of the kernel sources (tile sizes, threads per block)."""
+        try:
+            return self.constants[name]
+        except KeyError:
+            raise KeyError(f"no constexpr int {name} in the kernel sources of {CSRC}") from None
+
+    @property
+    def xp(self):
+        """The array module of this library's arrays (numpy or cupy)."""
+        raise NotImplementedError
+
+    def multiprocessors(self) -> int:
+        """Streaming multiprocessors to fill (for split-K decisions)."""
+        return 1
+
+    def launch(self, name: str, grid, block, *args, stream=None):
+        """Launch kernel `name` over `grid` x `block` (each 1 to 3 ints) with the kernel's arguments."""
+        if name not in self.signatures:
+            raise KernelLaunchError(f"no kernel named {name} in {CSRC}/kernels (known: {sorted(self.signatures)})")
+        grid, block = _dims(grid, "grid", name), _dims(block, "block", name)
+        params = self.signatures[name]
+        if isinstance(params, Exception):
+            raise KernelLaunchError(str(params))
+        shape = _launch_shape(name, grid, block)
+        if len(args) != len(params):
+            raise KernelLaunchError(f"{shape}: takes {len(params)} arguments ({', '.join(map(str, params))}), "
+                                    f"got {len(args)}")
+        converted = [self._argument(shape, p, a) for p, a in zip(params, args)]
+        self._launch(name, shape, grid, block, converted, stream)
+
+    # -- argument conversion, shared checks --
+    def _argument(self, shape, param: Param, value):
+        if param.pointer:
+            return self._pointer(shape, param, value)
+        if param.ctype == "int":
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise KernelLaunchError(f"{shape}: parameter {param} takes an int, got {type(value).__name__}")
+            if not -INT32_MAX - 1 <= int(value) <= INT32_MAX:
+                raise KernelLaunchError(f"{shape}: parameter {param} = {value} does not fit in a 32-bit int")
+            return self._scalar(int(value), np.int32)
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise KernelLaunchError(f"{shape}: parameter {param} takes a float, got {type(value).__name__}")
+        return self._scalar(float(value), np.float32)
+
+    @staticmethod
+    def _check_array_interface(shape, param, interface, kind):
+        dtype = {"float": "<f4", "int": "<i4"}[param.ctype]
+        if np.dtype(interface["typestr"]) != np.dtype(dtype):
+            raise KernelLaunchError(f"{shape}: parameter {param} takes a {np.dtype(dtype)} array, "
+                                    f"got {np.dtype(interface['typestr'])}")
+        strides, dims = interface.get("strides"), interface["shape"]
+        if strides is not None:
+            expected, step = [], np.dtype(dtype).itemsize
+            for d in reversed(dims):
+                expected.insert(0, step)
+                step *= d
+            if any(d > 1 and s != e for d, s, e in zip(dims, strides, expected)):
+                raise KernelLaunchError(f"{shape}: parameter {param} needs a C-contiguous {kind} array, got strides "
+                                        f"{strides} for shape {dims}")
+        address, readonly = interface["data"]
+        if readonly and not param.const:
+            raise KernelLaunchError(f"{shape}: parameter {param} is written by the kernel, got a read-only array")
+        return address
+
+    def _scalar(self, value, numpy_type):
+        return value
+
+    def _pointer(self, shape, param, value):
+        raise NotImplementedError
+
+    def _launch(self, name, shape, grid, block, args, stream):
+        raise NotImplementedError
+
+
+class _ExtensionLibrary(KernelLibrary):
+    """nanogan._emu or nanogan._C: one pybind11 function per kernel, name(grid, block, stream, *args)."""
+
+    module_name = ""
+
+    def __init__(self):
+        super().__init__()
+        try:
+            self.module = importlib.import_module(self.module_name)
+        except ImportError as e:
+            raise ImportError(f"{self.module_name} is not built ({e}); build it with `pip install -e .` or "
+                              "`python setup.py build_ext --inplace`") from e
+
+    def _launch(self, name, shape, grid, block, args, stream):
+        function = getattr(self.module, name, None)
+        if function is None:
+            raise KernelLaunchError(f"{shape}: not in {self.module_name}: add its NG_BIND line to "
+                                    "csrc/bindings.cpp and rebuild (python setup.py build_ext --inplace)")
+        try:
+            function(list(grid), list(block), self._stream(stream), *args)
+        except self.module.KernelLaunchError as e:
+            raise KernelLaunchError(str(e)) from None
+
+    def _stream(self, stream):
+        return 0
+
+
+class EmuLibrary(_ExtensionLibrary):
+    """The kernels run on the CPU by the host emulation (csrc/emu): numpy arrays in, numpy arrays out."""
+
+    kind = "emu"
+    module_name = "nanogan._emu"
+
+    @property
+    def xp(self):
+        return np
+
+    def _pointer(self, shape, param, value):
+        if not isinstance(value, np.ndarray):
+            raise KernelLaunchError(f"{shape}: parameter {param} takes a numpy array on the emulation, "
+                                    f"got {type(value).__name__}")
+        return self._check_array_interface(shape, param, value.__array_interface__, "numpy")
+
+
+def _device_pointer(shape, param, value):
+    interface = getattr(value, "__cuda_array_interface__", None)
+    if interface is None:
+        raise KernelLaunchError(f"{shape}: parameter {param} takes a device array (with __cuda_array_interface__), "
+                                f"got {type(value).__name__}")
+    return KernelLibrary._check_array_interface(shape, param, interface, "device")
+
+
+def _cupy():
+    try:
+        import cupy
+    except ImportError as e:
+        raise ImportError("this needs CuPy (pip install nanogan[cuda])") from e
+    return cupy
+
+
+def _sync_launches() -> bool:
+    return os.environ.get("NANOGAN_SYNC_LAUNCHES", "0") not in ("", "0")
+
+
+class CudaLibrary(_ExtensionLibrary):
+    """The kernels compiled by nvcc (nanogan._C): device arrays in; `stream` is a cudaStream_t (int) or an
+    object with `.ptr` (a CuPy stream); by default CuPy's current stream, else the legacy default stream."""
+
+    kind = "cuda"
+    module_name = "nanogan._C"
+
+    @property
+    def xp(self):
+        return _cupy()
+
+    def multiprocessors(self):
+        return _cupy().cuda.Device().attributes["MultiProcessorCount"]
+
+    def _pointer(self, shape, param, value):
+        return _device_pointer(shape, param, value)
+
+    def _stream(self, stream):
+        if stream is None:
+            try:
+                import cupy
+            except ImportError:
+                return 0
+            return cupy.cuda.get_current_stream().ptr
+        return int(getattr(stream, "ptr", stream))
+
+
+class CupyLibrary(KernelLibrary):
+    """The kernels compiled at run time by NVRTC (cupy.RawModule over every csrc/kernels/*.cu)."""
+
+    kind = "cupy"
+
+    def __init__(self):
+        super().__init__()
+        cupy = _cupy()
+        _, _, digest = kernel_sources()
+        # The digest makes CuPy's compile cache (keyed on this text) notice edits of the included files.
+        code = f"// nanogan kernels, sources {digest}\n" + "".join(
+            f'#include "kernels/{p.name}"\n' for p in sorted((CSRC / "kernels").glob("*.cu")))
+        self.module = cupy.RawModule(code=code, options=("-std=c++17", f"-I{CSRC}"),
+                                     name_expressions=None)
+        self._functions = {}
+
+    @property
+    def xp(self):
+        return _cupy()
+
+    def multiprocessors(self):
+        return _cupy().cuda.Device().attributes["MultiProcessorCount"]
+
+    def _pointer(self, shape, param, value):
+        _device_pointer(shape, param, value)  # the checks; RawKernel takes the array itself
+        return value
+
+    def _scalar(self, value, numpy_type):
+        return numpy_type(value)
+
+    def _launch(self, name, shape, grid, block, args, stream):
+        cupy = _cupy()
+        try:
+            if name not in self._functions:
+                self._functions[name] = self.module.get_function(name)
+            stream_ctx = (cupy.cuda.ExternalStream(int(stream)) if isinstance(stream, int)
+                          else stream if stream is not None else cupy.cuda.get_current_stream())
+            with stream_ctx:
+                self._functions[name](grid, block, tuple(args))
+                if _sync_launches():
+                    stream_ctx.synchronize()
+        except Exception as e:  # compile errors, launch errors, faults seen on synchronisation
+            raise KernelLaunchError(f"{shape}: {type(e).__name__}: {e}") from e
+
+
+_LIBRARIES = {"emu": EmuLibrary, "cuda": CudaLibrary, "cupy": CupyLibrary}
+
+
+@functools.lru_cache(maxsize=None)
+def load(kind: str = "emu") -> KernelLibrary:
+    """The kernel library of `kind`: "emu" (CPU emulation), "cuda" (nanogan._C) or "cupy" (NVRTC)."""
+    if kind not in _LIBRARIES:
+        raise ValueError(f"unknown kernel library {kind!r}; choose one of {sorted(_LIBRARIES)}")
+    return _LIBRARIES[kind]()
+
+
+def cuda_device_present() -> bool:
+    """Whether CuPy sees a usable CUDA device."""
+    try:
+        import cupy
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:
+        return False
+
+
+def available() -> list[str]:
+    """The library kinds usable here: "emu" when nanogan._emu is built; "cuda" and "cupy" with a device."""
+    kinds = []
+    for kind in _LIBRARIES:
+        if kind != "emu" and not cuda_device_present():
+            continue
+        try:
+            load(kind)
+        except Exception:
+            continue
+        kinds.append(kind)
+    return kinds
+
+
+# ---- wrappers: one per kernel -----------------------------------------------------------------------------
+
+def _pair(value, what, op, minimum):
+    pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and v >= minimum for v in pair):
+        raise ValueError(f"{op}: {what} must be an int or a pair of ints >= {minimum}, got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def _check_array(op, name, a, ndim, lib):
+    if not (isinstance(a, lib.xp.ndarray) and a.dtype == np.float32 and a.ndim == ndim and a.flags.c_contiguous):
+        desc = f"{type(a).__name__} {getattr(a, 'dtype', '')} {getattr(a, 'shape', '')}"
+        raise ValueError(f"{op}: {name} must be a C-contiguous float32 {lib.xp.__name__} array with {ndim} "
+                         f"dimensions, got {desc}")
+    if a.size > INT32_MAX:
+        raise ValueError(f"{op}: {name} {tuple(a.shape)} has more than 2**31-1 elements (32-bit kernel indexing)")
+
+
+def _check_shape(op, name, shape, ndim):
+    shape = tuple(int(d) for d in shape)
+    if len(shape) != ndim or any(d < 1 for d in shape) or math.prod(shape) > INT32_MAX:
+        raise ValueError(f"{op}: {name} must be {ndim} positive sizes with fewer than 2**31 elements, got {shape}")
+    return shape
+
+
+def conv_output_size(size, kernel, stride, padding, dilation):
+    """Output length of a convolution along one axis: floor((size + 2p - d(k-1) - 1) / s) + 1."""
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+@dataclass(frozen=True)
+class _ConvGeometry:
+    """Sizes of one convolution x[N,C,H,W] (*) w[K,C,R,S] -> y[N,K,P,Q]: the kernels' integer arguments."""
+    N: int
+    C: int
+    H: int
+    W: int
+    K: int
+    R: int
+    S: int
+    P: int
+    Q: int
+    stride: tuple
+    padding: tuple
+    dilation: tuple
+
+    def args(self):
+        return (self.N, self.C, self.H, self.W, self.K, self.R, self.S, self.P, self.Q,
+                *self.stride, *self.padding, *self.dilation)
+
+    def __str__(self):
+        return (f"x ({self.N}, {self.C}, {self.H}, {self.W}), w ({self.K}, {self.C}, {self.R}, {self.S}), "
+                f"y ({self.N}, {self.K}, {self.P}, {self.Q}), stride {self.stride}, padding {self.padding}, "
+                f"dilation {self.dilation}")
+
+
+def _conv_geometry(op, x_shape, w_shape, stride, padding, dilation, y_hw=None):
+    """Checks and sizes of a convolution; y_hw overrides (P, Q) for the transposed convolution's uses."""
+    stride = _pair(stride, "stride", op, 1)
+    padding = _pair(padding, "padding", op, 0)
+    dilation = _pair(dilation, "dilation", op, 1)
+    N, C, H, W = x_shape
+    K, C_w, R, S = w_shape
+    if C != C_w:
+        raise ValueError(f"{op}: the input has {C} channels but the weight {tuple(w_shape)} expects {C_w} "
+                         f"(input {tuple(x_shape)})")
+    if y_hw is None:
+        y_hw = tuple(conv_output_size(n, k, s, p, d) for n, k, s, p, d in zip((H, W), (R, S), stride, padding, dilation))
+    P, Q = y_hw
+    if P < 1 or Q < 1:
+        raise ValueError(f"{op}: the kernel {(R, S)} with dilation {dilation} does not fit the padded input "
+                         f"{(H, W)} + 2*{padding}")
+    if N * K * P * Q > INT32_MAX:
+        raise ValueError(f"{op}: the output ({N}, {K}, {P}, {Q}) has more than 2**31-1 elements")
+    return _ConvGeometry(N, C, H, W, K, R, S, P, Q, stride, padding, dilation)
+
+
+def _split_count(lib, tiles, kdim, splits):
+    """Reduction splits: enough blocks to fill the device twice over, each split at least 16 BK steps."""
+    if splits is not None:
+        if not isinstance(splits, (int, np.integer)) or splits < 1:
+            raise ValueError(f"splits must be a positive int, got {splits!r}")
+        return int(splits)
+    bk = lib.constant("IGEMM_BK")
+    wanted = math.ceil(2 * lib.multiprocessors() / tiles)
+    return max(1, min(wanted, kdim // (16 * bk), 65535))
+
+
+def _output(lib, shape, accumulate):
+    return lib.xp.zeros(shape, dtype=np.float32) if accumulate else lib.xp.empty(shape, dtype=np.float32)
+
+
+def _igemm_grid(lib, rows, cols):
+    return (math.ceil(cols / lib.constant("IGEMM_BN")), math.ceil(rows / lib.constant("IGEMM_BM")))
+
+
+def _run_conv_fwd(lib, x, w, g: _ConvGeometry, splits):
+    tiles = _igemm_grid(lib, g.K, g.N * g.P * g.Q)
+    splits = _split_count(lib, tiles[0] * tiles[1], g.C * g.R * g.S, splits)
+    y = _output(lib, (g.N, g.K, g.P, g.Q), splits > 1)
+    lib.launch("conv2d_fwd_igemm", (*tiles, splits), lib.constant("IGEMM_THREADS"), x, w, y, *g.args())
+    return y
+
+
+def _run_conv_dgrad(lib, gy, w, g: _ConvGeometry, splits):
+    sh, sw = g.stride
+    phase_cols = g.N * math.ceil(g.H / sh) * math.ceil(g.W / sw)  # the largest phase: (0, 0)
+    tiles = _igemm_grid(lib, g.C, phase_cols)
+    phase_kdim = g.K * math.ceil(g.R / (sh // math.gcd(sh, g.dilation[0]))) * math.ceil(
+        g.S / (sw // math.gcd(sw, g.dilation[1])))
+    splits = _split_count(lib, tiles[0] * tiles[1] * sh * sw, phase_kdim, splits)
+    dx = _output(lib, (g.N, g.C, g.H, g.W), splits > 1)
+    lib.launch("conv2d_dgrad_igemm", (*tiles, sh * sw * splits), lib.constant("IGEMM_THREADS"), gy, w, dx, *g.args())
+    return dx
+
+
+def _run_conv_wgrad(lib, x, gy, g: _ConvGeometry, splits):
+    tiles = _igemm_grid(lib, g.K, g.C * g.R * g.S)
+    splits = _split_count(lib, tiles[0] * tiles[1], g.N * g.P * g.Q, splits)
+    dw = _output(lib, (g.K, g.C, g.R, g.S), splits > 1)
+    lib.launch("conv2d_wgrad_igemm", (*tiles, splits), lib.constant("IGEMM_THREADS"), x, gy, dw, *g.args())
+    return dw
+
+
+def conv2d(lib, x, w, stride=1, padding=0, dilation=1, *, splits=None):
+    """y[n,k,p,q] = sum_{c,r,s} w[k,c,r,s] x[n,c, p*sh-ph+r*dh, q*sw-pw+s*dw] (zero padding); x NCHW, w KCRS.
+    `splits` (default: chosen for the device) splits the reduction over C*R*S (split-K)."""
+    _check_array("conv2d", "x", x, 4, lib)
+    _check_array("conv2d", "w", w, 4, lib)
+    g = _conv_geometry("conv2d", x.shape, w.shape, stride, padding, dilation)
+    return _run_conv_fwd(lib, x, w, g, splits)
+
+
+def conv2d_input_grad(lib, gy, w, x_shape, stride=1, padding=0, dilation=1, *, splits=None):
+    """dx = d(sum gy*y)/dx of y = conv2d(x, w): dx[n,c,h,w] = sum over k and taps (r,s) with
+    h+ph-r*dh = p*sh, w+pw-s*dw = q*sw (0 <= p < P, 0 <= q < Q) of w[k,c,r,s] gy[n,k,p,q]."""
+    op = "conv2d_input_grad"
+    _check_array(op, "gy", gy, 4, lib)
+    _check_array(op, "w", w, 4, lib)
+    g = _conv_geometry(op, _check_shape(op, "x_shape", x_shape, 4), w.shape, stride, padding, dilation)
+    if tuple(gy.shape) != (g.N, g.K, g.P, g.Q):
+        raise ValueError(f"{op}: gy has shape {tuple(gy.shape)}, expected {(g.N, g.K, g.P, g.Q)} for {g}")
+    return _run_conv_dgrad(lib, gy, w, g, splits)
+
+
+def conv2d_weight_grad(lib, x, gy, w_shape, stride=1, padding=0, dilation=1, *, splits=None):
+    """dw = d(sum gy*y)/dw of y = conv2d(x, w): dw[k,c,r,s] = sum_{n,p,q} gy[n,k,p,q] x[n,c, p*sh-ph+r*dh, q*sw-pw+s*dw].
+    `splits` (default: chosen for the device) splits the reduction over N*P*Q."""
+    op = "conv2d_weight_grad"
+    _check_array(op, "x", x, 4, lib)
+    _check_array(op, "gy", gy, 4, lib)
+    g = _conv_geometry(op, x.shape, _check_shape(op, "w_shape", w_shape, 4), stride, padding, dilation)
+    if tuple(gy.shape) != (g.N, g.K, g.P, g.Q):
+        raise ValueError(f"{op}: gy has shape {tuple(gy.shape)}, expected {(g.N, g.K, g.P, g.Q)} for {g}")
+    return _run_conv_wgrad(lib, x, gy, g, splits)
+
+
+def conv_transpose2d_output_size(size, kernel, stride, padding, output_padding, dilation):
+    """(size-1)*s - 2p + d(k-1) + output_padding + 1: the input length of the convolution it transposes."""
+    return (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+
+
+def _transpose_geometry(op, x_shape, w_shape, y_hw, stride, padding, dilation):
+    """The convolution that a transposed convolution x[N,Ci,H,W] (*)^T w[Ci,Co,R,S] -> y[N,Co,OH,OW] is the
+    adjoint of: conv input = y (Co channels), conv weight = w read as [K=Ci, C=Co, R, S], conv output = x."""
+    N, Ci, H, W = x_shape
+    Ci_w, Co, R, S = w_shape
+    if Ci != Ci_w:
+        raise ValueError(f"{op}: the input has {Ci} channels but the weight {tuple(w_shape)} expects {Ci_w} "
+                         f"(input {tuple(x_shape)})")
+    g = _conv_geometry(op, (N, Co, *y_hw), (Ci, Co, R, S), stride, padding, dilation, y_hw=(H, W))
+    for n, out, k, s, p, d in zip((H, W), y_hw, (R, S), g.stride, g.padding, g.dilation):
+        extra = out - conv_transpose2d_output_size(n, k, s, p, 0, d)  # the output_padding this size implies
+        if not 0 <= extra < max(s, d):
+            raise ValueError(f"{op}: output size {tuple(y_hw)} does not belong to input {tuple(x_shape)}, weight "
+                             f"{tuple(w_shape)}, stride {g.stride}, padding {g.padding}, dilation {g.dilation} "
+                             f"(implied output_padding {extra} outside [0, max(stride, dilation)))")
+    return g
+
+
+def conv_transpose2d(lib, x, w, stride=1, padding=0, output_padding=0, dilation=1, *, splits=None):
+    """y = conv_transpose2d(x, w), w[Cin, Cout, R, S]: the adjoint of conv2d, i.e. y[n,co,h,w] = sum over ci and
+    taps with h+ph-r*dh = i*sh (0 <= i < H) ... of w[ci,co,r,s] x[n,ci,i,j]; runs conv2d_dgrad_igemm."""
+    op = "conv_transpose2d"
+    _check_array(op, "x", x, 4, lib)
+    _check_array(op, "w", w, 4, lib)
+    stride_, padding_ = _pair(stride, "stride", op, 1), _pair(padding, "padding", op, 0)
+    dilation_, output_padding_ = _pair(dilation, "dilation", op, 1), _pair(output_padding, "output_padding", op, 0)
+    if any(o >= s and o >= d for o, s, d in zip(output_padding_, stride_, dilation_)):
+        raise ValueError(f"{op}: output_padding {output_padding_} must be smaller than the stride {stride_} or the "
+                         f"dilation {dilation_}")
+    y_hw = tuple(conv_transpose2d_output_size(n, k, s, p, o, d) for n, k, s, p, o, d in
+                 zip(x.shape[2:], w.shape[2:], stride_, padding_, output_padding_, dilation_))
+    if min(y_hw) < 1:
+        raise ValueError(f"{op}: empty output {y_hw} for input {tuple(x.shape)}, weight {tuple(w.shape)}, "
+                         f"stride {stride_}, padding {padding_}")
+    g = _transpose_geometry(op, x.shape, w.shape, y_hw, stride_, padding_, dilation_)
+    return _run_conv_dgrad(lib, x, w, g, splits)
+
+
+def conv_transpose2d_input_grad(lib, gy, w, x_shape, stride=1, padding=0, dilation=1, *, splits=None):
+    """dx of y = conv_transpose2d(x, w): the convolution of gy with w (read as [K=Cin, C=Cout, R, S]),
+    cropped to x's (H, W); runs conv2d_fwd_igemm. (output_padding is implied by gy's size.)"""
+    op = "conv_transpose2d_input_grad"
+    _check_array(op, "gy", gy, 4, lib)
+    _check_array(op, "w", w, 4, lib)
+    x_shape = _check_shape(op, "x_shape", x_shape, 4)
+    g = _transpose_geometry(op, x_shape, w.shape, gy.shape[2:], stride, padding, dilation)
+    if gy.shape[:2] != (x_shape[0], w.shape[1]):
+        raise ValueError(f"{op}: gy has shape {tuple(gy.shape)}, expected ({x_shape[0]}, {w.shape[1]}, ...) for "
+                         f"input {x_shape} and weight {tuple(w.shape)}")
+    return _run_conv_fwd(lib, gy, w, g, splits)
+
+
+def conv_transpose2d_weight_grad(lib, x, gy, w_shape, stride=1, padding=0, dilation=1, *, splits=None):
+    """dw of y = conv_transpose2d(x, w): dw[ci,co,r,s] = sum_{n,i,j} x[n,ci,i,j] gy[n,co, i*sh-ph+r*dh, j*sw-pw+s*dw],
+    the convolution weight gradient with the roles of input and output gradient swapped (conv2d_wgrad_igemm)."""
+    op = "conv_transpose2d_weight_grad"
+    _check_array(op, "x", x, 4, lib)
+    _check_array(op, "gy", gy, 4, lib)
+    w_shape = _check_shape(op, "w_shape", w_shape, 4)
+    g = _transpose_geometry(op, x.shape, w_shape, gy.shape[2:], stride, padding, dilation)
+    if gy.shape[:2] != (x.shape[0], w_shape[1]):
+        raise ValueError(f"{op}: gy has shape {tuple(gy.shape)}, expected ({x.shape[0]}, {w_shape[1]}, ...) for "
+                         f"input {tuple(x.shape)} and weight {w_shape}")
+    return _run_conv_wgrad(lib, gy, x, g, splits)
+
+
+def elementwise_grid(lib, n):
+    """Blocks for a grid-stride elementwise kernel over n elements: enough to cover n, at most 8 per SM."""
+    return max(1, min(math.ceil(n / lib.constant("ELEMENTWISE_THREADS")), 8 * lib.multiprocessors()))
+
+
+def leaky_relu(lib, x, slope):
+    """y = x where x > 0, slope * x elsewhere (any shape)."""
+    if not (isinstance(x, lib.xp.ndarray) and x.dtype == np.float32 and x.flags.c_contiguous):
+        raise ValueError(f"leaky_relu: x must be a C-contiguous float32 {lib.xp.__name__} array, got "
+                         f"{type(x).__name__} {getattr(x, 'dtype', '')}")
+    y = lib.xp.empty_like(x)
+    lib.launch("leaky_relu_fwd", elementwise_grid(lib, x.size), lib.constant("ELEMENTWISE_THREADS"),
+               x, y, x.size, slope)
+    return y

@@ -1,0 +1,187 @@
+// 2-D convolution, NCHW, any stride / padding / dilation, as three implicit-GEMM kernels on igemm.cuh.
+// They also serve conv_transpose2d: its forward is conv2d_dgrad_igemm, its input gradient conv2d_fwd_igemm,
+// its weight gradient conv2d_wgrad_igemm with the roles of x and gy swapped (nanogan/_kernels.py).
+//
+// Names used throughout: x[N, C, H, W] input, w[K, C, R, S] weight, y / gy[N, K, P, Q] output / its gradient;
+// stride (sh, sw), padding (ph, pw), dilation (dh, dw). Input row of output row p and tap r: p*sh - ph + r*dh.
+// Every launch: block = IGEMM_THREADS threads (1-D); blockIdx.y = row tile (BM rows of O), blockIdx.x =
+// column tile (BN columns of O); blockIdx.z = reduction split (split-K; with splits > 1 the output is
+// atomically added to, and the wrapper zeroes it first).
+#include "common.cuh"
+#include "kernels/igemm.cuh"
+
+// ---- forward ------------------------------------------------------------------------------------------
+// O = y viewed as [K, N*P*Q]:   y[n, k, p, q] = sum_{c, r, s} w[k, c, r, s] * x[n, c, p*sh - ph + r*dh, q*sw - pw + s*dw]
+//   m = k;  j = (n*P + p)*Q + q;  kk = (c*R + r)*S + s;  A[k, kk] = w (row-major, stride C*R*S);
+//   B[kk, j] = x[...] or 0 where the input row/column falls in the padding.
+struct ConvForwardOperands {
+    int M, Ncols;
+    const float* a;
+    int a_row_stride;
+    float* out;
+    int out_row_stride;
+    const float* x;
+    int C, H, W, K, R, S, P, Q, sh, sw, ph, pw, dh, dw;
+
+    __device__ int a_k_offset(int kk) const { return kk; }
+
+    struct Column {
+        int x_offset;  // start of image n in x
+        int h0, w0;    // input row/column of tap (0, 0)
+    };
+    __device__ Column column(int j) const {
+        int n = j / (P * Q), pq = j - n * (P * Q);
+        int p = pq / Q, q = pq - p * Q;
+        return Column{n * C * H * W, p * sh - ph, q * sw - pw};
+    }
+    __device__ float b(int kk, const Column& col) const {
+        int c = kk / (R * S), rs = kk - c * (R * S);
+        int r = rs / S, s = rs - r * S;
+        int ih = col.h0 + r * dh, iw = col.w0 + s * dw;
+        return (ih >= 0 && ih < H && iw >= 0 && iw < W) ? x[col.x_offset + (c * H + ih) * W + iw] : 0.0f;
+    }
+    __device__ int out_column_offset(int j) const {
+        int n = j / (P * Q);
+        return n * K * P * Q + (j - n * (P * Q));
+    }
+};
+
+// grid = (ceil(N*P*Q / IGEMM_BN), ceil(K / IGEMM_BM), splits), block = IGEMM_THREADS.
+NG_KERNEL void __launch_bounds__(IGEMM_THREADS)
+    conv2d_fwd_igemm(const float* __restrict__ x, const float* __restrict__ w, float* __restrict__ y, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
+    ConvForwardOperands op{K, N * P * Q, w, C * R * S, y, P * Q, x, C, H, W, K, R, S, P, Q,
+                           stride_h, stride_w, pad_h, pad_w, dil_h, dil_w};
+    igemm_tile(op, blockIdx.y * IGEMM_BM, blockIdx.x * IGEMM_BN, igemm_split_range(C * R * S, blockIdx.z, gridDim.z),
+               gridDim.z > 1);
+}
+
+// ---- input gradient -----------------------------------------------------------------------------------
+// dx[n, c, h, w] = sum over k and the taps (r, s) with h + ph - r*dh = p*sh, w + pw - s*dw = q*sw,
+//                  0 <= p < P, 0 <= q < Q   of   w[k, c, r, s] * gy[n, k, p, q].
+// Stride phases: rows h = a + sh*i (a = phase, 0 <= a < sh) only receive taps r with r*dh = a + ph (mod sh);
+// they are r = r0 + t*(sh/g), g = gcd(sh, dh), and for them p = i + (a + ph - r0*dh)/sh - t*(dh/g): no division
+// and no zero taps (likewise for columns). Each phase is its own GEMM (blockIdx.z = split*sh*sw + phase):
+//   m = c;  j = (n*Hp + i)*Wp + jj  (h = a + sh*i, w = b + sw*jj);  kk = (k*Rt + t)*St + u  (r = r0 + t*step_r,
+//   s = s0 + u*step_s);  A[c, kk] = w[k, c, r, s] (offset of (k, r, s) + c*R*S);  B[kk, j] = gy[n, k, p, q] or 0
+//   where p, q fall outside the output. Rows of a phase with no taps get 0.
+struct PhaseTaps {  // the taps of one stride phase along one axis
+    int first;      // smallest tap index r0
+    int step;       // between consecutive taps: stride / gcd(stride, dilation)
+    int count;      // taps in [0, kernel size)
+    int offset;     // p of tap `first` for i = 0: (phase + pad - first*dilation) / stride (exact)
+    int p_step;     // decrease of p per tap: step * dilation / stride
+};
+__device__ __forceinline__ PhaseTaps phase_taps(int phase, int stride, int pad, int dilation, int kernel_size) {
+    const int step = stride / ng_gcd(stride, dilation);
+    PhaseTaps t{0, step, 0, 0, step * dilation / stride};
+    for (int r = 0; r < min(kernel_size, step); ++r) {  // the taps repeat with period `step`
+        if ((phase + pad - r * dilation) % stride == 0) {
+            t.first = r;
+            t.count = ng_ceil_div(kernel_size - r, step);
+            t.offset = (phase + pad - r * dilation) / stride;
+            break;
+        }
+    }
+    return t;
+}
+
+struct ConvDgradOperands {
+    int M, Ncols;
+    const float* a;
+    int a_row_stride;
+    float* out;
+    int out_row_stride;
+    const float* gy;
+    int C, H, W, K, R, S, P, Q;
+    int phase_h, phase_w, sh, sw;
+    int rows, cols;  // Hp, Wp: rows / columns of dx in this phase
+    PhaseTaps th, tw;
+
+    __device__ int a_k_offset(int kk) const {
+        int k = kk / (th.count * tw.count), tu = kk - k * (th.count * tw.count);
+        int t = tu / tw.count, u = tu - t * tw.count;
+        return k * C * R * S + (th.first + t * th.step) * S + tw.first + u * tw.step;
+    }
+
+    struct Column {
+        int gy_offset;  // start of image n in gy
+        int p0, q0;     // output row/column of tap t = u = 0
+    };
+    __device__ Column column(int j) const {
+        int n = j / (rows * cols), ij = j - n * (rows * cols);
+        int i = ij / cols, jj = ij - i * cols;
+        return Column{n * K * P * Q, i + th.offset, jj + tw.offset};
+    }
+    __device__ float b(int kk, const Column& col) const {
+        int k = kk / (th.count * tw.count), tu = kk - k * (th.count * tw.count);
+        int t = tu / tw.count, u = tu - t * tw.count;
+        int p = col.p0 - t * th.p_step, q = col.q0 - u * tw.p_step;
+        return (p >= 0 && p < P && q >= 0 && q < Q) ? gy[col.gy_offset + (k * P + p) * Q + q] : 0.0f;
+    }
+    __device__ int out_column_offset(int j) const {
+        int n = j / (rows * cols), ij = j - n * (rows * cols);
+        int i = ij / cols, jj = ij - i * cols;
+        return n * C * H * W + (phase_h + sh * i) * W + phase_w + sw * jj;
+    }
+};
+
+// grid = (ceil(N*ceil(H/sh)*ceil(W/sw) / IGEMM_BN), ceil(C / IGEMM_BM), sh*sw*splits), block = IGEMM_THREADS.
+NG_KERNEL void __launch_bounds__(IGEMM_THREADS)
+    conv2d_dgrad_igemm(const float* __restrict__ gy, const float* __restrict__ w, float* __restrict__ dx, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
+    const int phases = stride_h * stride_w;
+    const int phase = blockIdx.z % phases, split = blockIdx.z / phases, splits = gridDim.z / phases;
+    const int a = phase / stride_w, b = phase % stride_w;
+    const int rows = a < H ? ng_ceil_div(H - a, stride_h) : 0;
+    const int cols = b < W ? ng_ceil_div(W - b, stride_w) : 0;
+    const PhaseTaps th = phase_taps(a, stride_h, pad_h, dil_h, R), tw = phase_taps(b, stride_w, pad_w, dil_w, S);
+    ConvDgradOperands op{C, N * rows * cols, w, R * S, dx, H * W, gy, C, H, W, K, R, S, P, Q,
+                         a, b, stride_h, stride_w, rows, cols, th, tw};
+    igemm_tile(op, blockIdx.y * IGEMM_BM, blockIdx.x * IGEMM_BN,
+               igemm_split_range(K * th.count * tw.count, split, splits), splits > 1);
+}
+
+// ---- weight gradient ----------------------------------------------------------------------------------
+// dw[k, c, r, s] = sum_{n, p, q} gy[n, k, p, q] * x[n, c, p*sh - ph + r*dh, q*sw - pw + s*dw]
+//   m = k;  j = (c*R + r)*S + s;  kk = (n*P + p)*Q + q;  A[k, kk] = gy[n, k, p, q] (offset of (n, p, q) + k*P*Q);
+//   B[kk, j] = x[...] or 0 in the padding;  O = dw viewed as [K, C*R*S].
+// The reduction (N*P*Q) is long and O small: the wrapper splits it over blockIdx.z to fill the GPU.
+struct ConvWgradOperands {
+    int M, Ncols;
+    const float* a;
+    int a_row_stride;
+    float* out;
+    int out_row_stride;
+    const float* x;
+    int C, H, W, K, R, S, P, Q, sh, sw, ph, pw, dh, dw;
+
+    __device__ int a_k_offset(int kk) const {
+        int n = kk / (P * Q);
+        return n * K * P * Q + (kk - n * (P * Q));
+    }
+
+    struct Column {
+        int x_offset;  // start of channel c in an image of x
+        int h0, w0;    // input row/column of output (0, 0) at tap (r, s)
+    };
+    __device__ Column column(int j) const {
+        int c = j / (R * S), rs = j - c * (R * S);
+        int r = rs / S, s = rs - r * S;
+        return Column{c * H * W, r * dh - ph, s * dw - pw};
+    }
+    __device__ float b(int kk, const Column& col) const {
+        int n = kk / (P * Q), pq = kk - n * (P * Q);
+        int p = pq / Q, q = pq - p * Q;
+        int ih = p * sh + col.h0, iw = q * sw + col.w0;
+        return (ih >= 0 && ih < H && iw >= 0 && iw < W) ? x[n * C * H * W + col.x_offset + ih * W + iw] : 0.0f;
+    }
+    __device__ int out_column_offset(int j) const { return j; }
+};
+
+// grid = (ceil(C*R*S / IGEMM_BN), ceil(K / IGEMM_BM), splits), block = IGEMM_THREADS.
+NG_KERNEL void __launch_bounds__(IGEMM_THREADS)
+    conv2d_wgrad_igemm(const float* __restrict__ x, const float* __restrict__ gy, float* __restrict__ dw, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
+    ConvWgradOperands op{K, C * R * S, gy, P * Q, dw, C * R * S, x, C, H, W, K, R, S, P, Q,
+                         stride_h, stride_w, pad_h, pad_w, dil_h, dil_w};
+    igemm_tile(op, blockIdx.y * IGEMM_BM, blockIdx.x * IGEMM_BN, igemm_split_range(N * P * Q, blockIdx.z, gridDim.z),
+               gridDim.z > 1);
+}

@@ -1,0 +1,155 @@
+// The implicit-GEMM engine shared by the convolution kernels (diagram and tables: csrc/README.md).
+//
+// One block computes a BM x BN tile of O = A . B (rows m, columns j, reduction index kk). A, B and O are
+// never materialised: an `Operands` type says how to read an element of A and B and where O[m, j] lives:
+//
+//   int M, Ncols;                                  size of O
+//   const float* a; int a_row_stride;              A[m, kk] = a[a_k_offset(kk) + m * a_row_stride]
+//   int a_k_offset(int kk) const;
+//   struct Column; Column column(int j) const;     decoding of column j of B, done once per thread
+//   float b(int kk, const Column&) const;          B[kk, j]; 0 for taps outside the input (padding)
+//   float* out; int out_row_stride;                O[m, j] = out[out_column_offset(j) + m * out_row_stride]
+//   int out_column_offset(int j) const;
+//
+// The engine guards every A/B load (rows >= M, columns >= Ncols, kk outside the block's reduction range load
+// 0) and every store, so any size works with any tile.
+#pragma once
+#include "common.cuh"
+
+constexpr int IGEMM_BM = 128;  // rows of O per block
+constexpr int IGEMM_BN = 128;  // columns of O per block
+constexpr int IGEMM_BK = 8;    // reduction indices per step (one shared-memory stage)
+constexpr int IGEMM_TM = 8;    // rows of O per thread (register micro-tile)
+constexpr int IGEMM_TN = 8;    // columns of O per thread
+constexpr int IGEMM_VEC = 4;   // a thread's rows (and columns) come as two runs of IGEMM_VEC, half a tile apart
+constexpr int IGEMM_THREADS = (IGEMM_BM / IGEMM_TM) * (IGEMM_BN / IGEMM_TN);
+constexpr int IGEMM_PAD = 4;   // shared row padding: spreads the transposed A stores over the banks, keeps 16 B rows
+
+constexpr int IGEMM_A_LOADS = IGEMM_BM * IGEMM_BK / IGEMM_THREADS;  // A elements fetched per thread per step
+constexpr int IGEMM_B_LOADS = IGEMM_BK * IGEMM_BN / IGEMM_THREADS;  // B elements fetched per thread per step
+constexpr int IGEMM_A_ROW_STEP = IGEMM_THREADS / IGEMM_BK;          // rows between a thread's A elements
+constexpr int IGEMM_B_K_STEP = IGEMM_THREADS / IGEMM_BN;            // kk between a thread's B elements
+
+static_assert(IGEMM_THREADS % IGEMM_BK == 0 && IGEMM_THREADS % IGEMM_BN == 0, "tile loads must divide evenly");
+static_assert(IGEMM_A_LOADS * IGEMM_THREADS == IGEMM_BM * IGEMM_BK, "A tile must divide among the threads");
+static_assert(IGEMM_B_LOADS * IGEMM_THREADS == IGEMM_BK * IGEMM_BN, "B tile must divide among the threads");
+static_assert(IGEMM_TM == 2 * IGEMM_VEC && IGEMM_TN == 2 * IGEMM_VEC, "micro-tile is two runs of IGEMM_VEC");
+static_assert((IGEMM_BM / IGEMM_TM) * IGEMM_VEC * 2 == IGEMM_BM, "row runs must tile BM");
+static_assert((IGEMM_BN / IGEMM_TN) * IGEMM_VEC * 2 == IGEMM_BN, "column runs must tile BN");
+
+// The reduction range [begin, end) of split `split` out of `splits`: contiguous chunks of whole BK steps.
+struct KRange {
+    int begin, end;
+};
+__device__ __forceinline__ KRange igemm_split_range(int kdim, int split, int splits) {
+    int chunk = ng_ceil_div(ng_ceil_div(kdim, splits), IGEMM_BK) * IGEMM_BK;
+    int begin = split * chunk;
+    return KRange{begin, min(kdim, begin + chunk)};
+}
+
+// Row (or column) of O held in a thread's micro-tile slot i, relative to the tile origin.
+__device__ __forceinline__ int igemm_micro_index(int i, int thread_coord, int tile) {
+    return (i / IGEMM_VEC) * (tile / 2) + thread_coord * IGEMM_VEC + i % IGEMM_VEC;
+}
+
+// O[m0 : m0+BM, j0 : j0+BN] = sum over kk in k of A[m, kk] B[kk, j]; stored, or atomically added when
+// `accumulate` (split-K: the caller zeroed O). Called by all IGEMM_THREADS threads of a 1-D block.
+template <class Operands>
+__device__ __forceinline__ void igemm_tile(const Operands& op, int m0, int j0, KRange k, bool accumulate) {
+    // Block-uniform exits (no barrier passed yet): a tile outside O, or an empty split contributing nothing.
+    if (m0 >= op.M || j0 >= op.Ncols || (accumulate && k.begin >= k.end)) return;
+
+    // Two stages: one is read by the multiply while the next step's tiles are stored into the other.
+    __shared__ float As[2][IGEMM_BK][IGEMM_BM + IGEMM_PAD];  // A tile, transposed: As[kk][m]
+    __shared__ float Bs[2][IGEMM_BK][IGEMM_BN + IGEMM_PAD];  // B tile: Bs[kk][j]
+
+    const int tid = threadIdx.x;
+    // This thread's loads: A at (m, kk) = (a_m + i*A_ROW_STEP, a_kk), B at (kk, j) = (b_kk + i*B_K_STEP, b_j).
+    const int a_kk = tid % IGEMM_BK;
+    const int a_m = tid / IGEMM_BK;
+    const int b_j = tid % IGEMM_BN;
+    const int b_kk = tid / IGEMM_BN;
+    const bool b_column_inside = j0 + b_j < op.Ncols;
+    const typename Operands::Column b_column = op.column(j0 + b_j);
+    // This thread's micro-tile: rows igemm_micro_index(i, ty, BM), columns igemm_micro_index(j, tx, BN).
+    const int ty = tid / (IGEMM_BN / IGEMM_TN);
+    const int tx = tid % (IGEMM_BN / IGEMM_TN);
+
+    float a_next[IGEMM_A_LOADS];
+    float b_next[IGEMM_B_LOADS];
+    auto fetch = [&](int k0) {  // global -> registers, with the im2col index math of `op`
+        const int kk = k0 + a_kk;
+        const int a_offset = op.a_k_offset(kk);
+#pragma unroll
+        for (int i = 0; i < IGEMM_A_LOADS; ++i) {
+            const int m = m0 + a_m + i * IGEMM_A_ROW_STEP;
+            a_next[i] = (kk < k.end && m < op.M) ? op.a[a_offset + m * op.a_row_stride] : 0.0f;
+        }
+#pragma unroll
+        for (int i = 0; i < IGEMM_B_LOADS; ++i) {
+            const int kk_b = k0 + b_kk + i * IGEMM_B_K_STEP;
+            b_next[i] = (b_column_inside && kk_b < k.end) ? op.b(kk_b, b_column) : 0.0f;
+        }
+    };
+    auto stash = [&](int stage) {  // registers -> shared
+#pragma unroll
+        for (int i = 0; i < IGEMM_A_LOADS; ++i) As[stage][a_kk][a_m + i * IGEMM_A_ROW_STEP] = a_next[i];
+#pragma unroll
+        for (int i = 0; i < IGEMM_B_LOADS; ++i) Bs[stage][b_kk + i * IGEMM_B_K_STEP][b_j] = b_next[i];
+    };
+
+    float acc[IGEMM_TM][IGEMM_TN];
+#pragma unroll
+    for (int i = 0; i < IGEMM_TM; ++i)
+#pragma unroll
+        for (int j = 0; j < IGEMM_TN; ++j) acc[i][j] = 0.0f;
+
+    if (k.begin < k.end) {
+        fetch(k.begin);
+        stash(0);
+    }
+    __syncthreads();
+    int stage = 0;
+    for (int k0 = k.begin; k0 < k.end; k0 += IGEMM_BK) {
+        const bool more = k0 + IGEMM_BK < k.end;  // block-uniform
+        if (more) fetch(k0 + IGEMM_BK);           // in flight while the multiply below runs
+#pragma unroll
+        for (int kk = 0; kk < IGEMM_BK; ++kk) {
+            float a_frag[IGEMM_TM], b_frag[IGEMM_TN];
+#pragma unroll
+            for (int i = 0; i < IGEMM_TM; ++i) a_frag[i] = As[stage][kk][igemm_micro_index(i, ty, IGEMM_BM)];
+#pragma unroll
+            for (int j = 0; j < IGEMM_TN; ++j) b_frag[j] = Bs[stage][kk][igemm_micro_index(j, tx, IGEMM_BN)];
+#pragma unroll
+            for (int i = 0; i < IGEMM_TM; ++i)
+#pragma unroll
+                for (int j = 0; j < IGEMM_TN; ++j) acc[i][j] += a_frag[i] * b_frag[j];
+        }
+        if (more) stash(stage ^ 1);
+        // Orders this step's reads of `stage` before the next step's writes to it, and this step's writes of
+        // `stage ^ 1` before the next step's reads: one barrier per step suffices with two stages.
+        __syncthreads();
+        stage ^= 1;
+    }
+
+    int out_offset[IGEMM_TN];
+#pragma unroll
+    for (int j = 0; j < IGEMM_TN; ++j) {
+        const int col = j0 + igemm_micro_index(j, tx, IGEMM_BN);
+        out_offset[j] = col < op.Ncols ? op.out_column_offset(col) : -1;
+    }
+#pragma unroll
+    for (int i = 0; i < IGEMM_TM; ++i) {
+        const int m = m0 + igemm_micro_index(i, ty, IGEMM_BM);
+        if (m >= op.M) continue;
+#pragma unroll
+        for (int j = 0; j < IGEMM_TN; ++j) {
+            if (out_offset[j] < 0) continue;
+            float* o = op.out + out_offset[j] + m * op.out_row_stride;
+            if (accumulate)
+                atomicAdd(o, acc[i][j]);
+            else
+                *o = acc[i][j];
+        }
+    }
+}

@@ -1,0 +1,124 @@
+"""The objectives of the GAN family, each a small function with its formula.
+
+Notation: x real data, z noise, G the generator, D the discriminator or critic. A discriminator
+returns a logit l (its probability that the input is real is σ(l)); a critic returns a real-valued
+score. Every loss is a batch mean and is *minimised* by the network it trains.
+
+Logits keep the log-probabilities stable: with softplus(t) = log(1 + eᵗ),
+
+    log σ(l)      = −softplus(−l)
+    log(1 − σ(l)) = log σ(−l) = −softplus(l)
+
+and binary_cross_entropy_with_logits(l, t) = −t·log σ(l) − (1 − t)·log(1 − σ(l)) computes them
+without ever forming σ(l) (which rounds to exactly 0 or 1 for |l| ≳ 17 in float32).
+"""
+import warnings
+
+from .. import autograd
+from ..nn import functional as F
+from ..tensor import ones_like, zeros_like, rand
+
+
+# ---- Goodfellow et al. 2014 ----------------------------------------------------------------------
+def discriminator_loss(real_logits, fake_logits):
+    """−V(D, G) = −E[log D(x)] − E[log(1 − D(G(z)))]
+               = E[softplus(−l_real)] + E[softplus(l_fake)].
+
+    D maximises V, i.e. minimises this sum of two cross-entropies (targets 1 for real, 0 for fake).
+    """
+    return (F.binary_cross_entropy_with_logits(real_logits, ones_like(real_logits))
+            + F.binary_cross_entropy_with_logits(fake_logits, zeros_like(fake_logits)))
+
+
+def minimax_generator_loss(fake_logits):
+    """E[log(1 − D(G(z)))] = −E[softplus(l_fake)]: the generator's side of the minimax game.
+
+    It saturates: where D confidently rejects the fakes (l_fake ≪ 0) its gradient
+    dloss/dl = −σ(l_fake) vanishes, which is why Goodfellow et al. train G on the loss below instead.
+    """
+    return -F.binary_cross_entropy_with_logits(fake_logits, zeros_like(fake_logits))
+
+
+def non_saturating_generator_loss(fake_logits):
+    """−E[log D(G(z))] = E[softplus(−l_fake)]: same fixed point as the minimax loss, but the gradient
+    dloss/dl = σ(l_fake) − 1 is strongest exactly where D rejects the fakes."""
+    return F.binary_cross_entropy_with_logits(fake_logits, ones_like(fake_logits))
+
+
+# ---- Arjovsky et al. 2017 (WGAN), Gulrajani et al. 2017 (WGAN-GP) --------------------------------
+def wasserstein_critic_loss(real_scores, fake_scores):
+    """E[D(G(z))] − E[D(x)]: minimising it maximises E[D(x)] − E[D(G(z))], which for a 1-Lipschitz
+    critic D approaches the Wasserstein-1 distance between the data and the generator's distribution.
+    Its negative is the training's Wasserstein estimate."""
+    return fake_scores.mean() - real_scores.mean()
+
+
+def wasserstein_generator_loss(fake_scores):
+    """−E[D(G(z))]: the only term of the critic's objective that depends on G."""
+    return -fake_scores.mean()
+
+
+def interpolate(real, fake):
+    """x̂ = ε·x + (1 − ε)·G(z), one ε ~ U[0, 1] per sample (broadcast over its other dimensions): points on
+    the straight lines between real and generated samples, where WGAN-GP enforces the unit gradient norm."""
+    if real.shape != fake.shape:
+        raise ValueError(f"interpolate: real samples of shape {real.shape} and fake samples of shape "
+                         f"{fake.shape} must match")
+    epsilon = rand(real.shape[0], *(1,) * (real.ndim - 1), dtype=real.dtype, device=real.device)
+    return epsilon * real + (1 - epsilon) * fake
+
+
+# Added under the square root of the gradient norm: d‖g‖/dg = g/‖g‖ is undefined where the critic is flat
+# (g = 0, e.g. every ReLU off), and this keeps the penalty's gradient finite there at a cost of ~1e-12 in ‖g‖².
+NORM_FLOOR = 1e-12
+
+
+def input_gradient_norms(critic, points):
+    """‖∇ₓD(x)‖₂ at each sample of `points`, the norm over all of a sample's dimensions, as a graph
+    (create_graph=True) so that a penalty on it can be differentiated with respect to D's weights."""
+    points = points.detach().requires_grad_(True)
+    (gradient,) = autograd.grad(critic(points).sum(), points, create_graph=True)
+    per_sample = gradient.reshape(gradient.shape[0], -1)
+    return ((per_sample * per_sample).sum(dim=1) + NORM_FLOOR).sqrt()
+
+
+def gradient_penalty(critic, real, fake, weight=10.0):
+    """λ·E[(‖∇D(x̂)‖₂ − 1)²] with x̂ = ε·x + (1 − ε)·G(z), ε ~ U[0, 1] per sample (Gulrajani et al. 2017,
+    Algorithm 1). `critic` is any callable from a batch to scores (for a conditional critic, close over
+    the labels). D(x̂).sum() has, per sample, the gradient of that sample's own score — as long as no
+    layer mixes samples (see warn_if_batch_norm)."""
+    norms = input_gradient_norms(critic, interpolate(real.detach(), fake.detach()))
+    return weight * ((norms - 1) ** 2).mean()
+
+
+def warn_if_batch_norm(critic, who):
+    """Warn, naming each batch-norm layer of `critic`: the gradient penalty is a per-sample constraint, but
+    batch norm makes each sample's score depend on the whole batch, so ∇D(x̂ᵢ) is no longer the gradient of
+    sample i's own score (Gulrajani et al. 2017, §4: use layer norm or no normalisation in the critic)."""
+    for name, module in critic.named_modules():
+        if "BatchNorm" in type(module).__name__:
+            warnings.warn(f"{who}: the critic's layer {name or '<root>'!r} ({type(module).__name__}) normalises over "
+                          f"the batch, which couples the samples that the per-sample gradient penalty treats as "
+                          f"independent; use LayerNorm, InstanceNorm2d or no normalisation in a WGAN-GP critic",
+                          stacklevel=3)
+
+
+def clip_weights_(parameters, clip_value):
+    """w ← clip(w, −c, c) for every parameter, in place and outside the graph: WGAN's crude way of keeping
+    the critic K-Lipschitz for some K (Arjovsky et al. 2017, Algorithm 1, c = 0.01)."""
+    if clip_value <= 0:
+        raise ValueError(f"clip_weights_: the clip value must be positive, got {clip_value}")
+    with autograd.no_grad():
+        for p in parameters:
+            p.backend.xp.clip(p.data, -clip_value, clip_value, out=p.data)
+
+
+# ---- Mao et al. 2017 (LSGAN) --------------------------------------------------------------------
+def least_squares_discriminator_loss(real_scores, fake_scores, real_target=1.0, fake_target=0.0):
+    """½·E[(D(x) − b)²] + ½·E[(D(G(z)) − a)²] with b = real_target, a = fake_target."""
+    return 0.5 * ((real_scores - real_target) ** 2).mean() + 0.5 * ((fake_scores - fake_target) ** 2).mean()
+
+
+def least_squares_generator_loss(fake_scores, target=1.0):
+    """½·E[(D(G(z)) − c)²]: c = target is the value G wants D to give its samples."""
+    return 0.5 * ((fake_scores - target) ** 2).mean()

@@ -1,0 +1,293 @@
+"""The alternating training loop of the GAN papers, with the bookkeeping a long run needs.
+
+    trainer = Trainer(variant, data, run_dir="runs/wgan-gp")
+    trainer.resume()                       # continue from run_dir/checkpoint.npz, if there is one
+    trainer.every(500, save_sample_grid)   # hooks: fn(trainer) after every 500th generator iteration
+    trainer.fit(iterations=20000)
+
+One generator iteration = k critic steps, each on a fresh real batch, then one generator step, with
+k = variant.critic_iterations(iteration). After each iteration the trainer appends a line to
+run_dir/log.jsonl (losses, Wasserstein estimate, gradient penalty, gradient norms, k, wall time),
+runs the hooks that are due, and writes run_dir/checkpoint.npz when one is due.
+
+Resuming continues bit for bit: a checkpoint holds G, D, both optimisers, the data stream's position,
+the global random generator (noise, ε of the penalty), the fixed snapshot noise, the position inside
+the current iteration and the log's length (a resumed run cuts the log back to it).
+
+Ctrl-C: the first one lets the current step finish, then writes a checkpoint and returns from fit()
+(`trainer.interrupted` is then True); a second one aborts at once. A KeyboardInterrupt raised between
+steps (in a hook, say) is treated like the first Ctrl-C.
+"""
+import json
+import os
+import signal
+import sys
+import threading
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from ..random import get_rng_state, set_rng_state
+from .checkpoint import load_checkpoint, save_checkpoint
+
+
+class SampledData:
+    """Real batches from a sampler `sample(n, rng)` (the 2D toy sets of nanogan.data.toy2d), drawn with
+    this stream's own generator, whose state is the stream's state: a resumed run draws the same batches."""
+
+    def __init__(self, sampler, batch_size, seed=0):
+        if batch_size < 1:
+            raise ValueError(f"SampledData: batch_size must be positive, got {batch_size}")
+        self.sampler, self.batch_size = sampler, batch_size
+        self.rng = np.random.default_rng(seed)
+
+    def infinite(self):
+        while True:
+            yield self.sampler(self.batch_size, self.rng)
+
+    def state_dict(self):
+        return {"rng": self.rng.bit_generator.state, "batch_size": self.batch_size}
+
+    def load_state_dict(self, state):
+        if state["batch_size"] != self.batch_size:
+            raise ValueError(f"SampledData.load_state_dict: state has batch_size={state['batch_size']}, "
+                             f"this stream has {self.batch_size}")
+        self.rng.bit_generator.state = state["rng"]
+
+
+def read_log(path):
+    """The records of a log.jsonl, as a list of dicts."""
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+class _DeferredInterrupt:
+    """Inside the block the first SIGINT only sets `requested`, so that training stops between two steps
+    with a consistent state to checkpoint; a second one raises KeyboardInterrupt at once. (Signal handlers
+    can only be set from the main thread; elsewhere Ctrl-C keeps its default behaviour.)"""
+
+    def __enter__(self):
+        self.requested = False
+        self._installed = threading.current_thread() is threading.main_thread()
+        if self._installed:
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        tqdm.write("interrupt: finishing the current step, then writing a checkpoint (Ctrl-C again to abort)",
+                   file=sys.stderr)
+
+    def __exit__(self, *exc):
+        if self._installed:
+            signal.signal(signal.SIGINT, self._previous)
+        return False
+
+
+def _as_number(value):
+    return float(value.item()) if hasattr(value, "item") else float(value)
+
+
+class Trainer:
+    """Runs a variant (nanogan.gan.variants) on a data stream and keeps the run's log and checkpoint.
+
+    data             a nanogan.data.DataLoader or a SampledData: anything with `batch_size`, `infinite()`,
+                     `state_dict()` and `load_state_dict()`
+    run_dir          where log.jsonl and checkpoint.npz go (created if missing)
+    n_samples        how many fixed noise vectors `samples()` renders (progression snapshots)
+    sample_seed      the seed of those vectors (their own generator: the training's random stream is untouched)
+    checkpoint_every write a checkpoint after every this many generator iterations (and at the end of fit)
+    log_every        log after every this many generator iterations
+    progress         show a tqdm bar with the latest losses and the ETA
+    """
+
+    def __init__(self, variant, data, run_dir, *, n_samples=64, sample_seed=0, checkpoint_every=1000, log_every=1,
+                 progress=True):
+        for attribute in ("batch_size", "infinite", "state_dict", "load_state_dict"):
+            if not hasattr(data, attribute):
+                raise TypeError(f"Trainer: the data stream {type(data).__name__} has no {attribute!r}; pass a "
+                                f"nanogan.data.DataLoader or a nanogan.gan.SampledData")
+        self.variant, self.data = variant, data
+        self.run_dir = Path(run_dir)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.checkpoint_path = self.run_dir / "checkpoint.npz"
+        self.log_path = self.run_dir / "log.jsonl"
+        self.checkpoint_every, self.log_every, self.progress = checkpoint_every, log_every, progress
+        self.fixed_latent = variant.fixed_latent(n_samples, sample_seed)
+        self.hooks = []
+        self.iteration = 0  # generator iterations done
+        self.critic_steps_in_iteration = 0  # critic steps done towards the next generator step
+        self.elapsed = 0.0  # seconds spent in fit(), over all runs of this training
+        self.last_critic = {}  # the numbers of the latest critic step
+        self.record = {}  # the latest log record
+        self.interrupted = False
+        self._batches = None
+        self._log_file = None
+        self._inside_step = False
+        self._saved_at = None  # (iteration, critic steps) of the latest checkpoint written by this trainer
+
+    # ---- hooks ------------------------------------------------------------------------------------------
+    def every(self, n, hook=None):
+        """Call hook(trainer) after every n-th generator iteration. Also a decorator: `@trainer.every(500)`."""
+        if n < 1:
+            raise ValueError(f"Trainer.every: n must be positive, got {n}")
+        if hook is None:
+            return lambda fn: self.every(n, fn)
+        self.hooks.append((n, hook))
+        return hook
+
+    def samples(self):
+        """G's samples of the fixed noise (numpy), for progression snapshots."""
+        return self.variant.sample(self.fixed_latent)
+
+    # ---- training ---------------------------------------------------------------------------------------
+    def fit(self, iterations):
+        """Train until `iterations` generator iterations are done in all (a resumed run goes on towards the
+        same total). Returns the trainer."""
+        self.interrupted = False
+        if self.iteration >= iterations:
+            return self
+        started, elapsed_before = time.perf_counter(), self.elapsed
+        bar = tqdm(total=iterations, initial=self.iteration, desc=type(self.variant).__name__,
+                   disable=not self.progress, dynamic_ncols=True)
+        self._log_file = open(self.log_path, "a")
+        try:
+            with _DeferredInterrupt() as interrupt:
+                try:
+                    while self.iteration < iterations and self._advance(interrupt):
+                        self.elapsed = elapsed_before + time.perf_counter() - started
+                        self._after_iteration(bar)
+                except KeyboardInterrupt:
+                    if self._inside_step:
+                        tqdm.write(f"aborted inside a step: its state is half-updated and is not saved; the last "
+                                   f"checkpoint is {self.checkpoint_path}", file=sys.stderr)
+                        raise
+                    interrupt.requested = True
+                self.elapsed = elapsed_before + time.perf_counter() - started
+                self.interrupted = interrupt.requested
+                if self._saved_at != (self.iteration, self.critic_steps_in_iteration):
+                    self.save_checkpoint()
+                if self.interrupted:
+                    tqdm.write(f"interrupted at generator iteration {self.iteration}; checkpoint written to "
+                               f"{self.checkpoint_path}", file=sys.stderr)
+        finally:
+            bar.close()
+            self._log_file.close()
+            self._log_file = None
+        return self
+
+    def _next_batch(self):
+        if self._batches is None:
+            self._batches = self.data.infinite()
+        return next(self._batches)
+
+    def _step(self, step, *args):
+        self._inside_step = True
+        result = step(*args)
+        self._inside_step = False
+        return result
+
+    def _advance(self, interrupt):
+        """Finish the current generator iteration: the critic steps still due, then the generator step.
+        Returns False, leaving the iteration part-done, when an interrupt is requested between two steps."""
+        due = self.variant.critic_iterations(self.iteration)
+        while self.critic_steps_in_iteration < due:
+            if interrupt.requested:
+                return False
+            self.last_critic = self._step(self.variant.critic_step, self._next_batch())
+            self.critic_steps_in_iteration += 1
+        if interrupt.requested:
+            return False
+        generator_numbers = self._step(self.variant.generator_step, self.data.batch_size)
+        self.iteration += 1
+        self.critic_steps_in_iteration = 0
+        self.record = {"iteration": self.iteration, "n_critic": due, **self.last_critic, **generator_numbers}
+        return True
+
+    def _after_iteration(self, bar):
+        bar.update(1)
+        if self.iteration % self.log_every == 0:
+            self.record = {key: (value if key in ("iteration", "n_critic") else _as_number(value))
+                           for key, value in self.record.items()}
+            self.record["wall_time"] = round(self.elapsed, 3)
+            self._log_file.write(json.dumps(self.record) + "\n")
+            self._log_file.flush()
+            shown = {key: f"{self.record[key]:.4g}" for key in ("d_loss", "g_loss", "wasserstein_estimate")
+                     if key in self.record}
+            bar.set_postfix(shown, refresh=False)
+        for n, hook in self.hooks:
+            if self.iteration % n == 0:
+                hook(self)
+        if self.iteration % self.checkpoint_every == 0:
+            self.save_checkpoint()
+
+    # ---- checkpoints -------------------------------------------------------------------------------------
+    def state_dict(self):
+        z, labels = self.fixed_latent
+        return {
+            "trainer": {"iteration": self.iteration, "critic_steps_in_iteration": self.critic_steps_in_iteration,
+                        "elapsed": self.elapsed, "log_bytes": self._log_size(),
+                        "last_critic": {key: _as_number(value) for key, value in self.last_critic.items()},
+                        "variant": type(self.variant).__name__, "settings": self.variant.settings.to_dict()},
+            "variant": self.variant.state_dict(),
+            "data": self.data.state_dict(),
+            "rng": get_rng_state(),
+            "fixed_latent": [z.numpy(), None if labels is None else labels.numpy()],
+        }
+
+    def _log_size(self):
+        if self._log_file is not None:
+            self._log_file.flush()
+        return os.path.getsize(self.log_path) if self.log_path.exists() else 0
+
+    def save_checkpoint(self, path=None):
+        """Write the whole training state to `path` (default run_dir/checkpoint.npz), atomically."""
+        save_checkpoint(path or self.checkpoint_path, self.state_dict())
+        self._saved_at = (self.iteration, self.critic_steps_in_iteration)
+
+    def resume(self, path=None):
+        """Load the checkpoint at `path` (default run_dir/checkpoint.npz) and cut the log back to what it held
+        then. Returns False, changing nothing, when the default checkpoint does not exist yet."""
+        if path is None and not self.checkpoint_path.exists():
+            return False
+        state = load_checkpoint(path or self.checkpoint_path)
+        mine = state["trainer"]
+        if mine["variant"] != type(self.variant).__name__:
+            raise ValueError(f"Trainer.resume: the checkpoint was written by a {mine['variant']} trainer, this one "
+                             f"runs {type(self.variant).__name__}")
+        settings = self.variant.settings.to_dict()
+        changed = sorted(k for k in settings if _comparable(settings[k]) != _comparable(mine["settings"].get(k)))
+        if changed:
+            warnings.warn(f"Trainer.resume: the checkpoint's settings differ in {changed}; the optimisers continue "
+                          f"with the checkpoint's hyperparameters", stacklevel=2)
+        self.variant.load_state_dict(state["variant"])
+        self.data.load_state_dict(state["data"])
+        self._batches = None
+        set_rng_state(state["rng"])
+        z, labels = state["fixed_latent"]
+        self.fixed_latent = (self.variant._as_input(z), None if labels is None else self.variant._as_labels(labels))
+        self.iteration = mine["iteration"]
+        self.critic_steps_in_iteration = mine["critic_steps_in_iteration"]
+        self.elapsed = mine["elapsed"]
+        self.last_critic = mine["last_critic"]
+        self._truncate_log(mine["log_bytes"])
+        return True
+
+    def _truncate_log(self, size):
+        present = os.path.getsize(self.log_path) if self.log_path.exists() else 0
+        if present < size:
+            warnings.warn(f"Trainer.resume: {self.log_path} holds {present} bytes, the checkpoint expected "
+                          f"{size}; the log misses records before generator iteration {self.iteration}",
+                          stacklevel=3)
+        elif present > size:
+            with open(self.log_path, "r+") as f:
+                f.truncate(size)
+
+
+def _comparable(value):
+    return list(value) if isinstance(value, tuple) else value

@@ -1,0 +1,249 @@
+"""What every GAN variant shares: its published hyperparameters (a Preset, with its source) and the
+plumbing around the two steps of the alternating algorithm.
+
+A variant is written as its paper's algorithm box: `critic_step(batch)` (one update of D on a batch
+of real data) and `generator_step(batch_size)` (one update of G). The Trainer calls k critic steps
+per generator step, k = `critic_iterations(generator_iteration)`. A step returns its numbers as
+0-d tensors (the trainer converts the ones it logs, so a GPU is not synchronised on every step).
+
+Conditional variants: pass `n_classes`; batches are then (images, labels), G is called as G(z, y)
+and D as D(x, y) (the models in nanogan.models.conditional join the label to their inputs), and the
+generator step draws its labels uniformly.
+"""
+import contextlib
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from ... import optim
+from ...autograd import no_grad
+from ...random import generator as global_generator
+from ...tensor import Tensor, tensor
+
+
+@dataclass(frozen=True)
+class Preset:
+    """The hyperparameters of one published setting, and where they are written down.
+
+    optimizer   "adam", "rmsprop" or "sgd", the same rule and settings for G and D
+    lr, betas   learning rate; Adam's (β1, β2)
+    momentum    SGD's momentum
+    batch_size  m, real samples per critic step and fakes per generator step
+    n_critic    k, critic steps per generator step
+    critic_warmup  Arjovsky et al.'s official schedule: k = 100 for the first 25 generator iterations
+                and for every 500th, so the critic is near its optimum when G reads its gradient
+    noise       the prior of z: "normal" N(0, I) or "uniform" U[−1, 1]
+    """
+    source: str
+    optimizer: str = "adam"
+    lr: float = 2e-4
+    betas: tuple = (0.5, 0.999)
+    momentum: float = 0.0
+    batch_size: int = 64
+    n_critic: int = 1
+    critic_warmup: bool = False
+    noise: str = "normal"
+
+    def replace(self, **changes):
+        """A copy with some fields changed, e.g. `WGANGP.preset("paper").replace(n_critic=1)`."""
+        fields = {f.name for f in dataclasses.fields(self)}
+        unknown = sorted(set(changes) - fields)
+        if unknown:
+            raise TypeError(f"{type(self).__name__}: unknown hyperparameters {unknown}; valid: {sorted(fields)}")
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+
+WARMUP_CRITIC_ITERATIONS = 100
+WARMUP_GENERATOR_ITERATIONS = 25
+WARMUP_PERIOD = 500
+
+
+def critic_iterations(generator_iteration, n_critic, warmup=False):
+    """k for generator iteration g (counted from 0): n_critic, or with the warmup of Arjovsky et al.'s code
+    100 when g < 25 or g is a multiple of 500."""
+    if warmup and (generator_iteration < WARMUP_GENERATOR_ITERATIONS or generator_iteration % WARMUP_PERIOD == 0):
+        return WARMUP_CRITIC_ITERATIONS
+    return n_critic
+
+
+def make_optimizer(preset, parameters):
+    """The optimiser the preset names, over `parameters`."""
+    if preset.optimizer == "adam":
+        return optim.Adam(parameters, lr=preset.lr, betas=preset.betas)
+    if preset.optimizer == "rmsprop":
+        return optim.RMSprop(parameters, lr=preset.lr)
+    if preset.optimizer == "sgd":
+        return optim.SGD(parameters, lr=preset.lr, momentum=preset.momentum)
+    raise ValueError(f"make_optimizer: unknown optimizer {preset.optimizer!r}; valid: 'adam', 'rmsprop', 'sgd'")
+
+
+def gradient_norm(parameters):
+    """‖∇θ‖₂ over all of `parameters`' gradients (those that have one), a 0-d tensor."""
+    with no_grad():
+        squares = [(p.grad * p.grad).sum() for p in parameters if p.grad is not None]
+        if not squares:
+            raise RuntimeError("gradient_norm: no parameter has a gradient")
+        return sum(squares[1:], squares[0]).sqrt()
+
+
+@contextlib.contextmanager
+def frozen(network):
+    """Within the block `network`'s parameters do not require grad, so a backward through it (D during
+    G's step) computes only what flows to its input — the `p.requires_grad = False` of the WGAN code."""
+    parameters = [p for p in network.parameters() if p.requires_grad]
+    for p in parameters:
+        p.requires_grad_(False)
+    try:
+        yield network
+    finally:
+        for p in parameters:
+            p.requires_grad_(True)
+
+
+class Variant:
+    """A GAN variant: its losses, its two steps and its presets. Subclasses set `presets` (name → Preset,
+    the first is the default) and write `critic_step` and `generator_step`."""
+
+    presets = {}
+
+    def __init__(self, generator, discriminator, preset=None, *, n_classes=None, **overrides):
+        """`preset`: a name from `presets`, a Preset, or None for the first one; `overrides` replace
+        single hyperparameters of it (`WGANGP(G, D, "paper", n_critic=1)`)."""
+        settings = self.preset(preset) if preset is None or isinstance(preset, str) else preset
+        self.settings = settings.replace(**overrides)
+        if self.settings.noise not in ("normal", "uniform"):
+            raise ValueError(f"{type(self).__name__}: noise must be 'normal' or 'uniform', got {self.settings.noise!r}")
+        self.G, self.D = generator, discriminator
+        self.n_classes = n_classes
+        try:
+            self.latent_dim = generator.latent_dim
+        except AttributeError:
+            raise AttributeError(f"{type(self).__name__}: the generator {type(generator).__name__} has no "
+                                 f"`latent_dim` attribute (the size of z); set it on the module") from None
+        self.opt_G = make_optimizer(self.settings, generator.parameters())
+        self.opt_D = make_optimizer(self.settings, discriminator.parameters())
+
+    @classmethod
+    def preset(cls, name=None):
+        """The Preset called `name` (None: the default, listed first)."""
+        if name is None:
+            return next(iter(cls.presets.values()))
+        try:
+            return cls.presets[name]
+        except KeyError:
+            raise KeyError(f"{cls.__name__}: no preset {name!r}; valid: {list(cls.presets)}") from None
+
+    # ---- the algorithm (subclasses) --------------------------------------------------------------
+    def critic_step(self, batch):
+        raise NotImplementedError
+
+    def generator_step(self, batch_size):
+        raise NotImplementedError
+
+    def critic_iterations(self, generator_iteration):
+        return critic_iterations(generator_iteration, self.settings.n_critic, self.settings.critic_warmup)
+
+    # ---- the pieces the steps are written with -----------------------------------------------------
+    @property
+    def _parameter(self):
+        return next(self.G.parameters())
+
+    def real_batch(self, batch):
+        """(x, y) as tensors on the models' device and dtype; y is None for an unconditional variant."""
+        if self.n_classes is None:
+            return self._as_input(batch), None
+        if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
+            raise TypeError(f"{type(self).__name__}: a conditional variant needs (images, labels) batches, got "
+                            f"{type(batch).__name__}")
+        images, labels = batch
+        return self._as_input(images), self._as_labels(labels)
+
+    def _as_input(self, x):
+        reference = self._parameter
+        if isinstance(x, Tensor):
+            return x.to(reference.device, reference.dtype)
+        return tensor(np.asarray(x), dtype=reference.dtype, device=reference.device)
+
+    def _as_labels(self, labels):
+        labels = labels.numpy() if isinstance(labels, Tensor) else np.asarray(labels)
+        return tensor(labels.astype(np.int64), device=self._parameter.device)
+
+    def _draw_latent(self, n, rng):
+        """(z, y) drawn from `rng`: z from the preset's prior, y uniform over the classes (None if unconditional)."""
+        if self.settings.noise == "normal":
+            z = rng.standard_normal((n, self.latent_dim))
+        else:
+            z = rng.uniform(-1.0, 1.0, (n, self.latent_dim))
+        labels = None if self.n_classes is None else self._as_labels(rng.integers(self.n_classes, size=n))
+        return self._as_input(z), labels
+
+    def sample_latent(self, n):
+        """(z, y) for a training step, from the global generator (which checkpoints save)."""
+        return self._draw_latent(n, global_generator())
+
+    def fixed_latent(self, n, seed=0):
+        """(z, y) that stay the same all run, for progression snapshots; y cycles through the classes, so a
+        grid with n_classes columns shows one class per column."""
+        z, _ = self._draw_latent(n, np.random.default_rng(seed))
+        labels = None if self.n_classes is None else self._as_labels(np.arange(n) % self.n_classes)
+        return z, labels
+
+    def generate(self, z, labels=None):
+        """G(z), or G(z, y) for a conditional variant."""
+        return self.G(z) if labels is None else self.G(z, labels)
+
+    def discriminate(self, x, labels=None):
+        """D(x), or D(x, y) for a conditional variant."""
+        return self.D(x) if labels is None else self.D(x, labels)
+
+    @no_grad()
+    def sample(self, latent):
+        """G's samples of `latent` = (z, y) as a numpy array, outside the graph. G stays in its mode: with
+        batch norm in training mode the fixed batch is normalised by its own statistics (as in PyTorch's
+        DCGAN tutorial), which is how the samples are made during training."""
+        return self.generate(*latent).numpy()
+
+    def critic_inputs(self, batch):
+        """(x, G(z), y) for a critic step: the real batch, as many fakes from fresh noise — made outside the
+        graph, since this step trains D only — and the labels (None if unconditional; the fakes share them)."""
+        real, labels = self.real_batch(batch)
+        z, _ = self.sample_latent(real.shape[0])
+        with no_grad():
+            fake = self.generate(z, labels)
+        return real, fake, labels
+
+    def train_generator(self, batch_size, loss_of_scores):
+        """The generator step of every variant: sample z (and y), score G(z) with D — frozen, so only G
+        gets gradients — and take one step of G on `loss_of_scores(D(G(z)))`."""
+        z, labels = self.sample_latent(batch_size)
+        with frozen(self.D):
+            loss = loss_of_scores(self.discriminate(self.generate(z, labels), labels))
+            norm = self.update(self.opt_G, self.G, loss)
+        return {"g_loss": loss.detach(), "g_grad_norm": norm}
+
+    def update(self, optimizer, network, loss):
+        """One gradient step of `network` on `loss` (zero_grad, backward, step); returns ‖∇θ loss‖₂."""
+        optimizer.zero_grad()
+        loss.backward()
+        norm = gradient_norm(network.parameters())
+        optimizer.step()
+        return norm
+
+    # ---- checkpoints ----------------------------------------------------------------------------------
+    def state_dict(self):
+        return {"generator": self.G.state_dict(), "discriminator": self.D.state_dict(),
+                "optimizer_G": self.opt_G.state_dict(), "optimizer_D": self.opt_D.state_dict()}
+
+    def load_state_dict(self, state):
+        self.G.load_state_dict(state["generator"])
+        self.D.load_state_dict(state["discriminator"])
+        self.opt_G.load_state_dict(state["optimizer_G"])
+        self.opt_D.load_state_dict(state["optimizer_D"])
+
+    def __repr__(self):
+        conditional = f", n_classes={self.n_classes}" if self.n_classes is not None else ""
+        return f"{type(self).__name__}({self.settings}{conditional})"

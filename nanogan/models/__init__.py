@@ -1,0 +1,10 @@
+"""The architectures of the course material, parameterised by width so a CPU can run a small one."""
+from .toy import ToyGenerator, ToyCritic
+from .wgangp_mnist import WGANGPMNISTGenerator, WGANGPMNISTCritic
+from .dcgan import DCGANGenerator, DCGANDiscriminator, DCGAN64Generator, DCGAN64Discriminator
+from .conditional import (one_hot, ConditionalGenerator, LabelChannelsCritic, DenseLabelDiscriminator,
+                          conditional_dcgan, conditional_wgangp_mnist)
+
+__all__ = ["ToyGenerator", "ToyCritic", "WGANGPMNISTGenerator", "WGANGPMNISTCritic", "DCGANGenerator",
+           "DCGANDiscriminator", "DCGAN64Generator", "DCGAN64Discriminator", "one_hot", "ConditionalGenerator",
+           "LabelChannelsCritic", "DenseLabelDiscriminator", "conditional_dcgan", "conditional_wgangp_mnist"]

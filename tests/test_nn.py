@@ -49,6 +49,7 @@ def _check_against_torch(make, input_shape, training=True, seed=0):
     ours, theirs = _paired(make)
     assert [(n, p.shape) for n, p in ours.named_parameters()] == \
            [(n, tuple(p.shape)) for n, p in theirs.named_parameters()]
+    assert repr(ours) == repr(theirs)
     ours.train(training)
     theirs.train(training)
     rng = np.random.default_rng(seed)
@@ -57,6 +58,8 @@ def _check_against_torch(make, input_shape, training=True, seed=0):
     x_theirs = torch.tensor(x, requires_grad=True)
     y_ours, y_theirs = ours(x_ours), theirs(x_theirs)
     np.testing.assert_allclose(y_ours.numpy(), y_theirs.detach().numpy(), rtol=1e-9, atol=1e-12)
+    for name, buffer in ours.named_buffers():  # running statistics updated alike
+        np.testing.assert_allclose(buffer.numpy(), theirs.get_buffer(name).numpy(), rtol=1e-12, err_msg=name)
     weights = rng.standard_normal(tuple(y_theirs.shape))
     (y_ours * ng.tensor(weights, dtype=ng.float64)).sum().backward()
     (y_theirs * torch.tensor(weights)).sum().backward()
@@ -80,10 +83,12 @@ LAYERS = {
     "batchnorm1d": (lambda m: m.BatchNorm1d(5), (8, 5)),
     "batchnorm1d-3d": (lambda m: m.BatchNorm1d(5, affine=False), (4, 5, 3)),
     "batchnorm2d": (lambda m: m.BatchNorm2d(3), (4, 3, 5, 5)),
+    "batchnorm2d-no-bias": (lambda m: m.BatchNorm2d(3, bias=False), (4, 3, 5, 5)),
     "layernorm": (lambda m: m.LayerNorm((4, 5)), (2, 3, 4, 5)),
     "layernorm-plain": (lambda m: m.LayerNorm(5, elementwise_affine=False), (3, 5)),
     "instancenorm": (lambda m: m.InstanceNorm2d(3), (2, 3, 4, 5)),
     "instancenorm-affine": (lambda m: m.InstanceNorm2d(3, affine=True), (2, 3, 4, 5)),
+    "instancenorm-tracked": (lambda m: m.InstanceNorm2d(3, affine=True, track_running_stats=True), (2, 3, 4, 5)),
     "relu": (lambda m: m.ReLU(), (3, 7)),
     "leaky-relu": (lambda m: m.LeakyReLU(0.2), (3, 7)),
     "tanh": (lambda m: m.Tanh(), (3, 7)),
@@ -106,7 +111,7 @@ def test_layer_equals_torch(case):
     _check_against_torch(make, shape, training=case != "dropout-eval")
 
 
-@pytest.mark.parametrize("case", ["batchnorm1d", "batchnorm2d", "instancenorm-affine"])
+@pytest.mark.parametrize("case", ["batchnorm1d", "batchnorm2d", "instancenorm-affine", "instancenorm-tracked"])
 def test_norm_layer_in_eval_mode_equals_torch(case):
     make, shape = LAYERS[case]
     _check_against_torch(make, shape, training=False)
@@ -119,9 +124,8 @@ def _dcgan_generator(m):
         m.Conv2d(3, 1, 3, padding=1), m.Tanh(), m.Flatten(), m.Linear(64, 2), m.Sigmoid())
 
 
-def test_nested_model_equals_torch_names_repr_and_counts():
+def test_nested_model_equals_torch_and_has_the_same_parameter_count():
     ours, theirs = _check_against_torch(_dcgan_generator, (2, 8, 1, 1))
-    assert repr(ours) == repr(theirs)
     assert sum(p.numel() for p in ours.parameters()) == sum(p.numel() for p in theirs.parameters())
     assert [n for n, _ in ours.named_buffers()] == [n for n, _ in theirs.named_buffers()]
 

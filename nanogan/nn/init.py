@@ -120,7 +120,8 @@ def dcgan_init_(module):
             normal_(m.weight, 0.0, 0.02)
         elif isinstance(m, (BatchNorm1d, BatchNorm2d)) and m.affine:
             normal_(m.weight, 1.0, 0.02)
-            zeros_(m.bias)
+            if m.bias is not None:
+                zeros_(m.bias)
 
     return module.apply(initialise)
 

@@ -19,16 +19,17 @@ from .parameter import Parameter
 
 
 class _NormBase(Module):
-    """Per-channel affine parameters (weight γ = 1, bias β = 0) and running-statistics buffers."""
+    """Per-channel affine parameters (weight γ = 1, bias β = 0; bias=False leaves β out) and
+    running-statistics buffers."""
 
     input_ranks = ()  # accepted numbers of dimensions, e.g. (2, 3) for (N, C) and (N, C, L)
 
-    def __init__(self, num_features, eps, momentum, affine, track_running_stats):
+    def __init__(self, num_features, eps, momentum, affine, track_running_stats, bias):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         self.register_parameter("weight", Parameter(ones(num_features)) if affine else None)
-        self.register_parameter("bias", Parameter(zeros(num_features)) if affine else None)
+        self.register_parameter("bias", Parameter(zeros(num_features)) if affine and bias else None)
         tracked = track_running_stats
         self.register_buffer("running_mean", zeros(num_features) if tracked else None)
         self.register_buffer("running_var", ones(num_features) if tracked else None)
@@ -48,12 +49,12 @@ class _NormBase(Module):
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 
 class _BatchNorm(_NormBase):
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True):
-        super().__init__(num_features, eps, momentum, affine, track_running_stats)
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, *, bias=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, bias)
 
     def forward(self, x):
         self._check_input(x)
@@ -86,8 +87,9 @@ class InstanceNorm2d(_NormBase):
 
     input_ranks = (4,)
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False):
-        super().__init__(num_features, eps, momentum, affine, track_running_stats)
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False, *,
+                 bias=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, bias)
 
     def forward(self, x):
         self._check_input(x)
@@ -114,4 +116,5 @@ class LayerNorm(Module):
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
-        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.bias is not None}")

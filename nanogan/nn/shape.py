@@ -101,6 +101,9 @@ class Upsample(Module):
         super().__init__()
         if (size is None) == (scale_factor is None):
             raise ValueError("Upsample: give exactly one of size and scale_factor")
+        if scale_factor is not None:  # stored as floats, as PyTorch does
+            scale_factor = float(scale_factor) if isinstance(scale_factor, (int, float)) else tuple(
+                float(f) for f in scale_factor)
         self.size, self.scale_factor, self.mode = size, scale_factor, mode
 
     def forward(self, x):

@@ -1,0 +1,196 @@
+"""Activations, softmax/log_softmax, dropout and linear: finite differences (first and second order,
+three memory layouts), PyTorch (forward, backward, double backward), worked numbers, errors."""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import nanogan as ng
+import nanogan.nn.functional as F
+from harness import check_op, away_from_kinks
+
+rng = np.random.default_rng(2)
+shapes = st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple)
+
+
+def _sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+# name -> (nanogan function, numpy reference, torch function name and keyword arguments)
+ACTIVATIONS = {
+    "relu": (F.relu, lambda x: np.maximum(x, 0), ("relu", {})),
+    "leaky_relu": (lambda t: F.leaky_relu(t, 0.2), lambda x: np.where(x > 0, x, 0.2 * x),
+                   ("leaky_relu", {"negative_slope": 0.2})),
+    "elu": (lambda t: F.elu(t, 1.5), lambda x: np.where(x > 0, x, 1.5 * np.expm1(x)), ("elu", {"alpha": 1.5})),
+    "sigmoid": (F.sigmoid, _sigmoid, ("sigmoid", {})),
+    "tanh": (F.tanh, np.tanh, ("tanh", {})),
+    "softplus": (lambda t: F.softplus(t, beta=2.0, threshold=3.0),
+                 lambda x: np.where(2 * x > 3, x, np.log1p(np.exp(2 * x)) / 2),
+                 ("softplus", {"beta": 2.0, "threshold": 3.0})),
+    "logsigmoid": (F.logsigmoid, lambda x: np.log(_sigmoid(x)), ("logsigmoid", {})),
+    "softmax": (lambda t: F.softmax(t, -1), lambda x: np.exp(x) / np.exp(x).sum(-1, keepdims=True),
+                ("softmax", {"dim": -1})),
+    "log_softmax": (lambda t: F.log_softmax(t, 0), lambda x: x - np.log(np.exp(x).sum(0, keepdims=True)),
+                    ("log_softmax", {"dim": 0})),
+}
+# kinks to keep inputs away from (softplus with beta 2 switches to linear at x = 1.5)
+KINKS = {"relu": (0.0,), "leaky_relu": (0.0,), "elu": (0.0,), "softplus": (1.5,)}
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+@given(shape=shapes)
+def test_activation_forward_gradcheck_gradgradcheck(name, shape):
+    fn, reference, _ = ACTIVATIONS[name]
+    x = away_from_kinks(rng, shape, kinks=KINKS.get(name, ()), scale=2.0)
+    check_op(fn, [x], expected=reference(x))
+
+
+def compare_with_torch(ng_fn, torch_fn, arrays, differentiable=None, rtol=1e-6, atol=1e-9, seed=0):
+    """ng_fn and torch_fn agree in float64 on the value, the gradient (against a random output
+    gradient v) and the double backward: the gradient of Σ <grad_i, u_i> with respect to the
+    inputs and to v, for random u_i. Arrays that are not differentiable may be integer labels."""
+    torch = pytest.importorskip("torch")
+    local = np.random.default_rng(seed)
+    differentiable = range(len(arrays)) if differentiable is None else differentiable
+
+    def as_float(a):
+        return np.asarray(a, dtype=np.float64) if np.issubdtype(np.asarray(a).dtype, np.floating) else np.asarray(a)
+    arrays = [as_float(a) for a in arrays]
+    xs = [ng.Tensor(a.copy(), requires_grad=i in differentiable) for i, a in enumerate(arrays)]
+    ts = [torch.tensor(a.copy(), requires_grad=i in differentiable) for i, a in enumerate(arrays)]
+    y, ty = ng_fn(*xs), torch_fn(*ts)
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=rtol, atol=atol, err_msg="forward")
+
+    v = local.standard_normal(y.shape)
+    v_ng, v_torch = ng.Tensor(v.copy(), requires_grad=True), torch.tensor(v.copy(), requires_grad=True)
+    inputs = [xs[i] for i in differentiable]
+    t_inputs = [ts[i] for i in differentiable]
+    grads = ng.grad(y, inputs, v_ng, create_graph=True)
+    t_grads = torch.autograd.grad(ty, t_inputs, v_torch, create_graph=True)
+    for i, (g, tg) in enumerate(zip(grads, t_grads)):
+        np.testing.assert_allclose(g.numpy(), tg.detach().numpy(), rtol=rtol, atol=atol,
+                                   err_msg=f"gradient of input {i}")
+
+    us = [local.standard_normal(g.shape) for g in grads]
+    total = sum((g * ng.Tensor(u)).sum() for g, u in zip(grads, us))
+    t_total = sum((tg * torch.tensor(u)).sum() for tg, u in zip(t_grads, us))
+    second = ng.grad(total, inputs + [v_ng], allow_unused=True)
+    t_second = torch.autograd.grad(t_total, t_inputs + [v_torch], allow_unused=True)
+    for i, (wrt, s, t_s) in enumerate(zip(inputs + [v_ng], second, t_second)):
+        s = np.zeros(wrt.shape) if s is None else s.numpy()  # None: the gradient does not depend on it
+        t_s = np.zeros(wrt.shape) if t_s is None else t_s.numpy()
+        np.testing.assert_allclose(s, t_s, rtol=rtol, atol=atol, err_msg=f"double backward, input {i}")
+    return y
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_activation_matches_torch(name):
+    torch = pytest.importorskip("torch")
+    fn, _, (torch_name, kwargs) = ACTIVATIONS[name]
+    x = away_from_kinks(rng, (3, 5), kinks=KINKS.get(name, ()), scale=3.0)
+    torch_fn = getattr(torch.nn.functional, torch_name)
+    compare_with_torch(fn, lambda t: torch_fn(t, **kwargs), [x])
+
+
+def test_worked_numbers():
+    x = ng.tensor([0.0], dtype=ng.float64)
+    assert F.sigmoid(x).item() == 0.5
+    assert F.tanh(x).item() == 0.0
+    assert F.softplus(x).item() == pytest.approx(math.log(2), rel=1e-15)
+    assert F.logsigmoid(x).item() == pytest.approx(-math.log(2), rel=1e-15)
+    assert F.elu(ng.tensor([-math.log(2)], dtype=ng.float64)).item() == pytest.approx(-0.5, rel=1e-15)
+    np.testing.assert_allclose(F.leaky_relu(ng.tensor([-2.0, 3.0])).numpy(), [-0.02, 3.0], rtol=1e-7)
+    np.testing.assert_allclose(F.softmax(ng.tensor([[1.0, 1.0, 1.0, 1.0]]), 1).numpy(), [[0.25] * 4])
+    np.testing.assert_allclose(F.log_softmax(ng.tensor([0.0, 0.0]), 0).numpy(), [-math.log(2)] * 2, rtol=1e-7)
+
+
+def test_saturated_inputs_stay_finite_and_exact():
+    big = ng.tensor([-1000.0, -50.0, 50.0, 1000.0], dtype=ng.float64, requires_grad=True)
+    np.testing.assert_allclose(F.sigmoid(big).numpy(), [0.0, np.exp(-50), 1.0, 1.0], rtol=1e-12)
+    np.testing.assert_allclose(F.logsigmoid(big).numpy(), [-1000.0, -50.0, -np.exp(-50), 0.0], rtol=1e-12)
+    np.testing.assert_allclose(F.softplus(big).numpy(), [0.0, np.exp(-50), 50.0, 1000.0], rtol=1e-12)
+    np.testing.assert_allclose(F.softmax(big, 0).numpy(), [0, 0, 0, 1.0])
+    F.logsigmoid(big).sum().backward()
+    np.testing.assert_allclose(big.grad.numpy(), [1.0, 1.0, np.exp(-50), 0.0], rtol=1e-12)
+
+
+def test_relu_keeps_nan_and_maps_minus_infinity_to_zero():
+    y = F.relu(ng.tensor([np.nan, -np.inf, np.inf]))
+    assert np.isnan(y.numpy()[0]) and y.numpy()[1] == 0 and y.numpy()[2] == np.inf
+
+
+def test_relu_gradient_is_a_mask_with_zero_second_derivative():
+    x = ng.tensor([-1.0, 2.0, 3.0], dtype=ng.float64, requires_grad=True)
+    (g,) = ng.grad((F.leaky_relu(x, 0.1) * ng.tensor([1.0, 2.0, 3.0], dtype=ng.float64)).sum(), x,
+                   create_graph=True)
+    np.testing.assert_allclose(g.numpy(), [0.1, 2.0, 3.0])
+    assert not g.requires_grad  # a constant mask times a constant: nothing left to differentiate
+
+
+def test_softmax_of_float32_large_logits_does_not_overflow():
+    y = F.softmax(ng.tensor([[1000.0, 1000.0], [-1000.0, 0.0]]), 1)
+    np.testing.assert_allclose(y.numpy(), [[0.5, 0.5], [0.0, 1.0]])
+    assert y.dtype == ng.float32
+
+
+def test_dropout_mask_scale_seed_and_modes():
+    x = ng.ones(1000, 20, requires_grad=True)
+    ng.manual_seed(5)
+    y = F.dropout(x, p=0.25)
+    values = np.unique(y.numpy())
+    np.testing.assert_allclose(values, [0.0, 1 / 0.75], rtol=1e-6)
+    kept = (y.numpy() != 0).mean()
+    assert abs(kept - 0.75) < 0.01  # 20000 Bernoulli draws: standard deviation 0.003
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), y.numpy())  # the gradient is the same scaled mask
+    ng.manual_seed(5)
+    np.testing.assert_array_equal(F.dropout(x, p=0.25).numpy(), y.numpy())
+    assert F.dropout(x, p=0.25, training=False) is x
+    assert F.dropout(x, p=0.0) is x
+    assert not F.dropout(x, p=1.0).numpy().any()
+
+
+def test_dropout_second_order():
+    def same_mask_dropout(t):  # finite differences need the same mask at every evaluation
+        ng.manual_seed(3)
+        return F.dropout(t * t, p=0.5)
+    check_op(same_mask_dropout, [rng.standard_normal((4, 5))])
+
+
+@given(st.lists(st.integers(1, 3), min_size=0, max_size=2).map(tuple), st.integers(1, 4), st.integers(1, 3),
+       st.booleans())
+def test_linear_gradcheck(lead, in_features, out_features, with_bias):
+    arrays = [rng.standard_normal(lead + (in_features,)), rng.standard_normal((out_features, in_features))]
+    if with_bias:
+        arrays.append(rng.standard_normal(out_features))
+    expected = arrays[0] @ arrays[1].T + (arrays[2] if with_bias else 0)
+    check_op(lambda *t: F.linear(*t), arrays, expected=expected)
+
+
+def test_linear_matches_torch():
+    torch = pytest.importorskip("torch")
+    arrays = [rng.standard_normal((2, 3, 4)), rng.standard_normal((5, 4)), rng.standard_normal(5)]
+    compare_with_torch(lambda x, w, b: F.linear(x, w, b).tanh(),
+                       lambda x, w, b: torch.nn.functional.linear(x, w, b).tanh(), arrays)
+
+
+def test_errors_name_the_op_and_shapes():
+    ints = ng.tensor([1, 2, 3])
+    with pytest.raises(TypeError, match=r"LeakyReLU: expected floating-point tensors, got int64"):
+        F.relu(ints)
+    with pytest.raises(TypeError, match=r"Sigmoid: expected floating-point tensors"):
+        F.sigmoid(ints)
+    with pytest.raises(TypeError, match=r"dropout: expected floating-point tensors, got int64 .* shape \(3,\)"):
+        F.dropout(ints)
+    with pytest.raises(ValueError, match=r"dropout: probability p must be in \[0, 1\], got 1.5"):
+        F.dropout(ng.ones(3), 1.5)
+    with pytest.raises(IndexError, match=r"softmax: dimension 2 out of range for a tensor with 2 dimensions"):
+        F.softmax(ng.ones(2, 3), 2)
+    with pytest.raises(ValueError, match=r"linear: input of shape \(2, 3\) and weight of shape \(4, 5\)"):
+        F.linear(ng.ones(2, 3), ng.ones(4, 5))
+    with pytest.raises(ValueError, match=r"linear: bias of shape \(3,\) does not match weight of shape \(4, 5\)"):
+        F.linear(ng.ones(2, 5), ng.ones(4, 5), ng.ones(3))
+    with pytest.raises(TypeError, match=r"linear: expected floating-point tensors, got int64"):
+        F.linear(ng.tensor([[1, 2]]), ng.ones(3, 2))

@@ -274,6 +274,8 @@ class Module:
         try:
             with os.fdopen(fd, "wb") as f:
                 np.savez(f, **self.state_dict())
+                f.flush()
+                os.fsync(f.fileno())  # on disk before the rename, so a crash cannot leave a torn file
             os.replace(temporary, path)
         except BaseException:
             if os.path.exists(temporary):

@@ -9,14 +9,15 @@ Logits keep the log-probabilities stable: with softplus(t) = log(1 + eᵗ),
     log σ(l)      = −softplus(−l)
     log(1 − σ(l)) = log σ(−l) = −softplus(l)
 
-and binary_cross_entropy_with_logits(l, t) = −t·log σ(l) − (1 − t)·log(1 − σ(l)) computes them
-without ever forming σ(l) (which rounds to exactly 0 or 1 for |l| ≳ 17 in float32).
+and softplus is computed as max(t, 0) + log(1 + e^−|t|), so neither σ(l) (which rounds to exactly 0 or 1
+for |l| ≳ 17 in float32) nor e^l (which overflows) is ever formed. Its derivative is σ(t), so the
+gradients below come out exactly as written, even where they are tiny.
 """
 import warnings
 
 from .. import autograd
 from ..nn import functional as F
-from ..tensor import ones_like, zeros_like, rand
+from ..tensor import rand
 
 
 # ---- Goodfellow et al. 2014 ----------------------------------------------------------------------
@@ -24,10 +25,10 @@ def discriminator_loss(real_logits, fake_logits):
     """−V(D, G) = −E[log D(x)] − E[log(1 − D(G(z)))]
                = E[softplus(−l_real)] + E[softplus(l_fake)].
 
-    D maximises V, i.e. minimises this sum of two cross-entropies (targets 1 for real, 0 for fake).
+    D maximises V, i.e. minimises this sum of two cross-entropies (targets 1 for real, 0 for fake);
+    dloss/dl_real = (σ(l_real) − 1)/m, dloss/dl_fake = σ(l_fake)/m.
     """
-    return (F.binary_cross_entropy_with_logits(real_logits, ones_like(real_logits))
-            + F.binary_cross_entropy_with_logits(fake_logits, zeros_like(fake_logits)))
+    return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
 
 
 def minimax_generator_loss(fake_logits):
@@ -36,13 +37,13 @@ def minimax_generator_loss(fake_logits):
     It saturates: where D confidently rejects the fakes (l_fake ≪ 0) its gradient
     dloss/dl = −σ(l_fake) vanishes, which is why Goodfellow et al. train G on the loss below instead.
     """
-    return -F.binary_cross_entropy_with_logits(fake_logits, zeros_like(fake_logits))
+    return -F.softplus(fake_logits).mean()
 
 
 def non_saturating_generator_loss(fake_logits):
     """−E[log D(G(z))] = E[softplus(−l_fake)]: same fixed point as the minimax loss, but the gradient
     dloss/dl = σ(l_fake) − 1 is strongest exactly where D rejects the fakes."""
-    return F.binary_cross_entropy_with_logits(fake_logits, ones_like(fake_logits))
+    return F.softplus(-fake_logits).mean()
 
 
 # ---- Arjovsky et al. 2017 (WGAN), Gulrajani et al. 2017 (WGAN-GP) --------------------------------

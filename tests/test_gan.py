@@ -1,0 +1,327 @@
+"""GAN losses, gradient penalty, weight clipping, variants and checkpoint encoding.
+
+Each loss is checked against its formula on worked numbers (and PyTorch where it has the function);
+the gradient penalty's gradients with respect to the critic's weights against PyTorch (float64, the same
+weights and ε) and against the closed form for a linear critic.
+"""
+import warnings
+
+import numpy as np
+import pytest
+
+import nanogan as ng
+from nanogan import gan, models, nn
+from nanogan.gan import losses
+
+
+def softplus(x):
+    return np.logaddexp(0.0, x)
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def leaf64(values):
+    return ng.tensor(np.asarray(values, dtype=np.float64), requires_grad=True)
+
+
+REAL_LOGITS = np.array([2.0, -0.5, 0.0, 7.0])
+FAKE_LOGITS = np.array([-3.0, 0.25, 1.5, -20.0])
+
+
+# ---- GAN losses from logits ------------------------------------------------------------------------------
+def test_discriminator_loss_is_two_cross_entropies():
+    real, fake = leaf64(REAL_LOGITS), leaf64(FAKE_LOGITS)
+    loss = gan.discriminator_loss(real, fake)
+    expected = softplus(-REAL_LOGITS).mean() + softplus(FAKE_LOGITS).mean()
+    np.testing.assert_allclose(loss.item(), expected, rtol=1e-12)
+    # the same number as −(1/m)Σ[log D(x) + log(1 − D(G(z)))] written with probabilities
+    np.testing.assert_allclose(loss.item(), -(np.log(sigmoid(REAL_LOGITS)).mean()
+                                              + np.log(1 - sigmoid(FAKE_LOGITS)).mean()), rtol=1e-9)
+    loss.backward()
+    np.testing.assert_allclose(real.grad.numpy(), (sigmoid(REAL_LOGITS) - 1) / 4, rtol=1e-12)
+    np.testing.assert_allclose(fake.grad.numpy(), sigmoid(FAKE_LOGITS) / 4, rtol=1e-12)
+
+
+def test_generator_losses_and_their_gradients():
+    fake = leaf64(FAKE_LOGITS)
+    minimax = gan.minimax_generator_loss(fake)
+    np.testing.assert_allclose(minimax.item(), np.log(1 - sigmoid(FAKE_LOGITS)).mean(), rtol=1e-9)
+    np.testing.assert_allclose(minimax.item(), -softplus(FAKE_LOGITS).mean(), rtol=1e-12)
+    (g_minimax,) = ng.grad(minimax, fake)
+    np.testing.assert_allclose(g_minimax.numpy(), -sigmoid(FAKE_LOGITS) / 4, rtol=1e-12)
+
+    non_saturating = gan.non_saturating_generator_loss(fake)
+    np.testing.assert_allclose(non_saturating.item(), -np.log(sigmoid(FAKE_LOGITS)).mean(), rtol=1e-9)
+    (g_ns,) = ng.grad(non_saturating, fake)
+    np.testing.assert_allclose(g_ns.numpy(), (sigmoid(FAKE_LOGITS) - 1) / 4, rtol=1e-12)
+    # the point of the non-saturating loss: where D rejects a fake (logit −20) the minimax gradient vanishes
+    assert abs(g_minimax.numpy()[3]) < 1e-9 and abs(g_ns.numpy()[3]) > 0.24
+
+
+def test_logit_losses_are_finite_at_extreme_logits_in_float32():
+    logits = ng.tensor(np.array([-200.0, 200.0], dtype=np.float32), requires_grad=True)
+    for loss in (gan.discriminator_loss(logits, logits), gan.minimax_generator_loss(logits),
+                 gan.non_saturating_generator_loss(logits)):
+        (grad,) = ng.grad(loss, logits)
+        assert np.isfinite(loss.item()) and np.all(np.isfinite(grad.numpy()))
+    np.testing.assert_allclose(gan.non_saturating_generator_loss(logits).item(), 100.0, rtol=1e-6)
+
+
+def test_logit_losses_match_torch():
+    torch = pytest.importorskip("torch")
+    TF = torch.nn.functional
+    real_t, fake_t = torch.tensor(REAL_LOGITS), torch.tensor(FAKE_LOGITS)
+    ones, zeros = torch.ones(4, dtype=torch.float64), torch.zeros(4, dtype=torch.float64)
+    d = TF.binary_cross_entropy_with_logits(real_t, ones) + TF.binary_cross_entropy_with_logits(fake_t, zeros)
+    np.testing.assert_allclose(gan.discriminator_loss(leaf64(REAL_LOGITS), leaf64(FAKE_LOGITS)).item(), d.item(),
+                               rtol=1e-12)
+    ns = TF.binary_cross_entropy_with_logits(fake_t, ones)
+    np.testing.assert_allclose(gan.non_saturating_generator_loss(leaf64(FAKE_LOGITS)).item(), ns.item(), rtol=1e-12)
+    np.testing.assert_allclose(gan.minimax_generator_loss(leaf64(FAKE_LOGITS)).item(),
+                               torch.log1p(-torch.sigmoid(fake_t)).mean().item(), rtol=1e-9)
+
+
+# ---- Wasserstein and least squares -----------------------------------------------------------------------
+def test_wasserstein_losses_on_worked_numbers():
+    real, fake = leaf64([1.0, 2.0, 3.0]), leaf64([0.5, -0.5])
+    critic = gan.wasserstein_critic_loss(real, fake)
+    assert critic.item() == pytest.approx(0.0 - 2.0)  # E D(G(z)) − E D(x)
+    critic.backward()
+    np.testing.assert_allclose(real.grad.numpy(), [-1 / 3] * 3)
+    np.testing.assert_allclose(fake.grad.numpy(), [0.5, 0.5])
+    assert gan.wasserstein_generator_loss(leaf64([0.5, -0.5, 3.0])).item() == pytest.approx(-1.0)
+
+
+def test_least_squares_losses_on_worked_numbers():
+    real, fake = leaf64([1.0, 0.0]), leaf64([0.5, -1.0])
+    # ½·mean((D(x) − b)²) + ½·mean((D(G(z)) − a)²) with a = −1, b = 1: ½·(0 + 1)/2 + ½·(2.25 + 0)/2
+    loss = gan.least_squares_discriminator_loss(real, fake, real_target=1.0, fake_target=-1.0)
+    assert loss.item() == pytest.approx(0.25 + 0.5625)
+    loss.backward()
+    np.testing.assert_allclose(real.grad.numpy(), [0.0, -0.5])  # (D − b)/m
+    np.testing.assert_allclose(fake.grad.numpy(), [0.75, 0.0])  # (D − a)/m
+    assert gan.least_squares_generator_loss(leaf64([0.5, -1.0]), target=0.0).item() == pytest.approx(
+        0.5 * (0.25 + 1.0) / 2)
+
+
+# ---- the gradient penalty ------------------------------------------------------------------------------
+def linear_critic(weights, bias):
+    critic = nn.Linear(len(weights), 1).double()
+    critic.weight.data[...] = np.asarray(weights, dtype=np.float64)[None]
+    critic.bias.data[...] = bias
+    return critic
+
+
+@pytest.mark.parametrize("weights", [[0.3, -0.4, 1.2], [0.1, 0.2, -0.05]])
+def test_gradient_penalty_of_a_linear_critic_has_its_closed_form(weights):
+    """D(x) = w·x + b: ∇ₓD = w everywhere, so penalty = λ(‖w‖ − 1)², d/dw = 2λ(‖w‖ − 1)·w/‖w‖, d/db = 0."""
+    rng = np.random.default_rng(0)
+    critic = linear_critic(weights, 0.7)
+    real, fake = (ng.tensor(rng.standard_normal((5, 3))) for _ in range(2))
+    weight = 10.0
+    penalty = gan.gradient_penalty(critic, real, fake, weight)
+    w = np.asarray(weights)
+    norm = np.linalg.norm(w)
+    np.testing.assert_allclose(penalty.item(), weight * (norm - 1) ** 2, rtol=1e-9)
+    grad_w, grad_b = ng.grad(penalty, [critic.weight, critic.bias], allow_unused=True)
+    np.testing.assert_allclose(grad_w.numpy()[0], 2 * weight * (norm - 1) * w / norm, rtol=1e-9)
+    assert grad_b is None or np.all(grad_b.numpy() == 0)
+
+
+def test_input_gradient_norms_take_the_norm_over_all_of_a_sample():
+    critic = lambda x: (x * x).sum(dim=(1, 2, 3))  # ∇ = 2x
+    x = np.arange(2 * 1 * 2 * 2, dtype=np.float64).reshape(2, 1, 2, 2)
+    norms = gan.input_gradient_norms(critic, ng.tensor(x)).numpy()
+    np.testing.assert_allclose(norms, [2 * np.sqrt((x[i] ** 2).sum()) for i in range(2)], rtol=1e-9)
+
+
+def test_interpolation_draws_one_epsilon_per_sample_in_unit_interval():
+    real = ng.zeros(500, 2, 3, dtype=ng.float64)
+    fake = ng.ones(500, 2, 3, dtype=ng.float64)
+    x_hat = gan.interpolate(real, fake).numpy()  # = 1 − ε, constant over each sample
+    assert np.all(x_hat == x_hat[:, :1, :1])
+    assert 0.0 <= x_hat.min() and x_hat.max() <= 1.0 and 0.4 < x_hat.mean() < 0.6
+    with pytest.raises(ValueError, match="interpolate"):
+        gan.interpolate(ng.zeros(2, 3), ng.zeros(3, 3))
+
+
+def _torch_penalty_gradients(torch, torch_critic, real, fake, epsilon, weight):
+    x_hat = (epsilon * real + (1 - epsilon) * fake).requires_grad_(True)
+    (gradient,) = torch.autograd.grad(torch_critic(x_hat).sum(), x_hat, create_graph=True)
+    penalty = weight * ((gradient.flatten(1).norm(dim=1) - 1) ** 2).mean()
+    return penalty, torch.autograd.grad(penalty, list(torch_critic.parameters()), allow_unused=True)
+
+
+def _compare_penalty_with_torch(torch, critic, torch_critic, shape, weight=10.0):
+    torch_critic.load_state_dict({k: torch.tensor(v) for k, v in critic.state_dict().items()})
+    rng = np.random.default_rng(3)
+    real, fake = rng.standard_normal(shape), rng.standard_normal(shape)
+    ng.manual_seed(11)
+    penalty = gan.gradient_penalty(critic, ng.tensor(real), ng.tensor(fake), weight)
+    # ∇ₓD does not depend on the last bias, and on ReLU-layer biases only through piecewise-constant masks:
+    # those gradients are zero, which either library may return as None (not in the graph)
+    grads = ng.grad(penalty, list(critic.parameters()), allow_unused=True)
+    ng.manual_seed(11)  # the same ε: interpolate draws them from the global generator
+    epsilon = ng.rand(shape[0], *(1,) * (len(shape) - 1), dtype=ng.float64).numpy()
+    expected, expected_grads = _torch_penalty_gradients(torch, torch_critic, torch.tensor(real), torch.tensor(fake),
+                                                        torch.tensor(epsilon), weight)
+    np.testing.assert_allclose(penalty.item(), expected.item(), rtol=1e-6)
+    for (name, p), mine, theirs in zip(critic.named_parameters(), grads, expected_grads):
+        mine = np.zeros(p.shape) if mine is None else mine.numpy()
+        theirs = np.zeros(p.shape) if theirs is None else theirs.numpy()
+        np.testing.assert_allclose(mine, theirs, rtol=1e-6, atol=1e-10, err_msg=name)
+
+
+def test_gradient_penalty_weight_gradients_match_torch_for_an_mlp():
+    torch = pytest.importorskip("torch")
+    ng.manual_seed(0)
+    critic = models.ToyCritic(hidden=6).double()
+    tn = torch.nn
+    torch_critic = tn.Sequential(tn.Linear(2, 6), tn.ReLU(), tn.Linear(6, 6), tn.ReLU(), tn.Linear(6, 6), tn.ReLU(),
+                                 tn.Linear(6, 1)).double()
+    _compare_penalty_with_torch(torch, critic, torch_critic, (7, 2))
+
+
+def test_gradient_penalty_weight_gradients_match_torch_for_the_wgangp_conv_critic():
+    torch = pytest.importorskip("torch")
+    ng.manual_seed(1)
+    dim = 2
+    critic = models.WGANGPMNISTCritic(dim=dim).double()
+    tn = torch.nn
+    torch_critic = tn.Sequential(tn.Conv2d(1, dim, 5, 2, 2), tn.LeakyReLU(0.2), tn.Conv2d(dim, 2 * dim, 5, 2, 2),
+                                 tn.LeakyReLU(0.2), tn.Conv2d(2 * dim, 4 * dim, 5, 2, 2), tn.LeakyReLU(0.2),
+                                 tn.Flatten(), tn.Linear(4 * 4 * 4 * dim, 1)).double()
+    _compare_penalty_with_torch(torch, critic, torch_critic, (3, 1, 28, 28))
+
+
+# ---- weight clipping and the batch-norm warning ----------------------------------------------------------
+def test_weight_clipping_bounds_every_parameter_in_place():
+    critic = models.ToyCritic(hidden=8)
+    for p in critic.parameters():
+        p.data[...] = np.linspace(-1.0, 1.0, p.numel()).reshape(p.shape)
+    before = [p.numpy().copy() for p in critic.parameters()]
+    arrays = [p.data for p in critic.parameters()]
+    gan.clip_weights_(critic.parameters(), 0.01)
+    for p, old, array in zip(critic.parameters(), before, arrays):
+        assert p.data is array  # in place: the optimiser's references stay valid
+        np.testing.assert_array_equal(p.numpy(), np.clip(old, -0.01, 0.01))
+    everything = np.concatenate([p.numpy().ravel() for p in critic.parameters()])
+    assert everything.max() == np.float32(0.01) and everything.min() == np.float32(-0.01)
+    with pytest.raises(ValueError, match="clip_weights_"):
+        gan.clip_weights_(critic.parameters(), 0.0)
+
+
+def test_gradient_penalty_with_a_batch_norm_critic_warns_naming_the_layer():
+    generator = models.ToyGenerator(hidden=4)
+    critic = nn.Sequential(nn.Linear(2, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 1))
+    with pytest.warns(UserWarning, match=r"WGANGP: the critic's layer '1' \(BatchNorm1d\)"):
+        gan.WGANGP(generator, critic)
+    layer_norm_critic = nn.Sequential(nn.Linear(2, 4), nn.LayerNorm(4), nn.ReLU(), nn.Linear(4, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gan.WGANGP(generator, layer_norm_critic)
+
+
+# ---- variants and presets ------------------------------------------------------------------------------
+def test_wgangp_presets_name_their_source_and_differ_where_paper_and_code_differ():
+    paper, mnist, toy = (gan.WGANGP.preset(name) for name in ("paper", "official-mnist", "official-toy"))
+    assert paper.betas == (0.0, 0.9) and paper.penalty_weight == 10 and paper.n_critic == 5 and paper.lr == 1e-4
+    assert mnist.betas == (0.5, 0.9) and mnist.penalty_weight == 10
+    assert toy.betas == (0.5, 0.9) and toy.penalty_weight == 0.1 and toy.batch_size == 256
+    assert "Algorithm 1" in paper.source and "gan_mnist.py" in mnist.source and "gan_toy.py" in toy.source
+    assert gan.WGANGP.preset() == paper
+    with pytest.raises(KeyError, match="official-mnist"):
+        gan.WGANGP.preset("offical")
+
+
+def test_every_variant_preset_has_a_source():
+    for variant in (gan.GAN, gan.DCGAN, gan.WGAN, gan.WGANGP, gan.LSGAN):
+        for name, preset in variant.presets.items():
+            assert preset.source, (variant.__name__, name)
+
+
+def test_variant_builds_the_preset_optimiser_and_takes_overrides():
+    generator, critic = models.ToyGenerator(hidden=4), models.ToyCritic(hidden=4)
+    wgan = gan.WGAN(generator, critic)
+    assert type(wgan.opt_D).__name__ == "RMSprop" and wgan.opt_D.param_groups[0]["lr"] == 5e-5
+    assert wgan.settings.clip_value == 0.01 and wgan.settings.n_critic == 5 and not wgan.settings.critic_warmup
+    assert gan.WGAN(generator, critic, "official").settings.critic_warmup
+    wgangp = gan.WGANGP(generator, critic, "official-mnist", n_critic=2)
+    assert wgangp.settings.n_critic == 2 and wgangp.opt_G.param_groups[0]["betas"] == (0.5, 0.9)
+    with pytest.raises(TypeError, match="unknown hyperparameters"):
+        gan.WGANGP(generator, critic, penalty=3)
+    assert gan.GAN(generator, critic, "paper").settings.generator_loss == "minimax"
+    assert gan.GAN(generator, critic, "official-mnist").settings.generator_loss == "non-saturating"
+    with pytest.raises(ValueError, match="generator_loss"):
+        gan.GAN(generator, critic, generator_loss="saturating")
+
+
+def _toy_pair(seed=0, hidden=8):
+    ng.manual_seed(seed)
+    return models.ToyGenerator(hidden=hidden), models.ToyCritic(hidden=hidden)
+
+
+def _snapshot(module):
+    return [p.numpy().copy() for p in module.parameters()]
+
+
+@pytest.mark.parametrize("variant, preset", [(gan.GAN, "paper"), (gan.GAN, "official-mnist"), (gan.DCGAN, None),
+                                             (gan.WGAN, None), (gan.WGANGP, None), (gan.LSGAN, "chi-squared")])
+def test_each_step_updates_only_its_own_network(variant, preset):
+    generator, critic = _toy_pair()
+    v = variant(generator, critic, preset)
+    real = np.random.default_rng(0).standard_normal((16, 2)).astype(np.float32)
+    g_before, d_before = _snapshot(generator), _snapshot(critic)
+    numbers = v.critic_step(real)
+    assert all(np.array_equal(a, b) for a, b in zip(g_before, _snapshot(generator)))
+    assert not all(np.array_equal(a, b) for a, b in zip(d_before, _snapshot(critic)))
+    assert {"d_loss", "d_grad_norm"} <= set(numbers) and np.isfinite(float(numbers["d_loss"]))
+    d_after = _snapshot(critic)
+    numbers = v.generator_step(16)
+    assert all(np.array_equal(a, b) for a, b in zip(d_after, _snapshot(critic)))
+    assert not all(np.array_equal(a, b) for a, b in zip(g_before, _snapshot(generator)))
+    assert {"g_loss", "g_grad_norm"} <= set(numbers)
+    assert all(p.requires_grad for p in critic.parameters())  # unfrozen after the generator step
+
+
+def test_wgan_critic_step_leaves_the_critic_clipped():
+    generator, critic = _toy_pair()
+    v = gan.WGAN(generator, critic, lr=0.5)  # a large step, so that clipping has work to do
+    v.critic_step(np.random.default_rng(0).standard_normal((16, 2)).astype(np.float32))
+    assert max(np.abs(p.numpy()).max() for p in critic.parameters()) <= np.float32(0.01)
+
+
+def test_wgangp_critic_step_reports_the_wasserstein_estimate_without_the_penalty():
+    generator, critic = _toy_pair()
+    v = gan.WGANGP(generator, critic)
+    numbers = v.critic_step(np.random.default_rng(0).standard_normal((16, 2)).astype(np.float32))
+    total, penalty, estimate = (float(numbers[k]) for k in ("d_loss", "gradient_penalty", "wasserstein_estimate"))
+    assert penalty > 0
+    np.testing.assert_allclose(estimate, -(total - penalty), atol=1e-6)  # float32 sums
+
+
+def test_critic_iterations_schedule():
+    assert [gan.critic_iterations(g, 5) for g in (0, 24, 25, 500)] == [5, 5, 5, 5]
+    warm = [gan.critic_iterations(g, 5, warmup=True) for g in range(1002)]
+    assert warm[:25] == [100] * 25 and warm[25:500] == [5] * 475
+    assert warm[500] == 100 and warm[501:1000] == [5] * 499 and warm[1000] == 100
+
+
+# ---- checkpoint encoding ----------------------------------------------------------------------------------
+def test_checkpoint_round_trips_nested_state(tmp_path):
+    rng_state = np.random.default_rng(5).bit_generator.state  # 128-bit integers
+    state = {"a": np.arange(6, dtype=np.float32).reshape(2, 3), "opt": {"state": {0: {"step": 3, "m": np.ones(2)}},
+                                                                       "groups": [{"betas": (0.5, 0.9), "lr": 1e-4}]},
+             "rng": rng_state, "none": None, "flag": True, "scalar": np.float32(0.25), "text": "x/y"}
+    path = tmp_path / "c.npz"
+    gan.save_checkpoint(path, state)
+    back = gan.load_checkpoint(path)
+    np.testing.assert_array_equal(back["a"], state["a"])
+    assert back["a"].dtype == np.float32
+    assert back["opt"]["state"][0]["step"] == 3 and back["opt"]["groups"][0]["betas"] == (0.5, 0.9)
+    assert back["rng"] == rng_state and back["none"] is None and back["flag"] is True
+    assert back["scalar"] == 0.25 and back["text"] == "x/y"
+    with pytest.raises(FileNotFoundError, match="no checkpoint"):
+        gan.load_checkpoint(tmp_path / "missing.npz")

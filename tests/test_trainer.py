@@ -1,0 +1,239 @@
+"""The trainer: bit-identical resume (at an iteration boundary and mid-iteration after Ctrl-C), atomic
+checkpoints, KeyboardInterrupt handling, the n_critic schedule, the log and the hooks."""
+import json
+import os
+import signal
+
+import numpy as np
+import pytest
+
+import nanogan as ng
+from nanogan import gan, models
+from nanogan.data import DataLoader, get_toy
+from nanogan.gan import checkpoint as checkpoint_module
+
+TOY_POINTS = get_toy("ring8_wgangp")(96, np.random.default_rng(0))
+
+
+def make_trainer(run_dir, seed=0, variant=gan.WGANGP, preset="official-toy", **trainer_options):
+    """A tiny WGAN-GP on 96 toy points, batches of 16 (6 per epoch, so 6 iterations of 5 critic steps cross
+    epochs); `seed` sets the global generator, hence the initial weights."""
+    ng.manual_seed(seed)
+    generator, critic = models.ToyGenerator(hidden=8), models.ToyCritic(hidden=8)
+    loader = DataLoader(TOY_POINTS, batch_size=16, seed=3)
+    options = dict(progress=False, n_samples=4)
+    options.update(trainer_options)
+    return gan.Trainer(variant(generator, critic, preset), loader, run_dir, **options)
+
+
+def parameters(trainer):
+    v = trainer.variant
+    return [p.numpy().copy() for p in [*v.G.parameters(), *v.D.parameters()]]
+
+
+def optimiser_moments(trainer):
+    return [m.copy() for opt in (trainer.variant.opt_G, trainer.variant.opt_D)
+            for state in opt.state.values() for m in (state["exp_avg"], state["exp_avg_sq"])]
+
+
+def log_without_wall_time(trainer):
+    return [{k: v for k, v in record.items() if k != "wall_time"} for record in gan.read_log(trainer.log_path)]
+
+
+def assert_same_training(a, b):
+    assert a.iteration == b.iteration
+    for x, y in zip(parameters(a), parameters(b)):
+        np.testing.assert_array_equal(x, y)
+    for x, y in zip(optimiser_moments(a), optimiser_moments(b)):
+        np.testing.assert_array_equal(x, y)
+    assert log_without_wall_time(a) == log_without_wall_time(b)
+    np.testing.assert_array_equal(a.samples(), b.samples())
+
+
+@pytest.fixture(scope="module")
+def straight(tmp_path_factory):
+    """Six generator iterations in one go: the run every resumed run must reproduce exactly."""
+    trainer = make_trainer(tmp_path_factory.mktemp("straight"))
+    trainer.fit(6)
+    return trainer
+
+
+def test_resume_continues_bit_identically(straight, tmp_path):
+    first = make_trainer(tmp_path)
+    first.fit(3)
+    assert first.checkpoint_path.exists()
+    ng.manual_seed(999)  # a fresh process: other weights, another global random state
+    np.random.default_rng(1).standard_normal(10)
+    second = make_trainer(tmp_path, seed=12345)
+    assert second.resume()
+    assert second.iteration == 3
+    second.fit(6)
+    assert_same_training(straight, second)
+    assert [r["iteration"] for r in gan.read_log(second.log_path)] == [1, 2, 3, 4, 5, 6]
+
+
+def test_resume_cuts_the_log_back_to_the_checkpoint(straight, tmp_path):
+    first = make_trainer(tmp_path, checkpoint_every=2)
+    first.fit(3)  # checkpoints at 2 and at the end (3)
+    checkpoint_at_2 = tmp_path / "at2.npz"
+    gan.save_checkpoint(checkpoint_at_2, gan.load_checkpoint(first.checkpoint_path))
+    state = gan.load_checkpoint(first.checkpoint_path)
+    assert state["trainer"]["iteration"] == 3
+    # a run that went on past its last checkpoint and crashed: the log holds iterations the checkpoint does not
+    crashed = make_trainer(tmp_path, checkpoint_every=100)
+    crashed.resume()
+    crashed.fit(5)
+    os.replace(checkpoint_at_2, crashed.checkpoint_path)  # the newest checkpoint is the one at iteration 3
+    resumed = make_trainer(tmp_path)
+    resumed.resume()
+    assert [r["iteration"] for r in gan.read_log(resumed.log_path)] == [1, 2, 3]
+    resumed.fit(6)
+    assert_same_training(straight, resumed)
+
+
+class InterruptingCritic:
+    """Wraps a variant's critic_step to deliver SIGINT to this process during the n-th critic step."""
+
+    def __init__(self, variant, at_call):
+        self.critic_step, self.at_call, self.calls = variant.critic_step, at_call, 0
+        variant.critic_step = self
+
+    def __call__(self, batch):
+        self.calls += 1
+        if self.calls == self.at_call:
+            os.kill(os.getpid(), signal.SIGINT)
+        return self.critic_step(batch)
+
+
+def test_ctrl_c_mid_iteration_checkpoints_and_resumes_bit_identically(straight, tmp_path):
+    first = make_trainer(tmp_path)
+    InterruptingCritic(first.variant, at_call=8)  # the 3rd critic step of generator iteration 2 (5 per iteration)
+    first.fit(6)  # returns, no exception
+    assert first.interrupted and first.iteration == 1 and first.critic_steps_in_iteration == 3
+    state = gan.load_checkpoint(first.checkpoint_path)["trainer"]
+    assert state["iteration"] == 1 and state["critic_steps_in_iteration"] == 3
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+
+    resumed = make_trainer(tmp_path, seed=7)
+    resumed.resume()
+    resumed.fit(6)
+    assert not resumed.interrupted
+    assert_same_training(straight, resumed)
+
+
+def test_keyboard_interrupt_in_a_hook_writes_a_checkpoint(tmp_path):
+    trainer = make_trainer(tmp_path, checkpoint_every=1000)
+
+    @trainer.every(2)
+    def stop(_):
+        raise KeyboardInterrupt
+
+    trainer.fit(6)
+    assert trainer.interrupted and trainer.iteration == 2
+    assert gan.load_checkpoint(trainer.checkpoint_path)["trainer"]["iteration"] == 2
+
+
+def test_keyboard_interrupt_inside_a_step_is_raised_and_saves_nothing(tmp_path):
+    trainer = make_trainer(tmp_path)
+
+    def broken_step(batch):
+        raise KeyboardInterrupt
+
+    trainer.variant.critic_step = broken_step
+    with pytest.raises(KeyboardInterrupt):
+        trainer.fit(2)
+    assert not trainer.checkpoint_path.exists()
+
+
+def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
+    trainer = make_trainer(tmp_path)
+    trainer.fit(1)
+    good = trainer.checkpoint_path.read_bytes()
+
+    def failing_savez(file, **arrays):
+        file.write(b"PK\x03\x04 a torn beginning")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(checkpoint_module.np, "savez", failing_savez)
+    with pytest.raises(OSError, match="disk full"):
+        trainer.save_checkpoint()
+    assert trainer.checkpoint_path.read_bytes() == good  # the previous checkpoint, untouched
+    assert sorted(os.listdir(tmp_path)) == ["checkpoint.npz", "log.jsonl"]  # no temporary file left
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    with pytest.raises(OSError):
+        gan.save_checkpoint(fresh / "checkpoint.npz", {"x": np.zeros(3)})
+    assert os.listdir(fresh) == []  # no partial file where there was none
+
+
+def test_resume_refuses_another_variant(tmp_path):
+    make_trainer(tmp_path).fit(1)
+    other = make_trainer(tmp_path, variant=gan.WGAN, preset="paper")
+    with pytest.raises(ValueError, match="written by a WGANGP trainer"):
+        other.resume()
+    assert not make_trainer(tmp_path / "empty").resume()  # nothing to resume: a fresh start
+
+
+def test_log_records_losses_estimate_norms_and_wall_time(straight):
+    records = gan.read_log(straight.log_path)
+    assert len(records) == 6
+    for record in records:
+        assert {"iteration", "n_critic", "d_loss", "g_loss", "gradient_penalty", "wasserstein_estimate",
+                "d_grad_norm", "g_grad_norm", "wall_time"} <= set(record)
+        assert record["n_critic"] == 5 and record["d_grad_norm"] > 0
+        np.testing.assert_allclose(record["wasserstein_estimate"], -(record["d_loss"] - record["gradient_penalty"]),
+                                   atol=1e-6)
+    assert [r["wall_time"] for r in records] == sorted(r["wall_time"] for r in records)
+    with open(straight.log_path) as f:
+        assert all(json.loads(line) for line in f)
+
+
+def test_hooks_run_every_n_iterations(tmp_path):
+    trainer = make_trainer(tmp_path, log_every=2)
+    seen = []
+    trainer.every(2, lambda t: seen.append((t.iteration, t.samples().shape)))
+    trainer.fit(5)
+    assert seen == [(2, (4, 2)), (4, (4, 2))]
+    assert [r["iteration"] for r in gan.read_log(trainer.log_path)] == [2, 4]
+
+
+# ---- the n_critic schedule -------------------------------------------------------------------------------
+class CountingVariant:
+    """Only counts: critic steps per generator iteration, with the settings of a preset."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.calls_per_iteration = [0]
+
+    def critic_iterations(self, generator_iteration):
+        return gan.critic_iterations(generator_iteration, self.settings.n_critic, self.settings.critic_warmup)
+
+    def critic_step(self, batch):
+        self.calls_per_iteration[-1] += 1
+        return {}
+
+    def generator_step(self, batch_size):
+        self.calls_per_iteration.append(0)
+        return {}
+
+    def fixed_latent(self, n, seed=0):
+        return ng.zeros(n, 1), None
+
+    def state_dict(self):
+        return {}
+
+
+def test_wgan_official_schedule_runs_100_critic_steps_early_and_every_500th(tmp_path):
+    variant = CountingVariant(gan.WGAN.preset("official"))
+    data = gan.SampledData(lambda n, rng: np.zeros((n, 1)), batch_size=1)
+    trainer = gan.Trainer(variant, data, tmp_path, progress=False, log_every=1000, checkpoint_every=10 ** 6)
+    trainer.fit(1002)
+    counts = variant.calls_per_iteration[:-1]  # the last entry is the iteration that never started
+    assert len(counts) == 1002
+    assert counts[:25] == [100] * 25 and counts[25:500] == [5] * 475
+    assert counts[500] == 100 and counts[501:1000] == [5] * 499 and counts[1000] == 100 and counts[1001] == 5
+    assert sum(counts) == 27 * 100 + 975 * 5  # iterations 0..24, 500 and 1000 run 100
+
+    paper = CountingVariant(gan.WGAN.preset("paper"))
+    gan.Trainer(paper, data, tmp_path / "paper", progress=False, log_every=1000).fit(30)
+    assert paper.calls_per_iteration[:-1] == [5] * 30

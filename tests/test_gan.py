@@ -325,3 +325,32 @@ def test_checkpoint_round_trips_nested_state(tmp_path):
     assert back["scalar"] == 0.25 and back["text"] == "x/y"
     with pytest.raises(FileNotFoundError, match="no checkpoint"):
         gan.load_checkpoint(tmp_path / "missing.npz")
+
+
+# ---- pictures ----------------------------------------------------------------------------------------------
+def test_image_grid_places_and_scales_images():
+    images = np.stack([np.full((1, 2, 3), v) for v in (-1.0, 0.0, 1.0)])  # three 2×3 images
+    grid = gan.visualize.image_grid(images, nrow=2, padding=1, value_range=(-1, 1), pad_value=1.0)
+    assert grid.shape == (1 + 2 * 3, 1 + 2 * 4) and grid.dtype == np.uint8
+    assert np.all(grid[1:3, 1:4] == 0) and np.all(grid[1:3, 5:8] == 128) and np.all(grid[4:6, 1:4] == 255)
+    assert np.all(grid[0] == 255) and np.all(grid[4:6, 5:8] == 255)  # padding and the empty slot
+    assert gan.visualize.image_grid(np.zeros((2, 3, 4, 4))).shape == (2 + 6, 2 + 2 * 6, 3)
+    with pytest.raises(ValueError, match="image_grid"):
+        gan.visualize.image_grid(np.zeros((2, 2, 4, 4)))
+
+
+def test_sample_grids_strip_and_plots_are_written(tmp_path):
+    from PIL import Image
+    paths = []
+    for i in range(2):
+        paths.append(tmp_path / f"{i:06d}.png")
+        gan.visualize.save_image_grid(np.random.default_rng(i).random((4, 1, 5, 5)), paths[-1], nrow=2)
+    assert Image.open(paths[0]).size == (2 + 2 * 7, 2 + 2 * 7)
+    gan.visualize.progression_strip(paths, tmp_path / "strip.png")
+    assert Image.open(tmp_path / "strip.png").size[0] == 2 * 16 + 4
+    records = [{"iteration": i, "d_loss": -i, "g_loss": i, "wasserstein_estimate": 1 / i, "gradient_penalty": 0.1}
+               for i in range(1, 5)]
+    gan.visualize.plot_losses(records, tmp_path / "losses.png")
+    gan.visualize.plot_toy(np.zeros((3, 2)), np.ones((3, 2)), tmp_path / "toy.png", critic=lambda p: p.sum(axis=1))
+    for name in ("losses.png", "toy.png"):
+        assert Image.open(tmp_path / name).size[0] > 100

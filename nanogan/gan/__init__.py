@@ -16,3 +16,4 @@ from .variants import (Preset, Variant, critic_iterations, GAN, GANPreset, DCGAN
                        WGANGPPreset, LSGAN, LSGANPreset, ConditionalGAN, ConditionalWGANGP)
 from .checkpoint import save_checkpoint, load_checkpoint
 from .trainer import Trainer, SampledData, read_log
+from . import visualize

@@ -270,7 +270,7 @@ class Trainer:
         self._batches = None
         set_rng_state(state["rng"])
         z, labels = state["fixed_latent"]
-        self.fixed_latent = (self.variant._as_input(z), None if labels is None else self.variant._as_labels(labels))
+        self.fixed_latent = (self.variant.as_input(z), None if labels is None else self.variant.as_labels(labels))
         self.iteration = mine["iteration"]
         self.critic_steps_in_iteration = mine["critic_steps_in_iteration"]
         self.elapsed = mine["elapsed"]

@@ -154,21 +154,24 @@ class Variant:
 
     def real_batch(self, batch):
         """(x, y) as tensors on the models' device and dtype; y is None for an unconditional variant."""
-        if self.n_classes is None:
-            return self._as_input(batch), None
+        if self.n_classes is None:  # a labelled loader feeding an unconditional variant: drop the labels
+            images = batch[0] if isinstance(batch, (tuple, list)) else batch
+            return self.as_input(images), None
         if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
             raise TypeError(f"{type(self).__name__}: a conditional variant needs (images, labels) batches, got "
                             f"{type(batch).__name__}")
         images, labels = batch
-        return self._as_input(images), self._as_labels(labels)
+        return self.as_input(images), self.as_labels(labels)
 
-    def _as_input(self, x):
+    def as_input(self, x):
+        """`x` (numpy or Tensor) as a tensor in the models' dtype, on their device."""
         reference = self._parameter
         if isinstance(x, Tensor):
             return x.to(reference.device, reference.dtype)
         return tensor(np.asarray(x), dtype=reference.dtype, device=reference.device)
 
-    def _as_labels(self, labels):
+    def as_labels(self, labels):
+        """Class labels as an int64 tensor on the models' device."""
         labels = labels.numpy() if isinstance(labels, Tensor) else np.asarray(labels)
         return tensor(labels.astype(np.int64), device=self._parameter.device)
 
@@ -178,8 +181,8 @@ class Variant:
             z = rng.standard_normal((n, self.latent_dim))
         else:
             z = rng.uniform(-1.0, 1.0, (n, self.latent_dim))
-        labels = None if self.n_classes is None else self._as_labels(rng.integers(self.n_classes, size=n))
-        return self._as_input(z), labels
+        labels = None if self.n_classes is None else self.as_labels(rng.integers(self.n_classes, size=n))
+        return self.as_input(z), labels
 
     def sample_latent(self, n):
         """(z, y) for a training step, from the global generator (which checkpoints save)."""
@@ -189,7 +192,7 @@ class Variant:
         """(z, y) that stay the same all run, for progression snapshots; y cycles through the classes, so a
         grid with n_classes columns shows one class per column."""
         z, _ = self._draw_latent(n, np.random.default_rng(seed))
-        labels = None if self.n_classes is None else self._as_labels(np.arange(n) % self.n_classes)
+        labels = None if self.n_classes is None else self.as_labels(np.arange(n) % self.n_classes)
         return z, labels
 
     def generate(self, z, labels=None):

@@ -1,0 +1,164 @@
+"""Pictures of a run: sample grids (PNG, Pillow), progression strips, loss curves and 2D toy plots
+(matplotlib's object API with the Agg canvas, so no display and no pyplot state are needed).
+
+The *_hook functions make Trainer hooks:
+
+    trainer.every(500, sample_grid_hook(value_range=(-1, 1)))   # run_dir/samples/000500.png, fixed z
+    trainer.every(500, loss_plot_hook())                          # run_dir/losses.png from the log
+"""
+import os
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from ..autograd import no_grad
+from .trainer import read_log
+
+
+def image_grid(images, nrow=8, padding=2, value_range=(0.0, 1.0), pad_value=1.0):
+    """(N, C, H, W) images with C = 1 or 3 → one uint8 picture, `nrow` images per row, `padding` pixels
+    between them (of `pad_value`, in the images' scale). Values are mapped linearly from value_range to
+    0..255 and clipped. Returns (rows, cols) for C = 1, (rows, cols, 3) for C = 3."""
+    images = np.asarray(images, dtype=np.float64)
+    if images.ndim == 3:
+        images = images[:, None]
+    if images.ndim != 4 or images.shape[1] not in (1, 3):
+        raise ValueError(f"image_grid: expected images of shape (N, 1 or 3, H, W), got {images.shape}")
+    low, high = value_range
+    n, channels, height, width = images.shape
+    columns = min(nrow, n)
+    rows = -(-n // columns)
+    canvas = np.full((channels, padding + rows * (height + padding), padding + columns * (width + padding)),
+                     pad_value, dtype=np.float64)
+    for i, image in enumerate(images):
+        top = padding + (i // columns) * (height + padding)
+        left = padding + (i % columns) * (width + padding)
+        canvas[:, top:top + height, left:left + width] = image
+    pixels = np.clip((canvas - low) / (high - low), 0.0, 1.0)
+    pixels = np.round(pixels * 255).astype(np.uint8)
+    return pixels[0] if channels == 1 else pixels.transpose(1, 2, 0)
+
+
+def _save_png(pixels, path):
+    """Write a uint8 picture as PNG, whole or not at all (temporary file, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+    try:
+        Image.fromarray(pixels).save(temporary, format="PNG")
+        os.replace(temporary, path)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+
+
+def save_image_grid(images, path, nrow=8, value_range=(0.0, 1.0)):
+    """image_grid(images) written to `path` as PNG."""
+    _save_png(image_grid(images, nrow=nrow, value_range=value_range), path)
+
+
+CAPTION_HEIGHT = 14
+
+
+def progression_strip(grid_paths, path, captions=None, gap=4):
+    """The sample grids at `grid_paths` (one per snapshot of the same fixed z) side by side, each under its
+    caption (default: the file's name, e.g. the iteration), written to `path` as PNG."""
+    grids = [Image.open(p).convert("RGB") for p in grid_paths]
+    if not grids:
+        raise ValueError("progression_strip: no sample grids given")
+    captions = captions or [Path(p).stem for p in grid_paths]
+    height = max(g.height for g in grids) + CAPTION_HEIGHT
+    strip = Image.new("RGB", (sum(g.width for g in grids) + gap * (len(grids) - 1), height), "white")
+    draw, left = ImageDraw.Draw(strip), 0
+    for grid, caption in zip(grids, captions):
+        draw.text((left + 2, 1), str(caption), fill="black")
+        strip.paste(grid, (left, CAPTION_HEIGHT))
+        left += grid.width + gap
+    _save_png(np.asarray(strip), path)
+
+
+def _figure(n_panels):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(4.5 * n_panels, 3.5), layout="tight")
+    FigureCanvasAgg(figure)
+    return figure, [figure.add_subplot(1, n_panels, i + 1) for i in range(n_panels)]
+
+
+LOSS_PANELS = (("losses", ("d_loss", "g_loss")), ("Wasserstein estimate", ("wasserstein_estimate",)),
+               ("gradient penalty", ("gradient_penalty",)))
+
+
+def plot_losses(log, path):
+    """Curves over generator iterations from a log (path of a log.jsonl, or its records): D's and G's
+    losses, and where the variant reports them the Wasserstein estimate and the gradient penalty."""
+    records = read_log(log) if isinstance(log, (str, os.PathLike)) else list(log)
+    panels = [(title, keys) for title, keys in LOSS_PANELS if any(k in r for r in records for k in keys)]
+    if not panels:
+        raise ValueError("plot_losses: the log has no loss records")
+    figure, axes = _figure(len(panels))
+    for ax, (title, keys) in zip(axes, panels):
+        for key in keys:
+            points = [(r["iteration"], r[key]) for r in records if key in r]
+            if points:
+                ax.plot(*zip(*points), label=key, linewidth=1)
+        ax.set_title(title)
+        ax.set_xlabel("generator iteration")
+        ax.legend()
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=100)
+
+
+def plot_toy(real, fake, path, critic=None, extent=3.0, resolution=128, title=None):
+    """2D real (orange) and generated (green) points, over the contours of `critic` — a function from
+    (n, 2) numpy points to n scores — on the square [−extent, extent]², as in the WGAN-GP toy figures."""
+    figure, (ax,) = _figure(1)
+    if critic is not None:
+        axis = np.linspace(-extent, extent, resolution)
+        xs, ys = np.meshgrid(axis, axis)
+        scores = np.asarray(critic(np.stack([xs.ravel(), ys.ravel()], axis=1))).reshape(xs.shape)
+        ax.contour(xs, ys, scores, levels=12, linewidths=0.7)
+    ax.scatter(*np.asarray(real).T, c="orange", marker="+", s=12, label="data")
+    ax.scatter(*np.asarray(fake).T, c="green", marker="+", s=12, label="generated")
+    ax.set_xlim(-extent, extent)
+    ax.set_ylim(-extent, extent)
+    ax.set_aspect("equal")
+    ax.legend(loc="upper right")
+    if title:
+        ax.set_title(title)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=100)
+
+
+# ---- hooks for Trainer.every ---------------------------------------------------------------------------------
+def sample_grid_hook(nrow=8, value_range=(0.0, 1.0), folder="samples"):
+    """A hook writing G's samples of the fixed noise to run_dir/<folder>/<iteration>.png."""
+    def write_sample_grid(trainer):
+        save_image_grid(trainer.samples(), trainer.run_dir / folder / f"{trainer.iteration:06d}.png", nrow,
+                        value_range)
+    return write_sample_grid
+
+
+def loss_plot_hook(filename="losses.png"):
+    """A hook redrawing run_dir/<filename> from the log."""
+    def write_loss_plot(trainer):
+        if trainer.log_path.exists():
+            plot_losses(trainer.log_path, trainer.run_dir / filename)
+    return write_loss_plot
+
+
+def toy_plot_hook(real_points, folder="frames", extent=3.0):
+    """A hook drawing `real_points`, G's samples of the fixed noise and the critic's contours to
+    run_dir/<folder>/<iteration>.png (for 2D toy data)."""
+    def write_toy_plot(trainer):
+        variant = trainer.variant
+
+        def scores(points):
+            with no_grad():
+                return variant.D(variant.as_input(points)).numpy().ravel()
+
+        plot_toy(real_points, trainer.samples(), trainer.run_dir / folder / f"{trainer.iteration:06d}.png",
+                 critic=scores, extent=extent, title=f"generator iteration {trainer.iteration}")
+    return write_toy_plot

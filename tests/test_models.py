@@ -1,0 +1,223 @@
+"""Models: output shapes (28, 32 and 64 pixels), the official WGAN-GP sizes 28 → 14 → 7 → 4, parameter counts
+equal to the same networks built with PyTorch, outputs equal to PyTorch's with copied weights, and the
+conditional wrappers."""
+import numpy as np
+import pytest
+
+import nanogan as ng
+from nanogan import gan, models
+
+
+def count(module):
+    return sum(p.numel() for p in module.parameters())
+
+
+def torch_count(module):
+    return sum(p.numel() for p in module.parameters())
+
+
+# ---- PyTorch twins of the architectures (the reference for counts and outputs) ----------------------------
+def torch_wgangp_mnist(torch, dim):
+    tn = torch.nn
+
+    class Crop7(tn.Module):
+        def forward(self, x):
+            return x[:, :, :7, :7]
+
+    def up(a, b):
+        return tn.ConvTranspose2d(a, b, 5, 2, 2, output_padding=1)
+
+    generator = tn.Sequential(tn.Linear(128, 4 * 4 * 4 * dim), tn.ReLU(), tn.Unflatten(1, (4 * dim, 4, 4)),
+                              up(4 * dim, 2 * dim), tn.ReLU(), Crop7(), up(2 * dim, dim), tn.ReLU(), up(dim, 1),
+                              tn.Sigmoid())
+    critic = tn.Sequential(tn.Conv2d(1, dim, 5, 2, 2), tn.LeakyReLU(0.2), tn.Conv2d(dim, 2 * dim, 5, 2, 2),
+                           tn.LeakyReLU(0.2), tn.Conv2d(2 * dim, 4 * dim, 5, 2, 2), tn.LeakyReLU(0.2), tn.Flatten(),
+                           tn.Linear(4 * 4 * 4 * dim, 1))
+    return generator, critic
+
+
+def torch_dcgan_tutorial(torch, nz=100, ngf=64, ndf=64, nc=3):
+    """The networks of pytorch.org/tutorials/beginner/dcgan_faces_tutorial, without D's final sigmoid."""
+    tn = torch.nn
+    generator = tn.Sequential(
+        tn.ConvTranspose2d(nz, ngf * 8, 4, 1, 0, bias=False), tn.BatchNorm2d(ngf * 8), tn.ReLU(True),
+        tn.ConvTranspose2d(ngf * 8, ngf * 4, 4, 2, 1, bias=False), tn.BatchNorm2d(ngf * 4), tn.ReLU(True),
+        tn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1, bias=False), tn.BatchNorm2d(ngf * 2), tn.ReLU(True),
+        tn.ConvTranspose2d(ngf * 2, ngf, 4, 2, 1, bias=False), tn.BatchNorm2d(ngf), tn.ReLU(True),
+        tn.ConvTranspose2d(ngf, nc, 4, 2, 1, bias=False), tn.Tanh())
+    discriminator = tn.Sequential(
+        tn.Conv2d(nc, ndf, 4, 2, 1, bias=False), tn.LeakyReLU(0.2, inplace=True),
+        tn.Conv2d(ndf, ndf * 2, 4, 2, 1, bias=False), tn.BatchNorm2d(ndf * 2), tn.LeakyReLU(0.2, inplace=True),
+        tn.Conv2d(ndf * 2, ndf * 4, 4, 2, 1, bias=False), tn.BatchNorm2d(ndf * 4), tn.LeakyReLU(0.2, inplace=True),
+        tn.Conv2d(ndf * 4, ndf * 8, 4, 2, 1, bias=False), tn.BatchNorm2d(ndf * 8), tn.LeakyReLU(0.2, inplace=True),
+        tn.Conv2d(ndf * 8, 1, 4, 1, 0, bias=False))
+    return generator, discriminator
+
+
+def torch_dcgan(torch, image_size, channels, latent_dim, dim):
+    """The dense-stem DCGAN of nanogan.models.dcgan, for 28 (7·2²) and 32 (4·2³) pixels."""
+    tn = torch.nn
+    base, n = {28: (7, 2), 32: (4, 3)}[image_size]
+    widths = [dim * 2 ** (n - 1 - i) for i in range(n)]
+    layers = [tn.Linear(latent_dim, widths[0] * base * base, bias=False), tn.Unflatten(1, (widths[0], base, base)),
+              tn.BatchNorm2d(widths[0]), tn.ReLU()]
+    for wide, narrow in zip(widths, widths[1:]):
+        layers += [tn.ConvTranspose2d(wide, narrow, 4, 2, 1, bias=False), tn.BatchNorm2d(narrow), tn.ReLU()]
+    generator = tn.Sequential(*layers, tn.ConvTranspose2d(dim, channels, 4, 2, 1), tn.Tanh())
+    layers = [tn.Conv2d(channels, dim, 4, 2, 1, bias=False), tn.LeakyReLU(0.2)]
+    for i in range(n - 1):
+        layers += [tn.Conv2d(dim * 2 ** i, dim * 2 ** (i + 1), 4, 2, 1, bias=False), tn.BatchNorm2d(dim * 2 ** (i + 1)),
+                   tn.LeakyReLU(0.2)]
+    discriminator = tn.Sequential(*layers, tn.Flatten(), tn.Linear(dim * 2 ** (n - 1) * base * base, 1))
+    return generator, discriminator
+
+
+# ---- parameter counts (no forward pass) ----------------------------------------------------------------------
+def test_wgangp_mnist_parameter_counts_match_torch():
+    torch = pytest.importorskip("torch")
+    for dim in (64, 16):
+        generator, critic = torch_wgangp_mnist(torch, dim)
+        assert count(models.WGANGPMNISTGenerator(dim)) == torch_count(generator)
+        assert count(models.WGANGPMNISTCritic(dim)) == torch_count(critic)
+
+
+def test_dcgan_tutorial_parameter_counts_match_torch():
+    torch = pytest.importorskip("torch")
+    generator, discriminator = torch_dcgan_tutorial(torch)
+    assert count(models.DCGAN64Generator()) == torch_count(generator) == 3576704  # the tutorial's figures
+    assert count(models.DCGAN64Discriminator()) == torch_count(discriminator) == 2765568
+    # and the state-dict names line up with the tutorial's `main` Sequential, so its weights load key for key
+    ours = models.DCGAN64Generator().state_dict()
+    theirs = {f"main.{k}": v for k, v in generator.state_dict().items()}
+    assert list(ours) == list(theirs)
+    assert all(ours[k].shape == tuple(theirs[k].shape) for k in ours)
+
+
+@pytest.mark.parametrize("image_size", [28, 32])
+def test_dcgan_parameter_counts_match_torch(image_size):
+    torch = pytest.importorskip("torch")
+    generator, discriminator = torch_dcgan(torch, image_size, 1, 100, 64)
+    assert count(models.DCGANGenerator(image_size, 1, 100, 64)) == torch_count(generator)
+    assert count(models.DCGANDiscriminator(image_size, 1, 64)) == torch_count(discriminator)
+
+
+def test_toy_networks_have_three_hidden_layers_of_512():
+    generator, critic = models.ToyGenerator(), models.ToyCritic()
+    assert count(generator) == (2 * 512 + 512) + 2 * (512 * 512 + 512) + (512 * 2 + 2)
+    assert count(critic) == (2 * 512 + 512) + 2 * (512 * 512 + 512) + (512 + 1)
+    assert generator.latent_dim == 2
+
+
+def test_dcgan_rejects_sizes_it_cannot_build():
+    with pytest.raises(ValueError, match="image_size"):
+        models.DCGANGenerator(image_size=30)
+
+
+# ---- shapes ------------------------------------------------------------------------------------------------
+def test_wgangp_mnist_shapes_follow_the_official_code():
+    ng.manual_seed(0)
+    generator, critic = models.WGANGPMNISTGenerator(dim=4), models.WGANGPMNISTCritic(dim=4)
+    images = generator(ng.randn(3, 128))
+    assert images.shape == (3, 1, 28, 28)
+    assert 0.0 <= images.numpy().min() and images.numpy().max() <= 1.0
+    sides, x = [], images
+    for layer in critic:
+        x = layer(x)
+        if type(layer).__name__ == "Conv2d":
+            sides.append(x.shape[-1])
+    assert sides == [14, 7, 4] and x.shape == (3, 1)
+
+
+@pytest.mark.parametrize("image_size", [28, 32])
+def test_dcgan_shapes(image_size):
+    ng.manual_seed(0)
+    generator = models.DCGANGenerator(image_size, channels=3, latent_dim=8, dim=4)
+    images = generator(ng.randn(2, 8))
+    assert images.shape == (2, 3, image_size, image_size)
+    assert np.abs(images.numpy()).max() <= 1.0
+    assert models.DCGANDiscriminator(image_size, channels=3, dim=4)(images).shape == (2, 1)
+
+
+def test_dcgan64_shapes():
+    ng.manual_seed(0)
+    generator, discriminator = models.DCGAN64Generator(nz=8, ngf=2, nc=3), models.DCGAN64Discriminator(ndf=2, nc=3)
+    images = generator(ng.randn(2, 8))
+    assert images.shape == (2, 3, 64, 64)
+    assert discriminator(images).shape == (2, 1)
+
+
+# ---- outputs against PyTorch with the same weights -----------------------------------------------------------
+def _load_into_torch(torch, module, torch_module, prefix=""):
+    state = {k[len(prefix):]: torch.tensor(v) for k, v in module.state_dict().items()}
+    torch_module.load_state_dict(state)
+    return torch_module.double()
+
+
+def test_wgangp_mnist_outputs_match_torch():
+    torch = pytest.importorskip("torch")
+    ng.manual_seed(2)
+    dim = 3
+    generator, critic = models.WGANGPMNISTGenerator(dim).double(), models.WGANGPMNISTCritic(dim).double()
+    torch_generator, torch_critic = (_load_into_torch(torch, m, t) for m, t in
+                                     zip((generator, critic), torch_wgangp_mnist(torch, dim)))
+    z = np.random.default_rng(0).standard_normal((2, 128))
+    images = generator(ng.tensor(z))
+    expected = torch_generator(torch.tensor(z))
+    np.testing.assert_allclose(images.numpy(), expected.detach().numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(critic(images).numpy(), torch_critic(expected).detach().numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_dcgan64_outputs_match_the_torch_tutorial_networks():
+    torch = pytest.importorskip("torch")
+    ng.manual_seed(4)
+    generator, discriminator = models.DCGAN64Generator(nz=5, ngf=2, nc=3), models.DCGAN64Discriminator(ndf=2, nc=3)
+    torch_generator, torch_discriminator = torch_dcgan_tutorial(torch, nz=5, ngf=2, ndf=2, nc=3)
+    _load_into_torch(torch, generator.double(), torch_generator, "main.")
+    _load_into_torch(torch, discriminator.double(), torch_discriminator, "main.")
+    z = np.random.default_rng(1).standard_normal((4, 5))
+    images = generator(ng.tensor(z))  # training mode: batch statistics in both
+    expected = torch_generator(torch.tensor(z).reshape(4, 5, 1, 1))
+    np.testing.assert_allclose(images.numpy(), expected.detach().numpy(), rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(discriminator(images).numpy(), torch_discriminator(expected).detach().numpy()
+                               .reshape(4, 1), rtol=1e-7, atol=1e-10)
+
+
+# ---- conditional networks ------------------------------------------------------------------------------------
+def test_one_hot_rows_and_range_check():
+    like = ng.zeros(1, dtype=ng.float64)
+    np.testing.assert_array_equal(models.one_hot(ng.tensor([2, 0]), 3, like).numpy(), [[0, 0, 1], [1, 0, 0]])
+    assert models.one_hot(ng.tensor([1]), 3, like).dtype == ng.float64
+    with pytest.raises(ValueError, match="0..2"):
+        models.one_hot(ng.tensor([3]), 3, like)
+
+
+@pytest.mark.parametrize("label_join", ["dense", "input"])
+def test_conditional_dcgan_depends_on_the_label(label_join):
+    ng.manual_seed(0)
+    generator, discriminator = models.conditional_dcgan(28, 1, n_classes=10, latent_dim=6, dim=2,
+                                                        label_join=label_join)
+    assert generator.latent_dim == 6
+    z = ng.randn(1, 6).expand(2, 6)  # the same z twice
+    images = generator(z, ng.tensor([3, 7]))
+    assert images.shape == (2, 1, 28, 28)
+    assert not np.allclose(images.numpy()[0], images.numpy()[1])
+    same_images = images[0:1].expand(2, 1, 28, 28)
+    scores = discriminator(same_images, ng.tensor([3, 7])).numpy()
+    assert scores.shape == (2, 1) and scores[0, 0] != scores[1, 0]
+    with pytest.raises(ValueError, match="label_join"):
+        models.conditional_dcgan(label_join="middle")
+
+
+def test_conditional_wgangp_critic_sees_labels_as_channels_and_trains():
+    ng.manual_seed(0)
+    generator, critic = models.conditional_wgangp_mnist(dim=2, n_classes=10)
+    assert critic.critic[0].in_channels == 11 and generator.latent_dim == 128
+    variant = gan.ConditionalWGANGP(generator, critic, "official-mnist")
+    rng = np.random.default_rng(0)
+    batch = (rng.random((4, 1, 28, 28)).astype(np.float32), rng.integers(10, size=4))
+    numbers = variant.critic_step(batch)
+    assert float(numbers["gradient_penalty"]) > 0
+    variant.generator_step(4)
+    z, labels = variant.fixed_latent(20)
+    np.testing.assert_array_equal(labels.numpy(), np.arange(20) % 10)
+    assert variant.sample((z, labels)).shape == (20, 1, 28, 28)

@@ -175,25 +175,26 @@ class Variant:
         labels = labels.numpy() if isinstance(labels, Tensor) else np.asarray(labels)
         return tensor(labels.astype(np.int64), device=self._parameter.device)
 
-    def _draw_latent(self, n, rng):
-        """(z, y) drawn from `rng`: z from the preset's prior, y uniform over the classes (None if unconditional)."""
+    def _draw_noise(self, n, rng):
+        """z from the preset's prior, drawn from `rng`."""
         if self.settings.noise == "normal":
-            z = rng.standard_normal((n, self.latent_dim))
-        else:
-            z = rng.uniform(-1.0, 1.0, (n, self.latent_dim))
-        labels = None if self.n_classes is None else self.as_labels(rng.integers(self.n_classes, size=n))
-        return self.as_input(z), labels
+            return self.as_input(rng.standard_normal((n, self.latent_dim)))
+        return self.as_input(rng.uniform(-1.0, 1.0, (n, self.latent_dim)))
 
-    def sample_latent(self, n):
-        """(z, y) for a training step, from the global generator (which checkpoints save)."""
-        return self._draw_latent(n, global_generator())
+    def sample_latent(self, n, labels=None):
+        """(z, y) for a training step, from the global generator (which checkpoints save): y is `labels`
+        when given, else drawn uniformly over the classes (None if unconditional)."""
+        rng = global_generator()
+        z = self._draw_noise(n, rng)
+        if labels is None and self.n_classes is not None:
+            labels = self.as_labels(rng.integers(self.n_classes, size=n))
+        return z, labels
 
     def fixed_latent(self, n, seed=0):
-        """(z, y) that stay the same all run, for progression snapshots; y cycles through the classes, so a
-        grid with n_classes columns shows one class per column."""
-        z, _ = self._draw_latent(n, np.random.default_rng(seed))
-        labels = None if self.n_classes is None else self.as_labels(np.arange(n) % self.n_classes)
-        return z, labels
+        """(z, y) that stay the same all run, for progression snapshots, from their own generator; y cycles
+        through the classes, so a grid with n_classes columns shows one class per column."""
+        z = self._draw_noise(n, np.random.default_rng(seed))
+        return z, None if self.n_classes is None else self.as_labels(np.arange(n) % self.n_classes)
 
     def generate(self, z, labels=None):
         """G(z), or G(z, y) for a conditional variant."""
@@ -214,7 +215,7 @@ class Variant:
         """(x, G(z), y) for a critic step: the real batch, as many fakes from fresh noise — made outside the
         graph, since this step trains D only — and the labels (None if unconditional; the fakes share them)."""
         real, labels = self.real_batch(batch)
-        z, _ = self.sample_latent(real.shape[0])
+        z, labels = self.sample_latent(real.shape[0], labels)
         with no_grad():
             fake = self.generate(z, labels)
         return real, fake, labels

@@ -15,13 +15,28 @@ channel c, r_c = 1/sqrt(σ²_c + eps) and x̂ = (x - μ_c)·r_c:
 Inputs are made C-contiguous float arrays of one dtype (float32 or float64); per-channel vectors
 have shape (C,) and are returned in the input's dtype. Sums accumulate in float64.
 Each kernel runs one task per channel (prange over c): channel c's values are N runs of L
-contiguous numbers, and no two tasks write the same output.
+contiguous numbers, and no two tasks write the same output. Arrays smaller than
+PARALLEL_MIN_ELEMENTS run on one thread: waking the thread pool would cost more than the work.
 """
+import numba
 import numpy as np
 from numba import njit, prange
 
+PARALLEL_MIN_ELEMENTS = 1 << 16
 # reassociation lets LLVM vectorise the float64 sums; NaN and inf keep their IEEE meaning
 _SUM_MATH = {"reassoc", "contract"}
+
+
+def _launch(kernel, *args):
+    """kernel(*args), on one thread when the first argument (the (N, C, L) array) is small."""
+    if args[0].size >= PARALLEL_MIN_ELEMENTS:
+        return kernel(*args)
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        return kernel(*args)
+    finally:
+        numba.set_num_threads(threads)
 
 
 def _as_channels(x):
@@ -59,7 +74,7 @@ def batch_norm_stats(x):
     x = _as_channels(x)
     mean = np.empty(x.shape[1], dtype=x.dtype)
     var = np.empty(x.shape[1], dtype=x.dtype)
-    _channel_stats(x, mean, var)
+    _launch(_channel_stats, x, mean, var)
     return mean, var
 
 
@@ -78,7 +93,7 @@ def channel_affine(x, scale, shift):
     """y = x·scale[c] + shift[c] for an (N, C, L) array x and per-channel vectors (C,)."""
     x = _as_channels(x)
     y = np.empty_like(x)
-    _channel_affine(x, _as_vector(scale, x.dtype), _as_vector(shift, x.dtype), y)
+    _launch(_channel_affine, x, _as_vector(scale, x.dtype), _as_vector(shift, x.dtype), y)
     return y
 
 
@@ -103,7 +118,7 @@ def batch_norm_backward_reduce(x, g, mean, invstd):
     x, g = _as_channels(x), _as_channels(g.astype(x.dtype, copy=False))
     sum_g = np.empty(x.shape[1], dtype=x.dtype)
     sum_g_xhat = np.empty(x.shape[1], dtype=x.dtype)
-    _backward_reduce(x, g, _as_vector(mean, x.dtype), _as_vector(invstd, x.dtype), sum_g, sum_g_xhat)
+    _launch(_backward_reduce, x, g, _as_vector(mean, x.dtype), _as_vector(invstd, x.dtype), sum_g, sum_g_xhat)
     return sum_g, sum_g_xhat
 
 
@@ -128,5 +143,5 @@ def batch_norm_backward_elemt(x, g, mean, invstd, weight, sum_g, sum_g_xhat):
     x, g = _as_channels(x), _as_channels(g.astype(x.dtype, copy=False))
     dx = np.empty_like(x)
     vectors = (_as_vector(v, x.dtype) for v in (mean, invstd, weight, sum_g, sum_g_xhat))
-    _backward_elemt(x, g, *vectors, dx)
+    _launch(_backward_elemt, x, g, *vectors, dx)
     return dx

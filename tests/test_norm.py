@@ -1,0 +1,232 @@
+"""Normalisations: batch_norm (training and eval, with and without affine), instance_norm,
+layer_norm, and the backend kernels behind them. Finite differences to second order (a gradient
+penalty through a normalised critic differentiates the backward), PyTorch to third order,
+running-statistic updates, errors."""
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import nanogan as ng
+import nanogan.nn.functional as F
+from harness import check_op
+from test_activation import compare_with_torch
+
+rng = np.random.default_rng(3)
+
+
+def _reference_batch_norm(x, weight, bias, axes, eps=1e-5):
+    mean = x.mean(axis=axes, keepdims=True)
+    var = x.var(axis=axes, keepdims=True)
+    return (x - mean) / np.sqrt(var + eps) * weight + bias
+
+
+def _channel_shaped(v, ndim):
+    return v.reshape((1, -1) + (1,) * (ndim - 2))
+
+
+# ---- the kernels' interface (the CUDA backend provides the same names) -----------------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(5, 3, 1), (2, 4, 7), (1, 2, 33)])
+def test_kernels_against_numpy(shape, dtype):
+    backend = ng.tensor(0.0).backend
+    x = (rng.standard_normal(shape) * 3 + 2).astype(dtype)
+    g = rng.standard_normal(shape).astype(dtype)
+    w = rng.standard_normal(shape[1]).astype(dtype)
+    tol = dict(rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-5 if dtype == np.float32 else 1e-12)
+    mean, var = backend.batch_norm_stats(x[:, :, ::-1])  # a non-contiguous view is accepted
+    np.testing.assert_allclose(mean, x.mean(axis=(0, 2)), **tol)
+    np.testing.assert_allclose(var, x.var(axis=(0, 2)), **tol)
+    assert mean.dtype == dtype and var.dtype == dtype
+    invstd = 1 / np.sqrt(var + 1e-5)
+    xhat = (x - mean[:, None]) * invstd[:, None]
+    np.testing.assert_allclose(backend.channel_affine(x, w, invstd), x * w[:, None] + invstd[:, None], **tol)
+    sum_g, sum_g_xhat = backend.batch_norm_backward_reduce(x, g, mean, invstd)
+    np.testing.assert_allclose(sum_g, g.sum(axis=(0, 2)), **tol)
+    np.testing.assert_allclose(sum_g_xhat, (g * xhat).sum(axis=(0, 2)), **tol)
+    count = shape[0] * shape[2]
+    dx = backend.batch_norm_backward_elemt(x, g, mean, invstd, w, sum_g, sum_g_xhat)
+    expected = (w * invstd)[:, None] * (g - sum_g[:, None] / count - xhat * sum_g_xhat[:, None] / count)
+    np.testing.assert_allclose(dx, expected, **tol)
+
+
+# ---- finite differences, first and second order, three layouts -------------------------------
+batch_norm_shapes = st.tuples(st.integers(2, 3), st.integers(1, 3),
+                              st.lists(st.integers(1, 3), min_size=0, max_size=2).map(tuple)) \
+    .map(lambda t: (t[0], t[1]) + t[2])
+
+
+@given(batch_norm_shapes, st.booleans())
+def test_batch_norm_training_gradcheck(shape, affine):
+    x = rng.standard_normal(shape) * 2 + 1
+    channels = shape[1]
+    axes = (0,) + tuple(range(2, len(shape)))
+    if affine:
+        w, b = rng.standard_normal(channels), rng.standard_normal(channels)
+        expected = _reference_batch_norm(x, _channel_shaped(w, x.ndim), _channel_shaped(b, x.ndim), axes)
+        check_op(lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), [x, w, b], expected)
+    else:
+        expected = _reference_batch_norm(x, 1.0, 0.0, axes)
+        check_op(lambda x: F.batch_norm(x, None, None, training=True), [x], expected)
+
+
+def test_batch_norm_training_2d_and_4d_second_order_with_running_stats():
+    for shape in [(4, 3), (2, 3, 2, 2)]:
+        x, w, b = rng.standard_normal(shape), rng.standard_normal(3), rng.standard_normal(3)
+
+        def fn(x, w, b):  # running statistics are updated on every call but do not affect the output
+            return F.batch_norm(x, ng.zeros(3, dtype=ng.float64), ng.ones(3, dtype=ng.float64), w, b, True)
+        check_op(fn, [x, w, b])
+
+
+def test_batch_norm_eval_gradcheck():
+    x = rng.standard_normal((3, 2, 2, 2))
+    running_mean = ng.tensor(rng.standard_normal(2))
+    running_var = ng.tensor(rng.random(2) + 0.5)
+    w, b = rng.standard_normal(2), rng.standard_normal(2)
+    expected = ((x - _channel_shaped(running_mean.numpy(), 4)) / np.sqrt(_channel_shaped(running_var.numpy(), 4)
+                                                                         + 1e-5) * _channel_shaped(w, 4)
+                + _channel_shaped(b, 4))
+    check_op(lambda x, w, b: F.batch_norm(x, running_mean, running_var, w, b), [x, w, b], expected)
+    check_op(lambda x: F.batch_norm(x, running_mean, running_var) ** 2, [x])
+
+
+@pytest.mark.parametrize("shape,normalized_shape,affine", [((3, 4), (4,), True), ((2, 3, 4), (3, 4), True),
+                                                          ((2, 1, 3), (3,), False), ((5,), 5, False)])
+def test_layer_norm_gradcheck(shape, normalized_shape, affine):
+    x = rng.standard_normal(shape)
+    trailing = (normalized_shape,) if isinstance(normalized_shape, int) else normalized_shape
+    axes = tuple(range(x.ndim - len(trailing), x.ndim))
+    if affine:
+        w, b = rng.standard_normal(trailing), rng.standard_normal(trailing)
+        check_op(lambda x, w, b: F.layer_norm(x, normalized_shape, w, b), [x, w, b],
+                 _reference_batch_norm(x, w, b, axes))
+    else:
+        check_op(lambda x: F.layer_norm(x, normalized_shape), [x], _reference_batch_norm(x, 1.0, 0.0, axes))
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 4), (2, 2, 2, 3)])
+def test_instance_norm_gradcheck(shape):
+    x, w, b = rng.standard_normal(shape), rng.standard_normal(shape[1]), rng.standard_normal(shape[1])
+    axes = tuple(range(2, len(shape)))
+    expected = _reference_batch_norm(x, _channel_shaped(w, x.ndim), _channel_shaped(b, x.ndim), axes)
+    check_op(lambda x, w, b: F.instance_norm(x, weight=w, bias=b), [x, w, b], expected)
+
+
+def test_gradient_penalty_through_a_batch_normalised_critic():
+    """‖∂D/∂x‖² with D = Σ tanh(batch_norm(x)·v): what WGAN-GP differentiates, checked to second order."""
+    v = ng.tensor(rng.standard_normal((1, 3, 1)))
+
+    def penalty(x, w):
+        critic = (F.batch_norm(x, None, None, w, None, training=True) * v).tanh().sum()
+        (gx,) = ng.grad(critic, x, create_graph=True)
+        return (gx * gx).sum()
+    check_op(penalty, [rng.standard_normal((3, 3, 2)), rng.standard_normal(3)], layouts=("contiguous",),
+             second_order=False)
+
+
+# ---- PyTorch: values, gradients, double backward, running statistics ------------------------
+@pytest.mark.parametrize("shape,affine", [((6, 4), True), ((3, 4, 3, 5), True), ((3, 4, 7), False)])
+def test_batch_norm_training_matches_torch(shape, affine):
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal(shape) * 3 + 1
+    params = [rng.standard_normal(shape[1]), rng.standard_normal(shape[1])] if affine else []
+    ng_mean, ng_var = ng.tensor(rng.standard_normal(shape[1])), ng.tensor(rng.random(shape[1]) + 0.5)
+    torch_mean, torch_var = torch.tensor(ng_mean.numpy()), torch.tensor(ng_var.numpy())
+    compare_with_torch(lambda x, *p: F.batch_norm(x, ng_mean, ng_var, *p, training=True, momentum=0.3).tanh(),
+                       lambda x, *p: torch.nn.functional.batch_norm(x, torch_mean, torch_var, *p, training=True,
+                                                                    momentum=0.3).tanh(),
+                       [x] + params)
+    np.testing.assert_allclose(ng_mean.numpy(), torch_mean.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ng_var.numpy(), torch_var.numpy(), rtol=1e-12)  # unbiased batch variance
+
+
+def test_batch_norm_eval_matches_torch():
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal((4, 3, 2, 2))
+    mean, var = rng.standard_normal(3), rng.random(3) + 0.5
+    compare_with_torch(lambda x, w, b: F.batch_norm(x, ng.tensor(mean), ng.tensor(var), w, b).tanh(),
+                       lambda x, w, b: torch.nn.functional.batch_norm(x, torch.tensor(mean), torch.tensor(var),
+                                                                      w, b).tanh(),
+                       [x, rng.standard_normal(3), rng.standard_normal(3)])
+
+
+def test_layer_norm_matches_torch():
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal((3, 2, 5))
+    compare_with_torch(lambda x, w, b: F.layer_norm(x, (2, 5), w, b).tanh(),
+                       lambda x, w, b: torch.nn.functional.layer_norm(x, (2, 5), w, b).tanh(),
+                       [x, rng.standard_normal((2, 5)), rng.standard_normal((2, 5))])
+
+
+def test_instance_norm_matches_torch_including_running_stats():
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal((3, 2, 4, 3))
+    ng_mean, ng_var = ng.zeros(2, dtype=ng.float64), ng.ones(2, dtype=ng.float64)
+    torch_mean, torch_var = torch.zeros(2, dtype=torch.float64), torch.ones(2, dtype=torch.float64)
+    compare_with_torch(lambda x, w, b: F.instance_norm(x, ng_mean, ng_var, w, b, momentum=0.2).tanh(),
+                       lambda x, w, b: torch.nn.functional.instance_norm(x, torch_mean, torch_var, w, b,
+                                                                         momentum=0.2).tanh(),
+                       [x, rng.standard_normal(2), rng.standard_normal(2)])
+    np.testing.assert_allclose(ng_mean.numpy(), torch_mean.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ng_var.numpy(), torch_var.numpy(), rtol=1e-12)
+    compare_with_torch(lambda x: F.instance_norm(x, ng_mean, ng_var, use_input_stats=False),
+                       lambda x: torch.nn.functional.instance_norm(x, torch_mean, torch_var, use_input_stats=False),
+                       [x])
+
+
+def test_batch_norm_third_derivative_by_finite_differences():
+    """Every derivative stays in the graph: the gradient of a second derivative against finite
+    differences. (PyTorch's own third derivative of batch_norm fails this same check, so it cannot
+    be the reference here.)"""
+    def second_derivative(x, w):
+        y = F.batch_norm(x, None, None, w, None, training=True)
+        (gx,) = ng.grad((y.tanh() * y).sum(), x, create_graph=True)
+        (gxx,) = ng.grad((gx * gx).sum(), x, create_graph=True)
+        return gxx
+    check_op(second_derivative, [rng.standard_normal((4, 2, 3)), rng.standard_normal(2)],
+             layouts=("contiguous",), second_order=False)
+
+
+def test_float32_batch_norm_matches_torch_on_a_strided_input():
+    torch = pytest.importorskip("torch")
+    base = (rng.standard_normal((8, 16, 6, 12)) * 2 + 3).astype(np.float32)
+    x_np = base[:, :, :, ::2]  # non-contiguous
+    w_np, b_np = rng.standard_normal(16).astype(np.float32), rng.standard_normal(16).astype(np.float32)
+    g_np = rng.standard_normal(x_np.shape).astype(np.float32)
+    x, w, b = (ng.tensor(a, requires_grad=True) for a in (x_np, w_np, b_np))
+    tx, tw, tb = (torch.tensor(np.ascontiguousarray(a), requires_grad=True) for a in (x_np, w_np, b_np))
+    y = F.batch_norm(x, None, None, w, b, training=True)
+    ty = torch.nn.functional.batch_norm(tx, None, None, tw, tb, training=True)
+    y.backward(ng.tensor(g_np))
+    ty.backward(torch.tensor(g_np))
+    assert y.dtype == ng.float32 and x.grad.dtype == ng.float32
+    for ours, theirs in [(y, ty), (x.grad, tx.grad), (w.grad, tw.grad), (b.grad, tb.grad)]:
+        np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-4, atol=1e-4)
+
+
+# ---- errors ------------------------------------------------------------------------------------
+def test_errors_name_the_op_and_shapes():
+    x = ng.randn(4, 3, 2)
+    with pytest.raises(ValueError, match=r"batch_norm: running_mean of shape \(4,\) does not match the 3 "
+                                         r"channels of input of shape \(4, 3, 2\)"):
+        F.batch_norm(x, ng.zeros(4), ng.ones(3))
+    with pytest.raises(ValueError, match=r"batch_norm: weight of shape \(2,\)"):
+        F.batch_norm(x, None, None, ng.ones(2), training=True)
+    with pytest.raises(TypeError, match=r"batch_norm: expected floating-point tensors, got int64"):
+        F.batch_norm(ng.tensor([[1, 2], [3, 4]]), None, None, training=True)
+    with pytest.raises(ValueError, match=r"batch_norm: expected an input with at least 2 dimensions, got shape \(3,\)"):
+        F.batch_norm(ng.randn(3), None, None, training=True)
+    with pytest.raises(ValueError, match=r"batch_norm: expected more than 1 value per channel when training, "
+                                         r"got input of shape \(1, 3\)"):
+        F.batch_norm(ng.randn(1, 3), None, None, training=True)
+    with pytest.raises(ValueError, match=r"batch_norm: eval mode \(training=False\) needs running_mean"):
+        F.batch_norm(x, None, None)
+    with pytest.raises(ValueError, match=r"layer_norm: input of shape \(4, 3, 2\) does not end with "
+                                         r"normalized_shape \(3,\)"):
+        F.layer_norm(x, 3)
+    with pytest.raises(ValueError, match=r"layer_norm: weight of shape \(3,\) does not match normalized_shape \(2,\)"):
+        F.layer_norm(x, 2, ng.ones(3))
+    with pytest.raises(ValueError, match=r"instance_norm: expected an input with at least 3 dimensions"):
+        F.instance_norm(ng.randn(4, 3))
+    with pytest.raises(ValueError, match=r"instance_norm: expected more than 1 value per channel"):
+        F.instance_norm(ng.randn(4, 3, 1))

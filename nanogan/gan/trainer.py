@@ -186,9 +186,10 @@ class Trainer:
             self._batches = self.data.infinite()
         return next(self._batches)
 
-    def _step(self, step, *args):
+    def _step(self, step):
+        """Run one step, marked as under way: a KeyboardInterrupt inside it leaves a state not worth saving."""
         self._inside_step = True
-        result = step(*args)
+        result = step()
         self._inside_step = False
         return result
 
@@ -199,11 +200,11 @@ class Trainer:
         while self.critic_steps_in_iteration < due:
             if interrupt.requested:
                 return False
-            self.last_critic = self._step(self.variant.critic_step, self._next_batch())
+            self.last_critic = self._step(lambda: self.variant.critic_step(self._next_batch()))
             self.critic_steps_in_iteration += 1
         if interrupt.requested:
             return False
-        generator_numbers = self._step(self.variant.generator_step, self.data.batch_size)
+        generator_numbers = self._step(lambda: self.variant.generator_step(self.data.batch_size))
         self.iteration += 1
         self.critic_steps_in_iteration = 0
         self.record = {"iteration": self.iteration, "n_critic": due, **self.last_critic, **generator_numbers}

@@ -114,6 +114,9 @@ class Variant:
         """`preset`: a name from `presets`, a Preset, or None for the first one; `overrides` replace
         single hyperparameters of it (`WGANGP(G, D, "paper", n_critic=1)`)."""
         settings = self.preset(preset) if preset is None or isinstance(preset, str) else preset
+        if not isinstance(settings, type(self.preset())):
+            raise TypeError(f"{type(self).__name__}: expected a {type(self.preset()).__name__}, got "
+                            f"{type(settings).__name__}")
         self.settings = settings.replace(**overrides)
         if self.settings.noise not in ("normal", "uniform"):
             raise ValueError(f"{type(self).__name__}: noise must be 'normal' or 'uniform', got {self.settings.noise!r}")

@@ -1,0 +1,73 @@
+"""The CUDA backend: CuPy arrays on the current CUDA device, cuBLAS matrix products, and nanogan's own
+kernels (csrc/kernels, compiled at run time by NVRTC through CuPy's RawModule) for the named kernels.
+
+The same flat interface as backend/cpu (see its docstring for the list):
+  name, xp                      "cuda", and CuPy as the array module
+  owns(a), from_host(a), to_host(a), scatter_add(target, index, values)
+plus the kernels of the sibling modules (conv, norm), imported below.
+
+How the work is ordered: every kernel, CuPy operation and cuBLAS call is queued on CuPy's current
+stream and returns at once; the host waits for the device only where a value is read (`to_host`:
+`.numpy()`, `.item()`, printing). Memory comes from CuPy's default memory pool, which caches freed
+blocks, so a training step allocates from the pool rather than from the driver. `graphs.capture`
+records a whole step as a CUDA graph and replays it (see nanogan/backend/cuda/graphs.py for its limits).
+
+Float32 arrays run nanogan's kernels; any other dtype (float64 for gradchecks) runs the same math as
+CuPy array code (see _dispatch.py). "cuda" and "cuda:N" both mean CuPy's current device.
+
+Importing this module raises ImportError when CuPy is missing or no CUDA device is usable;
+nanogan.backend.get("cuda") reports that as "device 'cuda' is not available here: ...".
+"""
+try:
+    import cupy
+    import cupyx
+except ImportError as err:
+    raise ImportError(f"the CUDA backend needs CuPy (pip install cupy-cuda12x, or nanogan[cuda]); "
+                      f"importing it failed: {err}") from err
+
+
+def _require_device():
+    try:
+        count = cupy.cuda.runtime.getDeviceCount()
+    except cupy.cuda.runtime.CUDARuntimeError as err:
+        raise ImportError(f"CuPy {cupy.__version__} is installed but finds no usable CUDA device ({err})") from None
+    if count < 1:
+        raise ImportError(f"CuPy {cupy.__version__} is installed but finds no CUDA device")
+
+
+_require_device()
+
+import numpy as np  # noqa: E402
+
+from . import graphs  # noqa: E402
+
+name = "cuda"
+xp = cupy
+
+
+def owns(array):
+    return isinstance(array, cupy.ndarray)
+
+
+def from_host(array):
+    """A device copy of a host array (queued on the current stream; the host does not wait)."""
+    graphs.refuse_during_capture("from_host", "a host-to-device copy would replay the host values of the "
+                                 "capture forever; copy into a static device buffer before replaying")
+    return cupy.asarray(np.asarray(array))
+
+
+def to_host(array):
+    """A numpy copy of a device array: the one place the host waits for the device."""
+    graphs.refuse_during_capture("to_host", "a captured step cannot read values on the host")
+    return cupy.asnumpy(array)
+
+
+def scatter_add(target, index, values):
+    """target[index] += values, accumulating repeated indices (atomic adds)."""
+    cupyx.scatter_add(target, index, values)
+    return target
+
+
+from .conv import conv2d, conv2d_input_grad, conv2d_weight_grad  # noqa: E402,F401
+from .norm import (batch_norm_stats, channel_affine, batch_norm_backward_reduce,  # noqa: E402,F401
+                   batch_norm_backward_elemt)

@@ -1,0 +1,52 @@
+"""Float32 arrays to nanogan's kernels, everything else to array code: written once, for every kernel.
+
+nanogan's CUDA kernels (csrc/kernels) compute in float32 on C-contiguous arrays. A backend function is
+written as a pair: the kernel version (float32, contiguous, non-empty arrays) and the array version (the
+same math in array operations of any dtype, through the array module of its inputs: CuPy here, numpy in
+the tests that check the math without a GPU). `float32_kernel(array_version)` joins them:
+
+    def _conv2d_arrays(x, w, stride, padding, dilation): ...       # any dtype
+
+    @float32_kernel(_conv2d_arrays)
+    def conv2d(x, w, stride, padding, dilation): ...                # float32, contiguous
+
+Float64 is what the gradchecks run in; they need the math, not the speed.
+"""
+import functools
+
+import numpy as np
+
+
+def array_module(array):
+    """numpy for a numpy array, CuPy for a CuPy array (CuPy is imported only when it is needed)."""
+    if isinstance(array, np.ndarray):
+        return np
+    import cupy
+    return cupy.get_array_module(array)
+
+
+def _is_array(value):
+    return hasattr(value, "dtype") and hasattr(value, "shape")
+
+
+def float32_kernel(array_version):
+    """Decorator: call the decorated kernel version when every array argument is a non-empty float32
+    array (made C-contiguous on the way in), and `array_version` with the same arguments otherwise."""
+    def decorate(kernel_version):
+        @functools.wraps(kernel_version)
+        def dispatch(*args, **kwargs):
+            arrays = [a for a in (*args, *kwargs.values()) if _is_array(a)]
+            if not all(a.dtype == np.float32 and a.size > 0 for a in arrays):
+                return array_version(*args, **kwargs)
+            contiguous = [_contiguous(a) if _is_array(a) else a for a in args]
+            return kernel_version(*contiguous, **{k: _contiguous(v) if _is_array(v) else v
+                                                  for k, v in kwargs.items()})
+        dispatch.array_version = array_version
+        return dispatch
+    return decorate
+
+
+def _contiguous(array):
+    if array.flags.c_contiguous:
+        return array
+    return array.copy()  # ndarray.copy() is C order in numpy and CuPy

@@ -1,0 +1,86 @@
+"""Convolution on the GPU: nanogan's implicit-GEMM kernels (csrc/kernels/conv2d.cu) for float32, and the
+same three maps as array code for other dtypes.
+
+Notation as in backend/cpu/conv.py: x (N, C, H, W), w (O, C, KH, KW), y (N, O, OH, OW); stride (sh, sw),
+padding (ph, pw), dilation (dh, dw) are pairs of ints;
+
+    y[n, o, oh, ow] = Σ_{c, kh, kw} w[o, c, kh, kw] · x[n, c, oh·sh - ph + kh·dh, ow·sw - pw + kw·dw]
+
+(zero outside the image). The kernels never build the column matrix (see csrc/README.md, "The implicit
+GEMM"); the array versions do, as a strided view of the padded input:
+
+    win[n, c, oh, ow, kh, kw] = xpad[n, c, oh·sh + kh·dh, ow·sw + kw·dw]       (xpad: x zero-padded by ph, pw)
+    conv2d               y  = win ⋅ w       contracting (c, kh, kw)
+    conv2d_weight_grad   gw = gy ⋅ win      contracting (n, oh, ow)
+    conv2d_input_grad    gx = Σ_{kh, kw} (gy ⋅ w)[..., kh, kw] scattered back to the window positions of
+                              tap (kh, kw) — one strided slice per tap, inside which no position repeats.
+"""
+from ... import _kernels
+from ._dispatch import array_module, float32_kernel
+
+
+def _library():
+    return _kernels.load("cupy")
+
+
+def _windows(xp, x, kernel_hw, out_hw, stride, padding, dilation):
+    """The read-only view win[n, c, oh, ow, kh, kw] of the zero-padded x (no copy beyond the padding)."""
+    (ph, pw) = padding
+    padded = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    step_n, step_c, step_h, step_w = padded.strides
+    shape = (*padded.shape[:2], *out_hw, *kernel_hw)
+    strides = (step_n, step_c, step_h * stride[0], step_w * stride[1], step_h * dilation[0], step_w * dilation[1])
+    return xp.lib.stride_tricks.as_strided(padded, shape=shape, strides=strides)
+
+
+def _output_hw(x_shape, w_shape, stride, padding, dilation):
+    return tuple(_kernels.conv_output_size(x_shape[2 + i], w_shape[2 + i], stride[i], padding[i], dilation[i])
+                 for i in (0, 1))
+
+
+def _conv2d_arrays(x, w, stride, padding, dilation):
+    xp = array_module(x)
+    win = _windows(xp, x, w.shape[2:], _output_hw(x.shape, w.shape, stride, padding, dilation), stride, padding,
+                   dilation)
+    y = xp.tensordot(win, w, axes=((1, 4, 5), (1, 2, 3)))  # (N, OH, OW, O)
+    return xp.ascontiguousarray(y.transpose(0, 3, 1, 2))
+
+
+def _conv2d_weight_grad_arrays(x, gy, w_shape, stride, padding, dilation):
+    xp = array_module(x)
+    win = _windows(xp, x, w_shape[2:], gy.shape[2:], stride, padding, dilation)
+    return xp.tensordot(gy, win, axes=((0, 2, 3), (0, 2, 3))).astype(x.dtype, copy=False)  # (O, C, KH, KW)
+
+
+def _conv2d_input_grad_arrays(gy, w, x_shape, stride, padding, dilation):
+    xp = array_module(gy)
+    n, c, h, width = x_shape
+    (ph, pw), (out_h, out_w) = padding, gy.shape[2:]
+    cols = xp.tensordot(gy, w, axes=((1,), (0,)))  # (N, OH, OW, C, KH, KW)
+    padded = xp.zeros((n, c, h + 2 * ph, width + 2 * pw), dtype=cols.dtype)
+    for kh in range(w.shape[2]):
+        top = kh * dilation[0]
+        rows = slice(top, top + stride[0] * (out_h - 1) + 1, stride[0])
+        for kw in range(w.shape[3]):
+            left = kw * dilation[1]
+            columns = slice(left, left + stride[1] * (out_w - 1) + 1, stride[1])
+            padded[:, :, rows, columns] += cols[..., kh, kw].transpose(0, 3, 1, 2)
+    return xp.ascontiguousarray(padded[:, :, ph:ph + h, pw:pw + width])
+
+
+@float32_kernel(_conv2d_arrays)
+def conv2d(x, w, stride, padding, dilation):
+    """y = x ⋆ w (cross-correlation, no bias): (N, C, H, W), (O, C, KH, KW) -> (N, O, OH, OW)."""
+    return _kernels.conv2d(_library(), x, w, stride, padding, dilation)
+
+
+@float32_kernel(_conv2d_input_grad_arrays)
+def conv2d_input_grad(gy, w, x_shape, stride, padding, dilation):
+    """gx = ∂<conv2d(x, w), gy>/∂x of shape x_shape (= conv_transpose2d(gy, w)), by stride phases."""
+    return _kernels.conv2d_input_grad(_library(), gy, w, tuple(x_shape), stride, padding, dilation)
+
+
+@float32_kernel(_conv2d_weight_grad_arrays)
+def conv2d_weight_grad(x, gy, w_shape, stride, padding, dilation):
+    """gw = ∂<conv2d(x, w), gy>/∂w of shape w_shape = (O, C, KH, KW), split-K over N·OH·OW."""
+    return _kernels.conv2d_weight_grad(_library(), x, gy, tuple(w_shape), stride, padding, dilation)

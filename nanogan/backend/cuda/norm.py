@@ -1,0 +1,104 @@
+"""Normalisation kernels on the GPU: the four per-channel passes of backend/cpu/norm.py (read its docstring
+for the (N, C, L) view and the notation), as fused CuPy elementwise and reduction kernels for float32 and as
+array code for other dtypes.
+
+Per channel c over its M = N·L values, with μ, σ² the mean and biased variance, r = 1/sqrt(σ² + eps),
+x̂ = (x - μ)·r:
+
+    batch_norm_stats(x)                               -> (μ, σ²)         μ = Σx/M, then σ² = Σ(x - μ)²/M
+    channel_affine(x, scale, shift)                   -> y = x·scale_c + shift_c
+    batch_norm_backward_reduce(x, g, μ, r)            -> (Σ g, Σ g·x̂)    Σ g·x̂ = r·Σ g·(x - μ)
+    batch_norm_backward_elemt(x, g, μ, r, w, Σg, Σgx̂) -> dx = w·r·(g - (x - μ)·r·Σgx̂/M - Σg/M)
+
+Why not csrc/kernels/batch_norm.cu: its kernels fuse the whole training forward (statistics and affine map)
+and the whole backward (both sums and dx) per channel, while ops/norm.py asks the backend for these four
+separate passes (each a node of a differentiable graph); none of the csrc kernels computes σ², or dx from
+sums it is given. The kernels here are one pass each (two for the statistics: centred squares need μ).
+"""
+import cupy
+
+from ._dispatch import float32_kernel
+
+
+def _per_channel(vector, dtype):
+    """A (C,) vector as (1, C, 1), to broadcast over an (N, C, L) array."""
+    return vector.astype(dtype, copy=False).reshape(1, -1, 1)
+
+
+_CHANNEL_AXES = (0, 2)
+
+
+def _count(x):
+    return x.shape[0] * x.shape[2]
+
+
+# ---- array versions (any dtype, numpy or CuPy) -----------------------------------------------------------
+
+def _stats_arrays(x):
+    mean = x.mean(axis=_CHANNEL_AXES)
+    centred = x - _per_channel(mean, x.dtype)
+    return mean, (centred * centred).mean(axis=_CHANNEL_AXES)
+
+
+def _affine_arrays(x, scale, shift):
+    return x * _per_channel(scale, x.dtype) + _per_channel(shift, x.dtype)
+
+
+def _backward_reduce_arrays(x, g, mean, invstd):
+    g = g.astype(x.dtype, copy=False)
+    centred = x - _per_channel(mean, x.dtype)
+    return g.sum(axis=_CHANNEL_AXES), (g * centred).sum(axis=_CHANNEL_AXES) * invstd.astype(x.dtype, copy=False)
+
+
+def _backward_elemt_arrays(x, g, mean, invstd, weight, sum_g, sum_g_xhat):
+    count = _count(x)
+    r = _per_channel(invstd, x.dtype)
+    centred = x - _per_channel(mean, x.dtype)
+    return (_per_channel(weight, x.dtype) * r
+            * (g.astype(x.dtype, copy=False) - centred * r * _per_channel(sum_g_xhat, x.dtype) / count
+               - _per_channel(sum_g, x.dtype) / count))
+
+
+# ---- float32 kernels -----------------------------------------------------------------------------------------
+# Per-channel operands arrive as (1, C, 1) views and broadcast; a reduction over axes (0, 2) leaves (C,).
+
+_sum_centred_squares = cupy.ReductionKernel(
+    "T x, T mean", "T total", "(x - mean) * (x - mean)", "a + b", "total = a", "0", "nanogan_sum_centred_squares")
+
+_sum_g_centred = cupy.ReductionKernel(
+    "T g, T x, T mean", "T total", "g * (x - mean)", "a + b", "total = a", "0", "nanogan_sum_g_centred")
+
+_affine = cupy.ElementwiseKernel(
+    "T x, T scale, T shift", "T y", "y = x * scale + shift", "nanogan_channel_affine")
+
+_input_grad = cupy.ElementwiseKernel(
+    "T x, T g, T mean, T invstd, T weight, T sum_g, T sum_g_xhat, T inv_count", "T dx",
+    "dx = weight * invstd * (g - (x - mean) * invstd * sum_g_xhat * inv_count - sum_g * inv_count)",
+    "nanogan_batch_norm_input_grad")
+
+
+@float32_kernel(_stats_arrays)
+def batch_norm_stats(x):
+    """(mean, biased variance) of each channel of an (N, C, L) array, over axes 0 and 2."""
+    mean = x.mean(axis=_CHANNEL_AXES)
+    return mean, _sum_centred_squares(x, _per_channel(mean, x.dtype), axis=_CHANNEL_AXES) / _count(x)
+
+
+@float32_kernel(_affine_arrays)
+def channel_affine(x, scale, shift):
+    """y = x·scale[c] + shift[c] for an (N, C, L) array x and per-channel vectors (C,)."""
+    return _affine(x, _per_channel(scale, x.dtype), _per_channel(shift, x.dtype))
+
+
+@float32_kernel(_backward_reduce_arrays)
+def batch_norm_backward_reduce(x, g, mean, invstd):
+    """(Σ g, Σ g·x̂) per channel of (N, C, L) arrays x and g, with x̂ = (x - mean)·invstd."""
+    sum_g_centred = _sum_g_centred(g, x, _per_channel(mean, x.dtype), axis=_CHANNEL_AXES)
+    return g.sum(axis=_CHANNEL_AXES), sum_g_centred * invstd
+
+
+@float32_kernel(_backward_elemt_arrays)
+def batch_norm_backward_elemt(x, g, mean, invstd, weight, sum_g, sum_g_xhat):
+    """dx = w·r·(g - Σg/M - x̂·Σgx̂/M) per channel of (N, C, L) arrays (M = N·L)."""
+    vectors = (_per_channel(v, x.dtype) for v in (mean, invstd, weight, sum_g, sum_g_xhat))
+    return _input_grad(x, g, *vectors, x.dtype.type(1.0 / _count(x)))

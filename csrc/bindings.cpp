@@ -18,6 +18,7 @@
 // ---- the kernels: one include per source file ----
 #include "kernels/conv2d.cu"
 #include "kernels/leaky_relu.cu"
+#include "kernels/reduce_axis.cu"
 
 namespace py = pybind11;
 
@@ -130,4 +131,6 @@ PYBIND11_MODULE(NG_MODULE_NAME, m) {
     NG_BIND(m, conv2d_dgrad_igemm);
     NG_BIND(m, conv2d_wgrad_igemm);
     NG_BIND(m, leaky_relu_fwd);
+    NG_BIND(m, sum_axis_fwd_tile);
+    NG_BIND(m, sum_axis_fwd_block);
 }

@@ -70,7 +70,7 @@ def compare_with_torch(ng_fn, torch_fn, arrays, differentiable=None, rtol=1e-6, 
     grads = ng.grad(y, inputs, v_ng, create_graph=True)
     t_grads = torch.autograd.grad(ty, t_inputs, v_torch, create_graph=True)
     for i, (g, tg) in enumerate(zip(grads, t_grads)):
-        np.testing.assert_allclose(g.numpy(), tg.detach().numpy(), rtol=rtol, atol=atol,
+        np.testing.assert_allclose(g.numpy(), tg.numpy(force=True), rtol=rtol, atol=atol,
                                    err_msg=f"gradient of input {i}")
 
     us = [local.standard_normal(g.shape) for g in grads]
@@ -80,7 +80,7 @@ def compare_with_torch(ng_fn, torch_fn, arrays, differentiable=None, rtol=1e-6, 
     t_second = torch.autograd.grad(t_total, t_inputs + [v_torch], allow_unused=True)
     for i, (wrt, s, t_s) in enumerate(zip(inputs + [v_ng], second, t_second)):
         s = np.zeros(wrt.shape) if s is None else s.numpy()  # None: the gradient does not depend on it
-        t_s = np.zeros(wrt.shape) if t_s is None else t_s.numpy()
+        t_s = np.zeros(wrt.shape) if t_s is None else t_s.numpy(force=True)  # force: torch's ZeroTensor
         np.testing.assert_allclose(s, t_s, rtol=rtol, atol=atol, err_msg=f"double backward, input {i}")
     return y
 

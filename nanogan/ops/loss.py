@@ -132,10 +132,11 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     require_floating(op, input)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
+    if input.ndim == 0:
+        raise ValueError(f"{op}: expected input of shape (N, C, ...) or (C,), got {input.shape}")
+    positions = input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()  # the shape of reduction="none"
     if input.ndim == 1:  # one unbatched sample
         input, target = input.unsqueeze(0), target.unsqueeze(0)
-    if input.ndim < 2:
-        raise ValueError(f"{op}: expected input of shape (N, C, ...) or (C,), got {input.shape}")
     classes = input.shape[1]
     if weight is not None:
         require_floating(op, weight)
@@ -149,8 +150,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
             raise ValueError(f"{op}: probability target of shape {target.shape} does not match input of "
                              f"shape {input.shape}")
         smoothed = _class_rows(target) * (1 - label_smoothing) + label_smoothing / classes
-        return _reduce(op, -(class_weight_rows * smoothed).sum(1).reshape(target.shape[:1] + target.shape[2:]),
-                       reduction)
+        return _reduce(op, -(class_weight_rows * smoothed).sum(1).reshape(positions), reduction)
     expected = input.shape[:1] + input.shape[2:]
     if target.shape != expected:
         raise ValueError(f"{op}: class-index target of shape {target.shape} does not match input of shape "
@@ -172,7 +172,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         loss = loss - class_weight_rows.sum(1) * valid_t * (label_smoothing / classes)
     if reduction == "mean":
         return loss.sum() / target_weight.sum()
-    return _reduce(op, loss.reshape(target.shape), reduction)
+    return _reduce(op, loss.reshape(positions), reduction)
 
 
 def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):

@@ -1,0 +1,227 @@
+"""Losses: finite differences to second order (into targets too, where PyTorch's flow), PyTorch
+(values, gradients, double backward), saturated inputs, worked numbers, errors."""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import nanogan as ng
+import nanogan.nn.functional as F
+from harness import check_op, away_from_kinks
+from test_activation import compare_with_torch
+
+rng = np.random.default_rng(4)
+shapes = st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple)
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _probabilities(shape):
+    return rng.uniform(0.05, 0.95, shape)
+
+
+# ---- finite differences, first and second order ----------------------------------------------
+@given(shapes, st.sampled_from(REDUCTIONS))
+def test_regression_losses_gradcheck_into_input_and_target(shape, reduction):
+    x, t = rng.standard_normal(shape), rng.standard_normal(shape)
+    diff = away_from_kinks(rng, shape)  # l1's kink is at x = t
+    reduce = {"mean": np.mean, "sum": np.sum, "none": lambda a: a}[reduction]
+    check_op(lambda x, t: F.mse_loss(x, t, reduction=reduction), [x, t], expected=reduce((x - t) ** 2))
+    check_op(lambda x, t: F.l1_loss(x, t, reduction=reduction), [t + diff, t], expected=reduce(np.abs(diff)))
+
+
+@given(shapes, st.sampled_from(REDUCTIONS), st.booleans())
+def test_binary_cross_entropy_gradcheck(shape, reduction, weighted):
+    p, t = _probabilities(shape), rng.random(shape)
+    weight = ng.tensor(rng.random(shape[-1:]) + 0.5, dtype=ng.float64) if weighted else None
+    check_op(lambda p, t: F.binary_cross_entropy(p, t, weight, reduction=reduction), [p, t])
+
+
+@given(shapes, st.sampled_from(REDUCTIONS), st.booleans())
+def test_binary_cross_entropy_with_logits_gradcheck(shape, reduction, pos_weighted):
+    z, t = rng.standard_normal(shape) * 3, rng.random(shape)
+    pos_weight = rng.random(shape[-1:]) + 0.5
+    if pos_weighted:
+        check_op(lambda z, t, pw: F.binary_cross_entropy_with_logits(z, t, reduction=reduction, pos_weight=pw),
+                 [z, t, pos_weight])
+    else:
+        expected = np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z)))
+        expected = {"mean": np.mean, "sum": np.sum, "none": lambda a: a}[reduction](expected)
+        check_op(lambda z, t: F.binary_cross_entropy_with_logits(z, t, reduction=reduction), [z, t], expected)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_gradcheck(reduction):
+    logits, labels = rng.standard_normal((4, 3)), ng.tensor([0, 2, 1, 2])
+    log_p = logits - np.log(np.exp(logits).sum(1, keepdims=True))
+    losses = -log_p[np.arange(4), labels.numpy()]
+    expected = {"mean": np.mean, "sum": np.sum, "none": lambda a: a}[reduction](losses)
+    check_op(lambda z: F.cross_entropy(z, labels, reduction=reduction), [logits], expected)
+    check_op(lambda z: F.cross_entropy(z, labels, reduction=reduction, label_smoothing=0.2), [logits])
+    probabilities = rng.dirichlet(np.ones(3), size=4)
+    check_op(lambda z, t: F.cross_entropy(z, t, reduction=reduction), [logits, probabilities], grad_inputs=[0])
+
+
+@pytest.mark.parametrize("var_shape", [(3, 4), (3, 1), (3,)])
+def test_gaussian_nll_gradcheck(var_shape):
+    x, t = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    var = rng.random(var_shape) + 0.5
+    v = var.reshape(3, -1)
+    expected = np.mean(0.5 * (np.log(v) + (x - t) ** 2 / v) + 0.5 * np.log(2 * np.pi))
+    check_op(lambda x, t, v: F.gaussian_nll_loss(x, t, v, full=True), [x, t, var], expected)
+
+
+# ---- PyTorch: values, gradients, double backward ------------------------------------------
+def _torch_loss(name, **kwargs):
+    torch = pytest.importorskip("torch")
+    return lambda *args: getattr(torch.nn.functional, name)(*args, **kwargs)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_losses_match_torch(reduction):
+    torch = pytest.importorskip("torch")
+    x, t = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    p, q = _probabilities((3, 4)), rng.random((3, 4))
+    weight, pos_weight = rng.random(4) + 0.5, rng.random(4) + 0.5
+    for name, arrays, kwargs in [("mse_loss", [x, t], {}),
+                                 ("l1_loss", [x, t], {}),
+                                 ("binary_cross_entropy", [p, q], {}),
+                                 ("binary_cross_entropy_with_logits", [x * 3, q], {})]:
+        compare_with_torch(lambda *a: getattr(F, name)(*a, reduction=reduction),
+                           _torch_loss(name, reduction=reduction), arrays)
+    compare_with_torch(lambda p, q: F.binary_cross_entropy(p, q, ng.tensor(weight), reduction),
+                       lambda p, q: torch.nn.functional.binary_cross_entropy(p, q, torch.tensor(weight),
+                                                                            reduction=reduction), [p, q])
+    compare_with_torch(lambda z, q, w, pw: F.binary_cross_entropy_with_logits(z, q, w, reduction, pw),
+                       lambda z, q, w, pw: torch.nn.functional.binary_cross_entropy_with_logits(
+                           z, q, w, reduction=reduction, pos_weight=pw), [x * 3, q, weight, pos_weight],
+                       differentiable=[0, 1])  # torch takes no gradient into weight or pos_weight
+    compare_with_torch(lambda x, t, v: F.gaussian_nll_loss(x, t, v, reduction=reduction),
+                       _torch_loss("gaussian_nll_loss", reduction=reduction), [x, t, rng.random((3, 1)) + 0.1])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_with_int_labels_matches_torch(reduction):
+    torch = pytest.importorskip("torch")
+    logits, labels = rng.standard_normal((5, 4)), rng.integers(0, 4, 5)
+    compare_with_torch(lambda z, y: F.cross_entropy(z, y, reduction=reduction),
+                       _torch_loss("cross_entropy", reduction=reduction), [logits, labels], differentiable=[0])
+    # per-pixel labels (N, C, H, W), class weights, an ignored label and label smoothing together
+    logits, labels = rng.standard_normal((2, 3, 2, 2)), rng.integers(0, 3, (2, 2, 2))
+    labels[0, 1, 0] = -100
+    weight = rng.random(3) + 0.5
+    compare_with_torch(
+        lambda z, y, w: F.cross_entropy(z, y, w, reduction=reduction, label_smoothing=0.1),
+        lambda z, y, w: torch.nn.functional.cross_entropy(z, y, w, reduction=reduction, label_smoothing=0.1),
+        [logits, labels, weight], differentiable=[0])  # torch's weight takes no gradient
+    # class probabilities as the target
+    probabilities = rng.dirichlet(np.ones(4), size=3)
+    compare_with_torch(lambda z, t: F.cross_entropy(z, t, reduction=reduction, label_smoothing=0.3),
+                       _torch_loss("cross_entropy", reduction=reduction, label_smoothing=0.3),
+                       [rng.standard_normal((3, 4)), probabilities])
+    # one unbatched sample
+    compare_with_torch(lambda z, y: F.cross_entropy(z, y, reduction=reduction),
+                       _torch_loss("cross_entropy", reduction=reduction),
+                       [rng.standard_normal(4), np.array(2)], differentiable=[0])
+
+
+def test_binary_cross_entropy_with_logits_at_plus_minus_1000_matches_torch():
+    torch = pytest.importorskip("torch")
+    z = np.array([1000.0, -1000.0, 1000.0, -1000.0, 0.0])
+    t = np.array([1.0, 0.0, 0.0, 1.0, 0.5])
+    for dtype, torch_dtype in [(ng.float32, torch.float32), (ng.float64, torch.float64)]:
+        ours = ng.tensor(z, dtype=dtype, requires_grad=True)
+        theirs = torch.tensor(z, dtype=torch_dtype, requires_grad=True)
+        loss = F.binary_cross_entropy_with_logits(ours, ng.tensor(t, dtype=dtype), reduction="sum")
+        t_loss = torch.nn.functional.binary_cross_entropy_with_logits(theirs, torch.tensor(t, dtype=torch_dtype),
+                                                                      reduction="sum")
+        loss.backward()
+        t_loss.backward()
+        assert np.isfinite(loss.item()) and np.all(np.isfinite(ours.grad.numpy()))
+        assert loss.item() == pytest.approx(2000 + math.log(2), rel=1e-6)
+        np.testing.assert_allclose(loss.item(), t_loss.item(), rtol=1e-6)
+        np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+
+
+def test_binary_cross_entropy_at_zero_and_one_is_finite_like_torch():
+    torch = pytest.importorskip("torch")
+    p, t = np.array([0.0, 1.0, 0.0, 1.0]), np.array([0.0, 1.0, 1.0, 0.0])
+    ours = ng.tensor(p, dtype=ng.float64, requires_grad=True)
+    theirs = torch.tensor(p, requires_grad=True)
+    loss = F.binary_cross_entropy(ours, ng.tensor(t, dtype=ng.float64), reduction="none")
+    t_loss = torch.nn.functional.binary_cross_entropy(theirs, torch.tensor(t), reduction="none")
+    np.testing.assert_array_equal(loss.numpy(), [0.0, 0.0, 100.0, 100.0])
+    np.testing.assert_array_equal(loss.numpy(), t_loss.detach().numpy())
+    loss.sum().backward()
+    t_loss.sum().backward()
+    # (p - t)/max(p(1 - p), 1e-12); PyTorch's 1e-12 is a float32 constant, hence rtol
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-8)
+
+
+def test_gradient_flows_into_the_target_as_in_torch():
+    torch = pytest.importorskip("torch")
+    x, t = rng.standard_normal(6), rng.standard_normal(6)
+    ours = ng.tensor(t, requires_grad=True)
+    theirs = torch.tensor(t, requires_grad=True)
+    F.mse_loss(ng.tensor(x), ours).backward()
+    torch.nn.functional.mse_loss(torch.tensor(x), theirs).backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.grad.numpy(), 2 * (t - x) / 6, rtol=1e-12)
+
+
+def test_gaussian_nll_clamps_small_variances_but_passes_their_gradient_like_torch():
+    torch = pytest.importorskip("torch")
+    x, t, var = rng.standard_normal((2, 3)), rng.standard_normal((2, 3)), np.array([[1e-9, 0.5, 2.0], [0.0, 1.0, 3.0]])
+    compare_with_torch(lambda x, t, v: F.gaussian_nll_loss(x, t, v, eps=1e-3),
+                       lambda x, t, v: torch.nn.functional.gaussian_nll_loss(x, t, v, eps=1e-3), [x, t, var],
+                       rtol=1e-9)
+
+
+# ---- worked numbers ------------------------------------------------------------------------
+def test_worked_numbers():
+    half = ng.tensor([0.5, 0.5])
+    assert F.binary_cross_entropy(half, ng.tensor([1.0, 0.0])).item() == pytest.approx(math.log(2))
+    assert F.binary_cross_entropy_with_logits(ng.zeros(3), ng.ones(3)).item() == pytest.approx(math.log(2))
+    assert F.mse_loss(ng.tensor([1.0, 2.0]), ng.zeros(2)).item() == pytest.approx(2.5)
+    assert F.mse_loss(ng.tensor([1.0, 2.0]), ng.zeros(2), reduction="sum").item() == pytest.approx(5.0)
+    assert F.l1_loss(ng.tensor([1.0, -3.0]), ng.zeros(2)).item() == pytest.approx(2.0)
+    assert F.cross_entropy(ng.zeros(2, 5), ng.tensor([1, 4])).item() == pytest.approx(math.log(5))
+    same = ng.tensor([[1.0, 2.0]])
+    assert F.gaussian_nll_loss(same, same, ng.ones(1, 2)).item() == 0.0
+    assert F.gaussian_nll_loss(same, same, 1.0, full=True).item() == pytest.approx(0.5 * math.log(2 * math.pi))
+    np.testing.assert_allclose(F.l1_loss(ng.tensor([1.0, -3.0]), ng.zeros(2), reduction="none").numpy(), [1, 3])
+
+
+# ---- errors --------------------------------------------------------------------------------
+def test_errors_name_the_op_and_shapes():
+    x, t = ng.randn(3, 2), ng.randn(3)
+    for name in ["mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+                 "gaussian_nll_loss"]:
+        args = (ng.rand(3, 2), t) + ((ng.ones(3, 2),) if name == "gaussian_nll_loss" else ())
+        with pytest.raises(ValueError, match=rf"{name}: target of shape \(3,\) does not match input of shape "
+                                             rf"\(3, 2\)"):
+            getattr(F, name)(*args)
+    with pytest.raises(TypeError, match=r"mse_loss: expected floating-point tensors, got int64 for argument 0"):
+        F.mse_loss(ng.tensor([1, 2]), ng.tensor([1.0, 2.0]))
+    with pytest.raises(TypeError, match=r"binary_cross_entropy_with_logits: expected floating-point tensors"):
+        F.binary_cross_entropy_with_logits(ng.randn(2), ng.tensor([1, 0]))
+    with pytest.raises(ValueError, match=r"mse_loss: reduction must be 'mean', 'sum' or 'none', got 'avg'"):
+        F.mse_loss(x, x, reduction="avg")
+    with pytest.raises(ValueError, match=r"binary_cross_entropy: all elements of input \(shape \(2,\)\) should be "
+                                         r"between 0 and 1"):
+        F.binary_cross_entropy(ng.tensor([0.5, 1.5]), ng.tensor([1.0, 0.0]))
+    with pytest.raises(ValueError, match=r"binary_cross_entropy_with_logits: pos_weight of shape \(3,\) does not "
+                                         r"broadcast to input of shape \(3, 2\)"):
+        F.binary_cross_entropy_with_logits(x, x, pos_weight=ng.ones(3))
+    with pytest.raises(ValueError, match=r"cross_entropy: class-index target of shape \(2,\) does not match input "
+                                         r"of shape \(3, 2\); expected \(3,\)"):
+        F.cross_entropy(x, ng.tensor([0, 1]))
+    with pytest.raises(IndexError, match=r"cross_entropy: target 2 is out of bounds for 2 classes"):
+        F.cross_entropy(x, ng.tensor([0, 1, 2]))
+    with pytest.raises(TypeError, match=r"cross_entropy: expected floating-point tensors, got int64"):
+        F.cross_entropy(ng.tensor([[1, 2]]), ng.tensor([0]))
+    with pytest.raises(ValueError, match=r"gaussian_nll_loss: var of shape \(2, 2\) does not fit input of shape "
+                                         r"\(3, 2\)"):
+        F.gaussian_nll_loss(x, x, ng.ones(2, 2))
+    with pytest.raises(ValueError, match=r"gaussian_nll_loss: var \(shape \(3, 2\)\) has negative entries"):
+        F.gaussian_nll_loss(x, x, -ng.ones(3, 2))

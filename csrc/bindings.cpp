@@ -18,6 +18,8 @@
 // ---- the kernels: one include per source file ----
 #include "kernels/conv2d.cu"
 #include "kernels/leaky_relu.cu"
+#include "kernels/batch_norm.cu"
+#include "kernels/layer_norm.cu"
 #include "kernels/reduce_axis.cu"
 
 namespace py = pybind11;
@@ -131,6 +133,13 @@ PYBIND11_MODULE(NG_MODULE_NAME, m) {
     NG_BIND(m, conv2d_dgrad_igemm);
     NG_BIND(m, conv2d_wgrad_igemm);
     NG_BIND(m, leaky_relu_fwd);
+    NG_BIND(m, batch_norm_fwd_train);
+    NG_BIND(m, batch_norm_fwd_eval);
+    NG_BIND(m, batch_norm_bwd);
+    NG_BIND(m, batch_norm_double_bwd);
+    NG_BIND(m, layer_norm_fwd);
+    NG_BIND(m, layer_norm_dgrad);
+    NG_BIND(m, layer_norm_wgrad);
     NG_BIND(m, sum_axis_fwd_tile);
     NG_BIND(m, sum_axis_fwd_block);
 }

@@ -46,6 +46,184 @@ def _launch_elementwise(lib, name, n, *args):
     lib.launch(name, elementwise_grid(lib, n), lib.constant("ELEMENTWISE_THREADS"), *args)
 
 
+# ---- batch and instance normalisation (batch_norm.cu) ------------------------------------------------------
+
+
+def _nc_view(op, x):
+    """(outer, channels, inner) of an (N, C, *spatial) input: (N, C, prod(spatial))."""
+    if x.ndim < 2:
+        raise ValueError(f"{op}: x must be (N, C, ...), got shape {tuple(x.shape)}")
+    return x.shape[0], x.shape[1], math.prod(x.shape[2:])
+
+
+def batch_norm_train(lib, x, weight=None, bias=None, running_mean=None, running_var=None, momentum=0.1, eps=1e-5):
+    """Training-mode batch norm of x (N, C, ...) over all axes but the channel axis 1:
+    y = (x - mean) / sqrt(var + eps) * weight + bias with the batch's biased var. Returns
+    (y, save_mean, save_invstd), the per-channel statistics the backward needs. running_mean / running_var
+    (both or neither), when given, are updated in place with PyTorch's rule (unbiased var, `momentum`)."""
+    op = "batch_norm_train"
+    _check(op, "x", x, lib, min_ndim=2)
+    outer, channels, inner = _nc_view(op, x)
+    if outer * inner < 2:
+        raise ValueError(f"{op}: expected more than 1 value per channel when training, got input {tuple(x.shape)}")
+    weight = _channel_param(op, "weight", weight, lib, channels, 1.0)
+    bias = _channel_param(op, "bias", bias, lib, channels, 0.0)
+    if (running_mean is None) != (running_var is None):
+        raise ValueError(f"{op}: give both running_mean and running_var, or neither")
+    update_running = running_mean is not None
+    if update_running:
+        _check(op, "running_mean", running_mean, lib, (channels,))
+        _check(op, "running_var", running_var, lib, (channels,))
+    y = lib.xp.empty_like(x)
+    save_mean = lib.xp.empty((channels,), dtype=np.float32)
+    save_invstd = lib.xp.empty((channels,), dtype=np.float32)
+    # Without running statistics the kernel leaves its running_* arguments alone: any (C,) arrays will do.
+    lib.launch("batch_norm_fwd_train", channels, lib.constant("NORM_THREADS"), x, weight, bias, y, save_mean,
+               save_invstd, running_mean if update_running else save_mean,
+               running_var if update_running else save_invstd, outer, channels, inner, eps, momentum,
+               int(update_running))
+    return y, save_mean, save_invstd
+
+
+def batch_norm_eval(lib, x, running_mean, running_var, weight=None, bias=None, eps=1e-5):
+    """Evaluation-mode batch norm: y = (x - running_mean) / sqrt(running_var + eps) * weight + bias, per channel."""
+    op = "batch_norm_eval"
+    _check(op, "x", x, lib, min_ndim=2)
+    _, channels, inner = _nc_view(op, x)
+    _check(op, "running_mean", running_mean, lib, (channels,))
+    _check(op, "running_var", running_var, lib, (channels,))
+    weight = _channel_param(op, "weight", weight, lib, channels, 1.0)
+    bias = _channel_param(op, "bias", bias, lib, channels, 0.0)
+    y = lib.xp.empty_like(x)
+    _launch_elementwise(lib, "batch_norm_fwd_eval", x.size, x, running_mean, running_var, weight, bias, y, x.size,
+                        channels, inner, eps)
+    return y
+
+
+def _check_saved(op, lib, x, g, save_mean, save_invstd, channels):
+    _check(op, "g", g, lib, x.shape)
+    _check(op, "save_mean", save_mean, lib, (channels,))
+    _check(op, "save_invstd", save_invstd, lib, (channels,))
+
+
+def batch_norm_backward(lib, x, g, save_mean, save_invstd, weight=None):
+    """Gradients of training-mode batch norm given g = dL/dy: (dx, dweight, dbias), with
+    dbias = sum g, dweight = sum g xhat, dx = (w invstd / M)(M g - sum g - xhat sum(g xhat)) per channel."""
+    op = "batch_norm_backward"
+    _check(op, "x", x, lib, min_ndim=2)
+    outer, channels, inner = _nc_view(op, x)
+    _check_saved(op, lib, x, g, save_mean, save_invstd, channels)
+    weight = _channel_param(op, "weight", weight, lib, channels, 1.0)
+    dx = lib.xp.empty_like(x)
+    dweight = lib.xp.empty((channels,), dtype=np.float32)
+    dbias = lib.xp.empty((channels,), dtype=np.float32)
+    lib.launch("batch_norm_bwd", channels, lib.constant("NORM_THREADS"), x, g, save_mean, save_invstd, weight, dx,
+               dweight, dbias, outer, channels, inner)
+    return dx, dweight, dbias
+
+
+def batch_norm_double_backward(lib, x, g, save_mean, save_invstd, weight=None, ggx=None, ggw=None, ggb=None):
+    """Derivatives of batch_norm_backward's (dx, dweight, dbias) with respect to its inputs (x, g, weight),
+    contracted with the incoming gradients (ggx, ggw, ggb) of those outputs (None: zero). Returns (gx, gg, gw);
+    the formulas are in csrc/kernels/batch_norm.cu."""
+    op = "batch_norm_double_backward"
+    _check(op, "x", x, lib, min_ndim=2)
+    outer, channels, inner = _nc_view(op, x)
+    _check_saved(op, lib, x, g, save_mean, save_invstd, channels)
+    weight = _channel_param(op, "weight", weight, lib, channels, 1.0)
+    ggx = lib.xp.zeros(x.shape, dtype=np.float32) if ggx is None else _check(op, "ggx", ggx, lib, x.shape)
+    ggw = _channel_param(op, "ggw", ggw, lib, channels, 0.0)
+    ggb = _channel_param(op, "ggb", ggb, lib, channels, 0.0)
+    gx = lib.xp.empty_like(x)
+    gg = lib.xp.empty_like(x)
+    gw = lib.xp.empty((channels,), dtype=np.float32)
+    lib.launch("batch_norm_double_bwd", channels, lib.constant("NORM_THREADS"), x, g, save_mean, save_invstd, weight,
+               ggx, ggw, ggb, gx, gg, gw, outer, channels, inner)
+    return gx, gg, gw
+
+
+def _instance_view(op, lib, x, weight, bias):
+    """Instance norm of x (N, C, ...) is batch norm of the view (1, N*C, ...) (every plane its own channel)
+    with the per-channel affine parameters repeated for each sample."""
+    _check(op, "x", x, lib, min_ndim=3)
+    n, channels, _ = _nc_view(op, x)
+    tiled = [None if p is None else _filled(lib, (n, channels), _check(op, name, p, lib, (channels,))).reshape(-1)
+             for name, p in (("weight", weight), ("bias", bias))]
+    return x.reshape(1, n * channels, -1), tiled
+
+
+def instance_norm(lib, x, weight=None, bias=None, eps=1e-5):
+    """Instance norm of x (N, C, ...): each (n, c) plane normalised by its own mean and biased var, then
+    * weight[c] + bias[c]. Returns (y, save_mean, save_invstd), the statistics of shape (N*C,)."""
+    op = "instance_norm"
+    planes, (weight, bias) = _instance_view(op, lib, x, weight, bias)
+    if planes.shape[2] < 2:
+        raise ValueError(f"{op}: expected more than 1 spatial element per plane, got input {tuple(x.shape)}")
+    y, save_mean, save_invstd = batch_norm_train(lib, planes, weight, bias, eps=eps)
+    return y.reshape(x.shape), save_mean, save_invstd
+
+
+def instance_norm_backward(lib, x, g, save_mean, save_invstd, weight=None):
+    """Gradients (dx, dweight, dbias) of instance_norm: batch_norm_backward of the (1, N*C, ...) view, whose
+    per-plane dweight / dbias are then summed over the samples."""
+    op = "instance_norm_backward"
+    planes, (weight, _) = _instance_view(op, lib, x, weight, None)
+    _check(op, "g", g, lib, x.shape)
+    dx, dweight_planes, dbias_planes = batch_norm_backward(lib, planes, g.reshape(planes.shape), save_mean,
+                                                           save_invstd, weight)
+    n, channels = x.shape[:2]
+    return (dx.reshape(x.shape), sum_axis(lib, dweight_planes.reshape(n, channels), 0),
+            sum_axis(lib, dbias_planes.reshape(n, channels), 0))
+
+
+# ---- layer normalisation (layer_norm.cu) -------------------------------------------------------------------
+
+
+def _rows_cols(op, x, normalized_shape):
+    if isinstance(normalized_shape, (int, np.integer)):
+        normalized_shape = (normalized_shape,)
+    normalized_shape = tuple(int(d) for d in normalized_shape)
+    k = len(normalized_shape)
+    if k == 0 or k > x.ndim or tuple(x.shape[x.ndim - k:]) != normalized_shape:
+        raise ValueError(f"{op}: normalized_shape {normalized_shape} is not the trailing shape of x {tuple(x.shape)}")
+    cols = math.prod(normalized_shape)
+    return x.size // cols, cols, normalized_shape
+
+
+def layer_norm(lib, x, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Layer norm over the trailing `normalized_shape` of x: y = (x - mean) / sqrt(var + eps) * weight + bias,
+    statistics per leading index, weight and bias of shape normalized_shape. Returns (y, mean, invstd) with
+    the statistics flattened to (rows,)."""
+    op = "layer_norm"
+    _check(op, "x", x, lib)
+    rows, cols, shape = _rows_cols(op, x, normalized_shape)
+    weight = _filled(lib, shape, 1.0) if weight is None else _check(op, "weight", weight, lib, shape)
+    bias = _filled(lib, shape, 0.0) if bias is None else _check(op, "bias", bias, lib, shape)
+    y = lib.xp.empty_like(x)
+    mean = lib.xp.empty((rows,), dtype=np.float32)
+    invstd = lib.xp.empty((rows,), dtype=np.float32)
+    lib.launch("layer_norm_fwd", rows, lib.constant("NORM_THREADS"), x, weight, bias, y, mean, invstd, rows, cols, eps)
+    return y, mean, invstd
+
+
+def layer_norm_backward(lib, x, g, mean, invstd, normalized_shape, weight=None):
+    """Gradients (dx, dweight, dbias) of layer_norm given g = dL/dy (dweight, dbias of shape normalized_shape)."""
+    op = "layer_norm_backward"
+    _check(op, "x", x, lib)
+    rows, cols, shape = _rows_cols(op, x, normalized_shape)
+    _check(op, "g", g, lib, x.shape)
+    _check(op, "mean", mean, lib, (rows,))
+    _check(op, "invstd", invstd, lib, (rows,))
+    weight = _filled(lib, shape, 1.0) if weight is None else _check(op, "weight", weight, lib, shape)
+    dx = lib.xp.empty_like(x)
+    dweight = lib.xp.empty(shape, dtype=np.float32)
+    dbias = lib.xp.empty(shape, dtype=np.float32)
+    lib.launch("layer_norm_dgrad", rows, lib.constant("NORM_THREADS"), x, g, mean, invstd, weight, dx, rows, cols)
+    threads = lib.constant("LAYER_NORM_WGRAD_THREADS")
+    lib.launch("layer_norm_wgrad", math.ceil(cols / threads), threads, x, g, mean, invstd, dweight, dbias, rows, cols)
+    return dx, dweight, dbias
+
+
 # ---- reduction along one axis (reduce_axis.cu) -------------------------------------------------------------
 
 SUM_AXIS_ALGORITHMS = ("tile", "block")

@@ -73,6 +73,212 @@ def values(t):
     return t.numpy() if isinstance(t, ng.Tensor) else np.asarray(t)
 
 
+# ---- batch normalisation ---------------------------------------------------------------------------------
+
+class NormCase(NamedTuple):
+    shape: tuple
+    seed: int
+    affine: bool = True
+
+
+def norm_arrays(case):
+    rng = np.random.default_rng(case.seed)
+    channels = case.shape[1]
+    x = (rng.standard_normal(case.shape) * 2 + rng.standard_normal((1, channels) + (1,) * (len(case.shape) - 2)))
+    arrays = dict(x=x, g=rng.standard_normal(case.shape), ggx=rng.standard_normal(case.shape),
+                  w=rng.uniform(0.5, 1.5, channels), b=rng.standard_normal(channels),
+                  ggw=rng.standard_normal(channels), ggb=rng.standard_normal(channels),
+                  running_mean=rng.standard_normal(channels), running_var=rng.uniform(0.5, 2.0, channels))
+    # the kernels see float32 values: the reference starts from the same numbers
+    return {k: v.astype(np.float32).astype(np.float64) for k, v in arrays.items()}
+
+
+def check_batch_norm(lib, case: NormCase, momentum=0.1, eps=1e-5):
+    """Training forward (with the running-stat update), eval forward, backward and double backward."""
+    dev, a = Device(lib), norm_arrays(case)
+    w, b = (dev.put(a["w"]), dev.put(a["b"])) if case.affine else (None, None)
+    running_mean, running_var = dev.put(a["running_mean"]), dev.put(a["running_var"])
+    y, mean, invstd = K.batch_norm_train(lib, dev.put(a["x"]), w, b, running_mean, running_var, momentum, eps)
+    dx, dw, db = K.batch_norm_backward(lib, dev.put(a["x"]), dev.put(a["g"]), mean, invstd, w)
+    gx, gg, gw = K.batch_norm_double_backward(lib, dev.put(a["x"]), dev.put(a["g"]), mean, invstd, w,
+                                              dev.put(a["ggx"]), dev.put(a["ggw"]), dev.put(a["ggb"]))
+    y_eval = K.batch_norm_eval(lib, dev.put(a["x"]), dev.put(a["running_mean"]), dev.put(a["running_var"]), w, b,
+                               eps)
+    dev.done()
+
+    x = tensor(a["x"], requires_grad=True)
+    weight = tensor(a["w"] if case.affine else np.ones_like(a["w"]), requires_grad=True)
+    bias = tensor(a["b"] if case.affine else np.zeros_like(a["b"]), requires_grad=True)
+    ref_mean, ref_var = tensor(a["running_mean"]), tensor(a["running_var"])
+    ref_y = F.batch_norm(x, ref_mean, ref_var, weight, bias, training=True, momentum=momentum, eps=eps)
+    g = tensor(a["g"], requires_grad=True)
+    ref_dx, ref_dw, ref_db = ng.grad(ref_y, (x, weight, bias), grad_outputs=g, create_graph=True)
+    ref_gx, ref_gg, ref_gw = ng.grad((ref_dx, ref_dw, ref_db), (x, g, weight),
+                                     grad_outputs=(tensor(a["ggx"]), tensor(a["ggw"]), tensor(a["ggb"])))
+    axes = (0,) + tuple(range(2, len(case.shape)))
+    what = f"batch norm {case}"
+    assert_close(dev.host(mean), a["x"].mean(axes), f"{what}: saved mean")
+    assert_close(dev.host(invstd), 1 / np.sqrt(a["x"].var(axes) + eps), f"{what}: saved invstd")
+    assert_close(dev.host(y), values(ref_y), f"{what}: training forward")
+    assert_close(dev.host(running_mean), values(ref_mean), f"{what}: running mean")
+    assert_close(dev.host(running_var), values(ref_var), f"{what}: running var (unbiased)")
+    assert_close(dev.host(dx), values(ref_dx), f"{what}: dx")
+    assert_close(dev.host(dw), values(ref_dw), f"{what}: dweight")
+    assert_close(dev.host(db), values(ref_db), f"{what}: dbias")
+    assert_close(dev.host(gx), values(ref_gx), f"{what}: double backward, d/dx", rtol=1e-3, atol=1e-4)
+    assert_close(dev.host(gg), values(ref_gg), f"{what}: double backward, d/dg", rtol=1e-3, atol=1e-4)
+    assert_close(dev.host(gw), values(ref_gw), f"{what}: double backward, d/dweight", rtol=1e-3, atol=1e-4)
+    ref_eval = F.batch_norm(tensor(a["x"]), tensor(a["running_mean"]), tensor(a["running_var"]),
+                            tensor(a["w"]) if case.affine else None, tensor(a["b"]) if case.affine else None,
+                            training=False, eps=eps)
+    assert_close(dev.host(y_eval), values(ref_eval), f"{what}: eval forward")
+
+
+# Named cases (also run on the GPU). NORM_THREADS = 256 threads stride over each channel's M = N*H*W values.
+NORM_THREADS = 256
+BATCH_NORM_CASES = {
+    "single_channel_ragged": NormCase((3, 1, 7, 13), 1),                  # M = 273: one thread does two
+    "many_channels_small_planes": NormCase((2, 37, 3, 2), 2),            # M = 12 < one warp
+    "two_values_per_channel": NormCase((2, 5), 3),                       # (N, C): M = 2
+    "several_strides_no_affine": NormCase((5, 3, 11, 19), 4, affine=False),  # M = 1045 > 4 * 256
+    "3d_input": NormCase((2, 4, 3, 5, 6), 5),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BATCH_NORM_CASES))
+def test_batch_norm_named_cases(emu, name):
+    check_batch_norm(emu, BATCH_NORM_CASES[name])
+
+
+@st.composite
+def norm_cases(draw, min_spatial_dims=0, max_channels=12):
+    spatial = draw(st.lists(st.integers(1, 9), min_size=min_spatial_dims, max_size=2))
+    shape = (draw(st.integers(1, 4)), draw(st.integers(1, max_channels)), *spatial)
+    if shape[0] * int(np.prod(spatial)) < 2:
+        shape = (2,) + shape[1:]  # training needs two values per channel
+    return NormCase(shape, draw(st.integers(0, 2**31)), draw(st.booleans()))
+
+
+@EMU_SETTINGS
+@given(case=norm_cases(), momentum=st.floats(0.0, 1.0))
+def test_batch_norm_matches_cpu_autograd(emu, case, momentum):
+    check_batch_norm(emu, case, momentum=momentum)
+
+
+def test_batch_norm_needs_two_values_per_channel(emu):
+    with pytest.raises(ValueError, match=r"batch_norm_train: expected more than 1 value per channel.*\(1, 3\)"):
+        K.batch_norm_train(emu, np.ones((1, 3), np.float32))
+    with pytest.raises(ValueError, match=r"batch_norm_backward: g has shape \(2, 3\), expected \(2, 4\)"):
+        x = np.ones((2, 4), np.float32)
+        K.batch_norm_backward(emu, x, np.ones((2, 3), np.float32), np.ones(4, np.float32), np.ones(4, np.float32))
+
+
+# ---- instance and layer normalisation -------------------------------------------------------------------------
+
+def check_instance_norm(lib, case: NormCase, eps=1e-5):
+    dev, a = Device(lib), norm_arrays(case)
+    w, b = (dev.put(a["w"]), dev.put(a["b"])) if case.affine else (None, None)
+    y, mean, invstd = K.instance_norm(lib, dev.put(a["x"]), w, b, eps)
+    dx, dw, db = K.instance_norm_backward(lib, dev.put(a["x"]), dev.put(a["g"]), mean, invstd, w)
+    dev.done()
+    x, weight, bias = tensor(a["x"], True), tensor(a["w"], True), tensor(a["b"], True)
+    ref_y = F.instance_norm(x, weight=weight if case.affine else None, bias=bias if case.affine else None, eps=eps)
+    inputs = (x, weight, bias) if case.affine else (x,)
+    ref = ng.grad(ref_y, inputs, grad_outputs=tensor(a["g"]))
+    what = f"instance norm {case}"
+    assert_close(dev.host(y), values(ref_y), f"{what}: forward")
+    assert_close(dev.host(dx), values(ref[0]), f"{what}: dx")
+    if case.affine:
+        assert_close(dev.host(dw), values(ref[1]), f"{what}: dweight")
+        assert_close(dev.host(db), values(ref[2]), f"{what}: dbias")
+
+
+INSTANCE_NORM_CASES = {
+    "dcgan_like": NormCase((3, 8, 6, 6), 11),
+    "single_channel_ragged_plane": NormCase((2, 1, 17, 19), 12),          # 323 values per plane
+    "no_affine": NormCase((1, 5, 2, 3), 13, affine=False),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INSTANCE_NORM_CASES))
+def test_instance_norm_named_cases(emu, name):
+    check_instance_norm(emu, INSTANCE_NORM_CASES[name])
+
+
+@EMU_SETTINGS
+@given(case=norm_cases(min_spatial_dims=1))
+def test_instance_norm_matches_cpu_autograd(emu, case):
+    if int(np.prod(case.shape[2:])) < 2:
+        case = case._replace(shape=case.shape[:2] + (2,) + case.shape[3:])
+    check_instance_norm(emu, case)
+
+
+class LayerNormCase(NamedTuple):
+    shape: tuple
+    normalized_dims: int   # how many trailing dims are normalised
+    seed: int
+    affine: bool = True
+
+
+def check_layer_norm(lib, case: LayerNormCase, eps=1e-5):
+    rng = np.random.default_rng(case.seed)
+    normalized_shape = case.shape[len(case.shape) - case.normalized_dims:]
+    x, g = (rng.standard_normal(case.shape).astype(np.float32) for _ in range(2))
+    x += np.float32(3.0)  # an offset the variance must not lose
+    w = rng.uniform(0.5, 1.5, normalized_shape).astype(np.float32)
+    b = rng.standard_normal(normalized_shape).astype(np.float32)
+    dev = Device(lib)
+    kw, kb = (dev.put(w), dev.put(b)) if case.affine else (None, None)
+    y, mean, invstd = K.layer_norm(lib, dev.put(x), normalized_shape, kw, kb, eps)
+    dx, dw, db = K.layer_norm_backward(lib, dev.put(x), dev.put(g), mean, invstd, normalized_shape, kw)
+    dev.done()
+    xt, wt, bt = tensor(x, True), tensor(w, True), tensor(b, True)
+    ref_y = F.layer_norm(xt, normalized_shape, wt if case.affine else None, bt if case.affine else None, eps)
+    inputs = (xt, wt, bt) if case.affine else (xt,)
+    ref = ng.grad(ref_y, inputs, grad_outputs=tensor(g))
+    what = f"layer norm {case}"
+    assert_close(dev.host(y), values(ref_y), f"{what}: forward")
+    assert_close(dev.host(dx), values(ref[0]), f"{what}: dx")
+    if case.affine:
+        assert_close(dev.host(dw), values(ref[1]), f"{what}: dweight")
+        assert_close(dev.host(db), values(ref[2]), f"{what}: dbias")
+    else:  # without affine parameters the kernels still give the gradients of weight = 1, bias = 0
+        assert_close(dev.host(db), g.reshape((-1,) + normalized_shape).sum(0), f"{what}: dbias")
+
+
+LAYER_NORM_CASES = {
+    "rows_of_one_warp": LayerNormCase((5, 32), 1, 21),
+    "ragged_wide_rows": LayerNormCase((3, 7, 61), 2, 22),          # 427 features: two strides of 256
+    "many_rows_two_features": LayerNormCase((45, 2), 1, 23),
+    "wgrad_spans_two_blocks": LayerNormCase((2, 300), 1, 24, affine=False),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAYER_NORM_CASES))
+def test_layer_norm_named_cases(emu, name):
+    check_layer_norm(emu, LAYER_NORM_CASES[name])
+
+
+@st.composite
+def layer_norm_cases(draw):
+    shape = tuple(draw(st.lists(st.integers(1, 12), min_size=1, max_size=3)))
+    k = draw(st.integers(1, len(shape)))
+    if int(np.prod(shape[len(shape) - k:])) < 2:
+        shape = shape[:-1] + (shape[-1] + 1,)
+    return LayerNormCase(shape, k, draw(st.integers(0, 2**31)), draw(st.booleans()))
+
+
+@EMU_SETTINGS
+@given(case=layer_norm_cases())
+def test_layer_norm_matches_cpu_autograd(emu, case):
+    check_layer_norm(emu, case)
+
+
+def test_layer_norm_checks_normalized_shape(emu):
+    with pytest.raises(ValueError, match=r"layer_norm: normalized_shape \(4,\) is not the trailing shape of x \(2, 3"):
+        K.layer_norm(emu, np.ones((2, 3), np.float32), 4)
+
+
 # ---- sum / mean along one axis ---------------------------------------------------------------------------------
 
 def check_sum_axis(lib, shape, axis, mean, seed):
@@ -112,6 +318,9 @@ def test_sum_axis_matches_tensor_sum(emu, shape, data, mean, seed):
 # ---- the same named cases on a GPU (nanogan._C and CuPy's NVRTC build) ----------------------------------------
 
 GPU_CASES = {
+    "batch_norm": (lambda lib, name: check_batch_norm(lib, BATCH_NORM_CASES[name]), BATCH_NORM_CASES),
+    "instance_norm": (lambda lib, name: check_instance_norm(lib, INSTANCE_NORM_CASES[name]), INSTANCE_NORM_CASES),
+    "layer_norm": (lambda lib, name: check_layer_norm(lib, LAYER_NORM_CASES[name]), LAYER_NORM_CASES),
     "sum_axis": (lambda lib, name: [check_sum_axis(lib, *SUM_AXIS_CASES[name], mean, seed=5)
                                     for mean in (False, True)], SUM_AXIS_CASES),
 }

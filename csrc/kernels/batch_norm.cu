@@ -1,0 +1,147 @@
+// Batch normalisation over the channels of an (outer, channels, inner) array (NCHW: (N, C, H*W)); instance
+// normalisation is the same computation on the view (1, N*C, H*W) with the affine parameters repeated per
+// sample (see ChannelView in normalization.cuh).
+//
+// Notation for one channel c, over its M = outer * inner elements i:
+//   mean = (1/M) sum_i x_i,   var = (1/M) sum_i (x_i - mean)^2   (biased),   r = 1 / sqrt(var + eps)
+//   xhat_i = (x_i - mean) * r,   y_i = w * xhat_i + b                          (w = weight[c], b = bias[c])
+//
+// One block of NORM_THREADS threads per channel (blockIdx.x = c): the statistics are a block reduction and
+// need no second launch. This fills the GPU when channels >= the number of SMs (GAN layers: 64..512
+// channels); for a few huge channels a split reduction across blocks would be faster.
+#include "common.cuh"
+#include "kernels/block_reduce.cuh"
+#include "kernels/normalization.cuh"
+
+// Training forward. For channel c = blockIdx.x:
+//   save_mean[c] = mean,  save_invstd[c] = r,  y[o, c, s] = w * (x[o, c, s] - mean) * r + b
+// and, when update_running != 0 (PyTorch's running statistics, with the unbiased variance):
+//   running_mean[c] = (1 - momentum) * running_mean[c] + momentum * mean
+//   running_var[c]  = (1 - momentum) * running_var[c]  + momentum * var * M / (M - 1)
+// (running_mean / running_var are not touched when update_running == 0; the wrapper requires M > 1.)
+NG_KERNEL void batch_norm_fwd_train(const float* __restrict__ x, const float* __restrict__ weight,
+                                    const float* __restrict__ bias, float* __restrict__ y,
+                                    float* __restrict__ save_mean, float* __restrict__ save_invstd,
+                                    float* __restrict__ running_mean, float* __restrict__ running_var, int outer,
+                                    int channels, int inner, float eps, float momentum, int update_running) {
+    const ChannelView view{outer, channels, inner};
+    const int c = blockIdx.x;
+    float mean, var;
+    channel_mean_var(x, view, c, mean, var);
+    const float invstd = rsqrtf(var + eps);
+    if (threadIdx.x == 0) {
+        save_mean[c] = mean;
+        save_invstd[c] = invstd;
+        if (update_running) {
+            const int m = view.count();
+            running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * mean;
+            running_var[c] = (1.0f - momentum) * running_var[c] + momentum * var * m / (m - 1);
+        }
+    }
+    const float scale = weight[c] * invstd;
+    const float shift = bias[c] - mean * scale;
+    for (int i = threadIdx.x; i < view.count(); i += NORM_THREADS) {
+        const int at = view.offset(c, i);
+        y[at] = x[at] * scale + shift;
+    }
+}
+
+// Evaluation forward, with the running statistics; elementwise over all n = outer * channels * inner elements:
+//   c = (i / inner) % channels,   y[i] = (x[i] - running_mean[c]) / sqrt(running_var[c] + eps) * w[c] + b[c]
+// grid-stride loop, ELEMENTWISE_THREADS threads per block, any grid.
+NG_KERNEL void batch_norm_fwd_eval(const float* __restrict__ x, const float* __restrict__ running_mean,
+                                   const float* __restrict__ running_var, const float* __restrict__ weight,
+                                   const float* __restrict__ bias, float* __restrict__ y, int n, int channels,
+                                   int inner, float eps) {
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
+        const int c = (i / inner) % channels;
+        y[i] = (x[i] - running_mean[c]) * rsqrtf(running_var[c] + eps) * weight[c] + bias[c];
+    }
+}
+
+// Training backward: given g = dL/dy, for channel c = blockIdx.x, with A = sum_i g_i, B = sum_i g_i xhat_i,
+//   dbias[c]   = A
+//   dweight[c] = B
+//   dx_i       = (w r / M) (M g_i - A - xhat_i B)
+// (mean and r depend on x: the -A and -xhat_i B terms are their contributions). save_mean / save_invstd are
+// the forward's. A and B come from one two-value block reduction.
+NG_KERNEL void batch_norm_bwd(const float* __restrict__ x, const float* __restrict__ g,
+                              const float* __restrict__ save_mean, const float* __restrict__ save_invstd,
+                              const float* __restrict__ weight, float* __restrict__ dx, float* __restrict__ dweight,
+                              float* __restrict__ dbias, int outer, int channels, int inner) {
+    const ChannelView view{outer, channels, inner};
+    const int c = blockIdx.x;
+    const int m = view.count();
+    const float mean = save_mean[c];
+    const float invstd = save_invstd[c];
+    float sums[2] = {0.0f, 0.0f};  // A, B
+    for (int i = threadIdx.x; i < m; i += NORM_THREADS) {
+        const int at = view.offset(c, i);
+        sums[0] += g[at];
+        sums[1] += g[at] * (x[at] - mean) * invstd;
+    }
+    block_sum<NORM_THREADS, 2>(sums);
+    const float mean_g = sums[0] / m;
+    const float mean_g_xhat = sums[1] / m;
+    if (threadIdx.x == 0) {
+        dbias[c] = sums[0];
+        dweight[c] = sums[1];
+    }
+    const float scale = weight[c] * invstd;
+    for (int i = threadIdx.x; i < m; i += NORM_THREADS) {
+        const int at = view.offset(c, i);
+        const float xhat = (x[at] - mean) * invstd;
+        dx[at] = scale * (g[at] - mean_g - xhat * mean_g_xhat);
+    }
+}
+
+// Double backward: the derivatives of batch_norm_bwd's outputs (dx, dweight, dbias) with respect to its
+// inputs x, g and w, contracted with the gradients ggx, ggw, ggb flowing into those outputs (what a gradient
+// penalty through a batch-normalised critic needs). With the per-channel sums over i
+//   A = sum g,  B = sum g xhat,  S = sum ggx,  C = sum ggx xhat,  E = sum ggx g
+// and the projection P v = v - mean(v) - xhat mean(v xhat) (the map g -> dx / (w r) of the backward),
+//   Pg_i   = g_i   - A / M - xhat_i B / M
+//   Pggx_i = ggx_i - S / M - xhat_i C / M
+//   D      = sum_i ggx_i Pg_i = E - A S / M - B C / M
+// the three gradients are
+//   gg_i = w r Pggx_i + ggw xhat_i + ggb                                 (dL/dg: P is symmetric)
+//   gw   = r D                                                            (dx is linear in w)
+//   gx_i = ggw r Pg_i - (w r^2 / M) (xhat_i D + B Pggx_i + C Pg_i)        (dL/dx)
+// derived from d xhat_k / d x_i = r P_ki with P_ki = delta_ki - 1/M - xhat_k xhat_i / M,
+// d r / d x_i = -r^2 xhat_i / M and d B / d x_i = r Pg_i. ggw and ggb are per channel, like the weight.
+// One block per channel (blockIdx.x = c); the five sums come from one five-value block reduction.
+NG_KERNEL void batch_norm_double_bwd(const float* __restrict__ x, const float* __restrict__ g,
+                                     const float* __restrict__ save_mean, const float* __restrict__ save_invstd,
+                                     const float* __restrict__ weight, const float* __restrict__ ggx,
+                                     const float* __restrict__ ggw, const float* __restrict__ ggb,
+                                     float* __restrict__ gx, float* __restrict__ gg, float* __restrict__ gw,
+                                     int outer, int channels, int inner) {
+    const ChannelView view{outer, channels, inner};
+    const int c = blockIdx.x;
+    const int m = view.count();
+    const float mean = save_mean[c];
+    const float r = save_invstd[c];
+    float sums[5] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f};  // A, B, S, C, E
+    for (int i = threadIdx.x; i < m; i += NORM_THREADS) {
+        const int at = view.offset(c, i);
+        const float xhat = (x[at] - mean) * r;
+        sums[0] += g[at];
+        sums[1] += g[at] * xhat;
+        sums[2] += ggx[at];
+        sums[3] += ggx[at] * xhat;
+        sums[4] += ggx[at] * g[at];
+    }
+    block_sum<NORM_THREADS, 5>(sums);
+    const float sum_g = sums[0], sum_g_xhat = sums[1], sum_ggx = sums[2], sum_ggx_xhat = sums[3];
+    const float d = sums[4] - (sum_g * sum_ggx + sum_g_xhat * sum_ggx_xhat) / m;
+    const float w = weight[c];
+    if (threadIdx.x == 0) gw[c] = r * d;
+    for (int i = threadIdx.x; i < m; i += NORM_THREADS) {
+        const int at = view.offset(c, i);
+        const float xhat = (x[at] - mean) * r;
+        const float pg = g[at] - (sum_g + xhat * sum_g_xhat) / m;
+        const float pggx = ggx[at] - (sum_ggx + xhat * sum_ggx_xhat) / m;
+        gg[at] = w * r * pggx + ggw[c] * xhat + ggb[c];
+        gx[at] = ggw[c] * r * pg - w * r * r / m * (xhat * d + sum_g_xhat * pggx + sum_ggx_xhat * pg);
+    }
+}

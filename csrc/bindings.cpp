@@ -18,6 +18,7 @@
 // ---- the kernels: one include per source file ----
 #include "kernels/conv2d.cu"
 #include "kernels/leaky_relu.cu"
+#include "kernels/activation.cu"
 #include "kernels/batch_norm.cu"
 #include "kernels/layer_norm.cu"
 #include "kernels/reduce_axis.cu"
@@ -133,6 +134,23 @@ PYBIND11_MODULE(NG_MODULE_NAME, m) {
     NG_BIND(m, conv2d_dgrad_igemm);
     NG_BIND(m, conv2d_wgrad_igemm);
     NG_BIND(m, leaky_relu_fwd);
+    NG_BIND(m, relu_fwd);
+    NG_BIND(m, relu_bwd);
+    NG_BIND(m, leaky_relu_bwd);
+    NG_BIND(m, sigmoid_fwd);
+    NG_BIND(m, sigmoid_bwd);
+    NG_BIND(m, sigmoid_double_bwd);
+    NG_BIND(m, tanh_fwd);
+    NG_BIND(m, tanh_bwd);
+    NG_BIND(m, tanh_double_bwd);
+    NG_BIND(m, softplus_fwd);
+    NG_BIND(m, softplus_bwd);
+    NG_BIND(m, softplus_double_bwd);
+    NG_BIND(m, bias_relu_fwd);
+    NG_BIND(m, bias_leaky_relu_fwd);
+    NG_BIND(m, bias_sigmoid_fwd);
+    NG_BIND(m, bias_tanh_fwd);
+    NG_BIND(m, bias_softplus_fwd);
     NG_BIND(m, batch_norm_fwd_train);
     NG_BIND(m, batch_norm_fwd_eval);
     NG_BIND(m, batch_norm_bwd);

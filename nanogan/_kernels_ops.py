@@ -224,6 +224,81 @@ def layer_norm_backward(lib, x, g, mean, invstd, normalized_shape, weight=None):
     return dx, dweight, dbias
 
 
+# ---- activations (activation.cu; leaky_relu_fwd is leaky_relu.cu) -----------------------------------------
+
+# Each activation's parameters as (keyword, default), in the kernels' order. The second derivative of the
+# piecewise linear ones is zero (no kernel).
+ACTIVATIONS = {
+    "relu": (),
+    "leaky_relu": (("negative_slope", 0.01),),
+    "sigmoid": (),
+    "tanh": (),
+    "softplus": (("beta", 1.0), ("threshold", 20.0)),
+}
+_PIECEWISE_LINEAR = ("relu", "leaky_relu")
+
+
+def _activation_params(op, name, params):
+    if name not in ACTIVATIONS:
+        raise ValueError(f"{op}: unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)}")
+    known = dict(ACTIVATIONS[name])
+    unknown = set(params) - set(known)
+    if unknown:
+        raise ValueError(f"{op}: {name} takes the parameters {sorted(known)}, got {sorted(unknown)}")
+    values = [float(params.get(k, default)) for k, default in known.items()]
+    if name == "softplus" and values[0] == 0.0:
+        raise ValueError(f"{op}: softplus needs beta != 0")
+    return values
+
+
+def activation(lib, name, x, **params):
+    """y = f(x) elementwise for f in ACTIVATIONS (PyTorch's definitions and parameter names)."""
+    op = name
+    values = _activation_params(op, name, params)
+    _check(op, "x", x, lib, min_ndim=0)
+    y = lib.xp.empty_like(x)
+    _launch_elementwise(lib, f"{name}_fwd", x.size, x, y, x.size, *values)
+    return y
+
+
+def activation_backward(lib, name, x, g, **params):
+    """dx = g * f'(x) elementwise."""
+    op = f"{name}_backward"
+    values = _activation_params(op, name, params)
+    _check(op, "x", x, lib, min_ndim=0)
+    _check(op, "g", g, lib, x.shape)
+    dx = lib.xp.empty_like(x)
+    _launch_elementwise(lib, f"{name}_bwd", x.size, x, g, dx, x.size, *values)
+    return dx
+
+
+def activation_double_backward(lib, name, x, g, ggx, **params):
+    """gx = ggx * g * f''(x): the gradient of activation_backward's dx with respect to x (its gradient with
+    respect to g is activation_backward(x, ggx))."""
+    op = f"{name}_double_backward"
+    values = _activation_params(op, name, params)
+    _check(op, "x", x, lib, min_ndim=0)
+    _check(op, "g", g, lib, x.shape)
+    _check(op, "ggx", ggx, lib, x.shape)
+    if name in _PIECEWISE_LINEAR:
+        return lib.xp.zeros(x.shape, dtype=np.float32)
+    gx = lib.xp.empty_like(x)
+    _launch_elementwise(lib, f"{name}_double_bwd", x.size, x, g, ggx, gx, x.size, *values)
+    return gx
+
+
+def bias_activation(lib, name, x, bias, **params):
+    """y = f(x + bias[c]) for x (N, C, ...) and bias (C,): a layer's bias and activation in one pass."""
+    op = f"bias_{name}"
+    values = _activation_params(op, name, params)
+    _check(op, "x", x, lib, min_ndim=2)
+    _, channels, inner = _nc_view(op, x)
+    _check(op, "bias", bias, lib, (channels,))
+    y = lib.xp.empty_like(x)
+    _launch_elementwise(lib, f"bias_{name}_fwd", x.size, x, bias, y, x.size, channels, inner, *values)
+    return y
+
+
 # ---- reduction along one axis (reduce_axis.cu) -------------------------------------------------------------
 
 SUM_AXIS_ALGORITHMS = ("tile", "block")

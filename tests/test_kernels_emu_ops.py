@@ -18,6 +18,7 @@ import nanogan as ng
 import nanogan.nn.functional as F
 from nanogan import _kernels
 from nanogan import _kernels_ops as K
+from harness import away_from_kinks
 from kernel_helpers import GuardedEmu
 
 # The emulation runs a real thread per CUDA thread: few examples, no deadline.
@@ -279,6 +280,104 @@ def test_layer_norm_checks_normalized_shape(emu):
         K.layer_norm(emu, np.ones((2, 3), np.float32), 4)
 
 
+# ---- activations: f, f', f'' and the fused bias + f -------------------------------------------------------
+
+ACTIVATION_PARAMS = {
+    "relu": {},
+    "leaky_relu": {"negative_slope": 0.2},
+    "sigmoid": {},
+    "tanh": {},
+    "softplus": {"beta": 2.0, "threshold": 5.0},   # |x| up to ~15: both sides of the threshold
+}
+
+
+def reference_activation(name, x, params):
+    return getattr(F, name)(x, **params)
+
+
+def activation_inputs(name, n, seed):
+    rng = np.random.default_rng(seed)
+    # relu and leaky_relu have a kink at 0 where the derivative is a convention: stay away from it
+    x = away_from_kinks(rng, n, margin=1e-3, scale=4.0)
+    x[: n // 5] *= 4  # a tail far out: saturated sigmoid / tanh, linear softplus
+    return [a.astype(np.float32) for a in (x, rng.standard_normal(n), rng.standard_normal(n))]
+
+
+def check_activation(lib, name, n, seed, params=None):
+    """f, g f'(x), and the double backward: ggx g f''(x) for x, and g f' again (with ggx) for g."""
+    params = ACTIVATION_PARAMS[name] if params is None else params
+    x, g, ggx = activation_inputs(name, n, seed)
+    dev = Device(lib)
+    y = K.activation(lib, name, dev.put(x), **params)
+    dx = K.activation_backward(lib, name, dev.put(x), dev.put(g), **params)
+    gx = K.activation_double_backward(lib, name, dev.put(x), dev.put(g), dev.put(ggx), **params)
+    gg = K.activation_backward(lib, name, dev.put(x), dev.put(ggx), **params)
+    dev.done()
+    xt, gt = tensor(x, True), tensor(g, True)
+    ref_y = reference_activation(name, xt, params)
+    (ref_dx,) = ng.grad(ref_y, xt, grad_outputs=gt, create_graph=True)
+    # x is unused (None) where f is piecewise linear: dx = g * (a mask of x), f'' = 0
+    ref_gx, ref_gg = ng.grad(ref_dx, (xt, gt), grad_outputs=tensor(ggx), allow_unused=True)
+    what = f"{name}{params} n={n}"
+    assert_close(dev.host(y), values(ref_y), f"{what}: forward", atol=1e-6)
+    assert_close(dev.host(dx), values(ref_dx), f"{what}: g f'(x)", atol=1e-6)
+    assert_close(dev.host(gx), 0.0 if ref_gx is None else values(ref_gx), f"{what}: ggx g f''(x)", atol=1e-6)
+    assert_close(dev.host(gg), values(ref_gg), f"{what}: d/dg of the backward", atol=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATION_PARAMS))
+def test_activation_named_cases(emu, name):
+    # 8 blocks of 256 threads (the emulated grid) sweep these elements three times
+    check_activation(emu, name, 2 * 256 * 8 + 37, seed=sorted(ACTIVATION_PARAMS).index(name))
+
+
+@EMU_SETTINGS
+@given(name=st.sampled_from(sorted(ACTIVATION_PARAMS)), n=st.integers(1, 3000), seed=st.integers(0, 2**31),
+       slope=st.floats(0.0, 1.0), beta=st.floats(0.5, 3.0), threshold=st.floats(1.0, 20.0))
+def test_activations_match_cpu_autograd(emu, name, n, seed, slope, beta, threshold):
+    params = {"relu": {}, "sigmoid": {}, "tanh": {}, "leaky_relu": {"negative_slope": slope},
+              "softplus": {"beta": beta, "threshold": threshold}}[name]
+    check_activation(emu, name, n, seed, params)
+
+
+def test_activation_wrappers_check_their_parameters(emu):
+    x = np.ones(3, np.float32)
+    with pytest.raises(ValueError, match="unknown activation 'swish'"):
+        K.activation(emu, "swish", x)
+    with pytest.raises(ValueError, match=r"sigmoid_backward: g has shape \(2,\), expected \(3,\)"):
+        K.activation_backward(emu, "sigmoid", x, np.ones(2, np.float32))
+    with pytest.raises(ValueError, match=r"relu takes the parameters \[\], got \['negative_slope'\]"):
+        K.activation(emu, "relu", x, negative_slope=0.1)
+
+
+def check_bias_activation(lib, name, shape, seed, params=None):
+    params = ACTIVATION_PARAMS[name] if params is None else params
+    rng = np.random.default_rng(seed)
+    x = (rng.standard_normal(shape) * 3).astype(np.float32)
+    bias = rng.standard_normal(shape[1]).astype(np.float32)
+    dev = Device(lib)
+    y = K.bias_activation(lib, name, dev.put(x), dev.put(bias), **params)
+    dev.done()
+    pre = tensor(x) + tensor(bias).reshape((1, shape[1]) + (1,) * (len(shape) - 2))
+    assert_close(dev.host(y), values(reference_activation(name, pre, params)), f"bias_{name} {shape}", atol=1e-6)
+
+
+BIAS_ACTIVATION_SHAPES = {"nchw_ragged": (3, 5, 7, 9), "single_channel": (2, 1, 33, 3), "linear_layer": (4, 300)}
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATION_PARAMS))
+@pytest.mark.parametrize("shape", sorted(BIAS_ACTIVATION_SHAPES))
+def test_bias_activation_named_cases(emu, name, shape):
+    check_bias_activation(emu, name, BIAS_ACTIVATION_SHAPES[shape], seed=len(shape))
+
+
+@EMU_SETTINGS
+@given(name=st.sampled_from(sorted(ACTIVATION_PARAMS)),
+       shape=st.lists(st.integers(1, 9), min_size=2, max_size=4).map(tuple), seed=st.integers(0, 2**31))
+def test_bias_activation_matches_cpu_ops(emu, name, shape, seed):
+    check_bias_activation(emu, name, shape, seed)
+
+
 # ---- sum / mean along one axis ---------------------------------------------------------------------------------
 
 def check_sum_axis(lib, shape, axis, mean, seed):
@@ -321,6 +420,9 @@ GPU_CASES = {
     "batch_norm": (lambda lib, name: check_batch_norm(lib, BATCH_NORM_CASES[name]), BATCH_NORM_CASES),
     "instance_norm": (lambda lib, name: check_instance_norm(lib, INSTANCE_NORM_CASES[name]), INSTANCE_NORM_CASES),
     "layer_norm": (lambda lib, name: check_layer_norm(lib, LAYER_NORM_CASES[name]), LAYER_NORM_CASES),
+    "activation": (lambda lib, name: check_activation(lib, name, 100_003, seed=1), ACTIVATION_PARAMS),
+    "bias_activation": (lambda lib, name: [check_bias_activation(lib, name, shape, seed=2)
+                                           for shape in BIAS_ACTIVATION_SHAPES.values()], ACTIVATION_PARAMS),
     "sum_axis": (lambda lib, name: [check_sum_axis(lib, *SUM_AXIS_CASES[name], mean, seed=5)
                                     for mean in (False, True)], SUM_AXIS_CASES),
 }

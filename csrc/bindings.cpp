@@ -20,6 +20,7 @@
 #include "kernels/leaky_relu.cu"
 #include "kernels/activation.cu"
 #include "kernels/batch_norm.cu"
+#include "kernels/grad_penalty.cu"
 #include "kernels/layer_norm.cu"
 #include "kernels/reduce_axis.cu"
 
@@ -155,6 +156,8 @@ PYBIND11_MODULE(NG_MODULE_NAME, m) {
     NG_BIND(m, batch_norm_fwd_eval);
     NG_BIND(m, batch_norm_bwd);
     NG_BIND(m, batch_norm_double_bwd);
+    NG_BIND(m, grad_penalty_fwd);
+    NG_BIND(m, grad_penalty_bwd);
     NG_BIND(m, layer_norm_fwd);
     NG_BIND(m, layer_norm_dgrad);
     NG_BIND(m, layer_norm_wgrad);

@@ -299,6 +299,35 @@ def bias_activation(lib, name, x, bias, **params):
     return y
 
 
+# ---- gradient penalty (grad_penalty.cu) --------------------------------------------------------------------
+
+
+def grad_penalty(lib, g):
+    """Per-sample WGAN-GP term of g (N, ...): penalty[n] = (||g[n]||_2 - 1)^2 over the flattened sample.
+    Returns (penalty, norm), both (N,); norm is what the backward needs."""
+    op = "grad_penalty"
+    _check(op, "g", g, lib)
+    if g.size == 0:
+        raise ValueError(f"{op}: g must not be empty, got shape {tuple(g.shape)}")
+    batch, dim = g.shape[0], g.size // g.shape[0]
+    penalty = lib.xp.empty((batch,), dtype=np.float32)
+    norm = lib.xp.empty((batch,), dtype=np.float32)
+    lib.launch("grad_penalty_fwd", batch, lib.constant("GRAD_PENALTY_THREADS"), g, penalty, norm, dim)
+    return penalty, norm
+
+
+def grad_penalty_backward(lib, g, norm, gout):
+    """dg[n] = gout[n] * 2 (norm[n] - 1) g[n] / norm[n] (0 where norm[n] = 0)."""
+    op = "grad_penalty_backward"
+    _check(op, "g", g, lib)
+    batch = g.shape[0]
+    _check(op, "norm", norm, lib, (batch,))
+    _check(op, "gout", gout, lib, (batch,))
+    dg = lib.xp.empty_like(g)
+    _launch_elementwise(lib, "grad_penalty_bwd", g.size, g, norm, gout, dg, batch, g.size // batch)
+    return dg
+
+
 # ---- reduction along one axis (reduce_axis.cu) -------------------------------------------------------------
 
 SUM_AXIS_ALGORITHMS = ("tile", "block")

@@ -378,6 +378,53 @@ def test_bias_activation_matches_cpu_ops(emu, name, shape, seed):
     check_bias_activation(emu, name, shape, seed)
 
 
+# ---- gradient penalty ---------------------------------------------------------------------------------------
+
+def check_grad_penalty(lib, shape, seed):
+    rng = np.random.default_rng(seed)
+    g = (rng.standard_normal(shape) * rng.uniform(0.1, 2.0, (shape[0],) + (1,) * (len(shape) - 1)))
+    g = g.astype(np.float32)
+    gout = rng.standard_normal(shape[0]).astype(np.float32)
+    dev = Device(lib)
+    penalty, norm = K.grad_penalty(lib, dev.put(g))
+    dg = K.grad_penalty_backward(lib, dev.put(g), norm, dev.put(gout))
+    dev.done()
+    gt = tensor(g, True)
+    ref_norm = (gt * gt).reshape(shape[0], -1).sum(1).sqrt()
+    ref_penalty = (ref_norm - 1) ** 2
+    (ref_dg,) = ng.grad(ref_penalty, gt, grad_outputs=tensor(gout))
+    what = f"gradient penalty {shape}"
+    assert_close(dev.host(norm), values(ref_norm), f"{what}: norm")
+    assert_close(dev.host(penalty), values(ref_penalty), f"{what}: penalty")
+    assert_close(dev.host(dg), values(ref_dg), f"{what}: gradient")
+
+
+GRAD_PENALTY_SHAPES = {"mnist_batch": (4, 1, 28, 28), "single_value_samples": (5, 1), "ragged_rows": (3, 257)}
+
+
+@pytest.mark.parametrize("name", sorted(GRAD_PENALTY_SHAPES))
+def test_grad_penalty_named_cases(emu, name):
+    check_grad_penalty(emu, GRAD_PENALTY_SHAPES[name], seed=7)
+
+
+@EMU_SETTINGS
+@given(shape=st.lists(st.integers(1, 40), min_size=1, max_size=3).map(tuple), seed=st.integers(0, 2**31))
+def test_grad_penalty_matches_cpu_autograd(emu, shape, seed):
+    check_grad_penalty(emu, shape, seed)
+
+
+def test_grad_penalty_worked_numbers(emu):
+    """Rows (3, 4) and (0, 0): norms 5 and 0, penalties 16 and 1; d/dg = 2 (5 - 1) (3, 4) / 5 = (4.8, 6.4) and
+    the subgradient 0 at the zero vector."""
+    g = emu.guarded(np.array([[3.0, 4.0], [0.0, 0.0]], np.float32))
+    penalty, norm = K.grad_penalty(emu, g)
+    dg = K.grad_penalty_backward(emu, g, norm, emu.guarded(np.ones(2, np.float32)))
+    emu.check_guards()
+    np.testing.assert_allclose(norm, [5.0, 0.0])
+    np.testing.assert_allclose(penalty, [16.0, 1.0])
+    np.testing.assert_allclose(dg, [[4.8, 6.4], [0.0, 0.0]], rtol=1e-6)
+
+
 # ---- sum / mean along one axis ---------------------------------------------------------------------------------
 
 def check_sum_axis(lib, shape, axis, mean, seed):
@@ -423,6 +470,8 @@ GPU_CASES = {
     "activation": (lambda lib, name: check_activation(lib, name, 100_003, seed=1), ACTIVATION_PARAMS),
     "bias_activation": (lambda lib, name: [check_bias_activation(lib, name, shape, seed=2)
                                            for shape in BIAS_ACTIVATION_SHAPES.values()], ACTIVATION_PARAMS),
+    "grad_penalty": (lambda lib, name: check_grad_penalty(lib, GRAD_PENALTY_SHAPES[name], seed=7),
+                     GRAD_PENALTY_SHAPES),
     "sum_axis": (lambda lib, name: [check_sum_axis(lib, *SUM_AXIS_CASES[name], mean, seed=5)
                                     for mean in (False, True)], SUM_AXIS_CASES),
 }

@@ -22,6 +22,7 @@
 #include "kernels/batch_norm.cu"
 #include "kernels/grad_penalty.cu"
 #include "kernels/layer_norm.cu"
+#include "kernels/optim.cu"
 #include "kernels/reduce_axis.cu"
 
 namespace py = pybind11;
@@ -161,6 +162,9 @@ PYBIND11_MODULE(NG_MODULE_NAME, m) {
     NG_BIND(m, layer_norm_fwd);
     NG_BIND(m, layer_norm_dgrad);
     NG_BIND(m, layer_norm_wgrad);
+    NG_BIND(m, sgd_update);
+    NG_BIND(m, adam_update);
+    NG_BIND(m, rmsprop_update);
     NG_BIND(m, sum_axis_fwd_tile);
     NG_BIND(m, sum_axis_fwd_block);
 }

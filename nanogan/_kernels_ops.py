@@ -328,6 +328,70 @@ def grad_penalty_backward(lib, g, norm, gout):
     return dg
 
 
+# ---- optimiser steps, in place (optim.cu) -------------------------------------------------------------------
+
+
+def _check_state(op, lib, param, grad, **state):
+    _check(op, "param", param, lib, min_ndim=0)
+    _check(op, "grad", grad, lib, param.shape)
+    for name, array in state.items():
+        _check(op, name, array, lib, param.shape)
+
+
+def _unused_state(lib):
+    return lib.xp.empty((1,), dtype=np.float32)
+
+
+def sgd_step(lib, param, grad, momentum_buffer=None, *, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
+             nesterov=False, first_step=False):
+    """One torch.optim.SGD step on param (and momentum_buffer, needed when momentum != 0), in place.
+    first_step: the buffer is initialised to the gradient rather than decayed."""
+    op = "sgd_step"
+    if momentum != 0.0 and momentum_buffer is None:
+        raise ValueError(f"{op}: momentum {momentum} needs a momentum_buffer")
+    if nesterov and (momentum <= 0.0 or dampening != 0.0):
+        raise ValueError(f"{op}: nesterov momentum requires a momentum > 0 and zero dampening")
+    buffer = momentum_buffer if momentum != 0.0 else _unused_state(lib)
+    _check_state(op, lib, param, grad, **({"momentum_buffer": buffer} if momentum != 0.0 else {}))
+    _launch_elementwise(lib, "sgd_update", param.size, param, grad, buffer, param.size, lr, momentum, dampening,
+                        weight_decay, int(nesterov), int(first_step))
+
+
+def adam_step(lib, param, grad, exp_avg, exp_avg_sq, *, step, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    """One torch.optim.Adam step (step = t >= 1, counting this one) on param, exp_avg, exp_avg_sq, in place.
+    The bias corrections 1 - beta^t are computed here in double precision."""
+    op = "adam_step"
+    if not isinstance(step, (int, np.integer)) or step < 1:
+        raise ValueError(f"{op}: step must be an int >= 1 (this step's number), got {step!r}")
+    _check_state(op, lib, param, grad, exp_avg=exp_avg, exp_avg_sq=exp_avg_sq)
+    beta1, beta2 = betas
+    step_size = lr / (1.0 - beta1 ** step)
+    bias_correction2_sqrt = math.sqrt(1.0 - beta2 ** step)
+    _launch_elementwise(lib, "adam_update", param.size, param, grad, exp_avg, exp_avg_sq, param.size, beta1, beta2,
+                        eps, weight_decay, step_size, bias_correction2_sqrt)
+
+
+def rmsprop_step(lib, param, grad, square_avg, grad_avg=None, momentum_buffer=None, *, lr, alpha=0.99, eps=1e-8,
+                 weight_decay=0.0, momentum=0.0, centered=False):
+    """One torch.optim.RMSprop step on param and its state (grad_avg needed when centered, momentum_buffer when
+    momentum > 0; all state starts at zero), in place."""
+    op = "rmsprop_step"
+    if centered and grad_avg is None:
+        raise ValueError(f"{op}: centered=True needs grad_avg")
+    if momentum > 0.0 and momentum_buffer is None:
+        raise ValueError(f"{op}: momentum {momentum} needs a momentum_buffer")
+    state = {"square_avg": square_avg}
+    if centered:
+        state["grad_avg"] = grad_avg
+    if momentum > 0.0:
+        state["momentum_buffer"] = momentum_buffer
+    _check_state(op, lib, param, grad, **state)
+    _launch_elementwise(lib, "rmsprop_update", param.size, param, grad, square_avg,
+                        grad_avg if centered else _unused_state(lib),
+                        momentum_buffer if momentum > 0.0 else _unused_state(lib), param.size, lr, alpha, eps,
+                        weight_decay, momentum, int(centered))
+
+
 # ---- reduction along one axis (reduce_axis.cu) -------------------------------------------------------------
 
 SUM_AXIS_ALGORITHMS = ("tile", "block")

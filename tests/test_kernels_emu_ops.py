@@ -18,6 +18,7 @@ import nanogan as ng
 import nanogan.nn.functional as F
 from nanogan import _kernels
 from nanogan import _kernels_ops as K
+from nanogan.optim import SGD, Adam, RMSprop
 from harness import away_from_kinks
 from kernel_helpers import GuardedEmu
 
@@ -425,6 +426,95 @@ def test_grad_penalty_worked_numbers(emu):
     np.testing.assert_allclose(dg, [[4.8, 6.4], [0.0, 0.0]], rtol=1e-6)
 
 
+# ---- optimiser steps ------------------------------------------------------------------------------------------
+
+OPTIMIZERS = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop}
+STATE_NAMES = {"sgd": ("momentum_buffer",), "adam": ("exp_avg", "exp_avg_sq"),
+               "rmsprop": ("square_avg", "grad_avg", "momentum_buffer")}
+
+
+def kernel_step(lib, name, param, grad, state, step, hyper):
+    if name == "sgd":
+        K.sgd_step(lib, param, grad, state["momentum_buffer"], first_step=step == 1, **hyper)
+    elif name == "adam":
+        K.adam_step(lib, param, grad, state["exp_avg"], state["exp_avg_sq"], step=step, **hyper)
+    else:
+        K.rmsprop_step(lib, param, grad, state["square_avg"], state["grad_avg"], state["momentum_buffer"], **hyper)
+
+
+def check_optimizer(lib, name, hyper, n, seed, steps=3):
+    """`steps` fused kernel updates against the same steps of nanogan.optim in float64: parameter and state."""
+    rng = np.random.default_rng(seed)
+    start = rng.standard_normal(n).astype(np.float32)
+    grads = [rng.standard_normal(n).astype(np.float32) for _ in range(steps)]
+    dev = Device(lib)
+    param = dev.put(start)
+    state = {s: dev.put(np.zeros(n)) for s in STATE_NAMES[name]}
+    ref_param = tensor(start, requires_grad=True)
+    optimizer = OPTIMIZERS[name]([ref_param], **hyper)
+    for step, grad in enumerate(grads, 1):
+        kernel_step(lib, name, param, dev.put(grad), state, step, hyper)
+        ref_param.grad = tensor(grad)
+        optimizer.step()
+    dev.done()
+    what = f"{name} {hyper} n={n}"
+    assert_close(dev.host(param), values(ref_param), f"{what}: parameter")
+    for s, array in state.items():
+        if s in optimizer.state[ref_param]:
+            assert_close(dev.host(array), optimizer.state[ref_param][s], f"{what}: {s}")
+
+
+OPTIMIZER_CASES = {
+    "sgd_plain": ("sgd", dict(lr=0.1)),
+    "sgd_momentum_dampening_decay": ("sgd", dict(lr=0.05, momentum=0.9, dampening=0.3, weight_decay=0.01)),
+    "sgd_nesterov": ("sgd", dict(lr=0.05, momentum=0.8, nesterov=True)),
+    "adam_gan_betas": ("adam", dict(lr=2e-4, betas=(0.5, 0.999))),
+    "adam_weight_decay": ("adam", dict(lr=1e-3, betas=(0.9, 0.99), eps=1e-6, weight_decay=0.1)),
+    "rmsprop_plain": ("rmsprop", dict(lr=5e-4)),
+    "rmsprop_centered_momentum": ("rmsprop", dict(lr=1e-3, alpha=0.9, momentum=0.5, centered=True,
+                                                  weight_decay=0.01)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(OPTIMIZER_CASES))
+def test_optimizer_named_cases(emu, case):
+    name, hyper = OPTIMIZER_CASES[case]
+    check_optimizer(emu, name, hyper, n=4133, seed=3)
+
+
+@st.composite
+def optimizer_cases(draw):
+    name = draw(st.sampled_from(sorted(OPTIMIZERS)))
+    lr = draw(st.floats(1e-4, 0.5))
+    decay = draw(st.sampled_from([0.0, 0.05]))
+    if name == "sgd":
+        momentum = draw(st.sampled_from([0.0, 0.5, 0.9]))
+        nesterov = momentum > 0 and draw(st.booleans())
+        dampening = 0.0 if nesterov else draw(st.sampled_from([0.0, 0.2]))
+        return name, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=decay, nesterov=nesterov)
+    if name == "adam":
+        betas = (draw(st.floats(0.0, 0.95)), draw(st.floats(0.9, 0.9999)))
+        return name, dict(lr=lr, betas=betas, eps=draw(st.sampled_from([1e-8, 1e-4])), weight_decay=decay)
+    return name, dict(lr=lr, alpha=draw(st.floats(0.5, 0.999)), momentum=draw(st.sampled_from([0.0, 0.7])),
+                      centered=draw(st.booleans()), weight_decay=decay)
+
+
+@EMU_SETTINGS
+@given(case=optimizer_cases(), n=st.integers(1, 3000), seed=st.integers(0, 2**31))
+def test_optimizer_steps_match_nanogan_optim(emu, case, n, seed):
+    check_optimizer(emu, *case, n=n, seed=seed)
+
+
+def test_optimizer_wrappers_check_state(emu):
+    p = np.ones(4, np.float32)
+    with pytest.raises(ValueError, match="sgd_step: momentum 0.9 needs a momentum_buffer"):
+        K.sgd_step(emu, p, p.copy(), lr=0.1, momentum=0.9)
+    with pytest.raises(ValueError, match=r"adam_step: exp_avg_sq has shape \(3,\), expected \(4,\)"):
+        K.adam_step(emu, p, p.copy(), np.zeros(4, np.float32), np.zeros(3, np.float32), step=1, lr=0.1)
+    with pytest.raises(ValueError, match="adam_step: step must be an int >= 1"):
+        K.adam_step(emu, p, p.copy(), np.zeros(4, np.float32), np.zeros(4, np.float32), step=0, lr=0.1)
+
+
 # ---- sum / mean along one axis ---------------------------------------------------------------------------------
 
 def check_sum_axis(lib, shape, axis, mean, seed):
@@ -472,6 +562,8 @@ GPU_CASES = {
                                            for shape in BIAS_ACTIVATION_SHAPES.values()], ACTIVATION_PARAMS),
     "grad_penalty": (lambda lib, name: check_grad_penalty(lib, GRAD_PENALTY_SHAPES[name], seed=7),
                      GRAD_PENALTY_SHAPES),
+    "optimizer": (lambda lib, name: check_optimizer(lib, *OPTIMIZER_CASES[name], n=100_003, seed=3),
+                  OPTIMIZER_CASES),
     "sum_axis": (lambda lib, name: [check_sum_axis(lib, *SUM_AXIS_CASES[name], mean, seed=5)
                                     for mean in (False, True)], SUM_AXIS_CASES),
 }

@@ -23,6 +23,7 @@
 #include "kernels/grad_penalty.cu"
 #include "kernels/layer_norm.cu"
 #include "kernels/optim.cu"
+#include "kernels/pool.cu"
 #include "kernels/reduce_axis.cu"
 
 namespace py = pybind11;
@@ -165,6 +166,10 @@ PYBIND11_MODULE(NG_MODULE_NAME, m) {
     NG_BIND(m, sgd_update);
     NG_BIND(m, adam_update);
     NG_BIND(m, rmsprop_update);
+    NG_BIND(m, max_pool2d_fwd);
+    NG_BIND(m, max_pool2d_dgrad);
+    NG_BIND(m, avg_pool2d_fwd);
+    NG_BIND(m, avg_pool2d_dgrad);
     NG_BIND(m, sum_axis_fwd_tile);
     NG_BIND(m, sum_axis_fwd_block);
 }

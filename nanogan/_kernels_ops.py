@@ -425,3 +425,89 @@ def sum_axis(lib, x, axis, mean=False, algorithm=None):
     return y
 
 
+# ---- pooling (pool.cu) ------------------------------------------------------------------------------------
+
+
+def pool_output_size(size, kernel, stride, padding, dilation=1, ceil_mode=False):
+    """PyTorch's pooling output length: floor or ceil of (size + 2p - d(k-1) - 1) / s, plus 1; in ceil mode
+    the last window must start inside the input or its left padding."""
+    span = size + 2 * padding - dilation * (kernel - 1) - 1
+    out = (span + (stride - 1 if ceil_mode else 0)) // stride + 1
+    if ceil_mode and (out - 1) * stride >= size + padding:
+        out -= 1
+    return out
+
+
+def _pool_geometry(op, x_shape, kernel_size, stride, padding, dilation, ceil_mode):
+    """(planes, H, W, P, Q) and the per-axis parameters, checked."""
+    if len(x_shape) != 4:
+        raise ValueError(f"{op}: x must be (N, C, H, W), got shape {tuple(x_shape)}")
+    kernel = _pair(kernel_size, "kernel_size", op, 1)
+    stride = kernel if stride is None else _pair(stride, "stride", op, 1)
+    padding = _pair(padding, "padding", op, 0)
+    dilation = _pair(dilation, "dilation", op, 1)
+    if any(p > k // 2 for p, k in zip(padding, kernel)):
+        raise ValueError(f"{op}: padding {padding} must be at most half the kernel size {kernel}")
+    n, c, h, w = x_shape
+    out = tuple(pool_output_size(size, k, s, p, d, ceil_mode)
+                for size, k, s, p, d in zip((h, w), kernel, stride, padding, dilation))
+    if min(out) < 1:
+        raise ValueError(f"{op}: the kernel {kernel} (dilation {dilation}) does not fit the input {tuple(x_shape)} "
+                         f"with padding {padding}")
+    if n * c * out[0] * out[1] > INT32_MAX:
+        raise ValueError(f"{op}: the output ({n}, {c}, {out[0]}, {out[1]}) has more than 2**31-1 elements")
+    return (n * c, h, w, *out), kernel, stride, padding, dilation
+
+
+def max_pool2d(lib, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """y[n,c,p,q] = max of x over the window (PyTorch's max_pool2d); returns (y, argmax) with argmax the int32
+    index h*W + w of the (first) maximum within its input plane."""
+    op = "max_pool2d"
+    _check(op, "x", x, lib)
+    (planes, h, w, p, q), kernel, stride, padding, dilation = _pool_geometry(op, x.shape, kernel_size, stride,
+                                                                             padding, dilation, ceil_mode)
+    y = lib.xp.empty(x.shape[:2] + (p, q), dtype=np.float32)
+    argmax = lib.xp.empty(y.shape, dtype=np.int32)
+    _launch_elementwise(lib, "max_pool2d_fwd", y.size, x, y, argmax, planes, h, w, p, q, *kernel, *stride, *padding,
+                        *dilation)
+    return y, argmax
+
+
+def max_pool2d_backward(lib, g, argmax, x_shape, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """dx: each output gradient g[n,c,p,q] added to the input element its argmax names."""
+    op = "max_pool2d_backward"
+    (planes, h, w, p, q), kernel, stride, padding, dilation = _pool_geometry(op, tuple(x_shape), kernel_size,
+                                                                             stride, padding, dilation, ceil_mode)
+    _check(op, "g", g, lib, tuple(x_shape[:2]) + (p, q))
+    _check(op, "argmax", argmax, lib, g.shape, dtype=np.int32)
+    dx = lib.xp.empty(tuple(x_shape), dtype=np.float32)
+    _launch_elementwise(lib, "max_pool2d_dgrad", dx.size, g, argmax, dx, planes, h, w, p, q, *kernel, *stride,
+                        *padding, *dilation)
+    return dx
+
+
+def avg_pool2d(lib, x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """y[n,c,p,q] = mean of x over the window, PyTorch's avg_pool2d (divisor: see avg_window in pool.cu)."""
+    op = "avg_pool2d"
+    _check(op, "x", x, lib)
+    (planes, h, w, p, q), kernel, stride, padding, _ = _pool_geometry(op, x.shape, kernel_size, stride, padding, 1,
+                                                                      ceil_mode)
+    y = lib.xp.empty(x.shape[:2] + (p, q), dtype=np.float32)
+    _launch_elementwise(lib, "avg_pool2d_fwd", y.size, x, y, planes, h, w, p, q, *kernel, *stride, *padding,
+                        int(count_include_pad))
+    return y
+
+
+def avg_pool2d_backward(lib, g, x_shape, kernel_size, stride=None, padding=0, ceil_mode=False,
+                        count_include_pad=True):
+    """dx: each output gradient spread evenly (1 / divisor) over its window's in-plane taps."""
+    op = "avg_pool2d_backward"
+    (planes, h, w, p, q), kernel, stride, padding, _ = _pool_geometry(op, tuple(x_shape), kernel_size, stride,
+                                                                      padding, 1, ceil_mode)
+    _check(op, "g", g, lib, tuple(x_shape[:2]) + (p, q))
+    dx = lib.xp.empty(tuple(x_shape), dtype=np.float32)
+    _launch_elementwise(lib, "avg_pool2d_dgrad", dx.size, g, dx, planes, h, w, p, q, *kernel, *stride, *padding,
+                        int(count_include_pad))
+    return dx
+
+

@@ -551,6 +551,180 @@ def test_sum_axis_matches_tensor_sum(emu, shape, data, mean, seed):
     check_sum_axis(emu, shape, data.draw(st.integers(-len(shape), len(shape) - 1)), mean, seed)
 
 
+# ---- pooling --------------------------------------------------------------------------------------------------
+
+class PoolCase(NamedTuple):
+    x_shape: tuple       # (N, C, H, W)
+    kernel: tuple
+    stride: tuple
+    padding: tuple
+    dilation: tuple      # max pooling only; average pooling ignores it (is checked with (1, 1) only)
+    ceil_mode: bool
+    seed: int
+
+    def output_hw(self):
+        return tuple(K.pool_output_size(n, k, s, p, d, self.ceil_mode) for n, k, s, p, d in
+                     zip(self.x_shape[2:], self.kernel, self.stride, self.padding, self.dilation))
+
+    def arrays(self):
+        rng = np.random.default_rng(self.seed)
+        x = rng.standard_normal(self.x_shape).astype(np.float32)  # continuous values: no ties for the max
+        g = rng.standard_normal(self.x_shape[:2] + self.output_hw()).astype(np.float32)
+        return x, g
+
+
+def window_taps(case, p, q, lo=(0, 0)):
+    """The taps (h, w) of window (p, q) with lo <= (h, w) < (H, W) + (H, W)-padding offsets: in-plane taps for
+    lo = (0, 0); the padded-plane taps for lo = -padding (enumerated, independently of the kernels' min/max)."""
+    (H, W), (kh, kw), (sh, sw), (ph, pw), (dh, dw) = (case.x_shape[2:], case.kernel, case.stride, case.padding,
+                                                      case.dilation)
+    hi = (H, W) if lo == (0, 0) else (H + ph, W + pw)
+    return [(p * sh - ph + r * dh, q * sw - pw + s * dw) for r in range(kh) for s in range(kw)
+            if lo[0] <= p * sh - ph + r * dh < hi[0] and lo[1] <= q * sw - pw + s * dw < hi[1]]
+
+
+def max_pool_oracle(case, x, g):
+    """float64 y, argmax (first maximum in tap order) and dx = g scattered to the argmax."""
+    P, Q = case.output_hw()
+    W = case.x_shape[3]
+    y = np.empty(case.x_shape[:2] + (P, Q))
+    argmax = np.empty(y.shape, np.int64)
+    for p in range(P):
+        for q in range(Q):
+            taps = window_taps(case, p, q)
+            vals = np.stack([x[:, :, h, w] for h, w in taps], axis=-1).astype(np.float64)
+            first = vals.argmax(-1)
+            y[:, :, p, q] = vals.max(-1)
+            argmax[:, :, p, q] = np.array([h * W + w for h, w in taps])[first]
+    dx = np.zeros(case.x_shape).reshape(case.x_shape[0] * case.x_shape[1], -1)
+    planes = argmax.reshape(dx.shape[0], -1)
+    np.add.at(dx, (np.arange(dx.shape[0])[:, None], planes), g.reshape(dx.shape[0], -1))
+    return y, argmax, dx.reshape(case.x_shape)
+
+
+def avg_pool_oracle(case, x, g, count_include_pad):
+    """float64 y and dx of PyTorch's avg_pool2d: in-plane taps summed, divided by the number of taps in the
+    padded plane (count_include_pad) or in the plane; an empty window gives 0."""
+    P, Q = case.output_hw()
+    y = np.zeros(case.x_shape[:2] + (P, Q))
+    dx = np.zeros(case.x_shape)
+    for p in range(P):
+        for q in range(Q):
+            taps = window_taps(case, p, q)
+            if not taps:
+                continue
+            padded = window_taps(case, p, q, lo=(-case.padding[0], -case.padding[1]))
+            divisor = len(padded) if count_include_pad else len(taps)
+            for h, w in taps:
+                y[:, :, p, q] += x[:, :, h, w] / divisor
+                dx[:, :, h, w] += g[:, :, p, q] / divisor
+    return y, dx
+
+
+def check_max_pool(lib, case: PoolCase):
+    x, g = case.arrays()
+    dev = Device(lib)
+    args = (case.kernel, case.stride, case.padding, case.dilation, case.ceil_mode)
+    y, argmax = K.max_pool2d(lib, dev.put(x), *args)
+    dx = K.max_pool2d_backward(lib, dev.put(g), argmax, case.x_shape, *args)
+    dev.done()
+    ref_y, ref_argmax, ref_dx = max_pool_oracle(case, x, g)
+    assert_close(dev.host(y), ref_y, f"max_pool2d {case}")
+    np.testing.assert_array_equal(dev.host(argmax), ref_argmax, err_msg=f"max_pool2d argmax {case}")
+    assert_close(dev.host(dx), ref_dx, f"max_pool2d backward {case}")
+    return dev.host(y), dev.host(argmax), dev.host(dx)
+
+
+def check_avg_pool(lib, case: PoolCase, count_include_pad):
+    x, g = case.arrays()
+    dev = Device(lib)
+    args = (case.kernel, case.stride, case.padding, case.ceil_mode, count_include_pad)
+    y = K.avg_pool2d(lib, dev.put(x), *args)
+    dx = K.avg_pool2d_backward(lib, dev.put(g), case.x_shape, *args)
+    dev.done()
+    ref_y, ref_dx = avg_pool_oracle(case, x, g, count_include_pad)
+    assert_close(dev.host(y), ref_y, f"avg_pool2d {case} count_include_pad={count_include_pad}")
+    assert_close(dev.host(dx), ref_dx, f"avg_pool2d backward {case} count_include_pad={count_include_pad}")
+    return dev.host(y), dev.host(dx)
+
+
+POOL_CASES = {
+    "2x2_stride2": PoolCase((2, 3, 8, 6), (2, 2), (2, 2), (0, 0), (1, 1), False, 1),
+    "overlapping_3x3_stride1_pad1": PoolCase((1, 2, 7, 9), (3, 3), (1, 1), (1, 1), (1, 1), False, 2),
+    "ceil_mode_ragged": PoolCase((2, 1, 7, 5), (3, 2), (2, 2), (1, 0), (1, 1), True, 3),
+    "asymmetric_stride_kernel": PoolCase((1, 4, 9, 8), (2, 4), (3, 1), (1, 2), (1, 1), False, 4),
+    "dilated_max": PoolCase((2, 2, 11, 10), (3, 2), (2, 1), (1, 1), (2, 3), True, 5),
+}
+
+
+@pytest.mark.parametrize("name", sorted(POOL_CASES))
+def test_max_pool2d_named_cases(emu, name):
+    check_max_pool(emu, POOL_CASES[name])
+
+
+@pytest.mark.parametrize("name", sorted(n for n, c in POOL_CASES.items() if c.dilation == (1, 1)))
+@pytest.mark.parametrize("count_include_pad", [True, False])
+def test_avg_pool2d_named_cases(emu, name, count_include_pad):
+    check_avg_pool(emu, POOL_CASES[name], count_include_pad)
+
+
+@st.composite
+def pool_cases(draw, dilated=True):
+    kernel = (draw(st.integers(1, 4)), draw(st.integers(1, 4)))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    padding = tuple(draw(st.integers(0, k // 2)) for k in kernel)
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2))) if dilated else (1, 1)
+    hw = tuple(draw(st.integers(max(1, d * (k - 1) + 1 - 2 * p), 12)) for k, p, d in zip(kernel, padding, dilation))
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 3))) + hw
+    return PoolCase(shape, kernel, stride, padding, dilation, draw(st.booleans()), draw(st.integers(0, 2**31)))
+
+
+@EMU_SETTINGS
+@given(case=pool_cases())
+def test_max_pool2d_matches_oracle(emu, case):
+    check_max_pool(emu, case)
+
+
+@EMU_SETTINGS
+@given(case=pool_cases(dilated=False), count_include_pad=st.booleans())
+def test_avg_pool2d_matches_oracle(emu, case, count_include_pad):
+    check_avg_pool(emu, case, count_include_pad)
+
+
+@pytest.mark.parametrize("name", sorted(POOL_CASES))
+def test_pooling_matches_torch(emu, name):
+    torch = pytest.importorskip("torch")
+    case = POOL_CASES[name]
+    x, g = case.arrays()
+    xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    yt, indices = torch.nn.functional.max_pool2d(xt, case.kernel, case.stride, case.padding, case.dilation,
+                                                 ceil_mode=case.ceil_mode, return_indices=True)
+    yt.backward(torch.tensor(g, dtype=torch.float64))
+    y, argmax, dx = check_max_pool(emu, case)
+    assert_close(y, yt.detach().numpy(), f"max_pool2d vs torch {case}")
+    np.testing.assert_array_equal(argmax, indices.numpy())
+    assert_close(dx, xt.grad.numpy(), f"max_pool2d backward vs torch {case}")
+    if case.dilation == (1, 1):
+        for count_include_pad in (True, False):
+            xt.grad = None
+            yt = torch.nn.functional.avg_pool2d(xt, case.kernel, case.stride, case.padding, case.ceil_mode,
+                                                count_include_pad)
+            yt.backward(torch.tensor(g, dtype=torch.float64))
+            y, dx = check_avg_pool(emu, case, count_include_pad)
+            assert_close(y, yt.detach().numpy(), f"avg_pool2d vs torch {case}")
+            assert_close(dx, xt.grad.numpy(), f"avg_pool2d backward vs torch {case}")
+
+
+def test_pool_wrappers_check_geometry(emu):
+    x = np.ones((1, 1, 4, 4), np.float32)
+    with pytest.raises(ValueError, match=r"max_pool2d: padding \(2, 2\) must be at most half the kernel size"):
+        K.max_pool2d(emu, x, 3, padding=2)
+    with pytest.raises(ValueError, match=r"avg_pool2d: the kernel \(5, 5\).*does not fit the input \(1, 1, 4, 4\)"):
+        K.avg_pool2d(emu, x, 5)
+    with pytest.raises(ValueError, match=r"max_pool2d_backward: argmax has shape"):
+        K.max_pool2d_backward(emu, np.ones((1, 1, 2, 2), np.float32), np.zeros((1, 1, 2, 3), np.int32), x.shape, 2)
+
+
 # ---- the same named cases on a GPU (nanogan._C and CuPy's NVRTC build) ----------------------------------------
 
 GPU_CASES = {
@@ -566,6 +740,9 @@ GPU_CASES = {
                   OPTIMIZER_CASES),
     "sum_axis": (lambda lib, name: [check_sum_axis(lib, *SUM_AXIS_CASES[name], mean, seed=5)
                                     for mean in (False, True)], SUM_AXIS_CASES),
+    "max_pool2d": (lambda lib, name: check_max_pool(lib, POOL_CASES[name]), POOL_CASES),
+    "avg_pool2d": (lambda lib, name: [check_avg_pool(lib, POOL_CASES[name], include) for include in (True, False)],
+                   {n: c for n, c in POOL_CASES.items() if c.dilation == (1, 1)}),
 }
 
 

@@ -25,6 +25,7 @@
 #include "kernels/optim.cu"
 #include "kernels/pool.cu"
 #include "kernels/reduce_axis.cu"
+#include "kernels/upsample.cu"
 
 namespace py = pybind11;
 
@@ -172,4 +173,6 @@ PYBIND11_MODULE(NG_MODULE_NAME, m) {
     NG_BIND(m, avg_pool2d_dgrad);
     NG_BIND(m, sum_axis_fwd_tile);
     NG_BIND(m, sum_axis_fwd_block);
+    NG_BIND(m, upsample_nearest2d_fwd);
+    NG_BIND(m, upsample_nearest2d_dgrad);
 }

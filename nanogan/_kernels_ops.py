@@ -511,3 +511,42 @@ def avg_pool2d_backward(lib, g, x_shape, kernel_size, stride=None, padding=0, ce
     return dx
 
 
+# ---- nearest upsampling (upsample.cu) ----------------------------------------------------------------------
+
+
+def upsample_nearest2d(lib, x, size=None, scale_factor=None):
+    """Nearest-neighbour resize of x (N, C, H, W) to `size` (OH, OW), or to floor(H * scale_factor) x
+    floor(W * scale_factor); output row oh reads input row floor(oh * H / OH)."""
+    op = "upsample_nearest2d"
+    _check(op, "x", x, lib)
+    if x.ndim != 4:
+        raise ValueError(f"{op}: x must be (N, C, H, W), got shape {tuple(x.shape)}")
+    if (size is None) == (scale_factor is None):
+        raise ValueError(f"{op}: give exactly one of size and scale_factor")
+    h, w = x.shape[2:]
+    if size is not None:
+        out = _pair(size, "size", op, 1)
+    else:
+        factors = (scale_factor, scale_factor) if np.isscalar(scale_factor) else tuple(scale_factor)
+        out = tuple(int(math.floor(n * f)) for n, f in zip((h, w), factors))
+        if len(factors) != 2 or min(out) < 1:
+            raise ValueError(f"{op}: scale_factor {scale_factor!r} gives the empty output {out} for input "
+                             f"{tuple(x.shape)}")
+    y = lib.xp.empty(x.shape[:2] + out, dtype=np.float32)
+    if y.size > INT32_MAX:
+        raise ValueError(f"{op}: the output {tuple(y.shape)} has more than 2**31-1 elements")
+    _launch_elementwise(lib, "upsample_nearest2d_fwd", y.size, x, y, x.shape[0] * x.shape[1], h, w, *out)
+    return y
+
+
+def upsample_nearest2d_backward(lib, g, x_shape):
+    """dx[n,c,h,w] = sum of g over the output elements that read input (h, w)."""
+    op = "upsample_nearest2d_backward"
+    _check(op, "g", g, lib)
+    x_shape = tuple(int(d) for d in x_shape)
+    if g.ndim != 4 or len(x_shape) != 4 or g.shape[:2] != x_shape[:2] or min(x_shape) < 1:
+        raise ValueError(f"{op}: g {tuple(g.shape)} and x_shape {x_shape} must be (N, C, OH, OW) and (N, C, H, W)")
+    dx = lib.xp.empty(x_shape, dtype=np.float32)
+    _launch_elementwise(lib, "upsample_nearest2d_dgrad", dx.size, g, dx, x_shape[0] * x_shape[1], *x_shape[2:],
+                        *g.shape[2:])
+    return dx

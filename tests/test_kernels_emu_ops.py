@@ -725,6 +725,69 @@ def test_pool_wrappers_check_geometry(emu):
         K.max_pool2d_backward(emu, np.ones((1, 1, 2, 2), np.float32), np.zeros((1, 1, 2, 3), np.int32), x.shape, 2)
 
 
+# ---- nearest upsampling ----------------------------------------------------------------------------------------
+
+def upsample_oracle(x, g, out_hw):
+    """y[..., oh, ow] = x[..., oh * H // OH, ow * W // OW] and its adjoint."""
+    (H, W), (OH, OW) = x.shape[2:], out_hw
+    rows, cols = np.arange(OH) * H // OH, np.arange(OW) * W // OW
+    dx = np.zeros(x.shape)
+    np.add.at(dx, (slice(None), slice(None), rows[:, None], cols[None, :]), g.astype(np.float64))
+    return x[:, :, rows][:, :, :, cols].astype(np.float64), dx
+
+
+def check_upsample(lib, x_shape, out_hw, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(x_shape).astype(np.float32)
+    g = rng.standard_normal(x_shape[:2] + tuple(out_hw)).astype(np.float32)
+    dev = Device(lib)
+    y = K.upsample_nearest2d(lib, dev.put(x), size=out_hw)
+    dx = K.upsample_nearest2d_backward(lib, dev.put(g), x_shape)
+    dev.done()
+    ref_y, ref_dx = upsample_oracle(x, g, out_hw)
+    assert_close(dev.host(y), ref_y, f"upsample_nearest2d {x_shape} -> {out_hw}")
+    assert_close(dev.host(dx), ref_dx, f"upsample_nearest2d backward {x_shape} -> {out_hw}")
+    return dev.host(y), dev.host(dx)
+
+
+UPSAMPLE_CASES = {
+    "dcgan_x2": ((2, 3, 7, 7), (14, 14)),
+    "x3_single_channel": ((1, 1, 4, 5), (12, 15)),
+    "non_integer_ratios": ((2, 2, 5, 7), (11, 4)),     # up in H, down in W (columns skipped)
+    "to_one_pixel": ((1, 3, 3, 2), (1, 1)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UPSAMPLE_CASES))
+def test_upsample_nearest2d_named_cases(emu, name):
+    check_upsample(emu, *UPSAMPLE_CASES[name], seed=9)
+
+
+@EMU_SETTINGS
+@given(x_shape=st.tuples(st.integers(1, 2), st.integers(1, 3), st.integers(1, 9), st.integers(1, 9)),
+       out_hw=st.tuples(st.integers(1, 20), st.integers(1, 20)), seed=st.integers(0, 2**31))
+def test_upsample_nearest2d_matches_oracle(emu, x_shape, out_hw, seed):
+    check_upsample(emu, x_shape, out_hw, seed)
+
+
+@pytest.mark.parametrize("name", ["dcgan_x2", "x3_single_channel"])
+def test_upsample_nearest2d_matches_torch(emu, name):
+    torch = pytest.importorskip("torch")
+    x_shape, out_hw = UPSAMPLE_CASES[name]
+    y, dx = check_upsample(emu, x_shape, out_hw, seed=9)
+    rng = np.random.default_rng(9)
+    xt = torch.tensor(rng.standard_normal(x_shape).astype(np.float32), dtype=torch.float64, requires_grad=True)
+    g = rng.standard_normal(x_shape[:2] + out_hw).astype(np.float32)
+    yt = torch.nn.functional.interpolate(xt, size=out_hw, mode="nearest")
+    yt.backward(torch.tensor(g, dtype=torch.float64))
+    assert_close(y, yt.detach().numpy(), f"upsample vs torch {name}")
+    assert_close(dx, xt.grad.numpy(), f"upsample backward vs torch {name}")
+    scale = out_hw[0] // x_shape[2]
+    by_scale = K.upsample_nearest2d(emu, emu.guarded(xt.detach().numpy().astype(np.float32)), scale_factor=scale)
+    emu.check_guards()
+    np.testing.assert_array_equal(by_scale, y)
+
+
 # ---- the same named cases on a GPU (nanogan._C and CuPy's NVRTC build) ----------------------------------------
 
 GPU_CASES = {
@@ -743,6 +806,7 @@ GPU_CASES = {
     "max_pool2d": (lambda lib, name: check_max_pool(lib, POOL_CASES[name]), POOL_CASES),
     "avg_pool2d": (lambda lib, name: [check_avg_pool(lib, POOL_CASES[name], include) for include in (True, False)],
                    {n: c for n, c in POOL_CASES.items() if c.dilation == (1, 1)}),
+    "upsample_nearest2d": (lambda lib, name: check_upsample(lib, *UPSAMPLE_CASES[name], seed=9), UPSAMPLE_CASES),
 }
 
 

@@ -1,0 +1,362 @@
+"""The CUDA backend (nanogan/backend/cuda).
+
+Without a GPU (every machine): importing the backend without CuPy, or asking for device "cuda" without a
+usable device, fails with a clear error; and, where CuPy is installed, the backend exports every name of
+the CPU backend and its array-code versions (what float64 runs on the GPU) agree with the CPU kernels.
+
+With a GPU (`gpu` marker, `pytest -m gpu`; skipped unless CuPy sees a device): every op family runs on CPU
+and CUDA from the same float32 inputs, and the forward, the first derivatives and the second derivatives
+(the gradient of <grad, u>, what a gradient penalty needs) must agree within float32 tolerances; float64
+gradchecks run on the device; `.to("cuda")` / `.cpu()` round-trip tensors, modules and optimisers; mixing
+devices in one op names both; a captured CUDA graph replays the same training as eager steps.
+"""
+import copy
+import importlib
+import sys
+
+import numpy as np
+import pytest
+
+import nanogan as ng
+import nanogan.nn.functional as F
+from nanogan import backend as backends
+from nanogan import nn, optim
+from nanogan._kernels import cuda_device_present
+
+DEVICE = cuda_device_present()
+CUDA_MODULES = ("nanogan.backend.cuda", "nanogan.backend.cuda._dispatch", "nanogan.backend.cuda.conv",
+                "nanogan.backend.cuda.norm", "nanogan.backend.cuda.graphs", "nanogan.backend.cuda.pool")
+
+
+def on_gpu(test):
+    return pytest.mark.gpu(pytest.mark.skipif(not DEVICE, reason="needs a usable CUDA device (CuPy)")(test))
+
+
+# ---- without a GPU -------------------------------------------------------------------------------------------
+
+def _forget_cuda_backend(monkeypatch):
+    """Make the next import of nanogan.backend.cuda run its module code again (restored afterwards)."""
+    for name in CUDA_MODULES:
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    monkeypatch.setattr(backends, "_loaded", {k: v for k, v in backends._loaded.items() if k != "cuda"})
+
+
+def test_importing_without_cupy_says_cupy_is_needed(monkeypatch):
+    _forget_cuda_backend(monkeypatch)
+    monkeypatch.setitem(sys.modules, "cupy", None)  # `import cupy` now raises ImportError
+    with pytest.raises(ImportError, match=r"CUDA backend needs CuPy \(pip install cupy-cuda12x"):
+        importlib.import_module("nanogan.backend.cuda")
+    with pytest.raises(RuntimeError, match=r"device 'cuda' is not available here: .*needs CuPy"):
+        backends.get("cuda")
+
+
+@pytest.mark.skipif(DEVICE, reason="a CUDA device is present")
+def test_tensor_on_cuda_without_a_device_is_a_clear_error():
+    with pytest.raises(RuntimeError, match=r"device 'cuda' is not available here: .*(CuPy|CUDA device)"):
+        ng.tensor([1.0, 2.0], device="cuda")
+    with pytest.raises(RuntimeError, match="device 'cuda' is not available here"):
+        ng.zeros(3).to("cuda")
+
+
+@pytest.fixture
+def cuda_backend(monkeypatch):
+    """nanogan.backend.cuda, imported even without a device (CuPy told it sees one) when CuPy is installed:
+    enough to check its names and its array code on numpy arrays, never to launch anything."""
+    cupy = pytest.importorskip("cupy")
+    _forget_cuda_backend(monkeypatch)
+    if not DEVICE:
+        monkeypatch.setattr(cupy.cuda.runtime, "getDeviceCount", lambda: 1)
+    return importlib.import_module("nanogan.backend.cuda")
+
+
+def _interface(module):
+    """The public names of a backend module: name, xp and its functions (not the modules it imports)."""
+    return {n for n in dir(module) if not n.startswith("_") and
+            (n in ("name", "xp") or callable(getattr(module, n)) and not isinstance(getattr(module, n), type(sys)))}
+
+
+def test_cuda_backend_has_every_name_of_the_cpu_backend(cuda_backend):
+    cpu = backends.get("cpu")
+    missing = _interface(cpu) - _interface(cuda_backend)
+    assert not missing, f"backend/cuda lacks {sorted(missing)} of backend/cpu"
+    assert cuda_backend.name == "cuda" and cuda_backend.xp.__name__ == "cupy"
+
+
+def test_float32_goes_to_the_kernel_and_other_dtypes_to_array_code(cuda_backend):
+    from nanogan.backend.cuda._dispatch import float32_kernel
+    calls = []
+
+    @float32_kernel(lambda x, scale: calls.append(("arrays", x.dtype)) or x * scale)
+    def double(x, scale):
+        calls.append(("kernel", x.flags.c_contiguous))
+        return x * scale
+
+    strided = np.arange(12, dtype=np.float32).reshape(3, 4).T
+    np.testing.assert_array_equal(double(strided, 2), strided * 2)
+    double(strided.astype(np.float64), 2)
+    double(np.zeros((0, 3), np.float32), 2)  # empty: the kernels' launch checks refuse it, array code does not
+    assert calls == [("kernel", True), ("arrays", np.float64), ("arrays", np.float32)]
+
+
+CONV_GEOMETRIES = [  # x shape, w shape, stride, padding, dilation
+    ((2, 3, 9, 8), (4, 3, 3, 2), (2, 1), (1, 2), (1, 2)),
+    ((3, 2, 7, 7), (5, 2, 5, 5), (2, 2), (2, 2), (1, 1)),
+    ((2, 4, 8, 8), (3, 4, 4, 4), (2, 2), (1, 1), (1, 1)),
+    ((2, 2, 10, 9), (3, 2, 3, 3), (3, 2), (0, 1), (2, 1)),
+    ((1, 1, 5, 6), (2, 1, 1, 1), (1, 1), (0, 0), (1, 1)),
+]
+
+
+@pytest.mark.parametrize("x_shape, w_shape, stride, padding, dilation", CONV_GEOMETRIES)
+def test_convolution_array_code_matches_cpu_kernels(cuda_backend, x_shape, w_shape, stride, padding, dilation):
+    from nanogan.backend.cpu import conv as cpu_conv
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
+    geometry = (stride, padding, dilation)
+    y = cuda_backend.conv2d.array_version(x, w, *geometry)
+    np.testing.assert_allclose(y, cpu_conv.conv2d(x, w, *geometry), rtol=1e-12, atol=1e-12)
+    gy = rng.standard_normal(y.shape)
+    for shape in (x_shape, x_shape[:2] + (x_shape[2] + stride[0] - 1, x_shape[3])):  # + a transposed conv's
+        np.testing.assert_allclose(                                                   # output_padding
+            cuda_backend.conv2d_input_grad.array_version(gy, w, shape, *geometry),
+            cpu_conv.conv2d_input_grad(gy, w, shape, *geometry), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(cuda_backend.conv2d_weight_grad.array_version(x, gy, w_shape, *geometry),
+                               cpu_conv.conv2d_weight_grad(x, gy, w_shape, *geometry), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(3, 4, 10), (1, 6, 7), (5, 2, 1)])
+def test_normalisation_array_code_matches_cpu_kernels(cuda_backend, shape):
+    cpu = backends.get("cpu")
+    rng = np.random.default_rng(1)
+    x, g = rng.standard_normal(shape) * 3 + 2, rng.standard_normal(shape)
+    scale, shift, weight = (rng.standard_normal(shape[1]) for _ in range(3))
+
+    def both(name, *args):
+        ours, theirs = getattr(cuda_backend, name).array_version(*args), getattr(cpu, name)(*args)
+        for a, b in zip(*((r,) if not isinstance(r, tuple) else r for r in (ours, theirs))):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12, err_msg=name)
+        return theirs
+
+    mean, var = both("batch_norm_stats", x)
+    both("channel_affine", x, scale, shift)
+    invstd = 1 / np.sqrt(var + 1e-5)
+    sums = both("batch_norm_backward_reduce", x, g, mean, invstd)
+    both("batch_norm_backward_elemt", x, g, mean, invstd, weight, *sums)
+
+
+# ---- on the GPU: CPU and CUDA agree, op family by op family ------------------------------------------------
+
+def _scale_tolerance(expected):
+    return 2e-4 * max(1.0, float(np.abs(expected).max(initial=0.0)))
+
+
+def _assert_close(actual, expected, what):
+    assert (actual is None) == (expected is None), f"{what}: one device gives no gradient"
+    if expected is not None:
+        np.testing.assert_allclose(actual, expected, rtol=2e-4, atol=_scale_tolerance(expected), err_msg=what)
+
+
+def _derivatives(fn, arrays, cotangent_seed, device):
+    """fn's output, its gradients for a random cotangent v, and the gradients of <grads, u> for random u —
+    all as numpy arrays, computed on `device` from the same float32 inputs."""
+    xs = [ng.tensor(a, requires_grad=True, device=device) for a in arrays]
+    y = fn(*xs)
+    rng = np.random.default_rng(cotangent_seed)
+    v = ng.tensor(rng.standard_normal(y.shape).astype(np.float32), device=device)
+    grads = ng.grad(y, xs, v, create_graph=True, allow_unused=True)
+    results = {"forward": y.numpy()}
+    results.update({f"d/d input {i}": None if g is None else g.numpy() for i, g in enumerate(grads)})
+    curved = [(g * ng.tensor(rng.standard_normal(g.shape).astype(np.float32), device=device)).sum()
+              for g in grads if g is not None and g.requires_grad]
+    if curved:
+        second = ng.grad(sum(curved[1:], curved[0]), xs, allow_unused=True)
+        results.update({f"second derivative, input {i}": None if g is None else g.numpy()
+                        for i, g in enumerate(second)})
+    return results
+
+
+def _target(device):
+    return ng.tensor([0, 2, 1, 2], device=device)
+
+
+def _running(x, value):
+    return ng.full((x.shape[1],), value, device=x.device)
+
+
+# name: (fn, input shapes, functional names it needs, values kept away from the kinks at 0)
+FAMILIES = {
+    "elementwise": (lambda a, b: ((a * b + a / (b * b + 1) - (a - b).abs() * 0.5).exp()
+                                  + (b * b + 1).log() + (a * a + 1).sqrt() + a ** 3),
+                    [(3, 4), (3, 4)], (), True),
+    "where and clamp": (lambda a, b: ng.where(a > 0, a * b, b * 2) + a.clamp(-0.5, 0.5) * b,
+                        [(3, 4), (3, 4)], (), True),
+    "reductions": (lambda a: a.sum(1) * a.mean(0).sum() + a.amax(1) + a.var(1) + a.std(1) + a.norm(dim=1),
+                   [(3, 4)], (), False),
+    "shape and indexing": (lambda a, b: ng.cat([a.t(), b[[0, 2, 2]].t()], dim=1) ** 2
+                           + ng.stack([a, b]).sum(0).t().sum(1, keepdim=True)
+                           + a[1:, ::2].reshape(-1).unsqueeze(0).expand(4, 4)[:, :1],
+                           [(3, 4), (3, 4)], (), False),
+    "matmul and linear": (lambda a, b, c: F.linear(a, b, c).tanh() @ b + ng.matmul(a, a.t()).sum(1, keepdim=True),
+                          [(5, 4), (3, 4), (3,)], (), False),
+    "activations": (lambda a: F.relu(a) + F.leaky_relu(a, 0.2) + F.elu(a) + F.sigmoid(a) + F.tanh(a)
+                    + F.softplus(a) + F.logsigmoid(a) + F.softmax(a, 1) * F.log_softmax(a, 0),
+                    [(4, 5)], (), True),
+    "losses": (lambda a, b: F.mse_loss(a, b) + F.l1_loss(a, b) + F.binary_cross_entropy_with_logits(a, b.sigmoid())
+               + F.binary_cross_entropy(a.sigmoid(), b.sigmoid()) + F.cross_entropy(a, _target(a.device)),
+               [(4, 3), (4, 3)], (), True),
+    "batch norm, training": (lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+                             [(4, 3, 5, 5), (3,), (3,)], (), False),
+    "batch norm, evaluation": (lambda x, w, b: F.batch_norm(x, _running(x, 0.3), _running(x, 2.0), w, b),
+                               [(4, 3, 5, 5), (3,), (3,)], (), False),
+    "instance norm": (lambda x, w, b: F.instance_norm(x, weight=w, bias=b), [(2, 3, 5, 4), (3,), (3,)], (), False),
+    "layer norm": (lambda x, w, b: F.layer_norm(x, (5, 4), w, b), [(2, 3, 5, 4), (5, 4), (5, 4)], (), False),
+    "conv2d": (lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1), [(2, 3, 9, 8), (4, 3, 3, 3), (4,)],
+               ("conv2d",), False),
+    "conv2d, dilated": (lambda x, w: F.conv2d(x, w, None, stride=(1, 2), padding=(2, 0), dilation=2),
+                        [(2, 3, 9, 8), (4, 3, 3, 2)], ("conv2d",), False),
+    "conv_transpose2d": (lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=2, output_padding=1),
+                         [(2, 4, 4, 4), (4, 3, 5, 5), (3,)], ("conv_transpose2d",), False),
+    "pooling": (lambda x: F.max_pool2d(x, 2).sum() * F.avg_pool2d(x, 3, 2, 1), [(2, 3, 8, 8)],
+                ("max_pool2d", "avg_pool2d"), False),
+    "nearest upsampling": (lambda x: F.interpolate(x, scale_factor=2, mode="nearest") ** 2, [(2, 3, 4, 5)],
+                           ("interpolate",), False),
+}
+
+
+@on_gpu
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_cpu_and_cuda_agree(family):
+    fn, shapes, needs, avoid_kinks = FAMILIES[family]
+    absent = [n for n in needs if not hasattr(F, n)]
+    if absent:
+        pytest.skip(f"nanogan.nn.functional has no {absent} yet")
+    rng = np.random.default_rng(7)
+    arrays = [(rng.standard_normal(s) if not avoid_kinks else
+               np.where(rng.random(s) < 0.5, -1, 1) * (0.2 + rng.random(s))).astype(np.float32) for s in shapes]
+    expected = _derivatives(fn, arrays, 3, "cpu")
+    actual = _derivatives(fn, arrays, 3, "cuda")
+    assert actual.keys() == expected.keys()
+    for what in expected:
+        _assert_close(actual[what], expected[what], f"{family}: {what}")
+
+
+@on_gpu
+@pytest.mark.parametrize("family", ["conv2d", "conv_transpose2d", "batch norm, training", "layer norm",
+                                    "shape and indexing"])
+def test_float64_gradchecks_on_the_device(family):
+    fn, shapes, needs, _ = FAMILIES[family]
+    if any(not hasattr(F, n) for n in needs):
+        pytest.skip(f"nanogan.nn.functional lacks {needs}")
+    rng = np.random.default_rng(2)
+    inputs = [ng.tensor(rng.standard_normal(s), dtype=ng.float64, requires_grad=True, device="cuda") for s in shapes]
+    assert ng.autograd.gradcheck(fn, inputs) and ng.autograd.gradgradcheck(fn, inputs)
+
+
+# ---- on the GPU: devices, modules, optimisers ---------------------------------------------------------------
+
+@on_gpu
+def test_to_cuda_and_back_round_trips_values_dtypes_and_gradients():
+    host = np.random.default_rng(0).standard_normal((3, 4))
+    for dtype in (ng.float32, ng.float64):
+        x = ng.tensor(host, dtype=dtype, requires_grad=True)
+        on_device = x.to("cuda")
+        assert on_device.device == "cuda" and on_device.dtype == dtype
+        assert backends.get("cuda").owns(on_device.data)
+        back = on_device.cpu()
+        assert back.device == "cpu" and isinstance(back.data, np.ndarray)
+        np.testing.assert_array_equal(back.numpy(), x.numpy())
+        (back * back).sum().backward()  # the gradient flows back through both copies
+        np.testing.assert_allclose(x.grad.numpy(), 2 * x.numpy(), rtol=1e-6)
+    assert ng.tensor([1, 2], device="cuda").to("cuda", ng.float64).dtype == ng.float64
+
+
+@on_gpu
+def test_mixing_devices_in_one_op_names_both():
+    a, b = ng.ones(3), ng.ones(3, device="cuda")
+    with pytest.raises(RuntimeError, match=r"\(3,\) on cpu, \(3,\) on cuda"):
+        a + b
+    with pytest.raises(RuntimeError, match="on cuda, .* on cpu"):
+        F.linear(ng.ones(2, 3, device="cuda"), ng.ones(4, 3))
+
+
+def _trained(model, make_optimizer, device, steps, data):
+    model = copy.deepcopy(model).to(device)
+    optimizer = make_optimizer(model.parameters())
+    x, y = (ng.tensor(a, device=device) for a in data)
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss = F.mse_loss(model(x), y)
+        loss.backward()
+        optimizer.step()
+    return model.cpu(), optimizer
+
+
+@on_gpu
+@pytest.mark.parametrize("make_optimizer", [lambda p: optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True),
+                                            lambda p: optim.Adam(p, lr=1e-2, betas=(0.5, 0.9), amsgrad=True),
+                                            lambda p: optim.RMSprop(p, lr=1e-2, momentum=0.5, centered=True)],
+                         ids=["sgd", "adam", "rmsprop"])
+def test_module_to_cuda_trains_like_the_cpu(make_optimizer):
+    ng.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.LeakyReLU(0.2), nn.Linear(8, 2))
+    rng = np.random.default_rng(0)
+    data = (rng.standard_normal((16, 4)).astype(np.float32), rng.standard_normal((16, 2)).astype(np.float32))
+    on_cpu, _ = _trained(model, make_optimizer, "cpu", 5, data)
+    on_cuda, optimizer = _trained(model, make_optimizer, "cuda", 5, data)
+    for (name, ours), (_, theirs) in zip(on_cuda.state_dict().items(), on_cpu.state_dict().items()):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5, err_msg=name)  # incl. running stats
+    state = optimizer.state_dict()  # device state comes back to the host for checkpoints
+    assert all(isinstance(v, np.ndarray) for s in state["state"].values() for v in s.values() if not np.isscalar(v))
+
+
+# ---- on the GPU: CUDA graphs -------------------------------------------------------------------------------
+
+def _regression_step(model, optimizer, x, y):
+    def step():
+        optimizer.zero_grad()
+        loss = F.mse_loss(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+    return step
+
+
+@on_gpu
+def test_captured_step_replays_what_eager_steps_compute():
+    from nanogan.backend.cuda import graphs
+    ng.manual_seed(0)
+    model = nn.Sequential(nn.Linear(6, 16), nn.Tanh(), nn.Linear(16, 1)).to("cuda")
+    twin = copy.deepcopy(model)
+    rng = np.random.default_rng(0)
+    batches = [(rng.standard_normal((8, 6)).astype(np.float32), rng.standard_normal((8, 1)).astype(np.float32))
+               for _ in range(6)]
+    x, y = ng.tensor(batches[0][0], device="cuda"), ng.tensor(batches[0][1], device="cuda")
+    eager_x, eager_y = ng.tensor(batches[0][0], device="cuda"), ng.tensor(batches[0][1], device="cuda")
+    eager = _regression_step(twin, optim.SGD(twin.parameters(), lr=0.05, momentum=0.9), eager_x, eager_y)
+    step = graphs.capture(_regression_step(model, optim.SGD(model.parameters(), lr=0.05, momentum=0.9), x, y),
+                          warmup=2)
+    for _ in range(2):
+        eager()
+    for batch_x, batch_y in batches[1:]:
+        for static, eager_static, value in ((x, eager_x, batch_x), (y, eager_y, batch_y)):
+            static.data[...] = ng.tensor(value, device="cuda").data
+            eager_static.data[...] = static.data
+        loss = step.replay()
+        expected = eager()
+        np.testing.assert_allclose(loss.numpy(), expected.numpy(), rtol=1e-5)
+    for ours, theirs in zip(model.parameters(), twin.parameters()):
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@on_gpu
+def test_capture_refuses_host_copies_inside_the_step():
+    from nanogan.backend.cuda import graphs
+    x = ng.zeros(4, device="cuda")
+
+    def draws_on_the_host():
+        return x + ng.randn(4, device="cuda")
+
+    with pytest.raises(RuntimeError, match="from_host inside a captured CUDA graph step"):
+        graphs.capture(draws_on_the_host, warmup=1)
+    assert not graphs.capturing()
+    (x + 1).numpy()  # the stream is usable again

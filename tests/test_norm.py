@@ -8,6 +8,7 @@ from hypothesis import given, strategies as st
 
 import nanogan as ng
 import nanogan.nn.functional as F
+from nanogan.backend.cpu.norm import PARALLEL_MIN_ELEMENTS
 from harness import check_op
 from test_activation import compare_with_torch
 
@@ -187,10 +188,11 @@ def test_batch_norm_third_derivative_by_finite_differences():
              layouts=("contiguous",), second_order=False)
 
 
-def test_float32_batch_norm_matches_torch_on_a_strided_input():
+def test_float32_batch_norm_matches_torch_on_a_large_strided_input():
     torch = pytest.importorskip("torch")
-    base = (rng.standard_normal((8, 16, 6, 12)) * 2 + 3).astype(np.float32)
-    x_np = base[:, :, :, ::2]  # non-contiguous
+    base = (rng.standard_normal((16, 16, 16, 32)) * 2 + 3).astype(np.float32)
+    x_np = base[:, :, :, ::2]  # non-contiguous, and large enough for the kernels to run in parallel
+    assert x_np.size >= PARALLEL_MIN_ELEMENTS
     w_np, b_np = rng.standard_normal(16).astype(np.float32), rng.standard_normal(16).astype(np.float32)
     g_np = rng.standard_normal(x_np.shape).astype(np.float32)
     x, w, b = (ng.tensor(a, requires_grad=True) for a in (x_np, w_np, b_np))

@@ -1,0 +1,160 @@
+"""The plumbing every example shares, so that each example file holds only its paper's algorithm:
+the common command-line options, the output folder, MNIST-like data, the image trainer with its
+pictures, and the closing `result:` line.
+
+Common options: --device, --seed, --iters, --batch-size, --out (default runs/<example>/), --data-dir,
+--dataset, --preset (the variant's published settings), --resume (continue OUT/checkpoint.npz).
+"""
+import argparse
+import math
+import shutil
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+import nanogan as ng
+from nanogan import data, gan
+from nanogan.gan import visualize
+
+RUNS_DIR = Path("runs")
+IMAGE_DATASETS = ("mnist", "fashion-mnist")
+# What a fresh run replaces in OUT (a resumed run keeps and extends them).
+RUN_FILES = ("log.jsonl", "checkpoint.npz", "samples", "metrics.jsonl", "frames")
+PROGRESSION_SNAPSHOTS = 8  # grids in the progression strip, evenly spread over the run
+
+
+def parser(name, doc, *, iters, batch_size, presets, datasets=IMAGE_DATASETS):
+    """The argument parser with the common options; the example adds its own. `doc` is the example's
+    docstring (its first paragraph is the --help description), `presets` its variant's preset names
+    (the first is the default; None: the example adds its own --preset), `iters` and `batch_size` the
+    defaults (None: the example decides)."""
+    p = argparse.ArgumentParser(prog=f"{name}.py", description=doc.strip().split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the weights, the noise and the data order")
+    p.add_argument("--iters", type=int, default=iters, help=f"generator iterations in all (default {iters})")
+    p.add_argument("--batch-size", type=int, default=batch_size, help=f"minibatch size m (default {batch_size})")
+    p.add_argument("--out", type=Path, default=RUNS_DIR / name, help=f"output folder (default runs/{name}/)")
+    p.add_argument("--data-dir", help="folder holding the dataset's IDX files (else $NANOGAN_DATA, the cache, ...)")
+    p.add_argument("--dataset", default=datasets[0], choices=datasets, help=f"default {datasets[0]}")
+    if presets is not None:
+        p.add_argument("--preset", default=presets[0], choices=presets,
+                       help=f"the variant's published hyperparameters (default {presets[0]})")
+    p.add_argument("--resume", action="store_true", help="continue the run in OUT from its checkpoint")
+    return p
+
+
+def setup(args):
+    """Seed the global generator (weights, noise, ε) and prepare OUT: a resumed run needs its checkpoint; a
+    fresh run clears what an earlier run left there, so logs and pictures are this run's only."""
+    if args.iters is not None and args.iters < 1:
+        raise SystemExit(f"--iters must be positive, got {args.iters}")
+    ng.manual_seed(args.seed)
+    checkpoint = args.out / "checkpoint.npz"
+    if args.resume and not checkpoint.exists():
+        raise SystemExit(f"--resume: there is no checkpoint at {checkpoint}")
+    if not args.resume:
+        for entry in RUN_FILES:
+            path = args.out / entry
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
+    args.out.mkdir(parents=True, exist_ok=True)
+
+
+def load_images(args, value_range=(0.0, 1.0)):
+    """A shuffled DataLoader of (images, labels) of --dataset, images float32 (N, 1, 28, 28) scaled to
+    `value_range`. Where only the test split exists (as on a machine given just t10k-*), it says so and
+    trains on that."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the note below says it in one line
+        images, labels, split = data.load_mnist_for_training(args.dataset, args.data_dir)
+    title = data.DATASETS[args.dataset].title
+    if split != "train":
+        print(f"note: the {title} train split is not available; training on the {split} split "
+              f"({len(images)} images)")
+    else:
+        print(f"data: {title} {split} split, {len(images)} images")
+    return data.DataLoader(data.images_to_float(images, value_range), labels, batch_size=args.batch_size,
+                           seed=args.seed)
+
+
+def to_device(args, *networks):
+    for network in networks:
+        network.to(args.device)
+
+
+def trainer(variant, stream, args, *, snapshot_every, n_samples=64, progress=True):
+    """A Trainer writing to OUT with a checkpoint every `snapshot_every` generator iterations, resumed
+    from OUT/checkpoint.npz under --resume."""
+    run = gan.Trainer(variant, stream, args.out, n_samples=n_samples, sample_seed=args.seed,
+                      checkpoint_every=snapshot_every, progress=progress)
+    if args.resume:
+        run.resume()
+        print(f"resumed from {run.checkpoint_path} at generator iteration {run.iteration}")
+    return run
+
+
+def image_trainer(variant, loader, args, *, snapshot_every, nrow=8, n_samples=64, value_range=(0.0, 1.0),
+                  arrange=None):
+    """trainer() plus the pictures of an image GAN: every `snapshot_every` iterations a grid of G's samples
+    of the fixed z (OUT/samples/<iteration>.png; `arrange` may reorder the samples first) and the loss curves
+    (OUT/losses.png)."""
+    run = trainer(variant, loader, args, snapshot_every=snapshot_every, n_samples=n_samples)
+    arrange = arrange or (lambda images: images)
+
+    def write_grid(t):
+        visualize.save_image_grid(arrange(t.samples()), grid_path(t), nrow, value_range)
+
+    run.every(snapshot_every, write_grid)
+    run.every(snapshot_every, visualize.loss_plot_hook())
+    return run
+
+
+def grid_path(run):
+    return run.run_dir / "samples" / f"{run.iteration:06d}.png"
+
+
+def run_hooks_at_the_end(run):
+    """Run every hook once more unless the last iteration already did (a run of 2 iterations, say), so the
+    pictures show the final state."""
+    for n, hook in run.hooks:
+        if run.iteration % n:
+            hook(run)
+
+
+def finish_images(run):
+    """After fit(): the final grid, the progression strip over the run, the loss curves. Returns their paths."""
+    run_hooks_at_the_end(run)
+    final = grid_path(run)
+    grids = sorted((run.run_dir / "samples").glob("*.png"))
+    chosen = [grids[round(i)] for i in np.linspace(0, len(grids) - 1, min(PROGRESSION_SNAPSHOTS, len(grids)))]
+    strip = run.run_dir / "progression.png"
+    visualize.progression_strip(chosen, strip, captions=[f"it {int(p.stem)}" for p in chosen])
+    losses = run.run_dir / "losses.png"
+    visualize.plot_losses(run.log_path, losses)
+    return {"grid": final, "progression": strip, "losses": losses, "checkpoint": run.checkpoint_path}
+
+
+def _shown(value):
+    if isinstance(value, float):
+        return f"{value:.4g}" if math.isfinite(value) else str(value)
+    return str(value)
+
+
+def report(outputs, **result):
+    """Say where the outputs are, then the one-line result: `result: key=value ...` (returned as a dict)."""
+    for what, path in outputs.items():
+        print(f"wrote {what}: {path}")
+    print("result: " + " ".join(f"{key}={_shown(value)}" for key, value in result.items()))
+    sys.stdout.flush()
+    return result
+
+
+def last_record(run):
+    """The latest log record (losses, Wasserstein estimate, ...) of the run, as floats."""
+    records = gan.read_log(run.log_path)
+    return records[-1] if records else {}

@@ -1,0 +1,169 @@
+"""GANs on 2D toy distributions: any variant on any toy set, with the pictures and numbers that show
+what each objective does — real vs generated points, the critic's (or discriminator's) value surface,
+and the exact Wasserstein-1 distance and the modes captured over training.
+
+Networks: the MLPs of the WGAN-GP toy code (3 hidden layers of 512, ReLU; nanogan.models.ToyGenerator,
+ToyCritic), z ~ N(0, I₂). The variants, each its paper's algorithm box in nanogan.gan.variants:
+
+    wgan-gp       Gulrajani et al. 2017, Algorithm 1: k = 5 critic steps on
+                  D(G(z)) − D(x) + λ(‖∇D(x̂)‖ − 1)², then G on −D(G(z)); the toy code's Adam
+                  (1e-4, β 0.5/0.9) and batch 256; λ = 10 by default (Algorithm 1's; --preset
+                  official-toy is the toy code's λ = 0.1, tuned for data 2.8× smaller than PacGAN's)
+    wgan          Arjovsky et al. 2017, Algorithm 1: k = 5 critic steps on D(G(z)) − D(x), weights
+                  clipped to [−0.01, 0.01], RMSProp 5e-5
+    gan           Goodfellow et al. 2014, Algorithm 1 with k = 1 and the non-saturating G loss −log D(G(z))
+    gan-minimax   the same with the algorithm box's minimax G loss log(1 − D(G(z)))
+    lsgan         Mao et al. 2017, the 0-1 coding: ½(D(x) − 1)² + ½D(G(z))², G on ½(D(G(z)) − 1)²
+The GAN and LSGAN variants use the WGAN-GP toy code's Adam and batch too, so that beside WGAN-GP only
+the objective differs.
+
+Every --eval-every iterations, on 2,500 samples of a fixed z: the modes captured and the fraction of
+high-quality samples (PacGAN's protocol, nanogan.metrics.mode_coverage, for the Gaussian mixtures) and the
+exact W1 between the first 1,000 of them and 1,000 real samples (nanogan.metrics.wasserstein1).
+
+    python examples/gan_toy2d.py                                   # WGAN-GP on PacGAN's 5×5 grid
+    python examples/gan_toy2d.py --variant gan --dataset ring8_pacgan
+"""
+import json
+
+import numpy as np
+
+import common
+import nanogan as ng
+from nanogan import data, gan, metrics, models
+from nanogan.gan import visualize
+
+TOY_ADAM = dict(optimizer="adam", lr=1e-4, betas=(0.5, 0.9), batch_size=256)
+TOY_ADAM_SOURCE = "gan_toy2d.py: the WGAN-GP toy code's Adam (1e-4, β 0.5/0.9) and batch 256, k = 1"
+
+# name → (variant class, its presets for the toy: name → Preset or the variant's own preset name)
+VARIANTS = {
+    "wgan-gp": (gan.WGANGP, {"paper-lambda": gan.WGANGP.preset("official-toy").replace(
+                                 penalty_weight=10.0, source="Gulrajani et al. 2017: Algorithm 1's λ 10 with the toy "
+                                                             "code's Adam (1e-4, β 0.5/0.9) and batch 256"),
+                             "official-toy": "official-toy"}),
+    "wgan": (gan.WGAN, {"paper": "paper", "official": "official"}),
+    "gan": (gan.GAN, {"toy": gan.GANPreset(source=TOY_ADAM_SOURCE, **TOY_ADAM)}),
+    "gan-minimax": (gan.GAN, {"toy": gan.GANPreset(source=TOY_ADAM_SOURCE, generator_loss="minimax", **TOY_ADAM)}),
+    "lsgan": (gan.LSGAN, {"toy": gan.LSGANPreset(source=TOY_ADAM_SOURCE, **TOY_ADAM)}),
+}
+EVAL_SAMPLES = 2500  # PacGAN's protocol
+W1_SAMPLES = 1000  # the exact assignment is O(n³): 1,000 points take a fraction of a second
+
+
+def parse(argv):
+    p = common.parser("gan_toy2d", __doc__, iters=4000, batch_size=None, presets=None,
+                      datasets=("grid25_pacgan", *sorted(set(data.TOY_DATASETS) - {"grid25_pacgan"})))
+    p.add_argument("--variant", default="wgan-gp", choices=list(VARIANTS))
+    p.add_argument("--preset", help="the variant's toy settings: " + "; ".join(
+        f"{name}: {', '.join(presets)}" for name, (_, presets) in VARIANTS.items()) + " (default: the first)")
+    p.add_argument("--lr", type=float, help="learning rate of both networks (default: the preset's)")
+    p.add_argument("--eval-every", type=int, default=250, help="generator iterations between evaluations")
+    return p.parse_args(argv)
+
+
+def make_variant(args):
+    variant_class, presets = VARIANTS[args.variant]
+    name = args.preset or next(iter(presets))
+    if name not in presets:
+        raise SystemExit(f"--preset: {args.variant} has the toy presets {list(presets)}, not {name!r}")
+    overrides = {key: value for key, value in (("batch_size", args.batch_size), ("lr", args.lr)) if value}
+    G, D = models.ToyGenerator(), models.ToyCritic()
+    common.to_device(args, G, D)
+    return variant_class(G, D, presets[name], **overrides)
+
+
+class Evaluation:
+    """The hook measuring W1 and mode coverage on the trainer's fixed z, appending to OUT/metrics.jsonl."""
+
+    def __init__(self, args, run):
+        self.toy, self.path = args.dataset, args.out / "metrics.jsonl"
+        self.mixture = isinstance(data.get_toy(args.dataset), data.GaussianMixture2D)
+        self.real = data.get_toy(args.dataset)(W1_SAMPLES, np.random.default_rng(args.seed + 1))
+        # a resumed run drops the evaluations made after its checkpoint
+        self.records = [r for r in read_metrics(self.path) if r["iteration"] <= run.iteration]
+        self._write_all()
+
+    def __call__(self, run):
+        fake = run.samples()
+        record = {"iteration": run.iteration, "w1": metrics.wasserstein1(fake[:W1_SAMPLES], self.real)}
+        if self.mixture:
+            coverage = metrics.mode_coverage(fake, self.toy)
+            record.update(modes=coverage.modes_captured, n_modes=coverage.n_modes,
+                          high_quality=coverage.high_quality_fraction)
+        if not self.records or self.records[-1]["iteration"] != run.iteration:
+            self.records.append(record)
+            with open(self.path, "a") as f:
+                f.write(json.dumps(record) + "\n")
+
+    def _write_all(self):
+        self.path.write_text("".join(json.dumps(r) + "\n" for r in self.records))
+
+
+def read_metrics(path):
+    return gan.read_log(path) if path.exists() else []
+
+
+def plot_metrics(records, path):
+    """W1 and (for mixtures) modes captured and high-quality fraction over generator iterations."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    coverage = "modes" in records[0]
+    figure = Figure(figsize=(9 if coverage else 4.5, 3.5), layout="tight")
+    FigureCanvasAgg(figure)
+    iterations = [r["iteration"] for r in records]
+    w1_axes = figure.add_subplot(1, 2 if coverage else 1, 1)
+    w1_axes.plot(iterations, [r["w1"] for r in records])
+    w1_axes.set(title="exact W1 to the data", xlabel="generator iteration", yscale="log")
+    if coverage:
+        modes_axes = figure.add_subplot(1, 2, 2)
+        modes_axes.plot(iterations, [r["modes"] / r["n_modes"] for r in records], label="modes captured / all")
+        modes_axes.plot(iterations, [r["high_quality"] for r in records], label="high-quality samples")
+        modes_axes.set(title="mode coverage (PacGAN)", xlabel="generator iteration", ylim=(0, 1.02))
+        modes_axes.legend()
+    figure.savefig(path, dpi=100)
+
+
+@ng.no_grad()
+def scores(variant, points):
+    """D's value at each of the (n, 2) points."""
+    return variant.D(variant.as_input(points)).numpy().ravel()
+
+
+def main(argv=None):
+    args = parse(argv)
+    common.setup(args)
+    variant = make_variant(args)
+    sampler = data.get_toy(args.dataset)
+    stream = gan.SampledData(sampler, variant.settings.batch_size, seed=args.seed)
+    run = common.trainer(variant, stream, args, snapshot_every=args.eval_every, n_samples=EVAL_SAMPLES)
+
+    real_points = sampler(EVAL_SAMPLES, np.random.default_rng(args.seed + 2))
+    extent = float(np.ceil(np.abs(real_points).max() * 1.25 * 2) / 2)  # the data with a margin, in halves
+    evaluate = Evaluation(args, run)
+    run.every(args.eval_every, evaluate)
+    run.every(args.eval_every, visualize.toy_plot_hook(real_points, extent=extent))
+    run.every(args.eval_every, visualize.loss_plot_hook())
+    run.fit(args.iters)
+    common.run_hooks_at_the_end(run)
+
+    outputs = {"frames": args.out / "frames", "scatter": args.out / "scatter.png",
+               "surface": args.out / "surface.png", "metrics": args.out / "metrics.png",
+               "losses": args.out / "losses.png", "checkpoint": run.checkpoint_path}
+    fake = run.samples()
+    visualize.plot_toy(real_points, fake, outputs["scatter"], extent=extent,
+                       title=f"{args.variant}, generator iteration {run.iteration}")
+    visualize.plot_toy(real_points, fake, outputs["surface"], critic=lambda points: scores(variant, points),
+                       extent=extent,
+                       title=f"{type(variant).__name__}'s D over the plane")
+    plot_metrics(evaluate.records, outputs["metrics"])
+    final = evaluate.records[-1]
+    result = {"variant": args.variant, "dataset": args.dataset, "iters": run.iteration}
+    if "modes" in final:
+        result.update(modes=final["modes"], n_modes=final["n_modes"], high_quality=final["high_quality"])
+    return common.report(outputs, **result, w1=final["w1"], wall_s=round(run.elapsed, 1))
+
+
+if __name__ == "__main__":
+    main()

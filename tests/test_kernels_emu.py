@@ -1,0 +1,372 @@
+"""The hand-written CUDA kernels of csrc/, run through the host emulation (nanogan._emu), against references.
+
+Each emulated launch runs every block's threads as real concurrent threads (csrc/emu), inside guarded buffers
+(tests/kernel_helpers.py): a missing barrier, an out-of-range read or write, or an output element left unwritten
+makes these tests fail. The `gpu`-marked tests run the same cases through nanogan._C and CuPy's NVRTC build,
+and skip without a usable CUDA device.
+"""
+import shutil
+import subprocess
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from nanogan import _kernels as K
+from kernel_helpers import (GuardedEmu, conv2d_input_grad_ref, conv2d_ref, conv2d_weight_grad_ref)
+
+# The emulation starts a thread per CUDA thread and meets them at real barriers: keep the examples few.
+EMU_SETTINGS = settings(max_examples=60, deadline=None)
+
+
+@pytest.fixture(scope="module")
+def emu():
+    return GuardedEmu()  # fails (does not skip) when nanogan._emu is not built: CI builds it
+
+
+class ConvProblem(NamedTuple):
+    x_shape: tuple   # (N, C, H, W) of the convolution's input
+    w_shape: tuple   # (K, C, R, S)
+    stride: tuple
+    padding: tuple
+    dilation: tuple
+    splits: object   # None (the wrapper's choice) or a split-K count
+    seed: int
+
+    def arrays(self):
+        rng = np.random.default_rng(self.seed)
+        x = rng.standard_normal(self.x_shape).astype(np.float32)
+        w = rng.standard_normal(self.w_shape).astype(np.float32)
+        out_hw = tuple(K.conv_output_size(n, k, s, p, d) for n, k, s, p, d in
+                       zip(self.x_shape[2:], self.w_shape[2:], self.stride, self.padding, self.dilation))
+        gy = rng.standard_normal((self.x_shape[0], self.w_shape[0]) + out_hw).astype(np.float32)
+        return x, w, gy
+
+
+@st.composite
+def conv_problems(draw, max_channels=6):
+    R, S = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    padding = (draw(st.integers(0, 2)), draw(st.integers(0, 2)))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    # the smallest input the dilated kernel fits in, padding included
+    H = draw(st.integers(max(1, dilation[0] * (R - 1) + 1 - 2 * padding[0]), 13))
+    W = draw(st.integers(max(1, dilation[1] * (S - 1) + 1 - 2 * padding[1]), 13))
+    N, C, K_ = draw(st.integers(1, 3)), draw(st.integers(1, max_channels)), draw(st.integers(1, max_channels))
+    splits = draw(st.sampled_from([None, 1, 2, 3]))
+    return ConvProblem((N, C, H, W), (K_, C, R, S), stride, padding, dilation, splits, draw(st.integers(0, 2**31)))
+
+
+def assert_close(actual, expected, what):
+    expected = np.asarray(expected, np.float64)
+    scale = max(1.0, float(np.abs(expected).max(initial=0.0)))
+    np.testing.assert_allclose(actual, expected, rtol=1e-4, atol=2e-5 * scale, err_msg=what)
+
+
+def check_conv2d(lib, p: ConvProblem, guarded=True):
+    """Forward, input gradient and weight gradient of one problem against the float64 oracle."""
+    x, w, gy = p.arrays()
+    put = lib.guarded if guarded else lib.xp.asarray
+    y = K.conv2d(lib, put(x), put(w), p.stride, p.padding, p.dilation, splits=p.splits)
+    dx = K.conv2d_input_grad(lib, put(gy), put(w), p.x_shape, p.stride, p.padding, p.dilation, splits=p.splits)
+    dw = K.conv2d_weight_grad(lib, put(x), put(gy), p.w_shape, p.stride, p.padding, p.dilation, splits=p.splits)
+    if guarded:
+        lib.check_guards()
+    to_host = getattr(lib.xp, "asnumpy", np.asarray)
+    assert_close(to_host(y), conv2d_ref(x, w, p.stride, p.padding, p.dilation), f"conv2d forward {p}")
+    assert_close(to_host(dx), conv2d_input_grad_ref(gy, w, p.x_shape, p.stride, p.padding, p.dilation),
+                 f"conv2d input grad {p}")
+    assert_close(to_host(dw), conv2d_weight_grad_ref(x, gy, p.w_shape, p.stride, p.padding, p.dilation),
+                 f"conv2d weight grad {p}")
+
+
+# Named cases, also run on the GPU: each one pins a feature of the index math or of the tiling.
+CONV_CASES = {
+    "stride2_pad2": ConvProblem((2, 3, 11, 9), (4, 3, 3, 3), (2, 2), (2, 2), (1, 1), None, 1),
+    "dilation2": ConvProblem((2, 2, 9, 10), (3, 2, 3, 3), (1, 1), (1, 2), (2, 2), 1, 2),
+    "single_channel": ConvProblem((3, 1, 7, 7), (1, 1, 4, 4), (2, 2), (1, 1), (1, 1), 1, 3),
+    # more rows than one BM=128 tile, columns N*P*Q = 3*81 > BN=128, reduction > 16 BK steps
+    "many_channels": ConvProblem((3, 130, 9, 9), (133, 130, 3, 3), (1, 1), (1, 1), (1, 1), None, 4),
+    "stride3_taps_skip_phases": ConvProblem((1, 3, 8, 7), (2, 3, 1, 2), (3, 3), (0, 1), (1, 1), 2, 5),
+    "asymmetric_everything": ConvProblem((2, 3, 12, 7), (5, 3, 3, 2), (2, 1), (2, 0), (2, 1), 3, 6),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONV_CASES))
+def test_conv2d_named_cases(emu, name):
+    check_conv2d(emu, CONV_CASES[name])
+
+
+@EMU_SETTINGS
+@given(conv_problems())
+def test_conv2d_kernels_match_oracle(emu, problem):
+    check_conv2d(emu, problem)
+
+
+# ---- transposed convolution: the same three kernels, roles swapped -------------------------------------------
+
+class TransposeProblem(NamedTuple):
+    x_shape: tuple          # (N, Cin, H, W) of the transposed convolution's input
+    w_shape: tuple          # (Cin, Cout, R, S)
+    stride: tuple
+    padding: tuple
+    output_padding: tuple
+    dilation: tuple
+    seed: int
+
+    def out_hw(self):
+        return tuple(K.conv_transpose2d_output_size(n, k, s, p, o, d) for n, k, s, p, o, d in
+                     zip(self.x_shape[2:], self.w_shape[2:], self.stride, self.padding, self.output_padding,
+                         self.dilation))
+
+    def arrays(self):
+        rng = np.random.default_rng(self.seed)
+        x = rng.standard_normal(self.x_shape).astype(np.float32)
+        w = rng.standard_normal(self.w_shape).astype(np.float32)
+        gy = rng.standard_normal((self.x_shape[0], self.w_shape[1]) + self.out_hw()).astype(np.float32)
+        return x, w, gy
+
+
+@st.composite
+def transpose_problems(draw):
+    R, S = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    output_padding = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
+    padding = (draw(st.integers(0, 2)), draw(st.integers(0, 2)))
+    x_shape = (draw(st.integers(1, 2)), draw(st.integers(1, 5)), draw(st.integers(1, 7)), draw(st.integers(1, 7)))
+    problem = TransposeProblem(x_shape, (x_shape[1], draw(st.integers(1, 5)), R, S), stride, padding,
+                               output_padding, dilation, draw(st.integers(0, 2**31)))
+    if min(problem.out_hw()) < 1:
+        padding = (0, 0)  # padding larger than the output: drop it rather than reject the draw
+        problem = problem._replace(padding=padding)
+    return problem
+
+
+def transpose_oracle(x, w, out_hw, stride, padding, dilation):
+    """y[n, co, i*sh-ph+r*dh, j*sw-pw+s*dw] += x[n,ci,i,j] w[ci,co,r,s]: the definition, scattered directly."""
+    x, w = np.asarray(x, np.float64), np.asarray(w, np.float64)
+    (N, Ci, H, W), (_, Co, R, S) = x.shape, w.shape
+    y = np.zeros((N, Co) + tuple(out_hw))
+    for i in range(H):
+        for j in range(W):
+            for r in range(R):
+                for s in range(S):
+                    oh, ow = i * stride[0] - padding[0] + r * dilation[0], j * stride[1] - padding[1] + s * dilation[1]
+                    if 0 <= oh < out_hw[0] and 0 <= ow < out_hw[1]:
+                        y[:, :, oh, ow] += x[:, :, i, j] @ w[:, :, r, s]
+    return y
+
+
+def check_conv_transpose2d(lib, p: TransposeProblem, guarded=True):
+    x, w, gy = p.arrays()
+    put = lib.guarded if guarded else lib.xp.asarray
+    to_host = getattr(lib.xp, "asnumpy", np.asarray)
+    y = to_host(K.conv_transpose2d(lib, put(x), put(w), p.stride, p.padding, p.output_padding, p.dilation))
+    dx = to_host(K.conv_transpose2d_input_grad(lib, put(gy), put(w), p.x_shape, p.stride, p.padding, p.dilation))
+    dw = to_host(K.conv_transpose2d_weight_grad(lib, put(x), put(gy), p.w_shape, p.stride, p.padding, p.dilation))
+    if guarded:
+        lib.check_guards()
+    assert_close(y, transpose_oracle(x, w, p.out_hw(), p.stride, p.padding, p.dilation), f"conv_transpose2d {p}")
+    # y is bilinear in (x, w): <y, gy> = <x, dx> = <w, dw> pins both gradients to the forward.
+    inner = float(np.vdot(y.astype(np.float64), gy))
+    tol = 1e-4 * max(1.0, float(np.abs(y).sum() * np.abs(gy).max()))
+    assert abs(float(np.vdot(x.astype(np.float64), dx)) - inner) <= tol, f"input grad is not the adjoint: {p}"
+    assert abs(float(np.vdot(w.astype(np.float64), dw)) - inner) <= tol, f"weight grad is not the adjoint: {p}"
+
+
+TRANSPOSE_CASES = {
+    # the DCGAN generator layer: kernel 4, stride 2, padding 1
+    "dcgan_up": TransposeProblem((2, 6, 5, 4), (6, 3, 4, 4), (2, 2), (1, 1), (0, 0), (1, 1), 7),
+    "output_padding1": TransposeProblem((1, 3, 4, 5), (3, 2, 3, 3), (2, 2), (1, 1), (1, 1), (1, 1), 8),
+    "dilation2_stride3": TransposeProblem((2, 2, 3, 4), (2, 4, 3, 2), (3, 2), (2, 0), (2, 1), (2, 2), 9),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TRANSPOSE_CASES))
+def test_conv_transpose2d_named_cases(emu, name):
+    check_conv_transpose2d(emu, TRANSPOSE_CASES[name])
+
+
+@settings(max_examples=30, deadline=None)
+@given(transpose_problems())
+def test_conv_transpose2d_kernels_match_oracle(emu, problem):
+    check_conv_transpose2d(emu, problem)
+
+
+# ---- other references: nanogan's CPU backend and PyTorch -------------------------------------------------------
+
+def cpu_backend_conv():
+    """nanogan.backend.cpu's conv2d, conv2d_input_grad, conv2d_weight_grad, or None while it lacks them."""
+    try:
+        from nanogan.backend import cpu
+    except ImportError:
+        return None
+    for module in (cpu, getattr(cpu, "conv", None)):
+        if module is not None and all(hasattr(module, f) for f in ("conv2d", "conv2d_input_grad",
+                                                                       "conv2d_weight_grad")):
+            return module
+    try:
+        from nanogan.backend.cpu import conv
+        return conv
+    except ImportError:
+        return None
+
+
+@pytest.mark.parametrize("name", sorted(CONV_CASES))
+def test_conv2d_matches_cpu_backend(emu, name):
+    cpu = cpu_backend_conv()
+    if cpu is None:
+        pytest.skip("nanogan.backend.cpu has no conv2d yet")
+    p = CONV_CASES[name]
+    x, w, gy = p.arrays()
+    y = K.conv2d(emu, emu.guarded(x), emu.guarded(w), p.stride, p.padding, p.dilation)
+    dx = K.conv2d_input_grad(emu, emu.guarded(gy), emu.guarded(w), p.x_shape, p.stride, p.padding, p.dilation)
+    dw = K.conv2d_weight_grad(emu, emu.guarded(x), emu.guarded(gy), p.w_shape, p.stride, p.padding, p.dilation)
+    emu.check_guards()
+    x64, w64, gy64 = (a.astype(np.float64) for a in (x, w, gy))
+    assert_close(y, cpu.conv2d(x64, w64, p.stride, p.padding, p.dilation), "forward vs nanogan.backend.cpu")
+    assert_close(dx, cpu.conv2d_input_grad(gy64, w64, p.x_shape, p.stride, p.padding, p.dilation),
+                 "input grad vs nanogan.backend.cpu")
+    assert_close(dw, cpu.conv2d_weight_grad(x64, gy64, p.w_shape, p.stride, p.padding, p.dilation),
+                 "weight grad vs nanogan.backend.cpu")
+
+
+@pytest.mark.parametrize("name", sorted(TRANSPOSE_CASES))
+def test_conv_transpose2d_matches_torch(emu, name):
+    torch = pytest.importorskip("torch")
+    p = TRANSPOSE_CASES[name]
+    x, w, gy = p.arrays()
+    xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    wt = torch.tensor(w, dtype=torch.float64, requires_grad=True)
+    yt = torch.nn.functional.conv_transpose2d(xt, wt, stride=p.stride, padding=p.padding,
+                                              output_padding=p.output_padding, dilation=p.dilation)
+    yt.backward(torch.tensor(gy, dtype=torch.float64))
+    y = K.conv_transpose2d(emu, emu.guarded(x), emu.guarded(w), p.stride, p.padding, p.output_padding, p.dilation)
+    dx = K.conv_transpose2d_input_grad(emu, emu.guarded(gy), emu.guarded(w), p.x_shape, p.stride, p.padding,
+                                       p.dilation)
+    dw = K.conv_transpose2d_weight_grad(emu, emu.guarded(x), emu.guarded(gy), p.w_shape, p.stride, p.padding,
+                                        p.dilation)
+    emu.check_guards()
+    assert_close(y, yt.detach().numpy(), "conv_transpose2d vs torch")
+    assert_close(dx, xt.grad.numpy(), "conv_transpose2d input grad vs torch")
+    assert_close(dw, wt.grad.numpy(), "conv_transpose2d weight grad vs torch")
+
+
+# ---- the elementwise template kernel ----------------------------------------------------------------------
+
+@settings(max_examples=10, deadline=None)
+@given(n=st.integers(1, 5000), slope=st.floats(0.0, 1.0), seed=st.integers(0, 2**31))
+def test_leaky_relu_matches_numpy(emu, n, slope, seed):
+    x = np.random.default_rng(seed).standard_normal(n).astype(np.float32)
+    x[: n // 7] = 0.0  # the boundary: leaky_relu(0) = 0 either way
+    y = K.leaky_relu(emu, emu.guarded(x), slope)
+    emu.check_guards()
+    np.testing.assert_array_equal(y, np.where(x > 0, x, np.float32(slope) * x))
+
+
+# ---- conventions and error reporting -------------------------------------------------------------------
+
+def test_every_kernel_follows_the_signature_conventions():
+    signatures, constants, _ = K.kernel_sources()
+    broken = {name: str(sig) for name, sig in signatures.items() if isinstance(sig, Exception)}
+    assert not broken, broken
+    assert {"conv2d_fwd_igemm", "conv2d_dgrad_igemm", "conv2d_wgrad_igemm", "leaky_relu_fwd"} <= set(signatures)
+    assert constants["IGEMM_THREADS"] == (constants["IGEMM_BM"] // constants["IGEMM_TM"]) * (
+        constants["IGEMM_BN"] // constants["IGEMM_TN"])
+
+
+def test_launch_checks_arguments(emu):
+    x = np.ones(10, np.float32)
+    y = np.empty(10, np.float32)
+    with pytest.raises(K.KernelLaunchError, match=r"leaky_relu_fwd<<<grid\(1,\), block\(32,\)>>>.*takes 4 arguments"):
+        emu.launch("leaky_relu_fwd", 1, 32, x, y, 10)
+    with pytest.raises(K.KernelLaunchError, match="float32 array, got float64"):
+        emu.launch("leaky_relu_fwd", 1, 32, x.astype(np.float64), y, 10, 0.1)
+    y.flags.writeable = False
+    with pytest.raises(K.KernelLaunchError, match="written by the kernel, got a read-only array"):
+        emu.launch("leaky_relu_fwd", 1, 32, x, y, 10, 0.1)
+    with pytest.raises(K.KernelLaunchError, match="C-contiguous"):
+        emu.launch("leaky_relu_fwd", 1, 32, np.ones(20, np.float32)[::2], np.empty(10, np.float32), 10, 0.1)
+    with pytest.raises(K.KernelLaunchError, match="takes an int"):
+        emu.launch("leaky_relu_fwd", 1, 32, x, np.empty(10, np.float32), 10.0, 0.1)
+    with pytest.raises(K.KernelLaunchError, match="no kernel named"):
+        emu.launch("no_such_kernel", 1, 32)
+
+
+def test_bad_launch_shape_names_the_kernel(emu):
+    x = np.ones(10, np.float32)
+    with pytest.raises(K.KernelLaunchError, match=r"kernel leaky_relu_fwd<<<grid\(1,1,1\), block\(2048,1,1\)>>>"):
+        emu.launch("leaky_relu_fwd", 1, 2048, x, np.empty_like(x), 10, 0.1)
+
+
+def test_wrappers_name_the_op_and_shapes(emu):
+    x = np.ones((1, 3, 8, 8), np.float32)
+    with pytest.raises(ValueError, match=r"conv2d: the input has 3 channels but the weight \(4, 2, 3, 3\)"):
+        K.conv2d(emu, x, np.ones((4, 2, 3, 3), np.float32))
+    with pytest.raises(ValueError, match=r"conv2d_input_grad: gy has shape \(1, 4, 5, 5\), expected \(1, 4, 6, 6\)"):
+        K.conv2d_input_grad(emu, np.ones((1, 4, 5, 5), np.float32), np.ones((4, 3, 3, 3), np.float32), x.shape)
+    with pytest.raises(ValueError, match="conv_transpose2d: output_padding"):
+        K.conv_transpose2d(emu, x, np.ones((3, 2, 3, 3), np.float32), stride=2, output_padding=2)
+    with pytest.raises(ValueError, match="float32"):
+        K.conv2d(emu, x.astype(np.float64), np.ones((4, 3, 3, 3), np.float32))
+
+
+# ---- the emulation's own model: divergence, deadlock, warp intrinsics (csrc/emu/selftest.cpp) --------------
+
+def test_emulation_selftest(tmp_path):
+    """Compiles and runs csrc/emu/selftest.cpp: the emulated model catches what real hardware would punish."""
+    compiler = shutil.which("g++")
+    if compiler is None:
+        pytest.skip("g++ not found")
+    csrc = K.CSRC
+    binary = tmp_path / "selftest"
+    subprocess.run([compiler, "-std=c++20", "-O1", "-pthread", "-DNANOGAN_EMU", f"-I{csrc}",
+                    str(csrc / "emu" / "selftest.cpp"), "-o", str(binary)], check=True)
+    result = subprocess.run([str(binary)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# ---- the same cases on a GPU ------------------------------------------------------------------------
+
+def gpu_library(kind):
+    if not K.cuda_device_present():
+        pytest.skip("no usable CUDA device")
+    try:
+        return K.load(kind)
+    except ImportError as e:
+        pytest.skip(f"{kind} kernels not available: {e}")
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("kind", ["cuda", "cupy"])
+@pytest.mark.parametrize("name", sorted(CONV_CASES))
+def test_conv2d_on_gpu(kind, name):
+    check_conv2d(gpu_library(kind), CONV_CASES[name], guarded=False)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("kind", ["cuda", "cupy"])
+@pytest.mark.parametrize("name", sorted(TRANSPOSE_CASES))
+def test_conv_transpose2d_on_gpu(kind, name):
+    check_conv_transpose2d(gpu_library(kind), TRANSPOSE_CASES[name], guarded=False)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("kind", ["cuda", "cupy"])
+@settings(max_examples=40, deadline=None)
+@given(problem=conv_problems(max_channels=40))
+def test_conv2d_on_gpu_matches_oracle(kind, problem):
+    check_conv2d(gpu_library(kind), problem, guarded=False)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("kind", ["cuda", "cupy"])
+def test_leaky_relu_on_gpu(kind):
+    lib = gpu_library(kind)
+    x = np.random.default_rng(0).standard_normal(100_003).astype(np.float32)
+    y = lib.xp.asnumpy(K.leaky_relu(lib, lib.xp.asarray(x), 0.2))
+    np.testing.assert_array_equal(y, np.where(x > 0, x, np.float32(0.2) * x))

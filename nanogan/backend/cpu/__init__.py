@@ -5,6 +5,11 @@ The flat kernel interface every backend provides (ops/ calls only these):
   owns(a), from_host(a), to_host(a), scatter_add(target, index, values)
 plus the kernels of the sibling modules (conv, pool, norm), imported below.
   norm: batch_norm_stats, channel_affine, batch_norm_backward_reduce, batch_norm_backward_elemt
+  conv: conv2d(x, w, stride, padding, dilation) -> y
+        conv2d_input_grad(gy, w, x_shape, stride, padding, dilation) -> gx
+        conv2d_weight_grad(x, gy, w_shape, stride, padding, dilation) -> gw
+  pool: max_pool2d_argmax(x, kernel, stride, padding, dilation, out_hw) -> argmax (int64, flat ih·W + iw)
+        plane_scatter_add(g, index, x_shape) -> y  (y[n, c].flat[index] += g, from zero)
 """
 import numpy as np
 
@@ -32,3 +37,5 @@ def scatter_add(target, index, values):
 
 from .norm import (batch_norm_stats, channel_affine, batch_norm_backward_reduce,  # noqa: E402,F401
                    batch_norm_backward_elemt)
+from .conv import conv2d, conv2d_input_grad, conv2d_weight_grad  # noqa: E402,F401
+from .pool import max_pool2d_argmax, plane_scatter_add  # noqa: E402,F401

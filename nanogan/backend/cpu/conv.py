@@ -1,0 +1,215 @@
+"""Convolution kernels: im2row and row2im in numba around large BLAS matrix products.
+
+Notation: x (N, C, H, W), w (O, C, KH, KW), y (N, O, OH, OW); stride (sh, sw), padding (ph, pw),
+dilation (dh, dw). A kernel tap (kh, kw) of output pixel (oh, ow) reads the input at
+
+    ih = oh·sh - ph + kh·dh,   iw = ow·sw - pw + kw·dw          (outside 0 ≤ ih < H, 0 ≤ iw < W: zero)
+    y[n, o, oh, ow] = Σ_{c, kh, kw} w[o, c, kh, kw] · x[n, c, ih, iw]     (cross-correlation)
+
+The row matrix holds, for every output pixel, the input values under its kernel window:
+
+    rows[p, k] = x[n, c, ih, iw],   p = (n·OH + oh)·OW + ow,   k = (kh·KW + kw)·C + c
+
+so that, with Wr = w as an (O, KH·KW·C) matrix (taps major, channels minor, matching k) and Y, GY =
+y, gy as (O, N·OH·OW) matrices,
+
+    conv2d               Y   = Wr · rowsᵀ
+    conv2d_weight_grad   gWr = GY · rows
+    conv2d_input_grad    gx  = row2im(GYᵀ · Wr)      (row2im sums each input pixel's taps: im2row's adjoint)
+
+Channels are the fastest-moving index of k because then every tap is a run of C contiguous values
+of x in NHWC order: im2row and row2im are runs of vectorised copies and adds, with the NCHW ↔ NHWC
+transposes outside them. The batch is processed in chunks whose row matrix stays in the last-level
+cache, where BLAS also runs fastest. Arrays are float32 or float64, NCHW in and out.
+"""
+import numpy as np
+from numba import njit, prange
+
+# Row-matrix bytes per batch chunk: the product consumes each chunk while it is still in the
+# last-level cache, and BLAS is faster on a cache-resident operand than on one streamed from memory
+# (whole-batch rows of a big layer are tens of MiB).
+CHUNK_BYTES = 4 << 20
+# Rows of the source per task of a transpose: the task's reads come from this many rows at once,
+# and its writes are runs of this many contiguous values.
+TRANSPOSE_BAND = 16
+
+
+@njit(cache=True, parallel=True)
+def _swap_last_axes(src, dst):
+    # dst[n, b, a] = src[n, a, b]; one task per (image n, band of TRANSPOSE_BAND values of a)
+    batch, size_a, size_b = src.shape
+    bands = (size_a + TRANSPOSE_BAND - 1) // TRANSPOSE_BAND
+    for task in prange(batch * bands):
+        n = task // bands
+        a_start = (task - n * bands) * TRANSPOSE_BAND
+        a_stop = min(a_start + TRANSPOSE_BAND, size_a)
+        for b in range(size_b):
+            for a in range(a_start, a_stop):
+                dst[n, b, a] = src[n, a, b]
+
+
+@njit(cache=True, parallel=True)
+def _im2row(x, kernel_h, kernel_w, sh, sw, ph, pw, dh, dw, out_h, out_w, rows):
+    # rows[(n·OH + oh)·OW + ow, (kh·KW + kw)·C + c] = x[n, oh·sh - ph + kh·dh, ow·sw - pw + kw·dw, c]
+    # (x in NHWC; zero where the tap falls in the padding). One task per output row (n, oh).
+    batch, height, width, channels = x.shape
+    for task in prange(batch * out_h):
+        n = task // out_h
+        oh = task - n * out_h
+        for ow in range(out_w):
+            p = task * out_w + ow
+            for kh in range(kernel_h):
+                ih = oh * sh - ph + kh * dh
+                for kw in range(kernel_w):
+                    iw = ow * sw - pw + kw * dw
+                    k = (kh * kernel_w + kw) * channels
+                    if 0 <= ih < height and 0 <= iw < width:
+                        for c in range(channels):
+                            rows[p, k + c] = x[n, ih, iw, c]
+                    else:
+                        for c in range(channels):
+                            rows[p, k + c] = 0
+
+
+@njit(cache=True, parallel=True)
+def _row2im(rows, kernel_h, kernel_w, sh, sw, ph, pw, dh, dw, out_h, out_w, gx):
+    # gx[n, ih, iw, c] = Σ over taps (kh, kw) whose output pixel oh = (ih + ph - kh·dh) / sh,
+    #                    ow = (iw + pw - kw·dw) / sw is whole and in range, of rows[(n·OH + oh)·OW + ow, (kh·KW + kw)·C + c]
+    # (gx in NHWC). One task per input row (n, ih): each gx value is gathered once, so no races and no zeroing pass.
+    batch, height, width, channels = gx.shape
+    for task in prange(batch * height):
+        n = task // height
+        ih = task - n * height
+        for iw in range(width):
+            for c in range(channels):
+                gx[n, ih, iw, c] = 0
+            for kh in range(kernel_h):
+                th = ih + ph - kh * dh
+                if th < 0 or th % sh != 0 or th // sh >= out_h:
+                    continue
+                for kw in range(kernel_w):
+                    tw = iw + pw - kw * dw
+                    if tw < 0 or tw % sw != 0 or tw // sw >= out_w:
+                        continue
+                    p = (n * out_h + th // sh) * out_w + tw // sw
+                    k = (kh * kernel_w + kw) * channels
+                    for c in range(channels):
+                        gx[n, ih, iw, c] += rows[p, k + c]
+
+
+@njit(cache=True, parallel=True)
+def _batch_major(matrix, out):
+    # out[n, o, l] = matrix[o, n·L + l]: an (O, N·L) product as an NCHW array; one task per plane (n, o)
+    batch, channels, length = out.shape
+    for task in prange(batch * channels):
+        n = task // channels
+        o = task - n * channels
+        out[n, o, :] = matrix[o, n * length:(n + 1) * length]
+
+
+@njit(cache=True, parallel=True)
+def _channel_major(array, out):
+    # out[o, n·L + l] = array[n, o, l]: an NCHW array as the (O, N·L) matrix; one task per plane (n, o)
+    batch, channels, length = array.shape
+    for task in prange(batch * channels):
+        n = task // channels
+        o = task - n * channels
+        out[o, n * length:(n + 1) * length] = array[n, o, :]
+
+
+def output_size(size, kernel, stride, padding, dilation):
+    """floor((n + 2p - d(k-1) - 1) / s) + 1, the number of kernel positions along one axis."""
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+class _Plan:
+    """How one convolution walks its batch: the chunks, and buffers sized for the largest one."""
+
+    def __init__(self, x_shape, w_shape, out_hw, dtype):
+        batch, self.channels, self.height, self.width = x_shape
+        self.taps = (w_shape[2], w_shape[3])
+        self.width_k = self.channels * w_shape[2] * w_shape[3]
+        self.length = out_hw[0] * out_hw[1]
+        per_image = self.width_k * self.length * np.dtype(dtype).itemsize
+        count = min(batch, max(1, -(-batch * per_image // CHUNK_BYTES)))
+        size = -(-batch // count)
+        self.chunks = [(start, min(start + size, batch)) for start in range(0, batch, size)]
+        self.rows_buffer = np.empty(size * self.length * self.width_k, dtype=dtype)
+        self.image_buffer = np.empty(size * self.channels * self.height * self.width, dtype=dtype)
+
+    def rows(self, count):
+        return self.rows_buffer[:count * self.length * self.width_k].reshape(count * self.length, self.width_k)
+
+    def nhwc(self, count):
+        return self.image_buffer[:count * self.channels * self.height * self.width].reshape(
+            count, self.height, self.width, self.channels)
+
+
+def _to_nhwc(x, out):
+    _swap_last_axes(x.reshape(x.shape[0], x.shape[1], -1), out.reshape(out.shape[0], -1, out.shape[3]))
+
+
+def _to_nchw(x, out):
+    _swap_last_axes(x.reshape(x.shape[0], -1, x.shape[3]), out.reshape(out.shape[0], out.shape[1], -1))
+
+
+def _fill_rows(x, plan, start, stop, stride, padding, dilation, out_hw):
+    """The row matrix of images start:stop of x (NCHW)."""
+    image = plan.nhwc(stop - start)
+    _to_nhwc(x[start:stop], image)
+    rows = plan.rows(stop - start)
+    _im2row(image, *plan.taps, *stride, *padding, *dilation, *out_hw, rows)
+    return rows
+
+
+def _as_matrix(gy, start, stop):
+    """gy[start:stop] (n, O, OH, OW) as the (O, n·OH·OW) matrix GY."""
+    chunk = gy[start:stop]
+    matrix = np.empty((gy.shape[1], chunk.shape[0] * gy.shape[2] * gy.shape[3]), dtype=gy.dtype)
+    _channel_major(chunk.reshape(chunk.shape[0], gy.shape[1], -1), matrix)
+    return matrix
+
+
+def _weight_matrix(w):
+    """w (O, C, KH, KW) as Wr (O, KH·KW·C), the column order of the row matrix."""
+    return np.ascontiguousarray(w.transpose(0, 2, 3, 1)).reshape(w.shape[0], -1)
+
+
+def conv2d(x, w, stride, padding, dilation):
+    """y = x ⋆ w (cross-correlation, no bias): (N, C, H, W), (O, C, KH, KW) -> (N, O, OH, OW)."""
+    x = np.ascontiguousarray(x)
+    out_hw = tuple(output_size(x.shape[2 + i], w.shape[2 + i], stride[i], padding[i], dilation[i]) for i in (0, 1))
+    plan = _Plan(x.shape, w.shape, out_hw, x.dtype)
+    weights = _weight_matrix(w)
+    y = np.empty((x.shape[0], w.shape[0], plan.length), dtype=x.dtype)
+    for start, stop in plan.chunks:
+        rows = _fill_rows(x, plan, start, stop, stride, padding, dilation, out_hw)
+        _batch_major(weights @ rows.T, y[start:stop])
+    return y.reshape(x.shape[0], w.shape[0], *out_hw)
+
+
+def conv2d_input_grad(gy, w, x_shape, stride, padding, dilation):
+    """gx = ∂<conv2d(x, w), gy>/∂x, the adjoint of conv2d in x (= conv_transpose2d(gy, w)), of shape x_shape."""
+    gy = np.ascontiguousarray(gy)
+    plan = _Plan(x_shape, w.shape, gy.shape[2:], gy.dtype)
+    weights = _weight_matrix(w)
+    gx = np.empty(x_shape, dtype=gy.dtype)
+    for start, stop in plan.chunks:
+        d_rows = plan.rows(stop - start)
+        np.matmul(_as_matrix(gy, start, stop).T, weights, out=d_rows)
+        image = plan.nhwc(stop - start)
+        _row2im(d_rows, *plan.taps, *stride, *padding, *dilation, *gy.shape[2:], image)
+        _to_nchw(image, gx[start:stop])
+    return gx
+
+
+def conv2d_weight_grad(x, gy, w_shape, stride, padding, dilation):
+    """gw = ∂<conv2d(x, w), gy>/∂w, of shape w_shape = (O, C, KH, KW)."""
+    x, gy = np.ascontiguousarray(x), np.ascontiguousarray(gy)
+    plan = _Plan(x.shape, w_shape, gy.shape[2:], x.dtype)
+    g_weights = np.zeros((w_shape[0], plan.width_k), dtype=x.dtype)
+    for start, stop in plan.chunks:
+        rows = _fill_rows(x, plan, start, stop, stride, padding, dilation, gy.shape[2:])
+        g_weights += _as_matrix(gy, start, stop) @ rows
+    out_ch, channels, kernel_h, kernel_w = w_shape
+    return np.ascontiguousarray(g_weights.reshape(out_ch, kernel_h, kernel_w, channels).transpose(0, 3, 1, 2))

@@ -1,0 +1,174 @@
+"""2-D convolution and transposed convolution, from three Functions that are each other's gradients.
+
+Notation: x (N, C, H, W), w (O, C, KH, KW), stride s, padding p, dilation d (each an (h, w) pair),
+
+    conv2d:  y[n, o, i, j] = Σ_{c, a, b} w[o, c, a, b] · x[n, c, i·s - p + a·d, j·s - p + b·d]
+
+(cross-correlation, zero outside x). For a fixed w this is a matrix A_w acting on vec(x), and it is
+bilinear in (x, w). Its adjoint in x, A_wᵀ, is the transposed convolution: every input pixel spreads
+its value, weighted by w, over a kernel-sized patch of an s-times larger output. So three linear maps
+make up the whole family, each the others' gradients:
+
+    Conv2d            y  = A_w x                        conv2d's forward
+    Conv2dInputGrad   gx = A_wᵀ gy                       conv2d's input gradient = conv_transpose2d's forward
+    Conv2dWeightGrad  gw = ∂<A_w x, gy>/∂w               conv2d's weight gradient
+
+and because <A_w x, gy> is linear in each of x, w and gy, every backward is another of the three: the
+gradients of every order of conv2d and conv_transpose2d are these same kernels again.
+
+Sizes: conv2d's output is floor((n + 2p - d(k-1) - 1)/s) + 1 per axis; conv_transpose2d's is
+(n - 1)s - 2p + d(k-1) + output_padding + 1, output_padding choosing among the input sizes that a
+stride-s convolution maps to the same output size.
+"""
+import numpy as np
+
+from ..autograd.function import Function
+from .activation import require_floating
+
+
+def pair(op, name, value, minimum):
+    """An int or a pair of ints as an (h, w) tuple, each at least `minimum`."""
+    values = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(values) != 2 or not all(isinstance(v, (int, np.integer)) for v in values):
+        raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+    if min(values) < minimum:
+        raise ValueError(f"{op}: {name} must be at least {minimum}, got {value!r}")
+    return tuple(int(v) for v in values)
+
+
+def output_size(size, kernel, stride, padding, dilation):
+    """floor((n + 2p - d(k-1) - 1) / s) + 1 for each axis."""
+    return tuple((n + 2 * p - d * (k - 1) - 1) // s + 1
+                 for n, k, s, p, d in zip(size, kernel, stride, padding, dilation))
+
+
+def transposed_output_size(size, kernel, stride, padding, dilation, output_padding):
+    """(n - 1)s - 2p + d(k-1) + output_padding + 1 for each axis."""
+    return tuple((n - 1) * s - 2 * p + d * (k - 1) + q + 1
+                 for n, k, s, p, d, q in zip(size, kernel, stride, padding, dilation, output_padding))
+
+
+def _cropped(y, out_hw):
+    """y cut to its first out_hw rows and columns: the part of a convolution that a transposed one's
+    gradient sees (a convolution of the transposed output can reach past its input when
+    output_padding ≥ stride, which dilation allows)."""
+    if y.shape[2:] == tuple(out_hw):
+        return y
+    return y[:, :, :out_hw[0], :out_hw[1]]
+
+
+class Conv2d(Function):
+    """y = A_w x = conv2d(x, w);
+    dx = A_wᵀ g = Conv2dInputGrad(g, w),  dw = Conv2dWeightGrad(x, g)."""
+
+    @staticmethod
+    def forward(ctx, x, w, *, stride, padding, dilation):
+        return ctx.backend.conv2d(x, w, stride, padding, dilation)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.inputs
+        geometry = dict(stride=ctx.stride, padding=ctx.padding, dilation=ctx.dilation)
+        gx = Conv2dInputGrad.apply(g, w, x_shape=x.shape, **geometry) if ctx.needs_input_grad[0] else None
+        gw = Conv2dWeightGrad.apply(x, g, w_shape=w.shape, **geometry) if ctx.needs_input_grad[1] else None
+        return gx, gw
+
+
+class Conv2dInputGrad(Function):
+    """y = A_wᵀ gy (of shape x_shape): conv2d's input gradient, conv_transpose2d's forward.
+
+    Bilinear in (gy, w): for an incoming gradient g of y's shape,
+    d gy = A_w g = Conv2d(g, w) (cut to gy's size),  dw = ∂<A_w g, gy>/∂w = Conv2dWeightGrad(g, gy)."""
+
+    @staticmethod
+    def forward(ctx, gy, w, *, x_shape, stride, padding, dilation):
+        return ctx.backend.conv2d_input_grad(gy, w, x_shape, stride, padding, dilation)
+
+    @staticmethod
+    def backward(ctx, g):
+        gy, w = ctx.inputs
+        geometry = dict(stride=ctx.stride, padding=ctx.padding, dilation=ctx.dilation)
+        d_gy = _cropped(Conv2d.apply(g, w, **geometry), gy.shape[2:]) if ctx.needs_input_grad[0] else None
+        d_w = Conv2dWeightGrad.apply(g, gy, w_shape=w.shape, **geometry) if ctx.needs_input_grad[1] else None
+        return d_gy, d_w
+
+
+class Conv2dWeightGrad(Function):
+    """y = ∂<A_w x, gy>/∂w (of shape w_shape), i.e. y[o, c, a, b] = Σ_{n, i, j} gy[n, o, i, j] · x[n, c, i·s - p + a·d, j·s - p + b·d].
+
+    Bilinear in (x, gy): for an incoming gradient g of w's shape (a weight direction),
+    dx = ∂<A_g x, gy>/∂x = Conv2dInputGrad(gy, g),  d gy = A_g x = Conv2d(x, g) (cut to gy's size)."""
+
+    @staticmethod
+    def forward(ctx, x, gy, *, w_shape, stride, padding, dilation):
+        return ctx.backend.conv2d_weight_grad(x, gy, w_shape, stride, padding, dilation)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, gy = ctx.inputs
+        geometry = dict(stride=ctx.stride, padding=ctx.padding, dilation=ctx.dilation)
+        dx = Conv2dInputGrad.apply(gy, g, x_shape=x.shape, **geometry) if ctx.needs_input_grad[0] else None
+        d_gy = _cropped(Conv2d.apply(x, g, **geometry), gy.shape[2:]) if ctx.needs_input_grad[1] else None
+        return dx, d_gy
+
+
+def _check_operands(op, x, w, b, groups, channels_axis):
+    require_floating(op, x, w, *([b] if b is not None else []))
+    if groups != 1:
+        raise NotImplementedError(f"{op}: only groups=1 is implemented, got groups={groups}")
+    if x.ndim != 4:
+        raise ValueError(f"{op}: expected a 4-D input (N, C, H, W), got shape {x.shape}")
+    if w.ndim != 4:
+        layout = "(in_channels, out_channels, KH, KW)" if channels_axis == 0 else "(out_channels, in_channels, KH, KW)"
+        raise ValueError(f"{op}: expected a 4-D weight {layout}, got shape {w.shape}")
+    if x.shape[1] != w.shape[channels_axis]:
+        raise ValueError(f"{op}: input of shape {x.shape} has {x.shape[1]} channels but weight of shape "
+                         f"{w.shape} expects {w.shape[channels_axis]}")
+    if x.dtype != w.dtype or (b is not None and b.dtype != x.dtype):
+        raise TypeError(f"{op}: input ({x.dtype}), weight ({w.dtype})"
+                        + (f" and bias ({b.dtype})" if b is not None else "") + " must share one dtype")
+    out_channels = w.shape[1 - channels_axis]
+    if b is not None and b.shape != (out_channels,):
+        raise ValueError(f"{op}: bias of shape {b.shape} does not match weight of shape {w.shape}; "
+                         f"expected ({out_channels},)")
+
+
+def _with_bias(y, b):
+    return y if b is None else y + b.reshape(1, -1, 1, 1)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """y = x ⋆ w + b (cross-correlation): (N, C, H, W), (O, C, KH, KW), (O,) -> (N, O, OH, OW)."""
+    op = "conv2d"
+    _check_operands(op, input, weight, bias, groups, channels_axis=1)
+    stride, padding = pair(op, "stride", stride, 1), pair(op, "padding", padding, 0)
+    dilation = pair(op, "dilation", dilation, 1)
+    kernel = weight.shape[2:]
+    reach = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    padded = tuple(n + 2 * p for n, p in zip(input.shape[2:], padding))
+    if any(r > n for r, n in zip(reach, padded)):
+        raise ValueError(f"{op}: kernel of size {kernel} (dilated extent {reach}) is larger than the padded "
+                         f"input {padded}, for input of shape {input.shape} and weight of shape {weight.shape}")
+    y = Conv2d.apply(input, weight, stride=stride, padding=padding, dilation=dilation)
+    return _with_bias(y, bias)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """The adjoint of conv2d in its input, plus a bias: (N, Cin, H, W), (Cin, Cout, KH, KW), (Cout,)
+    -> (N, Cout, (H-1)s - 2p + d(KH-1) + output_padding + 1, ...)."""
+    op = "conv_transpose2d"
+    _check_operands(op, input, weight, bias, groups, channels_axis=0)
+    stride, padding = pair(op, "stride", stride, 1), pair(op, "padding", padding, 0)
+    dilation = pair(op, "dilation", dilation, 1)
+    output_padding = pair(op, "output_padding", output_padding, 0)
+    if any(q >= s and q >= d for q, s, d in zip(output_padding, stride, dilation)):
+        raise ValueError(f"{op}: output_padding {output_padding} must be smaller than either stride {stride} "
+                         f"or dilation {dilation}")
+    out_hw = transposed_output_size(input.shape[2:], weight.shape[2:], stride, padding, dilation, output_padding)
+    if min(out_hw) <= 0:
+        raise ValueError(f"{op}: input of shape {input.shape} and weight of shape {weight.shape} with stride "
+                         f"{stride}, padding {padding}, dilation {dilation}, output_padding {output_padding} "
+                         f"give an output of size {out_hw}, which is not positive")
+    x_shape = (input.shape[0], weight.shape[1]) + out_hw
+    y = Conv2dInputGrad.apply(input, weight, x_shape=x_shape, stride=stride, padding=padding, dilation=dilation)
+    return _with_bias(y, bias)

@@ -1,0 +1,86 @@
+"""Padding the trailing dimensions of a tensor (PyTorch's F.pad).
+
+`pad` lists (before, after) amounts for the last dimension first: (left, right, top, bottom, ...).
+
+constant   y = x surrounded by `value` (a negative amount crops instead);  dx = g cut back to x's extent.
+reflect    y[i] = x[r(i)] along each padded axis, r mirroring about the first and last element without
+replicate  repeating them (reflect), clamping to them (replicate) or wrapping around (circular).
+circular   These are gathers by an index array, so dx is g scatter-added back through the same index:
+           the border values go back onto the elements they copied (GetItem's gradient, ops/shape.py).
+"""
+import numpy as np
+
+from ..autograd.function import Function
+from .activation import require_floating
+
+MODES = ("constant", "reflect", "replicate", "circular")
+
+
+class ConstantPad(Function):
+    """y = x with `widths` (before, after) values of `value` added around each axis;
+    dx = g[the slices that hold x]  (GetItem, whose own gradient pads with zeros again)."""
+
+    @staticmethod
+    def forward(ctx, x, *, widths, value):
+        return ctx.xp.pad(x, widths, mode="constant", constant_values=value)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g[tuple(slice(before, before + n) for (before, _), n in zip(ctx.widths, ctx.inputs[0].shape))]
+
+
+def _source_index(mode, size, before, after):
+    """For each position of the padded axis, the element of the original axis it shows."""
+    positions = np.arange(-before, size + after)
+    if mode == "reflect":
+        period = 2 * (size - 1)  # reflect pads less than the size, so size >= 2 here
+        folded = np.abs(positions) % period
+        return np.where(folded < size, folded, period - folded)
+    if mode == "replicate":
+        return np.clip(positions, 0, size - 1)
+    return positions % size  # circular
+
+
+def _widths(op, x, pad):
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2 or len(pad) > 2 * x.ndim:
+        raise ValueError(f"{op}: pad must list (before, after) pairs for at most {x.ndim} dimensions of the "
+                         f"input of shape {x.shape}, got {pad}")
+    widths = [(0, 0)] * x.ndim
+    for i in range(len(pad) // 2):
+        widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    return widths
+
+
+def pad(input, pad, mode="constant", value=None):
+    """`input` padded on its trailing dimensions; see the module docstring for the modes."""
+    op = f"pad ({mode})"
+    require_floating(op, input)
+    if mode not in MODES:
+        raise ValueError(f"pad: mode must be one of {MODES}, got {mode!r}")
+    widths = _widths(op, input, pad)
+    if mode == "constant":
+        crop = tuple(slice(max(-before, 0), n - max(-after, 0)) for (before, after), n in zip(widths, input.shape))
+        kept = [stop - start for start, stop, _ in (s.indices(n) for s, n in zip(crop, input.shape))]
+        if min(kept, default=1) <= 0:
+            raise ValueError(f"{op}: pad {tuple(pad)} crops the input of shape {input.shape} to nothing")
+        x = input[crop] if any(before < 0 or after < 0 for before, after in widths) else input
+        widths = tuple((max(before, 0), max(after, 0)) for before, after in widths)
+        return ConstantPad.apply(x, widths=widths, value=0 if value is None else value)
+    if value not in (None, 0):
+        raise ValueError(f"{op}: a fill value applies to mode 'constant' only, got value={value}")
+    out = input
+    for axis, ((before, after), n) in enumerate(zip(widths, input.shape)):
+        if before == after == 0:
+            continue
+        if before < 0 or after < 0:
+            raise ValueError(f"{op}: pad amounts must be non-negative, got {tuple(pad)}")
+        if mode == "reflect" and (before >= n or after >= n):
+            raise ValueError(f"{op}: padding {(before, after)} must be smaller than the size {n} of dimension "
+                             f"{axis} of the input of shape {input.shape}")
+        if mode == "circular" and (before > n or after > n):
+            raise ValueError(f"{op}: padding {(before, after)} must be at most the size {n} of dimension "
+                             f"{axis} of the input of shape {input.shape}")
+        index = input.backend.xp.asarray(_source_index(mode, n, before, after))
+        out = out[(slice(None),) * axis + (index,)]
+    return out

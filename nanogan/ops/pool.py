@@ -1,0 +1,182 @@
+"""Pooling and nearest-neighbour resizing of (N, C, H, W) tensors, plane by plane.
+
+A window tap (a, b) of output pixel (i, j) reads x at (i·s - p + a·d, j·s - p + b·d) (stride s,
+padding p, dilation d). Output size per axis: floor((n + 2p - d(k-1) - 1)/s) + 1, or with ceil_mode
+the ceiling, less one if the last window would start past the input and its left padding (PyTorch).
+
+max_pool2d   y = x gathered at each window's argmax (the kernel finds it; padding is -inf);
+             dx = g scattered back to the argmax. Gather and scatter by one index are each other's
+             gradient, so max pooling has gradients of every order.
+avg_pool2d   y = (window sum) / divisor. A window sum of every plane is a convolution with an all-ones
+             kernel, so dx is the transposed convolution of g / divisor, and that one's gradient is the
+             convolution again (ops/conv.py).
+interpolate  nearest, integer factors (kh, kw): y[i, j] = x[i // kh, j // kw], the transposed
+             convolution of each plane with an all-ones kh×kw kernel at stride (kh, kw): every input pixel
+             spread over its block. Its gradient sums each block (sum pooling, the convolution), and
+             vice versa. Other ratios: a gather by PyTorch's index rule floor(i · in/out) in float32,
+             whose gradient is a scatter-add.
+"""
+import math
+
+import numpy as np
+
+from ..autograd.function import Function
+from ..tensor import Tensor
+from .activation import require_floating
+from .conv import Conv2d, Conv2dInputGrad, pair
+from .pad import pad
+
+
+class GatherPlanes(Function):
+    """y[n, c, i, j] = x[n, c].flat[index[n, c, i, j]];  dx = ScatterPlanes(g, index)."""
+
+    @staticmethod
+    def forward(ctx, x, *, index):
+        planes = x.reshape(x.shape[0], x.shape[1], -1)
+        flat_index = index.reshape(index.shape[0], index.shape[1], -1)
+        return ctx.xp.take_along_axis(planes, flat_index, axis=2).reshape(index.shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return ScatterPlanes.apply(g, index=ctx.index, x_shape=ctx.inputs[0].shape)
+
+
+class ScatterPlanes(Function):
+    """y = zeros(x_shape) with y[n, c].flat[index[n, c, i, j]] += g[n, c, i, j];  dg = GatherPlanes(G, index)."""
+
+    @staticmethod
+    def forward(ctx, g, *, index, x_shape):
+        return ctx.backend.plane_scatter_add(g, index, x_shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return GatherPlanes.apply(grad, index=ctx.index)
+
+
+def _pool_output_size(size, kernel, stride, padding, dilation, ceil_mode):
+    out = []
+    for n, k, s, p, d in zip(size, kernel, stride, padding, dilation):
+        span = n + 2 * p - d * (k - 1) - 1
+        o = (span + (s - 1 if ceil_mode else 0)) // s + 1
+        if ceil_mode and (o - 1) * s >= n + p:  # the last window must start inside the input or its left padding
+            o -= 1
+        out.append(o)
+    return tuple(out)
+
+
+def _window_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode):
+    """(kernel, stride, padding, dilation, out_hw), checked against x's shape."""
+    require_floating(op, x)
+    if x.ndim != 4:
+        raise ValueError(f"{op}: expected a 4-D input (N, C, H, W), got shape {x.shape}")
+    kernel = pair(op, "kernel_size", kernel_size, 1)
+    no_stride = stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)  # PyTorch's default
+    stride = kernel if no_stride else pair(op, "stride", stride, 1)
+    padding, dilation = pair(op, "padding", padding, 0), pair(op, "dilation", dilation, 1)
+    if any(p > k // 2 for p, k in zip(padding, kernel)):
+        raise ValueError(f"{op}: padding {padding} must be at most half of the kernel size {kernel}")
+    out_hw = _pool_output_size(x.shape[2:], kernel, stride, padding, dilation, ceil_mode)
+    if min(out_hw) <= 0:
+        raise ValueError(f"{op}: kernel of size {kernel} with dilation {dilation} does not fit the input of shape "
+                         f"{x.shape} with padding {padding} (output size {out_hw})")
+    return kernel, stride, padding, dilation, out_hw
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """y = max over each window; with return_indices also the flat index ih·W + iw of each maximum."""
+    kernel, stride, padding, dilation, out_hw = _window_geometry(
+        "max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)
+    argmax = input.backend.max_pool2d_argmax(input.data, kernel, stride, padding, dilation, out_hw)
+    y = GatherPlanes.apply(input, index=argmax)
+    return (y, Tensor(argmax)) if return_indices else y
+
+
+def _ones_kernel(x, kernel):
+    return Tensor(x.backend.xp.ones((1, 1) + tuple(kernel), dtype=x.dtype))
+
+
+def _window_counts(size, kernel, stride, padding, out, count_include_pad):
+    """Per output position along one axis: how many taps of its window the divisor counts."""
+    start = np.arange(out) * stride - padding
+    stop = np.minimum(start + kernel, size + padding)
+    if count_include_pad:
+        return stop - start
+    return np.minimum(stop, size) - np.maximum(start, 0)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """y = (sum over each window) / divisor: the window's size (count_include_pad: padding counts;
+    otherwise only the input taps count), or divisor_override."""
+    kernel, stride, padding, _, out_hw = _window_geometry(
+        "avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode)
+    batch, channels, height, width = input.shape
+    planes = input.reshape(batch * channels, 1, height, width)
+    # ceil_mode's last window may reach past the padding on the far side: give it zeros to cover
+    extra = [max(0, (o - 1) * s + k - (n + 2 * p))
+             for o, s, k, n, p in zip(out_hw, stride, kernel, (height, width), padding)]
+    if any(extra):
+        planes = pad(planes, (0, extra[1], 0, extra[0]))
+    sums = Conv2d.apply(planes, _ones_kernel(input, kernel), stride=stride, padding=padding, dilation=(1, 1))
+    sums = sums.reshape(batch, channels, *out_hw)
+    if divisor_override:
+        return sums / divisor_override
+    counts = [_window_counts(n, k, s, p, o, count_include_pad)
+              for n, k, s, p, o in zip((height, width), kernel, stride, padding, out_hw)]
+    divisor = np.outer(*counts).astype(input.dtype)
+    return sums / Tensor(input.backend.from_host(divisor))
+
+
+def _nearest_sizes(op, x, size, scale_factor, recompute_scale_factor):
+    """(out_hw, index scales, integer factors): PyTorch's output size, the scale its index rule
+    multiplies by, and per axis the integer k with index i // k where the rule reduces to that (else 0)."""
+    in_hw = x.shape[2:]
+    if (size is None) == (scale_factor is None):
+        raise ValueError(f"{op}: give exactly one of size and scale_factor")
+    if size is not None or recompute_scale_factor:
+        out_hw = pair(op, "size", size, 1) if size is not None else _scaled_size(op, x, scale_factor)
+        scales = tuple(np.float32(n) / np.float32(o) for n, o in zip(in_hw, out_hw))
+        return out_hw, scales, [o // n if o % n == 0 else 0 for n, o in zip(in_hw, out_hw)]
+    out_hw = _scaled_size(op, x, scale_factor)
+    scales = _scale_pair(op, scale_factor)
+    factors = [int(s) if float(s).is_integer() else 0 for s in scales]
+    return out_hw, tuple(np.float32(1.0 / s) for s in scales), factors
+
+
+def _scale_pair(op, scale_factor):
+    scales = (scale_factor,) * 2 if isinstance(scale_factor, (int, float)) else tuple(scale_factor)
+    if len(scales) != 2 or min(scales) <= 0:
+        raise ValueError(f"{op}: scale_factor must be a positive number or a pair of them, got {scale_factor!r}")
+    return scales
+
+
+def _scaled_size(op, x, scale_factor):
+    out_hw = tuple(int(math.floor(n * s)) for n, s in zip(x.shape[2:], _scale_pair(op, scale_factor)))
+    if min(out_hw) <= 0:
+        raise ValueError(f"{op}: scale_factor {scale_factor} turns the input of shape {x.shape} into size {out_hw}")
+    return out_hw
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False):
+    """Nearest-neighbour resizing of (N, C, H, W) to `size` or by `scale_factor` (see the module docstring)."""
+    op = "interpolate"
+    require_floating(op, input)
+    if mode != "nearest" or align_corners is not None or antialias:
+        raise NotImplementedError(f"{op}: only mode='nearest' (without align_corners or antialias) is "
+                                  f"implemented, got mode={mode!r}")
+    if input.ndim != 4:
+        raise ValueError(f"{op}: expected a 4-D input (N, C, H, W), got shape {input.shape}")
+    out_hw, scales, factors = _nearest_sizes(op, input, size, scale_factor, recompute_scale_factor)
+    batch, channels, height, width = input.shape
+    if all(factors):
+        if factors == [1, 1]:
+            return input.clone()
+        planes = input.reshape(batch * channels, 1, height, width)
+        y = Conv2dInputGrad.apply(planes, _ones_kernel(input, factors), x_shape=(batch * channels, 1) + out_hw,
+                                  stride=tuple(factors), padding=(0, 0), dilation=(1, 1))
+        return y.reshape(batch, channels, *out_hw)
+    xp = input.backend.xp
+    rows, cols = (xp.asarray(np.minimum(np.floor(np.arange(o, dtype=np.float32) * s).astype(np.int64), n - 1))
+                  for o, s, n in zip(out_hw, scales, (height, width)))
+    return input[:, :, rows[:, None], cols[None, :]]

@@ -80,8 +80,10 @@ def kernel_extensions():
         sources=[BINDINGS],
         include_dirs=[CSRC],
         define_macros=[("NANOGAN_EMU", None), ("NG_MODULE_NAME", "_emu")],
-        # C++20 for std::atomic_ref and __VA_OPT__; -pthread: each emulated block is real threads.
-        extra_compile_args=["-std=c++20", "-O2", "-pthread", "-fvisibility=hidden", "-Wno-unknown-pragmas"],
+        # C++20 for std::atomic_ref and __VA_OPT__; -pthread: each emulated block is real threads;
+        # -fno-strict-aliasing: kernels read float storage as float4 (and back), as CUDA code does.
+        extra_compile_args=["-std=c++20", "-O2", "-pthread", "-fvisibility=hidden", "-fno-strict-aliasing",
+                            "-Wno-unknown-pragmas"],
         extra_link_args=["-pthread"],
         depends=KERNEL_SOURCES,
     )

@@ -44,7 +44,7 @@ if [ "${NANOGAN_CI_ASAN:-1}" != "0" ]; then
     trap 'rm -rf "$scratch"' EXIT
     cp -r nanogan tests csrc pyproject.toml "$scratch"/
     rm -f "$scratch"/nanogan/_emu.*.so "$scratch"/nanogan/_C.*.so
-    g++ -std=c++20 -O1 -g -pthread -fPIC -shared -fvisibility=hidden -Wno-unknown-pragmas \
+    g++ -std=c++20 -O1 -g -pthread -fPIC -shared -fvisibility=hidden -fno-strict-aliasing -Wno-unknown-pragmas \
         -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
         -DNANOGAN_EMU -DNG_MODULE_NAME=_emu -Icsrc $(python -m pybind11 --includes) csrc/bindings.cpp \
         -o "$scratch/nanogan/_emu$(python3-config --extension-suffix)"

@@ -43,6 +43,14 @@
 // Per-block storage by static duration: valid because blocks and launches run one at a time (see top).
 #define __shared__ static
 
+#define __align__(n) __attribute__((aligned(n)))
+
+// ---- vector types: the 16-byte one the kernels use for wide shared / global accesses --------------------
+struct __align__(16) float4 {
+    float x, y, z, w;
+};
+inline float4 make_float4(float x, float y, float z, float w) { return float4{x, y, z, w}; }
+
 // ---- built-in variables ------------------------------------------------------------------------------
 struct uint3 {
     unsigned x, y, z;
@@ -428,6 +436,9 @@ inline float __int_as_float(int i) {
     float x;
     std::memcpy(&x, &i, sizeof x);
     return x;
+}
+inline unsigned __umulhi(unsigned a, unsigned b) {
+    return static_cast<unsigned>((static_cast<unsigned long long>(a) * b) >> 32);
 }
 template <class T>
 inline T __ldg(const T* p) {

@@ -115,6 +115,23 @@ int main() {
     e = launch_error("atomic_sum", atomic_sum, dim3(7), dim3(96), &total);
     expect(e.empty() && total == 7.0f * 96.0f, "atomicAdd from concurrent threads and several blocks");
 
+    // ng_fastdiv / ng_div (common.cuh) against '/', on divisors and numerators near powers of two and the ends
+    bool division_ok = true;
+    std::vector<int> divisors{1, 2, 3, 5, 7, 9, 16, 17, 25, 49, 255, 256, 257, 1000, 4095, 65536, 65537, 1 << 30,
+                              (1 << 30) + 1, 2147483647};
+    std::vector<int> numerators{0, 1, 2, 3, 15, 16, 17, 255, 256, 65535, 65536, 123456789, 2147483646, 2147483647};
+    unsigned lcg = 12345u;
+    for (int i = 0; i < 20000; ++i) {
+        lcg = lcg * 1664525u + 1013904223u;
+        numerators.push_back(static_cast<int>(lcg >> 1));
+        if (i % 100 == 0) divisors.push_back(static_cast<int>((lcg >> 7) % 100000) + 1);
+    }
+    for (int d : divisors) {
+        NgFastDiv f = ng_fastdiv(d);
+        for (int n : numerators) division_ok = division_ok && ng_div(n, f) == n / d;
+    }
+    expect(division_ok, "ng_div(n, ng_fastdiv(d)) == n / d for 0 <= n < 2^31");
+
     std::printf("%d failure(s)\n", failures);
     return failures == 0 ? 0 : 1;
 }

@@ -22,6 +22,7 @@ struct ConvForwardOperands {
     int out_row_stride;
     const float* x;
     int C, H, W, K, R, S, P, Q, sh, sw, ph, pw, dh, dw;
+    NgFastDiv by_RS, by_S, by_PQ, by_Q;
 
     __device__ int a_k_offset(int kk) const { return kk; }
 
@@ -30,27 +31,28 @@ struct ConvForwardOperands {
         int h0, w0;    // input row/column of tap (0, 0)
     };
     __device__ Column column(int j) const {
-        int n = j / (P * Q), pq = j - n * (P * Q);
-        int p = pq / Q, q = pq - p * Q;
+        int n = ng_div(j, by_PQ), pq = j - n * (P * Q);
+        int p = ng_div(pq, by_Q), q = pq - p * Q;
         return Column{n * C * H * W, p * sh - ph, q * sw - pw};
     }
     __device__ float b(int kk, const Column& col) const {
-        int c = kk / (R * S), rs = kk - c * (R * S);
-        int r = rs / S, s = rs - r * S;
+        int c = ng_div(kk, by_RS), rs = kk - c * (R * S);
+        int r = ng_div(rs, by_S), s = rs - r * S;
         int ih = col.h0 + r * dh, iw = col.w0 + s * dw;
         return (ih >= 0 && ih < H && iw >= 0 && iw < W) ? x[col.x_offset + (c * H + ih) * W + iw] : 0.0f;
     }
     __device__ int out_column_offset(int j) const {
-        int n = j / (P * Q);
+        int n = ng_div(j, by_PQ);
         return n * K * P * Q + (j - n * (P * Q));
     }
 };
 
 // grid = (ceil(N*P*Q / IGEMM_BN), ceil(K / IGEMM_BM), splits), block = IGEMM_THREADS.
-NG_KERNEL void __launch_bounds__(IGEMM_THREADS)
+NG_KERNEL void __launch_bounds__(IGEMM_THREADS, IGEMM_MIN_BLOCKS_PER_SM)
     conv2d_fwd_igemm(const float* __restrict__ x, const float* __restrict__ w, float* __restrict__ y, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
     ConvForwardOperands op{K, N * P * Q, w, C * R * S, y, P * Q, x, C, H, W, K, R, S, P, Q,
-                           stride_h, stride_w, pad_h, pad_w, dil_h, dil_w};
+                           stride_h, stride_w, pad_h, pad_w, dil_h, dil_w,
+                           ng_fastdiv(R * S), ng_fastdiv(S), ng_fastdiv(P * Q), ng_fastdiv(Q)};
     igemm_tile(op, blockIdx.y * IGEMM_BM, blockIdx.x * IGEMM_BN, igemm_split_range(C * R * S, blockIdx.z, gridDim.z),
                gridDim.z > 1);
 }
@@ -96,10 +98,11 @@ struct ConvDgradOperands {
     int phase_h, phase_w, sh, sw;
     int rows, cols;  // Hp, Wp: rows / columns of dx in this phase
     PhaseTaps th, tw;
+    NgFastDiv by_taps, by_taps_w, by_rows_cols, by_cols;  // th.count*tw.count, tw.count, rows*cols, cols (>= 1)
 
     __device__ int a_k_offset(int kk) const {
-        int k = kk / (th.count * tw.count), tu = kk - k * (th.count * tw.count);
-        int t = tu / tw.count, u = tu - t * tw.count;
+        int k = ng_div(kk, by_taps), tu = kk - k * (th.count * tw.count);
+        int t = ng_div(tu, by_taps_w), u = tu - t * tw.count;
         return k * C * R * S + (th.first + t * th.step) * S + tw.first + u * tw.step;
     }
 
@@ -108,25 +111,25 @@ struct ConvDgradOperands {
         int p0, q0;     // output row/column of tap t = u = 0
     };
     __device__ Column column(int j) const {
-        int n = j / (rows * cols), ij = j - n * (rows * cols);
-        int i = ij / cols, jj = ij - i * cols;
+        int n = ng_div(j, by_rows_cols), ij = j - n * (rows * cols);
+        int i = ng_div(ij, by_cols), jj = ij - i * cols;
         return Column{n * K * P * Q, i + th.offset, jj + tw.offset};
     }
     __device__ float b(int kk, const Column& col) const {
-        int k = kk / (th.count * tw.count), tu = kk - k * (th.count * tw.count);
-        int t = tu / tw.count, u = tu - t * tw.count;
+        int k = ng_div(kk, by_taps), tu = kk - k * (th.count * tw.count);
+        int t = ng_div(tu, by_taps_w), u = tu - t * tw.count;
         int p = col.p0 - t * th.p_step, q = col.q0 - u * tw.p_step;
         return (p >= 0 && p < P && q >= 0 && q < Q) ? gy[col.gy_offset + (k * P + p) * Q + q] : 0.0f;
     }
     __device__ int out_column_offset(int j) const {
-        int n = j / (rows * cols), ij = j - n * (rows * cols);
-        int i = ij / cols, jj = ij - i * cols;
+        int n = ng_div(j, by_rows_cols), ij = j - n * (rows * cols);
+        int i = ng_div(ij, by_cols), jj = ij - i * cols;
         return n * C * H * W + (phase_h + sh * i) * W + phase_w + sw * jj;
     }
 };
 
 // grid = (ceil(N*ceil(H/sh)*ceil(W/sw) / IGEMM_BN), ceil(C / IGEMM_BM), sh*sw*splits), block = IGEMM_THREADS.
-NG_KERNEL void __launch_bounds__(IGEMM_THREADS)
+NG_KERNEL void __launch_bounds__(IGEMM_THREADS, IGEMM_MIN_BLOCKS_PER_SM)
     conv2d_dgrad_igemm(const float* __restrict__ gy, const float* __restrict__ w, float* __restrict__ dx, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
     const int phases = stride_h * stride_w;
     const int phase = blockIdx.z % phases, split = blockIdx.z / phases, splits = gridDim.z / phases;
@@ -135,7 +138,9 @@ NG_KERNEL void __launch_bounds__(IGEMM_THREADS)
     const int cols = b < W ? ng_ceil_div(W - b, stride_w) : 0;
     const PhaseTaps th = phase_taps(a, stride_h, pad_h, dil_h, R), tw = phase_taps(b, stride_w, pad_w, dil_w, S);
     ConvDgradOperands op{C, N * rows * cols, w, R * S, dx, H * W, gy, C, H, W, K, R, S, P, Q,
-                         a, b, stride_h, stride_w, rows, cols, th, tw};
+                         a, b, stride_h, stride_w, rows, cols, th, tw,
+                         ng_fastdiv(max(1, th.count * tw.count)), ng_fastdiv(max(1, tw.count)),
+                         ng_fastdiv(max(1, rows * cols)), ng_fastdiv(max(1, cols))};
     igemm_tile(op, blockIdx.y * IGEMM_BM, blockIdx.x * IGEMM_BN,
                igemm_split_range(K * th.count * tw.count, split, splits), splits > 1);
 }
@@ -153,9 +158,10 @@ struct ConvWgradOperands {
     int out_row_stride;
     const float* x;
     int C, H, W, K, R, S, P, Q, sh, sw, ph, pw, dh, dw;
+    NgFastDiv by_RS, by_S, by_PQ, by_Q;
 
     __device__ int a_k_offset(int kk) const {
-        int n = kk / (P * Q);
+        int n = ng_div(kk, by_PQ);
         return n * K * P * Q + (kk - n * (P * Q));
     }
 
@@ -164,13 +170,13 @@ struct ConvWgradOperands {
         int h0, w0;    // input row/column of output (0, 0) at tap (r, s)
     };
     __device__ Column column(int j) const {
-        int c = j / (R * S), rs = j - c * (R * S);
-        int r = rs / S, s = rs - r * S;
+        int c = ng_div(j, by_RS), rs = j - c * (R * S);
+        int r = ng_div(rs, by_S), s = rs - r * S;
         return Column{c * H * W, r * dh - ph, s * dw - pw};
     }
     __device__ float b(int kk, const Column& col) const {
-        int n = kk / (P * Q), pq = kk - n * (P * Q);
-        int p = pq / Q, q = pq - p * Q;
+        int n = ng_div(kk, by_PQ), pq = kk - n * (P * Q);
+        int p = ng_div(pq, by_Q), q = pq - p * Q;
         int ih = p * sh + col.h0, iw = q * sw + col.w0;
         return (ih >= 0 && ih < H && iw >= 0 && iw < W) ? x[n * C * H * W + col.x_offset + ih * W + iw] : 0.0f;
     }
@@ -178,10 +184,11 @@ struct ConvWgradOperands {
 };
 
 // grid = (ceil(C*R*S / IGEMM_BN), ceil(K / IGEMM_BM), splits), block = IGEMM_THREADS.
-NG_KERNEL void __launch_bounds__(IGEMM_THREADS)
+NG_KERNEL void __launch_bounds__(IGEMM_THREADS, IGEMM_MIN_BLOCKS_PER_SM)
     conv2d_wgrad_igemm(const float* __restrict__ x, const float* __restrict__ gy, float* __restrict__ dw, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
     ConvWgradOperands op{K, C * R * S, gy, P * Q, dw, C * R * S, x, C, H, W, K, R, S, P, Q,
-                         stride_h, stride_w, pad_h, pad_w, dil_h, dil_w};
+                         stride_h, stride_w, pad_h, pad_w, dil_h, dil_w,
+                         ng_fastdiv(R * S), ng_fastdiv(S), ng_fastdiv(P * Q), ng_fastdiv(Q)};
     igemm_tile(op, blockIdx.y * IGEMM_BM, blockIdx.x * IGEMM_BN, igemm_split_range(N * P * Q, blockIdx.z, gridDim.z),
                gridDim.z > 1);
 }

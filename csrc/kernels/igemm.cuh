@@ -21,9 +21,10 @@ constexpr int IGEMM_BN = 128;  // columns of O per block
 constexpr int IGEMM_BK = 8;    // reduction indices per step (one shared-memory stage)
 constexpr int IGEMM_TM = 8;    // rows of O per thread (register micro-tile)
 constexpr int IGEMM_TN = 8;    // columns of O per thread
-constexpr int IGEMM_VEC = 4;   // a thread's rows (and columns) come as two runs of IGEMM_VEC, half a tile apart
+constexpr int IGEMM_VEC = 4;   // a thread's rows (and columns) come as two float4 runs, half a tile apart
 constexpr int IGEMM_THREADS = (IGEMM_BM / IGEMM_TM) * (IGEMM_BN / IGEMM_TN);
 constexpr int IGEMM_PAD = 4;   // shared row padding: spreads the transposed A stores over the banks, keeps 16 B rows
+constexpr int IGEMM_MIN_BLOCKS_PER_SM = 2;  // register cap (<= 128 per thread) so that two blocks share an SM
 
 constexpr int IGEMM_A_LOADS = IGEMM_BM * IGEMM_BK / IGEMM_THREADS;  // A elements fetched per thread per step
 constexpr int IGEMM_B_LOADS = IGEMM_BK * IGEMM_BN / IGEMM_THREADS;  // B elements fetched per thread per step
@@ -33,7 +34,9 @@ constexpr int IGEMM_B_K_STEP = IGEMM_THREADS / IGEMM_BN;            // kk betwee
 static_assert(IGEMM_THREADS % IGEMM_BK == 0 && IGEMM_THREADS % IGEMM_BN == 0, "tile loads must divide evenly");
 static_assert(IGEMM_A_LOADS * IGEMM_THREADS == IGEMM_BM * IGEMM_BK, "A tile must divide among the threads");
 static_assert(IGEMM_B_LOADS * IGEMM_THREADS == IGEMM_BK * IGEMM_BN, "B tile must divide among the threads");
+static_assert(IGEMM_VEC == 4, "a run of a thread's rows or columns is one float4 shared-memory load");
 static_assert(IGEMM_TM == 2 * IGEMM_VEC && IGEMM_TN == 2 * IGEMM_VEC, "micro-tile is two runs of IGEMM_VEC");
+static_assert(IGEMM_PAD % 4 == 0, "shared rows must stay 16-byte aligned for float4 loads");
 static_assert((IGEMM_BM / IGEMM_TM) * IGEMM_VEC * 2 == IGEMM_BM, "row runs must tile BM");
 static_assert((IGEMM_BN / IGEMM_TN) * IGEMM_VEC * 2 == IGEMM_BN, "column runs must tile BN");
 
@@ -60,8 +63,9 @@ __device__ __forceinline__ void igemm_tile(const Operands& op, int m0, int j0, K
     if (m0 >= op.M || j0 >= op.Ncols || (accumulate && k.begin >= k.end)) return;
 
     // Two stages: one is read by the multiply while the next step's tiles are stored into the other.
-    __shared__ float As[2][IGEMM_BK][IGEMM_BM + IGEMM_PAD];  // A tile, transposed: As[kk][m]
-    __shared__ float Bs[2][IGEMM_BK][IGEMM_BN + IGEMM_PAD];  // B tile: Bs[kk][j]
+    // float4 storage: 16-byte aligned rows, so the multiply reads a run of 4 rows (columns) in one load.
+    __shared__ float4 As[2][IGEMM_BK][(IGEMM_BM + IGEMM_PAD) / 4];  // A tile, transposed: element (m, kk) at [kk][m]
+    __shared__ float4 Bs[2][IGEMM_BK][(IGEMM_BN + IGEMM_PAD) / 4];  // B tile: element (kk, j) at [kk][j]
 
     const int tid = threadIdx.x;
     // This thread's loads: A at (m, kk) = (a_m + i*A_ROW_STEP, a_kk), B at (kk, j) = (b_kk + i*B_K_STEP, b_j).
@@ -91,11 +95,13 @@ __device__ __forceinline__ void igemm_tile(const Operands& op, int m0, int j0, K
             b_next[i] = (b_column_inside && kk_b < k.end) ? op.b(kk_b, b_column) : 0.0f;
         }
     };
-    auto stash = [&](int stage) {  // registers -> shared
+    auto stash = [&](int stage) {  // registers -> shared, one float at a time
+        float* a_row = reinterpret_cast<float*>(As[stage][a_kk]);
 #pragma unroll
-        for (int i = 0; i < IGEMM_A_LOADS; ++i) As[stage][a_kk][a_m + i * IGEMM_A_ROW_STEP] = a_next[i];
+        for (int i = 0; i < IGEMM_A_LOADS; ++i) a_row[a_m + i * IGEMM_A_ROW_STEP] = a_next[i];
 #pragma unroll
-        for (int i = 0; i < IGEMM_B_LOADS; ++i) Bs[stage][b_kk + i * IGEMM_B_K_STEP][b_j] = b_next[i];
+        for (int i = 0; i < IGEMM_B_LOADS; ++i)
+            reinterpret_cast<float*>(Bs[stage][b_kk + i * IGEMM_B_K_STEP])[b_j] = b_next[i];
     };
 
     float acc[IGEMM_TM][IGEMM_TN];
@@ -115,11 +121,11 @@ __device__ __forceinline__ void igemm_tile(const Operands& op, int m0, int j0, K
         if (more) fetch(k0 + IGEMM_BK);           // in flight while the multiply below runs
 #pragma unroll
         for (int kk = 0; kk < IGEMM_BK; ++kk) {
-            float a_frag[IGEMM_TM], b_frag[IGEMM_TN];
-#pragma unroll
-            for (int i = 0; i < IGEMM_TM; ++i) a_frag[i] = As[stage][kk][igemm_micro_index(i, ty, IGEMM_BM)];
-#pragma unroll
-            for (int j = 0; j < IGEMM_TN; ++j) b_frag[j] = Bs[stage][kk][igemm_micro_index(j, tx, IGEMM_BN)];
+            // the runs igemm_micro_index(0..3) and (4..7) are float4 number ty and (BM/2)/VEC + ty (tx likewise)
+            const float4 a_lo = As[stage][kk][ty], a_hi = As[stage][kk][IGEMM_BM / 2 / IGEMM_VEC + ty];
+            const float4 b_lo = Bs[stage][kk][tx], b_hi = Bs[stage][kk][IGEMM_BN / 2 / IGEMM_VEC + tx];
+            const float a_frag[IGEMM_TM] = {a_lo.x, a_lo.y, a_lo.z, a_lo.w, a_hi.x, a_hi.y, a_hi.z, a_hi.w};
+            const float b_frag[IGEMM_TN] = {b_lo.x, b_lo.y, b_lo.z, b_lo.w, b_hi.x, b_hi.y, b_hi.z, b_hi.w};
 #pragma unroll
             for (int i = 0; i < IGEMM_TM; ++i)
 #pragma unroll

@@ -4,7 +4,7 @@ kernels (csrc/kernels, compiled at run time by NVRTC through CuPy's RawModule) f
 The same flat interface as backend/cpu (see its docstring for the list):
   name, xp                      "cuda", and CuPy as the array module
   owns(a), from_host(a), to_host(a), scatter_add(target, index, values)
-plus the kernels of the sibling modules (conv, norm), imported below.
+plus the kernels of the sibling modules (conv, pool, norm), imported below.
 
 How the work is ordered: every kernel, CuPy operation and cuBLAS call is queued on CuPy's current
 stream and returns at once; the host waits for the device only where a value is read (`to_host`:
@@ -69,5 +69,6 @@ def scatter_add(target, index, values):
 
 
 from .conv import conv2d, conv2d_input_grad, conv2d_weight_grad  # noqa: E402,F401
+from .pool import max_pool2d_argmax, plane_scatter_add  # noqa: E402,F401
 from .norm import (batch_norm_stats, channel_affine, batch_norm_backward_reduce,  # noqa: E402,F401
                    batch_norm_backward_elemt)

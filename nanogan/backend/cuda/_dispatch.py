@@ -17,6 +17,12 @@ import functools
 import numpy as np
 
 
+def kernel_library():
+    """nanogan's kernels (every csrc/kernels/*.cu) compiled by NVRTC through CuPy's RawModule, loaded once."""
+    from ... import _kernels
+    return _kernels.load("cupy")
+
+
 def array_module(array):
     """numpy for a numpy array, CuPy for a CuPy array (CuPy is imported only when it is needed)."""
     if isinstance(array, np.ndarray):

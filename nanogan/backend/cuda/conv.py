@@ -16,11 +16,7 @@ GEMM"); the array versions do, as a strided view of the padded input:
                               tap (kh, kw) — one strided slice per tap, inside which no position repeats.
 """
 from ... import _kernels
-from ._dispatch import array_module, float32_kernel
-
-
-def _library():
-    return _kernels.load("cupy")
+from ._dispatch import array_module, float32_kernel, kernel_library
 
 
 def _windows(xp, x, kernel_hw, out_hw, stride, padding, dilation):
@@ -71,16 +67,25 @@ def _conv2d_input_grad_arrays(gy, w, x_shape, stride, padding, dilation):
 @float32_kernel(_conv2d_arrays)
 def conv2d(x, w, stride, padding, dilation):
     """y = x ⋆ w (cross-correlation, no bias): (N, C, H, W), (O, C, KH, KW) -> (N, O, OH, OW)."""
-    return _kernels.conv2d(_library(), x, w, stride, padding, dilation)
+    return _kernels.conv2d(kernel_library(), x, w, stride, padding, dilation)
 
+
+# The two gradients run through csrc's transposed-convolution wrappers, which take the output-side size from
+# gy itself: a transposed convolution's own gradients pass a gy smaller than conv2d's natural output (when
+# its output_padding reaches the stride), and the kernels then sum over gy's extent, as the CPU kernels do.
 
 @float32_kernel(_conv2d_input_grad_arrays)
 def conv2d_input_grad(gy, w, x_shape, stride, padding, dilation):
-    """gx = ∂<conv2d(x, w), gy>/∂x of shape x_shape (= conv_transpose2d(gy, w)), by stride phases."""
-    return _kernels.conv2d_input_grad(_library(), gy, w, tuple(x_shape), stride, padding, dilation)
+    """gx = ∂<conv2d(x, w), gy>/∂x of shape x_shape: the transposed convolution of gy (by stride phases),
+    with the output_padding that makes its output x_shape."""
+    natural = (_kernels.conv_transpose2d_output_size(n, k, s, p, 0, d)
+               for n, k, s, p, d in zip(gy.shape[2:], w.shape[2:], stride, padding, dilation))
+    output_padding = tuple(size - n for size, n in zip(x_shape[2:], natural))
+    return _kernels.conv_transpose2d(kernel_library(), gy, w, stride, padding, output_padding, dilation)
 
 
 @float32_kernel(_conv2d_weight_grad_arrays)
 def conv2d_weight_grad(x, gy, w_shape, stride, padding, dilation):
-    """gw = ∂<conv2d(x, w), gy>/∂w of shape w_shape = (O, C, KH, KW), split-K over N·OH·OW."""
-    return _kernels.conv2d_weight_grad(_library(), x, gy, tuple(w_shape), stride, padding, dilation)
+    """gw = ∂<conv2d(x, w), gy>/∂w of shape w_shape = (O, C, KH, KW), split-K over N·OH·OW: the weight
+    gradient of the transposed convolution that maps gy to x."""
+    return _kernels.conv_transpose2d_weight_grad(kernel_library(), gy, x, tuple(w_shape), stride, padding, dilation)

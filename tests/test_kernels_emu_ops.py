@@ -83,21 +83,37 @@ class NormCase(NamedTuple):
     affine: bool = True
 
 
-def norm_arrays(case):
+def well_conditioned(rng, shape, axes):
+    """Random values whose every group (the elements sharing the indices outside `axes`) has mean 0 and std 1
+    before a random scale in [0.5, 2] and offset of a few units. Normalisation gradients are differences of
+    terms of size w r |g| (r = 1/std) that cancel to far less when a group's values nearly coincide (two
+    values per channel: exactly); bounded r keeps float32's share of that cancellation within the tolerance."""
+    z = rng.standard_normal(shape)
+    z = (z - z.mean(axes, keepdims=True)) / z.std(axes, keepdims=True)
+    group_shape = tuple(1 if i in axes else d for i, d in enumerate(shape))
+    return z * rng.uniform(0.5, 2.0, group_shape) + 3 * rng.standard_normal(group_shape)
+
+
+def norm_arrays(case, axes):
+    """Inputs of a per-channel normalisation (affine parameters per channel, axis 1) over `axes` of x."""
     rng = np.random.default_rng(case.seed)
     channels = case.shape[1]
-    x = (rng.standard_normal(case.shape) * 2 + rng.standard_normal((1, channels) + (1,) * (len(case.shape) - 2)))
-    arrays = dict(x=x, g=rng.standard_normal(case.shape), ggx=rng.standard_normal(case.shape),
-                  w=rng.uniform(0.5, 1.5, channels), b=rng.standard_normal(channels),
-                  ggw=rng.standard_normal(channels), ggb=rng.standard_normal(channels),
-                  running_mean=rng.standard_normal(channels), running_var=rng.uniform(0.5, 2.0, channels))
+    arrays = dict(x=well_conditioned(rng, case.shape, axes), g=rng.standard_normal(case.shape),
+                  ggx=rng.standard_normal(case.shape), w=rng.uniform(0.5, 1.5, channels),
+                  b=rng.standard_normal(channels), ggw=rng.standard_normal(channels),
+                  ggb=rng.standard_normal(channels), running_mean=rng.standard_normal(channels),
+                  running_var=rng.uniform(0.5, 2.0, channels))
     # the kernels see float32 values: the reference starts from the same numbers
     return {k: v.astype(np.float32).astype(np.float64) for k, v in arrays.items()}
 
 
+def batch_axes(shape):
+    return (0,) + tuple(range(2, len(shape)))
+
+
 def check_batch_norm(lib, case: NormCase, momentum=0.1, eps=1e-5):
     """Training forward (with the running-stat update), eval forward, backward and double backward."""
-    dev, a = Device(lib), norm_arrays(case)
+    dev, a = Device(lib), norm_arrays(case, batch_axes(case.shape))
     w, b = (dev.put(a["w"]), dev.put(a["b"])) if case.affine else (None, None)
     running_mean, running_var = dev.put(a["running_mean"]), dev.put(a["running_var"])
     y, mean, invstd = K.batch_norm_train(lib, dev.put(a["x"]), w, b, running_mean, running_var, momentum, eps)
@@ -117,7 +133,7 @@ def check_batch_norm(lib, case: NormCase, momentum=0.1, eps=1e-5):
     ref_dx, ref_dw, ref_db = ng.grad(ref_y, (x, weight, bias), grad_outputs=g, create_graph=True)
     ref_gx, ref_gg, ref_gw = ng.grad((ref_dx, ref_dw, ref_db), (x, g, weight),
                                      grad_outputs=(tensor(a["ggx"]), tensor(a["ggw"]), tensor(a["ggb"])))
-    axes = (0,) + tuple(range(2, len(case.shape)))
+    axes = batch_axes(case.shape)
     what = f"batch norm {case}"
     assert_close(dev.host(mean), a["x"].mean(axes), f"{what}: saved mean")
     assert_close(dev.host(invstd), 1 / np.sqrt(a["x"].var(axes) + eps), f"{what}: saved invstd")
@@ -178,7 +194,7 @@ def test_batch_norm_needs_two_values_per_channel(emu):
 # ---- instance and layer normalisation -------------------------------------------------------------------------
 
 def check_instance_norm(lib, case: NormCase, eps=1e-5):
-    dev, a = Device(lib), norm_arrays(case)
+    dev, a = Device(lib), norm_arrays(case, tuple(range(2, len(case.shape))))
     w, b = (dev.put(a["w"]), dev.put(a["b"])) if case.affine else (None, None)
     y, mean, invstd = K.instance_norm(lib, dev.put(a["x"]), w, b, eps)
     dx, dw, db = K.instance_norm_backward(lib, dev.put(a["x"]), dev.put(a["g"]), mean, invstd, w)
@@ -225,8 +241,8 @@ class LayerNormCase(NamedTuple):
 def check_layer_norm(lib, case: LayerNormCase, eps=1e-5):
     rng = np.random.default_rng(case.seed)
     normalized_shape = case.shape[len(case.shape) - case.normalized_dims:]
-    x, g = (rng.standard_normal(case.shape).astype(np.float32) for _ in range(2))
-    x += np.float32(3.0)  # an offset the variance must not lose
+    x = well_conditioned(rng, case.shape, tuple(range(len(case.shape) - case.normalized_dims, len(case.shape))))
+    x, g = x.astype(np.float32), rng.standard_normal(case.shape).astype(np.float32)
     w = rng.uniform(0.5, 1.5, normalized_shape).astype(np.float32)
     b = rng.standard_normal(normalized_shape).astype(np.float32)
     dev = Device(lib)

@@ -1,5 +1,6 @@
-"""The CUDA backend: CuPy arrays on the current CUDA device, cuBLAS matrix products, and nanogan's own
-kernels (csrc/kernels, compiled at run time by NVRTC through CuPy's RawModule) for the named kernels.
+"""The CUDA backend: CuPy arrays on the current CUDA device, cuBLAS matrix products, nanogan's own kernels
+(csrc/kernels, compiled at run time by NVRTC through CuPy's RawModule) for convolution and max pooling, and
+fused CuPy kernels for the normalisation passes (norm.py says why not csrc's).
 
 The same flat interface as backend/cpu (see its docstring for the list):
   name, xp                      "cuda", and CuPy as the array module
@@ -12,8 +13,8 @@ stream and returns at once; the host waits for the device only where a value is 
 blocks, so a training step allocates from the pool rather than from the driver. `graphs.capture`
 records a whole step as a CUDA graph and replays it (see nanogan/backend/cuda/graphs.py for its limits).
 
-Float32 arrays run nanogan's kernels; any other dtype (float64 for gradchecks) runs the same math as
-CuPy array code (see _dispatch.py). "cuda" and "cuda:N" both mean CuPy's current device.
+Float32 arrays run those kernels; any other dtype (float64 for gradchecks) runs the same math as CuPy
+array code (see _dispatch.py). "cuda" and "cuda:N" both mean CuPy's current device.
 
 Importing this module raises ImportError when CuPy is missing or no CUDA device is usable;
 nanogan.backend.get("cuda") reports that as "device 'cuda' is not available here: ...".

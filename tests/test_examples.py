@@ -1,0 +1,165 @@
+"""The examples, run in-process for 2 generator iterations on tiny data: each ends with its `result:`
+line, writes pictures that decode, a checkpoint that loads, and --resume continues from it.
+
+The data is a tiny IDX dataset written into tmp_path (random pixels, labels 0-9), the networks are
+narrowed (--dim 2) and the batches tiny, so the whole file takes seconds.
+"""
+import gzip
+import importlib
+import struct
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from nanogan import gan
+from nanogan.data import mnist
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+sys.path.insert(0, str(EXAMPLES))
+
+N_IMAGES = 24
+TINY = ["--iters", "2", "--batch-size", "4"]
+
+
+def example(name):
+    return importlib.import_module(name)
+
+
+def write_idx(path, array, type_code=0x08):
+    """An IDX file: magic 0x0000 <type> <ndim>, the dimensions as big-endian int32, then the bytes."""
+    header = struct.pack(">HBB", 0, type_code, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.astype(np.uint8).tobytes())
+
+
+def write_split(folder, split, rng):
+    images_stem, labels_stem = mnist.SPLIT_STEMS[split]
+    write_idx(folder / f"{images_stem}.gz", rng.integers(0, 256, (N_IMAGES, 28, 28)))
+    write_idx(folder / f"{labels_stem}.gz", np.arange(N_IMAGES) % 10)
+
+
+@pytest.fixture
+def isolated_data(tmp_path, monkeypatch):
+    """Only the folders a test passes are searched: no $NANOGAN_DATA, an empty home cache and system
+    folder, and no network."""
+    monkeypatch.delenv(mnist.ENV_VAR, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(mnist, "SYSTEM_DATA_DIR", tmp_path / "system")
+
+    def offline(url, timeout=None):
+        raise OSError(f"no network in tests ({url})")
+
+    monkeypatch.setattr(mnist, "fetch_url", offline)
+
+
+@pytest.fixture
+def tiny_mnist(tmp_path, isolated_data):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    write_split(folder, "train", rng)
+    write_split(folder, "test", rng)
+    return folder
+
+
+def run(name, argv, capsys):
+    """main(argv) of examples/<name>.py; returns (its result dict, its printed `result:` fields)."""
+    returned = example(name).main([str(a) for a in argv])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-1].startswith("result: "), lines[-5:]
+    printed = dict(field.split("=", 1) for field in lines[-1][len("result: "):].split())
+    assert set(printed) == set(returned)
+    return returned, printed, lines
+
+
+def assert_png(path, min_side=8):
+    with Image.open(path) as image:
+        image.load()
+        assert min(image.size) >= min_side, (path, image.size)
+    return path
+
+
+IMAGE_EXAMPLES = {
+    "wgan_gp_mnist": ["wasserstein_estimate", "gradient_penalty"],
+    "dcgan_mnist": ["d_loss", "g_loss"],
+    "cgan_mnist": ["d_loss", "g_loss"],
+    "wgan_clip_mnist": ["wasserstein_estimate"],
+}
+
+
+@pytest.mark.parametrize("name", list(IMAGE_EXAMPLES))
+def test_image_example_writes_its_outputs(name, tiny_mnist, tmp_path, capsys):
+    out = tmp_path / "out"
+    returned, printed, lines = run(name, TINY + ["--dim", 2, "--data-dir", tiny_mnist, "--out", out], capsys)
+    assert printed["iters"] == "2" and returned["iters"] == 2
+    for key in IMAGE_EXAMPLES[name]:
+        assert np.isfinite(float(printed[key])), (key, printed)
+    assert any(line.startswith("data: MNIST train split") for line in lines)
+    assert any(str(out / "progression.png") in line for line in lines)  # it says where it wrote
+
+    grid = assert_png(out / "samples" / "000002.png")
+    assert_png(out / "progression.png")
+    assert_png(out / "losses.png", min_side=100)
+    state = gan.load_checkpoint(out / "checkpoint.npz")
+    assert state["trainer"]["iteration"] == 2
+    assert len(gan.read_log(out / "log.jsonl")) == 2
+    if name == "cgan_mnist":  # 10×10 digits of 28 pixels with 2-pixel gaps
+        assert Image.open(grid).size == (2 + 10 * 30, 2 + 10 * 30)
+
+
+def test_wgan_gp_mnist_resumes_from_its_checkpoint(tiny_mnist, tmp_path, capsys):
+    argv = ["--dim", 2, "--data-dir", tiny_mnist, "--batch-size", 4]
+    run("wgan_gp_mnist", argv + ["--out", tmp_path / "out", "--iters", 2], capsys)
+    returned, _, lines = run("wgan_gp_mnist", argv + ["--out", tmp_path / "out", "--iters", 3, "--resume"], capsys)
+    assert "resumed from" in "\n".join(lines) and returned["iters"] == 3
+    log = gan.read_log(tmp_path / "out" / "log.jsonl")
+    assert [r["iteration"] for r in log] == [1, 2, 3]
+
+    with pytest.raises(SystemExit, match="no checkpoint"):
+        example("wgan_gp_mnist").main([str(a) for a in argv + ["--out", tmp_path / "empty", "--resume"]])
+
+
+def test_a_fresh_run_replaces_an_old_one(tiny_mnist, tmp_path, capsys):
+    argv = ["--dim", 2, "--data-dir", tiny_mnist, "--out", tmp_path / "out", "--batch-size", 4, "--iters", 2]
+    run("dcgan_mnist", argv, capsys)
+    run("dcgan_mnist", argv, capsys)
+    assert len(gan.read_log(tmp_path / "out" / "log.jsonl")) == 2
+
+
+def test_only_the_test_split_says_so_and_trains_on_it(tmp_path, isolated_data, capsys):
+    folder = tmp_path / "t10k"
+    folder.mkdir()
+    write_split(folder, "test", np.random.default_rng(1))
+    _, _, lines = run("wgan_gp_mnist", TINY + ["--dim", 2, "--data-dir", folder, "--out", tmp_path / "out"], capsys)
+    assert any("train split is not available; training on the test split (24 images)" in line for line in lines)
+
+
+@pytest.mark.parametrize("variant, dataset", [("wgan-gp", "grid25_pacgan"), ("gan-minimax", "ring8_pacgan"),
+                                              ("wgan", "moons")])
+def test_toy_example_writes_plots_and_measures(variant, dataset, tmp_path, isolated_data, capsys):
+    out = tmp_path / "toy"
+    returned, printed, _ = run("gan_toy2d", ["--variant", variant, "--dataset", dataset, "--iters", 2,
+                                             "--batch-size", 8, "--eval-every", 2, "--out", out], capsys)
+    assert printed["variant"] == variant and returned["iters"] == 2
+    assert float(printed["w1"]) > 0
+    mixture = dataset.endswith("pacgan")
+    assert ("modes" in printed) == mixture
+    if mixture:
+        assert 0 <= int(printed["modes"]) <= int(printed["n_modes"]) == {"grid25_pacgan": 25, "ring8_pacgan": 8}[dataset]
+        assert 0.0 <= float(printed["high_quality"]) <= 1.0
+    for picture in ("scatter.png", "surface.png", "metrics.png", "losses.png", "frames/000002.png"):
+        assert_png(out / picture, min_side=100)
+    assert gan.load_checkpoint(out / "checkpoint.npz")["trainer"]["iteration"] == 2
+
+    returned, _, _ = run("gan_toy2d", ["--variant", variant, "--dataset", dataset, "--iters", 3, "--batch-size", 8,
+                                       "--eval-every", 2, "--out", out, "--resume"], capsys)
+    assert returned["iters"] == 3
+    assert [r["iteration"] for r in gan.read_log(out / "metrics.jsonl")] == [2, 3]
+
+
+def test_toy_example_rejects_a_preset_of_another_variant(tmp_path, capsys):
+    with pytest.raises(SystemExit, match="toy presets"):
+        example("gan_toy2d").main(["--variant", "gan", "--preset", "official-toy", "--out", str(tmp_path)])

@@ -12,7 +12,10 @@ devices in one op names both; a captured CUDA graph replays the same training as
 """
 import copy
 import importlib
+import importlib.util
+import os
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -69,6 +72,22 @@ def cuda_backend(monkeypatch):
     return importlib.import_module("nanogan.backend.cuda")
 
 
+@pytest.fixture
+def cuda_modules(monkeypatch):
+    """A function importing a submodule of nanogan.backend.cuda for its array code, on every machine: through
+    the real package where CuPy is installed, else through a stand-in package object (the real __init__ needs
+    CuPy; conv.py and pool.py need it only to launch kernels)."""
+    if importlib.util.find_spec("cupy") is None:
+        _forget_cuda_backend(monkeypatch)
+        stand_in = types.ModuleType("nanogan.backend.cuda")
+        stand_in.__path__ = [os.path.join(os.path.dirname(backends.__file__), "cuda")]
+        monkeypatch.setitem(sys.modules, "nanogan.backend.cuda", stand_in)
+    elif not DEVICE:
+        _forget_cuda_backend(monkeypatch)
+        monkeypatch.setattr(importlib.import_module("cupy").cuda.runtime, "getDeviceCount", lambda: 1)
+    return lambda name: importlib.import_module(f"nanogan.backend.cuda.{name}")
+
+
 def _interface(module):
     """The public names of a backend module: name, xp and its functions (not the modules it imports)."""
     return {n for n in dir(module) if not n.startswith("_") and
@@ -82,8 +101,8 @@ def test_cuda_backend_has_every_name_of_the_cpu_backend(cuda_backend):
     assert cuda_backend.name == "cuda" and cuda_backend.xp.__name__ == "cupy"
 
 
-def test_float32_goes_to_the_kernel_and_other_dtypes_to_array_code(cuda_backend):
-    from nanogan.backend.cuda._dispatch import float32_kernel
+def test_float32_goes_to_the_kernel_and_other_dtypes_to_array_code(cuda_modules):
+    float32_kernel = cuda_modules("_dispatch").float32_kernel
     calls = []
 
     @float32_kernel(lambda x, scale: calls.append(("arrays", x.dtype)) or x * scale)
@@ -108,23 +127,24 @@ CONV_GEOMETRIES = [  # x shape, w shape, stride, padding, dilation
 
 
 @pytest.mark.parametrize("x_shape, w_shape, stride, padding, dilation", CONV_GEOMETRIES)
-def test_convolution_array_code_matches_cpu_kernels(cuda_backend, x_shape, w_shape, stride, padding, dilation):
+def test_convolution_array_code_matches_cpu_kernels(cuda_modules, x_shape, w_shape, stride, padding, dilation):
     from nanogan.backend.cpu import conv as cpu_conv
+    conv = cuda_modules("conv")
     rng = np.random.default_rng(0)
     x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
     geometry = (stride, padding, dilation)
-    y = cuda_backend.conv2d.array_version(x, w, *geometry)
+    y = conv.conv2d.array_version(x, w, *geometry)
     np.testing.assert_allclose(y, cpu_conv.conv2d(x, w, *geometry), rtol=1e-12, atol=1e-12)
     gy = rng.standard_normal(y.shape)
     for shape in (x_shape, x_shape[:2] + (x_shape[2] + stride[0] - 1, x_shape[3])):  # + a transposed conv's
         np.testing.assert_allclose(                                                   # output_padding
-            cuda_backend.conv2d_input_grad.array_version(gy, w, shape, *geometry),
+            conv.conv2d_input_grad.array_version(gy, w, shape, *geometry),
             cpu_conv.conv2d_input_grad(gy, w, shape, *geometry), rtol=1e-12, atol=1e-12)
     cropped = gy[:, :, :-1, :-1]  # what a transposed convolution's gradients pass when output_padding >= stride
     for g in (gy, cropped):
-        np.testing.assert_allclose(cuda_backend.conv2d_weight_grad.array_version(x, g, w_shape, *geometry),
+        np.testing.assert_allclose(conv.conv2d_weight_grad.array_version(x, g, w_shape, *geometry),
                                    cpu_conv.conv2d_weight_grad(x, g, w_shape, *geometry), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(cuda_backend.conv2d_input_grad.array_version(cropped, w, x_shape, *geometry),
+    np.testing.assert_allclose(conv.conv2d_input_grad.array_version(cropped, w, x_shape, *geometry),
                                cpu_conv.conv2d_input_grad(cropped, w, x_shape, *geometry), rtol=1e-12, atol=1e-12)
 
 
@@ -137,16 +157,17 @@ POOL_GEOMETRIES = [  # x shape, kernel, stride, padding, dilation
 
 @pytest.mark.parametrize("x_shape, kernel, stride, padding, dilation", POOL_GEOMETRIES)
 @pytest.mark.parametrize("ceil_mode", [False, True])
-def test_max_pool_array_code_matches_cpu_kernels(cuda_backend, x_shape, kernel, stride, padding, dilation,
+def test_max_pool_array_code_matches_cpu_kernels(cuda_modules, x_shape, kernel, stride, padding, dilation,
                                                  ceil_mode):
     from nanogan.ops.pool import _pool_output_size
+    pool = cuda_modules("pool")
     x = np.random.default_rng(2).standard_normal(x_shape)
     x[0, 0, 0, :3] = np.nan  # NaNs win, the last one kept
     x[0, 1, 1, 1:3] = -np.inf
     x[-1, -1, :2, :2] = 0.5  # ties: the first maximal tap
     geometry = (kernel, stride, padding, dilation, _pool_output_size(x_shape[2:], kernel, stride, padding, dilation,
                                                                       ceil_mode))
-    ours = cuda_backend.max_pool2d_argmax.array_version(x, *geometry)
+    ours = pool.max_pool2d_argmax.array_version(x, *geometry)
     assert ours.dtype == np.int64
     np.testing.assert_array_equal(ours, backends.get("cpu").max_pool2d_argmax(x, *geometry))
 

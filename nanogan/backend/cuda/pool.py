@@ -10,9 +10,6 @@ run the same rule as array code, one tap at a time. plane_scatter_add is one ato
 every dtype: csrc's gather-style max_pool2d_dgrad needs the pooling geometry, which this interface does not
 pass.
 """
-import cupy
-import cupyx
-
 from ... import _kernels_ops
 from ._dispatch import array_module, float32_kernel, kernel_library
 
@@ -50,6 +47,8 @@ def max_pool2d_argmax(x, kernel, stride, padding, dilation, out_hw):
 
 def plane_scatter_add(g, index, x_shape):
     """y of shape x_shape, zero but for y[n, c].flat[index[n, c, i, j]] += g[n, c, i, j] (atomic adds)."""
+    import cupy  # here, not at the top: the array code above is testable where CuPy is not installed
+    import cupyx
     planes = x_shape[0] * x_shape[1]
     y = cupy.zeros((planes, x_shape[2] * x_shape[3]), dtype=g.dtype)
     rows = cupy.arange(planes).reshape(planes, 1)  # broadcast against each plane's indices

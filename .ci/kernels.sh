@@ -2,7 +2,8 @@
 # CI kernel step (called by .ci/run after `pip install -e .`):
 #   1. every csrc/kernels/*.cu compiles with nvcc for sm_90 plus compute_90 PTX, warnings as errors (compile only;
 #      skipped with a notice when nvcc is absent);
-#   2. every kernel source also compiles as plain C++ against the host emulation, warnings as errors;
+#   2. every kernel source also compiles as plain C++ against the host emulation, warnings as errors, and all of
+#      them with NVRTC as CuPy compiles them (nvidia-cuda-nvrtc wheel, cached under ~/.cache/nanogan);
 #   3. the extensions are (re)built in place: nanogan._emu always, nanogan._C when nvcc is present;
 #   4. the emulated kernel tests (tests/test_kernels*.py) run once more with nanogan._emu built under
 #      -fsanitize=address,undefined, in a scratch copy (out-of-range accesses become precise reports).
@@ -35,6 +36,17 @@ fi
 printf '%s\n' "${kernels[@]}" | xargs -P "$JOBS" -I{} \
     g++ -fsyntax-only -x c++ -std=c++20 -DNANOGAN_EMU -Icsrc -Wall -Wextra -Werror -Wno-unknown-pragmas {}
 step "g++ -Werror emulation compile of ${#kernels[@]} kernel sources"
+
+# NVRTC (what CuPy compiles with) must accept every kernel too: it has no host headers. Its wheel is cached.
+cuda_version=$(nvcc --version 2>/dev/null | sed -n 's/.*release \([0-9]*\.[0-9]*\).*/\1/p')
+nvrtc_dir="${XDG_CACHE_HOME:-$HOME/.cache}/nanogan/nvrtc-${cuda_version:-13}"
+if [ ! -d "$nvrtc_dir/nvidia" ]; then
+    python -m pip install -q --target "$nvrtc_dir" "nvidia-cuda-nvrtc==${cuda_version:-13}.*" ||
+        echo "kernels.sh: could not install nvidia-cuda-nvrtc; the NVRTC compile check will skip"
+fi
+NANOGAN_NVRTC=$(ls "$nvrtc_dir"/nvidia/cu*/lib/libnvrtc.so.* 2>/dev/null | head -n 1) \
+    python -m pytest -q -p no:cacheprovider tests/test_kernels_emu.py -k test_kernels_compile_with_nvrtc -rs
+step "NVRTC compile of all kernel sources"
 
 python setup.py -q build_ext --inplace
 step "build_ext --inplace (nanogan._emu$(command -v nvcc >/dev/null && echo ' and nanogan._C'))"

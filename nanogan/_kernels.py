@@ -302,6 +302,15 @@ class CudaLibrary(_ExtensionLibrary):
         return int(getattr(stream, "ptr", stream))
 
 
+def nvrtc_program():
+    """(source text, options) that NVRTC compiles: every csrc/kernels/*.cu in one module."""
+    _, _, digest = kernel_sources()
+    # The digest makes CuPy's compile cache (keyed on this text) notice edits of the included files.
+    code = f"// nanogan kernels, sources {digest}\n" + "".join(
+        f'#include "kernels/{p.name}"\n' for p in sorted((CSRC / "kernels").glob("*.cu")))
+    return code, ("-std=c++17", f"-I{CSRC}")
+
+
 class CupyLibrary(KernelLibrary):
     """The kernels compiled at run time by NVRTC (cupy.RawModule over every csrc/kernels/*.cu)."""
 
@@ -309,13 +318,8 @@ class CupyLibrary(KernelLibrary):
 
     def __init__(self):
         super().__init__()
-        cupy = _cupy()
-        _, _, digest = kernel_sources()
-        # The digest makes CuPy's compile cache (keyed on this text) notice edits of the included files.
-        code = f"// nanogan kernels, sources {digest}\n" + "".join(
-            f'#include "kernels/{p.name}"\n' for p in sorted((CSRC / "kernels").glob("*.cu")))
-        self.module = cupy.RawModule(code=code, options=("-std=c++17", f"-I{CSRC}"),
-                                     name_expressions=None)
+        code, options = nvrtc_program()
+        self.module = _cupy().RawModule(code=code, options=options)
         self._functions = {}
 
     @property

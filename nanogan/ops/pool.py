@@ -79,6 +79,11 @@ def _window_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode):
     if min(out_hw) <= 0:
         raise ValueError(f"{op}: kernel of size {kernel} with dilation {dilation} does not fit the input of shape "
                          f"{x.shape} with padding {padding} (output size {out_hw})")
+    for n, k, s, p, d, o in zip(x.shape[2:], kernel, stride, padding, dilation, out_hw):
+        taps = np.arange(o)[:, None] * s - p + np.arange(k)[None, :] * d
+        if not ((taps >= 0) & (taps < n)).any(axis=1).all():  # a dilated window can straddle a tiny input
+            raise ValueError(f"{op}: with kernel {kernel}, dilation {dilation} and padding {padding}, a window "
+                             f"over the input of shape {x.shape} covers only padding")
     return kernel, stride, padding, dilation, out_hw
 
 

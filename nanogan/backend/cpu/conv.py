@@ -22,6 +22,9 @@ of x in NHWC order: im2row and row2im are runs of vectorised copies and adds, wi
 transposes outside them. The batch is processed in chunks whose row matrix stays in the last-level
 cache, where BLAS also runs fastest. Arrays are float32 or float64, NCHW in and out.
 """
+import contextlib
+
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -29,6 +32,9 @@ from numba import njit, prange
 # last-level cache, and BLAS is faster on a cache-resident operand than on one streamed from memory
 # (whole-batch rows of a big layer are tens of MiB).
 CHUNK_BYTES = 4 << 20
+# Below this many values moved, a kernel runs on the calling thread alone: waking the worker threads
+# costs more than the loop (tens of microseconds; far more on a busy machine).
+SERIAL_BELOW = 1 << 15
 # Rows of the source per task of a transpose: the task's reads come from this many rows at once,
 # and its writes are runs of this many contiguous values.
 TRANSPOSE_BAND = 16
@@ -117,6 +123,20 @@ def _channel_major(array, out):
         out[o, n * length:(n + 1) * length] = array[n, o, :]
 
 
+@contextlib.contextmanager
+def threads_for(values):
+    """Run the numba kernels inside on one thread when they move fewer than SERIAL_BELOW values."""
+    if values >= SERIAL_BELOW:
+        yield
+        return
+    previous = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(previous)
+
+
 def output_size(size, kernel, stride, padding, dilation):
     """floor((n + 2p - d(k-1) - 1) / s) + 1, the number of kernel positions along one axis."""
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
@@ -134,6 +154,7 @@ class _Plan:
         count = min(batch, max(1, -(-batch * per_image // CHUNK_BYTES)))
         size = -(-batch // count)
         self.chunks = [(start, min(start + size, batch)) for start in range(0, batch, size)]
+        self.values = batch * self.length * self.width_k  # the row-matrix values the gathers move
         self.rows_buffer = np.empty(size * self.length * self.width_k, dtype=dtype)
         self.image_buffer = np.empty(size * self.channels * self.height * self.width, dtype=dtype)
 
@@ -182,9 +203,10 @@ def conv2d(x, w, stride, padding, dilation):
     plan = _Plan(x.shape, w.shape, out_hw, x.dtype)
     weights = _weight_matrix(w)
     y = np.empty((x.shape[0], w.shape[0], plan.length), dtype=x.dtype)
-    for start, stop in plan.chunks:
-        rows = _fill_rows(x, plan, start, stop, stride, padding, dilation, out_hw)
-        _batch_major(weights @ rows.T, y[start:stop])
+    with threads_for(plan.values):
+        for start, stop in plan.chunks:
+            rows = _fill_rows(x, plan, start, stop, stride, padding, dilation, out_hw)
+            _batch_major(weights @ rows.T, y[start:stop])
     return y.reshape(x.shape[0], w.shape[0], *out_hw)
 
 
@@ -194,12 +216,13 @@ def conv2d_input_grad(gy, w, x_shape, stride, padding, dilation):
     plan = _Plan(x_shape, w.shape, gy.shape[2:], gy.dtype)
     weights = _weight_matrix(w)
     gx = np.empty(x_shape, dtype=gy.dtype)
-    for start, stop in plan.chunks:
-        d_rows = plan.rows(stop - start)
-        np.matmul(_as_matrix(gy, start, stop).T, weights, out=d_rows)
-        image = plan.nhwc(stop - start)
-        _row2im(d_rows, *plan.taps, *stride, *padding, *dilation, *gy.shape[2:], image)
-        _to_nchw(image, gx[start:stop])
+    with threads_for(plan.values):
+        for start, stop in plan.chunks:
+            d_rows = plan.rows(stop - start)
+            np.matmul(_as_matrix(gy, start, stop).T, weights, out=d_rows)
+            image = plan.nhwc(stop - start)
+            _row2im(d_rows, *plan.taps, *stride, *padding, *dilation, *gy.shape[2:], image)
+            _to_nchw(image, gx[start:stop])
     return gx
 
 
@@ -208,8 +231,9 @@ def conv2d_weight_grad(x, gy, w_shape, stride, padding, dilation):
     x, gy = np.ascontiguousarray(x), np.ascontiguousarray(gy)
     plan = _Plan(x.shape, w_shape, gy.shape[2:], x.dtype)
     g_weights = np.zeros((w_shape[0], plan.width_k), dtype=x.dtype)
-    for start, stop in plan.chunks:
-        rows = _fill_rows(x, plan, start, stop, stride, padding, dilation, gy.shape[2:])
-        g_weights += _as_matrix(gy, start, stop) @ rows
+    with threads_for(plan.values):
+        for start, stop in plan.chunks:
+            rows = _fill_rows(x, plan, start, stop, stride, padding, dilation, gy.shape[2:])
+            g_weights += _as_matrix(gy, start, stop) @ rows
     out_ch, channels, kernel_h, kernel_w = w_shape
     return np.ascontiguousarray(g_weights.reshape(out_ch, kernel_h, kernel_w, channels).transpose(0, 3, 1, 2))

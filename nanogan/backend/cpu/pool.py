@@ -9,6 +9,8 @@ counts as -inf). argmax holds the flat index ih·W + iw of the chosen tap within
 import numpy as np
 from numba import njit, prange
 
+from .conv import threads_for
+
 
 @njit(cache=True, parallel=True)
 def _max_pool_argmax(x, kernel_h, kernel_w, sh, sw, ph, pw, dh, dw, argmax):
@@ -58,7 +60,8 @@ def _scatter_planes(gy, index, gx):
 def max_pool2d_argmax(x, kernel, stride, padding, dilation, out_hw):
     """argmax (N, C, *out_hw), int64: the flat index ih·W + iw in its plane of each window's maximum."""
     argmax = np.empty(x.shape[:2] + tuple(out_hw), dtype=np.int64)
-    _max_pool_argmax(np.ascontiguousarray(x), *kernel, *stride, *padding, *dilation, argmax)
+    with threads_for(argmax.size * kernel[0] * kernel[1]):
+        _max_pool_argmax(np.ascontiguousarray(x), *kernel, *stride, *padding, *dilation, argmax)
     return argmax
 
 
@@ -66,5 +69,6 @@ def plane_scatter_add(g, index, x_shape):
     """y of shape x_shape, zero but for y[n, c].flat[index[n, c, i, j]] += g[n, c, i, j]
     (max pooling's input gradient; index and g share one shape)."""
     y = np.empty(x_shape, dtype=g.dtype)
-    _scatter_planes(np.ascontiguousarray(g), np.ascontiguousarray(index), y)
+    with threads_for(y.size + g.size):
+        _scatter_planes(np.ascontiguousarray(g), np.ascontiguousarray(index), y)
     return y

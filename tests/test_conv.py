@@ -1,0 +1,339 @@
+"""conv2d and conv_transpose2d: the course's worked examples, output sizes, finite-difference
+checks of first and second derivatives over drawn geometries, PyTorch, and bad input."""
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import nanogan as ng
+from nanogan.backend.cpu import conv as cpu_conv
+from nanogan.ops.conv import conv2d, conv_transpose2d
+from harness import check_op
+
+# ---- float64 references, written independently of the kernels --------------------------------------------
+
+
+def tap_slices(x, kernel, stride, padding, dilation):
+    """{(a, b): the (N, C, OH, OW) values of zero-padded x that kernel tap (a, b) reads at each output pixel}."""
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    padded = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    out_h = (padded.shape[2] - dh * (kernel[0] - 1) - 1) // sh + 1
+    out_w = (padded.shape[3] - dw * (kernel[1] - 1) - 1) // sw + 1
+    return {(a, b): padded[:, :, a * dh:a * dh + sh * (out_h - 1) + 1:sh, b * dw:b * dw + sw * (out_w - 1) + 1:sw]
+            for a in range(kernel[0]) for b in range(kernel[1])}
+
+
+def reference_conv2d(x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
+    """y = Σ over kernel taps (a, b) of w[:, :, a, b] applied to what that tap reads."""
+    return sum(np.einsum("nchw,oc->nohw", patch, w[:, :, a, b])
+               for (a, b), patch in tap_slices(x, w.shape[2:], stride, padding, dilation).items())
+
+
+def reference_conv2d_weight_grad(x, gy, kernel, stride, padding, dilation):
+    """gw[o, c, a, b] = Σ_{n, i, j} gy[n, o, i, j] · (what tap (a, b) reads)[n, c, i, j]."""
+    gw = np.zeros((gy.shape[1], x.shape[1]) + tuple(kernel))
+    for (a, b), patch in tap_slices(x, kernel, stride, padding, dilation).items():
+        gw[:, :, a, b] = np.einsum("nohw,nchw->oc", gy, patch)
+    return gw
+
+
+def reference_conv_transpose2d(x, w, stride=(1, 1), padding=(0, 0), output_padding=(0, 0), dilation=(1, 1)):
+    """Every input pixel adds w (Cin, Cout, KH, KW), scaled by its value, to a patch of a canvas that has
+    output_padding extra rows/columns at the far end; the padding is then cut from both sides."""
+    (sh, sw), (ph, pw), (qh, qw), (dh, dw) = stride, padding, output_padding, dilation
+    n, _, h, wd = x.shape
+    kh, kw = w.shape[2:]
+    canvas = np.zeros((n, w.shape[1], (h - 1) * sh + dh * (kh - 1) + 1 + qh, (wd - 1) * sw + dw * (kw - 1) + 1 + qw))
+    for a in range(kh):
+        for b in range(kw):
+            canvas[:, :, a * dh:a * dh + sh * (h - 1) + 1:sh, b * dw:b * dw + sw * (wd - 1) + 1:sw] += \
+                np.einsum("nchw,cd->ndhw", x, w[:, :, a, b])
+    return canvas[:, :, ph:canvas.shape[2] - ph, pw:canvas.shape[3] - pw]
+
+
+def t(array):
+    return ng.tensor(np.asarray(array, dtype=np.float64))
+
+
+# ---- the course's worked examples --------------------------------------------------------------------------
+
+EXAMPLE_INPUT = np.array([[4, 5, 8, 7], [1, 8, 8, 8], [3, 6, 6, 4], [6, 5, 7, 8]], dtype=np.float64)
+EXAMPLE_KERNEL = np.array([[1, 4, 1], [1, 4, 3], [3, 3, 1]], dtype=np.float64)
+
+
+def convolution_matrix(kernel, size):
+    """The (out², size²) matrix C with conv(x).flat = C @ x.flat (stride 1, no padding): row (i, j) holds
+    the kernel at the columns of the input pixels its window covers."""
+    k = kernel.shape[0]
+    out = size - k + 1
+    matrix = np.zeros((out * out, size * size))
+    for i in range(out):
+        for j in range(out):
+            for a in range(k):
+                for b in range(k):
+                    matrix[i * out + j, (i + a) * size + (j + b)] = kernel[a, b]
+    return matrix
+
+
+def test_worked_example_cross_correlation_and_its_matrix():
+    expected = [[122, 148], [126, 134]]
+    y = conv2d(t(EXAMPLE_INPUT[None, None]), t(EXAMPLE_KERNEL[None, None]))
+    np.testing.assert_array_equal(y.numpy()[0, 0], expected)
+    matrix = convolution_matrix(EXAMPLE_KERNEL, 4)
+    assert matrix.shape == (4, 16)
+    np.testing.assert_array_equal((matrix @ EXAMPLE_INPUT.ravel()).reshape(2, 2), expected)
+
+
+def test_worked_example_transposed_convolution_is_the_transposed_matrix():
+    small = np.array([[2, 1], [4, 4]], dtype=np.float64)
+    expected = [[2, 9, 6, 1], [6, 29, 30, 7], [10, 29, 33, 13], [12, 24, 16, 4]]
+    y = conv_transpose2d(t(small[None, None]), t(EXAMPLE_KERNEL[None, None]))
+    np.testing.assert_array_equal(y.numpy()[0, 0], expected)
+    np.testing.assert_array_equal((convolution_matrix(EXAMPLE_KERNEL, 4).T @ small.ravel()).reshape(4, 4), expected)
+
+
+TWO_CHANNEL_INPUT = np.array([[[1, 2], [0, 0]], [[0, 0], [0, 3]]], dtype=np.float64)
+TWO_CHANNEL_KERNELS = np.array([[[0, 0, 0], [1, 1, 1], [0, 0, 0]], [[1, 0, 0], [0, 1, 0], [0, 0, 1]]],
+                               dtype=np.float64)
+
+
+@pytest.mark.parametrize("padding, stride, expected", [
+    (0, 1, [[0, 0, 0, 0], [1, 6, 3, 2], [0, 0, 3, 0], [0, 0, 0, 3]]),
+    (1, 1, [[6, 3], [0, 3]]),
+    (0, 2, [[0, 0, 0, 0, 0], [1, 1, 3, 2, 2], [0, 0, 3, 0, 0], [0, 0, 0, 3, 0], [0, 0, 0, 0, 3]]),
+    (1, 2, [[1, 3, 2], [0, 3, 0], [0, 0, 3]]),
+])
+def test_worked_example_two_channel_transposed_convolution(padding, stride, expected):
+    # The exercise's numbers are the transposed convolution (weight (Cin=2, Cout=1, 3, 3)), no output_padding:
+    # each input pixel stamps its channel's kernel at stride s, the two channels add, and p is cut from each side.
+    x = t(TWO_CHANNEL_INPUT[None])
+    w = t(TWO_CHANNEL_KERNELS[:, None])
+    y = conv_transpose2d(x, w, stride=stride, padding=padding)
+    np.testing.assert_array_equal(y.numpy()[0, 0], expected)
+    np.testing.assert_array_equal(y.numpy(), reference_conv_transpose2d(
+        TWO_CHANNEL_INPUT[None], TWO_CHANNEL_KERNELS[:, None], (stride,) * 2, (padding,) * 2))
+
+
+def test_output_size_formulas_over_a_grid():
+    rng = np.random.default_rng(0)
+    for n in range(1, 9):
+        for f in range(1, 5):
+            for s in range(1, 4):
+                for p in range(0, 3):
+                    for d in range(1, 3):
+                        if n + 2 * p < d * (f - 1) + 1:
+                            continue
+                        x = t(rng.standard_normal((1, 1, n, n + 1)))
+                        w = t(rng.standard_normal((1, 1, f, f)))
+                        expected = (n + 2 * p - d * (f - 1) - 1) // s + 1
+                        assert conv2d(x, w, stride=s, padding=p, dilation=d).shape[2] == expected
+                        for q in range(max(s, d)):  # output_padding below stride or dilation
+                            size = s * (n - 1) + d * (f - 1) + 1 - 2 * p + q  # = s(n-1) + f - 2p + q for d = 1
+                            if size <= 0:
+                                continue
+                            y = conv_transpose2d(x, w, stride=s, padding=p, output_padding=q, dilation=d)
+                            assert y.shape[2] == size, (n, f, s, p, d, q)
+    assert conv_transpose2d(t(np.ones((1, 1, 5, 5))), t(np.ones((1, 1, 3, 3))), stride=2, padding=1,
+                            output_padding=1).shape == (1, 1, 2 * 4 + 3 - 2 + 1, 10)
+
+
+# ---- drawn geometries: forward against the reference, gradcheck, gradgradcheck, on three layouts ------------
+
+@st.composite
+def geometries(draw, transposed):
+    """A tiny convolution: kernel 1-5, stride 1-3, padding 0-2, dilation 1-2, non-square, 1-3 channels."""
+    kernel = (draw(st.integers(1, 5)), draw(st.integers(1, 3)))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    padding = (draw(st.integers(0, 2)), draw(st.integers(0, 2)))
+    if transposed:  # input sizes are free; output_padding must stay below stride or dilation
+        size = (draw(st.integers(1, 3)), draw(st.integers(1, 4)))
+        output_padding = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
+    else:  # the dilated kernel must fit in the padded input
+        reach = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
+        size = tuple(max(1, r - 2 * p) + draw(st.integers(0, 2)) for r, p in zip(reach, padding))
+        output_padding = (0, 0)
+    batch, in_ch, out_ch = draw(st.integers(1, 2)), draw(st.sampled_from([1, 3])), draw(st.integers(1, 2))
+    if size[0] * size[1] * batch * in_ch > 90:  # keep gradgradcheck (quadratic in the sizes) quick
+        batch, in_ch = 1, 1
+    return dict(batch=batch, in_ch=in_ch, out_ch=out_ch, size=size, kernel=kernel, stride=stride,
+                padding=padding, dilation=dilation, output_padding=output_padding)
+
+
+@given(geometries(transposed=False), st.booleans(), st.integers(0, 2 ** 31 - 1))
+def test_conv2d_matches_reference_and_finite_differences(g, with_bias, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((g["batch"], g["in_ch"]) + g["size"])
+    w = rng.standard_normal((g["out_ch"], g["in_ch"]) + g["kernel"])
+    b = rng.standard_normal(g["out_ch"])
+    expected = reference_conv2d(x, w, g["stride"], g["padding"], g["dilation"])
+    geometry = dict(stride=g["stride"], padding=g["padding"], dilation=g["dilation"])
+    if with_bias:
+        check_op(lambda x, w, b: conv2d(x, w, b, **geometry), [x, w, b], expected=expected + b[:, None, None])
+    else:
+        check_op(lambda x, w: conv2d(x, w, **geometry), [x, w], expected=expected)
+
+
+@given(geometries(transposed=True), st.booleans(), st.integers(0, 2 ** 31 - 1))
+def test_conv_transpose2d_matches_reference_and_finite_differences(g, with_bias, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((g["batch"], g["in_ch"]) + g["size"])
+    w = rng.standard_normal((g["in_ch"], g["out_ch"]) + g["kernel"])
+    b = rng.standard_normal(g["out_ch"])
+    geometry = dict(stride=g["stride"], padding=g["padding"], output_padding=g["output_padding"],
+                    dilation=g["dilation"])
+    expected = reference_conv_transpose2d(x, w, **geometry)
+    if min(expected.shape[2:]) <= 0:
+        with pytest.raises(ValueError, match="not positive"):
+            conv_transpose2d(t(x), t(w), **geometry)
+        return
+    if with_bias:
+        check_op(lambda x, w, b: conv_transpose2d(x, w, b, **geometry), [x, w, b],
+                 expected=expected + b[:, None, None])
+    else:
+        check_op(lambda x, w: conv_transpose2d(x, w, **geometry), [x, w], expected=expected)
+
+
+def test_transposed_convolution_is_the_adjoint_of_convolution():
+    # <conv2d(x, w), y> = <x, conv_transpose2d(y, w)>, with x of exactly the size output_padding picks
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((2, 3, 9, 8)), rng.standard_normal((4, 3, 3, 2))
+    y = reference_conv2d(x, w, (2, 3), (1, 0), (1, 2))
+    gy = rng.standard_normal(y.shape)
+    back = conv_transpose2d(t(gy), t(w), stride=(2, 3), padding=(1, 0), output_padding=(0, 2), dilation=(1, 2))
+    assert back.shape == x.shape
+    np.testing.assert_allclose(np.vdot(y, gy), np.vdot(x, back.numpy()), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype, rtol", [(np.float32, 1e-5), (np.float64, 1e-12)])
+def test_kernels_agree_across_batch_chunks_and_dtypes(monkeypatch, dtype, rtol):
+    # a chunk budget of two images' rows: chunks of 2, 2, 1 images, each product and gather on its own slice
+    rng = np.random.default_rng(4)
+    x, w = rng.standard_normal((5, 3, 9, 7)), rng.standard_normal((4, 3, 3, 3))
+    geometry = ((2, 1), (1, 1), (1, 2))
+    y = reference_conv2d(x, w, *geometry)
+    gy = rng.standard_normal(y.shape)
+    per_image = 3 * 3 * 3 * y.shape[2] * y.shape[3] * np.dtype(dtype).itemsize
+    monkeypatch.setattr(cpu_conv, "CHUNK_BYTES", 2 * per_image)
+    xs, ws, gys = (a.astype(dtype) for a in (x, w, gy))
+    assert cpu_conv._Plan(x.shape, w.shape, y.shape[2:], dtype).chunks == [(0, 2), (2, 4), (4, 5)]
+    np.testing.assert_allclose(cpu_conv.conv2d(xs, ws, *geometry), y, rtol=rtol, atol=rtol)
+    input_grad = reference_conv_transpose2d(gy, w, *geometry[:2], (0, 0), geometry[2])
+    assert input_grad.shape == x.shape
+    np.testing.assert_allclose(cpu_conv.conv2d_input_grad(gys, ws, x.shape, *geometry), input_grad,
+                               rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(cpu_conv.conv2d_weight_grad(xs, gys, w.shape, *geometry),
+                               reference_conv2d_weight_grad(x, gy, w.shape[2:], *geometry), rtol=rtol, atol=rtol)
+    for out in (cpu_conv.conv2d(xs, ws, *geometry), cpu_conv.conv2d_input_grad(gys, ws, x.shape, *geometry)):
+        assert out.dtype == dtype
+
+
+def test_third_derivative_through_conv_is_finite_differences_of_the_second():
+    # every backward is another conv Function, so derivatives of any order exist: check the third
+    rng = np.random.default_rng(5)
+    x, w = rng.standard_normal((1, 2, 4, 3)), rng.standard_normal((2, 2, 2, 2))
+
+    def second(x, w):
+        y = conv2d(x, w, stride=1, padding=1)
+        gx, = ng.grad((y * y).sum(), [x], create_graph=True)
+        gw, = ng.grad((gx * gx).sum(), [w], create_graph=True)
+        return gw
+
+    ng.autograd.gradcheck(second, [t(x).requires_grad_(), t(w).requires_grad_()], atol=1e-4)
+
+
+# ---- PyTorch ------------------------------------------------------------------------------------------------
+
+def _forward_backward_double_backward(fn, arrays, framework):
+    """fn(*inputs), its gradient for a fixed cotangent (create_graph), and the gradient of
+    Σ (gradient)² + Σ output · cotangent with respect to the inputs and the cotangent."""
+    rng = np.random.default_rng(11)
+    if framework == "torch":
+        import torch
+        inputs = [torch.tensor(a, requires_grad=True) for a in arrays]
+        y = fn(*inputs)
+        cotangent = torch.tensor(rng.standard_normal(tuple(y.shape)), requires_grad=True)
+        grads = torch.autograd.grad(y, inputs, cotangent, create_graph=True)
+        score = sum((g * g).sum() for g in grads) + (y * cotangent).sum()
+        second = torch.autograd.grad(score, inputs + [cotangent])
+        as_numpy = lambda v: v.detach().numpy()  # noqa: E731
+    else:
+        inputs = [ng.tensor(a, requires_grad=True) for a in arrays]
+        y = fn(*inputs)
+        cotangent = ng.tensor(rng.standard_normal(y.shape), requires_grad=True)
+        grads = ng.grad(y, inputs, cotangent, create_graph=True)
+        score = sum((g * g).sum() for g in grads) + (y * cotangent).sum()
+        second = ng.grad(score, inputs + [cotangent])
+        as_numpy = lambda v: v.numpy()  # noqa: E731
+    return [as_numpy(y)] + [as_numpy(g) for g in grads] + [as_numpy(g) for g in second]
+
+
+TORCH_CASES = {
+    "conv2d": (lambda F: lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=(1, 2), dilation=(1, 2)),
+               [(2, 3, 9, 8), (4, 3, 3, 2), (4,)]),
+    "conv2d, 5x5 stride 2 (WGAN-GP critic)": (lambda F: lambda x, w: F.conv2d(x, w, stride=2, padding=2),
+                                             [(2, 2, 8, 8), (3, 2, 5, 5)]),
+    "conv_transpose2d": (lambda F: lambda x, w, b: F.conv_transpose2d(x, w, b, stride=(2, 3), padding=(1, 0),
+                                                                        output_padding=(1, 2)),
+                         [(2, 3, 4, 5), (3, 2, 3, 4), (2,)]),
+    "conv_transpose2d, output_padding from dilation": (
+        lambda F: lambda x, w: F.conv_transpose2d(x, w, stride=1, padding=1, output_padding=1, dilation=2),
+        [(1, 2, 4, 3), (2, 3, 3, 2)]),
+    "conv_transpose2d, 4x4 stride 2 (DCGAN generator)": (
+        lambda F: lambda x, w: F.conv_transpose2d(x, w, stride=2, padding=1), [(2, 3, 4, 4), (3, 2, 4, 4)]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TORCH_CASES))
+def test_against_pytorch_forward_backward_double_backward(case):
+    torch = pytest.importorskip("torch")
+    make, shapes = TORCH_CASES[case]
+    from nanogan.ops import conv as ng_conv
+    rng = np.random.default_rng(12)
+    arrays = [rng.standard_normal(s) for s in shapes]
+    expected = _forward_backward_double_backward(make(torch.nn.functional), arrays, "torch")
+    actual = _forward_backward_double_backward(make(ng_conv), arrays, "nanogan")
+    for what, a, e in zip(["forward"] + ["grad"] * len(shapes) + ["double grad"] * (len(shapes) + 1), actual, expected):
+        np.testing.assert_allclose(a, e, rtol=1e-6, atol=1e-9, err_msg=f"{case}: {what}")
+
+
+# ---- bad input ----------------------------------------------------------------------------------------------
+
+def test_bad_input_is_refused_with_the_op_and_shapes():
+    x, w = ng.zeros(1, 3, 5, 5), ng.zeros(4, 3, 3, 3)
+    with pytest.raises(ValueError, match=r"conv2d: expected a 4-D input \(N, C, H, W\), got shape \(3, 5, 5\)"):
+        conv2d(ng.zeros(3, 5, 5), w)
+    with pytest.raises(ValueError, match=r"conv2d: input of shape \(1, 2, 5, 5\) has 2 channels but weight of "
+                                         r"shape \(4, 3, 3, 3\) expects 3"):
+        conv2d(ng.zeros(1, 2, 5, 5), w)
+    with pytest.raises(ValueError, match=r"conv2d: kernel of size \(3, 3\) \(dilated extent \(5, 5\)\) is larger "
+                                         r"than the padded input \(4, 4\)"):
+        conv2d(ng.zeros(1, 3, 4, 4), w, dilation=2)
+    with pytest.raises(ValueError, match=r"conv2d: kernel of size \(7, 2\).*padded input \(5, 5\)"):
+        conv2d(x, ng.zeros(4, 3, 7, 2))
+    with pytest.raises(TypeError, match=r"conv2d: expected floating-point tensors, got int64 for argument 0 "
+                                        r"of shape \(1, 3, 5, 5\)"):
+        conv2d(ng.tensor(np.zeros((1, 3, 5, 5), dtype=np.int64)), w)
+    with pytest.raises(TypeError, match=r"conv2d: input \(float32\), weight \(float64\) must share one dtype"):
+        conv2d(x, w.double())
+    with pytest.raises(ValueError, match=r"conv2d: bias of shape \(3,\) does not match weight of shape "
+                                         r"\(4, 3, 3, 3\); expected \(4,\)"):
+        conv2d(x, w, ng.zeros(3))
+    with pytest.raises(ValueError, match=r"conv2d: stride must be at least 1, got 0"):
+        conv2d(x, w, stride=0)
+    with pytest.raises(ValueError, match=r"conv2d: padding must be an int or a pair of ints, got \(1, 2, 3\)"):
+        conv2d(x, w, padding=(1, 2, 3))
+    with pytest.raises(NotImplementedError, match="conv2d: only groups=1 is implemented, got groups=3"):
+        conv2d(x, w, groups=3)
+    wt = ng.zeros(3, 2, 3, 3)
+    with pytest.raises(ValueError, match=r"conv_transpose2d: input of shape \(1, 4, 5, 5\) has 4 channels but "
+                                         r"weight of shape \(3, 2, 3, 3\) expects 3"):
+        conv_transpose2d(ng.zeros(1, 4, 5, 5), wt)
+    with pytest.raises(ValueError, match=r"conv_transpose2d: output_padding \(2, 2\) must be smaller than either "
+                                         r"stride \(2, 2\) or dilation \(1, 1\)"):
+        conv_transpose2d(x, wt, stride=2, output_padding=2)
+    with pytest.raises(ValueError, match=r"conv_transpose2d: .* give an output of size \(-3, -3\), which is not "
+                                         r"positive"):
+        conv_transpose2d(ng.zeros(1, 3, 1, 1), wt, padding=3)
+    with pytest.raises(ValueError, match=r"conv_transpose2d: expected a 4-D weight \(in_channels, out_channels, "
+                                         r"KH, KW\), got shape \(3, 2, 3\)"):
+        conv_transpose2d(x, ng.zeros(3, 2, 3))

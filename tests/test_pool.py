@@ -1,0 +1,222 @@
+"""max_pool2d, avg_pool2d, interpolate (nearest) and pad: worked numbers, finite-difference checks of
+first and second derivatives over drawn geometries, PyTorch, and bad input."""
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import nanogan as ng
+from nanogan.ops.pad import pad
+from nanogan.ops.pool import avg_pool2d, interpolate, max_pool2d
+from harness import check_op
+from test_conv import EXAMPLE_INPUT, _forward_backward_double_backward, t
+
+
+def pooled_size(n, k, s, p, d, ceil_mode):
+    """PyTorch's rule: floor or ceil of (n + 2p - d(k-1) - 1)/s, plus one; with ceil_mode the last window
+    must start inside the input or its left padding."""
+    span = n + 2 * p - d * (k - 1) - 1
+    out = -(-span // s) + 1 if ceil_mode else span // s + 1
+    return out - 1 if ceil_mode and (out - 1) * s >= n + p else out
+
+
+def window_values(x, kernel, stride, padding, dilation, ceil_mode, fill):
+    """(taps, N, C, OH, OW): every window's values, x padded with `fill` on all sides (and past the far
+    side as far as ceil_mode's last window reaches)."""
+    out = [pooled_size(n, k, s, p, d, ceil_mode) for n, k, s, p, d in zip(x.shape[2:], kernel, stride, padding, dilation)]
+    far = [max(p, (o - 1) * s + d * (k - 1) + 1 - n - p)
+           for o, s, d, k, n, p in zip(out, stride, dilation, kernel, x.shape[2:], padding)]
+    padded = np.pad(x, ((0, 0), (0, 0), (padding[0], far[0]), (padding[1], far[1])), constant_values=fill)
+    return np.stack([padded[:, :, a * dilation[0]:a * dilation[0] + stride[0] * (out[0] - 1) + 1:stride[0],
+                            b * dilation[1]:b * dilation[1] + stride[1] * (out[1] - 1) + 1:stride[1]]
+                     for a in range(kernel[0]) for b in range(kernel[1])])
+
+
+def reference_max_pool2d(x, kernel, stride, padding, dilation=(1, 1), ceil_mode=False):
+    return window_values(x, kernel, stride, padding, dilation, ceil_mode, -np.inf).max(axis=0)
+
+
+def reference_avg_pool2d(x, kernel, stride, padding, ceil_mode=False, count_include_pad=True):
+    """Window sums over zero padding, divided by the same window sums of a mask: ones on the input and,
+    with count_include_pad, on its padding (not past it, where a ceil_mode window may reach)."""
+    sums = window_values(x, kernel, stride, padding, (1, 1), ceil_mode, 0.0).sum(axis=0)
+    ones = np.ones((1, 1) + x.shape[2:])
+    if count_include_pad:
+        ones = np.pad(ones, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2), constant_values=1.0)
+        counts = window_values(ones, kernel, stride, (0, 0), (1, 1), ceil_mode, 0.0).sum(axis=0)
+    else:
+        counts = window_values(ones, kernel, stride, padding, (1, 1), ceil_mode, 0.0).sum(axis=0)
+    return sums / counts[..., :sums.shape[2], :sums.shape[3]]
+
+
+# ---- worked numbers -----------------------------------------------------------------------------------------
+
+def test_worked_example_two_by_two_pooling_and_upsampling():
+    x = t(EXAMPLE_INPUT[None, None])
+    np.testing.assert_array_equal(max_pool2d(x, 2).numpy()[0, 0], [[8, 8], [6, 8]])
+    np.testing.assert_array_equal(avg_pool2d(x, 2).numpy()[0, 0], [[4.5, 7.75], [5, 6.25]])
+    y, indices = max_pool2d(x, 2, return_indices=True)
+    np.testing.assert_array_equal(indices.numpy()[0, 0], [[5, 2], [9, 15]])  # first maximum, flat in the 4x4 plane
+    np.testing.assert_array_equal(interpolate(t([[[[1, 2], [3, 4]]]]), scale_factor=2).numpy()[0, 0],
+                                  [[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]])
+    np.testing.assert_array_equal(pad(t([[1, 2, 3]]), (2, 1), mode="reflect").numpy(), [[3, 2, 1, 2, 3, 2]])
+
+
+def test_max_pool_gradient_goes_to_the_first_maximum_and_accumulates_over_overlaps():
+    x = t([[[[1, 5, 5], [0, 2, 1], [5, 0, 3]]]]).requires_grad_()
+    y = max_pool2d(x, 2, stride=1)  # windows [[1,5],[0,2]], [[5,5],[2,1]], [[0,2],[5,0]], [[2,1],[0,3]]
+    np.testing.assert_array_equal(y.numpy()[0, 0], [[5, 5], [5, 3]])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy()[0, 0], [[0, 2, 0], [0, 0, 0], [1, 0, 1]])
+
+
+# ---- drawn geometries ---------------------------------------------------------------------------------------
+
+@st.composite
+def windows(draw, with_dilation):
+    kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 4)))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    padding = tuple(draw(st.integers(0, k // 2)) for k in kernel)
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2))) if with_dilation else (1, 1)
+    size = tuple(max(d, d * (k - 1) + 1 - 2 * p) + draw(st.integers(0, 3))  # at least d: no window all padding
+                 for k, p, d in zip(kernel, padding, dilation))
+    shape = (draw(st.integers(1, 2)), draw(st.sampled_from([1, 3]))) + size
+    return dict(shape=shape, kernel=kernel, stride=stride, padding=padding, dilation=dilation,
+                ceil_mode=draw(st.booleans()))
+
+
+@given(windows(with_dilation=True), st.integers(0, 2 ** 31 - 1))
+def test_max_pool2d_matches_reference_and_finite_differences(g, seed):
+    # distinct values (a permutation, spaced 0.1 apart) keep finite differences away from ties
+    rng = np.random.default_rng(seed)
+    x = rng.permutation(int(np.prod(g["shape"]))).reshape(g["shape"]) * 0.1
+    geometry = dict(kernel_size=g["kernel"], stride=g["stride"], padding=g["padding"], dilation=g["dilation"],
+                    ceil_mode=g["ceil_mode"])
+    expected = reference_max_pool2d(x, g["kernel"], g["stride"], g["padding"], g["dilation"], g["ceil_mode"])
+    check_op(lambda x: max_pool2d(x, **geometry), [x], expected=expected)
+
+
+@given(windows(with_dilation=False), st.booleans(), st.integers(0, 2 ** 31 - 1))
+def test_avg_pool2d_matches_reference_and_finite_differences(g, count_include_pad, seed):
+    x = np.random.default_rng(seed).standard_normal(g["shape"])
+    geometry = dict(kernel_size=g["kernel"], stride=g["stride"], padding=g["padding"], ceil_mode=g["ceil_mode"],
+                    count_include_pad=count_include_pad)
+    expected = reference_avg_pool2d(x, g["kernel"], g["stride"], g["padding"], g["ceil_mode"], count_include_pad)
+    check_op(lambda x: avg_pool2d(x, **geometry), [x], expected=expected)
+
+
+@given(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3), st.integers(1, 4), st.integers(0, 2 ** 31 - 1))
+def test_nearest_upsampling_matches_repeat_and_finite_differences(kh, kw, height, width, seed):
+    x = np.random.default_rng(seed).standard_normal((2, 2, height, width))
+    expected = np.repeat(np.repeat(x, kh, axis=2), kw, axis=3)
+    check_op(lambda x: interpolate(x, scale_factor=(kh, kw)), [x], expected=expected)
+    check_op(lambda x: interpolate(x, size=(kh * height, kw * width)), [x], expected=expected, second_order=False)
+
+
+def test_nearest_resizing_to_other_sizes_has_finite_difference_gradients():
+    x = np.random.default_rng(0).standard_normal((1, 2, 5, 4))
+    check_op(lambda x: interpolate(x, size=(3, 7)), [x])
+    check_op(lambda x: interpolate(x, scale_factor=0.5), [x], expected=x[:, :, :4:2, ::2])  # floor(5 · 0.5) rows
+
+
+@given(st.sampled_from(["constant", "reflect", "replicate", "circular"]),
+       st.lists(st.integers(0, 3), min_size=2, max_size=4), st.integers(0, 2 ** 31 - 1))
+def test_pad_matches_numpy_and_finite_differences(mode, amounts, seed):
+    x = np.random.default_rng(seed).standard_normal((2, 4, 5))
+    amounts = amounts[:len(amounts) // 2 * 2]
+    widths = [(0, 0)] * 3
+    for i in range(len(amounts) // 2):
+        widths[2 - i] = (amounts[2 * i], amounts[2 * i + 1])
+    numpy_mode = {"constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}[mode]
+    check_op(lambda x: pad(x, tuple(amounts), mode=mode), [x], expected=np.pad(x, widths, mode=numpy_mode))
+
+
+def test_constant_pad_with_a_value_and_negative_amounts_crops():
+    x = np.arange(12.0).reshape(1, 3, 4)
+    expected = np.pad(x[:, :, 1:], ((0, 0), (2, 0), (0, 1)), constant_values=-1.5)
+    check_op(lambda x: pad(x, (-1, 1, 2, 0), value=-1.5), [x], expected=expected)
+
+
+# ---- PyTorch ------------------------------------------------------------------------------------------------
+
+TORCH_CASES = {
+    "max_pool2d": (lambda F: lambda x: F.max_pool2d(x, 3, 2, 1), (2, 3, 9, 8)),
+    "max_pool2d, dilated, ceil_mode": (lambda F: lambda x: F.max_pool2d(x, (2, 3), (2, 2), (1, 1), dilation=(2, 1),
+                                                                        ceil_mode=True), (2, 2, 8, 9)),
+    "avg_pool2d": (lambda F: lambda x: F.avg_pool2d(x, 3, 2, 1), (2, 3, 9, 8)),
+    "avg_pool2d, ceil_mode, without padding in the count": (
+        lambda F: lambda x: F.avg_pool2d(x, (3, 2), (2, 3), (1, 1), ceil_mode=True, count_include_pad=False),
+        (2, 2, 8, 9)),
+    "avg_pool2d, divisor_override": (lambda F: lambda x: F.avg_pool2d(x, 2, divisor_override=3), (1, 2, 6, 5)),
+    "interpolate, scale_factor 2": (lambda F: lambda x: F.interpolate(x, scale_factor=2, mode="nearest"),
+                                    (2, 3, 4, 5)),
+    "interpolate, size (3x, 2x)": (lambda F: lambda x: F.interpolate(x, size=(12, 10), mode="nearest"),
+                                   (2, 3, 4, 5)),
+    "interpolate, size (7, 3)": (lambda F: lambda x: F.interpolate(x, size=(7, 3), mode="nearest"), (2, 3, 4, 5)),
+    "interpolate, scale_factor 1.7": (lambda F: lambda x: F.interpolate(x, scale_factor=1.7, mode="nearest"),
+                                      (2, 3, 4, 5)),
+    "pad, constant": (lambda F: lambda x: F.pad(x, (1, 2, 0, 3), value=0.5), (2, 3, 4, 5)),
+    "pad, reflect": (lambda F: lambda x: F.pad(x, (3, 1, 2, 3), mode="reflect"), (2, 3, 4, 5)),
+    "pad, replicate": (lambda F: lambda x: F.pad(x, (3, 1, 2, 0), mode="replicate"), (2, 3, 4, 5)),
+    "pad, circular": (lambda F: lambda x: F.pad(x, (1, 2, 2, 1), mode="circular"), (2, 3, 4, 5)),
+}
+
+
+class _NanoganFunctional:
+    """The ops under torch.nn.functional's names, for the shared test cases."""
+    max_pool2d, avg_pool2d, interpolate, pad = staticmethod(max_pool2d), staticmethod(avg_pool2d), \
+        staticmethod(interpolate), staticmethod(pad)
+
+
+@pytest.mark.parametrize("case", sorted(TORCH_CASES))
+def test_against_pytorch_forward_backward_double_backward(case):
+    torch = pytest.importorskip("torch")
+    make, shape = TORCH_CASES[case]
+    x = np.random.default_rng(13).standard_normal(shape)
+    expected = _forward_backward_double_backward(make(torch.nn.functional), [x], "torch")
+    actual = _forward_backward_double_backward(make(_NanoganFunctional), [x], "nanogan")
+    for what, a, e in zip(["forward", "grad", "double grad (input)", "double grad (cotangent)"], actual, expected):
+        np.testing.assert_allclose(a, e, rtol=1e-6, atol=1e-9, err_msg=f"{case}: {what}")
+
+
+def test_max_pool_indices_match_pytorch():
+    torch = pytest.importorskip("torch")
+    x = np.round(np.random.default_rng(14).standard_normal((2, 3, 9, 8)), 1)  # rounded: ties, first one wins
+    _, expected = torch.nn.functional.max_pool2d(torch.tensor(x), 3, 2, 1, dilation=1, return_indices=True)
+    _, indices = max_pool2d(t(x), 3, 2, 1, return_indices=True)
+    np.testing.assert_array_equal(indices.numpy(), expected.numpy())
+
+
+# ---- bad input ----------------------------------------------------------------------------------------------
+
+def test_bad_input_is_refused_with_the_op_and_shapes():
+    x = ng.zeros(1, 2, 5, 5)
+    with pytest.raises(ValueError, match=r"max_pool2d: expected a 4-D input \(N, C, H, W\), got shape \(2, 5, 5\)"):
+        max_pool2d(ng.zeros(2, 5, 5), 2)
+    with pytest.raises(ValueError, match=r"avg_pool2d: padding \(2, 2\) must be at most half of the kernel size "
+                                         r"\(3, 3\)"):
+        avg_pool2d(x, 3, padding=2)
+    with pytest.raises(ValueError, match=r"max_pool2d: kernel of size \(4, 4\) with dilation \(2, 2\) does not fit "
+                                         r"the input of shape \(1, 2, 5, 5\)"):
+        max_pool2d(x, 4, dilation=2)
+    with pytest.raises(ValueError, match=r"max_pool2d: with kernel \(2, 2\), dilation \(2, 2\) and padding \(1, 1\), "
+                                         r"a window over the input of shape \(1, 2, 1, 1\) covers only padding"):
+        max_pool2d(ng.zeros(1, 2, 1, 1), 2, stride=1, padding=1, dilation=2)
+    with pytest.raises(TypeError, match=r"avg_pool2d: expected floating-point tensors, got int64"):
+        avg_pool2d(ng.tensor(np.zeros((1, 1, 4, 4), dtype=np.int64)), 2)
+    with pytest.raises(NotImplementedError, match="interpolate: only mode='nearest'"):
+        interpolate(x, scale_factor=2, mode="bilinear")
+    with pytest.raises(ValueError, match="interpolate: give exactly one of size and scale_factor"):
+        interpolate(x, size=4, scale_factor=2)
+    with pytest.raises(ValueError, match=r"interpolate: scale_factor 0.1 turns the input of shape \(1, 2, 5, 5\) "
+                                         r"into size \(0, 0\)"):
+        interpolate(x, scale_factor=0.1)
+    with pytest.raises(ValueError, match=r"pad \(reflect\): padding \(5, 0\) must be smaller than the size 5 of "
+                                         r"dimension 3 of the input of shape \(1, 2, 5, 5\)"):
+        pad(x, (5, 0), mode="reflect")
+    with pytest.raises(ValueError, match=r"pad \(constant\): pad must list \(before, after\) pairs"):
+        pad(x, (1, 2, 3))
+    with pytest.raises(ValueError, match=r"pad \(constant\): pad \(-3, -2\) crops the input of shape "
+                                         r"\(1, 2, 5, 5\) to nothing"):
+        pad(x, (-3, -2))
+    with pytest.raises(ValueError, match="pad: mode must be one of"):
+        pad(x, (1, 1), mode="mirror")

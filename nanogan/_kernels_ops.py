@@ -454,6 +454,10 @@ def _pool_geometry(op, x_shape, kernel_size, stride, padding, dilation, ceil_mod
     if min(out) < 1:
         raise ValueError(f"{op}: the kernel {kernel} (dilation {dilation}) does not fit the input {tuple(x_shape)} "
                          f"with padding {padding}")
+    for size, k, s, p, d, o in zip((h, w), kernel, stride, padding, dilation, out):
+        if not all(any(0 <= i * s - p + t * d < size for t in range(k)) for i in range(o)):
+            raise ValueError(f"{op}: with kernel {kernel}, dilation {dilation} and padding {padding}, a window over "
+                             f"the input {tuple(x_shape)} covers only padding")
     if n * c * out[0] * out[1] > INT32_MAX:
         raise ValueError(f"{op}: the output ({n}, {c}, {out[0]}, {out[1]}) has more than 2**31-1 elements")
     return (n * c, h, w, *out), kernel, stride, padding, dilation
@@ -514,9 +518,25 @@ def avg_pool2d_backward(lib, g, x_shape, kernel_size, stride=None, padding=0, ce
 # ---- nearest upsampling (upsample.cu) ----------------------------------------------------------------------
 
 
+def _scale_factor_pair(op, scale_factor):
+    factors = (scale_factor, scale_factor) if np.isscalar(scale_factor) else tuple(scale_factor)
+    if len(factors) != 2 or min(factors) <= 0:
+        raise ValueError(f"{op}: scale_factor must be a positive number or a pair of them, got {scale_factor!r}")
+    return factors
+
+
+def _nearest_scales(op, in_hw, out_hw, scale_factor):
+    """PyTorch's per-axis index scales (float32 values): in / out for a given size, 1 / scale_factor for a
+    given scale factor."""
+    if scale_factor is None:
+        return tuple(float(np.float32(n) / np.float32(o)) for n, o in zip(in_hw, out_hw))
+    return tuple(float(np.float32(1.0 / f)) for f in _scale_factor_pair(op, scale_factor))
+
+
 def upsample_nearest2d(lib, x, size=None, scale_factor=None):
     """Nearest-neighbour resize of x (N, C, H, W) to `size` (OH, OW), or to floor(H * scale_factor) x
-    floor(W * scale_factor); output row oh reads input row floor(oh * H / OH)."""
+    floor(W * scale_factor); output row oh reads input row min(floor(oh * scale), H - 1), PyTorch's rule
+    (scale = H / OH for a size, 1 / scale_factor for a scale factor; see upsample.cu)."""
     op = "upsample_nearest2d"
     _check(op, "x", x, lib)
     if x.ndim != 4:
@@ -527,20 +547,20 @@ def upsample_nearest2d(lib, x, size=None, scale_factor=None):
     if size is not None:
         out = _pair(size, "size", op, 1)
     else:
-        factors = (scale_factor, scale_factor) if np.isscalar(scale_factor) else tuple(scale_factor)
-        out = tuple(int(math.floor(n * f)) for n, f in zip((h, w), factors))
-        if len(factors) != 2 or min(out) < 1:
+        out = tuple(int(math.floor(n * f)) for n, f in zip((h, w), _scale_factor_pair(op, scale_factor)))
+        if min(out) < 1:
             raise ValueError(f"{op}: scale_factor {scale_factor!r} gives the empty output {out} for input "
                              f"{tuple(x.shape)}")
     y = lib.xp.empty(x.shape[:2] + out, dtype=np.float32)
     if y.size > INT32_MAX:
         raise ValueError(f"{op}: the output {tuple(y.shape)} has more than 2**31-1 elements")
-    _launch_elementwise(lib, "upsample_nearest2d_fwd", y.size, x, y, x.shape[0] * x.shape[1], h, w, *out)
+    _launch_elementwise(lib, "upsample_nearest2d_fwd", y.size, x, y, x.shape[0] * x.shape[1], h, w, *out,
+                        *_nearest_scales(op, (h, w), out, scale_factor))
     return y
 
 
-def upsample_nearest2d_backward(lib, g, x_shape):
-    """dx[n,c,h,w] = sum of g over the output elements that read input (h, w)."""
+def upsample_nearest2d_backward(lib, g, x_shape, scale_factor=None):
+    """dx[n,c,h,w] = sum of g over the output elements that read input (h, w); scale_factor as in the forward."""
     op = "upsample_nearest2d_backward"
     _check(op, "g", g, lib)
     x_shape = tuple(int(d) for d in x_shape)
@@ -548,5 +568,5 @@ def upsample_nearest2d_backward(lib, g, x_shape):
         raise ValueError(f"{op}: g {tuple(g.shape)} and x_shape {x_shape} must be (N, C, OH, OW) and (N, C, H, W)")
     dx = lib.xp.empty(x_shape, dtype=np.float32)
     _launch_elementwise(lib, "upsample_nearest2d_dgrad", dx.size, g, dx, x_shape[0] * x_shape[1], *x_shape[2:],
-                        *g.shape[2:])
+                        *g.shape[2:], *_nearest_scales(op, x_shape[2:], g.shape[2:], scale_factor))
     return dx

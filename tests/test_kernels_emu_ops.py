@@ -2,8 +2,8 @@
 csrc/kernels, run through the host emulation (nanogan._emu) against float64 references.
 
 References: nanogan's CPU ops in float64 with its autograd engine (`ng.grad(..., create_graph=True)` for the
-backward and double backward kernels), nanogan.optim for the optimiser steps, and small numpy oracles where
-nanogan has no CPU op yet (pooling, nearest upsampling), also checked against PyTorch when it is importable.
+backward and double backward kernels), nanogan.optim for the optimiser steps, Tensor.sum / mean for the
+reductions, worked numbers; pooling and upsampling are also compared with PyTorch when it is importable.
 Every emulated call uses the guarded buffers of tests/kernel_helpers.py (out-of-range writes and unwritten
 outputs are caught). The named cases also run on a GPU (`gpu` mark) through nanogan._C and CuPy.
 """
@@ -589,52 +589,21 @@ class PoolCase(NamedTuple):
         return x, g
 
 
-def window_taps(case, p, q, lo=(0, 0)):
-    """The taps (h, w) of window (p, q) with lo <= (h, w) < (H, W) + (H, W)-padding offsets: in-plane taps for
-    lo = (0, 0); the padded-plane taps for lo = -padding (enumerated, independently of the kernels' min/max)."""
-    (H, W), (kh, kw), (sh, sw), (ph, pw), (dh, dw) = (case.x_shape[2:], case.kernel, case.stride, case.padding,
-                                                      case.dilation)
-    hi = (H, W) if lo == (0, 0) else (H + ph, W + pw)
-    return [(p * sh - ph + r * dh, q * sw - pw + s * dw) for r in range(kh) for s in range(kw)
-            if lo[0] <= p * sh - ph + r * dh < hi[0] and lo[1] <= q * sw - pw + s * dw < hi[1]]
+def max_pool_reference(case, x, g):
+    """nanogan's max_pool2d in float64: y, the argmax indices, and dx by its autograd."""
+    xt = tensor(x, requires_grad=True)
+    y, indices = F.max_pool2d(xt, case.kernel, case.stride, case.padding, case.dilation, case.ceil_mode,
+                              return_indices=True)
+    (dx,) = ng.grad(y, xt, grad_outputs=tensor(g))
+    return values(y), values(indices), values(dx)
 
 
-def max_pool_oracle(case, x, g):
-    """float64 y, argmax (first maximum in tap order) and dx = g scattered to the argmax."""
-    P, Q = case.output_hw()
-    W = case.x_shape[3]
-    y = np.empty(case.x_shape[:2] + (P, Q))
-    argmax = np.empty(y.shape, np.int64)
-    for p in range(P):
-        for q in range(Q):
-            taps = window_taps(case, p, q)
-            vals = np.stack([x[:, :, h, w] for h, w in taps], axis=-1).astype(np.float64)
-            first = vals.argmax(-1)
-            y[:, :, p, q] = vals.max(-1)
-            argmax[:, :, p, q] = np.array([h * W + w for h, w in taps])[first]
-    dx = np.zeros(case.x_shape).reshape(case.x_shape[0] * case.x_shape[1], -1)
-    planes = argmax.reshape(dx.shape[0], -1)
-    np.add.at(dx, (np.arange(dx.shape[0])[:, None], planes), g.reshape(dx.shape[0], -1))
-    return y, argmax, dx.reshape(case.x_shape)
-
-
-def avg_pool_oracle(case, x, g, count_include_pad):
-    """float64 y and dx of PyTorch's avg_pool2d: in-plane taps summed, divided by the number of taps in the
-    padded plane (count_include_pad) or in the plane; an empty window gives 0."""
-    P, Q = case.output_hw()
-    y = np.zeros(case.x_shape[:2] + (P, Q))
-    dx = np.zeros(case.x_shape)
-    for p in range(P):
-        for q in range(Q):
-            taps = window_taps(case, p, q)
-            if not taps:
-                continue
-            padded = window_taps(case, p, q, lo=(-case.padding[0], -case.padding[1]))
-            divisor = len(padded) if count_include_pad else len(taps)
-            for h, w in taps:
-                y[:, :, p, q] += x[:, :, h, w] / divisor
-                dx[:, :, h, w] += g[:, :, p, q] / divisor
-    return y, dx
+def avg_pool_reference(case, x, g, count_include_pad):
+    """nanogan's avg_pool2d in float64: y and dx by its autograd."""
+    xt = tensor(x, requires_grad=True)
+    y = F.avg_pool2d(xt, case.kernel, case.stride, case.padding, case.ceil_mode, count_include_pad)
+    (dx,) = ng.grad(y, xt, grad_outputs=tensor(g))
+    return values(y), values(dx)
 
 
 def check_max_pool(lib, case: PoolCase):
@@ -644,7 +613,7 @@ def check_max_pool(lib, case: PoolCase):
     y, argmax = K.max_pool2d(lib, dev.put(x), *args)
     dx = K.max_pool2d_backward(lib, dev.put(g), argmax, case.x_shape, *args)
     dev.done()
-    ref_y, ref_argmax, ref_dx = max_pool_oracle(case, x, g)
+    ref_y, ref_argmax, ref_dx = max_pool_reference(case, x, g)
     assert_close(dev.host(y), ref_y, f"max_pool2d {case}")
     np.testing.assert_array_equal(dev.host(argmax), ref_argmax, err_msg=f"max_pool2d argmax {case}")
     assert_close(dev.host(dx), ref_dx, f"max_pool2d backward {case}")
@@ -658,7 +627,7 @@ def check_avg_pool(lib, case: PoolCase, count_include_pad):
     y = K.avg_pool2d(lib, dev.put(x), *args)
     dx = K.avg_pool2d_backward(lib, dev.put(g), case.x_shape, *args)
     dev.done()
-    ref_y, ref_dx = avg_pool_oracle(case, x, g, count_include_pad)
+    ref_y, ref_dx = avg_pool_reference(case, x, g, count_include_pad)
     assert_close(dev.host(y), ref_y, f"avg_pool2d {case} count_include_pad={count_include_pad}")
     assert_close(dev.host(dx), ref_dx, f"avg_pool2d backward {case} count_include_pad={count_include_pad}")
     return dev.host(y), dev.host(dx)
@@ -692,18 +661,22 @@ def pool_cases(draw, dilated=True):
     dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2))) if dilated else (1, 1)
     hw = tuple(draw(st.integers(max(1, d * (k - 1) + 1 - 2 * p), 12)) for k, p, d in zip(kernel, padding, dilation))
     shape = (draw(st.integers(1, 2)), draw(st.integers(1, 3))) + hw
-    return PoolCase(shape, kernel, stride, padding, dilation, draw(st.booleans()), draw(st.integers(0, 2**31)))
+    case = PoolCase(shape, kernel, stride, padding, dilation, draw(st.booleans()), draw(st.integers(0, 2**31)))
+    if not all(any(0 <= i * s - p + t * d < n for t in range(k)) for n, k, s, p, d, o in
+               zip(hw, kernel, stride, padding, dilation, case.output_hw()) for i in range(o)):
+        case = case._replace(dilation=(1, 1))  # a dilated window straddles the input: refused (tested below)
+    return case
 
 
 @EMU_SETTINGS
 @given(case=pool_cases())
-def test_max_pool2d_matches_oracle(emu, case):
+def test_max_pool2d_matches_cpu_autograd(emu, case):
     check_max_pool(emu, case)
 
 
 @EMU_SETTINGS
 @given(case=pool_cases(dilated=False), count_include_pad=st.booleans())
-def test_avg_pool2d_matches_oracle(emu, case, count_include_pad):
+def test_avg_pool2d_matches_cpu_autograd(emu, case, count_include_pad):
     check_avg_pool(emu, case, count_include_pad)
 
 
@@ -737,71 +710,81 @@ def test_pool_wrappers_check_geometry(emu):
         K.max_pool2d(emu, x, 3, padding=2)
     with pytest.raises(ValueError, match=r"avg_pool2d: the kernel \(5, 5\).*does not fit the input \(1, 1, 4, 4\)"):
         K.avg_pool2d(emu, x, 5)
+    with pytest.raises(ValueError, match=r"max_pool2d: .*dilation \(2, 2\).* covers only padding"):
+        K.max_pool2d(emu, np.ones((1, 1, 1, 1), np.float32), 2, stride=1, padding=1, dilation=2)
     with pytest.raises(ValueError, match=r"max_pool2d_backward: argmax has shape"):
         K.max_pool2d_backward(emu, np.ones((1, 1, 2, 2), np.float32), np.zeros((1, 1, 2, 3), np.int32), x.shape, 2)
 
 
 # ---- nearest upsampling ----------------------------------------------------------------------------------------
 
-def upsample_oracle(x, g, out_hw):
-    """y[..., oh, ow] = x[..., oh * H // OH, ow * W // OW] and its adjoint."""
-    (H, W), (OH, OW) = x.shape[2:], out_hw
-    rows, cols = np.arange(OH) * H // OH, np.arange(OW) * W // OW
-    dx = np.zeros(x.shape)
-    np.add.at(dx, (slice(None), slice(None), rows[:, None], cols[None, :]), g.astype(np.float64))
-    return x[:, :, rows][:, :, :, cols].astype(np.float64), dx
+class UpsampleCase(NamedTuple):
+    x_shape: tuple
+    size: object           # (OH, OW), or None with a scale_factor
+    scale_factor: object
+    seed: int
 
 
-def check_upsample(lib, x_shape, out_hw, seed):
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal(x_shape).astype(np.float32)
-    g = rng.standard_normal(x_shape[:2] + tuple(out_hw)).astype(np.float32)
+def check_upsample(lib, case: UpsampleCase):
+    """Forward and gradient against nanogan's interpolate (mode "nearest") and its autograd, in float64."""
+    rng = np.random.default_rng(case.seed)
+    x = rng.standard_normal(case.x_shape).astype(np.float32)
+    xt = tensor(x, requires_grad=True)
+    ref_y = F.interpolate(xt, size=case.size, scale_factor=case.scale_factor, mode="nearest")
+    g = rng.standard_normal(ref_y.shape).astype(np.float32)
+    (ref_dx,) = ng.grad(ref_y, xt, grad_outputs=tensor(g))
     dev = Device(lib)
-    y = K.upsample_nearest2d(lib, dev.put(x), size=out_hw)
-    dx = K.upsample_nearest2d_backward(lib, dev.put(g), x_shape)
+    y = K.upsample_nearest2d(lib, dev.put(x), size=case.size, scale_factor=case.scale_factor)
+    dx = K.upsample_nearest2d_backward(lib, dev.put(g), case.x_shape, scale_factor=case.scale_factor)
     dev.done()
-    ref_y, ref_dx = upsample_oracle(x, g, out_hw)
-    assert_close(dev.host(y), ref_y, f"upsample_nearest2d {x_shape} -> {out_hw}")
-    assert_close(dev.host(dx), ref_dx, f"upsample_nearest2d backward {x_shape} -> {out_hw}")
-    return dev.host(y), dev.host(dx)
+    assert_close(dev.host(y), values(ref_y), f"upsample_nearest2d {case}")
+    assert_close(dev.host(dx), values(ref_dx), f"upsample_nearest2d backward {case}")
+    return x, g, dev.host(y), dev.host(dx)
 
 
 UPSAMPLE_CASES = {
-    "dcgan_x2": ((2, 3, 7, 7), (14, 14)),
-    "x3_single_channel": ((1, 1, 4, 5), (12, 15)),
-    "non_integer_ratios": ((2, 2, 5, 7), (11, 4)),     # up in H, down in W (columns skipped)
-    "to_one_pixel": ((1, 3, 3, 2), (1, 1)),
+    "dcgan_x2": UpsampleCase((2, 3, 7, 7), None, 2, 1),
+    "x3_single_channel": UpsampleCase((1, 1, 4, 5), (12, 15), None, 2),
+    "non_integer_ratios": UpsampleCase((2, 2, 5, 7), (11, 4), None, 3),     # up in H, down in W (columns skipped)
+    "float32_rule": UpsampleCase((1, 2, 6, 3), (74, 5), None, 4),           # row 37 reads row 2, not 37*6//74 = 3
+    "fractional_scale_factor": UpsampleCase((1, 2, 5, 6), None, (1.5, 2.5), 5),  # scales 1/1.5, 1/2.5, not H/OH
+    "to_one_pixel": UpsampleCase((1, 3, 3, 2), (1, 1), None, 6),
 }
 
 
 @pytest.mark.parametrize("name", sorted(UPSAMPLE_CASES))
 def test_upsample_nearest2d_named_cases(emu, name):
-    check_upsample(emu, *UPSAMPLE_CASES[name], seed=9)
+    check_upsample(emu, UPSAMPLE_CASES[name])
+
+
+@st.composite
+def upsample_cases(draw):
+    x_shape = (draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 9)), draw(st.integers(1, 9)))
+    if draw(st.booleans()):
+        return UpsampleCase(x_shape, (draw(st.integers(1, 20)), draw(st.integers(1, 20))), None,
+                            draw(st.integers(0, 2**31)))
+    factors = tuple(draw(st.sampled_from([1, 2, 3, 0.5, 1.5, 2.5])) for _ in range(2))
+    if min(int(n * f) for n, f in zip(x_shape[2:], factors)) < 1:
+        factors = (2, 2)
+    return UpsampleCase(x_shape, None, factors, draw(st.integers(0, 2**31)))
 
 
 @EMU_SETTINGS
-@given(x_shape=st.tuples(st.integers(1, 2), st.integers(1, 3), st.integers(1, 9), st.integers(1, 9)),
-       out_hw=st.tuples(st.integers(1, 20), st.integers(1, 20)), seed=st.integers(0, 2**31))
-def test_upsample_nearest2d_matches_oracle(emu, x_shape, out_hw, seed):
-    check_upsample(emu, x_shape, out_hw, seed)
+@given(case=upsample_cases())
+def test_upsample_nearest2d_matches_cpu_autograd(emu, case):
+    check_upsample(emu, case)
 
 
-@pytest.mark.parametrize("name", ["dcgan_x2", "x3_single_channel"])
+@pytest.mark.parametrize("name", sorted(UPSAMPLE_CASES))
 def test_upsample_nearest2d_matches_torch(emu, name):
     torch = pytest.importorskip("torch")
-    x_shape, out_hw = UPSAMPLE_CASES[name]
-    y, dx = check_upsample(emu, x_shape, out_hw, seed=9)
-    rng = np.random.default_rng(9)
-    xt = torch.tensor(rng.standard_normal(x_shape).astype(np.float32), dtype=torch.float64, requires_grad=True)
-    g = rng.standard_normal(x_shape[:2] + out_hw).astype(np.float32)
-    yt = torch.nn.functional.interpolate(xt, size=out_hw, mode="nearest")
+    case = UPSAMPLE_CASES[name]
+    x, g, y, dx = check_upsample(emu, case)
+    xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    yt = torch.nn.functional.interpolate(xt, size=case.size, scale_factor=case.scale_factor, mode="nearest")
     yt.backward(torch.tensor(g, dtype=torch.float64))
     assert_close(y, yt.detach().numpy(), f"upsample vs torch {name}")
     assert_close(dx, xt.grad.numpy(), f"upsample backward vs torch {name}")
-    scale = out_hw[0] // x_shape[2]
-    by_scale = K.upsample_nearest2d(emu, emu.guarded(xt.detach().numpy().astype(np.float32)), scale_factor=scale)
-    emu.check_guards()
-    np.testing.assert_array_equal(by_scale, y)
 
 
 # ---- the same named cases on a GPU (nanogan._C and CuPy's NVRTC build) ----------------------------------------
@@ -822,7 +805,7 @@ GPU_CASES = {
     "max_pool2d": (lambda lib, name: check_max_pool(lib, POOL_CASES[name]), POOL_CASES),
     "avg_pool2d": (lambda lib, name: [check_avg_pool(lib, POOL_CASES[name], include) for include in (True, False)],
                    {n: c for n, c in POOL_CASES.items() if c.dilation == (1, 1)}),
-    "upsample_nearest2d": (lambda lib, name: check_upsample(lib, *UPSAMPLE_CASES[name], seed=9), UPSAMPLE_CASES),
+    "upsample_nearest2d": (lambda lib, name: check_upsample(lib, UPSAMPLE_CASES[name]), UPSAMPLE_CASES),
 }
 
 

@@ -28,8 +28,8 @@ __device__ __forceinline__ WindowRange windows_containing(int i, int pad, int st
 // planes * P * Q, ELEMENTWISE_THREADS threads per block):
 //   y[idx] = max over the window's in-plane taps of x,   argmax[idx] = h * W + w of the first maximal tap
 // in row-major tap order (so an all -inf window points at its first tap). A NaN tap wins (and the last NaN is
-// kept), so NaNs propagate as in PyTorch. The wrapper requires pad <= kernel / 2, so every window has at least
-// one in-plane tap.
+// kept), so NaNs propagate as in PyTorch. The wrapper refuses geometries with a window of no in-plane tap
+// (possible only with dilation, since it requires pad <= kernel / 2).
 NG_KERNEL void max_pool2d_fwd(const float* __restrict__ x, float* __restrict__ y, int* __restrict__ argmax,
                               int planes, int H, int W, int P, int Q, int kh, int kw, int sh, int sw, int ph, int pw,
                               int dh, int dw) {

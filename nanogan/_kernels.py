@@ -287,7 +287,7 @@ class CudaLibrary(_ExtensionLibrary):
         return _cupy()
 
     def multiprocessors(self):
-        return _cupy().cuda.Device().attributes["MultiProcessorCount"]
+        return _multiprocessors(_cupy().cuda.Device().id)
 
     def _pointer(self, shape, param, value):
         return _device_pointer(shape, param, value)
@@ -300,6 +300,12 @@ class CudaLibrary(_ExtensionLibrary):
                 return 0
             return cupy.cuda.get_current_stream().ptr
         return int(getattr(stream, "ptr", stream))
+
+
+@functools.lru_cache(maxsize=None)
+def _multiprocessors(device_id):
+    """Queried once per device: reading device attributes on every launch is host overhead."""
+    return _cupy().cuda.Device(device_id).attributes["MultiProcessorCount"]
 
 
 def nvrtc_program():
@@ -327,7 +333,7 @@ class CupyLibrary(KernelLibrary):
         return _cupy()
 
     def multiprocessors(self):
-        return _cupy().cuda.Device().attributes["MultiProcessorCount"]
+        return _multiprocessors(_cupy().cuda.Device().id)
 
     def _pointer(self, shape, param, value):
         _device_pointer(shape, param, value)  # the checks; RawKernel takes the array itself

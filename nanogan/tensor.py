@@ -337,6 +337,8 @@ def tensor(data, dtype=None, requires_grad=False, device="cpu"):
     """A new leaf tensor holding a copy of `data` (nested lists, numbers, numpy arrays, Tensors)."""
     if isinstance(data, Tensor):
         data = data.numpy()
+    elif hasattr(data, "__cuda_array_interface__"):  # a GPU array: through the host, like any data
+        data = backends.get("cuda").to_host(data)
     array = np.array(data, dtype=_resolve_dtype(data, dtype))
     return Tensor(backends.get(device).from_host(array), requires_grad=requires_grad)
 

@@ -13,8 +13,10 @@ _loaded = {}
 
 
 def get(device):
-    """The backend module for a device string such as "cpu", "cuda" or "cuda:0"."""
-    kind = str(device).split(":")[0]
+    """The backend module for a device string such as "cpu", "cuda" or "cuda:0" (one GPU: index 0)."""
+    kind, _, index = str(device).partition(":")
+    if index not in ("", "0"):
+        raise ValueError(f"device {device!r}: nanogan drives one GPU, 'cuda' or 'cuda:0'")
     if kind not in _LOADERS:
         raise ValueError(f"unknown device {device!r}; expected one of {sorted(_LOADERS)}")
     if kind not in _loaded:

@@ -8,6 +8,7 @@ the inputs: contiguous, transposed (a .T view of a reversed-shape array) and sli
 element of a wider array). Non-contiguous inputs are where stride bugs in kernels hide.
 """
 import numpy as np
+import pytest
 
 import nanogan as ng
 
@@ -59,3 +60,41 @@ def check_op(fn, arrays, expected=None, layouts=LAYOUTS, second_order=True, grad
         ng.autograd.gradcheck(fn, inputs, eps=eps, atol=atol, rtol=rtol)
         if second_order:
             ng.autograd.gradgradcheck(fn, inputs, eps=eps, atol=atol, rtol=rtol)
+
+
+def compare_with_torch(ng_fn, torch_fn, arrays, differentiable=None, rtol=1e-6, atol=1e-9, seed=0):
+    """ng_fn and torch_fn agree in float64 on the value, the gradient (against a random output
+    gradient v) and the double backward: the gradient of Σ <grad_i, u_i> with respect to the
+    inputs and to v, for random u_i. Arrays that are not differentiable may be integer labels."""
+    torch = pytest.importorskip("torch")
+    local = np.random.default_rng(seed)
+    differentiable = range(len(arrays)) if differentiable is None else differentiable
+
+    def as_float(a):
+        return np.asarray(a, dtype=np.float64) if np.issubdtype(np.asarray(a).dtype, np.floating) else np.asarray(a)
+    arrays = [as_float(a) for a in arrays]
+    xs = [ng.Tensor(a.copy(), requires_grad=i in differentiable) for i, a in enumerate(arrays)]
+    ts = [torch.tensor(a.copy(), requires_grad=i in differentiable) for i, a in enumerate(arrays)]
+    y, ty = ng_fn(*xs), torch_fn(*ts)
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=rtol, atol=atol, err_msg="forward")
+
+    v = local.standard_normal(y.shape)
+    v_ng, v_torch = ng.Tensor(v.copy(), requires_grad=True), torch.tensor(v.copy(), requires_grad=True)
+    inputs = [xs[i] for i in differentiable]
+    t_inputs = [ts[i] for i in differentiable]
+    grads = ng.grad(y, inputs, v_ng, create_graph=True)
+    t_grads = torch.autograd.grad(ty, t_inputs, v_torch, create_graph=True)
+    for i, (g, tg) in enumerate(zip(grads, t_grads)):
+        np.testing.assert_allclose(g.numpy(), tg.numpy(force=True), rtol=rtol, atol=atol,
+                                   err_msg=f"gradient of input {i}")
+
+    us = [local.standard_normal(g.shape) for g in grads]
+    total = sum((g * ng.Tensor(u)).sum() for g, u in zip(grads, us))
+    t_total = sum((tg * torch.tensor(u)).sum() for tg, u in zip(t_grads, us))
+    second = ng.grad(total, inputs + [v_ng], allow_unused=True)
+    t_second = torch.autograd.grad(t_total, t_inputs + [v_torch], allow_unused=True)
+    for i, (wrt, s, t_s) in enumerate(zip(inputs + [v_ng], second, t_second)):
+        s = np.zeros(wrt.shape) if s is None else s.numpy()  # None: the gradient does not depend on it
+        t_s = np.zeros(wrt.shape) if t_s is None else t_s.numpy(force=True)  # force: torch's ZeroTensor
+        np.testing.assert_allclose(s, t_s, rtol=rtol, atol=atol, err_msg=f"double backward, input {i}")
+    return y

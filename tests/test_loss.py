@@ -9,7 +9,7 @@ from hypothesis import given, strategies as st
 import nanogan as ng
 import nanogan.nn.functional as F
 from harness import check_op, away_from_kinks
-from test_activation import compare_with_torch
+from harness import compare_with_torch
 
 rng = np.random.default_rng(4)
 shapes = st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple)

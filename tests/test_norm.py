@@ -10,7 +10,7 @@ import nanogan as ng
 import nanogan.nn.functional as F
 from nanogan.backend.cpu.norm import PARALLEL_MIN_ELEMENTS
 from harness import check_op
-from test_activation import compare_with_torch
+from harness import compare_with_torch
 
 rng = np.random.default_rng(3)
 

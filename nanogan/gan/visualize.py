@@ -120,8 +120,8 @@ def plot_toy(real, fake, path, critic=None, extent=3.0, resolution=128, title=No
         xs, ys = np.meshgrid(axis, axis)
         scores = np.asarray(critic(np.stack([xs.ravel(), ys.ravel()], axis=1))).reshape(xs.shape)
         ax.contour(xs, ys, scores, levels=12, linewidths=0.7)
-    ax.scatter(*np.asarray(real).T, c="orange", marker="+", s=12, label="data")
     ax.scatter(*np.asarray(fake).T, c="green", marker="+", s=12, label="generated")
+    ax.scatter(*np.asarray(real).T, c="orange", marker="+", s=12, label="data")  # on top: data clusters are small
     ax.set_xlim(-extent, extent)
     ax.set_ylim(-extent, extent)
     ax.set_aspect("equal")

@@ -2,7 +2,7 @@
 
     trainer = Trainer(variant, data, run_dir="runs/wgan-gp")
     trainer.resume()                       # continue from run_dir/checkpoint.npz, if there is one
-    trainer.every(500, save_sample_grid)   # hooks: fn(trainer) after every 500th generator iteration
+    trainer.every(500, visualize.sample_grid_hook())   # fn(trainer) after every 500th generator iteration
     trainer.fit(iterations=20000)
 
 One generator iteration = k critic steps, each on a fresh real batch, then one generator step, with

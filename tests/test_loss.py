@@ -225,3 +225,10 @@ def test_errors_name_the_op_and_shapes():
         F.gaussian_nll_loss(x, x, ng.ones(2, 2))
     with pytest.raises(ValueError, match=r"gaussian_nll_loss: var \(shape \(3, 2\)\) has negative entries"):
         F.gaussian_nll_loss(x, x, -ng.ones(3, 2))
+
+
+def test_bce_with_logits_gradient_keeps_precision_for_very_negative_logits():
+    # dℓ/dz = sigmoid(z) - t; at z = -30, t = 0 it is e^-30 ≈ 9.4e-14, which 1 - t - sigmoid(-z) rounds to 0
+    z = ng.tensor([-30.0, -20.0], requires_grad=True)
+    F.binary_cross_entropy_with_logits(z, ng.zeros(2), reduction="sum").backward()
+    np.testing.assert_allclose(z.grad.numpy(), 1 / (1 + np.exp([30.0, 20.0])), rtol=1e-5)

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..tensor import Tensor
-from .activation import logsigmoid, log_softmax, require_floating
+from .activation import logsigmoid, log_softmax, require_floating, softplus
 from .elementwise import clamp
 
 _LOG_FLOOR = -100.0  # PyTorch clamps BCE's logs here, so p = 0 or 1 gives a large finite loss
@@ -82,18 +82,18 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
-    """ℓ = w·((1 - t)·z - L·log sigmoid(z)) with L = 1 + (pos_weight - 1)·t (L = 1 without it)
-    — the same as max(z, 0) - z·t + log(1 + e^-|z|) when L = 1, and stable for any logit z;
-    dz = g·w·(1 - t - L·sigmoid(-z)) (= g·w·(sigmoid(z) - t) when L = 1),
+    """ℓ = w·(softplus(z) - t·z + (pos_weight - 1)·t·softplus(-z))
+         = w·((1 - t)·z - L·log sigmoid(z)) with L = 1 + (pos_weight - 1)·t,
+    where softplus(z) = max(z, 0) + log(1 + e^-|z|) is stable for any logit z;
+    dz = g·w·(sigmoid(z) - t - (pos_weight - 1)·t·sigmoid(-z))  (= g·w·(sigmoid(z) - t) without
+    pos_weight: written this way, not as 1 - t - sigmoid(-z), it keeps its precision at z ≪ 0);
     dt = g·w·(-z - (pos_weight - 1)·log sigmoid(z))."""
     op = "binary_cross_entropy_with_logits"
     _check_same_shape(op, input, target)
-    log_p = logsigmoid(input)
-    if pos_weight is None:
-        loss = (1 - target) * input - log_p
-    else:
+    loss = softplus(input, threshold=math.inf) - target * input
+    if pos_weight is not None:
         _check_broadcasts_to(op, "pos_weight", pos_weight, input.shape)
-        loss = (1 - target) * input - (1 + (pos_weight - 1) * target) * log_p
+        loss = loss + (pos_weight - 1) * target * softplus(-input, threshold=math.inf)
     if weight is not None:
         _check_broadcasts_to(op, "weight", weight, input.shape)
         loss = loss * weight

@@ -275,12 +275,8 @@ def _sync_launches() -> bool:
     return os.environ.get("NANOGAN_SYNC_LAUNCHES", "0") not in ("", "0")
 
 
-class CudaLibrary(_ExtensionLibrary):
-    """The kernels compiled by nvcc (nanogan._C): device arrays in; `stream` is a cudaStream_t (int) or an
-    object with `.ptr` (a CuPy stream); by default CuPy's current stream, else the legacy default stream."""
-
-    kind = "cuda"
-    module_name = "nanogan._C"
+class _OnTheGPU:
+    """What the two GPU libraries share: CuPy arrays, and the current device's SM count."""
 
     @property
     def xp(self):
@@ -288,6 +284,14 @@ class CudaLibrary(_ExtensionLibrary):
 
     def multiprocessors(self):
         return _multiprocessors(_cupy().cuda.Device().id)
+
+
+class CudaLibrary(_OnTheGPU, _ExtensionLibrary):
+    """The kernels compiled by nvcc (nanogan._C): device arrays in; `stream` is a cudaStream_t (int) or an
+    object with `.ptr` (a CuPy stream); by default CuPy's current stream, else the legacy default stream."""
+
+    kind = "cuda"
+    module_name = "nanogan._C"
 
     def _pointer(self, shape, param, value):
         return _device_pointer(shape, param, value)
@@ -317,7 +321,7 @@ def nvrtc_program():
     return code, ("-std=c++17", f"-I{CSRC}")
 
 
-class CupyLibrary(KernelLibrary):
+class CupyLibrary(_OnTheGPU, KernelLibrary):
     """The kernels compiled at run time by NVRTC (cupy.RawModule over every csrc/kernels/*.cu)."""
 
     kind = "cupy"
@@ -327,13 +331,6 @@ class CupyLibrary(KernelLibrary):
         code, options = nvrtc_program()
         self.module = _cupy().RawModule(code=code, options=options)
         self._functions = {}
-
-    @property
-    def xp(self):
-        return _cupy()
-
-    def multiprocessors(self):
-        return _multiprocessors(_cupy().cuda.Device().id)
 
     def _pointer(self, shape, param, value):
         _device_pointer(shape, param, value)  # the checks; RawKernel takes the array itself

@@ -6,9 +6,8 @@ Networks: the MLPs of the WGAN-GP toy code (3 hidden layers of 512, ReLU; nanoga
 ToyCritic), z ~ N(0, I₂). The variants, each its paper's algorithm box in nanogan.gan.variants:
 
     wgan-gp       Gulrajani et al. 2017, Algorithm 1: k = 5 critic steps on
-                  D(G(z)) − D(x) + λ(‖∇D(x̂)‖ − 1)², then G on −D(G(z)); the toy code's Adam
-                  (1e-4, β 0.5/0.9) and batch 256; λ = 10 by default (Algorithm 1's; --preset
-                  official-toy is the toy code's λ = 0.1, tuned for data 2.8× smaller than PacGAN's)
+                  D(G(z)) − D(x) + λ(‖∇D(x̂)‖ − 1)², then G on −D(G(z)); the toy code's settings:
+                  Adam (1e-4, β 0.5/0.9), batch 256, λ = 0.1 (--preset paper-lambda: Algorithm 1's λ = 10)
     wgan          Arjovsky et al. 2017, Algorithm 1: k = 5 critic steps on D(G(z)) − D(x), weights
                   clipped to [−0.01, 0.01], RMSProp 5e-5
     gan           Goodfellow et al. 2014, Algorithm 1 with k = 1 and the non-saturating G loss −log D(G(z))
@@ -16,6 +15,9 @@ ToyCritic), z ~ N(0, I₂). The variants, each its paper's algorithm box in nano
     lsgan         Mao et al. 2017, the 0-1 coding: ½(D(x) − 1)² + ½D(G(z))², G on ½(D(G(z)) − 1)²
 The GAN and LSGAN variants use the WGAN-GP toy code's Adam and batch too, so that beside WGAN-GP only
 the objective differs.
+
+The networks see the data centred and scaled to unit standard deviation (which turns PacGAN's ring
+and grid into exactly the WGAN-GP code's); samples are mapped back before they are measured or drawn.
 
 Every --eval-every iterations, on 2,500 samples of a fixed z: the modes captured and the fraction of
 high-quality samples (PacGAN's protocol, nanogan.metrics.mode_coverage, for the Gaussian mixtures) and the
@@ -38,10 +40,10 @@ TOY_ADAM_SOURCE = "gan_toy2d.py: the WGAN-GP toy code's Adam (1e-4, β 0.5/0.9) 
 
 # name → (variant class, its presets for the toy: name → Preset or the variant's own preset name)
 VARIANTS = {
-    "wgan-gp": (gan.WGANGP, {"paper-lambda": gan.WGANGP.preset("official-toy").replace(
+    "wgan-gp": (gan.WGANGP, {"official-toy": "official-toy",
+                             "paper-lambda": gan.WGANGP.preset("official-toy").replace(
                                  penalty_weight=10.0, source="Gulrajani et al. 2017: Algorithm 1's λ 10 with the toy "
-                                                             "code's Adam (1e-4, β 0.5/0.9) and batch 256"),
-                             "official-toy": "official-toy"}),
+                                                             "code's Adam (1e-4, β 0.5/0.9) and batch 256")}),
     "wgan": (gan.WGAN, {"paper": "paper", "official": "official"}),
     "gan": (gan.GAN, {"toy": gan.GANPreset(source=TOY_ADAM_SOURCE, **TOY_ADAM)}),
     "gan-minimax": (gan.GAN, {"toy": gan.GANPreset(source=TOY_ADAM_SOURCE, generator_loss="minimax", **TOY_ADAM)}),
@@ -49,6 +51,7 @@ VARIANTS = {
 }
 EVAL_SAMPLES = 2500  # PacGAN's protocol
 W1_SAMPLES = 1000  # the exact assignment is O(n³): 1,000 points take a fraction of a second
+SCALE_SAMPLES = 100_000  # the data's mean and standard deviation are measured on this many points
 
 
 def parse(argv):
@@ -58,6 +61,10 @@ def parse(argv):
     p.add_argument("--preset", help="the variant's toy settings: " + "; ".join(
         f"{name}: {', '.join(presets)}" for name, (_, presets) in VARIANTS.items()) + " (default: the first)")
     p.add_argument("--lr", type=float, help="learning rate of both networks (default: the preset's)")
+    p.add_argument("--lr-decay", action="store_true",
+                   help="decay both learning rates linearly to 0 over --iters (as the WGAN-GP CIFAR-10 code does)")
+    p.add_argument("--no-standardise", action="store_true",
+                   help="train on the data in its own units rather than centred and scaled to unit deviation")
     p.add_argument("--eval-every", type=int, default=250, help="generator iterations between evaluations")
     return p.parse_args(argv)
 
@@ -73,19 +80,42 @@ def make_variant(args):
     return variant_class(G, D, presets[name], **overrides)
 
 
-class Evaluation:
-    """The hook measuring W1 and mode coverage on the trainer's fixed z, appending to OUT/metrics.jsonl."""
+class Standardised:
+    """The toy data as the networks see it: centred and divided by its standard deviation s, so that
+    inputs and outputs are of unit scale, the scale the networks' default initialisation is made for.
+    (For PacGAN's ring and grid s = 0.71 and 2.83, which turns them into exactly the WGAN-GP code's ring
+    and grid.) Everything measured or drawn is in the data's own units."""
 
-    def __init__(self, args, run):
-        self.toy, self.path = args.dataset, args.out / "metrics.jsonl"
-        self.mixture = isinstance(data.get_toy(args.dataset), data.GaussianMixture2D)
-        self.real = data.get_toy(args.dataset)(W1_SAMPLES, np.random.default_rng(args.seed + 1))
+    def __init__(self, sampler, enabled=True):
+        reference = sampler(SCALE_SAMPLES, np.random.default_rng(0)).astype(np.float64)
+        self.sampler = sampler
+        self.mean = reference.mean(axis=0) if enabled else np.zeros(2)
+        self.scale = reference.std() if enabled else 1.0
+
+    def __call__(self, n, rng):
+        return self.to_network(self.sampler(n, rng))
+
+    def to_network(self, points):
+        return ((points - self.mean) / self.scale).astype(np.float32)
+
+    def to_data(self, points):
+        return points * self.scale + self.mean
+
+
+class Evaluation:
+    """The hook measuring W1 and mode coverage of G's samples of the fixed z (in data units), appending
+    them to OUT/metrics.jsonl."""
+
+    def __init__(self, args, run, view):
+        self.toy, self.view, self.path = args.dataset, view, args.out / "metrics.jsonl"
+        self.mixture = isinstance(view.sampler, data.GaussianMixture2D)
+        self.real = view.sampler(W1_SAMPLES, np.random.default_rng(args.seed + 1))
         # a resumed run drops the evaluations made after its checkpoint
         self.records = [r for r in read_metrics(self.path) if r["iteration"] <= run.iteration]
-        self._write_all()
+        self.path.write_text("".join(json.dumps(r) + "\n" for r in self.records))
 
     def __call__(self, run):
-        fake = run.samples()
+        fake = self.view.to_data(run.samples())
         record = {"iteration": run.iteration, "w1": metrics.wasserstein1(fake[:W1_SAMPLES], self.real)}
         if self.mixture:
             coverage = metrics.mode_coverage(fake, self.toy)
@@ -96,8 +126,37 @@ class Evaluation:
             with open(self.path, "a") as f:
                 f.write(json.dumps(record) + "\n")
 
-    def _write_all(self):
-        self.path.write_text("".join(json.dumps(r) + "\n" for r in self.records))
+
+class Drawing:
+    """Real and generated points over D's contours, in data units (the WGAN-GP paper's toy figures)."""
+
+    def __init__(self, args, view):
+        self.view = view
+        self.real = view.sampler(EVAL_SAMPLES, np.random.default_rng(args.seed + 2))
+        self.extent = float(np.ceil(np.abs(self.real).max() * 1.25 * 2) / 2)  # the data with a margin, in halves
+
+    def __call__(self, run, path, with_critic=True, title=None):
+        critic = (lambda points: scores(run.variant, self.view.to_network(points))) if with_critic else None
+        visualize.plot_toy(self.real, self.view.to_data(run.samples()), path, critic=critic, extent=self.extent,
+                           title=title or f"generator iteration {run.iteration}")
+
+    def frame(self, run):
+        self(run, run.run_dir / "frames" / f"{run.iteration:06d}.png")
+
+
+@ng.no_grad()
+def scores(variant, points):
+    """D's value at each of the (n, 2) points."""
+    return variant.D(variant.as_input(points)).numpy().ravel()
+
+
+def linear_decay(initial_lr, iterations):
+    """A hook setting both optimisers' rate for the next generator iteration to lr·(1 − done/iterations)."""
+    def decay(run):
+        for optimizer in (run.variant.opt_G, run.variant.opt_D):
+            for group in optimizer.param_groups:
+                group["lr"] = initial_lr * max(0.0, 1.0 - run.iteration / iterations)
+    return decay
 
 
 def read_metrics(path):
@@ -125,25 +184,19 @@ def plot_metrics(records, path):
     figure.savefig(path, dpi=100)
 
 
-@ng.no_grad()
-def scores(variant, points):
-    """D's value at each of the (n, 2) points."""
-    return variant.D(variant.as_input(points)).numpy().ravel()
-
-
 def main(argv=None):
     args = parse(argv)
     common.setup(args)
     variant = make_variant(args)
-    sampler = data.get_toy(args.dataset)
-    stream = gan.SampledData(sampler, variant.settings.batch_size, seed=args.seed)
+    view = Standardised(data.get_toy(args.dataset), enabled=not args.no_standardise)
+    stream = gan.SampledData(view, variant.settings.batch_size, seed=args.seed)
     run = common.trainer(variant, stream, args, snapshot_every=args.eval_every, n_samples=EVAL_SAMPLES)
 
-    real_points = sampler(EVAL_SAMPLES, np.random.default_rng(args.seed + 2))
-    extent = float(np.ceil(np.abs(real_points).max() * 1.25 * 2) / 2)  # the data with a margin, in halves
-    evaluate = Evaluation(args, run)
+    if args.lr_decay:
+        run.every(1, linear_decay(variant.settings.lr, args.iters))
+    evaluate, draw = Evaluation(args, run, view), Drawing(args, view)
     run.every(args.eval_every, evaluate)
-    run.every(args.eval_every, visualize.toy_plot_hook(real_points, extent=extent))
+    run.every(args.eval_every, draw.frame)
     run.every(args.eval_every, visualize.loss_plot_hook())
     run.fit(args.iters)
     common.run_hooks_at_the_end(run)
@@ -151,12 +204,8 @@ def main(argv=None):
     outputs = {"frames": args.out / "frames", "scatter": args.out / "scatter.png",
                "surface": args.out / "surface.png", "metrics": args.out / "metrics.png",
                "losses": args.out / "losses.png", "checkpoint": run.checkpoint_path}
-    fake = run.samples()
-    visualize.plot_toy(real_points, fake, outputs["scatter"], extent=extent,
-                       title=f"{args.variant}, generator iteration {run.iteration}")
-    visualize.plot_toy(real_points, fake, outputs["surface"], critic=lambda points: scores(variant, points),
-                       extent=extent,
-                       title=f"{type(variant).__name__}'s D over the plane")
+    draw(run, outputs["scatter"], with_critic=False, title=f"{args.variant}, generator iteration {run.iteration}")
+    draw(run, outputs["surface"], title=f"{type(variant).__name__}'s D over the plane")
     plot_metrics(evaluate.records, outputs["metrics"])
     final = evaluate.records[-1]
     result = {"variant": args.variant, "dataset": args.dataset, "iters": run.iteration}

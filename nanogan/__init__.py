@@ -12,5 +12,6 @@ from .autograd import grad, no_grad, enable_grad, is_grad_enabled, set_grad_enab
 from .ops.shape import cat, stack
 from .ops.elementwise import where, exp, log, sqrt, abs, sign, clamp
 from .ops.matmul import matmul
+from . import nn, optim  # noqa: E402  (ng.nn.functional, ng.optim.Adam, as in torch)
 
 __version__ = "0.1.0"

@@ -205,14 +205,15 @@ def test_transposed_convolution_is_the_adjoint_of_convolution():
 
 
 @pytest.mark.parametrize("dtype, rtol", [(np.float32, 1e-5), (np.float64, 1e-12)])
-def test_kernels_agree_across_batch_chunks_and_dtypes(monkeypatch, dtype, rtol):
+@pytest.mark.parametrize("in_ch, out_ch", [(3, 4), (1, 1)])  # one channel takes the no-transpose shortcuts
+def test_kernels_agree_across_batch_chunks_and_dtypes(monkeypatch, dtype, rtol, in_ch, out_ch):
     # a chunk budget of two images' rows: chunks of 2, 2, 1 images, each product and gather on its own slice
     rng = np.random.default_rng(4)
-    x, w = rng.standard_normal((5, 3, 9, 7)), rng.standard_normal((4, 3, 3, 3))
+    x, w = rng.standard_normal((5, in_ch, 9, 7)), rng.standard_normal((out_ch, in_ch, 3, 3))
     geometry = ((2, 1), (1, 1), (1, 2))
     y = reference_conv2d(x, w, *geometry)
     gy = rng.standard_normal(y.shape)
-    per_image = 3 * 3 * 3 * y.shape[2] * y.shape[3] * np.dtype(dtype).itemsize
+    per_image = in_ch * 3 * 3 * y.shape[2] * y.shape[3] * np.dtype(dtype).itemsize
     monkeypatch.setattr(cpu_conv, "CHUNK_BYTES", 2 * per_image)
     xs, ws, gys = (a.astype(dtype) for a in (x, w, gy))
     assert cpu_conv._Plan(x.shape, w.shape, y.shape[2:], dtype).chunks == [(0, 2), (2, 4), (4, 5)]

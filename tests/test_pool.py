@@ -22,7 +22,8 @@ def pooled_size(n, k, s, p, d, ceil_mode):
 def window_values(x, kernel, stride, padding, dilation, ceil_mode, fill):
     """(taps, N, C, OH, OW): every window's values, x padded with `fill` on all sides (and past the far
     side as far as ceil_mode's last window reaches)."""
-    out = [pooled_size(n, k, s, p, d, ceil_mode) for n, k, s, p, d in zip(x.shape[2:], kernel, stride, padding, dilation)]
+    out = [pooled_size(n, k, s, p, d, ceil_mode)
+           for n, k, s, p, d in zip(x.shape[2:], kernel, stride, padding, dilation)]
     far = [max(p, (o - 1) * s + d * (k - 1) + 1 - n - p)
            for o, s, d, k, n, p in zip(out, stride, dilation, kernel, x.shape[2:], padding)]
     padded = np.pad(x, ((0, 0), (0, 0), (padding[0], far[0]), (padding[1], far[1])), constant_values=fill)

@@ -94,7 +94,8 @@ class Conv2dInputGrad(Function):
 
 
 class Conv2dWeightGrad(Function):
-    """y = ∂<A_w x, gy>/∂w (of shape w_shape), i.e. y[o, c, a, b] = Σ_{n, i, j} gy[n, o, i, j] · x[n, c, i·s - p + a·d, j·s - p + b·d].
+    """y = ∂<A_w x, gy>/∂w (of shape w_shape),
+    i.e. y[o, c, a, b] = Σ_{n, i, j} gy[n, o, i, j] · x[n, c, i·s - p + a·d, j·s - p + b·d].
 
     Bilinear in (x, gy): for an incoming gradient g of w's shape (a weight direction),
     dx = ∂<A_g x, gy>/∂x = Conv2dInputGrad(gy, g),  d gy = A_g x = Conv2d(x, g) (cut to gy's size)."""

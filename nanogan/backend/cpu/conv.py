@@ -23,10 +23,17 @@ transposes outside them. The batch is processed in chunks whose row matrix stays
 cache, where BLAS also runs fastest. Arrays are float32 or float64, NCHW in and out.
 """
 import contextlib
+import os
 
-import numba
-import numpy as np
-from numba import njit, prange
+# numba's OpenMP workers otherwise keep spinning on their core after every parallel kernel, and here
+# the next call is usually a BLAS product whose own threads need those cores (measured: a spinning
+# worker burns ~7 ms of CPU per kernel on a 2-core machine). Read once, when numba first starts its
+# threads; a value the user set wins, and a process that already loaded OpenMP (torch) keeps its own.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numba  # noqa: E402
+import numpy as np  # noqa: E402
+from numba import njit, prange  # noqa: E402
 
 # Row-matrix bytes per batch chunk: the product consumes each chunk while it is still in the
 # last-level cache, and BLAS is faster on a cache-resident operand than on one streamed from memory
@@ -77,28 +84,38 @@ def _im2row(x, kernel_h, kernel_w, sh, sw, ph, pw, dh, dw, out_h, out_w, rows):
                             rows[p, k + c] = 0
 
 
+@njit(cache=True)
+def _valid_range(out_size, in_size, stride, shift):
+    """[lo, hi): the output positions o whose tap o·stride + shift lies inside 0 <= i < in_size."""
+    lo = min(out_size, max(0, -(shift // stride)))
+    hi = max(lo, min(out_size, (in_size - 1 - shift) // stride + 1))
+    return lo, hi
+
+
 @njit(cache=True, parallel=True)
 def _row2im(rows, kernel_h, kernel_w, sh, sw, ph, pw, dh, dw, out_h, out_w, gx):
-    # gx[n, ih, iw, c] = Σ over taps (kh, kw) whose output pixel oh = (ih + ph - kh·dh) / sh,
-    #                    ow = (iw + pw - kw·dw) / sw is whole and in range, of rows[(n·OH + oh)·OW + ow, (kh·KW + kw)·C + c]
-    # (gx in NHWC). One task per input row (n, ih): each gx value is gathered once, so no races and no zeroing pass.
+    # gx[n, ih, iw, c] = Σ over the taps (kh, kw) of output pixels (oh, ow) that read input pixel (ih, iw),
+    #                    i.e. oh·sh - ph + kh·dh = ih and ow·sw - pw + kw·dw = iw,
+    #                    of rows[(n·OH + oh)·OW + ow, (kh·KW + kw)·C + c]          (gx in NHWC)
+    # One task per input row (n, ih): it owns gx[n, ih], so its adds need no atomics. For each kh the
+    # row's output row oh is found once; along the row, the in-range ow of each kw are walked directly.
     batch, height, width, channels = gx.shape
     for task in prange(batch * height):
         n = task // height
         ih = task - n * height
-        for iw in range(width):
-            for c in range(channels):
-                gx[n, ih, iw, c] = 0
-            for kh in range(kernel_h):
-                th = ih + ph - kh * dh
-                if th < 0 or th % sh != 0 or th // sh >= out_h:
-                    continue
-                for kw in range(kernel_w):
-                    tw = iw + pw - kw * dw
-                    if tw < 0 or tw % sw != 0 or tw // sw >= out_w:
-                        continue
-                    p = (n * out_h + th // sh) * out_w + tw // sw
-                    k = (kh * kernel_w + kw) * channels
+        gx[n, ih] = 0
+        for kh in range(kernel_h):
+            th = ih + ph - kh * dh
+            oh = th // sh
+            if th < 0 or oh * sh != th or oh >= out_h:
+                continue
+            for kw in range(kernel_w):
+                shift = kw * dw - pw
+                ow_lo, ow_hi = _valid_range(out_w, width, sw, shift)
+                k = (kh * kernel_w + kw) * channels
+                for ow in range(ow_lo, ow_hi):
+                    p = (n * out_h + oh) * out_w + ow
+                    iw = ow * sw + shift
                     for c in range(channels):
                         gx[n, ih, iw, c] += rows[p, k + c]
 
@@ -176,8 +193,11 @@ def _to_nchw(x, out):
 
 def _fill_rows(x, plan, start, stop, stride, padding, dilation, out_hw):
     """The row matrix of images start:stop of x (NCHW)."""
-    image = plan.nhwc(stop - start)
-    _to_nhwc(x[start:stop], image)
+    if plan.channels == 1:  # one channel: NCHW and NHWC are the same bytes
+        image = x[start:stop].reshape(stop - start, plan.height, plan.width, 1)
+    else:
+        image = plan.nhwc(stop - start)
+        _to_nhwc(x[start:stop], image)
     rows = plan.rows(stop - start)
     _im2row(image, *plan.taps, *stride, *padding, *dilation, *out_hw, rows)
     return rows
@@ -186,6 +206,8 @@ def _fill_rows(x, plan, start, stop, stride, padding, dilation, out_hw):
 def _as_matrix(gy, start, stop):
     """gy[start:stop] (n, O, OH, OW) as the (O, n·OH·OW) matrix GY."""
     chunk = gy[start:stop]
+    if gy.shape[1] == 1:  # one channel: already that matrix
+        return chunk.reshape(1, -1)
     matrix = np.empty((gy.shape[1], chunk.shape[0] * gy.shape[2] * gy.shape[3]), dtype=gy.dtype)
     _channel_major(chunk.reshape(chunk.shape[0], gy.shape[1], -1), matrix)
     return matrix
@@ -206,7 +228,10 @@ def conv2d(x, w, stride, padding, dilation):
     with threads_for(plan.values):
         for start, stop in plan.chunks:
             rows = _fill_rows(x, plan, start, stop, stride, padding, dilation, out_hw)
-            _batch_major(weights @ rows.T, y[start:stop])
+            if w.shape[0] == 1:  # one output channel: the product is already NCHW
+                np.matmul(weights, rows.T, out=y[start:stop].reshape(1, -1))
+            else:
+                _batch_major(weights @ rows.T, y[start:stop])
     return y.reshape(x.shape[0], w.shape[0], *out_hw)
 
 
@@ -220,9 +245,12 @@ def conv2d_input_grad(gy, w, x_shape, stride, padding, dilation):
         for start, stop in plan.chunks:
             d_rows = plan.rows(stop - start)
             np.matmul(_as_matrix(gy, start, stop).T, weights, out=d_rows)
-            image = plan.nhwc(stop - start)
+            one_channel = plan.channels == 1  # then gather straight into gx: NHWC and NCHW are the same bytes
+            image = gx[start:stop].reshape(stop - start, plan.height, plan.width, 1) if one_channel else \
+                plan.nhwc(stop - start)
             _row2im(d_rows, *plan.taps, *stride, *padding, *dilation, *gy.shape[2:], image)
-            _to_nchw(image, gx[start:stop])
+            if not one_channel:
+                _to_nchw(image, gx[start:stop])
     return gx
 
 

@@ -228,6 +228,15 @@ def test_kernels_agree_across_batch_chunks_and_dtypes(monkeypatch, dtype, rtol, 
         assert out.dtype == dtype
 
 
+def test_an_empty_batch_gives_empty_outputs_and_gradients():
+    x, w = ng.zeros(0, 3, 8, 8, requires_grad=True), ng.ones(4, 3, 3, 3, requires_grad=True)
+    y = conv2d(x, w, stride=2, padding=1)
+    assert y.shape == (0, 4, 4, 4)
+    y.sum().backward()
+    assert x.grad.shape == x.shape and not w.grad.numpy().any()
+    assert conv_transpose2d(ng.zeros(0, 4, 3, 3), ng.ones(4, 2, 3, 3), stride=2).shape == (0, 2, 7, 7)
+
+
 def test_third_derivative_through_conv_is_finite_differences_of_the_second():
     # every backward is another conv Function, so derivatives of any order exist: check the third
     rng = np.random.default_rng(5)

@@ -70,6 +70,15 @@ def test_max_pool_gradient_goes_to_the_first_maximum_and_accumulates_over_overla
     np.testing.assert_array_equal(x.grad.numpy()[0, 0], [[0, 2, 0], [0, 0, 0], [1, 0, 1]])
 
 
+def test_an_empty_batch_gives_empty_outputs_and_gradients():
+    x = ng.zeros(0, 3, 8, 8, requires_grad=True)
+    for y, shape in [(max_pool2d(x, 2), (0, 3, 4, 4)), (avg_pool2d(x, 3, 2, 1), (0, 3, 4, 4)),
+                     (interpolate(x, scale_factor=2), (0, 3, 16, 16)), (interpolate(x, size=(5, 3)), (0, 3, 5, 3))]:
+        assert y.shape == shape
+        y.sum().backward()
+        assert x.grad.shape == x.shape
+
+
 # ---- drawn geometries ---------------------------------------------------------------------------------------
 
 @st.composite

@@ -32,8 +32,8 @@ class GatherPlanes(Function):
 
     @staticmethod
     def forward(ctx, x, *, index):
-        planes = x.reshape(x.shape[0], x.shape[1], -1)
-        flat_index = index.reshape(index.shape[0], index.shape[1], -1)
+        planes = x.reshape(x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
+        flat_index = index.reshape(index.shape[0], index.shape[1], index.shape[2] * index.shape[3])
         return ctx.xp.take_along_axis(planes, flat_index, axis=2).reshape(index.shape)
 
     @staticmethod

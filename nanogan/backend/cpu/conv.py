@@ -168,8 +168,8 @@ class _Plan:
         self.width_k = self.channels * w_shape[2] * w_shape[3]
         self.length = out_hw[0] * out_hw[1]
         per_image = self.width_k * self.length * np.dtype(dtype).itemsize
-        count = min(batch, max(1, -(-batch * per_image // CHUNK_BYTES)))
-        size = -(-batch // count)
+        count = max(1, min(batch, -(-batch * per_image // CHUNK_BYTES)))
+        size = max(1, -(-batch // count))  # an empty batch makes no chunks
         self.chunks = [(start, min(start + size, batch)) for start in range(0, batch, size)]
         self.values = batch * self.length * self.width_k  # the row-matrix values the gathers move
         self.rows_buffer = np.empty(size * self.length * self.width_k, dtype=dtype)

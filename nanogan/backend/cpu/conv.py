@@ -160,7 +160,7 @@ def output_size(size, kernel, stride, padding, dilation):
 
 
 class _Plan:
-    """How one convolution walks its batch: the chunks, and buffers sized for the largest one."""
+    """How one convolution walks its batch: the chunks, and a row-matrix buffer for the largest one."""
 
     def __init__(self, x_shape, w_shape, out_hw, dtype):
         batch, self.channels, self.height, self.width = x_shape
@@ -173,43 +173,33 @@ class _Plan:
         self.chunks = [(start, min(start + size, batch)) for start in range(0, batch, size)]
         self.values = batch * self.length * self.width_k  # the row-matrix values the gathers move
         self.rows_buffer = np.empty(size * self.length * self.width_k, dtype=dtype)
-        self.image_buffer = np.empty(size * self.channels * self.height * self.width, dtype=dtype)
 
-    def rows(self, count):
+    def rows(self, start, stop):
+        count = stop - start
         return self.rows_buffer[:count * self.length * self.width_k].reshape(count * self.length, self.width_k)
 
-    def nhwc(self, count):
-        return self.image_buffer[:count * self.channels * self.height * self.width].reshape(
-            count, self.height, self.width, self.channels)
+    def columns(self, start, stop):
+        """The columns of an (·, N·OH·OW) matrix that belong to images start:stop."""
+        return slice(start * self.length, stop * self.length)
 
 
-def _to_nhwc(x, out):
-    _swap_last_axes(x.reshape(x.shape[0], x.shape[1], -1), out.reshape(out.shape[0], -1, out.shape[3]))
+def _nhwc(x):
+    """x (N, C, H, W) in NHWC order (the same bytes when C = 1)."""
+    batch, channels, height, width = x.shape
+    if channels == 1:
+        return x.reshape(batch, height, width, 1)
+    out = np.empty((batch, height, width, channels), dtype=x.dtype)
+    _swap_last_axes(x.reshape(batch, channels, height * width), out.reshape(batch, height * width, channels))
+    return out
 
 
-def _to_nchw(x, out):
-    _swap_last_axes(x.reshape(x.shape[0], -1, x.shape[3]), out.reshape(out.shape[0], out.shape[1], -1))
-
-
-def _fill_rows(x, plan, start, stop, stride, padding, dilation, out_hw):
-    """The row matrix of images start:stop of x (NCHW)."""
-    if plan.channels == 1:  # one channel: NCHW and NHWC are the same bytes
-        image = x[start:stop].reshape(stop - start, plan.height, plan.width, 1)
-    else:
-        image = plan.nhwc(stop - start)
-        _to_nhwc(x[start:stop], image)
-    rows = plan.rows(stop - start)
-    _im2row(image, *plan.taps, *stride, *padding, *dilation, *out_hw, rows)
-    return rows
-
-
-def _as_matrix(gy, start, stop):
-    """gy[start:stop] (n, O, OH, OW) as the (O, n·OH·OW) matrix GY."""
-    chunk = gy[start:stop]
-    if gy.shape[1] == 1:  # one channel: already that matrix
-        return chunk.reshape(1, -1)
-    matrix = np.empty((gy.shape[1], chunk.shape[0] * gy.shape[2] * gy.shape[3]), dtype=gy.dtype)
-    _channel_major(chunk.reshape(chunk.shape[0], gy.shape[1], -1), matrix)
+def _channel_matrix(gy):
+    """gy (N, O, OH, OW) as the (O, N·OH·OW) matrix GY (the same bytes when O = 1)."""
+    batch, channels, out_h, out_w = gy.shape
+    if channels == 1:
+        return gy.reshape(1, batch * out_h * out_w)
+    matrix = np.empty((channels, batch * out_h * out_w), dtype=gy.dtype)
+    _channel_major(gy.reshape(batch, channels, out_h * out_w), matrix)
     return matrix
 
 
@@ -218,50 +208,58 @@ def _weight_matrix(w):
     return np.ascontiguousarray(w.transpose(0, 2, 3, 1)).reshape(w.shape[0], -1)
 
 
+# Each function below runs few parallel regions (a whole-batch layout change, then per chunk one
+# numba gather and one BLAS product): on a busy machine every region waits for its slowest thread.
+
 def conv2d(x, w, stride, padding, dilation):
     """y = x ⋆ w (cross-correlation, no bias): (N, C, H, W), (O, C, KH, KW) -> (N, O, OH, OW)."""
-    x = np.ascontiguousarray(x)
     out_hw = tuple(output_size(x.shape[2 + i], w.shape[2 + i], stride[i], padding[i], dilation[i]) for i in (0, 1))
     plan = _Plan(x.shape, w.shape, out_hw, x.dtype)
     weights = _weight_matrix(w)
-    y = np.empty((x.shape[0], w.shape[0], plan.length), dtype=x.dtype)
+    y = np.empty((x.shape[0], w.shape[0]) + out_hw, dtype=x.dtype)
+    one_channel = w.shape[0] == 1  # then the product is already NCHW
+    product = y.reshape(1, y.size) if one_channel else np.empty((w.shape[0], x.shape[0] * plan.length), dtype=x.dtype)
     with threads_for(plan.values):
+        image = _nhwc(np.ascontiguousarray(x))
         for start, stop in plan.chunks:
-            rows = _fill_rows(x, plan, start, stop, stride, padding, dilation, out_hw)
-            if w.shape[0] == 1:  # one output channel: the product is already NCHW
-                np.matmul(weights, rows.T, out=y[start:stop].reshape(1, -1))
-            else:
-                _batch_major(weights @ rows.T, y[start:stop])
-    return y.reshape(x.shape[0], w.shape[0], *out_hw)
+            rows = plan.rows(start, stop)
+            _im2row(image[start:stop], *plan.taps, *stride, *padding, *dilation, *out_hw, rows)
+            np.matmul(weights, rows.T, out=product[:, plan.columns(start, stop)])
+        if not one_channel:
+            _batch_major(product, y.reshape(x.shape[0], w.shape[0], plan.length))
+    return y
 
 
 def conv2d_input_grad(gy, w, x_shape, stride, padding, dilation):
     """gx = ∂<conv2d(x, w), gy>/∂x, the adjoint of conv2d in x (= conv_transpose2d(gy, w)), of shape x_shape."""
-    gy = np.ascontiguousarray(gy)
     plan = _Plan(x_shape, w.shape, gy.shape[2:], gy.dtype)
     weights = _weight_matrix(w)
     gx = np.empty(x_shape, dtype=gy.dtype)
+    batch, channels, height, width = x_shape
+    one_channel = channels == 1  # then gather straight into gx: NHWC and NCHW are the same bytes
+    image = gx.reshape(batch, height, width, 1) if one_channel else np.empty((batch, height, width, channels),
+                                                                           dtype=gy.dtype)
     with threads_for(plan.values):
+        matrix = _channel_matrix(np.ascontiguousarray(gy))
         for start, stop in plan.chunks:
-            d_rows = plan.rows(stop - start)
-            np.matmul(_as_matrix(gy, start, stop).T, weights, out=d_rows)
-            one_channel = plan.channels == 1  # then gather straight into gx: NHWC and NCHW are the same bytes
-            image = gx[start:stop].reshape(stop - start, plan.height, plan.width, 1) if one_channel else \
-                plan.nhwc(stop - start)
-            _row2im(d_rows, *plan.taps, *stride, *padding, *dilation, *gy.shape[2:], image)
-            if not one_channel:
-                _to_nchw(image, gx[start:stop])
+            d_rows = plan.rows(start, stop)
+            np.matmul(matrix[:, plan.columns(start, stop)].T, weights, out=d_rows)
+            _row2im(d_rows, *plan.taps, *stride, *padding, *dilation, *gy.shape[2:], image[start:stop])
+        if not one_channel:
+            _swap_last_axes(image.reshape(batch, height * width, channels), gx.reshape(batch, channels, height * width))
     return gx
 
 
 def conv2d_weight_grad(x, gy, w_shape, stride, padding, dilation):
     """gw = ∂<conv2d(x, w), gy>/∂w, of shape w_shape = (O, C, KH, KW)."""
-    x, gy = np.ascontiguousarray(x), np.ascontiguousarray(gy)
     plan = _Plan(x.shape, w_shape, gy.shape[2:], x.dtype)
     g_weights = np.zeros((w_shape[0], plan.width_k), dtype=x.dtype)
     with threads_for(plan.values):
+        image = _nhwc(np.ascontiguousarray(x))
+        matrix = _channel_matrix(np.ascontiguousarray(gy))
         for start, stop in plan.chunks:
-            rows = _fill_rows(x, plan, start, stop, stride, padding, dilation, gy.shape[2:])
-            g_weights += _as_matrix(gy, start, stop) @ rows
+            rows = plan.rows(start, stop)
+            _im2row(image[start:stop], *plan.taps, *stride, *padding, *dilation, *gy.shape[2:], rows)
+            g_weights += matrix[:, plan.columns(start, stop)] @ rows
     out_ch, channels, kernel_h, kernel_w = w_shape
     return np.ascontiguousarray(g_weights.reshape(out_ch, kernel_h, kernel_w, channels).transpose(0, 3, 1, 2))

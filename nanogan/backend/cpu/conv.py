@@ -163,9 +163,9 @@ class _Plan:
     """How one convolution walks its batch: the chunks, and a row-matrix buffer for the largest one."""
 
     def __init__(self, x_shape, w_shape, out_hw, dtype):
-        batch, self.channels, self.height, self.width = x_shape
+        batch, channels = x_shape[:2]
         self.taps = (w_shape[2], w_shape[3])
-        self.width_k = self.channels * w_shape[2] * w_shape[3]
+        self.width_k = channels * w_shape[2] * w_shape[3]
         self.length = out_hw[0] * out_hw[1]
         per_image = self.width_k * self.length * np.dtype(dtype).itemsize
         count = max(1, min(batch, -(-batch * per_image // CHUNK_BYTES)))

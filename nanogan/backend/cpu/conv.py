@@ -42,23 +42,31 @@ CHUNK_BYTES = 4 << 20
 # Below this many values moved, a kernel runs on the calling thread alone: waking the worker threads
 # costs more than the loop (tens of microseconds; far more on a busy machine).
 SERIAL_BELOW = 1 << 15
-# Rows of the source per task of a transpose: the task's reads come from this many rows at once,
-# and its writes are runs of this many contiguous values.
-TRANSPOSE_BAND = 16
+# A transpose task reads a band of this many source rows at once and writes runs of as many
+# contiguous values: few enough rows that rows 4 KiB apart (a 1024-wide plane) do not evict each
+# other from the L1 cache's ways. A plane of at most SMALL_PLANE_BYTES is one band: it is cached whole.
+TRANSPOSE_BAND = 8
+SMALL_PLANE_BYTES = 64 << 10
 
 
 @njit(cache=True, parallel=True)
-def _swap_last_axes(src, dst):
-    # dst[n, b, a] = src[n, a, b]; one task per (image n, band of TRANSPOSE_BAND values of a)
+def _transpose_bands(src, dst, band):
+    # dst[n, b, a] = src[n, a, b]; one task per (image n, band of `band` values of a)
     batch, size_a, size_b = src.shape
-    bands = (size_a + TRANSPOSE_BAND - 1) // TRANSPOSE_BAND
+    bands = (size_a + band - 1) // band
     for task in prange(batch * bands):
         n = task // bands
-        a_start = (task - n * bands) * TRANSPOSE_BAND
-        a_stop = min(a_start + TRANSPOSE_BAND, size_a)
+        a_start = (task - n * bands) * band
+        a_stop = min(a_start + band, size_a)
         for b in range(size_b):
             for a in range(a_start, a_stop):
                 dst[n, b, a] = src[n, a, b]
+
+
+def _swap_last_axes(src, dst):
+    """dst[n, b, a] = src[n, a, b]."""
+    plane_bytes = src.shape[1] * src.shape[2] * src.itemsize
+    _transpose_bands(src, dst, src.shape[1] if plane_bytes <= SMALL_PLANE_BYTES else TRANSPOSE_BAND)
 
 
 @njit(cache=True, parallel=True)
@@ -160,10 +168,11 @@ def output_size(size, kernel, stride, padding, dilation):
 
 
 class _Plan:
-    """How one convolution walks its batch: the chunks, and a row-matrix buffer for the largest one."""
+    """How one convolution walks its batch: the chunks, and buffers sized for the largest one (its row
+    matrix, and its images in NHWC order)."""
 
     def __init__(self, x_shape, w_shape, out_hw, dtype):
-        batch, channels = x_shape[:2]
+        batch, channels, height, width = x_shape
         self.taps = (w_shape[2], w_shape[3])
         self.width_k = channels * w_shape[2] * w_shape[3]
         self.length = out_hw[0] * out_hw[1]
@@ -173,6 +182,8 @@ class _Plan:
         self.chunks = [(start, min(start + size, batch)) for start in range(0, batch, size)]
         self.values = batch * self.length * self.width_k  # the row-matrix values the gathers move
         self.rows_buffer = np.empty(size * self.length * self.width_k, dtype=dtype)
+        self.image_shape = (height, width, channels)
+        self.image_buffer = np.empty(size * channels * height * width if channels > 1 else 0, dtype=dtype)
 
     def rows(self, start, stop):
         count = stop - start
@@ -182,15 +193,32 @@ class _Plan:
         """The columns of an (·, N·OH·OW) matrix that belong to images start:stop."""
         return slice(start * self.length, stop * self.length)
 
+    def nhwc(self, x, start, stop):
+        """Images start:stop of x (NCHW) in NHWC order: a transposed copy, or a view when C = 1 (same bytes).
+        Transposing chunk by chunk keeps the copy in cache for the gather that reads it next."""
+        height, width, channels = self.image_shape
+        if channels == 1:
+            return x[start:stop].reshape(stop - start, height, width, 1)
+        image = self.image_buffer[:(stop - start) * height * width * channels].reshape(
+            stop - start, height, width, channels)
+        _swap_last_axes(x[start:stop].reshape(stop - start, channels, height * width),
+                        image.reshape(stop - start, height * width, channels))
+        return image
 
-def _nhwc(x):
-    """x (N, C, H, W) in NHWC order (the same bytes when C = 1)."""
-    batch, channels, height, width = x.shape
-    if channels == 1:
-        return x.reshape(batch, height, width, 1)
-    out = np.empty((batch, height, width, channels), dtype=x.dtype)
-    _swap_last_axes(x.reshape(batch, channels, height * width), out.reshape(batch, height * width, channels))
-    return out
+    def to_nchw(self, image, gx, start, stop):
+        """gx[start:stop] = image (NHWC), unless image already is that view of gx (C = 1)."""
+        height, width, channels = self.image_shape
+        if channels > 1:
+            _swap_last_axes(image.reshape(stop - start, height * width, channels),
+                            gx[start:stop].reshape(stop - start, channels, height * width))
+
+    def nhwc_target(self, gx, start, stop):
+        """Where row2im gathers images start:stop of gx: the NHWC buffer, or gx itself when C = 1."""
+        height, width, channels = self.image_shape
+        if channels == 1:
+            return gx[start:stop].reshape(stop - start, height, width, 1)
+        return self.image_buffer[:(stop - start) * height * width * channels].reshape(
+            stop - start, height, width, channels)
 
 
 def _channel_matrix(gy):
@@ -208,26 +236,22 @@ def _weight_matrix(w):
     return np.ascontiguousarray(w.transpose(0, 2, 3, 1)).reshape(w.shape[0], -1)
 
 
-# Each function below runs few parallel regions (a whole-batch layout change, then per chunk one
-# numba gather and one BLAS product): on a busy machine every region waits for its slowest thread.
-
 def conv2d(x, w, stride, padding, dilation):
     """y = x ⋆ w (cross-correlation, no bias): (N, C, H, W), (O, C, KH, KW) -> (N, O, OH, OW)."""
+    x = np.ascontiguousarray(x)
     out_hw = tuple(output_size(x.shape[2 + i], w.shape[2 + i], stride[i], padding[i], dilation[i]) for i in (0, 1))
     plan = _Plan(x.shape, w.shape, out_hw, x.dtype)
     weights = _weight_matrix(w)
-    y = np.empty((x.shape[0], w.shape[0]) + out_hw, dtype=x.dtype)
-    one_channel = w.shape[0] == 1  # then the product is already NCHW
-    product = y.reshape(1, y.size) if one_channel else np.empty((w.shape[0], x.shape[0] * plan.length), dtype=x.dtype)
+    y = np.empty((x.shape[0], w.shape[0], plan.length), dtype=x.dtype)
     with threads_for(plan.values):
-        image = _nhwc(np.ascontiguousarray(x))
         for start, stop in plan.chunks:
             rows = plan.rows(start, stop)
-            _im2row(image[start:stop], *plan.taps, *stride, *padding, *dilation, *out_hw, rows)
-            np.matmul(weights, rows.T, out=product[:, plan.columns(start, stop)])
-        if not one_channel:
-            _batch_major(product, y.reshape(x.shape[0], w.shape[0], plan.length))
-    return y
+            _im2row(plan.nhwc(x, start, stop), *plan.taps, *stride, *padding, *dilation, *out_hw, rows)
+            if w.shape[0] == 1:  # one output channel: the product is already NCHW
+                np.matmul(weights, rows.T, out=y[start:stop].reshape(1, -1))
+            else:  # reordered while the chunk's product is still in cache
+                _batch_major(weights @ rows.T, y[start:stop])
+    return y.reshape(x.shape[0], w.shape[0], *out_hw)
 
 
 def conv2d_input_grad(gy, w, x_shape, stride, padding, dilation):
@@ -235,31 +259,27 @@ def conv2d_input_grad(gy, w, x_shape, stride, padding, dilation):
     plan = _Plan(x_shape, w.shape, gy.shape[2:], gy.dtype)
     weights = _weight_matrix(w)
     gx = np.empty(x_shape, dtype=gy.dtype)
-    batch, channels, height, width = x_shape
-    one_channel = channels == 1  # then gather straight into gx: NHWC and NCHW are the same bytes
-    image = gx.reshape(batch, height, width, 1) if one_channel else np.empty((batch, height, width, channels),
-                                                                           dtype=gy.dtype)
     with threads_for(plan.values):
         matrix = _channel_matrix(np.ascontiguousarray(gy))
         for start, stop in plan.chunks:
             d_rows = plan.rows(start, stop)
             np.matmul(matrix[:, plan.columns(start, stop)].T, weights, out=d_rows)
-            _row2im(d_rows, *plan.taps, *stride, *padding, *dilation, *gy.shape[2:], image[start:stop])
-        if not one_channel:
-            _swap_last_axes(image.reshape(batch, height * width, channels), gx.reshape(batch, channels, height * width))
+            image = plan.nhwc_target(gx, start, stop)
+            _row2im(d_rows, *plan.taps, *stride, *padding, *dilation, *gy.shape[2:], image)
+            plan.to_nchw(image, gx, start, stop)
     return gx
 
 
 def conv2d_weight_grad(x, gy, w_shape, stride, padding, dilation):
     """gw = ∂<conv2d(x, w), gy>/∂w, of shape w_shape = (O, C, KH, KW)."""
+    x = np.ascontiguousarray(x)
     plan = _Plan(x.shape, w_shape, gy.shape[2:], x.dtype)
     g_weights = np.zeros((w_shape[0], plan.width_k), dtype=x.dtype)
     with threads_for(plan.values):
-        image = _nhwc(np.ascontiguousarray(x))
         matrix = _channel_matrix(np.ascontiguousarray(gy))
         for start, stop in plan.chunks:
             rows = plan.rows(start, stop)
-            _im2row(image[start:stop], *plan.taps, *stride, *padding, *dilation, *gy.shape[2:], rows)
+            _im2row(plan.nhwc(x, start, stop), *plan.taps, *stride, *padding, *dilation, *gy.shape[2:], rows)
             g_weights += matrix[:, plan.columns(start, stop)] @ rows
     out_ch, channels, kernel_h, kernel_w = w_shape
     return np.ascontiguousarray(g_weights.reshape(out_ch, kernel_h, kernel_w, channels).transpose(0, 3, 1, 2))

@@ -4,6 +4,15 @@
     x = ng.randn(4, 3, requires_grad=True)
     (x * x).sum().backward()          # x.grad == 2 x
 """
+import os
+
+# numba's OpenMP workers otherwise keep spinning on their core after every parallel kernel, and here
+# the next call is usually a BLAS product whose own threads need those cores (measured: a spinning
+# worker burns ~7 ms of CPU per kernel on a 2-core machine). It is read once, when the first OpenMP
+# runtime loads, so it is set here, before anything of ours imports numpy or numba; a value the user
+# set wins, and a process that loaded OpenMP before importing nanogan (torch first) keeps its own.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 from .tensor import (Tensor, tensor, zeros, ones, full, zeros_like, ones_like, arange, rand, randn,
                      rand_like, randn_like, float32, float64, int64)
 from .random import manual_seed, get_rng_state, set_rng_state

@@ -23,17 +23,10 @@ transposes outside them. The batch is processed in chunks whose row matrix stays
 cache, where BLAS also runs fastest. Arrays are float32 or float64, NCHW in and out.
 """
 import contextlib
-import os
 
-# numba's OpenMP workers otherwise keep spinning on their core after every parallel kernel, and here
-# the next call is usually a BLAS product whose own threads need those cores (measured: a spinning
-# worker burns ~7 ms of CPU per kernel on a 2-core machine). Read once, when numba first starts its
-# threads; a value the user set wins, and a process that already loaded OpenMP (torch) keeps its own.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-import numba  # noqa: E402
-import numpy as np  # noqa: E402
-from numba import njit, prange  # noqa: E402
+import numba
+import numpy as np
+from numba import njit, prange
 
 # Row-matrix bytes per batch chunk: the product consumes each chunk while it is still in the
 # last-level cache, and BLAS is faster on a cache-resident operand than on one streamed from memory

@@ -34,8 +34,10 @@ def parser(name, doc, *, iters, batch_size, presets, datasets=IMAGE_DATASETS):
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
     p.add_argument("--seed", type=int, default=0, help="seed of the weights, the noise and the data order")
-    p.add_argument("--iters", type=int, default=iters, help=f"generator iterations in all (default {iters})")
-    p.add_argument("--batch-size", type=int, default=batch_size, help=f"minibatch size m (default {batch_size})")
+    p.add_argument("--iters", type=int, default=iters,
+                   help=f"generator iterations in all (default {iters or 'set by the configuration'})")
+    p.add_argument("--batch-size", type=int, default=batch_size,
+                   help=f"minibatch size m (default {batch_size or 'set by the configuration'})")
     p.add_argument("--out", type=Path, default=RUNS_DIR / name, help=f"output folder (default runs/{name}/)")
     p.add_argument("--data-dir", help="folder holding the dataset's IDX files (else $NANOGAN_DATA, the cache, ...)")
     p.add_argument("--dataset", default=datasets[0], choices=datasets, help=f"default {datasets[0]}")

@@ -20,7 +20,8 @@ below 1 is faster), timed with CUDA events on the current stream after a warm-up
   steps  WGAN-GP training on the official WGAN-GP MNIST networks (nanogan.models.WGANGPMNIST*) and the 64x64
          DCGAN of PyTorch's tutorial (nanogan.models.DCGAN64*; its discriminator, batch norm included, as the
          critic): one critic step (critic on real and fake, gradient penalty with its double backward, Adam
-         step) and one full iteration (5 critic steps + 1 generator step). Noise, penalty weights and
+         step), the same step without the penalty (their ratio is what the penalty costs, printed for both
+         libraries), and one full iteration (5 critic steps + 1 generator step). Noise, penalty weights and
          "real" images are drawn once into static device buffers on both sides, so both time the same
          arithmetic. nanogan runs eagerly and, as "graph", replaying a CUDA graph of the step
          (nanogan.backend.cuda.graphs; its Adam bias corrections are frozen at the captured step, which
@@ -299,19 +300,25 @@ class Training:
             self.grad, self.no_grad = torch.autograd.grad, torch.no_grad
             self.buffers = {k: torch.tensor(v, dtype=torch.float32, device="cuda") for k, v in host.items()}
 
-    def critic_step(self):
-        """Gulrajani et al. 2017, Algorithm 1, lines 3-9 for one batch."""
+    def critic_step(self, with_penalty=True):
+        """Gulrajani et al. 2017, Algorithm 1, lines 3-9 for one batch; without the penalty, the plain
+        Wasserstein critic step it is compared with."""
         real, z, eps = self.buffers["real"], self.buffers["z"], self.buffers["eps"]
         self.opt_d.zero_grad()
         with self.no_grad():
             fake = self.G(z)
-        x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_()
-        (g,) = self.grad(self.D(x_hat).sum(), [x_hat], create_graph=True)
-        penalty = ((g.reshape(g.shape[0], -1) ** 2).sum(1).sqrt() - 1) ** 2
-        loss = self.D(fake).mean() - self.D(real).mean() + PENALTY_WEIGHT * penalty.mean()
+        loss = self.D(fake).mean() - self.D(real).mean()
+        if with_penalty:
+            x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_()
+            (g,) = self.grad(self.D(x_hat).sum(), [x_hat], create_graph=True)
+            penalty = ((g.reshape(g.shape[0], -1) ** 2).sum(1).sqrt() - 1) ** 2
+            loss = loss + PENALTY_WEIGHT * penalty.mean()
         loss.backward()
         self.opt_d.step()
         return loss
+
+    def plain_critic_step(self):
+        return self.critic_step(with_penalty=False)
 
     def generator_step(self):
         self.opt_g.zero_grad()
@@ -333,11 +340,19 @@ def bench_steps(table, repeats, rng, batches):
             ours = Training("nanogan", arch, batch, rng)
             theirs = Training("torch", arch, batch, rng) if torch else None
             label = f"{arch} (batch {batch})"
-            for step_name in ("critic_step", "iteration"):
+            eager = {}
+            for step_name, what in (("plain_critic_step", "critic step without penalty"), ("critic_step", "critic step"),
+                                    ("iteration", f"iteration ({CRITIC_STEPS} critic + 1 G)")):
                 runs = max(3, repeats // (CRITIC_STEPS if step_name == "iteration" else 1))
                 ours_ms, theirs_ms = _pair(getattr(ours, step_name), theirs and getattr(theirs, step_name), runs)
-                what = "critic step" if step_name == "critic_step" else f"iteration ({CRITIC_STEPS} critic + 1 G)"
+                eager[step_name] = (ours_ms, theirs_ms)
                 table.add(f"{label} {what}", ours_ms, theirs_ms)
+                if step_name == "critic_step":  # what the penalty costs: penalty step / plain step, on each side
+                    (plain_ours, plain_theirs), penalty_theirs = eager["plain_critic_step"], theirs_ms
+                    print(f"  {label}: penalty step / plain step = {ours_ms / plain_ours:.2f} nanogan, "
+                          + (f"{penalty_theirs / plain_theirs:.2f} torch" if theirs else "torch not timed"))
+                    table.rows.append({"op": f"{label} penalty step / plain step", "nanogan": ours_ms / plain_ours,
+                                       "torch": penalty_theirs / plain_theirs if theirs else None})
                 try:
                     replay = graphs.capture(getattr(ours, step_name), warmup=2).replay
                 except RuntimeError as err:

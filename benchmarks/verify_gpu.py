@@ -27,6 +27,12 @@ def _run(*command):
         return None
 
 
+def _has_local_changes():
+    """True/False from git; None where this copy of the tree is not a git checkout."""
+    changes = _run("git", "status", "--porcelain", "--untracked-files=no")
+    return None if changes is None else bool(changes)
+
+
 def _version(code):
     """CUDA's integer version (12040) as "12.4"."""
     return f"{code // 1000}.{code % 1000 // 10}"
@@ -64,6 +70,8 @@ class Outcomes:
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", help="output file (default: benchmarks/results/gpu_verification_<date>.json)")
+    parser.add_argument("--commit", help="the commit verified, where this copy of the tree has no .git "
+                                         "(default: git rev-parse HEAD)")
     parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     args = parser.parse_args()
     sys.path.insert(0, ROOT)
@@ -77,8 +85,8 @@ def main():
     started = time.time()
     status = pytest.main(["-m", "gpu", "-q", "-rfs", *args.pytest_args], plugins=[outcomes])
     counts = {k: sum(1 for v in outcomes.tests.values() if v == k) for k in ("passed", "failed", "skipped")}
-    record = {"date": time.strftime("%Y-%m-%d %H:%M:%S %z"), "commit": _run("git", "rev-parse", "HEAD"),
-              "local_changes": bool(_run("git", "status", "--porcelain", "--untracked-files=no")),
+    record = {"date": time.strftime("%Y-%m-%d %H:%M:%S %z"), "commit": args.commit or _run("git", "rev-parse", "HEAD"),
+              "local_changes": _has_local_changes(),
               "device": device_record(), "python": sys.version.split()[0], "pytest_exit_status": int(status),
               "seconds": round(time.time() - started, 1), **counts, "tests": outcomes.tests}
     try:

@@ -159,6 +159,8 @@ PYBIND11_MODULE(NG_MODULE_NAME, m) {
     NG_BIND(m, batch_norm_fwd_eval);
     NG_BIND(m, batch_norm_bwd);
     NG_BIND(m, batch_norm_double_bwd);
+    NG_BIND(m, batch_norm_stats);
+    NG_BIND(m, batch_norm_grad_sums);
     NG_BIND(m, grad_penalty_fwd);
     NG_BIND(m, grad_penalty_bwd);
     NG_BIND(m, layer_norm_fwd);

@@ -100,6 +100,30 @@ def batch_norm_eval(lib, x, running_mean, running_var, weight=None, bias=None, e
     return y
 
 
+def batch_norm_stats(lib, x):
+    """Per-channel (mean, biased variance) of x (N, C, ...), over every axis but 1."""
+    op = "batch_norm_stats"
+    _check(op, "x", x, lib, min_ndim=2)
+    outer, channels, inner = _nc_view(op, x)
+    mean = lib.xp.empty((channels,), dtype=np.float32)
+    var = lib.xp.empty((channels,), dtype=np.float32)
+    lib.launch("batch_norm_stats", channels, lib.constant("NORM_THREADS"), x, mean, var, outer, channels, inner)
+    return mean, var
+
+
+def batch_norm_grad_sums(lib, x, g, mean, invstd):
+    """Per-channel (sum g, sum g xhat) of x, g (N, C, ...), with xhat = (x - mean) invstd."""
+    op = "batch_norm_grad_sums"
+    _check(op, "x", x, lib, min_ndim=2)
+    outer, channels, inner = _nc_view(op, x)
+    _check_saved(op, lib, x, g, mean, invstd, channels)
+    sum_g = lib.xp.empty((channels,), dtype=np.float32)
+    sum_g_xhat = lib.xp.empty((channels,), dtype=np.float32)
+    lib.launch("batch_norm_grad_sums", channels, lib.constant("NORM_THREADS"), x, g, mean, invstd, sum_g, sum_g_xhat,
+               outer, channels, inner)
+    return sum_g, sum_g_xhat
+
+
 def _check_saved(op, lib, x, g, save_mean, save_invstd, channels):
     _check(op, "g", g, lib, x.shape)
     _check(op, "save_mean", save_mean, lib, (channels,))

@@ -59,6 +59,50 @@ NG_KERNEL void batch_norm_fwd_eval(const float* __restrict__ x, const float* __r
     }
 }
 
+// The backward's two per-channel sums, returned to every thread of the block: with xhat_i = (x_i - mean) invstd,
+//   sums[0] = A = sum_i g_i,   sums[1] = B = sum_i g_i xhat_i    (one two-value block reduction)
+__device__ __forceinline__ void channel_grad_sums(const float* __restrict__ x, const float* __restrict__ g,
+                                                  ChannelView view, int c, float mean, float invstd,
+                                                  float (&sums)[2]) {
+    sums[0] = sums[1] = 0.0f;
+    for (int i = threadIdx.x; i < view.count(); i += NORM_THREADS) {
+        const int at = view.offset(c, i);
+        sums[0] += g[at];
+        sums[1] += g[at] * (x[at] - mean) * invstd;
+    }
+    block_sum<NORM_THREADS, 2>(sums);
+}
+
+// The four-pass interface of nanogan/backend/cuda/norm.py asks for the statistics and the backward's sums as
+// passes of their own (each is a node of a differentiable graph); these two kernels are those passes.
+// For channel c = blockIdx.x:   mean[c] = (1/M) sum_i x_i,   var[c] = (1/M) sum_i (x_i - mean[c])^2
+NG_KERNEL void batch_norm_stats(const float* __restrict__ x, float* __restrict__ mean, float* __restrict__ var,
+                                int outer, int channels, int inner) {
+    const ChannelView view{outer, channels, inner};
+    const int c = blockIdx.x;
+    float channel_mean, channel_var;
+    channel_mean_var(x, view, c, channel_mean, channel_var);
+    if (threadIdx.x == 0) {
+        mean[c] = channel_mean;
+        var[c] = channel_var;
+    }
+}
+
+// For channel c = blockIdx.x:   sum_g[c] = A,   sum_g_xhat[c] = B   (channel_grad_sums with mean[c], invstd[c])
+NG_KERNEL void batch_norm_grad_sums(const float* __restrict__ x, const float* __restrict__ g,
+                                    const float* __restrict__ mean, const float* __restrict__ invstd,
+                                    float* __restrict__ sum_g, float* __restrict__ sum_g_xhat, int outer,
+                                    int channels, int inner) {
+    const ChannelView view{outer, channels, inner};
+    const int c = blockIdx.x;
+    float sums[2];
+    channel_grad_sums(x, g, view, c, mean[c], invstd[c], sums);
+    if (threadIdx.x == 0) {
+        sum_g[c] = sums[0];
+        sum_g_xhat[c] = sums[1];
+    }
+}
+
 // Training backward: given g = dL/dy, for channel c = blockIdx.x, with A = sum_i g_i, B = sum_i g_i xhat_i,
 //   dbias[c]   = A
 //   dweight[c] = B
@@ -74,13 +118,8 @@ NG_KERNEL void batch_norm_bwd(const float* __restrict__ x, const float* __restri
     const int m = view.count();
     const float mean = save_mean[c];
     const float invstd = save_invstd[c];
-    float sums[2] = {0.0f, 0.0f};  // A, B
-    for (int i = threadIdx.x; i < m; i += NORM_THREADS) {
-        const int at = view.offset(c, i);
-        sums[0] += g[at];
-        sums[1] += g[at] * (x[at] - mean) * invstd;
-    }
-    block_sum<NORM_THREADS, 2>(sums);
+    float sums[2];  // A, B
+    channel_grad_sums(x, g, view, c, mean, invstd, sums);
     const float mean_g = sums[0] / m;
     const float mean_g_xhat = sums[1] / m;
     if (threadIdx.x == 0) {

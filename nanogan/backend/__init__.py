@@ -36,3 +36,10 @@ def of(array):
     if cpu.owns(array):
         return cpu
     raise TypeError(f"no backend stores arrays of type {type(array).__name__}")
+
+
+def device_memory_in_use():
+    """Bytes of GPU memory held by live arrays (the CUDA backend's pool), or None while no GPU backend is
+    loaded: what a training log records to show a flat memory profile."""
+    cuda = _loaded.get("cuda")
+    return None if cuda is None else cuda.memory_in_use()

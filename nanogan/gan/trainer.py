@@ -7,8 +7,8 @@
 
 One generator iteration = k critic steps, each on a fresh real batch, then one generator step, with
 k = variant.critic_iterations(iteration). After each iteration the trainer appends a line to
-run_dir/log.jsonl (losses, Wasserstein estimate, gradient penalty, gradient norms, k, wall time),
-runs the hooks that are due, and writes run_dir/checkpoint.npz when one is due.
+run_dir/log.jsonl (losses, Wasserstein estimate, gradient penalty, gradient norms, k, wall time, and on a
+GPU the memory its arrays hold), runs the hooks that are due, and writes run_dir/checkpoint.npz when one is due.
 
 Resuming continues bit for bit: a checkpoint holds G, D, both optimisers, the data stream's position,
 the global random generator (noise, ε of the penalty), the fixed snapshot noise, the position inside
@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
+from .. import backend as backends
 from ..random import get_rng_state, set_rng_state
 from .checkpoint import load_checkpoint, save_checkpoint
 
@@ -216,6 +217,9 @@ class Trainer:
             self.record = {key: (value if key in ("iteration", "n_critic") else _as_number(value))
                            for key, value in self.record.items()}
             self.record["wall_time"] = round(self.elapsed, 3)
+            device_bytes = backends.device_memory_in_use()
+            if device_bytes is not None:
+                self.record["gpu_memory_mb"] = round(device_bytes / 2**20, 2)
             self._log_file.write(json.dumps(self.record) + "\n")
             self._log_file.flush()
             shown = {key: f"{self.record[key]:.4g}" for key in ("d_loss", "g_loss", "wasserstein_estimate")

@@ -13,6 +13,7 @@ import copy
 
 import numpy as np
 
+from .. import backend as backends
 from ..autograd import no_grad, enable_grad
 from ..tensor import Tensor
 
@@ -102,7 +103,7 @@ class Optimizer:
             for p in group["params"]:
                 if p in self.state:
                     state[index_of[id(p)]] = {
-                        name: np.array(p.backend.to_host(value), copy=True) if not np.isscalar(value) else value
+                        name: np.array(backends.of(value).to_host(value), copy=True) if not np.isscalar(value) else value
                         for name, value in self.state[p].items()}
         return {"state": state, "param_groups": groups}
 

@@ -3,6 +3,7 @@
 The flat kernel interface every backend provides (ops/ calls only these):
   name, xp                      the array module (numpy here)
   owns(a), from_host(a), to_host(a), scatter_add(target, index, values)
+  matmul(a, b)                  a @ b with numpy's rules (BLAS)
 plus the kernels of the sibling modules (conv, pool, norm), imported below.
   norm: batch_norm_stats, channel_affine, batch_norm_backward_reduce, batch_norm_backward_elemt
   conv: conv2d(x, w, stride, padding, dilation) -> y
@@ -27,6 +28,9 @@ def from_host(array):
 
 def to_host(array):
     return np.asarray(array)
+
+
+matmul = np.matmul
 
 
 def scatter_add(target, index, values):

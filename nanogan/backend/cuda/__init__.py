@@ -5,6 +5,8 @@ fused CuPy kernels for the normalisation passes (norm.py says why not csrc's).
 The same flat interface as backend/cpu (see its docstring for the list):
   name, xp                      "cuda", and CuPy as the array module
   owns(a), from_host(a), to_host(a), scatter_add(target, index, values)
+  memory_in_use()               bytes held by live arrays in CuPy's memory pool
+  matmul(a, b)                  cuBLAS, called so that a CUDA graph can record it (blas.py)
 plus the kernels of the sibling modules (conv, pool, norm), imported below.
 
 How the work is ordered: every kernel, CuPy operation and cuBLAS call is queued on CuPy's current
@@ -63,12 +65,18 @@ def to_host(array):
     return cupy.asnumpy(array)
 
 
+def memory_in_use():
+    """Bytes of CuPy's default memory pool held by live arrays (cached free blocks not counted)."""
+    return cupy.get_default_memory_pool().used_bytes()
+
+
 def scatter_add(target, index, values):
     """target[index] += values, accumulating repeated indices (atomic adds)."""
     cupyx.scatter_add(target, index, values)
     return target
 
 
+from .blas import matmul  # noqa: E402,F401
 from .conv import conv2d, conv2d_input_grad, conv2d_weight_grad  # noqa: E402,F401
 from .pool import max_pool2d_argmax, plane_scatter_add  # noqa: E402,F401
 from .norm import (batch_norm_stats, channel_affine, batch_norm_backward_reduce,  # noqa: E402,F401

@@ -1,6 +1,7 @@
 """Normalisation kernels on the GPU: the four per-channel passes of backend/cpu/norm.py (read its docstring
-for the (N, C, L) view and the notation), as fused CuPy elementwise and reduction kernels for float32 and as
-array code for other dtypes.
+for the (N, C, L) view and the notation). For float32, the two reductions are csrc/kernels/batch_norm.cu's
+batch_norm_stats and batch_norm_grad_sums (one block per channel, compiled by NVRTC), and the two elementwise
+passes are fused CuPy elementwise kernels; other dtypes run the same math as array code.
 
 Per channel c over its M = N·L values, with μ, σ² the mean and biased variance, r = 1/sqrt(σ² + eps),
 x̂ = (x - μ)·r:
@@ -10,14 +11,14 @@ x̂ = (x - μ)·r:
     batch_norm_backward_reduce(x, g, μ, r)            -> (Σ g, Σ g·x̂)    Σ g·x̂ = r·Σ g·(x - μ)
     batch_norm_backward_elemt(x, g, μ, r, w, Σg, Σgx̂) -> dx = w·r·(g - (x - μ)·r·Σgx̂/M - Σg/M)
 
-Why not csrc/kernels/batch_norm.cu: its kernels fuse the whole training forward (statistics and affine map)
-and the whole backward (both sums and dx) per channel, while ops/norm.py asks the backend for these four
-separate passes (each a node of a differentiable graph); none of the csrc kernels computes σ², or dx from
-sums it is given. The kernels here are one pass each (two for the statistics: centred squares need μ).
+Why not csrc's fused batch_norm_fwd_train / batch_norm_bwd: they do a whole forward or backward in one kernel,
+while ops/norm.py asks for these four separate passes, each a node of a differentiable graph whose own
+backward is made of the same passes (what the gradient penalty's double backward runs through).
 """
 import cupy
 
-from ._dispatch import float32_kernel
+from ... import _kernels_ops
+from ._dispatch import float32_kernel, kernel_library
 
 
 def _per_channel(vector, dtype):
@@ -60,13 +61,7 @@ def _backward_elemt_arrays(x, g, mean, invstd, weight, sum_g, sum_g_xhat):
 
 
 # ---- float32 kernels -----------------------------------------------------------------------------------------
-# Per-channel operands arrive as (1, C, 1) views and broadcast; a reduction over axes (0, 2) leaves (C,).
-
-_sum_centred_squares = cupy.ReductionKernel(
-    "T x, T mean", "T total", "(x - mean) * (x - mean)", "a + b", "total = a", "0", "nanogan_sum_centred_squares")
-
-_sum_g_centred = cupy.ReductionKernel(
-    "T g, T x, T mean", "T total", "g * (x - mean)", "a + b", "total = a", "0", "nanogan_sum_g_centred")
+# Per-channel operands arrive as (1, C, 1) views and broadcast over the (N, C, L) array.
 
 _affine = cupy.ElementwiseKernel(
     "T x, T scale, T shift", "T y", "y = x * scale + shift", "nanogan_channel_affine")
@@ -80,8 +75,7 @@ _input_grad = cupy.ElementwiseKernel(
 @float32_kernel(_stats_arrays)
 def batch_norm_stats(x):
     """(mean, biased variance) of each channel of an (N, C, L) array, over axes 0 and 2."""
-    mean = x.mean(axis=_CHANNEL_AXES)
-    return mean, _sum_centred_squares(x, _per_channel(mean, x.dtype), axis=_CHANNEL_AXES) / _count(x)
+    return _kernels_ops.batch_norm_stats(kernel_library(), x)
 
 
 @float32_kernel(_affine_arrays)
@@ -93,8 +87,7 @@ def channel_affine(x, scale, shift):
 @float32_kernel(_backward_reduce_arrays)
 def batch_norm_backward_reduce(x, g, mean, invstd):
     """(Σ g, Σ g·x̂) per channel of (N, C, L) arrays x and g, with x̂ = (x - mean)·invstd."""
-    sum_g_centred = _sum_g_centred(g, x, _per_channel(mean, x.dtype), axis=_CHANNEL_AXES)
-    return g.sum(axis=_CHANNEL_AXES), sum_g_centred * invstd
+    return _kernels_ops.batch_norm_grad_sums(kernel_library(), x, g, mean, invstd)
 
 
 @float32_kernel(_backward_elemt_arrays)

@@ -1,0 +1,96 @@
+#!/bin/bash
+# One call on a lent GPU machine: build the CUDA extension, verify, run the examples briefly, benchmark.
+#
+#   bash benchmarks/gpu_session.sh OUT_DIR [STAGE ...]
+#   STAGE: build verify examples memory profile bench (default: all)
+#
+# Every log and record goes to OUT_DIR (the device tool brings back at most 8 files): setup.log (machine and
+# build), verify.log + verify.json, examples.log, memory.json, profile.txt, bench.log + bench.json.
+# memory: examples/wgan_gp_mnist.py --full for MEMORY_ITERS (1000) iterations on the GPU, and the GPU memory its
+# arrays hold over the run (the trainer logs it). profile: cProfile of eager WGAN-GP critic steps (where
+# the host's time goes). MNIST is read from $NANOGAN_DATA
+# (the device copy of the tree carries it in .data/). NANOGAN_COMMIT names the commit where the tree has
+# no .git. Each stage has a time limit so that one hung stage cannot cost the others their turn.
+set -u
+OUT=${1:?usage: gpu_session.sh OUT_DIR [STAGE ...]}; shift
+STAGES=${*:-build verify examples memory profile bench}
+export PYTHONUNBUFFERED=1 PYTHONPATH=$PWD NANOGAN_DATA=${NANOGAN_DATA:-$PWD/.data}
+PY=${PYTHON:-python3}
+mkdir -p "$OUT"
+has() { [[ " $STAGES " == *" $1 "* ]]; }
+stamp() { echo "== $(date +%T) $*"; }
+
+{ stamp env; nvidia-smi; $PY -c "import sys, numpy, cupy, numba; print(sys.version); print('numpy', numpy.__version__,
+'cupy', cupy.__version__, 'numba', numba.__version__)"; $PY -c "import torch; print('torch', torch.__version__,
+torch.version.cuda, torch.backends.cudnn.version())"; nvcc --version | tail -1; } > "$OUT/setup.log" 2>&1
+
+if has build; then
+  stamp build
+  NANOGAN_CUDA_ARCHS=${NANOGAN_CUDA_ARCHS:-90} timeout ${BUILD_TIMEOUT:-400} $PY setup.py build_ext --inplace --parallel 2 >> "$OUT/setup.log" 2>&1
+  echo "build rc=$?" | tee -a "$OUT/setup.log"
+fi
+
+if has verify; then
+  stamp verify
+  timeout ${VERIFY_TIMEOUT:-420} $PY benchmarks/verify_gpu.py --json "$OUT/verify.json" --commit "${NANOGAN_COMMIT:-}" \
+    -- --tb=short -p no:cacheprovider ${VERIFY_ARGS:-} > "$OUT/verify.log" 2>&1
+  echo "verify rc=$?"; tail -3 "$OUT/verify.log"
+fi
+
+if has examples; then
+  stamp examples
+  for ex in "wgan_gp_mnist --iters ${EXAMPLE_ITERS:-200}" "dcgan_mnist --iters 50" "cgan_mnist --iters 50" \
+            "wgan_clip_mnist --iters 50" "gan_toy2d --iters 200"; do
+    echo "-- $ex"
+    timeout 240 $PY examples/${ex%% *}.py ${ex#* } --device cuda --out "/tmp/runs/${ex%% *}" 2>&1 | tr '\r' '\n' | grep -v 'it/s' | tail -8
+  done > "$OUT/examples.log" 2>&1
+  grep -h "^result:\|Error\|error" "$OUT/examples.log"
+fi
+
+if has memory; then
+  stamp memory
+  timeout ${MEMORY_TIMEOUT:-300} $PY examples/wgan_gp_mnist.py --full --iters ${MEMORY_ITERS:-1000} --device cuda \
+    --out /tmp/runs/memory > /dev/null 2>&1
+  echo "memory rc=$?"
+  $PY - "$OUT/memory.json" <<'PY'
+import json, sys
+log = [json.loads(line) for line in open("/tmp/runs/memory/log.jsonl")]
+used = [(r["iteration"], r["gpu_memory_mb"]) for r in log]
+late = [mb for it, mb in used if it > 10]
+summary = {"iterations": len(used), "peak_mb": max(mb for _, mb in used), "first_mb": used[0][1],
+           "last_mb": used[-1][1], "after_10_iterations": {"min_mb": min(late), "max_mb": max(late)} if late else None,
+           "wall_s": log[-1]["wall_time"], "every_100": [u for u in used if u[0] % 100 == 0]}
+json.dump(summary, open(sys.argv[1], "w"), indent=1)
+print({k: v for k, v in summary.items() if k != "every_100"})
+PY
+fi
+
+if has profile; then
+  stamp profile
+  timeout 120 $PY - > "$OUT/profile.txt" 2>&1 <<'PY'
+import cProfile, pstats, sys
+sys.path[:0] = ["benchmarks"]
+import numpy as np
+import bench_cuda
+training = bench_cuda.Training("nanogan", "wgan-gp mnist", 64, np.random.default_rng(0))
+for _ in range(5):
+    training.critic_step()
+profile = cProfile.Profile()
+profile.enable()
+for _ in range(20):
+    training.critic_step()
+training.opt_d.param_groups[0]["params"][0].numpy()
+profile.disable()
+stats = pstats.Stats(profile)
+stats.sort_stats("tottime").print_stats(45)
+stats.sort_stats("cumtime").print_stats(45)
+PY
+  echo "profile rc=$?"
+fi
+
+if has bench; then
+  stamp bench
+  timeout ${BENCH_TIMEOUT:-400} $PY benchmarks/bench_cuda.py ${BENCH_ARGS:-} --json "$OUT/bench.json" > "$OUT/bench.log" 2>&1
+  echo "bench rc=$?"; tail -60 "$OUT/bench.log"
+fi
+stamp done

@@ -24,8 +24,7 @@ below 1 is faster), timed with CUDA events on the current stream after a warm-up
          libraries), and one full iteration (5 critic steps + 1 generator step). Noise, penalty weights and
          "real" images are drawn once into static device buffers on both sides, so both time the same
          arithmetic. nanogan runs eagerly and, as "graph", replaying a CUDA graph of the step
-         (nanogan.backend.cuda.graphs; its Adam bias corrections are frozen at the captured step, which
-         changes values, not time).
+         (nanogan.backend.cuda.graphs, with Adam(capturable=True) so that replays count Adam's steps).
 
 Shapes: the layer tables of benchmarks/bench_cpu.py, at batch 64 and 256 (--batches).
 """
@@ -291,7 +290,8 @@ class Training:
                 "eps": rng.random((batch, 1, 1, 1))}
         if library == "nanogan":
             self.G, self.D = make_generator().to("cuda"), make_critic().to("cuda")
-            self.opt_g, self.opt_d = (optim.Adam(m.parameters(), **ADAM) for m in (self.G, self.D))
+            # capturable: the step count stays on the GPU, so a replayed graph trains as eager steps do
+            self.opt_g, self.opt_d = (optim.Adam(m.parameters(), **ADAM, capturable=True) for m in (self.G, self.D))
             self.grad, self.no_grad = ng.grad, ng.no_grad
             self.buffers = {k: ng.tensor(v.astype(np.float32), device="cuda") for k, v in host.items()}
         else:

@@ -27,6 +27,7 @@ import importlib
 import math
 import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -255,7 +256,14 @@ class EmuLibrary(_ExtensionLibrary):
         return self._check_array_interface(shape, param, value.__array_interface__, "numpy")
 
 
+_ELEMENT = {"float": np.dtype(np.float32), "int": np.dtype(np.int32)}
+
+
 def _device_pointer(shape, param, value):
+    cupy = sys.modules.get("cupy")  # a CuPy array exists only where CuPy was imported
+    if cupy is not None and isinstance(value, cupy.ndarray) and value.dtype == _ELEMENT[param.ctype] \
+            and value.flags.c_contiguous:
+        return value.data.ptr  # what the interface checks below accept, read off a CuPy array without building it
     interface = getattr(value, "__cuda_array_interface__", None)
     if interface is None:
         raise KernelLaunchError(f"{shape}: parameter {param} takes a device array (with __cuda_array_interface__), "
@@ -344,12 +352,16 @@ class CupyLibrary(_OnTheGPU, KernelLibrary):
         try:
             if name not in self._functions:
                 self._functions[name] = self.module.get_function(name)
-            stream_ctx = (cupy.cuda.ExternalStream(int(stream)) if isinstance(stream, int)
-                          else stream if stream is not None else cupy.cuda.get_current_stream())
-            with stream_ctx:
+            if stream is None:  # the current stream, which the kernel call uses by itself
                 self._functions[name](grid, block, tuple(args))
                 if _sync_launches():
-                    stream_ctx.synchronize()
+                    cupy.cuda.get_current_stream().synchronize()
+            else:
+                stream_ctx = cupy.cuda.ExternalStream(int(stream)) if isinstance(stream, int) else stream
+                with stream_ctx:
+                    self._functions[name](grid, block, tuple(args))
+                    if _sync_launches():
+                        stream_ctx.synchronize()
         except Exception as e:  # compile errors, launch errors, faults seen on synchronisation
             raise KernelLaunchError(f"{shape}: {type(e).__name__}: {e}") from e
 

@@ -403,7 +403,10 @@ def _regression_step(model, optimizer, x, y):
 
 
 @on_gpu
-def test_captured_step_replays_what_eager_steps_compute():
+@pytest.mark.parametrize("make_optimizer", [lambda p: optim.SGD(p, lr=0.05, momentum=0.9),
+                                            lambda p: optim.Adam(p, lr=1e-2, betas=(0.5, 0.9), capturable=True)],
+                         ids=["sgd", "capturable-adam"])
+def test_captured_step_replays_what_eager_steps_compute(make_optimizer):
     from nanogan.backend.cuda import graphs
     ng.manual_seed(0)
     model = nn.Sequential(nn.Linear(6, 16), nn.Tanh(), nn.Linear(16, 1)).to("cuda")
@@ -413,9 +416,8 @@ def test_captured_step_replays_what_eager_steps_compute():
                for _ in range(6)]
     x, y = ng.tensor(batches[0][0], device="cuda"), ng.tensor(batches[0][1], device="cuda")
     eager_x, eager_y = ng.tensor(batches[0][0], device="cuda"), ng.tensor(batches[0][1], device="cuda")
-    eager = _regression_step(twin, optim.SGD(twin.parameters(), lr=0.05, momentum=0.9), eager_x, eager_y)
-    step = graphs.capture(_regression_step(model, optim.SGD(model.parameters(), lr=0.05, momentum=0.9), x, y),
-                          warmup=2)
+    eager = _regression_step(twin, make_optimizer(twin.parameters()), eager_x, eager_y)
+    step = graphs.capture(_regression_step(model, make_optimizer(model.parameters()), x, y), warmup=2)
     for _ in range(2):
         eager()
     for batch_x, batch_y in batches[1:]:

@@ -109,6 +109,21 @@ def test_trajectory_equals_torch(case):
     assert not np.allclose(ours[-1][0], problem[0][0])
 
 
+@pytest.mark.parametrize("case", ["adam", "adam-weight-decay", "adam-amsgrad"])
+def test_capturable_adam_counts_steps_in_an_array_and_follows_torch(case):
+    """capturable=True (step count and bias corrections as device arrays, for CUDA graphs) changes where t
+    lives, not the trajectory: still PyTorch's, through a checkpoint taken halfway too."""
+    make, hyper, second_group = CASES[case]
+    problem = _problem()
+    theirs = _run_torch(make, hyper, second_group, *problem, STEPS)
+    for checkpoint_at in (None, STEPS // 2):
+        ours = _run_ours(make, {**hyper, "capturable": True}, second_group, *problem, STEPS,
+                         checkpoint_at=checkpoint_at)
+        for t, (a_step, b_step) in enumerate(zip(ours, theirs)):
+            for a, b in zip(a_step, b_step):
+                np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12, err_msg=f"{case}, step {t + 1}")
+
+
 @pytest.mark.parametrize("case", ["sgd-momentum", "adam-amsgrad", "rmsprop-centered-momentum-decay"])
 def test_state_dict_round_trip_mid_trajectory_continues_identically(case):
     make, hyper, second_group = CASES[case]

@@ -10,6 +10,7 @@ import importlib
 
 _LOADERS = {"cpu": "nanogan.backend.cpu", "cuda": "nanogan.backend.cuda"}
 _loaded = {}
+_by_type = {}  # array type -> the backend that owns it
 
 
 def get(device):
@@ -28,7 +29,15 @@ def get(device):
 
 
 def of(array):
-    """The backend module whose arrays include `array`."""
+    """The backend module whose arrays include `array` (found once per array type: every op asks)."""
+    backend = _by_type.get(type(array))
+    if backend is None:
+        backend = _find_owner(array)
+        _by_type[type(array)] = backend
+    return backend
+
+
+def _find_owner(array):
     for backend in _loaded.values():
         if backend.owns(array):
             return backend

@@ -13,11 +13,16 @@ class Adam(Optimizer):
         v = β2 · v + (1 − β2) · g²
         v̂ = max(v̂, v) with amsgrad, else v̂ = v
         p = p − (lr / (1 − β1ᵗ)) · m / (√v̂ / √(1 − β2ᵗ) + eps)
+
+    capturable=True keeps t on the parameter's device (a 0-d array) and computes the bias corrections there,
+    as PyTorch's option of that name does: a step recorded in a CUDA graph then counts t up on every replay,
+    where a host counter would be frozen at its captured value. It costs a few tiny kernels per parameter.
     """
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False):
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
+                 capturable=False):
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                                      amsgrad=amsgrad))
+                                      amsgrad=amsgrad, capturable=capturable))
 
     def _check_hyperparameters(self, group):
         beta1, beta2 = group["betas"]
@@ -33,7 +38,9 @@ class Adam(Optimizer):
             state.update(step=0, exp_avg=xp.zeros_like(param), exp_avg_sq=xp.zeros_like(param))
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = xp.zeros_like(param)
-        state["step"] += 1
+        if group["capturable"] and not isinstance(state["step"], xp.ndarray):
+            state["step"] = xp.full((), state["step"], dtype=xp.float64)  # host count (checkpoint) to device
+        state["step"] += 1  # in place, on the device when capturable
         step = state["step"]
         if group["weight_decay"] != 0:
             grad = grad + group["weight_decay"] * param
@@ -44,6 +51,9 @@ class Adam(Optimizer):
         if group["amsgrad"]:
             xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
             v = state["max_exp_avg_sq"]
-        step_size = group["lr"] / (1 - beta1 ** step)
-        denominator = xp.sqrt(v) / math.sqrt(1 - beta2 ** step) + group["eps"]
-        param -= step_size * m / denominator
+        if group["capturable"]:  # device scalars, cast so that they do not promote float32 arrays
+            step_size = (group["lr"] / (1 - beta1 ** step)).astype(param.dtype)
+            correction2 = xp.sqrt(1 - beta2 ** step).astype(param.dtype)
+        else:
+            step_size, correction2 = group["lr"] / (1 - beta1 ** step), math.sqrt(1 - beta2 ** step)
+        param -= step_size * m / (xp.sqrt(v) / correction2 + group["eps"])

@@ -18,6 +18,15 @@ from ..autograd import no_grad, enable_grad
 from ..tensor import Tensor
 
 
+def _host_copy(value):
+    """A state entry as a checkpoint holds it: arrays as numpy copies, counts (a capturable optimiser keeps
+    them as 0-d device arrays) as Python numbers."""
+    if np.isscalar(value):
+        return value
+    host = np.array(backends.of(value).to_host(value), copy=True)
+    return host.item() if host.ndim == 0 else host
+
+
 class Optimizer:
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
@@ -102,9 +111,7 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if p in self.state:
-                    state[index_of[id(p)]] = {
-                        name: np.array(backends.of(value).to_host(value), copy=True) if not np.isscalar(value) else value
-                        for name, value in self.state[p].items()}
+                    state[index_of[id(p)]] = {name: _host_copy(value) for name, value in self.state[p].items()}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):

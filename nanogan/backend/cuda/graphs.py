@@ -21,9 +21,9 @@ The limits, which follow from "replay = the same kernels with the same arguments
   gan.losses.gradient_penalty) cannot be drawn inside the step: pre-draw them into static device buffers
   and refill those before each replay.
 - Host-side numbers are frozen at their captured values. Python floats that a step computes from host state
-  become kernel arguments: nanogan.optim.Adam's bias corrections 1 - βᵗ use its host step counter, so a
-  captured Adam step replays step t of the capture forever. SGD and RMSprop have no such term; with Adam,
-  capture the forward and backward only and call optimizer.step() eagerly after each replay.
+  become kernel arguments: nanogan.optim.Adam's bias corrections 1 - βᵗ use a host step counter, which a
+  replay would never advance; `Adam(..., capturable=True)` keeps t on the device instead (SGD and RMSprop
+  have no such term).
 - Python control flow is recorded as it went during capture (one branch, one loop count).
 - Every kernel is compiled and every lazily created state (optimiser moments, cuBLAS handles) exists after
   the eager warm-up runs; the capture itself should only queue work.

@@ -6,8 +6,8 @@
 #
 # Every log and record goes to OUT_DIR (the device tool brings back at most 8 files): setup.log (machine and
 # build), verify.log + verify.json, examples.log, memory.json, profile.txt, bench.log + bench.json.
-# memory: examples/wgan_gp_mnist.py --full for MEMORY_ITERS (1000) iterations on the GPU, and the GPU memory its
-# arrays hold over the run (the trainer logs it). profile: cProfile of eager WGAN-GP critic steps (where
+# memory: examples/wgan_gp_mnist.py --full $MEMORY_ARGS for MEMORY_ITERS (1000) iterations on the GPU, and the GPU
+# memory its arrays hold over the run (the trainer logs it). profile: cProfile of eager WGAN-GP critic steps (where
 # the host's time goes). MNIST is read from $NANOGAN_DATA
 # (the device copy of the tree carries it in .data/). NANOGAN_COMMIT names the commit where the tree has
 # no .git. Each stage has a time limit so that one hung stage cannot cost the others their turn.
@@ -39,8 +39,10 @@ fi
 
 if has examples; then
   stamp examples
-  for ex in "wgan_gp_mnist --iters ${EXAMPLE_ITERS:-200}" "dcgan_mnist --iters 50" "cgan_mnist --iters 50" \
-            "wgan_clip_mnist --iters 50" "gan_toy2d --iters 200"; do
+  for ex in "wgan_gp_mnist --iters ${EXAMPLE_ITERS:-200}" "wgan_gp_mnist --iters ${EXAMPLE_ITERS:-200} --cuda-graph" \
+            "wgan_gp_mnist --full --iters 300" "wgan_gp_mnist --full --iters 300 --cuda-graph" \
+            "dcgan_mnist --iters 50" "cgan_mnist --iters 50" "wgan_clip_mnist --iters 50" "gan_toy2d --iters 200" \
+            "gan_toy2d --iters 200 --cuda-graph"; do
     echo "-- $ex"
     timeout 240 $PY examples/${ex%% *}.py ${ex#* } --device cuda --out "/tmp/runs/${ex%% *}" 2>&1 | tr '\r' '\n' | grep -v 'it/s' | tail -8
   done > "$OUT/examples.log" 2>&1
@@ -50,7 +52,7 @@ fi
 if has memory; then
   stamp memory
   timeout ${MEMORY_TIMEOUT:-300} $PY examples/wgan_gp_mnist.py --full --iters ${MEMORY_ITERS:-1000} --device cuda \
-    --out /tmp/runs/memory > /dev/null 2>&1
+    ${MEMORY_ARGS:-} --out /tmp/runs/memory > /dev/null 2>&1
   echo "memory rc=$?"
   $PY - "$OUT/memory.json" <<'PY'
 import json, sys

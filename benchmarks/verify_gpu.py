@@ -4,7 +4,7 @@
     python benchmarks/verify_gpu.py -- -x -k conv    # arguments after -- go to pytest
 
 The record names the GPU, its compute capability, the CUDA runtime and driver versions, the date, the git
-commit (and whether the working tree had local changes), and every gpu test with its outcome, so that a
+commit (and the tracked files that differ from it), and every gpu test with its outcome, so that a
 claim "verified on GPU" points at a file. Exits with pytest's status; without a usable CUDA device it
 writes nothing and exits 2.
 """
@@ -27,10 +27,11 @@ def _run(*command):
         return None
 
 
-def _has_local_changes():
-    """True/False from git; None where this copy of the tree is not a git checkout."""
+def _local_changes():
+    """The tracked files that differ from the commit (git status lines); None where this copy of the tree is
+    not a git checkout."""
     changes = _run("git", "status", "--porcelain", "--untracked-files=no")
-    return None if changes is None else bool(changes)
+    return None if changes is None else changes.splitlines()
 
 
 def _version(code):
@@ -86,7 +87,7 @@ def main():
     status = pytest.main(["-m", "gpu", "-q", "-rfs", *args.pytest_args], plugins=[outcomes])
     counts = {k: sum(1 for v in outcomes.tests.values() if v == k) for k in ("passed", "failed", "skipped")}
     record = {"date": time.strftime("%Y-%m-%d %H:%M:%S %z"), "commit": args.commit or _run("git", "rev-parse", "HEAD"),
-              "local_changes": _has_local_changes(),
+              "local_changes": _local_changes(),
               "device": device_record(), "python": sys.version.split()[0], "pytest_exit_status": int(status),
               "seconds": round(time.time() - started, 1), **counts, "tests": outcomes.tests}
     try:

@@ -3,7 +3,8 @@ the common command-line options, the output folder, MNIST-like data, the image t
 pictures, and the closing `result:` line.
 
 Common options: --device, --seed, --iters, --batch-size, --out (default runs/<example>/), --data-dir,
---dataset, --preset (the variant's published settings), --resume (continue OUT/checkpoint.npz).
+--dataset, --preset (the variant's published settings), --resume (continue OUT/checkpoint.npz), --cuda-graph
+(WGAN-GP on a GPU: each step replayed from a CUDA graph).
 """
 import argparse
 import math
@@ -45,6 +46,8 @@ def parser(name, doc, *, iters, batch_size, presets, datasets=IMAGE_DATASETS):
         p.add_argument("--preset", default=presets[0], choices=presets,
                        help=f"the variant's published hyperparameters (default {presets[0]})")
     p.add_argument("--resume", action="store_true", help="continue the run in OUT from its checkpoint")
+    p.add_argument("--cuda-graph", action="store_true",
+                   help="with --device cuda and WGAN-GP: replay each training step from a recorded CUDA graph")
     return p
 
 
@@ -57,6 +60,8 @@ def setup(args):
     checkpoint = args.out / "checkpoint.npz"
     if args.resume and not checkpoint.exists():
         raise SystemExit(f"--resume: there is no checkpoint at {checkpoint}")
+    if args.cuda_graph and not str(args.device).startswith("cuda"):
+        raise SystemExit(f"--cuda-graph records GPU work: it needs --device cuda (got --device {args.device})")
     if not args.resume:
         for entry in RUN_FILES:
             path = args.out / entry
@@ -93,7 +98,7 @@ def trainer(variant, stream, args, *, snapshot_every, n_samples=64, progress=Tru
     """A Trainer writing to OUT with a checkpoint every `snapshot_every` generator iterations, resumed
     from OUT/checkpoint.npz under --resume."""
     run = gan.Trainer(variant, stream, args.out, n_samples=n_samples, sample_seed=args.seed,
-                      checkpoint_every=snapshot_every, progress=progress)
+                      checkpoint_every=snapshot_every, progress=progress, cuda_graph=args.cuda_graph)
     if args.resume:
         run.resume()
         print(f"resumed from {run.checkpoint_path} at generator iteration {run.iteration}")

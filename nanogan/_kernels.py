@@ -505,6 +505,11 @@ def _run_conv_fwd(lib, x, w, g: _ConvGeometry, splits):
 
 
 def _run_conv_dgrad(lib, gy, w, g: _ConvGeometry, splits):
+    if splits is None and g.C <= lib.constant("DGRAD_DIRECT_MAX_C"):  # a GEMM tile over C would be mostly idle
+        dx = lib.xp.empty((g.N, g.C, g.H, g.W), dtype=np.float32)
+        lib.launch("conv2d_dgrad_direct", elementwise_grid(lib, g.N * g.H * g.W, "DGRAD_DIRECT_THREADS"),
+                   lib.constant("DGRAD_DIRECT_THREADS"), gy, w, dx, *g.args())
+        return dx
     sh, sw = g.stride
     phase_cols = g.N * math.ceil(g.H / sh) * math.ceil(g.W / sw)  # the largest phase: (0, 0)
     tiles = _igemm_grid(lib, g.C, phase_cols)
@@ -628,9 +633,10 @@ def conv_transpose2d_weight_grad(lib, x, gy, w_shape, stride=1, padding=0, dilat
     return _run_conv_wgrad(lib, gy, x, g, splits)
 
 
-def elementwise_grid(lib, n):
-    """Blocks for a grid-stride elementwise kernel over n elements: enough to cover n, at most 8 per SM."""
-    return max(1, min(math.ceil(n / lib.constant("ELEMENTWISE_THREADS")), 8 * lib.multiprocessors()))
+def elementwise_grid(lib, n, threads="ELEMENTWISE_THREADS"):
+    """Blocks for a grid-stride kernel over n elements with `threads` (the name of its block-size constant)
+    per block: enough to cover n, at most 8 per SM."""
+    return max(1, min(math.ceil(n / lib.constant(threads)), 8 * lib.multiprocessors()))
 
 
 def leaky_relu(lib, x, slope):

@@ -122,6 +122,11 @@ def test_wgan_gp_mnist_resumes_from_its_checkpoint(tiny_mnist, tmp_path, capsys)
         example("wgan_gp_mnist").main([str(a) for a in argv + ["--out", tmp_path / "empty", "--resume"]])
 
 
+def test_cuda_graph_without_a_gpu_device_is_refused(tiny_mnist, tmp_path, capsys):
+    with pytest.raises(SystemExit, match="--cuda-graph records GPU work: it needs --device cuda"):
+        run("wgan_gp_mnist", ["--iters", "2", "--out", str(tmp_path / "run"), "--cuda-graph"], capsys)
+
+
 def test_a_fresh_run_replaces_an_old_one(tiny_mnist, tmp_path, capsys):
     argv = ["--dim", 2, "--data-dir", tiny_mnist, "--out", tmp_path / "out", "--batch-size", 4, "--iters", 2]
     run("dcgan_mnist", argv, capsys)

@@ -92,6 +92,9 @@ CONV_CASES = {
     "many_channels": ConvProblem((3, 130, 9, 9), (133, 130, 3, 3), (1, 1), (1, 1), (1, 1), None, 4),
     "stride3_taps_skip_phases": ConvProblem((1, 3, 8, 7), (2, 3, 1, 2), (3, 3), (0, 1), (1, 1), 2, 5),
     "asymmetric_everything": ConvProblem((2, 3, 12, 7), (5, 3, 3, 2), (2, 1), (2, 0), (2, 1), 3, 6),
+    # C <= DGRAD_DIRECT_MAX_C with the wrapper's choice: the input gradient runs conv2d_dgrad_direct
+    "few_channels_direct_dgrad": ConvProblem((2, 2, 9, 10), (3, 2, 3, 3), (2, 3), (1, 2), (2, 1), None, 7),
+    "few_channels_rows_without_taps": ConvProblem((2, 4, 8, 7), (70, 4, 1, 2), (3, 3), (0, 1), (1, 1), None, 8),
 }
 
 

@@ -259,3 +259,25 @@ def test_conditional_run_resumes_bit_identically(tmp_path):
     resumed.fit(4)
     assert_same_training(straight_run, resumed)
     np.testing.assert_array_equal(resumed.fixed_latent[1].numpy(), [0, 1, 2, 0, 1, 2])
+
+
+def test_cuda_graph_needs_a_wgan_gp_variant_on_the_gpu(tmp_path):
+    with pytest.raises(ValueError, match=r"cuda_graph: the models are on cpu; CUDA graphs need them on 'cuda'"):
+        make_trainer(tmp_path / "cpu", cuda_graph=True)
+    with pytest.raises(TypeError, match=r"cuda_graph: GAN has no graph-ready steps"):
+        make_trainer(tmp_path / "gan", variant=gan.GAN, preset="paper", cuda_graph=True)
+
+
+def test_wgan_gp_steps_on_given_inputs_are_the_steps(tmp_path):
+    """critic_step = critic_step_on(critic_step_inputs(batch)) and generator_step = generator_step_on(z, y): the
+    pieces a CUDA graph records and refills compute exactly the eager steps (same draws, same order)."""
+    whole, pieces = make_trainer(tmp_path / "whole").variant, make_trainer(tmp_path / "pieces").variant
+    batch = TOY_POINTS[:16]
+    for variant, run in ((whole, lambda v: (v.critic_step(batch), v.generator_step(16))),
+                         (pieces, lambda v: (v.critic_step_on(*v.critic_step_inputs(batch)),
+                                             v.generator_step_on(*v.sample_latent(16))))):
+        ng.manual_seed(7)
+        variant.numbers = [{k: float(t.item()) for k, t in numbers.items()} for numbers in run(variant)]
+    assert whole.numbers == pieces.numbers
+    for a, b in zip([*whole.G.parameters(), *whole.D.parameters()], [*pieces.G.parameters(), *pieces.D.parameters()]):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())

@@ -145,6 +145,48 @@ NG_KERNEL void __launch_bounds__(IGEMM_THREADS, IGEMM_MIN_BLOCKS_PER_SM)
                igemm_split_range(K * th.count * tw.count, split, splits), splits > 1);
 }
 
+// ---- input gradient, few input channels ---------------------------------------------------------------
+// The GEMM above tiles the C axis by IGEMM_BM = 128 rows: for a network's first layer (C = 1 or 3) nearly the
+// whole tile is idle, so for C <= DGRAD_DIRECT_MAX_C each thread computes one input pixel directly, all of its
+// channels in registers:
+//   i = (n*H + h)*W + w  (one thread each, grid-stride);  for every tap (r, s) that reaches an output,
+//   p = (h + ph - r*dh) / sh,  q = (w + pw - s*dw) / sw  (exact division, 0 <= p < P, 0 <= q < Q):
+//   dx[n, c, h, w] += sum_k w[k, c, r, s] * gy[n, k, p, q]     for c < C
+// Neighbouring threads take neighbouring w, so a warp's gy reads fall in one or two rows of a plane; every
+// thread of a warp reads the same weight, which the cache broadcasts.
+constexpr int DGRAD_DIRECT_MAX_C = 4;
+constexpr int DGRAD_DIRECT_THREADS = 256;
+
+// grid-stride over N*H*W input pixels, block = DGRAD_DIRECT_THREADS, C <= DGRAD_DIRECT_MAX_C.
+NG_KERNEL void __launch_bounds__(DGRAD_DIRECT_THREADS)
+    conv2d_dgrad_direct(const float* __restrict__ gy, const float* __restrict__ w, float* __restrict__ dx, int N,
+                        int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h,
+                        int pad_w, int dil_h, int dil_w) {
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < N * H * W; i += gridDim.x * blockDim.x) {
+        const int n = i / (H * W), h = i / W % H, x = i % W;
+        float sums[DGRAD_DIRECT_MAX_C] = {};
+        for (int r = 0; r < R; ++r) {
+            const int row = h + pad_h - r * dil_h;  // = p * stride_h for a tap that reaches output row p
+            if (row < 0 || row % stride_h != 0 || row / stride_h >= P) continue;
+            for (int s = 0; s < S; ++s) {
+                const int col = x + pad_w - s * dil_w;
+                if (col < 0 || col % stride_w != 0 || col / stride_w >= Q) continue;
+                const float* g = gy + (n * K * P + row / stride_h) * Q + col / stride_w;  // gy[n, 0, p, q]
+                const float* taps = w + r * S + s;                                        // w[0, 0, r, s]
+                for (int k = 0; k < K; ++k) {
+                    const float value = g[k * P * Q];
+#pragma unroll
+                    for (int c = 0; c < DGRAD_DIRECT_MAX_C; ++c)
+                        if (c < C) sums[c] += taps[(k * C + c) * R * S] * value;
+                }
+            }
+        }
+#pragma unroll
+        for (int c = 0; c < DGRAD_DIRECT_MAX_C; ++c)
+            if (c < C) dx[((n * C + c) * H + h) * W + x] = sums[c];
+    }
+}
+
 // ---- weight gradient ----------------------------------------------------------------------------------
 // dw[k, c, r, s] = sum_{n, p, q} gy[n, k, p, q] * x[n, c, p*sh - ph + r*dh, q*sw - pw + s*dw]
 //   m = k;  j = (c*R + r)*S + s;  kk = (n*P + p)*Q + q;  A[k, kk] = gy[n, k, p, q] (offset of (n, p, q) + k*P*Q);

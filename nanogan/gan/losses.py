@@ -59,13 +59,18 @@ def wasserstein_generator_loss(fake_scores):
     return -fake_scores.mean()
 
 
-def interpolate(real, fake):
-    """x̂ = ε·x + (1 − ε)·G(z), one ε ~ U[0, 1] per sample (broadcast over its other dimensions): points on
-    the straight lines between real and generated samples, where WGAN-GP enforces the unit gradient norm."""
+def interpolation_weights(real):
+    """ε ~ U[0, 1], one per sample of `real`, shaped (m, 1, ..., 1) to broadcast over its other dimensions."""
+    return rand(real.shape[0], *(1,) * (real.ndim - 1), dtype=real.dtype, device=real.device)
+
+
+def interpolate(real, fake, epsilon=None):
+    """x̂ = ε·x + (1 − ε)·G(z), one ε ~ U[0, 1] per sample (drawn here unless given): points on the straight
+    lines between real and generated samples, where WGAN-GP enforces the unit gradient norm."""
     if real.shape != fake.shape:
         raise ValueError(f"interpolate: real samples of shape {real.shape} and fake samples of shape "
                          f"{fake.shape} must match")
-    epsilon = rand(real.shape[0], *(1,) * (real.ndim - 1), dtype=real.dtype, device=real.device)
+    epsilon = interpolation_weights(real) if epsilon is None else epsilon
     return epsilon * real + (1 - epsilon) * fake
 
 
@@ -83,12 +88,13 @@ def input_gradient_norms(critic, points):
     return ((per_sample * per_sample).sum(dim=1) + NORM_FLOOR).sqrt()
 
 
-def gradient_penalty(critic, real, fake, weight=10.0):
+def gradient_penalty(critic, real, fake, weight=10.0, epsilon=None):
     """λ·E[(‖∇D(x̂)‖₂ − 1)²] with x̂ = ε·x + (1 − ε)·G(z), ε ~ U[0, 1] per sample (Gulrajani et al. 2017,
-    Algorithm 1). `critic` is any callable from a batch to scores (for a conditional critic, close over
-    the labels). D(x̂).sum() has, per sample, the gradient of that sample's own score — as long as no
-    layer mixes samples (see warn_if_batch_norm)."""
-    norms = input_gradient_norms(critic, interpolate(real.detach(), fake.detach()))
+    Algorithm 1; ε drawn here unless given, as a step replayed from a CUDA graph must). `critic` is any
+    callable from a batch to scores (for a conditional critic, close over the labels). D(x̂).sum() has, per
+    sample, the gradient of that sample's own score — as long as no layer mixes samples (see
+    warn_if_batch_norm)."""
+    norms = input_gradient_norms(critic, interpolate(real.detach(), fake.detach(), epsilon))
     return weight * ((norms - 1) ** 2).mean()
 
 

@@ -33,6 +33,7 @@ from tqdm.auto import tqdm
 from .. import backend as backends
 from ..random import get_rng_state, set_rng_state
 from .checkpoint import load_checkpoint, save_checkpoint
+from .graphed import GraphedSteps
 
 
 class SampledData:
@@ -105,15 +106,17 @@ class Trainer:
     checkpoint_every write a checkpoint after every this many generator iterations (and at the end of fit)
     log_every        log after every this many generator iterations
     progress         show a tqdm bar with the latest losses and the ETA
+    cuda_graph       replay each step from a CUDA graph (WGAN-GP variants on a GPU; nanogan.gan.graphed)
     """
 
     def __init__(self, variant, data, run_dir, *, n_samples=64, sample_seed=0, checkpoint_every=1000, log_every=1,
-                 progress=True):
+                 progress=True, cuda_graph=False):
         for attribute in ("batch_size", "infinite", "state_dict", "load_state_dict"):
             if not hasattr(data, attribute):
                 raise TypeError(f"Trainer: the data stream {type(data).__name__} has no {attribute!r}; pass a "
                                 f"nanogan.data.DataLoader or a nanogan.gan.SampledData")
         self.variant, self.data = variant, data
+        self.steps = GraphedSteps(variant) if cuda_graph else variant  # who runs critic_step / generator_step
         self.run_dir = Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.checkpoint_path = self.run_dir / "checkpoint.npz"
@@ -201,11 +204,11 @@ class Trainer:
         while self.critic_steps_in_iteration < due:
             if interrupt.requested:
                 return False
-            self.last_critic = self._step(lambda: self.variant.critic_step(self._next_batch()))
+            self.last_critic = self._step(lambda: self.steps.critic_step(self._next_batch()))
             self.critic_steps_in_iteration += 1
         if interrupt.requested:
             return False
-        generator_numbers = self._step(lambda: self.variant.generator_step(self.data.batch_size))
+        generator_numbers = self._step(lambda: self.steps.generator_step(self.data.batch_size))
         self.iteration += 1
         self.critic_steps_in_iteration = 0
         self.record = {"iteration": self.iteration, "n_critic": due, **self.last_critic, **generator_numbers}

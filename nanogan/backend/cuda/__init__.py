@@ -5,7 +5,7 @@ fused CuPy kernels for the normalisation passes (norm.py says why not csrc's).
 The same flat interface as backend/cpu (see its docstring for the list):
   name, xp                      "cuda", and CuPy as the array module
   owns(a), from_host(a), to_host(a), scatter_add(target, index, values)
-  memory_in_use()               bytes held by live arrays in CuPy's memory pool
+  memory_in_use()               bytes held by live arrays in CuPy's memory pools
   matmul(a, b)                  cuBLAS, called so that a CUDA graph can record it (blas.py)
 plus the kernels of the sibling modules (conv, pool, norm), imported below.
 
@@ -66,8 +66,9 @@ def to_host(array):
 
 
 def memory_in_use():
-    """Bytes of CuPy's default memory pool held by live arrays (cached free blocks not counted)."""
-    return cupy.get_default_memory_pool().used_bytes()
+    """Bytes held by live arrays: in CuPy's default memory pool and in the private pools of CUDA graphs
+    (cached free blocks not counted)."""
+    return cupy.get_default_memory_pool().used_bytes() + sum(pool.used_bytes() for pool in graphs._pools)
 
 
 def scatter_add(target, index, values):

@@ -86,10 +86,10 @@ class CapturedStep:
 def capture(step_fn, warmup=3):
     """Run `step_fn()` `warmup` times eagerly (real steps: they update parameters like any step), then record
     one call of it as a CUDA graph without running it. Returns a CapturedStep; see the module docstring for
-    what a step may do."""
-    if warmup < 1:
-        raise ValueError(f"capture: warmup must be at least 1 (lazy state must exist before recording), "
-                         f"got {warmup}")
+    what a step may do. warmup=0 is for a caller that has just run the step eagerly itself (its lazy state
+    exists and its kernels are compiled)."""
+    if warmup < 0:
+        raise ValueError(f"capture: warmup must be >= 0, got {warmup}")
     if capturing():
         raise RuntimeError("capture: already capturing a step on this thread (captures do not nest)")
     current = cupy.cuda.get_current_stream()

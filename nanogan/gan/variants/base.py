@@ -226,7 +226,10 @@ class Variant:
     def train_generator(self, batch_size, loss_of_scores):
         """The generator step of every variant: sample z (and y), score G(z) with D — frozen, so only G
         gets gradients — and take one step of G on `loss_of_scores(D(G(z)))`."""
-        z, labels = self.sample_latent(batch_size)
+        return self.train_generator_on(*self.sample_latent(batch_size), loss_of_scores)
+
+    def train_generator_on(self, z, labels, loss_of_scores):
+        """train_generator on given noise (and labels): no host reads or copies, so a graph can record it."""
         with frozen(self.D):
             loss = loss_of_scores(self.discriminate(self.generate(z, labels), labels))
             norm = self.update(self.opt_G, self.G, loss)

@@ -21,7 +21,9 @@ batches of 256 for the 2D toy sets. Each setting is a preset, one argument apart
 """
 from dataclasses import dataclass
 
-from ..losses import gradient_penalty, wasserstein_critic_loss, wasserstein_generator_loss, warn_if_batch_norm
+from ...autograd import no_grad
+from ..losses import (gradient_penalty, interpolation_weights, wasserstein_critic_loss, wasserstein_generator_loss,
+                      warn_if_batch_norm)
 from .base import Preset, Variant
 
 
@@ -58,10 +60,23 @@ class WGANGP(Variant):
         warn_if_batch_norm(discriminator, type(self).__name__)
 
     def critic_step(self, batch):
-        """w ← Adam(∇w [E D(x̃) − E D(x) + λ·E (‖∇D(x̂)‖₂ − 1)²])."""
-        real, fake, labels = self.critic_inputs(batch)
+        """w ← Adam(∇w [E D(x̃) − E D(x) + λ·E (‖∇D(x̂)‖₂ − 1)²]), on a data batch and fresh z and ε."""
+        return self.critic_step_on(*self.critic_step_inputs(batch))
+
+    def critic_step_inputs(self, batch):
+        """The step's random inputs as device tensors: the real batch x, the noise z (labels y, or None) and the
+        interpolation weights ε, drawn in this order (what nanogan.gan.graphed refills before each replay)."""
+        real, labels = self.real_batch(batch)
+        z, labels = self.sample_latent(real.shape[0], labels)
+        return real, z, labels, interpolation_weights(real)
+
+    def critic_step_on(self, real, z, labels, epsilon):
+        """The critic step on given inputs: no host reads or host copies, so it can be recorded as a graph."""
+        with no_grad():
+            fake = self.generate(z, labels)
         critic_loss = wasserstein_critic_loss(self.discriminate(real, labels), self.discriminate(fake, labels))
-        penalty = gradient_penalty(lambda x: self.discriminate(x, labels), real, fake, self.settings.penalty_weight)
+        penalty = gradient_penalty(lambda x: self.discriminate(x, labels), real, fake, self.settings.penalty_weight,
+                                   epsilon)
         loss = critic_loss + penalty
         return {"d_loss": loss.detach(), "gradient_penalty": penalty.detach(),
                 "wasserstein_estimate": -critic_loss.detach(), "d_grad_norm": self.update(self.opt_D, self.D, loss)}
@@ -69,3 +84,7 @@ class WGANGP(Variant):
     def generator_step(self, batch_size):
         """θ ← Adam(∇θ −E D(G(z)))."""
         return self.train_generator(batch_size, wasserstein_generator_loss)
+
+    def generator_step_on(self, z, labels):
+        """The generator step on given noise (and labels), recordable as a graph like critic_step_on."""
+        return self.train_generator_on(z, labels, wasserstein_generator_loss)

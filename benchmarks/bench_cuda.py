@@ -24,7 +24,8 @@ below 1 is faster), timed with CUDA events on the current stream after a warm-up
          libraries), and one full iteration (5 critic steps + 1 generator step). Noise, penalty weights and
          "real" images are drawn once into static device buffers on both sides, so both time the same
          arithmetic. nanogan runs eagerly and, as "graph", replaying a CUDA graph of the step
-         (nanogan.backend.cuda.graphs, with Adam(capturable=True) so that replays count Adam's steps).
+         (nanogan.backend.cuda.graphs, with Adam(capturable=True) so that replays count Adam's steps;
+         eagerly, Adam's update is one fused kernel per parameter).
 
 Shapes: the layer tables of benchmarks/bench_cpu.py, at batch 64 and 256 (--batches).
 """
@@ -284,14 +285,15 @@ ARCHITECTURES = {  # name: (nanogan generator, nanogan critic, image shape, late
 class Training:
     """One library's WGAN-GP networks, Adam optimisers and static input buffers, and its two steps."""
 
-    def __init__(self, library, arch, batch, rng):
+    def __init__(self, library, arch, batch, rng, capturable=False):
         make_generator, make_critic, image, latent = ARCHITECTURES[arch]
         host = {"real": rng.random((batch, *image)), "z": rng.standard_normal((batch, latent)),
                 "eps": rng.random((batch, 1, 1, 1))}
         if library == "nanogan":
             self.G, self.D = make_generator().to("cuda"), make_critic().to("cuda")
-            # capturable: the step count stays on the GPU, so a replayed graph trains as eager steps do
-            self.opt_g, self.opt_d = (optim.Adam(m.parameters(), **ADAM, capturable=True) for m in (self.G, self.D))
+            # capturable for graphs: the step count stays on the GPU, so a replay trains as an eager step does
+            self.opt_g, self.opt_d = (optim.Adam(m.parameters(), **ADAM, capturable=capturable)
+                                      for m in (self.G, self.D))
             self.grad, self.no_grad = ng.grad, ng.no_grad
             self.buffers = {k: ng.tensor(v.astype(np.float32), device="cuda") for k, v in host.items()}
         else:
@@ -338,6 +340,7 @@ def bench_steps(table, repeats, rng, batches):
     for arch in ARCHITECTURES:
         for batch in batches:
             ours = Training("nanogan", arch, batch, rng)
+            graphed = Training("nanogan", arch, batch, rng, capturable=True)
             theirs = Training("torch", arch, batch, rng) if torch else None
             label = f"{arch} (batch {batch})"
             eager = {}
@@ -354,7 +357,7 @@ def bench_steps(table, repeats, rng, batches):
                     table.rows.append({"op": f"{label} penalty step / plain step", "nanogan": ours_ms / plain_ours,
                                        "torch": penalty_theirs / plain_theirs if theirs else None})
                 try:
-                    replay = graphs.capture(getattr(ours, step_name), warmup=2).replay
+                    replay = graphs.capture(getattr(graphed, step_name), warmup=2).replay
                 except RuntimeError as err:
                     print(f"  {label} {what}: not capturable as a CUDA graph: {err}")
                     continue

@@ -2,7 +2,7 @@
 # One call on a lent GPU machine: build the CUDA extension, verify, run the examples briefly, benchmark.
 #
 #   bash benchmarks/gpu_session.sh OUT_DIR [STAGE ...]
-#   STAGE: build verify examples memory profile bench (default: all)
+#   STAGE: build verify examples memory profile bench (default: all, in this order; else in the order given)
 #
 # Every log and record goes to OUT_DIR (the device tool brings back at most 8 files): setup.log (machine and
 # build), verify.log + verify.json, examples.log, memory.json, profile.txt, bench.log + bench.json.
@@ -17,27 +17,26 @@ STAGES=${*:-build verify examples memory profile bench}
 export PYTHONUNBUFFERED=1 PYTHONPATH=$PWD NANOGAN_DATA=${NANOGAN_DATA:-$PWD/.data}
 PY=${PYTHON:-python3}
 mkdir -p "$OUT"
-has() { [[ " $STAGES " == *" $1 "* ]]; }
 stamp() { echo "== $(date +%T) $*"; }
 
 { stamp env; nvidia-smi; $PY -c "import sys, numpy, cupy, numba; print(sys.version); print('numpy', numpy.__version__,
 'cupy', cupy.__version__, 'numba', numba.__version__)"; $PY -c "import torch; print('torch', torch.__version__,
 torch.version.cuda, torch.backends.cudnn.version())"; nvcc --version | tail -1; } > "$OUT/setup.log" 2>&1
 
-if has build; then
+stage_build() {
   stamp build
   NANOGAN_CUDA_ARCHS=${NANOGAN_CUDA_ARCHS:-90} timeout ${BUILD_TIMEOUT:-400} $PY setup.py build_ext --inplace --parallel 2 >> "$OUT/setup.log" 2>&1
   echo "build rc=$?" | tee -a "$OUT/setup.log"
-fi
+}
 
-if has verify; then
+stage_verify() {
   stamp verify
   timeout ${VERIFY_TIMEOUT:-420} $PY benchmarks/verify_gpu.py --json "$OUT/verify.json" --commit "${NANOGAN_COMMIT:-}" \
     -- --tb=short -p no:cacheprovider ${VERIFY_ARGS:-} > "$OUT/verify.log" 2>&1
   echo "verify rc=$?"; tail -3 "$OUT/verify.log"
-fi
+}
 
-if has examples; then
+stage_examples() {
   stamp examples
   for ex in "wgan_gp_mnist --iters ${EXAMPLE_ITERS:-200}" "wgan_gp_mnist --iters ${EXAMPLE_ITERS:-200} --cuda-graph" \
             "wgan_gp_mnist --full --iters 300" "wgan_gp_mnist --full --iters 300 --cuda-graph" \
@@ -47,9 +46,9 @@ if has examples; then
     timeout 240 $PY examples/${ex%% *}.py ${ex#* } --device cuda --out "/tmp/runs/${ex%% *}" 2>&1 | tr '\r' '\n' | grep -v 'it/s' | tail -8
   done > "$OUT/examples.log" 2>&1
   grep -h "^result:\|Error\|error" "$OUT/examples.log"
-fi
+}
 
-if has memory; then
+stage_memory() {
   stamp memory
   timeout ${MEMORY_TIMEOUT:-300} $PY examples/wgan_gp_mnist.py --full --iters ${MEMORY_ITERS:-1000} --device cuda \
     ${MEMORY_ARGS:-} --out /tmp/runs/memory > /dev/null 2>&1
@@ -65,9 +64,9 @@ summary = {"iterations": len(used), "peak_mb": max(mb for _, mb in used), "first
 json.dump(summary, open(sys.argv[1], "w"), indent=1)
 print({k: v for k, v in summary.items() if k != "every_100"})
 PY
-fi
+}
 
-if has profile; then
+stage_profile() {
   stamp profile
   timeout 120 $PY - > "$OUT/profile.txt" 2>&1 <<'PY'
 import cProfile, pstats, sys
@@ -88,11 +87,12 @@ stats.sort_stats("tottime").print_stats(45)
 stats.sort_stats("cumtime").print_stats(45)
 PY
   echo "profile rc=$?"
-fi
+}
 
-if has bench; then
+stage_bench() {
   stamp bench
   timeout ${BENCH_TIMEOUT:-400} $PY benchmarks/bench_cuda.py ${BENCH_ARGS:-} --json "$OUT/bench.json" > "$OUT/bench.log" 2>&1
   echo "bench rc=$?"; tail -60 "$OUT/bench.log"
-fi
+}
+for stage in $STAGES; do stage_$stage; done
 stamp done

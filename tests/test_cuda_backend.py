@@ -372,9 +372,10 @@ def _trained(model, make_optimizer, device, steps, data):
 
 @on_gpu
 @pytest.mark.parametrize("make_optimizer", [lambda p: optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True),
+                                            lambda p: optim.Adam(p, lr=1e-2, betas=(0.5, 0.9), weight_decay=0.01),
                                             lambda p: optim.Adam(p, lr=1e-2, betas=(0.5, 0.9), amsgrad=True),
                                             lambda p: optim.RMSprop(p, lr=1e-2, momentum=0.5, centered=True)],
-                         ids=["sgd", "adam", "rmsprop"])
+                         ids=["sgd-kernel", "adam-kernel", "adam-amsgrad-array-code", "rmsprop-kernel"])
 def test_module_to_cuda_trains_like_the_cpu(make_optimizer):
     ng.manual_seed(0)
     # no bias before the batch norm: its gradient is zero up to rounding, which Adam and RMSprop's

@@ -201,3 +201,52 @@ def test_bad_arguments_raise_clear_errors():
     other = optim.Adam([p, _leaf(np.ones(2))])
     with pytest.raises(ValueError, match="group 0"):
         opt.load_state_dict(other.state_dict())
+
+
+class _KernelBackend:
+    """The CPU backend plus the CUDA backend's fused-update hooks, run by the host emulation of the same csrc
+    kernels: what nanogan.optim hands to backend.cuda.optim, on numpy arrays."""
+    xp = np
+
+    def __init__(self):
+        from nanogan import _kernels, _kernels_ops
+        self.lib, self.ops, self.calls = _kernels.load("emu"), _kernels_ops, []
+
+    def sgd_step(self, param, grad, momentum_buffer, **hyper):
+        self.calls.append("sgd_step")
+        self.ops.sgd_step(self.lib, param, grad, momentum_buffer, **hyper)
+        return True
+
+    def adam_step(self, param, grad, exp_avg, exp_avg_sq, *, step, **hyper):
+        self.calls.append("adam_step")
+        self.ops.adam_step(self.lib, param, grad, exp_avg, exp_avg_sq, step=int(step), **hyper)
+        return True
+
+    def rmsprop_step(self, param, grad, square_avg, grad_avg, momentum_buffer, **hyper):
+        self.calls.append("rmsprop_step")
+        self.ops.rmsprop_step(self.lib, param, grad, square_avg, grad_avg, momentum_buffer, **hyper)
+        return True
+
+
+@pytest.mark.parametrize("case", ["sgd", "sgd-momentum-dampening", "sgd-nesterov", "sgd-weight-decay", "adam",
+                                  "adam-weight-decay", "rmsprop", "rmsprop-centered-momentum-decay"])
+def test_a_backend_kernel_takes_the_update_and_follows_the_array_code(case):
+    """Where the backend offers an update as one kernel (the CUDA backend's sgd_step / adam_step / rmsprop_step),
+    the optimiser hands it its state and hyperparameters; those kernels (csrc/kernels/optim.cu, emulated) must
+    follow the array code's float32 trajectory."""
+    make, hyper, _ = CASES[case]
+    problem = _problem(2)
+    kernels = _KernelBackend()
+    trajectories = []
+    array_code = type("ArrayCodeBackend", (), {"xp": np})  # the CPU backend's part here: xp, no kernels
+    for backend in (kernels, array_code):
+        params = [s.astype(np.float32) for s in problem[0]]
+        opt = make(optim, [_leaf(np.zeros(1))], hyper)  # one group with the case's hyperparameters
+        group, states = opt.param_groups[0], [{} for _ in params]
+        for _ in range(5):
+            for p, state, c, h in zip(params, states, problem[1], problem[2]):
+                opt._update(p, _quadratic_grad(p, c, h).astype(np.float32), state, group, backend)
+        trajectories.append(params)
+    assert kernels.calls and len(set(kernels.calls)) == 1
+    for ours, theirs in zip(*trajectories):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5, err_msg=case)  # float32 rounding

@@ -32,8 +32,8 @@ class Adam(Optimizer):
             if group[name] < 0:
                 raise ValueError(f"Adam: {name} must be >= 0, got {group[name]}")
 
-    def _update(self, param, grad, state, group, xp):
-        beta1, beta2 = group["betas"]
+    def _update(self, param, grad, state, group, backend):
+        xp, (beta1, beta2) = backend.xp, group["betas"]
         if not state:
             state.update(step=0, exp_avg=xp.zeros_like(param), exp_avg_sq=xp.zeros_like(param))
             if group["amsgrad"]:
@@ -42,6 +42,11 @@ class Adam(Optimizer):
             state["step"] = xp.full((), state["step"], dtype=xp.float64)  # host count (checkpoint) to device
         state["step"] += 1  # in place, on the device when capturable
         step = state["step"]
+        kernel = None if group["capturable"] or group["amsgrad"] else getattr(backend, "adam_step", None)
+        if kernel is not None and kernel(param, grad, state["exp_avg"], state["exp_avg_sq"], step=step,
+                                         lr=group["lr"], betas=group["betas"], eps=group["eps"],
+                                         weight_decay=group["weight_decay"]):
+            return
         if group["weight_decay"] != 0:
             grad = grad + group["weight_decay"] * param
         m, v = state["exp_avg"], state["exp_avg_sq"]

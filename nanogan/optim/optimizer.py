@@ -5,9 +5,11 @@ generator and a discriminator, or weights and biases, can be trained with differ
 by one optimiser. Per-parameter state (momentum buffers, moment estimates) lives in `state[param]`
 as backend arrays.
 
-A subclass writes one method, `_update(param, grad, state, group, xp)`: the update of one parameter
-array in place, from its gradient array, with `xp` the array module (numpy or CuPy) — so the same
-code runs on every device. `grad` is never written to: gradient arrays may be shared.
+A subclass writes one method, `_update(param, grad, state, group, backend)`: the update of one parameter
+array in place, from its gradient array, in array code through `backend.xp` (numpy or CuPy) — so the
+same code runs on every device — unless the backend offers the update as one kernel (the CUDA backend's
+sgd_step / adam_step / rmsprop_step) and takes these arrays. `grad` is never written to: gradient
+arrays may be shared.
 """
 import copy
 
@@ -89,10 +91,10 @@ class Optimizer:
                     if p.grad.shape != p.shape:
                         raise RuntimeError(f"{type(self).__name__}.step: gradient of shape {p.grad.shape} "
                                            f"for a parameter of shape {p.shape}")
-                    self._update(p.data, p.grad.data, self.state.setdefault(p, {}), group, p.backend.xp)
+                    self._update(p.data, p.grad.data, self.state.setdefault(p, {}), group, p.backend)
         return loss
 
-    def _update(self, param, grad, state, group, xp):
+    def _update(self, param, grad, state, group, backend):
         raise NotImplementedError
 
     # ---- checkpoints --------------------------------------------------------------------

@@ -22,8 +22,8 @@ class RMSprop(Optimizer):
             if group[name] < 0:
                 raise ValueError(f"RMSprop: {name} must be >= 0, got {group[name]}")
 
-    def _update(self, param, grad, state, group, xp):
-        alpha = group["alpha"]
+    def _update(self, param, grad, state, group, backend):
+        xp, alpha = backend.xp, group["alpha"]
         if not state:
             state.update(step=0, square_avg=xp.zeros_like(param))
             if group["momentum"] > 0:
@@ -31,6 +31,12 @@ class RMSprop(Optimizer):
             if group["centered"]:
                 state["grad_avg"] = xp.zeros_like(param)
         state["step"] += 1
+        kernel = getattr(backend, "rmsprop_step", None)
+        if kernel is not None and kernel(param, grad, state["square_avg"], state.get("grad_avg"),
+                                         state.get("momentum_buffer"), lr=group["lr"], alpha=alpha, eps=group["eps"],
+                                         weight_decay=group["weight_decay"], momentum=group["momentum"],
+                                         centered=group["centered"]):
+            return
         if group["weight_decay"] != 0:
             grad = grad + group["weight_decay"] * param
         square_avg = state["square_avg"]

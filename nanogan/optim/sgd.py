@@ -25,16 +25,23 @@ class SGD(Optimizer):
             raise ValueError(f"SGD: nesterov momentum needs momentum > 0 and dampening = 0, got "
                              f"momentum={group['momentum']}, dampening={group['dampening']}")
 
-    def _update(self, param, grad, state, group, xp):
-        d = grad if group["weight_decay"] == 0 else grad + group["weight_decay"] * param
+    def _update(self, param, grad, state, group, backend):
         momentum = group["momentum"]
+        first_step = momentum != 0 and "momentum_buffer" not in state
+        if first_step:
+            state["momentum_buffer"] = backend.xp.empty_like(param)  # set to this step's d below
+        kernel = getattr(backend, "sgd_step", None)
+        if kernel is not None and kernel(param, grad, state.get("momentum_buffer"), lr=group["lr"], momentum=momentum,
+                                         dampening=group["dampening"], weight_decay=group["weight_decay"],
+                                         nesterov=group["nesterov"], first_step=first_step):
+            return
+        d = grad if group["weight_decay"] == 0 else grad + group["weight_decay"] * param
         if momentum != 0:
-            if "momentum_buffer" not in state:
-                state["momentum_buffer"] = xp.array(d, copy=True)
+            buffer = state["momentum_buffer"]
+            if first_step:
+                buffer[...] = d
             else:
-                buffer = state["momentum_buffer"]
                 buffer *= momentum
                 buffer += (1 - group["dampening"]) * d
-            buffer = state["momentum_buffer"]
             d = d + momentum * buffer if group["nesterov"] else buffer
         param -= group["lr"] * d

@@ -87,7 +87,8 @@ def main():
     status = pytest.main(["-m", "gpu", "-q", "-rfs", *args.pytest_args], plugins=[outcomes])
     counts = {k: sum(1 for v in outcomes.tests.values() if v == k) for k in ("passed", "failed", "skipped")}
     record = {"date": time.strftime("%Y-%m-%d %H:%M:%S %z"), "commit": args.commit or _run("git", "rev-parse", "HEAD"),
-              "local_changes": _local_changes(),
+              # against --commit, this copy's own .git (if any) may be another commit: no diff to report then
+              "local_changes": None if args.commit else _local_changes(),
               "device": device_record(), "python": sys.version.split()[0], "pytest_exit_status": int(status),
               "seconds": round(time.time() - started, 1), **counts, "tests": outcomes.tests}
     try:

@@ -367,6 +367,10 @@ def bench_steps(table, repeats, rng, batches):
 # ---- main -----------------------------------------------------------------------------------------------------
 
 def _git_commit():
+    """$NANOGAN_COMMIT where set (a copy of the tree whose .git is another commit, as on a lent GPU machine),
+    else git's HEAD."""
+    if os.environ.get("NANOGAN_COMMIT"):
+        return os.environ["NANOGAN_COMMIT"]
     try:
         return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
                               cwd=HERE).stdout.strip()

@@ -6,11 +6,12 @@
 #
 # Every log and record goes to OUT_DIR (the device tool brings back at most 8 files): setup.log (machine and
 # build), verify.log + verify.json, examples.log, memory.json, profile.txt, bench.log + bench.json.
-# memory: examples/wgan_gp_mnist.py --full $MEMORY_ARGS for MEMORY_ITERS (1000) iterations on the GPU, and the GPU
-# memory its arrays hold over the run (the trainer logs it). profile: cProfile of eager WGAN-GP critic steps (where
-# the host's time goes). MNIST is read from $NANOGAN_DATA
-# (the device copy of the tree carries it in .data/). NANOGAN_COMMIT names the commit where the tree has
-# no .git. Each stage has a time limit so that one hung stage cannot cost the others their turn.
+#   memory   examples/wgan_gp_mnist.py --full $MEMORY_ARGS for $MEMORY_ITERS (1000) iterations, and the GPU
+#            memory its arrays hold over the run (the trainer logs it)
+#   profile  cProfile of eager WGAN-GP critic steps: where the host's time goes
+# MNIST is read from $NANOGAN_DATA (the device copy of the tree carries it in .data/). NANOGAN_COMMIT names
+# the commit the records cite (the device copy's .git is the one its session started with). Each stage has a
+# time limit, so that one hung stage cannot cost the others their turn.
 set -u
 OUT=${1:?usage: gpu_session.sh OUT_DIR [STAGE ...]}; shift
 STAGES=${*:-build verify examples memory profile bench}
@@ -31,7 +32,7 @@ stage_build() {
 
 stage_verify() {
   stamp verify
-  timeout ${VERIFY_TIMEOUT:-420} $PY benchmarks/verify_gpu.py --json "$OUT/verify.json" --commit "${NANOGAN_COMMIT:-}" \
+  timeout ${VERIFY_TIMEOUT:-420} $PY benchmarks/verify_gpu.py --json "$OUT/verify.json" \
     -- --tb=short -p no:cacheprovider ${VERIFY_ARGS:-} > "$OUT/verify.log" 2>&1
   echo "verify rc=$?"; tail -3 "$OUT/verify.log"
 }

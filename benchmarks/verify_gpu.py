@@ -71,8 +71,9 @@ class Outcomes:
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", help="output file (default: benchmarks/results/gpu_verification_<date>.json)")
-    parser.add_argument("--commit", help="the commit verified, where this copy of the tree has no .git "
-                                         "(default: git rev-parse HEAD)")
+    parser.add_argument("--commit", default=os.environ.get("NANOGAN_COMMIT") or None,
+                        help="the commit verified, where this copy's .git is missing or another commit "
+                             "(default: $NANOGAN_COMMIT, else git rev-parse HEAD)")
     parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     args = parser.parse_args()
     sys.path.insert(0, ROOT)

@@ -45,12 +45,7 @@ def main(argv=None):
 
     run = common.image_trainer(cgan, loader, args, snapshot_every=100, nrow=N_CLASSES, n_samples=N_CLASSES ** 2,
                                value_range=(-1.0, 1.0), arrange=one_row_per_digit)
-    run.fit(args.iters)
-
-    outputs = common.finish_images(run)
-    last = common.last_record(run)
-    return common.report(outputs, iters=run.iteration, wall_s=round(run.elapsed, 1), d_loss=last.get("d_loss"),
-                         g_loss=last.get("g_loss"))
+    return common.fit_and_report(run, args.iters, "d_loss", "g_loss")
 
 
 if __name__ == "__main__":

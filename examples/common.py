@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 import nanogan as ng
-from nanogan import data, gan
+from nanogan import data, gan, models
 from nanogan.gan import visualize
 
 RUNS_DIR = Path("runs")
@@ -89,6 +89,15 @@ def load_images(args, value_range=(0.0, 1.0)):
                            seed=args.seed)
 
 
+def dcgan_networks(args):
+    """The 28×28 DCGAN generator and discriminator of nanogan.models (z of 100, width --dim), on --device: the
+    networks that DCGAN and WGAN with clipping train with their different objectives."""
+    G = models.DCGANGenerator(image_size=28, channels=1, latent_dim=100, dim=args.dim)
+    D = models.DCGANDiscriminator(image_size=28, channels=1, dim=args.dim)
+    to_device(args, G, D)
+    return G, D
+
+
 def to_device(args, *networks):
     for network in networks:
         network.to(args.device)
@@ -159,6 +168,15 @@ def report(outputs, **result):
     print("result: " + " ".join(f"{key}={_shown(value)}" for key, value in result.items()))
     sys.stdout.flush()
     return result
+
+
+def fit_and_report(run, iters, *logged):
+    """Train an image GAN for `iters` generator iterations, write its final pictures, and end with the result
+    line: iterations, wall time and the latest values of the `logged` log entries."""
+    run.fit(iters)
+    outputs = finish_images(run)
+    last = last_record(run)
+    return report(outputs, iters=run.iteration, wall_s=round(run.elapsed, 1), **{key: last.get(key) for key in logged})
 
 
 def last_record(run):

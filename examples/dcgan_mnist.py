@@ -23,7 +23,7 @@ Outputs in --out: samples/<iteration>.png, progression.png, losses.png, log.json
     python examples/dcgan_mnist.py --dim 64 --batch-size 128 --iters 20000 --device cuda
 """
 import common
-from nanogan import gan, models
+from nanogan import gan
 
 
 def main(argv=None):
@@ -33,19 +33,12 @@ def main(argv=None):
     common.setup(args)
 
     loader = common.load_images(args, value_range=(-1.0, 1.0))  # G ends in a tanh
-    G = models.DCGANGenerator(image_size=28, channels=1, latent_dim=100, dim=args.dim)
-    D = models.DCGANDiscriminator(image_size=28, channels=1, dim=args.dim)
-    common.to_device(args, G, D)
+    G, D = common.dcgan_networks(args)
     dcgan = gan.DCGAN(G, D, args.preset, batch_size=args.batch_size)
     print(dcgan)
 
     run = common.image_trainer(dcgan, loader, args, snapshot_every=100, value_range=(-1.0, 1.0))
-    run.fit(args.iters)
-
-    outputs = common.finish_images(run)
-    last = common.last_record(run)
-    return common.report(outputs, iters=run.iteration, wall_s=round(run.elapsed, 1), d_loss=last.get("d_loss"),
-                         g_loss=last.get("g_loss"))
+    return common.fit_and_report(run, args.iters, "d_loss", "g_loss")
 
 
 if __name__ == "__main__":

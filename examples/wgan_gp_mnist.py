@@ -50,13 +50,7 @@ def main(argv=None):
     print(wgan_gp)
 
     run = common.image_trainer(wgan_gp, loader, args, snapshot_every=config["snapshot_every"])
-    run.fit(args.iters)
-
-    outputs = common.finish_images(run)
-    last = common.last_record(run)
-    return common.report(outputs, iters=run.iteration, wall_s=round(run.elapsed, 1),
-                         wasserstein_estimate=last.get("wasserstein_estimate"),
-                         gradient_penalty=last.get("gradient_penalty"))
+    return common.fit_and_report(run, args.iters, "wasserstein_estimate", "gradient_penalty")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,9 @@
 #   memory   examples/wgan_gp_mnist.py --full $MEMORY_ARGS for $MEMORY_ITERS (1000) iterations, and the GPU
 #            memory its arrays hold over the run (the trainer logs it)
 #   profile  cProfile of eager WGAN-GP critic steps: where the host's time goes
-# MNIST is read from $NANOGAN_DATA (the device copy of the tree carries it in .data/). NANOGAN_COMMIT names
+# MNIST is read from $NANOGAN_DATA, by default .data/ in the tree. The device machine sees only the repository, so
+# before the call: `mkdir -p .data/mnist && cp ../shared/data/mnist/* .data/mnist/`, `/.data/` in
+# .git/info/exclude, and `.data` named in the call's carry. NANOGAN_COMMIT names
 # the commit the records cite (the device copy's .git is the one its session started with). Each stage has a
 # time limit, so that one hung stage cannot cost the others their turn.
 set -u

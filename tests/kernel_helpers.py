@@ -10,6 +10,7 @@ a sentinel NaN bit pattern. A stray read pulls a NaN into the result; a stray wr
 element the kernel forgot to write shows up as NaN.
 """
 import numpy as np
+import pytest
 
 from nanogan import _kernels
 
@@ -145,3 +146,14 @@ class GuardedEmu(_kernels.EmuLibrary):
 
     def check_guards(self):
         self._arrays.check_guards()
+
+
+def gpu_library(kind):
+    """The kernels on the GPU ("cuda": nanogan._C, "cupy": NVRTC), or a skip where there is no device or
+    no such build."""
+    if not _kernels.cuda_device_present():
+        pytest.skip("no usable CUDA device")
+    try:
+        return _kernels.load(kind)
+    except ImportError as e:
+        pytest.skip(f"{kind} kernels not available: {e}")

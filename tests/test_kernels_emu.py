@@ -7,16 +7,15 @@ and skip without a usable CUDA device.
 """
 import shutil
 import subprocess
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nanogan import _kernels as K
-from kernel_helpers import (GuardedEmu, conv2d_input_grad_ref, conv2d_ref, conv2d_weight_grad_ref)
+from kernel_helpers import (GuardedEmu, conv2d_input_grad_ref, conv2d_ref, conv2d_weight_grad_ref, gpu_library)
 
 # The emulation starts a thread per CUDA thread and meets them at real barriers: keep the examples few.
 EMU_SETTINGS = settings(max_examples=60, deadline=None)
@@ -384,15 +383,6 @@ def test_kernels_compile_with_nvrtc():
 
 
 # ---- the same cases on a GPU ------------------------------------------------------------------------
-
-def gpu_library(kind):
-    if not K.cuda_device_present():
-        pytest.skip("no usable CUDA device")
-    try:
-        return K.load(kind)
-    except ImportError as e:
-        pytest.skip(f"{kind} kernels not available: {e}")
-
 
 @pytest.mark.gpu
 @pytest.mark.parametrize("kind", ["cuda", "cupy"])

@@ -16,11 +16,10 @@ from hypothesis import strategies as st
 
 import nanogan as ng
 import nanogan.nn.functional as F
-from nanogan import _kernels
 from nanogan import _kernels_ops as K
 from nanogan.optim import SGD, Adam, RMSprop
 from harness import away_from_kinks
-from kernel_helpers import GuardedEmu
+from kernel_helpers import GuardedEmu, gpu_library
 
 # The emulation runs a real thread per CUDA thread: few examples, no deadline.
 EMU_SETTINGS = settings(max_examples=6, deadline=None)
@@ -29,15 +28,6 @@ EMU_SETTINGS = settings(max_examples=6, deadline=None)
 @pytest.fixture(scope="module")
 def emu():
     return GuardedEmu()
-
-
-def gpu_library(kind):
-    if not _kernels.cuda_device_present():
-        pytest.skip("no usable CUDA device")
-    try:
-        return _kernels.load(kind)
-    except ImportError as e:
-        pytest.skip(f"{kind} kernels not available: {e}")
 
 
 class Device:

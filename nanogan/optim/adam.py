@@ -42,10 +42,10 @@ class Adam(Optimizer):
             state["step"] = xp.full((), state["step"], dtype=xp.float64)  # host count (checkpoint) to device
         state["step"] += 1  # in place, on the device when capturable
         step = state["step"]
-        kernel = None if group["capturable"] or group["amsgrad"] else getattr(backend, "adam_step", None)
-        if kernel is not None and kernel(param, grad, state["exp_avg"], state["exp_avg_sq"], step=step,
-                                         lr=group["lr"], betas=group["betas"], eps=group["eps"],
-                                         weight_decay=group["weight_decay"]):
+        kernel_covers = not (group["capturable"] or group["amsgrad"])  # the fused kernel has neither
+        if kernel_covers and self._ran_as_kernel(backend, "adam_step", param, grad, state["exp_avg"],
+                                                 state["exp_avg_sq"], step=step, lr=group["lr"], betas=group["betas"],
+                                                 eps=group["eps"], weight_decay=group["weight_decay"]):
             return
         if group["weight_decay"] != 0:
             grad = grad + group["weight_decay"] * param

@@ -97,6 +97,13 @@ class Optimizer:
     def _update(self, param, grad, state, group, backend):
         raise NotImplementedError
 
+    @staticmethod
+    def _ran_as_kernel(backend, name, *arrays, **hyperparameters):
+        """True when `backend` offers this update as one kernel (`name`, e.g. the CUDA backend's adam_step)
+        and ran it on these arrays; False leaves the update to the optimiser's array code."""
+        kernel = getattr(backend, name, None)
+        return kernel is not None and kernel(*arrays, **hyperparameters)
+
     # ---- checkpoints --------------------------------------------------------------------
     def state_dict(self):
         """{"state": {index: {name: numpy array or number}}, "param_groups": [{hyperparameters...,

@@ -31,11 +31,10 @@ class RMSprop(Optimizer):
             if group["centered"]:
                 state["grad_avg"] = xp.zeros_like(param)
         state["step"] += 1
-        kernel = getattr(backend, "rmsprop_step", None)
-        if kernel is not None and kernel(param, grad, state["square_avg"], state.get("grad_avg"),
-                                         state.get("momentum_buffer"), lr=group["lr"], alpha=alpha, eps=group["eps"],
-                                         weight_decay=group["weight_decay"], momentum=group["momentum"],
-                                         centered=group["centered"]):
+        if self._ran_as_kernel(backend, "rmsprop_step", param, grad, state["square_avg"], state.get("grad_avg"),
+                               state.get("momentum_buffer"), lr=group["lr"], alpha=alpha, eps=group["eps"],
+                               weight_decay=group["weight_decay"], momentum=group["momentum"],
+                               centered=group["centered"]):
             return
         if group["weight_decay"] != 0:
             grad = grad + group["weight_decay"] * param

@@ -30,10 +30,9 @@ class SGD(Optimizer):
         first_step = momentum != 0 and "momentum_buffer" not in state
         if first_step:
             state["momentum_buffer"] = backend.xp.empty_like(param)  # set to this step's d below
-        kernel = getattr(backend, "sgd_step", None)
-        if kernel is not None and kernel(param, grad, state.get("momentum_buffer"), lr=group["lr"], momentum=momentum,
-                                         dampening=group["dampening"], weight_decay=group["weight_decay"],
-                                         nesterov=group["nesterov"], first_step=first_step):
+        if self._ran_as_kernel(backend, "sgd_step", param, grad, state.get("momentum_buffer"), lr=group["lr"],
+                               momentum=momentum, dampening=group["dampening"], weight_decay=group["weight_decay"],
+                               nesterov=group["nesterov"], first_step=first_step):
             return
         d = grad if group["weight_decay"] == 0 else grad + group["weight_decay"] * param
         if momentum != 0:

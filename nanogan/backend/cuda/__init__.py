@@ -1,6 +1,7 @@
 """The CUDA backend: CuPy arrays on the current CUDA device, cuBLAS matrix products, nanogan's own kernels
-(csrc/kernels, compiled at run time by NVRTC through CuPy's RawModule) for convolution and max pooling, and
-fused CuPy kernels for the normalisation passes (norm.py says why not csrc's).
+(csrc/kernels, compiled at run time by NVRTC through CuPy's RawModule) for convolution, max pooling, the
+batch-norm reductions and the optimiser updates, and fused CuPy kernels for the normalisation's elementwise
+passes (norm.py says why not csrc's fused batch-norm kernels).
 
 The same flat interface as backend/cpu (see its docstring for the list):
   name, xp                      "cuda", and CuPy as the array module
@@ -69,7 +70,7 @@ def to_host(array):
 def memory_in_use():
     """Bytes held by live arrays: in CuPy's default memory pool and in the private pools of CUDA graphs
     (cached free blocks not counted)."""
-    return cupy.get_default_memory_pool().used_bytes() + sum(pool.used_bytes() for pool in graphs._pools)
+    return cupy.get_default_memory_pool().used_bytes() + graphs.memory_in_use()
 
 
 def scatter_add(target, index, values):

@@ -34,11 +34,12 @@ class _Handle:
         major = cupy.cuda.runtime.runtimeGetVersion() // 1000
         self.lib = ctypes.CDLL(f"libcublas.so.{major}")  # the copy CuPy loaded: same soname, same library
         self.handle = ctypes.c_void_p()
-        self._check("cublasCreate_v2", ctypes.byref(self.handle))
+        self.call("cublasCreate_v2", ctypes.byref(self.handle))
         self.workspace = cupy.empty(WORKSPACE_BYTES, dtype=cupy.uint8)
         self.stream = None
 
-    def _check(self, function, *args):
+    def call(self, function, *args):
+        """cuBLAS `function`(*args); a status other than CUBLAS_STATUS_SUCCESS raises, naming it."""
         status = getattr(self.lib, function)(*args)
         if status != 0:
             raise RuntimeError(f"matmul: {function} failed with cuBLAS status {status}")
@@ -46,9 +47,9 @@ class _Handle:
     def on_current_stream(self):
         stream = cupy.cuda.get_current_stream().ptr
         if stream != self.stream:
-            self._check("cublasSetStream_v2", self.handle, ctypes.c_void_p(stream))
+            self.call("cublasSetStream_v2", self.handle, ctypes.c_void_p(stream))
             # setting a stream resets the workspace to cuBLAS's own pool, which a graph cannot record
-            self._check("cublasSetWorkspace_v2", self.handle, ctypes.c_void_p(self.workspace.data.ptr),
+            self.call("cublasSetWorkspace_v2", self.handle, ctypes.c_void_p(self.workspace.data.ptr),
                         ctypes.c_size_t(WORKSPACE_BYTES))
             self.stream = stream
         return self.handle
@@ -91,7 +92,7 @@ def matmul(a, b):
         _handle = _Handle()
     function, scalar = _GEMM[a.dtype]
     alpha, beta = scalar(1.0), scalar(0.0)
-    _handle._check(function, _handle.on_current_stream(), op_b, op_a, n, m, k, ctypes.byref(alpha),
-                   ctypes.c_void_p(b_ptr), ld_b, ctypes.c_void_p(a_ptr), ld_a, ctypes.byref(beta),
-                   ctypes.c_void_p(out.data.ptr), n)
+    _handle.call(function, _handle.on_current_stream(), op_b, op_a, n, m, k, ctypes.byref(alpha),
+                 ctypes.c_void_p(b_ptr), ld_b, ctypes.c_void_p(a_ptr), ld_a, ctypes.byref(beta),
+                 ctypes.c_void_p(out.data.ptr), n)
     return out

@@ -41,6 +41,11 @@ _state = threading.local()
 _pools = []  # every graph's private pool, kept so that arrays allocated from it stay valid
 
 
+def memory_in_use():
+    """Bytes held by live arrays in the graphs' private pools."""
+    return sum(pool.used_bytes() for pool in _pools)
+
+
 def capturing():
     """Whether this thread is inside `capture` (recording a step)."""
     return getattr(_state, "capturing", False)

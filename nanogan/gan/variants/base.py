@@ -215,13 +215,16 @@ class Variant:
         return self.generate(*latent).numpy()
 
     def critic_inputs(self, batch):
-        """(x, G(z), y) for a critic step: the real batch, as many fakes from fresh noise — made outside the
-        graph, since this step trains D only — and the labels (None if unconditional; the fakes share them)."""
+        """(x, G(z), y) for a critic step: the real batch, as many fakes from fresh noise, and the labels
+        (None if unconditional; the fakes share them)."""
         real, labels = self.real_batch(batch)
         z, labels = self.sample_latent(real.shape[0], labels)
-        with no_grad():
-            fake = self.generate(z, labels)
-        return real, fake, labels
+        return real, self.fakes_for_critic(z, labels), labels
+
+    @no_grad()
+    def fakes_for_critic(self, z, labels=None):
+        """G(z) made outside the graph: a critic step trains D only."""
+        return self.generate(z, labels)
 
     def train_generator(self, batch_size, loss_of_scores):
         """The generator step of every variant: sample z (and y), score G(z) with D — frozen, so only G

@@ -21,7 +21,6 @@ batches of 256 for the 2D toy sets. Each setting is a preset, one argument apart
 """
 from dataclasses import dataclass
 
-from ...autograd import no_grad
 from ..losses import (gradient_penalty, interpolation_weights, wasserstein_critic_loss, wasserstein_generator_loss,
                       warn_if_batch_norm)
 from .base import Preset, Variant
@@ -72,8 +71,7 @@ class WGANGP(Variant):
 
     def critic_step_on(self, real, z, labels, epsilon):
         """The critic step on given inputs: no host reads or host copies, so it can be recorded as a graph."""
-        with no_grad():
-            fake = self.generate(z, labels)
+        fake = self.fakes_for_critic(z, labels)
         critic_loss = wasserstein_critic_loss(self.discriminate(real, labels), self.discriminate(fake, labels))
         penalty = gradient_penalty(lambda x: self.discriminate(x, labels), real, fake, self.settings.penalty_weight,
                                    epsilon)

@@ -1,4 +1,4 @@
-"""Activations, softmax/log_softmax, dropout and linear: finite differences (first and second order,
+"""Activations, softmax/log_softmax, dropout, linear and bias_add: finite differences (first and second order,
 three memory layouts), PyTorch (forward, backward, double backward), worked numbers, errors."""
 import math
 
@@ -8,6 +8,7 @@ from hypothesis import given, strategies as st
 
 import nanogan as ng
 import nanogan.nn.functional as F
+from nanogan.ops.linear import bias_add
 from harness import check_op, away_from_kinks, compare_with_torch
 
 rng = np.random.default_rng(2)
@@ -136,6 +137,24 @@ def test_linear_matches_torch():
     arrays = [rng.standard_normal((2, 3, 4)), rng.standard_normal((5, 4)), rng.standard_normal(5)]
     compare_with_torch(lambda x, w, b: F.linear(x, w, b).tanh(),
                        lambda x, w, b: torch.nn.functional.linear(x, w, b).tanh(), arrays)
+
+
+@pytest.mark.parametrize("shape", [(3, 2), (2, 3, 4), (2, 3, 2, 3)])
+def test_bias_add_gradcheck(shape):
+    x, b = rng.standard_normal(shape), rng.standard_normal(shape[1])
+    expected = x + b.reshape((1, -1) + (1,) * (len(shape) - 2))
+    check_op(lambda t, c: bias_add(t, c).tanh(), [x, b], expected=np.tanh(expected))
+
+
+def test_bias_add_matches_torch():
+    torch = pytest.importorskip("torch")
+    arrays = [rng.standard_normal((2, 3, 4, 5)), rng.standard_normal(3)]
+    compare_with_torch(lambda x, b: bias_add(x, b).tanh(), lambda x, b: (x + b.reshape(1, -1, 1, 1)).tanh(), arrays)
+
+
+def test_bias_add_refuses_a_bias_of_the_wrong_length():
+    with pytest.raises(ValueError, match=r"bias_add: bias of shape \(4,\) does not match input of shape \(2, 3, 5\)"):
+        bias_add(ng.ones(2, 3, 5), ng.ones(4))
 
 
 def test_errors_name_the_op_and_shapes():

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from .activation import require_floating
+from .linear import bias_add
 
 
 def pair(op, name, value, minimum):
@@ -134,10 +135,6 @@ def _check_operands(op, x, w, b, groups, channels_axis):
                          f"expected ({out_channels},)")
 
 
-def _with_bias(y, b):
-    return y if b is None else y + b.reshape(1, -1, 1, 1)
-
-
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """y = x ⋆ w + b (cross-correlation): (N, C, H, W), (O, C, KH, KW), (O,) -> (N, O, OH, OW)."""
     op = "conv2d"
@@ -151,7 +148,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         raise ValueError(f"{op}: kernel of size {kernel} (dilated extent {reach}) is larger than the padded "
                          f"input {padded}, for input of shape {input.shape} and weight of shape {weight.shape}")
     y = Conv2d.apply(input, weight, stride=stride, padding=padding, dilation=dilation)
-    return _with_bias(y, bias)
+    return bias_add(y, bias)
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
@@ -172,4 +169,4 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
                          f"give an output of size {out_hw}, which is not positive")
     x_shape = (input.shape[0], weight.shape[1]) + out_hw
     y = Conv2dInputGrad.apply(input, weight, x_shape=x_shape, stride=stride, padding=padding, dilation=dilation)
-    return _with_bias(y, bias)
+    return bias_add(y, bias)

@@ -49,6 +49,9 @@ class Tensor:
     def dim(self):
         return self.data.ndim
 
+    def is_floating_point(self):
+        return self.data.dtype.kind == "f"
+
     def size(self, dim=None):
         return self.shape if dim is None else self.shape[dim]
 
@@ -70,7 +73,7 @@ class Tensor:
         if self._ctx is not None:
             raise RuntimeError("requires_grad_: only leaf tensors can change requires_grad; "
                                "use .detach() first")
-        if requires_grad and not np.issubdtype(self.dtype, np.floating):
+        if requires_grad and not self.is_floating_point():
             raise TypeError(f"requires_grad_: only floating-point tensors can require gradients, "
                             f"got {self.dtype} of shape {self.shape}")
         self._requires_grad = bool(requires_grad)
@@ -347,7 +350,7 @@ def as_tensor(value, like):
     """`value` as a Tensor on `like`'s device with `like`'s floating dtype (for Python scalars)."""
     if isinstance(value, Tensor):
         return value
-    floating_scalar_into_integers = isinstance(value, float) and not np.issubdtype(like.dtype, np.floating)
+    floating_scalar_into_integers = isinstance(value, float) and not like.is_floating_point()
     dtype = float32 if floating_scalar_into_integers else like.dtype
     return Tensor(like.backend.xp.asarray(value, dtype=dtype))
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import backend as backends
 from .grad_mode import is_grad_enabled
+from ..tensor import Tensor
 
 
 class Context:
@@ -54,11 +55,12 @@ class Context:
 
 
 def _common_backend(op_name, tensors):
-    devices = {t.device for t in tensors}
-    if len(devices) > 1:
-        shapes = ", ".join(f"{tuple(t.shape)} on {t.device}" for t in tensors)
-        raise RuntimeError(f"{op_name}: expected all tensors on one device, got {shapes}")
-    return backends.of(tensors[0].data)
+    backend = backends.of(tensors[0].data)
+    for t in tensors[1:]:
+        if backends.of(t.data) is not backend:
+            shapes = ", ".join(f"{tuple(t.shape)} on {t.device}" for t in tensors)
+            raise RuntimeError(f"{op_name}: expected all tensors on one device, got {shapes}")
+    return backend
 
 
 class Function:
@@ -77,16 +79,12 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs, **attrs):
-        from ..tensor import Tensor
-
         for i, t in enumerate(inputs):
             if not isinstance(t, Tensor):
                 raise TypeError(f"{cls.__name__}: input {i} must be a Tensor, got {type(t).__name__}")
-        if cls.floating_only:
-            for i, t in enumerate(inputs):
-                if not np.issubdtype(t.dtype, np.floating):
-                    raise TypeError(f"{cls.__name__}: expected floating-point tensors, got {t.dtype} "
-                                    f"for input {i} of shape {tuple(t.shape)}")
+            if cls.floating_only and not t.is_floating_point():
+                raise TypeError(f"{cls.__name__}: expected floating-point tensors, got {t.dtype} "
+                                f"for input {i} of shape {tuple(t.shape)}")
         backend = _common_backend(cls.__name__, inputs)
         ctx = Context(cls, inputs, backend, attrs)
         out = cls.forward(ctx, *(t.data for t in inputs), **attrs)

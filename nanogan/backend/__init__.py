@@ -8,6 +8,8 @@ never branches on the device itself.
 """
 import importlib
 
+import numpy as np
+
 _LOADERS = {"cpu": "nanogan.backend.cpu", "cuda": "nanogan.backend.cuda"}
 _loaded = {}
 _by_type = {}  # array type -> the backend that owns it
@@ -45,6 +47,15 @@ def _find_owner(array):
     if cpu.owns(array):
         return cpu
     raise TypeError(f"no backend stores arrays of type {type(array).__name__}")
+
+
+def array_module(array):
+    """numpy for a numpy array, CuPy for a CuPy array: what array code shared by the backends computes with
+    (CuPy is imported only when it is needed)."""
+    if isinstance(array, (np.ndarray, np.generic)):
+        return np
+    import cupy
+    return cupy.get_array_module(array)
 
 
 def device_memory_in_use():

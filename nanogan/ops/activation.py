@@ -21,27 +21,36 @@ def require_floating(op, *tensors):
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"{op}: argument {i} must be a Tensor, got {type(t).__name__}")
-        if not np.issubdtype(t.dtype, np.floating):
+        if not t.is_floating_point():
             raise TypeError(f"{op}: expected floating-point tensors, got {t.dtype} for argument {i} "
                             f"of shape {t.shape}")
 
 
 class LeakyReLU(Function):
     """y = x if x > 0 else slope·x  (relu is slope = 0);
-    dx = g·s with s = 1 if x > 0 else slope, a constant mask (the second derivative is 0 away
+    dx = g·s(x) with s(x) = 1 if x > 0 else slope: LeakyReLUGrad (the second derivative in x is 0 away
     from the kink; at x = 0 the slope on the left is used, as in PyTorch)."""
 
     @staticmethod
     def forward(ctx, x, *, negative_slope):
-        if negative_slope == 0:
-            return ctx.xp.maximum(x, 0)  # keeps NaN and maps -inf to 0, where x·0 would give NaN
-        return ctx.xp.where(x > 0, x, x * x.dtype.type(negative_slope))
+        return ctx.backend.leaky_relu(x, negative_slope)
 
     @staticmethod
     def backward(ctx, g):
-        x = ctx.inputs[0].data
-        one, slope = x.dtype.type(1), x.dtype.type(ctx.negative_slope)
-        return g * Tensor(ctx.xp.where(x > 0, one, slope))
+        return LeakyReLUGrad.apply(g, x=ctx.inputs[0].data, negative_slope=ctx.negative_slope)
+
+
+class LeakyReLUGrad(Function):
+    """y = g·s(x) for a constant x (leaky ReLU's input), s(x) = 1 if x > 0 else slope;
+    linear in g, so dg = g'·s(x): LeakyReLUGrad again (one node and one kernel where g * mask is two)."""
+
+    @staticmethod
+    def forward(ctx, g, *, x, negative_slope):
+        return ctx.backend.leaky_relu_backward(x, g, negative_slope)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return LeakyReLUGrad.apply(gg, x=ctx.x, negative_slope=ctx.negative_slope)
 
 
 class ELU(Function):

@@ -23,7 +23,7 @@ def _pair(op, a, b):
     a = as_tensor(a, like=b) if not isinstance(a, Tensor) else a
     b = as_tensor(b, like=a) if not isinstance(b, Tensor) else b
     _broadcast_shape(op, a, b)
-    a_float, b_float = (np.issubdtype(t.dtype, np.floating) for t in (a, b))
+    a_float, b_float = a.is_floating_point(), b.is_floating_point()
     if a_float != b_float:  # integers meeting floats become that float type, as in PyTorch
         a, b = (a, cast(b, a.dtype)) if a_float else (cast(a, b.dtype), b)
     return a, b
@@ -227,7 +227,7 @@ def mul(a, b):
 
 def div(a, b):
     a, b = _pair("div", a, b)
-    if not np.issubdtype(a.dtype, np.floating) and not np.issubdtype(b.dtype, np.floating):
+    if not a.is_floating_point() and not b.is_floating_point():
         a = cast(a, np.dtype(np.float32))
     return Div.apply(a, b)
 

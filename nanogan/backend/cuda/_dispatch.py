@@ -16,19 +16,13 @@ import functools
 
 import numpy as np
 
+from .. import array_module  # noqa: F401  (the array versions' module: numpy or CuPy)
+
 
 def kernel_library():
     """nanogan's kernels (every csrc/kernels/*.cu) compiled by NVRTC through CuPy's RawModule, loaded once."""
     from ... import _kernels
     return _kernels.load("cupy")
-
-
-def array_module(array):
-    """numpy for a numpy array, CuPy for a CuPy array (CuPy is imported only when it is needed)."""
-    if isinstance(array, np.ndarray):
-        return np
-    import cupy
-    return cupy.get_array_module(array)
 
 
 def _is_array(value):

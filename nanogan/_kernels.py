@@ -173,11 +173,13 @@ class KernelLibrary:
         if param.pointer:
             return self._pointer(shape, param, value)
         if param.ctype == "int":
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                raise KernelLaunchError(f"{shape}: parameter {param} takes an int, got {type(value).__name__}")
-            if not -INT32_MAX - 1 <= int(value) <= INT32_MAX:
+            if type(value) is not int:  # the wrappers pass plain ints; anything else is checked, then converted
+                if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                    raise KernelLaunchError(f"{shape}: parameter {param} takes an int, got {type(value).__name__}")
+                value = int(value)
+            if not -INT32_MAX - 1 <= value <= INT32_MAX:
                 raise KernelLaunchError(f"{shape}: parameter {param} = {value} does not fit in a 32-bit int")
-            return self._scalar(int(value), np.int32)
+            return self._scalar(value, np.int32)
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
             raise KernelLaunchError(f"{shape}: parameter {param} takes a float, got {type(value).__name__}")
         return self._scalar(float(value), np.float32)
@@ -456,6 +458,19 @@ class _ConvGeometry:
                 f"dilation {self.dilation}")
 
 
+def _memoised(function):
+    """`function` remembering its results: a training step asks for the same few convolution geometries on
+    every iteration, and their checks are host time on every launch. Lists among the arguments are read as
+    tuples (hashable); errors are raised again on every call, never remembered."""
+    remembered = functools.lru_cache(maxsize=1024)(function)
+
+    @functools.wraps(function)
+    def call(*args, **kwargs):
+        return remembered(*(tuple(a) if isinstance(a, list) else a for a in args), **kwargs)
+    return call
+
+
+@_memoised
 def _conv_geometry(op, x_shape, w_shape, stride, padding, dilation, y_hw=None):
     """Checks and sizes of a convolution; y_hw overrides (P, Q) for the transposed convolution's uses."""
     stride = _pair(stride, "stride", op, 1)
@@ -567,6 +582,7 @@ def conv_transpose2d_output_size(size, kernel, stride, padding, output_padding, 
     return (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
 
 
+@_memoised
 def _transpose_geometry(op, x_shape, w_shape, y_hw, stride, padding, dilation):
     """The convolution that a transposed convolution x[N,Ci,H,W] (*)^T w[Ci,Co,R,S] -> y[N,Co,OH,OW] is the
     adjoint of: conv input = y (Co channels), conv weight = w read as [K=Ci, C=Co, R, S], conv output = x."""

@@ -317,6 +317,19 @@ def test_wrappers_name_the_op_and_shapes(emu):
         K.conv2d(emu, x.astype(np.float64), np.ones((4, 3, 3, 3), np.float32))
 
 
+def test_remembered_geometries_give_the_same_answers_and_errors(emu):
+    """The wrappers memoise their geometry checks: a list argument reads as the tuple, an int64 size as the int,
+    and a bad geometry raises on every call, not only the first."""
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((2, 3, 7, 7), dtype=np.float32), rng.standard_normal((4, 3, 3, 3), dtype=np.float32)
+    expected = K.conv2d(emu, x, w, (2, 1), (1, 0))
+    np.testing.assert_array_equal(K.conv2d(emu, x, w, [2, 1], [1, 0]), expected)
+    np.testing.assert_array_equal(K.conv2d(emu, x, w, (np.int64(2), 1), (1, np.int64(0))), expected)
+    for _ in range(2):
+        with pytest.raises(ValueError, match=r"conv2d: stride must be an int or a pair of ints >= 1, got \(0, 1\)"):
+            K.conv2d(emu, x, w, [0, 1])
+
+
 # ---- the emulation's own model: divergence, deadlock, warp intrinsics (csrc/emu/selftest.cpp) --------------
 
 def test_emulation_selftest(tmp_path):

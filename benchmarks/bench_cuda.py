@@ -47,6 +47,7 @@ from bench_cpu import BN_SHAPES, CONV_LAYERS, CONV_T_LAYERS  # noqa: E402  (shap
 import nanogan as ng  # noqa: E402
 import nanogan.nn.functional as F  # noqa: E402
 from nanogan import models, optim  # noqa: E402
+from nanogan.ops.loss import unit_norm_penalty  # noqa: E402
 
 try:
     import torch
@@ -295,11 +296,13 @@ class Training:
             self.opt_g, self.opt_d = (optim.Adam(m.parameters(), **ADAM, capturable=capturable)
                                       for m in (self.G, self.D))
             self.grad, self.no_grad = ng.grad, ng.no_grad
+            self.unit_norm_penalty = unit_norm_penalty  # what nanogan.gan.gradient_penalty uses
             self.buffers = {k: ng.tensor(v.astype(np.float32), device="cuda") for k, v in host.items()}
         else:
             self.G, self.D = (m.cuda() for m in _torch_models(arch))
             self.opt_g, self.opt_d = (torch.optim.Adam(m.parameters(), **ADAM) for m in (self.G, self.D))
             self.grad, self.no_grad = torch.autograd.grad, torch.no_grad
+            self.unit_norm_penalty = lambda g: (g.flatten(1).norm(dim=1) - 1) ** 2
             self.buffers = {k: torch.tensor(v, dtype=torch.float32, device="cuda") for k, v in host.items()}
 
     def critic_step(self, with_penalty=True):
@@ -313,8 +316,7 @@ class Training:
         if with_penalty:
             x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_()
             (g,) = self.grad(self.D(x_hat).sum(), [x_hat], create_graph=True)
-            penalty = ((g.reshape(g.shape[0], -1) ** 2).sum(1).sqrt() - 1) ** 2
-            loss = loss + PENALTY_WEIGHT * penalty.mean()
+            loss = loss + PENALTY_WEIGHT * self.unit_norm_penalty(g).mean()
         loss.backward()
         self.opt_d.step()
         return loss

@@ -22,13 +22,15 @@ import pytest
 
 import nanogan as ng
 import nanogan.nn.functional as F
+from nanogan.ops.loss import unit_norm_penalty
 from nanogan import backend as backends
 from nanogan import nn, optim
 from nanogan._kernels import cuda_device_present
 
 DEVICE = cuda_device_present()
 CUDA_MODULES = ("nanogan.backend.cuda", "nanogan.backend.cuda._dispatch", "nanogan.backend.cuda.conv",
-                "nanogan.backend.cuda.norm", "nanogan.backend.cuda.graphs", "nanogan.backend.cuda.pool")
+                "nanogan.backend.cuda.norm", "nanogan.backend.cuda.graphs", "nanogan.backend.cuda.pool",
+                "nanogan.backend.cuda.activation", "nanogan.backend.cuda.penalty")
 
 
 def on_gpu(test):
@@ -192,6 +194,30 @@ def test_normalisation_array_code_matches_cpu_kernels(cuda_backend, shape):
     both("batch_norm_backward_elemt", x, g, mean, invstd, weight, *sums)
 
 
+def test_leaky_relu_and_penalty_kernels_are_called_as_the_cpu_computes(cuda_modules, monkeypatch):
+    """backend.cuda's activation and penalty functions with their kernel library swapped for the host emulation
+    of the same csrc kernels, on float32 numpy arrays: the arguments reach the kernels in the right order and the
+    results are the CPU backend's."""
+    from nanogan import _kernels
+    cpu = backends.get("cpu")
+    rng = np.random.default_rng(3)
+    x, g = rng.standard_normal((3, 4, 5)).astype(np.float32), rng.standard_normal((3, 4, 5)).astype(np.float32)
+    x[0, 0, :2] = 0.0  # the kink: the left slope
+    for name in ("activation", "penalty"):
+        monkeypatch.setattr(cuda_modules(name), "kernel_library", lambda: _kernels.load("emu"))
+    activation, penalty = cuda_modules("activation"), cuda_modules("penalty")
+    for slope in (0.2, 0.0):
+        np.testing.assert_array_equal(activation.leaky_relu(x, slope), cpu.leaky_relu(x, slope))
+        np.testing.assert_array_equal(activation.leaky_relu_backward(x, g, slope), cpu.leaky_relu_backward(x, g, slope))
+    gy = rng.standard_normal(3).astype(np.float32)
+    x[1] = 0.0  # the zero vector: penalty 1, gradient 0
+    for ours, cpus in zip(penalty.unit_norm_penalty(x), cpu.unit_norm_penalty(x)):
+        np.testing.assert_allclose(ours, cpus, rtol=1e-6)
+    norm = cpu.unit_norm_penalty(x)[1]
+    np.testing.assert_allclose(penalty.unit_norm_penalty_backward(x, norm, gy),
+                               cpu.unit_norm_penalty_backward(x, norm, gy), rtol=1e-5, atol=1e-7)
+
+
 # ---- on the GPU: CPU and CUDA agree, op family by op family ------------------------------------------------
 
 def _scale_tolerance(expected):
@@ -303,6 +329,27 @@ def test_float64_gradchecks_on_the_device(family):
     rng = np.random.default_rng(2)
     inputs = [ng.tensor(rng.standard_normal(s), dtype=ng.float64, requires_grad=True, device="cuda") for s in shapes]
     assert ng.autograd.gradcheck(fn, inputs) and ng.autograd.gradgradcheck(fn, inputs)
+
+
+@on_gpu
+def test_unit_norm_penalty_agrees_with_the_cpu_and_gradchecks_on_the_device():
+    """The WGAN-GP term's kernels (grad_penalty_fwd / grad_penalty_bwd) against the CPU's array code, float32; its
+    array code on CuPy against finite differences, float64. First order only: its backward is not differentiable."""
+    rng = np.random.default_rng(5)
+    g = rng.standard_normal((6, 1, 28, 28)).astype(np.float32) * np.linspace(0.01, 0.1, 6, dtype=np.float32)[:, None,
+                                                                                                             None, None]
+    g[3] = 0  # the zero vector: penalty 1, gradient 0
+    weights = rng.standard_normal(6).astype(np.float32)
+    results = {}
+    for device in ("cpu", "cuda"):
+        x = ng.tensor(g, requires_grad=True, device=device)
+        penalty = unit_norm_penalty(x)
+        (penalty * ng.tensor(weights, device=device)).sum().backward()
+        results[device] = (penalty.numpy(), x.grad.numpy())
+    for what, mine, cpu in zip(("penalty", "gradient"), results["cuda"], results["cpu"]):
+        _assert_close(mine, cpu, f"unit_norm_penalty: {what}")
+    x = ng.tensor(rng.standard_normal((3, 2, 5)), dtype=ng.float64, requires_grad=True, device="cuda")
+    assert ng.autograd.gradcheck(unit_norm_penalty, [x])
 
 
 # ---- on the GPU: devices, modules, optimisers ---------------------------------------------------------------
@@ -453,8 +500,7 @@ def _wgan_gp_critic_step(G, D, optimizer, real, z, eps):
             fake = G(z)
         x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_()
         (g,) = ng.grad(D(x_hat).sum(), [x_hat], create_graph=True)
-        penalty = ((g.reshape(g.shape[0], -1) ** 2).sum(1).sqrt() - 1) ** 2
-        loss = D(fake).mean() - D(real).mean() + 10 * penalty.mean()
+        loss = D(fake).mean() - D(real).mean() + 10 * unit_norm_penalty(g).mean()
         loss.backward()
         optimizer.step()
         return loss

@@ -10,6 +10,7 @@ import nanogan as ng
 import nanogan.nn.functional as F
 from harness import check_op, away_from_kinks
 from harness import compare_with_torch
+from nanogan.ops.loss import unit_norm_penalty
 
 rng = np.random.default_rng(4)
 shapes = st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple)
@@ -232,3 +233,38 @@ def test_bce_with_logits_gradient_keeps_precision_for_very_negative_logits():
     z = ng.tensor([-30.0, -20.0], requires_grad=True)
     F.binary_cross_entropy_with_logits(z, ng.zeros(2), reduction="sum").backward()
     np.testing.assert_allclose(z.grad.numpy(), 1 / (1 + np.exp([30.0, 20.0])), rtol=1e-5)
+
+
+# ---- unit_norm_penalty: the WGAN-GP term (‖g‖ − 1)² per sample ----------------------------------
+@given(st.lists(st.integers(1, 4), min_size=1, max_size=4).map(tuple))
+def test_unit_norm_penalty_gradcheck(shape):
+    g = rng.standard_normal(shape) * rng.uniform(0.2, 2.0, shape[:1] + (1,) * (len(shape) - 1))
+    rows = g.reshape(shape[0], -1)
+    expected = (np.sqrt((rows ** 2).sum(1)) - 1) ** 2
+    check_op(lambda t: unit_norm_penalty(t).tanh(), [g], expected=np.tanh(expected), second_order=False)
+
+
+def test_unit_norm_penalty_matches_torch_and_its_worked_numbers():
+    """Rows (3, 4) and (0, 0): norms 5 and 0, penalties 16 and 1; d/dg = 2(5 − 1)(3, 4)/5 = (4.8, 6.4), and 0 at
+    the zero vector (PyTorch's norm subgradient)."""
+    torch = pytest.importorskip("torch")
+    g = ng.tensor([[3.0, 4.0], [0.0, 0.0]], dtype=ng.float64, requires_grad=True)
+    penalty = unit_norm_penalty(g)
+    np.testing.assert_allclose(penalty.numpy(), [16.0, 1.0])
+    (dg,) = ng.grad(penalty.sum(), [g])
+    np.testing.assert_allclose(dg.numpy(), [[4.8, 6.4], [0.0, 0.0]])
+    x = rng.standard_normal((3, 2, 4, 5))
+    t = torch.tensor(x, requires_grad=True)
+    ((t.flatten(1).norm(dim=1) - 1) ** 2 * torch.arange(1.0, 4.0, dtype=torch.float64)).sum().backward()
+    mine = ng.tensor(x, requires_grad=True)
+    (unit_norm_penalty(mine) * ng.tensor([1.0, 2.0, 3.0], dtype=ng.float64)).sum().backward()
+    np.testing.assert_allclose(mine.grad.numpy(), t.grad.numpy(), rtol=1e-12)
+
+
+def test_unit_norm_penalty_refuses_what_it_cannot_do():
+    with pytest.raises(ValueError, match=r"unit_norm_penalty: expected a batch of gradients \(N, ...\).*shape \(\)"):
+        unit_norm_penalty(ng.tensor(1.0))
+    g = ng.randn(2, 3, dtype=ng.float64, requires_grad=True)
+    (dg,) = ng.grad(unit_norm_penalty(g).sum(), [g], create_graph=True)
+    with pytest.raises(RuntimeError, match="UnitNormPenalty: its backward is not differentiable"):
+        ng.grad(dg.sum(), [g])

@@ -17,6 +17,7 @@ import warnings
 
 from .. import autograd
 from ..nn import functional as F
+from ..ops.loss import unit_norm_penalty
 from ..tensor import rand
 
 
@@ -79,11 +80,18 @@ def interpolate(real, fake, epsilon=None):
 NORM_FLOOR = 1e-12
 
 
-def input_gradient_norms(critic, points):
-    """‖∇ₓD(x)‖₂ at each sample of `points`, the norm over all of a sample's dimensions, as a graph
-    (create_graph=True) so that a penalty on it can be differentiated with respect to D's weights."""
+def input_gradients(critic, points):
+    """∇ₓD(x) at each sample of `points` (the gradient of D(x).sum(), which per sample is the gradient of that
+    sample's own score), as a graph (create_graph=True) so that a penalty on it can be differentiated with
+    respect to D's weights."""
     points = points.detach().requires_grad_(True)
     (gradient,) = autograd.grad(critic(points).sum(), points, create_graph=True)
+    return gradient
+
+
+def input_gradient_norms(critic, points):
+    """‖∇ₓD(x)‖₂ at each sample of `points`, the norm over all of a sample's dimensions, as a graph."""
+    gradient = input_gradients(critic, points)
     per_sample = gradient.reshape(gradient.shape[0], -1)
     return ((per_sample * per_sample).sum(dim=1) + NORM_FLOOR).sqrt()
 
@@ -93,9 +101,10 @@ def gradient_penalty(critic, real, fake, weight=10.0, epsilon=None):
     Algorithm 1; ε drawn here unless given, as a step replayed from a CUDA graph must). `critic` is any
     callable from a batch to scores (for a conditional critic, close over the labels). D(x̂).sum() has, per
     sample, the gradient of that sample's own score — as long as no layer mixes samples (see
-    warn_if_batch_norm)."""
-    norms = input_gradient_norms(critic, interpolate(real.detach(), fake.detach(), epsilon))
-    return weight * ((norms - 1) ** 2).mean()
+    warn_if_batch_norm). The per-sample term (‖g‖₂ − 1)² is one op, unit_norm_penalty (one kernel each way on
+    the GPU)."""
+    gradients = input_gradients(critic, interpolate(real.detach(), fake.detach(), epsilon))
+    return weight * unit_norm_penalty(gradients).mean()
 
 
 def warn_if_batch_norm(critic, who):

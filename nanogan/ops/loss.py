@@ -3,7 +3,8 @@
 
 Most are compositions of differentiable ops, so first and higher derivatives come from the parts;
 each docstring states the gradient that results (g = dL/dℓ). binary_cross_entropy is a Function
-because composing it would divide 0 by 0 where p is exactly 0 or 1.
+because composing it would divide 0 by 0 where p is exactly 0 or 1; unit_norm_penalty is one because it is a
+single kernel each way on the GPU, where its composition is seven nodes and as many launches.
 """
 import math
 
@@ -202,3 +203,30 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)
     return _reduce(op, loss, reduction)
+
+
+class UnitNormPenalty(Function):
+    """y[i] = (‖g[i]‖₂ - 1)² per sample i of g (N, ...), the norm over all of a sample's elements;
+    dg[i] = gy[i]·2(‖g[i]‖ - 1)·g[i]/‖g[i]‖, and 0 where g[i] = 0 (the norm's subgradient there, as in PyTorch).
+    Its backward is one backend kernel, outside the graph: a gradient penalty needs this first derivative only
+    (the second-order work of WGAN-GP is in the critic's input gradient, upstream of this op)."""
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, g):
+        penalty, ctx.norm = ctx.backend.unit_norm_penalty(g)
+        return penalty
+
+    @staticmethod
+    def backward(ctx, gy):
+        g = ctx.inputs[0]
+        return Tensor(ctx.backend.unit_norm_penalty_backward(g.data, ctx.norm, gy.data))
+
+
+def unit_norm_penalty(g):
+    """(‖g[i]‖₂ - 1)² for each sample i of g (N, ...): the WGAN-GP term of the critic's input gradients g."""
+    require_floating("unit_norm_penalty", g)
+    if g.ndim < 1 or g.shape[0] == 0:
+        raise ValueError(f"unit_norm_penalty: expected a batch of gradients (N, ...) with N >= 1, got shape "
+                         f"{g.shape}")
+    return UnitNormPenalty.apply(g)

@@ -4,8 +4,9 @@ The flat kernel interface every backend provides (ops/ calls only these):
   name, xp                      the array module (numpy here)
   owns(a), from_host(a), to_host(a), scatter_add(target, index, values)
   matmul(a, b)                  a @ b with numpy's rules (BLAS)
-plus the kernels of the sibling modules (activation, conv, pool, norm), imported below.
+plus the kernels of the sibling modules (activation, penalty, conv, pool, norm), imported below.
   activation: leaky_relu(x, negative_slope) -> y,  leaky_relu_backward(x, g, negative_slope) -> dx
+  penalty: unit_norm_penalty(g) -> (penalty, norm),  unit_norm_penalty_backward(g, norm, gy) -> dg
   norm: batch_norm_stats, channel_affine, batch_norm_backward_reduce, batch_norm_backward_elemt
   conv: conv2d(x, w, stride, padding, dilation) -> y
         conv2d_input_grad(gy, w, x_shape, stride, padding, dilation) -> gx
@@ -44,4 +45,5 @@ from .norm import (batch_norm_stats, channel_affine, batch_norm_backward_reduce,
                    batch_norm_backward_elemt)
 from .conv import conv2d, conv2d_input_grad, conv2d_weight_grad  # noqa: E402,F401
 from .activation import leaky_relu, leaky_relu_backward  # noqa: E402,F401
+from .penalty import unit_norm_penalty, unit_norm_penalty_backward  # noqa: E402,F401
 from .pool import max_pool2d_argmax, plane_scatter_add  # noqa: E402,F401

@@ -1,6 +1,6 @@
 """The CUDA backend: CuPy arrays on the current CUDA device, cuBLAS matrix products, nanogan's own kernels
-(csrc/kernels, compiled at run time by NVRTC through CuPy's RawModule) for convolution, max pooling, the
-batch-norm reductions and the optimiser updates, and fused CuPy kernels for the normalisation's elementwise
+(csrc/kernels, compiled at run time by NVRTC through CuPy's RawModule) for convolution, leaky ReLU, the
+WGAN-GP penalty term, max pooling, the batch-norm reductions and the optimiser updates, and fused CuPy kernels for the normalisation's elementwise
 passes (norm.py says why not csrc's fused batch-norm kernels).
 
 The same flat interface as backend/cpu (see its docstring for the list):
@@ -9,7 +9,7 @@ The same flat interface as backend/cpu (see its docstring for the list):
   memory_in_use()               bytes held by live arrays in CuPy's memory pools
   matmul(a, b)                  cuBLAS, called so that a CUDA graph can record it (blas.py)
   sgd_step, adam_step, rmsprop_step   optimiser updates as single kernels (optim.py; the CPU has none)
-plus the kernels of the sibling modules (activation, conv, pool, norm), imported below.
+plus the kernels of the sibling modules (activation, penalty, conv, pool, norm), imported below.
 
 How the work is ordered: every kernel, CuPy operation and cuBLAS call is queued on CuPy's current
 stream and returns at once; the host waits for the device only where a value is read (`to_host`:
@@ -83,6 +83,7 @@ from .blas import matmul  # noqa: E402,F401
 from .optim import sgd_step, adam_step, rmsprop_step  # noqa: E402,F401
 from .conv import conv2d, conv2d_input_grad, conv2d_weight_grad  # noqa: E402,F401
 from .activation import leaky_relu, leaky_relu_backward  # noqa: E402,F401
+from .penalty import unit_norm_penalty, unit_norm_penalty_backward  # noqa: E402,F401
 from .pool import max_pool2d_argmax, plane_scatter_add  # noqa: E402,F401
 from .norm import (batch_norm_stats, channel_affine, batch_norm_backward_reduce,  # noqa: E402,F401
                    batch_norm_backward_elemt)

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 import nanogan as ng
+from nanogan.ops.matmul import MatMul
 from harness import check_op, away_from_kinks
 
 rng = np.random.default_rng(1)
@@ -72,6 +73,19 @@ def test_cat_stack_where():
 def test_matmul_shapes_match_numpy_and_differentiate(sa, sb):
     a, b = rng.standard_normal(sa), rng.standard_normal(sb)
     check_op(lambda s, t: s @ t, [a, b], expected=a @ b, layouts=("contiguous", "transposed"))
+
+
+@pytest.mark.parametrize("ta", [False, True])
+@pytest.mark.parametrize("tb", [False, True])
+@pytest.mark.parametrize("batch_a, batch_b", [((), ()), ((2,), ()), ((2, 1), (3,))])
+def test_matmul_reading_operands_transposed_has_the_gradients_of_the_table(ta, tb, batch_a, batch_b):
+    """MatMul(a, b, ta, tb) = op(a) @ op(b): value, gradients and second derivatives by finite differences, for
+    each row of the table in ops/matmul.py, with broadcast batch axes."""
+    a = rng.standard_normal(batch_a + ((4, 3) if ta else (3, 4)))
+    b = rng.standard_normal(batch_b + ((2, 4) if tb else (4, 2)))
+    expected = (a.swapaxes(-1, -2) if ta else a) @ (b.swapaxes(-1, -2) if tb else b)
+    check_op(lambda s, t: MatMul.apply(s, t, ta=ta, tb=tb) ** 2, [a, b], expected=expected ** 2,
+             layouts=("contiguous", "transposed"))
 
 
 def test_reshape_errors_name_shapes():

@@ -6,11 +6,13 @@ One Function instead of reshape + broadcast add (and their two backward nodes): 
 it after every layer, and each node of the graph is host time on a GPU.
 
 linear, for x of shape (..., in), w of shape (out, in), b of shape (out,):
-    y = x @ wᵀ + b;   dx = g @ w,   dw = Σ_rows gᵀ @ x,   db = Σ_rows g   (from matmul's and BiasAdd's gradients).
+    y = x @ wᵀ + b;   dx = g @ w,   dw = Σ_rows gᵀ @ x,   db = Σ_rows g   (from matmul's and BiasAdd's gradients;
+    x @ wᵀ is one MatMul that reads w transposed, like BLAS).
 Leading dims of x are flattened into one batch of rows so that it is a single BLAS product.
 """
 from ..autograd.function import Function
 from .activation import require_floating
+from .matmul import MatMul
 
 
 class BiasAdd(Function):
@@ -47,5 +49,5 @@ def linear(input, weight, bias=None):
         raise ValueError(f"linear: bias of shape {bias.shape} does not match weight of shape {weight.shape}; "
                          f"expected ({weight.shape[0]},)")
     rows = input if input.ndim == 2 else input.reshape(-1, input.shape[-1])
-    out = bias_add(rows @ weight.t(), bias)
+    out = bias_add(MatMul.apply(rows, weight, ta=False, tb=True), bias)
     return out if input.ndim == 2 else out.reshape(input.shape[:-1] + (weight.shape[0],))

@@ -3,23 +3,44 @@
 y = a @ b with numpy's rules: 1-D operands are promoted to a row/column and the added axis is
 removed afterwards; leading (batch) axes broadcast.
 da = g @ bᵀ,  db = aᵀ @ g   (ᵀ swaps the last two axes), each summed back to its input's shape.
+
+Like BLAS's gemm, the MatMul Function reads either operand transposed (ta, tb): y = op(a) @ op(b) with
+op(m) = mᵀ when asked. Then the gradients are MatMuls of the inputs themselves, with other flags, and no
+transposed view is ever a node of the graph (linear's y = x @ wᵀ is MatMul(x, w, tb=True)):
+
+    ta tb    da                  db
+    -  -     g @ bᵀ              aᵀ @ g
+    -  T     g @ b               gᵀ @ a
+    T  -     b @ gᵀ              a @ g
+    T  T     bᵀ @ gᵀ             gᵀ @ aᵀ
 """
 from ..autograd.function import Function
 from .shape import sum_to
 
 
+def _op(m, transposed):
+    return m.swapaxes(-1, -2) if transposed else m
+
+
 class MatMul(Function):
-    """y = a @ b for a, b of at least 2 dims;  da = g @ bᵀ,  db = aᵀ @ g."""
+    """y = op(a) @ op(b) for a, b of at least 2 dims, op(m) = mᵀ where ta / tb ask for it;
+    da = g @ op(b)ᵀ (transposed back when ta),  db = op(a)ᵀ @ g (transposed back when tb): see the table above."""
 
     @staticmethod
-    def forward(ctx, a, b):
-        return ctx.backend.matmul(a, b)
+    def forward(ctx, a, b, *, ta, tb):
+        return ctx.backend.matmul(_op(a, ta), _op(b, tb))
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.inputs
-        da = sum_to(g @ b.transpose(-1, -2), a.shape) if ctx.needs_input_grad[0] else None
-        db = sum_to(a.transpose(-1, -2) @ g, b.shape) if ctx.needs_input_grad[1] else None
+        ta, tb = ctx.ta, ctx.tb
+        da = db = None
+        if ctx.needs_input_grad[0]:
+            da = MatMul.apply(b, g, ta=tb, tb=True) if ta else MatMul.apply(g, b, ta=False, tb=not tb)
+            da = sum_to(da, a.shape)
+        if ctx.needs_input_grad[1]:
+            db = MatMul.apply(g, a, ta=True, tb=ta) if tb else MatMul.apply(a, g, ta=not ta, tb=False)
+            db = sum_to(db, b.shape)
         return da, db
 
 
@@ -39,7 +60,7 @@ def matmul(a, b):
         np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
     except ValueError:
         raise ValueError(f"matmul: batch dimensions of {a.shape} and {b.shape} cannot be broadcast") from None
-    y = MatMul.apply(a2, b2)
+    y = MatMul.apply(a2, b2, ta=False, tb=False)
     if b.ndim == 1:
         y = y.squeeze(-1)
     if a.ndim == 1:

@@ -30,7 +30,7 @@ from nanogan._kernels import cuda_device_present
 DEVICE = cuda_device_present()
 CUDA_MODULES = ("nanogan.backend.cuda", "nanogan.backend.cuda._dispatch", "nanogan.backend.cuda.conv",
                 "nanogan.backend.cuda.norm", "nanogan.backend.cuda.graphs", "nanogan.backend.cuda.pool",
-                "nanogan.backend.cuda.activation", "nanogan.backend.cuda.penalty")
+                "nanogan.backend.cuda.activation", "nanogan.backend.cuda.penalty", "nanogan.backend.cuda.checks")
 
 
 def on_gpu(test):
@@ -491,6 +491,45 @@ def test_capture_refuses_host_copies_inside_the_step():
         graphs.capture(draws_on_the_host, warmup=1)
     assert not graphs.capturing()
     (x + 1).numpy()  # the stream is usable again
+
+
+@on_gpu
+def test_input_checks_run_on_the_device_and_raise_at_the_next_host_read():
+    """cross_entropy's label check, binary_cross_entropy's range check and gaussian_nll_loss's variance check queue
+    a reduction instead of reading the device; the error comes with the next host read, and only once."""
+    x = ng.randn(3, 2, device="cuda")
+    loss = F.cross_entropy(x, ng.tensor([0, 1, 2], device="cuda"))  # queued, not read: no error yet
+    with pytest.raises(IndexError, match=r"cross_entropy: a target .* out of bounds for 2 classes .*next host read"):
+        loss.item()
+    expected = F.cross_entropy(ng.tensor(x.numpy()), ng.tensor([0, 1, -100]))
+    np.testing.assert_allclose(F.cross_entropy(x, ng.tensor([0, 1, -100], device="cuda")).item(), expected.item(),
+                               rtol=1e-6)
+    with pytest.raises(ValueError, match="binary_cross_entropy: all elements of input .* between 0 and 1"):
+        F.binary_cross_entropy(ng.full((2,), 1.5, device="cuda"), ng.zeros(2, device="cuda")).numpy()
+    with pytest.raises(ValueError, match="gaussian_nll_loss: var .* has negative entries"):
+        F.gaussian_nll_loss(x, x, -ng.ones(3, 2, device="cuda")).item()
+
+
+@on_gpu
+def test_a_classifier_step_with_cross_entropy_records_as_a_cuda_graph():
+    """Capture refuses every host read, so recording proves the step (label check included) never waits."""
+    from nanogan.backend.cuda import graphs
+    ng.manual_seed(0)
+    model = nn.Linear(4, 3).to("cuda")
+    optimizer = optim.SGD(model.parameters(), lr=0.5)
+    x, labels = ng.randn(6, 4, device="cuda"), ng.tensor([0, 1, 2, 2, 1, 0], device="cuda")
+
+    def step():
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(x), labels)
+        loss.backward()
+        optimizer.step()
+        return loss
+    captured = graphs.capture(step, warmup=1)
+    first = float(captured.replay().item())
+    for _ in range(20):
+        captured.replay()
+    assert float(captured.replay().item()) < first
 
 
 def _wgan_gp_critic_step(G, D, optimizer, real, z, eps):

@@ -217,8 +217,11 @@ def test_errors_name_the_op_and_shapes():
     with pytest.raises(ValueError, match=r"cross_entropy: class-index target of shape \(2,\) does not match input "
                                          r"of shape \(3, 2\); expected \(3,\)"):
         F.cross_entropy(x, ng.tensor([0, 1]))
-    with pytest.raises(IndexError, match=r"cross_entropy: target 2 is out of bounds for 2 classes"):
+    with pytest.raises(IndexError, match=r"cross_entropy: a target \(of shape \(3,\)\) is out of bounds for 2 classes"):
         F.cross_entropy(x, ng.tensor([0, 1, 2]))
+    with pytest.raises(IndexError, match=r"cross_entropy: a target .* is out of bounds"):
+        F.cross_entropy(x, ng.tensor([0, -1, 1]))
+    F.cross_entropy(x, ng.tensor([0, -100, 1]))  # ignore_index is not a class and not an error
     with pytest.raises(TypeError, match=r"cross_entropy: expected floating-point tensors, got int64"):
         F.cross_entropy(ng.tensor([[1, 2]]), ng.tensor([0]))
     with pytest.raises(ValueError, match=r"gaussian_nll_loss: var of shape \(2, 2\) does not fit input of shape "

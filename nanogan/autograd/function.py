@@ -56,7 +56,7 @@ class Context:
 
 def _common_backend(op_name, tensors):
     backend = backends.of(tensors[0].data)
-    for t in tensors[1:]:
+    for t in tensors:
         if backends.of(t.data) is not backend:
             shapes = ", ".join(f"{tuple(t.shape)} on {t.device}" for t in tensors)
             raise RuntimeError(f"{op_name}: expected all tensors on one device, got {shapes}")
@@ -90,7 +90,7 @@ class Function:
         out = cls.forward(ctx, *(t.data for t in inputs), **attrs)
         if isinstance(out, (np.generic, float, int)):  # numpy reductions to 0-d return scalars
             out = backend.xp.asarray(out)
-        if not (is_grad_enabled() and any(t.requires_grad for t in inputs)):
+        if not (any(ctx.needs_input_grad) and is_grad_enabled()):
             return Tensor(out)
         result = Tensor(out, _ctx=ctx)
         ctx._output = weakref.ref(result)

@@ -71,10 +71,10 @@ class BinaryCrossEntropy(Function):
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """ℓ = -w·(t·log p + (1 - t)·log(1 - p)), logs floored at -100, for probabilities p = input."""
     _check_same_shape("binary_cross_entropy", input, target)
-    xp = input.backend.xp
-    if bool(xp.any((input.data < 0) | (input.data > 1))):
-        raise ValueError(f"binary_cross_entropy: all elements of input (shape {input.shape}) should be "
-                         f"between 0 and 1")
+    p = input.data
+    input.backend.require(~((p < 0) | (p > 1)), ValueError,  # NaN passes, as in PyTorch
+                          f"binary_cross_entropy: all elements of input (shape {input.shape}) should be between 0 "
+                          f"and 1")
     loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         _check_broadcasts_to("binary_cross_entropy", "weight", weight, input.shape)
@@ -156,18 +156,16 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     if target.shape != expected:
         raise ValueError(f"{op}: class-index target of shape {target.shape} does not match input of shape "
                          f"{input.shape}; expected {expected}")
-    labels = target.backend.to_host(target.data).reshape(-1).astype(np.int64)
+    if target.device != input.device:
+        raise RuntimeError(f"{op}: input on {input.device} and target on {target.device}")
+    xp, labels = input.backend.xp, target.data.reshape(-1)
     valid = labels != ignore_index
-    if np.any((labels[valid] < 0) | (labels[valid] >= classes)):
-        bad = labels[valid][(labels[valid] < 0) | (labels[valid] >= classes)][0]
-        raise IndexError(f"{op}: target {bad} is out of bounds for {classes} classes")
-    safe_labels = np.where(valid, labels, 0)
-    rows = np.arange(labels.size)
-    xp = input.backend.xp
-    valid_t = Tensor(xp.asarray(valid.astype(input.dtype)))
-    index = (xp.asarray(rows), xp.asarray(safe_labels))
-    picked = class_weight_rows[index] * valid_t          # w_y·lp_y, 0 where ignored
-    target_weight = valid_t if weight is None else weight[xp.asarray(safe_labels)] * valid_t
+    input.backend.require(~valid | ((labels >= 0) & (labels < classes)), IndexError,
+                          f"{op}: a target (of shape {target.shape}) is out of bounds for {classes} classes")
+    safe_labels = xp.where(valid, labels, 0)
+    valid_t = Tensor(valid.astype(input.dtype))
+    picked = class_weight_rows[xp.arange(labels.size), safe_labels] * valid_t  # w_y·lp_y, 0 where ignored
+    target_weight = valid_t if weight is None else weight[safe_labels] * valid_t
     loss = -picked * (1 - label_smoothing)
     if label_smoothing > 0:
         loss = loss - class_weight_rows.sum(1) * valid_t * (label_smoothing / classes)
@@ -195,8 +193,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
             raise ValueError(f"{op}: var of shape {var.shape} does not fit input of shape {input.shape}; "
                              f"expected {input.shape}, {input.shape[:-1]} or one dim of size 1")
     xp = var.backend.xp
-    if bool(xp.any(var.data < 0)):
-        raise ValueError(f"{op}: var (shape {var.shape}) has negative entries")
+    var.backend.require(~(var.data < 0), ValueError, f"{op}: var (shape {var.shape}) has negative entries")
     var = var + Tensor(xp.maximum(var.data, eps) - var.data)
     diff = input - target
     loss = (var.log() + diff * diff / var) * 0.5

@@ -4,6 +4,8 @@ The flat kernel interface every backend provides (ops/ calls only these):
   name, xp                      the array module (numpy here)
   owns(a), from_host(a), to_host(a), scatter_add(target, index, values)
   matmul(a, b)                  a @ b with numpy's rules (BLAS)
+  require(ok, error, message)   raise error(message) unless every element of the boolean array ok is true
+                                (here at once; the CUDA backend at the next host read, so a step never waits)
 plus the kernels of the sibling modules (activation, penalty, conv, pool, norm), imported below.
   activation: leaky_relu(x, negative_slope) -> y,  leaky_relu_backward(x, g, negative_slope) -> dx
   penalty: unit_norm_penalty(g) -> (penalty, norm),  unit_norm_penalty_backward(g, norm, gy) -> dg
@@ -33,6 +35,11 @@ def to_host(array):
 
 
 matmul = np.matmul
+
+
+def require(ok, error, message):
+    if not ok.all():
+        raise error(message)
 
 
 def scatter_add(target, index, values):

@@ -7,6 +7,7 @@ The same flat interface as backend/cpu (see its docstring for the list):
   name, xp                      "cuda", and CuPy as the array module
   owns(a), from_host(a), to_host(a), scatter_add(target, index, values)
   memory_in_use()               bytes held by live arrays in CuPy's memory pools
+  require(ok, error, message)   an input check read at the next host read, not at once (checks.py)
   matmul(a, b)                  cuBLAS, called so that a CUDA graph can record it (blas.py)
   sgd_step, adam_step, rmsprop_step   optimiser updates as single kernels (optim.py; the CPU has none)
 plus the kernels of the sibling modules (activation, penalty, conv, pool, norm), imported below.
@@ -44,7 +45,8 @@ _require_device()
 
 import numpy as np  # noqa: E402
 
-from . import graphs  # noqa: E402
+from . import checks, graphs  # noqa: E402
+from .checks import require  # noqa: E402,F401
 
 name = "cuda"
 xp = cupy
@@ -62,8 +64,10 @@ def from_host(array):
 
 
 def to_host(array):
-    """A numpy copy of a device array: the one place the host waits for the device."""
+    """A numpy copy of a device array: the one place the host waits for the device, and so where the input
+    checks queued on the device (checks.require) are read and raise."""
     graphs.refuse_during_capture("to_host", "a captured step cannot read values on the host")
+    checks.raise_failed()
     return cupy.asnumpy(array)
 
 

@@ -354,3 +354,13 @@ def test_sample_grids_strip_and_plots_are_written(tmp_path):
     gan.visualize.plot_toy(np.zeros((3, 2)), np.ones((3, 2)), tmp_path / "toy.png", critic=lambda p: p.sum(axis=1))
     for name in ("losses.png", "toy.png"):
         assert Image.open(tmp_path / name).size[0] > 100
+
+
+def test_gradient_norm_is_the_norm_of_every_gradient_together():
+    from nanogan.gan.variants.base import gradient_norm
+    critic = models.ToyCritic(hidden=4)
+    critic(ng.randn(3, 2)).sum().backward()
+    expected = np.sqrt(sum((p.grad.numpy().astype(np.float64) ** 2).sum() for p in critic.parameters()))
+    np.testing.assert_allclose(gradient_norm(critic.parameters()).item(), expected, rtol=1e-6)
+    with pytest.raises(RuntimeError, match="gradient_norm: no parameter has a gradient"):
+        gradient_norm(models.ToyCritic(hidden=4).parameters())

@@ -494,6 +494,28 @@ def test_capture_refuses_host_copies_inside_the_step():
 
 
 @on_gpu
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_per_channel_batch_norm_maps_agree_with_the_cpu(dtype):
+    """inverse_std, channel_scale_shift and running_average_ (one fused CuPy kernel each) against the CPU's numpy."""
+    import cupy
+    cpu, cuda = backends.get("cpu"), backends.get("cuda")
+    rng = np.random.default_rng(4)
+    mean, var, weight, bias, running = (rng.standard_normal(7).astype(dtype) for _ in range(5))
+    var = np.abs(var)
+    tol = dict(rtol=1e-6 if dtype == np.float32 else 1e-14)
+    invstd = cpu.inverse_std(var, 1e-5)
+    np.testing.assert_allclose(cupy.asnumpy(cuda.inverse_std(cupy.asarray(var), 1e-5)), invstd, **tol)
+    for ours, theirs in zip(cuda.channel_scale_shift(*map(cupy.asarray, (mean, invstd, weight, bias))),
+                            cpu.channel_scale_shift(mean, invstd, weight, bias)):
+        np.testing.assert_allclose(cupy.asnumpy(ours), theirs, **tol)
+    on_device = cupy.asarray(running.astype(np.float32))
+    cuda.running_average_(on_device, cupy.asarray(var), 0.1, 5 / 4)
+    on_host = running.astype(np.float32)
+    cpu.running_average_(on_host, var, 0.1, 5 / 4)
+    np.testing.assert_allclose(cupy.asnumpy(on_device), on_host, rtol=1e-6)
+
+
+@on_gpu
 def test_input_checks_run_on_the_device_and_raise_at_the_next_host_read():
     """cross_entropy's label check, binary_cross_entropy's range check and gaussian_nll_loss's variance check queue
     a reduction instead of reading the device; the error comes with the next host read, and only once."""

@@ -52,8 +52,7 @@ class BatchNorm(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, *, mean, invstd, eps):
-        scale = invstd * weight
-        return ctx.backend.channel_affine(x, scale, bias - mean * scale)
+        return ctx.backend.channel_affine(x, *ctx.backend.channel_scale_shift(mean, invstd, weight, bias))
 
     @staticmethod
     def backward(ctx, g):
@@ -160,12 +159,11 @@ def _check_enough_values(op, x, input):
                          f"{input.shape}")
 
 
-def _update_running(running, batch_stat, momentum):
-    """running ← (1 - momentum)·running + momentum·batch_stat, in place; a batch_stat with a
+def _update_running(running, batch_stat, momentum, correction=1.0):
+    """running ← (1 - momentum)·running + momentum·correction·batch_stat, in place; a batch_stat with a
     multiple of running's length (instance norm: one per sample and channel) is averaged per channel."""
-    stat = batch_stat.reshape(-1, running.shape[0]).mean(axis=0)
-    running.data *= 1 - momentum
-    running.data += (momentum * stat).astype(running.dtype)
+    stat = batch_stat if batch_stat.shape == running.shape else batch_stat.reshape(-1, running.shape[0]).mean(axis=0)
+    running.backend.running_average_(running.data, stat, momentum, correction)
 
 
 def _constant(xp, fill, size, dtype):
@@ -176,15 +174,16 @@ def _normalize_by_batch(x, weight, bias, eps, running_mean=None, running_var=Non
     """BatchNorm of an (N, C, L) view with its own statistics; updates the running ones (unbiased
     variance, as PyTorch) when given."""
     xp, channels = x.backend.xp, x.shape[1]
-    mean, var = x.backend.batch_norm_stats(x.data)
+    backend = x.backend
+    mean, var = backend.batch_norm_stats(x.data)
     count = x.shape[0] * x.shape[2]
     if running_mean is not None:
         _update_running(running_mean, mean, momentum)
     if running_var is not None:
-        _update_running(running_var, var * (count / (count - 1)), momentum)
+        _update_running(running_var, var, momentum, correction=count / (count - 1))
     weight = weight if weight is not None else _constant(xp, 1, channels, x.dtype)
     bias = bias if bias is not None else _constant(xp, 0, channels, x.dtype)
-    invstd = (1 / xp.sqrt(var + eps)).astype(x.dtype)
+    invstd = backend.inverse_std(var, eps).astype(x.dtype, copy=False)
     return BatchNorm.apply(x, weight, bias, mean=mean, invstd=invstd, eps=eps)
 
 

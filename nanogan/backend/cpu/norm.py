@@ -12,6 +12,13 @@ channel c, r_c = 1/sqrt(σ²_c + eps) and x̂ = (x - μ_c)·r_c:
     batch_norm_backward_reduce(x, g, μ, r)            -> (Σ g, Σ g·x̂) per channel
     batch_norm_backward_elemt(x, g, μ, r, w, Σg, Σgx̂) -> dx = w·r·(g - Σg/M - x̂·Σgx̂/M)
 
+and three small per-channel maps on (C,) vectors, each one GPU kernel on the CUDA backend:
+
+    inverse_std(σ², eps)                             -> r = 1/sqrt(σ² + eps)
+    channel_scale_shift(μ, r, w, b)                   -> (scale, shift) = (w·r, b - μ·w·r), channel_affine's
+    running_average_(running, stat, momentum, k)      running ← (1 - momentum)·running + momentum·k·stat, in place
+                                                         (k = M/(M - 1) makes a biased variance unbiased)
+
 Inputs are made C-contiguous float arrays of one dtype (float32 or float64); per-channel vectors
 have shape (C,) and are returned in the input's dtype. Sums accumulate in float64.
 Each kernel runs one task per channel (prange over c): channel c's values are N runs of L
@@ -145,3 +152,19 @@ def batch_norm_backward_elemt(x, g, mean, invstd, weight, sum_g, sum_g_xhat):
     vectors = (_as_vector(v, x.dtype) for v in (mean, invstd, weight, sum_g, sum_g_xhat))
     _launch(_backward_elemt, x, g, *vectors, dx)
     return dx
+
+
+# ---- per-channel vectors (C,): numpy, too small for a kernel here ------------------------------------------
+
+def inverse_std(var, eps):
+    return 1 / np.sqrt(var + eps)
+
+
+def channel_scale_shift(mean, invstd, weight, bias):
+    scale = invstd * weight
+    return scale, bias - mean * scale
+
+
+def running_average_(running, stat, momentum, correction=1.0):
+    running *= 1 - momentum
+    running += (momentum * correction * stat).astype(running.dtype)

@@ -11,6 +11,10 @@ x̂ = (x - μ)·r:
     batch_norm_backward_reduce(x, g, μ, r)            -> (Σ g, Σ g·x̂)    Σ g·x̂ = r·Σ g·(x - μ)
     batch_norm_backward_elemt(x, g, μ, r, w, Σg, Σgx̂) -> dx = w·r·(g - (x - μ)·r·Σgx̂/M - Σg/M)
 
+The per-channel maps inverse_std, channel_scale_shift and running_average_ (on (C,) vectors; the CPU's numpy
+code says what they compute) are one fused CuPy kernel each, for every dtype: as array code they were a dozen
+launches of a few hundred threads in every batch-norm forward.
+
 Why not csrc's fused batch_norm_fwd_train / batch_norm_bwd: they do a whole forward or backward in one kernel,
 while ops/norm.py asks for these four separate passes, each a node of a differentiable graph whose own
 backward is made of the same passes (what the gradient penalty's double backward runs through).
@@ -95,3 +99,33 @@ def batch_norm_backward_elemt(x, g, mean, invstd, weight, sum_g, sum_g_xhat):
     """dx = w·r·(g - Σg/M - x̂·Σgx̂/M) per channel of (N, C, L) arrays (M = N·L)."""
     vectors = (_per_channel(v, x.dtype) for v in (mean, invstd, weight, sum_g, sum_g_xhat))
     return _input_grad(x, g, *vectors, x.dtype.type(1.0 / _count(x)))
+
+
+# ---- per-channel vectors (C,), any dtype -----------------------------------------------------------------------
+
+_inverse_std = cupy.ElementwiseKernel("T var, T eps", "T invstd", "invstd = 1 / sqrt(var + eps)", "nanogan_inverse_std")
+
+_scale_shift = cupy.ElementwiseKernel(
+    "T mean, T invstd, T weight, T bias", "T scale, T shift", "scale = invstd * weight; shift = bias - mean * scale",
+    "nanogan_channel_scale_shift")
+
+# the running buffer is the output, read and written in place; stat may have another dtype than the buffer
+_running_average = cupy.ElementwiseKernel(
+    "S stat, float64 momentum, float64 correction", "T running",
+    "running = (T)(running * (1 - momentum) + momentum * correction * stat)", "nanogan_running_average")
+
+
+def inverse_std(var, eps):
+    """r = 1/sqrt(σ² + eps)."""
+    return _inverse_std(var, var.dtype.type(eps))
+
+
+def channel_scale_shift(mean, invstd, weight, bias):
+    """(scale, shift) = (w·r, b - μ·w·r)."""
+    dtype = mean.dtype
+    return _scale_shift(mean, invstd, weight.astype(dtype, copy=False), bias.astype(dtype, copy=False))
+
+
+def running_average_(running, stat, momentum, correction=1.0):
+    """running ← (1 - momentum)·running + momentum·correction·stat, in place."""
+    _running_average(stat, float(momentum), float(correction), running)

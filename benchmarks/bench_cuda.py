@@ -286,18 +286,18 @@ ARCHITECTURES = {  # name: (nanogan generator, nanogan critic, image shape, late
 class Training:
     """One library's WGAN-GP networks, Adam optimisers and static input buffers, and its two steps."""
 
-    def __init__(self, library, arch, batch, rng, capturable=False):
+    def __init__(self, library, arch, batch, rng, capturable=False, device="cuda"):
         make_generator, make_critic, image, latent = ARCHITECTURES[arch]
         host = {"real": rng.random((batch, *image)), "z": rng.standard_normal((batch, latent)),
                 "eps": rng.random((batch, 1, 1, 1))}
         if library == "nanogan":
-            self.G, self.D = make_generator().to("cuda"), make_critic().to("cuda")
+            self.G, self.D = make_generator().to(device), make_critic().to(device)
             # capturable for graphs: the step count stays on the GPU, so a replay trains as an eager step does
             self.opt_g, self.opt_d = (optim.Adam(m.parameters(), **ADAM, capturable=capturable)
                                       for m in (self.G, self.D))
             self.grad, self.no_grad = ng.grad, ng.no_grad
             self.unit_norm_penalty = unit_norm_penalty  # what nanogan.gan.gradient_penalty uses
-            self.buffers = {k: ng.tensor(v.astype(np.float32), device="cuda") for k, v in host.items()}
+            self.buffers = {k: ng.tensor(v.astype(np.float32), device=device) for k, v in host.items()}
         else:
             self.G, self.D = (m.cuda() for m in _torch_models(arch))
             self.opt_g, self.opt_d = (torch.optim.Adam(m.parameters(), **ADAM) for m in (self.G, self.D))

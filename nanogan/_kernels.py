@@ -519,10 +519,18 @@ def _run_conv_fwd(lib, x, w, g: _ConvGeometry, splits):
     return y
 
 
+def _direct_dgrad_threads(lib, g: _ConvGeometry):
+    """Threads of conv2d_dgrad_direct: its pixels, numbered by stride phase (N·sh·sw·ceil(H/sh)·ceil(W/sw)),
+    times the lanes that split each pixel's sum over K."""
+    sh, sw = g.stride
+    return g.N * sh * sw * math.ceil(g.H / sh) * math.ceil(g.W / sw) * lib.constant("DGRAD_DIRECT_KSPLIT")
+
+
 def _run_conv_dgrad(lib, gy, w, g: _ConvGeometry, splits):
-    if splits is None and g.C <= lib.constant("DGRAD_DIRECT_MAX_C"):  # a GEMM tile over C would be mostly idle
+    if (splits is None and g.C <= lib.constant("DGRAD_DIRECT_MAX_C")  # a GEMM tile over C would be mostly idle
+            and _direct_dgrad_threads(lib, g) <= INT32_MAX):
         dx = lib.xp.empty((g.N, g.C, g.H, g.W), dtype=np.float32)
-        lib.launch("conv2d_dgrad_direct", elementwise_grid(lib, g.N * g.H * g.W, "DGRAD_DIRECT_THREADS"),
+        lib.launch("conv2d_dgrad_direct", elementwise_grid(lib, _direct_dgrad_threads(lib, g), "DGRAD_DIRECT_THREADS"),
                    lib.constant("DGRAD_DIRECT_THREADS"), gy, w, dx, *g.args())
         return dx
     sh, sw = g.stride

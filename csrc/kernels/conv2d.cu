@@ -145,27 +145,40 @@ NG_KERNEL void __launch_bounds__(IGEMM_THREADS, IGEMM_MIN_BLOCKS_PER_SM)
                igemm_split_range(K * th.count * tw.count, split, splits), splits > 1);
 }
 
-// ---- input gradient, few input channels ---------------------------------------------------------------
-// The GEMM above tiles the C axis by IGEMM_BM = 128 rows: for a network's first layer (C = 1 or 3) nearly the
-// whole tile is idle, so for C <= DGRAD_DIRECT_MAX_C each thread computes one input pixel directly, all of its
-// channels in registers:
-//   i = (n*H + h)*W + w  (one thread each, grid-stride);  for every tap (r, s) that reaches an output,
-//   p = (h + ph - r*dh) / sh,  q = (w + pw - s*dw) / sw  (exact division, 0 <= p < P, 0 <= q < Q):
-//   dx[n, c, h, w] += sum_k w[k, c, r, s] * gy[n, k, p, q]     for c < C
-// Neighbouring threads take neighbouring w, so a warp's gy reads fall in one or two rows of a plane; every
-// thread of a warp reads the same weight, which the cache broadcasts.
+// ---- input gradient, few channels -------------------------------------------------------------------
+// With C <= DGRAD_DIRECT_MAX_C input channels (a network's first layer, a generator's last) a dgrad tile of
+// IGEMM_BM rows over C is almost all idle, so each input pixel is computed directly, its C channels in registers:
+//   dx[n, c, h, w] = sum over k and the taps (r, s) that reach an output of w[k, c, r, s] * gy[n, k, p, q],
+//   p = (h + ph - r*dh) / sh,  q = (w + pw - s*dw) / sw   (exact divisions, 0 <= p < P, 0 <= q < Q).
+// Which taps reach an output depends on h mod sh and w mod sw (the stride phase), so pixels are numbered phase
+// by phase, and within a phase row by row: a warp's pixels share their taps (no divergence at a stride > 1) and
+// neighbouring lanes read neighbouring q (coalesced gy loads, one broadcast weight load):
+//   j = (((n*sh + fh)*sw + fw)*Hs + a)*Ws + b,   h = a*sh + fh,  w = b*sw + fw,   Hs = ceil(H/sh), Ws = ceil(W/sw)
+// (j runs over N*sh*sw*Hs*Ws >= N*H*W; the j with h >= H or w >= W compute nothing). Each pixel's sum over k is
+// split over DGRAD_DIRECT_KSPLIT adjacent lanes (lane part = thread % KSPLIT takes k = part, part + KSPLIT, ...),
+// so that even a small batch has enough warps in flight to hide the gy loads; the parts are added by warp
+// shuffles and part 0 writes. Thread t handles pixel j = t / KSPLIT, grid-stride; a warp runs the loop while its
+// first pixel is in range, so that all of its lanes reach the shuffles.
 constexpr int DGRAD_DIRECT_MAX_C = 4;
 constexpr int DGRAD_DIRECT_THREADS = 256;
+constexpr int DGRAD_DIRECT_KSPLIT = 4;  // lanes per pixel: a power of two that divides the warp size
 
-// grid-stride over N*H*W input pixels, block = DGRAD_DIRECT_THREADS, C <= DGRAD_DIRECT_MAX_C.
+// grid-stride over N*sh*sw*Hs*Ws pixels times DGRAD_DIRECT_KSPLIT lanes, block = DGRAD_DIRECT_THREADS.
 NG_KERNEL void __launch_bounds__(DGRAD_DIRECT_THREADS)
     conv2d_dgrad_direct(const float* __restrict__ gy, const float* __restrict__ w, float* __restrict__ dx, int N,
                         int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h,
                         int pad_w, int dil_h, int dil_w) {
-    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < N * H * W; i += gridDim.x * blockDim.x) {
-        const int n = i / (H * W), h = i / W % H, x = i % W;
+    const int Hs = (H + stride_h - 1) / stride_h, Ws = (W + stride_w - 1) / stride_w;
+    const int pixels = N * stride_h * stride_w * Hs * Ws;
+    const int thread = blockIdx.x * blockDim.x + threadIdx.x, part = thread % DGRAD_DIRECT_KSPLIT;
+    const int lane_pixel = (threadIdx.x % warpSize) / DGRAD_DIRECT_KSPLIT;  // this lane's pixel within its warp
+    const int step = gridDim.x * blockDim.x / DGRAD_DIRECT_KSPLIT;
+    for (int j = thread / DGRAD_DIRECT_KSPLIT; j - lane_pixel < pixels; j += step) {
+        const int b = j % Ws, a = j / Ws % Hs, fw = j / (Ws * Hs) % stride_w, fh = j / (Ws * Hs * stride_w) % stride_h;
+        const int n = j / (Ws * Hs * stride_w * stride_h), h = a * stride_h + fh, x = b * stride_w + fw;
+        const bool inside = j < pixels && h < H && x < W;
         float sums[DGRAD_DIRECT_MAX_C] = {};
-        for (int r = 0; r < R; ++r) {
+        for (int r = 0; inside && r < R; ++r) {
             const int row = h + pad_h - r * dil_h;  // = p * stride_h for a tap that reaches output row p
             if (row < 0 || row % stride_h != 0 || row / stride_h >= P) continue;
             for (int s = 0; s < S; ++s) {
@@ -173,7 +186,8 @@ NG_KERNEL void __launch_bounds__(DGRAD_DIRECT_THREADS)
                 if (col < 0 || col % stride_w != 0 || col / stride_w >= Q) continue;
                 const float* g = gy + (n * K * P + row / stride_h) * Q + col / stride_w;  // gy[n, 0, p, q]
                 const float* taps = w + r * S + s;                                        // w[0, 0, r, s]
-                for (int k = 0; k < K; ++k) {
+#pragma unroll 4
+                for (int k = part; k < K; k += DGRAD_DIRECT_KSPLIT) {
                     const float value = g[k * P * Q];
 #pragma unroll
                     for (int c = 0; c < DGRAD_DIRECT_MAX_C; ++c)
@@ -182,8 +196,11 @@ NG_KERNEL void __launch_bounds__(DGRAD_DIRECT_THREADS)
             }
         }
 #pragma unroll
-        for (int c = 0; c < DGRAD_DIRECT_MAX_C; ++c)
-            if (c < C) dx[((n * C + c) * H + h) * W + x] = sums[c];
+        for (int c = 0; c < DGRAD_DIRECT_MAX_C; ++c) {
+            for (int offset = 1; offset < DGRAD_DIRECT_KSPLIT; offset *= 2)
+                sums[c] += __shfl_xor_sync(0xffffffff, sums[c], offset);
+            if (inside && part == 0 && c < C) dx[((n * C + c) * H + h) * W + x] = sums[c];
+        }
     }
 }
 

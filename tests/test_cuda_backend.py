@@ -440,10 +440,10 @@ def test_module_to_cuda_trains_like_the_cpu(make_optimizer):
 
 # ---- on the GPU: CUDA graphs -------------------------------------------------------------------------------
 
-def _regression_step(model, optimizer, x, y):
+def _regression_step(model, optimizer, x, y, loss_fn=F.mse_loss):
     def step():
         optimizer.zero_grad()
-        loss = F.mse_loss(model(x), y)
+        loss = loss_fn(model(x), y)
         loss.backward()
         optimizer.step()
         return loss
@@ -540,14 +540,7 @@ def test_a_classifier_step_with_cross_entropy_records_as_a_cuda_graph():
     model = nn.Linear(4, 3).to("cuda")
     optimizer = optim.SGD(model.parameters(), lr=0.5)
     x, labels = ng.randn(6, 4, device="cuda"), ng.tensor([0, 1, 2, 2, 1, 0], device="cuda")
-
-    def step():
-        optimizer.zero_grad()
-        loss = F.cross_entropy(model(x), labels)
-        loss.backward()
-        optimizer.step()
-        return loss
-    captured = graphs.capture(step, warmup=1)
+    captured = graphs.capture(_regression_step(model, optimizer, x, labels, F.cross_entropy), warmup=1)
     first = float(captured.replay().item())
     for _ in range(20):
         captured.replay()

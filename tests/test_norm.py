@@ -188,6 +188,23 @@ def test_batch_norm_third_derivative_by_finite_differences():
              layouts=("contiguous",), second_order=False)
 
 
+@pytest.mark.parametrize("affine", [True, False])
+def test_batch_norm_second_derivative_is_the_same_fused_and_composed(affine):
+    """BatchNormInputGrad's backward runs as one pass of array code when no graph is recorded, and as tensor ops
+    under create_graph: both must give every second derivative (into x, w and the output gradient v)."""
+    x = ng.tensor(rng.standard_normal((3, 4, 5)) * 2 + 1, requires_grad=True)
+    w = ng.tensor(rng.standard_normal(4), requires_grad=True) if affine else None
+    v = ng.tensor(rng.standard_normal((3, 4, 5)), requires_grad=True)
+    wrt = [x, v] + ([w] if affine else [])
+    y = F.batch_norm(x, None, None, w, None, training=True)
+    grads = ng.grad(y, wrt[:1] + wrt[2:], v, create_graph=True)
+    total = sum((g * ng.tensor(rng.standard_normal(g.shape))).sum() for g in grads)
+    composed = ng.grad(total, wrt, retain_graph=True, create_graph=True)
+    fused = ng.grad(total, wrt)
+    for name, a, b in zip(("x", "v", "w"), fused, composed):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-12, err_msg=name)
+
+
 def test_float32_batch_norm_matches_torch_on_a_large_strided_input():
     torch = pytest.importorskip("torch")
     base = (rng.standard_normal((16, 16, 16, 32)) * 2 + 3).astype(np.float32)

@@ -21,6 +21,7 @@ Eval-mode normalisation by running statistics is ChannelAffine: y = x·scale + s
 import numpy as np
 
 from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from .activation import require_floating
 from .shape import stack
@@ -93,7 +94,10 @@ class BatchNormInputGrad(Function):
         dS_b = -Σ G·w·r / M,    dS_w = -Σ G·w·r·x̂ / M
         dx   = r·(h - mean h - x̂·mean(h·x̂)) - k·r²·x̂/M,    h = -G·w·r·S_w/M,   k = Σ G·w·u
     (h is the gradient reaching x̂, carried back through the normalisation; k the one reaching r,
-    carried back by ∂r/∂x = -r²·x̂/M)."""
+    carried back by ∂r/∂x = -r²·x̂/M).
+    Two ways to compute it: under create_graph (grad mode on) as the tensor ops below, so that a third
+    derivative exists; otherwise — a gradient penalty's outer backward, the usual case — as one pass of array
+    code (backend.batch_norm_input_grad_backward, the same formulas), which adds no fifty nodes to the step."""
 
     @staticmethod
     def forward(ctx, x, g, weight, sums, *, mean, invstd, eps):
@@ -102,6 +106,11 @@ class BatchNormInputGrad(Function):
     @staticmethod
     def backward(ctx, grad_dx):
         x, g, weight, sums = ctx.inputs
+        if not is_grad_enabled():
+            grads = ctx.backend.batch_norm_input_grad_backward(
+                x.data, g.data, ctx.mean, ctx.invstd, weight.data, sums.data[0], sums.data[1], grad_dx.data,
+                ctx.needs_input_grad)
+            return tuple(None if a is None else Tensor(a) for a in grads)
         count = x.shape[0] * x.shape[2]
         xhat, r = _normalized(x, ctx.eps)
         w, sum_g, sum_g_xhat = _per_channel(weight), _per_channel(sums[0]), _per_channel(sums[1])

@@ -10,7 +10,7 @@ plus the kernels of the sibling modules (activation, penalty, conv, pool, norm),
   activation: leaky_relu(x, negative_slope) -> y,  leaky_relu_backward(x, g, negative_slope) -> dx
   penalty: unit_norm_penalty(g) -> (penalty, norm),  unit_norm_penalty_backward(g, norm, gy) -> dg
   norm: batch_norm_stats, channel_affine, batch_norm_backward_reduce, batch_norm_backward_elemt,
-        inverse_std, channel_scale_shift, running_average_
+        inverse_std, channel_scale_shift, running_average_, batch_norm_input_grad_backward
   conv: conv2d(x, w, stride, padding, dilation) -> y
         conv2d_input_grad(gy, w, x_shape, stride, padding, dilation) -> gx
         conv2d_weight_grad(x, gy, w_shape, stride, padding, dilation) -> gw
@@ -50,7 +50,8 @@ def scatter_add(target, index, values):
 
 
 from .norm import (batch_norm_stats, channel_affine, batch_norm_backward_reduce,  # noqa: E402,F401
-                   batch_norm_backward_elemt, inverse_std, channel_scale_shift, running_average_)
+                   batch_norm_backward_elemt, inverse_std, channel_scale_shift, running_average_,
+                   batch_norm_input_grad_backward)
 from .conv import conv2d, conv2d_input_grad, conv2d_weight_grad  # noqa: E402,F401
 from .activation import leaky_relu, leaky_relu_backward  # noqa: E402,F401
 from .penalty import unit_norm_penalty, unit_norm_penalty_backward  # noqa: E402,F401

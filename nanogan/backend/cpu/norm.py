@@ -19,6 +19,11 @@ and three small per-channel maps on (C,) vectors, each one GPU kernel on the CUD
     running_average_(running, stat, momentum, k)      running ← (1 - momentum)·running + momentum·k·stat, in place
                                                          (k = M/(M - 1) makes a biased variance unbiased)
 
+and the second-order pass of batch_norm_backward_elemt as array code (numpy or CuPy, both backends run it):
+
+    batch_norm_input_grad_backward(x, g, μ, r, w, Σg, Σgx̂, G, needs) -> (dx, dg, dw, dS)   (ops/norm.py,
+                                                         BatchNormInputGrad, states the formulas)
+
 Inputs are made C-contiguous float arrays of one dtype (float32 or float64); per-channel vectors
 have shape (C,) and are returned in the input's dtype. Sums accumulate in float64.
 Each kernel runs one task per channel (prange over c): channel c's values are N runs of L
@@ -168,3 +173,34 @@ def channel_scale_shift(mean, invstd, weight, bias):
 def running_average_(running, stat, momentum, correction=1.0):
     running *= 1 - momentum
     running += (momentum * correction * stat).astype(running.dtype)
+
+
+# ---- the second-order pass, array code for numpy or CuPy -------------------------------------------------------
+
+def batch_norm_input_grad_backward(x, g, mean, invstd, weight, sum_g, sum_g_xhat, grad_dx, needs):
+    """The gradients of dx = batch_norm_backward_elemt(x, g, μ, r, w, Σg, Σgx̂) against an incoming G = grad_dx,
+    with respect to (x, g, w, S = [Σg, Σgx̂]) where `needs` asks (None elsewhere). Per channel, M = N·L:
+        u = g - Σg/M - x̂·Σgx̂/M,  dg = G·w·r,  dw = Σ G·r·u,  dS = -[Σ G·w·r, Σ G·w·r·x̂]/M,
+        dx = r·(h - mean h - x̂·mean(h·x̂)) - k·r²·x̂/M  with  h = -G·w·r·Σgx̂/M,  k = Σ G·w·u."""
+    from .. import array_module
+    xp, count, axes = array_module(x), x.shape[0] * x.shape[2], (0, 2)
+
+    def per_channel(v):
+        return v.astype(x.dtype, copy=False).reshape(1, -1, 1)
+    r, w, s_w = per_channel(invstd), per_channel(weight), per_channel(sum_g_xhat)
+    xhat = (x - per_channel(mean)) * r
+    grad_wr = grad_dx * (w * r)
+    u = g - per_channel(sum_g) / count - xhat * s_w / count if needs[0] or needs[2] else None
+    dx = dg = dw = dsums = None
+    if needs[0]:
+        h = grad_wr * s_w / -count
+        k = (grad_dx * w * u).sum(axis=axes, keepdims=True)
+        dx = r * (h - h.mean(axis=axes, keepdims=True) - xhat * (h * xhat).mean(axis=axes, keepdims=True)) \
+            - k * r * r * xhat / count
+    if needs[1]:
+        dg = grad_wr
+    if needs[2]:
+        dw = (grad_dx * r * u).sum(axis=axes)
+    if needs[3]:
+        dsums = xp.stack([grad_wr.sum(axis=axes), (grad_wr * xhat).sum(axis=axes)]) / -count
+    return dx, dg, dw, dsums

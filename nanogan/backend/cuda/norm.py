@@ -22,6 +22,7 @@ backward is made of the same passes (what the gradient penalty's double backward
 import cupy
 
 from ... import _kernels_ops
+from ..cpu.norm import batch_norm_input_grad_backward  # noqa: F401  (array code, CuPy arrays here)
 from ._dispatch import float32_kernel, kernel_library
 
 

@@ -512,6 +512,12 @@ def _igemm_grid(lib, rows, cols):
 
 
 def _run_conv_fwd(lib, x, w, g: _ConvGeometry, splits):
+    if splits is None and g.C * g.R * g.S <= lib.constant("FWD_DIRECT_MAX_TAPS"):  # a GEMM's BK steps would be idle
+        y = lib.xp.empty((g.N, g.K, g.P, g.Q), dtype=np.float32)
+        grid = (math.ceil(g.N * g.P * g.Q / lib.constant("FWD_DIRECT_THREADS")),
+                math.ceil(g.K / lib.constant("FWD_DIRECT_K_TILE")))
+        lib.launch("conv2d_fwd_direct", grid, lib.constant("FWD_DIRECT_THREADS"), x, w, y, *g.args())
+        return y
     tiles = _igemm_grid(lib, g.K, g.N * g.P * g.Q)
     splits = _split_count(lib, tiles[0] * tiles[1], g.C * g.R * g.S, splits)
     y = _output(lib, (g.N, g.K, g.P, g.Q), splits > 1)
@@ -545,6 +551,14 @@ def _run_conv_dgrad(lib, gy, w, g: _ConvGeometry, splits):
 
 
 def _run_conv_wgrad(lib, x, gy, g: _ConvGeometry, splits):
+    if splits is None and g.C * g.R * g.S <= lib.constant("WGRAD_DIRECT_MAX_TAPS"):  # GEMM tile columns idle
+        threads = lib.constant("WGRAD_DIRECT_THREADS")
+        # blocks: K of them per split; enough splits to fill the device twice, each at least 4 positions a thread
+        splits = max(1, min(math.ceil(2 * lib.multiprocessors() / g.K), math.ceil(g.N * g.P * g.Q / (4 * threads)),
+                            65535))
+        dw = lib.xp.zeros((g.K, g.C, g.R, g.S), dtype=np.float32)
+        lib.launch("conv2d_wgrad_direct", (g.K, splits), threads, x, gy, dw, *g.args())
+        return dw
     tiles = _igemm_grid(lib, g.K, g.C * g.R * g.S)
     splits = _split_count(lib, tiles[0] * tiles[1], g.N * g.P * g.Q, splits)
     dw = _output(lib, (g.K, g.C, g.R, g.S), splits > 1)

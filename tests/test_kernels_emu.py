@@ -317,6 +317,25 @@ def test_wrappers_name_the_op_and_shapes(emu):
         K.conv2d(emu, x.astype(np.float64), np.ones((4, 3, 3, 3), np.float32))
 
 
+def test_few_tap_convolutions_run_the_direct_kernels_and_match_the_oracle(emu, monkeypatch):
+    """A one-channel 5x5 stride-2 layer (the WGAN-GP critic's first, the generator's last): with the wrappers'
+    choice, all three maps run the direct kernels (more output channels than one K tile, a stride phase per lane
+    group); the weight gradient also with several blocks per channel adding into dw."""
+    p = ConvProblem((3, 1, 28, 27), (20, 1, 5, 5), (2, 2), (2, 2), (1, 1), None, 9)  # N*P*Q > 3 blocks of threads
+    launched = []
+    real_launch = emu.launch
+    monkeypatch.setattr(emu, "launch", lambda name, *args, **kw: launched.append(name) or real_launch(name, *args, **kw))
+    check_conv2d(emu, p)
+    assert launched == ["conv2d_fwd_direct", "conv2d_dgrad_direct", "conv2d_wgrad_direct"]
+    x, w, gy = p.arrays()
+    g = K._conv_geometry("conv2d_weight_grad", p.x_shape, p.w_shape, p.stride, p.padding, p.dilation)
+    dw = emu.guarded(np.zeros(p.w_shape, np.float32))
+    real_launch("conv2d_wgrad_direct", (g.K, 3), emu.constant("WGRAD_DIRECT_THREADS"), emu.guarded(x), emu.guarded(gy),
+                dw, *g.args())
+    emu.check_guards()
+    assert_close(dw, conv2d_weight_grad_ref(x, gy, p.w_shape, p.stride, p.padding, p.dilation), "3 splits")
+
+
 def test_remembered_geometries_give_the_same_answers_and_errors(emu):
     """The wrappers memoise their geometry checks: a list argument reads as the tuple, an int64 size as the int,
     and a bad geometry raises on every call, not only the first."""

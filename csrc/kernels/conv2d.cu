@@ -57,6 +57,46 @@ NG_KERNEL void __launch_bounds__(IGEMM_THREADS, IGEMM_MIN_BLOCKS_PER_SM)
                gridDim.z > 1);
 }
 
+// ---- forward, few taps ----------------------------------------------------------------------------------
+// With a short reduction, C*R*S <= FWD_DIRECT_MAX_TAPS (a first layer: 1 channel 5x5 = 25 taps, 3 channels 4x4
+// = 48), the GEMM's BK steps are few and mostly padding, so each thread computes one output position for a tile
+// of FWD_DIRECT_K_TILE output channels directly:
+//   y[n, k, p, q] = sum_{j < C*R*S} w[k, j] * x[n, c, p*sh - ph + r*dh, q*sw - pw + s*dw],   j = (c*R + r)*S + s
+// (0 where the input row/column falls in the padding). grid = (ceil(N*P*Q / FWD_DIRECT_THREADS),
+// ceil(K / FWD_DIRECT_K_TILE)): thread t of block (bx, by) takes position i = bx*FWD_DIRECT_THREADS + t, i.e.
+// (n, p, q) with q fastest, and channels k0 + kk, k0 = by*FWD_DIRECT_K_TILE. The block first stages w[k0:k0+KT, :]
+// in shared memory; every thread then reads the same w[k, j] at the same time (a broadcast), each x value once.
+constexpr int FWD_DIRECT_MAX_TAPS = 64;
+constexpr int FWD_DIRECT_K_TILE = 16;
+constexpr int FWD_DIRECT_THREADS = 128;
+
+NG_KERNEL void __launch_bounds__(FWD_DIRECT_THREADS)
+    conv2d_fwd_direct(const float* __restrict__ x, const float* __restrict__ w, float* __restrict__ y, int N, int C,
+                      int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h,
+                      int pad_w, int dil_h, int dil_w) {
+    __shared__ float tile[FWD_DIRECT_K_TILE][FWD_DIRECT_MAX_TAPS];
+    const int taps = C * R * S, k0 = blockIdx.y * FWD_DIRECT_K_TILE;
+    for (int e = threadIdx.x; e < FWD_DIRECT_K_TILE * taps; e += blockDim.x) {
+        const int kk = e / taps, j = e - kk * taps;
+        tile[kk][j] = k0 + kk < K ? w[(k0 + kk) * taps + j] : 0.0f;
+    }
+    __syncthreads();
+    const int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= N * P * Q) return;  // after the block's only barrier
+    const int n = i / (P * Q), p = i / Q % P, q = i % Q;
+    float acc[FWD_DIRECT_K_TILE] = {};
+    for (int j = 0; j < taps; ++j) {
+        const int c = j / (R * S), r = j / S % R, s = j % S;
+        const int ih = p * stride_h - pad_h + r * dil_h, iw = q * stride_w - pad_w + s * dil_w;
+        const float value = (ih >= 0 && ih < H && iw >= 0 && iw < W) ? x[((n * C + c) * H + ih) * W + iw] : 0.0f;
+#pragma unroll
+        for (int kk = 0; kk < FWD_DIRECT_K_TILE; ++kk) acc[kk] += tile[kk][j] * value;
+    }
+#pragma unroll
+    for (int kk = 0; kk < FWD_DIRECT_K_TILE; ++kk)
+        if (k0 + kk < K) y[((n * K + k0 + kk) * P + p) * Q + q] = acc[kk];
+}
+
 // ---- input gradient -----------------------------------------------------------------------------------
 // dx[n, c, h, w] = sum over k and the taps (r, s) with h + ph - r*dh = p*sh, w + pw - s*dw = q*sw,
 //                  0 <= p < P, 0 <= q < Q   of   w[k, c, r, s] * gy[n, k, p, q].
@@ -251,3 +291,55 @@ NG_KERNEL void __launch_bounds__(IGEMM_THREADS, IGEMM_MIN_BLOCKS_PER_SM)
     igemm_tile(op, blockIdx.y * IGEMM_BM, blockIdx.x * IGEMM_BN, igemm_split_range(N * P * Q, blockIdx.z, gridDim.z),
                gridDim.z > 1);
 }
+
+// ---- weight gradient, few taps -------------------------------------------------------------------------
+// With C*R*S <= WGRAD_DIRECT_MAX_TAPS the GEMM's output tile (IGEMM_BN columns over C*R*S, IGEMM_BM rows over K)
+// is mostly idle, so each block computes one output channel k over a slice of the N*P*Q positions, every tap at
+// once in registers:
+//   dw[k, j] = sum_{n, p, q} gy[n, k, p, q] * x[n, c, p*sh - ph + r*dh, q*sw - pw + s*dw],   j = (c*R + r)*S + s
+// grid = (K, splits): block (k, z) takes the positions i = (n*P + p)*Q + q = z*THREADS + t, then every
+// splits*THREADS further (grid-stride), each thread adding gy * x into acc[j] for every tap. The block then sums its
+// threads through shared memory (one row per thread, padded by one float so that a warp's stores of one tap fall
+// in different banks; thread j adds column j) and atomically adds the result to dw, which the wrapper zeroes.
+// The taps' input channel offset and (r*dh, s*dw) are decoded once per block into shared memory.
+constexpr int WGRAD_DIRECT_MAX_TAPS = 64;
+constexpr int WGRAD_DIRECT_THREADS = 128;
+
+NG_KERNEL void __launch_bounds__(WGRAD_DIRECT_THREADS)
+    conv2d_wgrad_direct(const float* __restrict__ x, const float* __restrict__ gy, float* __restrict__ dw, int N,
+                        int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h,
+                        int pad_w, int dil_h, int dil_w) {
+    __shared__ int tap_offset[WGRAD_DIRECT_MAX_TAPS], tap_row[WGRAD_DIRECT_MAX_TAPS], tap_col[WGRAD_DIRECT_MAX_TAPS];
+    __shared__ float partial[WGRAD_DIRECT_THREADS][WGRAD_DIRECT_MAX_TAPS + 1];
+    const int taps = C * R * S, k = blockIdx.x;
+    for (int j = threadIdx.x; j < taps; j += blockDim.x) {
+        tap_offset[j] = j / (R * S) * H * W;
+        tap_row[j] = j / S % R * dil_h;
+        tap_col[j] = j % S * dil_w;
+    }
+    __syncthreads();
+    float acc[WGRAD_DIRECT_MAX_TAPS] = {};
+    for (int i = blockIdx.y * blockDim.x + threadIdx.x; i < N * P * Q; i += gridDim.y * blockDim.x) {
+        const int n = i / (P * Q), p = i / Q % P, q = i % Q;
+        const float g = gy[((n * K + k) * P + p) * Q + q];
+        const int h0 = p * stride_h - pad_h, w0 = q * stride_w - pad_w;
+        const float* image = x + n * C * H * W;
+#pragma unroll
+        for (int j = 0; j < WGRAD_DIRECT_MAX_TAPS; ++j) {
+            if (j < taps) {
+                const int ih = h0 + tap_row[j], iw = w0 + tap_col[j];
+                if (ih >= 0 && ih < H && iw >= 0 && iw < W) acc[j] += g * image[tap_offset[j] + ih * W + iw];
+            }
+        }
+    }
+#pragma unroll
+    for (int j = 0; j < WGRAD_DIRECT_MAX_TAPS; ++j)
+        if (j < taps) partial[threadIdx.x][j] = acc[j];
+    __syncthreads();
+    for (int j = threadIdx.x; j < taps; j += blockDim.x) {
+        float total = 0.0f;
+        for (int t = 0; t < WGRAD_DIRECT_THREADS; ++t) total += partial[t][j];
+        atomicAdd(&dw[k * taps + j], total);
+    }
+}
+

@@ -1,9 +1,10 @@
 """Normalisations: batch_norm, instance_norm, layer_norm.
 
-Each is a per-channel normalisation of an (N, C, L) view of its input (as the kernels in
-backend/cpu/norm.py see it): batch norm of (N, C, *) is (N, C, L), instance norm is
-(1, N·C, L), layer norm is (1, rows, features). Per channel, with M = N·L values, μ and σ² their
-mean and biased variance, r = 1/sqrt(σ² + eps) and x̂ = (x - μ)·r:
+Each is a per-channel normalisation of an (N, C, *) tensor, which the Functions below hand the
+kernels of backend/cpu/norm.py as the (N, C, L) array view they take: batch norm normalises its
+input as it is, instance norm its (1, N·C, L) reshape, layer norm its (1, rows, features) one.
+Per channel, with M = N·L values, μ and σ² their mean and biased variance, r = 1/sqrt(σ² + eps)
+and x̂ = (x - μ)·r:
 
     y  = x̂·w + b
     db = Σ g,   dw = Σ g·x̂,   dx = w·r·(g - Σg/M - x̂·Σ(g·x̂)/M)
@@ -15,7 +16,8 @@ first backward is two fused kernel passes:
     BatchNormInputGrad(x, g, w, S)    dx                        kernel batch_norm_backward_elemt
 BatchNorm's backward is Reduce then InputGrad; Reduce's backward is BatchNorm and InputGrad
 again; InputGrad's backward (the core of the double backward, what a gradient penalty through
-a normalised critic needs) is written with tensor ops on x̂ and r recomputed from x.
+a normalised critic needs) is written with tensor ops on x̂ and r recomputed from x, or run as
+array code when no graph is recorded (its docstring says why).
 Eval-mode normalisation by running statistics is ChannelAffine: y = x·scale + shift per channel.
 """
 import numpy as np
@@ -26,22 +28,35 @@ from ..tensor import Tensor
 from .activation import require_floating
 from .shape import stack
 
-_CHANNEL_AXES = (0, 2)  # of the (N, C, L) view
+def _channel_axes(x):
+    """Every axis of an (N, C, *) tensor but the channel axis 1: what the per-channel sums run over."""
+    return (0, *range(2, x.ndim))
 
 
-def _per_channel(v):
-    """A (C,) tensor shaped (1, C, 1), to broadcast over an (N, C, L) view."""
-    return v.reshape(1, -1, 1)
+def _count(x):
+    """M = N·L, the values per channel of an (N, C, *) array or tensor."""
+    return x.shape[0] * int(np.prod(x.shape[2:]))
+
+
+def _as_channels(array):
+    """An (N, C, *) array seen as the (N, C, L) array the backend's norm kernels take (a view when it can be)."""
+    return array.reshape(array.shape[0], array.shape[1], -1)
+
+
+def _per_channel(v, ndim):
+    """A (C,) tensor shaped (1, C, 1, ...), to broadcast over an ndim-dimensional (N, C, *) tensor."""
+    return v.reshape((1, -1) + (1,) * (ndim - 2))
 
 
 def _channel_sum(t):
-    return t.sum(_CHANNEL_AXES)
+    return t.sum(_channel_axes(t))
 
 
 def _normalized(x, eps):
-    """x̂ and r of an (N, C, L) tensor as differentiable tensor ops (for the double backward)."""
-    centred = x - x.mean(_CHANNEL_AXES, keepdim=True)
-    r = ((centred * centred).mean(_CHANNEL_AXES, keepdim=True) + eps) ** -0.5
+    """x̂ and r of an (N, C, *) tensor as differentiable tensor ops (for the double backward)."""
+    axes = _channel_axes(x)
+    centred = x - x.mean(axes, keepdim=True)
+    r = ((centred * centred).mean(axes, keepdim=True) + eps) ** -0.5
     return centred * r, r
 
 
@@ -53,7 +68,8 @@ class BatchNorm(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, *, mean, invstd, eps):
-        return ctx.backend.channel_affine(x, *ctx.backend.channel_scale_shift(mean, invstd, weight, bias))
+        scale_shift = ctx.backend.channel_scale_shift(mean, invstd, weight, bias)
+        return ctx.backend.channel_affine(_as_channels(x), *scale_shift).reshape(x.shape)
 
     @staticmethod
     def backward(ctx, g):
@@ -73,7 +89,7 @@ class BatchNormReduce(Function):
 
     @staticmethod
     def forward(ctx, x, g, *, mean, invstd, eps):
-        return ctx.xp.stack(ctx.backend.batch_norm_backward_reduce(x, g, mean, invstd))
+        return ctx.xp.stack(ctx.backend.batch_norm_backward_reduce(_as_channels(x), _as_channels(g), mean, invstd))
 
     @staticmethod
     def backward(ctx, grad_sums):
@@ -101,19 +117,22 @@ class BatchNormInputGrad(Function):
 
     @staticmethod
     def forward(ctx, x, g, weight, sums, *, mean, invstd, eps):
-        return ctx.backend.batch_norm_backward_elemt(x, g, mean, invstd, weight, sums[0], sums[1])
+        dx = ctx.backend.batch_norm_backward_elemt(_as_channels(x), _as_channels(g), mean, invstd, weight, sums[0],
+                                                   sums[1])
+        return dx.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, grad_dx):
         x, g, weight, sums = ctx.inputs
         if not is_grad_enabled():
             grads = ctx.backend.batch_norm_input_grad_backward(
-                x.data, g.data, ctx.mean, ctx.invstd, weight.data, sums.data[0], sums.data[1], grad_dx.data,
-                ctx.needs_input_grad)
-            return tuple(None if a is None else Tensor(a) for a in grads)
-        count = x.shape[0] * x.shape[2]
+                _as_channels(x.data), _as_channels(g.data), ctx.mean, ctx.invstd, weight.data, sums.data[0],
+                sums.data[1], _as_channels(grad_dx.data), ctx.needs_input_grad)
+            shapes = (x.shape, x.shape, weight.shape, sums.shape)
+            return tuple(None if a is None else Tensor(a.reshape(shape)) for a, shape in zip(grads, shapes))
+        count, axes = _count(x), _channel_axes(x)
         xhat, r = _normalized(x, ctx.eps)
-        w, sum_g, sum_g_xhat = _per_channel(weight), _per_channel(sums[0]), _per_channel(sums[1])
+        w, sum_g, sum_g_xhat = (_per_channel(v, x.ndim) for v in (weight, sums[0], sums[1]))
         u = g - sum_g / count - xhat * sum_g_xhat / count
         grad_wr = grad_dx * (w * r)
         needs = ctx.needs_input_grad
@@ -123,20 +142,19 @@ class BatchNormInputGrad(Function):
         dx = None
         if needs[0]:
             h = grad_wr * sum_g_xhat / -count
-            k = (grad_dx * w * u).sum(_CHANNEL_AXES, keepdim=True)
-            through_xhat = r * (h - h.mean(_CHANNEL_AXES, keepdim=True)
-                                - xhat * (h * xhat).mean(_CHANNEL_AXES, keepdim=True))
+            k = (grad_dx * w * u).sum(axes, keepdim=True)
+            through_xhat = r * (h - h.mean(axes, keepdim=True) - xhat * (h * xhat).mean(axes, keepdim=True))
             dx = through_xhat - k * r * r * xhat / count
         return dx, dg, dw, dsums
 
 
 class ChannelAffine(Function):
-    """y = x·scale + shift per channel of an (N, C, L) x (normalisation by fixed statistics);
+    """y = x·scale + shift per channel of an (N, C, *) x (normalisation by fixed statistics);
     dx = g·scale = ChannelAffine(g, scale, 0),  dscale = Σ g·x,  dshift = Σ g."""
 
     @staticmethod
     def forward(ctx, x, scale, shift):
-        return ctx.backend.channel_affine(x, scale, shift)
+        return ctx.backend.channel_affine(_as_channels(x), scale, shift).reshape(x.shape)
 
     @staticmethod
     def backward(ctx, g):
@@ -163,7 +181,7 @@ def _check_inputs(op, input, min_dim, channels, **vectors):
 
 
 def _check_enough_values(op, x, input):
-    if x.shape[0] * x.shape[2] < 2:
+    if _count(x) < 2:
         raise ValueError(f"{op}: expected more than 1 value per channel when training, got input of shape "
                          f"{input.shape}")
 
@@ -180,12 +198,12 @@ def _constant(xp, fill, size, dtype):
 
 
 def _normalize_by_batch(x, weight, bias, eps, running_mean=None, running_var=None, momentum=0.1):
-    """BatchNorm of an (N, C, L) view with its own statistics; updates the running ones (unbiased
+    """BatchNorm of an (N, C, *) tensor with its own statistics; updates the running ones (unbiased
     variance, as PyTorch) when given."""
     xp, channels = x.backend.xp, x.shape[1]
     backend = x.backend
-    mean, var = backend.batch_norm_stats(x.data)
-    count = x.shape[0] * x.shape[2]
+    mean, var = backend.batch_norm_stats(_as_channels(x.data))
+    count = _count(x)
     if running_mean is not None:
         _update_running(running_mean, mean, momentum)
     if running_var is not None:
@@ -197,7 +215,7 @@ def _normalize_by_batch(x, weight, bias, eps, running_mean=None, running_var=Non
 
 
 def _normalize_by_running(x, running_mean, running_var, weight, bias, eps):
-    """y = (x - running_mean)/sqrt(running_var + eps)·w + b per channel of an (N, C, L) view."""
+    """y = (x - running_mean)/sqrt(running_var + eps)·w + b per channel of an (N, C, *) tensor."""
     scale = Tensor((running_var.data + eps) ** -0.5)
     if weight is not None:
         scale = scale * weight
@@ -214,15 +232,12 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     channels = input.shape[1] if input.ndim >= 2 else None
     _check_inputs("batch_norm", input, 2, channels, running_mean=running_mean, running_var=running_var,
                   weight=weight, bias=bias)
-    x = input.reshape(input.shape[0], channels, -1)
     if training:
-        _check_enough_values("batch_norm", x, input)
-        y = _normalize_by_batch(x, weight, bias, eps, running_mean, running_var, momentum)
-    else:
-        if running_mean is None or running_var is None:
-            raise ValueError("batch_norm: eval mode (training=False) needs running_mean and running_var")
-        y = _normalize_by_running(x, running_mean, running_var, weight, bias, eps)
-    return y.reshape(input.shape)
+        _check_enough_values("batch_norm", input, input)
+        return _normalize_by_batch(input, weight, bias, eps, running_mean, running_var, momentum)
+    if running_mean is None or running_var is None:
+        raise ValueError("batch_norm: eval mode (training=False) needs running_mean and running_var")
+    return _normalize_by_running(input, running_mean, running_var, weight, bias, eps)
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
@@ -243,7 +258,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     else:
         if running_mean is None or running_var is None:
             raise ValueError("instance_norm: use_input_stats=False needs running_mean and running_var")
-        y = _normalize_by_running(input.reshape(batch, channels, -1), running_mean, running_var, weight, bias, eps)
+        return _normalize_by_running(input, running_mean, running_var, weight, bias, eps)
     return y.reshape(input.shape)
 
 

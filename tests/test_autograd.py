@@ -57,6 +57,13 @@ def test_create_graph_false_records_nothing_in_gradients():
     x = ng.randn(3, requires_grad=True)
     (g,) = ng.grad((x * x).sum(), x)
     assert not g.requires_grad
+    # x reaches the output along two paths: their gradients are summed as arrays, outside any graph
+    (g,) = ng.grad((x * x + x.exp()).sum(), x)
+    assert not g.requires_grad and g.is_leaf
+    np.testing.assert_allclose(g.numpy(), 2 * x.numpy() + np.exp(x.numpy()), rtol=1e-6)
+    s = ng.tensor(0.5, dtype=ng.float64, requires_grad=True)  # 0-d: numpy's sum of two 0-d arrays is a scalar
+    (s * s + s).backward()
+    assert isinstance(s.grad.data, np.ndarray) and s.grad.item() == pytest.approx(2.0)
 
 
 def test_second_backward_through_freed_graph_raises():

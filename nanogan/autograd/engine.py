@@ -6,7 +6,10 @@ outputs in reverse topological order, calls each Function's backward with the gr
 output, and sums what flows into each input. With create_graph=True the backward calls are
 themselves recorded (their results carry graphs), which is all higher-order gradients need.
 """
+import numpy as np
+
 from .function import NotDifferentiable
+from ..tensor import Tensor
 from .grad_mode import no_grad, enable_grad
 
 
@@ -62,18 +65,26 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
     # freeing a consumer's inputs would otherwise drop it before its own backward reads ctx.output.
     pinned = [ctx.output for ctx in order]  # noqa: F841
     reaches = _reaching(order, targets) if targets is not None else None
+    def add(a, b):
+        """a + b for two gradients of one node: recorded under create_graph, else plain array arithmetic (a
+        graph node per sum would be host time for nothing)."""
+        if create_graph:
+            return a + b
+        total = a.data + b.data
+        return Tensor(a.backend.xp.asarray(total) if isinstance(total, np.generic) else total)
+
     grads = {}
     for root, grad in zip(roots, root_grads):
         k = _key(root)
-        grads[k] = grads[k] + grad if k in grads else grad
+        grads[k] = add(grads[k], grad) if k in grads else grad
     captured = {}
 
     def deliver(tensor, grad):
         k = _key(tensor)
         if tensor._ctx is None and targets is None:
-            tensor.grad = grad if tensor.grad is None else tensor.grad + grad
+            tensor.grad = grad if tensor.grad is None else add(tensor.grad, grad)
             return
-        grads[k] = grads[k] + grad if k in grads else grad
+        grads[k] = add(grads[k], grad) if k in grads else grad
 
     for root in roots:
         if root._ctx is None:

@@ -533,12 +533,13 @@ def _direct_dgrad_threads(lib, g: _ConvGeometry):
 
 
 def _run_conv_dgrad(lib, gy, w, g: _ConvGeometry, splits):
-    if (splits is None and g.C <= lib.constant("DGRAD_DIRECT_MAX_C")  # a GEMM tile over C would be mostly idle
-            and _direct_dgrad_threads(lib, g) <= INT32_MAX):
-        dx = lib.xp.empty((g.N, g.C, g.H, g.W), dtype=np.float32)
-        lib.launch("conv2d_dgrad_direct", elementwise_grid(lib, _direct_dgrad_threads(lib, g), "DGRAD_DIRECT_THREADS"),
-                   lib.constant("DGRAD_DIRECT_THREADS"), gy, w, dx, *g.args())
-        return dx
+    if splits is None and g.C <= lib.constant("DGRAD_DIRECT_MAX_C"):  # a GEMM tile over C would be mostly idle
+        threads = _direct_dgrad_threads(lib, g)
+        if threads <= INT32_MAX:
+            dx = lib.xp.empty((g.N, g.C, g.H, g.W), dtype=np.float32)
+            lib.launch("conv2d_dgrad_direct", elementwise_grid(lib, threads, "DGRAD_DIRECT_THREADS"),
+                       lib.constant("DGRAD_DIRECT_THREADS"), gy, w, dx, *g.args())
+            return dx
     sh, sw = g.stride
     phase_cols = g.N * math.ceil(g.H / sh) * math.ceil(g.W / sw)  # the largest phase: (0, 0)
     tiles = _igemm_grid(lib, g.C, phase_cols)

@@ -6,8 +6,6 @@ outputs in reverse topological order, calls each Function's backward with the gr
 output, and sums what flows into each input. With create_graph=True the backward calls are
 themselves recorded (their results carry graphs), which is all higher-order gradients need.
 """
-import numpy as np
-
 from .function import NotDifferentiable
 from ..tensor import Tensor
 from .grad_mode import no_grad, enable_grad
@@ -65,13 +63,13 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
     # freeing a consumer's inputs would otherwise drop it before its own backward reads ctx.output.
     pinned = [ctx.output for ctx in order]  # noqa: F841
     reaches = _reaching(order, targets) if targets is not None else None
+
     def add(a, b):
         """a + b for two gradients of one node: recorded under create_graph, else plain array arithmetic (a
-        graph node per sum would be host time for nothing)."""
+        graph node per sum would be host time for nothing; asarray keeps numpy's 0-d sum an array)."""
         if create_graph:
             return a + b
-        total = a.data + b.data
-        return Tensor(a.backend.xp.asarray(total) if isinstance(total, np.generic) else total)
+        return Tensor(a.backend.xp.asarray(a.data + b.data))
 
     grads = {}
     for root, grad in zip(roots, root_grads):

@@ -6,7 +6,6 @@ the second derivative follows by differentiating that expression again.
 """
 import math
 
-import numpy as np
 
 from ..autograd.function import Function
 from ..random import generator

@@ -28,6 +28,7 @@ from ..tensor import Tensor
 from .activation import require_floating
 from .shape import stack
 
+
 def _channel_axes(x):
     """Every axis of an (N, C, *) tensor but the channel axis 1: what the per-channel sums run over."""
     return (0, *range(2, x.ndim))
@@ -200,8 +201,8 @@ def _constant(xp, fill, size, dtype):
 def _normalize_by_batch(x, weight, bias, eps, running_mean=None, running_var=None, momentum=0.1):
     """BatchNorm of an (N, C, *) tensor with its own statistics; updates the running ones (unbiased
     variance, as PyTorch) when given."""
-    xp, channels = x.backend.xp, x.shape[1]
-    backend = x.backend
+    backend, channels = x.backend, x.shape[1]
+    xp = backend.xp
     mean, var = backend.batch_norm_stats(_as_channels(x.data))
     count = _count(x)
     if running_mean is not None:

@@ -34,6 +34,8 @@ import numba
 import numpy as np
 from numba import njit, prange
 
+from .. import array_module
+
 PARALLEL_MIN_ELEMENTS = 1 << 16
 # reassociation lets LLVM vectorise the float64 sums; NaN and inf keep their IEEE meaning
 _SUM_MATH = {"reassoc", "contract"}
@@ -182,7 +184,6 @@ def batch_norm_input_grad_backward(x, g, mean, invstd, weight, sum_g, sum_g_xhat
     with respect to (x, g, w, S = [Σg, Σgx̂]) where `needs` asks (None elsewhere). Per channel, M = N·L:
         u = g - Σg/M - x̂·Σgx̂/M,  dg = G·w·r,  dw = Σ G·r·u,  dS = -[Σ G·w·r, Σ G·w·r·x̂]/M,
         dx = r·(h - mean h - x̂·mean(h·x̂)) - k·r²·x̂/M  with  h = -G·w·r·Σgx̂/M,  k = Σ G·w·u."""
-    from .. import array_module
     xp, count, axes = array_module(x), x.shape[0] * x.shape[2], (0, 2)
 
     def per_channel(v):

@@ -1,7 +1,7 @@
 """The CUDA backend: CuPy arrays on the current CUDA device, cuBLAS matrix products, nanogan's own kernels
 (csrc/kernels, compiled at run time by NVRTC through CuPy's RawModule) for convolution, leaky ReLU, the
-WGAN-GP penalty term, max pooling, the batch-norm reductions and the optimiser updates, and fused CuPy kernels for the normalisation's elementwise
-passes (norm.py says why not csrc's fused batch-norm kernels).
+WGAN-GP penalty term, max pooling, the batch-norm reductions and the optimiser updates, and fused CuPy
+kernels for the normalisation's elementwise passes (norm.py says why not csrc's fused batch-norm kernels).
 
 The same flat interface as backend/cpu (see its docstring for the list):
   name, xp                      "cuda", and CuPy as the array module

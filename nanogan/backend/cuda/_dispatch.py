@@ -16,8 +16,6 @@ import functools
 
 import numpy as np
 
-from .. import array_module  # noqa: F401  (the array versions' module: numpy or CuPy)
-
 
 def kernel_library():
     """nanogan's kernels (every csrc/kernels/*.cu) compiled by NVRTC through CuPy's RawModule, loaded once."""

@@ -16,7 +16,8 @@ GEMM"); the array versions do, as a strided view of the padded input:
                               tap (kh, kw) — one strided slice per tap, inside which no position repeats.
 """
 from ... import _kernels
-from ._dispatch import array_module, float32_kernel, kernel_library
+from .. import array_module
+from ._dispatch import float32_kernel, kernel_library
 
 
 def _windows(xp, x, kernel_hw, out_hw, stride, padding, dilation):

@@ -11,7 +11,8 @@ every dtype: csrc's gather-style max_pool2d_dgrad needs the pooling geometry, wh
 pass.
 """
 from ... import _kernels_ops
-from ._dispatch import array_module, float32_kernel, kernel_library
+from .. import array_module
+from ._dispatch import float32_kernel, kernel_library
 
 
 def _max_pool2d_argmax_arrays(x, kernel, stride, padding, dilation, out_hw):

@@ -383,7 +383,7 @@ def sgd_step(lib, param, grad, momentum_buffer=None, *, lr, momentum=0.0, dampen
 
 def adam_step(lib, param, grad, exp_avg, exp_avg_sq, *, step, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
     """One torch.optim.Adam step (step = t >= 1, counting this one) on param, exp_avg, exp_avg_sq, in place.
-    The bias corrections 1 - beta^t are computed here in double precision."""
+    The bias corrections 1 - beta^t and the complements 1 - beta are computed here in double precision."""
     op = "adam_step"
     if not isinstance(step, (int, np.integer)) or step < 1:
         raise ValueError(f"{op}: step must be an int >= 1 (this step's number), got {step!r}")
@@ -391,8 +391,8 @@ def adam_step(lib, param, grad, exp_avg, exp_avg_sq, *, step, lr, betas=(0.9, 0.
     beta1, beta2 = betas
     step_size = lr / (1.0 - beta1 ** step)
     bias_correction2_sqrt = math.sqrt(1.0 - beta2 ** step)
-    _launch_elementwise(lib, "adam_update", param.size, param, grad, exp_avg, exp_avg_sq, param.size, beta1, beta2,
-                        eps, weight_decay, step_size, bias_correction2_sqrt)
+    _launch_elementwise(lib, "adam_update", param.size, param, grad, exp_avg, exp_avg_sq, param.size, beta1, 1.0 - beta1,
+                        beta2, 1.0 - beta2, eps, weight_decay, step_size, bias_correction2_sqrt)
 
 
 def rmsprop_step(lib, param, grad, square_avg, grad_avg=None, momentum_buffer=None, *, lr, alpha=0.99, eps=1e-8,
@@ -412,8 +412,8 @@ def rmsprop_step(lib, param, grad, square_avg, grad_avg=None, momentum_buffer=No
     _check_state(op, lib, param, grad, **state)
     _launch_elementwise(lib, "rmsprop_update", param.size, param, grad, square_avg,
                         grad_avg if centered else _unused_state(lib),
-                        momentum_buffer if momentum > 0.0 else _unused_state(lib), param.size, lr, alpha, eps,
-                        weight_decay, momentum, int(centered))
+                        momentum_buffer if momentum > 0.0 else _unused_state(lib), param.size, lr, alpha, 1.0 - alpha,
+                        eps, weight_decay, momentum, int(centered))
 
 
 # ---- reduction along one axis (reduce_axis.cu) -------------------------------------------------------------

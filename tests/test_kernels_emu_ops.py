@@ -1,9 +1,9 @@
 """The normalisation, activation, gradient-penalty, optimiser, reduction, pooling and upsampling kernels of
-csrc/kernels, run through the host emulation (nanogan._emu) against float64 references.
+csrc/kernels, run through the host emulation (nanogan._emu) against references.
 
 References: nanogan's CPU ops in float64 with its autograd engine (`ng.grad(..., create_graph=True)` for the
-backward and double backward kernels), nanogan.optim for the optimiser steps, Tensor.sum / mean for the
-reductions, worked numbers; pooling and upsampling are also compared with PyTorch when it is importable.
+backward and double backward kernels), nanogan.optim's float32 array code for the optimiser steps (the code
+the kernels replace), Tensor.sum / mean for the reductions, worked numbers; pooling and upsampling are also compared with PyTorch when it is importable.
 Every emulated call uses the guarded buffers of tests/kernel_helpers.py (out-of-range writes and unwritten
 outputs are caught). The named cases also run on a GPU (`gpu` mark) through nanogan._C and CuPy.
 """
@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import nanogan as ng
@@ -456,18 +456,22 @@ def kernel_step(lib, name, param, grad, state, step, hyper):
 
 
 def check_optimizer(lib, name, hyper, n, seed, steps=3):
-    """`steps` fused kernel updates against the same steps of nanogan.optim in float64: parameter and state."""
+    """`steps` fused kernel updates against the same steps of nanogan.optim's array code: parameter and state.
+
+    The reference runs in float32, as the array code the kernels replace does: Adam is ill-conditioned where
+    d = grad + weight_decay·param nearly cancels (its first step is lr·d/(|d| + eps)), so a float64 reference
+    there measures the rounding of d, not the kernel (hypothesis found d = 2.2e-7 moving a parameter by 4e-4)."""
     rng = np.random.default_rng(seed)
     start = rng.standard_normal(n).astype(np.float32)
     grads = [rng.standard_normal(n).astype(np.float32) for _ in range(steps)]
     dev = Device(lib)
     param = dev.put(start)
     state = {s: dev.put(np.zeros(n)) for s in STATE_NAMES[name]}
-    ref_param = tensor(start, requires_grad=True)
+    ref_param = ng.Tensor(start.copy(), requires_grad=True)
     optimizer = OPTIMIZERS[name]([ref_param], **hyper)
     for step, grad in enumerate(grads, 1):
         kernel_step(lib, name, param, dev.put(grad), state, step, hyper)
-        ref_param.grad = tensor(grad)
+        ref_param.grad = ng.Tensor(grad)
         optimizer.step()
     dev.done()
     what = f"{name} {hyper} n={n}"
@@ -514,6 +518,9 @@ def optimizer_cases(draw):
 
 @EMU_SETTINGS
 @given(case=optimizer_cases(), n=st.integers(1, 3000), seed=st.integers(0, 2**31))
+# Found by hypothesis: with 1 - beta2 rounded from a float32 beta2 = 0.9999 (2e-4 relative off), three lr-0.5 steps
+# drifted 5e-5 from nanogan.optim; the host now passes the complements 1 - beta computed in double, as torch does.
+@example(case=("adam", dict(lr=0.5, betas=(0.0, 0.9999), eps=1e-8, weight_decay=0.0)), n=5, seed=0)
 def test_optimizer_steps_match_nanogan_optim(emu, case, n, seed):
     check_optimizer(emu, *case, n=n, seed=seed)
 

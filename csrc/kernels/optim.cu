@@ -31,22 +31,25 @@ NG_KERNEL void sgd_update(float* __restrict__ param, const float* __restrict__ g
 //   exp_avg    = beta1 * exp_avg    + (1 - beta1) * d
 //   exp_avg_sq = beta2 * exp_avg_sq + (1 - beta2) * d^2
 //   param     -= step_size * exp_avg / (sqrt(exp_avg_sq) / bias_correction2_sqrt + eps)
-// where the host computes, in double, step_size = lr / (1 - beta1^t) and bias_correction2_sqrt = sqrt(1 - beta2^t)
-// (in float, 1 - 0.999^t would keep only a few significant digits for small t).
+// where the host computes, in double, step_size = lr / (1 - beta1^t), bias_correction2_sqrt = sqrt(1 - beta2^t)
+// and the complements one_minus_beta1, one_minus_beta2 (in float, 1 - 0.999^t would keep only a few significant
+// digits for small t, and 1 - beta2 is off by 2e-4 relative for beta2 = 0.9999, as torch's are not).
 NG_KERNEL void adam_update(float* __restrict__ param, const float* __restrict__ grad, float* __restrict__ exp_avg,
-                           float* __restrict__ exp_avg_sq, int n, float beta1, float beta2, float eps,
-                           float weight_decay, float step_size, float bias_correction2_sqrt) {
+                           float* __restrict__ exp_avg_sq, int n, float beta1, float one_minus_beta1, float beta2,
+                           float one_minus_beta2, float eps, float weight_decay, float step_size,
+                           float bias_correction2_sqrt) {
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
         const float d = grad[i] + weight_decay * param[i];
-        const float m = beta1 * exp_avg[i] + (1.0f - beta1) * d;
-        const float v = beta2 * exp_avg_sq[i] + (1.0f - beta2) * d * d;
+        const float m = beta1 * exp_avg[i] + one_minus_beta1 * d;
+        const float v = beta2 * exp_avg_sq[i] + one_minus_beta2 * d * d;
         exp_avg[i] = m;
         exp_avg_sq[i] = v;
         param[i] -= step_size * m / (sqrtf(v) / bias_correction2_sqrt + eps);
     }
 }
 
-// RMSprop, with d = grad + weight_decay * param (state starts at zero, as in PyTorch):
+// RMSprop, with d = grad + weight_decay * param (state starts at zero, as in PyTorch; one_minus_alpha = 1 - alpha
+// comes from the host, computed in double as Adam's complements are):
 //   square_avg = alpha * square_avg + (1 - alpha) * d^2
 //   centered:  grad_avg = alpha * grad_avg + (1 - alpha) * d,   avg = sqrt(square_avg - grad_avg^2) + eps
 //   otherwise: avg = sqrt(square_avg) + eps
@@ -54,15 +57,15 @@ NG_KERNEL void adam_update(float* __restrict__ param, const float* __restrict__ 
 //   otherwise:    param -= lr * d / avg
 NG_KERNEL void rmsprop_update(float* __restrict__ param, const float* __restrict__ grad,
                               float* __restrict__ square_avg, float* __restrict__ grad_avg,
-                              float* __restrict__ momentum_buffer, int n, float lr, float alpha, float eps,
-                              float weight_decay, float momentum, int centered) {
+                              float* __restrict__ momentum_buffer, int n, float lr, float alpha, float one_minus_alpha,
+                              float eps, float weight_decay, float momentum, int centered) {
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
         const float d = grad[i] + weight_decay * param[i];
-        const float sq = alpha * square_avg[i] + (1.0f - alpha) * d * d;
+        const float sq = alpha * square_avg[i] + one_minus_alpha * d * d;
         square_avg[i] = sq;
         float avg;
         if (centered) {
-            const float mean = alpha * grad_avg[i] + (1.0f - alpha) * d;
+            const float mean = alpha * grad_avg[i] + one_minus_alpha * d;
             grad_avg[i] = mean;
             avg = sqrtf(sq - mean * mean) + eps;
         } else {

@@ -20,6 +20,20 @@ def test_sum_mean_over_every_axis(shape, keepdim):
                  layouts=("contiguous", "transposed"))
 
 
+def test_mean_is_one_node_each_way_and_refuses_integers():
+    x = ng.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    y = x.mean(1)
+    assert y.grad_fn.__name__ == "Sum"
+    v = ng.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (g,) = ng.grad(y, [x], [v], create_graph=True)
+    assert g.grad_fn.__name__ == "Unreduce" and g._ctx.inputs[0] is v  # one node back to the seed
+    np.testing.assert_allclose(g.numpy(), np.repeat([[0.25], [0.5], [0.75]], 4, axis=1))
+    (gv,) = ng.grad(g.sum(), [v])
+    np.testing.assert_allclose(gv.numpy(), np.ones(3))  # Σ over the 4 columns of 1/4
+    with pytest.raises(TypeError, match=r"mean: expected a floating-point tensor, got int64 of shape \(2, 3\)"):
+        ng.tensor(np.arange(6).reshape(2, 3)).mean()
+
+
 @given(shapes.filter(lambda s: s[0] > 1))
 def test_var_std_norm(shape):
     x = rng.standard_normal(shape) + 0.5

@@ -31,23 +31,45 @@ def _keepdim_shape(shape, dims):
     return tuple(1 if i in dims else n for i, n in enumerate(shape))
 
 
+def _count(shape, dims):
+    """How many values of a tensor of `shape` each output of a reduction over dims sums."""
+    return int(np.prod([shape[d] for d in dims]))
+
+
 class Sum(Function):
-    """y = Σ_dims x;  dx = g broadcast back over dims."""
+    """y = Σ_dims x / n, where n = 1 for a sum and n = the number of values summed for a mean (`mean=True`);
+    dx = g / n broadcast back over dims = Unreduce(g). Sum and Unreduce are each other's gradient, so a mean is one
+    node forward and one backward at every order."""
     floating_only = False
 
     @staticmethod
-    def forward(ctx, x, *, dims, keepdim):
-        return x.sum(axis=dims, keepdims=keepdim)
+    def forward(ctx, x, *, dims, keepdim, mean):
+        return x.mean(axis=dims, keepdims=keepdim) if mean else x.sum(axis=dims, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, g):
-        x = ctx.inputs[0]
-        return g.reshape(_keepdim_shape(x.shape, ctx.dims)).expand(*x.shape)
+        return Unreduce.apply(g, shape=ctx.inputs[0].shape, dims=ctx.dims, keepdim=ctx.keepdim, mean=ctx.mean)
+
+
+class Unreduce(Function):
+    """y = g / n broadcast from Sum's output shape back to its input's `shape` over dims (no copy but the
+    division);  dg = Σ_dims grad / n = Sum(grad)."""
+    floating_only = False
+
+    @staticmethod
+    def forward(ctx, g, *, shape, dims, keepdim, mean):
+        count = _count(shape, dims)
+        if mean and count:
+            g = g / count
+        return ctx.xp.broadcast_to(g.reshape(_keepdim_shape(shape, dims)), shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Sum.apply(grad, dims=ctx.dims, keepdim=ctx.keepdim, mean=ctx.mean)
 
 
 class Amax(Function):
     """y = max_dims x;  dx = g * [x == y] / (number of ties), the gradient shared among equal maxima."""
-    floating_only = False
     floating_only = False
 
     @staticmethod
@@ -57,21 +79,21 @@ class Amax(Function):
     @staticmethod
     def backward(ctx, g):
         x = ctx.inputs[0]
-        kept = _keepdim_shape(x.shape, ctx.dims)
-        is_max = x.data == ctx.output.data.reshape(kept)
+        is_max = x.data == ctx.output.data.reshape(_keepdim_shape(x.shape, ctx.dims))
         share = is_max / is_max.sum(axis=ctx.dims, keepdims=True)
-        return g.reshape(kept).expand(*x.shape) * Tensor(share.astype(x.dtype))
+        spread = Unreduce.apply(g, shape=x.shape, dims=ctx.dims, keepdim=ctx.keepdim, mean=False)
+        return spread * Tensor(share.astype(x.dtype))
 
 
 def sum(x, dim=None, keepdim=False):
-    return Sum.apply(x, dims=normalize_dims("sum", dim, x.ndim), keepdim=keepdim)
+    return Sum.apply(x, dims=normalize_dims("sum", dim, x.ndim), keepdim=keepdim, mean=False)
 
 
 def mean(x, dim=None, keepdim=False):
     """y = Σ_dims x / n."""
-    dims = normalize_dims("mean", dim, x.ndim)
-    count = int(np.prod([x.shape[d] for d in dims])) if dims else 1
-    return sum(x, dims, keepdim) / count
+    if not x.is_floating_point():
+        raise TypeError(f"mean: expected a floating-point tensor, got {x.dtype} of shape {x.shape}")
+    return Sum.apply(x, dims=normalize_dims("mean", dim, x.ndim), keepdim=keepdim, mean=True)
 
 
 def amax(x, dim=None, keepdim=False):
@@ -106,7 +128,7 @@ def min(x, dim=None, keepdim=False):
 def var(x, dim=None, keepdim=False, unbiased=True):
     """var = Σ (x - mean)² / (n - 1) (unbiased) or / n."""
     dims = normalize_dims("var", dim, x.ndim)
-    count = int(np.prod([x.shape[d] for d in dims])) if dims else 1
+    count = _count(x.shape, dims)
     centred = x - mean(x, dims, keepdim=True)
     return sum(centred * centred, dims, keepdim) / (count - 1 if unbiased else count)
 

@@ -118,11 +118,22 @@ def kernel_sources():
 
 # ---- the libraries --------------------------------------------------------------------------------------
 
-def _launch_shape(name, grid, block):
-    return f"kernel {name}<<<grid{tuple(grid)}, block{tuple(block)}>>>"
+class _LaunchShape:
+    """"kernel name<<<grid(...), block(...)>>>", what every launch error starts with; formatted only when an
+    error is raised, since a launch that succeeds never prints it (host time on every launch)."""
+
+    __slots__ = ("name", "grid", "block")
+
+    def __init__(self, name, grid, block):
+        self.name, self.grid, self.block = name, grid, block
+
+    def __str__(self):
+        return f"kernel {self.name}<<<grid{self.grid}, block{self.block}>>>"
 
 
 def _dims(value, what, name):
+    if type(value) is int and value >= 1:  # what the wrappers pass for a block, and for most 1-D grids
+        return (value,)
     dims = (value,) if isinstance(value, (int, np.integer)) else tuple(value)
     if not 1 <= len(dims) <= 3 or not all(isinstance(d, (int, np.integer)) and d >= 1 for d in dims):
         raise KernelLaunchError(f"kernel {name}: {what} must be 1 to 3 positive ints, got {value!r}")
@@ -161,7 +172,7 @@ class KernelLibrary:
         params = self.signatures[name]
         if isinstance(params, Exception):
             raise KernelLaunchError(str(params))
-        shape = _launch_shape(name, grid, block)
+        shape = _LaunchShape(name, grid, block)
         if len(args) != len(params):
             raise KernelLaunchError(f"{shape}: takes {len(params)} arguments ({', '.join(map(str, params))}), "
                                     f"got {len(args)}")

@@ -95,7 +95,7 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
             grad = grads.pop(k, None)
             if targets is not None and k in targets:
                 captured[k] = grad
-            needs = tuple(t.requires_grad and (reaches is None or _key(t) in reaches) for t in ctx.inputs)
+            needs = tuple([t.requires_grad and (reaches is None or _key(t) in reaches) for t in ctx.inputs])
             if grad is None or not any(needs):
                 continue
             ctx.needs_input_grad = needs
@@ -105,7 +105,7 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
             for t, g, needed in zip(ctx.inputs, input_grads, ctx.needs_input_grad):
                 if not needed or g is None:
                     continue
-                if tuple(g.shape) != tuple(t.shape):
+                if g.data.shape != t.data.shape:
                     raise RuntimeError(f"{ctx.name}: backward returned a gradient of shape {tuple(g.shape)} "
                                        f"for an input of shape {tuple(t.shape)}")
                 if create_graph and not ctx.op.differentiable_backward:

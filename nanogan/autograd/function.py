@@ -30,14 +30,14 @@ class Context:
     """
 
     def __init__(self, op, inputs, backend, attrs):
+        self.__dict__.update(attrs)
         self.op = op
         self.inputs = inputs
         self.backend = backend
         self.xp = backend.xp
-        self.needs_input_grad = tuple(t.requires_grad for t in inputs)
+        self.needs_input_grad = tuple([t.requires_grad for t in inputs])
         self.freed = False
         self._output = None
-        self.__dict__.update(attrs)
 
     @property
     def output(self):
@@ -49,18 +49,26 @@ class Context:
 
     def free(self):
         """Drop what backward needed, so that memory returns once the graph has been used."""
-        for key in [k for k in self.__dict__ if k not in ("op", "needs_input_grad")]:
-            del self.__dict__[key]
-        self.freed = True
+        self.__dict__ = {"op": self.op, "needs_input_grad": self.needs_input_grad, "freed": True}
 
 
-def _common_backend(op_name, tensors):
-    backend = backends.of(tensors[0].data)
-    for t in tensors:
-        if backends.of(t.data) is not backend:
-            shapes = ", ".join(f"{tuple(t.shape)} on {t.device}" for t in tensors)
-            raise RuntimeError(f"{op_name}: expected all tensors on one device, got {shapes}")
-    return backend
+def _checked_arrays(op, tensors):
+    """The tensors' arrays and the backend that owns them all, after the checks every op makes: Tensors only,
+    floating point where the op is differentiable math, one device. One pass, since every op call runs it."""
+    arrays, owners = [], set()
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op.__name__}: input {i} must be a Tensor, got {type(t).__name__}")
+        array = t.data
+        if op.floating_only and array.dtype.kind != "f":
+            raise TypeError(f"{op.__name__}: expected floating-point tensors, got {t.dtype} "
+                            f"for input {i} of shape {tuple(t.shape)}")
+        arrays.append(array)
+        owners.add(type(array))
+    if len(owners) > 1 and len({backends.of(a) for a in arrays}) > 1:
+        shapes = ", ".join(f"{tuple(t.shape)} on {t.device}" for t in tensors)
+        raise RuntimeError(f"{op.__name__}: expected all tensors on one device, got {shapes}")
+    return arrays, backends.of(arrays[0])
 
 
 class Function:
@@ -79,15 +87,9 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs, **attrs):
-        for i, t in enumerate(inputs):
-            if not isinstance(t, Tensor):
-                raise TypeError(f"{cls.__name__}: input {i} must be a Tensor, got {type(t).__name__}")
-            if cls.floating_only and not t.is_floating_point():
-                raise TypeError(f"{cls.__name__}: expected floating-point tensors, got {t.dtype} "
-                                f"for input {i} of shape {tuple(t.shape)}")
-        backend = _common_backend(cls.__name__, inputs)
+        arrays, backend = _checked_arrays(cls, inputs)
         ctx = Context(cls, inputs, backend, attrs)
-        out = cls.forward(ctx, *(t.data for t in inputs), **attrs)
+        out = cls.forward(ctx, *arrays, **attrs)
         if isinstance(out, (np.generic, float, int)):  # numpy reductions to 0-d return scalars
             out = backend.xp.asarray(out)
         if not (any(ctx.needs_input_grad) and is_grad_enabled()):

@@ -6,11 +6,15 @@ backward pass itself unless `create_graph=True`).
 import functools
 import threading
 
-_state = threading.local()
+class _ThreadGradMode(threading.local):
+    enabled = True  # each thread starts recording, as in PyTorch
+
+
+_state = _ThreadGradMode()
 
 
 def is_grad_enabled():
-    return getattr(_state, "enabled", True)
+    return _state.enabled
 
 
 def set_grad_enabled(enabled):

@@ -1,0 +1,118 @@
+"""Host cost of nanogan's per-op machinery, apart from the arithmetic: what an eager GPU step pays for every
+autograd function and every kernel launch, measured on any machine.
+
+    python benchmarks/host_cost.py              # CPU instructions per call, counted by valgrind (deterministic)
+    python benchmarks/host_cost.py --wall       # microseconds per call instead (noisy on a shared VM)
+
+On the GPU an eager step is bound by the host (benchmarks/README.md): the device finishes each kernel before
+Python has issued the next. The scenarios below isolate that Python work on tiny CPU arrays, where numpy's own
+arithmetic is a small part of each count:
+  apply        one Function.apply of Add on two 4x4 tensors that need gradients (graph recorded)
+  apply_no_grad  the same under no_grad (what every op of a backward pass without create_graph pays)
+  node         one node of a chain of Negs, forward and backward (apply, engine, and the backward's own apply)
+  launch       the leaky_relu kernel wrapper: checks, output allocation, grid, argument conversion; the launch
+               itself is a no-op (a kernel library whose _launch does nothing)
+  conv_launch  the conv2d wrapper likewise, on the WGAN-GP critic's conv2 at batch 64
+
+Instruction counts are valgrind's (callgrind) for N calls minus those for none, divided by N.
+"""
+import argparse
+import contextlib
+import os
+import re
+import subprocess
+import sys
+import time
+
+SCENARIOS = ("apply", "apply_no_grad", "node", "launch", "conv_launch")
+CALLS = 5000
+
+
+def _setup(scenario):
+    """A function that runs `scenario` once."""
+    import numpy as np
+    import nanogan as ng
+    from nanogan import _kernels as K
+    from nanogan.ops.elementwise import Add
+
+    x = ng.tensor(np.ones((4, 4), np.float32), requires_grad=True)
+    y = ng.tensor(np.ones((4, 4), np.float32), requires_grad=True)
+
+    class NoLaunch(K.EmuLibrary):
+        def _launch(self, name, shape, grid, block, args, stream):
+            pass
+
+    if scenario == "apply":
+        return lambda: Add.apply(x, y)
+    if scenario == "apply_no_grad":
+        def no_grad_apply():
+            Add.apply(x, y)
+        no_grad_apply.mode = ng.no_grad  # entered once around all the calls
+        return no_grad_apply
+    if scenario == "node":
+        chain = 100
+
+        def node():  # runs `chain` nodes; run() divides by it
+            z = x
+            for _ in range(chain):
+                z = -z
+            z.sum().backward()
+        node.nodes = chain
+        return node
+    lib = NoLaunch()
+    if scenario == "launch":
+        a = np.ones(1000, np.float32)
+        return lambda: K.leaky_relu(lib, a, 0.2)
+    if scenario == "conv_launch":
+        image, weight = np.ones((64, 64, 14, 14), np.float32), np.ones((128, 64, 5, 5), np.float32)
+        return lambda: K.conv2d(lib, image, weight, 2, 2)
+    raise ValueError(f"unknown scenario {scenario!r}; expected one of {SCENARIOS}")
+
+
+def run(scenario, calls):
+    """Run the scenario `calls` times (the body of one valgrind measurement)."""
+    fn = _setup(scenario)
+    with getattr(fn, "mode", contextlib.nullcontext)():
+        for _ in range(calls // getattr(fn, "nodes", 1)):
+            fn()
+
+
+def instructions(scenario, calls):
+    """Instructions valgrind counts for a process that runs the scenario `calls` times."""
+    out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
+                          os.path.abspath(__file__), "--run", scenario, str(calls)],
+                         capture_output=True, text=True, check=True).stderr
+    return int(re.search(r"Collected\s*:\s*(\d+)", out).group(1))
+
+
+def wall_us(scenario, calls):
+    fn = _setup(scenario)
+    per = getattr(fn, "nodes", 1)
+    best = float("inf")
+    with getattr(fn, "mode", contextlib.nullcontext)():
+        for _ in range(7):
+            start = time.perf_counter()
+            for _ in range(calls // per):
+                fn()
+            best = min(best, (time.perf_counter() - start) / calls * 1e6)
+    return best
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--wall", action="store_true", help="time in µs (best of 7) instead of counting instructions")
+    parser.add_argument("--run", nargs=2, metavar=("SCENARIO", "CALLS"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.run:
+        run(args.run[0], int(args.run[1]))
+        return
+    for scenario in SCENARIOS:
+        if args.wall:
+            print(f"{scenario:14s} {wall_us(scenario, CALLS):8.2f} µs per call")
+        else:
+            per_call = (instructions(scenario, CALLS) - instructions(scenario, 0)) / CALLS
+            print(f"{scenario:14s} {per_call / 1000:8.1f}k instructions per call")
+
+
+if __name__ == "__main__":
+    main()

@@ -16,8 +16,10 @@ first backward is two fused kernel passes:
     BatchNormInputGrad(x, g, w, S)    dx                        kernel batch_norm_backward_elemt
 BatchNorm's backward is Reduce then InputGrad; Reduce's backward is BatchNorm and InputGrad
 again; InputGrad's backward (the core of the double backward, what a gradient penalty through
-a normalised critic needs) is written with tensor ops on x̂ and r recomputed from x, or run as
-array code when no graph is recorded (its docstring says why).
+a normalised critic needs) is written with tensor ops on x̂ and r recomputed from x.
+When no graph is recorded (a backward without create_graph) each backward runs the same passes
+directly on arrays instead: nodes there would be host time for nothing, and slicing S into
+its rows two more nodes.
 Eval-mode normalisation by running statistics is ChannelAffine: y = x·scale + shift per channel.
 """
 import numpy as np
@@ -61,25 +63,53 @@ def _normalized(x, eps):
     return centred * r, r
 
 
+# ---- the three passes on arrays: the Functions' forwards, and their backwards when no graph is recorded ------
+
+def _affine_pass(backend, x, weight, bias, mean, invstd):
+    """y = x̂·w + b of an (N, C, *) array."""
+    scale_shift = backend.channel_scale_shift(mean, invstd, weight, bias)
+    return backend.channel_affine(_as_channels(x), *scale_shift).reshape(x.shape)
+
+
+def _sums_pass(backend, x, g, mean, invstd):
+    """(Σ g, Σ g·x̂) per channel of (N, C, *) arrays."""
+    return backend.batch_norm_backward_reduce(_as_channels(x), _as_channels(g), mean, invstd)
+
+
+def _input_grad_pass(backend, x, g, weight, sum_g, sum_g_xhat, mean, invstd):
+    """dx = w·r·(g - Σg/M - x̂·Σgx̂/M) of (N, C, *) arrays."""
+    dx = backend.batch_norm_backward_elemt(_as_channels(x), _as_channels(g), mean, invstd, weight, sum_g, sum_g_xhat)
+    return dx.reshape(x.shape)
+
+
+def _tensors(*arrays):
+    return tuple(None if a is None else Tensor(a) for a in arrays)
+
+
 class BatchNorm(Function):
-    """y = x̂·w + b per channel of an (N, C, L) x; x̂ = (x - μ)·r where μ = `mean`, r = `invstd`
+    """y = x̂·w + b per channel of an (N, C, *) x; x̂ = (x - μ)·r where μ = `mean`, r = `invstd`
     must be x's own batch statistics (the caller computes them once: they also feed the
     running averages);  with S = BatchNormReduce(x, g):
     dx = BatchNormInputGrad(x, g, w, S),  dw = S[1] = Σ g·x̂,  db = S[0] = Σ g."""
 
     @staticmethod
     def forward(ctx, x, weight, bias, *, mean, invstd, eps):
-        scale_shift = ctx.backend.channel_scale_shift(mean, invstd, weight, bias)
-        return ctx.backend.channel_affine(_as_channels(x), *scale_shift).reshape(x.shape)
+        return _affine_pass(ctx.backend, x, weight, bias, mean, invstd)
 
     @staticmethod
     def backward(ctx, g):
         x, weight, _ = ctx.inputs
+        needs = ctx.needs_input_grad
+        if not is_grad_enabled():
+            sum_g, sum_g_xhat = _sums_pass(ctx.backend, x.data, g.data, ctx.mean, ctx.invstd)
+            dx = _input_grad_pass(ctx.backend, x.data, g.data, weight.data, sum_g, sum_g_xhat, ctx.mean,
+                                  ctx.invstd) if needs[0] else None
+            return _tensors(dx, sum_g_xhat if needs[1] else None, sum_g if needs[2] else None)
         stats = dict(mean=ctx.mean, invstd=ctx.invstd, eps=ctx.eps)
         sums = BatchNormReduce.apply(x, g, **stats)
-        dx = BatchNormInputGrad.apply(x, g, weight, sums, **stats) if ctx.needs_input_grad[0] else None
-        dw = sums[1] if ctx.needs_input_grad[1] else None
-        db = sums[0] if ctx.needs_input_grad[2] else None
+        dx = BatchNormInputGrad.apply(x, g, weight, sums, **stats) if needs[0] else None
+        dw = sums[1] if needs[1] else None
+        db = sums[0] if needs[2] else None
         return dx, dw, db
 
 
@@ -90,16 +120,23 @@ class BatchNormReduce(Function):
 
     @staticmethod
     def forward(ctx, x, g, *, mean, invstd, eps):
-        return ctx.xp.stack(ctx.backend.batch_norm_backward_reduce(_as_channels(x), _as_channels(g), mean, invstd))
+        return ctx.xp.stack(_sums_pass(ctx.backend, x, g, mean, invstd))
 
     @staticmethod
     def backward(ctx, grad_sums):
         x, g = ctx.inputs
+        needs = ctx.needs_input_grad
+        if not is_grad_enabled():
+            (grad_sum_g, grad_sum_g_xhat), (sum_g, sum_g_xhat) = grad_sums.data, ctx.output.data
+            dx = _input_grad_pass(ctx.backend, x.data, g.data, grad_sum_g_xhat, sum_g, sum_g_xhat, ctx.mean,
+                                  ctx.invstd) if needs[0] else None
+            dg = _affine_pass(ctx.backend, x.data, grad_sum_g_xhat, grad_sum_g, ctx.mean, ctx.invstd) \
+                if needs[1] else None
+            return _tensors(dx, dg)
         stats = dict(mean=ctx.mean, invstd=ctx.invstd, eps=ctx.eps)
         grad_sum_g, grad_sum_g_xhat = grad_sums[0], grad_sums[1]
-        dx = (BatchNormInputGrad.apply(x, g, grad_sum_g_xhat, ctx.output, **stats)
-              if ctx.needs_input_grad[0] else None)
-        dg = BatchNorm.apply(x, grad_sum_g_xhat, grad_sum_g, **stats) if ctx.needs_input_grad[1] else None
+        dx = BatchNormInputGrad.apply(x, g, grad_sum_g_xhat, ctx.output, **stats) if needs[0] else None
+        dg = BatchNorm.apply(x, grad_sum_g_xhat, grad_sum_g, **stats) if needs[1] else None
         return dx, dg
 
 
@@ -112,15 +149,13 @@ class BatchNormInputGrad(Function):
         dx   = r·(h - mean h - x̂·mean(h·x̂)) - k·r²·x̂/M,    h = -G·w·r·S_w/M,   k = Σ G·w·u
     (h is the gradient reaching x̂, carried back through the normalisation; k the one reaching r,
     carried back by ∂r/∂x = -r²·x̂/M).
-    Two ways to compute it: under create_graph (grad mode on) as the tensor ops below, so that a third
-    derivative exists; otherwise — a gradient penalty's outer backward, the usual case — as one pass of array
-    code (backend.batch_norm_input_grad_backward, the same formulas), which adds no fifty nodes to the step."""
+    Under create_graph (grad mode on) it is the tensor ops below, so that a third derivative exists; otherwise —
+    a gradient penalty's outer backward, the usual case — one pass of array code
+    (backend.batch_norm_input_grad_backward, the same formulas) instead of some fifty nodes."""
 
     @staticmethod
     def forward(ctx, x, g, weight, sums, *, mean, invstd, eps):
-        dx = ctx.backend.batch_norm_backward_elemt(_as_channels(x), _as_channels(g), mean, invstd, weight, sums[0],
-                                                   sums[1])
-        return dx.reshape(x.shape)
+        return _input_grad_pass(ctx.backend, x, g, weight, sums[0], sums[1], mean, invstd)
 
     @staticmethod
     def backward(ctx, grad_dx):
@@ -130,7 +165,7 @@ class BatchNormInputGrad(Function):
                 _as_channels(x.data), _as_channels(g.data), ctx.mean, ctx.invstd, weight.data, sums.data[0],
                 sums.data[1], _as_channels(grad_dx.data), ctx.needs_input_grad)
             shapes = (x.shape, x.shape, weight.shape, sums.shape)
-            return tuple(None if a is None else Tensor(a.reshape(shape)) for a, shape in zip(grads, shapes))
+            return _tensors(*(None if a is None else a.reshape(shape) for a, shape in zip(grads, shapes)))
         count, axes = _count(x), _channel_axes(x)
         xhat, r = _normalized(x, ctx.eps)
         w, sum_g, sum_g_xhat = (_per_channel(v, x.ndim) for v in (weight, sums[0], sums[1]))

@@ -53,6 +53,20 @@ def test_no_grad_records_nothing():
     assert not double(x).requires_grad
 
 
+def test_grad_mode_is_per_thread():
+    import threading
+    seen = {}
+
+    def worker():
+        seen["enabled"] = ng.autograd.grad_mode.is_grad_enabled()
+    with ng.no_grad():
+        thread = threading.Thread(target=worker)
+        thread.start()
+        thread.join()
+        assert not ng.autograd.grad_mode.is_grad_enabled()
+    assert seen["enabled"] is True  # a new thread records, whatever the others do
+
+
 def test_create_graph_false_records_nothing_in_gradients():
     x = ng.randn(3, requires_grad=True)
     (g,) = ng.grad((x * x).sum(), x)
@@ -110,6 +124,25 @@ def test_integer_tensors_into_differentiable_ops():
         ng.tensor([1, 2]).requires_grad_()
     with pytest.raises(TypeError, match="Exp: expected floating-point tensors, got int64"):
         ng.tensor([1, 2]).exp()
+
+
+def test_op_inputs_must_be_tensors_on_one_device(monkeypatch):
+    from types import SimpleNamespace
+    from nanogan import backend as backends
+    from nanogan.ops.elementwise import Add
+
+    with pytest.raises(TypeError, match="Add: input 1 must be a Tensor, got list"):
+        Add.apply(ng.ones(2), [1.0, 2.0])
+
+    class FakeArray(np.ndarray):  # arrays of a second device, which this backend owns
+        pass
+    fake = SimpleNamespace(name="fake", xp=np, owns=lambda a: isinstance(a, FakeArray))
+    monkeypatch.setattr(backends, "_loaded", {"fake": fake, **backends._loaded})  # asked before the CPU
+    monkeypatch.setattr(backends, "_by_type", {})
+    elsewhere = ng.Tensor(np.ones((2, 3), np.float32).view(FakeArray))
+    with pytest.raises(RuntimeError, match=r"Add: expected all tensors on one device, got \(2, 3\) on cpu, "
+                                           r"\(2, 3\) on fake"):
+        Add.apply(ng.ones(2, 3), elsewhere)
 
 
 def test_mismatched_shapes_name_op_and_shapes():

@@ -65,10 +65,11 @@ def _checked_arrays(op, tensors):
                             f"for input {i} of shape {tuple(t.shape)}")
         arrays.append(array)
         owners.add(type(array))
-    if len(owners) > 1 and len({backends.of(a) for a in arrays}) > 1:
+    backend = backends.of(arrays[0])
+    if len(owners) > 1 and any(backends.of(a) is not backend for a in arrays):
         shapes = ", ".join(f"{tuple(t.shape)} on {t.device}" for t in tensors)
         raise RuntimeError(f"{op.__name__}: expected all tensors on one device, got {shapes}")
-    return arrays, backends.of(arrays[0])
+    return arrays, backend
 
 
 class Function:

@@ -2,6 +2,7 @@
 
     python benchmarks/count_nodes.py                 # both architectures of bench_cuda.py's "steps"
     python benchmarks/count_nodes.py --json out.json
+    python benchmarks/count_nodes.py --device cuda --batch 64 --timed   # and the host time of each kind, on a GPU
 
 On the GPU an eager step is bound by the host (benchmarks/README.md, "Targets"): every autograd function is a
 Python call plus its array operations and kernel launches, and the H100 finishes the kernels before the next
@@ -9,6 +10,11 @@ function is issued. So the number of functions a step applies is what its eager 
 counted on any machine: the steps are bench_cuda.py's own (the critic step with the gradient penalty, the same
 step without it, and the generator step), run on the CPU backend with every Function.apply counted. The counts
 do not depend on the batch size or the device.
+
+--timed also measures, over 10 steps after 3 warm-up ones, the wall time spent inside each kind's Function.apply
+and in the whole step. On the GPU, where a launch returns at once, that is host time: it says which functions
+cost the host most, and how much of a step is spent outside them (the engine, the optimiser). On the CPU it
+includes the arithmetic.
 """
 import argparse
 import collections
@@ -16,6 +22,7 @@ import datetime
 import json
 import subprocess
 import sys
+import time
 
 import numpy as np
 
@@ -23,38 +30,73 @@ import bench_cuda
 from nanogan.autograd.function import Function
 
 
-def count_applies(step):
-    """{Function name: applications} during one call of step()."""
-    counts = collections.Counter()
+def count_applies(step, timed=False):
+    """({Function name: applications}, {Function name: seconds inside apply}) over one call of step()."""
+    counts, seconds = collections.Counter(), collections.Counter()
     original = Function.apply.__func__
 
     def counting(cls, *inputs, **attrs):
         counts[cls.__name__] += 1
-        return original(cls, *inputs, **attrs)
+        if not timed:
+            return original(cls, *inputs, **attrs)
+        start = time.perf_counter()
+        try:
+            return original(cls, *inputs, **attrs)
+        finally:
+            seconds[cls.__name__] += time.perf_counter() - start
 
     Function.apply = classmethod(counting)
     try:
         step()
     finally:
         Function.apply = classmethod(original)
-    return counts
+    return counts, seconds
+
+
+def host_times(step, wait, steps=10, warmup=3):
+    """(ms per step, {Function name: µs per application}) of `steps` timed calls of step(); `wait()` waits for the
+    device, before and after, so that only this step's host work is timed."""
+    for _ in range(warmup):
+        step()
+    wait()
+    total, counts, seconds = 0.0, collections.Counter(), collections.Counter()
+    for _ in range(steps):
+        start = time.perf_counter()
+        step_counts, step_seconds = count_applies(step, timed=True)
+        total += time.perf_counter() - start
+        counts.update(step_counts)
+        seconds.update(step_seconds)
+    wait()
+    return total / steps * 1e3, {k: seconds[k] / counts[k] * 1e6 for k in counts}, sum(seconds.values()) / steps * 1e3
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", help="write the counts here as JSON")
+    parser.add_argument("--device", default="cpu", help="where the steps run (counts are the same on every device)")
+    parser.add_argument("--batch", type=int, default=2)
+    parser.add_argument("--timed", action="store_true", help="also the host time inside each kind of function")
     args = parser.parse_args()
     rows = []
     for arch in bench_cuda.ARCHITECTURES:
-        training = bench_cuda.Training("nanogan", arch, 2, np.random.default_rng(0), device="cpu")
+        training = bench_cuda.Training("nanogan", arch, args.batch, np.random.default_rng(0), device=args.device)
         training.iteration()  # optimiser state exists, as in every later step
+        parameter = training.opt_d.param_groups[0]["params"][0]
         for name, step in (("critic step", training.critic_step), ("critic step without penalty",
                                                                      training.plain_critic_step),
                            ("generator step", training.generator_step)):
-            counts = count_applies(step)
-            rows.append({"step": f"{arch} {name}", "functions": sum(counts.values()), "by_kind": dict(counts.most_common())})
+            counts, _ = count_applies(step)
+            row = {"step": f"{arch} {name}", "functions": sum(counts.values()), "by_kind": dict(counts.most_common())}
             kinds = ", ".join(f"{k} {v}" for k, v in counts.most_common())
             print(f"{arch} {name}: {sum(counts.values())} functions ({kinds})")
+            if args.timed:
+                step_ms, us_per_call, inside_ms = host_times(step, wait=parameter.numpy)
+                row.update(device=args.device, batch=args.batch, step_ms=step_ms, inside_functions_ms=inside_ms,
+                           us_per_call=us_per_call)
+                slowest = sorted(us_per_call.items(), key=lambda kv: -kv[1] * counts[kv[0]])
+                print(f"  {step_ms:.2f} ms a step, {inside_ms:.2f} ms of it inside functions; µs per call, by total: "
+                      + ", ".join(f"{k} {us:.0f}" for k, us in slowest))
+            rows.append(row)
     if args.json:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
         with open(args.json, "w") as f:

@@ -8,7 +8,8 @@
 # build), verify.log + verify.json, examples.log, memory.json, profile.txt, bench.log + bench.json.
 #   memory   examples/wgan_gp_mnist.py --full $MEMORY_ARGS for $MEMORY_ITERS (1000) iterations, and the GPU
 #            memory its arrays hold over the run (the trainer logs it)
-#   profile  cProfile of eager WGAN-GP critic steps: where the host's time goes
+#   profile  cProfile of eager WGAN-GP critic steps: where the host's time goes; then count_nodes.py --timed: the
+#            host time of each kind of autograd function in every eager step, at batch 64
 # MNIST is read from $NANOGAN_DATA, by default .data/ in the tree. The device machine sees only the repository, so
 # before the call: `mkdir -p .data/mnist && cp ../shared/data/mnist/* .data/mnist/`, `/.data/` in
 # .git/info/exclude, and `.data` named in the call's carry. NANOGAN_COMMIT names
@@ -90,6 +91,8 @@ stats.sort_stats("tottime").print_stats(45)
 stats.sort_stats("cumtime").print_stats(45)
 PY
   echo "profile rc=$?"
+  timeout 120 $PY benchmarks/count_nodes.py --device cuda --batch 64 --timed >> "$OUT/profile.txt" 2>&1
+  echo "count_nodes rc=$?"; grep "ms a step" "$OUT/profile.txt"
 }
 
 stage_bench() {

@@ -54,8 +54,8 @@ def count_applies(step, timed=False):
 
 
 def host_times(step, wait, steps=10, warmup=3):
-    """(ms per step, {Function name: µs per application}) of `steps` timed calls of step(); `wait()` waits for the
-    device, before and after, so that only this step's host work is timed."""
+    """(ms per step, {Function name: µs per application}, ms per step inside functions) over `steps` timed calls
+    of step(); `wait()` waits for the device, before and after, so that only this step's host work is timed."""
     for _ in range(warmup):
         step()
     wait()

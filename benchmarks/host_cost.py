@@ -69,12 +69,16 @@ def _setup(scenario):
     raise ValueError(f"unknown scenario {scenario!r}; expected one of {SCENARIOS}")
 
 
-def run(scenario, calls):
-    """Run the scenario `calls` times (the body of one valgrind measurement)."""
-    fn = _setup(scenario)
+def _repeat(fn, calls):
+    """fn's scenario `calls` times (fn runs `fn.nodes` of them per call), inside its grad mode if it has one."""
     with getattr(fn, "mode", contextlib.nullcontext)():
         for _ in range(calls // getattr(fn, "nodes", 1)):
             fn()
+
+
+def run(scenario, calls):
+    """Run the scenario `calls` times (the body of one valgrind measurement)."""
+    _repeat(_setup(scenario), calls)
 
 
 def instructions(scenario, calls):
@@ -87,14 +91,11 @@ def instructions(scenario, calls):
 
 def wall_us(scenario, calls):
     fn = _setup(scenario)
-    per = getattr(fn, "nodes", 1)
     best = float("inf")
-    with getattr(fn, "mode", contextlib.nullcontext)():
-        for _ in range(7):
-            start = time.perf_counter()
-            for _ in range(calls // per):
-                fn()
-            best = min(best, (time.perf_counter() - start) / calls * 1e6)
+    for _ in range(7):
+        start = time.perf_counter()
+        _repeat(fn, calls)
+        best = min(best, (time.perf_counter() - start) / calls * 1e6)
     return best
 
 

@@ -391,8 +391,8 @@ def adam_step(lib, param, grad, exp_avg, exp_avg_sq, *, step, lr, betas=(0.9, 0.
     beta1, beta2 = betas
     step_size = lr / (1.0 - beta1 ** step)
     bias_correction2_sqrt = math.sqrt(1.0 - beta2 ** step)
-    _launch_elementwise(lib, "adam_update", param.size, param, grad, exp_avg, exp_avg_sq, param.size, beta1, 1.0 - beta1,
-                        beta2, 1.0 - beta2, eps, weight_decay, step_size, bias_correction2_sqrt)
+    _launch_elementwise(lib, "adam_update", param.size, param, grad, exp_avg, exp_avg_sq, param.size,
+                        beta1, 1.0 - beta1, beta2, 1.0 - beta2, eps, weight_decay, step_size, bias_correction2_sqrt)
 
 
 def rmsprop_step(lib, param, grad, square_avg, grad_avg=None, momentum_buffer=None, *, lr, alpha=0.99, eps=1e-8,

@@ -3,7 +3,8 @@ csrc/kernels, run through the host emulation (nanogan._emu) against references.
 
 References: nanogan's CPU ops in float64 with its autograd engine (`ng.grad(..., create_graph=True)` for the
 backward and double backward kernels), nanogan.optim's float32 array code for the optimiser steps (the code
-the kernels replace), Tensor.sum / mean for the reductions, worked numbers; pooling and upsampling are also compared with PyTorch when it is importable.
+the kernels replace), Tensor.sum / mean for the reductions, worked numbers; pooling and upsampling are also
+compared with PyTorch when it is importable.
 Every emulated call uses the guarded buffers of tests/kernel_helpers.py (out-of-range writes and unwritten
 outputs are caught). The named cases also run on a GPU (`gpu` mark) through nanogan._C and CuPy.
 """

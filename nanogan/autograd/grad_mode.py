@@ -6,6 +6,7 @@ backward pass itself unless `create_graph=True`).
 import functools
 import threading
 
+
 class _ThreadGradMode(threading.local):
     enabled = True  # each thread starts recording, as in PyTorch
 

@@ -8,3 +8,7 @@ settings.register_profile("ci", max_examples=10, deadline=None,
 settings.register_profile("thorough", max_examples=100, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+if os.environ.get("NANOGAN_FAKE_CUPY", "0") not in ("", "0"):  # the CUDA backend on the CPU: see fake_cupy.py
+    from fake_cupy import install
+    install()

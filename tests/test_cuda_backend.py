@@ -20,6 +20,7 @@ import types
 import numpy as np
 import pytest
 
+import fake_cupy
 import nanogan as ng
 import nanogan.nn.functional as F
 from nanogan.ops.loss import unit_norm_penalty
@@ -35,6 +36,10 @@ CUDA_MODULES = ("nanogan.backend.cuda", "nanogan.backend.cuda._dispatch", "nanog
 
 def on_gpu(test):
     return pytest.mark.gpu(pytest.mark.skipif(not DEVICE, reason="needs a usable CUDA device (CuPy)")(test))
+
+
+# With NANOGAN_FAKE_CUPY=1 the `gpu` tests run on the CPU against tests/fake_cupy.py, all but these:
+needs_cuda_graphs = pytest.mark.skipif(fake_cupy.installed(), reason="the fake CuPy cannot capture CUDA graphs")
 
 
 # ---- without a GPU -------------------------------------------------------------------------------------------
@@ -451,6 +456,7 @@ def _regression_step(model, optimizer, x, y, loss_fn=F.mse_loss):
 
 
 @on_gpu
+@needs_cuda_graphs
 @pytest.mark.parametrize("make_optimizer", [lambda p: optim.SGD(p, lr=0.05, momentum=0.9),
                                             lambda p: optim.Adam(p, lr=1e-2, betas=(0.5, 0.9), capturable=True)],
                          ids=["sgd", "capturable-adam"])
@@ -480,6 +486,7 @@ def test_captured_step_replays_what_eager_steps_compute(make_optimizer):
 
 
 @on_gpu
+@needs_cuda_graphs
 def test_capture_refuses_host_copies_inside_the_step():
     from nanogan.backend.cuda import graphs
     x = ng.zeros(4, device="cuda")
@@ -533,6 +540,7 @@ def test_input_checks_run_on_the_device_and_raise_at_the_next_host_read():
 
 
 @on_gpu
+@needs_cuda_graphs
 def test_a_classifier_step_with_cross_entropy_records_as_a_cuda_graph():
     """Capture refuses every host read, so recording proves the step (label check included) never waits."""
     from nanogan.backend.cuda import graphs
@@ -562,6 +570,7 @@ def _wgan_gp_critic_step(G, D, optimizer, real, z, eps):
 
 
 @on_gpu
+@needs_cuda_graphs
 def test_wgan_gp_critic_step_is_stream_ordered_and_replays_like_eager():
     """Recording fails on any host read or host copy, so a captured step proves the critic step (convolutions,
     the penalty's double backward, the optimiser) queues its work without waiting for the device."""
@@ -585,6 +594,7 @@ def test_wgan_gp_critic_step_is_stream_ordered_and_replays_like_eager():
 
 
 @on_gpu
+@needs_cuda_graphs
 def test_trainer_replaying_cuda_graphs_trains_like_eager_steps(tmp_path):
     """Trainer(cuda_graph=True): the first critic and generator steps run eagerly and are recorded, every later
     step refills the graph's inputs with the same draws an eager step makes and replays it; four iterations

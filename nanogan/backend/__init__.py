@@ -7,6 +7,7 @@ the simple array algebra, plus named kernels for the loops numpy cannot express 
 never branches on the device itself.
 """
 import importlib
+import sys
 
 import numpy as np
 
@@ -50,12 +51,9 @@ def _find_owner(array):
 
 
 def array_module(array):
-    """numpy for a numpy array, CuPy for a CuPy array: what array code shared by the backends computes with
-    (CuPy is imported only when it is needed)."""
-    if isinstance(array, (np.ndarray, np.generic)):
-        return np
-    import cupy
-    return cupy.get_array_module(array)
+    """CuPy for a CuPy array, numpy for anything else: what array code shared by the backends computes with."""
+    cupy = sys.modules.get("cupy")  # a CuPy array exists only where CuPy was imported
+    return cupy if cupy is not None and isinstance(array, cupy.ndarray) else np
 
 
 def device_memory_in_use():

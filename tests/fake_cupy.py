@@ -1,0 +1,317 @@
+"""A stand-in for CuPy on a machine without a GPU, so that the CUDA backend's Python code runs on the CPU.
+
+    NANOGAN_FAKE_CUPY=1 python -m pytest -q -m gpu
+
+What stands in for what:
+- a CuPy array is `ndarray`, a numpy subclass: a type of its own (so backend.of() sends it to the CUDA
+  backend and mixing it with numpy arrays is an error), and, as in CuPy, indexing and reductions give 0-d
+  arrays, never numpy scalars;
+- `cupy.<function>` is numpy's, with fake arrays in and out;
+- the kernels of csrc/ (RawModule) run on the host emulation, nanogan._emu, from the arrays' addresses, so the
+  Python wrappers, their grids and their argument conversion are the ones the GPU runs;
+- cuBLAS (backend/cuda/blas.py calls it through ctypes) is `FakeCublas`: a column-major GEMM read from the raw
+  pointers, leading dimensions and transpose flags blas.py computes, so its layout logic is checked too;
+- `cupy.ElementwiseKernel` evaluates its C operation as numpy expressions (the few forms nanogan uses).
+
+What it cannot stand in for: CUDA graphs (capture raises; the tests of graphs skip), streams and asynchrony
+(everything runs at once), memory pools (they report 0 bytes), the kernels' speed, and nanogan._C (its kernels take
+device pointers, so it counts as not built: tests/test_kernels*.py's GPU tests run the "cupy" library only).
+
+`calls` counts every array operation, kernel launch and GEMM by name: on the GPU each is one launch from the
+host, so a step's count is what its eager host work scales with (benchmarks/count_nodes.py --launches).
+"""
+import collections
+import contextlib
+import ctypes
+import re
+import sys
+import types
+
+import numpy as np
+
+calls = collections.Counter()
+
+
+# ---- arrays ----------------------------------------------------------------------------------------------------
+
+class ndarray(np.ndarray):
+    """A 'device' array: numpy memory, CuPy's type rules."""
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        name = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
+        calls[name] += 1
+        _refuse_host_arrays(name, inputs)
+        if "out" in kwargs:
+            kwargs["out"] = tuple(_plain(o) for o in kwargs["out"])
+        return _fake(getattr(ufunc, method)(*(_plain(i) for i in inputs), **kwargs))
+
+    def __array_function__(self, func, types, args, kwargs):
+        calls[func.__name__] += 1
+        _refuse_host_arrays(func.__name__, (*args, *kwargs.values()))
+        return _fake(func(*_plain(args), **{k: _plain(v) for k, v in kwargs.items()}))
+
+    def __getitem__(self, key):
+        key = _plain(key)
+        try:
+            return _fake(np.ndarray.__getitem__(self, key))
+        except IndexError:  # CuPy wraps integer-array indices out of bounds around, where numpy raises
+            parts = key if isinstance(key, tuple) else (key,)
+            wrapped = tuple(k % size if isinstance(k, np.ndarray) and k.dtype.kind in "iu" else k
+                            for k, size in zip(parts, self.shape))
+            return _fake(np.ndarray.__getitem__(self, wrapped + parts[len(wrapped):]))
+
+    def __setitem__(self, key, value):
+        np.ndarray.__setitem__(self, _plain(key), _plain(value))
+
+    @property
+    def data(self):  # CuPy's MemoryPointer: the address
+        return types.SimpleNamespace(ptr=self.__array_interface__["data"][0])
+
+    def get(self):
+        return np.array(self.view(np.ndarray))
+
+
+def _refuse_host_arrays(name, arguments):
+    """CuPy refuses numpy arrays (but not scalars) in device operations: data must be copied over explicitly."""
+    for a in arguments:
+        if isinstance(a, (tuple, list)):
+            _refuse_host_arrays(name, a)
+        elif isinstance(a, np.ndarray) and not isinstance(a, ndarray) and a.ndim > 0:
+            raise TypeError(f"cupy.{name}: got a numpy array of shape {a.shape}; CuPy takes device arrays only")
+
+
+def _plain(obj):
+    """Fake arrays as numpy arrays (views), through tuples and lists."""
+    if isinstance(obj, ndarray):
+        return obj.view(np.ndarray)
+    if isinstance(obj, (tuple, list)):
+        return type(obj)(_plain(o) for o in obj)
+    return obj
+
+
+def _fake(obj):
+    """numpy results as fake arrays; numpy scalars as 0-d fake arrays, as CuPy returns them."""
+    if isinstance(obj, np.ndarray):
+        return obj if isinstance(obj, ndarray) else obj.view(ndarray)
+    if isinstance(obj, np.generic):
+        return np.asarray(obj).view(ndarray)
+    if isinstance(obj, tuple):
+        return tuple(_fake(o) for o in obj)
+    if isinstance(obj, list):
+        return [_fake(o) for o in obj]
+    return obj
+
+
+def _device_function(name, function):
+    def run(*args, **kwargs):
+        calls[name] += 1
+        _refuse_host_arrays(name, (*args, *kwargs.values()))
+        return _fake(function(*_plain(args), **{k: _plain(v) for k, v in kwargs.items()}))
+    run.__name__ = name
+    return run
+
+
+def asarray(a, dtype=None):
+    calls["asarray"] += 1
+    if isinstance(a, ndarray) and (dtype is None or a.dtype == dtype):
+        return a
+    return np.array(_plain(a), dtype=dtype).view(ndarray)
+
+
+def asnumpy(a):
+    return np.array(_plain(a))
+
+
+def get_array_module(*arrays):
+    return sys.modules["cupy"] if any(isinstance(a, ndarray) for a in arrays) else np
+
+
+# ---- kernels ---------------------------------------------------------------------------------------------------
+
+class RawModule:
+    """csrc's kernels, by name, on the host emulation."""
+
+    def __init__(self, code, options=()):
+        from nanogan import _kernels
+        self.emulation = _kernels.load("emu").module
+
+    def get_function(self, name):
+        kernel = getattr(self.emulation, name)
+
+        def launch(grid, block, args):
+            calls[name] += 1
+            kernel(list(grid), list(block), 0, *(a.__array_interface__["data"][0] if isinstance(a, np.ndarray)
+                                                 else a.item() for a in args))
+        return launch
+
+
+class ElementwiseKernel:
+    """CuPy's elementwise kernel, its C operation evaluated on whole arrays: statements `out = expr;` whose
+    expressions use + - * /, sqrt and casts to a type parameter, as nanogan's do."""
+
+    def __init__(self, in_params, out_params, operation, name):
+        self.inputs, self.outputs = _params(in_params), _params(out_params)
+        self.name = name
+        python = re.sub(r"\((?:T|S)\)", "", operation).replace("sqrt(", "np.sqrt(")
+        self.statements = [s.split("=", 1) for s in python.split(";") if s.strip()]
+
+    def __call__(self, *args):
+        calls[self.name] += 1
+        given_inputs, given_outputs = args[:len(self.inputs)], args[len(self.inputs):]
+        types_ = {}
+        for (ctype, _), a in zip(self.inputs + self.outputs, args):
+            if len(ctype) == 1 and isinstance(a, np.ndarray):
+                types_.setdefault(ctype, a.dtype)
+        values = {name: np.asarray(_plain(a), dtype=types_.get(ctype, ctype if len(ctype) > 1 else None))
+                  for (ctype, name), a in zip(self.inputs, given_inputs)}
+        shape = np.broadcast_shapes(*(v.shape for v in values.values()))
+        outputs = list(given_outputs) or [ndarray(shape, dtype=types_[ctype]) for ctype, _ in self.outputs]
+        values.update((name, _plain(o)) for (_, name), o in zip(self.outputs, outputs))
+        for target, expression in self.statements:
+            values[target.strip()][...] = eval(expression, {"np": np}, values)
+        return outputs[0] if len(outputs) == 1 else tuple(outputs)
+
+
+def _params(text):
+    return [tuple(p.split()) for p in text.split(",")]
+
+
+def scatter_add(target, index, values):
+    calls["scatter_add"] += 1
+    np.add.at(_plain(target), _plain(index), _plain(values))
+
+
+# ---- cuBLAS ----------------------------------------------------------------------------------------------------
+
+class FakeCublas:
+    """Stands in for blas._Handle: cublas<S|D>gemm_v2 on the matrices its raw pointers describe (column-major:
+    element (i, j) of an m×n matrix with leading dimension ld is at i + j·ld)."""
+
+    def on_current_stream(self):
+        return None
+
+    def call(self, function, handle, op_a, op_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc):
+        calls["gemm"] += 1
+        dtype = np.float32 if function == "cublasSgemm_v2" else np.float64
+        op_a_matrix = _column_major(a.value, op_a, m, k, lda, dtype)
+        op_b_matrix = _column_major(b.value, op_b, k, n, ldb, dtype)
+        result = _column_major(c.value, 0, m, n, ldc, dtype)
+        product = alpha._obj.value * (op_a_matrix @ op_b_matrix)
+        result[...] = product if beta._obj.value == 0 else product + beta._obj.value * result  # beta 0: C unread
+
+
+def _column_major(address, transposed, rows, cols, ld, dtype):
+    """The rows×cols matrix op(X) over the memory at `address`: X itself (op N) or the transpose of X (op T)."""
+    size = np.dtype(dtype).itemsize
+    if transposed:
+        extent, strides = (rows - 1) * ld + cols, (ld * size, size)
+    else:
+        extent, strides = (cols - 1) * ld + rows, (size, ld * size)
+    memory = np.frombuffer((ctypes.c_char * (extent * size)).from_address(address), dtype=dtype)
+    return np.lib.stride_tricks.as_strided(memory, (rows, cols), strides)
+
+
+# ---- the runtime: one device, one stream, no asynchrony --------------------------------------------------------
+
+class CUDARuntimeError(RuntimeError):
+    pass
+
+
+class Stream:
+    ptr = 0
+
+    def __init__(self, non_blocking=False):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def synchronize(self):
+        pass
+
+    def record(self):
+        return None
+
+    def wait_event(self, event):
+        pass
+
+    def begin_capture(self):
+        raise CUDARuntimeError("the fake CuPy cannot capture CUDA graphs")
+
+    def end_capture(self):
+        raise CUDARuntimeError("the fake CuPy cannot capture CUDA graphs")
+
+
+class MemoryPool:
+    def malloc(self, size):
+        raise CUDARuntimeError("the fake CuPy has no device memory")
+
+    def used_bytes(self):
+        return 0
+
+    def free_all_blocks(self):
+        pass
+
+
+class Device:
+    def __init__(self, device_id=0):
+        self.id = device_id
+        self.attributes = {"MultiProcessorCount": 132}  # an H100's
+
+    def synchronize(self):
+        pass
+
+
+_stream = Stream()
+_pool = MemoryPool()
+
+
+def _module(name, **attributes):
+    module = types.ModuleType(name)
+    module.__dict__.update(attributes)
+    return module
+
+
+def installed():
+    """Whether `cupy` is this stand-in."""
+    return getattr(sys.modules.get("cupy"), "ndarray", None) is ndarray
+
+
+def install():
+    """Put the fake `cupy`, `cupyx` and `cupy_backends` into sys.modules (before nanogan imports them), and the
+    fake cuBLAS into backend/cuda/blas.py."""
+    runtime = _module("cupy.cuda.runtime", getDeviceCount=lambda: 1, runtimeGetVersion=lambda: 13000,
+                      CUDARuntimeError=CUDARuntimeError)
+    cuda = _module("cupy.cuda", runtime=runtime, Stream=Stream, ExternalStream=lambda ptr: _stream,
+                   get_current_stream=lambda: _stream, MemoryPool=MemoryPool, Device=Device,
+                   using_allocator=lambda malloc=None: contextlib.nullcontext())
+    cupy = _module("cupy", __version__="fake (numpy)", ndarray=ndarray, cuda=cuda, asarray=asarray,
+                   asnumpy=asnumpy, get_array_module=get_array_module, RawModule=RawModule,
+                   ElementwiseKernel=ElementwiseKernel, get_default_memory_pool=lambda: _pool,
+                   lib=_module("cupy.lib", stride_tricks=_module(
+                       "cupy.lib.stride_tricks", as_strided=_device_function("as_strided",
+                                                                           np.lib.stride_tricks.as_strided))))
+
+    def numpy_attribute(name):
+        value = getattr(np, name)
+        if callable(value) and not isinstance(value, type):
+            value = _device_function(name, value)
+        setattr(cupy, name, value)  # looked up once
+        return value
+
+    cupy.__getattr__ = numpy_attribute
+    cublas = _module("cupy_backends.cuda.libs.cublas")
+    sys.modules.update({"cupy": cupy, "cupy.cuda": cuda, "cupy.cuda.runtime": runtime,
+                        "cupyx": _module("cupyx", scatter_add=scatter_add),
+                        "cupy_backends": _module("cupy_backends"), "cupy_backends.cuda": _module("cupy_backends.cuda"),
+                        "cupy_backends.cuda.libs": _module("cupy_backends.cuda.libs", cublas=cublas),
+                        "cupy_backends.cuda.libs.cublas": cublas,
+                        "nanogan._C": None})  # its kernels take real device pointers: "not built" here
+    from nanogan.backend import cpu
+    from nanogan.backend.cuda import blas
+    blas._Handle = FakeCublas
+    numpy_owns = cpu.owns
+    cpu.owns = lambda array: numpy_owns(array) and not isinstance(array, ndarray)  # a CuPy array is no numpy array

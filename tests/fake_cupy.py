@@ -30,6 +30,7 @@ import types
 import numpy as np
 
 calls = collections.Counter()
+HOST_READ = "host read"
 
 
 # ---- arrays ----------------------------------------------------------------------------------------------------
@@ -63,12 +64,33 @@ class ndarray(np.ndarray):
     def __setitem__(self, key, value):
         np.ndarray.__setitem__(self, _plain(key), _plain(value))
 
+    # Reading a value on the host waits for the device: counted as "host read" (a training step should make none)
+    def item(self, *args):
+        calls[HOST_READ] += 1
+        return np.ndarray.item(self, *args)
+
+    def __float__(self):
+        calls[HOST_READ] += 1
+        return np.ndarray.__float__(self)
+
+    def __int__(self):
+        calls[HOST_READ] += 1
+        return np.ndarray.__int__(self)
+
+    def __bool__(self):
+        calls[HOST_READ] += 1
+        return np.ndarray.__bool__(self)
+
+    def tolist(self):
+        calls[HOST_READ] += 1
+        return np.ndarray.tolist(self)
+
     @property
     def data(self):  # CuPy's MemoryPointer: the address
         return types.SimpleNamespace(ptr=self.__array_interface__["data"][0])
 
     def get(self):
-        return np.array(self.view(np.ndarray))
+        return asnumpy(self)
 
 
 def _refuse_host_arrays(name, arguments):
@@ -119,6 +141,7 @@ def asarray(a, dtype=None):
 
 
 def asnumpy(a):
+    calls[HOST_READ] += 1
     return np.array(_plain(a))
 
 

@@ -555,6 +555,32 @@ def test_a_classifier_step_with_cross_entropy_records_as_a_cuda_graph():
     assert float(captured.replay().item()) < first
 
 
+@on_gpu
+@pytest.mark.skipif(not fake_cupy.installed(), reason="counts host reads on tests/fake_cupy.py; on a GPU, recording "
+                    "the steps as CUDA graphs proves the same (test_wgan_gp_critic_step_is_stream_ordered...)")
+@pytest.mark.parametrize("networks", ["wgan-gp mnist", "dcgan, batch-norm critic"])
+@pytest.mark.filterwarnings("ignore:WGANGP. the critic's layer")  # batch norm in a WGAN-GP critic: said, and meant
+def test_eager_wgan_gp_steps_never_wait_for_the_device(networks):
+    """The issue's rule: no host synchronisation inside a training step. Eager steps of nanogan.gan.WGANGP, the
+    trainer's own, make no host read (item, float, bool, asnumpy: each waits for the device)."""
+    from nanogan import gan, models
+    ng.manual_seed(0)
+    if networks == "wgan-gp mnist":
+        G, D = models.WGANGPMNISTGenerator(dim=4, latent_dim=8), models.WGANGPMNISTCritic(dim=4)
+        real = np.random.default_rng(0).random((3, 1, 28, 28))
+    else:
+        G, D = models.DCGANGenerator(16, latent_dim=8, dim=4), models.DCGANDiscriminator(16, dim=4)
+        real = np.random.default_rng(0).random((3, 1, 16, 16)) * 2 - 1
+    variant = gan.WGANGP(G.to("cuda"), D.to("cuda"))
+    batch = ng.tensor(real.astype(np.float32), device="cuda")
+    variant.critic_step(batch)  # lazy state (optimiser moments) exists from here on
+    variant.generator_step(3)
+    fake_cupy.calls.clear()
+    numbers = {**variant.critic_step(batch), **variant.generator_step(3)}
+    assert fake_cupy.calls[fake_cupy.HOST_READ] == 0, "a training step read a value on the host"
+    assert all(np.isfinite(float(v.numpy())) for v in numbers.values())
+
+
 def _wgan_gp_critic_step(G, D, optimizer, real, z, eps):
     def step():
         optimizer.zero_grad()

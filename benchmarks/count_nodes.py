@@ -3,6 +3,7 @@
     python benchmarks/count_nodes.py                 # both architectures of bench_cuda.py's "steps"
     python benchmarks/count_nodes.py --json out.json
     python benchmarks/count_nodes.py --device cuda --batch 64 --timed   # and the host time of each kind, on a GPU
+    python benchmarks/count_nodes.py --launches      # and the CUDA backend's array operations, on the CPU (slow)
 
 On the GPU an eager step is bound by the host (benchmarks/README.md, "Targets"): every autograd function is a
 Python call plus its array operations and kernel launches, and the H100 finishes the kernels before the next
@@ -15,6 +16,14 @@ do not depend on the batch size or the device.
 and in the whole step. On the GPU, where a launch returns at once, that is host time: it says which functions
 cost the host most, and how much of a step is spent outside them (the engine, the optimiser). On the CPU it
 includes the arithmetic.
+
+--launches runs the steps on device "cuda" with CuPy stood in by tests/fake_cupy.py, on any machine, and counts
+what the CUDA backend asks of CuPy in each step, by name: csrc kernel launches, cuBLAS GEMMs, CuPy's elementwise
+kernels, array operations and allocations. Each is one call into CuPy from the host (and all but allocations one
+kernel launch). Numpy's decomposition stands in for CuPy's here: a mean counts as a sum and a division, which CuPy
+fuses into one reduction. The kernels are emulated, so this takes minutes at batch 2; the counts do not depend on
+the batch, except that a convolution split over K (chosen from the batch and the device's 132 SMs, an H100's)
+zeroes its output first.
 """
 import argparse
 import collections
@@ -24,10 +33,14 @@ import subprocess
 import sys
 import time
 
+import os
+
 import numpy as np
 
-import bench_cuda
-from nanogan.autograd.function import Function
+sys.path.insert(1, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+import bench_cuda  # noqa: E402
+import fake_cupy  # noqa: E402
+from nanogan.autograd.function import Function  # noqa: E402
 
 
 def count_applies(step, timed=False):
@@ -76,19 +89,33 @@ def main():
     parser.add_argument("--device", default="cpu", help="where the steps run (counts are the same on every device)")
     parser.add_argument("--batch", type=int, default=2)
     parser.add_argument("--timed", action="store_true", help="also the host time inside each kind of function")
+    parser.add_argument("--launches", action="store_true",
+                        help="also CuPy's calls, on the CPU against tests/fake_cupy.py (device cuda; minutes)")
     args = parser.parse_args()
+    if args.launches:
+        if args.timed:
+            parser.error("--launches times nothing: the kernels run on the host emulation")
+        fake_cupy.install()
+        args.device = "cuda"
     rows = []
     for arch in bench_cuda.ARCHITECTURES:
         training = bench_cuda.Training("nanogan", arch, args.batch, np.random.default_rng(0), device=args.device)
-        training.iteration()  # optimiser state exists, as in every later step
+        training.critic_step()  # both optimisers' state exists, as in every later step
+        training.generator_step()
         parameter = training.opt_d.param_groups[0]["params"][0]
         for name, step in (("critic step", training.critic_step), ("critic step without penalty",
                                                                      training.plain_critic_step),
                            ("generator step", training.generator_step)):
+            fake_cupy.calls.clear()
             counts, _ = count_applies(step)
             row = {"step": f"{arch} {name}", "functions": sum(counts.values()), "by_kind": dict(counts.most_common())}
             kinds = ", ".join(f"{k} {v}" for k, v in counts.most_common())
             print(f"{arch} {name}: {sum(counts.values())} functions ({kinds})")
+            if args.launches:
+                calls = fake_cupy.calls
+                row.update(cupy_calls=sum(calls.values()), cupy_calls_by_name=dict(calls.most_common()))
+                print(f"  {sum(calls.values())} calls into CuPy (" + ", ".join(f"{k} {v}" for k, v in calls.most_common())
+                      + ")")
             if args.timed:
                 step_ms, us_per_call, inside_ms = host_times(step, wait=parameter.numpy)
                 row.update(device=args.device, batch=args.batch, step_ms=step_ms, inside_functions_ms=inside_ms,
@@ -100,7 +127,9 @@ def main():
     if args.json:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
         with open(args.json, "w") as f:
-            json.dump({"date": datetime.date.today().isoformat(), "commit": commit, "rows": rows}, f, indent=1)
+            json.dump({"date": datetime.date.today().isoformat(), "commit": commit, "batch": args.batch,
+                       "device": "cuda on tests/fake_cupy.py" if args.launches else args.device, "rows": rows}, f,
+                      indent=1)
 
 
 if __name__ == "__main__":

@@ -168,13 +168,17 @@ class RawModule:
         return launch
 
 
+elementwise_kernels = []  # every ElementwiseKernel made: their C code is compiled by NVRTC in a test
+
+
 class ElementwiseKernel:
-    """CuPy's elementwise kernel, its C operation evaluated on whole arrays: statements `out = expr;` whose
-    expressions use + - * /, sqrt and casts to a type parameter, as nanogan's do."""
+    """CuPy's elementwise kernel, its C operation evaluated on whole arrays: statements `out = expr;` or
+    `T local = expr;` whose expressions use + - * /, sqrt and casts to a type parameter, as nanogan's do."""
 
     def __init__(self, in_params, out_params, operation, name):
         self.inputs, self.outputs = _params(in_params), _params(out_params)
-        self.name = name
+        self.name, self.operation = name, operation
+        elementwise_kernels.append(self)
         python = re.sub(r"\((?:T|S)\)", "", operation).replace("sqrt(", "np.sqrt(")
         self.statements = [s.split("=", 1) for s in python.split(";") if s.strip()]
 
@@ -191,8 +195,27 @@ class ElementwiseKernel:
         outputs = list(given_outputs) or [ndarray(shape, dtype=types_[ctype]) for ctype, _ in self.outputs]
         values.update((name, _plain(o)) for (_, name), o in zip(self.outputs, outputs))
         for target, expression in self.statements:
-            values[target.strip()][...] = eval(expression, {"np": np}, values)
+            value = eval(expression, {"np": np}, values)
+            declared = target.split()
+            if len(declared) == 2:  # T local = ...
+                values[declared[1]] = value
+            else:
+                values[declared[0]][...] = value
         return outputs[0] if len(outputs) == 1 else tuple(outputs)
+
+
+    def cuda_source(self):
+        """The kernel as CuPy writes it for float32 arrays, near enough for a compiler to judge the operation:
+        type parameters float, each input read by value at index i, each output bound by reference."""
+        def ctype(name):
+            return {"float64": "double", "float32": "float"}.get(name, name)
+        pointers = [f"const {ctype(t)}* _in_{n}" for t, n in self.inputs] + \
+            [f"{ctype(t)}* _out_{n}" for t, n in self.outputs]
+        bindings = [f"const {ctype(t)} {n} = _in_{n}[i];" for t, n in self.inputs] + \
+            [f"{ctype(t)} &{n} = _out_{n}[i];" for t, n in self.outputs]
+        return (f'extern "C" __global__ void {self.name}({", ".join(pointers)}, int _n) {{\n'
+                f"  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < _n; i += blockDim.x * gridDim.x) {{\n"
+                f"    {' '.join(bindings)}\n    {self.operation};\n  }}\n}}\n")
 
 
 def _params(text):

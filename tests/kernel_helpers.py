@@ -157,3 +157,50 @@ def gpu_library(kind):
         return _kernels.load(kind)
     except ImportError as e:
         pytest.skip(f"{kind} kernels not available: {e}")
+
+
+def nvrtc_library():
+    """libnvrtc via NANOGAN_NVRTC (its path), the nvidia-cuda-nvrtc wheel, or the system; None if absent."""
+    import ctypes
+    import ctypes.util
+    import glob
+    import os
+    candidates = [os.environ.get("NANOGAN_NVRTC", "")]
+    try:
+        import nvidia
+        for root in nvidia.__path__:
+            candidates += sorted(glob.glob(os.path.join(root, "cu*", "lib", "libnvrtc.so.*")), reverse=True)
+            candidates += sorted(glob.glob(os.path.join(root, "cuda_nvrtc", "lib", "libnvrtc.so.*")), reverse=True)
+    except ImportError:
+        pass
+    candidates.append(ctypes.util.find_library("nvrtc") or "")
+    for path in filter(None, candidates):
+        try:
+            # NVRTC dlopens its builtins by soname: load them first from beside the library.
+            for builtins in sorted(glob.glob(os.path.join(os.path.dirname(path), "libnvrtc-builtins.so.*"))):
+                ctypes.CDLL(builtins, mode=ctypes.RTLD_GLOBAL)
+            return ctypes.CDLL(path)
+        except OSError:
+            continue
+    return None
+
+
+def nvrtc_compile(code, options=()):
+    """Compile CUDA source `code` with NVRTC for compute_90, as CuPy does at run time; a test fails with NVRTC's
+    log if it is rejected, and skips where libnvrtc is absent."""
+    import ctypes
+    nvrtc = nvrtc_library()
+    if nvrtc is None:
+        pytest.skip("libnvrtc not found (pip install nvidia-cuda-nvrtc, or set NANOGAN_NVRTC)")
+    options = [o.encode() for o in options] + [b"-arch=compute_90"]
+    program = ctypes.c_void_p()
+    assert nvrtc.nvrtcCreateProgram(ctypes.byref(program), code.encode(), b"nanogan_kernels.cu", 0, None, None) == 0
+    try:
+        status = nvrtc.nvrtcCompileProgram(program, len(options), (ctypes.c_char_p * len(options))(*options))
+        size = ctypes.c_size_t()
+        nvrtc.nvrtcGetProgramLogSize(program, ctypes.byref(size))
+        log = ctypes.create_string_buffer(size.value)
+        nvrtc.nvrtcGetProgramLog(program, log)
+        assert status == 0, f"NVRTC rejects the kernel sources:\n{log.value.decode()}"
+    finally:
+        nvrtc.nvrtcDestroyProgram(ctypes.byref(program))

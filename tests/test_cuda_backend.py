@@ -12,6 +12,7 @@ devices in one op names both; a captured CUDA graph replays the same training as
 """
 import copy
 import importlib
+import itertools
 import importlib.util
 import os
 import sys
@@ -520,6 +521,44 @@ def test_per_channel_batch_norm_maps_agree_with_the_cpu(dtype):
     on_host = running.astype(np.float32)
     cpu.running_average_(on_host, var, 0.1, 5 / 4)
     np.testing.assert_allclose(cupy.asnumpy(on_device), on_host, rtol=1e-6)
+
+
+@on_gpu
+@pytest.mark.skipif(not fake_cupy.installed(), reason="on a GPU, CuPy compiles the kernels itself in every test")
+def test_cupy_elementwise_kernels_compile_with_nvrtc():
+    """The C operations of backend/cuda's CuPy elementwise kernels, which the fake CuPy evaluates as numpy
+    expressions, compile with NVRTC inside a loop written as CuPy writes it (float32)."""
+    from kernel_helpers import nvrtc_compile
+    importlib.import_module("nanogan.backend.cuda.norm")
+    kernels = {k.name: k for k in fake_cupy.elementwise_kernels}  # re-imports of the backend make them again
+    assert "nanogan_batch_norm_second_order_coefficients" in kernels
+    nvrtc_compile("typedef float T;\ntypedef float S;\n" + "".join(k.cuda_source() for k in kernels.values()))
+
+
+@on_gpu
+@pytest.mark.parametrize("shape", [(3, 4, 10), (1, 6, 7), (5, 2, 1)])
+def test_batch_norm_second_order_pass_agrees_with_the_cpu(shape):
+    """batch_norm_input_grad_backward, float32 (two batch_norm_grad_sums launches and two fused kernels, from the
+    three per-channel sums Σ G, Σ G·x̂, Σ G·g) against the CPU's array code of the stated formulas in float64, for
+    every subset of the gradients asked for; one channel has weight 0, where the coefficients must not divide."""
+    import cupy
+    cpu, cuda = backends.get("cpu"), backends.get("cuda")
+    rng = np.random.default_rng(6)
+    x = (rng.standard_normal(shape) * 3 + 2).astype(np.float32)
+    g, grad_dx = (rng.standard_normal(shape).astype(np.float32) for _ in range(2))
+    mean, var = cpu.batch_norm_stats(x)
+    invstd = (1 / np.sqrt(var + 1e-5)).astype(np.float32)
+    weight = rng.standard_normal(shape[1]).astype(np.float32)
+    weight[0] = 0.0
+    arrays = [x, g, mean, invstd, weight, *cpu.batch_norm_backward_reduce(x, g, mean, invstd), grad_dx]
+    expected = cpu.batch_norm_input_grad_backward(*(a.astype(np.float64) for a in arrays), (True,) * 4)
+    for needs in itertools.product([False, True], repeat=4):
+        ours = cuda.batch_norm_input_grad_backward(*map(cupy.asarray, arrays), needs)
+        for what, wanted, mine, theirs in zip(("dx", "dg", "dw", "dS"), needs, ours, expected):
+            assert (mine is None) == (not wanted), f"{what} for needs {needs}"
+            if wanted:
+                np.testing.assert_allclose(cupy.asnumpy(mine), theirs, rtol=1e-4, atol=1e-4 * np.abs(theirs).max(),
+                                           err_msg=f"{what} for needs {needs}")
 
 
 @on_gpu

@@ -15,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nanogan import _kernels as K
-from kernel_helpers import (GuardedEmu, conv2d_input_grad_ref, conv2d_ref, conv2d_weight_grad_ref, gpu_library)
+from kernel_helpers import (GuardedEmu, conv2d_input_grad_ref, conv2d_ref, conv2d_weight_grad_ref, gpu_library,
+                            nvrtc_compile)
 
 # The emulation starts a thread per CUDA thread and meets them at real barriers: keep the examples few.
 EMU_SETTINGS = settings(max_examples=60, deadline=None)
@@ -366,52 +367,11 @@ def test_emulation_selftest(tmp_path):
 
 # ---- NVRTC (what CuPy compiles) accepts every kernel source ---------------------------------------------
 
-def nvrtc_library():
-    """libnvrtc via NANOGAN_NVRTC (its path), the nvidia-cuda-nvrtc wheel, or the system; None if absent."""
-    import ctypes
-    import ctypes.util
-    import glob
-    import os
-    candidates = [os.environ.get("NANOGAN_NVRTC", "")]
-    try:
-        import nvidia
-        for root in nvidia.__path__:
-            candidates += sorted(glob.glob(os.path.join(root, "cu*", "lib", "libnvrtc.so.*")), reverse=True)
-            candidates += sorted(glob.glob(os.path.join(root, "cuda_nvrtc", "lib", "libnvrtc.so.*")), reverse=True)
-    except ImportError:
-        pass
-    candidates.append(ctypes.util.find_library("nvrtc") or "")
-    for path in filter(None, candidates):
-        try:
-            # NVRTC dlopens its builtins by soname: load them first from beside the library.
-            for builtins in sorted(glob.glob(os.path.join(os.path.dirname(path), "libnvrtc-builtins.so.*"))):
-                ctypes.CDLL(builtins, mode=ctypes.RTLD_GLOBAL)
-            return ctypes.CDLL(path)
-        except OSError:
-            continue
-    return None
-
-
 def test_kernels_compile_with_nvrtc():
     """CuPy's RawModule compiles csrc/ with NVRTC, which has no host headers: compile the very same program.
     .ci/kernels.sh runs this with NVRTC installed; elsewhere it skips without libnvrtc."""
-    import ctypes
-    nvrtc = nvrtc_library()
-    if nvrtc is None:
-        pytest.skip("libnvrtc not found (pip install nvidia-cuda-nvrtc, or set NANOGAN_NVRTC)")
     code, options = K.nvrtc_program()
-    options = [o.encode() for o in options] + [b"-arch=compute_90"]
-    program = ctypes.c_void_p()
-    assert nvrtc.nvrtcCreateProgram(ctypes.byref(program), code.encode(), b"nanogan_kernels.cu", 0, None, None) == 0
-    try:
-        status = nvrtc.nvrtcCompileProgram(program, len(options), (ctypes.c_char_p * len(options))(*options))
-        size = ctypes.c_size_t()
-        nvrtc.nvrtcGetProgramLogSize(program, ctypes.byref(size))
-        log = ctypes.create_string_buffer(size.value)
-        nvrtc.nvrtcGetProgramLog(program, log)
-        assert status == 0, f"NVRTC rejects the kernel sources:\n{log.value.decode()}"
-    finally:
-        nvrtc.nvrtcDestroyProgram(ctypes.byref(program))
+    nvrtc_compile(code, options)
 
 
 # ---- the same cases on a GPU ------------------------------------------------------------------------

@@ -11,6 +11,10 @@ x̂ = (x - μ)·r:
     batch_norm_backward_reduce(x, g, μ, r)            -> (Σ g, Σ g·x̂)    Σ g·x̂ = r·Σ g·(x - μ)
     batch_norm_backward_elemt(x, g, μ, r, w, Σg, Σgx̂) -> dx = w·r·(g - (x - μ)·r·Σgx̂/M - Σg/M)
 
+The second-order pass batch_norm_input_grad_backward (what a gradient penalty's outer backward runs through every
+batch-norm layer) is, for float32, two batch_norm_grad_sums launches and two fused elementwise kernels, where the
+CPU's array code is some forty CuPy operations; below its kernel version says how.
+
 The per-channel maps inverse_std, channel_scale_shift and running_average_ (on (C,) vectors; the CPU's numpy
 code says what they compute) are one fused CuPy kernel each, for every dtype: as array code they were a dozen
 launches of a few hundred threads in every batch-norm forward.
@@ -22,7 +26,7 @@ backward is made of the same passes (what the gradient penalty's double backward
 import cupy
 
 from ... import _kernels_ops
-from ..cpu.norm import batch_norm_input_grad_backward  # noqa: F401  (array code, CuPy arrays here)
+from ..cpu import norm as arrays
 from ._dispatch import float32_kernel, kernel_library
 
 
@@ -130,3 +134,48 @@ def channel_scale_shift(mean, invstd, weight, bias):
 def running_average_(running, stat, momentum, correction=1.0):
     """running ← (1 - momentum)·running + momentum·correction·stat, in place."""
     _running_average(stat, float(momentum), float(correction), running)
+
+
+# ---- the second-order pass ---------------------------------------------------------------------------------------
+# backend/cpu/norm.py's batch_norm_input_grad_backward states the gradients of dx = w·r·u against G = grad_dx.
+# Every per-channel sum in them is one of A = Σ G, B = Σ G·x̂ and Σ G·g (Σ G·u = Σ G·g - Σg·A/M - Σgx̂·B/M), and
+# mean h = c·A/M, mean(h·x̂) = c·B/M for h = c·G, c = -w·r·Σgx̂/M. So with those three sums (two launches of
+# batch_norm_grad_sums) every gradient is a per-channel affine map:
+#     dx = a·G + b·(x - μ) + d,   a = r·c,   b = -(r²·c·B + k·r³)/M,   d = -r·c·A/M,   k = w·Σ G·u
+#     dg = G·(w·r),   dw = r·Σ G·u,   dS = -w·r·[A, B]/M
+
+_second_order_coefficients = cupy.ElementwiseKernel(
+    "T w, T r, T sum_g, T sum_g_xhat, T sum_G, T sum_G_xhat, T sum_G_g, T inv_count",
+    "T scale_G, T scale_centred, T shift, T wr, T dw, T ds_g, T ds_g_xhat",
+    """T sum_G_u = sum_G_g - (sum_g * sum_G + sum_g_xhat * sum_G_xhat) * inv_count;
+    wr = w * r;
+    T c = -wr * sum_g_xhat * inv_count;
+    scale_G = r * c;
+    scale_centred = -(r * r * c * sum_G_xhat + w * sum_G_u * r * r * r) * inv_count;
+    shift = -r * c * sum_G * inv_count;
+    dw = r * sum_G_u;
+    ds_g = -wr * sum_G * inv_count;
+    ds_g_xhat = -wr * sum_G_xhat * inv_count""",
+    "nanogan_batch_norm_second_order_coefficients")
+
+_two_input_affine = cupy.ElementwiseKernel(
+    "T x, T G, T mean, T scale_G, T scale_centred, T shift", "T dx",
+    "dx = scale_G * G + scale_centred * (x - mean) + shift", "nanogan_batch_norm_second_order_input_grad")
+
+
+@float32_kernel(arrays.batch_norm_input_grad_backward)
+def batch_norm_input_grad_backward(x, g, mean, invstd, weight, sum_g, sum_g_xhat, grad_dx, needs):
+    """The gradients (dx, dg, dw, dS) of dx = batch_norm_backward_elemt(x, g, μ, r, w, Σg, Σgx̂) against G =
+    grad_dx, for (N, C, L) arrays; None where `needs` does not ask (backend/cpu/norm.py states the math)."""
+    lib = kernel_library()
+    sum_G, sum_G_xhat = _kernels_ops.batch_norm_grad_sums(lib, x, grad_dx, mean, invstd)
+    channels = x.shape[1]
+    _, sum_G_g = _kernels_ops.batch_norm_grad_sums(lib, g, grad_dx, cupy.zeros(channels, cupy.float32),
+                                                   cupy.ones(channels, cupy.float32))
+    scale_G, scale_centred, shift, wr, dw, ds_g, ds_g_xhat = _second_order_coefficients(
+        weight, invstd, sum_g, sum_g_xhat, sum_G, sum_G_xhat, sum_G_g, x.dtype.type(1.0 / _count(x)))
+    dx = _two_input_affine(x, grad_dx, *(_per_channel(v, x.dtype) for v in (mean, scale_G, scale_centred, shift))) \
+        if needs[0] else None
+    dg = grad_dx * _per_channel(wr, x.dtype) if needs[1] else None
+    dsums = cupy.stack([ds_g, ds_g_xhat]) if needs[3] else None
+    return dx, dg, dw if needs[2] else None, dsums

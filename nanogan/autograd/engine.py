@@ -69,7 +69,8 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
         graph node per sum would be host time for nothing; asarray keeps numpy's 0-d sum an array)."""
         if create_graph:
             return a + b
-        return Tensor(a.backend.xp.asarray(a.data + b.data))
+        total = a.data + b.data
+        return Tensor(total if total.ndim else a.backend.xp.asarray(total))
 
     grads = {}
     for root, grad in zip(roots, root_grads):

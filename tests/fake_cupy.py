@@ -35,6 +35,14 @@ HOST_READ = "host read"
 
 # ---- arrays ----------------------------------------------------------------------------------------------------
 
+def _host_read(method):
+    """`method`, counted as a host read."""
+    def read(self, *args):
+        calls[HOST_READ] += 1
+        return method(self, *args)
+    return read
+
+
 class ndarray(np.ndarray):
     """A 'device' array: numpy memory, CuPy's type rules."""
 
@@ -65,32 +73,13 @@ class ndarray(np.ndarray):
         np.ndarray.__setitem__(self, _plain(key), _plain(value))
 
     # Reading a value on the host waits for the device: counted as "host read" (a training step should make none)
-    def item(self, *args):
-        calls[HOST_READ] += 1
-        return np.ndarray.item(self, *args)
-
-    def __float__(self):
-        calls[HOST_READ] += 1
-        return np.ndarray.__float__(self)
-
-    def __int__(self):
-        calls[HOST_READ] += 1
-        return np.ndarray.__int__(self)
-
-    def __bool__(self):
-        calls[HOST_READ] += 1
-        return np.ndarray.__bool__(self)
-
-    def tolist(self):
-        calls[HOST_READ] += 1
-        return np.ndarray.tolist(self)
+    item, tolist = _host_read(np.ndarray.item), _host_read(np.ndarray.tolist)
+    __float__, __int__, __bool__ = (_host_read(m) for m in (np.ndarray.__float__, np.ndarray.__int__,
+                                                           np.ndarray.__bool__))
 
     @property
     def data(self):  # CuPy's MemoryPointer: the address
         return types.SimpleNamespace(ptr=self.__array_interface__["data"][0])
-
-    def get(self):
-        return asnumpy(self)
 
 
 def _refuse_host_arrays(name, arguments):

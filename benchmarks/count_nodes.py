@@ -29,11 +29,10 @@ import argparse
 import collections
 import datetime
 import json
+import os
 import subprocess
 import sys
 import time
-
-import os
 
 import numpy as np
 

@@ -134,10 +134,6 @@ def asnumpy(a):
     return np.array(_plain(a))
 
 
-def get_array_module(*arrays):
-    return sys.modules["cupy"] if any(isinstance(a, ndarray) for a in arrays) else np
-
-
 # ---- kernels ---------------------------------------------------------------------------------------------------
 
 class RawModule:
@@ -174,14 +170,14 @@ class ElementwiseKernel:
     def __call__(self, *args):
         calls[self.name] += 1
         given_inputs, given_outputs = args[:len(self.inputs)], args[len(self.inputs):]
-        types_ = {}
+        type_of = {}
         for (ctype, _), a in zip(self.inputs + self.outputs, args):
             if len(ctype) == 1 and isinstance(a, np.ndarray):
-                types_.setdefault(ctype, a.dtype)
-        values = {name: np.asarray(_plain(a), dtype=types_.get(ctype, ctype if len(ctype) > 1 else None))
+                type_of.setdefault(ctype, a.dtype)
+        values = {name: np.asarray(_plain(a), dtype=type_of.get(ctype, ctype if len(ctype) > 1 else None))
                   for (ctype, name), a in zip(self.inputs, given_inputs)}
         shape = np.broadcast_shapes(*(v.shape for v in values.values()))
-        outputs = list(given_outputs) or [ndarray(shape, dtype=types_[ctype]) for ctype, _ in self.outputs]
+        outputs = list(given_outputs) or [ndarray(shape, dtype=type_of[ctype]) for ctype, _ in self.outputs]
         values.update((name, _plain(o)) for (_, name), o in zip(self.outputs, outputs))
         for target, expression in self.statements:
             value = eval(expression, {"np": np}, values)
@@ -191,7 +187,6 @@ class ElementwiseKernel:
             else:
                 values[declared[0]][...] = value
         return outputs[0] if len(outputs) == 1 else tuple(outputs)
-
 
     def cuda_source(self):
         """The kernel as CuPy writes it for float32 arrays, near enough for a compiler to judge the operation:
@@ -324,7 +319,7 @@ def install():
                    get_current_stream=lambda: _stream, MemoryPool=MemoryPool, Device=Device,
                    using_allocator=lambda malloc=None: contextlib.nullcontext())
     cupy = _module("cupy", __version__="fake (numpy)", ndarray=ndarray, cuda=cuda, asarray=asarray,
-                   asnumpy=asnumpy, get_array_module=get_array_module, RawModule=RawModule,
+                   asnumpy=asnumpy, RawModule=RawModule,
                    ElementwiseKernel=ElementwiseKernel, get_default_memory_pool=lambda: _pool,
                    lib=_module("cupy.lib", stride_tricks=_module(
                        "cupy.lib.stride_tricks", as_strided=_device_function("as_strided",

@@ -620,6 +620,26 @@ def test_eager_wgan_gp_steps_never_wait_for_the_device(networks):
     assert all(np.isfinite(float(v.numpy())) for v in numbers.values())
 
 
+@on_gpu
+@pytest.mark.skipif(not fake_cupy.installed(), reason="counts host reads on tests/fake_cupy.py")
+def test_a_logged_training_iteration_waits_for_the_device_once(tmp_path):
+    """Logging every iteration reads its ten or so numbers (losses, penalty, gradient norms) from the device in one
+    copy, so the host waits once an iteration, not once a number; the steps themselves read nothing."""
+    from nanogan import gan, models
+    from nanogan.data import DataLoader, get_toy
+    ng.manual_seed(0)
+    G, D = models.ToyGenerator(hidden=8).to("cuda"), models.ToyCritic(hidden=8).to("cuda")
+    points = get_toy("ring8_wgangp")(64, np.random.default_rng(0))
+    trainer = gan.Trainer(gan.WGANGP(G, D, "official-toy"), DataLoader(points, batch_size=16, seed=3), tmp_path,
+                          progress=False, n_samples=4, log_every=1)
+    reads = []
+    trainer.every(1, lambda _: reads.append(fake_cupy.calls[fake_cupy.HOST_READ]))
+    trainer.fit(4)
+    assert np.diff(reads).tolist() == [1, 1, 1]
+    logged = gan.read_log(trainer.log_path)[-1]
+    assert len(logged) > 8 and all(np.isfinite(v) for v in logged.values())
+
+
 def _wgan_gp_critic_step(G, D, optimizer, real, z, eps):
     def step():
         optimizer.zero_grad()

@@ -32,6 +32,7 @@ from tqdm.auto import tqdm
 
 from .. import backend as backends
 from ..random import get_rng_state, set_rng_state
+from ..tensor import Tensor
 from .checkpoint import load_checkpoint, save_checkpoint
 from .graphed import GraphedSteps
 
@@ -91,8 +92,19 @@ class _DeferredInterrupt:
         return False
 
 
-def _as_number(value):
-    return float(value.item()) if hasattr(value, "item") else float(value)
+def _as_numbers(values):
+    """{key: float} for a dict of 0-d tensors and numbers. The tensors of each device are read in one copy: every
+    read waits for the device, and a logged iteration has about ten numbers."""
+    numbers, on_device = {}, {}
+    for key, value in values.items():
+        if isinstance(value, Tensor):
+            on_device.setdefault(value.backend, []).append(key)
+        else:
+            numbers[key] = float(value)
+    for backend, keys in on_device.items():
+        read = backend.to_host(backend.xp.stack([values[key].data.reshape(()) for key in keys]))
+        numbers.update(zip(keys, read.astype(np.float64).tolist()))
+    return {key: numbers[key] for key in values}
 
 
 class Trainer:
@@ -217,8 +229,8 @@ class Trainer:
     def _after_iteration(self, bar):
         bar.update(1)
         if self.iteration % self.log_every == 0:
-            self.record = {key: (value if key in ("iteration", "n_critic") else _as_number(value))
-                           for key, value in self.record.items()}
+            counters = {key: self.record.pop(key) for key in ("iteration", "n_critic")}
+            self.record = {**counters, **_as_numbers(self.record)}
             self.record["wall_time"] = round(self.elapsed, 3)
             device_bytes = backends.device_memory_in_use()
             if device_bytes is not None:
@@ -240,7 +252,7 @@ class Trainer:
         return {
             "trainer": {"iteration": self.iteration, "critic_steps_in_iteration": self.critic_steps_in_iteration,
                         "elapsed": self.elapsed, "log_bytes": self._log_size(),
-                        "last_critic": {key: _as_number(value) for key, value in self.last_critic.items()},
+                        "last_critic": _as_numbers(self.last_critic),
                         "variant": type(self.variant).__name__, "settings": self.variant.settings.to_dict()},
             "variant": self.variant.state_dict(),
             "data": self.data.state_dict(),

@@ -623,8 +623,9 @@ def test_eager_wgan_gp_steps_never_wait_for_the_device(networks):
 @on_gpu
 @pytest.mark.skipif(not fake_cupy.installed(), reason="counts host reads on tests/fake_cupy.py")
 def test_a_logged_training_iteration_waits_for_the_device_once(tmp_path):
-    """Logging every iteration reads its ten or so numbers (losses, penalty, gradient norms) from the device in one
-    copy, so the host waits once an iteration, not once a number; the steps themselves read nothing."""
+    """Logging every iteration reads its numbers (losses, penalty, gradient norms: six for WGAN-GP) from the
+    device in one copy, so the host waits once an iteration, not once a number; the steps themselves read
+    nothing."""
     from nanogan import gan, models
     from nanogan.data import DataLoader, get_toy
     ng.manual_seed(0)

@@ -94,7 +94,7 @@ class _DeferredInterrupt:
 
 def _as_numbers(values):
     """{key: float} for a dict of 0-d tensors and numbers. The tensors of each device are read in one copy: every
-    read waits for the device, and a logged iteration has about ten numbers."""
+    read waits for the device, and a logged iteration has half a dozen numbers or more."""
     numbers, on_device = {}, {}
     for key, value in values.items():
         if isinstance(value, Tensor):

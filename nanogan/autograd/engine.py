@@ -6,6 +6,8 @@ outputs in reverse topological order, calls each Function's backward with the gr
 output, and sums what flows into each input. With create_graph=True the backward calls are
 themselves recorded (their results carry graphs), which is all higher-order gradients need.
 """
+import numpy as np
+
 from .function import NotDifferentiable
 from ..tensor import Tensor
 from .grad_mode import no_grad, enable_grad
@@ -70,7 +72,7 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
         if create_graph:
             return a + b
         total = a.data + b.data
-        return Tensor(total if total.ndim else a.backend.xp.asarray(total))
+        return Tensor(a.backend.xp.asarray(total) if isinstance(total, np.generic) else total)
 
     grads = {}
     for root, grad in zip(roots, root_grads):

@@ -170,6 +170,7 @@ def batch_norm_input_grad_backward(x, g, mean, invstd, weight, sum_g, sum_g_xhat
     lib = kernel_library()
     sum_G, sum_G_xhat = _kernels_ops.batch_norm_grad_sums(lib, x, grad_dx, mean, invstd)
     channels = x.shape[1]
+    # with μ = 0 and r = 1 the kernel's second sum, Σ G·(g - μ)·r, is Σ G·g
     _, sum_G_g = _kernels_ops.batch_norm_grad_sums(lib, g, grad_dx, cupy.zeros(channels, cupy.float32),
                                                    cupy.ones(channels, cupy.float32))
     scale_G, scale_centred, shift, wr, dw, ds_g, ds_g_xhat = _second_order_coefficients(

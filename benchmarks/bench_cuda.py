@@ -9,11 +9,13 @@ Each row: nanogan's median time, PyTorch's median time (when torch has CUDA) and
 below 1 is faster), timed with CUDA events on the current stream after a warm-up, so a launch-bound op
 (the host queues kernels slower than the GPU runs them) is charged the host's time too.
 
-  conv   the convolution kernels themselves, on device arrays: nanogan's backend functions (implicit GEMM,
-         csrc/kernels/conv2d.cu) against aten.convolution / aten.convolution_backward (cuDNN), with the
-         achieved GFLOP/s (2·N·K·P·Q·C·R·S per pass, the same for forward, dgrad and wgrad) and its share
-         of the GPU's FP32 peak (SMs × FP32 lanes per SM × 2 × clock; --peak-tflops overrides).
-         Transposed convolutions: forward, and backward = input and weight gradients together.
+  conv   the convolution kernels themselves, on device arrays: the kernel wrappers the CUDA backend calls
+         (nanogan/_kernels.py over csrc/kernels/conv2d.cu) against aten.convolution / aten.convolution_backward
+         (cuDNN), with the achieved GFLOP/s (2·N·K·P·Q·C·R·S per pass, the same for forward, dgrad and wgrad)
+         and its share of the GPU's FP32 peak (SMs × FP32 lanes per SM × 2 × clock; --peak-tflops overrides).
+         Transposed convolutions: forward, and backward = input and weight gradients together. A layer with
+         few channels on one side gets a second row, "(igemm)": the same pass forced onto the implicit GEMM,
+         against which the direct kernels' thresholds are set.
   bn     batch norm through the public API (F.batch_norm, ng.grad): forward, backward, and double backward
          (the gradient of <dx, u>, what a gradient penalty through batch norm costs), with the effective
          bandwidth of forward (reads x, writes y) and backward (reads x and g, writes dx).
@@ -154,31 +156,47 @@ def _torch_views(*arrays):
     return [torch.as_tensor(a, device="cuda") for a in arrays]  # shares CuPy's memory (__cuda_array_interface__)
 
 
+FEW_CHANNELS = 4  # a layer with this few channels on one side runs direct kernels (csrc/kernels/conv2d.cu)
+
+
+def _add_conv_rows(table, label, ours, theirs, repeats, flops, few_channels):
+    """One row for nanogan's choice of kernel (`ours("auto")`) against cuDNN; for a layer with few channels a
+    second row, "(igemm)", times the implicit GEMM on the same pass, so the thresholds that choose between the
+    direct kernels and the GEMM can be read off the table."""
+    ours_ms, theirs_ms = _pair(lambda: ours("auto"), theirs, repeats)
+    table.add(label, ours_ms, theirs_ms, flops=flops)
+    if few_channels:
+        table.add(f"{label} (igemm)", median_ms(lambda: ours("igemm"), _cupy_events(), repeats), theirs_ms,
+                  flops=flops)
+
+
 def bench_convolutions(table, repeats, rng, batches):
-    cuda = ng.backend.get("cuda")
+    """The kernel wrappers of nanogan/_kernels.py on CuPy arrays: what the CUDA backend's conv functions run."""
+    from nanogan import _kernels as K
+    from nanogan.backend.cuda._dispatch import kernel_library
+    lib = kernel_library()
     aten = torch.ops.aten if torch else None
     no_dilation = (1, 1)
     for batch in batches:
         for name, _, cin, cout, size, k, s, p in CONV_LAYERS:
             x, w = _device_arrays(rng, (batch, cin, size, size), (cout, cin, k, k))
             geometry = ((s, s), (p, p), no_dilation)
-            y = cuda.conv2d(x, w, *geometry)
+            y = K.conv2d(lib, x, w, *geometry)
             (gy,) = _device_arrays(rng, y.shape)
             flops = 2 * batch * cout * y.shape[2] * y.shape[3] * cin * k * k
             tx, tw, tgy = _torch_views(x, w, gy) if torch else (None,) * 3
             torch_args = ([s, s], [p, p], [1, 1], False, [0, 0], 1)
-            label = f"{name} (batch {batch})"
-            table.add(f"{label} forward", *_pair(lambda: cuda.conv2d(x, w, *geometry),
-                                                  torch and (lambda: aten.convolution(tx, tw, None, *torch_args)),
-                                                  repeats), flops=flops)
-            table.add(f"{label} dgrad", *_pair(lambda: cuda.conv2d_input_grad(gy, w, x.shape, *geometry),
-                                                torch and (lambda: aten.convolution_backward(
-                                                    tgy, tx, tw, None, *torch_args, [True, False, False])),
-                                                repeats), flops=flops)
-            table.add(f"{label} wgrad", *_pair(lambda: cuda.conv2d_weight_grad(x, gy, w.shape, *geometry),
-                                                torch and (lambda: aten.convolution_backward(
-                                                    tgy, tx, tw, None, *torch_args, [False, True, False])),
-                                                repeats), flops=flops)
+            label, few = f"{name} (batch {batch})", min(cin, cout) <= FEW_CHANNELS
+            _add_conv_rows(table, f"{label} forward", lambda a: K.conv2d(lib, x, w, *geometry, algorithm=a),
+                           torch and (lambda: aten.convolution(tx, tw, None, *torch_args)), repeats, flops, few)
+            _add_conv_rows(table, f"{label} dgrad",
+                           lambda a: K.conv2d_input_grad(lib, gy, w, x.shape, *geometry, algorithm=a),
+                           torch and (lambda: aten.convolution_backward(tgy, tx, tw, None, *torch_args,
+                                                                        [True, False, False])), repeats, flops, few)
+            _add_conv_rows(table, f"{label} wgrad",
+                           lambda a: K.conv2d_weight_grad(lib, x, gy, w.shape, *geometry, algorithm=a),
+                           torch and (lambda: aten.convolution_backward(tgy, tx, tw, None, *torch_args,
+                                                                        [False, True, False])), repeats, flops, few)
         for name, _, cin, cout, size, k, s, p, op in CONV_T_LAYERS:
             # the transposed convolution x (*)^T w is the input gradient of the convolution y (*) w
             x, w = _device_arrays(rng, (batch, cin, size, size), (cin, cout, k, k))
@@ -189,15 +207,15 @@ def bench_convolutions(table, repeats, rng, batches):
             flops = 2 * batch * cin * size * size * cout * k * k
             tx, tw, tgy = _torch_views(x, w, gy) if torch else (None,) * 3
             torch_args = ([s, s], [p, p], [1, 1], True, [op, op], 1)
-            label = f"{name} (batch {batch})"
-            table.add(f"{label} forward", *_pair(lambda: cuda.conv2d_input_grad(x, w, y_shape, *geometry),
-                                                  torch and (lambda: aten.convolution(tx, tw, None, *torch_args)),
-                                                  repeats), flops=flops)
-            table.add(f"{label} backward", *_pair(lambda: (cuda.conv2d(gy, w, *geometry),
-                                                           cuda.conv2d_weight_grad(gy, x, w.shape, *geometry)),
-                                                   torch and (lambda: aten.convolution_backward(
-                                                       tgy, tx, tw, None, *torch_args, [True, True, False])),
-                                                   repeats), flops=2 * flops)
+            label, few = f"{name} (batch {batch})", min(cin, cout) <= FEW_CHANNELS
+            _add_conv_rows(table, f"{label} forward",
+                           lambda a: K.conv_transpose2d(lib, x, w, *geometry[:2], (op, op), algorithm=a),
+                           torch and (lambda: aten.convolution(tx, tw, None, *torch_args)), repeats, flops, few)
+            _add_conv_rows(table, f"{label} backward",
+                           lambda a: (K.conv_transpose2d_input_grad(lib, gy, w, x.shape, *geometry, algorithm=a),
+                                      K.conv_transpose2d_weight_grad(lib, x, gy, w.shape, *geometry, algorithm=a)),
+                           torch and (lambda: aten.convolution_backward(tgy, tx, tw, None, *torch_args,
+                                                                        [True, True, False])), repeats, 2 * flops, few)
 
 
 # ---- batch norm ---------------------------------------------------------------------------------------------

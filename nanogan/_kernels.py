@@ -522,8 +522,26 @@ def _igemm_grid(lib, rows, cols):
     return (math.ceil(cols / lib.constant("IGEMM_BN")), math.ceil(rows / lib.constant("IGEMM_BM")))
 
 
-def _run_conv_fwd(lib, x, w, g: _ConvGeometry, splits):
-    if splits is None and g.C * g.R * g.S <= lib.constant("FWD_DIRECT_MAX_TAPS"):  # a GEMM's BK steps would be idle
+CONV_ALGORITHMS = ("auto", "direct", "igemm")
+
+
+def _runs_direct(op, algorithm, splits, fits, needs, g: _ConvGeometry):
+    """Whether a convolution pass runs its direct kernel rather than the implicit GEMM. "auto" takes the direct
+    kernel where it `fits` (a layer with few channels, whose GEMM tiles would be mostly idle) unless `splits`
+    asks for a split-K GEMM; "igemm" and "direct" force one (the benchmarks time both to set the thresholds)."""
+    if algorithm not in CONV_ALGORITHMS:
+        raise ValueError(f"{op}: algorithm must be one of {CONV_ALGORITHMS}, got {algorithm!r}")
+    if algorithm == "direct":
+        if splits is not None:
+            raise ValueError(f"{op}: splits={splits!r} splits the implicit GEMM; the direct kernel takes none")
+        if not fits:
+            raise ValueError(f"{op}: the direct kernel needs {needs}, which {g} does not have")
+    return algorithm == "direct" or (algorithm == "auto" and splits is None and fits)
+
+
+def _run_conv_fwd(op, lib, x, w, g: _ConvGeometry, splits, algorithm):
+    taps, most = g.C * g.R * g.S, lib.constant("FWD_DIRECT_MAX_TAPS")
+    if _runs_direct(op, algorithm, splits, taps <= most, f"C*R*S <= {most}", g):  # a GEMM's BK steps would idle
         y = lib.xp.empty((g.N, g.K, g.P, g.Q), dtype=np.float32)
         grid = (math.ceil(g.N * g.P * g.Q / lib.constant("FWD_DIRECT_THREADS")),
                 math.ceil(g.K / lib.constant("FWD_DIRECT_K_TILE")))
@@ -543,14 +561,15 @@ def _direct_dgrad_threads(lib, g: _ConvGeometry):
     return g.N * sh * sw * math.ceil(g.H / sh) * math.ceil(g.W / sw) * lib.constant("DGRAD_DIRECT_KSPLIT")
 
 
-def _run_conv_dgrad(lib, gy, w, g: _ConvGeometry, splits):
-    if splits is None and g.C <= lib.constant("DGRAD_DIRECT_MAX_C"):  # a GEMM tile over C would be mostly idle
-        threads = _direct_dgrad_threads(lib, g)
-        if threads <= INT32_MAX:
-            dx = lib.xp.empty((g.N, g.C, g.H, g.W), dtype=np.float32)
-            lib.launch("conv2d_dgrad_direct", elementwise_grid(lib, threads, "DGRAD_DIRECT_THREADS"),
-                       lib.constant("DGRAD_DIRECT_THREADS"), gy, w, dx, *g.args())
-            return dx
+def _run_conv_dgrad(op, lib, gy, w, g: _ConvGeometry, splits, algorithm):
+    most = lib.constant("DGRAD_DIRECT_MAX_C")
+    threads = _direct_dgrad_threads(lib, g)
+    if _runs_direct(op, algorithm, splits, g.C <= most and threads <= INT32_MAX,  # a GEMM tile over C would idle
+                    f"C <= {most} and at most 2**31-1 threads", g):
+        dx = lib.xp.empty((g.N, g.C, g.H, g.W), dtype=np.float32)
+        lib.launch("conv2d_dgrad_direct", elementwise_grid(lib, threads, "DGRAD_DIRECT_THREADS"),
+                   lib.constant("DGRAD_DIRECT_THREADS"), gy, w, dx, *g.args())
+        return dx
     sh, sw = g.stride
     phase_cols = g.N * math.ceil(g.H / sh) * math.ceil(g.W / sw)  # the largest phase: (0, 0)
     tiles = _igemm_grid(lib, g.C, phase_cols)
@@ -562,8 +581,9 @@ def _run_conv_dgrad(lib, gy, w, g: _ConvGeometry, splits):
     return dx
 
 
-def _run_conv_wgrad(lib, x, gy, g: _ConvGeometry, splits):
-    if splits is None and g.C * g.R * g.S <= lib.constant("WGRAD_DIRECT_MAX_TAPS"):  # GEMM tile columns idle
+def _run_conv_wgrad(op, lib, x, gy, g: _ConvGeometry, splits, algorithm):
+    taps, most = g.C * g.R * g.S, lib.constant("WGRAD_DIRECT_MAX_TAPS")
+    if _runs_direct(op, algorithm, splits, taps <= most, f"C*R*S <= {most}", g):  # GEMM tile columns would idle
         threads = lib.constant("WGRAD_DIRECT_THREADS")
         # blocks: K of them per split; enough splits to fill the device twice, each at least 4 positions a thread
         splits = max(1, min(math.ceil(2 * lib.multiprocessors() / g.K), math.ceil(g.N * g.P * g.Q / (4 * threads)),
@@ -578,16 +598,19 @@ def _run_conv_wgrad(lib, x, gy, g: _ConvGeometry, splits):
     return dw
 
 
-def conv2d(lib, x, w, stride=1, padding=0, dilation=1, *, splits=None):
+def conv2d(lib, x, w, stride=1, padding=0, dilation=1, *, splits=None, algorithm="auto"):
     """y[n,k,p,q] = sum_{c,r,s} w[k,c,r,s] x[n,c, p*sh-ph+r*dh, q*sw-pw+s*dw] (zero padding); x NCHW, w KCRS.
-    `splits` (default: chosen for the device) splits the reduction over C*R*S (split-K)."""
-    _check_array("conv2d", "x", x, 4, lib)
-    _check_array("conv2d", "w", w, 4, lib)
-    g = _conv_geometry("conv2d", x.shape, w.shape, stride, padding, dilation)
-    return _run_conv_fwd(lib, x, w, g, splits)
+    `splits` (default: chosen for the device) splits the reduction over C*R*S (split-K). Every convolution
+    wrapper takes these two: `algorithm` "auto" (the default) runs a layer with few channels on its direct kernel
+    and every other on the implicit GEMM; "direct" or "igemm" forces one (see _runs_direct)."""
+    op = "conv2d"
+    _check_array(op, "x", x, 4, lib)
+    _check_array(op, "w", w, 4, lib)
+    g = _conv_geometry(op, x.shape, w.shape, stride, padding, dilation)
+    return _run_conv_fwd(op, lib, x, w, g, splits, algorithm)
 
 
-def conv2d_input_grad(lib, gy, w, x_shape, stride=1, padding=0, dilation=1, *, splits=None):
+def conv2d_input_grad(lib, gy, w, x_shape, stride=1, padding=0, dilation=1, *, splits=None, algorithm="auto"):
     """dx = d(sum gy*y)/dx of y = conv2d(x, w): dx[n,c,h,w] = sum over k and taps (r,s) with
     h+ph-r*dh = p*sh, w+pw-s*dw = q*sw (0 <= p < P, 0 <= q < Q) of w[k,c,r,s] gy[n,k,p,q]."""
     op = "conv2d_input_grad"
@@ -596,10 +619,10 @@ def conv2d_input_grad(lib, gy, w, x_shape, stride=1, padding=0, dilation=1, *, s
     g = _conv_geometry(op, _check_shape(op, "x_shape", x_shape, 4), w.shape, stride, padding, dilation)
     if tuple(gy.shape) != (g.N, g.K, g.P, g.Q):
         raise ValueError(f"{op}: gy has shape {tuple(gy.shape)}, expected {(g.N, g.K, g.P, g.Q)} for {g}")
-    return _run_conv_dgrad(lib, gy, w, g, splits)
+    return _run_conv_dgrad(op, lib, gy, w, g, splits, algorithm)
 
 
-def conv2d_weight_grad(lib, x, gy, w_shape, stride=1, padding=0, dilation=1, *, splits=None):
+def conv2d_weight_grad(lib, x, gy, w_shape, stride=1, padding=0, dilation=1, *, splits=None, algorithm="auto"):
     """dw = d(sum gy*y)/dw of y = conv2d(x, w): dw[k,c,r,s] = sum_{n,p,q} gy[n,k,p,q] x[n,c, p*sh-ph+r*dh, q*sw-pw+s*dw].
     `splits` (default: chosen for the device) splits the reduction over N*P*Q."""
     op = "conv2d_weight_grad"
@@ -608,7 +631,7 @@ def conv2d_weight_grad(lib, x, gy, w_shape, stride=1, padding=0, dilation=1, *, 
     g = _conv_geometry(op, x.shape, _check_shape(op, "w_shape", w_shape, 4), stride, padding, dilation)
     if tuple(gy.shape) != (g.N, g.K, g.P, g.Q):
         raise ValueError(f"{op}: gy has shape {tuple(gy.shape)}, expected {(g.N, g.K, g.P, g.Q)} for {g}")
-    return _run_conv_wgrad(lib, x, gy, g, splits)
+    return _run_conv_wgrad(op, lib, x, gy, g, splits, algorithm)
 
 
 def conv_transpose2d_output_size(size, kernel, stride, padding, output_padding, dilation):
@@ -635,7 +658,7 @@ def _transpose_geometry(op, x_shape, w_shape, y_hw, stride, padding, dilation):
     return g
 
 
-def conv_transpose2d(lib, x, w, stride=1, padding=0, output_padding=0, dilation=1, *, splits=None):
+def conv_transpose2d(lib, x, w, stride=1, padding=0, output_padding=0, dilation=1, *, splits=None, algorithm="auto"):
     """y = conv_transpose2d(x, w), w[Cin, Cout, R, S]: the adjoint of conv2d, i.e. y[n,co,h,w] = sum over ci and
     taps with h+ph-r*dh = i*sh (0 <= i < H) ... of w[ci,co,r,s] x[n,ci,i,j]; runs conv2d_dgrad_igemm."""
     op = "conv_transpose2d"
@@ -652,10 +675,10 @@ def conv_transpose2d(lib, x, w, stride=1, padding=0, output_padding=0, dilation=
         raise ValueError(f"{op}: empty output {y_hw} for input {tuple(x.shape)}, weight {tuple(w.shape)}, "
                          f"stride {stride_}, padding {padding_}")
     g = _transpose_geometry(op, x.shape, w.shape, y_hw, stride_, padding_, dilation_)
-    return _run_conv_dgrad(lib, x, w, g, splits)
+    return _run_conv_dgrad(op, lib, x, w, g, splits, algorithm)
 
 
-def conv_transpose2d_input_grad(lib, gy, w, x_shape, stride=1, padding=0, dilation=1, *, splits=None):
+def conv_transpose2d_input_grad(lib, gy, w, x_shape, stride=1, padding=0, dilation=1, *, splits=None, algorithm="auto"):
     """dx of y = conv_transpose2d(x, w): the convolution of gy with w (read as [K=Cin, C=Cout, R, S]),
     cropped to x's (H, W); runs conv2d_fwd_igemm. (output_padding is implied by gy's size.)"""
     op = "conv_transpose2d_input_grad"
@@ -666,10 +689,10 @@ def conv_transpose2d_input_grad(lib, gy, w, x_shape, stride=1, padding=0, dilati
     if gy.shape[:2] != (x_shape[0], w.shape[1]):
         raise ValueError(f"{op}: gy has shape {tuple(gy.shape)}, expected ({x_shape[0]}, {w.shape[1]}, ...) for "
                          f"input {x_shape} and weight {tuple(w.shape)}")
-    return _run_conv_fwd(lib, gy, w, g, splits)
+    return _run_conv_fwd(op, lib, gy, w, g, splits, algorithm)
 
 
-def conv_transpose2d_weight_grad(lib, x, gy, w_shape, stride=1, padding=0, dilation=1, *, splits=None):
+def conv_transpose2d_weight_grad(lib, x, gy, w_shape, stride=1, padding=0, dilation=1, *, splits=None, algorithm="auto"):
     """dw of y = conv_transpose2d(x, w): dw[ci,co,r,s] = sum_{n,i,j} x[n,ci,i,j] gy[n,co, i*sh-ph+r*dh, j*sw-pw+s*dw],
     the convolution weight gradient with the roles of input and output gradient swapped (conv2d_wgrad_igemm)."""
     op = "conv_transpose2d_weight_grad"
@@ -680,7 +703,7 @@ def conv_transpose2d_weight_grad(lib, x, gy, w_shape, stride=1, padding=0, dilat
     if gy.shape[:2] != (x.shape[0], w_shape[1]):
         raise ValueError(f"{op}: gy has shape {tuple(gy.shape)}, expected ({x.shape[0]}, {w_shape[1]}, ...) for "
                          f"input {tuple(x.shape)} and weight {w_shape}")
-    return _run_conv_wgrad(lib, gy, x, g, splits)
+    return _run_conv_wgrad(op, lib, gy, x, g, splits, algorithm)
 
 
 def elementwise_grid(lib, n, threads="ELEMENTWISE_THREADS"):

@@ -66,13 +66,14 @@ def assert_close(actual, expected, what):
     np.testing.assert_allclose(actual, expected, rtol=1e-4, atol=2e-5 * scale, err_msg=what)
 
 
-def check_conv2d(lib, p: ConvProblem, guarded=True):
+def check_conv2d(lib, p: ConvProblem, guarded=True, algorithm="auto"):
     """Forward, input gradient and weight gradient of one problem against the float64 oracle."""
     x, w, gy = p.arrays()
     put = lib.guarded if guarded else lib.xp.asarray
-    y = K.conv2d(lib, put(x), put(w), p.stride, p.padding, p.dilation, splits=p.splits)
-    dx = K.conv2d_input_grad(lib, put(gy), put(w), p.x_shape, p.stride, p.padding, p.dilation, splits=p.splits)
-    dw = K.conv2d_weight_grad(lib, put(x), put(gy), p.w_shape, p.stride, p.padding, p.dilation, splits=p.splits)
+    choice = dict(splits=p.splits, algorithm=algorithm)
+    y = K.conv2d(lib, put(x), put(w), p.stride, p.padding, p.dilation, **choice)
+    dx = K.conv2d_input_grad(lib, put(gy), put(w), p.x_shape, p.stride, p.padding, p.dilation, **choice)
+    dw = K.conv2d_weight_grad(lib, put(x), put(gy), p.w_shape, p.stride, p.padding, p.dilation, **choice)
     if guarded:
         lib.check_guards()
     to_host = getattr(lib.xp, "asnumpy", np.asarray)
@@ -335,6 +336,33 @@ def test_few_tap_convolutions_run_the_direct_kernels_and_match_the_oracle(emu, m
                 dw, *g.args())
     emu.check_guards()
     assert_close(dw, conv2d_weight_grad_ref(x, gy, p.w_shape, p.stride, p.padding, p.dilation), "3 splits")
+
+
+@pytest.mark.parametrize("algorithm, kernels", [
+    ("igemm", ["conv2d_fwd_igemm", "conv2d_dgrad_igemm", "conv2d_wgrad_igemm"]),
+    ("direct", ["conv2d_fwd_direct", "conv2d_dgrad_direct", "conv2d_wgrad_direct"])])
+def test_a_forced_algorithm_runs_its_kernels_and_matches_the_oracle(emu, monkeypatch, algorithm, kernels):
+    """algorithm= overrides the wrappers' choice, so the benchmarks can time both on a layer with few channels;
+    the transposed convolution's wrappers (through which the input gradient runs) pass it on too."""
+    p = ConvProblem((2, 3, 9, 8), (5, 3, 3, 3), (2, 1), (1, 1), (1, 1), None, 10)  # direct with "auto"
+    launched = []
+    real_launch = emu.launch
+    monkeypatch.setattr(emu, "launch", lambda name, *args, **kw: launched.append(name) or real_launch(name, *args, **kw))
+    check_conv2d(emu, p, algorithm=algorithm)
+    assert launched == kernels
+
+
+def test_a_forced_algorithm_that_cannot_run_says_why(emu):
+    x, w = np.ones((1, 8, 6, 6), np.float32), np.ones((2, 8, 3, 3), np.float32)  # C*R*S = 72 taps, C = 8
+    with pytest.raises(ValueError, match=r"conv2d: the direct kernel needs C\*R\*S <= 64, which x \(1, 8, 6, 6\)"):
+        K.conv2d(emu, x, w, algorithm="direct")
+    gy = np.ones((1, 2, 4, 4), np.float32)
+    with pytest.raises(ValueError, match=r"conv2d_input_grad: the direct kernel needs C <= 4"):
+        K.conv2d_input_grad(emu, gy, w, x.shape, algorithm="direct")
+    with pytest.raises(ValueError, match="conv2d_weight_grad: splits=2 splits the implicit GEMM"):
+        K.conv2d_weight_grad(emu, x, gy, w.shape, splits=2, algorithm="direct")
+    with pytest.raises(ValueError, match=r"conv2d: algorithm must be one of \('auto', 'direct', 'igemm'\), got 'cudnn'"):
+        K.conv2d(emu, x, w, algorithm="cudnn")
 
 
 def test_remembered_geometries_give_the_same_answers_and_errors(emu):

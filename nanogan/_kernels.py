@@ -11,8 +11,8 @@
 `launch` checks each argument against the kernel's C signature (read from its source): a pointer parameter
 takes a contiguous array of the matching dtype (writable unless the pointer is const), an `int` an integer,
 a `float` a real number. Any launch failure raises KernelLaunchError naming the kernel and its
-<<<grid, block>>>; NANOGAN_SYNC_LAUNCHES=1 also synchronises after each GPU launch so that an asynchronous
-fault is reported against its kernel.
+<<<grid, block>>>; NANOGAN_SYNC_LAUNCHES=1 (read when the library loads) also synchronises after each GPU launch
+so that an asynchronous fault is reported against its kernel.
 
 The wrappers (conv2d, conv2d_input_grad, ..., leaky_relu) take the library first, check dtypes and shapes
 (errors name the op and the shapes), allocate the output with `lib.xp` (numpy or cupy) and compute the grid
@@ -144,6 +144,7 @@ class KernelLibrary:
     """The kernels of csrc/ on one device kind. Subclasses say how an array becomes a kernel argument."""
 
     kind = ""
+    xp = None  # the array module of this library's arrays (numpy or cupy)
 
     def __init__(self):
         self.signatures, self.constants, _ = kernel_sources()
@@ -154,11 +155,6 @@ class KernelLibrary:
             return self.constants[name]
         except KeyError:
             raise KeyError(f"no constexpr int {name} in the kernel sources of {CSRC}") from None
-
-    @property
-    def xp(self):
-        """The array module of this library's arrays (numpy or cupy)."""
-        raise NotImplementedError
 
     def multiprocessors(self) -> int:
         """Streaming multiprocessors to fill (for split-K decisions)."""
@@ -257,10 +253,7 @@ class EmuLibrary(_ExtensionLibrary):
 
     kind = "emu"
     module_name = "nanogan._emu"
-
-    @property
-    def xp(self):
-        return np
+    xp = np
 
     def _pointer(self, shape, param, value):
         if not isinstance(value, np.ndarray):
@@ -272,11 +265,17 @@ class EmuLibrary(_ExtensionLibrary):
 _ELEMENT = {"float": np.dtype(np.float32), "int": np.dtype(np.int32)}
 
 
-def _device_pointer(shape, param, value):
+def _is_kernel_ready_cupy_array(param, value):
+    """Whether `value` is a CuPy array that pointer parameter `param` takes as it is: what the interface checks
+    of _device_pointer accept, read off a CuPy array without building its interface (host time on every launch)."""
     cupy = sys.modules.get("cupy")  # a CuPy array exists only where CuPy was imported
-    if cupy is not None and isinstance(value, cupy.ndarray) and value.dtype == _ELEMENT[param.ctype] \
-            and value.flags.c_contiguous:
-        return value.data.ptr  # what the interface checks below accept, read off a CuPy array without building it
+    return cupy is not None and isinstance(value, cupy.ndarray) and value.dtype == _ELEMENT[param.ctype] \
+        and value.flags.c_contiguous
+
+
+def _device_pointer(shape, param, value):
+    if _is_kernel_ready_cupy_array(param, value):
+        return value.data.ptr
     interface = getattr(value, "__cuda_array_interface__", None)
     if interface is None:
         raise KernelLaunchError(f"{shape}: parameter {param} takes a device array (with __cuda_array_interface__), "
@@ -292,19 +291,15 @@ def _cupy():
     return cupy
 
 
-def _sync_launches() -> bool:
-    return os.environ.get("NANOGAN_SYNC_LAUNCHES", "0") not in ("", "0")
-
-
 class _OnTheGPU:
     """What the two GPU libraries share: CuPy arrays, and the current device's SM count."""
 
-    @property
-    def xp(self):
+    @functools.cached_property
+    def xp(self):  # imported on first use (nanogan._C also launches on other arrays), then held: host time
         return _cupy()
 
     def multiprocessors(self):
-        return _multiprocessors(_cupy().cuda.Device().id)
+        return _multiprocessors(self.xp.cuda.runtime.getDevice())
 
 
 class CudaLibrary(_OnTheGPU, _ExtensionLibrary):
@@ -350,30 +345,33 @@ class CupyLibrary(_OnTheGPU, KernelLibrary):
     def __init__(self):
         super().__init__()
         code, options = nvrtc_program()
-        self.module = _cupy().RawModule(code=code, options=options)
+        self.module = self.xp.RawModule(code=code, options=options)
         self._functions = {}
+        # read once, when the library loads: an environment lookup on every launch is host time
+        self.sync_launches = os.environ.get("NANOGAN_SYNC_LAUNCHES", "0") not in ("", "0")
 
     def _pointer(self, shape, param, value):
-        _device_pointer(shape, param, value)  # the checks; RawKernel takes the array itself
+        if not _is_kernel_ready_cupy_array(param, value):
+            _device_pointer(shape, param, value)  # raises the error that says why; else RawKernel takes it as it is
         return value
 
     def _scalar(self, value, numpy_type):
         return numpy_type(value)
 
     def _launch(self, name, shape, grid, block, args, stream):
-        cupy = _cupy()
+        cuda = self.xp.cuda
         try:
             if name not in self._functions:
                 self._functions[name] = self.module.get_function(name)
             if stream is None:  # the current stream, which the kernel call uses by itself
                 self._functions[name](grid, block, tuple(args))
-                if _sync_launches():
-                    cupy.cuda.get_current_stream().synchronize()
+                if self.sync_launches:
+                    cuda.get_current_stream().synchronize()
             else:
-                stream_ctx = cupy.cuda.ExternalStream(int(stream)) if isinstance(stream, int) else stream
+                stream_ctx = cuda.ExternalStream(int(stream)) if isinstance(stream, int) else stream
                 with stream_ctx:
                     self._functions[name](grid, block, tuple(args))
-                    if _sync_launches():
+                    if self.sync_launches:
                         stream_ctx.synchronize()
         except Exception as e:  # compile errors, launch errors, faults seen on synchronisation
             raise KernelLaunchError(f"{shape}: {type(e).__name__}: {e}") from e
@@ -692,7 +690,8 @@ def conv_transpose2d_input_grad(lib, gy, w, x_shape, stride=1, padding=0, dilati
     return _run_conv_fwd(op, lib, gy, w, g, splits, algorithm)
 
 
-def conv_transpose2d_weight_grad(lib, x, gy, w_shape, stride=1, padding=0, dilation=1, *, splits=None, algorithm="auto"):
+def conv_transpose2d_weight_grad(lib, x, gy, w_shape, stride=1, padding=0, dilation=1, *, splits=None,
+                                 algorithm="auto"):
     """dw of y = conv_transpose2d(x, w): dw[ci,co,r,s] = sum_{n,i,j} x[n,ci,i,j] gy[n,co, i*sh-ph+r*dh, j*sw-pw+s*dw],
     the convolution weight gradient with the roles of input and output gradient swapped (conv2d_wgrad_igemm)."""
     op = "conv_transpose2d_weight_grad"

@@ -313,8 +313,8 @@ def installed():
 def install():
     """Put the fake `cupy`, `cupyx` and `cupy_backends` into sys.modules (before nanogan imports them), and the
     fake cuBLAS into backend/cuda/blas.py."""
-    runtime = _module("cupy.cuda.runtime", getDeviceCount=lambda: 1, runtimeGetVersion=lambda: 13000,
-                      CUDARuntimeError=CUDARuntimeError)
+    runtime = _module("cupy.cuda.runtime", getDeviceCount=lambda: 1, getDevice=lambda: 0,
+                      runtimeGetVersion=lambda: 13000, CUDARuntimeError=CUDARuntimeError)
     cuda = _module("cupy.cuda", runtime=runtime, Stream=Stream, ExternalStream=lambda ptr: _stream,
                    get_current_stream=lambda: _stream, MemoryPool=MemoryPool, Device=Device,
                    using_allocator=lambda malloc=None: contextlib.nullcontext())

@@ -1,4 +1,4 @@
-"""Activations, softmax/log_softmax, dropout, linear and bias_add: finite differences (first and second order,
+"""Activations, softmax/log_softmax, dropout, linear and the layers' bias: finite differences (first and second order,
 three memory layouts), PyTorch (forward, backward, double backward), worked numbers, errors."""
 import math
 
@@ -8,7 +8,6 @@ from hypothesis import given, strategies as st
 
 import nanogan as ng
 import nanogan.nn.functional as F
-from nanogan.ops.linear import bias_add
 from harness import check_op, away_from_kinks, compare_with_torch
 
 rng = np.random.default_rng(2)
@@ -139,22 +138,36 @@ def test_linear_matches_torch():
                        lambda x, w, b: torch.nn.functional.linear(x, w, b).tanh(), arrays)
 
 
-@pytest.mark.parametrize("shape", [(3, 2), (2, 3, 4), (2, 3, 2, 3)])
-def test_bias_add_gradcheck(shape):
-    x, b = rng.standard_normal(shape), rng.standard_normal(shape[1])
-    expected = x + b.reshape((1, -1) + (1,) * (len(shape) - 2))
-    check_op(lambda t, c: bias_add(t, c).tanh(), [x, b], expected=np.tanh(expected))
+@pytest.mark.parametrize("layer, shapes", [
+    ("linear", [(4, 3), (5, 3), (5,)]),
+    ("conv2d", [(2, 3, 6, 5), (4, 3, 3, 3), (4,)]),
+    ("conv_transpose2d", [(2, 4, 3, 3), (4, 3, 3, 3), (3,)])])
+def test_a_biased_layer_is_one_node_whose_backward_gives_the_bias_gradient(layer, shapes):
+    """The bias rides on the layer's own Function (added in place to its output): one node, not two, and
+    its gradient Σ g over every axis but the channels', as a node, so that it can be differentiated again."""
+    from nanogan.autograd.function import Function
+    x, w, b = (ng.tensor(rng.standard_normal(s), requires_grad=True) for s in shapes)
+    y = getattr(F, layer)(x, w, b)
+    assert y._ctx is not None and y._ctx.inputs[2] is b
+    assert all(t._ctx is None for t in y._ctx.inputs)  # nothing between the leaves and the one node
+    g = ng.tensor(rng.standard_normal(y.shape))
+    applied = []
+    original = Function.apply.__func__
+    Function.apply = classmethod(lambda cls, *a, **k: applied.append(cls.__name__) or original(cls, *a, **k))
+    try:
+        (db,) = ng.grad(y, [b], g, create_graph=True)
+    finally:
+        Function.apply = classmethod(original)
+    np.testing.assert_allclose(db.numpy(), g.numpy().sum(axis=(0, *range(2, y.ndim))), rtol=1e-12)
+    assert applied == ["Sum"]  # the pruned pass computes the bias gradient alone
 
 
-def test_bias_add_matches_torch():
-    torch = pytest.importorskip("torch")
-    arrays = [rng.standard_normal((2, 3, 4, 5)), rng.standard_normal(3)]
-    compare_with_torch(lambda x, b: bias_add(x, b).tanh(), lambda x, b: (x + b.reshape(1, -1, 1, 1)).tanh(), arrays)
-
-
-def test_bias_add_refuses_a_bias_of_the_wrong_length():
-    with pytest.raises(ValueError, match=r"bias_add: bias of shape \(4,\) does not match input of shape \(2, 3, 5\)"):
-        bias_add(ng.ones(2, 3, 5), ng.ones(4))
+def test_a_bias_in_another_dtype_is_refused_not_cast():
+    x32, w32 = ng.ones(2, 3), ng.ones(4, 3)
+    with pytest.raises(TypeError, match=r"linear: input \(float32\) and bias \(float64\) must share one dtype"):
+        F.linear(x32, w32, ng.tensor(np.ones(4)))
+    with pytest.raises(TypeError, match=r"conv2d: input \(float32\), weight \(float32\) and bias \(float64\)"):
+        F.conv2d(ng.ones(1, 3, 4, 4), ng.ones(2, 3, 3, 3), ng.tensor(np.ones(2)))
 
 
 def test_errors_name_the_op_and_shapes():

@@ -3,5 +3,5 @@
 One module per family; each op is a Function (autograd/function.py) whose docstring states its
 math, whose forward calls the backend, and whose backward is written with differentiable ops.
 """
-from . import elementwise, reduce, shape, matmul  # noqa: F401
+from . import elementwise, reduce, shape, bias, matmul  # noqa: F401
 from . import activation, linear, norm, loss, conv, pool, pad  # noqa: F401,E402

@@ -14,7 +14,10 @@ make up the whole family, each the others' gradients:
     Conv2dWeightGrad  gw = ∂<A_w x, gy>/∂w               conv2d's weight gradient
 
 and because <A_w x, gy> is linear in each of x, w and gy, every backward is another of the three: the
-gradients of every order of conv2d and conv_transpose2d are these same kernels again.
+gradients of every order of conv2d and conv_transpose2d are these same kernels again. A layer's bias is an
+optional third input of Conv2d (conv2d) and Conv2dInputGrad (conv_transpose2d), added to the output in place
+(ops/bias.py), so that a biased layer is one node; where these Functions are each other's gradients, they are
+applied without one.
 
 Sizes: conv2d's output is floor((n + 2p - d(k-1) - 1)/s) + 1 per axis; conv_transpose2d's is
 (n - 1)s - 2p + d(k-1) + output_padding + 1, output_padding choosing among the input sizes that a
@@ -24,7 +27,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from .activation import require_floating
-from .linear import bias_add
+from .bias import add_bias_, bias_grad, with_bias
 
 
 def pair(op, name, value, minimum):
@@ -59,39 +62,40 @@ def _cropped(y, out_hw):
 
 
 class Conv2d(Function):
-    """y = A_w x = conv2d(x, w);
-    dx = A_wᵀ g = Conv2dInputGrad(g, w),  dw = Conv2dWeightGrad(x, g)."""
+    """y = A_w x (+ b[o] on channel o) = conv2d(x, w, b);
+    dx = A_wᵀ g = Conv2dInputGrad(g, w),  dw = Conv2dWeightGrad(x, g),  db = Σ_{n, i, j} g[n, o, i, j]."""
 
     @staticmethod
-    def forward(ctx, x, w, *, stride, padding, dilation):
-        return ctx.backend.conv2d(x, w, stride, padding, dilation)
+    def forward(ctx, x, w, b=None, *, stride, padding, dilation):
+        return add_bias_(ctx.backend.conv2d(x, w, stride, padding, dilation), b)
 
     @staticmethod
     def backward(ctx, g):
-        x, w = ctx.inputs
+        x, w = ctx.inputs[:2]
         geometry = dict(stride=ctx.stride, padding=ctx.padding, dilation=ctx.dilation)
         gx = Conv2dInputGrad.apply(g, w, x_shape=x.shape, **geometry) if ctx.needs_input_grad[0] else None
         gw = Conv2dWeightGrad.apply(x, g, w_shape=w.shape, **geometry) if ctx.needs_input_grad[1] else None
-        return gx, gw
+        return gx, gw, bias_grad(ctx, g, 2)
 
 
 class Conv2dInputGrad(Function):
-    """y = A_wᵀ gy (of shape x_shape): conv2d's input gradient, conv_transpose2d's forward.
+    """y = A_wᵀ gy (of shape x_shape; + b[c] on channel c): conv2d's input gradient, conv_transpose2d's forward.
 
     Bilinear in (gy, w): for an incoming gradient g of y's shape,
-    d gy = A_w g = Conv2d(g, w) (cut to gy's size),  dw = ∂<A_w g, gy>/∂w = Conv2dWeightGrad(g, gy)."""
+    d gy = A_w g = Conv2d(g, w) (cut to gy's size),  dw = ∂<A_w g, gy>/∂w = Conv2dWeightGrad(g, gy),
+    db = Σ_{n, h, w} g[n, c, h, w]."""
 
     @staticmethod
-    def forward(ctx, gy, w, *, x_shape, stride, padding, dilation):
-        return ctx.backend.conv2d_input_grad(gy, w, x_shape, stride, padding, dilation)
+    def forward(ctx, gy, w, b=None, *, x_shape, stride, padding, dilation):
+        return add_bias_(ctx.backend.conv2d_input_grad(gy, w, x_shape, stride, padding, dilation), b)
 
     @staticmethod
     def backward(ctx, g):
-        gy, w = ctx.inputs
+        gy, w = ctx.inputs[:2]
         geometry = dict(stride=ctx.stride, padding=ctx.padding, dilation=ctx.dilation)
         d_gy = _cropped(Conv2d.apply(g, w, **geometry), gy.shape[2:]) if ctx.needs_input_grad[0] else None
         d_w = Conv2dWeightGrad.apply(g, gy, w_shape=w.shape, **geometry) if ctx.needs_input_grad[1] else None
-        return d_gy, d_w
+        return d_gy, d_w, bias_grad(ctx, g, 2)
 
 
 class Conv2dWeightGrad(Function):
@@ -147,8 +151,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if any(r > n for r, n in zip(reach, padded)):
         raise ValueError(f"{op}: kernel of size {kernel} (dilated extent {reach}) is larger than the padded "
                          f"input {padded}, for input of shape {input.shape} and weight of shape {weight.shape}")
-    y = Conv2d.apply(input, weight, stride=stride, padding=padding, dilation=dilation)
-    return bias_add(y, bias)
+    return Conv2d.apply(*with_bias(input, weight, bias=bias), stride=stride, padding=padding, dilation=dilation)
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
@@ -168,5 +171,5 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
                          f"{stride}, padding {padding}, dilation {dilation}, output_padding {output_padding} "
                          f"give an output of size {out_hw}, which is not positive")
     x_shape = (input.shape[0], weight.shape[1]) + out_hw
-    y = Conv2dInputGrad.apply(input, weight, x_shape=x_shape, stride=stride, padding=padding, dilation=dilation)
-    return bias_add(y, bias)
+    return Conv2dInputGrad.apply(*with_bias(input, weight, bias=bias), x_shape=x_shape, stride=stride,
+                                 padding=padding, dilation=dilation)

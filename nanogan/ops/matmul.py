@@ -5,7 +5,7 @@ removed afterwards; leading (batch) axes broadcast.
 da = g @ bᵀ,  db = aᵀ @ g   (ᵀ swaps the last two axes), each summed back to its input's shape.
 
 Like BLAS's gemm, the MatMul Function reads either operand transposed (ta, tb): y = op(a) @ op(b) with
-op(m) = mᵀ when asked. Then the gradients are MatMuls of the inputs themselves, with other flags, and no
+op(m) = mᵀ when asked, and takes linear's bias as an optional third input (added to every row; ops/bias.py). Then the gradients are MatMuls of the inputs themselves, with other flags, and no
 transposed view is ever a node of the graph (linear's y = x @ wᵀ is MatMul(x, w, tb=True)):
 
     ta tb    da                  db
@@ -15,6 +15,7 @@ transposed view is ever a node of the graph (linear's y = x @ wᵀ is MatMul(x, 
     T  T     bᵀ @ gᵀ             gᵀ @ aᵀ
 """
 from ..autograd.function import Function
+from .bias import add_bias_, bias_grad
 from .shape import sum_to
 
 
@@ -23,16 +24,17 @@ def _op(m, transposed):
 
 
 class MatMul(Function):
-    """y = op(a) @ op(b) for a, b of at least 2 dims, op(m) = mᵀ where ta / tb ask for it;
-    da = g @ op(b)ᵀ (transposed back when ta),  db = op(a)ᵀ @ g (transposed back when tb): see the table above."""
+    """y = op(a) @ op(b) (+ bias[j] on every row i of a 2-D y) for a, b of at least 2 dims, op(m) = mᵀ where
+    ta / tb ask for it; da = g @ op(b)ᵀ (transposed back when ta),  db = op(a)ᵀ @ g (transposed back when tb): see
+    the table above;  dbias = Σ_i g[i, :]."""
 
     @staticmethod
-    def forward(ctx, a, b, *, ta, tb):
-        return ctx.backend.matmul(_op(a, ta), _op(b, tb))
+    def forward(ctx, a, b, bias=None, *, ta, tb):
+        return add_bias_(ctx.backend.matmul(_op(a, ta), _op(b, tb)), bias)
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.inputs
+        a, b = ctx.inputs[:2]
         ta, tb = ctx.ta, ctx.tb
         da = db = None
         if ctx.needs_input_grad[0]:
@@ -41,7 +43,7 @@ class MatMul(Function):
         if ctx.needs_input_grad[1]:
             db = MatMul.apply(g, a, ta=True, tb=ta) if tb else MatMul.apply(a, g, ta=not ta, tb=False)
             db = sum_to(db, b.shape)
-        return da, db
+        return da, db, bias_grad(ctx, g, 2)
 
 
 def matmul(a, b):

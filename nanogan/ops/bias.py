@@ -1,0 +1,31 @@
+"""A layer's bias, added by the Function that computes the layer's product.
+
+For y of shape (N, C, ...) (a convolution's output, or linear's rows (N, C)) and b of shape (C,):
+    y[n, c, ...] += b[c];   db[c] = Σ_{n, ...} g[n, c, ...],   and the gradient of y's other inputs is unchanged.
+
+The bias is an optional last input of MatMul (linear), Conv2d (conv2d) and Conv2dInputGrad (conv_transpose2d):
+their forward adds it to the output array it has just made, in place, and their backward returns db beside the
+other gradients. So a biased layer is one node of the graph, not a product node and an add node: every node is
+host time on a GPU, and every layer of a WGAN-GP step has a bias.
+"""
+
+
+def add_bias_(y, b):
+    """y[:, c, ...] += b[c] in place, on y the output array an op has just computed; b None adds nothing."""
+    if b is not None:
+        y += b.reshape((-1,) + (1,) * (y.ndim - 2))
+    return y
+
+
+def bias_grad(ctx, g, index):
+    """db = g summed over every axis but 1, when input `index` of ctx's op is a bias whose gradient is needed;
+    None when it is not, or when the op was applied without a bias."""
+    if len(ctx.inputs) <= index or not ctx.needs_input_grad[index]:
+        return None
+    return g.sum(dim=(0, *range(2, g.ndim)))
+
+
+
+def with_bias(*inputs, bias):
+    """The inputs of a layer's Function: its operands, then the bias when there is one."""
+    return inputs if bias is None else (*inputs, bias)

@@ -524,14 +524,30 @@ def test_per_channel_batch_norm_maps_agree_with_the_cpu(dtype):
 
 
 @on_gpu
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.filterwarnings("ignore:overflow encountered in exp")  # the fake CuPy evaluates e⁻ˣ with numpy
+def test_sigmoid_kernel_agrees_with_the_cpu_out_to_where_the_exponential_overflows(dtype):
+    """The GPU's fused 1/(1 + e⁻ˣ) lets e⁻ˣ overflow to inf below x ≈ -88 (float32): 1/(1 + inf) = 0, the limit,
+    where the CPU's e^-|x| form still reaches the subnormal numbers (e⁻¹⁰⁰ ≈ 4e-44): they agree to below the
+    smallest normal float."""
+    import cupy
+    x = np.array([-1000, -100, -50, -5, -1e-3, 0, 1e-3, 5, 50, 100, 1000], dtype=dtype)
+    expected = backends.get("cpu").sigmoid(x)
+    ours = cupy.asnumpy(backends.get("cuda").sigmoid(cupy.asarray(x)))
+    assert ours.dtype == dtype
+    np.testing.assert_allclose(ours, expected, rtol=1e-6 if dtype == np.float32 else 1e-14, atol=np.finfo(dtype).tiny)
+
+
+@on_gpu
 @pytest.mark.skipif(not fake_cupy.installed(), reason="on a GPU, CuPy compiles the kernels itself in every test")
 def test_cupy_elementwise_kernels_compile_with_nvrtc():
     """The C operations of backend/cuda's CuPy elementwise kernels, which the fake CuPy evaluates as numpy
     expressions, compile with NVRTC inside a loop written as CuPy writes it (float32)."""
     from kernel_helpers import nvrtc_compile
-    importlib.import_module("nanogan.backend.cuda.norm")
+    for module in ("norm", "fused"):
+        importlib.import_module(f"nanogan.backend.cuda.{module}")
     kernels = {k.name: k for k in fake_cupy.elementwise_kernels}  # re-imports of the backend make them again
-    assert "nanogan_batch_norm_second_order_coefficients" in kernels
+    assert {"nanogan_batch_norm_second_order_coefficients", "nanogan_sigmoid"} <= set(kernels)
     nvrtc_compile("typedef float T;\ntypedef float S;\n" + "".join(k.cuda_source() for k in kernels.values()))
 
 

@@ -1,7 +1,8 @@
 """The CUDA backend: CuPy arrays on the current CUDA device, cuBLAS matrix products, nanogan's own kernels
 (csrc/kernels, compiled at run time by NVRTC through CuPy's RawModule) for convolution, leaky ReLU, the
 WGAN-GP penalty term, max pooling, the batch-norm reductions and the optimiser updates, and fused CuPy
-kernels for the normalisation's elementwise passes (norm.py says why not csrc's fused batch-norm kernels).
+kernels for the normalisation's elementwise passes (norm.py says why not csrc's fused batch-norm kernels) and
+for the sigmoid (fused.py).
 
 The same flat interface as backend/cpu (see its docstring for the list):
   name, xp                      "cuda", and CuPy as the array module
@@ -10,7 +11,7 @@ The same flat interface as backend/cpu (see its docstring for the list):
   require(ok, error, message)   an input check read at the next host read, not at once (checks.py)
   matmul(a, b)                  cuBLAS, called so that a CUDA graph can record it (blas.py)
   sgd_step, adam_step, rmsprop_step   optimiser updates as single kernels (optim.py; the CPU has none)
-plus the kernels of the sibling modules (activation, penalty, conv, pool, norm), imported below.
+plus the kernels of the sibling modules (activation, fused, penalty, conv, pool, norm), imported below.
 
 How the work is ordered: every kernel, CuPy operation and cuBLAS call is queued on CuPy's current
 stream and returns at once; the host waits for the device only where a value is read (`to_host`:
@@ -87,6 +88,7 @@ from .blas import matmul  # noqa: E402,F401
 from .optim import sgd_step, adam_step, rmsprop_step  # noqa: E402,F401
 from .conv import conv2d, conv2d_input_grad, conv2d_weight_grad  # noqa: E402,F401
 from .activation import leaky_relu, leaky_relu_backward  # noqa: E402,F401
+from .fused import sigmoid  # noqa: E402,F401
 from .penalty import unit_norm_penalty, unit_norm_penalty_backward  # noqa: E402,F401
 from .pool import max_pool2d_argmax, plane_scatter_add  # noqa: E402,F401
 from .norm import (batch_norm_stats, channel_affine, batch_norm_backward_reduce,  # noqa: E402,F401

@@ -3,7 +3,7 @@
     python benchmarks/count_nodes.py                 # both architectures of bench_cuda.py's "steps"
     python benchmarks/count_nodes.py --json out.json
     python benchmarks/count_nodes.py --device cuda --batch 64 --timed   # and the host time of each kind, on a GPU
-    python benchmarks/count_nodes.py --launches      # and the CUDA backend's array operations, on the CPU (slow)
+    python benchmarks/count_nodes.py --launches --batch 64   # and the CUDA backend's calls into CuPy, on the CPU
 
 On the GPU an eager step is bound by the host (benchmarks/README.md, "Targets"): every autograd function is a
 Python call plus its array operations and kernel launches, and the H100 finishes the kernels before the next
@@ -21,9 +21,9 @@ includes the arithmetic.
 what the CUDA backend asks of CuPy in each step, by name: csrc kernel launches, cuBLAS GEMMs, CuPy's elementwise
 kernels, array operations and allocations. Each is one call into CuPy from the host (and all but allocations one
 kernel launch). Numpy's decomposition stands in for CuPy's here: a mean counts as a sum and a division, which CuPy
-fuses into one reduction. The kernels are emulated, so this takes minutes at batch 2; the counts do not depend on
-the batch, except that a convolution split over K (chosen from the batch and the device's 132 SMs, an H100's)
-zeroes its output first.
+fuses into one reduction. The csrc kernels and the GEMMs are counted, not run (no value decides what a step
+calls), so this takes seconds at any batch; the counts depend on the batch only where a convolution splits its
+reduction over K (chosen from the batch and the device's 132 SMs, an H100's) and so zeroes its output first.
 """
 import argparse
 import collections
@@ -89,12 +89,12 @@ def main():
     parser.add_argument("--batch", type=int, default=2)
     parser.add_argument("--timed", action="store_true", help="also the host time inside each kind of function")
     parser.add_argument("--launches", action="store_true",
-                        help="also CuPy's calls, on the CPU against tests/fake_cupy.py (device cuda; minutes)")
+                        help="also CuPy's calls, on the CPU against tests/fake_cupy.py (device cuda)")
     args = parser.parse_args()
     if args.launches:
         if args.timed:
-            parser.error("--launches times nothing: the kernels run on the host emulation")
-        fake_cupy.install()
+            parser.error("--launches times nothing: on the fake CuPy the kernels are counted, not run")
+        fake_cupy.install(kernels=False)
         args.device = "cuda"
     rows = []
     for arch in bench_cuda.ARCHITECTURES:

@@ -31,6 +31,7 @@ import numpy as np
 
 calls = collections.Counter()
 HOST_READ = "host read"
+run_kernels = True  # False: csrc kernels and GEMMs are counted, not run (install(kernels=False))
 
 
 # ---- arrays ----------------------------------------------------------------------------------------------------
@@ -148,6 +149,8 @@ class RawModule:
 
         def launch(grid, block, args):
             calls[name] += 1
+            if not run_kernels:
+                return
             kernel(list(grid), list(block), 0, *(a.__array_interface__["data"][0] if isinstance(a, np.ndarray)
                                                  else a.item() for a in args))
         return launch
@@ -222,6 +225,8 @@ class FakeCublas:
 
     def call(self, function, handle, op_a, op_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc):
         calls["gemm"] += 1
+        if not run_kernels:
+            return
         dtype = np.float32 if function == "cublasSgemm_v2" else np.float64
         op_a_matrix = _column_major(a.value, op_a, m, k, lda, dtype)
         op_b_matrix = _column_major(b.value, op_b, k, n, ldb, dtype)
@@ -310,9 +315,13 @@ def installed():
     return getattr(sys.modules.get("cupy"), "ndarray", None) is ndarray
 
 
-def install():
+def install(kernels=True):
     """Put the fake `cupy`, `cupyx` and `cupy_backends` into sys.modules (before nanogan imports them), and the
-    fake cuBLAS into backend/cuda/blas.py."""
+    fake cuBLAS into backend/cuda/blas.py. kernels=False counts the csrc kernels and the GEMMs without running
+    them (their outputs are left as allocated): enough to count a step's calls, which no value decides, in
+    seconds at any batch size."""
+    global run_kernels
+    run_kernels = kernels
     runtime = _module("cupy.cuda.runtime", getDeviceCount=lambda: 1, getDevice=lambda: 0,
                       runtimeGetVersion=lambda: 13000, CUDARuntimeError=CUDARuntimeError)
     cuda = _module("cupy.cuda", runtime=runtime, Stream=Stream, ExternalStream=lambda ptr: _stream,

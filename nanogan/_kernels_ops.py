@@ -112,16 +112,15 @@ def batch_norm_stats(lib, x):
 
 
 def batch_norm_grad_sums(lib, x, g, mean, invstd):
-    """Per-channel (sum g, sum g xhat) of x, g (N, C, ...), with xhat = (x - mean) invstd."""
+    """Per-channel [sum g, sum g xhat] of x, g (N, C, ...), with xhat = (x - mean) invstd: one (2, C) array."""
     op = "batch_norm_grad_sums"
     _check(op, "x", x, lib, min_ndim=2)
     outer, channels, inner = _nc_view(op, x)
     _check_saved(op, lib, x, g, mean, invstd, channels)
-    sum_g = lib.xp.empty((channels,), dtype=np.float32)
-    sum_g_xhat = lib.xp.empty((channels,), dtype=np.float32)
-    lib.launch("batch_norm_grad_sums", channels, lib.constant("NORM_THREADS"), x, g, mean, invstd, sum_g, sum_g_xhat,
+    sums = lib.xp.empty((2, channels), dtype=np.float32)
+    lib.launch("batch_norm_grad_sums", channels, lib.constant("NORM_THREADS"), x, g, mean, invstd, sums[0], sums[1],
                outer, channels, inner)
-    return sum_g, sum_g_xhat
+    return sums
 
 
 def _check_saved(op, lib, x, g, save_mean, save_invstd, channels):

@@ -9,7 +9,7 @@ channel c, r_c = 1/sqrt(σ²_c + eps) and x̂ = (x - μ_c)·r_c:
     batch_norm_stats(x)                               -> (μ, σ²)                    one read of x per statistic
     channel_affine(x, scale, shift)                   -> y = x·scale_c + shift_c    (the normalisation itself
                                                          with scale = w·r, shift = b - μ·scale)
-    batch_norm_backward_reduce(x, g, μ, r)            -> (Σ g, Σ g·x̂) per channel
+    batch_norm_backward_reduce(x, g, μ, r)            -> S = [Σ g, Σ g·x̂] per channel, one (2, C) array
     batch_norm_backward_elemt(x, g, μ, r, w, Σg, Σgx̂) -> dx = w·r·(g - Σg/M - x̂·Σgx̂/M)
 
 and three small per-channel maps on (C,) vectors, each one GPU kernel on the CUDA backend:
@@ -128,12 +128,11 @@ def _backward_reduce(x, g, mean, invstd, sum_g, sum_g_xhat):
 
 
 def batch_norm_backward_reduce(x, g, mean, invstd):
-    """(Σ g, Σ g·x̂) per channel of (N, C, L) arrays x and g, with x̂ = (x - mean)·invstd."""
+    """S = [Σ g, Σ g·x̂] per channel of (N, C, L) arrays x and g, with x̂ = (x - mean)·invstd: one (2, C) array."""
     x, g = _as_channels(x), _as_channels(g.astype(x.dtype, copy=False))
-    sum_g = np.empty(x.shape[1], dtype=x.dtype)
-    sum_g_xhat = np.empty(x.shape[1], dtype=x.dtype)
-    _launch(_backward_reduce, x, g, _as_vector(mean, x.dtype), _as_vector(invstd, x.dtype), sum_g, sum_g_xhat)
-    return sum_g, sum_g_xhat
+    sums = np.empty((2, x.shape[1]), dtype=x.dtype)
+    _launch(_backward_reduce, x, g, _as_vector(mean, x.dtype), _as_vector(invstd, x.dtype), sums[0], sums[1])
+    return sums
 
 
 @njit(cache=True, parallel=True)

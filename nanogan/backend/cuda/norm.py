@@ -8,7 +8,7 @@ x̂ = (x - μ)·r:
 
     batch_norm_stats(x)                               -> (μ, σ²)         μ = Σx/M, then σ² = Σ(x - μ)²/M
     channel_affine(x, scale, shift)                   -> y = x·scale_c + shift_c
-    batch_norm_backward_reduce(x, g, μ, r)            -> (Σ g, Σ g·x̂)    Σ g·x̂ = r·Σ g·(x - μ)
+    batch_norm_backward_reduce(x, g, μ, r)            -> [Σ g, Σ g·x̂]    (2, C);  Σ g·x̂ = r·Σ g·(x - μ)
     batch_norm_backward_elemt(x, g, μ, r, w, Σg, Σgx̂) -> dx = w·r·(g - (x - μ)·r·Σgx̂/M - Σg/M)
 
 The second-order pass batch_norm_input_grad_backward (what a gradient penalty's outer backward runs through every
@@ -26,6 +26,7 @@ backward is made of the same passes (what the gradient penalty's double backward
 import cupy
 
 from ... import _kernels_ops
+from .. import array_module
 from ..cpu import norm as arrays
 from ._dispatch import float32_kernel, kernel_library
 
@@ -57,7 +58,9 @@ def _affine_arrays(x, scale, shift):
 def _backward_reduce_arrays(x, g, mean, invstd):
     g = g.astype(x.dtype, copy=False)
     centred = x - _per_channel(mean, x.dtype)
-    return g.sum(axis=_CHANNEL_AXES), (g * centred).sum(axis=_CHANNEL_AXES) * invstd.astype(x.dtype, copy=False)
+    xp = array_module(x)
+    return xp.stack([g.sum(axis=_CHANNEL_AXES),
+                     (g * centred).sum(axis=_CHANNEL_AXES) * invstd.astype(x.dtype, copy=False)])
 
 
 def _backward_elemt_arrays(x, g, mean, invstd, weight, sum_g, sum_g_xhat):
@@ -95,7 +98,7 @@ def channel_affine(x, scale, shift):
 
 @float32_kernel(_backward_reduce_arrays)
 def batch_norm_backward_reduce(x, g, mean, invstd):
-    """(Σ g, Σ g·x̂) per channel of (N, C, L) arrays x and g, with x̂ = (x - mean)·invstd."""
+    """S = [Σ g, Σ g·x̂] per channel of (N, C, L) arrays x and g, with x̂ = (x - mean)·invstd: one (2, C) array."""
     return _kernels_ops.batch_norm_grad_sums(kernel_library(), x, g, mean, invstd)
 
 

@@ -560,10 +560,10 @@ def _direct_dgrad_threads(lib, g: _ConvGeometry):
 
 
 def _run_conv_dgrad(op, lib, gy, w, g: _ConvGeometry, splits, algorithm):
-    most = lib.constant("DGRAD_DIRECT_MAX_C")
-    threads = _direct_dgrad_threads(lib, g)
-    if _runs_direct(op, algorithm, splits, g.C <= most and threads <= INT32_MAX,  # a GEMM tile over C would idle
-                    f"C <= {most} and at most 2**31-1 threads", g):
+    most = lib.constant("DGRAD_DIRECT_MAX_C")  # up to it, a GEMM tile over C would be mostly idle
+    threads = _direct_dgrad_threads(lib, g) if g.C <= most else None  # counted only where the kernel could run
+    fits = threads is not None and threads <= INT32_MAX
+    if _runs_direct(op, algorithm, splits, fits, f"C <= {most} and at most 2**31-1 threads", g):
         dx = lib.xp.empty((g.N, g.C, g.H, g.W), dtype=np.float32)
         lib.launch("conv2d_dgrad_direct", elementwise_grid(lib, threads, "DGRAD_DIRECT_THREADS"),
                    lib.constant("DGRAD_DIRECT_THREADS"), gy, w, dx, *g.args())

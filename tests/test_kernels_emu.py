@@ -319,14 +319,20 @@ def test_wrappers_name_the_op_and_shapes(emu):
         K.conv2d(emu, x.astype(np.float64), np.ones((4, 3, 3, 3), np.float32))
 
 
+def _recorded_launches(lib, monkeypatch):
+    """The names of the kernels lib launches from now on, in order (a list that grows as they launch)."""
+    launched, launch = [], lib.launch
+    monkeypatch.setattr(lib, "launch", lambda name, *args, **kw: launched.append(name) or launch(name, *args, **kw))
+    return launched
+
+
 def test_few_tap_convolutions_run_the_direct_kernels_and_match_the_oracle(emu, monkeypatch):
     """A one-channel 5x5 stride-2 layer (the WGAN-GP critic's first, the generator's last): with the wrappers'
     choice, all three maps run the direct kernels (more output channels than one K tile, a stride phase per lane
     group); the weight gradient also with several blocks per channel adding into dw."""
     p = ConvProblem((3, 1, 28, 27), (20, 1, 5, 5), (2, 2), (2, 2), (1, 1), None, 9)  # N*P*Q > 3 blocks of threads
-    launched = []
     real_launch = emu.launch
-    monkeypatch.setattr(emu, "launch", lambda name, *args, **kw: launched.append(name) or real_launch(name, *args, **kw))
+    launched = _recorded_launches(emu, monkeypatch)
     check_conv2d(emu, p)
     assert launched == ["conv2d_fwd_direct", "conv2d_dgrad_direct", "conv2d_wgrad_direct"]
     x, w, gy = p.arrays()
@@ -345,9 +351,7 @@ def test_a_forced_algorithm_runs_its_kernels_and_matches_the_oracle(emu, monkeyp
     """algorithm= overrides the wrappers' choice, so the benchmarks can time both on a layer with few channels;
     the transposed convolution's wrappers (through which the input gradient runs) pass it on too."""
     p = ConvProblem((2, 3, 9, 8), (5, 3, 3, 3), (2, 1), (1, 1), (1, 1), None, 10)  # direct with "auto"
-    launched = []
-    real_launch = emu.launch
-    monkeypatch.setattr(emu, "launch", lambda name, *args, **kw: launched.append(name) or real_launch(name, *args, **kw))
+    launched = _recorded_launches(emu, monkeypatch)
     check_conv2d(emu, p, algorithm=algorithm)
     assert launched == kernels
 

@@ -25,7 +25,6 @@ def bias_grad(ctx, g, index):
     return g.sum(dim=(0, *range(2, g.ndim)))
 
 
-
 def with_bias(*inputs, bias):
     """The inputs of a layer's Function: its operands, then the bias when there is one."""
     return inputs if bias is None else (*inputs, bias)

@@ -15,7 +15,8 @@ below 1 is faster), timed with CUDA events on the current stream after a warm-up
          and its share of the GPU's FP32 peak (SMs × FP32 lanes per SM × 2 × clock; --peak-tflops overrides).
          Transposed convolutions: forward, and backward = input and weight gradients together. A layer with
          few channels on one side gets a second row, "(igemm)": the same pass forced onto the implicit GEMM,
-         against which the direct kernels' thresholds are set.
+         against which the direct kernels' thresholds are set; a layer with at most 64 channels on one side a
+         row "(igemm_wide)": the GEMM in 128-row tiles, against which the narrow 64-row tile is judged.
   bn     batch norm through the public API (F.batch_norm, ng.grad): forward, backward, and double backward
          (the gradient of <dx, u>, what a gradient penalty through batch norm costs), with the effective
          bandwidth of forward (reads x, writes y) and backward (reads x and g, writes dx).
@@ -159,14 +160,21 @@ def _torch_views(*arrays):
 FEW_CHANNELS = 4  # a layer with this few channels on one side runs direct kernels (csrc/kernels/conv2d.cu)
 
 
-def _add_conv_rows(table, label, ours, theirs, repeats, flops, few_channels):
-    """One row for nanogan's choice of kernel (`ours("auto")`) against cuDNN; for a layer with few channels a
-    second row, "(igemm)", times the implicit GEMM on the same pass, so the thresholds that choose between the
-    direct kernels and the GEMM can be read off the table."""
+def _twin_algorithms(lib, cin, cout):
+    """The forced algorithms timed beside nanogan's choice on a layer: the implicit GEMM where the choice is a
+    direct kernel; the GEMM in 128-row tiles where one side's channels, as GEMM rows, fit the narrow tile."""
+    return (("igemm",) if min(cin, cout) <= FEW_CHANNELS else ()) + (
+        ("igemm_wide",) if min(cin, cout) <= lib.constant("IGEMM_BM_NARROW") else ())
+
+
+def _add_conv_rows(table, label, ours, theirs, repeats, flops, twins):
+    """One row for nanogan's choice of kernel (`ours("auto")`) against cuDNN, and one per forced algorithm in
+    `twins`, "(igemm)" or "(igemm_wide)", timing the same pass on the other kernel, so that the thresholds that
+    choose between them can be read off the table."""
     ours_ms, theirs_ms = _pair(lambda: ours("auto"), theirs, repeats)
     table.add(label, ours_ms, theirs_ms, flops=flops)
-    if few_channels:
-        table.add(f"{label} (igemm)", median_ms(lambda: ours("igemm"), _cupy_events(), repeats), theirs_ms,
+    for algorithm in twins:
+        table.add(f"{label} ({algorithm})", median_ms(lambda: ours(algorithm), _cupy_events(), repeats), theirs_ms,
                   flops=flops)
 
 
@@ -186,17 +194,17 @@ def bench_convolutions(table, repeats, rng, batches):
             flops = 2 * batch * cout * y.shape[2] * y.shape[3] * cin * k * k
             tx, tw, tgy = _torch_views(x, w, gy) if torch else (None,) * 3
             torch_args = ([s, s], [p, p], [1, 1], False, [0, 0], 1)
-            label, few = f"{name} (batch {batch})", min(cin, cout) <= FEW_CHANNELS
+            label, twins = f"{name} (batch {batch})", _twin_algorithms(lib, cin, cout)
             _add_conv_rows(table, f"{label} forward", lambda a: K.conv2d(lib, x, w, *geometry, algorithm=a),
-                           torch and (lambda: aten.convolution(tx, tw, None, *torch_args)), repeats, flops, few)
+                           torch and (lambda: aten.convolution(tx, tw, None, *torch_args)), repeats, flops, twins)
             _add_conv_rows(table, f"{label} dgrad",
                            lambda a: K.conv2d_input_grad(lib, gy, w, x.shape, *geometry, algorithm=a),
                            torch and (lambda: aten.convolution_backward(tgy, tx, tw, None, *torch_args,
-                                                                        [True, False, False])), repeats, flops, few)
+                                                                        [True, False, False])), repeats, flops, twins)
             _add_conv_rows(table, f"{label} wgrad",
                            lambda a: K.conv2d_weight_grad(lib, x, gy, w.shape, *geometry, algorithm=a),
                            torch and (lambda: aten.convolution_backward(tgy, tx, tw, None, *torch_args,
-                                                                        [False, True, False])), repeats, flops, few)
+                                                                        [False, True, False])), repeats, flops, twins)
         for name, _, cin, cout, size, k, s, p, op in CONV_T_LAYERS:
             # the transposed convolution x (*)^T w is the input gradient of the convolution y (*) w
             x, w = _device_arrays(rng, (batch, cin, size, size), (cin, cout, k, k))
@@ -207,15 +215,15 @@ def bench_convolutions(table, repeats, rng, batches):
             flops = 2 * batch * cin * size * size * cout * k * k
             tx, tw, tgy = _torch_views(x, w, gy) if torch else (None,) * 3
             torch_args = ([s, s], [p, p], [1, 1], True, [op, op], 1)
-            label, few = f"{name} (batch {batch})", min(cin, cout) <= FEW_CHANNELS
+            label, twins = f"{name} (batch {batch})", _twin_algorithms(lib, cin, cout)
             _add_conv_rows(table, f"{label} forward",
                            lambda a: K.conv_transpose2d(lib, x, w, *geometry[:2], (op, op), algorithm=a),
-                           torch and (lambda: aten.convolution(tx, tw, None, *torch_args)), repeats, flops, few)
+                           torch and (lambda: aten.convolution(tx, tw, None, *torch_args)), repeats, flops, twins)
             _add_conv_rows(table, f"{label} backward",
                            lambda a: (K.conv_transpose2d_input_grad(lib, gy, w, x.shape, *geometry, algorithm=a),
                                       K.conv_transpose2d_weight_grad(lib, x, gy, w.shape, *geometry, algorithm=a)),
                            torch and (lambda: aten.convolution_backward(tgy, tx, tw, None, *torch_args,
-                                                                        [True, True, False])), repeats, 2 * flops, few)
+                                                                        [True, True, False])), repeats, 2 * flops, twins)
 
 
 # ---- batch norm ---------------------------------------------------------------------------------------------

@@ -135,10 +135,13 @@ PYBIND11_MODULE(NG_MODULE_NAME, m) {
 
     // ---- one binding line per kernel ----
     NG_BIND(m, conv2d_fwd_igemm);
+    NG_BIND(m, conv2d_fwd_igemm_narrow);
     NG_BIND(m, conv2d_fwd_direct);
     NG_BIND(m, conv2d_dgrad_igemm);
+    NG_BIND(m, conv2d_dgrad_igemm_narrow);
     NG_BIND(m, conv2d_dgrad_direct);
     NG_BIND(m, conv2d_wgrad_igemm);
+    NG_BIND(m, conv2d_wgrad_igemm_narrow);
     NG_BIND(m, conv2d_wgrad_direct);
     NG_BIND(m, leaky_relu_fwd);
     NG_BIND(m, relu_fwd);

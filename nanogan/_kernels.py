@@ -501,14 +501,15 @@ def _conv_geometry(op, x_shape, w_shape, stride, padding, dilation, y_hw=None):
     return _ConvGeometry(N, C, H, W, K, R, S, P, Q, stride, padding, dilation)
 
 
-def _split_count(lib, tiles, kdim, splits):
-    """Reduction splits: enough blocks to fill the device twice over, each split at least 16 BK steps."""
+def _split_count(lib, blocks, kdim, splits, blocks_per_sm):
+    """Reduction splits: enough blocks for every SM to hold as many as its registers allow (`blocks_per_sm`),
+    each split at least 16 BK steps."""
     if splits is not None:
         if not isinstance(splits, (int, np.integer)) or splits < 1:
             raise ValueError(f"splits must be a positive int, got {splits!r}")
         return int(splits)
     bk = lib.constant("IGEMM_BK")
-    wanted = math.ceil(2 * lib.multiprocessors() / tiles)
+    wanted = math.ceil(blocks_per_sm * lib.multiprocessors() / blocks)
     return max(1, min(wanted, kdim // (16 * bk), 65535))
 
 
@@ -516,17 +517,30 @@ def _output(lib, shape, accumulate):
     return lib.xp.zeros(shape, dtype=np.float32) if accumulate else lib.xp.empty(shape, dtype=np.float32)
 
 
-def _igemm_grid(lib, rows, cols):
-    return (math.ceil(cols / lib.constant("IGEMM_BN")), math.ceil(rows / lib.constant("IGEMM_BM")))
+def _run_igemm(lib, kernel, a, b, out_shape, rows, cols, kdim, g: _ConvGeometry, splits, algorithm, phases=1):
+    """Launches the implicit GEMM `kernel` (csrc/kernels/conv2d.cu) computing O[rows, cols], `phases` GEMMs
+    side by side, each reducing over `kdim`, into a new array of `out_shape`. Where O has at most
+    IGEMM_BM_NARROW rows (a 64-channel side), it runs the kernel's `_narrow` twin, whose 64-row tile does not
+    multiply zero rows; algorithm="igemm_wide" forces the 128-row tile (the benchmarks time both)."""
+    narrow = rows <= lib.constant("IGEMM_BM_NARROW") and algorithm != "igemm_wide"
+    rows_per_block, threads, blocks_per_sm, suffix = (
+        ("IGEMM_BM_NARROW", "IGEMM_NARROW_THREADS", "IGEMM_NARROW_MIN_BLOCKS_PER_SM", "_narrow") if narrow else
+        ("IGEMM_BM", "IGEMM_THREADS", "IGEMM_MIN_BLOCKS_PER_SM", ""))
+    tiles = (math.ceil(cols / lib.constant("IGEMM_BN")), math.ceil(rows / lib.constant(rows_per_block)))
+    splits = _split_count(lib, tiles[0] * tiles[1] * phases, kdim, splits, lib.constant(blocks_per_sm))
+    out = _output(lib, out_shape, splits > 1)
+    lib.launch(kernel + suffix, (*tiles, phases * splits), lib.constant(threads), a, b, out, *g.args())
+    return out
 
 
-CONV_ALGORITHMS = ("auto", "direct", "igemm")
+CONV_ALGORITHMS = ("auto", "direct", "igemm", "igemm_wide")
 
 
 def _runs_direct(op, algorithm, splits, fits, needs, g: _ConvGeometry):
     """Whether a convolution pass runs its direct kernel rather than the implicit GEMM. "auto" takes the direct
     kernel where it `fits` (a layer with few channels, whose GEMM tiles would be mostly idle) unless `splits`
-    asks for a split-K GEMM; "igemm" and "direct" force one (the benchmarks time both to set the thresholds)."""
+    asks for a split-K GEMM; "direct" forces it, "igemm" forces the implicit GEMM and "igemm_wide" the GEMM in
+    128-row tiles even where the rows would fit a narrow one (the benchmarks time each to set the thresholds)."""
     if algorithm not in CONV_ALGORITHMS:
         raise ValueError(f"{op}: algorithm must be one of {CONV_ALGORITHMS}, got {algorithm!r}")
     if algorithm == "direct":
@@ -545,11 +559,8 @@ def _run_conv_fwd(op, lib, x, w, g: _ConvGeometry, splits, algorithm):
                 math.ceil(g.K / lib.constant("FWD_DIRECT_K_TILE")))
         lib.launch("conv2d_fwd_direct", grid, lib.constant("FWD_DIRECT_THREADS"), x, w, y, *g.args())
         return y
-    tiles = _igemm_grid(lib, g.K, g.N * g.P * g.Q)
-    splits = _split_count(lib, tiles[0] * tiles[1], g.C * g.R * g.S, splits)
-    y = _output(lib, (g.N, g.K, g.P, g.Q), splits > 1)
-    lib.launch("conv2d_fwd_igemm", (*tiles, splits), lib.constant("IGEMM_THREADS"), x, w, y, *g.args())
-    return y
+    return _run_igemm(lib, "conv2d_fwd_igemm", x, w, (g.N, g.K, g.P, g.Q), g.K, g.N * g.P * g.Q, taps, g, splits,
+                      algorithm)
 
 
 def _direct_dgrad_threads(lib, g: _ConvGeometry):
@@ -570,13 +581,10 @@ def _run_conv_dgrad(op, lib, gy, w, g: _ConvGeometry, splits, algorithm):
         return dx
     sh, sw = g.stride
     phase_cols = g.N * math.ceil(g.H / sh) * math.ceil(g.W / sw)  # the largest phase: (0, 0)
-    tiles = _igemm_grid(lib, g.C, phase_cols)
     phase_kdim = g.K * math.ceil(g.R / (sh // math.gcd(sh, g.dilation[0]))) * math.ceil(
         g.S / (sw // math.gcd(sw, g.dilation[1])))
-    splits = _split_count(lib, tiles[0] * tiles[1] * sh * sw, phase_kdim, splits)
-    dx = _output(lib, (g.N, g.C, g.H, g.W), splits > 1)
-    lib.launch("conv2d_dgrad_igemm", (*tiles, sh * sw * splits), lib.constant("IGEMM_THREADS"), gy, w, dx, *g.args())
-    return dx
+    return _run_igemm(lib, "conv2d_dgrad_igemm", gy, w, (g.N, g.C, g.H, g.W), g.C, phase_cols, phase_kdim, g, splits,
+                      algorithm, phases=sh * sw)
 
 
 def _run_conv_wgrad(op, lib, x, gy, g: _ConvGeometry, splits, algorithm):
@@ -589,18 +597,15 @@ def _run_conv_wgrad(op, lib, x, gy, g: _ConvGeometry, splits, algorithm):
         dw = lib.xp.zeros((g.K, g.C, g.R, g.S), dtype=np.float32)
         lib.launch("conv2d_wgrad_direct", (g.K, splits), threads, x, gy, dw, *g.args())
         return dw
-    tiles = _igemm_grid(lib, g.K, g.C * g.R * g.S)
-    splits = _split_count(lib, tiles[0] * tiles[1], g.N * g.P * g.Q, splits)
-    dw = _output(lib, (g.K, g.C, g.R, g.S), splits > 1)
-    lib.launch("conv2d_wgrad_igemm", (*tiles, splits), lib.constant("IGEMM_THREADS"), x, gy, dw, *g.args())
-    return dw
+    return _run_igemm(lib, "conv2d_wgrad_igemm", x, gy, (g.K, g.C, g.R, g.S), g.K, taps, g.N * g.P * g.Q, g, splits,
+                      algorithm)
 
 
 def conv2d(lib, x, w, stride=1, padding=0, dilation=1, *, splits=None, algorithm="auto"):
     """y[n,k,p,q] = sum_{c,r,s} w[k,c,r,s] x[n,c, p*sh-ph+r*dh, q*sw-pw+s*dw] (zero padding); x NCHW, w KCRS.
     `splits` (default: chosen for the device) splits the reduction over C*R*S (split-K). Every convolution
     wrapper takes these two: `algorithm` "auto" (the default) runs a layer with few channels on its direct kernel
-    and every other on the implicit GEMM; "direct" or "igemm" forces one (see _runs_direct)."""
+    and every other on the implicit GEMM; "direct", "igemm" or "igemm_wide" forces one (see _runs_direct)."""
     op = "conv2d"
     _check_array(op, "x", x, 4, lib)
     _check_array(op, "w", w, 4, lib)

@@ -99,9 +99,12 @@ CONV_CASES = {
 }
 
 
+@pytest.mark.parametrize("algorithm", ["auto", "igemm", "igemm_wide"])
 @pytest.mark.parametrize("name", sorted(CONV_CASES))
-def test_conv2d_named_cases(emu, name):
-    check_conv2d(emu, CONV_CASES[name])
+def test_conv2d_named_cases(emu, name, algorithm):
+    """Each case with the wrappers' choice, on the implicit GEMM with the tile chosen by its rows (the narrow
+    one for at most 64), and on the GEMM in 128-row tiles."""
+    check_conv2d(emu, CONV_CASES[name], algorithm=algorithm)
 
 
 @EMU_SETTINGS
@@ -345,7 +348,8 @@ def test_few_tap_convolutions_run_the_direct_kernels_and_match_the_oracle(emu, m
 
 
 @pytest.mark.parametrize("algorithm, kernels", [
-    ("igemm", ["conv2d_fwd_igemm", "conv2d_dgrad_igemm", "conv2d_wgrad_igemm"]),
+    ("igemm", ["conv2d_fwd_igemm_narrow", "conv2d_dgrad_igemm_narrow", "conv2d_wgrad_igemm_narrow"]),
+    ("igemm_wide", ["conv2d_fwd_igemm", "conv2d_dgrad_igemm", "conv2d_wgrad_igemm"]),
     ("direct", ["conv2d_fwd_direct", "conv2d_dgrad_direct", "conv2d_wgrad_direct"])])
 def test_a_forced_algorithm_runs_its_kernels_and_matches_the_oracle(emu, monkeypatch, algorithm, kernels):
     """algorithm= overrides the wrappers' choice, so the benchmarks can time both on a layer with few channels;
@@ -353,6 +357,19 @@ def test_a_forced_algorithm_runs_its_kernels_and_matches_the_oracle(emu, monkeyp
     p = ConvProblem((2, 3, 9, 8), (5, 3, 3, 3), (2, 1), (1, 1), (1, 1), None, 10)  # direct with "auto"
     launched = _recorded_launches(emu, monkeypatch)
     check_conv2d(emu, p, algorithm=algorithm)
+    assert launched == kernels
+
+
+@pytest.mark.parametrize("out_channels, kernels", [
+    (64, ["conv2d_fwd_igemm_narrow", "conv2d_dgrad_igemm_narrow", "conv2d_wgrad_igemm_narrow"]),
+    (65, ["conv2d_fwd_igemm", "conv2d_dgrad_igemm_narrow", "conv2d_wgrad_igemm"])])
+def test_the_implicit_gemm_takes_the_narrow_tile_up_to_64_rows(emu, monkeypatch, out_channels, kernels):
+    """The forward's and weight gradient's GEMM rows are the output channels K, the input gradient's the input
+    channels C (64 here): 64 rows fit one narrow tile, 65 take the 128-row one. With 2 splits the blocks add
+    their partial tiles into the output."""
+    p = ConvProblem((2, 64, 6, 5), (out_channels, 64, 3, 2), (2, 1), (1, 1), (1, 1), 2, 11)
+    launched = _recorded_launches(emu, monkeypatch)
+    check_conv2d(emu, p)
     assert launched == kernels
 
 
@@ -365,7 +382,8 @@ def test_a_forced_algorithm_that_cannot_run_says_why(emu):
         K.conv2d_input_grad(emu, gy, w, x.shape, algorithm="direct")
     with pytest.raises(ValueError, match="conv2d_weight_grad: splits=2 splits the implicit GEMM"):
         K.conv2d_weight_grad(emu, x, gy, w.shape, splits=2, algorithm="direct")
-    with pytest.raises(ValueError, match=r"conv2d: algorithm must be one of \('auto', 'direct', 'igemm'\), got 'cudnn'"):
+    with pytest.raises(ValueError, match=r"conv2d: algorithm must be one of \('auto', 'direct', 'igemm', 'igemm_wide'\), "
+                                         r"got 'cudnn'"):
         K.conv2d(emu, x, w, algorithm="cudnn")
 
 
@@ -410,9 +428,10 @@ def test_kernels_compile_with_nvrtc():
 
 @pytest.mark.gpu
 @pytest.mark.parametrize("kind", ["cuda", "cupy"])
+@pytest.mark.parametrize("algorithm", ["auto", "igemm", "igemm_wide"])
 @pytest.mark.parametrize("name", sorted(CONV_CASES))
-def test_conv2d_on_gpu(kind, name):
-    check_conv2d(gpu_library(kind), CONV_CASES[name], guarded=False)
+def test_conv2d_on_gpu(kind, name, algorithm):
+    check_conv2d(gpu_library(kind), CONV_CASES[name], guarded=False, algorithm=algorithm)
 
 
 @pytest.mark.gpu

@@ -47,14 +47,28 @@ struct ConvForwardOperands {
     }
 };
 
-// grid = (ceil(N*P*Q / IGEMM_BN), ceil(K / IGEMM_BM), splits), block = IGEMM_THREADS.
-NG_KERNEL void __launch_bounds__(IGEMM_THREADS, IGEMM_MIN_BLOCKS_PER_SM)
-    conv2d_fwd_igemm(const float* __restrict__ x, const float* __restrict__ w, float* __restrict__ y, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
+// One BM-row tile of the forward GEMM, for the two kernels below (one per tile height).
+template <int BM>
+__device__ __forceinline__ void conv2d_fwd_tile(const float* __restrict__ x, const float* __restrict__ w,
+                                                  float* __restrict__ y, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
     ConvForwardOperands op{K, N * P * Q, w, C * R * S, y, P * Q, x, C, H, W, K, R, S, P, Q,
                            stride_h, stride_w, pad_h, pad_w, dil_h, dil_w,
                            ng_fastdiv(R * S), ng_fastdiv(S), ng_fastdiv(P * Q), ng_fastdiv(Q)};
-    igemm_tile(op, blockIdx.y * IGEMM_BM, blockIdx.x * IGEMM_BN, igemm_split_range(C * R * S, blockIdx.z, gridDim.z),
-               gridDim.z > 1);
+    igemm_tile<BM>(op, blockIdx.y * BM, blockIdx.x * IGEMM_BN, igemm_split_range(C * R * S, blockIdx.z, gridDim.z),
+                   gridDim.z > 1);
+}
+
+// grid = (ceil(N*P*Q / IGEMM_BN), ceil(K / IGEMM_BM), splits), block = IGEMM_THREADS.
+NG_KERNEL void __launch_bounds__(IGEMM_THREADS, IGEMM_MIN_BLOCKS_PER_SM)
+    conv2d_fwd_igemm(const float* __restrict__ x, const float* __restrict__ w, float* __restrict__ y, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
+    conv2d_fwd_tile<IGEMM_BM>(x, w, y, N, C, H, W, K, R, S, P, Q, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
+}
+
+// The same GEMM in IGEMM_BM_NARROW-row tiles (the wrapper's choice where K <= IGEMM_BM_NARROW):
+// grid = (ceil(N*P*Q / IGEMM_BN), ceil(K / IGEMM_BM_NARROW), splits), block = IGEMM_NARROW_THREADS.
+NG_KERNEL void __launch_bounds__(IGEMM_NARROW_THREADS, IGEMM_NARROW_MIN_BLOCKS_PER_SM)
+    conv2d_fwd_igemm_narrow(const float* __restrict__ x, const float* __restrict__ w, float* __restrict__ y, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
+    conv2d_fwd_tile<IGEMM_BM_NARROW>(x, w, y, N, C, H, W, K, R, S, P, Q, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
 }
 
 // ---- forward, few taps ----------------------------------------------------------------------------------
@@ -168,9 +182,10 @@ struct ConvDgradOperands {
     }
 };
 
-// grid = (ceil(N*ceil(H/sh)*ceil(W/sw) / IGEMM_BN), ceil(C / IGEMM_BM), sh*sw*splits), block = IGEMM_THREADS.
-NG_KERNEL void __launch_bounds__(IGEMM_THREADS, IGEMM_MIN_BLOCKS_PER_SM)
-    conv2d_dgrad_igemm(const float* __restrict__ gy, const float* __restrict__ w, float* __restrict__ dx, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
+// One BM-row tile of one stride phase's input-gradient GEMM, for the two kernels below (one per tile height).
+template <int BM>
+__device__ __forceinline__ void conv2d_dgrad_tile(const float* __restrict__ gy, const float* __restrict__ w,
+                                                  float* __restrict__ dx, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
     const int phases = stride_h * stride_w;
     const int phase = blockIdx.z % phases, split = blockIdx.z / phases, splits = gridDim.z / phases;
     const int a = phase / stride_w, b = phase % stride_w;
@@ -181,8 +196,23 @@ NG_KERNEL void __launch_bounds__(IGEMM_THREADS, IGEMM_MIN_BLOCKS_PER_SM)
                          a, b, stride_h, stride_w, rows, cols, th, tw,
                          ng_fastdiv(max(1, th.count * tw.count)), ng_fastdiv(max(1, tw.count)),
                          ng_fastdiv(max(1, rows * cols)), ng_fastdiv(max(1, cols))};
-    igemm_tile(op, blockIdx.y * IGEMM_BM, blockIdx.x * IGEMM_BN,
-               igemm_split_range(K * th.count * tw.count, split, splits), splits > 1);
+    igemm_tile<BM>(op, blockIdx.y * BM, blockIdx.x * IGEMM_BN,
+                   igemm_split_range(K * th.count * tw.count, split, splits), splits > 1);
+}
+
+// grid = (ceil(N*ceil(H/sh)*ceil(W/sw) / IGEMM_BN), ceil(C / IGEMM_BM), sh*sw*splits), block = IGEMM_THREADS.
+NG_KERNEL void __launch_bounds__(IGEMM_THREADS, IGEMM_MIN_BLOCKS_PER_SM)
+    conv2d_dgrad_igemm(const float* __restrict__ gy, const float* __restrict__ w, float* __restrict__ dx, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
+    conv2d_dgrad_tile<IGEMM_BM>(gy, w, dx, N, C, H, W, K, R, S, P, Q, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
+}
+
+// The same GEMMs in IGEMM_BM_NARROW-row tiles (the wrapper's choice where C <= IGEMM_BM_NARROW):
+// grid = (ceil(N*ceil(H/sh)*ceil(W/sw) / IGEMM_BN), ceil(C / IGEMM_BM_NARROW), sh*sw*splits),
+// block = IGEMM_NARROW_THREADS.
+NG_KERNEL void __launch_bounds__(IGEMM_NARROW_THREADS, IGEMM_NARROW_MIN_BLOCKS_PER_SM)
+    conv2d_dgrad_igemm_narrow(const float* __restrict__ gy, const float* __restrict__ w, float* __restrict__ dx,
+                              int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
+    conv2d_dgrad_tile<IGEMM_BM_NARROW>(gy, w, dx, N, C, H, W, K, R, S, P, Q, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
 }
 
 // ---- input gradient, few channels -------------------------------------------------------------------
@@ -282,14 +312,29 @@ struct ConvWgradOperands {
     __device__ int out_column_offset(int j) const { return j; }
 };
 
-// grid = (ceil(C*R*S / IGEMM_BN), ceil(K / IGEMM_BM), splits), block = IGEMM_THREADS.
-NG_KERNEL void __launch_bounds__(IGEMM_THREADS, IGEMM_MIN_BLOCKS_PER_SM)
-    conv2d_wgrad_igemm(const float* __restrict__ x, const float* __restrict__ gy, float* __restrict__ dw, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
+// One BM-row tile of the weight-gradient GEMM, for the two kernels below (one per tile height).
+template <int BM>
+__device__ __forceinline__ void conv2d_wgrad_tile(const float* __restrict__ x, const float* __restrict__ gy,
+                                                  float* __restrict__ dw, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
     ConvWgradOperands op{K, C * R * S, gy, P * Q, dw, C * R * S, x, C, H, W, K, R, S, P, Q,
                          stride_h, stride_w, pad_h, pad_w, dil_h, dil_w,
                          ng_fastdiv(R * S), ng_fastdiv(S), ng_fastdiv(P * Q), ng_fastdiv(Q)};
-    igemm_tile(op, blockIdx.y * IGEMM_BM, blockIdx.x * IGEMM_BN, igemm_split_range(N * P * Q, blockIdx.z, gridDim.z),
-               gridDim.z > 1);
+    igemm_tile<BM>(op, blockIdx.y * BM, blockIdx.x * IGEMM_BN, igemm_split_range(N * P * Q, blockIdx.z, gridDim.z),
+                   gridDim.z > 1);
+}
+
+// grid = (ceil(C*R*S / IGEMM_BN), ceil(K / IGEMM_BM), splits), block = IGEMM_THREADS.
+NG_KERNEL void __launch_bounds__(IGEMM_THREADS, IGEMM_MIN_BLOCKS_PER_SM)
+    conv2d_wgrad_igemm(const float* __restrict__ x, const float* __restrict__ gy, float* __restrict__ dw, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
+    conv2d_wgrad_tile<IGEMM_BM>(x, gy, dw, N, C, H, W, K, R, S, P, Q, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
+}
+
+// The same GEMM in IGEMM_BM_NARROW-row tiles (the wrapper's choice where K <= IGEMM_BM_NARROW):
+// grid = (ceil(C*R*S / IGEMM_BN), ceil(K / IGEMM_BM_NARROW), splits), block = IGEMM_NARROW_THREADS.
+NG_KERNEL void __launch_bounds__(IGEMM_NARROW_THREADS, IGEMM_NARROW_MIN_BLOCKS_PER_SM)
+    conv2d_wgrad_igemm_narrow(const float* __restrict__ x, const float* __restrict__ gy, float* __restrict__ dw,
+                              int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
+    conv2d_wgrad_tile<IGEMM_BM_NARROW>(x, gy, dw, N, C, H, W, K, R, S, P, Q, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
 }
 
 // ---- weight gradient, few taps -------------------------------------------------------------------------

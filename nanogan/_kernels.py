@@ -51,6 +51,11 @@ class Param:
     pointer: bool
     const: bool
 
+    @property
+    def nullable(self):
+        """A pointer named `..._or_null` may be null: the launch takes None for it."""
+        return self.pointer and self.name.endswith("_or_null")
+
     def __str__(self):
         return f"{'const ' if self.const else ''}{self.ctype}{'*' if self.pointer else ''} {self.name}"
 
@@ -178,6 +183,8 @@ class KernelLibrary:
     # -- argument conversion, shared checks --
     def _argument(self, shape, param: Param, value):
         if param.pointer:
+            if value is None and param.nullable:
+                return self._null_pointer()
             return self._pointer(shape, param, value)
         if param.ctype == "int":
             if type(value) is not int:  # the wrappers pass plain ints; anything else is checked, then converted
@@ -216,6 +223,9 @@ class KernelLibrary:
 
     def _pointer(self, shape, param, value):
         raise NotImplementedError
+
+    def _null_pointer(self):
+        return 0  # the extensions take every pointer as an address
 
     def _launch(self, name, shape, grid, block, args, stream):
         raise NotImplementedError
@@ -357,6 +367,9 @@ class CupyLibrary(_OnTheGPU, KernelLibrary):
 
     def _scalar(self, value, numpy_type):
         return numpy_type(value)
+
+    def _null_pointer(self):
+        return np.uint64(0)  # a pointer-sized zero, passed by value (CuPy passes None as no argument at all)
 
     def _launch(self, name, shape, grid, block, args, stream):
         cuda = self.xp.cuda
@@ -513,13 +526,33 @@ def _split_count(lib, blocks, kdim, splits, blocks_per_sm):
     return max(1, min(wanted, kdim // (16 * bk), 65535))
 
 
-def _output(lib, shape, accumulate):
-    return lib.xp.zeros(shape, dtype=np.float32) if accumulate else lib.xp.empty(shape, dtype=np.float32)
+def _check_bias(op, bias, channels, lib):
+    """A layer's bias for an output of `channels` channels: None, or a float32 array of shape (channels,)."""
+    if bias is not None:
+        _check_array(op, "bias", bias, 1, lib)
+        if bias.shape[0] != channels:
+            raise ValueError(f"{op}: bias has shape {tuple(bias.shape)}, expected ({channels},) for an output with "
+                             f"{channels} channels")
+    return bias
 
 
-def _run_igemm(lib, kernel, a, b, out_shape, rows, cols, kdim, g: _ConvGeometry, splits, algorithm, phases=1):
+def _output(lib, shape, accumulate, bias=None):
+    """A kernel's output array: left empty where the kernel stores every element; where split-K blocks add into
+    it, zeros, or the bias along axis 1 (then the kernel adds none)."""
+    if not accumulate:
+        return lib.xp.empty(shape, dtype=np.float32)
+    if bias is None:
+        return lib.xp.zeros(shape, dtype=np.float32)
+    out = lib.xp.empty(shape, dtype=np.float32)
+    out[...] = bias.reshape((1, -1) + (1,) * (len(shape) - 2))
+    return out
+
+
+def _run_igemm(lib, kernel, a, b, out_shape, rows, cols, kdim, g: _ConvGeometry, splits, algorithm, phases=1,
+               takes_bias=True, bias=None):
     """Launches the implicit GEMM `kernel` (csrc/kernels/conv2d.cu) computing O[rows, cols], `phases` GEMMs
-    side by side, each reducing over `kdim`, into a new array of `out_shape`. Where O has at most
+    side by side, each reducing over `kdim`, into a new array of `out_shape`, plus `bias` on axis 1 where the
+    kernel `takes_bias` (a `bias_or_null` parameter: not the weight gradient's). Where O has at most
     IGEMM_BM_NARROW rows (a 64-channel side), it runs the kernel's `_narrow` twin, whose 64-row tile does not
     multiply zero rows; algorithm="igemm_wide" forces the 128-row tile (the benchmarks time both)."""
     narrow = rows <= lib.constant("IGEMM_BM_NARROW") and algorithm != "igemm_wide"
@@ -528,8 +561,9 @@ def _run_igemm(lib, kernel, a, b, out_shape, rows, cols, kdim, g: _ConvGeometry,
         ("IGEMM_BM", "IGEMM_THREADS", "IGEMM_MIN_BLOCKS_PER_SM", ""))
     tiles = (math.ceil(cols / lib.constant("IGEMM_BN")), math.ceil(rows / lib.constant(rows_per_block)))
     splits = _split_count(lib, tiles[0] * tiles[1] * phases, kdim, splits, lib.constant(blocks_per_sm))
-    out = _output(lib, out_shape, splits > 1)
-    lib.launch(kernel + suffix, (*tiles, phases * splits), lib.constant(threads), a, b, out, *g.args())
+    out = _output(lib, out_shape, splits > 1, bias)
+    bias_arg = (None if splits > 1 else bias,) if takes_bias else ()  # split-K: the bias is in `out` already
+    lib.launch(kernel + suffix, (*tiles, phases * splits), lib.constant(threads), a, b, out, *bias_arg, *g.args())
     return out
 
 
@@ -551,16 +585,16 @@ def _runs_direct(op, algorithm, splits, fits, needs, g: _ConvGeometry):
     return algorithm == "direct" or (algorithm == "auto" and splits is None and fits)
 
 
-def _run_conv_fwd(op, lib, x, w, g: _ConvGeometry, splits, algorithm):
+def _run_conv_fwd(op, lib, x, w, g: _ConvGeometry, splits, algorithm, bias=None):
     taps, most = g.C * g.R * g.S, lib.constant("FWD_DIRECT_MAX_TAPS")
     if _runs_direct(op, algorithm, splits, taps <= most, f"C*R*S <= {most}", g):  # a GEMM's BK steps would idle
         y = lib.xp.empty((g.N, g.K, g.P, g.Q), dtype=np.float32)
         grid = (math.ceil(g.N * g.P * g.Q / lib.constant("FWD_DIRECT_THREADS")),
                 math.ceil(g.K / lib.constant("FWD_DIRECT_K_TILE")))
-        lib.launch("conv2d_fwd_direct", grid, lib.constant("FWD_DIRECT_THREADS"), x, w, y, *g.args())
+        lib.launch("conv2d_fwd_direct", grid, lib.constant("FWD_DIRECT_THREADS"), x, w, y, bias, *g.args())
         return y
     return _run_igemm(lib, "conv2d_fwd_igemm", x, w, (g.N, g.K, g.P, g.Q), g.K, g.N * g.P * g.Q, taps, g, splits,
-                      algorithm)
+                      algorithm, bias=bias)
 
 
 def _direct_dgrad_threads(lib, g: _ConvGeometry):
@@ -570,21 +604,21 @@ def _direct_dgrad_threads(lib, g: _ConvGeometry):
     return g.N * sh * sw * math.ceil(g.H / sh) * math.ceil(g.W / sw) * lib.constant("DGRAD_DIRECT_KSPLIT")
 
 
-def _run_conv_dgrad(op, lib, gy, w, g: _ConvGeometry, splits, algorithm):
+def _run_conv_dgrad(op, lib, gy, w, g: _ConvGeometry, splits, algorithm, bias=None):
     most = lib.constant("DGRAD_DIRECT_MAX_C")  # up to it, a GEMM tile over C would be mostly idle
     threads = _direct_dgrad_threads(lib, g) if g.C <= most else None  # counted only where the kernel could run
     fits = threads is not None and threads <= INT32_MAX
     if _runs_direct(op, algorithm, splits, fits, f"C <= {most} and at most 2**31-1 threads", g):
         dx = lib.xp.empty((g.N, g.C, g.H, g.W), dtype=np.float32)
         lib.launch("conv2d_dgrad_direct", elementwise_grid(lib, threads, "DGRAD_DIRECT_THREADS"),
-                   lib.constant("DGRAD_DIRECT_THREADS"), gy, w, dx, *g.args())
+                   lib.constant("DGRAD_DIRECT_THREADS"), gy, w, dx, bias, *g.args())
         return dx
     sh, sw = g.stride
     phase_cols = g.N * math.ceil(g.H / sh) * math.ceil(g.W / sw)  # the largest phase: (0, 0)
     phase_kdim = g.K * math.ceil(g.R / (sh // math.gcd(sh, g.dilation[0]))) * math.ceil(
         g.S / (sw // math.gcd(sw, g.dilation[1])))
     return _run_igemm(lib, "conv2d_dgrad_igemm", gy, w, (g.N, g.C, g.H, g.W), g.C, phase_cols, phase_kdim, g, splits,
-                      algorithm, phases=sh * sw)
+                      algorithm, phases=sh * sw, bias=bias)
 
 
 def _run_conv_wgrad(op, lib, x, gy, g: _ConvGeometry, splits, algorithm):
@@ -598,11 +632,12 @@ def _run_conv_wgrad(op, lib, x, gy, g: _ConvGeometry, splits, algorithm):
         lib.launch("conv2d_wgrad_direct", (g.K, splits), threads, x, gy, dw, *g.args())
         return dw
     return _run_igemm(lib, "conv2d_wgrad_igemm", x, gy, (g.K, g.C, g.R, g.S), g.K, taps, g.N * g.P * g.Q, g, splits,
-                      algorithm)
+                      algorithm, takes_bias=False)
 
 
-def conv2d(lib, x, w, stride=1, padding=0, dilation=1, *, splits=None, algorithm="auto"):
-    """y[n,k,p,q] = sum_{c,r,s} w[k,c,r,s] x[n,c, p*sh-ph+r*dh, q*sw-pw+s*dw] (zero padding); x NCHW, w KCRS.
+def conv2d(lib, x, w, stride=1, padding=0, dilation=1, *, bias=None, splits=None, algorithm="auto"):
+    """y[n,k,p,q] = sum_{c,r,s} w[k,c,r,s] x[n,c, p*sh-ph+r*dh, q*sw-pw+s*dw] (+ bias[k]) (zero padding); x NCHW,
+    w KCRS, bias (K,) or None; the kernels add the bias as they store y.
     `splits` (default: chosen for the device) splits the reduction over C*R*S (split-K). Every convolution
     wrapper takes these two: `algorithm` "auto" (the default) runs a layer with few channels on its direct kernel
     and every other on the implicit GEMM; "direct", "igemm" or "igemm_wide" forces one (see _runs_direct)."""
@@ -610,7 +645,7 @@ def conv2d(lib, x, w, stride=1, padding=0, dilation=1, *, splits=None, algorithm
     _check_array(op, "x", x, 4, lib)
     _check_array(op, "w", w, 4, lib)
     g = _conv_geometry(op, x.shape, w.shape, stride, padding, dilation)
-    return _run_conv_fwd(op, lib, x, w, g, splits, algorithm)
+    return _run_conv_fwd(op, lib, x, w, g, splits, algorithm, _check_bias(op, bias, g.K, lib))
 
 
 def conv2d_input_grad(lib, gy, w, x_shape, stride=1, padding=0, dilation=1, *, splits=None, algorithm="auto"):
@@ -661,9 +696,11 @@ def _transpose_geometry(op, x_shape, w_shape, y_hw, stride, padding, dilation):
     return g
 
 
-def conv_transpose2d(lib, x, w, stride=1, padding=0, output_padding=0, dilation=1, *, splits=None, algorithm="auto"):
-    """y = conv_transpose2d(x, w), w[Cin, Cout, R, S]: the adjoint of conv2d, i.e. y[n,co,h,w] = sum over ci and
-    taps with h+ph-r*dh = i*sh (0 <= i < H) ... of w[ci,co,r,s] x[n,ci,i,j]; runs conv2d_dgrad_igemm."""
+def conv_transpose2d(lib, x, w, stride=1, padding=0, output_padding=0, dilation=1, *, bias=None, splits=None,
+                     algorithm="auto"):
+    """y = conv_transpose2d(x, w) (+ bias[co]), w[Cin, Cout, R, S]: the adjoint of conv2d, i.e. y[n,co,h,w] = sum
+    over ci and taps with h+ph-r*dh = i*sh (0 <= i < H) ... of w[ci,co,r,s] x[n,ci,i,j]; runs conv2d_dgrad_igemm,
+    which adds the bias (Cout,) as it stores y."""
     op = "conv_transpose2d"
     _check_array(op, "x", x, 4, lib)
     _check_array(op, "w", w, 4, lib)
@@ -678,7 +715,7 @@ def conv_transpose2d(lib, x, w, stride=1, padding=0, output_padding=0, dilation=
         raise ValueError(f"{op}: empty output {y_hw} for input {tuple(x.shape)}, weight {tuple(w.shape)}, "
                          f"stride {stride_}, padding {padding_}")
     g = _transpose_geometry(op, x.shape, w.shape, y_hw, stride_, padding_, dilation_)
-    return _run_conv_dgrad(op, lib, x, w, g, splits, algorithm)
+    return _run_conv_dgrad(op, lib, x, w, g, splits, algorithm, _check_bias(op, bias, g.C, lib))
 
 
 def conv_transpose2d_input_grad(lib, gy, w, x_shape, stride=1, padding=0, dilation=1, *, splits=None, algorithm="auto"):

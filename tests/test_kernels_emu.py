@@ -66,18 +66,28 @@ def assert_close(actual, expected, what):
     np.testing.assert_allclose(actual, expected, rtol=1e-4, atol=2e-5 * scale, err_msg=what)
 
 
+def channel_bias(p):
+    """A bias for the output channels of p's weight (axis 0 of a convolution's, 1 of a transposed one's)."""
+    channels = p.w_shape[1] if isinstance(p, TransposeProblem) else p.w_shape[0]
+    return np.random.default_rng(p.seed + 1).standard_normal(channels).astype(np.float32)
+
+
 def check_conv2d(lib, p: ConvProblem, guarded=True, algorithm="auto"):
-    """Forward, input gradient and weight gradient of one problem against the float64 oracle."""
+    """Forward (with a bias, which the kernels add as they store y), input gradient and weight gradient of one
+    problem against the float64 oracle. (The forward without a bias runs in every transposed convolution's input
+    gradient.)"""
     x, w, gy = p.arrays()
+    b = channel_bias(p)
     put = lib.guarded if guarded else lib.xp.asarray
     choice = dict(splits=p.splits, algorithm=algorithm)
-    y = K.conv2d(lib, put(x), put(w), p.stride, p.padding, p.dilation, **choice)
+    y = K.conv2d(lib, put(x), put(w), p.stride, p.padding, p.dilation, bias=put(b), **choice)
     dx = K.conv2d_input_grad(lib, put(gy), put(w), p.x_shape, p.stride, p.padding, p.dilation, **choice)
     dw = K.conv2d_weight_grad(lib, put(x), put(gy), p.w_shape, p.stride, p.padding, p.dilation, **choice)
     if guarded:
         lib.check_guards()
     to_host = getattr(lib.xp, "asnumpy", np.asarray)
-    assert_close(to_host(y), conv2d_ref(x, w, p.stride, p.padding, p.dilation), f"conv2d forward {p}")
+    assert_close(to_host(y), conv2d_ref(x, w, p.stride, p.padding, p.dilation) + b[:, None, None],
+                 f"conv2d forward {p}")
     assert_close(to_host(dx), conv2d_input_grad_ref(gy, w, p.x_shape, p.stride, p.padding, p.dilation),
                  f"conv2d input grad {p}")
     assert_close(to_host(dw), conv2d_weight_grad_ref(x, gy, p.w_shape, p.stride, p.padding, p.dilation),
@@ -169,14 +179,18 @@ def transpose_oracle(x, w, out_hw, stride, padding, dilation):
 
 
 def check_conv_transpose2d(lib, p: TransposeProblem, guarded=True):
+    """The forward with a bias against the oracle; the gradients as its adjoints."""
     x, w, gy = p.arrays()
+    b = channel_bias(p)
     put = lib.guarded if guarded else lib.xp.asarray
     to_host = getattr(lib.xp, "asnumpy", np.asarray)
-    y = to_host(K.conv_transpose2d(lib, put(x), put(w), p.stride, p.padding, p.output_padding, p.dilation))
+    y = to_host(K.conv_transpose2d(lib, put(x), put(w), p.stride, p.padding, p.output_padding, p.dilation,
+                                   bias=put(b)))
     dx = to_host(K.conv_transpose2d_input_grad(lib, put(gy), put(w), p.x_shape, p.stride, p.padding, p.dilation))
     dw = to_host(K.conv_transpose2d_weight_grad(lib, put(x), put(gy), p.w_shape, p.stride, p.padding, p.dilation))
     if guarded:
         lib.check_guards()
+    y = y - b[:, None, None]
     assert_close(y, transpose_oracle(x, w, p.out_hw(), p.stride, p.padding, p.dilation), f"conv_transpose2d {p}")
     # y is bilinear in (x, w): <y, gy> = <x, dx> = <w, dw> pins both gradients to the forward.
     inner = float(np.vdot(y.astype(np.float64), gy))
@@ -196,6 +210,20 @@ TRANSPOSE_CASES = {
 @pytest.mark.parametrize("name", sorted(TRANSPOSE_CASES))
 def test_conv_transpose2d_named_cases(emu, name):
     check_conv_transpose2d(emu, TRANSPOSE_CASES[name])
+
+
+@pytest.mark.parametrize("splits", [1, 3])
+def test_conv_transpose2d_bias_with_and_without_split_k(emu, splits):
+    """Split-K blocks add into an output that the wrapper fills with the bias first (no block adds it); one
+    split adds it as the output is stored."""
+    p = TRANSPOSE_CASES["dcgan_up"]
+    x, w, _ = p.arrays()
+    b = channel_bias(p)
+    y = K.conv_transpose2d(emu, emu.guarded(x), emu.guarded(w), p.stride, p.padding, p.output_padding, p.dilation,
+                           bias=emu.guarded(b), splits=splits)
+    emu.check_guards()
+    assert_close(y, transpose_oracle(x, w, p.out_hw(), p.stride, p.padding, p.dilation) + b[:, None, None],
+                 f"splits={splits}")
 
 
 @settings(max_examples=30, deadline=None)
@@ -302,6 +330,17 @@ def test_launch_checks_arguments(emu):
         emu.launch("leaky_relu_fwd", 1, 32, x, np.empty(10, np.float32), 10.0, 0.1)
     with pytest.raises(K.KernelLaunchError, match="no kernel named"):
         emu.launch("no_such_kernel", 1, 32)
+    with pytest.raises(K.KernelLaunchError, match=r"parameter const float\* x takes a numpy array .* got NoneType"):
+        emu.launch("leaky_relu_fwd", 1, 32, None, np.empty(10, np.float32), 10, 0.1)
+
+
+def test_only_pointers_named_or_null_take_none():
+    """conv2d's forward kernels take a layer's bias or None; every other pointer must be an array."""
+    signatures, _, _ = K.kernel_sources()
+    nullable = {(kernel, p.name) for kernel, params in signatures.items() for p in params if p.nullable}
+    assert nullable == {(k, "bias_or_null") for k in ("conv2d_fwd_igemm", "conv2d_fwd_igemm_narrow",
+                                                       "conv2d_fwd_direct", "conv2d_dgrad_igemm",
+                                                       "conv2d_dgrad_igemm_narrow", "conv2d_dgrad_direct")}
 
 
 def test_bad_launch_shape_names_the_kernel(emu):
@@ -320,6 +359,12 @@ def test_wrappers_name_the_op_and_shapes(emu):
         K.conv_transpose2d(emu, x, np.ones((3, 2, 3, 3), np.float32), stride=2, output_padding=2)
     with pytest.raises(ValueError, match="float32"):
         K.conv2d(emu, x.astype(np.float64), np.ones((4, 3, 3, 3), np.float32))
+    with pytest.raises(ValueError, match=r"conv2d: bias has shape \(3,\), expected \(4,\) for an output with 4 "):
+        K.conv2d(emu, x, np.ones((4, 3, 3, 3), np.float32), bias=np.ones(3, np.float32))
+    with pytest.raises(ValueError, match=r"conv_transpose2d: bias has shape \(3,\), expected \(2,\)"):
+        K.conv_transpose2d(emu, x, np.ones((3, 2, 3, 3), np.float32), bias=np.ones(3, np.float32))
+    with pytest.raises(ValueError, match=r"conv2d: bias must be a C-contiguous float32 numpy array with 1 dim"):
+        K.conv2d(emu, x, np.ones((4, 3, 3, 3), np.float32), bias=np.ones(4, np.float64))
 
 
 def _recorded_launches(lib, monkeypatch):

@@ -7,6 +7,10 @@
 // Every launch: block = IGEMM_THREADS threads (1-D); blockIdx.y = row tile (BM rows of O), blockIdx.x =
 // column tile (BN columns of O); blockIdx.z = reduction split (split-K; with splits > 1 the output is
 // atomically added to, and the wrapper zeroes it first).
+// The forward and input-gradient kernels take `bias_or_null`: a layer's bias, one value per channel of their
+// output (bias[k] for y; bias[c] for dx, which is a transposed convolution's forward), added as each output
+// element is stored; or null. With split-K the wrapper fills the output with the bias instead of zeros and
+// passes null, so that no block adds it twice.
 #include "common.cuh"
 #include "kernels/igemm.cuh"
 
@@ -20,6 +24,7 @@ struct ConvForwardOperands {
     int a_row_stride;
     float* out;
     int out_row_stride;
+    const float* bias;
     const float* x;
     int C, H, W, K, R, S, P, Q, sh, sw, ph, pw, dh, dw;
     NgFastDiv by_RS, by_S, by_PQ, by_Q;
@@ -50,8 +55,8 @@ struct ConvForwardOperands {
 // One BM-row tile of the forward GEMM, for the two kernels below (one per tile height).
 template <int BM>
 __device__ __forceinline__ void conv2d_fwd_tile(const float* __restrict__ x, const float* __restrict__ w,
-                                                  float* __restrict__ y, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
-    ConvForwardOperands op{K, N * P * Q, w, C * R * S, y, P * Q, x, C, H, W, K, R, S, P, Q,
+                                                  float* __restrict__ y, const float* __restrict__ bias_or_null, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
+    ConvForwardOperands op{K, N * P * Q, w, C * R * S, y, P * Q, bias_or_null, x, C, H, W, K, R, S, P, Q,
                            stride_h, stride_w, pad_h, pad_w, dil_h, dil_w,
                            ng_fastdiv(R * S), ng_fastdiv(S), ng_fastdiv(P * Q), ng_fastdiv(Q)};
     igemm_tile<BM>(op, blockIdx.y * BM, blockIdx.x * IGEMM_BN, igemm_split_range(C * R * S, blockIdx.z, gridDim.z),
@@ -60,15 +65,15 @@ __device__ __forceinline__ void conv2d_fwd_tile(const float* __restrict__ x, con
 
 // grid = (ceil(N*P*Q / IGEMM_BN), ceil(K / IGEMM_BM), splits), block = IGEMM_THREADS.
 NG_KERNEL void __launch_bounds__(IGEMM_THREADS, IGEMM_MIN_BLOCKS_PER_SM)
-    conv2d_fwd_igemm(const float* __restrict__ x, const float* __restrict__ w, float* __restrict__ y, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
-    conv2d_fwd_tile<IGEMM_BM>(x, w, y, N, C, H, W, K, R, S, P, Q, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
+    conv2d_fwd_igemm(const float* __restrict__ x, const float* __restrict__ w, float* __restrict__ y, const float* __restrict__ bias_or_null, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
+    conv2d_fwd_tile<IGEMM_BM>(x, w, y, bias_or_null, N, C, H, W, K, R, S, P, Q, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
 }
 
 // The same GEMM in IGEMM_BM_NARROW-row tiles (the wrapper's choice where K <= IGEMM_BM_NARROW):
 // grid = (ceil(N*P*Q / IGEMM_BN), ceil(K / IGEMM_BM_NARROW), splits), block = IGEMM_NARROW_THREADS.
 NG_KERNEL void __launch_bounds__(IGEMM_NARROW_THREADS, IGEMM_NARROW_MIN_BLOCKS_PER_SM)
-    conv2d_fwd_igemm_narrow(const float* __restrict__ x, const float* __restrict__ w, float* __restrict__ y, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
-    conv2d_fwd_tile<IGEMM_BM_NARROW>(x, w, y, N, C, H, W, K, R, S, P, Q, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
+    conv2d_fwd_igemm_narrow(const float* __restrict__ x, const float* __restrict__ w, float* __restrict__ y, const float* __restrict__ bias_or_null, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
+    conv2d_fwd_tile<IGEMM_BM_NARROW>(x, w, y, bias_or_null, N, C, H, W, K, R, S, P, Q, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
 }
 
 // ---- forward, few taps ----------------------------------------------------------------------------------
@@ -85,9 +90,9 @@ constexpr int FWD_DIRECT_K_TILE = 16;
 constexpr int FWD_DIRECT_THREADS = 128;
 
 NG_KERNEL void __launch_bounds__(FWD_DIRECT_THREADS)
-    conv2d_fwd_direct(const float* __restrict__ x, const float* __restrict__ w, float* __restrict__ y, int N, int C,
-                      int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h,
-                      int pad_w, int dil_h, int dil_w) {
+    conv2d_fwd_direct(const float* __restrict__ x, const float* __restrict__ w, float* __restrict__ y,
+                      const float* __restrict__ bias_or_null, int N, int C, int H, int W, int K, int R, int S,
+                      int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
     __shared__ float tile[FWD_DIRECT_K_TILE][FWD_DIRECT_MAX_TAPS];
     const int taps = C * R * S, k0 = blockIdx.y * FWD_DIRECT_K_TILE;
     for (int e = threadIdx.x; e < FWD_DIRECT_K_TILE * taps; e += blockDim.x) {
@@ -108,7 +113,8 @@ NG_KERNEL void __launch_bounds__(FWD_DIRECT_THREADS)
     }
 #pragma unroll
     for (int kk = 0; kk < FWD_DIRECT_K_TILE; ++kk)
-        if (k0 + kk < K) y[((n * K + k0 + kk) * P + p) * Q + q] = acc[kk];
+        if (k0 + kk < K)
+            y[((n * K + k0 + kk) * P + p) * Q + q] = acc[kk] + (bias_or_null != nullptr ? bias_or_null[k0 + kk] : 0.0f);
 }
 
 // ---- input gradient -----------------------------------------------------------------------------------
@@ -147,6 +153,7 @@ struct ConvDgradOperands {
     int a_row_stride;
     float* out;
     int out_row_stride;
+    const float* bias;
     const float* gy;
     int C, H, W, K, R, S, P, Q;
     int phase_h, phase_w, sh, sw;
@@ -185,14 +192,14 @@ struct ConvDgradOperands {
 // One BM-row tile of one stride phase's input-gradient GEMM, for the two kernels below (one per tile height).
 template <int BM>
 __device__ __forceinline__ void conv2d_dgrad_tile(const float* __restrict__ gy, const float* __restrict__ w,
-                                                  float* __restrict__ dx, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
+                                                  float* __restrict__ dx, const float* __restrict__ bias_or_null, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
     const int phases = stride_h * stride_w;
     const int phase = blockIdx.z % phases, split = blockIdx.z / phases, splits = gridDim.z / phases;
     const int a = phase / stride_w, b = phase % stride_w;
     const int rows = a < H ? ng_ceil_div(H - a, stride_h) : 0;
     const int cols = b < W ? ng_ceil_div(W - b, stride_w) : 0;
     const PhaseTaps th = phase_taps(a, stride_h, pad_h, dil_h, R), tw = phase_taps(b, stride_w, pad_w, dil_w, S);
-    ConvDgradOperands op{C, N * rows * cols, w, R * S, dx, H * W, gy, C, H, W, K, R, S, P, Q,
+    ConvDgradOperands op{C, N * rows * cols, w, R * S, dx, H * W, bias_or_null, gy, C, H, W, K, R, S, P, Q,
                          a, b, stride_h, stride_w, rows, cols, th, tw,
                          ng_fastdiv(max(1, th.count * tw.count)), ng_fastdiv(max(1, tw.count)),
                          ng_fastdiv(max(1, rows * cols)), ng_fastdiv(max(1, cols))};
@@ -202,8 +209,8 @@ __device__ __forceinline__ void conv2d_dgrad_tile(const float* __restrict__ gy, 
 
 // grid = (ceil(N*ceil(H/sh)*ceil(W/sw) / IGEMM_BN), ceil(C / IGEMM_BM), sh*sw*splits), block = IGEMM_THREADS.
 NG_KERNEL void __launch_bounds__(IGEMM_THREADS, IGEMM_MIN_BLOCKS_PER_SM)
-    conv2d_dgrad_igemm(const float* __restrict__ gy, const float* __restrict__ w, float* __restrict__ dx, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
-    conv2d_dgrad_tile<IGEMM_BM>(gy, w, dx, N, C, H, W, K, R, S, P, Q, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
+    conv2d_dgrad_igemm(const float* __restrict__ gy, const float* __restrict__ w, float* __restrict__ dx, const float* __restrict__ bias_or_null, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
+    conv2d_dgrad_tile<IGEMM_BM>(gy, w, dx, bias_or_null, N, C, H, W, K, R, S, P, Q, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
 }
 
 // The same GEMMs in IGEMM_BM_NARROW-row tiles (the wrapper's choice where C <= IGEMM_BM_NARROW):
@@ -211,8 +218,8 @@ NG_KERNEL void __launch_bounds__(IGEMM_THREADS, IGEMM_MIN_BLOCKS_PER_SM)
 // block = IGEMM_NARROW_THREADS.
 NG_KERNEL void __launch_bounds__(IGEMM_NARROW_THREADS, IGEMM_NARROW_MIN_BLOCKS_PER_SM)
     conv2d_dgrad_igemm_narrow(const float* __restrict__ gy, const float* __restrict__ w, float* __restrict__ dx,
-                              int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
-    conv2d_dgrad_tile<IGEMM_BM_NARROW>(gy, w, dx, N, C, H, W, K, R, S, P, Q, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
+                              const float* __restrict__ bias_or_null, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
+    conv2d_dgrad_tile<IGEMM_BM_NARROW>(gy, w, dx, bias_or_null, N, C, H, W, K, R, S, P, Q, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
 }
 
 // ---- input gradient, few channels -------------------------------------------------------------------
@@ -235,9 +242,9 @@ constexpr int DGRAD_DIRECT_KSPLIT = 4;  // lanes per pixel: a power of two that 
 
 // grid-stride over N*sh*sw*Hs*Ws pixels times DGRAD_DIRECT_KSPLIT lanes, block = DGRAD_DIRECT_THREADS.
 NG_KERNEL void __launch_bounds__(DGRAD_DIRECT_THREADS)
-    conv2d_dgrad_direct(const float* __restrict__ gy, const float* __restrict__ w, float* __restrict__ dx, int N,
-                        int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h,
-                        int pad_w, int dil_h, int dil_w) {
+    conv2d_dgrad_direct(const float* __restrict__ gy, const float* __restrict__ w, float* __restrict__ dx,
+                        const float* __restrict__ bias_or_null, int N, int C, int H, int W, int K, int R, int S,
+                        int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
     const int Hs = (H + stride_h - 1) / stride_h, Ws = (W + stride_w - 1) / stride_w;
     const int pixels = N * stride_h * stride_w * Hs * Ws;
     const int thread = blockIdx.x * blockDim.x + threadIdx.x, part = thread % DGRAD_DIRECT_KSPLIT;
@@ -269,7 +276,8 @@ NG_KERNEL void __launch_bounds__(DGRAD_DIRECT_THREADS)
         for (int c = 0; c < DGRAD_DIRECT_MAX_C; ++c) {
             for (int offset = 1; offset < DGRAD_DIRECT_KSPLIT; offset *= 2)
                 sums[c] += __shfl_xor_sync(0xffffffff, sums[c], offset);
-            if (inside && part == 0 && c < C) dx[((n * C + c) * H + h) * W + x] = sums[c];
+            if (inside && part == 0 && c < C)
+                dx[((n * C + c) * H + h) * W + x] = sums[c] + (bias_or_null != nullptr ? bias_or_null[c] : 0.0f);
         }
     }
 }
@@ -285,6 +293,7 @@ struct ConvWgradOperands {
     int a_row_stride;
     float* out;
     int out_row_stride;
+    static constexpr const float* bias = nullptr;  // a weight gradient has no bias
     const float* x;
     int C, H, W, K, R, S, P, Q, sh, sw, ph, pw, dh, dw;
     NgFastDiv by_RS, by_S, by_PQ, by_Q;

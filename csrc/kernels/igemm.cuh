@@ -10,6 +10,9 @@
 //   float b(int kk, const Column&) const;          B[kk, j]; 0 for taps outside the input (padding)
 //   float* out; int out_row_stride;                O[m, j] = out[out_column_offset(j) + m * out_row_stride]
 //   int out_column_offset(int j) const;
+//   const float* bias;                             bias[m] added to row m as O is stored, or nullptr (a layer's
+//                                                  bias: one pass over O fewer; split-K blocks add none, the
+//                                                  wrapper fills O with it instead of zeros)
 //
 // The engine guards every A/B load (rows >= M, columns >= Ncols, kk outside the block's reduction range load
 // 0) and every store, so any size works with any tile.
@@ -69,8 +72,8 @@ __device__ __forceinline__ int igemm_micro_index(int i, int thread_coord, int ti
     return (i / IGEMM_VEC) * (tile / 2) + thread_coord * IGEMM_VEC + i % IGEMM_VEC;
 }
 
-// O[m0 : m0+BM, j0 : j0+BN] = sum over kk in k of A[m, kk] B[kk, j]; stored, or atomically added when
-// `accumulate` (split-K: the caller zeroed O). Called by all IgemmTile<BM>::THREADS threads of a 1-D block.
+// O[m0 : m0+BM, j0 : j0+BN] = sum over kk in k of A[m, kk] B[kk, j] (+ bias[m]); stored, or atomically added
+// without the bias when `accumulate` (split-K: the caller filled O with zeros or the bias). Called by all IgemmTile<BM>::THREADS threads of a 1-D block.
 template <int BM, class Operands>
 __device__ __forceinline__ void igemm_tile(const Operands& op, int m0, int j0, KRange k, bool accumulate) {
     // Block-uniform exits (no barrier passed yet): a tile outside O, or an empty split contributing nothing.
@@ -163,6 +166,7 @@ __device__ __forceinline__ void igemm_tile(const Operands& op, int m0, int j0, K
     for (int i = 0; i < IGEMM_TM; ++i) {
         const int m = m0 + igemm_micro_index(i, ty, BM);
         if (m >= op.M) continue;
+        const float row_bias = (op.bias != nullptr && !accumulate) ? op.bias[m] : 0.0f;
 #pragma unroll
         for (int j = 0; j < IGEMM_TN; ++j) {
             if (out_offset[j] < 0) continue;
@@ -170,7 +174,7 @@ __device__ __forceinline__ void igemm_tile(const Operands& op, int m0, int j0, K
             if (accumulate)
                 atomicAdd(o, acc[i][j]);
             else
-                *o = acc[i][j];
+                *o = acc[i][j] + row_bias;
         }
     }
 }

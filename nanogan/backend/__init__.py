@@ -56,6 +56,15 @@ def array_module(array):
     return cupy if cupy is not None and isinstance(array, cupy.ndarray) else np
 
 
+def add_channel_bias_(y, bias):
+    """y[:, c, ...] += bias[c] in place, on the output array an op has just made; bias None adds nothing. A
+    layer's bias, added by the backend function that computes the layer (array code of either backend; the
+    CUDA convolution kernels add it themselves as they store y)."""
+    if bias is not None:
+        y += bias.reshape((-1,) + (1,) * (y.ndim - 2))
+    return y
+
+
 def device_memory_in_use():
     """Bytes of GPU memory held by live arrays (the CUDA backend's pool), or None while no GPU backend is
     loaded: what a training log records to show a flat memory profile."""

@@ -4,17 +4,11 @@ For y of shape (N, C, ...) (a convolution's output, or linear's rows (N, C)) and
     y[n, c, ...] += b[c];   db[c] = Σ_{n, ...} g[n, c, ...],   and the gradient of y's other inputs is unchanged.
 
 The bias is an optional last input of MatMul (linear), Conv2d (conv2d) and Conv2dInputGrad (conv_transpose2d):
-their forward adds it to the output array it has just made, in place, and their backward returns db beside the
-other gradients. So a biased layer is one node of the graph, not a product node and an add node: every node is
-host time on a GPU, and every layer of a WGAN-GP step has a bias.
+their forward adds it to the output (MatMul in place on the product, backend.add_channel_bias_; the convolutions
+through their backend function, whose CUDA kernels add it as they store the output), and their backward
+returns db beside the other gradients. So a biased layer is one node of the graph, not a product node and an
+add node: every node is host time on a GPU, and every layer of a WGAN-GP step has a bias.
 """
-
-
-def add_bias_(y, b):
-    """y[:, c, ...] += b[c] in place, on y the output array an op has just computed; b None adds nothing."""
-    if b is not None:
-        y += b.reshape((-1,) + (1,) * (y.ndim - 2))
-    return y
 
 
 def bias_grad(ctx, g, index):

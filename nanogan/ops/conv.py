@@ -15,9 +15,9 @@ make up the whole family, each the others' gradients:
 
 and because <A_w x, gy> is linear in each of x, w and gy, every backward is another of the three: the
 gradients of every order of conv2d and conv_transpose2d are these same kernels again. A layer's bias is an
-optional third input of Conv2d (conv2d) and Conv2dInputGrad (conv_transpose2d), added to the output in place
-(ops/bias.py), so that a biased layer is one node; where these Functions are each other's gradients, they are
-applied without one.
+optional third input of Conv2d (conv2d) and Conv2dInputGrad (conv_transpose2d), which the backend adds to the
+output (the CUDA kernels as they store it; ops/bias.py), so that a biased layer is one node; where these
+Functions are each other's gradients, they are applied without one.
 
 Sizes: conv2d's output is floor((n + 2p - d(k-1) - 1)/s) + 1 per axis; conv_transpose2d's is
 (n - 1)s - 2p + d(k-1) + output_padding + 1, output_padding choosing among the input sizes that a
@@ -27,7 +27,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from .activation import require_floating
-from .bias import add_bias_, bias_grad, with_bias
+from .bias import bias_grad, with_bias
 
 
 def pair(op, name, value, minimum):
@@ -67,7 +67,7 @@ class Conv2d(Function):
 
     @staticmethod
     def forward(ctx, x, w, b=None, *, stride, padding, dilation):
-        return add_bias_(ctx.backend.conv2d(x, w, stride, padding, dilation), b)
+        return ctx.backend.conv2d(x, w, stride, padding, dilation, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -87,7 +87,7 @@ class Conv2dInputGrad(Function):
 
     @staticmethod
     def forward(ctx, gy, w, b=None, *, x_shape, stride, padding, dilation):
-        return add_bias_(ctx.backend.conv2d_input_grad(gy, w, x_shape, stride, padding, dilation), b)
+        return ctx.backend.conv2d_input_grad(gy, w, x_shape, stride, padding, dilation, b)
 
     @staticmethod
     def backward(ctx, g):

@@ -15,7 +15,8 @@ transposed view is ever a node of the graph (linear's y = x @ wᵀ is MatMul(x, 
     T  T     bᵀ @ gᵀ             gᵀ @ aᵀ
 """
 from ..autograd.function import Function
-from .bias import add_bias_, bias_grad
+from ..backend import add_channel_bias_
+from .bias import bias_grad
 from .shape import sum_to
 
 
@@ -30,7 +31,7 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx, a, b, bias=None, *, ta, tb):
-        return add_bias_(ctx.backend.matmul(_op(a, ta), _op(b, tb)), bias)
+        return add_channel_bias_(ctx.backend.matmul(_op(a, ta), _op(b, tb)), bias)
 
     @staticmethod
     def backward(ctx, g):

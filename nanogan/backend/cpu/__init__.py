@@ -12,8 +12,9 @@ plus the kernels of the sibling modules (activation, penalty, conv, pool, norm),
   penalty: unit_norm_penalty(g) -> (penalty, norm),  unit_norm_penalty_backward(g, norm, gy) -> dg
   norm: batch_norm_stats, channel_affine, batch_norm_backward_reduce, batch_norm_backward_elemt,
         inverse_std, channel_scale_shift, running_average_, batch_norm_input_grad_backward
-  conv: conv2d(x, w, stride, padding, dilation) -> y
-        conv2d_input_grad(gy, w, x_shape, stride, padding, dilation) -> gx
+  conv: conv2d(x, w, stride, padding, dilation, bias=None) -> y  (+ bias[o] on channel o)
+        conv2d_input_grad(gy, w, x_shape, stride, padding, dilation, bias=None) -> gx  (+ bias[c]: the forward
+        of conv_transpose2d)
         conv2d_weight_grad(x, gy, w_shape, stride, padding, dilation) -> gw
   pool: max_pool2d_argmax(x, kernel, stride, padding, dilation, out_hw) -> argmax (int64, flat ih·W + iw)
         plane_scatter_add(g, index, x_shape) -> y  (y[n, c].flat[index] += g, from zero)

@@ -28,6 +28,8 @@ import numba
 import numpy as np
 from numba import njit, prange
 
+from .. import add_channel_bias_
+
 # Row-matrix bytes per batch chunk: the product consumes each chunk while it is still in the
 # last-level cache, and BLAS is faster on a cache-resident operand than on one streamed from memory
 # (whole-batch rows of a big layer are tens of MiB).
@@ -229,8 +231,8 @@ def _weight_matrix(w):
     return np.ascontiguousarray(w.transpose(0, 2, 3, 1)).reshape(w.shape[0], -1)
 
 
-def conv2d(x, w, stride, padding, dilation):
-    """y = x ⋆ w (cross-correlation, no bias): (N, C, H, W), (O, C, KH, KW) -> (N, O, OH, OW)."""
+def conv2d(x, w, stride, padding, dilation, bias=None):
+    """y = x ⋆ w (+ bias[o] on channel o; cross-correlation): (N, C, H, W), (O, C, KH, KW), (O,) -> (N, O, OH, OW)."""
     x = np.ascontiguousarray(x)
     out_hw = tuple(output_size(x.shape[2 + i], w.shape[2 + i], stride[i], padding[i], dilation[i]) for i in (0, 1))
     plan = _Plan(x.shape, w.shape, out_hw, x.dtype)
@@ -244,11 +246,12 @@ def conv2d(x, w, stride, padding, dilation):
                 np.matmul(weights, rows.T, out=y[start:stop].reshape(1, -1))
             else:  # reordered while the chunk's product is still in cache
                 _batch_major(weights @ rows.T, y[start:stop])
-    return y.reshape(x.shape[0], w.shape[0], *out_hw)
+    return add_channel_bias_(y.reshape(x.shape[0], w.shape[0], *out_hw), bias)
 
 
-def conv2d_input_grad(gy, w, x_shape, stride, padding, dilation):
-    """gx = ∂<conv2d(x, w), gy>/∂x, the adjoint of conv2d in x (= conv_transpose2d(gy, w)), of shape x_shape."""
+def conv2d_input_grad(gy, w, x_shape, stride, padding, dilation, bias=None):
+    """gx = ∂<conv2d(x, w), gy>/∂x, the adjoint of conv2d in x (= conv_transpose2d(gy, w)), of shape x_shape;
+    plus bias[c] on channel c (conv_transpose2d's bias)."""
     plan = _Plan(x_shape, w.shape, gy.shape[2:], gy.dtype)
     weights = _weight_matrix(w)
     gx = np.empty(x_shape, dtype=gy.dtype)
@@ -260,7 +263,7 @@ def conv2d_input_grad(gy, w, x_shape, stride, padding, dilation):
             image = plan.nhwc_target(gx, start, stop)
             _row2im(d_rows, *plan.taps, *stride, *padding, *dilation, *gy.shape[2:], image)
             plan.to_nchw(image, gx, start, stop)
-    return gx
+    return add_channel_bias_(gx, bias)
 
 
 def conv2d_weight_grad(x, gy, w_shape, stride, padding, dilation):

@@ -5,10 +5,10 @@ written as a pair: the kernel version (float32, contiguous, non-empty arrays) an
 same math in array operations of any dtype, through the array module of its inputs: CuPy here, numpy in
 the tests that check the math without a GPU). `float32_kernel(array_version)` joins them:
 
-    def _conv2d_arrays(x, w, stride, padding, dilation): ...       # any dtype
+    def _conv2d_arrays(x, w, stride, padding, dilation, bias=None): ...       # any dtype
 
     @float32_kernel(_conv2d_arrays)
-    def conv2d(x, w, stride, padding, dilation): ...                # float32, contiguous
+    def conv2d(x, w, stride, padding, dilation, bias=None): ...                # float32, contiguous
 
 Float64 is what the gradchecks run in; they need the math, not the speed.
 """

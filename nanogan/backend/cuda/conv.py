@@ -16,7 +16,7 @@ GEMM"); the array versions do, as a strided view of the padded input:
                               tap (kh, kw) — one strided slice per tap, inside which no position repeats.
 """
 from ... import _kernels
-from .. import array_module
+from .. import add_channel_bias_, array_module
 from ._dispatch import float32_kernel, kernel_library
 
 
@@ -35,12 +35,12 @@ def _output_hw(x_shape, w_shape, stride, padding, dilation):
                  for i in (0, 1))
 
 
-def _conv2d_arrays(x, w, stride, padding, dilation):
+def _conv2d_arrays(x, w, stride, padding, dilation, bias=None):
     xp = array_module(x)
     win = _windows(xp, x, w.shape[2:], _output_hw(x.shape, w.shape, stride, padding, dilation), stride, padding,
                    dilation)
     y = xp.tensordot(win, w, axes=((1, 4, 5), (1, 2, 3)))  # (N, OH, OW, O)
-    return xp.ascontiguousarray(y.transpose(0, 3, 1, 2))
+    return add_channel_bias_(xp.ascontiguousarray(y.transpose(0, 3, 1, 2)), bias)
 
 
 def _conv2d_weight_grad_arrays(x, gy, w_shape, stride, padding, dilation):
@@ -49,7 +49,7 @@ def _conv2d_weight_grad_arrays(x, gy, w_shape, stride, padding, dilation):
     return xp.tensordot(gy, win, axes=((0, 2, 3), (0, 2, 3))).astype(x.dtype, copy=False)  # (O, C, KH, KW)
 
 
-def _conv2d_input_grad_arrays(gy, w, x_shape, stride, padding, dilation):
+def _conv2d_input_grad_arrays(gy, w, x_shape, stride, padding, dilation, bias=None):
     xp = array_module(gy)
     n, c, h, width = x_shape
     (ph, pw), (out_h, out_w) = padding, gy.shape[2:]
@@ -62,13 +62,14 @@ def _conv2d_input_grad_arrays(gy, w, x_shape, stride, padding, dilation):
             left = kw * dilation[1]
             columns = slice(left, left + stride[1] * (out_w - 1) + 1, stride[1])
             padded[:, :, rows, columns] += cols[..., kh, kw].transpose(0, 3, 1, 2)
-    return xp.ascontiguousarray(padded[:, :, ph:ph + h, pw:pw + width])
+    return add_channel_bias_(xp.ascontiguousarray(padded[:, :, ph:ph + h, pw:pw + width]), bias)
 
 
 @float32_kernel(_conv2d_arrays)
-def conv2d(x, w, stride, padding, dilation):
-    """y = x ⋆ w (cross-correlation, no bias): (N, C, H, W), (O, C, KH, KW) -> (N, O, OH, OW)."""
-    return _kernels.conv2d(kernel_library(), x, w, stride, padding, dilation)
+def conv2d(x, w, stride, padding, dilation, bias=None):
+    """y = x ⋆ w (+ bias[o] on channel o; cross-correlation): (N, C, H, W), (O, C, KH, KW), (O,) -> (N, O, OH, OW).
+    The kernels add the bias as they store y."""
+    return _kernels.conv2d(kernel_library(), x, w, stride, padding, dilation, bias=bias)
 
 
 # The two gradients run through csrc's transposed-convolution wrappers, which take the output-side size from
@@ -76,13 +77,14 @@ def conv2d(x, w, stride, padding, dilation):
 # its output_padding reaches the stride), and the kernels then sum over gy's extent, as the CPU kernels do.
 
 @float32_kernel(_conv2d_input_grad_arrays)
-def conv2d_input_grad(gy, w, x_shape, stride, padding, dilation):
+def conv2d_input_grad(gy, w, x_shape, stride, padding, dilation, bias=None):
     """gx = ∂<conv2d(x, w), gy>/∂x of shape x_shape: the transposed convolution of gy (by stride phases),
-    with the output_padding that makes its output x_shape."""
+    with the output_padding that makes its output x_shape; plus bias[c] on channel c (conv_transpose2d's bias,
+    added by the kernels as they store gx)."""
     natural = (_kernels.conv_transpose2d_output_size(n, k, s, p, 0, d)
                for n, k, s, p, d in zip(gy.shape[2:], w.shape[2:], stride, padding, dilation))
     output_padding = tuple(size - n for size, n in zip(x_shape[2:], natural))
-    return _kernels.conv_transpose2d(kernel_library(), gy, w, stride, padding, output_padding, dilation)
+    return _kernels.conv_transpose2d(kernel_library(), gy, w, stride, padding, output_padding, dilation, bias=bias)
 
 
 @float32_kernel(_conv2d_weight_grad_arrays)

@@ -536,16 +536,8 @@ def _check_bias(op, bias, channels, lib):
     return bias
 
 
-def _output(lib, shape, accumulate, bias=None):
-    """A kernel's output array: left empty where the kernel stores every element; where split-K blocks add into
-    it, zeros, or the bias along axis 1 (then the kernel adds none)."""
-    if not accumulate:
-        return lib.xp.empty(shape, dtype=np.float32)
-    if bias is None:
-        return lib.xp.zeros(shape, dtype=np.float32)
-    out = lib.xp.empty(shape, dtype=np.float32)
-    out[...] = bias.reshape((1, -1) + (1,) * (len(shape) - 2))
-    return out
+def _output(lib, shape, accumulate):
+    return lib.xp.zeros(shape, dtype=np.float32) if accumulate else lib.xp.empty(shape, dtype=np.float32)
 
 
 def _run_igemm(lib, kernel, a, b, out_shape, rows, cols, kdim, g: _ConvGeometry, splits, algorithm, phases=1,
@@ -561,8 +553,8 @@ def _run_igemm(lib, kernel, a, b, out_shape, rows, cols, kdim, g: _ConvGeometry,
         ("IGEMM_BM", "IGEMM_THREADS", "IGEMM_MIN_BLOCKS_PER_SM", ""))
     tiles = (math.ceil(cols / lib.constant("IGEMM_BN")), math.ceil(rows / lib.constant(rows_per_block)))
     splits = _split_count(lib, tiles[0] * tiles[1] * phases, kdim, splits, lib.constant(blocks_per_sm))
-    out = _output(lib, out_shape, splits > 1, bias)
-    bias_arg = (None if splits > 1 else bias,) if takes_bias else ()  # split-K: the bias is in `out` already
+    out = _output(lib, out_shape, splits > 1)
+    bias_arg = (bias,) if takes_bias else ()
     lib.launch(kernel + suffix, (*tiles, phases * splits), lib.constant(threads), a, b, out, *bias_arg, *g.args())
     return out
 

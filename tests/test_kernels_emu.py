@@ -204,6 +204,8 @@ TRANSPOSE_CASES = {
     "dcgan_up": TransposeProblem((2, 6, 5, 4), (6, 3, 4, 4), (2, 2), (1, 1), (0, 0), (1, 1), 7),
     "output_padding1": TransposeProblem((1, 3, 4, 5), (3, 2, 3, 3), (2, 2), (1, 1), (1, 1), (1, 1), 8),
     "dilation2_stride3": TransposeProblem((2, 2, 3, 4), (2, 4, 3, 2), (3, 2), (2, 0), (2, 1), (2, 2), 9),
+    # stride 3 over a 1x2 kernel: output rows h = 1, 2 (mod 3) get no tap, so they are the bias alone
+    "stride3_phases_without_taps": TransposeProblem((2, 2, 3, 3), (2, 3, 1, 2), (3, 3), (0, 0), (2, 1), (1, 1), 10),
 }
 
 
@@ -213,17 +215,18 @@ def test_conv_transpose2d_named_cases(emu, name):
 
 
 @pytest.mark.parametrize("splits", [1, 3])
-def test_conv_transpose2d_bias_with_and_without_split_k(emu, splits):
-    """Split-K blocks add into an output that the wrapper fills with the bias first (no block adds it); one
-    split adds it as the output is stored."""
-    p = TRANSPOSE_CASES["dcgan_up"]
+@pytest.mark.parametrize("name", ["dcgan_up", "stride3_phases_without_taps"])
+def test_conv_transpose2d_bias_with_and_without_split_k(emu, name, splits):
+    """Split-K: the blocks of the first split add the bias with their partial sums, also where a stride phase
+    has no taps (every split's reduction is empty there); one split adds it as the output is stored."""
+    p = TRANSPOSE_CASES[name]
     x, w, _ = p.arrays()
     b = channel_bias(p)
     y = K.conv_transpose2d(emu, emu.guarded(x), emu.guarded(w), p.stride, p.padding, p.output_padding, p.dilation,
                            bias=emu.guarded(b), splits=splits)
     emu.check_guards()
     assert_close(y, transpose_oracle(x, w, p.out_hw(), p.stride, p.padding, p.dilation) + b[:, None, None],
-                 f"splits={splits}")
+                 f"{name}, splits={splits}")
 
 
 @settings(max_examples=30, deadline=None)

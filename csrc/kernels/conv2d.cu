@@ -9,8 +9,7 @@
 // atomically added to, and the wrapper zeroes it first).
 // The forward and input-gradient kernels take `bias_or_null`: a layer's bias, one value per channel of their
 // output (bias[k] for y; bias[c] for dx, which is a transposed convolution's forward), added as each output
-// element is stored; or null. With split-K the wrapper fills the output with the bias instead of zeros and
-// passes null, so that no block adds it twice.
+// element is stored (with split-K, by the blocks of the first split only); or null.
 #include "common.cuh"
 #include "kernels/igemm.cuh"
 

@@ -11,8 +11,8 @@
 //   float* out; int out_row_stride;                O[m, j] = out[out_column_offset(j) + m * out_row_stride]
 //   int out_column_offset(int j) const;
 //   const float* bias;                             bias[m] added to row m as O is stored, or nullptr (a layer's
-//                                                  bias: one pass over O fewer; split-K blocks add none, the
-//                                                  wrapper fills O with it instead of zeros)
+//                                                  bias: one pass over O fewer; under split-K the first split's
+//                                                  blocks add it)
 //
 // The engine guards every A/B load (rows >= M, columns >= Ncols, kk outside the block's reduction range load
 // 0) and every store, so any size works with any tile.
@@ -60,11 +60,12 @@ static_assert(IgemmTile<IGEMM_BM_NARROW>::THREADS == IGEMM_NARROW_THREADS, "the 
 // The reduction range [begin, end) of split `split` out of `splits`: contiguous chunks of whole BK steps.
 struct KRange {
     int begin, end;
+    bool first;  // split 0: the one whose blocks add the bias (begin is 0 for every split of an empty reduction)
 };
 __device__ __forceinline__ KRange igemm_split_range(int kdim, int split, int splits) {
     int chunk = ng_ceil_div(ng_ceil_div(kdim, splits), IGEMM_BK) * IGEMM_BK;
     int begin = split * chunk;
-    return KRange{begin, min(kdim, begin + chunk)};
+    return KRange{begin, min(kdim, begin + chunk), split == 0};
 }
 
 // Row (or column) of O held in a thread's micro-tile slot i, relative to the tile origin.
@@ -72,12 +73,14 @@ __device__ __forceinline__ int igemm_micro_index(int i, int thread_coord, int ti
     return (i / IGEMM_VEC) * (tile / 2) + thread_coord * IGEMM_VEC + i % IGEMM_VEC;
 }
 
-// O[m0 : m0+BM, j0 : j0+BN] = sum over kk in k of A[m, kk] B[kk, j] (+ bias[m]); stored, or atomically added
-// without the bias when `accumulate` (split-K: the caller filled O with zeros or the bias). Called by all IgemmTile<BM>::THREADS threads of a 1-D block.
+// O[m0 : m0+BM, j0 : j0+BN] = sum over kk in k of A[m, kk] B[kk, j] (+ bias[m] from the first split); stored, or
+// atomically added when `accumulate` (split-K: the caller zeroed O). Called by all IgemmTile<BM>::THREADS threads
+// of a 1-D block.
 template <int BM, class Operands>
 __device__ __forceinline__ void igemm_tile(const Operands& op, int m0, int j0, KRange k, bool accumulate) {
+    const bool adds_bias = op.bias != nullptr && k.first;
     // Block-uniform exits (no barrier passed yet): a tile outside O, or an empty split contributing nothing.
-    if (m0 >= op.M || j0 >= op.Ncols || (accumulate && k.begin >= k.end)) return;
+    if (m0 >= op.M || j0 >= op.Ncols || (accumulate && k.begin >= k.end && !adds_bias)) return;
 
     // Two stages: one is read by the multiply while the next step's tiles are stored into the other.
     // float4 storage: 16-byte aligned rows, so the multiply reads a run of 4 rows (columns) in one load.
@@ -166,13 +169,13 @@ __device__ __forceinline__ void igemm_tile(const Operands& op, int m0, int j0, K
     for (int i = 0; i < IGEMM_TM; ++i) {
         const int m = m0 + igemm_micro_index(i, ty, BM);
         if (m >= op.M) continue;
-        const float row_bias = (op.bias != nullptr && !accumulate) ? op.bias[m] : 0.0f;
+        const float row_bias = adds_bias ? op.bias[m] : 0.0f;
 #pragma unroll
         for (int j = 0; j < IGEMM_TN; ++j) {
             if (out_offset[j] < 0) continue;
             float* o = op.out + out_offset[j] + m * op.out_row_stride;
             if (accumulate)
-                atomicAdd(o, acc[i][j]);
+                atomicAdd(o, acc[i][j] + row_bias);
             else
                 *o = acc[i][j] + row_bias;
         }

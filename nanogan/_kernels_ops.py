@@ -56,6 +56,19 @@ def _nc_view(op, x):
     return x.shape[0], x.shape[1], math.prod(x.shape[2:])
 
 
+def _check_running(op, lib, x, running_mean, running_var, needs_two_values):
+    """Running statistics to update: both (C,) arrays, or neither. Where `needs_two_values` (training mode; every
+    update, whose unbiased variance divides by M - 1), x must have more than one value per channel."""
+    outer, channels, inner = _nc_view(op, x)
+    if needs_two_values and outer * inner < 2:
+        raise ValueError(f"{op}: expected more than 1 value per channel when training, got input {tuple(x.shape)}")
+    if (running_mean is None) != (running_var is None):
+        raise ValueError(f"{op}: give both running_mean and running_var, or neither")
+    if running_mean is not None:
+        _check(op, "running_mean", running_mean, lib, (channels,))
+        _check(op, "running_var", running_var, lib, (channels,))
+
+
 def batch_norm_train(lib, x, weight=None, bias=None, running_mean=None, running_var=None, momentum=0.1, eps=1e-5):
     """Training-mode batch norm of x (N, C, ...) over all axes but the channel axis 1:
     y = (x - mean) / sqrt(var + eps) * weight + bias with the batch's biased var. Returns
@@ -64,24 +77,14 @@ def batch_norm_train(lib, x, weight=None, bias=None, running_mean=None, running_
     op = "batch_norm_train"
     _check(op, "x", x, lib, min_ndim=2)
     outer, channels, inner = _nc_view(op, x)
-    if outer * inner < 2:
-        raise ValueError(f"{op}: expected more than 1 value per channel when training, got input {tuple(x.shape)}")
+    _check_running(op, lib, x, running_mean, running_var, needs_two_values=True)
     weight = _channel_param(op, "weight", weight, lib, channels, 1.0)
     bias = _channel_param(op, "bias", bias, lib, channels, 0.0)
-    if (running_mean is None) != (running_var is None):
-        raise ValueError(f"{op}: give both running_mean and running_var, or neither")
-    update_running = running_mean is not None
-    if update_running:
-        _check(op, "running_mean", running_mean, lib, (channels,))
-        _check(op, "running_var", running_var, lib, (channels,))
     y = lib.xp.empty_like(x)
     save_mean = lib.xp.empty((channels,), dtype=np.float32)
     save_invstd = lib.xp.empty((channels,), dtype=np.float32)
-    # Without running statistics the kernel leaves its running_* arguments alone: any (C,) arrays will do.
     lib.launch("batch_norm_fwd_train", channels, lib.constant("NORM_THREADS"), x, weight, bias, y, save_mean,
-               save_invstd, running_mean if update_running else save_mean,
-               running_var if update_running else save_invstd, outer, channels, inner, eps, momentum,
-               int(update_running))
+               save_invstd, running_mean, running_var, outer, channels, inner, eps, momentum)
     return y, save_mean, save_invstd
 
 
@@ -100,15 +103,18 @@ def batch_norm_eval(lib, x, running_mean, running_var, weight=None, bias=None, e
     return y
 
 
-def batch_norm_stats(lib, x):
-    """Per-channel (mean, biased variance) of x (N, C, ...), over every axis but 1."""
+def batch_norm_stats(lib, x, eps=1e-5, running_mean=None, running_var=None, momentum=0.1):
+    """Per-channel statistics of x (N, C, ...) over every axis but 1, as one (3, C) array: [mean, biased variance,
+    1/sqrt(var + eps)]. running_mean / running_var (both or neither), when given, are updated in place with
+    PyTorch's rule (unbiased var, `momentum`)."""
     op = "batch_norm_stats"
     _check(op, "x", x, lib, min_ndim=2)
     outer, channels, inner = _nc_view(op, x)
-    mean = lib.xp.empty((channels,), dtype=np.float32)
-    var = lib.xp.empty((channels,), dtype=np.float32)
-    lib.launch("batch_norm_stats", channels, lib.constant("NORM_THREADS"), x, mean, var, outer, channels, inner)
-    return mean, var
+    _check_running(op, lib, x, running_mean, running_var, needs_two_values=running_mean is not None)
+    stats = lib.xp.empty((3, channels), dtype=np.float32)
+    lib.launch("batch_norm_stats", channels, lib.constant("NORM_THREADS"), x, stats, running_mean, running_var,
+               outer, channels, inner, eps, momentum)
+    return stats
 
 
 def batch_norm_grad_sums(lib, x, g, mean, invstd):

@@ -193,9 +193,8 @@ def test_normalisation_array_code_matches_cpu_kernels(cuda_backend, shape):
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12, err_msg=name)
         return theirs
 
-    mean, var = both("batch_norm_stats", x)
+    mean, _, invstd = both("batch_norm_stats", x, 1e-5)
     both("channel_affine", x, scale, shift)
-    invstd = 1 / np.sqrt(var + 1e-5)
     sums = both("batch_norm_backward_reduce", x, g, mean, invstd)
     both("batch_norm_backward_elemt", x, g, mean, invstd, weight, *sums)
 
@@ -504,15 +503,23 @@ def test_capture_refuses_host_copies_inside_the_step():
 @on_gpu
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_per_channel_batch_norm_maps_agree_with_the_cpu(dtype):
-    """inverse_std, channel_scale_shift and running_average_ (one fused CuPy kernel each) against the CPU's numpy."""
+    """channel_scale_shift and running_average_ (one fused CuPy kernel each), and batch_norm_stats with the running
+    statistics it updates (one csrc launch for float32, array code for float64), against the CPU's."""
     import cupy
     cpu, cuda = backends.get("cpu"), backends.get("cuda")
     rng = np.random.default_rng(4)
     mean, var, weight, bias, running = (rng.standard_normal(7).astype(dtype) for _ in range(5))
     var = np.abs(var)
     tol = dict(rtol=1e-6 if dtype == np.float32 else 1e-14)
-    invstd = cpu.inverse_std(var, 1e-5)
-    np.testing.assert_allclose(cupy.asnumpy(cuda.inverse_std(cupy.asarray(var), 1e-5)), invstd, **tol)
+    invstd = 1 / np.sqrt(var + 1e-5)
+    x = (rng.standard_normal((3, 7, 5)) * 2 + 1).astype(dtype)
+    on_device, on_host = cupy.asarray(running), running.copy()
+    on_device_var, on_host_var = cupy.asarray(var), var.copy()
+    stats = cuda.batch_norm_stats(cupy.asarray(x), 1e-5, on_device, on_device_var, momentum=0.2)
+    np.testing.assert_allclose(cupy.asnumpy(stats), cpu.batch_norm_stats(x, 1e-5, on_host, on_host_var, 0.2),
+                               rtol=1e-5 if dtype == np.float32 else 1e-12)
+    for ours, theirs in ((on_device, on_host), (on_device_var, on_host_var)):
+        np.testing.assert_allclose(cupy.asnumpy(ours), theirs, rtol=1e-5 if dtype == np.float32 else 1e-12)
     for ours, theirs in zip(cuda.channel_scale_shift(*map(cupy.asarray, (mean, invstd, weight, bias))),
                             cpu.channel_scale_shift(mean, invstd, weight, bias)):
         np.testing.assert_allclose(cupy.asnumpy(ours), theirs, **tol)
@@ -562,8 +569,7 @@ def test_batch_norm_second_order_pass_agrees_with_the_cpu(shape):
     rng = np.random.default_rng(6)
     x = (rng.standard_normal(shape) * 3 + 2).astype(np.float32)
     g, grad_dx = (rng.standard_normal(shape).astype(np.float32) for _ in range(2))
-    mean, var = cpu.batch_norm_stats(x)
-    invstd = (1 / np.sqrt(var + 1e-5)).astype(np.float32)
+    mean, _, invstd = cpu.batch_norm_stats(x, 1e-5)
     weight = rng.standard_normal(shape[1]).astype(np.float32)
     weight[0] = 0.0
     arrays = [x, g, mean, invstd, weight, *cpu.batch_norm_backward_reduce(x, g, mean, invstd), grad_dx]

@@ -338,12 +338,14 @@ def test_launch_checks_arguments(emu):
 
 
 def test_only_pointers_named_or_null_take_none():
-    """conv2d's forward kernels take a layer's bias or None; every other pointer must be an array."""
+    """The convolutions' forward kernels take a layer's bias or None, batch norm's statistics kernels the running
+    statistics or None; every other pointer must be an array."""
     signatures, _, _ = K.kernel_sources()
     nullable = {(kernel, p.name) for kernel, params in signatures.items() for p in params if p.nullable}
-    assert nullable == {(k, "bias_or_null") for k in ("conv2d_fwd_igemm", "conv2d_fwd_igemm_narrow",
-                                                       "conv2d_fwd_direct", "conv2d_dgrad_igemm",
-                                                       "conv2d_dgrad_igemm_narrow", "conv2d_dgrad_direct")}
+    conv = ("conv2d_fwd_igemm", "conv2d_fwd_igemm_narrow", "conv2d_fwd_direct", "conv2d_dgrad_igemm",
+            "conv2d_dgrad_igemm_narrow", "conv2d_dgrad_direct")
+    assert nullable == {(k, "bias_or_null") for k in conv} | {
+        (k, f"running_{stat}_or_null") for k in ("batch_norm_stats", "batch_norm_fwd_train") for stat in ("mean", "var")}
 
 
 def test_bad_launch_shape_names_the_kernel(emu):

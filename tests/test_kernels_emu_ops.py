@@ -113,7 +113,9 @@ def check_batch_norm(lib, case: NormCase, momentum=0.1, eps=1e-5):
                                               dev.put(a["ggx"]), dev.put(a["ggw"]), dev.put(a["ggb"]))
     y_eval = K.batch_norm_eval(lib, dev.put(a["x"]), dev.put(a["running_mean"]), dev.put(a["running_var"]), w, b,
                                eps)
-    stats_mean, stats_var = K.batch_norm_stats(lib, dev.put(a["x"]))  # the four-pass interface's passes
+    # the four-pass interface's passes; the statistics pass updates its own copy of the running statistics
+    stats_running_mean, stats_running_var = dev.put(a["running_mean"]), dev.put(a["running_var"])
+    stats = K.batch_norm_stats(lib, dev.put(a["x"]), eps, stats_running_mean, stats_running_var, momentum)
     sum_g, sum_g_xhat = K.batch_norm_grad_sums(lib, dev.put(a["x"]), dev.put(a["g"]), mean, invstd)
     dev.done()
 
@@ -131,8 +133,12 @@ def check_batch_norm(lib, case: NormCase, momentum=0.1, eps=1e-5):
     assert_close(dev.host(mean), a["x"].mean(axes), f"{what}: saved mean")
     assert_close(dev.host(invstd), 1 / np.sqrt(a["x"].var(axes) + eps), f"{what}: saved invstd")
     assert_close(dev.host(y), values(ref_y), f"{what}: training forward")
-    assert_close(dev.host(stats_mean), a["x"].mean(axes), f"{what}: batch_norm_stats mean")
-    assert_close(dev.host(stats_var), a["x"].var(axes), f"{what}: batch_norm_stats biased variance")
+    stats_mean, stats_var, stats_invstd = dev.host(stats)
+    assert_close(stats_mean, a["x"].mean(axes), f"{what}: batch_norm_stats mean")
+    assert_close(stats_var, a["x"].var(axes), f"{what}: batch_norm_stats biased variance")
+    assert_close(stats_invstd, 1 / np.sqrt(a["x"].var(axes) + eps), f"{what}: batch_norm_stats invstd")
+    assert_close(dev.host(stats_running_mean), values(ref_mean), f"{what}: batch_norm_stats running mean")
+    assert_close(dev.host(stats_running_var), values(ref_var), f"{what}: batch_norm_stats running var (unbiased)")
     xhat = (a["x"] - a["x"].mean(axes, keepdims=True)) / np.sqrt(a["x"].var(axes, keepdims=True) + eps)
     assert_close(dev.host(sum_g), a["g"].sum(axes), f"{what}: batch_norm_grad_sums sum g")
     assert_close(dev.host(sum_g_xhat), (a["g"] * xhat).sum(axes), f"{what}: batch_norm_grad_sums sum g xhat")

@@ -34,11 +34,18 @@ def test_kernels_against_numpy(shape, dtype):
     g = rng.standard_normal(shape).astype(dtype)
     w = rng.standard_normal(shape[1]).astype(dtype)
     tol = dict(rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-5 if dtype == np.float32 else 1e-12)
-    mean, var = backend.batch_norm_stats(x[:, :, ::-1])  # a non-contiguous view is accepted
+    running_mean, running_var = rng.standard_normal(shape[1]).astype(dtype), rng.random(shape[1]).astype(dtype)
+    expected_running = (0.7 * running_mean + 0.3 * x.mean(axis=(0, 2)),
+                        0.7 * running_var + 0.3 * x.var(axis=(0, 2), ddof=1))
+    stats = backend.batch_norm_stats(x[:, :, ::-1], 1e-5, running_mean, running_var, momentum=0.3)  # a view is fine
+    assert stats.shape == (3, shape[1]) and stats.dtype == dtype
+    mean, var, invstd = stats
     np.testing.assert_allclose(mean, x.mean(axis=(0, 2)), **tol)
     np.testing.assert_allclose(var, x.var(axis=(0, 2)), **tol)
-    assert mean.dtype == dtype and var.dtype == dtype
-    invstd = 1 / np.sqrt(var + 1e-5)
+    np.testing.assert_allclose(invstd, 1 / np.sqrt(x.var(axis=(0, 2)) + 1e-5), **tol)
+    for updated, expected in zip((running_mean, running_var), expected_running):
+        np.testing.assert_allclose(updated, expected, **tol)
+    np.testing.assert_allclose(backend.batch_norm_stats(x, 1e-5), stats, **tol)  # without running statistics
     xhat = (x - mean[:, None]) * invstd[:, None]
     np.testing.assert_allclose(backend.channel_affine(x, w, invstd), x * w[:, None] + invstd[:, None], **tol)
     sum_g, sum_g_xhat = backend.batch_norm_backward_reduce(x, g, mean, invstd)

@@ -13,17 +13,23 @@
 #include "kernels/block_reduce.cuh"
 #include "kernels/normalization.cuh"
 
-// Training forward. For channel c = blockIdx.x:
-//   save_mean[c] = mean,  save_invstd[c] = r,  y[o, c, s] = w * (x[o, c, s] - mean) * r + b
-// and, when update_running != 0 (PyTorch's running statistics, with the unbiased variance):
+// PyTorch's running statistics of channel c, with the unbiased variance (the wrappers require M > 1):
 //   running_mean[c] = (1 - momentum) * running_mean[c] + momentum * mean
 //   running_var[c]  = (1 - momentum) * running_var[c]  + momentum * var * M / (M - 1)
-// (running_mean / running_var are not touched when update_running == 0; the wrapper requires M > 1.)
+__device__ __forceinline__ void update_running_stats(float* __restrict__ running_mean, float* __restrict__ running_var,
+                                                     int c, float mean, float var, int m, float momentum) {
+    running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * mean;
+    running_var[c] = (1.0f - momentum) * running_var[c] + momentum * var * m / (m - 1);
+}
+
+// Training forward. For channel c = blockIdx.x:
+//   save_mean[c] = mean,  save_invstd[c] = r,  y[o, c, s] = w * (x[o, c, s] - mean) * r + b
+// and, where both running pointers are given, the running statistics (update_running_stats).
 NG_KERNEL void batch_norm_fwd_train(const float* __restrict__ x, const float* __restrict__ weight,
                                     const float* __restrict__ bias, float* __restrict__ y,
                                     float* __restrict__ save_mean, float* __restrict__ save_invstd,
-                                    float* __restrict__ running_mean, float* __restrict__ running_var, int outer,
-                                    int channels, int inner, float eps, float momentum, int update_running) {
+                                    float* __restrict__ running_mean_or_null, float* __restrict__ running_var_or_null,
+                                    int outer, int channels, int inner, float eps, float momentum) {
     const ChannelView view{outer, channels, inner};
     const int c = blockIdx.x;
     float mean, var;
@@ -32,11 +38,8 @@ NG_KERNEL void batch_norm_fwd_train(const float* __restrict__ x, const float* __
     if (threadIdx.x == 0) {
         save_mean[c] = mean;
         save_invstd[c] = invstd;
-        if (update_running) {
-            const int m = view.count();
-            running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * mean;
-            running_var[c] = (1.0f - momentum) * running_var[c] + momentum * var * m / (m - 1);
-        }
+        if (running_mean_or_null != nullptr && running_var_or_null != nullptr)
+            update_running_stats(running_mean_or_null, running_var_or_null, c, mean, var, view.count(), momentum);
     }
     const float scale = weight[c] * invstd;
     const float shift = bias[c] - mean * scale;
@@ -75,16 +78,24 @@ __device__ __forceinline__ void channel_grad_sums(const float* __restrict__ x, c
 
 // The four-pass interface of nanogan/backend/cuda/norm.py asks for the statistics and the backward's sums as
 // passes of their own (each is a node of a differentiable graph); these two kernels are those passes.
-// For channel c = blockIdx.x:   mean[c] = (1/M) sum_i x_i,   var[c] = (1/M) sum_i (x_i - mean[c])^2
-NG_KERNEL void batch_norm_stats(const float* __restrict__ x, float* __restrict__ mean, float* __restrict__ var,
-                                int outer, int channels, int inner) {
+// For channel c = blockIdx.x, one (3, channels) array of statistics:
+//   stats[0][c] = mean = (1/M) sum_i x_i,   stats[1][c] = var = (1/M) sum_i (x_i - mean)^2,
+//   stats[2][c] = r = 1 / sqrt(var + eps),
+// and, where both running pointers are given (a training-mode batch norm), the running statistics
+// (update_running_stats): the whole per-channel bookkeeping of a normalisation's forward in one launch.
+NG_KERNEL void batch_norm_stats(const float* __restrict__ x, float* __restrict__ stats,
+                                float* __restrict__ running_mean_or_null, float* __restrict__ running_var_or_null,
+                                int outer, int channels, int inner, float eps, float momentum) {
     const ChannelView view{outer, channels, inner};
     const int c = blockIdx.x;
-    float channel_mean, channel_var;
-    channel_mean_var(x, view, c, channel_mean, channel_var);
+    float mean, var;
+    channel_mean_var(x, view, c, mean, var);
     if (threadIdx.x == 0) {
-        mean[c] = channel_mean;
-        var[c] = channel_var;
+        stats[c] = mean;
+        stats[channels + c] = var;
+        stats[2 * channels + c] = 1.0f / sqrtf(var + eps);
+        if (running_mean_or_null != nullptr && running_var_or_null != nullptr)
+            update_running_stats(running_mean_or_null, running_var_or_null, c, mean, var, view.count(), momentum);
     }
 }
 

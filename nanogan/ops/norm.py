@@ -235,18 +235,22 @@ def _constant(xp, fill, size, dtype):
 
 def _normalize_by_batch(x, weight, bias, eps, running_mean=None, running_var=None, momentum=0.1):
     """BatchNorm of an (N, C, *) tensor with its own statistics; updates the running ones (unbiased
-    variance, as PyTorch) when given."""
+    variance, as PyTorch) when given. The backend updates them with the statistics themselves (one pass, one
+    kernel on the GPU) where there is one running value per channel of x, both given; otherwise (instance
+    norm's per-sample channels, or one of the two) they are averaged in here."""
     backend, channels = x.backend, x.shape[1]
     xp = backend.xp
-    mean, var = backend.batch_norm_stats(_as_channels(x.data))
-    count = _count(x)
-    if running_mean is not None:
-        _update_running(running_mean, mean, momentum)
-    if running_var is not None:
-        _update_running(running_var, var, momentum, correction=count / (count - 1))
+    in_stats_pass = running_mean is not None and running_var is not None and running_mean.shape == (channels,)
+    running = (running_mean.data, running_var.data) if in_stats_pass else ()
+    mean, var, invstd = backend.batch_norm_stats(_as_channels(x.data), eps, *running, momentum=momentum)
+    if not in_stats_pass:
+        count = _count(x)
+        if running_mean is not None:
+            _update_running(running_mean, mean, momentum)
+        if running_var is not None:
+            _update_running(running_var, var, momentum, correction=count / (count - 1))
     weight = weight if weight is not None else _constant(xp, 1, channels, x.dtype)
     bias = bias if bias is not None else _constant(xp, 0, channels, x.dtype)
-    invstd = backend.inverse_std(var, eps).astype(x.dtype, copy=False)
     return BatchNorm.apply(x, weight, bias, mean=mean, invstd=invstd, eps=eps)
 
 

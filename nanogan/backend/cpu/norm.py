@@ -6,18 +6,21 @@ is (N, C, H·W), layer norm of rows is (1, rows, features), instance norm is (1,
 c's M = N·L values are x[n, c, l] for all n, l. With μ_c, σ²_c the mean and biased variance of
 channel c, r_c = 1/sqrt(σ²_c + eps) and x̂ = (x - μ_c)·r_c:
 
-    batch_norm_stats(x)                               -> (μ, σ²)                    one read of x per statistic
+    batch_norm_stats(x, eps, running_mean, running_var, momentum)
+                                                      -> [μ, σ², r] (3, C)          one read of x per statistic;
+                                                         the running averages of μ and of σ²·M/(M - 1) updated in
+                                                         place when given (a training-mode batch norm)
     channel_affine(x, scale, shift)                   -> y = x·scale_c + shift_c    (the normalisation itself
                                                          with scale = w·r, shift = b - μ·scale)
     batch_norm_backward_reduce(x, g, μ, r)            -> S = [Σ g, Σ g·x̂] per channel, one (2, C) array
     batch_norm_backward_elemt(x, g, μ, r, w, Σg, Σgx̂) -> dx = w·r·(g - Σg/M - x̂·Σgx̂/M)
 
-and three small per-channel maps on (C,) vectors, each one GPU kernel on the CUDA backend:
+and two small per-channel maps on (C,) vectors, each one GPU kernel on the CUDA backend:
 
-    inverse_std(σ², eps)                             -> r = 1/sqrt(σ² + eps)
     channel_scale_shift(μ, r, w, b)                   -> (scale, shift) = (w·r, b - μ·w·r), channel_affine's
     running_average_(running, stat, momentum, k)      running ← (1 - momentum)·running + momentum·k·stat, in place
-                                                         (k = M/(M - 1) makes a biased variance unbiased)
+                                                         (k = M/(M - 1) makes a biased variance unbiased; instance
+                                                         norm's running statistics, averaged over the batch)
 
 and the second-order pass of batch_norm_backward_elemt as array code (numpy or CuPy, both backends run it):
 
@@ -83,13 +86,15 @@ def _channel_stats(x, mean, var):
         var[c] = squares / count
 
 
-def batch_norm_stats(x):
-    """(mean, biased variance) of each channel of an (N, C, L) array, over axes 0 and 2."""
+def batch_norm_stats(x, eps, running_mean=None, running_var=None, momentum=0.1):
+    """[μ, σ², r] of each channel of an (N, C, L) array over axes 0 and 2, one (3, C) array; the running
+    statistics updated in place when given (both or neither)."""
     x = _as_channels(x)
-    mean = np.empty(x.shape[1], dtype=x.dtype)
-    var = np.empty(x.shape[1], dtype=x.dtype)
-    _launch(_channel_stats, x, mean, var)
-    return mean, var
+    stats = np.empty((3, x.shape[1]), dtype=x.dtype)
+    _launch(_channel_stats, x, stats[0], stats[1])
+    stats[2] = 1 / np.sqrt(stats[1] + eps)
+    update_running_stats_(running_mean, running_var, stats, x.shape[0] * x.shape[2], momentum)
+    return stats
 
 
 @njit(cache=True, parallel=True)
@@ -162,10 +167,6 @@ def batch_norm_backward_elemt(x, g, mean, invstd, weight, sum_g, sum_g_xhat):
 
 # ---- per-channel vectors (C,): numpy, too small for a kernel here ------------------------------------------
 
-def inverse_std(var, eps):
-    return 1 / np.sqrt(var + eps)
-
-
 def channel_scale_shift(mean, invstd, weight, bias):
     scale = invstd * weight
     return scale, bias - mean * scale
@@ -174,6 +175,14 @@ def channel_scale_shift(mean, invstd, weight, bias):
 def running_average_(running, stat, momentum, correction=1.0):
     running *= 1 - momentum
     running += (momentum * correction * stat).astype(running.dtype)
+
+
+def update_running_stats_(running_mean, running_var, stats, count, momentum):
+    """The running averages of μ and of the unbiased σ²·M/(M - 1), from stats = [μ, σ², ...], when given (both or
+    neither). Array code, numpy or CuPy."""
+    if running_mean is not None:
+        running_average_(running_mean, stats[0], momentum)
+        running_average_(running_var, stats[1], momentum, count / (count - 1))
 
 
 # ---- the second-order pass, array code for numpy or CuPy -------------------------------------------------------

@@ -6,7 +6,8 @@ passes are fused CuPy elementwise kernels; other dtypes run the same math as arr
 Per channel c over its M = N·L values, with μ, σ² the mean and biased variance, r = 1/sqrt(σ² + eps),
 x̂ = (x - μ)·r:
 
-    batch_norm_stats(x)                               -> (μ, σ²)         μ = Σx/M, then σ² = Σ(x - μ)²/M
+    batch_norm_stats(x, eps, ...)                     -> [μ, σ², r]      μ = Σx/M, then σ² = Σ(x - μ)²/M, and the
+                                                                         running statistics, in the same launch
     channel_affine(x, scale, shift)                   -> y = x·scale_c + shift_c
     batch_norm_backward_reduce(x, g, μ, r)            -> [Σ g, Σ g·x̂]    (2, C);  Σ g·x̂ = r·Σ g·(x - μ)
     batch_norm_backward_elemt(x, g, μ, r, w, Σg, Σgx̂) -> dx = w·r·(g - (x - μ)·r·Σgx̂/M - Σg/M)
@@ -15,9 +16,10 @@ The second-order pass batch_norm_input_grad_backward (what a gradient penalty's 
 batch-norm layer) is, for float32, two batch_norm_grad_sums launches and two fused elementwise kernels, where the
 CPU's array code is some forty CuPy operations; below its kernel version says how.
 
-The per-channel maps inverse_std, channel_scale_shift and running_average_ (on (C,) vectors; the CPU's numpy
-code says what they compute) are one fused CuPy kernel each, for every dtype: as array code they were a dozen
-launches of a few hundred threads in every batch-norm forward.
+The per-channel maps channel_scale_shift and running_average_ (on (C,) vectors; the CPU's numpy code says what
+they compute) are one fused CuPy kernel each, for every dtype: as array code they were a dozen launches of a few
+hundred threads in every batch-norm forward. r = 1/sqrt(σ² + eps) and the running statistics of a batch norm
+come from batch_norm_stats' own launch.
 
 Why not csrc's fused batch_norm_fwd_train / batch_norm_bwd: they do a whole forward or backward in one kernel,
 while ops/norm.py asks for these four separate passes, each a node of a differentiable graph whose own
@@ -45,10 +47,14 @@ def _count(x):
 
 # ---- array versions (any dtype, numpy or CuPy) -----------------------------------------------------------
 
-def _stats_arrays(x):
+def _stats_arrays(x, eps, running_mean=None, running_var=None, momentum=0.1):
+    xp = array_module(x)
     mean = x.mean(axis=_CHANNEL_AXES)
     centred = x - _per_channel(mean, x.dtype)
-    return mean, (centred * centred).mean(axis=_CHANNEL_AXES)
+    var = (centred * centred).mean(axis=_CHANNEL_AXES)
+    stats = xp.stack([mean, var, 1 / xp.sqrt(var + eps)])
+    arrays.update_running_stats_(running_mean, running_var, stats, _count(x), momentum)
+    return stats
 
 
 def _affine_arrays(x, scale, shift):
@@ -85,9 +91,10 @@ _input_grad = cupy.ElementwiseKernel(
 
 
 @float32_kernel(_stats_arrays)
-def batch_norm_stats(x):
-    """(mean, biased variance) of each channel of an (N, C, L) array, over axes 0 and 2."""
-    return _kernels_ops.batch_norm_stats(kernel_library(), x)
+def batch_norm_stats(x, eps, running_mean=None, running_var=None, momentum=0.1):
+    """[μ, σ², r] of each channel of an (N, C, L) array over axes 0 and 2, one (3, C) array; the running
+    statistics updated in place when given (both or neither). One launch for all of it."""
+    return _kernels_ops.batch_norm_stats(kernel_library(), x, eps, running_mean, running_var, momentum)
 
 
 @float32_kernel(_affine_arrays)
@@ -111,8 +118,6 @@ def batch_norm_backward_elemt(x, g, mean, invstd, weight, sum_g, sum_g_xhat):
 
 # ---- per-channel vectors (C,), any dtype -----------------------------------------------------------------------
 
-_inverse_std = cupy.ElementwiseKernel("T var, T eps", "T invstd", "invstd = 1 / sqrt(var + eps)", "nanogan_inverse_std")
-
 _scale_shift = cupy.ElementwiseKernel(
     "T mean, T invstd, T weight, T bias", "T scale, T shift", "scale = invstd * weight; shift = bias - mean * scale",
     "nanogan_channel_scale_shift")
@@ -121,11 +126,6 @@ _scale_shift = cupy.ElementwiseKernel(
 _running_average = cupy.ElementwiseKernel(
     "S stat, float64 momentum, float64 correction", "T running",
     "running = (T)(running * (1 - momentum) + momentum * correction * stat)", "nanogan_running_average")
-
-
-def inverse_std(var, eps):
-    """r = 1/sqrt(σ² + eps)."""
-    return _inverse_std(var, var.dtype.type(eps))
 
 
 def channel_scale_shift(mean, invstd, weight, bias):

@@ -67,8 +67,7 @@ def _normalized(x, eps):
 
 def _affine_pass(backend, x, weight, bias, mean, invstd):
     """y = x̂·w + b of an (N, C, *) array."""
-    scale_shift = backend.channel_scale_shift(mean, invstd, weight, bias)
-    return backend.channel_affine(_as_channels(x), *scale_shift).reshape(x.shape)
+    return backend.normalized_affine(_as_channels(x), mean, invstd, weight, bias).reshape(x.shape)
 
 
 def _sums_pass(backend, x, g, mean, invstd):

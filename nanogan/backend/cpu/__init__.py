@@ -11,7 +11,7 @@ plus the kernels of the sibling modules (activation, penalty, conv, pool, norm),
               sigmoid(x) -> y
   penalty: unit_norm_penalty(g) -> (penalty, norm),  unit_norm_penalty_backward(g, norm, gy) -> dg
   norm: batch_norm_stats, channel_affine, batch_norm_backward_reduce, batch_norm_backward_elemt,
-        channel_scale_shift, running_average_, batch_norm_input_grad_backward
+        normalized_affine, running_average_, batch_norm_input_grad_backward
   conv: conv2d(x, w, stride, padding, dilation, bias=None) -> y  (+ bias[o] on channel o)
         conv2d_input_grad(gy, w, x_shape, stride, padding, dilation, bias=None) -> gx  (+ bias[c]: the forward
         of conv_transpose2d)
@@ -52,7 +52,7 @@ def scatter_add(target, index, values):
 
 
 from .norm import (batch_norm_stats, channel_affine, batch_norm_backward_reduce,  # noqa: E402,F401
-                   batch_norm_backward_elemt, channel_scale_shift, running_average_,
+                   batch_norm_backward_elemt, normalized_affine, running_average_,
                    batch_norm_input_grad_backward)
 from .conv import conv2d, conv2d_input_grad, conv2d_weight_grad  # noqa: E402,F401
 from .activation import leaky_relu, leaky_relu_backward, sigmoid  # noqa: E402,F401

@@ -15,9 +15,11 @@ channel c, r_c = 1/sqrt(σ²_c + eps) and x̂ = (x - μ_c)·r_c:
     batch_norm_backward_reduce(x, g, μ, r)            -> S = [Σ g, Σ g·x̂] per channel, one (2, C) array
     batch_norm_backward_elemt(x, g, μ, r, w, Σg, Σgx̂) -> dx = w·r·(g - Σg/M - x̂·Σgx̂/M)
 
-and two small per-channel maps on (C,) vectors, each one GPU kernel on the CUDA backend:
+    normalized_affine(x, μ, r, w, b)                  -> y = x̂·w + b = channel_affine(x, w·r, b - μ·w·r)
+                                                         (one fused GPU kernel on the CUDA backend)
 
-    channel_scale_shift(μ, r, w, b)                   -> (scale, shift) = (w·r, b - μ·w·r), channel_affine's
+and a small per-channel map on (C,) vectors, one GPU kernel on the CUDA backend:
+
     running_average_(running, stat, momentum, k)      running ← (1 - momentum)·running + momentum·k·stat, in place
                                                          (k = M/(M - 1) makes a biased variance unbiased; instance
                                                          norm's running statistics, averaged over the batch)
@@ -167,9 +169,10 @@ def batch_norm_backward_elemt(x, g, mean, invstd, weight, sum_g, sum_g_xhat):
 
 # ---- per-channel vectors (C,): numpy, too small for a kernel here ------------------------------------------
 
-def channel_scale_shift(mean, invstd, weight, bias):
+def normalized_affine(x, mean, invstd, weight, bias):
+    """y = x̂·w + b of an (N, C, L) array, x̂ = (x - μ)·r: channel_affine with scale = w·r, shift = b - μ·w·r."""
     scale = invstd * weight
-    return scale, bias - mean * scale
+    return channel_affine(x, scale, bias - mean * scale)
 
 
 def running_average_(running, stat, momentum, correction=1.0):

@@ -92,5 +92,5 @@ from .fused import sigmoid  # noqa: E402,F401
 from .penalty import unit_norm_penalty, unit_norm_penalty_backward  # noqa: E402,F401
 from .pool import max_pool2d_argmax, plane_scatter_add  # noqa: E402,F401
 from .norm import (batch_norm_stats, channel_affine, batch_norm_backward_reduce,  # noqa: E402,F401
-                   batch_norm_backward_elemt, channel_scale_shift, running_average_,
+                   batch_norm_backward_elemt, normalized_affine, running_average_,
                    batch_norm_input_grad_backward)

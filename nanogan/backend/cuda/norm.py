@@ -16,10 +16,10 @@ The second-order pass batch_norm_input_grad_backward (what a gradient penalty's 
 batch-norm layer) is, for float32, two batch_norm_grad_sums launches and two fused elementwise kernels, where the
 CPU's array code is some forty CuPy operations; below its kernel version says how.
 
-The per-channel maps channel_scale_shift and running_average_ (on (C,) vectors; the CPU's numpy code says what
-they compute) are one fused CuPy kernel each, for every dtype: as array code they were a dozen launches of a few
-hundred threads in every batch-norm forward. r = 1/sqrt(σ² + eps) and the running statistics of a batch norm
-come from batch_norm_stats' own launch.
+normalized_affine (x̂·w + b, the affine map with its per-channel scale and shift computed per element) and
+running_average_ (on (C,) vectors; the CPU's numpy code says what they compute) are one fused CuPy kernel each,
+for every dtype: as array code they were a dozen launches of a few hundred threads in every batch-norm forward.
+r = 1/sqrt(σ² + eps) and the running statistics of a batch norm come from batch_norm_stats' own launch.
 
 Why not csrc's fused batch_norm_fwd_train / batch_norm_bwd: they do a whole forward or backward in one kernel,
 while ops/norm.py asks for these four separate passes, each a node of a differentiable graph whose own
@@ -103,6 +103,17 @@ def channel_affine(x, scale, shift):
     return _affine(x, _per_channel(scale, x.dtype), _per_channel(shift, x.dtype))
 
 
+_normalized_affine = cupy.ElementwiseKernel(
+    "T x, T mean, T invstd, T weight, T bias", "T y",
+    "T scale = invstd * weight; y = x * scale + (bias - mean * scale)", "nanogan_normalized_affine")
+
+
+def normalized_affine(x, mean, invstd, weight, bias):
+    """y = x̂·w + b = x·(w·r) + (b - μ·w·r) per channel of an (N, C, L) array, the per-channel vectors (C,)
+    broadcast: one fused kernel for every dtype (the scale and shift were a kernel of their own)."""
+    return _normalized_affine(x, *(_per_channel(v, x.dtype) for v in (mean, invstd, weight, bias)))
+
+
 @float32_kernel(_backward_reduce_arrays)
 def batch_norm_backward_reduce(x, g, mean, invstd):
     """S = [Σ g, Σ g·x̂] per channel of (N, C, L) arrays x and g, with x̂ = (x - mean)·invstd: one (2, C) array."""
@@ -118,20 +129,10 @@ def batch_norm_backward_elemt(x, g, mean, invstd, weight, sum_g, sum_g_xhat):
 
 # ---- per-channel vectors (C,), any dtype -----------------------------------------------------------------------
 
-_scale_shift = cupy.ElementwiseKernel(
-    "T mean, T invstd, T weight, T bias", "T scale, T shift", "scale = invstd * weight; shift = bias - mean * scale",
-    "nanogan_channel_scale_shift")
-
 # the running buffer is the output, read and written in place; stat may have another dtype than the buffer
 _running_average = cupy.ElementwiseKernel(
     "S stat, float64 momentum, float64 correction", "T running",
     "running = (T)(running * (1 - momentum) + momentum * correction * stat)", "nanogan_running_average")
-
-
-def channel_scale_shift(mean, invstd, weight, bias):
-    """(scale, shift) = (w·r, b - μ·w·r)."""
-    dtype = mean.dtype
-    return _scale_shift(mean, invstd, weight.astype(dtype, copy=False), bias.astype(dtype, copy=False))
 
 
 def running_average_(running, stat, momentum, correction=1.0):

@@ -615,7 +615,9 @@ def _run_conv_dgrad(op, lib, gy, w, g: _ConvGeometry, splits, algorithm, bias=No
 
 def _run_conv_wgrad(op, lib, x, gy, g: _ConvGeometry, splits, algorithm):
     taps, most = g.C * g.R * g.S, lib.constant("WGRAD_DIRECT_MAX_TAPS")
-    if _runs_direct(op, algorithm, splits, taps <= most, f"C*R*S <= {most}", g):  # GEMM tile columns would idle
+    # the kernel packs each tap's (r*dh, s*dw) into 16 bits each
+    fits = taps <= most and (g.R - 1) * g.dilation[0] < 2**16 and (g.S - 1) * g.dilation[1] < 2**16
+    if _runs_direct(op, algorithm, splits, fits, f"C*R*S <= {most} and dilated kernel extents below 2**16", g):
         threads = lib.constant("WGRAD_DIRECT_THREADS")
         # blocks: K of them per split; enough splits to fill the device twice, each at least 4 positions a thread
         splits = max(1, min(math.ceil(2 * lib.multiprocessors() / g.K), math.ceil(g.N * g.P * g.Q / (4 * threads)),

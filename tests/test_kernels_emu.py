@@ -344,8 +344,9 @@ def test_only_pointers_named_or_null_take_none():
     nullable = {(kernel, p.name) for kernel, params in signatures.items() for p in params if p.nullable}
     conv = ("conv2d_fwd_igemm", "conv2d_fwd_igemm_narrow", "conv2d_fwd_direct", "conv2d_dgrad_igemm",
             "conv2d_dgrad_igemm_narrow", "conv2d_dgrad_direct")
+    norm = ("batch_norm_stats", "batch_norm_fwd_train")
     assert nullable == {(k, "bias_or_null") for k in conv} | {
-        (k, f"running_{stat}_or_null") for k in ("batch_norm_stats", "batch_norm_fwd_train") for stat in ("mean", "var")}
+        (k, f"running_{stat}_or_null") for k in norm for stat in ("mean", "var")}
 
 
 def test_bad_launch_shape_names_the_kernel(emu):
@@ -428,12 +429,21 @@ def test_a_forced_algorithm_that_cannot_run_says_why(emu):
     with pytest.raises(ValueError, match=r"conv2d: the direct kernel needs C\*R\*S <= 64, which x \(1, 8, 6, 6\)"):
         K.conv2d(emu, x, w, algorithm="direct")
     gy = np.ones((1, 2, 4, 4), np.float32)
+    # two taps 65,536 columns apart: too far for the direct kernel's 16-bit tap offsets, so "auto" takes the GEMM
+    rng = np.random.default_rng(12)
+    x_wide = rng.standard_normal((1, 1, 3, 70_000), np.float32)
+    gy_wide = rng.standard_normal((1, 1, 3, 4_464), np.float32)
+    with pytest.raises(ValueError, match=r"conv2d_weight_grad: the direct kernel needs C\*R\*S <= 64 and dilated "
+                                         r"kernel extents below 2\*\*16"):
+        K.conv2d_weight_grad(emu, x_wide, gy_wide, (1, 1, 1, 2), dilation=65_536, algorithm="direct")
+    assert_close(K.conv2d_weight_grad(emu, x_wide, gy_wide, (1, 1, 1, 2), dilation=65_536),
+                 conv2d_weight_grad_ref(x_wide, gy_wide, (1, 1, 1, 2), (1, 1), (0, 0), (65_536, 65_536)), "wide taps")
     with pytest.raises(ValueError, match=r"conv2d_input_grad: the direct kernel needs C <= 4"):
         K.conv2d_input_grad(emu, gy, w, x.shape, algorithm="direct")
     with pytest.raises(ValueError, match="conv2d_weight_grad: splits=2 splits the implicit GEMM"):
         K.conv2d_weight_grad(emu, x, gy, w.shape, splits=2, algorithm="direct")
-    with pytest.raises(ValueError, match=r"conv2d: algorithm must be one of \('auto', 'direct', 'igemm', 'igemm_wide'\), "
-                                         r"got 'cudnn'"):
+    with pytest.raises(ValueError, match=r"conv2d: algorithm must be one of "
+                                         r"\('auto', 'direct', 'igemm', 'igemm_wide'\), got 'cudnn'"):
         K.conv2d(emu, x, w, algorithm="cudnn")
 
 

@@ -53,8 +53,10 @@ struct ConvForwardOperands {
 
 // One BM-row tile of the forward GEMM, for the two kernels below (one per tile height).
 template <int BM>
-__device__ __forceinline__ void conv2d_fwd_tile(const float* __restrict__ x, const float* __restrict__ w,
-                                                  float* __restrict__ y, const float* __restrict__ bias_or_null, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
+__device__ __forceinline__ void conv2d_fwd_tile(
+    const float* __restrict__ x, const float* __restrict__ w, float* __restrict__ y,
+    const float* __restrict__ bias_or_null, int N, int C, int H, int W, int K, int R, int S, int P, int Q,
+    int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
     ConvForwardOperands op{K, N * P * Q, w, C * R * S, y, P * Q, bias_or_null, x, C, H, W, K, R, S, P, Q,
                            stride_h, stride_w, pad_h, pad_w, dil_h, dil_w,
                            ng_fastdiv(R * S), ng_fastdiv(S), ng_fastdiv(P * Q), ng_fastdiv(Q)};
@@ -64,15 +66,23 @@ __device__ __forceinline__ void conv2d_fwd_tile(const float* __restrict__ x, con
 
 // grid = (ceil(N*P*Q / IGEMM_BN), ceil(K / IGEMM_BM), splits), block = IGEMM_THREADS.
 NG_KERNEL void __launch_bounds__(IGEMM_THREADS, IGEMM_MIN_BLOCKS_PER_SM)
-    conv2d_fwd_igemm(const float* __restrict__ x, const float* __restrict__ w, float* __restrict__ y, const float* __restrict__ bias_or_null, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
-    conv2d_fwd_tile<IGEMM_BM>(x, w, y, bias_or_null, N, C, H, W, K, R, S, P, Q, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
+    conv2d_fwd_igemm(const float* __restrict__ x, const float* __restrict__ w, float* __restrict__ y,
+                     const float* __restrict__ bias_or_null,
+                     int N, int C, int H, int W, int K, int R, int S, int P, int Q,
+                     int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
+    conv2d_fwd_tile<IGEMM_BM>(x, w, y, bias_or_null, N, C, H, W, K, R, S, P, Q, stride_h, stride_w,
+                              pad_h, pad_w, dil_h, dil_w);
 }
 
 // The same GEMM in IGEMM_BM_NARROW-row tiles (the wrapper's choice where K <= IGEMM_BM_NARROW):
 // grid = (ceil(N*P*Q / IGEMM_BN), ceil(K / IGEMM_BM_NARROW), splits), block = IGEMM_NARROW_THREADS.
 NG_KERNEL void __launch_bounds__(IGEMM_NARROW_THREADS, IGEMM_NARROW_MIN_BLOCKS_PER_SM)
-    conv2d_fwd_igemm_narrow(const float* __restrict__ x, const float* __restrict__ w, float* __restrict__ y, const float* __restrict__ bias_or_null, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
-    conv2d_fwd_tile<IGEMM_BM_NARROW>(x, w, y, bias_or_null, N, C, H, W, K, R, S, P, Q, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
+    conv2d_fwd_igemm_narrow(const float* __restrict__ x, const float* __restrict__ w, float* __restrict__ y,
+                            const float* __restrict__ bias_or_null,
+                            int N, int C, int H, int W, int K, int R, int S, int P, int Q,
+                            int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
+    conv2d_fwd_tile<IGEMM_BM_NARROW>(x, w, y, bias_or_null, N, C, H, W, K, R, S, P, Q, stride_h, stride_w,
+                                     pad_h, pad_w, dil_h, dil_w);
 }
 
 // ---- forward, few taps ----------------------------------------------------------------------------------
@@ -190,8 +200,10 @@ struct ConvDgradOperands {
 
 // One BM-row tile of one stride phase's input-gradient GEMM, for the two kernels below (one per tile height).
 template <int BM>
-__device__ __forceinline__ void conv2d_dgrad_tile(const float* __restrict__ gy, const float* __restrict__ w,
-                                                  float* __restrict__ dx, const float* __restrict__ bias_or_null, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
+__device__ __forceinline__ void conv2d_dgrad_tile(
+    const float* __restrict__ gy, const float* __restrict__ w, float* __restrict__ dx,
+    const float* __restrict__ bias_or_null, int N, int C, int H, int W, int K, int R, int S, int P, int Q,
+    int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
     const int phases = stride_h * stride_w;
     const int phase = blockIdx.z % phases, split = blockIdx.z / phases, splits = gridDim.z / phases;
     const int a = phase / stride_w, b = phase % stride_w;
@@ -208,8 +220,12 @@ __device__ __forceinline__ void conv2d_dgrad_tile(const float* __restrict__ gy, 
 
 // grid = (ceil(N*ceil(H/sh)*ceil(W/sw) / IGEMM_BN), ceil(C / IGEMM_BM), sh*sw*splits), block = IGEMM_THREADS.
 NG_KERNEL void __launch_bounds__(IGEMM_THREADS, IGEMM_MIN_BLOCKS_PER_SM)
-    conv2d_dgrad_igemm(const float* __restrict__ gy, const float* __restrict__ w, float* __restrict__ dx, const float* __restrict__ bias_or_null, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
-    conv2d_dgrad_tile<IGEMM_BM>(gy, w, dx, bias_or_null, N, C, H, W, K, R, S, P, Q, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
+    conv2d_dgrad_igemm(const float* __restrict__ gy, const float* __restrict__ w, float* __restrict__ dx,
+                       const float* __restrict__ bias_or_null,
+                       int N, int C, int H, int W, int K, int R, int S, int P, int Q,
+                       int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
+    conv2d_dgrad_tile<IGEMM_BM>(gy, w, dx, bias_or_null, N, C, H, W, K, R, S, P, Q, stride_h, stride_w,
+                                pad_h, pad_w, dil_h, dil_w);
 }
 
 // The same GEMMs in IGEMM_BM_NARROW-row tiles (the wrapper's choice where C <= IGEMM_BM_NARROW):
@@ -217,8 +233,11 @@ NG_KERNEL void __launch_bounds__(IGEMM_THREADS, IGEMM_MIN_BLOCKS_PER_SM)
 // block = IGEMM_NARROW_THREADS.
 NG_KERNEL void __launch_bounds__(IGEMM_NARROW_THREADS, IGEMM_NARROW_MIN_BLOCKS_PER_SM)
     conv2d_dgrad_igemm_narrow(const float* __restrict__ gy, const float* __restrict__ w, float* __restrict__ dx,
-                              const float* __restrict__ bias_or_null, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
-    conv2d_dgrad_tile<IGEMM_BM_NARROW>(gy, w, dx, bias_or_null, N, C, H, W, K, R, S, P, Q, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
+                              const float* __restrict__ bias_or_null,
+                              int N, int C, int H, int W, int K, int R, int S, int P, int Q,
+                              int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
+    conv2d_dgrad_tile<IGEMM_BM_NARROW>(gy, w, dx, bias_or_null, N, C, H, W, K, R, S, P, Q, stride_h, stride_w,
+                                       pad_h, pad_w, dil_h, dil_w);
 }
 
 // ---- input gradient, few channels -------------------------------------------------------------------
@@ -322,8 +341,9 @@ struct ConvWgradOperands {
 
 // One BM-row tile of the weight-gradient GEMM, for the two kernels below (one per tile height).
 template <int BM>
-__device__ __forceinline__ void conv2d_wgrad_tile(const float* __restrict__ x, const float* __restrict__ gy,
-                                                  float* __restrict__ dw, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
+__device__ __forceinline__ void conv2d_wgrad_tile(
+    const float* __restrict__ x, const float* __restrict__ gy, float* __restrict__ dw, int N, int C, int H, int W,
+    int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
     ConvWgradOperands op{K, C * R * S, gy, P * Q, dw, C * R * S, x, C, H, W, K, R, S, P, Q,
                          stride_h, stride_w, pad_h, pad_w, dil_h, dil_w,
                          ng_fastdiv(R * S), ng_fastdiv(S), ng_fastdiv(P * Q), ng_fastdiv(Q)};
@@ -333,16 +353,21 @@ __device__ __forceinline__ void conv2d_wgrad_tile(const float* __restrict__ x, c
 
 // grid = (ceil(C*R*S / IGEMM_BN), ceil(K / IGEMM_BM), splits), block = IGEMM_THREADS.
 NG_KERNEL void __launch_bounds__(IGEMM_THREADS, IGEMM_MIN_BLOCKS_PER_SM)
-    conv2d_wgrad_igemm(const float* __restrict__ x, const float* __restrict__ gy, float* __restrict__ dw, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
-    conv2d_wgrad_tile<IGEMM_BM>(x, gy, dw, N, C, H, W, K, R, S, P, Q, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
+    conv2d_wgrad_igemm(const float* __restrict__ x, const float* __restrict__ gy, float* __restrict__ dw,
+                       int N, int C, int H, int W, int K, int R, int S, int P, int Q,
+                       int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
+    conv2d_wgrad_tile<IGEMM_BM>(x, gy, dw, N, C, H, W, K, R, S, P, Q, stride_h, stride_w,
+                                pad_h, pad_w, dil_h, dil_w);
 }
 
 // The same GEMM in IGEMM_BM_NARROW-row tiles (the wrapper's choice where K <= IGEMM_BM_NARROW):
 // grid = (ceil(C*R*S / IGEMM_BN), ceil(K / IGEMM_BM_NARROW), splits), block = IGEMM_NARROW_THREADS.
 NG_KERNEL void __launch_bounds__(IGEMM_NARROW_THREADS, IGEMM_NARROW_MIN_BLOCKS_PER_SM)
     conv2d_wgrad_igemm_narrow(const float* __restrict__ x, const float* __restrict__ gy, float* __restrict__ dw,
-                              int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
-    conv2d_wgrad_tile<IGEMM_BM_NARROW>(x, gy, dw, N, C, H, W, K, R, S, P, Q, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
+                              int N, int C, int H, int W, int K, int R, int S, int P, int Q,
+                              int stride_h, int stride_w, int pad_h, int pad_w, int dil_h, int dil_w) {
+    conv2d_wgrad_tile<IGEMM_BM_NARROW>(x, gy, dw, N, C, H, W, K, R, S, P, Q, stride_h, stride_w,
+                                       pad_h, pad_w, dil_h, dil_w);
 }
 
 // ---- weight gradient, few taps -------------------------------------------------------------------------
@@ -354,7 +379,10 @@ NG_KERNEL void __launch_bounds__(IGEMM_NARROW_THREADS, IGEMM_NARROW_MIN_BLOCKS_P
 // splits*THREADS further (grid-stride), each thread adding gy * x into acc[j] for every tap. The block then sums its
 // threads through shared memory (one row per thread, padded by one float so that a warp's stores of one tap fall
 // in different banks; thread j adds column j) and atomically adds the result to dw, which the wrapper zeroes.
-// The taps' input channel offset and (r*dh, s*dw) are decoded once per block into shared memory.
+// The taps' input channel offset and (r*dh, s*dw) are decoded once per block into shared memory, the latter
+// packed as (r*dh) << 16 | s*dw (the wrapper requires both below 2^16): the compiler keeps every tap's values in
+// registers across the position loop, and one packed word per tap instead of two keeps the kernel within 255
+// registers without spilling (nvcc -Xptxas -v: 213 registers; 255 and a 140-byte spill with two words).
 constexpr int WGRAD_DIRECT_MAX_TAPS = 64;
 constexpr int WGRAD_DIRECT_THREADS = 128;
 
@@ -362,13 +390,13 @@ NG_KERNEL void __launch_bounds__(WGRAD_DIRECT_THREADS)
     conv2d_wgrad_direct(const float* __restrict__ x, const float* __restrict__ gy, float* __restrict__ dw, int N,
                         int C, int H, int W, int K, int R, int S, int P, int Q, int stride_h, int stride_w, int pad_h,
                         int pad_w, int dil_h, int dil_w) {
-    __shared__ int tap_offset[WGRAD_DIRECT_MAX_TAPS], tap_row[WGRAD_DIRECT_MAX_TAPS], tap_col[WGRAD_DIRECT_MAX_TAPS];
+    __shared__ int tap_offset[WGRAD_DIRECT_MAX_TAPS];
+    __shared__ unsigned tap_row_col[WGRAD_DIRECT_MAX_TAPS];
     __shared__ float partial[WGRAD_DIRECT_THREADS][WGRAD_DIRECT_MAX_TAPS + 1];
     const int taps = C * R * S, k = blockIdx.x;
     for (int j = threadIdx.x; j < taps; j += blockDim.x) {
         tap_offset[j] = j / (R * S) * H * W;
-        tap_row[j] = j / S % R * dil_h;
-        tap_col[j] = j % S * dil_w;
+        tap_row_col[j] = static_cast<unsigned>(j / S % R * dil_h) << 16 | static_cast<unsigned>(j % S * dil_w);
     }
     __syncthreads();
     float acc[WGRAD_DIRECT_MAX_TAPS] = {};
@@ -380,7 +408,8 @@ NG_KERNEL void __launch_bounds__(WGRAD_DIRECT_THREADS)
 #pragma unroll
         for (int j = 0; j < WGRAD_DIRECT_MAX_TAPS; ++j) {
             if (j < taps) {
-                const int ih = h0 + tap_row[j], iw = w0 + tap_col[j];
+                const int ih = h0 + static_cast<int>(tap_row_col[j] >> 16);
+                const int iw = w0 + static_cast<int>(tap_row_col[j] & 0xffffu);
                 if (ih >= 0 && ih < H && iw >= 0 && iw < W) acc[j] += g * image[tap_offset[j] + ih * W + iw];
             }
         }

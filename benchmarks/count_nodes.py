@@ -20,8 +20,8 @@ includes the arithmetic.
 --launches runs the steps on device "cuda" with CuPy stood in by tests/fake_cupy.py, on any machine, and counts
 what the CUDA backend asks of CuPy in each step, by name: csrc kernel launches, cuBLAS GEMMs, CuPy's elementwise
 kernels, array operations and allocations. Each is one call into CuPy from the host (and all but allocations one
-kernel launch). Numpy's decomposition stands in for CuPy's here: a mean counts as a sum and a division, which CuPy
-fuses into one reduction. The csrc kernels and the GEMMs are counted, not run (no value decides what a step
+kernel launch). A mean counts once, as CuPy's one reduction (numpy's own is a sum and a division; until
+2026-12-01 the fake counted both). The csrc kernels and the GEMMs are counted, not run (no value decides what a step
 calls), so this takes seconds at any batch; the counts depend on the batch only where a convolution splits its
 reduction over K (chosen from the batch and the device's 132 SMs, an H100's) and so zeroes its output first.
 """

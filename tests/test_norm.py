@@ -37,7 +37,8 @@ def test_kernels_against_numpy(shape, dtype):
     running_mean, running_var = rng.standard_normal(shape[1]).astype(dtype), rng.random(shape[1]).astype(dtype)
     expected_running = (0.7 * running_mean + 0.3 * x.mean(axis=(0, 2)),
                         0.7 * running_var + 0.3 * x.var(axis=(0, 2), ddof=1))
-    stats = backend.batch_norm_stats(x[:, :, ::-1], 1e-5, running_mean, running_var, momentum=0.3)  # a view is fine
+    stats = backend.batch_norm_stats(x[:, :, ::-1], 1e-5, running_mean=running_mean, running_var=running_var,
+                                     momentum=0.3)  # a view is fine
     assert stats.shape == (3, shape[1]) and stats.dtype == dtype
     mean, var, invstd = stats
     np.testing.assert_allclose(mean, x.mean(axis=(0, 2)), **tol)

@@ -240,8 +240,8 @@ def _normalize_by_batch(x, weight, bias, eps, running_mean=None, running_var=Non
     backend, channels = x.backend, x.shape[1]
     xp = backend.xp
     in_stats_pass = running_mean is not None and running_var is not None and running_mean.shape == (channels,)
-    running = (running_mean.data, running_var.data) if in_stats_pass else ()
-    mean, var, invstd = backend.batch_norm_stats(_as_channels(x.data), eps, *running, momentum=momentum)
+    running = dict(running_mean=running_mean.data, running_var=running_var.data) if in_stats_pass else {}
+    mean, var, invstd = backend.batch_norm_stats(_as_channels(x.data), eps, **running, momentum=momentum)
     if not in_stats_pass:
         count = _count(x)
         if running_mean is not None:

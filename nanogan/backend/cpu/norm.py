@@ -6,7 +6,7 @@ is (N, C, H·W), layer norm of rows is (1, rows, features), instance norm is (1,
 c's M = N·L values are x[n, c, l] for all n, l. With μ_c, σ²_c the mean and biased variance of
 channel c, r_c = 1/sqrt(σ²_c + eps) and x̂ = (x - μ_c)·r_c:
 
-    batch_norm_stats(x, eps, running_mean, running_var, momentum)
+    batch_norm_stats(x, eps, *, running_mean, running_var, momentum)
                                                       -> [μ, σ², r] (3, C)          one read of x per statistic;
                                                          the running averages of μ and of σ²·M/(M - 1) updated in
                                                          place when given (a training-mode batch norm)
@@ -88,7 +88,7 @@ def _channel_stats(x, mean, var):
         var[c] = squares / count
 
 
-def batch_norm_stats(x, eps, running_mean=None, running_var=None, momentum=0.1):
+def batch_norm_stats(x, eps, *, running_mean=None, running_var=None, momentum=0.1):
     """[μ, σ², r] of each channel of an (N, C, L) array over axes 0 and 2, one (3, C) array; the running
     statistics updated in place when given (both or neither)."""
     x = _as_channels(x)

@@ -27,14 +27,17 @@ def _is_array(value):
     return hasattr(value, "dtype") and hasattr(value, "shape")
 
 
-def float32_kernel(array_version):
+def float32_kernel(array_version, in_place=()):
     """Decorator: call the decorated kernel version when every array argument is a non-empty float32
-    array (made C-contiguous on the way in), and `array_version` with the same arguments otherwise."""
+    array (made C-contiguous on the way in), and `array_version` with the same arguments otherwise. The
+    keyword arguments named in `in_place` are arrays the function updates in place: a copy would lose the
+    update, so where one is not C-contiguous the array version runs."""
     def decorate(kernel_version):
         @functools.wraps(kernel_version)
         def dispatch(*args, **kwargs):
             arrays = [a for a in (*args, *kwargs.values()) if _is_array(a)]
-            if not all(a.dtype == np.float32 and a.size > 0 for a in arrays):
+            if not all(a.dtype == np.float32 and a.size > 0 for a in arrays) or not all(
+                    kwargs[name].flags.c_contiguous for name in in_place if kwargs.get(name) is not None):
                 return array_version(*args, **kwargs)
             contiguous = [_contiguous(a) if _is_array(a) else a for a in args]
             return kernel_version(*contiguous, **{k: _contiguous(v) if _is_array(v) else v

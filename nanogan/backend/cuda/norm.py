@@ -47,7 +47,7 @@ def _count(x):
 
 # ---- array versions (any dtype, numpy or CuPy) -----------------------------------------------------------
 
-def _stats_arrays(x, eps, running_mean=None, running_var=None, momentum=0.1):
+def _stats_arrays(x, eps, *, running_mean=None, running_var=None, momentum=0.1):
     xp = array_module(x)
     mean = x.mean(axis=_CHANNEL_AXES)
     centred = x - _per_channel(mean, x.dtype)
@@ -90,8 +90,8 @@ _input_grad = cupy.ElementwiseKernel(
     "nanogan_batch_norm_input_grad")
 
 
-@float32_kernel(_stats_arrays)
-def batch_norm_stats(x, eps, running_mean=None, running_var=None, momentum=0.1):
+@float32_kernel(_stats_arrays, in_place=("running_mean", "running_var"))
+def batch_norm_stats(x, eps, *, running_mean=None, running_var=None, momentum=0.1):
     """[μ, σ², r] of each channel of an (N, C, L) array over axes 0 and 2, one (3, C) array; the running
     statistics updated in place when given (both or neither). One launch for all of it."""
     return _kernels_ops.batch_norm_stats(kernel_library(), x, eps, running_mean, running_var, momentum)

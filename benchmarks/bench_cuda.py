@@ -4,6 +4,7 @@
     python benchmarks/bench_cuda.py --quick          # fewer repeats
     python benchmarks/bench_cuda.py --only conv      # conv | bn | steps
     python benchmarks/bench_cuda.py --json out.json  # rows as JSON (default: benchmarks/results/bench_cuda_<date>.json)
+    python benchmarks/bench_cuda.py --choices out.json   # the kernel choices of a run's rows, on any machine
 
 Each row: nanogan's median time, PyTorch's median time (when torch has CUDA) and their ratio (nanogan / torch:
 below 1 is faster), timed with CUDA events on the current stream after a warm-up, so a launch-bound op
@@ -158,6 +159,7 @@ def _torch_views(*arrays):
 
 
 FEW_CHANNELS = 4  # a layer with this few channels on one side runs direct kernels (csrc/kernels/conv2d.cu)
+TWIN_ALGORITHMS = ("igemm", "igemm_wide")  # the forced kernels timed beside nanogan's choice
 
 
 def _twin_algorithms(lib, cin, cout):
@@ -173,9 +175,36 @@ def _add_conv_rows(table, label, ours, theirs, repeats, flops, twins):
     choose between them can be read off the table."""
     ours_ms, theirs_ms = _pair(lambda: ours("auto"), theirs, repeats)
     table.add(label, ours_ms, theirs_ms, flops=flops)
-    for algorithm in twins:
+    for algorithm in twins:  # one of TWIN_ALGORITHMS
         table.add(f"{label} ({algorithm})", median_ms(lambda: ours(algorithm), _cupy_events(), repeats), theirs_ms,
                   flops=flops)
+
+
+def kernel_choices(rows):
+    """For every pass timed on a forced kernel beside nanogan's own choice (the "(igemm)" and "(igemm_wide)" rows):
+    the pass, the chosen kernel's time, the forced algorithm, its time, and their ratio (below 1: the choice is
+    faster). The thresholds that choose a direct kernel (csrc/kernels/conv2d.cu) and the narrow tile
+    (IGEMM_BM_NARROW) are read off these."""
+    timed = [row for row in rows if "nanogan_ms" in row]  # not the penalty/plain ratio rows
+    chosen = {row["op"]: row["nanogan_ms"] for row in timed}
+    choices = []
+    for row in timed:
+        label, _, suffix = row["op"].rpartition(" (")
+        algorithm = suffix[:-1]
+        if suffix.endswith(")") and algorithm in TWIN_ALGORITHMS and label in chosen:
+            choices.append({"pass": label, "chosen_ms": chosen[label], "forced": algorithm,
+                            "forced_ms": row["nanogan_ms"], "ratio": chosen[label] / row["nanogan_ms"]})
+    return choices
+
+
+def print_kernel_choices(choices):
+    heading = "pass: nanogan's kernel against a forced one"
+    print(f"\n| {heading:<52} | {'chosen ms':>9} | {'forced':>10} | {'forced ms':>9} | {'ratio':>6} |")
+    print(f"|{'-' * 54}|{'-' * 11}|{'-' * 12}|{'-' * 11}|{'-' * 8}|")
+    for c in choices:
+        flag = "" if c["ratio"] <= 1 else "  <- the forced kernel is faster"
+        print(f"| {c['pass']:<52} | {c['chosen_ms']:9.3f} | {c['forced']:>10} | {c['forced_ms']:9.3f} | "
+              f"{c['ratio']:6.2f} |{flag}")
 
 
 def bench_convolutions(table, repeats, rng, batches):
@@ -413,7 +442,13 @@ def main():
     parser.add_argument("--batches", type=int, nargs="+", default=[64, 256])
     parser.add_argument("--peak-tflops", type=float, help="the GPU's FP32 peak, if the table does not know it")
     parser.add_argument("--json", help="where to write the rows (default: benchmarks/results/bench_cuda_<date>.json)")
+    parser.add_argument("--choices", metavar="JSON", help="only print the kernel choices of an earlier run's rows "
+                                                             "(no GPU needed)")
     args = parser.parse_args()
+    if args.choices:
+        with open(args.choices) as f:
+            print_kernel_choices(kernel_choices(json.load(f)["rows"]))
+        return
     try:
         ng.backend.get("cuda")
     except RuntimeError as err:
@@ -432,6 +467,7 @@ def main():
     table = Table(facts["fp32_peak_gflops"], facts["memory_peak_gbps"])
     if args.only in (None, "conv"):
         bench_convolutions(table, repeats, rng, args.batches)
+        print_kernel_choices(kernel_choices(table.rows))
     if args.only in (None, "bn"):
         bench_batch_norm(table, repeats, rng, args.batches)
     if args.only in (None, "steps"):
@@ -440,7 +476,8 @@ def main():
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "w") as f:
         json.dump({"date": time.strftime("%Y-%m-%d"), "commit": _git_commit(), "device": facts,
-                   "torch": torch.__version__ if torch else None, "repeats": repeats, "rows": table.rows}, f, indent=1)
+                   "torch": torch.__version__ if torch else None, "repeats": repeats, "rows": table.rows,
+                   "kernel_choices": kernel_choices(table.rows)}, f, indent=1)
     print(f"wrote {path}")
 
 

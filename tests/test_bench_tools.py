@@ -1,0 +1,25 @@
+"""The benchmark scripts' bookkeeping, on rows made up here (the timings themselves need a GPU)."""
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "benchmarks"))
+bench_cuda = pytest.importorskip("bench_cuda")
+
+
+def test_kernel_choices_pair_each_forced_row_with_the_choice_it_was_timed_against():
+    rows = [
+        {"op": "critic conv1 (batch 64) dgrad", "nanogan_ms": 0.2, "torch_ms": 0.1},
+        {"op": "critic conv1 (batch 64) dgrad (igemm)", "nanogan_ms": 0.4, "torch_ms": 0.1},
+        {"op": "critic conv1 (batch 64) dgrad (igemm_wide)", "nanogan_ms": 0.5, "torch_ms": 0.1},
+        {"op": "G deconv2 (batch 64) forward", "nanogan_ms": 0.3, "torch_ms": 0.2},
+        {"op": "G deconv2 (batch 64) forward (igemm_wide)", "nanogan_ms": 0.25, "torch_ms": 0.2},
+        {"op": "G deconv3 (batch 64) forward", "nanogan_ms": 0.1, "torch_ms": 0.2},  # no forced twin
+        {"op": "critic (batch 64) penalty step / plain step", "nanogan": 1.6, "torch": 1.8},  # a ratio row
+    ]
+    choices = bench_cuda.kernel_choices(rows)
+    assert [(c["pass"], c["forced"]) for c in choices] == [
+        ("critic conv1 (batch 64) dgrad", "igemm"), ("critic conv1 (batch 64) dgrad", "igemm_wide"),
+        ("G deconv2 (batch 64) forward", "igemm_wide")]
+    assert [c["ratio"] for c in choices] == pytest.approx([0.5, 0.4, 1.2])

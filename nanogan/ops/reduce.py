@@ -52,16 +52,20 @@ class Sum(Function):
 
 
 class Unreduce(Function):
-    """y = g / n broadcast from Sum's output shape back to its input's `shape` over dims (no copy but the
-    division);  dg = Σ_dims grad / n = Sum(grad)."""
+    """y = g / n broadcast from Sum's output shape back to its input's `shape` over dims;  dg = Σ_dims grad / n =
+    Sum(grad). A sum's is a broadcast view (no copy). A mean's division writes the full array at once, the same
+    one pass as dividing g: a broadcast view would be copied by the first consumer that needs a real matrix (a
+    loss's mean reaches the critic's last linear layer, whose two GEMMs each copied it)."""
     floating_only = False
 
     @staticmethod
     def forward(ctx, g, *, shape, dims, keepdim, mean):
         count = _count(shape, dims)
-        if mean and count:
-            g = g / count
-        return ctx.xp.broadcast_to(g.reshape(_keepdim_shape(shape, dims)), shape)
+        g = g.reshape(_keepdim_shape(shape, dims))
+        if not (mean and count):
+            return ctx.xp.broadcast_to(g, shape)
+        y = ctx.xp.empty(shape, dtype=g.dtype)
+        return ctx.xp.divide(g, g.dtype.type(count), out=y)
 
     @staticmethod
     def backward(ctx, grad):

@@ -369,7 +369,7 @@ class CupyLibrary(_OnTheGPU, KernelLibrary):
         return numpy_type(value)
 
     def _null_pointer(self):
-        return np.uint64(0)  # a pointer-sized zero, passed by value (CuPy passes None as no argument at all)
+        return np.uint64(0)  # a pointer-sized zero by value (CuPy makes None a null pointer *to* the argument)
 
     def _launch(self, name, shape, grid, block, args, stream):
         cuda = self.xp.cuda

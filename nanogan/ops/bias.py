@@ -11,12 +11,22 @@ add node: every node is host time on a GPU, and every layer of a WGAN-GP step ha
 """
 
 
+def channel_axes(x):
+    """Every axis of an (N, C, *) tensor but the channel axis 1: what a per-channel sum runs over."""
+    return (0, *range(2, x.ndim))
+
+
+def channel_sum(t):
+    """Σ of an (N, C, *) tensor over every axis but 1, a (C,) tensor: a bias's gradient, and batch norm's sums."""
+    return t.sum(channel_axes(t))
+
+
 def bias_grad(ctx, g, index):
-    """db = g summed over every axis but 1, when input `index` of ctx's op is a bias whose gradient is needed;
-    None when it is not, or when the op was applied without a bias."""
+    """db = channel_sum(g), when input `index` of ctx's op is a bias whose gradient is needed; None when it is not,
+    or when the op was applied without a bias."""
     if len(ctx.inputs) <= index or not ctx.needs_input_grad[index]:
         return None
-    return g.sum(dim=(0, *range(2, g.ndim)))
+    return channel_sum(g)
 
 
 def with_bias(*inputs, bias):

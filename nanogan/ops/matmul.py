@@ -5,8 +5,9 @@ removed afterwards; leading (batch) axes broadcast.
 da = g @ bᵀ,  db = aᵀ @ g   (ᵀ swaps the last two axes), each summed back to its input's shape.
 
 Like BLAS's gemm, the MatMul Function reads either operand transposed (ta, tb): y = op(a) @ op(b) with
-op(m) = mᵀ when asked, and takes linear's bias as an optional third input (added to every row; ops/bias.py). Then the gradients are MatMuls of the inputs themselves, with other flags, and no
-transposed view is ever a node of the graph (linear's y = x @ wᵀ is MatMul(x, w, tb=True)):
+op(m) = mᵀ when asked, and takes linear's bias as an optional third input (added to every row; ops/bias.py).
+Then the gradients are MatMuls of the inputs themselves, with other flags, and no transposed view is ever a
+node of the graph (linear's y = x @ wᵀ is MatMul(x, w, tb=True)):
 
     ta tb    da                  db
     -  -     g @ bᵀ              aᵀ @ g

@@ -28,12 +28,8 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from .activation import require_floating
+from .bias import channel_axes, channel_sum
 from .shape import stack
-
-
-def _channel_axes(x):
-    """Every axis of an (N, C, *) tensor but the channel axis 1: what the per-channel sums run over."""
-    return (0, *range(2, x.ndim))
 
 
 def _count(x):
@@ -51,13 +47,9 @@ def _per_channel(v, ndim):
     return v.reshape((1, -1) + (1,) * (ndim - 2))
 
 
-def _channel_sum(t):
-    return t.sum(_channel_axes(t))
-
-
 def _normalized(x, eps):
     """x̂ and r of an (N, C, *) tensor as differentiable tensor ops (for the double backward)."""
-    axes = _channel_axes(x)
+    axes = channel_axes(x)
     centred = x - x.mean(axes, keepdim=True)
     r = ((centred * centred).mean(axes, keepdim=True) + eps) ** -0.5
     return centred * r, r
@@ -165,15 +157,15 @@ class BatchNormInputGrad(Function):
                 sums.data[1], _as_channels(grad_dx.data), ctx.needs_input_grad)
             shapes = (x.shape, x.shape, weight.shape, sums.shape)
             return _tensors(*(None if a is None else a.reshape(shape) for a, shape in zip(grads, shapes)))
-        count, axes = _count(x), _channel_axes(x)
+        count, axes = _count(x), channel_axes(x)
         xhat, r = _normalized(x, ctx.eps)
         w, sum_g, sum_g_xhat = (_per_channel(v, x.ndim) for v in (weight, sums[0], sums[1]))
         u = g - sum_g / count - xhat * sum_g_xhat / count
         grad_wr = grad_dx * (w * r)
         needs = ctx.needs_input_grad
         dg = grad_wr if needs[1] else None
-        dw = _channel_sum(grad_dx * r * u) if needs[2] else None
-        dsums = stack([_channel_sum(grad_wr), _channel_sum(grad_wr * xhat)]) / -count if needs[3] else None
+        dw = channel_sum(grad_dx * r * u) if needs[2] else None
+        dsums = stack([channel_sum(grad_wr), channel_sum(grad_wr * xhat)]) / -count if needs[3] else None
         dx = None
         if needs[0]:
             h = grad_wr * sum_g_xhat / -count
@@ -197,8 +189,8 @@ class ChannelAffine(Function):
         needs = ctx.needs_input_grad
         no_shift = Tensor(ctx.xp.zeros_like(shift.data))
         dx = ChannelAffine.apply(g, scale, no_shift) if needs[0] else None
-        dscale = _channel_sum(g * x) if needs[1] else None
-        dshift = _channel_sum(g) if needs[2] else None
+        dscale = channel_sum(g * x) if needs[1] else None
+        dshift = channel_sum(g) if needs[2] else None
         return dx, dscale, dshift
 
 

@@ -14,10 +14,12 @@ below 1 is faster), timed with CUDA events on the current stream after a warm-up
          (nanogan/_kernels.py over csrc/kernels/conv2d.cu) against aten.convolution / aten.convolution_backward
          (cuDNN), with the achieved GFLOP/s (2·N·K·P·Q·C·R·S per pass, the same for forward, dgrad and wgrad)
          and its share of the GPU's FP32 peak (SMs × FP32 lanes per SM × 2 × clock; --peak-tflops overrides).
-         Transposed convolutions: forward, and backward = input and weight gradients together. A layer with
-         few channels on one side gets a second row, "(igemm)": the same pass forced onto the implicit GEMM,
-         against which the direct kernels' thresholds are set; a layer with at most 64 channels on one side a
-         row "(igemm_wide)": the GEMM in 128-row tiles, against which the narrow 64-row tile is judged.
+         Transposed convolutions: forward, and backward = input and weight gradients together. Each pass's
+         own row runs algorithm="benchmark" (the fastest kernel for the shape, timed on its first call, as
+         cuDNN's is with cudnn.benchmark on); its "(auto)" row, the kernel the channel counts choose without
+         timing. A layer with few channels on one side gets a row "(igemm)": the same pass forced onto the
+         implicit GEMM, against which the direct kernels' thresholds are set; a layer with at most 64 channels on
+         one side a row "(igemm_wide)": the GEMM in 128-row tiles, against which the narrow 64-row tile is judged.
   bn     batch norm through the public API (F.batch_norm, ng.grad): forward, backward, and double backward
          (the gradient of <dx, u>, what a gradient penalty through batch norm costs), with the effective
          bandwidth of forward (reads x, writes y) and backward (reads x and g, writes dx).
@@ -29,7 +31,8 @@ below 1 is faster), timed with CUDA events on the current stream after a warm-up
          "real" images are drawn once into static device buffers on both sides, so both time the same
          arithmetic. nanogan runs eagerly and, as "graph", replaying a CUDA graph of the step
          (nanogan.backend.cuda.graphs, with Adam(capturable=True) so that replays count Adam's steps;
-         eagerly, Adam's update is one fused kernel per parameter).
+         eagerly, Adam's update is one fused kernel per parameter). Both libraries time their convolution
+         kernels per shape (nanogan.backend.cuda.conv.benchmark, torch.backends.cudnn.benchmark).
 
 Shapes: the layer tables of benchmarks/bench_cpu.py, at batch 64 and 256 (--batches).
 """
@@ -170,39 +173,48 @@ def _twin_algorithms(lib, cin, cout):
 
 
 def _add_conv_rows(table, label, ours, theirs, repeats, flops, twins):
-    """One row for nanogan's choice of kernel (`ours("auto")`) against cuDNN, and one per forced algorithm in
-    `twins`, "(igemm)" or "(igemm_wide)", timing the same pass on the other kernel, so that the thresholds that
-    choose between them can be read off the table."""
-    ours_ms, theirs_ms = _pair(lambda: ours("auto"), theirs, repeats)
+    """One row for nanogan's fastest kernel (`ours("benchmark")`) against cuDNN, one for the kernel its heuristic
+    picks ("(auto)"), and one per forced algorithm in `twins`, "(igemm)" or "(igemm_wide)", timing the same pass
+    on the other kernel, so that the thresholds that choose between them can be read off the table."""
+    ours_ms, theirs_ms = _pair(lambda: ours("benchmark"), theirs, repeats)
     table.add(label, ours_ms, theirs_ms, flops=flops)
-    for algorithm in twins:  # one of TWIN_ALGORITHMS
+    for algorithm in ("auto", *twins):  # twins: from TWIN_ALGORITHMS
         table.add(f"{label} ({algorithm})", median_ms(lambda: ours(algorithm), _cupy_events(), repeats), theirs_ms,
                   flops=flops)
 
 
 def kernel_choices(rows):
-    """For every pass timed on a forced kernel beside nanogan's own choice (the "(igemm)" and "(igemm_wide)" rows):
-    the pass, the chosen kernel's time, the forced algorithm, its time, and their ratio (below 1: the choice is
-    faster). The thresholds that choose a direct kernel (csrc/kernels/conv2d.cu) and the narrow tile
-    (IGEMM_BM_NARROW) are read off these."""
-    timed = [row for row in rows if "nanogan_ms" in row]  # not the penalty/plain ratio rows
-    chosen = {row["op"]: row["nanogan_ms"] for row in timed}
+    """How the heuristic's kernel (algorithm="auto": the pass's "(auto)" row; in runs from before there was one,
+    the pass's own row) compares with each alternative timed on the same pass: the "(igemm)" and "(igemm_wide)"
+    rows, and "benchmark", the pass's own row, the fastest of all kernels and split counts. For each: the pass,
+    the heuristic's time, the alternative, its time, and their ratio (above 1: the alternative is faster). The
+    thresholds that choose a direct kernel (csrc/kernels/conv2d.cu) and the narrow tile (IGEMM_BM_NARROW) are
+    read off these."""
+    timed = {row["op"]: row["nanogan_ms"] for row in rows if "nanogan_ms" in row}  # not the ratio rows
     choices = []
-    for row in timed:
-        label, _, suffix = row["op"].rpartition(" (")
+    for op, ms in timed.items():
+        label, _, suffix = op.rpartition(" (")
         algorithm = suffix[:-1]
-        if suffix.endswith(")") and algorithm in TWIN_ALGORITHMS and label in chosen:
-            choices.append({"pass": label, "chosen_ms": chosen[label], "forced": algorithm,
-                            "forced_ms": row["nanogan_ms"], "ratio": chosen[label] / row["nanogan_ms"]})
+        if not (suffix.endswith(")") and label in timed):
+            continue
+        if algorithm == "auto":
+            alternative, alternative_ms = "benchmark", timed[label]
+        elif algorithm in TWIN_ALGORITHMS:
+            alternative, alternative_ms = algorithm, ms
+        else:
+            continue
+        chosen_ms = timed.get(f"{label} (auto)", timed[label])
+        choices.append({"pass": label, "chosen_ms": chosen_ms, "forced": alternative, "forced_ms": alternative_ms,
+                        "ratio": chosen_ms / alternative_ms})
     return choices
 
 
 def print_kernel_choices(choices):
-    heading = "pass: nanogan's kernel against a forced one"
-    print(f"\n| {heading:<52} | {'chosen ms':>9} | {'forced':>10} | {'forced ms':>9} | {'ratio':>6} |")
+    heading = "pass: the heuristic's kernel against another"
+    print(f"\n| {heading:<52} | {'auto ms':>9} | {'other':>10} | {'other ms':>9} | {'ratio':>6} |")
     print(f"|{'-' * 54}|{'-' * 11}|{'-' * 12}|{'-' * 11}|{'-' * 8}|")
     for c in choices:
-        flag = "" if c["ratio"] <= 1 else "  <- the forced kernel is faster"
+        flag = "" if c["ratio"] <= 1 else "  <- the other kernel is faster"
         print(f"| {c['pass']:<52} | {c['chosen_ms']:9.3f} | {c['forced']:>10} | {c['forced_ms']:9.3f} | "
               f"{c['ratio']:6.2f} |{flag}")
 
@@ -457,6 +469,8 @@ def main():
         torch.backends.cudnn.allow_tf32 = False
         torch.backends.cuda.matmul.allow_tf32 = False
         torch.backends.cudnn.benchmark = True  # cuDNN picks its fastest algorithm per shape, as trainers do
+    from nanogan.backend.cuda import conv
+    conv.benchmark = True  # and so does nanogan (the conv rows set algorithm= themselves)
     facts = device_facts(args.peak_tflops)
     repeats = 5 if args.quick else 20
     rng = np.random.default_rng(0)

@@ -28,6 +28,7 @@ import math
 import os
 import re
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -153,6 +154,8 @@ class KernelLibrary:
 
     def __init__(self):
         self.signatures, self.constants, _ = kernel_sources()
+        # algorithm="benchmark"'s timed choices: (pass, device, geometry, splits, bias given) -> (algorithm, splits)
+        self.fastest_kernels = {}
 
     def constant(self, name: str) -> int:
         """A named `constexpr int` of the kernel sources (tile sizes, threads per block)."""
@@ -164,6 +167,21 @@ class KernelLibrary:
     def multiprocessors(self) -> int:
         """Streaming multiprocessors to fill (for split-K decisions)."""
         return 1
+
+    def device_id(self):
+        """Which device runs the kernels (None: the host); timings are remembered per device."""
+        return None
+
+    def capturing(self) -> bool:
+        """Whether the work queued now is being recorded into a CUDA graph rather than run."""
+        return False
+
+    def elapsed_ms(self, fn, repeats: int) -> float:
+        """Milliseconds that `repeats` calls of fn() take to run (the host emulation runs them as it is called)."""
+        start = time.perf_counter()
+        for _ in range(repeats):
+            fn()
+        return (time.perf_counter() - start) * 1e3
 
     def launch(self, name: str, grid, block, *args, stream=None):
         """Launch kernel `name` over `grid` x `block` (each 1 to 3 ints) with the kernel's arguments."""
@@ -310,6 +328,22 @@ class _OnTheGPU:
 
     def multiprocessors(self):
         return _multiprocessors(self.xp.cuda.runtime.getDevice())
+
+    def device_id(self):
+        return self.xp.cuda.runtime.getDevice()
+
+    def capturing(self):
+        return self.xp.cuda.get_current_stream().is_capturing()
+
+    def elapsed_ms(self, fn, repeats):
+        """Device time between events recorded on the current stream around the calls (waits for them)."""
+        start, end = self.xp.cuda.Event(), self.xp.cuda.Event()
+        start.record()
+        for _ in range(repeats):
+            fn()
+        end.record()
+        end.synchronize()
+        return self.xp.cuda.get_elapsed_time(start, end)
 
 
 class CudaLibrary(_OnTheGPU, _ExtensionLibrary):
@@ -559,14 +593,47 @@ def _run_igemm(lib, kernel, a, b, out_shape, rows, cols, kdim, g: _ConvGeometry,
     return out
 
 
-CONV_ALGORITHMS = ("auto", "direct", "igemm", "igemm_wide")
+CONV_ALGORITHMS = ("auto", "benchmark", "direct", "igemm", "igemm_wide")
+BENCHMARK_REPEATS = 3  # timed calls per candidate kernel, after one untimed call (which compiles it)
+
+
+def _benchmarkable(run_pass):
+    """A convolution pass run_pass(op, lib, a, b, g, splits, algorithm, *bias) that also takes
+    algorithm="benchmark", PyTorch's torch.backends.cudnn.benchmark: the first call with a geometry times the
+    pass on each kernel that can compute it (the direct kernel, the implicit GEMM in either tile, each with
+    the device's split-K and with none, or only with the caller's `splits`), and that call and every later
+    one run the fastest, remembered in lib.fastest_kernels. A graph being recorded cannot wait for a timing,
+    so there an untimed geometry runs algorithm="auto"."""
+    @functools.wraps(run_pass)
+    def run(op, lib, a, b, g: _ConvGeometry, splits, algorithm, *bias):
+        if algorithm != "benchmark":
+            return run_pass(op, lib, a, b, g, splits, algorithm, *bias)
+        key = (run_pass.__name__, lib.device_id(), g, splits, *(v is not None for v in bias))
+        if key not in lib.fastest_kernels:
+            if lib.capturing():
+                return run_pass(op, lib, a, b, g, splits, "auto", *bias)
+            times = {}
+            for algorithm in ("direct", "igemm", "igemm_wide"):
+                for split in (None, 1) if splits is None else (splits,):
+                    def candidate():
+                        return run_pass(op, lib, a, b, g, split, algorithm, *bias)
+                    try:
+                        candidate()  # untimed: compiles the kernel
+                    except ValueError:  # only the direct kernel refuses: a geometry it does not fit, or any splits
+                        continue
+                    times[algorithm, split] = lib.elapsed_ms(candidate, BENCHMARK_REPEATS)
+            lib.fastest_kernels[key] = min(times, key=times.get)
+        algorithm, splits = lib.fastest_kernels[key]
+        return run_pass(op, lib, a, b, g, splits, algorithm, *bias)
+    return run
 
 
 def _runs_direct(op, algorithm, splits, fits, needs, g: _ConvGeometry):
     """Whether a convolution pass runs its direct kernel rather than the implicit GEMM. "auto" takes the direct
     kernel where it `fits` (a layer with few channels, whose GEMM tiles would be mostly idle) unless `splits`
     asks for a split-K GEMM; "direct" forces it, "igemm" forces the implicit GEMM and "igemm_wide" the GEMM in
-    128-row tiles even where the rows would fit a narrow one (the benchmarks time each to set the thresholds)."""
+    128-row tiles even where the rows would fit a narrow one (the benchmarks time each to set the thresholds);
+    "benchmark" never reaches here (_benchmarkable times the others)."""
     if algorithm not in CONV_ALGORITHMS:
         raise ValueError(f"{op}: algorithm must be one of {CONV_ALGORITHMS}, got {algorithm!r}")
     if algorithm == "direct":
@@ -577,6 +644,7 @@ def _runs_direct(op, algorithm, splits, fits, needs, g: _ConvGeometry):
     return algorithm == "direct" or (algorithm == "auto" and splits is None and fits)
 
 
+@_benchmarkable
 def _run_conv_fwd(op, lib, x, w, g: _ConvGeometry, splits, algorithm, bias=None):
     taps, most = g.C * g.R * g.S, lib.constant("FWD_DIRECT_MAX_TAPS")
     if _runs_direct(op, algorithm, splits, taps <= most, f"C*R*S <= {most}", g):  # a GEMM's BK steps would idle
@@ -596,6 +664,7 @@ def _direct_dgrad_threads(lib, g: _ConvGeometry):
     return g.N * sh * sw * math.ceil(g.H / sh) * math.ceil(g.W / sw) * lib.constant("DGRAD_DIRECT_KSPLIT")
 
 
+@_benchmarkable
 def _run_conv_dgrad(op, lib, gy, w, g: _ConvGeometry, splits, algorithm, bias=None):
     most = lib.constant("DGRAD_DIRECT_MAX_C")  # up to it, a GEMM tile over C would be mostly idle
     threads = _direct_dgrad_threads(lib, g) if g.C <= most else None  # counted only where the kernel could run
@@ -613,6 +682,7 @@ def _run_conv_dgrad(op, lib, gy, w, g: _ConvGeometry, splits, algorithm, bias=No
                       algorithm, phases=sh * sw, bias=bias)
 
 
+@_benchmarkable
 def _run_conv_wgrad(op, lib, x, gy, g: _ConvGeometry, splits, algorithm):
     taps, most = g.C * g.R * g.S, lib.constant("WGRAD_DIRECT_MAX_TAPS")
     # the kernel packs each tap's (r*dh, s*dw) into 16 bits each
@@ -634,7 +704,8 @@ def conv2d(lib, x, w, stride=1, padding=0, dilation=1, *, bias=None, splits=None
     w KCRS, bias (K,) or None; the kernels add the bias as they store y.
     `splits` (default: chosen for the device) splits the reduction over C*R*S (split-K). Every convolution
     wrapper takes these two: `algorithm` "auto" (the default) runs a layer with few channels on its direct kernel
-    and every other on the implicit GEMM; "direct", "igemm" or "igemm_wide" forces one (see _runs_direct)."""
+    and every other on the implicit GEMM; "benchmark" times them once per geometry and runs the fastest (see
+    _benchmarkable); "direct", "igemm" or "igemm_wide" forces one (see _runs_direct)."""
     op = "conv2d"
     _check_array(op, "x", x, 4, lib)
     _check_array(op, "w", w, 4, lib)

@@ -25,6 +25,7 @@ import contextlib
 import ctypes
 import re
 import sys
+import time
 import types
 
 import numpy as np
@@ -278,11 +279,29 @@ class Stream:
     def wait_event(self, event):
         pass
 
+    def is_capturing(self):
+        return False
+
     def begin_capture(self):
         raise CUDARuntimeError("the fake CuPy cannot capture CUDA graphs")
 
     def end_capture(self):
         raise CUDARuntimeError("the fake CuPy cannot capture CUDA graphs")
+
+
+class Event:
+    """Host time at record(): the fake runs every operation as it is called, so the work queued between two
+    events is the work done between them."""
+
+    def record(self, stream=None):
+        self.seconds = time.perf_counter()
+
+    def synchronize(self):
+        pass
+
+
+def get_elapsed_time(start, end):
+    return (end.seconds - start.seconds) * 1e3
 
 
 class MemoryPool:
@@ -331,6 +350,7 @@ def install(kernels=True):
                       runtimeGetVersion=lambda: 13000, CUDARuntimeError=CUDARuntimeError)
     cuda = _module("cupy.cuda", runtime=runtime, Stream=Stream, ExternalStream=lambda ptr: _stream,
                    get_current_stream=lambda: _stream, MemoryPool=MemoryPool, Device=Device,
+                   Event=Event, get_elapsed_time=get_elapsed_time,
                    using_allocator=lambda malloc=None: contextlib.nullcontext())
     cupy = _module("cupy", __version__="fake (numpy)", ndarray=ndarray, cuda=cuda, asarray=asarray,
                    asnumpy=asnumpy, RawModule=RawModule,

@@ -9,6 +9,7 @@ bench_cuda = pytest.importorskip("bench_cuda")
 
 
 def test_kernel_choices_pair_each_forced_row_with_the_choice_it_was_timed_against():
+    """Rows from before the benchmark mode: a pass's own row is the heuristic's kernel."""
     rows = [
         {"op": "critic conv1 (batch 64) dgrad", "nanogan_ms": 0.2, "torch_ms": 0.1},
         {"op": "critic conv1 (batch 64) dgrad (igemm)", "nanogan_ms": 0.4, "torch_ms": 0.1},
@@ -23,3 +24,20 @@ def test_kernel_choices_pair_each_forced_row_with_the_choice_it_was_timed_agains
         ("critic conv1 (batch 64) dgrad", "igemm"), ("critic conv1 (batch 64) dgrad", "igemm_wide"),
         ("G deconv2 (batch 64) forward", "igemm_wide")]
     assert [c["ratio"] for c in choices] == pytest.approx([0.5, 0.4, 1.2])
+
+
+def test_kernel_choices_compare_the_heuristic_with_the_fastest_kernel_and_the_forced_ones():
+    """A pass's own row is the fastest kernel (algorithm="benchmark"); its "(auto)" row the heuristic's, which
+    every other row of the pass is compared with."""
+    rows = [
+        {"op": "critic conv1 (batch 64) dgrad", "nanogan_ms": 0.2, "torch_ms": 0.1},
+        {"op": "critic conv1 (batch 64) dgrad (auto)", "nanogan_ms": 0.3, "torch_ms": 0.1},
+        {"op": "critic conv1 (batch 64) dgrad (igemm)", "nanogan_ms": 0.2, "torch_ms": 0.1},
+        {"op": "G deconv1 (batch 64) forward", "nanogan_ms": 0.5, "torch_ms": 0.4},
+        {"op": "G deconv1 (batch 64) forward (auto)", "nanogan_ms": 0.5, "torch_ms": 0.4},
+    ]
+    choices = bench_cuda.kernel_choices(rows)
+    assert [(c["pass"], c["chosen_ms"], c["forced"], c["forced_ms"]) for c in choices] == [
+        ("critic conv1 (batch 64) dgrad", 0.3, "benchmark", 0.2), ("critic conv1 (batch 64) dgrad", 0.3, "igemm", 0.2),
+        ("G deconv1 (batch 64) forward", 0.5, "benchmark", 0.5)]
+    assert [c["ratio"] for c in choices] == pytest.approx([1.5, 1.5, 1.0])

@@ -325,6 +325,37 @@ def test_cpu_and_cuda_agree(family):
 
 
 @on_gpu
+@pytest.mark.parametrize("family", sorted(f for f in FAMILIES if f.startswith("conv")))
+def test_benchmarked_convolutions_agree_with_the_cpu(family, monkeypatch):
+    """conv.benchmark = True (torch.backends.cudnn.benchmark's counterpart) times each geometry's kernels on its
+    first call, on the device, and runs the fastest: the values and derivatives stay the CPU's."""
+    from nanogan.backend.cuda import conv
+    from nanogan.backend.cuda._dispatch import kernel_library
+    monkeypatch.setattr(conv, "benchmark", True)
+    timed_before = len(kernel_library().fastest_kernels)
+    test_cpu_and_cuda_agree(family)
+    assert len(kernel_library().fastest_kernels) > timed_before
+
+
+@on_gpu
+@needs_cuda_graphs
+def test_a_graph_records_an_untimed_benchmarked_convolution_without_timing_it(monkeypatch):
+    """Timing waits for the device, which a graph being recorded cannot: there the heuristic's kernel runs."""
+    from nanogan.backend.cuda import conv, graphs
+    from nanogan.backend.cuda._dispatch import kernel_library
+    rng = np.random.default_rng(5)
+    x, w = (rng.standard_normal(s).astype(np.float32) for s in ((3, 2, 11, 10), (6, 2, 3, 3)))
+    x_gpu, w_gpu = ng.tensor(x, device="cuda"), ng.tensor(w, device="cuda")
+    F.conv2d(x_gpu, w_gpu, stride=2, padding=1).numpy()  # eager, not benchmarked: compiles the kernels it runs
+    monkeypatch.setattr(conv, "benchmark", True)
+    timed_before = dict(kernel_library().fastest_kernels)
+    step = graphs.capture(lambda: F.conv2d(x_gpu, w_gpu, stride=2, padding=1), warmup=0)
+    assert kernel_library().fastest_kernels == timed_before
+    expected = F.conv2d(ng.tensor(x), ng.tensor(w), stride=2, padding=1).numpy()
+    np.testing.assert_allclose(step.replay().numpy(), expected, rtol=1e-4, atol=1e-5)
+
+
+@on_gpu
 @pytest.mark.parametrize("family", ["conv2d", "conv_transpose2d", "batch norm, training", "layer norm",
                                     "shape and indexing"])
 def test_float64_gradchecks_on_the_device(family):

@@ -443,8 +443,57 @@ def test_a_forced_algorithm_that_cannot_run_says_why(emu):
     with pytest.raises(ValueError, match="conv2d_weight_grad: splits=2 splits the implicit GEMM"):
         K.conv2d_weight_grad(emu, x, gy, w.shape, splits=2, algorithm="direct")
     with pytest.raises(ValueError, match=r"conv2d: algorithm must be one of "
-                                         r"\('auto', 'direct', 'igemm', 'igemm_wide'\), got 'cudnn'"):
+                                         r"\('auto', 'benchmark', 'direct', 'igemm', 'igemm_wide'\), got 'cudnn'"):
         K.conv2d(emu, x, w, algorithm="cudnn")
+
+
+def _timed_by_kernel(lib, monkeypatch, ms_by_kernel):
+    """Makes lib.elapsed_ms report ms_by_kernel[name] for a call that launches kernel `name`. Returns the names of
+    the kernels lib launches from now on and of those it timed."""
+    launched, timed = _recorded_launches(lib, monkeypatch), []
+
+    def elapsed_ms(fn, repeats):
+        fn()
+        timed.append(launched[-1])
+        return ms_by_kernel[launched[-1]]
+    monkeypatch.setattr(lib, "elapsed_ms", elapsed_ms)
+    return launched, timed
+
+
+def test_benchmark_runs_the_kernel_that_timed_fastest_and_remembers_it(monkeypatch):
+    """algorithm="benchmark" times every kernel that can run the pass (the direct one where it fits, the GEMM's
+    two tiles with split-K and without), once per geometry, and runs the fastest from then on."""
+    emu = GuardedEmu()  # nothing remembered yet
+    p = ConvProblem((2, 3, 9, 8), (5, 3, 3, 3), (2, 1), (1, 1), (1, 1), None, 10)  # "auto" runs the direct kernel
+    x, w, _ = p.arrays()
+    launched, timed = _timed_by_kernel(emu, monkeypatch, {"conv2d_fwd_direct": 3.0, "conv2d_fwd_igemm_narrow": 2.0,
+                                                          "conv2d_fwd_igemm": 1.0})
+    first = K.conv2d(emu, x, w, p.stride, p.padding, p.dilation, algorithm="benchmark")
+    assert timed == ["conv2d_fwd_direct"] + 2 * ["conv2d_fwd_igemm_narrow"] + 2 * ["conv2d_fwd_igemm"]
+    assert list(emu.fastest_kernels.values()) == [("igemm_wide", None)]
+    launched.clear()
+    again = K.conv2d(emu, x, w, p.stride, p.padding, p.dilation, algorithm="benchmark")
+    assert launched == ["conv2d_fwd_igemm"] and len(timed) == 5  # remembered: nothing timed again
+    expected = conv2d_ref(x, w, p.stride, p.padding, p.dilation)
+    assert_close(first, expected, "the first call's result")
+    assert_close(again, expected, "a remembered choice's result")
+
+
+def test_benchmark_keeps_the_callers_splits_and_times_nothing_while_a_graph_records(monkeypatch):
+    emu = GuardedEmu()
+    p = ConvProblem((2, 3, 9, 8), (5, 3, 3, 3), (2, 1), (1, 1), (1, 1), None, 10)
+    x, w, gy = p.arrays()
+    launched, timed = _timed_by_kernel(emu, monkeypatch, {"conv2d_wgrad_igemm_narrow": 2.0, "conv2d_wgrad_igemm": 1.0})
+    dw = K.conv2d_weight_grad(emu, x, gy, p.w_shape, p.stride, p.padding, p.dilation, splits=2, algorithm="benchmark")
+    assert timed == ["conv2d_wgrad_igemm_narrow", "conv2d_wgrad_igemm"]  # the direct kernel takes no splits
+    assert list(emu.fastest_kernels.values()) == [("igemm_wide", 2)]
+    assert_close(dw, conv2d_weight_grad_ref(x, gy, p.w_shape, p.stride, p.padding, p.dilation), "split in 2")
+    monkeypatch.setattr(emu, "capturing", lambda: True)
+    launched.clear()
+    dx = K.conv2d_input_grad(emu, gy, w, p.x_shape, p.stride, p.padding, p.dilation, algorithm="benchmark")
+    assert launched == ["conv2d_dgrad_direct"] and len(timed) == 2  # "auto"'s choice, untimed, not remembered
+    assert len(emu.fastest_kernels) == 1
+    assert_close(dx, conv2d_input_grad_ref(gy, w, p.x_shape, p.stride, p.padding, p.dilation), "while recording")
 
 
 def test_remembered_geometries_give_the_same_answers_and_errors(emu):
@@ -488,7 +537,7 @@ def test_kernels_compile_with_nvrtc():
 
 @pytest.mark.gpu
 @pytest.mark.parametrize("kind", ["cuda", "cupy"])
-@pytest.mark.parametrize("algorithm", ["auto", "igemm", "igemm_wide"])
+@pytest.mark.parametrize("algorithm", ["auto", "benchmark", "igemm", "igemm_wide"])
 @pytest.mark.parametrize("name", sorted(CONV_CASES))
 def test_conv2d_on_gpu(kind, name, algorithm):
     check_conv2d(gpu_library(kind), CONV_CASES[name], guarded=False, algorithm=algorithm)

@@ -19,6 +19,15 @@ from ... import _kernels
 from .. import add_channel_bias_, array_module
 from ._dispatch import float32_kernel, kernel_library
 
+# PyTorch's torch.backends.cudnn.benchmark: True times each convolution geometry's kernels on its first call and
+# runs the fastest from then on (algorithm="benchmark" of nanogan/_kernels.py); False (the default) picks a kernel
+# from the layer's channel counts at once. Set it before the first step: `nanogan.backend.cuda.conv.benchmark = True`.
+benchmark = False
+
+
+def _algorithm():
+    return "benchmark" if benchmark else "auto"
+
 
 def _windows(xp, x, kernel_hw, out_hw, stride, padding, dilation):
     """The read-only view win[n, c, oh, ow, kh, kw] of the zero-padded x (no copy beyond the padding)."""
@@ -69,7 +78,7 @@ def _conv2d_input_grad_arrays(gy, w, x_shape, stride, padding, dilation, bias=No
 def conv2d(x, w, stride, padding, dilation, bias=None):
     """y = x ⋆ w (+ bias[o] on channel o; cross-correlation): (N, C, H, W), (O, C, KH, KW), (O,) -> (N, O, OH, OW).
     The kernels add the bias as they store y."""
-    return _kernels.conv2d(kernel_library(), x, w, stride, padding, dilation, bias=bias)
+    return _kernels.conv2d(kernel_library(), x, w, stride, padding, dilation, bias=bias, algorithm=_algorithm())
 
 
 # The two gradients run through csrc's transposed-convolution wrappers, which take the output-side size from
@@ -84,11 +93,13 @@ def conv2d_input_grad(gy, w, x_shape, stride, padding, dilation, bias=None):
     natural = (_kernels.conv_transpose2d_output_size(n, k, s, p, 0, d)
                for n, k, s, p, d in zip(gy.shape[2:], w.shape[2:], stride, padding, dilation))
     output_padding = tuple(size - n for size, n in zip(x_shape[2:], natural))
-    return _kernels.conv_transpose2d(kernel_library(), gy, w, stride, padding, output_padding, dilation, bias=bias)
+    return _kernels.conv_transpose2d(kernel_library(), gy, w, stride, padding, output_padding, dilation, bias=bias,
+                                     algorithm=_algorithm())
 
 
 @float32_kernel(_conv2d_weight_grad_arrays)
 def conv2d_weight_grad(x, gy, w_shape, stride, padding, dilation):
     """gw = ∂<conv2d(x, w), gy>/∂w of shape w_shape = (O, C, KH, KW), split-K over N·OH·OW: the weight
     gradient of the transposed convolution that maps gy to x."""
-    return _kernels.conv_transpose2d_weight_grad(kernel_library(), gy, x, tuple(w_shape), stride, padding, dilation)
+    return _kernels.conv_transpose2d_weight_grad(kernel_library(), gy, x, tuple(w_shape), stride, padding, dilation,
+                                                 algorithm=_algorithm())

@@ -14,10 +14,14 @@ arithmetic is a small part of each count:
                itself is a no-op (a kernel library whose _launch does nothing)
   conv_launch  the conv2d wrapper likewise, on the WGAN-GP critic's conv2 at batch 64
 
-Instruction counts are valgrind's (callgrind) for N calls minus those for none, divided by N.
+Instruction counts are valgrind's (callgrind) for N calls, divided by N, after 100 uncounted calls (which fill
+the wrappers' caches). The calls run inside math.fsum, which nothing else calls, and callgrind counts only inside
+it (--toggle-collect): the interpreter's start-up, which varies by a few million instructions between runs, is not
+counted, and neither is anything outside the calls but about 0.2k instructions per call of the loop itself.
 """
 import argparse
 import contextlib
+import math
 import os
 import re
 import subprocess
@@ -69,11 +73,23 @@ def _setup(scenario):
     raise ValueError(f"unknown scenario {scenario!r}; expected one of {SCENARIOS}")
 
 
+WARMUP_CALLS = 100
+
+
+def _calls(fn, calls):
+    """fn's scenario `calls` times (fn runs `fn.nodes` of them per call), as an iterable of zeros for math.fsum."""
+    for _ in range(calls // getattr(fn, "nodes", 1)):
+        fn()
+        yield 0.0
+
+
 def _repeat(fn, calls):
-    """fn's scenario `calls` times (fn runs `fn.nodes` of them per call), inside its grad mode if it has one."""
+    """The uncounted warm-up, then the scenario `calls` times inside math.fsum (what callgrind counts), inside fn's
+    grad mode if it has one."""
     with getattr(fn, "mode", contextlib.nullcontext)():
-        for _ in range(calls // getattr(fn, "nodes", 1)):
-            fn()
+        for _ in _calls(fn, WARMUP_CALLS):  # not inside math.fsum: not counted
+            pass
+        math.fsum(_calls(fn, calls))
 
 
 def run(scenario, calls):
@@ -82,20 +98,23 @@ def run(scenario, calls):
 
 
 def instructions(scenario, calls):
-    """Instructions valgrind counts for a process that runs the scenario `calls` times."""
-    out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
-                          os.path.abspath(__file__), "--run", scenario, str(calls)],
-                         capture_output=True, text=True, check=True).stderr
+    """Instructions valgrind counts inside the scenario's `calls` calls."""
+    out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", "--collect-atstart=no",
+                          "--toggle-collect=math_fsum", sys.executable, os.path.abspath(__file__), "--run", scenario,
+                          str(calls)], capture_output=True, text=True, check=True).stderr
     return int(re.search(r"Collected\s*:\s*(\d+)", out).group(1))
 
 
 def wall_us(scenario, calls):
     fn = _setup(scenario)
     best = float("inf")
-    for _ in range(7):
-        start = time.perf_counter()
-        _repeat(fn, calls)
-        best = min(best, (time.perf_counter() - start) / calls * 1e6)
+    with getattr(fn, "mode", contextlib.nullcontext)():
+        for _ in _calls(fn, WARMUP_CALLS):
+            pass
+        for _ in range(7):
+            start = time.perf_counter()
+            math.fsum(_calls(fn, calls))
+            best = min(best, (time.perf_counter() - start) / calls * 1e6)
     return best
 
 
@@ -111,7 +130,7 @@ def main():
         if args.wall:
             print(f"{scenario:14s} {wall_us(scenario, CALLS):8.2f} µs per call")
         else:
-            per_call = (instructions(scenario, CALLS) - instructions(scenario, 0)) / CALLS
+            per_call = instructions(scenario, CALLS) / CALLS
             print(f"{scenario:14s} {per_call / 1000:8.1f}k instructions per call")
 
 

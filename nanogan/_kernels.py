@@ -29,13 +29,14 @@ import os
 import re
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 CSRC = Path(os.environ.get("NANOGAN_CSRC", Path(__file__).resolve().parent.parent / "csrc"))
 INT32_MAX = 2**31 - 1
+INT32_MIN = -2**31
 
 
 class KernelLaunchError(RuntimeError):
@@ -51,6 +52,10 @@ class Param:
     ctype: str        # "float" or "int"
     pointer: bool
     const: bool
+    int_scalar: bool = field(init=False)  # an `int` by value: the most common argument, converted inline by launch
+
+    def __post_init__(self):
+        object.__setattr__(self, "int_scalar", self.ctype == "int" and not self.pointer)  # frozen: set once, here
 
     @property
     def nullable(self):
@@ -140,6 +145,8 @@ class _LaunchShape:
 def _dims(value, what, name):
     if type(value) is int and value >= 1:  # what the wrappers pass for a block, and for most 1-D grids
         return (value,)
+    if type(value) is tuple and 1 <= len(value) <= 3 and all(type(d) is int and d >= 1 for d in value):
+        return value  # the GEMMs' grids
     dims = (value,) if isinstance(value, (int, np.integer)) else tuple(value)
     if not 1 <= len(dims) <= 3 or not all(isinstance(d, (int, np.integer)) and d >= 1 for d in dims):
         raise KernelLaunchError(f"kernel {name}: {what} must be 1 to 3 positive ints, got {value!r}")
@@ -195,7 +202,9 @@ class KernelLibrary:
         if len(args) != len(params):
             raise KernelLaunchError(f"{shape}: takes {len(params)} arguments ({', '.join(map(str, params))}), "
                                     f"got {len(args)}")
-        converted = [self._argument(shape, p, a) for p, a in zip(params, args)]
+        int32 = self._int32  # a plain int in range is the common case: converted inline (host time on every launch)
+        converted = [int32(a) if p.int_scalar and type(a) is int and INT32_MIN <= a <= INT32_MAX
+                     else self._argument(shape, p, a) for p, a in zip(params, args)]
         self._launch(name, shape, grid, block, converted, stream)
 
     # -- argument conversion, shared checks --
@@ -209,7 +218,7 @@ class KernelLibrary:
                 if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
                     raise KernelLaunchError(f"{shape}: parameter {param} takes an int, got {type(value).__name__}")
                 value = int(value)
-            if not -INT32_MAX - 1 <= value <= INT32_MAX:
+            if not INT32_MIN <= value <= INT32_MAX:
                 raise KernelLaunchError(f"{shape}: parameter {param} = {value} does not fit in a 32-bit int")
             return self._scalar(value, np.int32)
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
@@ -238,6 +247,8 @@ class KernelLibrary:
 
     def _scalar(self, value, numpy_type):
         return value
+
+    _int32 = int  # what an int argument becomes (`_scalar(value, np.int32)` without the call)
 
     def _pointer(self, shape, param, value):
         raise NotImplementedError
@@ -402,6 +413,8 @@ class CupyLibrary(_OnTheGPU, KernelLibrary):
     def _scalar(self, value, numpy_type):
         return numpy_type(value)
 
+    _int32 = np.int32
+
     def _null_pointer(self):
         return np.uint64(0)  # a pointer-sized zero by value (CuPy makes None a null pointer *to* the argument)
 
@@ -522,7 +535,9 @@ def _memoised(function):
 
     @functools.wraps(function)
     def call(*args, **kwargs):
-        return remembered(*(tuple(a) if isinstance(a, list) else a for a in args), **kwargs)
+        if any(type(a) is list for a in args):
+            args = tuple(tuple(a) if type(a) is list else a for a in args)
+        return remembered(*args, **kwargs)
     return call
 
 

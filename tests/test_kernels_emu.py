@@ -329,8 +329,15 @@ def test_launch_checks_arguments(emu):
         emu.launch("leaky_relu_fwd", 1, 32, x, y, 10, 0.1)
     with pytest.raises(K.KernelLaunchError, match="C-contiguous"):
         emu.launch("leaky_relu_fwd", 1, 32, np.ones(20, np.float32)[::2], np.empty(10, np.float32), 10, 0.1)
-    with pytest.raises(K.KernelLaunchError, match="takes an int"):
-        emu.launch("leaky_relu_fwd", 1, 32, x, np.empty(10, np.float32), 10.0, 0.1)
+    for not_an_int in (10.0, True):
+        with pytest.raises(K.KernelLaunchError, match="parameter int n takes an int, got"):
+            emu.launch("leaky_relu_fwd", 1, 32, x, np.empty(10, np.float32), not_an_int, 0.1)
+    for too_large in (2**31, np.int64(-2**31 - 1)):
+        with pytest.raises(K.KernelLaunchError, match=f"parameter int n = {too_large} does not fit in a 32-bit int"):
+            emu.launch("leaky_relu_fwd", 1, 32, x, np.empty(10, np.float32), too_large, 0.1)
+    z = np.empty(10, np.float32)
+    emu.launch("leaky_relu_fwd", 1, 32, x, z, np.int64(10), np.float64(0.5))  # numpy scalars are converted
+    np.testing.assert_array_equal(z, x)
     with pytest.raises(K.KernelLaunchError, match="no kernel named"):
         emu.launch("no_such_kernel", 1, 32)
     with pytest.raises(K.KernelLaunchError, match=r"parameter const float\* x takes a numpy array .* got NoneType"):

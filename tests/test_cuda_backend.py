@@ -532,6 +532,20 @@ def test_capture_refuses_host_copies_inside_the_step():
 
 
 @on_gpu
+def test_a_capture_that_cannot_begin_leaves_the_thread_eager(monkeypatch):
+    import cupy
+    from nanogan.backend.cuda import graphs
+
+    def refuse(stream):
+        raise RuntimeError("capture refused")
+    monkeypatch.setattr(cupy.cuda.Stream, "begin_capture", refuse)
+    with pytest.raises(RuntimeError, match="capture refused"):
+        graphs.capture(lambda: None, warmup=0)
+    assert not graphs.capturing()
+    np.testing.assert_array_equal(ng.tensor([1.0, 2.0]).to("cuda").numpy(), [1.0, 2.0])  # host copies work again
+
+
+@on_gpu
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_per_channel_batch_norm_maps_agree_with_the_cpu(dtype):
     """normalized_affine and running_average_ (one fused CuPy kernel each), and batch_norm_stats with the running

@@ -111,8 +111,8 @@ def capture(step_fn, warmup=3):
 
 
 def _record(step_fn, stream):
-    _state.capturing = True
     stream.begin_capture()
+    _state.capturing = True  # only once recording has begun: a failed begin_capture leaves this thread eager
     try:
         outputs = step_fn()
     except Exception as err:

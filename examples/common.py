@@ -99,6 +99,9 @@ def dcgan_networks(args):
 
 
 def to_device(args, *networks):
+    if str(args.device).startswith("cuda"):
+        from nanogan.backend.cuda import conv
+        conv.benchmark = True  # time each convolution shape's kernels once, as PyTorch's examples set cudnn.benchmark
     for network in networks:
         network.to(args.device)
 

@@ -16,8 +16,8 @@ below 1 is faster), timed with CUDA events on the current stream after a warm-up
          and its share of the GPU's FP32 peak (SMs × FP32 lanes per SM × 2 × clock; --peak-tflops overrides).
          Transposed convolutions: forward, and backward = input and weight gradients together. Each pass's
          own row runs algorithm="benchmark" (the fastest kernel for the shape, timed on its first call, as
-         cuDNN's is with cudnn.benchmark on); its "(auto)" row, the kernel the channel counts choose without
-         timing. A layer with few channels on one side gets a row "(igemm)": the same pass forced onto the
+         cuDNN's is with cudnn.benchmark on; the JSON row names the kernels it ran, with their grids); its
+         "(auto)" row, the kernel the channel counts choose without timing. A layer with few channels on one side gets a row "(igemm)": the same pass forced onto the
          implicit GEMM, against which the direct kernels' thresholds are set; a layer with at most 64 channels on
          one side a row "(igemm_wide)": the GEMM in 128-row tiles, against which the narrow 64-row tile is judged.
   bn     batch norm through the public API (F.batch_norm, ng.grad): forward, backward, and double backward
@@ -172,12 +172,29 @@ def _twin_algorithms(lib, cin, cout):
         ("igemm_wide",) if min(cin, cout) <= lib.constant("IGEMM_BM_NARROW") else ())
 
 
+def _launches(lib, fn):
+    """The kernels fn() launches through lib, as "name<<<grid>>>" (the grid's z counts split-K's splits)."""
+    launched, launch = [], lib.launch
+    lib.launch = lambda name, grid, *args, **kw: launched.append(f"{name}<<<{grid}>>>") or launch(name, grid, *args,
+                                                                                                **kw)
+    try:
+        fn()
+    finally:
+        del lib.launch  # the class's method again
+    return launched
+
+
 def _add_conv_rows(table, label, ours, theirs, repeats, flops, twins):
-    """One row for nanogan's fastest kernel (`ours("benchmark")`) against cuDNN, one for the kernel its heuristic
-    picks ("(auto)"), and one per forced algorithm in `twins`, "(igemm)" or "(igemm_wide)", timing the same pass
-    on the other kernel, so that the thresholds that choose between them can be read off the table."""
+    """One row for nanogan's fastest kernel (`ours("benchmark")`) against cuDNN, with the kernels it turned out
+    to be, one for the kernel its heuristic picks ("(auto)"), and one per forced algorithm in `twins`, "(igemm)"
+    or "(igemm_wide)", timing the same pass on the other kernel, so that the thresholds that choose between them
+    can be read off the table."""
+    from nanogan.backend.cuda._dispatch import kernel_library
+    ours("benchmark")  # times the candidates on this shape
+    fastest = _launches(kernel_library(), lambda: ours("benchmark"))
     ours_ms, theirs_ms = _pair(lambda: ours("benchmark"), theirs, repeats)
     table.add(label, ours_ms, theirs_ms, flops=flops)
+    table.rows[-1]["kernels"] = fastest
     for algorithm in ("auto", *twins):  # twins: from TWIN_ALGORITHMS
         table.add(f"{label} ({algorithm})", median_ms(lambda: ours(algorithm), _cupy_events(), repeats), theirs_ms,
                   flops=flops)

@@ -41,3 +41,13 @@ def test_kernel_choices_compare_the_heuristic_with_the_fastest_kernel_and_the_fo
         ("critic conv1 (batch 64) dgrad", 0.3, "benchmark", 0.2), ("critic conv1 (batch 64) dgrad", 0.3, "igemm", 0.2),
         ("G deconv1 (batch 64) forward", 0.5, "benchmark", 0.5)]
     assert [c["ratio"] for c in choices] == pytest.approx([1.5, 1.5, 1.0])
+
+
+def test_launches_names_the_kernels_a_call_launches_and_gives_the_library_its_method_back():
+    class Library:
+        def launch(self, name, grid, block, *args):
+            self.last = name
+    lib = Library()
+    launched = bench_cuda._launches(lib, lambda: (lib.launch("a", (1, 2, 3), 32, 0.5), lib.launch("b", 4, 32)))
+    assert launched == ["a<<<(1, 2, 3)>>>", "b<<<4>>>"]
+    assert lib.last == "b" and "launch" not in vars(lib)

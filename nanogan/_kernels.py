@@ -628,15 +628,15 @@ def _benchmarkable(run_pass):
             if lib.capturing():
                 return run_pass(op, lib, a, b, g, splits, "auto", *bias)
             times = {}
-            for algorithm in ("direct", "igemm", "igemm_wide"):
+            for forced in ("direct", "igemm", "igemm_wide"):
                 for split in (None, 1) if splits is None else (splits,):
                     def candidate():
-                        return run_pass(op, lib, a, b, g, split, algorithm, *bias)
+                        return run_pass(op, lib, a, b, g, split, forced, *bias)
                     try:
                         candidate()  # untimed: compiles the kernel
                     except ValueError:  # only the direct kernel refuses: a geometry it does not fit, or any splits
                         continue
-                    times[algorithm, split] = lib.elapsed_ms(candidate, BENCHMARK_REPEATS)
+                    times[forced, split] = lib.elapsed_ms(candidate, BENCHMARK_REPEATS)
             lib.fastest_kernels[key] = min(times, key=times.get)
         algorithm, splits = lib.fastest_kernels[key]
         return run_pass(op, lib, a, b, g, splits, algorithm, *bias)

@@ -124,6 +124,18 @@ def test_float32_goes_to_the_kernel_and_other_dtypes_to_array_code(cuda_modules)
     double(np.zeros((0, 3), np.float32), 2)  # empty: the kernels' launch checks refuse it, array code does not
     assert calls == [("kernel", True), ("arrays", np.float64), ("arrays", np.float32)]
 
+    @float32_kernel(lambda x, *, total: calls.append("arrays") or total.__iadd__(x), in_place=("total",))
+    def accumulate(x, *, total):
+        calls.append(("kernel", x.flags.c_contiguous))
+        total += x
+    calls.clear()
+    total = np.zeros((4, 3), np.float32)
+    accumulate(strided, total=total)  # x is copied to C order; total is updated where it is
+    accumulate(strided, total=total.T.copy().T)  # a strided total: a copy would lose the update, so array code
+    accumulate(strided, total=total.astype(np.float64))  # a keyword argument's dtype counts too
+    assert calls == [("kernel", True), "arrays", "arrays"]
+    np.testing.assert_array_equal(total, strided)
+
 
 CONV_GEOMETRIES = [  # x shape, w shape, stride, padding, dilation
     ((2, 3, 9, 8), (4, 3, 3, 2), (2, 1), (1, 2), (1, 2)),

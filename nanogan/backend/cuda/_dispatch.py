@@ -23,6 +23,9 @@ def kernel_library():
     return _kernels.load("cupy")
 
 
+_FLOAT32 = np.dtype(np.float32)  # compared against every array argument: built once
+
+
 def _is_array(value):
     return hasattr(value, "dtype") and hasattr(value, "shape")
 
@@ -35,13 +38,18 @@ def float32_kernel(array_version, in_place=()):
     def decorate(kernel_version):
         @functools.wraps(kernel_version)
         def dispatch(*args, **kwargs):
-            arrays = [a for a in (*args, *kwargs.values()) if _is_array(a)]
-            if not all(a.dtype == np.float32 and a.size > 0 for a in arrays) or not all(
-                    kwargs[name].flags.c_contiguous for name in in_place if kwargs.get(name) is not None):
+            contiguous = True  # every op's every call comes through here: one pass over the arguments
+            for a in (*args, *kwargs.values()) if kwargs else args:
+                if _is_array(a):
+                    if a.dtype != _FLOAT32 or a.size == 0:
+                        return array_version(*args, **kwargs)
+                    contiguous = contiguous and a.flags.c_contiguous
+            if contiguous:
+                return kernel_version(*args, **kwargs)
+            if not all(kwargs[name].flags.c_contiguous for name in in_place if kwargs.get(name) is not None):
                 return array_version(*args, **kwargs)
-            contiguous = [_contiguous(a) if _is_array(a) else a for a in args]
-            return kernel_version(*contiguous, **{k: _contiguous(v) if _is_array(v) else v
-                                                  for k, v in kwargs.items()})
+            return kernel_version(*[_contiguous(a) if _is_array(a) else a for a in args],
+                                  **{k: _contiguous(v) if _is_array(v) else v for k, v in kwargs.items()})
         dispatch.array_version = array_version
         return dispatch
     return decorate

@@ -13,9 +13,12 @@ arithmetic is a small part of each count:
   launch       the leaky_relu kernel wrapper: checks, output allocation, grid, argument conversion; the launch
                itself is a no-op (a kernel library whose _launch does nothing)
   conv_launch  the conv2d wrapper likewise, on the WGAN-GP critic's conv2 at batch 64
+  critic_step  a whole eager WGAN-GP MNIST critic step (benchmarks/bench_cuda.py's, penalty and Adam included,
+               batch 2) on the CUDA backend over tests/fake_cupy.py with its kernels not run: nanogan's host path
+               of a step plus the fake's numpy stand-ins for CuPy's calls (which do not change with nanogan)
 
-Instruction counts are valgrind's (callgrind) for N calls, divided by N, after 100 uncounted calls (which fill
-the wrappers' caches). The calls run inside math.fsum, which nothing else calls, and callgrind counts only inside
+Instruction counts are valgrind's (callgrind) for N calls, divided by N, after min(N, 100) uncounted calls (which
+fill the wrappers' caches). The calls run inside math.fsum, which nothing else calls, and callgrind counts only inside
 it (--toggle-collect): the interpreter's start-up, which varies by a few million instructions between runs, is not
 counted, and neither is anything outside the calls but about 0.2k instructions per call of the loop itself.
 """
@@ -28,12 +31,26 @@ import subprocess
 import sys
 import time
 
-SCENARIOS = ("apply", "apply_no_grad", "node", "launch", "conv_launch")
+SCENARIOS = ("apply", "apply_no_grad", "node", "launch", "conv_launch", "critic_step")
 CALLS = 5000
+CALLS_OF = {"critic_step": 10}  # a step is some 20M instructions
+
+
+def _critic_step():
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:0] = [here, os.path.join(here, "..", "tests")]
+    import fake_cupy
+    fake_cupy.install(kernels=False)
+    import numpy as np
+    import bench_cuda
+    np.seterr(all="ignore")  # unrun kernels leave arrays as allocated: their arithmetic overflows, meaninglessly
+    return bench_cuda.Training("nanogan", "wgan-gp mnist", 2, np.random.default_rng(0), device="cuda").critic_step
 
 
 def _setup(scenario):
     """A function that runs `scenario` once."""
+    if scenario == "critic_step":
+        return _critic_step()  # before nanogan is imported: the fake CuPy must be in place first
     import numpy as np
     import nanogan as ng
     from nanogan import _kernels as K
@@ -87,7 +104,7 @@ def _repeat(fn, calls):
     """The uncounted warm-up, then the scenario `calls` times inside math.fsum (what callgrind counts), inside fn's
     grad mode if it has one."""
     with getattr(fn, "mode", contextlib.nullcontext)():
-        for _ in _calls(fn, WARMUP_CALLS):  # not inside math.fsum: not counted
+        for _ in _calls(fn, min(WARMUP_CALLS, calls)):  # not inside math.fsum: not counted
             pass
         math.fsum(_calls(fn, calls))
 
@@ -109,7 +126,7 @@ def wall_us(scenario, calls):
     fn = _setup(scenario)
     best = float("inf")
     with getattr(fn, "mode", contextlib.nullcontext)():
-        for _ in _calls(fn, WARMUP_CALLS):
+        for _ in _calls(fn, min(WARMUP_CALLS, calls)):
             pass
         for _ in range(7):
             start = time.perf_counter()
@@ -127,10 +144,11 @@ def main():
         run(args.run[0], int(args.run[1]))
         return
     for scenario in SCENARIOS:
+        calls = CALLS_OF.get(scenario, CALLS)
         if args.wall:
-            print(f"{scenario:14s} {wall_us(scenario, CALLS):8.2f} µs per call")
+            print(f"{scenario:14s} {wall_us(scenario, calls):8.2f} µs per call")
         else:
-            per_call = instructions(scenario, CALLS) / CALLS
+            per_call = instructions(scenario, calls) / calls
             print(f"{scenario:14s} {per_call / 1000:8.1f}k instructions per call")
 
 

@@ -17,9 +17,10 @@ below 1 is faster), timed with CUDA events on the current stream after a warm-up
          Transposed convolutions: forward, and backward = input and weight gradients together. Each pass's
          own row runs algorithm="benchmark" (the fastest kernel for the shape, timed on its first call, as
          cuDNN's is with cudnn.benchmark on; the JSON row names the kernels it ran, with their grids); its
-         "(auto)" row, the kernel the channel counts choose without timing. A layer with few channels on one side gets a row "(igemm)": the same pass forced onto the
-         implicit GEMM, against which the direct kernels' thresholds are set; a layer with at most 64 channels on
-         one side a row "(igemm_wide)": the GEMM in 128-row tiles, against which the narrow 64-row tile is judged.
+         "(auto)" row, the kernel the channel counts choose without timing. A layer with few channels on one
+         side gets a row "(igemm)": the same pass forced onto the implicit GEMM, against which the direct
+         kernels' thresholds are set; a layer with at most 64 channels on one side a row "(igemm_wide)": the
+         GEMM in 128-row tiles, against which the narrow 64-row tile is judged.
   bn     batch norm through the public API (F.batch_norm, ng.grad): forward, backward, and double backward
          (the gradient of <dx, u>, what a gradient penalty through batch norm costs), with the effective
          bandwidth of forward (reads x, writes y) and backward (reads x and g, writes dx).

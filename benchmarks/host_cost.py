@@ -43,7 +43,6 @@ def _critic_step():
     fake_cupy.install(kernels=False)
     import numpy as np
     import bench_cuda
-    np.seterr(all="ignore")  # unrun kernels leave arrays as allocated: their arithmetic overflows, meaninglessly
     return bench_cuda.Training("nanogan", "wgan-gp mnist", 2, np.random.default_rng(0), device="cuda").critic_step
 
 
@@ -100,12 +99,18 @@ def _calls(fn, calls):
         yield 0.0
 
 
-def _repeat(fn, calls):
-    """The uncounted warm-up, then the scenario `calls` times inside math.fsum (what callgrind counts), inside fn's
-    grad mode if it has one."""
+@contextlib.contextmanager
+def _warmed_up(fn, calls):
+    """Inside fn's grad mode if it has one, after min(WARMUP_CALLS, calls) calls outside math.fsum (not counted)."""
     with getattr(fn, "mode", contextlib.nullcontext)():
-        for _ in _calls(fn, min(WARMUP_CALLS, calls)):  # not inside math.fsum: not counted
+        for _ in _calls(fn, min(WARMUP_CALLS, calls)):
             pass
+        yield
+
+
+def _repeat(fn, calls):
+    """The warm-up, then the scenario `calls` times inside math.fsum (what callgrind counts)."""
+    with _warmed_up(fn, calls):
         math.fsum(_calls(fn, calls))
 
 
@@ -125,9 +130,7 @@ def instructions(scenario, calls):
 def wall_us(scenario, calls):
     fn = _setup(scenario)
     best = float("inf")
-    with getattr(fn, "mode", contextlib.nullcontext)():
-        for _ in _calls(fn, min(WARMUP_CALLS, calls)):
-            pass
+    with _warmed_up(fn, calls):
         for _ in range(7):
             start = time.perf_counter()
             math.fsum(_calls(fn, calls))

@@ -343,9 +343,12 @@ def install(kernels=True):
     """Put the fake `cupy`, `cupyx` and `cupy_backends` into sys.modules (before nanogan imports them), and the
     fake cuBLAS into backend/cuda/blas.py. kernels=False counts the csrc kernels and the GEMMs without running
     them (their outputs are left as allocated): enough to count a step's calls, which no value decides, in
-    seconds at any batch size."""
+    seconds at any batch size. Arithmetic on such arrays overflows meaninglessly, so numpy's warnings are then
+    silenced."""
     global run_kernels
     run_kernels = kernels
+    if not kernels:
+        np.seterr(all="ignore")
     runtime = _module("cupy.cuda.runtime", getDeviceCount=lambda: 1, getDevice=lambda: 0,
                       runtimeGetVersion=lambda: 13000, CUDARuntimeError=CUDARuntimeError)
     cuda = _module("cupy.cuda", runtime=runtime, Stream=Stream, ExternalStream=lambda ptr: _stream,

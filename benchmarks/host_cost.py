@@ -3,6 +3,7 @@ autograd function and every kernel launch, measured on any machine.
 
     python benchmarks/host_cost.py              # CPU instructions per call, counted by valgrind (deterministic)
     python benchmarks/host_cost.py --wall       # microseconds per call instead (noisy on a shared VM)
+    python benchmarks/host_cost.py --only critic_step generator_step --tree /tmp/old   # another checkout's steps
 
 On the GPU an eager step is bound by the host (benchmarks/README.md): the device finishes each kernel before
 Python has issued the next. The scenarios below isolate that Python work on tiny CPU arrays, where numpy's own
@@ -16,40 +17,61 @@ arithmetic is a small part of each count:
   critic_step  a whole eager WGAN-GP MNIST critic step (benchmarks/bench_cuda.py's, penalty and Adam included,
                batch 2) on the CUDA backend over tests/fake_cupy.py with its kernels not run: nanogan's host path
                of a step plus the fake's numpy stand-ins for CuPy's calls (which do not change with nanogan)
+  plain_critic_step, generator_step  bench_cuda.py's other two steps, likewise
 
 Instruction counts are valgrind's (callgrind) for N calls, divided by N, after min(N, 100) uncounted calls (which
 fill the wrappers' caches). The calls run inside math.fsum, which nothing else calls, and callgrind counts only inside
 it (--toggle-collect): the interpreter's start-up, which varies by a few million instructions between runs, is not
-counted, and neither is anything outside the calls but about 0.2k instructions per call of the loop itself.
+counted, and neither is anything outside the calls but about 0.2k instructions per call of the loop itself. Of a
+step's count, the part in numpy's arithmetic loops and libc's memset/memcpy is said apart: it is the fake doing the
+device's work (adding weight-sized gradients, zeroing outputs), which on a GPU costs the host nothing.
+
+--tree DIR counts the steps of another checkout of nanogan, with this tree's fake CuPy, to compare the host path
+now with a commit's that was timed on a GPU (benchmarks/README.md): for instance `git worktree add /tmp/old
+2bca2e6`, then `python setup.py build_ext --inplace` there (its nanogan._emu; nvcc is not needed).
 """
 import argparse
 import contextlib
+import inspect
 import math
 import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 
-SCENARIOS = ("apply", "apply_no_grad", "node", "launch", "conv_launch", "critic_step")
+STEPS = ("critic_step", "plain_critic_step", "generator_step")  # bench_cuda.Training's
+SCENARIOS = ("apply", "apply_no_grad", "node", "launch", "conv_launch", *STEPS)
 CALLS = 5000
-CALLS_OF = {"critic_step": 10}  # a step is some 20M instructions
+CALLS_OF = dict.fromkeys(STEPS, 10)  # a step is some 15-25M instructions
+HERE = os.path.dirname(os.path.abspath(__file__))
+# What the fake's numpy does in the device's place: numpy's typed inner loops (FLOAT_add_..., DOUBLE_pairwise_sum)
+# and libc's bulk memory functions, as callgrind_annotate names them.
+ARITHMETIC = re.compile(r":((HALF|FLOAT|DOUBLE|LONGDOUBLE|BOOL|U?BYTE|U?SHORT|U?INT|U?LONG|U?LONGLONG)_\w+"
+                        r"|__mem(set|cpy|move)\w*)\s")
 
 
-def _critic_step():
-    here = os.path.dirname(os.path.abspath(__file__))
-    sys.path[:0] = [here, os.path.join(here, "..", "tests")]
+def _step(name, tree):
+    """bench_cuda's step `name` of a WGAN-GP MNIST training at batch 2, on the fake CuPy; nanogan and bench_cuda
+    from `tree` (a checkout's root; None: this one)."""
+    tree = tree or os.path.join(HERE, "..")
+    sys.path[:0] = [tree, os.path.join(tree, "benchmarks"), os.path.join(HERE, "..", "tests")]
     import fake_cupy
     fake_cupy.install(kernels=False)
     import numpy as np
     import bench_cuda
-    return bench_cuda.Training("nanogan", "wgan-gp mnist", 2, np.random.default_rng(0), device="cuda").critic_step
+    # bench_cuda's Training ran nanogan on CUDA only, without a device argument, up to 2026-11-25
+    on_cuda = {"device": "cuda"} if "device" in inspect.signature(bench_cuda.Training).parameters else {}
+    training = bench_cuda.Training("nanogan", "wgan-gp mnist", 2, np.random.default_rng(0), **on_cuda)
+    return getattr(training, name)
 
 
-def _setup(scenario):
+def _setup(scenario, tree=None):
     """A function that runs `scenario` once."""
-    if scenario == "critic_step":
-        return _critic_step()  # before nanogan is imported: the fake CuPy must be in place first
+    if scenario in STEPS:
+        return _step(scenario, tree)  # before nanogan is imported: the fake CuPy must be in place first
+    sys.path[:0] = [os.path.join(HERE, "..")]
     import numpy as np
     import nanogan as ng
     from nanogan import _kernels as K
@@ -114,21 +136,31 @@ def _repeat(fn, calls):
         math.fsum(_calls(fn, calls))
 
 
-def run(scenario, calls):
+def run(scenario, calls, tree=None):
     """Run the scenario `calls` times (the body of one valgrind measurement)."""
-    _repeat(_setup(scenario), calls)
+    _repeat(_setup(scenario, tree), calls)
 
 
-def instructions(scenario, calls):
-    """Instructions valgrind counts inside the scenario's `calls` calls."""
-    out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", "--collect-atstart=no",
-                          "--toggle-collect=math_fsum", sys.executable, os.path.abspath(__file__), "--run", scenario,
-                          str(calls)], capture_output=True, text=True, check=True).stderr
-    return int(re.search(r"Collected\s*:\s*(\d+)", out).group(1))
+def instructions(scenario, calls, tree=None):
+    """(all, arithmetic): instructions valgrind counts inside the scenario's `calls` calls, and how many of them
+    are in numpy's arithmetic and libc's bulk memory functions (ARITHMETIC)."""
+    with tempfile.NamedTemporaryFile(suffix=".callgrind") as out:
+        command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out.name}", "--collect-atstart=no",
+                   "--toggle-collect=math_fsum", sys.executable, os.path.abspath(__file__), "--run", scenario,
+                   str(calls), *(["--tree", tree] if tree else [])]
+        log = subprocess.run(command, capture_output=True, text=True, check=True).stderr
+        functions = subprocess.run(["callgrind_annotate", "--threshold=100", out.name], capture_output=True,
+                                   text=True, check=True).stdout
+    return int(re.search(r"Collected\s*:\s*(\d+)", log).group(1)), arithmetic_instructions(functions)
 
 
-def wall_us(scenario, calls):
-    fn = _setup(scenario)
+def arithmetic_instructions(listing):
+    """The instructions of the functions that ARITHMETIC names in callgrind_annotate's per-function `listing`."""
+    return sum(int(line.split()[0].replace(",", "")) for line in listing.splitlines() if ARITHMETIC.search(line))
+
+
+def wall_us(scenario, calls, tree=None):
+    fn = _setup(scenario, tree)
     best = float("inf")
     with _warmed_up(fn, calls):
         for _ in range(7):
@@ -141,18 +173,25 @@ def wall_us(scenario, calls):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--wall", action="store_true", help="time in µs (best of 7) instead of counting instructions")
+    parser.add_argument("--only", nargs="+", choices=SCENARIOS, default=SCENARIOS, help="these scenarios only")
+    parser.add_argument("--tree", help=f"count another checkout's steps ({', '.join(STEPS)} only)")
     parser.add_argument("--run", nargs=2, metavar=("SCENARIO", "CALLS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run:
-        run(args.run[0], int(args.run[1]))
+        run(args.run[0], int(args.run[1]), args.tree)
         return
-    for scenario in SCENARIOS:
+    if args.tree:
+        args.tree = os.path.abspath(args.tree)
+        if not set(args.only) <= set(STEPS):
+            parser.error(f"--tree counts the steps only: add --only with some of {', '.join(STEPS)}")
+    for scenario in args.only:
         calls = CALLS_OF.get(scenario, CALLS)
         if args.wall:
-            print(f"{scenario:14s} {wall_us(scenario, calls):8.2f} µs per call")
+            print(f"{scenario:17s} {wall_us(scenario, calls, args.tree):8.2f} µs per call")
         else:
-            per_call = instructions(scenario, calls) / calls
-            print(f"{scenario:14s} {per_call / 1000:8.1f}k instructions per call")
+            total, arithmetic = (n / calls for n in instructions(scenario, calls, args.tree))
+            print(f"{scenario:17s} {total / 1000:8.1f}k instructions per call, {(total - arithmetic) / 1000:.1f}k "
+                  f"without the {arithmetic / 1000:.1f}k in numpy's arithmetic and libc's memset/memcpy")
 
 
 if __name__ == "__main__":

@@ -51,3 +51,18 @@ def test_launches_names_the_kernels_a_call_launches_and_gives_the_library_its_me
     launched = bench_cuda._launches(lib, lambda: (lib.launch("a", (1, 2, 3), 32, 0.5), lib.launch("b", 4, 32)))
     assert launched == ["a<<<(1, 2, 3)>>>", "b<<<4>>>"]
     assert lib.last == "b" and "launch" not in vars(lib)
+
+
+def test_host_cost_tells_numpy_arithmetic_and_bulk_memory_from_the_interpreter():
+    """Lines as callgrind_annotate prints them: the fake's numpy loops and memset stand in for the device's work;
+    the interpreter's functions (and a Python object named like a loop) are the host's."""
+    host_cost = pytest.importorskip("host_cost")
+    listing = """\
+54,829,885 (23.43%)  Python/ceval.c:_PyEval_EvalFrameDefault'2 [/usr/lib/libpython3.11.so]
+13,661,278 ( 5.84%)  ???:FLOAT_add_X86_V3 [/site-packages/numpy/_core/_multiarray_umath.so]
+11,350,682 ( 4.85%)  ./string/memset-vec-unaligned-erms.S:__memset_avx2_unaligned_erms [/usr/lib/libc.so.6]
+ 2,674,320 ( 1.14%)  ???:DOUBLE_pairwise_sum [/site-packages/numpy/_core/_multiarray_umath.so]
+ 4,955,285 ( 2.12%)  Objects/dictobject.c:_Py_dict_lookup [/usr/lib/libpython3.11.so]
+    12,000 ( 0.01%)  Objects/floatobject.c:float_add [/usr/lib/libpython3.11.so]
+"""
+    assert host_cost.arithmetic_instructions(listing) == 13_661_278 + 11_350_682 + 2_674_320

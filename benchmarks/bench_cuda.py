@@ -176,8 +176,11 @@ def _twin_algorithms(lib, cin, cout):
 def _launches(lib, fn):
     """The kernels fn() launches through lib, as "name<<<grid>>>" (the grid's z counts split-K's splits)."""
     launched, launch = [], lib.launch
-    lib.launch = lambda name, grid, *args, **kw: launched.append(f"{name}<<<{grid}>>>") or launch(name, grid, *args,
-                                                                                                **kw)
+
+    def recording(name, grid, *args, **kwargs):
+        launched.append(f"{name}<<<{grid}>>>")
+        return launch(name, grid, *args, **kwargs)
+    lib.launch = recording
     try:
         fn()
     finally:

@@ -46,6 +46,7 @@ SCENARIOS = ("apply", "apply_no_grad", "node", "launch", "conv_launch", *STEPS)
 CALLS = 5000
 CALLS_OF = dict.fromkeys(STEPS, 10)  # a step is some 15-25M instructions
 HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)  # this checkout
 # What the fake's numpy does in the device's place: numpy's typed inner loops (FLOAT_add_..., DOUBLE_pairwise_sum)
 # and libc's bulk memory functions, as callgrind_annotate names them.
 ARITHMETIC = re.compile(r":((HALF|FLOAT|DOUBLE|LONGDOUBLE|BOOL|U?BYTE|U?SHORT|U?INT|U?LONG|U?LONGLONG)_\w+"
@@ -55,8 +56,8 @@ ARITHMETIC = re.compile(r":((HALF|FLOAT|DOUBLE|LONGDOUBLE|BOOL|U?BYTE|U?SHORT|U?
 def _step(name, tree):
     """bench_cuda's step `name` of a WGAN-GP MNIST training at batch 2, on the fake CuPy; nanogan and bench_cuda
     from `tree` (a checkout's root; None: this one)."""
-    tree = tree or os.path.join(HERE, "..")
-    sys.path[:0] = [tree, os.path.join(tree, "benchmarks"), os.path.join(HERE, "..", "tests")]
+    tree = tree or ROOT
+    sys.path[:0] = [tree, os.path.join(tree, "benchmarks"), os.path.join(ROOT, "tests")]
     import fake_cupy
     fake_cupy.install(kernels=False)
     import numpy as np
@@ -71,7 +72,7 @@ def _setup(scenario, tree=None):
     """A function that runs `scenario` once."""
     if scenario in STEPS:
         return _step(scenario, tree)  # before nanogan is imported: the fake CuPy must be in place first
-    sys.path[:0] = [os.path.join(HERE, "..")]
+    sys.path[:0] = [ROOT]
     import numpy as np
     import nanogan as ng
     from nanogan import _kernels as K

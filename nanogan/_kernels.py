@@ -220,10 +220,10 @@ class KernelLibrary:
                 value = int(value)
             if not INT32_MIN <= value <= INT32_MAX:
                 raise KernelLaunchError(f"{shape}: parameter {param} = {value} does not fit in a 32-bit int")
-            return self._scalar(value, np.int32)
+            return self._int32(value)
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
             raise KernelLaunchError(f"{shape}: parameter {param} takes a float, got {type(value).__name__}")
-        return self._scalar(float(value), np.float32)
+        return self._float32(float(value))
 
     @staticmethod
     def _check_array_interface(shape, param, interface, kind):
@@ -245,10 +245,8 @@ class KernelLibrary:
             raise KernelLaunchError(f"{shape}: parameter {param} is written by the kernel, got a read-only array")
         return address
 
-    def _scalar(self, value, numpy_type):
-        return value
-
-    _int32 = int  # what an int argument becomes (`_scalar(value, np.int32)` without the call)
+    # What an int or float argument becomes: the extensions take Python numbers (pybind11 converts them)
+    _int32, _float32 = int, float
 
     def _pointer(self, shape, param, value):
         raise NotImplementedError
@@ -410,10 +408,7 @@ class CupyLibrary(_OnTheGPU, KernelLibrary):
             _device_pointer(shape, param, value)  # raises the error that says why; else RawKernel takes it as it is
         return value
 
-    def _scalar(self, value, numpy_type):
-        return numpy_type(value)
-
-    _int32 = np.int32
+    _int32, _float32 = np.int32, np.float32  # a RawKernel passes a numpy scalar at its own width
 
     def _null_pointer(self):
         return np.uint64(0)  # a pointer-sized zero by value (CuPy makes None a null pointer *to* the argument)

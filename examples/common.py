@@ -52,16 +52,26 @@ def parser(name, doc, *, iters, batch_size, presets, datasets=IMAGE_DATASETS):
 
 
 def setup(args):
-    """Seed the global generator (weights, noise, ε) and prepare OUT: a resumed run needs its checkpoint; a
-    fresh run clears what an earlier run left there, so logs and pictures are this run's only."""
+    """Check the options, the device and a resumed run's checkpoint, then seed the global generator (weights,
+    noise, ε). Nothing in OUT changes here: a run that stops on a bad option, a missing device or missing data
+    leaves an earlier run's checkpoint and logs as they were (trainer() replaces them once the run starts)."""
     if args.iters is not None and args.iters < 1:
         raise SystemExit(f"--iters must be positive, got {args.iters}")
-    ng.manual_seed(args.seed)
+    try:
+        ng.backend.get(args.device)
+    except (RuntimeError, ValueError) as err:
+        raise SystemExit(f"--device {args.device}: {err}") from None
+    if args.cuda_graph and not str(args.device).startswith("cuda"):
+        raise SystemExit(f"--cuda-graph records GPU work: it needs --device cuda (got --device {args.device})")
     checkpoint = args.out / "checkpoint.npz"
     if args.resume and not checkpoint.exists():
         raise SystemExit(f"--resume: there is no checkpoint at {checkpoint}")
-    if args.cuda_graph and not str(args.device).startswith("cuda"):
-        raise SystemExit(f"--cuda-graph records GPU work: it needs --device cuda (got --device {args.device})")
+    ng.manual_seed(args.seed)
+
+
+def start_output_folder(args):
+    """OUT for this run: a resumed run keeps and extends what is there; a fresh run clears what an earlier run
+    left (its logs, checkpoint and pictures), so that they are this run's only."""
     if not args.resume:
         for entry in RUN_FILES:
             path = args.out / entry
@@ -108,7 +118,8 @@ def to_device(args, *networks):
 
 def trainer(variant, stream, args, *, snapshot_every, n_samples=64, progress=True):
     """A Trainer writing to OUT with a checkpoint every `snapshot_every` generator iterations, resumed
-    from OUT/checkpoint.npz under --resume."""
+    from OUT/checkpoint.npz under --resume. OUT is started here, when the data and the networks are ready."""
+    start_output_folder(args)
     run = gan.Trainer(variant, stream, args.out, n_samples=n_samples, sample_seed=args.seed,
                       checkpoint_every=snapshot_every, progress=progress, cuda_graph=args.cuda_graph)
     if args.resume:

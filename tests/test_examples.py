@@ -134,6 +134,21 @@ def test_a_fresh_run_replaces_an_old_one(tiny_mnist, tmp_path, capsys):
     assert len(gan.read_log(tmp_path / "out" / "log.jsonl")) == 2
 
 
+@pytest.mark.parametrize("why", ["missing data", "unknown device"])
+def test_a_fresh_run_that_stops_before_training_keeps_the_earlier_run(why, tiny_mnist, tmp_path, capsys):
+    out = tmp_path / "out"
+    argv = ["--dim", 2, "--out", out, "--batch-size", 4, "--iters", 2]
+    run("dcgan_mnist", argv + ["--data-dir", tiny_mnist], capsys)
+    earlier = {path: path.read_bytes() for path in out.rglob("*") if path.is_file()}
+    (tmp_path / "empty").mkdir()
+    stop, extra = {"missing data": ("MNIST", ["--data-dir", tmp_path / "empty"]),
+                   "unknown device": ("--device cuda:1: device 'cuda:1': nanogan drives one GPU",
+                                      ["--data-dir", tiny_mnist, "--device", "cuda:1"])}[why]
+    with pytest.raises((SystemExit, FileNotFoundError), match=stop):
+        example("dcgan_mnist").main([str(a) for a in argv + extra])
+    assert {path: path.read_bytes() for path in out.rglob("*") if path.is_file()} == earlier
+
+
 def test_only_the_test_split_says_so_and_trains_on_it(tmp_path, isolated_data, capsys):
     folder = tmp_path / "t10k"
     folder.mkdir()

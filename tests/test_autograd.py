@@ -104,6 +104,30 @@ def test_backward_on_non_scalar_needs_gradient():
     np.testing.assert_allclose(x.grad.numpy(), 2.0)
 
 
+def test_a_given_gradient_must_match_its_output():
+    """A gradient of another shape was summed down to the leaf's shape: x.grad came out [6, 6, 6] for a (3, 3)
+    gradient of 2x. PyTorch refuses it, and so does nanogan; a float64 gradient is cast to the output's dtype."""
+    x = ng.randn(3, requires_grad=True)
+    for given, error, message in [
+        (ng.ones(3, 3), RuntimeError, r"backward: the gradient given for output 0 has shape \(3, 3\), but the output "
+                                      r"has shape \(3,\)"),
+        (ng.ones(1), RuntimeError, r"has shape \(1,\), but the output has shape \(3,\)"),
+        (2.0, TypeError, r"backward: the gradient given for output 0 must be a Tensor of shape \(3,\), got float"),
+        (ng.tensor([1, 2, 3]), TypeError, r"must be floating-point, got int64"),
+    ]:
+        with pytest.raises(error, match=message):
+            (x * 2).backward(given)
+        assert x.grad is None
+    with pytest.raises(RuntimeError, match=r"grad: the gradient given for output 0 has shape \(2, 3\)"):
+        ng.grad(x * 2, x, grad_outputs=ng.ones(2, 3))
+    with pytest.raises(RuntimeError, match="backward: 1 gradients given for 2 outputs"):
+        ng.autograd.backward([x * 2, x * 3], [ng.ones(3)])
+
+    (x * 2).backward(ng.tensor([1.0, 2.0, 3.0], dtype=ng.float64))
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 4.0, 6.0])
+
+
 def test_grad_of_unused_input():
     x, y = ng.randn(3, requires_grad=True), ng.randn(3, requires_grad=True)
     with pytest.raises(RuntimeError, match="input 1 of shape \\(3,\\) was not used"):

@@ -9,26 +9,48 @@ def _as_tuple(x):
     return tuple(x) if isinstance(x, (tuple, list)) else (x,)
 
 
-def _default_root_grad(output, op_name):
-    from ..tensor import ones_like
+def _root_grads(op_name, outputs, given):
+    """The gradient that starts the backward pass at each output: the one given for it, checked (a Tensor of the
+    output's shape and device, cast to its dtype, as PyTorch does), or 1 for a one-element output."""
+    from ..tensor import Tensor, ones_like
 
-    if output.numel() != 1:
-        raise RuntimeError(f"{op_name}: grad can be implicitly created only for scalar outputs, got an "
-                           f"output of shape {tuple(output.shape)}; pass the gradient explicitly")
-    return ones_like(output)
+    if given is None:
+        given = (None,) * len(outputs)
+    given = _as_tuple(given)
+    if len(given) != len(outputs):
+        raise RuntimeError(f"{op_name}: {len(given)} gradients given for {len(outputs)} outputs")
+    grads = []
+    for i, (output, g) in enumerate(zip(outputs, given)):
+        if g is None:
+            if output.numel() != 1:
+                raise RuntimeError(f"{op_name}: grad can be implicitly created only for scalar outputs, got an "
+                                   f"output of shape {tuple(output.shape)}; pass the gradient explicitly")
+            g = ones_like(output)
+        elif not isinstance(g, Tensor):
+            raise TypeError(f"{op_name}: the gradient given for output {i} must be a Tensor of shape "
+                            f"{tuple(output.shape)}, got {type(g).__name__}")
+        elif g.shape != output.shape:
+            raise RuntimeError(f"{op_name}: the gradient given for output {i} has shape {tuple(g.shape)}, but the "
+                               f"output has shape {tuple(output.shape)}")
+        elif g.device != output.device:
+            raise RuntimeError(f"{op_name}: the gradient given for output {i} is on {g.device}, but the output is "
+                               f"on {output.device}")
+        elif not g.is_floating_point():
+            raise TypeError(f"{op_name}: the gradient given for output {i} must be floating-point, got {g.dtype}")
+        elif g.dtype != output.dtype:
+            g = g.to(output.dtype)
+        grads.append(g)
+    return grads
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
     """Accumulate d(tensors)/d(leaf) into every reachable leaf's `.grad`."""
     tensors = _as_tuple(tensors)
-    grad_tensors = _as_tuple(grad_tensors) if grad_tensors is not None else (None,) * len(tensors)
-    roots, root_grads = [], []
-    for t, g in zip(tensors, grad_tensors):
+    for t in tensors:
         if not t.requires_grad:
             raise RuntimeError(f"backward: a tensor of shape {tuple(t.shape)} does not require grad "
                                f"and has no graph to differentiate")
-        roots.append(t)
-        root_grads.append(g if g is not None else _default_root_grad(t, "backward"))
+    roots, root_grads = list(tensors), _root_grads("backward", tensors, grad_tensors)
     run_backward(roots, root_grads, None, create_graph if retain_graph is None else retain_graph,
                  create_graph)
 
@@ -40,16 +62,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     of their own and can be differentiated again.
     """
     outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
-    grad_outputs = _as_tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outputs)
     for i, t in enumerate(inputs):
         if not t.requires_grad:
             raise RuntimeError(f"grad: input {i} of shape {tuple(t.shape)} does not require grad")
-    roots, root_grads = [], []
-    for t, g in zip(outputs, grad_outputs):
+    for t in outputs:
         if not t.requires_grad:
             raise RuntimeError(f"grad: output of shape {tuple(t.shape)} does not require grad")
-        roots.append(t)
-        root_grads.append(g if g is not None else _default_root_grad(t, "grad"))
+    roots, root_grads = list(outputs), _root_grads("grad", outputs, grad_outputs)
     keys = [_key(t) for t in inputs]
     captured = run_backward(roots, root_grads, keys, create_graph if retain_graph is None else retain_graph,
                             create_graph)

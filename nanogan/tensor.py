@@ -53,12 +53,18 @@ class Tensor:
         return self.data.dtype.kind == "f"
 
     def size(self, dim=None):
-        return self.shape if dim is None else self.shape[dim]
+        if dim is None:
+            return self.shape
+        if self.ndim == 0:
+            raise IndexError(f"size: a 0-d tensor has no dimension {dim}")
+        return self.shape[ops.shape.dim_index("size", dim, self.ndim)]
 
     def numel(self):
         return int(self.data.size)
 
     def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
         return self.shape[0]
 
     @property

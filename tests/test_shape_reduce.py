@@ -24,7 +24,7 @@ def test_mean_is_one_node_each_way_and_refuses_integers():
     x = ng.tensor(rng.standard_normal((3, 4)), requires_grad=True)
     y = x.mean(1)
     assert y.grad_fn.__name__ == "Sum"
-    v = ng.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    v = ng.tensor([1.0, 2.0, 3.0], dtype=ng.float64, requires_grad=True)
     (g,) = ng.grad(y, [x], [v], create_graph=True)
     assert g.grad_fn.__name__ == "Unreduce" and g._ctx.inputs[0] is v  # one node back to the seed
     np.testing.assert_allclose(g.numpy(), np.repeat([[0.25], [0.5], [0.75]], 4, axis=1))
@@ -107,6 +107,46 @@ def test_reshape_errors_name_shapes():
         ng.ones(2, 3).reshape(4, 2)
     with pytest.raises(ValueError, match=r"expand: a tensor of shape \(2, 3\) cannot be expanded"):
         ng.ones(2, 3).expand(4, 3)
+
+
+@pytest.mark.parametrize("call, op, dim, ndim", [
+    (lambda a: ng.cat([a, a], dim=2), "cat", 2, 2),
+    (lambda a: ng.stack([a, a], dim=3), "stack", 3, 2),
+    (lambda a: a.unsqueeze(-4), "unsqueeze", -4, 2),
+    (lambda a: a.squeeze(2), "squeeze", 2, 2),
+    (lambda a: a.permute(2, 1), "permute", 2, 2),
+    (lambda a: a.transpose(0, 2), "transpose", 2, 2),
+    (lambda a: a.flatten(-3), "flatten", -3, 2),
+    (lambda a: ng.nn.Unflatten(2, (1, 3))(a), "Unflatten", 2, 2),
+    (lambda a: a.sum(2), "sum", 2, 2),
+    (lambda a: a.argmax(-3), "argmax", -3, 2),
+    (lambda a: a.size(2), "size", 2, 2),
+])
+def test_a_dimension_out_of_range_is_refused_not_wrapped(call, op, dim, ndim):
+    """`dim % ndim` made cat(dim=2) of two (2, 3) tensors a (4, 3) one and permute(2, 1) the identity; every op
+    that takes a dimension now checks it as PyTorch does."""
+    with pytest.raises(IndexError, match=rf"{op}: dimension {dim} out of range for a tensor with {ndim} dim"):
+        call(ng.ones(2, 3))
+
+
+def test_dimensions_counted_from_the_end_match_numpy():
+    a = rng.standard_normal((2, 3, 4))
+    t = ng.tensor(a)
+    np.testing.assert_array_equal(ng.cat([t, t], dim=-1).numpy(), np.concatenate([a, a], axis=-1))
+    np.testing.assert_array_equal(ng.stack([t, t], dim=-1).numpy(), np.stack([a, a], axis=-1))
+    np.testing.assert_array_equal(ng.stack([t, t], dim=-4).numpy(), np.stack([a, a], axis=-4))
+    assert t.unsqueeze(-1).shape == (2, 3, 4, 1) and t.unsqueeze(-4).shape == (1, 2, 3, 4)
+    np.testing.assert_array_equal(t.permute(-1, 0, 1).numpy(), a.transpose(2, 0, 1))
+    np.testing.assert_array_equal(t.transpose(-1, -3).numpy(), a.swapaxes(-1, -3))
+    assert t.flatten(-2).shape == (2, 12) and t.flatten(0, -2).shape == (6, 4)
+    assert ng.tensor(1.0).squeeze(0).shape == () and ng.tensor(1.0).flatten().shape == (1,)
+    with pytest.raises(ValueError, match=r"flatten: start_dim 2 comes after end_dim 1"):
+        t.flatten(2, 1)
+    with pytest.raises(ValueError, match="cat: 0-d tensors cannot be concatenated"):
+        ng.cat([ng.tensor(1.0), ng.tensor(2.0)])
+    with pytest.raises(ValueError, match=r"expand: a tensor of shape \(3,\) cannot be expanded to \(-1, 3\)"):
+        ng.ones(3).expand(-1, 3)  # -1 in a new leading dimension took the size of another axis
+    assert ng.ones(3).expand(2, -1).shape == (2, 3)
 
 
 def test_against_torch_double_backward():

@@ -1,4 +1,7 @@
 """Layers that change a tensor's shape, not its values: Flatten, Unflatten, ZeroPad2d, Crop2d, Upsample."""
+import math
+
+from ..ops.shape import dim_index
 from . import functional as F
 from .module import Module
 
@@ -25,7 +28,10 @@ class Unflatten(Module):
         self.dim, self.unflattened_size = dim, tuple(unflattened_size)
 
     def forward(self, x):
-        dim = self.dim % x.ndim
+        dim = dim_index("Unflatten", self.dim, x.ndim)
+        if math.prod(self.unflattened_size) != x.shape[dim] and -1 not in self.unflattened_size:
+            raise ValueError(f"Unflatten: dimension {self.dim} of a tensor of shape {x.shape} holds {x.shape[dim]} "
+                             f"values, not the {math.prod(self.unflattened_size)} of {self.unflattened_size}")
         return x.reshape(x.shape[:dim] + self.unflattened_size + x.shape[dim + 1:])
 
     def extra_repr(self):

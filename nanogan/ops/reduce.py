@@ -10,6 +10,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..tensor import Tensor
+from .shape import dim_index
 
 MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])
 
@@ -18,13 +19,8 @@ def normalize_dims(op, dim, ndim):
     """`dim` (None, int or tuple; negatives allowed) as a sorted tuple of axes, checked."""
     if dim is None:
         return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    out, extent = [], builtins.max(ndim, 1)
-    for d in dims:
-        if not -extent <= d < extent:
-            raise IndexError(f"{op}: dimension {d} out of range for a tensor with {ndim} dimensions")
-        out.append(d % extent)
-    return tuple(sorted(set(out)))
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    return tuple(sorted({dim_index(op, d, ndim) for d in dims}))
 
 
 def _keepdim_shape(shape, dims):
@@ -113,7 +109,7 @@ def argmax(x, dim=None, keepdim=False):
     xp = x.backend.xp
     if dim is None:
         return Tensor(xp.asarray(xp.argmax(x.data)))
-    return Tensor(xp.argmax(x.data, axis=dim, keepdims=keepdim))
+    return Tensor(xp.argmax(x.data, axis=dim_index("argmax", dim, x.ndim), keepdims=keepdim))
 
 
 def max(x, dim=None, keepdim=False):

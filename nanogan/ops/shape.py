@@ -10,6 +10,19 @@ from ..autograd.function import Function
 from ..tensor import Tensor
 
 
+def dim_index(op, dim, ndim, inserting=False):
+    """`dim` as an index in range(ndim), a negative one counted from the end; an IndexError that names the op if it
+    is out of range. An op that inserts a dimension (unsqueeze, stack) takes 0..ndim; a 0-d tensor takes 0 and -1,
+    as in PyTorch."""
+    extent = ndim + 1 if inserting else max(ndim, 1)
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{op}: a dimension must be an int, got {type(dim).__name__}")
+    if not -extent <= dim < extent:
+        raise IndexError(f"{op}: dimension {dim} out of range for a tensor with {ndim} dimensions (expected one in "
+                         f"[{-extent}, {extent - 1}])")
+    return int(dim) % extent
+
+
 def _shape_arg(shape):
     return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
 
@@ -153,35 +166,41 @@ def reshape(x, *shape):
 
 
 def flatten(x, start_dim=0, end_dim=-1):
+    start, end = dim_index("flatten", start_dim, x.ndim), dim_index("flatten", end_dim, x.ndim)
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} (tensor of shape {x.shape})")
     if x.ndim == 0:
         return reshape(x, 1)
-    start, end = start_dim % x.ndim, end_dim % x.ndim
     return reshape(x, x.shape[:start] + (-1,) + x.shape[end + 1:])
 
 
 def permute(x, *dims):
     dims = _shape_arg(dims)
-    if sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
+    axes = tuple(dim_index("permute", d, x.ndim) for d in dims)
+    if sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"permute: {dims} is not a permutation of the {x.ndim} dims of a tensor of shape {x.shape}")
-    return Permute.apply(x, dims=tuple(d % x.ndim for d in dims))
+    return Permute.apply(x, dims=axes)
 
 
 def transpose(x, dim0, dim1):
     dims = list(range(x.ndim))
+    dim0, dim1 = dim_index("transpose", dim0, x.ndim), dim_index("transpose", dim1, x.ndim)
+    if x.ndim == 0:
+        return x
     dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
     return permute(x, *dims)
 
 
 def unsqueeze(x, dim):
-    dim = dim % (x.ndim + 1)
+    dim = dim_index("unsqueeze", dim, x.ndim, inserting=True)
     return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
 
 
 def squeeze(x, dim=None):
     if dim is None:
         return reshape(x, tuple(n for n in x.shape if n != 1))
-    dim = dim % x.ndim
-    if x.shape[dim] != 1:
+    dim = dim_index("squeeze", dim, x.ndim)
+    if x.ndim == 0 or x.shape[dim] != 1:
         return x
     return reshape(x, x.shape[:dim] + x.shape[dim + 1:])
 
@@ -189,6 +208,9 @@ def squeeze(x, dim=None):
 def expand(x, *sizes):
     sizes = _shape_arg(sizes)
     lead = len(sizes) - x.ndim
+    if lead < 0 or -1 in sizes[:lead]:
+        raise ValueError(f"expand: a tensor of shape {x.shape} cannot be expanded to {sizes} (-1 keeps a size, and "
+                         f"the {max(lead, 0)} new leading dimensions have none)")
     shape = tuple(n if n != -1 else x.shape[i - lead] for i, n in enumerate(sizes))
     try:
         broadcastable = np.broadcast_shapes(x.shape, shape) == shape
@@ -233,7 +255,9 @@ def cat(tensors, dim=0):
     if not tensors:
         raise ValueError("cat: expected a non-empty list of tensors")
     ndim = tensors[0].ndim
-    dim = dim % ndim
+    if ndim == 0:
+        raise ValueError("cat: 0-d tensors cannot be concatenated; stack them, or unsqueeze them first")
+    dim = dim_index("cat", dim, ndim)
     for t in tensors:
         if t.ndim != ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, tensors[0].shape)) if i != dim):
             raise ValueError(f"cat: shapes {[t.shape for t in tensors]} differ outside dimension {dim}")
@@ -242,8 +266,11 @@ def cat(tensors, dim=0):
 
 def stack(tensors, dim=0):
     tensors = list(tensors)
+    if not tensors:
+        raise ValueError("stack: expected a non-empty list of tensors")
     if len({t.shape for t in tensors}) > 1:
         raise ValueError(f"stack: expected tensors of one shape, got {[t.shape for t in tensors]}")
+    dim = dim_index("stack", dim, tensors[0].ndim, inserting=True)
     return cat([unsqueeze(t, dim) for t in tensors], dim)
 
 

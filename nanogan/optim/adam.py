@@ -1,5 +1,6 @@
 """Adam (Kingma & Ba 2015): steps scaled by running estimates of the gradient's first two moments."""
 import math
+import numbers
 
 from .optimizer import Optimizer
 
@@ -19,18 +20,19 @@ class Adam(Optimizer):
     where a host counter would be frozen at its captured value. It costs a few tiny kernels per parameter.
     """
 
+    non_negative = ("lr", "eps", "weight_decay")
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
                  capturable=False):
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                                      amsgrad=amsgrad, capturable=capturable))
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                                      capturable=capturable))
 
     def _check_hyperparameters(self, group):
-        beta1, beta2 = group["betas"]
-        if not (0 <= beta1 < 1 and 0 <= beta2 < 1):
-            raise ValueError(f"Adam: betas must lie in [0, 1), got {group['betas']}")
-        for name in ("lr", "eps", "weight_decay"):
-            if group[name] < 0:
-                raise ValueError(f"Adam: {name} must be >= 0, got {group[name]}")
+        super()._check_hyperparameters(group)
+        betas = group["betas"]
+        if not (isinstance(betas, (tuple, list)) and len(betas) == 2
+                and all(isinstance(b, numbers.Real) and 0 <= b < 1 for b in betas)):
+            raise ValueError(f"Adam: betas must be two numbers in [0, 1), got {betas!r}")
 
     def _update(self, param, grad, state, group, backend):
         xp, (beta1, beta2) = backend.xp, group["betas"]

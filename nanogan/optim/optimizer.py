@@ -12,6 +12,7 @@ sgd_step / adam_step / rmsprop_step) and takes these arrays. `grad` is never wri
 arrays may be shared.
 """
 import copy
+import numbers
 
 import numpy as np
 
@@ -48,6 +49,9 @@ class Optimizer:
     def add_param_group(self, group):
         """Add {"params": [...], hyperparameter: value, ...}; hyperparameters not given take the defaults."""
         group = dict(group)
+        if "params" not in group:
+            raise ValueError(f"{type(self).__name__}: a parameter group is a dict with a 'params' entry, got the keys "
+                             f"{sorted(group)}")
         params = group["params"]
         group["params"] = [params] if isinstance(params, Tensor) else list(params)
         for p in group["params"]:
@@ -64,8 +68,19 @@ class Optimizer:
         self._check_hyperparameters(group)
         self.param_groups.append(group)
 
+    non_negative = ()  # the hyperparameters that must be numbers >= 0 (each optimiser names its own)
+
     def _check_hyperparameters(self, group):
-        """Raise ValueError for a hyperparameter out of range (each optimiser says which)."""
+        """Raise for a hyperparameter out of range: those named in `non_negative` must be numbers >= 0, which NaN
+        is not (a NaN learning rate would fill every parameter with NaN at the first step). An optimiser with
+        other rules extends this."""
+        name = type(self).__name__
+        for key in self.non_negative:
+            value = group[key]
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise TypeError(f"{name}: {key} must be a number, got {type(value).__name__} {value!r}")
+            if not value >= 0:
+                raise ValueError(f"{name}: {key} must be >= 0, got {value}")
 
     def zero_grad(self, set_to_none=True):
         """Forget every parameter's gradient (set to None; or to zeros with set_to_none=False)."""
@@ -139,6 +154,9 @@ class Optimizer:
             params.update(zip(saved["params"], group["params"]))
         new_state = {}
         for index, entries in state_dict["state"].items():
+            if int(index) not in params:
+                raise ValueError(f"{name}.load_state_dict: the checkpoint holds state for parameter {index}, and "
+                                 f"the groups number {len(params)} parameters")
             p = params[int(index)]
             restored = {}
             for key, value in entries.items():
@@ -150,8 +168,11 @@ class Optimizer:
                                      f"{tuple(np.shape(value))}, the parameter has {p.shape}")
                 restored[key] = p.backend.from_host(np.array(value, dtype=p.dtype, copy=True))
             new_state[p] = restored
-        for saved, group in zip(saved_groups, self.param_groups):
-            group.update({k: copy.deepcopy(v) for k, v in saved.items() if k != "params"})
+        hyperparameters = [{k: copy.deepcopy(v) for k, v in saved.items() if k != "params"} for saved in saved_groups]
+        for group, saved in zip(self.param_groups, hyperparameters):
+            self._check_hyperparameters({**group, **saved})  # all checked before any is changed
+        for group, saved in zip(self.param_groups, hyperparameters):
+            group.update(saved)
         self.state = new_state
 
     def __repr__(self):

@@ -13,14 +13,11 @@ class RMSprop(Optimizer):
         otherwise:     p = p − lr · g / r
     """
 
+    non_negative = ("lr", "alpha", "eps", "weight_decay", "momentum")
+
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                                       momentum=momentum, centered=centered))
-
-    def _check_hyperparameters(self, group):
-        for name in ("lr", "alpha", "eps", "weight_decay", "momentum"):
-            if group[name] < 0:
-                raise ValueError(f"RMSprop: {name} must be >= 0, got {group[name]}")
 
     def _update(self, param, grad, state, group, backend):
         xp, alpha = backend.xp, group["alpha"]

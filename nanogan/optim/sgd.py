@@ -13,14 +13,14 @@ class SGD(Optimizer):
         p = p − lr · d
     """
 
+    non_negative = ("lr", "momentum", "weight_decay")
+
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov))
 
     def _check_hyperparameters(self, group):
-        for name in ("lr", "momentum", "weight_decay"):
-            if group[name] < 0:
-                raise ValueError(f"SGD: {name} must be >= 0, got {group[name]}")
+        super()._check_hyperparameters(group)
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError(f"SGD: nesterov momentum needs momentum > 0 and dampening = 0, got "
                              f"momentum={group['momentum']}, dampening={group['dampening']}")

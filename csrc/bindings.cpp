@@ -100,7 +100,12 @@ void launch(const char* name, void (*kernel)(Params...), dim3 grid, dim3 block, 
     check(cudaLaunchKernel(reinterpret_cast<const void*>(kernel), grid, block, argv, 0, s), name, grid, block,
           "launch failed");
     check(cudaGetLastError(), name, grid, block, "launch failed");
-    if (sync_after_launch()) check(cudaStreamSynchronize(s), name, grid, block, "kernel failed");
+    if (sync_after_launch()) {
+        // a stream being captured into a CUDA graph runs nothing yet, and waiting on it would end the capture
+        cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+        check(cudaStreamIsCapturing(s, &capture), name, grid, block, "capture query failed");
+        if (capture == cudaStreamCaptureStatusNone) check(cudaStreamSynchronize(s), name, grid, block, "kernel failed");
+    }
 }
 
 #endif

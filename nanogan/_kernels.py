@@ -404,9 +404,11 @@ class CupyLibrary(_OnTheGPU, KernelLibrary):
         self.sync_launches = os.environ.get("NANOGAN_SYNC_LAUNCHES", "0") not in ("", "0")
 
     def _pointer(self, shape, param, value):
-        if not _is_kernel_ready_cupy_array(param, value):
-            _device_pointer(shape, param, value)  # raises the error that says why; else RawKernel takes it as it is
-        return value
+        if _is_kernel_ready_cupy_array(param, value):
+            return value  # a RawKernel takes a CuPy array as it is
+        # another library's device array (PyTorch, Numba): a RawKernel takes only CuPy's own types, so its checked
+        # address goes by value, as the null pointer does
+        return np.uint64(_device_pointer(shape, param, value))
 
     _int32, _float32 = np.int32, np.float32  # a RawKernel passes a numpy scalar at its own width
 
@@ -421,15 +423,22 @@ class CupyLibrary(_OnTheGPU, KernelLibrary):
             if stream is None:  # the current stream, which the kernel call uses by itself
                 self._functions[name](grid, block, tuple(args))
                 if self.sync_launches:
-                    cuda.get_current_stream().synchronize()
+                    _wait_for_the_kernel(cuda.get_current_stream())
             else:
                 stream_ctx = cuda.ExternalStream(int(stream)) if isinstance(stream, int) else stream
                 with stream_ctx:
                     self._functions[name](grid, block, tuple(args))
                     if self.sync_launches:
-                        stream_ctx.synchronize()
+                        _wait_for_the_kernel(stream_ctx)
         except Exception as e:  # compile errors, launch errors, faults seen on synchronisation
             raise KernelLaunchError(f"{shape}: {type(e).__name__}: {e}") from e
+
+
+def _wait_for_the_kernel(stream):
+    """NANOGAN_SYNC_LAUNCHES: wait for the kernel just queued, so that a fault is reported against it. A stream
+    being captured into a CUDA graph runs nothing yet, and CUDA forbids waiting on it (the capture would fail)."""
+    if not stream.is_capturing():
+        stream.synchronize()
 
 
 _LIBRARIES = {"emu": EmuLibrary, "cuda": CudaLibrary, "cupy": CupyLibrary}

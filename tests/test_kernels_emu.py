@@ -572,3 +572,56 @@ def test_leaky_relu_on_gpu(kind):
     x = np.random.default_rng(0).standard_normal(100_003).astype(np.float32)
     y = lib.xp.asnumpy(K.leaky_relu(lib, lib.xp.asarray(x), 0.2))
     np.testing.assert_array_equal(y, np.where(x > 0, x, np.float32(0.2) * x))
+
+
+class _DeviceArrayOfAnotherLibrary:
+    """A device array as PyTorch or Numba hands one over: nothing but its __cuda_array_interface__ (here over the
+    memory of a CuPy array, which it keeps alive)."""
+
+    def __init__(self, array):
+        self.array = array
+        self.__cuda_array_interface__ = {"shape": array.shape, "typestr": "<f4", "data": (array.data.ptr, False),
+                                         "strides": None, "version": 3}
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("kind", ["cuda", "cupy"])
+def test_a_launch_takes_another_librarys_device_arrays(kind):
+    """CuPy's RawKernel takes only CuPy's own types: such an array was handed to it as it was, and refused."""
+    lib = gpu_library(kind)
+    x = np.random.default_rng(1).standard_normal(1000).astype(np.float32)
+    x_device, y_device = lib.xp.asarray(x), lib.xp.zeros(x.size, dtype=np.float32)
+    lib.launch("leaky_relu_fwd", K.elementwise_grid(lib, x.size), lib.constant("ELEMENTWISE_THREADS"),
+               _DeviceArrayOfAnotherLibrary(x_device), _DeviceArrayOfAnotherLibrary(y_device), x.size, 0.2)
+    np.testing.assert_array_equal(lib.xp.asnumpy(y_device), np.where(x > 0, x, np.float32(0.2) * x))
+
+
+class _StreamBeingCaptured:
+    """A stream recording a CUDA graph, as far as a launch can tell: waiting on it is an error."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def is_capturing(self):
+        return True
+
+    def synchronize(self):
+        raise RuntimeError("cudaErrorStreamCaptureUnsupported: a capturing stream cannot be synchronised")
+
+
+@pytest.mark.gpu
+def test_synchronised_launches_do_not_wait_on_a_stream_being_captured(monkeypatch):
+    """NANOGAN_SYNC_LAUNCHES waits after every launch; inside a graph capture that wait made every capture fail."""
+    lib = gpu_library("cupy")
+    monkeypatch.setattr(lib, "sync_launches", True)
+    x = lib.xp.asarray(np.ones(8, np.float32))
+    y = lib.xp.empty_like(x)
+    lib.launch("leaky_relu_fwd", 1, lib.constant("ELEMENTWISE_THREADS"), x, y, 8, 0.2,
+               stream=_StreamBeingCaptured())
+    with pytest.raises(K.KernelLaunchError, match="cudaErrorStreamCaptureUnsupported"):
+        monkeypatch.setattr(_StreamBeingCaptured, "is_capturing", lambda self: False)
+        lib.launch("leaky_relu_fwd", 1, lib.constant("ELEMENTWISE_THREADS"), x, y, 8, 0.2,
+                   stream=_StreamBeingCaptured())

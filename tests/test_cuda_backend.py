@@ -543,6 +543,35 @@ def test_capture_refuses_host_copies_inside_the_step():
     (x + 1).numpy()  # the stream is usable again
 
 
+def _gathers(x):
+    """The ops that gather by an index array built from the shapes alone."""
+    return (F.pad(x, (2, 1, 1, 2), mode="reflect").sum() + F.pad(x, (1, 1, 1, 1), mode="replicate").sum()
+            + F.pad(x, (2, 0, 0, 2), mode="circular").sum() + F.interpolate(x, scale_factor=1.5).sum())
+
+
+@on_gpu
+def test_gathers_by_an_index_from_the_shapes_copy_nothing_from_the_host():
+    """Their index arrays were numpy arrays copied over: a host-to-device copy, which a CUDA graph cannot
+    record. They are computed on the device now, and agree with the CPU."""
+    x = np.random.default_rng(2).standard_normal((2, 3, 5, 4)).astype(np.float32)
+    x_device = ng.tensor(x, device="cuda")
+    fake_cupy.calls.clear()
+    on_device = _gathers(x_device)
+    if fake_cupy.installed():
+        assert fake_cupy.calls["asarray"] == 0, fake_cupy.calls
+    np.testing.assert_allclose(on_device.numpy(), _gathers(ng.tensor(x)).numpy(), rtol=1e-5)
+
+
+@on_gpu
+@needs_cuda_graphs
+def test_gathers_by_an_index_from_the_shapes_record_in_a_graph():
+    from nanogan.backend.cuda import graphs
+    x = ng.tensor(np.random.default_rng(3).standard_normal((2, 3, 5, 4)).astype(np.float32), device="cuda")
+    step = graphs.capture(lambda: _gathers(x), warmup=1)
+    x.data[...] = x.data * 2
+    np.testing.assert_allclose(step.replay().numpy(), _gathers(x).numpy(), rtol=1e-5)
+
+
 @on_gpu
 def test_a_capture_that_cannot_begin_leaves_the_thread_eager(monkeypatch):
     import cupy

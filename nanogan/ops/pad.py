@@ -8,7 +8,6 @@ replicate  repeating them (reflect), clamping to them (replicate) or wrapping ar
 circular   These are gathers by an index array, so dx is g scatter-added back through the same index:
            the border values go back onto the elements they copied (GetItem's gradient, ops/shape.py).
 """
-import numpy as np
 
 from ..autograd.function import Function
 from .activation import require_floating
@@ -29,15 +28,16 @@ class ConstantPad(Function):
         return g[tuple(slice(before, before + n) for (before, _), n in zip(ctx.widths, ctx.inputs[0].shape))]
 
 
-def _source_index(mode, size, before, after):
-    """For each position of the padded axis, the element of the original axis it shows."""
-    positions = np.arange(-before, size + after)
+def _source_index(xp, mode, size, before, after):
+    """For each position of the padded axis, the element of the original axis it shows. Computed where the input
+    lives: a host array copied over would be a host-to-device copy, which a CUDA graph cannot record."""
+    positions = xp.arange(-before, size + after)
     if mode == "reflect":
         period = 2 * (size - 1)  # reflect pads less than the size, so size >= 2 here
-        folded = np.abs(positions) % period
-        return np.where(folded < size, folded, period - folded)
+        folded = xp.abs(positions) % period
+        return xp.where(folded < size, folded, period - folded)
     if mode == "replicate":
-        return np.clip(positions, 0, size - 1)
+        return xp.clip(positions, 0, size - 1)
     return positions % size  # circular
 
 
@@ -81,6 +81,6 @@ def pad(input, pad, mode="constant", value=None):
         if mode == "circular" and (before > n or after > n):
             raise ValueError(f"{op}: padding {(before, after)} must be at most the size {n} of dimension "
                              f"{axis} of the input of shape {input.shape}")
-        index = input.backend.xp.asarray(_source_index(mode, n, before, after))
+        index = _source_index(input.backend.xp, mode, n, before, after)
         out = out[(slice(None),) * axis + (index,)]
     return out

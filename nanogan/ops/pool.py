@@ -181,7 +181,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         y = Conv2dInputGrad.apply(planes, _ones_kernel(input, factors), x_shape=(batch * channels, 1) + out_hw,
                                   stride=tuple(factors), padding=(0, 0), dilation=(1, 1))
         return y.reshape(batch, channels, *out_hw)
-    xp = input.backend.xp
-    rows, cols = (xp.asarray(np.minimum(np.floor(np.arange(o, dtype=np.float32) * s).astype(np.int64), n - 1))
+    xp = input.backend.xp  # the source rows and columns are computed where the input lives (see pad._source_index)
+    rows, cols = (xp.minimum(xp.floor(xp.arange(o, dtype=np.float32) * s).astype(np.int64), n - 1)
                   for o, s, n in zip(out_hw, scales, (height, width)))
     return input[:, :, rows[:, None], cols[None, :]]

@@ -230,19 +230,20 @@ def sum_to(x, shape):
     return SumTo.apply(x, shape=shape)
 
 
-def _index_arrays(index, xp):
-    """Tensors inside an index become raw arrays; tuples keep basic slices as they are."""
+def _index_arrays(index, backend):
+    """Tensors inside an index become raw arrays; tuples keep basic slices as they are; a list is copied to the
+    device (which a CUDA graph cannot record: the backend says so)."""
     if isinstance(index, Tensor):
         return index.data
     if isinstance(index, tuple):
-        return tuple(_index_arrays(i, xp) for i in index)
+        return tuple(_index_arrays(i, backend) for i in index)
     if isinstance(index, list):
-        return xp.asarray(index)
+        return backend.from_host(index)
     return index
 
 
 def getitem(x, index):
-    index = _index_arrays(index, x.backend.xp)
+    index = _index_arrays(index, x.backend)
     try:
         x.data[index]
     except IndexError as err:

@@ -144,6 +144,58 @@ def test_keyboard_interrupt_inside_a_step_is_raised_and_saves_nothing(tmp_path):
     assert not trainer.checkpoint_path.exists()
 
 
+def test_an_error_in_a_hook_writes_a_checkpoint_and_propagates(straight, tmp_path):
+    """With a checkpoint every 1,000 iterations, a hook that failed at iteration 3 lost all three."""
+    trainer = make_trainer(tmp_path, checkpoint_every=1000)
+
+    @trainer.every(3)
+    def full_disk(_):
+        raise OSError("no space left on device")
+
+    with pytest.raises(OSError, match="no space left"):
+        trainer.fit(6)
+    assert gan.load_checkpoint(trainer.checkpoint_path)["trainer"]["iteration"] == 3
+    resumed = make_trainer(tmp_path, seed=5)
+    assert resumed.resume() and resumed.iteration == 3
+    resumed.fit(6)
+    assert_same_training(straight, resumed)
+
+
+def test_an_error_inside_a_step_saves_nothing(tmp_path):
+    trainer = make_trainer(tmp_path)
+    trainer.fit(1)
+    saved = trainer.checkpoint_path.read_bytes()
+
+    def broken_step(batch):
+        raise FloatingPointError("the step's state is half-updated")
+
+    trainer.variant.critic_step = broken_step
+    with pytest.raises(FloatingPointError):
+        trainer.fit(2)
+    assert trainer.checkpoint_path.read_bytes() == saved
+
+
+def test_a_fresh_trainer_refuses_to_overwrite_an_earlier_run(tmp_path):
+    """A second trainer on the same folder, not resumed, replaced the checkpoint at iteration 5 with its own at 2
+    and appended its log to the first run's."""
+    make_trainer(tmp_path).fit(5)
+    saved = {name: (tmp_path / name).read_bytes() for name in ("checkpoint.npz", "log.jsonl")}
+    with pytest.raises(RuntimeError, match=r"Trainer.fit: .* holds a checkpoint \(checkpoint.npz\) and a log "
+                                           r"\(log.jsonl\) of an earlier run; call resume\(\) to continue it"):
+        make_trainer(tmp_path).fit(2)
+    assert {name: (tmp_path / name).read_bytes() for name in saved} == saved
+
+    # a run that died before its first checkpoint left a log: a new run would have appended to it
+    (tmp_path / "checkpoint.npz").unlink()
+    fresh = make_trainer(tmp_path)
+    assert not fresh.resume()
+    with pytest.raises(RuntimeError, match=r"holds a log \(log.jsonl\) of an earlier run"):
+        fresh.fit(2)
+    (tmp_path / "log.jsonl").unlink()
+    fresh.fit(2)
+    assert [r["iteration"] for r in gan.read_log(fresh.log_path)] == [1, 2]
+
+
 def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
     trainer = make_trainer(tmp_path)
     trainer.fit(1)

@@ -16,7 +16,11 @@ the current iteration and the log's length (a resumed run cuts the log back to i
 
 Ctrl-C: the first one lets the current step finish, then writes a checkpoint and returns from fit()
 (`trainer.interrupted` is then True); a second one aborts at once. A KeyboardInterrupt raised between
-steps (in a hook, say) is treated like the first Ctrl-C.
+steps (in a hook, say) is treated like the first Ctrl-C; any other error raised between steps writes a
+checkpoint, then propagates. An error inside a step leaves a half-updated state, which is not saved.
+
+A run_dir holds one run: a trainer that did not resume() refuses to train into a folder that holds a
+checkpoint or a log already, rather than overwrite that run's work.
 """
 import json
 import os
@@ -146,6 +150,7 @@ class Trainer:
         self._log_file = None
         self._inside_step = False
         self._saved_at = None  # (iteration, critic steps) of the latest checkpoint written by this trainer
+        self._run_dir_is_mine = False  # resumed from it, or trained into it: its log and checkpoint are this run's
 
     # ---- hooks ------------------------------------------------------------------------------------------
     def every(self, n, hook=None):
@@ -168,6 +173,9 @@ class Trainer:
         self.interrupted = False
         if self.iteration >= iterations:
             return self
+        if not self._run_dir_is_mine:
+            self._refuse_to_overwrite_an_earlier_run()
+            self._run_dir_is_mine = True
         started, elapsed_before = time.perf_counter(), self.elapsed
         bar = tqdm(total=iterations, initial=self.iteration, desc=type(self.variant).__name__,
                    disable=not self.progress, dynamic_ncols=True)
@@ -184,6 +192,14 @@ class Trainer:
                                    f"checkpoint is {self.checkpoint_path}", file=sys.stderr)
                         raise
                     interrupt.requested = True
+                except Exception:
+                    # between two steps (a hook, the log) the state is whole: keep the iterations done since the
+                    # last checkpoint, then let the error through
+                    if not self._inside_step and self._saved_at != (self.iteration, self.critic_steps_in_iteration):
+                        self.save_checkpoint()
+                        tqdm.write(f"stopped by an error after generator iteration {self.iteration}; checkpoint "
+                                   f"written to {self.checkpoint_path}", file=sys.stderr)
+                    raise
                 self.elapsed = elapsed_before + time.perf_counter() - started
                 self.interrupted = interrupt.requested
                 if self._saved_at != (self.iteration, self.critic_steps_in_iteration):
@@ -196,6 +212,19 @@ class Trainer:
             self._log_file.close()
             self._log_file = None
         return self
+
+    def _refuse_to_overwrite_an_earlier_run(self):
+        """A fresh trainer would replace the checkpoint of the run in run_dir and append to its log: refuse, and
+        say how to continue that run or start another."""
+        earlier = []
+        if self.checkpoint_path.exists():
+            earlier.append(f"a checkpoint ({self.checkpoint_path.name})")
+        if self.log_path.exists() and os.path.getsize(self.log_path) > 0:
+            earlier.append(f"a log ({self.log_path.name})")
+        if earlier:
+            raise RuntimeError(f"Trainer.fit: {self.run_dir} holds {' and '.join(earlier)} of an earlier run; call "
+                               f"resume() to continue it, or give another run_dir (or remove those files) to start "
+                               f"a new one")
 
     def _next_batch(self):
         if self._batches is None:
@@ -296,6 +325,7 @@ class Trainer:
         self.elapsed = mine["elapsed"]
         self.last_critic = mine["last_critic"]
         self._truncate_log(mine["log_bytes"])
+        self._run_dir_is_mine = True
         return True
 
     def _truncate_log(self, size):

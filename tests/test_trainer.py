@@ -196,6 +196,24 @@ def test_a_fresh_trainer_refuses_to_overwrite_an_earlier_run(tmp_path):
     assert [r["iteration"] for r in gan.read_log(fresh.log_path)] == [1, 2]
 
 
+def test_a_resume_that_fails_part_way_changes_nothing(tmp_path):
+    """The networks loaded, then the data stream refused the checkpoint's batch size: G and D were already the
+    checkpoint's, the iteration count still 0, and a caller that went on would have trained a mix of two runs."""
+    make_trainer(tmp_path).fit(2)
+    other = make_trainer(tmp_path, seed=7)
+    other.data = DataLoader(TOY_POINTS, batch_size=8, seed=3)
+    weights, moments, data_state = parameters(other), optimiser_moments(other), other.data.state_dict()
+    random_state = ng.random.get_rng_state()
+    with pytest.raises(ValueError, match="batch_size"):
+        other.resume()
+    for before, after in ((weights, parameters(other)), (moments, optimiser_moments(other))):
+        assert len(before) == len(after)
+        for x, y in zip(before, after):
+            np.testing.assert_array_equal(x, y)
+    assert other.iteration == 0 and other.data.state_dict().keys() == data_state.keys()
+    assert repr(ng.random.get_rng_state()) == repr(random_state)
+
+
 def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
     trainer = make_trainer(tmp_path)
     trainer.fit(1)

@@ -314,12 +314,22 @@ class Trainer:
         if changed:
             warnings.warn(f"Trainer.resume: the checkpoint's settings differ in {changed}; the optimisers continue "
                           f"with the checkpoint's hyperparameters", stacklevel=2)
-        self.variant.load_state_dict(state["variant"])
-        self.data.load_state_dict(state["data"])
+        before = (self.variant.state_dict(), self.data.state_dict(), get_rng_state())
+        try:
+            self.variant.load_state_dict(state["variant"])
+            self.data.load_state_dict(state["data"])
+            set_rng_state(state["rng"])
+            z, labels = state["fixed_latent"]
+            fixed_latent = (self.variant.as_input(z), None if labels is None else self.variant.as_labels(labels))
+        except Exception:
+            # a checkpoint that fits in part (other networks, another batch size) must not leave this trainer
+            # holding a mix of two runs, which its next checkpoint would make permanent
+            self.variant.load_state_dict(before[0])
+            self.data.load_state_dict(before[1])
+            set_rng_state(before[2])
+            raise
         self._batches = None
-        set_rng_state(state["rng"])
-        z, labels = state["fixed_latent"]
-        self.fixed_latent = (self.variant.as_input(z), None if labels is None else self.variant.as_labels(labels))
+        self.fixed_latent = fixed_latent
         self.iteration = mine["iteration"]
         self.critic_steps_in_iteration = mine["critic_steps_in_iteration"]
         self.elapsed = mine["elapsed"]

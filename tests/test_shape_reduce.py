@@ -102,6 +102,16 @@ def test_matmul_reading_operands_transposed_has_the_gradients_of_the_table(ta, t
              layouts=("contiguous", "transposed"))
 
 
+def test_a_product_of_two_dtypes_is_refused_as_in_pytorch():
+    """numpy promotes float32 @ float64 to float64: the product ran in double and a float32 network silently
+    became a float64 one from that layer on."""
+    single, double = ng.ones(2, 3), ng.ones(3, 2, dtype=ng.float64)
+    with pytest.raises(TypeError, match=r"matmul: operands must share one dtype, got float32 \(2, 3\) and float64"):
+        single @ double
+    with pytest.raises(TypeError, match=r"linear: input \(float32\) and weight \(float64\) must share one dtype"):
+        ng.nn.functional.linear(single, double.permute(1, 0))
+
+
 def test_reshape_errors_name_shapes():
     with pytest.raises(ValueError, match=r"reshape: cannot reshape a tensor of shape \(2, 3\) into \(4, 2\)"):
         ng.ones(2, 3).reshape(4, 2)

@@ -16,6 +16,8 @@ def linear(input, weight, bias=None):
     if bias is not None and bias.shape != (weight.shape[0],):
         raise ValueError(f"linear: bias of shape {bias.shape} does not match weight of shape {weight.shape}; "
                          f"expected ({weight.shape[0]},)")
+    if weight.dtype != input.dtype:  # as in PyTorch: a product does not promote
+        raise TypeError(f"linear: input ({input.dtype}) and weight ({weight.dtype}) must share one dtype")
     if bias is not None and bias.dtype != input.dtype:  # else added in place, a float64 bias cast to float32 silently
         raise TypeError(f"linear: input ({input.dtype}) and bias ({bias.dtype}) must share one dtype")
     rows = input if input.ndim == 2 else input.reshape(-1, input.shape[-1])

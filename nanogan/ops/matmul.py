@@ -54,6 +54,8 @@ def matmul(a, b):
         raise TypeError("matmul: both operands must be Tensors")
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: operands must have at least 1 dimension, got {a.shape} and {b.shape}")
+    if a.dtype != b.dtype:  # as in PyTorch: a product does not promote (numpy's would run in float64 silently)
+        raise TypeError(f"matmul: operands must share one dtype, got {a.dtype} {a.shape} and {b.dtype} {b.shape}")
     a2 = a.unsqueeze(0) if a.ndim == 1 else a
     b2 = b.unsqueeze(-1) if b.ndim == 1 else b
     if a2.shape[-1] != b2.shape[-2]:

@@ -395,3 +395,18 @@ def test_dcgan_init():
     assert abs(gamma.mean() - 1) < 2e-3
     np.testing.assert_allclose(gamma.std(), 0.02, rtol=0.05)
     assert np.all(model[1].bias.numpy() == 0) and np.all(model[4].bias.numpy() == 0)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: nn.Conv2d(3, 8, 0), r"Conv2d: kernel_size must be an int or a pair of ints >= 1, got 0"),
+    (lambda: nn.Conv2d(3, 8, 3, stride=(1, 0)), r"Conv2d: stride must be an int or a pair of ints >= 1"),
+    (lambda: nn.Conv2d(0, 8, 3), r"Conv2d: in_channels must be a positive int, got 0"),
+    (lambda: nn.ConvTranspose2d(3, 8, 4, padding=-1), r"ConvTranspose2d: padding must be .* >= 0, got -1"),
+    (lambda: nn.Conv2d(3, 8, 3, groups=0), r"Conv2d: groups must be a positive int, got 0"),
+    (lambda: nn.Linear(3, -1), r"Linear: out_features must be a positive int, got -1"),
+    (lambda: nn.Linear(2.5, 3), r"Linear: in_features must be a positive int, got 2.5"),
+])
+def test_layer_sizes_are_checked_when_the_layer_is_made(make, message):
+    """A zero kernel failed inside the initialiser with a ZeroDivisionError, a negative width inside numpy."""
+    with pytest.raises(ValueError, match=message):
+        make()

@@ -11,10 +11,11 @@ from .module import Module
 from .parameter import Parameter
 
 
-def _pair(value, name):
+def _pair(layer, value, name, smallest):
+    """`value` as an (h, w) pair of ints, each at least `smallest`, or a ValueError naming the layer."""
     pair = (value, value) if isinstance(value, int) else tuple(value)
-    if len(pair) != 2:
-        raise ValueError(f"{name} must be an int or a pair, got {value!r}")
+    if len(pair) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) and v >= smallest for v in pair):
+        raise ValueError(f"{layer}: {name} must be an int or a pair of ints >= {smallest}, got {value!r}")
     return pair
 
 
@@ -25,15 +26,19 @@ class _Conv2dBase(Module):
     def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                  output_padding, transposed):
         super().__init__()
+        layer = type(self).__name__
+        for name, count in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
+            if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+                raise ValueError(f"{layer}: {name} must be a positive int, got {count!r}")
         for name, channels in (("in_channels", in_channels), ("out_channels", out_channels)):
             if channels % groups:
-                raise ValueError(f"{type(self).__name__}: {name}={channels} is not divisible by groups={groups}")
+                raise ValueError(f"{layer}: {name}={channels} is not divisible by groups={groups}")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = _pair(kernel_size, "kernel_size")
-        self.stride = _pair(stride, "stride")
-        self.padding = padding if isinstance(padding, str) else _pair(padding, "padding")
-        self.dilation = _pair(dilation, "dilation")
-        self.output_padding = _pair(output_padding, "output_padding")
+        self.kernel_size = _pair(layer, kernel_size, "kernel_size", 1)
+        self.stride = _pair(layer, stride, "stride", 1)
+        self.padding = padding if isinstance(padding, str) else _pair(layer, padding, "padding", 0)
+        self.dilation = _pair(layer, dilation, "dilation", 1)
+        self.output_padding = _pair(layer, output_padding, "output_padding", 0)
         # Conv2d maps in → out with weight (out, in/g, kh, kw); its transpose maps back with (in, out/g, kh, kw)
         first, second = (in_channels, out_channels) if transposed else (out_channels, in_channels)
         self.weight = Parameter(zeros(first, second // groups, *self.kernel_size))

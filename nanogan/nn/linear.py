@@ -11,6 +11,9 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True):
         super().__init__()
+        for name, count in (("in_features", in_features), ("out_features", out_features)):
+            if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+                raise ValueError(f"Linear: {name} must be a positive int, got {count!r}")
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(zeros(out_features, in_features))
         self.register_parameter("bias", Parameter(zeros(out_features)) if bias else None)

@@ -426,6 +426,8 @@ def test_matmul_reads_every_operand_layout():
                     assert out.dtype == dtype and out.shape == (m, n)
                     np.testing.assert_allclose(cupy.asnumpy(out), host_a.astype(np.float64) @ host_b, rtol=rtol,
                                                atol=rtol * k, err_msg=f"{m}x{k} ({name_a}) @ {k}x{n} ({name_b})")
+    with pytest.raises(ValueError, match=r"matmul: shapes \(2, 3\) and \(4, 5\) do not align"):
+        matmul(cupy.ones((2, 3), dtype=np.float32), cupy.ones((4, 5), dtype=np.float32))  # cuBLAS would read past
 
 
 @on_gpu

@@ -78,6 +78,8 @@ def matmul(a, b):
     global _handle
     if a.ndim != 2 or b.ndim != 2 or a.dtype != b.dtype or a.dtype not in _GEMM or 0 in (*a.shape, b.shape[1]):
         return a @ b
+    if a.shape[1] != b.shape[0]:  # cuBLAS would read past an operand's memory, and report nothing
+        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not align")
     views = []
     for x in (b, a):
         view = _column_major_view(x)

@@ -113,6 +113,8 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
                divisor_override=None):
     """y = (sum over each window) / divisor: the window's size (count_include_pad: padding counts;
     otherwise only the input taps count), or divisor_override."""
+    if divisor_override is not None and divisor_override <= 0:
+        raise ValueError(f"avg_pool2d: divisor_override must be positive, got {divisor_override!r}")
     kernel, stride, padding, _, out_hw = _window_geometry(
         "avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode)
     batch, channels, height, width = input.shape
@@ -124,7 +126,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
         planes = pad(planes, (0, extra[1], 0, extra[0]))
     sums = Conv2d.apply(planes, _ones_kernel(input, kernel), stride=stride, padding=padding, dilation=(1, 1))
     sums = sums.reshape(batch, channels, *out_hw)
-    if divisor_override:
+    if divisor_override is not None:
         return sums / divisor_override
     counts = [_window_counts(n, k, s, p, o, count_include_pad)
               for n, k, s, p, o in zip((height, width), kernel, stride, padding, out_hw)]

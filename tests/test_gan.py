@@ -147,6 +147,22 @@ def test_interpolation_draws_one_epsilon_per_sample_in_unit_interval():
         gan.interpolate(ng.zeros(2, 3), ng.zeros(3, 3))
 
 
+def test_interpolation_takes_a_given_epsilon_per_sample_and_refuses_other_shapes():
+    """A given ε of shape (N,) is one weight per sample, like (N, 1, 1, 1); an (N, 1) ε on (N, 1, H, W)
+    samples would broadcast over H, so it is refused rather than mixing weights within each sample."""
+    real, fake = ng.zeros(4, 1, 2, 3, dtype=ng.float64), ng.ones(4, 1, 2, 3, dtype=ng.float64)
+    weights = np.array([0.0, 0.25, 0.5, 1.0])
+    expected = np.broadcast_to((1 - weights)[:, None, None, None], (4, 1, 2, 3))  # x̂ = ε·0 + (1 − ε)·1
+    for epsilon in (ng.tensor(weights), ng.tensor(weights.reshape(4, 1, 1, 1))):
+        np.testing.assert_array_equal(gan.interpolate(real, fake, epsilon).numpy(), expected)
+    for epsilon, shape in ((ng.tensor(weights.reshape(4, 1)), r"\(4, 1\)"), (ng.tensor(weights[:3]), r"\(3,\)"),
+                           (0.5, r"\(\)")):
+        with pytest.raises(ValueError, match=rf"interpolate: epsilon of shape {shape} must hold one weight per "
+                                             r"sample of the samples of shape \(4, 1, 2, 3\), as shape \(4,\) or "
+                                             r"\(4, 1, 1, 1\)"):
+            gan.interpolate(real, fake, epsilon)
+
+
 def _torch_penalty_gradients(torch, torch_critic, real, fake, epsilon, weight):
     x_hat = (epsilon * real + (1 - epsilon) * fake).requires_grad_(True)
     (gradient,) = torch.autograd.grad(torch_critic(x_hat).sum(), x_hat, create_graph=True)
@@ -284,6 +300,20 @@ def test_each_step_updates_only_its_own_network(variant, preset):
     assert not all(np.array_equal(a, b) for a, b in zip(g_before, _snapshot(generator)))
     assert {"g_loss", "g_grad_norm"} <= set(numbers)
     assert all(p.requires_grad for p in critic.parameters())  # unfrozen after the generator step
+
+
+def test_conditional_variant_refuses_float_labels_instead_of_truncating_them():
+    """Labels 0.9, 1.5, 2.99 were truncated to classes 0, 1, 2; like PyTorch's float indices they are refused."""
+    generator, critic = _toy_pair()
+    v = gan.ConditionalGAN(generator, critic, n_classes=3)
+    assert v.as_labels(np.array([0, 1, 2], dtype=np.uint8)).numpy().tolist() == [0, 1, 2]
+    assert v.as_labels(ng.tensor([2, 0])).dtype == np.int64
+    float_labels = np.array([0.9, 1.5, 2.99])
+    with pytest.raises(TypeError, match=r"ConditionalGAN.as_labels: class labels must have an integer dtype, "
+                                        r"got float64 of shape \(3,\)"):
+        v.as_labels(float_labels)
+    with pytest.raises(TypeError, match=r"ConditionalGAN.as_labels: .* got float32 of shape \(3,\)"):
+        v.real_batch((np.zeros((3, 2), dtype=np.float32), ng.tensor(float_labels.astype(np.float32))))
 
 
 def test_wgan_critic_step_leaves_the_critic_clipped():

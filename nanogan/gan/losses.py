@@ -67,11 +67,22 @@ def interpolation_weights(real):
 
 def interpolate(real, fake, epsilon=None):
     """x̂ = ε·x + (1 − ε)·G(z), one ε ~ U[0, 1] per sample (drawn here unless given): points on the straight
-    lines between real and generated samples, where WGAN-GP enforces the unit gradient norm."""
+    lines between real and generated samples, where WGAN-GP enforces the unit gradient norm. A given ε has
+    shape (m,) or (m, 1, ..., 1): any other shape would broadcast over a sample's own dimensions and mix
+    weights within it."""
     if real.shape != fake.shape:
         raise ValueError(f"interpolate: real samples of shape {real.shape} and fake samples of shape "
                          f"{fake.shape} must match")
-    epsilon = interpolation_weights(real) if epsilon is None else epsilon
+    if epsilon is None:
+        epsilon = interpolation_weights(real)
+    else:
+        per_sample = (real.shape[0],) + (1,) * (real.ndim - 1)
+        epsilon_shape = tuple(getattr(epsilon, "shape", ()))  # a Python number is a scalar, refused as one
+        if epsilon_shape not in ((real.shape[0],), per_sample):
+            raise ValueError(f"interpolate: epsilon of shape {epsilon_shape} must hold one weight per sample of "
+                             f"the samples of shape {real.shape}, as shape {(real.shape[0],)} or {per_sample}")
+        if epsilon_shape != per_sample:
+            epsilon = epsilon.reshape(per_sample)
     return epsilon * real + (1 - epsilon) * fake
 
 

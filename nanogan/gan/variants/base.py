@@ -177,8 +177,12 @@ class Variant:
         return tensor(np.asarray(x), dtype=reference.dtype, device=reference.device)
 
     def as_labels(self, labels):
-        """Class labels as an int64 tensor on the models' device."""
+        """Class labels as an int64 tensor on the models' device. Only integer labels are taken: converting
+        floats would truncate 1.5 or 2.99 to a class without a word (PyTorch refuses float indices too)."""
         labels = labels.numpy() if isinstance(labels, Tensor) else np.asarray(labels)
+        if not np.issubdtype(labels.dtype, np.integer):
+            raise TypeError(f"{type(self).__name__}.as_labels: class labels must have an integer dtype, got "
+                            f"{labels.dtype} of shape {labels.shape}")
         return tensor(labels.astype(np.int64), device=self._parameter.device)
 
     def _draw_noise(self, n, rng):

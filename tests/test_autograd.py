@@ -205,3 +205,18 @@ def test_worked_broadcast_gradient():
     (a * b).sum().backward()
     np.testing.assert_allclose(b.grad.numpy(), [4.0, 6.0])
     np.testing.assert_allclose(a.grad.numpy(), [[10.0, 20.0], [10.0, 20.0]])
+
+
+def test_true_division_of_integer_tensors_is_float32_like_torch():
+    """ops/elementwise.div: two integer operands divide as float32 (PyTorch's default float type) instead of
+    being refused; a float operand keeps its dtype, and the float path's gradients are unchanged."""
+    for quotient in (ng.tensor([3, 4]) / 2, ng.tensor([3, 4]) / ng.tensor([2, 2]), 6 / ng.tensor([4, 8])):
+        assert quotient.dtype == np.float32
+    np.testing.assert_array_equal((ng.tensor([3, 4]) / ng.tensor([2, 2])).numpy(), [1.5, 2.0])
+    np.testing.assert_array_equal((6 / ng.tensor([4, 8])).numpy(), [1.5, 0.75])
+    assert (ng.tensor([3, 4]) / ng.tensor([2.0, 2.0], dtype=ng.float64)).dtype == np.float64
+    a = ng.tensor([3.0, 4.0], dtype=ng.float64, requires_grad=True)
+    b = ng.tensor([2.0, 8.0], dtype=ng.float64, requires_grad=True)
+    da, db = ng.grad((a / b).sum(), [a, b])
+    np.testing.assert_allclose(da.numpy(), [0.5, 0.125])  # 1/b
+    np.testing.assert_allclose(db.numpy(), [-0.75, -0.0625])  # -a/b²

@@ -231,6 +231,26 @@ def test_errors_name_the_op_and_shapes():
         F.gaussian_nll_loss(x, x, -ng.ones(3, 2))
 
 
+def test_cross_entropy_refuses_a_non_tensor_target_and_reports_an_unbatched_sample_as_given():
+    """A numpy target is refused by name (it failed with an AttributeError on a memoryview), and the errors for one
+    (C,) sample show the shapes passed, not the (1, C) and (1,) that it is computed as."""
+    with pytest.raises(TypeError, match=r"cross_entropy: target must be a Tensor, got ndarray"):
+        F.cross_entropy(ng.randn(4, 3), np.array([0, 1, 2, 0]))
+    logits = ng.randn(3)
+    with pytest.raises(ValueError, match=r"cross_entropy: class-index target of shape \(1,\) does not match input "
+                                         r"of shape \(3,\); expected \(\)"):
+        F.cross_entropy(logits, ng.tensor([1]))
+    with pytest.raises(ValueError, match=r"cross_entropy: probability target of shape \(1, 3\) does not match "
+                                         r"input of shape \(3,\)"):
+        F.cross_entropy(logits, ng.ones(1, 3) / 3)
+    with pytest.raises(ValueError, match=r"cross_entropy: weight of shape \(2,\) does not match the 3 classes of "
+                                         r"input of shape \(3,\)"):
+        F.cross_entropy(logits, ng.tensor(1), weight=ng.ones(2))
+    with pytest.raises(IndexError, match=r"cross_entropy: a target \(of shape \(\)\) is out of bounds for 3 classes"):
+        F.cross_entropy(logits, ng.tensor(3))
+    assert F.cross_entropy(ng.zeros(5), ng.tensor(4)).item() == pytest.approx(math.log(5))
+
+
 def test_bce_with_logits_gradient_keeps_precision_for_very_negative_logits():
     # dℓ/dz = sigmoid(z) - t; at z = -30, t = 0 it is e^-30 ≈ 9.4e-14, which 1 - t - sigmoid(-z) rounds to 0
     z = ng.tensor([-30.0, -20.0], requires_grad=True)

@@ -226,9 +226,10 @@ def mul(a, b):
 
 
 def div(a, b):
+    """True division: integer operands divide as float32, as in PyTorch (its default float type)."""
     a, b = _pair("div", a, b)
     if not a.is_floating_point() and not b.is_floating_point():
-        a = cast(a, np.dtype(np.float32))
+        a, b = cast(a, np.dtype(np.float32)), cast(b, np.dtype(np.float32))
     return Div.apply(a, b)
 
 

@@ -131,37 +131,40 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     dz = the gradient of that composition: per row, w_y·(softmax(z) - onehot(y)) when ε = 0, w = 1."""
     op = "cross_entropy"
     require_floating(op, input)
+    if not isinstance(target, Tensor):
+        raise TypeError(f"{op}: target must be a Tensor, got {type(target).__name__}")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
     if input.ndim == 0:
         raise ValueError(f"{op}: expected input of shape (N, C, ...) or (C,), got {input.shape}")
-    positions = input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()  # the shape of reduction="none"
-    if input.ndim == 1:  # one unbatched sample
-        input, target = input.unsqueeze(0), target.unsqueeze(0)
-    classes = input.shape[1]
+    # checked before an unbatched (C,) sample gains its batch dim, so that errors show the shapes as passed
+    classes = input.shape[1] if input.ndim > 1 else input.shape[0]
+    positions = input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()  # a class-index target's shape
     if weight is not None:
         require_floating(op, weight)
         if weight.shape != (classes,):
             raise ValueError(f"{op}: weight of shape {weight.shape} does not match the {classes} classes of "
                              f"input of shape {input.shape}")
+    probability_target = np.issubdtype(target.dtype, np.floating)
+    if probability_target and target.shape != input.shape:
+        raise ValueError(f"{op}: probability target of shape {target.shape} does not match input of "
+                         f"shape {input.shape}")
+    if not probability_target and target.shape != positions:
+        raise ValueError(f"{op}: class-index target of shape {target.shape} does not match input of shape "
+                         f"{input.shape}; expected {positions}")
+    if input.ndim == 1:  # one unbatched sample
+        input, target = input.unsqueeze(0), target.unsqueeze(0)
     log_p = _class_rows(log_softmax(input, 1))
     class_weight_rows = log_p if weight is None else log_p * weight
-    if np.issubdtype(target.dtype, np.floating):
-        if target.shape != input.shape:
-            raise ValueError(f"{op}: probability target of shape {target.shape} does not match input of "
-                             f"shape {input.shape}")
+    if probability_target:
         smoothed = _class_rows(target) * (1 - label_smoothing) + label_smoothing / classes
         return _reduce(op, -(class_weight_rows * smoothed).sum(1).reshape(positions), reduction)
-    expected = input.shape[:1] + input.shape[2:]
-    if target.shape != expected:
-        raise ValueError(f"{op}: class-index target of shape {target.shape} does not match input of shape "
-                         f"{input.shape}; expected {expected}")
     if target.device != input.device:
         raise RuntimeError(f"{op}: input on {input.device} and target on {target.device}")
     xp, labels = input.backend.xp, target.data.reshape(-1)
     valid = labels != ignore_index
     input.backend.require(~valid | ((labels >= 0) & (labels < classes)), IndexError,
-                          f"{op}: a target (of shape {target.shape}) is out of bounds for {classes} classes")
+                          f"{op}: a target (of shape {positions}) is out of bounds for {classes} classes")
     safe_labels = xp.where(valid, labels, 0)
     valid_t = Tensor(valid.astype(input.dtype))
     picked = class_weight_rows[xp.arange(labels.size), safe_labels] * valid_t  # w_y·lp_y, 0 where ignored

@@ -1,6 +1,7 @@
 """Tests of nanogan.data: IDX parsing, dataset search and download, toy distributions, the minibatch loader."""
 import gzip
 import hashlib
+import re
 import struct
 import urllib.error
 from pathlib import Path
@@ -61,6 +62,18 @@ def test_load_small_split_round_trips(isolated, compress):
     assert loaded_labels.dtype == np.int64
     np.testing.assert_array_equal(loaded_images, images)
     np.testing.assert_array_equal(loaded_labels, labels)
+
+
+def test_read_idx_with_huge_header_sizes_reports_the_file_not_an_overflow(tmp_path):
+    """Header sizes whose product passes 2^63 are compared exactly, so the truncation error naming the file
+    fires (int64 arithmetic wrapped them into a negative or zero size)."""
+    path = tmp_path / "huge.idx"
+    for shape, payload_bytes in (((60000, 2**31, 2**31), 60000 * 2**62), ((2**32 - 1, 2**32 - 1), (2**32 - 1) ** 2)):
+        path.write_bytes(struct.pack(f">BBBB{len(shape)}I", 0, 0, IDX_UINT8, len(shape), *shape) + bytes(4))
+        with pytest.raises(IdxFormatError, match=rf"{re.escape(str(path))}: truncated: header declares shape "
+                                                 rf"{re.escape(str(shape))} of uint8 = {payload_bytes} payload "
+                                                 r"bytes, file holds 4"):
+            read_idx(path)
 
 
 def test_read_idx_other_types(tmp_path):
@@ -287,6 +300,16 @@ def test_loader_drop_last():
         DataLoader(np.arange(3), batch_size=5)
     with pytest.raises(ValueError, match="y has 4"):
         DataLoader(np.arange(3), np.arange(4), batch_size=1)
+
+
+def test_loader_checks_batch_size_type_and_takes_lists_up_front():
+    """A float or bool batch_size is refused when the loader is made (a float failed later, in len(); True read as 1);
+    lists of samples and labels are batched like the arrays they convert to."""
+    for batch_size, shown in ((4.0, "float 4.0"), (True, "bool True")):
+        with pytest.raises(TypeError, match=rf"DataLoader: batch_size must be an int, got {shown}"):
+            DataLoader(np.arange(8), batch_size=batch_size)
+    batches = list(DataLoader([[0, 1], [2, 3], [4, 5]], [7, 8, 9], batch_size=2, shuffle=False, drop_last=False))
+    assert [(xb.tolist(), yb.tolist()) for xb, yb in batches] == [([[0, 1], [2, 3]], [7, 8]), ([[4, 5]], [9])]
 
 
 def test_loader_reproducible_from_seed():

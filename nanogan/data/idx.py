@@ -14,6 +14,7 @@ The same four magic bytes read as one big-endian integer give the "magic number"
 from __future__ import annotations
 
 import gzip
+import math
 import zlib
 from pathlib import Path
 
@@ -74,7 +75,7 @@ def read_idx(path: str | Path, expected_ndim: int | None = None) -> np.ndarray:
     shape = tuple(int.from_bytes(content[_HEADER_BYTES + _DIM_BYTES * i:_HEADER_BYTES + _DIM_BYTES * (i + 1)], "big")
                   for i in range(ndim))
     dtype = _IDX_TYPES[type_code]
-    expected_payload = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    expected_payload = math.prod(shape) * dtype.itemsize  # Python ints: absurd sizes compare, never overflow
     payload = len(content) - dims_end
     if payload != expected_payload:
         problem = "truncated" if payload < expected_payload else "has trailing bytes"

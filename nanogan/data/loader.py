@@ -19,8 +19,12 @@ class DataLoader:
 
     def __init__(self, x: np.ndarray, y: np.ndarray | None = None, batch_size: int = 64, shuffle: bool = True,
                  drop_last: bool = True, seed: int = 0):
+        # batches are taken by fancy indexing, which Python lists lack: convert here, not at the first batch
+        x, y = np.asarray(x), None if y is None else np.asarray(y)
         if y is not None and len(y) != len(x):
             raise ValueError(f"DataLoader: x has {len(x)} samples but y has {len(y)}")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+            raise TypeError(f"DataLoader: batch_size must be an int, got {type(batch_size).__name__} {batch_size!r}")
         if batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be positive, got {batch_size}")
         self.x, self.y = x, y

@@ -1,38 +1,48 @@
 """Checkpoints: a nested state (dicts, lists, tuples, numbers, strings, numpy arrays, Tensors) in one .npz.
 
-The arrays are stored as the archive's members, named by their path in the state
-("variant/generator/0.weight"); everything else goes into one JSON document, member "__state__",
-in which each array appears as {"__array__": name}. JSON has only string keys, lists and finite
-types, so the few things it lacks are spelled out: a dict with non-string keys (an optimiser's
-per-parameter state, keyed 0, 1, ...) as {"__items__": [[key, value], ...]}, a tuple as
-{"__tuple__": [...]}. Python floats and ints (the RNG's 128-bit state included) round-trip exactly.
+The arrays are stored as the archive's members, numbered in the order met ("arrays/0", "arrays/1", ...),
+so no two arrays can share a member whatever their keys; everything else goes into one JSON document,
+member "__state__", in which each array appears as {"__array__": member}. JSON has only string keys, lists
+and finite types, so the few things it lacks are spelled out: a dict with non-string keys (an optimiser's
+per-parameter state, keyed 0, 1, ...) as {"__items__": [[key, value], ...]}, a tuple as {"__tuple__": [...]}.
+A dict that holds one of these three marker keys itself is written as "__items__" too, so a user's key is
+never read back as a marker. Python floats and ints (the RNG's 128-bit state included) round-trip exactly.
+Checkpoints written before the members were numbered (named by their path in the state) read the same way,
+since the document names each member. What could not be read back (object arrays, which need pickle; dict
+keys JSON cannot spell) is refused when saving, before any file is touched.
 
-Writing is atomic: the archive goes to a temporary file in the target's directory, is flushed to
-disk, and only then renamed over the target (os.replace), so a crash leaves the old checkpoint or
-the new one, never a torn file.
+Writing is atomic and reading names a file that is not a whole archive (nanogan/npz.py).
 """
 import json
-import os
-import tempfile
 
 import numpy as np
 
+from .. import npz
 from ..tensor import Tensor
 
 STATE_MEMBER = "__state__"
 FORMAT = "nanogan-checkpoint-1"
+MARKERS = {"__array__", "__items__", "__tuple__"}
+KEY_TYPES = (str, int, float, bool, type(None))
 
 
 def _encode(value, arrays, path):
     if isinstance(value, Tensor):
         value = value.numpy()
     if isinstance(value, np.ndarray):
-        arrays[path] = value
-        return {"__array__": path}
+        if value.dtype.hasobject:
+            raise TypeError(f"checkpoint: cannot store an object array at {path!r} (reading it back needs pickle)")
+        member = f"arrays/{len(arrays)}"
+        arrays[member] = value
+        return {"__array__": member}
     if isinstance(value, np.generic):
-        return value.item()
+        return _encode(value.item(), arrays, path)
     if isinstance(value, dict):
-        if all(isinstance(k, str) for k in value):
+        for key in value:
+            if not isinstance(key, KEY_TYPES):
+                raise TypeError(f"checkpoint: cannot store the dict key {key!r} at {path!r}: a key must be "
+                                f"str, int, float, bool or None, not {type(key).__name__}")
+        if all(isinstance(k, str) for k in value) and not MARKERS & value.keys():
             return {k: _encode(v, arrays, f"{path}/{k}") for k, v in value.items()}
         return {"__items__": [[k, _encode(v, arrays, f"{path}/{k}")] for k, v in value.items()]}
     if isinstance(value, tuple):
@@ -59,35 +69,23 @@ def _decode(value, archive):
 
 
 def save_checkpoint(path, state):
-    """Write `state` to `path` (.npz) atomically."""
-    path = os.fspath(path)
+    """Write `state` to `path` (.npz) atomically, creating its directory if need be. A state that could
+    not be loaded back raises TypeError naming where in it the culprit is, and leaves `path` as it was."""
     arrays = {}
     document = json.dumps({"format": FORMAT, "state": _encode(state, arrays, "state")})
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **{STATE_MEMBER: np.array(document)}, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
+    npz.write_atomically(path, {STATE_MEMBER: np.array(document), **arrays})
 
 
 def load_checkpoint(path):
-    """The state saved by `save_checkpoint` at `path`, arrays as numpy arrays."""
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"load_checkpoint: no checkpoint at {path}")
-    with np.load(path, allow_pickle=False) as archive:
-        if STATE_MEMBER not in archive.files:
-            raise ValueError(f"load_checkpoint: {path} is not a nanogan checkpoint (no {STATE_MEMBER!r} member)")
-        document = json.loads(str(archive[STATE_MEMBER]))
-        if document.get("format") != FORMAT:
-            raise ValueError(f"load_checkpoint: {path} has format {document.get('format')!r}, expected {FORMAT!r}")
-        arrays = {name: archive[name] for name in archive.files if name != STATE_MEMBER}
-    return _decode(document["state"], arrays)
+    """The state saved by `save_checkpoint` at `path`, arrays as numpy arrays. A file that cannot be read
+    (empty, truncated, corrupt, not an .npz) raises ValueError naming it, whatever numpy or zipfile found."""
+    members = npz.read(path, "load_checkpoint")
+    if STATE_MEMBER not in members:
+        raise ValueError(f"load_checkpoint: {path} is not a nanogan checkpoint (no {STATE_MEMBER!r} member)")
+    document = json.loads(str(members.pop(STATE_MEMBER)))
+    if document.get("format") != FORMAT:
+        raise ValueError(f"load_checkpoint: {path} has format {document.get('format')!r}, expected {FORMAT!r}")
+    try:
+        return _decode(document["state"], members)
+    except KeyError as err:  # a member name corrupted on disk (zip does not checksum names): a dangling reference
+        raise ValueError(f"load_checkpoint: {path} is not a readable checkpoint (no member {err})") from err

@@ -6,12 +6,11 @@ Assigning to an attribute registers by type: a Parameter goes to `_parameters`, 
 loading — follows from these three dictionaries. Names in a state dict are the attribute path
 joined by dots ("main.0.weight"), exactly as PyTorch names them, so checkpoints line up key by key.
 """
-import os
-import tempfile
 from collections import OrderedDict, namedtuple
 
 import numpy as np
 
+from .. import npz
 from ..autograd import no_grad
 from ..tensor import Tensor
 from .parameter import Parameter
@@ -266,29 +265,14 @@ class Module:
         return IncompatibleKeys(missing, unexpected)
 
     def save(self, path):
-        """Write `state_dict()` to `path` as .npz. The file appears whole or not at all: it is written
-        to a temporary file in the same directory and then renamed over `path`."""
-        path = os.fspath(path)
-        directory = os.path.dirname(os.path.abspath(path))
-        fd, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".npz")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, **self.state_dict())
-                f.flush()
-                os.fsync(f.fileno())  # on disk before the rename, so a crash cannot leave a torn file
-            os.replace(temporary, path)
-        except BaseException:
-            if os.path.exists(temporary):
-                os.remove(temporary)
-            raise
+        """Write `state_dict()` to `path` as .npz, creating its directory if need be. The file appears whole or
+        not at all (nanogan/npz.py)."""
+        npz.write_atomically(path, self.state_dict())
 
     def load(self, path, strict=True):
-        """Load a file written by `save` (see load_state_dict)."""
-        path = os.fspath(path)
-        if not os.path.exists(path):
-            raise FileNotFoundError(f"{type(self).__name__}.load: no checkpoint at {path}")
-        with np.load(path, allow_pickle=False) as archive:
-            state = {key: archive[key] for key in archive.files}
+        """Load a file written by `save` (see load_state_dict). A file that cannot be read (empty, truncated,
+        corrupt, not an .npz) raises ValueError naming it."""
+        state = npz.read(path, f"{type(self).__name__}.load")
         try:
             return self.load_state_dict(state, strict)
         except RuntimeError as err:

@@ -410,3 +410,52 @@ def test_layer_sizes_are_checked_when_the_layer_is_made(make, message):
     """A zero kernel failed inside the initialiser with a ZeroDivisionError, a negative width inside numpy."""
     with pytest.raises(ValueError, match=message):
         make()
+
+
+class _AddsTenTimes(nn.Module):
+    """y = 10·x + c: a chain of them spells out, digit by digit, the order its layers ran in."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.c = c
+
+    def forward(self, x):
+        return x * 10 + self.c
+
+
+def test_a_replaced_layer_runs_where_the_old_one_ran():
+    """Assigning seq[0] moved the new layer to the end: the chain 1, 2, 3 became 2, 3, 7 instead of 7, 2, 3."""
+    seq = nn.Sequential(_AddsTenTimes(1), _AddsTenTimes(2), _AddsTenTimes(3))
+    assert seq(ng.tensor(0.0)).item() == 123
+    seq[0] = _AddsTenTimes(7)
+    assert seq(ng.tensor(0.0)).item() == 723 and list(seq._modules) == ["0", "1", "2"]
+    layers = nn.ModuleList([_AddsTenTimes(1), _AddsTenTimes(2), _AddsTenTimes(3)])
+    layers[1] = _AddsTenTimes(9)
+    assert [layer.c for layer in layers] == [1, 9, 3]
+    linear = nn.Linear(2, 3)
+    linear.weight = nn.Parameter(ng.zeros(3, 2))
+    assert list(linear.state_dict()) == ["weight", "bias"]
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: nn.BatchNorm1d(3, eps=-1), r"BatchNorm1d: eps must be a number >= 0, got -1"),
+    (lambda: nn.BatchNorm2d(3, momentum=1.5), r"BatchNorm2d: momentum must be None or a number in \[0, 1\], got 1.5"),
+    (lambda: nn.BatchNorm1d(3, momentum=float("nan")), r"momentum must be None or a number in \[0, 1\], got nan"),
+    (lambda: nn.BatchNorm1d(0), r"BatchNorm1d: the normalised sizes must be positive ints, got \(0,\)"),
+    (lambda: nn.InstanceNorm2d(2.5), r"InstanceNorm2d: the normalised sizes must be positive ints, got \(2.5,\)"),
+    (lambda: nn.LayerNorm(()), r"LayerNorm: the normalised sizes must be positive ints, got \(\)"),
+    (lambda: nn.LayerNorm(4, eps=-1e-5), r"LayerNorm: eps must be a number >= 0"),
+])
+def test_norm_layers_check_their_settings_when_made(make, message):
+    """eps = -1 gave NaN outputs and momentum = 1.5 running variances off by half again, without a word."""
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_module_to_an_integer_dtype_and_train_with_a_string_are_refused():
+    layer = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match="Linear.to: a module's parameters take a floating-point dtype, got int64"):
+        layer.to(ng.int64)  # every weight became 0
+    with pytest.raises(TypeError, match="Linear.train: mode must be True or False, got 'False'"):
+        layer.train("False")  # bool("False") left the layer training
+    assert layer.weight.dtype == np.float32 and layer.training

@@ -48,6 +48,14 @@ class Module:
         self._non_persistent_buffers.discard(name)
         self.__dict__.pop(name, None)
 
+    def _put(self, store, name, value):
+        """`value` under `name` in `store`: in its place when the name is there already (a replaced layer of a
+        Sequential must run where the old one ran, as in PyTorch), else at the end, the name taken out of
+        every other store first."""
+        if name not in self.__dict__[store]:
+            self._forget(name)
+        self.__dict__[store][name] = value
+
     def __setattr__(self, name, value):
         if isinstance(value, Parameter):
             self.register_parameter(name, value)
@@ -87,8 +95,7 @@ class Module:
         self._require_init(name)
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: {name!r} must be a Parameter or None, got {type(param).__name__}")
-        self._forget(name)
-        self._parameters[name] = param
+        self._put("_parameters", name, param)
 
     def register_buffer(self, name, tensor, persistent=True):
         """Register state that is saved and moved with the module but not learned (running statistics).
@@ -96,17 +103,17 @@ class Module:
         self._require_init(name)
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"register_buffer: {name!r} must be a Tensor or None, got {type(tensor).__name__}")
-        self._forget(name)
-        self._buffers[name] = tensor
-        if not persistent:
+        self._put("_buffers", name, tensor)
+        if persistent:
+            self._non_persistent_buffers.discard(name)
+        else:
             self._non_persistent_buffers.add(name)
 
     def add_module(self, name, module):
         self._require_init(name)
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {name!r} must be a Module or None, got {type(module).__name__}")
-        self._forget(name)
-        self._modules[name] = module
+        self._put("_modules", name, module)
 
     # ---- walking the tree -------------------------------------------------------------
     def named_modules(self, prefix="", _seen=None):
@@ -167,8 +174,10 @@ class Module:
     # ---- modes and gradients ---------------------------------------------------------
     def train(self, mode=True):
         """Training mode (the default): dropout drops, batch norm uses and updates batch statistics."""
+        if not isinstance(mode, bool):  # bool("False") is True
+            raise TypeError(f"{type(self).__name__}.train: mode must be True or False, got {mode!r}")
         for module in self.modules():
-            object.__setattr__(module, "training", bool(mode))
+            object.__setattr__(module, "training", mode)
         return self
 
     def eval(self):
@@ -209,6 +218,8 @@ class Module:
         if isinstance(device, (np.dtype, type)) and dtype is None:
             device, dtype = None, device
         dtype = None if dtype is None else np.dtype(dtype)
+        if dtype is not None and dtype.kind != "f":  # an int cast would truncate every weight to 0 or ±1
+            raise TypeError(f"{type(self).__name__}.to: a module's parameters take a floating-point dtype, got {dtype}")
 
         def convert(t):
             floating = np.issubdtype(t.dtype, np.floating)  # integer buffers (batch counters) keep their type

@@ -33,7 +33,8 @@ def one_row_per_digit(images):
 
 def main(argv=None):
     p = common.parser("cgan_mnist", __doc__, iters=1500, batch_size=64, presets=tuple(gan.DCGAN.presets))
-    p.add_argument("--dim", type=int, default=16, help="channels of G's last and D's first layer (default 16)")
+    p.add_argument("--dim", type=common.positive_int, default=16,
+                   help="channels of G's last and D's first layer (default 16)")
     args = p.parse_args(argv)
     common.setup(args)
 

@@ -26,6 +26,25 @@ RUN_FILES = ("log.jsonl", "checkpoint.npz", "samples", "metrics.jsonl", "frames"
 PROGRESSION_SNAPSHOTS = 8  # grids in the progression strip, evenly spread over the run
 
 
+def _bounded(kind, low, low_allowed):
+    """An argparse type: a `kind` above `low` (or equal to it where `low_allowed`), or a one-line usage error
+    naming the option. A 0 must not stand for "the default", and a negative size is an error, not a traceback."""
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {'an int' if kind is int else 'a number'}, got {text!r}") \
+                from None
+        if not (value > low or low_allowed and value == low):
+            raise argparse.ArgumentTypeError(f"must be {'at least' if low_allowed else 'above'} {low}, got {text}")
+        return value
+    return parse
+
+
+positive_int, non_negative_int, positive_float = _bounded(int, 0, False), _bounded(int, 0, True), \
+    _bounded(float, 0, False)
+
+
 def parser(name, doc, *, iters, batch_size, presets, datasets=IMAGE_DATASETS):
     """The argument parser with the common options; the example adds its own. `doc` is the example's
     docstring (its first paragraph is the --help description), `presets` its variant's preset names
@@ -34,10 +53,10 @@ def parser(name, doc, *, iters, batch_size, presets, datasets=IMAGE_DATASETS):
     p = argparse.ArgumentParser(prog=f"{name}.py", description=doc.strip().split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the weights, the noise and the data order")
-    p.add_argument("--iters", type=int, default=iters,
+    p.add_argument("--seed", type=non_negative_int, default=0, help="seed of the weights, the noise and the data order")
+    p.add_argument("--iters", type=positive_int, default=iters,
                    help=f"generator iterations in all (default {iters or 'set by the configuration'})")
-    p.add_argument("--batch-size", type=int, default=batch_size,
+    p.add_argument("--batch-size", type=positive_int, default=batch_size,
                    help=f"minibatch size m (default {batch_size or 'set by the configuration'})")
     p.add_argument("--out", type=Path, default=RUNS_DIR / name, help=f"output folder (default runs/{name}/)")
     p.add_argument("--data-dir", help="folder holding the dataset's IDX files (else $NANOGAN_DATA, the cache, ...)")
@@ -55,8 +74,6 @@ def setup(args):
     """Check the options, the device and a resumed run's checkpoint, then seed the global generator (weights,
     noise, ε). Nothing in OUT changes here: a run that stops on a bad option, a missing device or missing data
     leaves an earlier run's checkpoint and logs as they were (trainer() replaces them once the run starts)."""
-    if args.iters is not None and args.iters < 1:
-        raise SystemExit(f"--iters must be positive, got {args.iters}")
     try:
         ng.backend.get(args.device)
     except (RuntimeError, ValueError) as err:

@@ -60,12 +60,13 @@ def parse(argv):
     p.add_argument("--variant", default="wgan-gp", choices=list(VARIANTS))
     p.add_argument("--preset", help="the variant's toy settings: " + "; ".join(
         f"{name}: {', '.join(presets)}" for name, (_, presets) in VARIANTS.items()) + " (default: the first)")
-    p.add_argument("--lr", type=float, help="learning rate of both networks (default: the preset's)")
+    p.add_argument("--lr", type=common.positive_float, help="learning rate of both networks (default: the preset's)")
     p.add_argument("--lr-decay", action="store_true",
                    help="decay both learning rates linearly to 0 over --iters (as the WGAN-GP CIFAR-10 code does)")
     p.add_argument("--no-standardise", action="store_true",
                    help="train on the data in its own units rather than centred and scaled to unit deviation")
-    p.add_argument("--eval-every", type=int, default=250, help="generator iterations between evaluations")
+    p.add_argument("--eval-every", type=common.positive_int, default=250,
+                   help="generator iterations between evaluations")
     return p.parse_args(argv)
 
 
@@ -74,7 +75,7 @@ def make_variant(args):
     name = args.preset or next(iter(presets))
     if name not in presets:
         raise SystemExit(f"--preset: {args.variant} has the toy presets {list(presets)}, not {name!r}")
-    overrides = {key: value for key, value in (("batch_size", args.batch_size), ("lr", args.lr)) if value}
+    overrides = {key: value for key, value in (("batch_size", args.batch_size), ("lr", args.lr)) if value is not None}
     G, D = models.ToyGenerator(), models.ToyCritic()
     common.to_device(args, G, D)
     return variant_class(G, D, presets[name], **overrides)

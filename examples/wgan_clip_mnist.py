@@ -30,7 +30,8 @@ from nanogan import gan
 
 def main(argv=None):
     p = common.parser("wgan_clip_mnist", __doc__, iters=1000, batch_size=64, presets=tuple(gan.WGAN.presets))
-    p.add_argument("--dim", type=int, default=16, help="channels of G's last and D's first layer (default 16)")
+    p.add_argument("--dim", type=common.positive_int, default=16,
+                   help="channels of G's last and D's first layer (default 16)")
     args = p.parse_args(argv)
     common.setup(args)
 

@@ -35,16 +35,18 @@ FULL = {"dim": 64, "iters": 200_000, "batch_size": 50, "snapshot_every": 1000}
 def main(argv=None):
     p = common.parser("wgan_gp_mnist", __doc__, iters=None, batch_size=None, presets=("official-mnist", "paper"))
     p.add_argument("--full", action="store_true", help="the official configuration (DIM 64, 200k iterations)")
-    p.add_argument("--dim", type=int, help=f"network width DIM (default {SMALL['dim']}, --full {FULL['dim']})")
+    p.add_argument("--dim", type=common.positive_int,
+                   help=f"network width DIM (default {SMALL['dim']}, --full {FULL['dim']})")
     args = p.parse_args(argv)
     config = FULL if args.full else SMALL
-    args.iters = args.iters or config["iters"]
-    args.batch_size = args.batch_size or config["batch_size"]
+    args.iters = config["iters"] if args.iters is None else args.iters
+    args.batch_size = config["batch_size"] if args.batch_size is None else args.batch_size
+    args.dim = config["dim"] if args.dim is None else args.dim
     common.setup(args)
 
     loader = common.load_images(args, value_range=(0.0, 1.0))  # G ends in a sigmoid
-    G = models.WGANGPMNISTGenerator(dim=args.dim or config["dim"])
-    D = models.WGANGPMNISTCritic(dim=args.dim or config["dim"])
+    G = models.WGANGPMNISTGenerator(dim=args.dim)
+    D = models.WGANGPMNISTCritic(dim=args.dim)
     common.to_device(args, G, D)
     wgan_gp = gan.WGANGP(G, D, args.preset, batch_size=args.batch_size)
     print(wgan_gp)

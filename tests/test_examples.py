@@ -149,6 +149,25 @@ def test_a_fresh_run_that_stops_before_training_keeps_the_earlier_run(why, tiny_
     assert {path: path.read_bytes() for path in out.rglob("*") if path.is_file()} == earlier
 
 
+@pytest.mark.parametrize("name, option, value, message", [
+    ("wgan_gp_mnist", "--iters", "0", "argument --iters: must be above 0, got 0"),  # was 3,000 iterations
+    ("wgan_gp_mnist", "--batch-size", "0", "argument --batch-size: must be above 0, got 0"),  # was 25
+    ("wgan_gp_mnist", "--dim", "0", "argument --dim: must be above 0, got 0"),  # was 16
+    ("dcgan_mnist", "--seed", "-1", "argument --seed: must be at least 0, got -1"),  # was a numpy traceback
+    ("gan_toy2d", "--lr", "0", "argument --lr: must be above 0, got 0"),  # was the preset's
+])
+def test_an_option_out_of_range_is_a_usage_error_that_leaves_the_earlier_run(name, option, value, message, tmp_path,
+                                                                               capsys):
+    """A 0 read as "not given" made `--iters 0` clear the earlier run and start a 3,000-iteration one."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "checkpoint.npz").write_bytes(b"the earlier run's")
+    with pytest.raises(SystemExit):
+        example(name).main([option, value, "--out", str(out)])
+    assert message in capsys.readouterr().err
+    assert (out / "checkpoint.npz").read_bytes() == b"the earlier run's"
+
+
 def test_only_the_test_split_says_so_and_trains_on_it(tmp_path, isolated_data, capsys):
     folder = tmp_path / "t10k"
     folder.mkdir()

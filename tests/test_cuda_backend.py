@@ -740,8 +740,8 @@ def test_a_logged_training_iteration_waits_for_the_device_once(tmp_path):
     ng.manual_seed(0)
     G, D = models.ToyGenerator(hidden=8).to("cuda"), models.ToyCritic(hidden=8).to("cuda")
     points = get_toy("ring8_wgangp")(64, np.random.default_rng(0))
-    trainer = gan.Trainer(gan.WGANGP(G, D, "official-toy"), DataLoader(points, batch_size=16, seed=3), tmp_path,
-                          progress=False, n_samples=4, log_every=1)
+    trainer = gan.Trainer(gan.WGANGP(G, D, "official-toy", batch_size=16), DataLoader(points, batch_size=16, seed=3),
+                          tmp_path, progress=False, n_samples=4, log_every=1)
     reads = []
     trainer.every(1, lambda _: reads.append(fake_cupy.calls[fake_cupy.HOST_READ]))
     trainer.fit(4)
@@ -801,7 +801,8 @@ def test_trainer_replaying_cuda_graphs_trains_like_eager_steps(tmp_path):
     def train(cuda_graph):
         ng.manual_seed(0)
         G, D = models.ToyGenerator(hidden=16).to("cuda"), models.ToyCritic(hidden=16).to("cuda")
-        trainer = gan.Trainer(gan.WGANGP(G, D, "official-toy"), DataLoader(points, batch_size=16, seed=3),
+        trainer = gan.Trainer(gan.WGANGP(G, D, "official-toy", batch_size=16),
+                              DataLoader(points, batch_size=16, seed=3),
                               tmp_path / str(cuda_graph), progress=False, n_samples=4, cuda_graph=cuda_graph)
         trainer.fit(4)
         return trainer

@@ -23,7 +23,7 @@ def make_trainer(run_dir, seed=0, variant=gan.WGANGP, preset="official-toy", **t
     loader = DataLoader(TOY_POINTS, batch_size=16, seed=3)
     options = dict(progress=False, n_samples=4)
     options.update(trainer_options)
-    return gan.Trainer(variant(generator, critic, preset), loader, run_dir, **options)
+    return gan.Trainer(variant(generator, critic, preset, batch_size=16), loader, run_dir, **options)
 
 
 def parameters(trainer):
@@ -214,6 +214,22 @@ def test_a_resume_that_fails_part_way_changes_nothing(tmp_path):
     assert repr(ng.random.get_rng_state()) == repr(random_state)
 
 
+def test_the_trainer_checks_its_settings_against_the_variant_and_itself(tmp_path):
+    """The variant's batch_size went into the checkpoint's settings while the data stream's was trained with;
+    checkpoint_every=0 raised a ZeroDivisionError after the first iteration, fit(2.5) ran three."""
+    ng.manual_seed(0)
+    variant = gan.WGANGP(models.ToyGenerator(hidden=8), models.ToyCritic(hidden=8), "official-toy")
+    with pytest.raises(ValueError, match=r"Trainer: the data stream gives batches of 16, the variant's settings say "
+                                         r"batch_size=256; pass batch_size=16 to the variant"):
+        gan.Trainer(variant, DataLoader(TOY_POINTS, batch_size=16), tmp_path)
+    for option in ("checkpoint_every", "log_every"):
+        with pytest.raises(ValueError, match=f"Trainer: {option} must be a positive int, got 0"):
+            make_trainer(tmp_path, **{option: 0})
+    with pytest.raises(TypeError, match="Trainer.fit: iterations must be an int, got float 2.5"):
+        make_trainer(tmp_path).fit(2.5)
+    assert not (tmp_path / "checkpoint.npz").exists()
+
+
 def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
     trainer = make_trainer(tmp_path)
     trainer.fit(1)
@@ -293,9 +309,11 @@ class CountingVariant:
 
 
 def test_wgan_official_schedule_runs_100_critic_steps_early_and_every_500th(tmp_path):
+    def zeros(variant):
+        return gan.SampledData(lambda n, rng: np.zeros((n, 1)), batch_size=variant.settings.batch_size)
+
     variant = CountingVariant(gan.WGAN.preset("official"))
-    data = gan.SampledData(lambda n, rng: np.zeros((n, 1)), batch_size=1)
-    trainer = gan.Trainer(variant, data, tmp_path, progress=False, log_every=1000, checkpoint_every=10 ** 6)
+    trainer = gan.Trainer(variant, zeros(variant), tmp_path, progress=False, log_every=1000, checkpoint_every=10 ** 6)
     trainer.fit(1002)
     counts = variant.calls_per_iteration[:-1]  # the last entry is the iteration that never started
     assert len(counts) == 1002
@@ -304,7 +322,7 @@ def test_wgan_official_schedule_runs_100_critic_steps_early_and_every_500th(tmp_
     assert sum(counts) == 27 * 100 + 975 * 5  # iterations 0..24, 500 and 1000 run 100
 
     paper = CountingVariant(gan.WGAN.preset("paper"))
-    gan.Trainer(paper, data, tmp_path / "paper", progress=False, log_every=1000).fit(30)
+    gan.Trainer(paper, zeros(paper), tmp_path / "paper", progress=False, log_every=1000).fit(30)
     assert paper.calls_per_iteration[:-1] == [5] * 30
 
 
@@ -317,7 +335,7 @@ def make_conditional_trainer(run_dir, seed=0):
     discriminator = models.DenseLabelDiscriminator(features, 8, n_classes)
     labels = np.arange(len(TOY_POINTS)) % n_classes
     loader = DataLoader(TOY_POINTS, labels, batch_size=16, seed=5)
-    variant = gan.ConditionalGAN(generator, discriminator, n_classes=n_classes)
+    variant = gan.ConditionalGAN(generator, discriminator, n_classes=n_classes, batch_size=16)
     return gan.Trainer(variant, loader, run_dir, progress=False, n_samples=6)
 
 

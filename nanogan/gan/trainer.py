@@ -131,6 +131,13 @@ class Trainer:
             if not hasattr(data, attribute):
                 raise TypeError(f"Trainer: the data stream {type(data).__name__} has no {attribute!r}; pass a "
                                 f"nanogan.data.DataLoader or a nanogan.gan.SampledData")
+        if data.batch_size != variant.settings.batch_size:  # else the checkpoint's settings would say another m
+            raise ValueError(f"Trainer: the data stream gives batches of {data.batch_size}, the variant's settings "
+                             f"say batch_size={variant.settings.batch_size}; pass batch_size={data.batch_size} to "
+                             f"the variant, or make the stream's batches that size")
+        for name, every in (("checkpoint_every", checkpoint_every), ("log_every", log_every)):
+            if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+                raise ValueError(f"Trainer: {name} must be a positive int, got {every!r}")
         self.variant, self.data = variant, data
         self.steps = GraphedSteps(variant) if cuda_graph else variant  # who runs critic_step / generator_step
         self.run_dir = Path(run_dir)
@@ -170,6 +177,8 @@ class Trainer:
     def fit(self, iterations):
         """Train until `iterations` generator iterations are done in all (a resumed run goes on towards the
         same total). Returns the trainer."""
+        if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)):
+            raise TypeError(f"Trainer.fit: iterations must be an int, got {type(iterations).__name__} {iterations!r}")
         self.interrupted = False
         if self.iteration >= iterations:
             return self

@@ -1,6 +1,8 @@
 """Models: output shapes (28, 32 and 64 pixels), the official WGAN-GP sizes 28 → 14 → 7 → 4, parameter counts
 equal to the same networks built with PyTorch, outputs equal to PyTorch's with copied weights, and the
 conditional wrappers."""
+import re
+
 import numpy as np
 import pytest
 
@@ -113,6 +115,40 @@ def test_dcgan_rejects_sizes_it_cannot_build():
         models.DCGANGenerator(image_size=30)
 
 
+@pytest.mark.parametrize("build, message", [
+    (lambda: models.DCGANGenerator(image_size=28.0), "DCGANGenerator: image_size must be an int >= 1, got 28.0"),
+    (lambda: models.DCGANGenerator(dim=2.5), "DCGANGenerator: dim must be an int >= 1, got 2.5"),
+    (lambda: models.DCGANDiscriminator(dim=-2), "DCGANDiscriminator: dim must be an int >= 1, got -2"),
+    (lambda: models.DCGANDiscriminator(channels=True), "DCGANDiscriminator: channels must be an int >= 1, got True"),
+    (lambda: models.DCGAN64Generator(ngf=0), "DCGAN64Generator: ngf must be an int >= 1, got 0"),
+    (lambda: models.DCGAN64Discriminator(nc=3.0), "DCGAN64Discriminator: nc must be an int >= 1, got 3.0"),
+])
+def test_dcgan_constructors_name_the_model_and_the_size_they_refuse(build, message):
+    """These surfaced as a layer's error about a derived size ("Linear: out_features ..., got 196.0")."""
+    with pytest.raises(ValueError, match=f"^{message}$"):
+        build()
+
+
+def test_dcgan_networks_refuse_inputs_of_another_shape_naming_the_one_they_take():
+    """A 28-px D on 32-px images failed in its dense layer ("expected (..., 196), got (4, 256)"), the 64-px D on
+    128-px images in a reshape, and G on a 1-D z in Unflatten."""
+    ng.manual_seed(0)
+    discriminator = models.DCGANDiscriminator(28, channels=1, dim=2)
+    for side in (32, 27):
+        with pytest.raises(ValueError, match=rf"DCGANDiscriminator: expected images of shape \(N, 1, 28, 28\), got "
+                                             rf"\(4, 1, {side}, {side}\)"):
+            discriminator(ng.zeros(4, 1, side, side))
+    with pytest.raises(ValueError, match=r"DCGAN64Discriminator: expected images of shape \(N, 3, 64, 64\), got "
+                                         r"\(2, 3, 128, 128\)"):
+        models.DCGAN64Discriminator(ndf=2, nc=3)(ng.zeros(2, 3, 128, 128))
+    generator = models.DCGANGenerator(28, latent_dim=4, dim=2)
+    for z in (ng.zeros(5), ng.zeros(5, 3)):
+        with pytest.raises(ValueError, match=rf"DCGANGenerator: expected z of shape \(N, 4\), got "
+                                             rf"{re.escape(str(z.shape))}"):
+            generator(z)
+    assert discriminator(generator(ng.randn(3, 4))).shape == (3, 1)
+
+
 # ---- shapes ------------------------------------------------------------------------------------------------
 def test_wgangp_mnist_shapes_follow_the_official_code():
     ng.manual_seed(0)
@@ -206,6 +242,21 @@ def test_conditional_dcgan_depends_on_the_label(label_join):
     assert scores.shape == (2, 1) and scores[0, 0] != scores[1, 0]
     with pytest.raises(ValueError, match="label_join"):
         models.conditional_dcgan(label_join="middle")
+
+
+@pytest.mark.parametrize("build, who, n_classes", [
+    (lambda n: models.conditional_dcgan(dim=2, latent_dim=4, n_classes=n), "conditional_dcgan", -1),  # G of 99 inputs
+    (lambda n: models.conditional_dcgan(dim=2, latent_dim=4, n_classes=n), "conditional_dcgan", 0),
+    (lambda n: models.conditional_wgangp_mnist(dim=2, n_classes=n), "conditional_wgangp_mnist", 0),
+    (lambda n: models.conditional_wgangp_mnist(dim=2, n_classes=n), "conditional_wgangp_mnist", "10"),
+    (lambda n: models.ConditionalGenerator(models.ToyGenerator(latent_dim=4, hidden=2), n), "ConditionalGenerator",
+     -1),
+    (lambda n: models.LabelChannelsCritic(models.WGANGPMNISTCritic(dim=2), n), "LabelChannelsCritic", 0),
+    (lambda n: models.DenseLabelDiscriminator(models.ToyCritic(hidden=2), 1, n), "DenseLabelDiscriminator", 2.0),
+])
+def test_conditional_models_need_at_least_one_class(build, who, n_classes):
+    with pytest.raises(ValueError, match=rf"^{who}: n_classes must be an int >= 1, got {re.escape(repr(n_classes))}$"):
+        build(n_classes)
 
 
 def test_conditional_wgangp_critic_sees_labels_as_channels_and_trains():

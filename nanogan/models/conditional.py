@@ -10,7 +10,7 @@ The builders return matching (G, D) pairs: `conditional_dcgan` and `conditional_
 from .. import nn
 from ..ops.shape import cat
 from ..tensor import Tensor
-from .dcgan import DCGANDiscriminator, DCGANGenerator
+from .dcgan import DCGANDiscriminator, DCGANGenerator, require_sizes
 from .wgangp_mnist import WGANGPMNISTCritic, WGANGPMNISTGenerator
 
 
@@ -32,6 +32,7 @@ class ConditionalGenerator(nn.Module):
 
     def __init__(self, generator, n_classes):
         super().__init__()
+        require_sizes("ConditionalGenerator", n_classes=n_classes)
         self.generator, self.n_classes = generator, n_classes
         self.latent_dim = generator.latent_dim - n_classes
         if self.latent_dim < 1:
@@ -47,6 +48,7 @@ class LabelChannelsCritic(nn.Module):
 
     def __init__(self, critic, n_classes):
         super().__init__()
+        require_sizes("LabelChannelsCritic", n_classes=n_classes)
         self.critic, self.n_classes = critic, n_classes
 
     def forward(self, x, labels):
@@ -61,6 +63,7 @@ class DenseLabelDiscriminator(nn.Module):
 
     def __init__(self, features, feature_dim, n_classes):
         super().__init__()
+        require_sizes("DenseLabelDiscriminator", n_classes=n_classes)
         self.features, self.n_classes = features, n_classes
         self.head = nn.Linear(feature_dim + n_classes, 1)
 
@@ -71,6 +74,7 @@ class DenseLabelDiscriminator(nn.Module):
 
 def conditional_dcgan(image_size=32, channels=1, n_classes=10, latent_dim=100, dim=64, label_join="dense"):
     """(G, D) for a conditional DCGAN; label_join "dense" (at D's last layer) or "input" (as image channels)."""
+    require_sizes("conditional_dcgan", n_classes=n_classes)
     generator = ConditionalGenerator(DCGANGenerator(image_size, channels, latent_dim + n_classes, dim), n_classes)
     if label_join == "dense":
         trunk = DCGANDiscriminator(image_size, channels, dim)
@@ -86,6 +90,7 @@ def conditional_dcgan(image_size=32, channels=1, n_classes=10, latent_dim=100, d
 def conditional_wgangp_mnist(dim=64, n_classes=10, latent_dim=128):
     """(G, D) for a conditional WGAN-GP on 28×28 images: the official networks, z joined by onehot(y),
     the critic's input by n_classes label channels."""
+    require_sizes("conditional_wgangp_mnist", n_classes=n_classes)
     generator = ConditionalGenerator(WGANGPMNISTGenerator(dim, latent_dim + n_classes), n_classes)
     critic = LabelChannelsCritic(WGANGPMNISTCritic(dim, in_channels=1 + n_classes), n_classes)
     return generator, critic

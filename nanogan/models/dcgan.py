@@ -18,6 +18,22 @@ KERNEL, STRIDE, PADDING = 4, 2, 1
 LEAKY_SLOPE = 0.2
 
 
+def require_sizes(model, **sizes):
+    """Refuse any of `sizes` that is not an int >= 1, naming `model`: a layer would otherwise report a size derived
+    from it (DCGANGenerator(image_size=28.0): "Linear: out_features must be a positive int, got 196.0")."""
+    for name, size in sizes.items():
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            raise ValueError(f"{model}: {name} must be an int >= 1, got {size!r}")
+
+
+def require_sample_shape(model, what, x, sample_shape):
+    """Refuse a batch `x` whose samples are not of `sample_shape`, naming the model and the shape it takes: its
+    layers would fail on a size they derive from it, or for some sizes not fail at all."""
+    if x.shape[1:] != sample_shape:
+        raise ValueError(f"{type(model).__name__}: expected {what} of shape (N, {', '.join(map(str, sample_shape))}), "
+                         f"got {x.shape}")
+
+
 def _halvings(image_size):
     """(base, n) with image_size = base·2ⁿ and 4 ≤ base ≤ 7."""
     base, n = image_size, 0
@@ -45,6 +61,7 @@ class DCGANGenerator(nn.Sequential):
     """z (N, latent_dim) → images (N, channels, image_size, image_size) in [−1, 1]."""
 
     def __init__(self, image_size=32, channels=1, latent_dim=100, dim=64):
+        require_sizes("DCGANGenerator", image_size=image_size, channels=channels, latent_dim=latent_dim, dim=dim)
         base, n = _halvings(image_size)
         widths = [dim * 2 ** (n - 1 - i) for i in range(n)]  # dim·2ⁿ⁻¹, ..., 2·dim, dim
         layers = [nn.Linear(latent_dim, widths[0] * base * base, bias=False), nn.Unflatten(1, (widths[0], base, base)),
@@ -56,6 +73,10 @@ class DCGANGenerator(nn.Sequential):
         self.latent_dim = latent_dim
         nn.init.dcgan_init_(self)
 
+    def forward(self, z):
+        require_sample_shape(self, "z", z, (self.latent_dim,))
+        return super().forward(z)
+
 
 class DCGANDiscriminator(nn.Module):
     """images (N, channels, image_size, image_size) → logits (N, 1). `features` (convolutions and flatten,
@@ -64,7 +85,9 @@ class DCGANDiscriminator(nn.Module):
 
     def __init__(self, image_size=32, channels=1, dim=64):
         super().__init__()
+        require_sizes("DCGANDiscriminator", image_size=image_size, channels=channels, dim=dim)
         base, n = _halvings(image_size)
+        self.image_shape = (channels, image_size, image_size)
         layers = _down(channels, dim, batch_norm=False)
         for i in range(n - 1):
             layers += _down(dim * 2 ** i, dim * 2 ** (i + 1))
@@ -74,6 +97,7 @@ class DCGANDiscriminator(nn.Module):
         nn.init.dcgan_init_(self)
 
     def forward(self, x):
+        require_sample_shape(self, "images", x, self.image_shape)
         return self.head(self.features(x))
 
 
@@ -82,6 +106,7 @@ class DCGAN64Generator(nn.Module):
 
     def __init__(self, nz=100, ngf=64, nc=3):
         super().__init__()
+        require_sizes("DCGAN64Generator", nz=nz, ngf=ngf, nc=nc)
         self.latent_dim = nz
         self.main = nn.Sequential(
             nn.ConvTranspose2d(nz, ngf * 8, KERNEL, 1, 0, bias=False), nn.BatchNorm2d(ngf * 8), nn.ReLU(),  # 4×4
@@ -99,6 +124,8 @@ class DCGAN64Discriminator(nn.Module):
 
     def __init__(self, ndf=64, nc=3):
         super().__init__()
+        require_sizes("DCGAN64Discriminator", ndf=ndf, nc=nc)
+        self.image_shape = (nc, 64, 64)
         self.main = nn.Sequential(
             *_down(nc, ndf, batch_norm=False),  # 32×32
             *_down(ndf, ndf * 2), *_down(ndf * 2, ndf * 4), *_down(ndf * 4, ndf * 8),  # 16, 8, 4
@@ -107,4 +134,5 @@ class DCGAN64Discriminator(nn.Module):
         nn.init.dcgan_init_(self)
 
     def forward(self, x):
+        require_sample_shape(self, "images", x, self.image_shape)
         return self.main(x).reshape(x.shape[0], 1)

@@ -4,6 +4,7 @@ Each loss is checked against its formula on worked numbers (and PyTorch where it
 the gradient penalty's gradients with respect to the critic's weights against PyTorch (float64, the same
 weights and ε) and against the closed form for a linear critic.
 """
+import re
 import warnings
 
 import numpy as np
@@ -227,6 +228,9 @@ def test_weight_clipping_bounds_every_parameter_in_place():
     assert everything.max() == np.float32(0.01) and everything.min() == np.float32(-0.01)
     with pytest.raises(ValueError, match="clip_weights_"):
         gan.clip_weights_(critic.parameters(), 0.0)
+    with pytest.raises(ValueError, match="clip_weights_: the clip value must be positive, got nan"):
+        gan.clip_weights_(critic.parameters(), float("nan"))  # passed `clip_value <= 0` and set every weight to NaN
+    assert all(np.array_equal(p.numpy(), np.clip(old, -0.01, 0.01)) for p, old in zip(critic.parameters(), before))
 
 
 def test_gradient_penalty_with_a_batch_norm_critic_warns_naming_the_layer():
@@ -302,10 +306,19 @@ def test_each_step_updates_only_its_own_network(variant, preset):
     assert all(p.requires_grad for p in critic.parameters())  # unfrozen after the generator step
 
 
+def _conditional_toy_pair(n_classes=3, generator_classes=None, seed=0):
+    """G(z, y) on 2-D points and D(x, y) joining y at its dense head; G for `generator_classes` if given."""
+    ng.manual_seed(seed)
+    generator_classes = generator_classes or n_classes
+    generator = models.ConditionalGenerator(models.ToyGenerator(latent_dim=2 + generator_classes, hidden=8),
+                                            generator_classes)
+    features = nn.Sequential(nn.Linear(2, 8), nn.LeakyReLU(0.2))
+    return generator, models.DenseLabelDiscriminator(features, 8, n_classes)
+
+
 def test_conditional_variant_refuses_float_labels_instead_of_truncating_them():
     """Labels 0.9, 1.5, 2.99 were truncated to classes 0, 1, 2; like PyTorch's float indices they are refused."""
-    generator, critic = _toy_pair()
-    v = gan.ConditionalGAN(generator, critic, n_classes=3)
+    v = gan.ConditionalGAN(*_conditional_toy_pair(), n_classes=3)
     assert v.as_labels(np.array([0, 1, 2], dtype=np.uint8)).numpy().tolist() == [0, 1, 2]
     assert v.as_labels(ng.tensor([2, 0])).dtype == np.int64
     float_labels = np.array([0.9, 1.5, 2.99])
@@ -314,6 +327,146 @@ def test_conditional_variant_refuses_float_labels_instead_of_truncating_them():
         v.as_labels(float_labels)
     with pytest.raises(TypeError, match=r"ConditionalGAN.as_labels: .* got float32 of shape \(3,\)"):
         v.real_batch((np.zeros((3, 2), dtype=np.float32), ng.tensor(float_labels.astype(np.float32))))
+
+
+TOY_BATCH = np.random.default_rng(0).standard_normal((8, 2)).astype(np.float32)
+
+
+def test_critic_step_takes_arrays_and_tensors_of_samples_and_unpacks_only_tuples():
+    """A list was read as (images, labels): a list of 8 points trained D on the first point against 2 fakes, and
+    a 1-D batch was taken as one sample. Only DataLoader's (images, labels) tuples are unpacked now."""
+    generator, critic = _toy_pair()
+    v = gan.GAN(generator, critic)
+    before = _snapshot(critic)
+    with pytest.raises(TypeError, match=r"GAN.critic_step: expected the real samples as a numpy array or Tensor of "
+                                        r"shape \(N, \.\.\.\), got list"):
+        v.critic_step(list(TOY_BATCH))
+    for batch, shape in ((TOY_BATCH[0], r"\(2,\)"), (ng.tensor(TOY_BATCH[0]), r"\(2,\)"),
+                         (TOY_BATCH[:0], r"\(0, 2\)")):
+        with pytest.raises(ValueError, match=r"GAN.critic_step: expected the real samples in shape \(N, \.\.\.\), "
+                                             rf"N >= 1 samples of at least one dimension, got shape {shape}"):
+            v.critic_step(batch)
+    assert all(np.array_equal(a, b) for a, b in zip(before, _snapshot(critic)))  # no refused step touched D
+    for batch in (TOY_BATCH, ng.tensor(TOY_BATCH), (TOY_BATCH, np.arange(8))):  # a labelled batch: labels dropped
+        assert np.isfinite(float(v.critic_step(batch)["d_loss"]))
+    conditional = gan.ConditionalGAN(*_conditional_toy_pair(), n_classes=3)
+    with pytest.raises(TypeError, match=r"ConditionalGAN.critic_step: a conditional variant needs \(images, "
+                                        r"labels\) tuples as batches, got list"):
+        conditional.critic_step([TOY_BATCH, np.arange(8) % 3])
+
+
+def test_conditional_critic_step_needs_one_label_per_image():
+    """The count mismatch surfaced as an internal cat error ("shapes [(6, 2), (3, 3)] differ outside dimension 1")."""
+    v = gan.ConditionalGAN(*_conditional_toy_pair(), n_classes=3)
+    for labels, shape in ((np.arange(3), r"\(3,\)"), (np.arange(12) % 3, r"\(12,\)"), (np.int64(1), r"\(\)")):
+        with pytest.raises(ValueError, match=rf"ConditionalGAN.critic_step: 6 images need 6 labels, got labels of "
+                                             rf"shape {shape}"):
+            v.critic_step((TOY_BATCH[:6], labels))
+    assert np.isfinite(float(v.critic_step((TOY_BATCH[:6], np.arange(6) % 3))["d_loss"]))
+
+
+@pytest.mark.parametrize("variant", [gan.GAN, gan.WGAN, gan.WGANGP, gan.LSGAN])
+def test_critic_step_refuses_fakes_shaped_unlike_the_real_samples(variant):
+    """A convolutional critic takes 32×32 reals and 28×28 fakes alike, so D trained on two kinds of input."""
+    ng.manual_seed(0)
+    v = variant(models.WGANGPMNISTGenerator(dim=2, latent_dim=4), models.WGANGPMNISTCritic(dim=2))
+    with pytest.raises(ValueError, match=rf"{variant.__name__}.critic_step: the generator WGANGPMNISTGenerator made "
+                                         r"fakes of shape \(4, 1, 28, 28\), the real batch has shape "
+                                         r"\(4, 1, 32, 32\); their samples must match"):
+        v.critic_step(np.zeros((4, 1, 32, 32), np.float32))
+
+
+class VectorScoreCritic(nn.Module):
+    """A linear critic returning its scores as shape (N,) rather than (N, 1)."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(2, 1)
+
+    def forward(self, x):
+        return self.linear(x).reshape(-1)
+
+
+@pytest.mark.parametrize("variant", [gan.GAN, gan.WGAN, gan.WGANGP, gan.LSGAN])
+def test_critic_must_return_one_score_per_sample(variant):
+    """A critic with two outputs per sample trained without an error: every loss averaged over both."""
+    ng.manual_seed(0)
+    generator = models.ToyGenerator(hidden=8)
+    v = variant(generator, nn.Sequential(nn.Linear(2, 2)))
+    message = (rf"{variant.__name__}: the discriminator Sequential returned scores of shape \({{n}}, 2\) for {{n}} "
+               rf"samples; expected \({{n}},\) or \({{n}}, 1\), one score per sample")
+    with pytest.raises(ValueError, match=message.format(n=8)):
+        v.critic_step(TOY_BATCH)
+    with pytest.raises(ValueError, match=message.format(n=5)):
+        v.generator_step(5)
+    vector = variant(generator, VectorScoreCritic())
+    assert np.isfinite(float(vector.critic_step(TOY_BATCH)["d_loss"]))
+    assert np.isfinite(float(vector.generator_step(5)["g_loss"]))
+
+
+NAN = float("nan")
+
+
+@pytest.mark.parametrize("variant, setting, value, requirement", [
+    (gan.WGANGP, "n_critic", 0, "an int >= 1"),  # D never trained
+    (gan.WGANGP, "n_critic", 2.5, "an int >= 1"),  # ran 3 critic steps, logged 2.5
+    (gan.WGAN, "n_critic", True, "an int >= 1"),
+    (gan.WGAN, "critic_warmup", "no", "True or False"),  # a truthy string: 100 critic steps
+    (gan.WGANGP, "penalty_weight", NAN, "a finite number >= 0"),  # D's weights all NaN after one step
+    (gan.WGANGP, "penalty_weight", -10.0, "a finite number >= 0"),  # a reward for steep gradients
+    (gan.WGAN, "clip_value", NAN, "a finite number > 0"),  # D's weights all NaN
+    (gan.WGAN, "clip_value", -0.01, "a finite number > 0"),  # refused only after D's first update
+    (gan.WGAN, "clip_value", float("inf"), "a finite number > 0"),
+    (gan.GAN, "batch_size", 0, "an int >= 1"),
+    (gan.GAN, "batch_size", -5, "an int >= 1"),
+    (gan.DCGAN, "batch_size", 64.0, "an int >= 1"),
+    (gan.LSGAN, "real_target", NAN, "a finite number"),
+    (gan.LSGAN, "generator_target", float("-inf"), "a finite number"),
+    (gan.DCGAN, "noise", "gaussian", "'normal' or 'uniform'"),
+    (gan.GAN, "generator_loss", "saturating", r"one of \['minimax', 'non-saturating'\]"),
+])
+def test_variant_refuses_settings_out_of_range_when_built(variant, setting, value, requirement):
+    generator, critic = _toy_pair()
+    before = _snapshot(critic)
+    message = rf"{variant.__name__}: {setting} must be {requirement}, got {re.escape(repr(value))}$"
+    with pytest.raises(ValueError, match=message):
+        variant(generator, critic, **{setting: value})
+    with pytest.raises(ValueError, match=message):  # a whole Preset, not only an override, is checked
+        variant(generator, critic, variant.preset().replace(**{setting: value}))
+    assert all(np.array_equal(a, b) for a, b in zip(before, _snapshot(critic)))
+
+
+def test_every_shipped_preset_passes_the_checks():
+    for variant in (gan.GAN, gan.DCGAN, gan.WGAN, gan.WGANGP, gan.LSGAN):
+        for name in variant.presets:
+            assert variant(*_toy_pair(), name).settings == variant.preset(name)
+    for variant in (gan.ConditionalGAN, gan.ConditionalWGANGP):
+        for name in variant.presets:
+            assert variant(*_conditional_toy_pair(), name, n_classes=3).settings == variant.preset(name)
+
+
+def test_conditional_variant_and_models_must_agree_on_the_classes():
+    """n_classes=2 with 3-class models never drew class 2; n_classes=5 failed whenever a label >= 3 was drawn; a
+    variant and models of different kinds failed on a missing labels argument."""
+    for n_classes in (2, 5):
+        with pytest.raises(ValueError, match=rf"ConditionalGAN: n_classes={n_classes}, but the generator "
+                                             r"ConditionalGenerator has 3 classes"):
+            gan.ConditionalGAN(*_conditional_toy_pair(3), n_classes=n_classes)
+    with pytest.raises(ValueError, match=r"ConditionalWGANGP: n_classes=3, but the discriminator "
+                                         r"DenseLabelDiscriminator has 4 classes"):
+        gan.ConditionalWGANGP(*_conditional_toy_pair(4, generator_classes=3), n_classes=3)
+    for n_classes in (0, 2.0, True):
+        with pytest.raises(ValueError, match=rf"ConditionalGAN: n_classes must be an int >= 1 or None, got "
+                                             rf"{n_classes!r}"):
+            gan.ConditionalGAN(*_conditional_toy_pair(), n_classes=n_classes)
+    with pytest.raises(TypeError, match=r"GAN: the generator ConditionalGenerator is conditional \(3 classes\) but "
+                                        r"the variant is not; pass n_classes=3, as ConditionalGAN and "
+                                        r"ConditionalWGANGP do"):
+        gan.GAN(*_conditional_toy_pair())
+    with pytest.raises(TypeError, match=r"ConditionalGAN: n_classes=10 needs conditional models G\(z, y\) and "
+                                        r"D\(x, y\) with an `n_classes` attribute \(nanogan.models.conditional\); "
+                                        r"the generator ToyGenerator has none"):
+        gan.ConditionalGAN(*_toy_pair())
 
 
 def test_wgan_critic_step_leaves_the_critic_clipped():

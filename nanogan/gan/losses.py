@@ -133,7 +133,7 @@ def warn_if_batch_norm(critic, who):
 def clip_weights_(parameters, clip_value):
     """w ← clip(w, −c, c) for every parameter, in place and outside the graph: WGAN's crude way of keeping
     the critic K-Lipschitz for some K (Arjovsky et al. 2017, Algorithm 1, c = 0.01)."""
-    if clip_value <= 0:
+    if not clip_value > 0:  # written so that NaN, which fails every comparison, is refused too
         raise ValueError(f"clip_weights_: the clip value must be positive, got {clip_value}")
     with autograd.no_grad():
         for p in parameters:

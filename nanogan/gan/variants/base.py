@@ -6,12 +6,15 @@ of real data) and `generator_step(batch_size)` (one update of G). The Trainer ca
 per generator step, k = `critic_iterations(generator_iteration)`. A step returns its numbers as
 0-d tensors (the trainer converts the ones it logs, so a GPU is not synchronised on every step).
 
-Conditional variants: pass `n_classes`; batches are then (images, labels), G is called as G(z, y)
-and D as D(x, y) (the models in nanogan.models.conditional join the label to their inputs), and the
-generator step draws its labels uniformly.
+Conditional variants: pass `n_classes`, which both models must expose as their own `n_classes`; batches
+are then (images, labels) tuples, G is called as G(z, y) and D as D(x, y) (the models in
+nanogan.models.conditional join the label to their inputs), and the generator step draws its labels
+uniformly.
 """
 import contextlib
 import dataclasses
+import math
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +23,23 @@ from ... import backend as backends, optim
 from ...autograd import no_grad
 from ...random import generator as global_generator
 from ...tensor import Tensor, tensor
+
+
+def is_count(value):
+    """An int >= 1; a bool is refused, True would read as 1."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1
+
+
+def is_finite(value):
+    """A finite real number; a bool is refused, as a flag passed where a number belongs."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def require_setting(owner, name, value, valid, requirement):
+    """Refuse hyperparameter `name` of variant `owner` unless `valid(value)`: a setting out of its range does not
+    fail by itself, it trains wrongly (n_critic = 0 never trains D, a NaN penalty weight turns D's weights to NaN)."""
+    if not valid(value):
+        raise ValueError(f"{owner}: {name} must be {requirement}, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -55,6 +75,14 @@ class Preset:
 
     def to_dict(self):
         return dataclasses.asdict(self)
+
+    def validate(self, owner):
+        """Refuse settings out of range, naming the variant `owner`; a subclass adds its own fields. lr, betas,
+        momentum and the optimizer's name are checked by the optimiser they build."""
+        require_setting(owner, "batch_size", self.batch_size, is_count, "an int >= 1")
+        require_setting(owner, "n_critic", self.n_critic, is_count, "an int >= 1")
+        require_setting(owner, "critic_warmup", self.critic_warmup, lambda v: isinstance(v, bool), "True or False")
+        require_setting(owner, "noise", self.noise, lambda v: v in ("normal", "uniform"), "'normal' or 'uniform'")
 
 
 WARMUP_CRITIC_ITERATIONS = 100
@@ -121,10 +149,10 @@ class Variant:
             raise TypeError(f"{type(self).__name__}: expected a {type(self.preset()).__name__}, got "
                             f"{type(settings).__name__}")
         self.settings = settings.replace(**overrides)
-        if self.settings.noise not in ("normal", "uniform"):
-            raise ValueError(f"{type(self).__name__}: noise must be 'normal' or 'uniform', got {self.settings.noise!r}")
+        self.settings.validate(type(self).__name__)
         self.G, self.D = generator, discriminator
         self.n_classes = n_classes
+        self._check_classes()
         try:
             self.latent_dim = generator.latent_dim
         except AttributeError:
@@ -143,6 +171,28 @@ class Variant:
         except KeyError:
             raise KeyError(f"{cls.__name__}: no preset {name!r}; valid: {list(cls.presets)}") from None
 
+    def _check_classes(self):
+        """n_classes must be None (unconditional) or the class count of both models, read from their `n_classes`
+        (the models of nanogan.models.conditional have one): with fewer classes the others are never drawn, with
+        more the labels beyond the models' range fail at random, and models of the other kind fail on a missing
+        or extra label argument."""
+        who = type(self).__name__
+        if self.n_classes is not None:
+            require_setting(who, "n_classes", self.n_classes, is_count, "an int >= 1 or None")
+        for role, model in (("generator", self.G), ("discriminator", self.D)):
+            theirs = getattr(model, "n_classes", None)
+            if theirs == self.n_classes:
+                continue
+            name = type(model).__name__
+            if self.n_classes is None:
+                raise TypeError(f"{who}: the {role} {name} is conditional ({theirs} classes) but the variant is not; "
+                                f"pass n_classes={theirs}, as ConditionalGAN and ConditionalWGANGP do")
+            if theirs is None:
+                raise TypeError(f"{who}: n_classes={self.n_classes} needs conditional models G(z, y) and D(x, y) "
+                                f"with an `n_classes` attribute (nanogan.models.conditional); the {role} {name} "
+                                f"has none")
+            raise ValueError(f"{who}: n_classes={self.n_classes}, but the {role} {name} has {theirs} classes")
+
     # ---- the algorithm (subclasses) --------------------------------------------------------------
     def critic_step(self, batch):
         raise NotImplementedError
@@ -159,15 +209,32 @@ class Variant:
         return next(self.G.parameters())
 
     def real_batch(self, batch):
-        """(x, y) as tensors on the models' device and dtype; y is None for an unconditional variant."""
+        """(x, y) of a critic step's batch as tensors on the models' device and dtype; y is None for an
+        unconditional variant. Only a tuple is read as (images, labels), as DataLoader yields them: a list is as
+        likely a list of samples, of which the first would pass for the whole batch. x must hold N >= 1 samples
+        of at least one dimension each: a 1-D array would be taken as one sample by a dense critic."""
+        who = f"{type(self).__name__}.critic_step"
         if self.n_classes is None:  # a labelled loader feeding an unconditional variant: drop the labels
-            images = batch[0] if isinstance(batch, (tuple, list)) else batch
-            return self.as_input(images), None
-        if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
-            raise TypeError(f"{type(self).__name__}: a conditional variant needs (images, labels) batches, got "
+            images, labels = (batch[0] if isinstance(batch, tuple) else batch), None
+        elif isinstance(batch, tuple) and len(batch) == 2:
+            images, labels = batch
+        else:
+            raise TypeError(f"{who}: a conditional variant needs (images, labels) tuples as batches, got "
                             f"{type(batch).__name__}")
-        images, labels = batch
-        return self.as_input(images), self.as_labels(labels)
+        if not isinstance(images, (np.ndarray, Tensor)):
+            raise TypeError(f"{who}: expected the real samples as a numpy array or Tensor of shape (N, ...), got "
+                            f"{type(images).__name__}")
+        if images.ndim < 2 or images.shape[0] < 1:
+            raise ValueError(f"{who}: expected the real samples in shape (N, ...), N >= 1 samples of at least one "
+                             f"dimension, got shape {tuple(images.shape)}")
+        real = self.as_input(images)
+        if labels is None:
+            return real, None
+        labels = self.as_labels(labels)
+        if labels.ndim == 0 or labels.shape[0] != real.shape[0]:
+            raise ValueError(f"{who}: {real.shape[0]} images need {real.shape[0]} labels, got labels of shape "
+                             f"{labels.shape}")
+        return real, labels
 
     def as_input(self, x):
         """`x` (numpy or Tensor) as a tensor in the models' dtype, on their device."""
@@ -211,8 +278,15 @@ class Variant:
         return self.G(z) if labels is None else self.G(z, labels)
 
     def discriminate(self, x, labels=None):
-        """D(x), or D(x, y) for a conditional variant."""
-        return self.D(x) if labels is None else self.D(x, labels)
+        """D(x), or D(x, y) for a conditional variant: one score per sample, of shape (N,) or (N, 1). A critic with
+        more outputs per sample is refused: every loss would average over all of them without a word."""
+        scores = self.D(x) if labels is None else self.D(x, labels)
+        n = x.shape[0]
+        if scores.shape not in ((n,), (n, 1)):
+            raise ValueError(f"{type(self).__name__}: the discriminator {type(self.D).__name__} returned scores of "
+                             f"shape {scores.shape} for {n} samples; expected ({n},) or ({n}, 1), one score per "
+                             f"sample")
+        return scores
 
     @no_grad()
     def sample(self, latent):
@@ -226,12 +300,19 @@ class Variant:
         (None if unconditional; the fakes share them)."""
         real, labels = self.real_batch(batch)
         z, labels = self.sample_latent(real.shape[0], labels)
-        return real, self.fakes_for_critic(z, labels), labels
+        return real, self.fakes_for_critic(real, z, labels), labels
 
     @no_grad()
-    def fakes_for_critic(self, z, labels=None):
-        """G(z) made outside the graph: a critic step trains D only."""
-        return self.generate(z, labels)
+    def fakes_for_critic(self, real, z, labels=None):
+        """G(z) made outside the graph (a critic step trains D only), refused unless its samples have the shape of
+        the `real` ones: D would otherwise compare two kinds of input, without an error wherever its layers accept
+        both (a convolution takes any image size)."""
+        fake = self.generate(z, labels)
+        if fake.shape[1:] != real.shape[1:]:
+            raise ValueError(f"{type(self).__name__}.critic_step: the generator {type(self.G).__name__} made fakes "
+                             f"of shape {fake.shape}, the real batch has shape {real.shape}; their samples must "
+                             f"match")
+        return fake
 
     def train_generator(self, batch_size, loss_of_scores):
         """The generator step of every variant: sample z (and y), score G(z) with D — frozen, so only G

@@ -13,7 +13,7 @@ fakes with confidence, and trains G to maximise log D(G(z)) instead ("non-satura
 from dataclasses import dataclass
 
 from ..losses import discriminator_loss, minimax_generator_loss, non_saturating_generator_loss
-from .base import Preset, Variant
+from .base import Preset, Variant, require_setting
 
 GENERATOR_LOSSES = {"minimax": minimax_generator_loss, "non-saturating": non_saturating_generator_loss}
 
@@ -22,6 +22,11 @@ GENERATOR_LOSSES = {"minimax": minimax_generator_loss, "non-saturating": non_sat
 class GANPreset(Preset):
     """generator_loss: "minimax" (the algorithm box) or "non-saturating" (§3, and the official code)."""
     generator_loss: str = "non-saturating"
+
+    def validate(self, owner):
+        super().validate(owner)
+        require_setting(owner, "generator_loss", self.generator_loss, lambda v: v in GENERATOR_LOSSES,
+                        f"one of {list(GENERATOR_LOSSES)}")
 
 
 _OFFICIAL_MNIST = ("github.com/goodfeli/adversarial, mnist.yaml: SGD lr 0.1, momentum 0.5, batch 100, Gaussian z "
@@ -38,12 +43,6 @@ class GAN(Variant):
                                   "paper gives no rates, these are from " + _OFFICIAL_MNIST + ")",
                            optimizer="sgd", lr=0.1, momentum=0.5, batch_size=100, generator_loss="minimax"),
     }
-
-    def __init__(self, generator, discriminator, preset=None, **kwargs):
-        super().__init__(generator, discriminator, preset, **kwargs)
-        if self.settings.generator_loss not in GENERATOR_LOSSES:
-            raise ValueError(f"{type(self).__name__}: generator_loss must be one of {list(GENERATOR_LOSSES)}, "
-                             f"got {self.settings.generator_loss!r}")
 
     def critic_step(self, batch):
         """Ascend log D(x) + log(1 − D(G(z))), i.e. descend the cross-entropy of D's two guesses."""

@@ -17,13 +17,19 @@ before each critic update rather than after; after, as here, G always sees a cli
 from dataclasses import dataclass
 
 from ..losses import clip_weights_, wasserstein_critic_loss, wasserstein_generator_loss
-from .base import Preset, Variant
+from .base import Preset, Variant, is_finite, require_setting
 
 
 @dataclass(frozen=True)
 class WGANPreset(Preset):
     """clip_value: c, the box [−c, c] the critic's weights are clipped to."""
     clip_value: float = 0.01
+
+    def validate(self, owner):
+        """Checked here rather than at the first clip, which comes after D's first update."""
+        super().validate(owner)
+        require_setting(owner, "clip_value", self.clip_value, lambda v: is_finite(v) and v > 0,
+                        "a finite number > 0")
 
 
 class WGAN(Variant):

@@ -23,13 +23,19 @@ from dataclasses import dataclass
 
 from ..losses import (gradient_penalty, interpolation_weights, wasserstein_critic_loss, wasserstein_generator_loss,
                       warn_if_batch_norm)
-from .base import Preset, Variant
+from .base import Preset, Variant, is_finite, require_setting
 
 
 @dataclass(frozen=True)
 class WGANGPPreset(Preset):
     """penalty_weight: λ, the weight of the gradient penalty."""
     penalty_weight: float = 10.0
+
+    def validate(self, owner):
+        """λ < 0 would reward steep gradients instead of penalising them."""
+        super().validate(owner)
+        require_setting(owner, "penalty_weight", self.penalty_weight, lambda v: is_finite(v) and v >= 0,
+                        "a finite number >= 0")
 
 
 _OFFICIAL = "github.com/igul222/improved_wgan_training"
@@ -71,7 +77,7 @@ class WGANGP(Variant):
 
     def critic_step_on(self, real, z, labels, epsilon):
         """The critic step on given inputs: no host reads or host copies, so it can be recorded as a graph."""
-        fake = self.fakes_for_critic(z, labels)
+        fake = self.fakes_for_critic(real, z, labels)
         critic_loss = wasserstein_critic_loss(self.discriminate(real, labels), self.discriminate(fake, labels))
         penalty = gradient_penalty(lambda x: self.discriminate(x, labels), real, fake, self.settings.penalty_weight,
                                    epsilon)

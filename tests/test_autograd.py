@@ -220,3 +220,45 @@ def test_true_division_of_integer_tensors_is_float32_like_torch():
     da, db = ng.grad((a / b).sum(), [a, b])
     np.testing.assert_allclose(da.numpy(), [0.5, 0.125])  # 1/b
     np.testing.assert_allclose(db.numpy(), [-0.75, -0.0625])  # -a/b²
+
+
+def test_pow_at_a_zero_base_has_the_derivatives_of_its_constant_pieces():
+    """g·b·a^(b-1) at a = 0, b = 0 and g·y·log a at a = 0 read 0·inf and 0·(-inf): NaN where x⁰ ≡ 1 and 0^b ≡ 0
+    (b > 0) have derivative 0, at every order (PyTorch's pow takes the same)."""
+    x = ng.tensor([0.0, 2.0], dtype=ng.float64, requires_grad=True)
+    (g,) = ng.grad((x ** 0).sum(), x)
+    np.testing.assert_array_equal(g.numpy(), [0.0, 0.0])
+    (g,) = ng.grad((x ** 2).sum(), x, create_graph=True)
+    (h,) = ng.grad(g.sum(), x, create_graph=True)
+    (k,) = ng.grad(h.sum(), x, allow_unused=True)
+    np.testing.assert_array_equal(g.numpy(), [0.0, 4.0])
+    np.testing.assert_array_equal(h.numpy(), [2.0, 2.0])
+    assert k is None or np.array_equal(k.numpy(), [0.0, 0.0])
+    base = ng.tensor([0.0, 0.0], dtype=ng.float64, requires_grad=True)
+    exponent = ng.tensor([2.0, 0.0], dtype=ng.float64, requires_grad=True)
+    d_base, d_exponent = ng.grad((base ** exponent).sum(), [base, exponent])
+    np.testing.assert_array_equal(d_base.numpy(), [0.0, 0.0])
+    np.testing.assert_array_equal(d_exponent.numpy(), [0.0, 0.0])
+
+
+def test_clamp_with_min_above_max_gives_max_everywhere():
+    """min(max(x, lo), hi), as PyTorch documents it: the upper bound was tested on x, not on the clamped value."""
+    x = ng.tensor([-1.0, 0.5, 2.0], requires_grad=True)
+    y = x.clamp(1.0, 0.0)
+    np.testing.assert_array_equal(y.numpy(), [0.0, 0.0, 0.0])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 0.0])
+
+
+def test_gradients_keep_their_inputs_dtype():
+    """A float32 input that met a float64 one got a float64 gradient; and a 0-d float64 tensor made a float32
+    tensor float64. PyTorch casts the gradient to the input's dtype and lets a 0-d tensor count as a number."""
+    a = ng.ones(3, requires_grad=True)
+    b = ng.ones(3, dtype=ng.float64, requires_grad=True)
+    (a * b).sum().backward()
+    assert a.grad.dtype == np.float32 and b.grad.dtype == np.float64
+    scale = ng.tensor(2.0, dtype=ng.float64, requires_grad=True)
+    y = a * scale
+    assert y.dtype == np.float32
+    y.sum().backward()
+    assert scale.grad.dtype == np.float64 and scale.grad.item() == 3.0

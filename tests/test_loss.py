@@ -291,3 +291,15 @@ def test_unit_norm_penalty_refuses_what_it_cannot_do():
     (dg,) = ng.grad(unit_norm_penalty(g).sum(), [g], create_graph=True)
     with pytest.raises(RuntimeError, match="UnitNormPenalty: its backward is not differentiable"):
         ng.grad(dg.sum(), [g])
+
+
+def test_cross_entropy_with_every_target_ignored_is_nan_with_gradient_zero():
+    """The mean over no targets divided by 0: the loss is NaN, as in PyTorch, but the gradient was NaN too, and
+    one such batch wrote NaN into every parameter; PyTorch's is 0."""
+    logits = ng.randn(3, 4, requires_grad=True)
+    loss = F.cross_entropy(logits, ng.tensor([-100, -100, -100]))
+    assert np.isnan(loss.item())
+    loss.backward()
+    np.testing.assert_array_equal(logits.grad.numpy(), np.zeros((3, 4)))
+    partly = F.cross_entropy(ng.zeros(2, 4), ng.tensor([1, -100]))
+    assert partly.item() == pytest.approx(math.log(4))

@@ -179,3 +179,35 @@ def test_against_torch_double_backward():
     np.testing.assert_allclose(n_out.item(), t_out.item(), rtol=1e-10)
     for a, b in zip(ng_g + n2, tg + t2):
         np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-8, atol=1e-12)
+
+
+def test_norm_and_std_have_the_gradient_zero_where_they_are_zero():
+    """‖x‖ and std have no derivative at 0; g / (2·0) times the 0 of x made every gradient NaN, so that a
+    WGAN-GP penalty written as (g.norm(dim=1) - 1)² turned a flat critic's weight gradients to NaN. PyTorch
+    takes the subgradient 0; so does nanogan, at every order."""
+    x = ng.tensor([[0.0, 0.0], [3.0, 4.0]], dtype=ng.float64, requires_grad=True)
+    (g,) = ng.grad(((x.norm(1) - 1) ** 2).sum(), x, create_graph=True)
+    np.testing.assert_allclose(g.numpy(), [[0, 0], [2 * 4 * 0.6, 2 * 4 * 0.8]])
+    (h,) = ng.grad(g.sum(), x)
+    assert np.isfinite(h.numpy()).all()
+    np.testing.assert_allclose(h.numpy()[1], [2 * (0.6 + 0.8) * 0.6 + 2 * 4 * (1 - 0.36 - 0.48) / 5,
+                                              2 * (0.6 + 0.8) * 0.8 + 2 * 4 * (1 - 0.48 - 0.64) / 5])
+    s = ng.tensor([[2.0, 2.0, 2.0], [1.0, 2.0, 3.0]], dtype=ng.float64, requires_grad=True)
+    (g,) = ng.grad(s.std(1).sum(), s)
+    np.testing.assert_allclose(g.numpy(), [[0, 0, 0], [-0.5, 0, 0.5]])
+    with pytest.warns(RuntimeWarning):
+        assert np.isnan(ng.zeros(2, 0).var(1).numpy()).all()  # the variance of no values (it was -0)
+
+
+@pytest.mark.parametrize("op, indices", [("max", [0, 1]), ("min", [0, 0])])
+def test_max_and_min_along_a_dim_give_the_gradient_to_the_index_they_return(op, indices):
+    """Ties split the gradient evenly ([1/3, 1/3, 1/3]), which disagreed with the index max(dim) returns itself;
+    PyTorch gives it all to that element. max() and amax still share it among ties."""
+    x = ng.tensor([[0.0, 0.0, 0.0], [1.0, 3.0, 3.0] if op == "max" else [1.0, 1.0, 3.0]], requires_grad=True)
+    values, got = getattr(x, op)(1)
+    assert got.numpy().tolist() == indices
+    (values * ng.tensor([1.0, 2.0])).sum().backward()
+    expected = np.zeros((2, 3))
+    expected[0, indices[0]], expected[1, indices[1]] = 1.0, 2.0
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
+    assert getattr(x, op)(1, keepdim=True).values.shape == (2, 1)

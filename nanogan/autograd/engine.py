@@ -111,6 +111,9 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
                 if g.data.shape != t.data.shape:
                     raise RuntimeError(f"{ctx.name}: backward returned a gradient of shape {tuple(g.shape)} "
                                        f"for an input of shape {tuple(t.shape)}")
+                if g.data.dtype != t.data.dtype:  # a float32 input that met a float64 one: its gradient stays
+                    from ..ops.elementwise import cast  # float32, as PyTorch's does (ops import autograd)
+                    g = cast(g, t.dtype)
                 if create_graph and not ctx.op.differentiable_backward:
                     g = NotDifferentiable.apply(g, *ctx.inputs, op_name=ctx.name)
                 deliver(t, g)

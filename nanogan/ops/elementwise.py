@@ -26,6 +26,10 @@ def _pair(op, a, b):
     a_float, b_float = a.is_floating_point(), b.is_floating_point()
     if a_float != b_float:  # integers meeting floats become that float type, as in PyTorch
         a, b = (a, cast(b, a.dtype)) if a_float else (cast(a, b.dtype), b)
+    elif a.dtype != b.dtype and (a.ndim == 0) != (b.ndim == 0):
+        # a 0-d tensor of the same kind counts as a number, as in PyTorch: float32 x times a float64 scalar tensor
+        # stays float32
+        a, b = (cast(a, b.dtype), b) if a.ndim == 0 else (a, cast(b, a.dtype))
     return a, b
 
 
@@ -108,7 +112,10 @@ class Neg(Function):
 
 
 class Pow(Function):
-    """y = a ** b;  da = g * b * a^(b-1),  db = g * y * log(a)."""
+    """y = a ** b;  da = g * b * a^(b-1), but 0 where b = 0 (a⁰ ≡ 1);  db = g * y * log(a), but 0 where a = 0 and
+    b ≥ 0 (0^b is constant there). At a = 0 the formulas read 0·inf and 0·log 0 = NaN where the derivative is 0,
+    as PyTorch's pow takes it. The branches not taken see a base of 1, so that a zero sent into them at the next
+    order stays a zero."""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -117,8 +124,15 @@ class Pow(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.inputs
-        da = sum_to(g * b * a ** (b - 1), a.shape) if ctx.needs_input_grad[0] else None
-        db = sum_to(g * ctx.output * log(a), b.shape) if ctx.needs_input_grad[1] else None
+        da = db = None
+        if ctx.needs_input_grad[0]:
+            constant_in_a = b.data == 0
+            base = where(constant_in_a, 1.0, a)
+            da = sum_to(where(constant_in_a, 0.0, g * b * base ** (b - 1)), a.shape)
+        if ctx.needs_input_grad[1]:
+            constant_in_b = (a.data == 0) & (b.data >= 0)
+            base = where(constant_in_b, 1.0, a)
+            db = sum_to(where(constant_in_b, 0.0, g * ctx.output * log(base)), b.shape)
         return da, db
 
 
@@ -280,8 +294,8 @@ def clamp(a, min=None, max=None):
     clipped = a  # NaN compares False both ways, so it passes through: NaN is not hidden
     if min is not None:
         clipped = where(a.data < min, as_tensor(min, like=a), clipped)
-    if max is not None:
-        clipped = where(a.data > max, as_tensor(max, like=a), clipped)
+    if max is not None:  # tested on the clipped values: with min > max every value is max, as in PyTorch
+        clipped = where(clipped.data > max, as_tensor(max, like=a), clipped)
     return clipped
 
 

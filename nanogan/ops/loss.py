@@ -13,7 +13,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .activation import logsigmoid, log_softmax, require_floating, softplus
-from .elementwise import clamp
+from .elementwise import clamp, where
 
 _LOG_FLOOR = -100.0  # PyTorch clamps BCE's logs here, so p = 0 or 1 gives a large finite loss
 _BCE_EPSILON = 1e-12  # and keeps p(1 - p) at least this in BCE's gradient
@@ -173,7 +173,11 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     if label_smoothing > 0:
         loss = loss - class_weight_rows.sum(1) * valid_t * (label_smoothing / classes)
     if reduction == "mean":
-        return loss.sum() / target_weight.sum()
+        # every target ignored: the mean of no losses is NaN, as in PyTorch, and its gradient 0; dividing by the 0
+        # would make the gradient NaN too, and one such batch would write NaN into every parameter
+        total = target_weight.sum()
+        nothing = total.data == 0
+        return where(nothing, float("nan"), loss.sum() / where(nothing, 1.0, total))
     return _reduce(op, loss.reshape(positions), reduction)
 
 

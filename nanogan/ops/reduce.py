@@ -10,6 +10,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..tensor import Tensor
+from .elementwise import where
 from .shape import dim_index
 
 MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])
@@ -112,31 +113,71 @@ def argmax(x, dim=None, keepdim=False):
     return Tensor(xp.argmax(x.data, axis=dim_index("argmax", dim, x.ndim), keepdims=keepdim))
 
 
+def _select(x, dim, indices, keepdim):
+    """x at `indices` along dim (indices has x's shape without dim): a gather, so the gradient goes to those
+    elements alone, through GetItem's scatter."""
+    from .shape import getitem
+    xp, dim = x.backend.xp, dim_index("max", dim, x.ndim)
+    shape = x.shape[:dim] + x.shape[dim + 1:]
+    index = []
+    for axis, size in enumerate(x.shape):
+        if axis == dim:
+            index.append(indices)
+        else:
+            position = axis if axis < dim else axis - 1
+            index.append(xp.arange(size).reshape((1,) * position + (size,) + (1,) * (len(shape) - position - 1)))
+    values = getitem(x, tuple(index))
+    return values.unsqueeze(dim) if keepdim else values
+
+
 def max(x, dim=None, keepdim=False):
-    """x.max() is the largest element; x.max(dim) is (values, indices), as in PyTorch."""
-    if dim is None:
-        return amax(x)
-    return MaxResult(amax(x, dim, keepdim), argmax(x, dim, keepdim))
+    """x.max() is the largest element, its gradient shared among ties (Amax); x.max(dim) is (values, indices), as
+    in PyTorch, and each value's gradient goes to the element at its index, the one returned."""
+    if dim is None or x.ndim == 0:
+        return amax(x) if dim is None else MaxResult(x, argmax(x, dim, keepdim))
+    indices = argmax(x, dim)
+    return MaxResult(_select(x, dim, indices.data, keepdim), argmax(x, dim, keepdim))
 
 
 def min(x, dim=None, keepdim=False):
-    if dim is None:
-        return amin(x)
-    return MaxResult(amin(x, dim, keepdim), argmax(-x, dim, keepdim))
+    if dim is None or x.ndim == 0:
+        return amin(x) if dim is None else MaxResult(x, argmax(x, dim, keepdim))
+    indices = argmax(-x, dim)
+    return MaxResult(_select(x, dim, indices.data, keepdim), argmax(-x, dim, keepdim))
+
+
+class RootOfSquares(Function):
+    """y = √s for s ≥ 0 a sum of squares (a norm, a standard deviation);  ds = g / (2y) where y > 0, and 0 where
+    y = 0. There √ has no derivative, and g / (2·0) = inf times the 0 that the squares' own derivative 2x brings
+    would make a NaN: a WGAN-GP critic flat at one sample would turn every weight's gradient to NaN. 0 is a
+    subgradient of ‖x‖ at x = 0, the one PyTorch's norm and std take. The branch not taken divides by 1, so
+    that a zero sent into it at the next order stays a zero."""
+
+    @staticmethod
+    def forward(ctx, s):
+        return ctx.xp.sqrt(s)
+
+    @staticmethod
+    def backward(ctx, g):
+        y = ctx.output
+        positive = y.data > 0
+        return where(positive, g / (2 * where(positive, y, 1.0)), 0.0)
 
 
 def var(x, dim=None, keepdim=False, unbiased=True):
-    """var = Σ (x - mean)² / (n - 1) (unbiased) or / n."""
+    """var = Σ (x - mean)² / (n - 1) (unbiased) or / n; NaN for no values, or for one value when unbiased."""
     dims = normalize_dims("var", dim, x.ndim)
     count = _count(x.shape, dims)
     centred = x - mean(x, dims, keepdim=True)
-    return sum(centred * centred, dims, keepdim) / (count - 1 if unbiased else count)
+    divisor = builtins.max(count - 1, 0) if unbiased else count  # count - 1 = -1 would make a variance of -0
+    return sum(centred * centred, dims, keepdim) / divisor
 
 
 def std(x, dim=None, keepdim=False, unbiased=True):
-    return var(x, dim, keepdim, unbiased).sqrt()
+    """√var, with the gradient 0 where the values do not spread (RootOfSquares)."""
+    return RootOfSquares.apply(var(x, dim, keepdim, unbiased))
 
 
 def norm(x, dim=None, keepdim=False):
-    """The Euclidean norm ‖x‖₂ = sqrt(Σ x²) over dims."""
-    return sum(x * x, dim, keepdim).sqrt()
+    """The Euclidean norm ‖x‖₂ = sqrt(Σ x²) over dims, with the gradient 0 at x = 0 (RootOfSquares)."""
+    return RootOfSquares.apply(sum(x * x, dim, keepdim))

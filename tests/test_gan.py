@@ -547,3 +547,10 @@ def test_gradient_norm_is_the_norm_of_every_gradient_together():
     np.testing.assert_allclose(gradient_norm(critic.parameters()).item(), expected, rtol=1e-6)
     with pytest.raises(RuntimeError, match="gradient_norm: no parameter has a gradient"):
         gradient_norm(models.ToyCritic(hidden=4).parameters())
+
+
+def test_a_generator_step_on_no_samples_is_refused():
+    """generator_step(0) returned a NaN loss (the mean of no scores), and its gradient would make G's weights NaN."""
+    variant = gan.WGANGP(models.ToyGenerator(hidden=4), models.ToyCritic(hidden=4), batch_size=4)
+    with pytest.raises(ValueError, match="WGANGP: a step needs a batch of at least 1 sample, got 0"):
+        variant.generator_step(0)

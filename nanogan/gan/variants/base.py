@@ -261,6 +261,8 @@ class Variant:
     def sample_latent(self, n, labels=None):
         """(z, y) for a training step, from the global generator (which checkpoints save): y is `labels`
         when given, else drawn uniformly over the classes (None if unconditional)."""
+        if not is_count(n):  # the mean of no scores is a NaN loss, and its gradient NaN weights
+            raise ValueError(f"{type(self).__name__}: a step needs a batch of at least 1 sample, got {n!r}")
         rng = global_generator()
         z = self._draw_noise(n, rng)
         if labels is None and self.n_classes is not None:

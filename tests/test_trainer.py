@@ -369,3 +369,14 @@ def test_wgan_gp_steps_on_given_inputs_are_the_steps(tmp_path):
     assert whole.numbers == pieces.numbers
     for a, b in zip([*whole.G.parameters(), *whole.D.parameters()], [*pieces.G.parameters(), *pieces.D.parameters()]):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_read_log_leaves_out_a_torn_last_record_and_names_a_corrupt_line(tmp_path):
+    """A run killed while writing its log left half a line, and read_log (the loss plots) failed on it with a
+    JSONDecodeError that named no file."""
+    log = tmp_path / "log.jsonl"
+    log.write_text('{"iteration": 1}\n{"iteration": 2}\n{"iterat')
+    assert gan.read_log(log) == [{"iteration": 1}, {"iteration": 2}]
+    log.write_text('{"iteration": 1}\nnot json\n{"iteration": 3}\n')
+    with pytest.raises(ValueError, match=r"read_log: .*log.jsonl, line 2, is not a JSON record"):
+        gan.read_log(log)

@@ -66,9 +66,19 @@ class SampledData:
 
 
 def read_log(path):
-    """The records of a log.jsonl, as a list of dicts."""
+    """The records of a log.jsonl, as a list of dicts. A last line without its newline is a record a run was
+    writing when it died: it is left out. Any other line that is not a JSON record is an error naming it."""
     with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
+        lines = f.read().split("\n")
+    records = []
+    for number, line in enumerate(lines[:-1], start=1):  # lines[-1]: after the last newline, a torn record or ""
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError as err:
+            raise ValueError(f"read_log: {path}, line {number}, is not a JSON record ({err})") from None
+    return records
 
 
 class _DeferredInterrupt:

@@ -6,6 +6,8 @@ The *_hook functions make Trainer hooks:
     trainer.every(500, sample_grid_hook(value_range=(-1, 1)))   # run_dir/samples/000500.png, fixed z
     trainer.every(500, loss_plot_hook())                          # run_dir/losses.png from the log
 """
+import math
+import numbers
 import os
 from pathlib import Path
 
@@ -19,13 +21,24 @@ from .trainer import read_log
 def image_grid(images, nrow=8, padding=2, value_range=(0.0, 1.0), pad_value=1.0):
     """(N, C, H, W) images with C = 1 or 3 → one uint8 picture, `nrow` images per row, `padding` pixels
     between them (of `pad_value`, in the images' scale). Values are mapped linearly from value_range to
-    0..255 and clipped. Returns (rows, cols) for C = 1, (rows, cols, 3) for C = 3."""
+    0..255 and clipped. Returns (rows, cols) for C = 1, (rows, cols, 3) for C = 3.
+
+    A 3-D array is refused rather than guessed at: (3, H, W) could be three grey images or, as torchvision's
+    make_grid reads it, one RGB image."""
     images = np.asarray(images, dtype=np.float64)
-    if images.ndim == 3:
-        images = images[:, None]
     if images.ndim != 4 or images.shape[1] not in (1, 3):
-        raise ValueError(f"image_grid: expected images of shape (N, 1 or 3, H, W), got {images.shape}")
-    low, high = value_range
+        hint = ("; a 3-D array is ambiguous, so add the channel axis: images[:, None] for N grey images "
+                "(N, H, W), or image[None] for one (C, H, W) image") if images.ndim == 3 else ""
+        raise ValueError(f"image_grid: expected images of shape (N, 1 or 3, H, W), got {images.shape}{hint}")
+    if len(images) == 0:
+        raise ValueError(f"image_grid: no images to draw, got shape {images.shape}")
+    _require_int_at_least("nrow", nrow, 1)
+    _require_int_at_least("padding", padding, 0)
+    low, high = _checked_value_range(value_range)
+    bad_images = np.flatnonzero(~np.isfinite(images).all(axis=(1, 2, 3)))
+    if len(bad_images):
+        raise ValueError(f"image_grid: images {bad_images.tolist()} of {len(images)} hold NaN or inf pixels; "
+                         "samples turn NaN when the training diverged (look at the losses)")
     n, channels, height, width = images.shape
     columns = min(nrow, n)
     rows = -(-n // columns)
@@ -38,6 +51,24 @@ def image_grid(images, nrow=8, padding=2, value_range=(0.0, 1.0), pad_value=1.0)
     pixels = np.clip((canvas - low) / (high - low), 0.0, 1.0)
     pixels = np.round(pixels * 255).astype(np.uint8)
     return pixels[0] if channels == 1 else pixels.transpose(1, 2, 0)
+
+
+def _require_int_at_least(name, value, smallest):
+    """Refuse an image_grid count that is not an int >= `smallest` (a float or a negative one fails deep in numpy)."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < smallest:
+        raise ValueError(f"image_grid: {name} must be an int >= {smallest}, got {value!r}")
+
+
+def _checked_value_range(value_range):
+    """(low, high) as floats, refusing all but two finite numbers with low < high: low = high maps every pixel
+    to black and low > high inverts the picture, both without an error."""
+    try:
+        low, high = (float(value) for value in value_range)
+    except (TypeError, ValueError):
+        raise ValueError(f"image_grid: value_range must be two numbers (low, high), got {value_range!r}") from None
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        raise ValueError(f"image_grid: value_range must be finite with low < high, got {value_range!r}")
+    return low, high
 
 
 def _save_png(pixels, path):
@@ -114,14 +145,19 @@ def plot_losses(log, path):
 def plot_toy(real, fake, path, critic=None, extent=3.0, resolution=128, title=None):
     """2D real (orange) and generated (green) points, over the contours of `critic` — a function from
     (n, 2) numpy points to n scores — on the square [−extent, extent]², as in the WGAN-GP toy figures."""
+    real, fake = _toy_points("real", real), _toy_points("fake", fake)
     figure, (ax,) = _figure(1)
     if critic is not None:
         axis = np.linspace(-extent, extent, resolution)
         xs, ys = np.meshgrid(axis, axis)
-        scores = np.asarray(critic(np.stack([xs.ravel(), ys.ravel()], axis=1))).reshape(xs.shape)
-        ax.contour(xs, ys, scores, levels=12, linewidths=0.7)
-    ax.scatter(*np.asarray(fake).T, c="green", marker="+", s=12, label="generated")
-    ax.scatter(*np.asarray(real).T, c="orange", marker="+", s=12, label="data")  # on top: data clusters are small
+        grid = np.stack([xs.ravel(), ys.ravel()], axis=1)
+        scores = np.asarray(critic(grid))
+        if scores.size != len(grid):
+            raise ValueError(f"plot_toy: critic must return one score per point, got shape {scores.shape} "
+                             f"for {len(grid)} points")
+        ax.contour(xs, ys, scores.reshape(xs.shape), levels=12, linewidths=0.7)
+    ax.scatter(*fake.T, c="green", marker="+", s=12, label="generated")
+    ax.scatter(*real.T, c="orange", marker="+", s=12, label="data")  # on top: data clusters are small
     ax.set_xlim(-extent, extent)
     ax.set_ylim(-extent, extent)
     ax.set_aspect("equal")
@@ -130,6 +166,15 @@ def plot_toy(real, fake, path, critic=None, extent=3.0, resolution=128, title=No
         ax.set_title(title)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=100)
+
+
+def _toy_points(name, points):
+    """`points` as an (n, 2) array, refusing other shapes: matplotlib would read (n, 3) or (2, n) points as
+    extra arguments to scatter and fail with an unrelated message."""
+    points = np.asarray(points)
+    if points.ndim != 2 or points.shape[1] != 2:
+        raise ValueError(f"plot_toy: {name} points must have shape (n, 2), got {points.shape}")
+    return points
 
 
 # ---- hooks for Trainer.every ---------------------------------------------------------------------------------

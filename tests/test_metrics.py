@@ -1,5 +1,6 @@
 """Tests of nanogan.metrics against worked numbers and brute force."""
 import itertools
+import re
 import time
 
 import numpy as np
@@ -107,3 +108,22 @@ def test_mode_coverage_bad_input():
         mode_coverage(np.zeros((3, 2)), "moons")
     with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
         mode_coverage(np.zeros((3, 3)))
+
+
+@pytest.mark.parametrize("x, y, shown", [
+    ([0.0, np.nan, 1.0], [0.0, 1.0, 2.0], "x holds NaN or inf (1 of its 3 values)"),  # 1-D returned nan
+    (np.zeros((2, 2)), [[0.0, np.nan], [np.inf, 1.0]], "y holds NaN or inf (2 of its 4 values)"),  # 2-D: scipy error
+])
+def test_wasserstein_refuses_non_finite_samples_naming_the_input(x, y, shown):
+    with pytest.raises(ValueError, match=re.escape(f"wasserstein1: {shown}; generated samples turn NaN when the "
+                                                   "generator diverged")):
+        wasserstein1(x, y)
+
+
+@pytest.mark.parametrize("n_std", [-1.0, 0, float("nan"), float("inf"), True, "3"])
+def test_mode_coverage_refuses_a_threshold_that_is_not_a_positive_number(n_std):
+    """A negative or NaN n_std reported 0 modes captured, as if the generator had collapsed."""
+    on_mode = RING8_PACGAN.centers[:1]
+    with pytest.raises(ValueError, match=re.escape(f"mode_coverage: n_std must be a finite number > 0, got {n_std!r}")):
+        mode_coverage(on_mode, RING8_PACGAN, n_std=n_std)
+    assert mode_coverage(on_mode, RING8_PACGAN, n_std=np.float32(0.5)).modes_captured == 1

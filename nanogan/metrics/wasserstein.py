@@ -12,6 +12,10 @@ def _as_points(samples, argument: str) -> np.ndarray:
         points = points[:, None]
     if points.ndim != 2:
         raise ValueError(f"wasserstein1: {argument} must be of shape (n,) or (n, d), got {points.shape}")
+    non_finite = np.count_nonzero(~np.isfinite(points))
+    if non_finite:  # otherwise NaN in 1-D, and a scipy error about the cost matrix in 2-D
+        raise ValueError(f"wasserstein1: {argument} holds NaN or inf ({non_finite} of its {points.size} values); "
+                         "generated samples turn NaN when the generator diverged")
     return points
 
 

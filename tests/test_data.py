@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from nanogan.data import mnist as mnist_module
-from nanogan.data import (TOY_DATASETS, DataLoader, DatasetNotFoundError, IdxFormatError, find_split, get_toy,
-                          images_to_float, load_mnist, load_mnist_for_training, read_idx)
+from nanogan.data import (TOY_DATASETS, DataLoader, DatasetNotFoundError, GaussianMixture2D, IdxFormatError, find_split,
+                          get_toy, images_to_float, load_mnist, load_mnist_for_training, read_idx)
 
 REAL_MNIST_DIR = Path("/work/shared/data/mnist")
 IDX_UINT8 = 0x08
@@ -340,3 +340,53 @@ def test_loader_state_round_trip_continues_identically():
 
     with pytest.raises(ValueError, match="batch_size"):
         DataLoader(x, batch_size=5).load_state_dict(state)
+
+
+# --- bad input: half a split, labels outside the classes, toy mixtures and random sources -----------------------
+
+@pytest.mark.parametrize("kept, removed", [("images", "labels"), ("labels", "images")])
+def test_half_a_split_names_the_file_found_and_the_one_missing(isolated, kept, removed):
+    """The error listed every folder searched and said only "split not found"."""
+    folder = isolated / "data"
+    write_split(folder, "test")
+    stems = dict(zip(("images", "labels"), mnist_module.SPLIT_STEMS["test"]))
+    (folder / f"{stems[removed]}.gz").unlink()
+    with pytest.raises(DatasetNotFoundError, match=re.escape(
+            f"  {folder}  [data_dir argument]\n    the {kept} file was found at {folder / stems[kept]}.gz, "
+            f"but the {removed} file {stems[removed]}[.gz] is missing\n  {folder / 'mnist'}  [data_dir argument]\n")):
+        load_mnist("test", folder, download=False)
+
+
+@pytest.mark.parametrize("name", ["mnist", "fashion-mnist"])
+def test_labels_outside_the_ten_classes_are_refused_naming_the_file(isolated, name):
+    """A label of 200 loaded silently; the error came later from one_hot, far from the file."""
+    folder = isolated / "data"
+    write_split(folder, "test", count=5)
+    labels_file = folder / "t10k-labels-idx1-ubyte.gz"
+    labels_file.write_bytes(gzip.compress(idx_bytes(np.array([3, 10, 9, 200, 0], np.uint8))))
+    title = mnist_module.DATASETS[name].title
+    with pytest.raises(IdxFormatError, match=re.escape(f"{labels_file}: 2 labels outside the 10 {title} classes "
+                                                       "0..9, the first 10 at index 1")):
+        load_mnist("test", folder, name=name, download=False)
+
+
+@pytest.mark.parametrize("centers, stds, shown", [
+    (np.zeros((0, 2)), 1.0, "centers must have shape (k, 2) with k >= 1, got (0, 2)"),  # failed when sampled
+    ([[0.0, 0.0], [np.nan, 1.0]], 1.0, "centers must be finite, got NaN or inf in rows [1]"),
+    (np.zeros((3, 2)), [1.0, 2.0], "stds must be a scalar or one per centre, shape (3,), got shape (2,)"),  # numpy
+    (np.zeros((3, 2)), -1.0, "stds must be finite and > 0, got -1.0"),  # sampled as if it were 1.0
+    (np.zeros((2, 2)), [0.1, np.nan], "stds must be finite and > 0, got [0.1, nan]"),
+])
+def test_gaussian_mixture_refuses_bad_components(centers, stds, shown):
+    with pytest.raises(ValueError, match=re.escape(f"GaussianMixture2D: {shown}")):
+        GaussianMixture2D(centers, stds)
+
+
+@pytest.mark.parametrize("name", ["ring8_pacgan", "moons"])
+def test_toy_samplers_take_a_seed_or_none_like_numpy(name):
+    """rng=None or an int failed with AttributeError: an int is a seed, None fresh entropy, a Generator advances."""
+    sampler = get_toy(name)
+    np.testing.assert_array_equal(sampler(50, 3), sampler(50, np.random.default_rng(3)))
+    assert sampler(50, None).shape == (50, 2)
+    rng = np.random.default_rng(3)
+    assert not np.array_equal(sampler(50, rng), sampler(50, rng))

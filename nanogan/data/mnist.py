@@ -29,6 +29,7 @@ DOWNLOAD_TIMEOUT_S = 15.0
 ENV_VAR = "NANOGAN_DATA"
 SYSTEM_DATA_DIR = Path("/usr/share/datasets")
 IMAGE_SIDE = 28
+N_CLASSES = 10  # MNIST's digits 0-9, and Fashion-MNIST's ten kinds of clothing
 
 SPLIT_STEMS = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
@@ -176,11 +177,26 @@ def _download_split(source: DatasetSource, name: str, split: str) -> list[str]:
     return failures
 
 
+def _half_split_note(folder: Path, split: str) -> list[str]:
+    """For a folder holding one file of `split` but not the other, a line saying which was found where and which is
+    missing (the split is then "not found" although half of it is there); otherwise no line."""
+    found, missing = [], []
+    for kind, stem in zip(("images", "labels"), SPLIT_STEMS[split]):
+        path = _file_in(folder, stem)
+        if path is None:
+            missing.append(f"the {kind} file {stem}[.gz] is missing")
+        else:
+            found.append(f"the {kind} file was found at {path}")
+    return [f"    {found[0]}, but {missing[0]}"] if found and missing else []
+
+
 def _not_found_message(source: DatasetSource, name: str, split: str, data_dir, download_failures) -> str:
     images_stem, labels_stem = SPLIT_STEMS[split]
     lines = [f"{source.title} {split!r} split not found: looked for {images_stem}[.gz] and {labels_stem}[.gz] in"]
     for folder, description in search_dirs(name, data_dir):
         lines.append(f"  {folder if folder is not None else '(not set)'}  [{description}]")
+        if folder is not None:
+            lines += _half_split_note(folder, split)
     if download_failures is None:
         lines.append("Download was not attempted (download=False).")
     else:
@@ -197,7 +213,8 @@ def load_mnist(split: str = "train", data_dir: str | os.PathLike | None = None, 
 
     Returns (images, labels): images uint8 of shape (N, 28, 28), labels int64 of shape (N,).
     Raises DatasetNotFoundError (a FileNotFoundError) naming every folder searched when the files are nowhere and
-    cannot be downloaded, and IdxFormatError naming the file when a file is corrupt or inconsistent.
+    cannot be downloaded, and IdxFormatError naming the file when a file is corrupt or inconsistent, or a label is
+    outside the classes 0..9.
     """
     source = _check_name_and_split(name, split)
     files = find_split(name, split, data_dir)
@@ -216,6 +233,11 @@ def load_mnist(split: str = "train", data_dir: str | os.PathLike | None = None, 
     if len(images) != len(labels):
         raise IdxFormatError(f"{source.title} {split}: {files.images} holds {len(images)} images but "
                              f"{files.labels} holds {len(labels)} labels")
+    outside = (labels < 0) | (labels >= N_CLASSES)
+    if outside.any():  # refused here, not later by one_hot or a conditional model, far from the file
+        first = np.flatnonzero(outside)[0]
+        raise IdxFormatError(f"{files.labels}: {np.count_nonzero(outside)} labels outside the {N_CLASSES} "
+                             f"{source.title} classes 0..{N_CLASSES - 1}, the first {labels[first]} at index {first}")
     return images, labels.astype(np.int64)
 
 

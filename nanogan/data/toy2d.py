@@ -1,7 +1,9 @@
 """Two-dimensional toy distributions for GAN experiments.
 
-Every dataset is a callable `sample(n, rng) -> (n, 2) float32 array` with `rng` a `numpy.random.Generator`; the
-same generator state gives the same samples.  `TOY_DATASETS` maps names to them and `get_toy(name)` looks one up.
+Every dataset is a callable `sample(n, rng) -> (n, 2) float32 array`, with `rng` taken as numpy's own APIs take it
+(`np.random.default_rng(rng)`): a `numpy.random.Generator`, whose state advances, an int seed, or None for fresh
+entropy; the same generator state or seed gives the same samples.  `TOY_DATASETS` maps names to them and
+`get_toy(name)` looks one up.
 
 The Gaussian mixtures come in the two scalings found in the literature:
 
@@ -14,12 +16,14 @@ The Gaussian mixtures come in the two scalings found in the literature:
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Union
 
 import numpy as np
 
-ToySampler = Callable[[int, np.random.Generator], np.ndarray]
+RandomSource = Union[np.random.Generator, int, None]
+ToySampler = Callable[[int, RandomSource], np.ndarray]
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,13 +33,24 @@ class GaussianMixture2D:
     stds: np.ndarray  # (k,)
 
     def __post_init__(self):
+        """Refuse what would sample wrongly or fail only when sampled: no components, NaN centres, stds <= 0."""
         centers = np.asarray(self.centers, dtype=np.float64)
-        if centers.ndim != 2 or centers.shape[1] != 2:
-            raise ValueError(f"GaussianMixture2D: centers must have shape (k, 2), got {centers.shape}")
+        if centers.ndim != 2 or centers.shape[1] != 2 or len(centers) == 0:
+            raise ValueError(f"GaussianMixture2D: centers must have shape (k, 2) with k >= 1, got {centers.shape}")
+        if not np.isfinite(centers).all():
+            raise ValueError(f"GaussianMixture2D: centers must be finite, got NaN or inf in rows "
+                             f"{np.flatnonzero(~np.isfinite(centers).all(axis=1)).tolist()}")
+        stds = np.asarray(self.stds, dtype=np.float64)
+        if stds.shape not in ((), (len(centers),)):
+            raise ValueError(f"GaussianMixture2D: stds must be a scalar or one per centre, shape ({len(centers)},), "
+                             f"got shape {stds.shape}")
+        if not (np.isfinite(stds) & (stds > 0)).all():
+            raise ValueError(f"GaussianMixture2D: stds must be finite and > 0, got {stds.tolist()}")
         object.__setattr__(self, "centers", centers)
-        object.__setattr__(self, "stds", np.broadcast_to(np.asarray(self.stds, dtype=np.float64), len(centers)))
+        object.__setattr__(self, "stds", np.broadcast_to(stds, len(centers)))
 
-    def __call__(self, n: int, rng: np.random.Generator) -> np.ndarray:
+    def __call__(self, n: int, rng: RandomSource) -> np.ndarray:
+        rng = np.random.default_rng(rng)
         component = rng.integers(len(self.centers), size=n)
         noise = rng.standard_normal((n, 2)) * self.stds[component, None]
         return (self.centers[component] + noise).astype(np.float32)
@@ -74,10 +89,19 @@ RANDOM_BLOBS = GaussianMixture2D(_blob_layout.uniform(-2.0, 2.0, size=(RANDOM_BL
 del _blob_layout
 
 
+def _any_rng(sample):
+    """`sample(n, rng)` taking rng as np.random.default_rng does: a Generator (used as is), an int seed or None."""
+    @functools.wraps(sample)
+    def sample_from(n: int, rng: RandomSource) -> np.ndarray:
+        return sample(n, np.random.default_rng(rng))
+    return sample_from
+
+
 def _with_noise(points: np.ndarray, rng: np.random.Generator, std: float) -> np.ndarray:
     return (points + rng.standard_normal(points.shape) * std).astype(np.float32)
 
 
+@_any_rng
 def parabolas(n: int, rng: np.random.Generator) -> np.ndarray:
     """Two facing parabolas y = +-(x^2 + 0.25), x ~ U[-1, 1], with noise std 0.02."""
     x = rng.uniform(-1.0, 1.0, n)
@@ -85,12 +109,14 @@ def parabolas(n: int, rng: np.random.Generator) -> np.ndarray:
     return _with_noise(np.stack([x, sign * (x ** 2 + 0.25)], axis=1), rng, 0.02)
 
 
+@_any_rng
 def circle(n: int, rng: np.random.Generator) -> np.ndarray:
     """The unit circle with uniform angle, noise std 0.02."""
     angle = rng.uniform(0.0, 2.0 * np.pi, n)
     return _with_noise(np.stack([np.cos(angle), np.sin(angle)], axis=1), rng, 0.02)
 
 
+@_any_rng
 def concentric_circles(n: int, rng: np.random.Generator) -> np.ndarray:
     """Circles of radius 1 and 0.5, each point on either with probability 1/2, noise std 0.02."""
     angle = rng.uniform(0.0, 2.0 * np.pi, n)
@@ -98,6 +124,7 @@ def concentric_circles(n: int, rng: np.random.Generator) -> np.ndarray:
     return _with_noise(radius[:, None] * np.stack([np.cos(angle), np.sin(angle)], axis=1), rng, 0.02)
 
 
+@_any_rng
 def moons(n: int, rng: np.random.Generator) -> np.ndarray:
     """Two interleaved half circles of radius 1: the upper one centred at (0, 0), the lower one at (1, 0.5);
     noise std 0.05."""
@@ -108,6 +135,7 @@ def moons(n: int, rng: np.random.Generator) -> np.ndarray:
     return _with_noise(np.stack([x, y], axis=1), rng, 0.05)
 
 
+@_any_rng
 def spiral(n: int, rng: np.random.Generator) -> np.ndarray:
     """Two interleaved arms r = theta / (3 pi), theta in [0, 3 pi], the second arm rotated by pi; noise std 0.02.
 
@@ -119,12 +147,14 @@ def spiral(n: int, rng: np.random.Generator) -> np.ndarray:
     return _with_noise(points, rng, 0.02)
 
 
+@_any_rng
 def swiss_roll(n: int, rng: np.random.Generator) -> np.ndarray:
     """The swiss roll seen from its axis: t ~ 1.5 pi (1 + 2 U[0, 1]), point t (cos t, sin t) / 5, noise std 0.05."""
     t = 1.5 * np.pi * (1.0 + 2.0 * rng.random(n))
     return _with_noise(t[:, None] * np.stack([np.cos(t), np.sin(t)], axis=1) / 5.0, rng, 0.05)
 
 
+@_any_rng
 def s_curve(n: int, rng: np.random.Generator) -> np.ndarray:
     """The S curve projected on its curved plane: t ~ 3 pi (U[0, 1] - 1/2), point (sin t, sign(t)(cos t - 1)),
     noise std 0.05."""

@@ -356,6 +356,10 @@ def as_tensor(value, like):
     """`value` as a Tensor on `like`'s device with `like`'s floating dtype (for Python scalars)."""
     if isinstance(value, Tensor):
         return value
+    if getattr(value, "ndim", 0) > 0 and backends.of(value) is not like.backend:  # a 0-d one is a number
+        raise RuntimeError(f"expected all arrays on one device: a {type(value).__name__} of shape "
+                           f"{tuple(value.shape)} on {backends.of(value).name} met a tensor on {like.device}; make "
+                           f"it a tensor there with ng.tensor(..., device={like.device!r})")
     floating_scalar_into_integers = isinstance(value, float) and not like.is_floating_point()
     dtype = float32 if floating_scalar_into_integers else like.dtype
     return Tensor(like.backend.xp.asarray(value, dtype=dtype))

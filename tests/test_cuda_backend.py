@@ -26,7 +26,7 @@ import nanogan as ng
 import nanogan.nn.functional as F
 from nanogan.ops.loss import unit_norm_penalty
 from nanogan import backend as backends
-from nanogan import nn, optim
+from nanogan import models, nn, optim
 from nanogan._kernels import cuda_device_present
 
 DEVICE = cuda_device_present()
@@ -455,6 +455,65 @@ def test_mixing_devices_in_one_op_names_both():
         F.linear(ng.ones(2, 3, device="cuda"), ng.ones(4, 3))
 
 
+@on_gpu
+@pytest.mark.parametrize("call, message", [
+    (lambda cpu, gpu: gpu < cpu, r"less: expected all tensors on one device, got \(3,\) on cuda, \(3,\) on cpu"),
+    (lambda cpu, gpu: ng.where(cpu > 0, gpu, gpu), r"where: expected all tensors on one device"),
+    (lambda cpu, gpu: gpu.clamp(min=cpu), r"clamp: expected all tensors on one device, got \(3,\) on cuda"),
+    (lambda cpu, gpu: cpu[ng.tensor([0, 2], device="cuda")], r"getitem: an index on cuda for a tensor on cpu"),
+    (lambda cpu, gpu: gpu + np.ones(3, np.float32), r"a ndarray of shape \(3,\) on cpu met a tensor on cuda"),
+    (lambda cpu, gpu: models.one_hot(ng.tensor([0, 1]), 3, like=gpu),
+     r"one_hot: labels of shape \(2,\) on cpu, the model's tensors on cuda"),
+])
+def test_ops_outside_functions_name_both_devices_too(call, message):
+    """Comparisons, where, clamp's bounds, an index, a raw array and one_hot's labels on the other device failed
+    inside CuPy (\"cupy.less: got a numpy array\"), or were copied between host and device without a word."""
+    with pytest.raises(RuntimeError, match=message):
+        call(ng.ones(3), ng.ones(3, device="cuda"))
+    np.testing.assert_array_equal(ng.ones(3, device="cuda")[ng.tensor([0, 2])].numpy(), [1.0, 1.0])  # a cpu index
+
+
+@on_gpu
+def test_batch_norm_checks_devices_before_it_updates_the_running_statistics():
+    x = ng.tensor(np.arange(12.0, dtype=np.float32).reshape(4, 3), device="cuda")
+    running_mean, running_var = ng.zeros(3, device="cuda"), ng.ones(3, device="cuda")
+    with pytest.raises(RuntimeError, match=r"batch_norm: input of shape \(4, 3\) on cuda, weight on cpu"):
+        F.batch_norm(x, running_mean, running_var, weight=ng.ones(3), training=True)
+    np.testing.assert_array_equal(running_mean.numpy(), [0.0, 0.0, 0.0])  # it was updated before the error
+    with pytest.raises(RuntimeError, match=r"batch_norm: input of shape \(4, 3\) on cuda, running_mean on cpu"):
+        F.batch_norm(x, ng.zeros(3), ng.ones(3), training=True)
+
+
+@on_gpu
+def test_optimiser_state_follows_its_module_to_the_gpu():
+    """Steps on the CPU, then module.to("cuda"): Adam's moments stayed numpy arrays, and the next step failed
+    inside the update kernel's checks. They follow the parameters now, and training goes on as on the CPU."""
+    ng.manual_seed(0)
+    model = nn.Linear(3, 2)
+    twin = copy.deepcopy(model)
+    x, y = np.random.default_rng(0).standard_normal((2, 8, 3)).astype(np.float32)[0], np.zeros((8, 2), np.float32)
+
+    def step(module, optimizer, device):
+        optimizer.zero_grad()
+        F.mse_loss(module(ng.tensor(x, device=device)), ng.tensor(y, device=device)).backward()
+        optimizer.step()
+
+    moved, stayed = optim.Adam(model.parameters(), lr=0.1), optim.Adam(twin.parameters(), lr=0.1)
+    for _ in range(2):
+        step(model, moved, "cpu")
+        step(twin, stayed, "cpu")
+    model.to("cuda")
+    for _ in range(2):
+        step(model, moved, "cuda")
+        step(twin, stayed, "cpu")
+    for ours, theirs in zip(model.parameters(), twin.parameters()):
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)
+    model.weight.grad = ng.zeros(2, 3)
+    with pytest.raises(RuntimeError, match=r"Adam.step: the gradient of a parameter of shape \(2, 3\) on cuda is "
+                                           r"on cpu"):
+        moved.step()
+
+
 def _trained(model, make_optimizer, device, steps, data):
     model = copy.deepcopy(model).to(device)
     optimizer = make_optimizer(model.parameters())
@@ -706,21 +765,29 @@ def test_a_classifier_step_with_cross_entropy_records_as_a_cuda_graph():
 @on_gpu
 @pytest.mark.skipif(not fake_cupy.installed(), reason="counts host reads on tests/fake_cupy.py; on a GPU, recording "
                     "the steps as CUDA graphs proves the same (test_wgan_gp_critic_step_is_stream_ordered...)")
-@pytest.mark.parametrize("networks", ["wgan-gp mnist", "dcgan, batch-norm critic"])
+@pytest.mark.parametrize("networks", ["wgan-gp mnist", "dcgan, batch-norm critic", "conditional wgan-gp mnist"])
 @pytest.mark.filterwarnings("ignore:WGANGP. the critic's layer")  # batch norm in a WGAN-GP critic: said, and meant
 def test_eager_wgan_gp_steps_never_wait_for_the_device(networks):
     """The issue's rule: no host synchronisation inside a training step. Eager steps of nanogan.gan.WGANGP, the
-    trainer's own, make no host read (item, float, bool, asnumpy: each waits for the device)."""
-    from nanogan import gan, models
+    trainer's own, make no host read (item, float, bool, asnumpy: each waits for the device). The conditional
+    models' one_hot read the labels' range on the host, twice a call, and as_labels took a device batch's labels
+    through the host."""
+    from nanogan import gan
     ng.manual_seed(0)
+    real = np.random.default_rng(0).random((3, 1, 28, 28))
     if networks == "wgan-gp mnist":
         G, D = models.WGANGPMNISTGenerator(dim=4, latent_dim=8), models.WGANGPMNISTCritic(dim=4)
-        real = np.random.default_rng(0).random((3, 1, 28, 28))
+    elif networks == "conditional wgan-gp mnist":
+        G, D = models.conditional_wgangp_mnist(dim=4, n_classes=3, latent_dim=8)
     else:
         G, D = models.DCGANGenerator(16, latent_dim=8, dim=4), models.DCGANDiscriminator(16, dim=4)
         real = np.random.default_rng(0).random((3, 1, 16, 16)) * 2 - 1
-    variant = gan.WGANGP(G.to("cuda"), D.to("cuda"))
+    conditional = networks.startswith("conditional")
+    variant = (gan.ConditionalWGANGP if conditional else gan.WGANGP)(G.to("cuda"), D.to("cuda"),
+                                                                     **({"n_classes": 3} if conditional else {}))
     batch = ng.tensor(real.astype(np.float32), device="cuda")
+    if conditional:
+        batch = (batch, ng.tensor([0, 2, 1], device="cuda"))
     variant.critic_step(batch)  # lazy state (optimiser moments) exists from here on
     variant.generator_step(3)
     fake_cupy.calls.clear()
@@ -735,7 +802,7 @@ def test_a_logged_training_iteration_waits_for_the_device_once(tmp_path):
     """Logging every iteration reads its numbers (losses, penalty, gradient norms: six for WGAN-GP) from the
     device in one copy, so the host waits once an iteration, not once a number; the steps themselves read
     nothing."""
-    from nanogan import gan, models
+    from nanogan import gan
     from nanogan.data import DataLoader, get_toy
     ng.manual_seed(0)
     G, D = models.ToyGenerator(hidden=8).to("cuda"), models.ToyCritic(hidden=8).to("cuda")
@@ -794,7 +861,7 @@ def test_trainer_replaying_cuda_graphs_trains_like_eager_steps(tmp_path):
     """Trainer(cuda_graph=True): the first critic and generator steps run eagerly and are recorded, every later
     step refills the graph's inputs with the same draws an eager step makes and replays it; four iterations
     (20 critic steps) must land where eager training lands, and log the same numbers."""
-    from nanogan import gan, models
+    from nanogan import gan
     from nanogan.data import DataLoader, get_toy
     points = get_toy("ring8_wgangp")(96, np.random.default_rng(0))
 

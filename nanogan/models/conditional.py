@@ -19,12 +19,14 @@ def one_hot(labels, n_classes, like):
     if not isinstance(labels, Tensor) or labels.ndim != 1:
         raise ValueError(f"one_hot: expected a 1-D tensor of integer labels, got "
                          f"{getattr(labels, 'shape', type(labels).__name__)}")
-    xp = like.backend.xp
-    indices = xp.asarray(labels.data)
-    if indices.size and (int(indices.min()) < 0 or int(indices.max()) >= n_classes):
-        raise ValueError(f"one_hot: labels must lie in 0..{n_classes - 1}, got values from {int(indices.min())} "
-                         f"to {int(indices.max())}")
-    return Tensor(xp.eye(n_classes, dtype=like.dtype)[indices])
+    if labels.device != like.device:
+        raise RuntimeError(f"one_hot: labels of shape {labels.shape} on {labels.device}, the model's tensors on "
+                           f"{like.device}; move the labels with .to({like.device!r})")
+    indices = labels.data
+    # checked where the labels are: on a GPU a host read here would make every conditional step wait for it
+    like.backend.require((indices >= 0) & (indices < n_classes), ValueError,
+                         f"one_hot: labels (shape {labels.shape}) must lie in 0..{n_classes - 1}")
+    return Tensor(like.backend.xp.eye(n_classes, dtype=like.dtype)[indices])
 
 
 class ConditionalGenerator(nn.Module):

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import npz
 from ..autograd import no_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, tensor as new_tensor
 from .parameter import Parameter
 
 _STORES = ("_parameters", "_buffers", "_modules")
@@ -271,7 +271,9 @@ class Module:
             raise RuntimeError(f"load_state_dict into {type(self).__name__}: " + "; ".join(problems))
         for name, tensor in targets.items():
             if name in state_dict:
-                value = np.asarray(state_dict[name], dtype=tensor.dtype)
+                # numpy arrays, lists, tensors and device arrays alike, read back in one copy (np.asarray walks a
+                # tensor element by element, and cannot take a device array)
+                value = new_tensor(state_dict[name], dtype=tensor.dtype).numpy()
                 tensor.data[...] = tensor.backend.from_host(value)
         return IncompatibleKeys(missing, unexpected)
 

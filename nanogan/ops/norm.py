@@ -199,6 +199,9 @@ def _check_inputs(op, input, min_dim, channels, **vectors):
     """Floating tensors only; input has min_dim dims; every given per-channel vector is (channels,)."""
     given = {name: v for name, v in vectors.items() if v is not None}
     require_floating(op, input, *given.values())
+    for name, v in given.items():  # before anything runs: a training pass updates the running statistics first
+        if v.backend is not input.backend:
+            raise RuntimeError(f"{op}: input of shape {input.shape} on {input.device}, {name} on {v.device}")
     if input.ndim < min_dim:
         raise ValueError(f"{op}: expected an input with at least {min_dim} dimensions, got shape {input.shape}")
     for name, v in given.items():

@@ -234,7 +234,12 @@ def _index_arrays(index, backend):
     """Tensors inside an index become raw arrays; tuples keep basic slices as they are; a list is copied to the
     device (which a CUDA graph cannot record: the backend says so)."""
     if isinstance(index, Tensor):
-        return index.data
+        if index.backend is backend:
+            return index.data
+        if index.device != "cpu":  # a device index cannot address host memory; a host one is copied over
+            raise RuntimeError(f"getitem: an index on {index.device} for a tensor on {backend.name}; indices must "
+                               f"be on the tensor's device or on the cpu")
+        return backend.from_host(index.data)
     if isinstance(index, tuple):
         return tuple(_index_arrays(i, backend) for i in index)
     if isinstance(index, list):

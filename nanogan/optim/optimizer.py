@@ -30,6 +30,14 @@ def _host_copy(value):
     return host.item() if host.ndim == 0 else host
 
 
+def _move_state_to(backend, state):
+    """A module moved with .to() after some steps leaves its optimiser's state on the old device (PyTorch's step
+    then fails): it follows the parameter, as load_state_dict puts it on the parameter's device."""
+    for key, value in state.items():
+        if not np.isscalar(value) and backends.of(value) is not backend:
+            state[key] = backend.from_host(backends.of(value).to_host(value))
+
+
 class Optimizer:
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
@@ -106,7 +114,12 @@ class Optimizer:
                     if p.grad.shape != p.shape:
                         raise RuntimeError(f"{type(self).__name__}.step: gradient of shape {p.grad.shape} "
                                            f"for a parameter of shape {p.shape}")
-                    self._update(p.data, p.grad.data, self.state.setdefault(p, {}), group, p.backend)
+                    if p.grad.backend is not p.backend:
+                        raise RuntimeError(f"{type(self).__name__}.step: the gradient of a parameter of shape "
+                                           f"{p.shape} on {p.device} is on {p.grad.device}")
+                    state = self.state.setdefault(p, {})
+                    _move_state_to(p.backend, state)
+                    self._update(p.data, p.grad.data, state, group, p.backend)
         return loss
 
     def _update(self, param, grad, state, group, backend):

@@ -246,10 +246,12 @@ class Variant:
     def as_labels(self, labels):
         """Class labels as an int64 tensor on the models' device. Only integer labels are taken: converting
         floats would truncate 1.5 or 2.99 to a class without a word (PyTorch refuses float indices too)."""
-        labels = labels.numpy() if isinstance(labels, Tensor) else np.asarray(labels)
+        labels = labels if isinstance(labels, Tensor) else np.asarray(labels)
         if not np.issubdtype(labels.dtype, np.integer):
             raise TypeError(f"{type(self).__name__}.as_labels: class labels must have an integer dtype, got "
-                            f"{labels.dtype} of shape {labels.shape}")
+                            f"{labels.dtype} of shape {tuple(labels.shape)}")
+        if isinstance(labels, Tensor):  # cast and moved where they are: a trip through the host would wait for the GPU
+            return labels.to(self._parameter.device, np.int64)
         return tensor(labels.astype(np.int64), device=self._parameter.device)
 
     def _draw_noise(self, n, rng):

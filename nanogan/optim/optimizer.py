@@ -30,12 +30,13 @@ def _host_copy(value):
     return host.item() if host.ndim == 0 else host
 
 
-def _move_state_to(backend, state):
+def _move_state_to(param, state):
     """A module moved with .to() after some steps leaves its optimiser's state on the old device (PyTorch's step
-    then fails): it follows the parameter, as load_state_dict puts it on the parameter's device."""
+    then fails): it follows the parameter, as load_state_dict puts it on the parameter's device. An array of the
+    parameter's own type needs no look (host time on every step)."""
     for key, value in state.items():
-        if not np.isscalar(value) and backends.of(value) is not backend:
-            state[key] = backend.from_host(backends.of(value).to_host(value))
+        if type(value) is not type(param.data) and not np.isscalar(value) and backends.of(value) is not param.backend:
+            state[key] = param.backend.from_host(backends.of(value).to_host(value))
 
 
 class Optimizer:
@@ -114,11 +115,11 @@ class Optimizer:
                     if p.grad.shape != p.shape:
                         raise RuntimeError(f"{type(self).__name__}.step: gradient of shape {p.grad.shape} "
                                            f"for a parameter of shape {p.shape}")
-                    if p.grad.backend is not p.backend:
+                    if type(p.grad.data) is not type(p.data) and p.grad.backend is not p.backend:
                         raise RuntimeError(f"{type(self).__name__}.step: the gradient of a parameter of shape "
                                            f"{p.shape} on {p.device} is on {p.grad.device}")
                     state = self.state.setdefault(p, {})
-                    _move_state_to(p.backend, state)
+                    _move_state_to(p, state)
                     self._update(p.data, p.grad.data, state, group, p.backend)
         return loss
 

@@ -113,37 +113,34 @@ def argmax(x, dim=None, keepdim=False):
     return Tensor(xp.argmax(x.data, axis=dim_index("argmax", dim, x.ndim), keepdims=keepdim))
 
 
-def _select(x, dim, indices, keepdim):
-    """x at `indices` along dim (indices has x's shape without dim): a gather, so the gradient goes to those
-    elements alone, through GetItem's scatter."""
+def _at_indices(x, dim, keepdim, indices):
+    """(values, indices) of x at `indices` along dim (an argmax without keepdim): the values gathered, so that
+    each one's gradient goes to the element at its index alone, through GetItem's scatter."""
+    if x.ndim == 0:
+        return MaxResult(x, indices)
     from .shape import getitem
     xp, dim = x.backend.xp, dim_index("max", dim, x.ndim)
-    shape = x.shape[:dim] + x.shape[dim + 1:]
     index = []
     for axis, size in enumerate(x.shape):
         if axis == dim:
-            index.append(indices)
-        else:
+            index.append(indices.data)
+        else:  # an arange along this axis, broadcast over the values' other x.ndim - 2 dimensions
             position = axis if axis < dim else axis - 1
-            index.append(xp.arange(size).reshape((1,) * position + (size,) + (1,) * (len(shape) - position - 1)))
+            index.append(xp.arange(size).reshape((1,) * position + (size,) + (1,) * (x.ndim - 2 - position)))
     values = getitem(x, tuple(index))
-    return values.unsqueeze(dim) if keepdim else values
+    if keepdim:
+        return MaxResult(values.unsqueeze(dim), Tensor(xp.expand_dims(indices.data, dim)))
+    return MaxResult(values, indices)
 
 
 def max(x, dim=None, keepdim=False):
     """x.max() is the largest element, its gradient shared among ties (Amax); x.max(dim) is (values, indices), as
     in PyTorch, and each value's gradient goes to the element at its index, the one returned."""
-    if dim is None or x.ndim == 0:
-        return amax(x) if dim is None else MaxResult(x, argmax(x, dim, keepdim))
-    indices = argmax(x, dim)
-    return MaxResult(_select(x, dim, indices.data, keepdim), argmax(x, dim, keepdim))
+    return amax(x) if dim is None else _at_indices(x, dim, keepdim, argmax(x, dim))
 
 
 def min(x, dim=None, keepdim=False):
-    if dim is None or x.ndim == 0:
-        return amin(x) if dim is None else MaxResult(x, argmax(x, dim, keepdim))
-    indices = argmax(-x, dim)
-    return MaxResult(_select(x, dim, indices.data, keepdim), argmax(-x, dim, keepdim))
+    return amin(x) if dim is None else _at_indices(x, dim, keepdim, argmax(-x, dim))
 
 
 class RootOfSquares(Function):

@@ -65,12 +65,18 @@ def _checked_arrays(op, tensors):
                             f"for input {i} of shape {tuple(t.shape)}")
         arrays.append(array)
         array_types.add(type(array))
-    backend = backends.of(arrays[0])
     # one array type means one backend: the usual case skips a backend lookup per input (about 3k instructions)
-    if len(array_types) > 1 and any(backends.of(a) is not backend for a in arrays):
+    if len(array_types) > 1:
+        require_one_device(op.__name__, tensors)
+    return arrays, backends.of(arrays[0])
+
+
+def require_one_device(op_name, tensors):
+    """Raise, naming the op and every tensor's shape and device, unless all the tensors live on one device."""
+    backend = tensors[0].backend
+    if any(t.backend is not backend for t in tensors[1:]):
         shapes = ", ".join(f"{tuple(t.shape)} on {t.device}" for t in tensors)
-        raise RuntimeError(f"{op.__name__}: expected all tensors on one device, got {shapes}")
-    return arrays, backend
+        raise RuntimeError(f"{op_name}: expected all tensors on one device, got {shapes}")
 
 
 class Function:

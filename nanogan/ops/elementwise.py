@@ -5,7 +5,7 @@ is summed back over the broadcast axes (`sum_to`), so every gradient has its inp
 """
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.function import Function, require_one_device
 from ..tensor import Tensor, as_tensor
 
 
@@ -31,16 +31,6 @@ def _pair(op, a, b):
         # stays float32
         a, b = (cast(a, b.dtype), b) if a.ndim == 0 else (a, cast(b, a.dtype))
     return a, b
-
-
-def _same_device(op, *tensors):
-    """Raise, naming the op and both devices, unless all tensors live on one device (the ops that are not
-    Functions, whose apply checks this, or check it before they reach one)."""
-    first = tensors[0]
-    for other in tensors[1:]:
-        if other.backend is not first.backend:
-            raise RuntimeError(f"{op}: expected all tensors on one device, got {first.shape} on {first.device}, "
-                               f"{other.shape} on {other.device}")
 
 
 def sum_to(g, shape):
@@ -288,7 +278,7 @@ def abs(a):
 def where(cond, a, b):
     """`cond ? a : b` elementwise; cond is a boolean Tensor or array (no gradient flows into it)."""
     a, b = _pair("where", a, b)
-    _same_device("where", a, b, *([cond] if isinstance(cond, Tensor) else []))
+    require_one_device("where", (a, b, *([cond] if isinstance(cond, Tensor) else [])))
     mask = cond.data if isinstance(cond, Tensor) else cond
     try:
         np.broadcast_shapes(tuple(mask.shape), a.shape, b.shape)
@@ -302,7 +292,7 @@ def clamp(a, min=None, max=None):
     """y = min(max(a, lo), hi);  da = g where lo <= a <= hi else 0."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
-    _same_device("clamp", a, *(bound for bound in (min, max) if isinstance(bound, Tensor)))
+    require_one_device("clamp", (a, *(bound for bound in (min, max) if isinstance(bound, Tensor))))
     clipped = a  # NaN compares False both ways, so it passes through: NaN is not hidden
     if min is not None:
         clipped = where(a.data < min, as_tensor(min, like=a), clipped)
@@ -323,5 +313,5 @@ def cast(a, dtype):
 def compare(a, b, name):
     """Elementwise comparison (less, equal, ...): a boolean Tensor, outside the graph."""
     a, b = _pair(name, a, b)
-    _same_device(name, a, b)
+    require_one_device(name, (a, b))
     return Tensor(getattr(a.backend.xp, name)(a.data, b.data))

@@ -34,6 +34,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .checks import int_at_least, int_pair
+
 CSRC = Path(os.environ.get("NANOGAN_CSRC", Path(__file__).resolve().parent.parent / "csrc"))
 INT32_MAX = 2**31 - 1
 INT32_MIN = -2**31
@@ -477,13 +479,6 @@ def available() -> list[str]:
 
 # ---- wrappers: one per kernel -----------------------------------------------------------------------------
 
-def _pair(value, what, op, minimum):
-    pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and v >= minimum for v in pair):
-        raise ValueError(f"{op}: {what} must be an int or a pair of ints >= {minimum}, got {value!r}")
-    return int(pair[0]), int(pair[1])
-
-
 def _check_array(op, name, a, ndim, lib):
     if not (isinstance(a, lib.xp.ndarray) and a.dtype == np.float32 and a.ndim == ndim and a.flags.c_contiguous):
         desc = f"{type(a).__name__} {getattr(a, 'dtype', '')} {getattr(a, 'shape', '')}"
@@ -548,9 +543,9 @@ def _memoised(function):
 @_memoised
 def _conv_geometry(op, x_shape, w_shape, stride, padding, dilation, y_hw=None):
     """Checks and sizes of a convolution; y_hw overrides (P, Q) for the transposed convolution's uses."""
-    stride = _pair(stride, "stride", op, 1)
-    padding = _pair(padding, "padding", op, 0)
-    dilation = _pair(dilation, "dilation", op, 1)
+    stride = int_pair(op, "stride", stride, 1)
+    padding = int_pair(op, "padding", padding, 0)
+    dilation = int_pair(op, "dilation", dilation, 1)
     N, C, H, W = x_shape
     K, C_w, R, S = w_shape
     if C != C_w:
@@ -571,9 +566,7 @@ def _split_count(lib, blocks, kdim, splits, blocks_per_sm):
     """Reduction splits: enough blocks for every SM to hold as many as its registers allow (`blocks_per_sm`),
     each split at least 16 BK steps."""
     if splits is not None:
-        if not isinstance(splits, (int, np.integer)) or splits < 1:
-            raise ValueError(f"splits must be a positive int, got {splits!r}")
-        return int(splits)
+        return splits
     bk = lib.constant("IGEMM_BK")
     wanted = math.ceil(blocks_per_sm * lib.multiprocessors() / blocks)
     return max(1, min(wanted, kdim // (16 * bk), 65535))
@@ -605,6 +598,7 @@ def _run_igemm(lib, kernel, a, b, out_shape, rows, cols, kdim, g: _ConvGeometry,
         ("IGEMM_BM_NARROW", "IGEMM_NARROW_THREADS", "IGEMM_NARROW_MIN_BLOCKS_PER_SM", "_narrow") if narrow else
         ("IGEMM_BM", "IGEMM_THREADS", "IGEMM_MIN_BLOCKS_PER_SM", ""))
     tiles = (math.ceil(cols / lib.constant("IGEMM_BN")), math.ceil(rows / lib.constant(rows_per_block)))
+    splits = None if splits is None else int_at_least(kernel, "splits", splits, 1)
     splits = _split_count(lib, tiles[0] * tiles[1] * phases, kdim, splits, lib.constant(blocks_per_sm))
     out = _output(lib, out_shape, splits > 1)
     bias_arg = (bias,) if takes_bias else ()
@@ -788,8 +782,9 @@ def conv_transpose2d(lib, x, w, stride=1, padding=0, output_padding=0, dilation=
     op = "conv_transpose2d"
     _check_array(op, "x", x, 4, lib)
     _check_array(op, "w", w, 4, lib)
-    stride_, padding_ = _pair(stride, "stride", op, 1), _pair(padding, "padding", op, 0)
-    dilation_, output_padding_ = _pair(dilation, "dilation", op, 1), _pair(output_padding, "output_padding", op, 0)
+    stride_, padding_ = int_pair(op, "stride", stride, 1), int_pair(op, "padding", padding, 0)
+    dilation_ = int_pair(op, "dilation", dilation, 1)
+    output_padding_ = int_pair(op, "output_padding", output_padding, 0)
     if any(o >= s and o >= d for o, s, d in zip(output_padding_, stride_, dilation_)):
         raise ValueError(f"{op}: output_padding {output_padding_} must be smaller than the stride {stride_} or the "
                          f"dilation {dilation_}")

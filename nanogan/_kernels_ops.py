@@ -10,7 +10,8 @@ import math
 
 import numpy as np
 
-from ._kernels import INT32_MAX, _pair, elementwise_grid
+from ._kernels import INT32_MAX, elementwise_grid
+from .checks import int_at_least, int_pair, positive_pair
 
 # ---- argument checks ------------------------------------------------------------------------------------
 
@@ -390,8 +391,7 @@ def adam_step(lib, param, grad, exp_avg, exp_avg_sq, *, step, lr, betas=(0.9, 0.
     """One torch.optim.Adam step (step = t >= 1, counting this one) on param, exp_avg, exp_avg_sq, in place.
     The bias corrections 1 - beta^t and the complements 1 - beta are computed here in double precision."""
     op = "adam_step"
-    if not isinstance(step, (int, np.integer)) or step < 1:
-        raise ValueError(f"{op}: step must be an int >= 1 (this step's number), got {step!r}")
+    int_at_least(op, "step", step, 1)  # this step's number, t in the bias corrections
     _check_state(op, lib, param, grad, exp_avg=exp_avg, exp_avg_sq=exp_avg_sq)
     beta1, beta2 = betas
     step_size = lr / (1.0 - beta1 ** step)
@@ -471,10 +471,10 @@ def _pool_geometry(op, x_shape, kernel_size, stride, padding, dilation, ceil_mod
     """(planes, H, W, P, Q) and the per-axis parameters, checked."""
     if len(x_shape) != 4:
         raise ValueError(f"{op}: x must be (N, C, H, W), got shape {tuple(x_shape)}")
-    kernel = _pair(kernel_size, "kernel_size", op, 1)
-    stride = kernel if stride is None else _pair(stride, "stride", op, 1)
-    padding = _pair(padding, "padding", op, 0)
-    dilation = _pair(dilation, "dilation", op, 1)
+    kernel = int_pair(op, "kernel_size", kernel_size, 1)
+    stride = kernel if stride is None else int_pair(op, "stride", stride, 1)
+    padding = int_pair(op, "padding", padding, 0)
+    dilation = int_pair(op, "dilation", dilation, 1)
     if any(p > k // 2 for p, k in zip(padding, kernel)):
         raise ValueError(f"{op}: padding {padding} must be at most half the kernel size {kernel}")
     n, c, h, w = x_shape
@@ -547,19 +547,12 @@ def avg_pool2d_backward(lib, g, x_shape, kernel_size, stride=None, padding=0, ce
 # ---- nearest upsampling (upsample.cu) ----------------------------------------------------------------------
 
 
-def _scale_factor_pair(op, scale_factor):
-    factors = (scale_factor, scale_factor) if np.isscalar(scale_factor) else tuple(scale_factor)
-    if len(factors) != 2 or min(factors) <= 0:
-        raise ValueError(f"{op}: scale_factor must be a positive number or a pair of them, got {scale_factor!r}")
-    return factors
-
-
 def _nearest_scales(op, in_hw, out_hw, scale_factor):
     """PyTorch's per-axis index scales (float32 values): in / out for a given size, 1 / scale_factor for a
     given scale factor."""
     if scale_factor is None:
         return tuple(float(np.float32(n) / np.float32(o)) for n, o in zip(in_hw, out_hw))
-    return tuple(float(np.float32(1.0 / f)) for f in _scale_factor_pair(op, scale_factor))
+    return tuple(float(np.float32(1.0 / f)) for f in positive_pair(op, "scale_factor", scale_factor))
 
 
 def upsample_nearest2d(lib, x, size=None, scale_factor=None):
@@ -574,9 +567,10 @@ def upsample_nearest2d(lib, x, size=None, scale_factor=None):
         raise ValueError(f"{op}: give exactly one of size and scale_factor")
     h, w = x.shape[2:]
     if size is not None:
-        out = _pair(size, "size", op, 1)
+        out = int_pair(op, "size", size, 1)
     else:
-        out = tuple(int(math.floor(n * f)) for n, f in zip((h, w), _scale_factor_pair(op, scale_factor)))
+        factors = positive_pair(op, "scale_factor", scale_factor)
+        out = tuple(int(math.floor(n * f)) for n, f in zip((h, w), factors))
         if min(out) < 1:
             raise ValueError(f"{op}: scale_factor {scale_factor!r} gives the empty output {out} for input "
                              f"{tuple(x.shape)}")

@@ -328,9 +328,9 @@ def test_bad_input_is_refused_with_the_op_and_shapes():
     with pytest.raises(ValueError, match=r"conv2d: bias of shape \(3,\) does not match weight of shape "
                                          r"\(4, 3, 3, 3\); expected \(4,\)"):
         conv2d(x, w, ng.zeros(3))
-    with pytest.raises(ValueError, match=r"conv2d: stride must be at least 1, got 0"):
+    with pytest.raises(ValueError, match=r"conv2d: stride must be an int or a pair of ints >= 1, got 0"):
         conv2d(x, w, stride=0)
-    with pytest.raises(ValueError, match=r"conv2d: padding must be an int or a pair of ints, got \(1, 2, 3\)"):
+    with pytest.raises(ValueError, match=r"conv2d: padding must be an int or a pair of ints >= 0, got \(1, 2, 3\)"):
         conv2d(x, w, padding=(1, 2, 3))
     with pytest.raises(NotImplementedError, match="conv2d: only groups=1 is implemented, got groups=3"):
         conv2d(x, w, groups=3)

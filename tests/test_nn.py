@@ -400,11 +400,11 @@ def test_dcgan_init():
 @pytest.mark.parametrize("make, message", [
     (lambda: nn.Conv2d(3, 8, 0), r"Conv2d: kernel_size must be an int or a pair of ints >= 1, got 0"),
     (lambda: nn.Conv2d(3, 8, 3, stride=(1, 0)), r"Conv2d: stride must be an int or a pair of ints >= 1"),
-    (lambda: nn.Conv2d(0, 8, 3), r"Conv2d: in_channels must be a positive int, got 0"),
+    (lambda: nn.Conv2d(0, 8, 3), r"Conv2d: in_channels must be an int >= 1, got 0"),
     (lambda: nn.ConvTranspose2d(3, 8, 4, padding=-1), r"ConvTranspose2d: padding must be .* >= 0, got -1"),
-    (lambda: nn.Conv2d(3, 8, 3, groups=0), r"Conv2d: groups must be a positive int, got 0"),
-    (lambda: nn.Linear(3, -1), r"Linear: out_features must be a positive int, got -1"),
-    (lambda: nn.Linear(2.5, 3), r"Linear: in_features must be a positive int, got 2.5"),
+    (lambda: nn.Conv2d(3, 8, 3, groups=0), r"Conv2d: groups must be an int >= 1, got 0"),
+    (lambda: nn.Linear(3, -1), r"Linear: out_features must be an int >= 1, got -1"),
+    (lambda: nn.Linear(2.5, 3), r"Linear: in_features must be an int >= 1, got 2.5"),
 ])
 def test_layer_sizes_are_checked_when_the_layer_is_made(make, message):
     """A zero kernel failed inside the initialiser with a ZeroDivisionError, a negative width inside numpy."""
@@ -441,9 +441,9 @@ def test_a_replaced_layer_runs_where_the_old_one_ran():
     (lambda: nn.BatchNorm1d(3, eps=-1), r"BatchNorm1d: eps must be a number >= 0, got -1"),
     (lambda: nn.BatchNorm2d(3, momentum=1.5), r"BatchNorm2d: momentum must be None or a number in \[0, 1\], got 1.5"),
     (lambda: nn.BatchNorm1d(3, momentum=float("nan")), r"momentum must be None or a number in \[0, 1\], got nan"),
-    (lambda: nn.BatchNorm1d(0), r"BatchNorm1d: the normalised sizes must be positive ints, got \(0,\)"),
-    (lambda: nn.InstanceNorm2d(2.5), r"InstanceNorm2d: the normalised sizes must be positive ints, got \(2.5,\)"),
-    (lambda: nn.LayerNorm(()), r"LayerNorm: the normalised sizes must be positive ints, got \(\)"),
+    (lambda: nn.BatchNorm1d(0), r"BatchNorm1d: num_features must be an int >= 1, got 0"),
+    (lambda: nn.InstanceNorm2d(2.5), r"InstanceNorm2d: num_features must be an int >= 1, got 2.5"),
+    (lambda: nn.LayerNorm(()), r"LayerNorm: normalized_shape must be an int or a sequence of ints >= 1, got \(\)"),
     (lambda: nn.LayerNorm(4, eps=-1e-5), r"LayerNorm: eps must be a number >= 0"),
 ])
 def test_norm_layers_check_their_settings_when_made(make, message):
@@ -459,3 +459,20 @@ def test_module_to_an_integer_dtype_and_train_with_a_string_are_refused():
     with pytest.raises(TypeError, match="Linear.train: mode must be True or False, got 'False'"):
         layer.train("False")  # bool("False") left the layer training
     assert layer.weight.dtype == np.float32 and layer.training
+
+
+def test_layer_sizes_may_be_numpy_ints_and_are_kept_as_python_ints():
+    """Sizes often come out of arrays (x.shape of a numpy batch): PyTorch's layers take numpy ints, and so do
+    these (they refused them until the checks were shared). A bool stays refused, also inside a pair."""
+    conv = nn.Conv2d(np.int64(3), np.int32(8), np.int64(3), stride=(np.int64(2), 1))
+    linear = nn.Linear(np.int64(4), np.int16(2))
+    norm = nn.LayerNorm(np.array([2, 3])[1])
+    assert (conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride) == (3, 8, (3, 3), (2, 1))
+    assert type(conv.in_channels) is int and all(type(v) is int for v in conv.kernel_size + conv.stride)
+    assert type(linear.in_features) is int and linear.weight.shape == (2, 4)
+    assert norm.normalized_shape == (3,) and type(norm.normalized_shape[0]) is int
+    assert conv(ng.zeros(1, 3, 9, 9)).shape == (1, 8, 4, 7)
+    with pytest.raises(ValueError, match=r"Conv2d: kernel_size must be an int or a pair of ints >= 1, got \(3, True\)"):
+        nn.Conv2d(3, 8, (3, True))
+    with pytest.raises(ValueError, match=r"Conv2d: padding must be an int or a pair of ints >= 0, got None"):
+        nn.Conv2d(3, 8, 3, padding=None)

@@ -223,9 +223,9 @@ def test_the_trainer_checks_its_settings_against_the_variant_and_itself(tmp_path
                                          r"batch_size=256; pass batch_size=16 to the variant"):
         gan.Trainer(variant, DataLoader(TOY_POINTS, batch_size=16), tmp_path)
     for option in ("checkpoint_every", "log_every"):
-        with pytest.raises(ValueError, match=f"Trainer: {option} must be a positive int, got 0"):
+        with pytest.raises(ValueError, match=f"Trainer: {option} must be an int >= 1, got 0"):
             make_trainer(tmp_path, **{option: 0})
-    with pytest.raises(TypeError, match="Trainer.fit: iterations must be an int, got float 2.5"):
+    with pytest.raises(ValueError, match="Trainer.fit: iterations must be an int >= 0, got 2.5"):
         make_trainer(tmp_path).fit(2.5)
     assert not (tmp_path / "checkpoint.npz").exists()
 

@@ -5,6 +5,8 @@ from typing import Iterator
 
 import numpy as np
 
+from ..checks import int_at_least
+
 
 class DataLoader:
     """Minibatches of `x` (and `y`, when given) along their first axis.
@@ -23,10 +25,7 @@ class DataLoader:
         x, y = np.asarray(x), None if y is None else np.asarray(y)
         if y is not None and len(y) != len(x):
             raise ValueError(f"DataLoader: x has {len(x)} samples but y has {len(y)}")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
-            raise TypeError(f"DataLoader: batch_size must be an int, got {type(batch_size).__name__} {batch_size!r}")
-        if batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be positive, got {batch_size}")
+        batch_size = int_at_least("DataLoader", "batch_size", batch_size, 1)
         self.x, self.y = x, y
         self.batch_size, self.shuffle, self.drop_last, self.seed = batch_size, shuffle, drop_last, seed
         if len(self) == 0:

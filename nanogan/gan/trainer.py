@@ -35,6 +35,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .. import backend as backends
+from ..checks import int_at_least
 from ..random import get_rng_state, set_rng_state
 from ..tensor import Tensor
 from .checkpoint import load_checkpoint, save_checkpoint
@@ -46,9 +47,7 @@ class SampledData:
     this stream's own generator, whose state is the stream's state: a resumed run draws the same batches."""
 
     def __init__(self, sampler, batch_size, seed=0):
-        if batch_size < 1:
-            raise ValueError(f"SampledData: batch_size must be positive, got {batch_size}")
-        self.sampler, self.batch_size = sampler, batch_size
+        self.sampler, self.batch_size = sampler, int_at_least("SampledData", "batch_size", batch_size, 1)
         self.rng = np.random.default_rng(seed)
 
     def infinite(self):
@@ -145,9 +144,8 @@ class Trainer:
             raise ValueError(f"Trainer: the data stream gives batches of {data.batch_size}, the variant's settings "
                              f"say batch_size={variant.settings.batch_size}; pass batch_size={data.batch_size} to "
                              f"the variant, or make the stream's batches that size")
-        for name, every in (("checkpoint_every", checkpoint_every), ("log_every", log_every)):
-            if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-                raise ValueError(f"Trainer: {name} must be a positive int, got {every!r}")
+        checkpoint_every = int_at_least("Trainer", "checkpoint_every", checkpoint_every, 1)
+        log_every = int_at_least("Trainer", "log_every", log_every, 1)
         self.variant, self.data = variant, data
         self.steps = GraphedSteps(variant) if cuda_graph else variant  # who runs critic_step / generator_step
         self.run_dir = Path(run_dir)
@@ -172,8 +170,7 @@ class Trainer:
     # ---- hooks ------------------------------------------------------------------------------------------
     def every(self, n, hook=None):
         """Call hook(trainer) after every n-th generator iteration. Also a decorator: `@trainer.every(500)`."""
-        if n < 1:
-            raise ValueError(f"Trainer.every: n must be positive, got {n}")
+        n = int_at_least("Trainer.every", "n", n, 1)
         if hook is None:
             return lambda fn: self.every(n, fn)
         self.hooks.append((n, hook))
@@ -187,8 +184,7 @@ class Trainer:
     def fit(self, iterations):
         """Train until `iterations` generator iterations are done in all (a resumed run goes on towards the
         same total). Returns the trainer."""
-        if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)):
-            raise TypeError(f"Trainer.fit: iterations must be an int, got {type(iterations).__name__} {iterations!r}")
+        iterations = int_at_least("Trainer.fit", "iterations", iterations, 0)
         self.interrupted = False
         if self.iteration >= iterations:
             return self

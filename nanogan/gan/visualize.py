@@ -7,7 +7,6 @@ The *_hook functions make Trainer hooks:
     trainer.every(500, loss_plot_hook())                          # run_dir/losses.png from the log
 """
 import math
-import numbers
 import os
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from ..autograd import no_grad
+from ..checks import int_at_least
 from .trainer import read_log
 
 
@@ -32,8 +32,8 @@ def image_grid(images, nrow=8, padding=2, value_range=(0.0, 1.0), pad_value=1.0)
         raise ValueError(f"image_grid: expected images of shape (N, 1 or 3, H, W), got {images.shape}{hint}")
     if len(images) == 0:
         raise ValueError(f"image_grid: no images to draw, got shape {images.shape}")
-    _require_int_at_least("nrow", nrow, 1)
-    _require_int_at_least("padding", padding, 0)
+    nrow = int_at_least("image_grid", "nrow", nrow, 1)
+    padding = int_at_least("image_grid", "padding", padding, 0)
     low, high = _checked_value_range(value_range)
     bad_images = np.flatnonzero(~np.isfinite(images).all(axis=(1, 2, 3)))
     if len(bad_images):
@@ -51,12 +51,6 @@ def image_grid(images, nrow=8, padding=2, value_range=(0.0, 1.0), pad_value=1.0)
     pixels = np.clip((canvas - low) / (high - low), 0.0, 1.0)
     pixels = np.round(pixels * 255).astype(np.uint8)
     return pixels[0] if channels == 1 else pixels.transpose(1, 2, 0)
-
-
-def _require_int_at_least(name, value, smallest):
-    """Refuse an image_grid count that is not an int >= `smallest` (a float or a negative one fails deep in numpy)."""
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < smallest:
-        raise ValueError(f"image_grid: {name} must be an int >= {smallest}, got {value!r}")
 
 
 def _checked_value_range(value_range):

@@ -6,13 +6,12 @@ ring of 8 modes (radius 1, std 0.01) and the 5 x 5 grid {-4, -2, 0, 2, 4}^2 (std
 """
 from __future__ import annotations
 
-import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.spatial.distance import cdist
 
+from nanogan.checks import is_finite, require
 from nanogan.data.toy2d import TOY_DATASETS, GaussianMixture2D
 
 HIGH_QUALITY_STDS = 3.0
@@ -39,8 +38,7 @@ def mode_coverage(samples, mixture: GaussianMixture2D | str = "ring8_pacgan",
             raise ValueError(f"mode_coverage: {mixture!r} is not a Gaussian mixture; valid names: {mixtures}")
         mixture = registered
     # n_std <= 0 or NaN admits no sample off the exact centres, which reads as a generator that captured no mode.
-    if isinstance(n_std, bool) or not isinstance(n_std, numbers.Real) or not (math.isfinite(n_std) and n_std > 0):
-        raise ValueError(f"mode_coverage: n_std must be a finite number > 0, got {n_std!r}")
+    require("mode_coverage", "n_std", n_std, lambda v: is_finite(v) and v > 0, "a finite number > 0")
     samples = np.asarray(samples, dtype=np.float64)
     if samples.ndim != 2 or samples.shape[1] != 2 or len(samples) == 0:
         raise ValueError(f"mode_coverage: samples must have shape (n, 2) with n > 0, got {samples.shape}")

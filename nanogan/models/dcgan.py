@@ -13,6 +13,7 @@ D returns the logit: the tutorial's final nn.Sigmoid and BCELoss are one stable
 binary_cross_entropy_with_logits here (nanogan.gan.losses).
 """
 from .. import nn
+from ..checks import int_at_least
 
 KERNEL, STRIDE, PADDING = 4, 2, 1
 LEAKY_SLOPE = 0.2
@@ -20,10 +21,9 @@ LEAKY_SLOPE = 0.2
 
 def require_sizes(model, **sizes):
     """Refuse any of `sizes` that is not an int >= 1, naming `model`: a layer would otherwise report a size derived
-    from it (DCGANGenerator(image_size=28.0): "Linear: out_features must be a positive int, got 196.0")."""
+    from it (DCGANGenerator(image_size=28.0): "Linear: out_features must be an int >= 1, got 196.0")."""
     for name, size in sizes.items():
-        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-            raise ValueError(f"{model}: {name} must be an int >= 1, got {size!r}")
+        int_at_least(model, name, size, 1)
 
 
 def require_sample_shape(model, what, x, sample_shape):

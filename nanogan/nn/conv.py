@@ -4,19 +4,12 @@ Sizes, per spatial dimension, with kernel k, stride s, padding p, dilation d, ou
     Conv2d           out = ⌊(in + 2p − d(k − 1) − 1) / s⌋ + 1
     ConvTranspose2d  out = (in − 1)s − 2p + d(k − 1) + o + 1
 """
+from ..checks import int_at_least, int_pair
 from ..tensor import zeros
 from . import functional as F
 from . import init
 from .module import Module
 from .parameter import Parameter
-
-
-def _pair(layer, value, name, smallest):
-    """`value` as an (h, w) pair of ints, each at least `smallest`, or a ValueError naming the layer."""
-    pair = (value, value) if isinstance(value, int) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) and v >= smallest for v in pair):
-        raise ValueError(f"{layer}: {name} must be an int or a pair of ints >= {smallest}, got {value!r}")
-    return pair
 
 
 class _Conv2dBase(Module):
@@ -27,18 +20,18 @@ class _Conv2dBase(Module):
                  output_padding, transposed):
         super().__init__()
         layer = type(self).__name__
-        for name, count in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
-            if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-                raise ValueError(f"{layer}: {name} must be a positive int, got {count!r}")
+        in_channels = int_at_least(layer, "in_channels", in_channels, 1)
+        out_channels = int_at_least(layer, "out_channels", out_channels, 1)
+        groups = int_at_least(layer, "groups", groups, 1)
         for name, channels in (("in_channels", in_channels), ("out_channels", out_channels)):
             if channels % groups:
                 raise ValueError(f"{layer}: {name}={channels} is not divisible by groups={groups}")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = _pair(layer, kernel_size, "kernel_size", 1)
-        self.stride = _pair(layer, stride, "stride", 1)
-        self.padding = padding if isinstance(padding, str) else _pair(layer, padding, "padding", 0)
-        self.dilation = _pair(layer, dilation, "dilation", 1)
-        self.output_padding = _pair(layer, output_padding, "output_padding", 0)
+        self.kernel_size = int_pair(layer, "kernel_size", kernel_size, 1)
+        self.stride = int_pair(layer, "stride", stride, 1)
+        self.padding = padding if isinstance(padding, str) else int_pair(layer, "padding", padding, 0)
+        self.dilation = int_pair(layer, "dilation", dilation, 1)
+        self.output_padding = int_pair(layer, "output_padding", output_padding, 0)
         # Conv2d maps in → out with weight (out, in/g, kh, kw); its transpose maps back with (in, out/g, kh, kw)
         first, second = (in_channels, out_channels) if transposed else (out_channels, in_channels)
         self.weight = Parameter(zeros(first, second // groups, *self.kernel_size))

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from ..autograd import no_grad
+from ..checks import is_finite, require
 from ..random import generator
 
 
@@ -58,8 +59,7 @@ def calculate_gain(nonlinearity, param=None):
         return math.sqrt(2.0)
     if nonlinearity == "leaky_relu":
         slope = 0.01 if param is None else param
-        if isinstance(slope, bool) or not isinstance(slope, (int, float)):
-            raise ValueError(f"calculate_gain: negative_slope {param!r} is not a number")
+        require("calculate_gain", "negative_slope", slope, is_finite, "a finite number")
         return math.sqrt(2.0 / (1 + slope ** 2))
     if nonlinearity == "selu":
         return 3.0 / 4

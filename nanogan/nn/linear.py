@@ -1,4 +1,5 @@
 """Linear: the fully connected layer, y = x Wᵀ + b."""
+from ..checks import int_at_least
 from ..tensor import zeros
 from . import functional as F
 from . import init
@@ -11,12 +12,10 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True):
         super().__init__()
-        for name, count in (("in_features", in_features), ("out_features", out_features)):
-            if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-                raise ValueError(f"Linear: {name} must be a positive int, got {count!r}")
-        self.in_features, self.out_features = in_features, out_features
-        self.weight = Parameter(zeros(out_features, in_features))
-        self.register_parameter("bias", Parameter(zeros(out_features)) if bias else None)
+        self.in_features = int_at_least("Linear", "in_features", in_features, 1)
+        self.out_features = int_at_least("Linear", "out_features", out_features, 1)
+        self.weight = Parameter(zeros(self.out_features, self.in_features))
+        self.register_parameter("bias", Parameter(zeros(self.out_features)) if bias else None)
         self.reset_parameters()
 
     def reset_parameters(self):

@@ -10,29 +10,21 @@ estimates (buffers, saved in the state dict); in evaluation mode it normalises w
     running_var  = (1 − momentum) · running_var  + momentum · batch_var · n / (n − 1)   (unbiased)
 momentum=None uses the cumulative average instead (momentum = 1 / number of batches seen).
 """
-import numbers
-
 import numpy as np
 
+from ..checks import int_at_least, int_tuple, is_number, require
 from ..tensor import Tensor, zeros, ones
 from . import functional as F
 from .module import Module
 from .parameter import Parameter
 
 
-def _is_number(value):
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def _check_settings(layer, sizes, eps, momentum=None):
-    """What every norm layer is made with: positive int sizes, eps >= 0 (a negative one turns a small variance
+def _check_settings(layer, eps, momentum=None):
+    """What every norm layer is made with besides its sizes: eps >= 0 (a negative one turns a small variance
     into a NaN) and a momentum of None or in [0, 1] (outside it the running averages extrapolate)."""
-    if not sizes or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in sizes):
-        raise ValueError(f"{layer}: the normalised sizes must be positive ints, got {sizes}")
-    if not (_is_number(eps) and eps >= 0):
-        raise ValueError(f"{layer}: eps must be a number >= 0, got {eps!r}")
-    if momentum is not None and not (_is_number(momentum) and 0 <= momentum <= 1):
-        raise ValueError(f"{layer}: momentum must be None or a number in [0, 1], got {momentum!r}")
+    require(layer, "eps", eps, lambda v: is_number(v) and v >= 0, "a number >= 0")
+    require(layer, "momentum", momentum, lambda v: v is None or (is_number(v) and 0 <= v <= 1),
+            "None or a number in [0, 1]")
 
 
 class _NormBase(Module):
@@ -43,7 +35,9 @@ class _NormBase(Module):
 
     def __init__(self, num_features, eps, momentum, affine, track_running_stats, bias):
         super().__init__()
-        _check_settings(type(self).__name__, (num_features,), eps, momentum)
+        layer = type(self).__name__
+        num_features = int_at_least(layer, "num_features", num_features, 1)
+        _check_settings(layer, eps, momentum)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         self.register_parameter("weight", Parameter(ones(num_features)) if affine else None)
@@ -122,8 +116,8 @@ class LayerNorm(Module):
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True):
         super().__init__()
-        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-        _check_settings("LayerNorm", shape, eps)
+        shape = int_tuple("LayerNorm", "normalized_shape", normalized_shape, 1)
+        _check_settings("LayerNorm", eps)
         self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
         self.register_parameter("weight", Parameter(ones(*shape)) if elementwise_affine else None)
         self.register_parameter("bias", Parameter(zeros(*shape)) if elementwise_affine and bias else None)

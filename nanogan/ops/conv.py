@@ -26,18 +26,9 @@ stride-s convolution maps to the same output size.
 import numpy as np
 
 from ..autograd.function import Function
+from ..checks import int_pair
 from .activation import require_floating
 from .bias import bias_grad, with_bias
-
-
-def pair(op, name, value, minimum):
-    """An int or a pair of ints as an (h, w) tuple, each at least `minimum`."""
-    values = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
-    if len(values) != 2 or not all(isinstance(v, (int, np.integer)) for v in values):
-        raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
-    if min(values) < minimum:
-        raise ValueError(f"{op}: {name} must be at least {minimum}, got {value!r}")
-    return tuple(int(v) for v in values)
 
 
 def output_size(size, kernel, stride, padding, dilation):
@@ -143,8 +134,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """y = x ⋆ w + b (cross-correlation): (N, C, H, W), (O, C, KH, KW), (O,) -> (N, O, OH, OW)."""
     op = "conv2d"
     _check_operands(op, input, weight, bias, groups, channels_axis=1)
-    stride, padding = pair(op, "stride", stride, 1), pair(op, "padding", padding, 0)
-    dilation = pair(op, "dilation", dilation, 1)
+    stride, padding = int_pair(op, "stride", stride, 1), int_pair(op, "padding", padding, 0)
+    dilation = int_pair(op, "dilation", dilation, 1)
     kernel = weight.shape[2:]
     reach = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
     padded = tuple(n + 2 * p for n, p in zip(input.shape[2:], padding))
@@ -159,9 +150,9 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     -> (N, Cout, (H-1)s - 2p + d(KH-1) + output_padding + 1, ...)."""
     op = "conv_transpose2d"
     _check_operands(op, input, weight, bias, groups, channels_axis=0)
-    stride, padding = pair(op, "stride", stride, 1), pair(op, "padding", padding, 0)
-    dilation = pair(op, "dilation", dilation, 1)
-    output_padding = pair(op, "output_padding", output_padding, 0)
+    stride, padding = int_pair(op, "stride", stride, 1), int_pair(op, "padding", padding, 0)
+    dilation = int_pair(op, "dilation", dilation, 1)
+    output_padding = int_pair(op, "output_padding", output_padding, 0)
     if any(q >= s and q >= d for q, s, d in zip(output_padding, stride, dilation)):
         raise ValueError(f"{op}: output_padding {output_padding} must be smaller than either stride {stride} "
                          f"or dilation {dilation}")

@@ -21,9 +21,10 @@ import math
 import numpy as np
 
 from ..autograd.function import Function
+from ..checks import int_pair, is_number, positive_pair, require
 from ..tensor import Tensor
 from .activation import require_floating
-from .conv import Conv2d, Conv2dInputGrad, pair
+from .conv import Conv2d, Conv2dInputGrad
 from .pad import pad
 
 
@@ -69,10 +70,10 @@ def _window_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode):
     require_floating(op, x)
     if x.ndim != 4:
         raise ValueError(f"{op}: expected a 4-D input (N, C, H, W), got shape {x.shape}")
-    kernel = pair(op, "kernel_size", kernel_size, 1)
+    kernel = int_pair(op, "kernel_size", kernel_size, 1)
     no_stride = stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)  # PyTorch's default
-    stride = kernel if no_stride else pair(op, "stride", stride, 1)
-    padding, dilation = pair(op, "padding", padding, 0), pair(op, "dilation", dilation, 1)
+    stride = kernel if no_stride else int_pair(op, "stride", stride, 1)
+    padding, dilation = int_pair(op, "padding", padding, 0), int_pair(op, "dilation", dilation, 1)
     if any(p > k // 2 for p, k in zip(padding, kernel)):
         raise ValueError(f"{op}: padding {padding} must be at most half of the kernel size {kernel}")
     out_hw = _pool_output_size(x.shape[2:], kernel, stride, padding, dilation, ceil_mode)
@@ -113,8 +114,8 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
                divisor_override=None):
     """y = (sum over each window) / divisor: the window's size (count_include_pad: padding counts;
     otherwise only the input taps count), or divisor_override."""
-    if divisor_override is not None and divisor_override <= 0:
-        raise ValueError(f"avg_pool2d: divisor_override must be positive, got {divisor_override!r}")
+    require("avg_pool2d", "divisor_override", divisor_override, lambda v: v is None or (is_number(v) and v > 0),
+            "None or a number > 0")
     kernel, stride, padding, _, out_hw = _window_geometry(
         "avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode)
     batch, channels, height, width = input.shape
@@ -141,24 +142,17 @@ def _nearest_sizes(op, x, size, scale_factor, recompute_scale_factor):
     if (size is None) == (scale_factor is None):
         raise ValueError(f"{op}: give exactly one of size and scale_factor")
     if size is not None or recompute_scale_factor:
-        out_hw = pair(op, "size", size, 1) if size is not None else _scaled_size(op, x, scale_factor)
+        out_hw = int_pair(op, "size", size, 1) if size is not None else _scaled_size(op, x, scale_factor)
         scales = tuple(np.float32(n) / np.float32(o) for n, o in zip(in_hw, out_hw))
         return out_hw, scales, [o // n if o % n == 0 else 0 for n, o in zip(in_hw, out_hw)]
     out_hw = _scaled_size(op, x, scale_factor)
-    scales = _scale_pair(op, scale_factor)
+    scales = positive_pair(op, "scale_factor", scale_factor)
     factors = [int(s) if float(s).is_integer() else 0 for s in scales]
     return out_hw, tuple(np.float32(1.0 / s) for s in scales), factors
 
 
-def _scale_pair(op, scale_factor):
-    scales = (scale_factor,) * 2 if isinstance(scale_factor, (int, float)) else tuple(scale_factor)
-    if len(scales) != 2 or min(scales) <= 0:
-        raise ValueError(f"{op}: scale_factor must be a positive number or a pair of them, got {scale_factor!r}")
-    return scales
-
-
 def _scaled_size(op, x, scale_factor):
-    out_hw = tuple(int(math.floor(n * s)) for n, s in zip(x.shape[2:], _scale_pair(op, scale_factor)))
+    out_hw = tuple(int(math.floor(n * s)) for n, s in zip(x.shape[2:], positive_pair(op, "scale_factor", scale_factor)))
     if min(out_hw) <= 0:
         raise ValueError(f"{op}: scale_factor {scale_factor} turns the input of shape {x.shape} into size {out_hw}")
     return out_hw

@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import backend as backends
 from ..autograd.function import Function
+from ..checks import is_int
 from ..tensor import Tensor
 
 
@@ -15,7 +16,7 @@ def dim_index(op, dim, ndim, inserting=False):
     is out of range. An op that inserts a dimension (unsqueeze, stack) takes 0..ndim; a 0-d tensor takes 0 and -1,
     as in PyTorch."""
     extent = ndim + 1 if inserting else max(ndim, 1)
-    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+    if not is_int(dim):
         raise TypeError(f"{op}: a dimension must be an int, got {type(dim).__name__}")
     if not -extent <= dim < extent:
         raise IndexError(f"{op}: dimension {dim} out of range for a tensor with {ndim} dimensions (expected one in "

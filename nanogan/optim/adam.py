@@ -1,7 +1,7 @@
 """Adam (Kingma & Ba 2015): steps scaled by running estimates of the gradient's first two moments."""
 import math
-import numbers
 
+from ..checks import is_number, require
 from .optimizer import Optimizer
 
 
@@ -29,10 +29,8 @@ class Adam(Optimizer):
 
     def _check_hyperparameters(self, group):
         super()._check_hyperparameters(group)
-        betas = group["betas"]
-        if not (isinstance(betas, (tuple, list)) and len(betas) == 2
-                and all(isinstance(b, numbers.Real) and 0 <= b < 1 for b in betas)):
-            raise ValueError(f"Adam: betas must be two numbers in [0, 1), got {betas!r}")
+        require("Adam", "betas", group["betas"], lambda v: isinstance(v, (tuple, list)) and len(v) == 2
+                and all(is_number(b) and 0 <= b < 1 for b in v), "two numbers in [0, 1)")
 
     def _update(self, param, grad, state, group, backend):
         xp, (beta1, beta2) = backend.xp, group["betas"]

@@ -12,12 +12,12 @@ sgd_step / adam_step / rmsprop_step) and takes these arrays. `grad` is never wri
 arrays may be shared.
 """
 import copy
-import numbers
 
 import numpy as np
 
 from .. import backend as backends
 from ..autograd import no_grad, enable_grad
+from ..checks import is_number, require
 from ..tensor import Tensor
 
 
@@ -83,13 +83,8 @@ class Optimizer:
         """Raise for a hyperparameter out of range: those named in `non_negative` must be numbers >= 0, which NaN
         is not (a NaN learning rate would fill every parameter with NaN at the first step). An optimiser with
         other rules extends this."""
-        name = type(self).__name__
         for key in self.non_negative:
-            value = group[key]
-            if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                raise TypeError(f"{name}: {key} must be a number, got {type(value).__name__} {value!r}")
-            if not value >= 0:
-                raise ValueError(f"{name}: {key} must be >= 0, got {value}")
+            require(type(self).__name__, key, group[key], lambda v: is_number(v) and v >= 0, "a number >= 0")
 
     def zero_grad(self, set_to_none=True):
         """Forget every parameter's gradient (set to None; or to zeros with set_to_none=False)."""

@@ -13,33 +13,15 @@ uniformly.
 """
 import contextlib
 import dataclasses
-import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
 from ... import backend as backends, optim
 from ...autograd import no_grad
+from ...checks import int_at_least, is_int, require
 from ...random import generator as global_generator
 from ...tensor import Tensor, tensor
-
-
-def is_count(value):
-    """An int >= 1; a bool is refused, True would read as 1."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1
-
-
-def is_finite(value):
-    """A finite real number; a bool is refused, as a flag passed where a number belongs."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def require_setting(owner, name, value, valid, requirement):
-    """Refuse hyperparameter `name` of variant `owner` unless `valid(value)`: a setting out of its range does not
-    fail by itself, it trains wrongly (n_critic = 0 never trains D, a NaN penalty weight turns D's weights to NaN)."""
-    if not valid(value):
-        raise ValueError(f"{owner}: {name} must be {requirement}, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -78,11 +60,13 @@ class Preset:
 
     def validate(self, owner):
         """Refuse settings out of range, naming the variant `owner`; a subclass adds its own fields. lr, betas,
-        momentum and the optimizer's name are checked by the optimiser they build."""
-        require_setting(owner, "batch_size", self.batch_size, is_count, "an int >= 1")
-        require_setting(owner, "n_critic", self.n_critic, is_count, "an int >= 1")
-        require_setting(owner, "critic_warmup", self.critic_warmup, lambda v: isinstance(v, bool), "True or False")
-        require_setting(owner, "noise", self.noise, lambda v: v in ("normal", "uniform"), "'normal' or 'uniform'")
+        momentum and the optimizer's name are checked by the optimiser they build. A setting out of its range does
+        not fail by itself, it trains wrongly (n_critic = 0 never trains D, a NaN penalty weight turns D's weights
+        to NaN)."""
+        int_at_least(owner, "batch_size", self.batch_size, 1)
+        int_at_least(owner, "n_critic", self.n_critic, 1)
+        require(owner, "critic_warmup", self.critic_warmup, lambda v: isinstance(v, bool), "True or False")
+        require(owner, "noise", self.noise, lambda v: v in ("normal", "uniform"), "'normal' or 'uniform'")
 
 
 WARMUP_CRITIC_ITERATIONS = 100
@@ -177,8 +161,7 @@ class Variant:
         more the labels beyond the models' range fail at random, and models of the other kind fail on a missing
         or extra label argument."""
         who = type(self).__name__
-        if self.n_classes is not None:
-            require_setting(who, "n_classes", self.n_classes, is_count, "an int >= 1 or None")
+        require(who, "n_classes", self.n_classes, lambda v: v is None or (is_int(v) and v >= 1), "an int >= 1 or None")
         for role, model in (("generator", self.G), ("discriminator", self.D)):
             theirs = getattr(model, "n_classes", None)
             if theirs == self.n_classes:
@@ -263,7 +246,7 @@ class Variant:
     def sample_latent(self, n, labels=None):
         """(z, y) for a training step, from the global generator (which checkpoints save): y is `labels`
         when given, else drawn uniformly over the classes (None if unconditional)."""
-        if not is_count(n):  # the mean of no scores is a NaN loss, and its gradient NaN weights
+        if not (is_int(n) and n >= 1):  # the mean of no scores is a NaN loss, and its gradient NaN weights
             raise ValueError(f"{type(self).__name__}: a step needs a batch of at least 1 sample, got {n!r}")
         rng = global_generator()
         z = self._draw_noise(n, rng)

@@ -13,7 +13,8 @@ fakes with confidence, and trains G to maximise log D(G(z)) instead ("non-satura
 from dataclasses import dataclass
 
 from ..losses import discriminator_loss, minimax_generator_loss, non_saturating_generator_loss
-from .base import Preset, Variant, require_setting
+from ...checks import require
+from .base import Preset, Variant
 
 GENERATOR_LOSSES = {"minimax": minimax_generator_loss, "non-saturating": non_saturating_generator_loss}
 
@@ -25,7 +26,7 @@ class GANPreset(Preset):
 
     def validate(self, owner):
         super().validate(owner)
-        require_setting(owner, "generator_loss", self.generator_loss, lambda v: v in GENERATOR_LOSSES,
+        require(owner, "generator_loss", self.generator_loss, lambda v: v in GENERATOR_LOSSES,
                         f"one of {list(GENERATOR_LOSSES)}")
 
 

@@ -13,7 +13,8 @@ p_data + p_g and 2·p_g; a = 0, b = c = 1 (eq. 9) is the "0-1 coding" the paper 
 from dataclasses import dataclass
 
 from ..losses import least_squares_discriminator_loss, least_squares_generator_loss
-from .base import Preset, Variant, is_finite, require_setting
+from ...checks import is_finite, require
+from .base import Preset, Variant
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class LSGANPreset(Preset):
         """A NaN or infinite target makes every loss, and then every weight, NaN."""
         super().validate(owner)
         for name in ("fake_target", "real_target", "generator_target"):
-            require_setting(owner, name, getattr(self, name), is_finite, "a finite number")
+            require(owner, name, getattr(self, name), is_finite, "a finite number")
 
 
 _OPTIMISER = ("Adam lr 2e-4, β1 0.5, batch 64: DCGAN's settings (Radford et al. 2016), on whose networks LSGAN's "

@@ -17,7 +17,8 @@ before each critic update rather than after; after, as here, G always sees a cli
 from dataclasses import dataclass
 
 from ..losses import clip_weights_, wasserstein_critic_loss, wasserstein_generator_loss
-from .base import Preset, Variant, is_finite, require_setting
+from ...checks import is_finite, require
+from .base import Preset, Variant
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class WGANPreset(Preset):
     def validate(self, owner):
         """Checked here rather than at the first clip, which comes after D's first update."""
         super().validate(owner)
-        require_setting(owner, "clip_value", self.clip_value, lambda v: is_finite(v) and v > 0,
+        require(owner, "clip_value", self.clip_value, lambda v: is_finite(v) and v > 0,
                         "a finite number > 0")
 
 

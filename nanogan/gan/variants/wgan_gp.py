@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 from ..losses import (gradient_penalty, interpolation_weights, wasserstein_critic_loss, wasserstein_generator_loss,
                       warn_if_batch_norm)
-from .base import Preset, Variant, is_finite, require_setting
+from ...checks import is_finite, require
+from .base import Preset, Variant
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class WGANGPPreset(Preset):
     def validate(self, owner):
         """λ < 0 would reward steep gradients instead of penalising them."""
         super().validate(owner)
-        require_setting(owner, "penalty_weight", self.penalty_weight, lambda v: is_finite(v) and v >= 0,
+        require(owner, "penalty_weight", self.penalty_weight, lambda v: is_finite(v) and v >= 0,
                         "a finite number >= 0")
 
 

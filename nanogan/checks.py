@@ -1,0 +1,70 @@
+"""The argument checks shared by layers, ops, kernel wrappers, variants and the trainer, with one error form:
+
+    "{owner}: {name} must be {requirement}, got {value!r}"      e.g.  "Conv2d: stride must be an int or a pair
+                                                                       of ints >= 1, got (1, 0)"
+
+A bool is never a count or a number here: True passed for a size would read as 1, a flag passed where a number
+belongs would train with 1.0. numpy's ints and floats are welcome (sizes often come out of arrays), and a size
+comes back as a Python int. Checking where an argument comes in matters because a bad one fails far away (a
+float size in a shape computed three layers later) or, worse, not at all (stride 0 in a pooling window).
+"""
+import math
+import numbers
+
+
+def is_int(value):
+    # `type is int` first: ops check their sizes on every call, and the ABC check costs a few times more
+    return type(value) is int or (isinstance(value, numbers.Integral) and not isinstance(value, bool))
+
+
+def is_number(value):
+    """A real number, possibly NaN or infinite."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def is_finite(value):
+    return is_number(value) and math.isfinite(value)
+
+
+def require(owner, name, value, valid, requirement):
+    """Raise a ValueError naming `owner` and `name` unless `valid(value)`."""
+    if not valid(value):
+        raise ValueError(f"{owner}: {name} must be {requirement}, got {value!r}")
+
+
+def int_at_least(owner, name, value, smallest):
+    """`value` as a Python int, refused unless it is an int >= `smallest`."""
+    if not (is_int(value) and value >= smallest):
+        raise ValueError(f"{owner}: {name} must be an int >= {smallest}, got {value!r}")
+    return int(value)
+
+
+def int_tuple(owner, name, value, smallest, length=None):
+    """An int or a sequence of ints, each >= `smallest`, as a tuple of Python ints; a single int stands for all
+    `length` of them (one, without a length: LayerNorm's normalized_shape)."""
+    values = (value,) * (length or 1) if is_int(value) else _as_tuple(value)
+    if not (values and len(values) == (length or len(values)) and all(is_int(v) and v >= smallest for v in values)):
+        several = "a pair of ints" if length == 2 else "a sequence of ints"
+        raise ValueError(f"{owner}: {name} must be an int or {several} >= {smallest}, got {value!r}")
+    return tuple(int(v) for v in values)
+
+
+def int_pair(owner, name, value, smallest):
+    """An int or a pair of ints, each >= `smallest`, as a (height, width) tuple of Python ints."""
+    return int_tuple(owner, name, value, smallest, length=2)
+
+
+def positive_pair(owner, name, value):
+    """A number or a pair of numbers, each finite and > 0, as a (height, width) tuple (interpolation's scale)."""
+    values = (value, value) if is_number(value) else _as_tuple(value)
+    if not (len(values) == 2 and all(is_finite(v) and v > 0 for v in values)):
+        raise ValueError(f"{owner}: {name} must be a positive number or a pair of them, got {value!r}")
+    return values
+
+
+def _as_tuple(value):
+    """The items of a sequence; () for anything else, which every check above refuses."""
+    try:
+        return tuple(value)
+    except TypeError:
+        return ()

@@ -27,6 +27,23 @@ class Tensor:
 
     # ---- what it is ---------------------------------------------------------------
     @property
+    def grad(self):
+        """The gradient that backward() accumulated here, or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        # checked here, not where it is used: a wrongly shaped .grad would broadcast into the next backward's sum
+        if value is not None and not (isinstance(value, Tensor) and value.shape == self.shape and value.dtype == self.dtype
+                                      and (type(value.data) is type(self.data) or value.device == self.device)):
+            what = (f"a Tensor of shape {value.shape}, {value.dtype}, on {value.device}"
+                    if isinstance(value, Tensor) else type(value).__name__)
+            raise (RuntimeError if isinstance(value, Tensor) else TypeError)(
+                f"Tensor.grad: the gradient of a tensor of shape {self.shape}, {self.dtype}, on {self.device} must "
+                f"be None or a Tensor of that shape, dtype and device, got {what}")
+        self._grad = value
+
+    @property
     def backend(self):
         return backends.of(self.data)
 

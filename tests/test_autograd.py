@@ -262,3 +262,20 @@ def test_gradients_keep_their_inputs_dtype():
     assert y.dtype == np.float32
     y.sum().backward()
     assert scale.grad.dtype == np.float64 and scale.grad.item() == 3.0
+
+
+def test_a_gradient_assigned_to_grad_must_match_the_tensor():
+    """A (1,)-shaped .grad on a (3,) leaf used to be broadcast into the next backward's sum ([3., 3., 3.] after
+    one backward of (2p).sum()); a float64 or numpy .grad failed only in the optimiser. As in PyTorch, the
+    assignment itself is refused; a matching gradient still accumulates."""
+    p = ng.ones(3, requires_grad=True)
+    for wrong, error, shown in ((ng.ones(1), RuntimeError, r"a Tensor of shape \(1,\), float32, on cpu"),
+                                (ng.ones(3, dtype=ng.float64), RuntimeError, r"a Tensor of shape \(3,\), float64"),
+                                (np.ones(3, dtype=np.float32), TypeError, "ndarray")):
+        with pytest.raises(error, match=r"Tensor.grad: the gradient of a tensor of shape \(3,\), float32, on cpu "
+                                        r"must be None or a Tensor of that shape, dtype and device, got " + shown):
+            p.grad = wrong
+        assert p.grad is None
+    p.grad = ng.tensor([1.0, 2.0, 3.0])
+    (p * 2).sum().backward()
+    np.testing.assert_array_equal(p.grad.numpy(), [3.0, 4.0, 5.0])

@@ -508,9 +508,14 @@ def test_optimiser_state_follows_its_module_to_the_gpu():
         step(twin, stayed, "cpu")
     for ours, theirs in zip(model.parameters(), twin.parameters()):
         np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)
-    model.weight.grad = ng.zeros(2, 3)
-    with pytest.raises(RuntimeError, match=r"Adam.step: the gradient of a parameter of shape \(2, 3\) on cuda is "
-                                           r"on cpu"):
+    with pytest.raises(RuntimeError, match=r"Tensor.grad: the gradient of a tensor of shape \(2, 3\), float32, on "
+                                           r"cuda must be None or a Tensor of that shape, dtype and device, got a "
+                                           r"Tensor of shape \(2, 3\), float32, on cpu"):
+        model.weight.grad = ng.zeros(2, 3)
+    model.weight.grad = ng.zeros(2, 3, device="cuda")
+    model.weight.data = model.weight.numpy()  # .data is not checked: the step still is
+    with pytest.raises(RuntimeError, match=r"Adam.step: the gradient of a parameter of shape \(2, 3\) on cpu is "
+                                           r"on cuda"):
         moved.step()
 
 

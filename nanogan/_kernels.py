@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .checks import int_at_least, int_pair
+from .arguments import int_at_least, int_pair
 
 CSRC = Path(os.environ.get("NANOGAN_CSRC", Path(__file__).resolve().parent.parent / "csrc"))
 INT32_MAX = 2**31 - 1

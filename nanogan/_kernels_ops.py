@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from ._kernels import INT32_MAX, elementwise_grid
-from .checks import int_at_least, int_pair, positive_pair
+from .arguments import int_at_least, int_pair, positive_pair
 
 # ---- argument checks ------------------------------------------------------------------------------------
 

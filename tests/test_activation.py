@@ -188,3 +188,10 @@ def test_errors_name_the_op_and_shapes():
         F.linear(ng.ones(2, 5), ng.ones(4, 5), ng.ones(3))
     with pytest.raises(TypeError, match=r"linear: expected floating-point tensors, got int64"):
         F.linear(ng.tensor([[1, 2]]), ng.ones(3, 2))
+
+
+@pytest.mark.parametrize("beta", [0.0, -1.0, float("nan"), True])
+def test_softplus_refuses_a_beta_that_is_not_a_positive_number(beta):
+    """beta = NaN passed the check `beta <= 0` and made every output NaN."""
+    with pytest.raises(ValueError, match=rf"softplus: beta must be a number > 0, got {beta}"):
+        F.softplus(ng.ones(2), beta=beta)

@@ -228,7 +228,7 @@ def test_weight_clipping_bounds_every_parameter_in_place():
     assert everything.max() == np.float32(0.01) and everything.min() == np.float32(-0.01)
     with pytest.raises(ValueError, match="clip_weights_"):
         gan.clip_weights_(critic.parameters(), 0.0)
-    with pytest.raises(ValueError, match="clip_weights_: the clip value must be positive, got nan"):
+    with pytest.raises(ValueError, match="clip_weights_: clip_value must be a number > 0, got nan"):
         gan.clip_weights_(critic.parameters(), float("nan"))  # passed `clip_value <= 0` and set every weight to NaN
     assert all(np.array_equal(p.numpy(), np.clip(old, -0.01, 0.01)) for p, old in zip(critic.parameters(), before))
 

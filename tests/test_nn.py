@@ -405,6 +405,10 @@ def test_dcgan_init():
     (lambda: nn.Conv2d(3, 8, 3, groups=0), r"Conv2d: groups must be an int >= 1, got 0"),
     (lambda: nn.Linear(3, -1), r"Linear: out_features must be an int >= 1, got -1"),
     (lambda: nn.Linear(2.5, 3), r"Linear: in_features must be an int >= 1, got 2.5"),
+    (lambda: nn.ZeroPad2d((1, 2, 3)), r"ZeroPad2d: padding must be an int or 4 ints >= 0, got \(1, 2, 3\)"),
+    (lambda: nn.ZeroPad2d(-1), r"ZeroPad2d: padding must be an int or 4 ints >= 0, got -1"),  # was F.pad's error
+    (lambda: nn.Crop2d(size=(0, 4)), r"Crop2d: size must be an int or a pair of ints >= 1, got \(0, 4\)"),
+    (lambda: nn.Crop2d(1.5), r"Crop2d: rows must be an int or a pair of ints >= 0, got 1.5"),  # was a TypeError
 ])
 def test_layer_sizes_are_checked_when_the_layer_is_made(make, message):
     """A zero kernel failed inside the initialiser with a ZeroDivisionError, a negative width inside numpy."""

@@ -5,7 +5,7 @@ from typing import Iterator
 
 import numpy as np
 
-from ..checks import int_at_least
+from ..arguments import int_at_least
 
 
 class DataLoader:

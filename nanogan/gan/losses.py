@@ -16,6 +16,7 @@ gradients below come out exactly as written, even where they are tiny.
 import warnings
 
 from .. import autograd
+from ..arguments import is_number, require
 from ..nn import functional as F
 from ..ops.loss import unit_norm_penalty
 from ..tensor import rand
@@ -133,8 +134,7 @@ def warn_if_batch_norm(critic, who):
 def clip_weights_(parameters, clip_value):
     """w ← clip(w, −c, c) for every parameter, in place and outside the graph: WGAN's crude way of keeping
     the critic K-Lipschitz for some K (Arjovsky et al. 2017, Algorithm 1, c = 0.01)."""
-    if not clip_value > 0:  # written so that NaN, which fails every comparison, is refused too
-        raise ValueError(f"clip_weights_: the clip value must be positive, got {clip_value}")
+    require("clip_weights_", "clip_value", clip_value, lambda v: is_number(v) and v > 0, "a number > 0")
     with autograd.no_grad():
         for p in parameters:
             p.backend.xp.clip(p.data, -clip_value, clip_value, out=p.data)

@@ -35,7 +35,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .. import backend as backends
-from ..checks import int_at_least
+from ..arguments import int_at_least
 from ..random import get_rng_state, set_rng_state
 from ..tensor import Tensor
 from .checkpoint import load_checkpoint, save_checkpoint

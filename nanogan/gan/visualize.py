@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from ..autograd import no_grad
-from ..checks import int_at_least
+from ..arguments import int_at_least
 from .trainer import read_log
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial.distance import cdist
 
-from nanogan.checks import is_finite, require
+from nanogan.arguments import is_finite, require
 from nanogan.data.toy2d import TOY_DATASETS, GaussianMixture2D
 
 HIGH_QUALITY_STDS = 3.0

@@ -13,7 +13,7 @@ D returns the logit: the tutorial's final nn.Sigmoid and BCELoss are one stable
 binary_cross_entropy_with_logits here (nanogan.gan.losses).
 """
 from .. import nn
-from ..checks import int_at_least
+from ..arguments import int_at_least
 
 KERNEL, STRIDE, PADDING = 4, 2, 1
 LEAKY_SLOPE = 0.2

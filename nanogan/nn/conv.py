@@ -4,7 +4,7 @@ Sizes, per spatial dimension, with kernel k, stride s, padding p, dilation d, ou
     Conv2d           out = ⌊(in + 2p − d(k − 1) − 1) / s⌋ + 1
     ConvTranspose2d  out = (in − 1)s − 2p + d(k − 1) + o + 1
 """
-from ..checks import int_at_least, int_pair
+from ..arguments import int_at_least, int_pair
 from ..tensor import zeros
 from . import functional as F
 from . import init

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from ..autograd import no_grad
-from ..checks import is_finite, require
+from ..arguments import is_finite, require
 from ..random import generator
 
 

@@ -1,5 +1,5 @@
 """Linear: the fully connected layer, y = x Wᵀ + b."""
-from ..checks import int_at_least
+from ..arguments import int_at_least
 from ..tensor import zeros
 from . import functional as F
 from . import init

@@ -12,7 +12,7 @@ momentum=None uses the cumulative average instead (momentum = 1 / number of batc
 """
 import numpy as np
 
-from ..checks import int_at_least, int_tuple, is_number, require
+from ..arguments import int_at_least, int_tuple, is_number, require
 from ..tensor import Tensor, zeros, ones
 from . import functional as F
 from .module import Module

@@ -1,6 +1,7 @@
 """Layers that change a tensor's shape, not its values: Flatten, Unflatten, ZeroPad2d, Crop2d, Upsample."""
 import math
 
+from ..arguments import int_pair, int_tuple
 from ..ops.shape import dim_index
 from . import functional as F
 from .module import Module
@@ -38,32 +39,18 @@ class Unflatten(Module):
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
 
 
-def _four_sides(padding):
-    sides = (padding,) * 4 if isinstance(padding, int) else tuple(padding)
-    if len(sides) != 4:
-        raise ValueError(f"ZeroPad2d: padding must be an int or (left, right, top, bottom), got {padding!r}")
-    return sides
-
-
 class ZeroPad2d(Module):
     """Pad (N, C, H, W) images with zeros: ZeroPad2d(p) on every side, or (left, right, top, bottom)."""
 
     def __init__(self, padding):
         super().__init__()
-        self.padding = _four_sides(padding)
+        self.padding = int_tuple("ZeroPad2d", "padding", padding, 0, length=4)  # (left, right, top, bottom)
 
     def forward(self, x):
         return F.pad(x, self.padding)
 
     def extra_repr(self):
         return f"{self.padding}"
-
-
-def _two_sides(amount, name):
-    sides = (amount, amount) if isinstance(amount, int) else tuple(amount)
-    if len(sides) != 2 or min(sides) < 0:
-        raise ValueError(f"Crop2d: {name} must be a non-negative int or a pair, got {amount!r}")
-    return sides
 
 
 class Crop2d(Module):
@@ -78,8 +65,8 @@ class Crop2d(Module):
 
     def __init__(self, rows=(0, 0), cols=(0, 0), size=None):
         super().__init__()
-        self.rows, self.cols = _two_sides(rows, "rows"), _two_sides(cols, "cols")
-        self.size = None if size is None else _two_sides(size, "size")
+        self.rows, self.cols = int_pair("Crop2d", "rows", rows, 0), int_pair("Crop2d", "cols", cols, 0)
+        self.size = None if size is None else int_pair("Crop2d", "size", size, 1)
         if self.size is not None and (self.rows, self.cols) != ((0, 0), (0, 0)):
             raise ValueError("Crop2d: give either the rows and cols to remove or a target size, not both")
 

@@ -8,6 +8,7 @@ import math
 
 
 from ..autograd.function import Function
+from ..arguments import is_number, require
 from ..random import generator
 from ..tensor import Tensor
 from .elementwise import where
@@ -162,8 +163,7 @@ def tanh(input):
 
 
 def softplus(input, beta=1.0, threshold=20.0):
-    if beta <= 0:
-        raise ValueError(f"softplus: beta must be positive, got {beta}")
+    require("softplus", "beta", beta, lambda v: is_number(v) and v > 0, "a number > 0")
     return Softplus.apply(input, beta=float(beta), threshold=float(threshold))
 
 

@@ -26,7 +26,7 @@ stride-s convolution maps to the same output size.
 import numpy as np
 
 from ..autograd.function import Function
-from ..checks import int_pair
+from ..arguments import int_pair
 from .activation import require_floating
 from .bias import bias_grad, with_bias
 

@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from ..autograd.function import Function
-from ..checks import int_pair, is_number, positive_pair, require
+from ..arguments import int_pair, is_number, positive_pair, require
 from ..tensor import Tensor
 from .activation import require_floating
 from .conv import Conv2d, Conv2dInputGrad

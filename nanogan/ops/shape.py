@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import backend as backends
 from ..autograd.function import Function
-from ..checks import is_int
+from ..arguments import is_int
 from ..tensor import Tensor
 
 

@@ -1,7 +1,7 @@
 """Adam (Kingma & Ba 2015): steps scaled by running estimates of the gradient's first two moments."""
 import math
 
-from ..checks import is_number, require
+from ..arguments import is_number, require
 from .optimizer import Optimizer
 
 

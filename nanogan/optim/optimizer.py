@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import backend as backends
 from ..autograd import no_grad, enable_grad
-from ..checks import is_number, require
+from ..arguments import is_number, require
 from ..tensor import Tensor
 
 

@@ -37,6 +37,8 @@ import threading
 
 import cupy
 
+from ...arguments import int_at_least
+
 _state = threading.local()
 _pools = []  # every graph's private pool, kept so that arrays allocated from it stay valid
 
@@ -93,8 +95,7 @@ def capture(step_fn, warmup=3):
     one call of it as a CUDA graph without running it. Returns a CapturedStep; see the module docstring for
     what a step may do. warmup=0 is for a caller that has just run the step eagerly itself (its lazy state
     exists and its kernels are compiled)."""
-    if warmup < 0:
-        raise ValueError(f"capture: warmup must be >= 0, got {warmup}")
+    int_at_least("capture", "warmup", warmup, 0)
     if capturing():
         raise RuntimeError("capture: already capturing a step on this thread (captures do not nest)")
     current = cupy.cuda.get_current_stream()

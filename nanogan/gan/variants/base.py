@@ -19,7 +19,7 @@ import numpy as np
 
 from ... import backend as backends, optim
 from ...autograd import no_grad
-from ...checks import int_at_least, is_int, require
+from ...arguments import int_at_least, is_int, require
 from ...random import generator as global_generator
 from ...tensor import Tensor, tensor
 

@@ -13,7 +13,7 @@ fakes with confidence, and trains G to maximise log D(G(z)) instead ("non-satura
 from dataclasses import dataclass
 
 from ..losses import discriminator_loss, minimax_generator_loss, non_saturating_generator_loss
-from ...checks import require
+from ...arguments import require
 from .base import Preset, Variant
 
 GENERATOR_LOSSES = {"minimax": minimax_generator_loss, "non-saturating": non_saturating_generator_loss}

@@ -13,7 +13,7 @@ p_data + p_g and 2·p_g; a = 0, b = c = 1 (eq. 9) is the "0-1 coding" the paper 
 from dataclasses import dataclass
 
 from ..losses import least_squares_discriminator_loss, least_squares_generator_loss
-from ...checks import is_finite, require
+from ...arguments import is_finite, require
 from .base import Preset, Variant
 
 

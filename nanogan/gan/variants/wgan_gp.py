@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from ..losses import (gradient_penalty, interpolation_weights, wasserstein_critic_loss, wasserstein_generator_loss,
                       warn_if_batch_norm)
-from ...checks import is_finite, require
+from ...arguments import is_finite, require
 from .base import Preset, Variant
 
 

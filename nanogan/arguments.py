@@ -1,4 +1,5 @@
-"""The argument checks shared by layers, ops, kernel wrappers, variants and the trainer, with one error form:
+"""The checks of the arguments that layers, ops, kernel wrappers, variants and the trainer are given, with one
+error form (the values on the device are checked by backend/cuda/checks.py instead, without a host wait):
 
     "{owner}: {name} must be {requirement}, got {value!r}"      e.g.  "Conv2d: stride must be an int or a pair
                                                                        of ints >= 1, got (1, 0)"
@@ -44,7 +45,7 @@ def int_tuple(owner, name, value, smallest, length=None):
     `length` of them (one, without a length: LayerNorm's normalized_shape)."""
     values = (value,) * (length or 1) if is_int(value) else _as_tuple(value)
     if not (values and len(values) == (length or len(values)) and all(is_int(v) and v >= smallest for v in values)):
-        several = "a pair of ints" if length == 2 else "a sequence of ints"
+        several = {2: "a pair of ints", None: "a sequence of ints"}.get(length, f"{length} ints")
         raise ValueError(f"{owner}: {name} must be an int or {several} >= {smallest}, got {value!r}")
     return tuple(int(v) for v in values)
 

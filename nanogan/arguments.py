@@ -43,11 +43,17 @@ def int_at_least(owner, name, value, smallest):
 def int_tuple(owner, name, value, smallest, length=None):
     """An int or a sequence of ints, each >= `smallest`, as a tuple of Python ints; a single int stands for all
     `length` of them (one, without a length: LayerNorm's normalized_shape)."""
-    values = (value,) * (length or 1) if is_int(value) else _as_tuple(value)
-    if not (values and len(values) == (length or len(values)) and all(is_int(v) and v >= smallest for v in values)):
+    if type(value) is tuple:  # the usual case first: an ABC check of a tuple (in is_int) costs a few calls more
+        values = value
+    else:
+        values = (value,) * (length or 1) if is_int(value) else _as_tuple(value)
+    valid = len(values) == (length or len(values)) > 0
+    for v in values:  # a loop, not all(...): convolutions check three or four of these on every call
+        valid = valid and is_int(v) and v >= smallest
+    if not valid:
         several = {2: "a pair of ints", None: "a sequence of ints"}.get(length, f"{length} ints")
         raise ValueError(f"{owner}: {name} must be an int or {several} >= {smallest}, got {value!r}")
-    return tuple(int(v) for v in values)
+    return tuple(map(int, values))
 
 
 def int_pair(owner, name, value, smallest):

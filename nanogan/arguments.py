@@ -20,7 +20,7 @@ def is_int(value):
 
 def is_number(value):
     """A real number, possibly NaN or infinite."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+    return type(value) is float or (isinstance(value, numbers.Real) and not isinstance(value, bool))
 
 
 def is_finite(value):

@@ -5,13 +5,15 @@ gives the same numbers on every backend (what CPU-vs-GPU tests rely on).
 """
 import numpy as np
 
+from .arguments import int_at_least
+
 _generator = np.random.default_rng(0)
 
 
 def manual_seed(seed):
     """Reset the global generator; returns it (like torch.manual_seed)."""
     global _generator
-    _generator = np.random.default_rng(seed)
+    _generator = np.random.default_rng(int_at_least("manual_seed", "seed", seed, 0))
     return _generator
 
 

@@ -7,6 +7,7 @@ method below is a thin call into ops/, where the math lives.
 import numpy as np
 
 from . import backend as backends
+from .arguments import is_int, require
 
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
@@ -382,31 +383,39 @@ def as_tensor(value, like):
     return Tensor(like.backend.xp.asarray(value, dtype=dtype))
 
 
-def _filled(fill, shape, dtype, device, requires_grad):
+def _sizes(op, shape):
+    """The sizes of a new tensor, given as f(2, 3) or f((2, 3)); a float one was truncated by numpy, or refused
+    with a message that did not name the op."""
     shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
+    require(op, "size", shape, lambda sizes: all(is_int(n) and n >= 0 for n in sizes), "ints >= 0")
+    return tuple(map(int, shape))
+
+
+def _filled(op, fill, shape, dtype, device, requires_grad):
+    shape = _sizes(op, shape)
     xp = backends.get(device).xp
     array = xp.full(shape, fill, dtype=np.dtype(dtype or float32))
     return Tensor(array, requires_grad=requires_grad)
 
 
 def zeros(*shape, dtype=None, device="cpu", requires_grad=False):
-    return _filled(0, shape, dtype, device, requires_grad)
+    return _filled("zeros", 0, shape, dtype, device, requires_grad)
 
 
 def ones(*shape, dtype=None, device="cpu", requires_grad=False):
-    return _filled(1, shape, dtype, device, requires_grad)
+    return _filled("ones", 1, shape, dtype, device, requires_grad)
 
 
 def full(shape, fill_value, dtype=None, device="cpu", requires_grad=False):
-    return _filled(fill_value, (shape,), dtype, device, requires_grad)
+    return _filled("full", fill_value, (shape,), dtype, device, requires_grad)
 
 
 def zeros_like(t, dtype=None, requires_grad=False):
-    return _filled(0, t.shape, dtype or t.dtype, t.device, requires_grad)
+    return _filled("zeros_like", 0, t.shape, dtype or t.dtype, t.device, requires_grad)
 
 
 def ones_like(t, dtype=None, requires_grad=False):
-    return _filled(1, t.shape, dtype or t.dtype, t.device, requires_grad)
+    return _filled("ones_like", 1, t.shape, dtype or t.dtype, t.device, requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, device="cpu"):
@@ -418,21 +427,20 @@ def arange(start, end=None, step=1, dtype=None, device="cpu"):
     return Tensor(backends.get(device).from_host(host.astype(dtype) if dtype else host))
 
 
-def _random(draw, shape, dtype, device, requires_grad):
+def _random(op, draw, shape, dtype, device, requires_grad):
     from .random import generator
-    shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
-    host = draw(generator(), shape).astype(np.dtype(dtype or float32))
+    host = draw(generator(), _sizes(op, shape)).astype(np.dtype(dtype or float32))
     return Tensor(backends.get(device).from_host(host), requires_grad=requires_grad)
 
 
 def rand(*shape, dtype=None, device="cpu", requires_grad=False):
     """Uniform on [0, 1)."""
-    return _random(lambda g, s: g.random(s), shape, dtype, device, requires_grad)
+    return _random("rand", lambda g, s: g.random(s), shape, dtype, device, requires_grad)
 
 
 def randn(*shape, dtype=None, device="cpu", requires_grad=False):
     """Standard normal."""
-    return _random(lambda g, s: g.standard_normal(s), shape, dtype, device, requires_grad)
+    return _random("randn", lambda g, s: g.standard_normal(s), shape, dtype, device, requires_grad)
 
 
 def randn_like(t, dtype=None, requires_grad=False):

@@ -178,7 +178,7 @@ def test_errors_name_the_op_and_shapes():
         F.sigmoid(ints)
     with pytest.raises(TypeError, match=r"dropout: expected floating-point tensors, got int64 .* shape \(3,\)"):
         F.dropout(ints)
-    with pytest.raises(ValueError, match=r"dropout: probability p must be in \[0, 1\], got 1.5"):
+    with pytest.raises(ValueError, match=r"dropout: p must be a probability in \[0, 1\], got 1.5"):
         F.dropout(ng.ones(3), 1.5)
     with pytest.raises(IndexError, match=r"softmax: dimension 2 out of range for a tensor with 2 dimensions"):
         F.softmax(ng.ones(2, 3), 2)

@@ -1,5 +1,6 @@
 """Dropout: in training, zero each element with probability p and scale the survivors by 1/(1 − p),
 so the expected output equals the input; in evaluation mode, the identity."""
+from ..arguments import is_number, require
 from . import functional as F
 from .module import Module
 
@@ -7,8 +8,7 @@ from .module import Module
 class Dropout(Module):
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
-        if not 0 <= p <= 1:
-            raise ValueError(f"Dropout: p must lie in [0, 1], got {p}")
+        require("Dropout", "p", p, lambda v: is_number(v) and 0 <= v <= 1, "a probability in [0, 1]")
         self.p, self.inplace = p, inplace  # inplace: accepted for PyTorch compatibility, see activation.py
 
     def forward(self, x):

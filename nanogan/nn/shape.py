@@ -1,7 +1,7 @@
 """Layers that change a tensor's shape, not its values: Flatten, Unflatten, ZeroPad2d, Crop2d, Upsample."""
 import math
 
-from ..arguments import int_pair, int_tuple
+from ..arguments import int_pair, int_tuple, is_number, positive_pair
 from ..ops.shape import dim_index
 from . import functional as F
 from .module import Module
@@ -95,8 +95,8 @@ class Upsample(Module):
         if (size is None) == (scale_factor is None):
             raise ValueError("Upsample: give exactly one of size and scale_factor")
         if scale_factor is not None:  # stored as floats, as PyTorch does
-            scale_factor = float(scale_factor) if isinstance(scale_factor, (int, float)) else tuple(
-                float(f) for f in scale_factor)
+            factors = positive_pair("Upsample", "scale_factor", scale_factor)
+            scale_factor = float(scale_factor) if is_number(scale_factor) else tuple(map(float, factors))
         self.size, self.scale_factor, self.mode = size, scale_factor, mode
 
     def forward(self, x):

@@ -7,12 +7,12 @@ the second derivative follows by differentiating that expression again.
 import math
 
 
+from ..arguments import is_finite, is_number, require
 from ..autograd.function import Function
-from ..arguments import is_number, require
 from ..random import generator
 from ..tensor import Tensor
 from .elementwise import where
-from .reduce import normalize_dims
+from .shape import dim_index
 
 
 def require_floating(op, *tensors):
@@ -147,10 +147,12 @@ def relu(input):
 
 
 def leaky_relu(input, negative_slope=0.01):
+    require("leaky_relu", "negative_slope", negative_slope, is_finite, "a finite number")  # not "0.2", nor NaN
     return LeakyReLU.apply(input, negative_slope=float(negative_slope))
 
 
 def elu(input, alpha=1.0):
+    require("elu", "alpha", alpha, is_finite, "a finite number")
     return ELU.apply(input, alpha=float(alpha))
 
 
@@ -173,13 +175,11 @@ def logsigmoid(input):
 
 
 def softmax(input, dim):
-    (axis,) = normalize_dims("softmax", dim, input.ndim)
-    return Softmax.apply(input, dim=axis)
+    return Softmax.apply(input, dim=dim_index("softmax", dim, input.ndim))
 
 
 def log_softmax(input, dim):
-    (axis,) = normalize_dims("log_softmax", dim, input.ndim)
-    return LogSoftmax.apply(input, dim=axis)
+    return LogSoftmax.apply(input, dim=dim_index("log_softmax", dim, input.ndim))
 
 
 def dropout(input, p=0.5, training=True):
@@ -187,8 +187,7 @@ def dropout(input, p=0.5, training=True):
     (on the host, so a seed gives the same mask on every device);  dx = g·mask / (1 - p).
     Identity when not training or p = 0."""
     require_floating("dropout", input)
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout: probability p must be in [0, 1], got {p}")
+    require("dropout", "p", p, lambda v: is_number(v) and 0 <= v <= 1, "a probability in [0, 1]")
     if not training or p == 0.0:
         return input
     keep = generator().random(input.shape) >= p

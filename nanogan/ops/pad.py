@@ -9,6 +9,7 @@ circular   These are gathers by an index array, so dx is g scatter-added back th
            the border values go back onto the elements they copied (GetItem's gradient, ops/shape.py).
 """
 
+from ..arguments import is_int, require
 from ..autograd.function import Function
 from .activation import require_floating
 
@@ -42,7 +43,8 @@ def _source_index(xp, mode, size, before, after):
 
 
 def _widths(op, x, pad):
-    pad = tuple(int(p) for p in pad)
+    require(op, "pad", pad, lambda v: isinstance(v, (tuple, list)) and all(map(is_int, v)), "a tuple of ints")
+    pad = tuple(map(int, pad))  # a float amount was truncated
     if len(pad) % 2 or len(pad) > 2 * x.ndim:
         raise ValueError(f"{op}: pad must list (before, after) pairs for at most {x.ndim} dimensions of the "
                          f"input of shape {x.shape}, got {pad}")

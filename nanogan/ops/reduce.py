@@ -20,7 +20,7 @@ def normalize_dims(op, dim, ndim):
     """`dim` (None, int or tuple; negatives allowed) as a sorted tuple of axes, checked."""
     if dim is None:
         return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)  # dim_index names the op for a float
     return tuple(sorted({dim_index(op, d, ndim) for d in dims}))
 
 

@@ -13,7 +13,7 @@ class SGD(Optimizer):
         p = p − lr · d
     """
 
-    non_negative = ("lr", "momentum", "weight_decay")
+    non_negative = ("lr", "momentum", "dampening", "weight_decay")
 
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,

@@ -8,7 +8,8 @@ Batch norm in training mode normalises with the batch's statistics and folds the
 estimates (buffers, saved in the state dict); in evaluation mode it normalises with those estimates:
     running_mean = (1 − momentum) · running_mean + momentum · batch_mean
     running_var  = (1 − momentum) · running_var  + momentum · batch_var · n / (n − 1)   (unbiased)
-momentum=None uses the cumulative average instead (momentum = 1 / number of batches seen).
+momentum=None uses the cumulative average instead (momentum = 1 / number of batches seen). The count is read on
+the host at every training step, as in PyTorch, so on a GPU that step waits for the device once.
 """
 import numpy as np
 

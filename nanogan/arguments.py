@@ -47,7 +47,7 @@ def int_tuple(owner, name, value, smallest, length=None):
         values = value
     else:
         values = (value,) * (length or 1) if is_int(value) else _as_tuple(value)
-    valid = len(values) == (length or len(values)) > 0
+    valid = len(values) > 0 and (length is None or len(values) == length)
     for v in values:  # a loop, not all(...): convolutions check three or four of these on every call
         valid = valid and is_int(v) and v >= smallest
     if not valid:
@@ -65,7 +65,7 @@ def positive_pair(owner, name, value):
     """A number or a pair of numbers, each finite and > 0, as a (height, width) tuple (interpolation's scale)."""
     values = (value, value) if is_number(value) else _as_tuple(value)
     if not (len(values) == 2 and all(is_finite(v) and v > 0 for v in values)):
-        raise ValueError(f"{owner}: {name} must be a positive number or a pair of them, got {value!r}")
+        raise ValueError(f"{owner}: {name} must be a finite number > 0 or a pair of them, got {value!r}")
     return values
 
 

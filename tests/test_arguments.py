@@ -15,7 +15,7 @@ NAN = float("nan")
     (lambda: F.pad(ng.ones(1, 1, 4, 4), (1, 1.5)), ValueError,
      "pad (constant): pad must be a tuple of ints, got (1, 1.5)"),  # padded 1 column on the right
     (lambda: nn.Upsample(scale_factor=True), ValueError,
-     "Upsample: scale_factor must be a positive number or a pair of them, got True"),  # scaled by 1
+     "Upsample: scale_factor must be a finite number > 0 or a pair of them, got True"),  # scaled by 1
     (lambda: F.leaky_relu(ng.ones(2), "0.2"), ValueError,
      "leaky_relu: negative_slope must be a finite number, got '0.2'"),  # read as 0.2
     (lambda: F.leaky_relu(ng.ones(2), NAN), ValueError,

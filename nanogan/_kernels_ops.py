@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from ._kernels import INT32_MAX, elementwise_grid
-from .arguments import int_at_least, int_pair, positive_pair
+from .arguments import int_at_least, int_pair, int_tuple, positive_pair
 
 # ---- argument checks ------------------------------------------------------------------------------------
 
@@ -210,11 +210,9 @@ def instance_norm_backward(lib, x, g, save_mean, save_invstd, weight=None):
 
 
 def _rows_cols(op, x, normalized_shape):
-    if isinstance(normalized_shape, (int, np.integer)):
-        normalized_shape = (normalized_shape,)
-    normalized_shape = tuple(int(d) for d in normalized_shape)
+    normalized_shape = int_tuple(op, "normalized_shape", normalized_shape, 1)
     k = len(normalized_shape)
-    if k == 0 or k > x.ndim or tuple(x.shape[x.ndim - k:]) != normalized_shape:
+    if k > x.ndim or tuple(x.shape[x.ndim - k:]) != normalized_shape:
         raise ValueError(f"{op}: normalized_shape {normalized_shape} is not the trailing shape of x {tuple(x.shape)}")
     cols = math.prod(normalized_shape)
     return x.size // cols, cols, normalized_shape

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from ..arguments import is_number
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .activation import logsigmoid, log_softmax, require_floating, softplus
@@ -189,7 +190,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     or is a float."""
     op = "gaussian_nll_loss"
     _check_same_shape(op, input, target)
-    if isinstance(var, (int, float)):
+    if is_number(var):
         var = Tensor(input.backend.xp.full(input.shape, float(var), dtype=input.dtype))
     require_floating(op, var)
     if var.shape != input.shape:

@@ -24,6 +24,7 @@ Eval-mode normalisation by running statistics is ChannelAffine: y = x·scale + s
 """
 import numpy as np
 
+from ..arguments import int_tuple
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
@@ -298,7 +299,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the trailing dims `normalized_shape`, then y·weight + bias elementwise over them."""
-    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    normalized_shape = int_tuple("layer_norm", "normalized_shape", normalized_shape, 1)
     given = [t for t in (weight, bias) if t is not None]
     require_floating("layer_norm", input, *given)
     trailing = len(normalized_shape)

@@ -40,6 +40,13 @@ def int_at_least(owner, name, value, smallest):
     return int(value)
 
 
+def require_sizes(owner, **sizes):
+    """Refuse any of `sizes` that is not an int >= 1, naming `owner` (a model): its layers would otherwise report a
+    size derived from it (DCGANGenerator(image_size=28.0): "Linear: out_features must be an int >= 1, got 196.0")."""
+    for name, size in sizes.items():
+        int_at_least(owner, name, size, 1)
+
+
 def int_tuple(owner, name, value, smallest, length=None):
     """An int or a sequence of ints, each >= `smallest`, as a tuple of Python ints; a single int stands for all
     `length` of them (one, without a length: LayerNorm's normalized_shape)."""

@@ -2,10 +2,12 @@
 before (the comment says what it did) or refused with a message that did not name the op."""
 import re
 
+import numpy as np
 import pytest
 
 import nanogan as ng
 from nanogan import nn, optim
+from nanogan.data import DataLoader
 import nanogan.nn.functional as F
 
 NAN = float("nan")
@@ -27,6 +29,8 @@ NAN = float("nan")
     (lambda: ng.zeros(2.5), ValueError, "zeros: size must be ints >= 0, got (2.5,)"),
     (lambda: ng.randn(2, True), ValueError, "randn: size must be ints >= 0, got (2, True)"),  # shape (2, 1)
     (lambda: ng.manual_seed(1.5), ValueError, "manual_seed: seed must be an int >= 0, got 1.5"),
+    (lambda: DataLoader(np.zeros((4, 2)), batch_size=2, seed=1.5), ValueError,
+     "DataLoader: seed must be an int >= 0, got 1.5"),  # numpy's "seed must be integer", at the first batch
     (lambda: ng.ones(2, 3).sum(dim=1.0), TypeError, "sum: a dimension must be an int, got float"),
     (lambda: F.softmax(ng.ones(2, 3), dim=None), TypeError, "softmax: a dimension must be an int, got NoneType"),
 ])

@@ -26,6 +26,7 @@ class DataLoader:
         if y is not None and len(y) != len(x):
             raise ValueError(f"DataLoader: x has {len(x)} samples but y has {len(y)}")
         batch_size = int_at_least("DataLoader", "batch_size", batch_size, 1)
+        seed = int_at_least("DataLoader", "seed", seed, 0)  # numpy's own error names no loader
         self.x, self.y = x, y
         self.batch_size, self.shuffle, self.drop_last, self.seed = batch_size, shuffle, drop_last, seed
         if len(self) == 0:

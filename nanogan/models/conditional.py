@@ -10,7 +10,8 @@ The builders return matching (G, D) pairs: `conditional_dcgan` and `conditional_
 from .. import nn
 from ..ops.shape import cat
 from ..tensor import Tensor
-from .dcgan import DCGANDiscriminator, DCGANGenerator, require_sizes
+from ..arguments import require_sizes
+from .dcgan import DCGANDiscriminator, DCGANGenerator
 from .wgangp_mnist import WGANGPMNISTCritic, WGANGPMNISTGenerator
 
 

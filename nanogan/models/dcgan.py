@@ -13,17 +13,10 @@ D returns the logit: the tutorial's final nn.Sigmoid and BCELoss are one stable
 binary_cross_entropy_with_logits here (nanogan.gan.losses).
 """
 from .. import nn
-from ..arguments import int_at_least
+from ..arguments import require_sizes
 
 KERNEL, STRIDE, PADDING = 4, 2, 1
 LEAKY_SLOPE = 0.2
-
-
-def require_sizes(model, **sizes):
-    """Refuse any of `sizes` that is not an int >= 1, naming `model`: a layer would otherwise report a size derived
-    from it (DCGANGenerator(image_size=28.0): "Linear: out_features must be an int >= 1, got 196.0")."""
-    for name, size in sizes.items():
-        int_at_least(model, name, size, 1)
 
 
 def require_sample_shape(model, what, x, sample_shape):

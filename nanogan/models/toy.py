@@ -1,6 +1,7 @@
 """The 2D toy networks of Gulrajani et al. 2017 (official gan_toy.py): multilayer perceptrons with three
 hidden layers of 512 units and ReLU, G from z ∈ R² to R², D from R² to one score."""
 from .. import nn
+from ..arguments import require_sizes
 
 
 def _mlp(in_features, hidden, out_features, hidden_layers=3):
@@ -15,6 +16,7 @@ class ToyGenerator(nn.Sequential):
     """z (N, latent_dim) → (N, data_dim): 3 × (Linear, ReLU), Linear."""
 
     def __init__(self, latent_dim=2, hidden=512, data_dim=2):
+        require_sizes("ToyGenerator", latent_dim=latent_dim, hidden=hidden, data_dim=data_dim)
         super().__init__(*_mlp(latent_dim, hidden, data_dim))
         self.latent_dim = latent_dim
 
@@ -23,4 +25,5 @@ class ToyCritic(nn.Sequential):
     """x (N, data_dim) → scores (N, 1): 3 × (Linear, ReLU), Linear. Also the toy GAN's discriminator (logits)."""
 
     def __init__(self, hidden=512, data_dim=2):
+        require_sizes("ToyCritic", hidden=hidden, data_dim=data_dim)
         super().__init__(*_mlp(data_dim, hidden, 1))

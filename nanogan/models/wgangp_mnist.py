@@ -17,6 +17,7 @@ out = 2·in) gives the same sizes; for even inputs TF puts the odd padding pixel
 so the sampling grid is shifted by one pixel, which changes nothing a network learns.
 """
 from .. import nn
+from ..arguments import require_sizes
 
 KERNEL, STRIDE, PADDING = 5, 2, 2
 
@@ -30,6 +31,7 @@ class WGANGPMNISTGenerator(nn.Sequential):
     """z (N, latent_dim) → images (N, channels, 28, 28) in [0, 1]."""
 
     def __init__(self, dim=64, latent_dim=128, channels=1):
+        require_sizes("WGANGPMNISTGenerator", dim=dim, latent_dim=latent_dim, channels=channels)
         super().__init__(
             nn.Linear(latent_dim, 4 * 4 * 4 * dim), nn.ReLU(), nn.Unflatten(1, (4 * dim, 4, 4)),
             _upsample(4 * dim, 2 * dim), nn.ReLU(),
@@ -44,6 +46,7 @@ class WGANGPMNISTCritic(nn.Sequential):
     """images (N, in_channels, 28, 28) → scores (N, 1). in_channels > 1 takes label maps (conditional)."""
 
     def __init__(self, dim=64, in_channels=1):
+        require_sizes("WGANGPMNISTCritic", dim=dim, in_channels=in_channels)
         super().__init__(
             nn.Conv2d(in_channels, dim, KERNEL, STRIDE, PADDING), nn.LeakyReLU(0.2),
             nn.Conv2d(dim, 2 * dim, KERNEL, STRIDE, PADDING), nn.LeakyReLU(0.2),

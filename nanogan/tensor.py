@@ -35,8 +35,9 @@ class Tensor:
     @grad.setter
     def grad(self, value):
         # checked here, not where it is used: a wrongly shaped .grad would broadcast into the next backward's sum
-        if value is not None and not (isinstance(value, Tensor) and value.shape == self.shape and value.dtype == self.dtype
-                                      and (type(value.data) is type(self.data) or value.device == self.device)):
+        matches = (isinstance(value, Tensor) and value.shape == self.shape and value.dtype == self.dtype
+                   and (type(value.data) is type(self.data) or value.device == self.device))
+        if value is not None and not matches:
             what = (f"a Tensor of shape {value.shape}, {value.dtype}, on {value.device}"
                     if isinstance(value, Tensor) else type(value).__name__)
             raise (RuntimeError if isinstance(value, Tensor) else TypeError)(

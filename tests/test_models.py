@@ -125,7 +125,8 @@ def test_dcgan_rejects_sizes_it_cannot_build():
     (lambda: models.ToyGenerator(hidden=0), "ToyGenerator: hidden must be an int >= 1, got 0"),
     (lambda: models.ToyCritic(data_dim=2.0), "ToyCritic: data_dim must be an int >= 1, got 2.0"),
     (lambda: models.WGANGPMNISTGenerator(dim=0), "WGANGPMNISTGenerator: dim must be an int >= 1, got 0"),
-    (lambda: models.WGANGPMNISTCritic(in_channels=True), "WGANGPMNISTCritic: in_channels must be an int >= 1, got True"),
+    (lambda: models.WGANGPMNISTCritic(in_channels=True),
+     "WGANGPMNISTCritic: in_channels must be an int >= 1, got True"),
 ])
 def test_model_constructors_name_the_model_and_the_size_they_refuse(build, message):
     """These surfaced as a layer's error about a derived size ("Linear: out_features ..., got 196.0")."""

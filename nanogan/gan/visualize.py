@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from ..autograd import no_grad
 from ..arguments import int_at_least
+from ..autograd import no_grad
 from .trainer import read_log
 
 

@@ -8,9 +8,9 @@
 The builders return matching (G, D) pairs: `conditional_dcgan` and `conditional_wgangp_mnist`.
 """
 from .. import nn
+from ..arguments import require_sizes
 from ..ops.shape import cat
 from ..tensor import Tensor
-from ..arguments import require_sizes
 from .dcgan import DCGANDiscriminator, DCGANGenerator
 from .wgangp_mnist import WGANGPMNISTCritic, WGANGPMNISTGenerator
 

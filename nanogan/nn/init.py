@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 
-from ..autograd import no_grad
 from ..arguments import is_finite, require
+from ..autograd import no_grad
 from ..random import generator
 
 

@@ -25,8 +25,8 @@ stride-s convolution maps to the same output size.
 """
 import numpy as np
 
-from ..autograd.function import Function
 from ..arguments import int_pair
+from ..autograd.function import Function
 from .activation import require_floating
 from .bias import bias_grad, with_bias
 

@@ -20,8 +20,8 @@ import math
 
 import numpy as np
 
-from ..autograd.function import Function
 from ..arguments import int_pair, is_number, positive_pair, require
+from ..autograd.function import Function
 from ..tensor import Tensor
 from .activation import require_floating
 from .conv import Conv2d, Conv2dInputGrad

@@ -6,8 +6,8 @@ permute, expand ↔ sum_to, indexing ↔ scatter-add into zeros, cat ↔ slices.
 import numpy as np
 
 from .. import backend as backends
-from ..autograd.function import Function
 from ..arguments import is_int
+from ..autograd.function import Function
 from ..tensor import Tensor
 
 

@@ -16,8 +16,8 @@ import copy
 import numpy as np
 
 from .. import backend as backends
-from ..autograd import no_grad, enable_grad
 from ..arguments import is_number, require
+from ..autograd import no_grad, enable_grad
 from ..tensor import Tensor
 
 

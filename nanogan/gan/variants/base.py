@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ... import backend as backends, optim
-from ...autograd import no_grad
 from ...arguments import int_at_least, is_int, require
+from ...autograd import no_grad
 from ...random import generator as global_generator
 from ...tensor import Tensor, tensor
 

@@ -12,8 +12,8 @@ fakes with confidence, and trains G to maximise log D(G(z)) instead ("non-satura
 """
 from dataclasses import dataclass
 
-from ..losses import discriminator_loss, minimax_generator_loss, non_saturating_generator_loss
 from ...arguments import require
+from ..losses import discriminator_loss, minimax_generator_loss, non_saturating_generator_loss
 from .base import Preset, Variant
 
 GENERATOR_LOSSES = {"minimax": minimax_generator_loss, "non-saturating": non_saturating_generator_loss}

@@ -12,8 +12,8 @@ p_data + p_g and 2·p_g; a = 0, b = c = 1 (eq. 9) is the "0-1 coding" the paper 
 """
 from dataclasses import dataclass
 
-from ..losses import least_squares_discriminator_loss, least_squares_generator_loss
 from ...arguments import is_finite, require
+from ..losses import least_squares_discriminator_loss, least_squares_generator_loss
 from .base import Preset, Variant
 
 

@@ -16,8 +16,8 @@ before each critic update rather than after; after, as here, G always sees a cli
 """
 from dataclasses import dataclass
 
-from ..losses import clip_weights_, wasserstein_critic_loss, wasserstein_generator_loss
 from ...arguments import is_finite, require
+from ..losses import clip_weights_, wasserstein_critic_loss, wasserstein_generator_loss
 from .base import Preset, Variant
 
 

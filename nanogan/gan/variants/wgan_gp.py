@@ -21,9 +21,9 @@ batches of 256 for the 2D toy sets. Each setting is a preset, one argument apart
 """
 from dataclasses import dataclass
 
+from ...arguments import is_finite, require
 from ..losses import (gradient_penalty, interpolation_weights, wasserstein_critic_loss, wasserstein_generator_loss,
                       warn_if_batch_norm)
-from ...arguments import is_finite, require
 from .base import Preset, Variant
 
 

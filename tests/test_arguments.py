@@ -8,6 +8,7 @@ import pytest
 import nanogan as ng
 from nanogan import nn, optim
 from nanogan.data import DataLoader
+from nanogan.data.toy2d import TOY_DATASETS
 import nanogan.nn.functional as F
 
 NAN = float("nan")
@@ -29,6 +30,8 @@ NAN = float("nan")
     (lambda: ng.zeros(2.5), ValueError, "zeros: size must be ints >= 0, got (2.5,)"),
     (lambda: ng.randn(2, True), ValueError, "randn: size must be ints >= 0, got (2, True)"),  # shape (2, 1)
     (lambda: ng.manual_seed(1.5), ValueError, "manual_seed: seed must be an int >= 0, got 1.5"),
+    (lambda: TOY_DATASETS["ring8_pacgan"](2.5, 0), ValueError, "GaussianMixture2D: n must be an int >= 0, got 2.5"),
+    (lambda: TOY_DATASETS["moons"](-1, 0), ValueError, "moons: n must be an int >= 0, got -1"),  # numpy's words
     (lambda: DataLoader(np.zeros((4, 2)), batch_size=2, seed=1.5), ValueError,
      "DataLoader: seed must be an int >= 0, got 1.5"),  # numpy's "seed must be integer", at the first batch
     (lambda: ng.ones(2, 3).sum(dim=1.0), TypeError, "sum: a dimension must be an int, got float"),

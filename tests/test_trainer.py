@@ -222,9 +222,11 @@ def test_the_trainer_checks_its_settings_against_the_variant_and_itself(tmp_path
     with pytest.raises(ValueError, match=r"Trainer: the data stream gives batches of 16, the variant's settings say "
                                          r"batch_size=256; pass batch_size=16 to the variant"):
         gan.Trainer(variant, DataLoader(TOY_POINTS, batch_size=16), tmp_path)
-    for option in ("checkpoint_every", "log_every"):
+    for option in ("checkpoint_every", "log_every", "n_samples"):  # n_samples=0 failed at the first snapshot
         with pytest.raises(ValueError, match=f"Trainer: {option} must be an int >= 1, got 0"):
             make_trainer(tmp_path, **{option: 0})
+    with pytest.raises(ValueError, match="Trainer: sample_seed must be an int >= 0, got -1"):  # numpy's words
+        make_trainer(tmp_path, sample_seed=-1)
     with pytest.raises(ValueError, match="Trainer.fit: iterations must be an int >= 0, got 2.5"):
         make_trainer(tmp_path).fit(2.5)
     assert not (tmp_path / "checkpoint.npz").exists()

@@ -22,6 +22,8 @@ from typing import Callable, Union
 
 import numpy as np
 
+from ..arguments import int_at_least
+
 RandomSource = Union[np.random.Generator, int, None]
 ToySampler = Callable[[int, RandomSource], np.ndarray]
 
@@ -50,7 +52,7 @@ class GaussianMixture2D:
         object.__setattr__(self, "stds", np.broadcast_to(stds, len(centers)))
 
     def __call__(self, n: int, rng: RandomSource) -> np.ndarray:
-        rng = np.random.default_rng(rng)
+        n, rng = _sample_size_and_rng("GaussianMixture2D", n, rng)
         component = rng.integers(len(self.centers), size=n)
         noise = rng.standard_normal((n, 2)) * self.stds[component, None]
         return (self.centers[component] + noise).astype(np.float32)
@@ -89,11 +91,17 @@ RANDOM_BLOBS = GaussianMixture2D(_blob_layout.uniform(-2.0, 2.0, size=(RANDOM_BL
 del _blob_layout
 
 
+def _sample_size_and_rng(sampler, n, rng):
+    """(n, Generator) for a sampler's call: n an int >= 0 (numpy's error for 2.5 names no sampler), rng taken as
+    np.random.default_rng takes it: a Generator (used as is), an int seed or None."""
+    return int_at_least(sampler, "n", n, 0), np.random.default_rng(rng)
+
+
 def _any_rng(sample):
-    """`sample(n, rng)` taking rng as np.random.default_rng does: a Generator (used as is), an int seed or None."""
+    """`sample(n, rng)` taking rng as np.random.default_rng does, and n checked."""
     @functools.wraps(sample)
     def sample_from(n: int, rng: RandomSource) -> np.ndarray:
-        return sample(n, np.random.default_rng(rng))
+        return sample(*_sample_size_and_rng(sample.__name__, n, rng))
     return sample_from
 
 

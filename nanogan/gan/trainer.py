@@ -153,7 +153,8 @@ class Trainer:
         self.checkpoint_path = self.run_dir / "checkpoint.npz"
         self.log_path = self.run_dir / "log.jsonl"
         self.checkpoint_every, self.log_every, self.progress = checkpoint_every, log_every, progress
-        self.fixed_latent = variant.fixed_latent(n_samples, sample_seed)
+        self.fixed_latent = variant.fixed_latent(int_at_least("Trainer", "n_samples", n_samples, 1),
+                                                 int_at_least("Trainer", "sample_seed", sample_seed, 0))
         self.hooks = []
         self.iteration = 0  # generator iterations done
         self.critic_steps_in_iteration = 0  # critic steps done towards the next generator step

@@ -562,11 +562,9 @@ def _conv_geometry(op, x_shape, w_shape, stride, padding, dilation, y_hw=None):
     return _ConvGeometry(N, C, H, W, K, R, S, P, Q, stride, padding, dilation)
 
 
-def _split_count(lib, blocks, kdim, splits, blocks_per_sm):
-    """Reduction splits: enough blocks for every SM to hold as many as its registers allow (`blocks_per_sm`),
-    each split at least 16 BK steps."""
-    if splits is not None:
-        return splits
+def _split_count(lib, blocks, kdim, blocks_per_sm):
+    """Reduction splits, where the caller gives none: enough blocks for every SM to hold as many as its registers
+    allow (`blocks_per_sm`), each split at least 16 BK steps."""
     bk = lib.constant("IGEMM_BK")
     wanted = math.ceil(blocks_per_sm * lib.multiprocessors() / blocks)
     return max(1, min(wanted, kdim // (16 * bk), 65535))
@@ -598,8 +596,8 @@ def _run_igemm(lib, kernel, a, b, out_shape, rows, cols, kdim, g: _ConvGeometry,
         ("IGEMM_BM_NARROW", "IGEMM_NARROW_THREADS", "IGEMM_NARROW_MIN_BLOCKS_PER_SM", "_narrow") if narrow else
         ("IGEMM_BM", "IGEMM_THREADS", "IGEMM_MIN_BLOCKS_PER_SM", ""))
     tiles = (math.ceil(cols / lib.constant("IGEMM_BN")), math.ceil(rows / lib.constant(rows_per_block)))
-    splits = None if splits is None else int_at_least(kernel, "splits", splits, 1)
-    splits = _split_count(lib, tiles[0] * tiles[1] * phases, kdim, splits, lib.constant(blocks_per_sm))
+    splits = (_split_count(lib, tiles[0] * tiles[1] * phases, kdim, lib.constant(blocks_per_sm)) if splits is None
+              else int_at_least(kernel, "splits", splits, 1))
     out = _output(lib, out_shape, splits > 1)
     bias_arg = (bias,) if takes_bias else ()
     lib.launch(kernel + suffix, (*tiles, phases * splits), lib.constant(threads), a, b, out, *bias_arg, *g.args())

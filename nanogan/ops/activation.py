@@ -6,7 +6,6 @@ the second derivative follows by differentiating that expression again.
 """
 import math
 
-
 from ..arguments import is_finite, is_number, require
 from ..autograd.function import Function
 from ..random import generator

@@ -27,7 +27,7 @@ class GANPreset(Preset):
     def validate(self, owner):
         super().validate(owner)
         require(owner, "generator_loss", self.generator_loss, lambda v: v in GENERATOR_LOSSES,
-                        f"one of {list(GENERATOR_LOSSES)}")
+                f"one of {list(GENERATOR_LOSSES)}")
 
 
 _OFFICIAL_MNIST = ("github.com/goodfeli/adversarial, mnist.yaml: SGD lr 0.1, momentum 0.5, batch 100, Gaussian z "

@@ -30,7 +30,7 @@ class WGANPreset(Preset):
         """Checked here rather than at the first clip, which comes after D's first update."""
         super().validate(owner)
         require(owner, "clip_value", self.clip_value, lambda v: is_finite(v) and v > 0,
-                        "a finite number > 0")
+                "a finite number > 0")
 
 
 class WGAN(Variant):

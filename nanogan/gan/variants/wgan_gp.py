@@ -36,7 +36,7 @@ class WGANGPPreset(Preset):
         """λ < 0 would reward steep gradients instead of penalising them."""
         super().validate(owner)
         require(owner, "penalty_weight", self.penalty_weight, lambda v: is_finite(v) and v >= 0,
-                        "a finite number >= 0")
+                "a finite number >= 0")
 
 
 _OFFICIAL = "github.com/igul222/improved_wgan_training"

@@ -18,6 +18,8 @@ arithmetic is a small part of each count:
                batch 2) on the CUDA backend over tests/fake_cupy.py with its kernels not run: nanogan's host path
                of a step plus the fake's numpy stand-ins for CuPy's calls (which do not change with nanogan)
   plain_critic_step, generator_step  bench_cuda.py's other two steps, likewise
+The steps are WGAN-GP MNIST's unless --arch names another of bench_cuda.py's architectures (dcgan64: the 64x64
+DCGAN with its batch-norm critic).
 
 Instruction counts are valgrind's (callgrind) for N calls, divided by N, after min(N, 100) uncounted calls (which
 fill the wrappers' caches). The calls run inside math.fsum, which nothing else calls, and callgrind counts only inside
@@ -45,6 +47,7 @@ STEPS = ("critic_step", "plain_critic_step", "generator_step")  # bench_cuda.Tra
 SCENARIOS = ("apply", "apply_no_grad", "node", "launch", "conv_launch", *STEPS)
 CALLS = 5000
 CALLS_OF = dict.fromkeys(STEPS, 10)  # a step is some 15-25M instructions
+ARCH = "wgan-gp mnist"  # the steps' architecture unless --arch names another
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)  # this checkout
 # What the fake's numpy does in the device's place: numpy's typed inner loops (FLOAT_add_..., DOUBLE_pairwise_sum)
@@ -53,8 +56,8 @@ ARITHMETIC = re.compile(r":((HALF|FLOAT|DOUBLE|LONGDOUBLE|BOOL|U?BYTE|U?SHORT|U?
                         r"|__mem(set|cpy|move)\w*)\s")
 
 
-def _step(name, tree):
-    """bench_cuda's step `name` of a WGAN-GP MNIST training at batch 2, on the fake CuPy; nanogan and bench_cuda
+def _step(name, tree, arch):
+    """bench_cuda's step `name` of a training of `arch` at batch 2, on the fake CuPy; nanogan and bench_cuda
     from `tree` (a checkout's root; None: this one)."""
     tree = tree or ROOT
     sys.path[:0] = [tree, os.path.join(tree, "benchmarks"), os.path.join(ROOT, "tests")]
@@ -64,14 +67,14 @@ def _step(name, tree):
     import bench_cuda
     # bench_cuda's Training ran nanogan on CUDA only, without a device argument, up to 2026-11-25
     on_cuda = {"device": "cuda"} if "device" in inspect.signature(bench_cuda.Training).parameters else {}
-    training = bench_cuda.Training("nanogan", "wgan-gp mnist", 2, np.random.default_rng(0), **on_cuda)
+    training = bench_cuda.Training("nanogan", arch, 2, np.random.default_rng(0), **on_cuda)
     return getattr(training, name)
 
 
-def _setup(scenario, tree=None):
-    """A function that runs `scenario` once."""
+def _setup(scenario, tree=None, arch=ARCH):
+    """A function that runs `scenario` once (a step: of `arch`)."""
     if scenario in STEPS:
-        return _step(scenario, tree)  # before nanogan is imported: the fake CuPy must be in place first
+        return _step(scenario, tree, arch)  # before nanogan is imported: the fake CuPy must be in place first
     sys.path[:0] = [ROOT]
     import numpy as np
     import nanogan as ng
@@ -137,18 +140,18 @@ def _repeat(fn, calls):
         math.fsum(_calls(fn, calls))
 
 
-def run(scenario, calls, tree=None):
+def run(scenario, calls, tree=None, arch=ARCH):
     """Run the scenario `calls` times (the body of one valgrind measurement)."""
-    _repeat(_setup(scenario, tree), calls)
+    _repeat(_setup(scenario, tree, arch), calls)
 
 
-def instructions(scenario, calls, tree=None):
+def instructions(scenario, calls, tree=None, arch=ARCH):
     """(all, arithmetic): instructions valgrind counts inside the scenario's `calls` calls, and how many of them
     are in numpy's arithmetic and libc's bulk memory functions (ARITHMETIC)."""
     with tempfile.NamedTemporaryFile(suffix=".callgrind") as out:
         command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out.name}", "--collect-atstart=no",
                    "--toggle-collect=math_fsum", sys.executable, os.path.abspath(__file__), "--run", scenario,
-                   str(calls), *(["--tree", tree] if tree else [])]
+                   str(calls), "--arch", arch, *(["--tree", tree] if tree else [])]
         log = subprocess.run(command, capture_output=True, text=True, check=True).stderr
         functions = subprocess.run(["callgrind_annotate", "--threshold=100", out.name], capture_output=True,
                                    text=True, check=True).stdout
@@ -160,8 +163,8 @@ def arithmetic_instructions(listing):
     return sum(int(line.split()[0].replace(",", "")) for line in listing.splitlines() if ARITHMETIC.search(line))
 
 
-def wall_us(scenario, calls, tree=None):
-    fn = _setup(scenario, tree)
+def wall_us(scenario, calls, tree=None, arch=ARCH):
+    fn = _setup(scenario, tree, arch)
     best = float("inf")
     with _warmed_up(fn, calls):
         for _ in range(7):
@@ -176,10 +179,12 @@ def main():
     parser.add_argument("--wall", action="store_true", help="time in µs (best of 7) instead of counting instructions")
     parser.add_argument("--only", nargs="+", choices=SCENARIOS, default=SCENARIOS, help="these scenarios only")
     parser.add_argument("--tree", help=f"count another checkout's steps ({', '.join(STEPS)} only)")
+    parser.add_argument("--arch", default=ARCH, choices=("wgan-gp mnist", "dcgan64"),
+                        help=f"the steps' architecture (default {ARCH!r})")
     parser.add_argument("--run", nargs=2, metavar=("SCENARIO", "CALLS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run:
-        run(args.run[0], int(args.run[1]), args.tree)
+        run(args.run[0], int(args.run[1]), args.tree, args.arch)
         return
     if args.tree:
         args.tree = os.path.abspath(args.tree)
@@ -188,9 +193,9 @@ def main():
     for scenario in args.only:
         calls = CALLS_OF.get(scenario, CALLS)
         if args.wall:
-            print(f"{scenario:17s} {wall_us(scenario, calls, args.tree):8.2f} µs per call")
+            print(f"{scenario:17s} {wall_us(scenario, calls, args.tree, args.arch):8.2f} µs per call")
         else:
-            total, arithmetic = (n / calls for n in instructions(scenario, calls, args.tree))
+            total, arithmetic = (n / calls for n in instructions(scenario, calls, args.tree, args.arch))
             print(f"{scenario:17s} {total / 1000:8.1f}k instructions per call, {(total - arithmetic) / 1000:.1f}k "
                   f"without the {arithmetic / 1000:.1f}k in numpy's arithmetic and libc's memset/memcpy")
 

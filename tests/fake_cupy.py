@@ -167,13 +167,14 @@ elementwise_kernels = []  # every ElementwiseKernel made: their C code is compil
 
 class ElementwiseKernel:
     """CuPy's elementwise kernel, its C operation evaluated on whole arrays: statements `out = expr;` or
-    `T local = expr;` whose expressions use + - * /, sqrt, exp and casts to a type parameter, as nanogan's do."""
+    `T local = expr;` whose expressions use + - * /, sqrt, exp, pow and casts to a type parameter, as nanogan's do."""
 
     def __init__(self, in_params, out_params, operation, name):
         self.inputs, self.outputs = _params(in_params), _params(out_params)
         self.name, self.operation = name, operation
         elementwise_kernels.append(self)
-        python = re.sub(r"\b(sqrt|exp)\(", r"np.\1(", re.sub(r"\((?:T|S)\)", "", operation))
+        numpy_names = {"sqrt": "np.sqrt(", "exp": "np.exp(", "pow": "np.power("}
+        python = re.sub(r"\b(sqrt|exp|pow)\(", lambda m: numpy_names[m[1]], re.sub(r"\((?:T|S)\)", "", operation))
         self.statements = [s.split("=", 1) for s in python.split(";") if s.strip()]
 
     def __call__(self, *args):

@@ -552,6 +552,34 @@ def test_module_to_cuda_trains_like_the_cpu(make_optimizer):
     assert all(isinstance(v, np.ndarray) for s in state["state"].values() for v in s.values() if not np.isscalar(v))
 
 
+@on_gpu
+def test_capturable_adam_takes_the_fused_kernel_with_its_step_count_on_the_device():
+    """capturable=True (t on the device, so that a CUDA graph's replays count it) runs adam_update too, reading
+    the bias corrections computed on the device in double precision: the parameters follow the host count's
+    kernel to float32 rounding, in four calls into CuPy per parameter (t + 1, the corrections and their array, the
+    update) where the array code made twenty."""
+    rng = np.random.default_rng(4)
+    start = nn.Linear(5, 3)
+    grads = [[rng.standard_normal(p.shape).astype(np.float32) for p in start.parameters()] for _ in range(4)]
+    trained = []
+    for capturable in (False, True):
+        model = copy.deepcopy(start).to("cuda")
+        optimizer = optim.Adam(model.parameters(), lr=1e-2, betas=(0.5, 0.999), weight_decay=0.01,
+                               capturable=capturable)
+        for step_grads in grads:
+            for p, g in zip(model.parameters(), step_grads):
+                p.grad = ng.tensor(g, device="cuda")
+            fake_cupy.calls.clear()
+            optimizer.step()
+            calls_of_a_step = dict(fake_cupy.calls)
+        trained.append([p.numpy() for p in model.parameters()])
+    if fake_cupy.installed():
+        assert calls_of_a_step == {"add": 2, "empty": 2, "nanogan_adam_corrections": 2, "adam_update": 2}
+    for device_count, host_count in zip(*reversed(trained)):
+        np.testing.assert_allclose(device_count, host_count, rtol=1e-6, atol=1e-7)
+    assert not np.allclose(trained[0][0], start.weight.numpy())
+
+
 # ---- on the GPU: CUDA graphs -------------------------------------------------------------------------------
 
 def _regression_step(model, optimizer, x, y, loss_fn=F.mse_loss):
@@ -702,10 +730,11 @@ def test_cupy_elementwise_kernels_compile_with_nvrtc():
     """The C operations of backend/cuda's CuPy elementwise kernels, which the fake CuPy evaluates as numpy
     expressions, compile with NVRTC inside a loop written as CuPy writes it (float32)."""
     from kernel_helpers import nvrtc_compile
-    for module in ("norm", "fused"):
+    for module in ("norm", "fused", "optim"):
         importlib.import_module(f"nanogan.backend.cuda.{module}")
     kernels = {k.name: k for k in fake_cupy.elementwise_kernels}  # re-imports of the backend make them again
-    assert {"nanogan_batch_norm_second_order_coefficients", "nanogan_sigmoid"} <= set(kernels)
+    assert {"nanogan_batch_norm_second_order_coefficients", "nanogan_sigmoid",
+            "nanogan_adam_corrections"} <= set(kernels)
     nvrtc_compile("typedef float T;\ntypedef float S;\n" + "".join(k.cuda_source() for k in kernels.values()))
 
 

@@ -532,6 +532,30 @@ def test_optimizer_steps_match_nanogan_optim(emu, case, n, seed):
     check_optimizer(emu, *case, n=n, seed=seed)
 
 
+def test_adam_reads_corrections_from_the_device_as_it_takes_a_host_step(emu):
+    """corrections = [lr / (1 - β1ᵗ), √(1 - β2ᵗ)] in device memory (t counted on the device, for CUDA graphs) give
+    the kernel's update bit for bit what the host count t gives, which the kernel computes from the same float32
+    values; a wrong read (swapped, or the by-value zeros passed alongside) moves the parameter by a different step."""
+    rng = np.random.default_rng(5)
+    start, grads = rng.standard_normal(777).astype(np.float32), rng.standard_normal((3, 777)).astype(np.float32)
+    lr, betas = 2e-3, (0.5, 0.99)
+    dev = Device(emu)
+    results = []
+    for on_device in (False, True):
+        param, m, v = dev.put(start), dev.put(np.zeros(777)), dev.put(np.zeros(777))
+        for t, grad in enumerate(grads, 1):
+            if on_device:
+                corrections = dev.put([lr / (1 - betas[0] ** t), np.sqrt(1 - betas[1] ** t)])
+                K.adam_step(emu, param, dev.put(grad), m, v, corrections=corrections, betas=betas, weight_decay=0.01)
+            else:
+                K.adam_step(emu, param, dev.put(grad), m, v, step=t, lr=lr, betas=betas, weight_decay=0.01)
+        results.append([dev.host(a).copy() for a in (param, m, v)])
+    dev.done()
+    for host_count, device_count in zip(*results):
+        np.testing.assert_array_equal(device_count, host_count)
+    assert not np.array_equal(results[0][0], start)
+
+
 def test_optimizer_wrappers_check_state(emu):
     p = np.ones(4, np.float32)
     with pytest.raises(ValueError, match="sgd_step: momentum 0.9 needs a momentum_buffer"):
@@ -540,6 +564,14 @@ def test_optimizer_wrappers_check_state(emu):
         K.adam_step(emu, p, p.copy(), np.zeros(4, np.float32), np.zeros(3, np.float32), step=1, lr=0.1)
     with pytest.raises(ValueError, match="adam_step: step must be an int >= 1"):
         K.adam_step(emu, p, p.copy(), np.zeros(4, np.float32), np.zeros(4, np.float32), step=0, lr=0.1)
+    with pytest.raises(ValueError, match="adam_step: lr must be a number, got None"):
+        K.adam_step(emu, p, p.copy(), np.zeros(4, np.float32), np.zeros(4, np.float32), step=1)
+    with pytest.raises(ValueError, match=r"adam_step: corrections already hold lr and the step t; got step=1"):
+        K.adam_step(emu, p, p.copy(), np.zeros(4, np.float32), np.zeros(4, np.float32), step=1,
+                    corrections=np.ones(2, np.float32))
+    with pytest.raises(ValueError, match=r"adam_step: corrections has shape \(3,\), expected \(2,\)"):
+        K.adam_step(emu, p, p.copy(), np.zeros(4, np.float32), np.zeros(4, np.float32),
+                    corrections=np.ones(3, np.float32))
 
 
 # ---- sum / mean along one axis ---------------------------------------------------------------------------------

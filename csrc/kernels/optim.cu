@@ -31,13 +31,20 @@ NG_KERNEL void sgd_update(float* __restrict__ param, const float* __restrict__ g
 //   exp_avg    = beta1 * exp_avg    + (1 - beta1) * d
 //   exp_avg_sq = beta2 * exp_avg_sq + (1 - beta2) * d^2
 //   param     -= step_size * exp_avg / (sqrt(exp_avg_sq) / bias_correction2_sqrt + eps)
-// where the host computes, in double, step_size = lr / (1 - beta1^t), bias_correction2_sqrt = sqrt(1 - beta2^t)
-// and the complements one_minus_beta1, one_minus_beta2 (in float, 1 - 0.999^t would keep only a few significant
-// digits for small t, and 1 - beta2 is off by 2e-4 relative for beta2 = 0.9999, as torch's are not).
+// where step_size = lr / (1 - beta1^t) and bias_correction2_sqrt = sqrt(1 - beta2^t) come in double-precision
+// arithmetic from the host, with the complements one_minus_beta1, one_minus_beta2 (in float, 1 - 0.999^t would
+// keep only a few significant digits for small t, and 1 - beta2 is off by 2e-4 relative for beta2 = 0.9999, as
+// torch's are not). When t lives on the device (Adam's capturable=True: a step recorded in a CUDA graph must see
+// the t of each replay, not the t it was recorded at), corrections_or_null = [step_size, bias_correction2_sqrt],
+// computed on the device from t, replaces the two values passed by value: read when the kernel runs.
 NG_KERNEL void adam_update(float* __restrict__ param, const float* __restrict__ grad, float* __restrict__ exp_avg,
                            float* __restrict__ exp_avg_sq, int n, float beta1, float one_minus_beta1, float beta2,
                            float one_minus_beta2, float eps, float weight_decay, float step_size,
-                           float bias_correction2_sqrt) {
+                           float bias_correction2_sqrt, const float* __restrict__ corrections_or_null) {
+    if (corrections_or_null != nullptr) {
+        step_size = corrections_or_null[0];
+        bias_correction2_sqrt = corrections_or_null[1];
+    }
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
         const float d = grad[i] + weight_decay * param[i];
         const float m = beta1 * exp_avg[i] + one_minus_beta1 * d;

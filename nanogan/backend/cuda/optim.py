@@ -1,11 +1,13 @@
 """Optimiser updates as single kernels: csrc/kernels/optim.cu's sgd_update, adam_update and rmsprop_update,
-one launch per parameter where nanogan/optim's array code queues about a dozen array operations.
+one launch per parameter where nanogan/optim's array code queues about a dozen array operations (about twenty
+for Adam with its step count on the device).
 
 Each function does the step and returns True when every array is a non-empty, C-contiguous float32 CuPy array;
 otherwise it does nothing and returns False, and the optimiser runs its array code (the formulas in
 nanogan/optim, which these kernels implement; float64 gradchecks and the CPU run that code). nanogan.optim
 asks for these by name on the parameter's backend; the CPU backend has none.
 """
+import cupy
 import numpy as np
 
 from ... import _kernels_ops
@@ -24,11 +26,29 @@ def sgd_step(param, grad, momentum_buffer, **hyperparameters):
     return True
 
 
-def adam_step(param, grad, exp_avg, exp_avg_sq, *, step, **hyperparameters):
-    """Adam at step t = `step` (a host count), with L2 weight decay; no amsgrad."""
+# Adam's bias corrections at a step count t held on the device (capturable=True), in double precision as the host
+# computes them for a host count: [lr / (1 - β1ᵗ), √(1 - β2ᵗ)]. One launch where the array code takes about twenty.
+_adam_corrections = cupy.ElementwiseKernel(
+    "float64 step, float64 lr, float64 beta1, float64 beta2",
+    "float32 step_size, float32 bias_correction2_sqrt",
+    "step_size = lr / (1 - pow(beta1, step)); bias_correction2_sqrt = sqrt(1 - pow(beta2, step))",
+    "nanogan_adam_corrections")
+
+
+def adam_step(param, grad, exp_avg, exp_avg_sq, *, step, lr, betas, **hyperparameters):
+    """Adam at step t = `step`, with L2 weight decay; no amsgrad. t is a host count, or a float64 0-d array on the
+    device (capturable=True), whose corrections are then computed there and read by the update kernel."""
     if not _kernel_ready(param, grad, exp_avg, exp_avg_sq):
         return False
-    _kernels_ops.adam_step(kernel_library(), param, grad, exp_avg, exp_avg_sq, step=int(step), **hyperparameters)
+    if isinstance(step, cupy.ndarray):
+        corrections = cupy.empty(2, np.float32)
+        # one element: t as a (1,) view, the shape of the outputs, which are views into `corrections`
+        _adam_corrections(step.reshape(1), lr, betas[0], betas[1], corrections[0:1], corrections[1:2])
+        _kernels_ops.adam_step(kernel_library(), param, grad, exp_avg, exp_avg_sq, corrections=corrections,
+                               betas=betas, **hyperparameters)
+    else:
+        _kernels_ops.adam_step(kernel_library(), param, grad, exp_avg, exp_avg_sq, step=int(step), lr=lr, betas=betas,
+                               **hyperparameters)
     return True
 
 

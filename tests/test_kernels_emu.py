@@ -346,14 +346,16 @@ def test_launch_checks_arguments(emu):
 
 def test_only_pointers_named_or_null_take_none():
     """The convolutions' forward kernels take a layer's bias or None, batch norm's statistics kernels the running
-    statistics or None; every other pointer must be an array."""
+    statistics or None, Adam's update its bias corrections from the device or None; every other pointer must be an
+    array."""
     signatures, _, _ = K.kernel_sources()
     nullable = {(kernel, p.name) for kernel, params in signatures.items() for p in params if p.nullable}
     conv = ("conv2d_fwd_igemm", "conv2d_fwd_igemm_narrow", "conv2d_fwd_direct", "conv2d_dgrad_igemm",
             "conv2d_dgrad_igemm_narrow", "conv2d_dgrad_direct")
     norm = ("batch_norm_stats", "batch_norm_fwd_train")
     assert nullable == {(k, "bias_or_null") for k in conv} | {
-        (k, f"running_{stat}_or_null") for k in norm for stat in ("mean", "var")}
+        (k, f"running_{stat}_or_null") for k in norm for stat in ("mean", "var")} | {
+        ("adam_update", "corrections_or_null")}
 
 
 def test_bad_launch_shape_names_the_kernel(emu):

@@ -24,6 +24,9 @@ kernel launch). A mean counts once, as CuPy's one reduction (numpy's own is a su
 2026-12-01 the fake counted both). The csrc kernels and the GEMMs are counted, not run (no value decides what a step
 calls), so this takes seconds at any batch; the counts depend on the batch only where a convolution splits its
 reduction over K (chosen from the batch and the device's 132 SMs, an H100's) and so zeroes its output first.
+
+--capturable runs Adam with capturable=True, as bench_cuda.py's CUDA-graph steps do (t counted on the device): with
+--launches, the calls are then those a graph of the step records, each one a kernel node but the allocations.
 """
 import argparse
 import collections
@@ -90,6 +93,8 @@ def main():
     parser.add_argument("--timed", action="store_true", help="also the host time inside each kind of function")
     parser.add_argument("--launches", action="store_true",
                         help="also CuPy's calls, on the CPU against tests/fake_cupy.py (device cuda)")
+    parser.add_argument("--capturable", action="store_true",
+                        help="Adam(capturable=True), as in bench_cuda.py's CUDA-graph steps")
     args = parser.parse_args()
     if args.launches:
         if args.timed:
@@ -98,7 +103,8 @@ def main():
         args.device = "cuda"
     rows = []
     for arch in bench_cuda.ARCHITECTURES:
-        training = bench_cuda.Training("nanogan", arch, args.batch, np.random.default_rng(0), device=args.device)
+        training = bench_cuda.Training("nanogan", arch, args.batch, np.random.default_rng(0),
+                                       capturable=args.capturable, device=args.device)
         training.critic_step()  # both optimisers' state exists, as in every later step
         training.generator_step()
         parameter = training.opt_d.param_groups[0]["params"][0]
@@ -127,6 +133,7 @@ def main():
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
         with open(args.json, "w") as f:
             json.dump({"date": datetime.date.today().isoformat(), "commit": commit, "batch": args.batch,
+                       "capturable": args.capturable,
                        "device": "cuda on tests/fake_cupy.py" if args.launches else args.device, "rows": rows}, f,
                       indent=1)
 

@@ -26,7 +26,7 @@ fill the wrappers' caches). The calls run inside math.fsum, which nothing else c
 it (--toggle-collect): the interpreter's start-up, which varies by a few million instructions between runs, is not
 counted, and neither is anything outside the calls but about 0.2k instructions per call of the loop itself. Of a
 step's count, the part in numpy's arithmetic loops and libc's memset/memcpy is said apart: it is the fake doing the
-device's work (adding weight-sized gradients, zeroing outputs), which on a GPU costs the host nothing.
+device's work (adding weight-sized gradients, zeroing and filling outputs), which on a GPU costs the host nothing.
 
 --tree DIR counts the steps of another checkout of nanogan, with this tree's fake CuPy, to compare the host path
 now with a commit's that was timed on a GPU (benchmarks/README.md): for instance `git worktree add /tmp/old
@@ -50,10 +50,12 @@ CALLS_OF = dict.fromkeys(STEPS, 10)  # a step is some 15-25M instructions
 ARCH = "wgan-gp mnist"  # the steps' architecture unless --arch names another
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)  # this checkout
-# What the fake's numpy does in the device's place: numpy's typed inner loops (FLOAT_add_..., DOUBLE_pairwise_sum)
-# and libc's bulk memory functions, as callgrind_annotate names them.
+# What the fake's numpy does in the device's place: numpy's typed inner loops (FLOAT_add_..., DOUBLE_pairwise_sum),
+# its copy and fill loops (_aligned_strided_to_contig_size4_srcstride0 fills an array from a broadcast value,
+# PyArray_TransferNDimToStrided copies a strided one) and libc's bulk memory functions, as callgrind_annotate names
+# them.
 ARITHMETIC = re.compile(r":((HALF|FLOAT|DOUBLE|LONGDOUBLE|BOOL|U?BYTE|U?SHORT|U?INT|U?LONG|U?LONGLONG)_\w+"
-                        r"|__mem(set|cpy|move)\w*)\s")
+                        r"|_(aligned_)?(strided|contig)_to_\w+|PyArray_Transfer\w+|__mem(set|cpy|move)\w*)\s")
 
 
 def _step(name, tree, arch):

@@ -21,7 +21,7 @@ class Tensor:
     def __init__(self, data, requires_grad=False, _ctx=None):
         self.data = data
         self._ctx = _ctx
-        self.grad = None
+        self._grad = None  # not through the checking setter: every op's output is made here
         self._requires_grad = False
         if requires_grad:
             self.requires_grad_(True)

@@ -28,9 +28,9 @@ below 1 is faster), timed with CUDA events on the current stream after a warm-up
          DCGAN of PyTorch's tutorial (nanogan.models.DCGAN64*; its discriminator, batch norm included, as the
          critic): one critic step (critic on real and fake, gradient penalty with its double backward, Adam
          step), the same step without the penalty (their ratio is what the penalty costs, printed for both
-         libraries), and one full iteration (5 critic steps + 1 generator step). Noise, penalty weights and
-         "real" images are drawn once into static device buffers on both sides, so both time the same
-         arithmetic. nanogan runs eagerly and, as "graph", replaying a CUDA graph of the step
+         libraries), one generator step, and one full iteration (5 critic steps + 1 generator step). Noise,
+         penalty weights and "real" images are drawn once into static device buffers on both sides, so both
+         time the same arithmetic. nanogan runs eagerly and, as "graph", replaying a CUDA graph of the step
          (nanogan.backend.cuda.graphs, with Adam(capturable=True) so that replays count Adam's steps;
          eagerly, Adam's update is one fused kernel per parameter). Both libraries time their convolution
          kernels per shape (nanogan.backend.cuda.conv.benchmark, torch.backends.cudnn.benchmark).
@@ -434,7 +434,10 @@ def bench_steps(table, repeats, rng, batches):
             theirs = Training("torch", arch, batch, rng) if torch else None
             label = f"{arch} (batch {batch})"
             eager = {}
+            # the generator step too: an iteration should take about CRITIC_STEPS critic steps and one of these
+            # (DCGAN-64's at 2bca2e6 took 102 ms more than its five critic steps)
             for step_name, what in (("plain_critic_step", "critic step without penalty"), ("critic_step", "critic step"),
+                                    ("generator_step", "generator step"),
                                     ("iteration", f"iteration ({CRITIC_STEPS} critic + 1 G)")):
                 runs = max(3, repeats // (CRITIC_STEPS if step_name == "iteration" else 1))
                 ours_ms, theirs_ms = _pair(getattr(ours, step_name), theirs and getattr(theirs, step_name), runs)

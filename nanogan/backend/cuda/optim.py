@@ -44,11 +44,11 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, *, step, lr, betas, **hyperparam
         corrections = cupy.empty(2, np.float32)
         # one element: t as a (1,) view, the shape of the outputs, which are views into `corrections`
         _adam_corrections(step.reshape(1), lr, betas[0], betas[1], corrections[0:1], corrections[1:2])
-        _kernels_ops.adam_step(kernel_library(), param, grad, exp_avg, exp_avg_sq, corrections=corrections,
-                               betas=betas, **hyperparameters)
+        step_count = {"corrections": corrections}
     else:
-        _kernels_ops.adam_step(kernel_library(), param, grad, exp_avg, exp_avg_sq, step=int(step), lr=lr, betas=betas,
-                               **hyperparameters)
+        step_count = {"step": int(step), "lr": lr}
+    _kernels_ops.adam_step(kernel_library(), param, grad, exp_avg, exp_avg_sq, betas=betas, **step_count,
+                           **hyperparameters)
     return True
 
 

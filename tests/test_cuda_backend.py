@@ -283,6 +283,16 @@ FAMILIES = {
                         [(3, 4), (3, 4)], (), True),
     "reductions": (lambda a: a.sum(1) * a.mean(0).sum() + a.amax(1) + a.var(1) + a.std(1) + a.norm(dim=1),
                    [(3, 4)], (), False),
+    # ties between a and its detached copy: amin shares the gradient between them (half reaches a); max(dim) and
+    # min(dim) give all of it to the first, a, where CuPy's argmax returns the first index as numpy's does
+    "ties, signs and powers": (lambda a, b: ng.cat([a, a.detach()], dim=1).amin(1)
+                               * ng.stack([b, b.detach()]).max(0)[0].sum(1) + ng.stack([a, a.detach()]).min(0)[0].sum(1)
+                               + b.min() * a.sign().sum(1)
+                               + (a.abs() + 1).pow(b).sum(1) + a.clip(-0.5, 0.5).sum(1),
+                               [(3, 4), (3, 4)], (), True),
+    "views": (lambda a: a.unsqueeze(0).permute(2, 0, 1).squeeze(1).transpose(0, 1).flatten().view(4, 3) ** 2
+              * a.t().contiguous().expand_as(a.t()),
+              [(3, 4)], (), False),
     "shape and indexing": (lambda a, b: ng.cat([a.t(), b[[0, 2, 2]].t()], dim=1) ** 2
                            + ng.stack([a, b]).sum(0).t().sum(1, keepdim=True)
                            + a[1:, ::2].reshape(-1).unsqueeze(0).expand(4, 4)[:, :1],

@@ -503,20 +503,27 @@ def main():
           f"torch {torch.__version__ + ' cuDNN ' + str(torch.backends.cudnn.version()) if torch else 'without CUDA'}; "
           f"{platform.node()}, {time.strftime('%Y-%m-%d')}")
     table = Table(facts["fp32_peak_gflops"], facts["memory_peak_gbps"])
-    if args.only in (None, "conv"):
-        bench_convolutions(table, repeats, rng, args.batches)
-        print_kernel_choices(kernel_choices(table.rows))
-    if args.only in (None, "bn"):
-        bench_batch_norm(table, repeats, rng, args.batches)
-    if args.only in (None, "steps"):
-        bench_steps(table, repeats, rng, args.batches)
     path = args.json or os.path.join(RESULTS, f"bench_cuda_{time.strftime('%Y-%m-%d')}.json")
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path, "w") as f:
-        json.dump({"date": time.strftime("%Y-%m-%d"), "commit": _git_commit(), "device": facts,
-                   "torch": torch.__version__ if torch else None, "repeats": repeats, "rows": table.rows,
-                   "kernel_choices": kernel_choices(table.rows)}, f, indent=1)
+    groups = [(name, bench) for name, bench in (("conv", bench_convolutions), ("bn", bench_batch_norm),
+                                                 ("steps", bench_steps)) if args.only in (None, name)]
+    for name, bench in groups:
+        bench(table, repeats, rng, args.batches)
+        if name == "conv":
+            print_kernel_choices(kernel_choices(table.rows))
+        # after every group: a run cut short by a time limit (a lent GPU's) keeps the groups it finished
+        _write_rows(path, facts, repeats, table.rows, finished=name == groups[-1][0])
     print(f"wrote {path}")
+
+
+def _write_rows(path, facts, repeats, rows, finished):
+    record = {"date": time.strftime("%Y-%m-%d"), "commit": _git_commit(), "device": facts,
+              "torch": torch.__version__ if torch else None, "repeats": repeats, "finished": finished, "rows": rows,
+              "kernel_choices": kernel_choices(rows)}
+    temporary = path + ".partial"
+    with open(temporary, "w") as f:
+        json.dump(record, f, indent=1)
+    os.replace(temporary, path)  # never a half-written file where the last whole one was
 
 
 if __name__ == "__main__":

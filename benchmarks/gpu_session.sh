@@ -14,7 +14,8 @@
 # before the call: `mkdir -p .data/mnist && cp ../shared/data/mnist/* .data/mnist/`, `/.data/` in
 # .git/info/exclude, and `.data` named in the call's carry. NANOGAN_COMMIT names
 # the commit the records cite (the device copy's .git is the one its session started with). Each stage has a
-# time limit, so that one hung stage cannot cost the others their turn.
+# time limit, so that one hung stage cannot cost the others their turn; a stage stopped by its limit keeps what
+# it measured (verify.json lists the tests that ran; bench.json is rewritten after each group of rows).
 set -u
 OUT=${1:?usage: gpu_session.sh OUT_DIR [STAGE ...]}; shift
 STAGES=${*:-build verify examples memory profile bench}

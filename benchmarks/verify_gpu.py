@@ -11,6 +11,7 @@ writes nothing and exits 2.
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -53,19 +54,23 @@ def device_record():
 
 class Outcomes:
     """A pytest plugin that keeps each test's outcome: failed if any phase failed, skipped if it was skipped,
-    passed otherwise."""
+    passed once its call passed (a test stopped in its call, by a time limit, is not listed)."""
 
     def __init__(self):
         self.tests = {}
 
     def pytest_runtest_logreport(self, report):
-        previous = self.tests.get(report.nodeid, "passed")
+        previous = self.tests.get(report.nodeid)
         if report.failed:
             self.tests[report.nodeid] = "failed"
         elif report.skipped and previous != "failed":
             self.tests[report.nodeid] = "skipped"
-        else:
-            self.tests.setdefault(report.nodeid, "passed")
+        elif report.passed and report.when == "call" and previous is None:
+            self.tests[report.nodeid] = "passed"
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"verify_gpu: stopped by signal {signum}")
 
 
 def main():
@@ -85,6 +90,9 @@ def main():
     os.chdir(ROOT)  # pytest reads its configuration (markers, paths) from pyproject.toml there
     outcomes = Outcomes()
     started = time.time()
+    # a time limit's SIGTERM (gpu_session.sh runs this under `timeout`) stops pytest as Ctrl-C does, so that the
+    # record below still lists the tests that ran, with pytest's "interrupted" status
+    signal.signal(signal.SIGTERM, _interrupt)
     status = pytest.main(["-m", "gpu", "-q", "-rfs", *args.pytest_args], plugins=[outcomes])
     counts = {k: sum(1 for v in outcomes.tests.values() if v == k) for k in ("passed", "failed", "skipped")}
     record = {"date": time.strftime("%Y-%m-%d %H:%M:%S %z"), "commit": args.commit or _run("git", "rev-parse", "HEAD"),

@@ -66,3 +66,22 @@ def test_host_cost_tells_numpy_arithmetic_and_bulk_memory_from_the_interpreter()
     12,000 ( 0.01%)  Objects/floatobject.c:float_add [/usr/lib/libpython3.11.so]
 """
     assert host_cost.arithmetic_instructions(listing) == 13_661_278 + 11_350_682 + 2_674_320
+
+
+def test_verification_record_lists_a_test_as_passed_only_once_its_call_passed():
+    """verify_gpu's outcomes, from pytest's reports phase by phase: a test stopped inside its call (a time limit's
+    SIGTERM) did not pass, and a failed teardown fails a test whose call passed."""
+    from types import SimpleNamespace
+    verify_gpu = pytest.importorskip("verify_gpu")
+
+    def report(nodeid, when, outcome):
+        return SimpleNamespace(nodeid=nodeid, when=when, passed=outcome == "passed", failed=outcome == "failed",
+                               skipped=outcome == "skipped")
+    outcomes = verify_gpu.Outcomes()
+    for nodeid, phases in {"t::passes": ["passed"] * 3, "t::stopped": ["passed"],
+                           "t::fails": ["passed", "failed", "passed"], "t::skipped": ["skipped", "passed"],
+                           "t::teardown fails": ["passed", "passed", "failed"]}.items():
+        for when, outcome in zip(("setup", "call", "teardown"), phases):
+            outcomes.pytest_runtest_logreport(report(nodeid, when, outcome))
+    assert outcomes.tests == {"t::passes": "passed", "t::fails": "failed", "t::skipped": "skipped",
+                              "t::teardown fails": "failed"}

@@ -13,9 +13,12 @@ What stands in for what:
   pointers, leading dimensions and transpose flags blas.py computes, so its layout logic is checked too;
 - `cupy.ElementwiseKernel` evaluates its C operation as numpy expressions (the few forms nanogan uses).
 
-What it cannot stand in for: CUDA graphs (capture raises; the tests of graphs skip), streams and asynchrony
-(everything runs at once), memory pools (they report 0 bytes), the kernels' speed, and nanogan._C (its kernels take
-device pointers, so it counts as not built: tests/test_kernels*.py's GPU tests run the "cupy" library only).
+- a CUDA graph (Stream.begin_capture ... end_capture) is the list of the operations queued while it was open,
+  replayed in order on the same arrays (see "CUDA graphs" below).
+
+What it cannot stand in for: streams and asynchrony (everything runs at once), memory pools (they report 0
+bytes), the kernels' speed, and nanogan._C (its kernels take device pointers, so it counts as not built:
+tests/test_kernels*.py's GPU tests run the "cupy" library only).
 
 `calls` counts every array operation, kernel launch and GEMM by name: on the GPU each is one launch from the
 host, so a step's count is what its eager host work scales with (benchmarks/count_nodes.py --launches).
@@ -52,6 +55,8 @@ class ndarray(np.ndarray):
         name = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
         calls[name] += 1
         _refuse_host_arrays(name, inputs)
+        if _capture is not None:
+            return _record(getattr(ufunc, method), inputs, kwargs)
         if "out" in kwargs:
             kwargs["out"] = tuple(_plain(o) for o in kwargs["out"])
         return _fake(getattr(ufunc, method)(*(_plain(i) for i in inputs), **kwargs))
@@ -59,24 +64,25 @@ class ndarray(np.ndarray):
     def __array_function__(self, func, types, args, kwargs):
         calls[func.__name__] += 1
         _refuse_host_arrays(func.__name__, (*args, *kwargs.values()))
+        if _capture is not None:
+            return _record(func, args, kwargs)
         return _fake(func(*_plain(args), **{k: _plain(v) for k, v in kwargs.items()}))
 
     def __getitem__(self, key):
-        key = _plain(key)
-        try:
-            return _fake(np.ndarray.__getitem__(self, key))
-        except IndexError:  # CuPy wraps integer-array indices out of bounds around, where numpy raises
-            parts = key if isinstance(key, tuple) else (key,)
-            wrapped = tuple(k % size if isinstance(k, np.ndarray) and k.dtype.kind in "iu" else k
-                            for k, size in zip(parts, self.shape))
-            return _fake(np.ndarray.__getitem__(self, wrapped + parts[len(wrapped):]))
+        if _capture is not None:
+            return _record(_getitem, (self, key), {})
+        return _fake(_getitem(self, _plain(key)))
 
     def mean(self, *args, **kwargs):  # one reduction kernel in CuPy, where numpy's is a sum and a division
         calls["mean"] += 1
+        if _capture is not None:
+            return _record(np.ndarray.mean, (self, *args), kwargs)
         return _fake(np.ndarray.mean(self.view(np.ndarray), *args, **_plain(kwargs)))
 
     def __setitem__(self, key, value):  # a copy kernel on the GPU
         calls["setitem"] += 1
+        if _capture is not None:
+            return _record(np.ndarray.__setitem__, (self, key, value), {}, writes=True)
         np.ndarray.__setitem__(self, _plain(key), _plain(value))
 
     # Reading a value on the host waits for the device: counted as "host read" (a training step should make none)
@@ -120,10 +126,22 @@ def _fake(obj):
     return obj
 
 
+def _getitem(array, key):
+    try:
+        return np.ndarray.__getitem__(array, key)
+    except IndexError:  # CuPy wraps integer-array indices out of bounds around, where numpy raises
+        parts = key if isinstance(key, tuple) else (key,)
+        wrapped = tuple(k % size if isinstance(k, np.ndarray) and k.dtype.kind in "iu" else k
+                        for k, size in zip(parts, array.shape))
+        return np.ndarray.__getitem__(array, wrapped + parts[len(wrapped):])
+
+
 def _device_function(name, function):
     def run(*args, **kwargs):
         calls[name] += 1
         _refuse_host_arrays(name, (*args, *kwargs.values()))
+        if _capture is not None:
+            return _record(function, args, kwargs)
         return _fake(function(*_plain(args), **{k: _plain(v) for k, v in kwargs.items()}))
     run.__name__ = name
     return run
@@ -133,12 +151,117 @@ def asarray(a, dtype=None):
     calls["asarray"] += 1
     if isinstance(a, ndarray) and (dtype is None or a.dtype == dtype):
         return a
+    if _capture is not None:
+        return _record(np.array, (a, dtype), {})
     return np.array(_plain(a), dtype=dtype).view(ndarray)
 
 
 def asnumpy(a):
     calls[HOST_READ] += 1
     return np.array(_plain(a))
+
+
+# ---- CUDA graphs -----------------------------------------------------------------------------------------------
+# A capture records the device work queued on its stream without running it; a replay runs that work again on
+# the same memory. Here, while a capture is open, every operation goes through _record, which keeps it as a
+# replay step over the very arrays it was given and keeps every array made alive with the graph (a graph's
+# private pool keeps its memory):
+#   - an operation that makes arrays (arithmetic, reductions, copies, allocations) runs at once, since the host
+#     needs their shapes, and replays as `made[...] = the operation again`; one that returns a view of an array
+#     it was given replays as nothing (the view follows its base);
+#   - an operation that writes into arrays it is given (a csrc kernel, a GEMM, out=, a[...] = v, scatter_add)
+#     does not run while recording, as on a GPU, so the arrays that existed before the capture keep their values.
+# So values read while recording are whatever the arrays held then, as on a GPU, where nothing is read (and
+# nanogan refuses host reads inside a capture). numpy's own ndarray methods that may copy (COPYING_METHODS) go
+# through _record only while a capture is open; eager steps pay nothing for any of this.
+
+_capture = None  # the open capture: its replay steps and the arrays they need
+COPYING_METHODS = ("astype", "copy", "ravel", "flatten", "reshape", "argmax")
+
+
+class _Capture:
+    def __init__(self):
+        self.steps, self.arrays = [], []
+
+
+def _root(array):
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
+
+
+def _arrays_in(values):
+    for v in values:
+        if isinstance(v, np.ndarray):
+            yield v
+        elif isinstance(v, (tuple, list)):
+            yield from _arrays_in(v)
+
+
+def _record(function, args, kwargs, writes=False):
+    """function(*args, **kwargs) on plain numpy arrays, queued on the open capture (see above); returns what
+    CuPy's operation returns. `writes`: it writes into arrays it is given, as one with out= does."""
+    def run():
+        return function(*_plain(args), **{k: _plain(v) for k, v in kwargs.items()})
+    given = list(_arrays_in((args, tuple(kwargs.values()))))
+    _capture.arrays.extend(given)
+    out = kwargs.get("out")
+    if writes or out is not None:
+        _capture.steps.append(run)
+        return out[0] if isinstance(out, tuple) and len(out) == 1 else out
+    with np.errstate(all="ignore"):  # what the arrays hold while recording is not meant to be computed with
+        result = _fake(run())
+    given = {id(_root(a)) for a in given}
+    made = [(i, r) for i, r in enumerate(result if isinstance(result, tuple) else (result,))
+            if isinstance(r, np.ndarray) and id(_root(r)) not in given]
+    if made:
+        _capture.arrays.extend(r for _, r in made)
+
+        def replay():
+            fresh = run()
+            fresh = fresh if isinstance(fresh, tuple) else (fresh,)
+            for i, r in made:
+                np.ndarray.__setitem__(r, Ellipsis, fresh[i])
+        _capture.steps.append(replay)
+    return result
+
+
+def _copying_method(name):
+    method = getattr(np.ndarray, name)
+
+    def call(self, *args, **kwargs):
+        return _record(method, (self, *args), kwargs)
+    return call
+
+
+def _begin_capture():
+    global _capture
+    if _capture is not None:
+        raise CUDARuntimeError("cudaErrorStreamCaptureUnsupported: a capture is already open")
+    _capture = _Capture()
+    for name in COPYING_METHODS:
+        setattr(ndarray, name, _copying_method(name))
+
+
+def _end_capture():
+    global _capture
+    if _capture is None:
+        raise CUDARuntimeError("cudaErrorIllegalState: no capture is open")
+    graph, _capture = Graph(_capture), None
+    for name in COPYING_METHODS:
+        delattr(ndarray, name)
+    return graph
+
+
+class Graph:
+    """A recorded capture: launch() runs its steps in order."""
+
+    def __init__(self, capture):
+        self.capture = capture
+
+    def launch(self, stream=None):
+        for step in self.capture.steps:
+            step()
 
 
 # ---- kernels ---------------------------------------------------------------------------------------------------
@@ -153,12 +276,17 @@ class RawModule:
     def get_function(self, name):
         kernel = getattr(self.emulation, name)
 
+        def run(grid, block, *args):
+            kernel(list(grid), list(block), 0, *(a.__array_interface__["data"][0] if isinstance(a, np.ndarray)
+                                                 else a.item() for a in args))
+
         def launch(grid, block, args):
             calls[name] += 1
             if not run_kernels:
                 return
-            kernel(list(grid), list(block), 0, *(a.__array_interface__["data"][0] if isinstance(a, np.ndarray)
-                                                 else a.item() for a in args))
+            if _capture is not None:
+                return _record(run, (grid, block, *args), {}, writes=True)
+            run(grid, block, *args)
         return launch
 
 
@@ -185,15 +313,29 @@ class ElementwiseKernel:
 
     def __call__(self, *args):
         calls[self.name] += 1
-        given_inputs, given_outputs = args[:len(self.inputs)], args[len(self.inputs):]
+        inputs, outputs = args[:len(self.inputs)], args[len(self.inputs):]
+        if not outputs:  # the kernel allocates its outputs: the inputs' broadcast shape, their type parameters
+            type_of = self._types(inputs)
+            shape = np.broadcast_shapes(*(getattr(a, "shape", ()) for a in inputs))
+            outputs = tuple(ndarray(shape, dtype=type_of[ctype]) for ctype, _ in self.outputs)
+        if _capture is not None:
+            _record(self._evaluate, (inputs, outputs), {}, writes=True)
+        else:
+            self._evaluate(inputs, outputs)
+        return outputs[0] if len(outputs) == 1 else tuple(outputs)
+
+    def _types(self, args):
+        """{type parameter (T, S): the dtype of the first array argument declared with it}"""
         type_of = {}
         for (ctype, _), a in zip(self.inputs + self.outputs, args):
             if len(ctype) == 1 and isinstance(a, np.ndarray):
                 type_of.setdefault(ctype, a.dtype)
+        return type_of
+
+    def _evaluate(self, inputs, outputs):
+        type_of = self._types((*inputs, *outputs))
         values = {name: np.asarray(_plain(a), dtype=type_of.get(ctype, ctype if len(ctype) > 1 else None))
-                  for (ctype, name), a in zip(self.inputs, given_inputs)}
-        shape = np.broadcast_shapes(*(v.shape for v in values.values()))
-        outputs = list(given_outputs) or [ndarray(shape, dtype=type_of[ctype]) for ctype, _ in self.outputs]
+                  for (ctype, name), a in zip(self.inputs, inputs)}
         values.update((name, _plain(o)) for (_, name), o in zip(self.outputs, outputs))
         for target, is_local, expression in self.statements:
             value = eval(expression, {"np": np}, values)
@@ -201,7 +343,6 @@ class ElementwiseKernel:
                 values[target] = value
             else:
                 values[target][...] = value
-        return outputs[0] if len(outputs) == 1 else tuple(outputs)
 
     def cuda_source(self):
         """The kernel as CuPy writes it for float32 arrays, near enough for a compiler to judge the operation:
@@ -223,6 +364,8 @@ def _params(text):
 
 def scatter_add(target, index, values):
     calls["scatter_add"] += 1
+    if _capture is not None:
+        return _record(np.add.at, (target, index, values), {}, writes=True)
     np.add.at(_plain(target), _plain(index), _plain(values))
 
 
@@ -239,6 +382,13 @@ class FakeCublas:
         calls["gemm"] += 1
         if not run_kernels:
             return
+        arguments = (function, op_a, op_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        if _capture is not None:  # raw pointers, into arrays kept alive by the capture (every one it made)
+            return _record(self._gemm, arguments, {}, writes=True)
+        self._gemm(*arguments)
+
+    @staticmethod
+    def _gemm(function, op_a, op_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc):
         dtype = np.float32 if function == "cublasSgemm_v2" else np.float64
         op_a_matrix = _column_major(a.value, op_a, m, k, lda, dtype)
         op_b_matrix = _column_major(b.value, op_b, k, n, ldb, dtype)
@@ -287,14 +437,14 @@ class Stream:
     def wait_event(self, event):
         pass
 
-    def is_capturing(self):
-        return False
+    def is_capturing(self):  # one stream in all: a capture on any is a capture on this one
+        return _capture is not None
 
     def begin_capture(self):
-        raise CUDARuntimeError("the fake CuPy cannot capture CUDA graphs")
+        _begin_capture()
 
     def end_capture(self):
-        raise CUDARuntimeError("the fake CuPy cannot capture CUDA graphs")
+        return _end_capture()
 
 
 class Event:

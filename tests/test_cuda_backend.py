@@ -39,8 +39,6 @@ def on_gpu(test):
     return pytest.mark.gpu(pytest.mark.skipif(not DEVICE, reason="needs a usable CUDA device (CuPy)")(test))
 
 
-# With NANOGAN_FAKE_CUPY=1 the `gpu` tests run on the CPU against tests/fake_cupy.py, all but these:
-needs_cuda_graphs = pytest.mark.skipif(fake_cupy.installed(), reason="the fake CuPy cannot capture CUDA graphs")
 
 
 # ---- without a GPU -------------------------------------------------------------------------------------------
@@ -360,7 +358,6 @@ def test_benchmarked_convolutions_agree_with_the_cpu(family, monkeypatch):
 
 
 @on_gpu
-@needs_cuda_graphs
 def test_a_graph_records_an_untimed_benchmarked_convolution_without_timing_it(monkeypatch):
     """Timing waits for the device, which a graph being recorded cannot: there the heuristic's kernel runs."""
     from nanogan.backend.cuda import conv, graphs
@@ -603,7 +600,6 @@ def _regression_step(model, optimizer, x, y, loss_fn=F.mse_loss):
 
 
 @on_gpu
-@needs_cuda_graphs
 @pytest.mark.parametrize("make_optimizer", [lambda p: optim.SGD(p, lr=0.05, momentum=0.9),
                                             lambda p: optim.Adam(p, lr=1e-2, betas=(0.5, 0.9), capturable=True)],
                          ids=["sgd", "capturable-adam"])
@@ -633,7 +629,6 @@ def test_captured_step_replays_what_eager_steps_compute(make_optimizer):
 
 
 @on_gpu
-@needs_cuda_graphs
 def test_capture_refuses_host_copies_inside_the_step():
     from nanogan.backend.cuda import graphs
     x = ng.zeros(4, device="cuda")
@@ -667,7 +662,6 @@ def test_gathers_by_an_index_from_the_shapes_copy_nothing_from_the_host():
 
 
 @on_gpu
-@needs_cuda_graphs
 def test_gathers_by_an_index_from_the_shapes_record_in_a_graph():
     from nanogan.backend.cuda import graphs
     x = ng.tensor(np.random.default_rng(3).standard_normal((2, 3, 5, 4)).astype(np.float32), device="cuda")
@@ -791,7 +785,6 @@ def test_input_checks_run_on_the_device_and_raise_at_the_next_host_read():
 
 
 @on_gpu
-@needs_cuda_graphs
 def test_a_classifier_step_with_cross_entropy_records_as_a_cuda_graph():
     """Capture refuses every host read, so recording proves the step (label check included) never waits."""
     from nanogan.backend.cuda import graphs
@@ -876,7 +869,6 @@ def _wgan_gp_critic_step(G, D, optimizer, real, z, eps):
 
 
 @on_gpu
-@needs_cuda_graphs
 def test_wgan_gp_critic_step_is_stream_ordered_and_replays_like_eager():
     """Recording fails on any host read or host copy, so a captured step proves the critic step (convolutions,
     the penalty's double backward, the optimiser) queues its work without waiting for the device."""
@@ -900,7 +892,6 @@ def test_wgan_gp_critic_step_is_stream_ordered_and_replays_like_eager():
 
 
 @on_gpu
-@needs_cuda_graphs
 def test_trainer_replaying_cuda_graphs_trains_like_eager_steps(tmp_path):
     """Trainer(cuda_graph=True): the first critic and generator steps run eagerly and are recorded, every later
     step refills the graph's inputs with the same draws an eager step makes and replays it; four iterations

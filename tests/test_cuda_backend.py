@@ -869,26 +869,39 @@ def _wgan_gp_critic_step(G, D, optimizer, real, z, eps):
 
 
 @on_gpu
-def test_wgan_gp_critic_step_is_stream_ordered_and_replays_like_eager():
+@pytest.mark.parametrize("networks", ["wgan-gp mnist, sgd", "dcgan with a batch-norm critic, capturable adam"])
+@pytest.mark.filterwarnings("ignore:WGANGP. the critic's layer")
+def test_wgan_gp_critic_step_is_stream_ordered_and_replays_like_eager(networks):
     """Recording fails on any host read or host copy, so a captured step proves the critic step (convolutions,
-    the penalty's double backward, the optimiser) queues its work without waiting for the device."""
+    the penalty's double backward, the optimiser) queues its work without waiting for the device. Replays must
+    train as eager steps do: the parameters, and batch norm's running statistics and batch count too."""
     from nanogan.backend.cuda import graphs
-    from nanogan.models import WGANGPMNISTCritic, WGANGPMNISTGenerator
+    from nanogan.models import DCGANDiscriminator, DCGANGenerator, WGANGPMNISTCritic, WGANGPMNISTGenerator
     ng.manual_seed(0)
-    G, D = WGANGPMNISTGenerator(dim=8, latent_dim=16).to("cuda"), WGANGPMNISTCritic(dim=8).to("cuda")
-    twin = copy.deepcopy(D)
     rng = np.random.default_rng(0)
+    if networks.startswith("wgan-gp"):
+        G, D, image, latent = WGANGPMNISTGenerator(dim=8, latent_dim=16), WGANGPMNISTCritic(dim=8), (1, 28, 28), 16
+        make_optimizer = lambda p: optim.SGD(p, lr=1e-3, momentum=0.9)  # noqa: E731
+    else:
+        G, D, image, latent = DCGANGenerator(16, latent_dim=8, dim=4), DCGANDiscriminator(16, dim=4), (1, 16, 16), 8
+        make_optimizer = lambda p: optim.Adam(p, lr=1e-3, betas=(0.5, 0.9), capturable=True)  # noqa: E731
+    G, D = G.to("cuda"), D.to("cuda")
+    twin = copy.deepcopy(D)
     real, z, eps = (ng.tensor(a.astype(np.float32), device="cuda")
-                    for a in (rng.random((6, 1, 28, 28)), rng.standard_normal((6, 16)), rng.random((6, 1, 1, 1))))
-    step = graphs.capture(_wgan_gp_critic_step(G, D, optim.SGD(D.parameters(), lr=1e-3, momentum=0.9), real, z, eps),
-                          warmup=2)
-    eager = _wgan_gp_critic_step(G, twin, optim.SGD(twin.parameters(), lr=1e-3, momentum=0.9), real, z, eps)
+                    for a in (rng.random((6, *image)), rng.standard_normal((6, latent)), rng.random((6, 1, 1, 1))))
+    step = graphs.capture(_wgan_gp_critic_step(G, D, make_optimizer(D.parameters()), real, z, eps), warmup=2)
+    eager = _wgan_gp_critic_step(G, twin, make_optimizer(twin.parameters()), real, z, eps)
     for _ in range(2):
         eager()
     for _ in range(3):
         np.testing.assert_allclose(step.replay().numpy(), eager().numpy(), rtol=1e-4)
-    for ours, theirs in zip(D.parameters(), twin.parameters()):
-        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-4, atol=1e-6)
+    ours, theirs = D.state_dict(), twin.state_dict()
+    assert ours.keys() == theirs.keys()
+    for name in ours:
+        np.testing.assert_allclose(ours[name], theirs[name], rtol=1e-4, atol=1e-6, err_msg=name)
+    if networks.startswith("dcgan"):  # the critic saw 3 batches a step (x_hat, fake, real) in 5 steps: 2 + 3 replays
+        counts = [int(ours[k]) for k in ours if k.endswith("num_batches_tracked")]
+        assert counts and all(count == 15 for count in counts)
 
 
 @on_gpu

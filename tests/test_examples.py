@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import fake_cupy
 from nanogan import gan
+from nanogan._kernels import cuda_device_present
 from nanogan.data import mnist
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -108,6 +110,29 @@ def test_image_example_writes_its_outputs(name, tiny_mnist, tmp_path, capsys):
     assert len(gan.read_log(out / "log.jsonl")) == 2
     if name == "cgan_mnist":  # 10×10 digits of 28 pixels with 2-pixel gaps
         assert Image.open(grid).size == (2 + 10 * 30, 2 + 10 * 30)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not cuda_device_present(), reason="needs a usable CUDA device (CuPy)")
+@pytest.mark.parametrize("name, options", [(name, []) for name in IMAGE_EXAMPLES] + [("wgan_gp_mnist", ["--cuda-graph"])],
+                         ids=[*IMAGE_EXAMPLES, "wgan_gp_mnist --cuda-graph"])
+def test_image_example_trains_on_the_gpu_as_on_the_cpu(name, options, tiny_mnist, tmp_path, capsys, monkeypatch):
+    """--device cuda (and --cuda-graph) from the command line: the same two iterations, the same numbers and the
+    same weights in the checkpoint."""
+    if fake_cupy.installed() and not options:
+        pytest.skip("the fake CuPy's emulated kernels take a minute an example: it runs one, a GPU all")
+    from nanogan.backend.cuda import conv
+    monkeypatch.setattr(conv, "benchmark", False)  # the examples turn it on for the process; later tests get it back
+    argv = TINY + ["--dim", 2, "--data-dir", tiny_mnist]
+    on_cpu, _, _ = run(name, argv + ["--out", tmp_path / "cpu"], capsys)
+    on_gpu, _, _ = run(name, argv + ["--out", tmp_path / "cuda", "--device", "cuda", *options], capsys)
+    for key in IMAGE_EXAMPLES[name]:
+        assert on_gpu[key] == pytest.approx(on_cpu[key], rel=1e-3, abs=1e-5), key
+    trained = [gan.load_checkpoint(tmp_path / device / "checkpoint.npz")["variant"] for device in ("cpu", "cuda")]
+    for network in ("generator", "discriminator"):
+        for weight, on_cpu in trained[0][network].items():
+            np.testing.assert_allclose(trained[1][network][weight], on_cpu, rtol=1e-4, atol=1e-6,
+                                       err_msg=f"{network} {weight}")
 
 
 def test_wgan_gp_mnist_resumes_from_its_checkpoint(tiny_mnist, tmp_path, capsys):

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import nanogan as ng
+from nanogan._kernels import cuda_device_present
 
 LAYOUTS = ("contiguous", "transposed", "sliced")
 
@@ -98,3 +99,11 @@ def compare_with_torch(ng_fn, torch_fn, arrays, differentiable=None, rtol=1e-6, 
         t_s = np.zeros(wrt.shape) if t_s is None else t_s.numpy(force=True)  # force: torch's ZeroTensor
         np.testing.assert_allclose(s, t_s, rtol=rtol, atol=atol, err_msg=f"double backward, input {i}")
     return y
+
+
+DEVICE = cuda_device_present()  # a usable CUDA device, or the fake CuPy (NANOGAN_FAKE_CUPY=1)
+
+
+def on_gpu(test):
+    """Mark a test `gpu` (pytest -m gpu selects them) and skip it where no CUDA device is usable."""
+    return pytest.mark.gpu(pytest.mark.skipif(not DEVICE, reason="needs a usable CUDA device (CuPy)")(test))

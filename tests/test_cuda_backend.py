@@ -27,18 +27,11 @@ import nanogan.nn.functional as F
 from nanogan.ops.loss import unit_norm_penalty
 from nanogan import backend as backends
 from nanogan import models, nn, optim
-from nanogan._kernels import cuda_device_present
+from harness import DEVICE, on_gpu
 
-DEVICE = cuda_device_present()
 CUDA_MODULES = ("nanogan.backend.cuda", "nanogan.backend.cuda._dispatch", "nanogan.backend.cuda.conv",
                 "nanogan.backend.cuda.norm", "nanogan.backend.cuda.graphs", "nanogan.backend.cuda.pool",
                 "nanogan.backend.cuda.activation", "nanogan.backend.cuda.penalty", "nanogan.backend.cuda.checks")
-
-
-def on_gpu(test):
-    return pytest.mark.gpu(pytest.mark.skipif(not DEVICE, reason="needs a usable CUDA device (CuPy)")(test))
-
-
 
 
 # ---- without a GPU -------------------------------------------------------------------------------------------

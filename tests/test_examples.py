@@ -15,8 +15,8 @@ import pytest
 from PIL import Image
 
 import fake_cupy
+from harness import on_gpu
 from nanogan import _kernels, gan
-from nanogan._kernels import cuda_device_present
 from nanogan.data import mnist
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -112,8 +112,7 @@ def test_image_example_writes_its_outputs(name, tiny_mnist, tmp_path, capsys):
         assert Image.open(grid).size == (2 + 10 * 30, 2 + 10 * 30)
 
 
-@pytest.mark.gpu
-@pytest.mark.skipif(not cuda_device_present(), reason="needs a usable CUDA device (CuPy)")
+@on_gpu
 @pytest.mark.parametrize("name, options", [(name, []) for name in IMAGE_EXAMPLES] + [("wgan_gp_mnist", ["--cuda-graph"])],
                          ids=[*IMAGE_EXAMPLES, "wgan_gp_mnist --cuda-graph"])
 def test_image_example_trains_on_the_gpu_as_on_the_cpu(name, options, tiny_mnist, tmp_path, capsys, monkeypatch):
@@ -130,8 +129,8 @@ def test_image_example_trains_on_the_gpu_as_on_the_cpu(name, options, tiny_mnist
         assert on_gpu[key] == pytest.approx(on_cpu[key], rel=1e-3, abs=1e-5), key
     trained = [gan.load_checkpoint(tmp_path / device / "checkpoint.npz")["variant"] for device in ("cpu", "cuda")]
     for network in ("generator", "discriminator"):
-        for weight, on_cpu in trained[0][network].items():
-            np.testing.assert_allclose(trained[1][network][weight], on_cpu, rtol=1e-4, atol=1e-6,
+        for weight, cpu_value in trained[0][network].items():
+            np.testing.assert_allclose(trained[1][network][weight], cpu_value, rtol=1e-4, atol=1e-6,
                                        err_msg=f"{network} {weight}")
 
 

@@ -36,15 +36,18 @@ CONV_LAYERS = [
     ("dcgan64 D conv2", 64, 64, 128, 32, 4, 2, 1),
     ("dcgan64 D conv3", 64, 128, 256, 16, 4, 2, 1),
     ("dcgan64 D conv4", 64, 256, 512, 8, 4, 2, 1),
+    ("dcgan64 D conv5", 64, 512, 1, 4, 4, 1, 0),  # the window is the whole image: a matrix product
 ]
 # (name, batch, in_channels, out_channels, input size, kernel, stride, padding, output_padding)
 CONV_T_LAYERS = [
     ("wgan-gp G deconv1", 64, 256, 128, 4, 5, 2, 2, 1),
     ("wgan-gp G deconv2", 64, 128, 64, 7, 5, 2, 2, 1),
     ("wgan-gp G deconv3", 64, 64, 1, 14, 5, 2, 2, 1),
+    ("dcgan64 G deconv1", 64, 100, 512, 1, 4, 1, 0, 0),  # from 1x1: the window is the whole output, a product
     ("dcgan64 G deconv2", 64, 512, 256, 4, 4, 2, 1, 0),
     ("dcgan64 G deconv3", 64, 256, 128, 8, 4, 2, 1, 0),
     ("dcgan64 G deconv4", 64, 128, 64, 16, 4, 2, 1, 0),
+    ("dcgan64 G deconv5", 64, 64, 3, 32, 4, 2, 1, 0),
 ]
 BN_SHAPES = [(64, 128, 14, 14), (64, 256, 7, 7), (64, 128, 16, 16)]
 

@@ -198,7 +198,7 @@ def _add_conv_rows(table, label, ours, theirs, repeats, flops, twins):
     fastest = _launches(kernel_library(), lambda: ours("benchmark"))
     ours_ms, theirs_ms = _pair(lambda: ours("benchmark"), theirs, repeats)
     table.add(label, ours_ms, theirs_ms, flops=flops)
-    table.rows[-1]["kernels"] = fastest
+    table.rows[-1]["kernels"] = fastest or ["cuBLAS gemm"]  # no kernel of nanogan's: a matrix product
     for algorithm in ("auto", *twins):  # twins: from TWIN_ALGORITHMS
         table.add(f"{label} ({algorithm})", median_ms(lambda: ours(algorithm), _cupy_events(), repeats), theirs_ms,
                   flops=flops)
@@ -240,9 +240,22 @@ def print_kernel_choices(choices):
               f"{c['ratio']:6.2f} |{flag}")
 
 
+def _pass(whole_image, product, kernels):
+    """ours(algorithm) for one pass of a layer. Where its window is the whole image (backend/whole_window.py) the
+    CUDA backend runs a cuBLAS product, not a kernel of nanogan/_kernels.py: `product` then times the backend's
+    function for the heuristic's and the benchmark's choice, and the kernels only where an algorithm forces them
+    (the "(igemm)" row: what the product saves)."""
+    if not whole_image:
+        return kernels
+    return lambda algorithm: product() if algorithm in ("auto", "benchmark") else kernels(algorithm)
+
+
 def bench_convolutions(table, repeats, rng, batches):
-    """The kernel wrappers of nanogan/_kernels.py on CuPy arrays: what the CUDA backend's conv functions run."""
+    """The kernel wrappers of nanogan/_kernels.py on CuPy arrays: what the CUDA backend's conv functions run
+    (and where a layer's window is its whole image, the backend's function itself: a cuBLAS product)."""
     from nanogan import _kernels as K
+    from nanogan.backend import whole_window
+    from nanogan.backend.cuda import conv
     from nanogan.backend.cuda._dispatch import kernel_library
     lib = kernel_library()
     aten = torch.ops.aten if torch else None
@@ -256,15 +269,20 @@ def bench_convolutions(table, repeats, rng, batches):
             flops = 2 * batch * cout * y.shape[2] * y.shape[3] * cin * k * k
             tx, tw, tgy = _torch_views(x, w, gy) if torch else (None,) * 3
             torch_args = ([s, s], [p, p], [1, 1], False, [0, 0], 1)
-            label, twins = f"{name} (batch {batch})", _twin_algorithms(lib, cin, cout)
-            _add_conv_rows(table, f"{label} forward", lambda a: K.conv2d(lib, x, w, *geometry, algorithm=a),
+            whole = whole_window.applies((size, size), (k, k), (p, p), no_dilation)
+            label, twins = f"{name} (batch {batch})", ("igemm",) if whole else _twin_algorithms(lib, cin, cout)
+            _add_conv_rows(table, f"{label} forward",
+                           _pass(whole, lambda: conv.conv2d(x, w, *geometry),
+                                 lambda a: K.conv2d(lib, x, w, *geometry, algorithm=a)),
                            torch and (lambda: aten.convolution(tx, tw, None, *torch_args)), repeats, flops, twins)
             _add_conv_rows(table, f"{label} dgrad",
-                           lambda a: K.conv2d_input_grad(lib, gy, w, x.shape, *geometry, algorithm=a),
+                           _pass(whole, lambda: conv.conv2d_input_grad(gy, w, x.shape, *geometry),
+                                 lambda a: K.conv2d_input_grad(lib, gy, w, x.shape, *geometry, algorithm=a)),
                            torch and (lambda: aten.convolution_backward(tgy, tx, tw, None, *torch_args,
                                                                         [True, False, False])), repeats, flops, twins)
             _add_conv_rows(table, f"{label} wgrad",
-                           lambda a: K.conv2d_weight_grad(lib, x, gy, w.shape, *geometry, algorithm=a),
+                           _pass(whole, lambda: conv.conv2d_weight_grad(x, gy, w.shape, *geometry),
+                                 lambda a: K.conv2d_weight_grad(lib, x, gy, w.shape, *geometry, algorithm=a)),
                            torch and (lambda: aten.convolution_backward(tgy, tx, tw, None, *torch_args,
                                                                         [False, True, False])), repeats, flops, twins)
         for name, _, cin, cout, size, k, s, p, op in CONV_T_LAYERS:
@@ -277,13 +295,18 @@ def bench_convolutions(table, repeats, rng, batches):
             flops = 2 * batch * cin * size * size * cout * k * k
             tx, tw, tgy = _torch_views(x, w, gy) if torch else (None,) * 3
             torch_args = ([s, s], [p, p], [1, 1], True, [op, op], 1)
-            label, twins = f"{name} (batch {batch})", _twin_algorithms(lib, cin, cout)
+            whole = whole_window.applies((out, out), (k, k), (p, p), no_dilation, (size, size))
+            label, twins = f"{name} (batch {batch})", ("igemm",) if whole else _twin_algorithms(lib, cin, cout)
             _add_conv_rows(table, f"{label} forward",
-                           lambda a: K.conv_transpose2d(lib, x, w, *geometry[:2], (op, op), algorithm=a),
+                           _pass(whole, lambda: conv.conv2d_input_grad(x, w, y_shape, *geometry),
+                                 lambda a: K.conv_transpose2d(lib, x, w, *geometry[:2], (op, op), algorithm=a)),
                            torch and (lambda: aten.convolution(tx, tw, None, *torch_args)), repeats, flops, twins)
             _add_conv_rows(table, f"{label} backward",
-                           lambda a: (K.conv_transpose2d_input_grad(lib, gy, w, x.shape, *geometry, algorithm=a),
-                                      K.conv_transpose2d_weight_grad(lib, x, gy, w.shape, *geometry, algorithm=a)),
+                           _pass(whole, lambda: (conv.conv2d(gy, w, *geometry),
+                                                 conv.conv2d_weight_grad(gy, x, w.shape, *geometry)),
+                                 lambda a: (K.conv_transpose2d_input_grad(lib, gy, w, x.shape, *geometry, algorithm=a),
+                                            K.conv_transpose2d_weight_grad(lib, x, gy, w.shape, *geometry,
+                                                                           algorithm=a))),
                            torch and (lambda: aten.convolution_backward(tgy, tx, tw, None, *torch_args,
                                                                         [True, True, False])), repeats, 2 * flops, twins)
 

@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 import nanogan as ng
+from nanogan.backend import whole_window
 from nanogan.backend.cpu import conv as cpu_conv
 from nanogan.ops.conv import conv2d, conv_transpose2d
 from harness import check_op
@@ -228,6 +229,43 @@ def test_kernels_agree_across_batch_chunks_and_dtypes(monkeypatch, dtype, rtol, 
         assert out.dtype == dtype
 
 
+@pytest.mark.parametrize("image, kernel, padding, dilation, output, applies", [
+    ((4, 4), (4, 4), (0, 0), (1, 1), (1, 1), True),    # DCGAN's critic: 4×4 → 1×1
+    ((1, 3), (1, 3), (0, 0), (1, 1), (1, 1), True),
+    ((4, 4), (4, 4), (1, 1), (1, 1), (3, 3), False),   # padded: three positions a side
+    ((5, 5), (4, 4), (0, 0), (1, 1), (2, 2), False),   # the kernel is smaller than the image
+    ((5, 5), (3, 3), (0, 0), (2, 2), (1, 1), False),   # one position, but the dilated window skips pixels
+    ((4, 4), (4, 4), (0, 0), (1, 1), (2, 2), False),   # a gradient given a larger output (never from conv2d)
+])
+def test_whole_window_convolutions_are_recognised(image, kernel, padding, dilation, output, applies):
+    assert whole_window.applies(image, kernel, padding, dilation, output) is applies
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_whole_window_convolutions_are_matrix_products_on_the_cpu(monkeypatch, dtype):
+    """conv2d, its input gradient and its weight gradient of a window that is the whole image, against the
+    reference loops, with the row-matrix kernels made to fail: the CPU backend must take the matrix products."""
+    rng = np.random.default_rng(6)
+    x, w, b = rng.standard_normal((5, 3, 4, 2)), rng.standard_normal((6, 3, 4, 2)), rng.standard_normal(6)
+    geometry = ((3, 2), (0, 0), (1, 1))
+    y = reference_conv2d(x, w, *geometry)
+    gy = rng.standard_normal(y.shape)
+
+    def unused(*args):
+        raise AssertionError("the row matrix was built for a window that is the whole image")
+    monkeypatch.setattr(cpu_conv, "_Plan", unused)
+    xs, ws, bs, gys = (a.astype(dtype) for a in (x, w, b, gy))
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    for out, expected in [
+            (cpu_conv.conv2d(xs, ws, *geometry, bs), y + b[:, None, None]),
+            (cpu_conv.conv2d_input_grad(gys, ws, x.shape, *geometry, bs[:3]),
+             reference_conv_transpose2d(gy, w, *geometry[:2], (0, 0), geometry[2]) + b[:3, None, None]),
+            (cpu_conv.conv2d_weight_grad(xs, gys, w.shape, *geometry),
+             reference_conv2d_weight_grad(x, gy, w.shape[2:], *geometry))]:
+        assert out.dtype == dtype and out.shape == expected.shape
+        np.testing.assert_allclose(out, expected, rtol=rtol, atol=rtol)
+
+
 def test_an_empty_batch_gives_empty_outputs_and_gradients():
     x, w = ng.zeros(0, 3, 8, 8, requires_grad=True), ng.ones(4, 3, 3, 3, requires_grad=True)
     y = conv2d(x, w, stride=2, padding=1)
@@ -290,6 +328,11 @@ TORCH_CASES = {
         [(1, 2, 4, 3), (2, 3, 3, 2)]),
     "conv_transpose2d, 4x4 stride 2 (DCGAN generator)": (
         lambda F: lambda x, w: F.conv_transpose2d(x, w, stride=2, padding=1), [(2, 3, 4, 4), (3, 2, 4, 4)]),
+    # the window is the whole image: matrix products (backend/whole_window.py), in every order of derivative
+    "conv2d, the window is the image (DCGAN critic's last layer)": (
+        lambda F: lambda x, w, b: F.conv2d(x, w, b, stride=2), [(3, 2, 4, 3), (2, 2, 4, 3), (2,)]),
+    "conv_transpose2d from 1x1 (DCGAN generator's first layer)": (
+        lambda F: lambda x, w, b: F.conv_transpose2d(x, w, b), [(3, 4, 1, 1), (4, 2, 4, 3), (2,)]),
 }
 
 

@@ -311,6 +311,10 @@ FAMILIES = {
     "conv_transpose2d, output_padding past the stride": (
         lambda x, w: F.conv_transpose2d(x, w, stride=1, output_padding=1, dilation=2),
         [(2, 2, 4, 4), (2, 3, 3, 3)], ("conv_transpose2d",), False),
+    # the window is the whole image (DCGAN's last critic layer, its generator's first): cuBLAS products
+    "whole-window conv2d and conv_transpose2d": (
+        lambda x, w, b: F.conv_transpose2d(F.conv2d(x, w, b, stride=2), w, b[:2]),
+        [(3, 2, 4, 3), (5, 2, 4, 3), (5,)], (), False),
     "pooling": (lambda x: F.max_pool2d(x, 2).sum() * F.avg_pool2d(x, 3, 2, 1)
                 + (F.max_pool2d(x, 3, 2, 1, ceil_mode=True) * F.avg_pool2d(x, 3, 2, 1, True, False)).sum(),
                 [(2, 3, 8, 8)], ("max_pool2d", "avg_pool2d"), False),
@@ -348,6 +352,15 @@ def test_benchmarked_convolutions_agree_with_the_cpu(family, monkeypatch):
     timed_before = len(kernel_library().fastest_kernels)
     test_cpu_and_cuda_agree(family)
     assert len(kernel_library().fastest_kernels) > timed_before
+
+
+@on_gpu
+def test_whole_window_convolutions_run_as_matrix_products(monkeypatch):
+    """Every pass of a convolution whose window is the whole image, to the third derivative, without nanogan's
+    convolution kernels (their wrappers made to fail): cuBLAS products, with the CPU's values."""
+    from nanogan.backend.cuda import conv
+    monkeypatch.setattr(conv, "_kernels", None)
+    test_cpu_and_cuda_agree("whole-window conv2d and conv_transpose2d")
 
 
 @on_gpu

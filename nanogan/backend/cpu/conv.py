@@ -20,7 +20,9 @@ y, gy as (O, N·OH·OW) matrices,
 Channels are the fastest-moving index of k because then every tap is a run of C contiguous values
 of x in NHWC order: im2row and row2im are runs of vectorised copies and adds, with the NCHW ↔ NHWC
 transposes outside them. The batch is processed in chunks whose row matrix stays in the last-level
-cache, where BLAS also runs fastest. Arrays are float32 or float64, NCHW in and out.
+cache, where BLAS also runs fastest. Arrays are float32 or float64, NCHW in and out. A convolution whose
+window is the whole image (no padding or dilation, the kernel as large as the image) needs no row matrix: it is
+one matrix product of the arrays as they are (backend/whole_window.py).
 """
 import contextlib
 
@@ -28,7 +30,7 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from .. import add_channel_bias_
+from .. import add_channel_bias_, whole_window
 
 # Row-matrix bytes per batch chunk: the product consumes each chunk while it is still in the
 # last-level cache, and BLAS is faster on a cache-resident operand than on one streamed from memory
@@ -233,6 +235,8 @@ def _weight_matrix(w):
 
 def conv2d(x, w, stride, padding, dilation, bias=None):
     """y = x ⋆ w (+ bias[o] on channel o; cross-correlation): (N, C, H, W), (O, C, KH, KW), (O,) -> (N, O, OH, OW)."""
+    if whole_window.applies(x.shape[2:], w.shape[2:], padding, dilation):
+        return whole_window.conv2d(np.matmul, x, w, bias)
     x = np.ascontiguousarray(x)
     out_hw = tuple(output_size(x.shape[2 + i], w.shape[2 + i], stride[i], padding[i], dilation[i]) for i in (0, 1))
     plan = _Plan(x.shape, w.shape, out_hw, x.dtype)
@@ -252,6 +256,8 @@ def conv2d(x, w, stride, padding, dilation, bias=None):
 def conv2d_input_grad(gy, w, x_shape, stride, padding, dilation, bias=None):
     """gx = ∂<conv2d(x, w), gy>/∂x, the adjoint of conv2d in x (= conv_transpose2d(gy, w)), of shape x_shape;
     plus bias[c] on channel c (conv_transpose2d's bias)."""
+    if whole_window.applies(x_shape[2:], w.shape[2:], padding, dilation, gy.shape[2:]):
+        return whole_window.conv2d_input_grad(np.matmul, gy, w, x_shape, bias)
     plan = _Plan(x_shape, w.shape, gy.shape[2:], gy.dtype)
     weights = _weight_matrix(w)
     gx = np.empty(x_shape, dtype=gy.dtype)
@@ -268,6 +274,8 @@ def conv2d_input_grad(gy, w, x_shape, stride, padding, dilation, bias=None):
 
 def conv2d_weight_grad(x, gy, w_shape, stride, padding, dilation):
     """gw = ∂<conv2d(x, w), gy>/∂w, of shape w_shape = (O, C, KH, KW)."""
+    if whole_window.applies(x.shape[2:], w_shape[2:], padding, dilation, gy.shape[2:]):
+        return whole_window.conv2d_weight_grad(np.matmul, x, gy, w_shape)
     x = np.ascontiguousarray(x)
     plan = _Plan(x.shape, w_shape, gy.shape[2:], x.dtype)
     g_weights = np.zeros((w_shape[0], plan.width_k), dtype=x.dtype)

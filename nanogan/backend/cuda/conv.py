@@ -14,9 +14,13 @@ GEMM"); the array versions do, as a strided view of the padded input:
     conv2d_weight_grad   gw = gy ⋅ win      contracting (n, oh, ow)
     conv2d_input_grad    gx = Σ_{kh, kw} (gy ⋅ w)[..., kh, kw] scattered back to the window positions of
                               tap (kh, kw) — one strided slice per tap, inside which no position repeats.
+
+A float32 convolution whose window is the whole image (no padding or dilation, the kernel as large as the image)
+is one cuBLAS product of the arrays as they are (backend/whole_window.py), where the input gradient's kernel would
+run over every tap of each pixel for one that reaches the single output.
 """
 from ... import _kernels
-from .. import add_channel_bias_, array_module
+from .. import add_channel_bias_, array_module, whole_window
 from ._dispatch import float32_kernel, kernel_library
 
 # PyTorch's torch.backends.cudnn.benchmark: True times each convolution geometry's kernels on its first call and
@@ -27,6 +31,12 @@ benchmark = False
 
 def _algorithm():
     return "benchmark" if benchmark else "auto"
+
+
+def _cublas(a, b):
+    """cuBLAS's a @ b (blas.py), imported on use: the array code must import without CuPy."""
+    from .blas import matmul
+    return matmul(a, b)
 
 
 def _windows(xp, x, kernel_hw, out_hw, stride, padding, dilation):
@@ -78,6 +88,8 @@ def _conv2d_input_grad_arrays(gy, w, x_shape, stride, padding, dilation, bias=No
 def conv2d(x, w, stride, padding, dilation, bias=None):
     """y = x ⋆ w (+ bias[o] on channel o; cross-correlation): (N, C, H, W), (O, C, KH, KW), (O,) -> (N, O, OH, OW).
     The kernels add the bias as they store y."""
+    if whole_window.applies(x.shape[2:], w.shape[2:], padding, dilation):
+        return whole_window.conv2d(_cublas, x, w, bias)
     return _kernels.conv2d(kernel_library(), x, w, stride, padding, dilation, bias=bias, algorithm=_algorithm())
 
 
@@ -90,6 +102,8 @@ def conv2d_input_grad(gy, w, x_shape, stride, padding, dilation, bias=None):
     """gx = ∂<conv2d(x, w), gy>/∂x of shape x_shape: the transposed convolution of gy (by stride phases),
     with the output_padding that makes its output x_shape; plus bias[c] on channel c (conv_transpose2d's bias,
     added by the kernels as they store gx)."""
+    if whole_window.applies(x_shape[2:], w.shape[2:], padding, dilation, gy.shape[2:]):
+        return whole_window.conv2d_input_grad(_cublas, gy, w, x_shape, bias)
     natural = (_kernels.conv_transpose2d_output_size(n, k, s, p, 0, d)
                for n, k, s, p, d in zip(gy.shape[2:], w.shape[2:], stride, padding, dilation))
     output_padding = tuple(size - n for size, n in zip(x_shape[2:], natural))
@@ -101,5 +115,7 @@ def conv2d_input_grad(gy, w, x_shape, stride, padding, dilation, bias=None):
 def conv2d_weight_grad(x, gy, w_shape, stride, padding, dilation):
     """gw = ∂<conv2d(x, w), gy>/∂w of shape w_shape = (O, C, KH, KW), split-K over N·OH·OW: the weight
     gradient of the transposed convolution that maps gy to x."""
+    if whole_window.applies(x.shape[2:], w_shape[2:], padding, dilation, gy.shape[2:]):
+        return whole_window.conv2d_weight_grad(_cublas, x, gy, w_shape)
     return _kernels.conv_transpose2d_weight_grad(kernel_library(), gy, x, tuple(w_shape), stride, padding, dilation,
                                                  algorithm=_algorithm())

@@ -83,10 +83,23 @@ def test_cat_stack_where():
 
 
 @pytest.mark.parametrize("sa,sb", [((3, 4), (4, 2)), ((4,), (4, 2)), ((3, 4), (4,)), ((4,), (4,)),
-                                    ((2, 3, 4), (4, 5)), ((2, 1, 3, 4), (3, 4, 2))])
+                                    ((2, 3, 4), (4, 5)), ((2, 1, 3, 4), (3, 4, 2)),
+                                    # over one index: the CPU backend's broadcast multiply (backend/cpu/blas.py)
+                                    ((3, 1), (1, 2)), ((1,), (1, 2)), ((3, 1), (1,)), ((2, 1, 3, 1), (4, 1, 2))])
 def test_matmul_shapes_match_numpy_and_differentiate(sa, sb):
     a, b = rng.standard_normal(sa), rng.standard_normal(sb)
     check_op(lambda s, t: s @ t, [a, b], expected=a @ b, layouts=("contiguous", "transposed"))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_cpu_outer_product_is_blas_to_the_bit(dtype):
+    """A product over one index has one rounding per element, in sgemm as in a multiply: the same bits."""
+    from nanogan.backend.cpu.blas import matmul
+    a, b = rng.standard_normal((2, 64, 1)).astype(dtype), rng.standard_normal((1, 300)).astype(dtype)
+    for x, y in ((a, b), (b.T, b), (a[1], a[0].T)):
+        out = matmul(x, y)
+        assert out.dtype == dtype
+        np.testing.assert_array_equal(out, np.matmul(x, y))
 
 
 @pytest.mark.parametrize("ta", [False, True])

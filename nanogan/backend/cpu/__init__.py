@@ -3,10 +3,10 @@
 The flat kernel interface every backend provides (ops/ calls only these):
   name, xp                      the array module (numpy here)
   owns(a), from_host(a), to_host(a), scatter_add(target, index, values)
-  matmul(a, b)                  a @ b with numpy's rules (BLAS)
+  matmul(a, b)                  a @ b with numpy's rules (BLAS; an outer product by broadcasting)
   require(ok, error, message)   raise error(message) unless every element of the boolean array ok is true
                                 (here at once; the CUDA backend at the next host read, so a step never waits)
-plus the kernels of the sibling modules (activation, penalty, conv, pool, norm), imported below.
+plus the kernels of the sibling modules (blas, activation, penalty, conv, pool, norm), imported below.
   activation: leaky_relu(x, negative_slope) -> y,  leaky_relu_backward(x, g, negative_slope) -> dx
               sigmoid(x) -> y
   penalty: unit_norm_penalty(g) -> (penalty, norm),  unit_norm_penalty_backward(g, norm, gy) -> dg
@@ -37,9 +37,6 @@ def to_host(array):
     return np.asarray(array)
 
 
-matmul = np.matmul
-
-
 def require(ok, error, message):
     if not ok.all():
         raise error(message)
@@ -51,6 +48,7 @@ def scatter_add(target, index, values):
     return target
 
 
+from .blas import matmul  # noqa: E402,F401
 from .norm import (batch_norm_stats, channel_affine, batch_norm_backward_reduce,  # noqa: E402,F401
                    batch_norm_backward_elemt, normalized_affine, running_average_,
                    batch_norm_input_grad_backward)

@@ -31,6 +31,7 @@ import numpy as np
 from numba import njit, prange
 
 from .. import add_channel_bias_, whole_window
+from .blas import matmul
 
 # Row-matrix bytes per batch chunk: the product consumes each chunk while it is still in the
 # last-level cache, and BLAS is faster on a cache-resident operand than on one streamed from memory
@@ -236,7 +237,7 @@ def _weight_matrix(w):
 def conv2d(x, w, stride, padding, dilation, bias=None):
     """y = x ⋆ w (+ bias[o] on channel o; cross-correlation): (N, C, H, W), (O, C, KH, KW), (O,) -> (N, O, OH, OW)."""
     if whole_window.applies(x.shape[2:], w.shape[2:], padding, dilation):
-        return whole_window.conv2d(np.matmul, x, w, bias)
+        return whole_window.conv2d(matmul, x, w, bias)
     x = np.ascontiguousarray(x)
     out_hw = tuple(output_size(x.shape[2 + i], w.shape[2 + i], stride[i], padding[i], dilation[i]) for i in (0, 1))
     plan = _Plan(x.shape, w.shape, out_hw, x.dtype)
@@ -257,7 +258,7 @@ def conv2d_input_grad(gy, w, x_shape, stride, padding, dilation, bias=None):
     """gx = ∂<conv2d(x, w), gy>/∂x, the adjoint of conv2d in x (= conv_transpose2d(gy, w)), of shape x_shape;
     plus bias[c] on channel c (conv_transpose2d's bias)."""
     if whole_window.applies(x_shape[2:], w.shape[2:], padding, dilation, gy.shape[2:]):
-        return whole_window.conv2d_input_grad(np.matmul, gy, w, x_shape, bias)
+        return whole_window.conv2d_input_grad(matmul, gy, w, x_shape, bias)
     plan = _Plan(x_shape, w.shape, gy.shape[2:], gy.dtype)
     weights = _weight_matrix(w)
     gx = np.empty(x_shape, dtype=gy.dtype)
@@ -275,7 +276,7 @@ def conv2d_input_grad(gy, w, x_shape, stride, padding, dilation, bias=None):
 def conv2d_weight_grad(x, gy, w_shape, stride, padding, dilation):
     """gw = ∂<conv2d(x, w), gy>/∂w, of shape w_shape = (O, C, KH, KW)."""
     if whole_window.applies(x.shape[2:], w_shape[2:], padding, dilation, gy.shape[2:]):
-        return whole_window.conv2d_weight_grad(np.matmul, x, gy, w_shape)
+        return whole_window.conv2d_weight_grad(matmul, x, gy, w_shape)
     x = np.ascontiguousarray(x)
     plan = _Plan(x.shape, w_shape, gy.shape[2:], x.dtype)
     g_weights = np.zeros((w_shape[0], plan.width_k), dtype=x.dtype)

@@ -83,6 +83,23 @@ def test_relu_keeps_nan_and_maps_minus_infinity_to_zero():
     assert np.isnan(y.numpy()[0]) and y.numpy()[1] == 0 and y.numpy()[2] == np.inf
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("size", [7, 1 << 16])  # one thread, and the threads (backend/cpu/conv.py's SERIAL_BELOW)
+def test_cpu_leaky_relu_kernels_are_the_array_code_to_the_bit(dtype, size):
+    """The CPU backend's numba passes against the array code the CUDA backend keeps for other dtypes: the same
+    bits for NaN, ±inf, ±0 and ordinary values, on a contiguous and a strided array."""
+    from nanogan.backend.cpu import activation as act
+    values = np.concatenate([[np.nan, -np.inf, np.inf, 0.0, -0.0, 1e-30, -1e-30],
+                             rng.standard_normal(size)]).astype(dtype)
+    g = rng.standard_normal(values.size * 2).astype(dtype)
+    for x, gx in ((values, g[:values.size]), (np.repeat(values, 2)[::2], g[::2])):  # the second pair: strided
+        for slope in (0.2, 0.0, 1.5):
+            np.testing.assert_array_equal(act.leaky_relu(x, slope), act.leaky_relu_arrays(x, slope))
+            np.testing.assert_array_equal(act.leaky_relu_backward(x, gx, slope),
+                                          act.leaky_relu_backward_arrays(x, gx, slope))
+            assert act.leaky_relu(x, slope).dtype == act.leaky_relu_backward(x, gx, slope).dtype == dtype
+
+
 def test_relu_gradient_is_a_mask_with_zero_second_derivative():
     x = ng.tensor([-1.0, 2.0, 3.0], dtype=ng.float64, requires_grad=True)
     (g,) = ng.grad((F.leaky_relu(x, 0.1) * ng.tensor([1.0, 2.0, 3.0], dtype=ng.float64)).sum(), x,

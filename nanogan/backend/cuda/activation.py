@@ -8,15 +8,15 @@ from ..cpu import activation as arrays
 from ._dispatch import float32_kernel, kernel_library
 
 
-@float32_kernel(arrays.leaky_relu)
+@float32_kernel(arrays.leaky_relu_arrays)
 def leaky_relu(x, negative_slope):
     """y = x if x > 0 else slope·x."""
     if negative_slope == 0:
-        return arrays.leaky_relu(x, negative_slope)
+        return arrays.leaky_relu_arrays(x, negative_slope)
     return _kernels.leaky_relu(kernel_library(), x, negative_slope)
 
 
-@float32_kernel(arrays.leaky_relu_backward)
+@float32_kernel(arrays.leaky_relu_backward_arrays)
 def leaky_relu_backward(x, g, negative_slope):
     """dx = g·(1 if x > 0 else slope)."""
     return _kernels_ops.activation_backward(kernel_library(), "leaky_relu", x, g, negative_slope=negative_slope)

@@ -56,6 +56,7 @@ class ndarray(np.ndarray):
         calls[name] += 1
         _refuse_host_arrays(name, inputs)
         if _capture is not None:
+            _refuse_cupy_products(name)
             return _record(getattr(ufunc, method), inputs, kwargs)
         if "out" in kwargs:
             kwargs["out"] = tuple(_plain(o) for o in kwargs["out"])
@@ -65,6 +66,7 @@ class ndarray(np.ndarray):
         calls[func.__name__] += 1
         _refuse_host_arrays(func.__name__, (*args, *kwargs.values()))
         if _capture is not None:
+            _refuse_cupy_products(func.__name__)
             return _record(func, args, kwargs)
         return _fake(func(*_plain(args), **{k: _plain(v) for k, v in kwargs.items()}))
 
@@ -173,10 +175,13 @@ def asnumpy(a):
 #     does not run while recording, as on a GPU, so the arrays that existed before the capture keep their values.
 # So values read while recording are whatever the arrays held then, as on a GPU, where nothing is read (and
 # nanogan refuses host reads inside a capture). numpy's own ndarray methods that may copy (COPYING_METHODS) go
-# through _record only while a capture is open; eager steps pay nothing for any of this.
+# through _record only while a capture is open; eager steps pay nothing for any of this. CuPy's own products
+# (CUBLAS_PRODUCTS: cuBLAS through CuPy's handle) refuse to run while a capture is open, as CuPy's do; nanogan's
+# graph-safe products call cuBLAS themselves (backend/cuda/blas.py, FakeCublas here).
 
 _capture = None  # the open capture: its replay steps and the arrays they need
 COPYING_METHODS = ("astype", "copy", "ravel", "flatten", "reshape", "argmax")
+CUBLAS_PRODUCTS = ("matmul", "dot", "tensordot", "inner", "vdot", "einsum")
 
 
 class _Capture:
@@ -196,6 +201,12 @@ def _arrays_in(values):
             yield v
         elif isinstance(v, (tuple, list)):
             yield from _arrays_in(v)
+
+
+def _refuse_cupy_products(name):
+    if name in CUBLAS_PRODUCTS:
+        raise CUDARuntimeError(f"cudaErrorStreamCaptureUnsupported: cupy.{name} runs cuBLAS through CuPy's handle, "
+                               f"which a graph being captured cannot record")
 
 
 def _record(function, args, kwargs, writes=False):

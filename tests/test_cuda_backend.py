@@ -605,14 +605,23 @@ def _regression_step(model, optimizer, x, y, loss_fn=F.mse_loss):
     return step
 
 
+_REGRESSION_MODELS = {
+    "linear": lambda: nn.Sequential(nn.Linear(6, 16), nn.Tanh(), nn.Linear(16, 1)),
+    # windows that are the whole image: cuBLAS products (backend/whole_window.py), recorded like the rest
+    "whole-window convolutions": lambda: nn.Sequential(nn.Unflatten(1, (6, 1, 1)), nn.ConvTranspose2d(6, 3, (4, 3)),
+                                                       nn.Tanh(), nn.Conv2d(3, 1, (4, 3)), nn.Flatten()),
+}
+
+
 @on_gpu
 @pytest.mark.parametrize("make_optimizer", [lambda p: optim.SGD(p, lr=0.05, momentum=0.9),
                                             lambda p: optim.Adam(p, lr=1e-2, betas=(0.5, 0.9), capturable=True)],
                          ids=["sgd", "capturable-adam"])
-def test_captured_step_replays_what_eager_steps_compute(make_optimizer):
+@pytest.mark.parametrize("model_name", sorted(_REGRESSION_MODELS))
+def test_captured_step_replays_what_eager_steps_compute(make_optimizer, model_name):
     from nanogan.backend.cuda import graphs
     ng.manual_seed(0)
-    model = nn.Sequential(nn.Linear(6, 16), nn.Tanh(), nn.Linear(16, 1)).to("cuda")
+    model = _REGRESSION_MODELS[model_name]().to("cuda")
     twin = copy.deepcopy(model)
     rng = np.random.default_rng(0)
     batches = [(rng.standard_normal((8, 6)).astype(np.float32), rng.standard_normal((8, 1)).astype(np.float32))

@@ -55,9 +55,11 @@ class Param:
     pointer: bool
     const: bool
     int_scalar: bool = field(init=False)  # an `int` by value: the most common argument, converted inline by launch
+    element: np.dtype = field(init=False)  # a pointer's element type (a pointer is the other common argument)
 
-    def __post_init__(self):
-        object.__setattr__(self, "int_scalar", self.ctype == "int" and not self.pointer)  # frozen: set once, here
+    def __post_init__(self):  # frozen: set once, here
+        object.__setattr__(self, "int_scalar", self.ctype == "int" and not self.pointer)
+        object.__setattr__(self, "element", np.dtype(np.float32 if self.ctype == "float" else np.int32))
 
     @property
     def nullable(self):
@@ -160,6 +162,7 @@ class KernelLibrary:
 
     kind = ""
     xp = None  # the array module of this library's arrays (numpy or cupy)
+    _ready_array_type = None  # the array type a pointer argument takes as it is, once checked (CupyLibrary's)
 
     def __init__(self):
         self.signatures, self.constants, _ = kernel_sources()
@@ -204,8 +207,11 @@ class KernelLibrary:
         if len(args) != len(params):
             raise KernelLaunchError(f"{shape}: takes {len(params)} arguments ({', '.join(map(str, params))}), "
                                     f"got {len(args)}")
-        int32 = self._int32  # a plain int in range is the common case: converted inline (host time on every launch)
+        # The common cases are converted inline (host time on every launch): a plain int in range, and an array
+        # the library's kernels take as it is (a C-contiguous CuPy array of the pointer's element type)
+        int32, ready = self._int32, self._ready_array_type
         converted = [int32(a) if p.int_scalar and type(a) is int and INT32_MIN <= a <= INT32_MAX
+                     else a if type(a) is ready and p.pointer and a.dtype == p.element and a.flags.c_contiguous
                      else self._argument(shape, p, a) for p, a in zip(params, args)]
         self._launch(name, shape, grid, block, converted, stream)
 
@@ -301,14 +307,11 @@ class EmuLibrary(_ExtensionLibrary):
         return self._check_array_interface(shape, param, value.__array_interface__, "numpy")
 
 
-_ELEMENT = {"float": np.dtype(np.float32), "int": np.dtype(np.int32)}
-
-
 def _is_kernel_ready_cupy_array(param, value):
     """Whether `value` is a CuPy array that pointer parameter `param` takes as it is: what the interface checks
     of _device_pointer accept, read off a CuPy array without building its interface (host time on every launch)."""
     cupy = sys.modules.get("cupy")  # a CuPy array exists only where CuPy was imported
-    return cupy is not None and isinstance(value, cupy.ndarray) and value.dtype == _ELEMENT[param.ctype] \
+    return cupy is not None and isinstance(value, cupy.ndarray) and value.dtype == param.element \
         and value.flags.c_contiguous
 
 
@@ -402,6 +405,7 @@ class CupyLibrary(_OnTheGPU, KernelLibrary):
         code, options = nvrtc_program()
         self.module = self.xp.RawModule(code=code, options=options)
         self._functions = {}
+        self._ready_array_type = self.xp.ndarray  # a RawKernel takes a CuPy array as it is
         # read once, when the library loads: an environment lookup on every launch is host time
         self.sync_launches = os.environ.get("NANOGAN_SYNC_LAUNCHES", "0") not in ("", "0")
 

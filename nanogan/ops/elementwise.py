@@ -7,6 +7,7 @@ import numpy as np
 
 from ..autograd.function import Function, require_one_device
 from ..tensor import Tensor, as_tensor
+from .shape import sum_to
 
 
 def _broadcast_shape(op, a, b):
@@ -31,12 +32,6 @@ def _pair(op, a, b):
         # stays float32
         a, b = (cast(a, b.dtype), b) if a.ndim == 0 else (a, cast(b, a.dtype))
     return a, b
-
-
-def sum_to(g, shape):
-    """g summed over the axes that broadcasting added or stretched, so that it has `shape`."""
-    from .shape import sum_to as _sum_to
-    return _sum_to(g, shape)
 
 
 class Add(Function):

@@ -16,10 +16,11 @@ import functools
 
 import numpy as np
 
+from ... import _kernels
+
 
 def kernel_library():
     """nanogan's kernels (every csrc/kernels/*.cu) compiled by NVRTC through CuPy's RawModule, loaded once."""
-    from ... import _kernels
     return _kernels.load("cupy")
 
 

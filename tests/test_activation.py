@@ -84,7 +84,7 @@ def test_relu_keeps_nan_and_maps_minus_infinity_to_zero():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("size", [7, 1 << 16])  # one thread, and the threads (backend/cpu/conv.py's SERIAL_BELOW)
+@pytest.mark.parametrize("size", [7, 1 << 16])  # one thread, and the threads (backend/cpu/threads.py)
 def test_cpu_leaky_relu_kernels_are_the_array_code_to_the_bit(dtype, size):
     """The CPU backend's numba passes against the array code the CUDA backend keeps for other dtypes: the same
     bits for NaN, ±inf, ±0 and ordinary values, on a contiguous and a strided array."""

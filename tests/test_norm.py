@@ -8,7 +8,7 @@ from hypothesis import given, strategies as st
 
 import nanogan as ng
 import nanogan.nn.functional as F
-from nanogan.backend.cpu.norm import PARALLEL_MIN_ELEMENTS
+from nanogan.backend.cpu.threads import SERIAL_BELOW
 from harness import check_op
 from harness import compare_with_torch
 
@@ -217,7 +217,7 @@ def test_float32_batch_norm_matches_torch_on_a_large_strided_input():
     torch = pytest.importorskip("torch")
     base = (rng.standard_normal((16, 16, 16, 32)) * 2 + 3).astype(np.float32)
     x_np = base[:, :, :, ::2]  # non-contiguous, and large enough for the kernels to run in parallel
-    assert x_np.size >= PARALLEL_MIN_ELEMENTS
+    assert x_np.size >= SERIAL_BELOW
     w_np, b_np = rng.standard_normal(16).astype(np.float32), rng.standard_normal(16).astype(np.float32)
     g_np = rng.standard_normal(x_np.shape).astype(np.float32)
     x, w, b = (ng.tensor(a, requires_grad=True) for a in (x_np, w_np, b_np))

@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit, prange
 
 from .. import array_module
-from .conv import threads_for
+from .threads import threads_for
 
 
 def leaky_relu_arrays(x, negative_slope):

@@ -24,22 +24,17 @@ cache, where BLAS also runs fastest. Arrays are float32 or float64, NCHW in and 
 window is the whole image (no padding or dilation, the kernel as large as the image) needs no row matrix: it is
 one matrix product of the arrays as they are (backend/whole_window.py).
 """
-import contextlib
-
-import numba
 import numpy as np
 from numba import njit, prange
 
 from .. import add_channel_bias_, whole_window
 from .blas import matmul
+from .threads import threads_for
 
 # Row-matrix bytes per batch chunk: the product consumes each chunk while it is still in the
 # last-level cache, and BLAS is faster on a cache-resident operand than on one streamed from memory
 # (whole-batch rows of a big layer are tens of MiB).
 CHUNK_BYTES = 4 << 20
-# Below this many values moved, a kernel runs on the calling thread alone: waking the worker threads
-# costs more than the loop (tens of microseconds; far more on a busy machine).
-SERIAL_BELOW = 1 << 15
 # A transpose task reads a band of this many source rows at once and writes runs of as many
 # contiguous values: few enough rows that rows 4 KiB apart (a 1024-wide plane) do not evict each
 # other from the L1 cache's ways. A plane of at most SMALL_PLANE_BYTES is one band: it is cached whole.
@@ -144,20 +139,6 @@ def _channel_major(array, out):
         n = task // channels
         o = task - n * channels
         out[o, n * length:(n + 1) * length] = array[n, o, :]
-
-
-@contextlib.contextmanager
-def threads_for(values):
-    """Run the numba kernels inside on one thread when they move fewer than SERIAL_BELOW values."""
-    if values >= SERIAL_BELOW:
-        yield
-        return
-    previous = numba.get_num_threads()
-    numba.set_num_threads(1)
-    try:
-        yield
-    finally:
-        numba.set_num_threads(previous)
 
 
 def output_size(size, kernel, stride, padding, dilation):

@@ -32,30 +32,23 @@ and the second-order pass of batch_norm_backward_elemt as array code (numpy or C
 Inputs are made C-contiguous float arrays of one dtype (float32 or float64); per-channel vectors
 have shape (C,) and are returned in the input's dtype. Sums accumulate in float64.
 Each kernel runs one task per channel (prange over c): channel c's values are N runs of L
-contiguous numbers, and no two tasks write the same output. Arrays smaller than
-PARALLEL_MIN_ELEMENTS run on one thread: waking the thread pool would cost more than the work.
+contiguous numbers, and no two tasks write the same output. Small arrays run on one thread
+(threads.py): waking the thread pool would cost more than the work.
 """
-import numba
 import numpy as np
 from numba import njit, prange
 
 from .. import array_module
+from .threads import threads_for
 
-PARALLEL_MIN_ELEMENTS = 1 << 16
 # reassociation lets LLVM vectorise the float64 sums; NaN and inf keep their IEEE meaning
 _SUM_MATH = {"reassoc", "contract"}
 
 
 def _launch(kernel, *args):
-    """kernel(*args), on one thread when the first argument (the (N, C, L) array) is small."""
-    if args[0].size >= PARALLEL_MIN_ELEMENTS:
+    """kernel(*args), on one thread when the first argument (the (N, C, L) array) is small (threads.py)."""
+    with threads_for(args[0].size):
         return kernel(*args)
-    threads = numba.get_num_threads()
-    numba.set_num_threads(1)
-    try:
-        return kernel(*args)
-    finally:
-        numba.set_num_threads(threads)
 
 
 def _as_channels(x):

@@ -9,7 +9,7 @@ counts as -inf). argmax holds the flat index ih·W + iw of the chosen tap within
 import numpy as np
 from numba import njit, prange
 
-from .conv import threads_for
+from .threads import threads_for
 
 
 @njit(cache=True, parallel=True)

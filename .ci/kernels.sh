@@ -7,7 +7,9 @@
 #   3. the extensions are (re)built in place: nanogan._emu always, nanogan._C when nvcc is present;
 #   4. the emulated kernel tests (tests/test_kernels*.py) run once more with nanogan._emu built under
 #      -fsanitize=address,undefined, in a scratch copy (out-of-range accesses become precise reports).
-#      NANOGAN_CI_ASAN=0 skips this step.
+#      NANOGAN_CI_ASAN=0 skips this step;
+#   5. and once more under -fsanitize=thread (races between the threads of a block: the GPU's racecheck).
+#      NANOGAN_CI_TSAN=0 skips this step.
 # Each step prints its time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,29 +53,49 @@ step "NVRTC compile of all kernel sources"
 python setup.py -q build_ext --inplace
 step "build_ext --inplace (nanogan._emu$(command -v nvcc >/dev/null && echo ' and nanogan._C'))"
 
-if [ "${NANOGAN_CI_ASAN:-1}" != "0" ]; then
+# sanitized_kernel_tests NAME RUNTIME COMPILER_FLAGS ENVIRONMENT: nanogan._emu built with a sanitizer in a scratch
+# copy, and the emulated kernel tests run against it. Python is not built with the sanitizer: its runtime is
+# preloaded (with libstdc++, whose exceptions it intercepts). Reports go to files, since pytest's capture would
+# swallow them when a sanitizer aborts the process; any report fails the step.
+sanitized_kernel_tests() {
+    local name=$1 runtime=$2 flags=$3 environment=$4 scratch
     scratch=$(mktemp -d)
-    trap 'rm -rf "$scratch"' EXIT
     cp -r nanogan tests csrc pyproject.toml "$scratch"/
     rm -f "$scratch"/nanogan/_emu.*.so "$scratch"/nanogan/_C.*.so
+    # shellcheck disable=SC2086  # the flags are words
     g++ -std=c++20 -O1 -g -pthread -fPIC -shared -fvisibility=hidden -fno-strict-aliasing -Wno-unknown-pragmas \
-        -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
-        -DNANOGAN_EMU -DNG_MODULE_NAME=_emu -Icsrc $(python -m pybind11 --includes) csrc/bindings.cpp \
+        $flags -DNANOGAN_EMU -DNG_MODULE_NAME=_emu -Icsrc $(python -m pybind11 --includes) csrc/bindings.cpp \
         -o "$scratch/nanogan/_emu$(python3-config --extension-suffix)"
-    step "ASan/UBSan build of nanogan._emu"
-    # Python is not built with ASan: preload its runtime (and libstdc++, whose exceptions it intercepts).
-    # Reports go to files, since pytest's capture would swallow them when ASan aborts the process.
+    step "$name build of nanogan._emu"
+    local status=0
     (
         cd "$scratch"
-        export ASAN_OPTIONS=detect_leaks=0:log_path="$scratch/sanitizer" UBSAN_OPTIONS=log_path="$scratch/sanitizer"
-        export LD_PRELOAD="$(g++ -print-file-name=libasan.so) $(g++ -print-file-name=libstdc++.so)"
-        status=0
-        python -m pytest -q -p no:cacheprovider -m "not gpu" tests/test_kernels*.py || status=$?
-        if ls "$scratch"/sanitizer* >/dev/null 2>&1; then
-            cat "$scratch"/sanitizer*
-            status=1
-        fi
-        exit $status
-    )
-    step "emulated kernel tests under ASan/UBSan"
+        # shellcheck disable=SC2086
+        export ${environment//@/$scratch/sanitizer}
+        export LD_PRELOAD="$(g++ -print-file-name="$runtime") $(g++ -print-file-name=libstdc++.so)"
+        python -m pytest -q -p no:cacheprovider -m "not gpu" tests/test_kernels*.py
+    ) || status=$?
+    if ls "$scratch"/sanitizer* >/dev/null 2>&1; then
+        cat "$scratch"/sanitizer*
+        status=1
+    fi
+    rm -rf "$scratch"
+    step "emulated kernel tests under $name"
+    return $status
+}
+
+# Out-of-range and undefined behaviour: a stray index becomes a precise report.
+if [ "${NANOGAN_CI_ASAN:-1}" != "0" ]; then
+    sanitized_kernel_tests ASan/UBSan libasan.so \
+        "-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
+        "ASAN_OPTIONS=detect_leaks=0:log_path=@ UBSAN_OPTIONS=log_path=@"
+fi
+# Races between the threads of a block, the GPU's racecheck: a missing __syncthreads, shared memory read while
+# another thread writes it, warp-synchronous code without a warp barrier. The emulation runs a block's threads as
+# real threads synchronised only by its barriers, so ThreadSanitizer sees what the kernel orders and what it does
+# not, whatever the timing. numba's, OpenBLAS's and PyTorch's own thread pools are kept to one thread: they
+# synchronise inside uninstrumented libraries, which ThreadSanitizer would report as races of their own.
+if [ "${NANOGAN_CI_TSAN:-1}" != "0" ]; then
+    sanitized_kernel_tests TSan libtsan.so "-fsanitize=thread" \
+        "TSAN_OPTIONS=log_path=@ NUMBA_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1"
 fi

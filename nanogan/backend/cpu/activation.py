@@ -48,8 +48,8 @@ def _leaky_relu_backward(x, g, slope, dx):
 
 
 def leaky_relu(x, negative_slope):
-    if negative_slope == 0:
-        return np.maximum(x, 0)
+    if negative_slope == 0:  # ReLU's max(x, 0), already one pass
+        return leaky_relu_arrays(x, negative_slope)
     x = np.ascontiguousarray(x)
     y = np.empty_like(x)
     with threads_for(x.size):

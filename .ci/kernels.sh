@@ -60,6 +60,7 @@ step "build_ext --inplace (nanogan._emu$(command -v nvcc >/dev/null && echo ' an
 sanitized_kernel_tests() {
     local name=$1 runtime=$2 flags=$3 environment=$4 scratch
     scratch=$(mktemp -d)
+    trap "rm -rf '$scratch'" EXIT  # also when a build or a step stops the script
     cp -r nanogan tests csrc pyproject.toml "$scratch"/
     rm -f "$scratch"/nanogan/_emu.*.so "$scratch"/nanogan/_C.*.so
     # shellcheck disable=SC2086  # the flags are words

@@ -17,8 +17,9 @@ below 1 is faster), timed with CUDA events on the current stream after a warm-up
          Transposed convolutions: forward, and backward = input and weight gradients together. Each pass's
          own row runs algorithm="benchmark" (the fastest kernel for the shape, timed on its first call, as
          cuDNN's is with cudnn.benchmark on; the JSON row names the kernels it ran, with their grids); its
-         "(auto)" row, the kernel the channel counts choose without timing. A layer with few channels on one
-         side gets a row "(igemm)": the same pass forced onto the implicit GEMM, against which the direct
+         "(auto)" row, the kernel the channel counts choose without timing (none where the window is the
+         whole image: both choices are then one cuBLAS product, and its "(igemm)" row times the implicit GEMM
+         it saves). A layer with few channels on one side gets a row "(igemm)": the same pass forced onto the implicit GEMM, against which the direct
          kernels' thresholds are set; a layer with at most 64 channels on one side a row "(igemm_wide)": the
          GEMM in 128-row tiles, against which the narrow 64-row tile is judged.
   bn     batch norm through the public API (F.batch_norm, ng.grad): forward, backward, and double backward
@@ -166,10 +167,14 @@ FEW_CHANNELS = 4  # a layer with this few channels on one side runs direct kerne
 TWIN_ALGORITHMS = ("igemm", "igemm_wide")  # the forced kernels timed beside nanogan's choice
 
 
-def _twin_algorithms(lib, cin, cout):
-    """The forced algorithms timed beside nanogan's choice on a layer: the implicit GEMM where the choice is a
-    direct kernel; the GEMM in 128-row tiles where one side's channels, as GEMM rows, fit the narrow tile."""
-    return (("igemm",) if min(cin, cout) <= FEW_CHANNELS else ()) + (
+def _alternatives(lib, whole_window, cin, cout):
+    """The choices timed beside nanogan's fastest on a layer's passes. Where the window is the whole image, the
+    heuristic and the benchmark both run the cuBLAS product, so only the implicit GEMM it saves is timed. Elsewhere:
+    the heuristic's own choice ("auto"); the implicit GEMM where that choice is a direct kernel; the GEMM in 128-row
+    tiles where one side's channels, as GEMM rows, fit the narrow tile."""
+    if whole_window:
+        return ("igemm",)
+    return ("auto",) + (("igemm",) if min(cin, cout) <= FEW_CHANNELS else ()) + (
         ("igemm_wide",) if min(cin, cout) <= lib.constant("IGEMM_BM_NARROW") else ())
 
 
@@ -188,18 +193,18 @@ def _launches(lib, fn):
     return launched
 
 
-def _add_conv_rows(table, label, ours, theirs, repeats, flops, twins):
+def _add_conv_rows(table, label, ours, theirs, repeats, flops, alternatives):
     """One row for nanogan's fastest kernel (`ours("benchmark")`) against cuDNN, with the kernels it turned out
-    to be, one for the kernel its heuristic picks ("(auto)"), and one per forced algorithm in `twins`, "(igemm)"
-    or "(igemm_wide)", timing the same pass on the other kernel, so that the thresholds that choose between them
-    can be read off the table."""
+    to be, and one per algorithm in `alternatives` timing the same pass on that choice: "(auto)", the kernel the
+    heuristic picks, and the forced twins "(igemm)" or "(igemm_wide)", so that the thresholds that choose between
+    them can be read off the table."""
     from nanogan.backend.cuda._dispatch import kernel_library
     ours("benchmark")  # times the candidates on this shape
     fastest = _launches(kernel_library(), lambda: ours("benchmark"))
     ours_ms, theirs_ms = _pair(lambda: ours("benchmark"), theirs, repeats)
     table.add(label, ours_ms, theirs_ms, flops=flops)
     table.rows[-1]["kernels"] = fastest or ["cuBLAS gemm"]  # no kernel of nanogan's: a matrix product
-    for algorithm in ("auto", *twins):  # twins: from TWIN_ALGORITHMS
+    for algorithm in alternatives:
         table.add(f"{label} ({algorithm})", median_ms(lambda: ours(algorithm), _cupy_events(), repeats), theirs_ms,
                   flops=flops)
 
@@ -270,21 +275,21 @@ def bench_convolutions(table, repeats, rng, batches):
             tx, tw, tgy = _torch_views(x, w, gy) if torch else (None,) * 3
             torch_args = ([s, s], [p, p], [1, 1], False, [0, 0], 1)
             whole = whole_window.applies((size, size), (k, k), (p, p), no_dilation)
-            label, twins = f"{name} (batch {batch})", ("igemm",) if whole else _twin_algorithms(lib, cin, cout)
+            label, alternatives = f"{name} (batch {batch})", _alternatives(lib, whole, cin, cout)
             _add_conv_rows(table, f"{label} forward",
                            _pass(whole, lambda: conv.conv2d(x, w, *geometry),
                                  lambda a: K.conv2d(lib, x, w, *geometry, algorithm=a)),
-                           torch and (lambda: aten.convolution(tx, tw, None, *torch_args)), repeats, flops, twins)
+                           torch and (lambda: aten.convolution(tx, tw, None, *torch_args)), repeats, flops, alternatives)
             _add_conv_rows(table, f"{label} dgrad",
                            _pass(whole, lambda: conv.conv2d_input_grad(gy, w, x.shape, *geometry),
                                  lambda a: K.conv2d_input_grad(lib, gy, w, x.shape, *geometry, algorithm=a)),
                            torch and (lambda: aten.convolution_backward(tgy, tx, tw, None, *torch_args,
-                                                                        [True, False, False])), repeats, flops, twins)
+                                                                        [True, False, False])), repeats, flops, alternatives)
             _add_conv_rows(table, f"{label} wgrad",
                            _pass(whole, lambda: conv.conv2d_weight_grad(x, gy, w.shape, *geometry),
                                  lambda a: K.conv2d_weight_grad(lib, x, gy, w.shape, *geometry, algorithm=a)),
                            torch and (lambda: aten.convolution_backward(tgy, tx, tw, None, *torch_args,
-                                                                        [False, True, False])), repeats, flops, twins)
+                                                                        [False, True, False])), repeats, flops, alternatives)
         for name, _, cin, cout, size, k, s, p, op in CONV_T_LAYERS:
             # the transposed convolution x (*)^T w is the input gradient of the convolution y (*) w
             x, w = _device_arrays(rng, (batch, cin, size, size), (cin, cout, k, k))
@@ -296,11 +301,11 @@ def bench_convolutions(table, repeats, rng, batches):
             tx, tw, tgy = _torch_views(x, w, gy) if torch else (None,) * 3
             torch_args = ([s, s], [p, p], [1, 1], True, [op, op], 1)
             whole = whole_window.applies((out, out), (k, k), (p, p), no_dilation, (size, size))
-            label, twins = f"{name} (batch {batch})", ("igemm",) if whole else _twin_algorithms(lib, cin, cout)
+            label, alternatives = f"{name} (batch {batch})", _alternatives(lib, whole, cin, cout)
             _add_conv_rows(table, f"{label} forward",
                            _pass(whole, lambda: conv.conv2d_input_grad(x, w, y_shape, *geometry),
                                  lambda a: K.conv_transpose2d(lib, x, w, *geometry[:2], (op, op), algorithm=a)),
-                           torch and (lambda: aten.convolution(tx, tw, None, *torch_args)), repeats, flops, twins)
+                           torch and (lambda: aten.convolution(tx, tw, None, *torch_args)), repeats, flops, alternatives)
             _add_conv_rows(table, f"{label} backward",
                            _pass(whole, lambda: (conv.conv2d(gy, w, *geometry),
                                                  conv.conv2d_weight_grad(gy, x, w.shape, *geometry)),
@@ -308,7 +313,7 @@ def bench_convolutions(table, repeats, rng, batches):
                                             K.conv_transpose2d_weight_grad(lib, x, gy, w.shape, *geometry,
                                                                            algorithm=a))),
                            torch and (lambda: aten.convolution_backward(tgy, tx, tw, None, *torch_args,
-                                                                        [True, True, False])), repeats, 2 * flops, twins)
+                                                                        [True, True, False])), repeats, 2 * flops, alternatives)
 
 
 # ---- batch norm ---------------------------------------------------------------------------------------------

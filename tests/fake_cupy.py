@@ -484,10 +484,15 @@ class MemoryPool:
         pass
 
 
+# an H100's, as cudaGetDeviceProperties names them (clocks in kHz)
+DEVICE_PROPERTIES = {"name": b"fake H100 (numpy)", "major": 9, "minor": 0, "multiProcessorCount": 132,
+                     "clockRate": 1_980_000, "memoryClockRate": 2_619_000, "memoryBusWidth": 5120}
+
+
 class Device:
     def __init__(self, device_id=0):
         self.id = device_id
-        self.attributes = {"MultiProcessorCount": 132}  # an H100's
+        self.attributes = {"MultiProcessorCount": DEVICE_PROPERTIES["multiProcessorCount"]}
 
     def synchronize(self):
         pass
@@ -519,7 +524,9 @@ def install(kernels=True):
     if not kernels:
         np.seterr(all="ignore")
     runtime = _module("cupy.cuda.runtime", getDeviceCount=lambda: 1, getDevice=lambda: 0,
-                      runtimeGetVersion=lambda: 13000, CUDARuntimeError=CUDARuntimeError)
+                      getDeviceProperties=lambda device_id: dict(DEVICE_PROPERTIES),
+                      runtimeGetVersion=lambda: 13000, driverGetVersion=lambda: 13000,
+                      CUDARuntimeError=CUDARuntimeError)
     cuda = _module("cupy.cuda", runtime=runtime, Stream=Stream, ExternalStream=lambda ptr: _stream,
                    get_current_stream=lambda: _stream, MemoryPool=MemoryPool, Device=Device,
                    Event=Event, get_elapsed_time=get_elapsed_time,

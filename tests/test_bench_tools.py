@@ -85,3 +85,39 @@ def test_verification_record_lists_a_test_as_passed_only_once_its_call_passed():
             outcomes.pytest_runtest_logreport(report(nodeid, when, outcome))
     assert outcomes.tests == {"t::passes": "passed", "t::fails": "failed", "t::skipped": "skipped",
                               "t::teardown fails": "failed"}
+
+
+def test_bench_cuda_runs_every_group_on_the_fake_cupy_and_writes_a_row_per_pass(tmp_path):
+    """The whole script as a GPU session's `bench` stage runs it, with tests/fake_cupy.py for CuPy (kernels counted,
+    not run): a lent GPU's minutes are not spent on a crash. Each convolution pass has its fastest kernel's row and
+    its alternatives; a pass whose window is the whole image runs one cuBLAS product whichever way it is chosen,
+    so it has no "(auto)" row repeating its own, only the implicit GEMM it saves."""
+    import json
+    import subprocess
+    from bench_cpu import CONV_LAYERS, CONV_T_LAYERS
+    from nanogan.backend import whole_window
+    here = os.path.dirname(os.path.abspath(__file__))
+    path = tmp_path / "bench.json"
+    driver = ("import sys, fake_cupy; fake_cupy.install(kernels=False); import bench_cuda; "
+              f"sys.argv = ['bench_cuda.py', '--quick', '--batches', '2', '--json', {str(path)!r}]; bench_cuda.main()")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([here, os.path.join(here, "..", "benchmarks")]))
+    run = subprocess.run([sys.executable, "-c", driver], env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    record = json.loads(path.read_text())
+    assert record["finished"] and record["device"]["gpu"] == "fake H100 (numpy)"
+    ops = {row["op"] for row in record["rows"]}
+    layers = [(name, (size, size), k, p, None) for name, _, _, _, size, k, _, p in CONV_LAYERS] + [
+        (name, ((size - 1) * s - 2 * p + k + op,) * 2, k, p, (size, size))
+        for name, _, _, _, size, k, s, p, op in CONV_T_LAYERS]
+    whole_layers = 0
+    for name, out_size, k, p, in_size in layers:
+        whole = whole_window.applies(out_size, (k, k), (p, p), (1, 1), in_size or (1, 1))
+        whole_layers += whole
+        for direction in (("forward", "backward") if in_size else ("forward", "dgrad", "wgrad")):
+            label = f"{name} (batch 2) {direction}"
+            assert label in ops
+            assert (f"{label} (auto)" in ops) == (not whole), label
+            assert f"{label} (igemm)" in ops or not whole, label
+    assert whole_layers == 2  # DCGAN-64's last critic layer and first generator layer
+    assert {"wgan-gp mnist (batch 2) iteration (5 critic + 1 G)", "dcgan64 (batch 2) iteration (5 critic + 1 G), graph",
+            "batch_norm (2, 256, 7, 7) double backward"} <= ops

@@ -16,10 +16,18 @@
 # the commit the records cite (the device copy's .git is the one its session started with). Each stage has a
 # time limit, so that one hung stage cannot cost the others their turn; a stage stopped by its limit keeps what
 # it measured (verify.json lists the tests that ran; bench.json is rewritten after each group of rows).
+#
+# Rehearsal without a GPU: NANOGAN_FAKE_CUPY=1 runs the stages on tests/fake_cupy.py (tests/fake_cupy_site/), so a
+# broken stage shows before device minutes are spent on it; e.g. `NANOGAN_FAKE_CUPY=1 BENCH_ARGS="--quick
+# --batches 2" bash benchmarks/gpu_session.sh /tmp/out profile bench`. Its numbers mean nothing; verify is then
+# the CI's fake pass (the kernels on the host emulation, nanogan._C's tests skipped).
 set -u
 OUT=${1:?usage: gpu_session.sh OUT_DIR [STAGE ...]}; shift
 STAGES=${*:-build verify examples memory profile bench}
 export PYTHONUNBUFFERED=1 PYTHONPATH=$PWD NANOGAN_DATA=${NANOGAN_DATA:-$PWD/.data}
+if [ "${NANOGAN_FAKE_CUPY:-0}" != 0 ]; then
+  PYTHONPATH=$PWD/tests/fake_cupy_site:$PYTHONPATH
+fi
 PY=${PYTHON:-python3}
 mkdir -p "$OUT"
 stamp() { echo "== $(date +%T) $*"; }

@@ -87,22 +87,24 @@ def test_verification_record_lists_a_test_as_passed_only_once_its_call_passed():
                               "t::teardown fails": "failed"}
 
 
-def test_bench_cuda_runs_every_group_on_the_fake_cupy_and_writes_a_row_per_pass(tmp_path):
-    """The whole script as a GPU session's `bench` stage runs it, with tests/fake_cupy.py for CuPy (kernels counted,
-    not run): a lent GPU's minutes are not spent on a crash. Each convolution pass has its fastest kernel's row and
-    its alternatives; a pass whose window is the whole image runs one cuBLAS product whichever way it is chosen,
-    so it has no "(auto)" row repeating its own, only the implicit GEMM it saves."""
+def test_gpu_session_rehearses_its_profile_and_bench_stages_on_the_fake_cupy(tmp_path):
+    """benchmarks/gpu_session.sh as a lent GPU runs it, with NANOGAN_FAKE_CUPY=1 (tests/fake_cupy.py for CuPy,
+    kernels counted, not run): a lent GPU's minutes are not spent on a stage that crashes. Each convolution pass
+    has its fastest kernel's row and its alternatives; a pass whose window is the whole image runs one cuBLAS
+    product whichever way it is chosen, so it has no "(auto)" row repeating its own, only the implicit GEMM it
+    saves."""
     import json
     import subprocess
     from bench_cpu import CONV_LAYERS, CONV_T_LAYERS
     from nanogan.backend import whole_window
-    here = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, NANOGAN_FAKE_CUPY="1", BENCH_ARGS="--quick --batches 2", PYTHON=sys.executable)
+    run = subprocess.run(["bash", "benchmarks/gpu_session.sh", str(tmp_path), "profile", "bench"], cwd=root, env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert "profile rc=0" in run.stdout and "count_nodes rc=0" in run.stdout and "bench rc=0" in run.stdout, (
+        run.stdout[-3000:])
+    assert (tmp_path / "profile.txt").read_text().count("ms a step") == 6  # 3 steps of each architecture
     path = tmp_path / "bench.json"
-    driver = ("import sys, fake_cupy; fake_cupy.install(kernels=False); import bench_cuda; "
-              f"sys.argv = ['bench_cuda.py', '--quick', '--batches', '2', '--json', {str(path)!r}]; bench_cuda.main()")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([here, os.path.join(here, "..", "benchmarks")]))
-    run = subprocess.run([sys.executable, "-c", driver], env=env, capture_output=True, text=True, timeout=600)
-    assert run.returncode == 0, run.stderr[-3000:]
     record = json.loads(path.read_text())
     assert record["finished"] and record["device"]["gpu"] == "fake H100 (numpy)"
     ops = {row["op"] for row in record["rows"]}

@@ -164,6 +164,12 @@ def test_batchnorm_running_statistics_follow_torch_over_steps(momentum):
                                rtol=1e-9, atol=1e-12)
     for k, v in ours.state_dict().items():
         np.testing.assert_array_equal(v, before[k])
+    # reset: the statistics of a layer that has seen nothing (mean 0, variance 1, no batches), as in PyTorch
+    ours.reset_running_stats()
+    theirs.reset_running_stats()
+    for name, buffer in ours.named_buffers():
+        np.testing.assert_array_equal(buffer.numpy(), getattr(theirs, name).numpy(), err_msg=name)
+    assert ours.num_batches_tracked.item() == 0 and ours.running_var.numpy().tolist() == [1.0, 1.0, 1.0]
 
 
 def test_batchnorm_train_and_eval_differ_and_untracked_uses_batch_statistics():
@@ -350,6 +356,7 @@ def test_initialisers_fill_in_place_with_the_right_distribution():
         (lambda: nn.init.uniform_(w, -2.0, 4.0), 1.0, 6 / np.sqrt(12), (-2.0, 4.0)),
         (lambda: nn.init.xavier_uniform_(w, gain=2.0), 0.0, 2 * np.sqrt(2 / (fan_in + fan_out)),
          (-2 * np.sqrt(6 / (fan_in + fan_out)), 2 * np.sqrt(6 / (fan_in + fan_out)))),
+        (lambda: nn.init.xavier_normal_(w, gain=0.5), 0.0, 0.5 * np.sqrt(2 / (fan_in + fan_out)), None),
         (lambda: nn.init.kaiming_normal_(w, nonlinearity="relu"), 0.0, np.sqrt(2 / fan_in), None),
         (lambda: nn.init.kaiming_uniform_(w, a=0.2, mode="fan_out"), 0.0,
          np.sqrt(2 / (1 + 0.04)) / np.sqrt(fan_out), None),
@@ -367,6 +374,7 @@ def test_initialisers_fill_in_place_with_the_right_distribution():
     assert np.all(w.numpy() == 0)
     nn.init.ones_(w)
     assert np.all(w.numpy() == 1) and w.grad is None and w.is_leaf
+    assert w.zero_() is w and w.data is array and np.all(w.numpy() == 0)  # Tensor.zero_, in place too
     with pytest.raises(ValueError, match="at least 2 dimensions"):
         nn.init.xavier_uniform_(nn.Parameter(ng.zeros(3)))
 

@@ -14,7 +14,6 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from ..arguments import int_at_least
-from ..autograd import no_grad
 from .trainer import read_log
 
 
@@ -186,18 +185,3 @@ def loss_plot_hook(filename="losses.png"):
         if trainer.log_path.exists():
             plot_losses(trainer.log_path, trainer.run_dir / filename)
     return write_loss_plot
-
-
-def toy_plot_hook(real_points, folder="frames", extent=3.0):
-    """A hook drawing `real_points`, G's samples of the fixed noise and the critic's contours to
-    run_dir/<folder>/<iteration>.png (for 2D toy data)."""
-    def write_toy_plot(trainer):
-        variant = trainer.variant
-
-        def scores(points):
-            with no_grad():
-                return variant.D(variant.as_input(points)).numpy().ravel()
-
-        plot_toy(real_points, trainer.samples(), trainer.run_dir / folder / f"{trainer.iteration:06d}.png",
-                 critic=scores, extent=extent, title=f"generator iteration {trainer.iteration}")
-    return write_toy_plot

@@ -19,9 +19,10 @@ below 1 is faster), timed with CUDA events on the current stream after a warm-up
          cuDNN's is with cudnn.benchmark on; the JSON row names the kernels it ran, with their grids); its
          "(auto)" row, the kernel the channel counts choose without timing (none where the window is the
          whole image: both choices are then one cuBLAS product, and its "(igemm)" row times the implicit GEMM
-         it saves). A layer with few channels on one side gets a row "(igemm)": the same pass forced onto the implicit GEMM, against which the direct
-         kernels' thresholds are set; a layer with at most 64 channels on one side a row "(igemm_wide)": the
-         GEMM in 128-row tiles, against which the narrow 64-row tile is judged.
+         it saves). A layer with few channels on one side gets a row "(igemm)": the same pass forced onto the
+         implicit GEMM, against which the direct kernels' thresholds are set; a layer with at most 64
+         channels on one side a row "(igemm_wide)": the GEMM in 128-row tiles, against which the narrow 64-row
+         tile is judged.
   bn     batch norm through the public API (F.batch_norm, ng.grad): forward, backward, and double backward
          (the gradient of <dx, u>, what a gradient penalty through batch norm costs), with the effective
          bandwidth of forward (reads x, writes y) and backward (reads x and g, writes dx).
@@ -279,17 +280,20 @@ def bench_convolutions(table, repeats, rng, batches):
             _add_conv_rows(table, f"{label} forward",
                            _pass(whole, lambda: conv.conv2d(x, w, *geometry),
                                  lambda a: K.conv2d(lib, x, w, *geometry, algorithm=a)),
-                           torch and (lambda: aten.convolution(tx, tw, None, *torch_args)), repeats, flops, alternatives)
+                           torch and (lambda: aten.convolution(tx, tw, None, *torch_args)), repeats, flops,
+                           alternatives)
             _add_conv_rows(table, f"{label} dgrad",
                            _pass(whole, lambda: conv.conv2d_input_grad(gy, w, x.shape, *geometry),
                                  lambda a: K.conv2d_input_grad(lib, gy, w, x.shape, *geometry, algorithm=a)),
                            torch and (lambda: aten.convolution_backward(tgy, tx, tw, None, *torch_args,
-                                                                        [True, False, False])), repeats, flops, alternatives)
+                                                                        [True, False, False])), repeats, flops,
+                           alternatives)
             _add_conv_rows(table, f"{label} wgrad",
                            _pass(whole, lambda: conv.conv2d_weight_grad(x, gy, w.shape, *geometry),
                                  lambda a: K.conv2d_weight_grad(lib, x, gy, w.shape, *geometry, algorithm=a)),
                            torch and (lambda: aten.convolution_backward(tgy, tx, tw, None, *torch_args,
-                                                                        [False, True, False])), repeats, flops, alternatives)
+                                                                        [False, True, False])), repeats, flops,
+                           alternatives)
         for name, _, cin, cout, size, k, s, p, op in CONV_T_LAYERS:
             # the transposed convolution x (*)^T w is the input gradient of the convolution y (*) w
             x, w = _device_arrays(rng, (batch, cin, size, size), (cin, cout, k, k))
@@ -305,7 +309,8 @@ def bench_convolutions(table, repeats, rng, batches):
             _add_conv_rows(table, f"{label} forward",
                            _pass(whole, lambda: conv.conv2d_input_grad(x, w, y_shape, *geometry),
                                  lambda a: K.conv_transpose2d(lib, x, w, *geometry[:2], (op, op), algorithm=a)),
-                           torch and (lambda: aten.convolution(tx, tw, None, *torch_args)), repeats, flops, alternatives)
+                           torch and (lambda: aten.convolution(tx, tw, None, *torch_args)), repeats, flops,
+                           alternatives)
             _add_conv_rows(table, f"{label} backward",
                            _pass(whole, lambda: (conv.conv2d(gy, w, *geometry),
                                                  conv.conv2d_weight_grad(gy, x, w.shape, *geometry)),
@@ -313,7 +318,8 @@ def bench_convolutions(table, repeats, rng, batches):
                                             K.conv_transpose2d_weight_grad(lib, x, gy, w.shape, *geometry,
                                                                            algorithm=a))),
                            torch and (lambda: aten.convolution_backward(tgy, tx, tw, None, *torch_args,
-                                                                        [True, True, False])), repeats, 2 * flops, alternatives)
+                                                                        [True, True, False])), repeats, 2 * flops,
+                           alternatives)
 
 
 # ---- batch norm ---------------------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ padding 2, on 28x28) and generator, and the 64x64 DCGAN of the PyTorch tutorial 
 import argparse
 import json
 import os
-import platform
 import statistics
 import time
 
@@ -20,6 +19,7 @@ import numpy as np
 
 import nanogan as ng
 import nanogan.nn.functional as F
+import provenance
 
 try:
     import torch
@@ -213,7 +213,8 @@ def main():
         torch.set_num_threads(threads)
     repeats = 3 if args.quick else 10
     rng = np.random.default_rng(0)
-    print(f"machine: {platform.processor() or platform.machine()}, {threads} threads; "
+    machine = provenance.cpu_machine()
+    print(f"machine: {machine['processor']}, {threads} threads (OpenBLAS kernels: {machine['openblas_kernels']}); "
           f"torch {torch.__version__ if torch else 'not installed'}; {time.strftime('%Y-%m-%d')}")
     print(f"| {'op (float32, batch 64)':<44} | {'nanogan ms':>9} | {'torch ms':>9} | {'ratio':>6} |")
     print(f"|{'-' * 46}|{'-' * 11}|{'-' * 11}|{'-' * 8}|")
@@ -226,7 +227,9 @@ def main():
         bench_critic_steps(table, max(3, repeats // 2), rng)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"date": time.strftime("%Y-%m-%d"), "threads": threads, "rows": table.rows}, f, indent=1)
+            json.dump({"date": time.strftime("%Y-%m-%d"), "commit": provenance.commit(), "machine": machine,
+                       "threads": threads, "torch": torch.__version__ if torch else None, "repeats": repeats,
+                       "rows": table.rows}, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -44,7 +44,6 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 
@@ -53,6 +52,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [HERE, os.path.dirname(HERE)]  # bench_cpu, and nanogan from this checkout
 from bench_cpu import BN_SHAPES, CONV_LAYERS, CONV_T_LAYERS  # noqa: E402  (shapes shared with the CPU benchmark)
+import provenance  # noqa: E402
 
 import nanogan as ng  # noqa: E402
 import nanogan.nn.functional as F  # noqa: E402
@@ -493,18 +493,6 @@ def bench_steps(table, repeats, rng, batches):
 
 # ---- main -----------------------------------------------------------------------------------------------------
 
-def _git_commit():
-    """$NANOGAN_COMMIT where set (a copy of the tree whose .git is another commit, as on a lent GPU machine),
-    else git's HEAD."""
-    if os.environ.get("NANOGAN_COMMIT"):
-        return os.environ["NANOGAN_COMMIT"]
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
-                              cwd=HERE).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="5 repeats instead of 20")
@@ -551,7 +539,7 @@ def main():
 
 
 def _write_rows(path, facts, repeats, rows, finished):
-    record = {"date": time.strftime("%Y-%m-%d"), "commit": _git_commit(), "device": facts,
+    record = {"date": time.strftime("%Y-%m-%d"), "commit": provenance.commit(), "device": facts,
               "torch": torch.__version__ if torch else None, "repeats": repeats, "finished": finished, "rows": rows,
               "kernel_choices": kernel_choices(rows)}
     temporary = path + ".partial"

@@ -33,7 +33,6 @@ import collections
 import datetime
 import json
 import os
-import subprocess
 import sys
 import time
 
@@ -41,6 +40,7 @@ import numpy as np
 
 sys.path.insert(1, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
 import bench_cuda  # noqa: E402
+import provenance  # noqa: E402
 import fake_cupy  # noqa: E402
 from nanogan.autograd.function import Function  # noqa: E402
 
@@ -130,10 +130,9 @@ def main():
                       + ", ".join(f"{k} {us:.0f}" for k, us in slowest))
             rows.append(row)
     if args.json:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
         with open(args.json, "w") as f:
-            json.dump({"date": datetime.date.today().isoformat(), "commit": commit, "batch": args.batch,
-                       "capturable": args.capturable,
+            json.dump({"date": datetime.date.today().isoformat(), "commit": provenance.commit(short=True),
+                       "batch": args.batch, "capturable": args.capturable,
                        "device": "cuda on tests/fake_cupy.py" if args.launches else args.device, "rows": rows}, f,
                       indent=1)
 

@@ -1,13 +1,14 @@
 """Where a benchmark record comes from: the commit it measured, and the processor and libraries it ran on.
 
-A CPU figure means little without them: the project's VM has run on more than one kind of host, and the same
-nanogan row moved by 2x between hosts while staying put within one.
+A CPU figure means little without them: the project's VM has run on more than one kind of host, and PyTorch's own
+times for the same rows differed by 1.1-2x between two of them (benchmarks/README.md, 2026-11-24 and 2026-12-03).
 """
 import ctypes
 import os
 import platform
 import subprocess
 
+import numba
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -72,7 +73,6 @@ def _openblas_kernels():
 def cpu_machine():
     """The CPU side of a record: processor, logical CPUs, the libraries doing the arithmetic and the
     environment variables that steer them."""
-    import numba
     steering = ("OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "NUMBA_NUM_THREADS")
     return {"processor": processor(), "logical_cpus": os.cpu_count(), "python": platform.python_version(),
             "numpy": np.__version__, "numba": numba.__version__, "blas": _blas(),

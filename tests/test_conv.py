@@ -217,7 +217,7 @@ def test_kernels_agree_across_batch_chunks_and_dtypes(monkeypatch, dtype, rtol, 
     per_image = in_ch * 3 * 3 * y.shape[2] * y.shape[3] * np.dtype(dtype).itemsize
     monkeypatch.setattr(cpu_conv, "CHUNK_BYTES", 2 * per_image)
     xs, ws, gys = (a.astype(dtype) for a in (x, w, gy))
-    assert cpu_conv._Plan(x.shape, w.shape, y.shape[2:], dtype).chunks == [(0, 2), (2, 4), (4, 5)]
+    assert cpu_conv._Plan(x.shape, w.shape, y.shape[2:], dtype, *geometry).chunks == [(0, 2), (2, 4), (4, 5)]
     np.testing.assert_allclose(cpu_conv.conv2d(xs, ws, *geometry), y, rtol=rtol, atol=rtol)
     input_grad = reference_conv_transpose2d(gy, w, *geometry[:2], (0, 0), geometry[2])
     assert input_grad.shape == x.shape
@@ -227,6 +227,15 @@ def test_kernels_agree_across_batch_chunks_and_dtypes(monkeypatch, dtype, rtol, 
                                reference_conv2d_weight_grad(x, gy, w.shape[2:], *geometry), rtol=rtol, atol=rtol)
     for out in (cpu_conv.conv2d(xs, ws, *geometry), cpu_conv.conv2d_input_grad(gys, ws, x.shape, *geometry)):
         assert out.dtype == dtype
+
+
+def test_a_gradient_larger_than_the_convolution_output_is_refused():
+    """The 1-channel gather reads its taps without bounds tests, so an output size that conv2d could not have made
+    must be refused before it runs."""
+    x, w = np.zeros((2, 1, 8, 8), np.float32), np.zeros((3, 1, 3, 3), np.float32)
+    assert cpu_conv.conv2d(x, w, (2, 2), (1, 1), (1, 1)).shape == (2, 3, 4, 4)
+    with pytest.raises(ValueError, match=r"conv2d: \(5, 4\) output positions of a \(3, 3\) kernel .* reach outside"):
+        cpu_conv.conv2d_weight_grad(x, np.zeros((2, 3, 5, 4), np.float32), w.shape, (2, 2), (1, 1), (1, 1))
 
 
 @pytest.mark.parametrize("image, kernel, padding, dilation, output, applies", [

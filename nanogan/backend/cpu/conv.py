@@ -19,11 +19,15 @@ y, gy as (O, N·OH·OW) matrices,
 
 Channels are the fastest-moving index of k because then every tap is a run of C contiguous values
 of x in NHWC order: im2row and row2im are runs of vectorised copies and adds, with the NCHW ↔ NHWC
-transposes outside them. The batch is processed in chunks whose row matrix stays in the last-level
-cache, where BLAS also runs fastest. Arrays are float32 or float64, NCHW in and out. A convolution whose
-window is the whole image (no padding or dilation, the kernel as large as the image) needs no row matrix: it is
-one matrix product of the arrays as they are (backend/whole_window.py).
+transposes outside them. With one channel (a first layer) a run is a single value, so im2row reads those
+images from a zero-padded copy instead, where no tap needs a bounds test. The batch is processed in chunks
+whose row matrix stays in the last-level cache, where BLAS also runs fastest. Arrays are float32 or
+float64, NCHW in and out. A convolution whose window is the whole image (no padding or dilation, the kernel
+as large as the image) needs no row matrix: it is one matrix product of the arrays as they are
+(backend/whole_window.py).
 """
+import functools
+
 import numpy as np
 from numba import njit, prange
 
@@ -83,6 +87,23 @@ def _im2row(x, kernel_h, kernel_w, sh, sw, ph, pw, dh, dw, out_h, out_w, rows):
                     else:
                         for c in range(channels):
                             rows[p, k + c] = 0
+
+
+@njit(cache=True, parallel=True)
+def _im2row_one_channel(padded, kernel_h, kernel_w, sh, sw, dh, dw, out_h, out_w, rows):
+    # rows[(n·OH + oh)·OW + ow, kh·KW + kw] = padded[n, oh·sh + kh·dh, ow·sw + kw·dw]
+    # C = 1 and x zero-padded by (ph, pw) on each side, so every tap lands inside the array: no bounds tests, and
+    # no loop over channels (_im2row's loop of one value per tap made it 2-4x slower on a 1-channel first layer).
+    # One task per output row (n, oh).
+    for task in prange(padded.shape[0] * out_h):
+        n = task // out_h
+        oh = task - n * out_h
+        for ow in range(out_w):
+            p = task * out_w + ow
+            for kh in range(kernel_h):
+                ih = oh * sh + kh * dh
+                for kw in range(kernel_w):
+                    rows[p, kh * kernel_w + kw] = padded[n, ih, ow * sw + kw * dw]
 
 
 @njit(cache=True)
@@ -148,11 +169,18 @@ def output_size(size, kernel, stride, padding, dilation):
 
 class _Plan:
     """How one convolution walks its batch: the chunks, and buffers sized for the largest one (its row
-    matrix, and its images in NHWC order)."""
+    matrix, and its images in NHWC order, or zero-padded when they have one channel)."""
 
-    def __init__(self, x_shape, w_shape, out_hw, dtype):
+    def __init__(self, x_shape, w_shape, out_hw, dtype, stride, padding, dilation):
         batch, channels, height, width = x_shape
+        for axis in (0, 1):  # _im2row_one_channel reads every tap unchecked (numba checks no index)
+            if (out_hw[axis] - 1) * stride[axis] + (w_shape[2 + axis] - 1) * dilation[axis] >= \
+                    x_shape[2 + axis] + 2 * padding[axis]:
+                raise ValueError(f"conv2d: {tuple(out_hw)} output positions of a {tuple(w_shape[2:])} kernel (stride "
+                                 f"{tuple(stride)}, padding {tuple(padding)}, dilation {tuple(dilation)}) reach "
+                                 f"outside an image of {tuple(x_shape[2:])}")
         self.taps = (w_shape[2], w_shape[3])
+        self.geometry = (stride, padding, dilation, tuple(out_hw))
         self.width_k = channels * w_shape[2] * w_shape[3]
         self.length = out_hw[0] * out_hw[1]
         per_image = self.width_k * self.length * np.dtype(dtype).itemsize
@@ -163,21 +191,41 @@ class _Plan:
         self.rows_buffer = np.empty(size * self.length * self.width_k, dtype=dtype)
         self.image_shape = (height, width, channels)
         self.image_buffer = np.empty(size * channels * height * width if channels > 1 else 0, dtype=dtype)
+        self.chunk_size, self.dtype = size, dtype
 
     def rows(self, start, stop):
         count = stop - start
         return self.rows_buffer[:count * self.length * self.width_k].reshape(count * self.length, self.width_k)
+
+    @functools.cached_property
+    def padded_images(self):
+        """Room for a chunk of 1-channel images inside a border of zeros as wide as the padding: each chunk is
+        copied into the middle, and the border stays zero."""
+        height, width, _ = self.image_shape
+        _, (ph, pw), _, _ = self.geometry
+        return np.zeros((self.chunk_size, height + 2 * ph, width + 2 * pw), dtype=self.dtype)
+
+    def gather_rows(self, x, start, stop):
+        """The row matrix of images start:stop of x (NCHW)."""
+        rows = self.rows(start, stop)
+        (sh, sw), (ph, pw), dilation, out_hw = self.geometry
+        height, width, channels = self.image_shape
+        if channels == 1:
+            padded = self.padded_images[:stop - start]
+            padded[:, ph:ph + height, pw:pw + width] = x[start:stop, 0]
+            _im2row_one_channel(padded, *self.taps, sh, sw, *dilation, *out_hw, rows)
+        else:
+            _im2row(self.nhwc(x, start, stop), *self.taps, sh, sw, ph, pw, *dilation, *out_hw, rows)
+        return rows
 
     def columns(self, start, stop):
         """The columns of an (·, N·OH·OW) matrix that belong to images start:stop."""
         return slice(start * self.length, stop * self.length)
 
     def nhwc(self, x, start, stop):
-        """Images start:stop of x (NCHW) in NHWC order: a transposed copy, or a view when C = 1 (same bytes).
-        Transposing chunk by chunk keeps the copy in cache for the gather that reads it next."""
+        """Images start:stop of x (NCHW, C > 1) in NHWC order, a transposed copy. Transposing chunk by chunk keeps
+        the copy in cache for the gather that reads it next."""
         height, width, channels = self.image_shape
-        if channels == 1:
-            return x[start:stop].reshape(stop - start, height, width, 1)
         image = self.image_buffer[:(stop - start) * height * width * channels].reshape(
             stop - start, height, width, channels)
         _swap_last_axes(x[start:stop].reshape(stop - start, channels, height * width),
@@ -221,13 +269,12 @@ def conv2d(x, w, stride, padding, dilation, bias=None):
         return whole_window.conv2d(matmul, x, w, bias)
     x = np.ascontiguousarray(x)
     out_hw = tuple(output_size(x.shape[2 + i], w.shape[2 + i], stride[i], padding[i], dilation[i]) for i in (0, 1))
-    plan = _Plan(x.shape, w.shape, out_hw, x.dtype)
+    plan = _Plan(x.shape, w.shape, out_hw, x.dtype, stride, padding, dilation)
     weights = _weight_matrix(w)
     y = np.empty((x.shape[0], w.shape[0], plan.length), dtype=x.dtype)
     with threads_for(plan.values):
         for start, stop in plan.chunks:
-            rows = plan.rows(start, stop)
-            _im2row(plan.nhwc(x, start, stop), *plan.taps, *stride, *padding, *dilation, *out_hw, rows)
+            rows = plan.gather_rows(x, start, stop)
             if w.shape[0] == 1:  # one output channel: the product is already NCHW
                 np.matmul(weights, rows.T, out=y[start:stop].reshape(1, -1))
             else:  # reordered while the chunk's product is still in cache
@@ -240,7 +287,7 @@ def conv2d_input_grad(gy, w, x_shape, stride, padding, dilation, bias=None):
     plus bias[c] on channel c (conv_transpose2d's bias)."""
     if whole_window.applies(x_shape[2:], w.shape[2:], padding, dilation, gy.shape[2:]):
         return whole_window.conv2d_input_grad(matmul, gy, w, x_shape, bias)
-    plan = _Plan(x_shape, w.shape, gy.shape[2:], gy.dtype)
+    plan = _Plan(x_shape, w.shape, gy.shape[2:], gy.dtype, stride, padding, dilation)
     weights = _weight_matrix(w)
     gx = np.empty(x_shape, dtype=gy.dtype)
     with threads_for(plan.values):
@@ -259,13 +306,11 @@ def conv2d_weight_grad(x, gy, w_shape, stride, padding, dilation):
     if whole_window.applies(x.shape[2:], w_shape[2:], padding, dilation, gy.shape[2:]):
         return whole_window.conv2d_weight_grad(matmul, x, gy, w_shape)
     x = np.ascontiguousarray(x)
-    plan = _Plan(x.shape, w_shape, gy.shape[2:], x.dtype)
+    plan = _Plan(x.shape, w_shape, gy.shape[2:], x.dtype, stride, padding, dilation)
     g_weights = np.zeros((w_shape[0], plan.width_k), dtype=x.dtype)
     with threads_for(plan.values):
         matrix = _channel_matrix(np.ascontiguousarray(gy))
         for start, stop in plan.chunks:
-            rows = plan.rows(start, stop)
-            _im2row(plan.nhwc(x, start, stop), *plan.taps, *stride, *padding, *dilation, *gy.shape[2:], rows)
-            g_weights += matrix[:, plan.columns(start, stop)] @ rows
+            g_weights += matrix[:, plan.columns(start, stop)] @ plan.gather_rows(x, start, stop)
     out_ch, channels, kernel_h, kernel_w = w_shape
     return np.ascontiguousarray(g_weights.reshape(out_ch, kernel_h, kernel_w, channels).transpose(0, 3, 1, 2))

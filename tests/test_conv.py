@@ -229,6 +229,15 @@ def test_kernels_agree_across_batch_chunks_and_dtypes(monkeypatch, dtype, rtol, 
         assert out.dtype == dtype
 
 
+@pytest.mark.parametrize("shape", [(3, 5, 7), (2, 3, 300), (2, 40, 1100)])  # numpy's copy, one band, bands of 8
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_channel_order_swaps_on_every_path(shape, dtype):
+    src = np.random.default_rng(7).standard_normal(shape).astype(dtype)
+    dst = np.empty((shape[0], shape[2], shape[1]), dtype)
+    cpu_conv._swap_last_axes(src, dst)
+    np.testing.assert_array_equal(dst, src.transpose(0, 2, 1))
+
+
 def test_a_gradient_larger_than_the_convolution_output_is_refused():
     """The 1-channel gather reads its taps without bounds tests, so an output size that conv2d could not have made
     must be refused before it runs."""

@@ -229,13 +229,19 @@ def test_kernels_agree_across_batch_chunks_and_dtypes(monkeypatch, dtype, rtol, 
         assert out.dtype == dtype
 
 
-@pytest.mark.parametrize("shape", [(3, 5, 7), (2, 3, 300), (2, 40, 1100)])  # numpy's copy, one band, bands of 8
+@pytest.mark.parametrize("swap, axes, shape", [
+    (cpu_conv._swap_last_axes, (0, 2, 1), (3, 5, 7)),          # numpy's copy
+    (cpu_conv._swap_last_axes, (0, 2, 1), (2, 3, 300)),        # one band
+    (cpu_conv._swap_last_axes, (0, 2, 1), (2, 40, 1100)),      # bands of TRANSPOSE_BAND rows
+    (cpu_conv._swap_first_axes, (1, 0, 2), (3, 5, 7)),         # numpy's copy
+    (cpu_conv._swap_first_axes, (1, 0, 2), (9, 70, 1700)),     # the numba kernel (over 4 MiB)
+])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_channel_order_swaps_on_every_path(shape, dtype):
+def test_axis_swaps_on_every_path(swap, axes, shape, dtype):
     src = np.random.default_rng(7).standard_normal(shape).astype(dtype)
-    dst = np.empty((shape[0], shape[2], shape[1]), dtype)
-    cpu_conv._swap_last_axes(src, dst)
-    np.testing.assert_array_equal(dst, src.transpose(0, 2, 1))
+    dst = np.empty(tuple(shape[a] for a in axes), dtype)
+    swap(src, dst)
+    np.testing.assert_array_equal(dst, src.transpose(axes))
 
 
 def test_a_gradient_larger_than_the_convolution_output_is_refused():

@@ -45,7 +45,7 @@ CHUNK_BYTES = 4 << 20
 TRANSPOSE_BAND = 8
 SMALL_PLANE_BYTES = 64 << 10
 # Source rows shorter than this are transposed by numpy's strided copy instead: on the 2-core VM (2026-12-03) it was
-# 1.0-5x faster than the bands on all 17 shapes tried with short rows (the WGAN-GP MNIST networks' all are). With
+# 1.0-5x faster than the bands on all 17 shapes tried with short rows, as all of the WGAN-GP MNIST networks' are. With
 # longer rows it was faster on three shapes and 1.6-2.2x slower on two (the 1 KiB and 4 KiB rows of 64-channel
 # 16x16 and 32x32 images), so those keep the bands.
 NUMPY_TRANSPOSE_BELOW = 1 << 10

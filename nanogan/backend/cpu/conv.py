@@ -201,7 +201,7 @@ class _Plan:
         self.rows_buffer = np.empty(size * self.length * self.width_k, dtype=dtype)
         self.image_shape = (height, width, channels)
         self.image_buffer = np.empty(size * channels * height * width if channels > 1 else 0, dtype=dtype)
-        self.chunk_size, self.dtype = size, dtype
+        self.chunk_size = size
 
     def rows(self, start, stop):
         count = stop - start
@@ -213,7 +213,7 @@ class _Plan:
         copied into the middle, and the border stays zero."""
         height, width, _ = self.image_shape
         _, (ph, pw), _, _ = self.geometry
-        return np.zeros((self.chunk_size, height + 2 * ph, width + 2 * pw), dtype=self.dtype)
+        return np.zeros((self.chunk_size, height + 2 * ph, width + 2 * pw), dtype=self.rows_buffer.dtype)
 
     def gather_rows(self, x, start, stop):
         """The row matrix of images start:stop of x (NCHW)."""

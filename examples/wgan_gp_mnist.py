@@ -15,7 +15,7 @@ Algorithm 1 — critic D_w, generator G_θ; nanogan.gan.WGANGP's two steps:
 --full is gan_mnist.py: DIM = 64, 200,000 generator iterations, m = 50, Adam α = 1e-4, β = (0.5, 0.9),
 λ = 10, n_critic = 5 (days on a CPU; use --device cuda). The default is the same algorithm and optimiser
 with narrower networks (DIM = 16), half the batch (m = 25: early on, progress counts in iterations rather
-than samples) and 3,000 iterations, which shows recognisable digits in about 15 minutes on 2 CPU cores.
+than samples) and 3,000 iterations, which shows recognisable digits in 5 to 15 minutes on 2 CPU cores.
 
 Outputs in --out: samples/<iteration>.png (G's samples of one fixed z), progression.png (those grids over
 the run), losses.png (critic loss, Wasserstein estimate E D(x) − E D(G(z)), gradient-penalty term),

@@ -4,6 +4,8 @@
 while grad mode is on keeps that op's Context in `_ctx`; backward follows these edges. Every
 method below is a thin call into ops/, where the math lives.
 """
+import weakref
+
 import numpy as np
 
 from . import backend as backends
@@ -23,6 +25,7 @@ class Tensor:
         self._ctx = _ctx
         self._grad = None  # not through the checking setter: every op's output is made here
         self._requires_grad = False
+        self._version = 0  # in-place changes so far (see _set_in_place)
         if requires_grad:
             self.requires_grad_(True)
 
@@ -85,6 +88,11 @@ class Tensor:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return self.shape[0]
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
 
     @property
     def requires_grad(self):
@@ -170,9 +178,73 @@ class Tensor:
         from .autograd import backward
         backward(self, gradient, retain_graph, create_graph)
 
-    def zero_(self):
-        self.data[...] = 0
+    # ---- in place (under ng.no_grad() for parameters, as in a hand-written optimiser step) --------------------
+    # Each change counts in _version. An op that recorded this tensor as an input remembers the count, and its
+    # backward refuses a changed input (PyTorch's "modified by an inplace operation" error) rather than compute a
+    # gradient from the new values. A view made by a shape op keeps a count of its own.
+    def _set_in_place(self, op, compute, *others):
+        """self ← compute(self, *others), in self's own memory, so that other references and views see it. Where grad
+        mode records it, the old value stays in the graph as a node of its own and self becomes compute's output."""
+        records = grad_mode.is_grad_enabled() and (self.requires_grad or any(
+            isinstance(o, Tensor) and o.requires_grad for o in others))
+        if records and self.is_leaf and self.requires_grad:
+            raise RuntimeError(f"{op}: a leaf tensor of shape {self.shape} that requires grad cannot be changed in place "
+                               f"while grad mode records; change it inside `with ng.no_grad():`")
+        if not records:
+            with grad_mode.no_grad():
+                result = compute(self, *others)
+        else:
+            before = Tensor(self.data.copy(), _ctx=self._ctx)  # the value the graph so far computed
+            if self._ctx is not None:
+                self._ctx._output = weakref.ref(before)
+            result = compute(before, *others)
+        if result.shape != self.shape or not np.can_cast(result.dtype, self.dtype, "same_kind"):
+            raise (ValueError if result.shape != self.shape else TypeError)(
+                f"{op}: the result ({result.dtype}, shape {result.shape}) cannot be stored in place in a tensor of "
+                f"{self.dtype}, shape {self.shape}")
+        self.data[...] = result.data
+        self._version += 1
+        if records:
+            self._ctx = result._ctx  # None where the new value depends on nothing that requires grad (fill_)
+            if self._ctx is not None:
+                self._ctx._output = weakref.ref(self)
+                self._ctx.output_version = self._version
         return self
+
+    def add_(self, other, alpha=1):
+        return self._set_in_place("add_", lambda a, b: a + (b if alpha == 1 else b * alpha), other)
+
+    def sub_(self, other, alpha=1):
+        return self._set_in_place("sub_", lambda a, b: a - (b if alpha == 1 else b * alpha), other)
+
+    def mul_(self, other):
+        return self._set_in_place("mul_", ops.elementwise.mul, other)
+
+    def div_(self, other):
+        return self._set_in_place("div_", ops.elementwise.div, other)
+
+    def clamp_(self, min=None, max=None):
+        return self._set_in_place("clamp_", lambda a: ops.elementwise.clamp(a, min, max))
+
+    clip_ = clamp_
+
+    def copy_(self, src):
+        """Copy src's values (broadcast, cast, moved from its device) into this tensor."""
+        if not isinstance(src, Tensor):
+            raise TypeError(f"copy_: expected a Tensor to copy from, got {type(src).__name__}")
+        return self._set_in_place("copy_", lambda a, b: ops.elementwise.cast(b.to(a.device), a.dtype).expand(*a.shape),
+                                  src)
+
+    def fill_(self, value):
+        return self._set_in_place("fill_", lambda a: as_tensor(value, like=a).expand(*a.shape))
+
+    def zero_(self):
+        return self.fill_(0)
+
+    __iadd__ = add_
+    __isub__ = sub_
+    __imul__ = mul_
+    __itruediv__ = div_
 
     # ---- arithmetic (ops/elementwise.py) ---------------------------------------
     def __add__(self, other):
@@ -368,19 +440,27 @@ def tensor(data, dtype=None, requires_grad=False, device="cpu"):
     elif hasattr(data, "__cuda_array_interface__"):  # a GPU array: through the host, like any data
         data = backends.get("cuda").to_host(data)
     array = np.array(data, dtype=_resolve_dtype(data, dtype))
+    if array.dtype == object:
+        raise TypeError(f"tensor: expected numbers, nested lists of numbers or an array, got elements of type "
+                        f"{type(array.flat[0]).__name__}; join tensors with ng.stack or ng.cat")
     return Tensor(backends.get(device).from_host(array), requires_grad=requires_grad)
 
 
 def as_tensor(value, like):
-    """`value` as a Tensor on `like`'s device with `like`'s floating dtype (for Python scalars)."""
+    """`value` as a Tensor on `like`'s device with `like`'s dtype, or the dtype its kind promotes to (Python numbers)."""
     if isinstance(value, Tensor):
         return value
     if getattr(value, "ndim", 0) > 0 and backends.of(value) is not like.backend:  # a 0-d one is a number
         raise RuntimeError(f"expected all arrays on one device: a {type(value).__name__} of shape "
                            f"{tuple(value.shape)} on {backends.of(value).name} met a tensor on {like.device}; make "
                            f"it a tensor there with ng.tensor(..., device={like.device!r})")
-    floating_scalar_into_integers = isinstance(value, float) and not like.is_floating_point()
-    dtype = float32 if floating_scalar_into_integers else like.dtype
+    # a number of a higher kind than the tensor's (bool < int < float) promotes, as in PyTorch: bools + 1 are int64
+    if isinstance(value, float) and not like.is_floating_point():
+        dtype = float32
+    elif isinstance(value, int) and not isinstance(value, bool) and like.dtype == bool_:
+        dtype = int64
+    else:
+        dtype = like.dtype
     return Tensor(like.backend.xp.asarray(value, dtype=dtype))
 
 
@@ -408,7 +488,8 @@ def ones(*shape, dtype=None, device="cpu", requires_grad=False):
 
 
 def full(shape, fill_value, dtype=None, device="cpu", requires_grad=False):
-    return _filled("full", fill_value, (shape,), dtype, device, requires_grad)
+    """The dtype follows fill_value (bool, int64, float32) unless given, as in PyTorch."""
+    return _filled("full", fill_value, (shape,), _resolve_dtype(fill_value, dtype), device, requires_grad)
 
 
 def zeros_like(t, dtype=None, requires_grad=False):
@@ -453,3 +534,4 @@ def rand_like(t, dtype=None, requires_grad=False):
 
 
 from . import ops  # noqa: E402  (ops import Tensor from this module)
+from .autograd import grad_mode  # noqa: E402

@@ -279,3 +279,151 @@ def test_a_gradient_assigned_to_grad_must_match_the_tensor():
     p.grad = ng.tensor([1.0, 2.0, 3.0])
     (p * 2).sum().backward()
     np.testing.assert_array_equal(p.grad.numpy(), [3.0, 4.0, 5.0])
+
+
+# ---- in-place changes -----------------------------------------------------------------------------------------
+
+def test_in_place_operators_change_the_tensor_itself_like_torch():
+    torch = pytest.importorskip("torch")
+    ours, theirs = ng.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, 2.0, 3.0])
+    alias, their_alias = ours, theirs
+    for t in (ours, theirs):
+        t += 1
+        t *= ng.tensor([2.0, 3.0, 4.0]) if t is ours else torch.tensor([2.0, 3.0, 4.0])
+        t -= 0.5
+        t /= 2
+        t.add_(1, alpha=3).sub_(0.25, alpha=2).mul_(-1).clamp_(-9, -5)
+    np.testing.assert_allclose(alias.numpy(), their_alias.numpy())  # both names see one tensor
+    assert ours._version == 8
+
+
+def test_hand_written_sgd_under_no_grad_updates_the_parameters():
+    layer = ng.nn.Linear(2, 1)
+    before = layer.weight.numpy().copy()
+    layer(ng.ones(3, 2)).sum().backward()
+    with ng.no_grad():
+        for p in layer.parameters():
+            p -= 0.1 * p.grad
+    np.testing.assert_allclose(layer.weight.numpy(), before - 0.1 * 3.0, rtol=1e-6)  # d/dW of Σ W·[1,1] + b = 3
+
+
+def test_copy_fill_and_zero_in_place():
+    t = ng.tensor([[1.0, float("nan")], [3.0, 4.0]])
+    t.copy_(ng.tensor([5, 6]))  # broadcast over the rows, cast to float32
+    np.testing.assert_array_equal(t.numpy(), [[5.0, 6.0], [5.0, 6.0]])
+    t.fill_(float("nan")).zero_()
+    np.testing.assert_array_equal(t.numpy(), np.zeros((2, 2)))
+    assert t.dtype == ng.float32
+
+
+def test_a_leaf_that_requires_grad_is_not_changed_in_place_while_recording():
+    w = ng.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"add_: a leaf tensor of shape \(2,\) that requires grad"):
+        w += 1
+    with ng.no_grad():
+        w += 1
+    np.testing.assert_array_equal(w.numpy(), [2.0, 3.0])
+
+
+def test_in_place_results_must_fit_the_tensor():
+    with pytest.raises(TypeError, match=r"div_: the result \(float32, shape \(2,\)\) cannot be stored in place in a "
+                                        r"tensor of int64"):
+        t = ng.tensor([1, 2])
+        t /= 2
+    with pytest.raises(ValueError, match=r"add_: the result \(float32, shape \(2, 2\)\) .* shape \(2,\)"):
+        ng.zeros(2).add_(ng.ones(2, 2))
+
+
+def test_in_place_on_a_recorded_tensor_is_recorded():
+    # against PyTorch's out-of-place spelling: PyTorch itself refuses the last change (exp saved its output), which
+    # nanogan can differentiate, since its old value stays in the graph
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal(3)
+    a = ng.tensor(x, requires_grad=True)
+    h = a * 2
+    h += a.exp()
+    h *= a
+    e = a.exp()
+    e -= 1
+    (h.sum() + (e * e).sum()).backward()
+    t = torch.tensor(x, requires_grad=True)
+    (((t * 2 + t.exp()) * t).sum() + ((t.exp() - 1) ** 2).sum()).backward()
+    np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-12)
+    a.grad = None
+    h = a * 2
+    h.zero_()  # h no longer depends on a
+    (h + a).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), np.ones(3))
+
+
+def test_backward_refuses_an_input_changed_by_an_optimiser_step():
+    # the classic GAN mistake: one forward pass, D's step, then G's backward through the stepped D
+    w = ng.tensor([1.0, 2.0], requires_grad=True)
+    y = (w * w).sum()
+    w.grad = ng.tensor([1.0, 1.0])
+    ng.optim.SGD([w], lr=0.5).step()
+    w.grad = None
+    with pytest.raises(RuntimeError, match=r"Mul: its input 0 of shape \(2,\) was changed in place after the op used "
+                                           r"it \(version 0, now 1\)"):
+        y.backward()
+
+
+def test_backward_refuses_an_output_changed_in_place_under_no_grad():
+    a = ng.tensor([0.5, 1.0], requires_grad=True)
+    e = a.exp()
+    with ng.no_grad():
+        e += 1
+    with pytest.raises(RuntimeError, match=r"Exp: its output of shape \(2,\), which its backward uses, was changed"):
+        e.sum().backward()
+
+
+def test_leaf_gradients_share_no_memory():
+    x, z = ng.ones(3, requires_grad=True), ng.ones(3, requires_grad=True)
+    (x + z).mean().backward()   # add hands one gradient to both
+    x.grad.zero_()
+    np.testing.assert_allclose(z.grad.numpy(), [1 / 3] * 3, rtol=1e-6)
+    given, w = ng.tensor([1.0, 2.0, 3.0]), ng.ones(3, requires_grad=True)
+    (w + 0).backward(given)
+    w.grad.zero_()
+    np.testing.assert_array_equal(given.numpy(), [1.0, 2.0, 3.0])
+    s = ng.ones(3, requires_grad=True)
+    s.sum().backward()          # a sum's gradient is a broadcast view
+    s.grad += 1
+    np.testing.assert_array_equal(s.grad.numpy(), [2.0, 2.0, 2.0])
+
+
+def test_set_grad_enabled_as_call_context_and_decorator():
+    with ng.set_grad_enabled(False):
+        assert not ng.is_grad_enabled()
+    assert ng.is_grad_enabled()
+    ng.set_grad_enabled(False)
+    assert not ng.is_grad_enabled()
+    ng.set_grad_enabled(True)
+
+    @ng.set_grad_enabled(False)
+    def recording():
+        return ng.is_grad_enabled()
+
+    assert ng.is_grad_enabled() and not recording() and ng.is_grad_enabled()
+
+
+def test_numbers_of_a_higher_kind_promote_like_torch():
+    torch = pytest.importorskip("torch")
+    for make in (ng.tensor, torch.tensor):
+        flags = make([True, False])
+        results = [flags + 1, flags * 3, 2 + flags, flags * 2.5, make([1, 2]) + make(True)]
+        if make is ng.tensor:
+            ours = [(r.numpy().tolist(), str(r.dtype)) for r in results]
+        else:
+            theirs = [(r.numpy().tolist(), str(r.dtype).replace("torch.", "")) for r in results]
+    assert ours == theirs
+
+
+def test_tensor_creation_and_iteration_errors():
+    with pytest.raises(TypeError, match="tensor: expected numbers.*got elements of type Tensor; join tensors with "
+                                        "ng.stack"):
+        ng.tensor([ng.tensor(1.0), ng.tensor(2.0)])
+    with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
+        list(ng.tensor(1.0))
+    assert [t.item() for t in ng.tensor([1.0, 2.0])] == [1.0, 2.0]
+    assert [ng.full((2,), v).dtype for v in (3, 3.0, True)] == [np.int64, np.float32, np.bool_]

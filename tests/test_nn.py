@@ -374,7 +374,8 @@ def test_initialisers_fill_in_place_with_the_right_distribution():
     assert np.all(w.numpy() == 0)
     nn.init.ones_(w)
     assert np.all(w.numpy() == 1) and w.grad is None and w.is_leaf
-    assert w.zero_() is w and w.data is array and np.all(w.numpy() == 0)  # Tensor.zero_, in place too
+    with ng.no_grad():  # Tensor.zero_, in place too (a parameter only outside the graph, as in PyTorch)
+        assert w.zero_() is w and w.data is array and np.all(w.numpy() == 0)
     with pytest.raises(ValueError, match="at least 2 dimensions"):
         nn.init.xavier_uniform_(nn.Parameter(ng.zeros(3)))
 

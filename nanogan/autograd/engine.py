@@ -25,6 +25,15 @@ def _check_not_freed(ctx):
             f"were freed by the first backward; pass retain_graph=True to the first call")
 
 
+def _check_inputs_unchanged(ctx):
+    for i, (t, version) in enumerate(zip(ctx.inputs, ctx.versions)):
+        if t._version != version:
+            raise RuntimeError(
+                f"{ctx.name}: its input {i} of shape {t.shape} was changed in place after the op used it (version "
+                f"{version}, now {t._version}), so the gradient would come from the new values; an optimiser step "
+                f"between the forward pass and backward() is the usual cause")
+
+
 def _topological_order(roots):
     """Contexts reachable from the roots, each after every Context that consumes its output."""
     order, visited = [], set()
@@ -63,7 +72,7 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
     order = _topological_order(roots)
     # Each op's output is alive now (a consumer's input, or a root); pin it for the pass, since
     # freeing a consumer's inputs would otherwise drop it before its own backward reads ctx.output.
-    pinned = [ctx.output for ctx in order]  # noqa: F841
+    pinned = [ctx._output() for ctx in order]  # noqa: F841
     reaches = _reaching(order, targets) if targets is not None else None
 
     def add(a, b):
@@ -79,11 +88,21 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
         k = _key(root)
         grads[k] = add(grads[k], grad) if k in grads else grad
     captured = {}
+    # A leaf's .grad is its owner's to change in place (zero_, +=), so it must not share memory with another leaf's
+    # or with the caller's gradient: an op passes its gradient through unchanged (add), or as a view (reshape, a
+    # sum's broadcast), to several inputs. Arrays handed out so far:
+    handed_out = {id(g.data) for g in root_grads}
+
+    def own(grad):
+        if grad.data.base is not None or id(grad.data) in handed_out:
+            grad = grad.clone()
+        handed_out.add(id(grad.data))
+        return grad
 
     def deliver(tensor, grad):
         k = _key(tensor)
         if tensor._ctx is None and targets is None:
-            tensor.grad = grad if tensor.grad is None else add(tensor.grad, grad)
+            tensor.grad = own(grad) if tensor.grad is None else add(tensor.grad, grad)
             return
         grads[k] = add(grads[k], grad) if k in grads else grad
 
@@ -102,6 +121,7 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
             if grad is None or not any(needs):
                 continue
             ctx.needs_input_grad = needs
+            _check_inputs_unchanged(ctx)
             input_grads = ctx.op.backward(ctx, grad)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)

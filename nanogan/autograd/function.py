@@ -23,6 +23,7 @@ class Context:
     """What one application of a Function remembers for its backward.
 
     inputs            the input Tensors (graph edges, and the values backward may use)
+    versions          their in-place change counts when the op used them (a recorded op only)
     output            the output Tensor (for ops whose gradient is best written with it: exp, tanh)
     needs_input_grad  per input: must backward compute its gradient in this pass?
     backend, xp       the backend that owns the arrays
@@ -39,9 +40,15 @@ class Context:
         self.freed = False
         self._output = None
 
+    output_version = 0  # the output's in-place changes when this op made it (see Tensor._set_in_place)
+
     @property
     def output(self):
-        return self._output()
+        output = self._output()
+        if output._version != self.output_version:
+            raise RuntimeError(f"{self.name}: its output of shape {output.shape}, which its backward uses, was changed "
+                               f"in place after the op made it, so the gradient would come from the new values")
+        return output
 
     @property
     def name(self):
@@ -104,6 +111,7 @@ class Function:
             return Tensor(out)
         result = Tensor(out, _ctx=ctx)
         ctx._output = weakref.ref(result)
+        ctx.versions = tuple([t._version for t in inputs])  # backward refuses an input changed in place since
         return result
 
 

@@ -18,10 +18,6 @@ def is_grad_enabled():
     return _state.enabled
 
 
-def set_grad_enabled(enabled):
-    _state.enabled = bool(enabled)
-
-
 class _GradMode:
     """Context manager and decorator that sets grad mode on entry and restores it on exit."""
 
@@ -29,17 +25,20 @@ class _GradMode:
 
     def __enter__(self):
         self._previous = is_grad_enabled()
-        set_grad_enabled(self.enabled)
+        _state.enabled = self.enabled
 
     def __exit__(self, *exc):
-        set_grad_enabled(self._previous)
+        _state.enabled = self._previous
         return False
 
     def __call__(self, fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with type(self)():
+            previous, _state.enabled = _state.enabled, self.enabled
+            try:
                 return fn(*args, **kwargs)
+            finally:
+                _state.enabled = previous
 
         return wrapper
 
@@ -54,3 +53,20 @@ class enable_grad(_GradMode):
     """Turn recording back on inside a `no_grad` region."""
 
     enabled = True
+
+
+class set_grad_enabled(_GradMode):
+    """`ng.set_grad_enabled(False)` switches recording off (or on) from here on; `with ng.set_grad_enabled(mode):`
+    only inside the block, as in PyTorch."""
+
+    def __init__(self, enabled):
+        self.enabled = bool(enabled)
+        self._previous = is_grad_enabled()
+        _state.enabled = self.enabled
+
+    def __enter__(self):
+        pass  # set already, by the call
+
+    def __call__(self, fn):
+        _state.enabled = self._previous  # as a decorator it changes the mode only inside fn
+        return super().__call__(fn)

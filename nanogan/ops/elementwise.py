@@ -27,9 +27,9 @@ def _pair(op, a, b):
     a_float, b_float = a.is_floating_point(), b.is_floating_point()
     if a_float != b_float:  # integers meeting floats become that float type, as in PyTorch
         a, b = (a, cast(b, a.dtype)) if a_float else (cast(a, b.dtype), b)
-    elif a.dtype != b.dtype and (a.ndim == 0) != (b.ndim == 0):
+    elif a.dtype != b.dtype and (a.ndim == 0) != (b.ndim == 0) and (a.dtype == bool) == (b.dtype == bool):
         # a 0-d tensor of the same kind counts as a number, as in PyTorch: float32 x times a float64 scalar tensor
-        # stays float32
+        # stays float32 (bools + an integer become integers: numpy's promotion)
         a, b = (cast(a, b.dtype), b) if a.ndim == 0 else (a, cast(b, a.dtype))
     return a, b
 

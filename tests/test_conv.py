@@ -357,6 +357,14 @@ TORCH_CASES = {
         lambda F: lambda x, w, b: F.conv2d(x, w, b, stride=2), [(3, 2, 4, 3), (2, 2, 4, 3), (2,)]),
     "conv_transpose2d from 1x1 (DCGAN generator's first layer)": (
         lambda F: lambda x, w, b: F.conv_transpose2d(x, w, b), [(3, 4, 1, 1), (4, 2, 4, 3), (2,)]),
+    # padding="same" pads d(k-1) per axis: even (2·2 rows) is symmetric, odd (3 columns) puts the extra one after
+    "conv2d, padding='same', dilated": (lambda F: lambda x, w, b: F.conv2d(x, w, b, padding="same", dilation=(2, 1)),
+                                        [(2, 3, 6, 5), (4, 3, 3, 4), (4,)]),
+    "conv2d, padding='same', even kernel (the odd row and column after)": (
+        lambda F: lambda x, w, b: F.conv2d(x, w, b, padding="same", dilation=(1, 3)),
+        [(2, 3, 5, 7), (2, 3, 4, 2), (2,)]),
+    "conv2d, padding='valid'": (lambda F: lambda x, w: F.conv2d(x, w, stride=2, padding="valid"),
+                                [(2, 3, 7, 6), (2, 3, 3, 2)]),
 }
 
 
@@ -399,7 +407,13 @@ def test_bad_input_is_refused_with_the_op_and_shapes():
         conv2d(x, w, stride=0)
     with pytest.raises(ValueError, match=r"conv2d: padding must be an int or a pair of ints >= 0, got \(1, 2, 3\)"):
         conv2d(x, w, padding=(1, 2, 3))
-    with pytest.raises(NotImplementedError, match="conv2d: only groups=1 is implemented, got groups=3"):
+    with pytest.raises(ValueError, match=r"conv2d: padding must be 'valid', 'same', an int or a pair of ints >= 0, "
+                                         r"got 'full'"):
+        conv2d(x, w, padding="full")
+    with pytest.raises(ValueError, match=r"conv2d: stride must be 1 with padding='same', got \(1, 2\)"):
+        conv2d(x, w, stride=(1, 2), padding="same")
+    with pytest.raises(NotImplementedError, match=r"conv2d: groups must be 1 \(grouped convolution is not "
+                                                  r"implemented\), got 3"):
         conv2d(x, w, groups=3)
     wt = ng.zeros(3, 2, 3, 3)
     with pytest.raises(ValueError, match=r"conv_transpose2d: input of shape \(1, 4, 5, 5\) has 4 channels but "
@@ -414,3 +428,8 @@ def test_bad_input_is_refused_with_the_op_and_shapes():
     with pytest.raises(ValueError, match=r"conv_transpose2d: expected a 4-D weight \(in_channels, out_channels, "
                                          r"KH, KW\), got shape \(3, 2, 3\)"):
         conv_transpose2d(x, ng.zeros(3, 2, 3))
+    with pytest.raises(ValueError, match=r"conv_transpose2d: padding must be an int or a pair of ints >= 0, "
+                                         r"got 'same'"):
+        conv_transpose2d(x, wt, padding="same")
+    with pytest.raises(NotImplementedError, match=r"conv_transpose2d: groups must be 1 \(grouped convolution"):
+        conv_transpose2d(x, wt, groups=3)

@@ -77,6 +77,13 @@ LAYERS = {
     "conv": (lambda m: m.Conv2d(3, 4, 3), (2, 3, 7, 6)),
     "conv-strided-padded-dilated": (lambda m: m.Conv2d(3, 4, (3, 2), stride=2, padding=1, dilation=(1, 2),
                                                        bias=False), (2, 3, 9, 8)),
+    "conv-same-even-kernel": (lambda m: m.Conv2d(3, 4, (4, 3), padding="same", dilation=(1, 2)), (2, 3, 6, 5)),
+    "conv-valid": (lambda m: m.Conv2d(3, 4, 3, stride=2, padding="valid"), (2, 3, 7, 6)),
+    "conv-reflect": (lambda m: m.Conv2d(3, 4, 3, padding=(1, 2), padding_mode="reflect"), (2, 3, 5, 6)),
+    "conv-replicate": (lambda m: m.Conv2d(3, 4, 3, stride=2, padding=2, padding_mode="replicate"), (2, 3, 5, 6)),
+    "conv-circular": (lambda m: m.Conv2d(3, 4, (2, 3), padding=(2, 1), padding_mode="circular"), (2, 3, 4, 5)),
+    "conv-same-reflect": (lambda m: m.Conv2d(3, 4, (4, 3), padding="same", padding_mode="reflect", bias=False),
+                          (2, 3, 5, 6)),
     "conv-transpose-dcgan": (lambda m: m.ConvTranspose2d(4, 3, 4, stride=2, padding=1), (2, 4, 5, 5)),
     "conv-transpose-output-padding": (lambda m: m.ConvTranspose2d(3, 2, 3, stride=2, padding=1, output_padding=1,
                                                                   bias=False), (2, 3, 4, 3)),
@@ -115,6 +122,16 @@ def test_layer_equals_torch(case):
 def test_norm_layer_in_eval_mode_equals_torch(case):
     make, shape = LAYERS[case]
     _check_against_torch(make, shape, training=False)
+
+
+# PyTorch's own affine instance norm fails on an empty batch (IndexError), and its tracked one makes NaN running stats
+@pytest.mark.parametrize("case", ["batchnorm1d", "batchnorm1d-3d", "batchnorm2d", "layernorm", "instancenorm"])
+@pytest.mark.parametrize("training", [True, False])
+def test_norm_layer_on_an_empty_batch_equals_torch(case, training):
+    """An empty batch failed with numpy's "cannot reshape array of size 0". PyTorch's output is as empty, the
+    parameters' gradients zero, and the running statistics left as they were (NaN if they were updated)."""
+    make, shape = LAYERS[case]
+    _check_against_torch(make, (0,) + shape[1:], training=training)
 
 
 def _dcgan_generator(m):
@@ -422,6 +439,28 @@ def test_dcgan_init():
 def test_layer_sizes_are_checked_when_the_layer_is_made(make, message):
     """A zero kernel failed inside the initialiser with a ZeroDivisionError, a negative width inside numpy."""
     with pytest.raises(ValueError, match=message):
+        make()
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: nn.Conv2d(3, 8, 3, padding="full"), ValueError,
+     r"Conv2d: padding must be 'valid', 'same', an int or a pair of ints >= 0, got 'full'"),
+    (lambda: nn.Conv2d(3, 8, 3, stride=(2, 1), padding="same"), ValueError,
+     r"Conv2d: stride must be 1 with padding='same', got \(2, 1\)"),
+    (lambda: nn.Conv2d(3, 8, 3, padding_mode="zero"), ValueError,
+     r"Conv2d: padding_mode must be one of \('zeros', 'reflect', 'replicate', 'circular'\), got 'zero'"),
+    (lambda: nn.ConvTranspose2d(3, 8, 3, padding="same"), ValueError,
+     r"ConvTranspose2d: padding must be an int or a pair of ints >= 0, got 'same'"),
+    (lambda: nn.ConvTranspose2d(3, 8, 3, padding_mode="reflect"), ValueError,
+     r"ConvTranspose2d: padding_mode must be 'zeros', got 'reflect'"),
+    (lambda: nn.Conv2d(4, 8, 3, groups=2), NotImplementedError,
+     r"Conv2d: groups must be 1 \(grouped convolution is not implemented\), got 2"),
+    (lambda: nn.ConvTranspose2d(4, 8, 3, groups=4), NotImplementedError,
+     r"ConvTranspose2d: groups must be 1 \(grouped convolution is not implemented\), got 4"),
+])
+def test_convolution_settings_are_checked_when_the_layer_is_made(make, error, message):
+    """padding="same" was kept and refused by conv2d at the first forward, and groups > 1 failed there too."""
+    with pytest.raises(error, match=message):
         make()
 
 

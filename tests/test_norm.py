@@ -183,6 +183,34 @@ def test_instance_norm_matches_torch_including_running_stats():
                        [x])
 
 
+@pytest.mark.parametrize("shape", [(0, 3, 2, 2), (2, 3, 0, 2)])
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_of_an_empty_batch_matches_torch(shape, training):
+    """No values per channel failed with numpy's "cannot reshape array of size 0" (eval) or a "more than 1 value"
+    error (training); PyTorch gives an empty output, zero gradients for w and b, and keeps its running statistics."""
+    torch = pytest.importorskip("torch")
+    mean, var = rng.standard_normal(3), rng.random(3) + 0.5
+    ng_mean, ng_var = ng.tensor(mean.copy()), ng.tensor(var.copy())
+    torch_mean, torch_var = torch.tensor(mean), torch.tensor(var)
+    y = compare_with_torch(lambda x, w, b: F.batch_norm(x, ng_mean, ng_var, w, b, training=training),
+                           lambda x, w, b: torch.nn.functional.batch_norm(x, torch_mean, torch_var, w, b,
+                                                                          training=training),
+                           [rng.standard_normal(shape), rng.standard_normal(3), rng.standard_normal(3)])
+    assert y.shape == shape
+    np.testing.assert_array_equal(ng_mean.numpy(), torch_mean.numpy())
+    np.testing.assert_array_equal(ng_var.numpy(), torch_var.numpy())
+
+
+def test_layer_norm_and_instance_norm_of_an_empty_batch_match_torch():
+    torch = pytest.importorskip("torch")
+    y = compare_with_torch(lambda x, w, b: F.layer_norm(x, (2, 5), w, b),
+                           lambda x, w, b: torch.nn.functional.layer_norm(x, (2, 5), w, b),
+                           [rng.standard_normal((0, 2, 5)), rng.standard_normal((2, 5)), rng.standard_normal((2, 5))])
+    assert y.shape == (0, 2, 5)
+    y = compare_with_torch(F.instance_norm, torch.nn.functional.instance_norm, [rng.standard_normal((0, 2, 4, 3))])
+    assert y.shape == (0, 2, 4, 3)
+
+
 def test_batch_norm_third_derivative_by_finite_differences():
     """Every derivative stays in the graph: the gradient of a second derivative against finite
     differences. (PyTorch's own third derivative of batch_norm fails this same check, so it cannot

@@ -2,40 +2,51 @@
 
 Sizes, per spatial dimension, with kernel k, stride s, padding p, dilation d, output padding o:
     Conv2d           out = ⌊(in + 2p − d(k − 1) − 1) / s⌋ + 1
+                     padding="valid" is p = 0; padding="same" (stride 1 only) gives out = in
     ConvTranspose2d  out = (in − 1)s − 2p + d(k − 1) + o + 1
+
+Conv2d's padding_mode says what the padding holds: 'zeros', or the input reflected, replicated or wrapped around
+('reflect', 'replicate', 'circular', as F.pad's modes), padded before a convolution with p = 0 (as in PyTorch).
+ConvTranspose2d pads with zeros only and takes no padding strings, as in PyTorch; groups must be 1 in both
+(grouped convolution is not implemented).
 """
-from ..arguments import int_at_least, int_pair
+from ..arguments import int_at_least, int_pair, require
+from ..ops.conv import check_groups, check_padding, padding_widths
 from ..tensor import zeros
 from . import functional as F
 from . import init
 from .module import Module
 from .parameter import Parameter
 
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
 
 class _Conv2dBase(Module):
-    """What both convolutions hold: the hyperparameters, a weight of shape
-    (channels_a, channels_b // groups, kh, kw), an optional bias, PyTorch's default initialisation."""
+    """What both convolutions hold: the hyperparameters, a weight of shape (channels_a, channels_b, kh, kw), an
+    optional bias, PyTorch's default initialisation."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode,
                  output_padding, transposed):
         super().__init__()
         layer = type(self).__name__
-        in_channels = int_at_least(layer, "in_channels", in_channels, 1)
-        out_channels = int_at_least(layer, "out_channels", out_channels, 1)
-        groups = int_at_least(layer, "groups", groups, 1)
-        for name, channels in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if channels % groups:
-                raise ValueError(f"{layer}: {name}={channels} is not divisible by groups={groups}")
-        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.in_channels = int_at_least(layer, "in_channels", in_channels, 1)
+        self.out_channels = int_at_least(layer, "out_channels", out_channels, 1)
+        self.groups = check_groups(layer, groups)
         self.kernel_size = int_pair(layer, "kernel_size", kernel_size, 1)
         self.stride = int_pair(layer, "stride", stride, 1)
-        self.padding = padding if isinstance(padding, str) else int_pair(layer, "padding", padding, 0)
+        if transposed:  # PyTorch's transposed convolution takes no padding strings, and pads with zeros only
+            self.padding = int_pair(layer, "padding", padding, 0)
+            require(layer, "padding_mode", padding_mode, lambda mode: mode == "zeros", "'zeros'")
+        else:
+            self.padding = check_padding(layer, padding, self.stride)
+            require(layer, "padding_mode", padding_mode, lambda mode: mode in PADDING_MODES, f"one of {PADDING_MODES}")
+        self.padding_mode = padding_mode
         self.dilation = int_pair(layer, "dilation", dilation, 1)
         self.output_padding = int_pair(layer, "output_padding", output_padding, 0)
-        # Conv2d maps in → out with weight (out, in/g, kh, kw); its transpose maps back with (in, out/g, kh, kw)
-        first, second = (in_channels, out_channels) if transposed else (out_channels, in_channels)
-        self.weight = Parameter(zeros(first, second // groups, *self.kernel_size))
-        self.register_parameter("bias", Parameter(zeros(out_channels)) if bias else None)
+        # Conv2d maps in → out with weight (out, in, kh, kw); its transpose maps back with (in, out, kh, kw)
+        first, second = (self.in_channels, self.out_channels) if transposed else (self.out_channels, self.in_channels)
+        self.weight = Parameter(zeros(first, second, *self.kernel_size))
+        self.register_parameter("bias", Parameter(zeros(self.out_channels)) if bias else None)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -51,20 +62,28 @@ class _Conv2dBase(Module):
         for name, default in (("padding", (0, 0)), ("dilation", (1, 1)), ("output_padding", (0, 0)), ("groups", 1)):
             if getattr(self, name) != default:
                 text += f", {name}={getattr(self, name)}"
-        return text + ("" if self.bias is not None else ", bias=False")
+        if self.bias is None:
+            text += ", bias=False"
+        if self.padding_mode != "zeros":
+            text += f", padding_mode={self.padding_mode}"
+        return text
 
 
 class Conv2d(_Conv2dBase):
     """y[n, o] = b[o] + Σ_c W[o, c] ⋆ x[n, c] (cross-correlation) on (N, C_in, H, W) inputs."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True):
+                 bias=True, padding_mode="zeros"):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         output_padding=0, transposed=False)
+                         padding_mode, output_padding=0, transposed=False)
 
     def forward(self, x):
         self._check_input(x)
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        if self.padding_mode == "zeros":
+            return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        (top, bottom), (left, right) = padding_widths(self.padding, self.kernel_size, self.dilation)
+        x = F.pad(x, (left, right, top, bottom), mode=self.padding_mode)
+        return F.conv2d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
 
 
 class ConvTranspose2d(_Conv2dBase):
@@ -72,9 +91,9 @@ class ConvTranspose2d(_Conv2dBase):
     bias: spreads each input pixel over a k×k patch of a `stride`-times larger output."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
-                 bias=True, dilation=1):
+                 bias=True, dilation=1, padding_mode="zeros"):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         output_padding=output_padding, transposed=True)
+                         padding_mode, output_padding=output_padding, transposed=True)
 
     def forward(self, x):
         self._check_input(x)

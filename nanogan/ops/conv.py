@@ -21,14 +21,18 @@ Functions are each other's gradients, they are applied without one.
 
 Sizes: conv2d's output is floor((n + 2p - d(k-1) - 1)/s) + 1 per axis; conv_transpose2d's is
 (n - 1)s - 2p + d(k-1) + output_padding + 1, output_padding choosing among the input sizes that a
-stride-s convolution maps to the same output size.
+stride-s convolution maps to the same output size. conv2d also takes PyTorch's padding strings: "valid" is
+p = 0, and "same" (stride 1 only) pads d(k-1) in all, so that out = n; where that is odd, the extra row or
+column goes after (bottom, right), as in PyTorch, by padding the input (ops/pad.py) before the symmetric rest.
+Grouped convolution (groups > 1) is not implemented, and refused.
 """
 import numpy as np
 
-from ..arguments import int_pair
+from ..arguments import int_at_least, int_pair, require
 from ..autograd.function import Function
 from .activation import require_floating
 from .bias import bias_grad, with_bias
+from .pad import pad
 
 
 def output_size(size, kernel, stride, padding, dilation):
@@ -41,6 +45,37 @@ def transposed_output_size(size, kernel, stride, padding, dilation, output_paddi
     """(n - 1)s - 2p + d(k-1) + output_padding + 1 for each axis."""
     return tuple((n - 1) * s - 2 * p + d * (k - 1) + q + 1
                  for n, k, s, p, d, q in zip(size, kernel, stride, padding, dilation, output_padding))
+
+
+def check_padding(owner, padding, stride):
+    """conv2d's padding: "valid", "same" (stride (1, 1) only: a strided output is smaller than its input), or an
+    int or a pair of ints >= 0 (returned as a (height, width) tuple)."""
+    if not isinstance(padding, str):
+        return int_pair(owner, "padding", padding, 0)
+    require(owner, "padding", padding, lambda v: v in ("valid", "same"),
+            "'valid', 'same', an int or a pair of ints >= 0")
+    if padding == "same":
+        require(owner, "stride", stride, lambda v: v == (1, 1), "1 with padding='same'")
+    return padding
+
+
+def padding_widths(padding, kernel, dilation):
+    """The (before, after) padding of each axis: none for "valid", d(k-1) split in two for "same" (the odd one
+    after, as in PyTorch), p on both sides for a (height, width) pair."""
+    if padding == "valid":
+        return ((0, 0), (0, 0))
+    if padding == "same":
+        return tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(kernel, dilation))
+    return tuple((p, p) for p in padding)
+
+
+def check_groups(owner, groups):
+    """groups as an int, refused unless 1 (the kernels compute one group only)."""
+    groups = int_at_least(owner, "groups", groups, 1)
+    if groups != 1:
+        raise NotImplementedError(f"{owner}: groups must be 1 (grouped convolution is not implemented), "
+                                  f"got {groups}")
+    return groups
 
 
 def _cropped(y, out_hw):
@@ -111,8 +146,7 @@ class Conv2dWeightGrad(Function):
 
 def _check_operands(op, x, w, b, groups, channels_axis):
     require_floating(op, x, w, *([b] if b is not None else []))
-    if groups != 1:
-        raise NotImplementedError(f"{op}: only groups=1 is implemented, got groups={groups}")
+    check_groups(op, groups)
     if x.ndim != 4:
         raise ValueError(f"{op}: expected a 4-D input (N, C, H, W), got shape {x.shape}")
     if w.ndim != 4:
@@ -131,12 +165,17 @@ def _check_operands(op, x, w, b, groups, channels_axis):
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """y = x ⋆ w + b (cross-correlation): (N, C, H, W), (O, C, KH, KW), (O,) -> (N, O, OH, OW)."""
+    """y = x ⋆ w + b (cross-correlation): (N, C, H, W), (O, C, KH, KW), (O,) -> (N, O, OH, OW); padding "same"
+    gives OH, OW = H, W, "valid" is 0."""
     op = "conv2d"
     _check_operands(op, input, weight, bias, groups, channels_axis=1)
-    stride, padding = int_pair(op, "stride", stride, 1), int_pair(op, "padding", padding, 0)
-    dilation = int_pair(op, "dilation", dilation, 1)
+    stride = int_pair(op, "stride", stride, 1)
+    padding, dilation = check_padding(op, padding, stride), int_pair(op, "dilation", dilation, 1)
     kernel = weight.shape[2:]
+    (top, bottom), (left, right) = padding_widths(padding, kernel, dilation)
+    if (bottom, right) != (top, left):  # the kernels pad both sides alike: "same"'s odd extra row or column is here
+        input = pad(input, (0, right - left, 0, bottom - top))
+    padding = (top, left)
     reach = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
     padded = tuple(n + 2 * p for n, p in zip(input.shape[2:], padding))
     if any(r > n for r, n in zip(reach, padded)):

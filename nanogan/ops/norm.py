@@ -33,14 +33,20 @@ from .bias import channel_axes, channel_sum
 from .shape import stack
 
 
+def _length(x):
+    """L, the values per sample and channel of an (N, C, *) array or tensor."""
+    return int(np.prod(x.shape[2:]))
+
+
 def _count(x):
     """M = N·L, the values per channel of an (N, C, *) array or tensor."""
-    return x.shape[0] * int(np.prod(x.shape[2:]))
+    return x.shape[0] * _length(x)
 
 
 def _as_channels(array):
-    """An (N, C, *) array seen as the (N, C, L) array the backend's norm kernels take (a view when it can be)."""
-    return array.reshape(array.shape[0], array.shape[1], -1)
+    """An (N, C, *) array seen as the (N, C, L) array the backend's norm kernels take (a view when it can be;
+    L spelled out, as -1 is ambiguous for an empty array)."""
+    return array.reshape(array.shape[0], array.shape[1], _length(array))
 
 
 def _per_channel(v, ndim):
@@ -212,7 +218,7 @@ def _check_inputs(op, input, min_dim, channels, **vectors):
 
 
 def _check_enough_values(op, x, input):
-    if _count(x) < 2:
+    if _count(x) == 1:  # as PyTorch: none at all is an empty batch, whose output is empty (_normalize_by_batch)
         raise ValueError(f"{op}: expected more than 1 value per channel when training, got input of shape "
                          f"{input.shape}")
 
@@ -235,6 +241,12 @@ def _normalize_by_batch(x, weight, bias, eps, running_mean=None, running_var=Non
     norm's per-sample channels, or one of the two) they are averaged in here."""
     backend, channels = x.backend, x.shape[1]
     xp = backend.xp
+    weight = weight if weight is not None else _constant(xp, 1, channels, x.dtype)
+    bias = bias if bias is not None else _constant(xp, 0, channels, x.dtype)
+    if x.numel() == 0:
+        # no statistics to normalise with or to fold into the running ones, which PyTorch leaves as they are: the
+        # output is as empty as x, and the gradients of weight and bias are zero, as those of x·weight + bias
+        return ChannelAffine.apply(x, weight, bias)
     in_stats_pass = running_mean is not None and running_var is not None and running_mean.shape == (channels,)
     running = dict(running_mean=running_mean.data, running_var=running_var.data) if in_stats_pass else {}
     mean, var, invstd = backend.batch_norm_stats(_as_channels(x.data), eps, **running, momentum=momentum)
@@ -244,8 +256,6 @@ def _normalize_by_batch(x, weight, bias, eps, running_mean=None, running_var=Non
             _update_running(running_mean, mean, momentum)
         if running_var is not None:
             _update_running(running_var, var, momentum, correction=count / (count - 1))
-    weight = weight if weight is not None else _constant(xp, 1, channels, x.dtype)
-    bias = bias if bias is not None else _constant(xp, 0, channels, x.dtype)
     return BatchNorm.apply(x, weight, bias, mean=mean, invstd=invstd, eps=eps)
 
 
@@ -284,7 +294,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                   weight=weight, bias=bias)
     batch = input.shape[0]
     if use_input_stats:
-        x = input.reshape(1, batch * channels, -1)
+        x = input.reshape(1, batch * channels, _length(input))
         _check_enough_values("instance_norm", x, input)
 
         def per_plane(v):

@@ -3,7 +3,7 @@ Module.save/load and the training checkpoints (nanogan.gan.checkpoint) both stan
 
 A write is atomic: the archive goes to a temporary file in the target's directory, is flushed to disk, and
 only then renamed over the target (os.replace), so a crash leaves the old file or the new one, never a torn
-file. A read of anything that is not a whole archive (empty, truncated, corrupt, a .npy, random bytes) raises
+file; the next write of that target removes the temporary files that killed writes left. A read of anything that is not a whole archive (empty, truncated, corrupt, a .npy, random bytes) raises
 one ValueError that names the file.
 """
 import os
@@ -25,7 +25,8 @@ def write_atomically(path, members):
     os.makedirs(directory, exist_ok=True)
     # mode 0666 less the umask, as open() creates files (mkstemp's 0600 would hide the file from the other users
     # of a shared machine); O_EXCL so that a name taken by another file is never written through
-    temporary = os.path.join(directory, f".tmp-{secrets.token_hex(8)}.npz")
+    leftover_prefix = f".{os.path.basename(path)}.tmp-"
+    temporary = os.path.join(directory, f"{leftover_prefix}{secrets.token_hex(8)}.npz")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -37,6 +38,13 @@ def write_atomically(path, members):
         if os.path.exists(temporary):
             os.remove(temporary)
         raise
+    # a write killed before its rename (SIGKILL, power loss) left its temporary file: the new file supersedes it
+    for name in os.listdir(directory):
+        if name.startswith(leftover_prefix):
+            try:
+                os.remove(os.path.join(directory, name))
+            except FileNotFoundError:
+                pass
 
 
 def read(path, reader):

@@ -176,3 +176,12 @@ def test_a_failed_save_leaves_the_old_file_and_no_temporary_file(tmp_path, monke
     with pytest.raises(OSError, match="disk full"):
         save(path)
     assert path.read_bytes() == old and os.listdir(tmp_path) == ["c.npz"]
+
+
+@pytest.mark.parametrize("save", SAVERS.values(), ids=SAVERS.keys())
+def test_a_save_removes_what_killed_saves_of_that_file_left(tmp_path, save):
+    """A write killed between its temporary file and the rename (kill -9, power loss) leaves the temporary file."""
+    for name in (".c.npz.tmp-0123456789abcdef.npz", ".other.npz.tmp-0123456789abcdef.npz", "notes.txt"):
+        (tmp_path / name).write_bytes(b"left there")
+    save(tmp_path / "c.npz")
+    assert sorted(os.listdir(tmp_path)) == [".other.npz.tmp-0123456789abcdef.npz", "c.npz", "notes.txt"]

@@ -390,3 +390,20 @@ def test_toy_samplers_take_a_seed_or_none_like_numpy(name):
     assert sampler(50, None).shape == (50, 2)
     rng = np.random.default_rng(3)
     assert not np.array_equal(sampler(50, rng), sampler(50, rng))
+
+
+def test_a_loader_refuses_the_state_of_a_run_on_other_data():
+    x = np.arange(24, dtype=np.float32).reshape(12, 2)
+    saved = DataLoader(x, batch_size=4, seed=1)
+    next(iter(saved))
+    state = saved.state_dict()
+    with pytest.raises(ValueError, match=r"DataLoader.load_state_dict: the state was saved by a run on other data "
+                                         r"\(CRC-32 0x[0-9a-f]{8} there, 0x[0-9a-f]{8} here\): another dataset"):
+        DataLoader(x * 2, batch_size=4, seed=1).load_state_dict(state)  # the same size, scaled otherwise
+    with pytest.raises(ValueError, match="run on other data"):
+        DataLoader(x, np.arange(12), batch_size=4, seed=1).load_state_dict(state)  # labels are data too
+    same = DataLoader(x.copy(), batch_size=4, seed=1)
+    same.load_state_dict(state)
+    from_before_the_crc = DataLoader(x * 2, batch_size=4, seed=1)
+    from_before_the_crc.load_state_dict({k: v for k, v in state.items() if k != "data_crc"})
+    assert same.state_dict() == state and from_before_the_crc.batch_in_epoch == same.batch_in_epoch == 1

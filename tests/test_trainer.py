@@ -382,3 +382,23 @@ def test_read_log_leaves_out_a_torn_last_record_and_names_a_corrupt_line(tmp_pat
     log.write_text('{"iteration": 1}\nnot json\n{"iteration": 3}\n')
     with pytest.raises(ValueError, match=r"read_log: .*log.jsonl, line 2, is not a JSON record"):
         gan.read_log(log)
+
+
+def test_resume_refuses_a_run_with_other_settings_and_changes_nothing(tmp_path):
+    """The objective would follow the new settings (λ, ...) and Adam's state the old ones: a run of neither."""
+    make_trainer(tmp_path).fit(1)
+    other = make_trainer(tmp_path, seed=1, preset="paper")
+    before = parameters(other)
+    with pytest.raises(ValueError, match=r"Trainer.resume: .*checkpoint.npz is a run with other settings \(.*betas "
+                                         r"\(0.5, 0.9\) there, \(0.0, 0.9\) here, penalty_weight 0.1 there, 10.0 here\); resume it "
+                                         r"with its own settings"):
+        other.resume()
+    assert all(np.array_equal(a, b) for a, b in zip(before, parameters(other))) and other.iteration == 0
+
+
+def test_sampled_data_refuses_the_state_of_a_run_on_another_toy_set():
+    ring, grid = get_toy("ring8_pacgan"), get_toy("grid25_pacgan")
+    state = gan.SampledData(ring, batch_size=4).state_dict()
+    with pytest.raises(ValueError, match="SampledData.load_state_dict: the state was saved by a run on other data"):
+        gan.SampledData(grid, batch_size=4).load_state_dict(state)
+    gan.SampledData(ring, batch_size=4).load_state_dict(state)

@@ -1,11 +1,29 @@
 """Minibatches over numpy arrays, reproducible from a seed and resumable mid-epoch."""
 from __future__ import annotations
 
+import functools
+import zlib
 from typing import Iterator
 
 import numpy as np
 
 from ..arguments import int_at_least
+
+
+def data_crc(*arrays):
+    """CRC-32 of the arrays' values: what a data stream's state holds of its data, so that a checkpoint of a run on
+    other data of the same size (another dataset, another scaling) is refused rather than trained on."""
+    crc = 0
+    for array in arrays:
+        crc = zlib.crc32(np.ascontiguousarray(array), crc)
+    return crc
+
+
+def check_same_data(owner, state, crc):
+    """Refuse a state saved over other data (a state without a CRC comes from before it was kept: trusted)."""
+    if state.get("data_crc", crc) != crc:
+        raise ValueError(f"{owner}.load_state_dict: the state was saved by a run on other data (CRC-32 "
+                         f"{state['data_crc']:#010x} there, {crc:#010x} here): another dataset, or another scaling")
 
 
 class DataLoader:
@@ -67,16 +85,21 @@ class DataLoader:
         while True:
             yield from self._rest_of_epoch()
 
+    @functools.cached_property
+    def data_crc(self) -> int:
+        return data_crc(self.x) if self.y is None else data_crc(self.x, self.y)
+
     def state_dict(self) -> dict:
         return {"seed": self.seed, "epoch": self.epoch, "batch_in_epoch": self.batch_in_epoch,
                 "num_samples": len(self.x), "batch_size": self.batch_size, "shuffle": self.shuffle,
-                "drop_last": self.drop_last}
+                "drop_last": self.drop_last, "data_crc": self.data_crc}
 
     def load_state_dict(self, state: dict) -> None:
-        """Resume from `state_dict()` output; the data shape and batching must match the saving loader's."""
+        """Resume from `state_dict()` output; the data, its shape and the batching must match the saving loader's."""
         mine = self.state_dict()
-        if set(state) != set(mine):
+        if set(state) | {"data_crc"} != set(mine):
             raise KeyError(f"DataLoader.load_state_dict: expected keys {sorted(mine)}, got {sorted(state)}")
+        check_same_data("DataLoader", state, self.data_crc)
         for key in ("num_samples", "batch_size", "shuffle", "drop_last"):
             if state[key] != mine[key]:
                 raise ValueError(f"DataLoader.load_state_dict: state has {key}={state[key]!r}, "

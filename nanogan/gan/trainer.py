@@ -22,6 +22,7 @@ checkpoint, then propagates. An error inside a step leaves a half-updated state,
 A run_dir holds one run: a trainer that did not resume() refuses to train into a folder that holds a
 checkpoint or a log already, rather than overwrite that run's work.
 """
+import functools
 import json
 import os
 import signal
@@ -36,6 +37,7 @@ from tqdm.auto import tqdm
 
 from .. import backend as backends
 from ..arguments import int_at_least
+from ..data.loader import check_same_data, data_crc
 from ..random import get_rng_state, set_rng_state
 from ..tensor import Tensor
 from .checkpoint import load_checkpoint, save_checkpoint
@@ -54,13 +56,19 @@ class SampledData:
         while True:
             yield self.sampler(self.batch_size, self.rng)
 
+    @functools.cached_property
+    def data_crc(self):
+        """Of points drawn with a seed of its own: they tell one toy set (and scaling) from another."""
+        return data_crc(self.sampler(16, np.random.default_rng(0)))
+
     def state_dict(self):
-        return {"rng": self.rng.bit_generator.state, "batch_size": self.batch_size}
+        return {"rng": self.rng.bit_generator.state, "batch_size": self.batch_size, "data_crc": self.data_crc}
 
     def load_state_dict(self, state):
         if state["batch_size"] != self.batch_size:
             raise ValueError(f"SampledData.load_state_dict: state has batch_size={state['batch_size']}, "
                              f"this stream has {self.batch_size}")
+        check_same_data("SampledData", state, self.data_crc)
         self.rng.bit_generator.state = state["rng"]
 
 
@@ -326,10 +334,12 @@ class Trainer:
             raise ValueError(f"Trainer.resume: the checkpoint was written by a {mine['variant']} trainer, this one "
                              f"runs {type(self.variant).__name__}")
         settings = self.variant.settings.to_dict()
-        changed = sorted(k for k in settings if _comparable(settings[k]) != _comparable(mine["settings"].get(k)))
-        if changed:
-            warnings.warn(f"Trainer.resume: the checkpoint's settings differ in {changed}; the optimisers continue "
-                          f"with the checkpoint's hyperparameters", stacklevel=2)
+        changed = sorted(k for k in settings if k != "source"  # where the numbers come from is not one of them
+                         and _comparable(settings[k]) != _comparable(mine["settings"].get(k)))
+        if changed:  # the objective would follow the new settings and the optimisers' state the old: neither run
+            differences = ", ".join(f"{k} {mine['settings'].get(k)!r} there, {settings[k]!r} here" for k in changed)
+            raise ValueError(f"Trainer.resume: {path or self.checkpoint_path} is a run with other settings "
+                             f"({differences}); resume it with its own settings")
         before = (self.variant.state_dict(), self.data.state_dict(), get_rng_state())
         try:
             self.variant.load_state_dict(state["variant"])

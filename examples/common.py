@@ -3,8 +3,8 @@ the common command-line options, the output folder, MNIST-like data, the image t
 pictures, and the closing `result:` line.
 
 Common options: --device, --seed, --iters, --batch-size, --out (default runs/<example>/), --data-dir,
---dataset, --preset (the variant's published settings), --resume (continue OUT/checkpoint.npz), --cuda-graph
-(WGAN-GP on a GPU: each step replayed from a CUDA graph).
+--dataset, --preset (the variant's published settings), --resume (continue OUT/checkpoint.npz), --overwrite (start
+again in an OUT that holds a run), --cuda-graph (WGAN-GP on a GPU: each step replayed from a CUDA graph).
 """
 import argparse
 import math
@@ -35,6 +35,8 @@ def _bounded(kind, low, low_allowed):
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected {'an int' if kind is int else 'a number'}, got {text!r}") \
                 from None
+        if not math.isfinite(value):  # an inf learning rate passes "above 0" and turns every weight to NaN
+            raise argparse.ArgumentTypeError(f"expected a finite number, got {text}")
         if not (value > low or low_allowed and value == low):
             raise argparse.ArgumentTypeError(f"must be {'at least' if low_allowed else 'above'} {low}, got {text}")
         return value
@@ -65,6 +67,7 @@ def parser(name, doc, *, iters, batch_size, presets, datasets=IMAGE_DATASETS):
         p.add_argument("--preset", default=presets[0], choices=presets,
                        help=f"the variant's published hyperparameters (default {presets[0]})")
     p.add_argument("--resume", action="store_true", help="continue the run in OUT from its checkpoint")
+    p.add_argument("--overwrite", action="store_true", help="start again in an OUT that holds a run, replacing it")
     p.add_argument("--cuda-graph", action="store_true",
                    help="with --device cuda and WGAN-GP: replay each training step from a recorded CUDA graph")
     return p
@@ -81,14 +84,20 @@ def setup(args):
     if args.cuda_graph and not str(args.device).startswith("cuda"):
         raise SystemExit(f"--cuda-graph records GPU work: it needs --device cuda (got --device {args.device})")
     checkpoint = args.out / "checkpoint.npz"
+    if args.resume and args.overwrite:
+        raise SystemExit("--resume continues the run in OUT and --overwrite replaces it: pass one of them")
     if args.resume and not checkpoint.exists():
         raise SystemExit(f"--resume: there is no checkpoint at {checkpoint}")
+    if checkpoint.exists() and not (args.resume or args.overwrite):  # hours of training are one command away
+        raise SystemExit(f"--out {args.out} holds an earlier run ({checkpoint}): pass --resume to continue it, or "
+                         f"--overwrite to start again there")
     ng.manual_seed(args.seed)
 
 
 def start_output_folder(args):
-    """OUT for this run: a resumed run keeps and extends what is there; a fresh run clears what an earlier run
-    left (its logs, checkpoint and pictures), so that they are this run's only."""
+    """OUT for this run: a resumed run keeps and extends what is there; a fresh run (setup() let it in only with
+    --overwrite if a checkpoint is there) clears what an earlier run left (its logs, checkpoint and pictures), so
+    that they are this run's only."""
     if not args.resume:
         for entry in RUN_FILES:
             path = args.out / entry
@@ -135,13 +144,16 @@ def to_device(args, *networks):
 
 def trainer(variant, stream, args, *, snapshot_every, n_samples=64, progress=True):
     """A Trainer writing to OUT with a checkpoint every `snapshot_every` generator iterations, resumed
-    from OUT/checkpoint.npz under --resume. OUT is started here, when the data and the networks are ready."""
-    start_output_folder(args)
+    from OUT/checkpoint.npz under --resume. OUT is started here, once the data, the networks and the trainer are
+    ready (the trainer refuses a --cuda-graph its variant cannot run)."""
     run = gan.Trainer(variant, stream, args.out, n_samples=n_samples, sample_seed=args.seed,
                       checkpoint_every=snapshot_every, progress=progress, cuda_graph=args.cuda_graph)
+    start_output_folder(args)
     if args.resume:
         run.resume()
         print(f"resumed from {run.checkpoint_path} at generator iteration {run.iteration}")
+        if run.iteration >= args.iters:
+            print(f"the run has done its --iters {args.iters} already: nothing to train; a larger --iters goes on")
     return run
 
 
@@ -204,10 +216,29 @@ def report(outputs, **result):
 def fit_and_report(run, iters, *logged):
     """Train an image GAN for `iters` generator iterations, write its final pictures, and end with the result
     line: iterations, wall time and the latest values of the `logged` log entries."""
-    run.fit(iters)
+    fit(run, iters)
     outputs = finish_images(run)
     last = last_record(run)
-    return report(outputs, iters=run.iteration, wall_s=round(run.elapsed, 1), **{key: last.get(key) for key in logged})
+    result = report(outputs, iters=run.iteration, wall_s=round(run.elapsed, 1),
+                    **{key: last.get(key) for key in logged})
+    exit_if_interrupted(run)
+    return result
+
+
+def fit(run, iters):
+    """run.fit(iters). A run stopped by Ctrl-C before its first generator iteration has no pictures or losses to
+    show: it exits there."""
+    run.fit(iters)
+    if run.iteration == 0:
+        exit_if_interrupted(run)
+
+
+def exit_if_interrupted(run):
+    """After a Ctrl-C the run has written its pictures, its checkpoint and its result line; its exit status says
+    it stopped early (130, as for SIGINT), so that a script running several knows."""
+    if run.interrupted:
+        print("stopped early: continue with the same command and --resume", file=sys.stderr)
+        raise SystemExit(130)
 
 
 def last_record(run):

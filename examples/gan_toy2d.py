@@ -199,7 +199,7 @@ def main(argv=None):
     run.every(args.eval_every, evaluate)
     run.every(args.eval_every, draw.frame)
     run.every(args.eval_every, visualize.loss_plot_hook())
-    run.fit(args.iters)
+    common.fit(run, args.iters)
     common.run_hooks_at_the_end(run)
 
     outputs = {"frames": args.out / "frames", "scatter": args.out / "scatter.png",
@@ -212,7 +212,9 @@ def main(argv=None):
     result = {"variant": args.variant, "dataset": args.dataset, "iters": run.iteration}
     if "modes" in final:
         result.update(modes=final["modes"], n_modes=final["n_modes"], high_quality=final["high_quality"])
-    return common.report(outputs, **result, w1=final["w1"], wall_s=round(run.elapsed, 1))
+    result = common.report(outputs, **result, w1=final["w1"], wall_s=round(run.elapsed, 1))
+    common.exit_if_interrupted(run)
+    return result
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ narrowed (--dim 2) and the batches tiny, so the whole file takes seconds.
 """
 import gzip
 import importlib
+import os
+import signal
 import struct
 import sys
 from pathlib import Path
@@ -141,6 +143,9 @@ def test_wgan_gp_mnist_resumes_from_its_checkpoint(tiny_mnist, tmp_path, capsys)
     assert "resumed from" in "\n".join(lines) and returned["iters"] == 3
     log = gan.read_log(tmp_path / "out" / "log.jsonl")
     assert [r["iteration"] for r in log] == [1, 2, 3]
+    _, _, lines = run("wgan_gp_mnist", argv + ["--out", tmp_path / "out", "--iters", 2, "--resume"], capsys)
+    assert "the run has done its --iters 2 already: nothing to train" in "\n".join(lines)
+    assert len(gan.read_log(tmp_path / "out" / "log.jsonl")) == 3
 
     with pytest.raises(SystemExit, match="no checkpoint"):
         example("wgan_gp_mnist").main([str(a) for a in argv + ["--out", tmp_path / "empty", "--resume"]])
@@ -151,11 +156,30 @@ def test_cuda_graph_without_a_gpu_device_is_refused(tiny_mnist, tmp_path, capsys
         run("wgan_gp_mnist", ["--iters", "2", "--out", str(tmp_path / "run"), "--cuda-graph"], capsys)
 
 
-def test_a_fresh_run_replaces_an_old_one(tiny_mnist, tmp_path, capsys):
-    argv = ["--dim", 2, "--data-dir", tiny_mnist, "--out", tmp_path / "out", "--batch-size", 4, "--iters", 2]
-    run("dcgan_mnist", argv, capsys)
-    run("dcgan_mnist", argv, capsys)
-    assert len(gan.read_log(tmp_path / "out" / "log.jsonl")) == 2
+def test_a_fresh_run_replaces_an_old_one_only_with_overwrite(tiny_mnist, tmp_path, capsys):
+    out = tmp_path / "out"
+    argv = ["--dim", 2, "--data-dir", tiny_mnist, "--out", out, "--batch-size", 4]
+    run("dcgan_mnist", argv + ["--iters", 3], capsys)
+    earlier = {path: path.read_bytes() for path in out.rglob("*") if path.is_file()}
+    with pytest.raises(SystemExit, match=f"--out {out} holds an earlier run .*checkpoint.npz.: pass --resume to "
+                                         f"continue it, or --overwrite to start again there"):
+        run("dcgan_mnist", argv + ["--iters", 2], capsys)
+    assert {path: path.read_bytes() for path in out.rglob("*") if path.is_file()} == earlier
+    with pytest.raises(SystemExit, match="pass one of them"):
+        run("dcgan_mnist", argv + ["--iters", 2, "--resume", "--overwrite"], capsys)
+    run("dcgan_mnist", argv + ["--iters", 2, "--overwrite"], capsys)
+    assert len(gan.read_log(out / "log.jsonl")) == 2 and not (out / "samples" / "000003.png").exists()
+
+
+def test_a_cuda_graph_the_variant_cannot_run_keeps_the_earlier_run(tiny_mnist, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(example("common"), "setup", lambda args: None)  # as if on a GPU: the trainer refuses
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "log.jsonl").write_text("the earlier run's\n")
+    with pytest.raises(TypeError, match="cuda_graph: DCGAN has no graph-ready steps"):
+        run("dcgan_mnist", ["--dim", 2, "--data-dir", tiny_mnist, "--out", out, "--batch-size", 4, "--iters", 2,
+                            "--cuda-graph"], capsys)
+    assert (out / "log.jsonl").read_text() == "the earlier run's\n"
 
 
 @pytest.mark.parametrize("why", ["missing data", "unknown device"])
@@ -169,7 +193,7 @@ def test_a_fresh_run_that_stops_before_training_keeps_the_earlier_run(why, tiny_
                    "unknown device": ("--device cuda:1: device 'cuda:1': nanogan drives one GPU",
                                       ["--data-dir", tiny_mnist, "--device", "cuda:1"])}[why]
     with pytest.raises((SystemExit, FileNotFoundError), match=stop):
-        example("dcgan_mnist").main([str(a) for a in argv + extra])
+        example("dcgan_mnist").main([str(a) for a in argv + extra + ["--overwrite"]])
     assert {path: path.read_bytes() for path in out.rglob("*") if path.is_file()} == earlier
 
 
@@ -179,6 +203,7 @@ def test_a_fresh_run_that_stops_before_training_keeps_the_earlier_run(why, tiny_
     ("wgan_gp_mnist", "--dim", "0", "argument --dim: must be above 0, got 0"),  # was 16
     ("dcgan_mnist", "--seed", "-1", "argument --seed: must be at least 0, got -1"),  # was a numpy traceback
     ("gan_toy2d", "--lr", "0", "argument --lr: must be above 0, got 0"),  # was the preset's
+    ("gan_toy2d", "--lr", "inf", "argument --lr: expected a finite number, got inf"),  # was NaN weights
 ])
 def test_an_option_out_of_range_is_a_usage_error_that_leaves_the_earlier_run(name, option, value, message, tmp_path,
                                                                                capsys):
@@ -226,3 +251,27 @@ def test_toy_example_writes_plots_and_measures(variant, dataset, tmp_path, isola
 def test_toy_example_rejects_a_preset_of_another_variant(tmp_path, capsys):
     with pytest.raises(SystemExit, match="toy presets"):
         example("gan_toy2d").main(["--variant", "gan", "--preset", "official-toy", "--out", str(tmp_path)])
+
+
+@pytest.mark.parametrize("stopped_in_iteration", [1, 2])
+def test_a_run_stopped_by_ctrl_c_checkpoints_and_exits_with_130(stopped_in_iteration, tiny_mnist, tmp_path, capsys,
+                                                                 monkeypatch):
+    critic_step, steps = gan.DCGAN.critic_step, []
+
+    def ctrl_c_in_a_critic_step(variant, *args, **kwargs):  # DCGAN: one critic step an iteration
+        steps.append(1)
+        if len(steps) == stopped_in_iteration:
+            os.kill(os.getpid(), signal.SIGINT)
+        return critic_step(variant, *args, **kwargs)
+
+    monkeypatch.setattr(gan.DCGAN, "critic_step", ctrl_c_in_a_critic_step)
+    with pytest.raises(SystemExit) as stopped:
+        run("dcgan_mnist", ["--dim", 2, "--data-dir", tiny_mnist, "--out", tmp_path / "out", "--batch-size", 4,
+                            "--iters", 3], capsys)
+    assert stopped.value.code == 130
+    captured = capsys.readouterr()
+    assert "continue with the same command and --resume" in captured.err
+    # the first: nothing to show yet; the second: the pictures and the result line of the iteration done
+    assert ("result: iters=1" in captured.out) == (stopped_in_iteration == 2)
+    trainer_state = gan.load_checkpoint(tmp_path / "out" / "checkpoint.npz")["trainer"]
+    assert (trainer_state["iteration"], trainer_state["critic_steps_in_iteration"]) == (stopped_in_iteration - 1, 1)

@@ -176,7 +176,7 @@ def test_missing_everywhere_lists_every_place(isolated, monkeypatch):
     assert "NANOGAN_DATA" in message and "apt-get install dataset-fashion-mnist" in message
 
 
-def test_download_verifies_md5_and_lands_in_cache(isolated, monkeypatch):
+def test_download_verifies_md5_and_lands_in_cache(isolated, monkeypatch, capsys):
     images, labels = np.zeros((2, 28, 28), np.uint8), np.array([3, 4], np.uint8)
     served = {"t10k-images-idx3-ubyte.gz": gzip.compress(idx_bytes(images)),
               "t10k-labels-idx1-ubyte.gz": gzip.compress(idx_bytes(labels))}
@@ -195,6 +195,7 @@ def test_download_verifies_md5_and_lands_in_cache(isolated, monkeypatch):
     loaded_images, loaded_labels = load_mnist("test")
     np.testing.assert_array_equal(loaded_labels, [3, 4])
     assert len(requested) == 2 and all("t10k" in url for url in requested)  # the test split alone
+    assert capsys.readouterr().err.splitlines() == [f"downloading {url}" for url in requested]  # before each wait
     cache = isolated / "home" / ".cache" / "nanogan" / "mnist"
     assert sorted(p.name for p in cache.iterdir()) == sorted(served)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import tempfile
 import urllib.request
 import warnings
@@ -153,6 +154,7 @@ def _download_file(source: DatasetSource, stem: str, folder: Path) -> list[str]:
     failures = []
     for mirror in source.mirrors:
         url = f"{mirror}{stem}.gz"
+        print(f"downloading {url}", file=sys.stderr, flush=True)  # a network that drops packets waits the timeout
         try:
             content = fetch_url(url)
         except OSError as err:  # URLError, HTTPError and timeouts are all OSErrors

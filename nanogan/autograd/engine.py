@@ -25,6 +25,13 @@ def _check_not_freed(ctx):
             f"were freed by the first backward; pass retain_graph=True to the first call")
 
 
+def _memory_owner(array):
+    """The array (or buffer) that owns the memory a view looks into."""
+    while getattr(array, "base", None) is not None:
+        array = array.base
+    return array
+
+
 def _check_inputs_unchanged(ctx):
     for i, (t, version) in enumerate(zip(ctx.inputs, ctx.versions)):
         if t._version != version:
@@ -89,14 +96,14 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
         grads[k] = add(grads[k], grad) if k in grads else grad
     captured = {}
     # A leaf's .grad is its owner's to change in place (zero_, +=), so it must not share memory with another leaf's
-    # or with the caller's gradient: an op passes its gradient through unchanged (add), or as a view (reshape, a
-    # sum's broadcast), to several inputs. Arrays handed out so far:
-    handed_out = {id(g.data) for g in root_grads}
+    # or with the caller's gradient: an op passes its gradient through unchanged (add) or as a view (reshape) to
+    # several inputs, and a sum's is a broadcast, whose values share memory (zero strides). The memory handed out:
+    handed_out = {id(_memory_owner(g.data)) for g in root_grads}
 
     def own(grad):
-        if grad.data.base is not None or id(grad.data) in handed_out:
+        if id(_memory_owner(grad.data)) in handed_out or 0 in grad.data.strides:
             grad = grad.clone()
-        handed_out.add(id(grad.data))
+        handed_out.add(id(_memory_owner(grad.data)))
         return grad
 
     def deliver(tensor, grad):

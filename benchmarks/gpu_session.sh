@@ -56,7 +56,7 @@ stage_examples() {
             "dcgan_mnist --iters 50" "cgan_mnist --iters 50" "wgan_clip_mnist --iters 50" "gan_toy2d --iters 200" \
             "gan_toy2d --iters 200 --cuda-graph"; do
     echo "-- $ex"
-    timeout 240 $PY examples/${ex%% *}.py ${ex#* } --device cuda --out "/tmp/runs/${ex%% *}" 2>&1 | tr '\r' '\n' | grep -v 'it/s' | tail -8
+    timeout 240 $PY examples/${ex%% *}.py ${ex#* } --device cuda --out "/tmp/runs/${ex%% *}" --overwrite 2>&1 | tr '\r' '\n' | grep -v 'it/s' | tail -8
   done > "$OUT/examples.log" 2>&1
   grep -h "^result:\|Error\|error" "$OUT/examples.log"
 }
@@ -64,7 +64,7 @@ stage_examples() {
 stage_memory() {
   stamp memory
   timeout ${MEMORY_TIMEOUT:-300} $PY examples/wgan_gp_mnist.py --full --iters ${MEMORY_ITERS:-1000} --device cuda \
-    ${MEMORY_ARGS:-} --out /tmp/runs/memory > /dev/null 2>&1
+    ${MEMORY_ARGS:-} --out /tmp/runs/memory --overwrite > /dev/null 2>&1
   echo "memory rc=$?"
   $PY - "$OUT/memory.json" <<'PY'
 import json, sys

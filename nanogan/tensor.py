@@ -195,8 +195,6 @@ class Tensor:
                 result = compute(self, *others)
         else:
             before = Tensor(self.data.copy(), _ctx=self._ctx)  # the value the graph so far computed
-            if self._ctx is not None:
-                self._ctx._output = weakref.ref(before)
             result = compute(before, *others)
         if result.shape != self.shape or not np.can_cast(result.dtype, self.dtype, "same_kind"):
             raise (ValueError if result.shape != self.shape else TypeError)(
@@ -205,6 +203,8 @@ class Tensor:
         self.data[...] = result.data
         self._version += 1
         if records:
+            if self._ctx is not None:  # the graph so far ends in `before` now
+                self._ctx._output = weakref.ref(before)
             self._ctx = result._ctx  # None where the new value depends on nothing that requires grad (fill_)
             if self._ctx is not None:
                 self._ctx._output = weakref.ref(self)

@@ -332,6 +332,12 @@ def test_in_place_results_must_fit_the_tensor():
         t /= 2
     with pytest.raises(ValueError, match=r"add_: the result \(float32, shape \(2, 2\)\) .* shape \(2,\)"):
         ng.zeros(2).add_(ng.ones(2, 2))
+    x = ng.tensor([0.5, 1.0], requires_grad=True)
+    e = x.exp()
+    with pytest.raises(ValueError, match="add_: the result"):
+        e += ng.ones(2, 2)  # refused while recording: the graph stays as it was
+    e.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.exp([0.5, 1.0]), rtol=1e-6)
 
 
 def test_in_place_on_a_recorded_tensor_is_recorded():

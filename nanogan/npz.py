@@ -3,8 +3,9 @@ Module.save/load and the training checkpoints (nanogan.gan.checkpoint) both stan
 
 A write is atomic: the archive goes to a temporary file in the target's directory, is flushed to disk, and
 only then renamed over the target (os.replace), so a crash leaves the old file or the new one, never a torn
-file; the next write of that target removes the temporary files that killed writes left. A read of anything that is not a whole archive (empty, truncated, corrupt, a .npy, random bytes) raises
-one ValueError that names the file.
+file; the next write of that target removes the temporary files that killed writes left. A read of anything
+that is not a whole archive (empty, truncated, corrupt, a .npy, random bytes) raises one ValueError that names
+the file.
 """
 import os
 import secrets

@@ -101,9 +101,11 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
     handed_out = {id(_memory_owner(g.data)) for g in root_grads}
 
     def own(grad):
-        if id(_memory_owner(grad.data)) in handed_out or 0 in grad.data.strides:
+        owner = id(_memory_owner(grad.data))
+        if owner in handed_out or 0 in grad.data.strides:
             grad = grad.clone()
-        handed_out.add(id(_memory_owner(grad.data)))
+            owner = id(_memory_owner(grad.data))
+        handed_out.add(owner)
         return grad
 
     def deliver(tensor, grad):

@@ -111,7 +111,7 @@ class Function:
             return Tensor(out)
         result = Tensor(out, _ctx=ctx)
         ctx._output = weakref.ref(result)
-        ctx.versions = tuple([t._version for t in inputs])  # backward refuses an input changed in place since
+        ctx.versions = tuple([t._version for t in inputs])  # backward refuses an input changed in place after this
         return result
 
 

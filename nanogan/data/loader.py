@@ -10,7 +10,7 @@ import numpy as np
 from ..arguments import int_at_least
 
 
-def data_crc(*arrays):
+def values_crc(*arrays):
     """CRC-32 of the arrays' values: what a data stream's state holds of its data, so that a checkpoint of a run on
     other data of the same size (another dataset, another scaling) is refused rather than trained on."""
     crc = 0
@@ -87,7 +87,7 @@ class DataLoader:
 
     @functools.cached_property
     def data_crc(self) -> int:
-        return data_crc(self.x) if self.y is None else data_crc(self.x, self.y)
+        return values_crc(self.x) if self.y is None else values_crc(self.x, self.y)
 
     def state_dict(self) -> dict:
         return {"seed": self.seed, "epoch": self.epoch, "batch_in_epoch": self.batch_in_epoch,

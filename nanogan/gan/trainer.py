@@ -37,7 +37,7 @@ from tqdm.auto import tqdm
 
 from .. import backend as backends
 from ..arguments import int_at_least
-from ..data.loader import check_same_data, data_crc
+from ..data.loader import check_same_data, values_crc
 from ..random import get_rng_state, set_rng_state
 from ..tensor import Tensor
 from .checkpoint import load_checkpoint, save_checkpoint
@@ -59,7 +59,7 @@ class SampledData:
     @functools.cached_property
     def data_crc(self):
         """Of points drawn with a seed of its own: they tell one toy set (and scaling) from another."""
-        return data_crc(self.sampler(16, np.random.default_rng(0)))
+        return values_crc(self.sampler(16, np.random.default_rng(0)))
 
     def state_dict(self):
         return {"rng": self.rng.bit_generator.state, "batch_size": self.batch_size, "data_crc": self.data_crc}

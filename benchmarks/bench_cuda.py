@@ -57,6 +57,7 @@ import provenance  # noqa: E402
 import nanogan as ng  # noqa: E402
 import nanogan.nn.functional as F  # noqa: E402
 from nanogan import models, optim  # noqa: E402
+from nanogan.atomic import write_atomically  # noqa: E402
 from nanogan.ops.loss import unit_norm_penalty  # noqa: E402
 
 try:
@@ -542,10 +543,8 @@ def _write_rows(path, facts, repeats, rows, finished):
     record = {"date": time.strftime("%Y-%m-%d"), "commit": provenance.commit(), "device": facts,
               "torch": torch.__version__ if torch else None, "repeats": repeats, "finished": finished, "rows": rows,
               "kernel_choices": kernel_choices(rows)}
-    temporary = path + ".partial"
-    with open(temporary, "w") as f:
-        json.dump(record, f, indent=1)
-    os.replace(temporary, path)  # never a half-written file where the last whole one was
+    # never a half-written file where the last whole one was
+    write_atomically(path, lambda f: f.write(json.dumps(record, indent=1).encode()))
 
 
 if __name__ == "__main__":

@@ -2,9 +2,10 @@
 the common command-line options, the output folder, MNIST-like data, the image trainer with its
 pictures, and the closing `result:` line.
 
-Common options: --device, --seed, --iters, --batch-size, --out (default runs/<example>/), --data-dir,
---dataset, --preset (the variant's published settings), --resume (continue OUT/checkpoint.npz), --overwrite (start
-again in an OUT that holds a run), --cuda-graph (WGAN-GP on a GPU: each step replayed from a CUDA graph).
+Common options: --device, --seed, --iters, --batch-size, --out (default runs/<example>/), --data-dir (image
+datasets), --dataset, --preset (the variant's published settings), --resume (continue OUT/checkpoint.npz),
+--overwrite (start again in an OUT that holds a run), --cuda-graph (WGAN-GP on a GPU: each step replayed from a
+CUDA graph).
 """
 import argparse
 import math
@@ -47,6 +48,14 @@ positive_int, non_negative_int, positive_float = _bounded(int, 0, False), _bound
     _bounded(float, 0, False)
 
 
+def existing_folder(text):
+    """An argparse type: a folder that exists. A mistyped --data-dir would otherwise fall through to the other
+    places searched ($NANOGAN_DATA, the cache) and train on whatever they hold."""
+    if not Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"no such folder: {text}")
+    return Path(text)
+
+
 def parser(name, doc, *, iters, batch_size, presets, datasets=IMAGE_DATASETS):
     """The argument parser with the common options; the example adds its own. `doc` is the example's
     docstring (its first paragraph is the --help description), `presets` its variant's preset names
@@ -61,7 +70,9 @@ def parser(name, doc, *, iters, batch_size, presets, datasets=IMAGE_DATASETS):
     p.add_argument("--batch-size", type=positive_int, default=batch_size,
                    help=f"minibatch size m (default {batch_size or 'set by the configuration'})")
     p.add_argument("--out", type=Path, default=RUNS_DIR / name, help=f"output folder (default runs/{name}/)")
-    p.add_argument("--data-dir", help="folder holding the dataset's IDX files (else $NANOGAN_DATA, the cache, ...)")
+    if set(datasets) <= set(IMAGE_DATASETS):  # read from files (the toy sets are drawn by code)
+        p.add_argument("--data-dir", type=existing_folder,
+                       help="folder holding the dataset's IDX files (else $NANOGAN_DATA, the cache, ...)")
     p.add_argument("--dataset", default=datasets[0], choices=datasets, help=f"default {datasets[0]}")
     if presets is not None:
         p.add_argument("--preset", default=presets[0], choices=presets,
@@ -112,15 +123,19 @@ def load_images(args, value_range=(0.0, 1.0)):
     """A shuffled DataLoader of (images, labels) of --dataset, images float32 (N, 1, 28, 28) scaled to
     `value_range`. Where only the test split exists (as on a machine given just t10k-*), it says so and
     trains on that."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the note below says it in one line
-        images, labels, split = data.load_mnist_for_training(args.dataset, args.data_dir)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the note below says it in one line
+            images, labels, split = data.load_mnist_for_training(args.dataset, args.data_dir)
+    except (data.DatasetNotFoundError, data.IdxFormatError) as err:  # the message says it all: no traceback
+        raise SystemExit(str(err)) from None
     title = data.DATASETS[args.dataset].title
+    folder = data.find_split(args.dataset, split, args.data_dir).images.parent  # --data-dir, or where the search led
     if split != "train":
         print(f"note: the {title} train split is not available; training on the {split} split "
-              f"({len(images)} images)")
+              f"({len(images)} images, {folder})")
     else:
-        print(f"data: {title} {split} split, {len(images)} images")
+        print(f"data: {title} {split} split, {len(images)} images, {folder}")
     return data.DataLoader(data.images_to_float(images, value_range), labels, batch_size=args.batch_size,
                            seed=args.seed)
 
@@ -150,7 +165,10 @@ def trainer(variant, stream, args, *, snapshot_every, n_samples=64, progress=Tru
                       checkpoint_every=snapshot_every, progress=progress, cuda_graph=args.cuda_graph)
     start_output_folder(args)
     if args.resume:
-        run.resume()
+        try:
+            run.resume()
+        except ValueError as err:  # a checkpoint that is unreadable or of another run: the message says which
+            raise SystemExit(f"--resume: {err}") from None
         print(f"resumed from {run.checkpoint_path} at generator iteration {run.iteration}")
         if run.iteration >= args.iters:
             print(f"the run has done its --iters {args.iters} already: nothing to train; a larger --iters goes on")

@@ -151,12 +151,19 @@ def scores(variant, points):
     return variant.D(variant.as_input(points)).numpy().ravel()
 
 
-def linear_decay(initial_lr, iterations):
-    """A hook setting both optimisers' rate for the next generator iteration to lr·(1 − done/iterations)."""
+def linear_decay(run, iterations):
+    """A hook setting, after generator iteration i, both optimisers' rates to lr₀·(1 − i/iterations), lr₀ being
+    each parameter group's rate when the run started. lr₀ stays in the group as "initial_lr" (as PyTorch's
+    schedulers keep it), so it travels in the checkpoint: a run resumed with the same --iters goes on with the
+    same rates, and one resumed with a larger --iters follows from there the schedule of a run that long."""
+    groups = [group for optimizer in (run.variant.opt_G, run.variant.opt_D) for group in optimizer.param_groups]
+    for group in groups:
+        group.setdefault("initial_lr", group["lr"])
+
     def decay(run):
-        for optimizer in (run.variant.opt_G, run.variant.opt_D):
-            for group in optimizer.param_groups:
-                group["lr"] = initial_lr * max(0.0, 1.0 - run.iteration / iterations)
+        for group in groups:
+            group["lr"] = group["initial_lr"] * max(0.0, 1.0 - run.iteration / iterations)
+    decay(run)  # the rate of the next iteration, also where a resumed run's --iters is not the checkpoint's
     return decay
 
 
@@ -182,7 +189,7 @@ def plot_metrics(records, path):
         modes_axes.plot(iterations, [r["high_quality"] for r in records], label="high-quality samples")
         modes_axes.set(title="mode coverage (PacGAN)", xlabel="generator iteration", ylim=(0, 1.02))
         modes_axes.legend()
-    figure.savefig(path, dpi=100)
+    visualize.save_figure(figure, path)
 
 
 def main(argv=None):
@@ -194,7 +201,7 @@ def main(argv=None):
     run = common.trainer(variant, stream, args, snapshot_every=args.eval_every, n_samples=EVAL_SAMPLES)
 
     if args.lr_decay:
-        run.every(1, linear_decay(variant.settings.lr, args.iters))
+        run.every(1, linear_decay(run, args.iters))
     evaluate, draw = Evaluation(args, run, view), Drawing(args, view)
     run.every(args.eval_every, evaluate)
     run.every(args.eval_every, draw.frame)

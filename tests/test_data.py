@@ -165,6 +165,7 @@ def test_folder_with_only_one_of_the_two_files_is_skipped(isolated):
 
 def test_missing_everywhere_lists_every_place(isolated, monkeypatch):
     monkeypatch.setenv("NANOGAN_DATA", str(isolated / "env"))
+    (isolated / "arg").mkdir()
     with pytest.raises(DatasetNotFoundError) as info:
         load_mnist("train", isolated / "arg", name="fashion-mnist")
     message = str(info.value)
@@ -174,6 +175,16 @@ def test_missing_everywhere_lists_every_place(isolated, monkeypatch):
         assert str(place) in message
     assert "no network in tests" in message
     assert "NANOGAN_DATA" in message and "apt-get install dataset-fashion-mnist" in message
+
+
+def test_a_data_dir_that_is_not_a_folder_is_refused(isolated, monkeypatch):
+    """A mistyped data_dir used to fall through to the other folders searched and load what they held."""
+    write_split(isolated / "env" / "mnist", "test")
+    monkeypatch.setenv("NANOGAN_DATA", str(isolated / "env"))
+    mistyped = isolated / "dtaa"
+    for load in (lambda: load_mnist("test", mistyped), lambda: load_mnist_for_training("mnist", mistyped)):
+        with pytest.raises(DatasetNotFoundError, match=f"^data_dir {mistyped}: no such folder$"):
+            load()
 
 
 def test_download_verifies_md5_and_lands_in_cache(isolated, monkeypatch, capsys):
@@ -192,11 +203,13 @@ def test_download_verifies_md5_and_lands_in_cache(isolated, monkeypatch, capsys)
         return served[url.rsplit("/", 1)[1]]
 
     monkeypatch.setattr(mnist_module, "fetch_url", fake_fetch)
+    cache = isolated / "home" / ".cache" / "nanogan" / "mnist"
+    cache.mkdir(parents=True)
+    (cache / ".t10k-images-idx3-ubyte.gz.tmp-0123456789abcdef").write_bytes(b"what a killed download left")
     loaded_images, loaded_labels = load_mnist("test")
     np.testing.assert_array_equal(loaded_labels, [3, 4])
     assert len(requested) == 2 and all("t10k" in url for url in requested)  # the test split alone
     assert capsys.readouterr().err.splitlines() == [f"downloading {url}" for url in requested]  # before each wait
-    cache = isolated / "home" / ".cache" / "nanogan" / "mnist"
     assert sorted(p.name for p in cache.iterdir()) == sorted(served)
 
 

@@ -222,7 +222,7 @@ def test_only_the_test_split_says_so_and_trains_on_it(tmp_path, isolated_data, c
     folder.mkdir()
     write_split(folder, "test", np.random.default_rng(1))
     _, _, lines = run("wgan_gp_mnist", TINY + ["--dim", 2, "--data-dir", folder, "--out", tmp_path / "out"], capsys)
-    assert any("train split is not available; training on the test split (24 images)" in line for line in lines)
+    assert f"note: the MNIST train split is not available; training on the test split (24 images, {folder})" in lines
 
 
 @pytest.mark.parametrize("variant, dataset", [("wgan-gp", "grid25_pacgan"), ("gan-minimax", "ring8_pacgan"),
@@ -275,3 +275,88 @@ def test_a_run_stopped_by_ctrl_c_checkpoints_and_exits_with_130(stopped_in_itera
     assert ("result: iters=1" in captured.out) == (stopped_in_iteration == 2)
     trainer_state = gan.load_checkpoint(tmp_path / "out" / "checkpoint.npz")["trainer"]
     assert (trainer_state["iteration"], trainer_state["critic_steps_in_iteration"]) == (stopped_in_iteration - 1, 1)
+
+
+def generator_rates(monkeypatch, variant_class):
+    """The list that fills with G's learning rate at each generator step of `variant_class`."""
+    generator_step, rates = variant_class.generator_step, []
+
+    def recording(variant, *args, **kwargs):
+        rates.append(variant.opt_G.param_groups[0]["lr"])
+        return generator_step(variant, *args, **kwargs)
+
+    monkeypatch.setattr(variant_class, "generator_step", recording)
+    return rates
+
+
+def test_lr_decay_resumes_exactly_and_a_larger_iters_follows_the_longer_schedule(tmp_path, isolated_data, capsys,
+                                                                                 monkeypatch):
+    """A run extended by a larger --iters used to train its first resumed iteration at the rate the shorter
+    schedule ended on, 0."""
+    rates = generator_rates(monkeypatch, gan.GAN)
+    toy = ["--variant", "gan", "--batch-size", 8, "--eval-every", 2, "--lr-decay"]
+    lr = 1e-4  # the toy preset's
+    run("gan_toy2d", toy + ["--iters", 4, "--out", tmp_path / "whole"], capsys)
+    assert rates == [lr, 0.75 * lr, 0.5 * lr, 0.25 * lr]
+
+    rates.clear()
+    critic_step, steps = gan.GAN.critic_step, []
+
+    def ctrl_c_in_the_third_iteration(variant, *args, **kwargs):  # GAN: one critic step an iteration
+        steps.append(1)
+        if len(steps) == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+        return critic_step(variant, *args, **kwargs)
+
+    monkeypatch.setattr(gan.GAN, "critic_step", ctrl_c_in_the_third_iteration)
+    with pytest.raises(SystemExit):
+        run("gan_toy2d", toy + ["--iters", 4, "--out", tmp_path / "stopped"], capsys)
+    monkeypatch.setattr(gan.GAN, "critic_step", critic_step)
+    run("gan_toy2d", toy + ["--iters", 4, "--out", tmp_path / "stopped", "--resume"], capsys)
+    assert rates == [lr, 0.75 * lr, 0.5 * lr, 0.25 * lr]
+    whole, stopped = (gan.load_checkpoint(tmp_path / out / "checkpoint.npz")["variant"] for out in ("whole", "stopped"))
+    for network in ("generator", "discriminator"):
+        for name, value in whole[network].items():
+            np.testing.assert_array_equal(stopped[network][name], value, err_msg=f"{network}.{name}")
+
+    rates.clear()
+    run("gan_toy2d", toy + ["--iters", 2, "--out", tmp_path / "extended"], capsys)
+    run("gan_toy2d", toy + ["--iters", 4, "--out", tmp_path / "extended", "--resume"], capsys)
+    assert rates == [lr, 0.5 * lr, 0.5 * lr, 0.25 * lr]  # then the 4-iteration schedule, from iteration 2 on
+
+
+def test_a_mistyped_data_dir_is_a_usage_error(tmp_path, tiny_mnist, monkeypatch, capsys):
+    """It used to fall through to $NANOGAN_DATA and the cache, and train on whatever they held."""
+    monkeypatch.setenv(mnist.ENV_VAR, str(tiny_mnist.parent))
+    with pytest.raises(SystemExit):
+        example("dcgan_mnist").main(["--data-dir", str(tmp_path / "dtaa"), "--out", str(tmp_path / "out")])
+    assert f"argument --data-dir: no such folder: {tmp_path / 'dtaa'}" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_toy_example_has_no_data_dir(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        example("gan_toy2d").main(["--data-dir", str(tmp_path), "--out", str(tmp_path / "out")])
+    assert "unrecognized arguments: --data-dir" in capsys.readouterr().err
+
+
+def test_missing_data_and_a_broken_checkpoint_end_in_one_message(tmp_path, isolated_data, tiny_mnist, capsys):
+    """Each used to end a traceback, missing data two chained ones (the train split's, then the test split's)."""
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SystemExit) as missing:
+        example("dcgan_mnist").main(["--data-dir", str(tmp_path / "empty"), "--out", str(tmp_path / "out")])
+    assert str(missing.value).startswith("MNIST: neither the 'train' nor the 'test' split is there to train on\n"
+                                         "MNIST 'test' split not found")
+    assert str(tmp_path / "empty") in str(missing.value)
+
+    out = tmp_path / "out"
+    argv = ["--dim", 2, "--data-dir", tiny_mnist, "--out", out, "--batch-size", 4, "--iters", 2]
+    run("dcgan_mnist", argv, capsys)
+    checkpoint = out / "checkpoint.npz"
+    checkpoint.write_bytes(checkpoint.read_bytes()[:1000])
+    with pytest.raises(SystemExit) as broken:
+        example("dcgan_mnist").main([str(a) for a in argv + ["--resume"]])
+    assert str(broken.value).startswith(f"--resume: load_checkpoint: {checkpoint} is not a readable checkpoint")
+    with pytest.raises(SystemExit) as other_run:
+        example("wgan_clip_mnist").main([str(a) for a in argv + ["--resume"]])
+    assert str(other_run.value).startswith("--resume: ")

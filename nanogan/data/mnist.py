@@ -8,15 +8,15 @@ Search order for the two files of a split (images and labels, each `<stem>.gz` o
   4. `/usr/share/datasets/<name>/` (Debian's dataset packages, e.g. `apt-get install dataset-fashion-mnist`).
 
 When no folder holds both files and `download=True`, the missing files are fetched from the canonical mirrors into
-the cache folder, md5-checked, and written atomically.  Files found locally are not md5-checked: Debian recompresses
-them, so their checksums differ from the originals; the IDX parser still checks that their content is consistent.
+the cache folder, md5-checked, and written atomically (nanogan.atomic).  Files found locally are not md5-checked:
+Debian recompresses them, so their checksums differ from the originals; the IDX parser still checks that their
+content is consistent. A `data_dir` given must exist: a mistyped one is an error, not a fall-through.
 """
 from __future__ import annotations
 
 import hashlib
 import os
 import sys
-import tempfile
 import urllib.request
 import warnings
 from dataclasses import dataclass
@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..atomic import write_atomically
 from .idx import IdxFormatError, read_idx
 
 DOWNLOAD_TIMEOUT_S = 15.0
@@ -134,19 +135,6 @@ def fetch_url(url: str, timeout: float = DOWNLOAD_TIMEOUT_S) -> bytes:
         return response.read()
 
 
-def _write_atomically(path: Path, content: bytes) -> None:
-    """Write through a temporary file in the same folder and rename it, so no reader ever sees a partial file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as temp:
-            temp.write(content)
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-
-
 def _download_file(source: DatasetSource, stem: str, folder: Path) -> list[str]:
     """Fetch `<stem>.gz` into `folder` from the first mirror that serves it with the right md5.
 
@@ -164,7 +152,7 @@ def _download_file(source: DatasetSource, stem: str, folder: Path) -> list[str]:
         if digest != source.md5[stem]:
             failures.append(f"{url}: md5 mismatch, got {digest}, expected {source.md5[stem]}; file discarded")
             continue
-        _write_atomically(folder / f"{stem}.gz", content)
+        write_atomically(folder / f"{stem}.gz", lambda f: f.write(content))
         return []
     return failures
 
@@ -209,6 +197,13 @@ def _not_found_message(source: DatasetSource, name: str, split: str, data_dir, d
     return "\n".join(lines)
 
 
+def _check_data_dir(data_dir) -> None:
+    """A data_dir given must be a folder: a mistyped one would otherwise fall through to the other folders
+    searched and train, silently, on whatever they hold."""
+    if data_dir is not None and not Path(data_dir).is_dir():
+        raise DatasetNotFoundError(f"data_dir {data_dir}: no such folder")
+
+
 def load_mnist(split: str = "train", data_dir: str | os.PathLike | None = None, name: str = "mnist",
                download: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Load one split of MNIST or Fashion-MNIST.
@@ -219,6 +214,7 @@ def load_mnist(split: str = "train", data_dir: str | os.PathLike | None = None, 
     outside the classes 0..9.
     """
     source = _check_name_and_split(name, split)
+    _check_data_dir(data_dir)
     files = find_split(name, split, data_dir)
     download_failures = None
     if files is None and download:
@@ -257,11 +253,17 @@ def images_to_float(images: np.ndarray, value_range: tuple[float, float] = (0.0,
 
 def load_mnist_for_training(name: str = "mnist", data_dir: str | os.PathLike | None = None,
                             download: bool = True) -> tuple[np.ndarray, np.ndarray, str]:
-    """(images, labels, split_used): the train split, or the test split with a warning when train is unavailable."""
+    """(images, labels, split_used): the train split, or the test split with a warning when train is unavailable.
+    Raises DatasetNotFoundError when neither split is found."""
+    _check_data_dir(data_dir)
     try:
         return (*load_mnist("train", data_dir, name, download), "train")
     except DatasetNotFoundError as train_missing:
-        images, labels = load_mnist("test", data_dir, name, download)
+        try:
+            images, labels = load_mnist("test", data_dir, name, download)
+        except DatasetNotFoundError as test_missing:  # one error, not the train split's inside the test split's
+            raise DatasetNotFoundError(f"{_check_name_and_split(name, 'test').title}: neither the 'train' nor the "
+                                       f"'test' split is there to train on\n{test_missing}") from None
         first_line = str(train_missing).splitlines()[0]
         warnings.warn(f"{first_line}; training on the {len(images)}-image 'test' split instead", stacklevel=2)
         return images, labels, "test"

@@ -14,6 +14,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from ..arguments import int_at_least
+from ..atomic import write_atomically
 from .trainer import read_log
 
 
@@ -65,16 +66,8 @@ def _checked_value_range(value_range):
 
 
 def _save_png(pixels, path):
-    """Write a uint8 picture as PNG, whole or not at all (temporary file, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".tmp-{os.getpid()}-{path.name}")
-    try:
-        Image.fromarray(pixels).save(temporary, format="PNG")
-        os.replace(temporary, path)
-    finally:
-        if temporary.exists():
-            temporary.unlink()
+    """Write a uint8 picture as PNG, whole or not at all (nanogan.atomic)."""
+    write_atomically(path, lambda f: Image.fromarray(pixels).save(f, format="PNG"))
 
 
 def save_image_grid(images, path, nrow=8, value_range=(0.0, 1.0)):
@@ -100,6 +93,12 @@ def progression_strip(grid_paths, path, captions=None, gap=4):
         strip.paste(grid, (left, CAPTION_HEIGHT))
         left += grid.width + gap
     _save_png(np.asarray(strip), path)
+
+
+def save_figure(figure, path):
+    """Write a matplotlib figure as PNG, whole or not at all: a run stopped while it redraws its loss curves
+    keeps the previous picture."""
+    write_atomically(path, lambda f: figure.savefig(f, format="png", dpi=100))
 
 
 def _figure(n_panels):
@@ -131,8 +130,7 @@ def plot_losses(log, path):
         ax.set_title(title)
         ax.set_xlabel("generator iteration")
         ax.legend()
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
+    save_figure(figure, path)
 
 
 def plot_toy(real, fake, path, critic=None, extent=3.0, resolution=128, title=None):
@@ -157,8 +155,7 @@ def plot_toy(real, fake, path, critic=None, extent=3.0, resolution=128, title=No
     ax.legend(loc="upper right")
     if title:
         ax.set_title(title)
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
+    save_figure(figure, path)
 
 
 def _toy_points(name, points):

@@ -1,11 +1,12 @@
 """Tests of nanogan.gan.visualize's argument checks: bad images, grid settings and toy points are refused with an
-error naming the function and the value, instead of a wrong picture or an error from deep inside numpy/matplotlib."""
+error naming the function and the value, instead of a wrong picture or an error from deep inside numpy/matplotlib.
+And pictures are written whole or not at all."""
 import re
 
 import numpy as np
 import pytest
 
-from nanogan.gan.visualize import image_grid, plot_toy, save_image_grid
+from nanogan.gan.visualize import image_grid, plot_losses, plot_toy, save_image_grid
 
 GREY = np.zeros((4, 1, 5, 5))
 
@@ -80,3 +81,25 @@ def test_pictures_go_into_folders_that_do_not_exist_yet(tmp_path):
     plot_toy(np.zeros((5, 2)), np.ones((5, 2)), toy_path, critic=lambda p: p[:, :1], resolution=16)
     save_image_grid(GREY, grid_path)
     assert toy_path.exists() and grid_path.exists()
+
+
+def test_a_figure_is_written_in_its_suffix_format_and_a_failed_redraw_keeps_the_last(tmp_path, monkeypatch):
+    """Figures go through nanogan.atomic: a run stopped while redrawing its loss curves kept a torn PNG before."""
+    records = [{"iteration": 1, "d_loss": 1.0, "g_loss": 2.0}, {"iteration": 2, "d_loss": 0.5, "g_loss": 1.0}]
+    plot_losses(records, tmp_path / "losses.svg")
+    assert (tmp_path / "losses.svg").read_bytes().startswith(b"<?xml")
+    plot_losses(records, tmp_path / "losses.png")
+    drawn = (tmp_path / "losses.png").read_bytes()
+    assert drawn.startswith(b"\x89PNG")
+
+    from matplotlib.figure import Figure
+
+    def stopped_halfway(figure, file, **options):
+        file.write(drawn[:100])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Figure, "savefig", stopped_halfway)
+    with pytest.raises(KeyboardInterrupt):
+        plot_losses(records, tmp_path / "losses.png")
+    assert (tmp_path / "losses.png").read_bytes() == drawn
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["losses.png", "losses.svg"]

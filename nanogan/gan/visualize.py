@@ -96,9 +96,9 @@ def progression_strip(grid_paths, path, captions=None, gap=4):
 
 
 def save_figure(figure, path):
-    """Write a matplotlib figure as PNG, whole or not at all: a run stopped while it redraws its loss curves
-    keeps the previous picture."""
-    write_atomically(path, lambda f: figure.savefig(f, format="png", dpi=100))
+    """Write a matplotlib figure in the format its suffix names (.png, .svg, .pdf, ...), whole or not at all: a run
+    stopped while it redraws its loss curves keeps the previous picture."""
+    write_atomically(path, lambda f: figure.savefig(f, format=Path(path).suffix[1:] or "png", dpi=100))
 
 
 def _figure(n_panels):

@@ -280,6 +280,12 @@ class Tensor:
     def __neg__(self):
         return ops.elementwise.neg(self)
 
+    def __pos__(self):
+        return ops.elementwise.positive(self)
+
+    def __abs__(self):
+        return ops.elementwise.abs(self)
+
     def __matmul__(self, other):
         return ops.matmul.matmul(self, other)
 

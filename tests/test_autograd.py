@@ -222,6 +222,62 @@ def test_true_division_of_integer_tensors_is_float32_like_torch():
     np.testing.assert_allclose(db.numpy(), [-0.75, -0.0625])  # -a/b²
 
 
+def _integer_tensor_maker(lib, dtypes):
+    return lambda values, dtype="int64": lib.tensor(values, dtype=getattr(dtypes, dtype))
+
+
+@pytest.mark.parametrize("compute", [
+    lambda i: i([[-2, 0, 3]]) ** 2,
+    lambda i: i([[-2, 0, 3]]) ** 0,
+    lambda i: i([[-2, 0, 3]]) ** 2.0,  # a float number makes float32
+    lambda i: i([[-2, 4, 3]]) ** -1.0,
+    lambda i: i([[-2, 0, 3]]) ** i([-1, 2, 1]),  # a negative exponent in a tensor: 1 / a^|b| toward zero
+    lambda i: i([-2, -1, 0, 1, 3]) ** i(-3),
+    lambda i: (-1) ** i([-3, -2, 0, 3]),
+    lambda i: 2 ** i([-2, 0, 3]),
+    lambda i: 2.5 ** i([-2, 0, 3]),
+    lambda i: i([True, False], "bool") ** 2,
+    lambda i: i([3, 2]) ** i([True, False], "bool"),
+    lambda i: i([2, 3], "int32") ** 3,
+    lambda i: i([2, 3], "int32") ** i(2),  # a 0-d int64 tensor counts as a number: int32
+    lambda i: i([2, 3], "int32") ** i([2, 1]),
+    lambda i: i([2, 3], "uint8") ** 2,
+    lambda i: i([2, 3]) ** i([0.5, 2.0], "float64"),
+    lambda i: abs(i([[-2, 0, 3]])),
+    lambda i: i([-2, 5], "int32").abs(),
+    lambda i: -i([-2, 5]) + +i([1, 1]),
+])
+def test_integer_powers_and_abs_match_torch(compute):
+    """Pow and Abs refused integer tensors ("expected floating-point tensors, got int64"); PyTorch computes them
+    in integers, and promotes to float32 where a float number meets them."""
+    torch = pytest.importorskip("torch")
+    expected = compute(_integer_tensor_maker(torch, torch))
+    actual = compute(_integer_tensor_maker(ng, np))
+    assert str(actual.dtype) == str(expected.dtype).removeprefix("torch.")
+    np.testing.assert_array_equal(actual.numpy(), expected.numpy())
+
+
+def test_integer_and_bool_powers_torch_refuses_are_refused():
+    for base, dtype in ((ng.tensor([2, 3]), "int64"), (ng.tensor([2], dtype=np.uint8), "uint8")):
+        with pytest.raises(ValueError, match=rf"pow: integers to negative integer powers are not allowed, got a "
+                                             rf"tensor of {dtype} and shape \({base.shape[0]},\) to the power -1"):
+            base ** -1
+    with pytest.raises(ValueError, match=r"pow: integers to negative integer powers.* to the power -2"):
+        ng.tensor([2, 3]).pow(np.int64(-2))
+    flags = ng.tensor([True, False])
+    for call, op in ((lambda: abs(flags), "abs"), (lambda: +flags, "positive"), (lambda: flags ** flags, "pow")):
+        with pytest.raises(TypeError, match=rf"{op}: not implemented for bool tensors, got bool of shape \(2,\)"):
+            call()
+
+
+def test_abs_and_unary_plus_are_tensor_operators():
+    x = ng.tensor([-1.5, 2.0, 0.0], requires_grad=True)
+    assert +x is x  # as in PyTorch
+    (g,) = ng.grad(abs(x).sum(), x)
+    np.testing.assert_array_equal(g.numpy(), [-1.0, 1.0, 0.0])
+    np.testing.assert_array_equal(abs(x).numpy(), [1.5, 2.0, 0.0])
+
+
 def test_pow_at_a_zero_base_has_the_derivatives_of_its_constant_pieces():
     """g·b·a^(b-1) at a = 0, b = 0 and g·y·log a at a = 0 read 0·inf and 0·(-inf): NaN where x⁰ ≡ 1 and 0^b ≡ 0
     (b > 0) have derivative 0, at every order (PyTorch's pow takes the same)."""

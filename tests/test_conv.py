@@ -1,5 +1,7 @@
 """conv2d and conv_transpose2d: the course's worked examples, output sizes, finite-difference
 checks of first and second derivatives over drawn geometries, PyTorch, and bad input."""
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
@@ -365,6 +367,14 @@ TORCH_CASES = {
         [(2, 3, 5, 7), (2, 3, 4, 2), (2,)]),
     "conv2d, padding='valid'": (lambda F: lambda x, w: F.conv2d(x, w, stride=2, padding="valid"),
                                 [(2, 3, 7, 6), (2, 3, 3, 2)]),
+    # one image (C, H, W), as PyTorch takes it: a batch of one, the batch axis dropped again
+    "conv2d, unbatched": (lambda F: lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=1),
+                          [(3, 9, 8), (4, 3, 3, 2), (4,)]),
+    "conv2d, unbatched, padding='same' with an even kernel": (
+        lambda F: lambda x, w: F.conv2d(x, w, padding="same"), [(3, 5, 7), (2, 3, 4, 2)]),
+    "conv_transpose2d, unbatched": (lambda F: lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1,
+                                                                                   output_padding=1),
+                                    [(3, 4, 5), (3, 2, 3, 4), (2,)]),
 }
 
 
@@ -385,8 +395,15 @@ def test_against_pytorch_forward_backward_double_backward(case):
 
 def test_bad_input_is_refused_with_the_op_and_shapes():
     x, w = ng.zeros(1, 3, 5, 5), ng.zeros(4, 3, 3, 3)
-    with pytest.raises(ValueError, match=r"conv2d: expected a 4-D input \(N, C, H, W\), got shape \(3, 5, 5\)"):
-        conv2d(ng.zeros(3, 5, 5), w)
+    for shape in ((5, 5), (1, 1, 3, 5, 5)):  # (3, 5, 5) is one unbatched image
+        with pytest.raises(ValueError, match=r"conv2d: expected a 4-D input \(N, C, H, W\) or a 3-D one "
+                                             rf"\(C, H, W\), got shape {re.escape(str(shape))}"):
+            conv2d(ng.zeros(*shape), w)
+    with pytest.raises(ValueError, match=r"conv_transpose2d: expected a 4-D input \(N, C, H, W\) or a 3-D one"):
+        conv_transpose2d(ng.zeros(3, 5), ng.zeros(3, 2, 3, 3))
+    # an unbatched image is named as the batch of one it runs as, as PyTorch names it
+    with pytest.raises(ValueError, match=r"conv2d: input of shape \(1, 2, 5, 5\) has 2 channels"):
+        conv2d(ng.zeros(2, 5, 5), w)
     with pytest.raises(ValueError, match=r"conv2d: input of shape \(1, 2, 5, 5\) has 2 channels but weight of "
                                          r"shape \(4, 3, 3, 3\) expects 3"):
         conv2d(ng.zeros(1, 2, 5, 5), w)

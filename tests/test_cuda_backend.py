@@ -318,6 +318,9 @@ FAMILIES = {
     "pooling": (lambda x: F.max_pool2d(x, 2).sum() * F.avg_pool2d(x, 3, 2, 1)
                 + (F.max_pool2d(x, 3, 2, 1, ceil_mode=True) * F.avg_pool2d(x, 3, 2, 1, True, False)).sum(),
                 [(2, 3, 8, 8)], ("max_pool2d", "avg_pool2d"), False),
+    "unbatched (C, H, W) convolutions and pooling": (
+        lambda x, w, b: F.max_pool2d(F.conv_transpose2d(F.conv2d(x, w, b, padding=1), w, padding=1), 2)
+        * F.avg_pool2d(x, 2), [(3, 8, 8), (4, 3, 3, 3), (4,)], ("conv2d", "conv_transpose2d"), False),
     "nearest upsampling": (lambda x: F.interpolate(x, scale_factor=2, mode="nearest") ** 2
                            + F.interpolate(x, size=(8, 10)) * F.interpolate(x[:, :, :3], size=(8, 10)),
                            [(2, 3, 4, 5)], ("interpolate",), False),
@@ -441,6 +444,20 @@ def test_matmul_reads_every_operand_layout():
                                                atol=rtol * k, err_msg=f"{m}x{k} ({name_a}) @ {k}x{n} ({name_b})")
     with pytest.raises(ValueError, match=r"matmul: shapes \(2, 3\) and \(4, 5\) do not align"):
         matmul(cupy.ones((2, 3), dtype=np.float32), cupy.ones((4, 5), dtype=np.float32))  # cuBLAS would read past
+
+
+@on_gpu
+def test_integer_powers_and_abs_agree_with_the_cpu():
+    """Integer tensors to integer powers stay integers on the device too, a negative exponent truncating toward zero
+    (which numpy refuses and CuPy computes), and so do their absolute values."""
+    def compute(device):
+        base = ng.tensor([[-3, -1, 0, 1, 2]], device=device)
+        exponent = ng.tensor([[2], [0], [-1], [-2], [3]], device=device)
+        small = base.to(np.dtype(np.int32))
+        return [base ** exponent, 2 ** exponent, small ** 3, small ** exponent, abs(base), abs(small), base ** 2.0]
+    for actual, expected in zip(compute("cuda"), compute("cpu"), strict=True):
+        assert actual.dtype == expected.dtype
+        np.testing.assert_array_equal(actual.numpy(), expected.numpy())
 
 
 @on_gpu

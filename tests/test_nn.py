@@ -109,6 +109,12 @@ LAYERS = {
     "avgpool": (lambda m: m.AvgPool2d(2), (2, 3, 6, 7)),
     "avgpool-padded": (lambda m: m.AvgPool2d(3, stride=2, padding=1, count_include_pad=False), (2, 3, 7, 6)),
     "dropout-eval": (lambda m: m.Dropout(0.3), (3, 7)),
+    # one image (C, H, W), as PyTorch's layers take it
+    "conv-unbatched": (lambda m: m.Conv2d(3, 4, 3, stride=2, padding=1), (3, 7, 6)),
+    "conv-reflect-unbatched": (lambda m: m.Conv2d(3, 4, (4, 3), padding="same", padding_mode="reflect"), (3, 5, 6)),
+    "conv-transpose-unbatched": (lambda m: m.ConvTranspose2d(4, 3, 4, stride=2, padding=1), (4, 5, 5)),
+    "maxpool-unbatched": (lambda m: m.MaxPool2d(3, stride=2, padding=1), (3, 7, 6)),
+    "avgpool-unbatched": (lambda m: m.AvgPool2d(2), (3, 6, 7)),
 }
 
 
@@ -462,6 +468,15 @@ def test_convolution_settings_are_checked_when_the_layer_is_made(make, error, me
     """padding="same" was kept and refused by conv2d at the first forward, and groups > 1 failed there too."""
     with pytest.raises(error, match=message):
         make()
+
+
+@pytest.mark.parametrize("shape", [(8, 8), (2, 8, 8), (1, 1, 3, 8, 8)])
+def test_convolution_layers_name_both_input_shapes_they_take(shape):
+    """(3, H, W) is one image, as in PyTorch; another rank, or an image of other channels, is refused."""
+    for layer in (nn.Conv2d(3, 4, 3), nn.ConvTranspose2d(3, 4, 3)):
+        with pytest.raises(ValueError, match=rf"{type(layer).__name__}: expected input of shape \(N, 3, H, W\) or "
+                                             rf"\(3, H, W\), got \({', '.join(map(str, shape))}\)"):
+            layer(ng.zeros(*shape))
 
 
 class _AddsTenTimes(nn.Module):

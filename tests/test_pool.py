@@ -157,6 +157,10 @@ TORCH_CASES = {
         lambda F: lambda x: F.avg_pool2d(x, (3, 2), (2, 3), (1, 1), ceil_mode=True, count_include_pad=False),
         (2, 2, 8, 9)),
     "avg_pool2d, divisor_override": (lambda F: lambda x: F.avg_pool2d(x, 2, divisor_override=3), (1, 2, 6, 5)),
+    # one image (C, H, W), as PyTorch takes it
+    "max_pool2d, unbatched": (lambda F: lambda x: F.max_pool2d(x, 3, 2, 1, ceil_mode=True), (3, 9, 8)),
+    "avg_pool2d, unbatched": (lambda F: lambda x: F.avg_pool2d(x, (3, 2), (2, 1), (1, 0), count_include_pad=False),
+                              (3, 9, 8)),
     "interpolate, scale_factor 2": (lambda F: lambda x: F.interpolate(x, scale_factor=2, mode="nearest"),
                                     (2, 3, 4, 5)),
     "interpolate, size (3x, 2x)": (lambda F: lambda x: F.interpolate(x, size=(12, 10), mode="nearest"),
@@ -188,9 +192,10 @@ def test_against_pytorch_forward_backward_double_backward(case):
         np.testing.assert_allclose(a, e, rtol=1e-6, atol=1e-9, err_msg=f"{case}: {what}")
 
 
-def test_max_pool_indices_match_pytorch():
+@pytest.mark.parametrize("shape", [(2, 3, 9, 8), (3, 9, 8)])
+def test_max_pool_indices_match_pytorch(shape):
     torch = pytest.importorskip("torch")
-    x = np.round(np.random.default_rng(14).standard_normal((2, 3, 9, 8)), 1)  # rounded: ties, first one wins
+    x = np.round(np.random.default_rng(14).standard_normal(shape), 1)  # rounded: ties, first one wins
     _, expected = torch.nn.functional.max_pool2d(torch.tensor(x), 3, 2, 1, dilation=1, return_indices=True)
     _, indices = max_pool2d(t(x), 3, 2, 1, return_indices=True)
     np.testing.assert_array_equal(indices.numpy(), expected.numpy())
@@ -200,8 +205,13 @@ def test_max_pool_indices_match_pytorch():
 
 def test_bad_input_is_refused_with_the_op_and_shapes():
     x = ng.zeros(1, 2, 5, 5)
-    with pytest.raises(ValueError, match=r"max_pool2d: expected a 4-D input \(N, C, H, W\), got shape \(2, 5, 5\)"):
-        max_pool2d(ng.zeros(2, 5, 5), 2)
+    with pytest.raises(ValueError, match=r"max_pool2d: expected a 4-D input \(N, C, H, W\) or a 3-D one \(C, H, W\), "
+                                         r"got shape \(5, 5\)"):
+        max_pool2d(ng.zeros(5, 5), 2)
+    with pytest.raises(ValueError, match=r"avg_pool2d: expected a 4-D input .*, got shape \(1, 1, 2, 5, 5\)"):
+        avg_pool2d(ng.zeros(1, 1, 2, 5, 5), 2)
+    with pytest.raises(ValueError, match=r"interpolate: expected a 4-D input \(N, C, H, W\), got shape \(2, 5, 5\)"):
+        interpolate(ng.zeros(2, 5, 5), scale_factor=2)  # PyTorch reads (C, H, W) as a batch of 1-D signals
     with pytest.raises(ValueError, match=r"avg_pool2d: padding \(2, 2\) must be at most half of the kernel size "
                                          r"\(3, 3\)"):
         avg_pool2d(x, 3, padding=2)

@@ -172,6 +172,36 @@ def test_dimensions_counted_from_the_end_match_numpy():
     assert ng.ones(3).expand(2, -1).shape == (2, 3)
 
 
+@pytest.mark.parametrize("shape, dims", [
+    ((1, 3, 1, 2), (0, 2)), ((1, 3, 1, 2), (0, 1)), ((1, 3, 1, 2), (-2, -4)), ((1, 3, 1, 2), [3, 2]),
+    ((1, 3, 1, 2), ()), ((1, 1), (1,)), ((), (0,)), ((), ()),
+])
+def test_squeeze_of_a_tuple_of_dims_matches_torch(shape, dims):
+    """PyTorch >= 2.0 squeezes a tuple of dims, leaving those of another size alone; nanogan took an int only."""
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal(shape)
+    expected = torch.tensor(x).squeeze(dims)
+    t = ng.tensor(x, requires_grad=True)
+    y = t.squeeze(dims)
+    assert y.shape == tuple(expected.shape)
+    np.testing.assert_array_equal(y.numpy(), expected.numpy())
+    (g,) = ng.grad((y * y).sum(), t)
+    np.testing.assert_array_equal(g.numpy(), 2 * x)
+
+
+def test_squeeze_refuses_a_repeated_or_out_of_range_dim_as_torch_does():
+    t = ng.zeros(1, 3, 1, 2)
+    with pytest.raises(ValueError, match=r"squeeze: dims \(0, -4\) name a dimension more than once \(tensor of "
+                                         r"shape \(1, 3, 1, 2\)\)"):
+        t.squeeze((0, -4))
+    with pytest.raises(ValueError, match=r"squeeze: dims \(0, -1\) name a dimension more than once"):
+        ng.tensor(1.0).squeeze((0, -1))
+    with pytest.raises(IndexError, match=r"squeeze: dimension 4 out of range for a tensor with 4 dimensions"):
+        t.squeeze((0, 4))
+    with pytest.raises(TypeError, match=r"squeeze: a dimension must be an int, got float"):
+        t.squeeze((0, 1.0))
+
+
 def test_against_torch_double_backward():
     torch = pytest.importorskip("torch")
     x = rng.standard_normal((3, 4)) + 0.1

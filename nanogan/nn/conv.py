@@ -53,9 +53,9 @@ class _Conv2dBase(Module):
         init.default_layer_init_(self.weight, self.bias)
 
     def _check_input(self, x):
-        if x.ndim != 4 or x.shape[1] != self.in_channels:
-            raise ValueError(f"{type(self).__name__}: expected input of shape (N, {self.in_channels}, H, W), "
-                             f"got {x.shape}")
+        if x.ndim not in (3, 4) or x.shape[-3] != self.in_channels:
+            raise ValueError(f"{type(self).__name__}: expected input of shape (N, {self.in_channels}, H, W) or "
+                             f"({self.in_channels}, H, W), got {x.shape}")
 
     def extra_repr(self):
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
@@ -70,7 +70,7 @@ class _Conv2dBase(Module):
 
 
 class Conv2d(_Conv2dBase):
-    """y[n, o] = b[o] + Σ_c W[o, c] ⋆ x[n, c] (cross-correlation) on (N, C_in, H, W) inputs."""
+    """y[n, o] = b[o] + Σ_c W[o, c] ⋆ x[n, c] (cross-correlation) on (N, C_in, H, W) inputs, or one (C_in, H, W)."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                  bias=True, padding_mode="zeros"):
@@ -88,7 +88,8 @@ class Conv2d(_Conv2dBase):
 
 class ConvTranspose2d(_Conv2dBase):
     """The adjoint (gradient with respect to the input) of Conv2d with the same hyperparameters, plus a
-    bias: spreads each input pixel over a k×k patch of a `stride`-times larger output."""
+    bias: spreads each input pixel over a k×k patch of a `stride`-times larger output. Takes (N, C_in, H, W) inputs,
+    or one (C_in, H, W)."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
                  bias=True, dilation=1, padding_mode="zeros"):

@@ -1,5 +1,5 @@
-"""Pooling layers over (N, C, H, W): each output pixel is the max or the mean of a kernel window.
-stride defaults to kernel_size (non-overlapping windows)."""
+"""Pooling layers over (N, C, H, W), or one unbatched (C, H, W): each output pixel is the max or the mean of a kernel
+window. stride defaults to kernel_size (non-overlapping windows)."""
 from . import functional as F
 from .module import Module
 

@@ -24,15 +24,20 @@ Sizes: conv2d's output is floor((n + 2p - d(k-1) - 1)/s) + 1 per axis; conv_tran
 stride-s convolution maps to the same output size. conv2d also takes PyTorch's padding strings: "valid" is
 p = 0, and "same" (stride 1 only) pads d(k-1) in all, so that out = n; where that is odd, the extra row or
 column goes after (bottom, right), as in PyTorch, by padding the input (ops/pad.py) before the symmetric rest.
-Grouped convolution (groups > 1) is not implemented, and refused.
+Grouped convolution (groups > 1) is not implemented, and refused. Both also take one unbatched image (C, H, W),
+as PyTorch's do: a batch of one, its batch axis dropped from the output (`takes_unbatched`, pooling's too).
 """
+import functools
+
 import numpy as np
 
 from ..arguments import int_at_least, int_pair, require
 from ..autograd.function import Function
+from ..tensor import Tensor
 from .activation import require_floating
 from .bias import bias_grad, with_bias
 from .pad import pad
+from .shape import squeeze, unsqueeze
 
 
 def output_size(size, kernel, stride, padding, dilation):
@@ -76,6 +81,18 @@ def check_groups(owner, groups):
         raise NotImplementedError(f"{owner}: groups must be 1 (grouped convolution is not implemented), "
                                   f"got {groups}")
     return groups
+
+
+def takes_unbatched(op):
+    """`op` of (N, C, H, W) images made to take one image (C, H, W) too, as PyTorch's convolutions and pooling do: it
+    runs on a batch of one (unsqueeze), and each output loses that batch axis again (squeeze), so gradients flow."""
+    @functools.wraps(op)
+    def run(input, *args, **kwargs):
+        if not (isinstance(input, Tensor) and input.ndim == 3):
+            return op(input, *args, **kwargs)
+        out = op(unsqueeze(input, 0), *args, **kwargs)
+        return tuple(squeeze(y, 0) for y in out) if isinstance(out, tuple) else squeeze(out, 0)
+    return run
 
 
 def _cropped(y, out_hw):
@@ -148,7 +165,7 @@ def _check_operands(op, x, w, b, groups, channels_axis):
     require_floating(op, x, w, *([b] if b is not None else []))
     check_groups(op, groups)
     if x.ndim != 4:
-        raise ValueError(f"{op}: expected a 4-D input (N, C, H, W), got shape {x.shape}")
+        raise ValueError(f"{op}: expected a 4-D input (N, C, H, W) or a 3-D one (C, H, W), got shape {x.shape}")
     if w.ndim != 4:
         layout = "(in_channels, out_channels, KH, KW)" if channels_axis == 0 else "(out_channels, in_channels, KH, KW)"
         raise ValueError(f"{op}: expected a 4-D weight {layout}, got shape {w.shape}")
@@ -164,9 +181,10 @@ def _check_operands(op, x, w, b, groups, channels_axis):
                          f"expected ({out_channels},)")
 
 
+@takes_unbatched
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """y = x ⋆ w + b (cross-correlation): (N, C, H, W), (O, C, KH, KW), (O,) -> (N, O, OH, OW); padding "same"
-    gives OH, OW = H, W, "valid" is 0."""
+    """y = x ⋆ w + b (cross-correlation): (N, C, H, W), (O, C, KH, KW), (O,) -> (N, O, OH, OW), or (C, H, W) ->
+    (O, OH, OW); padding "same" gives OH, OW = H, W, "valid" is 0."""
     op = "conv2d"
     _check_operands(op, input, weight, bias, groups, channels_axis=1)
     stride = int_pair(op, "stride", stride, 1)
@@ -184,9 +202,10 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return Conv2d.apply(*with_bias(input, weight, bias=bias), stride=stride, padding=padding, dilation=dilation)
 
 
+@takes_unbatched
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """The adjoint of conv2d in its input, plus a bias: (N, Cin, H, W), (Cin, Cout, KH, KW), (Cout,)
-    -> (N, Cout, (H-1)s - 2p + d(KH-1) + output_padding + 1, ...)."""
+    -> (N, Cout, (H-1)s - 2p + d(KH-1) + output_padding + 1, ...), or (Cin, H, W) -> (Cout, ...)."""
     op = "conv_transpose2d"
     _check_operands(op, input, weight, bias, groups, channels_axis=0)
     stride, padding = int_pair(op, "stride", stride, 1), int_pair(op, "padding", padding, 0)

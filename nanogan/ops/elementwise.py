@@ -5,6 +5,7 @@ is summed back over the broadcast axes (`sum_to`), so every gradient has its inp
 """
 import numpy as np
 
+from ..arguments import is_int
 from ..autograd.function import Function, require_one_device
 from ..tensor import Tensor, as_tensor
 from .shape import sum_to
@@ -32,6 +33,14 @@ def _pair(op, a, b):
         # stays float32 (bools + an integer become integers: numpy's promotion)
         a, b = (cast(a, b.dtype), b) if a.ndim == 0 else (a, cast(b, a.dtype))
     return a, b
+
+
+def _refuse_bools(op, *tensors):
+    """PyTorch's abs, pow and unary + have no bool version (numpy's |True| is True, True ** True an int8 1): refused
+    where every operand is a bool tensor (a bool to an integer power is an integer)."""
+    if all(isinstance(t, Tensor) and t.dtype == bool for t in tensors):
+        raise TypeError(f"{op}: not implemented for bool tensors, got bool of shape "
+                        f"{' and '.join(str(t.shape) for t in tensors)}")
 
 
 class Add(Function):
@@ -110,11 +119,16 @@ class Pow(Function):
     """y = a ** b;  da = g * b * a^(b-1), but 0 where b = 0 (a⁰ ≡ 1);  db = g * y * log(a), but 0 where a = 0 and
     b ≥ 0 (0^b is constant there). At a = 0 the formulas read 0·inf and 0·log 0 = NaN where the derivative is 0,
     as PyTorch's pow takes it. The branches not taken see a base of 1, so that a zero sent into them at the next
-    order stays a zero."""
+    order stays a zero. Integers (which never require grad) give integers, a negative exponent truncating 1 / a^|b|
+    toward zero as PyTorch does: ±1 to the power b for a base of ±1, 0 for any other (numpy refuses it)."""
+    floating_only = False
 
     @staticmethod
     def forward(ctx, a, b):
-        return a ** b
+        if a.dtype.kind == "f":
+            return a ** b
+        xp = ctx.xp
+        return xp.where((b >= 0) | (xp.abs(a) == 1), a ** xp.abs(b), 0)
 
     @staticmethod
     def backward(ctx, g):
@@ -182,6 +196,7 @@ class Sign(Function):
 
 class Abs(Function):
     """y = |a|;  da = g * sign(a)  (0 at a = 0, as in PyTorch)."""
+    floating_only = False
 
     @staticmethod
     def forward(ctx, a):
@@ -247,7 +262,13 @@ def neg(a):
 
 
 def pow(a, b):
-    return Pow.apply(*_pair("pow", a, b))
+    """a ** b; an integer tensor to a negative integer number is refused, as in PyTorch (see Pow for tensors)."""
+    if isinstance(a, Tensor) and not a.is_floating_point() and is_int(b) and b < 0:
+        raise ValueError(f"pow: integers to negative integer powers are not allowed, got a tensor of {a.dtype} and "
+                         f"shape {a.shape} to the power {b}; make the tensor floating-point first")
+    a, b = _pair("pow", a, b)
+    _refuse_bools("pow", a, b)
+    return Pow.apply(a, b)
 
 
 def exp(a):
@@ -267,7 +288,14 @@ def sign(a):
 
 
 def abs(a):
+    _refuse_bools("abs", a)
     return Abs.apply(a)
+
+
+def positive(a):
+    """+a: a itself, as in PyTorch."""
+    _refuse_bools("positive", a)
+    return a
 
 
 def where(cond, a, b):

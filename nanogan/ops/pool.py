@@ -1,4 +1,5 @@
-"""Pooling and nearest-neighbour resizing of (N, C, H, W) tensors, plane by plane.
+"""Pooling and nearest-neighbour resizing of (N, C, H, W) tensors, plane by plane; pooling also takes one unbatched
+image (C, H, W), as PyTorch's does (ops/conv.py's takes_unbatched).
 
 A window tap (a, b) of output pixel (i, j) reads x at (i·s - p + a·d, j·s - p + b·d) (stride s,
 padding p, dilation d). Output size per axis: floor((n + 2p - d(k-1) - 1)/s) + 1, or with ceil_mode
@@ -24,7 +25,7 @@ from ..arguments import int_pair, is_number, positive_pair, require
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .activation import require_floating
-from .conv import Conv2d, Conv2dInputGrad
+from .conv import Conv2d, Conv2dInputGrad, takes_unbatched
 from .pad import pad
 
 
@@ -69,7 +70,7 @@ def _window_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode):
     """(kernel, stride, padding, dilation, out_hw), checked against x's shape."""
     require_floating(op, x)
     if x.ndim != 4:
-        raise ValueError(f"{op}: expected a 4-D input (N, C, H, W), got shape {x.shape}")
+        raise ValueError(f"{op}: expected a 4-D input (N, C, H, W) or a 3-D one (C, H, W), got shape {x.shape}")
     kernel = int_pair(op, "kernel_size", kernel_size, 1)
     no_stride = stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)  # PyTorch's default
     stride = kernel if no_stride else int_pair(op, "stride", stride, 1)
@@ -88,6 +89,7 @@ def _window_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode):
     return kernel, stride, padding, dilation, out_hw
 
 
+@takes_unbatched
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """y = max over each window; with return_indices also the flat index ih·W + iw of each maximum."""
     kernel, stride, padding, dilation, out_hw = _window_geometry(
@@ -110,6 +112,7 @@ def _window_counts(size, kernel, stride, padding, out, count_include_pad):
     return np.minimum(stop, size) - np.maximum(start, 0)
 
 
+@takes_unbatched
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
     """y = (sum over each window) / divisor: the window's size (count_include_pad: padding counts;

@@ -198,12 +198,15 @@ def unsqueeze(x, dim):
 
 
 def squeeze(x, dim=None):
+    """x without its size-1 dimensions: all of them, or those of `dim` (an int, or as in PyTorch >= 2.0 a tuple of
+    them); a dimension of another size is left alone."""
     if dim is None:
         return reshape(x, tuple(n for n in x.shape if n != 1))
-    dim = dim_index("squeeze", dim, x.ndim)
-    if x.ndim == 0 or x.shape[dim] != 1:
-        return x
-    return reshape(x, x.shape[:dim] + x.shape[dim + 1:])
+    dims = [dim_index("squeeze", d, x.ndim) for d in (dim if isinstance(dim, (tuple, list)) else (dim,))]
+    if len(set(dims)) < len(dims):
+        raise ValueError(f"squeeze: dims {tuple(dim)} name a dimension more than once (tensor of shape {x.shape})")
+    shape = tuple(n for i, n in enumerate(x.shape) if n != 1 or i not in dims)
+    return x if shape == x.shape else reshape(x, shape)
 
 
 def expand(x, *sizes):

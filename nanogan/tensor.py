@@ -25,7 +25,10 @@ class Tensor:
         self._ctx = _ctx
         self._grad = None  # not through the checking setter: every op's output is made here
         self._requires_grad = False
-        self._version = 0  # in-place changes so far (see _set_in_place)
+        # in-place changes so far of the memory it looks into, one count shared by the tensors that share that
+        # memory (its views, detach()), as in PyTorch; see _set_in_place
+        self._versions = [0]
+        self._base = None  # the tensor whose memory this view (a shape op's output) looks into, or None
         if requires_grad:
             self.requires_grad_(True)
 
@@ -113,6 +116,10 @@ class Tensor:
         return self
 
     @property
+    def _version(self):
+        return self._versions[0]
+
+    @property
     def is_leaf(self):
         return self._ctx is None
 
@@ -141,7 +148,10 @@ class Tensor:
         return self.numpy().reshape(()).item()
 
     def detach(self):
-        return Tensor(self.data)
+        """The same memory outside the graph; an in-place change of either counts for both."""
+        detached = Tensor(self.data)
+        detached._versions = self._versions
+        return detached
 
     def clone(self):
         return ops.shape.clone(self)
@@ -179,9 +189,9 @@ class Tensor:
         backward(self, gradient, retain_graph, create_graph)
 
     # ---- in place (under ng.no_grad() for parameters, as in a hand-written optimiser step) --------------------
-    # Each change counts in _version. An op that recorded this tensor as an input remembers the count, and its
-    # backward refuses a changed input (PyTorch's "modified by an inplace operation" error) rather than compute a
-    # gradient from the new values. A view made by a shape op keeps a count of its own.
+    # Each change counts in _version, shared by the tensors that share the memory (a view and its base). An op that
+    # recorded this tensor as an input remembers the count, and its backward refuses a changed input (PyTorch's
+    # "modified by an inplace operation" error) rather than compute a gradient from the new values.
     def _set_in_place(self, op, compute, *others):
         """self ← compute(self, *others), in self's own memory, so that other references and views see it. Where grad
         mode records it, the old value stays in the graph as a node of its own and self becomes compute's output."""
@@ -190,18 +200,24 @@ class Tensor:
         if records and self.is_leaf and self.requires_grad:
             raise RuntimeError(f"{op}: a leaf tensor of shape {self.shape} that requires grad cannot be changed in place "
                                f"while grad mode records; change it inside `with ng.no_grad():`")
+        if records and self._base is not None:  # the base's recorded graph would not see the change
+            raise RuntimeError(f"{op}: an in-place change of a view (shape {self.shape}, of a tensor of shape "
+                               f"{self._base.shape}) cannot be recorded: nanogan records in-place changes of whole "
+                               f"tensors; compute the new tensor out of place (ng.cat, ng.where), or change the view "
+                               f"inside `with ng.no_grad():`")
         if not records:
             with grad_mode.no_grad():
                 result = compute(self, *others)
         else:
             before = Tensor(self.data.copy(), _ctx=self._ctx)  # the value the graph so far computed
+            before._versions = [self._version]  # as its op saw it, or not (a change outside the graph)
             result = compute(before, *others)
         if result.shape != self.shape or not np.can_cast(result.dtype, self.dtype, "same_kind"):
             raise (ValueError if result.shape != self.shape else TypeError)(
                 f"{op}: the result ({result.dtype}, shape {result.shape}) cannot be stored in place in a tensor of "
                 f"{self.dtype}, shape {self.shape}")
         self.data[...] = result.data
-        self._version += 1
+        self._versions[0] += 1
         if records:
             if self._ctx is not None:  # the graph so far ends in `before` now
                 self._ctx._output = weakref.ref(before)

@@ -8,7 +8,7 @@ themselves recorded (their results carry graphs), which is all higher-order grad
 """
 import numpy as np
 
-from .function import NotDifferentiable
+from .function import NotDifferentiable, memory_owner
 from ..tensor import Tensor
 from .grad_mode import no_grad, enable_grad
 
@@ -25,16 +25,9 @@ def _check_not_freed(ctx):
             f"were freed by the first backward; pass retain_graph=True to the first call")
 
 
-def _memory_owner(array):
-    """The array (or buffer) that owns the memory a view looks into."""
-    while getattr(array, "base", None) is not None:
-        array = array.base
-    return array
-
-
 def _check_inputs_unchanged(ctx):
     for i, (t, version) in enumerate(zip(ctx.inputs, ctx.versions)):
-        if t._version != version:
+        if t._versions[0] != version:
             raise RuntimeError(
                 f"{ctx.name}: its input {i} of shape {t.shape} was changed in place after the op used it (version "
                 f"{version}, now {t._version}), so the gradient would come from the new values; an optimiser step "
@@ -97,15 +90,23 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
     captured = {}
     # A leaf's .grad is its owner's to change in place (zero_, +=), so it must not share memory with another leaf's
     # or with the caller's gradient: an op passes its gradient through unchanged (add) or as a view (reshape) to
-    # several inputs, and a sum's is a broadcast, whose values share memory (zero strides). The memory handed out:
-    handed_out = {id(_memory_owner(g.data)) for g in root_grads}
+    # several inputs, and a sum's is a broadcast, whose values share memory (zero strides). Disjoint parts of one
+    # array are fine (batch norm's dγ and dβ are the rows of one (2, C) array of sums). The arrays handed out, by
+    # the memory they look into:
+    handed_out = {}
+
+    def hand_out(data):
+        handed_out.setdefault(id(memory_owner(data)), []).append(data)
+
+    for g in root_grads:
+        hand_out(g.data)
 
     def own(grad):
-        owner = id(_memory_owner(grad.data))
-        if owner in handed_out or 0 in grad.data.strides:
+        data = grad.data
+        same_memory = handed_out.get(id(memory_owner(data)), ())
+        if 0 in data.strides or any(grad.backend.xp.may_share_memory(data, other) for other in same_memory):
             grad = grad.clone()
-            owner = id(_memory_owner(grad.data))
-        handed_out.add(owner)
+        hand_out(grad.data)
         return grad
 
     def deliver(tensor, grad):

@@ -78,6 +78,36 @@ def _checked_arrays(op, tensors):
     return arrays, backends.of(arrays[0])
 
 
+def memory_owner(array):
+    """The array (or buffer) that owns the memory a view looks into."""
+    while getattr(array, "base", None) is not None:
+        array = array.base
+    return array
+
+
+def _viewed_input(out, inputs, arrays):
+    """The input whose memory the op's output `out` looks into (a view of it, or its very array), or None where the
+    output is new memory."""
+    base = getattr(out, "base", None)
+    if base is None:
+        for t, array in zip(inputs, arrays):
+            if array is out:
+                return t
+        return None
+    owner = memory_owner(base)
+    for t, array in zip(inputs, arrays):
+        if memory_owner(array) is owner:
+            return t
+    return None
+
+
+def _share_memory(result, viewed):
+    """`result` looks into `viewed`'s memory: it counts its in-place changes with viewed's count, and knows viewed's
+    base (the tensor that owns the memory) as its own, as PyTorch's views do."""
+    result._versions = viewed._versions
+    result._base = viewed if viewed._base is None else viewed._base
+
+
 def require_one_device(op_name, tensors):
     """Raise, naming the op and every tensor's shape and device, unless all the tensors live on one device."""
     backend = tensors[0].backend
@@ -107,11 +137,18 @@ class Function:
         out = cls.forward(ctx, *arrays, **attrs)
         if isinstance(out, (np.generic, float, int)):  # numpy reductions to 0-d return scalars
             out = backend.xp.asarray(out)
+        viewed = _viewed_input(out, inputs, arrays)
         if not (any(ctx.needs_input_grad) and is_grad_enabled()):
-            return Tensor(out)
+            result = Tensor(out)
+            if viewed is not None:
+                _share_memory(result, viewed)
+            return result
         result = Tensor(out, _ctx=ctx)
+        if viewed is not None:
+            _share_memory(result, viewed)
         ctx._output = weakref.ref(result)
-        ctx.versions = tuple([t._version for t in inputs])  # backward refuses an input changed in place after this
+        ctx.output_version = result._versions[0]
+        ctx.versions = tuple([t._versions[0] for t in inputs])  # backward refuses an input changed in place after this
         return result
 
 

@@ -116,7 +116,7 @@ class Optimizer:
                     state = self.state.setdefault(p, {})
                     _move_state_to(p, state)
                     self._update(p.data, p.grad.data, state, group, p.backend)
-                    p._version += 1  # an in-place change: a graph that used p can no longer backward through it
+                    p._versions[0] += 1  # an in-place change: a graph that used p can no longer backward through it
         return loss
 
     def _update(self, param, grad, state, group, backend):

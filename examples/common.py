@@ -4,8 +4,8 @@ pictures, and the closing `result:` line.
 
 Common options: --device, --seed, --iters, --batch-size, --out (default runs/<example>/), --data-dir (image
 datasets), --dataset, --preset (the variant's published settings), --resume (continue OUT/checkpoint.npz),
---overwrite (start again in an OUT that holds a run), --cuda-graph (WGAN-GP on a GPU: each step replayed from a
-CUDA graph).
+--overwrite (start again in an OUT that holds a run), --cuda-graph (where WGAN-GP is trained, on a GPU: each step
+replayed from a CUDA graph).
 """
 import argparse
 import math
@@ -56,11 +56,12 @@ def existing_folder(text):
     return Path(text)
 
 
-def parser(name, doc, *, iters, batch_size, presets, datasets=IMAGE_DATASETS):
+def parser(name, doc, *, iters, batch_size, presets, datasets=IMAGE_DATASETS, cuda_graph=False):
     """The argument parser with the common options; the example adds its own. `doc` is the example's
     docstring (its first paragraph is the --help description), `presets` its variant's preset names
     (the first is the default; None: the example adds its own --preset), `iters` and `batch_size` the
-    defaults (None: the example decides)."""
+    defaults (None: the example decides), `cuda_graph` whether it trains a WGAN-GP variant, whose steps a CUDA
+    graph can replay (--cuda-graph)."""
     p = argparse.ArgumentParser(prog=f"{name}.py", description=doc.strip().split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
@@ -79,8 +80,11 @@ def parser(name, doc, *, iters, batch_size, presets, datasets=IMAGE_DATASETS):
                        help=f"the variant's published hyperparameters (default {presets[0]})")
     p.add_argument("--resume", action="store_true", help="continue the run in OUT from its checkpoint")
     p.add_argument("--overwrite", action="store_true", help="start again in an OUT that holds a run, replacing it")
-    p.add_argument("--cuda-graph", action="store_true",
-                   help="with --device cuda and WGAN-GP: replay each training step from a recorded CUDA graph")
+    if cuda_graph:
+        p.add_argument("--cuda-graph", action="store_true",
+                       help="with --device cuda and WGAN-GP: replay each training step from a recorded CUDA graph")
+    else:
+        p.set_defaults(cuda_graph=False)
     return p
 
 
@@ -161,8 +165,13 @@ def trainer(variant, stream, args, *, snapshot_every, n_samples=64, progress=Tru
     """A Trainer writing to OUT with a checkpoint every `snapshot_every` generator iterations, resumed
     from OUT/checkpoint.npz under --resume. OUT is started here, once the data, the networks and the trainer are
     ready (the trainer refuses a --cuda-graph its variant cannot run)."""
-    run = gan.Trainer(variant, stream, args.out, n_samples=n_samples, sample_seed=args.seed,
-                      checkpoint_every=snapshot_every, progress=progress, cuda_graph=args.cuda_graph)
+    try:
+        run = gan.Trainer(variant, stream, args.out, n_samples=n_samples, sample_seed=args.seed,
+                          checkpoint_every=snapshot_every, progress=progress, cuda_graph=args.cuda_graph)
+    except TypeError as err:  # a variant without graph-ready steps (gan_toy2d's other than wgan-gp)
+        if not args.cuda_graph:
+            raise
+        raise SystemExit(str(err)) from None
     start_output_folder(args)
     if args.resume:
         try:

@@ -33,7 +33,8 @@ FULL = {"dim": 64, "iters": 200_000, "batch_size": 50, "snapshot_every": 1000}
 
 
 def main(argv=None):
-    p = common.parser("wgan_gp_mnist", __doc__, iters=None, batch_size=None, presets=("official-mnist", "paper"))
+    p = common.parser("wgan_gp_mnist", __doc__, iters=None, batch_size=None, presets=("official-mnist", "paper"),
+                      cuda_graph=True)
     p.add_argument("--full", action="store_true", help="the official configuration (DIM 64, 200k iterations)")
     p.add_argument("--dim", type=common.positive_int,
                    help=f"network width DIM (default {SMALL['dim']}, --full {FULL['dim']})")

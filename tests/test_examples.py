@@ -171,15 +171,22 @@ def test_a_fresh_run_replaces_an_old_one_only_with_overwrite(tiny_mnist, tmp_pat
     assert len(gan.read_log(out / "log.jsonl")) == 2 and not (out / "samples" / "000003.png").exists()
 
 
-def test_a_cuda_graph_the_variant_cannot_run_keeps_the_earlier_run(tiny_mnist, tmp_path, capsys, monkeypatch):
+def test_a_cuda_graph_the_variant_cannot_run_keeps_the_earlier_run(tmp_path, capsys, monkeypatch):
+    """It ended in a TypeError's traceback."""
     monkeypatch.setattr(example("common"), "setup", lambda args: None)  # as if on a GPU: the trainer refuses
     out = tmp_path / "out"
     out.mkdir()
     (out / "log.jsonl").write_text("the earlier run's\n")
-    with pytest.raises(TypeError, match="cuda_graph: DCGAN has no graph-ready steps"):
-        run("dcgan_mnist", ["--dim", 2, "--data-dir", tiny_mnist, "--out", out, "--batch-size", 4, "--iters", 2,
-                            "--cuda-graph"], capsys)
+    with pytest.raises(SystemExit, match="^cuda_graph: GAN has no graph-ready steps"):
+        example("gan_toy2d").main(["--variant", "gan", "--out", str(out), "--cuda-graph"])
     assert (out / "log.jsonl").read_text() == "the earlier run's\n"
+
+
+@pytest.mark.parametrize("name", ["dcgan_mnist", "cgan_mnist", "wgan_clip_mnist"])
+def test_only_the_examples_that_train_wgan_gp_offer_cuda_graph(name, tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        example(name).main(["--cuda-graph", "--out", str(tmp_path)])
+    assert "unrecognized arguments: --cuda-graph" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("why", ["missing data", "unknown device"])

@@ -268,8 +268,11 @@ def test_variant_builds_the_preset_optimiser_and_takes_overrides():
     assert type(wgan.opt_D).__name__ == "RMSprop" and wgan.opt_D.param_groups[0]["lr"] == 5e-5
     assert wgan.settings.clip_value == 0.01 and wgan.settings.n_critic == 5 and not wgan.settings.critic_warmup
     assert gan.WGAN(generator, critic, "official").settings.critic_warmup
-    wgangp = gan.WGANGP(generator, critic, "official-mnist", n_critic=2)
+    wgangp = gan.WGANGP(generator, critic, "official-mnist", n_critic=2, lr=1e-4)
     assert wgangp.settings.n_critic == 2 and wgangp.opt_G.param_groups[0]["betas"] == (0.5, 0.9)
+    # the source named the preset's numbers only: printed, "CRITIC_ITERS 5" stood beside n_critic=2
+    official = gan.WGANGP.preset("official-mnist")
+    assert wgangp.settings.source == f"{official.source}; changed here: n_critic=2"  # lr 1e-4 is the preset's
     with pytest.raises(TypeError, match="unknown hyperparameters"):
         gan.WGANGP(generator, critic, penalty=3)
     assert gan.GAN(generator, critic, "paper").settings.generator_loss == "minimax"

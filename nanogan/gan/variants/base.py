@@ -132,6 +132,10 @@ class Variant:
         if not isinstance(settings, type(self.preset())):
             raise TypeError(f"{type(self).__name__}: expected a {type(self.preset()).__name__}, got "
                             f"{type(settings).__name__}")
+        changed = [f"{key}={value!r}" for key, value in overrides.items()
+                   if key != "source" and getattr(settings, key, None) != value]
+        if changed and "source" not in overrides:  # else the printed source would name numbers no longer used
+            overrides["source"] = f"{settings.source}; changed here: {', '.join(changed)}"
         self.settings = settings.replace(**overrides)
         self.settings.validate(type(self).__name__)
         self.G, self.D = generator, discriminator

@@ -86,15 +86,8 @@ def memory_owner(array):
 
 
 def _viewed_input(out, inputs, arrays):
-    """The input whose memory the op's output `out` looks into (a view of it, or its very array), or None where the
-    output is new memory."""
-    base = getattr(out, "base", None)
-    if base is None:
-        for t, array in zip(inputs, arrays):
-            if array is out:
-                return t
-        return None
-    owner = memory_owner(base)
+    """The input whose memory the op's output `out`, a view (or an input's very array), looks into; or None."""
+    owner = memory_owner(out)
     for t, array in zip(inputs, arrays):
         if memory_owner(array) is owner:
             return t
@@ -137,7 +130,9 @@ class Function:
         out = cls.forward(ctx, *arrays, **attrs)
         if isinstance(out, (np.generic, float, int)):  # numpy reductions to 0-d return scalars
             out = backend.xp.asarray(out)
-        viewed = _viewed_input(out, inputs, arrays)
+        # new memory, the usual case, is told by one look: an op hands back an input unchanged only as its first
+        viewed = None if getattr(out, "base", None) is None and out is not arrays[0] else \
+            _viewed_input(out, inputs, arrays)
         if not (any(ctx.needs_input_grad) and is_grad_enabled()):
             result = Tensor(out)
             if viewed is not None:
@@ -146,8 +141,8 @@ class Function:
         result = Tensor(out, _ctx=ctx)
         if viewed is not None:
             _share_memory(result, viewed)
+            ctx.output_version = result._versions[0]  # new memory starts at the class's 0
         ctx._output = weakref.ref(result)
-        ctx.output_version = result._versions[0]
         ctx.versions = tuple([t._versions[0] for t in inputs])  # backward refuses an input changed in place after this
         return result
 

@@ -506,7 +506,10 @@ def main():
     args = parser.parse_args()
     if args.choices:
         with open(args.choices) as f:
-            print_kernel_choices(kernel_choices(json.load(f)["rows"]))
+            choices = kernel_choices(json.load(f)["rows"])
+        if not choices:  # a run from before the "(auto)", "(igemm)" and "(igemm_wide)" rows
+            sys.exit(f"bench_cuda: {args.choices} has no rows of one pass under two kernel choices")
+        print_kernel_choices(choices)
         return
     try:
         ng.backend.get("cuda")

@@ -192,8 +192,8 @@ def _not_found_message(source: DatasetSource, name: str, split: str, data_dir, d
     else:
         lines.append(f"Download into {cache_dir(name)} failed:")
         lines += [f"  {failure}" for failure in download_failures]
-    lines.append(f"To provide the files: pass data_dir=... (the examples' --data-dir), or set {ENV_VAR} to a folder holding a {name}/ subfolder, "
-                 f"or put them in {cache_dir(name)}; {source.how_to_install}.")
+    lines.append(f"To provide the files: pass data_dir=... (the examples' --data-dir), or set {ENV_VAR} to a folder "
+                 f"holding a {name}/ subfolder, or put them in {cache_dir(name)}; {source.how_to_install}.")
     return "\n".join(lines)
 
 

@@ -201,6 +201,16 @@ def test_batch_norm_of_an_empty_batch_matches_torch(shape, training):
     np.testing.assert_array_equal(ng_var.numpy(), torch_var.numpy())
 
 
+def test_instance_norm_layer_takes_one_unbatched_image_as_torch():
+    torch = pytest.importorskip("torch")
+    ours, theirs = ng.nn.InstanceNorm2d(2, affine=True).double(), torch.nn.InstanceNorm2d(2, affine=True).double()
+    x = rng.standard_normal((2, 4, 3))
+    y = compare_with_torch(lambda x: ours(x).tanh(), lambda x: theirs(x).tanh(), [x])
+    assert y.shape == (2, 4, 3)
+    with pytest.raises(ValueError, match=r"InstanceNorm2d\(2\): expected an input with 4 dimensions"):
+        ours(ng.zeros(2, 4))
+
+
 def test_layer_norm_and_instance_norm_of_an_empty_batch_match_torch():
     torch = pytest.importorskip("torch")
     y = compare_with_torch(lambda x, w, b: F.layer_norm(x, (2, 5), w, b),

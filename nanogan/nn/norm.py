@@ -96,7 +96,8 @@ class BatchNorm2d(_BatchNorm):
 
 class InstanceNorm2d(_NormBase):
     """Each sample's channels normalised over their own H×W positions; by default without affine
-    parameters or running statistics (as in PyTorch)."""
+    parameters or running statistics (as in PyTorch). Takes (N, C, H, W), or one unbatched image (C, H, W), as
+    PyTorch's does."""
 
     input_ranks = (4,)
 
@@ -105,6 +106,8 @@ class InstanceNorm2d(_NormBase):
         super().__init__(num_features, eps, momentum, affine, track_running_stats, bias)
 
     def forward(self, x):
+        if isinstance(x, Tensor) and x.ndim == 3:  # one image: a batch of one, its batch axis dropped again
+            return self.forward(x.unsqueeze(0)).squeeze(0)
         self._check_input(x)
         return F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                                self.training or not self.track_running_stats,

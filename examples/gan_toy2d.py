@@ -56,7 +56,8 @@ SCALE_SAMPLES = 100_000  # the data's mean and standard deviation are measured o
 
 def parse(argv):
     p = common.parser("gan_toy2d", __doc__, iters=4000, batch_size=None, presets=None,
-                      datasets=("grid25_pacgan", *sorted(set(data.TOY_DATASETS) - {"grid25_pacgan"})), cuda_graph=True)
+                      datasets=("grid25_pacgan", *sorted(set(data.TOY_DATASETS) - {"grid25_pacgan"})),
+                      cuda_graph=True)
     p.add_argument("--variant", default="wgan-gp", choices=list(VARIANTS))
     p.add_argument("--preset", help="the variant's toy settings: " + "; ".join(
         f"{name}: {', '.join(presets)}" for name, (_, presets) in VARIANTS.items()) + " (default: the first)")

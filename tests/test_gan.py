@@ -273,6 +273,9 @@ def test_variant_builds_the_preset_optimiser_and_takes_overrides():
     # the source named the preset's numbers only: printed, "CRITIC_ITERS 5" stood beside n_critic=2
     official = gan.WGANGP.preset("official-mnist")
     assert wgangp.settings.source == f"{official.source}; changed here: n_critic=2"  # lr 1e-4 is the preset's
+    # betas given as a list (as JSON or a config file gives them) are the preset's tuple, not a change
+    same_betas = gan.WGANGP(generator, critic, "official-mnist", betas=[0.5, 0.9])
+    assert same_betas.settings.source == official.source and same_betas.settings.betas == (0.5, 0.9)
     with pytest.raises(TypeError, match="unknown hyperparameters"):
         gan.WGANGP(generator, critic, penalty=3)
     assert gan.GAN(generator, critic, "paper").settings.generator_loss == "minimax"

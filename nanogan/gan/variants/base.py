@@ -132,6 +132,8 @@ class Variant:
         if not isinstance(settings, type(self.preset())):
             raise TypeError(f"{type(self).__name__}: expected a {type(self.preset()).__name__}, got "
                             f"{type(settings).__name__}")
+        # a list given for a tuple field (betas=[0.5, 0.9]) is that tuple: stored as one, and no change if equal
+        overrides = {key: tuple(value) if isinstance(value, list) else value for key, value in overrides.items()}
         changed = [f"{key}={value!r}" for key, value in overrides.items()
                    if key != "source" and getattr(settings, key, None) != value]
         if changed and "source" not in overrides:  # else the printed source would name numbers no longer used

@@ -29,6 +29,7 @@ class Tensor:
         # memory (its views, detach()), as in PyTorch; see _set_in_place
         self._versions = [0]
         self._base = None  # the tensor whose memory this view (a shape op's output) looks into, or None
+        self._view_ops = None  # the ops that made this view of _base (autograd/function.py's _share_memory)
         if requires_grad:
             self.requires_grad_(True)
 
@@ -194,24 +195,31 @@ class Tensor:
     # "modified by an inplace operation" error) rather than compute a gradient from the new values.
     def _set_in_place(self, op, compute, *others):
         """self ← compute(self, *others), in self's own memory, so that other references and views see it. Where grad
-        mode records it, the old value stays in the graph as a node of its own and self becomes compute's output."""
+        mode records it, the old value stays in the graph as a node of its own and self becomes compute's output.
+        Of a view, the change is recorded on its base, whose memory it is: the base becomes its old value with the
+        view's part written over (WriteIntoView), and the view that part of the new base."""
         records = grad_mode.is_grad_enabled() and (self.requires_grad or any(
             isinstance(o, Tensor) and o.requires_grad for o in others))
-        if records and self.is_leaf and self.requires_grad:
-            raise RuntimeError(f"{op}: a leaf tensor of shape {self.shape} that requires grad cannot be changed in place "
+        if any(step == 0 and n > 1 for step, n in zip(self.data.strides, self.shape)):
+            raise RuntimeError(f"{op}: the tensor of shape {self.shape} is a broadcast (expand) of fewer numbers, so "
+                               f"several of its elements are one memory location; clone() it first")
+        owner = self if self._base is None else self._base  # the tensor whose graph records the change
+        if records and owner.is_leaf and owner.requires_grad:
+            what = "a leaf tensor" if owner is self else f"a view (shape {self.shape}) of a leaf tensor"
+            raise RuntimeError(f"{op}: {what} of shape {owner.shape} that requires grad cannot be changed in place "
                                f"while grad mode records; change it inside `with ng.no_grad():`")
-        if records and self._base is not None:  # the base's recorded graph would not see the change
+        if records and owner is not self and self._view_ops is None:
             raise RuntimeError(f"{op}: an in-place change of a view (shape {self.shape}, of a tensor of shape "
-                               f"{self._base.shape}) cannot be recorded: nanogan records in-place changes of whole "
-                               f"tensors; compute the new tensor out of place (ng.cat, ng.where), or change the view "
-                               f"inside `with ng.no_grad():`")
+                               f"{owner.shape}) made by an op of several inputs cannot be recorded; compute the new "
+                               f"tensor out of place (ng.cat, ng.where), or change it inside `with ng.no_grad():`")
         if not records:
             with grad_mode.no_grad():
                 result = compute(self, *others)
         else:
-            before = Tensor(self.data.copy(), _ctx=self._ctx)  # the value the graph so far computed
-            before._versions = [self._version]  # as its op saw it, or not (a change outside the graph)
-            result = compute(before, *others)
+            # the value the graph so far computed, laid out as the owner (the view's ops replay on it)
+            before = Tensor(owner.data.copy(order="K"), _ctx=owner._ctx)
+            before._versions = [owner._version]  # as its op saw it, or not (a change outside the graph)
+            result = compute(before if owner is self else ops.shape.replay_view(self._view_ops, before), *others)
         if result.shape != self.shape or not np.can_cast(result.dtype, self.dtype, "same_kind"):
             raise (ValueError if result.shape != self.shape else TypeError)(
                 f"{op}: the result ({result.dtype}, shape {result.shape}) cannot be stored in place in a tensor of "
@@ -219,13 +227,21 @@ class Tensor:
         self.data[...] = result.data
         self._versions[0] += 1
         if records:
-            if self._ctx is not None:  # the graph so far ends in `before` now
-                self._ctx._output = weakref.ref(before)
-            self._ctx = result._ctx  # None where the new value depends on nothing that requires grad (fill_)
-            if self._ctx is not None:
-                self._ctx._output = weakref.ref(self)
-                self._ctx.output_version = self._version
+            if owner is not self:
+                result = ops.shape.WriteIntoView.apply(before, result, view_ops=self._view_ops)
+            if owner._ctx is not None:  # the graph so far ends in `before` now
+                owner._ctx._output = weakref.ref(before)
+            owner._made_by(result._ctx)  # None where the new value depends on nothing that requires grad (fill_)
+            if owner is not self:
+                self._made_by(ops.shape.replay_view(self._view_ops, owner)._ctx)
         return self
+
+    def _made_by(self, ctx):
+        """From now on self is the output of ctx (the op of an in-place change), at its present version."""
+        self._ctx = ctx
+        if ctx is not None:
+            ctx._output = weakref.ref(self)
+            ctx.output_version = self._version
 
     def add_(self, other, alpha=1):
         return self._set_in_place("add_", lambda a, b: a + (b if alpha == 1 else b * alpha), other)

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 import nanogan as ng
-from harness import check_op, away_from_kinks
-from nanogan.autograd.function import memory_owner
+from harness import check_op, away_from_kinks, compare_with_torch
+from nanogan.autograd.function import NotDifferentiable, memory_owner
 
 rng = np.random.default_rng(0)
 
@@ -465,17 +465,67 @@ def test_a_view_and_its_base_count_their_in_place_changes_together():
         y.backward()
 
 
-def test_an_in_place_change_of_a_view_is_not_recorded_but_refused():
-    """It used to change the base's values and not its graph: x's gradient came out [1.8 13.2 16.8 7.2], where
-    finite differences and PyTorch give [1.8 20.4 27.6 7.2]."""
+def test_an_in_place_change_of_a_view_is_recorded_on_its_base():
+    """It used to change the base's values and not its graph (x's gradient below came out [1.8 7.2 10.8 7.2]), and
+    then was refused; the base now takes the change as an op of its own, as PyTorch's does."""
+    x = ng.tensor([0.1, 0.2, 0.3, 0.4], dtype=ng.float64, requires_grad=True)
+    e = x * 3
+    e[1:3].mul_(2)  # e = [3x0, 6x1, 6x2, 3x3]
+    (e * e).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [1.8, 14.4, 21.6, 7.2], rtol=1e-12)  # 2e · de/dx
+    x.grad = None
+    e = x * 3
+    v = e[1:3]
+    v.mul_(2)  # the view itself is the new base's part: v = 6x1, 6x2
+    (v * v).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [0.0, 14.4, 21.6, 0.0], rtol=1e-12)  # 72x
+
+
+def _change_a_slice(x, y):
+    e = x * 3
+    e[:, 1:3].mul_(y)
+    return e * e
+
+
+def _change_a_view_of_a_view(x, y):
+    e = x * x
+    v = e.reshape(3, 2, 2).transpose(1, 2)[:, 1]  # columns 1 and 3 of each row
+    v.add_(y * y)
+    return v * v + e.sum()
+
+
+def _change_a_buffer(x, y):
+    buffer = x.detach() * 0  # needs no gradient until the change writes x and y into it
+    buffer[:, 1:3].copy_(y * x[:, :2])
+    return buffer * x
+
+
+@pytest.mark.parametrize("fn", [_change_a_slice, _change_a_view_of_a_view, _change_a_buffer])
+def test_an_in_place_change_of_a_view_differentiates_as_in_pytorch(fn):
+    arrays = [rng.uniform(0.5, 1.5, size=(3, 4)), rng.uniform(-1.5, 1.5, size=(3, 2))]
+    check_op(fn, arrays)  # finite differences, to the second order
+    compare_with_torch(fn, fn, arrays)
+
+
+def test_in_place_changes_of_views_that_cannot_be_recorded_are_refused():
+    w = ng.ones(4, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"mul_: a view \(shape \(2,\)\) of a leaf tensor of shape \(4,\) that "
+                                           r"requires grad cannot be changed in place"):
+        w[1:3].mul_(2)
+    np.testing.assert_array_equal(w.numpy(), [1.0] * 4)  # refused before any change
     x = ng.tensor([0.1, 0.2, 0.3, 0.4], requires_grad=True)
     e = x * 3
-    with pytest.raises(RuntimeError, match=r"mul_: an in-place change of a view \(shape \(2,\), of a tensor of shape "
-                                           r"\(4,\)\) cannot be recorded"):
-        e[1:3].mul_(2)
-    with pytest.raises(RuntimeError, match="an in-place change of a view"):
-        e.reshape(2, 2).add_(ng.ones(2, 2, requires_grad=True))
-    np.testing.assert_allclose(e.numpy(), [0.3, 0.6, 0.9, 1.2], rtol=1e-6)  # refused before any change
+    head = e[0:2]
+    e[1:3].mul_(2)  # PyTorch makes head's graph again; here head's slice refuses its changed input
+    with pytest.raises(RuntimeError, match=r"GetItem: its input 0 of shape \(4,\) was changed in place"):
+        head.sum().backward()
+    unchanged_gradient = NotDifferentiable.apply(x * 1, x, op_name="op")  # a view of an op of two inputs
+    with pytest.raises(RuntimeError, match=r"add_: an in-place change of a view \(shape \(4,\), of a tensor of shape "
+                                           r"\(4,\)\) made by an op of several inputs cannot be recorded"):
+        unchanged_gradient.add_(x)
+    for grad_mode in (ng.no_grad, ng.enable_grad):
+        with grad_mode(), pytest.raises(RuntimeError, match=r"add_: the tensor of shape \(2, 3\) is a broadcast"):
+            ng.ones(3).expand(2, 3).add_(1)
 
 
 def test_leaf_gradients_share_no_memory():

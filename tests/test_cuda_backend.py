@@ -265,6 +265,13 @@ def _running(x, value):
     return ng.full((x.shape[1],), value, device=x.device)
 
 
+def _changed_in_place_through_views(a, b):
+    e = a * a
+    e.reshape(3, 2, 2).transpose(1, 2)[:, 1].add_(b * b)  # recorded on e: WriteIntoView
+    e[:, :2].mul_(b)
+    return e * a
+
+
 # name: (fn, input shapes, functional names it needs, values kept away from the kinks at 0)
 FAMILIES = {
     "elementwise": (lambda a, b: ((a * b + a / (b * b + 1) - (a - b).abs() * 0.5).exp()
@@ -284,6 +291,7 @@ FAMILIES = {
     "views": (lambda a: a.unsqueeze(0).permute(2, 0, 1).squeeze(1).transpose(0, 1).flatten().view(4, 3) ** 2
               * a.t().contiguous().expand_as(a.t()),
               [(3, 4)], (), False),
+    "in-place changes of views": (_changed_in_place_through_views, [(3, 4), (3, 2)], (), False),
     "shape and indexing": (lambda a, b: ng.cat([a.t(), b[[0, 2, 2]].t()], dim=1) ** 2
                            + ng.stack([a, b]).sum(0).t().sum(1, keepdim=True)
                            + a[1:, ::2].reshape(-1).unsqueeze(0).expand(4, 4)[:, :1],

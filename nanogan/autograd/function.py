@@ -94,11 +94,17 @@ def _viewed_input(out, inputs, arrays):
     return None
 
 
-def _share_memory(result, viewed):
+def _share_memory(result, viewed, op, attrs):
     """`result` looks into `viewed`'s memory: it counts its in-place changes with viewed's count, and knows viewed's
-    base (the tensor that owns the memory) as its own, as PyTorch's views do."""
+    base (the tensor that owns the memory) as its own, as PyTorch's views do. It also keeps the ops that made it
+    from its base, `_view_ops` ((Function, attrs), ..., each of one input; None where one took more), so that a
+    recorded in-place change of it can be replayed on the base (Tensor._set_in_place)."""
     result._versions = viewed._versions
-    result._base = viewed if viewed._base is None else viewed._base
+    if viewed._base is None:
+        result._base, made_from_base = viewed, ()
+    else:
+        result._base, made_from_base = viewed._base, viewed._view_ops
+    result._view_ops = None if op is None or made_from_base is None else made_from_base + ((op, attrs),)
 
 
 def require_one_device(op_name, tensors):
@@ -136,11 +142,11 @@ class Function:
         if not (any(ctx.needs_input_grad) and is_grad_enabled()):
             result = Tensor(out)
             if viewed is not None:
-                _share_memory(result, viewed)
+                _share_memory(result, viewed, cls if len(inputs) == 1 else None, attrs)
             return result
         result = Tensor(out, _ctx=ctx)
         if viewed is not None:
-            _share_memory(result, viewed)
+            _share_memory(result, viewed, cls if len(inputs) == 1 else None, attrs)
             ctx.output_version = result._versions[0]  # new memory starts at the class's 0
         ctx._output = weakref.ref(result)
         ctx.versions = tuple([t._versions[0] for t in inputs])  # backward refuses an input changed in place after this

@@ -7,8 +7,8 @@ import numpy as np
 
 from .. import backend as backends
 from ..arguments import is_int
-from ..autograd.function import Function
-from ..tensor import Tensor
+from ..autograd.function import Function, memory_owner
+from ..tensor import Tensor, zeros_like
 
 
 def dim_index(op, dim, ndim, inserting=False):
@@ -110,6 +110,38 @@ class ScatterAdd(Function):
     @staticmethod
     def backward(ctx, g):
         return GetItem.apply(g, index=ctx.index)
+
+
+def replay_view(view_ops, x):
+    """The view of x that the shape ops `view_ops` ((Function, attrs), ... as Tensor._view_ops keeps them) make:
+    what a view is of its base, made again of another tensor of the base's shape."""
+    for op, attrs in view_ops:
+        x = op.apply(x, **attrs)
+    return x
+
+
+class WriteIntoView(Function):
+    """y = x with its view replaced by v, where the view is what `view_ops` make of x (replay_view):
+    y = x except y[view] = v;  dx = g except dx[view] = 0,  dv = g[view].
+    An in-place change of a view, recorded on its base (PyTorch's CopySlices)."""
+    floating_only = False
+
+    @staticmethod
+    def forward(ctx, x, v, *, view_ops):
+        y = x.copy(order="K")  # x's memory layout, so that the ops make a view of y where they made one of x
+        view = replay_view(view_ops, Tensor(y)).data
+        if memory_owner(view) is not memory_owner(y):
+            raise RuntimeError(f"WriteIntoView: the ops {[op.__name__ for op, _ in view_ops]} made a copy of a "
+                               f"tensor of shape {x.shape}, not a view, so the change of shape {v.shape} has "
+                               f"nowhere to go")
+        view[...] = v
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        v = ctx.inputs[1]
+        dx = WriteIntoView.apply(g, zeros_like(v), view_ops=ctx.view_ops) if ctx.needs_input_grad[0] else None
+        return dx, replay_view(ctx.view_ops, g) if ctx.needs_input_grad[1] else None
 
 
 class Cat(Function):

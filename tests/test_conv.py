@@ -375,6 +375,18 @@ TORCH_CASES = {
     "conv_transpose2d, unbatched": (lambda F: lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1,
                                                                                    output_padding=1),
                                     [(3, 4, 5), (3, 2, 3, 4), (2,)]),
+    # groups = G: G convolutions side by side, the weight holding one group's input (conv2d) or output channels
+    "conv2d, 3 groups, strided and dilated": (
+        lambda F: lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=(1, 2), dilation=(1, 2), groups=3),
+        [(2, 6, 9, 8), (9, 2, 3, 2), (9,)]),
+    "conv2d, depthwise (groups = channels), padding='same'": (
+        lambda F: lambda x, w: F.conv2d(x, w, padding="same", groups=4), [(2, 4, 5, 6), (8, 1, 3, 2)]),
+    "conv_transpose2d, 2 groups": (
+        lambda F: lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1, groups=2),
+        [(2, 4, 4, 5), (4, 3, 3, 4), (6,)]),
+    "conv_transpose2d, unbatched, 2 groups, dilated": (
+        lambda F: lambda x, w: F.conv_transpose2d(x, w, stride=1, padding=1, groups=2, dilation=2),
+        [(4, 4, 3), (4, 1, 3, 2)]),
 }
 
 
@@ -429,9 +441,14 @@ def test_bad_input_is_refused_with_the_op_and_shapes():
         conv2d(x, w, padding="full")
     with pytest.raises(ValueError, match=r"conv2d: stride must be 1 with padding='same', got \(1, 2\)"):
         conv2d(x, w, stride=(1, 2), padding="same")
-    with pytest.raises(NotImplementedError, match=r"conv2d: groups must be 1 \(grouped convolution is not "
-                                                  r"implemented\), got 3"):
+    with pytest.raises(ValueError, match=r"conv2d: input of shape \(1, 3, 5, 5\) has 3 channels but weight of "
+                                         r"shape \(4, 3, 3, 3\) expects 9 in 3 groups"):
         conv2d(x, w, groups=3)
+    with pytest.raises(ValueError, match=r"conv2d: weight of shape \(2, 1, 3, 3\) cannot be split into 3 groups: "
+                                         r"its dimension 0 \(2\) is not divisible by 3"):
+        conv2d(x, ng.zeros(2, 1, 3, 3), groups=3)
+    with pytest.raises(ValueError, match=r"conv2d: groups must be an int >= 1, got 0"):
+        conv2d(x, w, groups=0)
     wt = ng.zeros(3, 2, 3, 3)
     with pytest.raises(ValueError, match=r"conv_transpose2d: input of shape \(1, 4, 5, 5\) has 4 channels but "
                                          r"weight of shape \(3, 2, 3, 3\) expects 3"):
@@ -448,5 +465,6 @@ def test_bad_input_is_refused_with_the_op_and_shapes():
     with pytest.raises(ValueError, match=r"conv_transpose2d: padding must be an int or a pair of ints >= 0, "
                                          r"got 'same'"):
         conv_transpose2d(x, wt, padding="same")
-    with pytest.raises(NotImplementedError, match=r"conv_transpose2d: groups must be 1 \(grouped convolution"):
-        conv_transpose2d(x, wt, groups=3)
+    with pytest.raises(ValueError, match=r"conv_transpose2d: weight of shape \(3, 2, 3, 3\) cannot be split into "
+                                         r"2 groups"):
+        conv_transpose2d(x, wt, groups=2)

@@ -319,6 +319,9 @@ FAMILIES = {
     "conv_transpose2d, output_padding past the stride": (
         lambda x, w: F.conv_transpose2d(x, w, stride=1, output_padding=1, dilation=2),
         [(2, 2, 4, 4), (2, 3, 3, 3)], ("conv_transpose2d",), False),
+    "grouped conv2d and conv_transpose2d": (
+        lambda x, w, b: F.conv_transpose2d(F.conv2d(x, w, b, stride=2, padding=1, groups=2), w, b[:4], groups=2),
+        [(2, 4, 7, 6), (6, 2, 3, 3), (6,)], ("conv2d", "conv_transpose2d"), False),
     # the window is the whole image (DCGAN's last critic layer, its generator's first): cuBLAS products
     "whole-window conv2d and conv_transpose2d": (
         lambda x, w, b: F.conv_transpose2d(F.conv2d(x, w, b, stride=2), w, b[:2]),

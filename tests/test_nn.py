@@ -87,6 +87,10 @@ LAYERS = {
     "conv-transpose-dcgan": (lambda m: m.ConvTranspose2d(4, 3, 4, stride=2, padding=1), (2, 4, 5, 5)),
     "conv-transpose-output-padding": (lambda m: m.ConvTranspose2d(3, 2, 3, stride=2, padding=1, output_padding=1,
                                                                   bias=False), (2, 3, 4, 3)),
+    "conv-groups": (lambda m: m.Conv2d(4, 6, 3, stride=2, padding=1, groups=2), (2, 4, 7, 6)),
+    "conv-depthwise": (lambda m: m.Conv2d(3, 6, (3, 2), padding="same", groups=3, padding_mode="reflect"),
+                       (2, 3, 5, 6)),
+    "conv-transpose-groups": (lambda m: m.ConvTranspose2d(4, 6, 4, stride=2, padding=1, groups=2), (2, 4, 5, 5)),
     "batchnorm1d": (lambda m: m.BatchNorm1d(5), (8, 5)),
     "batchnorm1d-3d": (lambda m: m.BatchNorm1d(5, affine=False), (4, 5, 3)),
     "batchnorm2d": (lambda m: m.BatchNorm2d(3), (4, 3, 5, 5)),
@@ -156,7 +160,8 @@ def test_nested_model_equals_torch_and_has_the_same_parameter_count():
 def test_default_initialisation_has_torchs_ranges():
     ng.manual_seed(0)
     for layer, fan_in in [(nn.Linear(200, 300), 200), (nn.Conv2d(16, 32, 3), 16 * 9),
-                          (nn.ConvTranspose2d(32, 16, 4), 16 * 16)]:
+                          (nn.ConvTranspose2d(32, 16, 4), 16 * 16), (nn.Conv2d(16, 32, 3, groups=4), 4 * 9),
+                          (nn.ConvTranspose2d(32, 16, 4, groups=2), 8 * 16)]:
         bound = 1 / np.sqrt(fan_in)  # kaiming_uniform(a=√5) gives U(±1/√fan_in)
         w, b = layer.weight.numpy(), layer.bias.numpy()
         assert np.abs(w).max() <= bound and np.abs(w).max() > 0.98 * bound
@@ -459,10 +464,9 @@ def test_layer_sizes_are_checked_when_the_layer_is_made(make, message):
      r"ConvTranspose2d: padding must be an int or a pair of ints >= 0, got 'same'"),
     (lambda: nn.ConvTranspose2d(3, 8, 3, padding_mode="reflect"), ValueError,
      r"ConvTranspose2d: padding_mode must be 'zeros', got 'reflect'"),
-    (lambda: nn.Conv2d(4, 8, 3, groups=2), NotImplementedError,
-     r"Conv2d: groups must be 1 \(grouped convolution is not implemented\), got 2"),
-    (lambda: nn.ConvTranspose2d(4, 8, 3, groups=4), NotImplementedError,
-     r"ConvTranspose2d: groups must be 1 \(grouped convolution is not implemented\), got 4"),
+    (lambda: nn.Conv2d(3, 8, 3, groups=2), ValueError, r"Conv2d: in_channels must be divisible by groups \(2\), got 3"),
+    (lambda: nn.ConvTranspose2d(4, 6, 3, groups=4), ValueError,
+     r"ConvTranspose2d: out_channels must be divisible by groups \(4\), got 6"),
 ])
 def test_convolution_settings_are_checked_when_the_layer_is_made(make, error, message):
     """padding="same" was kept and refused by conv2d at the first forward, and groups > 1 failed there too."""

@@ -7,8 +7,9 @@ Sizes, per spatial dimension, with kernel k, stride s, padding p, dilation d, ou
 
 Conv2d's padding_mode says what the padding holds: 'zeros', or the input reflected, replicated or wrapped around
 ('reflect', 'replicate', 'circular', as F.pad's modes), padded before a convolution with p = 0 (as in PyTorch).
-ConvTranspose2d pads with zeros only and takes no padding strings, as in PyTorch; groups must be 1 in both
-(grouped convolution is not implemented).
+ConvTranspose2d pads with zeros only and takes no padding strings, as in PyTorch. With groups = G, both split
+their channels into G groups, each mapped by its own weights: the weight holds one group's in_channels (Conv2d,
+(out, in / G, kh, kw)) or out_channels (ConvTranspose2d, (in, out / G, kh, kw)).
 """
 from ..arguments import int_at_least, int_pair, require
 from ..ops.conv import check_groups, check_padding, padding_widths
@@ -32,6 +33,9 @@ class _Conv2dBase(Module):
         self.in_channels = int_at_least(layer, "in_channels", in_channels, 1)
         self.out_channels = int_at_least(layer, "out_channels", out_channels, 1)
         self.groups = check_groups(layer, groups)
+        for name in ("in_channels", "out_channels"):
+            require(layer, name, getattr(self, name), lambda n: n % self.groups == 0,
+                    f"divisible by groups ({self.groups})")
         self.kernel_size = int_pair(layer, "kernel_size", kernel_size, 1)
         self.stride = int_pair(layer, "stride", stride, 1)
         if transposed:  # PyTorch's transposed convolution takes no padding strings, and pads with zeros only
@@ -43,8 +47,10 @@ class _Conv2dBase(Module):
         self.padding_mode = padding_mode
         self.dilation = int_pair(layer, "dilation", dilation, 1)
         self.output_padding = int_pair(layer, "output_padding", output_padding, 0)
-        # Conv2d maps in → out with weight (out, in, kh, kw); its transpose maps back with (in, out, kh, kw)
-        first, second = (self.in_channels, self.out_channels) if transposed else (self.out_channels, self.in_channels)
+        # Conv2d maps in → out with weight (out, in / groups, kh, kw); its transpose maps back with
+        # (in, out / groups, kh, kw)
+        first, second = (self.in_channels, self.out_channels // self.groups) if transposed else \
+            (self.out_channels, self.in_channels // self.groups)
         self.weight = Parameter(zeros(first, second, *self.kernel_size))
         self.register_parameter("bias", Parameter(zeros(self.out_channels)) if bias else None)
         self.reset_parameters()

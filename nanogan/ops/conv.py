@@ -24,8 +24,10 @@ Sizes: conv2d's output is floor((n + 2p - d(k-1) - 1)/s) + 1 per axis; conv_tran
 stride-s convolution maps to the same output size. conv2d also takes PyTorch's padding strings: "valid" is
 p = 0, and "same" (stride 1 only) pads d(k-1) in all, so that out = n; where that is odd, the extra row or
 column goes after (bottom, right), as in PyTorch, by padding the input (ops/pad.py) before the symmetric rest.
-Grouped convolution (groups > 1) is not implemented, and refused. Both also take one unbatched image (C, H, W),
-as PyTorch's do: a batch of one, its batch axis dropped from the output (`takes_unbatched`, pooling's too).
+Grouped convolution (groups = G) is G ungrouped ones side by side: group g maps the g-th of G equal parts of the
+input's channels to the g-th part of the output's, with its own part of the weight; it runs group by group (one
+convolution each), which is simple rather than fast. Both also take one unbatched image (C, H, W), as PyTorch's
+do: a batch of one, its batch axis dropped from the output (`takes_unbatched`, pooling's too).
 """
 import functools
 
@@ -37,7 +39,7 @@ from ..tensor import Tensor
 from .activation import require_floating
 from .bias import bias_grad, with_bias
 from .pad import pad
-from .shape import squeeze, unsqueeze
+from .shape import cat, squeeze, unsqueeze
 
 
 def output_size(size, kernel, stride, padding, dilation):
@@ -75,12 +77,19 @@ def padding_widths(padding, kernel, dilation):
 
 
 def check_groups(owner, groups):
-    """groups as an int, refused unless 1 (the kernels compute one group only)."""
-    groups = int_at_least(owner, "groups", groups, 1)
-    if groups != 1:
-        raise NotImplementedError(f"{owner}: groups must be 1 (grouped convolution is not implemented), "
-                                  f"got {groups}")
-    return groups
+    """groups as an int >= 1."""
+    return int_at_least(owner, "groups", groups, 1)
+
+
+def _group_by_group(conv, groups, input, weight, bias, **settings):
+    """A grouped convolution as `groups` ungrouped ones, joined along the channels: group g convolves the g-th of
+    `groups` equal parts of the input's channels with the g-th part of the weight's dimension 0 (its out_channels
+    for conv2d, its in_channels for conv_transpose2d), and adds the g-th part of the bias."""
+    def part(t, g, axis):
+        size = t.shape[axis] // groups
+        return t[(slice(None),) * axis + (slice(g * size, (g + 1) * size),)]
+    return cat([conv(part(input, g, 1), part(weight, g, 0), None if bias is None else part(bias, g, 0), **settings)
+                for g in range(groups)], dim=1)
 
 
 def takes_unbatched(op):
@@ -169,13 +178,19 @@ def _check_operands(op, x, w, b, groups, channels_axis):
     if w.ndim != 4:
         layout = "(in_channels, out_channels, KH, KW)" if channels_axis == 0 else "(out_channels, in_channels, KH, KW)"
         raise ValueError(f"{op}: expected a 4-D weight {layout}, got shape {w.shape}")
-    if x.shape[1] != w.shape[channels_axis]:
+    # the weight holds one group's channels on its second axis: conv2d's input channels, conv_transpose2d's output
+    in_channels, out_channels = (w.shape[1] * groups, w.shape[0]) if channels_axis == 1 else \
+        (w.shape[0], w.shape[1] * groups)
+    in_groups = f" in {groups} groups" if groups > 1 else ""
+    if x.shape[1] != in_channels:
         raise ValueError(f"{op}: input of shape {x.shape} has {x.shape[1]} channels but weight of shape "
-                         f"{w.shape} expects {w.shape[channels_axis]}")
+                         f"{w.shape} expects {in_channels}{in_groups}")
+    if w.shape[0] % groups:
+        raise ValueError(f"{op}: weight of shape {w.shape} cannot be split into {groups} groups: its dimension 0 "
+                         f"({w.shape[0]}) is not divisible by {groups}")
     if x.dtype != w.dtype or (b is not None and b.dtype != x.dtype):
         raise TypeError(f"{op}: input ({x.dtype}), weight ({w.dtype})"
                         + (f" and bias ({b.dtype})" if b is not None else "") + " must share one dtype")
-    out_channels = w.shape[1 - channels_axis]
     if b is not None and b.shape != (out_channels,):
         raise ValueError(f"{op}: bias of shape {b.shape} does not match weight of shape {w.shape}; "
                          f"expected ({out_channels},)")
@@ -194,6 +209,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if (bottom, right) != (top, left):  # the kernels pad both sides alike: "same"'s odd extra row or column is here
         input = pad(input, (0, right - left, 0, bottom - top))
     padding = (top, left)
+    if groups > 1:
+        return _group_by_group(conv2d, groups, input, weight, bias, stride=stride, padding=padding,
+                               dilation=dilation)
     reach = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
     padded = tuple(n + 2 * p for n, p in zip(input.shape[2:], padding))
     if any(r > n for r, n in zip(reach, padded)):
@@ -219,6 +237,9 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
         raise ValueError(f"{op}: input of shape {input.shape} and weight of shape {weight.shape} with stride "
                          f"{stride}, padding {padding}, dilation {dilation}, output_padding {output_padding} "
                          f"give an output of size {out_hw}, which is not positive")
+    if groups > 1:
+        return _group_by_group(conv_transpose2d, groups, input, weight, bias, stride=stride, padding=padding,
+                               output_padding=output_padding, dilation=dilation)
     x_shape = (input.shape[0], weight.shape[1]) + out_hw
     return Conv2dInputGrad.apply(*with_bias(input, weight, bias=bias), x_shape=x_shape, stride=stride,
                                  padding=padding, dilation=dilation)

@@ -28,8 +28,10 @@ class Tensor:
         # in-place changes so far of the memory it looks into, one count shared by the tensors that share that
         # memory (its views, detach()), as in PyTorch; see _set_in_place
         self._versions = [0]
-        self._base = None  # the tensor whose memory this view (a shape op's output) looks into, or None
-        self._view_ops = None  # the ops that made this view of _base (autograd/function.py's _share_memory)
+        # the tensor whose memory this view (a shape op's output) looks into, or None; a view also keeps the ops that
+        # made it of _base (_view_ops) and the count at which its graph was made (_view_version): function.py's
+        # _share_memory
+        self._base = None
         if requires_grad:
             self.requires_grad_(True)
 
@@ -198,12 +200,13 @@ class Tensor:
         mode records it, the old value stays in the graph as a node of its own and self becomes compute's output.
         Of a view, the change is recorded on its base, whose memory it is: the base becomes its old value with the
         view's part written over (WriteIntoView), and the view that part of the new base."""
-        records = grad_mode.is_grad_enabled() and (self.requires_grad or any(
-            isinstance(o, Tensor) and o.requires_grad for o in others))
-        if any(step == 0 and n > 1 for step, n in zip(self.data.strides, self.shape)):
-            raise RuntimeError(f"{op}: the tensor of shape {self.shape} is a broadcast (expand) of fewer numbers, so "
-                               f"several of its elements are one memory location; clone() it first")
         owner = self if self._base is None else self._base  # the tensor whose graph records the change
+        records = grad_mode.is_grad_enabled() and (self.requires_grad or owner.requires_grad or any(
+            isinstance(o, Tensor) and o.requires_grad for o in others))
+        if not getattr(self.data.flags, "writeable", True) or any(
+                step == 0 and n > 1 for step, n in zip(self.data.strides, self.shape)):
+            raise RuntimeError(f"{op}: the tensor of shape {self.shape} is a broadcast (expand) of another, read-only "
+                               f"or with several elements in one memory location; clone() it first")
         if records and owner.is_leaf and owner.requires_grad:
             what = "a leaf tensor" if owner is self else f"a view (shape {self.shape}) of a leaf tensor"
             raise RuntimeError(f"{op}: {what} of shape {owner.shape} that requires grad cannot be changed in place "
@@ -216,8 +219,7 @@ class Tensor:
             with grad_mode.no_grad():
                 result = compute(self, *others)
         else:
-            # the value the graph so far computed, laid out as the owner (the view's ops replay on it)
-            before = Tensor(owner.data.copy(order="K"), _ctx=owner._ctx)
+            before = Tensor(owner.data.copy(), _ctx=owner._ctx)  # the value the graph so far computed
             before._versions = [owner._version]  # as its op saw it, or not (a change outside the graph)
             result = compute(before if owner is self else ops.shape.replay_view(self._view_ops, before), *others)
         if result.shape != self.shape or not np.can_cast(result.dtype, self.dtype, "same_kind"):
@@ -228,13 +230,19 @@ class Tensor:
         self._versions[0] += 1
         if records:
             if owner is not self:
-                result = ops.shape.WriteIntoView.apply(before, result, view_ops=self._view_ops)
+                result = ops.shape.write_into_view(before, result, self._view_ops, owner.data.strides)
             if owner._ctx is not None:  # the graph so far ends in `before` now
                 owner._ctx._output = weakref.ref(before)
             owner._made_by(result._ctx)  # None where the new value depends on nothing that requires grad (fill_)
             if owner is not self:
-                self._made_by(ops.shape.replay_view(self._view_ops, owner)._ctx)
+                self._remake_view_graph()
         return self
+
+    def _remake_view_graph(self):
+        """This view's graph made again from its base's, after an in-place change of the base (through another view
+        or itself) made the one it has stale; as PyTorch's views do. Function.apply asks it of its inputs."""
+        self._made_by(ops.shape.replay_view(self._view_ops, self._base)._ctx)
+        self._view_version = self._version
 
     def _made_by(self, ctx):
         """From now on self is the output of ctx (the op of an in-place change), at its present version."""
@@ -264,10 +272,14 @@ class Tensor:
         """Copy src's values (broadcast, cast, moved from its device) into this tensor."""
         if not isinstance(src, Tensor):
             raise TypeError(f"copy_: expected a Tensor to copy from, got {type(src).__name__}")
-        return self._set_in_place("copy_", lambda a, b: ops.elementwise.cast(b.to(a.device), a.dtype).expand(*a.shape),
-                                  src)
+        return self._set_in_place("copy_", _broadcast_into, src)
 
     def fill_(self, value):
+        """Every element set to `value`, a number or a 0-d tensor (whose gradient is recorded)."""
+        if isinstance(value, Tensor):
+            if value.ndim != 0:
+                raise RuntimeError(f"fill_: expected a number or a 0-d tensor, got a tensor of shape {value.shape}")
+            return self._set_in_place("fill_", _broadcast_into, value)
         return self._set_in_place("fill_", lambda a: as_tensor(value, like=a).expand(*a.shape))
 
     def zero_(self):
@@ -425,7 +437,14 @@ class Tensor:
     def reshape(self, *shape):
         return ops.shape.reshape(self, *shape)
 
-    view = reshape
+    def view(self, *shape):
+        """The same memory seen with another shape, as reshape gives where it can; an error where the strides
+        allow no such view (reshape copies then), as in PyTorch."""
+        out = ops.shape.reshape(self, *shape)
+        if out._base is None and out.numel() > 0:
+            raise RuntimeError(f"view: a tensor of shape {self.shape} and strides {self.data.strides} (bytes) cannot "
+                               f"be seen as shape {out.shape} without a copy; use reshape()")
+        return out
 
     def flatten(self, start_dim=0, end_dim=-1):
         return ops.shape.flatten(self, start_dim, end_dim)
@@ -457,6 +476,23 @@ class Tensor:
 
     def __getitem__(self, index):
         return ops.shape.getitem(self, index)
+
+    def __setitem__(self, index, value):
+        """self[index] = value (a tensor broadcast into the part, or a number): an in-place change of the view
+        self[index]. Basic indexing only (ints, slices, None, ...): an index of arrays picks a copy."""
+        part = self[index]
+        if part._base is None and part.numel() > 0:
+            raise IndexError(f"setitem: an index of arrays or masks picks a copy of the tensor of shape {self.shape}, "
+                             f"so nothing would change; use ints and slices, or build the tensor with ng.where")
+        if isinstance(value, Tensor):
+            part.copy_(value)
+        else:
+            part.fill_(value)
+
+
+def _broadcast_into(a, b):
+    """b cast to a's dtype, on a's device and broadcast to a's shape: what copy_ and fill_ write into a."""
+    return ops.elementwise.cast(b.to(a.device), a.dtype).expand(*a.shape)
 
 
 # ---- creation ----------------------------------------------------------------------------

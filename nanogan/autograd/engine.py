@@ -34,23 +34,38 @@ def _check_inputs_unchanged(ctx):
                 f"between the forward pass and backward() is the usual cause")
 
 
+def _refuse_loop(ctx, t):
+    raise RuntimeError(
+        f"{ctx.name}: the recorded graph loops through its input of shape {t.shape}: an in-place change was given a "
+        f"value computed from the tensor it changed (as in e.add_(e.sum()) or e[2:].copy_(e[:2])), and that tensor now "
+        f"stands for its new value; compute the new tensor out of place (e = e + e.sum()) instead")
+
+
 def _topological_order(roots):
-    """Contexts reachable from the roots, each after every Context that consumes its output."""
-    order, visited = [], set()
+    """Contexts reachable from the roots, each after every Context that consumes its output. A depth-first walk; the
+    Contexts on the path from a root to the one being walked (`on_path`) tell a loop, which only an in-place change
+    can make."""
+    order, visited, on_path = [], set(), set()
     stack = [(r._ctx, False) for r in roots if r._ctx is not None]
     while stack:
         ctx, expanded = stack.pop()
         if expanded:
+            on_path.discard(id(ctx))
             order.append(ctx)
             continue
         if id(ctx) in visited:
             continue
         _check_not_freed(ctx)
         visited.add(id(ctx))
+        on_path.add(id(ctx))
         stack.append((ctx, True))
         for t in ctx.inputs:
-            if t._ctx is not None and id(t._ctx) not in visited:
+            if t._ctx is None:
+                continue
+            if id(t._ctx) not in visited:
                 stack.append((t._ctx, False))
+            elif id(t._ctx) in on_path:
+                _refuse_loop(ctx, t)
     order.reverse()
     return order
 

@@ -72,6 +72,9 @@ def _checked_arrays(op, tensors):
                             f"for input {i} of shape {tuple(t.shape)}")
         arrays.append(array)
         array_types.add(type(array))
+        if t._base is not None and t._view_version != t._versions[0] and t._view_ops is not None \
+                and is_grad_enabled():
+            t._remake_view_graph()  # its base changed in place since its graph was made
     # one array type means one backend: the usual case skips a backend lookup per input (about 3k instructions)
     if len(array_types) > 1:
         require_one_device(op.__name__, tensors)
@@ -105,6 +108,7 @@ def _share_memory(result, viewed, op, attrs):
     else:
         result._base, made_from_base = viewed._base, viewed._view_ops
     result._view_ops = None if op is None or made_from_base is None else made_from_base + ((op, attrs),)
+    result._view_version = viewed._versions[0]
 
 
 def require_one_device(op_name, tensors):

@@ -123,12 +123,16 @@ def replay_view(view_ops, x):
 class WriteIntoView(Function):
     """y = x with its view replaced by v, where the view is what `view_ops` make of x (replay_view):
     y = x except y[view] = v;  dx = g except dx[view] = 0,  dv = g[view].
-    An in-place change of a view, recorded on its base (PyTorch's CopySlices)."""
+    An in-place change of a view, recorded on its base (PyTorch's CopySlices). `axis_order` lists the base's axes
+    from the farthest apart in memory to the nearest: y is laid out so, whatever x's layout, as the view ops made a
+    view (not a copy) of a base laid out so."""
     floating_only = False
 
     @staticmethod
-    def forward(ctx, x, v, *, view_ops):
-        y = x.copy(order="K")  # x's memory layout, so that the ops make a view of y where they made one of x
+    def forward(ctx, x, v, *, view_ops, axis_order):
+        y = ctx.xp.empty(tuple(x.shape[a] for a in axis_order), dtype=x.dtype).transpose(
+            tuple(int(a) for a in np.argsort(axis_order)))
+        y[...] = x
         view = replay_view(view_ops, Tensor(y)).data
         if memory_owner(view) is not memory_owner(y):
             raise RuntimeError(f"WriteIntoView: the ops {[op.__name__ for op, _ in view_ops]} made a copy of a "
@@ -140,8 +144,15 @@ class WriteIntoView(Function):
     @staticmethod
     def backward(ctx, g):
         v = ctx.inputs[1]
-        dx = WriteIntoView.apply(g, zeros_like(v), view_ops=ctx.view_ops) if ctx.needs_input_grad[0] else None
+        dx = WriteIntoView.apply(g, zeros_like(v), view_ops=ctx.view_ops, axis_order=ctx.axis_order) \
+            if ctx.needs_input_grad[0] else None
         return dx, replay_view(ctx.view_ops, g) if ctx.needs_input_grad[1] else None
+
+
+def write_into_view(x, v, view_ops, base_strides):
+    """WriteIntoView of x and v, for a view of a base with strides `base_strides`."""
+    axis_order = tuple(sorted(range(len(base_strides)), key=lambda axis: -abs(base_strides[axis])))
+    return WriteIntoView.apply(x, v, view_ops=view_ops, axis_order=axis_order)
 
 
 class Cat(Function):
@@ -286,9 +297,11 @@ def _index_arrays(index, backend):
 def getitem(x, index):
     index = _index_arrays(index, x.backend)
     try:
-        x.data[index]
+        picked = x.data[index]
     except IndexError as err:
         raise IndexError(f"getitem: {err} (tensor of shape {x.shape})") from None
+    if isinstance(picked, np.generic):  # numpy gives one element as a number; with ... it gives a 0-d view, as torch
+        index = (index if isinstance(index, tuple) else (index,)) + (Ellipsis,)
     return GetItem.apply(x, index=index)
 
 

@@ -29,8 +29,7 @@ class Tensor:
         # memory (its views, detach()), as in PyTorch; see _set_in_place
         self._versions = [0]
         # the tensor whose memory this view (a shape op's output) looks into, or None; a view also keeps the ops that
-        # made it of _base (_view_ops) and the count at which its graph was made (_view_version): function.py's
-        # _share_memory
+        # made it of _base and the count at which its graph was made: function.py's _share_memory
         self._base = None
         if requires_grad:
             self.requires_grad_(True)
@@ -160,7 +159,8 @@ class Tensor:
         return ops.shape.clone(self)
 
     def contiguous(self):
-        return self
+        """self where its memory is in row-major order already, else a copy that is (as PyTorch's)."""
+        return self if self.data.flags.c_contiguous else ops.shape.clone(self)
 
     def to(self, target, dtype=None):
         """`.to("cuda")`, `.to("cpu")`, `.to(ng.float64)`, `.to("cuda", ng.float32)`."""
@@ -207,14 +207,16 @@ class Tensor:
                 step == 0 and n > 1 for step, n in zip(self.data.strides, self.shape)):
             raise RuntimeError(f"{op}: the tensor of shape {self.shape} is a broadcast (expand) of another, read-only "
                                f"or with several elements in one memory location; clone() it first")
-        if records and owner.is_leaf and owner.requires_grad:
-            what = "a leaf tensor" if owner is self else f"a view (shape {self.shape}) of a leaf tensor"
-            raise RuntimeError(f"{op}: {what} of shape {owner.shape} that requires grad cannot be changed in place "
+        leaf = next((t for t in (self, owner) if t.is_leaf and t.requires_grad), None) if records else None
+        if leaf is not None:
+            what = "a leaf tensor" if leaf is self else f"a view (shape {self.shape}) of a leaf tensor"
+            raise RuntimeError(f"{op}: {what} of shape {leaf.shape} that requires grad cannot be changed in place "
                                f"while grad mode records; change it inside `with ng.no_grad():`")
         if records and owner is not self and self._view_ops is None:
             raise RuntimeError(f"{op}: an in-place change of a view (shape {self.shape}, of a tensor of shape "
-                               f"{owner.shape}) made by an op of several inputs cannot be recorded; compute the new "
-                               f"tensor out of place (ng.cat, ng.where), or change it inside `with ng.no_grad():`")
+                               f"{owner.shape}) {self._view_unreplayable} cannot be recorded on its base; take the "
+                               f"view while grad mode records, compute the new tensor out of place (ng.cat, "
+                               f"ng.where), or change it inside `with ng.no_grad():`")
         if not records:
             with grad_mode.no_grad():
                 result = compute(self, *others)
@@ -222,6 +224,8 @@ class Tensor:
             before = Tensor(owner.data.copy(), _ctx=owner._ctx)  # the value the graph so far computed
             before._versions = [owner._version]  # as its op saw it, or not (a change outside the graph)
             result = compute(before if owner is self else ops.shape.replay_view(self._view_ops, before), *others)
+            if result is before or any(result is o for o in others):  # given back unchanged (copy_ of a like tensor):
+                result = ops.shape.clone(result)  # the change is a node of its own, not that tensor's op
         if result.shape != self.shape or not np.can_cast(result.dtype, self.dtype, "same_kind"):
             raise (ValueError if result.shape != self.shape else TypeError)(
                 f"{op}: the result ({result.dtype}, shape {result.shape}) cannot be stored in place in a tensor of "
@@ -484,10 +488,20 @@ class Tensor:
         if part._base is None and part.numel() > 0:
             raise IndexError(f"setitem: an index of arrays or masks picks a copy of the tensor of shape {self.shape}, "
                              f"so nothing would change; use ints and slices, or build the tensor with ng.where")
+        if isinstance(value, Tensor) and _same_elements(value, part):
+            return  # `t[k] += y` writes back the view t[k] that += changed in place already
         if isinstance(value, Tensor):
             part.copy_(value)
         else:
             part.fill_(value)
+
+
+def _same_elements(a, b):
+    """Do tensors a and b look at the very same elements of one memory (the same place, shape and strides)?"""
+    def place(array):
+        interface = getattr(array, "__cuda_array_interface__", None) or array.__array_interface__
+        return interface["data"][0], array.shape, array.strides
+    return a._versions is b._versions and place(a.data) == place(b.data)
 
 
 def _broadcast_into(a, b):

@@ -536,14 +536,9 @@ def test_an_in_place_change_given_a_value_of_the_tensor_it_changes_is_refused_at
 
 def test_views_made_before_a_change_of_their_base_take_its_new_graph():
     """As PyTorch remakes a view's graph when its base changed: the views below used to keep their old graphs (a
-    view made under no_grad, or of a buffer that needed no gradient then) and gave wrong gradients silently, or
-    refused (a view of a view whose own view changed)."""
+    view of a buffer that needed no gradient then) and gave wrong gradients silently, or refused (a view of a
+    view whose own view changed, a view used as the output of backward)."""
     x = ng.tensor([1.0, 2.0, 3.0, 4.0], dtype=ng.float64, requires_grad=True)
-    e = x * 3
-    with ng.no_grad():
-        first_two = e[0:2]
-    first_two.mul_(2.0)  # recorded on e, which is in a graph, though neither the view nor 2.0 is
-    np.testing.assert_array_equal(ng.grad(e.sum(), [x])[0].numpy(), [6.0, 6.0, 3.0, 3.0])  # was [3 3 3 3]
     y = ng.tensor([1.0, 2.0], dtype=ng.float64, requires_grad=True)
     buffer = ng.zeros(4, dtype=ng.float64)
     middle = buffer[1:3]  # made while the buffer needed no gradient
@@ -558,6 +553,66 @@ def test_views_made_before_a_change_of_their_base_take_its_new_graph():
     e[1:3].mul_(2)
     head.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [3.0, 6.0, 0.0, 0.0])  # PyTorch's
+    e = x * 1
+    middle = e[1:3]
+    e[:2].mul_(y)
+    gx, gy = ng.grad(middle, (x, y), ng.ones(2, dtype=ng.float64))  # middle = [x1 y1, x2], the output itself
+    np.testing.assert_array_equal(gx.numpy(), [0.0, 2.0, 1.0, 0.0])
+    np.testing.assert_array_equal(gy.numpy(), [0.0, 2.0])
+
+
+def test_a_view_made_under_no_grad_stays_outside_the_graph_and_is_refused_once_stale():
+    """It used to be changed in place with its base's graph unchanged (e's gradient [3 3 3 3] where its values
+    were [6 6 3 3]), then, once views were made again, to join the graph after an optimiser's step changed its
+    base: the loss's gradient changed between steps, silently. PyTorch refuses both."""
+    x = ng.tensor([1.0, 2.0, 3.0, 4.0], dtype=ng.float64, requires_grad=True)
+    e = x * 3
+    with ng.no_grad():
+        first_two = e[0:2]
+    with pytest.raises(RuntimeError, match=r"mul_: an in-place change of a view \(shape \(2,\), of a tensor of shape "
+                                           r"\(4,\)\) made under no_grad cannot be recorded on its base"):
+        first_two.mul_(2.0)
+    np.testing.assert_array_equal(e.numpy(), [3.0, 6.0, 9.0, 12.0])
+    w = ng.ones(3, requires_grad=True)
+    with ng.no_grad():
+        row = w[0:2]
+    assert not (row * row).requires_grad  # a constant, as asked
+    with ng.no_grad():
+        w.mul_(2)  # an optimiser's step
+    with pytest.raises(RuntimeError, match=r"a view \(shape \(2,\), of a tensor of shape \(3,\)\) made under no_grad "
+                                           r"is used after its base changed in place"):
+        row * row
+    buffer = ng.zeros(4)
+    part = buffer[0:2]
+    part.requires_grad_(True)
+    with pytest.raises(RuntimeError, match=r"add_: a leaf tensor of shape \(2,\) that requires grad"):
+        part.add_(1.0)
+
+
+def test_copying_a_like_tensor_in_place_records_a_node_of_its_own():
+    """copy_ of a tensor of the same shape and dtype got that very tensor back, and took over its op: the copy's
+    gradient went to the source's node (a.copy_(w) gave w [1 1 1] below, PyTorch [3 5 7])."""
+    w = ng.tensor([1.0, 2.0, 3.0], dtype=ng.float64, requires_grad=True)
+    a = ng.zeros(3, dtype=ng.float64)
+    a.copy_(w)
+    np.testing.assert_array_equal(ng.grad((a * a).sum() + w.sum(), w)[0].numpy(), [3.0, 5.0, 7.0])
+    b = w * 2
+    a.copy_(b)
+    ga, gb = ng.grad((a * 2).sum() + (b * 3).sum(), (a, b))
+    np.testing.assert_array_equal(ga.numpy(), [2.0] * 3)
+    np.testing.assert_array_equal(gb.numpy(), [5.0] * 3)
+    scalar = ng.zeros((), dtype=ng.float64)
+    scalar.fill_(w[2])
+    assert ng.grad(scalar * scalar + w[2], w)[0].numpy().tolist() == [0.0, 0.0, 7.0]
+
+
+def test_contiguous_copies_only_what_is_not_row_major():
+    x = ng.tensor(np.arange(6.0).reshape(2, 3))
+    assert x.contiguous() is x
+    columns = x.t().contiguous()
+    np.testing.assert_array_equal(columns.view(-1).numpy(), [0.0, 3.0, 1.0, 4.0, 2.0, 5.0])
+    columns[0] = 100.0  # a copy: x stays as it was
+    np.testing.assert_array_equal(x.numpy(), np.arange(6.0).reshape(2, 3))
 
 
 def _change_a_row_of_a_reshaped_tensor_then_use_the_reshaped(x, y):
@@ -577,6 +632,8 @@ def _set_parts_by_index(x, y):
     e[1, 1:3] = y
     e[0, 0] = 5.0
     e[:, 3] = y[0] * x[1, 0]
+    e[2, :2] += y  # Python: t = e[2, :2]; t += y; e[2, :2] = t, which writes t back onto itself
+    e[0, 1:3] *= y
     return e * e
 
 

@@ -1,5 +1,5 @@
 """Autograd: the graph (function.py), its traversal (engine.py), grad mode, and gradient checks."""
-from .function import Function, Context
+from .function import Function, Context, refresh_view
 from .grad_mode import no_grad, enable_grad, is_grad_enabled, set_grad_enabled
 from .engine import run_backward, _key
 from .gradcheck import gradcheck, gradgradcheck, GradcheckError
@@ -47,6 +47,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
     """Accumulate d(tensors)/d(leaf) into every reachable leaf's `.grad`."""
     tensors = _as_tuple(tensors)
     for t in tensors:
+        if t._base is not None:
+            refresh_view(t)
         if not t.requires_grad:
             raise RuntimeError(f"backward: a tensor of shape {tuple(t.shape)} does not require grad "
                                f"and has no graph to differentiate")
@@ -62,6 +64,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     of their own and can be differentiated again.
     """
     outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
+    for t in outputs + inputs:
+        if t._base is not None:
+            refresh_view(t)
     for i, t in enumerate(inputs):
         if not t.requires_grad:
             raise RuntimeError(f"grad: input {i} of shape {tuple(t.shape)} does not require grad")

@@ -41,30 +41,33 @@ def _refuse_loop(ctx, t):
         f"stands for its new value; compute the new tensor out of place (e = e + e.sum()) instead")
 
 
+ON_PATH, DONE = 1, 2  # a Context's state in the walk: its inputs being walked, or walked
+
+
 def _topological_order(roots):
-    """Contexts reachable from the roots, each after every Context that consumes its output. A depth-first walk; the
-    Contexts on the path from a root to the one being walked (`on_path`) tell a loop, which only an in-place change
-    can make."""
-    order, visited, on_path = [], set(), set()
+    """Contexts reachable from the roots, each after every Context that consumes its output. A depth-first walk; an
+    input whose Context is still ON_PATH (on the way from a root to here) closes a loop, which only an in-place
+    change can make."""
+    order, state = [], {}
     stack = [(r._ctx, False) for r in roots if r._ctx is not None]
     while stack:
         ctx, expanded = stack.pop()
         if expanded:
-            on_path.discard(id(ctx))
+            state[id(ctx)] = DONE
             order.append(ctx)
             continue
-        if id(ctx) in visited:
+        if id(ctx) in state:
             continue
         _check_not_freed(ctx)
-        visited.add(id(ctx))
-        on_path.add(id(ctx))
+        state[id(ctx)] = ON_PATH
         stack.append((ctx, True))
         for t in ctx.inputs:
             if t._ctx is None:
                 continue
-            if id(t._ctx) not in visited:
+            seen = state.get(id(t._ctx))
+            if seen is None:
                 stack.append((t._ctx, False))
-            elif id(t._ctx) in on_path:
+            elif seen == ON_PATH:
                 _refuse_loop(ctx, t)
     order.reverse()
     return order

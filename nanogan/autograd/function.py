@@ -72,9 +72,8 @@ def _checked_arrays(op, tensors):
                             f"for input {i} of shape {tuple(t.shape)}")
         arrays.append(array)
         array_types.add(type(array))
-        if t._base is not None and t._view_version != t._versions[0] and t._view_ops is not None \
-                and is_grad_enabled():
-            t._remake_view_graph()  # its base changed in place since its graph was made
+        if t._base is not None:
+            refresh_view(t)
     # one array type means one backend: the usual case skips a backend lookup per input (about 3k instructions)
     if len(array_types) > 1:
         require_one_device(op.__name__, tensors)
@@ -100,15 +99,36 @@ def _viewed_input(out, inputs, arrays):
 def _share_memory(result, viewed, op, attrs):
     """`result` looks into `viewed`'s memory: it counts its in-place changes with viewed's count, and knows viewed's
     base (the tensor that owns the memory) as its own, as PyTorch's views do. It also keeps the ops that made it
-    from its base, `_view_ops` ((Function, attrs), ..., each of one input; None where one took more), so that a
-    recorded in-place change of it can be replayed on the base (Tensor._set_in_place)."""
+    from its base, `_view_ops` ((Function, attrs), ..., each of one input), so that its graph can be made again
+    from the base's (refresh_view) and an in-place change of it replayed on the base (Tensor._set_in_place); and
+    the count at which its graph was made, `_view_version`. A view that cannot be made again keeps why, in
+    `_view_unreplayable`: one made under no_grad stays outside the graph, as the caller asked."""
     result._versions = viewed._versions
-    if viewed._base is None:
-        result._base, made_from_base = viewed, ()
-    else:
-        result._base, made_from_base = viewed._base, viewed._view_ops
-    result._view_ops = None if op is None or made_from_base is None else made_from_base + ((op, attrs),)
     result._view_version = viewed._versions[0]
+    if viewed._base is None:
+        result._base, made_from_base, why_not = viewed, (), None
+    else:
+        result._base, made_from_base, why_not = viewed._base, viewed._view_ops, viewed._view_unreplayable
+    if why_not is None and op is None:
+        why_not = "made by an op of several inputs"
+    if why_not is None and not is_grad_enabled():
+        why_not = "made under no_grad"
+    result._view_ops = None if why_not else made_from_base + ((op, attrs),)
+    result._view_unreplayable = why_not
+
+
+def refresh_view(view):
+    """A view whose base changed in place since its graph was made takes the base's graph, made again through its
+    view ops, as PyTorch's views do (only while grad mode records: under no_grad no graph is made). One that cannot
+    be made again is refused while its base is in a graph, where its old graph would give wrong gradients."""
+    if view._view_version == view._versions[0] or not is_grad_enabled():
+        return
+    if view._view_ops is not None:
+        view._remake_view_graph()
+    elif view._base.requires_grad:
+        raise RuntimeError(f"a view (shape {view.shape}, of a tensor of shape {view._base.shape}) "
+                           f"{view._view_unreplayable} is used after its base changed in place, so its graph is not "
+                           f"the base's any more; take the view again after the change")
 
 
 def require_one_device(op_name, tensors):

@@ -568,6 +568,9 @@ def _conv_geometry(op, x_shape, w_shape, stride, padding, dilation, y_hw=None):
     return _ConvGeometry(N, C, H, W, K, R, S, P, Q, stride, padding, dilation)
 
 
+MAX_GRID_Z = 65535  # blocks along a launch's y and z
+
+
 def _split_count(lib, blocks, kdim, blocks_per_sm):
     """Reduction splits, where the caller gives none: enough blocks for every SM to hold as many as its registers
     allow (`blocks_per_sm`), each split at least 16 BK steps."""
@@ -602,8 +605,12 @@ def _run_igemm(lib, kernel, a, b, out_shape, rows, cols, kdim, g: _ConvGeometry,
         ("IGEMM_BM_NARROW", "IGEMM_NARROW_THREADS", "IGEMM_NARROW_MIN_BLOCKS_PER_SM", "_narrow") if narrow else
         ("IGEMM_BM", "IGEMM_THREADS", "IGEMM_MIN_BLOCKS_PER_SM", ""))
     tiles = (math.ceil(cols / lib.constant("IGEMM_BN")), math.ceil(rows / lib.constant(rows_per_block)))
-    splits = (_split_count(lib, tiles[0] * tiles[1] * phases, kdim, lib.constant(blocks_per_sm)) if splits is None
-              else int_at_least(kernel, "splits", splits, 1))
+    if splits is None:  # grid z holds phases * splits blocks
+        splits = min(_split_count(lib, tiles[0] * tiles[1] * phases, kdim, lib.constant(blocks_per_sm)),
+                     MAX_GRID_Z // phases)
+    elif int_at_least(kernel, "splits", splits, 1) * phases > MAX_GRID_Z:
+        raise ValueError(f"{kernel}: splits must be at most {MAX_GRID_Z // phases} with {phases} stride phases, "
+                         f"got {splits}")
     out = _output(lib, out_shape, splits > 1)
     bias_arg = (bias,) if takes_bias else ()
     lib.launch(kernel + suffix, (*tiles, phases * splits), lib.constant(threads), a, b, out, *bias_arg, *g.args())
@@ -692,6 +699,9 @@ def _run_conv_dgrad(op, lib, gy, w, g: _ConvGeometry, splits, algorithm, bias=No
                    lib.constant("DGRAD_DIRECT_THREADS"), gy, w, dx, bias, *g.args())
         return dx
     sh, sw = g.stride
+    if sh * sw > MAX_GRID_Z:
+        raise ValueError(f"{op}: the stride makes {sh * sw} stride phases, one z-block each, more than the "
+                         f"{MAX_GRID_Z} of a launch: {g}")
     phase_cols = g.N * math.ceil(g.H / sh) * math.ceil(g.W / sw)  # the largest phase: (0, 0)
     phase_kdim = g.K * math.ceil(g.R / (sh // math.gcd(sh, g.dilation[0]))) * math.ceil(
         g.S / (sw // math.gcd(sw, g.dilation[1])))
@@ -768,6 +778,8 @@ def _transpose_geometry(op, x_shape, w_shape, y_hw, stride, padding, dilation):
     if Ci != Ci_w:
         raise ValueError(f"{op}: the input has {Ci} channels but the weight {tuple(w_shape)} expects {Ci_w} "
                          f"(input {tuple(x_shape)})")
+    if N * Co * y_hw[0] * y_hw[1] > INT32_MAX:
+        raise ValueError(f"{op}: the output {(N, Co, *y_hw)} has more than 2**31-1 elements (32-bit kernel indexing)")
     g = _conv_geometry(op, (N, Co, *y_hw), (Ci, Co, R, S), stride, padding, dilation, y_hw=(H, W))
     for n, out, k, s, p, d in zip((H, W), y_hw, (R, S), g.stride, g.padding, g.dilation):
         extra = out - conv_transpose2d_output_size(n, k, s, p, 0, d)  # the output_padding this size implies

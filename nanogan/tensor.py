@@ -488,7 +488,7 @@ class Tensor:
         if part._base is None and part.numel() > 0:
             raise IndexError(f"setitem: an index of arrays or masks picks a copy of the tensor of shape {self.shape}, "
                              f"so nothing would change; use ints and slices, or build the tensor with ng.where")
-        if isinstance(value, Tensor) and _same_elements(value, part):
+        if _is_the_view_changed_in_place(value, part):
             return  # `t[k] += y` writes back the view t[k] that += changed in place already
         if isinstance(value, Tensor):
             part.copy_(value)
@@ -496,12 +496,14 @@ class Tensor:
             part.fill_(value)
 
 
-def _same_elements(a, b):
-    """Do tensors a and b look at the very same elements of one memory (the same place, shape and strides)?"""
+def _is_the_view_changed_in_place(value, part):
+    """Is `value` a view of part's base at part's very elements (place, shape and strides), which the graph can
+    replay (made while recording)? Such a value is part already, graph and all; a detached or no_grad one is not."""
     def place(array):
         interface = getattr(array, "__cuda_array_interface__", None) or array.__array_interface__
         return interface["data"][0], array.shape, array.strides
-    return a._versions is b._versions and place(a.data) == place(b.data)
+    return (isinstance(value, Tensor) and value._base is not None and value._base is part._base
+            and value._view_ops is not None and place(value.data) == place(part.data))
 
 
 def _broadcast_into(a, b):

@@ -130,12 +130,16 @@ def _fake(obj):
 
 def _getitem(array, key):
     try:
-        return np.ndarray.__getitem__(array, key)
+        picked = np.ndarray.__getitem__(array, key)
     except IndexError:  # CuPy wraps integer-array indices out of bounds around, where numpy raises
         parts = key if isinstance(key, tuple) else (key,)
         wrapped = tuple(k % size if isinstance(k, np.ndarray) and k.dtype.kind in "iu" else k
                         for k, size in zip(parts, array.shape))
-        return np.ndarray.__getitem__(array, wrapped + parts[len(wrapped):])
+        key = wrapped + parts[len(wrapped):]
+        picked = np.ndarray.__getitem__(array, key)
+    if isinstance(picked, np.generic):  # one element: CuPy gives a 0-d view of the array, numpy a number
+        return np.ndarray.__getitem__(array, (key if isinstance(key, tuple) else (key,)) + (Ellipsis,))
+    return picked
 
 
 def _device_function(name, function):

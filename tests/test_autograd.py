@@ -606,6 +606,20 @@ def test_copying_a_like_tensor_in_place_records_a_node_of_its_own():
     assert ng.grad(scalar * scalar + w[2], w)[0].numpy().tolist() == [0.0, 0.0, 7.0]
 
 
+def test_setitem_of_a_detached_or_no_grad_view_of_the_same_elements_cuts_their_graph():
+    """Only a view made while recording is the part already: a detached copy of the same elements was skipped as
+    one, and x's gradient came out [8 16 24] where PyTorch's is [0 0 24]."""
+    x = ng.tensor([1.0, 2.0, 3.0], dtype=ng.float64, requires_grad=True)
+    e = x * 2
+    e[0:2] = e[0:2].detach()
+    np.testing.assert_array_equal(ng.grad((e * e).sum(), x)[0].numpy(), [0.0, 0.0, 24.0])
+    e = x * 2
+    with ng.no_grad():
+        first_two = e[0:2]
+    e[0:2] = first_two
+    np.testing.assert_array_equal(ng.grad((e * e).sum(), x)[0].numpy(), [0.0, 0.0, 24.0])
+
+
 def test_contiguous_copies_only_what_is_not_row_major():
     x = ng.tensor(np.arange(6.0).reshape(2, 3))
     assert x.contiguous() is x
@@ -634,6 +648,7 @@ def _set_parts_by_index(x, y):
     e[:, 3] = y[0] * x[1, 0]
     e[2, :2] += y  # Python: t = e[2, :2]; t += y; e[2, :2] = t, which writes t back onto itself
     e[0, 1:3] *= y
+    e[2, 3] *= y[1]  # one element: a 0-d view
     return e * e
 
 

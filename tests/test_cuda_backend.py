@@ -269,6 +269,8 @@ def _changed_in_place_through_views(a, b):
     e = a * a
     e.reshape(3, 2, 2).transpose(1, 2)[:, 1].add_(b * b)  # recorded on e: WriteIntoView
     e[:, :2].mul_(b)
+    e[2, 3] = b[1, 1] * 2  # one element picked by ints: a 0-d view (CuPy's, and the CPU's)
+    e[1, 2:] += b[0]
     return e * a
 
 

@@ -47,8 +47,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
     """Accumulate d(tensors)/d(leaf) into every reachable leaf's `.grad`."""
     tensors = _as_tuple(tensors)
     for t in tensors:
-        if t._base is not None:
-            refresh_view(t)
+        refresh_view(t)
         if not t.requires_grad:
             raise RuntimeError(f"backward: a tensor of shape {tuple(t.shape)} does not require grad "
                                f"and has no graph to differentiate")
@@ -65,8 +64,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     """
     outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
     for t in outputs + inputs:
-        if t._base is not None:
-            refresh_view(t)
+        refresh_view(t)
     for i, t in enumerate(inputs):
         if not t.requires_grad:
             raise RuntimeError(f"grad: input {i} of shape {tuple(t.shape)} does not require grad")

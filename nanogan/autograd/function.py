@@ -72,7 +72,7 @@ def _checked_arrays(op, tensors):
                             f"for input {i} of shape {tuple(t.shape)}")
         arrays.append(array)
         array_types.add(type(array))
-        if t._base is not None:
+        if t._base is not None and t._view_version != t._versions[0]:  # a view whose base changed since
             refresh_view(t)
     # one array type means one backend: the usual case skips a backend lookup per input (about 3k instructions)
     if len(array_types) > 1:
@@ -120,8 +120,9 @@ def _share_memory(result, viewed, op, attrs):
 def refresh_view(view):
     """A view whose base changed in place since its graph was made takes the base's graph, made again through its
     view ops, as PyTorch's views do (only while grad mode records: under no_grad no graph is made). One that cannot
-    be made again is refused while its base is in a graph, where its old graph would give wrong gradients."""
-    if view._view_version == view._versions[0] or not is_grad_enabled():
+    be made again is refused while its base is in a graph, where its old graph would give wrong gradients. Any
+    other tensor is left as it is."""
+    if view._base is None or view._view_version == view._versions[0] or not is_grad_enabled():
         return
     if view._view_ops is not None:
         view._remake_view_graph()

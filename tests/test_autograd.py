@@ -620,6 +620,30 @@ def test_setitem_of_a_detached_or_no_grad_view_of_the_same_elements_cuts_their_g
     np.testing.assert_array_equal(ng.grad((e * e).sum(), x)[0].numpy(), [0.0, 0.0, 24.0])
 
 
+def test_a_row_by_row_fill_keeps_no_copy_of_the_base_in_its_graph():
+    """Each recorded change of a row kept a copy of the whole buffer (and backward a view of a buffer-sized
+    gradient per row): 2.9 GB for a 300 x 2000 fill that PyTorch does in 0.27 GB. Only the rows' old values
+    (which a change's backward may need) and the buffer's own memory may be held."""
+    x = ng.tensor(rng.standard_normal((30, 50)), requires_grad=True)
+    buffer = ng.zeros(30, 50, dtype=ng.float64)
+    for i in range(30):
+        buffer[i] = x[i] * 2
+    held, stack, seen = set(), [buffer._ctx], set()
+    while stack:
+        ctx = stack.pop()
+        if id(ctx) in seen:
+            continue
+        seen.add(id(ctx))
+        for t in ctx.inputs:
+            if t.data.nbytes >= buffer.data.nbytes and t is not x:
+                held.add(id(memory_owner(t.data)))
+            if t._ctx is not None:
+                stack.append(t._ctx)
+    assert held == {id(memory_owner(buffer.data))}
+    (gradient,) = ng.grad((buffer * buffer).sum(), x)
+    np.testing.assert_allclose(gradient.numpy(), 8 * x.numpy(), rtol=1e-12)
+
+
 def test_contiguous_copies_only_what_is_not_row_major():
     x = ng.tensor(np.arange(6.0).reshape(2, 3))
     assert x.contiguous() is x

@@ -146,7 +146,9 @@ class WriteIntoView(Function):
         v = ctx.inputs[1]
         dx = WriteIntoView.apply(g, zeros_like(v), view_ops=ctx.view_ops, axis_order=ctx.axis_order) \
             if ctx.needs_input_grad[0] else None
-        return dx, replay_view(ctx.view_ops, g) if ctx.needs_input_grad[1] else None
+        # dv copied out of g: as a view it would keep all of g alive until dv's own path is walked, one base-sized
+        # array per change of a row-by-row fill
+        return dx, replay_view(ctx.view_ops, g).clone() if ctx.needs_input_grad[1] else None
 
 
 def write_into_view(x, v, view_ops, base_strides):

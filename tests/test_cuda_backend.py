@@ -257,6 +257,15 @@ def _derivatives(fn, arrays, cotangent_seed, device):
     return results
 
 
+def agree_with_the_cpu(name, fn, arrays):
+    """fn's output, first and second derivatives on CUDA are the CPU's, from the same inputs."""
+    expected = _derivatives(fn, arrays, 3, "cpu")
+    actual = _derivatives(fn, arrays, 3, "cuda")
+    assert actual.keys() == expected.keys()
+    for what in expected:
+        _assert_close(actual[what], expected[what], f"{name}: {what}")
+
+
 def _target(device):
     return ng.tensor([0, 2, 1, 2], device=device)
 
@@ -350,11 +359,7 @@ def test_cpu_and_cuda_agree(family):
     rng = np.random.default_rng(7)
     arrays = [(rng.standard_normal(s) if not avoid_kinks else
                np.where(rng.random(s) < 0.5, -1, 1) * (0.2 + rng.random(s))).astype(np.float32) for s in shapes]
-    expected = _derivatives(fn, arrays, 3, "cpu")
-    actual = _derivatives(fn, arrays, 3, "cuda")
-    assert actual.keys() == expected.keys()
-    for what in expected:
-        _assert_close(actual[what], expected[what], f"{family}: {what}")
+    agree_with_the_cpu(family, fn, arrays)
 
 
 @on_gpu

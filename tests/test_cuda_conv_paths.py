@@ -24,7 +24,7 @@ import pytest
 import nanogan.nn.functional as F
 from harness import on_gpu
 from nanogan import _kernels
-from test_cuda_backend import _assert_close, _derivatives
+from test_cuda_backend import agree_with_the_cpu
 
 DIRECT = {"conv2d_fwd_direct", "conv2d_dgrad_direct", "conv2d_wgrad_direct"}
 NARROW = {"conv2d_fwd_igemm_narrow", "conv2d_dgrad_igemm_narrow", "conv2d_wgrad_igemm_narrow"}
@@ -126,12 +126,7 @@ def launched(monkeypatch):
 
 
 def _check_against_cpu(case, fn, shapes, dtype=np.float32):
-    arrays = _random_inputs(shapes, dtype)
-    expected = _derivatives(fn, arrays, 3, "cpu")
-    actual = _derivatives(fn, arrays, 3, "cuda")
-    assert actual.keys() == expected.keys()
-    for what in expected:
-        _assert_close(actual[what], expected[what], f"{case}: {what}")
+    agree_with_the_cpu(case, fn, _random_inputs(shapes, dtype))
 
 
 @on_gpu

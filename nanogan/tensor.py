@@ -220,18 +220,17 @@ class Tensor:
         if not records:
             with grad_mode.no_grad():
                 result = compute(self, *others)
-        elif owner is self:
-            before = Tensor(owner.data.copy(), _ctx=owner._ctx)  # the value the graph so far computed
-            before._versions = [owner._version]  # as its op saw it, or not (a change outside the graph)
-            result = compute(before, *others)
         else:
-            # A view's change copies only the view's old values (clone), which the change's backward may need: the
-            # base's graph so far ends in `before`, over the base's own memory, whose old values no backward reads
-            # (the view ops' and WriteIntoView's backward read shapes), so that a row-by-row fill keeps no copy of
-            # the base per row. An op that needs its output (exp) finds the base changed and refuses, as in PyTorch.
-            before = Tensor(owner.data, _ctx=owner._ctx)
-            before._versions = [owner._version]
-            result = compute(ops.shape.clone(ops.shape.replay_view(self._view_ops, before)), *others)
+            # The graph so far ends in `before`: a copy of the old value where something reads it (a whole tensor's
+            # change computes from it, and an op that made the base may read its output: exp, elu), else the base's
+            # own memory, whose old values no backward reads (the view ops' and WriteIntoView's read shapes), so that
+            # a row-by-row fill keeps no copy of the base per row. A view's change computes from a clone of the
+            # view's old values.
+            keeps_old_value = owner is self or (owner._ctx is not None and owner._ctx.op.reads_output)
+            before = Tensor(owner.data.copy() if keeps_old_value else owner.data, _ctx=owner._ctx)
+            before._versions = [owner._version]  # as its op saw it, or not (a change outside the graph)
+            old = before if owner is self else ops.shape.clone(ops.shape.replay_view(self._view_ops, before))
+            result = compute(old, *others)
         if records and (result is before or any(result is o for o in others)):  # given back unchanged (copy_ of a
             result = ops.shape.clone(result)  # like tensor): the change is a node of its own, not that tensor's op
         if result.shape != self.shape or not np.can_cast(result.dtype, self.dtype, "same_kind"):
@@ -243,7 +242,7 @@ class Tensor:
         if records:
             if owner is not self:
                 result = ops.shape.write_into_view(before, result, self._view_ops, owner.data.strides)
-            elif owner._ctx is not None:  # the graph so far ends in `before` now
+            if owner._ctx is not None and keeps_old_value:  # the graph so far ends in `before` now
                 owner._ctx._output = weakref.ref(before)
             owner._made_by(result._ctx)  # None where the new value depends on nothing that requires grad (fill_)
             if owner is not self:

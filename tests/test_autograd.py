@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import nanogan as ng
+import nanogan.nn.functional as F
 from harness import check_op, away_from_kinks, compare_with_torch
 from nanogan.autograd.function import NotDifferentiable, memory_owner
 
@@ -682,6 +683,21 @@ def test_views_and_setitem_differentiate_as_in_pytorch(fn):
     arrays = [rng.uniform(0.5, 1.5, size=(3, 4)), rng.uniform(-1.5, 1.5, size=(2,))]
     check_op(fn, arrays)
     compare_with_torch(fn, fn, arrays)
+
+
+def test_a_change_of_a_view_of_an_output_its_op_reads_keeps_a_copy_of_the_old_value():
+    """ELU's backward reads its output (PyTorch's saves its input): a change through a view had made it refuse
+    ("ELU: its output ... was changed in place") where PyTorch computes."""
+    def change_part_of(elu):
+        def fn(x, y):
+            e = elu(x)
+            e[0, :2] = y
+            return e * e
+        return fn
+    torch = pytest.importorskip("torch")
+    arrays = [rng.uniform(-1.5, 1.5, size=(3, 4)), rng.uniform(-1.5, 1.5, size=(2,))]
+    check_op(change_part_of(F.elu), arrays)
+    compare_with_torch(change_part_of(F.elu), change_part_of(torch.nn.functional.elu), arrays)
 
 
 def test_one_element_picked_by_ints_is_a_view_and_setitem_takes_basic_indices_only():

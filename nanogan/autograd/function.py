@@ -145,6 +145,7 @@ class Function:
 
     differentiable_backward = True
     floating_only = True  # differentiable math on integer tensors is refused with a clear error
+    reads_output = False  # does backward read ctx.output? An in-place change of a view of it then keeps a copy
 
     @staticmethod
     def forward(ctx, *arrays, **attrs):

@@ -54,6 +54,7 @@ class LeakyReLUGrad(Function):
 
 class ELU(Function):
     """y = x if x > 0 else α(eˣ - 1);  dx = g if x > 0 else g·αeˣ = g·(y + α)."""
+    reads_output = True
 
     @staticmethod
     def forward(ctx, x, *, alpha):
@@ -68,6 +69,7 @@ class ELU(Function):
 
 class Sigmoid(Function):
     """y = 1 / (1 + e⁻ˣ);  dx = g·y(1 - y)."""
+    reads_output = True
 
     @staticmethod
     def forward(ctx, x):
@@ -81,6 +83,7 @@ class Sigmoid(Function):
 
 class Tanh(Function):
     """y = tanh x;  dx = g·(1 - y²)."""
+    reads_output = True
 
     @staticmethod
     def forward(ctx, x):
@@ -114,6 +117,7 @@ class Softplus(Function):
 class Softmax(Function):
     """y_i = e^(x_i - m) / Σ_j e^(x_j - m) along dim (m = max, which cancels but prevents overflow);
     dx = y·(g - Σ_j g_j y_j)."""
+    reads_output = True
 
     @staticmethod
     def forward(ctx, x, *, dim):
@@ -129,6 +133,7 @@ class Softmax(Function):
 
 class LogSoftmax(Function):
     """y_i = x_i - m - log Σ_j e^(x_j - m) along dim (m = max);  dx = g - e^y·Σ_j g_j."""
+    reads_output = True
 
     @staticmethod
     def forward(ctx, x, *, dim):

@@ -121,6 +121,7 @@ class Pow(Function):
     as PyTorch's pow takes it. The branches not taken see a base of 1, so that a zero sent into them at the next
     order stays a zero. Integers (which never require grad) give integers, a negative exponent truncating 1 / a^|b|
     toward zero as PyTorch does: ±1 to the power b for a base of ±1, 0 for any other (numpy refuses it)."""
+    reads_output = True
     floating_only = False
 
     @staticmethod
@@ -147,6 +148,7 @@ class Pow(Function):
 
 class Exp(Function):
     """y = exp(a);  da = g * y."""
+    reads_output = True
 
     @staticmethod
     def forward(ctx, a):
@@ -171,6 +173,7 @@ class Log(Function):
 
 class Sqrt(Function):
     """y = sqrt(a);  da = g / (2 y)."""
+    reads_output = True
 
     @staticmethod
     def forward(ctx, a):

@@ -115,6 +115,7 @@ class BatchNormReduce(Function):
     """S = [Σ g, Σ g·x̂] per channel, shape (2, C);  with G = [G_b, G_w] the gradient of S:
     dg = x̂·G_w + G_b = BatchNorm(x, G_w, G_b),
     dx = ∂(Σ g·x̂)/∂x · G_w = G_w·r·(g - Σg/M - x̂·Σ(g·x̂)/M) = BatchNormInputGrad(x, g, G_w, S)."""
+    reads_output = True
 
     @staticmethod
     def forward(ctx, x, g, *, mean, invstd, eps):

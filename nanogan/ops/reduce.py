@@ -71,6 +71,7 @@ class Unreduce(Function):
 
 class Amax(Function):
     """y = max_dims x;  dx = g * [x == y] / (number of ties), the gradient shared among equal maxima."""
+    reads_output = True
     floating_only = False
 
     @staticmethod
@@ -149,6 +150,7 @@ class RootOfSquares(Function):
     would make a NaN: a WGAN-GP critic flat at one sample would turn every weight's gradient to NaN. 0 is a
     subgradient of ‖x‖ at x = 0, the one PyTorch's norm and std take. The branch not taken divides by 1, so
     that a zero sent into it at the next order stays a zero."""
+    reads_output = True
 
     @staticmethod
     def forward(ctx, s):

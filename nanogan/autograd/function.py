@@ -165,14 +165,13 @@ class Function:
         # new memory, the usual case, is told by one look: an op hands back an input unchanged only as its first
         viewed = None if getattr(out, "base", None) is None and out is not arrays[0] else \
             _viewed_input(out, inputs, arrays)
-        if not (any(ctx.needs_input_grad) and is_grad_enabled()):
-            result = Tensor(out)
-            if viewed is not None:
-                _share_memory(result, viewed, cls if len(inputs) == 1 else None, attrs)
-            return result
-        result = Tensor(out, _ctx=ctx)
+        records = any(ctx.needs_input_grad) and is_grad_enabled()
+        result = Tensor(out, _ctx=ctx if records else None)
         if viewed is not None:
             _share_memory(result, viewed, cls if len(inputs) == 1 else None, attrs)
+        if not records:
+            return result
+        if viewed is not None:
             ctx.output_version = result._versions[0]  # new memory starts at the class's 0
         ctx._output = weakref.ref(result)
         ctx.versions = tuple([t._versions[0] for t in inputs])  # backward refuses an input changed in place after this

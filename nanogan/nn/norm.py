@@ -14,6 +14,7 @@ the host at every training step, as in PyTorch, so on a GPU that step waits for 
 import numpy as np
 
 from ..arguments import int_at_least, int_tuple, is_number, require
+from ..ops.shape import as_batch_of_one
 from ..tensor import Tensor, zeros, ones
 from . import functional as F
 from .module import Module
@@ -106,8 +107,8 @@ class InstanceNorm2d(_NormBase):
         super().__init__(num_features, eps, momentum, affine, track_running_stats, bias)
 
     def forward(self, x):
-        if isinstance(x, Tensor) and x.ndim == 3:  # one image: a batch of one, its batch axis dropped again
-            return self.forward(x.unsqueeze(0)).squeeze(0)
+        if isinstance(x, Tensor) and x.ndim == 3:  # one image
+            return as_batch_of_one(self.forward, x)
         self._check_input(x)
         return F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                                self.training or not self.track_running_stats,

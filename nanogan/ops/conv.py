@@ -39,7 +39,7 @@ from ..tensor import Tensor
 from .activation import require_floating
 from .bias import bias_grad, with_bias
 from .pad import pad
-from .shape import cat, squeeze, unsqueeze
+from .shape import as_batch_of_one, cat
 
 
 def output_size(size, kernel, stride, padding, dilation):
@@ -93,14 +93,13 @@ def _group_by_group(conv, groups, input, weight, bias, **settings):
 
 
 def takes_unbatched(op):
-    """`op` of (N, C, H, W) images made to take one image (C, H, W) too, as PyTorch's convolutions and pooling do: it
-    runs on a batch of one (unsqueeze), and each output loses that batch axis again (squeeze), so gradients flow."""
+    """`op` of (N, C, H, W) images made to take one image (C, H, W) too, as PyTorch's convolutions and pooling do
+    (as_batch_of_one)."""
     @functools.wraps(op)
     def run(input, *args, **kwargs):
         if not (isinstance(input, Tensor) and input.ndim == 3):
             return op(input, *args, **kwargs)
-        out = op(unsqueeze(input, 0), *args, **kwargs)
-        return tuple(squeeze(y, 0) for y in out) if isinstance(out, tuple) else squeeze(out, 0)
+        return as_batch_of_one(lambda batch: op(batch, *args, **kwargs), input)
     return run
 
 

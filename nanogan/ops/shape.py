@@ -254,6 +254,13 @@ def squeeze(x, dim=None):
     return x if shape == x.shape else reshape(x, shape)
 
 
+def as_batch_of_one(fn, image):
+    """fn, which takes a batch (N, ...), applied to one image: run on a batch of one (unsqueeze), and each output's
+    batch axis dropped again (squeeze), so that gradients flow; as PyTorch's image layers take unbatched input."""
+    out = fn(unsqueeze(image, 0))
+    return tuple(squeeze(y, 0) for y in out) if isinstance(out, tuple) else squeeze(out, 0)
+
+
 def expand(x, *sizes):
     sizes = _shape_arg(sizes)
     lead = len(sizes) - x.ndim

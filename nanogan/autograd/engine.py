@@ -8,7 +8,7 @@ themselves recorded (their results carry graphs), which is all higher-order grad
 """
 import numpy as np
 
-from .function import NotDifferentiable, memory_owner
+from .function import Context, NotDifferentiable, memory_owner
 from ..tensor import Tensor
 from .grad_mode import no_grad, enable_grad
 
@@ -25,50 +25,64 @@ def _check_not_freed(ctx):
             f"were freed by the first backward; pass retain_graph=True to the first call")
 
 
-def _check_inputs_unchanged(ctx):
-    for i, (t, version) in enumerate(zip(ctx.inputs, ctx.versions)):
-        if t._versions[0] != version:
-            raise RuntimeError(
-                f"{ctx.name}: its input {i} of shape {t.shape} was changed in place after the op used it (version "
-                f"{version}, now {t._version}), so the gradient would come from the new values; an optimiser step "
-                f"between the forward pass and backward() is the usual cause")
+class ChangedInput(Tensor):
+    """An input of a recorded op as the op's backward sees it once the input was changed in place after the op used
+    it: its shape, dtype and device, which no in-place change alters, and not its values, which are new. A backward
+    that reads them raises (PyTorch's "modified by an inplace operation"); the many that read only shapes (add,
+    reshape, a slice, sum) compute, as in PyTorch, which checks only the tensors a backward saved."""
+
+    def __init__(self, ctx, index):
+        self._changed, self._op_name, self._index, self._used_version = ctx.inputs[index], ctx.name, index, \
+            ctx.versions[index]
+        self._ctx, self._requires_grad, self._base = None, False, None
+
+    @property
+    def data(self):
+        raise RuntimeError(
+            f"{self._op_name}: its input {self._index} of shape {self.shape} was changed in place after the op used it "
+            f"(version {self._used_version}, now {self._changed._version}), so the gradient would come from the new "
+            f"values; an optimiser step between the forward pass and backward() is the usual cause")
+
+    def __repr__(self):
+        return f"ChangedInput(input {self._index} of {self._op_name}, shape {self.shape})"
+
+    shape = property(lambda self: self._changed.shape)
+    dtype = property(lambda self: self._changed.dtype)
+    ndim = property(lambda self: self._changed.ndim)
+    backend = property(lambda self: self._changed.backend)
 
 
-def _refuse_loop(ctx, t):
-    raise RuntimeError(
-        f"{ctx.name}: the recorded graph loops through its input of shape {t.shape}: an in-place change was given a "
-        f"value computed from the tensor it changed (as in e.add_(e.sum()) or e[2:].copy_(e[:2])), and that tensor now "
-        f"stands for its new value; compute the new tensor out of place (e = e + e.sum()) instead")
-
-
-ON_PATH, DONE = 1, 2  # a Context's state in the walk: its inputs being walked, or walked
+def _call_backward(ctx, grad):
+    """ctx.op.backward(ctx, grad), where the inputs changed in place since the op used them are ChangedInputs."""
+    inputs = ctx.inputs
+    if all(t._versions[0] == version for t, version in zip(inputs, ctx.versions)):
+        return ctx.op.backward(ctx, grad)
+    ctx.inputs = tuple([t if t._versions[0] == version else ChangedInput(ctx, i)
+                        for i, (t, version) in enumerate(zip(inputs, ctx.versions))])
+    try:
+        return ctx.op.backward(ctx, grad)
+    finally:
+        ctx.inputs = inputs
 
 
 def _topological_order(roots):
-    """Contexts reachable from the roots, each after every Context that consumes its output. A depth-first walk; an
-    input whose Context is still ON_PATH (on the way from a root to here) closes a loop, which only an in-place
-    change can make."""
-    order, state = [], {}
+    """Contexts reachable from the roots, each after every Context that consumes its output. A depth-first walk
+    along the edges fixed when each op was recorded (Context.input_nodes), which lead only to older Contexts: the
+    graph cannot loop, even where an in-place change was given a value computed from the tensor it changed."""
+    order, seen = [], set()
     stack = [(r._ctx, False) for r in roots if r._ctx is not None]
     while stack:
         ctx, expanded = stack.pop()
         if expanded:
-            state[id(ctx)] = DONE
             order.append(ctx)
             continue
-        if id(ctx) in state:
+        if id(ctx) in seen:
             continue
         _check_not_freed(ctx)
-        state[id(ctx)] = ON_PATH
+        seen.add(id(ctx))
         stack.append((ctx, True))
-        for t in ctx.inputs:
-            if t._ctx is None:
-                continue
-            seen = state.get(id(t._ctx))
-            if seen is None:
-                stack.append((t._ctx, False))
-            elif seen == ON_PATH:
-                _refuse_loop(ctx, t)
+        stack.extend([(node, False) for node in ctx.input_nodes
+                      if isinstance(node, Context) and id(node) not in seen])
     order.reverse()
     return order
 
@@ -79,7 +93,7 @@ def _reaching(order, targets):
     input gradient)."""
     reaches = set(targets)
     for ctx in reversed(order):  # inputs before consumers
-        if any(_key(t) in reaches for t in ctx.inputs if t.requires_grad):
+        if any(id(node) in reaches for node in ctx.input_nodes if node is not None):
             reaches.add(id(ctx))
     return reaches
 
@@ -127,11 +141,12 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
         hand_out(grad.data)
         return grad
 
-    def deliver(tensor, grad):
-        k = _key(tensor)
-        if tensor._ctx is None and targets is None:
-            tensor.grad = own(grad) if tensor.grad is None else add(tensor.grad, grad)
+    def deliver(node, grad):
+        """Into a leaf's .grad (backward()), or into the sum for node (a Context, or a leaf ng.grad asked for)."""
+        if isinstance(node, Tensor) and targets is None:
+            node.grad = own(grad) if node.grad is None else add(node.grad, grad)
             return
+        k = id(node)
         grads[k] = add(grads[k], grad) if k in grads else grad
 
     for root in roots:
@@ -145,15 +160,14 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
             grad = grads.pop(k, None)
             if targets is not None and k in targets:
                 captured[k] = grad
-            needs = tuple([t.requires_grad and (reaches is None or _key(t) in reaches) for t in ctx.inputs])
+            needs = tuple([node is not None and (reaches is None or id(node) in reaches) for node in ctx.input_nodes])
             if grad is None or not any(needs):
                 continue
             ctx.needs_input_grad = needs
-            _check_inputs_unchanged(ctx)
-            input_grads = ctx.op.backward(ctx, grad)
+            input_grads = _call_backward(ctx, grad)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
-            for t, g, needed in zip(ctx.inputs, input_grads, ctx.needs_input_grad):
+            for t, node, g, needed in zip(ctx.inputs, ctx.input_nodes, input_grads, ctx.needs_input_grad):
                 if not needed or g is None:
                     continue
                 if g.data.shape != t.data.shape:
@@ -164,7 +178,7 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
                     g = cast(g, t.dtype)
                 if create_graph and not ctx.op.differentiable_backward:
                     g = NotDifferentiable.apply(g, *ctx.inputs, op_name=ctx.name)
-                deliver(t, g)
+                deliver(node, g)
             if not retain_graph:
                 ctx.free()
     if targets is not None:

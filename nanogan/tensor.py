@@ -240,8 +240,11 @@ class Tensor:
         self.data[...] = result.data
         self._versions[0] += 1
         if records:
-            if owner is not self:
-                result = ops.shape.write_into_view(before, result, self._view_ops, owner.data.strides)
+            # a whole tensor given a value that depends on nothing in the graph (fill_, zero_) still ends its graph,
+            # with gradient 0, as PyTorch's FillBackward does: the whole tensor is the view written into
+            if owner is not self or result._ctx is None:
+                view_ops = () if owner is self else self._view_ops
+                result = ops.shape.write_into_view(before, result, view_ops, owner.data.strides)
             if owner._ctx is not None and keeps_old_value:  # the graph so far ends in `before` now
                 owner._ctx._output = weakref.ref(before)
             owner._made_by(result._ctx)  # None where the new value depends on nothing that requires grad (fill_)
@@ -286,12 +289,12 @@ class Tensor:
         return self._set_in_place("copy_", _broadcast_into, src)
 
     def fill_(self, value):
-        """Every element set to `value`, a number or a 0-d tensor (whose gradient is recorded)."""
-        if isinstance(value, Tensor):
-            if value.ndim != 0:
-                raise RuntimeError(f"fill_: expected a number or a 0-d tensor, got a tensor of shape {value.shape}")
-            return self._set_in_place("fill_", _broadcast_into, value)
-        return self._set_in_place("fill_", lambda a: as_tensor(value, like=a).expand(*a.shape))
+        """Every element set to `value`, a number or a 0-d tensor (whose gradient is recorded), cast to this tensor's
+        dtype as PyTorch casts it (2.7 into an int tensor is 2)."""
+        value = as_tensor(value, like=self)
+        if value.ndim != 0:
+            raise RuntimeError(f"fill_: expected a number or a 0-d tensor, got a tensor of shape {value.shape}")
+        return self._set_in_place("fill_", _broadcast_into, value)
 
     def zero_(self):
         return self.fill_(0)
@@ -498,6 +501,9 @@ class Tensor:
         if _is_the_view_changed_in_place(value, part):
             return  # `t[k] += y` writes back the view t[k] that += changed in place already
         if isinstance(value, Tensor):
+            extra = value.ndim - part.ndim
+            if extra > 0 and all(n == 1 for n in value.shape[:extra]):  # numpy's and PyTorch's setitem drop them
+                value = value.reshape(value.shape[extra:])
             part.copy_(value)
         else:
             part.fill_(value)

@@ -374,6 +374,40 @@ def test_copy_fill_and_zero_in_place():
     assert t.dtype == ng.float32
 
 
+def test_fill_and_setitem_take_values_as_pytorch_does():
+    """A float number into an int tensor is truncated, and a value with leading dims of size 1 fits the part it is
+    set into: both were refused (fill_ found float32 would not fit, copy_ could not expand (1, 3) to (3,))."""
+    t = ng.tensor([1, 2, 3])
+    t[0] = 2.7
+    np.testing.assert_array_equal(t.numpy(), [2, 2, 3])
+    t.fill_(-1.9)
+    np.testing.assert_array_equal(t.numpy(), [-1, -1, -1])
+    assert t.dtype == ng.int64
+    u = ng.zeros(2, 3)
+    u[1, :] = ng.tensor([[[1.0, 2.0, 3.0]]])
+    np.testing.assert_array_equal(u.numpy(), [[0.0, 0.0, 0.0], [1.0, 2.0, 3.0]])
+    with pytest.raises(ValueError, match=r"expand: a tensor of shape \(2, 3\) cannot be expanded to \(3,\)"):
+        u[0] = ng.ones(2, 3)
+    with pytest.raises(RuntimeError, match=r"fill_: expected a number or a 0-d tensor, got a tensor of shape \(2,\)"):
+        u.fill_(np.array([1.0, 2.0]))
+
+
+def test_a_tensor_in_the_graph_filled_with_a_constant_keeps_a_graph_of_gradient_zero():
+    """As PyTorch's FillBackward: it became a constant, so the gradient through it was refused ("does not require
+    grad") where PyTorch gives zeros."""
+    x = ng.tensor([1.0, 2.0], requires_grad=True)
+    for change in (lambda e: e.fill_(3.0), lambda e: e.zero_(), lambda e: e.copy_(ng.tensor([5.0, 6.0]))):
+        e = x * 2
+        change(e)
+        assert e.requires_grad
+        np.testing.assert_array_equal(ng.grad((e * e).sum(), [x])[0].numpy(), [0.0, 0.0])
+    e = x * 2
+    e.fill_(3.0)
+    y = e * x  # the constant meets x again
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])
+
+
 def test_a_leaf_that_requires_grad_is_not_changed_in_place_while_recording():
     w = ng.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(RuntimeError, match=r"add_: a leaf tensor of shape \(2,\) that requires grad"):

@@ -32,9 +32,9 @@ class ChangedInput(Tensor):
     reshape, a slice, sum) compute, as in PyTorch, which checks only the tensors a backward saved."""
 
     def __init__(self, ctx, index):
-        self._changed, self._op_name, self._index, self._used_version = ctx.inputs[index], ctx.name, index, \
-            ctx.versions[index]
-        self._ctx, self._requires_grad, self._base = None, False, None
+        self._changed = ctx.inputs[index]
+        self._op_name, self._index, self._used_version = ctx.name, index, ctx.versions[index]
+        self._ctx, self._requires_grad, self._base = None, False, None  # what a Tensor answers without its values
 
     @property
     def data(self):
@@ -55,7 +55,7 @@ class ChangedInput(Tensor):
 def _call_backward(ctx, grad):
     """ctx.op.backward(ctx, grad), where the inputs changed in place since the op used them are ChangedInputs."""
     inputs = ctx.inputs
-    if all(t._versions[0] == version for t, version in zip(inputs, ctx.versions)):
+    if [t._versions[0] for t in inputs] == ctx.versions:
         return ctx.op.backward(ctx, grad)
     ctx.inputs = tuple([t if t._versions[0] == version else ChangedInput(ctx, i)
                         for i, (t, version) in enumerate(zip(inputs, ctx.versions))])

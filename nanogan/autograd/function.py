@@ -23,9 +23,9 @@ class Context:
     """What one application of a Function remembers for its backward.
 
     inputs            the input Tensors (the values and shapes backward may use)
-    input_nodes       per input, where its gradient goes (a recorded op only): the Context of the op that made it
-                      when this op used it, the leaf Tensor itself, or None for a constant. These are the graph's
-                      edges, fixed when the op is recorded: an in-place change later makes a tensor the output of
+    input_nodes       per input, where its gradient goes: the Context of the op that made it when this op used it,
+                      the leaf Tensor itself if it requires grad, or None. These are the graph's edges, fixed when
+                      the op is recorded: an in-place change later makes a tensor the output of
                       another op, and the ops that used its old value must still send their gradients to that value
     versions          the inputs' in-place change counts when the op used them (a recorded op only): a backward
                       that reads an input changed since then raises (autograd/engine.py's ChangedInput)
@@ -137,14 +137,6 @@ def refresh_view(view):
                            f"the base's any more; take the view again after the change")
 
 
-def graph_node(t):
-    """Where a gradient for t goes now: the Context of the op that made it, t itself for a leaf that requires grad
-    (its .grad), or None for a constant."""
-    if t._ctx is not None:
-        return t._ctx
-    return t if t._requires_grad else None
-
-
 def require_one_device(op_name, tensors):
     """Raise, naming the op and every tensor's shape and device, unless all the tensors live on one device."""
     backend = tensors[0].backend
@@ -187,8 +179,12 @@ class Function:
         if viewed is not None:
             ctx.output_version = result._versions[0]  # new memory starts at the class's 0
         ctx._output = weakref.ref(result)
-        ctx.input_nodes = tuple([graph_node(t) for t in inputs])
-        ctx.versions = tuple([t._versions[0] for t in inputs])
+        # the graph's edges, and the counts backward checks; one loop of attributes for both, as every recorded op
+        # pays it (a Context is never false)
+        ctx.input_nodes, ctx.versions = nodes, versions = [], []
+        for t in inputs:
+            nodes.append(t._ctx or (t if t._requires_grad else None))
+            versions.append(t._versions[0])
         return result
 
 

@@ -101,7 +101,7 @@ class Tensor:
 
     @property
     def requires_grad(self):
-        return self._requires_grad or self._ctx is not None
+        return self._requires_grad or self._graph() is not None
 
     @requires_grad.setter
     def requires_grad(self, value):
@@ -123,11 +123,21 @@ class Tensor:
 
     @property
     def is_leaf(self):
-        return self._ctx is None
+        return self._graph() is None
 
     @property
     def grad_fn(self):
-        return None if self._ctx is None else self._ctx.op
+        ctx = self._graph()
+        return None if ctx is None else ctx.op
+
+    def _graph(self):
+        """The Context of the op that made this tensor. A view whose base changed in place since its graph was made
+        takes the base's new graph first, as PyTorch remakes a view's grad_fn when it is asked for (ops ask it of
+        their inputs: autograd.function.refresh_view)."""
+        if self._base is not None and self._view_version != self._versions[0] and self._view_ops is not None:
+            with grad_mode.enable_grad():
+                self._remake_view_graph()
+        return self._ctx
 
     def __repr__(self):
         extra = f", grad_fn={self._ctx.name}" if self._ctx is not None else (

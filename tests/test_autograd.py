@@ -610,6 +610,19 @@ def test_a_backward_that_reads_an_input_changed_since_is_refused_by_name():
     np.testing.assert_array_equal(ng.grad(y.sum(), [x])[0].numpy(), [0, 3, 3, 0])
 
 
+def test_a_view_made_before_its_base_changed_answers_requires_grad_of_the_new_graph():
+    """As PyTorch's, also under no_grad: it answered from the graph it was made with (a view of a buffer that needed
+    no gradient) until an op used it."""
+    y = ng.tensor([1.0, 2.0], requires_grad=True)
+    buffer = ng.zeros(4)
+    middle = buffer[1:3]
+    assert not middle.requires_grad
+    buffer[0:2] = y
+    with ng.no_grad():
+        assert middle.requires_grad and not middle.is_leaf and middle.grad_fn is ng.ops.shape.GetItem
+    np.testing.assert_array_equal(ng.grad((middle * middle).sum(), [y])[0].numpy(), [0.0, 4.0])
+
+
 def test_views_made_before_a_change_of_their_base_take_its_new_graph():
     """As PyTorch remakes a view's graph when its base changed: the views below used to keep their old graphs (a
     view of a buffer that needed no gradient then) and gave wrong gradients silently, or refused (a view of a

@@ -41,7 +41,8 @@ class Context:
         self.inputs = inputs
         self.backend = backend
         self.xp = backend.xp
-        self.needs_input_grad = tuple([t.requires_grad for t in inputs])
+        # the fields, not the property: _checked_arrays has remade the inputs' stale view graphs already
+        self.needs_input_grad = tuple([t._requires_grad or t._ctx is not None for t in inputs])
         self.freed = False
         self._output = None
 

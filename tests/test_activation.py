@@ -108,6 +108,20 @@ def test_relu_gradient_is_a_mask_with_zero_second_derivative():
     assert not g.requires_grad  # a constant mask times a constant: nothing left to differentiate
 
 
+def test_a_second_derivative_through_leaky_relu_refuses_once_its_input_changed_in_place():
+    """Leaky ReLU's gradient node kept its input's array, unchecked: the second derivative below came from the
+    changed input, silently ([0.2 1 0.2] where the slopes at the input used were [1 0.2 1]); PyTorch refuses."""
+    x = ng.tensor([0.5, -1.0, 2.0], dtype=ng.float64, requires_grad=True)
+    w = ng.tensor([1.0, 1.0, 1.0], dtype=ng.float64, requires_grad=True)
+    h = x * 1
+    gx, = ng.grad((F.leaky_relu(h, 0.2) * w).sum(), [x], create_graph=True)
+    np.testing.assert_array_equal(ng.grad(gx.sum(), [w], retain_graph=True)[0].numpy(), [1.0, 0.2, 1.0])
+    with ng.no_grad():
+        h.mul_(-1)
+    with pytest.raises(RuntimeError, match=r"LeakyReLUGrad: its input 1 of shape \(3,\) was changed in place"):
+        ng.grad(gx.sum(), [w])
+
+
 def test_softmax_of_float32_large_logits_does_not_overflow():
     y = F.softmax(ng.tensor([[1000.0, 1000.0], [-1000.0, 0.0]]), 1)
     np.testing.assert_allclose(y.numpy(), [[0.5, 0.5], [0.0, 1.0]])

@@ -36,20 +36,21 @@ class LeakyReLU(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return LeakyReLUGrad.apply(g, x=ctx.inputs[0].data, negative_slope=ctx.negative_slope)
+        return LeakyReLUGrad.apply(g, ctx.inputs[0].detach(), negative_slope=ctx.negative_slope)
 
 
 class LeakyReLUGrad(Function):
-    """y = g·s(x) for a constant x (leaky ReLU's input), s(x) = 1 if x > 0 else slope;
+    """y = g·s(x) for a constant x (leaky ReLU's input, detached: its change count goes with it, so a backward
+    after x changed in place refuses), s(x) = 1 if x > 0 else slope;
     linear in g, so dg = g'·s(x): LeakyReLUGrad again (one node and one kernel where g * mask is two)."""
 
     @staticmethod
-    def forward(ctx, g, *, x, negative_slope):
+    def forward(ctx, g, x, *, negative_slope):
         return ctx.backend.leaky_relu_backward(x, g, negative_slope)
 
     @staticmethod
     def backward(ctx, gg):
-        return LeakyReLUGrad.apply(gg, x=ctx.x, negative_slope=ctx.negative_slope)
+        return LeakyReLUGrad.apply(gg, ctx.inputs[1], negative_slope=ctx.negative_slope), None
 
 
 class ELU(Function):

@@ -711,14 +711,17 @@ def _run_conv_dgrad(op, lib, gy, w, g: _ConvGeometry, splits, algorithm, bias=No
 
 @_benchmarkable
 def _run_conv_wgrad(op, lib, x, gy, g: _ConvGeometry, splits, algorithm):
-    taps, most = g.C * g.R * g.S, lib.constant("WGRAD_DIRECT_MAX_TAPS")
-    # the kernel packs each tap's (r*dh, s*dw) into 16 bits each
-    fits = taps <= most and (g.R - 1) * g.dilation[0] < 2**16 and (g.S - 1) * g.dilation[1] < 2**16
-    if _runs_direct(op, algorithm, splits, fits, f"C*R*S <= {most} and dilated kernel extents below 2**16", g):
-        threads = lib.constant("WGRAD_DIRECT_THREADS")
+    taps, most, threads = g.C * g.R * g.S, lib.constant("WGRAD_DIRECT_MAX_TAPS"), lib.constant("WGRAD_DIRECT_THREADS")
+    # the kernel packs each tap's (r*dh, s*dw) into 16 bits each, and its int position loop steps past the last
+    # position by up to MAX_GRID_Z blocks of threads
+    room = INT32_MAX - MAX_GRID_Z * threads
+    fits = (taps <= most and (g.R - 1) * g.dilation[0] < 2**16 and (g.S - 1) * g.dilation[1] < 2**16
+            and g.N * g.P * g.Q <= room)
+    if _runs_direct(op, algorithm, splits, fits, f"C*R*S <= {most}, dilated kernel extents below 2**16 and at most "
+                    f"{room} output positions", g):
         # blocks: K of them per split; enough splits to fill the device twice, each at least 4 positions a thread
         splits = max(1, min(math.ceil(2 * lib.multiprocessors() / g.K), math.ceil(g.N * g.P * g.Q / (4 * threads)),
-                            65535))
+                            MAX_GRID_Z))
         dw = lib.xp.zeros((g.K, g.C, g.R, g.S), dtype=np.float32)
         lib.launch("conv2d_wgrad_direct", (g.K, splits), threads, x, gy, dw, *g.args())
         return dw

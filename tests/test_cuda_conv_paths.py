@@ -185,3 +185,13 @@ def test_an_input_gradient_with_more_stride_phases_than_grid_z_is_refused_by_nam
     gy, w = np.ones((1, 2, 1, 1), np.float32), np.ones((2, 8, 1, 1), np.float32)
     with pytest.raises(ValueError, match=r"conv2d_input_grad: .*stride \(256, 256\)"):
         _kernels.conv2d_input_grad(_kernels.load("emu"), gy, w, (1, 8, 256, 256), stride=256)
+
+
+def test_a_weight_gradient_with_positions_near_32_bits_leaves_the_direct_kernel():
+    """conv2d_wgrad_direct steps its int position index past the last position by up to 65535 blocks of threads:
+    with 46,340² positions (one image, one channel; x is a pixel padded out) the step wrapped past 2**31 - 1.
+    There the direct kernel does not fit: forced, it is refused by name (and "auto" takes the implicit GEMM)."""
+    g = _kernels._ConvGeometry(1, 1, 1, 1, 1, 1, 1, 46340, 46340, (1, 1), (23170, 23170), (1, 1))
+    with pytest.raises(ValueError, match=r"conv2d_weight_grad: the direct kernel needs .* at most 2139095167 output "
+                                         r"positions"):
+        _kernels._run_conv_wgrad("conv2d_weight_grad", _RefusingToAllocate(), None, None, g, None, "direct")

@@ -376,7 +376,8 @@ NG_KERNEL void __launch_bounds__(IGEMM_NARROW_THREADS, IGEMM_NARROW_MIN_BLOCKS_P
 // once in registers:
 //   dw[k, j] = sum_{n, p, q} gy[n, k, p, q] * x[n, c, p*sh - ph + r*dh, q*sw - pw + s*dw],   j = (c*R + r)*S + s
 // grid = (K, splits): block (k, z) takes the positions i = (n*P + p)*Q + q = z*THREADS + t, then every
-// splits*THREADS further (grid-stride), each thread adding gy * x into acc[j] for every tap. The block then sums its
+// splits*THREADS further (grid-stride; the wrapper keeps N*P*Q + 65535*THREADS within int), each thread adding
+// gy * x into acc[j] for every tap. The block then sums its
 // threads through shared memory (one row per thread, padded by one float so that a warp's stores of one tap fall
 // in different banks; thread j adds column j) and atomically adds the result to dw, which the wrapper zeroes.
 // The taps' input channel offset and (r*dh, s*dw) are decoded once per block into shared memory, the latter

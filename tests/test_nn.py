@@ -547,3 +547,19 @@ def test_layer_sizes_may_be_numpy_ints_and_are_kept_as_python_ints():
         nn.Conv2d(3, 8, (3, True))
     with pytest.raises(ValueError, match=r"Conv2d: padding must be an int or a pair of ints >= 0, got None"):
         nn.Conv2d(3, 8, 3, padding=None)
+
+
+def test_initialisers_and_load_state_dict_count_their_changes_as_in_place_changes():
+    """They wrote the arrays without counting: a backward after them computed with the new weights, silently
+    (x.grad [5 5 5 5] below), where PyTorch refuses."""
+    x = ng.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    w = ng.tensor([1.0, 1.0, 1.0, 1.0], requires_grad=True)
+    y = (x * w).sum()
+    ng.nn.init.constant_(w, 5.0)
+    with pytest.raises(RuntimeError, match=r"Mul: its input 1 of shape \(4,\) was changed in place"):
+        y.backward()
+    layer = ng.nn.Linear(4, 1)
+    out = layer(ng.ones(1, 4, requires_grad=True)).sum()
+    layer.load_state_dict({"weight": ng.ones(1, 4), "bias": ng.zeros(1)})
+    with pytest.raises(RuntimeError, match=r"was changed in place after the op used it"):
+        out.backward()

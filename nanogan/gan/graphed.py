@@ -51,6 +51,7 @@ class GraphedSteps:
         for buffer, value in zip(static, inputs):
             if buffer is not None:
                 buffer.data[...] = value.data
+                buffer._versions[0] += 1  # counted as copy_ counts it, at the cost of one add (the replay's host path)
         return step.replay()
 
     def _count_adam_steps_on_the_device(self):

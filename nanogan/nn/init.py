@@ -15,11 +15,12 @@ import numpy as np
 from ..arguments import is_finite, require
 from ..autograd import no_grad
 from ..random import generator
+from ..tensor import Tensor
 
 
 def _fill(tensor, host_values):
-    with no_grad():
-        tensor.data[...] = tensor.backend.from_host(np.asarray(host_values, dtype=tensor.dtype))
+    with no_grad():  # copy_ counts the change: a graph that used the old values refuses to backward through them
+        tensor.copy_(Tensor(tensor.backend.from_host(np.asarray(host_values, dtype=tensor.dtype))))
     return tensor
 
 

@@ -274,7 +274,8 @@ class Module:
                 # numpy arrays, lists, tensors and device arrays alike, read back in one copy (np.asarray walks a
                 # tensor element by element, and cannot take a device array)
                 value = new_tensor(state_dict[name], dtype=tensor.dtype).numpy()
-                tensor.data[...] = tensor.backend.from_host(value)
+                with no_grad():  # copy_ counts the change, as the optimisers' steps do
+                    tensor.copy_(Tensor(tensor.backend.from_host(value)))
         return IncompatibleKeys(missing, unexpected)
 
     def save(self, path):

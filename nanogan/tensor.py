@@ -109,6 +109,8 @@ class Tensor:
 
     def requires_grad_(self, requires_grad=True):
         if self._ctx is not None:
+            if requires_grad:  # it does already, as the output of an op that records
+                return self
             raise RuntimeError("requires_grad_: only leaf tensors can change requires_grad; "
                                "use .detach() first")
         if requires_grad and not self.is_floating_point():
@@ -256,7 +258,9 @@ class Tensor:
                 view_ops = () if owner is self else self._view_ops
                 result = ops.shape.write_into_view(before, result, view_ops, owner.data.strides)
             if owner._ctx is not None and keeps_old_value:  # the graph so far ends in `before` now
-                owner._ctx._output = weakref.ref(before)
+                # an op whose backward reads its output holds it, since the new value may not (copy_ of another
+                # tensor): a reference cycle of the op and its output, which the collector frees
+                owner._ctx._output = (lambda: before) if owner._ctx.op.reads_output else weakref.ref(before)
             owner._made_by(result._ctx)  # None where the new value depends on nothing that requires grad (fill_)
             if owner is not self:
                 self._remake_view_graph()
@@ -301,6 +305,11 @@ class Tensor:
     def fill_(self, value):
         """Every element set to `value`, a number or a 0-d tensor (whose gradient is recorded), cast to this tensor's
         dtype as PyTorch casts it (2.7 into an int tensor is 2)."""
+        if isinstance(value, (int, float, bool, np.generic)):  # straight to the dtype: 123456789.0 via float32 lost 3
+            try:
+                value = Tensor(self.backend.xp.asarray(value, dtype=self.dtype))
+            except (ValueError, OverflowError) as err:
+                raise RuntimeError(f"fill_: {value!r} cannot be stored in a tensor of {self.dtype} ({err})") from None
         value = as_tensor(value, like=self)
         if value.ndim != 0:
             raise RuntimeError(f"fill_: expected a number or a 0-d tensor, got a tensor of shape {value.shape}")
@@ -480,7 +489,11 @@ class Tensor:
         return ops.shape.transpose(self, dim0, dim1)
 
     def t(self):
-        return ops.shape.transpose(self, 0, 1)
+        """A matrix transposed; a tensor of fewer dimensions as it is (a view), as PyTorch's t()."""
+        if self.ndim > 2:
+            raise RuntimeError(f"t: expected a tensor of at most 2 dimensions, got shape {self.shape}; use "
+                               f"transpose(dim0, dim1) or permute")
+        return ops.shape.transpose(self, 0, 1) if self.ndim == 2 else self.reshape(self.shape)
 
     @property
     def T(self):

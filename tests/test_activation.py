@@ -226,3 +226,12 @@ def test_softplus_refuses_a_beta_that_is_not_a_positive_number(beta):
     """beta = NaN passed the check `beta <= 0` and made every output NaN."""
     with pytest.raises(ValueError, match=rf"softplus: beta must be a number > 0, got {beta}"):
         F.softplus(ng.ones(2), beta=beta)
+
+
+@pytest.mark.parametrize("slope", [0.0, 0.1])
+def test_relu_and_leaky_relu_of_a_0_d_tensor_stay_0_d(slope):
+    """np.ascontiguousarray makes a 0-d array (1,): leaky_relu gave shape (1,) and the backward of both refused."""
+    x = ng.tensor(-2.0, dtype=ng.float64, requires_grad=True)
+    y = F.leaky_relu(x, slope)
+    y.backward()
+    assert y.shape == () and y.item() == -2.0 * slope and x.grad.item() == slope

@@ -870,3 +870,57 @@ def test_tensor_creation_and_iteration_errors():
         list(ng.tensor(1.0))
     assert [t.item() for t in ng.tensor([1.0, 2.0])] == [1.0, 2.0]
     assert [ng.full((2,), v).dtype for v in (3, 3.0, True)] == [np.int64, np.float32, np.bool_]
+
+
+def test_an_output_its_op_reads_stays_for_the_backward_when_a_copy_replaces_it():
+    """exp's output, copied over from another tensor: nothing held the old value the op's backward reads, and
+    backward failed with an AttributeError on None (PyTorch refuses; nanogan keeps the old value, as for += )."""
+    x = ng.tensor([1.0, -2.0, 3.0, -0.5], dtype=ng.float64, requires_grad=True)
+    w = ng.tensor([2.0, 1.0, 0.0, 1.0], dtype=ng.float64, requires_grad=True)
+    y = x.exp()
+    total = y.sum()
+    y.copy_(w)
+    total.backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.exp([1.0, -2.0, 3.0, -0.5]), rtol=1e-15)
+
+
+def test_fill_casts_a_number_straight_to_the_dtype_and_refuses_what_does_not_fit():
+    """Through float32 on the way, 123456789.0 became 123456792 and 16777217.0 16777216; NaN and 1e20 were stored as
+    -2**63 with only numpy's warning."""
+    t = ng.zeros(3, dtype=ng.int64)
+    t.fill_(123456789.0)
+    t[0] = 16777217.0
+    np.testing.assert_array_equal(t.numpy(), [16777217, 123456789, 123456789])
+    flags = ng.zeros(1, dtype=np.bool_)
+    flags.fill_(1e-50)
+    assert flags.item() is True
+    for number in (float("nan"), 1e20):
+        with pytest.raises(RuntimeError, match=r"fill_: .* cannot be stored in a tensor of int64"):
+            t.fill_(number)
+
+
+def test_a_condition_or_index_changed_after_the_op_does_not_move_its_gradient():
+    """where kept its condition's memory and getitem its index's: a change of either after the op moved the
+    gradient, silently (x.grad [1 1 1 1] and [0 11 0 0] below; PyTorch refuses both)."""
+    x = ng.tensor([1.0, -2.0, 3.0, -0.5], requires_grad=True)
+    positive = x > 0
+    y = ng.where(positive, x, x * 0)
+    positive.fill_(True)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 0.0, 1.0, 0.0])
+    x.grad = None
+    index = ng.tensor([0, 2])
+    y = x[index]
+    index.fill_(1)
+    (y * ng.tensor([1.0, 10.0])).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 0.0, 10.0, 0.0])
+
+
+def test_requires_grad_of_a_recorded_output_and_t_of_fewer_than_two_dims_are_as_in_pytorch():
+    e = ng.ones(2, requires_grad=True) * 2
+    assert e.requires_grad_(True) is e  # it does already: was refused as a change of a non-leaf
+    with pytest.raises(RuntimeError, match="requires_grad_: only leaf tensors can change requires_grad"):
+        e.requires_grad_(False)
+    assert e.t().shape == (2,) and ng.tensor(1.0).t().shape == ()
+    with pytest.raises(RuntimeError, match=r"t: expected a tensor of at most 2 dimensions, got shape \(2, 3, 4\)"):
+        ng.ones(2, 3, 4).t()  # transposed its first two dims, silently

@@ -254,3 +254,19 @@ def test_max_and_min_along_a_dim_give_the_gradient_to_the_index_they_return(op, 
     expected[0, indices[0]], expected[1, indices[1]] = 1.0, 2.0
     np.testing.assert_array_equal(x.grad.numpy(), expected)
     assert getattr(x, op)(1, keepdim=True).values.shape == (2, 1)
+
+
+def test_max_and_min_along_the_only_dim_are_values_not_views():
+    """Of a 1-D tensor, x.max(0)'s value was a view of x (numpy's 0-d index became a basic one): changing it
+    changed x, and under no_grad y.min(0)[0].fill_(0) overwrote y."""
+    x = ng.tensor([1.0, 5.0, 2.0], requires_grad=True)
+    h = x * 1
+    top = h.max(0)[0]
+    top.add_(10)
+    np.testing.assert_array_equal(h.numpy(), [1.0, 5.0, 2.0])
+    assert top.item() == 15.0
+    y = ng.tensor([3.0, 1.0, 2.0])
+    with ng.no_grad():
+        y.min(0)[0].fill_(0)
+    np.testing.assert_array_equal(y.numpy(), [3.0, 1.0, 2.0])
+    assert isinstance(y.argmax(0).data, np.ndarray)  # not numpy's scalar

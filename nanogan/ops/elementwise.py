@@ -302,10 +302,11 @@ def positive(a):
 
 
 def where(cond, a, b):
-    """`cond ? a : b` elementwise; cond is a boolean Tensor or array (no gradient flows into it)."""
+    """`cond ? a : b` elementwise; cond is a boolean Tensor or array (no gradient flows into it; an array is the
+    caller's to keep as it is until backward)."""
     a, b = _pair("where", a, b)
     require_one_device("where", (a, b, *([cond] if isinstance(cond, Tensor) else [])))
-    mask = cond.data if isinstance(cond, Tensor) else cond
+    mask = cond.data.copy() if isinstance(cond, Tensor) else cond  # the mask as used, however cond changes later
     try:
         np.broadcast_shapes(tuple(mask.shape), a.shape, b.shape)
     except ValueError:

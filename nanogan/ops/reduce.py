@@ -111,7 +111,7 @@ def argmax(x, dim=None, keepdim=False):
     xp = x.backend.xp
     if dim is None:
         return Tensor(xp.asarray(xp.argmax(x.data)))
-    return Tensor(xp.argmax(x.data, axis=dim_index("argmax", dim, x.ndim), keepdims=keepdim))
+    return Tensor(xp.asarray(xp.argmax(x.data, axis=dim_index("argmax", dim, x.ndim), keepdims=keepdim)))
 
 
 def _at_indices(x, dim, keepdim, indices):

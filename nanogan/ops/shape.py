@@ -290,8 +290,8 @@ def _index_arrays(index, backend):
     """Tensors inside an index become raw arrays; tuples keep basic slices as they are; a list is copied to the
     device (which a CUDA graph cannot record: the backend says so)."""
     if isinstance(index, Tensor):
-        if index.backend is backend:
-            return index.data
+        if index.backend is backend:  # a copy: the gradient goes where the op picked, however the index changes later
+            return index.data.copy()
         if index.device != "cpu":  # a device index cannot address host memory; a host one is copied over
             raise RuntimeError(f"getitem: an index on {index.device} for a tensor on {backend.name}; indices must "
                                f"be on the tensor's device or on the cpu")
@@ -310,7 +310,9 @@ def getitem(x, index):
     except IndexError as err:
         raise IndexError(f"getitem: {err} (tensor of shape {x.shape})") from None
     if isinstance(picked, np.generic):  # numpy gives one element as a number; with ... it gives a 0-d view, as torch
-        index = (index if isinstance(index, tuple) else (index,)) + (Ellipsis,)
+        index = index if isinstance(index, tuple) else (index,)
+        if not any(isinstance(part, np.ndarray) for part in index):  # ... would make a 0-d array index basic: a view
+            index += (Ellipsis,)
     return GetItem.apply(x, index=index)
 
 

@@ -50,7 +50,7 @@ def _leaky_relu_backward(x, g, slope, dx):
 def leaky_relu(x, negative_slope):
     if negative_slope == 0:  # ReLU's max(x, 0), already one pass
         return leaky_relu_arrays(x, negative_slope)
-    x = np.ascontiguousarray(x)
+    x = np.asarray(x, order="C")  # not ascontiguousarray, which makes a 0-d array (1,)
     y = np.empty_like(x)
     with threads_for(x.size):
         _leaky_relu(x.reshape(-1), x.dtype.type(negative_slope), y.reshape(-1))
@@ -58,7 +58,7 @@ def leaky_relu(x, negative_slope):
 
 
 def leaky_relu_backward(x, g, negative_slope):
-    x, g = np.ascontiguousarray(x), np.ascontiguousarray(g)
+    x, g = np.asarray(x, order="C"), np.asarray(g, order="C")
     dx = np.empty(x.shape, np.result_type(x, g))
     with threads_for(x.size):
         _leaky_relu_backward(x.reshape(-1), g.reshape(-1), x.dtype.type(negative_slope), dx.reshape(-1))

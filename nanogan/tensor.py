@@ -142,8 +142,8 @@ class Tensor:
         return self._ctx
 
     def __repr__(self):
-        extra = f", grad_fn={self._ctx.name}" if self._ctx is not None else (
-            ", requires_grad=True" if self._requires_grad else "")
+        ctx = self._graph()
+        extra = f", grad_fn={ctx.name}" if ctx is not None else (", requires_grad=True" if self._requires_grad else "")
         device = f", device='{self.device}'" if self.device != "cpu" else ""
         body = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
         dtype = f", dtype={self.dtype}" if self.dtype not in (float32, int64, bool_) else ""

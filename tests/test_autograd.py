@@ -620,6 +620,7 @@ def test_a_view_made_before_its_base_changed_answers_requires_grad_of_the_new_gr
     buffer[0:2] = y
     with ng.no_grad():
         assert middle.requires_grad and not middle.is_leaf and middle.grad_fn is ng.ops.shape.GetItem
+        assert repr(middle) == "tensor([2., 0.], grad_fn=GetItem)"
     np.testing.assert_array_equal(ng.grad((middle * middle).sum(), [y])[0].numpy(), [0.0, 4.0])
 
 

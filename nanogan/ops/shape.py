@@ -290,6 +290,8 @@ def _index_arrays(index, backend):
     """Tensors inside an index become raw arrays; tuples keep basic slices as they are; a list is copied to the
     device (which a CUDA graph cannot record: the backend says so)."""
     if isinstance(index, Tensor):
+        if index.ndim == 0 and index.dtype.kind in "iu":  # an int, as PyTorch reads it: the part picked is a view
+            return int(index.item())
         if index.backend is backend:  # a copy: the gradient goes where the op picked, however the index changes later
             return index.data.copy()
         if index.device != "cpu":  # a device index cannot address host memory; a host one is copied over

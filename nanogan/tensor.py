@@ -256,7 +256,8 @@ class Tensor:
             # with gradient 0, as PyTorch's FillBackward does: the whole tensor is the view written into
             if owner is not self or result._ctx is None:
                 view_ops = () if owner is self else self._view_ops
-                result = ops.shape.write_into_view(before, result, view_ops, owner.data.strides)
+                result = ops.shape.write_into_view(before, result, view_ops, owner.data.strides,
+                                                   written=before.data is owner.data)
             if owner._ctx is not None and keeps_old_value:  # the graph so far ends in `before` now
                 # an op whose backward reads its output holds it, since the new value may not (copy_ of another
                 # tensor): a reference cycle of the op and its output, which the collector frees

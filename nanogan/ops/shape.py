@@ -125,11 +125,14 @@ class WriteIntoView(Function):
     y = x except y[view] = v;  dx = g except dx[view] = 0,  dv = g[view].
     An in-place change of a view, recorded on its base (PyTorch's CopySlices). `axis_order` lists the base's axes
     from the farthest apart in memory to the nearest: y is laid out so, whatever x's layout, as the view ops made a
-    view (not a copy) of a base laid out so."""
+    view (not a copy) of a base laid out so. `written`: x is the base's own memory, into which an in-place change
+    (Tensor._set_in_place) wrote v already, so y is x, not a copy of the base per change."""
     floating_only = False
 
     @staticmethod
-    def forward(ctx, x, v, *, view_ops, axis_order):
+    def forward(ctx, x, v, *, view_ops, axis_order, written=False):
+        if written:
+            return x
         y = ctx.xp.empty(tuple(x.shape[a] for a in axis_order), dtype=x.dtype).transpose(
             tuple(int(a) for a in np.argsort(axis_order)))
         y[...] = x
@@ -151,10 +154,10 @@ class WriteIntoView(Function):
         return dx, replay_view(ctx.view_ops, g).clone() if ctx.needs_input_grad[1] else None
 
 
-def write_into_view(x, v, view_ops, base_strides):
+def write_into_view(x, v, view_ops, base_strides, written=False):
     """WriteIntoView of x and v, for a view of a base with strides `base_strides`."""
     axis_order = tuple(sorted(range(len(base_strides)), key=lambda axis: -abs(base_strides[axis])))
-    return WriteIntoView.apply(x, v, view_ops=view_ops, axis_order=axis_order)
+    return WriteIntoView.apply(x, v, view_ops=view_ops, axis_order=axis_order, written=written)
 
 
 class Cat(Function):

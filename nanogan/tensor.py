@@ -259,9 +259,11 @@ class Tensor:
                 result = ops.shape.write_into_view(before, result, view_ops, owner.data.strides,
                                                    written=before.data is owner.data)
             if owner._ctx is not None and keeps_old_value:  # the graph so far ends in `before` now
-                # an op whose backward reads its output holds it, since the new value may not (copy_ of another
-                # tensor): a reference cycle of the op and its output, which the collector frees
-                owner._ctx._output = (lambda: before) if owner._ctx.op.reads_output else weakref.ref(before)
+                # An op whose backward reads its output needs `before` alive. The new value's op holds it where it was
+                # computed from it (h += 1, a view's change); where not (copy_ of another tensor), the op holds it:
+                # a reference cycle of the op and its output, which only the collector frees.
+                held = owner._ctx.op.reads_output and all(t is not before for t in result._ctx.inputs)
+                owner._ctx._output = (lambda: before) if held else weakref.ref(before)
             owner._made_by(result._ctx)  # None where the new value depends on nothing that requires grad (fill_)
             if owner is not self:
                 self._remake_view_graph()

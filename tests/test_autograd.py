@@ -925,3 +925,24 @@ def test_requires_grad_of_a_recorded_output_and_t_of_fewer_than_two_dims_are_as_
     assert e.t().shape == (2,) and ng.tensor(1.0).t().shape == ()
     with pytest.raises(RuntimeError, match=r"t: expected a tensor of at most 2 dimensions, got shape \(2, 3, 4\)"):
         ng.ones(2, 3, 4).t()  # transposed its first two dims, silently
+
+
+def test_a_graph_changed_in_place_and_dropped_is_freed_without_the_collector():
+    """exp's output changed by += : the op held its old value in a reference cycle, so a dropped graph stayed until
+    the cyclic collector ran (about 900 MB over 60 steps of 16 MB tensors). The new value's op holds it instead."""
+    import gc
+    import tracemalloc
+    x = ng.tensor(np.ones(100_000), dtype=ng.float64, requires_grad=True)  # 0.8 MB
+    gc.collect()
+    gc.disable()
+    tracemalloc.start()
+    try:
+        for _ in range(50):
+            y = x.exp()
+            y += 1
+            y.sum()
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+        gc.enable()
+    assert held < 8e6, f"{held / 1e6:.0f} MB held after the graphs were dropped"

@@ -235,3 +235,14 @@ def test_relu_and_leaky_relu_of_a_0_d_tensor_stay_0_d(slope):
     y = F.leaky_relu(x, slope)
     y.backward()
     assert y.shape == () and y.item() == -2.0 * slope and x.grad.item() == slope
+
+
+def test_softmax_and_log_softmax_of_a_0_d_tensor_are_those_of_one_element():
+    """They raised numpy's AxisError; PyTorch gives 1 and 0, with gradient 0."""
+    x = ng.tensor(0.5, dtype=ng.float64, requires_grad=True)
+    for fn, value in ((F.softmax, 1.0), (F.log_softmax, 0.0)):
+        y = fn(x, -1)
+        assert y.shape == () and y.item() == value
+        assert ng.grad(y, [x])[0].item() == 0.0
+    with pytest.raises(IndexError, match=r"softmax: dimension 1 out of range for a tensor with 0 dimensions"):
+        F.softmax(x, 1)

@@ -179,12 +179,20 @@ def logsigmoid(input):
     return -Softplus.apply(-input, beta=1.0, threshold=math.inf)
 
 
+def _along(op, name, input, dim):
+    """op along dim; a 0-d input as a vector of one element, as PyTorch takes it."""
+    dim = dim_index(name, dim, input.ndim)
+    if input.ndim == 0:
+        return op.apply(input.reshape(1), dim=0).reshape(())
+    return op.apply(input, dim=dim)
+
+
 def softmax(input, dim):
-    return Softmax.apply(input, dim=dim_index("softmax", dim, input.ndim))
+    return _along(Softmax, "softmax", input, dim)
 
 
 def log_softmax(input, dim):
-    return LogSoftmax.apply(input, dim=dim_index("log_softmax", dim, input.ndim))
+    return _along(LogSoftmax, "log_softmax", input, dim)
 
 
 def dropout(input, p=0.5, training=True):

@@ -119,7 +119,7 @@ def _at_indices(x, dim, keepdim, indices):
     each one's gradient goes to the element at its index alone, through GetItem's scatter."""
     if x.ndim == 0:
         return MaxResult(x, indices)
-    from .shape import getitem
+    from .shape import GetItem  # not getitem, which reads a 0-d index (of a 1-D x) as an int, picking a view
     xp, dim = x.backend.xp, dim_index("max", dim, x.ndim)
     index = []
     for axis, size in enumerate(x.shape):
@@ -128,7 +128,7 @@ def _at_indices(x, dim, keepdim, indices):
         else:  # an arange along this axis, broadcast over the values' other x.ndim - 2 dimensions
             position = axis if axis < dim else axis - 1
             index.append(xp.arange(size).reshape((1,) * position + (size,) + (1,) * (x.ndim - 2 - position)))
-    values = getitem(x, tuple(index))
+    values = GetItem.apply(x, index=tuple(index))
     if keepdim:
         return MaxResult(values.unsqueeze(dim), Tensor(xp.expand_dims(indices.data, dim)))
     return MaxResult(values, indices)

@@ -292,9 +292,9 @@ def sum_to(x, shape):
 def _index_arrays(index, backend):
     """Tensors inside an index become raw arrays; tuples keep basic slices as they are; a list is copied to the
     device (which a CUDA graph cannot record: the backend says so)."""
+    if getattr(index, "ndim", None) == 0 and index.dtype.kind in "iu":  # an int, as PyTorch reads a 0-d integer
+        return int(index.item())  # tensor or array: the part picked is a view
     if isinstance(index, Tensor):
-        if index.ndim == 0 and index.dtype.kind in "iu":  # an int, as PyTorch reads it: the part picked is a view
-            return int(index.item())
         if index.backend is backend:  # a copy: the gradient goes where the op picked, however the index changes later
             return index.data.copy()
         if index.device != "cpu":  # a device index cannot address host memory; a host one is copied over
@@ -315,9 +315,7 @@ def getitem(x, index):
     except IndexError as err:
         raise IndexError(f"getitem: {err} (tensor of shape {x.shape})") from None
     if isinstance(picked, np.generic):  # numpy gives one element as a number; with ... it gives a 0-d view, as torch
-        index = index if isinstance(index, tuple) else (index,)
-        if not any(isinstance(part, np.ndarray) for part in index):  # ... would make a 0-d array index basic: a view
-            index += (Ellipsis,)
+        index = (index if isinstance(index, tuple) else (index,)) + (Ellipsis,)
     return GetItem.apply(x, index=index)
 
 

@@ -946,3 +946,18 @@ def test_a_graph_changed_in_place_and_dropped_is_freed_without_the_collector():
         tracemalloc.stop()
         gc.enable()
     assert held < 8e6, f"{held / 1e6:.0f} MB held after the graphs were dropped"
+
+
+def test_a_nan_gradient_does_not_leak_into_where_s_other_branch_or_through_sign():
+    """where's backward multiplied by the mask (g * 0 where not taken), so a NaN upstream gradient reached the branch
+    not taken: x.grad [1 nan] where PyTorch gives [1 0]; and cross_entropy of all-ignored targets, squared, gave NaN
+    gradients where PyTorch gives zeros."""
+    nan = float("nan")
+    x = ng.tensor([1.0, -1.0], dtype=ng.float64, requires_grad=True)
+    y = ng.where(ng.tensor([True, False]), x, ng.zeros(2, dtype=ng.float64))
+    np.testing.assert_array_equal(ng.grad(y, [x], ng.tensor([1.0, nan], dtype=ng.float64))[0].numpy(), [1.0, 0.0])
+    np.testing.assert_array_equal(ng.grad(x.sign(), [x], ng.tensor([nan, 1.0], dtype=ng.float64))[0].numpy(),
+                                  [0.0, 0.0])
+    z = ng.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    all_ignored = ng.tensor([-100, -100, -100])
+    np.testing.assert_array_equal(ng.grad(F.cross_entropy(z, all_ignored) ** 2, [z])[0].numpy(), np.zeros((3, 4)))

@@ -295,3 +295,11 @@ def test_errors_name_the_op_and_shapes():
         F.instance_norm(ng.randn(4, 3))
     with pytest.raises(ValueError, match=r"instance_norm: expected more than 1 value per channel"):
         F.instance_norm(ng.randn(4, 3, 1))
+
+
+def test_batch_norm_in_training_refuses_eps_0_as_pytorch_does():
+    """A channel of one value in the batch divided 0 by 0: NaN, silently."""
+    with pytest.raises(ValueError, match=r"batch_norm: eps must be a number > 0 in training, got 0.0"):
+        F.batch_norm(ng.ones(3, 2), None, None, training=True, eps=0.0)
+    with pytest.raises(ValueError, match=r"batch_norm: eps must be a number > 0 in training"):
+        ng.nn.BatchNorm1d(2, eps=0)(ng.ones(3, 2))

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..arguments import is_int
 from ..autograd.function import Function, require_one_device
-from ..tensor import Tensor, as_tensor
+from ..tensor import Tensor, as_tensor, zeros_like
 from .shape import sum_to
 
 
@@ -194,7 +194,7 @@ class Sign(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return g * 0
+        return zeros_like(g)  # not g * 0, which is NaN where g is
 
 
 class Abs(Function):
@@ -221,7 +221,7 @@ class Where(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.inputs
-        zero = g * 0
+        zero = zeros_like(g)  # not g * 0: a NaN of g in the branch not taken stays out, as in PyTorch
         da = sum_to(where(ctx.cond, g, zero), a.shape) if ctx.needs_input_grad[0] else None
         db = sum_to(where(ctx.cond, zero, g), b.shape) if ctx.needs_input_grad[1] else None
         return da, db

@@ -24,7 +24,7 @@ Eval-mode normalisation by running statistics is ChannelAffine: y = x·scale + s
 """
 import numpy as np
 
-from ..arguments import int_tuple
+from ..arguments import int_tuple, require
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
@@ -280,6 +280,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                   weight=weight, bias=bias)
     if training:
         _check_enough_values("batch_norm", input, input)
+        # as PyTorch: with eps 0, a channel of one value in the batch would divide 0 by 0
+        require("batch_norm", "eps", eps, lambda v: v > 0, "a number > 0 in training")
         return _normalize_by_batch(input, weight, bias, eps, running_mean, running_var, momentum)
     if running_mean is None or running_var is None:
         raise ValueError("batch_norm: eval mode (training=False) needs running_mean and running_var")

@@ -563,3 +563,19 @@ def test_initialisers_and_load_state_dict_count_their_changes_as_in_place_change
     layer.load_state_dict({"weight": ng.ones(1, 4), "bias": ng.zeros(1)})
     with pytest.raises(RuntimeError, match=r"was changed in place after the op used it"):
         out.backward()
+
+
+def test_a_shared_module_is_in_the_state_dict_under_each_of_its_names_as_in_pytorch():
+    """It was listed once, so PyTorch's state_dict of the same model did not load (unexpected keys 2.weight,
+    2.bias); parameters() still lists each tensor once."""
+    torch = pytest.importorskip("torch")
+    reference = torch.nn.Linear(2, 2)
+    torch_model = torch.nn.Sequential(reference, torch.nn.ReLU(), reference)
+    layer = ng.nn.Linear(2, 2)
+    model = ng.nn.Sequential(layer, ng.nn.ReLU(), layer)
+    assert list(model.state_dict()) == list(torch_model.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    model.load_state_dict({k: v.detach().numpy() for k, v in torch_model.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((3, 2)).astype(np.float32)
+    np.testing.assert_allclose(model(ng.tensor(x)).numpy(), torch_model(torch.tensor(x)).detach().numpy(), rtol=1e-6)
+    assert len(list(model.parameters())) == 2
+    assert [name for name, _ in model.named_modules(remove_duplicate=False)] == ["", "0", "1", "2"]

@@ -116,16 +116,18 @@ class Module:
         self._put("_modules", name, module)
 
     # ---- walking the tree -------------------------------------------------------------
-    def named_modules(self, prefix="", _seen=None):
-        """(dotted name, module) for this module and every module below it, each once."""
+    def named_modules(self, prefix="", remove_duplicate=True, _seen=None):
+        """(dotted name, module) for this module and every module below it: each once, or with
+        remove_duplicate=False a module shared by two parents under each of its names."""
         seen = set() if _seen is None else _seen
         if id(self) in seen:
             return
-        seen.add(id(self))
+        if remove_duplicate:
+            seen.add(id(self))
         yield prefix, self
         for name, child in self._modules.items():
             if child is not None:
-                yield from child.named_modules(f"{prefix}.{name}" if prefix else name, seen)
+                yield from child.named_modules(f"{prefix}.{name}" if prefix else name, remove_duplicate, seen)
 
     def modules(self):
         for _, module in self.named_modules():
@@ -241,8 +243,9 @@ class Module:
 
     # ---- saving and loading -----------------------------------------------------------
     def _state_tensors(self):
-        """(dotted name, tensor) of every parameter and persistent buffer, module by module."""
-        for prefix, module in self.named_modules():
+        """(dotted name, tensor) of every parameter and persistent buffer, module by module; a shared module's under
+        each of its names, as PyTorch's state_dict lists them."""
+        for prefix, module in self.named_modules(remove_duplicate=False):
             for store in ("_parameters", "_buffers"):
                 for name, tensor in module.__dict__[store].items():
                     if tensor is None or (store == "_buffers" and name in module._non_persistent_buffers):

@@ -303,3 +303,33 @@ def test_cross_entropy_with_every_target_ignored_is_nan_with_gradient_zero():
     np.testing.assert_array_equal(logits.grad.numpy(), np.zeros((3, 4)))
     partly = F.cross_entropy(ng.zeros(2, 4), ng.tensor([1, -100]))
     assert partly.item() == pytest.approx(math.log(4))
+
+
+# ---- the loss layers (nn.BCELoss, ...) pass their settings on to the functions above --------------
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_loss_layers_match_torch_with_every_setting(reduction):
+    torch = pytest.importorskip("torch")
+    import nanogan.nn as nn
+    x, t, p, q = rng.standard_normal((3, 4)), rng.standard_normal((3, 4)), _probabilities((3, 4)), rng.random((3, 4))
+    weight, pos_weight, labels = rng.random(4) + 0.5, rng.random(4) + 0.5, rng.integers(0, 4, 3)
+    labels[1] = 2  # the ignored class below, so that ignore_index is passed on
+    cases = [("MSELoss", {}, [x, t]), ("L1Loss", {}, [x, t]), ("BCELoss", {"weight": weight}, [p, q]),
+             ("BCEWithLogitsLoss", {"weight": weight, "pos_weight": pos_weight}, [x * 3, q]),
+             ("CrossEntropyLoss", {"weight": weight, "ignore_index": 2, "label_smoothing": 0.2}, [x, labels]),
+             ("GaussianNLLLoss", {"full": True, "eps": 0.3}, [x, t, rng.random((3, 4))])]
+    for name, settings, arrays in cases:
+        ours = getattr(nn, name)(reduction=reduction, **{k: ng.tensor(v) if isinstance(v, np.ndarray) else v
+                                                         for k, v in settings.items()})
+        theirs = getattr(torch.nn, name)(reduction=reduction, **{
+            k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in settings.items()})
+        float_inputs = [i for i, a in enumerate(arrays) if a.dtype.kind == "f"]
+        compare_with_torch(ours, theirs, arrays, differentiable=float_inputs)
+        assert sorted(ours.state_dict()) == sorted(theirs.state_dict()), name
+
+
+def test_loss_layers_refuse_an_unknown_reduction_where_they_are_made():
+    import nanogan.nn as nn
+    with pytest.raises(ValueError, match=r"MSELoss: reduction must be 'mean', 'sum' or 'none', got 'avg'"):
+        nn.MSELoss(reduction="avg")
+    criterion = nn.BCELoss()
+    assert criterion(ng.tensor([0.5]), ng.tensor([1.0])).item() == pytest.approx(math.log(2))

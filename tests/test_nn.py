@@ -408,6 +408,19 @@ def test_initialisers_fill_in_place_with_the_right_distribution():
         nn.init.xavier_uniform_(nn.Parameter(ng.zeros(3)))
 
 
+def test_initialisers_fill_a_parameters_data_array_in_place_as_ported_code_calls_them():
+    # the PyTorch DCGAN tutorial's weights_init: nn.init.normal_(m.weight.data, 0.0, 0.02)
+    ng.manual_seed(6)
+    bn = nn.BatchNorm2d(300)
+    array = bn.weight.data
+    assert nn.init.normal_(bn.weight.data, 1.0, 0.02) is array and bn.weight.data is array
+    assert abs(bn.weight.numpy().mean() - 1.0) < 0.01 and 0.015 < bn.weight.numpy().std() < 0.025
+    nn.init.constant_(bn.bias.data, 0.5)
+    assert np.all(bn.bias.numpy() == 0.5)
+    ng.manual_seed(6)  # the same draw as through the parameter itself
+    assert np.array_equal(nn.init.normal_(nn.Parameter(ng.zeros(300)), 1.0, 0.02).numpy(), bn.weight.numpy())
+
+
 def test_seeded_initialisation_is_reproducible():
     ng.manual_seed(5)
     a = nn.Conv2d(3, 8, 3).state_dict()

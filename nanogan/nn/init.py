@@ -4,6 +4,9 @@ Every draw comes from `nanogan.random.generator()` on the host and is written in
 (on whatever device it lives) outside the graph, so `ng.manual_seed(s)` makes initialisation
 reproducible on every backend. Each function returns the tensor it filled.
 
+A raw array is filled in place too: ported code initialises `m.weight.data`, which in nanogan is the parameter's
+numpy or CuPy array (PyTorch's `.data` is an untracked tensor over the same memory; both write around autograd).
+
 Fans of a weight of shape (d0, d1, k1, k2, ...): receptive = k1·k2·...,
 fan_in = d1·receptive, fan_out = d0·receptive (PyTorch's convention, also for ConvTranspose2d,
 whose weight is (in, out, kh, kw)).
@@ -19,8 +22,9 @@ from ..tensor import Tensor
 
 
 def _fill(tensor, host_values):
+    target = tensor if isinstance(tensor, Tensor) else Tensor(tensor)  # a raw array: wrapped, memory shared
     with no_grad():  # copy_ counts the change: a graph that used the old values refuses to backward through them
-        tensor.copy_(Tensor(tensor.backend.from_host(np.asarray(host_values, dtype=tensor.dtype))))
+        target.copy_(Tensor(target.backend.from_host(np.asarray(host_values, dtype=target.dtype))))
     return tensor
 
 

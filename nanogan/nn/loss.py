@@ -1,0 +1,83 @@
+"""Loss layers: the losses of nanogan/ops/loss.py as modules, `criterion = nn.BCELoss()` then
+`criterion(output, target)`, as in ported PyTorch code. The math and its gradients are in ops/loss.py.
+
+A class weight or positive weight is a buffer, as in PyTorch: it moves with `.to(device)` and is saved in
+`state_dict()`.
+"""
+from ..arguments import require
+from . import functional as F
+from .module import Module
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+class _Loss(Module):
+    """Holds `reduction`, checked here so that a misspelt one fails where the loss is made."""
+
+    def __init__(self, reduction="mean"):
+        super().__init__()
+        require(type(self).__name__, "reduction", reduction, lambda r: r in _REDUCTIONS, "'mean', 'sum' or 'none'")
+        self.reduction = reduction
+
+    def extra_repr(self):
+        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
+
+
+class BCELoss(_Loss):
+    """ℓ = −(t·log p + (1 − t)·log(1 − p)), optionally times `weight`; p are probabilities (after a sigmoid)."""
+
+    def __init__(self, weight=None, reduction="mean"):
+        super().__init__(reduction)
+        self.register_buffer("weight", weight)
+
+    def forward(self, input, target):
+        return F.binary_cross_entropy(input, target, self.weight, self.reduction)
+
+
+class BCEWithLogitsLoss(_Loss):
+    """BCELoss of sigmoid(x), computed from the logits x without overflow."""
+
+    def __init__(self, weight=None, reduction="mean", pos_weight=None):
+        super().__init__(reduction)
+        self.register_buffer("weight", weight)
+        self.register_buffer("pos_weight", pos_weight)
+
+    def forward(self, input, target):
+        return F.binary_cross_entropy_with_logits(input, target, self.weight, self.reduction, self.pos_weight)
+
+
+class MSELoss(_Loss):
+    """ℓ = (x − t)²: LSGAN's loss."""
+
+    def forward(self, input, target):
+        return F.mse_loss(input, target, self.reduction)
+
+
+class L1Loss(_Loss):
+    """ℓ = |x − t|."""
+
+    def forward(self, input, target):
+        return F.l1_loss(input, target, self.reduction)
+
+
+class CrossEntropyLoss(_Loss):
+    """ℓ = −log softmax(x)[t] over the class dim 1, with class weights, an ignored index and label smoothing."""
+
+    def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+        super().__init__(reduction)
+        self.register_buffer("weight", weight)
+        self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
+
+    def forward(self, input, target):
+        return F.cross_entropy(input, target, self.weight, self.ignore_index, self.reduction, self.label_smoothing)
+
+
+class GaussianNLLLoss(_Loss):
+    """ℓ = ½(log max(var, eps) + (x − t)² / max(var, eps)) (+ ½ log 2π with full=True)."""
+
+    def __init__(self, full=False, eps=1e-6, reduction="mean"):
+        super().__init__(reduction)
+        self.full, self.eps = full, eps
+
+    def forward(self, input, target, var):
+        return F.gaussian_nll_loss(input, target, var, self.full, self.eps, self.reduction)

@@ -39,6 +39,7 @@ from .arguments import int_at_least, int_pair
 CSRC = Path(os.environ.get("NANOGAN_CSRC", Path(__file__).resolve().parent.parent / "csrc"))
 INT32_MAX = 2**31 - 1
 INT32_MIN = -2**31
+MAX_GRID_Z = 65535  # blocks along a launch's y and z
 
 
 class KernelLaunchError(RuntimeError):
@@ -150,11 +151,16 @@ def _dims(value, what, name):
     if type(value) is int and value >= 1:  # what the wrappers pass for a block, and for most 1-D grids
         return (value,)
     if type(value) is tuple and 1 <= len(value) <= 3 and all(type(d) is int and d >= 1 for d in value):
-        return value  # the GEMMs' grids
-    dims = (value,) if isinstance(value, (int, np.integer)) else tuple(value)
-    if not 1 <= len(dims) <= 3 or not all(isinstance(d, (int, np.integer)) and d >= 1 for d in dims):
-        raise KernelLaunchError(f"kernel {name}: {what} must be 1 to 3 positive ints, got {value!r}")
-    return tuple(int(d) for d in dims)
+        dims = value  # the GEMMs' grids
+    else:
+        dims = (value,) if isinstance(value, (int, np.integer)) else tuple(value)
+        if not 1 <= len(dims) <= 3 or not all(isinstance(d, (int, np.integer)) and d >= 1 for d in dims):
+            raise KernelLaunchError(f"kernel {name}: {what} must be 1 to 3 positive ints, got {value!r}")
+        dims = tuple(int(d) for d in dims)
+    if what == "grid" and max(dims[1:], default=1) > MAX_GRID_Z:  # a GPU would refuse it without saying which
+        raise KernelLaunchError(f"kernel {name}: grid {dims} has more than {MAX_GRID_Z} blocks along y or z, "
+                                f"CUDA's limit")
+    return dims
 
 
 class KernelLibrary:
@@ -568,15 +574,12 @@ def _conv_geometry(op, x_shape, w_shape, stride, padding, dilation, y_hw=None):
     return _ConvGeometry(N, C, H, W, K, R, S, P, Q, stride, padding, dilation)
 
 
-MAX_GRID_Z = 65535  # blocks along a launch's y and z
-
-
 def _split_count(lib, blocks, kdim, blocks_per_sm):
     """Reduction splits, where the caller gives none: enough blocks for every SM to hold as many as its registers
     allow (`blocks_per_sm`), each split at least 16 BK steps."""
     bk = lib.constant("IGEMM_BK")
     wanted = math.ceil(blocks_per_sm * lib.multiprocessors() / blocks)
-    return max(1, min(wanted, kdim // (16 * bk), 65535))
+    return max(1, min(wanted, kdim // (16 * bk), MAX_GRID_Z))
 
 
 def _check_bias(op, bias, channels, lib):

@@ -362,6 +362,11 @@ def test_bad_launch_shape_names_the_kernel(emu):
     x = np.ones(10, np.float32)
     with pytest.raises(K.KernelLaunchError, match=r"kernel leaky_relu_fwd<<<grid\(1,1,1\), block\(2048,1,1\)>>>"):
         emu.launch("leaky_relu_fwd", 1, 2048, x, np.empty_like(x), 10, 0.1)
+    # refused before it reaches the device, which would answer only "invalid argument"
+    for grid in [(1, 65536), (1, 1, 65536), [1, 65536]]:
+        with pytest.raises(K.KernelLaunchError, match=r"kernel leaky_relu_fwd: grid \(1, (1, )?65536\) has more "
+                                                      r"than 65535 blocks along y or z"):
+            emu.launch("leaky_relu_fwd", grid, 32, x, np.empty_like(x), 10, 0.1)
 
 
 def test_wrappers_name_the_op_and_shapes(emu):

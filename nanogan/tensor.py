@@ -310,8 +310,9 @@ class Tensor:
         dtype as PyTorch casts it (2.7 into an int tensor is 2)."""
         if isinstance(value, (int, float, bool, np.generic)):  # straight to the dtype: 123456789.0 via float32 lost 3
             try:
-                value = Tensor(self.backend.xp.asarray(value, dtype=self.dtype))
-            except (ValueError, OverflowError) as err:
+                with np.errstate(over="raise"):  # 1e300 into float32 is refused, not stored as inf (as PyTorch)
+                    value = Tensor(self.backend.xp.asarray(np.asarray(value, dtype=self.dtype)))
+            except (ValueError, OverflowError, FloatingPointError) as err:
                 raise RuntimeError(f"fill_: {value!r} cannot be stored in a tensor of {self.dtype} ({err})") from None
         value = as_tensor(value, like=self)
         if value.ndim != 0:

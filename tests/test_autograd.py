@@ -1,4 +1,6 @@
 """The engine itself: graph traversal, grad mode, freeing, errors, higher order."""
+import math
+
 import numpy as np
 import pytest
 
@@ -898,6 +900,13 @@ def test_fill_casts_a_number_straight_to_the_dtype_and_refuses_what_does_not_fit
     for number in (float("nan"), 1e20):
         with pytest.raises(RuntimeError, match=r"fill_: .* cannot be stored in a tensor of int64"):
             t.fill_(number)
+    # a finite number too large for float32 was stored as inf; PyTorch refuses it, and infinities stay infinities
+    f = ng.zeros(2)
+    with pytest.raises(RuntimeError, match=r"fill_: 1e\+39 cannot be stored in a tensor of float32"):
+        f[0] = 1e39
+    f.fill_(-math.inf)
+    f[1] = 3.4e38
+    np.testing.assert_array_equal(f.numpy(), np.array([-np.inf, 3.4e38], np.float32))
 
 
 def test_a_condition_or_index_changed_after_the_op_does_not_move_its_gradient():

@@ -10,6 +10,7 @@ import numpy as np
 
 from . import backend as backends
 from .arguments import is_int, require
+from .random import generator
 
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
@@ -322,6 +323,18 @@ class Tensor:
     def zero_(self):
         return self.fill_(0)
 
+    def normal_(self, mean=0.0, std=1.0):
+        """Every element drawn from N(mean, std²), in place."""
+        return self._copy_from_host(generator().normal(mean, std, self.shape))
+
+    def uniform_(self, a=0.0, b=1.0):
+        """Every element drawn from U(a, b), in place."""
+        return self._copy_from_host(generator().uniform(a, b, self.shape))
+
+    def _copy_from_host(self, values):
+        """copy_ of numbers made on the host (random draws: nanogan.random's generator, the same on every device)."""
+        return self.copy_(Tensor(self.backend.from_host(np.asarray(values, dtype=self.dtype))))
+
     __iadd__ = add_
     __isub__ = sub_
     __imul__ = mul_
@@ -404,6 +417,10 @@ class Tensor:
     def __int__(self):
         return int(self.item())
 
+    def __format__(self, spec):
+        """f"{loss:.4f}": a 0-d tensor formats as its number, as in PyTorch."""
+        return format(self.item(), spec) if self.ndim == 0 else super().__format__(spec)
+
     def exp(self):
         return ops.elementwise.exp(self)
 
@@ -467,8 +484,8 @@ class Tensor:
     def std(self, dim=None, keepdim=False, unbiased=True):
         return ops.reduce.std(self, dim, keepdim, unbiased)
 
-    def norm(self, dim=None, keepdim=False):
-        return ops.reduce.norm(self, dim, keepdim)
+    def norm(self, p="fro", dim=None, keepdim=False):
+        return ops.reduce.norm(self, p, dim, keepdim)
 
     # ---- shape (ops/shape.py) --------------------------------------------------------
     def reshape(self, *shape):
@@ -514,6 +531,15 @@ class Tensor:
 
     def expand_as(self, other):
         return ops.shape.expand(self, *other.shape)
+
+    def repeat(self, *sizes):
+        return ops.shape.repeat(self, *sizes)
+
+    def split(self, split_size_or_sections, dim=0):
+        return ops.shape.split(self, split_size_or_sections, dim)
+
+    def chunk(self, chunks, dim=0):
+        return ops.shape.chunk(self, chunks, dim)
 
     def __getitem__(self, index):
         return ops.shape.getitem(self, index)
@@ -640,7 +666,6 @@ def arange(start, end=None, step=1, dtype=None, device="cpu"):
 
 
 def _random(op, draw, shape, dtype, device, requires_grad):
-    from .random import generator
     host = draw(generator(), _sizes(op, shape)).astype(np.dtype(dtype or float32))
     return Tensor(backends.get(device).from_host(host), requires_grad=requires_grad)
 
@@ -661,6 +686,49 @@ def randn_like(t, dtype=None, requires_grad=False):
 
 def rand_like(t, dtype=None, requires_grad=False):
     return rand(*t.shape, dtype=dtype or t.dtype, device=t.device, requires_grad=requires_grad)
+
+
+def randint(low, high=None, size=None, dtype=None, device="cpu", requires_grad=False):
+    """Integers uniform on [low, high), int64 unless given: randint(high, size) or randint(low, high, size)."""
+    if size is None:
+        low, high, size = 0, low, high
+    if not (is_int(low) and is_int(high) and low < high):
+        raise ValueError(f"randint: expected ints low < high, got low={low!r}, high={high!r}")
+    return _random("randint", lambda g, s: g.integers(low, high, s), (size,), dtype or int64, device, requires_grad)
+
+
+def empty(*shape, dtype=None, device="cpu", requires_grad=False):
+    """PyTorch leaves the memory as it was; here it is zeros, so a value read before it is written is 0."""
+    return _filled("empty", 0, shape, dtype, device, requires_grad)
+
+
+def empty_like(t, dtype=None, requires_grad=False):
+    return _filled("empty_like", 0, t.shape, dtype or t.dtype, t.device, requires_grad)
+
+
+def full_like(t, fill_value, dtype=None, requires_grad=False):
+    return _filled("full_like", fill_value, t.shape, dtype or t.dtype, t.device, requires_grad)
+
+
+def eye(n, m=None, dtype=None, device="cpu", requires_grad=False):
+    """The n × m (n × n) matrix with ones on its diagonal."""
+    rows, cols = _sizes("eye", (n, n if m is None else m))
+    return Tensor(backends.get(device).from_host(np.eye(rows, cols, dtype=np.dtype(dtype or float32))),
+                  requires_grad=requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, device="cpu", requires_grad=False):
+    """`steps` numbers from start to end, both included, evenly spaced."""
+    (steps,) = _sizes("linspace", (steps,))
+    host = np.linspace(start, end, steps).astype(np.dtype(dtype or float32))
+    return Tensor(backends.get(device).from_host(host), requires_grad=requires_grad)
+
+
+def from_numpy(array):
+    """A tensor over the memory of a numpy array, with its dtype: a change of either shows in both, as PyTorch's."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy array, got {type(array).__name__}")
+    return Tensor(array)
 
 
 from . import ops  # noqa: E402  (ops import Tensor from this module)

@@ -312,7 +312,7 @@ def test_loss_layers_match_torch_with_every_setting(reduction):
     import nanogan.nn as nn
     x, t, p, q = rng.standard_normal((3, 4)), rng.standard_normal((3, 4)), _probabilities((3, 4)), rng.random((3, 4))
     weight, pos_weight, labels = rng.random(4) + 0.5, rng.random(4) + 0.5, rng.integers(0, 4, 3)
-    labels[1] = 2  # the ignored class below, so that ignore_index is passed on
+    labels[:2] = 2, 0  # one label of the ignored class below, so that ignore_index is passed on, and one not
     cases = [("MSELoss", {}, [x, t]), ("L1Loss", {}, [x, t]), ("BCELoss", {"weight": weight}, [p, q]),
              ("BCEWithLogitsLoss", {"weight": weight, "pos_weight": pos_weight}, [x * 3, q]),
              ("CrossEntropyLoss", {"weight": weight, "ignore_index": 2, "label_smoothing": 0.2}, [x, labels]),

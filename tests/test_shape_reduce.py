@@ -5,7 +5,7 @@ from hypothesis import given, strategies as st
 
 import nanogan as ng
 from nanogan.ops.matmul import MatMul
-from harness import check_op, away_from_kinks
+from harness import check_op, away_from_kinks, compare_with_torch
 
 rng = np.random.default_rng(1)
 shapes = st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple)
@@ -39,6 +39,41 @@ def test_var_std_norm(shape):
     x = rng.standard_normal(shape) + 0.5
     check_op(lambda t: t.var() + t.std(0, unbiased=False).sum() + t.norm(), [x],
              expected=x.var(ddof=1) + x.std(0).sum() + np.sqrt((x * x).sum()), layouts=("contiguous",))
+
+
+def test_norm_takes_p_first_as_pytorch_does():
+    """norm's first argument was dim: a ported `g.norm(2)` of a 4-D gradient gave norms along dim 2 (shape
+    (2, 3, 4)) where PyTorch gives one number, and `m.norm(1)` per-row L2 norms where PyTorch gives Σ|m|."""
+    pytest.importorskip("torch")
+    g = rng.standard_normal((2, 3, 4, 5))
+    for call in [lambda t: t.norm(2), lambda t: t.norm(1), lambda t: t.norm(2, dim=1),
+                 lambda t: t.norm(p=2, dim=(1, 2), keepdim=True), lambda t: t.norm(float("inf"), 0),
+                 lambda t: t.norm(3, dim=-1), lambda t: t.norm("fro", (0, 3)), lambda t: t.norm()]:
+        compare_with_torch(call, call, [g])
+    assert ng.tensor(g).norm(2).shape == ()
+    with pytest.raises(ValueError, match=r"norm: p must be 'fro', inf or a number > 0, got -1"):
+        ng.tensor(g).norm(-1)
+
+
+def test_repeat_split_and_chunk_match_torch_to_the_second_order():
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal((2, 3, 4))
+    compare_with_torch(lambda t: t.repeat(2, 1, 3), lambda t: t.repeat(2, 1, 3), [x])
+    compare_with_torch(lambda t: t.repeat(2, 1, 1, 2), lambda t: t.repeat(2, 1, 1, 2), [x])  # a new leading dim
+    assert ng.tensor(x).repeat((1, 0, 1)).shape == (2, 0, 4)
+    for ours, theirs in [(lambda t: ng.split(t, 3, dim=2), lambda t: torch.split(t, 3, dim=2)),
+                         (lambda t: t.split([1, 0, 2], 1), lambda t: t.split([1, 0, 2], 1)),
+                         (lambda t: t.chunk(3, -1), lambda t: t.chunk(3, -1)),
+                         (lambda t: ng.chunk(t, 4, 1), lambda t: torch.chunk(t, 4, 1))]:
+        pieces, their_pieces = ours(ng.tensor(x)), theirs(torch.tensor(x))
+        assert [p.shape for p in pieces] == [tuple(p.shape) for p in their_pieces]
+        weights = [rng.standard_normal(p.shape) for p in pieces]  # every piece's gradient lands in its own part
+        compare_with_torch(lambda t: sum((p * ng.tensor(w)).sum() for p, w in zip(ours(t), weights)),
+                           lambda t: sum((p * torch.tensor(w)).sum() for p, w in zip(theirs(t), weights)), [x])
+    with pytest.raises(ValueError, match=r"split: sizes \[1, 1\] do not add up to 3"):
+        ng.tensor(x).split([1, 1], 1)
+    with pytest.raises(ValueError, match=r"repeat: expected an int >= 0 for each of the 3 dims"):
+        ng.tensor(x).repeat(2, 2)
 
 
 def test_max_splits_gradient_between_ties_and_returns_indices():
@@ -229,7 +264,7 @@ def test_norm_and_std_have_the_gradient_zero_where_they_are_zero():
     WGAN-GP penalty written as (g.norm(dim=1) - 1)² turned a flat critic's weight gradients to NaN. PyTorch
     takes the subgradient 0; so does nanogan, at every order."""
     x = ng.tensor([[0.0, 0.0], [3.0, 4.0]], dtype=ng.float64, requires_grad=True)
-    (g,) = ng.grad(((x.norm(1) - 1) ** 2).sum(), x, create_graph=True)
+    (g,) = ng.grad(((x.norm(dim=1) - 1) ** 2).sum(), x, create_graph=True)
     np.testing.assert_allclose(g.numpy(), [[0, 0], [2 * 4 * 0.6, 2 * 4 * 0.8]])
     (h,) = ng.grad(g.sum(), x)
     assert np.isfinite(h.numpy()).all()

@@ -56,11 +56,13 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
                  create_graph)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+         allow_unused=False):
     """The gradients of `outputs` with respect to `inputs`, as a tuple (like torch.autograd.grad).
 
     Leaves' `.grad` are left untouched. With create_graph=True the returned gradients carry a graph
-    of their own and can be differentiated again.
+    of their own and can be differentiated again. `only_inputs` is accepted for ported WGAN-GP code and, as in
+    PyTorch since 0.4, changes nothing: only the inputs' gradients are ever computed.
     """
     outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
     for t in outputs + inputs:

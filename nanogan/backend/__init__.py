@@ -16,6 +16,36 @@ _loaded = {}
 _by_type = {}  # array type -> the backend that owns it
 
 
+class Device(str):
+    """A device name, as torch.device: "cpu", "cuda" or "cuda:0", with its `type` and `index`. It is the string
+    itself, so it goes wherever a device string does and equals one."""
+
+    def __new__(cls, kind, index=None):
+        name = str(kind) if index is None else f"{kind}:{index}"
+        base, _, number = name.partition(":")
+        if base not in _LOADERS or not (number == "" or number.isdigit()):
+            raise ValueError(f"device {name!r}: expected 'cpu', 'cuda' or 'cuda:N'")
+        return super().__new__(cls, name)
+
+    @property
+    def type(self):
+        return self.partition(":")[0]
+
+    @property
+    def index(self):
+        number = self.partition(":")[2]
+        return int(number) if number else None
+
+
+def is_available(device):
+    """Whether `device` runs here: for "cuda", CuPy is installed and finds a GPU."""
+    try:
+        get(device)
+    except RuntimeError:
+        return False
+    return True
+
+
 def get(device):
     """The backend module for a device string such as "cpu", "cuda" or "cuda:0" (one GPU: index 0)."""
     kind, _, index = str(device).partition(":")

@@ -24,7 +24,7 @@ from ..tensor import Tensor
 def _fill(tensor, host_values):
     target = tensor if isinstance(tensor, Tensor) else Tensor(tensor)  # a raw array: wrapped, memory shared
     with no_grad():  # copy_ counts the change: a graph that used the old values refuses to backward through them
-        target.copy_(Tensor(target.backend.from_host(np.asarray(host_values, dtype=target.dtype))))
+        target._copy_from_host(host_values)
     return tensor
 
 

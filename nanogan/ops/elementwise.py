@@ -303,7 +303,10 @@ def positive(a):
 
 def where(cond, a, b):
     """`cond ? a : b` elementwise; cond is a boolean Tensor or array (no gradient flows into it; an array is the
-    caller's to keep as it is until backward)."""
+    caller's to keep as it is until backward). With two numbers, a takes the dtype a number gets on cond's device
+    (where(c, 1.0, 0.0) is float32), as in PyTorch."""
+    if isinstance(cond, Tensor) and not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = as_tensor(a, like=cond)
     a, b = _pair("where", a, b)
     require_one_device("where", (a, b, *([cond] if isinstance(cond, Tensor) else [])))
     mask = cond.data.copy() if isinstance(cond, Tensor) else cond  # the mask as used, however cond changes later

@@ -5,9 +5,11 @@ Notation: y = reduce(x) over the axes `dim`, g = dL/dy. The gradient is g put ba
 """
 import builtins
 import collections
+import math
 
 import numpy as np
 
+from ..arguments import is_number
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .elementwise import where
@@ -177,6 +179,17 @@ def std(x, dim=None, keepdim=False, unbiased=True):
     return RootOfSquares.apply(var(x, dim, keepdim, unbiased))
 
 
-def norm(x, dim=None, keepdim=False):
-    """The Euclidean norm ‖x‖₂ = sqrt(Σ x²) over dims, with the gradient 0 at x = 0 (RootOfSquares)."""
-    return RootOfSquares.apply(sum(x * x, dim, keepdim))
+def norm(x, p="fro", dim=None, keepdim=False):
+    """‖x‖_p over dims (all of them by default), PyTorch's vector norm:
+      p = 2 or "fro":  √(Σ x²), with the gradient 0 at x = 0 (RootOfSquares);
+      p = 1:           Σ |x|;                 p = inf:  max |x| (its gradient shared among ties);
+      other p > 0:     (Σ |x|^p)^(1/p)."""
+    if p in (2, "fro"):
+        return RootOfSquares.apply(sum(x * x, dim, keepdim))
+    if p == 1:
+        return sum(x.abs(), dim, keepdim)
+    if p == math.inf:
+        return amax(x.abs(), dim, keepdim)
+    if not (is_number(p) and 0 < p < math.inf):
+        raise ValueError(f"norm: p must be 'fro', inf or a number > 0, got {p!r}")
+    return sum(x.abs() ** p, dim, keepdim) ** (1 / p)

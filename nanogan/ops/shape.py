@@ -282,6 +282,46 @@ def expand(x, *sizes):
     return Expand.apply(x, shape=shape)
 
 
+def repeat(x, *sizes):
+    """x tiled sizes[i] times along dim i (more sizes than dims add leading dims), as numpy's tile: a size-1 axis
+    put before each dim is expanded to the repeats and merged with it, so the gradient sums the copies (expand's)."""
+    sizes = _shape_arg(sizes)
+    if len(sizes) < x.ndim or not all(is_int(r) and r >= 0 for r in sizes):
+        raise ValueError(f"repeat: expected an int >= 0 for each of the {x.ndim} dims of a tensor of shape {x.shape}, "
+                         f"got {sizes}")
+    shape = (1,) * (len(sizes) - x.ndim) + x.shape
+    spaced = reshape(x, tuple(v for n in shape for v in (1, n)))
+    tiled = expand(spaced, *(v for r, n in zip(sizes, shape) for v in (r, n)))
+    return reshape(tiled, tuple(r * n for r, n in zip(sizes, shape)))
+
+
+def split(x, split_size_or_sections, dim=0):
+    """Slices of x along dim (views: each one's gradient goes to its part of x): of split_size each, the last one
+    what is left, or of the listed sizes, which must add up to the dim's size."""
+    axis = dim_index("split", dim, x.ndim)
+    length = x.shape[axis]
+    if is_int(split_size_or_sections):
+        size = int(split_size_or_sections)
+        if size < 1:
+            raise ValueError(f"split: split_size must be an int >= 1, got {size}")
+        sizes = [min(size, length - start) for start in range(0, length, size)] or [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if not all(is_int(n) and n >= 0 for n in sizes) or sum(sizes) != length:
+            raise ValueError(f"split: sizes {sizes} do not add up to {length}, the size of dim {axis} of a tensor of "
+                             f"shape {x.shape}")
+    starts = np.cumsum([0] + sizes[:-1])
+    return tuple(x[(slice(None),) * axis + (slice(int(start), int(start) + n),)] for start, n in zip(starts, sizes))
+
+
+def chunk(x, chunks, dim=0):
+    """x split along dim into `chunks` slices of ⌈n / chunks⌉ (fewer slices where that leaves none), as PyTorch."""
+    if not (is_int(chunks) and chunks >= 1):
+        raise ValueError(f"chunk: chunks must be an int >= 1, got {chunks!r}")
+    length = x.shape[dim_index("chunk", dim, x.ndim)]
+    return split(x, max(-(-length // chunks), 1), dim)
+
+
 def sum_to(x, shape):
     shape = tuple(shape)
     if x.shape == shape:

@@ -21,7 +21,9 @@ plus the kernels of the sibling modules (blas, activation, penalty, conv, pool, 
 """
 import numpy as np
 
-name = "cpu"
+from .. import Device
+
+name = Device("cpu")
 xp = np
 
 

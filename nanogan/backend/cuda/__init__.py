@@ -46,10 +46,12 @@ _require_device()
 
 import numpy as np  # noqa: E402
 
+from .. import Device  # noqa: E402
+
 from . import checks, graphs  # noqa: E402
 from .checks import require  # noqa: E402,F401
 
-name = "cuda"
+name = Device("cuda")
 xp = cupy
 
 

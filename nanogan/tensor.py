@@ -323,6 +323,19 @@ class Tensor:
     def zero_(self):
         return self.fill_(0)
 
+    def new_zeros(self, *size):
+        """A tensor of `size` with this one's dtype and device, as are new_ones, new_full and new_tensor."""
+        return zeros(*size, dtype=self.dtype, device=self.device)
+
+    def new_ones(self, *size):
+        return ones(*size, dtype=self.dtype, device=self.device)
+
+    def new_full(self, size, fill_value):
+        return full(size, fill_value, dtype=self.dtype, device=self.device)
+
+    def new_tensor(self, data):
+        return tensor(data, dtype=self.dtype, device=self.device)
+
     def normal_(self, mean=0.0, std=1.0):
         """Every element drawn from N(mean, std²), in place."""
         return self._copy_from_host(generator().normal(mean, std, self.shape))
@@ -405,6 +418,35 @@ class Tensor:
         return ops.elementwise.compare(self, other, "not_equal")
 
     __hash__ = object.__hash__
+
+    # torch's method names of the operators above
+    def add(self, other, alpha=1):
+        return self + (other if alpha == 1 else other * alpha)
+
+    def sub(self, other, alpha=1):
+        return self - (other if alpha == 1 else other * alpha)
+
+    mul, div, neg, matmul = __mul__, __truediv__, __neg__, __matmul__
+    lt, le, gt, ge, eq, ne = __lt__, __le__, __gt__, __ge__, __eq__, __ne__
+
+    def lerp(self, end, weight):
+        """self + weight·(end − self): the moving average of a generator's weights (EMA) in one call."""
+        return self + weight * (end - self)
+
+    def masked_fill(self, mask, value):
+        """self with `value` where the boolean `mask` is True (no gradient flows to those elements)."""
+        return ops.elementwise.where(mask, value, self)
+
+    def any(self, dim=None, keepdim=False):
+        return self._boolean_reduction("any", dim, keepdim)
+
+    def all(self, dim=None, keepdim=False):
+        return self._boolean_reduction("all", dim, keepdim)
+
+    def _boolean_reduction(self, name, dim, keepdim):
+        axis = None if dim is None else ops.shape.dim_index(name, dim, self.ndim)
+        xp = self.backend.xp
+        return Tensor(xp.asarray(getattr(xp, name)(self.data, axis=axis, keepdims=keepdim)))
 
     def __bool__(self):
         if self.numel() != 1:

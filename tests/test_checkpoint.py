@@ -9,6 +9,7 @@ import stat
 import numpy as np
 import pytest
 
+import nanogan as ng
 from nanogan import gan, nn
 
 
@@ -185,3 +186,29 @@ def test_a_save_removes_what_killed_saves_of_that_file_left(tmp_path, save):
         (tmp_path / name).write_bytes(b"left there")
     save(tmp_path / "c.npz")
     assert sorted(os.listdir(tmp_path)) == [".other.npz.tmp-0123456789abcdef.npz", "c.npz", "notes.txt"]
+
+
+def test_torch_style_save_and_load_resume_a_model_and_its_optimiser_exactly(tmp_path):
+    """torch.save(obj, 'x.pth') / torch.load('x.pth', map_location=...) as ported code writes them."""
+    ng.manual_seed(2)
+    x = ng.randn(6, 3)
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    optimiser = ng.optim.Adam(model.parameters(), lr=0.01)
+
+    def step(m, opt):
+        opt.zero_grad()
+        (m(x) ** 2).sum().backward()
+        opt.step()
+
+    step(model, optimiser)
+    ng.save({"model": model.state_dict(), "optimiser": optimiser.state_dict(), "epoch": 1}, tmp_path / "run.pth")
+    state = ng.load(tmp_path / "run.pth", map_location="cpu")
+    resumed = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    resumed.load_state_dict(state["model"])
+    resumed_optimiser = ng.optim.Adam(resumed.parameters(), lr=0.01)
+    resumed_optimiser.load_state_dict(state["optimiser"])
+    step(model, optimiser)
+    step(resumed, resumed_optimiser)
+    assert state["epoch"] == 1 and sorted(p.name for p in tmp_path.iterdir()) == ["run.pth"]
+    for (name, a), b in zip(model.state_dict().items(), resumed.state_dict().values()):
+        np.testing.assert_array_equal(a, b, err_msg=name)

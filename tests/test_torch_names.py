@@ -111,3 +111,23 @@ def test_grad_accepts_only_inputs_as_ported_penalty_code_passes_it():
     (g,) = ng.grad((x ** 3).sum(), x, grad_outputs=ng.ones(()), create_graph=True, retain_graph=True,
                    only_inputs=True)
     assert g.tolist() == [3.0, 12.0] and math.isclose(ng.grad(g.sum(), x)[0].tolist()[1], -12.0)
+
+
+def test_tensor_methods_of_torch_names_match_torch():
+    torch = pytest.importorskip("torch")
+    x, y = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    mask = x > 0.3
+    for call in [lambda a, b: a.add(b, alpha=-0.5), lambda a, b: a.sub(b, alpha=3), lambda a, b: a.mul(b),
+                 lambda a, b: a.div(b + 10), lambda a, b: a.neg() * b, lambda a, b: a.lerp(b, 0.25),
+                 lambda a, b: a.masked_fill(b > 0, 2.0) * b]:
+        compare_with_torch(call, call, [x, y])
+    t, tt = ng.tensor(x), torch.tensor(x)
+    for name in ("any", "all"):
+        for args in [(), (1,), (0, True)]:
+            np.testing.assert_array_equal(getattr(t > -1, name)(*args).numpy(), getattr(tt > -1, name)(*args).numpy())
+    for name in ("eq", "ne", "lt", "le", "gt", "ge"):
+        np.testing.assert_array_equal(getattr(t, name)(0.3).numpy(), getattr(tt, name)(0.3).numpy())
+    np.testing.assert_array_equal(t.masked_fill(ng.tensor(mask), -1.0).numpy(),
+                                  tt.masked_fill(torch.tensor(mask), -1.0).numpy())
+    made = [t.new_zeros(2, 3), t.new_ones((2,)), t.new_full((2, 2), 7), t.new_tensor([1, 2])]
+    assert [m.dtype for m in made] == [np.float64] * 4 and made[2].tolist() == [[7.0, 7.0], [7.0, 7.0]]

@@ -77,7 +77,8 @@ def _find_owner(array):
     cpu = get("cpu")
     if cpu.owns(array):
         return cpu
-    raise TypeError(f"no backend stores arrays of type {type(array).__name__}")
+    raise TypeError(f"no backend stores arrays of type {type(array).__name__}: a Tensor holds a numpy or CuPy array "
+                    f"(ng.tensor(data) makes one of numbers or nested lists)")
 
 
 def array_module(array):

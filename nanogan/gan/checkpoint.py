@@ -89,3 +89,14 @@ def load_checkpoint(path):
         return _decode(document["state"], members)
     except KeyError as err:  # a member name corrupted on disk (zip does not checksum names): a dangling reference
         raise ValueError(f"load_checkpoint: {path} is not a readable checkpoint (no member {err})") from err
+
+
+def save(obj, f):
+    """torch.save(obj, f) for ported code: save_checkpoint(f, obj), whatever f's suffix (g.pth is an .npz too)."""
+    save_checkpoint(f, obj)
+
+
+def load(f, map_location=None):
+    """torch.load(f) for ported code: load_checkpoint(f). The arrays come back on the host whatever map_location
+    says; load_state_dict puts each on its tensor's device."""
+    return load_checkpoint(f)

@@ -246,3 +246,73 @@ def test_softmax_and_log_softmax_of_a_0_d_tensor_are_those_of_one_element():
         assert ng.grad(y, [x])[0].item() == 0.0
     with pytest.raises(IndexError, match=r"softmax: dimension 1 out of range for a tensor with 0 dimensions"):
         F.softmax(x, 1)
+
+
+# ---- inplace=True: written into the input, with the gradients of the op done out of place -------------------------
+INPLACE = {  # name -> (nanogan's call, torch's call of torch.nn.functional)
+    "relu": (lambda h: F.relu(h, inplace=True), lambda tf, h: tf.relu(h, inplace=True)),
+    "leaky_relu": (lambda h: F.leaky_relu(h, 0.2, inplace=True), lambda tf, h: tf.leaky_relu(h, 0.2, inplace=True)),
+    "elu": (lambda h: F.elu(h, 1.3, inplace=True), lambda tf, h: tf.elu(h, 1.3, inplace=True)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INPLACE))
+def test_an_activation_in_place_on_a_convolutions_output_equals_torch_to_the_second_derivative(name):
+    """y = F.leaky_relu(conv(x), 0.2, inplace=True), as ported discriminators write it."""
+    torch = pytest.importorskip("torch")
+    ours, theirs = INPLACE[name]
+
+    def ours_fn(x, w):
+        h = F.conv2d(x, w)
+        assert ours(h) is h
+        return h
+
+    arrays = [rng.standard_normal((2, 3, 5, 5)), rng.standard_normal((4, 3, 3, 3))]
+    compare_with_torch(ours_fn, lambda x, w: theirs(torch.nn.functional, torch.nn.functional.conv2d(x, w)), arrays)
+
+
+@pytest.mark.parametrize("name", sorted(INPLACE))
+def test_an_activation_in_place_on_a_view_changes_its_base_as_in_torch(name):
+    torch = pytest.importorskip("torch")
+    ours, theirs = INPLACE[name]
+
+    def ours_fn(x, w):
+        h = F.linear(x, w)
+        ours(h[:, 1:3])
+        return h * h
+
+    def torch_fn(x, w):
+        h = torch.nn.functional.linear(x, w)
+        theirs(torch.nn.functional, h[:, 1:3])
+        return h * h
+
+    compare_with_torch(ours_fn, torch_fn, [rng.standard_normal((3, 4)), rng.standard_normal((5, 4))])
+
+
+def test_in_place_on_a_leaf_that_requires_grad_is_refused_and_outside_the_graph_it_changes_the_tensor():
+    x = ng.tensor([-1.0, 2.0], dtype=ng.float64, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"leaky_relu \(inplace=True\): a leaf tensor of shape \(2,\) that "
+                                           r"requires grad cannot be changed in place"):
+        F.leaky_relu(x, 0.2, inplace=True)  # as torch refuses it
+    t = ng.tensor([-1.0, 2.0])
+    assert F.relu(t, inplace=True) is t and t.tolist() == [0.0, 2.0]
+    with ng.no_grad():
+        F.elu(x, inplace=True)
+    np.testing.assert_allclose(x.numpy(), [math.expm1(-1.0), 2.0], rtol=1e-15)
+    with pytest.raises(ValueError, match=r"relu: inplace must be True or False, got 'yes'"):
+        F.relu(t, inplace="yes")
+
+
+def test_dropout_in_place_draws_the_same_mask_and_has_the_same_gradient():
+    x = ng.tensor(rng.standard_normal((20, 30)), dtype=ng.float64, requires_grad=True)
+    v = ng.tensor(rng.standard_normal((20, 30)), dtype=ng.float64)
+    ng.manual_seed(4)
+    expected = F.dropout(x * 1, 0.4)
+    expected_grad, = ng.grad(expected, [x], v)
+    ng.manual_seed(4)
+    h = x * 1
+    assert F.dropout(h, 0.4, inplace=True) is h
+    np.testing.assert_array_equal(h.numpy(), expected.numpy())
+    h.backward(v)
+    np.testing.assert_array_equal(x.grad.numpy(), expected_grad.numpy())
+    assert F.dropout(h, 0.4, training=False, inplace=True) is h

@@ -113,6 +113,10 @@ LAYERS = {
     "avgpool": (lambda m: m.AvgPool2d(2), (2, 3, 6, 7)),
     "avgpool-padded": (lambda m: m.AvgPool2d(3, stride=2, padding=1, count_include_pad=False), (2, 3, 7, 6)),
     "dropout-eval": (lambda m: m.Dropout(0.3), (3, 7)),
+    # in place on the output of the layer before, as in ported models (a leaf input is refused, by torch too)
+    "relu-inplace": (lambda m: m.Sequential(m.Linear(5, 4), m.ReLU(inplace=True)), (3, 5)),
+    "leaky-relu-inplace": (lambda m: m.Sequential(m.Conv2d(2, 3, 3), m.BatchNorm2d(3), m.LeakyReLU(0.2, True)),
+                           (2, 2, 5, 5)),
     # one image (C, H, W), as PyTorch's layers take it
     "conv-unbatched": (lambda m: m.Conv2d(3, 4, 3, stride=2, padding=1), (3, 7, 6)),
     "conv-reflect-unbatched": (lambda m: m.Conv2d(3, 4, (4, 3), padding="same", padding_mode="reflect"), (3, 5, 6)),
@@ -223,6 +227,19 @@ def test_dropout_zeroes_about_p_and_scales_survivors():
     np.testing.assert_allclose(y[~dropped], x.numpy()[~dropped] / 0.7, rtol=1e-12)
     layer.eval()
     np.testing.assert_array_equal(layer(x).numpy(), x.numpy())
+
+
+@pytest.mark.parametrize("layer, out_of_place", [
+    (nn.ReLU(inplace=True), nn.ReLU()), (nn.LeakyReLU(0.2, inplace=True), nn.LeakyReLU(0.2)),
+    (nn.Dropout(0.5, inplace=True), nn.Dropout(0.5))])
+def test_inplace_layers_write_into_their_input_and_return_it_as_in_pytorch(layer, out_of_place):
+    h = ng.tensor(np.random.default_rng(4).standard_normal((2, 3, 4, 4)))
+    ng.manual_seed(0)  # the same mask for both dropouts
+    expected = out_of_place(h).numpy()
+    assert not np.array_equal(h.numpy(), expected)
+    ng.manual_seed(0)
+    assert layer(h) is h
+    np.testing.assert_array_equal(h.numpy(), expected)
 
 
 # ---- Crop2d: no torch counterpart, checked against slicing -----------------------------------------

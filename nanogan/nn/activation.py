@@ -1,7 +1,7 @@
 """Activation layers: elementwise nonlinearities as modules, for use inside Sequential.
 
-`inplace` is accepted for PyTorch compatibility (`nn.ReLU(True)` in ported models); nanogan always
-returns a new tensor, which holds the same values.
+`inplace=True` (ReLU, LeakyReLU) writes the result into the input and returns it, as in PyTorch; the change is
+recorded as the op done out of place, so gradients are those of the out-of-place layer (see ops/activation.py).
 """
 from . import functional as F
 from .module import Module
@@ -15,7 +15,7 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, x):
-        return F.relu(x)
+        return F.relu(x, self.inplace)
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
@@ -29,7 +29,7 @@ class LeakyReLU(Module):
         self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, x):
-        return F.leaky_relu(x, self.negative_slope)
+        return F.leaky_relu(x, self.negative_slope, self.inplace)
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")

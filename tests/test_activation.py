@@ -316,3 +316,36 @@ def test_dropout_in_place_draws_the_same_mask_and_has_the_same_gradient():
     h.backward(v)
     np.testing.assert_array_equal(x.grad.numpy(), expected_grad.numpy())
     assert F.dropout(h, 0.4, training=False, inplace=True) is h
+
+
+def test_dropout2d_zeroes_whole_channels_and_its_gradient_is_the_same_scaled_mask():
+    x = ng.tensor(rng.uniform(1, 2, (40, 50, 3, 2)), dtype=ng.float64, requires_grad=True)
+    ng.manual_seed(6)
+    y = F.dropout2d(x, 0.25)
+    kept = y.numpy() != 0
+    np.testing.assert_array_equal(kept, np.broadcast_to(kept[:, :, :1, :1], kept.shape))
+    assert abs(kept[:, :, 0, 0].mean() - 0.75) < 0.025  # 2000 channels: standard deviation 0.01
+    np.testing.assert_allclose(y.numpy()[kept], x.numpy()[kept] / 0.75, rtol=1e-12)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), kept / 0.75, rtol=1e-12)
+    ng.manual_seed(6)
+    np.testing.assert_array_equal(F.dropout2d(x, 0.25).numpy(), y.numpy())
+    assert F.dropout2d(x, 0.25, training=False) is x and F.dropout2d(x, 0.0) is x
+    assert not F.dropout2d(x, 1.0).numpy().any()
+
+
+def test_dropout2d_second_order():
+    def same_mask_dropout2d(t):  # finite differences need the same mask at every evaluation
+        ng.manual_seed(3)
+        return F.dropout2d(t * t, p=0.5)
+    check_op(same_mask_dropout2d, [rng.standard_normal((2, 3, 2, 2))])
+
+
+def test_dropout2d_errors_name_the_op_and_shape():
+    with pytest.raises(ValueError, match=r"dropout2d: expected an \(N, C, H, W\) input, got shape \(3, 4, 5\); one "
+                                         r"\(C, H, W\) image is x.unsqueeze\(0\)"):
+        F.dropout2d(ng.ones(3, 4, 5))
+    with pytest.raises(ValueError, match=r"dropout2d: p must be a probability in \[0, 1\], got -0.1"):
+        F.dropout2d(ng.ones(1, 2, 3, 3), -0.1)
+    with pytest.raises(TypeError, match=r"dropout2d: expected floating-point tensors, got int64"):
+        F.dropout2d(ng.ones(1, 2, 3, 3, dtype=ng.int64))

@@ -113,6 +113,7 @@ LAYERS = {
     "avgpool": (lambda m: m.AvgPool2d(2), (2, 3, 6, 7)),
     "avgpool-padded": (lambda m: m.AvgPool2d(3, stride=2, padding=1, count_include_pad=False), (2, 3, 7, 6)),
     "dropout-eval": (lambda m: m.Dropout(0.3), (3, 7)),
+    "dropout2d-eval": (lambda m: m.Dropout2d(0.3), (2, 3, 4, 5)),
     # in place on the output of the layer before, as in ported models (a leaf input is refused, by torch too)
     "relu-inplace": (lambda m: m.Sequential(m.Linear(5, 4), m.ReLU(inplace=True)), (3, 5)),
     "leaky-relu-inplace": (lambda m: m.Sequential(m.Conv2d(2, 3, 3), m.BatchNorm2d(3), m.LeakyReLU(0.2, True)),
@@ -129,7 +130,7 @@ LAYERS = {
 @pytest.mark.parametrize("case", list(LAYERS))
 def test_layer_equals_torch(case):
     make, shape = LAYERS[case]
-    _check_against_torch(make, shape, training=case != "dropout-eval")
+    _check_against_torch(make, shape, training=case not in ("dropout-eval", "dropout2d-eval"))
 
 
 @pytest.mark.parametrize("case", ["batchnorm1d", "batchnorm2d", "instancenorm-affine", "instancenorm-tracked"])
@@ -229,9 +230,23 @@ def test_dropout_zeroes_about_p_and_scales_survivors():
     np.testing.assert_array_equal(layer(x).numpy(), x.numpy())
 
 
+def test_dropout2d_zeroes_whole_channels_at_rate_p_and_scales_survivors():
+    ng.manual_seed(3)
+    x = ng.tensor(np.random.default_rng(3).uniform(1, 2, (100, 80, 3, 2)), dtype=ng.float64)
+    layer = nn.Dropout2d(0.3)
+    y = layer(x).numpy()
+    kept = y != 0
+    np.testing.assert_array_equal(kept.all(axis=(2, 3)), kept.any(axis=(2, 3)))  # a channel goes as a whole
+    assert abs(1 - kept.all(axis=(2, 3)).mean() - 0.3) < 0.02  # 8000 channels: standard deviation 0.005
+    np.testing.assert_allclose(y[kept], x.numpy()[kept] / 0.7, rtol=1e-12)
+    layer.eval()
+    assert layer(x) is x
+
+
 @pytest.mark.parametrize("layer, out_of_place", [
     (nn.ReLU(inplace=True), nn.ReLU()), (nn.LeakyReLU(0.2, inplace=True), nn.LeakyReLU(0.2)),
-    (nn.Dropout(0.5, inplace=True), nn.Dropout(0.5))])
+    (nn.Dropout(0.5, inplace=True), nn.Dropout(0.5)),
+    (nn.Dropout2d(0.5, inplace=True), nn.Dropout2d(0.5))])
 def test_inplace_layers_write_into_their_input_and_return_it_as_in_pytorch(layer, out_of_place):
     h = ng.tensor(np.random.default_rng(4).standard_normal((2, 3, 4, 4)))
     ng.manual_seed(0)  # the same mask for both dropouts
@@ -474,6 +489,7 @@ def test_dcgan_init():
     (lambda: nn.Linear(2.5, 3), r"Linear: in_features must be an int >= 1, got 2.5"),
     (lambda: nn.ZeroPad2d((1, 2, 3)), r"ZeroPad2d: padding must be an int or 4 ints >= 0, got \(1, 2, 3\)"),
     (lambda: nn.ZeroPad2d(-1), r"ZeroPad2d: padding must be an int or 4 ints >= 0, got -1"),  # was F.pad's error
+    (lambda: nn.Dropout2d(1.5), r"Dropout2d: p must be a probability in \[0, 1\], got 1.5"),
     (lambda: nn.Crop2d(size=(0, 4)), r"Crop2d: size must be an int or a pair of ints >= 1, got \(0, 4\)"),
     (lambda: nn.Crop2d(1.5), r"Crop2d: rows must be an int or a pair of ints >= 0, got 1.5"),  # was a TypeError
 ])

@@ -114,10 +114,16 @@ LAYERS = {
     "avgpool-padded": (lambda m: m.AvgPool2d(3, stride=2, padding=1, count_include_pad=False), (2, 3, 7, 6)),
     "dropout-eval": (lambda m: m.Dropout(0.3), (3, 7)),
     "dropout2d-eval": (lambda m: m.Dropout2d(0.3), (2, 3, 4, 5)),
+    "elu": (lambda m: m.ELU(0.7), (3, 7)),
+    "softplus": (lambda m: m.Softplus(2.0, 3.0), (3, 7)),
+    "softmax": (lambda m: m.Softmax(dim=1), (3, 7)),
+    "log-softmax": (lambda m: m.LogSoftmax(0), (3, 7)),
+    "identity": (lambda m: m.Identity(54, unused="ignored"), (3, 7)),
     # in place on the output of the layer before, as in ported models (a leaf input is refused, by torch too)
     "relu-inplace": (lambda m: m.Sequential(m.Linear(5, 4), m.ReLU(inplace=True)), (3, 5)),
     "leaky-relu-inplace": (lambda m: m.Sequential(m.Conv2d(2, 3, 3), m.BatchNorm2d(3), m.LeakyReLU(0.2, True)),
                            (2, 2, 5, 5)),
+    "elu-inplace": (lambda m: m.Sequential(m.Linear(5, 4), m.ELU(inplace=True)), (3, 5)),
     # one image (C, H, W), as PyTorch's layers take it
     "conv-unbatched": (lambda m: m.Conv2d(3, 4, 3, stride=2, padding=1), (3, 7, 6)),
     "conv-reflect-unbatched": (lambda m: m.Conv2d(3, 4, (4, 3), padding="same", padding_mode="reflect"), (3, 5, 6)),
@@ -245,7 +251,7 @@ def test_dropout2d_zeroes_whole_channels_at_rate_p_and_scales_survivors():
 
 @pytest.mark.parametrize("layer, out_of_place", [
     (nn.ReLU(inplace=True), nn.ReLU()), (nn.LeakyReLU(0.2, inplace=True), nn.LeakyReLU(0.2)),
-    (nn.Dropout(0.5, inplace=True), nn.Dropout(0.5)),
+    (nn.ELU(inplace=True), nn.ELU()), (nn.Dropout(0.5, inplace=True), nn.Dropout(0.5)),
     (nn.Dropout2d(0.5, inplace=True), nn.Dropout2d(0.5))])
 def test_inplace_layers_write_into_their_input_and_return_it_as_in_pytorch(layer, out_of_place):
     h = ng.tensor(np.random.default_rng(4).standard_normal((2, 3, 4, 4)))
@@ -489,6 +495,8 @@ def test_dcgan_init():
     (lambda: nn.Linear(2.5, 3), r"Linear: in_features must be an int >= 1, got 2.5"),
     (lambda: nn.ZeroPad2d((1, 2, 3)), r"ZeroPad2d: padding must be an int or 4 ints >= 0, got \(1, 2, 3\)"),
     (lambda: nn.ZeroPad2d(-1), r"ZeroPad2d: padding must be an int or 4 ints >= 0, got -1"),  # was F.pad's error
+    (lambda: nn.Softmax(), r"Softmax: dim must be an int, got None"),  # torch guesses, with a deprecation warning
+    (lambda: nn.LogSoftmax(1.0), r"LogSoftmax: dim must be an int, got 1.0"),
     (lambda: nn.Dropout2d(1.5), r"Dropout2d: p must be a probability in \[0, 1\], got 1.5"),
     (lambda: nn.Crop2d(size=(0, 4)), r"Crop2d: size must be an int or a pair of ints >= 1, got \(0, 4\)"),
     (lambda: nn.Crop2d(1.5), r"Crop2d: rows must be an int or a pair of ints >= 0, got 1.5"),  # was a TypeError

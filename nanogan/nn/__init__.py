@@ -1,8 +1,8 @@
 """nn: layers as Modules (PyTorch's names and signatures), their initialisers, and `functional`.
 
 One file per idea: module.py (Module), parameter.py, container.py (Sequential, ModuleList), linear.py, conv.py,
-norm.py, activation.py, dropout.py (Dropout, Dropout2d), pooling.py, shape.py (Flatten, Unflatten, ZeroPad2d,
-Crop2d, Upsample), loss.py (BCELoss, MSELoss, ...), init.py (initialisers).
+norm.py, activation.py (ReLU, ..., Softmax, Identity), dropout.py (Dropout, Dropout2d), pooling.py, shape.py
+(Flatten, Unflatten, ZeroPad2d, Crop2d, Upsample), loss.py (BCELoss, MSELoss, ...), init.py (initialisers).
 """
 from . import functional
 from . import init
@@ -12,7 +12,7 @@ from .container import Sequential, ModuleList
 from .linear import Linear
 from .conv import Conv2d, ConvTranspose2d
 from .norm import BatchNorm1d, BatchNorm2d, InstanceNorm2d, LayerNorm
-from .activation import ReLU, LeakyReLU, Tanh, Sigmoid
+from .activation import ReLU, LeakyReLU, ELU, Tanh, Sigmoid, Softplus, Softmax, LogSoftmax, Identity
 from .dropout import Dropout, Dropout2d
 from .pooling import MaxPool2d, AvgPool2d
 from .loss import BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss, CrossEntropyLoss, GaussianNLLLoss
@@ -20,6 +20,6 @@ from .shape import Flatten, Unflatten, ZeroPad2d, Crop2d, Upsample
 
 __all__ = ["functional", "init", "Parameter", "Module", "Sequential", "ModuleList", "Linear", "Conv2d",
            "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "InstanceNorm2d", "LayerNorm", "ReLU", "LeakyReLU",
-           "Tanh", "Sigmoid", "Dropout", "Dropout2d", "MaxPool2d", "AvgPool2d", "Flatten", "Unflatten", "ZeroPad2d",
-           "Crop2d", "Upsample", "BCELoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss", "CrossEntropyLoss",
-           "GaussianNLLLoss"]
+           "ELU", "Tanh", "Sigmoid", "Softplus", "Softmax", "LogSoftmax", "Identity", "Dropout", "Dropout2d",
+           "MaxPool2d", "AvgPool2d", "Flatten", "Unflatten", "ZeroPad2d", "Crop2d", "Upsample", "BCELoss",
+           "BCEWithLogitsLoss", "MSELoss", "L1Loss", "CrossEntropyLoss", "GaussianNLLLoss"]

@@ -263,6 +263,92 @@ def test_inplace_layers_write_into_their_input_and_return_it_as_in_pytorch(layer
     np.testing.assert_array_equal(h.numpy(), expected)
 
 
+# ---- Embedding and one_hot --------------------------------------------------------------------------
+@pytest.mark.parametrize("padding_idx", [None, 2, -1])
+def test_embedding_equals_torch_and_accumulates_the_gradient_of_repeated_indices(padding_idx):
+    ours, theirs = _paired(lambda m: m.Embedding(6, 4, padding_idx=padding_idx))
+    assert repr(ours) == repr(theirs) and ours.padding_idx == theirs.padding_idx
+    indices = np.array([[1, 2, 1, 5], [2, 2, 0, 1], [5, 3, 1, 1]])  # row 1 five times, row 2 three times
+    y_ours, y_theirs = ours(ng.tensor(indices)), theirs(torch.tensor(indices))
+    assert y_ours.shape == (3, 4, 4)
+    np.testing.assert_array_equal(y_ours.numpy(), y_theirs.detach().numpy())
+    weights = np.random.default_rng(5).standard_normal((3, 4, 4))
+    (y_ours * ng.tensor(weights)).sum().backward()
+    (y_theirs * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-12, atol=1e-15)
+    if padding_idx is None:  # worked by hand: row 1's gradient is the sum of the five outputs that picked it
+        np.testing.assert_allclose(ours.weight.grad.numpy()[1], weights[indices == 1].sum(0), rtol=1e-12)
+
+
+def test_embedding_starts_as_torch_does_normal_with_a_zero_padding_row():
+    ng.manual_seed(0)
+    layer = nn.Embedding(1000, 50, padding_idx=7)
+    w = layer.weight.numpy()
+    assert w.dtype == np.float32 and layer.padding_idx == 7
+    np.testing.assert_array_equal(w[7], 0)
+    assert abs(w.mean()) < 0.01 and abs(w.std() - 1) < 0.01  # 50000 draws of N(0, 1)
+    assert [n for n, _ in layer.named_parameters()] == ["weight"]
+
+
+@pytest.mark.parametrize("padding_idx", [None, 0])
+def test_functional_embedding_equals_torch_to_the_second_derivative(padding_idx):
+    from harness import compare_with_torch
+    indices = np.array([[0, 3, 0], [2, 3, 3]])
+    weight = np.random.default_rng(6).standard_normal((4, 5))
+    compare_with_torch(lambda i, w: nn.functional.embedding(i, w, padding_idx),
+                       lambda i, w: torch.nn.functional.embedding(i, w, padding_idx), [indices, weight],
+                       differentiable=[1])
+
+
+def test_embedding_of_a_0_d_index_is_a_copy_of_the_row():
+    weight = ng.tensor(np.arange(6.0).reshape(3, 2))
+    row = nn.functional.embedding(ng.tensor(1), weight)
+    assert row.shape == (2,) and row.tolist() == [2.0, 3.0]
+    row.add_(10)  # a view would have changed the table
+    assert weight.numpy()[1].tolist() == [2.0, 3.0]
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda w: nn.functional.embedding(ng.tensor([0, 6]), w), IndexError,
+     r"embedding: indices \(shape \(2,\)\) must lie in 0..5 for a weight of shape \(6, 4\)"),
+    (lambda w: nn.functional.embedding(ng.tensor([-1]), w), IndexError, r"must lie in 0..5"),  # numpy wraps it round
+    (lambda w: nn.functional.embedding(ng.tensor([1.0]), w), TypeError,
+     r"embedding: expected a tensor of integer indices, got float32 of shape \(1,\)"),
+    (lambda w: nn.functional.embedding(ng.tensor([True]), w), TypeError, r"got bool"),  # numpy reads a mask
+    (lambda w: nn.functional.embedding(ng.tensor([1]), w[0]), ValueError,
+     r"embedding: weight must be \(num_embeddings, embedding_dim\), got shape \(4,\)"),
+    (lambda w: nn.functional.embedding(ng.tensor([1]), w, padding_idx=6), ValueError,
+     r"embedding: padding_idx must be None or an int in \[-6, 5\], got 6"),
+    (lambda w: nn.Embedding(6, 4, padding_idx=-7), ValueError,
+     r"Embedding: padding_idx must be None or an int in \[-6, 5\], got -7"),
+    (lambda w: nn.Embedding(0, 4), ValueError, r"Embedding: num_embeddings must be an int >= 1, got 0"),
+])
+def test_embedding_errors_name_the_op_and_the_shapes(call, error, message):
+    with pytest.raises(error, match=message):
+        call(ng.ones(6, 4))
+
+
+@pytest.mark.parametrize("num_classes", [5, -1])
+def test_one_hot_equals_torch(num_classes):
+    labels = np.array([[0, 3, 1], [3, 3, 2]])
+    ours = nn.functional.one_hot(ng.tensor(labels), num_classes)
+    theirs = torch.nn.functional.one_hot(torch.tensor(labels), num_classes)
+    assert ours.dtype == ng.int64 and ours.shape == tuple(theirs.shape)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("labels, num_classes, error, message", [
+    ([0, 3], 3, ValueError, r"one_hot: class indices \(shape \(2,\)\) must lie in 0..2"),
+    ([-1, 1], -1, ValueError, r"one_hot: class indices \(shape \(2,\)\) must lie in 0..1"),
+    ([], -1, ValueError, r"one_hot: num_classes cannot be inferred from an empty tensor"),
+    ([1.0], 3, TypeError, r"one_hot: expected a tensor of integer indices, got float32"),
+    ([1], -2, ValueError, r"one_hot: num_classes must be an int >= -1, got -2"),
+])
+def test_one_hot_errors(labels, num_classes, error, message):
+    with pytest.raises(error, match=message):
+        nn.functional.one_hot(ng.tensor(labels, dtype=None if labels else ng.int64), num_classes)
+
+
 # ---- Crop2d: no torch counterpart, checked against slicing -----------------------------------------
 def test_crop2d_removes_borders_or_keeps_a_top_left_window():
     x = np.arange(2 * 3 * 8 * 8, dtype=np.float64).reshape(2, 3, 8, 8)

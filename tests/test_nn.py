@@ -119,6 +119,8 @@ LAYERS = {
     "softmax": (lambda m: m.Softmax(dim=1), (3, 7)),
     "log-softmax": (lambda m: m.LogSoftmax(0), (3, 7)),
     "identity": (lambda m: m.Identity(54, unused="ignored"), (3, 7)),
+    "reflectionpad": (lambda m: m.ReflectionPad2d((1, 2, 0, 3)), (2, 3, 4, 5)),
+    "replicationpad": (lambda m: m.ReplicationPad2d(2), (2, 3, 4, 5)),
     # in place on the output of the layer before, as in ported models (a leaf input is refused, by torch too)
     "relu-inplace": (lambda m: m.Sequential(m.Linear(5, 4), m.ReLU(inplace=True)), (3, 5)),
     "leaky-relu-inplace": (lambda m: m.Sequential(m.Conv2d(2, 3, 3), m.BatchNorm2d(3), m.LeakyReLU(0.2, True)),
@@ -581,6 +583,7 @@ def test_dcgan_init():
     (lambda: nn.Linear(2.5, 3), r"Linear: in_features must be an int >= 1, got 2.5"),
     (lambda: nn.ZeroPad2d((1, 2, 3)), r"ZeroPad2d: padding must be an int or 4 ints >= 0, got \(1, 2, 3\)"),
     (lambda: nn.ZeroPad2d(-1), r"ZeroPad2d: padding must be an int or 4 ints >= 0, got -1"),  # was F.pad's error
+    (lambda: nn.ReflectionPad2d((1, 2)), r"ReflectionPad2d: padding must be an int or 4 ints >= 0, got \(1, 2\)"),
     (lambda: nn.Softmax(), r"Softmax: dim must be an int, got None"),  # torch guesses, with a deprecation warning
     (lambda: nn.LogSoftmax(1.0), r"LogSoftmax: dim must be an int, got 1.0"),
     (lambda: nn.Dropout2d(1.5), r"Dropout2d: p must be a probability in \[0, 1\], got 1.5"),

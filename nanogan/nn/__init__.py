@@ -2,8 +2,8 @@
 
 One file per idea: module.py (Module), parameter.py, container.py (Sequential, ModuleList), linear.py, conv.py,
 norm.py, activation.py (ReLU, ..., Softmax, Identity), dropout.py (Dropout, Dropout2d), pooling.py, embedding.py,
-shape.py (Flatten, Unflatten, ZeroPad2d, Crop2d, Upsample), loss.py (BCELoss, MSELoss, ...), init.py
-(initialisers).
+shape.py (Flatten, Unflatten, ZeroPad2d, ReflectionPad2d, ReplicationPad2d, Crop2d, Upsample), loss.py (BCELoss,
+MSELoss, ...), init.py (initialisers).
 """
 from . import functional
 from . import init
@@ -18,10 +18,11 @@ from .dropout import Dropout, Dropout2d
 from .pooling import MaxPool2d, AvgPool2d
 from .embedding import Embedding
 from .loss import BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss, CrossEntropyLoss, GaussianNLLLoss
-from .shape import Flatten, Unflatten, ZeroPad2d, Crop2d, Upsample
+from .shape import Flatten, Unflatten, ZeroPad2d, ReflectionPad2d, ReplicationPad2d, Crop2d, Upsample
 
 __all__ = ["functional", "init", "Parameter", "Module", "Sequential", "ModuleList", "Linear", "Conv2d",
            "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "InstanceNorm2d", "LayerNorm", "ReLU", "LeakyReLU",
            "ELU", "Tanh", "Sigmoid", "Softplus", "Softmax", "LogSoftmax", "Identity", "Dropout", "Dropout2d",
-           "MaxPool2d", "AvgPool2d", "Embedding", "Flatten", "Unflatten", "ZeroPad2d", "Crop2d", "Upsample",
-           "BCELoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss", "CrossEntropyLoss", "GaussianNLLLoss"]
+           "MaxPool2d", "AvgPool2d", "Embedding", "Flatten", "Unflatten", "ZeroPad2d", "ReflectionPad2d",
+           "ReplicationPad2d", "Crop2d", "Upsample", "BCELoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss",
+           "CrossEntropyLoss", "GaussianNLLLoss"]

@@ -351,6 +351,46 @@ def test_one_hot_errors(labels, num_classes, error, message):
         nn.functional.one_hot(ng.tensor(labels, dtype=None if labels else ng.int64), num_classes)
 
 
+# ---- ModuleDict ---------------------------------------------------------------------------------------
+def _gan_pair(m):
+    return m.ModuleDict({"generator": m.Sequential(m.Linear(2, 3), m.Tanh()), "critic": m.Linear(3, 1)})
+
+
+def test_module_dict_names_its_modules_by_key_as_torch_does():
+    ours, theirs = _paired(_gan_pair)  # the state dicts' keys alike, in order
+    assert list(ours.state_dict()) == ["generator.0.weight", "generator.0.bias", "critic.weight", "critic.bias"]
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    assert repr(ours) == repr(theirs)
+    z = np.random.default_rng(7).standard_normal((4, 2))
+    np.testing.assert_allclose(ours["critic"](ours["generator"](ng.tensor(z))).numpy(),
+                               theirs["critic"](theirs["generator"](torch.tensor(z))).detach().numpy(), rtol=1e-12)
+    assert ours.critic is ours["critic"] and "critic" in ours and "fake" not in ours
+    for d, m in ((ours, nn), (theirs, torch.nn)):  # the dict operations, done to both
+        d.update([("critic", m.Linear(3, 2)), ("head", m.Sigmoid())])  # replaced in its place, added at the end
+        popped = d.pop("generator")
+        assert isinstance(popped, m.Sequential)
+        d["extra"] = m.Identity()
+        del d["head"]
+    assert list(ours) == list(ours.keys()) == list(theirs) == ["critic", "extra"]
+    assert len(ours) == 2 and [type(v).__name__ for v in ours.values()] == ["Linear", "Identity"]
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["critic.weight", "critic.bias"]
+    ours.clear()
+    assert len(ours) == 0 and list(ours.parameters()) == []
+
+
+@pytest.mark.parametrize("key, error", [("a.b", KeyError), ("", KeyError), ("train", KeyError),
+                                        ("_parameters", KeyError), (1, TypeError)])
+def test_module_dict_refuses_keys_that_would_break_names_as_torch_does(key, error):
+    """A key "_parameters" would overwrite the dict's own store of parameters, "train" would be hidden by the
+    method, and "a.b" makes state-dict names ambiguous."""
+    with pytest.raises(error):
+        torch.nn.ModuleDict()[key] = torch.nn.Identity()
+    with pytest.raises(error, match="add_module: "):
+        nn.ModuleDict()[key] = nn.Identity()
+    with pytest.raises(ValueError, match=r"ModuleDict.update: expected a mapping or \(key, module\) pairs"):
+        nn.ModuleDict([("a", nn.Identity(), "extra")])
+
+
 # ---- Crop2d: no torch counterpart, checked against slicing -----------------------------------------
 def test_crop2d_removes_borders_or_keeps_a_top_left_window():
     x = np.arange(2 * 3 * 8 * 8, dtype=np.float64).reshape(2, 3, 8, 8)

@@ -1,15 +1,15 @@
 """nn: layers as Modules (PyTorch's names and signatures), their initialisers, and `functional`.
 
-One file per idea: module.py (Module), parameter.py, container.py (Sequential, ModuleList), linear.py, conv.py,
-norm.py, activation.py (ReLU, ..., Softmax, Identity), dropout.py (Dropout, Dropout2d), pooling.py, embedding.py,
-shape.py (Flatten, Unflatten, ZeroPad2d, ReflectionPad2d, ReplicationPad2d, Crop2d, Upsample), loss.py (BCELoss,
-MSELoss, ...), init.py (initialisers).
+One file per idea: module.py (Module), parameter.py, container.py (Sequential, ModuleList, ModuleDict),
+linear.py, conv.py, norm.py, activation.py (ReLU, ..., Softmax, Identity), dropout.py (Dropout, Dropout2d),
+pooling.py, embedding.py, shape.py (Flatten, Unflatten, ZeroPad2d, ReflectionPad2d, ReplicationPad2d, Crop2d,
+Upsample), loss.py (BCELoss, MSELoss, ...), init.py (initialisers).
 """
 from . import functional
 from . import init
 from .parameter import Parameter
 from .module import Module
-from .container import Sequential, ModuleList
+from .container import Sequential, ModuleList, ModuleDict
 from .linear import Linear
 from .conv import Conv2d, ConvTranspose2d
 from .norm import BatchNorm1d, BatchNorm2d, InstanceNorm2d, LayerNorm
@@ -20,9 +20,9 @@ from .embedding import Embedding
 from .loss import BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss, CrossEntropyLoss, GaussianNLLLoss
 from .shape import Flatten, Unflatten, ZeroPad2d, ReflectionPad2d, ReplicationPad2d, Crop2d, Upsample
 
-__all__ = ["functional", "init", "Parameter", "Module", "Sequential", "ModuleList", "Linear", "Conv2d",
-           "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "InstanceNorm2d", "LayerNorm", "ReLU", "LeakyReLU",
-           "ELU", "Tanh", "Sigmoid", "Softplus", "Softmax", "LogSoftmax", "Identity", "Dropout", "Dropout2d",
-           "MaxPool2d", "AvgPool2d", "Embedding", "Flatten", "Unflatten", "ZeroPad2d", "ReflectionPad2d",
-           "ReplicationPad2d", "Crop2d", "Upsample", "BCELoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss",
-           "CrossEntropyLoss", "GaussianNLLLoss"]
+__all__ = ["functional", "init", "Parameter", "Module", "Sequential", "ModuleList", "ModuleDict", "Linear",
+           "Conv2d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "InstanceNorm2d", "LayerNorm", "ReLU",
+           "LeakyReLU", "ELU", "Tanh", "Sigmoid", "Softplus", "Softmax", "LogSoftmax", "Identity", "Dropout",
+           "Dropout2d", "MaxPool2d", "AvgPool2d", "Embedding", "Flatten", "Unflatten", "ZeroPad2d",
+           "ReflectionPad2d", "ReplicationPad2d", "Crop2d", "Upsample", "BCELoss", "BCEWithLogitsLoss", "MSELoss",
+           "L1Loss", "CrossEntropyLoss", "GaussianNLLLoss"]

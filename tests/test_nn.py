@@ -391,6 +391,74 @@ def test_module_dict_refuses_keys_that_would_break_names_as_torch_does(key, erro
         nn.ModuleDict([("a", nn.Identity(), "extra")])
 
 
+# ---- nn.utils: clipping gradients ----------------------------------------------------------------------
+def _with_grads(make_tensor, grads):
+    params = [make_tensor(np.zeros(g.shape)) for g in grads]
+    for p, g in zip(params, grads):
+        p.grad = make_tensor(g)
+    return params
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1, 3.5, float("inf")])
+@pytest.mark.parametrize("max_norm", [0.5, 1e3])  # below the total norm (clipped), and above it (left alone)
+def test_clip_grad_norm_equals_torch(norm_type, max_norm):
+    rng = np.random.default_rng(8)
+    grads = [rng.standard_normal(shape) for shape in ((3, 4), (5,), (2, 2, 3))]
+    ours = _with_grads(lambda a: ng.tensor(a, dtype=ng.float64), grads)
+    theirs = _with_grads(torch.tensor, grads)
+    without_grad = ng.zeros(3, dtype=ng.float64)  # no gradient: skipped, as in torch
+    total = nn.utils.clip_grad_norm_(ours + [without_grad], max_norm, norm_type)
+    theirs_total = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type)
+    assert total.shape == () and total.dtype == ng.float64
+    np.testing.assert_allclose(total.numpy(), theirs_total.numpy(), rtol=1e-12)
+    for p, t in zip(ours, theirs):
+        np.testing.assert_allclose(p.grad.numpy(), t.grad.numpy(), rtol=1e-12)
+    if max_norm > total.item():
+        for p, g in zip(ours, grads):
+            np.testing.assert_array_equal(p.grad.numpy(), g)
+
+
+def test_clip_grad_norm_of_a_models_gradients_after_backward_equals_torch():
+    ours, theirs = _paired(lambda m: m.Sequential(m.Linear(4, 3), m.ReLU(), m.Linear(3, 2)))
+    x = np.random.default_rng(9).standard_normal((5, 4))
+    (ours(ng.tensor(x)) ** 2).sum().backward()
+    (theirs(torch.tensor(x)) ** 2).sum().backward()
+    total = nn.utils.clip_grad_norm_(ours.parameters(), 0.1)  # a generator, as ported code passes it
+    np.testing.assert_allclose(total.numpy(), torch.nn.utils.clip_grad_norm_(theirs.parameters(), 0.1).numpy(),
+                               rtol=1e-12)
+    for (name, p), t in zip(ours.named_parameters(), theirs.parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), t.grad.numpy(), rtol=1e-12, err_msg=name)
+    single = ours[0].weight  # one tensor, not a list
+    before = single.grad.numpy().copy()
+    nn.utils.clip_grad_norm_(single, 1e-3)
+    norm = np.linalg.norm(before)  # worked by hand: scaled by max_norm / (norm + 1e-6)
+    np.testing.assert_allclose(single.grad.numpy(), before * 1e-3 / (norm + 1e-6), rtol=1e-12)
+
+
+def test_clip_grad_value_equals_torch():
+    grads = [np.random.default_rng(10).standard_normal((4, 5)), np.array([-3.0, 0.1, 2.0])]
+    ours, theirs = _with_grads(lambda a: ng.tensor(a, dtype=ng.float64), grads), _with_grads(torch.tensor, grads)
+    assert nn.utils.clip_grad_value_(ours, 0.3) is None
+    torch.nn.utils.clip_grad_value_(theirs, 0.3)
+    for p, t in zip(ours, theirs):
+        np.testing.assert_array_equal(p.grad.numpy(), t.grad.numpy())
+    assert ours[1].grad.tolist() == [-0.3, 0.1, 0.3]
+
+
+def test_clip_grad_errors_and_edge_cases():
+    assert nn.utils.clip_grad_norm_([ng.zeros(2)], 1.0).item() == 0.0  # no gradients: a total of 0, as torch's
+    with pytest.raises(ValueError, match=r"clip_grad_norm_: max_norm must be a number >= 0, got -1"):
+        nn.utils.clip_grad_norm_([], -1)
+    with pytest.raises(ValueError, match=r"clip_grad_norm_: norm_type must be a number > 0 or inf, got 0"):
+        nn.utils.clip_grad_norm_([], 1.0, norm_type=0)
+    with pytest.raises(ValueError, match=r"clip_grad_value_: clip_value must be a number >= 0, got -0.5"):
+        nn.utils.clip_grad_value_([], -0.5)
+    nan_grad = _with_grads(lambda a: ng.tensor(a, dtype=ng.float64), [np.array([1.0, np.nan])])
+    with pytest.raises(RuntimeError, match=r"clip_grad_norm_: the total norm of order 2.0 .* is nan"):
+        nn.utils.clip_grad_norm_(nan_grad, 1.0, error_if_nonfinite=True)
+    assert np.isnan(nn.utils.clip_grad_norm_(nan_grad, 1.0).item())
+
+
 # ---- Crop2d: no torch counterpart, checked against slicing -----------------------------------------
 def test_crop2d_removes_borders_or_keeps_a_top_left_window():
     x = np.arange(2 * 3 * 8 * 8, dtype=np.float64).reshape(2, 3, 8, 8)

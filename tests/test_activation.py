@@ -246,3 +246,106 @@ def test_softmax_and_log_softmax_of_a_0_d_tensor_are_those_of_one_element():
         assert ng.grad(y, [x])[0].item() == 0.0
     with pytest.raises(IndexError, match=r"softmax: dimension 1 out of range for a tensor with 0 dimensions"):
         F.softmax(x, 1)
+
+
+# ---- inplace=True: written into the input, with the gradients of the op done out of place -------------------------
+INPLACE = {  # name -> (nanogan's call, torch's call of torch.nn.functional)
+    "relu": (lambda h: F.relu(h, inplace=True), lambda tf, h: tf.relu(h, inplace=True)),
+    "leaky_relu": (lambda h: F.leaky_relu(h, 0.2, inplace=True), lambda tf, h: tf.leaky_relu(h, 0.2, inplace=True)),
+    "elu": (lambda h: F.elu(h, 1.3, inplace=True), lambda tf, h: tf.elu(h, 1.3, inplace=True)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INPLACE))
+def test_an_activation_in_place_on_a_convolutions_output_equals_torch_to_the_second_derivative(name):
+    """y = F.leaky_relu(conv(x), 0.2, inplace=True), as ported discriminators write it."""
+    torch = pytest.importorskip("torch")
+    ours, theirs = INPLACE[name]
+
+    def ours_fn(x, w):
+        h = F.conv2d(x, w)
+        assert ours(h) is h
+        return h
+
+    arrays = [rng.standard_normal((2, 3, 5, 5)), rng.standard_normal((4, 3, 3, 3))]
+    compare_with_torch(ours_fn, lambda x, w: theirs(torch.nn.functional, torch.nn.functional.conv2d(x, w)), arrays)
+
+
+@pytest.mark.parametrize("name", sorted(INPLACE))
+def test_an_activation_in_place_on_a_view_changes_its_base_as_in_torch(name):
+    torch = pytest.importorskip("torch")
+    ours, theirs = INPLACE[name]
+
+    def ours_fn(x, w):
+        h = F.linear(x, w)
+        ours(h[:, 1:3])
+        return h * h
+
+    def torch_fn(x, w):
+        h = torch.nn.functional.linear(x, w)
+        theirs(torch.nn.functional, h[:, 1:3])
+        return h * h
+
+    compare_with_torch(ours_fn, torch_fn, [rng.standard_normal((3, 4)), rng.standard_normal((5, 4))])
+
+
+def test_in_place_on_a_leaf_that_requires_grad_is_refused_and_outside_the_graph_it_changes_the_tensor():
+    x = ng.tensor([-1.0, 2.0], dtype=ng.float64, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"leaky_relu \(inplace=True\): a leaf tensor of shape \(2,\) that "
+                                           r"requires grad cannot be changed in place"):
+        F.leaky_relu(x, 0.2, inplace=True)  # as torch refuses it
+    t = ng.tensor([-1.0, 2.0])
+    assert F.relu(t, inplace=True) is t and t.tolist() == [0.0, 2.0]
+    with ng.no_grad():
+        F.elu(x, inplace=True)
+    np.testing.assert_allclose(x.numpy(), [math.expm1(-1.0), 2.0], rtol=1e-15)
+    with pytest.raises(ValueError, match=r"relu: inplace must be True or False, got 'yes'"):
+        F.relu(t, inplace="yes")
+
+
+def test_dropout_in_place_draws_the_same_mask_and_has_the_same_gradient():
+    x = ng.tensor(rng.standard_normal((20, 30)), dtype=ng.float64, requires_grad=True)
+    v = ng.tensor(rng.standard_normal((20, 30)), dtype=ng.float64)
+    ng.manual_seed(4)
+    expected = F.dropout(x * 1, 0.4)
+    expected_grad, = ng.grad(expected, [x], v)
+    ng.manual_seed(4)
+    h = x * 1
+    assert F.dropout(h, 0.4, inplace=True) is h
+    np.testing.assert_array_equal(h.numpy(), expected.numpy())
+    h.backward(v)
+    np.testing.assert_array_equal(x.grad.numpy(), expected_grad.numpy())
+    assert F.dropout(h, 0.4, training=False, inplace=True) is h
+
+
+def test_dropout2d_zeroes_whole_channels_and_its_gradient_is_the_same_scaled_mask():
+    x = ng.tensor(rng.uniform(1, 2, (40, 50, 3, 2)), dtype=ng.float64, requires_grad=True)
+    ng.manual_seed(6)
+    y = F.dropout2d(x, 0.25)
+    kept = y.numpy() != 0
+    np.testing.assert_array_equal(kept, np.broadcast_to(kept[:, :, :1, :1], kept.shape))
+    assert abs(kept[:, :, 0, 0].mean() - 0.75) < 0.025  # 2000 channels: standard deviation 0.01
+    np.testing.assert_allclose(y.numpy()[kept], x.numpy()[kept] / 0.75, rtol=1e-12)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), kept / 0.75, rtol=1e-12)
+    ng.manual_seed(6)
+    np.testing.assert_array_equal(F.dropout2d(x, 0.25).numpy(), y.numpy())
+    assert F.dropout2d(x, 0.25, training=False) is x and F.dropout2d(x, 0.0) is x
+    assert not F.dropout2d(x, 1.0).numpy().any()
+
+
+def test_dropout2d_second_order():
+    def same_mask_dropout2d(t):  # finite differences need the same mask at every evaluation
+        ng.manual_seed(3)
+        return F.dropout2d(t * t, p=0.5)
+    check_op(same_mask_dropout2d, [rng.standard_normal((2, 3, 2, 2))])
+
+
+def test_dropout2d_errors_name_the_op_and_shape():
+    with pytest.raises(ValueError, match=r"dropout2d: expected an \(N, C, H, W\) input, got shape \(3, 4, 5\); one "
+                                         r"\(C, H, W\) image is x.unsqueeze\(0\)"):
+        F.dropout2d(ng.ones(3, 4, 5))
+    with pytest.raises(ValueError, match=r"dropout2d: p must be a probability in \[0, 1\], got -0.1"):
+        F.dropout2d(ng.ones(1, 2, 3, 3), -0.1)
+    with pytest.raises(TypeError, match=r"dropout2d: expected floating-point tensors, got int64"):
+        F.dropout2d(ng.ones(1, 2, 3, 3, dtype=ng.int64))

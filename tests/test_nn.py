@@ -113,6 +113,19 @@ LAYERS = {
     "avgpool": (lambda m: m.AvgPool2d(2), (2, 3, 6, 7)),
     "avgpool-padded": (lambda m: m.AvgPool2d(3, stride=2, padding=1, count_include_pad=False), (2, 3, 7, 6)),
     "dropout-eval": (lambda m: m.Dropout(0.3), (3, 7)),
+    "dropout2d-eval": (lambda m: m.Dropout2d(0.3), (2, 3, 4, 5)),
+    "elu": (lambda m: m.ELU(0.7), (3, 7)),
+    "softplus": (lambda m: m.Softplus(2.0, 3.0), (3, 7)),
+    "softmax": (lambda m: m.Softmax(dim=1), (3, 7)),
+    "log-softmax": (lambda m: m.LogSoftmax(0), (3, 7)),
+    "identity": (lambda m: m.Identity(54, unused="ignored"), (3, 7)),
+    "reflectionpad": (lambda m: m.ReflectionPad2d((1, 2, 0, 3)), (2, 3, 4, 5)),
+    "replicationpad": (lambda m: m.ReplicationPad2d(2), (2, 3, 4, 5)),
+    # in place on the output of the layer before, as in ported models (a leaf input is refused, by torch too)
+    "relu-inplace": (lambda m: m.Sequential(m.Linear(5, 4), m.ReLU(inplace=True)), (3, 5)),
+    "leaky-relu-inplace": (lambda m: m.Sequential(m.Conv2d(2, 3, 3), m.BatchNorm2d(3), m.LeakyReLU(0.2, True)),
+                           (2, 2, 5, 5)),
+    "elu-inplace": (lambda m: m.Sequential(m.Linear(5, 4), m.ELU(inplace=True)), (3, 5)),
     # one image (C, H, W), as PyTorch's layers take it
     "conv-unbatched": (lambda m: m.Conv2d(3, 4, 3, stride=2, padding=1), (3, 7, 6)),
     "conv-reflect-unbatched": (lambda m: m.Conv2d(3, 4, (4, 3), padding="same", padding_mode="reflect"), (3, 5, 6)),
@@ -125,7 +138,7 @@ LAYERS = {
 @pytest.mark.parametrize("case", list(LAYERS))
 def test_layer_equals_torch(case):
     make, shape = LAYERS[case]
-    _check_against_torch(make, shape, training=case != "dropout-eval")
+    _check_against_torch(make, shape, training=case not in ("dropout-eval", "dropout2d-eval"))
 
 
 @pytest.mark.parametrize("case", ["batchnorm1d", "batchnorm2d", "instancenorm-affine", "instancenorm-tracked"])
@@ -223,6 +236,227 @@ def test_dropout_zeroes_about_p_and_scales_survivors():
     np.testing.assert_allclose(y[~dropped], x.numpy()[~dropped] / 0.7, rtol=1e-12)
     layer.eval()
     np.testing.assert_array_equal(layer(x).numpy(), x.numpy())
+
+
+def test_dropout2d_zeroes_whole_channels_at_rate_p_and_scales_survivors():
+    ng.manual_seed(3)
+    x = ng.tensor(np.random.default_rng(3).uniform(1, 2, (100, 80, 3, 2)), dtype=ng.float64)
+    layer = nn.Dropout2d(0.3)
+    y = layer(x).numpy()
+    kept = y != 0
+    np.testing.assert_array_equal(kept.all(axis=(2, 3)), kept.any(axis=(2, 3)))  # a channel goes as a whole
+    assert abs(1 - kept.all(axis=(2, 3)).mean() - 0.3) < 0.02  # 8000 channels: standard deviation 0.005
+    np.testing.assert_allclose(y[kept], x.numpy()[kept] / 0.7, rtol=1e-12)
+    layer.eval()
+    assert layer(x) is x
+
+
+@pytest.mark.parametrize("layer, out_of_place", [
+    (nn.ReLU(inplace=True), nn.ReLU()), (nn.LeakyReLU(0.2, inplace=True), nn.LeakyReLU(0.2)),
+    (nn.ELU(inplace=True), nn.ELU()), (nn.Dropout(0.5, inplace=True), nn.Dropout(0.5)),
+    (nn.Dropout2d(0.5, inplace=True), nn.Dropout2d(0.5))])
+def test_inplace_layers_write_into_their_input_and_return_it_as_in_pytorch(layer, out_of_place):
+    h = ng.tensor(np.random.default_rng(4).standard_normal((2, 3, 4, 4)))
+    ng.manual_seed(0)  # the same mask for both dropouts
+    expected = out_of_place(h).numpy()
+    assert not np.array_equal(h.numpy(), expected)
+    ng.manual_seed(0)
+    assert layer(h) is h
+    np.testing.assert_array_equal(h.numpy(), expected)
+
+
+# ---- Embedding and one_hot --------------------------------------------------------------------------
+@pytest.mark.parametrize("padding_idx", [None, 2, -1])
+def test_embedding_equals_torch_and_accumulates_the_gradient_of_repeated_indices(padding_idx):
+    ours, theirs = _paired(lambda m: m.Embedding(6, 4, padding_idx=padding_idx))
+    assert repr(ours) == repr(theirs) and ours.padding_idx == theirs.padding_idx
+    indices = np.array([[1, 2, 1, 5], [2, 2, 0, 1], [5, 3, 1, 1]])  # row 1 five times, row 2 three times
+    y_ours, y_theirs = ours(ng.tensor(indices)), theirs(torch.tensor(indices))
+    assert y_ours.shape == (3, 4, 4)
+    np.testing.assert_array_equal(y_ours.numpy(), y_theirs.detach().numpy())
+    weights = np.random.default_rng(5).standard_normal((3, 4, 4))
+    (y_ours * ng.tensor(weights)).sum().backward()
+    (y_theirs * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-12, atol=1e-15)
+    if padding_idx is None:  # worked by hand: row 1's gradient is the sum of the five outputs that picked it
+        np.testing.assert_allclose(ours.weight.grad.numpy()[1], weights[indices == 1].sum(0), rtol=1e-12)
+
+
+def test_embedding_starts_as_torch_does_normal_with_a_zero_padding_row():
+    ng.manual_seed(0)
+    layer = nn.Embedding(1000, 50, padding_idx=7)
+    w = layer.weight.numpy()
+    assert w.dtype == np.float32 and layer.padding_idx == 7
+    np.testing.assert_array_equal(w[7], 0)
+    assert abs(w.mean()) < 0.01 and abs(w.std() - 1) < 0.01  # 50000 draws of N(0, 1)
+    assert [n for n, _ in layer.named_parameters()] == ["weight"]
+
+
+@pytest.mark.parametrize("padding_idx", [None, 0])
+def test_functional_embedding_equals_torch_to_the_second_derivative(padding_idx):
+    from harness import compare_with_torch
+    indices = np.array([[0, 3, 0], [2, 3, 3]])
+    weight = np.random.default_rng(6).standard_normal((4, 5))
+    compare_with_torch(lambda i, w: nn.functional.embedding(i, w, padding_idx),
+                       lambda i, w: torch.nn.functional.embedding(i, w, padding_idx), [indices, weight],
+                       differentiable=[1])
+
+
+def test_embedding_of_a_0_d_index_is_a_copy_of_the_row():
+    weight = ng.tensor(np.arange(6.0).reshape(3, 2))
+    row = nn.functional.embedding(ng.tensor(1), weight)
+    assert row.shape == (2,) and row.tolist() == [2.0, 3.0]
+    row.add_(10)  # a view would have changed the table
+    assert weight.numpy()[1].tolist() == [2.0, 3.0]
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda w: nn.functional.embedding(ng.tensor([0, 6]), w), IndexError,
+     r"embedding: indices \(shape \(2,\)\) must lie in 0..5 for a weight of shape \(6, 4\)"),
+    (lambda w: nn.functional.embedding(ng.tensor([-1]), w), IndexError, r"must lie in 0..5"),  # numpy wraps it round
+    (lambda w: nn.functional.embedding(ng.tensor([1.0]), w), TypeError,
+     r"embedding: expected a tensor of integer indices, got float32 of shape \(1,\)"),
+    (lambda w: nn.functional.embedding(ng.tensor([True]), w), TypeError, r"got bool"),  # numpy reads a mask
+    (lambda w: nn.functional.embedding(ng.tensor([1]), w[0]), ValueError,
+     r"embedding: weight must be \(num_embeddings, embedding_dim\), got shape \(4,\)"),
+    (lambda w: nn.functional.embedding(ng.tensor([1]), w, padding_idx=6), ValueError,
+     r"embedding: padding_idx must be None or an int in \[-6, 5\], got 6"),
+    (lambda w: nn.Embedding(6, 4, padding_idx=-7), ValueError,
+     r"Embedding: padding_idx must be None or an int in \[-6, 5\], got -7"),
+    (lambda w: nn.Embedding(0, 4), ValueError, r"Embedding: num_embeddings must be an int >= 1, got 0"),
+])
+def test_embedding_errors_name_the_op_and_the_shapes(call, error, message):
+    with pytest.raises(error, match=message):
+        call(ng.ones(6, 4))
+
+
+@pytest.mark.parametrize("num_classes", [5, -1])
+def test_one_hot_equals_torch(num_classes):
+    labels = np.array([[0, 3, 1], [3, 3, 2]])
+    ours = nn.functional.one_hot(ng.tensor(labels), num_classes)
+    theirs = torch.nn.functional.one_hot(torch.tensor(labels), num_classes)
+    assert ours.dtype == ng.int64 and ours.shape == tuple(theirs.shape)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("labels, num_classes, error, message", [
+    ([0, 3], 3, ValueError, r"one_hot: class indices \(shape \(2,\)\) must lie in 0..2"),
+    ([-1, 1], -1, ValueError, r"one_hot: class indices \(shape \(2,\)\) must lie in 0..1"),
+    ([], -1, ValueError, r"one_hot: num_classes cannot be inferred from an empty tensor"),
+    ([1.0], 3, TypeError, r"one_hot: expected a tensor of integer indices, got float32"),
+    ([1], -2, ValueError, r"one_hot: num_classes must be an int >= -1, got -2"),
+])
+def test_one_hot_errors(labels, num_classes, error, message):
+    with pytest.raises(error, match=message):
+        nn.functional.one_hot(ng.tensor(labels, dtype=None if labels else ng.int64), num_classes)
+
+
+# ---- ModuleDict ---------------------------------------------------------------------------------------
+def _gan_pair(m):
+    return m.ModuleDict({"generator": m.Sequential(m.Linear(2, 3), m.Tanh()), "critic": m.Linear(3, 1)})
+
+
+def test_module_dict_names_its_modules_by_key_as_torch_does():
+    ours, theirs = _paired(_gan_pair)  # the state dicts' keys alike, in order
+    assert list(ours.state_dict()) == ["generator.0.weight", "generator.0.bias", "critic.weight", "critic.bias"]
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    assert repr(ours) == repr(theirs)
+    z = np.random.default_rng(7).standard_normal((4, 2))
+    np.testing.assert_allclose(ours["critic"](ours["generator"](ng.tensor(z))).numpy(),
+                               theirs["critic"](theirs["generator"](torch.tensor(z))).detach().numpy(), rtol=1e-12)
+    assert ours.critic is ours["critic"] and "critic" in ours and "fake" not in ours
+    for d, m in ((ours, nn), (theirs, torch.nn)):  # the dict operations, done to both
+        d.update([("critic", m.Linear(3, 2)), ("head", m.Sigmoid())])  # replaced in its place, added at the end
+        popped = d.pop("generator")
+        assert isinstance(popped, m.Sequential)
+        d["extra"] = m.Identity()
+        del d["head"]
+    assert list(ours) == list(ours.keys()) == list(theirs) == ["critic", "extra"]
+    assert len(ours) == 2 and [type(v).__name__ for v in ours.values()] == ["Linear", "Identity"]
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["critic.weight", "critic.bias"]
+    ours.clear()
+    assert len(ours) == 0 and list(ours.parameters()) == []
+
+
+@pytest.mark.parametrize("key, error", [("a.b", KeyError), ("", KeyError), ("train", KeyError),
+                                        ("_parameters", KeyError), (1, TypeError)])
+def test_module_dict_refuses_keys_that_would_break_names_as_torch_does(key, error):
+    """A key "_parameters" would overwrite the dict's own store of parameters, "train" would be hidden by the
+    method, and "a.b" makes state-dict names ambiguous."""
+    with pytest.raises(error):
+        torch.nn.ModuleDict()[key] = torch.nn.Identity()
+    with pytest.raises(error, match="add_module: "):
+        nn.ModuleDict()[key] = nn.Identity()
+    with pytest.raises(ValueError, match=r"ModuleDict.update: expected a mapping or \(key, module\) pairs"):
+        nn.ModuleDict([("a", nn.Identity(), "extra")])
+
+
+# ---- nn.utils: clipping gradients ----------------------------------------------------------------------
+def _with_grads(make_tensor, grads):
+    params = [make_tensor(np.zeros(g.shape)) for g in grads]
+    for p, g in zip(params, grads):
+        p.grad = make_tensor(g)
+    return params
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1, 3.5, float("inf")])
+@pytest.mark.parametrize("max_norm", [0.5, 1e3])  # below the total norm (clipped), and above it (left alone)
+def test_clip_grad_norm_equals_torch(norm_type, max_norm):
+    rng = np.random.default_rng(8)
+    grads = [rng.standard_normal(shape) for shape in ((3, 4), (5,), (2, 2, 3))]
+    ours = _with_grads(lambda a: ng.tensor(a, dtype=ng.float64), grads)
+    theirs = _with_grads(torch.tensor, grads)
+    without_grad = ng.zeros(3, dtype=ng.float64)  # no gradient: skipped, as in torch
+    total = nn.utils.clip_grad_norm_(ours + [without_grad], max_norm, norm_type)
+    theirs_total = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type)
+    assert total.shape == () and total.dtype == ng.float64
+    np.testing.assert_allclose(total.numpy(), theirs_total.numpy(), rtol=1e-12)
+    for p, t in zip(ours, theirs):
+        np.testing.assert_allclose(p.grad.numpy(), t.grad.numpy(), rtol=1e-12)
+    if max_norm > total.item():
+        for p, g in zip(ours, grads):
+            np.testing.assert_array_equal(p.grad.numpy(), g)
+
+
+def test_clip_grad_norm_of_a_models_gradients_after_backward_equals_torch():
+    ours, theirs = _paired(lambda m: m.Sequential(m.Linear(4, 3), m.ReLU(), m.Linear(3, 2)))
+    x = np.random.default_rng(9).standard_normal((5, 4))
+    (ours(ng.tensor(x)) ** 2).sum().backward()
+    (theirs(torch.tensor(x)) ** 2).sum().backward()
+    total = nn.utils.clip_grad_norm_(ours.parameters(), 0.1)  # a generator, as ported code passes it
+    np.testing.assert_allclose(total.numpy(), torch.nn.utils.clip_grad_norm_(theirs.parameters(), 0.1).numpy(),
+                               rtol=1e-12)
+    for (name, p), t in zip(ours.named_parameters(), theirs.parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), t.grad.numpy(), rtol=1e-12, err_msg=name)
+    single = ours[0].weight  # one tensor, not a list
+    before = single.grad.numpy().copy()
+    nn.utils.clip_grad_norm_(single, 1e-3)
+    norm = np.linalg.norm(before)  # worked by hand: scaled by max_norm / (norm + 1e-6)
+    np.testing.assert_allclose(single.grad.numpy(), before * 1e-3 / (norm + 1e-6), rtol=1e-12)
+
+
+def test_clip_grad_value_equals_torch():
+    grads = [np.random.default_rng(10).standard_normal((4, 5)), np.array([-3.0, 0.1, 2.0])]
+    ours, theirs = _with_grads(lambda a: ng.tensor(a, dtype=ng.float64), grads), _with_grads(torch.tensor, grads)
+    assert nn.utils.clip_grad_value_(ours, 0.3) is None
+    torch.nn.utils.clip_grad_value_(theirs, 0.3)
+    for p, t in zip(ours, theirs):
+        np.testing.assert_array_equal(p.grad.numpy(), t.grad.numpy())
+    assert ours[1].grad.tolist() == [-0.3, 0.1, 0.3]
+
+
+def test_clip_grad_errors_and_edge_cases():
+    assert nn.utils.clip_grad_norm_([ng.zeros(2)], 1.0).item() == 0.0  # no gradients: a total of 0, as torch's
+    with pytest.raises(ValueError, match=r"clip_grad_norm_: max_norm must be a number >= 0, got -1"):
+        nn.utils.clip_grad_norm_([], -1)
+    with pytest.raises(ValueError, match=r"clip_grad_norm_: norm_type must be a number > 0 or inf, got 0"):
+        nn.utils.clip_grad_norm_([], 1.0, norm_type=0)
+    with pytest.raises(ValueError, match=r"clip_grad_value_: clip_value must be a number >= 0, got -0.5"):
+        nn.utils.clip_grad_value_([], -0.5)
+    nan_grad = _with_grads(lambda a: ng.tensor(a, dtype=ng.float64), [np.array([1.0, np.nan])])
+    with pytest.raises(RuntimeError, match=r"clip_grad_norm_: the total norm of order 2.0 .* is nan"):
+        nn.utils.clip_grad_norm_(nan_grad, 1.0, error_if_nonfinite=True)
+    assert np.isnan(nn.utils.clip_grad_norm_(nan_grad, 1.0).item())
 
 
 # ---- Crop2d: no torch counterpart, checked against slicing -----------------------------------------
@@ -457,6 +691,10 @@ def test_dcgan_init():
     (lambda: nn.Linear(2.5, 3), r"Linear: in_features must be an int >= 1, got 2.5"),
     (lambda: nn.ZeroPad2d((1, 2, 3)), r"ZeroPad2d: padding must be an int or 4 ints >= 0, got \(1, 2, 3\)"),
     (lambda: nn.ZeroPad2d(-1), r"ZeroPad2d: padding must be an int or 4 ints >= 0, got -1"),  # was F.pad's error
+    (lambda: nn.ReflectionPad2d((1, 2)), r"ReflectionPad2d: padding must be an int or 4 ints >= 0, got \(1, 2\)"),
+    (lambda: nn.Softmax(), r"Softmax: dim must be an int, got None"),  # torch guesses, with a deprecation warning
+    (lambda: nn.LogSoftmax(1.0), r"LogSoftmax: dim must be an int, got 1.0"),
+    (lambda: nn.Dropout2d(1.5), r"Dropout2d: p must be a probability in \[0, 1\], got 1.5"),
     (lambda: nn.Crop2d(size=(0, 4)), r"Crop2d: size must be an int or a pair of ints >= 1, got \(0, 4\)"),
     (lambda: nn.Crop2d(1.5), r"Crop2d: rows must be an int or a pair of ints >= 0, got 1.5"),  # was a TypeError
 ])

@@ -1,8 +1,10 @@
-"""Activation layers: elementwise nonlinearities as modules, for use inside Sequential.
+"""Activation layers: elementwise nonlinearities and softmax as modules, for use inside Sequential; each calls its
+function in nn.functional.
 
-`inplace` is accepted for PyTorch compatibility (`nn.ReLU(True)` in ported models); nanogan always
-returns a new tensor, which holds the same values.
+`inplace=True` (ReLU, LeakyReLU, ELU) writes the result into the input and returns it, as in PyTorch; the change is
+recorded as the op done out of place, so gradients are those of the out-of-place layer (see ops/activation.py).
 """
+from ..arguments import is_int, require
 from . import functional as F
 from .module import Module
 
@@ -15,7 +17,7 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, x):
-        return F.relu(x)
+        return F.relu(x, self.inplace)
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
@@ -29,10 +31,24 @@ class LeakyReLU(Module):
         self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, x):
-        return F.leaky_relu(x, self.negative_slope)
+        return F.leaky_relu(x, self.negative_slope, self.inplace)
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
+
+
+class ELU(Module):
+    """y = x if x > 0 else alpha · (eˣ − 1)."""
+
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+    def forward(self, x):
+        return F.elu(x, self.alpha, self.inplace)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
 class Tanh(Module):
@@ -47,3 +63,54 @@ class Sigmoid(Module):
 
     def forward(self, x):
         return F.sigmoid(x)
+
+
+class Softplus(Module):
+    """y = log(1 + exp(beta · x)) / beta, and y = x where beta · x > threshold."""
+
+    def __init__(self, beta=1.0, threshold=20.0):
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x):
+        return F.softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self):
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class _AlongDim(Module):
+    """A layer that normalises along `dim`, which must be given: PyTorch's guess of a dim when it is not (0 or 1,
+    by the input's number of dimensions) is deprecated, and a wrong guess normalises across the batch."""
+    function = None
+
+    def __init__(self, dim=None):
+        super().__init__()
+        require(type(self).__name__, "dim", dim, is_int, "an int")
+        self.dim = dim
+
+    def forward(self, x):
+        return type(self).function(x, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Softmax(_AlongDim):
+    """y_i = exp(x_i) / Σ_j exp(x_j) along dim."""
+    function = F.softmax
+
+
+class LogSoftmax(_AlongDim):
+    """y_i = x_i − log Σ_j exp(x_j) along dim."""
+    function = F.log_softmax
+
+
+class Identity(Module):
+    """y = x. Takes and ignores any arguments, as PyTorch's does, so that it can stand in for a layer."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, x):
+        return x

@@ -60,7 +60,8 @@ class Module:
         if isinstance(value, Parameter):
             self.register_parameter(name, value)
         elif isinstance(value, Module):
-            self.add_module(name, value)
+            self._require_init(name)
+            self._put("_modules", name, value)
         elif "_parameters" in self.__dict__ and name in self._parameters:
             if value is not None:
                 raise TypeError(f"{type(self).__name__}.{name} is a parameter: assign a Parameter or None, "
@@ -110,7 +111,16 @@ class Module:
             self._non_persistent_buffers.add(name)
 
     def add_module(self, name, module):
+        """Register `module` (a Module, or None) as the child `name`, refused as PyTorch refuses it where the name
+        would break the dotted names of the state dict ("", "a.b") or is another attribute of this module
+        ("train", "_parameters", a parameter's name), which it would hide or overwrite."""
         self._require_init(name)
+        if not isinstance(name, str):
+            raise TypeError(f"add_module: a module's name must be a str, got {type(name).__name__} {name!r}")
+        if not name or "." in name:
+            raise KeyError(f"add_module: a module's name must be non-empty and hold no '.', got {name!r}")
+        if name not in self._modules and hasattr(self, name):
+            raise KeyError(f"add_module: {type(self).__name__} has an attribute {name!r} already")
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {name!r} must be a Module or None, got {type(module).__name__}")
         self._put("_modules", name, module)

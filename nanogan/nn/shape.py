@@ -1,4 +1,5 @@
-"""Layers that change a tensor's shape, not its values: Flatten, Unflatten, ZeroPad2d, Crop2d, Upsample."""
+"""Layers that change a tensor's shape, not its values: Flatten, Unflatten, ZeroPad2d, ReflectionPad2d,
+ReplicationPad2d, Crop2d, Upsample."""
 import math
 
 from ..arguments import int_pair, int_tuple, is_number, positive_pair
@@ -39,18 +40,35 @@ class Unflatten(Module):
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
 
 
-class ZeroPad2d(Module):
-    """Pad (N, C, H, W) images with zeros: ZeroPad2d(p) on every side, or (left, right, top, bottom)."""
+class _Pad2d(Module):
+    """Pad (N, C, H, W) images by `padding` on every side, or by (left, right, top, bottom), in F.pad's `mode`."""
+    mode = None
 
     def __init__(self, padding):
         super().__init__()
-        self.padding = int_tuple("ZeroPad2d", "padding", padding, 0, length=4)  # (left, right, top, bottom)
+        self.padding = int_tuple(type(self).__name__, "padding", padding, 0, length=4)  # (left, right, top, bottom)
 
     def forward(self, x):
-        return F.pad(x, self.padding)
+        return F.pad(x, self.padding, mode=self.mode)
 
     def extra_repr(self):
         return f"{self.padding}"
+
+
+class ZeroPad2d(_Pad2d):
+    """With zeros."""
+    mode = "constant"
+
+
+class ReflectionPad2d(_Pad2d):
+    """With the image mirrored about its border rows and columns, which are not repeated (each amount must be
+    smaller than the side it pads)."""
+    mode = "reflect"
+
+
+class ReplicationPad2d(_Pad2d):
+    """With copies of the border rows and columns."""
+    mode = "replicate"
 
 
 class Crop2d(Module):

@@ -3,6 +3,10 @@
 Notation: y = f(x), g = dL/dy, dx = dL/dx. Where a gradient is neatest in terms of the output
 (sigmoid, tanh, softmax, elu) the backward uses `ctx.output`, itself a Tensor in the graph, so
 the second derivative follows by differentiating that expression again.
+
+`inplace=True` (relu, leaky_relu, elu, dropout, dropout2d) writes y into x and returns x, as PyTorch's does; the
+change is recorded as the op done out of place on x's old value (Tensor._set_in_place), so the gradients are those
+of `y = f(x)`.
 """
 import math
 
@@ -147,18 +151,26 @@ class LogSoftmax(Function):
         return g - ctx.output.exp() * g.sum(ctx.dim, keepdim=True)
 
 
-def relu(input):
-    return LeakyReLU.apply(input, negative_slope=0.0)
+def _in_place_or_not(op, input, inplace, compute):
+    """compute(input), or with inplace=True its value written into input, which is returned (see the module
+    docstring)."""
+    require(op, "inplace", inplace, lambda v: isinstance(v, bool), "True or False")
+    return input._set_in_place(f"{op} (inplace=True)", compute) if inplace else compute(input)
 
 
-def leaky_relu(input, negative_slope=0.01):
+def relu(input, inplace=False):
+    return _in_place_or_not("relu", input, inplace, lambda x: LeakyReLU.apply(x, negative_slope=0.0))
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
     require("leaky_relu", "negative_slope", negative_slope, is_finite, "a finite number")  # not "0.2", nor NaN
-    return LeakyReLU.apply(input, negative_slope=float(negative_slope))
+    slope = float(negative_slope)
+    return _in_place_or_not("leaky_relu", input, inplace, lambda x: LeakyReLU.apply(x, negative_slope=slope))
 
 
-def elu(input, alpha=1.0):
+def elu(input, alpha=1.0, inplace=False):
     require("elu", "alpha", alpha, is_finite, "a finite number")
-    return ELU.apply(input, alpha=float(alpha))
+    return _in_place_or_not("elu", input, inplace, lambda x: ELU.apply(x, alpha=float(alpha)))
 
 
 def sigmoid(input):
@@ -195,15 +207,32 @@ def log_softmax(input, dim):
     return _along(LogSoftmax, "log_softmax", input, dim)
 
 
-def dropout(input, p=0.5, training=True):
-    """y = x·mask / (1 - p) with mask ~ Bernoulli(1 - p) drawn from ng.random's generator
-    (on the host, so a seed gives the same mask on every device);  dx = g·mask / (1 - p).
-    Identity when not training or p = 0."""
-    require_floating("dropout", input)
-    require("dropout", "p", p, lambda v: is_number(v) and 0 <= v <= 1, "a probability in [0, 1]")
+def _dropout(op, input, p, training, inplace, mask_shape):
+    """y = x·mask / (1 - p) with mask ~ Bernoulli(1 - p) of shape `mask_shape`, broadcast over x (so dropout2d
+    drops whole channels), drawn from ng.random's generator (on the host, so a seed gives the same mask on every
+    device);  dx = g·mask / (1 - p). Identity when not training or p = 0."""
+    require(op, "p", p, lambda v: is_number(v) and 0 <= v <= 1, "a probability in [0, 1]")
     if not training or p == 0.0:
         return input
-    keep = generator().random(input.shape) >= p
+    keep = generator().random(mask_shape) >= p
     scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)  # p = 1 drops everything (0, not 0·inf)
-    mask = input.backend.from_host((keep * scale).astype(input.dtype))
-    return input * Tensor(mask)
+    mask = Tensor(input.backend.from_host((keep * scale).astype(input.dtype)))
+    return _in_place_or_not(op, input, inplace, lambda x: x * mask)
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Each element zeroed with probability p, the survivors scaled by 1/(1 - p): _dropout with a mask of
+    input's shape."""
+    require_floating("dropout", input)
+    return _dropout("dropout", input, p, training, inplace, input.shape)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Each channel of an (N, C, H, W) input zeroed as a whole with probability p, the survivors scaled by
+    1/(1 - p): _dropout with a mask of shape (N, C, 1, 1)."""
+    require_floating("dropout2d", input)
+    if input.ndim != 4:
+        # PyTorch reads a 3-D input as (N, C, L) for now, with a warning that it will read it as (C, H, W)
+        raise ValueError(f"dropout2d: expected an (N, C, H, W) input, got shape {input.shape}; one (C, H, W) "
+                         f"image is x.unsqueeze(0)")
+    return _dropout("dropout2d", input, p, training, inplace, input.shape[:2] + (1, 1))

@@ -1,0 +1,62 @@
+"""Utilities on a model's gradients, between backward and the optimiser's step (PyTorch's torch.nn.utils):
+
+clip_grad_norm_   every gradient scaled by min(1, max_norm / (total + 1e-6)), total the norm of all of them together
+clip_grad_value_  every gradient element clamped to [-clip_value, clip_value]
+
+Both change the gradients in place, outside the graph, and read nothing on the host (the scale is computed and
+applied on the gradients' device).
+"""
+import math
+
+from ..arguments import is_number, require
+from ..autograd import no_grad
+from ..ops.shape import stack
+from ..tensor import Tensor, tensor
+
+
+def _grads(parameters):
+    """The gradients of `parameters` (a tensor, or an iterable of them) that backward has given one."""
+    if isinstance(parameters, Tensor):
+        parameters = [parameters]
+    return [p.grad for p in parameters if p.grad is not None]
+
+
+def _vector_norm(t, norm_type):
+    """(Σ |t|^p)^(1/p) over all of t's elements; max |t| for p = inf."""
+    if norm_type == math.inf:
+        return t.abs().amax()
+    if norm_type == 2:
+        return t.norm()
+    return (t.abs() ** norm_type).sum() ** (1.0 / norm_type)
+
+
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+    """total = the norm_type-norm of the gradients of `parameters` taken as one vector (the norm of their norms);
+    each gradient multiplied in place by min(1, max_norm / (total + 1e-6)). Returns total, a 0-d tensor on the
+    first gradient's device (0.0 where no parameter has a gradient). error_if_nonfinite: raise where total is NaN
+    or infinite, which reads it on the host."""
+    require("clip_grad_norm_", "max_norm", max_norm, lambda v: is_number(v) and v >= 0, "a number >= 0")
+    require("clip_grad_norm_", "norm_type", norm_type, lambda v: is_number(v) and v > 0, "a number > 0 or inf")
+    grads = _grads(parameters)
+    if not grads:
+        return tensor(0.0)
+    first = grads[0]
+    with no_grad():
+        norms = [_vector_norm(g, norm_type).to(first.device, first.dtype) for g in grads]
+        total = _vector_norm(stack(norms), norm_type)
+        if error_if_nonfinite and not math.isfinite(total.item()):
+            raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the gradients of "
+                               f"{len(grads)} parameters is {total.item()}, so they cannot be clipped; set "
+                               f"error_if_nonfinite=False to scale them anyway")
+        scale = (max_norm / (total + 1e-6)).clamp(max=1.0)
+        for g in grads:
+            g.mul_(scale.to(g.device, g.dtype))
+    return total
+
+
+def clip_grad_value_(parameters, clip_value):
+    """Each gradient element of `parameters` clamped in place to [-clip_value, clip_value]. Returns None."""
+    require("clip_grad_value_", "clip_value", clip_value, lambda v: is_number(v) and v >= 0, "a number >= 0")
+    with no_grad():
+        for g in _grads(parameters):
+            g.clamp_(-clip_value, clip_value)

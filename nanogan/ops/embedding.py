@@ -1,0 +1,62 @@
+"""Integer indices to vectors: rows of a learned table (embedding) or of the identity (one_hot).
+
+embedding  y[i..., :] = W[x[i...], :] for an integer index tensor x of any shape;
+           dW = zeros like W with the rows g[i..., :] added at row x[i...] (a row picked twice gets both), and no
+           gradient for the index. It is indexing (GetItem, ops/shape.py), whose gradient is that scatter-add and
+           whose second derivative that gather again.
+one_hot    y[i..., k] = 1 if x[i...] = k else 0, int64, outside the graph.
+"""
+from ..arguments import int_at_least, is_int, require
+from ..autograd.function import require_one_device
+from ..tensor import Tensor, int64
+from .activation import require_floating
+from .elementwise import where
+
+
+def _require_indices(op, indices):
+    # a bool tensor would index as a mask, and a float one is a mistake PyTorch refuses too
+    if not isinstance(indices, Tensor) or indices.dtype.kind not in "iu":
+        what = f"{indices.dtype} of shape {indices.shape}" if isinstance(indices, Tensor) else type(indices).__name__
+        raise TypeError(f"{op}: expected a tensor of integer indices, got {what}")
+
+
+def embedding(input, weight, padding_idx=None):
+    """Rows of `weight` (num_embeddings, embedding_dim) picked by `input`: shape input.shape + (embedding_dim,).
+    The rows picked where input = padding_idx get no gradient (PyTorch's padding_idx; negative counts from the
+    end)."""
+    _require_indices("embedding", input)
+    require_floating("embedding", weight)
+    if weight.ndim != 2:
+        raise ValueError(f"embedding: weight must be (num_embeddings, embedding_dim), got shape {weight.shape}")
+    require_one_device("embedding", (input, weight))
+    rows = weight.shape[0]
+    if padding_idx is not None:
+        require("embedding", "padding_idx", padding_idx, lambda v: is_int(v) and -rows <= v < rows,
+                f"None or an int in [{-rows}, {rows - 1}]")
+    # checked where the indices are, without a host read; numpy would wrap a negative index round instead
+    input.backend.require((input.data >= 0) & (input.data < rows), IndexError,
+                          f"embedding: indices (shape {input.shape}) must lie in 0..{rows - 1} for a weight of "
+                          f"shape {weight.shape}")
+    flat = input.reshape(-1)  # an index array even for a 0-d input: a copy of the rows, not a view of the weight
+    picked = weight[flat]
+    if padding_idx is not None:
+        is_padding = (flat.data == padding_idx % rows)[:, None]
+        picked = where(is_padding, picked.detach(), picked)
+    return picked.reshape(input.shape + (weight.shape[1],))
+
+
+def one_hot(tensor, num_classes=-1):
+    """Integer class indices (any shape) as int64 rows of the identity, shape tensor.shape + (num_classes,);
+    num_classes -1 takes max(tensor) + 1, read on the host."""
+    _require_indices("one_hot", tensor)
+    num_classes = int_at_least("one_hot", "num_classes", num_classes, -1)
+    if num_classes == -1:
+        if tensor.numel() == 0:
+            raise ValueError(f"one_hot: num_classes cannot be inferred from an empty tensor (shape {tensor.shape}); "
+                             f"give it")
+        num_classes = int(tensor.data.max()) + 1
+    # checked where the indices are: on a GPU a host read here would make every conditional step wait for it
+    tensor.backend.require((tensor.data >= 0) & (tensor.data < num_classes), ValueError,
+                           f"one_hot: class indices (shape {tensor.shape}) must lie in 0..{num_classes - 1}")
+    classes = tensor.backend.xp.arange(num_classes)
+    return Tensor((tensor.data[..., None] == classes).astype(int64))

@@ -583,8 +583,9 @@ def _trained(model, make_optimizer, device, steps, data):
 @pytest.mark.parametrize("make_optimizer", [lambda p: optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True),
                                             lambda p: optim.Adam(p, lr=1e-2, betas=(0.5, 0.9), weight_decay=0.01),
                                             lambda p: optim.Adam(p, lr=1e-2, betas=(0.5, 0.9), amsgrad=True),
+                                            lambda p: optim.AdamW(p, lr=1e-2, betas=(0.5, 0.9), weight_decay=0.2),
                                             lambda p: optim.RMSprop(p, lr=1e-2, momentum=0.5, centered=True)],
-                         ids=["sgd-kernel", "adam-kernel", "adam-amsgrad-array-code", "rmsprop-kernel"])
+                         ids=["sgd-kernel", "adam-kernel", "adam-amsgrad-array-code", "adamw-kernel", "rmsprop-kernel"])
 def test_module_to_cuda_trains_like_the_cpu(make_optimizer):
     ng.manual_seed(0)
     # no bias before the batch norm: its gradient is zero up to rounding, which Adam and RMSprop's
@@ -601,7 +602,8 @@ def test_module_to_cuda_trains_like_the_cpu(make_optimizer):
 
 
 @on_gpu
-def test_capturable_adam_takes_the_fused_kernel_with_its_step_count_on_the_device():
+@pytest.mark.parametrize("adam", [optim.Adam, optim.AdamW])
+def test_capturable_adam_takes_the_fused_kernel_with_its_step_count_on_the_device(adam):
     """capturable=True (t on the device, so that a CUDA graph's replays count it) runs adam_update too, reading
     the bias corrections computed on the device in double precision: the parameters follow the host count's
     kernel to float32 rounding, in four calls into CuPy per parameter (t + 1, the corrections and their array, the
@@ -612,8 +614,7 @@ def test_capturable_adam_takes_the_fused_kernel_with_its_step_count_on_the_devic
     trained = []
     for capturable in (False, True):
         model = copy.deepcopy(start).to("cuda")
-        optimizer = optim.Adam(model.parameters(), lr=1e-2, betas=(0.5, 0.999), weight_decay=0.01,
-                               capturable=capturable)
+        optimizer = adam(model.parameters(), lr=1e-2, betas=(0.5, 0.999), weight_decay=0.2, capturable=capturable)
         for step_grads in grads:
             for p, g in zip(model.parameters(), step_grads):
                 p.grad = ng.tensor(g, device="cuda")

@@ -76,6 +76,10 @@ def _adam(module, groups, hyper):
     return module.Adam(groups, **{"lr": 0.05, **hyper})
 
 
+def _adamw(module, groups, hyper):
+    return module.AdamW(groups, **{"lr": 0.05, **hyper})
+
+
 def _rmsprop(module, groups, hyper):
     return module.RMSprop(groups, **{"lr": 0.01, **hyper})
 
@@ -89,6 +93,9 @@ CASES = {
     "adam": (_adam, {}, {"betas": (0.5, 0.9)}),
     "adam-weight-decay": (_adam, {"weight_decay": 0.05}, {"lr": 0.01}),
     "adam-amsgrad": (_adam, {"amsgrad": True, "betas": (0.0, 0.99)}, {}),
+    "adam-decoupled-weight-decay": (_adam, {"weight_decay": 0.3, "decoupled_weight_decay": True}, {"lr": 0.01}),
+    "adamw": (_adamw, {}, {"weight_decay": 0.5}),
+    "adamw-amsgrad": (_adamw, {"amsgrad": True, "weight_decay": 0.2}, {"betas": (0.5, 0.9)}),
     "rmsprop": (_rmsprop, {}, {"alpha": 0.9}),
     "rmsprop-momentum": (_rmsprop, {"momentum": 0.9}, {"lr": 0.003}),
     "rmsprop-centered": (_rmsprop, {"centered": True}, {"eps": 1e-3}),
@@ -109,7 +116,7 @@ def test_trajectory_equals_torch(case):
     assert not np.allclose(ours[-1][0], problem[0][0])
 
 
-@pytest.mark.parametrize("case", ["adam", "adam-weight-decay", "adam-amsgrad"])
+@pytest.mark.parametrize("case", ["adam", "adam-weight-decay", "adam-amsgrad", "adamw", "adamw-amsgrad"])
 def test_capturable_adam_counts_steps_in_an_array_and_follows_torch(case):
     """capturable=True (step count and bias corrections as device arrays, for CUDA graphs) changes where t
     lives, not the trajectory: still PyTorch's, through a checkpoint taken halfway too."""
@@ -124,7 +131,7 @@ def test_capturable_adam_counts_steps_in_an_array_and_follows_torch(case):
                 np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12, err_msg=f"{case}, step {t + 1}")
 
 
-@pytest.mark.parametrize("case", ["sgd-momentum", "adam-amsgrad", "rmsprop-centered-momentum-decay"])
+@pytest.mark.parametrize("case", ["sgd-momentum", "adam-amsgrad", "adamw", "rmsprop-centered-momentum-decay"])
 def test_state_dict_round_trip_mid_trajectory_continues_identically(case):
     make, hyper, second_group = CASES[case]
     problem = _problem(1)
@@ -213,6 +220,10 @@ def test_bad_arguments_raise_clear_errors():
     (lambda p: optim.Adam([p], lr="1e-3"), ValueError, "Adam: lr must be a number >= 0, got '1e-3'"),
     (lambda p: optim.Adam([p], betas=0.9), ValueError, r"Adam: betas must be two numbers in \[0, 1\), got 0.9"),
     (lambda p: optim.Adam([p], betas=(0.5, float("nan"))), ValueError, "Adam: betas must be two numbers"),
+    (lambda p: optim.AdamW([p], weight_decay=-0.01), ValueError,
+     "AdamW: weight_decay must be a number >= 0, got -0.01"),
+    (lambda p: optim.AdamW([p], betas=(1.0, 0.9)), ValueError, r"AdamW: betas must be two numbers in \[0, 1\), got "
+                                                               r"\(1.0, 0.9\)"),
     (lambda p: optim.RMSprop([p], lr=float("nan")), ValueError, "RMSprop: lr must be a number >= 0, got nan"),
 ])
 def test_hyperparameters_out_of_range_are_refused(make, error, message):
@@ -262,7 +273,8 @@ class _KernelBackend:
 
 
 @pytest.mark.parametrize("case", ["sgd", "sgd-momentum-dampening", "sgd-nesterov", "sgd-weight-decay", "adam",
-                                  "adam-weight-decay", "rmsprop", "rmsprop-centered-momentum-decay"])
+                                  "adam-weight-decay", "adam-decoupled-weight-decay", "adamw", "rmsprop",
+                                  "rmsprop-centered-momentum-decay"])
 def test_a_backend_kernel_takes_the_update_and_follows_the_array_code(case):
     """Where the backend offers an update as one kernel (the CUDA backend's sgd_step / adam_step / rmsprop_step),
     the optimiser hands it its state and hyperparameters; those kernels (csrc/kernels/optim.cu, emulated) must

@@ -26,29 +26,34 @@ def sgd_step(param, grad, momentum_buffer, **hyperparameters):
     return True
 
 
-# Adam's bias corrections at a step count t held on the device (capturable=True), in double precision as the host
-# computes them for a host count: [lr / (1 - β1ᵗ), √(1 - β2ᵗ)]. One launch where the array code takes about twenty.
+# Adam's bias corrections and the parameter's scale at a step count t held on the device (capturable=True), in double
+# precision as the host computes them for a host count: [lr / (1 - β1ᵗ), √(1 - β2ᵗ), 1 - lr · decoupled decay]
+# (decoupled decay 0, a scale of 1, for Adam's L2 decay). One launch where the array code takes about twenty.
 _adam_corrections = cupy.ElementwiseKernel(
-    "float64 step, float64 lr, float64 beta1, float64 beta2",
-    "float32 step_size, float32 bias_correction2_sqrt",
-    "step_size = lr / (1 - pow(beta1, step)); bias_correction2_sqrt = sqrt(1 - pow(beta2, step))",
+    "float64 step, float64 lr, float64 beta1, float64 beta2, float64 decoupled_weight_decay",
+    "float32 step_size, float32 bias_correction2_sqrt, float32 param_scale",
+    "step_size = lr / (1 - pow(beta1, step)); bias_correction2_sqrt = sqrt(1 - pow(beta2, step)); "
+    "param_scale = 1 - lr * decoupled_weight_decay",
     "nanogan_adam_corrections")
 
 
-def adam_step(param, grad, exp_avg, exp_avg_sq, *, step, lr, betas, **hyperparameters):
-    """Adam at step t = `step`, with L2 weight decay; no amsgrad. t is a host count, or a float64 0-d array on the
-    device (capturable=True), whose corrections are then computed there and read by the update kernel."""
+def adam_step(param, grad, exp_avg, exp_avg_sq, *, step, lr, betas, weight_decay, decoupled_weight_decay,
+              **hyperparameters):
+    """Adam at step t = `step`, with L2 or decoupled (AdamW's) weight decay; no amsgrad. t is a host count, or a
+    float64 0-d array on the device (capturable=True), whose corrections are then computed there and read by the
+    update kernel."""
     if not _kernel_ready(param, grad, exp_avg, exp_avg_sq):
         return False
     if isinstance(step, cupy.ndarray):
-        corrections = cupy.empty(2, np.float32)
+        corrections = cupy.empty(3, np.float32)
         # one element: t as a (1,) view, the shape of the outputs, which are views into `corrections`
-        _adam_corrections(step.reshape(1), lr, betas[0], betas[1], corrections[0:1], corrections[1:2])
+        _adam_corrections(step.reshape(1), lr, betas[0], betas[1], weight_decay if decoupled_weight_decay else 0.0,
+                          corrections[0:1], corrections[1:2], corrections[2:3])
         step_count = {"corrections": corrections}
     else:
         step_count = {"step": int(step), "lr": lr}
-    _kernels_ops.adam_step(kernel_library(), param, grad, exp_avg, exp_avg_sq, betas=betas, **step_count,
-                           **hyperparameters)
+    _kernels_ops.adam_step(kernel_library(), param, grad, exp_avg, exp_avg_sq, betas=betas, weight_decay=weight_decay,
+                           decoupled_weight_decay=decoupled_weight_decay, **step_count, **hyperparameters)
     return True
 
 

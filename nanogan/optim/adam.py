@@ -18,8 +18,9 @@ class Adam(Optimizer):
 
     capturable=True keeps t on the parameter's device (a 0-d array) and computes the bias corrections there,
     as PyTorch's option of that name does: a step recorded in a CUDA graph then counts t up on every replay,
-    where a host counter would be frozen at its captured value. It costs two tiny kernels per parameter on the
-    CUDA backend (t + 1 and the corrections), and about twenty in the array code.
+    where a host counter would be frozen at its captured value; lr is read on the device there too, so that a
+    scheduler's lr reaches the replays. It costs two tiny kernels per parameter on the CUDA backend (t + 1 and the
+    corrections), and about twenty in the array code.
     """
 
     non_negative = ("lr", "eps", "weight_decay")
@@ -36,7 +37,8 @@ class Adam(Optimizer):
 
     def _update(self, param, grad, state, group, backend):
         xp, (beta1, beta2) = backend.xp, group["betas"]
-        lr, weight_decay, decoupled = group["lr"], group["weight_decay"], group["decoupled_weight_decay"]
+        weight_decay, decoupled = group["weight_decay"], group["decoupled_weight_decay"]
+        lr = self._learning_rate(group, backend, on_device=group["capturable"])
         if not state:
             state.update(step=0, exp_avg=xp.zeros_like(param), exp_avg_sq=xp.zeros_like(param))
             if group["amsgrad"]:
@@ -60,7 +62,7 @@ class Adam(Optimizer):
         if group["amsgrad"]:
             xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
             v = state["max_exp_avg_sq"]
-        if group["capturable"]:  # device scalars, cast so that they do not promote float32 arrays
+        if group["capturable"]:  # device scalars (t, and lr in a CUDA graph), cast so as not to promote float32 arrays
             step_size = (lr / (1 - beta1 ** step)).astype(param.dtype)
             correction2 = xp.sqrt(1 - beta2 ** step).astype(param.dtype)
         else:

@@ -13,6 +13,11 @@ scales the group's current lr instead, which gives the same numbers (to rounding
 between steps: there a second scheduler on the same optimiser, or an lr set by hand, compounds with this one, where
 here the next step() replaces it.
 
+The lr a step() sets is the lr of the next update on every path: the array code, the fused kernels, capturable
+Adam's, and the replays of a step recorded as a CUDA graph with capturable Adam (which read it on the device); a
+replay with SGD, RMSprop or Adam without capturable refuses to run once the lr has changed, since their recorded
+kernels hold the old one (nanogan/backend/cuda/graphs.py).
+
 To resume, save both `optimizer.state_dict()` (the groups' lr and initial_lr) and `scheduler.state_dict()`
 (last_epoch, the base lrs, the settings: numbers and lists, which a nanogan checkpoint stores), and load both into an
 optimiser and a scheduler made as before.

@@ -5,13 +5,52 @@ for Adam with its step count on the device).
 Each function does the step and returns True when every array is a non-empty, C-contiguous float32 CuPy array;
 otherwise it does nothing and returns False, and the optimiser runs its array code (the formulas in
 nanogan/optim, which these kernels implement; float64 gradchecks and the CPU run that code). nanogan.optim
-asks for these by name on the parameter's backend; the CPU backend has none.
+asks for these by name on the parameter's backend; the CPU backend has none. It asks for `learning_rate` too: the lr
+an update takes, which is group["lr"] except while a step is being recorded as a CUDA graph.
 """
 import cupy
 import numpy as np
 
 from ... import _kernels_ops
+from . import graphs
 from ._dispatch import kernel_library
+
+
+def learning_rate(owner, group, on_device):
+    """The lr for an update of `group` queued now: group["lr"], except while the step is being recorded as a CUDA
+    graph, whose replays repeat the kernels' recorded arguments while a scheduler changes group["lr"] between them.
+    Then an update that can read lr from the device (on_device: capturable Adam) gets a 0-d float64 device array
+    that each replay first refills from group["lr"]; one whose kernel takes lr by value (SGD's, RMSprop's, Adam's
+    without capturable) keeps the number, and each replay refuses to run, naming `owner` (the optimiser's class),
+    once group["lr"] differs from it, rather than train with the recorded lr."""
+    if not graphs.capturing():
+        return group["lr"]
+    if on_device:
+        refill = _LearningRateOnDevice(group)
+        graphs.before_each_replay(refill)
+        return refill.array
+    recorded = group["lr"]
+
+    def refuse_a_changed_lr():
+        if group["lr"] != recorded:
+            raise RuntimeError(f"{owner}: lr changed from {recorded} to {group['lr']} since the step was recorded as "
+                               f"a CUDA graph, whose replays would still apply {recorded}; record the step again, or "
+                               f"use Adam or AdamW with capturable=True, which read lr on the device")
+    graphs.before_each_replay(refuse_a_changed_lr)
+    return recorded
+
+
+class _LearningRateOnDevice:
+    """group["lr"] in a 0-d float64 device array, refilled (called before each replay) only when it has changed: a
+    fill is a launch, and most replays of a training loop see the same lr."""
+
+    def __init__(self, group):
+        self.group, self.array, self.filled_with = group, cupy.empty((), np.float64), None
+
+    def __call__(self):
+        if self.group["lr"] != self.filled_with:
+            self.array.fill(self.group["lr"])
+            self.filled_with = self.group["lr"]
 
 
 def _kernel_ready(*arrays):

@@ -386,12 +386,13 @@ def sgd_step(lib, param, grad, momentum_buffer=None, *, lr, momentum=0.0, dampen
 
 
 def adam_step(lib, param, grad, exp_avg, exp_avg_sq, *, step=None, corrections=None, lr=None, betas=(0.9, 0.999),
-              eps=1e-8, weight_decay=0.0):
-    """One torch.optim.Adam step t on param, exp_avg, exp_avg_sq, in place. t is either a host count `step`
-    (>= 1, counting this one), with `lr`: the bias corrections 1 - beta^t and the complements 1 - beta are then
-    computed here in double precision; or it lives on the device, and `corrections` is a float32 array
-    [lr / (1 - beta1^t), sqrt(1 - beta2^t)] computed there, which the kernel reads when it runs (a step recorded
-    in a CUDA graph)."""
+              eps=1e-8, weight_decay=0.0, decoupled_weight_decay=False):
+    """One torch.optim.Adam step t on param, exp_avg, exp_avg_sq, in place: weight_decay is added to the gradient
+    (L2, Adam's), or with decoupled_weight_decay scales the parameter by 1 - lr * weight_decay first (AdamW's). t is
+    either a host count `step` (>= 1, counting this one), with `lr`: the bias corrections 1 - beta^t, the parameter's
+    scale and the complements 1 - beta are then computed here in double precision; or it lives on the device, and
+    `corrections` is a float32 array [lr / (1 - beta1^t), sqrt(1 - beta2^t), param_scale] computed there, which the
+    kernel reads when it runs (a step recorded in a CUDA graph)."""
     op = "adam_step"
     _check_state(op, lib, param, grad, exp_avg=exp_avg, exp_avg_sq=exp_avg_sq)
     beta1, beta2 = betas
@@ -399,14 +400,16 @@ def adam_step(lib, param, grad, exp_avg, exp_avg_sq, *, step=None, corrections=N
         int_at_least(op, "step", step, 1)  # this step's number, t in the bias corrections
         require(op, "lr", lr, is_number, "a number")
         step_size, bias_correction2_sqrt = lr / (1.0 - beta1 ** step), math.sqrt(1.0 - beta2 ** step)
+        param_scale = 1.0 - lr * weight_decay if decoupled_weight_decay else 1.0
     else:
         if step is not None or lr is not None:
             raise ValueError(f"{op}: corrections already hold lr and the step t; got step={step!r}, lr={lr!r} too")
-        _check(op, "corrections", corrections, lib, (2,))
-        step_size = bias_correction2_sqrt = 0.0  # unused: the kernel reads corrections
+        _check(op, "corrections", corrections, lib, (3,))
+        step_size = bias_correction2_sqrt = param_scale = 0.0  # unused: the kernel reads corrections
+    l2_weight_decay = 0.0 if decoupled_weight_decay else weight_decay
     _launch_elementwise(lib, "adam_update", param.size, param, grad, exp_avg, exp_avg_sq, param.size,
-                        beta1, 1.0 - beta1, beta2, 1.0 - beta2, eps, weight_decay, step_size, bias_correction2_sqrt,
-                        corrections)
+                        beta1, 1.0 - beta1, beta2, 1.0 - beta2, eps, l2_weight_decay, step_size, bias_correction2_sqrt,
+                        param_scale, corrections)
 
 
 def rmsprop_step(lib, param, grad, square_avg, grad_avg=None, momentum_buffer=None, *, lr, alpha=0.99, eps=1e-8,

@@ -146,9 +146,12 @@ def _device_function(name, function):
     def run(*args, **kwargs):
         calls[name] += 1
         _refuse_host_arrays(name, (*args, *kwargs.values()))
-        if _capture is not None:
+        if _capture is not None and name not in ALLOCATIONS:
             return _record(function, args, kwargs)
-        return _fake(function(*_plain(args), **{k: _plain(v) for k, v in kwargs.items()}))
+        made = _fake(function(*_plain(args), **{k: _plain(v) for k, v in kwargs.items()}))
+        if _capture is not None:
+            _capture.arrays.append(made)
+        return made
     run.__name__ = name
     return run
 
@@ -172,9 +175,10 @@ def asnumpy(a):
 # the same memory. Here, while a capture is open, every operation goes through _record, which keeps it as a
 # replay step over the very arrays it was given and keeps every array made alive with the graph (a graph's
 # private pool keeps its memory):
-#   - an operation that makes arrays (arithmetic, reductions, copies, allocations) runs at once, since the host
-#     needs their shapes, and replays as `made[...] = the operation again`; one that returns a view of an array
-#     it was given replays as nothing (the view follows its base);
+#   - an operation that makes arrays (arithmetic, reductions, copies) runs at once, since the host needs their
+#     shapes, and replays as `made[...] = the operation again`; one that returns a view of an array it was given
+#     replays as nothing (the view follows its base), and so does an allocation (ALLOCATIONS), which queues no
+#     work on a GPU: a replay must not overwrite what was written into its array between replays;
 #   - an operation that writes into arrays it is given (a csrc kernel, a GEMM, out=, a[...] = v, scatter_add)
 #     does not run while recording, as on a GPU, so the arrays that existed before the capture keep their values.
 # So values read while recording are whatever the arrays held then, as on a GPU, where nothing is read (and
@@ -184,6 +188,7 @@ def asnumpy(a):
 # graph-safe products call cuBLAS themselves (backend/cuda/blas.py, FakeCublas here).
 
 _capture = None  # the open capture: its replay steps and the arrays they need
+ALLOCATIONS = ("empty", "empty_like")
 COPYING_METHODS = ("astype", "copy", "ravel", "flatten", "reshape", "argmax")
 CUBLAS_PRODUCTS = ("matmul", "dot", "tensordot", "inner", "vdot", "einsum")
 

@@ -583,8 +583,9 @@ def _trained(model, make_optimizer, device, steps, data):
 @pytest.mark.parametrize("make_optimizer", [lambda p: optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True),
                                             lambda p: optim.Adam(p, lr=1e-2, betas=(0.5, 0.9), weight_decay=0.01),
                                             lambda p: optim.Adam(p, lr=1e-2, betas=(0.5, 0.9), amsgrad=True),
+                                            lambda p: optim.AdamW(p, lr=1e-2, betas=(0.5, 0.9), weight_decay=0.2),
                                             lambda p: optim.RMSprop(p, lr=1e-2, momentum=0.5, centered=True)],
-                         ids=["sgd-kernel", "adam-kernel", "adam-amsgrad-array-code", "rmsprop-kernel"])
+                         ids=["sgd-kernel", "adam-kernel", "adam-amsgrad-array-code", "adamw-kernel", "rmsprop-kernel"])
 def test_module_to_cuda_trains_like_the_cpu(make_optimizer):
     ng.manual_seed(0)
     # no bias before the batch norm: its gradient is zero up to rounding, which Adam and RMSprop's
@@ -601,7 +602,8 @@ def test_module_to_cuda_trains_like_the_cpu(make_optimizer):
 
 
 @on_gpu
-def test_capturable_adam_takes_the_fused_kernel_with_its_step_count_on_the_device():
+@pytest.mark.parametrize("adam", [optim.Adam, optim.AdamW])
+def test_capturable_adam_takes_the_fused_kernel_with_its_step_count_on_the_device(adam):
     """capturable=True (t on the device, so that a CUDA graph's replays count it) runs adam_update too, reading
     the bias corrections computed on the device in double precision: the parameters follow the host count's
     kernel to float32 rounding, in four calls into CuPy per parameter (t + 1, the corrections and their array, the
@@ -612,8 +614,7 @@ def test_capturable_adam_takes_the_fused_kernel_with_its_step_count_on_the_devic
     trained = []
     for capturable in (False, True):
         model = copy.deepcopy(start).to("cuda")
-        optimizer = optim.Adam(model.parameters(), lr=1e-2, betas=(0.5, 0.999), weight_decay=0.01,
-                               capturable=capturable)
+        optimizer = adam(model.parameters(), lr=1e-2, betas=(0.5, 0.999), weight_decay=0.2, capturable=capturable)
         for step_grads in grads:
             for p, g in zip(model.parameters(), step_grads):
                 p.grad = ng.tensor(g, device="cuda")
@@ -676,6 +677,102 @@ def test_captured_step_replays_what_eager_steps_compute(make_optimizer, model_na
         np.testing.assert_allclose(loss.numpy(), expected.numpy(), rtol=1e-5)
     for ours, theirs in zip(model.parameters(), twin.parameters()):
         np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def _linear_decay(optimizer):
+    return optim.lr_scheduler.LambdaLR(optimizer, lambda epoch: 1 - epoch / 8)
+
+
+@on_gpu
+@pytest.mark.parametrize("make_optimizer", [
+    lambda p: optim.SGD(p, lr=0.05, momentum=0.9),
+    lambda p: optim.Adam(p, lr=1e-2, betas=(0.5, 0.9)),
+    lambda p: optim.Adam(p, lr=1e-2, betas=(0.5, 0.9), capturable=True),
+    lambda p: optim.AdamW(p, lr=1e-2, betas=(0.5, 0.9), weight_decay=0.5, amsgrad=True),
+    lambda p: optim.RMSprop(p, lr=1e-3, centered=True)],
+    ids=["sgd-kernel", "adam-kernel", "capturable-adam-kernel", "adamw-amsgrad-array-code", "rmsprop-kernel"])
+def test_a_scheduled_lr_reaches_eager_updates_on_the_device_as_on_the_cpu(make_optimizer):
+    """Each update path on the device (fused kernels, capturable Adam's device corrections, the array code) takes
+    the lr a scheduler sets before it, as the CPU's array code does."""
+    ng.manual_seed(0)
+    start = _REGRESSION_MODELS["linear"]()
+    rng = np.random.default_rng(1)
+    x, y = rng.standard_normal((8, 6)).astype(np.float32), rng.standard_normal((8, 1)).astype(np.float32)
+    trained = []
+    for device in ("cpu", "cuda", None):
+        on = device or "cuda"
+        model = copy.deepcopy(start).to(on)
+        optimizer = make_optimizer(model.parameters())
+        scheduler = _linear_decay(optimizer) if device else None
+        step = _regression_step(model, optimizer, ng.tensor(x, device=on), ng.tensor(y, device=on))
+        for _ in range(6):
+            step()
+            if scheduler is not None:
+                scheduler.step()
+        trained.append([p.numpy() for p in model.parameters()])
+    on_cpu, on_cuda, unscheduled = trained
+    for ours, theirs in zip(on_cuda, on_cpu):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(on_cuda[0], unscheduled[0], rtol=1e-4, atol=1e-6)
+
+
+@on_gpu
+@pytest.mark.parametrize("make_optimizer", [
+    lambda p: optim.Adam(p, lr=1e-2, betas=(0.5, 0.9), capturable=True),
+    lambda p: optim.AdamW(p, lr=1e-2, betas=(0.5, 0.9), weight_decay=0.5, capturable=True),
+    lambda p: optim.AdamW(p, lr=1e-2, betas=(0.5, 0.9), weight_decay=0.5, amsgrad=True, capturable=True)],
+    ids=["adam-kernel", "adamw-kernel", "adamw-amsgrad-array-code"])
+def test_a_scheduled_lr_reaches_the_replays_of_a_captured_capturable_adam_step(make_optimizer):
+    """A replay repeats the recorded kernels with their recorded arguments; capturable Adam reads lr from a device
+    array that each replay refills from group["lr"] first, so the lr a scheduler sets between replays applies as it
+    does between eager steps."""
+    from nanogan.backend.cuda import graphs
+    ng.manual_seed(0)
+    model = _REGRESSION_MODELS["linear"]().to("cuda")
+    twin = copy.deepcopy(model)
+    rng = np.random.default_rng(0)
+    x, y = ng.tensor(rng.standard_normal((8, 6)).astype(np.float32), device="cuda"), ng.tensor(
+        rng.standard_normal((8, 1)).astype(np.float32), device="cuda")
+    optimizer, twin_optimizer = make_optimizer(model.parameters()), make_optimizer(twin.parameters())
+    step = graphs.capture(_regression_step(model, optimizer, x, y), warmup=1)
+    eager = _regression_step(twin, twin_optimizer, x, y)
+    eager()
+    schedulers = _linear_decay(optimizer), _linear_decay(twin_optimizer)
+    for _ in range(5):
+        np.testing.assert_allclose(step.replay().numpy(), eager().numpy(), rtol=1e-5)
+        for scheduler in schedulers:
+            scheduler.step()
+    for ours, theirs in zip(model.parameters(), twin.parameters()):
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)
+    with pytest.raises(RuntimeError, match="before_each_replay: no step is being recorded on this thread"):
+        graphs.before_each_replay(lambda: None)
+
+
+@on_gpu
+@pytest.mark.parametrize("make_optimizer, name", [(lambda p: optim.SGD(p, lr=0.05, momentum=0.9), "SGD"),
+                                                  (lambda p: optim.RMSprop(p, lr=0.05), "RMSprop"),
+                                                  (lambda p: optim.AdamW(p, lr=0.05), "AdamW")])
+def test_a_captured_step_whose_kernel_takes_lr_by_value_refuses_to_replay_a_changed_lr(make_optimizer, name):
+    """SGD's and RMSprop's kernels, and Adam's without capturable, take lr by value: a replay would apply the
+    recorded lr whatever a scheduler set since, so it refuses to run, changing nothing, until the lr is back."""
+    from nanogan.backend.cuda import graphs
+    model = _REGRESSION_MODELS["linear"]().to("cuda")
+    x, y = ng.ones(4, 6, device="cuda"), ng.zeros(4, 1, device="cuda")
+    optimizer = make_optimizer(model.parameters())
+    step = graphs.capture(_regression_step(model, optimizer, x, y), warmup=1)
+    step.replay()
+    scheduler = optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
+    step.replay()  # epoch 0 of the schedule: the lr as recorded
+    scheduler.step()
+    before = [p.numpy() for p in model.parameters()]
+    with pytest.raises(RuntimeError, match=f"{name}: lr changed from 0.05 to 0.025 since the step was recorded as a "
+                                           f"CUDA graph, whose replays would still apply 0.05"):
+        step.replay()
+    for p, value in zip(model.parameters(), before):
+        np.testing.assert_array_equal(p.numpy(), value)
+    optimizer.param_groups[0]["lr"] = 0.05
+    step.replay()
+    assert not np.array_equal(next(model.parameters()).numpy(), before[0])
 
 
 @on_gpu
@@ -955,10 +1052,12 @@ def test_wgan_gp_critic_step_is_stream_ordered_and_replays_like_eager(networks):
 
 
 @on_gpu
-def test_trainer_replaying_cuda_graphs_trains_like_eager_steps(tmp_path):
+@pytest.mark.parametrize("scheduled", [False, True], ids=["constant-lr", "lr-decayed-by-a-hook"])
+def test_trainer_replaying_cuda_graphs_trains_like_eager_steps(tmp_path, scheduled):
     """Trainer(cuda_graph=True): the first critic and generator steps run eagerly and are recorded, every later
     step refills the graph's inputs with the same draws an eager step makes and replays it; four iterations
-    (20 critic steps) must land where eager training lands, and log the same numbers."""
+    (20 critic steps) must land where eager training lands, and log the same numbers. So too with both lrs
+    decayed after each iteration by schedulers in a trainer hook: the graphs' Adam reads lr on the device."""
     from nanogan import gan
     from nanogan.data import DataLoader, get_toy
     points = get_toy("ring8_wgangp")(96, np.random.default_rng(0))
@@ -969,6 +1068,10 @@ def test_trainer_replaying_cuda_graphs_trains_like_eager_steps(tmp_path):
         trainer = gan.Trainer(gan.WGANGP(G, D, "official-toy", batch_size=16),
                               DataLoader(points, batch_size=16, seed=3),
                               tmp_path / str(cuda_graph), progress=False, n_samples=4, cuda_graph=cuda_graph)
+        if scheduled:
+            schedulers = [optim.lr_scheduler.LambdaLR(opt, lambda epoch: 10.0 ** -epoch)
+                          for opt in (trainer.variant.opt_D, trainer.variant.opt_G)]
+            trainer.every(1, lambda _: [scheduler.step() for scheduler in schedulers])
         trainer.fit(4)
         return trainer
 

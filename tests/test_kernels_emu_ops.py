@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import nanogan as ng
 import nanogan.nn.functional as F
 from nanogan import _kernels_ops as K
-from nanogan.optim import SGD, Adam, RMSprop
+from nanogan.optim import SGD, Adam, AdamW, RMSprop
 from harness import away_from_kinks
 from kernel_helpers import GuardedEmu, gpu_library
 
@@ -448,16 +448,17 @@ def test_grad_penalty_worked_numbers(emu):
 
 # ---- optimiser steps ------------------------------------------------------------------------------------------
 
-OPTIMIZERS = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop}
-STATE_NAMES = {"sgd": ("momentum_buffer",), "adam": ("exp_avg", "exp_avg_sq"),
+OPTIMIZERS = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop}
+STATE_NAMES = {"sgd": ("momentum_buffer",), "adam": ("exp_avg", "exp_avg_sq"), "adamw": ("exp_avg", "exp_avg_sq"),
                "rmsprop": ("square_avg", "grad_avg", "momentum_buffer")}
 
 
 def kernel_step(lib, name, param, grad, state, step, hyper):
     if name == "sgd":
         K.sgd_step(lib, param, grad, state["momentum_buffer"], first_step=step == 1, **hyper)
-    elif name == "adam":
-        K.adam_step(lib, param, grad, state["exp_avg"], state["exp_avg_sq"], step=step, **hyper)
+    elif name in ("adam", "adamw"):
+        K.adam_step(lib, param, grad, state["exp_avg"], state["exp_avg_sq"], step=step,
+                    decoupled_weight_decay=name == "adamw", **hyper)
     else:
         K.rmsprop_step(lib, param, grad, state["square_avg"], state["grad_avg"], state["momentum_buffer"], **hyper)
 
@@ -494,6 +495,7 @@ OPTIMIZER_CASES = {
     "sgd_nesterov": ("sgd", dict(lr=0.05, momentum=0.8, nesterov=True)),
     "adam_gan_betas": ("adam", dict(lr=2e-4, betas=(0.5, 0.999))),
     "adam_weight_decay": ("adam", dict(lr=1e-3, betas=(0.9, 0.99), eps=1e-6, weight_decay=0.1)),
+    "adamw_weight_decay": ("adamw", dict(lr=1e-2, betas=(0.5, 0.999), weight_decay=0.3)),
     "rmsprop_plain": ("rmsprop", dict(lr=5e-4)),
     "rmsprop_centered_momentum": ("rmsprop", dict(lr=1e-3, alpha=0.9, momentum=0.5, centered=True,
                                                   weight_decay=0.01)),
@@ -516,7 +518,7 @@ def optimizer_cases(draw):
         nesterov = momentum > 0 and draw(st.booleans())
         dampening = 0.0 if nesterov else draw(st.sampled_from([0.0, 0.2]))
         return name, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=decay, nesterov=nesterov)
-    if name == "adam":
+    if name in ("adam", "adamw"):
         betas = (draw(st.floats(0.0, 0.95)), draw(st.floats(0.9, 0.9999)))
         return name, dict(lr=lr, betas=betas, eps=draw(st.sampled_from([1e-8, 1e-4])), weight_decay=decay)
     return name, dict(lr=lr, alpha=draw(st.floats(0.5, 0.999)), momentum=draw(st.sampled_from([0.0, 0.7])),
@@ -532,23 +534,27 @@ def test_optimizer_steps_match_nanogan_optim(emu, case, n, seed):
     check_optimizer(emu, *case, n=n, seed=seed)
 
 
-def test_adam_reads_corrections_from_the_device_as_it_takes_a_host_step(emu):
-    """corrections = [lr / (1 - β1ᵗ), √(1 - β2ᵗ)] in device memory (t counted on the device, for CUDA graphs) give
+@pytest.mark.parametrize("decoupled_weight_decay", [False, True], ids=["adam", "adamw"])
+def test_adam_reads_corrections_from_the_device_as_it_takes_a_host_step(emu, decoupled_weight_decay):
+    """corrections = [lr / (1 - β1ᵗ), √(1 - β2ᵗ), param_scale] (param_scale = 1 - lr · weight_decay for AdamW's
+    decoupled decay, 1 for Adam's L2 decay) in device memory (t counted on the device, for CUDA graphs) give
     the kernel's update bit for bit what the host count t gives, which the kernel computes from the same float32
     values; a wrong read (swapped, or the by-value zeros passed alongside) moves the parameter by a different step."""
     rng = np.random.default_rng(5)
     start, grads = rng.standard_normal(777).astype(np.float32), rng.standard_normal((3, 777)).astype(np.float32)
-    lr, betas = 2e-3, (0.5, 0.99)
+    lr, betas, weight_decay = 2e-3, (0.5, 0.99), 0.01
+    decay = dict(weight_decay=weight_decay, decoupled_weight_decay=decoupled_weight_decay)
+    param_scale = 1 - lr * weight_decay if decoupled_weight_decay else 1.0
     dev = Device(emu)
     results = []
     for on_device in (False, True):
         param, m, v = dev.put(start), dev.put(np.zeros(777)), dev.put(np.zeros(777))
         for t, grad in enumerate(grads, 1):
             if on_device:
-                corrections = dev.put([lr / (1 - betas[0] ** t), np.sqrt(1 - betas[1] ** t)])
-                K.adam_step(emu, param, dev.put(grad), m, v, corrections=corrections, betas=betas, weight_decay=0.01)
+                corrections = dev.put([lr / (1 - betas[0] ** t), np.sqrt(1 - betas[1] ** t), param_scale])
+                K.adam_step(emu, param, dev.put(grad), m, v, corrections=corrections, betas=betas, **decay)
             else:
-                K.adam_step(emu, param, dev.put(grad), m, v, step=t, lr=lr, betas=betas, weight_decay=0.01)
+                K.adam_step(emu, param, dev.put(grad), m, v, step=t, lr=lr, betas=betas, **decay)
         results.append([dev.host(a).copy() for a in (param, m, v)])
     dev.done()
     for host_count, device_count in zip(*results):
@@ -568,10 +574,10 @@ def test_optimizer_wrappers_check_state(emu):
         K.adam_step(emu, p, p.copy(), np.zeros(4, np.float32), np.zeros(4, np.float32), step=1)
     with pytest.raises(ValueError, match=r"adam_step: corrections already hold lr and the step t; got step=1"):
         K.adam_step(emu, p, p.copy(), np.zeros(4, np.float32), np.zeros(4, np.float32), step=1,
-                    corrections=np.ones(2, np.float32))
-    with pytest.raises(ValueError, match=r"adam_step: corrections has shape \(3,\), expected \(2,\)"):
-        K.adam_step(emu, p, p.copy(), np.zeros(4, np.float32), np.zeros(4, np.float32),
                     corrections=np.ones(3, np.float32))
+    with pytest.raises(ValueError, match=r"adam_step: corrections has shape \(2,\), expected \(3,\)"):
+        K.adam_step(emu, p, p.copy(), np.zeros(4, np.float32), np.zeros(4, np.float32),
+                    corrections=np.ones(2, np.float32))
 
 
 # ---- sum / mean along one axis ---------------------------------------------------------------------------------

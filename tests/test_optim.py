@@ -39,31 +39,42 @@ def _groups(params, second_group):
     return [{"params": [params[0]]}, {"params": [params[1]], **second_group}]
 
 
-def _run_ours(make, hyper, second_group, starts, centres, curvatures, steps, checkpoint_at=None):
+def _run_ours(make, hyper, second_group, starts, centres, curvatures, steps, checkpoint_at=None, schedule=None):
+    """`schedule(lr_scheduler, optimizer)`, if given, makes a scheduler that steps after each optimiser step."""
     params = [_leaf(s) for s in starts]
     opt = make(optim, _groups(params, second_group), hyper)
+    scheduler = None if schedule is None else schedule(optim.lr_scheduler, opt)
     trajectory = []
     for t in range(steps):
         for p, c, h in zip(params, centres, curvatures):
             p.grad = ng.tensor(_quadratic_grad(p.numpy(), c, h), dtype=ng.float64)
         opt.step()
+        if scheduler is not None:
+            scheduler.step()
         trajectory.append([p.numpy().copy() for p in params])
         if checkpoint_at == t:  # continue in a fresh optimiser (and fresh parameters) restored from checkpoints
             saved = opt.state_dict()
             params = [_leaf(p.numpy()) for p in params]
             opt = make(optim, _groups(params, {}), {})
+            if scheduler is not None:  # made before the optimiser's state is loaded, as PyTorch says to
+                saved_schedule, scheduler = scheduler.state_dict(), schedule(optim.lr_scheduler, opt)
             opt.load_state_dict(saved)
+            if scheduler is not None:
+                scheduler.load_state_dict(saved_schedule)
     return trajectory
 
 
-def _run_torch(make, hyper, second_group, starts, centres, curvatures, steps):
+def _run_torch(make, hyper, second_group, starts, centres, curvatures, steps, schedule=None):
     params = [torch.tensor(s, dtype=torch.float64, requires_grad=True) for s in starts]
     opt = make(torch.optim, _groups(params, second_group), {**hyper, "foreach": False})
+    scheduler = None if schedule is None else schedule(torch.optim.lr_scheduler, opt)
     trajectory = []
     for _ in range(steps):
         for p, c, h in zip(params, centres, curvatures):
             p.grad = torch.tensor(_quadratic_grad(p.detach().numpy(), c, h))
         opt.step()
+        if scheduler is not None:
+            scheduler.step()
         trajectory.append([p.detach().numpy().copy() for p in params])
     return trajectory
 
@@ -74,6 +85,10 @@ def _sgd(module, groups, hyper):
 
 def _adam(module, groups, hyper):
     return module.Adam(groups, **{"lr": 0.05, **hyper})
+
+
+def _adamw(module, groups, hyper):
+    return module.AdamW(groups, **{"lr": 0.05, **hyper})
 
 
 def _rmsprop(module, groups, hyper):
@@ -89,6 +104,9 @@ CASES = {
     "adam": (_adam, {}, {"betas": (0.5, 0.9)}),
     "adam-weight-decay": (_adam, {"weight_decay": 0.05}, {"lr": 0.01}),
     "adam-amsgrad": (_adam, {"amsgrad": True, "betas": (0.0, 0.99)}, {}),
+    "adam-decoupled-weight-decay": (_adam, {"weight_decay": 0.3, "decoupled_weight_decay": True}, {"lr": 0.01}),
+    "adamw": (_adamw, {}, {"weight_decay": 0.5}),
+    "adamw-amsgrad": (_adamw, {"amsgrad": True, "weight_decay": 0.2}, {"betas": (0.5, 0.9)}),
     "rmsprop": (_rmsprop, {}, {"alpha": 0.9}),
     "rmsprop-momentum": (_rmsprop, {"momentum": 0.9}, {"lr": 0.003}),
     "rmsprop-centered": (_rmsprop, {"centered": True}, {"eps": 1e-3}),
@@ -109,7 +127,7 @@ def test_trajectory_equals_torch(case):
     assert not np.allclose(ours[-1][0], problem[0][0])
 
 
-@pytest.mark.parametrize("case", ["adam", "adam-weight-decay", "adam-amsgrad"])
+@pytest.mark.parametrize("case", ["adam", "adam-weight-decay", "adam-amsgrad", "adamw", "adamw-amsgrad"])
 def test_capturable_adam_counts_steps_in_an_array_and_follows_torch(case):
     """capturable=True (step count and bias corrections as device arrays, for CUDA graphs) changes where t
     lives, not the trajectory: still PyTorch's, through a checkpoint taken halfway too."""
@@ -124,7 +142,32 @@ def test_capturable_adam_counts_steps_in_an_array_and_follows_torch(case):
                 np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12, err_msg=f"{case}, step {t + 1}")
 
 
-@pytest.mark.parametrize("case", ["sgd-momentum", "adam-amsgrad", "rmsprop-centered-momentum-decay"])
+def _linear_decay(lr_scheduler, optimizer):
+    """pix2pix's schedule in miniature: a new lr at every step."""
+    return lr_scheduler.LambdaLR(optimizer, lambda epoch: 1 - epoch / (STEPS + 5))
+
+
+@pytest.mark.parametrize("case, capturable", [("sgd-momentum", False), ("adam", False), ("adam", True),
+                                              ("adamw", False), ("adamw-amsgrad", True),
+                                              ("rmsprop-centered-momentum-decay", False)])
+def test_a_scheduled_lr_reaches_every_update_as_in_torch(case, capturable):
+    """The lr a scheduler sets is the lr of the next update, in the array code and with capturable Adam's step count
+    on the device, through a checkpoint of optimiser and scheduler taken halfway too. (The fused kernels: below and
+    in test_cuda_backend.py.)"""
+    make, hyper, second_group = CASES[case]
+    problem = _problem(3)
+    theirs = _run_torch(make, hyper, second_group, *problem, STEPS, schedule=_linear_decay)
+    ours_hyper = {**hyper, "capturable": True} if capturable else hyper
+    for checkpoint_at in (None, STEPS // 2):
+        ours = _run_ours(make, ours_hyper, second_group, *problem, STEPS, checkpoint_at, schedule=_linear_decay)
+        for t, (a_step, b_step) in enumerate(zip(ours, theirs)):
+            for a, b in zip(a_step, b_step):
+                np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12, err_msg=f"{case}, step {t + 1}")
+    unscheduled = _run_ours(make, ours_hyper, second_group, *problem, STEPS)
+    assert not np.allclose(unscheduled[-1][0], ours[-1][0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("case", ["sgd-momentum", "adam-amsgrad", "adamw", "rmsprop-centered-momentum-decay"])
 def test_state_dict_round_trip_mid_trajectory_continues_identically(case):
     make, hyper, second_group = CASES[case]
     problem = _problem(1)
@@ -213,6 +256,10 @@ def test_bad_arguments_raise_clear_errors():
     (lambda p: optim.Adam([p], lr="1e-3"), ValueError, "Adam: lr must be a number >= 0, got '1e-3'"),
     (lambda p: optim.Adam([p], betas=0.9), ValueError, r"Adam: betas must be two numbers in \[0, 1\), got 0.9"),
     (lambda p: optim.Adam([p], betas=(0.5, float("nan"))), ValueError, "Adam: betas must be two numbers"),
+    (lambda p: optim.AdamW([p], weight_decay=-0.01), ValueError,
+     "AdamW: weight_decay must be a number >= 0, got -0.01"),
+    (lambda p: optim.AdamW([p], betas=(1.0, 0.9)), ValueError, r"AdamW: betas must be two numbers in \[0, 1\), got "
+                                                               r"\(1.0, 0.9\)"),
     (lambda p: optim.RMSprop([p], lr=float("nan")), ValueError, "RMSprop: lr must be a number >= 0, got nan"),
 ])
 def test_hyperparameters_out_of_range_are_refused(make, error, message):
@@ -262,11 +309,12 @@ class _KernelBackend:
 
 
 @pytest.mark.parametrize("case", ["sgd", "sgd-momentum-dampening", "sgd-nesterov", "sgd-weight-decay", "adam",
-                                  "adam-weight-decay", "rmsprop", "rmsprop-centered-momentum-decay"])
+                                  "adam-weight-decay", "adam-decoupled-weight-decay", "adamw", "rmsprop",
+                                  "rmsprop-centered-momentum-decay"])
 def test_a_backend_kernel_takes_the_update_and_follows_the_array_code(case):
     """Where the backend offers an update as one kernel (the CUDA backend's sgd_step / adam_step / rmsprop_step),
     the optimiser hands it its state and hyperparameters; those kernels (csrc/kernels/optim.cu, emulated) must
-    follow the array code's float32 trajectory."""
+    follow the array code's float32 trajectory, with the lr a scheduler changes at every step."""
     make, hyper, _ = CASES[case]
     problem = _problem(2)
     kernels = _KernelBackend()
@@ -276,9 +324,11 @@ def test_a_backend_kernel_takes_the_update_and_follows_the_array_code(case):
         params = [s.astype(np.float32) for s in problem[0]]
         opt = make(optim, [_leaf(np.zeros(1))], hyper)  # one group with the case's hyperparameters
         group, states = opt.param_groups[0], [{} for _ in params]
+        scheduler = optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
         for _ in range(5):
             for p, state, c, h in zip(params, states, problem[1], problem[2]):
                 opt._update(p, _quadratic_grad(p, c, h).astype(np.float32), state, group, backend)
+            scheduler.step()
         trajectories.append(params)
     assert kernels.calls and len(set(kernels.calls)) == 1
     for ours, theirs in zip(*trajectories):

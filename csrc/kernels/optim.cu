@@ -26,32 +26,38 @@ NG_KERNEL void sgd_update(float* __restrict__ param, const float* __restrict__ g
     }
 }
 
-// Adam (L2 weight decay added to the gradient, not AdamW's decoupled decay), at step t >= 1, with
-// d = grad + weight_decay * param:
+// Adam at step t >= 1, with either of PyTorch's weight decays (torch.optim.Adam's decoupled_weight_decay):
+//   Adam's L2 decay:            l2_weight_decay = weight_decay,  param_scale = 1
+//   AdamW's decoupled decay:    l2_weight_decay = 0,             param_scale = 1 - lr * weight_decay
+// and then, with p = param_scale * param and d = grad + l2_weight_decay * p:
 //   exp_avg    = beta1 * exp_avg    + (1 - beta1) * d
 //   exp_avg_sq = beta2 * exp_avg_sq + (1 - beta2) * d^2
-//   param     -= step_size * exp_avg / (sqrt(exp_avg_sq) / bias_correction2_sqrt + eps)
-// where step_size = lr / (1 - beta1^t) and bias_correction2_sqrt = sqrt(1 - beta2^t) come in double-precision
-// arithmetic from the host, with the complements one_minus_beta1, one_minus_beta2 (in float, 1 - 0.999^t would
-// keep only a few significant digits for small t, and 1 - beta2 is off by 2e-4 relative for beta2 = 0.9999, as
-// torch's are not). When t lives on the device (Adam's capturable=True: a step recorded in a CUDA graph must see
-// the t of each replay, not the t it was recorded at), corrections_or_null = [step_size, bias_correction2_sqrt],
-// computed on the device from t, replaces the two values passed by value: read when the kernel runs.
+//   param      = p - step_size * exp_avg / (sqrt(exp_avg_sq) / bias_correction2_sqrt + eps)
+// where step_size = lr / (1 - beta1^t), bias_correction2_sqrt = sqrt(1 - beta2^t) and param_scale come in
+// double-precision arithmetic from the host, with the complements one_minus_beta1, one_minus_beta2 (in float,
+// 1 - 0.999^t would keep only a few significant digits for small t, and 1 - beta2 is off by 2e-4 relative for
+// beta2 = 0.9999, as torch's are not). When t lives on the device (Adam's capturable=True: a step recorded in a
+// CUDA graph must see the t of each replay, not the t it was recorded at), corrections_or_null =
+// [step_size, bias_correction2_sqrt, param_scale], computed on the device from t and lr, replaces the three values
+// passed by value: read when the kernel runs.
 NG_KERNEL void adam_update(float* __restrict__ param, const float* __restrict__ grad, float* __restrict__ exp_avg,
                            float* __restrict__ exp_avg_sq, int n, float beta1, float one_minus_beta1, float beta2,
-                           float one_minus_beta2, float eps, float weight_decay, float step_size,
-                           float bias_correction2_sqrt, const float* __restrict__ corrections_or_null) {
+                           float one_minus_beta2, float eps, float l2_weight_decay, float step_size,
+                           float bias_correction2_sqrt, float param_scale,
+                           const float* __restrict__ corrections_or_null) {
     if (corrections_or_null != nullptr) {
         step_size = corrections_or_null[0];
         bias_correction2_sqrt = corrections_or_null[1];
+        param_scale = corrections_or_null[2];
     }
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
-        const float d = grad[i] + weight_decay * param[i];
+        const float p = param_scale * param[i];
+        const float d = grad[i] + l2_weight_decay * p;
         const float m = beta1 * exp_avg[i] + one_minus_beta1 * d;
         const float v = beta2 * exp_avg_sq[i] + one_minus_beta2 * d * d;
         exp_avg[i] = m;
         exp_avg_sq[i] = v;
-        param[i] -= step_size * m / (sqrtf(v) / bias_correction2_sqrt + eps);
+        param[i] = p - step_size * m / (sqrtf(v) / bias_correction2_sqrt + eps);
     }
 }
 

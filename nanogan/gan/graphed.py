@@ -14,7 +14,8 @@ generator_step_on), so each step here
 The first step of each kind (and of each new batch shape) runs eagerly on its inputs, a real training step
 after which every lazily created piece of state exists (Adam's moments, compiled kernels, the cuBLAS handle);
 the step is recorded right after it. Adam is switched to capturable=True (its step count on the device):
-a replay would otherwise repeat the bias correction of the step it was recorded at.
+a replay would otherwise repeat the bias correction of the step it was recorded at; its lr is read on the device
+too, so a scheduler stepped between iterations (a trainer hook) reaches the replays.
 """
 
 

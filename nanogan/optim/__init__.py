@@ -1,7 +1,15 @@
-"""optim: the rules that turn gradients into parameter updates (PyTorch's names and formulas)."""
+"""optim: the rules that turn gradients into parameter updates (PyTorch's names and formulas).
+
+    optimizer.py      Optimizer: parameter groups, step(), zero_grad(), state_dict() / load_state_dict()
+    sgd.py            SGD (momentum, dampening, Nesterov, weight decay)
+    adam.py           Adam and AdamW (decoupled weight decay), amsgrad, capturable (for CUDA graphs)
+    rmsprop.py        RMSprop (centered, momentum, weight decay)
+    lr_scheduler.py   optim.lr_scheduler: LambdaLR, StepLR, MultiStepLR, ExponentialLR, LinearLR
+"""
 from .optimizer import Optimizer
 from .sgd import SGD
-from .adam import Adam
+from .adam import Adam, AdamW
 from .rmsprop import RMSprop
+from . import lr_scheduler
 
-__all__ = ["Optimizer", "SGD", "Adam", "RMSprop"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "lr_scheduler"]

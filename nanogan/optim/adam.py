@@ -1,4 +1,5 @@
-"""Adam (Kingma & Ba 2015): steps scaled by running estimates of the gradient's first two moments."""
+"""Adam (Kingma & Ba 2015): steps scaled by running estimates of the gradient's first two moments; and AdamW
+(Loshchilov & Hutter 2019), the same steps with decoupled weight decay."""
 import math
 
 from ..arguments import is_number, require
@@ -6,10 +7,10 @@ from .optimizer import Optimizer
 
 
 class Adam(Optimizer):
-    """PyTorch's torch.optim.Adam update (L2 weight decay, as in the original, not AdamW), for each
-    parameter p with gradient g at step t = 1, 2, ...:
+    """PyTorch's torch.optim.Adam update, for each parameter p with gradient g at step t = 1, 2, ...:
 
-        g = g + weight_decay · p
+        g = g + weight_decay · p                   (L2 decay, as in the original; the default)
+        p = p · (1 − lr · weight_decay)            (instead, with decoupled_weight_decay=True: AdamW)
         m = β1 · m + (1 − β1) · g
         v = β2 · v + (1 − β2) · g²
         v̂ = max(v̂, v) with amsgrad, else v̂ = v
@@ -17,24 +18,27 @@ class Adam(Optimizer):
 
     capturable=True keeps t on the parameter's device (a 0-d array) and computes the bias corrections there,
     as PyTorch's option of that name does: a step recorded in a CUDA graph then counts t up on every replay,
-    where a host counter would be frozen at its captured value. It costs two tiny kernels per parameter on the
-    CUDA backend (t + 1 and the corrections), and about twenty in the array code.
+    where a host counter would be frozen at its captured value; lr is read on the device there too, so that a
+    scheduler's lr reaches the replays. It costs two tiny kernels per parameter on the CUDA backend (t + 1 and the
+    corrections), and about twenty in the array code.
     """
 
     non_negative = ("lr", "eps", "weight_decay")
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
-                 capturable=False):
+                 capturable=False, decoupled_weight_decay=False):
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                                      capturable=capturable))
+                                      capturable=capturable, decoupled_weight_decay=decoupled_weight_decay))
 
     def _check_hyperparameters(self, group):
         super()._check_hyperparameters(group)
-        require("Adam", "betas", group["betas"], lambda v: isinstance(v, (tuple, list)) and len(v) == 2
+        require(type(self).__name__, "betas", group["betas"], lambda v: isinstance(v, (tuple, list)) and len(v) == 2
                 and all(is_number(b) and 0 <= b < 1 for b in v), "two numbers in [0, 1)")
 
     def _update(self, param, grad, state, group, backend):
         xp, (beta1, beta2) = backend.xp, group["betas"]
+        weight_decay, decoupled = group["weight_decay"], group["decoupled_weight_decay"]
+        lr = self._learning_rate(group, backend, on_device=group["capturable"])
         if not state:
             state.update(step=0, exp_avg=xp.zeros_like(param), exp_avg_sq=xp.zeros_like(param))
             if group["amsgrad"]:
@@ -44,11 +48,13 @@ class Adam(Optimizer):
         state["step"] += 1  # in place, on the device when capturable
         step = state["step"]
         if not group["amsgrad"] and self._ran_as_kernel(  # the fused kernel has no amsgrad
-                backend, "adam_step", param, grad, state["exp_avg"], state["exp_avg_sq"], step=step, lr=group["lr"],
-                betas=group["betas"], eps=group["eps"], weight_decay=group["weight_decay"]):
+                backend, "adam_step", param, grad, state["exp_avg"], state["exp_avg_sq"], step=step, lr=lr,
+                betas=group["betas"], eps=group["eps"], weight_decay=weight_decay, decoupled_weight_decay=decoupled):
             return
-        if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param
+        if weight_decay != 0 and decoupled:
+            param *= 1 - lr * weight_decay
+        elif weight_decay != 0:
+            grad = grad + weight_decay * param
         m, v = state["exp_avg"], state["exp_avg_sq"]
         m += (1 - beta1) * (grad - m)  # = β1 m + (1 − β1) g, as torch's lerp computes it
         v *= beta2
@@ -56,9 +62,21 @@ class Adam(Optimizer):
         if group["amsgrad"]:
             xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
             v = state["max_exp_avg_sq"]
-        if group["capturable"]:  # device scalars, cast so that they do not promote float32 arrays
-            step_size = (group["lr"] / (1 - beta1 ** step)).astype(param.dtype)
+        if group["capturable"]:  # device scalars (t, and lr in a CUDA graph), cast so as not to promote float32 arrays
+            step_size = (lr / (1 - beta1 ** step)).astype(param.dtype)
             correction2 = xp.sqrt(1 - beta2 ** step).astype(param.dtype)
         else:
-            step_size, correction2 = group["lr"] / (1 - beta1 ** step), math.sqrt(1 - beta2 ** step)
+            step_size, correction2 = lr / (1 - beta1 ** step), math.sqrt(1 - beta2 ** step)
         param -= step_size * m / (xp.sqrt(v) / correction2 + group["eps"])
+
+
+class AdamW(Adam):
+    """PyTorch's torch.optim.AdamW: Adam with decoupled weight decay (decoupled_weight_decay=True), which shrinks
+    each parameter before the step, p = p · (1 − lr · weight_decay), rather than adding weight_decay · p to its
+    gradient, where Adam's division by √v̂ scales the decay down for the parameters with large gradients. Default
+    weight_decay 1e-2, as in PyTorch."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False,
+                 capturable=False):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                         capturable=capturable, decoupled_weight_decay=True)

@@ -122,6 +122,13 @@ class Optimizer:
     def _update(self, param, grad, state, group, backend):
         raise NotImplementedError
 
+    def _learning_rate(self, group, backend, on_device=False):
+        """group["lr"] as the update queued now is to apply it: the backend's `learning_rate` (the CUDA backend's)
+        decides, since a step recorded as a CUDA graph must read a scheduler's later lr on the device
+        (`on_device`, capturable Adam) or refuse to replay; the CPU backend has none, and the lr is group["lr"]."""
+        follow = getattr(backend, "learning_rate", None)
+        return group["lr"] if follow is None else follow(type(self).__name__, group, on_device)
+
     @staticmethod
     def _ran_as_kernel(backend, name, *arrays, **hyperparameters):
         """True when `backend` offers this update as one kernel (`name`, e.g. the CUDA backend's adam_step)

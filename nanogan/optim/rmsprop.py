@@ -28,8 +28,9 @@ class RMSprop(Optimizer):
             if group["centered"]:
                 state["grad_avg"] = xp.zeros_like(param)
         state["step"] += 1
+        lr = self._learning_rate(group, backend)
         if self._ran_as_kernel(backend, "rmsprop_step", param, grad, state["square_avg"], state.get("grad_avg"),
-                               state.get("momentum_buffer"), lr=group["lr"], alpha=alpha, eps=group["eps"],
+                               state.get("momentum_buffer"), lr=lr, alpha=alpha, eps=group["eps"],
                                weight_decay=group["weight_decay"], momentum=group["momentum"],
                                centered=group["centered"]):
             return
@@ -48,6 +49,6 @@ class RMSprop(Optimizer):
             buffer = state["momentum_buffer"]
             buffer *= group["momentum"]
             buffer += grad / root_mean_square
-            param -= group["lr"] * buffer
+            param -= lr * buffer
         else:
-            param -= group["lr"] * grad / root_mean_square
+            param -= lr * grad / root_mean_square

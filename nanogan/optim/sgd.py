@@ -26,11 +26,11 @@ class SGD(Optimizer):
                              f"momentum={group['momentum']}, dampening={group['dampening']}")
 
     def _update(self, param, grad, state, group, backend):
-        momentum = group["momentum"]
+        momentum, lr = group["momentum"], self._learning_rate(group, backend)
         first_step = momentum != 0 and "momentum_buffer" not in state
         if first_step:
             state["momentum_buffer"] = backend.xp.empty_like(param)  # set to this step's d below
-        if self._ran_as_kernel(backend, "sgd_step", param, grad, state.get("momentum_buffer"), lr=group["lr"],
+        if self._ran_as_kernel(backend, "sgd_step", param, grad, state.get("momentum_buffer"), lr=lr,
                                momentum=momentum, dampening=group["dampening"], weight_decay=group["weight_decay"],
                                nesterov=group["nesterov"], first_step=first_step):
             return
@@ -43,4 +43,4 @@ class SGD(Optimizer):
                 buffer *= momentum
                 buffer += (1 - group["dampening"]) * d
             d = d + momentum * buffer if group["nesterov"] else buffer
-        param -= group["lr"] * d
+        param -= lr * d

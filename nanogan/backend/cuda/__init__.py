@@ -11,6 +11,7 @@ The same flat interface as backend/cpu (see its docstring for the list):
   require(ok, error, message)   an input check read at the next host read, not at once (checks.py)
   matmul(a, b)                  cuBLAS, called so that a CUDA graph can record it (blas.py)
   sgd_step, adam_step, rmsprop_step   optimiser updates as single kernels (optim.py; the CPU has none)
+  learning_rate                 the lr an update takes: a device array inside a CUDA graph (optim.py; the CPU has none)
 plus the kernels of the sibling modules (activation, fused, penalty, conv, pool, norm), imported below.
 
 How the work is ordered: every kernel, CuPy operation and cuBLAS call is queued on CuPy's current
@@ -87,7 +88,7 @@ def scatter_add(target, index, values):
 
 
 from .blas import matmul  # noqa: E402,F401
-from .optim import sgd_step, adam_step, rmsprop_step  # noqa: E402,F401
+from .optim import sgd_step, adam_step, rmsprop_step, learning_rate  # noqa: E402,F401
 from .conv import conv2d, conv2d_input_grad, conv2d_weight_grad  # noqa: E402,F401
 from .activation import leaky_relu, leaky_relu_backward  # noqa: E402,F401
 from .fused import sigmoid  # noqa: E402,F401

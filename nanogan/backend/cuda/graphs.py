@@ -23,7 +23,10 @@ The limits, which follow from "replay = the same kernels with the same arguments
 - Host-side numbers are frozen at their captured values. Python floats that a step computes from host state
   become kernel arguments: nanogan.optim.Adam's bias corrections 1 - βᵗ use a host step counter, which a
   replay would never advance; `Adam(..., capturable=True)` keeps t on the device instead (SGD and RMSprop
-  have no such term).
+  have no such term). An optimiser's lr, which a scheduler changes between steps, reaches the replays where the
+  update can read it from the device: capturable Adam's reads a 0-d array that each replay refills from
+  group["lr"] first (`before_each_replay`); SGD's, RMSprop's and a non-capturable Adam's kernels take it by
+  value, so their replays refuse to run once it has changed (backend/cuda/optim.py, learning_rate).
 - Python control flow is recorded as it went during capture (one branch, one loop count).
 - Every kernel is compiled and every lazily created state (optimiser moments, cuBLAS handles) exists after
   the eager warm-up runs; the capture itself should only queue work.
@@ -62,11 +65,12 @@ def refuse_during_capture(what, why):
 class CapturedStep:
     """A step recorded as a CUDA graph: `replay()` runs it again and returns what the step returned."""
 
-    def __init__(self, graph, stream, pool, outputs):
+    def __init__(self, graph, stream, pool, outputs, before_replay):
         self.graph = graph
         self.stream = stream
         self.pool = pool
         self.outputs = outputs
+        self.before_replay = before_replay
 
     def replay(self):
         """Queue one run of the recorded step after the current stream's work; the current stream waits for
@@ -74,6 +78,8 @@ class CapturedStep:
         results."""
         if self.graph is None:
             raise RuntimeError("CapturedStep.replay: the graph was released")
+        for action in self.before_replay:  # on the current stream, so before the graph's reads
+            action()
         current = cupy.cuda.get_current_stream()
         self.stream.wait_event(current.record())
         self.graph.launch(stream=self.stream)
@@ -106,14 +112,24 @@ def capture(step_fn, warmup=3):
     with cupy.cuda.using_allocator(pool.malloc), stream:
         for _ in range(warmup):
             step_fn()
-        outputs, graph = _record(step_fn, stream)
+        outputs, graph, before_replay = _record(step_fn, stream)
     current.wait_event(stream.record())  # the warm-up steps' results, for whoever reads them next
-    return CapturedStep(graph, stream, pool, outputs)
+    return CapturedStep(graph, stream, pool, outputs, before_replay)
+
+
+def before_each_replay(action):
+    """While a step is being recorded: have `action()` run on the host before each replay of it, outside the
+    graph. It refills a device array through which the step reads a host number that can change between replays
+    (an optimiser's lr under a scheduler), or refuses a change that the recorded kernels cannot follow."""
+    if not capturing():
+        raise RuntimeError("before_each_replay: no step is being recorded on this thread")
+    _state.before_replay.append(action)
 
 
 def _record(step_fn, stream):
     stream.begin_capture()
     _state.capturing = True  # only once recording has begun: a failed begin_capture leaves this thread eager
+    _state.before_replay = []
     try:
         outputs = step_fn()
     except Exception as err:
@@ -122,7 +138,7 @@ def _record(step_fn, stream):
                            f"(see the limits in nanogan.backend.cuda.graphs)") from err
     finally:
         _state.capturing = False
-    return outputs, stream.end_capture()
+    return outputs, stream.end_capture(), _state.before_replay
 
 
 def _abandon(stream):

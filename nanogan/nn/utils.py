@@ -21,15 +21,6 @@ def _grads(parameters):
     return [p.grad for p in parameters if p.grad is not None]
 
 
-def _vector_norm(t, norm_type):
-    """(Σ |t|^p)^(1/p) over all of t's elements; max |t| for p = inf."""
-    if norm_type == math.inf:
-        return t.abs().amax()
-    if norm_type == 2:
-        return t.norm()
-    return (t.abs() ** norm_type).sum() ** (1.0 / norm_type)
-
-
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
     """total = the norm_type-norm of the gradients of `parameters` taken as one vector (the norm of their norms);
     each gradient multiplied in place by min(1, max_norm / (total + 1e-6)). Returns total, a 0-d tensor on the
@@ -42,8 +33,8 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         return tensor(0.0)
     first = grads[0]
     with no_grad():
-        norms = [_vector_norm(g, norm_type).to(first.device, first.dtype) for g in grads]
-        total = _vector_norm(stack(norms), norm_type)
+        norms = [g.norm(norm_type).to(first.device, first.dtype) for g in grads]
+        total = stack(norms).norm(norm_type)
         if error_if_nonfinite and not math.isfinite(total.item()):
             raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the gradients of "
                                f"{len(grads)} parameters is {total.item()}, so they cannot be clipped; set "

@@ -1,0 +1,1109 @@
+"""Ports of well-known PyTorch GAN programs compute what PyTorch computes.
+
+nanogan's promise to PyTorch users is that a GAN program ports by changing its imports. Each program below is a
+small faithful version of a well-known one, written once, in PyTorch's idiom, as a function of the framework
+modules; each test runs it with torch and with nanogan (`ng`, `ng.nn`, `ng.optim` in torch's place) from the same
+initial weights (torch's, copied into nanogan's models) on the same inputs and noise (drawn in numpy), for a few
+iterations in float32, and compares the losses at every iteration and the weights and buffers at the end.
+
+Where a program differs from its original, a comment says how and why: sizes are small, data is random, and the
+legacy idioms nanogan lacks are written as torch >= 0.4 writes them (autograd.Variable, torch.FloatTensor and
+Tensor.type: see test_legacy_idioms; `.data.normal_`, `.data.clamp_`: nanogan's `.data` is the raw numpy array,
+not a tensor).
+"""
+import argparse
+import itertools
+import random
+from collections import defaultdict
+
+import numpy as np
+import pytest
+
+import nanogan as ng
+
+
+class SharedInit:
+    """The initial weights both runs of a program start from: the torch run records each model's state_dict (as numpy
+    arrays), the nanogan run loads them into its own models. `replaced` keeps what nanogan's models held before (its
+    own initialisation, which the program's weights_init made)."""
+
+    def __init__(self):
+        self.weights, self.replaced = {}, {}
+
+    def __call__(self, **models):
+        for name, model in models.items():
+            if name not in self.weights:
+                self.weights[name] = {key: value.detach().cpu().numpy().copy()
+                                      for key, value in model.state_dict().items()}
+            else:
+                self.replaced[name] = model.state_dict()
+                model.load_state_dict(self.weights[name])
+
+
+def assert_same_run(theirs, ours, lr, skip=()):
+    """Two runs of a program, each (history: {name: values per iteration}, {name: model}), computed the same numbers.
+
+    Every value recorded at every iteration agrees to rtol 1e-5, atol 2e-6. The parameters and buffers at the end
+    agree to rtol 1e-4, atol 1e-5 but for the few elements where the optimiser amplified float32 rounding: Adam (and
+    RMSprop) move a weight by about lr a step whatever its gradient's size, so where a normalisation cancels a
+    gradient down to rounding, rounding picks the step's direction (torch's own final weights differ there by up to
+    lr between thread counts). So: all but 0.1% of each model's elements within rtol 1e-4, atol 1e-5, and every
+    element within lr. `skip` names parameters whose gradient is exactly zero, all rounding."""
+    (their_history, their_models), (our_history, our_models) = theirs, ours
+    assert our_history.keys() == their_history.keys()
+    for name, values in their_history.items():
+        assert len(our_history[name]) == len(values), name
+        for i, (our_value, their_value) in enumerate(zip(our_history[name], values)):
+            np.testing.assert_allclose(our_value, their_value, rtol=1e-5, atol=2e-6, err_msg=f"{name} at iteration {i}")
+    for name, model in their_models.items():
+        our_state, their_state = our_models[name].state_dict(), model.state_dict()
+        assert list(our_state) == list(their_state), name
+        off, total = 0, 0
+        for key, value in their_state.items():
+            if f"{name}.{key}" in skip:
+                continue
+            ours_now, theirs_now = our_state[key], value.cpu().numpy()
+            np.testing.assert_allclose(ours_now, theirs_now, rtol=0, atol=lr, err_msg=f"{name}.{key}")
+            off += np.count_nonzero(np.abs(ours_now - theirs_now) > 1e-5 + 1e-4 * np.abs(theirs_now))
+            total += theirs_now.size
+        assert off <= 0.001 * total, f"{name}: {off} of {total} elements differ by more than rtol 1e-4, atol 1e-5"
+
+
+# ---- (1) pytorch/tutorials beginner_source/dcgan_faces_tutorial.py -------------------------------------------------
+
+def dcgan_tutorial(torch, nn, optim, init_from):
+    """The DCGAN tutorial: 3 iterations at small widths on random "images" in [-1, 1] (what its Normalize gives)."""
+    manualSeed = 999
+    random.seed(manualSeed)
+    torch.manual_seed(manualSeed)
+    batch_size, image_size, nc, nz, ngf, ndf = 8, 64, 3, 16, 8, 8
+    num_epochs, lr, beta1, ngpu = 1, 0.0002, 0.5, 1
+    rng = np.random.default_rng(0)  # the data and every torch.randn of the tutorial, drawn here: the same in both runs
+    dataloader = [(torch.from_numpy(rng.uniform(-1, 1, (batch_size, nc, image_size, image_size)).astype(np.float32)),
+                   torch.zeros(batch_size, dtype=torch.long)) for _ in range(3)]
+    device = torch.device("cuda:0" if (torch.cuda.is_available() and ngpu > 0) else "cpu")
+
+    def weights_init(m):
+        classname = m.__class__.__name__
+        if classname.find('Conv') != -1:
+            nn.init.normal_(m.weight.data, 0.0, 0.02)
+        elif classname.find('BatchNorm') != -1:
+            nn.init.normal_(m.weight.data, 1.0, 0.02)
+            nn.init.constant_(m.bias.data, 0)
+
+    class Generator(nn.Module):
+        def __init__(self, ngpu):
+            super(Generator, self).__init__()
+            self.ngpu = ngpu
+            self.main = nn.Sequential(
+                nn.ConvTranspose2d(nz, ngf * 8, 4, 1, 0, bias=False),
+                nn.BatchNorm2d(ngf * 8),
+                nn.ReLU(True),
+                nn.ConvTranspose2d(ngf * 8, ngf * 4, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(ngf * 4),
+                nn.ReLU(True),
+                nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(ngf * 2),
+                nn.ReLU(True),
+                nn.ConvTranspose2d(ngf * 2, ngf, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(ngf),
+                nn.ReLU(True),
+                nn.ConvTranspose2d(ngf, nc, 4, 2, 1, bias=False),
+                nn.Tanh()
+            )
+
+        def forward(self, input):
+            return self.main(input)
+
+    class Discriminator(nn.Module):
+        def __init__(self, ngpu):
+            super(Discriminator, self).__init__()
+            self.ngpu = ngpu
+            self.main = nn.Sequential(
+                nn.Conv2d(nc, ndf, 4, 2, 1, bias=False),
+                nn.LeakyReLU(0.2, inplace=True),
+                nn.Conv2d(ndf, ndf * 2, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(ndf * 2),
+                nn.LeakyReLU(0.2, inplace=True),
+                nn.Conv2d(ndf * 2, ndf * 4, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(ndf * 4),
+                nn.LeakyReLU(0.2, inplace=True),
+                nn.Conv2d(ndf * 4, ndf * 8, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(ndf * 8),
+                nn.LeakyReLU(0.2, inplace=True),
+                nn.Conv2d(ndf * 8, 1, 4, 1, 0, bias=False),
+                nn.Sigmoid()
+            )
+
+        def forward(self, input):
+            return self.main(input)
+
+    netG = Generator(ngpu).to(device)
+    if (device.type == 'cuda') and (ngpu > 1):
+        netG = nn.DataParallel(netG, list(range(ngpu)))
+    netG.apply(weights_init)
+    netD = Discriminator(ngpu).to(device)
+    if (device.type == 'cuda') and (ngpu > 1):
+        netD = nn.DataParallel(netD, list(range(ngpu)))
+    netD.apply(weights_init)
+    init_from(netG=netG, netD=netD)
+
+    criterion = nn.BCELoss()
+    fixed_noise = torch.from_numpy(rng.standard_normal((64, nz, 1, 1), dtype=np.float32)).to(device)
+    real_label = 1.
+    fake_label = 0.
+    optimizerD = optim.Adam(netD.parameters(), lr=lr, betas=(beta1, 0.999))
+    optimizerG = optim.Adam(netG.parameters(), lr=lr, betas=(beta1, 0.999))
+
+    history = defaultdict(list)
+    for epoch in range(num_epochs):
+        for i, data in enumerate(dataloader, 0):
+            netD.zero_grad()
+            real_cpu = data[0].to(device)
+            b_size = real_cpu.size(0)
+            label = torch.full((b_size,), real_label, dtype=torch.float, device=device)
+            output = netD(real_cpu).view(-1)
+            errD_real = criterion(output, label)
+            errD_real.backward()
+            D_x = output.mean().item()
+
+            noise = torch.from_numpy(rng.standard_normal((b_size, nz, 1, 1), dtype=np.float32)).to(device)
+            fake = netG(noise)
+            label.fill_(fake_label)
+            output = netD(fake.detach()).view(-1)
+            errD_fake = criterion(output, label)
+            errD_fake.backward()
+            D_G_z1 = output.mean().item()
+            errD = errD_real + errD_fake
+            optimizerD.step()
+
+            netG.zero_grad()
+            label.fill_(real_label)
+            output = netD(fake).view(-1)
+            errG = criterion(output, label)
+            errG.backward()
+            D_G_z2 = output.mean().item()
+            optimizerG.step()
+
+            print('[%d/%d][%d/%d]\tLoss_D: %.4f\tLoss_G: %.4f\tD(x): %.4f\tD(G(z)): %.4f / %.4f'
+                  % (epoch, num_epochs, i, len(dataloader), errD.item(), errG.item(), D_x, D_G_z1, D_G_z2))
+            for name, value in [("errD", errD.item()), ("errG", errG.item()), ("D_x", D_x), ("D_G_z1", D_G_z1),
+                                ("D_G_z2", D_G_z2)]:
+                history[name].append(value)
+
+    with torch.no_grad():
+        fake = netG(fixed_noise).detach().cpu()
+    history["fixed_sample"].append(fake.numpy())
+    return history, {"netG": netG, "netD": netD}
+
+
+def test_dcgan_tutorial():
+    torch = pytest.importorskip("torch")
+    init_from = SharedInit()
+    theirs = dcgan_tutorial(torch, torch.nn, torch.optim, init_from)
+    ours = dcgan_tutorial(ng, ng.nn, ng.optim, init_from)
+    assert_same_run(theirs, ours, lr=0.0002)
+    # weights_init's nn.init.normal_(m.weight.data, ...) filled nanogan's parameters before the torch weights came
+    own = init_from.replaced["netG"]
+    assert abs(own["main.0.weight"].std() - 0.02) < 0.001 and abs(own["main.0.weight"].mean()) < 0.001
+    assert abs(own["main.1.weight"].mean() - 1.0) < 0.02 and np.all(own["main.1.bias"] == 0)
+
+
+# ---- (2) caogang/wgan-gp gan_mnist.py ------------------------------------------------------------------------------
+
+def wgangp_mnist(torch, nn, autograd, optim, init_from):
+    """WGAN-GP on MNIST-shaped data: DIM 4, batch 8, 2 critic iterations per generator iteration, 2 generator
+    iterations. As in the repo but for what torch >= 0.4 changed: `one = torch.FloatTensor([1])` (which no longer
+    backpropagates into a 0-d mean in torch either) is torch.tensor(1.0); Variable(x, volatile=True) is no_grad;
+    Variable(x, requires_grad=True) is x.requires_grad_(True); `.data` passed on is the tensor itself (nanogan's
+    `.data` is the numpy array). Its `if use_cuda:` branches are left out: both runs compute on the CPU."""
+    torch.manual_seed(1)
+    DIM, BATCH_SIZE, CRITIC_ITERS, LAMBDA, ITERS, OUTPUT_DIM = 4, 8, 2, 10, 2, 784
+    rng = np.random.default_rng(0)  # the data and every torch.randn / torch.rand of the repo
+
+    class Generator(nn.Module):
+        def __init__(self):
+            super(Generator, self).__init__()
+            preprocess = nn.Sequential(
+                nn.Linear(128, 4 * 4 * 4 * DIM),
+                nn.ReLU(True),
+            )
+            block1 = nn.Sequential(
+                nn.ConvTranspose2d(4 * DIM, 2 * DIM, 5),
+                nn.ReLU(True),
+            )
+            block2 = nn.Sequential(
+                nn.ConvTranspose2d(2 * DIM, DIM, 5),
+                nn.ReLU(True),
+            )
+            deconv_out = nn.ConvTranspose2d(DIM, 1, 8, stride=2)
+            self.block1 = block1
+            self.block2 = block2
+            self.deconv_out = deconv_out
+            self.preprocess = preprocess
+            self.sigmoid = nn.Sigmoid()
+
+        def forward(self, input):
+            output = self.preprocess(input)
+            output = output.view(-1, 4 * DIM, 4, 4)
+            output = self.block1(output)
+            output = output[:, :, :7, :7]
+            output = self.block2(output)
+            output = self.deconv_out(output)
+            output = self.sigmoid(output)
+            return output.view(-1, OUTPUT_DIM)
+
+    class Discriminator(nn.Module):
+        def __init__(self):
+            super(Discriminator, self).__init__()
+            main = nn.Sequential(
+                nn.Conv2d(1, DIM, 5, stride=2, padding=2),
+                nn.ReLU(True),
+                nn.Conv2d(DIM, 2 * DIM, 5, stride=2, padding=2),
+                nn.ReLU(True),
+                nn.Conv2d(2 * DIM, 4 * DIM, 5, stride=2, padding=2),
+                nn.ReLU(True),
+            )
+            self.main = main
+            self.output = nn.Linear(4 * 4 * 4 * DIM, 1)
+
+        def forward(self, input):
+            input = input.view(-1, 1, 28, 28)
+            out = self.main(input)
+            out = out.view(-1, 4 * 4 * 4 * DIM)
+            out = self.output(out)
+            return out.view(-1)
+
+    def inf_train_gen():
+        while True:
+            yield rng.uniform(0, 1, (BATCH_SIZE, OUTPUT_DIM)).astype('float32')
+
+    def calc_gradient_penalty(netD, real_data, fake_data):
+        alpha = torch.from_numpy(rng.random((BATCH_SIZE, 1), dtype=np.float32))  # torch.rand(BATCH_SIZE, 1)
+        alpha = alpha.expand(real_data.size())
+
+        interpolates = alpha * real_data + ((1 - alpha) * fake_data)
+        interpolates.requires_grad_(True)  # the repo: autograd.Variable(interpolates, requires_grad=True)
+
+        disc_interpolates = netD(interpolates)
+
+        gradients = autograd.grad(outputs=disc_interpolates, inputs=interpolates,
+                                  grad_outputs=torch.ones(disc_interpolates.size()),
+                                  create_graph=True, retain_graph=True, only_inputs=True)[0]
+
+        gradient_penalty = ((gradients.norm(2, dim=1) - 1) ** 2).mean() * LAMBDA
+        return gradient_penalty
+
+    netG = Generator()
+    netD = Discriminator()
+    init_from(netG=netG, netD=netD)
+
+    optimizerD = optim.Adam(netD.parameters(), lr=1e-4, betas=(0.5, 0.9))
+    optimizerG = optim.Adam(netG.parameters(), lr=1e-4, betas=(0.5, 0.9))
+
+    one = torch.tensor(1.0)
+    mone = one * -1
+    data = inf_train_gen()
+    history = defaultdict(list)
+    for iteration in range(ITERS):
+        for p in netD.parameters():  # reset requires_grad
+            p.requires_grad = True  # they are set to False below in netG update
+        for iter_d in range(CRITIC_ITERS):
+            _data = next(data)
+            real_data = torch.Tensor(_data)
+
+            netD.zero_grad()
+
+            # train with real
+            D_real = netD(real_data)
+            D_real = D_real.mean()
+            D_real.backward(mone)
+
+            # train with fake
+            noise = torch.from_numpy(rng.standard_normal((BATCH_SIZE, 128), dtype=np.float32))
+            with torch.no_grad():  # totally freeze netG
+                fake = netG(noise)
+            D_fake = netD(fake)
+            D_fake = D_fake.mean()
+            D_fake.backward(one)
+
+            # train with gradient penalty
+            gradient_penalty = calc_gradient_penalty(netD, real_data, fake)
+            gradient_penalty.backward()
+
+            D_cost = D_fake - D_real + gradient_penalty
+            Wasserstein_D = D_real - D_fake
+            optimizerD.step()
+            history["gradient_penalty"].append(gradient_penalty.item())
+            history["D_cost"].append(D_cost.item())
+            history["Wasserstein_D"].append(Wasserstein_D.item())
+
+        for p in netD.parameters():
+            p.requires_grad = False  # to avoid computation
+        netG.zero_grad()
+
+        noise = torch.from_numpy(rng.standard_normal((BATCH_SIZE, 128), dtype=np.float32))
+        fake = netG(noise)
+        G = netD(fake)
+        G = G.mean()
+        G.backward(mone)
+        G_cost = -G
+        optimizerG.step()
+        history["G_cost"].append(G_cost.item())
+        # not in the repo: netD's gradients are still the last critic step's, as netD was frozen for G's backward
+        history["netD_output_grad"].append(netD.output.weight.grad.cpu().numpy().copy())
+
+    with torch.no_grad():  # generate_image
+        samples = netG(torch.from_numpy(rng.standard_normal((BATCH_SIZE, 128), dtype=np.float32)))
+    history["samples"].append(samples.view(BATCH_SIZE, 28, 28).cpu().numpy())
+    return history, {"netG": netG, "netD": netD}
+
+
+def test_wgangp_mnist():
+    torch = pytest.importorskip("torch")
+    init_from = SharedInit()
+    theirs = wgangp_mnist(torch, torch.nn, torch.autograd, torch.optim, init_from)
+    ours = wgangp_mnist(ng, ng.nn, ng.autograd, ng.optim, init_from)
+    assert_same_run(theirs, ours, lr=1e-4)
+
+
+# ---- (3) eriklindernoren/PyTorch-GAN implementations/cgan/cgan.py -------------------------------------------------
+# In this repo's programs, (3) to (6), `opt = parser.parse_args()` is a Namespace of small sizes, MNIST is random, and
+# the legacy idioms are torch >= 0.4's: Variable(x) is x, FloatTensor(sizes).fill_(v) is torch.empty(sizes).fill_(v),
+# FloatTensor(array) / LongTensor(array) is torch.tensor(array, dtype=...), x.type(FloatTensor) is x.float().
+
+def erik_cgan(torch, nn, init_from, dropout=0.4):
+    """Conditional GAN on MNIST-shaped data: 8x8 images, latent 8, batch 8, 3 batches. `dropout`: the repo's 0.4."""
+    opt = argparse.Namespace(n_epochs=1, batch_size=8, lr=0.0002, b1=0.5, b2=0.999, latent_dim=8, n_classes=10,
+                             img_size=8, channels=1)
+    np.random.seed(0)
+    img_shape = (opt.channels, opt.img_size, opt.img_size)
+
+    class Generator(nn.Module):
+        def __init__(self):
+            super(Generator, self).__init__()
+
+            self.label_emb = nn.Embedding(opt.n_classes, opt.n_classes)
+
+            def block(in_feat, out_feat, normalize=True):
+                layers = [nn.Linear(in_feat, out_feat)]
+                if normalize:
+                    layers.append(nn.BatchNorm1d(out_feat, 0.8))
+                layers.append(nn.LeakyReLU(0.2, inplace=True))
+                return layers
+
+            self.model = nn.Sequential(
+                *block(opt.latent_dim + opt.n_classes, 128, normalize=False),
+                *block(128, 256),
+                *block(256, 512),
+                *block(512, 1024),
+                nn.Linear(1024, int(np.prod(img_shape))),
+                nn.Tanh()
+            )
+
+        def forward(self, noise, labels):
+            # Concatenate label embedding and image to produce input
+            gen_input = torch.cat((self.label_emb(labels), noise), -1)
+            img = self.model(gen_input)
+            img = img.view(img.size(0), *img_shape)
+            return img
+
+    class Discriminator(nn.Module):
+        def __init__(self):
+            super(Discriminator, self).__init__()
+
+            self.label_embedding = nn.Embedding(opt.n_classes, opt.n_classes)
+
+            self.model = nn.Sequential(
+                nn.Linear(opt.n_classes + int(np.prod(img_shape)), 512),
+                nn.LeakyReLU(0.2, inplace=True),
+                nn.Linear(512, 512),
+                nn.Dropout(dropout),
+                nn.LeakyReLU(0.2, inplace=True),
+                nn.Linear(512, 512),
+                nn.Dropout(dropout),
+                nn.LeakyReLU(0.2, inplace=True),
+                nn.Linear(512, 1),
+            )
+
+        def forward(self, img, labels):
+            # Concatenate label embedding and image to produce input
+            d_in = torch.cat((img.view(img.size(0), -1), self.label_embedding(labels)), -1)
+            validity = self.model(d_in)
+            return validity
+
+    adversarial_loss = torch.nn.MSELoss()
+    generator = Generator()
+    discriminator = Discriminator()
+    init_from(generator=generator, discriminator=discriminator)
+
+    rs = np.random.RandomState(1)
+    dataloader = [(torch.tensor(rs.uniform(-1, 1, (opt.batch_size,) + img_shape).astype(np.float32)),
+                   torch.tensor(rs.randint(0, 10, opt.batch_size))) for _ in range(3)]
+
+    optimizer_G = torch.optim.Adam(generator.parameters(), lr=opt.lr, betas=(opt.b1, opt.b2))
+    optimizer_D = torch.optim.Adam(discriminator.parameters(), lr=opt.lr, betas=(opt.b1, opt.b2))
+
+    history = defaultdict(list)
+    for epoch in range(opt.n_epochs):
+        for i, (imgs, labels) in enumerate(dataloader):
+
+            batch_size = imgs.shape[0]
+
+            # Adversarial ground truths
+            valid = torch.empty(batch_size, 1).fill_(1.0)
+            fake = torch.empty(batch_size, 1).fill_(0.0)
+
+            # Configure input
+            real_imgs = imgs.float()
+            labels = labels.long()
+
+            #  Train Generator
+            optimizer_G.zero_grad()
+
+            # Sample noise and labels as generator input
+            z = torch.tensor(np.random.normal(0, 1, (batch_size, opt.latent_dim)), dtype=torch.float)
+            gen_labels = torch.tensor(np.random.randint(0, opt.n_classes, batch_size), dtype=torch.long)
+
+            # Generate a batch of images
+            gen_imgs = generator(z, gen_labels)
+
+            # Loss measures generator's ability to fool the discriminator
+            validity = discriminator(gen_imgs, gen_labels)
+            g_loss = adversarial_loss(validity, valid)
+
+            g_loss.backward()
+            optimizer_G.step()
+
+            #  Train Discriminator
+            optimizer_D.zero_grad()
+
+            # Loss for real images
+            validity_real = discriminator(real_imgs, labels)
+            d_real_loss = adversarial_loss(validity_real, valid)
+
+            # Loss for fake images
+            validity_fake = discriminator(gen_imgs.detach(), gen_labels)
+            d_fake_loss = adversarial_loss(validity_fake, fake)
+
+            # Total discriminator loss
+            d_loss = (d_real_loss + d_fake_loss) / 2
+
+            d_loss.backward()
+            optimizer_D.step()
+
+            print("[Epoch %d/%d] [Batch %d/%d] [D loss: %f] [G loss: %f]"
+                  % (epoch, opt.n_epochs, i, len(dataloader), d_loss.item(), g_loss.item()))
+            history["d_loss"].append(d_loss.item())
+            history["g_loss"].append(g_loss.item())
+    return history, {"generator": generator, "discriminator": discriminator}
+
+
+def test_erik_cgan():
+    """Without dropout (its masks cannot be shared between the libraries): dropout's rate is checked in test_nn."""
+    torch = pytest.importorskip("torch")
+    init_from = SharedInit()
+    theirs = erik_cgan(torch, torch.nn, init_from, dropout=0.0)
+    ours = erik_cgan(ng, ng.nn, init_from, dropout=0.0)
+    assert_same_run(theirs, ours, lr=0.0002)
+
+
+# ---- (4) eriklindernoren/PyTorch-GAN implementations/dcgan/dcgan.py -----------------------------------------------
+
+def erik_dcgan(torch, nn, init_from, dropout=0.25):
+    """DCGAN with Upsample, BatchNorm2d(c, 0.8) (eps 0.8) and Dropout2d: 16x16 images, batch 4, 3 batches."""
+    opt = argparse.Namespace(n_epochs=1, batch_size=4, lr=0.0002, b1=0.5, b2=0.999, latent_dim=8, img_size=16,
+                             channels=1)
+    np.random.seed(0)
+
+    def weights_init_normal(m):
+        classname = m.__class__.__name__
+        if classname.find("Conv") != -1:
+            torch.nn.init.normal_(m.weight.data, 0.0, 0.02)
+        elif classname.find("BatchNorm2d") != -1:
+            torch.nn.init.normal_(m.weight.data, 1.0, 0.02)
+            torch.nn.init.constant_(m.bias.data, 0.0)
+
+    class Generator(nn.Module):
+        def __init__(self):
+            super(Generator, self).__init__()
+
+            self.init_size = opt.img_size // 4
+            self.l1 = nn.Sequential(nn.Linear(opt.latent_dim, 128 * self.init_size ** 2))
+
+            self.conv_blocks = nn.Sequential(
+                nn.BatchNorm2d(128),
+                nn.Upsample(scale_factor=2),
+                nn.Conv2d(128, 128, 3, stride=1, padding=1),
+                nn.BatchNorm2d(128, 0.8),
+                nn.LeakyReLU(0.2, inplace=True),
+                nn.Upsample(scale_factor=2),
+                nn.Conv2d(128, 64, 3, stride=1, padding=1),
+                nn.BatchNorm2d(64, 0.8),
+                nn.LeakyReLU(0.2, inplace=True),
+                nn.Conv2d(64, opt.channels, 3, stride=1, padding=1),
+                nn.Tanh(),
+            )
+
+        def forward(self, z):
+            out = self.l1(z)
+            out = out.view(out.shape[0], 128, self.init_size, self.init_size)
+            img = self.conv_blocks(out)
+            return img
+
+    class Discriminator(nn.Module):
+        def __init__(self):
+            super(Discriminator, self).__init__()
+
+            def discriminator_block(in_filters, out_filters, bn=True):
+                block = [nn.Conv2d(in_filters, out_filters, 3, 2, 1), nn.LeakyReLU(0.2, inplace=True),
+                         nn.Dropout2d(dropout)]
+                if bn:
+                    block.append(nn.BatchNorm2d(out_filters, 0.8))
+                return block
+
+            self.model = nn.Sequential(
+                *discriminator_block(opt.channels, 16, bn=False),
+                *discriminator_block(16, 32),
+                *discriminator_block(32, 64),
+                *discriminator_block(64, 128),
+            )
+
+            # The height and width of downsampled image
+            ds_size = opt.img_size // 2 ** 4
+            self.adv_layer = nn.Sequential(nn.Linear(128 * ds_size ** 2, 1), nn.Sigmoid())
+
+        def forward(self, img):
+            out = self.model(img)
+            out = out.view(out.shape[0], -1)
+            validity = self.adv_layer(out)
+
+            return validity
+
+    adversarial_loss = torch.nn.BCELoss()
+    generator = Generator()
+    discriminator = Discriminator()
+    generator.apply(weights_init_normal)
+    discriminator.apply(weights_init_normal)
+    init_from(generator=generator, discriminator=discriminator)
+
+    rs = np.random.RandomState(1)
+    dataloader = [(torch.tensor(rs.uniform(-1, 1, (opt.batch_size, opt.channels, opt.img_size, opt.img_size))
+                                .astype(np.float32)),
+                   torch.tensor(rs.randint(0, 10, opt.batch_size))) for _ in range(3)]
+
+    optimizer_G = torch.optim.Adam(generator.parameters(), lr=opt.lr, betas=(opt.b1, opt.b2))
+    optimizer_D = torch.optim.Adam(discriminator.parameters(), lr=opt.lr, betas=(opt.b1, opt.b2))
+
+    history = defaultdict(list)
+    for epoch in range(opt.n_epochs):
+        for i, (imgs, _) in enumerate(dataloader):
+
+            # Adversarial ground truths
+            valid = torch.empty(imgs.shape[0], 1).fill_(1.0)
+            fake = torch.empty(imgs.shape[0], 1).fill_(0.0)
+
+            # Configure input
+            real_imgs = imgs.float()
+
+            #  Train Generator
+            optimizer_G.zero_grad()
+
+            # Sample noise as generator input
+            z = torch.tensor(np.random.normal(0, 1, (imgs.shape[0], opt.latent_dim)), dtype=torch.float)
+
+            # Generate a batch of images
+            gen_imgs = generator(z)
+
+            # Loss measures generator's ability to fool the discriminator
+            g_loss = adversarial_loss(discriminator(gen_imgs), valid)
+
+            g_loss.backward()
+            optimizer_G.step()
+
+            #  Train Discriminator
+            optimizer_D.zero_grad()
+
+            # Measure discriminator's ability to classify real from generated samples
+            real_loss = adversarial_loss(discriminator(real_imgs), valid)
+            fake_loss = adversarial_loss(discriminator(gen_imgs.detach()), fake)
+            d_loss = (real_loss + fake_loss) / 2
+
+            d_loss.backward()
+            optimizer_D.step()
+
+            print("[Epoch %d/%d] [Batch %d/%d] [D loss: %f] [G loss: %f]"
+                  % (epoch, opt.n_epochs, i, len(dataloader), d_loss.item(), g_loss.item()))
+            history["d_loss"].append(d_loss.item())
+            history["g_loss"].append(g_loss.item())
+    history["gen_imgs"].append(gen_imgs.detach().numpy())
+    return history, {"generator": generator, "discriminator": discriminator}
+
+
+def test_erik_dcgan():
+    """Without dropout (its masks cannot be shared between the libraries): dropout's rate is checked in test_nn."""
+    torch = pytest.importorskip("torch")
+    init_from = SharedInit()
+    theirs = erik_dcgan(torch, torch.nn, init_from, dropout=0.0)
+    ours = erik_dcgan(ng, ng.nn, init_from, dropout=0.0)
+    assert_same_run(theirs, ours, lr=0.0002)
+
+
+def test_erik_programs_train_with_their_dropout():
+    """With the repo's dropout the runs cannot agree number for number (test_nn checks the layers' rates); nanogan's
+    trains on, from the same initial weights as without dropout, to other losses."""
+    for program in (erik_cgan, erik_dcgan):
+        ng.manual_seed(0)
+        without = program(ng, ng.nn, lambda **models: None, dropout=0.0)[0]
+        ng.manual_seed(0)
+        history = program(ng, ng.nn, lambda **models: None)[0]
+        assert np.all(np.isfinite(history["d_loss"])) and np.all(np.isfinite(history["g_loss"]))
+        assert history["g_loss"][0] != without["g_loss"][0]  # the first loss already went through dropped units
+
+
+# ---- (5) eriklindernoren/PyTorch-GAN implementations/cyclegan (models.py, utils.py, cyclegan.py) -------------------
+
+def erik_cyclegan(torch, nn, init_from):
+    """CycleGAN: ResNet generators (ReflectionPad2d, InstanceNorm2d, residual blocks), PatchGAN discriminators, MSE
+    adversarial and L1 cycle and identity losses, the repo's linear lr decay through lr_scheduler.LambdaLR. 32x32
+    images, widths 8 (64 in the repo), 2 residual blocks, batch 2, 4 epochs of one batch, decay from epoch 1."""
+    opt = argparse.Namespace(epoch=0, n_epochs=4, batch_size=2, lr=0.0002, b1=0.5, b2=0.999, decay_epoch=1,
+                             img_height=32, img_width=32, channels=3, n_residual_blocks=2, lambda_cyc=10.0,
+                             lambda_id=5.0)
+    random.seed(0)
+    rng = np.random.default_rng(0)
+
+    def weights_init_normal(m):
+        classname = m.__class__.__name__
+        if classname.find("Conv") != -1:
+            torch.nn.init.normal_(m.weight.data, 0.0, 0.02)
+            if hasattr(m, "bias") and m.bias is not None:
+                torch.nn.init.constant_(m.bias.data, 0.0)
+        elif classname.find("BatchNorm2d") != -1:
+            torch.nn.init.normal_(m.weight.data, 1.0, 0.02)
+            torch.nn.init.constant_(m.bias.data, 0.0)
+
+    class ResidualBlock(nn.Module):
+        def __init__(self, in_features):
+            super(ResidualBlock, self).__init__()
+
+            self.block = nn.Sequential(
+                nn.ReflectionPad2d(1),
+                nn.Conv2d(in_features, in_features, 3),
+                nn.InstanceNorm2d(in_features),
+                nn.ReLU(inplace=True),
+                nn.ReflectionPad2d(1),
+                nn.Conv2d(in_features, in_features, 3),
+                nn.InstanceNorm2d(in_features),
+            )
+
+        def forward(self, x):
+            return x + self.block(x)
+
+    class GeneratorResNet(nn.Module):
+        def __init__(self, input_shape, num_residual_blocks):
+            super(GeneratorResNet, self).__init__()
+
+            channels = input_shape[0]
+
+            # Initial convolution block
+            out_features = 8
+            model = [
+                nn.ReflectionPad2d(channels),
+                nn.Conv2d(channels, out_features, 7),
+                nn.InstanceNorm2d(out_features),
+                nn.ReLU(inplace=True),
+            ]
+            in_features = out_features
+
+            # Downsampling
+            for _ in range(2):
+                out_features *= 2
+                model += [
+                    nn.Conv2d(in_features, out_features, 3, stride=2, padding=1),
+                    nn.InstanceNorm2d(out_features),
+                    nn.ReLU(inplace=True),
+                ]
+                in_features = out_features
+
+            # Residual blocks
+            for _ in range(num_residual_blocks):
+                model += [ResidualBlock(out_features)]
+
+            # Upsampling
+            for _ in range(2):
+                out_features //= 2
+                model += [
+                    nn.Upsample(scale_factor=2),
+                    nn.Conv2d(in_features, out_features, 3, stride=1, padding=1),
+                    nn.InstanceNorm2d(out_features),
+                    nn.ReLU(inplace=True),
+                ]
+                in_features = out_features
+
+            # Output layer
+            model += [nn.ReflectionPad2d(channels), nn.Conv2d(out_features, channels, 7), nn.Tanh()]
+
+            self.model = nn.Sequential(*model)
+
+        def forward(self, x):
+            return self.model(x)
+
+    class Discriminator(nn.Module):
+        def __init__(self, input_shape):
+            super(Discriminator, self).__init__()
+
+            channels, height, width = input_shape
+
+            # Calculate output shape of image discriminator (PatchGAN)
+            self.output_shape = (1, height // 2 ** 4, width // 2 ** 4)
+
+            def discriminator_block(in_filters, out_filters, normalize=True):
+                """Returns downsampling layers of each discriminator block"""
+                layers = [nn.Conv2d(in_filters, out_filters, 4, stride=2, padding=1)]
+                if normalize:
+                    layers.append(nn.InstanceNorm2d(out_filters))
+                layers.append(nn.LeakyReLU(0.2, inplace=True))
+                return layers
+
+            self.model = nn.Sequential(
+                *discriminator_block(channels, 8, normalize=False),
+                *discriminator_block(8, 16),
+                *discriminator_block(16, 32),
+                *discriminator_block(32, 64),
+                nn.ZeroPad2d((1, 0, 1, 0)),
+                nn.Conv2d(64, 1, 4, padding=1)
+            )
+
+        def forward(self, img):
+            return self.model(img)
+
+    class ReplayBuffer:
+        def __init__(self, max_size=50):
+            assert max_size > 0, "Empty buffer or trying to create a black hole. Be careful."
+            self.max_size = max_size
+            self.data = []
+
+        def push_and_pop(self, data):
+            to_return = []
+            for element in data.detach():  # the repo: data.data
+                element = torch.unsqueeze(element, 0)
+                if len(self.data) < self.max_size:
+                    self.data.append(element)
+                    to_return.append(element)
+                else:
+                    if random.uniform(0, 1) > 0.5:
+                        i = random.randint(0, self.max_size - 1)
+                        to_return.append(self.data[i].clone())
+                        self.data[i] = element
+                    else:
+                        to_return.append(element)
+            return torch.cat(to_return)
+
+    class LambdaLR:
+        def __init__(self, n_epochs, offset, decay_start_epoch):
+            assert (n_epochs - decay_start_epoch) > 0, "Decay must start before the training session ends!"
+            self.n_epochs = n_epochs
+            self.offset = offset
+            self.decay_start_epoch = decay_start_epoch
+
+        def step(self, epoch):
+            return 1.0 - max(0, epoch + self.offset - self.decay_start_epoch) / (self.n_epochs - self.decay_start_epoch)
+
+    criterion_GAN = torch.nn.MSELoss()
+    criterion_cycle = torch.nn.L1Loss()
+    criterion_identity = torch.nn.L1Loss()
+
+    input_shape = (opt.channels, opt.img_height, opt.img_width)
+    G_AB = GeneratorResNet(input_shape, opt.n_residual_blocks)
+    G_BA = GeneratorResNet(input_shape, opt.n_residual_blocks)
+    D_A = Discriminator(input_shape)
+    D_B = Discriminator(input_shape)
+    for model in (G_AB, G_BA, D_A, D_B):
+        model.apply(weights_init_normal)
+    init_from(G_AB=G_AB, G_BA=G_BA, D_A=D_A, D_B=D_B)
+
+    optimizer_G = torch.optim.Adam(itertools.chain(G_AB.parameters(), G_BA.parameters()), lr=opt.lr,
+                                   betas=(opt.b1, opt.b2))
+    optimizer_D_A = torch.optim.Adam(D_A.parameters(), lr=opt.lr, betas=(opt.b1, opt.b2))
+    optimizer_D_B = torch.optim.Adam(D_B.parameters(), lr=opt.lr, betas=(opt.b1, opt.b2))
+
+    lr_scheduler_G = torch.optim.lr_scheduler.LambdaLR(
+        optimizer_G, lr_lambda=LambdaLR(opt.n_epochs, opt.epoch, opt.decay_epoch).step)
+    lr_scheduler_D_A = torch.optim.lr_scheduler.LambdaLR(
+        optimizer_D_A, lr_lambda=LambdaLR(opt.n_epochs, opt.epoch, opt.decay_epoch).step)
+    lr_scheduler_D_B = torch.optim.lr_scheduler.LambdaLR(
+        optimizer_D_B, lr_lambda=LambdaLR(opt.n_epochs, opt.epoch, opt.decay_epoch).step)
+
+    fake_A_buffer = ReplayBuffer(max_size=2)  # 50 in the repo: here the buffer is full after the first batch
+    fake_B_buffer = ReplayBuffer(max_size=2)
+
+    history = defaultdict(list)
+    for epoch in range(opt.epoch, opt.n_epochs):
+        dataloader = [{"A": torch.from_numpy(rng.uniform(-1, 1, (opt.batch_size,) + input_shape).astype(np.float32)),
+                       "B": torch.from_numpy(rng.uniform(-1, 1, (opt.batch_size,) + input_shape).astype(np.float32))}]
+        for i, batch in enumerate(dataloader):
+
+            # Set model input
+            real_A = batch["A"].float()
+            real_B = batch["B"].float()
+
+            # Adversarial ground truths
+            valid = torch.tensor(np.ones((real_A.size(0), *D_A.output_shape)), dtype=torch.float)
+            fake = torch.tensor(np.zeros((real_A.size(0), *D_A.output_shape)), dtype=torch.float)
+
+            #  Train Generators
+            G_AB.train()
+            G_BA.train()
+
+            optimizer_G.zero_grad()
+
+            # Identity loss
+            loss_id_A = criterion_identity(G_BA(real_A), real_A)
+            loss_id_B = criterion_identity(G_AB(real_B), real_B)
+
+            loss_identity = (loss_id_A + loss_id_B) / 2
+
+            # GAN loss
+            fake_B = G_AB(real_A)
+            loss_GAN_AB = criterion_GAN(D_B(fake_B), valid)
+            fake_A = G_BA(real_B)
+            loss_GAN_BA = criterion_GAN(D_A(fake_A), valid)
+
+            loss_GAN = (loss_GAN_AB + loss_GAN_BA) / 2
+
+            # Cycle loss
+            recov_A = G_BA(fake_B)
+            loss_cycle_A = criterion_cycle(recov_A, real_A)
+            recov_B = G_AB(fake_A)
+            loss_cycle_B = criterion_cycle(recov_B, real_B)
+
+            loss_cycle = (loss_cycle_A + loss_cycle_B) / 2
+
+            # Total loss
+            loss_G = loss_GAN + opt.lambda_cyc * loss_cycle + opt.lambda_id * loss_identity
+
+            loss_G.backward()
+            optimizer_G.step()
+
+            #  Train Discriminator A
+            optimizer_D_A.zero_grad()
+
+            # Real loss
+            loss_real = criterion_GAN(D_A(real_A), valid)
+            # Fake loss (on batch of previously generated samples)
+            fake_A_ = fake_A_buffer.push_and_pop(fake_A)
+            loss_fake = criterion_GAN(D_A(fake_A_.detach()), fake)
+            # Total loss
+            loss_D_A = (loss_real + loss_fake) / 2
+
+            loss_D_A.backward()
+            optimizer_D_A.step()
+
+            #  Train Discriminator B
+            optimizer_D_B.zero_grad()
+
+            # Real loss
+            loss_real = criterion_GAN(D_B(real_B), valid)
+            # Fake loss (on batch of previously generated samples)
+            fake_B_ = fake_B_buffer.push_and_pop(fake_B)
+            loss_fake = criterion_GAN(D_B(fake_B_.detach()), fake)
+            # Total loss
+            loss_D_B = (loss_real + loss_fake) / 2
+
+            loss_D_B.backward()
+            optimizer_D_B.step()
+
+            loss_D = (loss_D_A + loss_D_B) / 2
+
+            for name, loss in [("loss_D", loss_D), ("loss_G", loss_G), ("loss_GAN", loss_GAN),
+                               ("loss_cycle", loss_cycle), ("loss_identity", loss_identity)]:
+                history[name].append(loss.item())
+
+        # Update learning rates
+        lr_scheduler_G.step()
+        lr_scheduler_D_A.step()
+        lr_scheduler_D_B.step()
+        history["lr_G"].append(optimizer_G.param_groups[0]["lr"])
+        history["lr_D_A"].append(optimizer_D_A.param_groups[0]["lr"])
+    return history, {"G_AB": G_AB, "G_BA": G_BA, "D_A": D_A, "D_B": D_B}
+
+
+def biases_before_instance_norm(models):
+    """The biases of the layers an InstanceNorm2d follows, which subtracts each channel's mean: their gradient is
+    zero, and Adam steps them by rounding alone."""
+    names = []
+    for name, model in models.items():
+        for prefix, module in model.named_modules():
+            children = list(module.named_children())
+            for (child, layer), (_, next_layer) in zip(children, children[1:]):
+                if type(next_layer).__name__ == "InstanceNorm2d" and getattr(layer, "bias", None) is not None:
+                    names.append(".".join(filter(None, (name, prefix, child, "bias"))))
+    return names
+
+
+def test_erik_cyclegan():
+    torch = pytest.importorskip("torch")
+    init_from = SharedInit()
+    theirs = erik_cyclegan(torch, torch.nn, init_from)
+    ours = erik_cyclegan(ng, ng.nn, init_from)
+    assert_same_run(theirs, ours, lr=0.0002, skip=biases_before_instance_norm(theirs[1]))
+    assert ours[0]["lr_G"] == pytest.approx([0.0002, 0.0002 * 2 / 3, 0.0002 / 3, 0.0])  # the decay really ran
+
+
+# ---- (6) eriklindernoren/PyTorch-GAN implementations/wgan/wgan.py --------------------------------------------------
+
+def erik_wgan(torch, nn, init_from):
+    """WGAN with weight clipping and RMSprop: 8x8 images, latent 8, batch 8, 4 batches, 2 critic steps per generator
+    step. The repo clips with `p.data.clamp_(-c, c)`; nanogan's `.data` is the numpy array, so the clip is written
+    as torch's documentation writes in-place changes of parameters, under no_grad."""
+    opt = argparse.Namespace(n_epochs=1, batch_size=8, lr=0.00005, latent_dim=8, img_size=8, channels=1, n_critic=2,
+                             clip_value=0.01)
+    np.random.seed(0)
+    img_shape = (opt.channels, opt.img_size, opt.img_size)
+
+    class Generator(nn.Module):
+        def __init__(self):
+            super(Generator, self).__init__()
+
+            def block(in_feat, out_feat, normalize=True):
+                layers = [nn.Linear(in_feat, out_feat)]
+                if normalize:
+                    layers.append(nn.BatchNorm1d(out_feat, 0.8))
+                layers.append(nn.LeakyReLU(0.2, inplace=True))
+                return layers
+
+            self.model = nn.Sequential(
+                *block(opt.latent_dim, 128, normalize=False),
+                *block(128, 256),
+                *block(256, 512),
+                *block(512, 1024),
+                nn.Linear(1024, int(np.prod(img_shape))),
+                nn.Tanh()
+            )
+
+        def forward(self, z):
+            img = self.model(z)
+            img = img.view(img.shape[0], *img_shape)
+            return img
+
+    class Discriminator(nn.Module):
+        def __init__(self):
+            super(Discriminator, self).__init__()
+
+            self.model = nn.Sequential(
+                nn.Linear(int(np.prod(img_shape)), 512),
+                nn.LeakyReLU(0.2, inplace=True),
+                nn.Linear(512, 256),
+                nn.LeakyReLU(0.2, inplace=True),
+                nn.Linear(256, 1),
+            )
+
+        def forward(self, img):
+            img_flat = img.view(img.shape[0], -1)
+            validity = self.model(img_flat)
+            return validity
+
+    generator = Generator()
+    discriminator = Discriminator()
+    init_from(generator=generator, discriminator=discriminator)
+
+    rs = np.random.RandomState(1)
+    dataloader = [(torch.tensor(rs.uniform(-1, 1, (opt.batch_size,) + img_shape).astype(np.float32)),
+                   torch.tensor(rs.randint(0, 10, opt.batch_size))) for _ in range(4)]
+
+    optimizer_G = torch.optim.RMSprop(generator.parameters(), lr=opt.lr)
+    optimizer_D = torch.optim.RMSprop(discriminator.parameters(), lr=opt.lr)
+
+    history = defaultdict(list)
+    batches_done = 0
+    for epoch in range(opt.n_epochs):
+
+        for i, (imgs, _) in enumerate(dataloader):
+
+            # Configure input
+            real_imgs = imgs.float()
+
+            #  Train Discriminator
+            optimizer_D.zero_grad()
+
+            # Sample noise as generator input
+            z = torch.tensor(np.random.normal(0, 1, (imgs.shape[0], opt.latent_dim)), dtype=torch.float)
+
+            # Generate a batch of images
+            fake_imgs = generator(z).detach()
+            # Adversarial loss
+            loss_D = -torch.mean(discriminator(real_imgs)) + torch.mean(discriminator(fake_imgs))
+
+            loss_D.backward()
+            optimizer_D.step()
+
+            # Clip weights of discriminator
+            with torch.no_grad():
+                for p in discriminator.parameters():
+                    p.clamp_(-opt.clip_value, opt.clip_value)
+
+            # Train the generator every n_critic iterations
+            if i % opt.n_critic == 0:
+
+                #  Train Generator
+                optimizer_G.zero_grad()
+
+                # Generate a batch of images
+                gen_imgs = generator(z)
+                # Adversarial loss
+                loss_G = -torch.mean(discriminator(gen_imgs))
+
+                loss_G.backward()
+                optimizer_G.step()
+
+                print("[Epoch %d/%d] [Batch %d/%d] [D loss: %f] [G loss: %f]"
+                      % (epoch, opt.n_epochs, batches_done % len(dataloader), len(dataloader), loss_D.item(),
+                         loss_G.item()))
+                history["loss_G"].append(loss_G.item())
+
+            history["loss_D"].append(loss_D.item())
+            history["D_max_abs_weight"].append(max(p.abs().max().item() for p in discriminator.parameters()))
+            batches_done += 1
+    return history, {"generator": generator, "discriminator": discriminator}
+
+
+def test_erik_wgan_weight_clipping():
+    torch = pytest.importorskip("torch")
+    init_from = SharedInit()
+    theirs = erik_wgan(torch, torch.nn, init_from)
+    ours = erik_wgan(ng, ng.nn, init_from)
+    assert_same_run(theirs, ours, lr=0.00005)
+    assert max(ours[0]["D_max_abs_weight"]) == pytest.approx(0.01)  # the clip really bound
+
+
+# ---- legacy idioms of the original programs that nanogan lacks -----------------------------------------------------
+
+LEGACY_IDIOMS = [
+    pytest.param(lambda torch: torch.autograd.Variable(torch.ones(3) * 2, requires_grad=True) * 3,
+                 id="autograd.Variable", marks=pytest.mark.xfail(strict=True, raises=AttributeError, reason=(
+                     "no nanogan.autograd.Variable: torch keeps it as a function returning its tensor "
+                     "(requires_grad=True sets it), and every PyTorch-GAN program imports it"))),
+    pytest.param(lambda torch: torch.FloatTensor(2, 1).fill_(1.0), id="FloatTensor(sizes)",
+                 marks=pytest.mark.xfail(strict=True, raises=AttributeError, reason=(
+                     "no nanogan.FloatTensor: torch.FloatTensor(*sizes) is an uninitialised float32 tensor"))),
+    pytest.param(lambda torch: torch.FloatTensor(np.random.default_rng(0).normal(0, 1, (2, 3))),
+                 id="FloatTensor(array)", marks=pytest.mark.xfail(strict=True, raises=AttributeError, reason=(
+                     "no nanogan.FloatTensor: torch.FloatTensor(array) is a float32 copy of a float64 array"))),
+    pytest.param(lambda torch: torch.LongTensor(np.array([3, 1, 2])), id="LongTensor(array)",
+                 marks=pytest.mark.xfail(strict=True, raises=AttributeError, reason=(
+                     "no nanogan.LongTensor: torch.LongTensor(array) is an int64 copy"))),
+    pytest.param(lambda torch: torch.tensor(np.arange(4.0)).type(torch.FloatTensor), id="Tensor.type(FloatTensor)",
+                 marks=pytest.mark.xfail(strict=True, raises=AttributeError, reason=(
+                     "no Tensor.type: torch's x.type(torch.FloatTensor) casts to float32"))),
+]
+
+
+@pytest.mark.parametrize("idiom", LEGACY_IDIOMS)
+def test_legacy_idioms(idiom):
+    """The original programs still use these torch < 0.4 idioms, which torch runs today; the ports above write them
+    as torch >= 0.4 does."""
+    torch = pytest.importorskip("torch")
+    theirs, ours = idiom(torch).detach().numpy(), idiom(ng).detach().numpy()
+    assert ours.dtype == theirs.dtype
+    np.testing.assert_array_equal(ours, theirs)

@@ -735,6 +735,7 @@ def test_a_scheduled_lr_reaches_the_replays_of_a_captured_capturable_adam_step(m
         rng.standard_normal((8, 1)).astype(np.float32), device="cuda")
     optimizer, twin_optimizer = make_optimizer(model.parameters()), make_optimizer(twin.parameters())
     step = graphs.capture(_regression_step(model, optimizer, x, y), warmup=1)
+    assert len(step.before_replay) == 1  # one refill for the group, however many parameters it holds
     eager = _regression_step(twin, twin_optimizer, x, y)
     eager()
     schedulers = _linear_decay(optimizer), _linear_decay(twin_optimizer)
@@ -760,6 +761,7 @@ def test_a_captured_step_whose_kernel_takes_lr_by_value_refuses_to_replay_a_chan
     x, y = ng.ones(4, 6, device="cuda"), ng.zeros(4, 1, device="cuda")
     optimizer = make_optimizer(model.parameters())
     step = graphs.capture(_regression_step(model, optimizer, x, y), warmup=1)
+    assert len(step.before_replay) == 1  # one check for the group, however many parameters it holds
     step.replay()
     scheduler = optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
     step.replay()  # epoch 0 of the schedule: the lr as recorded

@@ -126,10 +126,21 @@ def before_each_replay(action):
     _state.before_replay.append(action)
 
 
+def once_per_recording(key, make):
+    """make(), the first time `key` is asked for while a step is being recorded, and the same value after that:
+    what the step needs once however many times it asks (the lr of a parameter group, which each of the group's
+    parameters' updates reads)."""
+    if not capturing():
+        raise RuntimeError("once_per_recording: no step is being recorded on this thread")
+    if key not in _state.made:
+        _state.made[key] = make()
+    return _state.made[key]
+
+
 def _record(step_fn, stream):
     stream.begin_capture()
     _state.capturing = True  # only once recording has begun: a failed begin_capture leaves this thread eager
-    _state.before_replay = []
+    _state.before_replay, _state.made = [], {}
     try:
         outputs = step_fn()
     except Exception as err:

@@ -22,9 +22,14 @@ def learning_rate(owner, group, on_device):
     Then an update that can read lr from the device (on_device: capturable Adam) gets a 0-d float64 device array
     that each replay first refills from group["lr"]; one whose kernel takes lr by value (SGD's, RMSprop's, Adam's
     without capturable) keeps the number, and each replay refuses to run, naming `owner` (the optimiser's class),
-    once group["lr"] differs from it, rather than train with the recorded lr."""
+    once group["lr"] differs from it, rather than train with the recorded lr. Either is made once per group and
+    recording, not once per parameter of the group."""
     if not graphs.capturing():
         return group["lr"]
+    return graphs.once_per_recording(("lr", id(group), on_device), lambda: _recorded_lr(owner, group, on_device))
+
+
+def _recorded_lr(owner, group, on_device):
     if on_device:
         refill = _LearningRateOnDevice(group)
         graphs.before_each_replay(refill)

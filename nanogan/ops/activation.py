@@ -154,8 +154,10 @@ class LogSoftmax(Function):
 def _in_place_or_not(op, input, inplace, compute):
     """compute(input), or with inplace=True its value written into input, which is returned (see the module
     docstring)."""
-    require(op, "inplace", inplace, lambda v: isinstance(v, bool), "True or False")
-    return input._set_in_place(f"{op} (inplace=True)", compute) if inplace else compute(input)
+    if inplace is False:  # first: every activation of every model comes this way
+        return compute(input)
+    require(op, "inplace", inplace, lambda v: v is True, "True or False")
+    return input._set_in_place(f"{op} (inplace=True)", compute)
 
 
 def relu(input, inplace=False):

@@ -5,10 +5,9 @@ A class weight or positive weight is a buffer, as in PyTorch: it moves with `.to
 `state_dict()`.
 """
 from ..arguments import require
+from ..ops.loss import REDUCTIONS
 from . import functional as F
 from .module import Module
-
-_REDUCTIONS = ("mean", "sum", "none")
 
 
 class _Loss(Module):
@@ -16,7 +15,7 @@ class _Loss(Module):
 
     def __init__(self, reduction="mean"):
         super().__init__()
-        require(type(self).__name__, "reduction", reduction, lambda r: r in _REDUCTIONS, "'mean', 'sum' or 'none'")
+        require(type(self).__name__, "reduction", reduction, lambda r: r in REDUCTIONS, "'mean', 'sum' or 'none'")
         self.reduction = reduction
 
     def extra_repr(self):

@@ -20,6 +20,9 @@ _LOG_FLOOR = -100.0  # PyTorch clamps BCE's logs here, so p = 0 or 1 gives a lar
 _BCE_EPSILON = 1e-12  # and keeps p(1 - p) at least this in BCE's gradient
 
 
+REDUCTIONS = ("mean", "sum", "none")
+
+
 def _reduce(op, loss, reduction):
     if reduction == "mean":
         return loss.mean()

@@ -1,6 +1,7 @@
 """Tensor: an n-dimensional array on a device, plus the edge to the op that made it.
 
-`data` is the backend's raw array (numpy on the CPU, CuPy on the GPU). A Tensor made by an op
+`array` is the backend's raw array (numpy on the CPU, CuPy on the GPU); `data` is PyTorch's: the same memory as
+a tensor outside autograd. A Tensor made by an op
 while grad mode is on keeps that op's Context in `_ctx`; backward follows these edges. Every
 method below is a thin call into ops/, where the math lives.
 """
@@ -21,8 +22,8 @@ bool_ = np.dtype(np.bool_)
 class Tensor:
     __array_priority__ = 1000  # numpy scalars on the left defer to Tensor's operators
 
-    def __init__(self, data, requires_grad=False, _ctx=None):
-        self.data = data
+    def __init__(self, array, requires_grad=False, _ctx=None):
+        self.array = array
         self._ctx = _ctx
         self._grad = None  # not through the checking setter: every op's output is made here
         self._requires_grad = False
@@ -45,7 +46,7 @@ class Tensor:
     def grad(self, value):
         # checked here, not where it is used: a wrongly shaped .grad would broadcast into the next backward's sum
         matches = (isinstance(value, Tensor) and value.shape == self.shape and value.dtype == self.dtype
-                   and (type(value.data) is type(self.data) or value.device == self.device))
+                   and (type(value.array) is type(self.array) or value.device == self.device))
         if value is not None and not matches:
             what = (f"a Tensor of shape {value.shape}, {value.dtype}, on {value.device}"
                     if isinstance(value, Tensor) else type(value).__name__)
@@ -56,7 +57,7 @@ class Tensor:
 
     @property
     def backend(self):
-        return backends.of(self.data)
+        return backends.of(self.array)
 
     @property
     def device(self):
@@ -64,21 +65,21 @@ class Tensor:
 
     @property
     def shape(self):
-        return tuple(self.data.shape)
+        return tuple(self.array.shape)
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self.array.ndim
 
     def dim(self):
-        return self.data.ndim
+        return self.array.ndim
 
     def is_floating_point(self):
-        return self.data.dtype.kind == "f"
+        return self.array.dtype.kind == "f"
 
     def size(self, dim=None):
         if dim is None:
@@ -88,7 +89,7 @@ class Tensor:
         return self.shape[ops.shape.dim_index("size", dim, self.ndim)]
 
     def numel(self):
-        return int(self.data.size)
+        return int(self.array.size)
 
     def __len__(self):
         if self.ndim == 0:
@@ -152,7 +153,7 @@ class Tensor:
 
     # ---- leaving the graph / the device ------------------------------------------
     def numpy(self):
-        return self.backend.to_host(self.data)
+        return self.backend.to_host(self.array)
 
     def tolist(self):
         return self.numpy().tolist()
@@ -162,9 +163,27 @@ class Tensor:
             raise ValueError(f"item: only one-element tensors convert to a Python number, got shape {self.shape}")
         return self.numpy().reshape(()).item()
 
+    @property
+    def data(self):
+        """The same memory as a tensor that autograd does not see: no gradient, and in-place changes through it are
+        not counted, so `p.data.clamp_(-c, c)` changes a parameter without the checks a graph would make (as
+        PyTorch's `.data`; `detach()` is the checked way). The raw numpy or CuPy array is `.array`."""
+        return Tensor(self.array)
+
+    @data.setter
+    def data(self, value):
+        """`x.data = t` makes x hold t's memory (any shape, dtype or device), keeping x's place in modules and
+        optimisers."""
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Tensor.data: assign a Tensor, got {type(value).__name__} (the raw array is .array)")
+        if self._requires_grad and not value.is_floating_point():
+            raise TypeError(f"Tensor.data: a tensor that requires grad must hold floating-point values, got "
+                            f"{value.dtype} of shape {value.shape}")
+        self.array = value.array
+
     def detach(self):
         """The same memory outside the graph; an in-place change of either counts for both."""
-        detached = Tensor(self.data)
+        detached = Tensor(self.array)
         detached._versions = self._versions
         return detached
 
@@ -173,7 +192,7 @@ class Tensor:
 
     def contiguous(self):
         """self where its memory is in row-major order already, else a copy that is (as PyTorch's)."""
-        return self if self.data.flags.c_contiguous else ops.shape.clone(self)
+        return self if self.array.flags.c_contiguous else ops.shape.clone(self)
 
     def to(self, target, dtype=None):
         """`.to("cuda")`, `.to("cpu")`, `.to(ng.float64)`, `.to("cuda", ng.float32)`."""
@@ -216,8 +235,8 @@ class Tensor:
         owner = self if self._base is None else self._base  # the tensor whose graph records the change
         records = grad_mode.is_grad_enabled() and (self.requires_grad or owner.requires_grad or any(
             isinstance(o, Tensor) and o.requires_grad for o in others))
-        if not getattr(self.data.flags, "writeable", True) or any(
-                step == 0 and n > 1 for step, n in zip(self.data.strides, self.shape)):
+        if not getattr(self.array.flags, "writeable", True) or any(
+                step == 0 and n > 1 for step, n in zip(self.array.strides, self.shape)):
             raise RuntimeError(f"{op}: the tensor of shape {self.shape} is a broadcast (expand) of another, read-only "
                                f"or with several elements in one memory location; clone() it first")
         leaf = next((t for t in (self, owner) if t.is_leaf and t.requires_grad), None) if records else None
@@ -240,7 +259,7 @@ class Tensor:
             # a row-by-row fill keeps no copy of the base per row. A view's change computes from a clone of the
             # view's old values.
             keeps_old_value = owner is self or (owner._ctx is not None and owner._ctx.op.reads_output)
-            before = Tensor(owner.data.copy() if keeps_old_value else owner.data, _ctx=owner._ctx)
+            before = Tensor(owner.array.copy() if keeps_old_value else owner.array, _ctx=owner._ctx)
             before._versions = [owner._version]  # as its op saw it, or not (a change outside the graph)
             old = before if owner is self else ops.shape.clone(ops.shape.replay_view(self._view_ops, before))
             result = compute(old, *others)
@@ -250,15 +269,15 @@ class Tensor:
             raise (ValueError if result.shape != self.shape else TypeError)(
                 f"{op}: the result ({result.dtype}, shape {result.shape}) cannot be stored in place in a tensor of "
                 f"{self.dtype}, shape {self.shape}")
-        self.data[...] = result.data
+        self.array[...] = result.array
         self._versions[0] += 1
         if records:
             # a whole tensor given a value that depends on nothing in the graph (fill_, zero_) still ends its graph,
             # with gradient 0, as PyTorch's FillBackward does: the whole tensor is the view written into
             if owner is not self or result._ctx is None:
                 view_ops = () if owner is self else self._view_ops
-                result = ops.shape.write_into_view(before, result, view_ops, owner.data.strides,
-                                                   written=before.data is owner.data)
+                result = ops.shape.write_into_view(before, result, view_ops, owner.array.strides,
+                                                   written=before.array is owner.array)
             if owner._ctx is not None and keeps_old_value:  # the graph so far ends in `before` now
                 # An op whose backward reads its output needs `before` alive. The new value's op holds it where it was
                 # computed from it (h += 1, a view's change); where not (copy_ of another tensor), the op holds it:
@@ -446,7 +465,7 @@ class Tensor:
     def _boolean_reduction(self, name, dim, keepdim):
         axis = None if dim is None else ops.shape.dim_index(name, dim, self.ndim)
         xp = self.backend.xp
-        return Tensor(xp.asarray(getattr(xp, name)(self.data, axis=axis, keepdims=keepdim)))
+        return Tensor(xp.asarray(getattr(xp, name)(self.array, axis=axis, keepdims=keepdim)))
 
     def __bool__(self):
         if self.numel() != 1:
@@ -538,7 +557,7 @@ class Tensor:
         allow no such view (reshape copies then), as in PyTorch."""
         out = ops.shape.reshape(self, *shape)
         if out._base is None and out.numel() > 0:
-            raise RuntimeError(f"view: a tensor of shape {self.shape} and strides {self.data.strides} (bytes) cannot "
+            raise RuntimeError(f"view: a tensor of shape {self.shape} and strides {self.array.strides} (bytes) cannot "
                                f"be seen as shape {out.shape} without a copy; use reshape()")
         return out
 
@@ -611,7 +630,7 @@ def _is_the_view_changed_in_place(value, part):
         interface = getattr(array, "__cuda_array_interface__", None) or array.__array_interface__
         return interface["data"][0], array.shape, array.strides
     return (isinstance(value, Tensor) and value._base is not None and value._base is part._base
-            and value._view_ops is not None and place(value.data) == place(part.data))
+            and value._view_ops is not None and place(value.array) == place(part.array))
 
 
 def _broadcast_into(a, b):

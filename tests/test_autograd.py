@@ -81,7 +81,7 @@ def test_create_graph_false_records_nothing_in_gradients():
     np.testing.assert_allclose(g.numpy(), 2 * x.numpy() + np.exp(x.numpy()), rtol=1e-6)
     s = ng.tensor(0.5, dtype=ng.float64, requires_grad=True)  # 0-d: numpy's sum of two 0-d arrays is a scalar
     (s * s + s).backward()
-    assert isinstance(s.grad.data, np.ndarray) and s.grad.item() == pytest.approx(2.0)
+    assert isinstance(s.grad.array, np.ndarray) and s.grad.item() == pytest.approx(2.0)
 
 
 def test_second_backward_through_freed_graph_raises():
@@ -189,7 +189,7 @@ def test_nan_is_not_hidden():
 
 def test_gradcheck_reports_input_index_and_values():
     x = ng.tensor(away_from_kinks(rng, (3,)), requires_grad=True, dtype=ng.float64)
-    wrong = lambda a: ng.Tensor(a.data ** 2) * a  # the a² factor escapes the graph  # noqa: E731
+    wrong = lambda a: ng.Tensor(a.array ** 2) * a  # the a² factor escapes the graph  # noqa: E731
     with pytest.raises(ng.autograd.GradcheckError, match=r"input 0 \(shape \(3,\)\) at element \(0,\).*analytic.*numerical"):
         ng.autograd.gradcheck(wrong, [x])
 
@@ -727,11 +727,11 @@ def test_a_row_by_row_fill_keeps_no_copy_of_the_base_in_its_graph():
             continue
         seen.add(id(ctx))
         for t in ctx.inputs:
-            if t.data.nbytes >= buffer.data.nbytes and t is not x:
-                held.add(id(memory_owner(t.data)))
+            if t.array.nbytes >= buffer.array.nbytes and t is not x:
+                held.add(id(memory_owner(t.array)))
             if t._ctx is not None:
                 stack.append(t._ctx)
-    assert held == {id(memory_owner(buffer.data))}
+    assert held == {id(memory_owner(buffer.array))}
     (gradient,) = ng.grad((buffer * buffer).sum(), x)
     np.testing.assert_allclose(gradient.numpy(), 8 * x.numpy(), rtol=1e-12)
 
@@ -833,7 +833,7 @@ def test_leaf_gradients_share_no_memory():
     np.testing.assert_array_equal(s.grad.numpy(), [2.0, 2.0, 2.0])
     a, b = ng.ones(2, requires_grad=True), ng.ones(2, requires_grad=True)
     (ng.stack([a, b]) * ng.tensor([[1.0, 2.0], [3.0, 4.0]])).sum().backward()  # the rows of one array: not copied
-    assert memory_owner(a.grad.data) is memory_owner(b.grad.data)
+    assert memory_owner(a.grad.array) is memory_owner(b.grad.array)
     a.grad.zero_()
     np.testing.assert_array_equal(b.grad.numpy(), [3.0, 4.0])
 

@@ -485,9 +485,9 @@ def test_to_cuda_and_back_round_trips_values_dtypes_and_gradients():
         x = ng.tensor(host, dtype=dtype, requires_grad=True)
         on_device = x.to("cuda")
         assert on_device.device == "cuda" and on_device.dtype == dtype
-        assert backends.get("cuda").owns(on_device.data)
+        assert backends.get("cuda").owns(on_device.array)
         back = on_device.cpu()
-        assert back.device == "cpu" and isinstance(back.data, np.ndarray)
+        assert back.device == "cpu" and isinstance(back.array, np.ndarray)
         np.testing.assert_array_equal(back.numpy(), x.numpy())
         (back * back).sum().backward()  # the gradient flows back through both copies
         np.testing.assert_allclose(x.grad.numpy(), 2 * x.numpy(), rtol=1e-6)
@@ -561,7 +561,7 @@ def test_optimiser_state_follows_its_module_to_the_gpu():
                                            r"Tensor of shape \(2, 3\), float32, on cpu"):
         model.weight.grad = ng.zeros(2, 3)
     model.weight.grad = ng.zeros(2, 3, device="cuda")
-    model.weight.data = model.weight.numpy()  # .data is not checked: the step still is
+    model.weight.array = model.weight.numpy()  # .array is not checked: the step still is
     with pytest.raises(RuntimeError, match=r"Adam.step: the gradient of a parameter of shape \(2, 3\) on cpu is "
                                            r"on cuda"):
         moved.step()
@@ -670,8 +670,8 @@ def test_captured_step_replays_what_eager_steps_compute(make_optimizer, model_na
         eager()
     for batch_x, batch_y in batches[1:]:
         for static, eager_static, value in ((x, eager_x, batch_x), (y, eager_y, batch_y)):
-            static.data[...] = ng.tensor(value, device="cuda").data
-            eager_static.data[...] = static.data
+            static.array[...] = ng.tensor(value, device="cuda").array
+            eager_static.array[...] = static.array
         loss = step.replay()
         expected = eager()
         np.testing.assert_allclose(loss.numpy(), expected.numpy(), rtol=1e-5)
@@ -815,7 +815,7 @@ def test_gathers_by_an_index_from_the_shapes_record_in_a_graph():
     from nanogan.backend.cuda import graphs
     x = ng.tensor(np.random.default_rng(3).standard_normal((2, 3, 5, 4)).astype(np.float32), device="cuda")
     step = graphs.capture(lambda: _gathers(x), warmup=1)
-    x.data[...] = x.data * 2
+    x.array[...] = x.array * 2
     np.testing.assert_allclose(step.replay().numpy(), _gathers(x).numpy(), rtol=1e-5)
 
 

@@ -110,8 +110,8 @@ def test_least_squares_losses_on_worked_numbers():
 # ---- the gradient penalty ------------------------------------------------------------------------------
 def linear_critic(weights, bias):
     critic = nn.Linear(len(weights), 1).double()
-    critic.weight.data[...] = np.asarray(weights, dtype=np.float64)[None]
-    critic.bias.data[...] = bias
+    critic.weight.array[...] = np.asarray(weights, dtype=np.float64)[None]
+    critic.bias.array[...] = bias
     return critic
 
 
@@ -217,12 +217,12 @@ def test_gradient_penalty_weight_gradients_match_torch_for_the_wgangp_conv_criti
 def test_weight_clipping_bounds_every_parameter_in_place():
     critic = models.ToyCritic(hidden=8)
     for p in critic.parameters():
-        p.data[...] = np.linspace(-1.0, 1.0, p.numel()).reshape(p.shape)
+        p.array[...] = np.linspace(-1.0, 1.0, p.numel()).reshape(p.shape)
     before = [p.numpy().copy() for p in critic.parameters()]
-    arrays = [p.data for p in critic.parameters()]
+    arrays = [p.array for p in critic.parameters()]
     gan.clip_weights_(critic.parameters(), 0.01)
     for p, old, array in zip(critic.parameters(), before, arrays):
-        assert p.data is array  # in place: the optimiser's references stay valid
+        assert p.array is array  # in place: the optimiser's references stay valid
         np.testing.assert_array_equal(p.numpy(), np.clip(old, -0.01, 0.01))
     everything = np.concatenate([p.numpy().ravel() for p in critic.parameters()])
     assert everything.max() == np.float32(0.01) and everything.min() == np.float32(-0.01)

@@ -611,7 +611,7 @@ def test_calculate_gain_equals_torch():
 def test_initialisers_fill_in_place_with_the_right_distribution():
     ng.manual_seed(4)
     w = nn.Parameter(ng.zeros(400, 300))
-    array = w.data
+    array = w.array
     fan_in, fan_out = 300, 400
     checks = [
         (lambda: nn.init.normal_(w, 1.0, 0.5), 1.0, 0.5, None),
@@ -624,7 +624,7 @@ def test_initialisers_fill_in_place_with_the_right_distribution():
          np.sqrt(2 / (1 + 0.04)) / np.sqrt(fan_out), None),
     ]
     for fill, mean, std, bounds in checks:
-        assert fill() is w and w.data is array
+        assert fill() is w and w.array is array
         values = w.numpy()
         assert abs(values.mean() - mean) < 0.02 * max(std, 0.1)
         np.testing.assert_allclose(values.std(), std, rtol=0.02)
@@ -637,22 +637,25 @@ def test_initialisers_fill_in_place_with_the_right_distribution():
     nn.init.ones_(w)
     assert np.all(w.numpy() == 1) and w.grad is None and w.is_leaf
     with ng.no_grad():  # Tensor.zero_, in place too (a parameter only outside the graph, as in PyTorch)
-        assert w.zero_() is w and w.data is array and np.all(w.numpy() == 0)
+        assert w.zero_() is w and w.array is array and np.all(w.numpy() == 0)
     with pytest.raises(ValueError, match="at least 2 dimensions"):
         nn.init.xavier_uniform_(nn.Parameter(ng.zeros(3)))
 
 
-def test_initialisers_fill_a_parameters_data_array_in_place_as_ported_code_calls_them():
+def test_initialisers_fill_a_parameter_through_its_data_as_ported_code_calls_them():
     # the PyTorch DCGAN tutorial's weights_init: nn.init.normal_(m.weight.data, 0.0, 0.02)
     ng.manual_seed(6)
     bn = nn.BatchNorm2d(300)
-    array = bn.weight.data
-    assert nn.init.normal_(bn.weight.data, 1.0, 0.02) is array and bn.weight.data is array
+    array = bn.weight.array
+    nn.init.normal_(bn.weight.data, 1.0, 0.02)
+    assert bn.weight.array is array and bn.weight.is_leaf and bn.weight.requires_grad
     assert abs(bn.weight.numpy().mean() - 1.0) < 0.01 and 0.015 < bn.weight.numpy().std() < 0.025
     nn.init.constant_(bn.bias.data, 0.5)
     assert np.all(bn.bias.numpy() == 0.5)
     ng.manual_seed(6)  # the same draw as through the parameter itself
     assert np.array_equal(nn.init.normal_(nn.Parameter(ng.zeros(300)), 1.0, 0.02).numpy(), bn.weight.numpy())
+    with pytest.raises(TypeError, match="nn.init: expected a Tensor to fill, got ndarray"):
+        nn.init.normal_(bn.weight.array)
 
 
 def test_seeded_initialisation_is_reproducible():

@@ -8,8 +8,7 @@ iterations in float32, and compares the losses at every iteration and the weight
 
 Where a program differs from its original, a comment says how and why: sizes are small, data is random, and the
 legacy idioms nanogan lacks are written as torch >= 0.4 writes them (autograd.Variable, torch.FloatTensor and
-Tensor.type: see test_legacy_idioms; `.data.normal_`, `.data.clamp_`: nanogan's `.data` is the raw numpy array,
-not a tensor).
+Tensor.type: see test_legacy_idioms).
 """
 import argparse
 import itertools
@@ -215,8 +214,8 @@ def wgangp_mnist(torch, nn, autograd, optim, init_from):
     """WGAN-GP on MNIST-shaped data: DIM 4, batch 8, 2 critic iterations per generator iteration, 2 generator
     iterations. As in the repo but for what torch >= 0.4 changed: `one = torch.FloatTensor([1])` (which no longer
     backpropagates into a 0-d mean in torch either) is torch.tensor(1.0); Variable(x, volatile=True) is no_grad;
-    Variable(x, requires_grad=True) is x.requires_grad_(True); `.data` passed on is the tensor itself (nanogan's
-    `.data` is the numpy array). Its `if use_cuda:` branches are left out: both runs compute on the CPU."""
+    Variable(x, requires_grad=True) is x.requires_grad_(True). Its `if use_cuda:` branches are left out: both runs
+    compute on the CPU."""
     torch.manual_seed(1)
     DIM, BATCH_SIZE, CRITIC_ITERS, LAMBDA, ITERS, OUTPUT_DIM = 4, 8, 2, 10, 2, 784
     rng = np.random.default_rng(0)  # the data and every torch.randn / torch.rand of the repo
@@ -322,13 +321,13 @@ def wgangp_mnist(torch, nn, autograd, optim, init_from):
             # train with fake
             noise = torch.from_numpy(rng.standard_normal((BATCH_SIZE, 128), dtype=np.float32))
             with torch.no_grad():  # totally freeze netG
-                fake = netG(noise)
+                fake = netG(noise).data
             D_fake = netD(fake)
             D_fake = D_fake.mean()
             D_fake.backward(one)
 
             # train with gradient penalty
-            gradient_penalty = calc_gradient_penalty(netD, real_data, fake)
+            gradient_penalty = calc_gradient_penalty(netD, real_data.data, fake.data)
             gradient_penalty.backward()
 
             D_cost = D_fake - D_real + gradient_penalty
@@ -786,7 +785,7 @@ def erik_cyclegan(torch, nn, init_from):
 
         def push_and_pop(self, data):
             to_return = []
-            for element in data.detach():  # the repo: data.data
+            for element in data.data:
                 element = torch.unsqueeze(element, 0)
                 if len(self.data) < self.max_size:
                     self.data.append(element)
@@ -955,8 +954,7 @@ def test_erik_cyclegan():
 
 def erik_wgan(torch, nn, init_from):
     """WGAN with weight clipping and RMSprop: 8x8 images, latent 8, batch 8, 4 batches, 2 critic steps per generator
-    step. The repo clips with `p.data.clamp_(-c, c)`; nanogan's `.data` is the numpy array, so the clip is written
-    as torch's documentation writes in-place changes of parameters, under no_grad."""
+    step."""
     opt = argparse.Namespace(n_epochs=1, batch_size=8, lr=0.00005, latent_dim=8, img_size=8, channels=1, n_critic=2,
                              clip_value=0.01)
     np.random.seed(0)
@@ -1039,9 +1037,8 @@ def erik_wgan(torch, nn, init_from):
             optimizer_D.step()
 
             # Clip weights of discriminator
-            with torch.no_grad():
-                for p in discriminator.parameters():
-                    p.clamp_(-opt.clip_value, opt.clip_value)
+            for p in discriminator.parameters():
+                p.data.clamp_(-opt.clip_value, opt.clip_value)
 
             # Train the generator every n_critic iterations
             if i % opt.n_critic == 0:

@@ -304,7 +304,7 @@ def test_max_and_min_along_the_only_dim_are_values_not_views():
     with ng.no_grad():
         y.min(0)[0].fill_(0)
     np.testing.assert_array_equal(y.numpy(), [3.0, 1.0, 2.0])
-    assert isinstance(y.argmax(0).data, np.ndarray)  # not numpy's scalar
+    assert isinstance(y.argmax(0).array, np.ndarray)  # not numpy's scalar
     y[ng.tensor(1)].add_(10)  # a 0-d int tensor or array index is an int, as in PyTorch: the element is a view
     y[np.array(2)].add_(10)
     np.testing.assert_array_equal(y.numpy(), [3.0, 11.0, 12.0])

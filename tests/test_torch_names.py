@@ -89,8 +89,8 @@ def test_randint_draws_each_integer_of_its_range():
 def test_random_fills_in_place_draw_their_distribution_and_end_the_graph_as_torch():
     ng.manual_seed(8)
     t = ng.zeros(20000)
-    memory = t.data
-    assert t.normal_(2.0, 0.5) is t and t.data is memory
+    memory = t.array
+    assert t.normal_(2.0, 0.5) is t and t.array is memory
     assert abs(t.numpy().mean() - 2.0) < 0.02 and abs(t.numpy().std() - 0.5) < 0.01
     t.uniform_(0.7, 1.2)  # noisy labels
     assert 0.7 <= t.numpy().min() and t.numpy().max() < 1.2 and abs(t.numpy().mean() - 0.95) < 0.01
@@ -131,3 +131,38 @@ def test_tensor_methods_of_torch_names_match_torch():
                                   tt.masked_fill(torch.tensor(mask), -1.0).numpy())
     made = [t.new_zeros(2, 3), t.new_ones((2,)), t.new_full((2, 2), 7), t.new_tensor([1, 2])]
     assert [m.dtype for m in made] == [np.float64] * 4 and made[2].tolist() == [[7.0, 7.0], [7.0, 7.0]]
+
+
+def test_data_is_the_same_memory_outside_autograd_as_in_torch():
+    torch = pytest.importorskip("torch")
+    values = rng.standard_normal((2, 3)).astype(np.float32)
+    ours, theirs = ng.nn.Parameter(ng.tensor(values)), torch.nn.Parameter(torch.tensor(values))
+    for p in (ours, theirs):
+        used = p * p
+        p.data.clamp_(-0.5, 0.5)  # WGAN weight clipping: uncounted, so the backward still runs, with the new values
+        p.data.mul_(2)
+        used.sum().backward()
+        assert not p.data.requires_grad and p.data.is_leaf and p.is_leaf and p.requires_grad
+    np.testing.assert_array_equal(ours.numpy(), theirs.detach().numpy())
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+    np.testing.assert_array_equal(ours.data.numpy(), np.clip(values, -0.5, 0.5) * 2)
+    assert ours.data.array is ours.array
+
+    with pytest.raises(RuntimeError, match="changed in place"):  # detach() is the way that counts the change
+        used = ours * ours
+        ours.detach().mul_(2)
+        used.sum().backward()
+
+
+def test_assigning_data_swaps_the_memory_in_place_of_the_tensor():
+    p = ng.nn.Parameter(ng.zeros(3))
+    optimizer = ng.optim.SGD([p], lr=0.5)
+    p.data = ng.ones(2, 2, dtype=ng.float64)  # any shape or dtype, as torch; the optimiser keeps the same parameter
+    (p * p).sum().backward()
+    optimizer.step()
+    np.testing.assert_array_equal(p.numpy(), np.zeros((2, 2)))
+    assert p.dtype == np.float64 and p.requires_grad
+    with pytest.raises(TypeError, match=r"Tensor.data: assign a Tensor, got ndarray \(the raw array is .array\)"):
+        p.data = np.zeros(3)
+    with pytest.raises(TypeError, match="requires grad must hold floating-point values, got int64 of shape"):
+        p.data = ng.zeros(3, dtype=ng.long)

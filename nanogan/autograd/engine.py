@@ -37,7 +37,7 @@ class ChangedInput(Tensor):
         self._ctx, self._requires_grad, self._base = None, False, None  # what a Tensor answers without its values
 
     @property
-    def data(self):
+    def array(self):
         raise RuntimeError(
             f"{self._op_name}: its input {self._index} of shape {self.shape} was changed in place after the op used it "
             f"(version {self._used_version}, now {self._changed._version}), so the gradient would come from the new "
@@ -112,7 +112,7 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
         graph node per sum would be host time for nothing; asarray keeps numpy's 0-d sum an array)."""
         if create_graph:
             return a + b
-        total = a.data + b.data
+        total = a.array + b.array
         return Tensor(a.backend.xp.asarray(total) if isinstance(total, np.generic) else total)
 
     grads = {}
@@ -131,14 +131,14 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
         handed_out.setdefault(id(memory_owner(data)), []).append(data)
 
     for g in root_grads:
-        hand_out(g.data)
+        hand_out(g.array)
 
     def own(grad):
-        data = grad.data
+        data = grad.array
         same_memory = handed_out.get(id(memory_owner(data)), ())
         if 0 in data.strides or any(grad.backend.xp.may_share_memory(data, other) for other in same_memory):
             grad = grad.clone()
-        hand_out(grad.data)
+        hand_out(grad.array)
         return grad
 
     def deliver(node, grad):
@@ -170,10 +170,10 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
             for t, node, g, needed in zip(ctx.inputs, ctx.input_nodes, input_grads, ctx.needs_input_grad):
                 if not needed or g is None:
                     continue
-                if g.data.shape != t.data.shape:
+                if g.array.shape != t.array.shape:
                     raise RuntimeError(f"{ctx.name}: backward returned a gradient of shape {tuple(g.shape)} "
                                        f"for an input of shape {tuple(t.shape)}")
-                if g.data.dtype != t.data.dtype:  # a float32 input that met a float64 one: its gradient stays
+                if g.array.dtype != t.array.dtype:  # a float32 input that met a float64 one: its gradient stays
                     from ..ops.elementwise import cast  # float32, as PyTorch's does (ops import autograd)
                     g = cast(g, t.dtype)
                 if create_graph and not ctx.op.differentiable_backward:

@@ -72,7 +72,7 @@ def _checked_arrays(op, tensors):
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"{op.__name__}: input {i} must be a Tensor, got {type(t).__name__}")
-        array = t.data
+        array = t.array
         if op.floating_only and array.dtype.kind != "f":
             raise TypeError(f"{op.__name__}: expected floating-point tensors, got {t.dtype} "
                             f"for input {i} of shape {tuple(t.shape)}")

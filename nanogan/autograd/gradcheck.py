@@ -61,12 +61,12 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
         x = inputs[i]
         for col in range(x.numel()):
             index = np.unravel_index(col, x.shape)
-            original = float(x.data[index])
-            x.data[index] = original + eps
+            original = float(x.array[index])
+            x.array[index] = original + eps
             plus = _flat_output(fn, inputs)
-            x.data[index] = original - eps
+            x.array[index] = original - eps
             minus = _flat_output(fn, inputs)
-            x.data[index] = original
+            x.array[index] = original
             numeric = (plus - minus) / (2 * eps)
             a = analytic[i][:, col]
             bad = np.abs(a - numeric) > atol + rtol * np.abs(numeric)

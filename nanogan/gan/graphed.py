@@ -51,7 +51,7 @@ class GraphedSteps:
         static, step = self._recorded[key]
         for buffer, value in zip(static, inputs):
             if buffer is not None:
-                buffer.data[...] = value.data
+                buffer.array[...] = value.array
                 buffer._versions[0] += 1  # counted as copy_ counts it, at the cost of one add (the replay's host path)
         return step.replay()
 

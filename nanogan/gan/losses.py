@@ -137,7 +137,7 @@ def clip_weights_(parameters, clip_value):
     require("clip_weights_", "clip_value", clip_value, lambda v: is_number(v) and v > 0, "a number > 0")
     with autograd.no_grad():
         for p in parameters:
-            p.backend.xp.clip(p.data, -clip_value, clip_value, out=p.data)
+            p.backend.xp.clip(p.array, -clip_value, clip_value, out=p.array)
 
 
 # ---- Mao et al. 2017 (LSGAN) --------------------------------------------------------------------

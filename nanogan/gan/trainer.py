@@ -123,7 +123,7 @@ def _as_numbers(values):
         else:
             numbers[key] = float(value)
     for backend, keys in on_device.items():
-        read = backend.to_host(backend.xp.stack([values[key].data.reshape(()) for key in keys]))
+        read = backend.to_host(backend.xp.stack([values[key].array.reshape(()) for key in keys]))
         numbers.update(zip(keys, read.astype(np.float64).tolist()))
     return {key: numbers[key] for key in values}
 

@@ -1,11 +1,10 @@
 """Initialisers: fill a parameter in place with numbers drawn for a good start of training.
 
-Every draw comes from `nanogan.random.generator()` on the host and is written into `tensor.data`
+Every draw comes from `nanogan.random.generator()` on the host and is written into `tensor.array`
 (on whatever device it lives) outside the graph, so `ng.manual_seed(s)` makes initialisation
 reproducible on every backend. Each function returns the tensor it filled.
 
-A raw array is filled in place too: ported code initialises `m.weight.data`, which in nanogan is the parameter's
-numpy or CuPy array (PyTorch's `.data` is an untracked tensor over the same memory; both write around autograd).
+Ported code that fills `m.weight.data` fills the parameter too: `.data` is the same memory, outside autograd.
 
 Fans of a weight of shape (d0, d1, k1, k2, ...): receptive = k1·k2·...,
 fan_in = d1·receptive, fan_out = d0·receptive (PyTorch's convention, also for ConvTranspose2d,
@@ -22,9 +21,10 @@ from ..tensor import Tensor
 
 
 def _fill(tensor, host_values):
-    target = tensor if isinstance(tensor, Tensor) else Tensor(tensor)  # a raw array: wrapped, memory shared
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"nn.init: expected a Tensor to fill, got {type(tensor).__name__}")
     with no_grad():  # copy_ counts the change: a graph that used the old values refuses to backward through them
-        target._copy_from_host(host_values)
+        tensor._copy_from_host(host_values)
     return tensor
 
 

@@ -207,7 +207,7 @@ class Module:
             if set_to_none or param.grad is None:
                 param.grad = None
             else:
-                param.grad = Tensor(param.backend.xp.zeros_like(param.grad.data))
+                param.grad = Tensor(param.backend.xp.zeros_like(param.grad.array))
 
     # ---- device and dtype --------------------------------------------------------------
     def _convert(self, convert):
@@ -219,7 +219,7 @@ class Module:
                     for tensor in module.__dict__[store].values():
                         if tensor is None:
                             continue
-                        tensor.data = convert(tensor).data
+                        tensor.array = convert(tensor).array
                         if tensor.grad is not None:
                             tensor.grad = convert(tensor.grad)
         return self

@@ -74,7 +74,7 @@ class _BatchNorm(_NormBase):
         self._check_input(x)
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1
+            self.num_batches_tracked.array += 1
             if self.momentum is None:
                 momentum = 1.0 / float(self.num_batches_tracked.item())
         # without running statistics there is nothing else to normalise with, even in eval mode

@@ -68,7 +68,7 @@ class ELU(Function):
 
     @staticmethod
     def backward(ctx, g):
-        positive = ctx.inputs[0].data > 0
+        positive = ctx.inputs[0].array > 0
         return g * where(positive, 1.0, ctx.output + ctx.alpha)
 
 
@@ -115,7 +115,7 @@ class Softplus(Function):
     @staticmethod
     def backward(ctx, g):
         x = ctx.inputs[0]
-        linear = x.data * ctx.beta > ctx.threshold
+        linear = x.array * ctx.beta > ctx.threshold
         return g * where(linear, 1.0, sigmoid(x * ctx.beta))
 
 

@@ -136,11 +136,11 @@ class Pow(Function):
         a, b = ctx.inputs
         da = db = None
         if ctx.needs_input_grad[0]:
-            constant_in_a = b.data == 0
+            constant_in_a = b.array == 0
             base = where(constant_in_a, 1.0, a)
             da = sum_to(where(constant_in_a, 0.0, g * b * base ** (b - 1)), a.shape)
         if ctx.needs_input_grad[1]:
-            constant_in_b = (a.data == 0) & (b.data >= 0)
+            constant_in_b = (a.array == 0) & (b.array >= 0)
             base = where(constant_in_b, 1.0, a)
             db = sum_to(where(constant_in_b, 0.0, g * ctx.output * log(base)), b.shape)
         return da, db
@@ -309,7 +309,7 @@ def where(cond, a, b):
         a = as_tensor(a, like=cond)
     a, b = _pair("where", a, b)
     require_one_device("where", (a, b, *([cond] if isinstance(cond, Tensor) else [])))
-    mask = cond.data.copy() if isinstance(cond, Tensor) else cond  # the mask as used, however cond changes later
+    mask = cond.array.copy() if isinstance(cond, Tensor) else cond  # the mask as used, however cond changes later
     try:
         np.broadcast_shapes(tuple(mask.shape), a.shape, b.shape)
     except ValueError:
@@ -325,9 +325,9 @@ def clamp(a, min=None, max=None):
     require_one_device("clamp", (a, *(bound for bound in (min, max) if isinstance(bound, Tensor))))
     clipped = a  # NaN compares False both ways, so it passes through: NaN is not hidden
     if min is not None:
-        clipped = where(a.data < min, as_tensor(min, like=a), clipped)
+        clipped = where(a.array < min, as_tensor(min, like=a), clipped)
     if max is not None:  # tested on the clipped values: with min > max every value is max, as in PyTorch
-        clipped = where(clipped.data > max, as_tensor(max, like=a), clipped)
+        clipped = where(clipped.array > max, as_tensor(max, like=a), clipped)
     return clipped
 
 
@@ -336,7 +336,7 @@ def cast(a, dtype):
     if a.dtype == dtype:
         return a
     if not np.issubdtype(dtype, np.floating):
-        return Tensor(a.data.astype(dtype))
+        return Tensor(a.array.astype(dtype))
     return Cast.apply(a, dtype=dtype)
 
 
@@ -344,4 +344,4 @@ def compare(a, b, name):
     """Elementwise comparison (less, equal, ...): a boolean Tensor, outside the graph."""
     a, b = _pair(name, a, b)
     require_one_device(name, (a, b))
-    return Tensor(getattr(a.backend.xp, name)(a.data, b.data))
+    return Tensor(getattr(a.backend.xp, name)(a.array, b.array))

@@ -34,13 +34,13 @@ def embedding(input, weight, padding_idx=None):
         require("embedding", "padding_idx", padding_idx, lambda v: is_int(v) and -rows <= v < rows,
                 f"None or an int in [{-rows}, {rows - 1}]")
     # checked where the indices are, without a host read; numpy would wrap a negative index round instead
-    input.backend.require((input.data >= 0) & (input.data < rows), IndexError,
+    input.backend.require((input.array >= 0) & (input.array < rows), IndexError,
                           f"embedding: indices (shape {input.shape}) must lie in 0..{rows - 1} for a weight of "
                           f"shape {weight.shape}")
     flat = input.reshape(-1)  # an index array even for a 0-d input: a copy of the rows, not a view of the weight
     picked = weight[flat]
     if padding_idx is not None:
-        is_padding = (flat.data == padding_idx % rows)[:, None]
+        is_padding = (flat.array == padding_idx % rows)[:, None]
         picked = where(is_padding, picked.detach(), picked)
     return picked.reshape(input.shape + (weight.shape[1],))
 
@@ -54,9 +54,9 @@ def one_hot(tensor, num_classes=-1):
         if tensor.numel() == 0:
             raise ValueError(f"one_hot: num_classes cannot be inferred from an empty tensor (shape {tensor.shape}); "
                              f"give it")
-        num_classes = int(tensor.data.max()) + 1
+        num_classes = int(tensor.array.max()) + 1
     # checked where the indices are: on a GPU a host read here would make every conditional step wait for it
-    tensor.backend.require((tensor.data >= 0) & (tensor.data < num_classes), ValueError,
+    tensor.backend.require((tensor.array >= 0) & (tensor.array < num_classes), ValueError,
                            f"one_hot: class indices (shape {tensor.shape}) must lie in 0..{num_classes - 1}")
     classes = tensor.backend.xp.arange(num_classes)
-    return Tensor((tensor.data[..., None] == classes).astype(int64))
+    return Tensor((tensor.array[..., None] == classes).astype(int64))

@@ -75,7 +75,7 @@ class BinaryCrossEntropy(Function):
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """ℓ = -w·(t·log p + (1 - t)·log(1 - p)), logs floored at -100, for probabilities p = input."""
     _check_same_shape("binary_cross_entropy", input, target)
-    p = input.data
+    p = input.array
     input.backend.require(~((p < 0) | (p > 1)), ValueError,  # NaN passes, as in PyTorch
                           f"binary_cross_entropy: all elements of input (shape {input.shape}) should be between 0 "
                           f"and 1")
@@ -165,7 +165,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         return _reduce(op, -(class_weight_rows * smoothed).sum(1).reshape(positions), reduction)
     if target.device != input.device:
         raise RuntimeError(f"{op}: input on {input.device} and target on {target.device}")
-    xp, labels = input.backend.xp, target.data.reshape(-1)
+    xp, labels = input.backend.xp, target.array.reshape(-1)
     valid = labels != ignore_index
     input.backend.require(~valid | ((labels >= 0) & (labels < classes)), IndexError,
                           f"{op}: a target (of shape {positions}) is out of bounds for {classes} classes")
@@ -180,7 +180,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         # every target ignored: the mean of no losses is NaN, as in PyTorch, and its gradient 0; dividing by the 0
         # would make the gradient NaN too, and one such batch would write NaN into every parameter
         total = target_weight.sum()
-        nothing = total.data == 0
+        nothing = total.array == 0
         return where(nothing, float("nan"), loss.sum() / where(nothing, 1.0, total))
     return _reduce(op, loss.reshape(positions), reduction)
 
@@ -204,8 +204,8 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
             raise ValueError(f"{op}: var of shape {var.shape} does not fit input of shape {input.shape}; "
                              f"expected {input.shape}, {input.shape[:-1]} or one dim of size 1")
     xp = var.backend.xp
-    var.backend.require(~(var.data < 0), ValueError, f"{op}: var (shape {var.shape}) has negative entries")
-    var = var + Tensor(xp.maximum(var.data, eps) - var.data)
+    var.backend.require(~(var.array < 0), ValueError, f"{op}: var (shape {var.shape}) has negative entries")
+    var = var + Tensor(xp.maximum(var.array, eps) - var.array)
     diff = input - target
     loss = (var.log() + diff * diff / var) * 0.5
     if full:
@@ -228,7 +228,7 @@ class UnitNormPenalty(Function):
     @staticmethod
     def backward(ctx, gy):
         g = ctx.inputs[0]
-        return Tensor(ctx.backend.unit_norm_penalty_backward(g.data, ctx.norm, gy.data))
+        return Tensor(ctx.backend.unit_norm_penalty_backward(g.array, ctx.norm, gy.array))
 
 
 def unit_norm_penalty(g):

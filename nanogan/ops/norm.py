@@ -99,8 +99,8 @@ class BatchNorm(Function):
         x, weight, _ = ctx.inputs
         needs = ctx.needs_input_grad
         if not is_grad_enabled():
-            sum_g, sum_g_xhat = _sums_pass(ctx.backend, x.data, g.data, ctx.mean, ctx.invstd)
-            dx = _input_grad_pass(ctx.backend, x.data, g.data, weight.data, sum_g, sum_g_xhat, ctx.mean,
+            sum_g, sum_g_xhat = _sums_pass(ctx.backend, x.array, g.array, ctx.mean, ctx.invstd)
+            dx = _input_grad_pass(ctx.backend, x.array, g.array, weight.array, sum_g, sum_g_xhat, ctx.mean,
                                   ctx.invstd) if needs[0] else None
             return _tensors(dx, sum_g_xhat if needs[1] else None, sum_g if needs[2] else None)
         stats = dict(mean=ctx.mean, invstd=ctx.invstd, eps=ctx.eps)
@@ -126,10 +126,10 @@ class BatchNormReduce(Function):
         x, g = ctx.inputs
         needs = ctx.needs_input_grad
         if not is_grad_enabled():
-            (grad_sum_g, grad_sum_g_xhat), (sum_g, sum_g_xhat) = grad_sums.data, ctx.output.data
-            dx = _input_grad_pass(ctx.backend, x.data, g.data, grad_sum_g_xhat, sum_g, sum_g_xhat, ctx.mean,
+            (grad_sum_g, grad_sum_g_xhat), (sum_g, sum_g_xhat) = grad_sums.array, ctx.output.array
+            dx = _input_grad_pass(ctx.backend, x.array, g.array, grad_sum_g_xhat, sum_g, sum_g_xhat, ctx.mean,
                                   ctx.invstd) if needs[0] else None
-            dg = _affine_pass(ctx.backend, x.data, grad_sum_g_xhat, grad_sum_g, ctx.mean, ctx.invstd) \
+            dg = _affine_pass(ctx.backend, x.array, grad_sum_g_xhat, grad_sum_g, ctx.mean, ctx.invstd) \
                 if needs[1] else None
             return _tensors(dx, dg)
         stats = dict(mean=ctx.mean, invstd=ctx.invstd, eps=ctx.eps)
@@ -161,8 +161,8 @@ class BatchNormInputGrad(Function):
         x, g, weight, sums = ctx.inputs
         if not is_grad_enabled():
             grads = ctx.backend.batch_norm_input_grad_backward(
-                _as_channels(x.data), _as_channels(g.data), ctx.mean, ctx.invstd, weight.data, sums.data[0],
-                sums.data[1], _as_channels(grad_dx.data), ctx.needs_input_grad)
+                _as_channels(x.array), _as_channels(g.array), ctx.mean, ctx.invstd, weight.array, sums.array[0],
+                sums.array[1], _as_channels(grad_dx.array), ctx.needs_input_grad)
             shapes = (x.shape, x.shape, weight.shape, sums.shape)
             return _tensors(*(None if a is None else a.reshape(shape) for a, shape in zip(grads, shapes)))
         count, axes = _count(x), channel_axes(x)
@@ -195,7 +195,7 @@ class ChannelAffine(Function):
     def backward(ctx, g):
         x, scale, shift = ctx.inputs
         needs = ctx.needs_input_grad
-        no_shift = Tensor(ctx.xp.zeros_like(shift.data))
+        no_shift = Tensor(ctx.xp.zeros_like(shift.array))
         dx = ChannelAffine.apply(g, scale, no_shift) if needs[0] else None
         dscale = channel_sum(g * x) if needs[1] else None
         dshift = channel_sum(g) if needs[2] else None
@@ -228,7 +228,7 @@ def _update_running(running, batch_stat, momentum, correction=1.0):
     """running ← (1 - momentum)·running + momentum·correction·batch_stat, in place; a batch_stat with a
     multiple of running's length (instance norm: one per sample and channel) is averaged per channel."""
     stat = batch_stat if batch_stat.shape == running.shape else batch_stat.reshape(-1, running.shape[0]).mean(axis=0)
-    running.backend.running_average_(running.data, stat, momentum, correction)
+    running.backend.running_average_(running.array, stat, momentum, correction)
 
 
 def _constant(xp, fill, size, dtype):
@@ -249,8 +249,8 @@ def _normalize_by_batch(x, weight, bias, eps, running_mean=None, running_var=Non
         # output is as empty as x, and the gradients of weight and bias are zero, as those of x·weight + bias
         return ChannelAffine.apply(x, weight, bias)
     in_stats_pass = running_mean is not None and running_var is not None and running_mean.shape == (channels,)
-    running = dict(running_mean=running_mean.data, running_var=running_var.data) if in_stats_pass else {}
-    mean, var, invstd = backend.batch_norm_stats(_as_channels(x.data), eps, **running, momentum=momentum)
+    running = dict(running_mean=running_mean.array, running_var=running_var.array) if in_stats_pass else {}
+    mean, var, invstd = backend.batch_norm_stats(_as_channels(x.array), eps, **running, momentum=momentum)
     if not in_stats_pass:
         count = _count(x)
         if running_mean is not None:
@@ -262,10 +262,10 @@ def _normalize_by_batch(x, weight, bias, eps, running_mean=None, running_var=Non
 
 def _normalize_by_running(x, running_mean, running_var, weight, bias, eps):
     """y = (x - running_mean)/sqrt(running_var + eps)·w + b per channel of an (N, C, *) tensor."""
-    scale = Tensor((running_var.data + eps) ** -0.5)
+    scale = Tensor((running_var.array + eps) ** -0.5)
     if weight is not None:
         scale = scale * weight
-    shift = -Tensor(running_mean.data) * scale
+    shift = -Tensor(running_mean.array) * scale
     if bias is not None:
         shift = shift + bias
     return ChannelAffine.apply(x, scale, shift)

@@ -94,7 +94,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     """y = max over each window; with return_indices also the flat index ih·W + iw of each maximum."""
     kernel, stride, padding, dilation, out_hw = _window_geometry(
         "max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)
-    argmax = input.backend.max_pool2d_argmax(input.data, kernel, stride, padding, dilation, out_hw)
+    argmax = input.backend.max_pool2d_argmax(input.array, kernel, stride, padding, dilation, out_hw)
     y = GatherPlanes.apply(input, index=argmax)
     return (y, Tensor(argmax)) if return_indices else y
 

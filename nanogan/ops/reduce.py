@@ -83,7 +83,7 @@ class Amax(Function):
     @staticmethod
     def backward(ctx, g):
         x = ctx.inputs[0]
-        is_max = x.data == ctx.output.data.reshape(_keepdim_shape(x.shape, ctx.dims))
+        is_max = x.array == ctx.output.array.reshape(_keepdim_shape(x.shape, ctx.dims))
         share = is_max / is_max.sum(axis=ctx.dims, keepdims=True)
         spread = Unreduce.apply(g, shape=x.shape, dims=ctx.dims, keepdim=ctx.keepdim, mean=False)
         return spread * Tensor(share.astype(x.dtype))
@@ -112,8 +112,8 @@ def amin(x, dim=None, keepdim=False):
 def argmax(x, dim=None, keepdim=False):
     xp = x.backend.xp
     if dim is None:
-        return Tensor(xp.asarray(xp.argmax(x.data)))
-    return Tensor(xp.asarray(xp.argmax(x.data, axis=dim_index("argmax", dim, x.ndim), keepdims=keepdim)))
+        return Tensor(xp.asarray(xp.argmax(x.array)))
+    return Tensor(xp.asarray(xp.argmax(x.array, axis=dim_index("argmax", dim, x.ndim), keepdims=keepdim)))
 
 
 def _at_indices(x, dim, keepdim, indices):
@@ -126,13 +126,13 @@ def _at_indices(x, dim, keepdim, indices):
     index = []
     for axis, size in enumerate(x.shape):
         if axis == dim:
-            index.append(indices.data)
+            index.append(indices.array)
         else:  # an arange along this axis, broadcast over the values' other x.ndim - 2 dimensions
             position = axis if axis < dim else axis - 1
             index.append(xp.arange(size).reshape((1,) * position + (size,) + (1,) * (x.ndim - 2 - position)))
     values = GetItem.apply(x, index=tuple(index))
     if keepdim:
-        return MaxResult(values.unsqueeze(dim), Tensor(xp.expand_dims(indices.data, dim)))
+        return MaxResult(values.unsqueeze(dim), Tensor(xp.expand_dims(indices.array, dim)))
     return MaxResult(values, indices)
 
 
@@ -161,7 +161,7 @@ class RootOfSquares(Function):
     @staticmethod
     def backward(ctx, g):
         y = ctx.output
-        positive = y.data > 0
+        positive = y.array > 0
         return where(positive, g / (2 * where(positive, y, 1.0)), 0.0)
 
 

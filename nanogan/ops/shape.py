@@ -136,7 +136,7 @@ class WriteIntoView(Function):
         y = ctx.xp.empty(tuple(x.shape[a] for a in axis_order), dtype=x.dtype).transpose(
             tuple(int(a) for a in np.argsort(axis_order)))
         y[...] = x
-        view = replay_view(view_ops, Tensor(y)).data
+        view = replay_view(view_ops, Tensor(y)).array
         if memory_owner(view) is not memory_owner(y):
             raise RuntimeError(f"WriteIntoView: the ops {[op.__name__ for op, _ in view_ops]} made a copy of a "
                                f"tensor of shape {x.shape}, not a view, so the change of shape {v.shape} has "
@@ -336,11 +336,11 @@ def _index_arrays(index, backend):
         return int(index.item())  # tensor or array: the part picked is a view
     if isinstance(index, Tensor):
         if index.backend is backend:  # a copy: the gradient goes where the op picked, however the index changes later
-            return index.data.copy()
+            return index.array.copy()
         if index.device != "cpu":  # a device index cannot address host memory; a host one is copied over
             raise RuntimeError(f"getitem: an index on {index.device} for a tensor on {backend.name}; indices must "
                                f"be on the tensor's device or on the cpu")
-        return backend.from_host(index.data)
+        return backend.from_host(index.array)
     if isinstance(index, tuple):
         return tuple(_index_arrays(i, backend) for i in index)
     if isinstance(index, list):
@@ -351,7 +351,7 @@ def _index_arrays(index, backend):
 def getitem(x, index):
     index = _index_arrays(index, x.backend)
     try:
-        picked = x.data[index]
+        picked = x.array[index]
     except IndexError as err:
         raise IndexError(f"getitem: {err} (tensor of shape {x.shape})") from None
     if isinstance(picked, np.generic):  # numpy gives one element as a number; with ... it gives a 0-d view, as torch

@@ -35,7 +35,7 @@ def _move_state_to(param, state):
     then fails): it follows the parameter, as load_state_dict puts it on the parameter's device. An array of the
     parameter's own type needs no look (host time on every step)."""
     for key, value in state.items():
-        if type(value) is not type(param.data) and not np.isscalar(value) and backends.of(value) is not param.backend:
+        if type(value) is not type(param.array) and not np.isscalar(value) and backends.of(value) is not param.backend:
             state[key] = param.backend.from_host(backends.of(value).to_host(value))
 
 
@@ -93,7 +93,7 @@ class Optimizer:
                 if set_to_none or p.grad is None:
                     p.grad = None
                 else:
-                    p.grad = Tensor(p.backend.xp.zeros_like(p.grad.data))
+                    p.grad = Tensor(p.backend.xp.zeros_like(p.grad.array))
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient. `closure`, if given, re-evaluates the
@@ -110,12 +110,12 @@ class Optimizer:
                     if p.grad.shape != p.shape:
                         raise RuntimeError(f"{type(self).__name__}.step: gradient of shape {p.grad.shape} "
                                            f"for a parameter of shape {p.shape}")
-                    if type(p.grad.data) is not type(p.data) and p.grad.backend is not p.backend:
+                    if type(p.grad.array) is not type(p.array) and p.grad.backend is not p.backend:
                         raise RuntimeError(f"{type(self).__name__}.step: the gradient of a parameter of shape "
                                            f"{p.shape} on {p.device} is on {p.grad.device}")
                     state = self.state.setdefault(p, {})
                     _move_state_to(p, state)
-                    self._update(p.data, p.grad.data, state, group, p.backend)
+                    self._update(p.array, p.grad.array, state, group, p.backend)
                     p._versions[0] += 1  # an in-place change: a graph that used p can no longer backward through it
         return loss
 

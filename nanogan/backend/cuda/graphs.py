@@ -2,7 +2,7 @@
 
     step = capture(train_step, warmup=3)     # runs train_step 3 times for real, then records it once
     for batch in batches:
-        static_real.data[...] = batch.data   # refill the step's input buffers in place, on the device
+        static_real.array[...] = batch.array   # refill the step's input buffers in place, on the device
         loss = step.replay()                 # the whole step: every kernel, one graph launch
 
 A step of a small GAN is hundreds of short kernels, and launching each from Python costs more than running
@@ -13,7 +13,7 @@ current stream then waits for it (no host synchronisation).
 
 The limits, which follow from "replay = the same kernels with the same arguments on the same addresses":
 - Static shapes and static buffers. Every array the step reads must exist before capture and be updated in
-  place between replays (`t.data[...] = new`); the arrays the step allocates are the same addresses on every
+  place between replays (`t.array[...] = new`); the arrays the step allocates are the same addresses on every
   replay, so its outputs (the return value of `replay()`) are overwritten by the next replay.
 - No host reads and no host copies inside the step: `.item()`, `.numpy()`, printing, or a check like
   `bool(xp.any(...))` cannot be recorded (CuPy raises), and nanogan's `from_host` / `to_host` raise here.

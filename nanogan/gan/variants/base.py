@@ -97,7 +97,7 @@ def gradient_norm(parameters):
     """‖∇θ‖₂ over all of `parameters`' gradients (those that have one), a 0-d tensor outside the graph. A number
     for the log, computed on the arrays: one concatenation and one sum of squares, where a square and a sum per
     parameter would be two dozen small GPU launches in every step."""
-    grads = [p.grad.data for p in parameters if p.grad is not None]
+    grads = [p.grad.array for p in parameters if p.grad is not None]
     if not grads:
         raise RuntimeError("gradient_norm: no parameter has a gradient")
     xp = backends.of(grads[0]).xp

@@ -28,6 +28,7 @@ from .ops.activation import sigmoid, tanh, relu, softmax, log_softmax
 from .ops.matmul import matmul
 from . import nn, optim  # noqa: E402  (ng.nn.functional, ng.optim.Adam, as in torch)
 from .gan.checkpoint import save, load
+from .legacy import FloatTensor, DoubleTensor, LongTensor, IntTensor, ByteTensor, BoolTensor  # torch < 0.4's names
 
 float, double, long, bool = float32, float64, int64, bool_  # torch's other names of the dtypes
 

@@ -218,6 +218,10 @@ class Tensor:
     def long(self):
         return self.to(int64)
 
+    def type(self, dtype=None):
+        """torch < 0.4's `.to`: `x.type(ng.FloatTensor)`; `x.type()` is x's legacy type name (nanogan/legacy.py)."""
+        return legacy.retype(self, dtype)
+
     # ---- autograd -------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False):
         from .autograd import backward
@@ -794,3 +798,4 @@ def from_numpy(array):
 
 from . import ops  # noqa: E402  (ops import Tensor from this module)
 from .autograd import grad_mode  # noqa: E402
+from . import legacy  # noqa: E402

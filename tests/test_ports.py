@@ -7,8 +7,7 @@ initial weights (torch's, copied into nanogan's models) on the same inputs and n
 iterations in float32, and compares the losses at every iteration and the weights and buffers at the end.
 
 Where a program differs from its original, a comment says how and why: sizes are small, data is random, and the
-legacy idioms nanogan lacks are written as torch >= 0.4 writes them (autograd.Variable, torch.FloatTensor and
-Tensor.type: see test_legacy_idioms).
+legacy idioms are kept: autograd.Variable, the typed constructors (torch.FloatTensor), Tensor.type, `.data`.
 """
 import argparse
 import itertools
@@ -368,8 +367,7 @@ def test_wgangp_mnist():
 
 # ---- (3) eriklindernoren/PyTorch-GAN implementations/cgan/cgan.py -------------------------------------------------
 # In this repo's programs, (3) to (6), `opt = parser.parse_args()` is a Namespace of small sizes, MNIST is random, and
-# the legacy idioms are torch >= 0.4's: Variable(x) is x, FloatTensor(sizes).fill_(v) is torch.empty(sizes).fill_(v),
-# FloatTensor(array) / LongTensor(array) is torch.tensor(array, dtype=...), x.type(FloatTensor) is x.float().
+# `cuda` is False.
 
 def erik_cgan(torch, nn, init_from, dropout=0.4):
     """Conditional GAN on MNIST-shaped data: 8x8 images, latent 8, batch 8, 3 batches. `dropout`: the repo's 0.4."""
@@ -443,6 +441,10 @@ def erik_cgan(torch, nn, init_from, dropout=0.4):
     optimizer_G = torch.optim.Adam(generator.parameters(), lr=opt.lr, betas=(opt.b1, opt.b2))
     optimizer_D = torch.optim.Adam(discriminator.parameters(), lr=opt.lr, betas=(opt.b1, opt.b2))
 
+    FloatTensor = torch.FloatTensor  # the repo: torch.cuda.FloatTensor if cuda else torch.FloatTensor
+    LongTensor = torch.LongTensor
+    Variable = torch.autograd.Variable  # the repo: from torch.autograd import Variable
+
     history = defaultdict(list)
     for epoch in range(opt.n_epochs):
         for i, (imgs, labels) in enumerate(dataloader):
@@ -450,19 +452,19 @@ def erik_cgan(torch, nn, init_from, dropout=0.4):
             batch_size = imgs.shape[0]
 
             # Adversarial ground truths
-            valid = torch.empty(batch_size, 1).fill_(1.0)
-            fake = torch.empty(batch_size, 1).fill_(0.0)
+            valid = Variable(FloatTensor(batch_size, 1).fill_(1.0), requires_grad=False)
+            fake = Variable(FloatTensor(batch_size, 1).fill_(0.0), requires_grad=False)
 
             # Configure input
-            real_imgs = imgs.float()
-            labels = labels.long()
+            real_imgs = Variable(imgs.type(FloatTensor))
+            labels = Variable(labels.type(LongTensor))
 
             #  Train Generator
             optimizer_G.zero_grad()
 
             # Sample noise and labels as generator input
-            z = torch.tensor(np.random.normal(0, 1, (batch_size, opt.latent_dim)), dtype=torch.float)
-            gen_labels = torch.tensor(np.random.randint(0, opt.n_classes, batch_size), dtype=torch.long)
+            z = Variable(FloatTensor(np.random.normal(0, 1, (batch_size, opt.latent_dim))))
+            gen_labels = Variable(LongTensor(np.random.randint(0, opt.n_classes, batch_size)))
 
             # Generate a batch of images
             gen_imgs = generator(z, gen_labels)
@@ -594,22 +596,25 @@ def erik_dcgan(torch, nn, init_from, dropout=0.25):
     optimizer_G = torch.optim.Adam(generator.parameters(), lr=opt.lr, betas=(opt.b1, opt.b2))
     optimizer_D = torch.optim.Adam(discriminator.parameters(), lr=opt.lr, betas=(opt.b1, opt.b2))
 
+    Tensor = torch.FloatTensor  # the repo: torch.cuda.FloatTensor if cuda else torch.FloatTensor
+    Variable = torch.autograd.Variable  # the repo: from torch.autograd import Variable
+
     history = defaultdict(list)
     for epoch in range(opt.n_epochs):
         for i, (imgs, _) in enumerate(dataloader):
 
             # Adversarial ground truths
-            valid = torch.empty(imgs.shape[0], 1).fill_(1.0)
-            fake = torch.empty(imgs.shape[0], 1).fill_(0.0)
+            valid = Variable(Tensor(imgs.shape[0], 1).fill_(1.0), requires_grad=False)
+            fake = Variable(Tensor(imgs.shape[0], 1).fill_(0.0), requires_grad=False)
 
             # Configure input
-            real_imgs = imgs.float()
+            real_imgs = Variable(imgs.type(Tensor))
 
             #  Train Generator
             optimizer_G.zero_grad()
 
             # Sample noise as generator input
-            z = torch.tensor(np.random.normal(0, 1, (imgs.shape[0], opt.latent_dim)), dtype=torch.float)
+            z = Variable(Tensor(np.random.normal(0, 1, (imgs.shape[0], opt.latent_dim))))
 
             # Generate a batch of images
             gen_imgs = generator(z)
@@ -837,6 +842,10 @@ def erik_cyclegan(torch, nn, init_from):
     fake_A_buffer = ReplayBuffer(max_size=2)  # 50 in the repo: here the buffer is full after the first batch
     fake_B_buffer = ReplayBuffer(max_size=2)
 
+    # the repo: torch.cuda.FloatTensor if cuda else torch.Tensor, whose constructor nanogan's Tensor is not
+    Tensor = torch.FloatTensor
+    Variable = torch.autograd.Variable  # the repo: from torch.autograd import Variable
+
     history = defaultdict(list)
     for epoch in range(opt.epoch, opt.n_epochs):
         dataloader = [{"A": torch.from_numpy(rng.uniform(-1, 1, (opt.batch_size,) + input_shape).astype(np.float32)),
@@ -844,12 +853,12 @@ def erik_cyclegan(torch, nn, init_from):
         for i, batch in enumerate(dataloader):
 
             # Set model input
-            real_A = batch["A"].float()
-            real_B = batch["B"].float()
+            real_A = Variable(batch["A"].type(Tensor))
+            real_B = Variable(batch["B"].type(Tensor))
 
             # Adversarial ground truths
-            valid = torch.tensor(np.ones((real_A.size(0), *D_A.output_shape)), dtype=torch.float)
-            fake = torch.tensor(np.zeros((real_A.size(0), *D_A.output_shape)), dtype=torch.float)
+            valid = Variable(Tensor(np.ones((real_A.size(0), *D_A.output_shape))), requires_grad=False)
+            fake = Variable(Tensor(np.zeros((real_A.size(0), *D_A.output_shape))), requires_grad=False)
 
             #  Train Generators
             G_AB.train()
@@ -1013,6 +1022,9 @@ def erik_wgan(torch, nn, init_from):
     optimizer_G = torch.optim.RMSprop(generator.parameters(), lr=opt.lr)
     optimizer_D = torch.optim.RMSprop(discriminator.parameters(), lr=opt.lr)
 
+    Tensor = torch.FloatTensor  # the repo: torch.cuda.FloatTensor if cuda else torch.FloatTensor
+    Variable = torch.autograd.Variable  # the repo: from torch.autograd import Variable
+
     history = defaultdict(list)
     batches_done = 0
     for epoch in range(opt.n_epochs):
@@ -1020,13 +1032,13 @@ def erik_wgan(torch, nn, init_from):
         for i, (imgs, _) in enumerate(dataloader):
 
             # Configure input
-            real_imgs = imgs.float()
+            real_imgs = Variable(imgs.type(Tensor))
 
             #  Train Discriminator
             optimizer_D.zero_grad()
 
             # Sample noise as generator input
-            z = torch.tensor(np.random.normal(0, 1, (imgs.shape[0], opt.latent_dim)), dtype=torch.float)
+            z = Variable(Tensor(np.random.normal(0, 1, (imgs.shape[0], opt.latent_dim))))
 
             # Generate a batch of images
             fake_imgs = generator(z).detach()
@@ -1074,33 +1086,49 @@ def test_erik_wgan_weight_clipping():
     assert max(ours[0]["D_max_abs_weight"]) == pytest.approx(0.01)  # the clip really bound
 
 
-# ---- legacy idioms of the original programs that nanogan lacks -----------------------------------------------------
+# ---- the legacy idioms of the original programs, one by one ------------------------------------------------------
 
-LEGACY_IDIOMS = [
-    pytest.param(lambda torch: torch.autograd.Variable(torch.ones(3) * 2, requires_grad=True) * 3,
-                 id="autograd.Variable", marks=pytest.mark.xfail(strict=True, raises=AttributeError, reason=(
-                     "no nanogan.autograd.Variable: torch keeps it as a function returning its tensor "
-                     "(requires_grad=True sets it), and every PyTorch-GAN program imports it"))),
-    pytest.param(lambda torch: torch.FloatTensor(2, 1).fill_(1.0), id="FloatTensor(sizes)",
-                 marks=pytest.mark.xfail(strict=True, raises=AttributeError, reason=(
-                     "no nanogan.FloatTensor: torch.FloatTensor(*sizes) is an uninitialised float32 tensor"))),
-    pytest.param(lambda torch: torch.FloatTensor(np.random.default_rng(0).normal(0, 1, (2, 3))),
-                 id="FloatTensor(array)", marks=pytest.mark.xfail(strict=True, raises=AttributeError, reason=(
-                     "no nanogan.FloatTensor: torch.FloatTensor(array) is a float32 copy of a float64 array"))),
-    pytest.param(lambda torch: torch.LongTensor(np.array([3, 1, 2])), id="LongTensor(array)",
-                 marks=pytest.mark.xfail(strict=True, raises=AttributeError, reason=(
-                     "no nanogan.LongTensor: torch.LongTensor(array) is an int64 copy"))),
-    pytest.param(lambda torch: torch.tensor(np.arange(4.0)).type(torch.FloatTensor), id="Tensor.type(FloatTensor)",
-                 marks=pytest.mark.xfail(strict=True, raises=AttributeError, reason=(
-                     "no Tensor.type: torch's x.type(torch.FloatTensor) casts to float32"))),
-]
+LEGACY_IDIOMS = {
+    "Variable(x, requires_grad=True)": lambda torch: torch.autograd.Variable(torch.ones(3) * 2, requires_grad=True),
+    "Variable(x)": lambda torch: torch.autograd.Variable(torch.ones(3, requires_grad=True) * 2),
+    "FloatTensor(sizes).fill_": lambda torch: torch.FloatTensor(2, 1).fill_(1.0),
+    "FloatTensor(float64 array)": lambda torch: torch.FloatTensor(np.random.default_rng(0).normal(0, 1, (2, 3))),
+    "FloatTensor()": lambda torch: torch.FloatTensor(),
+    "LongTensor(array)": lambda torch: torch.LongTensor(np.array([3, 1, 2])),
+    "LongTensor(list of floats)": lambda torch: torch.LongTensor([1.5, -2.5]),
+    "x.type(FloatTensor)": lambda torch: torch.tensor(np.arange(4.0)).type(torch.FloatTensor),
+    "x.type('torch.LongTensor')": lambda torch: torch.tensor(np.arange(4.0)).type("torch.LongTensor"),
+}
 
 
-@pytest.mark.parametrize("idiom", LEGACY_IDIOMS)
+@pytest.mark.parametrize("idiom", LEGACY_IDIOMS.values(), ids=LEGACY_IDIOMS.keys())
 def test_legacy_idioms(idiom):
-    """The original programs still use these torch < 0.4 idioms, which torch runs today; the ports above write them
-    as torch >= 0.4 does."""
+    """The original programs use these torch < 0.4 idioms, which torch runs today."""
     torch = pytest.importorskip("torch")
-    theirs, ours = idiom(torch).detach().numpy(), idiom(ng).detach().numpy()
+    theirs, ours = idiom(torch), idiom(ng)
+    assert (ours.is_leaf, ours.requires_grad) == (theirs.is_leaf, theirs.requires_grad)
+    theirs, ours = theirs.detach().numpy(), ours.detach().numpy()
     assert ours.dtype == theirs.dtype
     np.testing.assert_array_equal(ours, theirs)
+
+
+def test_legacy_type_names_and_checks_as_torch_spells_them():
+    torch = pytest.importorskip("torch")
+    for make in (lambda t: t.ones(2), lambda t: t.ones(2).long(), lambda t: t.ones(2).double(),
+                 lambda t: t.ones(2) > 0):
+        theirs, ours = make(torch), make(ng)
+        assert ours.type() == theirs.type().replace("torch.", "nanogan.")
+        for name in ("FloatTensor", "LongTensor", "DoubleTensor", "BoolTensor"):
+            assert isinstance(ours, getattr(ng, name)) == isinstance(theirs, getattr(torch, name))
+            assert not isinstance(ours, getattr(ng.cuda, name))
+    x = ng.ones(2)
+    assert x.type(ng.FloatTensor) is x and x.type(ng.float64).dtype == np.float64
+    assert repr(ng.cuda.LongTensor) == "<class 'nanogan.cuda.LongTensor'>"
+    with pytest.raises(ValueError, match="Tensor.type: unknown type 'torch.Float'; expected a name such as"):
+        x.type("torch.Float")
+    with pytest.raises(TypeError, match=r"FloatTensor: expected sizes \(ints\) or one sequence of values, got "):
+        ng.FloatTensor(2, [1.0])
+    with pytest.raises(TypeError, match="Variable: expected a Tensor, got ndarray"):
+        ng.autograd.Variable(np.ones(2))
+    with pytest.raises(TypeError, match="only floating-point tensors can require gradients"):
+        ng.autograd.Variable(ng.LongTensor([1]), requires_grad=True)

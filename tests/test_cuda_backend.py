@@ -321,6 +321,7 @@ FAMILIES = {
                                [(4, 3, 5, 5), (3,), (3,)], (), False),
     "instance norm": (lambda x, w, b: F.instance_norm(x, weight=w, bias=b), [(2, 3, 5, 4), (3,), (3,)], (), False),
     "layer norm": (lambda x, w, b: F.layer_norm(x, (5, 4), w, b), [(2, 3, 5, 4), (5, 4), (5, 4)], (), False),
+    "group norm": (lambda x, w, b: F.group_norm(x, 2, w, b), [(2, 6, 5, 4), (6,), (6,)], ("group_norm",), False),
     "conv2d": (lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1), [(2, 3, 9, 8), (4, 3, 3, 3), (4,)],
                ("conv2d",), False),
     "conv2d, dilated": (lambda x, w: F.conv2d(x, w, None, stride=(1, 2), padding=(2, 0), dilation=2),
@@ -402,7 +403,7 @@ def test_a_graph_records_an_untimed_benchmarked_convolution_without_timing_it(mo
 
 
 @on_gpu
-@pytest.mark.parametrize("family", ["conv2d", "conv_transpose2d", "batch norm, training", "layer norm",
+@pytest.mark.parametrize("family", ["conv2d", "conv_transpose2d", "batch norm, training", "layer norm", "group norm",
                                     "shape and indexing"])
 def test_float64_gradchecks_on_the_device(family):
     fn, shapes, needs, _ = FAMILIES[family]

@@ -344,6 +344,9 @@ FAMILIES = {
     "unbatched (C, H, W) convolutions and pooling": (
         lambda x, w, b: F.max_pool2d(F.conv_transpose2d(F.conv2d(x, w, b, padding=1), w, padding=1), 2)
         * F.avg_pool2d(x, 2), [(3, 8, 8), (4, 3, 3, 3), (4,)], ("conv2d", "conv_transpose2d"), False),
+    "adaptive pooling": (lambda x: F.adaptive_avg_pool2d(x, (3, 5)) * F.adaptive_avg_pool2d(x, 1)
+                         + F.adaptive_avg_pool2d(x, (3, None))[:, :, :, :5] * F.adaptive_max_pool2d(x, (3, 5)),
+                         [(2, 3, 9, 5)], ("adaptive_avg_pool2d", "adaptive_max_pool2d"), False),
     "nearest upsampling": (lambda x: F.interpolate(x, scale_factor=2, mode="nearest") ** 2
                            + F.interpolate(x, size=(8, 10)) * F.interpolate(x[:, :, :3], size=(8, 10)),
                            [(2, 3, 4, 5)], ("interpolate",), False),
@@ -792,32 +795,34 @@ def test_capture_refuses_host_copies_inside_the_step():
     (x + 1).numpy()  # the stream is usable again
 
 
-def _gathers(x):
-    """The ops that gather by an index array built from the shapes alone."""
+def _built_from_the_shapes(x):
+    """The ops that gather by an index array, or multiply by a matrix, built from the shapes alone."""
     return (F.pad(x, (2, 1, 1, 2), mode="reflect").sum() + F.pad(x, (1, 1, 1, 1), mode="replicate").sum()
-            + F.pad(x, (2, 0, 0, 2), mode="circular").sum() + F.interpolate(x, scale_factor=1.5).sum())
+            + F.pad(x, (2, 0, 0, 2), mode="circular").sum() + F.interpolate(x, scale_factor=1.5).sum()
+            + F.adaptive_avg_pool2d(x, (3, 3)).sum())
 
 
 @on_gpu
-def test_gathers_by_an_index_from_the_shapes_copy_nothing_from_the_host():
+def test_gathers_and_products_by_arrays_from_the_shapes_copy_nothing_from_the_host():
     """Their index arrays were numpy arrays copied over: a host-to-device copy, which a CUDA graph cannot
-    record. They are computed on the device now, and agree with the CPU."""
+    record. They are computed on the device now, and agree with the CPU (and so are adaptive pooling's
+    matrices)."""
     x = np.random.default_rng(2).standard_normal((2, 3, 5, 4)).astype(np.float32)
     x_device = ng.tensor(x, device="cuda")
     fake_cupy.calls.clear()
-    on_device = _gathers(x_device)
+    on_device = _built_from_the_shapes(x_device)
     if fake_cupy.installed():
         assert fake_cupy.calls["asarray"] == 0, fake_cupy.calls
-    np.testing.assert_allclose(on_device.numpy(), _gathers(ng.tensor(x)).numpy(), rtol=1e-5)
+    np.testing.assert_allclose(on_device.numpy(), _built_from_the_shapes(ng.tensor(x)).numpy(), rtol=1e-5)
 
 
 @on_gpu
-def test_gathers_by_an_index_from_the_shapes_record_in_a_graph():
+def test_gathers_and_products_by_arrays_from_the_shapes_record_in_a_graph():
     from nanogan.backend.cuda import graphs
     x = ng.tensor(np.random.default_rng(3).standard_normal((2, 3, 5, 4)).astype(np.float32), device="cuda")
-    step = graphs.capture(lambda: _gathers(x), warmup=1)
+    step = graphs.capture(lambda: _built_from_the_shapes(x), warmup=1)
     x.data[...] = x.data * 2
-    np.testing.assert_allclose(step.replay().numpy(), _gathers(x).numpy(), rtol=1e-5)
+    np.testing.assert_allclose(step.replay().numpy(), _built_from_the_shapes(x).numpy(), rtol=1e-5)
 
 
 @on_gpu

@@ -115,6 +115,9 @@ LAYERS = {
     "maxpool-overlapping": (lambda m: m.MaxPool2d(3, stride=2, padding=1), (2, 3, 7, 6)),
     "avgpool": (lambda m: m.AvgPool2d(2), (2, 3, 6, 7)),
     "avgpool-padded": (lambda m: m.AvgPool2d(3, stride=2, padding=1, count_include_pad=False), (2, 3, 7, 6)),
+    "adaptive-avgpool": (lambda m: m.AdaptiveAvgPool2d((3, None)), (2, 3, 7, 6)),
+    "adaptive-avgpool-divisible": (lambda m: m.AdaptiveAvgPool2d(2), (2, 3, 6, 4)),
+    "adaptive-maxpool": (lambda m: m.AdaptiveMaxPool2d((3, 2)), (2, 3, 6, 4)),
     "dropout-eval": (lambda m: m.Dropout(0.3), (3, 7)),
     "dropout2d-eval": (lambda m: m.Dropout2d(0.3), (2, 3, 4, 5)),
     "elu": (lambda m: m.ELU(0.7), (3, 7)),
@@ -135,6 +138,7 @@ LAYERS = {
     "conv-transpose-unbatched": (lambda m: m.ConvTranspose2d(4, 3, 4, stride=2, padding=1), (4, 5, 5)),
     "maxpool-unbatched": (lambda m: m.MaxPool2d(3, stride=2, padding=1), (3, 7, 6)),
     "avgpool-unbatched": (lambda m: m.AvgPool2d(2), (3, 6, 7)),
+    "adaptive-avgpool-unbatched": (lambda m: m.AdaptiveAvgPool2d(3), (3, 7, 5)),
 }
 
 

@@ -11,6 +11,11 @@ max_pool2d   y = x gathered at each window's argmax (the kernel finds it; paddin
 avg_pool2d   y = (window sum) / divisor. A window sum of every plane is a convolution with an all-ones
              kernel, so dx is the transposed convolution of g / divisor, and that one's gradient is the
              convolution again (ops/conv.py).
+adaptive_avg_pool2d, adaptive_max_pool2d
+             output pixel i (per axis) pools PyTorch's bin [floor(i·n/out), ceil((i+1)·n/out)) of the n
+             inputs. Where out divides n the bins are the windows of avg_pool2d / max_pool2d with kernel =
+             stride = n/out, which run. Other sizes (average only): y = R·x·Cᵀ per plane, R (out_h × H)
+             and C (out_w × W) holding 1/|bin| on each bin; dx = Rᵀ·g·C (see _across_planes).
 interpolate  nearest, integer factors (kh, kw): y[i, j] = x[i // kh, j // kw], the transposed
              convolution of each plane with an all-ones kh×kw kernel at stride (kh, kw): every input pixel
              spread over its block. Its gradient sums each block (sum pooling, the convolution), and
@@ -26,6 +31,7 @@ from ..autograd.function import Function
 from ..tensor import Tensor
 from .activation import require_floating
 from .conv import Conv2d, Conv2dInputGrad, takes_unbatched
+from .linear import linear
 from .pad import pad
 
 
@@ -66,11 +72,16 @@ def _pool_output_size(size, kernel, stride, padding, dilation, ceil_mode):
     return tuple(out)
 
 
-def _window_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode):
-    """(kernel, stride, padding, dilation, out_hw), checked against x's shape."""
+def _require_images(op, x):
+    """x is a floating (N, C, H, W) tensor (takes_unbatched has made a (C, H, W) one a batch of one)."""
     require_floating(op, x)
     if x.ndim != 4:
         raise ValueError(f"{op}: expected a 4-D input (N, C, H, W) or a 3-D one (C, H, W), got shape {x.shape}")
+
+
+def _window_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode):
+    """(kernel, stride, padding, dilation, out_hw), checked against x's shape."""
+    _require_images(op, x)
     kernel = int_pair(op, "kernel_size", kernel_size, 1)
     no_stride = stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)  # PyTorch's default
     stride = kernel if no_stride else int_pair(op, "stride", stride, 1)
@@ -136,6 +147,68 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
               for n, k, s, p, o in zip((height, width), kernel, stride, padding, out_hw)]
     divisor = np.outer(*counts).astype(input.dtype)
     return sums / Tensor(input.backend.from_host(divisor))
+
+
+def _across_planes(x, rows, cols):
+    """R·x·Cᵀ for every (H, W) plane of an (N, C, H, W) tensor, R (out_h × H) and C (out_w × W) arrays of x's dtype
+    where x lives: two products (linear, x @ Mᵀ along the last axis), whose gradients are products again, so every
+    derivative order exists on every backend; dx = Rᵀ·g·C. Two-dimensional products, not a batched R @ x, because
+    those are what the CUDA backend runs through cuBLAS (and a CUDA graph can record); the matrices are tiny next
+    to the images, and rows go first so that the output is contiguous, as PyTorch's. The matrices are built with
+    the backend's xp rather than copied from the host, which a CUDA graph could not record (see
+    pad._source_index)."""
+    return linear(linear(x.transpose(2, 3), Tensor(rows)).transpose(2, 3), Tensor(cols))
+
+
+def _adaptive_output_size(op, x, output_size):
+    """output_size as (out_h, out_w): an int for both, or a pair in which None keeps the input's size."""
+    if isinstance(output_size, (tuple, list)) and len(output_size) == 2:
+        output_size = tuple(n if o is None else o for o, n in zip(output_size, x.shape[2:]))
+    out_hw = int_pair(op, "output_size", output_size, 1)
+    if 0 in x.shape[2:]:
+        raise ValueError(f"{op}: the input of shape {x.shape} has no rows or columns to pool into {out_hw}")
+    return out_hw
+
+
+def _bin_average_matrix(xp, size, out, dtype):
+    """(out, size): row i holds 1/|bin| on PyTorch's bin [floor(i·size/out), ceil((i+1)·size/out)), 0 elsewhere."""
+    start = xp.arange(out) * size // out
+    stop = -(-xp.arange(1, out + 1) * size // out)
+    taps = xp.arange(size)
+    inside = (taps >= start[:, None]) & (taps < stop[:, None])
+    return (inside / (stop - start)[:, None]).astype(dtype)
+
+
+@takes_unbatched
+def adaptive_avg_pool2d(input, output_size):
+    """y = mean over each of output_size bins per axis (module docstring): avg_pool2d with kernel = stride = n/out
+    where out divides n on both axes, else R·x·Cᵀ with R and C the bin averages (_across_planes).
+    Unequal, overlapping bins are no window geometry of avg_pool2d. Rather than a slice and a mean per bin (out_h·out_w
+    nodes, each a launch on the GPU), they are two small matrix products: two nodes, BLAS on either backend,
+    derivatives of every order, at O(n·out) per row and column instead of O(n), little for the few output pixels
+    adaptive pooling makes (1×1, 4×4, 7×7)."""
+    op = "adaptive_avg_pool2d"
+    _require_images(op, input)
+    out_hw = _adaptive_output_size(op, input, output_size)
+    in_hw = input.shape[2:]
+    if all(n % o == 0 for n, o in zip(in_hw, out_hw)):
+        return avg_pool2d(input, tuple(n // o for n, o in zip(in_hw, out_hw)))
+    return _across_planes(input, *(_bin_average_matrix(input.backend.xp, n, o, input.dtype)
+                                   for n, o in zip(in_hw, out_hw)))
+
+
+@takes_unbatched
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """y = max over each of output_size bins per axis: max_pool2d with kernel = stride = n/out, where out divides n on
+    both axes; other sizes (bins of unequal, overlapping sizes) are not implemented."""
+    op = "adaptive_max_pool2d"
+    _require_images(op, input)
+    out_hw = _adaptive_output_size(op, input, output_size)
+    in_hw = input.shape[2:]
+    if any(n % o for n, o in zip(in_hw, out_hw)):
+        raise NotImplementedError(f"{op}: only output sizes that divide the input's are implemented; {out_hw} does "
+                                  f"not divide {in_hw} (input of shape {input.shape})")
+    return max_pool2d(input, tuple(n // o for n, o in zip(in_hw, out_hw)), return_indices=return_indices)
 
 
 def _nearest_sizes(op, x, size, scale_factor, recompute_scale_factor):

@@ -118,6 +118,8 @@ LAYERS = {
     "adaptive-avgpool": (lambda m: m.AdaptiveAvgPool2d((3, None)), (2, 3, 7, 6)),
     "adaptive-avgpool-divisible": (lambda m: m.AdaptiveAvgPool2d(2), (2, 3, 6, 4)),
     "adaptive-maxpool": (lambda m: m.AdaptiveMaxPool2d((3, 2)), (2, 3, 6, 4)),
+    "upsample-bilinear": (lambda m: m.Upsample(scale_factor=2, mode="bilinear"), (2, 3, 4, 5)),
+    "upsample-bilinear-aligned": (lambda m: m.Upsample(size=(7, 9), mode="bilinear", align_corners=True), (2, 3, 4, 5)),
     "dropout-eval": (lambda m: m.Dropout(0.3), (3, 7)),
     "dropout2d-eval": (lambda m: m.Dropout2d(0.3), (2, 3, 4, 5)),
     "elu": (lambda m: m.ELU(0.7), (3, 7)),

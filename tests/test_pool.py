@@ -1,4 +1,4 @@
-"""max_pool2d, avg_pool2d, adaptive_avg_pool2d, adaptive_max_pool2d, interpolate (nearest) and pad: worked
+"""max_pool2d, avg_pool2d, adaptive_avg_pool2d, adaptive_max_pool2d, interpolate (nearest, bilinear) and pad: worked
 numbers, finite-difference checks of first and second derivatives over drawn geometries, PyTorch, and bad input."""
 import numpy as np
 import pytest
@@ -62,10 +62,16 @@ def test_worked_example_two_by_two_pooling_and_upsampling():
     np.testing.assert_array_equal(pad(t([[1, 2, 3]]), (2, 1), mode="reflect").numpy(), [[3, 2, 1, 2, 3, 2]])
 
 
-def test_worked_example_adaptive_bins():
+def test_worked_example_adaptive_bins_and_bilinear_source_coordinates():
     # 5 inputs into 3 bins: [floor(i·5/3), ceil((i+1)·5/3)) = [0, 2), [1, 4), [3, 5), overlapping
     x = t(np.arange(5.0).reshape(1, 1, 1, 5))
     np.testing.assert_allclose(adaptive_avg_pool2d(x, (1, 3)).numpy()[0, 0, 0], [0.5, 2, 3.5])
+    # [0, 1] to 4 columns: sources (i + 1/2)·(2/4) - 1/2 = -1/4 (clamped to 0), 1/4, 3/4, 5/4 (past the last input);
+    # with align_corners i·(2-1)/(4-1)
+    x = t([[[[0.0, 1.0]]]])
+    np.testing.assert_allclose(interpolate(x, size=(1, 4), mode="bilinear").numpy()[0, 0, 0], [0, 0.25, 0.75, 1])
+    np.testing.assert_allclose(interpolate(x, size=(1, 4), mode="bilinear", align_corners=True).numpy()[0, 0, 0],
+                               [0, 1 / 3, 2 / 3, 1])
 
 
 def test_max_pool_gradient_goes_to_the_first_maximum_and_accumulates_over_overlaps():
@@ -80,6 +86,7 @@ def test_an_empty_batch_gives_empty_outputs_and_gradients():
     x = ng.zeros(0, 3, 8, 8, requires_grad=True)
     for y, shape in [(max_pool2d(x, 2), (0, 3, 4, 4)), (avg_pool2d(x, 3, 2, 1), (0, 3, 4, 4)),
                      (interpolate(x, scale_factor=2), (0, 3, 16, 16)), (interpolate(x, size=(5, 3)), (0, 3, 5, 3)),
+                     (interpolate(x, size=(5, 3), mode="bilinear"), (0, 3, 5, 3)),
                      (adaptive_avg_pool2d(x, 3), (0, 3, 3, 3)), (adaptive_max_pool2d(x, 2), (0, 3, 2, 2))]:
         assert y.shape == shape
         y.sum().backward()
@@ -135,10 +142,14 @@ def test_nearest_resizing_to_other_sizes_has_finite_difference_gradients():
     check_op(lambda x: interpolate(x, scale_factor=0.5), [x], expected=x[:, :, :4:2, ::2])  # floor(5 · 0.5) rows
 
 
-@given(st.integers(1, 6), st.integers(1, 6), st.integers(1, 4), st.integers(1, 4), st.integers(0, 2 ** 31 - 1))
-def test_adaptive_avg_pooling_has_finite_difference_gradients(height, width, out_h, out_w, seed):
+@given(st.integers(1, 6), st.integers(1, 6), st.integers(1, 4), st.integers(1, 4), st.booleans(),
+       st.integers(0, 2 ** 31 - 1))
+def test_adaptive_avg_pooling_and_bilinear_resizing_have_finite_difference_gradients(height, width, out_h, out_w,
+                                                                                     align_corners, seed):
     x = np.random.default_rng(seed).standard_normal((2, 2, height, width))
     check_op(lambda x: adaptive_avg_pool2d(x, (out_h, out_w)) ** 2, [x])
+    check_op(lambda x: interpolate(x, size=(out_h + 2, out_w), mode="bilinear", align_corners=align_corners) ** 2,
+             [x])
 
 
 @given(st.sampled_from(["constant", "reflect", "replicate", "circular"]),
@@ -188,7 +199,8 @@ TORCH_CASES = {
 }
 
 
-# input sizes that the output sizes divide and that they do not, down and up
+# input sizes that the output sizes divide and that they do not, down and up, scale factors that land on whole
+# sizes and that do not (the source coordinate then follows 1/scale_factor, unless recompute_scale_factor)
 RESIZE_CASES = {
     "adaptive_avg_pool2d, divisible": (lambda F: lambda x: F.adaptive_avg_pool2d(x, (3, 2)), (2, 3, 9, 8)),
     "adaptive_avg_pool2d, 1x1": (lambda F: lambda x: F.adaptive_avg_pool2d(x, 1), (2, 3, 5, 7)),
@@ -198,6 +210,22 @@ RESIZE_CASES = {
     "adaptive_avg_pool2d, unbatched": (lambda F: lambda x: F.adaptive_avg_pool2d(x, (2, 3)), (3, 7, 5)),
     "adaptive_max_pool2d, divisible": (lambda F: lambda x: F.adaptive_max_pool2d(x, (3, 2)), (2, 3, 9, 8)),
     "adaptive_max_pool2d, unbatched": (lambda F: lambda x: F.adaptive_max_pool2d(x, (None, 4)), (3, 6, 8)),
+    "bilinear, scale_factor 2": (lambda F: lambda x: F.interpolate(x, scale_factor=2, mode="bilinear"), (2, 3, 4, 5)),
+    "bilinear, scale_factor 2, align_corners": (
+        lambda F: lambda x: F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=True), (2, 3, 4, 5)),
+    "bilinear, size (7, 9)": (lambda F: lambda x: F.interpolate(x, size=(7, 9), mode="bilinear"), (2, 3, 4, 5)),
+    "bilinear, size (7, 9), align_corners": (
+        lambda F: lambda x: F.interpolate(x, size=(7, 9), mode="bilinear", align_corners=True), (2, 3, 4, 5)),
+    "bilinear, size (3, 2), down": (lambda F: lambda x: F.interpolate(x, size=(3, 2), mode="bilinear"), (2, 2, 7, 5)),
+    "bilinear, size (1, 3), align_corners": (
+        lambda F: lambda x: F.interpolate(x, size=(1, 3), mode="bilinear", align_corners=True), (2, 2, 4, 5)),
+    "bilinear, scale_factor 1.7": (lambda F: lambda x: F.interpolate(x, scale_factor=1.7, mode="bilinear"),
+                                   (2, 3, 4, 5)),
+    "bilinear, scale_factor 1.7, recompute_scale_factor": (
+        lambda F: lambda x: F.interpolate(x, scale_factor=1.7, mode="bilinear", recompute_scale_factor=True),
+        (2, 3, 4, 5)),
+    "bilinear, scale_factor (0.6, 2.3)": (
+        lambda F: lambda x: F.interpolate(x, scale_factor=(0.6, 2.3), mode="bilinear"), (2, 2, 7, 3)),
 }
 
 
@@ -222,7 +250,7 @@ def test_against_pytorch_forward_backward_double_backward(case):
 @pytest.mark.parametrize("dtype,tol", [(np.float64, dict(rtol=1e-6, atol=1e-9)),
                                        (np.float32, dict(rtol=1e-4, atol=1e-5))])
 @pytest.mark.parametrize("case", sorted(RESIZE_CASES))
-def test_adaptive_pooling_matches_pytorch(case, dtype, tol):
+def test_adaptive_pooling_and_bilinear_resizing_match_pytorch(case, dtype, tol):
     """Value, gradient and double backward; through a tanh, so that the second derivative in the input runs through
     the op's backward as well."""
     torch = pytest.importorskip("torch")
@@ -275,8 +303,16 @@ def test_bad_input_is_refused_with_the_op_and_shapes():
         max_pool2d(ng.zeros(1, 2, 1, 1), 2, stride=1, padding=1, dilation=2)
     with pytest.raises(TypeError, match=r"avg_pool2d: expected floating-point tensors, got int64"):
         avg_pool2d(ng.tensor(np.zeros((1, 1, 4, 4), dtype=np.int64)), 2)
-    with pytest.raises(NotImplementedError, match="interpolate: only mode='nearest'"):
-        interpolate(x, scale_factor=2, mode="bilinear")
+    with pytest.raises(NotImplementedError, match="interpolate: mode 'bicubic' is not implemented; only 'nearest' "
+                                                  "and 'bilinear' are"):
+        interpolate(x, scale_factor=2, mode="bicubic")
+    with pytest.raises(NotImplementedError, match="interpolate: antialias is not implemented"):
+        interpolate(x, scale_factor=0.5, mode="bilinear", antialias=True)
+    with pytest.raises(ValueError, match="interpolate: align_corners can only be set with mode 'bilinear', not "
+                                         "'nearest'"):
+        interpolate(x, scale_factor=2, align_corners=False)
+    with pytest.raises(ValueError, match=r"interpolate: expected a 4-D input \(N, C, H, W\), got shape \(2, 5, 5\)"):
+        interpolate(ng.zeros(2, 5, 5), size=3, mode="bilinear")
     with pytest.raises(ValueError, match=r"adaptive_avg_pool2d: expected a 4-D input \(N, C, H, W\) or a 3-D one "
                                          r"\(C, H, W\), got shape \(5, 5\)"):
         adaptive_avg_pool2d(ng.zeros(5, 5), 2)

@@ -63,23 +63,24 @@ def check_op(fn, arrays, expected=None, layouts=LAYOUTS, second_order=True, grad
             ng.autograd.gradgradcheck(fn, inputs, eps=eps, atol=atol, rtol=rtol)
 
 
-def compare_with_torch(ng_fn, torch_fn, arrays, differentiable=None, rtol=1e-6, atol=1e-9, seed=0):
-    """ng_fn and torch_fn agree in float64 on the value, the gradient (against a random output
-    gradient v) and the double backward: the gradient of Σ <grad_i, u_i> with respect to the
+def compare_with_torch(ng_fn, torch_fn, arrays, differentiable=None, rtol=1e-6, atol=1e-9, seed=0,
+                       dtype=np.float64):
+    """ng_fn and torch_fn agree in `dtype` (float64 unless told) on the value, the gradient (against a random
+    output gradient v) and the double backward: the gradient of Σ <grad_i, u_i> with respect to the
     inputs and to v, for random u_i. Arrays that are not differentiable may be integer labels."""
     torch = pytest.importorskip("torch")
     local = np.random.default_rng(seed)
     differentiable = range(len(arrays)) if differentiable is None else differentiable
 
     def as_float(a):
-        return np.asarray(a, dtype=np.float64) if np.issubdtype(np.asarray(a).dtype, np.floating) else np.asarray(a)
+        return np.asarray(a, dtype=dtype) if np.issubdtype(np.asarray(a).dtype, np.floating) else np.asarray(a)
     arrays = [as_float(a) for a in arrays]
     xs = [ng.Tensor(a.copy(), requires_grad=i in differentiable) for i, a in enumerate(arrays)]
     ts = [torch.tensor(a.copy(), requires_grad=i in differentiable) for i, a in enumerate(arrays)]
     y, ty = ng_fn(*xs), torch_fn(*ts)
     np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=rtol, atol=atol, err_msg="forward")
 
-    v = local.standard_normal(y.shape)
+    v = local.standard_normal(y.shape).astype(dtype)
     v_ng, v_torch = ng.Tensor(v.copy(), requires_grad=True), torch.tensor(v.copy(), requires_grad=True)
     inputs = [xs[i] for i in differentiable]
     t_inputs = [ts[i] for i in differentiable]
@@ -89,7 +90,7 @@ def compare_with_torch(ng_fn, torch_fn, arrays, differentiable=None, rtol=1e-6, 
         np.testing.assert_allclose(g.numpy(), tg.numpy(force=True), rtol=rtol, atol=atol,
                                    err_msg=f"gradient of input {i}")
 
-    us = [local.standard_normal(g.shape) for g in grads]
+    us = [local.standard_normal(g.shape).astype(dtype) for g in grads]
     total = sum((g * ng.Tensor(u)).sum() for g, u in zip(grads, us))
     t_total = sum((tg * torch.tensor(u)).sum() for tg, u in zip(t_grads, us))
     second = ng.grad(total, inputs + [v_ng], allow_unused=True)

@@ -321,6 +321,7 @@ FAMILIES = {
                                [(4, 3, 5, 5), (3,), (3,)], (), False),
     "instance norm": (lambda x, w, b: F.instance_norm(x, weight=w, bias=b), [(2, 3, 5, 4), (3,), (3,)], (), False),
     "layer norm": (lambda x, w, b: F.layer_norm(x, (5, 4), w, b), [(2, 3, 5, 4), (5, 4), (5, 4)], (), False),
+    "group norm": (lambda x, w, b: F.group_norm(x, 2, w, b), [(2, 6, 5, 4), (6,), (6,)], ("group_norm",), False),
     "conv2d": (lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1), [(2, 3, 9, 8), (4, 3, 3, 3), (4,)],
                ("conv2d",), False),
     "conv2d, dilated": (lambda x, w: F.conv2d(x, w, None, stride=(1, 2), padding=(2, 0), dilation=2),
@@ -343,6 +344,13 @@ FAMILIES = {
     "unbatched (C, H, W) convolutions and pooling": (
         lambda x, w, b: F.max_pool2d(F.conv_transpose2d(F.conv2d(x, w, b, padding=1), w, padding=1), 2)
         * F.avg_pool2d(x, 2), [(3, 8, 8), (4, 3, 3, 3), (4,)], ("conv2d", "conv_transpose2d"), False),
+    "adaptive pooling": (lambda x: F.adaptive_avg_pool2d(x, (3, 5)) * F.adaptive_avg_pool2d(x, 1)
+                         + F.adaptive_avg_pool2d(x, (3, None))[:, :, :, :5] * F.adaptive_max_pool2d(x, (3, 5)),
+                         [(2, 3, 9, 5)], ("adaptive_avg_pool2d", "adaptive_max_pool2d"), False),
+    "bilinear resizing": (lambda x: F.interpolate(x, scale_factor=2, mode="bilinear") ** 2
+                          + F.interpolate(x, size=(8, 10), mode="bilinear", align_corners=True)
+                          * F.interpolate(x[:, :, :3], size=(8, 10), mode="bilinear"),
+                          [(2, 3, 4, 5)], ("interpolate",), False),
     "nearest upsampling": (lambda x: F.interpolate(x, scale_factor=2, mode="nearest") ** 2
                            + F.interpolate(x, size=(8, 10)) * F.interpolate(x[:, :, :3], size=(8, 10)),
                            [(2, 3, 4, 5)], ("interpolate",), False),
@@ -402,7 +410,7 @@ def test_a_graph_records_an_untimed_benchmarked_convolution_without_timing_it(mo
 
 
 @on_gpu
-@pytest.mark.parametrize("family", ["conv2d", "conv_transpose2d", "batch norm, training", "layer norm",
+@pytest.mark.parametrize("family", ["conv2d", "conv_transpose2d", "batch norm, training", "layer norm", "group norm",
                                     "shape and indexing"])
 def test_float64_gradchecks_on_the_device(family):
     fn, shapes, needs, _ = FAMILIES[family]
@@ -791,32 +799,34 @@ def test_capture_refuses_host_copies_inside_the_step():
     (x + 1).numpy()  # the stream is usable again
 
 
-def _gathers(x):
-    """The ops that gather by an index array built from the shapes alone."""
+def _built_from_the_shapes(x):
+    """The ops that gather by an index array, or multiply by a matrix, built from the shapes alone."""
     return (F.pad(x, (2, 1, 1, 2), mode="reflect").sum() + F.pad(x, (1, 1, 1, 1), mode="replicate").sum()
-            + F.pad(x, (2, 0, 0, 2), mode="circular").sum() + F.interpolate(x, scale_factor=1.5).sum())
+            + F.pad(x, (2, 0, 0, 2), mode="circular").sum() + F.interpolate(x, scale_factor=1.5).sum()
+            + F.interpolate(x, size=(7, 3), mode="bilinear").sum() + F.adaptive_avg_pool2d(x, (3, 3)).sum())
 
 
 @on_gpu
-def test_gathers_by_an_index_from_the_shapes_copy_nothing_from_the_host():
+def test_gathers_and_products_by_arrays_from_the_shapes_copy_nothing_from_the_host():
     """Their index arrays were numpy arrays copied over: a host-to-device copy, which a CUDA graph cannot
-    record. They are computed on the device now, and agree with the CPU."""
+    record. They are computed on the device now, and agree with the CPU (and so are bilinear resizing's and
+    adaptive pooling's matrices)."""
     x = np.random.default_rng(2).standard_normal((2, 3, 5, 4)).astype(np.float32)
     x_device = ng.tensor(x, device="cuda")
     fake_cupy.calls.clear()
-    on_device = _gathers(x_device)
+    on_device = _built_from_the_shapes(x_device)
     if fake_cupy.installed():
         assert fake_cupy.calls["asarray"] == 0, fake_cupy.calls
-    np.testing.assert_allclose(on_device.numpy(), _gathers(ng.tensor(x)).numpy(), rtol=1e-5)
+    np.testing.assert_allclose(on_device.numpy(), _built_from_the_shapes(ng.tensor(x)).numpy(), rtol=1e-5)
 
 
 @on_gpu
-def test_gathers_by_an_index_from_the_shapes_record_in_a_graph():
+def test_gathers_and_products_by_arrays_from_the_shapes_record_in_a_graph():
     from nanogan.backend.cuda import graphs
     x = ng.tensor(np.random.default_rng(3).standard_normal((2, 3, 5, 4)).astype(np.float32), device="cuda")
-    step = graphs.capture(lambda: _gathers(x), warmup=1)
+    step = graphs.capture(lambda: _built_from_the_shapes(x), warmup=1)
     x.array[...] = x.array * 2
-    np.testing.assert_allclose(step.replay().numpy(), _gathers(x).numpy(), rtol=1e-5)
+    np.testing.assert_allclose(step.replay().numpy(), _built_from_the_shapes(x).numpy(), rtol=1e-5)
 
 
 @on_gpu

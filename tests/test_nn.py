@@ -100,6 +100,9 @@ LAYERS = {
     "instancenorm": (lambda m: m.InstanceNorm2d(3), (2, 3, 4, 5)),
     "instancenorm-affine": (lambda m: m.InstanceNorm2d(3, affine=True), (2, 3, 4, 5)),
     "instancenorm-tracked": (lambda m: m.InstanceNorm2d(3, affine=True, track_running_stats=True), (2, 3, 4, 5)),
+    "groupnorm": (lambda m: m.GroupNorm(2, 6), (2, 6, 4, 5)),
+    "groupnorm-plain": (lambda m: m.GroupNorm(3, 3, affine=False), (4, 3, 5)),
+    "groupnorm-no-bias": (lambda m: m.GroupNorm(1, 4, eps=1e-3, bias=False), (3, 4)),
     "relu": (lambda m: m.ReLU(), (3, 7)),
     "leaky-relu": (lambda m: m.LeakyReLU(0.2), (3, 7)),
     "tanh": (lambda m: m.Tanh(), (3, 7)),
@@ -112,6 +115,11 @@ LAYERS = {
     "maxpool-overlapping": (lambda m: m.MaxPool2d(3, stride=2, padding=1), (2, 3, 7, 6)),
     "avgpool": (lambda m: m.AvgPool2d(2), (2, 3, 6, 7)),
     "avgpool-padded": (lambda m: m.AvgPool2d(3, stride=2, padding=1, count_include_pad=False), (2, 3, 7, 6)),
+    "adaptive-avgpool": (lambda m: m.AdaptiveAvgPool2d((3, None)), (2, 3, 7, 6)),
+    "adaptive-avgpool-divisible": (lambda m: m.AdaptiveAvgPool2d(2), (2, 3, 6, 4)),
+    "adaptive-maxpool": (lambda m: m.AdaptiveMaxPool2d((3, 2)), (2, 3, 6, 4)),
+    "upsample-bilinear": (lambda m: m.Upsample(scale_factor=2, mode="bilinear"), (2, 3, 4, 5)),
+    "upsample-bilinear-aligned": (lambda m: m.Upsample(size=(7, 9), mode="bilinear", align_corners=True), (2, 3, 4, 5)),
     "dropout-eval": (lambda m: m.Dropout(0.3), (3, 7)),
     "dropout2d-eval": (lambda m: m.Dropout2d(0.3), (2, 3, 4, 5)),
     "elu": (lambda m: m.ELU(0.7), (3, 7)),
@@ -132,6 +140,7 @@ LAYERS = {
     "conv-transpose-unbatched": (lambda m: m.ConvTranspose2d(4, 3, 4, stride=2, padding=1), (4, 5, 5)),
     "maxpool-unbatched": (lambda m: m.MaxPool2d(3, stride=2, padding=1), (3, 7, 6)),
     "avgpool-unbatched": (lambda m: m.AvgPool2d(2), (3, 6, 7)),
+    "adaptive-avgpool-unbatched": (lambda m: m.AdaptiveAvgPool2d(3), (3, 7, 5)),
 }
 
 

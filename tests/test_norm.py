@@ -1,5 +1,5 @@
 """Normalisations: batch_norm (training and eval, with and without affine), instance_norm,
-layer_norm, and the backend kernels behind them. Finite differences to second order (a gradient
+layer_norm, group_norm, and the backend kernels behind them. Finite differences to second order (a gradient
 penalty through a normalised critic differentiates the backward), PyTorch to third order,
 running-statistic updates, errors."""
 import numpy as np
@@ -121,6 +121,15 @@ def test_instance_norm_gradcheck(shape):
     check_op(lambda x, w, b: F.instance_norm(x, weight=w, bias=b), [x, w, b], expected)
 
 
+@pytest.mark.parametrize("shape,groups", [((2, 6, 3), 3), ((3, 4), 2), ((2, 4, 2, 3), 1)])
+def test_group_norm_gradcheck(shape, groups):
+    x, w, b = rng.standard_normal(shape), rng.standard_normal(shape[1]), rng.standard_normal(shape[1])
+    grouped = x.reshape((shape[0], groups, -1))
+    expected = _reference_batch_norm(grouped, 1.0, 0.0, (2,)).reshape(shape)
+    expected = expected * _channel_shaped(w, x.ndim) + _channel_shaped(b, x.ndim)
+    check_op(lambda x, w, b: F.group_norm(x, groups, w, b), [x, w, b], expected)
+
+
 def test_gradient_penalty_through_a_batch_normalised_critic():
     """‖∂D/∂x‖² with D = Σ tanh(batch_norm(x)·v): what WGAN-GP differentiates, checked to second order."""
     v = ng.tensor(rng.standard_normal((1, 3, 1)))
@@ -165,6 +174,36 @@ def test_layer_norm_matches_torch():
     compare_with_torch(lambda x, w, b: F.layer_norm(x, (2, 5), w, b).tanh(),
                        lambda x, w, b: torch.nn.functional.layer_norm(x, (2, 5), w, b).tanh(),
                        [x, rng.standard_normal((2, 5)), rng.standard_normal((2, 5))])
+
+
+GROUP_NORM_SHAPES = [((2, 6, 3, 4), 3), ((3, 4), 2), ((2, 4, 5), 4), ((2, 6, 5), 1), ((1, 6, 7, 5), 2)]
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float64, dict(rtol=1e-6, atol=1e-9)),
+                                       (np.float32, dict(rtol=1e-3, atol=1e-4))])
+@pytest.mark.parametrize("params", ["weight and bias", "weight", "none"])
+@pytest.mark.parametrize("shape,groups", GROUP_NORM_SHAPES)
+def test_group_norm_matches_torch(shape, groups, params, dtype, tol):
+    """Value, gradient and double backward (into x, weight, bias and the output gradient), groups of one channel
+    (instance norm), of all of them (layer norm) and in between."""
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal(shape) * 2 + 1
+    arrays = [x] + [rng.standard_normal(shape[1]) for _ in range({"weight and bias": 2, "weight": 1, "none": 0}[params])]
+    y = compare_with_torch(lambda x, *p: F.group_norm(x, groups, *p).tanh(),
+                           lambda x, *p: torch.nn.functional.group_norm(x, groups, *p).tanh(),
+                           arrays, dtype=dtype, **tol)
+    assert y.dtype == dtype
+
+
+def test_group_norm_layer_and_an_empty_batch_match_torch():
+    torch = pytest.importorskip("torch")
+    ours, theirs = ng.nn.GroupNorm(2, 6).double(), torch.nn.GroupNorm(2, 6).double()
+    y = compare_with_torch(lambda x: ours(x).tanh(), lambda x: theirs(x).tanh(), [rng.standard_normal((3, 6, 4, 2))])
+    assert y.shape == (3, 6, 4, 2) and repr(ours) == repr(theirs) == "GroupNorm(2, 6, eps=1e-05, affine=True, bias=True)"
+    y = compare_with_torch(lambda x, w, b: F.group_norm(x, 3, w, b),
+                           lambda x, w, b: torch.nn.functional.group_norm(x, 3, w, b),
+                           [rng.standard_normal((0, 6, 4)), rng.standard_normal(6), rng.standard_normal(6)])
+    assert y.shape == (0, 6, 4)
 
 
 def test_instance_norm_matches_torch_including_running_stats():
@@ -296,6 +335,20 @@ def test_errors_name_the_op_and_shapes():
     with pytest.raises(ValueError, match=r"instance_norm: expected more than 1 value per channel"):
         F.instance_norm(ng.randn(4, 3, 1))
 
+    with pytest.raises(ValueError, match=r"group_norm: the 6 channels of input of shape \(2, 6, 3\) do not split "
+                                         r"into 4 groups"):
+        F.group_norm(ng.randn(2, 6, 3), 4)
+    with pytest.raises(ValueError, match=r"group_norm: weight of shape \(3,\) does not match the 6 channels of "
+                                         r"input of shape \(2, 6, 3\); expected \(6,\)"):
+        F.group_norm(ng.randn(2, 6, 3), 2, ng.ones(3))
+    with pytest.raises(ValueError, match=r"group_norm: bias of shape \(6, 1\) does not match"):
+        F.group_norm(ng.randn(2, 6, 3), 2, ng.ones(6), ng.zeros(6, 1))
+    with pytest.raises(ValueError, match=r"group_norm: expected an input with at least 2 dimensions, got shape \(6,\)"):
+        F.group_norm(ng.randn(6), 2)
+    with pytest.raises(ValueError, match=r"group_norm: num_groups must be an int >= 1, got 0"):
+        F.group_norm(ng.randn(2, 6), 0)
+    with pytest.raises(ValueError, match=r"GroupNorm: num_channels \(6\) must be divisible by num_groups \(4\)"):
+        ng.nn.GroupNorm(4, 6)
 
 def test_batch_norm_in_training_refuses_eps_0_as_pytorch_does():
     """A channel of one value in the batch divided 0 by 0: NaN, silently."""

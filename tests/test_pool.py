@@ -1,13 +1,13 @@
-"""max_pool2d, avg_pool2d, interpolate (nearest) and pad: worked numbers, finite-difference checks of
-first and second derivatives over drawn geometries, PyTorch, and bad input."""
+"""max_pool2d, avg_pool2d, adaptive_avg_pool2d, adaptive_max_pool2d, interpolate (nearest, bilinear) and pad: worked
+numbers, finite-difference checks of first and second derivatives over drawn geometries, PyTorch, and bad input."""
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
 import nanogan as ng
 from nanogan.ops.pad import pad
-from nanogan.ops.pool import avg_pool2d, interpolate, max_pool2d
-from harness import check_op
+from nanogan.ops.pool import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, interpolate, max_pool2d
+from harness import check_op, compare_with_torch
 from test_conv import EXAMPLE_INPUT, _forward_backward_double_backward, t
 
 
@@ -62,6 +62,18 @@ def test_worked_example_two_by_two_pooling_and_upsampling():
     np.testing.assert_array_equal(pad(t([[1, 2, 3]]), (2, 1), mode="reflect").numpy(), [[3, 2, 1, 2, 3, 2]])
 
 
+def test_worked_example_adaptive_bins_and_bilinear_source_coordinates():
+    # 5 inputs into 3 bins: [floor(i·5/3), ceil((i+1)·5/3)) = [0, 2), [1, 4), [3, 5), overlapping
+    x = t(np.arange(5.0).reshape(1, 1, 1, 5))
+    np.testing.assert_allclose(adaptive_avg_pool2d(x, (1, 3)).numpy()[0, 0, 0], [0.5, 2, 3.5])
+    # [0, 1] to 4 columns: sources (i + 1/2)·(2/4) - 1/2 = -1/4 (clamped to 0), 1/4, 3/4, 5/4 (past the last input);
+    # with align_corners i·(2-1)/(4-1)
+    x = t([[[[0.0, 1.0]]]])
+    np.testing.assert_allclose(interpolate(x, size=(1, 4), mode="bilinear").numpy()[0, 0, 0], [0, 0.25, 0.75, 1])
+    np.testing.assert_allclose(interpolate(x, size=(1, 4), mode="bilinear", align_corners=True).numpy()[0, 0, 0],
+                               [0, 1 / 3, 2 / 3, 1])
+
+
 def test_max_pool_gradient_goes_to_the_first_maximum_and_accumulates_over_overlaps():
     x = t([[[[1, 5, 5], [0, 2, 1], [5, 0, 3]]]]).requires_grad_()
     y = max_pool2d(x, 2, stride=1)  # windows [[1,5],[0,2]], [[5,5],[2,1]], [[0,2],[5,0]], [[2,1],[0,3]]
@@ -73,7 +85,9 @@ def test_max_pool_gradient_goes_to_the_first_maximum_and_accumulates_over_overla
 def test_an_empty_batch_gives_empty_outputs_and_gradients():
     x = ng.zeros(0, 3, 8, 8, requires_grad=True)
     for y, shape in [(max_pool2d(x, 2), (0, 3, 4, 4)), (avg_pool2d(x, 3, 2, 1), (0, 3, 4, 4)),
-                     (interpolate(x, scale_factor=2), (0, 3, 16, 16)), (interpolate(x, size=(5, 3)), (0, 3, 5, 3))]:
+                     (interpolate(x, scale_factor=2), (0, 3, 16, 16)), (interpolate(x, size=(5, 3)), (0, 3, 5, 3)),
+                     (interpolate(x, size=(5, 3), mode="bilinear"), (0, 3, 5, 3)),
+                     (adaptive_avg_pool2d(x, 3), (0, 3, 3, 3)), (adaptive_max_pool2d(x, 2), (0, 3, 2, 2))]:
         assert y.shape == shape
         y.sum().backward()
         assert x.grad.shape == x.shape
@@ -128,6 +142,16 @@ def test_nearest_resizing_to_other_sizes_has_finite_difference_gradients():
     check_op(lambda x: interpolate(x, scale_factor=0.5), [x], expected=x[:, :, :4:2, ::2])  # floor(5 · 0.5) rows
 
 
+@given(st.integers(1, 6), st.integers(1, 6), st.integers(1, 4), st.integers(1, 4), st.booleans(),
+       st.integers(0, 2 ** 31 - 1))
+def test_adaptive_avg_pooling_and_bilinear_resizing_have_finite_difference_gradients(height, width, out_h, out_w,
+                                                                                     align_corners, seed):
+    x = np.random.default_rng(seed).standard_normal((2, 2, height, width))
+    check_op(lambda x: adaptive_avg_pool2d(x, (out_h, out_w)) ** 2, [x])
+    check_op(lambda x: interpolate(x, size=(out_h + 2, out_w), mode="bilinear", align_corners=align_corners) ** 2,
+             [x])
+
+
 @given(st.sampled_from(["constant", "reflect", "replicate", "circular"]),
        st.lists(st.integers(0, 3), min_size=2, max_size=4), st.integers(0, 2 ** 31 - 1))
 def test_pad_matches_numpy_and_finite_differences(mode, amounts, seed):
@@ -175,10 +199,41 @@ TORCH_CASES = {
 }
 
 
+# input sizes that the output sizes divide and that they do not, down and up, scale factors that land on whole
+# sizes and that do not (the source coordinate then follows 1/scale_factor, unless recompute_scale_factor)
+RESIZE_CASES = {
+    "adaptive_avg_pool2d, divisible": (lambda F: lambda x: F.adaptive_avg_pool2d(x, (3, 2)), (2, 3, 9, 8)),
+    "adaptive_avg_pool2d, 1x1": (lambda F: lambda x: F.adaptive_avg_pool2d(x, 1), (2, 3, 5, 7)),
+    "adaptive_avg_pool2d, (5, 7) to (3, 4)": (lambda F: lambda x: F.adaptive_avg_pool2d(x, (3, 4)), (2, 3, 5, 7)),
+    "adaptive_avg_pool2d, (None, 3)": (lambda F: lambda x: F.adaptive_avg_pool2d(x, (None, 3)), (2, 2, 4, 8)),
+    "adaptive_avg_pool2d, to a larger size": (lambda F: lambda x: F.adaptive_avg_pool2d(x, (7, 4)), (2, 2, 4, 3)),
+    "adaptive_avg_pool2d, unbatched": (lambda F: lambda x: F.adaptive_avg_pool2d(x, (2, 3)), (3, 7, 5)),
+    "adaptive_max_pool2d, divisible": (lambda F: lambda x: F.adaptive_max_pool2d(x, (3, 2)), (2, 3, 9, 8)),
+    "adaptive_max_pool2d, unbatched": (lambda F: lambda x: F.adaptive_max_pool2d(x, (None, 4)), (3, 6, 8)),
+    "bilinear, scale_factor 2": (lambda F: lambda x: F.interpolate(x, scale_factor=2, mode="bilinear"), (2, 3, 4, 5)),
+    "bilinear, scale_factor 2, align_corners": (
+        lambda F: lambda x: F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=True), (2, 3, 4, 5)),
+    "bilinear, size (7, 9)": (lambda F: lambda x: F.interpolate(x, size=(7, 9), mode="bilinear"), (2, 3, 4, 5)),
+    "bilinear, size (7, 9), align_corners": (
+        lambda F: lambda x: F.interpolate(x, size=(7, 9), mode="bilinear", align_corners=True), (2, 3, 4, 5)),
+    "bilinear, size (3, 2), down": (lambda F: lambda x: F.interpolate(x, size=(3, 2), mode="bilinear"), (2, 2, 7, 5)),
+    "bilinear, size (1, 3), align_corners": (
+        lambda F: lambda x: F.interpolate(x, size=(1, 3), mode="bilinear", align_corners=True), (2, 2, 4, 5)),
+    "bilinear, scale_factor 1.7": (lambda F: lambda x: F.interpolate(x, scale_factor=1.7, mode="bilinear"),
+                                   (2, 3, 4, 5)),
+    "bilinear, scale_factor 1.7, recompute_scale_factor": (
+        lambda F: lambda x: F.interpolate(x, scale_factor=1.7, mode="bilinear", recompute_scale_factor=True),
+        (2, 3, 4, 5)),
+    "bilinear, scale_factor (0.6, 2.3)": (
+        lambda F: lambda x: F.interpolate(x, scale_factor=(0.6, 2.3), mode="bilinear"), (2, 2, 7, 3)),
+}
+
+
 class _NanoganFunctional:
     """The ops under torch.nn.functional's names, for the shared test cases."""
     max_pool2d, avg_pool2d, interpolate, pad = staticmethod(max_pool2d), staticmethod(avg_pool2d), \
         staticmethod(interpolate), staticmethod(pad)
+    adaptive_avg_pool2d, adaptive_max_pool2d = staticmethod(adaptive_avg_pool2d), staticmethod(adaptive_max_pool2d)
 
 
 @pytest.mark.parametrize("case", sorted(TORCH_CASES))
@@ -190,6 +245,31 @@ def test_against_pytorch_forward_backward_double_backward(case):
     actual = _forward_backward_double_backward(make(_NanoganFunctional), [x], "nanogan")
     for what, a, e in zip(["forward", "grad", "double grad (input)", "double grad (cotangent)"], actual, expected):
         np.testing.assert_allclose(a, e, rtol=1e-6, atol=1e-9, err_msg=f"{case}: {what}")
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float64, dict(rtol=1e-6, atol=1e-9)),
+                                       (np.float32, dict(rtol=1e-4, atol=1e-5))])
+@pytest.mark.parametrize("case", sorted(RESIZE_CASES))
+def test_adaptive_pooling_and_bilinear_resizing_match_pytorch(case, dtype, tol):
+    """Value, gradient and double backward; through a tanh, so that the second derivative in the input runs through
+    the op's backward as well."""
+    torch = pytest.importorskip("torch")
+    make, shape = RESIZE_CASES[case]
+    x = np.random.default_rng(15).standard_normal(shape)
+    y = compare_with_torch(lambda x: make(_NanoganFunctional)(x).tanh(), lambda x: make(torch.nn.functional)(x).tanh(),
+                           [x], dtype=dtype, **tol)
+    assert y.dtype == dtype
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 9, 8), (3, 9, 8)])
+@pytest.mark.parametrize("output_size", [(3, 4), (None, 2)])
+def test_adaptive_max_pool_indices_match_pytorch(shape, output_size):
+    torch = pytest.importorskip("torch")
+    x = np.round(np.random.default_rng(16).standard_normal(shape), 1)
+    expected = torch.nn.functional.adaptive_max_pool2d(torch.tensor(x), output_size, return_indices=True)
+    actual = adaptive_max_pool2d(t(x), output_size, return_indices=True)
+    for ours, theirs in zip(actual, expected):
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
 
 @pytest.mark.parametrize("shape", [(2, 3, 9, 8), (3, 9, 8)])
@@ -223,8 +303,31 @@ def test_bad_input_is_refused_with_the_op_and_shapes():
         max_pool2d(ng.zeros(1, 2, 1, 1), 2, stride=1, padding=1, dilation=2)
     with pytest.raises(TypeError, match=r"avg_pool2d: expected floating-point tensors, got int64"):
         avg_pool2d(ng.tensor(np.zeros((1, 1, 4, 4), dtype=np.int64)), 2)
-    with pytest.raises(NotImplementedError, match="interpolate: only mode='nearest'"):
-        interpolate(x, scale_factor=2, mode="bilinear")
+    with pytest.raises(NotImplementedError, match="interpolate: mode 'bicubic' is not implemented; only 'nearest' "
+                                                  "and 'bilinear' are"):
+        interpolate(x, scale_factor=2, mode="bicubic")
+    with pytest.raises(NotImplementedError, match="interpolate: antialias is not implemented"):
+        interpolate(x, scale_factor=0.5, mode="bilinear", antialias=True)
+    with pytest.raises(ValueError, match="interpolate: align_corners can only be set with mode 'bilinear', not "
+                                         "'nearest'"):
+        interpolate(x, scale_factor=2, align_corners=False)
+    with pytest.raises(ValueError, match=r"interpolate: expected a 4-D input \(N, C, H, W\), got shape \(2, 5, 5\)"):
+        interpolate(ng.zeros(2, 5, 5), size=3, mode="bilinear")
+    with pytest.raises(ValueError, match=r"adaptive_avg_pool2d: expected a 4-D input \(N, C, H, W\) or a 3-D one "
+                                         r"\(C, H, W\), got shape \(5, 5\)"):
+        adaptive_avg_pool2d(ng.zeros(5, 5), 2)
+    with pytest.raises(ValueError, match=r"adaptive_avg_pool2d: output_size must be an int or a pair of ints >= 1, "
+                                         r"got \(0, 5\)"):
+        adaptive_avg_pool2d(x, (0, None))
+    with pytest.raises(ValueError, match=r"adaptive_avg_pool2d: the input of shape \(1, 2, 0, 5\) has no rows or "
+                                         r"columns to pool into \(2, 2\)"):
+        adaptive_avg_pool2d(ng.zeros(1, 2, 0, 5), 2)
+    with pytest.raises(NotImplementedError, match=r"adaptive_max_pool2d: only output sizes that divide the input's are "
+                                                  r"implemented; \(3, 5\) does not divide \(5, 5\) \(input of shape "
+                                                  r"\(1, 2, 5, 5\)\)"):
+        adaptive_max_pool2d(x, (3, None))
+    with pytest.raises(TypeError, match=r"adaptive_avg_pool2d: expected floating-point tensors, got int64"):
+        adaptive_avg_pool2d(ng.tensor(np.zeros((1, 1, 4, 4), dtype=np.int64)), 2)
     with pytest.raises(ValueError, match="interpolate: give exactly one of size and scale_factor"):
         interpolate(x, size=4, scale_factor=2)
     with pytest.raises(ValueError, match=r"interpolate: scale_factor 0.1 turns the input of shape \(1, 2, 5, 5\) "

@@ -1,9 +1,11 @@
 """nn: layers as Modules (PyTorch's names and signatures), their initialisers, `functional` and `utils`.
 
 One file per idea: module.py (Module), parameter.py, container.py (Sequential, ModuleList, ModuleDict),
-linear.py, conv.py, norm.py, activation.py (ReLU, ..., Softmax, Identity), dropout.py (Dropout, Dropout2d),
-pooling.py, embedding.py, shape.py (Flatten, Unflatten, ZeroPad2d, ReflectionPad2d, ReplicationPad2d, Crop2d,
-Upsample), loss.py (BCELoss, MSELoss, ...), init.py (initialisers), utils.py (clip_grad_norm_, clip_grad_value_).
+linear.py, conv.py, norm.py (BatchNorm1d/2d, InstanceNorm2d, LayerNorm, GroupNorm), activation.py (ReLU, ...,
+Softmax, Identity), dropout.py (Dropout, Dropout2d), pooling.py (MaxPool2d, AvgPool2d, AdaptiveAvgPool2d,
+AdaptiveMaxPool2d), embedding.py, shape.py (Flatten, Unflatten, ZeroPad2d, ReflectionPad2d, ReplicationPad2d,
+Crop2d, Upsample), loss.py (BCELoss, MSELoss, ...), init.py (initialisers), utils.py (clip_grad_norm_,
+clip_grad_value_).
 """
 from . import functional
 from . import init
@@ -13,17 +15,17 @@ from .module import Module
 from .container import Sequential, ModuleList, ModuleDict
 from .linear import Linear
 from .conv import Conv2d, ConvTranspose2d
-from .norm import BatchNorm1d, BatchNorm2d, InstanceNorm2d, LayerNorm
+from .norm import BatchNorm1d, BatchNorm2d, InstanceNorm2d, LayerNorm, GroupNorm
 from .activation import ReLU, LeakyReLU, ELU, Tanh, Sigmoid, Softplus, Softmax, LogSoftmax, Identity
 from .dropout import Dropout, Dropout2d
-from .pooling import MaxPool2d, AvgPool2d
+from .pooling import MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d
 from .embedding import Embedding
 from .loss import BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss, CrossEntropyLoss, GaussianNLLLoss
 from .shape import Flatten, Unflatten, ZeroPad2d, ReflectionPad2d, ReplicationPad2d, Crop2d, Upsample
 
 __all__ = ["functional", "init", "utils", "Parameter", "Module", "Sequential", "ModuleList", "ModuleDict", "Linear",
-           "Conv2d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "InstanceNorm2d", "LayerNorm", "ReLU",
-           "LeakyReLU", "ELU", "Tanh", "Sigmoid", "Softplus", "Softmax", "LogSoftmax", "Identity", "Dropout",
-           "Dropout2d", "MaxPool2d", "AvgPool2d", "Embedding", "Flatten", "Unflatten", "ZeroPad2d",
-           "ReflectionPad2d", "ReplicationPad2d", "Crop2d", "Upsample", "BCELoss", "BCEWithLogitsLoss", "MSELoss",
-           "L1Loss", "CrossEntropyLoss", "GaussianNLLLoss"]
+           "Conv2d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "InstanceNorm2d", "LayerNorm", "GroupNorm",
+           "ReLU", "LeakyReLU", "ELU", "Tanh", "Sigmoid", "Softplus", "Softmax", "LogSoftmax", "Identity", "Dropout",
+           "Dropout2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Embedding", "Flatten",
+           "Unflatten", "ZeroPad2d", "ReflectionPad2d", "ReplicationPad2d", "Crop2d", "Upsample", "BCELoss",
+           "BCEWithLogitsLoss", "MSELoss", "L1Loss", "CrossEntropyLoss", "GaussianNLLLoss"]

@@ -3,6 +3,8 @@
     BatchNorm1d/2d   the batch (and the spatial positions), per channel
     InstanceNorm2d   the spatial positions of one sample, per channel
     LayerNorm        the last dimensions (`normalized_shape`) of one sample
+    GroupNorm        the channels of one group (num_groups groups of consecutive channels) and the spatial
+                     positions of one sample
 
 Batch norm in training mode normalises with the batch's statistics and folds them into running
 estimates (buffers, saved in the state dict); in evaluation mode it normalises with those estimates:
@@ -135,4 +137,28 @@ class LayerNorm(Module):
 
     def extra_repr(self):
         return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.bias is not None}")
+
+
+class GroupNorm(Module):
+    """Each sample's channels split into num_groups groups of consecutive channels, each group normalised over its
+    channels and positions; per-channel γ and β (affine). Takes (N, C, *)."""
+
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, *, bias=True):
+        super().__init__()
+        num_groups = int_at_least("GroupNorm", "num_groups", num_groups, 1)
+        num_channels = int_at_least("GroupNorm", "num_channels", num_channels, 1)
+        if num_channels % num_groups:
+            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups "
+                             f"({num_groups})")
+        _check_settings("GroupNorm", eps)
+        self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
+        self.register_parameter("weight", Parameter(ones(num_channels)) if affine else None)
+        self.register_parameter("bias", Parameter(zeros(num_channels)) if affine and bias else None)
+
+    def forward(self, x):
+        return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
                 f"bias={self.bias is not None}")

@@ -1,5 +1,6 @@
 """Pooling layers over (N, C, H, W), or one unbatched (C, H, W): each output pixel is the max or the mean of a kernel
-window. stride defaults to kernel_size (non-overlapping windows)."""
+window (MaxPool2d, AvgPool2d; stride defaults to kernel_size, non-overlapping windows), or of one of output_size bins
+per axis, whatever the input's size (AdaptiveAvgPool2d, AdaptiveMaxPool2d)."""
 from . import functional as F
 from .module import Module
 
@@ -35,3 +36,31 @@ class AvgPool2d(Module):
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool2d(Module):
+    """y = mean over each of output_size bins per axis (an int, or a pair in which None keeps the input's size)."""
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, x):
+        return F.adaptive_avg_pool2d(x, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool2d(Module):
+    """y = max over each of output_size bins per axis; output sizes that divide the input's only."""
+
+    def __init__(self, output_size, return_indices=False):
+        super().__init__()
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def forward(self, x):
+        return F.adaptive_max_pool2d(x, self.output_size, self.return_indices)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"

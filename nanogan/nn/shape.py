@@ -106,9 +106,10 @@ class Crop2d(Module):
 
 
 class Upsample(Module):
-    """Enlarge (N, C, H, W) images to `size` or by `scale_factor` (mode "nearest": each pixel repeated)."""
+    """Enlarge (N, C, H, W) images to `size` or by `scale_factor`: mode "nearest" (each pixel repeated) or
+    "bilinear" (align_corners as F.interpolate's)."""
 
-    def __init__(self, size=None, scale_factor=None, mode="nearest"):
+    def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None):
         super().__init__()
         if (size is None) == (scale_factor is None):
             raise ValueError("Upsample: give exactly one of size and scale_factor")
@@ -116,9 +117,11 @@ class Upsample(Module):
             factors = positive_pair("Upsample", "scale_factor", scale_factor)
             scale_factor = float(scale_factor) if is_number(scale_factor) else tuple(map(float, factors))
         self.size, self.scale_factor, self.mode = size, scale_factor, mode
+        self.align_corners, self.recompute_scale_factor = align_corners, recompute_scale_factor
 
     def forward(self, x):
-        return F.interpolate(x, size=self.size, scale_factor=self.scale_factor, mode=self.mode)
+        return F.interpolate(x, size=self.size, scale_factor=self.scale_factor, mode=self.mode,
+                             align_corners=self.align_corners, recompute_scale_factor=self.recompute_scale_factor)
 
     def extra_repr(self):
         shown = f"size={self.size}" if self.size is not None else f"scale_factor={self.scale_factor}"

@@ -1,8 +1,9 @@
-"""Normalisations: batch_norm, instance_norm, layer_norm.
+"""Normalisations: batch_norm, instance_norm, layer_norm, group_norm.
 
 Each is a per-channel normalisation of an (N, C, *) tensor, which the Functions below hand the
 kernels of backend/cpu/norm.py as the (N, C, L) array view they take: batch norm normalises its
-input as it is, instance norm its (1, N·C, L) reshape, layer norm its (1, rows, features) one.
+input as it is, instance norm its (1, N·C, L) reshape, layer norm its (1, rows, features) one,
+group norm (G groups of C/G channels) its (1, N·G, C/G·L) one.
 Per channel, with M = N·L values, μ and σ² their mean and biased variance, r = 1/sqrt(σ² + eps)
 and x̂ = (x - μ)·r:
 
@@ -24,7 +25,7 @@ Eval-mode normalisation by running statistics is ChannelAffine: y = x·scale + s
 """
 import numpy as np
 
-from ..arguments import int_tuple, require
+from ..arguments import int_at_least, int_tuple, require
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
@@ -330,3 +331,28 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     if bias is not None:
         y = y + bias
     return y
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Normalise each sample's G = num_groups groups of C/G consecutive channels of an (N, C, *) input by the
+    group's own statistics over its M = C/G·L values, then scale and shift per channel:
+
+        y = x̂·w[c] + b[c],   dw[c] = Σ_{n, *} g·x̂,   db[c] = Σ_{n, *} g,
+        dx = r·(h - Σh/M - x̂·Σ(h·x̂)/M) with h = g·w[c], the sums over the group
+
+    x̂ and its gradient are the batch norm of the (1, N·G, M) reshape (one "channel" per sample and group); w and b,
+    which differ within a group, are a ChannelAffine of the (N, C, *) result."""
+    num_groups = int_at_least("group_norm", "num_groups", num_groups, 1)
+    channels = input.shape[1] if input.ndim >= 2 else None
+    _check_inputs("group_norm", input, 2, channels, weight=weight, bias=bias)
+    if channels % num_groups:
+        raise ValueError(f"group_norm: the {channels} channels of input of shape {input.shape} do not split into "
+                         f"{num_groups} groups")
+    batch = input.shape[0]
+    groups = input.reshape(1, batch * num_groups, channels // num_groups * _length(input))
+    y = _normalize_by_batch(groups, None, None, eps).reshape(input.shape)
+    if weight is None and bias is None:
+        return y
+    xp = input.backend.xp
+    return ChannelAffine.apply(y, weight if weight is not None else _constant(xp, 1, channels, input.dtype),
+                               bias if bias is not None else _constant(xp, 0, channels, input.dtype))

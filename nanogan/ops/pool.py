@@ -1,5 +1,5 @@
-"""Pooling and nearest-neighbour resizing of (N, C, H, W) tensors, plane by plane; pooling also takes one unbatched
-image (C, H, W), as PyTorch's does (ops/conv.py's takes_unbatched).
+"""Pooling and resizing (nearest-neighbour, bilinear) of (N, C, H, W) tensors, plane by plane; pooling also takes one
+unbatched image (C, H, W), as PyTorch's does (ops/conv.py's takes_unbatched).
 
 A window tap (a, b) of output pixel (i, j) reads x at (i·s - p + a·d, j·s - p + b·d) (stride s,
 padding p, dilation d). Output size per axis: floor((n + 2p - d(k-1) - 1)/s) + 1, or with ceil_mode
@@ -11,11 +11,20 @@ max_pool2d   y = x gathered at each window's argmax (the kernel finds it; paddin
 avg_pool2d   y = (window sum) / divisor. A window sum of every plane is a convolution with an all-ones
              kernel, so dx is the transposed convolution of g / divisor, and that one's gradient is the
              convolution again (ops/conv.py).
+adaptive_avg_pool2d, adaptive_max_pool2d
+             output pixel i (per axis) pools PyTorch's bin [floor(i·n/out), ceil((i+1)·n/out)) of the n
+             inputs. Where out divides n the bins are the windows of avg_pool2d / max_pool2d with kernel =
+             stride = n/out, which run. Other sizes (average only): y = R·x·Cᵀ per plane, R (out_h × H)
+             and C (out_w × W) holding 1/|bin| on each bin; dx = Rᵀ·g·C (see _across_planes).
 interpolate  nearest, integer factors (kh, kw): y[i, j] = x[i // kh, j // kw], the transposed
              convolution of each plane with an all-ones kh×kw kernel at stride (kh, kw): every input pixel
              spread over its block. Its gradient sums each block (sum pooling, the convolution), and
              vice versa. Other ratios: a gather by PyTorch's index rule floor(i · in/out) in float32,
              whose gradient is a scatter-add.
+             bilinear: separable, y = A_h·x·A_wᵀ per plane, row i of A weighing the two inputs either side
+             of output pixel i's source coordinate s by 1 - (s - floor s) and s - floor s (PyTorch's rules:
+             s = i·(n-1)/(out-1) with align_corners, else (i + 1/2)·scale - 1/2 clamped at 0, scale = n/out
+             or 1/scale_factor); dx = A_hᵀ·g·A_w (see _across_planes).
 """
 import math
 
@@ -26,6 +35,7 @@ from ..autograd.function import Function
 from ..tensor import Tensor
 from .activation import require_floating
 from .conv import Conv2d, Conv2dInputGrad, takes_unbatched
+from .linear import linear
 from .pad import pad
 
 
@@ -66,11 +76,16 @@ def _pool_output_size(size, kernel, stride, padding, dilation, ceil_mode):
     return tuple(out)
 
 
-def _window_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode):
-    """(kernel, stride, padding, dilation, out_hw), checked against x's shape."""
+def _require_images(op, x):
+    """x is a floating (N, C, H, W) tensor (takes_unbatched has made a (C, H, W) one a batch of one)."""
     require_floating(op, x)
     if x.ndim != 4:
         raise ValueError(f"{op}: expected a 4-D input (N, C, H, W) or a 3-D one (C, H, W), got shape {x.shape}")
+
+
+def _window_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode):
+    """(kernel, stride, padding, dilation, out_hw), checked against x's shape."""
+    _require_images(op, x)
     kernel = int_pair(op, "kernel_size", kernel_size, 1)
     no_stride = stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)  # PyTorch's default
     stride = kernel if no_stride else int_pair(op, "stride", stride, 1)
@@ -138,20 +153,78 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     return sums / Tensor(input.backend.from_host(divisor))
 
 
-def _nearest_sizes(op, x, size, scale_factor, recompute_scale_factor):
-    """(out_hw, index scales, integer factors): PyTorch's output size, the scale its index rule
-    multiplies by, and per axis the integer k with index i // k where the rule reduces to that (else 0)."""
-    in_hw = x.shape[2:]
+def _across_planes(x, rows, cols):
+    """R·x·Cᵀ for every (H, W) plane of an (N, C, H, W) tensor, R (out_h × H) and C (out_w × W) arrays of x's dtype
+    where x lives: two products (linear, x @ Mᵀ along the last axis), whose gradients are products again, so every
+    derivative order exists on every backend; dx = Rᵀ·g·C. Two-dimensional products, not a batched R @ x, because
+    those are what the CUDA backend runs through cuBLAS (and a CUDA graph can record); the matrices are tiny next
+    to the images, and rows go first so that the output is contiguous, as PyTorch's. The matrices are built with
+    the backend's xp rather than copied from the host, which a CUDA graph could not record (see
+    pad._source_index)."""
+    return linear(linear(x.transpose(2, 3), Tensor(rows)).transpose(2, 3), Tensor(cols))
+
+
+def _adaptive_output_size(op, x, output_size):
+    """output_size as (out_h, out_w): an int for both, or a pair in which None keeps the input's size."""
+    if isinstance(output_size, (tuple, list)) and len(output_size) == 2:
+        output_size = tuple(n if o is None else o for o, n in zip(output_size, x.shape[2:]))
+    out_hw = int_pair(op, "output_size", output_size, 1)
+    if 0 in x.shape[2:]:
+        raise ValueError(f"{op}: the input of shape {x.shape} has no rows or columns to pool into {out_hw}")
+    return out_hw
+
+
+def _bin_average_matrix(xp, size, out, dtype):
+    """(out, size): row i holds 1/|bin| on PyTorch's bin [floor(i·size/out), ceil((i+1)·size/out)), 0 elsewhere."""
+    start = xp.arange(out) * size // out
+    stop = -(-xp.arange(1, out + 1) * size // out)
+    taps = xp.arange(size)
+    inside = (taps >= start[:, None]) & (taps < stop[:, None])
+    return (inside / (stop - start)[:, None]).astype(dtype)
+
+
+@takes_unbatched
+def adaptive_avg_pool2d(input, output_size):
+    """y = mean over each of output_size bins per axis (module docstring): avg_pool2d with kernel = stride = n/out
+    where out divides n on both axes, else R·x·Cᵀ with R and C the bin averages (_across_planes).
+    Unequal, overlapping bins are no window geometry of avg_pool2d. Rather than a slice and a mean per bin (out_h·out_w
+    nodes, each a launch on the GPU), they are two small matrix products: two nodes, BLAS on either backend,
+    derivatives of every order, at O(n·out) per row and column instead of O(n), little for the few output pixels
+    adaptive pooling makes (1×1, 4×4, 7×7)."""
+    op = "adaptive_avg_pool2d"
+    _require_images(op, input)
+    out_hw = _adaptive_output_size(op, input, output_size)
+    in_hw = input.shape[2:]
+    if all(n % o == 0 for n, o in zip(in_hw, out_hw)):
+        return avg_pool2d(input, tuple(n // o for n, o in zip(in_hw, out_hw)))
+    return _across_planes(input, *(_bin_average_matrix(input.backend.xp, n, o, input.dtype)
+                                   for n, o in zip(in_hw, out_hw)))
+
+
+@takes_unbatched
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """y = max over each of output_size bins per axis: max_pool2d with kernel = stride = n/out, where out divides n on
+    both axes; other sizes (bins of unequal, overlapping sizes) are not implemented."""
+    op = "adaptive_max_pool2d"
+    _require_images(op, input)
+    out_hw = _adaptive_output_size(op, input, output_size)
+    in_hw = input.shape[2:]
+    if any(n % o for n, o in zip(in_hw, out_hw)):
+        raise NotImplementedError(f"{op}: only output sizes that divide the input's are implemented; {out_hw} does "
+                                  f"not divide {in_hw} (input of shape {input.shape})")
+    return max_pool2d(input, tuple(n // o for n, o in zip(in_hw, out_hw)), return_indices=return_indices)
+
+
+def _output_size_and_scales(op, x, size, scale_factor, recompute_scale_factor):
+    """(out_hw, scales): PyTorch's output size, and per axis the scale its source-index rules multiply an output
+    index by: in/out, or 1/scale_factor when scale_factor is given and recompute_scale_factor is not (which
+    differ where in·scale_factor is not a whole number)."""
     if (size is None) == (scale_factor is None):
         raise ValueError(f"{op}: give exactly one of size and scale_factor")
+    out_hw = int_pair(op, "size", size, 1) if size is not None else _scaled_size(op, x, scale_factor)
     if size is not None or recompute_scale_factor:
-        out_hw = int_pair(op, "size", size, 1) if size is not None else _scaled_size(op, x, scale_factor)
-        scales = tuple(np.float32(n) / np.float32(o) for n, o in zip(in_hw, out_hw))
-        return out_hw, scales, [o // n if o % n == 0 else 0 for n, o in zip(in_hw, out_hw)]
-    out_hw = _scaled_size(op, x, scale_factor)
-    scales = positive_pair(op, "scale_factor", scale_factor)
-    factors = [int(s) if float(s).is_integer() else 0 for s in scales]
-    return out_hw, tuple(np.float32(1.0 / s) for s in scales), factors
+        return out_hw, tuple(n / o for n, o in zip(x.shape[2:], out_hw))
+    return out_hw, tuple(1.0 / s for s in positive_pair(op, "scale_factor", scale_factor))
 
 
 def _scaled_size(op, x, scale_factor):
@@ -161,18 +234,52 @@ def _scaled_size(op, x, scale_factor):
     return out_hw
 
 
+def _linear_interpolation_matrix(xp, size, out, scale, align_corners, dtype):
+    """(out, size): row i weighs the two inputs either side of output pixel i's source coordinate (module
+    docstring), computed in the input's dtype as PyTorch computes it."""
+    real = np.dtype(dtype).type
+    index = xp.arange(out, dtype=dtype)
+    if align_corners:
+        source = index * (real(size - 1) / real(out - 1) if out > 1 else real(0))
+    else:
+        source = xp.maximum((index + real(0.5)) * real(scale) - real(0.5), real(0))
+    below = source.astype(np.int64)  # the floor, source being >= 0
+    above = xp.minimum(below + 1, size - 1)
+    to_above = source - below.astype(dtype)
+    taps = xp.arange(size)
+    return (1 - to_above)[:, None] * (taps == below[:, None]) + to_above[:, None] * (taps == above[:, None])
+
+
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
-    """Nearest-neighbour resizing of (N, C, H, W) to `size` or by `scale_factor` (see the module docstring)."""
+    """Resizing of (N, C, H, W) to `size` or by `scale_factor`, mode "nearest" or "bilinear" (align_corners False
+    unless given); see the module docstring."""
     op = "interpolate"
     require_floating(op, input)
-    if mode != "nearest" or align_corners is not None or antialias:
-        raise NotImplementedError(f"{op}: only mode='nearest' (without align_corners or antialias) is "
-                                  f"implemented, got mode={mode!r}")
+    if mode not in ("nearest", "bilinear"):
+        raise NotImplementedError(f"{op}: mode {mode!r} is not implemented; only 'nearest' and 'bilinear' are")
+    if antialias:
+        raise NotImplementedError(f"{op}: antialias is not implemented (mode {mode!r})")
+    if mode == "nearest" and align_corners is not None:  # as PyTorch: it would mean nothing there
+        raise ValueError(f"{op}: align_corners can only be set with mode 'bilinear', not 'nearest'")
     if input.ndim != 4:
         raise ValueError(f"{op}: expected a 4-D input (N, C, H, W), got shape {input.shape}")
-    out_hw, scales, factors = _nearest_sizes(op, input, size, scale_factor, recompute_scale_factor)
+    out_hw, scales = _output_size_and_scales(op, input, size, scale_factor, recompute_scale_factor)
+    if mode == "bilinear":
+        return _across_planes(input, *(_linear_interpolation_matrix(input.backend.xp, n, o, s, bool(align_corners),
+                                                                    input.dtype)
+                                       for n, o, s in zip(input.shape[2:], out_hw, scales)))
+    return _nearest(input, out_hw, scales)
+
+
+def _nearest(input, out_hw, scales):
+    """Nearest-neighbour resizing (module docstring): PyTorch's index rule floor(i·scale) runs in float32."""
     batch, channels, height, width = input.shape
+    scales = tuple(np.float32(s) for s in scales)
+    # the rule is i // k where the output is k times the input and the scale 1/k (not so for a scale_factor
+    # that only rounds down to k times)
+    factors = [o // n if o % n == 0 and s == np.float32(n / o) else 0
+               for n, o, s in zip((height, width), out_hw, scales)]
     if all(factors):
         if factors == [1, 1]:
             return input.clone()

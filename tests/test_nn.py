@@ -830,3 +830,59 @@ def test_a_shared_module_is_in_the_state_dict_under_each_of_its_names_as_in_pyto
     np.testing.assert_allclose(model(ng.tensor(x)).numpy(), torch_model(torch.tensor(x)).detach().numpy(), rtol=1e-6)
     assert len(list(model.parameters())) == 2
     assert [name for name, _ in model.named_modules(remove_duplicate=False)] == ["", "0", "1", "2"]
+
+
+# ---- forward hooks ----------------------------------------------------------------------------
+def _hooked_run(lib, tensor):
+    """The same hooks on `lib`'s Sequential(Linear, Tanh): the log of their calls and the outputs, with every hook,
+    after two are removed, after a hook removed itself while running, and after every hook is removed."""
+    model = lib.nn.Sequential(lib.nn.Linear(3, 2), lib.nn.Tanh())
+    linear = model[0]
+    with lib.no_grad():
+        linear.weight.copy_(tensor([[0.5, -1.0, 2.0], [0.25, 0.0, -0.5]]))
+        linear.bias.copy_(tensor([0.1, -0.2]))
+    log = []
+    handles = [
+        linear.register_forward_pre_hook(lambda m, args: log.append(("pre-log", len(args), m is linear))),
+        linear.register_forward_pre_hook(lambda m, args: args[0] * 2),  # not a tuple: the only argument
+        linear.register_forward_pre_hook(lambda m, args: (args[0] + 1,)),
+        linear.register_forward_hook(lambda m, args, out: log.append(("log", args[0].tolist(), out.tolist()))),
+        linear.register_forward_hook(lambda m, args, out: out * 3),
+        model.register_forward_hook(lambda m, args, out: log.append(("model", out.tolist()))),
+    ]
+
+    def once(m, args, out):
+        log.append("once")
+        handles[-1].remove()
+    handles.append(linear.register_forward_hook(once))
+    x = tensor([[1.0, 2.0, 3.0]])
+    outputs = [model(x).tolist()]
+    handles[1].remove()
+    handles[4].remove()
+    handles[4].remove()  # a second remove does nothing
+    outputs += [model(x).tolist(), model(x).tolist()]
+    for handle in handles:
+        handle.remove()
+    outputs.append(model(x).tolist())
+    return log, outputs, list(model.state_dict())
+
+
+def test_forward_hooks_replace_arguments_and_outputs_and_are_removed_as_in_torch():
+    ours = _hooked_run(ng, lambda v: ng.tensor(v))
+    theirs = _hooked_run(torch, lambda v: torch.tensor(v))
+    assert ours[0] == theirs[0]
+    np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-6)
+    assert ours[2] == theirs[2] == ["0.weight", "0.bias"]  # hooks are not state
+    assert ours[0][0] == ("pre-log", 1, True) and ours[0][1][:2] == ("log", [[3.0, 5.0, 7.0]])  # args: 2x + 1
+    assert ours[0][2:4] == ["once", ("model", ours[1][0])] and "once" not in ours[0][4:]
+    assert len(set(map(str, ours[1]))) == 3  # the hooks changed the output, and removing them changed it back
+
+
+def test_a_hook_must_be_callable_and_a_module_without_hooks_keeps_no_flag():
+    layer = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match="Linear.register_forward_hook: the hook must be callable, got int"):
+        layer.register_forward_hook(3)
+    assert "_has_forward_hooks" not in vars(layer)
+    layer.register_forward_pre_hook(lambda m, args: None).remove()
+    assert not layer._has_forward_hooks
+

@@ -332,12 +332,8 @@ class Tensor:
     def fill_(self, value):
         """Every element set to `value`, a number or a 0-d tensor (whose gradient is recorded), cast to this tensor's
         dtype as PyTorch casts it (2.7 into an int tensor is 2)."""
-        if isinstance(value, (int, float, bool, np.generic)):  # straight to the dtype: 123456789.0 via float32 lost 3
-            try:
-                with np.errstate(over="raise"):  # 1e300 into float32 is refused, not stored as inf (as PyTorch)
-                    value = Tensor(self.backend.xp.asarray(np.asarray(value, dtype=self.dtype)))
-            except (ValueError, OverflowError, FloatingPointError) as err:
-                raise RuntimeError(f"fill_: {value!r} cannot be stored in a tensor of {self.dtype} ({err})") from None
+        if _is_number(value):
+            value = self._number_as_tensor("fill_", value)
         value = as_tensor(value, like=self)
         if value.ndim != 0:
             raise RuntimeError(f"fill_: expected a number or a 0-d tensor, got a tensor of shape {value.shape}")
@@ -366,6 +362,16 @@ class Tensor:
     def uniform_(self, a=0.0, b=1.0):
         """Every element drawn from U(a, b), in place."""
         return self._copy_from_host(generator().uniform(a, b, self.shape))
+
+    def _number_as_tensor(self, op, number):
+        """A 0-d tensor of `number` in this tensor's dtype, on its device. Straight to the dtype (123456789.0 via
+        float32 lost 3), truncated into an int dtype as PyTorch casts it; a number the dtype cannot hold is refused
+        (1e300 into float32 is not stored as inf, as in PyTorch)."""
+        try:
+            with np.errstate(over="raise"):
+                return Tensor(self.backend.xp.asarray(np.asarray(number, dtype=self.dtype)))
+        except (ValueError, OverflowError, FloatingPointError) as err:
+            raise RuntimeError(f"{op}: {number!r} cannot be stored in a tensor of {self.dtype} ({err})") from None
 
     def _copy_from_host(self, values):
         """copy_ of numbers made on the host (random draws: nanogan.random's generator, the same on every device)."""
@@ -611,11 +617,16 @@ class Tensor:
 
     def __setitem__(self, index, value):
         """self[index] = value (a tensor broadcast into the part, or a number): an in-place change of the view
-        self[index]. Basic indexing only (ints, slices, None, ...): an index of arrays picks a copy."""
+        self[index], for basic indexing (ints, slices, None, ...); or, for a boolean mask, of the elements it selects
+        (_set_masked). Other arrays in an index pick a copy, which is refused."""
+        mask = _as_boolean_mask(index)
+        if mask is not None:
+            return self._set_masked(mask, value)
         part = self[index]
         if part._base is None and part.numel() > 0:
-            raise IndexError(f"setitem: an index of arrays or masks picks a copy of the tensor of shape {self.shape}, "
-                             f"so nothing would change; use ints and slices, or build the tensor with ng.where")
+            raise IndexError(f"setitem: an index of arrays, or of a mask with other indices, picks a copy of the "
+                             f"tensor of shape {self.shape}, so nothing would change; use ints and slices, or one "
+                             f"boolean mask alone, or build the tensor with ng.where")
         if _is_the_view_changed_in_place(value, part):
             return  # `t[k] += y` writes back the view t[k] that += changed in place already
         if isinstance(value, Tensor):
@@ -625,6 +636,53 @@ class Tensor:
             part.copy_(value)
         else:
             part.fill_(value)
+
+    def _set_masked(self, mask, value):
+        """self[mask] = value, for a boolean `mask` of the shape of self's first mask.ndim dimensions: it selects the
+        elements (of shape self.shape[mask.ndim:]) where it is True, as in PyTorch. `value` is a number, a tensor
+        broadcast to one element, or a tensor of one value per selected element along its first dimension
+        (x[mask] = y[mask]; placed by scattering, which counts the mask on the host). In place, as
+        self ← where(mask, value placed, self): the gradient flows to the elements left as they were, and to the
+        value at the places it was set."""
+        if mask.shape != self.shape[:mask.ndim]:
+            raise IndexError(f"setitem: a boolean mask of shape {mask.shape} does not match the tensor of shape "
+                             f"{self.shape}: it must have the shape of the tensor's first {mask.ndim} dimensions")
+        mask = mask.to(self.device)
+        element_shape = self.shape[mask.ndim:]
+        if _is_number(value):
+            placed = self._number_as_tensor("setitem", value)
+        else:
+            value = ops.elementwise.cast(as_tensor(value, like=self).to(self.device), self.dtype)
+            given = value.shape
+            # the axis of value aligned with the selected elements: a size other than 1 there gives one value each
+            count_axis = value.ndim - len(element_shape) - 1
+            one_per_element = count_axis >= 0 and value.shape[count_axis] != 1
+            if one_per_element and not self.is_floating_point():
+                raise TypeError(f"setitem: one value per selected element is set into floating-point tensors only, "
+                                f"not {self.dtype}; use ng.where")
+            shape = (int(np.count_nonzero(mask.numpy())), *element_shape) if one_per_element else element_shape
+            extra = value.ndim - len(shape)
+            if extra > 0 and all(n == 1 for n in value.shape[:extra]):  # numpy's and PyTorch's setitem drop them
+                value = value.reshape(value.shape[extra:])
+            try:
+                value = value.expand(*shape)
+            except ValueError:
+                raise ValueError(f"setitem: a value of shape {given} cannot be set where a mask of shape {mask.shape} "
+                                 f"selects in a tensor of shape {self.shape}: it must broadcast to {shape}") from None
+            placed = ops.shape.scatter(value, self.shape, mask) if one_per_element else value
+        selected = mask.reshape(mask.shape + (1,) * len(element_shape))
+        self._set_in_place("setitem", lambda old, new: ops.elementwise.where(selected, new, old), placed)
+
+
+def _as_boolean_mask(index):
+    """`index` as a boolean Tensor where it is one boolean mask (a Tensor or a numpy array), else None."""
+    if isinstance(index, Tensor):
+        return index if index.dtype == bool_ else None
+    return Tensor(index) if isinstance(index, np.ndarray) and index.dtype == bool_ else None
+
+
+def _is_number(value):
+    return isinstance(value, (int, float, bool, np.generic))
 
 
 def _is_the_view_changed_in_place(value, part):

@@ -768,8 +768,20 @@ def _set_parts_by_index(x, y):
     return e * e
 
 
+def _set_parts_by_mask(x, y):
+    e = x * 1
+    e[x > 1.3] = 0.25  # a number: those elements lose their gradient
+    e[x < 0.8] = x[x < 0.8] * y[1]  # one value per selected element
+    rows = x.new_tensor([1.0, 0.0, 1.0]) > 0.5  # a mask of the first dimension, selecting rows 0 and 2
+    e[rows] = e[1] * 2  # one row broadcast into each selected row
+    e[:, 1:3][rows] = y  # into a view
+    e[e > 1.0] += y[0]  # Python: t = e[mask] (a copy); t += y[0]; e[mask] = t
+    return e * e
+
+
 @pytest.mark.parametrize("fn", [_change_a_row_of_a_reshaped_tensor_then_use_the_reshaped,
-                                _change_a_view_then_reach_the_base_through_its_transpose, _set_parts_by_index])
+                                _change_a_view_then_reach_the_base_through_its_transpose, _set_parts_by_index,
+                                _set_parts_by_mask])
 def test_views_and_setitem_differentiate_as_in_pytorch(fn):
     arrays = [rng.uniform(0.5, 1.5, size=(3, 4)), rng.uniform(-1.5, 1.5, size=(2,))]
     check_op(fn, arrays)
@@ -810,12 +822,42 @@ def test_one_element_picked_by_ints_is_a_view_and_setitem_takes_basic_indices_on
     gx, gy = ng.grad((e * e).sum() + buffer.sum(), [x, y])
     np.testing.assert_array_equal(gx.numpy(), [2.0, 400.0, 6.0])
     assert gy.item() == 2 * 2.0 * 2.0 * 10.0 + 2.0
-    with pytest.raises(IndexError, match=r"setitem: an index of arrays or masks picks a copy of the tensor of shape "
-                                         r"\(3,\)"):
+    with pytest.raises(IndexError, match=r"setitem: an index of arrays, or of a mask with other indices, picks a copy "
+                                         r"of the tensor of shape \(3,\)"):
         e[[0, 1]] = 1.0
     with pytest.raises(RuntimeError, match=r"view: a tensor of shape \(4, 3\) and strides \(8, 32\) \(bytes\) "
                                            r"cannot be seen as shape \(12,\) without a copy; use reshape\(\)"):
         ng.zeros(3, 4, dtype=ng.float64).t().view(12)
+
+
+def test_boolean_mask_assignment_takes_values_and_refuses_them_as_pytorch_does():
+    """x[mask] = value was refused ("an index of arrays or masks picks a copy"); its gradients are compared with
+    torch's in test_views_and_setitem_differentiate_as_in_pytorch."""
+    torch = pytest.importorskip("torch")
+    ours, theirs = ng.tensor([1, 2, 3, 4]), torch.tensor([1, 2, 3, 4])
+    first = [True, False, False, False]
+    for t, first_mask in ((ours, np.array(first)), (theirs, torch.tensor(first))):  # a numpy mask here
+        t[t > 2] = 2.7  # truncated into int64
+        t[first_mask] = -1
+    assert ours.tolist() == theirs.tolist() == [-1, 2, 2, 2]
+    u = ng.zeros(2, 3)
+    u[ng.tensor([False, True])] = ng.tensor([[[1.0, 2.0, 3.0]]])  # leading dims of size 1 dropped
+    np.testing.assert_array_equal(u.numpy(), [[0.0, 0.0, 0.0], [1.0, 2.0, 3.0]])
+    with pytest.raises(IndexError, match=r"setitem: a boolean mask of shape \(3,\) does not match the tensor of "
+                                         r"shape \(2, 3\): it must have the shape of the tensor's first 1 dimensions"):
+        u[ng.tensor([True, False, True])] = 1.0
+    with pytest.raises(ValueError, match=r"setitem: a value of shape \(2,\) cannot be set where a mask of shape "
+                                         r"\(2, 3\) selects in a tensor of shape \(2, 3\): it must broadcast to "
+                                         r"\(3,\)"):
+        u[u == 0] = ng.tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match="setitem: one value per selected element is set into floating-point tensors "
+                                        "only, not int64; use ng.where"):
+        ours[ours > 0] = ng.tensor([5, 6, 7])
+    w = ng.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"setitem: a leaf tensor of shape \(3,\) that requires grad cannot be "
+                                           r"changed in place"):
+        w[w > 0] = 0.0
+    np.testing.assert_array_equal(u.numpy(), [[0.0, 0.0, 0.0], [1.0, 2.0, 3.0]])
 
 
 def test_leaf_gradients_share_no_memory():

@@ -503,6 +503,26 @@ def test_to_cuda_and_back_round_trips_values_dtypes_and_gradients():
 
 
 @on_gpu
+def test_spectral_norm_on_the_device_equals_the_cpu_with_a_gradient_penalty():
+    """Two forwards in training mode (power iterations on the device), then the penalty on the input gradient."""
+    layers = []
+    for device in ("cpu", "cuda"):
+        ng.manual_seed(0)
+        layers.append(nn.utils.spectral_norm(nn.ConvTranspose2d(3, 4, 4, 2, 1).double()).to(device))
+    x = np.random.default_rng(0).standard_normal((2, 3, 5, 5))
+    for layer, device in zip(layers, ("cpu", "cuda")):
+        layer(ng.tensor(x, dtype=ng.float64, device=device))
+        inputs = ng.tensor(x, dtype=ng.float64, device=device, requires_grad=True)
+        g, = ng.grad((layer(inputs) ** 2).sum(), inputs, create_graph=True)
+        ((g.norm() - 1) ** 2).backward()
+    cpu, cuda = layers
+    assert cuda.weight_u.device == "cuda"
+    for name in ("weight_u", "weight_v"):
+        np.testing.assert_allclose(getattr(cuda, name).numpy(), getattr(cpu, name).numpy(), rtol=1e-10, err_msg=name)
+    np.testing.assert_allclose(cuda.weight_orig.grad.numpy(), cpu.weight_orig.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+@on_gpu
 def test_mixing_devices_in_one_op_names_both():
     a, b = ng.ones(3), ng.ones(3, device="cuda")
     with pytest.raises(RuntimeError, match=r"\(3,\) on cpu, \(3,\) on cuda"):

@@ -842,3 +842,234 @@ def test_a_shared_module_is_in_the_state_dict_under_each_of_its_names_as_in_pyto
     np.testing.assert_allclose(model(ng.tensor(x)).numpy(), torch_model(torch.tensor(x)).detach().numpy(), rtol=1e-6)
     assert len(list(model.parameters())) == 2
     assert [name for name, _ in model.named_modules(remove_duplicate=False)] == ["", "0", "1", "2"]
+
+
+# ---- forward hooks ----------------------------------------------------------------------------
+def _hooked_run(lib, tensor):
+    """The same hooks on `lib`'s Sequential(Linear, Tanh): the log of their calls and the outputs, with every hook,
+    after two are removed, after a hook removed itself while running, and after every hook is removed."""
+    model = lib.nn.Sequential(lib.nn.Linear(3, 2), lib.nn.Tanh())
+    linear = model[0]
+    with lib.no_grad():
+        linear.weight.copy_(tensor([[0.5, -1.0, 2.0], [0.25, 0.0, -0.5]]))
+        linear.bias.copy_(tensor([0.1, -0.2]))
+    log = []
+    handles = [
+        linear.register_forward_pre_hook(lambda m, args: log.append(("pre-log", len(args), m is linear))),
+        linear.register_forward_pre_hook(lambda m, args: args[0] * 2),  # not a tuple: the only argument
+        linear.register_forward_pre_hook(lambda m, args: (args[0] + 1,)),
+        linear.register_forward_hook(lambda m, args, out: log.append(("log", args[0].tolist(), out.tolist()))),
+        linear.register_forward_hook(lambda m, args, out: out * 3),
+        model.register_forward_hook(lambda m, args, out: log.append(("model", out.tolist()))),
+    ]
+
+    def once(m, args, out):
+        log.append("once")
+        handles[-1].remove()
+    handles.append(linear.register_forward_hook(once))
+    x = tensor([[1.0, 2.0, 3.0]])
+    outputs = [model(x).tolist()]
+    handles[1].remove()
+    handles[4].remove()
+    handles[4].remove()  # a second remove does nothing
+    outputs += [model(x).tolist(), model(x).tolist()]
+    for handle in handles:
+        handle.remove()
+    outputs.append(model(x).tolist())
+    return log, outputs, list(model.state_dict())
+
+
+def test_forward_hooks_replace_arguments_and_outputs_and_are_removed_as_in_torch():
+    ours = _hooked_run(ng, lambda v: ng.tensor(v))
+    theirs = _hooked_run(torch, lambda v: torch.tensor(v))
+    assert ours[0] == theirs[0]
+    np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-6)
+    assert ours[2] == theirs[2] == ["0.weight", "0.bias"]  # hooks are not state
+    assert ours[0][0] == ("pre-log", 1, True) and ours[0][1][:2] == ("log", [[3.0, 5.0, 7.0]])  # args: 2x + 1
+    assert ours[0][2:4] == ["once", ("model", ours[1][0])] and "once" not in ours[0][4:]
+    assert len(set(map(str, ours[1]))) == 3  # the hooks changed the output, and removing them changed it back
+
+
+def test_a_hook_must_be_callable_and_a_module_without_hooks_keeps_no_flag():
+    layer = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match="Linear.register_forward_hook: the hook must be callable, got int"):
+        layer.register_forward_hook(3)
+    assert "_has_forward_hooks" not in vars(layer)
+    layer.register_forward_pre_hook(lambda m, args: None).remove()
+    assert not layer._has_forward_hooks
+
+
+# ---- spectral normalisation -------------------------------------------------------------------
+SPECTRAL_LAYERS = {
+    "linear": (lambda lib: lib.nn.Linear(5, 4), (3, 5)),
+    "conv2d": (lambda lib: lib.nn.Conv2d(3, 4, 3, padding=1), (2, 3, 5, 5)),
+    "conv-transpose2d": (lambda lib: lib.nn.ConvTranspose2d(3, 2, 4, stride=2, padding=1), (2, 3, 3, 3)),
+}
+
+
+def _spectral_pair(case, **settings):
+    """One layer with spectral norm in torch and here (float64), with torch's weight_orig, u and v copied in."""
+    make, input_shape = SPECTRAL_LAYERS[case]
+    theirs = torch.nn.utils.spectral_norm(make(torch).double(), **settings)
+    ours = nn.utils.spectral_norm(make(ng).double(), **settings)
+    _copy_weights(theirs, ours)  # the keys in torch's order: bias, weight_orig, weight_u, weight_v
+    return ours, theirs, input_shape
+
+
+def _inputs(shape, seed):
+    x = np.random.default_rng(seed).standard_normal(shape)
+    return ng.tensor(x, dtype=ng.float64, requires_grad=True), torch.tensor(x, requires_grad=True)
+
+
+def _assert_close(ours, theirs, what):
+    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-9, atol=1e-12, err_msg=what)
+
+
+@pytest.mark.parametrize("n_power_iterations", [1, 3])
+@pytest.mark.parametrize("case", list(SPECTRAL_LAYERS))
+def test_spectral_norm_in_training_equals_torch_with_its_gradient_and_a_gradient_penalty(case, n_power_iterations):
+    """Three forwards (each a power iteration: u and v move), one backward through all three (D(real) + D(fake)
+    backs through two), then a WGAN-GP style penalty: the input gradient made with create_graph, backward through it."""
+    ours, theirs, shape = _spectral_pair(case, n_power_iterations=n_power_iterations)
+    losses = []
+    for seed in range(3):
+        x_ours, x_theirs = _inputs(shape, seed)
+        y_ours, y_theirs = ours(x_ours), theirs(x_theirs)
+        _assert_close(y_ours, y_theirs, f"output of forward {seed}")
+        for buffer in ("weight_u", "weight_v"):
+            _assert_close(getattr(ours, buffer), getattr(theirs, buffer), f"{buffer} after forward {seed}")
+        losses.append(((y_ours * y_ours).sum(), (y_theirs * y_theirs).sum()))
+    sum(loss for loss, _ in losses).backward()
+    sum(loss for _, loss in losses).backward()
+    for name in ("weight_orig", "bias"):
+        _assert_close(getattr(ours, name).grad, getattr(theirs, name).grad, f"gradient of {name}")
+    assert np.abs(ours.weight_orig.grad.numpy()).max() > 1e-3
+
+    ours.zero_grad()
+    theirs.zero_grad()
+    x_ours, x_theirs = _inputs(shape, 3)
+    g_ours, = ng.grad((ours(x_ours) ** 2).sum(), x_ours, create_graph=True)
+    g_theirs, = torch.autograd.grad((theirs(x_theirs) ** 2).sum(), x_theirs, create_graph=True)
+    _assert_close(g_ours, g_theirs, "input gradient")
+    ((g_ours.norm() - 1) ** 2).backward()
+    ((g_theirs.norm() - 1) ** 2).backward()
+    _assert_close(ours.weight_orig.grad, theirs.weight_orig.grad, "gradient of the penalty")
+    _assert_close(ours.weight_u, theirs.weight_u, "weight_u after the penalty's forward")
+
+
+@pytest.mark.parametrize("case", list(SPECTRAL_LAYERS))
+def test_spectral_norm_in_eval_mode_keeps_u_and_v_and_equals_torch(case):
+    ours, theirs, shape = _spectral_pair(case)
+    ours.eval()
+    theirs.eval()
+    u_before = ours.weight_u.numpy().copy()
+    for seed in range(2):
+        x_ours, x_theirs = _inputs(shape, seed)
+        y_ours, y_theirs = ours(x_ours), theirs(x_theirs)
+        _assert_close(y_ours, y_theirs, f"output of forward {seed}")
+        y_ours.sum().backward()
+        y_theirs.sum().backward()
+    _assert_close(ours.weight_orig.grad, theirs.weight_orig.grad, "gradient of weight_orig")
+    np.testing.assert_array_equal(ours.weight_u.numpy(), u_before)
+
+
+@pytest.mark.parametrize("case", list(SPECTRAL_LAYERS))
+def test_remove_spectral_norm_leaves_the_normalised_weight_as_a_parameter_as_torch(case):
+    ours, theirs, shape = _spectral_pair(case)
+    for module in (ours, theirs):
+        module(_inputs(shape, 0)[module is theirs])  # a power iteration: σ of the present u, v differs from the first
+    nn.utils.remove_spectral_norm(ours)
+    torch.nn.utils.remove_spectral_norm(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["bias", "weight"]
+    assert isinstance(ours.weight, nn.Parameter) and not ours._forward_pre_hooks and not ours._has_forward_hooks
+    _assert_close(ours.weight, theirs.weight, "weight after removal")
+    x_ours, x_theirs = _inputs(shape, 1)
+    _assert_close(ours(x_ours), theirs(x_theirs), "output after removal")
+
+
+def test_a_torch_checkpoint_of_a_spectrally_normalised_critic_loads_and_gives_its_outputs():
+    """A critic with spectral norm on every layer, trained two steps in torch (u, v moved), its state dict loaded
+    here: the same outputs in eval mode, and the same next power iteration in training mode."""
+    def critic(lib):
+        sn = lib.nn.utils.spectral_norm
+        return lib.nn.Sequential(sn(lib.nn.Conv2d(1, 4, 4, 2, 1)), lib.nn.LeakyReLU(0.2),
+                                 sn(lib.nn.Conv2d(4, 8, 4, 2, 1)), lib.nn.LeakyReLU(0.2), lib.nn.Flatten(),
+                                 sn(lib.nn.Linear(8 * 2 * 2, 1)))
+    theirs = critic(torch).double()
+    optimizer = torch.optim.SGD(theirs.parameters(), lr=0.1)
+    for seed in range(2):
+        optimizer.zero_grad()
+        theirs(_inputs((3, 1, 8, 8), seed)[1]).mean().backward()
+        optimizer.step()
+    state = {key: value.numpy() for key, value in theirs.state_dict().items()}
+    assert sorted(key for key in state if key.startswith("0.")) == ["0.bias", "0.weight_orig", "0.weight_u",
+                                                                     "0.weight_v"]
+    ours = critic(ng).double()
+    ours.load_state_dict(state)
+    for training in (False, True):
+        ours.train(training)
+        theirs.train(training)
+        x_ours, x_theirs = _inputs((3, 1, 8, 8), 5)
+        _assert_close(ours(x_ours), theirs(x_theirs), f"output, training={training}")
+    _assert_close(ours[2].weight_v, theirs[2].weight_v, "weight_v after a forward in training mode")
+
+
+def test_spectral_norm_starts_from_unit_vectors_drawn_by_the_seeded_generator_and_weight_is_weight_orig():
+    def make():
+        ng.manual_seed(7)
+        return nn.utils.spectral_norm(nn.ConvTranspose2d(3, 5, 2))
+    layer, again = make(), make()
+    assert layer.weight_u.shape == (5,) and layer.weight_v.shape == (3 * 2 * 2,)  # dim 1: the output channels
+    for name in ("weight_u", "weight_v"):
+        np.testing.assert_allclose(np.linalg.norm(getattr(layer, name).numpy()), 1.0, rtol=1e-6)
+        np.testing.assert_array_equal(getattr(layer, name).numpy(), getattr(again, name).numpy())
+    assert not isinstance(layer.weight, nn.Parameter) and "weight" not in dict(layer.named_parameters())
+    nn.init.constant_(layer.weight, 0.5)  # an initialiser on the weight before the first forward, as ported code does
+    assert (layer.weight_orig.numpy() == 0.5).all()
+
+
+def test_spectral_norm_of_a_single_value_divides_it_by_its_absolute_value():
+    """Worked numbers: a 1 × 1 weight w has σ = |w| (u, v = ±1 after one iteration), so the weight becomes sign(w)."""
+    layer = nn.utils.spectral_norm(nn.Linear(1, 1, bias=False))
+    with ng.no_grad():
+        layer.weight_orig.fill_(-2.5)
+    assert layer(ng.tensor([[4.0]])).item() == pytest.approx(-4.0)
+    assert layer.weight.item() == pytest.approx(-1.0)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: nn.utils.spectral_norm(nn.Linear(2, 2), name="scale"), KeyError,
+     r"spectral_norm: Linear has no parameter 'scale' \(its parameters: \['weight', 'bias'\]\)"),
+    (lambda: nn.utils.spectral_norm(nn.Linear(2, 2, bias=False), name="bias"), ValueError,
+     "spectral_norm: Linear.bias is None"),
+    (lambda: nn.utils.spectral_norm(nn.utils.spectral_norm(nn.Linear(2, 2))), RuntimeError,
+     "spectral_norm: Linear.weight has spectral normalisation already"),
+    (lambda: nn.utils.spectral_norm(nn.Linear(2, 2), n_power_iterations=0), ValueError,
+     "spectral_norm: n_power_iterations must be an int >= 1, got 0"),
+    (lambda: nn.utils.spectral_norm(nn.Linear(2, 2), dim=2), IndexError, "spectral_norm"),
+    (lambda: nn.utils.spectral_norm(ng.zeros(2, 2)), TypeError, "spectral_norm: expected a Module, got Tensor"),
+    (lambda: nn.utils.remove_spectral_norm(nn.Linear(2, 2)), ValueError,
+     "remove_spectral_norm: Linear.weight has no spectral normalisation"),
+])
+def test_spectral_norm_errors_name_the_layer_and_the_parameter(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_a_copy_of_a_spectrally_normalised_layer_normalises_with_its_own_u_and_v():
+    """The EMA copy of a BigGAN generator (copy.deepcopy(G) before training), or a pickled one: its hook computes its
+    own weight from its own buffers. (After a forward in training mode, module.weight is in a graph, which neither
+    copies, as PyTorch does not deep-copy it.)"""
+    import copy
+    import pickle
+    for duplicate in (copy.deepcopy, lambda module: pickle.loads(pickle.dumps(module))):
+        layer = nn.utils.spectral_norm(nn.Linear(4, 3))
+        twin = duplicate(layer)
+        u_before = layer.weight_u.numpy().copy()
+        with ng.no_grad():
+            twin.weight_orig.mul_(2.0)
+        x = ng.randn(2, 4)
+        np.testing.assert_allclose(twin(x).numpy(), layer(x).numpy(), rtol=1e-5, atol=1e-6)  # σ doubled with W
+        assert twin.weight is not layer.weight and twin.weight_u is not layer.weight_u
+        assert not np.array_equal(layer.weight_u.numpy(), u_before)  # each forward moved its own u
+        np.testing.assert_allclose(twin.weight_u.numpy(), layer.weight_u.numpy(), rtol=1e-6)

@@ -5,7 +5,8 @@ linear.py, conv.py, norm.py (BatchNorm1d/2d, InstanceNorm2d, LayerNorm, GroupNor
 Softmax, Identity), dropout.py (Dropout, Dropout2d), pooling.py (MaxPool2d, AvgPool2d, AdaptiveAvgPool2d,
 AdaptiveMaxPool2d), embedding.py, shape.py (Flatten, Unflatten, ZeroPad2d, ReflectionPad2d, ReplicationPad2d,
 Crop2d, Upsample), loss.py (BCELoss, MSELoss, ...), init.py (initialisers), utils.py (clip_grad_norm_,
-clip_grad_value_).
+clip_grad_value_, spectral_norm and remove_spectral_norm from spectral_norm.py). Module has PyTorch's forward hooks
+(register_forward_pre_hook, register_forward_hook).
 """
 from . import functional
 from . import init

@@ -5,7 +5,14 @@ Assigning to an attribute registers by type: a Parameter goes to `_parameters`, 
 `_buffers`. Everything else — walking the tree, train/eval, moving to a device, saving and
 loading — follows from these three dictionaries. Names in a state dict are the attribute path
 joined by dots ("main.0.weight"), exactly as PyTorch names them, so checkpoints line up key by key.
+
+Forward hooks run around `forward` as PyTorch's do: register_forward_pre_hook(hook) calls hook(module, args) before
+it (a result other than None replaces args; one that is not a tuple is taken as the only argument), and
+register_forward_hook(hook) calls hook(module, args, output) after it (a result other than None replaces the
+output). Each returns a handle whose remove() takes the hook out. Hooks are code, not state: no state dict holds them.
 """
+import itertools
+import weakref
 from collections import OrderedDict, namedtuple
 
 import numpy as np
@@ -20,21 +27,93 @@ _STORES = ("_parameters", "_buffers", "_modules")
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
+class RemovableHandle:
+    """What registering a hook returns: remove() takes the hook out of its module (again: nothing happens)."""
+
+    _ids = itertools.count()
+
+    def __init__(self, module, hooks):
+        self.id = next(RemovableHandle._ids)
+        self._module = weakref.ref(module)  # a handle kept by the caller does not keep the module alive
+        self._hooks = hooks
+
+    def remove(self):
+        self._hooks.pop(self.id, None)
+        module = self._module()
+        if module is not None:
+            module._hooks_changed()
+
+
+# Whether any module of this process has had forward hooks. Module.__call__, run at every layer of every step, tests
+# this global first: reading an attribute of a module costs some 400 instructions (Module.__getattr__ keeps Python
+# 3.11 from specialising the lookup), a global a few. Never set back: a deep copy of a module with hooks has them too.
+_forward_hooks_exist = False
+
+
 class Module:
     """Subclass, create parameters and sub-modules in `__init__`, compute in `forward`."""
+
+    _has_forward_hooks = False  # True on a module with forward hooks; a module without them holds nothing for it
 
     def __init__(self):
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_non_persistent_buffers", set())
         object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
         object.__setattr__(self, "training", True)
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
     def __call__(self, *args, **kwargs):
+        if _forward_hooks_exist and self._has_forward_hooks:
+            return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        if self._has_forward_hooks:  # unpickled with hooks, maybe in a process where no module has had any
+            self._hooks_changed()
+
+    # ---- forward hooks ------------------------------------------------------------------
+    def register_forward_pre_hook(self, hook):
+        """hook(module, args) runs before every forward; a result other than None replaces the positional
+        arguments (wrapped in a tuple if it is not one). Returns a handle: handle.remove() takes the hook out."""
+        return self._add_hook("register_forward_pre_hook", self._forward_pre_hooks, hook)
+
+    def register_forward_hook(self, hook):
+        """hook(module, args, output) runs after every forward; a result other than None replaces the output.
+        Returns a handle: handle.remove() takes the hook out."""
+        return self._add_hook("register_forward_hook", self._forward_hooks, hook)
+
+    def _add_hook(self, owner, hooks, hook):
+        if not callable(hook):
+            raise TypeError(f"{type(self).__name__}.{owner}: the hook must be callable, got {type(hook).__name__}")
+        handle = RemovableHandle(self, hooks)
+        hooks[handle.id] = hook
+        self._hooks_changed()
+        return handle
+
+    def _hooks_changed(self):
+        global _forward_hooks_exist
+        hooked = bool(self._forward_pre_hooks or self._forward_hooks)
+        object.__setattr__(self, "_has_forward_hooks", hooked)
+        _forward_hooks_exist = _forward_hooks_exist or hooked
+
+    def _call_with_hooks(self, args, kwargs):
+        # each loop walks a copy, so that a hook may remove itself (or another) as it runs
+        for hook in list(self._forward_pre_hooks.values()):
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        output = self.forward(*args, **kwargs)
+        for hook in list(self._forward_hooks.values()):
+            result = hook(self, args, output)
+            if result is not None:
+                output = result
+        return output
 
     # ---- registration -------------------------------------------------------------------
     def _require_init(self, name):

@@ -1,10 +1,13 @@
-"""Utilities on a model's gradients, between backward and the optimiser's step (PyTorch's torch.nn.utils):
+"""PyTorch's torch.nn.utils: utilities on a model's gradients, between backward and the optimiser's step,
 
 clip_grad_norm_   every gradient scaled by min(1, max_norm / (total + 1e-6)), total the norm of all of them together
 clip_grad_value_  every gradient element clamped to [-clip_value, clip_value]
 
-Both change the gradients in place, outside the graph, and read nothing on the host (the scale is computed and
-applied on the gradients' device).
+(both change the gradients in place, outside the graph, and read nothing on the host: the scale is computed and
+applied on the gradients' device), and a reparametrisation of a layer's weight:
+
+spectral_norm, remove_spectral_norm   weight = weight_orig / σ, σ its largest singular value by power iteration
+                                      (spectral_norm.py)
 """
 import math
 
@@ -12,6 +15,9 @@ from ..arguments import is_number, require
 from ..autograd import no_grad
 from ..ops.shape import stack
 from ..tensor import Tensor, tensor
+from .spectral_norm import remove_spectral_norm, spectral_norm
+
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "spectral_norm", "remove_spectral_norm"]
 
 
 def _grads(parameters):

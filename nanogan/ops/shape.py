@@ -359,6 +359,12 @@ def getitem(x, index):
     return GetItem.apply(x, index=index)
 
 
+def scatter(x, shape, index):
+    """zeros(shape) with x added at `index` (as getitem takes it, picking x's shape): getitem's adjoint, with its
+    gradient."""
+    return ScatterAdd.apply(x, shape=tuple(shape), index=_index_arrays(index, x.backend))
+
+
 def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:

@@ -4,7 +4,8 @@
     sgd.py            SGD (momentum, dampening, Nesterov, weight decay)
     adam.py           Adam and AdamW (decoupled weight decay), amsgrad, capturable (for CUDA graphs)
     rmsprop.py        RMSprop (centered, momentum, weight decay)
-    lr_scheduler.py   optim.lr_scheduler: LambdaLR, StepLR, MultiStepLR, ExponentialLR, LinearLR
+    lr_scheduler.py   optim.lr_scheduler: LambdaLR, StepLR, MultiStepLR, ExponentialLR, LinearLR,
+                      CosineAnnealingLR, SequentialLR
 """
 from .optimizer import Optimizer
 from .sgd import SGD

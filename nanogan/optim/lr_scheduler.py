@@ -21,9 +21,16 @@ kernels hold the old one (nanogan/backend/cuda/graphs.py).
 To resume, save both `optimizer.state_dict()` (the groups' lr and initial_lr) and `scheduler.state_dict()`
 (last_epoch, the base lrs, the settings: numbers and lists, which a nanogan checkpoint stores), and load both into an
 optimiser and a scheduler made as before.
+
+Ported code may resume instead by making the scheduler with last_epoch=k (every scheduler takes it, as in PyTorch)
+after loading the optimiser's state: the groups must hold initial_lr then (a KeyError otherwise, as in PyTorch), and
+the constructor's step sets the lr of epoch k + 1, computed from the base lrs, as PyTorch's LambdaLR does. PyTorch's
+other schedulers keep the group's current lr on that step and multiply it from there on: StepLR, MultiStepLR and
+ExponentialLR run one epoch late, LinearLR and CosineAnnealingLR leave their curve.
 """
 import bisect
 import copy
+import math
 import types
 
 from ..arguments import int_at_least, is_finite, is_int, is_number, require
@@ -36,7 +43,7 @@ def _param_groups(owner, optimizer):
     return optimizer.param_groups
 
 
-def _factor_at_least_zero(owner, name, value):
+def _finite_at_least_zero(owner, name, value):
     require(owner, name, value, lambda v: is_finite(v) and v >= 0, "a finite number >= 0")
     return value
 
@@ -45,14 +52,23 @@ class LRScheduler:
     """The common part: base lrs, last_epoch, step(), get_last_lr(), state_dict(). A schedule writes _lrs_at(epoch),
     the lr of each group at that epoch."""
 
-    def __init__(self, optimizer):
-        groups = _param_groups(type(self).__name__, optimizer)
+    def __init__(self, optimizer, last_epoch=-1):
+        name = type(self).__name__
+        groups = _param_groups(name, optimizer)
+        last_epoch = int_at_least(name, "last_epoch", last_epoch, -1)
+        if last_epoch == -1:
+            for group in groups:
+                group.setdefault("initial_lr", group["lr"])
+        else:
+            for i, group in enumerate(groups):
+                if "initial_lr" not in group:
+                    raise KeyError(f"{name}: param 'initial_lr' is not specified in param_groups[{i}] when resuming "
+                                   f"with last_epoch={last_epoch}; load the optimizer's state dict, which holds it, "
+                                   f"first (or make a new scheduler with last_epoch=-1)")
         self.optimizer = optimizer
-        for group in groups:
-            group.setdefault("initial_lr", group["lr"])
         self.base_lrs = [group["initial_lr"] for group in groups]
-        self.last_epoch = -1
-        self.step()  # epoch 0, as PyTorch's constructor does
+        self.last_epoch = last_epoch
+        self.step()  # epoch last_epoch + 1 (0 for a new schedule), as PyTorch's constructor does
 
     def _lrs_at(self, epoch):
         raise NotImplementedError
@@ -107,13 +123,13 @@ class LambdaLR(LRScheduler):
     state_dict() saves a λ's attributes when it is a callable object, none when it is a plain function, as PyTorch
     does: code is not state."""
 
-    def __init__(self, optimizer, lr_lambda):
+    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
         count = len(_param_groups("LambdaLR", optimizer))
         lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * count
         require("LambdaLR", "lr_lambda", lr_lambda, lambda _: len(lambdas) == count and all(map(callable, lambdas)),
                 f"a function or a list of one per parameter group ({count})")
         self.lr_lambdas = lambdas
-        super().__init__(optimizer)
+        super().__init__(optimizer, last_epoch)
 
     def _lrs_at(self, epoch):
         return [base_lr * lr_lambda(epoch) for lr_lambda, base_lr in zip(self.lr_lambdas, self.base_lrs)]
@@ -140,10 +156,10 @@ class LambdaLR(LRScheduler):
 class StepLR(LRScheduler):
     """lr = base_lr · γ^⌊epoch / step_size⌋: the lr drops by a factor γ every step_size epochs."""
 
-    def __init__(self, optimizer, step_size, gamma=0.1):
+    def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
         self.step_size = int_at_least("StepLR", "step_size", step_size, 1)
-        self.gamma = _factor_at_least_zero("StepLR", "gamma", gamma)
-        super().__init__(optimizer)
+        self.gamma = _finite_at_least_zero("StepLR", "gamma", gamma)
+        super().__init__(optimizer, last_epoch)
 
     def _lrs_at(self, epoch):
         return [base_lr * self.gamma ** (epoch // self.step_size) for base_lr in self.base_lrs]
@@ -153,7 +169,7 @@ class MultiStepLR(LRScheduler):
     """lr = base_lr · γ^(the number of milestones <= epoch): the lr drops by γ at each milestone epoch (by γᵏ at one
     listed k times, as in PyTorch, which counts them)."""
 
-    def __init__(self, optimizer, milestones, gamma=0.1):
+    def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
         try:
             values = list(milestones)
         except TypeError:
@@ -161,8 +177,8 @@ class MultiStepLR(LRScheduler):
         require("MultiStepLR", "milestones", milestones,
                 lambda _: values is not None and all(is_int(m) and m >= 0 for m in values), "a list of ints >= 0")
         self.milestones = sorted(int(m) for m in values)
-        self.gamma = _factor_at_least_zero("MultiStepLR", "gamma", gamma)
-        super().__init__(optimizer)
+        self.gamma = _finite_at_least_zero("MultiStepLR", "gamma", gamma)
+        super().__init__(optimizer, last_epoch)
 
     def _lrs_at(self, epoch):
         return [base_lr * self.gamma ** bisect.bisect_right(self.milestones, epoch) for base_lr in self.base_lrs]
@@ -171,9 +187,9 @@ class MultiStepLR(LRScheduler):
 class ExponentialLR(LRScheduler):
     """lr = base_lr · γ^epoch."""
 
-    def __init__(self, optimizer, gamma):
-        self.gamma = _factor_at_least_zero("ExponentialLR", "gamma", gamma)
-        super().__init__(optimizer)
+    def __init__(self, optimizer, gamma, last_epoch=-1):
+        self.gamma = _finite_at_least_zero("ExponentialLR", "gamma", gamma)
+        super().__init__(optimizer, last_epoch)
 
     def _lrs_at(self, epoch):
         return [base_lr * self.gamma ** epoch for base_lr in self.base_lrs]
@@ -184,14 +200,80 @@ class LinearLR(LRScheduler):
     start_factor · base_lr at epoch 0 in a straight line to end_factor · base_lr at total_iters, then constant (a
     warm-up with the defaults, a linear decay with end_factor < start_factor)."""
 
-    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5):
+    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1):
         require("LinearLR", "start_factor", start_factor, lambda v: is_number(v) and 0 < v <= 1, "a number in (0, 1]")
         require("LinearLR", "end_factor", end_factor, lambda v: is_number(v) and 0 <= v <= 1, "a number in [0, 1]")
         self.start_factor, self.end_factor = start_factor, end_factor
         self.total_iters = int_at_least("LinearLR", "total_iters", total_iters, 1)
-        super().__init__(optimizer)
+        super().__init__(optimizer, last_epoch)
 
     def _lrs_at(self, epoch):
         return [base_lr * (self.start_factor
                            + (self.end_factor - self.start_factor) * min(epoch, self.total_iters) / self.total_iters)
                 for base_lr in self.base_lrs]
+
+
+class CosineAnnealingLR(LRScheduler):
+    """lr = eta_min + (base_lr − eta_min) · (1 + cos(π · epoch / T_max)) / 2: half a cosine from base_lr at epoch 0
+    down to eta_min at T_max, and on past it as the cosine goes (back up to base_lr at 2 T_max), as PyTorch's."""
+
+    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
+        self.T_max = int_at_least("CosineAnnealingLR", "T_max", T_max, 1)
+        self.eta_min = _finite_at_least_zero("CosineAnnealingLR", "eta_min", eta_min)
+        super().__init__(optimizer, last_epoch)
+
+    def _lrs_at(self, epoch):
+        return [self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * epoch / self.T_max)) / 2
+                for base_lr in self.base_lrs]
+
+
+class SequentialLR(LRScheduler):
+    """Schedulers one after another: schedulers[i] from epoch milestones[i − 1] on (schedulers[0] from epoch 0), each
+    counting its epochs from its own start: lr(epoch) = the lr of schedulers[i] at epoch − milestones[i − 1], with i
+    the number of milestones <= epoch. A warm-up, then a decay:
+
+        warmup = lr_scheduler.LinearLR(optimizer, start_factor=0.1, total_iters=5)
+        decay = lr_scheduler.CosineAnnealingLR(optimizer, T_max=95)
+        scheduler = lr_scheduler.SequentialLR(optimizer, [warmup, decay], milestones=[5])
+
+    Step only the SequentialLR. It asks the schedulers for their lr at an epoch and moves nothing of theirs (PyTorch
+    steps them, so their own last_epoch follows); state_dict() holds each one's state_dict(), as PyTorch's does."""
+
+    def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
+        if not isinstance(schedulers, (list, tuple)) or not schedulers:
+            raise ValueError(f"SequentialLR: schedulers must be a non-empty list of schedulers, got {schedulers!r}")
+        for i, scheduler in enumerate(schedulers):
+            if not isinstance(scheduler, LRScheduler):
+                raise TypeError(f"SequentialLR: schedulers[{i}] must be a scheduler, got {type(scheduler).__name__}")
+            if scheduler.optimizer is not optimizer:
+                raise ValueError(f"SequentialLR: schedulers[{i}] ({type(scheduler).__name__}) schedules another "
+                                 f"optimizer than the one given")
+        values = list(milestones) if isinstance(milestones, (list, tuple)) else None
+        require("SequentialLR", "milestones", milestones,
+                lambda _: values is not None and len(values) == len(schedulers) - 1
+                and all(is_int(m) and m >= 0 for m in values) and values == sorted(values),
+                f"a sorted list of {len(schedulers) - 1} ints >= 0 (one fewer than the schedulers)")
+        self._schedulers = list(schedulers)
+        self._milestones = [int(m) for m in values]
+        super().__init__(optimizer, last_epoch)
+
+    def _lrs_at(self, epoch):
+        index = bisect.bisect_right(self._milestones, epoch)
+        start = self._milestones[index - 1] if index else 0
+        return self._schedulers[index]._lrs_at(epoch - start)
+
+    def state_dict(self):
+        state = {key: copy.deepcopy(value) for key, value in vars(self).items()
+                 if key not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
+        return state
+
+    def _restore(self, state_dict):
+        state = dict(state_dict)
+        saved_schedulers = state.pop("_schedulers")
+        if len(saved_schedulers) != len(self._schedulers):
+            raise ValueError(f"SequentialLR.load_state_dict: the state holds {len(saved_schedulers)} schedulers, "
+                             f"this SequentialLR {len(self._schedulers)}")
+        super()._restore(state)
+        for scheduler, saved in zip(self._schedulers, saved_schedulers):
+            scheduler.load_state_dict(saved)

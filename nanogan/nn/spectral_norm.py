@@ -1,0 +1,127 @@
+"""Spectral normalisation (Miyato et al. 2018, "Spectral Normalization for Generative Adversarial Networks"), as
+PyTorch's torch.nn.utils.spectral_norm: a layer's weight divided by its largest singular value σ, estimated by power
+iteration, so that the layer is about 1-Lipschitz. SNGAN, SAGAN and BigGAN put it on every layer of the
+discriminator (BigGAN on the generator's too).
+
+spectral_norm(module) renames the parameter `weight` to `weight_orig` (the one the optimiser updates), adds the
+buffers `weight_u` (h numbers) and `weight_v` (w numbers), drawn from N(0, 1) and scaled to norm 1, and a forward
+pre-hook that sets module.weight before every forward:
+
+    W      weight_orig as an h × w matrix: its dimension `dim` as the rows (0; 1 for ConvTranspose2d, whose output
+           channels are its dimension 1), the others flattened into the columns
+    in training mode only, n_power_iterations times, outside the graph, writing into the buffers:
+           v ← Wᵀu / max(‖Wᵀu‖, eps),   u ← W v / max(‖W v‖, eps)
+    σ      = uᵀ W v,  with u and v constants of the graph
+    weight = weight_orig / σ
+
+With G = ∂L/∂weight, autograd gives ∂L/∂weight_orig = G / σ − (⟨G, weight_orig⟩ / σ²) · u vᵀ (u vᵀ shaped as
+weight_orig). It is computed through differentiable ops (permute, reshape, matmul, division), so it has a gradient
+of its own: a gradient penalty on a critic with spectral norm (WGAN-GP + SN) differentiates it again.
+
+The state dict holds weight_orig, weight_u and weight_v, PyTorch's names, so a PyTorch checkpoint of a spectrally
+normalised model loads. `weight` is a plain attribute, not state, as in PyTorch: the weight of the latest forward, and
+before the first one weight_orig's memory outside the graph (an initialiser called on module.weight then fills
+weight_orig). remove_spectral_norm(module) makes `weight` a parameter again, holding weight_orig / σ for the present
+u and v.
+"""
+from ..arguments import int_at_least, is_number, require
+from ..autograd import no_grad
+from ..ops.shape import dim_index
+from ..tensor import randn
+from .conv import ConvTranspose2d
+from .module import Module
+from .parameter import Parameter
+
+
+def _normalized(vector, eps):
+    return vector / vector.norm().clamp(min=eps)
+
+
+class SpectralNorm:
+    """The forward pre-hook of spectral_norm on one parameter: sets module.<name> to weight_orig / σ."""
+
+    def __init__(self, name, n_power_iterations, dim, eps):
+        self.name = name
+        self.n_power_iterations = n_power_iterations
+        self.dim = dim
+        self.eps = eps
+
+    def weight_matrix(self, weight):
+        """W: weight with its dimension `dim` as the rows and the others flattened into the columns."""
+        if self.dim != 0:
+            weight = weight.permute(self.dim, *(d for d in range(weight.ndim) if d != self.dim))
+        return weight.reshape(weight.shape[0], -1)
+
+    def compute_weight(self, module, power_iteration):
+        weight = getattr(module, self.name + "_orig")
+        u = getattr(module, self.name + "_u")
+        v = getattr(module, self.name + "_v")
+        matrix = self.weight_matrix(weight)
+        if power_iteration:
+            with no_grad():
+                for _ in range(self.n_power_iterations):
+                    v.copy_(_normalized(matrix.t() @ u, self.eps))
+                    u.copy_(_normalized(matrix @ v, self.eps))
+                # σ's graph keeps copies: the next forward changes the buffers in place, and a loss over two forwards
+                # (D(real) and D(fake)) backs through both graphs
+                u, v = u.clone(), v.clone()
+        sigma = u @ (matrix @ v)
+        return weight / sigma
+
+    def __call__(self, module, args):
+        setattr(module, self.name, self.compute_weight(module, power_iteration=module.training))
+
+
+def _spectral_norm_hook(module, name):
+    """(key, hook) of the spectral norm on module.<name> among its forward pre-hooks, or None."""
+    return next(((key, hook) for key, hook in module._forward_pre_hooks.items()
+                 if isinstance(hook, SpectralNorm) and hook.name == name), None)
+
+
+def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=None):
+    """Spectral normalisation of module.<name> (see the module docstring); returns the module. dim: the dimension of
+    the weight that holds the outputs, 0 unless the module is a ConvTranspose2d (1)."""
+    if not isinstance(module, Module):
+        raise TypeError(f"spectral_norm: expected a Module, got {type(module).__name__}")
+    layer = type(module).__name__
+    n_power_iterations = int_at_least("spectral_norm", "n_power_iterations", n_power_iterations, 1)
+    require("spectral_norm", "eps", eps, lambda value: is_number(value) and value >= 0, "a number >= 0")
+    if _spectral_norm_hook(module, name) is not None:
+        raise RuntimeError(f"spectral_norm: {layer}.{name} has spectral normalisation already")
+    if name not in module._parameters:
+        raise KeyError(f"spectral_norm: {layer} has no parameter {name!r} (its parameters: "
+                       f"{list(module._parameters)})")
+    weight = module._parameters[name]
+    if weight is None:
+        raise ValueError(f"spectral_norm: {layer}.{name} is None")
+    if dim is None:
+        dim = 1 if isinstance(module, ConvTranspose2d) else 0
+    hook = SpectralNorm(name, n_power_iterations, dim_index("spectral_norm", dim, weight.ndim), eps)
+    with no_grad():
+        rows, columns = hook.weight_matrix(weight).shape
+        u = _normalized(randn(rows, dtype=weight.dtype, device=weight.device), eps)
+        v = _normalized(randn(columns, dtype=weight.dtype, device=weight.device), eps)
+    delattr(module, name)
+    module.register_parameter(name + "_orig", weight)
+    setattr(module, name, weight.detach())
+    module.register_buffer(name + "_u", u)
+    module.register_buffer(name + "_v", v)
+    module.register_forward_pre_hook(hook)
+    return module
+
+
+def remove_spectral_norm(module, name="weight"):
+    """module.<name> a parameter again, holding weight_orig / σ for the present u and v (no power iteration);
+    weight_orig, weight_u, weight_v and the hook are gone. Returns the module."""
+    found = _spectral_norm_hook(module, name)
+    if found is None:
+        raise ValueError(f"remove_spectral_norm: {type(module).__name__}.{name} has no spectral normalisation")
+    key, hook = found
+    with no_grad():
+        weight = hook.compute_weight(module, power_iteration=False)
+    del module._forward_pre_hooks[key]
+    module._hooks_changed()
+    for suffix in ("", "_u", "_v", "_orig"):
+        delattr(module, name + suffix)
+    module.register_parameter(name, Parameter(weight))
+    return module

@@ -181,6 +181,16 @@ class Tensor:
                             f"{value.dtype} of shape {value.shape}")
         self.array = value.array
 
+    def __getstate__(self):
+        """What copy.deepcopy and pickle copy: a leaf's fields. A tensor made by an op holds its graph (the op's
+        Context, the backend module), which is no value to copy; as PyTorch's deepcopy, it is refused by name."""
+        if self._ctx is not None:
+            raise RuntimeError(
+                f"deepcopy/pickle: the tensor of shape {self.shape} was made by {self._ctx.name} and holds its graph, "
+                f"which is not copied; copy its .detach(), or a module's state_dict() (a module holding such a tensor "
+                f"as an attribute, as spectral_norm's weight after a forward, copies before its first forward)")
+        return self.__dict__
+
     def detach(self):
         """The same memory outside the graph; an in-place change of either counts for both."""
         detached = Tensor(self.array)

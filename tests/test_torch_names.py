@@ -166,3 +166,21 @@ def test_assigning_data_swaps_the_memory_in_place_of_the_tensor():
         p.data = np.zeros(3)
     with pytest.raises(TypeError, match="requires grad must hold floating-point values, got int64 of shape"):
         p.data = ng.zeros(3, dtype=ng.long)
+
+
+def test_deepcopy_copies_leaves_and_refuses_a_tensor_made_by_an_op_as_torch():
+    import copy
+    import pickle
+    torch = pytest.importorskip("torch")
+    for lib in (torch, ng):
+        leaf = lib.ones(2, requires_grad=True)
+        copied = copy.deepcopy(leaf)
+        assert copied.requires_grad and copied.is_leaf and copied is not leaf
+        with lib.no_grad():
+            copied.mul_(3)
+        assert leaf.tolist() == [1.0, 1.0]
+        with pytest.raises(RuntimeError, match="deepcopy"):
+            copy.deepcopy(leaf * 2)
+    assert pickle.loads(pickle.dumps(ng.tensor([1.5, 2.0]))).tolist() == [1.5, 2.0]
+    with pytest.raises(RuntimeError, match=r"the tensor of shape \(2,\) was made by Mul and holds its graph"):
+        pickle.dumps(ng.ones(2, requires_grad=True) * 2)

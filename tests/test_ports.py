@@ -937,16 +937,20 @@ def erik_cyclegan(torch, nn, init_from):
     return history, {"G_AB": G_AB, "G_BA": G_BA, "D_A": D_A, "D_B": D_B}
 
 
-def biases_before_instance_norm(models):
-    """The biases of the layers an InstanceNorm2d follows, which subtracts each channel's mean: their gradient is
-    zero, and Adam steps them by rounding alone."""
+def biases_before_normalization(models):
+    """The biases of the layers an InstanceNorm2d or a BatchNorm2d (in training) follows, which subtracts each
+    channel's mean: their gradient is zero, and Adam steps them by rounding alone; and so the running mean that the
+    norm keeps of its input, which holds that bias."""
     names = []
     for name, model in models.items():
         for prefix, module in model.named_modules():
             children = list(module.named_children())
-            for (child, layer), (_, next_layer) in zip(children, children[1:]):
-                if type(next_layer).__name__ == "InstanceNorm2d" and getattr(layer, "bias", None) is not None:
+            for (child, layer), (next_child, next_layer) in zip(children, children[1:]):
+                if type(next_layer).__name__ in ("InstanceNorm2d", "BatchNorm2d") and \
+                        getattr(layer, "bias", None) is not None:
                     names.append(".".join(filter(None, (name, prefix, child, "bias"))))
+                    if getattr(next_layer, "running_mean", None) is not None:
+                        names.append(".".join(filter(None, (name, prefix, next_child, "running_mean"))))
     return names
 
 
@@ -955,7 +959,7 @@ def test_erik_cyclegan():
     init_from = SharedInit()
     theirs = erik_cyclegan(torch, torch.nn, init_from)
     ours = erik_cyclegan(ng, ng.nn, init_from)
-    assert_same_run(theirs, ours, lr=0.0002, skip=biases_before_instance_norm(theirs[1]))
+    assert_same_run(theirs, ours, lr=0.0002, skip=biases_before_normalization(theirs[1]))
     assert ours[0]["lr_G"] == pytest.approx([0.0002, 0.0002 * 2 / 3, 0.0002 / 3, 0.0])  # the decay really ran
 
 
@@ -1084,6 +1088,127 @@ def test_erik_wgan_weight_clipping():
     ours = erik_wgan(ng, ng.nn, init_from)
     assert_same_run(theirs, ours, lr=0.00005)
     assert max(ours[0]["D_max_abs_weight"]) == pytest.approx(0.01)  # the clip really bound
+
+
+# ---- (7) christiancosgrove/pytorch-spectral-normalization-gan main.py and model.py ---------------------------------
+
+def sngan(torch, nn, optim, init_from, loss="hinge"):
+    """SNGAN (Miyato et al. 2018) as that repo trains it: the DCGAN-like model.py, 5 discriminator steps per generator
+    step, Adam(0, 0.9), ExponentialLR(0.99) stepped per epoch. Widths 16x smaller, 16x16 images (w_g 2), z 8, batch 4,
+    2 epochs of 2 batches. The repo's discriminator wraps each layer in its own SpectralNorm class; here it is torch's
+    nn.utils.spectral_norm, which computes the same (one power iteration per forward in training mode)."""
+    channels, leak, w_g, Z_dim, batch_size, disc_iters = 3, 0.1, 2, 8, 4, 5
+    SpectralNorm = nn.utils.spectral_norm
+    Variable = torch.autograd.Variable
+    rng = np.random.default_rng(0)  # the data and every torch.randn of the repo
+
+    class Generator(nn.Module):
+        def __init__(self, z_dim):
+            super(Generator, self).__init__()
+            self.z_dim = z_dim
+            self.model = nn.Sequential(
+                nn.ConvTranspose2d(z_dim, 32, 4, stride=1),
+                nn.BatchNorm2d(32),
+                nn.ReLU(),
+                nn.ConvTranspose2d(32, 16, 4, stride=2, padding=(1, 1)),
+                nn.BatchNorm2d(16),
+                nn.ReLU(),
+                nn.ConvTranspose2d(16, 8, 4, stride=2, padding=(1, 1)),
+                nn.BatchNorm2d(8),
+                nn.ReLU(),
+                nn.ConvTranspose2d(8, channels, 3, stride=1, padding=(1, 1)),
+                nn.Tanh())
+
+        def forward(self, z):
+            return self.model(z.view(-1, self.z_dim, 1, 1))
+
+    class Discriminator(nn.Module):
+        def __init__(self):
+            super(Discriminator, self).__init__()
+            self.conv1 = SpectralNorm(nn.Conv2d(channels, 4, 3, stride=1, padding=(1, 1)))
+            self.conv2 = SpectralNorm(nn.Conv2d(4, 4, 4, stride=2, padding=(1, 1)))
+            self.conv3 = SpectralNorm(nn.Conv2d(4, 8, 3, stride=1, padding=(1, 1)))
+            self.conv4 = SpectralNorm(nn.Conv2d(8, 8, 4, stride=2, padding=(1, 1)))
+            self.conv5 = SpectralNorm(nn.Conv2d(8, 16, 3, stride=1, padding=(1, 1)))
+            self.conv6 = SpectralNorm(nn.Conv2d(16, 16, 4, stride=2, padding=(1, 1)))
+            self.conv7 = SpectralNorm(nn.Conv2d(16, 32, 3, stride=1, padding=(1, 1)))
+            self.fc = SpectralNorm(nn.Linear(w_g * w_g * 32, 1))
+
+        def forward(self, x):
+            m = x
+            m = nn.LeakyReLU(leak)(self.conv1(m))
+            m = nn.LeakyReLU(leak)(self.conv2(m))
+            m = nn.LeakyReLU(leak)(self.conv3(m))
+            m = nn.LeakyReLU(leak)(self.conv4(m))
+            m = nn.LeakyReLU(leak)(self.conv5(m))
+            m = nn.LeakyReLU(leak)(self.conv6(m))
+            m = nn.LeakyReLU(leak)(self.conv7(m))
+            return self.fc(m.view(-1, w_g * w_g * 32))
+
+    discriminator = Discriminator()
+    generator = Generator(Z_dim)
+    init_from(discriminator=discriminator, generator=generator)  # weight_orig, and the power iteration's u and v
+
+    optim_disc = optim.Adam(filter(lambda p: p.requires_grad, discriminator.parameters()), lr=2e-4, betas=(0.0, 0.9))
+    optim_gen = optim.Adam(generator.parameters(), lr=2e-4, betas=(0.0, 0.9))
+    scheduler_d = optim.lr_scheduler.ExponentialLR(optim_disc, gamma=0.99)
+    scheduler_g = optim.lr_scheduler.ExponentialLR(optim_gen, gamma=0.99)
+
+    def randn(*shape):
+        return torch.from_numpy(rng.standard_normal(shape, dtype=np.float32))
+
+    history = defaultdict(list)
+    for epoch in range(2):
+        loader = [(torch.from_numpy(rng.uniform(-1, 1, (batch_size, channels, 16, 16)).astype(np.float32)),
+                   torch.zeros(batch_size, dtype=torch.long)) for _ in range(2)]
+        for batch_idx, (data, target) in enumerate(loader):
+            if data.size()[0] != batch_size:
+                continue
+            data, target = Variable(data), Variable(target)  # the repo: .cuda() on each
+
+            # update discriminator
+            for _ in range(disc_iters):
+                z = Variable(randn(batch_size, Z_dim))
+                optim_disc.zero_grad()
+                optim_gen.zero_grad()
+                if loss == 'hinge':
+                    disc_loss = nn.ReLU()(1.0 - discriminator(data)).mean() + \
+                        nn.ReLU()(1.0 + discriminator(generator(z))).mean()
+                else:  # the repo's 'bce'
+                    disc_loss = nn.BCEWithLogitsLoss()(discriminator(data), Variable(torch.ones(batch_size, 1))) + \
+                        nn.BCEWithLogitsLoss()(discriminator(generator(z)), Variable(torch.zeros(batch_size, 1)))
+                disc_loss.backward()
+                optim_disc.step()
+                history["disc_loss"].append(disc_loss.item())
+
+            z = Variable(randn(batch_size, Z_dim))
+
+            # update generator
+            optim_disc.zero_grad()
+            optim_gen.zero_grad()
+            if loss == 'hinge':
+                gen_loss = -discriminator(generator(z)).mean()
+            else:
+                gen_loss = nn.BCEWithLogitsLoss()(discriminator(generator(z)), Variable(torch.ones(batch_size, 1)))
+            gen_loss.backward()
+            optim_gen.step()
+            history["gen_loss"].append(gen_loss.item())
+        scheduler_d.step()
+        scheduler_g.step()
+        history["sigma_fc"].append(  # the largest singular value of the last weight the critic used: about 1
+            float(np.linalg.svd(discriminator.fc.weight.detach().numpy(), compute_uv=False)[0]))
+    return history, {"discriminator": discriminator, "generator": generator}
+
+
+@pytest.mark.parametrize("loss", ["hinge", "bce"])
+def test_sngan_spectral_normalization(loss):
+    torch = pytest.importorskip("torch")
+    init_from = SharedInit()
+    theirs = sngan(torch, torch.nn, torch.optim, init_from, loss)
+    ours = sngan(ng, ng.nn, ng.optim, init_from, loss)
+    assert_same_run(theirs, ours, lr=2e-4, skip=biases_before_normalization(theirs[1]))
+    assert list(ours[1]["discriminator"].state_dict())[:3] == ["conv1.bias", "conv1.weight_orig", "conv1.weight_u"]
+    assert all(abs(sigma - 1) < 0.1 for sigma in ours[0]["sigma_fc"])
 
 
 # ---- the legacy idioms of the original programs, one by one ------------------------------------------------------

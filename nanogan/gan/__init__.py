@@ -9,7 +9,7 @@ its log, checkpoints and hooks (trainer.py), and pictures of a run (visualize.py
 """
 from . import losses
 from .losses import (discriminator_loss, minimax_generator_loss, non_saturating_generator_loss,
-                     wasserstein_critic_loss, wasserstein_generator_loss, gradient_penalty, interpolate,
+                     wasserstein_critic_loss, wasserstein_generator_loss, gradient_penalty, r1_penalty, interpolate,
                      input_gradients, input_gradient_norms, clip_weights_, least_squares_discriminator_loss,
                      least_squares_generator_loss, warn_if_batch_norm)
 from .variants import (Preset, Variant, critic_iterations, GAN, GANPreset, DCGAN, WGAN, WGANPreset, WGANGP,

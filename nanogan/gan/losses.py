@@ -16,21 +16,38 @@ gradients below come out exactly as written, even where they are tiny.
 import warnings
 
 from .. import autograd
-from ..arguments import is_number, require
+from ..arguments import is_finite, is_number, require
 from ..nn import functional as F
 from ..ops.loss import unit_norm_penalty
 from ..tensor import rand
 
 
 # ---- Goodfellow et al. 2014 ----------------------------------------------------------------------
-def discriminator_loss(real_logits, fake_logits):
+def discriminator_loss(real_logits, fake_logits, real_target=1.0):
     """−V(D, G) = −E[log D(x)] − E[log(1 − D(G(z)))]
                = E[softplus(−l_real)] + E[softplus(l_fake)].
 
     D maximises V, i.e. minimises this sum of two cross-entropies (targets 1 for real, 0 for fake);
     dloss/dl_real = (σ(l_real) − 1)/m, dloss/dl_fake = σ(l_fake)/m.
+
+    One-sided label smoothing (Salimans et al. 2016, "Improved Techniques for Training GANs", §3.4): with
+    real_target α < 1 (0.9 in the paper) the real side is the cross-entropy against the target α,
+
+        −α·log σ(l) − (1 − α)·log(1 − σ(l)) = α·softplus(−l) + (1 − α)·softplus(l) = softplus(−l) + (1 − α)·l
+
+    (as softplus(l) = softplus(−l) + l; no term can overflow), with dloss/dl_real = (σ(l_real) − α)/m: D is no
+    longer pushed towards ever larger logits on the data once D(x) = α, so it cannot become overconfident and
+    hand G exploding or vanishing gradients. Only the real side is smoothed: with targets α for real and β for
+    fake the optimal discriminator is D*(x) = (α·p_data(x) + β·p_g(x)) / (p_data(x) + p_g(x)), and a β > 0 keeps
+    D* high where p_data is small but p_g large, so G's samples there get no push towards the data. With β = 0,
+    D* = α·p_data/(p_data + p_g) ranks every x as the unsmoothed D* does.
     """
-    return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+    require("discriminator_loss", "real_target", real_target, lambda v: is_finite(v) and 0 <= v <= 1,
+            "a number in [0, 1], the probability D learns to give real data")
+    loss = F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+    if real_target != 1.0:  # at α = 1 the term is 0·l: left out, so the unsmoothed loss keeps its graph
+        loss = loss + (1 - real_target) * real_logits.mean()
+    return loss
 
 
 def minimax_generator_loss(fake_logits):
@@ -138,6 +155,25 @@ def clip_weights_(parameters, clip_value):
     with autograd.no_grad():
         for p in parameters:
             p.backend.xp.clip(p.array, -clip_value, clip_value, out=p.array)
+
+
+# ---- Mescheder, Geiger & Nowozin 2018 (R1) -------------------------------------------------------
+def r1_penalty(discriminator, real, weight=10.0):
+    """R₁ = (γ/2)·E_x~p_data[‖∇ₓD(x)‖²] (Mescheder et al. 2018, "Which Training Methods for GANs do actually
+    Converge?", eq. 9), added to D's loss; γ = weight, 10 in the official configurations
+    (github.com/LMescheder/GAN_stability, configs/*.yaml: reg_param 10). D(x) is the logit (the network before
+    any sigmoid); `discriminator` is any callable from a batch to scores (for a conditional D, close over the
+    labels).
+
+    Why it helps: near the equilibrium p_g = p_data, unregularised GAN training circles around it instead of
+    converging (the paper's Dirac-GAN), because D keeps a slope on the data that G then overshoots. R₁ makes D
+    flat on the real data, which makes the equilibrium locally stable. Unlike WGAN-GP's penalty it is taken at
+    the real samples only, towards a zero gradient (not a unit norm), and on the squared norm, so no square
+    root (and no NORM_FLOOR) is needed. As that penalty it is per sample: batch norm in D couples the samples
+    (warn_if_batch_norm)."""
+    gradients = input_gradients(discriminator, real.detach())
+    per_sample = gradients.reshape(gradients.shape[0], -1)
+    return 0.5 * weight * (per_sample * per_sample).sum(dim=1).mean()
 
 
 # ---- Mao et al. 2017 (LSGAN) --------------------------------------------------------------------

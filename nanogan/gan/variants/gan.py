@@ -12,7 +12,7 @@ fakes with confidence, and trains G to maximise log D(G(z)) instead ("non-satura
 """
 from dataclasses import dataclass
 
-from ...arguments import require
+from ...arguments import is_finite, require
 from ..losses import discriminator_loss, minimax_generator_loss, non_saturating_generator_loss
 from .base import Preset, Variant
 
@@ -21,13 +21,19 @@ GENERATOR_LOSSES = {"minimax": minimax_generator_loss, "non-saturating": non_sat
 
 @dataclass(frozen=True)
 class GANPreset(Preset):
-    """generator_loss: "minimax" (the algorithm box) or "non-saturating" (§3, and the official code)."""
+    """generator_loss: "minimax" (the algorithm box) or "non-saturating" (§3, and the official code).
+    real_target: α, the probability D learns to give real data: 1, or 0.9 for one-sided label smoothing
+    (Salimans et al. 2016, §3.4; losses.discriminator_loss says why only the real side)."""
     generator_loss: str = "non-saturating"
+    real_target: float = 1.0
 
     def validate(self, owner):
+        """α ≤ ½ would teach D that real data is no more likely real than fake."""
         super().validate(owner)
         require(owner, "generator_loss", self.generator_loss, lambda v: v in GENERATOR_LOSSES,
                 f"one of {list(GENERATOR_LOSSES)}")
+        require(owner, "real_target", self.real_target, lambda v: is_finite(v) and 0.5 < v <= 1,
+                "a number in (0.5, 1]")
 
 
 _OFFICIAL_MNIST = ("github.com/goodfeli/adversarial, mnist.yaml: SGD lr 0.1, momentum 0.5, batch 100, Gaussian z "
@@ -46,9 +52,11 @@ class GAN(Variant):
     }
 
     def critic_step(self, batch):
-        """Ascend log D(x) + log(1 − D(G(z))), i.e. descend the cross-entropy of D's two guesses."""
+        """Ascend log D(x) + log(1 − D(G(z))), i.e. descend the cross-entropy of D's two guesses (against α for
+        the real ones, with one-sided label smoothing)."""
         real, fake, labels = self.critic_inputs(batch)
-        loss = discriminator_loss(self.discriminate(real, labels), self.discriminate(fake, labels))
+        loss = discriminator_loss(self.discriminate(real, labels), self.discriminate(fake, labels),
+                                  self.settings.real_target)
         return {"d_loss": loss.detach(), "d_grad_norm": self.update(self.opt_D, self.D, loss)}
 
     def generator_step(self, batch_size):

@@ -83,6 +83,18 @@ def test_the_gan_variant_trains_d_against_its_preset_real_target():
         toy_gan(real_target=0.4)
 
 
+# ---- two time-scale update rule -----------------------------------------------------------------------
+def test_lr_d_gives_d_its_own_learning_rate_and_defaults_to_lr():
+    variant = toy_gan(optimizer="adam", lr=1e-4, lr_D=4e-4)
+    assert [g["lr"] for g in variant.opt_G.param_groups] == [1e-4]
+    assert [g["lr"] for g in variant.opt_D.param_groups] == [4e-4]
+    same = toy_gan(lr=0.05)
+    assert same.settings.lr_D is None and same.opt_D.param_groups[0]["lr"] == 0.05
+    with pytest.raises(ValueError, match=r"GAN: lr_D must be None \(D trains at lr\) or a finite number >= 0, "
+                                         r"got -0.001"):
+        toy_gan(lr_D=-1e-3)
+
+
 # ---- R1 ---------------------------------------------------------------------------------------------------
 def test_r1_penalty_of_a_linear_discriminator_has_its_closed_form():
     """D(x) = w·x + b: ∇ₓD = w everywhere, so R1 = (γ/2)‖w‖², d/dw = γ·w, d/db = 0."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ... import backend as backends, optim
-from ...arguments import int_at_least, is_int, require
+from ...arguments import int_at_least, is_finite, is_int, require
 from ...autograd import no_grad
 from ...random import generator as global_generator
 from ...tensor import Tensor, tensor
@@ -28,8 +28,12 @@ from ...tensor import Tensor, tensor
 class Preset:
     """The hyperparameters of one published setting, and where they are written down.
 
-    optimizer   "adam", "rmsprop" or "sgd", the same rule and settings for G and D
+    optimizer   "adam", "rmsprop" or "sgd", the same rule and settings for G and D (but lr_D)
     lr, betas   learning rate; Adam's (β1, β2)
+    lr_D        D's own learning rate (None: lr), the two time-scale update rule (TTUR, Heusel et al. 2017): G
+                on the slower time scale sees a D that has tracked its optimum for the current G, and the paper
+                proves convergence to a local Nash equilibrium. Its WGAN-GP language model trains D at 3e-4 and G
+                at 1e-4, one critic step each (github.com/bioinf-jku/TTUR, WGAN_GP/gan_language_JSD.py)
     momentum    SGD's momentum
     batch_size  m, real samples per critic step and fakes per generator step
     n_critic    k, critic steps per generator step
@@ -40,6 +44,7 @@ class Preset:
     source: str
     optimizer: str = "adam"
     lr: float = 2e-4
+    lr_D: float | None = None
     betas: tuple = (0.5, 0.999)
     momentum: float = 0.0
     batch_size: int = 64
@@ -63,6 +68,8 @@ class Preset:
         momentum and the optimizer's name are checked by the optimiser they build. A setting out of its range does
         not fail by itself, it trains wrongly (n_critic = 0 never trains D, a NaN penalty weight turns D's weights
         to NaN)."""
+        require(owner, "lr_D", self.lr_D, lambda v: v is None or (is_finite(v) and v >= 0),
+                "None (D trains at lr) or a finite number >= 0")
         int_at_least(owner, "batch_size", self.batch_size, 1)
         int_at_least(owner, "n_critic", self.n_critic, 1)
         require(owner, "critic_warmup", self.critic_warmup, lambda v: isinstance(v, bool), "True or False")
@@ -82,14 +89,15 @@ def critic_iterations(generator_iteration, n_critic, warmup=False):
     return n_critic
 
 
-def make_optimizer(preset, parameters):
-    """The optimiser the preset names, over `parameters`."""
+def make_optimizer(preset, parameters, lr=None):
+    """The optimiser the preset names, over `parameters`, at learning rate `lr` (None: the preset's lr)."""
+    lr = preset.lr if lr is None else lr
     if preset.optimizer == "adam":
-        return optim.Adam(parameters, lr=preset.lr, betas=preset.betas)
+        return optim.Adam(parameters, lr=lr, betas=preset.betas)
     if preset.optimizer == "rmsprop":
-        return optim.RMSprop(parameters, lr=preset.lr)
+        return optim.RMSprop(parameters, lr=lr)
     if preset.optimizer == "sgd":
-        return optim.SGD(parameters, lr=preset.lr, momentum=preset.momentum)
+        return optim.SGD(parameters, lr=lr, momentum=preset.momentum)
     raise ValueError(f"make_optimizer: unknown optimizer {preset.optimizer!r}; valid: 'adam', 'rmsprop', 'sgd'")
 
 
@@ -149,7 +157,7 @@ class Variant:
             raise AttributeError(f"{type(self).__name__}: the generator {type(generator).__name__} has no "
                                  f"`latent_dim` attribute (the size of z); set it on the module") from None
         self.opt_G = make_optimizer(self.settings, generator.parameters())
-        self.opt_D = make_optimizer(self.settings, discriminator.parameters())
+        self.opt_D = make_optimizer(self.settings, discriminator.parameters(), self.settings.lr_D)
 
     @classmethod
     def preset(cls, name=None):

@@ -136,3 +136,96 @@ def test_r1_penalty_and_its_weight_gradients_match_torch_double_backward():
                                 for g in (p.grad, their_params[name].grad))
         np.testing.assert_allclose(our_grad, their_grad, rtol=1e-9, atol=1e-12, err_msg=name)
     assert np.abs(ours[0].weight.grad.numpy()).max() > 0.1 and np.abs(ours[3].weight.grad.numpy()).max() > 0.1
+
+
+# ---- minibatch discrimination and minibatch standard deviation ----------------------------------------------
+def minibatch_features_by_loop(f, T):
+    """o(xᵢ)_b = Σ_{j≠i} exp(−Σ_c |M_{i,b,c} − M_{j,b,c}|), M_{i,b,c} = Σ_a f_{i,a} T_{a,b,c}, one number at a time."""
+    n, (a_dims, b_dims, c_dims) = f.shape[0], T.shape
+    M = np.zeros((n, b_dims, c_dims))
+    for i in range(n):
+        for b in range(b_dims):
+            for c in range(c_dims):
+                M[i, b, c] = sum(f[i, a] * T[a, b, c] for a in range(a_dims))
+    o = np.zeros((n, b_dims))
+    for i in range(n):
+        for j in range(n):
+            if j != i:
+                for b in range(b_dims):
+                    o[i, b] += np.exp(-sum(abs(M[i, b, c] - M[j, b, c]) for c in range(c_dims)))
+    return np.concatenate([f, o], axis=1)
+
+
+def test_minibatch_discrimination_computes_its_formula():
+    layer = nn.MinibatchDiscrimination(4, 3, 2).double()
+    rng = np.random.default_rng(4)
+    layer.weight.array[...] = rng.standard_normal((4, 3, 2)) * 0.5
+    f = rng.standard_normal((5, 4))
+    np.testing.assert_allclose(layer(ng.tensor(f)).numpy(), minibatch_features_by_loop(f, layer.weight.numpy()),
+                               rtol=1e-12, atol=1e-300)
+    # five copies of one sample: each has the four others at distance 0
+    copies = layer(ng.tensor(np.tile(f[:1], (5, 1)))).numpy()
+    np.testing.assert_allclose(copies[:, 4:], 4.0)
+    assert list(layer.state_dict()) == ["weight"] and layer.weight.shape == (4, 3, 2)
+    with pytest.raises(ValueError, match=r"MinibatchDiscrimination: expected features of shape \(N, 4\), got "
+                                         r"\(5, 2, 2\)"):
+        layer(ng.zeros(5, 2, 2, dtype=ng.float64))
+
+
+def test_minibatch_discrimination_gradients_match_torch():
+    torch = pytest.importorskip("torch")
+    layer = nn.MinibatchDiscrimination(4, 3, 2).double()
+    rng = np.random.default_rng(5)
+    f = rng.standard_normal((5, 4))
+    weights = rng.standard_normal((5, 7))
+
+    T = torch.tensor(layer.weight.numpy(), requires_grad=True)
+    f_t = torch.tensor(f, requires_grad=True)
+    M = (f_t @ T.reshape(4, 6)).reshape(5, 3, 2)
+    closeness = torch.exp(-(M[:, None] - M[None]).abs().sum(3)) * (1 - torch.eye(5, dtype=torch.float64))[:, :, None]
+    theirs = torch.cat([f_t, closeness.sum(1)], 1)
+    (theirs * torch.tensor(weights)).sum().backward()
+
+    f_ours = leaf64(f)
+    ours = layer(f_ours)
+    (ours * ng.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(f_ours.grad.numpy(), f_t.grad.numpy(), rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(layer.weight.grad.numpy(), T.grad.numpy(), rtol=1e-10, atol=1e-14)
+
+
+def progan_minibatch_stddev(torch, x, group_size=4):
+    """tkarras/progressive_growing_of_gans, networks.py, minibatch_stddev_layer, in torch (NCHW)."""
+    group = min(group_size, x.shape[0])
+    y = x.reshape(group, -1, *x.shape[1:])
+    y = y - y.mean(0, keepdim=True)
+    y = (y.pow(2).mean(0) + 1e-8).sqrt()
+    y = y.mean(dim=tuple(range(1, y.dim())), keepdim=True)
+    y = y.repeat(group, *(1,) * (x.dim() - 1))[:, :1].expand(x.shape[0], 1, *x.shape[2:])
+    return torch.cat([x, y], 1)
+
+
+@pytest.mark.parametrize("shape", [(8, 3, 4, 4), (2, 3, 2, 2), (12, 5)])
+def test_minibatch_stddev_matches_progans_code_in_torch(shape):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal(shape)
+    weights = rng.standard_normal((shape[0], shape[1] + 1, *shape[2:]))
+    x_t = torch.tensor(x, requires_grad=True)
+    theirs = progan_minibatch_stddev(torch, x_t)
+    (theirs * torch.tensor(weights)).sum().backward()
+    x_ours = leaf64(x)
+    ours = nn.MinibatchStdDev()(x_ours)
+    (ours * ng.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x_ours.grad.numpy(), x_t.grad.numpy(), rtol=1e-10, atol=1e-14)
+
+
+def test_minibatch_stddev_groups_every_m_th_sample_and_refuses_a_batch_it_cannot_split():
+    # 4 samples, groups of 2: samples 0 and 2 form group 0, samples 1 and 3 group 1 (the code's reshape)
+    x = np.array([[0.0], [10.0], [2.0], [10.0]])
+    out = nn.MinibatchStdDev(group_size=2)(ng.tensor(x)).numpy()
+    np.testing.assert_allclose(out[:, 1], [1.0, 1e-4, 1.0, 1e-4], rtol=1e-6)  # σ = |0 − 2|/2 and √10⁻⁸
+    with pytest.raises(ValueError, match=r"MinibatchStdDev: expected an input \(N, C, ...\) with N a multiple of "
+                                         r"group_size=4 \(or N below it\), got shape \(6, 3\)"):
+        nn.MinibatchStdDev()(ng.zeros(6, 3))

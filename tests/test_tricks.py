@@ -1,10 +1,18 @@
-"""The training tricks of the GAN papers, each against a reference."""
+"""The training tricks (nanogan/gan/tricks.py and where it points): each against a reference.
+
+One-sided label smoothing and feature matching against worked numbers and torch's losses; the R1 penalty's
+gradients with respect to D's weights against torch (double backward, the same weights) and a linear D's closed
+form; minibatch discrimination against a direct loop over its formula and torch; the minibatch standard deviation
+against torch written as ProGAN's code; historical averaging and the EMA of G's weights against the averages of
+known steps (the EMA also against torch's AveragedModel), and their state through checkpoints and a resumed Trainer.
+"""
 import numpy as np
 import pytest
 
 import nanogan as ng
 from nanogan import gan, models, nn
-from nanogan.data import get_toy
+from nanogan.data import DataLoader, get_toy
+from nanogan.gan import tricks
 
 
 def leaf64(values):
@@ -138,6 +146,90 @@ def test_r1_penalty_and_its_weight_gradients_match_torch_double_backward():
     assert np.abs(ours[0].weight.grad.numpy()).max() > 0.1 and np.abs(ours[3].weight.grad.numpy()).max() > 0.1
 
 
+# ---- instance noise ---------------------------------------------------------------------------------------
+def test_instance_noise_adds_sigma_times_a_standard_normal_draw_and_lets_the_gradient_through():
+    x = leaf64(np.arange(6.0).reshape(2, 3))
+    ng.manual_seed(3)
+    draw = ng.randn_like(x).numpy()
+    ng.manual_seed(3)
+    noisy = tricks.instance_noise(x, 0.25)
+    np.testing.assert_array_equal(noisy.numpy(), x.numpy() + 0.25 * draw)
+    (grad,) = ng.grad(noisy.sum(), x)
+    np.testing.assert_array_equal(grad.numpy(), np.ones((2, 3)))
+    state = ng.get_rng_state()
+    assert tricks.instance_noise(x, 0.0) is x and ng.get_rng_state() == state  # σ = 0: nothing drawn
+    big = tricks.instance_noise(ng.zeros(200_000, dtype=ng.float64), 0.5).numpy()
+    assert abs(big.mean()) < 0.01 and abs(big.std() - 0.5) < 0.01
+    with pytest.raises(ValueError, match=r"instance_noise: sigma must be a finite number >= 0, got -0.1"):
+        tricks.instance_noise(x, -0.1)
+
+
+def test_annealed_noise_std_falls_linearly_to_zero_and_stays_there():
+    values = [tricks.annealed_noise_std(t, initial_std=0.2, anneal_iterations=100) for t in (0, 25, 50, 100, 150)]
+    np.testing.assert_allclose(values, [0.2, 0.15, 0.1, 0.0, 0.0], rtol=1e-15)
+    with pytest.raises(ValueError, match=r"annealed_noise_std: anneal_iterations must be a number > 0, got 0"):
+        tricks.annealed_noise_std(3, 0.1, 0)
+
+
+# ---- feature matching -------------------------------------------------------------------------------------
+def test_feature_matching_loss_on_worked_numbers():
+    real = leaf64([[1.0, 2.0], [3.0, 4.0]])  # mean (2, 3)
+    fake = leaf64([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]])  # mean (1, 1)
+    loss = tricks.feature_matching_loss(real, fake)
+    assert loss.item() == pytest.approx(1.0 + 4.0)
+    loss.backward()
+    np.testing.assert_allclose(fake.grad.numpy(), np.tile([-2 * 1.0 / 3, -2 * 2.0 / 3], (3, 1)))  # −2(μ_r − μ_f)/m
+    assert real.grad is None  # E f(x) is G's target, not trained
+    with pytest.raises(ValueError, match=r"feature_matching_loss: real features of shape \(2, 2\) and fake "
+                                         r"features of shape \(3, 3\) must be batches"):
+        tricks.feature_matching_loss(real, ng.zeros(3, 3))
+
+
+def test_feature_matching_through_a_hooked_layer_gives_g_torchs_gradients():
+    torch = pytest.importorskip("torch")
+
+    def make(m):
+        generator = m.Sequential(m.Linear(2, 4), m.Tanh())
+        discriminator = m.Sequential(m.Linear(4, 5), m.LeakyReLU(0.2), m.Linear(5, 1))
+        return generator, discriminator
+
+    torch.manual_seed(0)
+    their_g, their_d = (m.double() for m in make(torch.nn))
+    our_g, our_d = (m.double() for m in make(nn))
+    copy_into(our_g, their_g)
+    copy_into(our_d, their_d)
+    rng = np.random.default_rng(2)
+    real, z = rng.standard_normal((6, 4)), rng.standard_normal((3, 2))
+
+    with tricks.features_of(our_d[1]) as features:
+        scores = our_d(ng.tensor(real))
+        our_d(our_g(ng.tensor(z)))
+    assert len(features) == 2 and scores.shape == (6, 1)  # the hook leaves D's output as it was
+    ours = tricks.feature_matching_loss(*features)
+    ours.backward()
+    our_d(ng.tensor(real))
+    assert len(features) == 2 and not our_d[1]._forward_hooks  # the hook is gone after the block
+
+    f = lambda x: their_d[1](their_d[0](x))
+    theirs = (f(torch.tensor(real)).mean(0) - f(their_g(torch.tensor(z))).mean(0)).pow(2).sum()
+    theirs.backward()
+    np.testing.assert_allclose(ours.item(), theirs.item(), rtol=1e-12)
+    their_params = dict(their_g.named_parameters())
+    for name, p in our_g.named_parameters():
+        np.testing.assert_allclose(p.grad.numpy(), their_params[name].grad.numpy(), rtol=1e-10, err_msg=name)
+
+
+def test_features_of_removes_its_hook_when_the_block_fails():
+    layer = nn.Linear(2, 2)
+    with pytest.raises(RuntimeError, match="inside"):
+        with tricks.features_of(layer):
+            raise RuntimeError("inside")
+    assert not layer._forward_hooks
+    with pytest.raises(TypeError, match=r"features_of: expected a layer of D \(an nn.Module\), got function"):
+        with tricks.features_of(lambda x: x):
+            pass
+
+
 # ---- minibatch discrimination and minibatch standard deviation ----------------------------------------------
 def minibatch_features_by_loop(f, T):
     """o(xᵢ)_b = Σ_{j≠i} exp(−Σ_c |M_{i,b,c} − M_{j,b,c}|), M_{i,b,c} = Σ_a f_{i,a} T_{a,b,c}, one number at a time."""
@@ -229,3 +321,136 @@ def test_minibatch_stddev_groups_every_m_th_sample_and_refuses_a_batch_it_cannot
     with pytest.raises(ValueError, match=r"MinibatchStdDev: expected an input \(N, C, ...\) with N a multiple of "
                                          r"group_size=4 \(or N below it\), got shape \(6, 3\)"):
         nn.MinibatchStdDev()(ng.zeros(6, 3))
+
+
+# ---- historical averaging -----------------------------------------------------------------------------------
+def set_weights(layer, weight, bias):
+    layer.weight.array[...] = weight
+    layer.bias.array[...] = bias
+
+
+def test_historical_average_after_known_steps_and_its_penalty_gradient():
+    layer = nn.Linear(2, 1).double()
+    set_weights(layer, [[1.0, 2.0]], [0.0])
+    history = tricks.HistoricalAverage(layer)
+    set_weights(layer, [[3.0, 2.0]], [3.0])
+    history.update()
+    set_weights(layer, [[5.0, -1.0]], [6.0])
+    history.update()
+    assert history.count == 3
+    np.testing.assert_allclose(history.average["weight"].numpy(), [[3.0, 1.0]])  # ((1 + 3 + 5)/3, (2 + 2 − 1)/3)
+    np.testing.assert_allclose(history.average["bias"].numpy(), [3.0])
+    set_weights(layer, [[4.0, 1.0]], [1.0])
+    penalty = history.penalty()
+    assert penalty.item() == pytest.approx(1.0 + 0.0 + 4.0)  # ‖(4, 1, 1) − (3, 1, 3)‖²
+    weight_grad, bias_grad = ng.grad(penalty, [layer.weight, layer.bias])
+    np.testing.assert_allclose(weight_grad.numpy(), [[2.0, 0.0]])  # 2(θ − θ̄)
+    np.testing.assert_allclose(bias_grad.numpy(), [-4.0])
+
+
+def test_historical_average_survives_a_checkpoint(tmp_path):
+    rng = np.random.default_rng(7)
+    layer = nn.Linear(3, 2).double()
+    history = tricks.HistoricalAverage(layer)
+    for _ in range(3):
+        set_weights(layer, rng.standard_normal((2, 3)), rng.standard_normal(2))
+        history.update()
+    gan.save_checkpoint(tmp_path / "history.npz", history.state_dict())
+    restored = tricks.HistoricalAverage(layer)
+    restored.load_state_dict(gan.load_checkpoint(tmp_path / "history.npz"))
+    assert restored.count == 4
+    set_weights(layer, rng.standard_normal((2, 3)), rng.standard_normal(2))
+    history.update()
+    restored.update()
+    for name in ("weight", "bias"):
+        np.testing.assert_array_equal(restored.average[name].numpy(), history.average[name].numpy())
+    with pytest.raises(ValueError, match=r"HistoricalAverage.load_state_dict: the state averages the parameters "
+                                         r"\{'weight': \(2, 3\), 'bias': \(2,\)\}, the module has \{'weight': \(2, 2\)"):
+        tricks.HistoricalAverage(nn.Linear(2, 2)).load_state_dict(history.state_dict())
+
+
+# ---- EMA of the generator's weights --------------------------------------------------------------------------
+def test_ema_after_known_updates_and_its_samples():
+    generator = nn.Linear(1, 1, bias=False).double()
+    generator.weight.array[...] = 1.0
+    ema = tricks.ExponentialMovingAverage(generator, beta=0.5)
+    for value in (3.0, 5.0):
+        generator.weight.array[...] = value
+        ema.update()
+    assert ema.model.weight.item() == 0.5 * (0.5 * 1.0 + 0.5 * 3.0) + 0.5 * 5.0  # 3.5
+    assert generator.weight.item() == 5.0 and not ema.model.weight.requires_grad
+    z = ng.tensor([[2.0]], dtype=ng.float64)
+    samples = ema.sample(z)
+    assert isinstance(samples, np.ndarray) and samples.tolist() == [[7.0]]
+
+
+def test_ema_matches_torchs_averaged_model_and_copies_buffers():
+    torch = pytest.importorskip("torch")
+    from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+    def make(m):
+        return m.Sequential(m.Linear(2, 3), m.BatchNorm1d(3), m.ReLU(), m.Linear(3, 2))
+
+    torch.manual_seed(0)
+    theirs = make(torch.nn).double()
+    ours = make(nn).double()
+    copy_into(ours, theirs)
+    their_average = AveragedModel(theirs, multi_avg_fn=get_ema_multi_avg_fn(0.9))
+    their_average.update_parameters(theirs)  # its first update copies, as ours does when made
+    ema = tricks.ExponentialMovingAverage(ours, beta=0.9)
+    rng = np.random.default_rng(8)
+    for _ in range(4):
+        x = rng.standard_normal((5, 2))
+        ours(ng.tensor(x))  # moves the batch-norm statistics
+        for p in theirs.parameters():
+            p.data += torch.tensor(rng.standard_normal(tuple(p.shape)))
+        copy_into(ours, theirs)
+        their_average.update_parameters(theirs)
+        ema.update()
+    their_params = dict(their_average.module.named_parameters())
+    for name, p in ema.model.named_parameters():
+        np.testing.assert_allclose(p.numpy(), their_params[name].detach().numpy(), rtol=1e-12, err_msg=name)
+    for (name, averaged), current in zip(ema.model.named_buffers(), ours.buffers()):
+        np.testing.assert_array_equal(averaged.numpy(), current.numpy(), err_msg=name)
+
+
+def toy_gan_trainer(run_dir, **overrides):
+    variant = toy_gan(**overrides)
+    loader = DataLoader(get_toy("ring8_wgangp")(48, np.random.default_rng(0)), batch_size=8, seed=3)
+    trainer = gan.Trainer(variant, loader, run_dir, progress=False, n_samples=4, checkpoint_every=2)
+    ema = trainer.keep_state("ema", tricks.ExponentialMovingAverage(variant.G, beta=0.9))
+    history = trainer.keep_state("history", tricks.HistoricalAverage(variant.D))
+    trainer.every(1, lambda trainer: (ema.update(), history.update()))
+    return trainer, ema, history
+
+
+def test_trainer_checkpoints_kept_states_and_a_resumed_run_continues_them(tmp_path):
+    straight, straight_ema, straight_history = toy_gan_trainer(tmp_path / "straight")
+    straight.fit(4)
+    toy_gan_trainer(tmp_path / "resumed")[0].fit(2)
+    resumed, ema, history = toy_gan_trainer(tmp_path / "resumed")
+    assert resumed.resume()
+    assert history.count == 3  # made at the start, then one update after each of the 2 iterations
+    resumed.fit(4)
+    for ours, theirs in zip(ema.model.parameters(), straight_ema.model.parameters()):
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    for name, average in history.average.items():
+        np.testing.assert_array_equal(average.numpy(), straight_history.average[name].numpy())
+
+    forgetful = gan.Trainer(toy_gan(), DataLoader(np.zeros((8, 2)), batch_size=8), tmp_path / "resumed",
+                            progress=False)
+    with pytest.raises(ValueError, match=r"Trainer.resume: .*checkpoint.npz keeps the states \['ema', 'history'\], "
+                                         r"this trainer \[\]; call keep_state for each"):
+        forgetful.resume()
+
+
+def test_a_checkpoint_from_before_the_trick_settings_resumes_as_their_defaults(tmp_path):
+    trainer = toy_gan_trainer(tmp_path)[0]
+    trainer.fit(1)
+    state = gan.load_checkpoint(trainer.checkpoint_path)
+    for added in ("lr_D", "real_target"):
+        del state["trainer"]["settings"][added]
+    gan.save_checkpoint(trainer.checkpoint_path, state)
+    assert toy_gan_trainer(tmp_path)[0].resume()
+    with pytest.raises(ValueError, match=r"other settings \(real_target 1.0 there, 0.9 here\)"):
+        toy_gan_trainer(tmp_path, real_target=0.9)[0].resume()

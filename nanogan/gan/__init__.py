@@ -1,5 +1,6 @@
 """GANs: the losses (losses.py), the variants with their presets (variants/), the training loop with
-its log, checkpoints and hooks (trainer.py), and pictures of a run (visualize.py).
+its log, checkpoints and hooks (trainer.py), the classic training tricks (tricks.py), and pictures of a run
+(visualize.py).
 
     from nanogan import gan, models
     G, D = models.WGANGPMNISTGenerator(dim=32), models.WGANGPMNISTCritic(dim=32)
@@ -16,4 +17,4 @@ from .variants import (Preset, Variant, critic_iterations, GAN, GANPreset, DCGAN
                        WGANGPPreset, LSGAN, LSGANPreset, ConditionalGAN, ConditionalWGANGP)
 from .checkpoint import save_checkpoint, load_checkpoint
 from .trainer import Trainer, SampledData, read_log
-from . import visualize
+from . import tricks, visualize

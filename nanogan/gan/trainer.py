@@ -12,7 +12,8 @@ GPU the memory its arrays hold), runs the hooks that are due, and writes run_dir
 
 Resuming continues bit for bit: a checkpoint holds G, D, both optimisers, the data stream's position,
 the global random generator (noise, ε of the penalty), the fixed snapshot noise, the position inside
-the current iteration and the log's length (a resumed run cuts the log back to it).
+the current iteration and the log's length (a resumed run cuts the log back to it), and the state of whatever
+`trainer.keep_state(name, obj)` was given (a hook's running average of G's weights, say).
 
 Ctrl-C: the first one lets the current step finish, then writes a checkpoint and returns from fit()
 (`trainer.interrupted` is then True); a second one aborts at once. A KeyboardInterrupt raised between
@@ -22,6 +23,7 @@ checkpoint, then propagates. An error inside a step leaves a half-updated state,
 A run_dir holds one run: a trainer that did not resume() refuses to train into a folder that holds a
 checkpoint or a log already, rather than overwrite that run's work.
 """
+import dataclasses
 import functools
 import json
 import os
@@ -164,6 +166,7 @@ class Trainer:
         self.fixed_latent = variant.fixed_latent(int_at_least("Trainer", "n_samples", n_samples, 1),
                                                  int_at_least("Trainer", "sample_seed", sample_seed, 0))
         self.hooks = []
+        self.kept = {}  # name → an object whose state_dict() every checkpoint holds (keep_state)
         self.iteration = 0  # generator iterations done
         self.critic_steps_in_iteration = 0  # critic steps done towards the next generator step
         self.elapsed = 0.0  # seconds spent in fit(), over all runs of this training
@@ -184,6 +187,25 @@ class Trainer:
             return lambda fn: self.every(n, fn)
         self.hooks.append((n, hook))
         return hook
+
+    def keep_state(self, name, stateful):
+        """Save `stateful.state_dict()` in every checkpoint under `name`, and load it back with
+        `stateful.load_state_dict` in resume() (so call this before resume()): the state a hook carries from one
+        iteration to the next, such as tricks.ExponentialMovingAverage's averaged G, must survive a resume as G and D
+        do. Returns `stateful`.
+
+            ema = trainer.keep_state("ema", tricks.ExponentialMovingAverage(G))
+            trainer.every(1, lambda trainer: ema.update())
+            trainer.resume()
+        """
+        if not isinstance(name, str) or name in self.kept:
+            raise ValueError(f"Trainer.keep_state: name must be a str not kept already ({sorted(self.kept)}), "
+                             f"got {name!r}")
+        for method in ("state_dict", "load_state_dict"):
+            if not callable(getattr(stateful, method, None)):
+                raise TypeError(f"Trainer.keep_state: {type(stateful).__name__} has no {method}() to keep {name!r} by")
+        self.kept[name] = stateful
+        return stateful
 
     def samples(self):
         """G's samples of the fixed noise (numpy), for progression snapshots."""
@@ -311,6 +333,7 @@ class Trainer:
             "data": self.data.state_dict(),
             "rng": get_rng_state(),
             "fixed_latent": [z.numpy(), None if labels is None else labels.numpy()],
+            "kept": {name: stateful.state_dict() for name, stateful in self.kept.items()},
         }
 
     def _log_size(self):
@@ -334,17 +357,26 @@ class Trainer:
             raise ValueError(f"Trainer.resume: the checkpoint was written by a {mine['variant']} trainer, this one "
                              f"runs {type(self.variant).__name__}")
         settings = self.variant.settings.to_dict()
+        # a setting added to the presets since the checkpoint was written trained then as its default does now
+        theirs = {**_defaults(self.variant.settings), **mine["settings"]}
         changed = sorted(k for k in settings if k != "source"  # where the numbers come from is not one of them
-                         and _comparable(settings[k]) != _comparable(mine["settings"].get(k)))
+                         and _comparable(settings[k]) != _comparable(theirs.get(k)))
         if changed:  # the objective would follow the new settings and the optimisers' state the old: neither run
-            differences = ", ".join(f"{k} {mine['settings'].get(k)!r} there, {settings[k]!r} here" for k in changed)
+            differences = ", ".join(f"{k} {theirs.get(k)!r} there, {settings[k]!r} here" for k in changed)
             raise ValueError(f"Trainer.resume: {path or self.checkpoint_path} is a run with other settings "
                              f"({differences}); resume it with its own settings")
-        before = (self.variant.state_dict(), self.data.state_dict(), get_rng_state())
+        kept = state.get("kept", {})  # checkpoints written before keep_state have none
+        if kept.keys() != self.kept.keys():  # a state left behind would be lost by the next checkpoint
+            raise ValueError(f"Trainer.resume: {path or self.checkpoint_path} keeps the states {sorted(kept)}, this "
+                             f"trainer {sorted(self.kept)}; call keep_state for each of the run's before resume()")
+        before = (self.variant.state_dict(), self.data.state_dict(), get_rng_state(),
+                  {name: stateful.state_dict() for name, stateful in self.kept.items()})
         try:
             self.variant.load_state_dict(state["variant"])
             self.data.load_state_dict(state["data"])
             set_rng_state(state["rng"])
+            for name, stateful in self.kept.items():
+                stateful.load_state_dict(kept[name])
             z, labels = state["fixed_latent"]
             fixed_latent = (self.variant.as_input(z), None if labels is None else self.variant.as_labels(labels))
         except Exception:
@@ -353,6 +385,8 @@ class Trainer:
             self.variant.load_state_dict(before[0])
             self.data.load_state_dict(before[1])
             set_rng_state(before[2])
+            for name, stateful in self.kept.items():
+                stateful.load_state_dict(before[3][name])
             raise
         self._batches = None
         self.fixed_latent = fixed_latent
@@ -377,3 +411,7 @@ class Trainer:
 
 def _comparable(value):
     return list(value) if isinstance(value, tuple) else value
+
+
+def _defaults(settings):
+    return {f.name: f.default for f in dataclasses.fields(settings) if f.default is not dataclasses.MISSING}

@@ -27,6 +27,14 @@ def sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
+def torch_made(torch, make):
+    """make(torch.nn) with torch's generator seeded, which is left as it was: tests run later that draw torch's
+    weights unseeded must see the same draws with or without this file."""
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        return make(torch.nn)
+
+
 def copy_into(ours, theirs):
     """Load a torch module's weights into ours, key by key."""
     ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
@@ -123,8 +131,7 @@ def test_r1_penalty_and_its_weight_gradients_match_torch_double_backward():
     def make(m):
         return m.Sequential(m.Conv2d(1, 3, 3), m.LeakyReLU(0.2), m.Flatten(), m.Linear(3 * 3 * 3, 1))
 
-    torch.manual_seed(0)
-    theirs = make(torch.nn).double()
+    theirs = torch_made(torch, make).double()
     ours = make(nn).double()
     copy_into(ours, theirs)
     x = np.random.default_rng(1).standard_normal((4, 1, 5, 5))
@@ -193,8 +200,7 @@ def test_feature_matching_through_a_hooked_layer_gives_g_torchs_gradients():
         discriminator = m.Sequential(m.Linear(4, 5), m.LeakyReLU(0.2), m.Linear(5, 1))
         return generator, discriminator
 
-    torch.manual_seed(0)
-    their_g, their_d = (m.double() for m in make(torch.nn))
+    their_g, their_d = (m.double() for m in torch_made(torch, make))
     our_g, our_d = (m.double() for m in make(nn))
     copy_into(our_g, their_g)
     copy_into(our_d, their_d)
@@ -391,8 +397,7 @@ def test_ema_matches_torchs_averaged_model_and_copies_buffers():
     def make(m):
         return m.Sequential(m.Linear(2, 3), m.BatchNorm1d(3), m.ReLU(), m.Linear(3, 2))
 
-    torch.manual_seed(0)
-    theirs = make(torch.nn).double()
+    theirs = torch_made(torch, make).double()
     ours = make(nn).double()
     copy_into(ours, theirs)
     their_average = AveragedModel(theirs, multi_avg_fn=get_ema_multi_avg_fn(0.9))

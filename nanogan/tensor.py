@@ -472,6 +472,12 @@ class Tensor:
     mul, div, neg, matmul = __mul__, __truediv__, __neg__, __matmul__
     lt, le, gt, ge, eq, ne = __lt__, __le__, __gt__, __ge__, __eq__, __ne__
 
+    def mm(self, other):
+        return ops.matmul.mm(self, other)
+
+    def bmm(self, other):
+        return ops.matmul.bmm(self, other)
+
     def lerp(self, end, weight):
         """self + weight·(end − self): the moving average of a generator's weights (EMA) in one call."""
         return ops.elementwise.lerp(self, end, weight)
@@ -598,6 +604,15 @@ class Tensor:
     def argmax(self, dim=None, keepdim=False):
         return ops.reduce.argmax(self, dim, keepdim)
 
+    def argmin(self, dim=None, keepdim=False):
+        return ops.reduce.argmin(self, dim, keepdim)
+
+    def prod(self, dim=None, keepdim=False):
+        return ops.reduce.prod(self, dim, keepdim)
+
+    def logsumexp(self, dim, keepdim=False):
+        return ops.reduce.logsumexp(self, dim, keepdim)
+
     def var(self, dim=None, keepdim=False, unbiased=True):
         return ops.reduce.var(self, dim, keepdim, unbiased)
 
@@ -666,6 +681,15 @@ class Tensor:
 
     def chunk(self, chunks, dim=0):
         return ops.shape.chunk(self, chunks, dim)
+
+    def flip(self, *dims):
+        return ops.shape.flip(self, *dims)
+
+    def gather(self, dim, index):
+        return ops.shape.gather(self, dim, index)
+
+    def index_select(self, dim, index):
+        return ops.shape.index_select(self, dim, index)
 
     def __getitem__(self, index):
         return ops.shape.getitem(self, index)

@@ -191,7 +191,13 @@ def test_deepcopy_copies_leaves_and_refuses_a_tensor_made_by_an_op_as_torch():
 x34, y34 = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
 positive34 = rng.uniform(0.5, 2.0, (3, 4))
 tied34 = np.where(rng.random((3, 4)) < 0.5, x34, y34)  # maximum and minimum split a tie's gradient in half
+zeros37 = rng.standard_normal((3, 7))
+zeros37[0, 2] = 0.0
+zeros37[1, 3:5] = 0.0  # two zeros in one product: its gradient is 0 everywhere, its second derivative is not
+one_zero = x34.copy()
+one_zero[1, 2] = 0.0
 mask34 = x34 > 0.3
+picks34 = np.array([[0, 3], [1, 1], [3, 0]])
 
 # name: (call(lib, *tensors), input arrays, which of them are differentiable (default: all))
 MATH = {
@@ -218,6 +224,22 @@ MATH = {
     "masked_fill": (lambda lib, a, m: lib.masked_fill(a, m, -1.5), [x34, mask34], [0]),
     "clone": (lambda lib, a: lib.clone(a) * a, [x34]),
     "clip": (lambda lib, a: lib.clip(a, -0.5, 0.8), [x34]),
+    "flip": (lambda lib, a: lib.flip(a, (0, 1)), [x34]),
+    "flip of one dim": (lambda lib, a: lib.flip(a, [-1]) * a, [x34]),
+    "prod with a zero": (lambda lib, a: lib.prod(a), [one_zero]),
+    "prod along an odd dim, with zeros": (lambda lib, a: lib.prod(a, 1), [zeros37]),
+    "prod, keepdim": (lambda lib, a: lib.prod(a, 0, keepdim=True), [x34]),
+    "logsumexp": (lambda lib, a: lib.logsumexp(a, 1), [x34]),
+    "logsumexp of large values, keepdim": (lambda lib, a: lib.logsumexp(a, (0, 1), keepdim=True), [x34 * 50 + 1000]),
+    "mm": (lambda lib, a, b: lib.mm(a, b), [x34, rng.standard_normal((4, 5))]),
+    "bmm": (lambda lib, a, b: lib.bmm(a, b), [rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 4, 5))]),
+    "gather": (lambda lib, a, i: lib.gather(a, 1, i), [x34, picks34[:, :2] % 4], [0]),
+    "gather along dim 0, repeated": (lambda lib, a, i: lib.gather(a, 0, i), [x34, np.array([[2, 0, 2, 2]] * 2)], [0]),
+    "index_select, repeated": (lambda lib, a, i: lib.index_select(a, 1, i), [x34, np.array([3, 0, 3])], [0]),
+    "meshgrid, ij": (lambda lib, a, b: lib.meshgrid(a, b, indexing="ij")[0] * lib.meshgrid([a, b], indexing="ij")[1]
+                     ** 2, [x34[0, :3], y34[0]]),
+    "meshgrid, xy": (lambda lib, a, b, c: lib.stack(lib.meshgrid(a, b, c, indexing="xy")) ** 2,
+                     [x34[0, :3], y34[0], y34[1, :2]]),
     "floor, ceil and round have no gradient": (lambda lib, a: lib.floor(a) * a + lib.ceil(a) + lib.round(a) * a,
                                                [x34 * 3]),
 }
@@ -234,12 +256,17 @@ def test_torch_functions_of_tensor_math_match_torch_to_the_second_derivative(nam
 METHODS = {
     "minimum": (lambda a, b: a.minimum(b), [x34, tied34]),
     "maximum": (lambda a, b: a.maximum(b), [x34, tied34]),
+    "prod": (lambda a: a.prod(1) * a.prod(), [zeros37]),
+    "logsumexp": (lambda a: a.logsumexp(0, keepdim=True), [x34]),
     "square": (lambda a: a.square(), [x34]),
+    "flip": (lambda a: a.flip(0, 1) * a.flip([1]), [x34]),
     "log1p and expm1": (lambda a: a.log1p() * a.expm1(), [positive34]),
     "floor and round": (lambda a, b: a.floor() * b + (a * 2).round() * b, [x34, y34]),
     "rsqrt and reciprocal": (lambda a: a.rsqrt() + a.reciprocal() ** 2, [positive34]),
     "view_as and reshape_as": (lambda a, b: a.view_as(b.t()) * a.t().reshape_as(b.t()), [x34, y34], [0]),
     "type_as": (lambda a, b: a.type_as(b) * a, [x34, y34], [0]),
+    "mm and bmm": (lambda a, b: a.mm(b.t()) + a.unsqueeze(0).bmm(b.t().unsqueeze(0))[0], [x34, y34]),
+    "gather and index_select": (lambda a, i: a.gather(1, i) + a.index_select(1, i[0]), [x34, picks34], [0]),
 }
 
 
@@ -266,10 +293,16 @@ DTYPES = {
                                                                     dtype=np.float32)]),
     "isnan": (lambda lib, a: lib.isnan(a), [special]),
     "isfinite": (lambda lib, a: a.isfinite(), [special]),
+    "prod of integers": (lambda lib, a: lib.prod(a, 1), [ints]),
+    "argmin": (lambda lib, a: lib.argmin(a, 1), [np.array([[2.0, 1.0, 1.0], [0.0, 3.0, -1.0]], dtype=np.float32)]),
+    "argmin of all, keepdim": (lambda lib, a: a.argmin(0, keepdim=True), [ints]),
     "maximum of integers and floats": (lambda lib, a, b: lib.maximum(a, b), [ints, float32s]),
     "minimum of integers": (lambda lib, a, b: lib.minimum(a, b), [ints, ints[::-1]]),
     "maximum and minimum keep NaN": (lambda lib, a, b: lib.maximum(a, b) + lib.minimum(b, a),
                                      [special, special[::-1].copy()]),
+    "logsumexp does not overflow float32": (lambda lib, a: lib.logsumexp(a, 0), [np.array([100, 100], np.float32)]),
+    "logsumexp of infinities": (lambda lib, a: lib.logsumexp(a, 1), [np.array([[-np.inf, -np.inf], [np.inf, 1]],
+                                                                              dtype=np.float32)]),
     "log1p and expm1 of tiny values": (lambda lib, a: lib.log1p(a) * 1e10 + lib.expm1(a) * 1e10,
                                        [np.array([1e-10, -3e-12, 1e-3], dtype=np.float32)]),
     "lerp of float32": (lambda lib, a, b: lib.lerp(a, b, 0.3) + lib.lerp(a, b, 0.7), [float32s, float32s[::-1]]),
@@ -281,6 +314,11 @@ DTYPES = {
                                            [ints, ints[::-1]]),
     "div of integers is float32": (lambda lib, a, b: lib.div(a, b), [ints, ints ** 2 + 1]),
     "pow and neg of integers": (lambda lib, a: lib.neg(lib.pow(a, 2)), [ints]),
+    "integer shapes": (lambda lib, a, i: lib.flip(a, (0,)) * lib.gather(a, 1, i) + lib.index_select(a, 1, i[0]),
+                       [ints, np.array([[2, 0, 1], [1, 1, 0]])]),
+    "meshgrid of integers": (lambda lib, a, b: lib.stack(lib.meshgrid(a, b, indexing="xy")), [ints[0], ints[1, :2]]),
+    "mm and bmm of float32": (lambda lib, a, b: lib.mm(a, b) + lib.bmm(a[None], b[None])[0],
+                              [float32s, float32s.T.copy()]),
     "type_as": (lambda lib, a, b: a.type_as(b), [ints, float32s]),
     "clip of integers": (lambda lib, a: lib.clip(a, 0, 4), [ints]),
 }
@@ -305,14 +343,57 @@ def test_predicates_and_counts_answer_as_torch():
         assert lib.allclose(a, a + 1e-3, atol=2e-3) and lib.allclose(a, a * 1.001, rtol=2e-3, atol=0)
         nan = lib.tensor([np.nan, 1.0])
         assert not lib.allclose(nan, nan) and lib.allclose(nan, nan, equal_nan=True)
+    meshes = [lib.meshgrid(*(lib.zeros(n) for n in (2, 3, 4)), indexing=indexing)
+              for lib in (torch, ng) for indexing in ("ij", "xy")]
+    assert [[tuple(m.shape) for m in mesh] for mesh in meshes[:2]] == [[m.shape for m in mesh] for mesh in meshes[2:]]
+    assert ng.meshgrid(ng.arange(2), ng.arange(3))[0].shape == (2, 3)  # torch's default, "ij" (without its warning)
 
 
 ERRORS = {  # name: (call(lib), nanogan's error, its message); torch refuses each call too
+    "mm of a batch": (lambda lib: lib.mm(lib.ones(2, 3, 4), lib.ones(4, 5)), ValueError,
+                      r"mm: expected matrices \(n, m\) and \(m, p\), got shapes \(2, 3, 4\) and \(4, 5\)"),
+    "mm of misaligned matrices": (lambda lib: lib.mm(lib.ones(2, 3), lib.ones(4, 5)), ValueError,
+                                  r"mm: expected .* got shapes \(2, 3\) and \(4, 5\)"),
+    "bmm of matrices": (lambda lib: lib.bmm(lib.ones(3, 4), lib.ones(2, 4, 5)), ValueError,
+                        r"bmm: expected batches of matrices \(b, n, m\) and \(b, m, p\), got shapes \(3, 4\) and "
+                        r"\(2, 4, 5\)"),
+    "bmm of two batch sizes": (lambda lib: lib.bmm(lib.ones(2, 3, 4), lib.ones(1, 4, 5)), ValueError,
+                               r"bmm: expected .* got shapes \(2, 3, 4\) and \(1, 4, 5\)"),
+    "bmm of misaligned matrices": (lambda lib: lib.ones(2, 3, 4).bmm(lib.ones(2, 3, 5)), ValueError,
+                                   r"bmm: expected .* got shapes \(2, 3, 4\) and \(2, 3, 5\)"),
     "maximum of shapes that do not broadcast": (lambda lib: lib.maximum(lib.ones(3), lib.ones(4)), ValueError,
                                                 r"maximum: shapes \(3,\) and \(4,\) cannot be broadcast together"),
+    "flip of a dim twice": (lambda lib: lib.flip(lib.ones(2, 3), (1, -1)), ValueError,
+                            r"flip: dims \(1, -1\) name a dimension more than once \(tensor of shape \(2, 3\)\)"),
+    "flip of a dim out of range": (lambda lib: lib.ones(2, 3).flip(2), IndexError,
+                                   r"flip: dimension 2 out of range for a tensor with 2 dimensions"),
+    "gather by an index of other dims": (lambda lib: lib.gather(lib.ones(2, 3), 1, lib.tensor([0, 1])), ValueError,
+                                         r"gather: an index of shape \(2,\) for a tensor of shape \(2, 3\)"),
+    "gather by a wider index": (lambda lib: lib.gather(lib.ones(2, 3), 1, lib.zeros(3, 1, dtype=lib.long)),
+                                ValueError, r"gather: an index of shape \(3, 1\) for a tensor of shape \(2, 3\) must "
+                                            r"have its 2 dimensions, none larger than the tensor's but dimension 1"),
+    "gather by floats": (lambda lib: lib.gather(lib.ones(2, 3), 1, lib.zeros(2, 1)), TypeError,
+                         r"gather: expected an integer index Tensor, got float32 of shape \(2, 1\)"),
+    "gather out of range": (lambda lib: lib.gather(lib.ones(2, 3), 1, lib.tensor([[3], [0]])), IndexError,
+                            r"gather: index 3 is out of bounds .* \(tensor of shape \(2, 3\)\)"),
+    "index_select by a matrix": (lambda lib: lib.index_select(lib.ones(2, 3), 0, lib.tensor([[0]])), ValueError,
+                                 r"index_select: expected a 0-D or 1-D index, got shape \(1, 1\) \(tensor of shape "
+                                 r"\(2, 3\)\)"),
+    "index_select out of range": (lambda lib: lib.ones(2, 3).index_select(0, lib.tensor([2])), IndexError,
+                                  r"index_select: index 2 is out of bounds .* \(tensor of shape \(2, 3\)\)"),
+    "meshgrid of a matrix": (lambda lib: lib.meshgrid(lib.ones(2), lib.ones(2, 2), indexing="ij"), ValueError,
+                             r"meshgrid: expected one or more 0-D or 1-D tensors, got \[\(2,\), \(2, 2\)\]"),
+    "meshgrid of another indexing": (lambda lib: lib.meshgrid(lib.ones(2), indexing="yx"), ValueError,
+                                     r"meshgrid: indexing must be 'ij' or 'xy', got 'yx'"),
     "masked_fill by a mask of integers": (lambda lib: lib.masked_fill(lib.ones(2), lib.tensor([1, 0]), 0.0),
                                           TypeError, r"masked_fill: expected a boolean mask Tensor for the tensor of "
                                                      r"shape \(2,\), got int64 of shape \(2,\)"),
+    "prod over a dim out of range": (lambda lib: lib.prod(lib.ones(2, 3), 2), IndexError,
+                                     r"prod: dimension 2 out of range"),
+    "logsumexp over a dim out of range": (lambda lib: lib.logsumexp(lib.ones(2, 3), -3), IndexError,
+                                          r"logsumexp: dimension -3 out of range"),
+    "argmin over a dim out of range": (lambda lib: lib.ones(2, 3).argmin(2), IndexError,
+                                       r"argmin: dimension 2 out of range"),
 }
 
 

@@ -15,17 +15,20 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from .tensor import (Tensor, tensor, zeros, ones, full, empty, eye, linspace, arange, rand, randn, randint,
                      zeros_like, ones_like, full_like, empty_like, rand_like, randn_like, from_numpy,
-                     float32, float64, int64, bool_)
+                     is_tensor, numel, float32, float64, int64, bool_)
 from .backend import Device as device
 from .random import manual_seed, get_rng_state, set_rng_state
 from . import autograd, cuda
 from .autograd import grad, no_grad, enable_grad, is_grad_enabled, set_grad_enabled
 # torch's functions of tensors: ng.mean(x, 1) is x.mean(1)
-from .ops.reduce import sum, mean, max, min, amax, amin, argmax, var, std, norm
-from .ops.shape import cat, stack, reshape, flatten, permute, transpose, unsqueeze, squeeze, repeat, split, chunk
-from .ops.elementwise import where, exp, log, sqrt, abs, sign, clamp
+from .ops.reduce import sum, mean, max, min, amax, amin, argmax, argmin, prod, logsumexp, var, std, norm
+from .ops.shape import (cat, stack, reshape, flatten, permute, transpose, unsqueeze, squeeze, repeat, split, chunk,
+                        clone, flip, meshgrid, gather, index_select)
+from .ops.elementwise import (add, sub, mul, div, pow, neg, square, reciprocal, rsqrt, exp, expm1, log, log1p, sqrt,
+                              abs, sign, floor, ceil, round, minimum, maximum, lerp, clamp, clamp as clip, where,
+                              masked_fill, eq, ne, lt, le, gt, ge, isnan, isfinite, allclose)
 from .ops.activation import sigmoid, tanh, relu, softmax, log_softmax
-from .ops.matmul import matmul
+from .ops.matmul import matmul, mm, bmm
 from . import nn, optim  # noqa: E402  (ng.nn.functional, ng.optim.Adam, as in torch)
 from .gan.checkpoint import save, load
 from .legacy import FloatTensor, DoubleTensor, LongTensor, IntTensor, ByteTensor, BoolTensor  # torch < 0.4's names

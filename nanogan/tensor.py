@@ -228,6 +228,10 @@ class Tensor:
     def long(self):
         return self.to(int64)
 
+    def type_as(self, other):
+        """This tensor in other's dtype, on other's device (PyTorch's x.type(other.type()))."""
+        return self.to(other.device, other.dtype)
+
     def type(self, dtype=None):
         """torch < 0.4's `.to`: `x.type(ng.FloatTensor)`; `x.type()` is x's legacy type name (nanogan/legacy.py)."""
         return legacy.retype(self, dtype)
@@ -317,10 +321,10 @@ class Tensor:
             ctx.output_version = self._version
 
     def add_(self, other, alpha=1):
-        return self._set_in_place("add_", lambda a, b: a + (b if alpha == 1 else b * alpha), other)
+        return self._set_in_place("add_", lambda a, b: ops.elementwise.add(a, b, alpha), other)
 
     def sub_(self, other, alpha=1):
-        return self._set_in_place("sub_", lambda a, b: a - (b if alpha == 1 else b * alpha), other)
+        return self._set_in_place("sub_", lambda a, b: ops.elementwise.sub(a, b, alpha), other)
 
     def mul_(self, other):
         return self._set_in_place("mul_", ops.elementwise.mul, other)
@@ -439,42 +443,59 @@ class Tensor:
         return ops.matmul.matmul(other, self)
 
     def __lt__(self, other):
-        return ops.elementwise.compare(self, other, "less")
+        return ops.elementwise.lt(self, other)
 
     def __le__(self, other):
-        return ops.elementwise.compare(self, other, "less_equal")
+        return ops.elementwise.le(self, other)
 
     def __gt__(self, other):
-        return ops.elementwise.compare(self, other, "greater")
+        return ops.elementwise.gt(self, other)
 
     def __ge__(self, other):
-        return ops.elementwise.compare(self, other, "greater_equal")
+        return ops.elementwise.ge(self, other)
 
     def __eq__(self, other):
-        return ops.elementwise.compare(self, other, "equal")
+        return ops.elementwise.eq(self, other)
 
     def __ne__(self, other):
-        return ops.elementwise.compare(self, other, "not_equal")
+        return ops.elementwise.ne(self, other)
 
     __hash__ = object.__hash__
 
     # torch's method names of the operators above
     def add(self, other, alpha=1):
-        return self + (other if alpha == 1 else other * alpha)
+        return ops.elementwise.add(self, other, alpha)
 
     def sub(self, other, alpha=1):
-        return self - (other if alpha == 1 else other * alpha)
+        return ops.elementwise.sub(self, other, alpha)
 
     mul, div, neg, matmul = __mul__, __truediv__, __neg__, __matmul__
     lt, le, gt, ge, eq, ne = __lt__, __le__, __gt__, __ge__, __eq__, __ne__
 
+    def mm(self, other):
+        return ops.matmul.mm(self, other)
+
+    def bmm(self, other):
+        return ops.matmul.bmm(self, other)
+
     def lerp(self, end, weight):
         """self + weight·(end − self): the moving average of a generator's weights (EMA) in one call."""
-        return self + weight * (end - self)
+        return ops.elementwise.lerp(self, end, weight)
 
     def masked_fill(self, mask, value):
-        """self with `value` where the boolean `mask` is True (no gradient flows to those elements)."""
-        return ops.elementwise.where(mask, value, self)
+        return ops.elementwise.masked_fill(self, mask, value)
+
+    def minimum(self, other):
+        return ops.elementwise.minimum(self, other)
+
+    def maximum(self, other):
+        return ops.elementwise.maximum(self, other)
+
+    def isnan(self):
+        return ops.elementwise.isnan(self)
+
+    def isfinite(self):
+        return ops.elementwise.isfinite(self)
 
     def any(self, dim=None, keepdim=False):
         return self._boolean_reduction("any", dim, keepdim)
@@ -505,11 +526,35 @@ class Tensor:
     def exp(self):
         return ops.elementwise.exp(self)
 
+    def expm1(self):
+        return ops.elementwise.expm1(self)
+
     def log(self):
         return ops.elementwise.log(self)
 
+    def log1p(self):
+        return ops.elementwise.log1p(self)
+
     def sqrt(self):
         return ops.elementwise.sqrt(self)
+
+    def rsqrt(self):
+        return ops.elementwise.rsqrt(self)
+
+    def reciprocal(self):
+        return ops.elementwise.reciprocal(self)
+
+    def square(self):
+        return ops.elementwise.square(self)
+
+    def floor(self):
+        return ops.elementwise.floor(self)
+
+    def ceil(self):
+        return ops.elementwise.ceil(self)
+
+    def round(self):
+        return ops.elementwise.round(self)
 
     def abs(self):
         return ops.elementwise.abs(self)
@@ -559,6 +604,15 @@ class Tensor:
     def argmax(self, dim=None, keepdim=False):
         return ops.reduce.argmax(self, dim, keepdim)
 
+    def argmin(self, dim=None, keepdim=False):
+        return ops.reduce.argmin(self, dim, keepdim)
+
+    def prod(self, dim=None, keepdim=False):
+        return ops.reduce.prod(self, dim, keepdim)
+
+    def logsumexp(self, dim, keepdim=False):
+        return ops.reduce.logsumexp(self, dim, keepdim)
+
     def var(self, dim=None, keepdim=False, unbiased=True):
         return ops.reduce.var(self, dim, keepdim, unbiased)
 
@@ -580,6 +634,12 @@ class Tensor:
             raise RuntimeError(f"view: a tensor of shape {self.shape} and strides {self.array.strides} (bytes) cannot "
                                f"be seen as shape {out.shape} without a copy; use reshape()")
         return out
+
+    def view_as(self, other):
+        return self.view(other.shape)
+
+    def reshape_as(self, other):
+        return ops.shape.reshape(self, other.shape)
 
     def flatten(self, start_dim=0, end_dim=-1):
         return ops.shape.flatten(self, start_dim, end_dim)
@@ -621,6 +681,15 @@ class Tensor:
 
     def chunk(self, chunks, dim=0):
         return ops.shape.chunk(self, chunks, dim)
+
+    def flip(self, *dims):
+        return ops.shape.flip(self, *dims)
+
+    def gather(self, dim, index):
+        return ops.shape.gather(self, dim, index)
+
+    def index_select(self, dim, index):
+        return ops.shape.index_select(self, dim, index)
 
     def __getitem__(self, index):
         return ops.shape.getitem(self, index)
@@ -855,6 +924,14 @@ def linspace(start, end, steps, dtype=None, device="cpu", requires_grad=False):
     (steps,) = _sizes("linspace", (steps,))
     host = np.linspace(start, end, steps).astype(np.dtype(dtype or float32))
     return Tensor(backends.get(device).from_host(host), requires_grad=requires_grad)
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def numel(t):
+    return t.numel()
 
 
 def from_numpy(array):

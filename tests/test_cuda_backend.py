@@ -270,6 +270,10 @@ def _target(device):
     return ng.tensor([0, 2, 1, 2], device=device)
 
 
+def _picks(device):
+    return ng.tensor([[0, 3, 1, 1], [2, 2, 0, 3], [3, 1, 1, 0]], device=device)
+
+
 def _running(x, value):
     return ng.full((x.shape[1],), value, device=x.device)
 
@@ -299,6 +303,11 @@ FAMILIES = {
                                + b.min() * a.sign().sum(1)
                                + (a.abs() + 1).pow(b).sum(1) + a.clip(-0.5, 0.5).sum(1),
                                [(3, 4), (3, 4)], (), True),
+    "torch's names": (lambda a, b: ng.maximum(a, b) * ng.minimum(a, b.detach()) + a.abs().log1p() * b.expm1()
+                      + ng.lerp(a, b, 0.3) * ng.lerp(a, b, 0.8) + a.flip(0, 1) * a.abs().rsqrt() + a.floor() * b
+                      + a.prod(0) * a.logsumexp(1, keepdim=True) + ng.bmm(a[None], b.t()[None])[0].mm(b)
+                      + a.gather(1, _picks(a.device)) * a.index_select(1, _picks(a.device)[0]),
+                      [(3, 4), (3, 4)], (), True),
     "views": (lambda a: a.unsqueeze(0).permute(2, 0, 1).squeeze(1).transpose(0, 1).flatten().view(4, 3) ** 2
               * a.t().contiguous().expand_as(a.t()),
               [(3, 4)], (), False),

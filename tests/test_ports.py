@@ -10,6 +10,7 @@ Where a program differs from its original, a comment says how and why: sizes are
 legacy idioms are kept: autograd.Variable, the typed constructors (torch.FloatTensor), Tensor.type, `.data`.
 """
 import argparse
+import copy
 import itertools
 import random
 from collections import defaultdict
@@ -1209,6 +1210,224 @@ def test_sngan_spectral_normalization(loss):
     assert_same_run(theirs, ours, lr=2e-4, skip=biases_before_normalization(theirs[1]))
     assert list(ours[1]["discriminator"].state_dict())[:3] == ["conv1.bias", "conv1.weight_orig", "conv1.weight_u"]
     assert all(abs(sigma - 1) < 0.1 for sigma in ours[0]["sigma_fc"])
+
+
+# ---- (8) the building blocks of SAGAN, ProGAN and StyleGAN2, as their repos write them ------------------------------
+
+def gan_building_blocks(torch, nn, F, optim, init_from):
+    """The layers and the training step that GAN programs copy from one another, each as its source writes it:
+    heykeetae/Self-Attention-GAN's Self_Attn (sagan_models.py); rosinality/stylegan2-pytorch's PixelNorm (model.py),
+    and its non-saturating logistic losses, lazy R1 penalty, requires_grad and accumulate (its EMA of the
+    generator, train.py); akanimax/pro_gan_pytorch's MinibatchStdDev (CustomLayers.py); the conditional input of
+    eriklindernoren/PyTorch-GAN's ACGAN generator (acgan.py); and NVlabs/stylegan2-ada-pytorch's EMA by lerp
+    (training_loop.py). Around them a small conditional generator (erik's ACGAN, its BatchNorm2d replaced by
+    PixelNorm, as ProGAN does) and an unconditional critic: 8x8 RGB images, latent 8, 4 classes, batch 4,
+    4 iterations, R1 every 2nd."""
+    latent_dim, n_classes, img_size, channels, batch = 8, 4, 8, 3, 4
+    iters, d_reg_every, r1, lr, ema_beta = 4, 2, 10.0, 0.002, 0.9
+    rng = np.random.default_rng(0)  # the data, the labels and every torch.randn of the programs
+
+    def randn(*shape):
+        return torch.from_numpy(rng.standard_normal(shape, dtype=np.float32))
+
+    class Self_Attn(nn.Module):
+        """ Self attention Layer"""
+        def __init__(self, in_dim, activation):
+            super(Self_Attn, self).__init__()
+            self.chanel_in = in_dim
+            self.activation = activation
+
+            self.query_conv = nn.Conv2d(in_channels=in_dim, out_channels=in_dim // 8, kernel_size=1)
+            self.key_conv = nn.Conv2d(in_channels=in_dim, out_channels=in_dim // 8, kernel_size=1)
+            self.value_conv = nn.Conv2d(in_channels=in_dim, out_channels=in_dim, kernel_size=1)
+            self.gamma = nn.Parameter(torch.zeros(1))
+
+            self.softmax = nn.Softmax(dim=-1)
+
+        def forward(self, x):
+            m_batchsize, C, width, height = x.size()
+            proj_query = self.query_conv(x).view(m_batchsize, -1, width * height).permute(0, 2, 1)  # B X CX(N)
+            proj_key = self.key_conv(x).view(m_batchsize, -1, width * height)  # B X C x (*W*H)
+            energy = torch.bmm(proj_query, proj_key)  # transpose check
+            attention = self.softmax(energy)  # BX (N) X (N)
+            proj_value = self.value_conv(x).view(m_batchsize, -1, width * height)  # B X C X N
+
+            out = torch.bmm(proj_value, attention.permute(0, 2, 1))
+            out = out.view(m_batchsize, C, width, height)
+
+            out = self.gamma * out + x
+            return out, attention
+
+    class PixelNorm(nn.Module):
+        def __init__(self):
+            super().__init__()
+
+        def forward(self, input):
+            return input * torch.rsqrt(torch.mean(input ** 2, dim=1, keepdim=True) + 1e-8)
+
+    class MinibatchStdDev(nn.Module):
+        def __init__(self):
+            super().__init__()
+
+        def forward(self, x, alpha=1e-8):
+            batch_size, _, height, width = x.shape
+            y = x - x.mean(dim=0, keepdim=True)
+            y = torch.sqrt(y.pow(2.).mean(dim=0, keepdim=False) + alpha)
+            y = y.mean().view(1, 1, 1, 1)
+            y = y.repeat(batch_size, 1, height, width)
+            y = torch.cat([x, y], 1)
+            return y
+
+    class Generator(nn.Module):
+        def __init__(self):
+            super(Generator, self).__init__()
+
+            self.label_emb = nn.Embedding(n_classes, latent_dim)
+
+            self.init_size = img_size // 2  # Initial size before upsampling
+            self.l1 = nn.Sequential(nn.Linear(latent_dim, 16 * self.init_size ** 2))
+
+            self.conv_blocks = nn.Sequential(
+                PixelNorm(),
+                nn.Upsample(scale_factor=2),
+                nn.Conv2d(16, 16, 3, stride=1, padding=1),
+                nn.LeakyReLU(0.2, inplace=True),
+                PixelNorm(),
+            )
+            self.attn = Self_Attn(16, "relu")
+            self.to_rgb = nn.Sequential(nn.Conv2d(16, channels, 3, stride=1, padding=1), nn.Tanh())
+
+        def forward(self, noise, labels):
+            gen_input = torch.mul(self.label_emb(labels), noise)
+            out = self.l1(gen_input)
+            out = out.view(out.shape[0], 16, self.init_size, self.init_size)
+            out = self.conv_blocks(out)
+            out, attention = self.attn(out)
+            return self.to_rgb(out)
+
+    class Discriminator(nn.Module):
+        def __init__(self):
+            super(Discriminator, self).__init__()
+            self.from_rgb = nn.Sequential(nn.Conv2d(channels, 16, 3, 1, 1), nn.LeakyReLU(0.2))
+            self.attn = Self_Attn(16, "relu")
+            self.minibatch_stddev = MinibatchStdDev()
+            self.conv = nn.Sequential(nn.Conv2d(17, 16, 3, 2, 1), nn.LeakyReLU(0.2))
+            self.fc = nn.Linear(16 * (img_size // 2) ** 2, 1)
+
+        def forward(self, img):
+            out = self.from_rgb(img)
+            out, attention = self.attn(out)
+            out = self.conv(self.minibatch_stddev(out))
+            return self.fc(out.view(out.shape[0], -1))
+
+    def d_logistic_loss(real_pred, fake_pred):
+        real_loss = F.softplus(-real_pred)
+        fake_loss = F.softplus(fake_pred)
+
+        return real_loss.mean() + fake_loss.mean()
+
+    def d_r1_loss(real_pred, real_img):
+        grad_real, = torch.autograd.grad(
+            outputs=real_pred.sum(), inputs=real_img, create_graph=True
+        )
+        grad_penalty = grad_real.pow(2).reshape(grad_real.shape[0], -1).sum(1).mean()
+
+        return grad_penalty
+
+    def g_nonsaturating_loss(fake_pred):
+        loss = F.softplus(-fake_pred).mean()
+
+        return loss
+
+    def requires_grad(model, flag=True):
+        for p in model.parameters():
+            p.requires_grad = flag
+
+    def accumulate(model1, model2, decay=0.999):
+        par1 = dict(model1.named_parameters())
+        par2 = dict(model2.named_parameters())
+
+        for k in par1.keys():
+            par1[k].data.mul_(decay).add_(par2[k].data, alpha=1 - decay)
+
+    generator = Generator()
+    discriminator = Discriminator()
+    init_from(generator=generator, discriminator=discriminator)
+    g_ema = Generator()
+    g_ema.eval()
+    accumulate(g_ema, generator, 0)
+    G_ema = copy.deepcopy(generator).eval()  # stylegan2-ada's second EMA, by lerp
+
+    d_reg_ratio = d_reg_every / (d_reg_every + 1)
+    g_optim = optim.Adam(generator.parameters(), lr=lr, betas=(0.0, 0.99))
+    d_optim = optim.Adam(discriminator.parameters(), lr=lr * d_reg_ratio, betas=(0 ** d_reg_ratio, 0.99 ** d_reg_ratio))
+
+    sample_z, sample_labels = randn(batch, latent_dim), torch.from_numpy(rng.integers(0, n_classes, batch))
+    history = defaultdict(list)
+    for i in range(iters):
+        real_img = torch.from_numpy(rng.uniform(-1, 1, (batch, channels, img_size, img_size)).astype(np.float32))
+        labels = torch.from_numpy(rng.integers(0, n_classes, batch))
+
+        requires_grad(generator, False)
+        requires_grad(discriminator, True)
+
+        fake_img = generator(randn(batch, latent_dim), labels)
+        fake_pred = discriminator(fake_img)
+        real_pred = discriminator(real_img)
+        d_loss = d_logistic_loss(real_pred, fake_pred)
+
+        discriminator.zero_grad()
+        d_loss.backward()
+        d_optim.step()
+        history["d"].append(d_loss.item())
+        history["real_score"].append(real_pred.mean().item())
+        history["fake_score"].append(fake_pred.mean().item())
+
+        if i % d_reg_every == 0:
+            real_img.requires_grad = True
+            real_pred = discriminator(real_img)
+            r1_loss = d_r1_loss(real_pred, real_img)
+
+            discriminator.zero_grad()
+            (r1 / 2 * r1_loss * d_reg_every + 0 * real_pred[0]).backward()
+
+            d_optim.step()
+            history["r1"].append(r1_loss.item())
+
+        requires_grad(generator, True)
+        requires_grad(discriminator, False)
+
+        fake_img = generator(randn(batch, latent_dim), labels)
+        fake_pred = discriminator(fake_img)
+        g_loss = g_nonsaturating_loss(fake_pred)
+
+        generator.zero_grad()
+        g_loss.backward()
+        g_optim.step()
+        history["g"].append(g_loss.item())
+
+        accumulate(g_ema, generator, ema_beta)
+        with torch.no_grad():
+            for p_ema, p in zip(G_ema.parameters(), generator.parameters()):
+                p_ema.copy_(p.lerp(p_ema, ema_beta))
+        history["gamma"].append([generator.attn.gamma.item(), discriminator.attn.gamma.item()])
+
+    with torch.no_grad():
+        history["sample"].append(g_ema(sample_z, sample_labels).numpy())
+    return history, {"generator": generator, "discriminator": discriminator, "g_ema": g_ema, "G_ema": G_ema}
+
+
+def test_gan_building_blocks():
+    torch = pytest.importorskip("torch")
+    init_from = SharedInit()
+    theirs = gan_building_blocks(torch, torch.nn, torch.nn.functional, torch.optim, init_from)
+    ours = gan_building_blocks(ng, ng.nn, ng.nn.functional, ng.optim, init_from)
+    assert_same_run(theirs, ours, lr=0.002)
+    assert all(gamma != 0 for gamma in ours[0]["gamma"][-1])  # the attention came into play in both models
+    g_ema, G_ema = ours[1]["g_ema"].state_dict(), ours[1]["G_ema"].state_dict()
+    for key in g_ema:  # two ways of one average
+        np.testing.assert_allclose(g_ema[key], G_ema[key], rtol=1e-5, atol=1e-6, err_msg=key)
+    assert max(np.abs(g_ema[key] - value).max() for key, value in ours[1]["generator"].state_dict().items()) > 1e-3
 
 
 # ---- the legacy idioms of the original programs, one by one ------------------------------------------------------

@@ -184,3 +184,224 @@ def test_deepcopy_copies_leaves_and_refuses_a_tensor_made_by_an_op_as_torch():
     assert pickle.loads(pickle.dumps(ng.tensor([1.5, 2.0]))).tolist() == [1.5, 2.0]
     with pytest.raises(RuntimeError, match=r"the tensor of shape \(2,\) was made by Mul and holds its graph"):
         pickle.dumps(ng.ones(2, requires_grad=True) * 2)
+
+
+# ---- torch's functions and methods of tensor math, each a name for nanogan's ops or a composition of them -----------
+
+x34, y34 = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+positive34 = rng.uniform(0.5, 2.0, (3, 4))
+tied34 = np.where(rng.random((3, 4)) < 0.5, x34, y34)  # maximum and minimum split a tie's gradient in half
+zeros37 = rng.standard_normal((3, 7))
+zeros37[0, 2] = 0.0
+zeros37[1, 3:5] = 0.0  # two zeros in one product: its gradient is 0 everywhere, its second derivative is not
+one_zero = x34.copy()
+one_zero[1, 2] = 0.0
+mask34 = x34 > 0.3
+picks34 = np.array([[0, 3], [1, 1], [3, 0]])
+
+# name: (call(lib, *tensors), input arrays, which of them are differentiable (default: all))
+MATH = {
+    "add with alpha": (lambda lib, a, b: lib.add(a, b, alpha=-0.5), [x34, y34]),
+    "sub with alpha": (lambda lib, a, b: lib.sub(a, b, alpha=3), [x34, y34]),
+    "add of a number with alpha": (lambda lib, a: lib.add(a, 2, alpha=3), [x34]),
+    "mul": (lambda lib, a, b: lib.mul(a, b), [x34, y34]),
+    "mul by a number": (lambda lib, a: lib.mul(a, 2.5), [x34]),
+    "div": (lambda lib, a, b: lib.div(a, b), [x34, positive34]),
+    "pow": (lambda lib, a, b: lib.pow(a, b), [positive34, y34]),
+    "pow of a number": (lambda lib, a: lib.pow(2.0, a), [x34]),
+    "neg": (lambda lib, a: lib.neg(a), [x34]),
+    "square": (lambda lib, a: lib.square(a), [x34]),
+    "rsqrt": (lambda lib, a: lib.rsqrt(a), [positive34]),
+    "reciprocal": (lambda lib, a: lib.reciprocal(a), [positive34]),
+    "log1p": (lambda lib, a: lib.log1p(a), [positive34 - 1.2]),
+    "expm1": (lambda lib, a: lib.expm1(a), [x34]),
+    "maximum with ties": (lambda lib, a, b: lib.maximum(a, b), [x34, tied34]),
+    "minimum with ties": (lambda lib, a, b: lib.minimum(a, b), [x34, tied34]),
+    "maximum, broadcast": (lambda lib, a, b: lib.maximum(a, b), [x34, y34[0]]),
+    "lerp near the start": (lambda lib, a, b: lib.lerp(a, b, 0.3), [x34, y34]),
+    "lerp near the end": (lambda lib, a, b: lib.lerp(a, b, 0.8), [x34, y34]),
+    "lerp by a weight tensor": (lambda lib, a, b, w: lib.lerp(a, b, w), [x34, y34, rng.uniform(-0.2, 1.2, (3, 4))]),
+    "masked_fill": (lambda lib, a, m: lib.masked_fill(a, m, -1.5), [x34, mask34], [0]),
+    "clone": (lambda lib, a: lib.clone(a) * a, [x34]),
+    "clip": (lambda lib, a: lib.clip(a, -0.5, 0.8), [x34]),
+    "flip": (lambda lib, a: lib.flip(a, (0, 1)), [x34]),
+    "flip of one dim": (lambda lib, a: lib.flip(a, [-1]) * a, [x34]),
+    "prod with a zero": (lambda lib, a: lib.prod(a), [one_zero]),
+    "prod along an odd dim, with zeros": (lambda lib, a: lib.prod(a, 1), [zeros37]),
+    "prod, keepdim": (lambda lib, a: lib.prod(a, 0, keepdim=True), [x34]),
+    "logsumexp": (lambda lib, a: lib.logsumexp(a, 1), [x34]),
+    "logsumexp of large values, keepdim": (lambda lib, a: lib.logsumexp(a, (0, 1), keepdim=True), [x34 * 50 + 1000]),
+    "mm": (lambda lib, a, b: lib.mm(a, b), [x34, rng.standard_normal((4, 5))]),
+    "bmm": (lambda lib, a, b: lib.bmm(a, b), [rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 4, 5))]),
+    "gather": (lambda lib, a, i: lib.gather(a, 1, i), [x34, picks34[:, :2] % 4], [0]),
+    "gather along dim 0, repeated": (lambda lib, a, i: lib.gather(a, 0, i), [x34, np.array([[2, 0, 2, 2]] * 2)], [0]),
+    "index_select, repeated": (lambda lib, a, i: lib.index_select(a, 1, i), [x34, np.array([3, 0, 3])], [0]),
+    "meshgrid, ij": (lambda lib, a, b: lib.meshgrid(a, b, indexing="ij")[0] * lib.meshgrid([a, b], indexing="ij")[1]
+                     ** 2, [x34[0, :3], y34[0]]),
+    "meshgrid, xy": (lambda lib, a, b, c: lib.stack(lib.meshgrid(a, b, c, indexing="xy")) ** 2,
+                     [x34[0, :3], y34[0], y34[1, :2]]),
+    "floor, ceil and round have no gradient": (lambda lib, a: lib.floor(a) * a + lib.ceil(a) + lib.round(a) * a,
+                                               [x34 * 3]),
+}
+
+
+@pytest.mark.parametrize("name", MATH)
+def test_torch_functions_of_tensor_math_match_torch_to_the_second_derivative(name):
+    torch = pytest.importorskip("torch")
+    call, arrays, *differentiable = MATH[name]
+    compare_with_torch(lambda *t: call(ng, *t), lambda *t: call(torch, *t), arrays, *differentiable)
+
+
+# the same call of a Tensor method in both libraries: (call(*tensors), input arrays, which are differentiable)
+METHODS = {
+    "minimum": (lambda a, b: a.minimum(b), [x34, tied34]),
+    "maximum": (lambda a, b: a.maximum(b), [x34, tied34]),
+    "prod": (lambda a: a.prod(1) * a.prod(), [zeros37]),
+    "logsumexp": (lambda a: a.logsumexp(0, keepdim=True), [x34]),
+    "square": (lambda a: a.square(), [x34]),
+    "flip": (lambda a: a.flip(0, 1) * a.flip([1]), [x34]),
+    "log1p and expm1": (lambda a: a.log1p() * a.expm1(), [positive34]),
+    "floor and round": (lambda a, b: a.floor() * b + (a * 2).round() * b, [x34, y34]),
+    "rsqrt and reciprocal": (lambda a: a.rsqrt() + a.reciprocal() ** 2, [positive34]),
+    "view_as and reshape_as": (lambda a, b: a.view_as(b.t()) * a.t().reshape_as(b.t()), [x34, y34], [0]),
+    "type_as": (lambda a, b: a.type_as(b) * a, [x34, y34], [0]),
+    "mm and bmm": (lambda a, b: a.mm(b.t()) + a.unsqueeze(0).bmm(b.t().unsqueeze(0))[0], [x34, y34]),
+    "gather and index_select": (lambda a, i: a.gather(1, i) + a.index_select(1, i[0]), [x34, picks34], [0]),
+}
+
+
+@pytest.mark.parametrize("name", METHODS)
+def test_torch_tensor_methods_of_tensor_math_match_torch_to_the_second_derivative(name):
+    pytest.importorskip("torch")
+    call, arrays, *differentiable = METHODS[name]
+    compare_with_torch(call, call, arrays, *differentiable)
+
+
+ints = np.array([[3, -1, 4], [1, 5, 9]])
+float32s = np.array([[0.5, -1.5, 2.5], [1.0, 9.25, -3.0]], dtype=np.float32)
+special = np.array([np.nan, np.inf, -np.inf, 1.5, -0.0], dtype=np.float32)
+
+# name: (call(lib, *tensors), input arrays in their dtypes): the result's dtype and values are torch's
+DTYPES = {
+    "square of integers": (lambda lib, a: lib.square(a), [ints]),
+    "reciprocal and rsqrt of integers are float32": (lambda lib, a: lib.reciprocal(a) + lib.rsqrt(a), [ints ** 2]),
+    "floor of integers": (lambda lib, a: lib.floor(a), [ints]),
+    "ceil of integers": (lambda lib, a: lib.ceil(a), [ints]),
+    "round of integers": (lambda lib, a: lib.round(a), [ints]),
+    "floor and ceil of float32": (lambda lib, a: lib.floor(a) * 10 + lib.ceil(a), [float32s]),
+    "round halves to even": (lambda lib, a: lib.round(a), [np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.7],
+                                                                    dtype=np.float32)]),
+    "isnan": (lambda lib, a: lib.isnan(a), [special]),
+    "isfinite": (lambda lib, a: a.isfinite(), [special]),
+    "prod of integers": (lambda lib, a: lib.prod(a, 1), [ints]),
+    "argmin": (lambda lib, a: lib.argmin(a, 1), [np.array([[2.0, 1.0, 1.0], [0.0, 3.0, -1.0]], dtype=np.float32)]),
+    "argmin of all, keepdim": (lambda lib, a: a.argmin(0, keepdim=True), [ints]),
+    "maximum of integers and floats": (lambda lib, a, b: lib.maximum(a, b), [ints, float32s]),
+    "minimum of integers": (lambda lib, a, b: lib.minimum(a, b), [ints, ints[::-1]]),
+    "maximum and minimum keep NaN": (lambda lib, a, b: lib.maximum(a, b) + lib.minimum(b, a),
+                                     [special, special[::-1].copy()]),
+    "logsumexp does not overflow float32": (lambda lib, a: lib.logsumexp(a, 0), [np.array([100, 100], np.float32)]),
+    "logsumexp of infinities": (lambda lib, a: lib.logsumexp(a, 1), [np.array([[-np.inf, -np.inf], [np.inf, 1]],
+                                                                              dtype=np.float32)]),
+    "log1p and expm1 of tiny values": (lambda lib, a: lib.log1p(a) * 1e10 + lib.expm1(a) * 1e10,
+                                       [np.array([1e-10, -3e-12, 1e-3], dtype=np.float32)]),
+    "lerp of float32": (lambda lib, a, b: lib.lerp(a, b, 0.3) + lib.lerp(a, b, 0.7), [float32s, float32s[::-1]]),
+    "lerp to the end is the end": (lambda lib, a, b: lib.lerp(a, b, 1.0), [float32s * 1e7, float32s[::-1]]),
+    "masked_fill of integers casts the value": (lambda lib, a: lib.masked_fill(a, a > 2, 2.7), [ints]),
+    "comparisons": (lambda lib, a, b: lib.stack([lib.eq(a, b), lib.ne(a, b), lib.lt(a, b), lib.le(a, b),
+                                                 lib.gt(a, b), lib.ge(a, b)]), [ints, ints[:, ::-1]]),
+    "add and sub of integers with alpha": (lambda lib, a, b: lib.add(a, b, alpha=2) * lib.sub(a, b, alpha=3),
+                                           [ints, ints[::-1]]),
+    "div of integers is float32": (lambda lib, a, b: lib.div(a, b), [ints, ints ** 2 + 1]),
+    "pow and neg of integers": (lambda lib, a: lib.neg(lib.pow(a, 2)), [ints]),
+    "integer shapes": (lambda lib, a, i: lib.flip(a, (0,)) * lib.gather(a, 1, i) + lib.index_select(a, 1, i[0]),
+                       [ints, np.array([[2, 0, 1], [1, 1, 0]])]),
+    "meshgrid of integers": (lambda lib, a, b: lib.stack(lib.meshgrid(a, b, indexing="xy")), [ints[0], ints[1, :2]]),
+    "mm and bmm of float32": (lambda lib, a, b: lib.mm(a, b) + lib.bmm(a[None], b[None])[0],
+                              [float32s, float32s.T.copy()]),
+    "type_as": (lambda lib, a, b: a.type_as(b), [ints, float32s]),
+    "clip of integers": (lambda lib, a: lib.clip(a, 0, 4), [ints]),
+}
+
+
+@pytest.mark.parametrize("name", DTYPES)
+def test_results_have_torchs_dtype_and_values(name):
+    torch = pytest.importorskip("torch")
+    call, arrays = DTYPES[name]
+    ours = call(ng, *[ng.tensor(a) for a in arrays])
+    theirs = call(torch, *[torch.from_numpy(a.copy()) for a in arrays])
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, atol=0)
+
+
+def test_predicates_and_counts_answer_as_torch():
+    torch = pytest.importorskip("torch")
+    for lib in (torch, ng):
+        a = lib.tensor(float32s)
+        assert lib.is_tensor(a) and not lib.is_tensor(float32s) and lib.numel(a) == 6
+        assert lib.allclose(a, a + 1e-6) and not lib.allclose(a, a + 1e-3)
+        assert lib.allclose(a, a + 1e-3, atol=2e-3) and lib.allclose(a, a * 1.001, rtol=2e-3, atol=0)
+        nan = lib.tensor([np.nan, 1.0])
+        assert not lib.allclose(nan, nan) and lib.allclose(nan, nan, equal_nan=True)
+    meshes = [lib.meshgrid(*(lib.zeros(n) for n in (2, 3, 4)), indexing=indexing)
+              for lib in (torch, ng) for indexing in ("ij", "xy")]
+    assert [[tuple(m.shape) for m in mesh] for mesh in meshes[:2]] == [[m.shape for m in mesh] for mesh in meshes[2:]]
+    assert ng.meshgrid(ng.arange(2), ng.arange(3))[0].shape == (2, 3)  # torch's default, "ij" (without its warning)
+
+
+ERRORS = {  # name: (call(lib), nanogan's error, its message); torch refuses each call too
+    "mm of a batch": (lambda lib: lib.mm(lib.ones(2, 3, 4), lib.ones(4, 5)), ValueError,
+                      r"mm: expected matrices \(n, m\) and \(m, p\), got shapes \(2, 3, 4\) and \(4, 5\)"),
+    "mm of misaligned matrices": (lambda lib: lib.mm(lib.ones(2, 3), lib.ones(4, 5)), ValueError,
+                                  r"mm: expected .* got shapes \(2, 3\) and \(4, 5\)"),
+    "bmm of matrices": (lambda lib: lib.bmm(lib.ones(3, 4), lib.ones(2, 4, 5)), ValueError,
+                        r"bmm: expected batches of matrices \(b, n, m\) and \(b, m, p\), got shapes \(3, 4\) and "
+                        r"\(2, 4, 5\)"),
+    "bmm of two batch sizes": (lambda lib: lib.bmm(lib.ones(2, 3, 4), lib.ones(1, 4, 5)), ValueError,
+                               r"bmm: expected .* got shapes \(2, 3, 4\) and \(1, 4, 5\)"),
+    "bmm of misaligned matrices": (lambda lib: lib.ones(2, 3, 4).bmm(lib.ones(2, 3, 5)), ValueError,
+                                   r"bmm: expected .* got shapes \(2, 3, 4\) and \(2, 3, 5\)"),
+    "maximum of shapes that do not broadcast": (lambda lib: lib.maximum(lib.ones(3), lib.ones(4)), ValueError,
+                                                r"maximum: shapes \(3,\) and \(4,\) cannot be broadcast together"),
+    "flip of a dim twice": (lambda lib: lib.flip(lib.ones(2, 3), (1, -1)), ValueError,
+                            r"flip: dims \(1, -1\) name a dimension more than once \(tensor of shape \(2, 3\)\)"),
+    "flip of a dim out of range": (lambda lib: lib.ones(2, 3).flip(2), IndexError,
+                                   r"flip: dimension 2 out of range for a tensor with 2 dimensions"),
+    "gather by an index of other dims": (lambda lib: lib.gather(lib.ones(2, 3), 1, lib.tensor([0, 1])), ValueError,
+                                         r"gather: an index of shape \(2,\) for a tensor of shape \(2, 3\)"),
+    "gather by a wider index": (lambda lib: lib.gather(lib.ones(2, 3), 1, lib.zeros(3, 1, dtype=lib.long)),
+                                ValueError, r"gather: an index of shape \(3, 1\) for a tensor of shape \(2, 3\) must "
+                                            r"have its 2 dimensions, none larger than the tensor's but dimension 1"),
+    "gather by floats": (lambda lib: lib.gather(lib.ones(2, 3), 1, lib.zeros(2, 1)), TypeError,
+                         r"gather: expected an integer index Tensor, got float32 of shape \(2, 1\)"),
+    "gather out of range": (lambda lib: lib.gather(lib.ones(2, 3), 1, lib.tensor([[3], [0]])), IndexError,
+                            r"gather: index 3 is out of bounds .* \(tensor of shape \(2, 3\)\)"),
+    "index_select by a matrix": (lambda lib: lib.index_select(lib.ones(2, 3), 0, lib.tensor([[0]])), ValueError,
+                                 r"index_select: expected a 0-D or 1-D index, got shape \(1, 1\) \(tensor of shape "
+                                 r"\(2, 3\)\)"),
+    "index_select out of range": (lambda lib: lib.ones(2, 3).index_select(0, lib.tensor([2])), IndexError,
+                                  r"index_select: index 2 is out of bounds .* \(tensor of shape \(2, 3\)\)"),
+    "meshgrid of a matrix": (lambda lib: lib.meshgrid(lib.ones(2), lib.ones(2, 2), indexing="ij"), ValueError,
+                             r"meshgrid: expected one or more 0-D or 1-D tensors, got \[\(2,\), \(2, 2\)\]"),
+    "meshgrid of another indexing": (lambda lib: lib.meshgrid(lib.ones(2), indexing="yx"), ValueError,
+                                     r"meshgrid: indexing must be 'ij' or 'xy', got 'yx'"),
+    "masked_fill by a mask of integers": (lambda lib: lib.masked_fill(lib.ones(2), lib.tensor([1, 0]), 0.0),
+                                          TypeError, r"masked_fill: expected a boolean mask Tensor for the tensor of "
+                                                     r"shape \(2,\), got int64 of shape \(2,\)"),
+    "prod over a dim out of range": (lambda lib: lib.prod(lib.ones(2, 3), 2), IndexError,
+                                     r"prod: dimension 2 out of range"),
+    "logsumexp over a dim out of range": (lambda lib: lib.logsumexp(lib.ones(2, 3), -3), IndexError,
+                                          r"logsumexp: dimension -3 out of range"),
+    "argmin over a dim out of range": (lambda lib: lib.ones(2, 3).argmin(2), IndexError,
+                                       r"argmin: dimension 2 out of range"),
+}
+
+
+@pytest.mark.parametrize("name", ERRORS)
+def test_bad_shapes_and_arguments_are_refused_naming_the_op_and_the_shapes(name):
+    torch = pytest.importorskip("torch")
+    call, error, message = ERRORS[name]
+    with pytest.raises((RuntimeError, IndexError, ValueError, TypeError)):
+        call(torch)
+    with pytest.raises(error, match=message):
+        call(ng)

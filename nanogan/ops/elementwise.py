@@ -8,7 +8,7 @@ import numpy as np
 from ..arguments import is_int
 from ..autograd.function import Function, require_one_device
 from ..tensor import Tensor, as_tensor, zeros_like
-from .shape import sum_to
+from .shape import clone, sum_to
 
 
 def _broadcast_shape(op, a, b):
@@ -184,17 +184,64 @@ class Sqrt(Function):
         return g / (2 * ctx.output)
 
 
-class Sign(Function):
-    """y = sign(a);  da = 0 (piecewise constant)."""
-    floating_only = False
+class Log1p(Function):
+    """y = log(1 + a), exact for small a where log(1 + a) rounds 1 + a away;  da = g / (1 + a)."""
 
     @staticmethod
     def forward(ctx, a):
-        return ctx.xp.sign(a)
+        return ctx.xp.log1p(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g / (1 + ctx.inputs[0])
+
+
+class Expm1(Function):
+    """y = exp(a) - 1, exact for small a where exp(a) - 1 cancels;  da = g * (y + 1)."""
+    reads_output = True
+
+    @staticmethod
+    def forward(ctx, a):
+        return ctx.xp.expm1(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * (ctx.output + 1)
+
+
+class Stepwise(Function):
+    """y = f(a) for a piecewise constant f, the array module's function named `function`;  da = 0, as PyTorch gives
+    (its derivative wherever it has one). Each f is a subclass, so that the graph names it."""
+    floating_only = False
+    function = None
+
+    @staticmethod
+    def forward(ctx, a):
+        return getattr(ctx.xp, ctx.op.function)(a)
 
     @staticmethod
     def backward(ctx, g):
         return zeros_like(g)  # not g * 0, which is NaN where g is
+
+
+class Sign(Stepwise):
+    """y = sign(a);  da = 0."""
+    function = "sign"
+
+
+class Floor(Stepwise):
+    """y = ⌊a⌋;  da = 0."""
+    function = "floor"
+
+
+class Ceil(Stepwise):
+    """y = ⌈a⌉;  da = 0."""
+    function = "ceil"
+
+
+class Round(Stepwise):
+    """y = a rounded to the nearest integer, halves to the even one (as PyTorch and numpy's rint);  da = 0."""
+    function = "rint"
 
 
 class Abs(Function):
@@ -240,12 +287,14 @@ class Cast(Function):
         return cast(g, ctx.inputs[0].dtype)
 
 
-def add(a, b):
-    return Add.apply(*_pair("add", a, b))
+def add(a, b, alpha=1):
+    """y = a + alpha·b (PyTorch's add; alpha scales b first, one more node where it is not 1)."""
+    return Add.apply(*_pair("add", a, b if alpha == 1 else b * alpha))
 
 
-def sub(a, b):
-    return Sub.apply(*_pair("sub", a, b))
+def sub(a, b, alpha=1):
+    """y = a - alpha·b."""
+    return Sub.apply(*_pair("sub", a, b if alpha == 1 else b * alpha))
 
 
 def mul(a, b):
@@ -274,12 +323,35 @@ def pow(a, b):
     return Pow.apply(a, b)
 
 
+def square(a):
+    """y = a·a;  da = 2a·g (Mul's two gradients); integers stay integers, as in PyTorch."""
+    return mul(a, a)
+
+
+def reciprocal(a):
+    """y = 1 / a;  da = -g / a² (Div's); integers give float32, as in PyTorch."""
+    return div(1.0, a)
+
+
+def rsqrt(a):
+    """y = a^(-1/2);  da = -g·a^(-3/2) / 2 (Pow's; -inf at a = 0, where y is inf, as in PyTorch)."""
+    return pow(a, -0.5)
+
+
 def exp(a):
     return Exp.apply(a)
 
 
+def expm1(a):
+    return Expm1.apply(a)
+
+
 def log(a):
     return Log.apply(a)
+
+
+def log1p(a):
+    return Log1p.apply(a)
 
 
 def sqrt(a):
@@ -288,6 +360,24 @@ def sqrt(a):
 
 def sign(a):
     return Sign.apply(a)
+
+
+def _stepwise(op, a):
+    """op of a floating tensor; an integer tensor is its own floor, ceiling and rounding: a copy, as in PyTorch
+    (numpy's would turn it into float64)."""
+    return op.apply(a) if a.is_floating_point() else clone(a)
+
+
+def floor(a):
+    return _stepwise(Floor, a)
+
+
+def ceil(a):
+    return _stepwise(Ceil, a)
+
+
+def round(a):
+    return _stepwise(Round, a)
 
 
 def abs(a):
@@ -318,6 +408,48 @@ def where(cond, a, b):
     return Where.apply(a, b, cond=mask)
 
 
+def masked_fill(x, mask, value):
+    """x with `value` (a number cast to x's dtype, as PyTorch casts it, or a tensor broadcast) where the boolean
+    mask is True:  dx = g where the mask is False, else 0;  dvalue = Σ of g where it is True."""
+    if not isinstance(mask, Tensor) or mask.dtype != bool:
+        what = f"{mask.dtype} of shape {mask.shape}" if isinstance(mask, Tensor) else type(mask).__name__
+        raise TypeError(f"masked_fill: expected a boolean mask Tensor for the tensor of shape {x.shape}, got {what}")
+    if not isinstance(value, Tensor):
+        value = x._number_as_tensor("masked_fill", value)
+    return where(mask, value, x)
+
+
+def _extremum(op, a, b, wins):
+    """The elementwise larger (wins = "greater") or smaller ("less") of a and b, NaN where either is, as PyTorch's
+    maximum and minimum: y = a where a wins, b where b wins, and at a tie (or a NaN) (a + b) / 2, which is a there
+    (a NaN where either is, inf where |a| exceeds half the dtype's largest number);  da = g where a wins, g / 2 at
+    a tie, else 0; db likewise (PyTorch's split of a tie)."""
+    a, b = _pair(op, a, b)
+    require_one_device(op, (a, b))
+    compare_with = getattr(a.backend.xp, wins)
+    tie = mul(add(a, b), 0.5) if a.is_floating_point() else a  # integers need no gradient to split
+    return where(compare_with(a.array, b.array), a, where(compare_with(b.array, a.array), b, tie))
+
+
+def maximum(a, b):
+    return _extremum("maximum", a, b, "greater")
+
+
+def minimum(a, b):
+    return _extremum("minimum", a, b, "less")
+
+
+def lerp(start, end, weight):
+    """y = start + w·(end - start), computed as end - (1 - w)·(end - start) where |w| ≥ 1/2, as PyTorch does, so
+    that w = 1 gives end exactly (a weight tensor picks per element);  dstart = g·(1 - w),  dend = g·w,
+    dw = g·(end - start)."""
+    difference = sub(end, start)
+    if not isinstance(weight, Tensor):
+        return add(start, mul(difference, weight)) if -0.5 < weight < 0.5 else sub(end, mul(difference, 1 - weight))
+    near_start = (weight.array > -0.5) & (weight.array < 0.5)
+    return where(near_start, add(start, mul(difference, weight)), sub(end, mul(difference, sub(1, weight))))
+
+
 def clamp(a, min=None, max=None):
     """y = min(max(a, lo), hi);  da = g where lo <= a <= hi else 0."""
     if min is None and max is None:
@@ -345,3 +477,43 @@ def compare(a, b, name):
     a, b = _pair(name, a, b)
     require_one_device(name, (a, b))
     return Tensor(getattr(a.backend.xp, name)(a.array, b.array))
+
+
+def eq(a, b):
+    return compare(a, b, "equal")
+
+
+def ne(a, b):
+    return compare(a, b, "not_equal")
+
+
+def lt(a, b):
+    return compare(a, b, "less")
+
+
+def le(a, b):
+    return compare(a, b, "less_equal")
+
+
+def gt(a, b):
+    return compare(a, b, "greater")
+
+
+def ge(a, b):
+    return compare(a, b, "greater_equal")
+
+
+def isnan(a):
+    """A boolean Tensor, outside the graph, as compare's."""
+    return Tensor(a.backend.xp.isnan(a.array))
+
+
+def isfinite(a):
+    return Tensor(a.backend.xp.isfinite(a.array))
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Whether |a - b| ≤ atol + rtol·|b| everywhere (b's size, as numpy's and PyTorch's): a Python bool."""
+    a, b = _pair("allclose", a, b)
+    require_one_device("allclose", (a, b))
+    return bool(a.backend.xp.allclose(a.array, b.array, rtol=rtol, atol=atol, equal_nan=equal_nan))

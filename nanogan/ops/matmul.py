@@ -17,6 +17,7 @@ node of the graph (linear's y = x @ wᵀ is MatMul(x, w, tb=True)):
 """
 from ..autograd.function import Function
 from ..backend import add_channel_bias_
+from ..tensor import Tensor
 from .bias import bias_grad
 from .shape import sum_to
 
@@ -49,7 +50,6 @@ class MatMul(Function):
 
 
 def matmul(a, b):
-    from ..tensor import Tensor
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
         raise TypeError("matmul: both operands must be Tensors")
     if a.ndim == 0 or b.ndim == 0:
@@ -72,3 +72,22 @@ def matmul(a, b):
     if a.ndim == 1:
         y = y.squeeze(-2 if b.ndim > 1 else -1) if y.ndim else y
     return y
+
+
+def mm(a, b):
+    """matmul of two matrices, (n, m) @ (m, p), checked to be that: PyTorch's mm takes no vectors and no batches."""
+    return _checked_product("mm", a, b, 2, "matrices (n, m) and (m, p)")
+
+
+def bmm(a, b):
+    """matmul of two batches of matrices, (b, n, m) @ (b, m, p) -> (b, n, p), checked to be that: PyTorch's bmm
+    broadcasts nothing (matmul would broadcast the batch)."""
+    return _checked_product("bmm", a, b, 3, "batches of matrices (b, n, m) and (b, m, p)")
+
+
+def _checked_product(op, a, b, ndim, expected):
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+        raise TypeError(f"{op}: both operands must be Tensors, got {type(a).__name__} and {type(b).__name__}")
+    if a.ndim != ndim or b.ndim != ndim or a.shape[:-2] != b.shape[:-2] or a.shape[-1] != b.shape[-2]:
+        raise ValueError(f"{op}: expected {expected}, got shapes {a.shape} and {b.shape}")
+    return matmul(a, b)

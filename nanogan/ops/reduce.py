@@ -1,4 +1,4 @@
-"""Reductions over dimensions: sum, mean, max/min, var/std, norm.
+"""Reductions over dimensions: sum, mean, max/min, prod, logsumexp, var/std, norm.
 
 Notation: y = reduce(x) over the axes `dim`, g = dL/dy. The gradient is g put back in x's shape
 (keepdim, then broadcast), times the reduction's local derivative.
@@ -12,8 +12,8 @@ import numpy as np
 from ..arguments import is_number
 from ..autograd.function import Function
 from ..tensor import Tensor
-from .elementwise import where
-from .shape import dim_index
+from .elementwise import exp, log, where
+from .shape import dim_index, permute, reshape, unsqueeze
 
 MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])
 
@@ -109,11 +109,21 @@ def amin(x, dim=None, keepdim=False):
     return -amax(-x, dim, keepdim)
 
 
-def argmax(x, dim=None, keepdim=False):
+def _index_of_extremum(op, x, dim, keepdim):
+    """The index (int64, outside the graph) of the first largest (op "argmax") or smallest ("argmin") element of x,
+    flat, or along dim."""
     xp = x.backend.xp
     if dim is None:
-        return Tensor(xp.asarray(xp.argmax(x.array)))
-    return Tensor(xp.asarray(xp.argmax(x.array, axis=dim_index("argmax", dim, x.ndim), keepdims=keepdim)))
+        return Tensor(xp.asarray(getattr(xp, op)(x.array)))
+    return Tensor(xp.asarray(getattr(xp, op)(x.array, axis=dim_index(op, dim, x.ndim), keepdims=keepdim)))
+
+
+def argmax(x, dim=None, keepdim=False):
+    return _index_of_extremum("argmax", x, dim, keepdim)
+
+
+def argmin(x, dim=None, keepdim=False):
+    return _index_of_extremum("argmin", x, dim, keepdim)
 
 
 def _at_indices(x, dim, keepdim, indices):
@@ -144,6 +154,45 @@ def max(x, dim=None, keepdim=False):
 
 def min(x, dim=None, keepdim=False):
     return amin(x) if dim is None else _at_indices(x, dim, keepdim, argmax(-x, dim))
+
+
+def prod(x, dim=None, keepdim=False):
+    """y = Π x over dim (one, as PyTorch's prod takes), or over every element (dim None, a 0-d result), as a tree of
+    pairwise products: about log₂ n Mul nodes, so dx_i = g·Π_{j≠i} x_j exactly, zeros included (nothing divides
+    by x_i), at every order, as Mul's gradients are."""
+    if x.ndim == 0 or dim is None:
+        if dim is not None:
+            dim_index("prod", dim, 0)
+        return _product_along_first_axis(reshape(x, -1))
+    axis = dim_index("prod", dim, x.ndim)
+    y = _product_along_first_axis(permute(x, axis, *(d for d in range(x.ndim) if d != axis)))
+    return unsqueeze(y, axis) if keepdim else y
+
+
+def _product_along_first_axis(x):
+    """Π over axis 0: halved by one Mul of its two halves, again and again, an odd one out multiplied in at the
+    end."""
+    if x.shape[0] == 0:
+        return sum(x, 0) + 1  # the empty product, in x's graph as PyTorch's is (with an empty gradient)
+    odd_ones_out = None
+    while x.shape[0] > 1:
+        n, half = x.shape[0], x.shape[0] // 2
+        if n % 2:
+            odd_ones_out = x[n - 1] if odd_ones_out is None else odd_ones_out * x[n - 1]
+        x = x[:half] * x[half:2 * half]
+    return x[0] if odd_ones_out is None else x[0] * odd_ones_out
+
+
+def logsumexp(x, dim, keepdim=False):
+    """y = log Σ_dim exp(x), computed as m + log Σ_dim exp(x - m) for m = max_dim x, so that no exp overflows; m is
+    a constant (0 where it is ±inf, so that all -inf gives -inf and an inf gives inf, as PyTorch's):
+    dx = g·exp(x - y) = g·softmax_dim(x), m's terms cancelling."""
+    dims = normalize_dims("logsumexp", dim, x.ndim)
+    xp = x.backend.xp
+    largest = x.array.max(axis=dims, keepdims=True)
+    shift = Tensor(xp.where(xp.isinf(largest), 0, largest).astype(x.dtype))
+    summed = sum(exp(x - shift), dims, keepdim)
+    return log(summed) + (shift if keepdim else shift.reshape(summed.shape))
 
 
 class RootOfSquares(Function):

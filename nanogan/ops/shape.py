@@ -365,6 +365,79 @@ def scatter(x, shape, index):
     return ScatterAdd.apply(x, shape=tuple(shape), index=_index_arrays(index, x.backend))
 
 
+def _pick(op, x, index):
+    """GetItem of x at `index` (of raw arrays), an IndexError that names op where an index is out of range."""
+    try:
+        return GetItem.apply(x, index=index)
+    except IndexError as err:
+        raise IndexError(f"{op}: {err} (tensor of shape {x.shape})") from None
+
+
+def _require_integer_index(op, index):
+    if not isinstance(index, Tensor) or index.dtype.kind not in "iu":
+        what = f"{index.dtype} of shape {index.shape}" if isinstance(index, Tensor) else type(index).__name__
+        raise TypeError(f"{op}: expected an integer index Tensor, got {what}")
+
+
+def gather(x, dim, index):
+    """y[i_0, …, i_{n-1}] = x[i_0, …, index[i_0, …, i_{n-1}], …, i_{n-1}] (the index at dim, each other coordinate
+    its own), of index's shape, as PyTorch's gather: one pick of x by integer arrays (GetItem), so
+    dx = g scatter-added where it was picked from (a repeated pick accumulating), and its gradient picks again.
+    A negative index counts from the end, as numpy's does (PyTorch refuses it)."""
+    axis = dim_index("gather", dim, x.ndim)
+    _require_integer_index("gather", index)
+    if index.ndim != x.ndim or any(n > x.shape[d] for d, n in enumerate(index.shape) if d != axis):
+        raise ValueError(f"gather: an index of shape {index.shape} for a tensor of shape {x.shape} must have its "
+                         f"{x.ndim} dimensions, none larger than the tensor's but dimension {axis}")
+    xp = x.backend.xp
+    picks = tuple(_index_arrays(index, x.backend) if d == axis else
+                  xp.arange(n).reshape((1,) * d + (n,) + (1,) * (x.ndim - d - 1)) for d, n in enumerate(index.shape))
+    return _pick("gather", x, picks)
+
+
+def index_select(x, dim, index):
+    """x with the entries of dim at `index` (0-D or 1-D, repeats allowed), in its order: y.shape[dim] = len(index);
+    x[:, …, index] picked by an integer array (GetItem), so dx = g scatter-added back, a repeated entry's
+    accumulating."""
+    axis = dim_index("index_select", dim, x.ndim)
+    _require_integer_index("index_select", index)
+    if index.ndim > 1:
+        raise ValueError(f"index_select: expected a 0-D or 1-D index, got shape {index.shape} (tensor of shape "
+                         f"{x.shape})")
+    return _pick("index_select", x, (slice(None),) * axis + (_index_arrays(reshape(index, -1), x.backend),))
+
+
+def flip(x, *dims):
+    """x reversed along dims (given as flip(x, 0, 1) or flip(x, (0, 1))), a copy as PyTorch's: a reversed view
+    (GetItem of negative steps) cloned, so dx = g reversed back."""
+    dims = _shape_arg(dims)
+    axes = {dim_index("flip", d, x.ndim) for d in dims}
+    if len(axes) < len(dims):
+        raise ValueError(f"flip: dims {dims} name a dimension more than once (tensor of shape {x.shape})")
+    return clone(GetItem.apply(x, index=tuple(slice(None, None, -1 if d in axes else 1) for d in range(x.ndim))))
+
+
+def meshgrid(*tensors, indexing="ij"):
+    """Grids of k 0-D or 1-D tensors (given as meshgrid(a, b) or meshgrid([a, b])), each of shape
+    (len(t_0), …, len(t_{k-1})) with out_i[j_0, …, j_{k-1}] = t_i[j_i] (indexing "ij", PyTorch's default), or with
+    the first two axes swapped ("xy", numpy's: t_0 runs along the columns). Each is t_i reshaped and expanded, a
+    view as PyTorch's, so dt_i = g summed over the other axes."""
+    tensors = _shape_arg(tensors)
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    if not tensors or any(not isinstance(t, Tensor) or t.ndim > 1 for t in tensors):
+        raise ValueError(f"meshgrid: expected one or more 0-D or 1-D tensors, got "
+                         f"{[t.shape if isinstance(t, Tensor) else type(t).__name__ for t in tensors]}")
+    axes = list(range(len(tensors)))
+    if indexing == "xy" and len(tensors) > 1:
+        axes[0], axes[1] = 1, 0
+    shape = [0] * len(tensors)
+    for t, axis in zip(tensors, axes):
+        shape[axis] = t.numel()
+    return tuple(expand(reshape(t, tuple(n if d == axis else 1 for d, n in enumerate(shape))), *shape)
+                 for t, axis in zip(tensors, axes))
+
+
 def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:

@@ -56,12 +56,12 @@ def existing_folder(text):
     return Path(text)
 
 
-def parser(name, doc, *, iters, batch_size, presets, datasets=IMAGE_DATASETS, cuda_graph=False):
+def parser(name, doc, *, iters, batch_size, presets, datasets=IMAGE_DATASETS, dataset_help="", cuda_graph=False):
     """The argument parser with the common options; the example adds its own. `doc` is the example's
     docstring (its first paragraph is the --help description), `presets` its variant's preset names
     (the first is the default; None: the example adds its own --preset), `iters` and `batch_size` the
-    defaults (None: the example decides), `cuda_graph` whether it trains a WGAN-GP variant, whose steps a CUDA
-    graph can replay (--cuda-graph)."""
+    defaults (None: the example decides), `dataset_help` what --dataset chooses where it is more than the data,
+    `cuda_graph` whether it trains a WGAN-GP variant, whose steps a CUDA graph can replay (--cuda-graph)."""
     p = argparse.ArgumentParser(prog=f"{name}.py", description=doc.strip().split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
@@ -74,7 +74,7 @@ def parser(name, doc, *, iters, batch_size, presets, datasets=IMAGE_DATASETS, cu
     if set(datasets) <= set(IMAGE_DATASETS):  # read from files (the toy sets are drawn by code)
         p.add_argument("--data-dir", type=existing_folder,
                        help="folder holding the dataset's IDX files (else $NANOGAN_DATA, the cache, ...)")
-    p.add_argument("--dataset", default=datasets[0], choices=datasets, help=f"default {datasets[0]}")
+    p.add_argument("--dataset", default=datasets[0], choices=datasets, help=f"{dataset_help}default {datasets[0]}")
     if presets is not None:
         p.add_argument("--preset", default=presets[0], choices=presets,
                        help=f"the variant's published hyperparameters (default {presets[0]})")
@@ -125,23 +125,29 @@ def start_output_folder(args):
 
 def load_images(args, value_range=(0.0, 1.0)):
     """A shuffled DataLoader of (images, labels) of --dataset, images float32 (N, 1, 28, 28) scaled to
-    `value_range`. Where only the test split exists (as on a machine given just t10k-*), it says so and
-    trains on that."""
+    `value_range`."""
+    images, labels = load_image_arrays(args, args.dataset, value_range)
+    return data.DataLoader(images, labels, batch_size=args.batch_size, seed=args.seed)
+
+
+def load_image_arrays(args, dataset, value_range):
+    """(images, labels) of `dataset` ("mnist" or "fashion-mnist", searched in --data-dir and the usual places),
+    images float32 (N, 1, 28, 28) scaled to `value_range`. Where only the test split exists (as on a machine given
+    just t10k-*), it says so and trains on that."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the note below says it in one line
-            images, labels, split = data.load_mnist_for_training(args.dataset, args.data_dir)
+            images, labels, split = data.load_mnist_for_training(dataset, args.data_dir)
     except (data.DatasetNotFoundError, data.IdxFormatError) as err:  # the message says it all: no traceback
         raise SystemExit(str(err)) from None
-    title = data.DATASETS[args.dataset].title
-    folder = data.find_split(args.dataset, split, args.data_dir).images.parent  # --data-dir, or where the search led
+    title = data.DATASETS[dataset].title
+    folder = data.find_split(dataset, split, args.data_dir).images.parent  # --data-dir, or where the search led
     if split != "train":
         print(f"note: the {title} train split is not available; training on the {split} split "
               f"({len(images)} images, {folder})")
     else:
         print(f"data: {title} {split} split, {len(images)} images, {folder}")
-    return data.DataLoader(data.images_to_float(images, value_range), labels, batch_size=args.batch_size,
-                           seed=args.seed)
+    return data.images_to_float(images, value_range), labels
 
 
 def dcgan_networks(args):
@@ -161,13 +167,14 @@ def to_device(args, *networks):
         network.to(args.device)
 
 
-def trainer(variant, stream, args, *, snapshot_every, n_samples=64, progress=True):
+def trainer(variant, stream, args, *, snapshot_every, n_samples=64, fixed_inputs=None, progress=True):
     """A Trainer writing to OUT with a checkpoint every `snapshot_every` generator iterations, resumed
-    from OUT/checkpoint.npz under --resume. OUT is started here, once the data, the networks and the trainer are
-    ready (the trainer refuses a --cuda-graph its variant cannot run)."""
+    from OUT/checkpoint.npz under --resume; `fixed_inputs` as the Trainer takes them. OUT is started here, once the
+    data, the networks and the trainer are ready (the trainer refuses a --cuda-graph its variant cannot run)."""
     try:
         run = gan.Trainer(variant, stream, args.out, n_samples=n_samples, sample_seed=args.seed,
-                          checkpoint_every=snapshot_every, progress=progress, cuda_graph=args.cuda_graph)
+                          fixed_inputs=fixed_inputs, checkpoint_every=snapshot_every, progress=progress,
+                          cuda_graph=args.cuda_graph)
     except TypeError as err:  # a variant without graph-ready steps (gan_toy2d's other than wgan-gp)
         if not args.cuda_graph:
             raise
@@ -184,12 +191,13 @@ def trainer(variant, stream, args, *, snapshot_every, n_samples=64, progress=Tru
     return run
 
 
-def image_trainer(variant, loader, args, *, snapshot_every, nrow=8, n_samples=64, value_range=(0.0, 1.0),
-                  arrange=None):
+def image_trainer(variant, loader, args, *, snapshot_every, nrow=8, n_samples=64, fixed_inputs=None,
+                  value_range=(0.0, 1.0), arrange=None):
     """trainer() plus the pictures of an image GAN: every `snapshot_every` iterations a grid of G's samples
-    of the fixed z (OUT/samples/<iteration>.png; `arrange` may reorder the samples first) and the loss curves
-    (OUT/losses.png)."""
-    run = trainer(variant, loader, args, snapshot_every=snapshot_every, n_samples=n_samples)
+    of the fixed z, or of its output for `fixed_inputs` (OUT/samples/<iteration>.png; `arrange` may reorder the
+    samples first) and the loss curves (OUT/losses.png)."""
+    run = trainer(variant, loader, args, snapshot_every=snapshot_every, n_samples=n_samples,
+                  fixed_inputs=fixed_inputs)
     arrange = arrange or (lambda images: images)
 
     def write_grid(t):

@@ -69,6 +69,16 @@ def tiny_mnist(tmp_path, isolated_data):
     return folder
 
 
+@pytest.fixture
+def tiny_mnist_and_fashion(tmp_path, isolated_data):
+    """A data folder with mnist/ and fashion-mnist/ beside each other (the IDX files have the same names)."""
+    folder = tmp_path / "two"
+    for name, seed in (("mnist", 0), ("fashion-mnist", 1)):
+        (folder / name).mkdir(parents=True)
+        write_split(folder / name, "train", np.random.default_rng(seed))
+    return folder
+
+
 def run(name, argv, capsys):
     """main(argv) of examples/<name>.py; returns (its result dict, its printed `result:` fields)."""
     returned = example(name).main([str(a) for a in argv])
@@ -182,7 +192,34 @@ def test_a_cuda_graph_the_variant_cannot_run_keeps_the_earlier_run(tmp_path, cap
     assert (out / "log.jsonl").read_text() == "the earlier run's\n"
 
 
-@pytest.mark.parametrize("name", ["dcgan_mnist", "cgan_mnist", "wgan_clip_mnist"])
+def test_cyclegan_example_translates_both_ways_and_resumes(tiny_mnist_and_fashion, tmp_path, capsys):
+    out = tmp_path / "out"
+    argv = ["--dim", 2, "--blocks", 1, "--batch-size", 4, "--data-dir", tiny_mnist_and_fashion, "--out", out]
+    returned, printed, lines = run("cyclegan_mnist", argv + ["--iters", 2], capsys)
+    assert returned["iters"] == 2 and set(printed) == {"iters", "wall_s", "d_loss", "g_loss", "cycle_loss"}
+    assert all(np.isfinite(float(printed[key])) for key in ("d_loss", "g_loss", "cycle_loss"))
+    assert any(line.startswith("data: MNIST train split") for line in lines)
+    assert any(line.startswith("data: Fashion-MNIST train split") for line in lines)
+    # 8 pairs of 28-pixel images with 2-pixel gaps, in 6 rows: x, G(x), F(G(x)), y, F(y), G(F(y))
+    assert Image.open(assert_png(out / "samples" / "000002.png")).size == (2 + 8 * 30, 2 + 6 * 30)
+    assert_png(out / "progression.png")
+    assert_png(out / "losses.png", min_side=100)
+    state = gan.load_checkpoint(out / "checkpoint.npz")
+    assert state["trainer"]["iteration"] == 2 and state["variant"]["pool_x"]["images"].shape == (8, 1, 28, 28)
+
+    returned, _, lines = run("cyclegan_mnist", argv + ["--iters", 3, "--resume"], capsys)
+    assert "resumed from" in "\n".join(lines) and returned["iters"] == 3
+    assert [r["iteration"] for r in gan.read_log(out / "log.jsonl")] == [1, 2, 3]
+
+
+def test_cyclegan_example_refuses_to_translate_a_dataset_into_itself(tiny_mnist, tmp_path, capsys):
+    """A --data-dir holding one dataset's files directly is searched first for both."""
+    with pytest.raises(SystemExit, match="MNIST and Fashion-MNIST were read from the same files"):
+        example("cyclegan_mnist").main(["--dim", "2", "--data-dir", str(tiny_mnist), "--out", str(tmp_path / "out")])
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name", ["dcgan_mnist", "cgan_mnist", "wgan_clip_mnist", "cyclegan_mnist"])
 def test_only_the_examples_that_train_wgan_gp_offer_cuda_graph(name, tmp_path, capsys):
     with pytest.raises(SystemExit):
         example(name).main(["--cuda-graph", "--out", str(tmp_path)])

@@ -108,3 +108,40 @@ class DataLoader:
             raise ValueError(f"DataLoader.load_state_dict: batch_in_epoch={state['batch_in_epoch']} outside "
                              f"0..{len(self) - 1}")
         self.seed, self.epoch, self.batch_in_epoch = state["seed"], state["epoch"], state["batch_in_epoch"]
+
+
+class UnpairedLoader:
+    """Minibatches (x, y) from two unpaired datasets, X and Y (CycleGAN's domains), `batch_size` of each: two
+    DataLoaders, each shuffled on its own, so the x and the y of a batch are drawn independently and no image of X is
+    tied to one of Y. X's order comes from `seed`, Y's from `seed + 1`. The domains may differ in size: each
+    loader runs through its own epochs. (The official CycleGAN code draws each y uniformly at random instead, with
+    replacement.)
+
+    An epoch is len(loader) = the larger domain's batches, as the official UnalignedDataset counts it.
+    """
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, batch_size: int = 1, seed: int = 0):
+        seed = int_at_least("UnpairedLoader", "seed", seed, 0)
+        self.x, self.y = (DataLoader(images, batch_size=batch_size, seed=domain_seed)
+                          for images, domain_seed in ((x, seed), (y, seed + 1)))
+        self.batch_size = self.x.batch_size
+
+    def __len__(self) -> int:
+        return max(len(self.x), len(self.y))
+
+    def infinite(self) -> Iterator:
+        """(x, y) batches forever, continuing from the current position."""
+        return zip(self.x.infinite(), self.y.infinite())
+
+    def state_dict(self) -> dict:
+        return {"x": self.x.state_dict(), "y": self.y.state_dict()}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Resume from `state_dict()` output: both domains' positions, refused (changing neither) unless both fit."""
+        before = self.x.state_dict()
+        self.x.load_state_dict(state["x"])
+        try:
+            self.y.load_state_dict(state["y"])
+        except Exception:
+            self.x.load_state_dict(before)
+            raise

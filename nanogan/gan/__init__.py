@@ -14,7 +14,8 @@ from .losses import (discriminator_loss, minimax_generator_loss, non_saturating_
                      input_gradients, input_gradient_norms, clip_weights_, least_squares_discriminator_loss,
                      least_squares_generator_loss, warn_if_batch_norm)
 from .variants import (Preset, Variant, critic_iterations, GAN, GANPreset, DCGAN, WGAN, WGANPreset, WGANGP,
-                       WGANGPPreset, LSGAN, LSGANPreset, ConditionalGAN, ConditionalWGANGP)
+                       WGANGPPreset, LSGAN, LSGANPreset, ConditionalGAN, ConditionalWGANGP, CycleGAN, CycleGANPreset,
+                       ImagePool)
 from .checkpoint import save_checkpoint, load_checkpoint
 from .trainer import Trainer, SampledData, read_log
 from . import tricks, visualize

@@ -11,7 +11,7 @@ run_dir/log.jsonl (losses, Wasserstein estimate, gradient penalty, gradient norm
 GPU the memory its arrays hold), runs the hooks that are due, and writes run_dir/checkpoint.npz when one is due.
 
 Resuming continues bit for bit: a checkpoint holds G, D, both optimisers, the data stream's position,
-the global random generator (noise, ε of the penalty), the fixed snapshot noise, the position inside
+the global random generator (noise, ε of the penalty), the fixed snapshot inputs, the position inside
 the current iteration and the log's length (a resumed run cuts the log back to it), and the state of whatever
 `trainer.keep_state(name, obj)` was given (a hook's running average of G's weights, say).
 
@@ -138,14 +138,16 @@ class Trainer:
     run_dir          where log.jsonl and checkpoint.npz go (created if missing)
     n_samples        how many fixed noise vectors `samples()` renders (progression snapshots)
     sample_seed      the seed of those vectors (their own generator: the training's random stream is untouched)
+    fixed_inputs     what `samples()` feeds G instead of those: arrays as the variant's fixed_latent gives them,
+                     (z, y); a variant that translates images (CycleGAN) needs these, real images of its domains
     checkpoint_every write a checkpoint after every this many generator iterations (and at the end of fit)
     log_every        log after every this many generator iterations
     progress         show a tqdm bar with the latest losses and the ETA
     cuda_graph       replay each step from a CUDA graph (WGAN-GP variants on a GPU; nanogan.gan.graphed)
     """
 
-    def __init__(self, variant, data, run_dir, *, n_samples=64, sample_seed=0, checkpoint_every=1000, log_every=1,
-                 progress=True, cuda_graph=False):
+    def __init__(self, variant, data, run_dir, *, n_samples=64, sample_seed=0, fixed_inputs=None, checkpoint_every=1000,
+                 log_every=1, progress=True, cuda_graph=False):
         for attribute in ("batch_size", "infinite", "state_dict", "load_state_dict"):
             if not hasattr(data, attribute):
                 raise TypeError(f"Trainer: the data stream {type(data).__name__} has no {attribute!r}; pass a "
@@ -163,8 +165,10 @@ class Trainer:
         self.checkpoint_path = self.run_dir / "checkpoint.npz"
         self.log_path = self.run_dir / "log.jsonl"
         self.checkpoint_every, self.log_every, self.progress = checkpoint_every, log_every, progress
-        self.fixed_latent = variant.fixed_latent(int_at_least("Trainer", "n_samples", n_samples, 1),
-                                                 int_at_least("Trainer", "sample_seed", sample_seed, 0))
+        n_samples = int_at_least("Trainer", "n_samples", n_samples, 1)
+        sample_seed = int_at_least("Trainer", "sample_seed", sample_seed, 0)
+        self.fixed_latent = (variant.fixed_latent(n_samples, sample_seed) if fixed_inputs is None
+                             else variant.fixed_inputs_from(fixed_inputs))
         self.hooks = []
         self.kept = {}  # name → an object whose state_dict() every checkpoint holds (keep_state)
         self.iteration = 0  # generator iterations done
@@ -208,7 +212,7 @@ class Trainer:
         return stateful
 
     def samples(self):
-        """G's samples of the fixed noise (numpy), for progression snapshots."""
+        """G's samples of the fixed noise, or its output for the fixed inputs (numpy), for progression snapshots."""
         return self.variant.sample(self.fixed_latent)
 
     # ---- training ---------------------------------------------------------------------------------------
@@ -323,7 +327,6 @@ class Trainer:
 
     # ---- checkpoints -------------------------------------------------------------------------------------
     def state_dict(self):
-        z, labels = self.fixed_latent
         return {
             "trainer": {"iteration": self.iteration, "critic_steps_in_iteration": self.critic_steps_in_iteration,
                         "elapsed": self.elapsed, "log_bytes": self._log_size(),
@@ -332,7 +335,7 @@ class Trainer:
             "variant": self.variant.state_dict(),
             "data": self.data.state_dict(),
             "rng": get_rng_state(),
-            "fixed_latent": [z.numpy(), None if labels is None else labels.numpy()],
+            "fixed_latent": [None if t is None else t.numpy() for t in self.fixed_latent],
             "kept": {name: stateful.state_dict() for name, stateful in self.kept.items()},
         }
 
@@ -377,8 +380,7 @@ class Trainer:
             set_rng_state(state["rng"])
             for name, stateful in self.kept.items():
                 stateful.load_state_dict(kept[name])
-            z, labels = state["fixed_latent"]
-            fixed_latent = (self.variant.as_input(z), None if labels is None else self.variant.as_labels(labels))
+            fixed_latent = self.variant.fixed_inputs_from(state["fixed_latent"])
         except Exception:
             # a checkpoint that fits in part (other networks, another batch size) must not leave this trainer
             # holding a mix of two runs, which its next checkpoint would make permanent

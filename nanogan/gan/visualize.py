@@ -111,12 +111,14 @@ def _figure(n_panels):
 
 
 LOSS_PANELS = (("losses", ("d_loss", "g_loss")), ("Wasserstein estimate", ("wasserstein_estimate",)),
-               ("gradient penalty", ("gradient_penalty",)))
+               ("gradient penalty", ("gradient_penalty",)),
+               ("cycle consistency and identity", ("cycle_loss", "identity_loss")))
 
 
 def plot_losses(log, path):
     """Curves over generator iterations from a log (path of a log.jsonl, or its records): D's and G's
-    losses, and where the variant reports them the Wasserstein estimate and the gradient penalty."""
+    losses, and where the variant reports them the Wasserstein estimate, the gradient penalty and CycleGAN's
+    cycle-consistency and identity terms."""
     records = read_log(log) if isinstance(log, (str, os.PathLike)) else list(log)
     panels = [(title, keys) for title, keys in LOSS_PANELS if any(k in r for r in records for k in keys)]
     if not panels:

@@ -151,13 +151,17 @@ class Variant:
         self.G, self.D = generator, discriminator
         self.n_classes = n_classes
         self._check_classes()
+        self.latent_dim = self.latent_dim_of(generator)
+        self.opt_G = make_optimizer(self.settings, generator.parameters())
+        self.opt_D = make_optimizer(self.settings, discriminator.parameters(), self.settings.lr_D)
+
+    def latent_dim_of(self, generator):
+        """The size of z, the generator's `latent_dim` (a variant whose generator reads no z returns None)."""
         try:
-            self.latent_dim = generator.latent_dim
+            return generator.latent_dim
         except AttributeError:
             raise AttributeError(f"{type(self).__name__}: the generator {type(generator).__name__} has no "
                                  f"`latent_dim` attribute (the size of z); set it on the module") from None
-        self.opt_G = make_optimizer(self.settings, generator.parameters())
-        self.opt_D = make_optimizer(self.settings, discriminator.parameters(), self.settings.lr_D)
 
     @classmethod
     def preset(cls, name=None):
@@ -273,6 +277,12 @@ class Variant:
         through the classes, so a grid with n_classes columns shows one class per column."""
         z = self._draw_noise(n, np.random.default_rng(seed))
         return z, None if self.n_classes is None else self.as_labels(np.arange(n) % self.n_classes)
+
+    def fixed_inputs_from(self, arrays):
+        """Fixed inputs of G given as arrays (by the user, or read from a checkpoint), as fixed_latent gives them:
+        (z, y) as tensors on the models' device, y None or labels."""
+        z, labels = arrays
+        return self.as_input(z), None if labels is None else self.as_labels(labels)
 
     def generate(self, z, labels=None):
         """G(z), or G(z, y) for a conditional variant."""

@@ -58,6 +58,11 @@ class Preset:
     def to_dict(self):
         return dataclasses.asdict(self)
 
+    def learning_rates(self):
+        """(G's, D's) learning rate: `lr` for both; a preset whose source trains them at different rates
+        overrides this."""
+        return self.lr, self.lr
+
     def validate(self, owner):
         """Refuse settings out of range, naming the variant `owner`; a subclass adds its own fields. lr, betas,
         momentum and the optimizer's name are checked by the optimiser they build. A setting out of its range does
@@ -82,14 +87,15 @@ def critic_iterations(generator_iteration, n_critic, warmup=False):
     return n_critic
 
 
-def make_optimizer(preset, parameters):
-    """The optimiser the preset names, over `parameters`."""
+def make_optimizer(preset, parameters, lr=None):
+    """The optimiser the preset names, over `parameters`, at rate `lr` (None: the preset's lr)."""
+    lr = preset.lr if lr is None else lr
     if preset.optimizer == "adam":
-        return optim.Adam(parameters, lr=preset.lr, betas=preset.betas)
+        return optim.Adam(parameters, lr=lr, betas=preset.betas)
     if preset.optimizer == "rmsprop":
-        return optim.RMSprop(parameters, lr=preset.lr)
+        return optim.RMSprop(parameters, lr=lr)
     if preset.optimizer == "sgd":
-        return optim.SGD(parameters, lr=preset.lr, momentum=preset.momentum)
+        return optim.SGD(parameters, lr=lr, momentum=preset.momentum)
     raise ValueError(f"make_optimizer: unknown optimizer {preset.optimizer!r}; valid: 'adam', 'rmsprop', 'sgd'")
 
 
@@ -148,8 +154,9 @@ class Variant:
         except AttributeError:
             raise AttributeError(f"{type(self).__name__}: the generator {type(generator).__name__} has no "
                                  f"`latent_dim` attribute (the size of z); set it on the module") from None
-        self.opt_G = make_optimizer(self.settings, generator.parameters())
-        self.opt_D = make_optimizer(self.settings, discriminator.parameters())
+        generator_lr, discriminator_lr = self.settings.learning_rates()
+        self.opt_G = make_optimizer(self.settings, generator.parameters(), generator_lr)
+        self.opt_D = make_optimizer(self.settings, discriminator.parameters(), discriminator_lr)
 
     @classmethod
     def preset(cls, name=None):

@@ -233,7 +233,7 @@ def test_only_the_test_split_says_so_and_trains_on_it(tmp_path, isolated_data, c
 
 
 @pytest.mark.parametrize("variant, dataset", [("wgan-gp", "grid25_pacgan"), ("gan-minimax", "ring8_pacgan"),
-                                              ("wgan", "moons")])
+                                              ("wgan", "moons"), ("fgan", "ring8_pacgan")])
 def test_toy_example_writes_plots_and_measures(variant, dataset, tmp_path, isolated_data, capsys):
     out = tmp_path / "toy"
     returned, printed, _ = run("gan_toy2d", ["--variant", variant, "--dataset", dataset, "--iters", 2,

@@ -7,6 +7,8 @@ from .wgan import WGAN, WGANPreset
 from .wgan_gp import WGANGP, WGANGPPreset
 from .lsgan import LSGAN, LSGANPreset
 from .conditional import ConditionalGAN, ConditionalWGANGP
+from .fgan import FGAN, FGANPreset
 
 __all__ = ["Preset", "Variant", "critic_iterations", "make_optimizer", "GAN", "GANPreset", "DCGAN", "WGAN",
-           "WGANPreset", "WGANGP", "WGANGPPreset", "LSGAN", "LSGANPreset", "ConditionalGAN", "ConditionalWGANGP"]
+           "WGANPreset", "WGANGP", "WGANGPPreset", "LSGAN", "LSGANPreset", "ConditionalGAN", "ConditionalWGANGP",
+           "FGAN", "FGANPreset"]

@@ -188,3 +188,218 @@ def test_fgan_presets_name_the_paper_and_refuse_unknown_divergences():
         gan.FGAN(generator, critic, generator_loss="minimax")
     with pytest.raises(KeyError, match="FGAN: no preset 'js'"):
         gan.FGAN(generator, critic, "js")
+
+
+# ---- InfoGAN -------------------------------------------------------------------------------------------
+LOGITS = np.array([[2.0, -1.0, 0.5], [0.1, 0.2, -3.0], [-1.0, 4.0, 0.0], [0.0, 0.0, 0.0]])
+CATEGORIES = np.array([0, 2, 1, 1])
+CODES = np.array([[0.5, -0.9], [-0.2, 0.3], [0.99, 0.0], [-0.7, -0.4]])
+MEANS = np.array([[0.4, -0.5], [0.1, 0.2], [1.5, -0.3], [-0.6, 0.0]])
+LOG_VARIANCES = np.array([[0.0, -1.0], [0.5, -2.0], [1.2, 0.3], [-0.4, 0.8]])
+
+
+def test_the_categorical_code_loss_and_its_gradient_match_torch():
+    torch = pytest.importorskip("torch")
+    logits = leaf64(LOGITS)
+    loss = gan.categorical_code_loss(logits, ng.tensor(np.eye(3)[CATEGORIES]))
+    reference = torch.tensor(LOGITS, requires_grad=True)
+    expected = torch.nn.functional.cross_entropy(reference, torch.tensor(CATEGORIES))
+    np.testing.assert_allclose(loss.item(), expected.item(), rtol=1e-12)
+    (grad,) = ng.grad(loss, logits)
+    (expected_grad,) = torch.autograd.grad(expected, reference)
+    np.testing.assert_allclose(grad.numpy(), expected_grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("learned_variance", [False, True], ids=["fixed variance", "learned variance"])
+def test_the_continuous_code_loss_and_its_gradients_match_torch(learned_variance):
+    """−(1/N) Σ_i log N(c_i; μ_i, diag σ_i²), σ = 1 or σ² = e^(log-variance), against torch.distributions.Normal."""
+    torch = pytest.importorskip("torch")
+    mean, log_variance = leaf64(MEANS), leaf64(LOG_VARIANCES)
+    loss = gan.continuous_code_loss(ng.tensor(CODES), mean, log_variance if learned_variance else None)
+    mean_t, log_variance_t = (torch.tensor(x, requires_grad=True) for x in (MEANS, LOG_VARIANCES))
+    std = (0.5 * log_variance_t).exp() if learned_variance else torch.ones(MEANS.shape, dtype=torch.float64)
+    expected = -torch.distributions.Normal(mean_t, std).log_prob(torch.tensor(CODES)).sum(1).mean()
+    np.testing.assert_allclose(loss.item(), expected.item(), rtol=1e-12)
+    inputs, reference = ([mean, log_variance], [mean_t, log_variance_t]) if learned_variance else ([mean], [mean_t])
+    for grad, expected_grad in zip(ng.grad(loss, inputs), torch.autograd.grad(expected, reference)):
+        np.testing.assert_allclose(grad.numpy(), expected_grad.numpy(), rtol=1e-12, atol=1e-15)
+    if not learned_variance:  # the official code's fixed σ = 1: half the squared error, plus a constant
+        np.testing.assert_allclose(loss.item(), 0.5 * ((CODES - MEANS) ** 2).sum(1).mean() + math.log(2 * math.pi),
+                                   rtol=1e-12)
+
+
+def tiny_infogan(width=2, learned_variance=False, seed=0, **overrides):
+    ng.manual_seed(seed)
+    generator, discriminator = models.infogan_mnist(width=width, learned_variance=learned_variance)
+    return gan.InfoGAN(generator, discriminator, batch_size=16, **overrides)
+
+
+def digit_like_images(n, rng):
+    """MNIST-like data: one of ten fixed random strokes per image, with pixel noise, in [0, 1]."""
+    templates = (np.random.default_rng(123).random((10, 1, 28, 28)) > 0.8).astype(np.float32)
+    noisy = templates[rng.integers(10, size=n)] + 0.1 * rng.standard_normal((n, 1, 28, 28))
+    return np.clip(noisy, 0.0, 1.0).astype(np.float32)
+
+
+def parameters_of(module):
+    return [p.numpy().copy() for p in module.parameters()]
+
+
+def changed(before, module):
+    return [not np.array_equal(a, b) for a, b in zip(before, parameters_of(module))]
+
+
+@pytest.mark.parametrize("learned_variance", [False, True], ids=["fixed variance", "learned variance"])
+def test_q_head_learns_from_the_information_term_only(learned_variance):
+    infogan = tiny_infogan(learned_variance=learned_variance)
+    D = infogan.D
+    real = infogan.as_input(digit_like_images(8, np.random.default_rng(0)))
+    latent, _ = infogan.sample_latent(8)
+    fake = infogan.fakes_for_critic(real, latent)
+    fake_logits, code_parameters = infogan.discriminate_and_recognise(fake)
+    assert code_parameters.shape == (8, 10 + 2 * (2 if learned_variance else 1))
+
+    gan_loss = gan.discriminator_loss(infogan.discriminate(real), fake_logits)
+    information = infogan.information_term(*infogan.information_losses(latent, code_parameters))
+    q_head, shared = list(D.q_head.parameters()), list(D.body.parameters())
+    everything = q_head + shared + list(D.head.parameters())
+    from_gan_loss = ng.grad(gan_loss, everything, retain_graph=True, allow_unused=True)
+    from_information = ng.grad(information, everything, allow_unused=True)
+    n_q, n_shared = len(q_head), len(shared)
+    assert all(g is None for g in from_gan_loss[:n_q])  # D's GAN loss never reaches Q's head
+    assert all(g is not None and np.abs(g.numpy()).sum() > 0 for g in from_gan_loss[n_q:])
+    assert all(g is not None and np.abs(g.numpy()).sum() > 0 for g in from_information[:n_q + n_shared])
+    assert all(g is None for g in from_information[n_q + n_shared:])  # nor L_I D's logit head
+
+
+def test_the_critic_step_trains_d_and_q_and_the_generator_step_g_only():
+    infogan = tiny_infogan()
+    G, D = infogan.G, infogan.D
+    networks = {"G": G, "D's body": D.body, "D's head": D.head, "Q's head": D.q_head}
+    before = {name: parameters_of(module) for name, module in networks.items()}
+    numbers = infogan.critic_step(digit_like_images(16, np.random.default_rng(0)))
+    assert set(numbers) == {"d_loss", "d_grad_norm"}
+    assert not any(changed(before["G"], G))
+    for name in ("D's body", "D's head", "Q's head"):
+        assert all(changed(before[name], networks[name])), name
+
+    before = {name: parameters_of(module) for name, module in networks.items()}
+    numbers = infogan.generator_step(16)
+    assert set(numbers) == {"g_loss", "info_categorical", "info_continuous", "mi_categorical", "g_grad_norm"}
+    np.testing.assert_allclose(float(numbers["mi_categorical"]), math.log(10) - float(numbers["info_categorical"]),
+                               atol=1e-6)
+    assert all(changed(before["G"], G))
+    for name in ("D's body", "D's head", "Q's head"):
+        assert not any(changed(before[name], networks[name])), name
+    assert all(p.requires_grad for p in D.parameters())
+
+
+def test_the_categorical_information_term_falls_in_a_short_run():
+    """The generator learns to make c_cat visible and Q to read it: the cross-entropy −E log Q(c_cat | G(z, c))
+    falls from about log 10, so the bound on I(c_cat; G(z, c)) rises. λ_cat is the paper's 1; the rates are
+    raised (5e-3 for D and Q, 2e-3 for G) so that 200 iterations of a width-4 network show it."""
+    infogan = tiny_infogan(width=4, lr=5e-3, generator_lr=2e-3)
+    rng = np.random.default_rng(0)
+    cross_entropies = []
+    for _ in range(200):
+        infogan.critic_step(digit_like_images(16, rng))
+        cross_entropies.append(float(infogan.generator_step(16)["info_categorical"]))
+    first, last = np.mean(cross_entropies[:10]), np.mean(cross_entropies[-10:])
+    assert first > 2.2 and last < first - 0.4, (first, last)
+
+
+def split(infogan, latent):
+    """(z, c_cat as ints, c_cont) of a batch of latents."""
+    array = latent.numpy()
+    start = infogan.noise_dim
+    one_hot = array[:, start:start + infogan.n_categories]
+    assert np.array_equal(one_hot.sum(1), np.ones(len(array))) and set(np.unique(one_hot)) == {0.0, 1.0}
+    return array[:, :start], one_hot.argmax(1), array[:, start + infogan.n_categories:]
+
+
+def test_the_latents_drawn_and_laid_out_for_the_grids():
+    infogan = tiny_infogan()
+    z, categories, continuous = split(infogan, infogan.sample_latent(500)[0])
+    assert z.shape == (500, 62) and continuous.shape == (500, 2)
+    assert np.abs(z).max() <= 1 and np.abs(continuous).max() <= 1  # the official code's U[-1, 1] for both
+    assert set(categories) == set(range(10))
+
+    latent, labels = infogan.fixed_latent(100, seed=3)
+    assert labels is None
+    z, categories, continuous = split(infogan, latent)
+    rows, columns = np.divmod(np.arange(100), 10)
+    assert np.array_equal(categories, rows)  # one row per category
+    for column in range(10):  # one z and c_cont down each column
+        in_column = columns == column
+        assert np.ptp(z[in_column], axis=0).max() == 0 and np.ptp(continuous[in_column], axis=0).max() == 0
+    assert len(np.unique(z[:10], axis=0)) == 10
+    np.testing.assert_array_equal(infogan.fixed_latent(100, seed=3)[0].numpy(), latent.numpy())
+
+    values = np.linspace(-2, 2, 5)
+    z, categories, continuous = split(infogan, infogan.traversal_latent(1, values)[0])
+    assert np.array_equal(categories, np.repeat(np.arange(10), 5))
+    assert np.array_equal(continuous[:, 1], np.tile(values, 10)) and not continuous[:, 0].any()
+    assert np.ptp(z, axis=0).max() == 0
+    with pytest.raises(ValueError, match=r"InfoGAN.traversal_latent: code must be an int in \[0, 2\), got 2"):
+        infogan.traversal_latent(2, values)
+    with pytest.raises(ValueError, match=r"InfoGAN.latent: expected 2 categories, ints in \[0, 10\), got int64 of "
+                                         r"shape \(2,\)"):
+        infogan.latent(np.zeros((2, 62)), np.array([3, 10]), np.zeros((2, 2)))
+
+
+def test_the_networks_are_the_papers_at_width_64():
+    generator, discriminator = models.infogan_mnist()
+    layers = [(type(m).__name__, tuple(m.weight.shape)) for m in generator.modules()
+              if isinstance(m, (ng.nn.Linear, ng.nn.ConvTranspose2d))]
+    assert layers == [("Linear", (1024, 74)), ("Linear", (7 * 7 * 128, 1024)), ("ConvTranspose2d", (128, 64, 4, 4)),
+                      ("ConvTranspose2d", (64, 1, 4, 4))]
+    layers = [(type(m).__name__, tuple(m.weight.shape)) for m in discriminator.modules()
+              if isinstance(m, (ng.nn.Linear, ng.nn.Conv2d))]
+    assert layers == [("Conv2d", (64, 1, 4, 4)), ("Conv2d", (128, 64, 4, 4)), ("Linear", (1024, 7 * 7 * 128)),
+                      ("Linear", (1, 1024)), ("Linear", (128, 1024)), ("Linear", (12, 128))]
+    infogan = tiny_infogan(learned_variance=True)
+    latent, _ = infogan.sample_latent(3)
+    images = infogan.G(latent)
+    assert images.shape == (3, 1, 28, 28) and 0 <= images.numpy().min() and images.numpy().max() <= 1
+    logits, code_parameters = infogan.discriminate_and_recognise(images)
+    assert logits.shape == (3, 1) and code_parameters.shape == (3, 14)
+    with pytest.raises(ValueError, match=r"InfoGANGenerator: expected latent vectors \[z, c\] of shape \(N, 74\), "
+                                         r"got \(3, 72\)"):
+        infogan.G(latent[:, :72])
+
+
+class OneCodeTooFew(models.InfoGANDiscriminator):
+    def logits_and_code_parameters(self, x):
+        logits, code_parameters = super().logits_and_code_parameters(x)
+        return logits, code_parameters[:, 1:]
+
+
+def test_models_that_disagree_on_the_codes_are_refused():
+    generator = models.InfoGANGenerator(width=2, n_categories=8)
+    with pytest.raises(ValueError, match="InfoGAN: the generator InfoGANGenerator makes codes of 8 categories and 2 "
+                                         "continuous values, the discriminator InfoGANDiscriminator's Q head reads "
+                                         "10 and 2"):
+        gan.InfoGAN(generator, models.InfoGANDiscriminator(width=2))
+    with pytest.raises(TypeError, match="InfoGAN: the discriminator ToyCritic has no n_categories, n_continuous, "
+                                        "learned_variance, logits_and_code_parameters; use the networks of "
+                                        "nanogan.models.infogan"):
+        gan.InfoGAN(models.InfoGANGenerator(width=2), models.ToyCritic(hidden=4))
+    infogan = gan.InfoGAN(models.InfoGANGenerator(width=2), OneCodeTooFew(width=2), batch_size=4)
+    with pytest.raises(ValueError, match=r"InfoGAN: the discriminator OneCodeTooFew returned logits of shape \(4, 1\) "
+                                         r"and code parameters of shape \(4, 11\) for 4 samples; expected \(4, 1\) "
+                                         r"and \(4, 12\)"):
+        infogan.generator_step(4)
+
+
+def test_infogan_presets_train_g_and_d_at_their_sources_rates():
+    official = gan.InfoGAN.preset("official-mnist")
+    assert "openai/InfoGAN" in official.source and gan.InfoGAN.preset() == official
+    infogan = tiny_infogan()
+    assert infogan.opt_G.param_groups[0]["lr"] == 1e-3 and infogan.opt_D.param_groups[0]["lr"] == 2e-4
+    assert infogan.opt_D.param_groups[0]["betas"] == (0.5, 0.999)
+    assert (official.categorical_weight, official.continuous_weight, official.noise) == (1.0, 1.0, "uniform")
+    assert gan.InfoGAN.preset("continuous-weight-0.1").continuous_weight == 0.1
+    for name in gan.InfoGAN.presets:
+        assert gan.InfoGAN(*models.infogan_mnist(width=2), name).settings == gan.InfoGAN.preset(name)
+    with pytest.raises(ValueError, match=r"InfoGAN: continuous_weight must be a finite number >= 0, got -0.1"):
+        tiny_infogan(continuous_weight=-0.1)

@@ -257,7 +257,7 @@ def test_wgangp_presets_name_their_source_and_differ_where_paper_and_code_differ
 
 
 def test_every_variant_preset_has_a_source():
-    for variant in (gan.GAN, gan.DCGAN, gan.WGAN, gan.WGANGP, gan.LSGAN, gan.FGAN):
+    for variant in (gan.GAN, gan.DCGAN, gan.WGAN, gan.WGANGP, gan.LSGAN, gan.FGAN, gan.InfoGAN):
         for name, preset in variant.presets.items():
             assert preset.source, (variant.__name__, name)
 

@@ -290,3 +290,26 @@ def f_gan_generator_loss(fake_scores, divergence):
     the GAN divergence −E log σ(v), the non-saturating loss). It keeps the saddle point's stationary point and
     pushes hardest where the critic rejects the fakes."""
     return -divergence.activation(fake_scores).mean()
+
+
+# ---- Chen et al. 2016 (InfoGAN) ---------------------------------------------------------------------
+def categorical_code_loss(logits, codes):
+    """−E[log Q(c | x)] for a categorical code c, one-hot in `codes` (N, K), and Q(c | x) = softmax(logits):
+    the cross-entropy −(1/N) Σ_i Σ_k c_ik log softmax(l_i)_k, in nats. With H(c) = log K for a uniform c,
+    log K minus it is the lower bound L_I on the mutual information I(c; G(z, c)) (eq. 5)."""
+    return F.cross_entropy(logits, codes)
+
+
+def continuous_code_loss(codes, mean, log_variance=None):
+    """−E[log Q(c | x)] for continuous codes c (N, M) under a factored Gaussian Q(c | x) = Π_j N(c_j; μ_j, σ_j²):
+
+        (1/N) Σ_i Σ_j [½ log 2π + ½ log σ_ij² + (c_ij − μ_ij)²/(2σ_ij²)]
+
+    with Q's log-variances in `log_variance`, or σ = 1 where it is None: the official code's fixed standard
+    deviation (Uniform(1, fix_std=True)), which leaves ½‖c − μ‖² plus a constant, a mean squared error."""
+    error = codes - mean
+    if log_variance is None:
+        per_code = 0.5 * math.log(2 * math.pi) + 0.5 * error * error
+    else:
+        per_code = 0.5 * math.log(2 * math.pi) + 0.5 * log_variance + 0.5 * error * error * (-log_variance).exp()
+    return per_code.sum(dim=1).mean()

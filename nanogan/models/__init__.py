@@ -4,7 +4,9 @@ from .wgangp_mnist import WGANGPMNISTGenerator, WGANGPMNISTCritic
 from .dcgan import DCGANGenerator, DCGANDiscriminator, DCGAN64Generator, DCGAN64Discriminator
 from .conditional import (one_hot, ConditionalGenerator, LabelChannelsCritic, DenseLabelDiscriminator,
                           conditional_dcgan, conditional_wgangp_mnist)
+from .infogan import InfoGANGenerator, InfoGANDiscriminator, infogan_mnist
 
 __all__ = ["ToyGenerator", "ToyCritic", "WGANGPMNISTGenerator", "WGANGPMNISTCritic", "DCGANGenerator",
            "DCGANDiscriminator", "DCGAN64Generator", "DCGAN64Discriminator", "one_hot", "ConditionalGenerator",
-           "LabelChannelsCritic", "DenseLabelDiscriminator", "conditional_dcgan", "conditional_wgangp_mnist"]
+           "LabelChannelsCritic", "DenseLabelDiscriminator", "conditional_dcgan", "conditional_wgangp_mnist",
+           "InfoGANGenerator", "InfoGANDiscriminator", "infogan_mnist"]

@@ -8,7 +8,8 @@ from .wgan_gp import WGANGP, WGANGPPreset
 from .lsgan import LSGAN, LSGANPreset
 from .conditional import ConditionalGAN, ConditionalWGANGP
 from .fgan import FGAN, FGANPreset
+from .infogan import InfoGAN, InfoGANPreset
 
 __all__ = ["Preset", "Variant", "critic_iterations", "make_optimizer", "GAN", "GANPreset", "DCGAN", "WGAN",
            "WGANPreset", "WGANGP", "WGANGPPreset", "LSGAN", "LSGANPreset", "ConditionalGAN", "ConditionalWGANGP",
-           "FGAN", "FGANPreset"]
+           "FGAN", "FGANPreset", "InfoGAN", "InfoGANPreset"]

@@ -91,6 +91,7 @@ IMAGE_EXAMPLES = {
     "dcgan_mnist": ["d_loss", "g_loss"],
     "cgan_mnist": ["d_loss", "g_loss"],
     "wgan_clip_mnist": ["wasserstein_estimate"],
+    "infogan_mnist": ["d_loss", "g_loss", "mi_categorical"],
 }
 
 
@@ -110,8 +111,13 @@ def test_image_example_writes_its_outputs(name, tiny_mnist, tmp_path, capsys):
     state = gan.load_checkpoint(out / "checkpoint.npz")
     assert state["trainer"]["iteration"] == 2
     assert len(gan.read_log(out / "log.jsonl")) == 2
-    if name == "cgan_mnist":  # 10×10 digits of 28 pixels with 2-pixel gaps
+    if name in ("cgan_mnist", "infogan_mnist"):  # 10×10 digits of 28 pixels with 2-pixel gaps
         assert Image.open(grid).size == (2 + 10 * 30, 2 + 10 * 30)
+    if name == "infogan_mnist":  # one row per categorical value, a continuous code's 10 values across
+        for code in (1, 2):
+            traversal = assert_png(out / f"continuous_code_{code}.png")
+            assert Image.open(traversal).size == (2 + 10 * 30, 2 + 10 * 30)
+            assert any(str(traversal) in line for line in lines)
 
 
 @on_gpu
@@ -151,6 +157,17 @@ def test_wgan_gp_mnist_resumes_from_its_checkpoint(tiny_mnist, tmp_path, capsys)
         example("wgan_gp_mnist").main([str(a) for a in argv + ["--out", tmp_path / "empty", "--resume"]])
 
 
+def test_infogan_mnist_resumes_with_its_grid_of_codes(tiny_mnist, tmp_path, capsys):
+    """The fixed latents [z, onehot(c_cat), c_cont] travel in the checkpoint, one row per category, and come back."""
+    argv = ["--dim", 2, "--data-dir", tiny_mnist, "--batch-size", 4, "--out", tmp_path / "out"]
+    run("infogan_mnist", argv + ["--iters", 2], capsys)
+    saved = gan.load_checkpoint(tmp_path / "out" / "checkpoint.npz")["fixed_latent"][0]
+    assert np.array_equal(saved[:, 62:72].argmax(1), np.arange(100) // 10)
+    returned, _, lines = run("infogan_mnist", argv + ["--iters", 3, "--resume"], capsys)
+    assert "resumed from" in "\n".join(lines) and returned["iters"] == 3
+    np.testing.assert_array_equal(gan.load_checkpoint(tmp_path / "out" / "checkpoint.npz")["fixed_latent"][0], saved)
+
+
 def test_cuda_graph_without_a_gpu_device_is_refused(tiny_mnist, tmp_path, capsys):
     with pytest.raises(SystemExit, match="--cuda-graph records GPU work: it needs --device cuda"):
         run("wgan_gp_mnist", ["--iters", "2", "--out", str(tmp_path / "run"), "--cuda-graph"], capsys)
@@ -182,7 +199,7 @@ def test_a_cuda_graph_the_variant_cannot_run_keeps_the_earlier_run(tmp_path, cap
     assert (out / "log.jsonl").read_text() == "the earlier run's\n"
 
 
-@pytest.mark.parametrize("name", ["dcgan_mnist", "cgan_mnist", "wgan_clip_mnist"])
+@pytest.mark.parametrize("name", ["dcgan_mnist", "cgan_mnist", "wgan_clip_mnist", "infogan_mnist"])
 def test_only_the_examples_that_train_wgan_gp_offer_cuda_graph(name, tmp_path, capsys):
     with pytest.raises(SystemExit):
         example(name).main(["--cuda-graph", "--out", str(tmp_path)])

@@ -152,6 +152,18 @@ def test_the_gan_divergence_is_the_gan_objective():
                                gan.minimax_generator_loss(fake).item(), rtol=1e-12)
 
 
+def test_jensen_shannon_is_the_gan_divergence_shifted_by_constants():
+    """F_JS = F_GAN + log 4 and the generator losses differ by log 2: the same gradients, the same training."""
+    js, gan_row = gan.F_DIVERGENCES["jensen-shannon"], gan.F_DIVERGENCES["gan"]
+    real, fake = leaf64(REAL_SCORES), leaf64(FAKE_SCORES)
+    for loss, scores, shift in ((gan.f_gan_critic_loss, [real, fake], -math.log(4)),
+                                (gan.f_gan_generator_loss, [fake], -math.log(2))):
+        js_loss, gan_loss = loss(*scores, js), loss(*scores, gan_row)
+        np.testing.assert_allclose(js_loss.item(), gan_loss.item() + shift, rtol=1e-12)
+        for a, b in zip(ng.grad(js_loss, scores), ng.grad(gan_loss, scores)):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12)
+
+
 def toy_data(n, rng):
     """A Gaussian blob at (2, 0), away from where the untrained generator puts its samples."""
     return (rng.standard_normal((n, 2)) * 0.5 + np.array([2.0, 0.0])).astype(np.float32)

@@ -136,10 +136,22 @@ def test_image_example_trains_on_the_gpu_as_on_the_cpu(name, options, tiny_mnist
     for key in IMAGE_EXAMPLES[name]:
         assert on_gpu[key] == pytest.approx(on_cpu[key], rel=1e-3, abs=1e-5), key
     trained = [gan.load_checkpoint(tmp_path / device / "checkpoint.npz")["variant"] for device in ("cpu", "cuda")]
-    for network in ("generator", "discriminator"):
-        for weight, cpu_value in trained[0][network].items():
-            np.testing.assert_allclose(trained[1][network][weight], cpu_value, rtol=1e-4, atol=1e-6,
-                                       err_msg=f"{network} {weight}")
+    for network, optimizer in (("generator", "optimizer_G"), ("discriminator", "optimizer_D")):
+        assert_trained_alike(trained[1][network], trained[0][network], network,
+                             lr=trained[0][optimizer]["param_groups"][0]["lr"])
+
+
+def assert_trained_alike(on_gpu, on_cpu, network, lr):
+    """The weights of `network` after the same steps on two devices: within rtol 1e-4 and atol 1e-6, but for at most
+    1 in 1,000, which must be within a step, lr. Adam's first step is lr·g/(|g| + 1e-8), a whole step whatever |g|,
+    so where a gradient nearly cancels (InfoGAN's dense layers before batch norm over a batch of 4) the backends'
+    rounding moves a weight by a share of lr that can pass 1e-6 (8e-6 for one of InfoGAN's 6,272 on the fake CuPy)."""
+    names = sorted(on_cpu)
+    gpu, cpu = (np.concatenate([weights[name].ravel() for name in names]) for weights in (on_gpu, on_cpu))
+    apart = ~np.isclose(gpu, cpu, rtol=1e-4, atol=1e-6)
+    assert apart.sum() <= gpu.size // 1000, f"{network}: {apart.sum()} of {gpu.size} weights differ"
+    for name in names:
+        np.testing.assert_allclose(on_gpu[name], on_cpu[name], rtol=0, atol=lr, err_msg=f"{network} {name}")
 
 
 def test_wgan_gp_mnist_resumes_from_its_checkpoint(tiny_mnist, tmp_path, capsys):

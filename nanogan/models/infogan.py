@@ -17,10 +17,10 @@ Discriminator D and recognition network Q, one body:
     Q's head: FC 2W (128), BN, LeakyReLU, FC to the codes' parameters: n_categories logits of Q(c_cat | x),
               then n_continuous means of Q(c_cont | x), then (learned_variance) n_continuous log-variances
 
-LeakyReLU's slope is the official code's leaky_rectify default, 0.01. Weights start from N(0, 0.02²) and biases
-at 0, as there. The zero biases matter: with PyTorch's default biases, U(±1/√fan_in), which dwarf such weights
-(the first convolution's pre-activations are then mostly bias, so its LeakyReLU hardly bends them), the example's
-default run (--dim 16, 1,500 iterations) still drew uniform gray after 1,500 iterations; with zero biases, digits.
+LeakyReLU's slope is the official code's leaky_rectify default, 0.01. A layer that batch norm follows has no bias
+(the official code's has one, at 0, where it stays): the norm's shift replaces it, and its gradient is exactly 0,
+which Adam would turn into steps of size lr driven by rounding noise. Weights start from N(0, 0.02²) and the
+other biases at 0, as there (PyTorch's default biases, U(±1/√fan_in), would dwarf such weights).
 """
 from .. import nn
 from ..arguments import require_sizes
@@ -47,10 +47,11 @@ class InfoGANGenerator(nn.Sequential):
                       n_continuous=n_continuous)
         latent_dim = noise_dim + n_categories + n_continuous
         super().__init__(
-            nn.Linear(latent_dim, 16 * width), nn.BatchNorm1d(16 * width), nn.ReLU(),
-            nn.Linear(16 * width, 7 * 7 * 2 * width), nn.BatchNorm1d(7 * 7 * 2 * width), nn.ReLU(),
+            nn.Linear(latent_dim, 16 * width, bias=False), nn.BatchNorm1d(16 * width), nn.ReLU(),
+            nn.Linear(16 * width, 7 * 7 * 2 * width, bias=False), nn.BatchNorm1d(7 * 7 * 2 * width), nn.ReLU(),
             nn.Unflatten(1, (2 * width, 7, 7)),
-            nn.ConvTranspose2d(2 * width, width, KERNEL, STRIDE, PADDING), nn.BatchNorm2d(width), nn.ReLU(),
+            nn.ConvTranspose2d(2 * width, width, KERNEL, STRIDE, PADDING, bias=False), nn.BatchNorm2d(width),
+            nn.ReLU(),
             nn.ConvTranspose2d(width, 1, KERNEL, STRIDE, PADDING), nn.Sigmoid(),
         )
         self.latent_dim, self.noise_dim = latent_dim, noise_dim
@@ -72,14 +73,15 @@ class InfoGANDiscriminator(nn.Module):
         self.n_categories, self.n_continuous, self.learned_variance = n_categories, n_continuous, learned_variance
         self.body = nn.Sequential(
             nn.Conv2d(1, width, KERNEL, STRIDE, PADDING), nn.LeakyReLU(LEAKY_SLOPE),
-            nn.Conv2d(width, 2 * width, KERNEL, STRIDE, PADDING), nn.BatchNorm2d(2 * width), nn.LeakyReLU(LEAKY_SLOPE),
-            nn.Flatten(), nn.Linear(7 * 7 * 2 * width, 16 * width), nn.BatchNorm1d(16 * width),
+            nn.Conv2d(width, 2 * width, KERNEL, STRIDE, PADDING, bias=False), nn.BatchNorm2d(2 * width),
+            nn.LeakyReLU(LEAKY_SLOPE),
+            nn.Flatten(), nn.Linear(7 * 7 * 2 * width, 16 * width, bias=False), nn.BatchNorm1d(16 * width),
             nn.LeakyReLU(LEAKY_SLOPE),
         )
         self.head = nn.Linear(16 * width, 1)
         self.code_parameters = n_categories + n_continuous * (2 if learned_variance else 1)
         self.q_head = nn.Sequential(
-            nn.Linear(16 * width, 2 * width), nn.BatchNorm1d(2 * width), nn.LeakyReLU(LEAKY_SLOPE),
+            nn.Linear(16 * width, 2 * width, bias=False), nn.BatchNorm1d(2 * width), nn.LeakyReLU(LEAKY_SLOPE),
             nn.Linear(2 * width, self.code_parameters),
         )
         official_init_(self)

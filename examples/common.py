@@ -248,11 +248,12 @@ def report(outputs, **result):
     return result
 
 
-def fit_and_report(run, iters, *logged):
+def fit_and_report(run, iters, *logged, pictures=None):
     """Train an image GAN for `iters` generator iterations, write its final pictures, and end with the result
-    line: iterations, wall time and the latest values of the `logged` log entries."""
+    line: iterations, wall time and the latest values of the `logged` log entries. `pictures` (what → path):
+    more pictures the example's hooks write, listed with the others."""
     fit(run, iters)
-    outputs = finish_images(run)
+    outputs = {**finish_images(run), **(pictures or {})}
     last = last_record(run)
     result = report(outputs, iters=run.iteration, wall_s=round(run.elapsed, 1),
                     **{key: last.get(key) for key in logged})

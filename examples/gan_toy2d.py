@@ -13,7 +13,10 @@ ToyCritic), z ~ N(0, I₂). The variants, each its paper's algorithm box in nano
     gan           Goodfellow et al. 2014, Algorithm 1 with k = 1 and the non-saturating G loss −log D(G(z))
     gan-minimax   the same with the algorithm box's minimax G loss log(1 − D(G(z)))
     lsgan         Mao et al. 2017, the 0-1 coding: ½(D(x) − 1)² + ½D(G(z))², G on ½(D(G(z)) − 1)²
-The GAN and LSGAN variants use the WGAN-GP toy code's Adam and batch too, so that beside WGAN-GP only
+    fgan          Nowozin et al. 2016: D ascends F = E_P[g_f(V(x))] − E_Q[f*(g_f(V(G(z))))], G ascends
+                  E_Q[g_f(V(G(z)))] (§3.2), alternating with k = 1; --preset names the divergence: kl,
+                  reverse-kl, pearson, squared-hellinger, jensen-shannon, gan
+The GAN, LSGAN and f-GAN variants use the WGAN-GP toy code's Adam and batch too, so that beside WGAN-GP only
 the objective differs.
 
 The networks see the data centred and scaled to unit standard deviation (which turns PacGAN's ring
@@ -25,6 +28,7 @@ exact W1 between the first 1,000 of them and 1,000 real samples (nanogan.metrics
 
     python examples/gan_toy2d.py                                   # WGAN-GP on PacGAN's 5×5 grid
     python examples/gan_toy2d.py --variant gan --dataset ring8_pacgan
+    python examples/gan_toy2d.py --variant fgan --preset kl --dataset ring8_pacgan
 """
 import json
 
@@ -48,6 +52,8 @@ VARIANTS = {
     "gan": (gan.GAN, {"toy": gan.GANPreset(source=TOY_ADAM_SOURCE, **TOY_ADAM)}),
     "gan-minimax": (gan.GAN, {"toy": gan.GANPreset(source=TOY_ADAM_SOURCE, generator_loss="minimax", **TOY_ADAM)}),
     "lsgan": (gan.LSGAN, {"toy": gan.LSGANPreset(source=TOY_ADAM_SOURCE, **TOY_ADAM)}),
+    "fgan": (gan.FGAN, {name: gan.FGANPreset(source=f"{TOY_ADAM_SOURCE}, divergence {name}", divergence=name,
+                                             **TOY_ADAM) for name in gan.F_DIVERGENCES}),
 }
 EVAL_SAMPLES = 2500  # PacGAN's protocol
 W1_SAMPLES = 1000  # the exact assignment is O(n³): 1,000 points take a fraction of a second

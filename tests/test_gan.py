@@ -257,7 +257,7 @@ def test_wgangp_presets_name_their_source_and_differ_where_paper_and_code_differ
 
 
 def test_every_variant_preset_has_a_source():
-    for variant in (gan.GAN, gan.DCGAN, gan.WGAN, gan.WGANGP, gan.LSGAN):
+    for variant in (gan.GAN, gan.DCGAN, gan.WGAN, gan.WGANGP, gan.LSGAN, gan.FGAN, gan.InfoGAN):
         for name, preset in variant.presets.items():
             assert preset.source, (variant.__name__, name)
 
@@ -294,7 +294,8 @@ def _snapshot(module):
 
 
 @pytest.mark.parametrize("variant, preset", [(gan.GAN, "paper"), (gan.GAN, "official-mnist"), (gan.DCGAN, None),
-                                             (gan.WGAN, None), (gan.WGANGP, None), (gan.LSGAN, "chi-squared")])
+                                             (gan.WGAN, None), (gan.WGANGP, None), (gan.LSGAN, "chi-squared"),
+                                             (gan.FGAN, "reverse-kl")])
 def test_each_step_updates_only_its_own_network(variant, preset):
     generator, critic = _toy_pair()
     v = variant(generator, critic, preset)
@@ -393,7 +394,7 @@ class VectorScoreCritic(nn.Module):
         return self.linear(x).reshape(-1)
 
 
-@pytest.mark.parametrize("variant", [gan.GAN, gan.WGAN, gan.WGANGP, gan.LSGAN])
+@pytest.mark.parametrize("variant", [gan.GAN, gan.WGAN, gan.WGANGP, gan.LSGAN, gan.FGAN])
 def test_critic_must_return_one_score_per_sample(variant):
     """A critic with two outputs per sample trained without an error: every loss averaged over both."""
     ng.manual_seed(0)
@@ -443,7 +444,7 @@ def test_variant_refuses_settings_out_of_range_when_built(variant, setting, valu
 
 
 def test_every_shipped_preset_passes_the_checks():
-    for variant in (gan.GAN, gan.DCGAN, gan.WGAN, gan.WGANGP, gan.LSGAN):
+    for variant in (gan.GAN, gan.DCGAN, gan.WGAN, gan.WGANGP, gan.LSGAN, gan.FGAN):
         for name in variant.presets:
             assert variant(*_toy_pair(), name).settings == variant.preset(name)
     for variant in (gan.ConditionalGAN, gan.ConditionalWGANGP):

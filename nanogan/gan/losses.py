@@ -13,6 +13,7 @@ and softplus is computed as max(t, 0) + log(1 + e^−|t|), so neither σ(l) (whi
 for |l| ≳ 17 in float32) nor e^l (which overflows) is ever formed. Its derivative is σ(t), so the
 gradients below come out exactly as written, even where they are tiny.
 """
+import math
 import warnings
 
 from .. import autograd
@@ -185,3 +186,167 @@ def least_squares_discriminator_loss(real_scores, fake_scores, real_target=1.0, 
 def least_squares_generator_loss(fake_scores, target=1.0):
     """½·E[(D(G(z)) − c)²]: c = target is the value G wants D to give its samples."""
     return 0.5 * ((fake_scores - target) ** 2).mean()
+
+
+# ---- Nowozin, Cseke & Tomioka 2016 (f-GAN) -------------------------------------------------------
+class FDivergence:
+    """One row of the f-GAN paper's Tables 1 and 2. For a convex f with f(1) = 0,
+
+        D_f(P‖Q) = ∫ q(x) f(p(x)/q(x)) dx  ≥  sup_T  E_P[T(x)] − E_Q[f*(T(x))]          (eq. 4)
+
+    where f*(t) = sup_u {ut − f(u)} is f's convex conjugate; the bound is tight at T*(x) = f′(p(x)/q(x)).
+    The critic's raw output v = V_ω(x) is mapped into dom f* by the output activation g_f, T_ω(x) = g_f(V_ω(x)).
+
+    Each row gives `activation(v)` = g_f(v) and `conjugate(v)` = f*(g_f(v)), the latter simplified by hand: the
+    composition cancels exponentials and logarithms whose round trip overflows or loses every digit (reverse
+    KL's −1 − log(e^−v), Hellinger's t/(1 − t) at t = 1 − e^v), so both are exact wherever their value is a
+    float. Where the value itself is exponential in v (KL's e^(v−1), Hellinger's e^−v), it overflows only
+    beyond |v| ≈ 88 in float32, a critic that has already diverged.
+    """
+
+    @staticmethod
+    def activation(v):
+        """T = g_f(v)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def conjugate(v):
+        """f*(g_f(v))."""
+        raise NotImplementedError
+
+
+class KullbackLeibler(FDivergence):
+    """KL(P‖Q) = ∫ p log(p/q).  f(u) = u log u,  f*(t) = e^(t−1),  g_f(v) = v,
+    T* = 1 + log(p/q), reached at v* = 1 + log(p/q)."""
+
+    @staticmethod
+    def activation(v):
+        return v
+
+    @staticmethod
+    def conjugate(v):
+        """e^(v−1)."""
+        return (v - 1).exp()
+
+
+class ReverseKullbackLeibler(FDivergence):
+    """KL(Q‖P) = ∫ q log(q/p).  f(u) = −log u,  f*(t) = −1 − log(−t) on t < 0,  g_f(v) = −e^−v,
+    T* = −q/p, reached at v* = log(p/q)."""
+
+    @staticmethod
+    def activation(v):
+        return -(-v).exp()
+
+    @staticmethod
+    def conjugate(v):
+        """−1 − log(e^−v) = v − 1."""
+        return v - 1
+
+
+class PearsonChiSquared(FDivergence):
+    """χ²_P(P‖Q) = ∫ (p − q)²/q.  f(u) = (u − 1)²,  f*(t) = t²/4 + t,  g_f(v) = v,
+    T* = 2(p/q − 1), reached at v* = 2(p/q − 1)."""
+
+    @staticmethod
+    def activation(v):
+        return v
+
+    @staticmethod
+    def conjugate(v):
+        """v²/4 + v."""
+        return v * v * 0.25 + v
+
+
+class SquaredHellinger(FDivergence):
+    """H²(P, Q) = ∫ (√p − √q)².  f(u) = (√u − 1)²,  f*(t) = t/(1 − t) on t < 1,  g_f(v) = 1 − e^v,
+    T* = 1 − √(q/p), reached at v* = ½ log(q/p)."""
+
+    @staticmethod
+    def activation(v):
+        return 1 - v.exp()
+
+    @staticmethod
+    def conjugate(v):
+        """(1 − e^v)/e^v = e^−v − 1."""
+        return (-v).exp() - 1
+
+
+class JensenShannon(FDivergence):
+    """f(u) = u log u − (u + 1) log((u + 1)/2),  f*(t) = −log(2 − e^t) on t < log 2,
+    g_f(v) = log 2 − log(1 + e^−v) = log 2 − softplus(−v),  T* = log(2p/(p + q)), reached at v* = log(p/q).
+
+    With M = (P + Q)/2 this f gives D_f = KL(P‖M) + KL(Q‖M) = 2·JS(P, Q): Table 1 writes a ½ before the
+    integral, but its f (and Table 2's f*) measure twice that; the bound of eq. 4 is tight at D_f as written here.
+    It is the GAN row shifted by constants (T by log 2, f*(T) by −log 2, so F by log 4): the two train alike.
+    """
+
+    @staticmethod
+    def activation(v):
+        return math.log(2.0) - F.softplus(-v)
+
+    @staticmethod
+    def conjugate(v):
+        """−log(2 − 2σ(v)) = −log 2 − log σ(−v) = softplus(v) − log 2."""
+        return F.softplus(v) - math.log(2.0)
+
+
+class GANDivergence(FDivergence):
+    """The GAN objective: D_f = 2·JS(P, Q) − log 4 = ∫ p log(p/(p + q)) + q log(q/(p + q)).
+    f(u) = u log u − (u + 1) log(u + 1),  f*(t) = −log(1 − e^t) on t < 0,  g_f(v) = −log(1 + e^−v) = log σ(v),
+    T* = log(p/(p + q)), reached at v* = log(p/q). E_P[T] − E_Q[f*(T)] is then E_P[log D(x)] + E_Q[log(1 − D(x))]
+    with D = σ(v): Goodfellow et al.'s value function, D's logit being v."""
+
+    @staticmethod
+    def activation(v):
+        return -F.softplus(-v)
+
+    @staticmethod
+    def conjugate(v):
+        """−log(1 − σ(v)) = softplus(v)."""
+        return F.softplus(v)
+
+
+F_DIVERGENCES = {"kl": KullbackLeibler, "reverse-kl": ReverseKullbackLeibler, "pearson": PearsonChiSquared,
+                 "squared-hellinger": SquaredHellinger, "jensen-shannon": JensenShannon, "gan": GANDivergence}
+
+
+def f_gan_critic_loss(real_scores, fake_scores, divergence):
+    """−F(θ, ω) = −E_P[g_f(V(x))] + E_Q[f*(g_f(V(G(z))))] for an FDivergence row: the critic maximises F, the
+    variational lower bound on D_f(P‖Q) (Nowozin et al. 2016, eq. 6), so its negative is the training's
+    divergence estimate."""
+    return divergence.conjugate(fake_scores).mean() - divergence.activation(real_scores).mean()
+
+
+def f_gan_saddle_point_generator_loss(fake_scores, divergence):
+    """−E_Q[f*(g_f(V(G(z))))]: the term of F that depends on θ, which Algorithm 1 descends."""
+    return -divergence.conjugate(fake_scores).mean()
+
+
+def f_gan_generator_loss(fake_scores, divergence):
+    """−E_Q[g_f(V(G(z)))]: §3.2's practical objective, G maximising the variational function on its samples (for
+    the GAN divergence −E log σ(v), the non-saturating loss). It keeps the saddle point's stationary point and
+    pushes hardest where the critic rejects the fakes."""
+    return -divergence.activation(fake_scores).mean()
+
+
+# ---- Chen et al. 2016 (InfoGAN) ---------------------------------------------------------------------
+def categorical_code_loss(logits, codes):
+    """−E[log Q(c | x)] for a categorical code c, one-hot in `codes` (N, K), and Q(c | x) = softmax(logits):
+    the cross-entropy −(1/N) Σ_i Σ_k c_ik log softmax(l_i)_k, in nats. With H(c) = log K for a uniform c,
+    log K minus it is the lower bound L_I on the mutual information I(c; G(z, c)) (eq. 5)."""
+    return F.cross_entropy(logits, codes)
+
+
+def continuous_code_loss(codes, mean, log_variance=None):
+    """−E[log Q(c | x)] for continuous codes c (N, M) under a factored Gaussian Q(c | x) = Π_j N(c_j; μ_j, σ_j²):
+
+        (1/N) Σ_i Σ_j [½ log 2π + ½ log σ_ij² + (c_ij − μ_ij)²/(2σ_ij²)]
+
+    with Q's log-variances in `log_variance`, or σ = 1 where it is None: the official code's fixed standard
+    deviation (Uniform(1, fix_std=True)), which leaves ½‖c − μ‖² plus a constant, a mean squared error."""
+    error = codes - mean
+    if log_variance is None:
+        per_code = 0.5 * math.log(2 * math.pi) + 0.5 * error * error
+    else:
+        per_code = 0.5 * math.log(2 * math.pi) + 0.5 * log_variance + 0.5 * error * error * (-log_variance).exp()
+    return per_code.sum(dim=1).mean()

@@ -8,7 +8,9 @@ from .wgan_gp import WGANGP, WGANGPPreset
 from .lsgan import LSGAN, LSGANPreset
 from .conditional import ConditionalGAN, ConditionalWGANGP
 from .cyclegan import CycleGAN, CycleGANPreset, ImagePool
+from .fgan import FGAN, FGANPreset
+from .infogan import InfoGAN, InfoGANPreset
 
 __all__ = ["Preset", "Variant", "critic_iterations", "make_optimizer", "GAN", "GANPreset", "DCGAN", "WGAN",
-           "WGANPreset", "WGANGP", "WGANGPPreset", "LSGAN", "LSGANPreset", "ConditionalGAN",
-           "ConditionalWGANGP", "CycleGAN", "CycleGANPreset", "ImagePool"]
+           "WGANPreset", "WGANGP", "WGANGPPreset", "LSGAN", "LSGANPreset", "ConditionalGAN", "ConditionalWGANGP",
+           "CycleGAN", "CycleGANPreset", "ImagePool", "FGAN", "FGANPreset", "InfoGAN", "InfoGANPreset"]

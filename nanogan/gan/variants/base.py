@@ -257,9 +257,13 @@ class Variant:
 
     def _draw_noise(self, n, rng):
         """z from the preset's prior, drawn from `rng`."""
+        return self.as_input(self._draw_prior((n, self.latent_dim), rng))
+
+    def _draw_prior(self, shape, rng):
+        """A numpy array of `shape` from the preset's prior of z, drawn from `rng`."""
         if self.settings.noise == "normal":
-            return self.as_input(rng.standard_normal((n, self.latent_dim)))
-        return self.as_input(rng.uniform(-1.0, 1.0, (n, self.latent_dim)))
+            return rng.standard_normal(shape)
+        return rng.uniform(-1.0, 1.0, shape)
 
     def sample_latent(self, n, labels=None):
         """(z, y) for a training step, from the global generator (which checkpoints save): y is `labels`

@@ -25,7 +25,7 @@ from .ops.reduce import sum, mean, max, min, amax, amin, argmax, argmin, prod, l
 from .ops.shape import (cat, stack, reshape, flatten, permute, transpose, unsqueeze, squeeze, repeat, split, chunk,
                         clone, flip, meshgrid, gather, index_select)
 from .ops.elementwise import (add, sub, mul, div, pow, neg, square, reciprocal, rsqrt, exp, expm1, log, log1p, sqrt,
-                              abs, sign, floor, ceil, round, minimum, maximum, lerp, clamp, clamp as clip, where,
+                              erf, abs, sign, floor, ceil, round, minimum, maximum, lerp, clamp, clamp as clip, where,
                               masked_fill, eq, ne, lt, le, gt, ge, isnan, isfinite, allclose)
 from .ops.activation import sigmoid, tanh, relu, softmax, log_softmax
 from .ops.matmul import matmul, mm, bmm

@@ -538,6 +538,9 @@ class Tensor:
     def sqrt(self):
         return ops.elementwise.sqrt(self)
 
+    def erf(self):
+        return ops.elementwise.erf(self)
+
     def rsqrt(self):
         return ops.elementwise.rsqrt(self)
 

@@ -7,6 +7,7 @@ What stands in for what:
   backend and mixing it with numpy arrays is an error), and, as in CuPy, indexing and reductions give 0-d
   arrays, never numpy scalars;
 - `cupy.<function>` is numpy's, with fake arrays in and out;
+- `cupyx.scipy.special.erf` is scipy's (a ufunc, so fake arrays in and out as well);
 - the kernels of csrc/ (RawModule) run on the host emulation, nanogan._emu, from the arrays' addresses, so the
   Python wrappers, their grids and their argument conversion are the ones the GPU runs;
 - cuBLAS (backend/cuda/blas.py calls it through ctypes) is `FakeCublas`: a column-major GEMM read from the raw
@@ -32,6 +33,7 @@ import time
 import types
 
 import numpy as np
+import scipy.special
 
 calls = collections.Counter()
 HOST_READ = "host read"
@@ -556,8 +558,11 @@ def install(kernels=True):
 
     cupy.__getattr__ = numpy_attribute
     cublas = _module("cupy_backends.cuda.libs.cublas")
+    # scipy's special functions are ufuncs: given fake arrays, they run through ndarray.__array_ufunc__
+    cupyx_scipy = _module("cupyx.scipy", special=_module("cupyx.scipy.special", erf=scipy.special.erf))
     sys.modules.update({"cupy": cupy, "cupy.cuda": cuda, "cupy.cuda.runtime": runtime,
-                        "cupyx": _module("cupyx", scatter_add=scatter_add),
+                        "cupyx": _module("cupyx", scatter_add=scatter_add, scipy=cupyx_scipy),
+                        "cupyx.scipy": cupyx_scipy, "cupyx.scipy.special": cupyx_scipy.special,
                         "cupy_backends": _module("cupy_backends"), "cupy_backends.cuda": _module("cupy_backends.cuda"),
                         "cupy_backends.cuda.libs": _module("cupy_backends.cuda.libs", cublas=cublas),
                         "cupy_backends.cuda.libs.cublas": cublas,

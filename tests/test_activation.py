@@ -18,6 +18,10 @@ def _sigmoid(x):
     return 1 / (1 + np.exp(-x))
 
 
+_erf = np.vectorize(math.erf)  # the standard library's, not the backend's scipy.special.erf that nanogan runs
+SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+
 # name -> (nanogan function, numpy reference, torch function name and keyword arguments)
 ACTIVATIONS = {
     "relu": (F.relu, lambda x: np.maximum(x, 0), ("relu", {})),
@@ -34,9 +38,22 @@ ACTIVATIONS = {
                 ("softmax", {"dim": -1})),
     "log_softmax": (lambda t: F.log_softmax(t, 0), lambda x: x - np.log(np.exp(x).sum(0, keepdims=True)),
                     ("log_softmax", {"dim": 0})),
+    "selu": (F.selu, lambda x: SELU_SCALE * np.where(x > 0, x, SELU_ALPHA * np.expm1(x)), ("selu", {})),
+    "silu": (F.silu, lambda x: x * _sigmoid(x), ("silu", {})),
+    "mish": (F.mish, lambda x: x * np.tanh(np.log1p(np.exp(x))), ("mish", {})),
+    "gelu": (F.gelu, lambda x: x * (1 + _erf(x / math.sqrt(2))) / 2, ("gelu", {})),
+    "gelu_tanh": (lambda t: F.gelu(t, approximate="tanh"),
+                  lambda x: x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3))) / 2,
+                  ("gelu", {"approximate": "tanh"})),
+    "hardtanh": (lambda t: F.hardtanh(t, -0.5, 1.5), lambda x: np.clip(x, -0.5, 1.5),
+                 ("hardtanh", {"min_val": -0.5, "max_val": 1.5})),
+    "relu6": (lambda t: F.relu6(t * 4), lambda x: np.clip(x * 4, 0, 6), ("relu6", {})),
+    "softsign": (F.softsign, lambda x: x / (1 + np.abs(x)), ("softsign", {})),
 }
-# kinks to keep inputs away from (softplus with beta 2 switches to linear at x = 1.5)
-KINKS = {"relu": (0.0,), "leaky_relu": (0.0,), "elu": (0.0,), "softplus": (1.5,)}
+# kinks to keep inputs away from (softplus with beta 2 switches to linear at x = 1.5; relu6 is of 4x)
+KINKS = {"relu": (0.0,), "leaky_relu": (0.0,), "elu": (0.0,), "softplus": (1.5,), "selu": (0.0,),
+         "hardtanh": (-0.5, 1.5), "relu6": (0.0, 1.5), "softsign": (0.0,)}
+TORCH_CALLS = {"relu6": lambda torch_fn, t: torch_fn(t * 4)}  # the others: torch_fn(t, **kwargs)
 
 
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
@@ -53,7 +70,78 @@ def test_activation_matches_torch(name):
     fn, _, (torch_name, kwargs) = ACTIVATIONS[name]
     x = away_from_kinks(rng, (3, 5), kinks=KINKS.get(name, ()), scale=3.0)
     torch_fn = getattr(torch.nn.functional, torch_name)
-    compare_with_torch(fn, lambda t: torch_fn(t, **kwargs), [x])
+    call = TORCH_CALLS.get(name, lambda f, t: f(t, **kwargs))
+    compare_with_torch(fn, lambda t: call(torch_fn, t), [x])
+
+
+@pytest.mark.parametrize("name", ["selu", "silu", "mish", "gelu", "gelu_tanh", "hardtanh", "relu6", "softsign"])
+def test_composed_activation_matches_torch_in_float32(name):
+    """The compositions in float32, across |x| < 12: values within 1e-6 relative or 5e-7 absolute of the exact
+    (float64) ones and of PyTorch's fused kernels, gradients within 1e-6 relative or absolute of PyTorch's. GELU's
+    to 2e-6, its gradients to 3e-6 absolute: PyTorch's own float32 values are up to 1e-6 off the exact ones (ours
+    4.5e-7; in gelu's left tail 1 + erf(x/√2) cancels), and the gradients read tanh' as 1 - tanh², from tanh's
+    rounded output, which near ±1 is a few 1e-7 off, times x·u' (up to ~20). SELU's gradient reads ELU's the
+    same way (y + α). Second derivatives: in float64, above."""
+    torch = pytest.importorskip("torch")
+    fn, reference, (torch_name, kwargs) = ACTIVATIONS[name]
+    torch_fn = getattr(torch.nn.functional, torch_name)
+    call = TORCH_CALLS.get(name, lambda f, t: f(t, **kwargs))
+    x = away_from_kinks(rng, (40, 50), kinks=KINKS.get(name, ()), scale=4.0).clip(-12, 12).astype(np.float32)
+    ours, theirs = ng.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y, ty = fn(ours), call(torch_fn, theirs)
+    assert y.dtype == ng.float32
+    np.testing.assert_allclose(y.numpy(), reference(x.astype(np.float64)), rtol=1e-6, atol=5e-7)
+    gelu = name.startswith("gelu")
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=2e-6 if gelu else 1e-6,
+                               atol=2e-6 if gelu else 5e-7)
+    v = rng.standard_normal(x.shape).astype(np.float32)
+    (g,), (tg,) = ng.grad(y, [ours], ng.tensor(v)), torch.autograd.grad(ty, [theirs], torch.tensor(v))
+    np.testing.assert_allclose(g.numpy(), tg.numpy(), rtol=2e-6 if gelu else 1e-6, atol=3e-6 if gelu else 1e-6)
+
+
+def test_prelu_matches_torch_with_the_weights_gradients_to_the_second_order():
+    """One slope for all, one per channel (dim 1) of (N, C, H, W) and of (N, C), the weight differentiated too."""
+    for x_shape, w_shape in [((2, 3, 4, 5), (3,)), ((2, 3, 4, 5), (1,)), ((4, 3), (3,)), ((5,), (1,)), ((4, 3), ())]:
+        x, w = away_from_kinks(rng, x_shape), rng.uniform(0.05, 0.5, w_shape)
+        compare_with_torch(F.prelu, lambda t, u: __import__("torch").nn.functional.prelu(t, u), [x, w])
+        check_op(F.prelu, [x, w], expected=np.where(x > 0, x, x * w.reshape(w.shape + (1,) * (x.ndim - 2))),
+                 layouts=("contiguous", "sliced"))
+    torch = pytest.importorskip("torch")
+    zero, tzero = ng.zeros(2, requires_grad=True), torch.zeros(2, requires_grad=True)  # at the kink: torch's slope w
+    (dx,) = ng.grad(F.prelu(zero, ng.tensor([0.3])).sum(), [zero])
+    (tdx,) = torch.autograd.grad(torch.nn.functional.prelu(tzero, torch.tensor([0.3])).sum(), [tzero])
+    np.testing.assert_array_equal(dx.numpy(), tdx.numpy())
+
+
+def test_composed_activations_refuse_bad_arguments_naming_the_op():
+    ints = ng.tensor([1, 2, 3])
+    for name in ("selu", "silu", "mish", "gelu", "hardtanh", "relu6", "softsign"):
+        with pytest.raises(TypeError, match=rf"{name}: expected floating-point tensors, got int64"):
+            getattr(F, name)(ints)
+    with pytest.raises(ValueError, match=r"gelu: approximate must be 'none' or 'tanh', got 'erf'"):
+        F.gelu(ng.ones(2), approximate="erf")
+    with pytest.raises(ValueError, match=r"hardtanh: max_val must be a number >= min_val \(1.0\), got 0.5"):
+        F.hardtanh(ng.ones(2), 1.0, 0.5)
+    with pytest.raises(ValueError, match=r"prelu: weight of shape \(2,\) must hold 1 slope or one per channel of "
+                                         r"the input \(dim 1\), 3 for input of shape \(4, 3\)"):
+        F.prelu(ng.ones(4, 3), ng.ones(2))
+    with pytest.raises(ValueError, match=r"prelu: weight of shape \(1, 3\) must hold 1 slope"):
+        F.prelu(ng.ones(4, 3), ng.ones(1, 3))
+    with pytest.raises(TypeError, match=r"prelu: input \(float32\) and weight \(float64\) must share one dtype"):
+        F.prelu(ng.ones(4, 3), ng.tensor(np.ones(3)))
+
+
+def test_hardtanh_passes_no_gradient_at_its_bounds_as_torch():
+    """clamp's gradient passes at the bounds, PyTorch's hardtanh's does not: hardtanh is not clamp."""
+    torch = pytest.importorskip("torch")
+    values = [-2.0, -1.0, 0.3, 1.0, 2.0, float("nan")]
+    x, tx = ng.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
+    y, ty = F.hardtanh(x), torch.nn.functional.hardtanh(tx)
+    np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())  # NaN passes through in both
+    y.sum().backward()
+    ty.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+    assert x.grad.tolist()[:5] == [0.0, 0.0, 1.0, 0.0, 0.0]
 
 
 def test_worked_numbers():
@@ -66,6 +154,12 @@ def test_worked_numbers():
     np.testing.assert_allclose(F.leaky_relu(ng.tensor([-2.0, 3.0])).numpy(), [-0.02, 3.0], rtol=1e-7)
     np.testing.assert_allclose(F.softmax(ng.tensor([[1.0, 1.0, 1.0, 1.0]]), 1).numpy(), [[0.25] * 4])
     np.testing.assert_allclose(F.log_softmax(ng.tensor([0.0, 0.0]), 0).numpy(), [-math.log(2)] * 2, rtol=1e-7)
+    one = ng.tensor([1.0], dtype=ng.float64)
+    assert F.gelu(one).item() == pytest.approx(0.8413447460685429, rel=1e-15)  # Φ(1)
+    assert F.silu(one).item() == pytest.approx(1 / (1 + math.exp(-1)), rel=1e-15)
+    assert F.selu(-one * 1000).item() == pytest.approx(-1.0507009873554805 * 1.6732632423543772, rel=1e-15)
+    assert F.softsign(one).item() == 0.5 and F.relu6(one * 7).item() == 6.0 and F.mish(one * 0).item() == 0.0
+    assert F.prelu(-one, ng.tensor([0.25], dtype=ng.float64)).item() == -0.25
 
 
 def test_saturated_inputs_stay_finite_and_exact():
@@ -253,6 +347,11 @@ INPLACE = {  # name -> (nanogan's call, torch's call of torch.nn.functional)
     "relu": (lambda h: F.relu(h, inplace=True), lambda tf, h: tf.relu(h, inplace=True)),
     "leaky_relu": (lambda h: F.leaky_relu(h, 0.2, inplace=True), lambda tf, h: tf.leaky_relu(h, 0.2, inplace=True)),
     "elu": (lambda h: F.elu(h, 1.3, inplace=True), lambda tf, h: tf.elu(h, 1.3, inplace=True)),
+    "selu": (lambda h: F.selu(h, inplace=True), lambda tf, h: tf.selu(h, inplace=True)),
+    "silu": (lambda h: F.silu(h, inplace=True), lambda tf, h: tf.silu(h, inplace=True)),
+    "mish": (lambda h: F.mish(h, inplace=True), lambda tf, h: tf.mish(h, inplace=True)),
+    "hardtanh": (lambda h: F.hardtanh(h, -0.5, 0.7, inplace=True), lambda tf, h: tf.hardtanh(h, -0.5, 0.7, True)),
+    "relu6": (lambda h: F.relu6(h, inplace=True), lambda tf, h: tf.relu6(h, inplace=True)),
 }
 
 

@@ -387,7 +387,20 @@ TORCH_CASES = {
     "conv_transpose2d, unbatched, 2 groups, dilated": (
         lambda F: lambda x, w: F.conv_transpose2d(x, w, stride=1, padding=1, groups=2, dilation=2),
         [(4, 4, 3), (4, 1, 3, 2)]),
+    "StyleGAN2's modulated convolution (groups = batch)": (lambda F: lambda x, w, s: _modulated_conv(F, x, w, s),
+                                                           [(3, 2, 5, 4), (4, 2, 3, 3), (3, 2)]),
 }
+
+
+def _modulated_conv(F, x, weight, style):
+    """StyleGAN2's modulated, demodulated convolution as its code writes it: each sample's weight scaled by its style
+    per input channel and normalised per output channel, the batch run as one image of N·C channels in N groups."""
+    n, c, h, w = x.shape
+    o, _, kh, kw = weight.shape
+    modulated = weight[None] * style[:, None, :, None, None]  # (N, O, C, kh, kw)
+    demodulated = modulated * ((modulated ** 2).sum((2, 3, 4)) + 1e-8).rsqrt()[:, :, None, None, None]
+    y = F.conv2d(x.reshape(1, n * c, h, w), demodulated.reshape(n * o, c, kh, kw), padding=1, groups=n)
+    return y.reshape(n, o, h, w)
 
 
 @pytest.mark.parametrize("case", sorted(TORCH_CASES))

@@ -321,6 +321,11 @@ FAMILIES = {
     "activations": (lambda a: F.relu(a) + F.leaky_relu(a, 0.2) + F.elu(a) + F.sigmoid(a) + F.tanh(a)
                     + F.softplus(a) + F.logsigmoid(a) + F.softmax(a, 1) * F.log_softmax(a, 0),
                     [(4, 5)], (), True),
+    "composed activations": (lambda a, w: F.selu(a) + F.silu(a) + F.mish(a) + F.gelu(a) * F.softsign(a)
+                             + F.gelu(a, approximate="tanh") + F.hardtanh(a, -0.5, 0.5) + F.relu6(a * 8)
+                             + F.prelu(a, w),
+                             [(4, 5), (5,)], (), True),
+    "pixel shuffle": (lambda x: F.pixel_unshuffle(F.pixel_shuffle(x, 2) ** 2, 3), [(2, 8, 3, 6)], (), False),
     "losses": (lambda a, b: F.mse_loss(a, b) + F.l1_loss(a, b) + F.binary_cross_entropy_with_logits(a, b.sigmoid())
                + F.binary_cross_entropy(a.sigmoid(), b.sigmoid()) + F.cross_entropy(a, _target(a.device)),
                [(4, 3), (4, 3)], (), True),
@@ -420,7 +425,7 @@ def test_a_graph_records_an_untimed_benchmarked_convolution_without_timing_it(mo
 
 @on_gpu
 @pytest.mark.parametrize("family", ["conv2d", "conv_transpose2d", "batch norm, training", "layer norm", "group norm",
-                                    "shape and indexing"])
+                                    "shape and indexing", "composed activations"])
 def test_float64_gradchecks_on_the_device(family):
     fn, shapes, needs, _ = FAMILIES[family]
     if any(not hasattr(F, n) for n in needs):

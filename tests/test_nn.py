@@ -127,6 +127,22 @@ LAYERS = {
     "softmax": (lambda m: m.Softmax(dim=1), (3, 7)),
     "log-softmax": (lambda m: m.LogSoftmax(0), (3, 7)),
     "identity": (lambda m: m.Identity(54, unused="ignored"), (3, 7)),
+    "prelu": (lambda m: m.PReLU(), (3, 7)),
+    "prelu-channels": (lambda m: m.PReLU(3, init=0.1), (2, 3, 4, 5)),
+    "selu": (lambda m: m.SELU(), (3, 7)),
+    "silu": (lambda m: m.SiLU(), (3, 7)),
+    "mish": (lambda m: m.Mish(), (3, 7)),
+    "gelu": (lambda m: m.GELU(), (3, 7)),
+    "gelu-tanh": (lambda m: m.GELU(approximate="tanh"), (3, 7)),
+    "hardtanh": (lambda m: m.Hardtanh(-0.5, 0.8), (3, 7)),
+    "relu6": (lambda m: m.Sequential(m.Linear(7, 5), m.ReLU6()), (3, 7)),
+    "softsign": (lambda m: m.Softsign(), (3, 7)),
+    "pixel-shuffle": (lambda m: m.PixelShuffle(2), (2, 12, 3, 4)),
+    "pixel-shuffle-unbatched": (lambda m: m.PixelShuffle(3), (18, 2, 3)),
+    "pixel-unshuffle": (lambda m: m.PixelUnshuffle(2), (2, 3, 4, 6)),
+    # SRGAN's upsampling block: a convolution to 4x the channels, shuffled into a 2x larger image, a PReLU per channel
+    "srgan-upsampler": (lambda m: m.Sequential(m.Conv2d(3, 12, 3, padding=1), m.PixelShuffle(2), m.PReLU(3)),
+                        (2, 3, 4, 5)),
     "reflectionpad": (lambda m: m.ReflectionPad2d((1, 2, 0, 3)), (2, 3, 4, 5)),
     "replicationpad": (lambda m: m.ReplicationPad2d(2), (2, 3, 4, 5)),
     # in place on the output of the layer before, as in ported models (a leaf input is refused, by torch too)
@@ -134,6 +150,11 @@ LAYERS = {
     "leaky-relu-inplace": (lambda m: m.Sequential(m.Conv2d(2, 3, 3), m.BatchNorm2d(3), m.LeakyReLU(0.2, True)),
                            (2, 2, 5, 5)),
     "elu-inplace": (lambda m: m.Sequential(m.Linear(5, 4), m.ELU(inplace=True)), (3, 5)),
+    "selu-inplace": (lambda m: m.Sequential(m.Linear(5, 4), m.SELU(True)), (3, 5)),
+    "silu-inplace": (lambda m: m.Sequential(m.Linear(5, 4), m.SiLU(inplace=True)), (3, 5)),
+    "mish-inplace": (lambda m: m.Sequential(m.Linear(5, 4), m.Mish(inplace=True)), (3, 5)),
+    "hardtanh-inplace": (lambda m: m.Sequential(m.Linear(5, 4), m.Hardtanh(-0.3, 0.4, inplace=True)), (3, 5)),
+    "relu6-inplace": (lambda m: m.Sequential(m.Linear(5, 4), m.ReLU6(inplace=True)), (3, 5)),
     # one image (C, H, W), as PyTorch's layers take it
     "conv-unbatched": (lambda m: m.Conv2d(3, 4, 3, stride=2, padding=1), (3, 7, 6)),
     "conv-reflect-unbatched": (lambda m: m.Conv2d(3, 4, (4, 3), padding="same", padding_mode="reflect"), (3, 5, 6)),
@@ -190,6 +211,14 @@ def test_default_initialisation_has_torchs_ranges():
         np.testing.assert_allclose(w.std(), bound / np.sqrt(3), rtol=0.05)
         assert np.abs(b).max() <= bound
         assert w.dtype == np.float32
+
+
+
+def test_prelu_starts_as_torchs():
+    for args in [(), (3,), (4, 0.1)]:
+        ours, theirs = nn.PReLU(*args), torch.nn.PReLU(*args)
+        np.testing.assert_array_equal(ours.weight.numpy(), theirs.weight.detach().numpy())
+        assert ours.weight.dtype == np.float32
 
 
 # ---- batch norm statistics and dropout --------------------------------------------------------------
@@ -709,6 +738,10 @@ def test_dcgan_init():
     (lambda: nn.Dropout2d(1.5), r"Dropout2d: p must be a probability in \[0, 1\], got 1.5"),
     (lambda: nn.Crop2d(size=(0, 4)), r"Crop2d: size must be an int or a pair of ints >= 1, got \(0, 4\)"),
     (lambda: nn.Crop2d(1.5), r"Crop2d: rows must be an int or a pair of ints >= 0, got 1.5"),  # was a TypeError
+    (lambda: nn.PReLU(0), r"PReLU: num_parameters must be an int >= 1, got 0"),
+    (lambda: nn.PReLU(2, init=float("nan")), r"PReLU: init must be a finite number, got nan"),
+    (lambda: nn.PixelShuffle(0), r"PixelShuffle: upscale_factor must be an int >= 1, got 0"),
+    (lambda: nn.PixelUnshuffle(2.0), r"PixelUnshuffle: downscale_factor must be an int >= 1, got 2.0"),
 ])
 def test_layer_sizes_are_checked_when_the_layer_is_made(make, message):
     """A zero kernel failed inside the initialiser with a ZeroDivisionError, a negative width inside numpy."""

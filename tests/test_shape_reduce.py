@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 import nanogan as ng
+import nanogan.nn.functional as F
 from nanogan.ops.matmul import MatMul
 from harness import check_op, away_from_kinks, compare_with_torch
 
@@ -308,3 +309,38 @@ def test_max_and_min_along_the_only_dim_are_values_not_views():
     y[ng.tensor(1)].add_(10)  # a 0-d int tensor or array index is an int, as in PyTorch: the element is a view
     y[np.array(2)].add_(10)
     np.testing.assert_array_equal(y.numpy(), [3.0, 11.0, 12.0])
+
+
+@pytest.mark.parametrize("shape, r", [((2, 12, 3, 4), 2), ((18, 2, 3), 3), ((2, 1, 8, 1, 2), 2), ((1, 4, 2, 2), 1)])
+def test_pixel_shuffle_and_unshuffle_match_torch_to_the_second_order_and_undo_each_other(shape, r):
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal(shape)
+    compare_with_torch(lambda t: F.pixel_shuffle(t, r) ** 2,
+                       lambda t: torch.nn.functional.pixel_shuffle(t, r) ** 2, [x])
+    shuffled = torch.nn.functional.pixel_shuffle(torch.tensor(x), r).numpy()
+    compare_with_torch(lambda t: F.pixel_unshuffle(t, r) ** 2,
+                       lambda t: torch.nn.functional.pixel_unshuffle(t, r) ** 2, [shuffled])
+    np.testing.assert_array_equal(F.pixel_unshuffle(F.pixel_shuffle(ng.tensor(x), r), r).numpy(), x)
+    check_op(lambda t: F.pixel_shuffle(t, r) ** 2, [x], expected=shuffled ** 2, layouts=("transposed", "sliced"))
+
+
+def test_pixel_shuffle_worked_numbers():
+    """Channels c·r² + i·r + j become pixel (i, j) of each r×r block."""
+    x = ng.tensor(np.arange(8.0).reshape(1, 8, 1, 1))
+    np.testing.assert_array_equal(F.pixel_shuffle(x, 2).numpy(), [[[[0, 1], [2, 3]], [[4, 5], [6, 7]]]])
+
+
+def test_pixel_shuffle_and_unshuffle_errors_name_the_op_and_the_shape():
+    with pytest.raises(ValueError, match=r"pixel_shuffle: input of shape \(2, 7, 3, 4\) has 7 channels \(dim -3\), "
+                                         r"which is not divisible by upscale_factor² = 4"):
+        F.pixel_shuffle(ng.ones(2, 7, 3, 4), 2)
+    with pytest.raises(ValueError, match=r"pixel_unshuffle: input of shape \(2, 7, 4, 5\) has height and width "
+                                         r"\(4, 5\) \(dims -2, -1\), which are not both divisible by "
+                                         r"downscale_factor = 2"):
+        F.pixel_unshuffle(ng.ones(2, 7, 4, 5), 2)
+    for op in ("pixel_shuffle", "pixel_unshuffle"):
+        with pytest.raises(ValueError, match=rf"{op}: expected images \(\*, C, H, W\) of at least 3 dimensions, "
+                                             r"got shape \(4, 4\)"):
+            getattr(F, op)(ng.ones(4, 4), 2)
+    with pytest.raises(ValueError, match=r"pixel_shuffle: upscale_factor must be an int >= 1, got 0"):
+        F.pixel_shuffle(ng.ones(1, 4, 2, 2), 0)

@@ -2,10 +2,10 @@
 
 One file per idea: module.py (Module), parameter.py, container.py (Sequential, ModuleList, ModuleDict),
 linear.py, conv.py, norm.py (BatchNorm1d/2d, InstanceNorm2d, LayerNorm, GroupNorm), activation.py (ReLU, ...,
-Softmax, Identity), dropout.py (Dropout, Dropout2d), pooling.py (MaxPool2d, AvgPool2d, AdaptiveAvgPool2d,
+PReLU, Softmax, Identity), dropout.py (Dropout, Dropout2d), pooling.py (MaxPool2d, AvgPool2d, AdaptiveAvgPool2d,
 AdaptiveMaxPool2d), embedding.py, shape.py (Flatten, Unflatten, ZeroPad2d, ReflectionPad2d, ReplicationPad2d,
-Crop2d, Upsample), minibatch.py (MinibatchDiscrimination, MinibatchStdDev: D's view of the whole batch),
-loss.py (BCELoss, MSELoss, ...), init.py (initialisers), utils.py (clip_grad_norm_,
+Crop2d, Upsample, PixelShuffle, PixelUnshuffle), minibatch.py (MinibatchDiscrimination, MinibatchStdDev: D's view
+of the whole batch), loss.py (BCELoss, MSELoss, ...), init.py (initialisers), utils.py (clip_grad_norm_,
 clip_grad_value_, spectral_norm and remove_spectral_norm from spectral_norm.py). Module has PyTorch's forward hooks
 (register_forward_pre_hook, register_forward_hook).
 """
@@ -18,18 +18,21 @@ from .container import Sequential, ModuleList, ModuleDict
 from .linear import Linear
 from .conv import Conv2d, ConvTranspose2d
 from .norm import BatchNorm1d, BatchNorm2d, InstanceNorm2d, LayerNorm, GroupNorm
-from .activation import ReLU, LeakyReLU, ELU, Tanh, Sigmoid, Softplus, Softmax, LogSoftmax, Identity
+from .activation import (ReLU, LeakyReLU, ELU, Tanh, Sigmoid, Softplus, SELU, SiLU, Mish, GELU, Hardtanh, ReLU6,
+                         Softsign, PReLU, Softmax, LogSoftmax, Identity)
 from .dropout import Dropout, Dropout2d
 from .pooling import MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d
 from .embedding import Embedding
 from .loss import BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss, CrossEntropyLoss, GaussianNLLLoss
-from .shape import Flatten, Unflatten, ZeroPad2d, ReflectionPad2d, ReplicationPad2d, Crop2d, Upsample
+from .shape import (Flatten, Unflatten, ZeroPad2d, ReflectionPad2d, ReplicationPad2d, Crop2d, Upsample, PixelShuffle,
+                    PixelUnshuffle)
 from .minibatch import MinibatchDiscrimination, MinibatchStdDev
 
 __all__ = ["functional", "init", "utils", "Parameter", "Module", "Sequential", "ModuleList", "ModuleDict", "Linear",
            "Conv2d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "InstanceNorm2d", "LayerNorm", "GroupNorm",
-           "ReLU", "LeakyReLU", "ELU", "Tanh", "Sigmoid", "Softplus", "Softmax", "LogSoftmax", "Identity", "Dropout",
-           "Dropout2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Embedding", "Flatten",
-           "Unflatten", "ZeroPad2d", "ReflectionPad2d", "ReplicationPad2d", "Crop2d", "Upsample", "BCELoss",
+           "ReLU", "LeakyReLU", "ELU", "Tanh", "Sigmoid", "Softplus", "SELU", "SiLU", "Mish", "GELU", "Hardtanh",
+           "ReLU6", "Softsign", "PReLU", "Softmax", "LogSoftmax", "Identity", "Dropout", "Dropout2d", "MaxPool2d",
+           "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Embedding", "Flatten", "Unflatten", "ZeroPad2d",
+           "ReflectionPad2d", "ReplicationPad2d", "Crop2d", "Upsample", "PixelShuffle", "PixelUnshuffle", "BCELoss",
            "BCEWithLogitsLoss", "MSELoss", "L1Loss", "CrossEntropyLoss", "GaussianNLLLoss", "MinibatchDiscrimination",
            "MinibatchStdDev"]

@@ -1,26 +1,114 @@
 """Activation layers: elementwise nonlinearities and softmax as modules, for use inside Sequential; each calls its
 function in nn.functional.
 
-`inplace=True` (ReLU, LeakyReLU, ELU) writes the result into the input and returns it, as in PyTorch; the change is
-recorded as the op done out of place, so gradients are those of the out-of-place layer (see ops/activation.py).
+`inplace=True` (ReLU, LeakyReLU, ELU, SELU, SiLU, Mish, Hardtanh, ReLU6) writes the result into the input and
+returns it, as in PyTorch; the change is recorded as the op done out of place, so gradients are those of the
+out-of-place layer (see ops/activation.py). PReLU holds its slopes as a parameter, `weight`.
 """
-from ..arguments import is_int, require
+from ..arguments import int_at_least, is_finite, is_int, require
+from ..tensor import zeros
 from . import functional as F
+from . import init
 from .module import Module
+from .parameter import Parameter
 
 
-class ReLU(Module):
-    """y = max(x, 0)."""
+class _InPlaceOrNot(Module):
+    """An activation whose one setting is `inplace`: calls `function(x, inplace)`."""
+    function = None
 
     def __init__(self, inplace=False):
         super().__init__()
         self.inplace = inplace
 
     def forward(self, x):
-        return F.relu(x, self.inplace)
+        return type(self).function(x, self.inplace)
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
+
+
+class ReLU(_InPlaceOrNot):
+    """y = max(x, 0)."""
+    function = F.relu
+
+
+class ReLU6(_InPlaceOrNot):
+    """y = min(max(x, 0), 6)."""
+    function = F.relu6
+
+
+class SELU(_InPlaceOrNot):
+    """y = scale · (x if x > 0 else α(eˣ − 1)), α ≈ 1.6733, scale ≈ 1.0507."""
+    function = F.selu
+
+
+class SiLU(_InPlaceOrNot):
+    """y = x · sigmoid(x)."""
+    function = F.silu
+
+
+class Mish(_InPlaceOrNot):
+    """y = x · tanh(softplus(x))."""
+    function = F.mish
+
+
+class GELU(Module):
+    """y = x · Φ(x) (Φ the standard normal's distribution function), or with approximate='tanh'
+    x · (1 + tanh(√(2/π)(x + 0.044715x³))) / 2."""
+
+    def __init__(self, approximate="none"):
+        super().__init__()
+        self.approximate = approximate
+
+    def forward(self, x):
+        return F.gelu(x, self.approximate)
+
+    def extra_repr(self):
+        return f"approximate={self.approximate!r}"
+
+
+class Hardtanh(Module):
+    """y = x clipped to [min_val, max_val]."""
+
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
+        super().__init__()
+        self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
+
+    def forward(self, x):
+        return F.hardtanh(x, self.min_val, self.max_val, self.inplace)
+
+    def extra_repr(self):
+        return f"min_val={self.min_val}, max_val={self.max_val}" + (", inplace=True" if self.inplace else "")
+
+
+class Softsign(Module):
+    """y = x / (1 + |x|)."""
+
+    def forward(self, x):
+        return F.softsign(x)
+
+
+class PReLU(Module):
+    """y = x if x > 0 else a · x with a learned slope a: one (num_parameters=1) or one per channel (dim 1 of the
+    input, num_parameters = C), each starting at `init`."""
+
+    def __init__(self, num_parameters=1, init=0.25):
+        super().__init__()
+        self.num_parameters = int_at_least("PReLU", "num_parameters", num_parameters, 1)
+        require("PReLU", "init", init, is_finite, "a finite number")
+        self.init = init
+        self.weight = Parameter(zeros(self.num_parameters))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        init.constant_(self.weight, self.init)
+
+    def forward(self, x):
+        return F.prelu(x, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"
 
 
 class LeakyReLU(Module):

@@ -6,8 +6,11 @@ each family is defined, with its forward and gradient formulas, in nanogan/ops:
     max_pool2d, avg_pool2d, adaptive_avg_pool2d,
     adaptive_max_pool2d, interpolate                      ops/pool.py
     pad                                                   ops/pad.py
+    pixel_shuffle, pixel_unshuffle                        ops/shape.py
     relu, leaky_relu, elu, sigmoid, tanh, softplus,
-    logsigmoid, softmax, log_softmax, dropout, dropout2d  ops/activation.py
+    logsigmoid, selu, silu, mish, gelu, hardtanh, relu6,
+    softsign, prelu, softmax, log_softmax, dropout,
+    dropout2d                                             ops/activation.py
     batch_norm, layer_norm, instance_norm, group_norm     ops/norm.py (kernels: backend/*/norm)
     binary_cross_entropy, binary_cross_entropy_with_logits,
     mse_loss, l1_loss, cross_entropy, gaussian_nll_loss   ops/loss.py
@@ -17,15 +20,17 @@ from ..ops.linear import linear
 from ..ops.conv import conv2d, conv_transpose2d
 from ..ops.pool import max_pool2d, avg_pool2d, adaptive_avg_pool2d, adaptive_max_pool2d, interpolate
 from ..ops.pad import pad
-from ..ops.activation import (relu, leaky_relu, elu, sigmoid, tanh, softplus, logsigmoid, softmax, log_softmax,
-                              dropout, dropout2d)
+from ..ops.shape import pixel_shuffle, pixel_unshuffle
+from ..ops.activation import (relu, leaky_relu, elu, sigmoid, tanh, softplus, logsigmoid, selu, silu, mish, gelu,
+                              hardtanh, relu6, softsign, prelu, softmax, log_softmax, dropout, dropout2d)
 from ..ops.norm import batch_norm, layer_norm, instance_norm, group_norm
 from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, mse_loss, l1_loss, cross_entropy,
                         gaussian_nll_loss)
 from ..ops.embedding import embedding, one_hot
 
 __all__ = ["linear", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
-           "adaptive_max_pool2d", "interpolate", "pad", "relu", "leaky_relu", "elu", "sigmoid", "tanh", "softplus",
-           "logsigmoid", "softmax", "log_softmax", "dropout", "dropout2d", "batch_norm", "layer_norm", "instance_norm",
+           "adaptive_max_pool2d", "interpolate", "pad", "pixel_shuffle", "pixel_unshuffle", "relu", "leaky_relu", "elu",
+           "sigmoid", "tanh", "softplus", "logsigmoid", "selu", "silu", "mish", "gelu", "hardtanh", "relu6", "softsign",
+           "prelu", "softmax", "log_softmax", "dropout", "dropout2d", "batch_norm", "layer_norm", "instance_norm",
            "group_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss", "l1_loss",
            "cross_entropy", "gaussian_nll_loss", "embedding", "one_hot"]

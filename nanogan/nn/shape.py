@@ -1,8 +1,8 @@
 """Layers that change a tensor's shape, not its values: Flatten, Unflatten, ZeroPad2d, ReflectionPad2d,
-ReplicationPad2d, Crop2d, Upsample."""
+ReplicationPad2d, Crop2d, Upsample, PixelShuffle, PixelUnshuffle."""
 import math
 
-from ..arguments import int_pair, int_tuple, is_number, positive_pair
+from ..arguments import int_at_least, int_pair, int_tuple, is_number, positive_pair
 from ..ops.shape import dim_index
 from . import functional as F
 from .module import Module
@@ -126,3 +126,32 @@ class Upsample(Module):
     def extra_repr(self):
         shown = f"size={self.size}" if self.size is not None else f"scale_factor={self.scale_factor}"
         return f"{shown}, mode={self.mode!r}"
+
+
+class PixelShuffle(Module):
+    """(*, C·r², H, W) → (*, C, H·r, W·r), r = upscale_factor: each group of r² channels becomes an r×r block of
+    pixels (SRGAN's upsampler, after a convolution to C·r² channels)."""
+
+    def __init__(self, upscale_factor):
+        super().__init__()
+        self.upscale_factor = int_at_least("PixelShuffle", "upscale_factor", upscale_factor, 1)
+
+    def forward(self, x):
+        return F.pixel_shuffle(x, self.upscale_factor)
+
+    def extra_repr(self):
+        return f"upscale_factor={self.upscale_factor}"
+
+
+class PixelUnshuffle(Module):
+    """(*, C, H·r, W·r) → (*, C·r², H, W), r = downscale_factor: PixelShuffle's inverse."""
+
+    def __init__(self, downscale_factor):
+        super().__init__()
+        self.downscale_factor = int_at_least("PixelUnshuffle", "downscale_factor", downscale_factor, 1)
+
+    def forward(self, x):
+        return F.pixel_unshuffle(x, self.downscale_factor)
+
+    def extra_repr(self):
+        return f"downscale_factor={self.downscale_factor}"

@@ -3,6 +3,8 @@
 Notation: y = f(a, b), g = dL/dy. When an input was broadcast to the output's shape, its gradient
 is summed back over the broadcast axes (`sum_to`), so every gradient has its input's shape.
 """
+import math
+
 import numpy as np
 
 from ..arguments import is_int
@@ -209,6 +211,19 @@ class Expm1(Function):
         return g * (ctx.output + 1)
 
 
+class Erf(Function):
+    """y = erf(a) = (2/√π) ∫₀ᵃ e^(-t²) dt (the backend's special function);  da = g·(2/√π)·e^(-a²)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return ctx.backend.erf(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        a = ctx.inputs[0]
+        return g * (2 / math.sqrt(math.pi)) * exp(-a * a)
+
+
 class Stepwise(Function):
     """y = f(a) for a piecewise constant f, the array module's function named `function`;  da = 0, as PyTorch gives
     (its derivative wherever it has one). Each f is a subclass, so that the graph names it."""
@@ -356,6 +371,10 @@ def log1p(a):
 
 def sqrt(a):
     return Sqrt.apply(a)
+
+
+def erf(a):
+    return Erf.apply(a)
 
 
 def sign(a):

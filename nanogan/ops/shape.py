@@ -6,7 +6,7 @@ permute, expand ↔ sum_to, indexing ↔ scatter-add into zeros, cat ↔ slices.
 import numpy as np
 
 from .. import backend as backends
-from ..arguments import is_int
+from ..arguments import int_at_least, is_int
 from ..autograd.function import Function, memory_owner
 from ..tensor import Tensor, zeros_like
 
@@ -255,6 +255,45 @@ def squeeze(x, dim=None):
         raise ValueError(f"squeeze: dims {tuple(dim)} name a dimension more than once (tensor of shape {x.shape})")
     shape = tuple(n for i, n in enumerate(x.shape) if n != 1 or i not in dims)
     return x if shape == x.shape else reshape(x, shape)
+
+
+def _images(op, input):
+    """input's shape as (leading dims, C, H, W): the images (*, C, H, W) that pixel_shuffle and pixel_unshuffle
+    rearrange."""
+    if input.ndim < 3:
+        raise ValueError(f"{op}: expected images (*, C, H, W) of at least 3 dimensions, got shape {input.shape}")
+    return input.shape[:-3], *input.shape[-3:]
+
+
+def pixel_shuffle(input, upscale_factor):
+    """(*, C·r², H, W) → (*, C, H·r, W·r), r = upscale_factor (ESPCN's and SRGAN's upsampling):
+    y[..., c, h·r + i, w·r + j] = x[..., c·r² + i·r + j, h, w], a reshape, a permute and a reshape;
+    dx = pixel_unshuffle(g, r), their gradients moving g back the same way."""
+    op = "pixel_shuffle"
+    r = int_at_least(op, "upscale_factor", upscale_factor, 1)
+    lead, channels, height, width = _images(op, input)
+    if channels % (r * r):
+        raise ValueError(f"{op}: input of shape {input.shape} has {channels} channels (dim -3), which is not "
+                         f"divisible by upscale_factor² = {r * r}")
+    n = len(lead)
+    blocks = reshape(input, lead + (channels // (r * r), r, r, height, width))
+    return reshape(permute(blocks, *range(n), n, n + 3, n + 1, n + 4, n + 2),
+                   lead + (channels // (r * r), height * r, width * r))
+
+
+def pixel_unshuffle(input, downscale_factor):
+    """(*, C, H·r, W·r) → (*, C·r², H, W), r = downscale_factor: pixel_shuffle's inverse,
+    y[..., c·r² + i·r + j, h, w] = x[..., c, h·r + i, w·r + j];  dx = pixel_shuffle(g, r)."""
+    op = "pixel_unshuffle"
+    r = int_at_least(op, "downscale_factor", downscale_factor, 1)
+    lead, channels, height, width = _images(op, input)
+    if height % r or width % r:
+        raise ValueError(f"{op}: input of shape {input.shape} has height and width {(height, width)} (dims -2, -1), "
+                         f"which are not both divisible by downscale_factor = {r}")
+    n = len(lead)
+    blocks = reshape(input, lead + (channels, height // r, r, width // r, r))
+    return reshape(permute(blocks, *range(n), n, n + 2, n + 4, n + 1, n + 3),
+                   lead + (channels * r * r, height // r, width // r))
 
 
 def as_batch_of_one(fn, image):

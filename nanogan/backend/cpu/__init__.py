@@ -8,7 +8,7 @@ The flat kernel interface every backend provides (ops/ calls only these):
                                 (here at once; the CUDA backend at the next host read, so a step never waits)
 plus the kernels of the sibling modules (blas, activation, penalty, conv, pool, norm), imported below.
   activation: leaky_relu(x, negative_slope) -> y,  leaky_relu_backward(x, g, negative_slope) -> dx
-              sigmoid(x) -> y
+              sigmoid(x) -> y,  erf(x) -> y
   penalty: unit_norm_penalty(g) -> (penalty, norm),  unit_norm_penalty_backward(g, norm, gy) -> dg
   norm: batch_norm_stats, channel_affine, batch_norm_backward_reduce, batch_norm_backward_elemt,
         normalized_affine, running_average_, batch_norm_input_grad_backward
@@ -55,6 +55,6 @@ from .norm import (batch_norm_stats, channel_affine, batch_norm_backward_reduce,
                    batch_norm_backward_elemt, normalized_affine, running_average_,
                    batch_norm_input_grad_backward)
 from .conv import conv2d, conv2d_input_grad, conv2d_weight_grad  # noqa: E402,F401
-from .activation import leaky_relu, leaky_relu_backward, sigmoid  # noqa: E402,F401
+from .activation import leaky_relu, leaky_relu_backward, sigmoid, erf  # noqa: E402,F401
 from .penalty import unit_norm_penalty, unit_norm_penalty_backward  # noqa: E402,F401
 from .pool import max_pool2d_argmax, plane_scatter_add  # noqa: E402,F401

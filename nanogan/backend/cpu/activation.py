@@ -1,8 +1,9 @@
-"""Leaky ReLU and its gradient, and the sigmoid:
+"""Leaky ReLU and its gradient, the sigmoid and the error function:
 
     leaky_relu(x, slope)              -> y  = x if x > 0 else slope·x
     leaky_relu_backward(x, g, slope)  -> dx = g·s(x),  s(x) = 1 if x > 0 else slope
     sigmoid(x)                        -> y  = 1 / (1 + e⁻ˣ)
+    erf(x)                            -> y  = (2/√π) ∫₀ˣ e^(-t²) dt  (scipy.special's, in x's dtype)
 
 slope = 0 is ReLU; its forward is max(x, 0), which keeps NaN and maps -inf to 0 (slope·x would give NaN there).
 
@@ -14,6 +15,7 @@ project's 2-core VM (benchmarks/README.md, 2026-12-02). Both give the same bits:
 and the product is the only arithmetic.
 """
 import numpy as np
+import scipy.special
 from numba import njit, prange
 
 from .. import array_module
@@ -70,3 +72,7 @@ def sigmoid(x):
     xp = array_module(x)
     e = xp.exp(-xp.abs(x))
     return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def erf(x):
+    return scipy.special.erf(x)

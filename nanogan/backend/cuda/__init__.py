@@ -90,7 +90,7 @@ def scatter_add(target, index, values):
 from .blas import matmul  # noqa: E402,F401
 from .optim import sgd_step, adam_step, rmsprop_step, learning_rate  # noqa: E402,F401
 from .conv import conv2d, conv2d_input_grad, conv2d_weight_grad  # noqa: E402,F401
-from .activation import leaky_relu, leaky_relu_backward  # noqa: E402,F401
+from .activation import leaky_relu, leaky_relu_backward, erf  # noqa: E402,F401
 from .fused import sigmoid  # noqa: E402,F401
 from .penalty import unit_norm_penalty, unit_norm_penalty_backward  # noqa: E402,F401
 from .pool import max_pool2d_argmax, plane_scatter_add  # noqa: E402,F401

@@ -899,19 +899,28 @@ def test_assignment_through_arrays_sets_what_pytorch_sets():
     assert x.dtype == ng.int64 and x.tolist() == t.tolist()
 
 
-def test_accumulated_repeats_add_exactly_and_integer_picks_read_as_in_pytorch():
+def test_accumulated_repeats_add_exactly():
     x = ng.zeros(4, dtype=ng.float64)
     values = ng.tensor([0.1, 0.2, 0.3, 0.4], dtype=ng.float64, requires_grad=True)
     y = ng.index_put(x, (ng.tensor([2, 0, 2, 2]),), values, accumulate=True)
     assert y.tolist() == [0.2, 0.0, 0.1 + 0.3 + 0.4, 0.0] and x.tolist() == [0.0] * 4  # out of place
     (gradient,) = ng.grad((y * ng.tensor([1.0, 2.0, 3.0, 4.0], dtype=ng.float64)).sum(), values)
     assert gradient.tolist() == [3.0, 1.0, 3.0, 3.0]
+
+
+def test_an_int_among_arrays_picks_its_dimension_first_as_in_pytorch():
+    """numpy broadcasts an int with the arrays of an index, so that x[0, :, [3, 1, 2]] put the arrays' dimension
+    first; PyTorch selects the int's dimension first (x[0][:, [3, 1, 2]]), in reading and in setitem alike."""
     torch = pytest.importorskip("torch")
     a = np.arange(24.0).reshape(2, 3, 4)
     for pick in [lambda lib: (0, slice(None), lib.tensor([3, 1, 2])), lambda lib: (None, 1, slice(None), [0, 3]),
                  lambda lib: (Ellipsis, 0, lib.tensor([[1], [0]])), lambda lib: (lib.tensor([True, False]), 2, [1, 1])]:
         ours, theirs = ng.tensor(a)[pick(ng)], torch.tensor(a)[pick(torch)]
-        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())  # numpy would put the [0, 3] dimension first
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    ours, theirs = ng.tensor(a), torch.tensor(a)
+    ours[1, :, [3, 0]] = ng.tensor(a[0, :, :2])  # (3, 2), which numpy's order would refuse
+    theirs[1, :, [3, 0]] = torch.tensor(a[0, :, :2])
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
 
 def test_assignment_through_arrays_refuses_what_pytorch_refuses():

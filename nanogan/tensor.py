@@ -698,62 +698,59 @@ class Tensor:
         return ops.shape.getitem(self, index)
 
     def __setitem__(self, index, value):
-        """self[index] = value (a tensor broadcast into the part, or a number): an in-place change of the view
-        self[index], for basic indexing (ints, slices, None, ...); or, for a boolean mask, of the elements it selects
-        (_set_masked). Other arrays in an index pick a copy, which is refused."""
+        """self[index] = value (a number, or a tensor broadcast to the part, its extra leading dimensions of size 1
+        dropped), as in PyTorch. Basic indexing (ints, slices, None, ...) picks a view: an in-place change of it. A
+        boolean mask alone, with a value of one selected element's shape: self ← where(mask, value, self)
+        (_set_masked). Any other index of arrays (integer tensors, lists or arrays, masks among other indices): in
+        place, self ← index_put(self, index, value), its ints taken first as the dimensions they select, as PyTorch
+        takes them (ops.shape.split_ints)."""
         mask = _as_boolean_mask(index)
-        if mask is not None:
+        if mask is not None and _broadcasts(np.shape(value) if not isinstance(value, Tensor) else value.shape,
+                                            self.shape[mask.ndim:]):
             return self._set_masked(mask, value)
+        if ops.shape.picks_by_arrays(index):
+            ints, rest = ops.shape.split_ints(index)
+            target = self if ints is None else self[ints]
+            return target._set_in_place("setitem", lambda old, new: ops.shape.put("setitem", old, rest, new),
+                                        self._as_value("setitem", value))
         part = self[index]
-        if part._base is None and part.numel() > 0:
-            raise IndexError(f"setitem: an index of arrays, or of a mask with other indices, picks a copy of the "
-                             f"tensor of shape {self.shape}, so nothing would change; use ints and slices, or one "
-                             f"boolean mask alone, or build the tensor with ng.where")
+        if part._base is None and part.numel() > 0:  # a 0-d boolean among other indices: numpy's picks a copy
+            raise IndexError(f"setitem: the index {index!r} picks a copy of the tensor of shape {self.shape}, so "
+                             f"nothing would change; index by a boolean tensor of one or more dimensions")
         if _is_the_view_changed_in_place(value, part):
             return  # `t[k] += y` writes back the view t[k] that += changed in place already
         if isinstance(value, Tensor):
-            extra = value.ndim - part.ndim
-            if extra > 0 and all(n == 1 for n in value.shape[:extra]):  # numpy's and PyTorch's setitem drop them
-                value = value.reshape(value.shape[extra:])
-            part.copy_(value)
+            part.copy_(ops.shape.drop_leading_ones(value, part.ndim))
         else:
             part.fill_(value)
 
     def _set_masked(self, mask, value):
-        """self[mask] = value, for a boolean `mask` of the shape of self's first mask.ndim dimensions: it selects the
-        elements (of shape self.shape[mask.ndim:]) where it is True, as in PyTorch. `value` is a number, a tensor
-        broadcast to one element, or a tensor of one value per selected element along its first dimension
-        (x[mask] = y[mask]; placed by scattering, which counts the mask on the host). In place, as
-        self ← where(mask, value placed, self): the gradient flows to the elements left as they were, and to the
-        value at the places it was set."""
+        """self[mask] = value, for a boolean `mask` of the shape of self's first mask.ndim dimensions, which selects
+        the elements (of shape self.shape[mask.ndim:]) where it is True, and a value broadcast to one element. In
+        place, as self ← where(mask, value, self), which counts no selected elements (on a GPU, no host read): the
+        gradient flows to the elements left as they were, and to the value at the places it was set."""
         if mask.shape != self.shape[:mask.ndim]:
             raise IndexError(f"setitem: a boolean mask of shape {mask.shape} does not match the tensor of shape "
                              f"{self.shape}: it must have the shape of the tensor's first {mask.ndim} dimensions")
-        mask = mask.to(self.device)
         element_shape = self.shape[mask.ndim:]
+        value = ops.shape.drop_leading_ones(self._as_value("setitem", value), len(element_shape))
+        selected = mask.to(self.device).reshape(mask.shape + (1,) * len(element_shape))
+        self._set_in_place("setitem", lambda old, new: ops.elementwise.where(selected, new, old), value)
+
+    def _as_value(self, op, value):
+        """A value to set into this tensor (a number, a tensor, an array or list) as a tensor of its dtype, on its
+        device."""
         if _is_number(value):
-            placed = self._number_as_tensor("setitem", value)
-        else:
-            value = ops.elementwise.cast(as_tensor(value, like=self).to(self.device), self.dtype)
-            given = value.shape
-            # the axis of value aligned with the selected elements: a size other than 1 there gives one value each
-            count_axis = value.ndim - len(element_shape) - 1
-            one_per_element = count_axis >= 0 and value.shape[count_axis] != 1
-            if one_per_element and not self.is_floating_point():
-                raise TypeError(f"setitem: one value per selected element is set into floating-point tensors only, "
-                                f"not {self.dtype}; use ng.where")
-            shape = (int(np.count_nonzero(mask.numpy())), *element_shape) if one_per_element else element_shape
-            extra = value.ndim - len(shape)
-            if extra > 0 and all(n == 1 for n in value.shape[:extra]):  # numpy's and PyTorch's setitem drop them
-                value = value.reshape(value.shape[extra:])
-            try:
-                value = value.expand(*shape)
-            except ValueError:
-                raise ValueError(f"setitem: a value of shape {given} cannot be set where a mask of shape {mask.shape} "
-                                 f"selects in a tensor of shape {self.shape}: it must broadcast to {shape}") from None
-            placed = ops.shape.scatter(value, self.shape, mask) if one_per_element else value
-        selected = mask.reshape(mask.shape + (1,) * len(element_shape))
-        self._set_in_place("setitem", lambda old, new: ops.elementwise.where(selected, new, old), placed)
+            return self._number_as_tensor(op, value)
+        return ops.elementwise.cast(as_tensor(value, like=self).to(self.device), self.dtype)
+
+    def index_put_(self, indices, values, accumulate=False):
+        """In place, self ← index_put(self, indices, values, accumulate) (ops.shape.index_put)."""
+        return self._set_in_place("index_put_", lambda old, new: ops.shape.index_put(old, indices, new, accumulate),
+                                  values)
+
+    def index_put(self, indices, values, accumulate=False):
+        return ops.shape.index_put(self, indices, values, accumulate)
 
 
 def _as_boolean_mask(index):
@@ -761,6 +758,17 @@ def _as_boolean_mask(index):
     if isinstance(index, Tensor):
         return index if index.dtype == bool_ else None
     return Tensor(index) if isinstance(index, np.ndarray) and index.dtype == bool_ else None
+
+
+def _broadcasts(shape, target):
+    """Does a value of `shape`, its extra leading dimensions of size 1 dropped, broadcast to `target`?"""
+    extra = len(shape) - len(target)
+    if extra > 0 and any(n != 1 for n in shape[:extra]):
+        return False
+    try:
+        return np.broadcast_shapes(tuple(shape[max(extra, 0):]), target) == tuple(target)
+    except ValueError:
+        return False
 
 
 def _is_number(value):

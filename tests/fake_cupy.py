@@ -86,8 +86,8 @@ class ndarray(np.ndarray):
     def __setitem__(self, key, value):  # a copy kernel on the GPU
         calls["setitem"] += 1
         if _capture is not None:
-            return _record(np.ndarray.__setitem__, (self, key, value), {}, writes=True)
-        np.ndarray.__setitem__(self, _plain(key), _plain(value))
+            return _record(_setitem, (self, key, value), {}, writes=True)
+        _setitem(self.view(np.ndarray), _plain(key), _plain(value))
 
     # Reading a value on the host waits for the device: counted as "host read" (a training step should make none)
     item, tolist = _host_read(np.ndarray.item), _host_read(np.ndarray.tolist)
@@ -130,18 +130,38 @@ def _fake(obj):
     return obj
 
 
+def _wrapped(array, key):
+    """key with its integer arrays wrapped round into the dimensions they index, as CuPy's getitem, setitem and
+    scatter_add take an index out of bounds, where numpy raises (dimensions counted as if key had no None,
+    ... or masks)."""
+    parts = key if isinstance(key, tuple) else (key,)
+    wrapped = tuple(k % size if isinstance(k, np.ndarray) and k.dtype.kind in "iu" else k
+                    for k, size in zip(parts, array.shape))
+    return wrapped + parts[len(wrapped):]
+
+
+def _out_of_bounds_wrapped(operation):
+    """`operation(array, key, ...)`, its key wrapped round (_wrapped) where numpy finds an index out of bounds."""
+    def run(array, key, *args):
+        try:
+            return operation(array, key, *args)
+        except IndexError:
+            return operation(array, _wrapped(array, key), *args)
+    return run
+
+
 def _getitem(array, key):
     try:
         picked = np.ndarray.__getitem__(array, key)
-    except IndexError:  # CuPy wraps integer-array indices out of bounds around, where numpy raises
-        parts = key if isinstance(key, tuple) else (key,)
-        wrapped = tuple(k % size if isinstance(k, np.ndarray) and k.dtype.kind in "iu" else k
-                        for k, size in zip(parts, array.shape))
-        key = wrapped + parts[len(wrapped):]
+    except IndexError:
+        key = _wrapped(array, key)
         picked = np.ndarray.__getitem__(array, key)
     if isinstance(picked, np.generic):  # one element: CuPy gives a 0-d view of the array, numpy a number
         return np.ndarray.__getitem__(array, (key if isinstance(key, tuple) else (key,)) + (Ellipsis,))
     return picked
+
+
+_setitem, _add_at = _out_of_bounds_wrapped(np.ndarray.__setitem__), _out_of_bounds_wrapped(np.add.at)
 
 
 def _device_function(name, function):
@@ -387,8 +407,8 @@ def _params(text):
 def scatter_add(target, index, values):
     calls["scatter_add"] += 1
     if _capture is not None:
-        return _record(np.add.at, (target, index, values), {}, writes=True)
-    np.add.at(_plain(target), _plain(index), _plain(values))
+        return _record(_add_at, (target, index, values), {}, writes=True)
+    _add_at(_plain(target), _plain(index), _plain(values))
 
 
 # ---- cuBLAS ----------------------------------------------------------------------------------------------------

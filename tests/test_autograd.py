@@ -803,7 +803,7 @@ def test_a_change_of_a_view_of_an_output_its_op_reads_keeps_a_copy_of_the_old_va
     compare_with_torch(change_part_of(F.elu), change_part_of(torch.nn.functional.elu), arrays)
 
 
-def test_one_element_picked_by_ints_is_a_view_and_setitem_takes_basic_indices_only():
+def test_one_element_picked_by_ints_is_a_view():
     """x[1] was numpy's number made a new 0-d array: a change of it changed nothing (e[1].fill_(5) left e as it
     was)."""
     e = ng.zeros(3)
@@ -822,9 +822,9 @@ def test_one_element_picked_by_ints_is_a_view_and_setitem_takes_basic_indices_on
     gx, gy = ng.grad((e * e).sum() + buffer.sum(), [x, y])
     np.testing.assert_array_equal(gx.numpy(), [2.0, 400.0, 6.0])
     assert gy.item() == 2 * 2.0 * 2.0 * 10.0 + 2.0
-    with pytest.raises(IndexError, match=r"setitem: an index of arrays, or of a mask with other indices, picks a copy "
-                                         r"of the tensor of shape \(3,\)"):
-        e[[0, 1]] = 1.0
+    with pytest.raises(IndexError, match=r"setitem: the index \(0, True\) picks a copy of the tensor of shape "
+                                         r"\(2, 2\), so nothing would change"):
+        matrix[0, True] = 1.0  # numpy's 0-d mask among other indices
     with pytest.raises(RuntimeError, match=r"view: a tensor of shape \(4, 3\) and strides \(8, 32\) \(bytes\) "
                                            r"cannot be seen as shape \(12,\) without a copy; use reshape\(\)"):
         ng.zeros(3, 4, dtype=ng.float64).t().view(12)
@@ -846,18 +846,103 @@ def test_boolean_mask_assignment_takes_values_and_refuses_them_as_pytorch_does()
     with pytest.raises(IndexError, match=r"setitem: a boolean mask of shape \(3,\) does not match the tensor of "
                                          r"shape \(2, 3\): it must have the shape of the tensor's first 1 dimensions"):
         u[ng.tensor([True, False, True])] = 1.0
-    with pytest.raises(ValueError, match=r"setitem: a value of shape \(2,\) cannot be set where a mask of shape "
-                                         r"\(2, 3\) selects in a tensor of shape \(2, 3\): it must broadcast to "
-                                         r"\(3,\)"):
+    with pytest.raises(ValueError, match=r"setitem: a value of shape \(2,\) cannot be broadcast to the shape \(3,\) "
+                                         r"that the index picks of a tensor of shape \(2, 3\)"):
         u[u == 0] = ng.tensor([1.0, 2.0])
-    with pytest.raises(TypeError, match="setitem: one value per selected element is set into floating-point tensors "
-                                        "only, not int64; use ng.where"):
-        ours[ours > 0] = ng.tensor([5, 6, 7])
+    ours[ours > 0] = ng.tensor([5, 6, 7])  # one value per selected element, into integers too (it was refused)
+    theirs[theirs > 0] = torch.tensor([5, 6, 7])
+    assert ours.tolist() == theirs.tolist() == [-1, 5, 6, 7]
     w = ng.ones(3, requires_grad=True)
     with pytest.raises(RuntimeError, match=r"setitem: a leaf tensor of shape \(3,\) that requires grad cannot be "
                                            r"changed in place"):
         w[w > 0] = 0.0
     np.testing.assert_array_equal(u.numpy(), [[0.0, 0.0, 0.0], [1.0, 2.0, 3.0]])
+
+
+def _set_parts_by_arrays(x, y):
+    e = x * 1
+    e[[2, 0], [1, 3]] = y  # one value per (row, column) pair
+    e[:, np.array([0, 2])] = y[0] * x[1, 1]  # whole columns, one value broadcast
+    e[x[:, 0] > 1.0, 1:3] = y  # a mask among other indices
+    e[1:][[1, 0], -1] = y * 3  # into a view; a negative index counts from the end
+    e[[0, 2], 1] += y  # Python: t = e[[0, 2], 1] (a copy); t += y; e[[0, 2], 1] = t
+    e[:, [3, 0], None] = x[:, 2:, None] * y[1]  # None among the indices
+    e[0, [3, 1]] = x[2, :2] * y  # an int with an array: e[0][[3, 1]], as PyTorch reads it
+    rows, columns = x.new_tensor([1, 2, 1]).long(), x.new_tensor([0, 3, 0]).long()
+    e.index_put_((rows, columns), y[[0, 1, 1]] * 2, accumulate=True)  # the repeated (1, 0) gets both
+    return e * e
+
+
+@pytest.mark.parametrize("differentiable", [[0, 1], [0], [1]], ids=["both", "self only", "value only"])
+def test_assignment_through_arrays_differentiates_as_in_pytorch(differentiable):
+    """x[arrays] = value was refused ("an index of arrays ... picks a copy"); now torch's index_put: the gradient to
+    the old tensor is g with zeros where written (g whole where accumulated), to the value g at those places summed
+    over its broadcast."""
+    arrays = [rng.uniform(0.5, 1.5, size=(3, 4)), rng.uniform(-1.5, 1.5, size=(2,))]
+    arrays[0][:, 0] = [0.7, 1.2, 1.4]  # the mask picks rows 1 and 2 whatever the draw
+    check_op(_set_parts_by_arrays, arrays, grad_inputs=differentiable)
+    compare_with_torch(_set_parts_by_arrays, _set_parts_by_arrays, arrays, differentiable)
+
+
+def test_assignment_through_arrays_sets_what_pytorch_sets():
+    torch = pytest.importorskip("torch")
+    labels = [3, 1, 4, 1, 5]
+    onehot = ng.zeros(5, 10)
+    onehot[ng.arange(5), ng.tensor(labels)] = 1  # InfoGAN's and ACGAN's codes
+    np.testing.assert_array_equal(onehot.numpy(), np.eye(10, dtype=np.float32)[labels])
+    x, t = ng.tensor(np.arange(24).reshape(4, 3, 2)), torch.arange(24).reshape(4, 3, 2)
+    for lib, a in ((ng, x), (torch, t)):
+        a[lib.tensor(labels[:4]) == 1, :, 0] = lib.tensor([-1, -2, -3])  # a mask, a slice and an int
+        a[[0, 2]] = 7  # integers
+        a[1, :, [1, 0]] = lib.tensor([[10, 11], [12, 13], [14, 15]])  # PyTorch reads it as a[1][:, [1, 0]], (3, 2)
+        a.index_put_((lib.tensor([3, 3, -1]),), lib.tensor([1, 2, 3]).reshape(3, 1, 1), accumulate=True)
+    assert x.dtype == ng.int64 and x.tolist() == t.tolist()
+
+
+def test_accumulated_repeats_add_exactly():
+    x = ng.zeros(4, dtype=ng.float64)
+    values = ng.tensor([0.1, 0.2, 0.3, 0.4], dtype=ng.float64, requires_grad=True)
+    y = ng.index_put(x, (ng.tensor([2, 0, 2, 2]),), values, accumulate=True)
+    assert y.tolist() == [0.2, 0.0, 0.1 + 0.3 + 0.4, 0.0] and x.tolist() == [0.0] * 4  # out of place
+    (gradient,) = ng.grad((y * ng.tensor([1.0, 2.0, 3.0, 4.0], dtype=ng.float64)).sum(), values)
+    assert gradient.tolist() == [3.0, 1.0, 3.0, 3.0]
+
+
+def test_an_int_among_arrays_picks_its_dimension_first_as_in_pytorch():
+    """numpy broadcasts an int with the arrays of an index, so that x[0, :, [3, 1, 2]] put the arrays' dimension
+    first; PyTorch selects the int's dimension first (x[0][:, [3, 1, 2]]), in reading and in setitem alike."""
+    torch = pytest.importorskip("torch")
+    a = np.arange(24.0).reshape(2, 3, 4)
+    for pick in [lambda lib: (0, slice(None), lib.tensor([3, 1, 2])), lambda lib: (None, 1, slice(None), [0, 3]),
+                 lambda lib: (Ellipsis, 0, lib.tensor([[1], [0]])), lambda lib: (lib.tensor([True, False]), 2, [1, 1])]:
+        ours, theirs = ng.tensor(a)[pick(ng)], torch.tensor(a)[pick(torch)]
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    ours, theirs = ng.tensor(a), torch.tensor(a)
+    ours[1, :, [3, 0]] = ng.tensor(a[0, :, :2])  # (3, 2), which numpy's order would refuse
+    theirs[1, :, [3, 0]] = torch.tensor(a[0, :, :2])
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_assignment_through_arrays_refuses_what_pytorch_refuses():
+    x = ng.zeros(3, 4)
+    with pytest.raises(IndexError, match=r"setitem: indices \(shape \(2,\)\) into dimension 1 of size 4 must lie in "
+                                         r"-4..3 \(tensor of shape \(3, 4\)\)"):
+        x[:, [0, 4]] = 1.0
+    with pytest.raises(IndexError, match=r"index_put: indices \(shape \(1,\)\) into dimension 0 of size 3 must lie "
+                                         r"in -3..2"):
+        x.index_put_((ng.tensor([-4]),), ng.tensor(1.0))
+    with pytest.raises(IndexError, match=r"setitem: .*boolean.* \(tensor of shape \(3,\)\)"):
+        x[ng.tensor([True, False]), 0] = 1.0  # into x[:, 0]: the ints are taken first
+    with pytest.raises(ValueError, match=r"setitem: a value of shape \(3,\) cannot be broadcast to the shape \(2,\) "
+                                         r"that the index picks of a tensor of shape \(3, 4\)"):
+        x[[0, 1], [1, 2]] = ng.ones(3)
+    with pytest.raises(TypeError, match=r"index_put: values must be a Tensor of the dtype of the tensor \(float32, "
+                                        r"shape \(3, 4\)\), got float64 of shape \(\)"):
+        x.index_put_((ng.tensor([0]),), ng.tensor(1.0, dtype=ng.float64))
+    with pytest.raises(TypeError, match=r"index_put: indices must be a tuple of integer or boolean tensors, got "
+                                        r"\['list'\]"):
+        ng.index_put(x, ([0],), ng.tensor(1.0))
+    assert x.tolist() == [[0.0] * 4] * 3
 
 
 def test_leaf_gradients_share_no_memory():

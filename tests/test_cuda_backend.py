@@ -287,6 +287,15 @@ def _changed_in_place_through_views(a, b):
     return e * a
 
 
+def _set_through_arrays(a, b):
+    e = a * 1
+    e[[2, 0], [1, 3]] = b[0, :2]  # lists, copied to the device
+    e[a[:, 0] > 0, 1:] = b[1, 1:]  # a mask among other indices
+    e[1:][ng.tensor([1, 0], device=a.device), -1] = b[2, :2] * 3  # into a view, by device indices
+    e.index_put_((ng.tensor([1, 2, 1], device=a.device),), b * 2, accumulate=True)  # cupyx.scatter_add
+    return e * a
+
+
 # name: (fn, input shapes, functional names it needs, values kept away from the kinks at 0)
 FAMILIES = {
     "elementwise": (lambda a, b: ((a * b + a / (b * b + 1) - (a - b).abs() * 0.5).exp()
@@ -316,6 +325,7 @@ FAMILIES = {
                            + ng.stack([a, b]).sum(0).t().sum(1, keepdim=True)
                            + a[1:, ::2].reshape(-1).unsqueeze(0).expand(4, 4)[:, :1],
                            [(3, 4), (3, 4)], (), False),
+    "assignment through arrays": (_set_through_arrays, [(3, 4), (3, 4)], (), False),
     "matmul and linear": (lambda a, b, c: F.linear(a, b, c).tanh() @ b + ng.matmul(a, a.t()).sum(1, keepdim=True),
                           [(5, 4), (3, 4), (3,)], (), False),
     "activations": (lambda a: F.relu(a) + F.leaky_relu(a, 0.2) + F.elu(a) + F.sigmoid(a) + F.tanh(a)
@@ -425,7 +435,7 @@ def test_a_graph_records_an_untimed_benchmarked_convolution_without_timing_it(mo
 
 @on_gpu
 @pytest.mark.parametrize("family", ["conv2d", "conv_transpose2d", "batch norm, training", "layer norm", "group norm",
-                                    "shape and indexing", "composed activations"])
+                                    "shape and indexing", "composed activations", "assignment through arrays"])
 def test_float64_gradchecks_on_the_device(family):
     fn, shapes, needs, _ = FAMILIES[family]
     if any(not hasattr(F, n) for n in needs):
@@ -838,6 +848,20 @@ def _built_from_the_shapes(x):
     return (F.pad(x, (2, 1, 1, 2), mode="reflect").sum() + F.pad(x, (1, 1, 1, 1), mode="replicate").sum()
             + F.pad(x, (2, 0, 0, 2), mode="circular").sum() + F.interpolate(x, scale_factor=1.5).sum()
             + F.interpolate(x, size=(7, 3), mode="bilinear").sum() + F.adaptive_avg_pool2d(x, (3, 3)).sum())
+
+
+@on_gpu
+def test_assignment_through_arrays_on_the_device_checks_its_indices_there():
+    """CuPy wraps an index out of bounds round, where numpy raises: the check runs on the device and is reported at
+    the next host read, as PyTorch's device-side assert."""
+    labels = ng.tensor([3, 1, 4, 1], device="cuda")
+    onehot = ng.zeros(4, 5, device="cuda")
+    onehot[ng.arange(4, device="cuda"), labels] = 1
+    np.testing.assert_array_equal(onehot.numpy(), np.eye(5, dtype=np.float32)[[3, 1, 4, 1]])
+    onehot[:, ng.tensor([0, 5], device="cuda")] = 2.0
+    with pytest.raises(IndexError, match=r"setitem: indices \(shape \(2,\)\) into dimension 1 of size 5 must lie in "
+                                         r"-5..4 \(tensor of shape \(4, 5\)\) \(checked on the device"):
+        onehot.numpy()
 
 
 @on_gpu

@@ -237,6 +237,11 @@ MATH = {
     "gather": (lambda lib, a, i: lib.gather(a, 1, i), [x34, picks34[:, :2] % 4], [0]),
     "gather along dim 0, repeated": (lambda lib, a, i: lib.gather(a, 0, i), [x34, np.array([[2, 0, 2, 2]] * 2)], [0]),
     "index_select, repeated": (lambda lib, a, i: lib.index_select(a, 1, i), [x34, np.array([3, 0, 3])], [0]),
+    "index_put of rows and columns": (lambda lib, a, b: lib.index_put(a, (lib.tensor([2, 0]), lib.tensor([-1, 1])),
+                                                                      b[1, :2]) ** 2, [x34, y34]),
+    "index_put, accumulating repeats": (lambda lib, a, b: lib.index_put(a, (lib.tensor([2, 0, 2]),), b,
+                                                                        accumulate=True) ** 2,
+                                        [x34, rng.standard_normal((3, 1))]),
     "meshgrid, ij": (lambda lib, a, b: lib.meshgrid(a, b, indexing="ij")[0] * lib.meshgrid([a, b], indexing="ij")[1]
                      ** 2, [x34[0, :3], y34[0]]),
     "meshgrid, xy": (lambda lib, a, b, c: lib.stack(lib.meshgrid(a, b, c, indexing="xy")) ** 2,
@@ -269,6 +274,8 @@ METHODS = {
     "type_as": (lambda a, b: a.type_as(b) * a, [x34, y34], [0]),
     "mm and bmm": (lambda a, b: a.mm(b.t()) + a.unsqueeze(0).bmm(b.t().unsqueeze(0))[0], [x34, y34]),
     "gather and index_select": (lambda a, i: a.gather(1, i) + a.index_select(1, i[0]), [x34, picks34], [0]),
+    "index_put and index_put_ of a mask": (lambda a, b: a.index_put((a > 0,), b[0, 0]) * (a * 1).index_put_(
+        (a[:, 0] > -9, (b[0, :3] > -9).long()), b[2, 1:], accumulate=True), [x34, y34]),
 }
 
 

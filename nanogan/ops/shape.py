@@ -1,14 +1,15 @@
 """Shape and indexing ops: they move numbers around without changing them.
 
 Each gradient moves g back the way the forward moved x: reshape ↔ reshape, permute ↔ inverse
-permute, expand ↔ sum_to, indexing ↔ scatter-add into zeros, cat ↔ slices.
+permute, expand ↔ sum_to, indexing ↔ scatter-add into zeros, an assignment by index ↔ g picked
+there (and, to the tensor assigned into, g with zeros there), cat ↔ slices.
 """
 import numpy as np
 
 from .. import backend as backends
 from ..arguments import int_at_least, is_int
 from ..autograd.function import Function, memory_owner
-from ..tensor import Tensor, zeros_like
+from ..tensor import Tensor, int64, zeros_like
 
 
 def dim_index(op, dim, ndim, inserting=False):
@@ -110,6 +111,29 @@ class ScatterAdd(Function):
     @staticmethod
     def backward(ctx, g):
         return GetItem.apply(g, index=ctx.index)
+
+
+class IndexPut(Function):
+    """y = x with v written at `index` (as getitem takes it; v of the shape x[index] picks): y[index] = v, where a
+    repeated position takes one of its values, which one undefined (as PyTorch's); with `accumulate`, y[index] += v,
+    every repeat adding (a scatter-add).  dx = g with dx[index] = 0 (g whole with accumulate),  dv = g[index]."""
+    floating_only = False
+
+    @staticmethod
+    def forward(ctx, x, v, *, index, accumulate):
+        y = x.copy()
+        if accumulate:
+            return ctx.backend.scatter_add(y, index, v)
+        y[index] = v
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        dx = None
+        if ctx.needs_input_grad[0]:
+            dx = g if ctx.accumulate else IndexPut.apply(g, zeros_like(ctx.inputs[1]), index=ctx.index,
+                                                         accumulate=False)
+        return dx, GetItem.apply(g, index=ctx.index) if ctx.needs_input_grad[1] else None
 
 
 def replay_view(view_ops, x):
@@ -368,26 +392,61 @@ def sum_to(x, shape):
     return SumTo.apply(x, shape=shape)
 
 
-def _index_arrays(index, backend):
+def _index_arrays(index, backend, op="getitem"):
     """Tensors inside an index become raw arrays; tuples keep basic slices as they are; a list is copied to the
     device (which a CUDA graph cannot record: the backend says so)."""
-    if getattr(index, "ndim", None) == 0 and index.dtype.kind in "iu":  # an int, as PyTorch reads a 0-d integer
-        return int(index.item())  # tensor or array: the part picked is a view
+    if _is_int_index(index):  # an int, as PyTorch reads a 0-d integer tensor or array: the part picked is a view
+        return int(index.item()) if hasattr(index, "item") else index
     if isinstance(index, Tensor):
         if index.backend is backend:  # a copy: the gradient goes where the op picked, however the index changes later
             return index.array.copy()
         if index.device != "cpu":  # a device index cannot address host memory; a host one is copied over
-            raise RuntimeError(f"getitem: an index on {index.device} for a tensor on {backend.name}; indices must "
+            raise RuntimeError(f"{op}: an index on {index.device} for a tensor on {backend.name}; indices must "
                                f"be on the tensor's device or on the cpu")
         return backend.from_host(index.array)
     if isinstance(index, tuple):
-        return tuple(_index_arrays(i, backend) for i in index)
+        return tuple(_index_arrays(i, backend, op) for i in index)
     if isinstance(index, list):
-        return backend.from_host(index)
+        return backend.from_host(np.asarray(index, dtype=None if index else int64))  # [] picks nothing, as in torch
     return index
 
 
+def _is_int_index(part):
+    return is_int(part) or (getattr(part, "ndim", None) == 0 and part.dtype.kind in "iu")
+
+
+def picks_by_arrays(index):
+    """Does `index` pick by arrays (integer or boolean tensors, arrays or lists), so that x[index] is a copy?"""
+    return any(isinstance(part, list) or getattr(part, "ndim", 0) > 0
+               for part in (index if isinstance(index, tuple) else (index,)))
+
+
+def _dims_picked(part):
+    """How many dimensions of the tensor one part of an index (not ...) picks from: a mask its own, None none."""
+    if part is None:
+        return 0
+    if isinstance(part, list):
+        part = np.asarray(part)
+    return part.ndim if getattr(part, "dtype", None) == bool else 1
+
+
+def split_ints(index):
+    """`index` as (ints, rest) where it holds both ints and arrays, to be taken in turn, x[index] = x[ints][rest]:
+    the ints with every other dimension whole, then the rest. PyTorch reads an int so, as the dimension it
+    selects, where numpy broadcasts it with the arrays: of x of shape (2, 3, 4), x[0, :, [0, 1]] is of shape
+    (3, 2) in PyTorch and (2, 3) in numpy. (None, index) where it has no ints or no arrays."""
+    parts = index if isinstance(index, tuple) else (index,)
+    if not (picks_by_arrays(parts) and any(map(_is_int_index, parts))):
+        return None, index
+    ints = tuple(part if _is_int_index(part) or part is Ellipsis else slice(None)
+                 for part in parts if part is not None for _ in range(1 if part is Ellipsis else _dims_picked(part)))
+    return ints, tuple(part for part in parts if not _is_int_index(part))
+
+
 def getitem(x, index):
+    ints, index = split_ints(index)
+    if ints is not None:
+        x = getitem(x, ints)
     index = _index_arrays(index, x.backend)
     try:
         picked = x.array[index]
@@ -398,10 +457,68 @@ def getitem(x, index):
     return GetItem.apply(x, index=index)
 
 
-def scatter(x, shape, index):
-    """zeros(shape) with x added at `index` (as getitem takes it, picking x's shape): getitem's adjoint, with its
-    gradient."""
-    return ScatterAdd.apply(x, shape=tuple(shape), index=_index_arrays(index, x.backend))
+def index_put(input, indices, values, accumulate=False):
+    """PyTorch's index_put: a copy of input with `values` written at input[indices], where `indices` is a tuple of
+    integer or boolean tensors for input's first dimensions (a mask picks its nonzero positions, for as many
+    dimensions as it has), broadcast together, a negative index counting from the end; `values`, of input's dtype,
+    is broadcast to the shape they pick. accumulate=True adds them instead, every repeat of a position adding.
+    Gradients: IndexPut's, dinput = g with zeros where written (g whole with accumulate), dvalues = g at indices
+    summed over the broadcast."""
+    if not isinstance(indices, (tuple, list)) or not all(isinstance(i, Tensor) and i.dtype.kind in "iub"
+                                                         for i in indices):
+        what = [f"{i.dtype} tensor" if isinstance(i, Tensor) else type(i).__name__ for i in indices] \
+            if isinstance(indices, (tuple, list)) else type(indices).__name__
+        raise TypeError(f"index_put: indices must be a tuple of integer or boolean tensors, got {what}")
+    if not isinstance(values, Tensor) or values.dtype != input.dtype:
+        what = f"{values.dtype} of shape {values.shape}" if isinstance(values, Tensor) else type(values).__name__
+        raise TypeError(f"index_put: values must be a Tensor of the dtype of the tensor ({input.dtype}, shape "
+                        f"{input.shape}), got {what}")
+    return put("index_put", input, tuple(indices), values, accumulate)
+
+
+def put(op, x, index, values, accumulate=False):
+    """x with `values` (a tensor of x's dtype) broadcast into the part that x[index] picks, index as getitem takes
+    it (IndexPut, whose gradients it has), or added there with `accumulate`. Errors name `op`. A value with more
+    dimensions than the part is taken without its extra leading dimensions of size 1, as numpy's and PyTorch's
+    setitem take it."""
+    index = _index_arrays(index, x.backend, op)
+    _require_in_range(op, x, index)
+    try:
+        part = x.array[index].shape
+    except IndexError as err:
+        raise IndexError(f"{op}: {err} (tensor of shape {x.shape})") from None
+    try:
+        placed = expand(drop_leading_ones(values, len(part)), *part)
+    except ValueError:
+        raise ValueError(f"{op}: a value of shape {values.shape} cannot be broadcast to the shape {part} that the "
+                         f"index picks of a tensor of shape {x.shape}") from None
+    return IndexPut.apply(x, placed, index=index, accumulate=bool(accumulate))
+
+
+def drop_leading_ones(value, ndim):
+    """value without its leading dimensions of size 1 beyond `ndim`, as numpy's and PyTorch's setitem drop them."""
+    extra = value.ndim - ndim
+    if extra > 0 and all(n == 1 for n in value.shape[:extra]):
+        return value.reshape(value.shape[extra:])
+    return value
+
+
+def _require_in_range(op, x, index):
+    """An IndexError naming op unless each integer array of `index` (raw arrays) lies in -n..n-1 for the dimension
+    of size n it picks from. numpy would raise on its own; CuPy wraps such an index round, so the check runs on the
+    device, read at the next host read (backend.require)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    axis = 0
+    for i, part in enumerate(parts):
+        if part is Ellipsis:
+            axis = x.ndim - sum(map(_dims_picked, parts[i + 1:]))
+            continue
+        if getattr(part, "ndim", 0) > 0 and part.dtype.kind in "iu" and axis < x.ndim:
+            n = x.shape[axis]
+            x.backend.require((part >= -n) & (part < n), IndexError,
+                              f"{op}: indices (shape {part.shape}) into dimension {axis} of size {n} must lie in "
+                              f"{-n}..{n - 1} (tensor of shape {x.shape})")
+        axis += _dims_picked(part)
 
 
 def _pick(op, x, index):

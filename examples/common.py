@@ -5,9 +5,10 @@ pictures, and the closing `result:` line.
 Common options: --device, --seed, --iters, --batch-size, --out (default runs/<example>/), --data-dir (image
 datasets), --dataset, --preset (the variant's published settings), --resume (continue OUT/checkpoint.npz),
 --overwrite (start again in an OUT that holds a run), --cuda-graph (where WGAN-GP is trained, on a GPU: each step
-replayed from a CUDA graph).
+replayed from a CUDA graph), --quality-samples (how many of G's samples nanogan.metrics.SampleQuality judges).
 """
 import argparse
+import json
 import math
 import shutil
 import sys
@@ -17,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 import nanogan as ng
-from nanogan import data, gan, models
+from nanogan import data, gan, metrics, models
 from nanogan.gan import visualize
 
 RUNS_DIR = Path("runs")
@@ -25,6 +26,9 @@ IMAGE_DATASETS = ("mnist", "fashion-mnist")
 # What a fresh run replaces in OUT (a resumed run keeps and extends them).
 RUN_FILES = ("log.jsonl", "checkpoint.npz", "samples", "metrics.jsonl", "frames")
 PROGRESSION_SNAPSHOTS = 8  # grids in the progression strip, evenly spread over the run
+QUALITY_EVERY = 500  # generator iterations between two judgements of the samples (and one at the end)
+QUALITY_SAMPLES = metrics.sample_quality.HELD_OUT_IMAGES  # default and most --quality-samples: the real reference
+QUALITY_BATCH = 500  # samples G draws at a time for the judge
 
 
 def _bounded(kind, low, low_allowed):
@@ -56,12 +60,14 @@ def existing_folder(text):
     return Path(text)
 
 
-def parser(name, doc, *, iters, batch_size, presets, datasets=IMAGE_DATASETS, dataset_help="", cuda_graph=False):
+def parser(name, doc, *, iters, batch_size, presets, datasets=IMAGE_DATASETS, dataset_help="", cuda_graph=False,
+           judged=True):
     """The argument parser with the common options; the example adds its own. `doc` is the example's
     docstring (its first paragraph is the --help description), `presets` its variant's preset names
     (the first is the default; None: the example adds its own --preset), `iters` and `batch_size` the
     defaults (None: the example decides), `dataset_help` what --dataset chooses where it is more than the data,
-    `cuda_graph` whether it trains a WGAN-GP variant, whose steps a CUDA graph can replay (--cuda-graph)."""
+    `cuda_graph` whether it trains a WGAN-GP variant, whose steps a CUDA graph can replay (--cuda-graph), `judged`
+    whether an image example's samples of z are judged (--quality-samples; not where G translates images)."""
     p = argparse.ArgumentParser(prog=f"{name}.py", description=doc.strip().split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
@@ -74,6 +80,11 @@ def parser(name, doc, *, iters, batch_size, presets, datasets=IMAGE_DATASETS, da
     if set(datasets) <= set(IMAGE_DATASETS):  # read from files (the toy sets are drawn by code)
         p.add_argument("--data-dir", type=existing_folder,
                        help="folder holding the dataset's IDX files (else $NANOGAN_DATA, the cache, ...)")
+        if judged:
+            p.add_argument("--quality-samples", type=non_negative_int, default=QUALITY_SAMPLES,
+                           help=f"samples of G judged every {QUALITY_EVERY} iterations and at the end by a classifier "
+                                f"of the data set (classifier score, Fréchet distance; nanogan.metrics.SampleQuality), "
+                                f"at most {QUALITY_SAMPLES}; 0: none (default {QUALITY_SAMPLES})")
     p.add_argument("--dataset", default=datasets[0], choices=datasets, help=f"{dataset_help}default {datasets[0]}")
     if presets is not None:
         p.add_argument("--preset", default=presets[0], choices=presets,
@@ -98,6 +109,9 @@ def setup(args):
         raise SystemExit(f"--device {args.device}: {err}") from None
     if args.cuda_graph and not str(args.device).startswith("cuda"):
         raise SystemExit(f"--cuda-graph records GPU work: it needs --device cuda (got --device {args.device})")
+    if getattr(args, "quality_samples", 0) not in (0, *range(2, QUALITY_SAMPLES + 1)):
+        raise SystemExit(f"--quality-samples: 0 (none) or 2..{QUALITY_SAMPLES}, as many as the judge's real reference "
+                         f"images, got {args.quality_samples}")
     checkpoint = args.out / "checkpoint.npz"
     if args.resume and args.overwrite:
         raise SystemExit("--resume continues the run in OUT and --overwrite replaces it: pass one of them")
@@ -205,7 +219,58 @@ def image_trainer(variant, loader, args, *, snapshot_every, nrow=8, n_samples=64
 
     run.every(snapshot_every, write_grid)
     run.every(snapshot_every, visualize.loss_plot_hook())
+    if getattr(args, "quality_samples", 0):
+        run.every(QUALITY_EVERY, MetricsLog(run, SampleQualityMeasures(args, value_range)))
     return run
+
+
+class MetricsLog:
+    """A hook that appends {"iteration", **measure(run)} to OUT/metrics.jsonl; a resumed run first drops the
+    records made after its checkpoint, and a second call at one iteration (the end of a run) adds nothing.
+    `records` holds them all."""
+
+    def __init__(self, run, measure):
+        self.measure, self.path = measure, run.run_dir / "metrics.jsonl"
+        records = gan.read_log(self.path) if self.path.exists() else []
+        self.records = [r for r in records if r["iteration"] <= run.iteration]
+        self.path.write_text("".join(json.dumps(r) + "\n" for r in self.records))
+
+    def __call__(self, run):
+        if self.records and self.records[-1]["iteration"] == run.iteration:
+            return
+        record = {"iteration": run.iteration, **self.measure(run)}
+        self.records.append(record)
+        with open(self.path, "a") as f:
+            f.write(json.dumps(record) + "\n")
+
+
+class SampleQualityMeasures:
+    """The classifier score and Fréchet distance of --quality-samples samples of G (nanogan.metrics.SampleQuality
+    of --dataset), drawn as a training step draws z (and y, c) but from a fixed seed, the same each time. The run
+    goes on as it would unjudged: its generator's state and G's buffers (batch norm's running statistics, which
+    G's forward passes in training mode move) are put back. `reference`: the same numbers for as many real
+    images."""
+
+    def __init__(self, args, value_range):
+        self.n, self.value_range, self.seed = args.quality_samples, value_range, args.seed + 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # which split it trains on is said where the data was loaded
+            self.judge = metrics.SampleQuality.for_dataset(args.dataset, args.data_dir)
+        self.reference = self.judge.data_reference(self.n)
+
+    def __call__(self, run):
+        state = ng.get_rng_state()
+        buffers = {name: buffer.clone() for name, buffer in run.variant.G.named_buffers()}
+        try:
+            ng.manual_seed(self.seed)
+            samples = np.concatenate([run.variant.sample(run.variant.sample_latent(min(QUALITY_BATCH, self.n - start)))
+                                      for start in range(0, self.n, QUALITY_BATCH)])
+        finally:
+            ng.set_rng_state(state)
+            with ng.no_grad():
+                for name, buffer in run.variant.G.named_buffers():
+                    buffer.copy_(buffers[name])
+        return self.judge(samples, self.value_range)
 
 
 def grid_path(run):
@@ -255,8 +320,15 @@ def fit_and_report(run, iters, *logged, pictures=None):
     fit(run, iters)
     outputs = {**finish_images(run), **(pictures or {})}
     last = last_record(run)
+    judged = {}
+    quality = next((hook for _, hook in run.hooks if isinstance(hook, MetricsLog)), None)
+    if quality is not None:
+        outputs["quality"] = run.run_dir / "quality.png"
+        visualize.plot_sample_quality(quality.records, outputs["quality"], quality.measure.reference)
+        judged = {key: quality.records[-1][key] for key in ("classifier_score", "frechet_distance")}
+        judged.update({f"data_{key}": value for key, value in quality.measure.reference.items()})
     result = report(outputs, iters=run.iteration, wall_s=round(run.elapsed, 1),
-                    **{key: last.get(key) for key in logged})
+                    **{key: last.get(key) for key in logged}, **judged)
     exit_if_interrupted(run)
     return result
 

@@ -48,7 +48,7 @@ def fixed_pairs(x, y, seed):
 
 def main(argv=None):
     p = common.parser("cyclegan_mnist", __doc__, iters=3000, batch_size=1, presets=tuple(gan.CycleGAN.presets),
-                      dataset_help="domain X; Y is the other one; ")
+                      dataset_help="domain X; Y is the other one; ", judged=False)
     p.add_argument("--dim", type=common.positive_int, default=8,
                    help="channels of each network's first layer (default 8; the paper's 64)")
     p.add_argument("--blocks", type=common.positive_int, default=3,

@@ -30,8 +30,6 @@ exact W1 between the first 1,000 of them and 1,000 real samples (nanogan.metrics
     python examples/gan_toy2d.py --variant gan --dataset ring8_pacgan
     python examples/gan_toy2d.py --variant fgan --preset kl --dataset ring8_pacgan
 """
-import json
-
 import numpy as np
 
 import common
@@ -110,29 +108,23 @@ class Standardised:
         return points * self.scale + self.mean
 
 
-class Evaluation:
-    """The hook measuring W1 and mode coverage of G's samples of the fixed z (in data units), appending
-    them to OUT/metrics.jsonl."""
+class ToyMeasures:
+    """W1 and (for a Gaussian mixture) mode coverage of G's samples of the fixed z, in data units: what
+    common.MetricsLog records every --eval-every iterations."""
 
-    def __init__(self, args, run, view):
-        self.toy, self.view, self.path = args.dataset, view, args.out / "metrics.jsonl"
+    def __init__(self, args, view):
+        self.toy, self.view = args.dataset, view
         self.mixture = isinstance(view.sampler, data.GaussianMixture2D)
         self.real = view.sampler(W1_SAMPLES, np.random.default_rng(args.seed + 1))
-        # a resumed run drops the evaluations made after its checkpoint
-        self.records = [r for r in read_metrics(self.path) if r["iteration"] <= run.iteration]
-        self.path.write_text("".join(json.dumps(r) + "\n" for r in self.records))
 
     def __call__(self, run):
         fake = self.view.to_data(run.samples())
-        record = {"iteration": run.iteration, "w1": metrics.wasserstein1(fake[:W1_SAMPLES], self.real)}
+        record = {"w1": metrics.wasserstein1(fake[:W1_SAMPLES], self.real)}
         if self.mixture:
             coverage = metrics.mode_coverage(fake, self.toy)
             record.update(modes=coverage.modes_captured, n_modes=coverage.n_modes,
                           high_quality=coverage.high_quality_fraction)
-        if not self.records or self.records[-1]["iteration"] != run.iteration:
-            self.records.append(record)
-            with open(self.path, "a") as f:
-                f.write(json.dumps(record) + "\n")
+        return record
 
 
 class Drawing:
@@ -174,10 +166,6 @@ def linear_decay(run, iterations):
     return decay
 
 
-def read_metrics(path):
-    return gan.read_log(path) if path.exists() else []
-
-
 def plot_metrics(records, path):
     """W1 and (for mixtures) modes captured and high-quality fraction over generator iterations."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -209,7 +197,7 @@ def main(argv=None):
 
     if args.lr_decay:
         run.every(1, linear_decay(run, args.iters))
-    evaluate, draw = Evaluation(args, run, view), Drawing(args, view)
+    evaluate, draw = common.MetricsLog(run, ToyMeasures(args, view)), Drawing(args, view)
     run.every(args.eval_every, evaluate)
     run.every(args.eval_every, draw.frame)
     run.every(args.eval_every, visualize.loss_plot_hook())

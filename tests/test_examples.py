@@ -4,6 +4,7 @@ line, writes pictures that decode, a checkpoint that loads, and --resume continu
 The data is a tiny IDX dataset written into tmp_path (random pixels, labels 0-9), the networks are
 narrowed (--dim 2) and the batches tiny, so the whole file takes seconds.
 """
+import json
 import gzip
 import importlib
 import os
@@ -94,6 +95,13 @@ def assert_png(path, min_side=8):
         image.load()
         assert min(image.size) >= min_side, (path, image.size)
     return path
+
+
+@pytest.fixture(autouse=True)
+def no_judge_by_default(monkeypatch):
+    """--quality-samples defaults to 0 here: the judge needs thousands of real images, and its own test gives it a
+    tiny data set to match."""
+    monkeypatch.setattr(example("common"), "QUALITY_SAMPLES", 0)
 
 
 IMAGE_EXAMPLES = {
@@ -433,3 +441,38 @@ def test_missing_data_and_a_broken_checkpoint_end_in_one_message(tmp_path, isola
     with pytest.raises(SystemExit) as other_run:
         example("wgan_clip_mnist").main([str(a) for a in argv + ["--resume"]])
     assert str(other_run.value).startswith("--resume: ")
+
+
+def test_the_judge_records_sample_quality_and_leaves_training_as_it_was(tiny_mnist, tmp_path, capsys, monkeypatch):
+    """--quality-samples with a judge scaled to the 24-image data set: its numbers at the iterations due and at the
+    end, in metrics.jsonl, quality.png and the result line; the trained weights bit for bit those of a run without
+    it (the judge draws z from its own seed and trains its classifier from its own); a resumed run drops the
+    records made after its checkpoint."""
+    from nanogan.metrics import sample_quality
+    common = example("common")
+    monkeypatch.setattr(common, "QUALITY_SAMPLES", 4)
+    monkeypatch.setattr(common, "QUALITY_EVERY", 2)
+    monkeypatch.setattr(sample_quality, "HELD_OUT_IMAGES", 4)
+    monkeypatch.setattr(sample_quality, "CLASSIFIER_STEPS", 2)
+    monkeypatch.setattr(sample_quality, "CLASSIFIER_BATCH", 4)
+    argv = ["--dim", 2, "--batch-size", 4, "--data-dir", tiny_mnist]
+    returned, printed, lines = run("dcgan_mnist", argv + ["--iters", 3, "--out", tmp_path / "judged"], capsys)
+    assert any(line.startswith("SampleQuality: training the classifier of MNIST (train split, 16 images")
+               for line in lines)
+    records = [json.loads(line) for line in (tmp_path / "judged" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["iteration"] for r in records] == [2, 3]
+    for key in ("classifier_score", "frechet_distance", "data_classifier_score", "data_frechet_distance"):
+        assert np.isfinite(float(printed[key])), key
+    assert float(printed["frechet_distance"]) == pytest.approx(records[-1]["frechet_distance"], rel=1e-3)
+    assert 1.0 <= returned["classifier_score"] <= 10.0
+    assert_png(tmp_path / "judged" / "quality.png", min_side=100)
+
+    run("dcgan_mnist", argv + ["--iters", 3, "--out", tmp_path / "plain", "--quality-samples", 0], capsys)
+    assert not (tmp_path / "plain" / "metrics.jsonl").exists()
+    judged, plain = (gan.load_checkpoint(tmp_path / name / "checkpoint.npz")["variant"] for name in ("judged", "plain"))
+    for network in ("generator", "discriminator"):
+        for name, weights in plain[network].items():
+            np.testing.assert_array_equal(judged[network][name], weights, err_msg=f"{network} {name}")
+
+    with pytest.raises(SystemExit, match=r"--quality-samples: 0 \(none\) or 2\.\.4"):
+        example("dcgan_mnist").main([str(a) for a in argv + ["--quality-samples", 1, "--out", tmp_path / "one"]])

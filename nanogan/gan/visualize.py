@@ -135,6 +135,25 @@ def plot_losses(log, path):
     save_figure(figure, path)
 
 
+def plot_sample_quality(records, path, reference=None):
+    """The classifier score and the Fréchet distance of G's samples over generator iterations (records of
+    {"iteration", "classifier_score", "frechet_distance"}, as nanogan.metrics.SampleQuality gives them), with the
+    same numbers for real images (`reference`) as dashed lines: the level samples as good as the data reach."""
+    if not records:
+        raise ValueError("plot_sample_quality: no records")
+    figure, axes = _figure(2)
+    iterations = [r["iteration"] for r in records]
+    for ax, key, title in zip(axes, ("classifier_score", "frechet_distance"),
+                              ("classifier score (higher is better)", "Fréchet distance (lower is better)")):
+        ax.plot(iterations, [r[key] for r in records], marker="o", linewidth=1, label="G's samples")
+        if reference is not None:
+            ax.axhline(reference[key], color="gray", linestyle="--", label="real images")
+        ax.set(title=title, xlabel="generator iteration")
+        ax.legend()
+    axes[1].set_yscale("log")
+    save_figure(figure, path)
+
+
 def plot_toy(real, fake, path, critic=None, extent=3.0, resolution=128, title=None):
     """2D real (orange) and generated (green) points, over the contours of `critic` — a function from
     (n, 2) numpy points to n scores — on the square [−extent, extent]², as in the WGAN-GP toy figures."""

@@ -342,6 +342,22 @@ def test_softmax_and_log_softmax_of_a_0_d_tensor_are_those_of_one_element():
         F.softmax(x, 1)
 
 
+@pytest.mark.parametrize("ndim", [0, 1, 2, 3, 4])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_without_a_dim_takes_torchs_deprecated_guess_with_its_warning(name, ndim):
+    """nn.Softmax() (PyTorch-GAN's ACGAN and InfoGAN heads) was refused; PyTorch normalises along dim 0 of a 0-, 1-
+    or 3-d input and along dim 1 otherwise, and warns."""
+    torch = pytest.importorskip("torch")
+    layer = {"softmax": "Softmax", "log_softmax": "LogSoftmax"}[name]
+    x = rng.standard_normal((2, 3, 4, 5)[:ndim])
+    for call in (lambda lib, t: getattr(lib.nn.functional, name)(t), lambda lib, t: getattr(lib.nn, layer)()(t)):
+        with pytest.warns(UserWarning, match=f"Implicit dimension choice for {name} has been deprecated"):
+            ours = call(ng, ng.tensor(x))
+        with pytest.warns(UserWarning):
+            theirs = call(torch, torch.tensor(x))
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12, atol=1e-15)
+
+
 # ---- inplace=True: written into the input, with the gradients of the op done out of place -------------------------
 INPLACE = {  # name -> (nanogan's call, torch's call of torch.nn.functional)
     "relu": (lambda h: F.relu(h, inplace=True), lambda tf, h: tf.relu(h, inplace=True)),

@@ -733,8 +733,7 @@ def test_dcgan_init():
     (lambda: nn.ZeroPad2d((1, 2, 3)), r"ZeroPad2d: padding must be an int or 4 ints >= 0, got \(1, 2, 3\)"),
     (lambda: nn.ZeroPad2d(-1), r"ZeroPad2d: padding must be an int or 4 ints >= 0, got -1"),  # was F.pad's error
     (lambda: nn.ReflectionPad2d((1, 2)), r"ReflectionPad2d: padding must be an int or 4 ints >= 0, got \(1, 2\)"),
-    (lambda: nn.Softmax(), r"Softmax: dim must be an int, got None"),  # torch guesses, with a deprecation warning
-    (lambda: nn.LogSoftmax(1.0), r"LogSoftmax: dim must be an int, got 1.0"),
+    (lambda: nn.LogSoftmax(1.0), r"LogSoftmax: dim must be an int or None, got 1.0"),
     (lambda: nn.Dropout2d(1.5), r"Dropout2d: p must be a probability in \[0, 1\], got 1.5"),
     (lambda: nn.Crop2d(size=(0, 4)), r"Crop2d: size must be an int or a pair of ints >= 1, got \(0, 4\)"),
     (lambda: nn.Crop2d(1.5), r"Crop2d: rows must be an int or a pair of ints >= 0, got 1.5"),  # was a TypeError

@@ -27,6 +27,30 @@ def test_functions_of_tensors_are_their_methods_as_in_torch():
     np.testing.assert_array_equal(indices.numpy(), their_indices.numpy())
 
 
+@pytest.mark.parametrize("p, dim", [(2, 1), (1, 0), (3.0, -1)])
+def test_normalize_equals_torch_to_the_second_derivative(p, dim):
+    """F.normalize (contrastive and BigGAN-style heads, power iterations) was missing."""
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal((3, 4))
+    compare_with_torch(lambda t: ng.nn.functional.normalize(t, p, dim),
+                       lambda t: torch.nn.functional.normalize(t, p, dim), [x])
+
+
+def test_normalize_divides_a_row_whose_norm_is_below_eps_by_eps():
+    """As torch's: its gradient there is g / eps (the norm's gradient at 0 is 0; torch's second derivative there is
+    NaN, nanogan's 0, as the norm's is)."""
+    torch = pytest.importorskip("torch")
+    x = np.vstack([rng.standard_normal((2, 4)), np.zeros((1, 4)), np.full((1, 4), 1e-4)])
+    g = rng.standard_normal(x.shape)
+    ours, theirs = ng.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y, their_y = ng.nn.functional.normalize(ours, eps=1e-3), torch.nn.functional.normalize(theirs, eps=1e-3)
+    y.backward(ng.tensor(g))
+    their_y.backward(torch.tensor(g))
+    np.testing.assert_allclose(y.numpy(), their_y.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.grad.numpy()[2:], g[2:] / 1e-3, rtol=1e-12)
+
+
 def test_dtype_names_and_where_of_two_numbers():
     assert (ng.float, ng.double, ng.long, ng.bool) == (np.float32, np.float64, np.int64, np.bool_)
     label = ng.full((4,), 1.0, dtype=ng.float)  # the DCGAN tutorial's labels

@@ -168,13 +168,13 @@ class Softplus(Module):
 
 
 class _AlongDim(Module):
-    """A layer that normalises along `dim`, which must be given: PyTorch's guess of a dim when it is not (0 or 1,
-    by the input's number of dimensions) is deprecated, and a wrong guess normalises across the batch."""
+    """A layer that normalises along `dim`; without one, along PyTorch's deprecated guess (ops.activation._along),
+    with its warning at each call."""
     function = None
 
     def __init__(self, dim=None):
         super().__init__()
-        require(type(self).__name__, "dim", dim, is_int, "an int")
+        require(type(self).__name__, "dim", dim, lambda v: v is None or is_int(v), "an int or None")
         self.dim = dim
 
     def forward(self, x):

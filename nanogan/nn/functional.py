@@ -15,6 +15,7 @@ each family is defined, with its forward and gradient formulas, in nanogan/ops:
     binary_cross_entropy, binary_cross_entropy_with_logits,
     mse_loss, l1_loss, cross_entropy, gaussian_nll_loss   ops/loss.py
     embedding, one_hot                                    ops/embedding.py
+    normalize                                             ops/reduce.py
 """
 from ..ops.linear import linear
 from ..ops.conv import conv2d, conv_transpose2d
@@ -27,10 +28,11 @@ from ..ops.norm import batch_norm, layer_norm, instance_norm, group_norm
 from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, mse_loss, l1_loss, cross_entropy,
                         gaussian_nll_loss)
 from ..ops.embedding import embedding, one_hot
+from ..ops.reduce import normalize
 
 __all__ = ["linear", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
            "adaptive_max_pool2d", "interpolate", "pad", "pixel_shuffle", "pixel_unshuffle", "relu", "leaky_relu", "elu",
            "sigmoid", "tanh", "softplus", "logsigmoid", "selu", "silu", "mish", "gelu", "hardtanh", "relu6", "softsign",
            "prelu", "softmax", "log_softmax", "dropout", "dropout2d", "batch_norm", "layer_norm", "instance_norm",
            "group_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss", "l1_loss",
-           "cross_entropy", "gaussian_nll_loss", "embedding", "one_hot"]
+           "cross_entropy", "gaussian_nll_loss", "embedding", "one_hot", "normalize"]

@@ -26,15 +26,12 @@ u and v.
 """
 from ..arguments import int_at_least, is_number, require
 from ..autograd import no_grad
+from ..ops.reduce import normalize
 from ..ops.shape import dim_index
 from ..tensor import randn
 from .conv import ConvTranspose2d
 from .module import Module
 from .parameter import Parameter
-
-
-def _normalized(vector, eps):
-    return vector / vector.norm().clamp(min=eps)
 
 
 class SpectralNorm:
@@ -60,8 +57,8 @@ class SpectralNorm:
         if power_iteration:
             with no_grad():
                 for _ in range(self.n_power_iterations):
-                    v.copy_(_normalized(matrix.t() @ u, self.eps))
-                    u.copy_(_normalized(matrix @ v, self.eps))
+                    v.copy_(normalize(matrix.t() @ u, dim=0, eps=self.eps))
+                    u.copy_(normalize(matrix @ v, dim=0, eps=self.eps))
                 # σ's graph keeps copies: the next forward changes the buffers in place, and a loss over two forwards
                 # (D(real) and D(fake)) backs through both graphs
                 u, v = u.clone(), v.clone()
@@ -99,8 +96,8 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
     hook = SpectralNorm(name, n_power_iterations, dim_index("spectral_norm", dim, weight.ndim), eps)
     with no_grad():
         rows, columns = hook.weight_matrix(weight).shape
-        u = _normalized(randn(rows, dtype=weight.dtype, device=weight.device), eps)
-        v = _normalized(randn(columns, dtype=weight.dtype, device=weight.device), eps)
+        u = normalize(randn(rows, dtype=weight.dtype, device=weight.device), dim=0, eps=eps)
+        v = normalize(randn(columns, dtype=weight.dtype, device=weight.device), dim=0, eps=eps)
     delattr(module, name)
     module.register_parameter(name + "_orig", weight)
     setattr(module, name, weight.detach())

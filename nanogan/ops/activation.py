@@ -15,6 +15,7 @@ absolute where the output is far below 1), GELU's to 2e-6, where PyTorch's own v
 ones (tests/test_activation.py).
 """
 import math
+import warnings
 
 from ..arguments import is_finite, is_number, require
 from ..autograd.function import Function
@@ -278,18 +279,24 @@ def prelu(input, weight):
 
 
 def _along(op, name, input, dim):
-    """op along dim; a 0-d input as a vector of one element, as PyTorch takes it."""
+    """op along dim; a 0-d input as a vector of one element, as PyTorch takes it. dim=None is PyTorch's deprecated
+    guess, with its warning: dim 0 of a 0-, 1- or 3-d input, otherwise dim 1 (the classes of an (N, C, ...) batch;
+    programs such as PyTorch-GAN's ACGAN and InfoGAN rely on it with nn.Softmax())."""
+    if dim is None:
+        warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include "
+                      f"dim=X as an argument.", UserWarning, stacklevel=3)
+        dim = 0 if input.ndim in (0, 1, 3) else 1
     dim = dim_index(name, dim, input.ndim)
     if input.ndim == 0:
         return op.apply(input.reshape(1), dim=0).reshape(())
     return op.apply(input, dim=dim)
 
 
-def softmax(input, dim):
+def softmax(input, dim=None):
     return _along(Softmax, "softmax", input, dim)
 
 
-def log_softmax(input, dim):
+def log_softmax(input, dim=None):
     return _along(LogSoftmax, "log_softmax", input, dim)
 
 

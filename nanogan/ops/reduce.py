@@ -1,4 +1,4 @@
-"""Reductions over dimensions: sum, mean, max/min, prod, logsumexp, var/std, norm.
+"""Reductions over dimensions: sum, mean, max/min, prod, logsumexp, var/std, norm (and normalize, x over its norm).
 
 Notation: y = reduce(x) over the axes `dim`, g = dL/dy. The gradient is g put back in x's shape
 (keepdim, then broadcast), times the reduction's local derivative.
@@ -242,3 +242,10 @@ def norm(x, p="fro", dim=None, keepdim=False):
     if not (is_number(p) and 0 < p < math.inf):
         raise ValueError(f"norm: p must be 'fro', inf or a number > 0, got {p!r}")
     return sum(x.abs() ** p, dim, keepdim) ** (1 / p)
+
+
+def normalize(x, p=2.0, dim=1, eps=1e-12):
+    """y = x / max(‖x‖_p along dim, eps), PyTorch's F.normalize: norm, clamp and a division, so that its gradient
+    (for p = 2 where the norm n passes eps: dx = (g - y·Σ_dim g·y) / n; below eps: g / eps) and the higher ones are
+    theirs."""
+    return x / norm(x, p, dim, keepdim=True).clamp(min=eps)

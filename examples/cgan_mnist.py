@@ -14,7 +14,8 @@ The paper's networks were maxout MLPs; here they are DCGAN's (nanogan.models.con
 DCGAN's Adam settings): G reads [z, onehot(y)], D joins onehot(y) to its features at the dense layer.
 The sample grid is 10×10, one row per digit 0-9, each column a different z.
 
-Outputs in --out: samples/<iteration>.png, progression.png, losses.png, log.jsonl, checkpoint.npz.
+Outputs in --out: samples/<iteration>.png, progression.png, losses.png, quality.png and metrics.jsonl (the
+samples judged: common.SampleQualityMeasures), log.jsonl, checkpoint.npz.
 
     python examples/cgan_mnist.py
 """

@@ -17,7 +17,8 @@ weights from N(0, 0.02²), Adam with α = 2e-4 and β1 = 0.5, m = 128, z ~ U[−
 or N(0, I) (--preset pytorch-tutorial). The default narrows the networks (--dim 16, the paper's
 width is 64 at 64×64) and uses m = 64 so that a CPU shows digits in minutes.
 
-Outputs in --out: samples/<iteration>.png, progression.png, losses.png, log.jsonl, checkpoint.npz.
+Outputs in --out: samples/<iteration>.png, progression.png, losses.png, quality.png and metrics.jsonl (the
+samples judged: common.SampleQualityMeasures), log.jsonl, checkpoint.npz.
 
     python examples/dcgan_mnist.py
     python examples/dcgan_mnist.py --dim 64 --batch-size 128 --iters 20000 --device cuda

@@ -26,8 +26,8 @@ become digit classes, in an order of the network's choosing; continuous_code_1.p
 vary one continuous code from −2 to 2 across the columns (beyond the training range, as the paper's Figure 2),
 one row per c_cat, one z throughout.
 
-Outputs in --out: samples/<iteration>.png, continuous_code_{1,2}.png, progression.png, losses.png, log.jsonl,
-checkpoint.npz.
+Outputs in --out: samples/<iteration>.png, continuous_code_{1,2}.png, progression.png, losses.png, quality.png and
+metrics.jsonl (the samples judged: common.SampleQualityMeasures), log.jsonl, checkpoint.npz.
 
     python examples/infogan_mnist.py
     python examples/infogan_mnist.py --dim 64 --batch-size 128 --iters 5000 --device cuda   # the official run

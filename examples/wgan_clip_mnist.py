@@ -19,7 +19,8 @@ the samples improve (the paper's Figure 3).
 The networks are DCGAN's, as in the paper's experiments (nanogan.models.DCGANGenerator /
 DCGANDiscriminator at 28×28; D returns an unbounded score), narrowed to --dim 16 for a CPU.
 
-Outputs in --out: samples/<iteration>.png, progression.png, losses.png, log.jsonl, checkpoint.npz.
+Outputs in --out: samples/<iteration>.png, progression.png, losses.png, quality.png and metrics.jsonl (the
+samples judged: common.SampleQualityMeasures), log.jsonl, checkpoint.npz.
 
     python examples/wgan_clip_mnist.py
     python examples/wgan_clip_mnist.py --preset official --dim 64 --iters 20000 --device cuda

@@ -19,7 +19,9 @@ than samples) and 3,000 iterations, which shows recognisable digits in 5 to 15 m
 
 Outputs in --out: samples/<iteration>.png (G's samples of one fixed z), progression.png (those grids over
 the run), losses.png (critic loss, Wasserstein estimate E D(x) − E D(G(z)), gradient-penalty term),
-log.jsonl, checkpoint.npz (--resume continues from it).
+quality.png and metrics.jsonl (every 500 iterations, the classifier score and Fréchet distance of 2,000 samples,
+beside those of 2,000 real digits: nanogan.metrics.SampleQuality), log.jsonl, checkpoint.npz (--resume continues
+from it).
 
     python examples/wgan_gp_mnist.py --data-dir /work/shared/data/mnist
     python examples/wgan_gp_mnist.py --resume --iters 3000       # go on to 3,000 iterations

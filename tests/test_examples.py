@@ -193,8 +193,9 @@ def test_infogan_mnist_resumes_with_its_grid_of_codes(tiny_mnist, tmp_path, caps
 
 def test_fgan_mnist_trains_the_divergence_it_is_given_and_resumes_only_with_it(tiny_mnist, tmp_path, capsys):
     """From the same start (seed, weights, first batch), each --divergence is an objective of its own: the first
-    critic losses differ, and so do the two --generator-loss of each divergence. The logged estimate is F = −(critic loss), the checkpoint records the
-    divergence, and --resume with another one is refused rather than mixing two objectives."""
+    critic losses differ, and so do the two --generator-loss of each divergence. The logged estimate is
+    F = −(critic loss), the checkpoint records the divergence, and --resume with another one is refused rather than
+    mixing two objectives."""
     argv = ["--dim", 2, "--data-dir", tiny_mnist, "--batch-size", 4, "--iters", 1]
     critic_losses = set()
     for divergence in gan.FGAN.presets:

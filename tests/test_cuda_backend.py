@@ -369,7 +369,8 @@ FAMILIES = {
         lambda x, w, b: F.max_pool2d(F.conv_transpose2d(F.conv2d(x, w, b, padding=1), w, padding=1), 2)
         * F.avg_pool2d(x, 2), [(3, 8, 8), (4, 3, 3, 3), (4,)], ("conv2d", "conv_transpose2d"), False),
     "adaptive pooling": (lambda x: F.adaptive_avg_pool2d(x, (3, 5)) * F.adaptive_avg_pool2d(x, 1)
-                         + F.adaptive_avg_pool2d(x, (3, None))[:, :, :, :5] * F.adaptive_max_pool2d(x, (3, 5)),
+                         + F.adaptive_avg_pool2d(x, (3, None))[:, :, :, :5] * F.adaptive_max_pool2d(x, (3, 5))
+                         + F.adaptive_max_pool2d(x, (4, 3))[:, :, 1:].sum(3, keepdim=True),
                          [(2, 3, 9, 5)], ("adaptive_avg_pool2d", "adaptive_max_pool2d"), False),
     "bilinear resizing": (lambda x: F.interpolate(x, scale_factor=2, mode="bilinear") ** 2
                           + F.interpolate(x, size=(8, 10), mode="bilinear", align_corners=True)
@@ -847,7 +848,8 @@ def _built_from_the_shapes(x):
     """The ops that gather by an index array, or multiply by a matrix, built from the shapes alone."""
     return (F.pad(x, (2, 1, 1, 2), mode="reflect").sum() + F.pad(x, (1, 1, 1, 1), mode="replicate").sum()
             + F.pad(x, (2, 0, 0, 2), mode="circular").sum() + F.interpolate(x, scale_factor=1.5).sum()
-            + F.interpolate(x, size=(7, 3), mode="bilinear").sum() + F.adaptive_avg_pool2d(x, (3, 3)).sum())
+            + F.interpolate(x, size=(7, 3), mode="bilinear").sum() + F.adaptive_avg_pool2d(x, (3, 3)).sum()
+            + F.adaptive_max_pool2d(x, (3, 3)).sum())
 
 
 @on_gpu

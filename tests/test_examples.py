@@ -110,6 +110,7 @@ IMAGE_EXAMPLES = {
     "cgan_mnist": ["d_loss", "g_loss"],
     "wgan_clip_mnist": ["wasserstein_estimate"],
     "infogan_mnist": ["d_loss", "g_loss", "mi_categorical"],
+    "fgan_mnist": ["divergence_estimate", "d_loss", "g_loss"],
 }
 
 
@@ -198,6 +199,32 @@ def test_infogan_mnist_resumes_with_its_grid_of_codes(tiny_mnist, tmp_path, caps
     np.testing.assert_array_equal(gan.load_checkpoint(tmp_path / "out" / "checkpoint.npz")["fixed_latent"][0], saved)
 
 
+def test_fgan_mnist_trains_the_divergence_it_is_given_and_resumes_only_with_it(tiny_mnist, tmp_path, capsys):
+    """From the same start (seed, weights, first batch), each --divergence is an objective of its own: the first
+    critic losses differ, and so do the two --generator-loss of each divergence. The logged estimate is
+    F = −(critic loss), the checkpoint records the divergence, and --resume with another one is refused rather than
+    mixing two objectives."""
+    argv = ["--dim", 2, "--data-dir", tiny_mnist, "--batch-size", 4, "--iters", 1]
+    critic_losses = set()
+    for divergence in gan.FGAN.presets:
+        generator_losses = set()
+        for generator_loss in ("maximise-T", "saddle-point"):
+            out = tmp_path / f"{divergence}-{generator_loss}"
+            returned, _, _ = run("fgan_mnist", argv + ["--divergence", divergence, "--generator-loss", generator_loss,
+                                                       "--out", out], capsys)
+            assert returned["divergence_estimate"] == -returned["d_loss"]
+            critic_losses.add(returned["d_loss"])
+            generator_losses.add(returned["g_loss"])
+            settings = gan.load_checkpoint(out / "checkpoint.npz")["trainer"]["settings"]
+            assert (settings["divergence"], settings["generator_loss"]) == (divergence, generator_loss)
+        assert len(generator_losses) == 2, divergence
+    assert len(critic_losses) == len(gan.FGAN.presets)
+
+    with pytest.raises(SystemExit, match="other settings .divergence 'kl' there, 'pearson' here"):
+        run("fgan_mnist", argv + ["--divergence", "pearson", "--out", tmp_path / "kl-maximise-T", "--resume",
+                                  "--generator-loss", "maximise-T", "--iters", 2], capsys)
+
+
 def test_cuda_graph_without_a_gpu_device_is_refused(tiny_mnist, tmp_path, capsys):
     with pytest.raises(SystemExit, match="--cuda-graph records GPU work: it needs --device cuda"):
         run("wgan_gp_mnist", ["--iters", "2", "--out", str(tmp_path / "run"), "--cuda-graph"], capsys)
@@ -256,7 +283,8 @@ def test_cyclegan_example_refuses_to_translate_a_dataset_into_itself(tiny_mnist,
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("name", ["dcgan_mnist", "cgan_mnist", "wgan_clip_mnist", "cyclegan_mnist", "infogan_mnist"])
+@pytest.mark.parametrize("name", ["dcgan_mnist", "cgan_mnist", "wgan_clip_mnist", "cyclegan_mnist", "infogan_mnist",
+                                  "fgan_mnist"])
 def test_only_the_examples_that_train_wgan_gp_offer_cuda_graph(name, tmp_path, capsys):
     with pytest.raises(SystemExit):
         example(name).main(["--cuda-graph", "--out", str(tmp_path)])

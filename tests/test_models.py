@@ -74,6 +74,17 @@ def torch_dcgan(torch, image_size, channels, latent_dim, dim):
     return generator, discriminator
 
 
+def torch_fgan_mnist(torch, hidden_g=1200, hidden_d=240, latent_dim=100):
+    """Nowozin et al.'s fully connected MNIST networks, ReLUs in place of V_ω's maxout."""
+    tn = torch.nn
+    generator = tn.Sequential(tn.Linear(latent_dim, hidden_g, bias=False), tn.BatchNorm1d(hidden_g), tn.ReLU(),
+                              tn.Linear(hidden_g, hidden_g, bias=False), tn.BatchNorm1d(hidden_g), tn.ReLU(),
+                              tn.Linear(hidden_g, 784), tn.Sigmoid(), tn.Unflatten(1, (1, 28, 28)))
+    critic = tn.Sequential(tn.Flatten(), tn.Linear(784, hidden_d), tn.ReLU(), tn.Linear(hidden_d, hidden_d), tn.ReLU(),
+                           tn.Linear(hidden_d, 1))
+    return generator, critic
+
+
 # ---- parameter counts (no forward pass) ----------------------------------------------------------------------
 def test_wgangp_mnist_parameter_counts_match_torch():
     torch = pytest.importorskip("torch")
@@ -103,6 +114,14 @@ def test_dcgan_parameter_counts_match_torch(image_size):
     assert count(models.DCGANDiscriminator(image_size, 1, 64)) == torch_count(discriminator)
 
 
+def test_fgan_mnist_parameter_counts_match_torch_at_the_papers_sizes():
+    torch = pytest.importorskip("torch")
+    generator, critic = torch_fgan_mnist(torch)
+    assert count(models.FGANMNISTGenerator()) == torch_count(generator) == (100 * 1200 + 2 * 1200
+                                                                            + 1200 * 1200 + 2 * 1200 + 1201 * 784)
+    assert count(models.FGANMNISTCritic()) == torch_count(critic) == 785 * 240 + 241 * 240 + 241
+
+
 def test_toy_networks_have_three_hidden_layers_of_512():
     generator, critic = models.ToyGenerator(), models.ToyCritic()
     assert count(generator) == (2 * 512 + 512) + 2 * (512 * 512 + 512) + (512 * 2 + 2)
@@ -125,6 +144,8 @@ def test_dcgan_rejects_sizes_it_cannot_build():
     (lambda: models.ToyGenerator(hidden=0), "ToyGenerator: hidden must be an int >= 1, got 0"),
     (lambda: models.ToyCritic(data_dim=2.0), "ToyCritic: data_dim must be an int >= 1, got 2.0"),
     (lambda: models.WGANGPMNISTGenerator(dim=0), "WGANGPMNISTGenerator: dim must be an int >= 1, got 0"),
+    (lambda: models.FGANMNISTGenerator(hidden=0), "FGANMNISTGenerator: hidden must be an int >= 1, got 0"),
+    (lambda: models.FGANMNISTCritic(hidden=2.0), "FGANMNISTCritic: hidden must be an int >= 1, got 2.0"),
     (lambda: models.WGANGPMNISTCritic(in_channels=True),
      "WGANGPMNISTCritic: in_channels must be an int >= 1, got True"),
 ])
@@ -204,6 +225,20 @@ def test_wgangp_mnist_outputs_match_torch():
     z = np.random.default_rng(0).standard_normal((2, 128))
     images = generator(ng.tensor(z))
     expected = torch_generator(torch.tensor(z))
+    np.testing.assert_allclose(images.numpy(), expected.detach().numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(critic(images).numpy(), torch_critic(expected).detach().numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_fgan_mnist_outputs_match_torch():
+    torch = pytest.importorskip("torch")
+    ng.manual_seed(3)
+    generator, critic = models.FGANMNISTGenerator(hidden=6, latent_dim=5).double(), models.FGANMNISTCritic(4).double()
+    torch_generator, torch_critic = (_load_into_torch(torch, m, t) for m, t in
+                                     zip((generator, critic), torch_fgan_mnist(torch, 6, 4, 5)))
+    z = np.random.default_rng(0).uniform(-1, 1, (3, 5))
+    images = generator(ng.tensor(z))  # training mode: batch statistics in both
+    expected = torch_generator(torch.tensor(z))
+    assert images.shape == (3, 1, 28, 28) and generator.latent_dim == 5
     np.testing.assert_allclose(images.numpy(), expected.detach().numpy(), rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(critic(images).numpy(), torch_critic(expected).detach().numpy(), rtol=1e-9, atol=1e-12)
 

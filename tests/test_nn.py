@@ -118,6 +118,7 @@ LAYERS = {
     "adaptive-avgpool": (lambda m: m.AdaptiveAvgPool2d((3, None)), (2, 3, 7, 6)),
     "adaptive-avgpool-divisible": (lambda m: m.AdaptiveAvgPool2d(2), (2, 3, 6, 4)),
     "adaptive-maxpool": (lambda m: m.AdaptiveMaxPool2d((3, 2)), (2, 3, 6, 4)),
+    "adaptive-maxpool-overlapping": (lambda m: m.AdaptiveMaxPool2d((4, None)), (2, 3, 7, 6)),
     "upsample-bilinear": (lambda m: m.Upsample(scale_factor=2, mode="bilinear"), (2, 3, 4, 5)),
     "upsample-bilinear-aligned": (lambda m: m.Upsample(size=(7, 9), mode="bilinear", align_corners=True), (2, 3, 4, 5)),
     "dropout-eval": (lambda m: m.Dropout(0.3), (3, 7)),
@@ -162,6 +163,7 @@ LAYERS = {
     "maxpool-unbatched": (lambda m: m.MaxPool2d(3, stride=2, padding=1), (3, 7, 6)),
     "avgpool-unbatched": (lambda m: m.AvgPool2d(2), (3, 6, 7)),
     "adaptive-avgpool-unbatched": (lambda m: m.AdaptiveAvgPool2d(3), (3, 7, 5)),
+    "adaptive-maxpool-unbatched": (lambda m: m.AdaptiveMaxPool2d(3), (3, 7, 5)),
 }
 
 

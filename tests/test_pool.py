@@ -66,6 +66,13 @@ def test_worked_example_adaptive_bins_and_bilinear_source_coordinates():
     # 5 inputs into 3 bins: [floor(i·5/3), ceil((i+1)·5/3)) = [0, 2), [1, 4), [3, 5), overlapping
     x = t(np.arange(5.0).reshape(1, 1, 1, 5))
     np.testing.assert_allclose(adaptive_avg_pool2d(x, (1, 3)).numpy()[0, 0, 0], [0.5, 2, 3.5])
+    # the maxima of [0, 4], [4, 1, 3], [3, 2]: the 4 is two bins' maximum and takes both their gradients
+    x = t([[[[0.0, 4.0, 1.0, 3.0, 2.0]]]]).requires_grad_()
+    y, indices = adaptive_max_pool2d(x, (1, 3), return_indices=True)
+    np.testing.assert_array_equal(y.numpy()[0, 0, 0], [4, 4, 3])
+    np.testing.assert_array_equal(indices.numpy()[0, 0, 0], [1, 1, 3])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy()[0, 0, 0], [0, 2, 0, 1, 0])
     # [0, 1] to 4 columns: sources (i + 1/2)·(2/4) - 1/2 = -1/4 (clamped to 0), 1/4, 3/4, 5/4 (past the last input);
     # with align_corners i·(2-1)/(4-1)
     x = t([[[[0.0, 1.0]]]])
@@ -87,7 +94,8 @@ def test_an_empty_batch_gives_empty_outputs_and_gradients():
     for y, shape in [(max_pool2d(x, 2), (0, 3, 4, 4)), (avg_pool2d(x, 3, 2, 1), (0, 3, 4, 4)),
                      (interpolate(x, scale_factor=2), (0, 3, 16, 16)), (interpolate(x, size=(5, 3)), (0, 3, 5, 3)),
                      (interpolate(x, size=(5, 3), mode="bilinear"), (0, 3, 5, 3)),
-                     (adaptive_avg_pool2d(x, 3), (0, 3, 3, 3)), (adaptive_max_pool2d(x, 2), (0, 3, 2, 2))]:
+                     (adaptive_avg_pool2d(x, 3), (0, 3, 3, 3)), (adaptive_max_pool2d(x, 2), (0, 3, 2, 2)),
+                     (adaptive_max_pool2d(x, 3), (0, 3, 3, 3))]:
         assert y.shape == shape
         y.sum().backward()
         assert x.grad.shape == x.shape
@@ -144,10 +152,11 @@ def test_nearest_resizing_to_other_sizes_has_finite_difference_gradients():
 
 @given(st.integers(1, 6), st.integers(1, 6), st.integers(1, 4), st.integers(1, 4), st.booleans(),
        st.integers(0, 2 ** 31 - 1))
-def test_adaptive_avg_pooling_and_bilinear_resizing_have_finite_difference_gradients(height, width, out_h, out_w,
-                                                                                     align_corners, seed):
+def test_adaptive_pooling_and_bilinear_resizing_have_finite_difference_gradients(height, width, out_h, out_w,
+                                                                                 align_corners, seed):
     x = np.random.default_rng(seed).standard_normal((2, 2, height, width))
     check_op(lambda x: adaptive_avg_pool2d(x, (out_h, out_w)) ** 2, [x])
+    check_op(lambda x: adaptive_max_pool2d(x, (out_h, out_w)) ** 2, [x])
     check_op(lambda x: interpolate(x, size=(out_h + 2, out_w), mode="bilinear", align_corners=align_corners) ** 2,
              [x])
 
@@ -199,17 +208,33 @@ TORCH_CASES = {
 }
 
 
-# input sizes that the output sizes divide and that they do not, down and up, scale factors that land on whole
-# sizes and that do not (the source coordinate then follows 1/scale_factor, unless recompute_scale_factor)
+# adaptive pooling's (output_size, input shape): sizes that the output sizes divide and that they do not (bins of
+# unequal sizes that overlap), down and up, None (the input's size) and an int for both axes
+ADAPTIVE_SIZES = {
+    "divisible": ((3, 2), (2, 3, 9, 8)),
+    "1x1": (1, (2, 3, 5, 7)),
+    "7 to 3": (3, (2, 3, 7, 7)),
+    "(5, 10) to (2, 4)": ((2, 4), (2, 2, 5, 10)),
+    "(5, 7) to (3, 4)": ((3, 4), (2, 3, 5, 7)),
+    "(6, 9) to (4, 5)": ((4, 5), (2, 2, 6, 9)),
+    "(None, 3)": ((None, 3), (2, 2, 4, 8)),
+    "(None, 3), not dividing": ((None, 3), (2, 2, 4, 7)),
+    "(4, None), not dividing": ((4, None), (2, 2, 7, 5)),
+    "to a larger size": ((7, 4), (2, 2, 4, 3)),
+    "unbatched": ((2, 3), (3, 7, 5)),
+    "unbatched, divisible": ((None, 4), (3, 6, 8)),
+}
+
+
+def _adaptive(name, output_size):
+    return lambda F: lambda x: getattr(F, name)(x, output_size)
+
+
+# the adaptive sizes above, and scale factors that land on whole sizes and that do not (the source coordinate then
+# follows 1/scale_factor, unless recompute_scale_factor)
 RESIZE_CASES = {
-    "adaptive_avg_pool2d, divisible": (lambda F: lambda x: F.adaptive_avg_pool2d(x, (3, 2)), (2, 3, 9, 8)),
-    "adaptive_avg_pool2d, 1x1": (lambda F: lambda x: F.adaptive_avg_pool2d(x, 1), (2, 3, 5, 7)),
-    "adaptive_avg_pool2d, (5, 7) to (3, 4)": (lambda F: lambda x: F.adaptive_avg_pool2d(x, (3, 4)), (2, 3, 5, 7)),
-    "adaptive_avg_pool2d, (None, 3)": (lambda F: lambda x: F.adaptive_avg_pool2d(x, (None, 3)), (2, 2, 4, 8)),
-    "adaptive_avg_pool2d, to a larger size": (lambda F: lambda x: F.adaptive_avg_pool2d(x, (7, 4)), (2, 2, 4, 3)),
-    "adaptive_avg_pool2d, unbatched": (lambda F: lambda x: F.adaptive_avg_pool2d(x, (2, 3)), (3, 7, 5)),
-    "adaptive_max_pool2d, divisible": (lambda F: lambda x: F.adaptive_max_pool2d(x, (3, 2)), (2, 3, 9, 8)),
-    "adaptive_max_pool2d, unbatched": (lambda F: lambda x: F.adaptive_max_pool2d(x, (None, 4)), (3, 6, 8)),
+    **{f"{name}, {size}": (_adaptive(name, output_size), shape) for size, (output_size, shape) in ADAPTIVE_SIZES.items()
+       for name in ("adaptive_avg_pool2d", "adaptive_max_pool2d")},
     "bilinear, scale_factor 2": (lambda F: lambda x: F.interpolate(x, scale_factor=2, mode="bilinear"), (2, 3, 4, 5)),
     "bilinear, scale_factor 2, align_corners": (
         lambda F: lambda x: F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=True), (2, 3, 4, 5)),
@@ -272,6 +297,25 @@ def test_adaptive_max_pool_indices_match_pytorch(shape, output_size):
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
 
+@pytest.mark.parametrize("size", sorted(ADAPTIVE_SIZES))
+def test_adaptive_max_pool_layer_values_indices_and_gradient_match_pytorch(size):
+    """nn.AdaptiveMaxPool2d(return_indices=True): the maxima, their flat indices in the H·W plane, and the gradient
+    (each bin's to its maximum, summed where bins share one), on distinct values, where the maximum is unique."""
+    torch = pytest.importorskip("torch")
+    output_size, shape = ADAPTIVE_SIZES[size]
+    x = np.random.default_rng(17).standard_normal(shape)
+    g = np.random.default_rng(18).standard_normal(torch.nn.functional.adaptive_max_pool2d(torch.tensor(x),
+                                                                                          output_size).shape)
+    ours, theirs = ng.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    (y, indices), (ty, t_indices) = (ng.nn.AdaptiveMaxPool2d(output_size, return_indices=True)(ours),
+                                     torch.nn.AdaptiveMaxPool2d(output_size, return_indices=True)(theirs))
+    (y * ng.tensor(g)).sum().backward()
+    (ty * torch.tensor(g)).sum().backward()
+    np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())
+    np.testing.assert_array_equal(indices.numpy(), t_indices.numpy())
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12, atol=0)
+
+
 @pytest.mark.parametrize("shape", [(2, 3, 9, 8), (3, 9, 8)])
 def test_max_pool_indices_match_pytorch(shape):
     torch = pytest.importorskip("torch")
@@ -322,10 +366,9 @@ def test_bad_input_is_refused_with_the_op_and_shapes():
     with pytest.raises(ValueError, match=r"adaptive_avg_pool2d: the input of shape \(1, 2, 0, 5\) has no rows or "
                                          r"columns to pool into \(2, 2\)"):
         adaptive_avg_pool2d(ng.zeros(1, 2, 0, 5), 2)
-    with pytest.raises(NotImplementedError, match=r"adaptive_max_pool2d: only output sizes that divide the input's are "
-                                                  r"implemented; \(3, 5\) does not divide \(5, 5\) \(input of shape "
-                                                  r"\(1, 2, 5, 5\)\)"):
-        adaptive_max_pool2d(x, (3, None))
+    with pytest.raises(ValueError, match=r"adaptive_max_pool2d: output_size must be an int or a pair of ints >= 1, "
+                                         r"got \(3, -1\)"):
+        adaptive_max_pool2d(x, (3, -1))
     with pytest.raises(TypeError, match=r"adaptive_avg_pool2d: expected floating-point tensors, got int64"):
         adaptive_avg_pool2d(ng.tensor(np.zeros((1, 1, 4, 4), dtype=np.int64)), 2)
     with pytest.raises(ValueError, match="interpolate: give exactly one of size and scale_factor"):

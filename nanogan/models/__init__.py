@@ -7,9 +7,11 @@ from .conditional import (one_hot, ConditionalGenerator, LabelChannelsCritic, De
 from .cyclegan import (ResnetGenerator, PatchGANDiscriminator, CycleGANGenerators, CycleGANDiscriminators,
                        cyclegan_networks, patch_map_side)
 from .infogan import InfoGANGenerator, InfoGANDiscriminator, infogan_mnist
+from .fgan import FGANMNISTGenerator, FGANMNISTCritic
 
 __all__ = ["ToyGenerator", "ToyCritic", "WGANGPMNISTGenerator", "WGANGPMNISTCritic", "DCGANGenerator",
            "DCGANDiscriminator", "DCGAN64Generator", "DCGAN64Discriminator", "one_hot", "ConditionalGenerator",
            "LabelChannelsCritic", "DenseLabelDiscriminator", "conditional_dcgan", "conditional_wgangp_mnist",
            "ResnetGenerator", "PatchGANDiscriminator", "CycleGANGenerators", "CycleGANDiscriminators",
-           "cyclegan_networks", "patch_map_side", "InfoGANGenerator", "InfoGANDiscriminator", "infogan_mnist"]
+           "cyclegan_networks", "patch_map_side", "InfoGANGenerator", "InfoGANDiscriminator", "infogan_mnist",
+           "FGANMNISTGenerator", "FGANMNISTCritic"]

@@ -4,7 +4,8 @@ from .. import nn
 from ..arguments import require_sizes
 
 
-def _mlp(in_features, hidden, out_features, hidden_layers=3):
+def mlp_layers(in_features, hidden, out_features, hidden_layers=3):
+    """The layers of an MLP: hidden_layers × (Linear, ReLU) of `hidden` units, then Linear to out_features."""
     layers, width = [], in_features
     for _ in range(hidden_layers):
         layers += [nn.Linear(width, hidden), nn.ReLU()]
@@ -17,7 +18,7 @@ class ToyGenerator(nn.Sequential):
 
     def __init__(self, latent_dim=2, hidden=512, data_dim=2):
         require_sizes("ToyGenerator", latent_dim=latent_dim, hidden=hidden, data_dim=data_dim)
-        super().__init__(*_mlp(latent_dim, hidden, data_dim))
+        super().__init__(*mlp_layers(latent_dim, hidden, data_dim))
         self.latent_dim = latent_dim
 
 
@@ -26,4 +27,4 @@ class ToyCritic(nn.Sequential):
 
     def __init__(self, hidden=512, data_dim=2):
         require_sizes("ToyCritic", hidden=hidden, data_dim=data_dim)
-        super().__init__(*_mlp(data_dim, hidden, 1))
+        super().__init__(*mlp_layers(data_dim, hidden, 1))

@@ -53,7 +53,8 @@ class AdaptiveAvgPool2d(Module):
 
 
 class AdaptiveMaxPool2d(Module):
-    """y = max over each of output_size bins per axis; output sizes that divide the input's only."""
+    """y = max over each of output_size bins per axis (an int, or a pair in which None keeps the input's size); with
+    return_indices also the flat index ih·W + iw of each maximum."""
 
     def __init__(self, output_size, return_indices=False):
         super().__init__()

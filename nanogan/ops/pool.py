@@ -13,9 +13,12 @@ avg_pool2d   y = (window sum) / divisor. A window sum of every plane is a convol
              convolution again (ops/conv.py).
 adaptive_avg_pool2d, adaptive_max_pool2d
              output pixel i (per axis) pools PyTorch's bin [floor(i·n/out), ceil((i+1)·n/out)) of the n
-             inputs. Where out divides n the bins are the windows of avg_pool2d / max_pool2d with kernel =
-             stride = n/out, which run. Other sizes (average only): y = R·x·Cᵀ per plane, R (out_h × H)
-             and C (out_w × W) holding 1/|bin| on each bin; dx = Rᵀ·g·C (see _across_planes).
+             inputs (bins of other sizes can differ in size by one and overlap). Where out divides n on both
+             axes the bins are the windows of avg_pool2d / max_pool2d with kernel = stride = n/out, which run.
+             Other sizes: average, y = R·x·Cᵀ per plane, R (out_h × H) and C (out_w × W) holding 1/|bin| on
+             each bin, dx = Rᵀ·g·C (see _across_planes); max, y = x gathered at each bin's argmax (the first
+             maximum in row-major order, as PyTorch's), dx = g scattered back to it (adding up where
+             overlapping bins share their maximum), as max_pool2d's.
 interpolate  nearest, integer factors (kh, kw): y[i, j] = x[i // kh, j // kw], the transposed
              convolution of each plane with an all-ones kh×kw kernel at stride (kh, kw): every input pixel
              spread over its block. Its gradient sums each block (sum pooling, the convolution), and
@@ -174,10 +177,14 @@ def _adaptive_output_size(op, x, output_size):
     return out_hw
 
 
+def _bins(xp, size, out):
+    """(start, stop): PyTorch's bins [floor(i·size/out), ceil((i+1)·size/out)) of one axis, i < out."""
+    return xp.arange(out) * size // out, -(-xp.arange(1, out + 1) * size // out)
+
+
 def _bin_average_matrix(xp, size, out, dtype):
-    """(out, size): row i holds 1/|bin| on PyTorch's bin [floor(i·size/out), ceil((i+1)·size/out)), 0 elsewhere."""
-    start = xp.arange(out) * size // out
-    stop = -(-xp.arange(1, out + 1) * size // out)
+    """(out, size): row i holds 1/|bin| on bin i (_bins), 0 elsewhere."""
+    start, stop = _bins(xp, size, out)
     taps = xp.arange(size)
     inside = (taps >= start[:, None]) & (taps < stop[:, None])
     return (inside / (stop - start)[:, None]).astype(dtype)
@@ -201,18 +208,43 @@ def adaptive_avg_pool2d(input, output_size):
                                    for n, o in zip(in_hw, out_hw)))
 
 
+def _bin_taps(xp, size, out):
+    """(out, widest bin): the indices of each bin (_bins) along one axis, a short bin's padded with its first
+    index, which repeats a tap of the same bin and so changes neither its maximum nor which tap comes first."""
+    start, stop = _bins(xp, size, out)
+    widest = max(int(end - begin) for begin, end in zip(*_bins(np, size, out)))  # on the host: reading xp's waits
+    taps = start[:, None] + xp.arange(widest)
+    return xp.where(taps < stop[:, None], taps, start[:, None])
+
+
+def _bin_argmax(x, out_hw):
+    """(N, C, out_h, out_w) int64: the flat index ih·W + iw in x's plane of each bin's first maximum in row-major
+    order. Each bin's taps are listed row by row (out_h, out_w, rows·columns), their values gathered, and argmax,
+    which returns the first maximum, picks one."""
+    xp = x.backend.xp  # the indices are computed where x lives (see pad._source_index)
+    batch, channels, height, width = x.shape
+    rows, cols = (_bin_taps(xp, n, o) for n, o in zip((height, width), out_hw))
+    taps = (rows[:, None, :, None] * width + cols[None, :, None, :]).reshape(*out_hw, -1)
+    first_maximum = x.array.reshape(batch, channels, height * width)[:, :, taps].argmax(axis=-1)
+    return taps[xp.arange(out_hw[0])[:, None], xp.arange(out_hw[1]), first_maximum]
+
+
 @takes_unbatched
 def adaptive_max_pool2d(input, output_size, return_indices=False):
-    """y = max over each of output_size bins per axis: max_pool2d with kernel = stride = n/out, where out divides n on
-    both axes; other sizes (bins of unequal, overlapping sizes) are not implemented."""
+    """y = max over each of output_size bins per axis (module docstring); with return_indices also the flat index
+    ih·W + iw of each maximum. Where out divides n on both axes, max_pool2d with kernel = stride = n/out; other
+    sizes gather x at each bin's argmax, found on the arrays as max_pool2d's kernel finds it: the bins differ in
+    size and overlap, which no window geometry of max_pool2d describes, and one gather node (of gradients of every
+    order, GatherPlanes) serves all of them."""
     op = "adaptive_max_pool2d"
     _require_images(op, input)
     out_hw = _adaptive_output_size(op, input, output_size)
     in_hw = input.shape[2:]
-    if any(n % o for n, o in zip(in_hw, out_hw)):
-        raise NotImplementedError(f"{op}: only output sizes that divide the input's are implemented; {out_hw} does "
-                                  f"not divide {in_hw} (input of shape {input.shape})")
-    return max_pool2d(input, tuple(n // o for n, o in zip(in_hw, out_hw)), return_indices=return_indices)
+    if all(n % o == 0 for n, o in zip(in_hw, out_hw)):
+        return max_pool2d(input, tuple(n // o for n, o in zip(in_hw, out_hw)), return_indices=return_indices)
+    argmax = _bin_argmax(input, out_hw)
+    y = GatherPlanes.apply(input, index=argmax)
+    return (y, Tensor(argmax)) if return_indices else y
 
 
 def _output_size_and_scales(op, x, size, scale_factor, recompute_scale_factor):

@@ -29,7 +29,8 @@ by 2 log 2), so every gradient is the same. The printed divergence_estimate is e
 not comparable across them.
 
 Outputs in --out: samples/<iteration>.png (G's samples of one fixed z), progression.png, losses.png (the logged
-values over the run), log.jsonl, checkpoint.npz (--resume continues from it, with the same --divergence and
+values over the run), quality.png and metrics.jsonl (the samples judged: common.SampleQualityMeasures), log.jsonl,
+checkpoint.npz (--resume continues from it, with the same --divergence and
 --generator-loss).
 
     python examples/fgan_mnist.py                                   # the GAN divergence

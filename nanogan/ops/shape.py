@@ -535,20 +535,27 @@ def _require_integer_index(op, index):
         raise TypeError(f"{op}: expected an integer index Tensor, got {what}")
 
 
+def _picks_along(op, x, dim, index):
+    """The integer arrays that pick x[i_0, …, index[i_0, …, i_{n-1}], …, i_{n-1}] for every position i of `index`
+    (the index at dim, each other coordinate its own: an arange along its axis, broadcast), which gather reads and
+    scatter writes. The index is checked as PyTorch checks it, errors naming op: an integer tensor of x's
+    dimensions, none larger than x's but dim."""
+    axis = dim_index(op, dim, x.ndim)
+    _require_integer_index(op, index)
+    if index.ndim != x.ndim or any(n > x.shape[d] for d, n in enumerate(index.shape) if d != axis):
+        raise ValueError(f"{op}: an index of shape {index.shape} for a tensor of shape {x.shape} must have its "
+                         f"{x.ndim} dimensions, none larger than the tensor's but dimension {axis}")
+    xp = x.backend.xp
+    return tuple(_index_arrays(index, x.backend, op) if d == axis else
+                 xp.arange(n).reshape((1,) * d + (n,) + (1,) * (x.ndim - d - 1)) for d, n in enumerate(index.shape))
+
+
 def gather(x, dim, index):
     """y[i_0, …, i_{n-1}] = x[i_0, …, index[i_0, …, i_{n-1}], …, i_{n-1}] (the index at dim, each other coordinate
     its own), of index's shape, as PyTorch's gather: one pick of x by integer arrays (GetItem), so
     dx = g scatter-added where it was picked from (a repeated pick accumulating), and its gradient picks again.
     A negative index counts from the end, as numpy's does (PyTorch refuses it)."""
-    axis = dim_index("gather", dim, x.ndim)
-    _require_integer_index("gather", index)
-    if index.ndim != x.ndim or any(n > x.shape[d] for d, n in enumerate(index.shape) if d != axis):
-        raise ValueError(f"gather: an index of shape {index.shape} for a tensor of shape {x.shape} must have its "
-                         f"{x.ndim} dimensions, none larger than the tensor's but dimension {axis}")
-    xp = x.backend.xp
-    picks = tuple(_index_arrays(index, x.backend) if d == axis else
-                  xp.arange(n).reshape((1,) * d + (n,) + (1,) * (x.ndim - d - 1)) for d, n in enumerate(index.shape))
-    return _pick("gather", x, picks)
+    return _pick("gather", x, _picks_along("gather", x, dim, index))
 
 
 def index_select(x, dim, index):

@@ -694,6 +694,21 @@ class Tensor:
     def index_select(self, dim, index):
         return ops.shape.index_select(self, dim, index)
 
+    def scatter(self, dim, index, src=None, value=None):
+        return ops.shape.scatter(self, dim, index, src, value)
+
+    def scatter_(self, dim, index, src=None, value=None):
+        """In place, self ← scatter(self, dim, index, src or value) (ops.shape.scatter): the one-hot idiom
+        `zeros(n, k).scatter_(1, labels.view(-1, 1), 1)`."""
+        return self._set_in_place("scatter_", lambda old, s, v: ops.shape.scatter(old, dim, index, s, v), src, value)
+
+    def scatter_add(self, dim, index, src):
+        return ops.shape.scatter_add(self, dim, index, src)
+
+    def scatter_add_(self, dim, index, src):
+        """In place, self ← scatter_add(self, dim, index, src) (ops.shape.scatter_add)."""
+        return self._set_in_place("scatter_add_", lambda old, s: ops.shape.scatter_add(old, dim, index, s), src)
+
     def __getitem__(self, index):
         return ops.shape.getitem(self, index)
 

@@ -197,6 +197,18 @@ class Tensor:
         detached._versions = self._versions
         return detached
 
+    def detach_(self):
+        """detach() in place: self leaves the graph, requiring no gradient and forgetting the op that made it (a leaf
+        from now on), its memory and values kept; graphs recorded before keep their path through it. A view is
+        refused, as PyTorch refuses it: its graph is its base's, made again through its view ops after an in-place
+        change (_graph), so it cannot leave that graph on its own."""
+        if self._base is not None:
+            raise RuntimeError(f"detach_: the tensor of shape {self.shape} is a view of a tensor of shape "
+                               f"{self._base.shape} and cannot leave its base's graph in place; use detach()")
+        self._ctx = None
+        self._requires_grad = False
+        return self
+
     def clone(self):
         return ops.shape.clone(self)
 

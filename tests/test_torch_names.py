@@ -178,6 +178,36 @@ def test_data_is_the_same_memory_outside_autograd_as_in_torch():
         used.sum().backward()
 
 
+def test_detach_in_place_leaves_the_graph_as_torchs_does():
+    torch = pytest.importorskip("torch")
+    for lib in (torch, ng):
+        x, w = lib.ones(3, requires_grad=True), lib.full((3,), 2.0, requires_grad=True)
+        a = x * 3
+        before = a + w  # recorded before: its path through a to x stays
+        assert a.detach_() is a and not a.requires_grad and a.is_leaf and a.grad_fn is None
+        after = a * w
+        (before + after).sum().backward()
+        assert x.grad.tolist() == [3.0] * 3 and w.grad.tolist() == [4.0] * 3  # x through `before` only
+        leaf = lib.ones(2, requires_grad=True)
+        assert not leaf.detach_().requires_grad and leaf.is_leaf
+        kept = lib.ones(2, requires_grad=True).detach()
+        assert kept.detach_() is kept  # detach()'s output is no view, in either library
+        for view in (lib.ones(3, requires_grad=True)[1:], lib.zeros(2, 3)[0], lib.zeros(4).view(2, 2)):
+            with pytest.raises(RuntimeError, match="detach"):
+                view.detach_()
+    # torch refuses the backward of an op that saved a tensor detached in place since; detach_ changes no value,
+    # so nanogan computes it
+    x = ng.ones(3, requires_grad=True)
+    a = x * 3
+    saved = a * a
+    a.detach_()
+    saved.sum().backward()
+    assert x.grad.tolist() == [18.0] * 3
+    with pytest.raises(RuntimeError, match=r"detach_: the tensor of shape \(2,\) is a view of a tensor of shape "
+                                           r"\(3,\) and cannot leave its base's graph in place; use detach\(\)"):
+        ng.ones(3, requires_grad=True)[1:].detach_()
+
+
 def test_assigning_data_swaps_the_memory_in_place_of_the_tensor():
     p = ng.nn.Parameter(ng.zeros(3))
     optimizer = ng.optim.SGD([p], lr=0.5)

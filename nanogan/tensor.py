@@ -197,6 +197,18 @@ class Tensor:
         detached._versions = self._versions
         return detached
 
+    def detach_(self):
+        """detach() in place: self leaves the graph, requiring no gradient and forgetting the op that made it (a leaf
+        from now on), its memory and values kept; graphs recorded before keep their path through it. A view is
+        refused, as PyTorch refuses it: its graph is its base's, made again through its view ops after an in-place
+        change (_graph), so it cannot leave that graph on its own."""
+        if self._base is not None:
+            raise RuntimeError(f"detach_: the tensor of shape {self.shape} is a view of a tensor of shape "
+                               f"{self._base.shape} and cannot leave its base's graph in place; use detach()")
+        self._ctx = None
+        self._requires_grad = False
+        return self
+
     def clone(self):
         return ops.shape.clone(self)
 
@@ -693,6 +705,21 @@ class Tensor:
 
     def index_select(self, dim, index):
         return ops.shape.index_select(self, dim, index)
+
+    def scatter(self, dim, index, src=None, value=None):
+        return ops.shape.scatter(self, dim, index, src, value)
+
+    def scatter_(self, dim, index, src=None, value=None):
+        """In place, self ← scatter(self, dim, index, src or value) (ops.shape.scatter): the one-hot idiom
+        `zeros(n, k).scatter_(1, labels.view(-1, 1), 1)`."""
+        return self._set_in_place("scatter_", lambda old, s, v: ops.shape.scatter(old, dim, index, s, v), src, value)
+
+    def scatter_add(self, dim, index, src):
+        return ops.shape.scatter_add(self, dim, index, src)
+
+    def scatter_add_(self, dim, index, src):
+        """In place, self ← scatter_add(self, dim, index, src) (ops.shape.scatter_add)."""
+        return self._set_in_place("scatter_add_", lambda old, s: ops.shape.scatter_add(old, dim, index, s), src)
 
     def __getitem__(self, index):
         return ops.shape.getitem(self, index)

@@ -296,6 +296,15 @@ def _set_through_arrays(a, b):
     return e * a
 
 
+def _scattered(a, b):
+    rows = ng.tensor([[3, 0, 2], [1, 2, 0], [0, 3, 1]], device=a.device)  # each position once along dim 1
+    repeats = ng.tensor([[2, 0, 2, 2], [2, 1, 0, -1]], device=a.device)  # cupyx.scatter_add adds every repeat
+    e = a.scatter(1, rows, b) * a.scatter_add(0, repeats, b)  # b larger than the index: its part is written
+    e[1:].scatter_(1, rows[1:], -1.5)
+    e.scatter_add_(1, rows, b[:, :3] * 2)
+    return e * a
+
+
 # name: (fn, input shapes, functional names it needs, values kept away from the kinks at 0)
 FAMILIES = {
     "elementwise": (lambda a, b: ((a * b + a / (b * b + 1) - (a - b).abs() * 0.5).exp()
@@ -326,6 +335,7 @@ FAMILIES = {
                            + a[1:, ::2].reshape(-1).unsqueeze(0).expand(4, 4)[:, :1],
                            [(3, 4), (3, 4)], (), False),
     "assignment through arrays": (_set_through_arrays, [(3, 4), (3, 4)], (), False),
+    "scatter and scatter_add": (_scattered, [(3, 4), (3, 4)], (), False),
     "matmul and linear": (lambda a, b, c: F.linear(a, b, c).tanh() @ b + ng.matmul(a, a.t()).sum(1, keepdim=True),
                           [(5, 4), (3, 4), (3,)], (), False),
     "activations": (lambda a: F.relu(a) + F.leaky_relu(a, 0.2) + F.elu(a) + F.sigmoid(a) + F.tanh(a)
@@ -863,6 +873,17 @@ def test_assignment_through_arrays_on_the_device_checks_its_indices_there():
     onehot[:, ng.tensor([0, 5], device="cuda")] = 2.0
     with pytest.raises(IndexError, match=r"setitem: indices \(shape \(2,\)\) into dimension 1 of size 5 must lie in "
                                          r"-5..4 \(tensor of shape \(4, 5\)\) \(checked on the device"):
+        onehot.numpy()
+
+
+@on_gpu
+def test_scatter_on_the_device_checks_its_indices_there():
+    """As assignment through arrays: scatter writes through put, whose index check runs on the device."""
+    onehot = ng.zeros(4, 5, device="cuda").scatter_(1, ng.tensor([[3], [1], [4], [1]], device="cuda"), 1)
+    np.testing.assert_array_equal(onehot.numpy(), np.eye(5, dtype=np.float32)[[3, 1, 4, 1]])
+    onehot.scatter_add_(0, ng.tensor([[0, 4]], device="cuda"), ng.ones(1, 2, device="cuda"))
+    with pytest.raises(IndexError, match=r"scatter_add: indices \(shape \(1, 2\)\) into dimension 0 of size 4 must "
+                                         r"lie in -4..3 \(tensor of shape \(4, 5\)\) \(checked on the device"):
         onehot.numpy()
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import nanogan as ng
-from harness import compare_with_torch
+from harness import check_op, compare_with_torch
 from nanogan import backend as backends
 
 rng = np.random.default_rng(11)
@@ -178,6 +178,36 @@ def test_data_is_the_same_memory_outside_autograd_as_in_torch():
         used.sum().backward()
 
 
+def test_detach_in_place_leaves_the_graph_as_torchs_does():
+    torch = pytest.importorskip("torch")
+    for lib in (torch, ng):
+        x, w = lib.ones(3, requires_grad=True), lib.full((3,), 2.0, requires_grad=True)
+        a = x * 3
+        before = a + w  # recorded before: its path through a to x stays
+        assert a.detach_() is a and not a.requires_grad and a.is_leaf and a.grad_fn is None
+        after = a * w
+        (before + after).sum().backward()
+        assert x.grad.tolist() == [3.0] * 3 and w.grad.tolist() == [4.0] * 3  # x through `before` only
+        leaf = lib.ones(2, requires_grad=True)
+        assert not leaf.detach_().requires_grad and leaf.is_leaf
+        kept = lib.ones(2, requires_grad=True).detach()
+        assert kept.detach_() is kept  # detach()'s output is no view, in either library
+        for view in (lib.ones(3, requires_grad=True)[1:], lib.zeros(2, 3)[0], lib.zeros(4).view(2, 2)):
+            with pytest.raises(RuntimeError, match="detach"):
+                view.detach_()
+    # torch refuses the backward of an op that saved a tensor detached in place since; detach_ changes no value,
+    # so nanogan computes it
+    x = ng.ones(3, requires_grad=True)
+    a = x * 3
+    saved = a * a
+    a.detach_()
+    saved.sum().backward()
+    assert x.grad.tolist() == [18.0] * 3
+    with pytest.raises(RuntimeError, match=r"detach_: the tensor of shape \(2,\) is a view of a tensor of shape "
+                                           r"\(3,\) and cannot leave its base's graph in place; use detach\(\)"):
+        ng.ones(3, requires_grad=True)[1:].detach_()
+
+
 def test_assigning_data_swaps_the_memory_in_place_of_the_tensor():
     p = ng.nn.Parameter(ng.zeros(3))
     optimizer = ng.optim.SGD([p], lr=0.5)
@@ -222,6 +252,14 @@ one_zero = x34.copy()
 one_zero[1, 2] = 0.0
 mask34 = x34 > 0.3
 picks34 = np.array([[0, 3], [1, 1], [3, 0]])
+# scatter's indices: one position named twice is written in an unspecified order (torch's and nanogan's), so these
+# name each position once; scatter_add's repeat theirs, each repeat adding
+rows34 = np.array([[3, 0, 2], [1, 2, 0], [0, 3, 1]])  # distinct along dim 1 of a (3, 4) tensor
+columns34 = np.array([[2, 0, 1, 2], [0, 1, 2, 1]])  # distinct along dim 0
+repeats34 = np.array([[2, 0, 2, 2], [2, 1, 0, 2]])
+x243 = rng.standard_normal((2, 4, 3))
+along1_243 = np.argsort(rng.random((2, 4, 3)), axis=1)[:, :3]  # (2, 3, 3), distinct along dim 1
+along2_235 = np.argsort(rng.random((2, 2, 5)), axis=2)[..., :4]  # (2, 2, 4), distinct along dim 2
 
 # name: (call(lib, *tensors), input arrays, which of them are differentiable (default: all))
 MATH = {
@@ -266,6 +304,18 @@ MATH = {
     "index_put, accumulating repeats": (lambda lib, a, b: lib.index_put(a, (lib.tensor([2, 0, 2]),), b,
                                                                         accumulate=True) ** 2,
                                         [x34, rng.standard_normal((3, 1))]),
+    "scatter along dim 1": (lambda lib, a, b, i: lib.scatter(a, 1, i, b) ** 2, [x34, y34[:, :3], rows34], [0, 1]),
+    "scatter along dim 0": (lambda lib, a, b, i: lib.scatter(a, 0, i, b) ** 2, [x34, y34[:2], columns34], [0, 1]),
+    "scatter, 3-D along dim 1": (lambda lib, a, b, i: lib.scatter(a, 1, i, b) ** 2,
+                                 [x243, rng.standard_normal((2, 3, 3)), along1_243], [0, 1]),
+    "scatter, 3-D along dim -1": (lambda lib, a, b, i: lib.scatter(a, -1, i, b) ** 2,
+                                  [rng.standard_normal((2, 3, 5)), rng.standard_normal((2, 2, 4)), along2_235], [0, 1]),
+    "scatter of a value": (lambda lib, a, i: lib.scatter(a, 1, i, value=2.5) * a, [x34, rows34], [0]),
+    "scatter of a number in src's place": (lambda lib, a, i: lib.scatter(a, 0, i, -1) * a, [x34, columns34], [0]),
+    "scatter_add, accumulating repeats": (lambda lib, a, b, i: lib.scatter_add(a, 0, i, b) ** 2,
+                                          [x34, y34[:2], repeats34], [0, 1]),
+    "scatter_add, 3-D along dim -1": (lambda lib, a, b, i: lib.scatter_add(a, -1, i, b) ** 2,
+                                      [x243, rng.standard_normal((2, 4, 5)), rng.integers(0, 3, (2, 4, 5))], [0, 1]),
     "meshgrid, ij": (lambda lib, a, b: lib.meshgrid(a, b, indexing="ij")[0] * lib.meshgrid([a, b], indexing="ij")[1]
                      ** 2, [x34[0, :3], y34[0]]),
     "meshgrid, xy": (lambda lib, a, b, c: lib.stack(lib.meshgrid(a, b, c, indexing="xy")) ** 2,
@@ -280,6 +330,61 @@ def test_torch_functions_of_tensor_math_match_torch_to_the_second_derivative(nam
     torch = pytest.importorskip("torch")
     call, arrays, *differentiable = MATH[name]
     compare_with_torch(lambda *t: call(ng, *t), lambda *t: call(torch, *t), arrays, *differentiable)
+
+
+def test_scatter_writes_the_part_of_a_larger_source_that_the_index_covers():
+    """src larger than index: only src[:2, :2] is written (added), and the rest of src gets gradient 0. torch 2.x
+    computes the forward but refuses the backward ("returned an invalid gradient"), so these are worked numbers,
+    and finite differences to the second derivative."""
+    index = ng.tensor([[0, 1], [2, 3], [1, 0]])
+    x_values, src_values = np.arange(12.0).reshape(3, 4), np.arange(15.0).reshape(3, 5) * 10
+    g = ng.tensor(np.arange(12.0).reshape(3, 4) + 1)
+    picked = [[1, 2, 0, 0, 0], [7, 8, 0, 0, 0], [10, 9, 0, 0, 0]]  # g[i, index[i, j]] at src[i, j]
+    for op, y_expected, x_grad in [
+            (ng.scatter, [[0, 10, 2, 3], [4, 5, 50, 60], [110, 100, 10, 11]],
+             [[0, 0, 3, 4], [5, 6, 0, 0], [0, 0, 11, 12]]),
+            (ng.scatter_add, [[0, 11, 2, 3], [4, 5, 56, 67], [118, 109, 10, 11]], g.tolist())]:
+        x, src = ng.tensor(x_values, requires_grad=True), ng.tensor(src_values, requires_grad=True)
+        y = op(x, 1, index, src)
+        y.backward(g)
+        assert y.tolist() == y_expected and x.grad.tolist() == x_grad and src.grad.tolist() == picked
+        check_op(lambda a, b: op(a, 1, index, b) ** 2, [x_values / 10, src_values / 100])
+
+
+def test_a_negative_index_counts_from_the_end_as_gathers_does():
+    """PyTorch refuses a negative index; nanogan's scatter reads it as gather does, and so writes where gather of
+    the same index reads."""
+    x, src = ng.zeros(2, 3), ng.tensor([[1.0, 2.0], [3.0, 4.0]])
+    negative, wrapped = ng.tensor([[-1, 0], [-3, -2]]), ng.tensor([[2, 0], [0, 1]])
+    assert ng.scatter(x, 1, negative, src).tolist() == ng.scatter(x, 1, wrapped, src).tolist() == [[2, 0, 1],
+                                                                                                   [3, 4, 0]]
+    assert ng.scatter_add(x, 0, negative[:1], src[:1]).tolist() == [[0, 2, 0], [1, 0, 0]]
+    assert ng.gather(ng.scatter(x, 1, negative, src), 1, negative).tolist() == src.tolist()
+
+
+def test_scatter_in_place_is_an_in_place_change_with_its_checks():
+    index = ng.tensor([[0], [2]])
+    leaf = ng.zeros(2, 3, requires_grad=True)
+    for change in (lambda t: t.scatter_(1, index, 1.0), lambda t: t.scatter_add_(1, index, ng.ones(2, 1))):
+        with pytest.raises(RuntimeError, match=r"scatter(_add)?_: a leaf tensor of shape \(2, 3\) that requires "
+                                               r"grad cannot be changed in place while grad mode records"):
+            change(leaf)
+        with ng.no_grad():
+            version = leaf._version
+            assert change(leaf) is leaf and leaf._version == version + 1
+    assert leaf.tolist() == [[2.0, 0.0, 0.0], [0.0, 0.0, 2.0]]  # scatter_ wrote 1, scatter_add_ added 1
+    y = leaf * 1
+    squared = y * y  # keeps y for its backward
+    y.scatter_(1, index, 5.0)
+    with pytest.raises(RuntimeError, match=r"Mul: its input \d of shape \(2, 3\) was changed in place"):
+        squared.sum().backward()
+
+
+def _scattered_in_place(a, b, i, j):
+    e = a * 1
+    e[1:].scatter_(1, i[1:], b[1:, :3])  # a view's change, recorded on its base
+    e.scatter_add_(0, j, b[:2, :3] * 2)
+    return e * a
 
 
 # the same call of a Tensor method in both libraries: (call(*tensors), input arrays, which are differentiable)
@@ -298,6 +403,9 @@ METHODS = {
     "type_as": (lambda a, b: a.type_as(b) * a, [x34, y34], [0]),
     "mm and bmm": (lambda a, b: a.mm(b.t()) + a.unsqueeze(0).bmm(b.t().unsqueeze(0))[0], [x34, y34]),
     "gather and index_select": (lambda a, i: a.gather(1, i) + a.index_select(1, i[0]), [x34, picks34], [0]),
+    "scatter and scatter_add": (lambda a, b, i: a.scatter(1, i, b[:, :3]) * a.scatter_add(1, i, b[:, 1:]),
+                                [x34, y34, rows34], [0, 1]),
+    "scatter_ of a view and scatter_add_": (_scattered_in_place, [x34, y34, rows34, repeats34[:, :3]], [0, 1]),
     "index_put and index_put_ of a mask": (lambda a, b: a.index_put((a > 0,), b[0, 0]) * (a * 1).index_put_(
         (a[:, 0] > -9, (b[0, :3] > -9).long()), b[2, 1:], accumulate=True), [x34, y34]),
 }
@@ -351,6 +459,13 @@ DTYPES = {
     "pow and neg of integers": (lambda lib, a: lib.neg(lib.pow(a, 2)), [ints]),
     "integer shapes": (lambda lib, a, i: lib.flip(a, (0,)) * lib.gather(a, 1, i) + lib.index_select(a, 1, i[0]),
                        [ints, np.array([[2, 0, 1], [1, 1, 0]])]),
+    "one-hot by scatter_ of an int and of a float": (
+        lambda lib, labels: lib.zeros(4, 10).scatter_(1, labels.view(-1, 1), 1)
+        - lib.zeros(4, 10).scatter_(1, labels.view(-1, 1), 1.0) * 3, [np.array([3, 9, 0, 3])]),
+    "scatter of a float into integers truncates it": (lambda lib, a, i: lib.scatter(a, 1, i, 2.7) * 10
+                                                      + a.scatter(1, i, value=-1.5), [ints, rows34[:2] % 3]),
+    "scatter_add of integers": (lambda lib, a, b, i: lib.scatter_add(a, 0, i, b),
+                                [ints, ints[::-1], repeats34[:, :3] % 2]),
     "meshgrid of integers": (lambda lib, a, b: lib.stack(lib.meshgrid(a, b, indexing="xy")), [ints[0], ints[1, :2]]),
     "mm and bmm of float32": (lambda lib, a, b: lib.mm(a, b) + lib.bmm(a[None], b[None])[0],
                               [float32s, float32s.T.copy()]),
@@ -411,6 +526,38 @@ ERRORS = {  # name: (call(lib), nanogan's error, its message); torch refuses eac
                          r"gather: expected an integer index Tensor, got float32 of shape \(2, 1\)"),
     "gather out of range": (lambda lib: lib.gather(lib.ones(2, 3), 1, lib.tensor([[3], [0]])), IndexError,
                             r"gather: index 3 is out of bounds .* \(tensor of shape \(2, 3\)\)"),
+    "scatter by floats": (lambda lib: lib.scatter(lib.ones(2, 3), 1, lib.zeros(2, 1), 1.0), TypeError,
+                          r"scatter: expected an integer index Tensor, got float32 of shape \(2, 1\)"),
+    "scatter by an index of other dims": (lambda lib: lib.ones(2, 3).scatter(1, lib.tensor([0, 1]), lib.ones(2, 3)),
+                                          ValueError, r"scatter: an index of shape \(2,\) for a tensor of shape "
+                                                      r"\(2, 3\) must have its 2 dimensions, none larger than the "
+                                                      r"tensor's but dimension 1"),
+    "scatter by an index larger than src": (lambda lib: lib.scatter(lib.ones(2, 3), 1, lib.tensor([[0, 1], [1, 2]]),
+                                                                    lib.ones(2, 1)), ValueError,
+                                            r"scatter: a source of shape \(2, 1\) must have the 2 dimensions of "
+                                            r"the index, of shape \(2, 2\), none smaller \(tensor of shape "
+                                            r"\(2, 3\)\)"),
+    "scatter_add of a source of other dims": (lambda lib: lib.ones(2, 3).scatter_add(1, lib.tensor([[0], [1]]),
+                                                                                     lib.ones(2)), ValueError,
+                                              r"scatter_add: a source of shape \(2,\) must have the 2 dimensions "
+                                              r"of the index, of shape \(2, 1\), none smaller \(tensor of shape "
+                                              r"\(2, 3\)\)"),
+    "scatter of another dtype": (lambda lib: lib.ones(2, 3).scatter(1, lib.tensor([[0], [1]]),
+                                                                    lib.ones(2, 1, dtype=lib.float64)), TypeError,
+                                 r"scatter: src must be a Tensor of the dtype of the tensor \(float32, shape "
+                                 r"\(2, 3\)\), got float64 of shape \(2, 1\)"),
+    "scatter of neither src nor value": (lambda lib: lib.ones(2, 3).scatter(1, lib.tensor([[0], [1]])), TypeError,
+                                         r"scatter: expected src \(a Tensor\) or value \(a number\), got neither"),
+    "scatter_add of a number": (lambda lib: lib.scatter_add(lib.ones(2, 3), 1, lib.tensor([[0], [1]]), 1.0),
+                                TypeError, r"scatter_add: src must be a Tensor of the dtype of the tensor \(float32, "
+                                           r"shape \(2, 3\)\), got float$"),
+    "scatter out of range": (lambda lib: lib.scatter(lib.ones(2, 3), 1, lib.tensor([[3], [0]]), 1.0), IndexError,
+                             r"scatter: indices \(shape \(2, 1\)\) into dimension 1 of size 3 must lie in -3..2 "
+                             r"\(tensor of shape \(2, 3\)\)"),
+    "scatter_add out of range": (lambda lib: lib.zeros(2, 3).scatter_add(0, lib.tensor([[0, -3, 1]]),
+                                                                         lib.ones(1, 3)), IndexError,
+                                 r"scatter_add: indices \(shape \(1, 3\)\) into dimension 0 of size 2 must lie in "
+                                 r"-2..1 \(tensor of shape \(2, 3\)\)"),
     "index_select by a matrix": (lambda lib: lib.index_select(lib.ones(2, 3), 0, lib.tensor([[0]])), ValueError,
                                  r"index_select: expected a 0-D or 1-D index, got shape \(1, 1\) \(tensor of shape "
                                  r"\(2, 3\)\)"),

@@ -7,7 +7,7 @@ there (and, to the tensor assigned into, g with zeros there), cat ↔ slices.
 import numpy as np
 
 from .. import backend as backends
-from ..arguments import int_at_least, is_int
+from ..arguments import int_at_least, is_int, is_number
 from ..autograd.function import Function, memory_owner
 from ..tensor import Tensor, int64, zeros_like
 
@@ -535,20 +535,68 @@ def _require_integer_index(op, index):
         raise TypeError(f"{op}: expected an integer index Tensor, got {what}")
 
 
+def _picks_along(op, x, dim, index):
+    """The integer arrays that pick x[i_0, …, index[i_0, …, i_{n-1}], …, i_{n-1}] for every position i of `index`
+    (the index at dim, each other coordinate its own: an arange along its axis, broadcast), which gather reads and
+    scatter writes. The index is checked as PyTorch checks it, errors naming op: an integer tensor of x's
+    dimensions, none larger than x's but dim."""
+    axis = dim_index(op, dim, x.ndim)
+    _require_integer_index(op, index)
+    if index.ndim != x.ndim or any(n > x.shape[d] for d, n in enumerate(index.shape) if d != axis):
+        raise ValueError(f"{op}: an index of shape {index.shape} for a tensor of shape {x.shape} must have its "
+                         f"{x.ndim} dimensions, none larger than the tensor's but dimension {axis}")
+    xp = x.backend.xp
+    return tuple(_index_arrays(index, x.backend, op) if d == axis else
+                 xp.arange(n).reshape((1,) * d + (n,) + (1,) * (x.ndim - d - 1)) for d, n in enumerate(index.shape))
+
+
 def gather(x, dim, index):
     """y[i_0, …, i_{n-1}] = x[i_0, …, index[i_0, …, i_{n-1}], …, i_{n-1}] (the index at dim, each other coordinate
     its own), of index's shape, as PyTorch's gather: one pick of x by integer arrays (GetItem), so
     dx = g scatter-added where it was picked from (a repeated pick accumulating), and its gradient picks again.
     A negative index counts from the end, as numpy's does (PyTorch refuses it)."""
-    axis = dim_index("gather", dim, x.ndim)
-    _require_integer_index("gather", index)
-    if index.ndim != x.ndim or any(n > x.shape[d] for d, n in enumerate(index.shape) if d != axis):
-        raise ValueError(f"gather: an index of shape {index.shape} for a tensor of shape {x.shape} must have its "
-                         f"{x.ndim} dimensions, none larger than the tensor's but dimension {axis}")
-    xp = x.backend.xp
-    picks = tuple(_index_arrays(index, x.backend) if d == axis else
-                  xp.arange(n).reshape((1,) * d + (n,) + (1,) * (x.ndim - d - 1)) for d, n in enumerate(index.shape))
-    return _pick("gather", x, picks)
+    return _pick("gather", x, _picks_along("gather", x, dim, index))
+
+
+def scatter(x, dim, index, src=None, value=None):
+    """PyTorch's scatter, gather's inverse: out = x except, along dim, out[…, index[i], …] = src[i] for every
+    position i of index (the index at dim, each other coordinate i's own), or = value, a number cast to x's dtype;
+    torch's scatter(x, dim, index, 1.0) passes the number in src's place, which is taken as value. src, of x's
+    dtype and dimensions, may be larger than index: only its part src[:index.shape[0], …] is written. Gradients
+    (IndexPut's, src's part picked by a slice): dx = g with zeros at the written positions,
+    dsrc[i] = g[…, index[i], …] for i inside index's shape, 0 for src's part outside it. Where index names one
+    position twice the result is unspecified, as PyTorch's: here the last write in numpy's order wins (on CUDA,
+    any one). A negative index counts from the end, as gather's (PyTorch refuses it)."""
+    if (src is None) == (value is None):
+        raise TypeError(f"scatter: expected src (a Tensor) or value (a number), got "
+                        f"{'neither' if src is None else 'both'}")
+    if isinstance(src, Tensor):
+        return _scatter("scatter", x, dim, index, src, accumulate=False)
+    number = value if src is None else src
+    if not (is_number(number) or isinstance(number, (bool, np.bool_))):
+        raise TypeError(f"scatter: value must be a number, got {type(number).__name__}")
+    return put("scatter", x, _picks_along("scatter", x, dim, index), x._number_as_tensor("scatter", number))
+
+
+def scatter_add(x, dim, index, src):
+    """PyTorch's scatter_add: out = x except, along dim, out[…, index[i], …] += src[i] for every position i of index,
+    each repeat of a position adding (a scatter-add); src as scatter takes it. Gradients: dx = g,
+    dsrc[i] = g[…, index[i], …] for i inside index's shape, 0 for src's part outside it."""
+    return _scatter("scatter_add", x, dim, index, src, accumulate=True)
+
+
+def _scatter(op, x, dim, index, src, accumulate):
+    """x with src's part of index's shape written (or added) at the positions _picks_along names (put, IndexPut)."""
+    picks = _picks_along(op, x, dim, index)
+    if not isinstance(src, Tensor) or src.dtype != x.dtype:
+        what = f"{src.dtype} of shape {src.shape}" if isinstance(src, Tensor) else type(src).__name__
+        raise TypeError(f"{op}: src must be a Tensor of the dtype of the tensor ({x.dtype}, shape {x.shape}), got "
+                        f"{what}")
+    if src.ndim != index.ndim or any(n > m for n, m in zip(index.shape, src.shape)):
+        raise ValueError(f"{op}: a source of shape {src.shape} must have the {index.ndim} dimensions of the index, of "
+                         f"shape {index.shape}, none smaller (tensor of shape {x.shape})")
+    part = src if src.shape == index.shape else getitem(src, tuple(slice(0, n) for n in index.shape))
+    return put(op, x, picks, part, accumulate)
 
 
 def index_select(x, dim, index):

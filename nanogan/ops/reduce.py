@@ -19,11 +19,13 @@ MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])
 
 
 def normalize_dims(op, dim, ndim):
-    """`dim` (None, int or tuple; negatives allowed) as a sorted tuple of axes, checked."""
+    """`dim` (None, int or tuple; negatives allowed) as a sorted tuple of axes, checked. A 0-d tensor takes 0 and -1,
+    as in PyTorch, and they name no axis: its one value is the reduction over them."""
     if dim is None:
         return tuple(range(ndim))
     dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)  # dim_index names the op for a float
-    return tuple(sorted({dim_index(op, d, ndim) for d in dims}))
+    axes = tuple(sorted({dim_index(op, d, ndim) for d in dims}))
+    return axes if ndim else ()
 
 
 def _keepdim_shape(shape, dims):

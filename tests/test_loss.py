@@ -63,6 +63,18 @@ def test_cross_entropy_gradcheck(reduction):
     check_op(lambda z, t: F.cross_entropy(z, t, reduction=reduction), [logits, probabilities], grad_inputs=[0])
 
 
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_nll_loss_gradcheck(reduction):
+    log_p, labels = rng.standard_normal((4, 3, 2)), ng.tensor([[0, 2], [1, -100], [2, 2], [1, 0]])
+    weight = ng.tensor(rng.random(3) + 0.5, dtype=ng.float64)
+    picked = np.array([[log_p[n, labels.numpy()[n, d], d] if labels.numpy()[n, d] >= 0 else 0.0 for d in range(2)]
+                       for n in range(4)])
+    expected = {"mean": -picked.sum() / 7, "sum": -picked.sum(), "none": -picked}[reduction]
+    check_op(lambda x: F.nll_loss(x, labels, reduction=reduction), [log_p], expected)
+    labels = ng.tensor([[0, 2], [1, 2], [2, 0], [1, 0]])
+    check_op(lambda x: F.nll_loss(x, labels, weight, reduction=reduction, ignore_index=2), [log_p])
+
+
 @pytest.mark.parametrize("var_shape", [(3, 4), (3, 1), (3,)])
 def test_gaussian_nll_gradcheck(var_shape):
     x, t = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
@@ -124,6 +136,36 @@ def test_cross_entropy_with_int_labels_matches_torch(reduction):
     compare_with_torch(lambda z, y: F.cross_entropy(z, y, reduction=reduction),
                        _torch_loss("cross_entropy", reduction=reduction),
                        [rng.standard_normal(4), np.array(2)], differentiable=[0])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_nll_loss_matches_torch_with_weights_and_ignore_index(reduction):
+    torch = pytest.importorskip("torch")
+    log_p, labels = rng.standard_normal((5, 4)), rng.integers(0, 4, 5)
+    compare_with_torch(lambda x, y: F.nll_loss(x, y, reduction=reduction),
+                       _torch_loss("nll_loss", reduction=reduction), [log_p, labels], differentiable=[0])
+    # per-pixel labels (N, C, H, W), class weights and an ignored label: the default -100 and another
+    labels = rng.integers(0, 3, (2, 2, 2))
+    labels[0, 1, 0], labels[1, 0, 1] = -100, 1
+    weight = rng.random(3) + 0.5
+    for ignore_index in (-100, 1):
+        compare_with_torch(
+            lambda x, y, w: F.nll_loss(x, y, w, ignore_index=ignore_index, reduction=reduction),
+            lambda x, y, w: torch.nn.functional.nll_loss(x, y, w, ignore_index=ignore_index, reduction=reduction),
+            [rng.standard_normal((2, 3, 2, 2)), np.where(labels == -100, ignore_index, labels), weight],
+            differentiable=[0])  # torch's weight takes no gradient
+    # one unbatched sample
+    compare_with_torch(lambda x, y: F.nll_loss(x, y, reduction=reduction),
+                       _torch_loss("nll_loss", reduction=reduction), [rng.standard_normal(4), np.array(2)],
+                       differentiable=[0])
+
+
+def test_cross_entropy_is_nll_loss_of_log_softmax():
+    logits, labels = ng.randn(4, 3, 2, dtype=ng.float64), ng.tensor([[0, 2], [1, -100], [2, 2], [1, 0]])
+    weight = ng.tensor([0.5, 2.0, 1.0], dtype=ng.float64)
+    for reduction in REDUCTIONS:
+        np.testing.assert_array_equal(F.cross_entropy(logits, labels, weight, reduction=reduction).numpy(),
+                                      F.nll_loss(F.log_softmax(logits, 1), labels, weight, reduction=reduction).numpy())
 
 
 def test_binary_cross_entropy_with_logits_at_plus_minus_1000_matches_torch():
@@ -231,6 +273,27 @@ def test_errors_name_the_op_and_shapes():
         F.gaussian_nll_loss(x, x, -ng.ones(3, 2))
 
 
+def test_nll_loss_errors_name_the_op_and_shapes():
+    x = ng.randn(3, 2)
+    with pytest.raises(TypeError, match=r"nll_loss: target must hold class indices \(an integer tensor\), got float32 "
+                                        r"of shape \(3,\)"):
+        F.nll_loss(x, ng.zeros(3))
+    with pytest.raises(ValueError, match=r"nll_loss: class-index target of shape \(2,\) does not match input of "
+                                         r"shape \(3, 2\); expected \(3,\)"):
+        F.nll_loss(x, ng.tensor([0, 1]))
+    with pytest.raises(IndexError, match=r"nll_loss: a target \(of shape \(3,\)\) is out of bounds for 2 classes"):
+        F.nll_loss(x, ng.tensor([0, 1, 2]))
+    with pytest.raises(ValueError, match=r"nll_loss: weight of shape \(3,\) does not match the 2 classes of input "
+                                         r"of shape \(3, 2\)"):
+        F.nll_loss(x, ng.tensor([0, 1, 1]), weight=ng.ones(3))
+    with pytest.raises(ValueError, match=r"nll_loss: expected input of shape \(N, C, ...\) or \(C,\), got \(\)"):
+        F.nll_loss(ng.tensor(1.0), ng.tensor(0))
+    with pytest.raises(TypeError, match=r"nll_loss: target must be a Tensor, got list"):
+        F.nll_loss(x, [0, 1, 1])
+    with pytest.raises(ValueError, match=r"nll_loss: reduction must be 'mean', 'sum' or 'none', got 'avg'"):
+        F.nll_loss(x, ng.tensor([0, 1, 1]), reduction="avg")
+
+
 def test_cross_entropy_refuses_a_non_tensor_target_and_reports_an_unbatched_sample_as_given():
     """A numpy target is refused by name (it failed with an AttributeError on a memoryview), and the errors for one
     (C,) sample show the shapes passed, not the (1, C) and (1,) that it is computed as."""
@@ -293,15 +356,16 @@ def test_unit_norm_penalty_refuses_what_it_cannot_do():
         ng.grad(dg.sum(), [g])
 
 
-def test_cross_entropy_with_every_target_ignored_is_nan_with_gradient_zero():
+@pytest.mark.parametrize("loss_fn", [F.cross_entropy, F.nll_loss])
+def test_cross_entropy_and_nll_loss_with_every_target_ignored_are_nan_with_gradient_zero(loss_fn):
     """The mean over no targets divided by 0: the loss is NaN, as in PyTorch, but the gradient was NaN too, and
     one such batch wrote NaN into every parameter; PyTorch's is 0."""
     logits = ng.randn(3, 4, requires_grad=True)
-    loss = F.cross_entropy(logits, ng.tensor([-100, -100, -100]))
+    loss = loss_fn(logits, ng.tensor([-100, -100, -100]))
     assert np.isnan(loss.item())
     loss.backward()
     np.testing.assert_array_equal(logits.grad.numpy(), np.zeros((3, 4)))
-    partly = F.cross_entropy(ng.zeros(2, 4), ng.tensor([1, -100]))
+    partly = loss_fn(ng.full((2, 4), -math.log(4)), ng.tensor([1, -100]))  # log-probabilities of softmax too
     assert partly.item() == pytest.approx(math.log(4))
 
 
@@ -316,6 +380,7 @@ def test_loss_layers_match_torch_with_every_setting(reduction):
     cases = [("MSELoss", {}, [x, t]), ("L1Loss", {}, [x, t]), ("BCELoss", {"weight": weight}, [p, q]),
              ("BCEWithLogitsLoss", {"weight": weight, "pos_weight": pos_weight}, [x * 3, q]),
              ("CrossEntropyLoss", {"weight": weight, "ignore_index": 2, "label_smoothing": 0.2}, [x, labels]),
+             ("NLLLoss", {"weight": weight, "ignore_index": 2}, [x, labels]),
              ("GaussianNLLLoss", {"full": True, "eps": 0.3}, [x, t, rng.random((3, 4))])]
     for name, settings, arrays in cases:
         ours = getattr(nn, name)(reduction=reduction, **{k: ng.tensor(v) if isinstance(v, np.ndarray) else v

@@ -59,6 +59,19 @@ class L1Loss(_Loss):
         return F.l1_loss(input, target, self.reduction)
 
 
+class NLLLoss(_Loss):
+    """ℓ = −w_t·x[t] over the class dim 1 of log-probabilities x (a LogSoftmax's output), with class weights and an
+    ignored index."""
+
+    def __init__(self, weight=None, ignore_index=-100, reduction="mean"):
+        super().__init__(reduction)
+        self.register_buffer("weight", weight)
+        self.ignore_index = ignore_index
+
+    def forward(self, input, target):
+        return F.nll_loss(input, target, self.weight, self.ignore_index, self.reduction)
+
+
 class CrossEntropyLoss(_Loss):
     """ℓ = −log softmax(x)[t] over the class dim 1, with class weights, an ignored index and label smoothing."""
 

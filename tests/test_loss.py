@@ -31,6 +31,19 @@ def test_regression_losses_gradcheck_into_input_and_target(shape, reduction):
     check_op(lambda x, t: F.l1_loss(x, t, reduction=reduction), [t + diff, t], expected=reduce(np.abs(diff)))
 
 
+@given(shapes, st.sampled_from(REDUCTIONS), st.sampled_from([0.5, 1.0, 2.0]))
+def test_huber_and_smooth_l1_gradcheck_into_input_and_target(shape, reduction, delta):
+    t = rng.standard_normal(shape)
+    diff = away_from_kinks(rng, shape, kinks=(-delta, 0.0, delta), scale=2 * delta)  # the pieces meet at ±δ
+    reduce = {"mean": np.mean, "sum": np.sum, "none": lambda a: a}[reduction]
+    huber = np.where(np.abs(diff) < delta, diff ** 2 / 2, delta * (np.abs(diff) - delta / 2))
+    check_op(lambda x, t: F.huber_loss(x, t, reduction, delta), [t + diff, t], expected=reduce(huber))
+    check_op(lambda x, t: F.smooth_l1_loss(x, t, reduction, beta=delta), [t + diff, t],
+             expected=reduce(huber / delta))
+    check_op(lambda x, t: F.smooth_l1_loss(x, t, reduction, beta=0.0), [t + diff, t],
+             expected=reduce(np.abs(diff)))
+
+
 @given(shapes, st.sampled_from(REDUCTIONS), st.booleans())
 def test_binary_cross_entropy_gradcheck(shape, reduction, weighted):
     p, t = _probabilities(shape), rng.random(shape)
@@ -168,6 +181,37 @@ def test_cross_entropy_is_nll_loss_of_log_softmax():
                                       F.nll_loss(F.log_softmax(logits, 1), labels, weight, reduction=reduction).numpy())
 
 
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("delta", [0.3, 1.0, 2.5])
+def test_huber_and_smooth_l1_match_torch(reduction, delta):
+    x, t = rng.standard_normal((3, 4)) * 2, rng.standard_normal((3, 4))
+    compare_with_torch(lambda x, t: F.huber_loss(x, t, reduction, delta),
+                       _torch_loss("huber_loss", reduction=reduction, delta=delta), [x, t])
+    compare_with_torch(lambda x, t: F.smooth_l1_loss(x, t, reduction, delta),
+                       _torch_loss("smooth_l1_loss", reduction=reduction, beta=delta), [x, t])
+    compare_with_torch(lambda x, t: F.smooth_l1_loss(x, t, reduction, beta=0.0),
+                       _torch_loss("smooth_l1_loss", reduction=reduction, beta=0.0), [x, t])
+
+
+@pytest.mark.parametrize("delta", [0.5, 1.0, 2.0])
+def test_huber_and_smooth_l1_at_the_boundary_and_at_zero_take_torch_s_derivatives(delta):
+    """At |d| = δ the pieces' values and slopes meet, but the second derivative jumps from 1 to 0: PyTorch's is 0
+    there (the linear piece's), and so is nanogan's; at d = 0 smooth_l1 with β = 0 (|d|) has the slope 0."""
+    t = np.array([0.5, 0.5, -1.0, 0.25, 3.0])
+    x = t + np.array([delta, -delta, 0.0, delta / 2, 3 * delta])  # exact in binary: d is exactly ±δ, 0, ...
+    assert np.array_equal(np.abs(x - t)[:2], [delta, delta])
+    for beta in (delta, 0.0):
+        compare_with_torch(lambda x, t: F.smooth_l1_loss(x, t, "sum", beta),
+                           _torch_loss("smooth_l1_loss", reduction="sum", beta=beta), [x, t], rtol=1e-12)
+    compare_with_torch(lambda x, t: F.huber_loss(x, t, "sum", delta),
+                       _torch_loss("huber_loss", reduction="sum", delta=delta), [x, t], rtol=1e-12)
+    ours = ng.tensor(x, requires_grad=True)
+    (dx,) = ng.grad(F.huber_loss(ours, ng.tensor(t), "sum", delta), [ours], create_graph=True)
+    np.testing.assert_array_equal(dx.numpy(), [delta, -delta, 0.0, delta / 2, delta])
+    (ddx,) = ng.grad(dx.sum(), [ours])
+    np.testing.assert_array_equal(ddx.numpy(), [0.0, 0.0, 1.0, 1.0, 0.0])
+
+
 def test_binary_cross_entropy_with_logits_at_plus_minus_1000_matches_torch():
     torch = pytest.importorskip("torch")
     z = np.array([1000.0, -1000.0, 1000.0, -1000.0, 0.0])
@@ -238,8 +282,8 @@ def test_worked_numbers():
 # ---- errors --------------------------------------------------------------------------------
 def test_errors_name_the_op_and_shapes():
     x, t = ng.randn(3, 2), ng.randn(3)
-    for name in ["mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-                 "gaussian_nll_loss"]:
+    for name in ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
+                 "binary_cross_entropy_with_logits", "gaussian_nll_loss"]:
         args = (ng.rand(3, 2), t) + ((ng.ones(3, 2),) if name == "gaussian_nll_loss" else ())
         with pytest.raises(ValueError, match=rf"{name}: target of shape \(3,\) does not match input of shape "
                                              rf"\(3, 2\)"):
@@ -250,6 +294,10 @@ def test_errors_name_the_op_and_shapes():
         F.binary_cross_entropy_with_logits(ng.randn(2), ng.tensor([1, 0]))
     with pytest.raises(ValueError, match=r"mse_loss: reduction must be 'mean', 'sum' or 'none', got 'avg'"):
         F.mse_loss(x, x, reduction="avg")
+    with pytest.raises(ValueError, match=r"huber_loss: delta must be a finite number > 0, got 0.0"):
+        F.huber_loss(x, x, delta=0.0)
+    with pytest.raises(ValueError, match=r"smooth_l1_loss: beta must be a finite number >= 0, got -1"):
+        F.smooth_l1_loss(x, x, beta=-1)
     with pytest.raises(ValueError, match=r"binary_cross_entropy: all elements of input \(shape \(2,\)\) should be "
                                          r"between 0 and 1"):
         F.binary_cross_entropy(ng.tensor([0.5, 1.5]), ng.tensor([1.0, 0.0]))
@@ -381,6 +429,7 @@ def test_loss_layers_match_torch_with_every_setting(reduction):
              ("BCEWithLogitsLoss", {"weight": weight, "pos_weight": pos_weight}, [x * 3, q]),
              ("CrossEntropyLoss", {"weight": weight, "ignore_index": 2, "label_smoothing": 0.2}, [x, labels]),
              ("NLLLoss", {"weight": weight, "ignore_index": 2}, [x, labels]),
+             ("HuberLoss", {"delta": 0.7}, [x, t]), ("SmoothL1Loss", {"beta": 0.7}, [x, t]),
              ("GaussianNLLLoss", {"full": True, "eps": 0.3}, [x, t, rng.random((3, 4))])]
     for name, settings, arrays in cases:
         ours = getattr(nn, name)(reduction=reduction, **{k: ng.tensor(v) if isinstance(v, np.ndarray) else v

@@ -23,7 +23,8 @@ from .activation import (ReLU, LeakyReLU, ELU, Tanh, Sigmoid, Softplus, SELU, Si
 from .dropout import Dropout, Dropout2d
 from .pooling import MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d
 from .embedding import Embedding
-from .loss import BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss, NLLLoss, CrossEntropyLoss, GaussianNLLLoss
+from .loss import (BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss, HuberLoss, SmoothL1Loss, NLLLoss, CrossEntropyLoss,
+                   GaussianNLLLoss)
 from .shape import (Flatten, Unflatten, ZeroPad2d, ReflectionPad2d, ReplicationPad2d, Crop2d, Upsample, PixelShuffle,
                     PixelUnshuffle)
 from .minibatch import MinibatchDiscrimination, MinibatchStdDev
@@ -34,5 +35,5 @@ __all__ = ["functional", "init", "utils", "Parameter", "Module", "Sequential", "
            "ReLU6", "Softsign", "PReLU", "Softmax", "LogSoftmax", "Identity", "Dropout", "Dropout2d", "MaxPool2d",
            "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Embedding", "Flatten", "Unflatten", "ZeroPad2d",
            "ReflectionPad2d", "ReplicationPad2d", "Crop2d", "Upsample", "PixelShuffle", "PixelUnshuffle", "BCELoss",
-           "BCEWithLogitsLoss", "MSELoss", "L1Loss", "NLLLoss", "CrossEntropyLoss", "GaussianNLLLoss", "MinibatchDiscrimination",
-           "MinibatchStdDev"]
+           "BCEWithLogitsLoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "NLLLoss", "CrossEntropyLoss",
+           "GaussianNLLLoss", "MinibatchDiscrimination", "MinibatchStdDev"]

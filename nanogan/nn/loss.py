@@ -59,6 +59,28 @@ class L1Loss(_Loss):
         return F.l1_loss(input, target, self.reduction)
 
 
+class HuberLoss(_Loss):
+    """ℓ = ½(x − t)² where |x − t| < delta, else delta·(|x − t| − ½delta): MSE near the target, L1 beyond."""
+
+    def __init__(self, reduction="mean", delta=1.0):
+        super().__init__(reduction)
+        self.delta = delta
+
+    def forward(self, input, target):
+        return F.huber_loss(input, target, self.reduction, self.delta)
+
+
+class SmoothL1Loss(_Loss):
+    """ℓ = ½(x − t)²/beta where |x − t| < beta, else |x − t| − ½beta: HuberLoss / beta (beta = 0: L1Loss)."""
+
+    def __init__(self, reduction="mean", beta=1.0):
+        super().__init__(reduction)
+        self.beta = beta
+
+    def forward(self, input, target):
+        return F.smooth_l1_loss(input, target, self.reduction, self.beta)
+
+
 class NLLLoss(_Loss):
     """ℓ = −w_t·x[t] over the class dim 1 of log-probabilities x (a LogSoftmax's output), with class weights and an
     ignored index."""

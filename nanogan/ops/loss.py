@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from ..arguments import is_number
+from ..arguments import is_finite, is_number, require
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .activation import logsigmoid, log_softmax, require_floating, softplus
@@ -116,6 +116,33 @@ def l1_loss(input, target, reduction="mean"):
     """ℓ = |x - t|;  dx = g·sign(x - t),  dt = -dx."""
     _check_same_shape("l1_loss", input, target)
     return _reduce("l1_loss", (input - target).abs(), reduction)
+
+
+def _huber(diff, delta):
+    """½d² where |d| < δ, else δ·(|d| - ½δ): the two pieces meet at |d| = δ with the value ½δ² and the slope ±δ."""
+    size = diff.abs()
+    return where(size.array < delta, diff * diff * 0.5, (size - 0.5 * delta) * delta)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    """ℓ = ½d² where |d| < δ, else δ·(|d| - ½δ), for d = x - t: mse's half near 0, l1's times δ beyond;
+    dx = g·d where |d| < δ, else g·δ·sign(d) (= g·clamp(d, -δ, δ)),  dt = -dx; the second derivative is g where
+    |d| < δ and 0 from |d| = δ on, as PyTorch's."""
+    op = "huber_loss"
+    require(op, "delta", delta, lambda d: is_finite(d) and d > 0, "a finite number > 0")
+    _check_same_shape(op, input, target)
+    return _reduce(op, _huber(input - target, delta), reduction)
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+    """ℓ = ½d²/β where |d| < β, else |d| - ½β, for d = x - t: huber_loss with δ = β, divided by β, so its linear
+    part is l1's; β = 0 is l1_loss.  dx = g·d/β where |d| < β, else g·sign(d) (= g·clamp(d/β, -1, 1)),  dt = -dx;
+    the second derivative is g/β where |d| < β and 0 from |d| = β on, as PyTorch's."""
+    op = "smooth_l1_loss"
+    require(op, "beta", beta, lambda b: is_finite(b) and b >= 0, "a finite number >= 0")
+    _check_same_shape(op, input, target)
+    diff = input - target
+    return _reduce(op, diff.abs() if beta == 0 else _huber(diff, beta) / beta, reduction)
 
 
 def _class_rows(x):

@@ -88,6 +88,21 @@ def test_nll_loss_gradcheck(reduction):
     check_op(lambda x: F.nll_loss(x, labels, weight, reduction=reduction, ignore_index=2), [log_p])
 
 
+@pytest.mark.filterwarnings("ignore:reduction. 'mean' divides")
+@pytest.mark.parametrize("reduction", REDUCTIONS + ("batchmean",))
+def test_kl_div_gradcheck_into_input_and_target(reduction):
+    log_p, t = np.log(rng.dirichlet(np.ones(4), size=3)), rng.dirichlet(np.ones(4), size=3)
+    pointwise = t * (np.log(t) - log_p)
+    expected = {"mean": np.mean, "sum": np.sum, "none": lambda a: a, "batchmean": lambda a: a.sum() / 3}[reduction]
+    check_op(lambda x, t: F.kl_div(x, t, reduction), [log_p, t], expected(pointwise))
+    check_op(lambda x, s: F.kl_div(x, s, reduction, log_target=True), [log_p, np.log(t)], expected(pointwise))
+    # 0·log 0 = 0 where t = 0; into the input only, as t ± eps would leave the domain of log t (the target's
+    # derivative there is test_kl_div_at_zero_targets_and_its_mean_warning's)
+    t[0, 1] = t[2, 3] = 0.0
+    check_op(lambda x, t: F.kl_div(x, t, reduction), [log_p, t], expected(np.where(t > 0, pointwise, 0.0)),
+             grad_inputs=[0])
+
+
 @pytest.mark.parametrize("var_shape", [(3, 4), (3, 1), (3,)])
 def test_gaussian_nll_gradcheck(var_shape):
     x, t = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
@@ -212,6 +227,45 @@ def test_huber_and_smooth_l1_at_the_boundary_and_at_zero_take_torch_s_derivative
     np.testing.assert_array_equal(ddx.numpy(), [0.0, 0.0, 1.0, 1.0, 0.0])
 
 
+@pytest.mark.filterwarnings("ignore:reduction. 'mean' divides")
+@pytest.mark.parametrize("reduction", REDUCTIONS + ("batchmean",))
+def test_kl_div_matches_torch(reduction):
+    torch = pytest.importorskip("torch")
+    log_p, t = np.log(rng.dirichlet(np.ones(4), size=(2, 3))), rng.dirichlet(np.ones(4), size=(2, 3))
+    compare_with_torch(lambda x, t: F.kl_div(x, t, reduction), _torch_loss("kl_div", reduction=reduction), [log_p, t])
+    log_t = rng.standard_normal((2, 3, 4))  # any real log-target
+    compare_with_torch(lambda x, s: F.kl_div(x, s, reduction, log_target=True),
+                       _torch_loss("kl_div", reduction=reduction, log_target=True), [log_p, log_t])
+    # zeros in the target: PyTorch's target gradient is NaN there (the derivative of xlogy(t, t) at 0 is 0/0), so
+    # only the input's is compared; nanogan's is -g·x (test_kl_div_at_zero_targets)
+    t[0, 1, :2] = t[1, 2, 3] = 0.0
+    compare_with_torch(lambda x, t: F.kl_div(x, t, reduction), _torch_loss("kl_div", reduction=reduction),
+                       [log_p, t], differentiable=[0])
+    # a 0-d input: "batchmean" is the sum, as PyTorch's
+    compare_with_torch(lambda x, t: F.kl_div(x, t, reduction), _torch_loss("kl_div", reduction=reduction),
+                       [np.array(-0.5), np.array(0.25)])
+
+
+def test_kl_div_at_zero_targets_and_its_mean_warning():
+    """t = 0 adds nothing (0·log 0 = 0, not NaN) and takes the target gradient -g·x of the term -t·x, where
+    PyTorch's is NaN; "mean" (Σℓ over every element) warns in PyTorch's words, "batchmean" does not."""
+    x = ng.tensor([[-1.0, -2.0], [-0.5, -3.0]], dtype=ng.float64, requires_grad=True)
+    t = ng.tensor([[0.0, 1.0], [0.5, 0.5]], dtype=ng.float64, requires_grad=True)
+    loss = F.kl_div(x, t, reduction="batchmean")
+    terms = np.array([[0.0, 2.0], [0.5 * (np.log(0.5) + 0.5), 0.5 * (np.log(0.5) + 3.0)]])
+    np.testing.assert_allclose(loss.item(), terms.sum() / 2, rtol=1e-15)
+    dx, dt = ng.grad(loss, [x, t])
+    np.testing.assert_allclose(dx.numpy(), -t.numpy() / 2, rtol=1e-15)
+    np.testing.assert_allclose(dt.numpy(), [[1.0, 3.0], [np.log(0.5) + 1.5, np.log(0.5) + 4.0]] * np.array(0.5),
+                               rtol=1e-15)
+    with pytest.warns(UserWarning, match=r"^reduction: 'mean' divides the total loss by both the batch size and the "
+                                         r"support size.'batchmean' divides only by the batch size, and aligns with "
+                                         r"the KL div math definition.'mean' will be changed to behave the same as "
+                                         r"'batchmean' in the next major release.$") as record:
+        assert F.kl_div(x, t).item() == pytest.approx(terms.mean())
+    assert record[0].filename == __file__  # the warning points at the caller, as PyTorch's does
+
+
 def test_binary_cross_entropy_with_logits_at_plus_minus_1000_matches_torch():
     torch = pytest.importorskip("torch")
     z = np.array([1000.0, -1000.0, 1000.0, -1000.0, 0.0])
@@ -294,6 +348,11 @@ def test_errors_name_the_op_and_shapes():
         F.binary_cross_entropy_with_logits(ng.randn(2), ng.tensor([1, 0]))
     with pytest.raises(ValueError, match=r"mse_loss: reduction must be 'mean', 'sum' or 'none', got 'avg'"):
         F.mse_loss(x, x, reduction="avg")
+    with pytest.raises(ValueError, match=r"kl_div: reduction must be 'mean', 'batchmean', 'sum' or 'none', got "
+                                         r"'batch_mean'"):
+        F.kl_div(x, x, reduction="batch_mean")
+    with pytest.raises(ValueError, match=r"kl_div: target of shape \(3,\) does not match input of shape \(3, 2\)"):
+        F.kl_div(x, t, reduction="sum")
     with pytest.raises(ValueError, match=r"huber_loss: delta must be a finite number > 0, got 0.0"):
         F.huber_loss(x, x, delta=0.0)
     with pytest.raises(ValueError, match=r"smooth_l1_loss: beta must be a finite number >= 0, got -1"):
@@ -418,6 +477,7 @@ def test_cross_entropy_and_nll_loss_with_every_target_ignored_are_nan_with_gradi
 
 
 # ---- the loss layers (nn.BCELoss, ...) pass their settings on to the functions above --------------
+@pytest.mark.filterwarnings("ignore:reduction. 'mean' divides")
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_loss_layers_match_torch_with_every_setting(reduction):
     torch = pytest.importorskip("torch")
@@ -430,6 +490,7 @@ def test_loss_layers_match_torch_with_every_setting(reduction):
              ("CrossEntropyLoss", {"weight": weight, "ignore_index": 2, "label_smoothing": 0.2}, [x, labels]),
              ("NLLLoss", {"weight": weight, "ignore_index": 2}, [x, labels]),
              ("HuberLoss", {"delta": 0.7}, [x, t]), ("SmoothL1Loss", {"beta": 0.7}, [x, t]),
+             ("KLDivLoss", {"log_target": True}, [x, t]),
              ("GaussianNLLLoss", {"full": True, "eps": 0.3}, [x, t, rng.random((3, 4))])]
     for name, settings, arrays in cases:
         ours = getattr(nn, name)(reduction=reduction, **{k: ng.tensor(v) if isinstance(v, np.ndarray) else v
@@ -445,5 +506,12 @@ def test_loss_layers_refuse_an_unknown_reduction_where_they_are_made():
     import nanogan.nn as nn
     with pytest.raises(ValueError, match=r"MSELoss: reduction must be 'mean', 'sum' or 'none', got 'avg'"):
         nn.MSELoss(reduction="avg")
+    with pytest.raises(ValueError, match=r"MSELoss: reduction must be 'mean', 'sum' or 'none', got 'batchmean'"):
+        nn.MSELoss(reduction="batchmean")
+    with pytest.raises(ValueError, match=r"KLDivLoss: reduction must be 'mean', 'batchmean', 'sum' or 'none', got "
+                                         r"'avg'"):
+        nn.KLDivLoss(reduction="avg")
+    log_p, t = ng.tensor([[-1.0, -2.0]]), ng.tensor([[0.25, 0.75]])
+    assert nn.KLDivLoss(reduction="batchmean")(log_p, t).item() == pytest.approx(F.kl_div(log_p, t, "sum").item())
     criterion = nn.BCELoss()
     assert criterion(ng.tensor([0.5]), ng.tensor([1.0])).item() == pytest.approx(math.log(2))

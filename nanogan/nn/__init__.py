@@ -24,7 +24,7 @@ from .dropout import Dropout, Dropout2d
 from .pooling import MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d
 from .embedding import Embedding
 from .loss import (BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss, HuberLoss, SmoothL1Loss, NLLLoss, CrossEntropyLoss,
-                   GaussianNLLLoss)
+                   KLDivLoss, GaussianNLLLoss)
 from .shape import (Flatten, Unflatten, ZeroPad2d, ReflectionPad2d, ReplicationPad2d, Crop2d, Upsample, PixelShuffle,
                     PixelUnshuffle)
 from .minibatch import MinibatchDiscrimination, MinibatchStdDev
@@ -36,4 +36,4 @@ __all__ = ["functional", "init", "utils", "Parameter", "Module", "Sequential", "
            "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Embedding", "Flatten", "Unflatten", "ZeroPad2d",
            "ReflectionPad2d", "ReplicationPad2d", "Crop2d", "Upsample", "PixelShuffle", "PixelUnshuffle", "BCELoss",
            "BCEWithLogitsLoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "NLLLoss", "CrossEntropyLoss",
-           "GaussianNLLLoss", "MinibatchDiscrimination", "MinibatchStdDev"]
+           "KLDivLoss", "GaussianNLLLoss", "MinibatchDiscrimination", "MinibatchStdDev"]

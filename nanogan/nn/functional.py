@@ -14,7 +14,7 @@ each family is defined, with its forward and gradient formulas, in nanogan/ops:
     batch_norm, layer_norm, instance_norm, group_norm     ops/norm.py (kernels: backend/*/norm)
     binary_cross_entropy, binary_cross_entropy_with_logits,
     mse_loss, l1_loss, huber_loss, smooth_l1_loss, nll_loss,
-    cross_entropy, gaussian_nll_loss                      ops/loss.py
+    cross_entropy, kl_div, gaussian_nll_loss              ops/loss.py
     embedding, one_hot                                    ops/embedding.py
     normalize                                             ops/reduce.py
 """
@@ -27,7 +27,7 @@ from ..ops.activation import (relu, leaky_relu, elu, sigmoid, tanh, softplus, lo
                               hardtanh, relu6, softsign, prelu, softmax, log_softmax, dropout, dropout2d)
 from ..ops.norm import batch_norm, layer_norm, instance_norm, group_norm
 from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, mse_loss, l1_loss, huber_loss,
-                        smooth_l1_loss, nll_loss, cross_entropy, gaussian_nll_loss)
+                        smooth_l1_loss, nll_loss, cross_entropy, kl_div, gaussian_nll_loss)
 from ..ops.embedding import embedding, one_hot
 from ..ops.reduce import normalize
 
@@ -36,5 +36,5 @@ __all__ = ["linear", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "
            "sigmoid", "tanh", "softplus", "logsigmoid", "selu", "silu", "mish", "gelu", "hardtanh", "relu6", "softsign",
            "prelu", "softmax", "log_softmax", "dropout", "dropout2d", "batch_norm", "layer_norm", "instance_norm",
            "group_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss", "l1_loss",
-           "huber_loss", "smooth_l1_loss", "nll_loss", "cross_entropy", "gaussian_nll_loss", "embedding", "one_hot",
-           "normalize"]
+           "huber_loss", "smooth_l1_loss", "nll_loss", "cross_entropy", "kl_div", "gaussian_nll_loss", "embedding",
+           "one_hot", "normalize"]

@@ -4,18 +4,18 @@
 A class weight or positive weight is a buffer, as in PyTorch: it moves with `.to(device)` and is saved in
 `state_dict()`.
 """
-from ..arguments import require
-from ..ops.loss import REDUCTIONS
+from ..ops.loss import KL_DIV_REDUCTIONS, REDUCTIONS, require_reduction
 from . import functional as F
 from .module import Module
 
 
 class _Loss(Module):
     """Holds `reduction`, checked here so that a misspelt one fails where the loss is made."""
+    reductions = REDUCTIONS  # the ones its function takes
 
     def __init__(self, reduction="mean"):
         super().__init__()
-        require(type(self).__name__, "reduction", reduction, lambda r: r in REDUCTIONS, "'mean', 'sum' or 'none'")
+        require_reduction(type(self).__name__, reduction, self.reductions)
         self.reduction = reduction
 
     def extra_repr(self):
@@ -104,6 +104,19 @@ class CrossEntropyLoss(_Loss):
 
     def forward(self, input, target):
         return F.cross_entropy(input, target, self.weight, self.ignore_index, self.reduction, self.label_smoothing)
+
+
+class KLDivLoss(_Loss):
+    """ℓ = t·(log t − x) for log-probabilities x and probabilities t (with log_target, t given as log t);
+    reduction="batchmean" gives the KL divergence per sample."""
+    reductions = KL_DIV_REDUCTIONS
+
+    def __init__(self, reduction="mean", log_target=False):
+        super().__init__(reduction)
+        self.log_target = log_target
+
+    def forward(self, input, target):
+        return F.kl_div(input, target, self.reduction, self.log_target)
 
 
 class GaussianNLLLoss(_Loss):

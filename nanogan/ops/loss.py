@@ -7,6 +7,7 @@ because composing it would divide 0 by 0 where p is exactly 0 or 1; unit_norm_pe
 single kernel each way on the GPU, where its composition is seven nodes and as many launches.
 """
 import math
+import warnings
 
 import numpy as np
 
@@ -21,16 +22,25 @@ _BCE_EPSILON = 1e-12  # and keeps p(1 - p) at least this in BCE's gradient
 
 
 REDUCTIONS = ("mean", "sum", "none")
+KL_DIV_REDUCTIONS = ("mean", "batchmean", "sum", "none")
+# PyTorch's words (and its missing spaces), so that a filter written for its warning catches this one too
+_KL_DIV_MEAN_WARNING = ("reduction: 'mean' divides the total loss by both the batch size and the support size."
+                        "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+                        "'mean' will be changed to behave the same as 'batchmean' in the next major release.")
+
+
+def require_reduction(owner, reduction, allowed=REDUCTIONS):
+    """Refuse a reduction not among `allowed`, naming `owner`: the op, or the loss layer where it is made."""
+    if reduction not in allowed:
+        listed = ", ".join(map(repr, allowed[:-1])) + f" or {allowed[-1]!r}"
+        raise ValueError(f"{owner}: reduction must be {listed}, got {reduction!r}")
 
 
 def _reduce(op, loss, reduction):
+    require_reduction(op, reduction)
     if reduction == "mean":
         return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    return loss.sum() if reduction == "sum" else loss
 
 
 def _check_same_shape(op, input, target):
@@ -143,6 +153,28 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     _check_same_shape(op, input, target)
     diff = input - target
     return _reduce(op, diff.abs() if beta == 0 else _huber(diff, beta) / beta, reduction)
+
+
+def kl_div(input, target, reduction="mean", log_target=False):
+    """Pointwise terms of KL(t ‖ p) = Σ t·(log t - log p), for log-probabilities x = log p (the input) and
+    probabilities t (the target):
+      ℓ = t·(log t - x), with 0·log 0 = 0 where t = 0 (PyTorch's xlogy);
+      with log_target, the target is s = log t:  ℓ = e^s·(s - x);
+    dx = -g·t (-g·e^s),  dt = g·(log t + 1 - x) where t ≠ 0 and -g·x where t = 0 (PyTorch's is NaN there),
+    ds = g·e^s·(s - x + 1). reduction "batchmean" is Σℓ / N for input (N, ...), the KL divergence per sample;
+    "mean" divides by every element, not the divergence, and warns as PyTorch's does."""
+    op = "kl_div"
+    require_reduction(op, reduction, KL_DIV_REDUCTIONS)
+    _check_same_shape(op, input, target)
+    if reduction == "mean":
+        warnings.warn(_KL_DIV_MEAN_WARNING, stacklevel=2)
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:  # t·log t as t·log 1 where t = 0: the value 0, and no 0·(1/0) in the gradient
+        loss = target * where(target.array != 0, target, 1.0).log() - target * input
+    if reduction == "batchmean":
+        return loss.sum() / input.shape[0] if input.ndim else loss.sum()
+    return _reduce(op, loss, reduction)
 
 
 def _class_rows(x):

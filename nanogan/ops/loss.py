@@ -15,7 +15,7 @@ from ..arguments import is_finite, is_number, require
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .activation import logsigmoid, log_softmax, require_floating, softplus
-from .elementwise import clamp, where
+from .elementwise import clamp, clamp_min_passing_gradient, where
 
 _LOG_FLOOR = -100.0  # PyTorch clamps BCE's logs here, so p = 0 or 1 gives a large finite loss
 _BCE_EPSILON = 1e-12  # and keeps p(1 - p) at least this in BCE's gradient
@@ -301,9 +301,8 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
                   sum(v for i, v in zip(input.shape, var.shape) if i != v) == 1):
             raise ValueError(f"{op}: var of shape {var.shape} does not fit input of shape {input.shape}; "
                              f"expected {input.shape}, {input.shape[:-1]} or one dim of size 1")
-    xp = var.backend.xp
     var.backend.require(~(var.array < 0), ValueError, f"{op}: var (shape {var.shape}) has negative entries")
-    var = var + Tensor(xp.maximum(var.array, eps) - var.array)
+    var = clamp_min_passing_gradient(var, eps)
     diff = input - target
     loss = (var.log() + diff * diff / var) * 0.5
     if full:

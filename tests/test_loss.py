@@ -141,12 +141,32 @@ def test_losses_match_torch(reduction):
                        _torch_loss("gaussian_nll_loss", reduction=reduction), [x, t, rng.random((3, 1)) + 0.1])
 
 
+@pytest.mark.parametrize("name", ["nll_loss", "cross_entropy"])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-def test_cross_entropy_with_int_labels_matches_torch(reduction):
+def test_class_index_losses_match_torch_with_weights_and_ignore_index(name, reduction):
+    """nll_loss of log-probabilities and cross_entropy of logits (its log_softmax, then nll_loss's code)."""
     torch = pytest.importorskip("torch")
-    logits, labels = rng.standard_normal((5, 4)), rng.integers(0, 4, 5)
-    compare_with_torch(lambda z, y: F.cross_entropy(z, y, reduction=reduction),
-                       _torch_loss("cross_entropy", reduction=reduction), [logits, labels], differentiable=[0])
+    ours, theirs = getattr(F, name), getattr(torch.nn.functional, name)
+    scores, labels = rng.standard_normal((5, 4)), rng.integers(0, 4, 5)
+    compare_with_torch(lambda x, y: ours(x, y, reduction=reduction),
+                       lambda x, y: theirs(x, y, reduction=reduction), [scores, labels], differentiable=[0])
+    # per-pixel labels (N, C, H, W), class weights and an ignored label: the default -100 and another
+    labels = rng.integers(0, 3, (2, 2, 2))
+    labels[0, 1, 0], labels[1, 0, 1] = -100, 1
+    weight = rng.random(3) + 0.5
+    for ignore_index in (-100, 1):
+        compare_with_torch(lambda x, y, w: ours(x, y, w, ignore_index=ignore_index, reduction=reduction),
+                           lambda x, y, w: theirs(x, y, w, ignore_index=ignore_index, reduction=reduction),
+                           [rng.standard_normal((2, 3, 2, 2)), np.where(labels == -100, ignore_index, labels), weight],
+                           differentiable=[0])  # torch's weight takes no gradient
+    # one unbatched sample
+    compare_with_torch(lambda x, y: ours(x, y, reduction=reduction), lambda x, y: theirs(x, y, reduction=reduction),
+                       [rng.standard_normal(4), np.array(2)], differentiable=[0])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_with_label_smoothing_or_probabilities_matches_torch(reduction):
+    torch = pytest.importorskip("torch")
     # per-pixel labels (N, C, H, W), class weights, an ignored label and label smoothing together
     logits, labels = rng.standard_normal((2, 3, 2, 2)), rng.integers(0, 3, (2, 2, 2))
     labels[0, 1, 0] = -100
@@ -160,32 +180,6 @@ def test_cross_entropy_with_int_labels_matches_torch(reduction):
     compare_with_torch(lambda z, t: F.cross_entropy(z, t, reduction=reduction, label_smoothing=0.3),
                        _torch_loss("cross_entropy", reduction=reduction, label_smoothing=0.3),
                        [rng.standard_normal((3, 4)), probabilities])
-    # one unbatched sample
-    compare_with_torch(lambda z, y: F.cross_entropy(z, y, reduction=reduction),
-                       _torch_loss("cross_entropy", reduction=reduction),
-                       [rng.standard_normal(4), np.array(2)], differentiable=[0])
-
-
-@pytest.mark.parametrize("reduction", REDUCTIONS)
-def test_nll_loss_matches_torch_with_weights_and_ignore_index(reduction):
-    torch = pytest.importorskip("torch")
-    log_p, labels = rng.standard_normal((5, 4)), rng.integers(0, 4, 5)
-    compare_with_torch(lambda x, y: F.nll_loss(x, y, reduction=reduction),
-                       _torch_loss("nll_loss", reduction=reduction), [log_p, labels], differentiable=[0])
-    # per-pixel labels (N, C, H, W), class weights and an ignored label: the default -100 and another
-    labels = rng.integers(0, 3, (2, 2, 2))
-    labels[0, 1, 0], labels[1, 0, 1] = -100, 1
-    weight = rng.random(3) + 0.5
-    for ignore_index in (-100, 1):
-        compare_with_torch(
-            lambda x, y, w: F.nll_loss(x, y, w, ignore_index=ignore_index, reduction=reduction),
-            lambda x, y, w: torch.nn.functional.nll_loss(x, y, w, ignore_index=ignore_index, reduction=reduction),
-            [rng.standard_normal((2, 3, 2, 2)), np.where(labels == -100, ignore_index, labels), weight],
-            differentiable=[0])  # torch's weight takes no gradient
-    # one unbatched sample
-    compare_with_torch(lambda x, y: F.nll_loss(x, y, reduction=reduction),
-                       _torch_loss("nll_loss", reduction=reduction), [rng.standard_normal(4), np.array(2)],
-                       differentiable=[0])
 
 
 def test_cross_entropy_is_nll_loss_of_log_softmax():

@@ -21,7 +21,8 @@ from .random import manual_seed, get_rng_state, set_rng_state
 from . import autograd, cuda
 from .autograd import grad, no_grad, enable_grad, is_grad_enabled, set_grad_enabled
 # torch's functions of tensors: ng.mean(x, 1) is x.mean(1)
-from .ops.reduce import sum, mean, max, min, amax, amin, argmax, argmin, prod, logsumexp, var, std, norm
+from .ops.reduce import (sum, mean, max, min, amax, amin, argmax, argmin, prod, logsumexp, var, std, norm,
+                         cosine_similarity, pairwise_distance)
 from .ops.shape import (cat, stack, reshape, flatten, permute, transpose, unsqueeze, squeeze, repeat, split, chunk,
                         clone, flip, meshgrid, gather, index_select, index_put, scatter, scatter_add)
 from .ops.elementwise import (add, sub, mul, div, pow, neg, square, reciprocal, rsqrt, exp, expm1, log, log1p, sqrt,

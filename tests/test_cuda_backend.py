@@ -349,6 +349,15 @@ FAMILIES = {
     "losses": (lambda a, b: F.mse_loss(a, b) + F.l1_loss(a, b) + F.binary_cross_entropy_with_logits(a, b.sigmoid())
                + F.binary_cross_entropy(a.sigmoid(), b.sigmoid()) + F.cross_entropy(a, _target(a.device)),
                [(4, 3), (4, 3)], (), True),
+    "nll, huber, smooth l1 and kl_div losses": (
+        lambda a, b: F.huber_loss(a, b, delta=0.5) + F.smooth_l1_loss(a, b, beta=0.7)
+        + F.nll_loss(F.log_softmax(a, 1), _target(a.device), reduction="sum")
+        + F.kl_div(F.log_softmax(a, 1), F.relu(b), reduction="batchmean")  # zeros in the target
+        + F.kl_div(F.log_softmax(a, 1), F.log_softmax(b, 1), reduction="sum", log_target=True),
+        [(4, 3), (4, 3)], (), True),
+    "cosine similarity and pairwise distance": (
+        lambda a, b: F.cosine_similarity(a, b) * F.pairwise_distance(a, b) + F.pairwise_distance(a, b, p=3.0),
+        [(4, 3), (3,)], (), False),
     "batch norm, training": (lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
                              [(4, 3, 5, 5), (3,), (3,)], (), False),
     "batch norm, evaluation": (lambda x, w, b: F.batch_norm(x, _running(x, 0.3), _running(x, 2.0), w, b),

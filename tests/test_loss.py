@@ -31,6 +31,19 @@ def test_regression_losses_gradcheck_into_input_and_target(shape, reduction):
     check_op(lambda x, t: F.l1_loss(x, t, reduction=reduction), [t + diff, t], expected=reduce(np.abs(diff)))
 
 
+@given(shapes, st.sampled_from(REDUCTIONS), st.sampled_from([0.5, 1.0, 2.0]))
+def test_huber_and_smooth_l1_gradcheck_into_input_and_target(shape, reduction, delta):
+    t = rng.standard_normal(shape)
+    diff = away_from_kinks(rng, shape, kinks=(-delta, 0.0, delta), scale=2 * delta)  # the pieces meet at ±δ
+    reduce = {"mean": np.mean, "sum": np.sum, "none": lambda a: a}[reduction]
+    huber = np.where(np.abs(diff) < delta, diff ** 2 / 2, delta * (np.abs(diff) - delta / 2))
+    check_op(lambda x, t: F.huber_loss(x, t, reduction, delta), [t + diff, t], expected=reduce(huber))
+    check_op(lambda x, t: F.smooth_l1_loss(x, t, reduction, beta=delta), [t + diff, t],
+             expected=reduce(huber / delta))
+    check_op(lambda x, t: F.smooth_l1_loss(x, t, reduction, beta=0.0), [t + diff, t],
+             expected=reduce(np.abs(diff)))
+
+
 @given(shapes, st.sampled_from(REDUCTIONS), st.booleans())
 def test_binary_cross_entropy_gradcheck(shape, reduction, weighted):
     p, t = _probabilities(shape), rng.random(shape)
@@ -61,6 +74,33 @@ def test_cross_entropy_gradcheck(reduction):
     check_op(lambda z: F.cross_entropy(z, labels, reduction=reduction, label_smoothing=0.2), [logits])
     probabilities = rng.dirichlet(np.ones(3), size=4)
     check_op(lambda z, t: F.cross_entropy(z, t, reduction=reduction), [logits, probabilities], grad_inputs=[0])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_nll_loss_gradcheck(reduction):
+    log_p, labels = rng.standard_normal((4, 3, 2)), ng.tensor([[0, 2], [1, -100], [2, 2], [1, 0]])
+    weight = ng.tensor(rng.random(3) + 0.5, dtype=ng.float64)
+    picked = np.array([[log_p[n, labels.numpy()[n, d], d] if labels.numpy()[n, d] >= 0 else 0.0 for d in range(2)]
+                       for n in range(4)])
+    expected = {"mean": -picked.sum() / 7, "sum": -picked.sum(), "none": -picked}[reduction]
+    check_op(lambda x: F.nll_loss(x, labels, reduction=reduction), [log_p], expected)
+    labels = ng.tensor([[0, 2], [1, 2], [2, 0], [1, 0]])
+    check_op(lambda x: F.nll_loss(x, labels, weight, reduction=reduction, ignore_index=2), [log_p])
+
+
+@pytest.mark.filterwarnings("ignore:reduction. 'mean' divides")
+@pytest.mark.parametrize("reduction", REDUCTIONS + ("batchmean",))
+def test_kl_div_gradcheck_into_input_and_target(reduction):
+    log_p, t = np.log(rng.dirichlet(np.ones(4), size=3)), rng.dirichlet(np.ones(4), size=3)
+    pointwise = t * (np.log(t) - log_p)
+    expected = {"mean": np.mean, "sum": np.sum, "none": lambda a: a, "batchmean": lambda a: a.sum() / 3}[reduction]
+    check_op(lambda x, t: F.kl_div(x, t, reduction), [log_p, t], expected(pointwise))
+    check_op(lambda x, s: F.kl_div(x, s, reduction, log_target=True), [log_p, np.log(t)], expected(pointwise))
+    # 0·log 0 = 0 where t = 0; into the input only, as t ± eps would leave the domain of log t (the target's
+    # derivative there is test_kl_div_at_zero_targets_and_its_mean_warning's)
+    t[0, 1] = t[2, 3] = 0.0
+    check_op(lambda x, t: F.kl_div(x, t, reduction), [log_p, t], expected(np.where(t > 0, pointwise, 0.0)),
+             grad_inputs=[0])
 
 
 @pytest.mark.parametrize("var_shape", [(3, 4), (3, 1), (3,)])
@@ -101,12 +141,32 @@ def test_losses_match_torch(reduction):
                        _torch_loss("gaussian_nll_loss", reduction=reduction), [x, t, rng.random((3, 1)) + 0.1])
 
 
+@pytest.mark.parametrize("name", ["nll_loss", "cross_entropy"])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-def test_cross_entropy_with_int_labels_matches_torch(reduction):
+def test_class_index_losses_match_torch_with_weights_and_ignore_index(name, reduction):
+    """nll_loss of log-probabilities and cross_entropy of logits (its log_softmax, then nll_loss's code)."""
     torch = pytest.importorskip("torch")
-    logits, labels = rng.standard_normal((5, 4)), rng.integers(0, 4, 5)
-    compare_with_torch(lambda z, y: F.cross_entropy(z, y, reduction=reduction),
-                       _torch_loss("cross_entropy", reduction=reduction), [logits, labels], differentiable=[0])
+    ours, theirs = getattr(F, name), getattr(torch.nn.functional, name)
+    scores, labels = rng.standard_normal((5, 4)), rng.integers(0, 4, 5)
+    compare_with_torch(lambda x, y: ours(x, y, reduction=reduction),
+                       lambda x, y: theirs(x, y, reduction=reduction), [scores, labels], differentiable=[0])
+    # per-pixel labels (N, C, H, W), class weights and an ignored label: the default -100 and another
+    labels = rng.integers(0, 3, (2, 2, 2))
+    labels[0, 1, 0], labels[1, 0, 1] = -100, 1
+    weight = rng.random(3) + 0.5
+    for ignore_index in (-100, 1):
+        compare_with_torch(lambda x, y, w: ours(x, y, w, ignore_index=ignore_index, reduction=reduction),
+                           lambda x, y, w: theirs(x, y, w, ignore_index=ignore_index, reduction=reduction),
+                           [rng.standard_normal((2, 3, 2, 2)), np.where(labels == -100, ignore_index, labels), weight],
+                           differentiable=[0])  # torch's weight takes no gradient
+    # one unbatched sample
+    compare_with_torch(lambda x, y: ours(x, y, reduction=reduction), lambda x, y: theirs(x, y, reduction=reduction),
+                       [rng.standard_normal(4), np.array(2)], differentiable=[0])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_with_label_smoothing_or_probabilities_matches_torch(reduction):
+    torch = pytest.importorskip("torch")
     # per-pixel labels (N, C, H, W), class weights, an ignored label and label smoothing together
     logits, labels = rng.standard_normal((2, 3, 2, 2)), rng.integers(0, 3, (2, 2, 2))
     labels[0, 1, 0] = -100
@@ -120,10 +180,84 @@ def test_cross_entropy_with_int_labels_matches_torch(reduction):
     compare_with_torch(lambda z, t: F.cross_entropy(z, t, reduction=reduction, label_smoothing=0.3),
                        _torch_loss("cross_entropy", reduction=reduction, label_smoothing=0.3),
                        [rng.standard_normal((3, 4)), probabilities])
-    # one unbatched sample
-    compare_with_torch(lambda z, y: F.cross_entropy(z, y, reduction=reduction),
-                       _torch_loss("cross_entropy", reduction=reduction),
-                       [rng.standard_normal(4), np.array(2)], differentiable=[0])
+
+
+def test_cross_entropy_is_nll_loss_of_log_softmax():
+    logits, labels = ng.randn(4, 3, 2, dtype=ng.float64), ng.tensor([[0, 2], [1, -100], [2, 2], [1, 0]])
+    weight = ng.tensor([0.5, 2.0, 1.0], dtype=ng.float64)
+    for reduction in REDUCTIONS:
+        np.testing.assert_array_equal(F.cross_entropy(logits, labels, weight, reduction=reduction).numpy(),
+                                      F.nll_loss(F.log_softmax(logits, 1), labels, weight, reduction=reduction).numpy())
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("delta", [0.3, 1.0, 2.5])
+def test_huber_and_smooth_l1_match_torch(reduction, delta):
+    x, t = rng.standard_normal((3, 4)) * 2, rng.standard_normal((3, 4))
+    compare_with_torch(lambda x, t: F.huber_loss(x, t, reduction, delta),
+                       _torch_loss("huber_loss", reduction=reduction, delta=delta), [x, t])
+    compare_with_torch(lambda x, t: F.smooth_l1_loss(x, t, reduction, delta),
+                       _torch_loss("smooth_l1_loss", reduction=reduction, beta=delta), [x, t])
+    compare_with_torch(lambda x, t: F.smooth_l1_loss(x, t, reduction, beta=0.0),
+                       _torch_loss("smooth_l1_loss", reduction=reduction, beta=0.0), [x, t])
+
+
+@pytest.mark.parametrize("delta", [0.5, 1.0, 2.0])
+def test_huber_and_smooth_l1_at_the_boundary_and_at_zero_take_torch_s_derivatives(delta):
+    """At |d| = δ the pieces' values and slopes meet, but the second derivative jumps from 1 to 0: PyTorch's is 0
+    there (the linear piece's), and so is nanogan's; at d = 0 smooth_l1 with β = 0 (|d|) has the slope 0."""
+    t = np.array([0.5, 0.5, -1.0, 0.25, 3.0])
+    x = t + np.array([delta, -delta, 0.0, delta / 2, 3 * delta])  # exact in binary: d is exactly ±δ, 0, ...
+    assert np.array_equal(np.abs(x - t)[:2], [delta, delta])
+    for beta in (delta, 0.0):
+        compare_with_torch(lambda x, t: F.smooth_l1_loss(x, t, "sum", beta),
+                           _torch_loss("smooth_l1_loss", reduction="sum", beta=beta), [x, t], rtol=1e-12)
+    compare_with_torch(lambda x, t: F.huber_loss(x, t, "sum", delta),
+                       _torch_loss("huber_loss", reduction="sum", delta=delta), [x, t], rtol=1e-12)
+    ours = ng.tensor(x, requires_grad=True)
+    (dx,) = ng.grad(F.huber_loss(ours, ng.tensor(t), "sum", delta), [ours], create_graph=True)
+    np.testing.assert_array_equal(dx.numpy(), [delta, -delta, 0.0, delta / 2, delta])
+    (ddx,) = ng.grad(dx.sum(), [ours])
+    np.testing.assert_array_equal(ddx.numpy(), [0.0, 0.0, 1.0, 1.0, 0.0])
+
+
+@pytest.mark.filterwarnings("ignore:reduction. 'mean' divides")
+@pytest.mark.parametrize("reduction", REDUCTIONS + ("batchmean",))
+def test_kl_div_matches_torch(reduction):
+    torch = pytest.importorskip("torch")
+    log_p, t = np.log(rng.dirichlet(np.ones(4), size=(2, 3))), rng.dirichlet(np.ones(4), size=(2, 3))
+    compare_with_torch(lambda x, t: F.kl_div(x, t, reduction), _torch_loss("kl_div", reduction=reduction), [log_p, t])
+    log_t = rng.standard_normal((2, 3, 4))  # any real log-target
+    compare_with_torch(lambda x, s: F.kl_div(x, s, reduction, log_target=True),
+                       _torch_loss("kl_div", reduction=reduction, log_target=True), [log_p, log_t])
+    # zeros in the target: PyTorch's target gradient is NaN there (the derivative of xlogy(t, t) at 0 is 0/0), so
+    # only the input's is compared; nanogan's is -g·x (test_kl_div_at_zero_targets)
+    t[0, 1, :2] = t[1, 2, 3] = 0.0
+    compare_with_torch(lambda x, t: F.kl_div(x, t, reduction), _torch_loss("kl_div", reduction=reduction),
+                       [log_p, t], differentiable=[0])
+    # a 0-d input: "batchmean" is the sum, as PyTorch's
+    compare_with_torch(lambda x, t: F.kl_div(x, t, reduction), _torch_loss("kl_div", reduction=reduction),
+                       [np.array(-0.5), np.array(0.25)])
+
+
+def test_kl_div_at_zero_targets_and_its_mean_warning():
+    """t = 0 adds nothing (0·log 0 = 0, not NaN) and takes the target gradient -g·x of the term -t·x, where
+    PyTorch's is NaN; "mean" (Σℓ over every element) warns in PyTorch's words, "batchmean" does not."""
+    x = ng.tensor([[-1.0, -2.0], [-0.5, -3.0]], dtype=ng.float64, requires_grad=True)
+    t = ng.tensor([[0.0, 1.0], [0.5, 0.5]], dtype=ng.float64, requires_grad=True)
+    loss = F.kl_div(x, t, reduction="batchmean")
+    terms = np.array([[0.0, 2.0], [0.5 * (np.log(0.5) + 0.5), 0.5 * (np.log(0.5) + 3.0)]])
+    np.testing.assert_allclose(loss.item(), terms.sum() / 2, rtol=1e-15)
+    dx, dt = ng.grad(loss, [x, t])
+    np.testing.assert_allclose(dx.numpy(), -t.numpy() / 2, rtol=1e-15)
+    np.testing.assert_allclose(dt.numpy(), [[1.0, 3.0], [np.log(0.5) + 1.5, np.log(0.5) + 4.0]] * np.array(0.5),
+                               rtol=1e-15)
+    with pytest.warns(UserWarning, match=r"^reduction: 'mean' divides the total loss by both the batch size and the "
+                                         r"support size.'batchmean' divides only by the batch size, and aligns with "
+                                         r"the KL div math definition.'mean' will be changed to behave the same as "
+                                         r"'batchmean' in the next major release.$") as record:
+        assert F.kl_div(x, t).item() == pytest.approx(terms.mean())
+    assert record[0].filename == __file__  # the warning points at the caller, as PyTorch's does
 
 
 def test_binary_cross_entropy_with_logits_at_plus_minus_1000_matches_torch():
@@ -196,8 +330,8 @@ def test_worked_numbers():
 # ---- errors --------------------------------------------------------------------------------
 def test_errors_name_the_op_and_shapes():
     x, t = ng.randn(3, 2), ng.randn(3)
-    for name in ["mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-                 "gaussian_nll_loss"]:
+    for name in ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
+                 "binary_cross_entropy_with_logits", "gaussian_nll_loss"]:
         args = (ng.rand(3, 2), t) + ((ng.ones(3, 2),) if name == "gaussian_nll_loss" else ())
         with pytest.raises(ValueError, match=rf"{name}: target of shape \(3,\) does not match input of shape "
                                              rf"\(3, 2\)"):
@@ -208,6 +342,15 @@ def test_errors_name_the_op_and_shapes():
         F.binary_cross_entropy_with_logits(ng.randn(2), ng.tensor([1, 0]))
     with pytest.raises(ValueError, match=r"mse_loss: reduction must be 'mean', 'sum' or 'none', got 'avg'"):
         F.mse_loss(x, x, reduction="avg")
+    with pytest.raises(ValueError, match=r"kl_div: reduction must be 'mean', 'batchmean', 'sum' or 'none', got "
+                                         r"'batch_mean'"):
+        F.kl_div(x, x, reduction="batch_mean")
+    with pytest.raises(ValueError, match=r"kl_div: target of shape \(3,\) does not match input of shape \(3, 2\)"):
+        F.kl_div(x, t, reduction="sum")
+    with pytest.raises(ValueError, match=r"huber_loss: delta must be a finite number > 0, got 0.0"):
+        F.huber_loss(x, x, delta=0.0)
+    with pytest.raises(ValueError, match=r"smooth_l1_loss: beta must be a finite number >= 0, got -1"):
+        F.smooth_l1_loss(x, x, beta=-1)
     with pytest.raises(ValueError, match=r"binary_cross_entropy: all elements of input \(shape \(2,\)\) should be "
                                          r"between 0 and 1"):
         F.binary_cross_entropy(ng.tensor([0.5, 1.5]), ng.tensor([1.0, 0.0]))
@@ -229,6 +372,27 @@ def test_errors_name_the_op_and_shapes():
         F.gaussian_nll_loss(x, x, ng.ones(2, 2))
     with pytest.raises(ValueError, match=r"gaussian_nll_loss: var \(shape \(3, 2\)\) has negative entries"):
         F.gaussian_nll_loss(x, x, -ng.ones(3, 2))
+
+
+def test_nll_loss_errors_name_the_op_and_shapes():
+    x = ng.randn(3, 2)
+    with pytest.raises(TypeError, match=r"nll_loss: target must hold class indices \(an integer tensor\), got float32 "
+                                        r"of shape \(3,\)"):
+        F.nll_loss(x, ng.zeros(3))
+    with pytest.raises(ValueError, match=r"nll_loss: class-index target of shape \(2,\) does not match input of "
+                                         r"shape \(3, 2\); expected \(3,\)"):
+        F.nll_loss(x, ng.tensor([0, 1]))
+    with pytest.raises(IndexError, match=r"nll_loss: a target \(of shape \(3,\)\) is out of bounds for 2 classes"):
+        F.nll_loss(x, ng.tensor([0, 1, 2]))
+    with pytest.raises(ValueError, match=r"nll_loss: weight of shape \(3,\) does not match the 2 classes of input "
+                                         r"of shape \(3, 2\)"):
+        F.nll_loss(x, ng.tensor([0, 1, 1]), weight=ng.ones(3))
+    with pytest.raises(ValueError, match=r"nll_loss: expected input of shape \(N, C, ...\) or \(C,\), got \(\)"):
+        F.nll_loss(ng.tensor(1.0), ng.tensor(0))
+    with pytest.raises(TypeError, match=r"nll_loss: target must be a Tensor, got list"):
+        F.nll_loss(x, [0, 1, 1])
+    with pytest.raises(ValueError, match=r"nll_loss: reduction must be 'mean', 'sum' or 'none', got 'avg'"):
+        F.nll_loss(x, ng.tensor([0, 1, 1]), reduction="avg")
 
 
 def test_cross_entropy_refuses_a_non_tensor_target_and_reports_an_unbatched_sample_as_given():
@@ -293,19 +457,21 @@ def test_unit_norm_penalty_refuses_what_it_cannot_do():
         ng.grad(dg.sum(), [g])
 
 
-def test_cross_entropy_with_every_target_ignored_is_nan_with_gradient_zero():
+@pytest.mark.parametrize("loss_fn", [F.cross_entropy, F.nll_loss])
+def test_cross_entropy_and_nll_loss_with_every_target_ignored_are_nan_with_gradient_zero(loss_fn):
     """The mean over no targets divided by 0: the loss is NaN, as in PyTorch, but the gradient was NaN too, and
     one such batch wrote NaN into every parameter; PyTorch's is 0."""
     logits = ng.randn(3, 4, requires_grad=True)
-    loss = F.cross_entropy(logits, ng.tensor([-100, -100, -100]))
+    loss = loss_fn(logits, ng.tensor([-100, -100, -100]))
     assert np.isnan(loss.item())
     loss.backward()
     np.testing.assert_array_equal(logits.grad.numpy(), np.zeros((3, 4)))
-    partly = F.cross_entropy(ng.zeros(2, 4), ng.tensor([1, -100]))
+    partly = loss_fn(ng.full((2, 4), -math.log(4)), ng.tensor([1, -100]))  # log-probabilities of softmax too
     assert partly.item() == pytest.approx(math.log(4))
 
 
 # ---- the loss layers (nn.BCELoss, ...) pass their settings on to the functions above --------------
+@pytest.mark.filterwarnings("ignore:reduction. 'mean' divides")
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_loss_layers_match_torch_with_every_setting(reduction):
     torch = pytest.importorskip("torch")
@@ -316,6 +482,9 @@ def test_loss_layers_match_torch_with_every_setting(reduction):
     cases = [("MSELoss", {}, [x, t]), ("L1Loss", {}, [x, t]), ("BCELoss", {"weight": weight}, [p, q]),
              ("BCEWithLogitsLoss", {"weight": weight, "pos_weight": pos_weight}, [x * 3, q]),
              ("CrossEntropyLoss", {"weight": weight, "ignore_index": 2, "label_smoothing": 0.2}, [x, labels]),
+             ("NLLLoss", {"weight": weight, "ignore_index": 2}, [x, labels]),
+             ("HuberLoss", {"delta": 0.7}, [x, t]), ("SmoothL1Loss", {"beta": 0.7}, [x, t]),
+             ("KLDivLoss", {"log_target": True}, [x, t]),
              ("GaussianNLLLoss", {"full": True, "eps": 0.3}, [x, t, rng.random((3, 4))])]
     for name, settings, arrays in cases:
         ours = getattr(nn, name)(reduction=reduction, **{k: ng.tensor(v) if isinstance(v, np.ndarray) else v
@@ -331,5 +500,12 @@ def test_loss_layers_refuse_an_unknown_reduction_where_they_are_made():
     import nanogan.nn as nn
     with pytest.raises(ValueError, match=r"MSELoss: reduction must be 'mean', 'sum' or 'none', got 'avg'"):
         nn.MSELoss(reduction="avg")
+    with pytest.raises(ValueError, match=r"MSELoss: reduction must be 'mean', 'sum' or 'none', got 'batchmean'"):
+        nn.MSELoss(reduction="batchmean")
+    with pytest.raises(ValueError, match=r"KLDivLoss: reduction must be 'mean', 'batchmean', 'sum' or 'none', got "
+                                         r"'avg'"):
+        nn.KLDivLoss(reduction="avg")
+    log_p, t = ng.tensor([[-1.0, -2.0]]), ng.tensor([[0.25, 0.75]])
+    assert nn.KLDivLoss(reduction="batchmean")(log_p, t).item() == pytest.approx(F.kl_div(log_p, t, "sum").item())
     criterion = nn.BCELoss()
     assert criterion(ng.tensor([0.5]), ng.tensor([1.0])).item() == pytest.approx(math.log(2))

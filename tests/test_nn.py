@@ -698,6 +698,65 @@ def test_initialisers_fill_a_parameter_through_its_data_as_ported_code_calls_the
         nn.init.normal_(bn.weight.array)
 
 
+@pytest.mark.parametrize("shape, gain", [((5, 3), 1.0), ((3, 5), 2.0), ((4, 2, 3, 3), 0.5), ((20, 2, 2, 2), 1.0),
+                                         ((4, 4), 3.0), ((6, 1), 1.0)])
+def test_orthogonal_gives_orthonormal_rows_or_columns_times_gain_from_the_seeded_generator(shape, gain):
+    """W·Wᵀ = gain²·I when W (flattened to rows × cols) is wide, WᵀW = gain²·I when it is tall; and W is the Q of the
+    QR factorisation of the seeded generator's normal draw with R's diagonal positive (the sign correction that
+    makes Q uniform), so Wᵀ times that draw is upper triangular with a positive diagonal."""
+    w = nn.Parameter(ng.zeros(*shape))
+    array = w.array
+    ng.manual_seed(3)
+    assert nn.init.orthogonal_(w, gain) is w and w.array is array
+    flat = w.numpy().reshape(shape[0], -1) / gain
+    rows, cols = flat.shape
+    np.testing.assert_allclose(flat @ flat.T if rows < cols else flat.T @ flat, np.eye(min(rows, cols)), atol=1e-6)
+    ng.manual_seed(3)
+    drawn = ng.random.generator().normal(0.0, 1.0, (rows, cols))
+    r = flat @ drawn.T if rows < cols else flat.T @ drawn
+    np.testing.assert_allclose(r, np.triu(r), atol=1e-5)
+    assert np.all(np.diag(r) > 0)
+
+
+@pytest.mark.parametrize("shape, groups", [((4, 2, 3), 1), ((3, 5, 3, 3), 1), ((4, 4, 4, 4), 2), ((6, 3, 2, 3, 3), 2),
+                                           ((6, 1, 3, 3), 3), ((2, 5, 3, 1, 2), 1)])
+def test_dirac_equals_torch(shape, groups):
+    ours = nn.init.dirac_(nn.Parameter(ng.ones(*shape)), groups)
+    np.testing.assert_array_equal(ours.numpy(), torch.nn.init.dirac_(torch.ones(shape), groups).numpy())
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 5), (5, 2)])
+def test_eye_equals_torch(shape):
+    ours = nn.init.eye_(nn.Parameter(ng.full(shape, 7.0)))
+    np.testing.assert_array_equal(ours.numpy(), torch.nn.init.eye_(torch.full(shape, 7.0)).numpy())
+
+
+@pytest.mark.parametrize("groups", [1, 2, 4])
+def test_a_convolution_with_a_dirac_weight_is_the_identity(groups):
+    conv = nn.Conv2d(4, 4, 3, padding=1, groups=groups)
+    nn.init.dirac_(conv.weight, groups)
+    nn.init.zeros_(conv.bias)
+    x = ng.randn(2, 4, 5, 6)
+    np.testing.assert_allclose(conv(x).numpy(), x.numpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_eye_dirac_and_orthogonal_refuse_what_they_cannot_fill():
+    with pytest.raises(ValueError, match=r"eye_: needs a 2-D tensor, got shape \(2, 3, 4\)"):
+        nn.init.eye_(ng.zeros(2, 3, 4))
+    with pytest.raises(ValueError, match=r"dirac_: needs a tensor with 3, 4 or 5 dimensions, got shape \(3, 3\)"):
+        nn.init.dirac_(ng.zeros(3, 3))
+    with pytest.raises(ValueError, match=r"dirac_: groups must divide dim 0 of a tensor of shape \(4, 2, 3, 3\), "
+                                         r"got 3"):
+        nn.init.dirac_(ng.zeros(4, 2, 3, 3), groups=3)
+    with pytest.raises(ValueError, match=r"dirac_: groups must be an int >= 1, got 0"):
+        nn.init.dirac_(ng.zeros(4, 2, 3, 3), groups=0)
+    with pytest.raises(ValueError, match=r"orthogonal_: needs a tensor with at least 2 dimensions, got shape \(3,\)"):
+        nn.init.orthogonal_(ng.zeros(3))
+    with pytest.raises(TypeError, match=r"nn.init: expected a Tensor to fill, got ndarray"):
+        nn.init.orthogonal_(np.zeros((3, 3)))
+    assert nn.init.orthogonal_(ng.zeros(0, 3)).shape == (0, 3)  # nothing to draw, as in PyTorch
+
+
 def test_seeded_initialisation_is_reproducible():
     ng.manual_seed(5)
     a = nn.Conv2d(3, 8, 3).state_dict()

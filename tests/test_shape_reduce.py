@@ -238,6 +238,15 @@ def test_squeeze_refuses_a_repeated_or_out_of_range_dim_as_torch_does():
         t.squeeze((0, 1.0))
 
 
+@pytest.mark.parametrize("reduce", [lambda t: t.sum(-1), lambda t: t.mean(0, keepdim=True), lambda t: t.amax(0),
+                                    lambda t: t.logsumexp(-1), lambda t: t.norm(dim=0),
+                                    lambda t: t.var(-1, unbiased=False)])
+def test_a_0d_tensor_reduces_over_dim_0_or_minus_1_as_in_torch(reduce):
+    """dim_index took 0 and -1 for a 0-d tensor, but numpy then had no axis 0 to reduce over (AxisError)."""
+    torch = pytest.importorskip("torch")
+    compare_with_torch(reduce, reduce, [np.array(1.5)], atol=1e-12)
+
+
 def test_against_torch_double_backward():
     torch = pytest.importorskip("torch")
     x = rng.standard_normal((3, 4)) + 0.1

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import nanogan as ng
+import nanogan.nn.functional as F
 from harness import check_op, compare_with_torch
 from nanogan import backend as backends
 
@@ -49,6 +50,80 @@ def test_normalize_divides_a_row_whose_norm_is_below_eps_by_eps():
     np.testing.assert_allclose(y.numpy(), their_y.detach().numpy(), rtol=1e-12)
     np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12)
     np.testing.assert_allclose(ours.grad.numpy()[2:], g[2:] / 1e-3, rtol=1e-12)
+
+
+@pytest.mark.parametrize("shape1, shape2, dim", [((3, 4), (3, 4), 1), ((2, 1, 5), (3, 5), -1), ((1, 4), (3, 4), 0),
+                                                 ((4,), (4,), 0), ((3, 4), (4,), 1)])
+def test_cosine_similarity_and_its_layer_equal_torch_with_broadcasting(shape1, shape2, dim):
+    """The norms are taken along dim of the broadcast shape: x1 (1, 4) against x2 (3, 4) along dim 0 is a column of
+    x1 repeated three times."""
+    torch = pytest.importorskip("torch")
+    x1, x2 = rng.standard_normal(shape1), rng.standard_normal(shape2)
+    compare_with_torch(lambda a, b: ng.cosine_similarity(a, b, dim),
+                       lambda a, b: torch.nn.functional.cosine_similarity(a, b, dim), [x1, x2])
+    compare_with_torch(ng.nn.CosineSimilarity(dim, eps=0.5), torch.nn.CosineSimilarity(dim, eps=0.5), [x1, x2])
+
+
+def test_cosine_similarity_clamps_each_norm_at_eps_as_torch_2_does():
+    """PyTorch 2 divides each vector by max(‖x‖, eps) (its documentation's max(‖x1‖·‖x2‖, eps) would give 0.03, not
+    0.006, for the second row), and clamps outside autograd: the gradient is the unclamped norm's (9e7 below)."""
+    torch = pytest.importorskip("torch")
+    x1 = np.array([[1e-9, 0.0], [3.0, 4.0], [0.3, -0.2]])
+    x2 = np.array([[1.0, 0.0], [1e-10, 0.0], [0.2, 0.1]])
+    y = compare_with_torch(lambda a, b: F.cosine_similarity(a, b, eps=1e-8),
+                           lambda a, b: torch.nn.functional.cosine_similarity(a, b, eps=1e-8), [x1, x2], rtol=1e-12)
+    np.testing.assert_allclose(y.numpy()[:2], [0.1, 0.006], rtol=1e-12)
+    ours = ng.tensor(x1[:1], requires_grad=True)
+    (dx1,) = ng.grad(F.cosine_similarity(ours, ng.tensor(x2[:1])).sum(), [ours])
+    np.testing.assert_allclose(dx1.numpy(), [[9e7, 0.0]], rtol=1e-12)  # 1/1e-8 - 1e-9/1e-16·(d‖x1‖/dx1 = 1)
+    compare_with_torch(lambda a, b: F.cosine_similarity(a, b, eps=0.5),  # eps above some norms, not others
+                       lambda a, b: torch.nn.functional.cosine_similarity(a, b, eps=0.5), [x1, x2], rtol=1e-12)
+
+
+@pytest.mark.parametrize("p", [2.0, 1.0, 3.0, math.inf, 0.5])
+@pytest.mark.parametrize("shape1, shape2", [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 4), (3, 4)), ((4,), (4,)),
+                                            ((), ())])
+def test_pairwise_distance_and_its_layer_equal_torch_with_broadcasting(p, shape1, shape2):
+    torch = pytest.importorskip("torch")
+    x1, x2 = rng.standard_normal(shape1), rng.standard_normal(shape2)
+    compare_with_torch(lambda a, b: ng.pairwise_distance(a, b, p),
+                       lambda a, b: torch.nn.functional.pairwise_distance(a, b, p), [x1, x2])
+    compare_with_torch(ng.nn.PairwiseDistance(p, eps=0.1, keepdim=True),
+                       torch.nn.PairwiseDistance(p, eps=0.1, keepdim=True), [x1, x2])
+
+
+def test_pairwise_distance_adds_eps_to_every_difference_as_torch_does():
+    """x1 = x2 is eps·D^(1/p) away, not 0: the norm stays off its kink, so the gradient is defined there."""
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal((2, 4))
+    for p in (2.0, 1.0, 3.0):
+        y = compare_with_torch(lambda a, b: F.pairwise_distance(a, b, p, eps=1e-3),
+                               lambda a, b: torch.nn.functional.pairwise_distance(a, b, p, eps=1e-3), [x, x.copy()],
+                               rtol=1e-9)
+        np.testing.assert_allclose(y.numpy(), [1e-3 * 4 ** (1 / p)] * 2, rtol=1e-12)
+    assert F.pairwise_distance(ng.tensor([[1.0, 2.0]]), ng.tensor([[1.0, 2.0]]), eps=0.0).item() == 0.0
+
+
+def test_cosine_similarity_and_pairwise_distance_to_the_second_derivative():
+    x1, x2 = rng.standard_normal((3, 4)), rng.standard_normal((4,))
+    check_op(lambda a, b: F.cosine_similarity(a, b, dim=1), [x1, x2])
+    check_op(lambda a, b: F.cosine_similarity(a, b, dim=0), [x1, x2[:1] * np.ones((1, 4))])
+    check_op(lambda a, b: F.pairwise_distance(a, b), [x1, x2])
+    check_op(lambda a, b: F.pairwise_distance(a, b, p=3.0, keepdim=True), [x1, x2])
+
+
+def test_cosine_similarity_and_pairwise_distance_errors_name_the_function_and_shapes():
+    with pytest.raises(ValueError, match=r"cosine_similarity: shapes \(2, 3\) and \(2, 4\) cannot be broadcast"):
+        F.cosine_similarity(ng.ones(2, 3), ng.ones(2, 4))
+    with pytest.raises(IndexError, match=r"cosine_similarity: dimension 2 out of range for a tensor with 2 dim"):
+        F.cosine_similarity(ng.ones(2, 3), ng.ones(2, 3), dim=2)
+    with pytest.raises(TypeError, match=r"cosine_similarity: expected floating-point tensors, got int64 for "
+                                        r"argument 1 of shape \(3,\)"):
+        F.cosine_similarity(ng.ones(3), ng.tensor([1, 2, 3]), dim=0)
+    with pytest.raises(ValueError, match=r"pairwise_distance: shapes \(3,\) and \(2,\) cannot be broadcast"):
+        F.pairwise_distance(ng.ones(3), ng.ones(2))
+    with pytest.raises(ValueError, match=r"pairwise_distance: p must be a number > 0 \(inf included\), got 0"):
+        F.pairwise_distance(ng.ones(3), ng.ones(3), p=0)
 
 
 def test_dtype_names_and_where_of_two_numbers():

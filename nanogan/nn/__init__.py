@@ -5,9 +5,9 @@ linear.py, conv.py, norm.py (BatchNorm1d/2d, InstanceNorm2d, LayerNorm, GroupNor
 PReLU, Softmax, Identity), dropout.py (Dropout, Dropout2d), pooling.py (MaxPool2d, AvgPool2d, AdaptiveAvgPool2d,
 AdaptiveMaxPool2d), embedding.py, shape.py (Flatten, Unflatten, ZeroPad2d, ReflectionPad2d, ReplicationPad2d,
 Crop2d, Upsample, PixelShuffle, PixelUnshuffle), minibatch.py (MinibatchDiscrimination, MinibatchStdDev: D's view
-of the whole batch), loss.py (BCELoss, MSELoss, ...), init.py (initialisers), utils.py (clip_grad_norm_,
-clip_grad_value_, spectral_norm and remove_spectral_norm from spectral_norm.py). Module has PyTorch's forward hooks
-(register_forward_pre_hook, register_forward_hook).
+of the whole batch), loss.py (BCELoss, MSELoss, ...), distance.py (CosineSimilarity, PairwiseDistance), init.py
+(initialisers), utils.py (clip_grad_norm_, clip_grad_value_, spectral_norm and remove_spectral_norm from
+spectral_norm.py). Module has PyTorch's forward hooks (register_forward_pre_hook, register_forward_hook).
 """
 from . import functional
 from . import init
@@ -23,9 +23,11 @@ from .activation import (ReLU, LeakyReLU, ELU, Tanh, Sigmoid, Softplus, SELU, Si
 from .dropout import Dropout, Dropout2d
 from .pooling import MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d
 from .embedding import Embedding
-from .loss import BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss, CrossEntropyLoss, GaussianNLLLoss
+from .loss import (BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss, HuberLoss, SmoothL1Loss, NLLLoss, CrossEntropyLoss,
+                   KLDivLoss, GaussianNLLLoss)
 from .shape import (Flatten, Unflatten, ZeroPad2d, ReflectionPad2d, ReplicationPad2d, Crop2d, Upsample, PixelShuffle,
                     PixelUnshuffle)
+from .distance import CosineSimilarity, PairwiseDistance
 from .minibatch import MinibatchDiscrimination, MinibatchStdDev
 
 __all__ = ["functional", "init", "utils", "Parameter", "Module", "Sequential", "ModuleList", "ModuleDict", "Linear",
@@ -34,5 +36,6 @@ __all__ = ["functional", "init", "utils", "Parameter", "Module", "Sequential", "
            "ReLU6", "Softsign", "PReLU", "Softmax", "LogSoftmax", "Identity", "Dropout", "Dropout2d", "MaxPool2d",
            "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Embedding", "Flatten", "Unflatten", "ZeroPad2d",
            "ReflectionPad2d", "ReplicationPad2d", "Crop2d", "Upsample", "PixelShuffle", "PixelUnshuffle", "BCELoss",
-           "BCEWithLogitsLoss", "MSELoss", "L1Loss", "CrossEntropyLoss", "GaussianNLLLoss", "MinibatchDiscrimination",
+           "BCEWithLogitsLoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "NLLLoss", "CrossEntropyLoss",
+           "KLDivLoss", "GaussianNLLLoss", "CosineSimilarity", "PairwiseDistance", "MinibatchDiscrimination",
            "MinibatchStdDev"]

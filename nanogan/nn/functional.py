@@ -13,9 +13,10 @@ each family is defined, with its forward and gradient formulas, in nanogan/ops:
     dropout2d                                             ops/activation.py
     batch_norm, layer_norm, instance_norm, group_norm     ops/norm.py (kernels: backend/*/norm)
     binary_cross_entropy, binary_cross_entropy_with_logits,
-    mse_loss, l1_loss, cross_entropy, gaussian_nll_loss   ops/loss.py
+    mse_loss, l1_loss, huber_loss, smooth_l1_loss, nll_loss,
+    cross_entropy, kl_div, gaussian_nll_loss              ops/loss.py
     embedding, one_hot                                    ops/embedding.py
-    normalize                                             ops/reduce.py
+    normalize, cosine_similarity, pairwise_distance       ops/reduce.py
 """
 from ..ops.linear import linear
 from ..ops.conv import conv2d, conv_transpose2d
@@ -25,14 +26,15 @@ from ..ops.shape import pixel_shuffle, pixel_unshuffle
 from ..ops.activation import (relu, leaky_relu, elu, sigmoid, tanh, softplus, logsigmoid, selu, silu, mish, gelu,
                               hardtanh, relu6, softsign, prelu, softmax, log_softmax, dropout, dropout2d)
 from ..ops.norm import batch_norm, layer_norm, instance_norm, group_norm
-from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, mse_loss, l1_loss, cross_entropy,
-                        gaussian_nll_loss)
+from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, mse_loss, l1_loss, huber_loss,
+                        smooth_l1_loss, nll_loss, cross_entropy, kl_div, gaussian_nll_loss)
 from ..ops.embedding import embedding, one_hot
-from ..ops.reduce import normalize
+from ..ops.reduce import normalize, cosine_similarity, pairwise_distance
 
 __all__ = ["linear", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
            "adaptive_max_pool2d", "interpolate", "pad", "pixel_shuffle", "pixel_unshuffle", "relu", "leaky_relu", "elu",
            "sigmoid", "tanh", "softplus", "logsigmoid", "selu", "silu", "mish", "gelu", "hardtanh", "relu6", "softsign",
            "prelu", "softmax", "log_softmax", "dropout", "dropout2d", "batch_norm", "layer_norm", "instance_norm",
            "group_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss", "l1_loss",
-           "cross_entropy", "gaussian_nll_loss", "embedding", "one_hot", "normalize"]
+           "huber_loss", "smooth_l1_loss", "nll_loss", "cross_entropy", "kl_div", "gaussian_nll_loss", "embedding",
+           "one_hot", "normalize", "cosine_similarity", "pairwise_distance"]

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from ..arguments import is_finite, require
+from ..arguments import int_at_least, is_finite, require
 from ..autograd import no_grad
 from ..random import generator
 from ..tensor import Tensor
@@ -49,6 +49,50 @@ def zeros_(tensor):
 
 def ones_(tensor):
     return constant_(tensor, 1.0)
+
+
+def eye_(tensor):
+    """W = I: W[i, i] = 1 and 0 elsewhere, for a 2-D W, square or not (a Linear layer that passes its first
+    min(in, out) features through)."""
+    if tensor.ndim != 2:
+        raise ValueError(f"eye_: needs a 2-D tensor, got shape {tensor.shape}")
+    return _fill(tensor, np.eye(*tensor.shape))
+
+
+def dirac_(tensor, groups=1):
+    """A convolution weight (out, in, k...) (3-, 4- or 5-D) of Dirac deltas: for each of the `groups` groups g of
+    m = out / groups filters, W[g·m + c, c, k1 // 2, k2 // 2, ...] = 1 for c < min(m, in), 0 elsewhere. A convolution
+    with this weight, `groups` groups, stride 1, padding k // 2 (odd k) and as many output as input channels gives
+    back its input, channel for channel."""
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError(f"dirac_: needs a tensor with 3, 4 or 5 dimensions, got shape {tensor.shape}")
+    groups = int_at_least("dirac_", "groups", groups, 1)
+    if tensor.shape[0] % groups:
+        raise ValueError(f"dirac_: groups must divide dim 0 of a tensor of shape {tensor.shape}, got {groups}")
+    per_group = tensor.shape[0] // groups
+    channels = np.arange(min(per_group, tensor.shape[1]))
+    deltas = np.zeros(tensor.shape)
+    deltas[((np.arange(groups)[:, None] * per_group + channels).ravel(), np.tile(channels, groups))
+           + tuple(k // 2 for k in tensor.shape[2:])] = 1
+    return _fill(tensor, deltas)
+
+
+def orthogonal_(tensor, gain=1.0):
+    """W = gain·Q for Q a random (semi-)orthogonal matrix, as PyTorch draws it: W is read as (rows, cols) =
+    (d0, d1·d2·...); A ~ N(0, 1) of that shape (of its transpose when rows < cols, so that A is tall) is factored
+    A = QR, and each column of Q multiplied by the sign of R's diagonal, which makes Q uniform over the orthogonal
+    matrices (Mezzadri 2007; a QR routine's own signs are not). Then WᵀW = gain²·I for rows ≥ cols, W·Wᵀ = gain²·I
+    for rows < cols: the layer keeps the length of what it maps, times gain."""
+    if tensor.ndim < 2:
+        raise ValueError(f"orthogonal_: needs a tensor with at least 2 dimensions, got shape {tensor.shape}")
+    rows, cols = tensor.shape[0], int(np.prod(tensor.shape[1:]))
+    if rows * cols == 0:
+        return tensor  # nothing to draw, as in PyTorch
+    wide = rows < cols
+    drawn = generator().normal(0.0, 1.0, (rows, cols))
+    q, r = np.linalg.qr(drawn.T if wide else drawn)
+    q *= np.sign(np.diag(r))
+    return _fill(tensor, gain * (q.T if wide else q).reshape(tensor.shape))
 
 
 def calculate_gain(nonlinearity, param=None):

@@ -4,18 +4,18 @@
 A class weight or positive weight is a buffer, as in PyTorch: it moves with `.to(device)` and is saved in
 `state_dict()`.
 """
-from ..arguments import require
-from ..ops.loss import REDUCTIONS
+from ..ops.loss import KL_DIV_REDUCTIONS, REDUCTIONS, require_reduction
 from . import functional as F
 from .module import Module
 
 
 class _Loss(Module):
     """Holds `reduction`, checked here so that a misspelt one fails where the loss is made."""
+    reductions = REDUCTIONS  # the ones its function takes
 
     def __init__(self, reduction="mean"):
         super().__init__()
-        require(type(self).__name__, "reduction", reduction, lambda r: r in REDUCTIONS, "'mean', 'sum' or 'none'")
+        require_reduction(type(self).__name__, reduction, self.reductions)
         self.reduction = reduction
 
     def extra_repr(self):
@@ -59,6 +59,41 @@ class L1Loss(_Loss):
         return F.l1_loss(input, target, self.reduction)
 
 
+class HuberLoss(_Loss):
+    """ℓ = ½(x − t)² where |x − t| < delta, else delta·(|x − t| − ½delta): MSE near the target, L1 beyond."""
+
+    def __init__(self, reduction="mean", delta=1.0):
+        super().__init__(reduction)
+        self.delta = delta
+
+    def forward(self, input, target):
+        return F.huber_loss(input, target, self.reduction, self.delta)
+
+
+class SmoothL1Loss(_Loss):
+    """ℓ = ½(x − t)²/beta where |x − t| < beta, else |x − t| − ½beta: HuberLoss / beta (beta = 0: L1Loss)."""
+
+    def __init__(self, reduction="mean", beta=1.0):
+        super().__init__(reduction)
+        self.beta = beta
+
+    def forward(self, input, target):
+        return F.smooth_l1_loss(input, target, self.reduction, self.beta)
+
+
+class NLLLoss(_Loss):
+    """ℓ = −w_t·x[t] over the class dim 1 of log-probabilities x (a LogSoftmax's output), with class weights and an
+    ignored index."""
+
+    def __init__(self, weight=None, ignore_index=-100, reduction="mean"):
+        super().__init__(reduction)
+        self.register_buffer("weight", weight)
+        self.ignore_index = ignore_index
+
+    def forward(self, input, target):
+        return F.nll_loss(input, target, self.weight, self.ignore_index, self.reduction)
+
+
 class CrossEntropyLoss(_Loss):
     """ℓ = −log softmax(x)[t] over the class dim 1, with class weights, an ignored index and label smoothing."""
 
@@ -69,6 +104,19 @@ class CrossEntropyLoss(_Loss):
 
     def forward(self, input, target):
         return F.cross_entropy(input, target, self.weight, self.ignore_index, self.reduction, self.label_smoothing)
+
+
+class KLDivLoss(_Loss):
+    """ℓ = t·(log t − x) for log-probabilities x and probabilities t (with log_target, t given as log t);
+    reduction="batchmean" gives the KL divergence per sample."""
+    reductions = KL_DIV_REDUCTIONS
+
+    def __init__(self, reduction="mean", log_target=False):
+        super().__init__(reduction)
+        self.log_target = log_target
+
+    def forward(self, input, target):
+        return F.kl_div(input, target, self.reduction, self.log_target)
 
 
 class GaussianNLLLoss(_Loss):

@@ -482,6 +482,12 @@ def clamp(a, min=None, max=None):
     return clipped
 
 
+def clamp_min_passing_gradient(a, min):
+    """y = max(a, min) with a's own gradient everywhere, da = g (not clamp's 0 below min): PyTorch's clamp_min_ in
+    place under no_grad on a tensor in the graph, as gaussian_nll_loss's variance and cosine_similarity's norms are."""
+    return a + Tensor(a.backend.xp.maximum(a.array, min) - a.array)
+
+
 def cast(a, dtype):
     """a in another dtype; only a floating result stays in the graph."""
     if a.dtype == dtype:

@@ -7,30 +7,40 @@ because composing it would divide 0 by 0 where p is exactly 0 or 1; unit_norm_pe
 single kernel each way on the GPU, where its composition is seven nodes and as many launches.
 """
 import math
+import warnings
 
 import numpy as np
 
-from ..arguments import is_number
+from ..arguments import is_finite, is_number, require
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .activation import logsigmoid, log_softmax, require_floating, softplus
-from .elementwise import clamp, where
+from .elementwise import clamp, clamp_min_passing_gradient, where
 
 _LOG_FLOOR = -100.0  # PyTorch clamps BCE's logs here, so p = 0 or 1 gives a large finite loss
 _BCE_EPSILON = 1e-12  # and keeps p(1 - p) at least this in BCE's gradient
 
 
 REDUCTIONS = ("mean", "sum", "none")
+KL_DIV_REDUCTIONS = ("mean", "batchmean", "sum", "none")
+# PyTorch's words (and its missing spaces), so that a filter written for its warning catches this one too
+_KL_DIV_MEAN_WARNING = ("reduction: 'mean' divides the total loss by both the batch size and the support size."
+                        "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+                        "'mean' will be changed to behave the same as 'batchmean' in the next major release.")
+
+
+def require_reduction(owner, reduction, allowed=REDUCTIONS):
+    """Refuse a reduction not among `allowed`, naming `owner`: the op, or the loss layer where it is made."""
+    if reduction not in allowed:
+        listed = ", ".join(map(repr, allowed[:-1])) + f" or {allowed[-1]!r}"
+        raise ValueError(f"{owner}: reduction must be {listed}, got {reduction!r}")
 
 
 def _reduce(op, loss, reduction):
+    require_reduction(op, reduction)
     if reduction == "mean":
         return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    return loss.sum() if reduction == "sum" else loss
 
 
 def _check_same_shape(op, input, target):
@@ -118,59 +128,107 @@ def l1_loss(input, target, reduction="mean"):
     return _reduce("l1_loss", (input - target).abs(), reduction)
 
 
+def _huber(diff, delta):
+    """½d² where |d| < δ, else δ·(|d| - ½δ): the two pieces meet at |d| = δ with the value ½δ² and the slope ±δ."""
+    size = diff.abs()
+    return where(size.array < delta, diff * diff * 0.5, (size - 0.5 * delta) * delta)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    """ℓ = ½d² where |d| < δ, else δ·(|d| - ½δ), for d = x - t: mse's half near 0, l1's times δ beyond;
+    dx = g·d where |d| < δ, else g·δ·sign(d) (= g·clamp(d, -δ, δ)),  dt = -dx; the second derivative is g where
+    |d| < δ and 0 from |d| = δ on, as PyTorch's."""
+    op = "huber_loss"
+    require(op, "delta", delta, lambda d: is_finite(d) and d > 0, "a finite number > 0")
+    _check_same_shape(op, input, target)
+    return _reduce(op, _huber(input - target, delta), reduction)
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+    """ℓ = ½d²/β where |d| < β, else |d| - ½β, for d = x - t: huber_loss with δ = β, divided by β, so its linear
+    part is l1's; β = 0 is l1_loss.  dx = g·d/β where |d| < β, else g·sign(d) (= g·clamp(d/β, -1, 1)),  dt = -dx;
+    the second derivative is g/β where |d| < β and 0 from |d| = β on, as PyTorch's."""
+    op = "smooth_l1_loss"
+    require(op, "beta", beta, lambda b: is_finite(b) and b >= 0, "a finite number >= 0")
+    _check_same_shape(op, input, target)
+    diff = input - target
+    return _reduce(op, diff.abs() if beta == 0 else _huber(diff, beta) / beta, reduction)
+
+
+def kl_div(input, target, reduction="mean", log_target=False):
+    """Pointwise terms of KL(t ‖ p) = Σ t·(log t - log p), for log-probabilities x = log p (the input) and
+    probabilities t (the target):
+      ℓ = t·(log t - x), with 0·log 0 = 0 where t = 0 (PyTorch's xlogy);
+      with log_target, the target is s = log t:  ℓ = e^s·(s - x);
+    dx = -g·t (-g·e^s),  dt = g·(log t + 1 - x) where t ≠ 0 and -g·x where t = 0 (PyTorch's is NaN there),
+    ds = g·e^s·(s - x + 1). reduction "batchmean" is Σℓ / N for input (N, ...), the KL divergence per sample;
+    "mean" divides by every element, not the divergence, and warns as PyTorch's does."""
+    op = "kl_div"
+    require_reduction(op, reduction, KL_DIV_REDUCTIONS)
+    _check_same_shape(op, input, target)
+    if reduction == "mean":
+        warnings.warn(_KL_DIV_MEAN_WARNING, stacklevel=2)
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:  # t·log t as t·log 1 where t = 0: the value 0, and no 0·(1/0) in the gradient
+        loss = target * where(target.array != 0, target, 1.0).log() - target * input
+    if reduction == "batchmean":
+        return loss.sum() / input.shape[0] if input.ndim else loss.sum()
+    return _reduce(op, loss, reduction)
+
+
 def _class_rows(x):
-    """(N, C, d1, ...) -> (N·d1·..., C): one row of class scores per predicted position."""
+    """(N, C, d1, ...) -> (N·d1·..., C): one row of class scores per predicted position; (C,) -> (1, C)."""
+    if x.ndim == 1:
+        return x.unsqueeze(0)
     if x.ndim == 2:
         return x
     moved = x.permute(0, *range(2, x.ndim), 1)
     return moved.reshape(-1, x.shape[1])
 
 
-def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-    """Cross-entropy of logits z (N, C, d...) — or (C,) for one sample — with lp = log_softmax(z)
-    over the classes, and smoothing ε spreading ε/C of the target over every class:
-      class-index target y (N, d...):  ℓ = -(1 - ε)·w_y·lp_y - (ε/C)·Σ_c w_c·lp_c
-          (0 where y = ignore_index); "mean" divides by Σ w_y over the non-ignored positions;
-      probability target t (shape of z):  ℓ = -Σ_c w_c·((1 - ε)·t_c + ε/C)·lp_c; "mean" over positions.
-    dz = the gradient of that composition: per row, w_y·(softmax(z) - onehot(y)) when ε = 0, w = 1."""
-    op = "cross_entropy"
+def _weighted_class_rows(log_p, weight):
+    """w_c·lp_c in rows of classes (_class_rows)."""
+    rows = _class_rows(log_p)
+    return rows if weight is None else rows * weight
+
+
+def _check_class_scores(op, input, target, weight):
+    """The checks nll_loss and cross_entropy share: scores (N, C, d...) or (C,) for one sample, a target Tensor, a
+    weight per class. Returns the number of classes C and the shape of a class-index target, (N, d...) or ()."""
     require_floating(op, input)
     if not isinstance(target, Tensor):
         raise TypeError(f"{op}: target must be a Tensor, got {type(target).__name__}")
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
     if input.ndim == 0:
         raise ValueError(f"{op}: expected input of shape (N, C, ...) or (C,), got {input.shape}")
-    # checked before an unbatched (C,) sample gains its batch dim, so that errors show the shapes as passed
     classes = input.shape[1] if input.ndim > 1 else input.shape[0]
-    positions = input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()  # a class-index target's shape
+    positions = input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()
     if weight is not None:
         require_floating(op, weight)
         if weight.shape != (classes,):
             raise ValueError(f"{op}: weight of shape {weight.shape} does not match the {classes} classes of "
                              f"input of shape {input.shape}")
-    probability_target = np.issubdtype(target.dtype, np.floating)
-    if probability_target and target.shape != input.shape:
-        raise ValueError(f"{op}: probability target of shape {target.shape} does not match input of "
-                         f"shape {input.shape}")
-    if not probability_target and target.shape != positions:
+    return classes, positions
+
+
+def _check_class_index_target(op, input, target, positions):
+    if target.shape != positions:
         raise ValueError(f"{op}: class-index target of shape {target.shape} does not match input of shape "
                          f"{input.shape}; expected {positions}")
-    if input.ndim == 1:  # one unbatched sample
-        input, target = input.unsqueeze(0), target.unsqueeze(0)
-    log_p = _class_rows(log_softmax(input, 1))
-    class_weight_rows = log_p if weight is None else log_p * weight
-    if probability_target:
-        smoothed = _class_rows(target) * (1 - label_smoothing) + label_smoothing / classes
-        return _reduce(op, -(class_weight_rows * smoothed).sum(1).reshape(positions), reduction)
-    if target.device != input.device:
-        raise RuntimeError(f"{op}: input on {input.device} and target on {target.device}")
-    xp, labels = input.backend.xp, target.array.reshape(-1)
+
+
+def _negative_log_likelihood(op, log_p, target, weight, ignore_index, reduction, label_smoothing=0.0):
+    """nll_loss of checked arguments, with cross_entropy's label smoothing ε (see their docstrings)."""
+    if target.device != log_p.device:
+        raise RuntimeError(f"{op}: input on {log_p.device} and target on {target.device}")
+    class_weight_rows = _weighted_class_rows(log_p, weight)
+    classes = class_weight_rows.shape[1]
+    xp, labels = log_p.backend.xp, target.array.reshape(-1)
     valid = labels != ignore_index
-    input.backend.require(~valid | ((labels >= 0) & (labels < classes)), IndexError,
-                          f"{op}: a target (of shape {positions}) is out of bounds for {classes} classes")
+    log_p.backend.require(~valid | ((labels >= 0) & (labels < classes)), IndexError,
+                          f"{op}: a target (of shape {target.shape}) is out of bounds for {classes} classes")
     safe_labels = xp.where(valid, labels, 0)
-    valid_t = Tensor(valid.astype(input.dtype))
+    valid_t = Tensor(valid.astype(log_p.dtype))
     picked = class_weight_rows[xp.arange(labels.size), safe_labels] * valid_t  # w_y·lp_y, 0 where ignored
     target_weight = valid_t if weight is None else weight[safe_labels] * valid_t
     loss = -picked * (1 - label_smoothing)
@@ -182,7 +240,47 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         total = target_weight.sum()
         nothing = total.array == 0
         return where(nothing, float("nan"), loss.sum() / where(nothing, 1.0, total))
-    return _reduce(op, loss.reshape(positions), reduction)
+    return _reduce(op, loss.reshape(target.shape), reduction)
+
+
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+    """Negative log-likelihood of class-index targets y (N, d...) — or () for one sample — under log-probabilities
+    x (N, C, d...) — or (C,) — (a log_softmax over the classes, dim 1):
+      ℓ = -w_y·x_y, and 0 where y = ignore_index; "mean" divides Σℓ by W = Σ w_y over the non-ignored positions
+      (NaN when there are none, with the gradient 0);
+    dx = -g·w_y at each position's class y and 0 elsewhere (÷ W for "mean"): linear in x, so no second derivative."""
+    op = "nll_loss"
+    _, positions = _check_class_scores(op, input, target, weight)
+    if not np.issubdtype(target.dtype, np.integer):
+        raise TypeError(f"{op}: target must hold class indices (an integer tensor), got {target.dtype} of shape "
+                        f"{target.shape}")
+    _check_class_index_target(op, input, target, positions)
+    return _negative_log_likelihood(op, input, target, weight, ignore_index, reduction)
+
+
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    """Cross-entropy of logits z (N, C, d...) — or (C,) for one sample — with lp = log_softmax(z)
+    over the classes, and smoothing ε spreading ε/C of the target over every class:
+      class-index target y (N, d...):  ℓ = -(1 - ε)·w_y·lp_y - (ε/C)·Σ_c w_c·lp_c
+          (0 where y = ignore_index); "mean" divides by Σ w_y over the non-ignored positions: with ε = 0 this
+          is nll_loss(lp, y), and it is computed by nll_loss's code;
+      probability target t (shape of z):  ℓ = -Σ_c w_c·((1 - ε)·t_c + ε/C)·lp_c; "mean" over positions.
+    dz = the gradient of that composition: per row, w_y·(softmax(z) - onehot(y)) when ε = 0, w = 1."""
+    op = "cross_entropy"
+    classes, positions = _check_class_scores(op, input, target, weight)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
+    probability_target = np.issubdtype(target.dtype, np.floating)
+    if probability_target and target.shape != input.shape:
+        raise ValueError(f"{op}: probability target of shape {target.shape} does not match input of "
+                         f"shape {input.shape}")
+    if not probability_target:
+        _check_class_index_target(op, input, target, positions)
+    log_p = log_softmax(input, 1 if input.ndim > 1 else 0)
+    if probability_target:
+        smoothed = _class_rows(target) * (1 - label_smoothing) + label_smoothing / classes
+        return _reduce(op, -(_weighted_class_rows(log_p, weight) * smoothed).sum(1).reshape(positions), reduction)
+    return _negative_log_likelihood(op, log_p, target, weight, ignore_index, reduction, label_smoothing)
 
 
 def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
@@ -203,9 +301,8 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
                   sum(v for i, v in zip(input.shape, var.shape) if i != v) == 1):
             raise ValueError(f"{op}: var of shape {var.shape} does not fit input of shape {input.shape}; "
                              f"expected {input.shape}, {input.shape[:-1]} or one dim of size 1")
-    xp = var.backend.xp
     var.backend.require(~(var.array < 0), ValueError, f"{op}: var (shape {var.shape}) has negative entries")
-    var = var + Tensor(xp.maximum(var.array, eps) - var.array)
+    var = clamp_min_passing_gradient(var, eps)
     diff = input - target
     loss = (var.log() + diff * diff / var) * 0.5
     if full:

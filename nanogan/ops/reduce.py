@@ -1,4 +1,5 @@
-"""Reductions over dimensions: sum, mean, max/min, prod, logsumexp, var/std, norm (and normalize, x over its norm).
+"""Reductions over dimensions: sum, mean, max/min, prod, logsumexp, var/std, norm (and normalize, x over its norm;
+cosine_similarity and pairwise_distance, norms of two tensors broadcast together).
 
 Notation: y = reduce(x) over the axes `dim`, g = dL/dy. The gradient is g put back in x's shape
 (keepdim, then broadcast), times the reduction's local derivative.
@@ -9,21 +10,24 @@ import math
 
 import numpy as np
 
-from ..arguments import is_number
+from ..arguments import is_number, require
 from ..autograd.function import Function
 from ..tensor import Tensor
-from .elementwise import exp, log, where
+from .activation import require_floating
+from .elementwise import _broadcast_shape, clamp_min_passing_gradient, exp, log, where
 from .shape import dim_index, permute, reshape, unsqueeze
 
 MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])
 
 
 def normalize_dims(op, dim, ndim):
-    """`dim` (None, int or tuple; negatives allowed) as a sorted tuple of axes, checked."""
+    """`dim` (None, int or tuple; negatives allowed) as a sorted tuple of axes, checked. A 0-d tensor takes 0 and -1,
+    as in PyTorch, and they name no axis: its one value is the reduction over them."""
     if dim is None:
         return tuple(range(ndim))
     dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)  # dim_index names the op for a float
-    return tuple(sorted({dim_index(op, d, ndim) for d in dims}))
+    axes = tuple(sorted({dim_index(op, d, ndim) for d in dims}))
+    return axes if ndim else ()
 
 
 def _keepdim_shape(shape, dims):
@@ -249,3 +253,33 @@ def normalize(x, p=2.0, dim=1, eps=1e-12):
     (for p = 2 where the norm n passes eps: dx = (g - y·Σ_dim g·y) / n; below eps: g / eps) and the higher ones are
     theirs."""
     return x / norm(x, p, dim, keepdim=True).clamp(min=eps)
+
+
+def _broadcast_together(op, x1, x2):
+    """x1 and x2 expanded to their broadcast shape (a reduction over a dim then sees the expanded values)."""
+    require_floating(op, x1, x2)
+    shape = _broadcast_shape(op, x1, x2)
+    return tuple(x if x.shape == shape else x.expand(*shape) for x in (x1, x2))
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """y = Σ_dim (x1/n1)·(x2/n2), n_i = max(‖x_i‖₂ along dim, eps), of x1 and x2 broadcast together: PyTorch 2's
+    formula (each vector scaled to length 1 before the product, which keeps y in [-1, 1]; its documentation's
+    x1·x2 / max(‖x1‖·‖x2‖, eps) differs where a norm is below eps). As in PyTorch, the clamp is made outside autograd,
+    so the gradient is taken as if n_i = ‖x_i‖: where both norms pass eps, dx1 = g·(x2/n2 - y·x1/n1)/n1 and dx2
+    likewise, each summed back over the dims it was broadcast along."""
+    op = "cosine_similarity"
+    x1, x2 = _broadcast_together(op, x1, x2)
+    dim = dim_index(op, dim, x1.ndim)
+    n1, n2 = (clamp_min_passing_gradient(norm(x, 2, dim, keepdim=True), eps) for x in (x1, x2))
+    return sum((x1 / n1) * (x2 / n2), dim)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """y = ‖x1 - x2 + eps‖_p over the last dim of x1 and x2 broadcast together, PyTorch's: eps is added to every
+    difference, so x1 = x2 gives eps·D^(1/p) for D values in the dim, away from the norm's kink at 0;
+    dx1 = g·∂‖d‖_p/∂d at d = x1 - x2 + eps (p = 2: g·d/y), dx2 = -dx1, each summed back over its broadcast dims."""
+    op = "pairwise_distance"
+    require(op, "p", p, lambda v: is_number(v) and v > 0, "a number > 0 (inf included)")
+    x1, x2 = _broadcast_together(op, x1, x2)
+    return norm(x1 - x2 + eps, p, -1, keepdim)

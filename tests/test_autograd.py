@@ -194,6 +194,32 @@ def test_gradcheck_reports_input_index_and_values():
         ng.autograd.gradcheck(wrong, [x])
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the NaN and inf are the point
+def test_check_op_fails_on_a_nan_gradient():
+    # sqrt at negative inputs: NaN value, NaN analytic and NaN numerical derivative; NaN compares
+    # False with everything, so a check written as "fail when far apart" would let it through
+    with pytest.raises(AssertionError, match="non-finite"):
+        check_op(lambda a: a.sqrt(), [np.array([-1.0, -2.0])], second_order=False)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the NaN and inf are the point
+def test_gradcheck_fails_on_an_infinite_gradient():
+    # d/dx sqrt(x) at 0 is inf analytically; |inf - inf| is NaN and |a - inf| <= rtol * inf holds,
+    # so only an explicit finiteness check catches it
+    x = ng.tensor([0.0, 1.0], requires_grad=True, dtype=ng.float64)
+    with pytest.raises(ng.autograd.GradcheckError, match="non-finite derivative for input 0"):
+        ng.autograd.gradcheck(lambda a: a.sqrt(), [x])
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the NaN and inf are the point
+def test_gradcheck_fails_when_only_the_analytic_gradient_is_nan():
+    # sqrt(0 x) is 0 for every x, so the numerical derivative is 0, but the chain rule multiplies
+    # sqrt's derivative at 0 (inf) by 0: NaN
+    x = ng.tensor(away_from_kinks(rng, (3,)), requires_grad=True, dtype=ng.float64)
+    with pytest.raises(ng.autograd.GradcheckError, match=r"analytic nan, numerical 0\.0"):
+        ng.autograd.gradcheck(lambda a: (a * 0).sqrt(), [x])
+
+
 @pytest.mark.parametrize("fn", [
     lambda a, b: a + b, lambda a, b: a - b, lambda a, b: a * b, lambda a, b: a / (b * b + 1),
     lambda a, b: (a * a + 1) ** b, lambda a, b: a.exp() * b.abs() + (a * a + 1).log() - (b * b + 1).sqrt(),

@@ -628,11 +628,11 @@ class Tensor:
     def logsumexp(self, dim, keepdim=False):
         return ops.reduce.logsumexp(self, dim, keepdim)
 
-    def var(self, dim=None, keepdim=False, unbiased=True):
-        return ops.reduce.var(self, dim, keepdim, unbiased)
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return ops.reduce.var(self, dim, unbiased, keepdim, correction=correction)
 
-    def std(self, dim=None, keepdim=False, unbiased=True):
-        return ops.reduce.std(self, dim, keepdim, unbiased)
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return ops.reduce.std(self, dim, unbiased, keepdim, correction=correction)
 
     def norm(self, p="fro", dim=None, keepdim=False):
         return ops.reduce.norm(self, p, dim, keepdim)

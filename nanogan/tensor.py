@@ -439,6 +439,12 @@ class Tensor:
     def __rpow__(self, base):
         return ops.elementwise.pow(base, self)
 
+    def __mod__(self, other):
+        return ops.elementwise.remainder(self, other)
+
+    def __rmod__(self, other):
+        return ops.elementwise.remainder(other, self)
+
     def __neg__(self):
         return ops.elementwise.neg(self)
 
@@ -481,7 +487,7 @@ class Tensor:
     def sub(self, other, alpha=1):
         return ops.elementwise.sub(self, other, alpha)
 
-    mul, div, neg, matmul = __mul__, __truediv__, __neg__, __matmul__
+    mul, div, remainder, neg, matmul = __mul__, __truediv__, __mod__, __neg__, __matmul__
     lt, le, gt, ge, eq, ne = __lt__, __le__, __gt__, __ge__, __eq__, __ne__
 
     def mm(self, other):
@@ -496,6 +502,9 @@ class Tensor:
 
     def masked_fill(self, mask, value):
         return ops.elementwise.masked_fill(self, mask, value)
+
+    def fmod(self, other):
+        return ops.elementwise.fmod(self, other)
 
     def minimum(self, other):
         return ops.elementwise.minimum(self, other)

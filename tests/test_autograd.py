@@ -194,6 +194,16 @@ def test_gradcheck_reports_input_index_and_values():
         ng.autograd.gradcheck(wrong, [x])
 
 
+def test_remainder_and_fmod_by_finite_differences():
+    """Between the jumps at a/b an integer, d(a mod b)/db = -q(a/b) for q = floor (remainder) or trunc (fmod).
+    torch has no derivative for a number % a tensor, so finite differences check that one, away from the jumps."""
+    a = np.array([[2.3, -2.3, 5.9], [-0.4, 7.7, -6.2]])
+    b = np.array([0.7, -1.3, 2.2])
+    quotients = [a / b, 2.5 / b, a / -0.9, a * a / b]  # each at least 0.05 from the integer where it jumps
+    assert all(np.abs(q - np.round(q)).min() > 0.05 for q in quotients)
+    check_op(lambda s, t: (s % t) * (2.5 % t) + s.fmod(t) * ng.fmod(s, -0.9) + ng.remainder(s * s, t), [a, b])
+
+
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the NaN and inf are the point
 def test_check_op_fails_on_a_nan_gradient():
     # sqrt at negative inputs: NaN value, NaN analytic and NaN numerical derivative; NaN compares

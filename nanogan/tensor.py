@@ -265,7 +265,9 @@ class Tensor:
         owner = self if self._base is None else self._base  # the tensor whose graph records the change
         records = grad_mode.is_grad_enabled() and (self.requires_grad or owner.requires_grad or any(
             isinstance(o, Tensor) and o.requires_grad for o in others))
-        if not getattr(self.array.flags, "writeable", True) or any(
+        # a zero stride over n > 1 elements writes them all to one place; an empty tensor has no elements to write,
+        # and numpy gives it zero strides (torch.zeros(0, 3).copy_(...) is a no-op)
+        if not getattr(self.array.flags, "writeable", True) or self.array.size and any(
                 step == 0 and n > 1 for step, n in zip(self.array.strides, self.shape)):
             raise RuntimeError(f"{op}: the tensor of shape {self.shape} is a broadcast (expand) of another, read-only "
                                f"or with several elements in one memory location; clone() it first")

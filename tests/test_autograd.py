@@ -412,6 +412,19 @@ def test_copy_fill_and_zero_in_place():
     assert t.dtype == ng.float32
 
 
+def test_in_place_changes_of_an_empty_tensor_are_no_ops_returning_it():
+    """numpy gives an empty array zero strides, which the in-place check read as a broadcast (expand), many elements
+    in one place; there are no elements, and torch's copy_ of an empty tensor is a no-op returning it."""
+    t = ng.zeros(0, 3)
+    assert t.copy_(ng.zeros(0, 3)) is t and t.copy_(ng.ones(3)) is t and t.shape == (0, 3)
+    assert t.fill_(2.0) is t and t.add_(1) is t and ng.zeros(2, 0).zero_().shape == (2, 0)
+    x = ng.zeros(0, 3, requires_grad=True)
+    y = x * 2
+    y.copy_(ng.ones(0, 3))  # recorded in the graph, as any change of a tensor that requires grad
+    y.sum().backward()
+    assert x.grad.shape == (0, 3)
+
+
 def test_fill_and_setitem_take_values_as_pytorch_does():
     """A float number into an int tensor is truncated, and a value with leading dims of size 1 fits the part it is
     set into: both were refused (fill_ found float32 would not fit, copy_ could not expand (1, 3) to (3,))."""

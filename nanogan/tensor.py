@@ -265,7 +265,9 @@ class Tensor:
         owner = self if self._base is None else self._base  # the tensor whose graph records the change
         records = grad_mode.is_grad_enabled() and (self.requires_grad or owner.requires_grad or any(
             isinstance(o, Tensor) and o.requires_grad for o in others))
-        if not getattr(self.array.flags, "writeable", True) or any(
+        # a zero stride over n > 1 elements writes them all to one place; an empty tensor has no elements to write,
+        # and numpy gives it zero strides (torch.zeros(0, 3).copy_(...) is a no-op)
+        if not getattr(self.array.flags, "writeable", True) or self.array.size and any(
                 step == 0 and n > 1 for step, n in zip(self.array.strides, self.shape)):
             raise RuntimeError(f"{op}: the tensor of shape {self.shape} is a broadcast (expand) of another, read-only "
                                f"or with several elements in one memory location; clone() it first")
@@ -439,6 +441,12 @@ class Tensor:
     def __rpow__(self, base):
         return ops.elementwise.pow(base, self)
 
+    def __mod__(self, other):
+        return ops.elementwise.remainder(self, other)
+
+    def __rmod__(self, other):
+        return ops.elementwise.remainder(other, self)
+
     def __neg__(self):
         return ops.elementwise.neg(self)
 
@@ -481,7 +489,7 @@ class Tensor:
     def sub(self, other, alpha=1):
         return ops.elementwise.sub(self, other, alpha)
 
-    mul, div, neg, matmul = __mul__, __truediv__, __neg__, __matmul__
+    mul, div, remainder, neg, matmul = __mul__, __truediv__, __mod__, __neg__, __matmul__
     lt, le, gt, ge, eq, ne = __lt__, __le__, __gt__, __ge__, __eq__, __ne__
 
     def mm(self, other):
@@ -496,6 +504,9 @@ class Tensor:
 
     def masked_fill(self, mask, value):
         return ops.elementwise.masked_fill(self, mask, value)
+
+    def fmod(self, other):
+        return ops.elementwise.fmod(self, other)
 
     def minimum(self, other):
         return ops.elementwise.minimum(self, other)
@@ -628,11 +639,11 @@ class Tensor:
     def logsumexp(self, dim, keepdim=False):
         return ops.reduce.logsumexp(self, dim, keepdim)
 
-    def var(self, dim=None, keepdim=False, unbiased=True):
-        return ops.reduce.var(self, dim, keepdim, unbiased)
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return ops.reduce.var(self, dim, unbiased, keepdim, correction=correction)
 
-    def std(self, dim=None, keepdim=False, unbiased=True):
-        return ops.reduce.std(self, dim, keepdim, unbiased)
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return ops.reduce.std(self, dim, unbiased, keepdim, correction=correction)
 
     def norm(self, p="fro", dim=None, keepdim=False):
         return ops.reduce.norm(self, p, dim, keepdim)

@@ -49,14 +49,15 @@ def check_op(fn, arrays, expected=None, layouts=LAYOUTS, second_order=True, grad
              atol=1e-5, rtol=1e-3, eps=1e-6):
     """Forward, gradcheck and gradgradcheck of fn over numpy `arrays`, for every layout.
 
-    grad_inputs: indices of the arrays to differentiate (default: all).
+    grad_inputs: indices of the arrays to differentiate (default: all). A NaN or inf in the
+    forward, or in either derivative, fails the check (gradcheck treats non-finite as a mismatch).
     """
     grad_inputs = range(len(arrays)) if grad_inputs is None else grad_inputs
     for layout in layouts:
         inputs = [leaf(a, layout, requires_grad=i in grad_inputs) for i, a in enumerate(arrays)]
         out = fn(*inputs)
         if expected is not None:
-            np.testing.assert_allclose(out.numpy(), expected, rtol=1e-10, atol=1e-10,
+            np.testing.assert_allclose(out.numpy(), expected, rtol=1e-10, atol=1e-10, equal_nan=False,
                                        err_msg=f"forward, {layout} inputs")
         ng.autograd.gradcheck(fn, inputs, eps=eps, atol=atol, rtol=rtol)
         if second_order:

@@ -194,6 +194,42 @@ def test_gradcheck_reports_input_index_and_values():
         ng.autograd.gradcheck(wrong, [x])
 
 
+def test_remainder_and_fmod_by_finite_differences():
+    """Between the jumps at a/b an integer, d(a mod b)/db = -q(a/b) for q = floor (remainder) or trunc (fmod).
+    torch has no derivative for a number % a tensor, so finite differences check that one, away from the jumps."""
+    a = np.array([[2.3, -2.3, 5.9], [-0.4, 7.7, -6.2]])
+    b = np.array([0.7, -1.3, 2.2])
+    quotients = [a / b, 2.5 / b, a / -0.9, a * a / b]  # each at least 0.05 from the integer where it jumps
+    assert all(np.abs(q - np.round(q)).min() > 0.05 for q in quotients)
+    check_op(lambda s, t: (s % t) * (2.5 % t) + s.fmod(t) * ng.fmod(s, -0.9) + ng.remainder(s * s, t), [a, b])
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the NaN and inf are the point
+def test_check_op_fails_on_a_nan_gradient():
+    # sqrt at negative inputs: NaN value, NaN analytic and NaN numerical derivative; NaN compares
+    # False with everything, so a check written as "fail when far apart" would let it through
+    with pytest.raises(AssertionError, match="non-finite"):
+        check_op(lambda a: a.sqrt(), [np.array([-1.0, -2.0])], second_order=False)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the NaN and inf are the point
+def test_gradcheck_fails_on_an_infinite_gradient():
+    # d/dx sqrt(x) at 0 is inf analytically; |inf - inf| is NaN and |a - inf| <= rtol * inf holds,
+    # so only an explicit finiteness check catches it
+    x = ng.tensor([0.0, 1.0], requires_grad=True, dtype=ng.float64)
+    with pytest.raises(ng.autograd.GradcheckError, match="non-finite derivative for input 0"):
+        ng.autograd.gradcheck(lambda a: a.sqrt(), [x])
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the NaN and inf are the point
+def test_gradcheck_fails_when_only_the_analytic_gradient_is_nan():
+    # sqrt(0 x) is 0 for every x, so the numerical derivative is 0, but the chain rule multiplies
+    # sqrt's derivative at 0 (inf) by 0: NaN
+    x = ng.tensor(away_from_kinks(rng, (3,)), requires_grad=True, dtype=ng.float64)
+    with pytest.raises(ng.autograd.GradcheckError, match=r"analytic nan, numerical 0\.0"):
+        ng.autograd.gradcheck(lambda a: (a * 0).sqrt(), [x])
+
+
 @pytest.mark.parametrize("fn", [
     lambda a, b: a + b, lambda a, b: a - b, lambda a, b: a * b, lambda a, b: a / (b * b + 1),
     lambda a, b: (a * a + 1) ** b, lambda a, b: a.exp() * b.abs() + (a * a + 1).log() - (b * b + 1).sqrt(),
@@ -374,6 +410,19 @@ def test_copy_fill_and_zero_in_place():
     t.fill_(float("nan")).zero_()
     np.testing.assert_array_equal(t.numpy(), np.zeros((2, 2)))
     assert t.dtype == ng.float32
+
+
+def test_in_place_changes_of_an_empty_tensor_are_no_ops_returning_it():
+    """numpy gives an empty array zero strides, which the in-place check read as a broadcast (expand), many elements
+    in one place; there are no elements, and torch's copy_ of an empty tensor is a no-op returning it."""
+    t = ng.zeros(0, 3)
+    assert t.copy_(ng.zeros(0, 3)) is t and t.copy_(ng.ones(3)) is t and t.shape == (0, 3)
+    assert t.fill_(2.0) is t and t.add_(1) is t and ng.zeros(2, 0).zero_().shape == (2, 0)
+    x = ng.zeros(0, 3, requires_grad=True)
+    y = x * 2
+    y.copy_(ng.ones(0, 3))  # recorded in the graph, as any change of a tensor that requires grad
+    y.sum().backward()
+    assert x.grad.shape == (0, 3)
 
 
 def test_fill_and_setitem_take_values_as_pytorch_does():

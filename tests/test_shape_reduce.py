@@ -287,6 +287,32 @@ def test_norm_and_std_have_the_gradient_zero_where_they_are_zero():
         assert np.isnan(ng.zeros(2, 0).var(1).numpy()).all()  # the variance of no values (it was -0)
 
 
+@pytest.mark.parametrize("call", [
+    lambda lib, t: t.std(0, False),  # torch's std(dim, unbiased): the 2nd positional is unbiased, not keepdim
+    lambda lib, t: t.var(1, True, True),
+    lambda lib, t: t.std(correction=0),
+    lambda lib, t: t.var(dim=0, correction=2, keepdim=True),
+    lambda lib, t: t.std(),
+    lambda lib, t: t.var(False),  # torch's var(unbiased) overload: not dim 0
+    lambda lib, t: lib.std(t, (0, 1), False, True),
+    lambda lib, t: lib.var(t, -1, unbiased=False),
+])
+def test_var_and_std_take_torchs_arguments(call):
+    torch = pytest.importorskip("torch")
+    compare_with_torch(lambda t: call(ng, t), lambda t: call(torch, t), [rng.standard_normal((3, 4))])
+
+
+@pytest.mark.parametrize("call, error", [
+    (lambda t: t.std(0, unbiased=True, correction=1), "give unbiased or correction, not both"),
+    (lambda t: ng.var(t, True, False), "a bool first argument is unbiased"),
+    (lambda t: t.var(0, 1), "unbiased must be a bool"),
+    (lambda t: t.std(0, correction="1"), "correction must be a number"),
+])
+def test_var_and_std_refuse_ambiguous_arguments(call, error):
+    with pytest.raises((TypeError, ValueError), match=error):
+        call(ng.ones(3, 4))
+
+
 @pytest.mark.parametrize("op, indices", [("max", [0, 1]), ("min", [0, 0])])
 def test_max_and_min_along_a_dim_give_the_gradient_to_the_index_they_return(op, indices):
     """Ties split the gradient evenly ([1/3, 1/3, 1/3]), which disagreed with the index max(dim) returns itself;

@@ -397,6 +397,10 @@ MATH = {
                      [x34[0, :3], y34[0], y34[1, :2]]),
     "floor, ceil and round have no gradient": (lambda lib, a: lib.floor(a) * a + lib.ceil(a) + lib.round(a) * a,
                                                [x34 * 3]),
+    "remainder and fmod, the signs of the divisor and of the dividend": (
+        lambda lib, a, b: lib.remainder(a, b) * lib.fmod(a, b) + lib.remainder(a, 0.7) ** 2, [x34 * 3, y34]),
+    "remainder and fmod, broadcast": (lambda lib, a, b: lib.remainder(a, b) * a - lib.fmod(a, b) ** 2,
+                                      [x34 * 3, y34[0]]),
 }
 
 
@@ -466,6 +470,7 @@ def _scattered_in_place(a, b, i, j):
 METHODS = {
     "minimum": (lambda a, b: a.minimum(b), [x34, tied34]),
     "maximum": (lambda a, b: a.maximum(b), [x34, tied34]),
+    "% and fmod": (lambda a, b: (a % b) * (a % 0.7) + a.fmod(b) * a.remainder(-0.7), [x34 * 3, y34]),
     "prod": (lambda a: a.prod(1) * a.prod(), [zeros37]),
     "logsumexp": (lambda a: a.logsumexp(0, keepdim=True), [x34]),
     "square": (lambda a: a.square(), [x34]),
@@ -546,6 +551,11 @@ DTYPES = {
                               [float32s, float32s.T.copy()]),
     "type_as": (lambda lib, a, b: a.type_as(b), [ints, float32s]),
     "clip of integers": (lambda lib, a: lib.clip(a, 0, 4), [ints]),
+    "remainder and fmod of integers": (lambda lib, a, b: lib.stack([a % b, lib.fmod(a, b), lib.remainder(a, -2),
+                                                                    7 % b, a.fmod(2)]),
+                                       [np.array([[3, -1, 4], [-7, 5, -9]]), np.array([[2, -3, 4], [-5, 2, -2]])]),
+    "remainder and fmod of integers and floats are float32": (
+        lambda lib, a, b: lib.remainder(a, b) * 10 + lib.fmod(a, b) + a % 2.5, [ints, float32s]),
 }
 
 
@@ -586,6 +596,10 @@ ERRORS = {  # name: (call(lib), nanogan's error, its message); torch refuses eac
                                r"bmm: expected .* got shapes \(2, 3, 4\) and \(1, 4, 5\)"),
     "bmm of misaligned matrices": (lambda lib: lib.ones(2, 3, 4).bmm(lib.ones(2, 3, 5)), ValueError,
                                    r"bmm: expected .* got shapes \(2, 3, 4\) and \(2, 3, 5\)"),
+    "remainder of bools": (lambda lib: lib.tensor([True, False]) % lib.tensor([True, True]), TypeError,
+                           r"remainder: not implemented for bool tensors, got bool of shape \(2,\) and \(2,\)"),
+    "fmod of bools": (lambda lib: lib.fmod(lib.tensor([True, False]), lib.tensor([True, True])), TypeError,
+                      r"fmod: not implemented for bool tensors"),
     "maximum of shapes that do not broadcast": (lambda lib: lib.maximum(lib.ones(3), lib.ones(4)), ValueError,
                                                 r"maximum: shapes \(3,\) and \(4,\) cannot be broadcast together"),
     "flip of a dim twice": (lambda lib: lib.flip(lib.ones(2, 3), (1, -1)), ValueError,

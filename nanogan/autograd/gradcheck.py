@@ -28,7 +28,9 @@ def _flat_output(fn, inputs):
 def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     """Check `fn`'s backward against finite differences. Inputs that require grad must be float64.
 
-    On failure raises GradcheckError naming the input, the element index and both values.
+    An element passes when both derivatives are finite and |analytic - numerical| <= atol + rtol |numerical|;
+    NaN or inf on either side fails. On failure raises GradcheckError naming the input, the element
+    index and both values.
     """
     from .. import autograd
     from ..tensor import Tensor
@@ -69,12 +71,17 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
             x.array[index] = original
             numeric = (plus - minus) / (2 * eps)
             a = analytic[i][:, col]
-            bad = np.abs(a - numeric) > atol + rtol * np.abs(numeric)
+            # written as "not close" rather than "far": every comparison with NaN is False, so a
+            # NaN derivative would pass a "far" test; and |a - inf| <= atol + rtol * inf holds, so
+            # non-finite values fail explicitly
+            finite = np.isfinite(a) & np.isfinite(numeric)
+            bad = ~(finite & (np.abs(a - numeric) <= atol + rtol * np.abs(numeric)))
             if bad.any():
                 r = int(np.argmax(bad))
-                msg = (f"gradcheck: Jacobian mismatch for input {i} (shape {tuple(x.shape)}) at element "
-                       f"{tuple(int(k) for k in index)}, output element {r}: analytic {a[r]!r}, "
-                       f"numerical {numeric[r]!r}")
+                what = "Jacobian mismatch" if finite[r] else "non-finite derivative"
+                msg = (f"gradcheck: {what} for input {i} (shape {tuple(x.shape)}) at element "
+                       f"{tuple(int(k) for k in index)}, output element {r}: analytic {float(a[r])!r}, "
+                       f"numerical {float(numeric[r])!r}")
                 if raise_exception:
                     raise GradcheckError(msg)
                 return False

@@ -38,7 +38,7 @@ def _pair(op, a, b):
 
 
 def _refuse_bools(op, *tensors):
-    """PyTorch's abs, pow and unary + have no bool version (numpy's |True| is True, True ** True an int8 1): refused
+    """PyTorch's abs, pow, remainder, fmod and unary + have no bool version (numpy's |True| is True, True ** True an int8 1): refused
     where every operand is a bool tensor (a bool to an integer power is an integer)."""
     if all(isinstance(t, Tensor) and t.dtype == bool for t in tensors):
         raise TypeError(f"{op}: not implemented for bool tensors, got bool of shape "
@@ -259,6 +259,40 @@ class Round(Stepwise):
     function = "rint"
 
 
+class Trunc(Stepwise):
+    """y = a rounded toward zero;  da = 0."""
+    function = "trunc"
+
+
+class Modulo(Function):
+    """y = a - b·q(a/b) for a subclass's rounding q, computed by the array module's function named `function` (exact,
+    where a - b·q(a/b) in floating point is not);  da = g,  db = -g·q(a/b): the derivative between the jumps at
+    a/b an integer, as PyTorch takes it everywhere. q is a Stepwise op, so db's own derivatives are 0 in a and b."""
+    floating_only = False
+    function = rounding = None
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return getattr(ctx.xp, ctx.op.function)(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.inputs
+        da = sum_to(g, a.shape) if ctx.needs_input_grad[0] else None
+        db = sum_to(-g * ctx.op.rounding.apply(a / b), b.shape) if ctx.needs_input_grad[1] else None
+        return da, db
+
+
+class Remainder(Modulo):
+    """y = a - b·⌊a/b⌋, with the sign of b (Python's %, PyTorch's remainder);  da = g,  db = -g·⌊a/b⌋."""
+    function, rounding = "remainder", Floor
+
+
+class Fmod(Modulo):
+    """y = a - b·trunc(a/b), with the sign of a (C's fmod, PyTorch's fmod);  da = g,  db = -g·trunc(a/b)."""
+    function, rounding = "fmod", Trunc
+
+
 class Abs(Function):
     """y = |a|;  da = g * sign(a)  (0 at a = 0, as in PyTorch)."""
     floating_only = False
@@ -326,6 +360,22 @@ def div(a, b):
 
 def neg(a):
     return Neg.apply(a)
+
+
+def _modulo(op, a, b):
+    a, b = _pair(op.__name__.lower(), a, b)
+    _refuse_bools(op.__name__.lower(), a, b)
+    return op.apply(a, b)
+
+
+def remainder(a, b):
+    """a % b with the sign of b, as Python's % (see Remainder); integers stay integers, as in PyTorch."""
+    return _modulo(Remainder, a, b)
+
+
+def fmod(a, b):
+    """The remainder of a / b with the sign of a, as C's fmod (see Fmod); integers stay integers."""
+    return _modulo(Fmod, a, b)
 
 
 def pow(a, b):

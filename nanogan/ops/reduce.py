@@ -218,18 +218,40 @@ class RootOfSquares(Function):
         return where(positive, g / (2 * where(positive, y, 1.0)), 0.0)
 
 
-def var(x, dim=None, keepdim=False, unbiased=True):
-    """var = Σ (x - mean)² / (n - 1) (unbiased) or / n; NaN for no values, or for one value when unbiased."""
+def _correction(op, dim, unbiased, correction):
+    """(dim, δ) for var/std from PyTorch's two ways of naming the divisor n - δ: unbiased (True: δ = 1, Bessel's
+    correction, the default; False: δ = 0) or correction=δ, not both. A bool where dim goes is PyTorch's
+    var(unbiased) overload; dim_index would refuse it, and reading it as the int dim 0 would be silently wrong."""
+    if isinstance(dim, bool):
+        if unbiased is not None:
+            raise TypeError(f"{op}: a bool first argument is unbiased, and unbiased was also given")
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{op}: give unbiased or correction, not both")
+    if correction is not None:
+        require(op, "correction", correction, is_number, "a number")
+        return dim, correction
+    if unbiased is not None:
+        require(op, "unbiased", unbiased, lambda u: isinstance(u, (bool, np.bool_)), "a bool")
+        return dim, int(unbiased)
+    return dim, 1
+
+
+def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """var = Σ (x - mean)² / max(n - δ, 0), δ = correction, or 1 if unbiased (the default) and 0 if not; PyTorch's
+    argument order, so that var(x, 0, False) is the biased variance over dim 0. NaN for no values, or for n ≤ δ
+    (0 / 0; inf where the values spread)."""
+    dim, delta = _correction("var", dim, unbiased, correction)
     dims = normalize_dims("var", dim, x.ndim)
     count = _count(x.shape, dims)
     centred = x - mean(x, dims, keepdim=True)
-    divisor = builtins.max(count - 1, 0) if unbiased else count  # count - 1 = -1 would make a variance of -0
+    divisor = builtins.max(count - delta, 0)  # n - δ < 0 would make a negative variance (-0 for none)
     return sum(centred * centred, dims, keepdim) / divisor
 
 
-def std(x, dim=None, keepdim=False, unbiased=True):
-    """√var, with the gradient 0 where the values do not spread (RootOfSquares)."""
-    return RootOfSquares.apply(var(x, dim, keepdim, unbiased))
+def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """√var, var's arguments; the gradient 0 where the values do not spread (RootOfSquares)."""
+    return RootOfSquares.apply(var(x, dim, unbiased, keepdim, correction=correction))
 
 
 def norm(x, p="fro", dim=None, keepdim=False):

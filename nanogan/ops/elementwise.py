@@ -363,8 +363,12 @@ def neg(a):
 
 
 def _modulo(op, a, b):
-    a, b = _pair(op.__name__.lower(), a, b)
-    _refuse_bools(op.__name__.lower(), a, b)
+    name = op.__name__.lower()
+    a, b = _pair(name, a, b)
+    _refuse_bools(name, a, b)
+    if not (a.is_floating_point() or b.is_floating_point()):  # numpy would give 0 with a warning; PyTorch raises
+        b.backend.require(b.array != 0, ZeroDivisionError,
+                          f"{name}: integer division by zero (a of shape {a.shape}, b of shape {b.shape})")
     return op.apply(a, b)
 
 

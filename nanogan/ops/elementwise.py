@@ -38,8 +38,8 @@ def _pair(op, a, b):
 
 
 def _refuse_bools(op, *tensors):
-    """PyTorch's abs, pow, remainder, fmod and unary + have no bool version (numpy's |True| is True, True ** True an int8 1): refused
-    where every operand is a bool tensor (a bool to an integer power is an integer)."""
+    """PyTorch's abs, pow, remainder, fmod and unary + have no bool version (numpy's |True| is True, True ** True an
+    int8 1): refused where every operand is a bool tensor (a bool to an integer power is an integer)."""
     if all(isinstance(t, Tensor) and t.dtype == bool for t in tensors):
         raise TypeError(f"{op}: not implemented for bool tensors, got bool of shape "
                         f"{' and '.join(str(t.shape) for t in tensors)}")

@@ -254,6 +254,20 @@ RESIZE_CASES = {
 }
 
 
+def test_an_axis_that_keeps_its_size_is_copied_whatever_the_scale_factor():
+    """floor(2 · 1.2) = 2 rows: PyTorch copies them, leaving scale 1/1.2 unused (the columns, 5 to floor(5 · 1.3) = 6,
+    are resampled)."""
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(20).standard_normal((2, 2, 2, 5))
+    options = dict(scale_factor=(1.2, 1.3), mode="bilinear")
+    y = interpolate(t(x), **options).numpy()
+    np.testing.assert_allclose(y, torch.nn.functional.interpolate(torch.tensor(x), **options).numpy(), rtol=1e-12,
+                               atol=1e-12)
+    np.testing.assert_allclose(y, interpolate(t(x), scale_factor=(1.0, 1.3), mode="bilinear").numpy(), rtol=1e-12,
+                               atol=1e-12)
+    check_op(lambda x: interpolate(x, **options) ** 2, [x])
+
+
 class _NanoganFunctional:
     """The ops under torch.nn.functional's names, for the shared test cases."""
     max_pool2d, avg_pool2d, interpolate, pad = staticmethod(max_pool2d), staticmethod(avg_pool2d), \

@@ -24,10 +24,15 @@ interpolate  nearest, integer factors (kh, kw): y[i, j] = x[i // kh, j // kw], t
              spread over its block. Its gradient sums each block (sum pooling, the convolution), and
              vice versa. Other ratios: a gather by PyTorch's index rule floor(i · in/out) in float32,
              whose gradient is a scatter-add.
-             bilinear: separable, y = A_h·x·A_wᵀ per plane, row i of A weighing the two inputs either side
-             of output pixel i's source coordinate s by 1 - (s - floor s) and s - floor s (PyTorch's rules:
-             s = i·(n-1)/(out-1) with align_corners, else (i + 1/2)·scale - 1/2 clamped at 0, scale = n/out
-             or 1/scale_factor); dx = A_hᵀ·g·A_w (see _across_planes).
+             bilinear: separable, y = A_h·x·A_wᵀ per plane, dx = A_hᵀ·g·A_w (see _across_planes); row i of A
+             (out × n, one axis of n inputs) holds the weights by which output pixel i sums the inputs. They are
+             a kernel K of the distance d from i's source coordinate to each input pixel, of radius r (K = 0 from
+             |d| = r on): the triangle 1 - |d|, r = 1.
+             PyTorch's rules: scale = (n-1)/(out-1) with align_corners (0 for out = 1), else n/out or
+             1/scale_factor; an axis that keeps its size is copied (A = I) whatever the scale.
+             s = i·scale with align_corners, else (i + 1/2)·scale - 1/2 clamped at 0; the 2r inputs
+             floor(s) - r + 1 ... floor(s) + r weigh K(s - input), and an input past an edge reads the edge pixel
+             (its weight adds to the edge pixel's).
 """
 import math
 
@@ -266,20 +271,46 @@ def _scaled_size(op, x, scale_factor):
     return out_hw
 
 
-def _linear_interpolation_matrix(xp, size, out, scale, align_corners, dtype):
-    """(out, size): row i weighs the two inputs either side of output pixel i's source coordinate (module
-    docstring), computed in the input's dtype as PyTorch computes it."""
-    real = np.dtype(dtype).type
+# the modes that interpolate between inputs through a kernel, and the radius of each one's kernel in input pixels
+KERNEL_RADIUS = {"bilinear": 1}
+
+
+def _kernel(xp, mode, d):
+    """K(d) of the mode (module docstring), in d's dtype."""
+    real = d.dtype.type
+    return xp.maximum(real(1) - abs(d), real(0))
+
+
+def _interpolation_taps(xp, out, scale, mode, align_corners, dtype):
+    """(first, weights): output pixel i weighs the inputs first[i] + k by weights[i, k], k < 2r (module
+    docstring)."""
+    real, radius = np.dtype(dtype).type, KERNEL_RADIUS[mode]
     index = xp.arange(out, dtype=dtype)
     if align_corners:
-        source = index * (real(size - 1) / real(out - 1) if out > 1 else real(0))
+        source = index * scale
     else:
-        source = xp.maximum((index + real(0.5)) * real(scale) - real(0.5), real(0))
-    below = source.astype(np.int64)  # the floor, source being >= 0
-    above = xp.minimum(below + 1, size - 1)
-    to_above = source - below.astype(dtype)
-    taps = xp.arange(size)
-    return (1 - to_above)[:, None] * (taps == below[:, None]) + to_above[:, None] * (taps == above[:, None])
+        source = xp.maximum((index + real(0.5)) * scale - real(0.5), real(0))
+    below = xp.floor(source)  # at most n - 1 (s < n - 1/2, or s <= n - 1 aligned), which PyTorch's cap never changes
+    # s - (floor(s) - r + 1 + k) = t + r - 1 - k, t = s - floor(s): PyTorch's arguments of K, rounded as it rounds
+    distances = (source - below)[:, None] + xp.arange(radius - 1, -radius - 1, -1, dtype=dtype)
+    return below.astype(np.int64) - (radius - 1), _kernel(xp, mode, distances)
+
+
+def _resampling_matrix(xp, size, out, scale, mode, align_corners, dtype):
+    """(out, size): row i the weights by which output pixel i sums the inputs along one axis (module docstring),
+    computed in the input's dtype as PyTorch computes them. Each tap's weight goes to its input's column, a tap
+    past an edge to the edge's: the sum over taps of weight × (column == tap's input), which adds the weights of
+    taps that read the same pixel (out × 2r × size numbers on the way, small next to the images)."""
+    if out == size:  # copied whatever the scale, as PyTorch copies it
+        return xp.eye(size, dtype=dtype)
+    real = np.dtype(dtype).type
+    if align_corners:
+        scale = real(size - 1) / real(out - 1) if out > 1 else real(0)
+    else:
+        scale = real(scale)
+    first, weights = _interpolation_taps(xp, out, scale, mode, align_corners, dtype)
+    inputs = xp.clip(first[:, None] + xp.arange(weights.shape[1]), 0, size - 1)
+    return (weights[:, :, None] * (inputs[:, :, None] == xp.arange(size))).sum(axis=1)
 
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
@@ -288,7 +319,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     unless given); see the module docstring."""
     op = "interpolate"
     require_floating(op, input)
-    if mode not in ("nearest", "bilinear"):
+    if mode != "nearest" and mode not in KERNEL_RADIUS:
         raise NotImplementedError(f"{op}: mode {mode!r} is not implemented; only 'nearest' and 'bilinear' are")
     if antialias:
         raise NotImplementedError(f"{op}: antialias is not implemented (mode {mode!r})")
@@ -297,11 +328,11 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if input.ndim != 4:
         raise ValueError(f"{op}: expected a 4-D input (N, C, H, W), got shape {input.shape}")
     out_hw, scales = _output_size_and_scales(op, input, size, scale_factor, recompute_scale_factor)
-    if mode == "bilinear":
-        return _across_planes(input, *(_linear_interpolation_matrix(input.backend.xp, n, o, s, bool(align_corners),
-                                                                    input.dtype)
-                                       for n, o, s in zip(input.shape[2:], out_hw, scales)))
-    return _nearest(input, out_hw, scales)
+    if mode == "nearest":
+        return _nearest(input, out_hw, scales)
+    return _across_planes(input, *(_resampling_matrix(input.backend.xp, n, o, s, mode, bool(align_corners),
+                                                      input.dtype)
+                                   for n, o, s in zip(input.shape[2:], out_hw, scales)))
 
 
 def _nearest(input, out_hw, scales):

@@ -395,6 +395,10 @@ FAMILIES = {
                           + F.interpolate(x, size=(8, 10), mode="bilinear", align_corners=True)
                           * F.interpolate(x[:, :, :3], size=(8, 10), mode="bilinear"),
                           [(2, 3, 4, 5)], ("interpolate",), False),
+    "bicubic resizing": (lambda x: F.interpolate(x, scale_factor=(1.5, 1.6), mode="bicubic") ** 2
+                         + F.interpolate(x, size=(6, 8), mode="bicubic", align_corners=True)
+                         * F.interpolate(x[:, :, :3, 1:], size=(6, 8), mode="bicubic"),
+                         [(2, 3, 4, 5)], ("interpolate",), False),
     "nearest upsampling": (lambda x: F.interpolate(x, scale_factor=2, mode="nearest") ** 2
                            + F.interpolate(x, size=(8, 10)) * F.interpolate(x[:, :, :3], size=(8, 10)),
                            [(2, 3, 4, 5)], ("interpolate",), False),
@@ -868,6 +872,7 @@ def _built_from_the_shapes(x):
     return (F.pad(x, (2, 1, 1, 2), mode="reflect").sum() + F.pad(x, (1, 1, 1, 1), mode="replicate").sum()
             + F.pad(x, (2, 0, 0, 2), mode="circular").sum() + F.interpolate(x, scale_factor=1.5).sum()
             + F.interpolate(x, size=(7, 3), mode="bilinear").sum() + F.adaptive_avg_pool2d(x, (3, 3)).sum()
+            + F.interpolate(x, size=(7, 3), mode="bicubic").sum()
             + F.adaptive_max_pool2d(x, (3, 3)).sum())
 
 
@@ -899,8 +904,8 @@ def test_scatter_on_the_device_checks_its_indices_there():
 @on_gpu
 def test_gathers_and_products_by_arrays_from_the_shapes_copy_nothing_from_the_host():
     """Their index arrays were numpy arrays copied over: a host-to-device copy, which a CUDA graph cannot
-    record. They are computed on the device now, and agree with the CPU (and so are bilinear resizing's and
-    adaptive pooling's matrices)."""
+    record. They are computed on the device now, and agree with the CPU (and so are resizing's and adaptive
+    pooling's matrices)."""
     x = np.random.default_rng(2).standard_normal((2, 3, 5, 4)).astype(np.float32)
     x_device = ng.tensor(x, device="cuda")
     fake_cupy.calls.clear()

@@ -121,6 +121,8 @@ LAYERS = {
     "adaptive-maxpool-overlapping": (lambda m: m.AdaptiveMaxPool2d((4, None)), (2, 3, 7, 6)),
     "upsample-bilinear": (lambda m: m.Upsample(scale_factor=2, mode="bilinear"), (2, 3, 4, 5)),
     "upsample-bilinear-aligned": (lambda m: m.Upsample(size=(7, 9), mode="bilinear", align_corners=True), (2, 3, 4, 5)),
+    "upsample-bicubic": (lambda m: m.Upsample(scale_factor=(1.5, 2), mode="bicubic"), (2, 3, 4, 5)),
+    "upsample-bicubic-aligned": (lambda m: m.Upsample(size=(7, 9), mode="bicubic", align_corners=True), (2, 3, 4, 5)),
     "dropout-eval": (lambda m: m.Dropout(0.3), (3, 7)),
     "dropout2d-eval": (lambda m: m.Dropout2d(0.3), (2, 3, 4, 5)),
     "elu": (lambda m: m.ELU(0.7), (3, 7)),

@@ -1,5 +1,6 @@
-"""max_pool2d, avg_pool2d, adaptive_avg_pool2d, adaptive_max_pool2d, interpolate (nearest, bilinear) and pad: worked
-numbers, finite-difference checks of first and second derivatives over drawn geometries, PyTorch, and bad input."""
+"""max_pool2d, avg_pool2d, adaptive_avg_pool2d, adaptive_max_pool2d, interpolate (nearest, bilinear, bicubic) and pad:
+worked numbers, finite-difference checks of first and second derivatives over drawn geometries, PyTorch, and bad
+input."""
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
@@ -81,6 +82,15 @@ def test_worked_example_adaptive_bins_and_bilinear_source_coordinates():
                                [0, 1 / 3, 2 / 3, 1])
 
 
+def test_worked_example_bicubic_weights():
+    # [0, 0, 1, 0, 0] to 9 with align_corners: s = i/2. On a whole s the output is that input; halfway the four
+    # nearest weigh K(3/2), K(1/2), K(1/2), K(3/2) = -3/32, 19/32, 19/32, -3/32 (a = -0.75): the 1 spreads to 19/32
+    # beside it and rings below zero one input further
+    x = t([[[[0.0, 0, 1, 0, 0]]]])
+    np.testing.assert_allclose(interpolate(x, size=(1, 9), mode="bicubic", align_corners=True).numpy()[0, 0, 0],
+                               [0, -3 / 32, 0, 19 / 32, 1, 19 / 32, 0, -3 / 32, 0])
+
+
 def test_max_pool_gradient_goes_to_the_first_maximum_and_accumulates_over_overlaps():
     x = t([[[[1, 5, 5], [0, 2, 1], [5, 0, 3]]]]).requires_grad_()
     y = max_pool2d(x, 2, stride=1)  # windows [[1,5],[0,2]], [[5,5],[2,1]], [[0,2],[5,0]], [[2,1],[0,3]]
@@ -94,6 +104,7 @@ def test_an_empty_batch_gives_empty_outputs_and_gradients():
     for y, shape in [(max_pool2d(x, 2), (0, 3, 4, 4)), (avg_pool2d(x, 3, 2, 1), (0, 3, 4, 4)),
                      (interpolate(x, scale_factor=2), (0, 3, 16, 16)), (interpolate(x, size=(5, 3)), (0, 3, 5, 3)),
                      (interpolate(x, size=(5, 3), mode="bilinear"), (0, 3, 5, 3)),
+                     (interpolate(x, size=(5, 3), mode="bicubic"), (0, 3, 5, 3)),
                      (adaptive_avg_pool2d(x, 3), (0, 3, 3, 3)), (adaptive_max_pool2d(x, 2), (0, 3, 2, 2)),
                      (adaptive_max_pool2d(x, 3), (0, 3, 3, 3))]:
         assert y.shape == shape
@@ -159,6 +170,13 @@ def test_adaptive_pooling_and_bilinear_resizing_have_finite_difference_gradients
     check_op(lambda x: adaptive_max_pool2d(x, (out_h, out_w)) ** 2, [x])
     check_op(lambda x: interpolate(x, size=(out_h + 2, out_w), mode="bilinear", align_corners=align_corners) ** 2,
              [x])
+
+
+@given(st.integers(1, 6), st.integers(1, 6), st.integers(1, 9), st.integers(1, 9), st.booleans(),
+       st.integers(0, 2 ** 31 - 1))
+def test_bicubic_resizing_has_finite_difference_gradients(height, width, out_h, out_w, align_corners, seed):
+    x = np.random.default_rng(seed).standard_normal((2, 2, height, width))
+    check_op(lambda x: interpolate(x, size=(out_h, out_w), mode="bicubic", align_corners=align_corners) ** 2, [x])
 
 
 @given(st.sampled_from(["constant", "reflect", "replicate", "circular"]),
@@ -251,20 +269,57 @@ RESIZE_CASES = {
         (2, 3, 4, 5)),
     "bilinear, scale_factor (0.6, 2.3)": (
         lambda F: lambda x: F.interpolate(x, scale_factor=(0.6, 2.3), mode="bilinear"), (2, 2, 7, 3)),
+    "bicubic, scale_factor 2": (lambda F: lambda x: F.interpolate(x, scale_factor=2, mode="bicubic"), (2, 3, 4, 5)),
+    "bicubic, size (3, 11), align_corners": (
+        lambda F: lambda x: F.interpolate(x, size=(3, 11), mode="bicubic", align_corners=True), (2, 2, 7, 5)),
 }
 
 
-def test_an_axis_that_keeps_its_size_is_copied_whatever_the_scale_factor():
-    """floor(2 · 1.2) = 2 rows: PyTorch copies them, leaving scale 1/1.2 unused (the columns, 5 to floor(5 · 1.3) = 6,
-    are resampled)."""
+# (input shape, size or scale_factor) for both modes and align_corners: up, down, by non-integer ratios
+# and by scale factors that land on whole sizes and that do not, from and to one pixel
+RESAMPLING_GEOMETRIES = {
+    "up x2": ((2, 2, 4, 5), dict(scale_factor=2)),
+    "up to (7, 9)": ((2, 2, 4, 5), dict(size=(7, 9))),
+    "down to (3, 2)": ((2, 2, 7, 5), dict(size=(3, 2))),
+    "down x4": ((1, 2, 16, 12), dict(size=(4, 3))),
+    "down by scale_factor (0.19, 0.37)": ((1, 2, 11, 23), dict(scale_factor=(0.19, 0.37))),
+    "scale_factor 1.7": ((2, 2, 4, 5), dict(scale_factor=1.7)),
+    "scale_factor 1.7, recompute_scale_factor": ((2, 2, 4, 5), dict(scale_factor=1.7, recompute_scale_factor=True)),
+    "scale_factor (0.6, 2.3), down and up": ((2, 2, 7, 3), dict(scale_factor=(0.6, 2.3))),
+    "to one pixel": ((2, 2, 4, 5), dict(size=(1, 1))),
+    "from one pixel": ((2, 2, 1, 1), dict(size=(3, 4))),
+    "one row up, a row to one pixel": ((2, 1, 1, 6), dict(size=(5, 1))),
+    "from two pixels": ((1, 1, 2, 2), dict(size=(5, 7))),
+}
+
+
+@pytest.mark.parametrize("align_corners", [False, True], ids=["half-pixel", "align_corners"])
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("geometry", sorted(RESAMPLING_GEOMETRIES))
+def test_resampling_matches_pytorch_over_geometries(geometry, mode, align_corners):
+    torch = pytest.importorskip("torch")
+    shape, sizing = RESAMPLING_GEOMETRIES[geometry]
+    options = dict(sizing, mode=mode, align_corners=align_corners)
+    x = np.random.default_rng(19).standard_normal(shape)
+    compare_with_torch(lambda x: interpolate(x, **options).tanh(),
+                       lambda x: torch.nn.functional.interpolate(x, **options).tanh(), [x])
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+def test_an_axis_that_keeps_its_size_is_copied_whatever_the_scale_factor(mode):
+    """floor(2 · 1.2) = 2 rows: PyTorch copies them, leaving scale 1/1.2 unused, except with bicubic, which
+    resamples them (the columns, 5 to floor(5 · 1.3) = 6, are resampled either way). The values against PyTorch's;
+    the gradient by finite differences only: PyTorch's bicubic backward copies where both axes keep their size, no
+    gradient of its forward."""
     torch = pytest.importorskip("torch")
     x = np.random.default_rng(20).standard_normal((2, 2, 2, 5))
-    options = dict(scale_factor=(1.2, 1.3), mode="bilinear")
+    options = dict(scale_factor=(1.2, 1.3), mode=mode)
     y = interpolate(t(x), **options).numpy()
     np.testing.assert_allclose(y, torch.nn.functional.interpolate(torch.tensor(x), **options).numpy(), rtol=1e-12,
                                atol=1e-12)
-    np.testing.assert_allclose(y, interpolate(t(x), scale_factor=(1.0, 1.3), mode="bilinear").numpy(), rtol=1e-12,
-                               atol=1e-12)
+    rows_copied = mode == "bilinear"
+    columns_only = interpolate(t(x), scale_factor=(1.0, 1.3), mode=mode).numpy()
+    assert np.allclose(y, columns_only, rtol=1e-12, atol=1e-12) == rows_copied
     check_op(lambda x: interpolate(x, **options) ** 2, [x])
 
 
@@ -289,7 +344,7 @@ def test_against_pytorch_forward_backward_double_backward(case):
 @pytest.mark.parametrize("dtype,tol", [(np.float64, dict(rtol=1e-6, atol=1e-9)),
                                        (np.float32, dict(rtol=1e-4, atol=1e-5))])
 @pytest.mark.parametrize("case", sorted(RESIZE_CASES))
-def test_adaptive_pooling_and_bilinear_resizing_match_pytorch(case, dtype, tol):
+def test_adaptive_pooling_and_resizing_match_pytorch(case, dtype, tol):
     """Value, gradient and double backward; through a tanh, so that the second derivative in the input runs through
     the op's backward as well."""
     torch = pytest.importorskip("torch")
@@ -361,13 +416,13 @@ def test_bad_input_is_refused_with_the_op_and_shapes():
         max_pool2d(ng.zeros(1, 2, 1, 1), 2, stride=1, padding=1, dilation=2)
     with pytest.raises(TypeError, match=r"avg_pool2d: expected floating-point tensors, got int64"):
         avg_pool2d(ng.tensor(np.zeros((1, 1, 4, 4), dtype=np.int64)), 2)
-    with pytest.raises(NotImplementedError, match="interpolate: mode 'bicubic' is not implemented; only 'nearest' "
-                                                  "and 'bilinear' are"):
-        interpolate(x, scale_factor=2, mode="bicubic")
+    with pytest.raises(NotImplementedError, match="interpolate: mode 'area' is not implemented; only 'nearest', "
+                                                  "'bilinear' and 'bicubic' are"):
+        interpolate(x, scale_factor=2, mode="area")
     with pytest.raises(NotImplementedError, match="interpolate: antialias is not implemented"):
         interpolate(x, scale_factor=0.5, mode="bilinear", antialias=True)
-    with pytest.raises(ValueError, match="interpolate: align_corners can only be set with mode 'bilinear', not "
-                                         "'nearest'"):
+    with pytest.raises(ValueError, match="interpolate: align_corners can only be set with modes 'bilinear' and "
+                                         "'bicubic', not 'nearest'"):
         interpolate(x, scale_factor=2, align_corners=False)
     with pytest.raises(ValueError, match=r"interpolate: expected a 4-D input \(N, C, H, W\), got shape \(2, 5, 5\)"):
         interpolate(ng.zeros(2, 5, 5), size=3, mode="bilinear")

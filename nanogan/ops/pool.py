@@ -1,5 +1,5 @@
-"""Pooling and resizing (nearest-neighbour, bilinear) of (N, C, H, W) tensors, plane by plane; pooling also takes one
-unbatched image (C, H, W), as PyTorch's does (ops/conv.py's takes_unbatched).
+"""Pooling and resizing (nearest-neighbour, bilinear, bicubic) of (N, C, H, W) tensors, plane by plane; pooling also
+takes one unbatched image (C, H, W), as PyTorch's does (ops/conv.py's takes_unbatched).
 
 A window tap (a, b) of output pixel (i, j) reads x at (i·s - p + a·d, j·s - p + b·d) (stride s,
 padding p, dilation d). Output size per axis: floor((n + 2p - d(k-1) - 1)/s) + 1, or with ceil_mode
@@ -24,15 +24,17 @@ interpolate  nearest, integer factors (kh, kw): y[i, j] = x[i // kh, j // kw], t
              spread over its block. Its gradient sums each block (sum pooling, the convolution), and
              vice versa. Other ratios: a gather by PyTorch's index rule floor(i · in/out) in float32,
              whose gradient is a scatter-add.
-             bilinear: separable, y = A_h·x·A_wᵀ per plane, dx = A_hᵀ·g·A_w (see _across_planes); row i of A
-             (out × n, one axis of n inputs) holds the weights by which output pixel i sums the inputs. They are
-             a kernel K of the distance d from i's source coordinate to each input pixel, of radius r (K = 0 from
-             |d| = r on): the triangle 1 - |d|, r = 1.
+             bilinear, bicubic: separable, y = A_h·x·A_wᵀ per plane, dx = A_hᵀ·g·A_w (see _across_planes);
+             row i of A (out × n, one axis of n inputs) holds the weights by which output pixel i sums the inputs.
+             They are a kernel K of the distance d from i's source coordinate to each input pixel, of radius r
+             (K = 0 from |d| = r on): bilinear's triangle 1 - |d| (r = 1), bicubic's cubic convolution (Keys; r = 2)
+                 K(d) = (a+2)|d|³ - (a+3)|d|² + 1         for |d| < 1
+                        a|d|³ - 5a|d|² + 8a|d| - 4a       for 1 <= |d| < 2.
              PyTorch's rules: scale = (n-1)/(out-1) with align_corners (0 for out = 1), else n/out or
-             1/scale_factor; an axis that keeps its size is copied (A = I) whatever the scale.
-             s = i·scale with align_corners, else (i + 1/2)·scale - 1/2 clamped at 0; the 2r inputs
-             floor(s) - r + 1 ... floor(s) + r weigh K(s - input), and an input past an edge reads the edge pixel
-             (its weight adds to the edge pixel's).
+             1/scale_factor; an axis that keeps its size is copied (A = I) whatever the scale, except by bicubic.
+             s = i·scale with align_corners, else (i + 1/2)·scale - 1/2 (clamped at 0 for bilinear); the 2r
+             inputs floor(s) - r + 1 ... floor(s) + r weigh K(s - input), a = -0.75, and an input past an edge
+             reads the edge pixel (its weight adds to the edge pixel's).
 """
 import math
 
@@ -271,14 +273,22 @@ def _scaled_size(op, x, scale_factor):
     return out_hw
 
 
+# Keys' parameter a of the cubic convolution kernel (module docstring): PyTorch's bicubic resizing takes OpenCV's
+CUBIC_A = -0.75
 # the modes that interpolate between inputs through a kernel, and the radius of each one's kernel in input pixels
-KERNEL_RADIUS = {"bilinear": 1}
+KERNEL_RADIUS = {"bilinear": 1, "bicubic": 2}
 
 
 def _kernel(xp, mode, d):
-    """K(d) of the mode (module docstring), in d's dtype."""
+    """K(d) of the mode (module docstring), in d's dtype; the cubic in PyTorch's Horner forms, as it rounds."""
     real = d.dtype.type
-    return xp.maximum(real(1) - abs(d), real(0))
+    d = abs(d)
+    if mode == "bilinear":
+        return xp.maximum(real(1) - d, real(0))
+    a = real(CUBIC_A)
+    near = ((a + 2) * d - (a + 3)) * d * d + 1
+    far = ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
+    return xp.where(d < 1, near, xp.where(d < 2, far, real(0)))
 
 
 def _interpolation_taps(xp, out, scale, mode, align_corners, dtype):
@@ -289,7 +299,9 @@ def _interpolation_taps(xp, out, scale, mode, align_corners, dtype):
     if align_corners:
         source = index * scale
     else:
-        source = xp.maximum((index + real(0.5)) * scale - real(0.5), real(0))
+        source = (index + real(0.5)) * scale - real(0.5)
+        if mode == "bilinear":  # bicubic keeps a source left of the first input, and reads past the edge
+            source = xp.maximum(source, real(0))
     below = xp.floor(source)  # at most n - 1 (s < n - 1/2, or s <= n - 1 aligned), which PyTorch's cap never changes
     # s - (floor(s) - r + 1 + k) = t + r - 1 - k, t = s - floor(s): PyTorch's arguments of K, rounded as it rounds
     distances = (source - below)[:, None] + xp.arange(radius - 1, -radius - 1, -1, dtype=dtype)
@@ -301,7 +313,7 @@ def _resampling_matrix(xp, size, out, scale, mode, align_corners, dtype):
     computed in the input's dtype as PyTorch computes them. Each tap's weight goes to its input's column, a tap
     past an edge to the edge's: the sum over taps of weight × (column == tap's input), which adds the weights of
     taps that read the same pixel (out × 2r × size numbers on the way, small next to the images)."""
-    if out == size:  # copied whatever the scale, as PyTorch copies it
+    if out == size and mode == "bilinear":  # copied whatever the scale, as PyTorch copies it
         return xp.eye(size, dtype=dtype)
     real = np.dtype(dtype).type
     if align_corners:
@@ -315,16 +327,17 @@ def _resampling_matrix(xp, size, out, scale, mode, align_corners, dtype):
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
-    """Resizing of (N, C, H, W) to `size` or by `scale_factor`, mode "nearest" or "bilinear" (align_corners False
-    unless given); see the module docstring."""
+    """Resizing of (N, C, H, W) to `size` or by `scale_factor`, mode "nearest", "bilinear" or "bicubic"
+    (align_corners False unless given); see the module docstring."""
     op = "interpolate"
     require_floating(op, input)
     if mode != "nearest" and mode not in KERNEL_RADIUS:
-        raise NotImplementedError(f"{op}: mode {mode!r} is not implemented; only 'nearest' and 'bilinear' are")
+        raise NotImplementedError(f"{op}: mode {mode!r} is not implemented; only 'nearest', 'bilinear' and "
+                                  f"'bicubic' are")
     if antialias:
         raise NotImplementedError(f"{op}: antialias is not implemented (mode {mode!r})")
     if mode == "nearest" and align_corners is not None:  # as PyTorch: it would mean nothing there
-        raise ValueError(f"{op}: align_corners can only be set with mode 'bilinear', not 'nearest'")
+        raise ValueError(f"{op}: align_corners can only be set with modes 'bilinear' and 'bicubic', not 'nearest'")
     if input.ndim != 4:
         raise ValueError(f"{op}: expected a 4-D input (N, C, H, W), got shape {input.shape}")
     out_hw, scales = _output_size_and_scales(op, input, size, scale_factor, recompute_scale_factor)

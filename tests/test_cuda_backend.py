@@ -399,6 +399,10 @@ FAMILIES = {
                          + F.interpolate(x, size=(6, 8), mode="bicubic", align_corners=True)
                          * F.interpolate(x[:, :, :3, 1:], size=(6, 8), mode="bicubic"),
                          [(2, 3, 4, 5)], ("interpolate",), False),
+    "antialiased resizing": (lambda x: F.interpolate(x, size=(3, 4), mode="bicubic", antialias=True) ** 2
+                             + F.interpolate(x, scale_factor=(0.4, 0.5), mode="bilinear", antialias=True)
+                             * F.interpolate(x, size=(3, 4), mode="bilinear", align_corners=True, antialias=True),
+                             [(2, 3, 9, 8)], ("interpolate",), False),
     "nearest upsampling": (lambda x: F.interpolate(x, scale_factor=2, mode="nearest") ** 2
                            + F.interpolate(x, size=(8, 10)) * F.interpolate(x[:, :, :3], size=(8, 10)),
                            [(2, 3, 4, 5)], ("interpolate",), False),
@@ -873,6 +877,7 @@ def _built_from_the_shapes(x):
             + F.pad(x, (2, 0, 0, 2), mode="circular").sum() + F.interpolate(x, scale_factor=1.5).sum()
             + F.interpolate(x, size=(7, 3), mode="bilinear").sum() + F.adaptive_avg_pool2d(x, (3, 3)).sum()
             + F.interpolate(x, size=(7, 3), mode="bicubic").sum()
+            + F.interpolate(x, size=(3, 2), mode="bicubic", antialias=True).sum()
             + F.adaptive_max_pool2d(x, (3, 3)).sum())
 
 

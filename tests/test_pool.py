@@ -1,6 +1,6 @@
-"""max_pool2d, avg_pool2d, adaptive_avg_pool2d, adaptive_max_pool2d, interpolate (nearest, bilinear, bicubic) and pad:
-worked numbers, finite-difference checks of first and second derivatives over drawn geometries, PyTorch, and bad
-input."""
+"""max_pool2d, avg_pool2d, adaptive_avg_pool2d, adaptive_max_pool2d, interpolate (nearest, bilinear, bicubic; plain
+and antialiased) and pad: worked numbers, finite-difference checks of first and second derivatives over drawn
+geometries, PyTorch, and bad input."""
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
@@ -82,13 +82,20 @@ def test_worked_example_adaptive_bins_and_bilinear_source_coordinates():
                                [0, 1 / 3, 2 / 3, 1])
 
 
-def test_worked_example_bicubic_weights():
+def test_worked_example_bicubic_weights_and_antialiasing():
     # [0, 0, 1, 0, 0] to 9 with align_corners: s = i/2. On a whole s the output is that input; halfway the four
     # nearest weigh K(3/2), K(1/2), K(1/2), K(3/2) = -3/32, 19/32, 19/32, -3/32 (a = -0.75): the 1 spreads to 19/32
     # beside it and rings below zero one input further
     x = t([[[[0.0, 0, 1, 0, 0]]]])
     np.testing.assert_allclose(interpolate(x, size=(1, 9), mode="bicubic", align_corners=True).numpy()[0, 0, 0],
                                [0, -3 / 32, 0, 19 / 32, 1, 19 / 32, 0, -3 / 32, 0])
+    # 8 inputs to 2 (scale 4): without antialias output 0 reads inputs 1 and 2 (s = 3/2) and misses the 1 at input 0.
+    # With it, the triangle stretched 4 times about c = 2 covers inputs 0..5, weighing 1 - |j + 1/2 - 2|/4 = 5/8, 7/8,
+    # 7/8, 5/8, 3/8, 1/8 (sum 7/2), so input 0 counts 5/28
+    x = t([[[[1.0, 0, 0, 0, 0, 0, 0, 0]]]])
+    np.testing.assert_array_equal(interpolate(x, size=(1, 2), mode="bilinear").numpy()[0, 0, 0], [0, 0])
+    np.testing.assert_allclose(interpolate(x, size=(1, 2), mode="bilinear", antialias=True).numpy()[0, 0, 0],
+                               [5 / 28, 0])
 
 
 def test_max_pool_gradient_goes_to_the_first_maximum_and_accumulates_over_overlaps():
@@ -105,6 +112,7 @@ def test_an_empty_batch_gives_empty_outputs_and_gradients():
                      (interpolate(x, scale_factor=2), (0, 3, 16, 16)), (interpolate(x, size=(5, 3)), (0, 3, 5, 3)),
                      (interpolate(x, size=(5, 3), mode="bilinear"), (0, 3, 5, 3)),
                      (interpolate(x, size=(5, 3), mode="bicubic"), (0, 3, 5, 3)),
+                     (interpolate(x, size=(5, 3), mode="bicubic", antialias=True), (0, 3, 5, 3)),
                      (adaptive_avg_pool2d(x, 3), (0, 3, 3, 3)), (adaptive_max_pool2d(x, 2), (0, 3, 2, 2)),
                      (adaptive_max_pool2d(x, 3), (0, 3, 3, 3))]:
         assert y.shape == shape
@@ -172,11 +180,13 @@ def test_adaptive_pooling_and_bilinear_resizing_have_finite_difference_gradients
              [x])
 
 
-@given(st.integers(1, 6), st.integers(1, 6), st.integers(1, 9), st.integers(1, 9), st.booleans(),
-       st.integers(0, 2 ** 31 - 1))
-def test_bicubic_resizing_has_finite_difference_gradients(height, width, out_h, out_w, align_corners, seed):
+@given(st.integers(1, 6), st.integers(1, 6), st.integers(1, 9), st.integers(1, 9),
+       st.sampled_from(["bilinear", "bicubic"]), st.booleans(), st.booleans(), st.integers(0, 2 ** 31 - 1))
+def test_bicubic_and_antialiased_resizing_have_finite_difference_gradients(height, width, out_h, out_w, mode,
+                                                                           align_corners, antialias, seed):
     x = np.random.default_rng(seed).standard_normal((2, 2, height, width))
-    check_op(lambda x: interpolate(x, size=(out_h, out_w), mode="bicubic", align_corners=align_corners) ** 2, [x])
+    check_op(lambda x: interpolate(x, size=(out_h, out_w), mode=mode, align_corners=align_corners,
+                                   antialias=antialias) ** 2, [x])
 
 
 @given(st.sampled_from(["constant", "reflect", "replicate", "circular"]),
@@ -272,10 +282,15 @@ RESIZE_CASES = {
     "bicubic, scale_factor 2": (lambda F: lambda x: F.interpolate(x, scale_factor=2, mode="bicubic"), (2, 3, 4, 5)),
     "bicubic, size (3, 11), align_corners": (
         lambda F: lambda x: F.interpolate(x, size=(3, 11), mode="bicubic", align_corners=True), (2, 2, 7, 5)),
+    "bicubic, antialiased, scale_factor (0.3, 0.45)": (
+        lambda F: lambda x: F.interpolate(x, scale_factor=(0.3, 0.45), mode="bicubic", antialias=True), (2, 2, 17, 9)),
+    "bilinear, antialiased, size (4, 3), align_corners": (
+        lambda F: lambda x: F.interpolate(x, size=(4, 3), mode="bilinear", align_corners=True, antialias=True),
+        (2, 2, 13, 10)),
 }
 
 
-# (input shape, size or scale_factor) for both modes and align_corners: up, down, by non-integer ratios
+# (input shape, size or scale_factor) for every mode, align_corners and antialias: up, down, by non-integer ratios
 # and by scale factors that land on whole sizes and that do not, from and to one pixel
 RESAMPLING_GEOMETRIES = {
     "up x2": ((2, 2, 4, 5), dict(scale_factor=2)),
@@ -293,32 +308,53 @@ RESAMPLING_GEOMETRIES = {
 }
 
 
+@pytest.mark.parametrize("antialias", [False, True], ids=["plain", "antialias"])
 @pytest.mark.parametrize("align_corners", [False, True], ids=["half-pixel", "align_corners"])
 @pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
 @pytest.mark.parametrize("geometry", sorted(RESAMPLING_GEOMETRIES))
-def test_resampling_matches_pytorch_over_geometries(geometry, mode, align_corners):
+def test_resampling_matches_pytorch_over_geometries(geometry, mode, align_corners, antialias):
     torch = pytest.importorskip("torch")
     shape, sizing = RESAMPLING_GEOMETRIES[geometry]
-    options = dict(sizing, mode=mode, align_corners=align_corners)
+    options = dict(sizing, mode=mode, align_corners=align_corners, antialias=antialias)
     x = np.random.default_rng(19).standard_normal(shape)
     compare_with_torch(lambda x: interpolate(x, **options).tanh(),
                        lambda x: torch.nn.functional.interpolate(x, **options).tanh(), [x])
 
 
 @pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
-def test_an_axis_that_keeps_its_size_is_copied_whatever_the_scale_factor(mode):
-    """floor(2 · 1.2) = 2 rows: PyTorch copies them, leaving scale 1/1.2 unused, except with bicubic, which
-    resamples them (the columns, 5 to floor(5 · 1.3) = 6, are resampled either way). The values against PyTorch's;
-    the gradient by finite differences only: PyTorch's bicubic backward copies where both axes keep their size, no
-    gradient of its forward."""
+def test_antialiased_resizing_to_one_column_is_its_row_and_column_resizes_in_turn(mode):
+    """PyTorch's antialiased forward to a single column, the rows resampled, gives every output row the first one's
+    values (torch 2.13; its backward is right). Ours is A_h·x·A_wᵀ as for any size: PyTorch's rows resized, then
+    its columns (each resize copying the axis it keeps), and its gradient is PyTorch's."""
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(21).standard_normal((2, 2, 6, 5))
+    g = np.random.default_rng(22).standard_normal((2, 2, 4, 1))
+    options = dict(mode=mode, antialias=True)
+    ours, theirs = ng.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y = interpolate(ours, size=(4, 1), **options)
+    rows_then_columns = torch.nn.functional.interpolate(torch.nn.functional.interpolate(theirs, size=(4, 5), **options),
+                                                        size=(4, 1), **options)
+    np.testing.assert_allclose(y.numpy(), rows_then_columns.detach().numpy(), rtol=1e-12, atol=1e-12)
+    (y * ng.tensor(g)).sum().backward()
+    (torch.nn.functional.interpolate(theirs, size=(4, 1), **options) * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode,antialias", [("bilinear", False), ("bilinear", True), ("bicubic", True),
+                                            ("bicubic", False)])
+def test_an_axis_that_keeps_its_size_is_copied_whatever_the_scale_factor(mode, antialias):
+    """floor(2 · 1.2) = 2 rows: PyTorch copies them, leaving scale 1/1.2 unused, except with bicubic without
+    antialias, which resamples them (the columns, 5 to floor(5 · 1.3) = 6, are resampled either way). The values
+    against PyTorch's; the gradient by finite differences only: PyTorch's antialiased backward resamples the rows its
+    forward copied (and its bicubic backward copies where both axes keep their size), no gradient of its forward."""
     torch = pytest.importorskip("torch")
     x = np.random.default_rng(20).standard_normal((2, 2, 2, 5))
-    options = dict(scale_factor=(1.2, 1.3), mode=mode)
+    options = dict(scale_factor=(1.2, 1.3), mode=mode, antialias=antialias)
     y = interpolate(t(x), **options).numpy()
     np.testing.assert_allclose(y, torch.nn.functional.interpolate(torch.tensor(x), **options).numpy(), rtol=1e-12,
                                atol=1e-12)
-    rows_copied = mode == "bilinear"
-    columns_only = interpolate(t(x), scale_factor=(1.0, 1.3), mode=mode).numpy()
+    rows_copied = mode == "bilinear" or antialias
+    columns_only = interpolate(t(x), scale_factor=(1.0, 1.3), mode=mode, antialias=antialias).numpy()
     assert np.allclose(y, columns_only, rtol=1e-12, atol=1e-12) == rows_copied
     check_op(lambda x: interpolate(x, **options) ** 2, [x])
 
@@ -419,8 +455,12 @@ def test_bad_input_is_refused_with_the_op_and_shapes():
     with pytest.raises(NotImplementedError, match="interpolate: mode 'area' is not implemented; only 'nearest', "
                                                   "'bilinear' and 'bicubic' are"):
         interpolate(x, scale_factor=2, mode="area")
-    with pytest.raises(NotImplementedError, match="interpolate: antialias is not implemented"):
-        interpolate(x, scale_factor=0.5, mode="bilinear", antialias=True)
+    with pytest.raises(ValueError, match=r"interpolate: antialias needs mode 'bilinear' or 'bicubic' and a 4-D input "
+                                         r"\(N, C, H, W\), got mode 'nearest' and shape \(1, 2, 5, 5\)"):
+        interpolate(x, scale_factor=0.5, antialias=True)
+    with pytest.raises(ValueError, match=r"interpolate: antialias needs mode 'bilinear' or 'bicubic' and a 4-D input "
+                                         r"\(N, C, H, W\), got mode 'bicubic' and shape \(2, 5, 5\)"):
+        interpolate(ng.zeros(2, 5, 5), scale_factor=0.5, mode="bicubic", antialias=True)
     with pytest.raises(ValueError, match="interpolate: align_corners can only be set with modes 'bilinear' and "
                                          "'bicubic', not 'nearest'"):
         interpolate(x, scale_factor=2, align_corners=False)

@@ -31,10 +31,16 @@ interpolate  nearest, integer factors (kh, kw): y[i, j] = x[i // kh, j // kw], t
                  K(d) = (a+2)|d|³ - (a+3)|d|² + 1         for |d| < 1
                         a|d|³ - 5a|d|² + 8a|d| - 4a       for 1 <= |d| < 2.
              PyTorch's rules: scale = (n-1)/(out-1) with align_corners (0 for out = 1), else n/out or
-             1/scale_factor; an axis that keeps its size is copied (A = I) whatever the scale, except by bicubic.
-             s = i·scale with align_corners, else (i + 1/2)·scale - 1/2 (clamped at 0 for bilinear); the 2r
-             inputs floor(s) - r + 1 ... floor(s) + r weigh K(s - input), a = -0.75, and an input past an edge
-             reads the edge pixel (its weight adds to the edge pixel's).
+             1/scale_factor; an axis that keeps its size is copied (A = I) whatever the scale, except by bicubic
+             without antialias.
+             Without antialias: s = i·scale with align_corners, else (i + 1/2)·scale - 1/2 (clamped at 0 for
+             bilinear); the 2r inputs floor(s) - r + 1 ... floor(s) + r weigh K(s - input), a = -0.75, and an
+             input past an edge reads the edge pixel (its weight adds to the edge pixel's).
+             With antialias (for downscaling; PyTorch's and PIL's): the kernel is stretched by the downscale
+             factor f = max(scale, 1), so that each output pixel averages every input it covers rather than
+             sampling 2r of them. Centre c = (i + 1/2)·scale (align_corners changes the scale only); the inputs
+             j inside the image with trunc(c - rf + 1/2) <= j < trunc(c + rf + 1/2) weigh K((j + 1/2 - c)/f),
+             normalised to sum 1, a = -0.5.
 """
 import math
 
@@ -273,27 +279,29 @@ def _scaled_size(op, x, scale_factor):
     return out_hw
 
 
-# Keys' parameter a of the cubic convolution kernel (module docstring): PyTorch's bicubic resizing takes OpenCV's
+# Keys' parameter a of the cubic convolution kernel (module docstring): PyTorch's bicubic resizing takes OpenCV's,
+# its antialiased bicubic resizing PIL's
 CUBIC_A = -0.75
+ANTIALIASED_CUBIC_A = -0.5
 # the modes that interpolate between inputs through a kernel, and the radius of each one's kernel in input pixels
 KERNEL_RADIUS = {"bilinear": 1, "bicubic": 2}
 
 
-def _kernel(xp, mode, d):
+def _kernel(xp, mode, antialias, d):
     """K(d) of the mode (module docstring), in d's dtype; the cubic in PyTorch's Horner forms, as it rounds."""
     real = d.dtype.type
     d = abs(d)
     if mode == "bilinear":
         return xp.maximum(real(1) - d, real(0))
-    a = real(CUBIC_A)
+    a = real(ANTIALIASED_CUBIC_A if antialias else CUBIC_A)
     near = ((a + 2) * d - (a + 3)) * d * d + 1
     far = ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
     return xp.where(d < 1, near, xp.where(d < 2, far, real(0)))
 
 
 def _interpolation_taps(xp, out, scale, mode, align_corners, dtype):
-    """(first, weights): output pixel i weighs the inputs first[i] + k by weights[i, k], k < 2r (module
-    docstring)."""
+    """(first, weights): output pixel i weighs the inputs first[i] + k by weights[i, k], k < 2r, without
+    antialias (module docstring)."""
     real, radius = np.dtype(dtype).type, KERNEL_RADIUS[mode]
     index = xp.arange(out, dtype=dtype)
     if align_corners:
@@ -305,22 +313,43 @@ def _interpolation_taps(xp, out, scale, mode, align_corners, dtype):
     below = xp.floor(source)  # at most n - 1 (s < n - 1/2, or s <= n - 1 aligned), which PyTorch's cap never changes
     # s - (floor(s) - r + 1 + k) = t + r - 1 - k, t = s - floor(s): PyTorch's arguments of K, rounded as it rounds
     distances = (source - below)[:, None] + xp.arange(radius - 1, -radius - 1, -1, dtype=dtype)
-    return below.astype(np.int64) - (radius - 1), _kernel(xp, mode, distances)
+    return below.astype(np.int64) - (radius - 1), _kernel(xp, mode, False, distances)
 
 
-def _resampling_matrix(xp, size, out, scale, mode, align_corners, dtype):
+def _antialiased_taps(xp, size, out, scale, mode, dtype):
+    """(first, weights): output pixel i weighs the inputs first[i] + k by weights[i, k] with antialias (module
+    docstring), the taps past i's support weighing 0. The bounds truncate as PyTorch's casts to int64 do."""
+    real = np.dtype(dtype).type
+    stretch = max(scale, real(1))
+    support = KERNEL_RADIUS[mode] * stretch
+    taps = 2 * math.ceil(support) + 1  # the most inputs a support of this width can cover
+    center = (xp.arange(out, dtype=dtype) + real(0.5)) * scale
+    first = xp.maximum((center - support + real(0.5)).astype(np.int64), 0)
+    count = xp.minimum((center + support + real(0.5)).astype(np.int64), size) - first
+    tap = xp.arange(taps)
+    # times 1/f rather than over f, as PyTorch rounds
+    distances = ((first[:, None] + tap).astype(dtype) - center[:, None] + real(0.5)) * (real(1) / stretch)
+    weights = _kernel(xp, mode, True, distances) * (tap < count[:, None])
+    return first, weights / weights.sum(axis=1, keepdims=True)
+
+
+def _resampling_matrix(xp, size, out, scale, mode, align_corners, antialias, dtype):
     """(out, size): row i the weights by which output pixel i sums the inputs along one axis (module docstring),
     computed in the input's dtype as PyTorch computes them. Each tap's weight goes to its input's column, a tap
     past an edge to the edge's: the sum over taps of weight × (column == tap's input), which adds the weights of
-    taps that read the same pixel (out × 2r × size numbers on the way, small next to the images)."""
-    if out == size and mode == "bilinear":  # copied whatever the scale, as PyTorch copies it
+    taps that read the same pixel. On the way it holds out × taps × size numbers: a few times the matrix without
+    antialias (2r taps), about 2r·f times it antialiased by a factor f, still small next to the images."""
+    if out == size and (mode == "bilinear" or antialias):  # copied whatever the scale, as PyTorch copies it
         return xp.eye(size, dtype=dtype)
     real = np.dtype(dtype).type
     if align_corners:
         scale = real(size - 1) / real(out - 1) if out > 1 else real(0)
     else:
         scale = real(scale)
-    first, weights = _interpolation_taps(xp, out, scale, mode, align_corners, dtype)
+    if antialias:
+        first, weights = _antialiased_taps(xp, size, out, scale, mode, dtype)
+    else:
+        first, weights = _interpolation_taps(xp, out, scale, mode, align_corners, dtype)
     inputs = xp.clip(first[:, None] + xp.arange(weights.shape[1]), 0, size - 1)
     return (weights[:, :, None] * (inputs[:, :, None] == xp.arange(size))).sum(axis=1)
 
@@ -328,14 +357,15 @@ def _resampling_matrix(xp, size, out, scale, mode, align_corners, dtype):
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     """Resizing of (N, C, H, W) to `size` or by `scale_factor`, mode "nearest", "bilinear" or "bicubic"
-    (align_corners False unless given); see the module docstring."""
+    (align_corners False unless given; antialias, for downscaling, with the last two); see the module docstring."""
     op = "interpolate"
     require_floating(op, input)
     if mode != "nearest" and mode not in KERNEL_RADIUS:
         raise NotImplementedError(f"{op}: mode {mode!r} is not implemented; only 'nearest', 'bilinear' and "
                                   f"'bicubic' are")
-    if antialias:
-        raise NotImplementedError(f"{op}: antialias is not implemented (mode {mode!r})")
+    if antialias and (mode not in KERNEL_RADIUS or input.ndim != 4):  # as PyTorch
+        raise ValueError(f"{op}: antialias needs mode 'bilinear' or 'bicubic' and a 4-D input (N, C, H, W), got "
+                         f"mode {mode!r} and shape {input.shape}")
     if mode == "nearest" and align_corners is not None:  # as PyTorch: it would mean nothing there
         raise ValueError(f"{op}: align_corners can only be set with modes 'bilinear' and 'bicubic', not 'nearest'")
     if input.ndim != 4:
@@ -344,7 +374,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if mode == "nearest":
         return _nearest(input, out_hw, scales)
     return _across_planes(input, *(_resampling_matrix(input.backend.xp, n, o, s, mode, bool(align_corners),
-                                                      input.dtype)
+                                                      bool(antialias), input.dtype)
                                    for n, o, s in zip(input.shape[2:], out_hw, scales)))
 
 

@@ -229,6 +229,11 @@ TORCH_CASES = {
     "interpolate, size (7, 3)": (lambda F: lambda x: F.interpolate(x, size=(7, 3), mode="nearest"), (2, 3, 4, 5)),
     "interpolate, scale_factor 1.7": (lambda F: lambda x: F.interpolate(x, scale_factor=1.7, mode="nearest"),
                                       (2, 3, 4, 5)),
+    # PyTorch copies an axis that keeps its size, and halves the index on one that doubles, whatever the scale
+    "interpolate, scale_factor 1.2 keeping 2 rows": (
+        lambda F: lambda x: F.interpolate(x, scale_factor=1.2, mode="nearest"), (2, 3, 2, 5)),
+    "interpolate, scale_factor (2.2, 2.4) doubling 3 columns": (
+        lambda F: lambda x: F.interpolate(x, scale_factor=(2.2, 2.4), mode="nearest"), (2, 3, 4, 3)),
     "pad, constant": (lambda F: lambda x: F.pad(x, (1, 2, 0, 3), value=0.5), (2, 3, 4, 5)),
     "pad, reflect": (lambda F: lambda x: F.pad(x, (3, 1, 2, 3), mode="reflect"), (2, 3, 4, 5)),
     "pad, replicate": (lambda F: lambda x: F.pad(x, (3, 1, 2, 0), mode="replicate"), (2, 3, 4, 5)),

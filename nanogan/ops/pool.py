@@ -383,8 +383,8 @@ def _nearest(input, out_hw, scales):
     batch, channels, height, width = input.shape
     scales = tuple(np.float32(s) for s in scales)
     # the rule is i // k where the output is k times the input and the scale 1/k (not so for a scale_factor
-    # that only rounds down to k times)
-    factors = [o // n if o % n == 0 and s == np.float32(n / o) else 0
+    # that only rounds down to k times), and, whatever the scale, where it is once or twice the input
+    factors = [o // n if o % n == 0 and (o in (n, 2 * n) or s == np.float32(n / o)) else 0
                for n, o, s in zip((height, width), out_hw, scales)]
     if all(factors):
         if factors == [1, 1]:
@@ -394,6 +394,14 @@ def _nearest(input, out_hw, scales):
                                   stride=tuple(factors), padding=(0, 0), dilation=(1, 1))
         return y.reshape(batch, channels, *out_hw)
     xp = input.backend.xp  # the source rows and columns are computed where the input lives (see pad._source_index)
-    rows, cols = (xp.minimum(xp.floor(xp.arange(o, dtype=np.float32) * s).astype(np.int64), n - 1)
-                  for o, s, n in zip(out_hw, scales, (height, width)))
+    rows, cols = (_nearest_sources(xp, o, s, n) for o, s, n in zip(out_hw, scales, (height, width)))
     return input[:, :, rows[:, None], cols[None, :]]
+
+
+def _nearest_sources(xp, out, scale, size):
+    """The input pixel each of `out` output pixels reads along an axis of `size`: floor(i·scale) in float32, except
+    that an axis that keeps its size is copied and one that doubles reads i // 2 whatever the scale, as PyTorch's
+    nearest_idx sets those two apart from float rounding."""
+    if out in (size, 2 * size):
+        return xp.arange(out) // (out // size)
+    return xp.minimum(xp.floor(xp.arange(out, dtype=np.float32) * scale).astype(np.int64), size - 1)

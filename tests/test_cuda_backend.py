@@ -31,7 +31,8 @@ from harness import DEVICE, on_gpu
 
 CUDA_MODULES = ("nanogan.backend.cuda", "nanogan.backend.cuda._dispatch", "nanogan.backend.cuda.conv",
                 "nanogan.backend.cuda.norm", "nanogan.backend.cuda.graphs", "nanogan.backend.cuda.pool",
-                "nanogan.backend.cuda.activation", "nanogan.backend.cuda.penalty", "nanogan.backend.cuda.checks")
+                "nanogan.backend.cuda.activation", "nanogan.backend.cuda.penalty", "nanogan.backend.cuda.checks",
+                "nanogan.backend.cuda.scatter")
 
 
 # ---- without a GPU -------------------------------------------------------------------------------------------
@@ -894,6 +895,25 @@ def test_scatter_on_the_device_checks_its_indices_there():
     with pytest.raises(IndexError, match=r"scatter_add: indices \(shape \(1, 2\)\) into dimension 0 of size 4 must "
                                          r"lie in -4..3 \(tensor of shape \(4, 5\)\) \(checked on the device"):
         onehot.numpy()
+
+
+@on_gpu
+@pytest.mark.parametrize("reduce", ["sum", "prod", "amax", "amin"])
+def test_scatter_reduce_takes_in_every_repeat_of_a_position_as_the_cpus_does(reduce):
+    """CuPy's atomic scatters, and for the product (CUDA has no atomic multiply) a sort by position and a scan,
+    against numpy's ufunc.at: a position named seven times (-1 among them), so that the scan's runs start and end
+    inside its passes; integer arrays broadcast together, a slice beside one, and an empty index."""
+    cpu, cuda = backends.get("cpu"), backends.get("cuda")
+    rng = np.random.default_rng(4)
+    target = rng.uniform(0.5, 1.5, (4, 6)) * rng.choice([-1, 1], (4, 6))
+    rows = np.array([3, 0, 3, 3, -1, 1, 3, 3, 0, 3])
+    for index in [(rows, np.array([[2], [5]])), (slice(None), np.array([0, 0, -6, 5])), (np.array([], dtype=int),)]:
+        values = rng.uniform(0.5, 1.5, target[index].shape) * rng.choice([-1, 1], target[index].shape)
+        expected = cpu.scatter_reduce(target.copy(), index, values, reduce)
+        on_device = cuda.scatter_reduce(cuda.from_host(target), tuple(
+            cuda.from_host(part) if isinstance(part, np.ndarray) else part for part in index), cuda.from_host(values),
+            reduce)
+        np.testing.assert_allclose(cuda.to_host(on_device), expected, rtol=1e-12)  # a product's order differs
 
 
 @on_gpu

@@ -105,8 +105,7 @@ class ScatterAdd(Function):
 
     @staticmethod
     def forward(ctx, x, *, shape, index):
-        y = ctx.xp.zeros(shape, dtype=x.dtype)
-        return ctx.backend.scatter_add(y, index, x)
+        return ctx.backend.scatter_reduce(ctx.xp.zeros(shape, dtype=x.dtype), index, x, "sum")
 
     @staticmethod
     def backward(ctx, g):
@@ -123,7 +122,7 @@ class IndexPut(Function):
     def forward(ctx, x, v, *, index, accumulate):
         y = x.copy()
         if accumulate:
-            return ctx.backend.scatter_add(y, index, v)
+            return ctx.backend.scatter_reduce(y, index, v, "sum")
         y[index] = v
         return y
 

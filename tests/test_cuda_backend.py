@@ -306,6 +306,15 @@ def _scattered(a, b):
     return e * a
 
 
+def _reduced(a, b):
+    repeats = ng.tensor([[2, 0, 2, 2], [2, 1, 0, 2], [1, 1, 1, 2]], device=a.device)  # every reduction takes repeats
+    e = a.scatter(0, repeats, b, reduce="multiply") * a.scatter(1, repeats, 0.5, reduce="add")
+    for reduce in ("sum", "prod", "mean", "amax", "amin"):  # the product by the CUDA backend's sort and scan
+        e = e + a.scatter_reduce(0, repeats, b, reduce) * a.scatter_reduce(1, repeats, b, reduce, include_self=False)
+    e[1:].scatter_reduce_(1, repeats[1:], b[1:] * 2, "amax")
+    return e * a
+
+
 # name: (fn, input shapes, functional names it needs, values kept away from the kinks at 0)
 FAMILIES = {
     "elementwise": (lambda a, b: ((a * b + a / (b * b + 1) - (a - b).abs() * 0.5).exp()
@@ -337,6 +346,7 @@ FAMILIES = {
                            [(3, 4), (3, 4)], (), False),
     "assignment through arrays": (_set_through_arrays, [(3, 4), (3, 4)], (), False),
     "scatter and scatter_add": (_scattered, [(3, 4), (3, 4)], (), False),
+    "scatter_reduce and scatter's reduce": (_reduced, [(3, 4), (3, 4)], (), True),
     "matmul and linear": (lambda a, b, c: F.linear(a, b, c).tanh() @ b + ng.matmul(a, a.t()).sum(1, keepdim=True),
                           [(5, 4), (3, 4), (3,)], (), False),
     "activations": (lambda a: F.relu(a) + F.leaky_relu(a, 0.2) + F.elu(a) + F.sigmoid(a) + F.tanh(a)
@@ -914,6 +924,20 @@ def test_scatter_reduce_takes_in_every_repeat_of_a_position_as_the_cpus_does(red
             cuda.from_host(part) if isinstance(part, np.ndarray) else part for part in index), cuda.from_host(values),
             reduce)
         np.testing.assert_allclose(cuda.to_host(on_device), expected, rtol=1e-12)  # a product's order differs
+
+
+@on_gpu
+def test_a_products_refused_second_derivative_is_reported_at_the_next_host_read():
+    """Two zeros of src at one position: the second derivative in src is refused (as PyTorch refuses it), by a
+    check on the device, so that a backward never waits for the values to reach the host."""
+    x = ng.ones(1, 3, device="cuda", requires_grad=True)
+    src = ng.tensor([[0.0, 0.0, 2.0]], device="cuda", requires_grad=True)
+    y = x.scatter_reduce(1, ng.tensor([[1, 1, 0]], device="cuda"), src, "prod")
+    (dsrc,) = ng.grad(y.sum(), [src], create_graph=True)
+    (second,) = ng.grad(dsrc.sum(), [x])
+    with pytest.raises(RuntimeError, match=r"scatter_reduce: the second derivative of a product in src, where two or "
+                                           r"more .* \(checked on the device"):
+        second.numpy()
 
 
 @on_gpu

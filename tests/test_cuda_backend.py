@@ -920,9 +920,11 @@ def test_scatter_reduce_takes_in_every_repeat_of_a_position_as_the_cpus_does(red
     for index in [(rows, np.array([[2], [5]])), (slice(None), np.array([0, 0, -6, 5])), (np.array([], dtype=int),)]:
         values = rng.uniform(0.5, 1.5, target[index].shape) * rng.choice([-1, 1], target[index].shape)
         expected = cpu.scatter_reduce(target.copy(), index, values, reduce)
-        on_device = cuda.scatter_reduce(cuda.from_host(target), tuple(
-            cuda.from_host(part) if isinstance(part, np.ndarray) else part for part in index), cuda.from_host(values),
-            reduce)
+        arrays = [cuda.from_host(a) for a in (target, values)]
+        fake_cupy.calls.clear()
+        on_device = cuda.scatter_reduce(arrays[0], tuple(cuda.from_host(part) if isinstance(part, np.ndarray)
+                                                         else part for part in index), arrays[1], reduce)
+        assert fake_cupy.calls[fake_cupy.HOST_READ] == 0  # the device is not waited for
         np.testing.assert_allclose(cuda.to_host(on_device), expected, rtol=1e-12)  # a product's order differs
 
 

@@ -7,9 +7,11 @@ A sum, a maximum and a minimum are CuPy's atomic scatters (cupyx.scatter_add, sc
 per value reduces it into its position atomically, so that two values of one position cannot lose each other.
 CUDA has no atomic multiply, so a product goes another way: the values are sorted by position, which puts each
 position's values side by side in a run; a segmented scan multiplies each value by those before it in its run,
-in log₂ n passes of whole-array operations; and the last value of each run, now the product of the run, is
-multiplied into its position, each position once. The product's rounding differs from the CPU's one-by-one
-order in the last bit.
+in log₂ n passes of whole-array operations, so that the last value of a run is the run's product; and every
+value of the run takes that product back to its place, so that the values of one position, written into it at
+once, all write the same target_p·product. With integer-array indices (what the ops pass) no step reads a value
+on the host, so the device is never waited for. The product's rounding differs from the CPU's one-by-one order
+in the last bit.
 """
 import cupy
 import cupyx
@@ -29,8 +31,8 @@ def scatter_reduce(target, index, values, reduce):
 
 
 def _multiply_at(target, index, values):
-    # the flat position in target of each element target[index] picks: an arange picked by the same index, so
-    # that whatever getitem takes (negative, broadcast or several integer arrays, slices, masks) is read as it reads
+    # the flat position in target of each element target[index] picks: an arange picked by the same index, so that
+    # whatever getitem takes (negative, broadcast or several integer arrays, slices) is read as it reads
     picked = cupy.arange(target.size).reshape(target.shape)[index]
     order = cupy.argsort(picked.ravel())
     positions = picked.ravel()[order]
@@ -43,6 +45,7 @@ def _multiply_at(target, index, values):
         same_run = positions[shift:] == positions[:-shift]
         products[shift:] = cupy.where(same_run, products[shift:] * products[:-shift], products[shift:])
         shift *= 2
-    run_ends = cupy.ones(positions.size, dtype=bool)
-    run_ends[:-1] = positions[1:] != positions[:-1]
-    target[cupy.unravel_index(positions[run_ends], target.shape)] *= products[run_ends]
+    run_ends = cupy.searchsorted(positions, positions, side="right") - 1  # the last entry of each entry's run
+    totals = cupy.empty_like(products)
+    totals[order] = products[run_ends]  # each run's product, at each of its values' places in index's order
+    target[index] = target[index] * totals.reshape(picked.shape)

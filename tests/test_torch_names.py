@@ -586,8 +586,8 @@ def _scattered_in_place(a, b, i, j):
 
 def _reduced_in_place(a, b, i):
     e = a * 1
-    e[1:].scatter_reduce_(1, i, b[1:, 1:], "mean", include_self=False)  # a view's change, recorded on its base
-    return e * a.scatter_reduce(1, i, b[1:, :3], "prod")
+    e[1:].scatter_reduce_(1, i, b[1:, 1:], "prod", include_self=False)  # a view's change, recorded on its base
+    return e * a.scatter_reduce(1, i, b[1:, :3], "mean")
 
 
 # the same call of a Tensor method in both libraries: (call(*tensors), input arrays, which are differentiable)

@@ -24,7 +24,8 @@ from .autograd import grad, no_grad, enable_grad, is_grad_enabled, set_grad_enab
 from .ops.reduce import (sum, mean, max, min, amax, amin, argmax, argmin, prod, logsumexp, var, std, norm,
                          cosine_similarity, pairwise_distance)
 from .ops.shape import (cat, stack, reshape, flatten, permute, transpose, unsqueeze, squeeze, repeat, split, chunk,
-                        clone, flip, meshgrid, gather, index_select, index_put, scatter, scatter_add)
+                        clone, flip, meshgrid, gather, index_select, index_put, scatter, scatter_add,
+                        scatter_reduce)
 from .ops.elementwise import (add, sub, mul, div, remainder, fmod, pow, neg, square, reciprocal, rsqrt, exp, expm1,
                               log, log1p, sqrt, erf, abs, sign, floor, ceil, round, minimum, maximum, lerp, clamp,
                               clamp as clip, where, masked_fill, eq, ne, lt, le, gt, ge, isnan, isfinite, allclose)

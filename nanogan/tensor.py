@@ -717,13 +717,14 @@ class Tensor:
     def index_select(self, dim, index):
         return ops.shape.index_select(self, dim, index)
 
-    def scatter(self, dim, index, src=None, value=None):
-        return ops.shape.scatter(self, dim, index, src, value)
+    def scatter(self, dim, index, src=None, value=None, *, reduce=None):
+        return ops.shape.scatter(self, dim, index, src, value, reduce=reduce)
 
-    def scatter_(self, dim, index, src=None, value=None):
-        """In place, self ← scatter(self, dim, index, src or value) (ops.shape.scatter): the one-hot idiom
-        `zeros(n, k).scatter_(1, labels.view(-1, 1), 1)`."""
-        return self._set_in_place("scatter_", lambda old, s, v: ops.shape.scatter(old, dim, index, s, v), src, value)
+    def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
+        """In place, self ← scatter(self, dim, index, src or value, reduce=reduce) (ops.shape.scatter): the one-hot
+        idiom `zeros(n, k).scatter_(1, labels.view(-1, 1), 1)`."""
+        return self._set_in_place("scatter_", lambda old, s, v: ops.shape.scatter(old, dim, index, s, v,
+                                                                                  reduce=reduce), src, value)
 
     def scatter_add(self, dim, index, src):
         return ops.shape.scatter_add(self, dim, index, src)
@@ -731,6 +732,15 @@ class Tensor:
     def scatter_add_(self, dim, index, src):
         """In place, self ← scatter_add(self, dim, index, src) (ops.shape.scatter_add)."""
         return self._set_in_place("scatter_add_", lambda old, s: ops.shape.scatter_add(old, dim, index, s), src)
+
+    def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
+        return ops.shape.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+
+    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+        """In place, self ← scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+        (ops.shape.scatter_reduce)."""
+        return self._set_in_place("scatter_reduce_", lambda old, s: ops.shape.scatter_reduce(
+            old, dim, index, s, reduce, include_self=include_self), src)
 
     def __getitem__(self, index):
         return ops.shape.getitem(self, index)

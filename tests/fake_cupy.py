@@ -8,6 +8,7 @@ What stands in for what:
   arrays, never numpy scalars;
 - `cupy.<function>` is numpy's, with fake arrays in and out;
 - `cupyx.scipy.special.erf` is scipy's (a ufunc, so fake arrays in and out as well);
+- `cupyx.scatter_add`, `scatter_max` and `scatter_min` are numpy's add.at, maximum.at and minimum.at;
 - the kernels of csrc/ (RawModule) run on the host emulation, nanogan._emu, from the arrays' addresses, so the
   Python wrappers, their grids and their argument conversion are the ones the GPU runs;
 - cuBLAS (backend/cuda/blas.py calls it through ctypes) is `FakeCublas`: a column-major GEMM read from the raw
@@ -132,7 +133,7 @@ def _fake(obj):
 
 def _wrapped(array, key):
     """key with its integer arrays wrapped round into the dimensions they index, as CuPy's getitem, setitem and
-    scatter_add take an index out of bounds, where numpy raises (dimensions counted as if key had no None,
+    atomic scatters take an index out of bounds, where numpy raises (dimensions counted as if key had no None,
     ... or masks)."""
     parts = key if isinstance(key, tuple) else (key,)
     wrapped = tuple(k % size if isinstance(k, np.ndarray) and k.dtype.kind in "iu" else k
@@ -161,7 +162,7 @@ def _getitem(array, key):
     return picked
 
 
-_setitem, _add_at = _out_of_bounds_wrapped(np.ndarray.__setitem__), _out_of_bounds_wrapped(np.add.at)
+_setitem = _out_of_bounds_wrapped(np.ndarray.__setitem__)
 
 
 def _device_function(name, function):
@@ -404,11 +405,20 @@ def _params(text):
     return [tuple(p.split()) for p in text.split(",")]
 
 
-def scatter_add(target, index, values):
-    calls["scatter_add"] += 1
-    if _capture is not None:
-        return _record(_add_at, (target, index, values), {}, writes=True)
-    _add_at(_plain(target), _plain(index), _plain(values))
+def _atomic_scatter(name, ufunc):
+    """cupyx's scatter `name`: numpy's ufunc.at, which reduces every repeat of a position in as CUDA's atomics do."""
+    reduce_at = _out_of_bounds_wrapped(ufunc.at)
+
+    def scatter(target, index, values):
+        calls[name] += 1
+        if _capture is not None:
+            return _record(reduce_at, (target, index, values), {}, writes=True)
+        reduce_at(_plain(target), _plain(index), _plain(values))
+    return scatter
+
+
+scatter_add, scatter_max, scatter_min = (_atomic_scatter(f"scatter_{name}", ufunc) for name, ufunc in
+                                         (("add", np.add), ("max", np.maximum), ("min", np.minimum)))
 
 
 # ---- cuBLAS ----------------------------------------------------------------------------------------------------
@@ -581,7 +591,8 @@ def install(kernels=True):
     # scipy's special functions are ufuncs: given fake arrays, they run through ndarray.__array_ufunc__
     cupyx_scipy = _module("cupyx.scipy", special=_module("cupyx.scipy.special", erf=scipy.special.erf))
     sys.modules.update({"cupy": cupy, "cupy.cuda": cuda, "cupy.cuda.runtime": runtime,
-                        "cupyx": _module("cupyx", scatter_add=scatter_add, scipy=cupyx_scipy),
+                        "cupyx": _module("cupyx", scatter_add=scatter_add, scatter_max=scatter_max,
+                                         scatter_min=scatter_min, scipy=cupyx_scipy),
                         "cupyx.scipy": cupyx_scipy, "cupyx.scipy.special": cupyx_scipy.special,
                         "cupy_backends": _module("cupy_backends"), "cupy_backends.cuda": _module("cupy_backends.cuda"),
                         "cupy_backends.cuda.libs": _module("cupy_backends.cuda.libs", cublas=cublas),

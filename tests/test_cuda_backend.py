@@ -31,7 +31,8 @@ from harness import DEVICE, on_gpu
 
 CUDA_MODULES = ("nanogan.backend.cuda", "nanogan.backend.cuda._dispatch", "nanogan.backend.cuda.conv",
                 "nanogan.backend.cuda.norm", "nanogan.backend.cuda.graphs", "nanogan.backend.cuda.pool",
-                "nanogan.backend.cuda.activation", "nanogan.backend.cuda.penalty", "nanogan.backend.cuda.checks")
+                "nanogan.backend.cuda.activation", "nanogan.backend.cuda.penalty", "nanogan.backend.cuda.checks",
+                "nanogan.backend.cuda.scatter")
 
 
 # ---- without a GPU -------------------------------------------------------------------------------------------
@@ -305,6 +306,15 @@ def _scattered(a, b):
     return e * a
 
 
+def _reduced(a, b):
+    repeats = ng.tensor([[2, 0, 2, 2], [2, 1, 0, 2], [1, 1, 1, 2]], device=a.device)  # every reduction takes repeats
+    e = a.scatter(0, repeats, b, reduce="multiply") * a.scatter(1, repeats, 0.5, reduce="add")
+    for reduce in ("sum", "prod", "mean", "amax", "amin"):  # the product by the CUDA backend's sort and scan
+        e = e + a.scatter_reduce(0, repeats, b, reduce) * a.scatter_reduce(1, repeats, b, reduce, include_self=False)
+    e[1:].scatter_reduce_(1, repeats[1:], b[1:] * 2, "amax")
+    return e * a
+
+
 # name: (fn, input shapes, functional names it needs, values kept away from the kinks at 0)
 FAMILIES = {
     "elementwise": (lambda a, b: ((a * b + a / (b * b + 1) - (a - b).abs() * 0.5).exp()
@@ -336,6 +346,7 @@ FAMILIES = {
                            [(3, 4), (3, 4)], (), False),
     "assignment through arrays": (_set_through_arrays, [(3, 4), (3, 4)], (), False),
     "scatter and scatter_add": (_scattered, [(3, 4), (3, 4)], (), False),
+    "scatter_reduce and scatter's reduce": (_reduced, [(3, 4), (3, 4)], (), True),
     "matmul and linear": (lambda a, b, c: F.linear(a, b, c).tanh() @ b + ng.matmul(a, a.t()).sum(1, keepdim=True),
                           [(5, 4), (3, 4), (3,)], (), False),
     "activations": (lambda a: F.relu(a) + F.leaky_relu(a, 0.2) + F.elu(a) + F.sigmoid(a) + F.tanh(a)
@@ -904,6 +915,41 @@ def test_scatter_on_the_device_checks_its_indices_there():
     with pytest.raises(IndexError, match=r"scatter_add: indices \(shape \(1, 2\)\) into dimension 0 of size 4 must "
                                          r"lie in -4..3 \(tensor of shape \(4, 5\)\) \(checked on the device"):
         onehot.numpy()
+
+
+@on_gpu
+@pytest.mark.parametrize("reduce", ["sum", "prod", "amax", "amin"])
+def test_scatter_reduce_takes_in_every_repeat_of_a_position_as_the_cpus_does(reduce):
+    """CuPy's atomic scatters, and for the product (CUDA has no atomic multiply) a sort by position and a scan,
+    against numpy's ufunc.at: a position named seven times (-1 among them), so that the scan's runs start and end
+    inside its passes; integer arrays broadcast together, a slice beside one, and an empty index."""
+    cpu, cuda = backends.get("cpu"), backends.get("cuda")
+    rng = np.random.default_rng(4)
+    target = rng.uniform(0.5, 1.5, (4, 6)) * rng.choice([-1, 1], (4, 6))
+    rows = np.array([3, 0, 3, 3, -1, 1, 3, 3, 0, 3])
+    for index in [(rows, np.array([[2], [5]])), (slice(None), np.array([0, 0, -6, 5])), (np.array([], dtype=int),)]:
+        values = rng.uniform(0.5, 1.5, target[index].shape) * rng.choice([-1, 1], target[index].shape)
+        expected = cpu.scatter_reduce(target.copy(), index, values, reduce)
+        arrays = [cuda.from_host(a) for a in (target, values)]
+        fake_cupy.calls.clear()
+        on_device = cuda.scatter_reduce(arrays[0], tuple(cuda.from_host(part) if isinstance(part, np.ndarray)
+                                                         else part for part in index), arrays[1], reduce)
+        assert fake_cupy.calls[fake_cupy.HOST_READ] == 0  # the device is not waited for
+        np.testing.assert_allclose(cuda.to_host(on_device), expected, rtol=1e-12)  # a product's order differs
+
+
+@on_gpu
+def test_a_products_refused_second_derivative_is_reported_at_the_next_host_read():
+    """Two zeros of src at one position: the second derivative in src is refused (as PyTorch refuses it), by a
+    check on the device, so that a backward never waits for the values to reach the host."""
+    x = ng.ones(1, 3, device="cuda", requires_grad=True)
+    src = ng.tensor([[0.0, 0.0, 2.0]], device="cuda", requires_grad=True)
+    y = x.scatter_reduce(1, ng.tensor([[1, 1, 0]], device="cuda"), src, "prod")
+    (dsrc,) = ng.grad(y.sum(), [src], create_graph=True)
+    (second,) = ng.grad(dsrc.sum(), [x])
+    with pytest.raises(RuntimeError, match=r"scatter_reduce: the second derivative of a product in src, where two or "
+                                           r"more .* \(checked on the device"):
+        second.numpy()
 
 
 @on_gpu

@@ -459,11 +459,135 @@ def test_scatter_in_place_is_an_in_place_change_with_its_checks():
         squared.sum().backward()
 
 
+# scatter_reduce: along dim 1 row 0 names position 4 twice, row 1 position 2 four times, and positions 2, 3 of row 0
+# and all but 2 of row 1 are left alone; along dim 0 and -1 the index is wider than the input
+x35 = rng.standard_normal((3, 5))
+repeats35 = np.array([[4, 0, 4, 1], [2, 2, 2, 2], [0, 3, 0, 4]])
+SCATTER_REDUCE_CASES = {  # name: (dim, input, src, index)
+    "along dim 1": (1, x35, y34, repeats35),
+    "along dim 0, src wider than the input": (0, x34, rng.standard_normal((5, 4)), rng.integers(0, 3, (5, 4))),
+    "3-D along dim -1": (-1, x243, rng.standard_normal((2, 4, 5)), rng.integers(0, 3, (2, 4, 5))),
+}
+REDUCTIONS = ["sum", "prod", "mean", "amax", "amin"]
+
+
+@pytest.mark.parametrize("case", SCATTER_REDUCE_CASES)
+@pytest.mark.parametrize("include_self", [True, False])
+@pytest.mark.parametrize("reduce", REDUCTIONS)
+def test_scatter_reduce_equals_torch_to_the_second_derivative(reduce, include_self, case):
+    """The values, the gradients in input and src, and their own gradients (no ties here: see the next tests)."""
+    pytest.importorskip("torch")
+    dim, x, src, index = SCATTER_REDUCE_CASES[case]
+    compare_with_torch(lambda a, b, i: ng.scatter_reduce(a, dim, i, b, reduce, include_self=include_self),
+                       lambda a, b, i: a.scatter_reduce(dim, i, b, reduce, include_self=include_self),
+                       [x, src, index], [0, 1])
+
+
+@pytest.mark.parametrize("reduce", REDUCTIONS)
+def test_scatter_reduce_passes_finite_differences_to_the_second_order(reduce):
+    """Also with a src larger than the index, whose part outside it gets gradient 0 (torch refuses that backward)."""
+    index = ng.tensor(repeats35)
+    for include_self in (True, False):
+        check_op(lambda a, b: ng.scatter_reduce(a, 1, index, b, reduce, include_self=include_self), [x35, y34])
+        check_op(lambda a, b: a.scatter_reduce(1, index, b, reduce, include_self=include_self),
+                 [x35, rng.standard_normal((4, 6))], layouts=("contiguous",))
+
+
+def test_a_tied_maximum_or_minimum_shares_its_gradient_evenly_as_in_torch():
+    """Ties among src and with input's own value (include_self): each of the n tied values gets g / n. With
+    include_self=False input's value takes no part where index names, and ties with nothing there."""
+    pytest.importorskip("torch")
+    x = np.array([[1.0, 5.0, 2.0, 0.0], [3.0, -1.0, 0.0, 7.0]])
+    src = np.array([[5.0, 1.0, 5.0], [3.0, 3.0, -1.0]])
+    index = np.array([[1, 0, 1], [0, 0, 1]])  # in row 0, three 5s at 1 and 1 = 1 at 0; in row 1, three 3s at 0
+    for reduce, sign in (("amax", 1), ("amin", -1)):
+        compare_with_torch(lambda a, b, i: ng.scatter_reduce(a, 1, i, b, reduce),
+                           lambda a, b, i: a.scatter_reduce(1, i, b, reduce), [x * sign, src * sign, index], [0, 1])
+    apart = np.array([[9.0, 9.0, 2.0, 0.0], [8.0, 8.0, 0.0, 7.0]])  # no value at a named position ties with src
+    for reduce in ("amax", "amin"):
+        compare_with_torch(lambda a, b, i: ng.scatter_reduce(a, 1, i, b, reduce, include_self=False),
+                           lambda a, b, i: a.scatter_reduce(1, i, b, reduce, include_self=False),
+                           [apart, src, index], [0, 1])
+    a, b = ng.tensor(x, requires_grad=True), ng.tensor(src, requires_grad=True)
+    y = ng.scatter_reduce(a, 1, ng.tensor(index), b, "amax", include_self=False)
+    y.sum().backward()
+    assert y.tolist() == [[1.0, 5.0, 2.0, 0.0], [3.0, -1.0, 0.0, 7.0]]  # input's 1, 5, 3 and -1 left out
+    assert a.grad.tolist() == [[0, 0, 1, 1], [0, 0, 1, 1]]
+    assert b.grad.tolist() == [[0.5, 1, 0.5], [0.5, 0.5, 1]]  # torch's: [[1/3, 0.5, 1/3], [1/3, 1/3, 0.5]]
+
+
+def test_a_product_with_zeros_has_torchs_gradients():
+    """The gradient of each value is g times the product of the others, computed without dividing by a zero: an
+    input value 0, a src value that is its position's only 0, and both at one position. Where two values of src at
+    one position are 0, the first derivative is 0 for all there (torch's too) and the second is refused, as
+    torch refuses it."""
+    torch = pytest.importorskip("torch")
+    x = np.array([[1.5, 2.0, 3.0, -0.5], [4.0, 0.0, 6.0, -1.0]])
+    index = np.array([[0, 0, 1, 3], [1, 1, 1, 3]])
+    single = np.array([[0.0, 1.5, 2.0, -2.0], [3.0, 0.0, 5.0, 0.5]])
+    for include_self in (True, False):
+        compare_with_torch(lambda a, b, i: ng.scatter_reduce(a, 1, i, b, "prod", include_self=include_self),
+                           lambda a, b, i: a.scatter_reduce(1, i, b, "prod", include_self=include_self),
+                           [x, single, index], [0, 1])
+    two = single.copy()
+    two[0, 1] = 0.0  # src[0, 0] and src[0, 1], both 0, go to position 0 of row 0
+    g = rng.standard_normal(x.shape)
+    grads = []
+    for lib in (ng, torch):
+        a, b = lib.tensor(x, requires_grad=True), lib.tensor(two, requires_grad=True)
+        y = lib.scatter_reduce(a, 1, lib.tensor(index), b, "prod")
+        grads.append([d.detach().numpy() for d in lib.autograd.grad(y, [a, b], lib.tensor(g), create_graph=True)])
+        with pytest.raises(RuntimeError, match=r"scatter_reduce.*two or more values of src|>1 zeros in src"):
+            lib.autograd.grad(lib.autograd.grad(y, [b], lib.tensor(g), create_graph=True)[0].sum(), [a, b])
+    for ours, theirs in zip(*grads):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+    assert grads[0][1][0, :2].tolist() == [0.0, 0.0]
+
+
+@pytest.mark.filterwarnings("ignore:The reduce argument of torch.scatter")  # deprecated for scatter_reduce
+def test_scatter_with_reduce_adds_or_multiplies_every_repeat_in_as_torch():
+    """PyTorch's older API: reduce="add" and "multiply" of src or of a value are scatter_reduce's sum and prod with
+    include_self, in place or not. Torch computes no gradient for them; nanogan gives scatter_reduce's."""
+    torch = pytest.importorskip("torch")
+    index = repeats35[:, :3]
+    for reduce, reduction in (("add", "sum"), ("multiply", "prod")):
+        results = []
+        for lib in (ng, torch):
+            a, b, i = lib.tensor(x35), lib.tensor(y34), lib.tensor(index)
+            results.append([a.scatter(1, i, b, reduce=reduce), lib.scatter(a, 1, i, 2.5, reduce=reduce),
+                            a.clone().scatter_(1, i, b, reduce=reduce), a.clone().scatter_(1, i, -1.5, reduce=reduce)])
+        for ours, theirs in zip(*results):
+            np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+        i = ng.tensor(index)
+        compare_with_torch(lambda a, b: a.scatter(1, i, b, reduce=reduce),
+                           lambda a, b: a.scatter_reduce(1, torch.tensor(index), b, reduction), [x35, y34[:, :3]])
+        check_op(lambda a: ng.scatter(a, 1, i, value=0.7, reduce=reduce) ** 2, [x35], layouts=("contiguous",))
+
+
+def test_scatter_reduce_in_place_is_an_in_place_change_with_its_checks():
+    leaf = ng.zeros(2, 3, requires_grad=True)
+    index, src = ng.tensor([[0, 0], [2, 1]]), ng.tensor([[1.0, 2.0], [3.0, 4.0]])
+    for change in (lambda t: t.scatter_reduce_(1, index, src, "sum"), lambda t: t.scatter_(1, index, 2.0,
+                                                                                           reduce="add")):
+        with pytest.raises(RuntimeError, match=r"scatter(_reduce)?_: a leaf tensor of shape \(2, 3\) that requires "
+                                               r"grad cannot be changed in place while grad mode records"):
+            change(leaf)
+        with ng.no_grad():
+            assert change(leaf) is leaf
+    assert leaf.tolist() == [[7.0, 0.0, 0.0], [0.0, 6.0, 5.0]]
+
+
 def _scattered_in_place(a, b, i, j):
     e = a * 1
     e[1:].scatter_(1, i[1:], b[1:, :3])  # a view's change, recorded on its base
     e.scatter_add_(0, j, b[:2, :3] * 2)
     return e * a
+
+
+def _reduced_in_place(a, b, i):
+    e = a * 1
+    e[1:].scatter_reduce_(1, i, b[1:, 1:], "prod", include_self=False)  # a view's change, recorded on its base
+    return e * a.scatter_reduce(1, i, b[1:, :3], "mean")
 
 
 # the same call of a Tensor method in both libraries: (call(*tensors), input arrays, which are differentiable)
@@ -486,6 +610,7 @@ METHODS = {
     "scatter and scatter_add": (lambda a, b, i: a.scatter(1, i, b[:, :3]) * a.scatter_add(1, i, b[:, 1:]),
                                 [x34, y34, rows34], [0, 1]),
     "scatter_ of a view and scatter_add_": (_scattered_in_place, [x34, y34, rows34, repeats34[:, :3]], [0, 1]),
+    "scatter_reduce and scatter_reduce_ of a view": (_reduced_in_place, [x34, y34, repeats34[:, :3]], [0, 1]),
     "index_put and index_put_ of a mask": (lambda a, b: a.index_put((a > 0,), b[0, 0]) * (a * 1).index_put_(
         (a[:, 0] > -9, (b[0, :3] > -9).long()), b[2, 1:], accumulate=True), [x34, y34]),
 }
@@ -544,6 +669,16 @@ DTYPES = {
         - lib.zeros(4, 10).scatter_(1, labels.view(-1, 1), 1.0) * 3, [np.array([3, 9, 0, 3])]),
     "scatter of a float into integers truncates it": (lambda lib, a, i: lib.scatter(a, 1, i, 2.7) * 10
                                                       + a.scatter(1, i, value=-1.5), [ints, rows34[:2] % 3]),
+    "scatter_reduce of integers, the mean rounded down": (
+        lambda lib, a, b, i: lib.stack([lib.scatter_reduce(a, 1, i, b, reduce, include_self=include_self)
+                                        for reduce in REDUCTIONS for include_self in (True, False)]),
+        [ints, np.array([[-4, 2, -7, 3], [8, -1, 0, 6]]), np.array([[0, 0, 2, 0], [1, 1, 1, 2]])]),
+    "scatter_reduce of bools": (
+        lambda lib, a, b, i: lib.stack([lib.scatter_reduce(a, 1, i, b, reduce, include_self=False)
+                                        for reduce in REDUCTIONS if reduce != "mean"]),
+        [ints > 2, ints < 3, np.array([[0, 0, 2], [1, 1, 1]])]),
+    "scatter with reduce of integers": (lambda lib, a, b, i: a.scatter(1, i, b, reduce="multiply")
+                                        - a.scatter(1, i, 3, reduce="add"), [ints, ints[::-1], rows34[:2] % 3]),
     "scatter_add of integers": (lambda lib, a, b, i: lib.scatter_add(a, 0, i, b),
                                 [ints, ints[::-1], repeats34[:, :3] % 2]),
     "meshgrid of integers": (lambda lib, a, b: lib.stack(lib.meshgrid(a, b, indexing="xy")), [ints[0], ints[1, :2]]),
@@ -647,6 +782,37 @@ ERRORS = {  # name: (call(lib), nanogan's error, its message); torch refuses eac
     "scatter out of range": (lambda lib: lib.scatter(lib.ones(2, 3), 1, lib.tensor([[3], [0]]), 1.0), IndexError,
                              r"scatter: indices \(shape \(2, 1\)\) into dimension 1 of size 3 must lie in -3..2 "
                              r"\(tensor of shape \(2, 3\)\)"),
+    "scatter_reduce of an unknown reduction": (
+        lambda lib: lib.scatter_reduce(lib.ones(2, 3), 1, lib.tensor([[0], [1]]), lib.ones(2, 1), "add"), ValueError,
+        r"scatter_reduce: reduce must be one of 'sum', 'prod', 'mean', 'amax', 'amin', got 'add'"),
+    "scatter of an unknown reduction": (lambda lib: lib.ones(2, 3).scatter(1, lib.tensor([[0], [1]]), lib.ones(2, 1),
+                                                                           reduce="sum"), ValueError,
+                                        r"scatter: reduce must be 'add' or 'multiply', got 'sum'"),
+    "scatter_reduce of another dtype": (lambda lib: lib.ones(2, 3).scatter_reduce(
+        1, lib.tensor([[0], [1]]), lib.ones(2, 1, dtype=lib.float64), "amax"), TypeError,
+        r"scatter_reduce: src must be a Tensor of the dtype of the tensor \(float32, shape \(2, 3\)\), got float64 "
+        r"of shape \(2, 1\)"),
+    "scatter_reduce of a source smaller than the index": (lambda lib: lib.ones(2, 3).scatter_reduce(
+        1, lib.tensor([[0, 1], [1, 2]]), lib.ones(2, 1), "prod"), ValueError,
+        r"scatter_reduce: a source of shape \(2, 1\) must have the 2 dimensions of the index, of shape \(2, 2\), none "
+        r"smaller \(tensor of shape \(2, 3\)\)"),
+    "scatter_reduce by an index of other dims": (lambda lib: lib.scatter_reduce(
+        lib.ones(2, 3), 0, lib.tensor([0, 1]), lib.ones(2, 3), "mean"), ValueError,
+        r"scatter_reduce: an index of shape \(2,\) for a tensor of shape \(2, 3\) must have its 2 dimensions"),
+    "scatter_reduce by floats": (lambda lib: lib.scatter_reduce(lib.ones(2, 3), 1, lib.zeros(2, 1), lib.ones(2, 1),
+                                                                "sum"), TypeError,
+                                 r"scatter_reduce: expected an integer index Tensor, got float32 of shape \(2, 1\)"),
+    "scatter_reduce of a number": (lambda lib: lib.scatter_reduce(lib.ones(2, 3), 1, lib.tensor([[0], [1]]), 1.0,
+                                                                  "sum"), TypeError,
+                                   r"scatter_reduce: src must be a Tensor of the dtype of the tensor \(float32, "
+                                   r"shape \(2, 3\)\), got float$"),
+    "scatter_reduce's mean of bools": (lambda lib: lib.tensor([True, False]).scatter_reduce(
+        0, lib.tensor([1]), lib.tensor([True]), "mean"), TypeError,
+        r"scatter_reduce: the mean is not defined for bool tensors, got bool of shape \(2,\)"),
+    "scatter_reduce out of range": (lambda lib: lib.zeros(2, 3).scatter_reduce(0, lib.tensor([[0, 2, 1]]),
+                                                                               lib.ones(1, 3), "amin"), IndexError,
+                                    r"scatter_reduce: indices \(shape \(1, 3\)\) into dimension 0 of size 2 must "
+                                    r"lie in -2..1 \(tensor of shape \(2, 3\)\)"),
     "scatter_add out of range": (lambda lib: lib.zeros(2, 3).scatter_add(0, lib.tensor([[0, -3, 1]]),
                                                                          lib.ones(1, 3)), IndexError,
                                  r"scatter_add: indices \(shape \(1, 3\)\) into dimension 0 of size 2 must lie in "

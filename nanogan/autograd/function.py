@@ -203,3 +203,21 @@ class NotDifferentiable(Function):
     def backward(ctx, grad_output):
         raise RuntimeError(f"{ctx.op_name}: its backward is not differentiable, so a gradient of its "
                            f"gradient (create_graph=True) cannot be computed through it")
+
+
+class NotDifferentiableWhere(Function):
+    """y = x: a first derivative computed by a formula that is right everywhere but whose own derivative is wrong
+    where the boolean array `wrong` is set. dx = g, unless `wrong` is set anywhere: then differentiating through
+    it raises RuntimeError(message) (on a GPU at the next host read, as the device's other checks), rather than
+    return a wrong higher-order gradient."""
+
+    floating_only = False
+
+    @staticmethod
+    def forward(ctx, x, *, wrong, message):
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        ctx.backend.require(~ctx.wrong, RuntimeError, ctx.message)
+        return g

@@ -1,15 +1,19 @@
-"""Shape and indexing ops: they move numbers around without changing them.
+"""Shape and indexing ops: they move numbers around without changing them; and the reductions into positions
+by index (scatter_reduce: sums, products, maxima, minima), which combine the numbers they move.
 
 Each gradient moves g back the way the forward moved x: reshape ↔ reshape, permute ↔ inverse
 permute, expand ↔ sum_to, indexing ↔ scatter-add into zeros, an assignment by index ↔ g picked
-there (and, to the tensor assigned into, g with zeros there), cat ↔ slices.
+there (and, to the tensor assigned into, g with zeros there), cat ↔ slices; a reduction by index ↔
+g picked there, times the reduction's own derivative (ScatterReduce).
 """
+import math
+
 import numpy as np
 
 from .. import backend as backends
 from ..arguments import int_at_least, is_int, is_number
-from ..autograd.function import Function, memory_owner
-from ..tensor import Tensor, int64, zeros_like
+from ..autograd.function import Function, NotDifferentiableWhere, memory_owner
+from ..tensor import Tensor, int64, ones_like, zeros_like
 
 
 def dim_index(op, dim, ndim, inserting=False):
@@ -105,8 +109,7 @@ class ScatterAdd(Function):
 
     @staticmethod
     def forward(ctx, x, *, shape, index):
-        y = ctx.xp.zeros(shape, dtype=x.dtype)
-        return ctx.backend.scatter_add(y, index, x)
+        return ctx.backend.scatter_reduce(ctx.xp.zeros(shape, dtype=x.dtype), index, x, "sum")
 
     @staticmethod
     def backward(ctx, g):
@@ -115,25 +118,84 @@ class ScatterAdd(Function):
 
 class IndexPut(Function):
     """y = x with v written at `index` (as getitem takes it; v of the shape x[index] picks): y[index] = v, where a
-    repeated position takes one of its values, which one undefined (as PyTorch's); with `accumulate`, y[index] += v,
-    every repeat adding (a scatter-add).  dx = g with dx[index] = 0 (g whole with accumulate),  dv = g[index]."""
+    repeated position takes one of its values, which one undefined (as PyTorch's).  dx = g with dx[index] = 0,
+    dv = g[index]."""
     floating_only = False
 
     @staticmethod
-    def forward(ctx, x, v, *, index, accumulate):
+    def forward(ctx, x, v, *, index):
         y = x.copy()
-        if accumulate:
-            return ctx.backend.scatter_add(y, index, v)
         y[index] = v
         return y
 
     @staticmethod
     def backward(ctx, g):
-        dx = None
-        if ctx.needs_input_grad[0]:
-            dx = g if ctx.accumulate else IndexPut.apply(g, zeros_like(ctx.inputs[1]), index=ctx.index,
-                                                         accumulate=False)
+        dx = IndexPut.apply(g, zeros_like(ctx.inputs[1]), index=ctx.index) if ctx.needs_input_grad[0] else None
         return dx, GetItem.apply(g, index=ctx.index) if ctx.needs_input_grad[1] else None
+
+
+class ScatterReduce(Function):
+    """y = x with v reduced in at `index` (as getitem takes it; v of the shape x[index] picks), every repeat of a
+    position reducing its value in too: y_p = x_p ⊕ v_i ⊕ v_j ⊕ … over the i that index sends to position p, for
+    ⊕ = `reduce`: "sum" (+), "prod" (×), "amax" (max) or "amin" (min). Gradients, PyTorch's (its
+    scatter_reduce_backward), where w[index] is a tensor w of x's shape read at the position each v_i went to:
+      sum         dx = g,  dv = g[index].
+      amax, amin  g is shared evenly among the values equal to y at their position, x_p among them: for n_p of
+                  them, dx = g·[x = y] / n,  dv = (g / n)[index]·[v = y[index]]  (the ties and n held constant).
+      prod        each value's gradient is g times the product of the others: dx = g·y / x,  dv = (g·y)[index] / v,
+                  except where that divides by 0. Where x_p = 0, dx_p = g_p·(y_p with x_p taken as 1); where v_i is
+                  the only v of its position that is 0, dv_i = (g·(y with v_i taken as 1))[index]. Where two or more
+                  v of a position are 0, their dv is 0, rightly, but its own derivative is not that formula's: a
+                  second derivative through it raises, as PyTorch's does."""
+    floating_only = False
+    reads_output = True
+
+    @staticmethod
+    def forward(ctx, x, v, *, index, reduce):
+        return ctx.backend.scatter_reduce(x.copy(), index, v, reduce)
+
+    @staticmethod
+    def backward(ctx, g):
+        if ctx.reduce == "prod":
+            return _product_gradients(ctx, g)
+        (x, v), index = ctx.inputs, ctx.index
+        needs_x, needs_v = ctx.needs_input_grad
+        if ctx.reduce == "sum":
+            return g, GetItem.apply(g, index=index) if needs_v else None
+        y = ctx.output.array
+        x_ties = (x.array == y).astype(g.dtype)
+        v_ties = (v.array == y[index]).astype(g.dtype)
+        ties = ctx.backend.scatter_reduce(x_ties.copy(), index, v_ties, "sum")  # n_p: x_p's tie and the v's at p
+        shared = g / Tensor(ties)
+        return (shared * Tensor(x_ties) if needs_x else None,
+                GetItem.apply(shared, index=index) * Tensor(v_ties) if needs_v else None)
+
+
+def _product_gradients(ctx, g):
+    """ScatterReduce's gradients of a product (see its docstring), as PyTorch's scatter_reduce_backward computes
+    them: of differentiable ops (ScatterReduce's product among them), so that they have gradients of their own."""
+    (x, v), index, y = ctx.inputs, ctx.index, ctx.output
+    needs_x, needs_v = ctx.needs_input_grad
+
+    def product(x, v):
+        return ScatterReduce.apply(x, v, index=index, reduce="prod")
+
+    dx = dv = None
+    if needs_x:
+        x_or_1 = x.masked_fill(Tensor(x.array == 0), 1)
+        dx = g * product(x_or_1, v) / x_or_1  # the product of the v alone where x_p = 0, y_p / x_p elsewhere
+    if needs_v:
+        zero = v.array == 0
+        zeros_there = ctx.backend.scatter_reduce(ctx.xp.zeros(x.shape, dtype=g.dtype), index, zero.astype(g.dtype),
+                                                 "sum")[index]  # how many v of each v's position are 0
+        only_zero = Tensor(zero & (zeros_there == 1))
+        divided = GetItem.apply(g * y, index=index) / v.masked_fill(Tensor(zero), 1)  # 0 for a v = 0 beside others
+        without_v = GetItem.apply(g * product(x, v.masked_fill(only_zero, 1)), index=index)
+        dv = NotDifferentiableWhere.apply(
+            divided.masked_fill(only_zero, without_v), wrong=zero & (zeros_there > 1),
+            message="scatter_reduce: the second derivative of a product in src, where two or more values of src "
+                    "that go to one position are 0, is not computed (nor is it in PyTorch)")
+    return dx, dv
 
 
 def replay_view(view_ops, x):
@@ -462,8 +524,8 @@ def index_put(input, indices, values, accumulate=False):
     integer or boolean tensors for input's first dimensions (a mask picks its nonzero positions, for as many
     dimensions as it has), broadcast together, a negative index counting from the end; `values`, of input's dtype,
     is broadcast to the shape they pick. accumulate=True adds them instead, every repeat of a position adding.
-    Gradients: IndexPut's, dinput = g with zeros where written (g whole with accumulate), dvalues = g at indices
-    summed over the broadcast."""
+    Gradients: IndexPut's, dinput = g with zeros where written, dvalues = g at indices summed over the broadcast;
+    with accumulate ScatterReduce's sum, dinput = g whole."""
     if not isinstance(indices, (tuple, list)) or not all(isinstance(i, Tensor) and i.dtype.kind in "iub"
                                                          for i in indices):
         what = [f"{i.dtype} tensor" if isinstance(i, Tensor) else type(i).__name__ for i in indices] \
@@ -473,14 +535,14 @@ def index_put(input, indices, values, accumulate=False):
         what = f"{values.dtype} of shape {values.shape}" if isinstance(values, Tensor) else type(values).__name__
         raise TypeError(f"index_put: values must be a Tensor of the dtype of the tensor ({input.dtype}, shape "
                         f"{input.shape}), got {what}")
-    return put("index_put", input, tuple(indices), values, accumulate)
+    return put("index_put", input, tuple(indices), values, "sum" if accumulate else None)
 
 
-def put(op, x, index, values, accumulate=False):
+def put(op, x, index, values, reduce=None):
     """x with `values` (a tensor of x's dtype) broadcast into the part that x[index] picks, index as getitem takes
-    it (IndexPut, whose gradients it has), or added there with `accumulate`. Errors name `op`. A value with more
-    dimensions than the part is taken without its extra leading dimensions of size 1, as numpy's and PyTorch's
-    setitem take it."""
+    it: written there (IndexPut, whose gradients it has), or with `reduce` ("sum", "prod", "amax" or "amin")
+    reduced in, every repeat of a position too (ScatterReduce). Errors name `op`. A value with more dimensions than
+    the part is taken without its extra leading dimensions of size 1, as numpy's and PyTorch's setitem take it."""
     index = _index_arrays(index, x.backend, op)
     _require_in_range(op, x, index)
     try:
@@ -492,7 +554,9 @@ def put(op, x, index, values, accumulate=False):
     except ValueError:
         raise ValueError(f"{op}: a value of shape {values.shape} cannot be broadcast to the shape {part} that the "
                          f"index picks of a tensor of shape {x.shape}") from None
-    return IndexPut.apply(x, placed, index=index, accumulate=bool(accumulate))
+    if reduce is None:
+        return IndexPut.apply(x, placed, index=index)
+    return ScatterReduce.apply(x, placed, index=index, reduce=reduce)
 
 
 def drop_leading_ones(value, ndim):
@@ -558,7 +622,11 @@ def gather(x, dim, index):
     return _pick("gather", x, _picks_along("gather", x, dim, index))
 
 
-def scatter(x, dim, index, src=None, value=None):
+_REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")  # scatter_reduce's
+_SCATTER_REDUCTIONS = {"add": "sum", "multiply": "prod"}  # scatter's reduce= (PyTorch's older API), by those names
+
+
+def scatter(x, dim, index, src=None, value=None, *, reduce=None):
     """PyTorch's scatter, gather's inverse: out = x except, along dim, out[…, index[i], …] = src[i] for every
     position i of index (the index at dim, each other coordinate i's own), or = value, a number cast to x's dtype;
     torch's scatter(x, dim, index, 1.0) passes the number in src's place, which is taken as value. src, of x's
@@ -566,27 +634,82 @@ def scatter(x, dim, index, src=None, value=None):
     (IndexPut's, src's part picked by a slice): dx = g with zeros at the written positions,
     dsrc[i] = g[…, index[i], …] for i inside index's shape, 0 for src's part outside it. Where index names one
     position twice the result is unspecified, as PyTorch's: here the last write in numpy's order wins (on CUDA,
-    any one). A negative index counts from the end, as gather's (PyTorch refuses it)."""
+    any one). A negative index counts from the end, as gather's (PyTorch refuses it).
+    reduce="add" or "multiply" (PyTorch's older API) adds or multiplies each value into its position instead,
+    every repeat of a position too: scatter_reduce's "sum" or "prod" with include_self, and its gradients
+    (PyTorch gives none)."""
     if (src is None) == (value is None):
         raise TypeError(f"scatter: expected src (a Tensor) or value (a number), got "
                         f"{'neither' if src is None else 'both'}")
+    if reduce is not None and reduce not in _SCATTER_REDUCTIONS:
+        raise ValueError(f"scatter: reduce must be 'add' or 'multiply', got {reduce!r}")
+    reduction = _SCATTER_REDUCTIONS.get(reduce)
     if isinstance(src, Tensor):
-        return _scatter("scatter", x, dim, index, src, accumulate=False)
+        return put("scatter", x, *_source("scatter", x, dim, index, src), reduction)
     number = value if src is None else src
     if not (is_number(number) or isinstance(number, (bool, np.bool_))):
         raise TypeError(f"scatter: value must be a number, got {type(number).__name__}")
-    return put("scatter", x, _picks_along("scatter", x, dim, index), x._number_as_tensor("scatter", number))
+    return put("scatter", x, _picks_along("scatter", x, dim, index), x._number_as_tensor("scatter", number),
+               reduction)
 
 
 def scatter_add(x, dim, index, src):
     """PyTorch's scatter_add: out = x except, along dim, out[…, index[i], …] += src[i] for every position i of index,
     each repeat of a position adding (a scatter-add); src as scatter takes it. Gradients: dx = g,
     dsrc[i] = g[…, index[i], …] for i inside index's shape, 0 for src's part outside it."""
-    return _scatter("scatter_add", x, dim, index, src, accumulate=True)
+    return put("scatter_add", x, *_source("scatter_add", x, dim, index, src), "sum")
 
 
-def _scatter(op, x, dim, index, src, accumulate):
-    """x with src's part of index's shape written (or added) at the positions _picks_along names (put, IndexPut)."""
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
+    """PyTorch's scatter_reduce: out = input except that, along dim, src[i] is reduced into out[…, index[i], …] for
+    every position i of index (the index at dim, each other coordinate i's own), every repeat of a position too;
+    src as scatter takes it. reduce is "sum", "prod", "amax" or "amin" (ScatterReduce), or "mean": the sum over
+    the count n_p of values summed at each position p (1 where index names none), rounded down for integers as
+    PyTorch's. include_self=False leaves input's own value out where index names: it is replaced by the
+    reduction's identity first (0, 1, the dtype's lowest or highest value), so that only src's values count there.
+    Gradients: ScatterReduce's (the sum's, the ties shared, the products of the others), and for the mean,
+    dinput = g / n,  dsrc = (g / n)[index]; with include_self=False, dinput = 0 where index names. A maximum or
+    minimum that ties with input's left-out value shares nothing with it (PyTorch counts it among the ties)."""
+    op = "scatter_reduce"
+    if reduce not in _REDUCTIONS:
+        raise ValueError(f"{op}: reduce must be one of {', '.join(map(repr, _REDUCTIONS))}, got {reduce!r}")
+    picks, part = _source(op, input, dim, index, src)
+    if reduce != "mean":
+        return _reduce_into(op, input, picks, part, reduce, include_self)
+    if input.dtype == bool:
+        raise TypeError(f"{op}: the mean is not defined for bool tensors, got bool of shape {input.shape}")
+    total = _reduce_into(op, input, picks, part, "sum", include_self)
+    count = _reduce_into(op, ones_like(input), picks, ones_like(part), "sum", include_self)
+    if input.is_floating_point():
+        return total / count
+    return Tensor(input.backend.xp.floor_divide(total.array, count.array))  # integers carry no gradient
+
+
+def _reduce_into(op, x, picks, part, reduce, include_self):
+    """x with part reduced into the positions picks names (put, ScatterReduce); without include_self, x's own
+    values there are replaced by the reduction's identity first, so that only part's count."""
+    if not include_self:
+        x = put(op, x, picks, x._number_as_tensor(op, _identity(reduce, x.dtype)))
+    return put(op, x, picks, part, reduce)
+
+
+def _identity(reduce, dtype):
+    """The e of dtype with e ⊕ a = a for every a: 0 for a sum, 1 for a product, and the lowest value for a maximum,
+    the highest for a minimum (±inf for floats, False and True for bools)."""
+    if reduce in ("sum", "prod"):
+        return int(reduce == "prod")
+    if dtype.kind == "f":
+        lowest, highest = -math.inf, math.inf
+    elif dtype.kind == "b":
+        lowest, highest = False, True
+    else:
+        lowest, highest = np.iinfo(dtype).min, np.iinfo(dtype).max
+    return lowest if reduce == "amax" else highest
+
+
+def _source(op, x, dim, index, src):
+    """(picks, part): the positions _picks_along names for index, and src's part of index's shape, which goes
+    there; src checked as PyTorch checks it, a Tensor of x's dtype with index's dimensions, none smaller."""
     picks = _picks_along(op, x, dim, index)
     if not isinstance(src, Tensor) or src.dtype != x.dtype:
         what = f"{src.dtype} of shape {src.shape}" if isinstance(src, Tensor) else type(src).__name__
@@ -595,8 +718,7 @@ def _scatter(op, x, dim, index, src, accumulate):
     if src.ndim != index.ndim or any(n > m for n, m in zip(index.shape, src.shape)):
         raise ValueError(f"{op}: a source of shape {src.shape} must have the {index.ndim} dimensions of the index, of "
                          f"shape {index.shape}, none smaller (tensor of shape {x.shape})")
-    part = src if src.shape == index.shape else getitem(src, tuple(slice(0, n) for n in index.shape))
-    return put(op, x, picks, part, accumulate)
+    return picks, src if src.shape == index.shape else getitem(src, tuple(slice(0, n) for n in index.shape))
 
 
 def index_select(x, dim, index):

@@ -2,7 +2,10 @@
 
 The flat kernel interface every backend provides (ops/ calls only these):
   name, xp                      the array module (numpy here)
-  owns(a), from_host(a), to_host(a), scatter_add(target, index, values)
+  owns(a), from_host(a), to_host(a)
+  scatter_reduce(target, index, values, reduce)
+                                target[index] ⊕= values in place for ⊕ = reduce ("sum", "prod", "amax" or
+                                "amin"), every repeat of a position in index reducing its value in too
   matmul(a, b)                  a @ b with numpy's rules (BLAS; an outer product by broadcasting)
   require(ok, error, message)   raise error(message) unless every element of the boolean array ok is true
                                 (here at once; the CUDA backend at the next host read, so a step never waits)
@@ -44,9 +47,15 @@ def require(ok, error, message):
         raise error(message)
 
 
-def scatter_add(target, index, values):
-    """target[index] += values, accumulating repeated indices (numpy's unbuffered add)."""
-    np.add.at(target, index, values)
+# the ufuncs whose unbuffered `at` reduces every repeat of a position into the target, where target[index] ⊕= values
+# would keep one of them
+_REDUCE_AT = {"sum": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum}
+
+
+def scatter_reduce(target, index, values, reduce):
+    """target[index] ⊕= values for ⊕ = `reduce` ("sum", "prod", "amax" or "amin"), each repeat of a position
+    reducing its value in (numpy's ufunc.at); index as getitem takes it. Returns target."""
+    _REDUCE_AT[reduce].at(target, index, values)
     return target
 
 

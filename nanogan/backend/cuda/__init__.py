@@ -6,7 +6,8 @@ for the sigmoid (fused.py).
 
 The same flat interface as backend/cpu (see its docstring for the list):
   name, xp                      "cuda", and CuPy as the array module
-  owns(a), from_host(a), to_host(a), scatter_add(target, index, values)
+  owns(a), from_host(a), to_host(a)
+  scatter_reduce(target, index, values, reduce)   CuPy's atomic scatters; a product by a sort and a scan (scatter.py)
   memory_in_use()               bytes held by live arrays in CuPy's memory pools
   require(ok, error, message)   an input check read at the next host read, not at once (checks.py)
   matmul(a, b)                  cuBLAS, called so that a CUDA graph can record it (blas.py)
@@ -28,7 +29,7 @@ nanogan.backend.get("cuda") reports that as "device 'cuda' is not available here
 """
 try:
     import cupy
-    import cupyx
+    import cupyx  # noqa: F401  (scatter.py's atomic scatters: checked here, with CuPy)
 except ImportError as err:
     raise ImportError(f"the CUDA backend needs CuPy (pip install cupy-cuda12x, or nanogan[cuda]); "
                       f"importing it failed: {err}") from err
@@ -81,13 +82,8 @@ def memory_in_use():
     return cupy.get_default_memory_pool().used_bytes() + graphs.memory_in_use()
 
 
-def scatter_add(target, index, values):
-    """target[index] += values, accumulating repeated indices (atomic adds)."""
-    cupyx.scatter_add(target, index, values)
-    return target
-
-
 from .blas import matmul  # noqa: E402,F401
+from .scatter import scatter_reduce  # noqa: E402,F401
 from .optim import sgd_step, adam_step, rmsprop_step, learning_rate  # noqa: E402,F401
 from .conv import conv2d, conv2d_input_grad, conv2d_weight_grad  # noqa: E402,F401
 from .activation import leaky_relu, leaky_relu_backward, erf  # noqa: E402,F401

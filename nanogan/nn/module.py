@@ -11,37 +11,19 @@ it (a result other than None replaces args; one that is not a tuple is taken as 
 register_forward_hook(hook) calls hook(module, args, output) after it (a result other than None replaces the
 output). Each returns a handle whose remove() takes the hook out. Hooks are code, not state: no state dict holds them.
 """
-import itertools
-import weakref
 from collections import OrderedDict, namedtuple
 
 import numpy as np
 
 from .. import npz
 from ..autograd import no_grad
+from ..autograd.hooks import RemovableHandle
 from ..tensor import Tensor, tensor as new_tensor
 from .parameter import Parameter
 
 _STORES = ("_parameters", "_buffers", "_modules")
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
-
-
-class RemovableHandle:
-    """What registering a hook returns: remove() takes the hook out of its module (again: nothing happens)."""
-
-    _ids = itertools.count()
-
-    def __init__(self, module, hooks):
-        self.id = next(RemovableHandle._ids)
-        self._module = weakref.ref(module)  # a handle kept by the caller does not keep the module alive
-        self._hooks = hooks
-
-    def remove(self):
-        self._hooks.pop(self.id, None)
-        module = self._module()
-        if module is not None:
-            module._hooks_changed()
 
 
 # Whether any module of this process has had forward hooks. Module.__call__, run at every layer of every step, tests
@@ -91,7 +73,7 @@ class Module:
     def _add_hook(self, owner, hooks, hook):
         if not callable(hook):
             raise TypeError(f"{type(self).__name__}.{owner}: the hook must be callable, got {type(hook).__name__}")
-        handle = RemovableHandle(self, hooks)
+        handle = RemovableHandle(hooks, self)
         hooks[handle.id] = hook
         self._hooks_changed()
         return handle

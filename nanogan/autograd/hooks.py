@@ -1,0 +1,76 @@
+"""Backward hooks: code that sees, and may replace, a gradient while the backward pass computes it.
+
+A tensor's hooks (Tensor.register_hook) belong to a node of the graph, as in PyTorch: a leaf's to the leaf itself,
+a non-leaf's to the Context of the op that made it, so that a hook registered before an in-place change sees the
+gradient of the old value. The node keeps them in `_hooks`, None while it has none: the engine's one check per
+node.
+"""
+import itertools
+import weakref
+
+from ..tensor import Tensor
+
+
+class RemovableHandle:
+    """What registering a hook returns: remove() takes the hook out (again: nothing happens). An owner given (a
+    module) is told, by its _hooks_changed(), once the hook is out."""
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks, owner=None):
+        self.id = next(RemovableHandle._ids)
+        self._hooks = hooks
+        # a handle kept by the caller does not keep the owner alive
+        self._owner = None if owner is None else weakref.ref(owner)
+
+    def remove(self):
+        self._hooks.pop(self.id, None)
+        owner = None if self._owner is None else self._owner()
+        if owner is not None:
+            owner._hooks_changed()
+
+
+def hook_name(hook):
+    return getattr(hook, "__name__", type(hook).__name__)
+
+
+def check_gradient(owner, hook, result, shape, dtype, device):
+    """`result`, a gradient that `hook` returned to replace one of `shape`, `dtype` and `device`, if it is a Tensor
+    of those; a gradient of another shape would broadcast into the sums of the backward pass."""
+    if not isinstance(result, Tensor):
+        raise TypeError(f"{owner}: the hook {hook_name(hook)} must return a Tensor or None, got "
+                        f"{type(result).__name__}")
+    if result.shape != shape or result.dtype != dtype or result.device != device:
+        raise RuntimeError(f"{owner}: the hook {hook_name(hook)} returned a gradient of shape {result.shape}, "
+                           f"{result.dtype}, on {result.device} for one of shape {shape}, {dtype}, on {device}")
+    return result
+
+
+class TensorHooks:
+    """The hooks on the gradient of one node: those of register_hook, run in the order they were registered, each
+    given what the one before returned, then retain_grad's, which keeps the result in the tensor's .grad; as
+    PyTorch runs them (its retain_grad hook runs last, whenever it was asked for)."""
+
+    def __init__(self):
+        self.hooks = {}  # handle id: hook(grad)
+        self.retained = None  # a weakref of the non-leaf whose .grad keeps this gradient (retain_grad)
+
+    @staticmethod
+    def of(node):
+        """node's hooks, made empty the first time they are asked for."""
+        if node._hooks is None:
+            node._hooks = TensorHooks()
+        return node._hooks
+
+    def __call__(self, grad):
+        """The gradient as the hooks leave it. They run in the backward pass's grad mode: under create_graph=True
+        what they compute is recorded, so that higher-order gradients flow through a gradient they replaced."""
+        for hook in list(self.hooks.values()):  # a copy: a hook may remove itself as it runs
+            result = hook(grad)
+            if result is not None:
+                grad = check_gradient("register_hook", hook, result, grad.shape, grad.dtype, grad.device)
+        tensor = None if self.retained is None else self.retained()
+        if tensor is not None:  # summed over passes as a leaf's .grad is; a copy: changing .grad changes no gradient
+            tensor.grad = grad.clone() if tensor.grad is None else tensor.grad + grad
+        return grad
+

@@ -3,7 +3,8 @@
 A tensor's hooks (Tensor.register_hook) belong to a node of the graph, as in PyTorch: a leaf's to the leaf itself,
 a non-leaf's to the Context of the op that made it, so that a hook registered before an in-place change sees the
 gradient of the old value. The node keeps them in `_hooks`, None while it has none: the engine's one check per
-node.
+node. A module's backward hooks (nn/module.py) are tensor hooks on one packed copy of its inputs and one of its
+outputs (`hook_together`).
 """
 import itertools
 import weakref
@@ -74,3 +75,42 @@ class TensorHooks:
             tensor.grad = grad.clone() if tensor.grad is None else tensor.grad + grad
         return grad
 
+
+def hook_together(tensors, hook):
+    """Tensors equal to `tensors` (each of its shape and dtype), views of one packed copy of them whose gradient
+    arrives once all of theirs have: then hook(grads), grads holding one gradient per tensor and None for one that
+    got none, may return a tuple of gradients that replaces them (None: a gradient of zeros) before any flows
+    further. This is how a module's hook sees the gradients of all its inputs (or all its outputs) at once, as
+    PyTorch's BackwardHookFunction, a node of several outputs, gives them; a nanogan op has one output, so the
+    tensors are packed into one. An in-place change of a view is refused while grad mode records, as PyTorch
+    refuses it: recorded on the packed tensor, it would take the view's gradient past its hook."""
+    from ..ops.shape import cat, split  # ops import autograd
+
+    sizes = [t.numel() for t in tensors]
+    packed = cat([t.reshape(-1) for t in tensors])
+    views = []
+    for part, t in zip(split(packed, sizes), tensors):
+        view = part.reshape(t.shape)
+        view._view_ops, view._view_unreplayable = None, "made for a module's backward hooks"  # see function.py
+        views.append(view.to(t.dtype))  # cat promoted a float32 among float64s
+    grads = [None] * len(tensors)  # each view's gradient, handed to `hook` when the packed one's arrives
+
+    def keeper(i):
+        def keep(grad):
+            grads[i] = grad
+        return keep
+
+    for i, view in enumerate(views):
+        view.register_hook(keeper(i))
+    dtype = packed.dtype
+
+    def on_packed_gradient(grad):
+        given = tuple(grads)
+        grads[:] = [None] * len(grads)
+        result = hook(given)
+        if result is None:
+            return None
+        return cat([grad.new_zeros(size) if g is None else g.reshape(-1).to(dtype) for g, size in zip(result, sizes)])
+
+    packed.register_hook(on_packed_gradient)
+    return views

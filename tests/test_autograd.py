@@ -1157,7 +1157,7 @@ def _hooked_tensors(lib):
     """The same tensor hooks in `lib`: a leaf with a logging hook and a doubling one, a non-leaf used twice with a
     hook that adds 1 (so it must see the sum of both uses) and retain_grad between two logging hooks, then two
     backward passes (the second after a hook removed itself and one was removed), and lib's grad w.r.t. both.
-    Returns the log of the hooks' calls and the gradients."""
+    Returns the log of the hooks' calls, the gradients and what retains_grad answers."""
     x = lib.tensor([0.5, -1.0, 2.0], dtype=lib.float64, requires_grad=True)
     log = []
     handles = [x.register_hook(lambda g: log.append(("x sees", g.tolist()))),
@@ -1179,6 +1179,7 @@ def _hooked_tensors(lib):
     y.backward(retain_graph=True)
     results += [x.grad.tolist(), h.grad.tolist()]
     results += _values(lib.autograd.grad(y, [x, h]))
+    results.append(h.grad.tolist())  # grad runs the hooks too, retain_grad's among them
     return log, results, (x.retains_grad, h.retains_grad)
 
 

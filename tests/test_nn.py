@@ -1010,6 +1010,15 @@ def _assert_same(ours, theirs, path="result"):
         assert ours == theirs, path
 
 
+def _seeded(lib, module, local):
+    """module in float64, its parameters drawn from `local` (the same in both libraries)."""
+    module = module.double()
+    with lib.no_grad():
+        for param in module.parameters():
+            param.copy_(lib.tensor(local.standard_normal(tuple(param.shape))))
+    return module
+
+
 def _gated(lib):
     """A module of two tensor inputs and a number."""
     class Gated(lib.nn.Module):
@@ -1036,10 +1045,7 @@ def _backward_hooked_run(lib, case):
     and of the parameters."""
     make, arguments = BACKWARD_HOOKED[case]
     local = np.random.default_rng(0)
-    module = make(lib).double()
-    with lib.no_grad():
-        for param in module.parameters():
-            param.copy_(lib.tensor(local.standard_normal(tuple(param.shape))))
+    module = _seeded(lib, make(lib), local)
     args = [a if isinstance(a, float) else lib.tensor(local.standard_normal(a), requires_grad=True)
             for a in arguments]
     output_gradient = lib.tensor(local.standard_normal(tuple(module(*args).shape)))
@@ -1076,6 +1082,25 @@ def test_backward_hooks_see_and_replace_the_gradients_as_in_torch(case):
     for i, (a, b) in enumerate(zip(hooked, plain)):  # grad_output tripled, then grad_input halved
         np.testing.assert_allclose(a, (1.5 if i < n_inputs else 3) * b, rtol=1e-10)
     assert not ours[2]._has_hooks
+
+
+def test_a_tensor_hook_on_a_hooked_module_s_output_runs_before_the_module_s_hooks_as_in_torch():
+    """The module's hooks see the output's gradient as the output's own hooks left it, and retain_grad keeps that."""
+    def run(lib):
+        local = np.random.default_rng(2)
+        layer, log = _seeded(lib, lib.nn.Linear(3, 2), local), []
+        layer.register_full_backward_pre_hook(lambda m, grad_output: log.append(_values(grad_output)))
+        layer.register_full_backward_hook(lambda m, grad_input, grad_output: log.append(_values(grad_input)))
+        x = lib.tensor(local.standard_normal((4, 3)), requires_grad=True)
+        h = layer(x)
+        h.retain_grad()
+        h.register_hook(lambda g: g + 1)
+        h.tanh().sum().backward()
+        return log, _values([h.grad, x.grad])
+
+    ours, theirs = run(ng), run(torch)
+    _assert_same(ours, theirs)
+    np.testing.assert_allclose(ours[0][0][0], ours[1][0])  # the pre hook saw what retain_grad kept
 
 
 def _two_outputs(lib):
@@ -1126,10 +1151,7 @@ def test_a_full_backward_hook_s_gradient_is_differentiated_through_under_create_
     hook gets gradients with a graph, and the penalty's gradient goes through the doubling too."""
     def penalty(lib, hooked):
         local = np.random.default_rng(1)
-        critic = lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.Tanh(), lib.nn.Linear(4, 1)).double()
-        with lib.no_grad():
-            for param in critic.parameters():
-                param.copy_(lib.tensor(local.standard_normal(tuple(param.shape))))
+        critic = _seeded(lib, lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.Tanh(), lib.nn.Linear(4, 1)), local)
         if hooked:
             critic[0].register_full_backward_hook(lambda m, grad_input, grad_output: (grad_input[0] * 2,))
         x = lib.tensor(local.standard_normal((5, 3)), requires_grad=True)

@@ -86,31 +86,30 @@ def hook_together(tensors, hook):
     refuses it: recorded on the packed tensor, it would take the view's gradient past its hook."""
     from ..ops.shape import cat, split  # ops import autograd
 
-    sizes = [t.numel() for t in tensors]
+    shapes, dtypes, sizes = [t.shape for t in tensors], [t.dtype for t in tensors], [t.numel() for t in tensors]
     packed = cat([t.reshape(-1) for t in tensors])
     views = []
-    for part, t in zip(split(packed, sizes), tensors):
-        view = part.reshape(t.shape)
+    for part, shape, dtype in zip(split(packed, sizes), shapes, dtypes):
+        view = part.reshape(shape)
         view._view_ops, view._view_unreplayable = None, "made for a module's backward hooks"  # see function.py
-        views.append(view.to(t.dtype))  # cat promoted a float32 among float64s
-    grads = [None] * len(tensors)  # each view's gradient, handed to `hook` when the packed one's arrives
-
-    def keeper(i):
-        def keep(grad):
-            grads[i] = grad
-        return keep
-
+        views.append(view.to(dtype))  # cat promoted a float32 among float64s
+    # The views that got a gradient in this pass; the hook is given None for the others (an output the loss did not
+    # use), which their parts of the packed gradient, zeros, would not tell. The gradients themselves are taken
+    # from the packed one, after every hook of the views has run.
+    arrived = set()
     for i, view in enumerate(views):
-        view.register_hook(keeper(i))
-    dtype = packed.dtype
+        view.register_hook(lambda grad, i=i: arrived.add(i))
+    packed_dtype = packed.dtype
 
     def on_packed_gradient(grad):
-        given = tuple(grads)
-        grads[:] = [None] * len(grads)
+        given = tuple(part.reshape(shape).to(dtype) if i in arrived else None
+                      for i, (part, shape, dtype) in enumerate(zip(split(grad, sizes), shapes, dtypes)))
+        arrived.clear()
         result = hook(given)
         if result is None:
             return None
-        return cat([grad.new_zeros(size) if g is None else g.reshape(-1).to(dtype) for g, size in zip(result, sizes)])
+        return cat([grad.new_zeros(size) if g is None else g.reshape(-1).to(packed_dtype)
+                    for g, size in zip(result, sizes)])
 
     packed.register_hook(on_packed_gradient)
     return views

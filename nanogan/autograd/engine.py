@@ -10,6 +10,7 @@ Context's before its backward runs, a leaf's once the pass is over.
 """
 import numpy as np
 
+from . import hooks
 from .function import Context, NotDifferentiable, memory_owner
 from ..tensor import Tensor
 from .grad_mode import no_grad, enable_grad
@@ -143,19 +144,17 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
         hand_out(grad.array)
         return grad
 
-    def accumulate(leaf, grad):
-        leaf.grad = own(grad) if leaf.grad is None else add(leaf.grad, grad)
-
+    hooked = hooks.tensor_hooks_exist  # else no node need be asked for its hooks
     hooked_leaves = {}  # the leaves with hooks that were reached, by key: grads sums their gradients
 
     def deliver(node, grad):
         """Into a leaf's .grad (backward()), or into the sum for node (a Context, a leaf ng.grad asked for, or a
         leaf with hooks, which see the sum of its gradients as PyTorch's do)."""
         if isinstance(node, Tensor):
-            if node._hooks is not None:
+            if hooked and node._hooks is not None:
                 hooked_leaves[id(node)] = node
             elif targets is None:
-                accumulate(node, grad)
+                node.grad = own(grad) if node.grad is None else add(node.grad, grad)
                 return
         k = id(node)
         grads[k] = add(grads[k], grad) if k in grads else grad
@@ -169,7 +168,7 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
         for ctx in order:
             k = id(ctx)
             grad = grads.pop(k, None)
-            if ctx._hooks is not None and grad is not None:  # its output's register_hook and retain_grad
+            if hooked and ctx._hooks is not None and grad is not None:  # its output's register_hook and retain_grad
                 grad = ctx._hooks(grad)
             if targets is not None and k in targets:
                 captured[k] = grad
@@ -194,11 +193,11 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
                 deliver(node, g)
             if not retain_graph:
                 ctx.free()
-        # every gradient of a hooked leaf is in: its hooks run once the pass is over, on their sum
+        # every gradient of a hooked leaf is in: its hooks run once the pass is over, on their sum, which then goes
+        # where any leaf's goes (deliver, told that the hooks have run)
+        hooked = False
         for k, leaf in hooked_leaves.items():
-            grads[k] = leaf._hooks(grads[k])
-            if targets is None:
-                accumulate(leaf, grads.pop(k))
+            deliver(leaf, leaf._hooks(grads.pop(k)))
     if targets is not None:
         for key in targets:
             if key in grads:  # leaves

@@ -2,14 +2,18 @@
 
 A tensor's hooks (Tensor.register_hook) belong to a node of the graph, as in PyTorch: a leaf's to the leaf itself,
 a non-leaf's to the Context of the op that made it, so that a hook registered before an in-place change sees the
-gradient of the old value. The node keeps them in `_hooks`, None while it has none: the engine's one check per
-node. A module's backward hooks (nn/module.py) are tensor hooks on one packed copy of its inputs and one of its
-outputs (`hook_together`).
+gradient of the old value. The node keeps them in `_hooks`, None while it has none. A module's backward hooks
+(nn/module.py) are tensor hooks on one packed copy of its inputs and one of its outputs (`hook_together`).
 """
 import itertools
 import weakref
 
 from ..tensor import Tensor
+
+# Whether any node of this process has had hooks. The engine asks each node for its hooks only then: `_hooks` is set
+# on the few nodes that have some, and reading it from the class on the others costs some 400 instructions per node
+# (Python 3.11 does not specialise that lookup), a global read once per pass a few. Never set back.
+tensor_hooks_exist = False
 
 
 class RemovableHandle:
@@ -59,8 +63,10 @@ class TensorHooks:
     @staticmethod
     def of(node):
         """node's hooks, made empty the first time they are asked for."""
+        global tensor_hooks_exist
         if node._hooks is None:
             node._hooks = TensorHooks()
+            tensor_hooks_exist = True
         return node._hooks
 
     def __call__(self, grad):

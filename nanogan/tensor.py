@@ -21,6 +21,8 @@ bool_ = np.dtype(np.bool_)
 
 class Tensor:
     __array_priority__ = 1000  # numpy scalars on the left defer to Tensor's operators
+    _hooks = None  # a leaf's register_hook hooks (autograd/hooks.py), set where it has some; a non-leaf's are its op's
+    _retains_grad = False  # retain_grad() was asked of this non-leaf
 
     def __init__(self, array, requires_grad=False, _ctx=None):
         self.array = array
@@ -205,7 +207,7 @@ class Tensor:
         if self._base is not None:
             raise RuntimeError(f"detach_: the tensor of shape {self.shape} is a view of a tensor of shape "
                                f"{self._base.shape} and cannot leave its base's graph in place; use detach()")
-        self._ctx = None
+        self._made_by(None)
         self._requires_grad = False
         return self
 
@@ -252,6 +254,40 @@ class Tensor:
     def backward(self, gradient=None, retain_graph=None, create_graph=False):
         from .autograd import backward
         backward(self, gradient, retain_graph, create_graph)
+
+    def register_hook(self, hook):
+        """hook(grad) runs each time a backward pass (backward() or ng.grad) computes the gradient with respect to
+        this tensor, once, on its sum over all the tensor's uses; a result other than None replaces it: a leaf's
+        before it is added into .grad, a non-leaf's before it flows on into the graph. Hooks run in the order they
+        were registered, each given what the one before returned, and under create_graph=True higher-order
+        gradients flow through what they compute. A non-leaf's hooks belong to the op that made it, as in PyTorch:
+        after an in-place change they see the gradient of the old value, and they go with the graph. Returns a
+        handle: handle.remove() takes the hook out."""
+        if not callable(hook):
+            raise TypeError(f"register_hook: the hook must be callable, got {type(hook).__name__}")
+        if not self.requires_grad:
+            raise RuntimeError(f"register_hook: cannot register a hook on a tensor that doesn't require gradient "
+                               f"(shape {self.shape})")
+        hooks = TensorHooks.of(self._graph() or self).hooks
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
+    def retain_grad(self):
+        """Keep this non-leaf's gradient in its .grad at each backward pass, summed over passes as a leaf's is, after
+        its hooks have run; a leaf keeps its .grad anyway (nothing to do). The gradient of the tensor's present
+        value: an in-place change moves this to the new value, as in PyTorch."""
+        if not self.requires_grad:
+            raise RuntimeError(f"retain_grad: can't retain_grad on a tensor (shape {self.shape}) that has "
+                               f"requires_grad=False")
+        if not self.is_leaf:
+            TensorHooks.of(self._ctx).retained = weakref.ref(self)
+            self._retains_grad = True
+
+    @property
+    def retains_grad(self):
+        """Does this non-leaf keep its .grad (retain_grad())? False for a leaf."""
+        return self._retains_grad
 
     # ---- in place (under ng.no_grad() for parameters, as in a hand-written optimiser step) --------------------
     # Each change counts in _version, shared by the tensors that share the memory (a view and its base). An op that
@@ -328,7 +364,13 @@ class Tensor:
         self._view_version = self._version
 
     def _made_by(self, ctx):
-        """From now on self is the output of ctx (the op of an in-place change), at its present version."""
+        """From now on self is the output of ctx (the op of an in-place change; None: of no op, a leaf), at its
+        present version."""
+        if self._retains_grad:  # retain_grad() keeps the present value's gradient, and a leaf keeps its own
+            TensorHooks.of(self._ctx).retained = None
+            self._retains_grad = ctx is not None
+            if ctx is not None:
+                TensorHooks.of(ctx).retained = weakref.ref(self)
         self._ctx = ctx
         if ctx is not None:
             ctx._output = weakref.ref(self)
@@ -1002,4 +1044,5 @@ def from_numpy(array):
 
 from . import ops  # noqa: E402  (ops import Tensor from this module)
 from .autograd import grad_mode  # noqa: E402
+from .autograd.hooks import RemovableHandle, TensorHooks  # noqa: E402
 from . import legacy  # noqa: E402

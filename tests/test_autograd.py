@@ -1146,3 +1146,137 @@ def test_a_nan_gradient_does_not_leak_into_where_s_other_branch_or_through_sign(
     z = ng.tensor(rng.standard_normal((3, 4)), requires_grad=True)
     all_ignored = ng.tensor([-100, -100, -100])
     np.testing.assert_array_equal(ng.grad(F.cross_entropy(z, all_ignored) ** 2, [z])[0].numpy(), np.zeros((3, 4)))
+
+
+# ---- tensor hooks and retain_grad --------------------------------------------------------------
+def _values(tensors):
+    return [None if t is None else t.detach().numpy().tolist() for t in tensors]
+
+
+def _hooked_tensors(lib):
+    """The same tensor hooks in `lib`: a leaf with a logging hook and a doubling one, a non-leaf used twice with a
+    hook that adds 1 (so it must see the sum of both uses) and retain_grad between two logging hooks, then two
+    backward passes (the second after a hook removed itself and one was removed), and lib's grad w.r.t. both.
+    Returns the log of the hooks' calls, the gradients and what retains_grad answers."""
+    x = lib.tensor([0.5, -1.0, 2.0], dtype=lib.float64, requires_grad=True)
+    log = []
+    handles = [x.register_hook(lambda g: log.append(("x sees", g.tolist()))),
+               x.register_hook(lambda g: g * 2)]
+    h = x * x
+    handles.append(h.register_hook(lambda g: log.append(("h sees", g.tolist()))))
+    h.retain_grad()
+
+    def once(g):
+        log.append(("h once", g.tolist()))
+        handles[-1].remove()
+        return g + 1
+    handles.append(h.register_hook(once))
+    y = (h * 3 + h.tanh()).sum()
+    y.backward(retain_graph=True)
+    results = [x.grad.tolist(), h.grad.tolist()]
+    handles[0].remove()
+    handles[0].remove()  # a second remove does nothing
+    y.backward(retain_graph=True)
+    results += [x.grad.tolist(), h.grad.tolist()]
+    results += _values(lib.autograd.grad(y, [x, h]))
+    results.append(h.grad.tolist())  # grad runs the hooks too, retain_grad's among them
+    return log, results, (x.retains_grad, h.retains_grad)
+
+
+def test_tensor_hooks_see_and_replace_gradients_as_in_pytorch():
+    torch = pytest.importorskip("torch")
+    ours, theirs = _hooked_tensors(ng), _hooked_tensors(torch)
+    assert [entry[0] for entry in ours[0]] == [entry[0] for entry in theirs[0]]
+    for (_, g), (_, tg) in zip(ours[0], theirs[0]):
+        np.testing.assert_allclose(g, tg, rtol=1e-12)
+    np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-12)
+    assert ours[2] == theirs[2] == (False, True)
+    x = np.array([0.5, -1.0, 2.0])
+    x_grad_without_hooks = 2 * x * (4 - np.tanh(x * x) ** 2)
+    assert not np.allclose(ours[1][0], x_grad_without_hooks)  # the hooks changed it
+
+
+@pytest.mark.parametrize("on", ["leaf", "non-leaf"])
+def test_a_hook_that_doubles_the_gradient_doubles_the_second_derivative_as_in_pytorch(on):
+    """With create_graph=True the hook gets a gradient with a graph, and what it returns carries that graph on:
+    the gradient of the gradient goes through the hook's doubling too."""
+    torch = pytest.importorskip("torch")
+
+    def second_derivative(lib, hooked):
+        x = lib.tensor([1.0, -2.0], dtype=lib.float64, requires_grad=True)
+        y = x ** 3
+        if hooked:
+            (x if on == "leaf" else y).register_hook(lambda g: g * 2)
+        g, = lib.autograd.grad(y.sum(), x, create_graph=True)
+        assert g.requires_grad
+        (g * g).sum().backward()
+        return g.detach().numpy(), x.grad.numpy()
+
+    ours, theirs, plain = second_derivative(ng, True), second_derivative(torch, True), second_derivative(ng, False)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    np.testing.assert_allclose(ours[0], 2 * plain[0])
+    # d/dx (2·3x²)² = 8·18x³ = 8x the plain 18x³; a leaf's hook doubles the second pass's gradient of x as well
+    np.testing.assert_allclose(ours[1], (8 if on == "leaf" else 4) * plain[1])
+
+
+def test_retain_grad_keeps_the_gradient_of_the_present_value_as_in_pytorch():
+    torch = pytest.importorskip("torch")
+
+    def run(lib):
+        a = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        log = []
+        h = a * 2
+        h.retain_grad()
+        h.register_hook(lambda g: log.append(("old value", g.tolist())))
+        h.mul_(3)  # retain_grad goes with h to its new value; the hook stays with the old one
+        h.register_hook(lambda g: log.append(("new value", g.tolist())))
+        (h * h).sum().backward()
+        a.retain_grad()  # nothing to do on a leaf
+        return log, h.grad.tolist(), a.grad.tolist(), (h.retains_grad, a.retains_grad)
+
+    assert run(ng) == run(torch)
+    a = ng.tensor([1.0, 2.0], requires_grad=True)
+    h = a * a
+    h.retain_grad()
+    (h * h).sum().backward(create_graph=True)
+    assert h.grad.grad_fn is not None  # under create_graph the kept gradient has a graph, as PyTorch's
+    h.detach_()
+    assert not h.retains_grad
+
+
+def test_tensors_and_ops_without_hooks_hold_nothing_for_them():
+    x = ng.ones(2, requires_grad=True)
+    y = x * 2
+    assert "_hooks" not in vars(x) and "_hooks" not in vars(y._ctx) and "_retains_grad" not in vars(y)
+    y.register_hook(lambda g: None)
+    assert "_hooks" not in vars(x) and y._ctx._hooks is not None
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: ng.ones(2).register_hook(lambda g: g), RuntimeError,
+     r"register_hook: cannot register a hook on a tensor that doesn't require gradient \(shape \(2,\)\)"),
+    (lambda: ng.ones(2, requires_grad=True).register_hook(3), TypeError,
+     "register_hook: the hook must be callable, got int"),
+    (lambda: ng.ones(2).retain_grad(), RuntimeError,
+     r"retain_grad: can't retain_grad on a tensor \(shape \(2,\)\) that has requires_grad=False"),
+])
+def test_hooks_are_refused_where_pytorch_refuses_them(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+@pytest.mark.parametrize("hook, error, message", [
+    (lambda g: g.sum(), RuntimeError, r"register_hook: the hook <lambda> returned a gradient of shape \(\), float32, "
+                                      r"on cpu for one of shape \(2, 3\), float32, on cpu"),
+    (lambda g: g.double(), RuntimeError, r"returned a gradient of shape \(2, 3\), float64, on cpu for one of shape "
+                                         r"\(2, 3\), float32"),
+    (lambda g: 3, TypeError, "register_hook: the hook <lambda> must return a Tensor or None, got int"),
+])
+@pytest.mark.parametrize("on", ["leaf", "non-leaf"])
+def test_a_hook_must_return_a_gradient_of_the_tensors_shape_dtype_and_device(hook, error, message, on):
+    x = ng.ones(2, 3, requires_grad=True)
+    y = x * 2
+    (x if on == "leaf" else y).register_hook(hook)
+    with pytest.raises(error, match=message):
+        y.sum().backward()

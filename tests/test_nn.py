@@ -989,9 +989,217 @@ def test_a_hook_must_be_callable_and_a_module_without_hooks_keeps_no_flag():
     layer = nn.Linear(2, 2)
     with pytest.raises(TypeError, match="Linear.register_forward_hook: the hook must be callable, got int"):
         layer.register_forward_hook(3)
-    assert "_has_forward_hooks" not in vars(layer)
+    assert "_has_hooks" not in vars(layer)
     layer.register_forward_pre_hook(lambda m, args: None).remove()
-    assert not layer._has_forward_hooks
+    assert not layer._has_hooks
+
+
+# ---- backward hooks ---------------------------------------------------------------------------
+def _values(tensors):
+    """Copies: torch accumulates a later gradient into the memory of the one it kept as a leaf's .grad."""
+    return [None if t is None else t.detach().numpy().copy() for t in tensors]
+
+
+def _assert_same(ours, theirs, path="result"):
+    """Nested tuples and lists of arrays, None and plain values: the same structure, the arrays to rtol 1e-10."""
+    if isinstance(ours, np.ndarray):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, err_msg=path)
+    elif isinstance(ours, (tuple, list)):
+        assert isinstance(theirs, (tuple, list)) and len(ours) == len(theirs), path
+        for i, (a, b) in enumerate(zip(ours, theirs)):
+            _assert_same(a, b, f"{path}[{i}]")
+    else:
+        assert ours == theirs, path
+
+
+def _seeded(lib, module, local):
+    """module in float64, its parameters drawn from `local` (the same in both libraries)."""
+    module = module.double()
+    with lib.no_grad():
+        for param in module.parameters():
+            param.copy_(lib.tensor(local.standard_normal(tuple(param.shape))))
+    return module
+
+
+def _gated(lib):
+    """A module of two tensor inputs and a number."""
+    class Gated(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = lib.nn.Linear(3, 2)
+
+        def forward(self, a, b, scale):
+            return self.linear(a) * b * scale
+    return Gated()
+
+
+BACKWARD_HOOKED = {  # the module, and its arguments: the shapes of tensors that require grad, and numbers
+    "linear": (lambda lib: lib.nn.Linear(3, 2), [(4, 3)]),
+    "conv2d": (lambda lib: lib.nn.Conv2d(2, 3, 3, stride=2, padding=1), [(2, 2, 5, 5)]),
+    "two-inputs": (_gated, [(4, 3), (4, 2), 0.5]),
+}
+
+
+def _backward_hooked_run(lib, case):
+    """`case`'s module in `lib` (float64, seeded weights), with a pre hook that logs grad_output and triples it and
+    a full hook that logs grad_input and grad_output and halves grad_input, run forward and backward with a seeded
+    output gradient, then again after both hooks are removed: the log, and each run's gradients of the inputs
+    and of the parameters."""
+    make, arguments = BACKWARD_HOOKED[case]
+    local = np.random.default_rng(0)
+    module = _seeded(lib, make(lib), local)
+    args = [a if isinstance(a, float) else lib.tensor(local.standard_normal(a), requires_grad=True)
+            for a in arguments]
+    output_gradient = lib.tensor(local.standard_normal(tuple(module(*args).shape)))
+    log = []
+
+    def pre_hook(m, grad_output):
+        log.append(("pre", m is module, _values(grad_output)))
+        return tuple(g * 3 for g in grad_output)
+
+    def full_hook(m, grad_input, grad_output):
+        log.append(("full", m is module, _values(grad_input), _values(grad_output)))
+        return tuple(None if g is None else g * 0.5 for g in grad_input)
+    handles = [module.register_full_backward_pre_hook(pre_hook), module.register_full_backward_hook(full_hook)]
+    gradients = []
+    for _ in range(2):
+        module.zero_grad()
+        tensors = [a for a in args if not isinstance(a, float)]
+        for t in tensors:
+            t.grad = None
+        module(*args).backward(output_gradient)
+        gradients.append(_values([t.grad for t in tensors] + [p.grad for p in module.parameters()]))
+        for handle in handles:
+            handle.remove()
+    return log, gradients, module
+
+
+@pytest.mark.parametrize("case", list(BACKWARD_HOOKED))
+def test_backward_hooks_see_and_replace_the_gradients_as_in_torch(case):
+    ours, theirs = _backward_hooked_run(ng, case), _backward_hooked_run(torch, case)
+    _assert_same(ours[:2], theirs[:2])
+    log, (hooked, plain), _ = ours
+    assert [entry[:2] for entry in log] == [("pre", True), ("full", True)]  # once each: removed after
+    n_inputs = sum(not isinstance(a, float) for a in BACKWARD_HOOKED[case][1])
+    for i, (a, b) in enumerate(zip(hooked, plain)):  # grad_output tripled, then grad_input halved
+        np.testing.assert_allclose(a, (1.5 if i < n_inputs else 3) * b, rtol=1e-10)
+    assert not ours[2]._has_hooks
+
+
+def test_a_tensor_hook_on_a_hooked_module_s_output_runs_before_the_module_s_hooks_as_in_torch():
+    """The module's hooks see the output's gradient as the output's own hooks left it, and retain_grad keeps that."""
+    def run(lib):
+        local = np.random.default_rng(2)
+        layer, log = _seeded(lib, lib.nn.Linear(3, 2), local), []
+        layer.register_full_backward_pre_hook(lambda m, grad_output: log.append(_values(grad_output)))
+        layer.register_full_backward_hook(lambda m, grad_input, grad_output: log.append(_values(grad_input)))
+        x = lib.tensor(local.standard_normal((4, 3)), requires_grad=True)
+        h = layer(x)
+        h.retain_grad()
+        h.register_hook(lambda g: g + 1)
+        h.tanh().sum().backward()
+        return log, _values([h.grad, x.grad])
+
+    ours, theirs = run(ng), run(torch)
+    _assert_same(ours, theirs)
+    np.testing.assert_allclose(ours[0][0][0], ours[1][0])  # the pre hook saw what retain_grad kept
+
+
+def _two_outputs(lib):
+    class Halves(lib.nn.Module):
+        def forward(self, x, mask):
+            return x * mask, x.tanh()
+    return Halves()
+
+
+def test_backward_hooks_of_an_unused_output_and_an_input_that_does_not_require_grad():
+    """grad_output holds None for an output the loss did not use, as in torch, and a pre hook may give it a
+    gradient; grad_input holds None for an input that does not require grad (torch: zeros, when another input
+    requires grad)."""
+    def run(lib):
+        module, log = _two_outputs(lib), []
+        module.register_full_backward_hook(lambda m, grad_input, grad_output: log.append(
+            (_values(grad_input), _values(grad_output))))
+        x = lib.tensor([0.5, -1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        mask = lib.tensor([1.0, 0.0, 1.0], dtype=lib.float64)
+        module(x, mask)[0].sum().backward()
+        module.register_full_backward_pre_hook(lambda m, grad_output: (grad_output[0], lib.ones_like(x)))
+        module(x, mask)[0].sum().backward()
+        return log, x.grad.numpy()
+
+    (ours, our_grad), (theirs, their_grad) = run(ng), run(torch)
+    assert ours[0][1][1] is None and ours[1][1][1] is not None  # the pre hook gave the unused output a gradient
+    assert ours[0][0][1] is None and not theirs[0][0][1].any()  # torch's zeros
+    for log in (ours, theirs):
+        for grad_input, _ in log:
+            grad_input[1] = None
+    _assert_same((ours, our_grad), (theirs, their_grad))
+    np.testing.assert_allclose(our_grad, [2.0, 0.0, 2.0] + (1 - np.tanh([0.5, -1.0, 2.0]) ** 2))
+
+
+@pytest.mark.filterwarnings("ignore:Full backward hook is firing")  # torch's, each time
+def test_a_full_backward_hook_with_no_input_that_requires_grad_runs_once_grad_output_is_known():
+    def run(lib):
+        layer, log = lib.nn.Linear(2, 1).double(), []
+        layer.register_full_backward_hook(lambda m, grad_input, grad_output: log.append(
+            (grad_input, tuple(g.shape for g in grad_output))))
+        layer(lib.ones(3, 2, dtype=lib.float64)).sum().backward()
+        return [(grad_input, tuple(map(tuple, shapes))) for grad_input, shapes in log]
+    assert run(ng) == run(torch) == [((None,), ((3, 1),))]
+
+
+def test_a_full_backward_hook_s_gradient_is_differentiated_through_under_create_graph_as_in_torch():
+    """A gradient penalty through a critic whose first layer's hook doubles its grad_input: with create_graph the
+    hook gets gradients with a graph, and the penalty's gradient goes through the doubling too."""
+    def penalty(lib, hooked):
+        local = np.random.default_rng(1)
+        critic = _seeded(lib, lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.Tanh(), lib.nn.Linear(4, 1)), local)
+        if hooked:
+            critic[0].register_full_backward_hook(lambda m, grad_input, grad_output: (grad_input[0] * 2,))
+        x = lib.tensor(local.standard_normal((5, 3)), requires_grad=True)
+        g, = lib.autograd.grad(critic(x).sum(), x, create_graph=True)
+        ((g.norm(2, dim=1) - 1) ** 2).mean().backward()
+        return _values([g] + [p.grad for p in critic.parameters()])
+
+    ours, theirs, plain = penalty(ng, True), penalty(torch, True), penalty(ng, False)
+    _assert_same(ours, theirs)
+    np.testing.assert_allclose(ours[0], 2 * plain[0], rtol=1e-12)
+    assert not np.allclose(ours[1], plain[1])
+
+
+@pytest.mark.parametrize("register, hook, message", [
+    ("register_full_backward_hook", lambda m, grad_input, grad_output: (grad_input[0], grad_input[0]),
+     "Linear.register_full_backward_hook: the hook <lambda> returned 2 gradients, expected a tuple of 1, one per "
+     "input"),
+    ("register_full_backward_pre_hook", lambda m, grad_output: grad_output[0],
+     "Linear.register_full_backward_pre_hook: the hook <lambda> returned Tensor, expected a tuple of 1, one per "
+     "output"),
+    ("register_full_backward_hook", lambda m, grad_input, grad_output: (grad_input[0][:, :1],),
+     r"Linear.register_full_backward_hook: the hook <lambda> returned a gradient of shape \(4, 1\), float32, on cpu "
+     r"for one of shape \(4, 3\), float32, on cpu"),
+])
+def test_backward_hooks_must_return_a_gradient_per_input_or_output_of_its_shape(register, hook, message):
+    layer = nn.Linear(3, 2)
+    getattr(layer, register)(hook)
+    with pytest.raises(RuntimeError, match=message):
+        layer(ng.ones(4, 3, requires_grad=True)).sum().backward()
+
+
+def test_backward_hooks_are_refused_where_torch_refuses_them():
+    layer = nn.Linear(3, 2)
+    with pytest.raises(TypeError, match="Linear.register_full_backward_hook: the hook must be callable, got int"):
+        layer.register_full_backward_hook(3)
+    layer.register_full_backward_hook(lambda m, grad_input, grad_output: (ng.ones(4, 3),))
+    with pytest.raises(RuntimeError, match="Linear.register_full_backward_hook: the hook <lambda> returned "
+                                           "gradients for inputs of which none requires grad"):
+        layer(ng.ones(4, 3)).sum().backward()
+    for lib in (ng, torch):  # an in-place change would take the gradient past the hooks
+        relu = lib.nn.ReLU(inplace=True)
+        relu.register_full_backward_hook(lambda m, grad_input, grad_output: None)
+        refusal = "modified inplace" if lib is torch else \
+            r"relu \(inplace=True\): an in-place change of a view .* made for a module's backward hooks"
+        with pytest.raises(RuntimeError, match=refusal):
+            relu(lib.ones(2, 3, requires_grad=True) * 2)
 
 
 # ---- spectral normalisation -------------------------------------------------------------------
@@ -1076,7 +1284,7 @@ def test_remove_spectral_norm_leaves_the_normalised_weight_as_a_parameter_as_tor
     nn.utils.remove_spectral_norm(ours)
     torch.nn.utils.remove_spectral_norm(theirs)
     assert list(ours.state_dict()) == list(theirs.state_dict()) == ["bias", "weight"]
-    assert isinstance(ours.weight, nn.Parameter) and not ours._forward_pre_hooks and not ours._has_forward_hooks
+    assert isinstance(ours.weight, nn.Parameter) and not ours._forward_pre_hooks and not ours._has_hooks
     _assert_close(ours.weight, theirs.weight, "weight after removal")
     x_ours, x_theirs = _inputs(shape, 1)
     _assert_close(ours(x_ours), theirs(x_theirs), "output after removal")

@@ -5,9 +5,12 @@ Context points to its input Tensors. `run_backward` visits the Contexts reachabl
 outputs in reverse topological order, calls each Function's backward with the gradient of its
 output, and sums what flows into each input. With create_graph=True the backward calls are
 themselves recorded (their results carry graphs), which is all higher-order gradients need.
+A node's hooks (autograd/hooks.py: Tensor.register_hook, retain_grad) see its summed gradient before it is used: a
+Context's before its backward runs, a leaf's once the pass is over.
 """
 import numpy as np
 
+from . import hooks
 from .function import Context, NotDifferentiable, memory_owner
 from ..tensor import Tensor
 from .grad_mode import no_grad, enable_grad
@@ -141,11 +144,18 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
         hand_out(grad.array)
         return grad
 
+    hooked = hooks.tensor_hooks_exist  # else no node need be asked for its hooks
+    hooked_leaves = {}  # the leaves with hooks that were reached, by key: grads sums their gradients
+
     def deliver(node, grad):
-        """Into a leaf's .grad (backward()), or into the sum for node (a Context, or a leaf ng.grad asked for)."""
-        if isinstance(node, Tensor) and targets is None:
-            node.grad = own(grad) if node.grad is None else add(node.grad, grad)
-            return
+        """Into a leaf's .grad (backward()), or into the sum for node (a Context, a leaf ng.grad asked for, or a
+        leaf with hooks, which see the sum of its gradients as PyTorch's do)."""
+        if isinstance(node, Tensor):
+            if hooked and node._hooks is not None:
+                hooked_leaves[id(node)] = node
+            elif targets is None:
+                node.grad = own(grad) if node.grad is None else add(node.grad, grad)
+                return
         k = id(node)
         grads[k] = add(grads[k], grad) if k in grads else grad
 
@@ -158,6 +168,8 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
         for ctx in order:
             k = id(ctx)
             grad = grads.pop(k, None)
+            if hooked and ctx._hooks is not None and grad is not None:  # its output's register_hook and retain_grad
+                grad = ctx._hooks(grad)
             if targets is not None and k in targets:
                 captured[k] = grad
             needs = tuple([node is not None and (reaches is None or id(node) in reaches) for node in ctx.input_nodes])
@@ -181,6 +193,11 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
                 deliver(node, g)
             if not retain_graph:
                 ctx.free()
+        # every gradient of a hooked leaf is in: its hooks run once the pass is over, on their sum, which then goes
+        # where any leaf's goes (deliver, told that the hooks have run)
+        hooked = False
+        for k, leaf in hooked_leaves.items():
+            deliver(leaf, leaf._hooks(grads.pop(k)))
     if targets is not None:
         for key in targets:
             if key in grads:  # leaves

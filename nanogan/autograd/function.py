@@ -47,6 +47,7 @@ class Context:
         self._output = None
 
     output_version = 0  # the output's in-place changes when this op made it (see Tensor._set_in_place)
+    _hooks = None  # the output's register_hook and retain_grad (autograd/hooks.py), set where it has some
 
     @property
     def output(self):

@@ -9,16 +9,19 @@ joined by dots ("main.0.weight"), exactly as PyTorch names them, so checkpoints 
 Forward hooks run around `forward` as PyTorch's do: register_forward_pre_hook(hook) calls hook(module, args) before
 it (a result other than None replaces args; one that is not a tuple is taken as the only argument), and
 register_forward_hook(hook) calls hook(module, args, output) after it (a result other than None replaces the
-output). Each returns a handle whose remove() takes the hook out. Hooks are code, not state: no state dict holds them.
+output). Backward hooks run in the backward pass: register_full_backward_pre_hook(hook) calls hook(module,
+grad_output) once the gradients with respect to the outputs are known, register_full_backward_hook(hook) calls
+hook(module, grad_input, grad_output) once those with respect to the positional inputs are (BackwardHook below).
+Each returns a handle whose remove() takes the hook out. Hooks are code, not state: no state dict holds them.
 """
-import itertools
-import weakref
+import warnings
 from collections import OrderedDict, namedtuple
 
 import numpy as np
 
 from .. import npz
-from ..autograd import no_grad
+from ..autograd import no_grad, is_grad_enabled
+from ..autograd.hooks import RemovableHandle, check_gradient, hook_name, hook_together
 from ..tensor import Tensor, tensor as new_tensor
 from .parameter import Parameter
 
@@ -27,33 +30,125 @@ _STORES = ("_parameters", "_buffers", "_modules")
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
-class RemovableHandle:
-    """What registering a hook returns: remove() takes the hook out of its module (again: nothing happens)."""
-
-    _ids = itertools.count()
-
-    def __init__(self, module, hooks):
-        self.id = next(RemovableHandle._ids)
-        self._module = weakref.ref(module)  # a handle kept by the caller does not keep the module alive
-        self._hooks = hooks
-
-    def remove(self):
-        self._hooks.pop(self.id, None)
-        module = self._module()
-        if module is not None:
-            module._hooks_changed()
+# Whether any module of this process has had hooks. Module.__call__, run at every layer of every step, tests this
+# global first: reading an attribute of a module costs some 400 instructions (Module.__getattr__ keeps Python 3.11
+# from specialising the lookup), a global a few. Never set back: a deep copy of a module with hooks has them too.
+_hooks_exist = False
 
 
-# Whether any module of this process has had forward hooks. Module.__call__, run at every layer of every step, tests
-# this global first: reading an attribute of a module costs some 400 instructions (Module.__getattr__ keeps Python
-# 3.11 from specialising the lookup), a global a few. Never set back: a deep copy of a module with hooks has them too.
-_forward_hooks_exist = False
+class BackwardHook:
+    """One call's backward hooks, as PyTorch's torch.utils.hooks.BackwardHook: the module's tensor inputs that
+    require grad, and its tensor outputs, are hooked together (autograd.hooks.hook_together), so that the pre hooks
+    see grad_output, and may replace it, before it flows into the module, and the full hooks see grad_input, and
+    may replace it, before it flows out. grad_input has an entry per positional argument, grad_output one per
+    output (a tuple's elements); None where no gradient is: an argument that is no tensor or does not require
+    grad, an output the loss did not use."""
+
+    def __init__(self, module):
+        self.module = module
+        # (shape, dtype, device) per positional argument and per output, None where it is not hooked
+        self.inputs = self.outputs = None
+        self.hooks_inputs = False  # does an input require grad (then its hook calls the full hooks)?
+        self.grad_outputs = None  # from the outputs' hook to the inputs'
+
+    def setup_input_hook(self, args):
+        """args, their tensors that require grad replaced by hooked views of them."""
+        self.inputs, hooked = _hooked_positions(args)
+        self.hooks_inputs = bool(hooked)
+        return _replaced(args, hooked, self._input_gradients)
+
+    def setup_output_hook(self, output):
+        """The output (a Tensor or a tuple), its tensors that require grad replaced by hooked views of them."""
+        if not isinstance(output, (Tensor, tuple)):
+            warnings.warn(f"{type(self.module).__name__}: for backward hooks to be called, module output should be "
+                          f"a Tensor or a tuple of Tensors but received {type(output)}")
+            return output
+        outputs = output if isinstance(output, tuple) else (output,)
+        self.outputs, hooked = _hooked_positions(outputs)
+        outputs = _replaced(outputs, hooked, self._output_gradients)
+        return outputs if isinstance(output, tuple) else outputs[0]
+
+    def _output_gradients(self, grads):
+        """The outputs' hook: the pre hooks, then, where no input requires grad, the full hooks."""
+        module = self.module
+        grad_outputs = given = _spread(grads, self.outputs)
+        for hook in list(module._backward_pre_hooks.values()):
+            result = hook(module, grad_outputs)
+            if result is not None:
+                grad_outputs = _checked(module, "register_full_backward_pre_hook", hook, result, self.outputs,
+                                        "output")
+        if self.hooks_inputs:
+            self.grad_outputs = grad_outputs
+        else:
+            grad_input = (None,) * len(self.inputs)
+            for hook in list(module._backward_hooks.values()):
+                result = hook(module, grad_input, grad_outputs)
+                if result is not None and not (isinstance(result, tuple) and all(g is None for g in result)):
+                    raise RuntimeError(f"{type(module).__name__}.register_full_backward_hook: the hook "
+                                       f"{hook_name(hook)} returned gradients for inputs of which none requires "
+                                       f"grad; return None, or None for every input")
+        return None if grad_outputs is given else _gathered(grad_outputs, self.outputs)
+
+    def _input_gradients(self, grads):
+        """The inputs' hook: the full hooks, given the grad_output the outputs' hook kept."""
+        if self.grad_outputs is None:  # a gradient reached the inputs without passing the outputs (double backward)
+            return None
+        module, grad_outputs, self.grad_outputs = self.module, self.grad_outputs, None
+        grad_input = given = _spread(grads, self.inputs)
+        for hook in list(module._backward_hooks.values()):
+            result = hook(module, grad_input, grad_outputs)
+            if result is not None:
+                grad_input = _checked(module, "register_full_backward_hook", hook, result, self.inputs, "input")
+        return None if grad_input is given else _gathered(grad_input, self.inputs)
+
+
+def _hooked_positions(values):
+    """Per value, (shape, dtype, device) of a tensor that requires grad while grad mode records, else None; and the
+    positions of those."""
+    records = is_grad_enabled()
+    specs = [(v.shape, v.dtype, v.device) if records and isinstance(v, Tensor) and v.requires_grad else None
+             for v in values]
+    return specs, [i for i, spec in enumerate(specs) if spec is not None]
+
+
+def _replaced(values, positions, hook):
+    """values as a tuple, those at `positions` hooked together (hook gets and returns their gradients)."""
+    values = list(values)
+    if positions:
+        for i, view in zip(positions, hook_together([values[i] for i in positions], hook)):
+            values[i] = view
+    return tuple(values)
+
+
+def _spread(grads, specs):
+    """The gradients of the hooked values as one entry per value: None for the others."""
+    grads = iter(grads)
+    return tuple(None if spec is None else next(grads) for spec in specs)
+
+
+def _gathered(grads, specs):
+    """The entries of the hooked values, for hook_together."""
+    return tuple(g for g, spec in zip(grads, specs) if spec is not None)
+
+
+def _checked(module, owner, hook, result, specs, what):
+    """A module hook's result, a tuple of one gradient (or None) per value, each of the value's shape, dtype and
+    device; entries at values without a gradient are dropped later, as PyTorch drops them."""
+    owner = f"{type(module).__name__}.{owner}"
+    if not isinstance(result, (tuple, list)) or len(result) != len(specs):
+        got = f"{len(result)} gradients" if isinstance(result, (tuple, list)) else type(result).__name__
+        raise RuntimeError(f"{owner}: the hook {hook_name(hook)} returned {got}, expected a tuple of {len(specs)}, "
+                           f"one per {what}")
+    for g, spec in zip(result, specs):
+        if g is not None and spec is not None:
+            check_gradient(owner, hook, g, *spec)
+    return tuple(result)
 
 
 class Module:
     """Subclass, create parameters and sub-modules in `__init__`, compute in `forward`."""
 
-    _has_forward_hooks = False  # True on a module with forward hooks; a module without them holds nothing for it
+    _has_hooks = False  # True on a module with hooks; a module without them holds nothing for it
 
     def __init__(self):
         object.__setattr__(self, "_parameters", OrderedDict())
@@ -62,22 +157,24 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
         object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_hooks", OrderedDict())
         object.__setattr__(self, "training", True)
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
     def __call__(self, *args, **kwargs):
-        if _forward_hooks_exist and self._has_forward_hooks:
+        if _hooks_exist and self._has_hooks:
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-        if self._has_forward_hooks:  # unpickled with hooks, maybe in a process where no module has had any
+        if self._has_hooks:  # unpickled with hooks, maybe in a process where no module has had any
             self._hooks_changed()
 
-    # ---- forward hooks ------------------------------------------------------------------
+    # ---- hooks ---------------------------------------------------------------------------
     def register_forward_pre_hook(self, hook):
         """hook(module, args) runs before every forward; a result other than None replaces the positional
         arguments (wrapped in a tuple if it is not one). Returns a handle: handle.remove() takes the hook out."""
@@ -88,19 +185,35 @@ class Module:
         Returns a handle: handle.remove() takes the hook out."""
         return self._add_hook("register_forward_hook", self._forward_hooks, hook)
 
+    def register_full_backward_pre_hook(self, hook):
+        """hook(module, grad_output) runs in each backward pass once the gradients with respect to the module's
+        outputs are known (a tuple, an entry per output); a result other than None, a tuple of as many, replaces
+        them before they flow into the module. Returns a handle: handle.remove() takes the hook out."""
+        return self._add_hook("register_full_backward_pre_hook", self._backward_pre_hooks, hook)
+
+    def register_full_backward_hook(self, hook):
+        """hook(module, grad_input, grad_output) runs in each backward pass once the gradients with respect to the
+        module's positional inputs are known (grad_input, an entry per positional argument: None for one that is
+        no tensor or does not require grad); a result other than None, a tuple of as many, replaces grad_input
+        before it flows on. Where no input requires grad the hook runs once grad_output is known, and must return
+        None. A module with backward hooks works on copies of its inputs and outputs (autograd.hooks.hook_together).
+        Returns a handle: handle.remove() takes the hook out."""
+        return self._add_hook("register_full_backward_hook", self._backward_hooks, hook)
+
     def _add_hook(self, owner, hooks, hook):
         if not callable(hook):
             raise TypeError(f"{type(self).__name__}.{owner}: the hook must be callable, got {type(hook).__name__}")
-        handle = RemovableHandle(self, hooks)
+        handle = RemovableHandle(hooks, self)
         hooks[handle.id] = hook
         self._hooks_changed()
         return handle
 
     def _hooks_changed(self):
-        global _forward_hooks_exist
-        hooked = bool(self._forward_pre_hooks or self._forward_hooks)
-        object.__setattr__(self, "_has_forward_hooks", hooked)
-        _forward_hooks_exist = _forward_hooks_exist or hooked
+        global _hooks_exist
+        hooked = bool(self._forward_pre_hooks or self._forward_hooks or self._backward_pre_hooks
+                      or self._backward_hooks)
+        object.__setattr__(self, "_has_hooks", hooked)
+        _hooks_exist = _hooks_exist or hooked
 
     def _call_with_hooks(self, args, kwargs):
         # each loop walks a copy, so that a hook may remove itself (or another) as it runs
@@ -108,11 +221,16 @@ class Module:
             result = hook(self, args)
             if result is not None:
                 args = result if isinstance(result, tuple) else (result,)
+        backward_hook = BackwardHook(self) if self._backward_pre_hooks or self._backward_hooks else None
+        if backward_hook is not None:
+            args = backward_hook.setup_input_hook(args)
         output = self.forward(*args, **kwargs)
         for hook in list(self._forward_hooks.values()):
             result = hook(self, args, output)
             if result is not None:
                 output = result
+        if backward_hook is not None:
+            output = backward_hook.setup_output_hook(output)
         return output
 
     # ---- registration -------------------------------------------------------------------

@@ -405,12 +405,31 @@ def _params(text):
     return [tuple(p.split()) for p in text.split(",")]
 
 
+# CuPy's atomic scatters reduce by CUDA's atomics where the index holds an integer array (or more than one array), and
+# have them for these dtypes only: any other raises TypeError (cupy/_core/_routines_indexing.pyx,
+# _scatter_op_single). A boolean mask alone, or slices alone, reduce without atomics, for every dtype.
+ATOMIC_DTYPES = {"scatter_add": tuple(map(np.dtype, (np.int32, np.float16, np.float32, np.float64, np.uint32,
+                                                     np.uint64))),
+                 "scatter_max": tuple(map(np.dtype, (np.int32, np.float32, np.float64, np.uint32, np.uint64)))}
+ATOMIC_DTYPES["scatter_min"] = ATOMIC_DTYPES["scatter_max"]
+
+
+def _reduces_atomically(index):
+    arrays = [np.asarray(part) for part in (index if isinstance(index, tuple) else (index,))
+              if isinstance(part, (np.ndarray, list))]
+    return len(arrays) > 1 or any(a.dtype.kind in "iu" for a in arrays)
+
+
 def _atomic_scatter(name, ufunc):
-    """cupyx's scatter `name`: numpy's ufunc.at, which reduces every repeat of a position in as CUDA's atomics do."""
+    """cupyx's scatter `name`: numpy's ufunc.at, which reduces every repeat of a position in as CUDA's atomics do,
+    for the dtypes CuPy has those atomics for."""
     reduce_at = _out_of_bounds_wrapped(ufunc.at)
 
     def scatter(target, index, values):
         calls[name] += 1
+        if target.dtype not in ATOMIC_DTYPES[name] and _reduces_atomically(index):
+            raise TypeError(f"{name} only supports {', '.join(d.name for d in ATOMIC_DTYPES[name])} as data type, "
+                            f"got {target.dtype}")
         if _capture is not None:
             return _record(reduce_at, (target, index, values), {}, writes=True)
         reduce_at(_plain(target), _plain(index), _plain(values))

@@ -953,6 +953,30 @@ def test_a_products_refused_second_derivative_is_reported_at_the_next_host_read(
 
 
 @on_gpu
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.int16, np.int8, np.uint8, np.bool_, np.float16,
+                                   np.float64])
+def test_scatter_reductions_of_every_dtype_agree_with_the_cpu(dtype):
+    """CuPy's atomic scatters exist for int32, uint32, uint64 and the floats (a sum), or int32, uint32, uint64,
+    float32 and float64 (a maximum or minimum) only, and raise TypeError for any other dtype where the index holds an
+    integer array (int64 counts, a bool's or): the backend reduces those in an atomic dtype, with numpy's result
+    (wrapping round; a bool's sum or maximum is its logical or, its minimum its and)."""
+    big = 2 ** 62 if dtype == np.int64 else 100 if np.dtype(dtype).kind in "iu" else 30
+    numbers = (np.array([big, -3, 0, 1]), np.array([big, 5, -big, -7, 1]))
+    start, values = (n.astype(dtype) if dtype != np.bool_ else n % 2 == 0 for n in numbers)
+    index = np.array([0, 3, 0, 2, 0])
+
+    def reduced(device):
+        tensors = [ng.tensor(a, device=device) for a in (start, index, values)]
+        accumulated = tensors[0].clone().index_put_((tensors[1],), tensors[2], accumulate=True)
+        return [accumulated.numpy()] + [tensors[0].scatter_reduce(0, tensors[1], tensors[2], reduce).numpy()
+                                        for reduce in ("sum", "amax", "amin", "prod", "mean")[:4 + (dtype != np.bool_)]]
+
+    for on_cuda, on_cpu in zip(reduced("cuda"), reduced("cpu")):
+        assert on_cuda.dtype == on_cpu.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(on_cuda, on_cpu)
+
+
+@on_gpu
 def test_gathers_and_products_by_arrays_from_the_shapes_copy_nothing_from_the_host():
     """Their index arrays were numpy arrays copied over: a host-to-device copy, which a CUDA graph cannot
     record. They are computed on the device now, and agree with the CPU (and so are resizing's and adaptive

@@ -15,8 +15,15 @@ in the last bit.
 """
 import cupy
 import cupyx
+import numpy as np
 
 _ATOMIC = {"sum": cupyx.scatter_add, "amax": cupyx.scatter_max, "amin": cupyx.scatter_min}
+# the dtypes CuPy has each atomic scatter for: where the index holds an integer array, any other raises TypeError
+# (cupy/_core/_routines_indexing.pyx, _scatter_op_single)
+_ATOMIC_DTYPES = {"sum": frozenset(map(np.dtype, (np.int32, np.uint32, np.uint64, np.float16, np.float32, np.float64))),
+                  "amax": frozenset(map(np.dtype, (np.int32, np.uint32, np.uint64, np.float32, np.float64)))}
+_ATOMIC_DTYPES["amin"] = _ATOMIC_DTYPES["amax"]
+_SIGN_BIT = np.uint64(1 << 63)
 
 
 def scatter_reduce(target, index, values, reduce):
@@ -25,9 +32,31 @@ def scatter_reduce(target, index, values, reduce):
     target."""
     if reduce == "prod":
         _multiply_at(target, index, values)
-    else:
+    elif target.dtype in _ATOMIC_DTYPES[reduce] or target.dtype.kind not in "biuf":
         _ATOMIC[reduce](target, index, values)
+    else:
+        _reduce_in_an_atomic_dtype(target, index, values.astype(target.dtype, copy=False), reduce)
     return target
+
+
+def _reduce_in_an_atomic_dtype(target, index, values, reduce):
+    """The atomic scatter of a dtype CuPy has none for, through one it has, with numpy's result: an int64 as the
+    uint64 of its bits, which sum to the same bits (two's complement), and with the sign bit flipped order as the
+    int64 do (for a maximum or minimum); bools and 8- and 16-bit integers in an int32 copy, cast back (wrapping
+    round as numpy's; a bool's sum or maximum is its logical or, its minimum its and); float16 in a float32 copy
+    (exact for a maximum or minimum; its sum has an atomic of its own)."""
+    if target.dtype.itemsize == 8:
+        bits, value_bits = target.view(cupy.uint64), values.view(cupy.uint64)
+        if reduce == "sum":
+            _ATOMIC[reduce](bits, index, value_bits)
+            return
+        bits ^= _SIGN_BIT
+        _ATOMIC[reduce](bits, index, value_bits ^ _SIGN_BIT)
+        bits ^= _SIGN_BIT
+        return
+    wide = target.astype(cupy.float32 if target.dtype.kind == "f" else cupy.int32)
+    _ATOMIC[reduce](wide, index, values.astype(wide.dtype))
+    target[...] = wide
 
 
 def _multiply_at(target, index, values):

@@ -6,7 +6,8 @@ What stands in for what:
 - a CuPy array is `ndarray`, a numpy subclass: a type of its own (so backend.of() sends it to the CUDA
   backend and mixing it with numpy arrays is an error), and, as in CuPy, indexing and reductions give 0-d
   arrays, never numpy scalars;
-- `cupy.<function>` is numpy's, with fake arrays in and out;
+- `cupy.<function>` is numpy's, with fake arrays in and out, except where CuPy's kernel computes otherwise
+  (CUPY_LOOPS: remainder of floats, fmod of integers);
 - `cupyx.scipy.special.erf` is scipy's (a ufunc, so fake arrays in and out as well);
 - `cupyx.scatter_add`, `scatter_max` and `scatter_min` are numpy's add.at, maximum.at and minimum.at;
 - the kernels of csrc/ (RawModule) run on the host emulation, nanogan._emu, from the arrays' addresses, so the
@@ -58,12 +59,13 @@ class ndarray(np.ndarray):
         name = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
         calls[name] += 1
         _refuse_host_arrays(name, inputs)
+        operation = (method == "__call__" and CUPY_LOOPS.get(ufunc)) or getattr(ufunc, method)
         if _capture is not None:
             _refuse_cupy_products(name)
-            return _record(getattr(ufunc, method), inputs, kwargs)
+            return _record(operation, inputs, kwargs)
         if "out" in kwargs:
             kwargs["out"] = tuple(_plain(o) for o in kwargs["out"])
-        return _fake(getattr(ufunc, method)(*(_plain(i) for i in inputs), **kwargs))
+        return _fake(operation(*(_plain(i) for i in inputs), **kwargs))
 
     def __array_function__(self, func, types, args, kwargs):
         calls[func.__name__] += 1
@@ -98,6 +100,45 @@ class ndarray(np.ndarray):
     @property
     def data(self):  # CuPy's MemoryPointer: the address
         return types.SimpleNamespace(ptr=self.__array_interface__["data"][0])
+
+
+# ---- CuPy's arithmetic, where it is not numpy's ---------------------------------------------------------------
+
+def _stored(result, computed):
+    """`computed` as numpy's `result` (an array, maybe out=, or a scalar) is: in its memory, or its type."""
+    if isinstance(result, np.ndarray):
+        result[...] = computed
+        return result
+    return np.asarray(computed, dtype=result.dtype)[()]
+
+
+def remainder(a, b, **kwargs):
+    """CuPy's remainder: numpy's for integers; for floats a - floor(a / b)·b in the result's dtype
+    (cupy/_core/_routines_math.pyx, _remainder), which rounds where a/b is large and is NaN where b is infinite. (NVRTC
+    may fuse it into an FMA, which rounds elsewhere: not numpy's either.)"""
+    with np.errstate(all="ignore"):
+        result = np.remainder(a, b, **kwargs)
+        dtype = np.asarray(result).dtype
+        if dtype.kind != "f":
+            return result
+        x, y = (np.asarray(v).astype(dtype) for v in (a, b))
+        return _stored(result, x - np.floor(x / y) * y)
+
+
+def fmod(a, b, **kwargs):
+    """CuPy's fmod: numpy's (C's) for floats; for integers C's fmod of the two as doubles, 0 where b is 0
+    (cupy/_math/arithmetic.py, fmod), which rounds beyond 2**53."""
+    with np.errstate(all="ignore"):
+        result = np.fmod(a, b, **kwargs)
+        dtype = np.asarray(result).dtype
+        if dtype.kind == "f":
+            return result
+        x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+        return _stored(result, np.where(y == 0, 0, np.fmod(x, np.where(y == 0, 1, y))).astype(dtype))
+
+
+CUPY_LOOPS = {np.remainder: remainder, np.fmod: fmod}  # ufuncs whose CuPy kernels compute otherwise than numpy's
+CUPY_FUNCTIONS = {"remainder": remainder, "mod": remainder, "fmod": fmod}
 
 
 def _refuse_host_arrays(name, arguments):
@@ -599,7 +640,7 @@ def install(kernels=True):
                                                                            np.lib.stride_tricks.as_strided))))
 
     def numpy_attribute(name):
-        value = getattr(np, name)
+        value = CUPY_FUNCTIONS.get(name) or getattr(np, name)
         if callable(value) and not isinstance(value, type):
             value = _device_function(name, value)
         setattr(cupy, name, value)  # looked up once

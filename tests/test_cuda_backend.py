@@ -977,6 +977,19 @@ def test_scatter_reductions_of_every_dtype_agree_with_the_cpu(dtype):
 
 
 @on_gpu
+def test_remainder_and_fmod_on_the_device_are_exact_as_numpys():
+    """CuPy's remainder of floats is a - floor(a/b)·b in the dtype, which rounds for a large quotient and is NaN for an
+    infinite divisor, and its fmod of integers divides in double precision: the backend's are exact, as numpy's."""
+    floats = (np.array([1e10, -1.0, 1.0, 7.5, -7.5, 0.3], np.float32),
+              np.array([3, np.inf, -np.inf, -2, 2, 0.1], np.float32))
+    ints = (np.array([2 ** 62 + 1, -(2 ** 62) - 3, 7, -7, -8]), np.array([3, 5, -2, 2, 2]))
+    for a, b in (floats, ints):
+        x, y = ng.tensor(a, device="cuda"), ng.tensor(b, device="cuda")
+        np.testing.assert_array_equal((x % y).numpy(), np.remainder(a, b))
+        np.testing.assert_array_equal(ng.fmod(x, y).numpy(), np.fmod(a, b))
+
+
+@on_gpu
 def test_gathers_and_products_by_arrays_from_the_shapes_copy_nothing_from_the_host():
     """Their index arrays were numpy arrays copied over: a host-to-device copy, which a CUDA graph cannot
     record. They are computed on the device now, and agree with the CPU (and so are resizing's and adaptive

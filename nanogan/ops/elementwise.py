@@ -265,15 +265,15 @@ class Trunc(Stepwise):
 
 
 class Modulo(Function):
-    """y = a - b·q(a/b) for a subclass's rounding q, computed by the array module's function named `function` (exact,
-    where a - b·q(a/b) in floating point is not);  da = g,  db = -g·q(a/b): the derivative between the jumps at
+    """y = a - b·q(a/b) for a subclass's rounding q, computed by the backend's function named `function` (exact,
+    where a - b·q(a/b) in floating point is not: CuPy's own remainder of floats is that, see backend/cuda);  da = g,  db = -g·q(a/b): the derivative between the jumps at
     a/b an integer, as PyTorch takes it everywhere. q is a Stepwise op, so db's own derivatives are 0 in a and b."""
     floating_only = False
     function = rounding = None
 
     @staticmethod
     def forward(ctx, a, b):
-        return getattr(ctx.xp, ctx.op.function)(a, b)
+        return getattr(ctx.backend, ctx.op.function)(a, b)
 
     @staticmethod
     def backward(ctx, g):

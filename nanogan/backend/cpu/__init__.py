@@ -7,6 +7,7 @@ The flat kernel interface every backend provides (ops/ calls only these):
                                 target[index] ⊕= values in place for ⊕ = reduce ("sum", "prod", "amax" or
                                 "amin"), every repeat of a position in index reducing its value in too
   matmul(a, b)                  a @ b with numpy's rules (BLAS; an outer product by broadcasting)
+  remainder(a, b), fmod(a, b)   a mod b with the sign of b (Python's %) or of a (C's fmod), exact (numpy's)
   require(ok, error, message)   raise error(message) unless every element of the boolean array ok is true
                                 (here at once; the CUDA backend at the next host read, so a step never waits)
 plus the kernels of the sibling modules (blas, activation, penalty, conv, pool, norm), imported below.
@@ -45,6 +46,14 @@ def to_host(array):
 def require(ok, error, message):
     if not ok.all():
         raise error(message)
+
+
+def remainder(a, b):
+    return np.remainder(a, b)
+
+
+def fmod(a, b):
+    return np.fmod(a, b)
 
 
 # the ufuncs whose unbuffered `at` reduces every repeat of a position into the target, where target[index] ⊕= values

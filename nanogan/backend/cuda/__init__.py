@@ -8,6 +8,7 @@ The same flat interface as backend/cpu (see its docstring for the list):
   name, xp                      "cuda", and CuPy as the array module
   owns(a), from_host(a), to_host(a)
   scatter_reduce(target, index, values, reduce)   CuPy's atomic scatters; a product by a sort and a scan (scatter.py)
+  remainder(a, b), fmod(a, b)   exact, as numpy's: CuPy's own round for large quotients (see each)
   memory_in_use()               bytes held by live arrays in CuPy's memory pools
   require(ok, error, message)   an input check read at the next host read, not at once (checks.py)
   matmul(a, b)                  cuBLAS, called so that a CUDA graph can record it (blas.py)
@@ -80,6 +81,28 @@ def memory_in_use():
     """Bytes held by live arrays: in CuPy's default memory pool and in the private pools of CUDA graphs
     (cached free blocks not counted)."""
     return cupy.get_default_memory_pool().used_bytes() + graphs.memory_in_use()
+
+
+def remainder(a, b):
+    """a mod b with the sign of b (Python's %), exact, as numpy's and PyTorch's. CuPy's remainder of floats is
+    a - floor(a/b)·b in the dtype (cupy/_core/_routines_math.pyx, _remainder; _floor_divide in carray.cuh), which
+    rounds where a/b is large (float32 1e10 % 3 is 1, not 256 or 0) and is NaN where b is infinite: here it is
+    fmod's exact remainder, moved to b's sign where it has a's (numpy's and PyTorch's own way). CuPy's for integers
+    is exact."""
+    if a.dtype.kind != "f" and b.dtype.kind != "f":
+        return cupy.remainder(a, b)
+    r = cupy.fmod(a, b)
+    return cupy.where((r != 0) & ((r < 0) != (b < 0)), r + b, r)
+
+
+def fmod(a, b):
+    """a mod b with the sign of a (C's fmod), exact, as numpy's. CuPy's fmod of integers divides in double precision
+    (cupy/_math/arithmetic.py, fmod), inexact beyond 2**53: here integers take CuPy's exact remainder (sign of b),
+    moved to a's sign where that differs; floats are CuPy's, C's fmod."""
+    if a.dtype.kind == "f" or b.dtype.kind == "f":
+        return cupy.fmod(a, b)
+    r = cupy.remainder(a, b)
+    return cupy.where((r != 0) & ((a < 0) != (b < 0)), r - b, r)
 
 
 from .blas import matmul  # noqa: E402,F401

@@ -397,16 +397,39 @@ class ElementwiseKernel:
 
     def __call__(self, *args):
         calls[self.name] += 1
+        if len(args) not in (len(self.inputs), len(self.inputs) + len(self.outputs)):
+            raise TypeError(f"Wrong number of arguments for {self.name}")
+        _refuse_host_arrays(self.name, args)
         inputs, outputs = args[:len(self.inputs)], args[len(self.inputs):]
-        if not outputs:  # the kernel allocates its outputs: the inputs' broadcast shape, their type parameters
-            type_of = self._types(inputs)
-            shape = np.broadcast_shapes(*(getattr(a, "shape", ()) for a in inputs))
-            outputs = tuple(ndarray(shape, dtype=type_of[ctype]) for ctype, _ in self.outputs)
+        type_of = self._checked_types(inputs, outputs)
+        # CuPy broadcasts the inputs and the outputs given together, and refuses outputs that broadcasting would grow
+        shape = np.broadcast_shapes(*(a.shape for a in args if isinstance(a, np.ndarray)))
+        for (_, name), o in zip(self.outputs, outputs):
+            if o.shape != shape:
+                raise ValueError(f"Out shape is mismatched: {shape} while {o.shape} is expected ({self.name}: {name})")
+        if not outputs:  # the kernel allocates its outputs: the inputs' broadcast shape, their declared types
+            outputs = tuple(ndarray(shape, dtype=np.dtype(ctype) if len(ctype) > 1 else type_of[ctype])
+                            for ctype, _ in self.outputs)
         if _capture is not None:
             _record(self._evaluate, (inputs, outputs), {}, writes=True)
         else:
             self._evaluate(inputs, outputs)
         return outputs[0] if len(outputs) == 1 else tuple(outputs)
+
+    def _checked_types(self, inputs, outputs):
+        """_types, checked as CuPy checks them (cupy/_core/_kernel.pyx, _decide_params_type_core): an output must be
+        an array; an array given for a parameter declared with a dtype must have it (no cast: TypeError), and the
+        arrays given for one type parameter must agree. Scalars are cast to their parameter's type."""
+        if not all(isinstance(o, np.ndarray) for o in outputs):
+            raise TypeError("Output arguments must be cupy.ndarray")
+        type_of = {}
+        for (ctype, name), a in zip(self.outputs + self.inputs, (*outputs, *inputs)):
+            if not isinstance(a, np.ndarray):
+                continue
+            expected = np.dtype(ctype) if len(ctype) > 1 else type_of.setdefault(ctype, a.dtype)
+            if a.dtype != expected:
+                raise TypeError(f"Type is mismatched. {name} {a.dtype.type} {expected.type} ({self.name})")
+        return type_of
 
     def _types(self, args):
         """{type parameter (T, S): the dtype of the first array argument declared with it}"""

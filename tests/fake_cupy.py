@@ -44,12 +44,32 @@ run_kernels = True  # False: csrc kernels and GEMMs are counted, not run (instal
 
 # ---- arrays ----------------------------------------------------------------------------------------------------
 
+def _waits(what):
+    """CuPy waits for the device here: counted as a host read, and refused while a capture is open, where CUDA
+    refuses a synchronisation (and CuPy's begin_capture documents that such calls raise)."""
+    calls[HOST_READ] += 1
+    if _capture is not None:
+        raise CUDARuntimeError(f"cudaErrorStreamCaptureUnsupported: {what} waits for the device, which a stream "
+                               f"being captured cannot do")
+
+
 def _host_read(method):
     """`method`, counted as a host read."""
     def read(self, *args):
-        calls[HOST_READ] += 1
+        _waits(method.__name__)
         return method(self, *args)
     return read
+
+
+# CuPy's functions whose output size depends on the values: they read a count on the host first
+# (cupy/_core/_routines_indexing.pyx: _ndarray_argwhere, _prepare_mask_indexing_single, "# synchronize!")
+VALUE_SIZED = ("nonzero", "argwhere", "flatnonzero", "compress", "extract", "unique")
+
+
+def _masks_in(key):
+    """Whether an index holds a boolean array of one or more dimensions (a mask: CuPy counts its Trues on the host)."""
+    return any(isinstance(k, np.ndarray) and k.dtype == np.bool_ and k.ndim > 0
+               for k in (key if isinstance(key, tuple) else (key,)))
 
 
 class ndarray(np.ndarray):
@@ -69,6 +89,8 @@ class ndarray(np.ndarray):
 
     def __array_function__(self, func, types, args, kwargs):
         calls[func.__name__] += 1
+        if func.__name__ in VALUE_SIZED or func.__name__ == "where" and len(args) + len(kwargs) == 1:
+            _waits(f"cupy.{func.__name__}")
         _refuse_host_arrays(func.__name__, (*args, *kwargs.values()))
         if _capture is not None:
             _refuse_cupy_products(func.__name__)
@@ -76,6 +98,8 @@ class ndarray(np.ndarray):
         return _fake(func(*_plain(args), **{k: _plain(v) for k, v in kwargs.items()}))
 
     def __getitem__(self, key):
+        if _masks_in(key):
+            _waits("indexing by a boolean mask")
         if _capture is not None:
             return _record(_getitem, (self, key), {})
         return _fake(_getitem(self, _plain(key)))
@@ -88,12 +112,14 @@ class ndarray(np.ndarray):
 
     def __setitem__(self, key, value):  # a copy kernel on the GPU
         calls["setitem"] += 1
+        if _masks_in(key):
+            _waits("assigning through a boolean mask")
         if _capture is not None:
             return _record(_setitem, (self, key, value), {}, writes=True)
         _setitem(self.view(np.ndarray), _plain(key), _plain(value))
 
     # Reading a value on the host waits for the device: counted as "host read" (a training step should make none)
-    item, tolist = _host_read(np.ndarray.item), _host_read(np.ndarray.tolist)
+    item, tolist, nonzero = _host_read(np.ndarray.item), _host_read(np.ndarray.tolist), _host_read(np.ndarray.nonzero)
     __float__, __int__, __bool__ = (_host_read(m) for m in (np.ndarray.__float__, np.ndarray.__int__,
                                                            np.ndarray.__bool__))
 
@@ -209,6 +235,8 @@ _setitem = _out_of_bounds_wrapped(np.ndarray.__setitem__)
 def _device_function(name, function):
     def run(*args, **kwargs):
         calls[name] += 1
+        if name in VALUE_SIZED or name == "where" and len(args) + len(kwargs) == 1:
+            _waits(f"cupy.{name}")
         _refuse_host_arrays(name, (*args, *kwargs.values()))
         if _capture is not None and name not in ALLOCATIONS:
             return _record(function, args, kwargs)
@@ -230,7 +258,7 @@ def asarray(a, dtype=None):
 
 
 def asnumpy(a):
-    calls[HOST_READ] += 1
+    _waits("cupy.asnumpy")
     return np.array(_plain(a))
 
 
@@ -245,8 +273,9 @@ def asnumpy(a):
 #     work on a GPU: a replay must not overwrite what was written into its array between replays;
 #   - an operation that writes into arrays it is given (a csrc kernel, a GEMM, out=, a[...] = v, scatter_add)
 #     does not run while recording, as on a GPU, so the arrays that existed before the capture keep their values.
-# So values read while recording are whatever the arrays held then, as on a GPU, where nothing is read (and
-# nanogan refuses host reads inside a capture). numpy's own ndarray methods that may copy (COPYING_METHODS) go
+# So values read while recording are whatever the arrays held then, as on a GPU, where nothing is read: a host
+# read (item, float, asnumpy, a boolean mask's count) raises while a capture is open, as CUDA refuses to wait for a
+# stream being captured (nanogan's to_host refuses first). numpy's own ndarray methods that may copy (COPYING_METHODS) go
 # through _record only while a capture is open; eager steps pay nothing for any of this. CuPy's own products
 # (CUBLAS_PRODUCTS: cuBLAS through CuPy's handle) refuse to run while a capture is open, as CuPy's do; nanogan's
 # graph-safe products call cuBLAS themselves (backend/cuda/blas.py, FakeCublas here).
@@ -494,6 +523,8 @@ def _atomic_scatter(name, ufunc):
         if target.dtype not in ATOMIC_DTYPES[name] and _reduces_atomically(index):
             raise TypeError(f"{name} only supports {', '.join(d.name for d in ATOMIC_DTYPES[name])} as data type, "
                             f"got {target.dtype}")
+        if _masks_in(index):
+            _waits(f"{name} through a boolean mask")
         if _capture is not None:
             return _record(reduce_at, (target, index, values), {}, writes=True)
         reduce_at(_plain(target), _plain(index), _plain(values))

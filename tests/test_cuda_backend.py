@@ -1127,6 +1127,19 @@ def test_input_checks_run_on_the_device_and_raise_at_the_next_host_read():
 
 
 @on_gpu
+@pytest.mark.parametrize("read", ["a boolean mask", "a number"])
+def test_a_step_that_waits_for_the_device_cannot_be_recorded(read):
+    """A mask picks as many elements as it has Trues, which CuPy counts on the host, and float() reads a value:
+    each waits for the device, which a stream being captured cannot do, so recording the step fails, clearly."""
+    from nanogan.backend.cuda import graphs
+    x = ng.randn(6, device="cuda")
+    step = (lambda: x[x > 0].sum()) if read == "a boolean mask" else (lambda: x * float(x.array[0]))
+    with pytest.raises(RuntimeError, match="capture: the step cannot be recorded as a CUDA graph"):
+        graphs.capture(step, warmup=0)
+    (x * 2).numpy()  # the stream works again
+
+
+@on_gpu
 def test_a_classifier_step_with_cross_entropy_records_as_a_cuda_graph():
     """Capture refuses every host read, so recording proves the step (label check included) never waits."""
     from nanogan.backend.cuda import graphs

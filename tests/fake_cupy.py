@@ -387,7 +387,8 @@ class RawModule:
         self.emulation = _kernels.load("emu").module
 
     def get_function(self, name):
-        kernel = getattr(self.emulation, name)
+        from nanogan import _kernels
+        kernel, params = getattr(self.emulation, name), _kernels.kernel_sources()[0][name]
 
         def run(grid, block, *args):
             kernel(list(grid), list(block), 0, *(a.__array_interface__["data"][0] if isinstance(a, np.ndarray)
@@ -395,12 +396,31 @@ class RawModule:
 
         def launch(grid, block, args):
             calls[name] += 1
+            _check_raw_arguments(name, params, grid, block, args)
             if not run_kernels:
                 return
             if _capture is not None:
                 return _record(run, (grid, block, *args), {}, writes=True)
             run(grid, block, *args)
         return launch
+
+
+def _check_raw_arguments(name, params, grid, block, args):
+    """What a RawKernel takes as CuPy passes it (cupy/cuda/function.pyx): grid and block as tuples, and each argument
+    by value at its own width (_pointer): an array as its address, a numpy scalar as its bytes, but a Python int as
+    an int64, a float as a double and None as a null pointer *to* the argument. The kernel reads its parameters at
+    their C widths, so a pointer takes an array or a uint64, an int an int32 and a float a float32; anything else is
+    read as other bytes than the ones meant (or, for None, not at all)."""
+    if type(grid) is not tuple or type(block) is not tuple:
+        raise TypeError(f"kernel {name}: grid and block must be tuples, got {type(grid).__name__} and "
+                        f"{type(block).__name__}")
+    if len(args) != len(params):
+        raise TypeError(f"kernel {name}: {len(params)} parameters, {len(args)} arguments")
+    for param, a in zip(params, args):
+        takes = (ndarray, np.uint64) if param.pointer else np.int32 if param.ctype == "int" else np.float32
+        if not isinstance(a, takes):
+            raise TypeError(f"kernel {name}: parameter {param} given a {type(a).__name__}, which CuPy passes at "
+                            f"another width than the kernel reads")
 
 
 elementwise_kernels = []  # every ElementwiseKernel made: their C code is compiled by NVRTC in a test

@@ -274,11 +274,11 @@ def asnumpy(a):
 #   - an operation that writes into arrays it is given (a csrc kernel, a GEMM, out=, a[...] = v, scatter_add)
 #     does not run while recording, as on a GPU, so the arrays that existed before the capture keep their values.
 # So values read while recording are whatever the arrays held then, as on a GPU, where nothing is read: a host
-# read (item, float, asnumpy, a boolean mask's count) raises while a capture is open, as CUDA refuses to wait for a
-# stream being captured (nanogan's to_host refuses first). numpy's own ndarray methods that may copy (COPYING_METHODS) go
-# through _record only while a capture is open; eager steps pay nothing for any of this. CuPy's own products
-# (CUBLAS_PRODUCTS: cuBLAS through CuPy's handle) refuse to run while a capture is open, as CuPy's do; nanogan's
-# graph-safe products call cuBLAS themselves (backend/cuda/blas.py, FakeCublas here).
+# read (item, float, asnumpy, a boolean mask's count) raises while a capture is open, as CUDA refuses to wait for
+# a stream being captured (nanogan's to_host refuses first). numpy's own ndarray methods that may copy
+# (COPYING_METHODS) go through _record only while a capture is open; eager steps pay nothing for any of this. CuPy's
+# own products (CUBLAS_PRODUCTS: cuBLAS through CuPy's handle) refuse to run while a capture is open, as CuPy's do;
+# nanogan's graph-safe products call cuBLAS themselves (backend/cuda/blas.py, FakeCublas here).
 
 _capture = None  # the open capture: its replay steps and the arrays they need
 ALLOCATIONS = ("empty", "empty_like")

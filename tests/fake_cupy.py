@@ -89,6 +89,7 @@ class ndarray(np.ndarray):
 
     def __array_function__(self, func, types, args, kwargs):
         calls[func.__name__] += 1
+        _refuse_hidden_host_copies(func.__name__, args, kwargs)
         if func.__name__ in VALUE_SIZED or func.__name__ == "where" and len(args) + len(kwargs) == 1:
             _waits(f"cupy.{func.__name__}")
         _refuse_host_arrays(func.__name__, (*args, *kwargs.values()))
@@ -232,9 +233,24 @@ def _getitem(array, key):
 _setitem = _out_of_bounds_wrapped(np.ndarray.__setitem__)
 
 
+def _refuse_hidden_host_copies(name, args, kwargs):
+    """CuPy joins more than 8 arrays of one dtype (under 2 MiB each on average) in one kernel, which reads a table of
+    their addresses that CuPy copies over from a host buffer (cupy/_core/_routines_manipulation.pyx,
+    _concatenate_single_kernel); stack and the others join through it. A graph would record that copy from a pinned
+    buffer CuPy reuses afterwards: refused while a capture is open, as nanogan's from_host is."""
+    if name not in ("concatenate", "stack", "hstack", "vstack") or _capture is None:
+        return
+    arrays = list(args[0] if args else kwargs.get("arrays", kwargs.get("tup", ())))
+    one_kernel = len({a.dtype for a in arrays}) == 1 and sum(a.nbytes for a in arrays) < (2 << 20) * len(arrays)
+    if len(arrays) > 8 and one_kernel:
+        raise CUDARuntimeError(f"cupy.{name} of {len(arrays)} arrays copies their addresses from the host, which a "
+                               f"graph records as a copy from a buffer CuPy reuses afterwards")
+
+
 def _device_function(name, function):
     def run(*args, **kwargs):
         calls[name] += 1
+        _refuse_hidden_host_copies(name, args, kwargs)
         if name in VALUE_SIZED or name == "where" and len(args) + len(kwargs) == 1:
             _waits(f"cupy.{name}")
         _refuse_host_arrays(name, (*args, *kwargs.values()))

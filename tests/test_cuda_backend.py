@@ -1140,6 +1140,41 @@ def test_a_step_that_waits_for_the_device_cannot_be_recorded(read):
 
 
 @on_gpu
+def test_a_recorded_step_joins_more_than_eight_arrays_as_eager_steps_do():
+    """CuPy joins more than 8 arrays in one kernel that reads their addresses from a table it copies over from a host
+    buffer, which a graph would record and replay from a buffer CuPy reuses. A recorded step with a cat of 9 tensors
+    and the gradient norm of a network of 10 parameters (as every variant's update logs) joins them one by one
+    instead, and its replays train as eager steps do."""
+    from nanogan.backend.cuda import graphs
+    from nanogan.gan.variants.base import gradient_norm
+    ng.manual_seed(0)
+    model = nn.Sequential(*(nn.Linear(3, 3) for _ in range(5))).to("cuda")
+    twin = copy.deepcopy(model)
+    x = ng.randn(4, 3, device="cuda")
+
+    def step_of(network):
+        optimizer = optim.SGD(network.parameters(), lr=0.05)
+
+        def step():
+            optimizer.zero_grad()
+            y = network(x)
+            loss = ng.cat([y * k for k in range(1, 10)], dim=1).square().mean()
+            loss.backward()
+            norm = gradient_norm(network.parameters())
+            optimizer.step()
+            return loss, norm
+        return step
+
+    captured = graphs.capture(step_of(model), warmup=1)
+    eager = step_of(twin)
+    eager()
+    for _ in range(3):
+        recorded, expected = captured.replay(), eager()
+        for a, b in zip(recorded, expected):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5)
+
+
+@on_gpu
 def test_a_classifier_step_with_cross_entropy_records_as_a_cuda_graph():
     """Capture refuses every host read, so recording proves the step (label check included) never waits."""
     from nanogan.backend.cuda import graphs

@@ -252,7 +252,7 @@ class Cat(Function):
 
     @staticmethod
     def forward(ctx, *xs, dim):
-        return ctx.xp.concatenate(xs, axis=dim)
+        return ctx.backend.concatenate(xs, axis=dim)
 
     @staticmethod
     def backward(ctx, g):

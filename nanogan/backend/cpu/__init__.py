@@ -8,6 +8,7 @@ The flat kernel interface every backend provides (ops/ calls only these):
                                 "amin"), every repeat of a position in index reducing its value in too
   matmul(a, b)                  a @ b with numpy's rules (BLAS; an outer product by broadcasting)
   remainder(a, b), fmod(a, b)   a mod b with the sign of b (Python's %) or of a (C's fmod), exact (numpy's)
+  concatenate(arrays, axis)     the arrays joined along axis (numpy's)
   require(ok, error, message)   raise error(message) unless every element of the boolean array ok is true
                                 (here at once; the CUDA backend at the next host read, so a step never waits)
 plus the kernels of the sibling modules (blas, activation, penalty, conv, pool, norm), imported below.
@@ -46,6 +47,10 @@ def to_host(array):
 def require(ok, error, message):
     if not ok.all():
         raise error(message)
+
+
+def concatenate(arrays, axis=0):
+    return np.concatenate(arrays, axis=axis)
 
 
 def remainder(a, b):

@@ -9,6 +9,7 @@ The same flat interface as backend/cpu (see its docstring for the list):
   owns(a), from_host(a), to_host(a)
   scatter_reduce(target, index, values, reduce)   CuPy's atomic scatters; a product by a sort and a scan (scatter.py)
   remainder(a, b), fmod(a, b)   exact, as numpy's: CuPy's own round for large quotients (see each)
+  concatenate(arrays, axis)     cupy.concatenate, which a CUDA graph can record for any number of arrays (see it)
   memory_in_use()               bytes held by live arrays in CuPy's memory pools
   require(ok, error, message)   an input check read at the next host read, not at once (checks.py)
   matmul(a, b)                  cuBLAS, called so that a CUDA graph can record it (blas.py)
@@ -81,6 +82,27 @@ def memory_in_use():
     """Bytes held by live arrays: in CuPy's default memory pool and in the private pools of CUDA graphs
     (cached free blocks not counted)."""
     return cupy.get_default_memory_pool().used_bytes() + graphs.memory_in_use()
+
+
+def concatenate(arrays, axis=0):
+    """cupy.concatenate(arrays, axis); but more than 8 arrays, while a step is being recorded as a CUDA graph, are
+    copied into their parts one by one. CuPy joins more than 8 small arrays in one kernel that reads a table of their
+    addresses, copied over from a host buffer (cupy/_core/_routines_manipulation.pyx, _concatenate_single_kernel:
+    core.array(ptrs)); a graph records that copy from a pinned buffer that CuPy then reuses, so its replays would
+    read whatever the buffer holds by then as addresses."""
+    first = arrays[0]
+    axis = axis % max(first.ndim, 1)
+    joined = first.shape[:axis] + first.shape[axis + 1:]
+    if len(arrays) <= 8 or not graphs.capturing() or any(
+            a.ndim != first.ndim or a.shape[:axis] + a.shape[axis + 1:] != joined for a in arrays):
+        return cupy.concatenate(arrays, axis=axis)  # (shapes that do not join: CuPy's error)
+    out = cupy.empty(first.shape[:axis] + (sum(a.shape[axis] for a in arrays),) + joined[axis:],
+                     dtype=cupy.result_type(*arrays))
+    start = 0
+    for a in arrays:
+        out[(slice(None),) * axis + (slice(start, start + a.shape[axis]),)] = a
+        start += a.shape[axis]
+    return out
 
 
 def remainder(a, b):

@@ -108,9 +108,9 @@ def gradient_norm(parameters):
     grads = [p.grad.array for p in parameters if p.grad is not None]
     if not grads:
         raise RuntimeError("gradient_norm: no parameter has a gradient")
-    xp = backends.of(grads[0]).xp
-    flat = xp.concatenate([g.reshape(-1) for g in grads])
-    return Tensor(xp.sqrt((flat * flat).sum()))
+    backend = backends.of(grads[0])
+    flat = backend.concatenate([g.reshape(-1) for g in grads])
+    return Tensor(backend.xp.sqrt((flat * flat).sum()))
 
 
 @contextlib.contextmanager

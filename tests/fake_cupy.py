@@ -488,7 +488,7 @@ class ElementwiseKernel:
         if not all(isinstance(o, np.ndarray) for o in outputs):
             raise TypeError("Output arguments must be cupy.ndarray")
         type_of = {}
-        for (ctype, name), a in zip(self.outputs + self.inputs, (*outputs, *inputs)):
+        for (ctype, name), a in (*zip(self.outputs, outputs), *zip(self.inputs, inputs)):
             if not isinstance(a, np.ndarray):
                 continue
             expected = np.dtype(ctype) if len(ctype) > 1 else type_of.setdefault(ctype, a.dtype)

@@ -1085,6 +1085,29 @@ def test_cupy_elementwise_kernels_compile_with_nvrtc():
 
 
 @on_gpu
+@pytest.mark.skipif(not fake_cupy.installed(), reason="checks the fake CuPy against what CuPy refuses")
+def test_the_fake_cupy_refuses_kernel_arguments_as_cupy_does():
+    """CuPy casts no array to an elementwise kernel's declared dtype and grows no output by broadcasting
+    (cupy/_core/_kernel.pyx), and passes a Python number to a RawKernel as an int64 or a double, whatever the
+    parameter (cupy/cuda/function.pyx): the fake refuses each, so that a backend relying on them fails here too."""
+    import cupy
+    scale = cupy.ElementwiseKernel("float64 s, T x", "T y", "y = x * s", "scale")
+    x = cupy.asarray(np.ones(3, np.float32))
+    np.testing.assert_array_equal(cupy.asnumpy(scale(2.0, x)), 2 * np.ones(3))
+    with pytest.raises(TypeError, match="Type is mismatched"):
+        scale(cupy.asarray(np.float32(2)), x)
+    with pytest.raises(ValueError, match="Out shape is mismatched"):
+        scale(2.0, x, cupy.asarray(np.ones(1, np.float32)))
+    launch = cupy.RawModule(code="").get_function("leaky_relu_fwd")
+    y = cupy.asarray(np.zeros(3, np.float32))
+    launch((1,), (32,), (x, y, np.int32(3), np.float32(0.5)))
+    with pytest.raises(TypeError, match="int n given a int"):
+        launch((1,), (32,), (x, y, 3, np.float32(0.5)))
+    with pytest.raises(TypeError, match="grid and block must be tuples"):
+        launch([1], [32], (x, y, np.int32(3), np.float32(0.5)))
+
+
+@on_gpu
 @pytest.mark.parametrize("shape", [(3, 4, 10), (1, 6, 7), (5, 2, 1)])
 def test_batch_norm_second_order_pass_agrees_with_the_cpu(shape):
     """batch_norm_input_grad_backward, float32 (two batch_norm_grad_sums launches and two fused kernels, from the

@@ -907,6 +907,24 @@ def test_assignment_through_arrays_on_the_device_checks_its_indices_there():
 
 
 @on_gpu
+@pytest.mark.parametrize("op, read, message", [
+    ("getitem", lambda x, i: x[:, i], r"getitem: indices \(shape \(2,\)\) into dimension 1 of size 5"),
+    ("gather", lambda x, i: x.gather(1, i.reshape(1, 2).expand(4, 2)),
+     r"gather: indices \(shape \(4, 2\)\) into dimension 1 of size 5"),
+    ("index_select", lambda x, i: x.index_select(1, i),
+     r"index_select: indices \(shape \(2,\)\) into dimension 1 of size 5"),
+])
+def test_reading_through_arrays_on_the_device_checks_its_indices_there(op, read, message):
+    """A read through an index out of bounds would give an entry CuPy's wrap-round picked (x[:, 5] as x[:, 0]), a
+    silent wrong value: as for writes, the check runs on the device and is reported at the next host read."""
+    x = ng.tensor(np.arange(20, dtype=np.float32).reshape(4, 5), device="cuda")
+    np.testing.assert_array_equal(read(x, ng.tensor([4, -5], device="cuda")).numpy(), x.numpy()[:, [4, 0]])
+    picked = read(x, ng.tensor([0, 5], device="cuda"))
+    with pytest.raises(IndexError, match=message + r" must lie in -5..4 \(tensor of shape \(4, 5\)\) \(checked"):
+        picked.numpy()
+
+
+@on_gpu
 def test_scatter_on_the_device_checks_its_indices_there():
     """As assignment through arrays: scatter writes through put, whose index check runs on the device."""
     onehot = ng.zeros(4, 5, device="cuda").scatter_(1, ng.tensor([[3], [1], [4], [1]], device="cuda"), 1)

@@ -510,6 +510,7 @@ def getitem(x, index):
     if ints is not None:
         x = getitem(x, ints)
     index = _index_arrays(index, x.backend)
+    _require_in_range("getitem", x, index)
     try:
         picked = x.array[index]
     except IndexError as err:
@@ -619,7 +620,10 @@ def gather(x, dim, index):
     its own), of index's shape, as PyTorch's gather: one pick of x by integer arrays (GetItem), so
     dx = g scatter-added where it was picked from (a repeated pick accumulating), and its gradient picks again.
     A negative index counts from the end, as numpy's does (PyTorch refuses it)."""
-    return _pick("gather", x, _picks_along("gather", x, dim, index))
+    picks = _picks_along("gather", x, dim, index)
+    axis = dim_index("gather", dim, x.ndim)
+    _require_in_range("gather", x, (slice(None),) * axis + (picks[axis],))  # the other picks are aranges
+    return _pick("gather", x, picks)
 
 
 _REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")  # scatter_reduce's
@@ -730,7 +734,9 @@ def index_select(x, dim, index):
     if index.ndim > 1:
         raise ValueError(f"index_select: expected a 0-D or 1-D index, got shape {index.shape} (tensor of shape "
                          f"{x.shape})")
-    return _pick("index_select", x, (slice(None),) * axis + (_index_arrays(reshape(index, -1), x.backend),))
+    picks = (slice(None),) * axis + (_index_arrays(reshape(index, -1), x.backend),)
+    _require_in_range("index_select", x, picks)
+    return _pick("index_select", x, picks)
 
 
 def flip(x, *dims):

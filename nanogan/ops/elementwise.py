@@ -266,8 +266,9 @@ class Trunc(Stepwise):
 
 class Modulo(Function):
     """y = a - b·q(a/b) for a subclass's rounding q, computed by the backend's function named `function` (exact,
-    where a - b·q(a/b) in floating point is not: CuPy's own remainder of floats is that, see backend/cuda);  da = g,  db = -g·q(a/b): the derivative between the jumps at
-    a/b an integer, as PyTorch takes it everywhere. q is a Stepwise op, so db's own derivatives are 0 in a and b."""
+    where a - b·q(a/b) in floating point is not: CuPy's own remainder of floats is that, see backend/cuda);
+    da = g,  db = -g·q(a/b): the derivative between the jumps at a/b an integer, as PyTorch takes it everywhere.
+    q is a Stepwise op, so db's own derivatives are 0 in a and b."""
     floating_only = False
     function = rounding = None
 

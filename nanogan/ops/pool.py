@@ -23,7 +23,8 @@ interpolate  nearest, integer factors (kh, kw): y[i, j] = x[i // kh, j // kw], t
              convolution of each plane with an all-ones kh×kw kernel at stride (kh, kw): every input pixel
              spread over its block. Its gradient sums each block (sum pooling, the convolution), and
              vice versa. Other ratios: a gather by PyTorch's index rule floor(i · in/out) in float32,
-             whose gradient is a scatter-add.
+             whose gradient is a scatter-add; but an axis that keeps its size is copied, and one that doubles
+             reads i // 2, whatever the scale factor (PyTorch's nearest_idx).
              bilinear, bicubic: separable, y = A_h·x·A_wᵀ per plane, dx = A_hᵀ·g·A_w (see _across_planes);
              row i of A (out × n, one axis of n inputs) holds the weights by which output pixel i sums the inputs.
              They are a kernel K of the distance d from i's source coordinate to each input pixel, of radius r

@@ -511,13 +511,10 @@ def getitem(x, index):
         x = getitem(x, ints)
     index = _index_arrays(index, x.backend)
     _require_in_range("getitem", x, index)
-    try:
-        picked = x.array[index]
-    except IndexError as err:
-        raise IndexError(f"getitem: {err} (tensor of shape {x.shape})") from None
-    if isinstance(picked, np.generic):  # numpy gives one element as a number; with ... it gives a 0-d view, as torch
-        index = (index if isinstance(index, tuple) else (index,)) + (Ellipsis,)
-    return GetItem.apply(x, index=index)
+    parts = index if isinstance(index, tuple) else (index,)
+    if len(parts) == x.ndim and all(map(is_int, parts)):  # numpy gives one element as a number; with ... it gives
+        index = parts + (Ellipsis,)                        # a 0-d view, as torch does
+    return _pick("getitem", x, index)
 
 
 def index_put(input, indices, values, accumulate=False):

@@ -487,6 +487,9 @@ def test_bad_input_is_refused_with_the_op_and_shapes():
         adaptive_avg_pool2d(ng.tensor(np.zeros((1, 1, 4, 4), dtype=np.int64)), 2)
     with pytest.raises(ValueError, match="interpolate: give exactly one of size and scale_factor"):
         interpolate(x, size=4, scale_factor=2)
+    with pytest.raises(ValueError, match=r"interpolate: recompute_scale_factor=True is for a scale_factor, not an "
+                                         r"explicit size 4"):
+        interpolate(x, size=4, recompute_scale_factor=True)
     with pytest.raises(ValueError, match=r"interpolate: scale_factor 0.1 turns the input of shape \(1, 2, 5, 5\) "
                                          r"into size \(0, 0\)"):
         interpolate(x, scale_factor=0.1)

@@ -267,6 +267,8 @@ def _output_size_and_scales(op, x, size, scale_factor, recompute_scale_factor):
     differ where in·scale_factor is not a whole number)."""
     if (size is None) == (scale_factor is None):
         raise ValueError(f"{op}: give exactly one of size and scale_factor")
+    if recompute_scale_factor and size is not None:
+        raise ValueError(f"{op}: recompute_scale_factor=True is for a scale_factor, not an explicit size {size}")
     out_hw = int_pair(op, "size", size, 1) if size is not None else _scaled_size(op, x, scale_factor)
     if size is not None or recompute_scale_factor:
         return out_hw, tuple(n / o for n, o in zip(x.shape[2:], out_hw))

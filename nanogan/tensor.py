@@ -302,9 +302,10 @@ class Tensor:
         records = grad_mode.is_grad_enabled() and (self.requires_grad or owner.requires_grad or any(
             isinstance(o, Tensor) and o.requires_grad for o in others))
         # a zero stride over n > 1 elements writes them all to one place; an empty tensor has no elements to write,
-        # and numpy gives it zero strides (torch.zeros(0, 3).copy_(...) is a no-op)
-        if not getattr(self.array.flags, "writeable", True) or self.array.size and any(
-                step == 0 and n > 1 for step, n in zip(self.array.strides, self.shape)):
+        # whatever its strides or numpy's read-only flag of a broadcast (torch.zeros(1, 0).expand(3, 0).add_(1) is a
+        # no-op)
+        if self.array.size and (not getattr(self.array.flags, "writeable", True) or any(
+                step == 0 and n > 1 for step, n in zip(self.array.strides, self.shape))):
             raise RuntimeError(f"{op}: the tensor of shape {self.shape} is a broadcast (expand) of another, read-only "
                                f"or with several elements in one memory location; clone() it first")
         leaf = next((t for t in (self, owner) if t.is_leaf and t.requires_grad), None) if records else None
@@ -337,7 +338,8 @@ class Tensor:
             raise (ValueError if result.shape != self.shape else TypeError)(
                 f"{op}: the result ({result.dtype}, shape {result.shape}) cannot be stored in place in a tensor of "
                 f"{self.dtype}, shape {self.shape}")
-        self.array[...] = result.array
+        if self.array.size:
+            self.array[...] = result.array
         self._versions[0] += 1
         if records:
             # a whole tensor given a value that depends on nothing in the graph (fill_, zero_) still ends its graph,

@@ -418,6 +418,8 @@ def test_in_place_changes_of_an_empty_tensor_are_no_ops_returning_it():
     t = ng.zeros(0, 3)
     assert t.copy_(ng.zeros(0, 3)) is t and t.copy_(ng.ones(3)) is t and t.shape == (0, 3)
     assert t.fill_(2.0) is t and t.add_(1) is t and ng.zeros(2, 0).zero_().shape == (2, 0)
+    expanded = ng.zeros(1, 0).expand(3, 0)  # numpy's broadcast is read-only; still nothing to write, as in torch
+    assert expanded.add_(1) is expanded and expanded.shape == (3, 0)
     x = ng.zeros(0, 3, requires_grad=True)
     y = x * 2
     y.copy_(ng.ones(0, 3))  # recorded in the graph, as any change of a tensor that requires grad

@@ -101,16 +101,20 @@ CASES = {
     "sgd-momentum-dampening": (_sgd, {"momentum": 0.9, "dampening": 0.3}, {}),
     "sgd-nesterov": (_sgd, {"momentum": 0.9, "nesterov": True}, {"lr": 0.01}),
     "sgd-weight-decay": (_sgd, {"momentum": 0.8, "weight_decay": 0.1}, {"weight_decay": 0.0}),
+    "sgd-maximize": (_sgd, {"momentum": 0.9, "weight_decay": 0.1, "maximize": True}, {"maximize": False}),
     "adam": (_adam, {}, {"betas": (0.5, 0.9)}),
     "adam-weight-decay": (_adam, {"weight_decay": 0.05}, {"lr": 0.01}),
     "adam-amsgrad": (_adam, {"amsgrad": True, "betas": (0.0, 0.99)}, {}),
     "adam-decoupled-weight-decay": (_adam, {"weight_decay": 0.3, "decoupled_weight_decay": True}, {"lr": 0.01}),
     "adamw": (_adamw, {}, {"weight_decay": 0.5}),
     "adamw-amsgrad": (_adamw, {"amsgrad": True, "weight_decay": 0.2}, {"betas": (0.5, 0.9)}),
+    "adam-maximize": (_adam, {"weight_decay": 0.05, "maximize": True}, {"maximize": False}),
+    "adamw-maximize": (_adamw, {"maximize": True}, {}),
     "rmsprop": (_rmsprop, {}, {"alpha": 0.9}),
     "rmsprop-momentum": (_rmsprop, {"momentum": 0.9}, {"lr": 0.003}),
     "rmsprop-centered": (_rmsprop, {"centered": True}, {"eps": 1e-3}),
     "rmsprop-centered-momentum-decay": (_rmsprop, {"centered": True, "momentum": 0.5, "weight_decay": 0.1}, {}),
+    "rmsprop-maximize": (_rmsprop, {"centered": True, "momentum": 0.5, "maximize": True}, {}),
 }
 
 

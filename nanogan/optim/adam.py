@@ -7,7 +7,8 @@ from .optimizer import Optimizer
 
 
 class Adam(Optimizer):
-    """PyTorch's torch.optim.Adam update, for each parameter p with gradient g at step t = 1, 2, ...:
+    """PyTorch's torch.optim.Adam update, for each parameter p with gradient g (−g with maximize=True) at step
+    t = 1, 2, ...:
 
         g = g + weight_decay · p                   (L2 decay, as in the original; the default)
         p = p · (1 − lr · weight_decay)            (instead, with decoupled_weight_decay=True: AdamW)
@@ -26,9 +27,10 @@ class Adam(Optimizer):
     non_negative = ("lr", "eps", "weight_decay")
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
-                 capturable=False, decoupled_weight_decay=False):
+                 capturable=False, decoupled_weight_decay=False, maximize=False):
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                                      capturable=capturable, decoupled_weight_decay=decoupled_weight_decay))
+                                      capturable=capturable, decoupled_weight_decay=decoupled_weight_decay,
+                                      maximize=maximize))
 
     def _check_hyperparameters(self, group):
         super()._check_hyperparameters(group)
@@ -77,6 +79,6 @@ class AdamW(Adam):
     weight_decay 1e-2, as in PyTorch."""
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False,
-                 capturable=False):
+                 capturable=False, maximize=False):
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                         capturable=capturable, decoupled_weight_decay=True)
+                         capturable=capturable, decoupled_weight_decay=True, maximize=maximize)

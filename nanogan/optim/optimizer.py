@@ -9,7 +9,8 @@ A subclass writes one method, `_update(param, grad, state, group, backend)`: the
 array in place, from its gradient array, in array code through `backend.xp` (numpy or CuPy) — so the
 same code runs on every device — unless the backend offers the update as one kernel (the CUDA backend's
 sgd_step / adam_step / rmsprop_step) and takes these arrays. `grad` is never written to: gradient
-arrays may be shared.
+arrays may be shared. Every optimiser takes PyTorch's maximize=True, which steps up the gradient: `grad` is then
+−g, so that no update needs a case of its own.
 """
 import copy
 
@@ -115,7 +116,8 @@ class Optimizer:
                                            f"{p.shape} on {p.device} is on {p.grad.device}")
                     state = self.state.setdefault(p, {})
                     _move_state_to(p, state)
-                    self._update(p.array, p.grad.array, state, group, p.backend)
+                    grad = -p.grad.array if group["maximize"] else p.grad.array
+                    self._update(p.array, grad, state, group, p.backend)
                     p._versions[0] += 1  # an in-place change: a graph that used p can no longer backward through it
         return loss
 

@@ -3,7 +3,7 @@ from .optimizer import Optimizer
 
 
 class RMSprop(Optimizer):
-    """PyTorch's torch.optim.RMSprop update, for each parameter p with gradient g:
+    """PyTorch's torch.optim.RMSprop update, for each parameter p with gradient g (−g with maximize=True):
 
         g = g + weight_decay · p
         s = α · s + (1 − α) · g²
@@ -15,9 +15,10 @@ class RMSprop(Optimizer):
 
     non_negative = ("lr", "alpha", "eps", "weight_decay", "momentum")
 
-    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False,
+                 maximize=False):
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                                      momentum=momentum, centered=centered))
+                                      momentum=momentum, centered=centered, maximize=maximize))
 
     def _update(self, param, grad, state, group, backend):
         xp, alpha = backend.xp, group["alpha"]

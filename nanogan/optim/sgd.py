@@ -3,7 +3,7 @@ from .optimizer import Optimizer
 
 
 class SGD(Optimizer):
-    """PyTorch's torch.optim.SGD update, for each parameter p with gradient g:
+    """PyTorch's torch.optim.SGD update, for each parameter p with gradient g (−g with maximize=True):
 
         d = g + weight_decay · p
         if momentum ≠ 0:
@@ -15,9 +15,10 @@ class SGD(Optimizer):
 
     non_negative = ("lr", "momentum", "dampening", "weight_decay")
 
-    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
+                 maximize=False):
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
-                                      weight_decay=weight_decay, nesterov=nesterov))
+                                      weight_decay=weight_decay, nesterov=nesterov, maximize=maximize))
 
     def _check_hyperparameters(self, group):
         super()._check_hyperparameters(group)

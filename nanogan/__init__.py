@@ -13,7 +13,7 @@ import os
 # set wins, and a process that loaded OpenMP before importing nanogan (torch first) keeps its own.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from .tensor import (Tensor, tensor, zeros, ones, full, empty, eye, linspace, arange, rand, randn, randint,
+from .tensor import (Tensor, tensor, zeros, ones, full, empty, eye, linspace, arange, rand, randn, randint, randperm,
                      zeros_like, ones_like, full_like, empty_like, rand_like, randn_like, from_numpy,
                      is_tensor, numel, float32, float64, int64, bool_)
 from .backend import Device as device
@@ -30,6 +30,8 @@ from .ops.elementwise import (add, sub, mul, div, remainder, fmod, pow, neg, squ
                               log, log1p, sqrt, erf, abs, sign, floor, ceil, round, minimum, maximum, lerp, clamp,
                               clamp as clip, where, masked_fill, eq, ne, lt, le, gt, ge, isnan, isfinite, allclose)
 from .ops.activation import sigmoid, tanh, relu, softmax, log_softmax
+from .ops.sort import sort, argsort, topk
+from .ops.scan import cumsum
 from .ops.matmul import matmul, mm, bmm
 from . import nn, optim  # noqa: E402  (ng.nn.functional, ng.optim.Adam, as in torch)
 from .gan.checkpoint import save, load

@@ -10,7 +10,7 @@ import weakref
 import numpy as np
 
 from . import backend as backends
-from .arguments import is_int, require
+from .arguments import int_at_least, is_int, require
 from .random import generator
 
 float32 = np.dtype(np.float32)
@@ -692,6 +692,19 @@ class Tensor:
     def norm(self, p="fro", dim=None, keepdim=False):
         return ops.reduce.norm(self, p, dim, keepdim)
 
+    # ---- ordering and scans (ops/sort.py, ops/scan.py) ----------------------------------------------
+    def sort(self, dim=-1, descending=False, *, stable=False):
+        return ops.sort.sort(self, dim, descending, stable=stable)
+
+    def argsort(self, dim=-1, descending=False, *, stable=False):
+        return ops.sort.argsort(self, dim, descending, stable=stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        return ops.sort.topk(self, k, dim, largest, sorted)
+
+    def cumsum(self, dim, *, dtype=None):
+        return ops.scan.cumsum(self, dim, dtype=dtype)
+
     # ---- shape (ops/shape.py) --------------------------------------------------------
     def reshape(self, *shape):
         return ops.shape.reshape(self, *shape)
@@ -1000,6 +1013,12 @@ def randint(low, high=None, size=None, dtype=None, device="cpu", requires_grad=F
     if not (is_int(low) and is_int(high) and low < high):
         raise ValueError(f"randint: expected ints low < high, got low={low!r}, high={high!r}")
     return _random("randint", lambda g, s: g.integers(low, high, s), (size,), dtype or int64, device, requires_grad)
+
+
+def randperm(n, dtype=None, device="cpu", requires_grad=False):
+    """A random order of 0, 1, ..., n - 1, int64 unless given."""
+    n = int_at_least("randperm", "n", n, 0)
+    return _random("randperm", lambda g, s: g.permutation(s[0]), (n,), dtype or int64, device, requires_grad)
 
 
 def empty(*shape, dtype=None, device="cpu", requires_grad=False):

@@ -165,7 +165,12 @@ def fmod(a, b, **kwargs):
 
 
 CUPY_LOOPS = {np.remainder: remainder, np.fmod: fmod}  # ufuncs whose CuPy kernels compute otherwise than numpy's
-CUPY_FUNCTIONS = {"remainder": remainder, "mod": remainder, "fmod": fmod}
+def argsort(a, axis=-1):
+    """CuPy's argsort: always stable (a radix sort), with no kind= (numpy's default quicksort is not stable)."""
+    return np.argsort(a, axis=axis, kind="stable")
+
+
+CUPY_FUNCTIONS = {"remainder": remainder, "mod": remainder, "fmod": fmod, "argsort": argsort}
 
 
 def _refuse_host_arrays(name, arguments):

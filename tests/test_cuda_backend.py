@@ -336,6 +336,12 @@ FAMILIES = {
                       + a.prod(0) * a.logsumexp(1, keepdim=True) + ng.bmm(a[None], b.t()[None])[0].mm(b)
                       + a.gather(1, _picks(a.device)) * a.index_select(1, _picks(a.device)[0]),
                       [(3, 4), (3, 4)], (), True),
+    # CuPy's sort is a radix sort, stable as the CPU's; ties between a and its copy keep their order
+    "sort, topk and cumsum": (lambda a, b: ng.cat([a, a.detach()], 1).sort(1, descending=True)[0][:, :4]
+                              * b.cumsum(1)[:, :1] + a.topk(2, 0, largest=False)[0].sum(0) * b.sort(0)[0][:1]
+                              + (a * b).cumsum(0)
+                              + a.argsort(1).to(a.dtype) * b.topk(3)[1].sum(1, keepdim=True).to(a.dtype),
+                              [(3, 4), (3, 4)], (), True),
     "views": (lambda a: a.unsqueeze(0).permute(2, 0, 1).squeeze(1).transpose(0, 1).flatten().view(4, 3) ** 2
               * a.t().contiguous().expand_as(a.t()),
               [(3, 4)], (), False),

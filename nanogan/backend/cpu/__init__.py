@@ -9,6 +9,7 @@ The flat kernel interface every backend provides (ops/ calls only these):
   matmul(a, b)                  a @ b with numpy's rules (BLAS; an outer product by broadcasting)
   remainder(a, b), fmod(a, b)   a mod b with the sign of b (Python's %) or of a (C's fmod), exact (numpy's)
   concatenate(arrays, axis)     the arrays joined along axis (numpy's)
+  argsort(a, axis)              the int64 indices that sort a ascending along axis, stably (ties in their order)
   require(ok, error, message)   raise error(message) unless every element of the boolean array ok is true
                                 (here at once; the CUDA backend at the next host read, so a step never waits)
 plus the kernels of the sibling modules (blas, activation, penalty, conv, pool, norm), imported below.
@@ -51,6 +52,10 @@ def require(ok, error, message):
 
 def concatenate(arrays, axis=0):
     return np.concatenate(arrays, axis=axis)
+
+
+def argsort(a, axis):
+    return np.argsort(a, axis=axis, kind="stable")
 
 
 def remainder(a, b):

@@ -10,6 +10,7 @@ The same flat interface as backend/cpu (see its docstring for the list):
   scatter_reduce(target, index, values, reduce)   CuPy's atomic scatters; a product by a sort and a scan (scatter.py)
   remainder(a, b), fmod(a, b)   exact, as numpy's: CuPy's own round for large quotients (see each)
   concatenate(arrays, axis)     cupy.concatenate, which a CUDA graph can record for any number of arrays (see it)
+  argsort(a, axis)              cupy.argsort, a radix sort, stable as CuPy's sorts all are
   memory_in_use()               bytes held by live arrays in CuPy's memory pools
   require(ok, error, message)   an input check read at the next host read, not at once (checks.py)
   matmul(a, b)                  cuBLAS, called so that a CUDA graph can record it (blas.py)
@@ -103,6 +104,10 @@ def concatenate(arrays, axis=0):
         out[(slice(None),) * axis + (slice(start, start + a.shape[axis]),)] = a
         start += a.shape[axis]
     return out
+
+
+def argsort(a, axis):
+    return cupy.argsort(a, axis=axis)  # stable: CuPy takes no kind=, and numpy's stable sort gives the same order
 
 
 def remainder(a, b):

@@ -19,6 +19,10 @@ ToyCritic), z ~ N(0, I₂). The variants, each its paper's algorithm box in nano
 The GAN, LSGAN and f-GAN variants use the WGAN-GP toy code's Adam and batch too, so that beside WGAN-GP only
 the objective differs.
 
+--top-k trains G with top-k updates (Sinha et al. 2020; nanogan.gan.tricks.top_k_size): each G step reads only
+the k samples D rates most realistic, k annealed from the whole batch by 0.99 per epoch down to half of it. The toy
+data has no epochs; here one is TOP_K_EPOCH generator iterations.
+
 The networks see the data centred and scaled to unit standard deviation (which turns PacGAN's ring
 and grid into exactly the WGAN-GP code's); samples are mapped back before they are measured or drawn.
 
@@ -35,7 +39,7 @@ import numpy as np
 import common
 import nanogan as ng
 from nanogan import data, gan, metrics, models
-from nanogan.gan import visualize
+from nanogan.gan import tricks, visualize
 
 TOY_ADAM = dict(optimizer="adam", lr=1e-4, betas=(0.5, 0.9), batch_size=256)
 TOY_ADAM_SOURCE = "gan_toy2d.py: the WGAN-GP toy code's Adam (1e-4, β 0.5/0.9) and batch 256, k = 1"
@@ -56,6 +60,7 @@ VARIANTS = {
 EVAL_SAMPLES = 2500  # PacGAN's protocol
 W1_SAMPLES = 1000  # the exact assignment is O(n³): 1,000 points take a fraction of a second
 SCALE_SAMPLES = 100_000  # the data's mean and standard deviation are measured on this many points
+TOP_K_EPOCH = 100  # generator iterations per epoch of --top-k's annealing: k reaches half the batch after 6,900
 
 
 def parse(argv):
@@ -70,6 +75,8 @@ def parse(argv):
                    help="decay both learning rates linearly to 0 over --iters (as the WGAN-GP CIFAR-10 code does)")
     p.add_argument("--no-standardise", action="store_true",
                    help="train on the data in its own units rather than centred and scaled to unit deviation")
+    p.add_argument("--top-k", action="store_true",
+                   help="top-k generator updates: G learns from the samples D rates most realistic (Sinha et al. 2020)")
     p.add_argument("--eval-every", type=common.positive_int, default=250,
                    help="generator iterations between evaluations")
     return p.parse_args(argv)
@@ -197,6 +204,8 @@ def main(argv=None):
 
     if args.lr_decay:
         run.every(1, linear_decay(run, args.iters))
+    if args.top_k:
+        run.every(1, tricks.top_k_annealing(run, TOP_K_EPOCH))
     evaluate, draw = common.MetricsLog(run, ToyMeasures(args, view)), Drawing(args, view)
     run.every(args.eval_every, evaluate)
     run.every(args.eval_every, draw.frame)

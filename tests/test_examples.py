@@ -434,6 +434,20 @@ def test_lr_decay_resumes_exactly_and_a_larger_iters_follows_the_longer_schedule
     assert rates == [lr, 0.5 * lr, 0.5 * lr, 0.25 * lr]  # then the 4-iteration schedule, from iteration 2 on
 
 
+def test_top_k_anneals_g_steps_k_from_the_whole_batch(tmp_path, isolated_data, capsys, monkeypatch):
+    seen, train_generator_on = [], gan.GAN.train_generator_on
+
+    def recording(variant, *args, **kwargs):
+        seen.append(variant.generator_top_k)
+        return train_generator_on(variant, *args, **kwargs)
+
+    monkeypatch.setattr(gan.GAN, "train_generator_on", recording)
+    monkeypatch.setattr(example("gan_toy2d"), "TOP_K_EPOCH", 2)
+    run("gan_toy2d", ["--variant", "gan", "--batch-size", 100, "--eval-every", 5, "--iters", 5, "--top-k",
+                      "--out", tmp_path], capsys)
+    assert seen == [100, 100, 99, 99, 98]  # ⌊0.99ᵉ·100⌋ for epochs of 2 iterations
+
+
 def test_a_mistyped_data_dir_is_a_usage_error(tmp_path, tiny_mnist, monkeypatch, capsys):
     """It used to fall through to $NANOGAN_DATA and the cache, and train on whatever they held."""
     monkeypatch.setenv(mnist.ENV_VAR, str(tiny_mnist.parent))

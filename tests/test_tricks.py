@@ -459,3 +459,58 @@ def test_a_checkpoint_from_before_the_trick_settings_resumes_as_their_defaults(t
     assert toy_gan_trainer(tmp_path)[0].resume()
     with pytest.raises(ValueError, match=r"other settings \(real_target 1.0 there, 0.9 here\)"):
         toy_gan_trainer(tmp_path, real_target=0.9)[0].resume()
+
+
+# ---- top-k generator updates ------------------------------------------------------------------------------
+def test_top_k_size_anneals_by_the_papers_rule_on_worked_numbers():
+    assert [tricks.top_k_size(64, e) for e in (0, 1, 2, 68, 69, 1000)] == [64, 63, 62, 32, 32, 32]
+    assert tricks.top_k_size(64, 10, decay=0.9, minimum_fraction=0.25) == 22  # ⌊0.9¹⁰·64⌋ = ⌊22.3⌋
+    assert tricks.top_k_size(1, 500) == 1 and tricks.top_k_size(3, 500, minimum_fraction=0.1) == 1
+    with pytest.raises(ValueError, match=r"top_k_size: decay must be a number in \(0, 1\], got 1.5"):
+        tricks.top_k_size(64, 0, decay=1.5)
+
+
+@pytest.mark.parametrize("make", [lambda: toy_gan(optimizer="sgd", lr=0.5),
+                                  lambda: gan.WGANGP(models.ToyGenerator(hidden=8), models.ToyCritic(hidden=8),
+                                                     batch_size=8)])
+def test_a_top_k_step_of_g_is_a_plain_step_on_the_k_samples_d_scores_highest(make):
+    """G and D are per-sample MLPs, so G's loss on the top k of D(G(z)) is its loss on G(z_top): the two steps must
+    leave the same weights."""
+    top_k, plain = make(), make()
+    plain.G.load_state_dict(top_k.G.state_dict())
+    plain.D.load_state_dict(top_k.D.state_dict())
+    z, _ = top_k.sample_latent(8)
+    with ng.no_grad():
+        best = np.argsort(-top_k.discriminate(top_k.generate(z)).numpy().ravel(), kind="stable")[:3]
+    loss = gan.wasserstein_generator_loss if isinstance(top_k, gan.WGANGP) else gan.non_saturating_generator_loss
+    top_k.generator_top_k = 3
+    numbers = top_k.train_generator_on(z, None, loss)
+    expected = plain.train_generator_on(ng.tensor(z.numpy()[best]), None, loss)
+    np.testing.assert_allclose(numbers["g_loss"].item(), expected["g_loss"].item(), rtol=1e-6)
+    for ours, theirs in zip(top_k.G.parameters(), plain.G.parameters()):
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-7)
+    assert not np.allclose(next(top_k.G.parameters()).numpy(), next(make().G.parameters()).numpy())  # it moved
+
+
+def test_top_k_is_refused_out_of_range_and_where_the_g_loss_reads_more_than_the_scores():
+    variant = toy_gan()
+    variant.generator_top_k = 9
+    with pytest.raises(ValueError, match=r"GAN: generator_top_k must be None or an int in 1\.\.8, the samples of "
+                                         r"G's step, got 9"):
+        variant.generator_step(8)
+    from test_fgan_infogan import tiny_infogan
+    infogan = tiny_infogan()
+    infogan.generator_top_k = 4
+    with pytest.raises(NotImplementedError, match=r"InfoGAN: top-k generator updates \(generator_top_k=4\) are "
+                                                  r"for the variants whose G loss reads D's scores alone"):
+        infogan.generator_step(16)
+
+
+def test_top_k_annealing_sets_k_from_the_trainers_iteration_at_once_and_after_each_iteration(tmp_path):
+    trainer, _, _ = toy_gan_trainer(tmp_path)
+    trainer.iteration = 150  # as a resumed run: epoch 1 of 100 iterations
+    hook = tricks.top_k_annealing(trainer, epoch_iterations=100, decay=0.5, minimum_fraction=0.25)
+    assert trainer.variant.generator_top_k == 4  # ⌊0.5·8⌋
+    trainer.iteration = 350
+    hook(trainer)
+    assert trainer.variant.generator_top_k == 2  # ⌊0.5³·8⌋ = 1 is below ⌊0.25·8⌋

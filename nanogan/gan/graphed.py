@@ -39,7 +39,9 @@ class GraphedSteps:
         return self._run("critic", self.variant.critic_step_inputs(batch), self.variant.critic_step_on)
 
     def generator_step(self, batch_size):
-        return self._run("generator", self.variant.sample_latent(batch_size), self.variant.generator_step_on)
+        # a graph records one k of top-k updates: another k is another graph
+        return self._run(("generator", self.variant.generator_top_k), self.variant.sample_latent(batch_size),
+                         self.variant.generator_step_on)
 
     def _run(self, kind, inputs, step_on):
         key = (kind, *(None if t is None else t.shape for t in inputs))

@@ -10,16 +10,18 @@ that are a loss, a layer or a setting live where their kind lives; the others ar
     EMA of G's weights          ExponentialMovingAverage                                            (below)
     R1 gradient penalty         losses.r1_penalty
     two time-scale updates      Preset.lr_D, e.g. WGANGP(G, D, lr=1e-4, lr_D=3e-4, n_critic=1)
+    top-k generator updates     Variant.generator_top_k, top_k_size, top_k_annealing                 (below)
 
 The stateful ones (HistoricalAverage, ExponentialMovingAverage) have state_dict() and load_state_dict(): give
 them to Trainer.keep_state, and every checkpoint holds their state and resume() restores it.
 """
 import contextlib
 import copy
+import math
 
 import numpy as np
 
-from ..arguments import is_finite, require
+from ..arguments import int_at_least, is_finite, require
 from ..autograd import no_grad
 from ..nn import Module
 from ..tensor import randn_like, tensor
@@ -201,3 +203,40 @@ class ExponentialMovingAverage:
 
     def load_state_dict(self, state):
         self.model.load_state_dict(state)
+
+
+# ---- top-k generator updates (Sinha, Zhao, Goyal, Raffel & Odena 2020) --------------------------------
+def top_k_size(batch_size, epoch, decay=0.99, minimum_fraction=0.5):
+    """k = max(⌊γᵉ·B⌋, ⌊ν·B⌋, 1) for batch B in epoch e = 0, 1, ...: how many of its B samples G's loss reads in a
+    step of top-k training (Sinha, Zhao, Goyal, Raffel & Odena 2020, "Top-k Training of GANs: Improving GAN
+    Performance by Throwing Away Bad Samples"), the paper's annealing: the whole batch at first, then γ = 0.99
+    of it less each epoch, down to the fraction ν (0.5 in most of its experiments). Give k to a variant as
+    `variant.generator_top_k = k`: its G loss then reads D's scores of the k samples D rates most realistic.
+
+    Why it helps: D's gradient at a sample it rates as fake points the way to more realistic samples of *some*
+    kind, not towards the nearest mode of the data; the paper shows samples between two modes pushed further
+    from both. The samples D already rates highly are near a mode, and their gradients refine it. Early on,
+    when D is poor at rating, all samples count; hence the annealing.
+    """
+    int_at_least("top_k_size", "batch_size", batch_size, 1)
+    int_at_least("top_k_size", "epoch", epoch, 0)
+    require("top_k_size", "decay", decay, lambda v: is_finite(v) and 0 < v <= 1, "a number in (0, 1]")
+    require("top_k_size", "minimum_fraction", minimum_fraction, lambda v: is_finite(v) and 0 < v <= 1,
+            "a number in (0, 1]")
+    return max(math.floor(decay ** epoch * batch_size), math.floor(minimum_fraction * batch_size), 1)
+
+
+def top_k_annealing(trainer, epoch_iterations, decay=0.99, minimum_fraction=0.5):
+    """A hook for `trainer.every(1, hook)`: after each generator iteration i it sets the variant's
+    generator_top_k to top_k_size(B, i // epoch_iterations, decay, minimum_fraction), B the trainer's batch, so
+    that an epoch is `epoch_iterations` generator iterations. It sets k for the trainer's current iteration at
+    once too, so that a resumed run goes on with its schedule."""
+    int_at_least("top_k_annealing", "epoch_iterations", epoch_iterations, 1)
+    batch_size = trainer.data.batch_size
+    top_k_size(batch_size, 0, decay, minimum_fraction)  # the arguments checked here, not at the first step
+
+    def anneal(run):
+        run.variant.generator_top_k = top_k_size(batch_size, run.iteration // epoch_iterations, decay,
+                                                 minimum_fraction)
+    anneal(trainer)
+    return anneal

@@ -132,6 +132,9 @@ class Variant:
     the first is the default) and write `critic_step` and `generator_step`."""
 
     presets = {}
+    # Top-k generator updates (gan/tricks.py, Sinha et al. 2020): None, or k, how many of its samples G's loss reads
+    # in each step, the k that D scores as most realistic. Changed between steps (tricks.top_k_annealing).
+    generator_top_k = None
 
     def __init__(self, generator, discriminator, preset=None, *, n_classes=None, **overrides):
         """`preset`: a name from `presets`, a Preset, or None for the first one; `overrides` replace
@@ -337,9 +340,26 @@ class Variant:
     def train_generator_on(self, z, labels, loss_of_scores):
         """train_generator on given noise (and labels): no host reads or copies, so a graph can record it."""
         with frozen(self.D):
-            loss = loss_of_scores(self.discriminate(self.generate(z, labels), labels))
+            loss = loss_of_scores(self.top_k_scores(self.discriminate(self.generate(z, labels), labels)))
             norm = self.update(self.opt_G, self.G, loss)
         return {"g_loss": loss.detach(), "g_grad_norm": norm}
+
+    def top_k_scores(self, scores):
+        """D's scores of G's samples, or with generator_top_k = k the k largest of them: G then learns only from
+        the samples D finds most realistic (the others' gradients are zero, as they are not in the loss)."""
+        k = self.generator_top_k
+        if k is None:
+            return scores
+        require(type(self).__name__, "generator_top_k", k, lambda v: is_int(v) and 1 <= v <= scores.shape[0],
+                f"None or an int in 1..{scores.shape[0]}, the samples of G's step")
+        return scores.topk(k, 0).values
+
+    def refuse_top_k(self):
+        """For a variant whose G step is not a loss of D's scores alone: a set generator_top_k would be ignored."""
+        if self.generator_top_k is not None:
+            raise NotImplementedError(f"{type(self).__name__}: top-k generator updates (generator_top_k="
+                                      f"{self.generator_top_k!r}) are for the variants whose G loss reads D's scores "
+                                      f"alone; set it to None")
 
     def update(self, optimizer, network, loss):
         """One gradient step of `network` on `loss` (zero_grad, backward, step); returns ‖∇θ loss‖₂."""

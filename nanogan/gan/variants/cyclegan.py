@@ -204,6 +204,7 @@ class CycleGAN(Variant):
 
     def generator_step(self, batch_size):
         """G, F ← Adam(∇ L_G) on the batch of the latest critic step (D frozen); then the lr schedule's step."""
+        self.refuse_top_k()  # the cycle and identity terms are per image too
         x, y = self._take_pending_batch(batch_size)
         with frozen(self.D):
             losses = self.generator_losses(x, y)

@@ -178,6 +178,7 @@ class InfoGAN(Variant):
 
     def generator_step(self, batch_size):
         """G ← Adam(∇ [−E log D(G(z, c)) − λL_I]), D and Q frozen."""
+        self.refuse_top_k()  # the information term must see every code drawn
         latent, _ = self.sample_latent(batch_size)
         with frozen(self.D):
             fake_logits, code_parameters = self.discriminate_and_recognise(self.generate(latent))

@@ -1031,6 +1031,37 @@ def test_set_grad_enabled_as_call_context_and_decorator():
     assert ng.is_grad_enabled() and not recording() and ng.is_grad_enabled()
 
 
+@pytest.mark.parametrize("lib", ["nanogan", "torch"])
+def test_grad_mode_decorators_without_parentheses_and_on_generators_as_in_pytorch(lib):
+    L = ng if lib == "nanogan" else pytest.importorskip("torch")
+
+    @L.no_grad
+    def without_parentheses():
+        return L.is_grad_enabled()
+
+    @L.enable_grad
+    def enabling():
+        return L.is_grad_enabled()
+
+    @L.no_grad()
+    def sampler(n):
+        for _ in range(n):
+            sent = yield L.is_grad_enabled()
+            if sent is not None:
+                yield sent, L.is_grad_enabled()
+
+    assert not without_parentheses() and L.is_grad_enabled()
+    with L.no_grad():
+        assert enabling() and not L.is_grad_enabled()
+    # each step of the generator runs without grad, and the caller's code between them with it
+    steps = sampler(3)
+    assert next(steps) is False and L.is_grad_enabled()
+    assert steps.send("x") == ("x", False) and L.is_grad_enabled()
+    with pytest.raises(ValueError):
+        steps.throw(ValueError("thrown"))
+    assert L.is_grad_enabled()
+
+
 def test_numbers_of_a_higher_kind_promote_like_torch():
     torch = pytest.importorskip("torch")
     for make in (ng.tensor, torch.tensor):

@@ -140,6 +140,21 @@ def test_grad_of_unused_input():
     assert gy is None
 
 
+def test_grad_materializes_unused_inputs_gradients_and_refuses_no_inputs_as_pytorch_does():
+    torch = pytest.importorskip("torch")
+    for L in (ng, torch):
+        x = L.tensor([1.0, 2.0], requires_grad=True)
+        w = L.tensor([[3.0]], requires_grad=True)
+        gx, gw = L.autograd.grad((x * x).sum(), [x, w], materialize_grads=True, create_graph=True)
+        np.testing.assert_array_equal(gx.detach().numpy(), [2.0, 4.0])
+        np.testing.assert_array_equal(gw.detach().numpy(), [[0.0]])
+        assert gw.requires_grad  # as create_graph asks, so that it can be differentiated as the others
+        with pytest.raises(ValueError, match="allow_unused"):
+            L.autograd.grad((x * x).sum(), [x, w], materialize_grads=True, allow_unused=False)
+        with pytest.raises(RuntimeError, match="inputs"):
+            L.autograd.grad((x * x).sum(), [])
+
+
 def test_grad_of_input_not_requiring_grad():
     x = ng.randn(3)
     y = ng.randn(3, requires_grad=True)

@@ -1031,6 +1031,30 @@ def test_leaf_gradients_share_no_memory():
     np.testing.assert_array_equal(b.grad.numpy(), [3.0, 4.0])
 
 
+def test_a_grad_from_an_earlier_pass_takes_the_next_in_place_as_in_pytorch():
+    torch = pytest.importorskip("torch")
+    seen = {}
+    for L in (ng, torch):
+        x = L.tensor([1.0, 2.0], requires_grad=True)
+        given = L.tensor([1.0, 1.0])
+        x.grad = given
+        (x * x).sum().backward()
+        first = x.grad
+        (x * 3).sum().backward()
+        (x * x).sum().backward(create_graph=True)  # a recorded sum: a new tensor, which requires grad
+        recorded = x.grad
+        (x * 5).sum().backward()  # in place, under no grad: it still requires grad
+        seen[L.__name__] = (given.tolist(), first is given, recorded is not first, recorded.requires_grad,
+                            x.grad is recorded, x.grad.tolist())
+    assert seen["nanogan"] == seen["torch"] == ([6.0, 8.0], True, True, True, True, [13.0, 17.0])
+    # w.grad given as the gradient, which flows on to v: summed out of place, so that v's is not changed before it
+    # arrives (PyTorch's in-place sum gives v.grad [4, 4])
+    w, v = ng.tensor([1.0, 2.0], requires_grad=True), ng.tensor([1.0, 2.0], requires_grad=True)
+    w.grad = ng.tensor([1.0, 1.0])
+    (w + v * 2).backward(w.grad)
+    assert w.grad.tolist() == [2.0, 2.0] and v.grad.tolist() == [2.0, 2.0]
+
+
 def test_set_grad_enabled_as_call_context_and_decorator():
     with ng.set_grad_enabled(False):
         assert not ng.is_grad_enabled()

@@ -144,6 +144,29 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
         hand_out(grad.array)
         return grad
 
+    set_in_this_pass = set()  # the leaves whose .grad this pass made: their later gradients add out of place
+
+    def accumulate(tensor, grad):
+        """grad into tensor's .grad. A .grad from before this pass takes it in place, as PyTorch's does (what holds
+        a reference to it, an optimiser's or a caller's, sees the sum; its version counts the change), unless
+        create_graph records the sum, or it is read-only, a broadcast, or looks into a gradient handed out in this
+        pass. One made in this pass may be a gradient still on its way to another node: that sum is a new tensor."""
+        existing = tensor.grad
+        if existing is None:
+            tensor.grad = own(grad)
+            set_in_this_pass.add(id(tensor))
+            return
+        data = existing.array
+        in_place = not (create_graph or id(tensor) in set_in_this_pass or 0 in data.strides
+                        or not getattr(data.flags, "writeable", True)
+                        or any(existing.backend.xp.may_share_memory(data, other)
+                               for other in handed_out.get(id(memory_owner(data)), ())))
+        if not in_place:
+            tensor.grad = add(existing, grad)
+            return
+        existing.backend.xp.add(data, grad.array, out=data)
+        existing._versions[0] += 1
+
     hooked = hooks.tensor_hooks_exist  # else no node need be asked for its hooks
     hooked_leaves = {}  # the leaves with hooks that were reached, by key: grads sums their gradients
 
@@ -154,7 +177,7 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
             if hooked and node._hooks is not None:
                 hooked_leaves[id(node)] = node
             elif targets is None:
-                node.grad = own(grad) if node.grad is None else add(node.grad, grad)
+                accumulate(node, grad)
                 return
         k = id(node)
         grads[k] = add(grads[k], grad) if k in grads else grad

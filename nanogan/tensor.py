@@ -251,9 +251,9 @@ class Tensor:
         return legacy.retype(self, dtype)
 
     # ---- autograd -------------------------------------------------------------------
-    def backward(self, gradient=None, retain_graph=None, create_graph=False):
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         from .autograd import backward
-        backward(self, gradient, retain_graph, create_graph)
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def register_hook(self, hook):
         """hook(grad) runs each time a backward pass (backward() or ng.grad) computes the gradient with respect to

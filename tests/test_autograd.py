@@ -108,6 +108,26 @@ def test_backward_on_non_scalar_needs_gradient():
     np.testing.assert_allclose(x.grad.numpy(), 2.0)
 
 
+def test_backward_into_the_given_inputs_only_as_in_pytorch():
+    torch = pytest.importorskip("torch")
+    seen = {}
+    for L in (ng, torch):
+        x, w = L.tensor([1.0, 2.0], requires_grad=True), L.tensor([3.0, 4.0], requires_grad=True)
+        h = x * w
+        h.register_hook(lambda g: g * 10)
+        y = (h * h).sum()
+        y.backward(inputs=[x, x], retain_graph=True)  # once into x, named twice
+        y.backward(inputs=h, retain_graph=True)  # a non-leaf's .grad, after its hooks
+        first = (x.grad.tolist(), w.grad, h.grad.tolist())
+        L.autograd.backward([y], inputs=[w])
+        seen[L.__name__] = first, x.grad.tolist(), w.grad.tolist()
+        with pytest.raises(RuntimeError, match="inputs"):
+            (x * w).sum().backward(inputs=[])
+        with pytest.raises(RuntimeError, match="require"):
+            (x * w).sum().backward(inputs=[L.tensor([1.0, 2.0])])
+    assert seen["nanogan"] == seen["torch"] == (([180.0, 640.0], None, [60.0, 160.0]), [180.0, 640.0], [60.0, 320.0])
+
+
 def test_a_given_gradient_must_match_its_output():
     """A gradient of another shape was summed down to the leaf's shape: x.grad came out [6, 6, 6] for a (3, 3)
     gradient of 2x. PyTorch refuses it, and so does nanogan; a float64 gradient is cast to the output's dtype."""

@@ -44,17 +44,26 @@ def _root_grads(op_name, outputs, given):
     return grads
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
-    """Accumulate d(tensors)/d(leaf) into every reachable leaf's `.grad`."""
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, *, inputs=None):
+    """Accumulate d(tensors)/d(leaf) into every reachable leaf's `.grad`; with `inputs` (a tensor or a list, leaves
+    or not), into theirs only, as PyTorch's does."""
     tensors = _as_tuple(tensors)
     for t in tensors:
         refresh_view(t)
         if not t.requires_grad:
             raise RuntimeError(f"backward: a tensor of shape {tuple(t.shape)} does not require grad "
                                f"and has no graph to differentiate")
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+        if not inputs:
+            raise RuntimeError("backward: inputs must name at least one tensor, got none")
+        for i, t in enumerate(inputs):
+            refresh_view(t)
+            if not t.requires_grad:
+                raise RuntimeError(f"backward: input {i} of shape {tuple(t.shape)} does not require grad")
     roots, root_grads = list(tensors), _root_grads("backward", tensors, grad_tensors)
-    run_backward(roots, root_grads, None, create_graph if retain_graph is None else retain_graph,
-                 create_graph)
+    run_backward(roots, root_grads, None if inputs is None else [_key(t) for t in inputs],
+                 create_graph if retain_graph is None else retain_graph, create_graph, into=inputs)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,

@@ -101,9 +101,10 @@ def _reaching(order, targets):
     return reaches
 
 
-def run_backward(roots, root_grads, targets=None, retain_graph=False, create_graph=False):
+def run_backward(roots, root_grads, targets=None, retain_graph=False, create_graph=False, into=None):
     """Propagate root_grads from roots. Returns {node key: gradient} for the target keys, and
-    accumulates into `.grad` of every leaf reached when targets is None (Tensor.backward)."""
+    accumulates into `.grad` of every leaf reached when targets is None (Tensor.backward), or of the tensors `into`
+    (backward(inputs=...), whose keys are the targets)."""
     order = _topological_order(roots)
     # Each op's output is alive now (a consumer's input, or a root); pin it for the pass, since
     # freeing a consumer's inputs would otherwise drop it before its own backward reads ctx.output.
@@ -221,8 +222,12 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
         hooked = False
         for k, leaf in hooked_leaves.items():
             deliver(leaf, leaf._hooks(grads.pop(k)))
-    if targets is not None:
-        for key in targets:
-            if key in grads:  # leaves
-                captured[key] = grads[key]
+        if targets is not None:
+            for key in targets:
+                if key in grads:  # leaves
+                    captured[key] = grads[key]
+        for key, tensor in {} if into is None else {_key(t): t for t in into}.items():
+            # once per tensor, as PyTorch's; one that retains its grad has it there already (its hooks ran)
+            if key in captured and not tensor._retains_grad:
+                accumulate(tensor, captured[key])
     return captured

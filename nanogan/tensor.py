@@ -109,6 +109,10 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value):
+        ctx = self._graph()
+        if ctx is not None:  # even True, which requires_grad_ answers with self: PyTorch's attribute refuses both
+            raise RuntimeError(f"requires_grad: only leaf tensors can change requires_grad, and this one (shape "
+                               f"{self.shape}) was made by {ctx.name}; use .detach() first")
         self.requires_grad_(value)
 
     def requires_grad_(self, requires_grad=True):

@@ -1199,6 +1199,9 @@ def test_requires_grad_of_a_recorded_output_and_t_of_fewer_than_two_dims_are_as_
     assert e.requires_grad_(True) is e  # it does already: was refused as a change of a non-leaf
     with pytest.raises(RuntimeError, match="requires_grad_: only leaf tensors can change requires_grad"):
         e.requires_grad_(False)
+    for value in (True, False):  # the attribute refuses both, as PyTorch's does
+        with pytest.raises(RuntimeError, match=r"requires_grad: only leaf tensors .* made by Mul"):
+            e.requires_grad = value
     assert e.t().shape == (2,) and ng.tensor(1.0).t().shape == ()
     with pytest.raises(RuntimeError, match=r"t: expected a tensor of at most 2 dimensions, got shape \(2, 3, 4\)"):
         ng.ones(2, 3, 4).t()  # transposed its first two dims, silently

@@ -108,6 +108,18 @@ def test_backward_on_non_scalar_needs_gradient():
     np.testing.assert_allclose(x.grad.numpy(), 2.0)
 
 
+def test_a_leaf_that_stopped_requiring_grad_after_the_forward_pass_gets_no_grad_as_in_pytorch():
+    torch = pytest.importorskip("torch")
+    seen = {}
+    for L in (ng, torch):
+        d_weight, z = L.tensor([1.0, 3.0], requires_grad=True), L.tensor([2.0, -1.0], requires_grad=True)
+        score = (d_weight * z).sum()
+        d_weight.requires_grad_(False)  # D frozen for G's step, after D's forward pass
+        score.backward()
+        seen[L.__name__] = d_weight.grad, z.grad.tolist()
+    assert seen["nanogan"] == seen["torch"] == (None, [1.0, 3.0])
+
+
 def test_backward_into_the_given_inputs_only_as_in_pytorch():
     torch = pytest.importorskip("torch")
     seen = {}

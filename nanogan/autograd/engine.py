@@ -175,6 +175,8 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
         """Into a leaf's .grad (backward()), or into the sum for node (a Context, a leaf ng.grad asked for, or a
         leaf with hooks, which see the sum of its gradients as PyTorch's do)."""
         if isinstance(node, Tensor):
+            if not node._requires_grad:  # requires_grad_(False) since an op used it: no gradient, as in PyTorch
+                return
             if hooked and node._hooks is not None:
                 hooked_leaves[id(node)] = node
             elif targets is None:

@@ -1079,6 +1079,15 @@ def test_a_grad_from_an_earlier_pass_takes_the_next_in_place_as_in_pytorch():
         seen[L.__name__] = (given.tolist(), first is given, recorded is not first, recorded.requires_grad,
                             x.grad is recorded, x.grad.tolist())
     assert seen["nanogan"] == seen["torch"] == ([6.0, 8.0], True, True, True, True, [13.0, 17.0])
+    for L in (ng, torch):  # a gradient a hook saw, and kept, is not the .grad that later passes add into
+        x, kept = L.tensor([1.0, 2.0], requires_grad=True), []
+        h = x + 0
+        h.register_hook(kept.append)
+        x.register_hook(lambda g: kept.append(g * 1) or kept[-1])
+        h.sum().backward()
+        (x * 2).sum().backward()
+        seen[L.__name__] = [g.tolist() for g in kept], x.grad.tolist()
+    assert seen["nanogan"] == seen["torch"] == ([[1.0, 1.0], [1.0, 1.0], [2.0, 2.0]], [3.0, 3.0])
     # w.grad given as the gradient, which flows on to v: summed out of place, so that v's is not changed before it
     # arrives (PyTorch's in-place sum gives v.grad [4, 4])
     w, v = ng.tensor([1.0, 2.0], requires_grad=True), ng.tensor([1.0, 2.0], requires_grad=True)

@@ -127,9 +127,17 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
     # A leaf's .grad is its owner's to change in place (zero_, +=), so it must not share memory with another leaf's
     # or with the caller's gradient: an op passes its gradient through unchanged (add) or as a view (reshape) to
     # several inputs, and a sum's is a broadcast, whose values share memory (zero strides). Disjoint parts of one
-    # array are fine (batch norm's dγ and dβ are the rows of one (2, C) array of sums). The arrays handed out, by
-    # the memory they look into:
+    # array are fine (batch norm's dγ and dβ are the rows of one (2, C) array of sums). Nor may it be a gradient that a
+    # hook saw, and may keep, as backward adds into .grad in place: PyTorch's starts .grad as a copy of a gradient
+    # referenced elsewhere. The gradients hooks saw, by id, and the arrays handed out, by the memory they look into:
+    seen_by_hooks = {}
     handed_out = {}
+
+    def run_hooks(node_hooks, grad):
+        grad = node_hooks(grad)
+        if node_hooks.hooks:
+            seen_by_hooks[id(grad)] = grad
+        return grad
 
     def hand_out(data):
         handed_out.setdefault(id(memory_owner(data)), []).append(data)
@@ -140,7 +148,8 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
     def own(grad):
         data = grad.array
         same_memory = handed_out.get(id(memory_owner(data)), ())
-        if 0 in data.strides or any(grad.backend.xp.may_share_memory(data, other) for other in same_memory):
+        if id(grad) in seen_by_hooks or 0 in data.strides or any(
+                grad.backend.xp.may_share_memory(data, other) for other in same_memory):
             grad = grad.clone()
         hand_out(grad.array)
         return grad
@@ -195,7 +204,7 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
             k = id(ctx)
             grad = grads.pop(k, None)
             if hooked and ctx._hooks is not None and grad is not None:  # its output's register_hook and retain_grad
-                grad = ctx._hooks(grad)
+                grad = run_hooks(ctx._hooks, grad)
             if targets is not None and k in targets:
                 captured[k] = grad
             needs = tuple([node is not None and (reaches is None or id(node) in reaches) for node in ctx.input_nodes])
@@ -223,7 +232,7 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
         # where any leaf's goes (deliver, told that the hooks have run)
         hooked = False
         for k, leaf in hooked_leaves.items():
-            deliver(leaf, leaf._hooks(grads.pop(k)))
+            deliver(leaf, run_hooks(leaf._hooks, grads.pop(k)))
         if targets is not None:
             for key in targets:
                 if key in grads:  # leaves

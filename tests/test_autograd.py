@@ -1088,6 +1088,15 @@ def test_a_grad_from_an_earlier_pass_takes_the_next_in_place_as_in_pytorch():
         (x * 2).sum().backward()
         seen[L.__name__] = [g.tolist() for g in kept], x.grad.tolist()
     assert seen["nanogan"] == seen["torch"] == ([[1.0, 1.0], [1.0, 1.0], [2.0, 2.0]], [3.0, 3.0])
+    for L in (ng, torch):  # nor is a gradient that create_graph's recorded backward ops read (dz, read by w's)
+        x, w = L.tensor([1.0, 2.0], requires_grad=True), L.tensor([3.0, 4.0], requires_grad=True)
+        z = x + w * w
+        (z * z).sum().backward(create_graph=True)
+        w_gradient, w.grad = w.grad, None
+        (x * 3).sum().backward()
+        w_gradient.sum().backward()
+        seen[L.__name__] = x.grad.tolist(), w.grad.tolist()
+    assert seen["nanogan"] == seen["torch"] == ([35.0, 55.0], [112.0, 200.0])
     # w.grad given as the gradient, which flows on to v: summed out of place, so that v's is not changed before it
     # arrives (PyTorch's in-place sum gives v.grad [4, 4])
     w, v = ng.tensor([1.0, 2.0], requires_grad=True), ng.tensor([1.0, 2.0], requires_grad=True)

@@ -127,9 +127,11 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
     # A leaf's .grad is its owner's to change in place (zero_, +=), so it must not share memory with another leaf's
     # or with the caller's gradient: an op passes its gradient through unchanged (add) or as a view (reshape) to
     # several inputs, and a sum's is a broadcast, whose values share memory (zero strides). Disjoint parts of one
-    # array are fine (batch norm's dγ and dβ are the rows of one (2, C) array of sums). Nor may it be a gradient that a
-    # hook saw, and may keep, as backward adds into .grad in place: PyTorch's starts .grad as a copy of a gradient
-    # referenced elsewhere. The gradients hooks saw, by id, and the arrays handed out, by the memory they look into:
+    # array are fine (batch norm's dγ and dβ are the rows of one (2, C) array of sums). Nor may it be a gradient that
+    # something else holds, as backward adds into .grad in place: PyTorch's starts .grad as a (recorded) copy of a
+    # gradient referenced elsewhere: one that a hook saw, and may keep, or under create_graph any, which the recorded
+    # backward ops may have read. The gradients hooks saw, by id, and the arrays handed out, by the memory they look
+    # into:
     seen_by_hooks = {}
     handed_out = {}
 
@@ -148,7 +150,7 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
     def own(grad):
         data = grad.array
         same_memory = handed_out.get(id(memory_owner(data)), ())
-        if id(grad) in seen_by_hooks or 0 in data.strides or any(
+        if create_graph or id(grad) in seen_by_hooks or 0 in data.strides or any(
                 grad.backend.xp.may_share_memory(data, other) for other in same_memory):
             grad = grad.clone()
         hand_out(grad.array)

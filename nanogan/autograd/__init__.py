@@ -67,7 +67,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
-         allow_unused=None, materialize_grads=False):
+         allow_unused=None, *, materialize_grads=False):
     """The gradients of `outputs` with respect to `inputs`, as a tuple (like torch.autograd.grad).
 
     Leaves' `.grad` are left untouched. With create_graph=True the returned gradients carry a graph

@@ -109,6 +109,10 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value):
+        ctx = self._graph()
+        if ctx is not None:  # even True, which requires_grad_ answers with self: PyTorch's attribute refuses both
+            raise RuntimeError(f"requires_grad: only leaf tensors can change requires_grad, and this one (shape "
+                               f"{self.shape}) was made by {ctx.name}; use .detach() first")
         self.requires_grad_(value)
 
     def requires_grad_(self, requires_grad=True):
@@ -251,9 +255,9 @@ class Tensor:
         return legacy.retype(self, dtype)
 
     # ---- autograd -------------------------------------------------------------------
-    def backward(self, gradient=None, retain_graph=None, create_graph=False):
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         from .autograd import backward
-        backward(self, gradient, retain_graph, create_graph)
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def register_hook(self, hook):
         """hook(grad) runs each time a backward pass (backward() or ng.grad) computes the gradient with respect to

@@ -108,6 +108,38 @@ def test_backward_on_non_scalar_needs_gradient():
     np.testing.assert_allclose(x.grad.numpy(), 2.0)
 
 
+def test_a_leaf_that_stopped_requiring_grad_after_the_forward_pass_gets_no_grad_as_in_pytorch():
+    torch = pytest.importorskip("torch")
+    seen = {}
+    for L in (ng, torch):
+        d_weight, z = L.tensor([1.0, 3.0], requires_grad=True), L.tensor([2.0, -1.0], requires_grad=True)
+        score = (d_weight * z).sum()
+        d_weight.requires_grad_(False)  # D frozen for G's step, after D's forward pass
+        score.backward()
+        seen[L.__name__] = d_weight.grad, z.grad.tolist()
+    assert seen["nanogan"] == seen["torch"] == (None, [1.0, 3.0])
+
+
+def test_backward_into_the_given_inputs_only_as_in_pytorch():
+    torch = pytest.importorskip("torch")
+    seen = {}
+    for L in (ng, torch):
+        x, w = L.tensor([1.0, 2.0], requires_grad=True), L.tensor([3.0, 4.0], requires_grad=True)
+        h = x * w
+        h.register_hook(lambda g: g * 10)
+        y = (h * h).sum()
+        y.backward(inputs=[x, x], retain_graph=True)  # once into x, named twice
+        y.backward(inputs=h, retain_graph=True)  # a non-leaf's .grad, after its hooks
+        first = (x.grad.tolist(), w.grad, h.grad.tolist())
+        L.autograd.backward([y], inputs=[w])
+        seen[L.__name__] = first, x.grad.tolist(), w.grad.tolist()
+        with pytest.raises(RuntimeError, match="inputs"):
+            (x * w).sum().backward(inputs=[])
+        with pytest.raises(RuntimeError, match="require"):
+            (x * w).sum().backward(inputs=[L.tensor([1.0, 2.0])])
+    assert seen["nanogan"] == seen["torch"] == (([180.0, 640.0], None, [60.0, 160.0]), [180.0, 640.0], [60.0, 320.0])
+
+
 def test_a_given_gradient_must_match_its_output():
     """A gradient of another shape was summed down to the leaf's shape: x.grad came out [6, 6, 6] for a (3, 3)
     gradient of 2x. PyTorch refuses it, and so does nanogan; a float64 gradient is cast to the output's dtype."""
@@ -138,6 +170,21 @@ def test_grad_of_unused_input():
         ng.grad((x * 2).sum(), [x, y])
     gx, gy = ng.grad((x * 2).sum(), [x, y], allow_unused=True)
     assert gy is None
+
+
+def test_grad_materializes_unused_inputs_gradients_and_refuses_no_inputs_as_pytorch_does():
+    torch = pytest.importorskip("torch")
+    for L in (ng, torch):
+        x = L.tensor([1.0, 2.0], requires_grad=True)
+        w = L.tensor([[3.0]], requires_grad=True)
+        gx, gw = L.autograd.grad((x * x).sum(), [x, w], materialize_grads=True, create_graph=True)
+        np.testing.assert_array_equal(gx.detach().numpy(), [2.0, 4.0])
+        np.testing.assert_array_equal(gw.detach().numpy(), [[0.0]])
+        assert gw.requires_grad  # as create_graph asks, so that it can be differentiated as the others
+        with pytest.raises(ValueError, match="allow_unused"):
+            L.autograd.grad((x * x).sum(), [x, w], materialize_grads=True, allow_unused=False)
+        with pytest.raises(RuntimeError, match="inputs"):
+            L.autograd.grad((x * x).sum(), [])
 
 
 def test_grad_of_input_not_requiring_grad():
@@ -1016,6 +1063,48 @@ def test_leaf_gradients_share_no_memory():
     np.testing.assert_array_equal(b.grad.numpy(), [3.0, 4.0])
 
 
+def test_a_grad_from_an_earlier_pass_takes_the_next_in_place_as_in_pytorch():
+    torch = pytest.importorskip("torch")
+    seen = {}
+    for L in (ng, torch):
+        x = L.tensor([1.0, 2.0], requires_grad=True)
+        given = L.tensor([1.0, 1.0])
+        x.grad = given
+        (x * x).sum().backward()
+        first = x.grad
+        (x * 3).sum().backward()
+        (x * x).sum().backward(create_graph=True)  # a recorded sum: a new tensor, which requires grad
+        recorded = x.grad
+        (x * 5).sum().backward()  # in place, under no grad: it still requires grad
+        seen[L.__name__] = (given.tolist(), first is given, recorded is not first, recorded.requires_grad,
+                            x.grad is recorded, x.grad.tolist())
+    assert seen["nanogan"] == seen["torch"] == ([6.0, 8.0], True, True, True, True, [13.0, 17.0])
+    for L in (ng, torch):  # a gradient a hook saw, and kept, is not the .grad that later passes add into
+        x, kept = L.tensor([1.0, 2.0], requires_grad=True), []
+        h = x + 0
+        h.register_hook(kept.append)
+        x.register_hook(lambda g: kept.append(g * 1) or kept[-1])
+        h.sum().backward()
+        (x * 2).sum().backward()
+        seen[L.__name__] = [g.tolist() for g in kept], x.grad.tolist()
+    assert seen["nanogan"] == seen["torch"] == ([[1.0, 1.0], [1.0, 1.0], [2.0, 2.0]], [3.0, 3.0])
+    for L in (ng, torch):  # nor is a gradient that create_graph's recorded backward ops read (dz, read by w's)
+        x, w = L.tensor([1.0, 2.0], requires_grad=True), L.tensor([3.0, 4.0], requires_grad=True)
+        z = x + w * w
+        (z * z).sum().backward(create_graph=True)
+        w_gradient, w.grad = w.grad, None
+        (x * 3).sum().backward()
+        w_gradient.sum().backward()
+        seen[L.__name__] = x.grad.tolist(), w.grad.tolist()
+    assert seen["nanogan"] == seen["torch"] == ([35.0, 55.0], [112.0, 200.0])
+    # w.grad given as the gradient, which flows on to v: summed out of place, so that v's is not changed before it
+    # arrives (PyTorch's in-place sum gives v.grad [4, 4])
+    w, v = ng.tensor([1.0, 2.0], requires_grad=True), ng.tensor([1.0, 2.0], requires_grad=True)
+    w.grad = ng.tensor([1.0, 1.0])
+    (w + v * 2).backward(w.grad)
+    assert w.grad.tolist() == [2.0, 2.0] and v.grad.tolist() == [2.0, 2.0]
+
+
 def test_set_grad_enabled_as_call_context_and_decorator():
     with ng.set_grad_enabled(False):
         assert not ng.is_grad_enabled()
@@ -1029,6 +1118,37 @@ def test_set_grad_enabled_as_call_context_and_decorator():
         return ng.is_grad_enabled()
 
     assert ng.is_grad_enabled() and not recording() and ng.is_grad_enabled()
+
+
+@pytest.mark.parametrize("lib", ["nanogan", "torch"])
+def test_grad_mode_decorators_without_parentheses_and_on_generators_as_in_pytorch(lib):
+    L = ng if lib == "nanogan" else pytest.importorskip("torch")
+
+    @L.no_grad
+    def without_parentheses():
+        return L.is_grad_enabled()
+
+    @L.enable_grad
+    def enabling():
+        return L.is_grad_enabled()
+
+    @L.no_grad()
+    def sampler(n):
+        for _ in range(n):
+            sent = yield L.is_grad_enabled()
+            if sent is not None:
+                yield sent, L.is_grad_enabled()
+
+    assert not without_parentheses() and L.is_grad_enabled()
+    with L.no_grad():
+        assert enabling() and not L.is_grad_enabled()
+    # each step of the generator runs without grad, and the caller's code between them with it
+    steps = sampler(3)
+    assert next(steps) is False and L.is_grad_enabled()
+    assert steps.send("x") == ("x", False) and L.is_grad_enabled()
+    with pytest.raises(ValueError):
+        steps.throw(ValueError("thrown"))
+    assert L.is_grad_enabled()
 
 
 def test_numbers_of_a_higher_kind_promote_like_torch():
@@ -1109,6 +1229,9 @@ def test_requires_grad_of_a_recorded_output_and_t_of_fewer_than_two_dims_are_as_
     assert e.requires_grad_(True) is e  # it does already: was refused as a change of a non-leaf
     with pytest.raises(RuntimeError, match="requires_grad_: only leaf tensors can change requires_grad"):
         e.requires_grad_(False)
+    for value in (True, False):  # the attribute refuses both, as PyTorch's does
+        with pytest.raises(RuntimeError, match=r"requires_grad: only leaf tensors .* made by Mul"):
+            e.requires_grad = value
     assert e.t().shape == (2,) and ng.tensor(1.0).t().shape == ()
     with pytest.raises(RuntimeError, match=r"t: expected a tensor of at most 2 dimensions, got shape \(2, 3, 4\)"):
         ng.ones(2, 3, 4).t()  # transposed its first two dims, silently

@@ -44,28 +44,45 @@ def _root_grads(op_name, outputs, given):
     return grads
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
-    """Accumulate d(tensors)/d(leaf) into every reachable leaf's `.grad`."""
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, *, inputs=None):
+    """Accumulate d(tensors)/d(leaf) into every reachable leaf's `.grad`; with `inputs` (a tensor or a list, leaves
+    or not), into theirs only, as PyTorch's does."""
     tensors = _as_tuple(tensors)
     for t in tensors:
         refresh_view(t)
         if not t.requires_grad:
             raise RuntimeError(f"backward: a tensor of shape {tuple(t.shape)} does not require grad "
                                f"and has no graph to differentiate")
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+        if not inputs:
+            raise RuntimeError("backward: inputs must name at least one tensor, got none")
+        for i, t in enumerate(inputs):
+            refresh_view(t)
+            if not t.requires_grad:
+                raise RuntimeError(f"backward: input {i} of shape {tuple(t.shape)} does not require grad")
     roots, root_grads = list(tensors), _root_grads("backward", tensors, grad_tensors)
-    run_backward(roots, root_grads, None, create_graph if retain_graph is None else retain_graph,
-                 create_graph)
+    run_backward(roots, root_grads, None if inputs is None else [_key(t) for t in inputs],
+                 create_graph if retain_graph is None else retain_graph, create_graph, into=inputs)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
-         allow_unused=False):
+         allow_unused=None, *, materialize_grads=False):
     """The gradients of `outputs` with respect to `inputs`, as a tuple (like torch.autograd.grad).
 
     Leaves' `.grad` are left untouched. With create_graph=True the returned gradients carry a graph
     of their own and can be differentiated again. `only_inputs` is accepted for ported WGAN-GP code and, as in
-    PyTorch since 0.4, changes nothing: only the inputs' gradients are ever computed.
+    PyTorch since 0.4, changes nothing: only the inputs' gradients are ever computed. An input the outputs do not
+    depend on is an error, or with allow_unused=True has gradient None, or with materialize_grads=True (which
+    allow_unused defaults to) zeros, as in PyTorch.
     """
+    if materialize_grads and allow_unused is False:
+        raise ValueError("grad: materialize_grads=True gives zeros for unused inputs, so allow_unused must be True "
+                         "or not given, got allow_unused=False")
+    allow_unused = materialize_grads if allow_unused is None else allow_unused
     outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
+    if not inputs:
+        raise RuntimeError("grad: inputs must name at least one tensor, got none")
     for t in outputs + inputs:
         refresh_view(t)
     for i, t in enumerate(inputs):
@@ -84,5 +101,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if g is None and not allow_unused:
             raise RuntimeError(f"grad: input {i} of shape {tuple(t.shape)} was not used to compute the "
                                f"outputs; pass allow_unused=True to get None for it")
+        if g is None and materialize_grads:
+            from ..tensor import zeros_like
+            g = zeros_like(t, requires_grad=create_graph)
         result.append(g)
     return tuple(result)

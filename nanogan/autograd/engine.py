@@ -101,9 +101,10 @@ def _reaching(order, targets):
     return reaches
 
 
-def run_backward(roots, root_grads, targets=None, retain_graph=False, create_graph=False):
+def run_backward(roots, root_grads, targets=None, retain_graph=False, create_graph=False, into=None):
     """Propagate root_grads from roots. Returns {node key: gradient} for the target keys, and
-    accumulates into `.grad` of every leaf reached when targets is None (Tensor.backward)."""
+    accumulates into `.grad` of every leaf reached when targets is None (Tensor.backward), or of the tensors `into`
+    (backward(inputs=...), whose keys are the targets)."""
     order = _topological_order(roots)
     # Each op's output is alive now (a consumer's input, or a root); pin it for the pass, since
     # freeing a consumer's inputs would otherwise drop it before its own backward reads ctx.output.
@@ -126,9 +127,19 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
     # A leaf's .grad is its owner's to change in place (zero_, +=), so it must not share memory with another leaf's
     # or with the caller's gradient: an op passes its gradient through unchanged (add) or as a view (reshape) to
     # several inputs, and a sum's is a broadcast, whose values share memory (zero strides). Disjoint parts of one
-    # array are fine (batch norm's dγ and dβ are the rows of one (2, C) array of sums). The arrays handed out, by
-    # the memory they look into:
+    # array are fine (batch norm's dγ and dβ are the rows of one (2, C) array of sums). Nor may it be a gradient that
+    # something else holds, as backward adds into .grad in place: PyTorch's starts .grad as a (recorded) copy of a
+    # gradient referenced elsewhere: one that a hook saw, and may keep, or under create_graph any, which the recorded
+    # backward ops may have read. The gradients hooks saw, by id, and the arrays handed out, by the memory they look
+    # into:
+    seen_by_hooks = {}
     handed_out = {}
+
+    def run_hooks(node_hooks, grad):
+        grad = node_hooks(grad)
+        if node_hooks.hooks:
+            seen_by_hooks[id(grad)] = grad
+        return grad
 
     def hand_out(data):
         handed_out.setdefault(id(memory_owner(data)), []).append(data)
@@ -139,10 +150,34 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
     def own(grad):
         data = grad.array
         same_memory = handed_out.get(id(memory_owner(data)), ())
-        if 0 in data.strides or any(grad.backend.xp.may_share_memory(data, other) for other in same_memory):
+        if create_graph or id(grad) in seen_by_hooks or 0 in data.strides or any(
+                grad.backend.xp.may_share_memory(data, other) for other in same_memory):
             grad = grad.clone()
         hand_out(grad.array)
         return grad
+
+    set_in_this_pass = set()  # the leaves whose .grad this pass made: their later gradients add out of place
+
+    def accumulate(tensor, grad):
+        """grad into tensor's .grad. A .grad from before this pass takes it in place, as PyTorch's does (what holds
+        a reference to it, an optimiser's or a caller's, sees the sum; its version counts the change), unless
+        create_graph records the sum, or it is read-only, a broadcast, or looks into a gradient handed out in this
+        pass. One made in this pass may be a gradient still on its way to another node: that sum is a new tensor."""
+        existing = tensor.grad
+        if existing is None:
+            tensor.grad = own(grad)
+            set_in_this_pass.add(id(tensor))
+            return
+        data = existing.array
+        in_place = not (create_graph or id(tensor) in set_in_this_pass or 0 in data.strides
+                        or not getattr(data.flags, "writeable", True)
+                        or any(existing.backend.xp.may_share_memory(data, other)
+                               for other in handed_out.get(id(memory_owner(data)), ())))
+        if not in_place:
+            tensor.grad = add(existing, grad)
+            return
+        existing.backend.xp.add(data, grad.array, out=data)
+        existing._versions[0] += 1
 
     hooked = hooks.tensor_hooks_exist  # else no node need be asked for its hooks
     hooked_leaves = {}  # the leaves with hooks that were reached, by key: grads sums their gradients
@@ -151,10 +186,12 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
         """Into a leaf's .grad (backward()), or into the sum for node (a Context, a leaf ng.grad asked for, or a
         leaf with hooks, which see the sum of its gradients as PyTorch's do)."""
         if isinstance(node, Tensor):
+            if not node._requires_grad:  # requires_grad_(False) since an op used it: no gradient, as in PyTorch
+                return
             if hooked and node._hooks is not None:
                 hooked_leaves[id(node)] = node
             elif targets is None:
-                node.grad = own(grad) if node.grad is None else add(node.grad, grad)
+                accumulate(node, grad)
                 return
         k = id(node)
         grads[k] = add(grads[k], grad) if k in grads else grad
@@ -169,7 +206,7 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
             k = id(ctx)
             grad = grads.pop(k, None)
             if hooked and ctx._hooks is not None and grad is not None:  # its output's register_hook and retain_grad
-                grad = ctx._hooks(grad)
+                grad = run_hooks(ctx._hooks, grad)
             if targets is not None and k in targets:
                 captured[k] = grad
             needs = tuple([node is not None and (reaches is None or id(node) in reaches) for node in ctx.input_nodes])
@@ -197,9 +234,13 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
         # where any leaf's goes (deliver, told that the hooks have run)
         hooked = False
         for k, leaf in hooked_leaves.items():
-            deliver(leaf, leaf._hooks(grads.pop(k)))
-    if targets is not None:
-        for key in targets:
-            if key in grads:  # leaves
-                captured[key] = grads[key]
+            deliver(leaf, run_hooks(leaf._hooks, grads.pop(k)))
+        if targets is not None:
+            for key in targets:
+                if key in grads:  # leaves
+                    captured[key] = grads[key]
+        for key, tensor in {} if into is None else {_key(t): t for t in into}.items():
+            # once per tensor, as PyTorch's; one that retains its grad has it there already (its hooks ran)
+            if key in captured and not tensor._retains_grad:
+                accumulate(tensor, captured[key])
     return captured

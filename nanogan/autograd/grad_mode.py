@@ -4,6 +4,7 @@ Recording is on by default. `no_grad()` switches it off (inference, optimiser up
 backward pass itself unless `create_graph=True`).
 """
 import functools
+import inspect
 import threading
 
 
@@ -32,24 +33,60 @@ class _GradMode:
         return False
 
     def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            previous, _state.enabled = _state.enabled, self.enabled
+        enabled = self.enabled
+
+        def in_mode(step, *args, **kwargs):
+            previous, _state.enabled = _state.enabled, enabled
             try:
-                return fn(*args, **kwargs)
+                return step(*args, **kwargs)
             finally:
                 _state.enabled = previous
 
+        if inspect.isgeneratorfunction(fn):
+            @functools.wraps(fn)
+            def generator_wrapper(*args, **kwargs):
+                return (yield from _generator_in_mode(in_mode, fn(*args, **kwargs)))
+            return generator_wrapper
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            return in_mode(fn, *args, **kwargs)
         return wrapper
 
 
-class no_grad(_GradMode):
-    """`with ng.no_grad():` or `@ng.no_grad()`: nothing inside is recorded for backward."""
+def _generator_in_mode(in_mode, generator):
+    """The generator's values, each of its steps run by in_mode (in the decorator's grad mode), and the caller's code
+    between them in the caller's, as PyTorch's decorators run a generator: a @no_grad() sampling loop that yields
+    records nothing, and the caller that trains on what it yields does."""
+    step = functools.partial(generator.send, None)
+    while True:
+        try:
+            value = in_mode(step)
+        except StopIteration as stop:
+            return stop.value
+        try:
+            step = functools.partial(generator.send, (yield value))
+        except GeneratorExit:
+            in_mode(generator.close)
+            raise
+        except BaseException as error:  # thrown into this generator: on into fn's
+            step = functools.partial(generator.throw, error)
+
+
+class _GradModeOfNoArguments(_GradMode):
+    """A mode that takes no arguments also decorates without parentheses (`@ng.no_grad`), as PyTorch's do."""
+
+    def __new__(cls, fn=None):
+        return super().__new__(cls) if fn is None else cls()(fn)
+
+
+class no_grad(_GradModeOfNoArguments):
+    """`with ng.no_grad():`, `@ng.no_grad()` or `@ng.no_grad`: nothing inside is recorded for backward."""
 
     enabled = False
 
 
-class enable_grad(_GradMode):
+class enable_grad(_GradModeOfNoArguments):
     """Turn recording back on inside a `no_grad` region."""
 
     enabled = True

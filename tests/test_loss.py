@@ -182,6 +182,19 @@ def test_cross_entropy_with_label_smoothing_or_probabilities_matches_torch(reduc
                        [rng.standard_normal((3, 4)), probabilities])
 
 
+def test_cross_entropy_refuses_ignore_index_with_a_probability_target_as_pytorch_does():
+    """The ignore_index was accepted and ignored: every position counted, where the caller meant to leave some out."""
+    logits, probabilities = ng.randn(3, 4), ng.tensor(rng.dirichlet(np.ones(4), size=3).astype(np.float32))
+    with pytest.raises(ValueError, match=r"cross_entropy: ignore_index \(1\) is for class-index targets, not a "
+                                         r"probability target \(of shape \(3, 4\)\)"):
+        F.cross_entropy(logits, probabilities, ignore_index=1)
+    with pytest.raises(ValueError, match=r"cross_entropy: ignore_index \(0\)"):
+        ng.nn.CrossEntropyLoss(ignore_index=0)(logits, probabilities)
+    # a negative one, PyTorch's default among them, names no class: accepted, as PyTorch accepts it
+    expected = F.cross_entropy(logits, probabilities).item()
+    assert F.cross_entropy(logits, probabilities, ignore_index=-1).item() == expected
+
+
 def test_cross_entropy_is_nll_loss_of_log_softmax():
     logits, labels = ng.randn(4, 3, 2, dtype=ng.float64), ng.tensor([[0, 2], [1, -100], [2, 2], [1, 0]])
     weight = ng.tensor([0.5, 2.0, 1.0], dtype=ng.float64)

@@ -264,7 +264,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
       class-index target y (N, d...):  ℓ = -(1 - ε)·w_y·lp_y - (ε/C)·Σ_c w_c·lp_c
           (0 where y = ignore_index); "mean" divides by Σ w_y over the non-ignored positions: with ε = 0 this
           is nll_loss(lp, y), and it is computed by nll_loss's code;
-      probability target t (shape of z):  ℓ = -Σ_c w_c·((1 - ε)·t_c + ε/C)·lp_c; "mean" over positions.
+      probability target t (shape of z):  ℓ = -Σ_c w_c·((1 - ε)·t_c + ε/C)·lp_c; "mean" over positions;
+          an ignore_index >= 0 is refused there, as in PyTorch (it would ignore nothing).
     dz = the gradient of that composition: per row, w_y·(softmax(z) - onehot(y)) when ε = 0, w = 1."""
     op = "cross_entropy"
     classes, positions = _check_class_scores(op, input, target, weight)
@@ -274,6 +275,9 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     if probability_target and target.shape != input.shape:
         raise ValueError(f"{op}: probability target of shape {target.shape} does not match input of "
                          f"shape {input.shape}")
+    if probability_target and ignore_index >= 0:  # as PyTorch: no position holds a class index to ignore
+        raise ValueError(f"{op}: ignore_index ({ignore_index}) is for class-index targets, not a probability "
+                         f"target (of shape {target.shape})")
     if not probability_target:
         _check_class_index_target(op, input, target, positions)
     log_p = log_softmax(input, 1 if input.ndim > 1 else 0)

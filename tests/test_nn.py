@@ -115,6 +115,7 @@ LAYERS = {
     "maxpool-overlapping": (lambda m: m.MaxPool2d(3, stride=2, padding=1), (2, 3, 7, 6)),
     "avgpool": (lambda m: m.AvgPool2d(2), (2, 3, 6, 7)),
     "avgpool-padded": (lambda m: m.AvgPool2d(3, stride=2, padding=1, count_include_pad=False), (2, 3, 7, 6)),
+    "avgpool-divisor": (lambda m: m.AvgPool2d(3, 2, 1, ceil_mode=True, divisor_override=4), (2, 3, 6, 7)),
     "adaptive-avgpool": (lambda m: m.AdaptiveAvgPool2d((3, None)), (2, 3, 7, 6)),
     "adaptive-avgpool-divisible": (lambda m: m.AdaptiveAvgPool2d(2), (2, 3, 6, 4)),
     "adaptive-maxpool": (lambda m: m.AdaptiveMaxPool2d((3, 2)), (2, 3, 6, 4)),

@@ -1,6 +1,7 @@
 """Losses: finite differences to second order (into targets too, where PyTorch's flow), PyTorch
 (values, gradients, double backward), saturated inputs, worked numbers, errors."""
 import math
+import re
 
 import numpy as np
 import pytest
@@ -193,6 +194,18 @@ def test_cross_entropy_refuses_ignore_index_with_a_probability_target_as_pytorch
     # a negative one, PyTorch's default among them, names no class: accepted, as PyTorch accepts it
     expected = F.cross_entropy(logits, probabilities).item()
     assert F.cross_entropy(logits, probabilities, ignore_index=-1).item() == expected
+
+
+@pytest.mark.parametrize("ignore_index", [True, 1.0, None, "1"])
+@pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
+def test_ignore_index_must_be_an_int_as_in_pytorch(loss, ignore_index):
+    """True and 1.0 compared equal to label 1 and ignored it, silently, and None ignored nothing: PyTorch's legacy
+    positional layout (weight, size_average, ignore_index) puts a size_average there, as in CrossEntropyLoss(w, True).
+    """
+    with pytest.raises(ValueError, match=rf"{loss}: ignore_index must be an int, got {re.escape(repr(ignore_index))}"):
+        getattr(F, loss)(ng.randn(3, 4), ng.tensor([0, 1, 2]), ignore_index=ignore_index)
+    with pytest.raises(ValueError, match=rf"{loss}: ignore_index must be an int"):
+        getattr(F, loss)(ng.randn(3, 4), ng.ones(3, 4) / 4, ignore_index=ignore_index)
 
 
 def test_cross_entropy_is_nll_loss_of_log_softmax():

@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from ..arguments import is_finite, is_number, require
+from ..arguments import is_finite, is_int, is_number, require
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .activation import logsigmoid, log_softmax, require_floating, softplus
@@ -193,10 +193,12 @@ def _weighted_class_rows(log_p, weight):
     return rows if weight is None else rows * weight
 
 
-def _check_class_scores(op, input, target, weight):
+def _check_class_scores(op, input, target, weight, ignore_index):
     """The checks nll_loss and cross_entropy share: scores (N, C, d...) or (C,) for one sample, a target Tensor, a
-    weight per class. Returns the number of classes C and the shape of a class-index target, (N, d...) or ()."""
+    weight per class, an int ignore_index (as PyTorch's: True or 1.0 ignored class 1, and None nothing). Returns the
+    number of classes C and the shape of a class-index target, (N, d...) or ()."""
     require_floating(op, input)
+    require(op, "ignore_index", ignore_index, is_int, "an int")
     if not isinstance(target, Tensor):
         raise TypeError(f"{op}: target must be a Tensor, got {type(target).__name__}")
     if input.ndim == 0:
@@ -250,7 +252,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
       (NaN when there are none, with the gradient 0);
     dx = -g·w_y at each position's class y and 0 elsewhere (÷ W for "mean"): linear in x, so no second derivative."""
     op = "nll_loss"
-    _, positions = _check_class_scores(op, input, target, weight)
+    _, positions = _check_class_scores(op, input, target, weight, ignore_index)
     if not np.issubdtype(target.dtype, np.integer):
         raise TypeError(f"{op}: target must hold class indices (an integer tensor), got {target.dtype} of shape "
                         f"{target.shape}")
@@ -268,7 +270,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
           an ignore_index >= 0 is refused there, as in PyTorch (it would ignore nothing).
     dz = the gradient of that composition: per row, w_y·(softmax(z) - onehot(y)) when ε = 0, w = 1."""
     op = "cross_entropy"
-    classes, positions = _check_class_scores(op, input, target, weight)
+    classes, positions = _check_class_scores(op, input, target, weight, ignore_index)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
     probability_target = np.issubdtype(target.dtype, np.floating)

@@ -293,6 +293,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         return _normalize_by_batch(input, weight, bias, eps, running_mean, running_var, momentum)
     if running_mean is None or running_var is None:
         raise ValueError("batch_norm: eval mode (training=False) needs running_mean and running_var")
+    # as PyTorch: a negative eps takes from the running variance, a NaN wherever that is below -eps
+    require("batch_norm", "eps", eps, lambda v: v >= 0, "a number >= 0")
     return _normalize_by_running(input, running_mean, running_var, weight, bias, eps)
 
 

@@ -228,6 +228,20 @@ def test_huber_and_smooth_l1_match_torch(reduction, delta):
                        _torch_loss("smooth_l1_loss", reduction=reduction, beta=0.0), [x, t])
 
 
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("loss", ["mse_loss", "l1_loss", "huber_loss"])
+def test_weighted_mse_l1_and_huber_match_torch(loss, reduction):
+    """PyTorch 2's weight (of the input's shape) was a TypeError. Its "mean" is Σ w·ℓ / Σ w for mse and l1 but
+    the mean of w·ℓ for huber; the weight takes a gradient in both."""
+    x, t, w = rng.standard_normal((3, 4)), rng.standard_normal((3, 4)), rng.random((3, 4)) + 0.1
+    torch = pytest.importorskip("torch")
+    compare_with_torch(lambda x, t, w: getattr(F, loss)(x, t, reduction=reduction, weight=w),
+                       lambda x, t, w: getattr(torch.nn.functional, loss)(x, t, reduction=reduction, weight=w),
+                       [x, t, w])
+    with pytest.raises(ValueError, match=rf"{loss}: weight of shape \(4,\) does not match input of shape \(3, 4\)"):
+        getattr(F, loss)(ng.tensor(x), ng.tensor(t), weight=ng.ones(4, dtype=ng.float64))
+
+
 @pytest.mark.parametrize("delta", [0.5, 1.0, 2.0])
 def test_huber_and_smooth_l1_at_the_boundary_and_at_zero_take_torch_s_derivatives(delta):
     """At |d| = δ the pieces' values and slopes meet, but the second derivative jumps from 1 to 0: PyTorch's is 0

@@ -115,17 +115,34 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     return _reduce(op, loss, reduction)
 
 
-def mse_loss(input, target, reduction="mean"):
-    """ℓ = (x - t)²;  dx = 2g·(x - t),  dt = -dx."""
+def _reduce_weighted(op, loss, reduction, weight, mean_over_weight):
+    """w·ℓ reduced, for a weight of the input's shape (PyTorch's): "mean" is Σ w·ℓ / Σ w where mean_over_weight
+    (mse_loss, l1_loss), else Σ w·ℓ / the count (huber_loss), as PyTorch divides them."""
+    require_reduction(op, reduction)
+    if weight is None:
+        return _reduce(op, loss, reduction)
+    require_floating(op, weight)
+    if weight.shape != loss.shape:
+        raise ValueError(f"{op}: weight of shape {weight.shape} does not match input of shape {loss.shape}")
+    weighted = loss * weight
+    if reduction == "mean" and mean_over_weight:
+        return weighted.sum() / weight.sum()
+    return _reduce(op, weighted, reduction)
+
+
+def mse_loss(input, target, reduction="mean", weight=None):
+    """ℓ = w·(x - t)² (w = 1 without a weight; "mean" divides by Σ w);  dx = 2g·w·(x - t),  dt = -dx,
+    dw = g·(x - t)²."""
     _check_same_shape("mse_loss", input, target)
     diff = input - target
-    return _reduce("mse_loss", diff * diff, reduction)
+    return _reduce_weighted("mse_loss", diff * diff, reduction, weight, mean_over_weight=True)
 
 
-def l1_loss(input, target, reduction="mean"):
-    """ℓ = |x - t|;  dx = g·sign(x - t),  dt = -dx."""
+def l1_loss(input, target, reduction="mean", weight=None):
+    """ℓ = w·|x - t| (w = 1 without a weight; "mean" divides by Σ w);  dx = g·w·sign(x - t),  dt = -dx,
+    dw = g·|x - t|."""
     _check_same_shape("l1_loss", input, target)
-    return _reduce("l1_loss", (input - target).abs(), reduction)
+    return _reduce_weighted("l1_loss", (input - target).abs(), reduction, weight, mean_over_weight=True)
 
 
 def _huber(diff, delta):
@@ -134,14 +151,15 @@ def _huber(diff, delta):
     return where(size.array < delta, diff * diff * 0.5, (size - 0.5 * delta) * delta)
 
 
-def huber_loss(input, target, reduction="mean", delta=1.0):
-    """ℓ = ½d² where |d| < δ, else δ·(|d| - ½δ), for d = x - t: mse's half near 0, l1's times δ beyond;
-    dx = g·d where |d| < δ, else g·δ·sign(d) (= g·clamp(d, -δ, δ)),  dt = -dx; the second derivative is g where
-    |d| < δ and 0 from |d| = δ on, as PyTorch's."""
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """ℓ = ½d² where |d| < δ, else δ·(|d| - ½δ), for d = x - t: mse's half near 0, l1's times δ beyond; times w
+    where a weight is given ("mean" still divides by the count, as PyTorch's);
+    dx = g·d where |d| < δ, else g·δ·sign(d) (= g·clamp(d, -δ, δ)), times w,  dt = -dx; the second derivative is
+    g·w where |d| < δ and 0 from |d| = δ on, as PyTorch's."""
     op = "huber_loss"
     require(op, "delta", delta, lambda d: is_finite(d) and d > 0, "a finite number > 0")
     _check_same_shape(op, input, target)
-    return _reduce(op, _huber(input - target, delta), reduction)
+    return _reduce_weighted(op, _huber(input - target, delta), reduction, weight, mean_over_weight=False)
 
 
 def smooth_l1_loss(input, target, reduction="mean", beta=1.0):

@@ -549,3 +549,39 @@ def test_loss_layers_refuse_an_unknown_reduction_where_they_are_made():
     assert nn.KLDivLoss(reduction="batchmean")(log_p, t).item() == pytest.approx(F.kl_div(log_p, t, "sum").item())
     criterion = nn.BCELoss()
     assert criterion(ng.tensor([0.5]), ng.tensor([1.0])).item() == pytest.approx(math.log(2))
+
+
+LEGACY = [dict(size_average=False), dict(reduce=False), dict(size_average=True, reduce=True),
+          dict(size_average=False, reduce=False), dict(size_average=None, reduce=True)]
+
+
+@pytest.mark.filterwarnings("ignore:reduction. 'mean' divides the total loss")  # kl_div's "mean", in both
+@pytest.mark.parametrize("legacy", LEGACY)
+def test_legacy_size_average_and_reduce_are_pytorchs_reductions(legacy):
+    """F.binary_cross_entropy(p, t, size_average=False), nn.MSELoss(reduce=False) and the like, in older GAN code,
+    were a TypeError. PyTorch reads them as the reduction they stand for and warns; so does nanogan, and the
+    argument `reduction` is then ignored, as PyTorch ignores it."""
+    torch = pytest.importorskip("torch")
+    x, t, p = rng.standard_normal((3, 4)), rng.standard_normal((3, 4)), _probabilities((3, 4))
+    labels = np.array([0, 3, 1])
+    calls = {  # name -> arguments after the input and target
+        "binary_cross_entropy": (p, rng.random((3, 4))), "binary_cross_entropy_with_logits": (x, rng.random((3, 4))),
+        "mse_loss": (x, t), "l1_loss": (x, t), "smooth_l1_loss": (x, t), "kl_div": (x, p),
+        "nll_loss": (x, labels), "cross_entropy": (x, labels)}
+    for name, (a, b) in calls.items():
+        with pytest.warns(UserWarning, match="size_average and reduce args will be deprecated"):
+            ours = getattr(F, name)(ng.tensor(a), ng.tensor(b), reduction="sum", **legacy)
+        with pytest.warns(UserWarning, match="size_average and reduce args will be deprecated"):
+            theirs = getattr(torch.nn.functional, name)(torch.tensor(a), torch.tensor(b), reduction="sum", **legacy)
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12, err_msg=name)
+    layers = {"BCELoss": calls["binary_cross_entropy"], "BCEWithLogitsLoss": calls["binary_cross_entropy_with_logits"],
+              "MSELoss": calls["mse_loss"], "L1Loss": calls["l1_loss"], "SmoothL1Loss": calls["smooth_l1_loss"],
+              "KLDivLoss": calls["kl_div"], "NLLLoss": calls["nll_loss"], "CrossEntropyLoss": calls["cross_entropy"]}
+    for name, (a, b) in layers.items():
+        with pytest.warns(UserWarning, match="size_average and reduce args will be deprecated"):
+            ours = getattr(ng.nn, name)(**legacy)
+        with pytest.warns(UserWarning, match="size_average and reduce args will be deprecated"):
+            theirs = getattr(torch.nn, name)(**legacy)
+        assert ours.reduction == theirs.reduction, name
+        np.testing.assert_allclose(ours(ng.tensor(a), ng.tensor(b)).numpy(), theirs(torch.tensor(a),
+                                   torch.tensor(b)).numpy(), rtol=1e-12, err_msg=name)

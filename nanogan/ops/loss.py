@@ -36,6 +36,19 @@ def require_reduction(owner, reduction, allowed=REDUCTIONS):
         raise ValueError(f"{owner}: reduction must be {listed}, got {reduction!r}")
 
 
+def legacy_reduction(size_average, reduce, reduction):
+    """PyTorch < 0.4.1's size_average and reduce, which its losses still take (keywords here), as the reduction they
+    stand for, with PyTorch's deprecation warning: reduce=False is "none", else size_average=False is "sum", else
+    "mean" (None counts as True); `reduction` where neither is given."""
+    if size_average is None and reduce is None:
+        return reduction
+    size_average, reduce = size_average is None or size_average, reduce is None or reduce
+    legacy = "mean" if size_average and reduce else "sum" if reduce else "none"
+    warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{legacy}' instead.",
+                  UserWarning, stacklevel=3)
+    return legacy
+
+
 def _reduce(op, loss, reduction):
     require_reduction(op, reduction)
     if reduction == "mean":
@@ -82,8 +95,9 @@ class BinaryCrossEntropy(Function):
         return dp, dt
 
 
-def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+def binary_cross_entropy(input, target, weight=None, reduction="mean", *, size_average=None, reduce=None):
     """ℓ = -w·(t·log p + (1 - t)·log(1 - p)), logs floored at -100, for probabilities p = input."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_same_shape("binary_cross_entropy", input, target)
     p = input.array
     input.backend.require(~((p < 0) | (p > 1)), ValueError,  # NaN passes, as in PyTorch
@@ -96,13 +110,15 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     return _reduce("binary_cross_entropy", loss, reduction)
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None, *,
+                                     size_average=None, reduce=None):
     """ℓ = w·(softplus(z) - t·z + (pos_weight - 1)·t·softplus(-z))
          = w·((1 - t)·z - L·log sigmoid(z)) with L = 1 + (pos_weight - 1)·t,
     where softplus(z) = max(z, 0) + log(1 + e^-|z|) is stable for any logit z;
     dz = g·w·(sigmoid(z) - t - (pos_weight - 1)·t·sigmoid(-z))  (= g·w·(sigmoid(z) - t) without
     pos_weight: written this way, not as 1 - t - sigmoid(-z), it keeps its precision at z ≪ 0);
     dt = g·w·(-z - (pos_weight - 1)·log sigmoid(z))."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     op = "binary_cross_entropy_with_logits"
     _check_same_shape(op, input, target)
     loss = softplus(input, threshold=math.inf) - target * input
@@ -130,17 +146,19 @@ def _reduce_weighted(op, loss, reduction, weight, mean_over_weight):
     return _reduce(op, weighted, reduction)
 
 
-def mse_loss(input, target, reduction="mean", weight=None):
+def mse_loss(input, target, reduction="mean", weight=None, *, size_average=None, reduce=None):
     """ℓ = w·(x - t)² (w = 1 without a weight; "mean" divides by Σ w);  dx = 2g·w·(x - t),  dt = -dx,
     dw = g·(x - t)²."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_same_shape("mse_loss", input, target)
     diff = input - target
     return _reduce_weighted("mse_loss", diff * diff, reduction, weight, mean_over_weight=True)
 
 
-def l1_loss(input, target, reduction="mean", weight=None):
+def l1_loss(input, target, reduction="mean", weight=None, *, size_average=None, reduce=None):
     """ℓ = w·|x - t| (w = 1 without a weight; "mean" divides by Σ w);  dx = g·w·sign(x - t),  dt = -dx,
     dw = g·|x - t|."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_same_shape("l1_loss", input, target)
     return _reduce_weighted("l1_loss", (input - target).abs(), reduction, weight, mean_over_weight=True)
 
@@ -162,10 +180,11 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     return _reduce_weighted(op, _huber(input - target, delta), reduction, weight, mean_over_weight=False)
 
 
-def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0, *, size_average=None, reduce=None):
     """ℓ = ½d²/β where |d| < β, else |d| - ½β, for d = x - t: huber_loss with δ = β, divided by β, so its linear
     part is l1's; β = 0 is l1_loss.  dx = g·d/β where |d| < β, else g·sign(d) (= g·clamp(d/β, -1, 1)),  dt = -dx;
     the second derivative is g/β where |d| < β and 0 from |d| = β on, as PyTorch's."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     op = "smooth_l1_loss"
     require(op, "beta", beta, lambda b: is_finite(b) and b >= 0, "a finite number >= 0")
     _check_same_shape(op, input, target)
@@ -173,7 +192,7 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     return _reduce(op, diff.abs() if beta == 0 else _huber(diff, beta) / beta, reduction)
 
 
-def kl_div(input, target, reduction="mean", log_target=False):
+def kl_div(input, target, reduction="mean", log_target=False, *, size_average=None, reduce=None):
     """Pointwise terms of KL(t ‖ p) = Σ t·(log t - log p), for log-probabilities x = log p (the input) and
     probabilities t (the target):
       ℓ = t·(log t - x), with 0·log 0 = 0 where t = 0 (PyTorch's xlogy);
@@ -181,6 +200,7 @@ def kl_div(input, target, reduction="mean", log_target=False):
     dx = -g·t (-g·e^s),  dt = g·(log t + 1 - x) where t ≠ 0 and -g·x where t = 0 (PyTorch's is NaN there),
     ds = g·e^s·(s - x + 1). reduction "batchmean" is Σℓ / N for input (N, ...), the KL divergence per sample;
     "mean" divides by every element, not the divergence, and warns as PyTorch's does."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     op = "kl_div"
     require_reduction(op, reduction, KL_DIV_REDUCTIONS)
     _check_same_shape(op, input, target)
@@ -263,12 +283,13 @@ def _negative_log_likelihood(op, log_p, target, weight, ignore_index, reduction,
     return _reduce(op, loss.reshape(target.shape), reduction)
 
 
-def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean", *, size_average=None, reduce=None):
     """Negative log-likelihood of class-index targets y (N, d...) — or () for one sample — under log-probabilities
     x (N, C, d...) — or (C,) — (a log_softmax over the classes, dim 1):
       ℓ = -w_y·x_y, and 0 where y = ignore_index; "mean" divides Σℓ by W = Σ w_y over the non-ignored positions
       (NaN when there are none, with the gradient 0);
     dx = -g·w_y at each position's class y and 0 elsewhere (÷ W for "mean"): linear in x, so no second derivative."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     op = "nll_loss"
     _, positions = _check_class_scores(op, input, target, weight, ignore_index)
     if not np.issubdtype(target.dtype, np.integer):
@@ -278,7 +299,8 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     return _negative_log_likelihood(op, input, target, weight, ignore_index, reduction)
 
 
-def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0, *,
+                  size_average=None, reduce=None):
     """Cross-entropy of logits z (N, C, d...) — or (C,) for one sample — with lp = log_softmax(z)
     over the classes, and smoothing ε spreading ε/C of the target over every class:
       class-index target y (N, d...):  ℓ = -(1 - ε)·w_y·lp_y - (ε/C)·Σ_c w_c·lp_c
@@ -287,6 +309,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
       probability target t (shape of z):  ℓ = -Σ_c w_c·((1 - ε)·t_c + ε/C)·lp_c; "mean" over positions;
           an ignore_index >= 0 is refused there, as in PyTorch (it would ignore nothing).
     dz = the gradient of that composition: per row, w_y·(softmax(z) - onehot(y)) when ε = 0, w = 1."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     op = "cross_entropy"
     classes, positions = _check_class_scores(op, input, target, weight, ignore_index)
     if not 0.0 <= label_smoothing <= 1.0:

@@ -170,8 +170,8 @@ def _huber(diff, delta):
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
-    """ℓ = ½d² where |d| < δ, else δ·(|d| - ½δ), for d = x - t: mse's half near 0, l1's times δ beyond; times w
-    where a weight is given ("mean" still divides by the count, as PyTorch's);
+    """ℓ = ½d² where |d| < δ, else δ·(|d| - ½δ), for d = x - t: mse's half near 0, l1's times δ beyond;
+    times w where a weight is given ("mean" still divides by the count, as PyTorch's);
     dx = g·d where |d| < δ, else g·δ·sign(d) (= g·clamp(d, -δ, δ)), times w,  dt = -dx; the second derivative is
     g·w where |d| < δ and 0 from |d| = δ on, as PyTorch's."""
     op = "huber_loss"

@@ -358,6 +358,29 @@ def test_softmax_without_a_dim_takes_torchs_deprecated_guess_with_its_warning(na
         np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_takes_torchs_dtype_and_stacklevel(name):
+    """F.softmax(x, dim, dtype=...) (the input cast first, the gradient cast back) and the positional _stacklevel
+    of PyTorch's signature were refused with a TypeError."""
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal((3, 4)).astype(np.float32)
+    ours_x, theirs_x = ng.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ours = getattr(F, name)(ours_x, 1, dtype=ng.float64)
+    theirs = getattr(torch.nn.functional, name)(theirs_x, 1, dtype=torch.float64)
+    assert ours.dtype == ng.float64
+    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-12, atol=1e-15)
+    g = rng.standard_normal((3, 4))
+    ours.backward(ng.tensor(g))
+    theirs.backward(torch.tensor(g))
+    assert ours_x.grad.dtype == ng.float32
+    np.testing.assert_allclose(ours_x.grad.numpy(), theirs_x.grad.numpy(), rtol=1e-6, atol=1e-7)
+    # the deprecation warning is attributed _stacklevel frames up: the caller by default, softmax itself at 2
+    for stacklevel, where in ((3, __file__), (2, F.softmax.__code__.co_filename)):
+        with pytest.warns(UserWarning, match="Implicit dimension choice") as caught:
+            getattr(F, name)(ng.ones(2, 3), None, stacklevel)
+        assert caught[0].filename == where
+
+
 # ---- inplace=True: written into the input, with the gradients of the op done out of place -------------------------
 INPLACE = {  # name -> (nanogan's call, torch's call of torch.nn.functional)
     "relu": (lambda h: F.relu(h, inplace=True), lambda tf, h: tf.relu(h, inplace=True)),

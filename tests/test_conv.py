@@ -416,6 +416,31 @@ def test_against_pytorch_forward_backward_double_backward(case):
         np.testing.assert_allclose(a, e, rtol=1e-6, atol=1e-9, err_msg=f"{case}: {what}")
 
 
+@pytest.mark.parametrize("output_size", [(8, 8), (7, 8), [1, 3, 8, 7], (3, 7, 7)])
+def test_transposed_layer_takes_pytorchs_output_size(output_size):
+    """ConvTranspose2d.forward(x, output_size) picks among the sizes a stride-2 convolution maps to x's: it was
+    refused with a TypeError. Given with x's leading dims, (N, C, H, W) or (C, H, W), as PyTorch reads it."""
+    torch = pytest.importorskip("torch")
+    ours, theirs = ng.nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1), torch.nn.ConvTranspose2d(2, 3, 3, 2, 1)
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    shape = (2, 4, 4) if len(output_size) == 3 else (1, 2, 4, 4)
+    x = np.random.default_rng(5).standard_normal(shape).astype(np.float32)
+    expected = theirs(torch.tensor(x), output_size=output_size).detach().numpy()
+    actual = ours(ng.tensor(x), output_size=output_size).numpy()
+    assert actual.shape == expected.shape
+    np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_transposed_layer_refuses_an_output_size_out_of_reach():
+    layer, x = ng.nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1), ng.zeros(1, 2, 4, 4)
+    with pytest.raises(ValueError, match=r"ConvTranspose2d: output_size \(9, 8\) cannot come from input of shape "
+                                         r"\(1, 2, 4, 4\): the sizes range from \(7, 7\) to \(8, 8\)"):
+        layer(x, output_size=(9, 8))
+    with pytest.raises(ValueError, match=r"ConvTranspose2d: output_size must hold 2 or 4 sizes for input of shape "
+                                         r"\(1, 2, 4, 4\), got \(2, 8, 8\)"):
+        layer(x, output_size=(2, 8, 8))
+
+
 # ---- bad input ----------------------------------------------------------------------------------------------
 
 def test_bad_input_is_refused_with_the_op_and_shapes():

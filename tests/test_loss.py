@@ -1,6 +1,7 @@
 """Losses: finite differences to second order (into targets too, where PyTorch's flow), PyTorch
 (values, gradients, double backward), saturated inputs, worked numbers, errors."""
 import math
+import re
 
 import numpy as np
 import pytest
@@ -182,6 +183,31 @@ def test_cross_entropy_with_label_smoothing_or_probabilities_matches_torch(reduc
                        [rng.standard_normal((3, 4)), probabilities])
 
 
+def test_cross_entropy_refuses_ignore_index_with_a_probability_target_as_pytorch_does():
+    """The ignore_index was accepted and ignored: every position counted, where the caller meant to leave some out."""
+    logits, probabilities = ng.randn(3, 4), ng.tensor(rng.dirichlet(np.ones(4), size=3).astype(np.float32))
+    with pytest.raises(ValueError, match=r"cross_entropy: ignore_index \(1\) is for class-index targets, not a "
+                                         r"probability target \(of shape \(3, 4\)\)"):
+        F.cross_entropy(logits, probabilities, ignore_index=1)
+    with pytest.raises(ValueError, match=r"cross_entropy: ignore_index \(0\)"):
+        ng.nn.CrossEntropyLoss(ignore_index=0)(logits, probabilities)
+    # a negative one, PyTorch's default among them, names no class: accepted, as PyTorch accepts it
+    expected = F.cross_entropy(logits, probabilities).item()
+    assert F.cross_entropy(logits, probabilities, ignore_index=-1).item() == expected
+
+
+@pytest.mark.parametrize("ignore_index", [True, 1.0, None, "1"])
+@pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
+def test_ignore_index_must_be_an_int_as_in_pytorch(loss, ignore_index):
+    """True and 1.0 compared equal to label 1 and ignored it, silently, and None ignored nothing: PyTorch's legacy
+    positional layout (weight, size_average, ignore_index) puts a size_average there, as in CrossEntropyLoss(w, True).
+    """
+    with pytest.raises(ValueError, match=rf"{loss}: ignore_index must be an int, got {re.escape(repr(ignore_index))}"):
+        getattr(F, loss)(ng.randn(3, 4), ng.tensor([0, 1, 2]), ignore_index=ignore_index)
+    with pytest.raises(ValueError, match=rf"{loss}: ignore_index must be an int"):
+        getattr(F, loss)(ng.randn(3, 4), ng.ones(3, 4) / 4, ignore_index=ignore_index)
+
+
 def test_cross_entropy_is_nll_loss_of_log_softmax():
     logits, labels = ng.randn(4, 3, 2, dtype=ng.float64), ng.tensor([[0, 2], [1, -100], [2, 2], [1, 0]])
     weight = ng.tensor([0.5, 2.0, 1.0], dtype=ng.float64)
@@ -200,6 +226,20 @@ def test_huber_and_smooth_l1_match_torch(reduction, delta):
                        _torch_loss("smooth_l1_loss", reduction=reduction, beta=delta), [x, t])
     compare_with_torch(lambda x, t: F.smooth_l1_loss(x, t, reduction, beta=0.0),
                        _torch_loss("smooth_l1_loss", reduction=reduction, beta=0.0), [x, t])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("loss", ["mse_loss", "l1_loss", "huber_loss"])
+def test_weighted_mse_l1_and_huber_match_torch(loss, reduction):
+    """PyTorch 2's weight (of the input's shape) was a TypeError. Its "mean" is Σ w·ℓ / Σ w for mse and l1 but
+    the mean of w·ℓ for huber; the weight takes a gradient in both."""
+    x, t, w = rng.standard_normal((3, 4)), rng.standard_normal((3, 4)), rng.random((3, 4)) + 0.1
+    torch = pytest.importorskip("torch")
+    compare_with_torch(lambda x, t, w: getattr(F, loss)(x, t, reduction=reduction, weight=w),
+                       lambda x, t, w: getattr(torch.nn.functional, loss)(x, t, reduction=reduction, weight=w),
+                       [x, t, w])
+    with pytest.raises(ValueError, match=rf"{loss}: weight of shape \(4,\) does not match input of shape \(3, 4\)"):
+        getattr(F, loss)(ng.tensor(x), ng.tensor(t), weight=ng.ones(4, dtype=ng.float64))
 
 
 @pytest.mark.parametrize("delta", [0.5, 1.0, 2.0])
@@ -509,3 +549,39 @@ def test_loss_layers_refuse_an_unknown_reduction_where_they_are_made():
     assert nn.KLDivLoss(reduction="batchmean")(log_p, t).item() == pytest.approx(F.kl_div(log_p, t, "sum").item())
     criterion = nn.BCELoss()
     assert criterion(ng.tensor([0.5]), ng.tensor([1.0])).item() == pytest.approx(math.log(2))
+
+
+LEGACY = [dict(size_average=False), dict(reduce=False), dict(size_average=True, reduce=True),
+          dict(size_average=False, reduce=False), dict(size_average=None, reduce=True)]
+
+
+@pytest.mark.filterwarnings("ignore:reduction. 'mean' divides the total loss")  # kl_div's "mean", in both
+@pytest.mark.parametrize("legacy", LEGACY)
+def test_legacy_size_average_and_reduce_are_pytorchs_reductions(legacy):
+    """F.binary_cross_entropy(p, t, size_average=False), nn.MSELoss(reduce=False) and the like, in older GAN code,
+    were a TypeError. PyTorch reads them as the reduction they stand for and warns; so does nanogan, and the
+    argument `reduction` is then ignored, as PyTorch ignores it."""
+    torch = pytest.importorskip("torch")
+    x, t, p = rng.standard_normal((3, 4)), rng.standard_normal((3, 4)), _probabilities((3, 4))
+    labels = np.array([0, 3, 1])
+    calls = {  # name -> arguments after the input and target
+        "binary_cross_entropy": (p, rng.random((3, 4))), "binary_cross_entropy_with_logits": (x, rng.random((3, 4))),
+        "mse_loss": (x, t), "l1_loss": (x, t), "smooth_l1_loss": (x, t), "kl_div": (x, p),
+        "nll_loss": (x, labels), "cross_entropy": (x, labels)}
+    for name, (a, b) in calls.items():
+        with pytest.warns(UserWarning, match="size_average and reduce args will be deprecated"):
+            ours = getattr(F, name)(ng.tensor(a), ng.tensor(b), reduction="sum", **legacy)
+        with pytest.warns(UserWarning, match="size_average and reduce args will be deprecated"):
+            theirs = getattr(torch.nn.functional, name)(torch.tensor(a), torch.tensor(b), reduction="sum", **legacy)
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12, err_msg=name)
+    layers = {"BCELoss": calls["binary_cross_entropy"], "BCEWithLogitsLoss": calls["binary_cross_entropy_with_logits"],
+              "MSELoss": calls["mse_loss"], "L1Loss": calls["l1_loss"], "SmoothL1Loss": calls["smooth_l1_loss"],
+              "KLDivLoss": calls["kl_div"], "NLLLoss": calls["nll_loss"], "CrossEntropyLoss": calls["cross_entropy"]}
+    for name, (a, b) in layers.items():
+        with pytest.warns(UserWarning, match="size_average and reduce args will be deprecated"):
+            ours = getattr(ng.nn, name)(**legacy)
+        with pytest.warns(UserWarning, match="size_average and reduce args will be deprecated"):
+            theirs = getattr(torch.nn, name)(**legacy)
+        assert ours.reduction == theirs.reduction, name
+        np.testing.assert_allclose(ours(ng.tensor(a), ng.tensor(b)).numpy(), theirs(torch.tensor(a),
+                                   torch.tensor(b)).numpy(), rtol=1e-12, err_msg=name)

@@ -115,6 +115,7 @@ LAYERS = {
     "maxpool-overlapping": (lambda m: m.MaxPool2d(3, stride=2, padding=1), (2, 3, 7, 6)),
     "avgpool": (lambda m: m.AvgPool2d(2), (2, 3, 6, 7)),
     "avgpool-padded": (lambda m: m.AvgPool2d(3, stride=2, padding=1, count_include_pad=False), (2, 3, 7, 6)),
+    "avgpool-divisor": (lambda m: m.AvgPool2d(3, 2, 1, ceil_mode=True, divisor_override=4), (2, 3, 6, 7)),
     "adaptive-avgpool": (lambda m: m.AdaptiveAvgPool2d((3, None)), (2, 3, 7, 6)),
     "adaptive-avgpool-divisible": (lambda m: m.AdaptiveAvgPool2d(2), (2, 3, 6, 4)),
     "adaptive-maxpool": (lambda m: m.AdaptiveMaxPool2d((3, 2)), (2, 3, 6, 4)),
@@ -342,6 +343,35 @@ def test_functional_embedding_equals_torch_to_the_second_derivative(padding_idx)
     compare_with_torch(lambda i, w: nn.functional.embedding(i, w, padding_idx),
                        lambda i, w: torch.nn.functional.embedding(i, w, padding_idx), [indices, weight],
                        differentiable=[1])
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, float("inf")])
+def test_embedding_with_max_norm_renormalises_the_picked_rows_as_torch(norm_type):
+    """max_norm (and norm_type) were a TypeError. The rows looked up whose norm exceeds max_norm are scaled down to it
+    in the table itself, twice over for two calls; the rows not looked up keep their values."""
+    ours, theirs = _paired(lambda m: m.Embedding(6, 4, max_norm=1.5, norm_type=norm_type))
+    assert repr(ours) == repr(theirs)
+    before = ours.weight.numpy().copy()
+    for indices in (np.array([[1, 2, 1], [4, 2, 0]]), np.array([5, 1])):
+        y_ours, y_theirs = ours(ng.tensor(indices)), theirs(torch.tensor(indices))
+        np.testing.assert_allclose(y_ours.numpy(), y_theirs.detach().numpy(), rtol=1e-12)
+        np.testing.assert_allclose(ours.weight.numpy(), theirs.weight.detach().numpy(), rtol=1e-12)
+        weights = np.random.default_rng(7).standard_normal(indices.shape + (4,))
+        (y_ours * ng.tensor(weights)).sum().backward()
+        (y_theirs * torch.tensor(weights)).sum().backward()
+        np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-12)
+    np.testing.assert_array_equal(ours.weight.numpy()[3], before[3])  # never looked up
+    assert np.linalg.norm(ours.weight.numpy()[[0, 1, 2, 4, 5]], ord=norm_type, axis=1).max() <= 1.5
+
+
+def test_embedding_refuses_what_it_does_not_implement():
+    with pytest.raises(NotImplementedError, match=r"embedding: scale_grad_by_freq and sparse are not implemented, "
+                                                  r"got scale_grad_by_freq=True, sparse=False"):
+        nn.Embedding(4, 2, scale_grad_by_freq=True)(ng.tensor([1]))
+    with pytest.raises(NotImplementedError, match=r"sparse=True"):
+        nn.functional.embedding(ng.tensor([1]), ng.ones(4, 2), sparse=True)
+    with pytest.raises(ValueError, match=r"embedding: max_norm must be None or a number > 0, got 0"):
+        nn.functional.embedding(ng.tensor([1]), ng.ones(4, 2), max_norm=0)
 
 
 def test_embedding_of_a_0_d_index_is_a_copy_of_the_row():

@@ -350,6 +350,27 @@ def test_errors_name_the_op_and_shapes():
     with pytest.raises(ValueError, match=r"GroupNorm: num_channels \(6\) must be divisible by num_groups \(4\)"):
         ng.nn.GroupNorm(4, 6)
 
+def test_one_running_statistic_without_the_other_is_refused_as_pytorch_does():
+    """Given running_mean alone, a training pass updated it and left running_var out, silently; PyTorch refuses."""
+    running_mean = ng.zeros(3)
+    with pytest.raises(ValueError, match=r"batch_norm: running_mean is given but running_var is None; give both "
+                                         r"running statistics or neither"):
+        F.batch_norm(ng.randn(4, 3), running_mean, None, training=True)
+    assert np.array_equal(running_mean.numpy(), np.zeros(3))
+    with pytest.raises(ValueError, match=r"batch_norm: running_var is given but running_mean is None"):
+        F.batch_norm(ng.randn(4, 3), None, ng.ones(3))
+    with pytest.raises(ValueError, match=r"instance_norm: running_mean is given but running_var is None"):
+        F.instance_norm(ng.randn(2, 3, 4), ng.zeros(3))
+
+
+def test_batch_norm_in_eval_refuses_a_negative_eps_as_pytorch_does():
+    """eps = -0.5 was subtracted from the running variance: 1/sqrt(0.5) for a variance of 1, NaN below 0.5."""
+    running_mean, running_var = ng.zeros(2), ng.ones(2)
+    with pytest.raises(ValueError, match=r"batch_norm: eps must be a number >= 0, got -0.5"):
+        F.batch_norm(ng.ones(3, 2), running_mean, running_var, eps=-0.5)
+    np.testing.assert_array_equal(F.batch_norm(ng.ones(3, 2), running_mean, running_var, eps=0.0).numpy(), 1.0)
+
+
 def test_batch_norm_in_training_refuses_eps_0_as_pytorch_does():
     """A channel of one value in the batch divided 0 by 0: NaN, silently."""
     with pytest.raises(ValueError, match=r"batch_norm: eps must be a number > 0 in training, got 0.0"):

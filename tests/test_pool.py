@@ -505,6 +505,16 @@ def test_bad_input_is_refused_with_the_op_and_shapes():
         pad(x, (1, 1), mode="mirror")
 
 
+def test_divisor_override_is_an_int_as_in_pytorch():
+    """A float or a bool divisor was accepted (2.5 divided by 2.5, True by 1), where PyTorch refuses both."""
+    x = ng.ones(1, 1, 4, 4)
+    for divisor in (2.5, 2.0, True):
+        with pytest.raises(ValueError, match=rf"avg_pool2d: divisor_override must be None or an int > 0, "
+                                             rf"got {divisor!r}"):
+            avg_pool2d(x, 2, divisor_override=divisor)
+    assert avg_pool2d(x, 2, divisor_override=np.int64(3)).numpy() == pytest.approx(np.full((1, 1, 2, 2), 4 / 3))
+
+
 def test_stride_zero_and_divisor_override_zero_are_refused_not_read_as_unset():
     """0 is a value, not "not given": the layers default stride to the kernel size only for None, and
     avg_pool2d divides by divisor_override whenever it is given, so it must be positive."""
@@ -514,6 +524,7 @@ def test_stride_zero_and_divisor_override_zero_are_refused_not_read_as_unset():
     with pytest.raises(ValueError, match=r"avg_pool2d: stride must be an int or a pair of ints >= 1, got 0"):
         ng.nn.AvgPool2d(2, stride=0)(x)
     for divisor in (0, -2):
-        with pytest.raises(ValueError, match=rf"avg_pool2d: divisor_override must be None or a number > 0, got {divisor}"):
+        with pytest.raises(ValueError, match=rf"avg_pool2d: divisor_override must be None or an int > 0, "
+                                             rf"got {divisor}"):
             avg_pool2d(x, 2, divisor_override=divisor)
     assert ng.nn.MaxPool2d(2).stride == 2 and ng.nn.AvgPool2d(3, stride=None).stride == 3

@@ -7,12 +7,13 @@ Sizes, per spatial dimension, with kernel k, stride s, padding p, dilation d, ou
 
 Conv2d's padding_mode says what the padding holds: 'zeros', or the input reflected, replicated or wrapped around
 ('reflect', 'replicate', 'circular', as F.pad's modes), padded before a convolution with p = 0 (as in PyTorch).
-ConvTranspose2d pads with zeros only and takes no padding strings, as in PyTorch. With groups = G, both split
-their channels into G groups, each mapped by its own weights: the weight holds one group's in_channels (Conv2d,
-(out, in / G, kh, kw)) or out_channels (ConvTranspose2d, (in, out / G, kh, kw)).
+ConvTranspose2d pads with zeros only and takes no padding strings, as in PyTorch; its forward takes PyTorch's
+output_size, which sets o to reach that size. With groups = G, both split their channels into G groups, each mapped
+by its own weights: the weight holds one group's in_channels (Conv2d, (out, in / G, kh, kw)) or out_channels
+(ConvTranspose2d, (in, out / G, kh, kw)).
 """
-from ..arguments import int_at_least, int_pair, require
-from ..ops.conv import check_groups, check_padding, padding_widths
+from ..arguments import int_at_least, int_pair, int_tuple, require
+from ..ops.conv import check_groups, check_padding, padding_widths, transposed_output_size
 from ..tensor import zeros
 from . import functional as F
 from . import init
@@ -102,7 +103,29 @@ class ConvTranspose2d(_Conv2dBase):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          padding_mode, output_padding=output_padding, transposed=True)
 
-    def forward(self, x):
+    def forward(self, x, output_size=None):
+        """output_size (H, W) — or with x's leading dims, (N, C, H, W) or (C, H, W) — picks among the sizes
+        that a stride-s convolution maps to x's: it sets the output padding in place of the layer's own, as in
+        PyTorch."""
         self._check_input(x)
-        return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
+        output_padding = self.output_padding if output_size is None else self._output_padding_for(x, output_size)
+        return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, output_padding,
                                   self.groups, self.dilation)
+
+    def _output_padding_for(self, x, output_size):
+        """output_size - the smallest output size, per axis: the output padding, which must be less than the
+        stride (the larger outputs come from the same convolution's input sizes only below it)."""
+        layer = type(self).__name__
+        size = int_tuple(layer, "output_size", output_size, 1)
+        if len(size) == x.ndim:  # given with the batch and channel dims, as x.shape-style sizes are
+            size = size[-2:]
+        if len(size) != 2:
+            raise ValueError(f"{layer}: output_size must hold 2 or {x.ndim} sizes for input of shape {x.shape}, "
+                             f"got {output_size!r}")
+        smallest = transposed_output_size(x.shape[-2:], self.kernel_size, self.stride, self.padding, self.dilation,
+                                          (0, 0))
+        largest = tuple(n + s - 1 for n, s in zip(smallest, self.stride))
+        if not all(low <= n <= high for n, low, high in zip(size, smallest, largest)):
+            raise ValueError(f"{layer}: output_size {size} cannot come from input of shape {x.shape}: the sizes "
+                             f"range from {smallest} to {largest}")
+        return tuple(n - low for n, low in zip(size, smallest))

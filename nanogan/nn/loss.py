@@ -4,17 +4,20 @@
 A class weight or positive weight is a buffer, as in PyTorch: it moves with `.to(device)` and is saved in
 `state_dict()`.
 """
-from ..ops.loss import KL_DIV_REDUCTIONS, REDUCTIONS, require_reduction
+from ..ops.loss import KL_DIV_REDUCTIONS, REDUCTIONS, legacy_reduction, require_reduction
 from . import functional as F
 from .module import Module
 
 
 class _Loss(Module):
-    """Holds `reduction`, checked here so that a misspelt one fails where the loss is made."""
+    """Holds `reduction`, checked here so that a misspelt one fails where the loss is made; the losses that take
+    PyTorch's legacy size_average and reduce (keywords) turn them into the reduction they stand for, as PyTorch's
+    do, with its warning."""
     reductions = REDUCTIONS  # the ones its function takes
 
-    def __init__(self, reduction="mean"):
+    def __init__(self, reduction="mean", *, size_average=None, reduce=None):
         super().__init__()
+        reduction = legacy_reduction(size_average, reduce, reduction)
         require_reduction(type(self).__name__, reduction, self.reductions)
         self.reduction = reduction
 
@@ -25,8 +28,8 @@ class _Loss(Module):
 class BCELoss(_Loss):
     """ℓ = −(t·log p + (1 − t)·log(1 − p)), optionally times `weight`; p are probabilities (after a sigmoid)."""
 
-    def __init__(self, weight=None, reduction="mean"):
-        super().__init__(reduction)
+    def __init__(self, weight=None, reduction="mean", *, size_average=None, reduce=None):
+        super().__init__(reduction, size_average=size_average, reduce=reduce)
         self.register_buffer("weight", weight)
 
     def forward(self, input, target):
@@ -36,8 +39,8 @@ class BCELoss(_Loss):
 class BCEWithLogitsLoss(_Loss):
     """BCELoss of sigmoid(x), computed from the logits x without overflow."""
 
-    def __init__(self, weight=None, reduction="mean", pos_weight=None):
-        super().__init__(reduction)
+    def __init__(self, weight=None, reduction="mean", pos_weight=None, *, size_average=None, reduce=None):
+        super().__init__(reduction, size_average=size_average, reduce=reduce)
         self.register_buffer("weight", weight)
         self.register_buffer("pos_weight", pos_weight)
 
@@ -73,8 +76,8 @@ class HuberLoss(_Loss):
 class SmoothL1Loss(_Loss):
     """ℓ = ½(x − t)²/beta where |x − t| < beta, else |x − t| − ½beta: HuberLoss / beta (beta = 0: L1Loss)."""
 
-    def __init__(self, reduction="mean", beta=1.0):
-        super().__init__(reduction)
+    def __init__(self, reduction="mean", beta=1.0, *, size_average=None, reduce=None):
+        super().__init__(reduction, size_average=size_average, reduce=reduce)
         self.beta = beta
 
     def forward(self, input, target):
@@ -85,8 +88,8 @@ class NLLLoss(_Loss):
     """ℓ = −w_t·x[t] over the class dim 1 of log-probabilities x (a LogSoftmax's output), with class weights and an
     ignored index."""
 
-    def __init__(self, weight=None, ignore_index=-100, reduction="mean"):
-        super().__init__(reduction)
+    def __init__(self, weight=None, ignore_index=-100, reduction="mean", *, size_average=None, reduce=None):
+        super().__init__(reduction, size_average=size_average, reduce=reduce)
         self.register_buffer("weight", weight)
         self.ignore_index = ignore_index
 
@@ -97,8 +100,9 @@ class NLLLoss(_Loss):
 class CrossEntropyLoss(_Loss):
     """ℓ = −log softmax(x)[t] over the class dim 1, with class weights, an ignored index and label smoothing."""
 
-    def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-        super().__init__(reduction)
+    def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0, *, size_average=None,
+                 reduce=None):
+        super().__init__(reduction, size_average=size_average, reduce=reduce)
         self.register_buffer("weight", weight)
         self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
@@ -111,8 +115,8 @@ class KLDivLoss(_Loss):
     reduction="batchmean" gives the KL divergence per sample."""
     reductions = KL_DIV_REDUCTIONS
 
-    def __init__(self, reduction="mean", log_target=False):
-        super().__init__(reduction)
+    def __init__(self, reduction="mean", log_target=False, *, size_average=None, reduce=None):
+        super().__init__(reduction, size_average=size_average, reduce=reduce)
         self.log_target = log_target
 
     def forward(self, input, target):

@@ -23,16 +23,18 @@ class MaxPool2d(Module):
 
 
 class AvgPool2d(Module):
-    """y = mean over each window (count_include_pad: padded zeros count in the divisor)."""
+    """y = mean over each window (count_include_pad: padded zeros count in the divisor), or the window's sum over
+    divisor_override when that is given."""
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                 divisor_override=None):
         super().__init__()
         self.kernel_size, self.stride, self.padding = kernel_size, kernel_size if stride is None else stride, padding
-        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
+        self.ceil_mode, self.count_include_pad, self.divisor_override = ceil_mode, count_include_pad, divisor_override
 
     def forward(self, x):
         return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, ceil_mode=self.ceil_mode,
-                            count_include_pad=self.count_include_pad)
+                            count_include_pad=self.count_include_pad, divisor_override=self.divisor_override)
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

@@ -278,26 +278,30 @@ def prelu(input, weight):
     return where(input.array > 0, input, slopes * input)
 
 
-def _along(op, name, input, dim):
-    """op along dim; a 0-d input as a vector of one element, as PyTorch takes it. dim=None is PyTorch's deprecated
-    guess, with its warning: dim 0 of a 0-, 1- or 3-d input, otherwise dim 1 (the classes of an (N, C, ...) batch;
-    programs such as PyTorch-GAN's ACGAN and InfoGAN rely on it with nn.Softmax())."""
+def _along(op, name, input, dim, stacklevel, dtype):
+    """op along dim, of the input cast to dtype first when one is given (PyTorch's: the op then runs in that
+    precision); a 0-d input as a vector of one element, as PyTorch takes it. dim=None is PyTorch's deprecated
+    guess, with its warning (attributed `stacklevel` frames up, PyTorch's _stacklevel): dim 0 of a 0-, 1- or 3-d
+    input, otherwise dim 1 (the classes of an (N, C, ...) batch; programs such as PyTorch-GAN's ACGAN and InfoGAN
+    rely on it with nn.Softmax())."""
     if dim is None:
         warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include "
-                      f"dim=X as an argument.", UserWarning, stacklevel=3)
+                      f"dim=X as an argument.", UserWarning, stacklevel=stacklevel)
         dim = 0 if input.ndim in (0, 1, 3) else 1
     dim = dim_index(name, dim, input.ndim)
+    if dtype is not None:
+        input = input.to(dtype)
     if input.ndim == 0:
         return op.apply(input.reshape(1), dim=0).reshape(())
     return op.apply(input, dim=dim)
 
 
-def softmax(input, dim=None):
-    return _along(Softmax, "softmax", input, dim)
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    return _along(Softmax, "softmax", input, dim, _stacklevel, dtype)
 
 
-def log_softmax(input, dim=None):
-    return _along(LogSoftmax, "log_softmax", input, dim)
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    return _along(LogSoftmax, "log_softmax", input, dim, _stacklevel, dtype)
 
 
 def _dropout(op, input, p, training, inplace, mask_shape):

@@ -3,11 +3,13 @@
 embedding  y[i..., :] = W[x[i...], :] for an integer index tensor x of any shape;
            dW = zeros like W with the rows g[i..., :] added at row x[i...] (a row picked twice gets both), and no
            gradient for the index. It is indexing (GetItem, ops/shape.py), whose gradient is that scatter-add and
-           whose second derivative that gather again.
+           whose second derivative that gather again. With max_norm, each picked row of p-norm n > max_norm is
+           first scaled in place by max_norm / (n + 1e-7), outside autograd (PyTorch's embedding_renorm_).
 one_hot    y[i..., k] = 1 if x[i...] = k else 0, int64, outside the graph.
 """
-from ..arguments import int_at_least, is_int, require
+from ..arguments import int_at_least, is_int, is_number, require
 from ..autograd.function import require_one_device
+from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor, int64
 from .activation import require_floating
 from .elementwise import where
@@ -20,10 +22,33 @@ def _require_indices(op, indices):
         raise TypeError(f"{op}: expected a tensor of integer indices, got {what}")
 
 
-def embedding(input, weight, padding_idx=None):
+# PyTorch's embedding_renorm_ adds this to a row's norm before dividing max_norm by it
+_RENORM_EPSILON = 1e-7
+
+
+def _renorm_picked_rows_(weight, indices, max_norm, norm_type):
+    """Each row of weight that indices pick, of norm_type-norm n > max_norm, scaled in place by
+    max_norm / (n + 1e-7), outside autograd (a change of the table, as an optimiser step is one)."""
+    xp = weight.backend.xp
+    rows = Tensor(xp.unique(indices.array.reshape(-1)))
+    norms = xp.linalg.norm(weight.array[rows.array], ord=norm_type, axis=1)
+    scale = xp.where(norms > max_norm, max_norm / (norms + _RENORM_EPSILON), 1.0).astype(weight.dtype)
+    with no_grad():
+        weight[rows] = weight[rows] * Tensor(scale[:, None])
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
+              sparse=False):
     """Rows of `weight` (num_embeddings, embedding_dim) picked by `input`: shape input.shape + (embedding_dim,).
     The rows picked where input = padding_idx get no gradient (PyTorch's padding_idx; negative counts from the
-    end)."""
+    end). With max_norm, the picked rows whose norm_type-norm exceeds it are scaled down to it in weight itself
+    first (module docstring). scale_grad_by_freq and sparse gradients are not implemented."""
+    op = "embedding"
+    require(op, "max_norm", max_norm, lambda v: v is None or (is_number(v) and v > 0), "None or a number > 0")
+    require(op, "norm_type", norm_type, lambda v: is_number(v) and v > 0, "a number > 0 (inf included)")
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError(f"{op}: scale_grad_by_freq and sparse are not implemented, got "
+                                  f"scale_grad_by_freq={scale_grad_by_freq!r}, sparse={sparse!r}")
     _require_indices("embedding", input)
     require_floating("embedding", weight)
     if weight.ndim != 2:
@@ -37,6 +62,8 @@ def embedding(input, weight, padding_idx=None):
     input.backend.require((input.array >= 0) & (input.array < rows), IndexError,
                           f"embedding: indices (shape {input.shape}) must lie in 0..{rows - 1} for a weight of "
                           f"shape {weight.shape}")
+    if max_norm is not None:
+        _renorm_picked_rows_(weight, input, max_norm, float(norm_type))
     flat = input.reshape(-1)  # an index array even for a 0-d input: a copy of the rows, not a view of the weight
     picked = weight[flat]
     if padding_idx is not None:

@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from ..arguments import is_finite, is_number, require
+from ..arguments import is_finite, is_int, is_number, require
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .activation import logsigmoid, log_softmax, require_floating, softplus
@@ -34,6 +34,19 @@ def require_reduction(owner, reduction, allowed=REDUCTIONS):
     if reduction not in allowed:
         listed = ", ".join(map(repr, allowed[:-1])) + f" or {allowed[-1]!r}"
         raise ValueError(f"{owner}: reduction must be {listed}, got {reduction!r}")
+
+
+def legacy_reduction(size_average, reduce, reduction):
+    """PyTorch < 0.4.1's size_average and reduce, which its losses still take (keywords here), as the reduction they
+    stand for, with PyTorch's deprecation warning: reduce=False is "none", else size_average=False is "sum", else
+    "mean" (None counts as True); `reduction` where neither is given."""
+    if size_average is None and reduce is None:
+        return reduction
+    size_average, reduce = size_average is None or size_average, reduce is None or reduce
+    legacy = "mean" if size_average and reduce else "sum" if reduce else "none"
+    warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{legacy}' instead.",
+                  UserWarning, stacklevel=3)
+    return legacy
 
 
 def _reduce(op, loss, reduction):
@@ -82,8 +95,9 @@ class BinaryCrossEntropy(Function):
         return dp, dt
 
 
-def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+def binary_cross_entropy(input, target, weight=None, reduction="mean", *, size_average=None, reduce=None):
     """ℓ = -w·(t·log p + (1 - t)·log(1 - p)), logs floored at -100, for probabilities p = input."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_same_shape("binary_cross_entropy", input, target)
     p = input.array
     input.backend.require(~((p < 0) | (p > 1)), ValueError,  # NaN passes, as in PyTorch
@@ -96,13 +110,15 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     return _reduce("binary_cross_entropy", loss, reduction)
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None, *,
+                                     size_average=None, reduce=None):
     """ℓ = w·(softplus(z) - t·z + (pos_weight - 1)·t·softplus(-z))
          = w·((1 - t)·z - L·log sigmoid(z)) with L = 1 + (pos_weight - 1)·t,
     where softplus(z) = max(z, 0) + log(1 + e^-|z|) is stable for any logit z;
     dz = g·w·(sigmoid(z) - t - (pos_weight - 1)·t·sigmoid(-z))  (= g·w·(sigmoid(z) - t) without
     pos_weight: written this way, not as 1 - t - sigmoid(-z), it keeps its precision at z ≪ 0);
     dt = g·w·(-z - (pos_weight - 1)·log sigmoid(z))."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     op = "binary_cross_entropy_with_logits"
     _check_same_shape(op, input, target)
     loss = softplus(input, threshold=math.inf) - target * input
@@ -115,17 +131,36 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     return _reduce(op, loss, reduction)
 
 
-def mse_loss(input, target, reduction="mean"):
-    """ℓ = (x - t)²;  dx = 2g·(x - t),  dt = -dx."""
+def _reduce_weighted(op, loss, reduction, weight, mean_over_weight):
+    """w·ℓ reduced, for a weight of the input's shape (PyTorch's): "mean" is Σ w·ℓ / Σ w where mean_over_weight
+    (mse_loss, l1_loss), else Σ w·ℓ / the count (huber_loss), as PyTorch divides them."""
+    require_reduction(op, reduction)
+    if weight is None:
+        return _reduce(op, loss, reduction)
+    require_floating(op, weight)
+    if weight.shape != loss.shape:
+        raise ValueError(f"{op}: weight of shape {weight.shape} does not match input of shape {loss.shape}")
+    weighted = loss * weight
+    if reduction == "mean" and mean_over_weight:
+        return weighted.sum() / weight.sum()
+    return _reduce(op, weighted, reduction)
+
+
+def mse_loss(input, target, reduction="mean", weight=None, *, size_average=None, reduce=None):
+    """ℓ = w·(x - t)² (w = 1 without a weight; "mean" divides by Σ w);  dx = 2g·w·(x - t),  dt = -dx,
+    dw = g·(x - t)²."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_same_shape("mse_loss", input, target)
     diff = input - target
-    return _reduce("mse_loss", diff * diff, reduction)
+    return _reduce_weighted("mse_loss", diff * diff, reduction, weight, mean_over_weight=True)
 
 
-def l1_loss(input, target, reduction="mean"):
-    """ℓ = |x - t|;  dx = g·sign(x - t),  dt = -dx."""
+def l1_loss(input, target, reduction="mean", weight=None, *, size_average=None, reduce=None):
+    """ℓ = w·|x - t| (w = 1 without a weight; "mean" divides by Σ w);  dx = g·w·sign(x - t),  dt = -dx,
+    dw = g·|x - t|."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_same_shape("l1_loss", input, target)
-    return _reduce("l1_loss", (input - target).abs(), reduction)
+    return _reduce_weighted("l1_loss", (input - target).abs(), reduction, weight, mean_over_weight=True)
 
 
 def _huber(diff, delta):
@@ -134,20 +169,22 @@ def _huber(diff, delta):
     return where(size.array < delta, diff * diff * 0.5, (size - 0.5 * delta) * delta)
 
 
-def huber_loss(input, target, reduction="mean", delta=1.0):
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """ℓ = ½d² where |d| < δ, else δ·(|d| - ½δ), for d = x - t: mse's half near 0, l1's times δ beyond;
-    dx = g·d where |d| < δ, else g·δ·sign(d) (= g·clamp(d, -δ, δ)),  dt = -dx; the second derivative is g where
-    |d| < δ and 0 from |d| = δ on, as PyTorch's."""
+    times w where a weight is given ("mean" still divides by the count, as PyTorch's);
+    dx = g·d where |d| < δ, else g·δ·sign(d) (= g·clamp(d, -δ, δ)), times w,  dt = -dx; the second derivative is
+    g·w where |d| < δ and 0 from |d| = δ on, as PyTorch's."""
     op = "huber_loss"
     require(op, "delta", delta, lambda d: is_finite(d) and d > 0, "a finite number > 0")
     _check_same_shape(op, input, target)
-    return _reduce(op, _huber(input - target, delta), reduction)
+    return _reduce_weighted(op, _huber(input - target, delta), reduction, weight, mean_over_weight=False)
 
 
-def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0, *, size_average=None, reduce=None):
     """ℓ = ½d²/β where |d| < β, else |d| - ½β, for d = x - t: huber_loss with δ = β, divided by β, so its linear
     part is l1's; β = 0 is l1_loss.  dx = g·d/β where |d| < β, else g·sign(d) (= g·clamp(d/β, -1, 1)),  dt = -dx;
     the second derivative is g/β where |d| < β and 0 from |d| = β on, as PyTorch's."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     op = "smooth_l1_loss"
     require(op, "beta", beta, lambda b: is_finite(b) and b >= 0, "a finite number >= 0")
     _check_same_shape(op, input, target)
@@ -155,7 +192,7 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     return _reduce(op, diff.abs() if beta == 0 else _huber(diff, beta) / beta, reduction)
 
 
-def kl_div(input, target, reduction="mean", log_target=False):
+def kl_div(input, target, reduction="mean", log_target=False, *, size_average=None, reduce=None):
     """Pointwise terms of KL(t ‖ p) = Σ t·(log t - log p), for log-probabilities x = log p (the input) and
     probabilities t (the target):
       ℓ = t·(log t - x), with 0·log 0 = 0 where t = 0 (PyTorch's xlogy);
@@ -163,6 +200,7 @@ def kl_div(input, target, reduction="mean", log_target=False):
     dx = -g·t (-g·e^s),  dt = g·(log t + 1 - x) where t ≠ 0 and -g·x where t = 0 (PyTorch's is NaN there),
     ds = g·e^s·(s - x + 1). reduction "batchmean" is Σℓ / N for input (N, ...), the KL divergence per sample;
     "mean" divides by every element, not the divergence, and warns as PyTorch's does."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     op = "kl_div"
     require_reduction(op, reduction, KL_DIV_REDUCTIONS)
     _check_same_shape(op, input, target)
@@ -193,10 +231,12 @@ def _weighted_class_rows(log_p, weight):
     return rows if weight is None else rows * weight
 
 
-def _check_class_scores(op, input, target, weight):
+def _check_class_scores(op, input, target, weight, ignore_index):
     """The checks nll_loss and cross_entropy share: scores (N, C, d...) or (C,) for one sample, a target Tensor, a
-    weight per class. Returns the number of classes C and the shape of a class-index target, (N, d...) or ()."""
+    weight per class, an int ignore_index (as PyTorch's: True or 1.0 ignored class 1, and None nothing). Returns the
+    number of classes C and the shape of a class-index target, (N, d...) or ()."""
     require_floating(op, input)
+    require(op, "ignore_index", ignore_index, is_int, "an int")
     if not isinstance(target, Tensor):
         raise TypeError(f"{op}: target must be a Tensor, got {type(target).__name__}")
     if input.ndim == 0:
@@ -243,14 +283,15 @@ def _negative_log_likelihood(op, log_p, target, weight, ignore_index, reduction,
     return _reduce(op, loss.reshape(target.shape), reduction)
 
 
-def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean", *, size_average=None, reduce=None):
     """Negative log-likelihood of class-index targets y (N, d...) — or () for one sample — under log-probabilities
     x (N, C, d...) — or (C,) — (a log_softmax over the classes, dim 1):
       ℓ = -w_y·x_y, and 0 where y = ignore_index; "mean" divides Σℓ by W = Σ w_y over the non-ignored positions
       (NaN when there are none, with the gradient 0);
     dx = -g·w_y at each position's class y and 0 elsewhere (÷ W for "mean"): linear in x, so no second derivative."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     op = "nll_loss"
-    _, positions = _check_class_scores(op, input, target, weight)
+    _, positions = _check_class_scores(op, input, target, weight, ignore_index)
     if not np.issubdtype(target.dtype, np.integer):
         raise TypeError(f"{op}: target must hold class indices (an integer tensor), got {target.dtype} of shape "
                         f"{target.shape}")
@@ -258,22 +299,28 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     return _negative_log_likelihood(op, input, target, weight, ignore_index, reduction)
 
 
-def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0, *,
+                  size_average=None, reduce=None):
     """Cross-entropy of logits z (N, C, d...) — or (C,) for one sample — with lp = log_softmax(z)
     over the classes, and smoothing ε spreading ε/C of the target over every class:
       class-index target y (N, d...):  ℓ = -(1 - ε)·w_y·lp_y - (ε/C)·Σ_c w_c·lp_c
           (0 where y = ignore_index); "mean" divides by Σ w_y over the non-ignored positions: with ε = 0 this
           is nll_loss(lp, y), and it is computed by nll_loss's code;
-      probability target t (shape of z):  ℓ = -Σ_c w_c·((1 - ε)·t_c + ε/C)·lp_c; "mean" over positions.
+      probability target t (shape of z):  ℓ = -Σ_c w_c·((1 - ε)·t_c + ε/C)·lp_c; "mean" over positions;
+          an ignore_index >= 0 is refused there, as in PyTorch (it would ignore nothing).
     dz = the gradient of that composition: per row, w_y·(softmax(z) - onehot(y)) when ε = 0, w = 1."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     op = "cross_entropy"
-    classes, positions = _check_class_scores(op, input, target, weight)
+    classes, positions = _check_class_scores(op, input, target, weight, ignore_index)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
     probability_target = np.issubdtype(target.dtype, np.floating)
     if probability_target and target.shape != input.shape:
         raise ValueError(f"{op}: probability target of shape {target.shape} does not match input of "
                          f"shape {input.shape}")
+    if probability_target and ignore_index >= 0:  # as PyTorch: no position holds a class index to ignore
+        raise ValueError(f"{op}: ignore_index ({ignore_index}) is for class-index targets, not a probability "
+                         f"target (of shape {target.shape})")
     if not probability_target:
         _check_class_index_target(op, input, target, positions)
     log_p = log_softmax(input, 1 if input.ndim > 1 else 0)

@@ -219,6 +219,14 @@ def _check_inputs(op, input, min_dim, channels, **vectors):
                              f"input of shape {input.shape}; expected ({channels},)")
 
 
+def _check_running_pair(op, running_mean, running_var):
+    """Both running statistics or neither, as PyTorch requires: given one alone, a training pass would update it
+    and leave the other as it was, which no later normalisation by the two could make sense of."""
+    if (running_mean is None) != (running_var is None):
+        given, missing = ("running_mean", "running_var") if running_var is None else ("running_var", "running_mean")
+        raise ValueError(f"{op}: {given} is given but {missing} is None; give both running statistics or neither")
+
+
 def _check_enough_values(op, x, input):
     if _count(x) == 1:  # as PyTorch: none at all is an empty batch, whose output is empty (_normalize_by_batch)
         raise ValueError(f"{op}: expected more than 1 value per channel when training, got input of shape "
@@ -238,9 +246,9 @@ def _constant(xp, fill, size, dtype):
 
 def _normalize_by_batch(x, weight, bias, eps, running_mean=None, running_var=None, momentum=0.1):
     """BatchNorm of an (N, C, *) tensor with its own statistics; updates the running ones (unbiased
-    variance, as PyTorch) when given. The backend updates them with the statistics themselves (one pass, one
-    kernel on the GPU) where there is one running value per channel of x, both given; otherwise (instance
-    norm's per-sample channels, or one of the two) they are averaged in here."""
+    variance, as PyTorch) when given (both or neither). The backend updates them with the statistics themselves
+    (one pass, one kernel on the GPU) where there is one running value per channel of x; otherwise (instance
+    norm's per-sample channels) they are averaged in here."""
     backend, channels = x.backend, x.shape[1]
     xp = backend.xp
     weight = weight if weight is not None else _constant(xp, 1, channels, x.dtype)
@@ -249,15 +257,13 @@ def _normalize_by_batch(x, weight, bias, eps, running_mean=None, running_var=Non
         # no statistics to normalise with or to fold into the running ones, which PyTorch leaves as they are: the
         # output is as empty as x, and the gradients of weight and bias are zero, as those of x·weight + bias
         return ChannelAffine.apply(x, weight, bias)
-    in_stats_pass = running_mean is not None and running_var is not None and running_mean.shape == (channels,)
+    in_stats_pass = running_mean is not None and running_mean.shape == (channels,)
     running = dict(running_mean=running_mean.array, running_var=running_var.array) if in_stats_pass else {}
     mean, var, invstd = backend.batch_norm_stats(_as_channels(x.array), eps, **running, momentum=momentum)
-    if not in_stats_pass:
+    if running_mean is not None and not in_stats_pass:
         count = _count(x)
-        if running_mean is not None:
-            _update_running(running_mean, mean, momentum)
-        if running_var is not None:
-            _update_running(running_var, var, momentum, correction=count / (count - 1))
+        _update_running(running_mean, mean, momentum)
+        _update_running(running_var, var, momentum, correction=count / (count - 1))
     return BatchNorm.apply(x, weight, bias, mean=mean, invstd=invstd, eps=eps)
 
 
@@ -279,6 +285,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     channels = input.shape[1] if input.ndim >= 2 else None
     _check_inputs("batch_norm", input, 2, channels, running_mean=running_mean, running_var=running_var,
                   weight=weight, bias=bias)
+    _check_running_pair("batch_norm", running_mean, running_var)
     if training:
         _check_enough_values("batch_norm", input, input)
         # as PyTorch: with eps 0, a channel of one value in the batch would divide 0 by 0
@@ -286,6 +293,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         return _normalize_by_batch(input, weight, bias, eps, running_mean, running_var, momentum)
     if running_mean is None or running_var is None:
         raise ValueError("batch_norm: eval mode (training=False) needs running_mean and running_var")
+    # as PyTorch: a negative eps takes from the running variance, a NaN wherever that is below -eps
+    require("batch_norm", "eps", eps, lambda v: v >= 0, "a number >= 0")
     return _normalize_by_running(input, running_mean, running_var, weight, bias, eps)
 
 
@@ -296,6 +305,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     channels = input.shape[1] if input.ndim >= 2 else None
     _check_inputs("instance_norm", input, 3, channels, running_mean=running_mean, running_var=running_var,
                   weight=weight, bias=bias)
+    _check_running_pair("instance_norm", running_mean, running_var)
     batch = input.shape[0]
     if use_input_stats:
         x = input.reshape(1, batch * channels, _length(input))

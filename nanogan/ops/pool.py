@@ -47,7 +47,7 @@ import math
 
 import numpy as np
 
-from ..arguments import int_pair, is_number, positive_pair, require
+from ..arguments import int_pair, is_int, positive_pair, require
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .activation import require_floating
@@ -149,8 +149,9 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
                divisor_override=None):
     """y = (sum over each window) / divisor: the window's size (count_include_pad: padding counts;
     otherwise only the input taps count), or divisor_override."""
-    require("avg_pool2d", "divisor_override", divisor_override, lambda v: v is None or (is_number(v) and v > 0),
-            "None or a number > 0")
+    # an int, as PyTorch's: a divisor that stands in for the count of a window's taps
+    require("avg_pool2d", "divisor_override", divisor_override, lambda v: v is None or (is_int(v) and v > 0),
+            "None or an int > 0")
     kernel, stride, padding, _, out_hw = _window_geometry(
         "avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode)
     batch, channels, height, width = input.shape

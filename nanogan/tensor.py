@@ -915,10 +915,12 @@ def as_tensor(value, like):
         raise RuntimeError(f"expected all arrays on one device: a {type(value).__name__} of shape "
                            f"{tuple(value.shape)} on {backends.of(value).name} met a tensor on {like.device}; make "
                            f"it a tensor there with ng.tensor(..., device={like.device!r})")
-    # a number of a higher kind than the tensor's (bool < int < float) promotes, as in PyTorch: bools + 1 are int64
-    if isinstance(value, float) and not like.is_floating_point():
+    # a number of a higher kind than the tensor's (bool < int < float) promotes, as in PyTorch: bools + 1 are int64.
+    # The kind is read from the dtype of numpy's numbers too: an int tensor times np.float32(0.5) was truncated to 0
+    kind = value.dtype.kind if hasattr(value, "dtype") else np.asarray(value).dtype.kind
+    if kind == "f" and not like.is_floating_point():
         dtype = float32
-    elif isinstance(value, int) and not isinstance(value, bool) and like.dtype == bool_:
+    elif kind in "iu" and like.dtype == bool_:
         dtype = int64
     else:
         dtype = like.dtype

@@ -1043,6 +1043,21 @@ def test_numbers_of_a_higher_kind_promote_like_torch():
     assert ours == theirs
 
 
+def test_numpy_numbers_promote_by_their_kind_like_torch():
+    """A numpy float met an integer tensor in the tensor's dtype: int_tensor * np.float32(0.5) was truncated to 0,
+    where PyTorch gives float32 [0.5, 1.0, 1.5]."""
+    torch = pytest.importorskip("torch")
+    for make in (ng.tensor, torch.tensor):
+        ints = make([1, 2, 3])
+        results = [ints * np.float32(0.5), np.float32(0.5) + ints, ints < np.float32(1.5), ints / np.float32(2.0),
+                   make([True, False]) + np.int32(2), ints + np.int64(1)]
+        if make is ng.tensor:
+            ours = [(r.numpy().tolist(), str(r.dtype)) for r in results]
+        else:
+            theirs = [(r.numpy().tolist(), str(r.dtype).replace("torch.", "")) for r in results]
+    assert ours == theirs
+
+
 def test_tensor_creation_and_iteration_errors():
     with pytest.raises(TypeError, match="tensor: expected numbers.*got elements of type Tensor; join tensors with "
                                         "ng.stack"):

@@ -379,3 +379,28 @@ def test_pixel_shuffle_and_unshuffle_errors_name_the_op_and_the_shape():
             getattr(F, op)(ng.ones(4, 4), 2)
     with pytest.raises(ValueError, match=r"pixel_shuffle: upscale_factor must be an int >= 1, got 0"):
         F.pixel_shuffle(ng.ones(1, 4, 2, 2), 0)
+
+
+def _values_and_dtypes(results, torch=None):
+    """Each result (a tensor, or a (values, indices) pair) as nested lists and dtype names, to compare with torch."""
+    flat = [t for r in results for t in (r if isinstance(r, tuple) else (r,))]
+    if torch is None:
+        return [(t.numpy().tolist(), str(t.dtype)) for t in flat]
+    return [(t.detach().numpy().tolist(), str(t.dtype).replace("torch.", "")) for t in flat]
+
+
+def test_amin_and_min_of_unsigned_and_bool_tensors_match_torch():
+    """amin was -amax(-x) and min(dim) argmax(-x): uint8 [[3, 0, 2], [1, 4, 1]] wrapped under the negation (amin 1,
+    not 0), the lowest int64 overflowed, and bools were refused; PyTorch computes the minimum itself."""
+    torch = pytest.importorskip("torch")
+    arrays = [np.array([[3, 0, 2], [1, 4, 1]], dtype=np.uint8), np.array([[True, False], [True, True]]),
+              np.array([np.iinfo(np.int64).min, 5, -1])]
+    for make in (ng.tensor, torch.tensor):
+        results = [r for a in arrays for r in (make(a).amin(), make(a).amin(-1), make(a).min(), make(a).min(0))]
+        if make is ng.tensor:
+            ours = _values_and_dtypes(results)
+        else:
+            theirs = _values_and_dtypes(results, torch)
+    assert ours == theirs
+    ties = [[1.0, -2.0, -2.0, 0.5], [3.0, 3.0, 1.0, 1.0]]  # the gradient shared among ties, as before
+    compare_with_torch(lambda t: t.amin(1) * t.amin(), lambda t: t.amin(1) * t.amin(), [ties])

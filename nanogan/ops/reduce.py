@@ -79,10 +79,11 @@ class Amax(Function):
     """y = max_dims x;  dx = g * [x == y] / (number of ties), the gradient shared among equal maxima."""
     reads_output = True
     floating_only = False
+    extremum = "max"  # the array method that computes y
 
     @staticmethod
     def forward(ctx, x, *, dims, keepdim):
-        return x.max(axis=dims, keepdims=keepdim)
+        return getattr(x, ctx.op.extremum)(axis=dims, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, g):
@@ -91,6 +92,12 @@ class Amax(Function):
         share = is_max / is_max.sum(axis=ctx.dims, keepdims=True)
         spread = Unreduce.apply(g, shape=x.shape, dims=ctx.dims, keepdim=ctx.keepdim, mean=False)
         return spread * Tensor(share.astype(x.dtype))
+
+
+class Amin(Amax):
+    """y = min_dims x;  dx = g * [x == y] / (number of ties), as Amax's. Its own reduction, not -max(-x), which
+    wraps unsigned integers (amin of uint8 [0, 1, 2] was 2) and refuses bools."""
+    extremum = "min"
 
 
 def sum(x, dim=None, keepdim=False):
@@ -109,8 +116,7 @@ def amax(x, dim=None, keepdim=False):
 
 
 def amin(x, dim=None, keepdim=False):
-    """min x = -max(-x)."""
-    return -amax(-x, dim, keepdim)
+    return Amin.apply(x, dims=normalize_dims("amin", dim, x.ndim), keepdim=keepdim)
 
 
 def _index_of_extremum(op, x, dim, keepdim):
@@ -157,7 +163,7 @@ def max(x, dim=None, keepdim=False):
 
 
 def min(x, dim=None, keepdim=False):
-    return amin(x) if dim is None else _at_indices(x, dim, keepdim, argmax(-x, dim))
+    return amin(x) if dim is None else _at_indices(x, dim, keepdim, argmin(x, dim))
 
 
 def prod(x, dim=None, keepdim=False):

@@ -404,3 +404,19 @@ def test_amin_and_min_of_unsigned_and_bool_tensors_match_torch():
     assert ours == theirs
     ties = [[1.0, -2.0, -2.0, 0.5], [3.0, 3.0, 1.0, 1.0]]  # the gradient shared among ties, as before
     compare_with_torch(lambda t: t.amin(1) * t.amin(), lambda t: t.amin(1) * t.amin(), [ties])
+
+
+def test_sums_and_products_of_bools_and_integers_are_int64_as_in_torch():
+    """numpy's sum of uint8 is uint64, and its product keeps the dtype: uint8 [30, 30, 2] multiplied to 8 (1800
+    wrapped), int32 products overflowed, and a product of bools was a bool; PyTorch gives int64 for all of them."""
+    torch = pytest.importorskip("torch")
+    arrays = [np.array([[30, 30, 2], [1, 2, 3]], dtype=dtype) for dtype in (np.uint8, np.int8, np.int32)]
+    arrays += [np.array([[50000, 50000, 1], [2, 2, 2]], dtype=np.int32), np.array([[True, True], [False, True]])]
+    for make in (ng.tensor, torch.tensor):
+        results = [r for a in arrays for r in (make(a).sum(), make(a).sum(0), make(a).prod(), make(a).prod(1),
+                                               make(a).prod(-1, keepdim=True))]
+        if make is ng.tensor:
+            ours = _values_and_dtypes(results)
+        else:
+            theirs = _values_and_dtypes(results, torch)
+    assert ours == theirs

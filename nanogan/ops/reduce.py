@@ -14,7 +14,7 @@ from ..arguments import is_number, require
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .activation import require_floating
-from .elementwise import _broadcast_shape, clamp_min_passing_gradient, exp, log, where
+from .elementwise import _broadcast_shape, cast, clamp_min_passing_gradient, exp, log, where
 from .shape import dim_index, permute, reshape, unsqueeze
 
 MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])
@@ -100,8 +100,17 @@ class Amin(Amax):
     extremum = "min"
 
 
+def _widened(x):
+    """x, or x as int64 where it holds bools or narrower integers: PyTorch sums and multiplies them in int64 (numpy
+    sums uint8 as uint64, and its products keep the dtype, so a uint8 product of [30, 30] wrapped to 132)."""
+    if x.dtype.kind == "b" or (x.dtype.kind in "iu" and x.dtype.itemsize < 8):
+        return cast(x, np.dtype(np.int64))
+    return x
+
+
 def sum(x, dim=None, keepdim=False):
-    return Sum.apply(x, dims=normalize_dims("sum", dim, x.ndim), keepdim=keepdim, mean=False)
+    """y = Σ_dims x; bools and integers sum as int64, as in PyTorch."""
+    return Sum.apply(_widened(x), dims=normalize_dims("sum", dim, x.ndim), keepdim=keepdim, mean=False)
 
 
 def mean(x, dim=None, keepdim=False):
@@ -169,7 +178,8 @@ def min(x, dim=None, keepdim=False):
 def prod(x, dim=None, keepdim=False):
     """y = Π x over dim (one, as PyTorch's prod takes), or over every element (dim None, a 0-d result), as a tree of
     pairwise products: about log₂ n Mul nodes, so dx_i = g·Π_{j≠i} x_j exactly, zeros included (nothing divides
-    by x_i), at every order, as Mul's gradients are."""
+    by x_i), at every order, as Mul's gradients are. Bools and integers multiply as int64, as in PyTorch."""
+    x = _widened(x)
     if x.ndim == 0 or dim is None:
         if dim is not None:
             dim_index("prod", dim, 0)

@@ -420,3 +420,26 @@ def test_sums_and_products_of_bools_and_integers_are_int64_as_in_torch():
         else:
             theirs = _values_and_dtypes(results, torch)
     assert ours == theirs
+
+
+@pytest.mark.parametrize("reduction", ["sum", "mean", "amax", "amin", "var", "std"])
+def test_an_empty_dim_tuple_reduces_every_dim_and_a_repeated_dim_is_refused(reduction):
+    """dim=() reduced over nothing, giving x back where PyTorch gives the total (x.sum(()) of shape (2, 3, 4) was
+    x itself), and (1, -2) was read as dim 1 once where PyTorch refuses it."""
+    x = rng.standard_normal((2, 3, 4))
+    # PyTorch's var and std take dim=() as every dim forward but not in their backward (an infinite gradient), so
+    # theirs is compared with dim=None
+    torch_dims = None if reduction in ("var", "std") else ()
+    for dims in [(), []]:
+        for keepdim in (False, True):
+            compare_with_torch(lambda t: getattr(t, reduction)(dims, keepdim=keepdim),
+                               lambda t: getattr(t, reduction)(torch_dims, keepdim=keepdim), [x])
+    with pytest.raises(ValueError, match=rf"{reduction}: dims \(1, -2\) name a dimension more than once \(a tensor "
+                                         rf"with 3 dimensions\)"):
+        getattr(ng.tensor(x), reduction)((1, -2))
+
+
+def test_logsumexp_over_an_empty_dim_tuple_is_over_every_dim():
+    x = rng.standard_normal((2, 3))
+    compare_with_torch(lambda t: t.logsumexp((), keepdim=True), lambda t: t.logsumexp((), keepdim=True), [x])
+    np.testing.assert_allclose(ng.tensor(x).logsumexp([]).numpy(), np.log(np.exp(x).sum()))

@@ -21,13 +21,17 @@ MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])
 
 
 def normalize_dims(op, dim, ndim):
-    """`dim` (None, int or tuple; negatives allowed) as a sorted tuple of axes, checked. A 0-d tensor takes 0 and -1,
-    as in PyTorch, and they name no axis: its one value is the reduction over them."""
-    if dim is None:
-        return tuple(range(ndim))
+    """`dim` (None, int or tuple; negatives allowed) as a sorted tuple of axes, checked. An empty tuple or list is
+    every axis, as None, as in PyTorch (sum(x, ()) is the total); a dimension named twice is refused, as PyTorch
+    refuses it. A 0-d tensor takes 0 and -1, as in PyTorch, and they name no axis: its one value is the reduction
+    over them."""
     dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)  # dim_index names the op for a float
-    axes = tuple(sorted({dim_index(op, d, ndim) for d in dims}))
-    return axes if ndim else ()
+    if dim is None or not dims:
+        return tuple(range(ndim))
+    axes = [dim_index(op, d, ndim) for d in dims]
+    if len(set(axes)) < len(axes):
+        raise ValueError(f"{op}: dims {dims} name a dimension more than once (a tensor with {ndim} dimensions)")
+    return tuple(sorted(axes)) if ndim else ()
 
 
 def _keepdim_shape(shape, dims):
@@ -257,17 +261,22 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """var = Σ (x - mean)² / max(n - δ, 0), δ = correction, or 1 if unbiased (the default) and 0 if not; PyTorch's
     argument order, so that var(x, 0, False) is the biased variance over dim 0. NaN for no values, or for n ≤ δ
     (0 / 0; inf where the values spread)."""
-    dim, delta = _correction("var", dim, unbiased, correction)
-    dims = normalize_dims("var", dim, x.ndim)
-    count = _count(x.shape, dims)
-    centred = x - mean(x, dims, keepdim=True)
-    divisor = builtins.max(count - delta, 0)  # n - δ < 0 would make a negative variance (-0 for none)
-    return sum(centred * centred, dims, keepdim) / divisor
+    return _variance("var", x, dim, unbiased, keepdim, correction)
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """√var, var's arguments; the gradient 0 where the values do not spread (RootOfSquares)."""
-    return RootOfSquares.apply(var(x, dim, unbiased, keepdim, correction=correction))
+    return RootOfSquares.apply(_variance("std", x, dim, unbiased, keepdim, correction))
+
+
+def _variance(op, x, dim, unbiased, keepdim, correction):
+    """var's value, its arguments checked with errors that name op (var or std)."""
+    dim, delta = _correction(op, dim, unbiased, correction)
+    dims = normalize_dims(op, dim, x.ndim)
+    count = _count(x.shape, dims)
+    centred = x - mean(x, dims, keepdim=True)
+    divisor = builtins.max(count - delta, 0)  # n - δ < 0 would make a negative variance (-0 for none)
+    return sum(centred * centred, dims, keepdim) / divisor
 
 
 def norm(x, p="fro", dim=None, keepdim=False):

@@ -443,3 +443,13 @@ def test_logsumexp_over_an_empty_dim_tuple_is_over_every_dim():
     x = rng.standard_normal((2, 3))
     compare_with_torch(lambda t: t.logsumexp((), keepdim=True), lambda t: t.logsumexp((), keepdim=True), [x])
     np.testing.assert_allclose(ng.tensor(x).logsumexp([]).numpy(), np.log(np.exp(x).sum()))
+
+
+def test_argmax_and_argmin_over_every_dim_keep_the_dims_when_asked():
+    """x.argmax(keepdim=True) ignored keepdim (shape ()), where PyTorch gives the flat index in shape (1, 1, 1)."""
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal((2, 3, 4))
+    for op in ("argmax", "argmin"):
+        for keepdim in (False, True):
+            ours, theirs = getattr(ng.tensor(x), op)(keepdim=keepdim), getattr(torch.tensor(x), op)(keepdim=keepdim)
+            assert ours.shape == tuple(theirs.shape) and ours.numpy().tolist() == theirs.numpy().tolist()

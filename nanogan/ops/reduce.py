@@ -134,10 +134,11 @@ def amin(x, dim=None, keepdim=False):
 
 def _index_of_extremum(op, x, dim, keepdim):
     """The index (int64, outside the graph) of the first largest (op "argmax") or smallest ("argmin") element of x,
-    flat, or along dim."""
+    flat (of shape (1,) * x.ndim with keepdim, as PyTorch's), or along dim."""
     xp = x.backend.xp
     if dim is None:
-        return Tensor(xp.asarray(getattr(xp, op)(x.array)))
+        flat_index = xp.asarray(getattr(xp, op)(x.array))
+        return Tensor(flat_index.reshape((1,) * x.ndim) if keepdim else flat_index)
     return Tensor(xp.asarray(getattr(xp, op)(x.array, axis=dim_index(op, dim, x.ndim), keepdims=keepdim)))
 
 

@@ -453,3 +453,23 @@ def test_argmax_and_argmin_over_every_dim_keep_the_dims_when_asked():
         for keepdim in (False, True):
             ours, theirs = getattr(ng.tensor(x), op)(keepdim=keepdim), getattr(torch.tensor(x), op)(keepdim=keepdim)
             assert ours.shape == tuple(theirs.shape) and ours.numpy().tolist() == theirs.numpy().tolist()
+
+
+def test_logsumexp_of_no_values_is_minus_inf_and_of_integers_float32_as_in_torch():
+    """Over an empty dim numpy's max refused (a ValueError that named no op), where PyTorch gives -inf; integers and
+    bools were refused by Exp, where PyTorch computes in float32."""
+    torch = pytest.importorskip("torch")
+    arrays = [np.zeros((0, 3), dtype=np.float32), np.array([[1, 5, 2], [0, 0, 7]]), np.array([True, False, True])]
+    for make in (ng.tensor, torch.tensor):
+        results = [make(arrays[0]).logsumexp(0), make(arrays[0]).logsumexp(1, keepdim=True),
+                   make(arrays[1]).logsumexp(1), make(arrays[2]).logsumexp(0)]
+        if make is ng.tensor:
+            ours = _values_and_dtypes(results)
+        else:
+            theirs = _values_and_dtypes(results, torch)
+    for (values, dtype), (torch_values, torch_dtype) in zip(ours, theirs):
+        assert dtype == torch_dtype
+        np.testing.assert_allclose(values, torch_values, rtol=1e-6)
+    x = ng.zeros(0, 3, dtype=ng.float64, requires_grad=True)
+    x.logsumexp(0).sum().backward()
+    assert x.grad.shape == (0, 3)

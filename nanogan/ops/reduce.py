@@ -211,11 +211,17 @@ def _product_along_first_axis(x):
 def logsumexp(x, dim, keepdim=False):
     """y = log Σ_dim exp(x), computed as m + log Σ_dim exp(x - m) for m = max_dim x, so that no exp overflows; m is
     a constant (0 where it is ±inf, so that all -inf gives -inf and an inf gives inf, as PyTorch's):
-    dx = g·exp(x - y) = g·softmax_dim(x), m's terms cancelling."""
+    dx = g·exp(x - y) = g·softmax_dim(x), m's terms cancelling. Over no values it is log 0 = -inf (m = 0 there), and
+    bools and integers give float32, as PyTorch's."""
     dims = normalize_dims("logsumexp", dim, x.ndim)
+    if not x.is_floating_point():
+        x = cast(x, np.dtype(np.float32))
     xp = x.backend.xp
-    largest = x.array.max(axis=dims, keepdims=True)
-    shift = Tensor(xp.where(xp.isinf(largest), 0, largest).astype(x.dtype))
+    if _count(x.shape, dims):
+        largest = x.array.max(axis=dims, keepdims=True)
+        shift = Tensor(xp.where(xp.isinf(largest), 0, largest).astype(x.dtype))
+    else:  # numpy's max of no values is an error
+        shift = Tensor(xp.zeros(_keepdim_shape(x.shape, dims), dtype=x.dtype))
     summed = sum(exp(x - shift), dims, keepdim)
     return log(summed) + (shift if keepdim else shift.reshape(summed.shape))
 

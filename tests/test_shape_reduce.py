@@ -473,3 +473,20 @@ def test_logsumexp_of_no_values_is_minus_inf_and_of_integers_float32_as_in_torch
     x = ng.zeros(0, 3, dtype=ng.float64, requires_grad=True)
     x.logsumexp(0).sum().backward()
     assert x.grad.shape == (0, 3)
+
+
+def test_cat_and_stack_of_integers_and_floats_take_the_float_type_as_in_torch():
+    """numpy's concatenate made int64 joined with float32 float64; PyTorch keeps float32 (and the float input's
+    gradient its own)."""
+    torch = pytest.importorskip("torch")
+    ints, flags = np.array([[1, 2, 3]]), np.array([[True, False, True]])
+    floats = np.array([[0.5, -1.5, 2.0]], dtype=np.float32)
+
+    def joined(lib):
+        t = lib.tensor
+        return [lib.cat([t(ints), t(floats)]), lib.cat([t(flags), t(floats)], 1), lib.stack([t(floats), t(ints)], -1),
+                lib.cat([t(ints), t(flags)]), lib.cat([t(floats).double(), t(ints)])]
+    assert _values_and_dtypes(joined(ng)) == _values_and_dtypes(joined(torch), torch)
+    x = ng.tensor(floats, requires_grad=True)
+    (ng.cat([ng.tensor(ints), x]) * ng.tensor([[1.0], [2.0]])).sum().backward()
+    assert x.grad.dtype == ng.float32 and x.grad.numpy().tolist() == [[2.0, 2.0, 2.0]]

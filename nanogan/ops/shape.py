@@ -778,6 +778,12 @@ def cat(tensors, dim=0):
     for t in tensors:
         if t.ndim != ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, tensors[0].shape)) if i != dim):
             raise ValueError(f"cat: shapes {[t.shape for t in tensors]} differ outside dimension {dim}")
+    floats = [t.dtype for t in tensors if t.is_floating_point()]
+    if floats and len(floats) < len(tensors):
+        # integers or bools joined with floats take the floats' type, as in PyTorch (numpy's concatenate makes int64
+        # and float32 float64)
+        from .elementwise import cast  # elementwise imports this module
+        tensors = [cast(t, np.result_type(*floats)) for t in tensors]
     return Cat.apply(*tensors, dim=dim)
 
 

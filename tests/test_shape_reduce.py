@@ -490,3 +490,11 @@ def test_cat_and_stack_of_integers_and_floats_take_the_float_type_as_in_torch():
     x = ng.tensor(floats, requires_grad=True)
     (ng.cat([ng.tensor(ints), x]) * ng.tensor([[1.0], [2.0]])).sum().backward()
     assert x.grad.dtype == ng.float32 and x.grad.numpy().tolist() == [[2.0, 2.0, 2.0]]
+
+
+def test_chunk_of_an_empty_dim_gives_chunks_empty_slices_as_torch():
+    """An empty dim was chunked into one slice, where PyTorch gives `chunks` of them."""
+    torch = pytest.importorskip("torch")
+    for shape, chunks, dim in [((0, 2), 3, 0), ((2, 0), 2, -1), ((0, 2), 1, 0), ((5, 2), 3, 0), ((1, 2), 4, 0)]:
+        ours = [p.shape for p in ng.zeros(*shape).chunk(chunks, dim)]
+        assert ours == [tuple(p.shape) for p in torch.zeros(*shape).chunk(chunks, dim)]

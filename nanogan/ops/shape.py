@@ -440,11 +440,12 @@ def split(x, split_size_or_sections, dim=0):
 
 
 def chunk(x, chunks, dim=0):
-    """x split along dim into `chunks` slices of ⌈n / chunks⌉ (fewer slices where that leaves none), as PyTorch."""
+    """x split along dim into `chunks` slices of ⌈n / chunks⌉ (fewer slices where that leaves none), as PyTorch; an
+    empty dim into `chunks` empty slices, as PyTorch's."""
     if not (is_int(chunks) and chunks >= 1):
         raise ValueError(f"chunk: chunks must be an int >= 1, got {chunks!r}")
     length = x.shape[dim_index("chunk", dim, x.ndim)]
-    return split(x, max(-(-length // chunks), 1), dim)
+    return split(x, -(-length // chunks) if length else [0] * chunks, dim)
 
 
 def sum_to(x, shape):

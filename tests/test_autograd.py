@@ -1058,6 +1058,19 @@ def test_numpy_numbers_promote_by_their_kind_like_torch():
     assert ours == theirs
 
 
+def test_integers_of_different_dtypes_divide_as_float32_without_wrapping_first():
+    """div paired its operands first: a 0-d int64 -3 over a uint8 tensor was cast to uint8 (253) before the division,
+    and uint8 / -3 refused -3 as out of bounds for uint8; PyTorch divides both as float32."""
+    torch = pytest.importorskip("torch")
+
+    def quotients(lib):
+        small = lib.tensor(np.array([4, 1, 2], dtype=np.uint8))
+        return [lib.tensor(-3) / small, small / -3, lib.tensor(np.array([1, 2, 3], dtype=np.int8)) / lib.tensor(-2),
+                lib.tensor([1, 2, 3]) / lib.tensor(2.0, dtype=lib.float64)]
+    ours = [(q.numpy().tolist(), str(q.dtype)) for q in quotients(ng)]
+    assert ours == [(q.numpy().tolist(), str(q.dtype).replace("torch.", "")) for q in quotients(torch)]
+
+
 def test_tensor_creation_and_iteration_errors():
     with pytest.raises(TypeError, match="tensor: expected numbers.*got elements of type Tensor; join tensors with "
                                         "ng.stack"):

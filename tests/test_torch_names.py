@@ -356,6 +356,8 @@ MATH = {
     "maximum with ties": (lambda lib, a, b: lib.maximum(a, b), [x34, tied34]),
     "minimum with ties": (lambda lib, a, b: lib.minimum(a, b), [x34, tied34]),
     "maximum, broadcast": (lambda lib, a, b: lib.maximum(a, b), [x34, y34[0]]),
+    "max and min of two tensors": (lambda lib, a, b: lib.max(a, b) * lib.min(b[0], a) + a.max(b) - b.min(a),
+                                   [x34, tied34]),
     "lerp near the start": (lambda lib, a, b: lib.lerp(a, b, 0.3), [x34, y34]),
     "lerp near the end": (lambda lib, a, b: lib.lerp(a, b, 0.8), [x34, y34]),
     "lerp by a weight tensor": (lambda lib, a, b, w: lib.lerp(a, b, w), [x34, y34, rng.uniform(-0.2, 1.2, (3, 4))]),

@@ -14,7 +14,7 @@ from ..arguments import is_number, require
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .activation import require_floating
-from .elementwise import _broadcast_shape, cast, clamp_min_passing_gradient, exp, log, where
+from .elementwise import _broadcast_shape, cast, clamp_min_passing_gradient, exp, log, maximum, minimum, where
 from .shape import dim_index, permute, reshape, unsqueeze
 
 MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])
@@ -172,11 +172,16 @@ def _at_indices(x, dim, keepdim, indices):
 
 def max(x, dim=None, keepdim=False):
     """x.max() is the largest element, its gradient shared among ties (Amax); x.max(dim) is (values, indices), as
-    in PyTorch, and each value's gradient goes to the element at its index, the one returned."""
+    in PyTorch, and each value's gradient goes to the element at its index, the one returned; max(x, other) of a
+    Tensor other is maximum(x, other), as PyTorch's."""
+    if isinstance(dim, Tensor):
+        return maximum(x, dim)
     return amax(x) if dim is None else _at_indices(x, dim, keepdim, argmax(x, dim))
 
 
 def min(x, dim=None, keepdim=False):
+    if isinstance(dim, Tensor):
+        return minimum(x, dim)
     return amin(x) if dim is None else _at_indices(x, dim, keepdim, argmin(x, dim))
 
 

@@ -118,6 +118,15 @@ def test_cat_stack_where():
         ng.cat([ng.ones(2, 3), ng.ones(2, 4)])
 
 
+def test_where_refuses_a_condition_that_is_not_boolean_as_torch_does():
+    """An integer or float condition was read as numpy reads it (nonzero is True); PyTorch refuses it, as
+    masked_fill refuses such a mask."""
+    for cond in (ng.tensor([1, 0, 2]), ng.tensor([0.5, 0.0, 1.0]), np.array([1, 0, 1])):
+        with pytest.raises(TypeError, match=r"where: expected a boolean condition, got (int64|float32) of shape "
+                                            r"\(3,\)"):
+            ng.where(cond, ng.ones(3), 0.0)
+
+
 @pytest.mark.parametrize("sa,sb", [((3, 4), (4, 2)), ((4,), (4, 2)), ((3, 4), (4,)), ((4,), (4,)),
                                     ((2, 3, 4), (4, 5)), ((2, 1, 3, 4), (3, 4, 2)),
                                     # over one index: the CPU backend's broadcast multiply (backend/cpu/blas.py)

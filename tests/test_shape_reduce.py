@@ -507,3 +507,16 @@ def test_chunk_of_an_empty_dim_gives_chunks_empty_slices_as_torch():
     for shape, chunks, dim in [((0, 2), 3, 0), ((2, 0), 2, -1), ((0, 2), 1, 0), ((5, 2), 3, 0), ((1, 2), 4, 0)]:
         ours = [p.shape for p in ng.zeros(*shape).chunk(chunks, dim)]
         assert ours == [tuple(p.shape) for p in torch.zeros(*shape).chunk(chunks, dim)]
+
+
+@pytest.mark.parametrize("op", ["amax", "amin", "max", "min", "argmax", "argmin"])
+def test_a_largest_or_smallest_value_of_no_values_is_refused_naming_the_op(op):
+    """numpy's 'zero-size array to reduction operation maximum which has no identity' named neither the op nor the
+    shape; PyTorch refuses these too. A dim that is not empty reduces as before."""
+    x = ng.zeros(0, 3)
+    for dim, dims in [(None, r"\(0, 1\)"), (0, r"\(0,\)"), (-2, r"\(0,\)")]:
+        with pytest.raises(ValueError, match=rf"{op}: expected values to reduce, but dims {dims} of the tensor of "
+                                             rf"shape \(0, 3\) hold none"):
+            getattr(x, op)() if dim is None else getattr(x, op)(dim)
+    result = getattr(x, op)(1)
+    assert (result[0] if isinstance(result, tuple) else result).shape == (0,)

@@ -125,17 +125,27 @@ def mean(x, dim=None, keepdim=False):
 
 
 def amax(x, dim=None, keepdim=False):
-    return Amax.apply(x, dims=normalize_dims("amax", dim, x.ndim), keepdim=keepdim)
+    return Amax.apply(x, dims=_dims_holding_values("amax", x, dim), keepdim=keepdim)
 
 
 def amin(x, dim=None, keepdim=False):
-    return Amin.apply(x, dims=normalize_dims("amin", dim, x.ndim), keepdim=keepdim)
+    return Amin.apply(x, dims=_dims_holding_values("amin", x, dim), keepdim=keepdim)
+
+
+def _dims_holding_values(op, x, dim):
+    """normalize_dims, for a largest or smallest value (or its index): refused over no values, which have none, as
+    PyTorch refuses it (numpy's error named neither the op nor the shape)."""
+    dims = normalize_dims(op, dim, x.ndim)
+    if not _count(x.shape, dims):
+        raise ValueError(f"{op}: expected values to reduce, but dims {dims} of the tensor of shape {x.shape} hold none")
+    return dims
 
 
 def _index_of_extremum(op, x, dim, keepdim):
     """The index (int64, outside the graph) of the first largest (op "argmax") or smallest ("argmin") element of x,
     flat (of shape (1,) * x.ndim with keepdim, as PyTorch's), or along dim."""
     xp = x.backend.xp
+    _dims_holding_values(op, x, dim)
     if dim is None:
         flat_index = xp.asarray(getattr(xp, op)(x.array))
         return Tensor(flat_index.reshape((1,) * x.ndim) if keepdim else flat_index)
@@ -176,12 +186,14 @@ def max(x, dim=None, keepdim=False):
     Tensor other is maximum(x, other), as PyTorch's."""
     if isinstance(dim, Tensor):
         return maximum(x, dim)
+    _dims_holding_values("max", x, dim)
     return amax(x) if dim is None else _at_indices(x, dim, keepdim, argmax(x, dim))
 
 
 def min(x, dim=None, keepdim=False):
     if isinstance(dim, Tensor):
         return minimum(x, dim)
+    _dims_holding_values("min", x, dim)
     return amin(x) if dim is None else _at_indices(x, dim, keepdim, argmin(x, dim))
 
 

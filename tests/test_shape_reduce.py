@@ -520,3 +520,14 @@ def test_a_largest_or_smallest_value_of_no_values_is_refused_naming_the_op(op):
             getattr(x, op)() if dim is None else getattr(x, op)(dim)
     result = getattr(x, op)(1)
     assert (result[0] if isinstance(result, tuple) else result).shape == (0,)
+
+
+def test_var_std_and_norm_refuse_integers_naming_themselves():
+    """var and std of integers were refused by the mean inside them ('mean: expected a floating-point tensor'), the
+    2-norm by 'RootOfSquares', and the 1- and inf-norms computed in integers; PyTorch refuses all of them."""
+    ints = ng.tensor([[1, 2, 3], [4, 5, 6]])
+    for op, call in [("var", lambda t: t.var(1)), ("std", lambda t: t.std()), ("norm", lambda t: t.norm()),
+                     ("norm", lambda t: t.norm(1)), ("norm", lambda t: t.norm(float("inf"), 0))]:
+        with pytest.raises(TypeError, match=rf"{op}: expected floating-point tensors, got int64 for argument 0 of "
+                                            rf"shape \(2, 3\)"):
+            call(ints)

@@ -295,6 +295,7 @@ def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 def _variance(op, x, dim, unbiased, keepdim, correction):
     """var's value, its arguments checked with errors that name op (var or std)."""
+    require_floating(op, x)
     dim, delta = _correction(op, dim, unbiased, correction)
     dims = normalize_dims(op, dim, x.ndim)
     count = _count(x.shape, dims)
@@ -308,6 +309,7 @@ def norm(x, p="fro", dim=None, keepdim=False):
       p = 2 or "fro":  √(Σ x²), with the gradient 0 at x = 0 (RootOfSquares);
       p = 1:           Σ |x|;                 p = inf:  max |x| (its gradient shared among ties);
       other p > 0:     (Σ |x|^p)^(1/p)."""
+    require_floating("norm", x)
     if p in (2, "fro"):
         return RootOfSquares.apply(sum(x * x, dim, keepdim))
     if p == 1:

@@ -571,7 +571,15 @@ class Tensor:
         return self._boolean_reduction("all", dim, keepdim)
 
     def _boolean_reduction(self, name, dim, keepdim):
-        axis = None if dim is None else ops.shape.dim_index(name, dim, self.ndim)
+        """any or all over every dim (None), one, or a tuple of them as PyTorch 2 takes; an empty tuple reduces
+        none, as PyTorch's any and all (unlike its sum) take it."""
+        axis = None
+        if dim is not None:
+            dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+            axis = tuple(ops.shape.dim_index(name, d, self.ndim) for d in dims)
+            if len(set(axis)) < len(axis):
+                raise ValueError(f"{name}: dims {dims} name a dimension more than once (tensor of shape {self.shape})")
+            axis = axis if self.ndim else None  # a 0-d tensor's 0 and -1 name no axis
         xp = self.backend.xp
         return Tensor(xp.asarray(getattr(xp, name)(self.array, axis=axis, keepdims=keepdim)))
 

@@ -721,6 +721,20 @@ def test_predicates_and_counts_answer_as_torch():
     assert ng.meshgrid(ng.arange(2), ng.arange(3))[0].shape == (2, 3)  # torch's default, "ij" (without its warning)
 
 
+def test_any_and_all_take_a_tuple_of_dims_as_torch():
+    """any and all took one dim and refused a tuple ('all: a dimension must be an int, got tuple'), which PyTorch 2
+    takes; an empty tuple reduces no dim in both (unlike sum's)."""
+    torch = pytest.importorskip("torch")
+    flags = rng.random((2, 3, 4)) > 0.3
+    calls = [lambda t: t.all((0, 2)), lambda t: t.any((-1, 0), keepdim=True), lambda t: t.all([1]),
+             lambda t: t.any(()), lambda t: t.all(-1), lambda t: t.any(), lambda t: t[0, 0, 0].all((0,))]
+    for call in calls:
+        ours, theirs = call(ng.tensor(flags)), call(torch.tensor(flags))
+        assert ours.shape == tuple(theirs.shape) and ours.numpy().tolist() == theirs.numpy().tolist()
+    with pytest.raises(ValueError, match=r"all: dims \(1, -2\) name a dimension more than once"):
+        ng.tensor(flags).all((1, -2))
+
+
 ERRORS = {  # name: (call(lib), nanogan's error, its message); torch refuses each call too
     "mm of a batch": (lambda lib: lib.mm(lib.ones(2, 3, 4), lib.ones(4, 5)), ValueError,
                       r"mm: expected matrices \(n, m\) and \(m, p\), got shapes \(2, 3, 4\) and \(4, 5\)"),

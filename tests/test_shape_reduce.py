@@ -531,3 +531,20 @@ def test_var_std_and_norm_refuse_integers_naming_themselves():
         with pytest.raises(TypeError, match=rf"{op}: expected floating-point tensors, got int64 for argument 0 of "
                                             rf"shape \(2, 3\)"):
             call(ints)
+
+
+def test_cat_skips_a_1d_empty_tensor_among_others_as_torch():
+    """cat([tensor([]), x]), the accumulator idiom, was refused ('shapes [(0,), (2, 3)] differ outside dimension
+    0'); PyTorch skips a 1-D empty tensor among tensors of other shapes, though its dtype counts."""
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal((2, 3))
+    compare_with_torch(lambda t: ng.cat([ng.zeros(0, dtype=ng.float64), t, t * t]),
+                       lambda t: torch.cat([torch.zeros(0, dtype=torch.float64), t, t * t]), [x])
+    compare_with_torch(lambda t: ng.cat([t, ng.zeros(0, dtype=ng.float64)], -1),
+                       lambda t: torch.cat([t, torch.zeros(0, dtype=torch.float64)], -1), [x])
+
+    def joined(lib):
+        return [lib.cat([lib.tensor([]), lib.tensor([[1, 2]])]), lib.cat([lib.zeros(0), lib.zeros(0)])]
+    assert _values_and_dtypes(joined(ng)) == _values_and_dtypes(joined(torch), torch)
+    with pytest.raises(ValueError, match=r"cat: shapes \[\(0,\), \(2, 3\), \(3,\)\] differ outside dimension 0"):
+        ng.cat([ng.zeros(0), ng.zeros(2, 3), ng.zeros(3)])

@@ -769,23 +769,25 @@ def meshgrid(*tensors, indexing="ij"):
 
 
 def cat(tensors, dim=0):
+    """The tensors joined along dim, in the dtype PyTorch promotes them to (integers or bools joined with floats take
+    the floats' type, where numpy's concatenate makes int64 and float32 float64). A 1-D empty tensor among tensors
+    of other shapes counts for the dtype alone, as PyTorch's legacy rule takes it (`cat([tensor([]), x])` is x; the
+    empty one gets no gradient, PyTorch's an empty one)."""
     tensors = list(tensors)
     if not tensors:
         raise ValueError("cat: expected a non-empty list of tensors")
-    ndim = tensors[0].ndim
+    floats = [t.dtype for t in tensors if t.is_floating_point()]
+    dtype = np.result_type(*(floats or [t.dtype for t in tensors]))
+    joined = [t for t in tensors if t.shape != (0,)] or tensors
+    ndim = joined[0].ndim
     if ndim == 0:
         raise ValueError("cat: 0-d tensors cannot be concatenated; stack them, or unsqueeze them first")
     dim = dim_index("cat", dim, ndim)
-    for t in tensors:
-        if t.ndim != ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, tensors[0].shape)) if i != dim):
+    for t in joined:
+        if t.ndim != ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, joined[0].shape)) if i != dim):
             raise ValueError(f"cat: shapes {[t.shape for t in tensors]} differ outside dimension {dim}")
-    floats = [t.dtype for t in tensors if t.is_floating_point()]
-    if floats and len(floats) < len(tensors):
-        # integers or bools joined with floats take the floats' type, as in PyTorch (numpy's concatenate makes int64
-        # and float32 float64)
-        from .elementwise import cast  # elementwise imports this module
-        tensors = [cast(t, np.result_type(*floats)) for t in tensors]
-    return Cat.apply(*tensors, dim=dim)
+    from .elementwise import cast  # elementwise imports this module
+    return Cat.apply(*(cast(t, dtype) for t in joined), dim=dim)
 
 
 def stack(tensors, dim=0):

@@ -150,8 +150,21 @@ def test_grad_of_input_not_requiring_grad():
 def test_integer_tensors_into_differentiable_ops():
     with pytest.raises(TypeError, match="floating-point"):
         ng.tensor([1, 2]).requires_grad_()
+    from nanogan.ops.elementwise import Exp
     with pytest.raises(TypeError, match="Exp: expected floating-point tensors, got int64"):
-        ng.tensor([1, 2]).exp()
+        Exp.apply(ng.tensor([1, 2]))  # the Function itself; ng.exp computes integers in float32, as torch.exp
+
+
+def test_float_functions_of_integers_and_bools_are_float32_as_in_torch():
+    """exp, log, sqrt, log1p, expm1 and erf of an integer or bool tensor were refused ('Exp: expected floating-point
+    tensors'); PyTorch computes them in float32."""
+    torch = pytest.importorskip("torch")
+    arrays = [np.array([[1, 4, 0], [-3, 2, 9]]), np.array([1, 4, 0], dtype=np.uint8), np.array([True, False])]
+    for name in ("exp", "log", "sqrt", "log1p", "expm1", "erf"):
+        for a in arrays:
+            ours, theirs = getattr(ng.tensor(a), name)(), getattr(torch, name)(torch.tensor(a))
+            assert ours.dtype == ng.float32 and theirs.dtype == torch.float32
+            np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, err_msg=name)
 
 
 def test_op_inputs_must_be_tensors_on_one_device(monkeypatch):

@@ -414,28 +414,34 @@ def rsqrt(a):
     return pow(a, -0.5)
 
 
+def _as_floating(a):
+    """a, or a as float32 where it holds integers or bools: PyTorch computes exp, log, sqrt, ... of them in its default
+    float type (the Functions themselves take floating tensors only)."""
+    return a if a.is_floating_point() else cast(a, np.dtype(np.float32))
+
+
 def exp(a):
-    return Exp.apply(a)
+    return Exp.apply(_as_floating(a))
 
 
 def expm1(a):
-    return Expm1.apply(a)
+    return Expm1.apply(_as_floating(a))
 
 
 def log(a):
-    return Log.apply(a)
+    return Log.apply(_as_floating(a))
 
 
 def log1p(a):
-    return Log1p.apply(a)
+    return Log1p.apply(_as_floating(a))
 
 
 def sqrt(a):
-    return Sqrt.apply(a)
+    return Sqrt.apply(_as_floating(a))
 
 
 def erf(a):
-    return Erf.apply(a)
+    return Erf.apply(_as_floating(a))
 
 
 def sign(a):

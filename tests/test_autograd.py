@@ -1084,6 +1084,17 @@ def test_integers_of_different_dtypes_divide_as_float32_without_wrapping_first()
     assert ours == [(q.numpy().tolist(), str(q.dtype).replace("torch.", "")) for q in quotients(torch)]
 
 
+def test_square_and_sign_of_bools_as_in_torch():
+    """square of bools was bool (numpy's True·True), where PyTorch's is int64; sign of bools was numpy's
+    UFuncTypeError, where PyTorch's is the bools themselves."""
+    torch = pytest.importorskip("torch")
+    flags = np.array([[True, False], [False, True]])
+    ours = [(r.numpy().tolist(), str(r.dtype)) for r in (ng.tensor(flags).square(), ng.sign(ng.tensor(flags)))]
+    theirs = [(r.numpy().tolist(), str(r.dtype).replace("torch.", ""))
+              for r in (torch.tensor(flags).square(), torch.sign(torch.tensor(flags)))]
+    assert ours == theirs
+
+
 def test_tensor_creation_and_iteration_errors():
     with pytest.raises(TypeError, match="tensor: expected numbers.*got elements of type Tensor; join tensors with "
                                         "ng.stack"):

@@ -400,7 +400,10 @@ def pow(a, b):
 
 
 def square(a):
-    """y = a·a;  da = 2a·g (Mul's two gradients); integers stay integers, as in PyTorch."""
+    """y = a·a;  da = 2a·g (Mul's two gradients); integers stay integers, and bools square as int64, as in PyTorch
+    (numpy's True·True is True)."""
+    if a.dtype == bool:
+        a = cast(a, np.dtype(np.int64))
     return mul(a, a)
 
 
@@ -445,7 +448,8 @@ def erf(a):
 
 
 def sign(a):
-    return Sign.apply(a)
+    """A bool tensor is its own sign, a copy, as in PyTorch (numpy's sign has no bool version)."""
+    return clone(a) if a.dtype == bool else Sign.apply(a)
 
 
 def _stepwise(op, a):

@@ -853,6 +853,12 @@ ERRORS = {  # name: (call(lib), nanogan's error, its message); torch refuses eac
                                           r"logsumexp: dimension -3 out of range"),
     "argmin over a dim out of range": (lambda lib: lib.ones(2, 3).argmin(2), IndexError,
                                        r"argmin: dimension 2 out of range"),
+    # the errors named the comparison and the subtraction inside clamp and lerp ("greater: shapes ...", "sub: ...")
+    "clamp by a bound that does not broadcast": (lambda lib: lib.clamp(lib.ones(2, 3), max=lib.ones(3, 1)),
+                                                 ValueError, r"clamp: shapes \(2, 3\) and \(3, 1\) cannot be "
+                                                             r"broadcast together"),
+    "lerp to an end that does not broadcast": (lambda lib: lib.lerp(lib.ones(2, 3), lib.ones(2), 0.5), ValueError,
+                                               r"lerp: shapes \(2, 3\) and \(2,\) cannot be broadcast together"),
 }
 
 

@@ -536,6 +536,9 @@ def lerp(start, end, weight):
     """y = start + w·(end - start), computed as end - (1 - w)·(end - start) where |w| ≥ 1/2, as PyTorch does, so
     that w = 1 gives end exactly (a weight tensor picks per element);  dstart = g·(1 - w),  dend = g·w,
     dw = g·(end - start)."""
+    for other in (end, weight):  # checked here, so that the error names lerp, not the sub inside it
+        if isinstance(other, Tensor):
+            _broadcast_shape("lerp", start, other)
     difference = sub(end, start)
     if not isinstance(weight, Tensor):
         return add(start, mul(difference, weight)) if -0.5 < weight < 0.5 else sub(end, mul(difference, 1 - weight))
@@ -547,7 +550,10 @@ def clamp(a, min=None, max=None):
     """y = min(max(a, lo), hi);  da = g where lo <= a <= hi else 0."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
-    require_one_device("clamp", (a, *(bound for bound in (min, max) if isinstance(bound, Tensor))))
+    bounds = [bound for bound in (min, max) if isinstance(bound, Tensor)]
+    require_one_device("clamp", (a, *bounds))
+    for bound in bounds:  # checked here, so that the error names clamp, not the comparison inside it
+        _broadcast_shape("clamp", a, bound)
     clipped = a  # NaN compares False both ways, so it passes through: NaN is not hidden
     if min is not None:
         clipped = where(a.array < min, as_tensor(min, like=a), clipped)

@@ -519,10 +519,11 @@ class Tensor:
         return ops.elementwise.ge(self, other)
 
     def __eq__(self, other):
-        return ops.elementwise.eq(self, other)
+        # x == None is False, and x != "a" True, as PyTorch's (Python's identity comparison), not an elementwise error
+        return ops.elementwise.eq(self, other) if _is_numeric(other) else NotImplemented
 
     def __ne__(self, other):
-        return ops.elementwise.ne(self, other)
+        return ops.elementwise.ne(self, other) if _is_numeric(other) else NotImplemented
 
     __hash__ = object.__hash__
 
@@ -871,6 +872,11 @@ def _broadcasts(shape, target):
         return False
 
 
+def _is_numeric(value):
+    """A Tensor, or numbers that ops take in a tensor's place (not None, a string, ...)?"""
+    return isinstance(value, (Tensor, int, float)) or kind_of(value) in "biuf"
+
+
 def _is_number(value):
     return isinstance(value, (int, float, bool, np.generic))
 
@@ -915,6 +921,11 @@ def tensor(data, dtype=None, requires_grad=False, device="cpu"):
     return Tensor(backends.get(device).from_host(array), requires_grad=requires_grad)
 
 
+def kind_of(value):
+    """numpy's kind of a number, array or list of numbers: "b", "i", "u", "f" ("O" for None, "U" for a string)."""
+    return value.dtype.kind if hasattr(value, "dtype") else np.asarray(value).dtype.kind
+
+
 def as_tensor(value, like):
     """`value` as a Tensor on `like`'s device with `like`'s dtype, or the dtype its kind promotes to (Python numbers)."""
     if isinstance(value, Tensor):
@@ -925,7 +936,7 @@ def as_tensor(value, like):
                            f"it a tensor there with ng.tensor(..., device={like.device!r})")
     # a number of a higher kind than the tensor's (bool < int < float) promotes, as in PyTorch: bools + 1 are int64.
     # The kind is read from the dtype of numpy's numbers too: an int tensor times np.float32(0.5) was truncated to 0
-    kind = value.dtype.kind if hasattr(value, "dtype") else np.asarray(value).dtype.kind
+    kind = kind_of(value)
     if kind == "f" and not like.is_floating_point():
         dtype = float32
     elif kind in "iu" and like.dtype == bool_:

@@ -1095,6 +1095,20 @@ def test_square_and_sign_of_bools_as_in_torch():
     assert ours == theirs
 
 
+def test_none_and_strings_are_not_numbers_to_ops_and_compare_unequal_as_in_torch():
+    """numpy made None a NaN: x + None was all NaN, where PyTorch refuses it; x == None was an elementwise False
+    tensor, where PyTorch's is Python's False."""
+    torch = pytest.importorskip("torch")
+    for lib in (ng, torch):
+        x = lib.tensor([1.0, 2.0])
+        assert (x == None) is False and (x != None) is True and (x == "a") is False  # noqa: E711
+    x = ng.tensor([1.0, 2.0])
+    for call, op, what in [(lambda: x + None, "add", "NoneType None"), (lambda: None * x, "mul", "NoneType None"),
+                           (lambda: x - "a", "sub", "str 'a'"), (lambda: ng.lt(x, None), "less", "NoneType None")]:
+        with pytest.raises(TypeError, match=rf"{op}: expected a Tensor or numbers, got {what}"):
+            call()
+
+
 def test_tensor_creation_and_iteration_errors():
     with pytest.raises(TypeError, match="tensor: expected numbers.*got elements of type Tensor; join tensors with "
                                         "ng.stack"):

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..arguments import is_int
 from ..autograd.function import Function, require_one_device
-from ..tensor import Tensor, as_tensor, zeros_like
+from ..tensor import Tensor, as_tensor, kind_of, zeros_like
 from .shape import clone, sum_to
 
 
@@ -24,6 +24,9 @@ def _pair(op, a, b):
     """Both operands as Tensors (scalars take the other's dtype and device), checked to broadcast."""
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         raise TypeError(f"{op}: expected at least one Tensor")
+    for value in (a, b):  # numpy would make None a NaN: x + None was all NaN
+        if not (isinstance(value, (Tensor, int, float)) or kind_of(value) in "biuf"):
+            raise TypeError(f"{op}: expected a Tensor or numbers, got {type(value).__name__} {value!r}")
     a = as_tensor(a, like=b) if not isinstance(a, Tensor) else a
     b = as_tensor(b, like=a) if not isinstance(b, Tensor) else b
     _broadcast_shape(op, a, b)

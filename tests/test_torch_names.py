@@ -376,6 +376,9 @@ MATH = {
     "gather": (lambda lib, a, i: lib.gather(a, 1, i), [x34, picks34[:, :2] % 4], [0]),
     "gather along dim 0, repeated": (lambda lib, a, i: lib.gather(a, 0, i), [x34, np.array([[2, 0, 2, 2]] * 2)], [0]),
     "index_select, repeated": (lambda lib, a, i: lib.index_select(a, 1, i), [x34, np.array([3, 0, 3])], [0]),
+    # a 0-d tensor was refused with numpy's "tuple index out of range" (gather) and "too many indices" (index_select)
+    "gather and index_select of a 0-d tensor": (lambda lib, a: lib.gather(a, 0, lib.tensor([0])) * a.index_select(
+        -1, lib.tensor(0)) + a.gather(-1, lib.tensor(0)) ** 2, [np.array(1.5)]),
     "index_put of rows and columns": (lambda lib, a, b: lib.index_put(a, (lib.tensor([2, 0]), lib.tensor([-1, 1])),
                                                                       b[1, :2]) ** 2, [x34, y34]),
     "index_put, accumulating repeats": (lambda lib, a, b: lib.index_put(a, (lib.tensor([2, 0, 2]),), b,

@@ -617,7 +617,11 @@ def gather(x, dim, index):
     """y[i_0, …, i_{n-1}] = x[i_0, …, index[i_0, …, i_{n-1}], …, i_{n-1}] (the index at dim, each other coordinate
     its own), of index's shape, as PyTorch's gather: one pick of x by integer arrays (GetItem), so
     dx = g scatter-added where it was picked from (a repeated pick accumulating), and its gradient picks again.
-    A negative index counts from the end, as numpy's does (PyTorch refuses it)."""
+    A negative index counts from the end, as numpy's does (PyTorch refuses it). A 0-d x is gathered from as the 1-D
+    tensor of its one value, by a 0-d or 1-D index, as PyTorch's."""
+    if x.ndim == 0 and isinstance(index, Tensor) and index.ndim <= 1:
+        dim_index("gather", dim, 0)
+        return reshape(gather(reshape(x, 1), 0, reshape(index, -1)), index.shape)
     picks = _picks_along("gather", x, dim, index)
     axis = dim_index("gather", dim, x.ndim)
     _require_in_range("gather", x, (slice(None),) * axis + (picks[axis],))  # the other picks are aranges
@@ -726,9 +730,13 @@ def _source(op, x, dim, index, src):
 def index_select(x, dim, index):
     """x with the entries of dim at `index` (0-D or 1-D, repeats allowed), in its order: y.shape[dim] = len(index);
     x[:, …, index] picked by an integer array (GetItem), so dx = g scatter-added back, a repeated entry's
-    accumulating."""
+    accumulating. Of a 0-d x, the index names its one value once, and y is 0-d, as in PyTorch."""
     axis = dim_index("index_select", dim, x.ndim)
     _require_integer_index("index_select", index)
+    if x.ndim == 0:
+        if index.numel() != 1:
+            raise ValueError(f"index_select: the index into a 0-d tensor must hold one value, got shape {index.shape}")
+        return reshape(index_select(reshape(x, 1), 0, index), ())
     if index.ndim > 1:
         raise ValueError(f"index_select: expected a 0-D or 1-D index, got shape {index.shape} (tensor of shape "
                          f"{x.shape})")

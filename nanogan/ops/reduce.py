@@ -100,7 +100,7 @@ class Amax(Function):
 
 class Amin(Amax):
     """y = min_dims x;  dx = g * [x == y] / (number of ties), as Amax's. Its own reduction, not -max(-x), which
-    wraps unsigned integers (amin of uint8 [0, 1, 2] was 2) and refuses bools."""
+    wraps unsigned integers (amin of uint8 [3, 0, 2] was 2) and refuses bools."""
     extremum = "min"
 
 

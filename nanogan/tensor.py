@@ -943,6 +943,10 @@ def as_tensor(value, like):
         dtype = int64
     else:
         dtype = like.dtype
+    if kind in "iu" and dtype.kind in "iu" and isinstance(value, (int, np.integer)):
+        # an integer wraps into the tensor's integer dtype, as PyTorch's C cast of it does: uint8 + -3 is uint8 + 253
+        # (numpy refuses it, an OverflowError that named no op); one beyond 64 bits is refused, as by PyTorch
+        value = np.asarray(value).astype(dtype)
     return Tensor(like.backend.xp.asarray(value, dtype=dtype))
 
 

@@ -1109,6 +1109,19 @@ def test_none_and_strings_are_not_numbers_to_ops_and_compare_unequal_as_in_torch
             call()
 
 
+def test_integers_wrap_into_a_narrower_integer_dtype_as_in_torch():
+    """uint8 + -3 and int8 + 1000 were refused with numpy's OverflowError, which named no op; PyTorch casts the
+    number into the tensor's dtype as C does (modulo 2^bits), for arithmetic and comparisons alike."""
+    torch = pytest.importorskip("torch")
+
+    def results(lib):
+        small, signed = lib.tensor(np.array([1, 200], dtype=np.uint8)), lib.tensor(np.array([1, -100], dtype=np.int8))
+        return [small + (-3), small * -1, small < -3, signed + 1000, signed * 300, signed > 200, signed + 2 ** 40,
+                lib.tensor([1, 2]) + 2 ** 63]
+    ours = [(r.numpy().tolist(), str(r.dtype)) for r in results(ng)]
+    assert ours == [(r.numpy().tolist(), str(r.dtype).replace("torch.", "")) for r in results(torch)]
+
+
 def test_tensor_creation_and_iteration_errors():
     with pytest.raises(TypeError, match="tensor: expected numbers.*got elements of type Tensor; join tensors with "
                                         "ng.stack"):

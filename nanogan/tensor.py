@@ -523,10 +523,11 @@ class Tensor:
         return ops.elementwise.ge(self, other)
 
     def __eq__(self, other):
-        return ops.elementwise.eq(self, other)
+        # x == None is False, and x != "a" True, as PyTorch's (Python's identity comparison), not an elementwise error
+        return ops.elementwise.eq(self, other) if _is_numeric(other) else NotImplemented
 
     def __ne__(self, other):
-        return ops.elementwise.ne(self, other)
+        return ops.elementwise.ne(self, other) if _is_numeric(other) else NotImplemented
 
     __hash__ = object.__hash__
 
@@ -575,7 +576,15 @@ class Tensor:
         return self._boolean_reduction("all", dim, keepdim)
 
     def _boolean_reduction(self, name, dim, keepdim):
-        axis = None if dim is None else ops.shape.dim_index(name, dim, self.ndim)
+        """any or all over every dim (None), one, or a tuple of them as PyTorch 2 takes; an empty tuple reduces
+        none, as PyTorch's any and all (unlike its sum) take it."""
+        axis = None
+        if dim is not None:
+            dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+            axis = tuple(ops.shape.dim_index(name, d, self.ndim) for d in dims)
+            if len(set(axis)) < len(axis):
+                raise ValueError(f"{name}: dims {dims} name a dimension more than once (tensor of shape {self.shape})")
+            axis = axis if self.ndim else None  # a 0-d tensor's 0 and -1 name no axis
         xp = self.backend.xp
         return Tensor(xp.asarray(getattr(xp, name)(self.array, axis=axis, keepdims=keepdim)))
 
@@ -880,6 +889,11 @@ def _broadcasts(shape, target):
         return False
 
 
+def _is_numeric(value):
+    """A Tensor, or numbers that ops take in a tensor's place (not None, a string, ...)?"""
+    return isinstance(value, (Tensor, int, float)) or kind_of(value) in "biuf"
+
+
 def _is_number(value):
     return isinstance(value, (int, float, bool, np.generic))
 
@@ -924,6 +938,11 @@ def tensor(data, dtype=None, requires_grad=False, device="cpu"):
     return Tensor(backends.get(device).from_host(array), requires_grad=requires_grad)
 
 
+def kind_of(value):
+    """numpy's kind of a number, array or list of numbers: "b", "i", "u", "f" ("O" for None, "U" for a string)."""
+    return value.dtype.kind if hasattr(value, "dtype") else np.asarray(value).dtype.kind
+
+
 def as_tensor(value, like):
     """`value` as a Tensor on `like`'s device with `like`'s dtype, or the dtype its kind promotes to (Python numbers)."""
     if isinstance(value, Tensor):
@@ -932,13 +951,19 @@ def as_tensor(value, like):
         raise RuntimeError(f"expected all arrays on one device: a {type(value).__name__} of shape "
                            f"{tuple(value.shape)} on {backends.of(value).name} met a tensor on {like.device}; make "
                            f"it a tensor there with ng.tensor(..., device={like.device!r})")
-    # a number of a higher kind than the tensor's (bool < int < float) promotes, as in PyTorch: bools + 1 are int64
-    if isinstance(value, float) and not like.is_floating_point():
+    # a number of a higher kind than the tensor's (bool < int < float) promotes, as in PyTorch: bools + 1 are int64.
+    # The kind is read from the dtype of numpy's numbers too: an int tensor times np.float32(0.5) was truncated to 0
+    kind = kind_of(value)
+    if kind == "f" and not like.is_floating_point():
         dtype = float32
-    elif isinstance(value, int) and not isinstance(value, bool) and like.dtype == bool_:
+    elif kind in "iu" and like.dtype == bool_:
         dtype = int64
     else:
         dtype = like.dtype
+    if kind in "iu" and dtype.kind in "iu" and isinstance(value, (int, np.integer)):
+        # an integer wraps into the tensor's integer dtype, as PyTorch's C cast of it does: uint8 + -3 is uint8 + 253
+        # (numpy refuses it, an OverflowError that named no op); one beyond 64 bits is refused, as by PyTorch
+        value = np.asarray(value).astype(dtype)
     return Tensor(like.backend.xp.asarray(value, dtype=dtype))
 
 

@@ -197,8 +197,23 @@ def test_grad_of_input_not_requiring_grad():
 def test_integer_tensors_into_differentiable_ops():
     with pytest.raises(TypeError, match="floating-point"):
         ng.tensor([1, 2]).requires_grad_()
+    from nanogan.ops.elementwise import Exp
     with pytest.raises(TypeError, match="Exp: expected floating-point tensors, got int64"):
-        ng.tensor([1, 2]).exp()
+        Exp.apply(ng.tensor([1, 2]))  # the Function itself; ng.exp computes integers in float32, as torch.exp
+
+
+def test_float_functions_of_integers_and_bools_are_float32_as_in_torch():
+    """exp, log, sqrt, log1p, expm1 and erf of an integer or bool tensor were refused ('Exp: expected floating-point
+    tensors'); PyTorch computes them in float32."""
+    torch = pytest.importorskip("torch")
+    arrays = [np.array([[1, 4, 0], [-3, 2, 9]]), np.array([1, 4, 0], dtype=np.uint8), np.array([True, False])]
+    for name in ("exp", "log", "sqrt", "log1p", "expm1", "erf"):
+        for a in arrays:
+            with np.errstate(divide="ignore", invalid="ignore"):  # log 0 = -inf and sqrt(-3) = NaN, as torch's
+                ours = getattr(ng.tensor(a), name)()
+            theirs = getattr(torch, name)(torch.tensor(a))
+            assert ours.dtype == ng.float32 and theirs.dtype == torch.float32
+            np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, err_msg=name)
 
 
 def test_op_inputs_must_be_tensors_on_one_device(monkeypatch):
@@ -1161,6 +1176,72 @@ def test_numbers_of_a_higher_kind_promote_like_torch():
         else:
             theirs = [(r.numpy().tolist(), str(r.dtype).replace("torch.", "")) for r in results]
     assert ours == theirs
+
+
+def test_numpy_numbers_promote_by_their_kind_like_torch():
+    """A numpy float met an integer tensor in the tensor's dtype: int_tensor * np.float32(0.5) was truncated to 0,
+    where PyTorch gives float32 [0.5, 1.0, 1.5]."""
+    torch = pytest.importorskip("torch")
+    for make in (ng.tensor, torch.tensor):
+        ints = make([1, 2, 3])
+        results = [ints * np.float32(0.5), np.float32(0.5) + ints, ints < np.float32(1.5), ints / np.float32(2.0),
+                   make([True, False]) + np.int32(2), ints + np.int64(1)]
+        if make is ng.tensor:
+            ours = [(r.numpy().tolist(), str(r.dtype)) for r in results]
+        else:
+            theirs = [(r.numpy().tolist(), str(r.dtype).replace("torch.", "")) for r in results]
+    assert ours == theirs
+
+
+def test_integers_of_different_dtypes_divide_as_float32_without_wrapping_first():
+    """div paired its operands first: a 0-d int64 -3 over a uint8 tensor was cast to uint8 (253) before the division,
+    and uint8 / -3 refused -3 as out of bounds for uint8; PyTorch divides both as float32."""
+    torch = pytest.importorskip("torch")
+
+    def quotients(lib):
+        small = lib.tensor(np.array([4, 1, 2], dtype=np.uint8))
+        return [lib.tensor(-3) / small, small / -3, lib.tensor(np.array([1, 2, 3], dtype=np.int8)) / lib.tensor(-2),
+                lib.tensor([1, 2, 3]) / lib.tensor(2.0, dtype=lib.float64)]
+    ours = [(q.numpy().tolist(), str(q.dtype)) for q in quotients(ng)]
+    assert ours == [(q.numpy().tolist(), str(q.dtype).replace("torch.", "")) for q in quotients(torch)]
+
+
+def test_square_and_sign_of_bools_as_in_torch():
+    """square of bools was bool (numpy's True·True), where PyTorch's is int64; sign of bools was numpy's
+    UFuncTypeError, where PyTorch's is the bools themselves."""
+    torch = pytest.importorskip("torch")
+    flags = np.array([[True, False], [False, True]])
+    ours = [(r.numpy().tolist(), str(r.dtype)) for r in (ng.tensor(flags).square(), ng.sign(ng.tensor(flags)))]
+    theirs = [(r.numpy().tolist(), str(r.dtype).replace("torch.", ""))
+              for r in (torch.tensor(flags).square(), torch.sign(torch.tensor(flags)))]
+    assert ours == theirs
+
+
+def test_none_and_strings_are_not_numbers_to_ops_and_compare_unequal_as_in_torch():
+    """numpy made None a NaN: x + None was all NaN, where PyTorch refuses it; x == None was an elementwise False
+    tensor, where PyTorch's is Python's False."""
+    torch = pytest.importorskip("torch")
+    for lib in (ng, torch):
+        x = lib.tensor([1.0, 2.0])
+        assert (x == None) is False and (x != None) is True and (x == "a") is False  # noqa: E711
+    x = ng.tensor([1.0, 2.0])
+    for call, op, what in [(lambda: x + None, "add", "NoneType None"), (lambda: None * x, "mul", "NoneType None"),
+                           (lambda: x - "a", "sub", "str 'a'"), (lambda: ng.lt(x, None), "less", "NoneType None")]:
+        with pytest.raises(TypeError, match=rf"{op}: expected a Tensor or numbers, got {what}"):
+            call()
+
+
+def test_integers_wrap_into_a_narrower_integer_dtype_as_in_torch():
+    """uint8 + -3 and int8 + 1000 were refused with numpy's OverflowError, which named no op; PyTorch casts the
+    number into the tensor's dtype as C does (modulo 2^bits), for arithmetic and comparisons alike."""
+    torch = pytest.importorskip("torch")
+
+    def results(lib):
+        small, signed = lib.tensor(np.array([1, 200], dtype=np.uint8)), lib.tensor(np.array([1, -100], dtype=np.int8))
+        return [small + (-3), small * -1, small < -3, signed + 1000, signed * 300, signed > 200, signed + 2 ** 40,
+                lib.tensor([1, 2]) + 2 ** 63]
+    ours = [(r.numpy().tolist(), str(r.dtype)) for r in results(ng)]
+    assert ours == [(r.numpy().tolist(), str(r.dtype).replace("torch.", "")) for r in results(torch)]
 
 
 def test_tensor_creation_and_iteration_errors():

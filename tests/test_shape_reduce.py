@@ -118,6 +118,15 @@ def test_cat_stack_where():
         ng.cat([ng.ones(2, 3), ng.ones(2, 4)])
 
 
+def test_where_refuses_a_condition_that_is_not_boolean_as_torch_does():
+    """An integer or float condition was read as numpy reads it (nonzero is True); PyTorch refuses it, as
+    masked_fill refuses such a mask."""
+    for cond in (ng.tensor([1, 0, 2]), ng.tensor([0.5, 0.0, 1.0]), np.array([1, 0, 1])):
+        with pytest.raises(TypeError, match=r"where: expected a boolean condition, got (int64|float32) of shape "
+                                            r"\(3,\)"):
+            ng.where(cond, ng.ones(3), 0.0)
+
+
 @pytest.mark.parametrize("sa,sb", [((3, 4), (4, 2)), ((4,), (4, 2)), ((3, 4), (4,)), ((4,), (4,)),
                                     ((2, 3, 4), (4, 5)), ((2, 1, 3, 4), (3, 4, 2)),
                                     # over one index: the CPU backend's broadcast multiply (backend/cpu/blas.py)
@@ -379,3 +388,165 @@ def test_pixel_shuffle_and_unshuffle_errors_name_the_op_and_the_shape():
             getattr(F, op)(ng.ones(4, 4), 2)
     with pytest.raises(ValueError, match=r"pixel_shuffle: upscale_factor must be an int >= 1, got 0"):
         F.pixel_shuffle(ng.ones(1, 4, 2, 2), 0)
+
+
+def _values_and_dtypes(results, torch=None):
+    """Each result (a tensor, or a (values, indices) pair) as nested lists and dtype names, to compare with torch."""
+    flat = [t for r in results for t in (r if isinstance(r, tuple) else (r,))]
+    if torch is None:
+        return [(t.numpy().tolist(), str(t.dtype)) for t in flat]
+    return [(t.detach().numpy().tolist(), str(t.dtype).replace("torch.", "")) for t in flat]
+
+
+def test_amin_and_min_of_unsigned_and_bool_tensors_match_torch():
+    """amin was -amax(-x) and min(dim) argmax(-x): uint8 [[3, 0, 2], [1, 4, 1]] wrapped under the negation (amin 1,
+    not 0), the lowest int64 overflowed, and bools were refused; PyTorch computes the minimum itself."""
+    torch = pytest.importorskip("torch")
+    arrays = [np.array([[3, 0, 2], [1, 4, 1]], dtype=np.uint8), np.array([[True, False], [True, True]]),
+              np.array([np.iinfo(np.int64).min, 5, -1])]
+    for make in (ng.tensor, torch.tensor):
+        results = [r for a in arrays for r in (make(a).amin(), make(a).amin(-1), make(a).min(), make(a).min(0))]
+        if make is ng.tensor:
+            ours = _values_and_dtypes(results)
+        else:
+            theirs = _values_and_dtypes(results, torch)
+    assert ours == theirs
+    ties = [[1.0, -2.0, -2.0, 0.5], [3.0, 3.0, 1.0, 1.0]]  # the gradient shared among ties, as before
+    compare_with_torch(lambda t: t.amin(1) * t.amin(), lambda t: t.amin(1) * t.amin(), [ties])
+
+
+def test_sums_and_products_of_bools_and_integers_are_int64_as_in_torch():
+    """numpy's sum of uint8 is uint64, and its product keeps the dtype: uint8 [30, 30, 2] multiplied to 8 (1800
+    wrapped), int32 products overflowed, and a product of bools was a bool; PyTorch gives int64 for all of them."""
+    torch = pytest.importorskip("torch")
+    arrays = [np.array([[30, 30, 2], [1, 2, 3]], dtype=dtype) for dtype in (np.uint8, np.int8, np.int32)]
+    arrays += [np.array([[50000, 50000, 1], [2, 2, 2]], dtype=np.int32), np.array([[True, True], [False, True]])]
+    for make in (ng.tensor, torch.tensor):
+        results = [r for a in arrays for r in (make(a).sum(), make(a).sum(0), make(a).prod(), make(a).prod(1),
+                                               make(a).prod(-1, keepdim=True))]
+        if make is ng.tensor:
+            ours = _values_and_dtypes(results)
+        else:
+            theirs = _values_and_dtypes(results, torch)
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("reduction", ["sum", "mean", "amax", "amin", "var", "std"])
+def test_an_empty_dim_tuple_reduces_every_dim_and_a_repeated_dim_is_refused(reduction):
+    """dim=() reduced over nothing, giving x back where PyTorch gives the total (x.sum(()) of shape (2, 3, 4) was
+    x itself), and (1, -2) was read as dim 1 once where PyTorch refuses it."""
+    x = rng.standard_normal((2, 3, 4))
+    # PyTorch's var and std take dim=() as every dim forward but not in their backward (an infinite gradient), so
+    # theirs is compared with dim=None
+    torch_dims = None if reduction in ("var", "std") else ()
+    for dims in [(), []]:
+        for keepdim in (False, True):
+            compare_with_torch(lambda t: getattr(t, reduction)(dims, keepdim=keepdim),
+                               lambda t: getattr(t, reduction)(torch_dims, keepdim=keepdim), [x])
+    with pytest.raises(ValueError, match=rf"{reduction}: dims \(1, -2\) name a dimension more than once \(a tensor "
+                                         rf"with 3 dimensions\)"):
+        getattr(ng.tensor(x), reduction)((1, -2))
+
+
+def test_logsumexp_over_an_empty_dim_tuple_is_over_every_dim():
+    x = rng.standard_normal((2, 3))
+    compare_with_torch(lambda t: t.logsumexp((), keepdim=True), lambda t: t.logsumexp((), keepdim=True), [x])
+    np.testing.assert_allclose(ng.tensor(x).logsumexp([]).numpy(), np.log(np.exp(x).sum()))
+
+
+def test_argmax_and_argmin_over_every_dim_keep_the_dims_when_asked():
+    """x.argmax(keepdim=True) ignored keepdim (shape ()), where PyTorch gives the flat index in shape (1, 1, 1)."""
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal((2, 3, 4))
+    for op in ("argmax", "argmin"):
+        for keepdim in (False, True):
+            ours, theirs = getattr(ng.tensor(x), op)(keepdim=keepdim), getattr(torch.tensor(x), op)(keepdim=keepdim)
+            assert ours.shape == tuple(theirs.shape) and ours.numpy().tolist() == theirs.numpy().tolist()
+
+
+def test_logsumexp_of_no_values_is_minus_inf_and_of_integers_float32_as_in_torch():
+    """Over an empty dim numpy's max refused (a ValueError that named no op), where PyTorch gives -inf; integers and
+    bools were refused by Exp, where PyTorch computes in float32."""
+    torch = pytest.importorskip("torch")
+    arrays = [np.zeros((0, 3), dtype=np.float32), np.array([[1, 5, 2], [0, 0, 7]]), np.array([True, False, True])]
+    for make in (ng.tensor, torch.tensor):
+        with np.errstate(divide="ignore"):  # the log of the empty sum, 0, is -inf
+            results = [make(arrays[0]).logsumexp(0), make(arrays[0]).logsumexp(1, keepdim=True),
+                       make(arrays[1]).logsumexp(1), make(arrays[2]).logsumexp(0)]
+        if make is ng.tensor:
+            ours = _values_and_dtypes(results)
+        else:
+            theirs = _values_and_dtypes(results, torch)
+    for (values, dtype), (torch_values, torch_dtype) in zip(ours, theirs):
+        assert dtype == torch_dtype
+        np.testing.assert_allclose(values, torch_values, rtol=1e-6)
+    x = ng.zeros(0, 3, dtype=ng.float64, requires_grad=True)
+    with np.errstate(divide="ignore"):
+        x.logsumexp(0).sum().backward()
+    assert x.grad.shape == (0, 3)
+
+
+def test_cat_and_stack_of_integers_and_floats_take_the_float_type_as_in_torch():
+    """numpy's concatenate made int64 joined with float32 float64; PyTorch keeps float32 (and the float input's
+    gradient its own)."""
+    torch = pytest.importorskip("torch")
+    ints, flags = np.array([[1, 2, 3]]), np.array([[True, False, True]])
+    floats = np.array([[0.5, -1.5, 2.0]], dtype=np.float32)
+
+    def joined(lib):
+        t = lib.tensor
+        return [lib.cat([t(ints), t(floats)]), lib.cat([t(flags), t(floats)], 1), lib.stack([t(floats), t(ints)], -1),
+                lib.cat([t(ints), t(flags)]), lib.cat([t(floats).double(), t(ints)])]
+    assert _values_and_dtypes(joined(ng)) == _values_and_dtypes(joined(torch), torch)
+    x = ng.tensor(floats, requires_grad=True)
+    (ng.cat([ng.tensor(ints), x]) * ng.tensor([[1.0], [2.0]])).sum().backward()
+    assert x.grad.dtype == ng.float32 and x.grad.numpy().tolist() == [[2.0, 2.0, 2.0]]
+
+
+def test_chunk_of_an_empty_dim_gives_chunks_empty_slices_as_torch():
+    """An empty dim was chunked into one slice, where PyTorch gives `chunks` of them."""
+    torch = pytest.importorskip("torch")
+    for shape, chunks, dim in [((0, 2), 3, 0), ((2, 0), 2, -1), ((0, 2), 1, 0), ((5, 2), 3, 0), ((1, 2), 4, 0)]:
+        ours = [p.shape for p in ng.zeros(*shape).chunk(chunks, dim)]
+        assert ours == [tuple(p.shape) for p in torch.zeros(*shape).chunk(chunks, dim)]
+
+
+@pytest.mark.parametrize("op", ["amax", "amin", "max", "min", "argmax", "argmin"])
+def test_a_largest_or_smallest_value_of_no_values_is_refused_naming_the_op(op):
+    """numpy's 'zero-size array to reduction operation maximum which has no identity' named neither the op nor the
+    shape; PyTorch refuses these too. A dim that is not empty reduces as before."""
+    x = ng.zeros(0, 3)
+    for dim, dims in [(None, r"\(0, 1\)"), (0, r"\(0,\)"), (-2, r"\(0,\)")]:
+        with pytest.raises(ValueError, match=rf"{op}: expected values to reduce, but dims {dims} of the tensor of "
+                                             rf"shape \(0, 3\) hold none"):
+            getattr(x, op)() if dim is None else getattr(x, op)(dim)
+    result = getattr(x, op)(1)
+    assert (result[0] if isinstance(result, tuple) else result).shape == (0,)
+
+
+def test_var_std_and_norm_refuse_integers_naming_themselves():
+    """var and std of integers were refused by the mean inside them ('mean: expected a floating-point tensor'), the
+    2-norm by 'RootOfSquares', and the 1- and inf-norms computed in integers; PyTorch refuses all of them."""
+    ints = ng.tensor([[1, 2, 3], [4, 5, 6]])
+    for op, call in [("var", lambda t: t.var(1)), ("std", lambda t: t.std()), ("norm", lambda t: t.norm()),
+                     ("norm", lambda t: t.norm(1)), ("norm", lambda t: t.norm(float("inf"), 0))]:
+        with pytest.raises(TypeError, match=rf"{op}: expected floating-point tensors, got int64 for argument 0 of "
+                                            rf"shape \(2, 3\)"):
+            call(ints)
+
+
+def test_cat_skips_a_1d_empty_tensor_among_others_as_torch():
+    """cat([tensor([]), x]), the accumulator idiom, was refused ('shapes [(0,), (2, 3)] differ outside dimension
+    0'); PyTorch skips a 1-D empty tensor among tensors of other shapes, though its dtype counts."""
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal((2, 3))
+    compare_with_torch(lambda t: ng.cat([ng.zeros(0, dtype=ng.float64), t, t * t]),
+                       lambda t: torch.cat([torch.zeros(0, dtype=torch.float64), t, t * t]), [x])
+    compare_with_torch(lambda t: ng.cat([t, ng.zeros(0, dtype=ng.float64)], -1),
+                       lambda t: torch.cat([t, torch.zeros(0, dtype=torch.float64)], -1), [x])
+
+    def joined(lib):
+        return [lib.cat([lib.tensor([]), lib.tensor([[1, 2]])]), lib.cat([lib.zeros(0), lib.zeros(0)])]
+    assert _values_and_dtypes(joined(ng)) == _values_and_dtypes(joined(torch), torch)
+    with pytest.raises(ValueError, match=r"cat: shapes \[\(0,\), \(2, 3\), \(3,\)\] differ outside dimension 0"):
+        ng.cat([ng.zeros(0), ng.zeros(2, 3), ng.zeros(3)])

@@ -356,6 +356,8 @@ MATH = {
     "maximum with ties": (lambda lib, a, b: lib.maximum(a, b), [x34, tied34]),
     "minimum with ties": (lambda lib, a, b: lib.minimum(a, b), [x34, tied34]),
     "maximum, broadcast": (lambda lib, a, b: lib.maximum(a, b), [x34, y34[0]]),
+    "max and min of two tensors": (lambda lib, a, b: lib.max(a, b) * lib.min(b[0], a) + a.max(b) - b.min(a),
+                                   [x34, tied34]),
     "lerp near the start": (lambda lib, a, b: lib.lerp(a, b, 0.3), [x34, y34]),
     "lerp near the end": (lambda lib, a, b: lib.lerp(a, b, 0.8), [x34, y34]),
     "lerp by a weight tensor": (lambda lib, a, b, w: lib.lerp(a, b, w), [x34, y34, rng.uniform(-0.2, 1.2, (3, 4))]),
@@ -374,6 +376,9 @@ MATH = {
     "gather": (lambda lib, a, i: lib.gather(a, 1, i), [x34, picks34[:, :2] % 4], [0]),
     "gather along dim 0, repeated": (lambda lib, a, i: lib.gather(a, 0, i), [x34, np.array([[2, 0, 2, 2]] * 2)], [0]),
     "index_select, repeated": (lambda lib, a, i: lib.index_select(a, 1, i), [x34, np.array([3, 0, 3])], [0]),
+    # a 0-d tensor was refused with numpy's "tuple index out of range" (gather) and "too many indices" (index_select)
+    "gather and index_select of a 0-d tensor": (lambda lib, a: lib.gather(a, 0, lib.tensor([0])) * a.index_select(
+        -1, lib.tensor(0)) + a.gather(-1, lib.tensor(0)) ** 2, [np.array(1.5)]),
     "index_put of rows and columns": (lambda lib, a, b: lib.index_put(a, (lib.tensor([2, 0]), lib.tensor([-1, 1])),
                                                                       b[1, :2]) ** 2, [x34, y34]),
     "index_put, accumulating repeats": (lambda lib, a, b: lib.index_put(a, (lib.tensor([2, 0, 2]),), b,
@@ -719,6 +724,20 @@ def test_predicates_and_counts_answer_as_torch():
     assert ng.meshgrid(ng.arange(2), ng.arange(3))[0].shape == (2, 3)  # torch's default, "ij" (without its warning)
 
 
+def test_any_and_all_take_a_tuple_of_dims_as_torch():
+    """any and all took one dim and refused a tuple ('all: a dimension must be an int, got tuple'), which PyTorch 2
+    takes; an empty tuple reduces no dim in both (unlike sum's)."""
+    torch = pytest.importorskip("torch")
+    flags = rng.random((2, 3, 4)) > 0.3
+    calls = [lambda t: t.all((0, 2)), lambda t: t.any((-1, 0), keepdim=True), lambda t: t.all([1]),
+             lambda t: t.any(()), lambda t: t.all(-1), lambda t: t.any(), lambda t: t[0, 0, 0].all((0,))]
+    for call in calls:
+        ours, theirs = call(ng.tensor(flags)), call(torch.tensor(flags))
+        assert ours.shape == tuple(theirs.shape) and ours.numpy().tolist() == theirs.numpy().tolist()
+    with pytest.raises(ValueError, match=r"all: dims \(1, -2\) name a dimension more than once"):
+        ng.tensor(flags).all((1, -2))
+
+
 ERRORS = {  # name: (call(lib), nanogan's error, its message); torch refuses each call too
     "mm of a batch": (lambda lib: lib.mm(lib.ones(2, 3, 4), lib.ones(4, 5)), ValueError,
                       r"mm: expected matrices \(n, m\) and \(m, p\), got shapes \(2, 3, 4\) and \(4, 5\)"),
@@ -837,6 +856,12 @@ ERRORS = {  # name: (call(lib), nanogan's error, its message); torch refuses eac
                                           r"logsumexp: dimension -3 out of range"),
     "argmin over a dim out of range": (lambda lib: lib.ones(2, 3).argmin(2), IndexError,
                                        r"argmin: dimension 2 out of range"),
+    # the errors named the comparison and the subtraction inside clamp and lerp ("greater: shapes ...", "sub: ...")
+    "clamp by a bound that does not broadcast": (lambda lib: lib.clamp(lib.ones(2, 3), max=lib.ones(3, 1)),
+                                                 ValueError, r"clamp: shapes \(2, 3\) and \(3, 1\) cannot be "
+                                                             r"broadcast together"),
+    "lerp to an end that does not broadcast": (lambda lib: lib.lerp(lib.ones(2, 3), lib.ones(2), 0.5), ValueError,
+                                               r"lerp: shapes \(2, 3\) and \(2,\) cannot be broadcast together"),
 }
 
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..arguments import is_int
 from ..autograd.function import Function, require_one_device
-from ..tensor import Tensor, as_tensor, zeros_like
+from ..tensor import Tensor, as_tensor, kind_of, zeros_like
 from .shape import clone, sum_to
 
 
@@ -24,6 +24,9 @@ def _pair(op, a, b):
     """Both operands as Tensors (scalars take the other's dtype and device), checked to broadcast."""
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         raise TypeError(f"{op}: expected at least one Tensor")
+    for value in (a, b):  # numpy would make None a NaN: x + None was all NaN
+        if not (isinstance(value, (Tensor, int, float)) or kind_of(value) in "biuf"):
+            raise TypeError(f"{op}: expected a Tensor or numbers, got {type(value).__name__} {value!r}")
     a = as_tensor(a, like=b) if not isinstance(a, Tensor) else a
     b = as_tensor(b, like=a) if not isinstance(b, Tensor) else b
     _broadcast_shape(op, a, b)
@@ -352,11 +355,17 @@ def mul(a, b):
 
 
 def div(a, b):
-    """True division: integer operands divide as float32, as in PyTorch (its default float type)."""
-    a, b = _pair("div", a, b)
-    if not a.is_floating_point() and not b.is_floating_point():
-        a, b = cast(a, np.dtype(np.float32)), cast(b, np.dtype(np.float32))
-    return Div.apply(a, b)
+    """True division: integer operands divide as float32, as in PyTorch (its default float type). They become
+    float32 before they meet, as PyTorch's do: paired first, a 0-d int64 -3 over a uint8 tensor was wrapped to 253
+    in uint8, and uint8 / -3 refused -3."""
+    if not (_is_floating(a) or _is_floating(b)):
+        a, b = (cast(t, np.dtype(np.float32)) if isinstance(t, Tensor) else t for t in (a, b))
+    return Div.apply(*_pair("div", a, b))
+
+
+def _is_floating(value):
+    """Is a Tensor or number of a floating kind?"""
+    return value.is_floating_point() if isinstance(value, Tensor) else np.asarray(value).dtype.kind == "f"
 
 
 def neg(a):
@@ -394,7 +403,10 @@ def pow(a, b):
 
 
 def square(a):
-    """y = a·a;  da = 2a·g (Mul's two gradients); integers stay integers, as in PyTorch."""
+    """y = a·a;  da = 2a·g (Mul's two gradients); integers stay integers, and bools square as int64, as in PyTorch
+    (numpy's True·True is True)."""
+    if a.dtype == bool:
+        a = cast(a, np.dtype(np.int64))
     return mul(a, a)
 
 
@@ -408,32 +420,39 @@ def rsqrt(a):
     return pow(a, -0.5)
 
 
+def _as_floating(a):
+    """a, or a as float32 where it holds integers or bools: PyTorch computes exp, log, sqrt, ... of them in its default
+    float type (the Functions themselves take floating tensors only)."""
+    return a if a.is_floating_point() else cast(a, np.dtype(np.float32))
+
+
 def exp(a):
-    return Exp.apply(a)
+    return Exp.apply(_as_floating(a))
 
 
 def expm1(a):
-    return Expm1.apply(a)
+    return Expm1.apply(_as_floating(a))
 
 
 def log(a):
-    return Log.apply(a)
+    return Log.apply(_as_floating(a))
 
 
 def log1p(a):
-    return Log1p.apply(a)
+    return Log1p.apply(_as_floating(a))
 
 
 def sqrt(a):
-    return Sqrt.apply(a)
+    return Sqrt.apply(_as_floating(a))
 
 
 def erf(a):
-    return Erf.apply(a)
+    return Erf.apply(_as_floating(a))
 
 
 def sign(a):
-    return Sign.apply(a)
+    """A bool tensor is its own sign, a copy, as in PyTorch (numpy's sign has no bool version)."""
+    return clone(a) if a.dtype == bool else Sign.apply(a)
 
 
 def _stepwise(op, a):
@@ -468,7 +487,10 @@ def positive(a):
 def where(cond, a, b):
     """`cond ? a : b` elementwise; cond is a boolean Tensor or array (no gradient flows into it; an array is the
     caller's to keep as it is until backward). With two numbers, a takes the dtype a number gets on cond's device
-    (where(c, 1.0, 0.0) is float32), as in PyTorch."""
+    (where(c, 1.0, 0.0) is float32), as in PyTorch. A condition of another dtype is refused, as PyTorch refuses it
+    (numpy's where would read its nonzero values as True)."""
+    if cond.dtype != bool:
+        raise TypeError(f"where: expected a boolean condition, got {cond.dtype} of shape {tuple(cond.shape)}")
     if isinstance(cond, Tensor) and not isinstance(a, Tensor) and not isinstance(b, Tensor):
         a = as_tensor(a, like=cond)
     a, b = _pair("where", a, b)
@@ -517,6 +539,9 @@ def lerp(start, end, weight):
     """y = start + w·(end - start), computed as end - (1 - w)·(end - start) where |w| ≥ 1/2, as PyTorch does, so
     that w = 1 gives end exactly (a weight tensor picks per element);  dstart = g·(1 - w),  dend = g·w,
     dw = g·(end - start)."""
+    for other in (end, weight):  # checked here, so that the error names lerp, not the sub inside it
+        if isinstance(other, Tensor):
+            _broadcast_shape("lerp", start, other)
     difference = sub(end, start)
     if not isinstance(weight, Tensor):
         return add(start, mul(difference, weight)) if -0.5 < weight < 0.5 else sub(end, mul(difference, 1 - weight))
@@ -528,7 +553,10 @@ def clamp(a, min=None, max=None):
     """y = min(max(a, lo), hi);  da = g where lo <= a <= hi else 0."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
-    require_one_device("clamp", (a, *(bound for bound in (min, max) if isinstance(bound, Tensor))))
+    bounds = [bound for bound in (min, max) if isinstance(bound, Tensor)]
+    require_one_device("clamp", (a, *bounds))
+    for bound in bounds:  # checked here, so that the error names clamp, not the comparison inside it
+        _broadcast_shape("clamp", a, bound)
     clipped = a  # NaN compares False both ways, so it passes through: NaN is not hidden
     if min is not None:
         clipped = where(a.array < min, as_tensor(min, like=a), clipped)

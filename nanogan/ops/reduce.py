@@ -14,20 +14,24 @@ from ..arguments import is_number, require
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .activation import require_floating
-from .elementwise import _broadcast_shape, clamp_min_passing_gradient, exp, log, where
+from .elementwise import _broadcast_shape, cast, clamp_min_passing_gradient, exp, log, maximum, minimum, where
 from .shape import dim_index, permute, reshape, unsqueeze
 
 MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])
 
 
 def normalize_dims(op, dim, ndim):
-    """`dim` (None, int or tuple; negatives allowed) as a sorted tuple of axes, checked. A 0-d tensor takes 0 and -1,
-    as in PyTorch, and they name no axis: its one value is the reduction over them."""
-    if dim is None:
-        return tuple(range(ndim))
+    """`dim` (None, int or tuple; negatives allowed) as a sorted tuple of axes, checked. An empty tuple or list is
+    every axis, as None, as in PyTorch (sum(x, ()) is the total); a dimension named twice is refused, as PyTorch
+    refuses it. A 0-d tensor takes 0 and -1, as in PyTorch, and they name no axis: its one value is the reduction
+    over them."""
     dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)  # dim_index names the op for a float
-    axes = tuple(sorted({dim_index(op, d, ndim) for d in dims}))
-    return axes if ndim else ()
+    if dim is None or not dims:
+        return tuple(range(ndim))
+    axes = [dim_index(op, d, ndim) for d in dims]
+    if len(set(axes)) < len(axes):
+        raise ValueError(f"{op}: dims {dims} name a dimension more than once (a tensor with {ndim} dimensions)")
+    return tuple(sorted(axes)) if ndim else ()
 
 
 def _keepdim_shape(shape, dims):
@@ -79,10 +83,11 @@ class Amax(Function):
     """y = max_dims x;  dx = g * [x == y] / (number of ties), the gradient shared among equal maxima."""
     reads_output = True
     floating_only = False
+    extremum = "max"  # the array method that computes y
 
     @staticmethod
     def forward(ctx, x, *, dims, keepdim):
-        return x.max(axis=dims, keepdims=keepdim)
+        return getattr(x, ctx.op.extremum)(axis=dims, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, g):
@@ -93,8 +98,23 @@ class Amax(Function):
         return spread * Tensor(share.astype(x.dtype))
 
 
+class Amin(Amax):
+    """y = min_dims x;  dx = g * [x == y] / (number of ties), as Amax's. Its own reduction, not -max(-x), which
+    wraps unsigned integers (amin of uint8 [3, 0, 2] was 2) and refuses bools."""
+    extremum = "min"
+
+
+def _widened(x):
+    """x, or x as int64 where it holds bools or narrower integers: PyTorch sums and multiplies them in int64 (numpy
+    sums uint8 as uint64, and its products keep the dtype, so a uint8 product of [30, 30] wrapped to 132)."""
+    if x.dtype.kind == "b" or (x.dtype.kind in "iu" and x.dtype.itemsize < 8):
+        return cast(x, np.dtype(np.int64))
+    return x
+
+
 def sum(x, dim=None, keepdim=False):
-    return Sum.apply(x, dims=normalize_dims("sum", dim, x.ndim), keepdim=keepdim, mean=False)
+    """y = Σ_dims x; bools and integers sum as int64, as in PyTorch."""
+    return Sum.apply(_widened(x), dims=normalize_dims("sum", dim, x.ndim), keepdim=keepdim, mean=False)
 
 
 def mean(x, dim=None, keepdim=False):
@@ -105,20 +125,30 @@ def mean(x, dim=None, keepdim=False):
 
 
 def amax(x, dim=None, keepdim=False):
-    return Amax.apply(x, dims=normalize_dims("amax", dim, x.ndim), keepdim=keepdim)
+    return Amax.apply(x, dims=_dims_holding_values("amax", x, dim), keepdim=keepdim)
 
 
 def amin(x, dim=None, keepdim=False):
-    """min x = -max(-x)."""
-    return -amax(-x, dim, keepdim)
+    return Amin.apply(x, dims=_dims_holding_values("amin", x, dim), keepdim=keepdim)
+
+
+def _dims_holding_values(op, x, dim):
+    """normalize_dims, for a largest or smallest value (or its index): refused over no values, which have none, as
+    PyTorch refuses it (numpy's error named neither the op nor the shape)."""
+    dims = normalize_dims(op, dim, x.ndim)
+    if not _count(x.shape, dims):
+        raise ValueError(f"{op}: expected values to reduce, but dims {dims} of the tensor of shape {x.shape} hold none")
+    return dims
 
 
 def _index_of_extremum(op, x, dim, keepdim):
     """The index (int64, outside the graph) of the first largest (op "argmax") or smallest ("argmin") element of x,
-    flat, or along dim."""
+    flat (of shape (1,) * x.ndim with keepdim, as PyTorch's), or along dim."""
     xp = x.backend.xp
+    _dims_holding_values(op, x, dim)
     if dim is None:
-        return Tensor(xp.asarray(getattr(xp, op)(x.array)))
+        flat_index = xp.asarray(getattr(xp, op)(x.array))
+        return Tensor(flat_index.reshape((1,) * x.ndim) if keepdim else flat_index)
     return Tensor(xp.asarray(getattr(xp, op)(x.array, axis=dim_index(op, dim, x.ndim), keepdims=keepdim)))
 
 
@@ -152,18 +182,26 @@ def _at_indices(x, dim, keepdim, indices):
 
 def max(x, dim=None, keepdim=False):
     """x.max() is the largest element, its gradient shared among ties (Amax); x.max(dim) is (values, indices), as
-    in PyTorch, and each value's gradient goes to the element at its index, the one returned."""
+    in PyTorch, and each value's gradient goes to the element at its index, the one returned; max(x, other) of a
+    Tensor other is maximum(x, other), as PyTorch's."""
+    if isinstance(dim, Tensor):
+        return maximum(x, dim)
+    _dims_holding_values("max", x, dim)
     return amax(x) if dim is None else _at_indices(x, dim, keepdim, argmax(x, dim))
 
 
 def min(x, dim=None, keepdim=False):
-    return amin(x) if dim is None else _at_indices(x, dim, keepdim, argmax(-x, dim))
+    if isinstance(dim, Tensor):
+        return minimum(x, dim)
+    _dims_holding_values("min", x, dim)
+    return amin(x) if dim is None else _at_indices(x, dim, keepdim, argmin(x, dim))
 
 
 def prod(x, dim=None, keepdim=False):
     """y = Π x over dim (one, as PyTorch's prod takes), or over every element (dim None, a 0-d result), as a tree of
     pairwise products: about log₂ n Mul nodes, so dx_i = g·Π_{j≠i} x_j exactly, zeros included (nothing divides
-    by x_i), at every order, as Mul's gradients are."""
+    by x_i), at every order, as Mul's gradients are. Bools and integers multiply as int64, as in PyTorch."""
+    x = _widened(x)
     if x.ndim == 0 or dim is None:
         if dim is not None:
             dim_index("prod", dim, 0)
@@ -190,11 +228,17 @@ def _product_along_first_axis(x):
 def logsumexp(x, dim, keepdim=False):
     """y = log Σ_dim exp(x), computed as m + log Σ_dim exp(x - m) for m = max_dim x, so that no exp overflows; m is
     a constant (0 where it is ±inf, so that all -inf gives -inf and an inf gives inf, as PyTorch's):
-    dx = g·exp(x - y) = g·softmax_dim(x), m's terms cancelling."""
+    dx = g·exp(x - y) = g·softmax_dim(x), m's terms cancelling. Over no values it is log 0 = -inf (m = 0 there), and
+    bools and integers give float32, as PyTorch's."""
     dims = normalize_dims("logsumexp", dim, x.ndim)
+    if not x.is_floating_point():
+        x = cast(x, np.dtype(np.float32))
     xp = x.backend.xp
-    largest = x.array.max(axis=dims, keepdims=True)
-    shift = Tensor(xp.where(xp.isinf(largest), 0, largest).astype(x.dtype))
+    if _count(x.shape, dims):
+        largest = x.array.max(axis=dims, keepdims=True)
+        shift = Tensor(xp.where(xp.isinf(largest), 0, largest).astype(x.dtype))
+    else:  # numpy's max of no values is an error
+        shift = Tensor(xp.zeros(_keepdim_shape(x.shape, dims), dtype=x.dtype))
     summed = sum(exp(x - shift), dims, keepdim)
     return log(summed) + (shift if keepdim else shift.reshape(summed.shape))
 
@@ -241,17 +285,23 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """var = Σ (x - mean)² / max(n - δ, 0), δ = correction, or 1 if unbiased (the default) and 0 if not; PyTorch's
     argument order, so that var(x, 0, False) is the biased variance over dim 0. NaN for no values, or for n ≤ δ
     (0 / 0; inf where the values spread)."""
-    dim, delta = _correction("var", dim, unbiased, correction)
-    dims = normalize_dims("var", dim, x.ndim)
-    count = _count(x.shape, dims)
-    centred = x - mean(x, dims, keepdim=True)
-    divisor = builtins.max(count - delta, 0)  # n - δ < 0 would make a negative variance (-0 for none)
-    return sum(centred * centred, dims, keepdim) / divisor
+    return _variance("var", x, dim, unbiased, keepdim, correction)
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """√var, var's arguments; the gradient 0 where the values do not spread (RootOfSquares)."""
-    return RootOfSquares.apply(var(x, dim, unbiased, keepdim, correction=correction))
+    return RootOfSquares.apply(_variance("std", x, dim, unbiased, keepdim, correction))
+
+
+def _variance(op, x, dim, unbiased, keepdim, correction):
+    """var's value, its arguments checked with errors that name op (var or std)."""
+    require_floating(op, x)
+    dim, delta = _correction(op, dim, unbiased, correction)
+    dims = normalize_dims(op, dim, x.ndim)
+    count = _count(x.shape, dims)
+    centred = x - mean(x, dims, keepdim=True)
+    divisor = builtins.max(count - delta, 0)  # n - δ < 0 would make a negative variance (-0 for none)
+    return sum(centred * centred, dims, keepdim) / divisor
 
 
 def norm(x, p="fro", dim=None, keepdim=False):
@@ -259,6 +309,7 @@ def norm(x, p="fro", dim=None, keepdim=False):
       p = 2 or "fro":  √(Σ x²), with the gradient 0 at x = 0 (RootOfSquares);
       p = 1:           Σ |x|;                 p = inf:  max |x| (its gradient shared among ties);
       other p > 0:     (Σ |x|^p)^(1/p)."""
+    require_floating("norm", x)
     if p in (2, "fro"):
         return RootOfSquares.apply(sum(x * x, dim, keepdim))
     if p == 1:

@@ -440,11 +440,12 @@ def split(x, split_size_or_sections, dim=0):
 
 
 def chunk(x, chunks, dim=0):
-    """x split along dim into `chunks` slices of ⌈n / chunks⌉ (fewer slices where that leaves none), as PyTorch."""
+    """x split along dim into `chunks` slices of ⌈n / chunks⌉ (fewer slices where that leaves none), as PyTorch; an
+    empty dim into `chunks` empty slices, as PyTorch's."""
     if not (is_int(chunks) and chunks >= 1):
         raise ValueError(f"chunk: chunks must be an int >= 1, got {chunks!r}")
     length = x.shape[dim_index("chunk", dim, x.ndim)]
-    return split(x, max(-(-length // chunks), 1), dim)
+    return split(x, -(-length // chunks) if length else [0] * chunks, dim)
 
 
 def sum_to(x, shape):
@@ -616,7 +617,11 @@ def gather(x, dim, index):
     """y[i_0, …, i_{n-1}] = x[i_0, …, index[i_0, …, i_{n-1}], …, i_{n-1}] (the index at dim, each other coordinate
     its own), of index's shape, as PyTorch's gather: one pick of x by integer arrays (GetItem), so
     dx = g scatter-added where it was picked from (a repeated pick accumulating), and its gradient picks again.
-    A negative index counts from the end, as numpy's does (PyTorch refuses it)."""
+    A negative index counts from the end, as numpy's does (PyTorch refuses it). A 0-d x is gathered from as the 1-D
+    tensor of its one value, by a 0-d or 1-D index, as PyTorch's."""
+    if x.ndim == 0 and isinstance(index, Tensor) and index.ndim <= 1:
+        dim_index("gather", dim, 0)
+        return reshape(gather(reshape(x, 1), 0, reshape(index, -1)), index.shape)
     picks = _picks_along("gather", x, dim, index)
     axis = dim_index("gather", dim, x.ndim)
     _require_in_range("gather", x, (slice(None),) * axis + (picks[axis],))  # the other picks are aranges
@@ -725,9 +730,13 @@ def _source(op, x, dim, index, src):
 def index_select(x, dim, index):
     """x with the entries of dim at `index` (0-D or 1-D, repeats allowed), in its order: y.shape[dim] = len(index);
     x[:, …, index] picked by an integer array (GetItem), so dx = g scatter-added back, a repeated entry's
-    accumulating."""
+    accumulating. Of a 0-d x, the index names its one value once, and y is 0-d, as in PyTorch."""
     axis = dim_index("index_select", dim, x.ndim)
     _require_integer_index("index_select", index)
+    if x.ndim == 0:
+        if index.numel() != 1:
+            raise ValueError(f"index_select: the index into a 0-d tensor must hold one value, got shape {index.shape}")
+        return reshape(index_select(reshape(x, 1), 0, index), ())
     if index.ndim > 1:
         raise ValueError(f"index_select: expected a 0-D or 1-D index, got shape {index.shape} (tensor of shape "
                          f"{x.shape})")
@@ -768,17 +777,25 @@ def meshgrid(*tensors, indexing="ij"):
 
 
 def cat(tensors, dim=0):
+    """The tensors joined along dim, in the dtype PyTorch promotes them to (integers or bools joined with floats take
+    the floats' type, where numpy's concatenate makes int64 and float32 float64). A 1-D empty tensor among tensors
+    of other shapes counts for the dtype alone, as PyTorch's legacy rule takes it (`cat([tensor([]), x])` is x; the
+    empty one gets no gradient, PyTorch's an empty one)."""
     tensors = list(tensors)
     if not tensors:
         raise ValueError("cat: expected a non-empty list of tensors")
-    ndim = tensors[0].ndim
+    floats = [t.dtype for t in tensors if t.is_floating_point()]
+    dtype = np.result_type(*(floats or [t.dtype for t in tensors]))
+    joined = [t for t in tensors if t.shape != (0,)] or tensors
+    ndim = joined[0].ndim
     if ndim == 0:
         raise ValueError("cat: 0-d tensors cannot be concatenated; stack them, or unsqueeze them first")
     dim = dim_index("cat", dim, ndim)
-    for t in tensors:
-        if t.ndim != ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, tensors[0].shape)) if i != dim):
+    for t in joined:
+        if t.ndim != ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, joined[0].shape)) if i != dim):
             raise ValueError(f"cat: shapes {[t.shape for t in tensors]} differ outside dimension {dim}")
-    return Cat.apply(*tensors, dim=dim)
+    from .elementwise import cast  # elementwise imports this module
+    return Cat.apply(*(cast(t, dtype) for t in joined), dim=dim)
 
 
 def stack(tensors, dim=0):

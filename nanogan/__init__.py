@@ -25,7 +25,7 @@ from .ops.reduce import (sum, mean, max, min, amax, amin, argmax, argmin, prod, 
                          cosine_similarity, pairwise_distance)
 from .ops.shape import (cat, stack, reshape, flatten, permute, transpose, unsqueeze, squeeze, repeat, split, chunk,
                         clone, flip, meshgrid, gather, index_select, index_put, scatter, scatter_add,
-                        scatter_reduce)
+                        scatter_reduce, tile, narrow, movedim, movedim as moveaxis, unflatten, roll)
 from .ops.elementwise import (add, sub, mul, div, remainder, fmod, pow, neg, square, reciprocal, rsqrt, exp, expm1,
                               log, log1p, sqrt, erf, abs, sign, floor, ceil, round, minimum, maximum, lerp, clamp,
                               clamp as clip, where, masked_fill, eq, ne, lt, le, gt, ge, isnan, isfinite, allclose)

@@ -246,6 +246,12 @@ class Tensor:
     def long(self):
         return self.to(int64)
 
+    def int(self):
+        return self.to(np.dtype(np.int32))
+
+    def bool(self):
+        return self.to(bool_)
+
     def type_as(self, other):
         """This tensor in other's dtype, on other's device (PyTorch's x.type(other.type()))."""
         return self.to(other.device, other.dtype)
@@ -757,6 +763,13 @@ class Tensor:
     def T(self):
         return ops.shape.permute(self, *reversed(range(self.ndim)))
 
+    @property
+    def mT(self):
+        """The last two dims swapped (a batch of matrices transposed)."""
+        if self.ndim < 2:
+            raise RuntimeError(f"mT: expected a tensor of at least 2 dimensions, got shape {self.shape}")
+        return ops.shape.transpose(self, -2, -1)
+
     def unsqueeze(self, dim):
         return ops.shape.unsqueeze(self, dim)
 
@@ -780,6 +793,23 @@ class Tensor:
 
     def flip(self, *dims):
         return ops.shape.flip(self, *dims)
+
+    def tile(self, *dims):
+        return ops.shape.tile(self, *dims)
+
+    def narrow(self, dim, start, length):
+        return ops.shape.narrow(self, dim, start, length)
+
+    def movedim(self, source, destination):
+        return ops.shape.movedim(self, source, destination)
+
+    moveaxis = movedim
+
+    def unflatten(self, dim, sizes):
+        return ops.shape.unflatten(self, dim, sizes)
+
+    def roll(self, shifts, dims=None):
+        return ops.shape.roll(self, shifts, dims)
 
     def gather(self, dim, index):
         return ops.shape.gather(self, dim, index)

@@ -550,3 +550,32 @@ def test_cat_skips_a_1d_empty_tensor_among_others_as_torch():
     assert _values_and_dtypes(joined(ng)) == _values_and_dtypes(joined(torch), torch)
     with pytest.raises(ValueError, match=r"cat: shapes \[\(0,\), \(2, 3\), \(3,\)\] differ outside dimension 0"):
         ng.cat([ng.zeros(0), ng.zeros(2, 3), ng.zeros(3)])
+
+
+@pytest.mark.parametrize("name, ours, theirs", [
+    ("tile", lambda t: t.tile(2, 1, 1, 2), lambda t: t.tile((2, 1, 1, 2))),
+    ("tile of fewer sizes", lambda t: ng.tile(t, (3,)), lambda t: t.tile((3,))),
+    ("narrow", lambda t: t.narrow(2, -3, 2), lambda t: t.narrow(2, -3, 2)),
+    ("movedim", lambda t: t.movedim((0, 2), (2, 0)), lambda t: t.movedim((0, 2), (2, 0))),
+    ("movedim to the end", lambda t: ng.movedim(t, 0, -1), lambda t: t.movedim(0, -1)),
+    ("unflatten", lambda t: t.unflatten(2, (2, -1)), lambda t: t.unflatten(2, (2, -1))),
+    ("roll flat", lambda t: t.roll(5), lambda t: t.roll(5)),
+    ("roll along dims", lambda t: ng.roll(t, (1, -5), (1, 2)), lambda t: t.roll((1, -5), (1, 2))),
+    ("mT", lambda t: t.mT, lambda t: t.mT),
+])
+def test_torchs_shape_helpers_match_it_to_the_second_order(name, ours, theirs):
+    x = rng.standard_normal((2, 3, 4))
+    compare_with_torch(lambda t: ours(t) ** 2, lambda t: theirs(t) ** 2, [x])
+
+
+def test_torchs_shape_helpers_refuse_what_it_refuses_naming_themselves():
+    x = ng.zeros(2, 3, 4)
+    with pytest.raises(ValueError, match=r"narrow: start 2 \+ length 3 exceeds the size 4 of dimension 2"):
+        x.narrow(2, 2, 3)
+    with pytest.raises(ValueError, match=r"unflatten: sizes \(3, -1\) do not split dimension 2 of size 4"):
+        x.unflatten(2, (3, -1))
+    with pytest.raises(ValueError, match=r"movedim: source \(0, 0\) or destination \(1, 2\) names a dim more than once"):
+        x.movedim((0, 0), (1, 2))
+    with pytest.raises(ValueError, match=r"roll: shifts \(1, 2\) must be ints, one for each of dims \(0,\)"):
+        x.roll((1, 2), 0)
+    assert x.int().dtype == np.int32 and x.bool().dtype == ng.bool_

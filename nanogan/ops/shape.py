@@ -420,6 +420,78 @@ def repeat(x, *sizes):
     return reshape(tiled, tuple(r * n for r, n in zip(sizes, shape)))
 
 
+def tile(x, *dims):
+    """PyTorch's tile: repeat, with fewer sizes than dims taken as the last dims' (the others once)."""
+    dims = _shape_arg(dims)
+    return repeat(x, *((1,) * (x.ndim - len(dims)) + dims))
+
+
+def narrow(x, dim, start, length):
+    """x[…, start:start + length, …] along dim, a view (its gradient goes to its part of x); a negative start
+    counts from the end, as in PyTorch."""
+    axis = dim_index("narrow", dim, x.ndim)
+    size = x.shape[axis] if x.ndim else 1
+    if not (is_int(start) and is_int(length) and -size <= start <= size and length >= 0):
+        raise ValueError(f"narrow: start must be an int in {-size}..{size} and length an int >= 0, got start={start!r}"
+                         f", length={length!r} (dimension {axis} of size {size}, tensor of shape {x.shape})")
+    start = int(start) % size if start < 0 else int(start)
+    if start + length > size:
+        raise ValueError(f"narrow: start {start} + length {length} exceeds the size {size} of dimension {axis} "
+                         f"(tensor of shape {x.shape})")
+    return x[(slice(None),) * axis + (slice(start, start + int(length)),)]
+
+
+def movedim(x, source, destination):
+    """x with its dims `source` (an int or a sequence) moved to the places `destination`, the others keeping their
+    order: a permute."""
+    source, destination = (tuple(d) if isinstance(d, (tuple, list)) else (d,) for d in (source, destination))
+    if len(source) != len(destination):
+        raise ValueError(f"movedim: source {source} and destination {destination} name different numbers of dims")
+    moved = [dim_index("movedim", d, x.ndim) for d in source]
+    places = [dim_index("movedim", d, x.ndim) for d in destination]
+    if len(set(moved)) < len(moved) or len(set(places)) < len(places):
+        raise ValueError(f"movedim: source {source} or destination {destination} names a dim more than once (tensor "
+                         f"of shape {x.shape})")
+    order = [None] * x.ndim
+    for d, place in zip(moved, places):
+        order[place] = d
+    rest = iter(d for d in range(x.ndim) if d not in moved)
+    return permute(x, *(next(rest) if d is None else d for d in order)) if x.ndim else x
+
+
+def unflatten(x, dim, sizes):
+    """dim of x split into dims of `sizes` (one of them may be -1), as PyTorch's unflatten: a reshape."""
+    axis = dim_index("unflatten", dim, x.ndim)
+    sizes = _shape_arg((sizes,))
+    known = math.prod(n for n in sizes if n != -1)
+    if not sizes or sizes.count(-1) > 1 or not all(is_int(n) and n >= -1 for n in sizes) or (
+            x.shape[axis] != known if -1 not in sizes else known == 0 or x.shape[axis] % known):
+        raise ValueError(f"unflatten: sizes {sizes} do not split dimension {axis} of size {x.shape[axis]} (tensor of "
+                         f"shape {x.shape})")
+    return reshape(x, x.shape[:axis] + sizes + x.shape[axis + 1:])
+
+
+def roll(x, shifts, dims=None):
+    """x's elements moved `shifts` places along `dims` (ints or sequences of them), those pushed off one end coming
+    back at the other; without dims over x flattened, its shape kept, as PyTorch's. Two slices joined (cat) per dim,
+    so the gradient is g rolled back."""
+    if dims is None:
+        if not is_int(shifts):
+            raise ValueError(f"roll: without dims, shifts must be one int, got {shifts!r}")
+        return reshape(roll(reshape(x, -1), shifts, 0), x.shape)
+    shifts, dims = (tuple(v) if isinstance(v, (tuple, list)) else (v,) for v in (shifts, dims))
+    if len(shifts) != len(dims) or not all(map(is_int, shifts)):
+        raise ValueError(f"roll: shifts {shifts} must be ints, one for each of dims {dims}")
+    for shift, dim in zip(shifts, dims):
+        axis = dim_index("roll", dim, x.ndim)
+        n = x.shape[axis] if x.ndim else 1
+        cut = n - int(shift) % n if n else 0
+        if 0 < cut < n:
+            head = (slice(None),) * axis
+            x = cat([x[head + (slice(cut, None),)], x[head + (slice(0, cut),)]], axis)
+    return x
+
+
 def split(x, split_size_or_sections, dim=0):
     """Slices of x along dim (views: each one's gradient goes to its part of x): of split_size each, the last one
     what is left, or of the listed sizes, which must add up to the dim's size."""

@@ -585,3 +585,26 @@ def test_legacy_size_average_and_reduce_are_pytorchs_reductions(legacy):
         assert ours.reduction == theirs.reduction, name
         np.testing.assert_allclose(ours(ng.tensor(a), ng.tensor(b)).numpy(), theirs(torch.tensor(a),
                                    torch.tensor(b)).numpy(), rtol=1e-12, err_msg=name)
+
+
+def test_loss_weights_of_another_dtype_are_refused_or_cast_as_torch_does():
+    """cross_entropy and nll_loss refuse a float64 class weight for float32 scores (PyTorch: 'expected scalar type
+    Float but found Double'); the binary cross-entropies compute in the input's dtype whatever their weights' (both
+    gave float64 losses)."""
+    torch = pytest.importorskip("torch")
+    x, t = np.random.default_rng(0).standard_normal((2, 3)).astype(np.float32), np.full((2, 3), 0.25, np.float32)
+    with pytest.raises(TypeError, match=r"cross_entropy: input \(float32\) and weight \(float64\) must share one"):
+        F.cross_entropy(ng.tensor(x), ng.tensor([0, 1]), weight=ng.ones(3, dtype=ng.float64))
+    with pytest.raises(TypeError, match=r"nll_loss: input \(float32\) and weight \(float64\) must share one"):
+        F.nll_loss(ng.tensor(x), ng.tensor([0, 1]), weight=ng.ones(3, dtype=ng.float64))
+    weight = np.array([0.5, 1.0, 2.0])
+    ours = [F.binary_cross_entropy(ng.tensor(x).sigmoid(), ng.tensor(t), weight=ng.tensor(weight)),
+            F.binary_cross_entropy_with_logits(ng.tensor(x), ng.tensor(t), weight=ng.tensor(weight),
+                                               pos_weight=ng.tensor(weight))]
+    TF = torch.nn.functional
+    theirs = [TF.binary_cross_entropy(torch.tensor(x).sigmoid(), torch.tensor(t), weight=torch.tensor(weight)),
+              TF.binary_cross_entropy_with_logits(torch.tensor(x), torch.tensor(t), weight=torch.tensor(weight),
+                                                  pos_weight=torch.tensor(weight))]
+    for a, b in zip(ours, theirs):
+        assert a.dtype == ng.float32 and b.dtype == torch.float32
+        np.testing.assert_allclose(a.item(), b.item(), rtol=1e-6)

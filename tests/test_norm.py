@@ -377,3 +377,16 @@ def test_batch_norm_in_training_refuses_eps_0_as_pytorch_does():
         F.batch_norm(ng.ones(3, 2), None, None, training=True, eps=0.0)
     with pytest.raises(ValueError, match=r"batch_norm: eps must be a number > 0 in training"):
         ng.nn.BatchNorm1d(2, eps=0)(ng.ones(3, 2))
+
+
+def test_norms_refuse_parameters_of_another_dtype_as_torch_does():
+    """A float64 weight on a float32 input made layer_norm's output float64 without a word; PyTorch refuses."""
+    x = ng.zeros(4, 3, 2, 2)
+    double = ng.ones(3, dtype=ng.float64)
+    for call, name in [(lambda: F.batch_norm(x, ng.zeros(3), ng.ones(3), weight=double), "batch_norm"),
+                       (lambda: F.batch_norm(x, double * 0, double, training=True), "batch_norm"),
+                       (lambda: F.instance_norm(x, weight=double), "instance_norm"),
+                       (lambda: F.group_norm(x, 1, bias=double), "group_norm"),
+                       (lambda: F.layer_norm(x, (2,), weight=ng.ones(2, dtype=ng.float64)), "layer_norm")]:
+        with pytest.raises(TypeError, match=rf"{name}: input \(float32\) and \w+ \(float64\) must share one dtype"):
+            call()

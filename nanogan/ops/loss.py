@@ -62,14 +62,17 @@ def _check_same_shape(op, input, target):
         raise ValueError(f"{op}: target of shape {target.shape} does not match input of shape {input.shape}")
 
 
-def _check_broadcasts_to(op, name, t, shape):
+def _weight_for(op, name, t, input):
+    """A weight that broadcasts to input's shape, in input's dtype: PyTorch computes the weighted loss of a float32
+    input in float32 whatever the weight's, where numpy would promote it to a float64 weight's."""
     require_floating(op, t)
     try:
-        fits = np.broadcast_shapes(t.shape, shape) == tuple(shape)
+        fits = np.broadcast_shapes(t.shape, input.shape) == tuple(input.shape)
     except ValueError:
         fits = False
     if not fits:
-        raise ValueError(f"{op}: {name} of shape {t.shape} does not broadcast to input of shape {tuple(shape)}")
+        raise ValueError(f"{op}: {name} of shape {t.shape} does not broadcast to input of shape {input.shape}")
+    return t if t.dtype == input.dtype else t.to(input.dtype)
 
 
 class BinaryCrossEntropy(Function):
@@ -105,8 +108,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean", *, size_a
                           f"and 1")
     loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
-        _check_broadcasts_to("binary_cross_entropy", "weight", weight, input.shape)
-        loss = loss * weight
+        loss = loss * _weight_for("binary_cross_entropy", "weight", weight, input)
     return _reduce("binary_cross_entropy", loss, reduction)
 
 
@@ -123,11 +125,10 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     _check_same_shape(op, input, target)
     loss = softplus(input, threshold=math.inf) - target * input
     if pos_weight is not None:
-        _check_broadcasts_to(op, "pos_weight", pos_weight, input.shape)
+        pos_weight = _weight_for(op, "pos_weight", pos_weight, input)
         loss = loss + (pos_weight - 1) * target * softplus(-input, threshold=math.inf)
     if weight is not None:
-        _check_broadcasts_to(op, "weight", weight, input.shape)
-        loss = loss * weight
+        loss = loss * _weight_for(op, "weight", weight, input)
     return _reduce(op, loss, reduction)
 
 
@@ -245,6 +246,8 @@ def _check_class_scores(op, input, target, weight, ignore_index):
     positions = input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()
     if weight is not None:
         require_floating(op, weight)
+        if weight.dtype != input.dtype:  # as PyTorch: a float64 weight would make a float32 loss float64
+            raise TypeError(f"{op}: input ({input.dtype}) and weight ({weight.dtype}) must share one dtype")
         if weight.shape != (classes,):
             raise ValueError(f"{op}: weight of shape {weight.shape} does not match the {classes} classes of "
                              f"input of shape {input.shape}")

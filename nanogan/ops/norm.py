@@ -204,10 +204,19 @@ class ChannelAffine(Function):
 
 
 # ---- public wrappers --------------------------------------------------------------------------
+def _require_one_dtype(op, input, given):
+    """The vectors `given` (name: tensor) in input's dtype, as PyTorch requires: a float64 weight on a float32 input
+    would make a float64 output, or a float32 one from float64 statistics, without a word."""
+    for name, v in given.items():
+        if v.dtype != input.dtype:
+            raise TypeError(f"{op}: input ({input.dtype}) and {name} ({v.dtype}) must share one dtype")
+
+
 def _check_inputs(op, input, min_dim, channels, **vectors):
-    """Floating tensors only; input has min_dim dims; every given per-channel vector is (channels,)."""
+    """Floating tensors only, of one dtype; input has min_dim dims; every given per-channel vector is (channels,)."""
     given = {name: v for name, v in vectors.items() if v is not None}
     require_floating(op, input, *given.values())
+    _require_one_dtype(op, input, given)
     for name, v in given.items():  # before anything runs: a training pass updates the running statistics first
         if v.backend is not input.backend:
             raise RuntimeError(f"{op}: input of shape {input.shape} on {input.device}, {name} on {v.device}")
@@ -324,8 +333,9 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the trailing dims `normalized_shape`, then y·weight + bias elementwise over them."""
     normalized_shape = int_tuple("layer_norm", "normalized_shape", normalized_shape, 1)
-    given = [t for t in (weight, bias) if t is not None]
-    require_floating("layer_norm", input, *given)
+    given = {name: t for name, t in (("weight", weight), ("bias", bias)) if t is not None}
+    require_floating("layer_norm", input, *given.values())
+    _require_one_dtype("layer_norm", input, given)
     trailing = len(normalized_shape)
     if trailing == 0 or input.ndim < trailing or input.shape[input.ndim - trailing:] != normalized_shape:
         raise ValueError(f"layer_norm: input of shape {input.shape} does not end with normalized_shape "

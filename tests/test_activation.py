@@ -299,8 +299,6 @@ def test_errors_name_the_op_and_shapes():
     ints = ng.tensor([1, 2, 3])
     with pytest.raises(TypeError, match=r"LeakyReLU: expected floating-point tensors, got int64"):
         F.relu(ints)
-    with pytest.raises(TypeError, match=r"Sigmoid: expected floating-point tensors"):
-        F.sigmoid(ints)
     with pytest.raises(TypeError, match=r"dropout: expected floating-point tensors, got int64 .* shape \(3,\)"):
         F.dropout(ints)
     with pytest.raises(ValueError, match=r"dropout: p must be a probability in \[0, 1\], got 1.5"):
@@ -487,3 +485,12 @@ def test_dropout2d_errors_name_the_op_and_shape():
         F.dropout2d(ng.ones(1, 2, 3, 3), -0.1)
     with pytest.raises(TypeError, match=r"dropout2d: expected floating-point tensors, got int64"):
         F.dropout2d(ng.ones(1, 2, 3, 3, dtype=ng.int64))
+
+
+def test_sigmoid_and_tanh_of_integers_and_bools_are_float32_as_in_torch():
+    torch = pytest.importorskip("torch")
+    for values in ([-2, 0, 3], [True, False]):
+        for name in ("sigmoid", "tanh"):
+            ours, theirs = getattr(ng.tensor(values), name)(), getattr(torch.tensor(values), name)()
+            assert ours.dtype == ng.float32 and theirs.dtype == torch.float32
+            np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)

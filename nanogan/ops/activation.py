@@ -21,7 +21,7 @@ from ..arguments import is_finite, is_number, require
 from ..autograd.function import Function
 from ..random import generator
 from ..tensor import Tensor
-from .elementwise import erf, where
+from .elementwise import _as_floating, erf, where
 from .shape import dim_index
 
 
@@ -183,11 +183,11 @@ def elu(input, alpha=1.0, inplace=False):
 
 
 def sigmoid(input):
-    return Sigmoid.apply(input)
+    return Sigmoid.apply(_as_floating(input))  # of integers or bools in float32, as PyTorch's
 
 
 def tanh(input):
-    return Tanh.apply(input)
+    return Tanh.apply(_as_floating(input))
 
 
 def softplus(input, beta=1.0, threshold=20.0):

@@ -27,7 +27,8 @@ from .ops.shape import (cat, stack, reshape, flatten, permute, transpose, unsque
                         clone, flip, meshgrid, gather, index_select, index_put, scatter, scatter_add,
                         scatter_reduce, tile, narrow, movedim, movedim as moveaxis, unflatten, roll)
 from .ops.elementwise import (add, sub, mul, div, remainder, fmod, pow, neg, square, reciprocal, rsqrt, exp, expm1,
-                              log, log1p, sqrt, erf, abs, sign, floor, ceil, round, minimum, maximum, lerp, clamp,
+                              log, log1p, sqrt, erf, sin, cos, log2, log10, exp2, abs, sign, floor, ceil, round, trunc,
+                              frac, minimum, maximum, lerp, clamp,
                               clamp as clip, where, masked_fill, eq, ne, lt, le, gt, ge, isnan, isfinite, allclose)
 from .ops.activation import sigmoid, tanh, relu, softmax, log_softmax
 from .ops.sort import sort, argsort, topk

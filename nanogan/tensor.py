@@ -627,6 +627,21 @@ class Tensor:
     def erf(self):
         return ops.elementwise.erf(self)
 
+    def sin(self):
+        return ops.elementwise.sin(self)
+
+    def cos(self):
+        return ops.elementwise.cos(self)
+
+    def log2(self):
+        return ops.elementwise.log2(self)
+
+    def log10(self):
+        return ops.elementwise.log10(self)
+
+    def exp2(self):
+        return ops.elementwise.exp2(self)
+
     def rsqrt(self):
         return ops.elementwise.rsqrt(self)
 
@@ -638,6 +653,12 @@ class Tensor:
 
     def floor(self):
         return ops.elementwise.floor(self)
+
+    def trunc(self):
+        return ops.elementwise.trunc(self)
+
+    def frac(self):
+        return ops.elementwise.frac(self)
 
     def ceil(self):
         return ops.elementwise.ceil(self)

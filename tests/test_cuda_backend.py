@@ -345,6 +345,9 @@ FAMILIES = {
     "torch's shape helpers": (lambda a, b: a.roll((1, -2), (0, 1)) * b.movedim(0, 1).mT + a.narrow(1, 1, 2).tile(2)
                               + b.unflatten(1, (2, 2)).flatten(1) * a.roll(5),
                               [(3, 4), (3, 4)], (), False),
+    "sin, cos, logarithms and fractions": (lambda a, b: a.sin() * b.cos() + a.abs().log2() * b.exp2()
+                                           + b.abs().log10() + a.frac() * b.trunc(),
+                                           [(3, 4), (3, 4)], (), True),
     "views": (lambda a: a.unsqueeze(0).permute(2, 0, 1).squeeze(1).transpose(0, 1).flatten().view(4, 3) ** 2
               * a.t().contiguous().expand_as(a.t()),
               [(3, 4)], (), False),

@@ -873,3 +873,21 @@ def test_bad_shapes_and_arguments_are_refused_naming_the_op_and_the_shapes(name)
         call(torch)
     with pytest.raises(error, match=message):
         call(ng)
+
+
+@pytest.mark.parametrize("name", ["sin", "cos", "log2", "log10", "exp2", "frac", "trunc"])
+def test_trigonometric_logarithmic_and_rounding_functions_match_torch_to_the_second_order(name):
+    x = rng.uniform(0.2, 3.0, (3, 4)) * rng.choice([-1.0, 1.0], (3, 4)) + 0.05  # no integer: trunc's steps
+    if name in ("log2", "log10"):
+        x = np.abs(x)
+    compare_with_torch(lambda t: getattr(t, name)() * t, lambda t: getattr(t, name)() * t, [x])
+    np.testing.assert_array_equal(getattr(ng, name)(ng.tensor(x)).numpy(), getattr(ng.tensor(x), name)().numpy())
+
+
+def test_trigonometric_and_logarithmic_functions_of_integers_are_float32_as_in_torch():
+    torch = pytest.importorskip("torch")
+    for name in ("sin", "cos", "log2", "log10", "exp2"):
+        ours, theirs = getattr(ng.tensor([1, 2, 4]), name)(), getattr(torch.tensor([1, 2, 4]), name)()
+        assert ours.dtype == ng.float32 and theirs.dtype == torch.float32
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+    np.testing.assert_array_equal(ng.tensor([-3, 4]).trunc().numpy(), [-3, 4])

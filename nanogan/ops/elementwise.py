@@ -227,6 +227,30 @@ class Erf(Function):
         return g * (2 / math.sqrt(math.pi)) * exp(-a * a)
 
 
+class Sin(Function):
+    """y = sin(a);  da = g·cos(a)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return ctx.xp.sin(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * cos(ctx.inputs[0])
+
+
+class Cos(Function):
+    """y = cos(a);  da = -g·sin(a)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return ctx.xp.cos(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g * sin(ctx.inputs[0])
+
+
 class Stepwise(Function):
     """y = f(a) for a piecewise constant f, the array module's function named `function`;  da = 0, as PyTorch gives
     (its derivative wherever it has one). Each f is a subclass, so that the graph names it."""
@@ -255,6 +279,11 @@ class Floor(Stepwise):
 class Ceil(Stepwise):
     """y = ⌈a⌉;  da = 0."""
     function = "ceil"
+
+
+class Trunc(Stepwise):
+    """y = a rounded towards 0;  da = 0."""
+    function = "trunc"
 
 
 class Round(Stepwise):
@@ -450,6 +479,29 @@ def erf(a):
     return Erf.apply(_as_floating(a))
 
 
+def sin(a):
+    return Sin.apply(_as_floating(a))
+
+
+def cos(a):
+    return Cos.apply(_as_floating(a))
+
+
+def log2(a):
+    """log₂ a = log a / log 2."""
+    return log(a) * (1 / math.log(2))
+
+
+def log10(a):
+    """log₁₀ a = log a / log 10."""
+    return log(a) * (1 / math.log(10))
+
+
+def exp2(a):
+    """2^a = exp(a·log 2)."""
+    return exp(_as_floating(a) * math.log(2))
+
+
 def sign(a):
     """A bool tensor is its own sign, a copy, as in PyTorch (numpy's sign has no bool version)."""
     return clone(a) if a.dtype == bool else Sign.apply(a)
@@ -471,6 +523,15 @@ def ceil(a):
 
 def round(a):
     return _stepwise(Round, a)
+
+
+def trunc(a):
+    return _stepwise(Trunc, a)
+
+
+def frac(a):
+    """a − trunc(a), the fractional part with a's sign;  da = g."""
+    return a - trunc(a)
 
 
 def abs(a):

@@ -147,11 +147,14 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
     for g in root_grads:
         hand_out(g.array)
 
+    def shares_memory(t):
+        """Does t's array write to one place from several elements (a broadcast), or look into one handed out?"""
+        data = t.array
+        return 0 in data.strides or any(t.backend.xp.may_share_memory(data, other)
+                                        for other in handed_out.get(id(memory_owner(data)), ()))
+
     def own(grad):
-        data = grad.array
-        same_memory = handed_out.get(id(memory_owner(data)), ())
-        if create_graph or id(grad) in seen_by_hooks or 0 in data.strides or any(
-                grad.backend.xp.may_share_memory(data, other) for other in same_memory):
+        if create_graph or id(grad) in seen_by_hooks or shares_memory(grad):
             grad = grad.clone()
         hand_out(grad.array)
         return grad
@@ -169,10 +172,8 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
             set_in_this_pass.add(id(tensor))
             return
         data = existing.array
-        in_place = not (create_graph or id(tensor) in set_in_this_pass or 0 in data.strides
-                        or not getattr(data.flags, "writeable", True)
-                        or any(existing.backend.xp.may_share_memory(data, other)
-                               for other in handed_out.get(id(memory_owner(data)), ())))
+        in_place = not (create_graph or id(tensor) in set_in_this_pass or not getattr(data.flags, "writeable", True)
+                        or shares_memory(existing))
         if not in_place:
             tensor.grad = add(existing, grad)
             return

@@ -233,10 +233,9 @@ def top_k_annealing(trainer, epoch_iterations, decay=0.99, minimum_fraction=0.5)
     once too, so that a resumed run goes on with its schedule."""
     int_at_least("top_k_annealing", "epoch_iterations", epoch_iterations, 1)
     batch_size = trainer.data.batch_size
-    top_k_size(batch_size, 0, decay, minimum_fraction)  # the arguments checked here, not at the first step
 
     def anneal(run):
         run.variant.generator_top_k = top_k_size(batch_size, run.iteration // epoch_iterations, decay,
                                                  minimum_fraction)
-    anneal(trainer)
+    anneal(trainer)  # which checks the arguments here, not at the first step
     return anneal

@@ -387,14 +387,9 @@ def div(a, b):
     """True division: integer operands divide as float32, as in PyTorch (its default float type). They become
     float32 before they meet, as PyTorch's do: paired first, a 0-d int64 -3 over a uint8 tensor was wrapped to 253
     in uint8, and uint8 / -3 refused -3."""
-    if not (_is_floating(a) or _is_floating(b)):
+    if not (kind_of(a) == "f" or kind_of(b) == "f"):
         a, b = (cast(t, np.dtype(np.float32)) if isinstance(t, Tensor) else t for t in (a, b))
     return Div.apply(*_pair("div", a, b))
-
-
-def _is_floating(value):
-    """Is a Tensor or number of a floating kind?"""
-    return value.is_floating_point() if isinstance(value, Tensor) else np.asarray(value).dtype.kind == "f"
 
 
 def neg(a):

@@ -13,13 +13,14 @@ import os
 # set wins, and a process that loaded OpenMP before importing nanogan (torch first) keeps its own.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from .tensor import (Tensor, tensor, zeros, ones, full, empty, eye, linspace, arange, rand, randn, randint, randperm,
-                     zeros_like, ones_like, full_like, empty_like, rand_like, randn_like, from_numpy,
-                     is_tensor, numel, float32, float64, int64, bool_)
+from .tensor import (Tensor, tensor, as_tensor, zeros, ones, full, empty, eye, linspace, arange, rand, randn, randint,
+                     randperm, zeros_like, ones_like, full_like, empty_like, rand_like, randn_like, randint_like,
+                     bernoulli, multinomial, from_numpy, is_tensor, numel, finfo, iinfo, float32, float64, int64,
+                     bool_)
 from .backend import Device as device
 from .random import manual_seed, get_rng_state, set_rng_state
 from . import autograd, cuda
-from .autograd import grad, no_grad, enable_grad, is_grad_enabled, set_grad_enabled
+from .autograd import grad, no_grad, enable_grad, inference_mode, is_grad_enabled, set_grad_enabled
 # torch's functions of tensors: ng.mean(x, 1) is x.mean(1)
 from .ops.reduce import (sum, mean, max, min, amax, amin, argmax, argmin, prod, logsumexp, var, std, norm,
                          cosine_similarity, pairwise_distance)

@@ -19,6 +19,16 @@ int64 = np.dtype(np.int64)
 bool_ = np.dtype(np.bool_)
 
 
+def finfo(dtype=float32):
+    """The limits of a floating dtype (eps, tiny, max, min, resolution, bits): numpy's, with torch.finfo's fields."""
+    return np.finfo(dtype)
+
+
+def iinfo(dtype):
+    """The limits of an integer dtype (max, min, bits)."""
+    return np.iinfo(dtype)
+
+
 class Tensor:
     __array_priority__ = 1000  # numpy scalars on the left defer to Tensor's operators
     _hooks = None  # a leaf's register_hook hooks (autograd/hooks.py), set where it has some; a non-leaf's are its op's
@@ -92,6 +102,21 @@ class Tensor:
 
     def numel(self):
         return int(self.array.size)
+
+    nelement = numel
+
+    def element_size(self):
+        """Bytes per element."""
+        return self.array.itemsize
+
+    def stride(self, dim=None):
+        """Steps in elements from one index to the next along each dimension, as PyTorch counts them (numpy's and
+        CuPy's strides count bytes)."""
+        steps = tuple(step // self.array.itemsize for step in self.array.strides)
+        return steps if dim is None else steps[ops.shape.dim_index("stride", dim, self.ndim)]
+
+    def is_contiguous(self):
+        return bool(self.array.flags.c_contiguous)
 
     def __len__(self):
         if self.ndim == 0:
@@ -431,6 +456,9 @@ class Tensor:
     def new_ones(self, *size):
         return ones(*size, dtype=self.dtype, device=self.device)
 
+    def new_empty(self, *size):
+        return empty(*size, dtype=self.dtype, device=self.device)
+
     def new_full(self, size, fill_value):
         return full(size, fill_value, dtype=self.dtype, device=self.device)
 
@@ -444,6 +472,43 @@ class Tensor:
     def uniform_(self, a=0.0, b=1.0):
         """Every element drawn from U(a, b), in place."""
         return self._copy_from_host(generator().uniform(a, b, self.shape))
+
+    def exponential_(self, lambd=1.0):
+        """Every element drawn from Exp(lambd) (density lambd·e^(-lambd·x)), in place."""
+        if not self.is_floating_point():
+            raise TypeError(f"exponential_: expected a floating-point tensor, got {self.dtype} of shape {self.shape}")
+        require("exponential_", "lambd", lambd, lambda v: _is_number(v) and v > 0, "a number > 0")
+        return self._copy_from_host(generator().exponential(1 / lambd, self.shape))
+
+    def random_(self, *bounds):
+        """Every element an integer drawn uniformly from [low, high), in place: random_(high), random_(low, high),
+        or random_() for [0, the largest integer the dtype holds exactly] (2^24 for float32, as PyTorch's)."""
+        if len(bounds) > 2:
+            raise TypeError(f"random_: expected random_(), random_(high) or random_(low, high), got {len(bounds)} "
+                            f"arguments")
+        if not bounds:
+            exact = (2 ** (np.finfo(self.dtype).nmant + 1) if self.is_floating_point() else
+                     1 if self.dtype == bool_ else int(np.iinfo(self.dtype).max))
+            bounds = (exact + 1,)
+        low, high = (0,) + bounds if len(bounds) == 1 else bounds
+        if not (is_int(low) and is_int(high) and low < high):
+            raise ValueError(f"random_: expected ints low < high, got low={low!r}, high={high!r}")
+        return self._copy_from_host(generator().integers(low, high, self.shape))
+
+    def bernoulli(self, p=None):
+        return bernoulli(self, p)
+
+    def bernoulli_(self, p=0.5):
+        """Every element set to 1 with probability p (a number, or a floating tensor that broadcasts to this one's
+        shape), else 0, in place."""
+        if isinstance(p, Tensor):
+            draws = bernoulli(p if p.shape == self.shape else p.expand(*self.shape))
+        else:
+            draws = bernoulli(zeros(*self.shape, device=self.device), p)
+        return self.copy_(draws)
+
+    def multinomial(self, num_samples, replacement=False):
+        return multinomial(self, num_samples, replacement)
 
     def _number_as_tensor(self, op, number):
         """A 0-d tensor of `number` in this tensor's dtype, on its device. Straight to the dtype (123456789.0 via
@@ -691,6 +756,12 @@ class Tensor:
     def relu(self):
         from .nn import functional as F
         return F.relu(self)
+
+    def softmax(self, dim, dtype=None):
+        return ops.activation.softmax(self, dim, dtype=dtype)
+
+    def log_softmax(self, dim, dtype=None):
+        return ops.activation.log_softmax(self, dim, dtype=dtype)
 
     # ---- reductions (ops/reduce.py) ------------------------------------------------
     def sum(self, dim=None, keepdim=False):
@@ -994,8 +1065,13 @@ def kind_of(value):
     return value.dtype.kind if hasattr(value, "dtype") else np.asarray(value).dtype.kind
 
 
-def as_tensor(value, like):
-    """`value` as a Tensor on `like`'s device with `like`'s dtype, or the dtype its kind promotes to (Python numbers)."""
+def as_tensor(value, dtype=None, device=None, *, like=None):
+    """`value` as a Tensor, its memory shared where it can be. Given `like` (how ops pair a number with a tensor):
+    on like's device with like's dtype, or the dtype its kind promotes to (Python numbers). Without (torch's
+    as_tensor): a Tensor as it is, or moved and cast; an array on the device asked for, of the dtype asked for,
+    wrapped as it is; anything else copied into a new tensor, as ng.tensor does."""
+    if like is None:
+        return _as_tensor_of(value, dtype, device)
     if isinstance(value, Tensor):
         return value
     if getattr(value, "ndim", 0) > 0 and backends.of(value) is not like.backend:  # a 0-d one is a number
@@ -1016,6 +1092,16 @@ def as_tensor(value, like):
         # (numpy refuses it, an OverflowError that named no op); one beyond 64 bits is refused, as by PyTorch
         value = np.asarray(value).astype(dtype)
     return Tensor(like.backend.xp.asarray(value, dtype=dtype))
+
+
+def _as_tensor_of(value, dtype, device):
+    if isinstance(value, Tensor):
+        return value.to(device, dtype)
+    is_array = isinstance(value, np.ndarray) or hasattr(value, "__cuda_array_interface__")
+    if is_array and (device is None or backends.get(device) is backends.of(value)) and \
+            (dtype is None or np.dtype(dtype) == value.dtype):
+        return Tensor(value)
+    return tensor(value, dtype, device=device or (backends.of(value).name if is_array else "cpu"))
 
 
 def _sizes(op, shape):
@@ -1099,6 +1185,67 @@ def randperm(n, dtype=None, device="cpu", requires_grad=False):
     """A random order of 0, 1, ..., n - 1, int64 unless given."""
     n = int_at_least("randperm", "n", n, 0)
     return _random("randperm", lambda g, s: g.permutation(s[0]), (n,), dtype or int64, device, requires_grad)
+
+
+def randint_like(t, low, high=None, dtype=None, requires_grad=False):
+    """randint with t's shape, device and (unless given) dtype: randint_like(t, high) or randint_like(t, low, high)."""
+    return randint(low, high, t.shape, dtype=dtype or t.dtype, device=t.device, requires_grad=requires_grad)
+
+
+def _uniform_like(t, shape=None):
+    """U[0, 1) draws of t's shape (or `shape`) in t's dtype on its device, from the host generator (the same numbers
+    on every device)."""
+    return Tensor(t.backend.from_host(generator().random(t.shape if shape is None else shape).astype(t.dtype)))
+
+
+def bernoulli(input, p=None):
+    """y_i = 1 with probability input_i (or p, a number, where given), else 0; input's dtype, shape and device.
+    A draw has no gradient: the result is outside the graph (PyTorch's requires grad and gets gradient 0)."""
+    if not input.is_floating_point():
+        raise TypeError(f"bernoulli: expected floating-point probabilities, got {input.dtype} of shape {input.shape}")
+    if p is None:
+        input.backend.require((input.array >= 0) & (input.array <= 1), ValueError,
+                              f"bernoulli: probabilities must be in [0, 1], got some outside in the tensor of shape "
+                              f"{input.shape}")
+        probability = input.detach()
+    else:
+        require("bernoulli", "p", p, lambda v: _is_number(v) and 0 <= v <= 1, "a probability in [0, 1]")
+        probability = p
+    return ops.elementwise.cast(_uniform_like(input) < probability, input.dtype)
+
+
+def multinomial(input, num_samples, replacement=False):
+    """Indices of categories drawn with probability proportional to the non-negative weights along the last
+    dimension of a 1-d or 2-d input (int64, one row of num_samples per row of weights).
+    With replacement: inverse-CDF, index = #{j : cdf_j ≤ u·cdf_last} for u ~ U[0, 1).
+    Without: the num_samples smallest keys e_j / w_j, e_j ~ Exp(1), whose order is that of drawing one by one,
+    each in proportion to the weights left; categories of weight 0 have key inf and come only after every other
+    category, as in PyTorch, which also allows them once the positive ones are used up."""
+    if input.ndim not in (1, 2) or not input.is_floating_point():
+        raise ValueError(f"multinomial: expected 1-d or 2-d floating-point weights, got {input.dtype} of shape "
+                         f"{input.shape}")
+    categories = input.shape[-1]
+    num_samples = int_at_least("multinomial", "num_samples", num_samples, 1)
+    if not replacement and num_samples > categories:
+        raise ValueError(f"multinomial: cannot draw {num_samples} samples without replacement from {categories} "
+                         f"categories (weights of shape {input.shape})")
+    weights = input.detach()
+    total = weights.sum(-1)
+    input.backend.require((weights.array >= 0).all(-1) & (total.array > 0) & input.backend.xp.isfinite(total.array),
+                          ValueError, f"multinomial: weights must be finite and >= 0 with a positive sum in every "
+                          f"row, got otherwise in the tensor of shape {input.shape}")
+    rows = weights.reshape(-1, categories)
+    if replacement:
+        cdf = ops.scan.cumsum(rows, 1)
+        u = _uniform_like(rows, (rows.shape[0], num_samples))
+        picks = (cdf.unsqueeze(1) <= (u * cdf[:, -1:]).unsqueeze(2)).sum(2)
+        picks = ops.elementwise.minimum(picks, categories - 1)  # u·cdf_last rounded up to cdf_last
+    else:
+        drawn = -ops.elementwise.log1p(-_uniform_like(rows))  # Exp(1)
+        positive = rows > 0
+        keys = ops.elementwise.where(positive, drawn / ops.elementwise.where(positive, rows, 1.0), float("inf"))
+        picks = ops.sort.argsort(keys, 1)[:, :num_samples]
+    return picks.reshape(input.shape[:-1] + (num_samples,))
 
 
 def empty(*shape, dtype=None, device="cpu", requires_grad=False):

@@ -578,6 +578,25 @@ def test_to_cuda_and_back_round_trips_values_dtypes_and_gradients():
 
 
 @on_gpu
+def test_random_draws_are_the_same_numbers_on_the_device():
+    """bernoulli, multinomial (both ways) and the in-place fills draw on the host, so a seed gives one result; bad
+    weights are found on the device, and reported at the next host read as other device checks are."""
+    draws = {}
+    for device in ("cpu", "cuda"):
+        ng.manual_seed(7)
+        weights = ng.tensor([[1.0, 0.0, 3.0, 2.0], [0.5, 0.5, 0.0, 1.0]], device=device)
+        results = [ng.bernoulli(weights / 3), ng.multinomial(weights, 3), ng.multinomial(weights, 5, True),
+                   ng.zeros(4, device=device).exponential_(), ng.zeros(4, device=device).random_(9),
+                   ng.zeros(2, 4, device=device).bernoulli_(weights / 3)]
+        assert all(r.device == device for r in results)
+        draws[device] = [r.numpy() for r in results]
+    for cpu, cuda in zip(draws["cpu"], draws["cuda"]):
+        np.testing.assert_array_equal(cuda, cpu)
+    with pytest.raises(ValueError, match="multinomial: weights must be finite.*reported at the next host read"):
+        ng.multinomial(ng.tensor([1.0, -1.0], device="cuda"), 1).numpy()
+
+
+@on_gpu
 def test_spectral_norm_on_the_device_equals_the_cpu_with_a_gradient_penalty():
     """Two forwards in training mode (power iterations on the device), then the penalty on the input gradient."""
     layers = []

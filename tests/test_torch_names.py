@@ -891,3 +891,146 @@ def test_trigonometric_and_logarithmic_functions_of_integers_are_float32_as_in_t
         assert ours.dtype == ng.float32 and theirs.dtype == torch.float32
         np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
     np.testing.assert_array_equal(ng.tensor([-3, 4]).trunc().numpy(), [-3, 4])
+
+
+def test_as_tensor_shares_an_arrays_memory_where_torchs_does():
+    torch = pytest.importorskip("torch")
+    array = np.zeros(3)
+    shared, copied = ng.as_tensor(array), ng.as_tensor(array, dtype=ng.float32)
+    array[0] = 5
+    assert shared.numpy()[0] == 5 and copied.numpy()[0] == 0  # float64 kept and shared; a cast copies
+    assert ng.as_tensor(shared) is shared and ng.as_tensor(shared, dtype=ng.float64) is shared
+    for data in ([1.0, 2.0], [1, 2], 3, np.arange(3, dtype=np.int32), [True]):
+        assert ng.as_tensor(data).dtype == np.dtype(str(torch.as_tensor(data).dtype).removeprefix("torch."))
+
+
+def test_finfo_and_iinfo_give_torchs_limits():
+    torch = pytest.importorskip("torch")
+    for ours, theirs in [(ng.float32, torch.float32), (ng.float64, torch.float64)]:
+        for field in ("eps", "tiny", "max", "min", "resolution", "bits"):
+            assert getattr(ng.finfo(ours), field) == getattr(torch.finfo(theirs), field), field
+    assert ng.finfo().eps == torch.finfo().eps
+    for ours, theirs in [(ng.int64, torch.int64), (np.dtype(np.uint8), torch.uint8)]:
+        assert (ng.iinfo(ours).min, ng.iinfo(ours).max) == (torch.iinfo(theirs).min, torch.iinfo(theirs).max)
+
+
+def test_inference_mode_records_nothing_and_false_leaves_the_mode_as_it_is():
+    x = ng.ones(2, requires_grad=True)
+    with ng.inference_mode():
+        assert not (x * 2).requires_grad
+    with ng.inference_mode(False):
+        assert (x * 2).requires_grad
+    with ng.no_grad(), ng.inference_mode(False):
+        assert not (x * 2).requires_grad
+
+    @ng.inference_mode
+    def bare():
+        return (x * 2).requires_grad
+
+    @ng.inference_mode()
+    def called():
+        return (x * 2).requires_grad
+
+    assert not bare() and not called() and ng.is_grad_enabled()
+
+
+def test_strides_contiguity_and_sizes_are_torchs_in_elements():
+    torch = pytest.importorskip("torch")
+    x = np.arange(24.0, dtype=np.float32).reshape(2, 3, 4)
+    layouts = [lambda t: t, lambda t: t.transpose(0, 2), lambda t: t[:, 1:, ::2], lambda t: t.permute(2, 0, 1),
+               lambda t: t[:, :1].expand(2, 5, 4), lambda t: t[1]]
+    for layout in layouts:
+        ours, theirs = layout(ng.tensor(x)), layout(torch.tensor(x))
+        assert ours.stride() == theirs.stride() and ours.stride(-1) == theirs.stride(-1)
+        assert ours.is_contiguous() == theirs.is_contiguous()
+        assert (ours.element_size(), ours.nelement()) == (theirs.element_size(), theirs.nelement())
+    empty = ng.tensor(x, dtype=ng.float64).new_empty(2, 5)
+    assert empty.shape == (2, 5) and empty.dtype == ng.float64
+
+
+def test_softmax_and_log_softmax_methods_equal_torchs():
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal((3, 4))
+    for dim in (0, 1, -1):
+        compare_with_torch(lambda t: t.softmax(dim), lambda t: t.softmax(dim), [x])
+        compare_with_torch(lambda t: t.log_softmax(dim, dtype=ng.float32),
+                           lambda t: t.log_softmax(dim, dtype=torch.float32), [x], rtol=1e-5)
+
+
+def _frequencies(draws, categories):
+    return np.bincount(np.asarray(draws).ravel(), minlength=categories) / np.asarray(draws).size
+
+
+def test_bernoulli_draws_ones_at_the_given_probability():
+    ng.manual_seed(3)
+    p = ng.tensor([0.0, 0.25, 1.0]).expand(20000, 3)
+    draws = ng.bernoulli(p).numpy()
+    assert draws.dtype == np.float32 and set(np.unique(draws)) <= {0.0, 1.0}
+    assert draws[:, 0].sum() == 0 and draws[:, 2].sum() == 20000
+    assert abs(draws[:, 1].mean() - 0.25) < 5 * math.sqrt(0.25 * 0.75 / 20000)  # five standard errors
+    assert abs(ng.bernoulli(ng.zeros(20000, dtype=ng.float64), 0.75).numpy().mean() - 0.75) < 0.016
+    ints = ng.zeros(20000, dtype=ng.int64).bernoulli_(0.5)
+    assert ints.dtype == ng.int64 and abs(ints.numpy().mean() - 0.5) < 0.018
+    np.testing.assert_array_equal(ng.zeros(2, 3).bernoulli_(ng.tensor([1.0, 0.0, 1.0])).numpy(), [[1, 0, 1]] * 2)
+    ng.manual_seed(4)
+    again = ng.bernoulli(p).numpy()
+    ng.manual_seed(4)
+    np.testing.assert_array_equal(ng.bernoulli(p).numpy(), again)
+    with pytest.raises(ValueError, match=r"bernoulli: probabilities must be in \[0, 1\].*shape \(2,\)"):
+        ng.bernoulli(ng.tensor([0.5, 1.5]))
+    with pytest.raises(ValueError, match="bernoulli: p must be a probability"):
+        ng.bernoulli(ng.zeros(2), 1.5)
+    with pytest.raises(TypeError, match="bernoulli: expected floating-point probabilities, got int64"):
+        ng.bernoulli(ng.tensor([0, 1]))
+
+
+def test_multinomial_draws_in_proportion_to_the_weights():
+    ng.manual_seed(5)
+    weights = ng.tensor([1.0, 2.0, 7.0])
+    with_replacement = ng.multinomial(weights, 20000, replacement=True)
+    assert with_replacement.dtype == ng.int64 and with_replacement.shape == (20000,)
+    np.testing.assert_allclose(_frequencies(with_replacement.numpy(), 3), [0.1, 0.2, 0.7], atol=0.015)
+    pairs = np.stack([weights.multinomial(2).numpy() for _ in range(4000)])
+    assert (pairs[:, 0] != pairs[:, 1]).all()
+    np.testing.assert_allclose(_frequencies(pairs[:, 0], 3), [0.1, 0.2, 0.7], atol=0.035)
+    # the second of two drawn one by one: P(0) = 0.2·1/8 + 0.7·1/3, P(1) = 0.1·2/9 + 0.7·2/3, P(2) = 0.1·7/9 + 0.2·7/8
+    np.testing.assert_allclose(_frequencies(pairs[:, 1], 3), [0.2583, 0.4889, 0.2528], atol=0.035)
+    rows = ng.multinomial(ng.tensor([[0.0, 1.0, 0.0, 3.0], [0.0, 0.0, 5.0, 0.0]]), 4)
+    assert rows.shape == (2, 4)
+    assert set(rows.numpy()[0, :2]) == {1, 3} and rows.numpy()[1, 0] == 2  # weight 0 only once the others are used
+    assert (np.sort(rows.numpy(), 1) == np.arange(4)).all()
+
+
+@pytest.mark.parametrize("weights, num_samples, replacement, message", [
+    ([[[1.0]]], 1, False, r"multinomial: expected 1-d or 2-d floating-point weights, got float32 of shape \(1, 1, 1\)"),
+    ([1, 2], 1, False, "multinomial: expected 1-d or 2-d floating-point weights, got int64"),
+    ([1.0, -1.0], 1, True, r"weights must be finite and >= 0 with a positive sum in every row.*shape \(2,\)"),
+    ([[1.0, 1.0], [0.0, 0.0]], 1, True, "a positive sum in every row"),
+    ([1.0, float("nan")], 1, True, "must be finite"),
+    ([1.0, 1.0], 3, False, r"cannot draw 3 samples without replacement from 2 categories"),
+    ([1.0, 1.0], 0, True, "num_samples must be"),
+])
+def test_multinomial_refuses_what_torch_refuses(weights, num_samples, replacement, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        ng.multinomial(ng.tensor(weights), num_samples, replacement)
+
+
+def test_random_exponential_and_randint_like_fill_in_their_ranges():
+    ng.manual_seed(6)
+    assert set(np.unique(ng.zeros(1000, dtype=ng.int64).random_(3).numpy())) == {0, 1, 2}
+    assert set(np.unique(ng.zeros(1000).random_(-2, 1).numpy())) == {-2.0, -1.0, 0.0}
+    bytes_ = ng.zeros(5000, dtype=np.dtype(np.uint8)).random_().numpy()
+    assert bytes_.dtype == np.uint8 and bytes_.max() > 250
+    floats = ng.zeros(5000).random_().numpy()
+    assert floats.max() <= 2 ** 24 and floats.max() > 2 ** 23 and (floats == np.round(floats)).all()
+    assert set(np.unique(ng.zeros(100, dtype=ng.bool_).random_().numpy())) == {False, True}
+    draws = ng.zeros(40000, dtype=ng.float64).exponential_(2.0).numpy()
+    assert draws.min() >= 0 and abs(draws.mean() - 0.5) < 5 * 0.5 / math.sqrt(40000)
+    like = ng.randint_like(ng.zeros(2, 500, dtype=np.dtype(np.int32)), 1, 4)
+    assert like.dtype == np.int32 and like.shape == (2, 500) and set(np.unique(like.numpy())) == {1, 2, 3}
+    with pytest.raises(ValueError, match="random_: expected ints low < high, got low=3, high=3"):
+        ng.zeros(2).random_(3, 3)
+    with pytest.raises(ValueError, match="exponential_: lambd must be a number > 0"):
+        ng.zeros(2).exponential_(-1)
+    with pytest.raises(TypeError, match="exponential_: expected a floating-point tensor, got int64"):
+        ng.zeros(2, dtype=ng.int64).exponential_()

@@ -1,6 +1,6 @@
 """Autograd: the graph (function.py), its traversal (engine.py), grad mode, and gradient checks."""
 from .function import Function, Context, refresh_view
-from .grad_mode import no_grad, enable_grad, is_grad_enabled, set_grad_enabled
+from .grad_mode import no_grad, enable_grad, inference_mode, is_grad_enabled, set_grad_enabled
 from .engine import run_backward, _key
 from .gradcheck import gradcheck, gradgradcheck, GradcheckError
 from ..legacy import Variable  # torch < 0.4's name

@@ -22,11 +22,11 @@ def is_grad_enabled():
 class _GradMode:
     """Context manager and decorator that sets grad mode on entry and restores it on exit."""
 
-    enabled = True
+    enabled = True  # or None: the mode stays as it is
 
     def __enter__(self):
         self._previous = is_grad_enabled()
-        _state.enabled = self.enabled
+        _state.enabled = self._previous if self.enabled is None else self.enabled
 
     def __exit__(self, *exc):
         _state.enabled = self._previous
@@ -36,7 +36,8 @@ class _GradMode:
         enabled = self.enabled
 
         def in_mode(step, *args, **kwargs):
-            previous, _state.enabled = _state.enabled, enabled
+            previous = _state.enabled
+            _state.enabled = previous if enabled is None else enabled
             try:
                 return step(*args, **kwargs)
             finally:
@@ -84,6 +85,24 @@ class no_grad(_GradModeOfNoArguments):
     """`with ng.no_grad():`, `@ng.no_grad()` or `@ng.no_grad`: nothing inside is recorded for backward."""
 
     enabled = False
+
+
+class inference_mode(_GradModeOfNoArguments):
+    """`with ng.inference_mode():`, `@ng.inference_mode()` or `@ng.inference_mode`: no_grad's mode, for sampling
+    and evaluation. PyTorch also marks the tensors made inside so that autograd refuses them later; nanogan does not
+    (they are as no_grad's). inference_mode(False) leaves the mode as it is."""
+
+    enabled = False
+
+    def __new__(cls, mode=True):
+        if isinstance(mode, bool):
+            instance = super().__new__(cls)
+            instance.enabled = False if mode else None
+            return instance
+        return super().__new__(cls, mode)  # the decorator without parentheses: mode is the function
+
+    def __init__(self, mode=True):
+        pass
 
 
 class enable_grad(_GradModeOfNoArguments):

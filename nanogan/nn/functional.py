@@ -17,6 +17,7 @@ each family is defined, with its forward and gradient formulas, in nanogan/ops:
     cross_entropy, kl_div, gaussian_nll_loss              ops/loss.py
     embedding, one_hot                                    ops/embedding.py
     normalize, cosine_similarity, pairwise_distance       ops/reduce.py
+    scaled_dot_product_attention                          ops/attention.py
 """
 from ..ops.linear import linear
 from ..ops.conv import conv2d, conv_transpose2d
@@ -30,6 +31,7 @@ from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, 
                         smooth_l1_loss, nll_loss, cross_entropy, kl_div, gaussian_nll_loss)
 from ..ops.embedding import embedding, one_hot
 from ..ops.reduce import normalize, cosine_similarity, pairwise_distance
+from ..ops.attention import scaled_dot_product_attention
 
 __all__ = ["linear", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
            "adaptive_max_pool2d", "interpolate", "pad", "pixel_shuffle", "pixel_unshuffle", "relu", "leaky_relu", "elu",
@@ -37,4 +39,5 @@ __all__ = ["linear", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "
            "prelu", "softmax", "log_softmax", "dropout", "dropout2d", "batch_norm", "layer_norm", "instance_norm",
            "group_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss", "l1_loss",
            "huber_loss", "smooth_l1_loss", "nll_loss", "cross_entropy", "kl_div", "gaussian_nll_loss", "embedding",
-           "one_hot", "normalize", "cosine_similarity", "pairwise_distance"]
+           "one_hot", "normalize", "cosine_similarity", "pairwise_distance",
+           "scaled_dot_product_attention"]

@@ -1,0 +1,184 @@
+"""Attention: F.scaled_dot_product_attention and nn.MultiheadAttention against PyTorch's, forward, backward and
+the second derivative a gradient penalty takes."""
+import math
+
+import numpy as np
+import pytest
+
+import nanogan as ng
+import nanogan.nn.functional as F
+from harness import compare_with_torch
+from nanogan import nn
+
+rng = np.random.default_rng(17)
+
+
+def _mask(kind):
+    """A mask for (L, S) = (3, 5) scores: boolean (every query sees key 0) or floating, broadcast over the batch."""
+    if kind == "bool":
+        boolean = rng.random((3, 5)) < 0.6
+        boolean[:, 0] = True
+        return boolean
+    return rng.standard_normal((2, 1, 5)) if kind == "float" else None
+
+
+@pytest.mark.parametrize("mask, is_causal, scale", [("none", False, None), ("bool", False, None),
+                                                    ("float", False, None), ("none", True, None),
+                                                    ("float", False, 0.3)])
+def test_scaled_dot_product_attention_equals_torch_to_the_second_derivative(mask, is_causal, scale):
+    torch = pytest.importorskip("torch")
+    q, k, v = rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 5, 4)), rng.standard_normal((2, 5, 6))
+    m = _mask(mask)
+    ours_mask, their_mask = (None, None) if m is None else (ng.tensor(m), torch.tensor(m))
+    compare_with_torch(lambda a, b, c: F.scaled_dot_product_attention(a, b, c, ours_mask, is_causal=is_causal,
+                                                                      scale=scale),
+                       lambda a, b, c: torch.nn.functional.scaled_dot_product_attention(a, b, c, their_mask,
+                                                                                        is_causal=is_causal,
+                                                                                        scale=scale), [q, k, v])
+
+
+def test_a_query_whose_keys_are_all_masked_gives_zeros_as_torchs_scaled_dot_product_attention():
+    torch = pytest.importorskip("torch")
+    q, k, v = rng.standard_normal((1, 2, 4)), rng.standard_normal((1, 3, 4)), rng.standard_normal((1, 3, 4))
+    mask = np.array([[True, False, True], [False, False, False]])
+    y = compare_with_torch(lambda a, b, c: F.scaled_dot_product_attention(a, b, c, ng.tensor(mask)),
+                           lambda a, b, c: torch.nn.functional.scaled_dot_product_attention(a, b, c, torch.tensor(mask)),
+                           [q, k, v])
+    np.testing.assert_array_equal(y.numpy()[0, 1], 0.0)
+
+
+def test_scaled_dot_product_attention_dropout_drops_weights_and_scales_the_rest():
+    ng.manual_seed(2)
+    q, k = ng.zeros(1, 4000, 2, dtype=ng.float64), ng.zeros(1, 2, 2, dtype=ng.float64)
+    v = ng.tensor([[[1.0], [1.0]]], dtype=ng.float64)  # equal weights 1/2 each: y is 0, 1 or 2
+    y = F.scaled_dot_product_attention(q, k, v, dropout_p=0.5).numpy().ravel()
+    assert set(np.unique(y)) == {0.0, 1.0, 2.0} and abs(y.mean() - 1.0) < 5 * math.sqrt(0.5 / 4000)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda q: F.scaled_dot_product_attention(q, q, q, ng.ones(3, 3, dtype=ng.bool_), is_causal=True), ValueError,
+     "give attn_mask or is_causal=True, not both"),
+    (lambda q: F.scaled_dot_product_attention(q, ng.zeros(2, 3, 5), q), ValueError,
+     r"query \(..., L, E\), key \(..., S, E\) and value \(..., S, Ev\) must agree, got \(2, 3, 4\), \(2, 3, 5\)"),
+    (lambda q: F.scaled_dot_product_attention(q, q, q, ng.ones(3, 3, dtype=ng.int64)), TypeError,
+     "expected a boolean or floating-point mask, got int64"),
+    (lambda q: F.scaled_dot_product_attention(q, q, q, dropout_p=1.5), ValueError, "dropout_p must be a probability"),
+    (lambda q: F.scaled_dot_product_attention(q.long(), q, q), TypeError, "query must be a floating-point Tensor"),
+])
+def test_scaled_dot_product_attention_refuses_bad_arguments(call, error, message):
+    with pytest.raises(error, match=message):
+        call(ng.zeros(2, 3, 4))
+
+
+def _paired_attention(torch, **options):
+    theirs = torch.nn.MultiheadAttention(**options).double()
+    ours = nn.MultiheadAttention(**options).double()
+    state = {k: v.detach().numpy() for k, v in theirs.state_dict().items()}
+    assert list(ours.state_dict()) == list(state)
+    ours.load_state_dict(state)
+    assert [(n, p.shape) for n, p in ours.named_parameters()] == \
+           [(n, tuple(p.shape)) for n, p in theirs.named_parameters()]
+    return ours, theirs
+
+
+CONFIGURATIONS = {
+    "self attention": dict(embed_dim=8, num_heads=2),
+    "batch first, one head": dict(embed_dim=6, num_heads=1, batch_first=True),
+    "kdim and vdim, no bias": dict(embed_dim=8, num_heads=4, kdim=3, vdim=5, bias=False),
+    "bias_k, bias_v and a zero key": dict(embed_dim=8, num_heads=2, add_bias_kv=True, add_zero_attn=True),
+}
+
+
+@pytest.mark.parametrize("masks", ["none", "bool attn_mask and key padding", "float 3-d attn_mask"])
+@pytest.mark.parametrize("average", [True, False])
+@pytest.mark.parametrize("configuration", sorted(CONFIGURATIONS))
+def test_multihead_attention_equals_torch_with_its_weights_and_a_gradient_penalty(configuration, average, masks):
+    torch = pytest.importorskip("torch")
+    options = CONFIGURATIONS[configuration]
+    ours, theirs = _paired_attention(torch, **options)
+    batch, length, sources, heads = 2, 3, 4, options["num_heads"]
+    width = options["embed_dim"]
+    first = (batch, length) if options.get("batch_first") else (length, batch)
+    first_k = (batch, sources) if options.get("batch_first") else (sources, batch)
+    arrays = [rng.standard_normal(first + (width,)), rng.standard_normal(first_k + (options.get("kdim", width),)),
+              rng.standard_normal(first_k + (options.get("vdim", width),))]
+    if masks == "none":
+        mask_arrays = {}
+    elif masks == "bool attn_mask and key padding":
+        attn = rng.random((length, sources)) < 0.4
+        padding = np.zeros((batch, sources), bool)
+        padding[0, -1] = padding[1, 1] = True
+        attn[:, 0] = False  # every query sees a key
+        mask_arrays = {"attn_mask": attn, "key_padding_mask": padding}
+    else:
+        mask_arrays = {"attn_mask": rng.standard_normal((batch * heads, length, sources))}
+
+    def run(module, lib, tensors):
+        masks_there = {name: lib.tensor(m) for name, m in mask_arrays.items()}
+        out, weights = module(*tensors, average_attn_weights=average, **masks_there)
+        return out, weights
+
+    inputs = [ng.tensor(a, requires_grad=True) for a in arrays]
+    their_inputs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    out, weights = run(ours, ng, inputs)
+    their_out, their_weights = run(theirs, torch, their_inputs)
+    np.testing.assert_allclose(out.numpy(), their_out.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(weights.numpy(), their_weights.detach().numpy(), rtol=1e-10, atol=1e-12)
+    # a gradient penalty on the query: the second derivative through every parameter
+    probe = rng.standard_normal(out.shape)
+    (g,) = ng.grad((out * ng.tensor(probe)).sum() + (weights ** 2).sum(), [inputs[0]], create_graph=True)
+    (their_g,) = torch.autograd.grad((their_out * torch.tensor(probe)).sum() + (their_weights ** 2).sum(),
+                                     [their_inputs[0]], create_graph=True)
+    np.testing.assert_allclose(g.numpy(), their_g.detach().numpy(), rtol=1e-9, atol=1e-12)
+    ((g ** 2).sum()).backward()
+    ((their_g ** 2).sum()).backward()
+    for (name, p), (_, their_p) in zip(ours.named_parameters(), theirs.named_parameters()):
+        if their_p.grad is None:  # the input gradient does not depend on it (out_proj's bias)
+            assert p.grad is None, name
+            continue
+        np.testing.assert_allclose(p.grad.numpy(), their_p.grad.numpy(), rtol=1e-8, atol=1e-11, err_msg=name)
+    for ours_x, their_x in zip(inputs, their_inputs):
+        np.testing.assert_allclose(ours_x.grad.numpy(), their_x.grad.numpy(), rtol=1e-8, atol=1e-11)
+
+
+def test_multihead_attention_unbatched_without_weights_and_its_initialisation():
+    torch = pytest.importorskip("torch")
+    ours, theirs = _paired_attention(torch, embed_dim=4, num_heads=2)
+    x = rng.standard_normal((3, 4))
+    out, weights = ours(ng.tensor(x), ng.tensor(x), ng.tensor(x), need_weights=False)
+    their_out, _ = theirs(*(torch.tensor(x),) * 3, need_weights=False)
+    assert weights is None
+    np.testing.assert_allclose(out.numpy(), their_out.detach().numpy(), rtol=1e-10)
+    ng.manual_seed(0)
+    fresh = nn.MultiheadAttention(64, 4, add_bias_kv=True)
+    bound = math.sqrt(6 / (64 + 3 * 64))  # Xavier-uniform over the stacked (192, 64) matrix, as PyTorch's
+    assert 0.9 * bound < np.abs(fresh.in_proj_weight.numpy()).max() <= bound
+    assert not fresh.in_proj_bias.numpy().any() and not fresh.out_proj.bias.numpy().any()
+    assert fresh.bias_k.numpy().std() > 0
+
+
+def test_multihead_attention_a_fully_masked_query_gets_zero_weights_where_torch_gives_nan():
+    torch = pytest.importorskip("torch")
+    ours, theirs = _paired_attention(torch, embed_dim=4, num_heads=2, batch_first=True)
+    x = rng.standard_normal((2, 3, 4))
+    padding = np.zeros((2, 3), bool)
+    padding[0] = True
+    out, weights = ours(*(ng.tensor(x),) * 3, key_padding_mask=ng.tensor(padding))
+    their_out, their_weights = theirs(*(torch.tensor(x),) * 3, key_padding_mask=torch.tensor(padding))
+    assert np.isnan(their_weights.detach().numpy()[0]).all()
+    np.testing.assert_array_equal(weights.numpy()[0], 0.0)
+    np.testing.assert_allclose(out.numpy()[0], np.broadcast_to(ours.out_proj.bias.numpy(), (3, 4)))
+    np.testing.assert_allclose(out.numpy()[1], their_out.detach().numpy()[1], rtol=1e-10)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda m, x: m(x, x, x[..., :3]), r"expected value of shape \(L, N, E\) with E = 4, got \(3, 2, 3\)"),
+    (lambda m, x: m(x, x, x, attn_mask=ng.ones(3, 2, dtype=ng.bool_)), r"attn_mask must be of shape \(3, 3\)"),
+    (lambda m, x: m(x, x, x, key_padding_mask=ng.ones(3, 2, dtype=ng.bool_)),
+     r"key_padding_mask must be of shape \(2, 3\) \(N, S\), got \(3, 2\)"),
+    (lambda m, x: m(x, x, x, is_causal=True), "is_causal=True is a hint that attn_mask is causal"),
+    (lambda m, x: nn.MultiheadAttention(6, 4), r"embed_dim \(6\) must be divisible by num_heads \(4\)"),
+])
+def test_multihead_attention_refuses_bad_shapes(call, message):
+    with pytest.raises(ValueError, match=message):
+        call(nn.MultiheadAttention(4, 2), ng.zeros(3, 2, 4))

@@ -182,3 +182,46 @@ def test_multihead_attention_a_fully_masked_query_gets_zero_weights_where_torch_
 def test_multihead_attention_refuses_bad_shapes(call, message):
     with pytest.raises(ValueError, match=message):
         call(nn.MultiheadAttention(4, 2), ng.zeros(3, 2, 4))
+
+
+@pytest.mark.parametrize("norm_first, activation, batch_first", [(False, "relu", False), (True, "gelu", True)])
+def test_transformer_encoder_equals_torchs_with_a_gradient_penalty(norm_first, activation, batch_first):
+    torch = pytest.importorskip("torch")
+    layers = [lib.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, activation=activation, batch_first=batch_first,
+                                             norm_first=norm_first) for lib in (ng, torch)]
+    ours = nn.TransformerEncoder(layers[0], 2, norm=nn.LayerNorm(8)).double()
+    theirs = torch.nn.TransformerEncoder(layers[1], 2, norm=torch.nn.LayerNorm(8), enable_nested_tensor=False).double()
+    state = {k: v.detach().numpy() for k, v in theirs.state_dict().items()}
+    assert list(ours.state_dict()) == list(state)
+    ours.load_state_dict(state)
+    x = rng.standard_normal((2, 5, 8) if batch_first else (5, 2, 8))
+    padding = np.zeros((2, 5), bool)
+    padding[1, 3:] = True
+    causal = np.triu(np.ones((5, 5), bool), 1)  # True: left out, MultiheadAttention's sense
+    ours_x, their_x = ng.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y = ours(ours_x, mask=ng.tensor(causal), src_key_padding_mask=ng.tensor(padding))
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    with sdpa_kernel(SDPBackend.MATH):  # torch's fused CPU attention has no second derivative
+        their_y = theirs(their_x, mask=torch.tensor(causal), src_key_padding_mask=torch.tensor(padding))
+    np.testing.assert_allclose(y.numpy(), their_y.detach().numpy(), rtol=1e-9, atol=1e-12)
+    (g,) = ng.grad(y.sin().sum(), [ours_x], create_graph=True)
+    (their_g,) = torch.autograd.grad(their_y.sin().sum(), [their_x], create_graph=True)
+    np.testing.assert_allclose(g.numpy(), their_g.detach().numpy(), rtol=1e-8, atol=1e-11)
+    (g ** 2).sum().backward()
+    (their_g ** 2).sum().backward()
+    for (name, p), (_, their_p) in zip(ours.named_parameters(), theirs.named_parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), their_p.grad.numpy(), rtol=1e-7, atol=1e-10, err_msg=name)
+
+
+def test_transformer_encoder_layers_are_copies_and_dropout_follows_training():
+    layer = nn.TransformerEncoderLayer(4, 2, 8, dropout=0.5)
+    encoder = nn.TransformerEncoder(layer, 2)
+    assert encoder.layers[0].linear1.weight is not encoder.layers[1].linear1.weight
+    np.testing.assert_array_equal(encoder.layers[1].linear1.weight.numpy(), layer.linear1.weight.numpy())
+    x = ng.randn(3, 2, 4)
+    encoder.eval()
+    np.testing.assert_array_equal(encoder(x).numpy(), encoder(x).numpy())
+    encoder.train()
+    assert not np.array_equal(encoder(x).numpy(), encoder(x).numpy())
+    with pytest.raises(ValueError, match="activation must be 'relu', 'gelu' or a callable, got 'tanh'"):
+        nn.TransformerEncoderLayer(4, 2, activation="tanh")

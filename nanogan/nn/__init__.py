@@ -5,8 +5,9 @@ linear.py, conv.py, norm.py (BatchNorm1d/2d, InstanceNorm2d, LayerNorm, GroupNor
 PReLU, Softmax, Identity), dropout.py (Dropout, Dropout2d), pooling.py (MaxPool2d, AvgPool2d, AdaptiveAvgPool2d,
 AdaptiveMaxPool2d), embedding.py, shape.py (Flatten, Unflatten, ZeroPad2d, ReflectionPad2d, ReplicationPad2d,
 Crop2d, Upsample, PixelShuffle, PixelUnshuffle), minibatch.py (MinibatchDiscrimination, MinibatchStdDev: D's view
-of the whole batch), attention.py (MultiheadAttention), loss.py (BCELoss, MSELoss, ...), distance.py
-(CosineSimilarity, PairwiseDistance), init.py (initialisers), utils.py (clip_grad_norm_, clip_grad_value_, spectral_norm and remove_spectral_norm from
+of the whole batch), attention.py (MultiheadAttention), transformer.py (TransformerEncoderLayer,
+TransformerEncoder), loss.py (BCELoss, MSELoss, ...), distance.py (CosineSimilarity, PairwiseDistance), init.py
+(initialisers), utils.py (clip_grad_norm_, clip_grad_value_, spectral_norm and remove_spectral_norm from
 spectral_norm.py). Module has PyTorch's forward hooks (register_forward_pre_hook, register_forward_hook).
 """
 from . import functional
@@ -30,6 +31,7 @@ from .shape import (Flatten, Unflatten, ZeroPad2d, ReflectionPad2d, ReplicationP
 from .distance import CosineSimilarity, PairwiseDistance
 from .minibatch import MinibatchDiscrimination, MinibatchStdDev
 from .attention import MultiheadAttention
+from .transformer import TransformerEncoderLayer, TransformerEncoder
 
 __all__ = ["functional", "init", "utils", "Parameter", "Module", "Sequential", "ModuleList", "ModuleDict", "Linear",
            "Conv2d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "InstanceNorm2d", "LayerNorm", "GroupNorm",
@@ -39,4 +41,4 @@ __all__ = ["functional", "init", "utils", "Parameter", "Module", "Sequential", "
            "ReflectionPad2d", "ReplicationPad2d", "Crop2d", "Upsample", "PixelShuffle", "PixelUnshuffle", "BCELoss",
            "BCEWithLogitsLoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "NLLLoss", "CrossEntropyLoss",
            "KLDivLoss", "GaussianNLLLoss", "CosineSimilarity", "PairwiseDistance", "MinibatchDiscrimination",
-           "MinibatchStdDev", "MultiheadAttention"]
+           "MinibatchStdDev", "MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder"]

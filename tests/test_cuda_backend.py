@@ -601,6 +601,28 @@ def test_random_draws_are_the_same_numbers_on_the_device():
 
 
 @on_gpu
+@pytest.mark.parametrize("make", [lambda: nn.LSTM(3, 4, num_layers=2, bidirectional=True),
+                                  lambda: nn.TransformerEncoder(nn.TransformerEncoderLayer(4, 2, 8, dropout=0.0), 2)],
+                         ids=["LSTM", "TransformerEncoder"])
+def test_sequence_layers_on_the_device_equal_the_cpu_with_a_gradient_penalty(make):
+    ng.manual_seed(0)
+    cpu = make().double()
+    cuda = make().double().to("cuda")
+    cuda.load_state_dict(cpu.state_dict())
+    x = np.random.default_rng(0).standard_normal((5, 2, cpu.input_size if hasattr(cpu, "input_size") else 4))
+    results = []
+    for layer, device in ((cpu, "cpu"), (cuda, "cuda")):
+        inputs = ng.tensor(x, dtype=ng.float64, device=device, requires_grad=True)
+        out = layer(inputs)
+        out = out[0] if isinstance(out, tuple) else out
+        (g,) = ng.grad(out.tanh().sum(), inputs, create_graph=True)
+        (g ** 2).sum().backward()
+        results.append([out.numpy(), g.numpy()] + [p.grad.numpy() for p in layer.parameters()])
+    for cpu_value, cuda_value in zip(*results):
+        np.testing.assert_allclose(cuda_value, cpu_value, rtol=1e-9, atol=1e-12)
+
+
+@on_gpu
 def test_spectral_norm_on_the_device_equals_the_cpu_with_a_gradient_penalty():
     """Two forwards in training mode (power iterations on the device), then the penalty on the input gradient."""
     layers = []

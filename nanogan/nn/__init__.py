@@ -6,8 +6,8 @@ PReLU, Softmax, Identity), dropout.py (Dropout, Dropout2d), pooling.py (MaxPool2
 AdaptiveMaxPool2d), embedding.py, shape.py (Flatten, Unflatten, ZeroPad2d, ReflectionPad2d, ReplicationPad2d,
 Crop2d, Upsample, PixelShuffle, PixelUnshuffle), minibatch.py (MinibatchDiscrimination, MinibatchStdDev: D's view
 of the whole batch), attention.py (MultiheadAttention), transformer.py (TransformerEncoderLayer,
-TransformerEncoder), loss.py (BCELoss, MSELoss, ...), distance.py (CosineSimilarity, PairwiseDistance), init.py
-(initialisers), utils.py (clip_grad_norm_, clip_grad_value_, spectral_norm and remove_spectral_norm from
+TransformerEncoder), recurrent.py (RNN, LSTM, GRU and their cells), loss.py (BCELoss, MSELoss, ...), distance.py
+(CosineSimilarity, PairwiseDistance), init.py (initialisers), utils.py (clip_grad_norm_, clip_grad_value_, spectral_norm and remove_spectral_norm from
 spectral_norm.py). Module has PyTorch's forward hooks (register_forward_pre_hook, register_forward_hook).
 """
 from . import functional
@@ -32,6 +32,7 @@ from .distance import CosineSimilarity, PairwiseDistance
 from .minibatch import MinibatchDiscrimination, MinibatchStdDev
 from .attention import MultiheadAttention
 from .transformer import TransformerEncoderLayer, TransformerEncoder
+from .recurrent import RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell
 
 __all__ = ["functional", "init", "utils", "Parameter", "Module", "Sequential", "ModuleList", "ModuleDict", "Linear",
            "Conv2d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "InstanceNorm2d", "LayerNorm", "GroupNorm",
@@ -41,4 +42,5 @@ __all__ = ["functional", "init", "utils", "Parameter", "Module", "Sequential", "
            "ReflectionPad2d", "ReplicationPad2d", "Crop2d", "Upsample", "PixelShuffle", "PixelUnshuffle", "BCELoss",
            "BCEWithLogitsLoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "NLLLoss", "CrossEntropyLoss",
            "KLDivLoss", "GaussianNLLLoss", "CosineSimilarity", "PairwiseDistance", "MinibatchDiscrimination",
-           "MinibatchStdDev", "MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder"]
+           "MinibatchStdDev", "MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder",
+           "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]

@@ -1,0 +1,245 @@
+"""Recurrent layers: a hidden state h carried along a sequence, as in the sequence GANs (C-RNN-GAN, TimeGAN,
+SeqGAN's discriminators). Each step is a composition of linear maps and activations, so backpropagation through
+time, and a gradient penalty through it, are the ops' own gradients.
+
+    RNN   h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh)              (or relu)
+    LSTM  i, f, g, o = split₄(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh)
+          c' = σ(f)·c + σ(i)·tanh(g),   h' = σ(o)·tanh(c')
+    GRU   r, z, n: the three thirds of x W_ihᵀ + b_ih (a) and of h W_hhᵀ + b_hh (b)
+          r = σ(a_r + b_r),  z = σ(a_z + b_z),  n = tanh(a_n + r·b_n),  h' = (1 - z)·n + z·h
+
+The cells (RNNCell, LSTMCell, GRUCell) take one step; RNN, LSTM and GRU run num_layers of them over a sequence,
+each layer on the outputs of the one below (with dropout between them in training), and with bidirectional=True a
+second run of each layer from the end, its outputs beside the first's. PyTorch's parameter names, shapes, gate
+order and initialisation U(-1/√H, 1/√H).
+"""
+import functools
+import math
+
+from ..arguments import int_at_least, is_number, require
+from ..ops.shape import cat, stack
+from ..tensor import Tensor, zeros
+from . import functional as F
+from . import init
+from .module import Module
+from .parameter import Parameter
+
+
+def _elman_step(activation, x, state, w_ih, w_hh, b_ih, b_hh):
+    return activation(F.linear(x, w_ih, b_ih) + F.linear(state, w_hh, b_hh))
+
+
+def _lstm_step(x, state, w_ih, w_hh, b_ih, b_hh):
+    h, c = state
+    i, f, g, o = (F.linear(x, w_ih, b_ih) + F.linear(h, w_hh, b_hh)).chunk(4, -1)
+    c = F.sigmoid(f) * c + F.sigmoid(i) * F.tanh(g)
+    return F.sigmoid(o) * F.tanh(c), c
+
+
+def _gru_step(x, state, w_ih, w_hh, b_ih, b_hh):
+    a_r, a_z, a_n = F.linear(x, w_ih, b_ih).chunk(3, -1)
+    b_r, b_z, b_n = F.linear(state, w_hh, b_hh).chunk(3, -1)
+    r, z = F.sigmoid(a_r + b_r), F.sigmoid(a_z + b_z)
+    n = F.tanh(a_n + r * b_n)
+    return (1 - z) * n + z * state
+
+
+# mode: (the step, how many gate-sized blocks W_ih stacks, whether the state is (h, c))
+_MODES = {"RNN_TANH": (functools.partial(_elman_step, F.tanh), 1, False),
+          "RNN_RELU": (functools.partial(_elman_step, F.relu), 1, False),
+          "LSTM": (_lstm_step, 4, True), "GRU": (_gru_step, 3, False)}
+
+
+def _nonlinearity_mode(owner, nonlinearity):
+    if nonlinearity not in ("tanh", "relu"):
+        raise ValueError(f"{owner}: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+    return "RNN_" + nonlinearity.upper()
+
+
+def _uniform_init(module):
+    bound = 1 / math.sqrt(module.hidden_size)
+    for p in module.parameters():
+        init.uniform_(p, -bound, bound)
+
+
+class _Cell(Module):
+    """One step of a recurrence; parameters weight_ih, weight_hh, bias_ih, bias_hh."""
+
+    def __init__(self, mode, input_size, hidden_size, bias):
+        super().__init__()
+        name = type(self).__name__
+        self.input_size = int_at_least(name, "input_size", input_size, 1)
+        self.hidden_size = int_at_least(name, "hidden_size", hidden_size, 1)
+        self.bias, self._mode = bool(bias), mode
+        gates = _MODES[mode][1] * self.hidden_size
+        self.weight_ih = Parameter(zeros(gates, self.input_size))
+        self.weight_hh = Parameter(zeros(gates, self.hidden_size))
+        self.register_parameter("bias_ih", Parameter(zeros(gates)) if bias else None)
+        self.register_parameter("bias_hh", Parameter(zeros(gates)) if bias else None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        _uniform_init(self)
+
+    def forward(self, input, hx=None):
+        step, _, has_cell = _MODES[self._mode]
+        name = type(self).__name__
+        if not isinstance(input, Tensor) or input.ndim not in (1, 2) or input.shape[-1] != self.input_size:
+            raise ValueError(f"{name}: expected input of shape (N, {self.input_size}) or ({self.input_size},), got "
+                             f"{getattr(input, 'shape', type(input).__name__)}")
+        unbatched = input.ndim == 1
+        x = input.unsqueeze(0) if unbatched else input
+        if hx is None:
+            h = zeros(x.shape[0], self.hidden_size, dtype=x.dtype, device=x.device)
+            hx = (h, h) if has_cell else h
+        elif unbatched:
+            hx = tuple(t.unsqueeze(0) for t in hx) if has_cell else hx.unsqueeze(0)
+        for t in (hx if has_cell else (hx,)):
+            if t.shape != (x.shape[0], self.hidden_size):
+                raise ValueError(f"{name}: expected a hidden state of shape {(x.shape[0], self.hidden_size)}, got "
+                                 f"{t.shape}")
+        out = step(x, hx, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+        if unbatched:
+            out = tuple(t.squeeze(0) for t in out) if has_cell else out.squeeze(0)
+        return out
+
+    def extra_repr(self):
+        text = f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
+        return text + (", nonlinearity=relu" if self._mode == "RNN_RELU" else "")  # PyTorch's, unquoted
+
+
+class RNNCell(_Cell):
+    """h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh) (or relu); forward(input, hx=None) -> h'."""
+
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh"):
+        super().__init__(_nonlinearity_mode("RNNCell", nonlinearity), input_size, hidden_size, bias)
+
+
+class LSTMCell(_Cell):
+    """One LSTM step; forward(input, (h, c) = zeros) -> (h', c')."""
+
+    def __init__(self, input_size, hidden_size, bias=True):
+        super().__init__("LSTM", input_size, hidden_size, bias)
+
+
+class GRUCell(_Cell):
+    """One GRU step; forward(input, hx=None) -> h'."""
+
+    def __init__(self, input_size, hidden_size, bias=True):
+        super().__init__("GRU", input_size, hidden_size, bias)
+
+
+class _Recurrent(Module):
+    """num_layers × (1 or 2 directions) of a cell's step over a sequence; parameters weight_ih_l{k}[_reverse], ...
+    input (L, N, H_in), (N, L, H_in) with batch_first, or (L, H_in); hx (layers·directions, N, H), zeros if None.
+    forward -> (output (L, N, directions·H), h_n), with (h_n, c_n) for the LSTM."""
+
+    def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+                 bidirectional=False):
+        super().__init__()
+        name = type(self).__name__
+        self.input_size = int_at_least(name, "input_size", input_size, 1)
+        self.hidden_size = int_at_least(name, "hidden_size", hidden_size, 1)
+        self.num_layers = int_at_least(name, "num_layers", num_layers, 1)
+        require(name, "dropout", dropout, lambda p: is_number(p) and 0 <= p <= 1, "a probability in [0, 1]")
+        self.dropout, self.bias, self._mode = dropout, bool(bias), mode
+        self.batch_first, self.bidirectional = bool(batch_first), bool(bidirectional)
+        directions = 2 if bidirectional else 1
+        gates = _MODES[mode][1] * self.hidden_size
+        self._weight_names = []  # per layer, per direction: (w_ih, w_hh, b_ih, b_hh) names
+        for layer in range(self.num_layers):
+            width = self.input_size if layer == 0 else directions * self.hidden_size
+            for suffix in ("", "_reverse")[:directions]:
+                names = [f"{kind}_l{layer}{suffix}" for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+                setattr(self, names[0], Parameter(zeros(gates, width)))
+                setattr(self, names[1], Parameter(zeros(gates, self.hidden_size)))
+                for bias_name in names[2:]:
+                    self.register_parameter(bias_name, Parameter(zeros(gates)) if bias else None)
+                self._weight_names.append(names)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        _uniform_init(self)
+
+    def forward(self, input, hx=None):
+        step, _, has_cell = _MODES[self._mode]
+        name = type(self).__name__
+        layout = "(L, H_in)" if input.ndim == 2 else "(N, L, H_in)" if self.batch_first else "(L, N, H_in)"
+        if input.ndim not in (2, 3) or input.shape[-1] != self.input_size:
+            raise ValueError(f"{name}: expected input of shape {layout} with H_in = {self.input_size}, got "
+                             f"{input.shape}")
+        unbatched = input.ndim == 2
+        x = input.unsqueeze(1) if unbatched else input.transpose(0, 1) if self.batch_first else input
+        directions = 2 if self.bidirectional else 1
+        state_shape = (self.num_layers * directions, x.shape[1], self.hidden_size)
+        if hx is None:
+            h = zeros(*state_shape, dtype=x.dtype, device=x.device)
+            hx = (h, h) if has_cell else h
+        elif unbatched:
+            hx = tuple(t.unsqueeze(1) for t in hx) if has_cell else hx.unsqueeze(1)
+        states = hx if has_cell else (hx,)
+        for t in states:
+            if t.shape != state_shape:
+                raise ValueError(f"{name}: expected a hidden state of shape {state_shape} (layers·directions, N, H), "
+                                 f"got {t.shape}")
+        finals = []
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(directions):
+                index = layer * directions + direction
+                state = tuple(t[index] for t in states) if has_cell else states[0][index]
+                weights = [getattr(self, n) for n in self._weight_names[index]]
+                order = range(x.shape[0]) if direction == 0 else reversed(range(x.shape[0]))
+                steps = {}
+                for time in order:
+                    state = step(x[time], state, *weights)
+                    steps[time] = state[0] if has_cell else state
+                outputs.append(stack([steps[time] for time in range(x.shape[0])]))
+                finals.append(state)
+            x = outputs[0] if directions == 1 else cat(outputs, -1)
+            if self.dropout > 0 and self.training and layer < self.num_layers - 1:
+                x = F.dropout(x, self.dropout)
+        if has_cell:
+            h_n, c_n = (stack([final[i] for final in finals]) for i in (0, 1))
+        else:
+            h_n = stack(finals)
+        out = x.squeeze(1) if unbatched else x.transpose(0, 1) if self.batch_first else x
+        if unbatched:
+            h_n, c_n = h_n.squeeze(1), (c_n.squeeze(1) if has_cell else None)
+        return out, ((h_n, c_n) if has_cell else h_n)
+
+    def extra_repr(self):
+        options = [f"{self.input_size}, {self.hidden_size}"]
+        for setting, shown in (("num_layers", self.num_layers != 1), ("bias", not self.bias),
+                               ("batch_first", self.batch_first), ("dropout", self.dropout != 0),
+                               ("bidirectional", self.bidirectional)):
+            if shown:
+                options.append(f"{setting}={getattr(self, setting)}")
+        return ", ".join(options)
+
+
+class RNN(_Recurrent):
+    """Elman's recurrence, h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh) (or relu), over a sequence."""
+
+    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False):
+        super().__init__(_nonlinearity_mode("RNN", nonlinearity), input_size, hidden_size, num_layers, bias,
+                         batch_first, dropout, bidirectional)
+
+
+class LSTM(_Recurrent):
+    """The LSTM over a sequence; hx and the final state are (h, c). PyTorch's proj_size is not implemented."""
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+                 bidirectional=False, proj_size=0):
+        if proj_size:
+            raise NotImplementedError(f"LSTM: proj_size={proj_size} (projected hidden states) is not implemented")
+        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
+
+
+class GRU(_Recurrent):
+    """The GRU over a sequence."""
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+                 bidirectional=False):
+        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)

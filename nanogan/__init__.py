@@ -33,6 +33,8 @@ from .ops.elementwise import (add, sub, mul, div, remainder, fmod, pow, neg, squ
 from .ops.activation import sigmoid, tanh, relu, softmax, log_softmax
 from .ops.sort import sort, argsort, topk
 from .ops.scan import cumsum
+from .ops.indexing import (masked_select, masked_scatter, nonzero, argwhere, index_add, index_copy, index_fill,
+                           repeat_interleave, tril, triu, diagonal, diag, diag_embed, fliplr, flipud, rot90)
 from .ops.matmul import matmul, mm, bmm
 from . import nn, optim  # noqa: E402  (ng.nn.functional, ng.optim.Adam, as in torch)
 from .gan.checkpoint import save, load

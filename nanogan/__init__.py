@@ -32,7 +32,7 @@ from .ops.elementwise import (add, sub, mul, div, remainder, fmod, pow, neg, squ
                               clamp as clip, where, masked_fill, eq, ne, lt, le, gt, ge, isnan, isfinite, allclose)
 from .ops.activation import sigmoid, tanh, relu, softmax, log_softmax
 from .ops.sort import sort, argsort, topk
-from .ops.scan import cumsum
+from .ops.scan import cumsum, cumprod, cummax, cummin
 from .ops.indexing import (masked_select, masked_scatter, nonzero, argwhere, index_add, index_copy, index_fill,
                            repeat_interleave, tril, triu, diagonal, diag, diag_embed, fliplr, flipud, rot90)
 from .ops.matmul import matmul, mm, bmm

@@ -745,6 +745,18 @@ class Tensor:
     def cumsum(self, dim, *, dtype=None):
         return ops.scan.cumsum(self, dim, dtype=dtype)
 
+    def cumprod(self, dim, *, dtype=None):
+        return ops.scan.cumprod(self, dim, dtype=dtype)
+
+    def cumprod_(self, dim, *, dtype=None):
+        return self._set_in_place("cumprod_", lambda old: ops.scan.cumprod(old, dim, dtype=dtype))
+
+    def cummax(self, dim):
+        return ops.scan.cummax(self, dim)
+
+    def cummin(self, dim):
+        return ops.scan.cummin(self, dim)
+
     # ---- shape (ops/shape.py) --------------------------------------------------------
     def reshape(self, *shape):
         return ops.shape.reshape(self, *shape)

@@ -83,3 +83,43 @@ def test_randperm_is_a_seeded_permutation():
     assert ng.randperm(4, dtype=ng.float32).dtype == ng.float32
     with pytest.raises(ValueError, match=r"randperm: n must be an int >= 0, got -1"):
         ng.randperm(-1)
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_cumprod_matches_torch_to_the_second_order_with_and_without_zeros(dim):
+    """torch's gradient is exact where x has zeros (one zero in a row, and two), and so is its second derivative."""
+    x = rng.standard_normal((3, 4))
+    with_zeros = x.copy()
+    with_zeros[0, 1] = with_zeros[2, 0] = with_zeros[2, 2] = with_zeros[1, 3] = 0.0
+    for array in (x, with_zeros):
+        compare_with_torch(lambda t: t.cumprod(dim) * t, lambda t: t.cumprod(dim) * t, [array])
+        compare_with_torch(lambda t: ng.cumprod(t, dim, dtype=ng.float64) ** 2,
+                           lambda t: t.cumprod(dim, dtype=t.dtype) ** 2, [array])
+    check_op(lambda t: t.cumprod(dim), [with_zeros])
+
+
+def test_cumprod_of_integers_bools_and_a_0d_tensor_and_in_place_as_in_torch():
+    torch = pytest.importorskip("torch")
+    for array in (np.array([[1, -2, 3], [4, 0, 6]], dtype=np.int32), np.array([True, False, True]), np.array(2.5)):
+        ours, theirs = ng.tensor(array).cumprod(0), torch.tensor(array).cumprod(0)
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+        assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    ours, theirs = ng.tensor([[1.0, 2.0, 3.0]]), torch.tensor([[1.0, 2.0, 3.0]])
+    assert ours.cumprod_(1) is ours and ours.tolist() == theirs.cumprod_(1).tolist()
+    with pytest.raises(IndexError, match="cumprod: dimension 2 out of range"):
+        ng.ones(2, 3).cumprod(2)
+
+
+@pytest.mark.parametrize("name", ["cummax", "cummin"])
+def test_cummax_and_cummin_match_torch_with_ties_and_nan(name):
+    torch = pytest.importorskip("torch")
+    for array in (WITH_TIES, np.nan_to_num(WITH_TIES, nan=4.0).astype(np.int64), WITH_TIES > 1.5, np.array(3.0)):
+        for dim in ((0, 1, -1) if array.ndim else (0,)):
+            ours, theirs = getattr(ng, name)(ng.tensor(array), dim), getattr(torch.tensor(array), name)(dim)
+            np.testing.assert_array_equal(ours.values.numpy(), theirs.values.numpy())
+            np.testing.assert_array_equal(ours.indices.numpy(), theirs.indices.numpy())
+            assert ours.indices.dtype == ng.int64 and ours.values.dtype == array.dtype
+    x = rng.permutation(12).reshape(3, 4) / 5.0  # distinct: each value's gradient goes to the element it is
+    for dim in (0, 1):
+        compare_with_torch(lambda t: getattr(t, name)(dim)[0] ** 2 * t, lambda t: getattr(t, name)(dim)[0] ** 2 * t,
+                           [x])

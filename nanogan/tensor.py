@@ -757,6 +757,36 @@ class Tensor:
     def cummin(self, dim):
         return ops.scan.cummin(self, dim)
 
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        return ops.sort.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def bincount(self, weights=None, minlength=0):
+        return ops.sort.bincount(self, weights, minlength)
+
+    def count_nonzero(self, dim=None):
+        return ops.reduce.count_nonzero(self, dim)
+
+    def equal(self, other):
+        return ops.elementwise.equal(self, other)
+
+    def median(self, dim=None, keepdim=False):
+        return ops.sort.median(self, dim, keepdim)
+
+    def nanmedian(self, dim=None, keepdim=False):
+        return ops.sort.nanmedian(self, dim, keepdim)
+
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        return ops.sort.kthvalue(self, k, dim, keepdim)
+
+    def mode(self, dim=-1, keepdim=False):
+        return ops.sort.mode(self, dim, keepdim)
+
+    def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        return ops.sort.quantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        return ops.sort.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
+
     # ---- shape (ops/shape.py) --------------------------------------------------------
     def reshape(self, *shape):
         return ops.shape.reshape(self, *shape)

@@ -685,3 +685,11 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     a, b = _pair("allclose", a, b)
     require_one_device("allclose", (a, b))
     return bool(a.backend.xp.allclose(a.array, b.array, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def equal(a, b):
+    """Whether a and b have one shape and equal values everywhere (compared after promotion: ones of float32 equal
+    ones of int64, as in PyTorch; NaN equals nothing): a Python bool."""
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
+        raise TypeError(f"equal: expected two Tensors, got {type(a).__name__} and {type(b).__name__}")
+    return a.shape == b.shape and bool(eq(a, b).all())

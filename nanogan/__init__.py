@@ -23,17 +23,21 @@ from . import autograd, cuda
 from .autograd import grad, no_grad, enable_grad, inference_mode, is_grad_enabled, set_grad_enabled
 # torch's functions of tensors: ng.mean(x, 1) is x.mean(1)
 from .ops.reduce import (sum, mean, max, min, amax, amin, argmax, argmin, prod, logsumexp, var, std, norm,
-                         cosine_similarity, pairwise_distance)
+                         cosine_similarity, pairwise_distance, any, all, count_nonzero, var_mean, std_mean)
 from .ops.shape import (cat, stack, reshape, flatten, permute, transpose, unsqueeze, squeeze, repeat, split, chunk,
                         clone, flip, meshgrid, gather, index_select, index_put, scatter, scatter_add,
                         scatter_reduce, tile, narrow, movedim, movedim as moveaxis, unflatten, roll)
 from .ops.elementwise import (add, sub, mul, div, remainder, fmod, pow, neg, square, reciprocal, rsqrt, exp, expm1,
                               log, log1p, sqrt, erf, sin, cos, log2, log10, exp2, abs, sign, floor, ceil, round, trunc,
                               frac, minimum, maximum, lerp, clamp,
-                              clamp as clip, where, masked_fill, eq, ne, lt, le, gt, ge, isnan, isfinite, allclose)
+                              clamp as clip, where, masked_fill, eq, ne, lt, le, gt, ge, isnan, isfinite, allclose,
+                              equal)
 from .ops.activation import sigmoid, tanh, relu, softmax, log_softmax
-from .ops.sort import sort, argsort, topk
-from .ops.scan import cumsum
+from .ops.sort import (sort, argsort, topk, unique, bincount, searchsorted, bucketize, median, nanmedian, kthvalue,
+                       mode, quantile, nanquantile)
+from .ops.scan import cumsum, cumprod, cummax, cummin
+from .ops.indexing import (masked_select, masked_scatter, nonzero, argwhere, index_add, index_copy, index_fill,
+                           repeat_interleave, tril, triu, diagonal, diag, diag_embed, fliplr, flipud, rot90)
 from .ops.matmul import matmul, mm, bmm
 from . import nn, optim  # noqa: E402  (ng.nn.functional, ng.optim.Adam, as in torch)
 from .gan.checkpoint import save, load

@@ -816,6 +816,48 @@ class Tensor:
     def cumsum(self, dim, *, dtype=None):
         return ops.scan.cumsum(self, dim, dtype=dtype)
 
+    def cumprod(self, dim, *, dtype=None):
+        return ops.scan.cumprod(self, dim, dtype=dtype)
+
+    def cumprod_(self, dim, *, dtype=None):
+        return self._set_in_place("cumprod_", lambda old: ops.scan.cumprod(old, dim, dtype=dtype))
+
+    def cummax(self, dim):
+        return ops.scan.cummax(self, dim)
+
+    def cummin(self, dim):
+        return ops.scan.cummin(self, dim)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        return ops.sort.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def bincount(self, weights=None, minlength=0):
+        return ops.sort.bincount(self, weights, minlength)
+
+    def count_nonzero(self, dim=None):
+        return ops.reduce.count_nonzero(self, dim)
+
+    def equal(self, other):
+        return ops.elementwise.equal(self, other)
+
+    def median(self, dim=None, keepdim=False):
+        return ops.sort.median(self, dim, keepdim)
+
+    def nanmedian(self, dim=None, keepdim=False):
+        return ops.sort.nanmedian(self, dim, keepdim)
+
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        return ops.sort.kthvalue(self, k, dim, keepdim)
+
+    def mode(self, dim=-1, keepdim=False):
+        return ops.sort.mode(self, dim, keepdim)
+
+    def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        return ops.sort.quantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        return ops.sort.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
+
     # ---- shape (ops/shape.py) --------------------------------------------------------
     def reshape(self, *shape):
         return ops.shape.reshape(self, *shape)
@@ -991,6 +1033,129 @@ class Tensor:
 
     def index_put(self, indices, values, accumulate=False):
         return ops.shape.index_put(self, indices, values, accumulate)
+
+    # ---- masks, indices along a dim, triangles, diagonals, windows (ops/indexing.py) --------------------------
+    def masked_fill_(self, mask, value):
+        """In place, self ← masked_fill(self, mask, value)."""
+        return self._set_in_place("masked_fill_", lambda old, v: ops.elementwise.masked_fill(old, mask, v), value)
+
+    def masked_select(self, mask):
+        return ops.indexing.masked_select(self, mask)
+
+    def masked_scatter(self, mask, source):
+        return ops.indexing.masked_scatter(self, mask, source)
+
+    def masked_scatter_(self, mask, source):
+        """In place, self ← masked_scatter(self, mask, source) (the mask broadcast to self's shape)."""
+        return self._set_in_place("masked_scatter_", lambda old, s: ops.indexing.masked_scatter(old, mask, s),
+                                  source)
+
+    def nonzero(self, *, as_tuple=False):
+        return ops.indexing.nonzero(self, as_tuple=as_tuple)
+
+    def argwhere(self):
+        return ops.indexing.argwhere(self)
+
+    def where(self, condition, other):
+        """self where condition, else other (ng.where(condition, self, other))."""
+        return ops.elementwise.where(condition, self, other)
+
+    def index_add(self, dim, index, source, *, alpha=1):
+        return ops.indexing.index_add(self, dim, index, source, alpha=alpha)
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        """In place, self ← index_add(self, dim, index, source, alpha=alpha)."""
+        return self._set_in_place("index_add_", lambda old, s: ops.indexing.index_add(old, dim, index, s,
+                                                                                     alpha=alpha), source)
+
+    def index_copy(self, dim, index, source):
+        return ops.indexing.index_copy(self, dim, index, source)
+
+    def index_copy_(self, dim, index, source):
+        """In place, self ← index_copy(self, dim, index, source)."""
+        return self._set_in_place("index_copy_", lambda old, s: ops.indexing.index_copy(old, dim, index, s), source)
+
+    def index_fill(self, dim, index, value):
+        return ops.indexing.index_fill(self, dim, index, value)
+
+    def index_fill_(self, dim, index, value):
+        """In place, self ← index_fill(self, dim, index, value)."""
+        return self._set_in_place("index_fill_", lambda old, v: ops.indexing.index_fill(old, dim, index, v), value)
+
+    def repeat_interleave(self, repeats, dim=None, *, output_size=None):
+        return ops.indexing.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    def tril(self, diagonal=0):
+        return ops.indexing.tril(self, diagonal)
+
+    def tril_(self, diagonal=0):
+        return self._set_in_place("tril_", lambda old: ops.indexing.tril(old, diagonal))
+
+    def triu(self, diagonal=0):
+        return ops.indexing.triu(self, diagonal)
+
+    def triu_(self, diagonal=0):
+        return self._set_in_place("triu_", lambda old: ops.indexing.triu(old, diagonal))
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        return ops.indexing.diagonal(self, offset, dim1, dim2)
+
+    def diag(self, diagonal=0):
+        return ops.indexing.diag(self, diagonal)
+
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+        return ops.indexing.diag_embed(self, offset, dim1, dim2)
+
+    def fliplr(self):
+        return ops.indexing.fliplr(self)
+
+    def flipud(self):
+        return ops.indexing.flipud(self)
+
+    def rot90(self, k=1, dims=(0, 1)):
+        return ops.indexing.rot90(self, k, dims)
+
+    def unfold(self, dimension, size, step):
+        return ops.indexing.unfold(self, dimension, size, step)
+
+    # ---- shape changes in place --------------------------------------------------------------------------------
+    def squeeze_(self, dim=None):
+        return self._reshape_in_place("squeeze_", lambda x: ops.shape.squeeze(x, dim))
+
+    def unsqueeze_(self, dim):
+        return self._reshape_in_place("unsqueeze_", lambda x: ops.shape.unsqueeze(x, dim))
+
+    def transpose_(self, dim0, dim1):
+        return self._reshape_in_place("transpose_", lambda x: ops.shape.transpose(x, dim0, dim1))
+
+    def t_(self):
+        return self._reshape_in_place("t_", Tensor.t)
+
+    def _reshape_in_place(self, op, view_of):
+        """self becomes view_of(self) (a view op: squeeze, unsqueeze, transpose), keeping its identity, as PyTorch's
+        squeeze_ and the like: it counts as an in-place change (its version moves on, so a backward that reads its
+        old value refuses), and where grad mode records, self becomes that op's output, its graph going on from the
+        old one; a leaf that requires grad is refused, as PyTorch refuses it. A view stays a view of its base."""
+        records = grad_mode.is_grad_enabled() and self.requires_grad
+        if records and self.is_leaf:
+            raise RuntimeError(f"{op}: a leaf tensor of shape {self.shape} that requires grad cannot be changed in "
+                               f"place while grad mode records; change it inside `with ng.no_grad():`")
+        # the op reads its input's shape in backward (Reshape's): an input of its own, as self's shape changes
+        before = Tensor(self.array, _ctx=self._graph())
+        before._requires_grad, before._versions = self._requires_grad, self._versions
+        result = view_of(before)
+        if result is before:  # nothing to change (squeeze of no size-1 dim)
+            return self
+        self.array = result.array
+        self._versions[0] += 1
+        if self._base is not None:
+            view_op = result._view_ops
+            self._view_ops = None if self._view_ops is None or view_op is None else self._view_ops + view_op
+            self._view_unreplayable = self._view_unreplayable or result._view_unreplayable
+            self._view_version = self._version
+        if records:
+            self._made_by(result._ctx)
+        return self
 
 
 def _as_boolean_mask(index):

@@ -348,6 +348,13 @@ FAMILIES = {
     "sin, cos, logarithms and fractions": (lambda a, b: a.sin() * b.cos() + a.abs().log2() * b.exp2()
                                            + b.abs().log10() + a.frac() * b.trunc(),
                                            [(3, 4), (3, 4)], (), True),
+    "masks, diagonals, windows, running products and order statistics": (
+        lambda a, b: a.masked_select(a > 0).sum() * b.masked_scatter(b < 0, a * a)
+        + a.index_add(1, _picks(a.device)[0, :2], b[:, :2], alpha=2) + a.tril(1) * b.triu()
+        + a.repeat_interleave(2, 1)[:, ::2] + a.diagonal(1).sum() * b.diag_embed()[0, :3]
+        + a.unfold(1, 2, 1).sum(-1).sum(1, keepdim=True) * b.rot90(2) + a.cumprod(1) * b.cummax(0)[0]
+        + a.median(1, keepdim=True)[0] * b.quantile(0.3, 0) + a.kthvalue(2, 0)[0] * b.nanquantile(0.7, 1)[:, None],
+        [(3, 4), (3, 4)], (), True),
     "views": (lambda a: a.unsqueeze(0).permute(2, 0, 1).squeeze(1).transpose(0, 1).flatten().view(4, 3) ** 2
               * a.t().contiguous().expand_as(a.t()),
               [(3, 4)], (), False),

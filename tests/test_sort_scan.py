@@ -83,3 +83,168 @@ def test_randperm_is_a_seeded_permutation():
     assert ng.randperm(4, dtype=ng.float32).dtype == ng.float32
     with pytest.raises(ValueError, match=r"randperm: n must be an int >= 0, got -1"):
         ng.randperm(-1)
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_cumprod_matches_torch_to_the_second_order_with_and_without_zeros(dim):
+    """torch's gradient is exact where x has zeros (one zero in a row, and two), and so is its second derivative."""
+    x = rng.standard_normal((3, 4))
+    with_zeros = x.copy()
+    with_zeros[0, 1] = with_zeros[2, 0] = with_zeros[2, 2] = with_zeros[1, 3] = 0.0
+    for array in (x, with_zeros):
+        compare_with_torch(lambda t: t.cumprod(dim) * t, lambda t: t.cumprod(dim) * t, [array])
+        compare_with_torch(lambda t: ng.cumprod(t, dim, dtype=ng.float64) ** 2,
+                           lambda t: t.cumprod(dim, dtype=t.dtype) ** 2, [array])
+    check_op(lambda t: t.cumprod(dim), [with_zeros])
+
+
+def test_cumprod_of_integers_bools_and_a_0d_tensor_and_in_place_as_in_torch():
+    torch = pytest.importorskip("torch")
+    for array in (np.array([[1, -2, 3], [4, 0, 6]], dtype=np.int32), np.array([True, False, True]), np.array(2.5)):
+        ours, theirs = ng.tensor(array).cumprod(0), torch.tensor(array).cumprod(0)
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+        assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    ours, theirs = ng.tensor([[1.0, 2.0, 3.0]]), torch.tensor([[1.0, 2.0, 3.0]])
+    assert ours.cumprod_(1) is ours and ours.tolist() == theirs.cumprod_(1).tolist()
+    with pytest.raises(IndexError, match="cumprod: dimension 2 out of range"):
+        ng.ones(2, 3).cumprod(2)
+
+
+@pytest.mark.parametrize("name", ["cummax", "cummin"])
+def test_cummax_and_cummin_match_torch_with_ties_and_nan(name):
+    torch = pytest.importorskip("torch")
+    for array in (WITH_TIES, np.nan_to_num(WITH_TIES, nan=4.0).astype(np.int64), WITH_TIES > 1.5, np.array(3.0)):
+        for dim in ((0, 1, -1) if array.ndim else (0,)):
+            ours, theirs = getattr(ng, name)(ng.tensor(array), dim), getattr(torch.tensor(array), name)(dim)
+            np.testing.assert_array_equal(ours.values.numpy(), theirs.values.numpy())
+            np.testing.assert_array_equal(ours.indices.numpy(), theirs.indices.numpy())
+            assert ours.indices.dtype == ng.int64 and ours.values.dtype == array.dtype
+    x = rng.permutation(12).reshape(3, 4) / 5.0  # distinct: each value's gradient goes to the element it is
+    for dim in (0, 1):
+        compare_with_torch(lambda t: getattr(t, name)(dim)[0] ** 2 * t, lambda t: getattr(t, name)(dim)[0] ** 2 * t,
+                           [x])
+
+
+def test_unique_bincount_searchsorted_bucketize_count_nonzero_equal_any_all_as_in_torch():
+    torch = pytest.importorskip("torch")
+    ints = np.array([[3, 1, 1], [2, 3, 0]])
+    calls = [
+        lambda lib, t: lib.unique(t), lambda lib, t: t.unique(return_inverse=True, return_counts=True),
+        lambda lib, t: lib.unique(t, return_counts=True), lambda lib, t: lib.unique(t[[0, 0, 1]], dim=0,
+                                                                                      return_inverse=True),
+        lambda lib, t: lib.bincount(t.flatten()), lambda lib, t: t[0].bincount(minlength=6),
+        lambda lib, t: lib.bincount(t[1], weights=lib.tensor([0.5, 1.0, 2.0])),
+        lambda lib, t: lib.bincount(t[1], weights=lib.tensor([0.5, 1.0, 2.0], dtype=lib.float64)),
+        lambda lib, t: lib.bincount(t[1], weights=t[0]),
+        lambda lib, t: lib.searchsorted(lib.tensor([0, 1, 3, 3, 5]), t),
+        lambda lib, t: lib.searchsorted(lib.tensor([0, 1, 3, 3, 5]), t, right=True),
+        lambda lib, t: lib.searchsorted(lib.tensor([0, 1, 3, 3, 5]), t, side="right", out_int32=True),
+        lambda lib, t: lib.searchsorted(lib.tensor([[0, 1, 3], [2, 2, 4]]), t),
+        lambda lib, t: lib.searchsorted(lib.tensor([0.5, 1.0, 3.0]), lib.tensor([float("nan"), 1.0, 4.0])),
+        lambda lib, t: lib.searchsorted(lib.tensor([0, 1, 3, 3, 5]), 3),
+        lambda lib, t: lib.searchsorted(lib.tensor([5, 0, 3]), t, sorter=lib.tensor([1, 2, 0])),
+        lambda lib, t: lib.bucketize(t, lib.tensor([1, 3])), lambda lib, t: lib.bucketize(t, lib.tensor([1, 3]),
+                                                                                           right=True),
+        lambda lib, t: lib.count_nonzero(t), lambda lib, t: t.count_nonzero(1), lambda lib, t: lib.count_nonzero(
+            t, (0, 1)),
+        lambda lib, t: lib.any(t > 2), lambda lib, t: lib.all(t, 1), lambda lib, t: lib.any(t, 0, keepdim=True)]
+    for call in calls:
+        ours, theirs = call(ng, ng.tensor(ints)), call(torch, torch.tensor(ints))
+        for a, b in zip(ours if isinstance(ours, tuple) else (ours,), theirs if isinstance(theirs, tuple) else
+                        (theirs,)):
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+            assert str(a.dtype) == str(b.dtype).removeprefix("torch.")
+    for a, b in [(ng.ones(2), ng.ones(2, dtype=ng.int64)), (ng.ones(2), ng.ones(3)), (ng.ones(2), ng.zeros(2)),
+                 (ng.tensor([float("nan")]), ng.tensor([float("nan")]))]:
+        assert ng.equal(a, b) is a.equal(b) is torch.equal(torch.tensor(a.numpy()), torch.tensor(b.numpy()))
+
+
+# the last row all NaN: nanmedian's value is NaN; its index is unspecified (torch's varies with the length), as is
+# kthvalue's among ties (torch's quickselect picks any)
+MEDIANS = np.array([[1.0, 2.0, 2.0, 1.0, 3.0], [5.0, 5.0, 4.0, 4.0, 5.0], [1.0, np.nan, 2.0, np.nan, 0.5],
+                    [np.nan] * 5])
+
+
+def test_median_nanmedian_kthvalue_and_mode_pick_torchs_values_and_indices():
+    torch = pytest.importorskip("torch")
+    calls = [lambda t: t.median(1), lambda t: t[:3].nanmedian(1, keepdim=True), lambda t: t[3:].nanmedian(1).values, lambda t: t.kthvalue(2, 1).values,
+             lambda t: t.kthvalue(4, 1, True).values, lambda t: t[2:3].kthvalue(3, 1), lambda t: t[:2].mode(1), lambda t: t[:2].mode(0, keepdim=True),
+             lambda t: t[:2].t().median(0), lambda t: t[:2].median(), lambda t: t.median(),
+             lambda t: t.nanmedian(), lambda t: t[2].nanmedian(), lambda t: t[:2].int().median(1)]
+    for call in calls:
+        ours, theirs = call(ng.tensor(MEDIANS)), call(torch.tensor(MEDIANS))
+        for a, b in zip(ours if isinstance(ours, tuple) else (ours,), theirs if isinstance(theirs, tuple) else
+                        (theirs,)):
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+            assert str(a.dtype) == str(b.dtype).removeprefix("torch.")
+    x = rng.permutation(20).reshape(4, 5) / 7.0  # distinct: each gradient goes to the one element picked
+    for fn in (lambda lib, t: t.median(1)[0] * t[:, 0], lambda lib, t: lib.median(t) * t,
+               lambda lib, t: t.kthvalue(3, 0, True)[0] ** 2 * t, lambda lib, t: t.nanmedian(0)[0].exp(),
+               lambda lib, t: lib.mode(t.round(), 1)[0] * t[:, 1]):
+        compare_with_torch(lambda t: fn(ng, t), lambda t: fn(torch, t), [x])
+
+
+@pytest.mark.parametrize("interpolation", ["linear", "lower", "higher", "midpoint", "nearest"])
+def test_quantile_and_nanquantile_match_torch_to_the_second_order(interpolation):
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal((4, 5))
+    for fn in (lambda lib, t: t.quantile(0.3, 1, interpolation=interpolation) * t[:, 0],
+               lambda lib, t: lib.quantile(t, lib.tensor([0.0, 0.25, 0.9, 1.0], dtype=t.dtype), 0, True,
+                                           interpolation=interpolation) ** 2,
+               lambda lib, t: lib.quantile(t, 0.625, interpolation=interpolation) * t,
+               lambda lib, t: t.nanquantile(0.4, 1, True, interpolation=interpolation).exp()):
+        compare_with_torch(lambda t: fn(ng, t), lambda t: fn(torch, t), [x])
+    for fn in (lambda lib, t: t.quantile(0.4, 1, interpolation=interpolation),
+               lambda lib, t: t.nanquantile(lib.tensor([0.1, 0.5, 1.0], dtype=t.dtype), 1,
+                                            interpolation=interpolation),
+               lambda lib, t: t.nanquantile(0.7, interpolation=interpolation)):
+        np.testing.assert_allclose(fn(ng, ng.tensor(MEDIANS)).numpy(), fn(torch, torch.tensor(MEDIANS)).numpy(),
+                                   rtol=1e-12)
+
+
+def test_var_mean_and_std_mean_match_torch():
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal((3, 4))
+    for name in ("var_mean", "std_mean"):
+        for args, kwargs in [((), {}), ((1,), {}), ((0, False, True), {}), ((1,), {"correction": 0})]:
+            def ours(t):
+                return ng.stack(getattr(ng, name)(t, *args, **kwargs))
+
+            def theirs(t):
+                return torch.stack(getattr(torch, name)(t, *args, **kwargs))
+            compare_with_torch(ours, theirs, [x])
+
+
+ORDER_ERRORS = {
+    "kthvalue of k too large": (lambda lib: lib.kthvalue(lib.ones(3), 4), ValueError,
+                                r"kthvalue: k must be an int in 1..3, the size of dimension -1 of the tensor of shape "
+                                r"\(3,\), got 4"),
+    "quantile of q above 1": (lambda lib: lib.quantile(lib.ones(3), 1.5), ValueError,
+                              r"quantile: q must be a number in \[0, 1\] or a 1-D tensor of them, got 1.5"),
+    "quantile of integers": (lambda lib: lib.quantile(lib.tensor([1, 2]), 0.5), TypeError,
+                             r"quantile: expected a floating-point tensor, got int64 of shape \(2,\)"),
+    "quantile of an unknown interpolation": (lambda lib: lib.quantile(lib.ones(3), 0.5, interpolation="cubic"),
+                                             ValueError, r"quantile: interpolation must be one of 'linear'"),
+    "median over no values": (lambda lib: lib.median(lib.ones(2, 0), 1), ValueError,
+                              r"median: expected values to reduce, but dimension 1 of the tensor of shape \(2, 0\) "
+                              r"holds none"),
+    "searchsorted of other leading dims": (lambda lib: lib.searchsorted(lib.ones(2, 3), lib.ones(3, 3)), ValueError,
+                                           r"searchsorted: the sorted sequence of shape \(2, 3\) must be 1-D, or have "
+                                           r"the leading dims of the values of shape \(3, 3\)"),
+    "bincount of negative numbers": (lambda lib: lib.bincount(lib.tensor([-1, 2])), ValueError,
+                                     r"bincount: expected non-negative integers"),
+    "bincount of floats": (lambda lib: lib.bincount(lib.tensor([1.0, 2.0])), ValueError,
+                           r"bincount: expected a 1-D tensor of non-negative integers, got float32 of shape \(2,\)"),
+    "bucketize by a matrix": (lambda lib: lib.bucketize(lib.ones(3), lib.ones(2, 2)), ValueError,
+                              r"bucketize: boundaries must be a 1-D tensor, got shape \(2, 2\)"),
+}
+
+
+@pytest.mark.parametrize("name", ORDER_ERRORS)
+def test_bad_arguments_of_the_order_statistics_are_refused_naming_the_op(name):
+    torch = pytest.importorskip("torch")
+    call, error, message = ORDER_ERRORS[name]
+    with pytest.raises((RuntimeError, IndexError, ValueError, TypeError)):
+        call(torch)
+    with pytest.raises(error, match=message):
+        call(ng)

@@ -540,11 +540,15 @@ def positive(a):
     return a
 
 
-def where(cond, a, b):
+def where(cond, a=None, b=None):
     """`cond ? a : b` elementwise; cond is a boolean Tensor or array (no gradient flows into it; an array is the
     caller's to keep as it is until backward). With two numbers, a takes the dtype a number gets on cond's device
     (where(c, 1.0, 0.0) is float32), as in PyTorch. A condition of another dtype is refused, as PyTorch refuses it
-    (numpy's where would read its nonzero values as True)."""
+    (numpy's where would read its nonzero values as True). where(cond) alone is nonzero(cond, as_tuple=True), the
+    positions of cond's nonzero elements, as PyTorch's."""
+    if a is None and b is None:
+        from .indexing import nonzero  # indexing imports this module
+        return nonzero(cond, as_tuple=True)
     if cond.dtype != bool:
         raise TypeError(f"where: expected a boolean condition, got {cond.dtype} of shape {tuple(cond.shape)}")
     if isinstance(cond, Tensor) and not isinstance(a, Tensor) and not isinstance(b, Tensor):
@@ -681,3 +685,11 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     a, b = _pair("allclose", a, b)
     require_one_device("allclose", (a, b))
     return bool(a.backend.xp.allclose(a.array, b.array, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def equal(a, b):
+    """Whether a and b have one shape and equal values everywhere (compared after promotion: ones of float32 equal
+    ones of int64, as in PyTorch; NaN equals nothing): a Python bool."""
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
+        raise TypeError(f"equal: expected two Tensors, got {type(a).__name__} and {type(b).__name__}")
+    return a.shape == b.shape and bool(eq(a, b).all())

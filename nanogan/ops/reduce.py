@@ -356,3 +356,31 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     require(op, "p", p, lambda v: is_number(v) and v > 0, "a number > 0 (inf included)")
     x1, x2 = _broadcast_together(op, x1, x2)
     return norm(x1 - x2 + eps, p, -1, keepdim)
+
+
+def any(x, dim=None, keepdim=False):
+    """Whether any element of x is nonzero, over every dim or those of dim (x.any's)."""
+    return x.any(dim, keepdim)
+
+
+def all(x, dim=None, keepdim=False):
+    """Whether every element of x is nonzero, over every dim or those of dim (x.all's)."""
+    return x.all(dim, keepdim)
+
+
+def count_nonzero(x, dim=None):
+    """How many elements of x are nonzero, over every dim or those of dim (an int or a tuple): int64, outside the
+    graph."""
+    return sum(Tensor(x.array != 0), dim)
+
+
+def var_mean(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(var, mean) over dim, var's arguments (PyTorch's torch.var_mean): the two reductions, with their gradients."""
+    return var(x, dim, unbiased, keepdim, correction=correction), mean(x, _correction("var_mean", dim, unbiased,
+                                                                                      correction)[0], keepdim)
+
+
+def std_mean(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(std, mean) over dim, std's arguments (PyTorch's torch.std_mean)."""
+    return std(x, dim, unbiased, keepdim, correction=correction), mean(x, _correction("std_mean", dim, unbiased,
+                                                                                      correction)[0], keepdim)

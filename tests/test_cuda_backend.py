@@ -429,6 +429,18 @@ FAMILIES = {
     "nearest upsampling": (lambda x: F.interpolate(x, scale_factor=2, mode="nearest") ** 2
                            + F.interpolate(x, size=(8, 10)) * F.interpolate(x[:, :, :3], size=(8, 10)),
                            [(2, 3, 4, 5)], ("interpolate",), False),
+    "inverse trigonometric, hyperbolic and two-argument math": (
+        lambda a, b: (ng.atan(a) + ng.asinh(b) + ng.tan(a * 0.5) * ng.cosh(b) + ng.sinh(a) + ng.atan2(a, b)
+                      + ng.hypot(a, b) + ng.logaddexp(a, b) + ng.xlogy(a, b * b + 1) + ng.asin(a * 0.3)
+                      + ng.acos(b * 0.3) + ng.atanh(a * 0.3) + ng.acosh(b * b + 2) + ng.logit(a.sigmoid())
+                      + ng.nan_to_num(a.log()) + (a // b) * a),
+        [(3, 4), (3, 4)], (), True),
+    "einsum and the matrix-product family": (
+        lambda a, b, c: (ng.einsum("bij,bjk->bik", a, b)[:, :, :3] * ng.einsum("bii->bi", c).unsqueeze(-1)
+                         + ng.cdist(a, b.transpose(1, 2)[:, :3]) + ng.baddbmm(c, a, b[:, :, :3])
+                         + ng.cross(a[:, :, :3], c, dim=1) + ng.kron(a[0, :, :1], c[1, :1])
+                         + ng.tensordot(a, b, ([0, 2], [0, 1]))[:, :3]),
+        [(2, 3, 4), (2, 4, 5), (2, 3, 3)], (), False),
 }
 
 

@@ -29,16 +29,21 @@ from .ops.shape import (cat, stack, reshape, flatten, permute, transpose, unsque
                         scatter_reduce, tile, narrow, movedim, movedim as moveaxis, unflatten, roll)
 from .ops.elementwise import (add, sub, mul, div, remainder, fmod, pow, neg, square, reciprocal, rsqrt, exp, expm1,
                               log, log1p, sqrt, erf, sin, cos, log2, log10, exp2, abs, sign, floor, ceil, round, trunc,
-                              frac, minimum, maximum, lerp, clamp,
+                              frac, minimum, maximum, lerp, clamp, clamp_min, clamp_max,
                               clamp as clip, where, masked_fill, eq, ne, lt, le, gt, ge, isnan, isfinite, allclose,
-                              equal)
+                              equal, addcmul, addcdiv, floor_divide, tan, asin, acos, atan, sinh, cosh, asinh, acosh,
+                              atanh, asin as arcsin, acos as arccos, atan as arctan, asinh as arcsinh,
+                              acosh as arccosh, atanh as arctanh, atan2, atan2 as arctan2, hypot, logaddexp, logit,
+                              xlogy, deg2rad, rad2deg, sgn, signbit, heaviside, isinf, isposinf, isneginf,
+                              logical_and, logical_or, logical_xor, logical_not, nan_to_num)
 from .ops.activation import sigmoid, tanh, relu, softmax, log_softmax
 from .ops.sort import (sort, argsort, topk, unique, bincount, searchsorted, bucketize, median, nanmedian, kthvalue,
                        mode, quantile, nanquantile)
 from .ops.scan import cumsum, cumprod, cummax, cummin
 from .ops.indexing import (masked_select, masked_scatter, nonzero, argwhere, index_add, index_copy, index_fill,
                            repeat_interleave, tril, triu, diagonal, diag, diag_embed, fliplr, flipud, rot90)
-from .ops.matmul import matmul, mm, bmm
+from .ops.matmul import (matmul, mm, bmm, dot, outer, outer as ger, tensordot, addmm, baddbmm, kron, cdist, dist, cross,
+                         einsum)
 from . import nn, optim  # noqa: E402  (ng.nn.functional, ng.optim.Adam, as in torch)
 from .gan.checkpoint import save, load
 from .legacy import FloatTensor, DoubleTensor, LongTensor, IntTensor, ByteTensor, BoolTensor  # torch < 0.4's names

@@ -413,22 +413,21 @@ class Tensor:
             ctx._output = weakref.ref(self)
             ctx.output_version = self._version
 
-    def add_(self, other, alpha=1):
-        return self._set_in_place("add_", lambda a, b: ops.elementwise.add(a, b, alpha), other)
+    def _in_place(name):
+        """The in-place variant of the method `name`: self ← self.name(*args, **kwargs), in self's memory
+        (_set_in_place, which refuses a result that self's dtype cannot hold: exp_ of an int tensor)."""
+        def change_in_place(self, *args, **kwargs):
+            return self._set_in_place(f"{name}_", lambda old, *others: getattr(old, name)(*others, **kwargs), *args)
+        change_in_place.__name__ = f"{name}_"
+        change_in_place.__doc__ = f"In place, self ← self.{name}(...)."
+        return change_in_place
 
-    def sub_(self, other, alpha=1):
-        return self._set_in_place("sub_", lambda a, b: ops.elementwise.sub(a, b, alpha), other)
-
-    def mul_(self, other):
-        return self._set_in_place("mul_", ops.elementwise.mul, other)
-
-    def div_(self, other):
-        return self._set_in_place("div_", ops.elementwise.div, other)
-
-    def clamp_(self, min=None, max=None):
-        return self._set_in_place("clamp_", lambda a: ops.elementwise.clamp(a, min, max))
-
-    clip_ = clamp_
+    add_, sub_, mul_, div_, clamp_, clip_ = map(_in_place, ("add", "sub", "mul", "div", "clamp", "clip"))
+    exp_, log_, sqrt_, abs_, neg_, sign_, pow_ = map(_in_place, ("exp", "log", "sqrt", "abs", "neg", "sign", "pow"))
+    sigmoid_, tanh_, relu_, lerp_ = map(_in_place, ("sigmoid", "tanh", "relu", "lerp"))
+    clamp_min_, clamp_max_, addcmul_, addcdiv_ = map(_in_place, ("clamp_min", "clamp_max", "addcmul", "addcdiv"))
+    floor_divide_ = _in_place("floor_divide")
+    del _in_place
 
     def copy_(self, src):
         """Copy src's values (broadcast, cast, moved from its device) into this tensor."""
@@ -528,6 +527,7 @@ class Tensor:
     __isub__ = sub_
     __imul__ = mul_
     __itruediv__ = div_
+    __ifloordiv__ = floor_divide_
 
     # ---- arithmetic (ops/elementwise.py) ---------------------------------------
     def __add__(self, other):
@@ -565,6 +565,12 @@ class Tensor:
 
     def __rmod__(self, other):
         return ops.elementwise.remainder(other, self)
+
+    def __floordiv__(self, other):
+        return ops.elementwise.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return ops.elementwise.floor_divide(other, self)
 
     def __neg__(self):
         return ops.elementwise.neg(self)
@@ -609,7 +615,7 @@ class Tensor:
     def sub(self, other, alpha=1):
         return ops.elementwise.sub(self, other, alpha)
 
-    mul, div, remainder, neg, matmul = __mul__, __truediv__, __mod__, __neg__, __matmul__
+    mul, div, remainder, neg, matmul, floor_divide = __mul__, __truediv__, __mod__, __neg__, __matmul__, __floordiv__
     lt, le, gt, ge, eq, ne = __lt__, __le__, __gt__, __ge__, __eq__, __ne__
 
     def mm(self, other):
@@ -1456,6 +1462,19 @@ def from_numpy(array):
 
 
 from . import ops  # noqa: E402  (ops import Tensor from this module)
+
+# torch's Tensor methods that are the ops with the tensor first, as they are: t.atan2(b) is ng.atan2(t, b)
+for _name in ("addcmul", "addcdiv", "clamp_min", "clamp_max", "tan", "asin", "acos", "atan", "sinh", "cosh",
+              "asinh", "acosh", "atanh", "atan2", "hypot", "logaddexp", "logit", "xlogy", "deg2rad", "rad2deg", "sgn",
+              "signbit", "heaviside", "isinf", "isposinf", "isneginf", "logical_and", "logical_or", "logical_xor",
+              "logical_not", "nan_to_num"):
+    setattr(Tensor, _name, getattr(ops.elementwise, _name))
+for _name in ("dot", "outer", "addmm", "baddbmm", "kron", "dist", "cross"):
+    setattr(Tensor, _name, getattr(ops.matmul, _name))
+for _name in ("asin", "acos", "atan", "asinh", "acosh", "atanh", "atan2"):  # numpy's names, torch's aliases
+    setattr(Tensor, "arc" + _name[1:], getattr(Tensor, _name))
+Tensor.ger = Tensor.outer
+del _name
 from .autograd import grad_mode  # noqa: E402
 from .autograd.hooks import RemovableHandle, TensorHooks  # noqa: E402
 from . import legacy  # noqa: E402

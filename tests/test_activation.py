@@ -298,7 +298,9 @@ def test_a_bias_in_another_dtype_is_refused_not_cast():
 def test_errors_name_the_op_and_shapes():
     ints = ng.tensor([1, 2, 3])
     with pytest.raises(TypeError, match=r"LeakyReLU: expected floating-point tensors, got int64"):
-        F.relu(ints)
+        F.leaky_relu(ints)
+    with pytest.raises(TypeError, match=r"relu: bool tensors are not supported, got one of shape \(3,\)"):
+        F.relu(ints > 1)  # an integer tensor's relu is an integer tensor (tests/test_elementwise_names.py)
     with pytest.raises(TypeError, match=r"dropout: expected floating-point tensors, got int64 .* shape \(3,\)"):
         F.dropout(ints)
     with pytest.raises(ValueError, match=r"dropout: p must be a probability in \[0, 1\], got 1.5"):

@@ -440,6 +440,18 @@ FAMILIES = {
         lambda q, k: F.scaled_dot_product_attention(q, k, k * 2, is_causal=True) ** 2
         + F.scaled_dot_product_attention(q, k, k, attn_mask=q[0, :, :1] > 0).sum(),  # rows all masked too
         [(2, 4, 3), (2, 4, 3)], ("scaled_dot_product_attention",), False),
+    "inverse trigonometric, hyperbolic and two-argument math": (
+        lambda a, b: (ng.atan(a) + ng.asinh(b) + ng.tan(a * 0.5) * ng.cosh(b) + ng.sinh(a) + ng.atan2(a, b)
+                      + ng.hypot(a, b) + ng.logaddexp(a, b) + ng.xlogy(a, b * b + 1) + ng.asin(a * 0.3)
+                      + ng.acos(b * 0.3) + ng.atanh(a * 0.3) + ng.acosh(b * b + 2) + ng.logit(a.sigmoid())
+                      + ng.nan_to_num(a.log()) + (a // b) * a),
+        [(3, 4), (3, 4)], (), True),
+    "einsum and the matrix-product family": (
+        lambda a, b, c: (ng.einsum("bij,bjk->bik", a, b)[:, :, :3] * ng.einsum("bii->bi", c).unsqueeze(-1)
+                         + ng.cdist(a, b.transpose(1, 2)[:, :3]) + ng.baddbmm(c, a, b[:, :, :3])
+                         + ng.cross(a[:, :, :3], c, dim=1) + ng.kron(a[0, :, :1], c[1, :1])
+                         + ng.tensordot(a, b, ([0, 2], [0, 1]))[:, :3]),
+        [(2, 3, 4), (2, 4, 5), (2, 3, 3)], (), False),
 }
 
 

@@ -361,6 +361,18 @@ def test_activations_match_cpu_autograd(emu, name, n, seed, slope, beta, thresho
     check_activation(emu, name, n, seed, params)
 
 
+@pytest.mark.parametrize("name, slope", [("relu", 0.0), ("leaky_relu", 0.0), ("leaky_relu", 0.2)])
+def test_relu_kernels_take_pytorchs_gradient_at_nan(emu, name, slope):
+    """PyTorch's ReLU passes g at a NaN input (its threshold_backward), its leaky ReLU scales g by the slope."""
+    x, g = np.array([np.nan, -1.0, 2.0], np.float32), np.full(3, 3.0, np.float32)
+    dev = Device(emu)
+    dx = K.activation_backward(emu, name, dev.put(x), dev.put(g), **({"negative_slope": slope} if slope or
+                                                                       name == "leaky_relu" else {}))
+    dev.done()
+    scaled = np.float32(3.0) * np.float32(slope)
+    np.testing.assert_array_equal(dev.host(dx), [3.0 if slope == 0 else scaled, scaled, 3.0])
+
+
 def test_activation_wrappers_check_their_parameters(emu):
     x = np.ones(3, np.float32)
     with pytest.raises(ValueError, match="unknown activation 'swish'"):

@@ -24,13 +24,16 @@ __device__ __forceinline__ float stable_sigmoid(float x) {
 
 struct Relu {
     __device__ float value(float x) const { return x > 0.0f ? x : 0.0f; }
-    __device__ float slope(float x) const { return x > 0.0f ? 1.0f : 0.0f; }
+    __device__ float slope(float x) const { return x <= 0.0f ? 0.0f : 1.0f; }  // NaN passes g, as PyTorch's
 };
 
 struct LeakyRelu {
     float negative_slope;
     __device__ float value(float x) const { return x > 0.0f ? x : negative_slope * x; }
-    __device__ float slope(float x) const { return x > 0.0f ? 1.0f : negative_slope; }
+    // at x = NaN PyTorch's ReLU passes g (its threshold_backward zeroes g where x <= 0 only), its leaky ReLU scales it
+    __device__ float slope(float x) const {
+        return x > 0.0f || (negative_slope == 0.0f && x != x) ? 1.0f : negative_slope;
+    }
 };
 
 // s = sigmoid(x):  f' = s (1 - s),  f'' = s (1 - s) (1 - 2 s)

@@ -21,7 +21,7 @@ from ..arguments import is_finite, is_number, require
 from ..autograd.function import Function
 from ..random import generator
 from ..tensor import Tensor
-from .elementwise import _as_floating, erf, where
+from .elementwise import _as_floating, clamp, erf, where
 from .shape import dim_index
 
 
@@ -168,7 +168,17 @@ def _in_place_or_not(op, input, inplace, compute):
 
 
 def relu(input, inplace=False):
-    return _in_place_or_not("relu", input, inplace, lambda x: LeakyReLU.apply(x, negative_slope=0.0))
+    """max(x, 0) (LeakyReLU with slope 0); of an integer tensor an integer tensor, as in PyTorch, which refuses
+    bools."""
+    return _in_place_or_not("relu", input, inplace, _relu)
+
+
+def _relu(x):
+    if x.is_floating_point():
+        return LeakyReLU.apply(x, negative_slope=0.0)
+    if x.dtype == bool:
+        raise TypeError(f"relu: bool tensors are not supported, got one of shape {x.shape}")
+    return clamp(x, min=0)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):

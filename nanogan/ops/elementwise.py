@@ -227,28 +227,141 @@ class Erf(Function):
         return g * (2 / math.sqrt(math.pi)) * exp(-a * a)
 
 
-class Sin(Function):
+class Analytic(Function):
+    """y = f(a), the array module's function named `function`;  da = g·f'(a), with f' the subclass's `derivative`
+    written with differentiable ops, so that every order follows. Each f is a subclass, so that the graph names it."""
+    function = None
+
+    @staticmethod
+    def forward(ctx, a):
+        return getattr(ctx.xp, ctx.op.function)(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.op.derivative(ctx.inputs[0])
+
+
+class Sin(Analytic):
     """y = sin(a);  da = g·cos(a)."""
-
-    @staticmethod
-    def forward(ctx, a):
-        return ctx.xp.sin(a)
-
-    @staticmethod
-    def backward(ctx, g):
-        return g * cos(ctx.inputs[0])
+    function, derivative = "sin", staticmethod(lambda a: cos(a))
 
 
-class Cos(Function):
+class Cos(Analytic):
     """y = cos(a);  da = -g·sin(a)."""
+    function, derivative = "cos", staticmethod(lambda a: -sin(a))
+
+
+class Tan(Analytic):
+    """y = tan(a);  da = g·(1 + tan²(a))."""
+    function, derivative = "tan", staticmethod(lambda a: 1 + square(tan(a)))
+
+
+class Asin(Analytic):
+    """y = asin(a);  da = g / √(1 - a²)."""
+    function, derivative = "arcsin", staticmethod(lambda a: rsqrt(1 - a * a))
+
+
+class Acos(Analytic):
+    """y = acos(a);  da = -g / √(1 - a²)."""
+    function, derivative = "arccos", staticmethod(lambda a: -rsqrt(1 - a * a))
+
+
+class Atan(Analytic):
+    """y = atan(a);  da = g / (1 + a²)."""
+    function, derivative = "arctan", staticmethod(lambda a: 1 / (1 + a * a))
+
+
+class Sinh(Analytic):
+    """y = sinh(a);  da = g·cosh(a)."""
+    function, derivative = "sinh", staticmethod(lambda a: cosh(a))
+
+
+class Cosh(Analytic):
+    """y = cosh(a);  da = g·sinh(a)."""
+    function, derivative = "cosh", staticmethod(lambda a: sinh(a))
+
+
+class Asinh(Analytic):
+    """y = asinh(a);  da = g / √(a² + 1)."""
+    function, derivative = "arcsinh", staticmethod(lambda a: rsqrt(a * a + 1))
+
+
+class Acosh(Analytic):
+    """y = acosh(a);  da = g / √(a² - 1)."""
+    function, derivative = "arccosh", staticmethod(lambda a: rsqrt(a * a - 1))
+
+
+class Atanh(Analytic):
+    """y = atanh(a);  da = g / (1 - a²)."""
+    function, derivative = "arctanh", staticmethod(lambda a: 1 / (1 - a * a))
+
+
+class Atan2(Function):
+    """y = atan2(a, b), the angle of the point (b, a);  da = g·b / (a² + b²),  db = -g·a / (a² + b²)."""
 
     @staticmethod
-    def forward(ctx, a):
-        return ctx.xp.cos(a)
+    def forward(ctx, a, b):
+        return ctx.xp.arctan2(a, b)
 
     @staticmethod
     def backward(ctx, g):
-        return -g * sin(ctx.inputs[0])
+        a, b = ctx.inputs
+        scaled = g / (a * a + b * b)
+        da = sum_to(scaled * b, a.shape) if ctx.needs_input_grad[0] else None
+        db = sum_to(-scaled * a, b.shape) if ctx.needs_input_grad[1] else None
+        return da, db
+
+
+class Hypot(Function):
+    """y = √(a² + b²) without overflow of the squares;  da = g·a / y,  db = g·b / y."""
+    reads_output = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return ctx.xp.hypot(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.inputs
+        scaled = g / ctx.output
+        da = sum_to(scaled * a, a.shape) if ctx.needs_input_grad[0] else None
+        db = sum_to(scaled * b, b.shape) if ctx.needs_input_grad[1] else None
+        return da, db
+
+
+class LogAddExp(Function):
+    """y = log(eᵃ + eᵇ) without overflow;  da = g / (1 + e^(b - a)),  db = g / (1 + e^(a - b))."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return ctx.xp.logaddexp(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.inputs
+        da = sum_to(g / (1 + exp(b - a)), a.shape) if ctx.needs_input_grad[0] else None
+        db = sum_to(g / (1 + exp(a - b)), b.shape) if ctx.needs_input_grad[1] else None
+        return da, db
+
+
+class XLogY(Function):
+    """y = x·log(y), and 0 where x = 0 (unless y is NaN);  dx = g·log(y) (xlogy(g, y)), but 0 where x = 0 and
+    y ≤ 0;  dy = g·x / y: PyTorch's."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        xp = ctx.xp
+        return xp.where((x == 0) & ~xp.isnan(y), x.dtype.type(0), x * xp.log(y))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.inputs
+        dx = dy = None
+        if ctx.needs_input_grad[0]:
+            dx = sum_to(where((x.array == 0) & (y.array <= 0), 0.0, xlogy(g, y)), x.shape)
+        if ctx.needs_input_grad[1]:
+            dy = sum_to(g * x / y, y.shape)
+        return dx, dy
 
 
 class Stepwise(Function):
@@ -267,8 +380,12 @@ class Stepwise(Function):
 
 
 class Sign(Stepwise):
-    """y = sign(a);  da = 0."""
-    function = "sign"
+    """y = sign(a), 0 at NaN as PyTorch's (numpy's is NaN);  da = 0."""
+
+    @staticmethod
+    def forward(ctx, a):
+        xp = ctx.xp
+        return xp.where(xp.isnan(a), a.dtype.type(0), xp.sign(a)) if a.dtype.kind == "f" else xp.sign(a)
 
 
 class Floor(Stepwise):
@@ -289,11 +406,6 @@ class Trunc(Stepwise):
 class Round(Stepwise):
     """y = a rounded to the nearest integer, halves to the even one (as PyTorch and numpy's rint);  da = 0."""
     function = "rint"
-
-
-class Trunc(Stepwise):
-    """y = a rounded toward zero;  da = 0."""
-    function = "trunc"
 
 
 class Modulo(Function):
@@ -324,6 +436,21 @@ class Remainder(Modulo):
 class Fmod(Modulo):
     """y = a - b·trunc(a/b), with the sign of a (C's fmod, PyTorch's fmod);  da = g,  db = -g·trunc(a/b)."""
     function, rounding = "fmod", Trunc
+
+
+class FloorDivide(Function):
+    """y = ⌊a / b⌋ as Python's // (the backend's floor_divide, exact where the floor of the rounded quotient is
+    not);  da = 0, db = 0: stepwise in both, as nanogan's floor. PyTorch gives its output no derivative and refuses
+    the backward through it."""
+    floating_only = False
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return ctx.backend.floor_divide(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        return tuple(zeros_like(t) if needed else None for t, needed in zip(ctx.inputs, ctx.needs_input_grad))
 
 
 class Abs(Function):
@@ -396,8 +523,9 @@ def neg(a):
     return Neg.apply(a)
 
 
-def _modulo(op, a, b):
-    name = op.__name__.lower()
+def _integer_division(op, name, a, b):
+    """op(a, b) of a division that keeps integers integers (remainder, fmod, floor_divide): bools refused, and an
+    integer division by zero, which numpy would answer with 0 and a warning (PyTorch raises)."""
     a, b = _pair(name, a, b)
     _refuse_bools(name, a, b)
     if not (a.is_floating_point() or b.is_floating_point()):  # numpy would give 0 with a warning; PyTorch raises
@@ -408,12 +536,17 @@ def _modulo(op, a, b):
 
 def remainder(a, b):
     """a % b with the sign of b, as Python's % (see Remainder); integers stay integers, as in PyTorch."""
-    return _modulo(Remainder, a, b)
+    return _integer_division(Remainder, "remainder", a, b)
 
 
 def fmod(a, b):
     """The remainder of a / b with the sign of a, as C's fmod (see Fmod); integers stay integers."""
-    return _modulo(Fmod, a, b)
+    return _integer_division(Fmod, "fmod", a, b)
+
+
+def floor_divide(a, b):
+    """a // b, rounded down as Python's (PyTorch 2's floor_divide; see FloorDivide); integers stay integers."""
+    return _integer_division(FloorDivide, "floor_divide", a, b)
 
 
 def pow(a, b):
@@ -482,6 +615,85 @@ def cos(a):
     return Cos.apply(_as_floating(a))
 
 
+def tan(a):
+    return Tan.apply(_as_floating(a))
+
+
+def asin(a):
+    return Asin.apply(_as_floating(a))
+
+
+def acos(a):
+    return Acos.apply(_as_floating(a))
+
+
+def atan(a):
+    return Atan.apply(_as_floating(a))
+
+
+def sinh(a):
+    return Sinh.apply(_as_floating(a))
+
+
+def cosh(a):
+    return Cosh.apply(_as_floating(a))
+
+
+def asinh(a):
+    return Asinh.apply(_as_floating(a))
+
+
+def acosh(a):
+    return Acosh.apply(_as_floating(a))
+
+
+def atanh(a):
+    return Atanh.apply(_as_floating(a))
+
+
+def _floating_pair(op, a, b):
+    """a and b paired (_pair), in float32 where both hold integers or bools, as PyTorch computes atan2 and xlogy."""
+    a, b = _pair(op, a, b)
+    return _as_floating(a), _as_floating(b)
+
+
+def atan2(a, b):
+    """The angle of the point (b, a) in (-π, π] (see Atan2)."""
+    return Atan2.apply(*_floating_pair("atan2", a, b))
+
+
+def hypot(a, b):
+    """√(a² + b²) (see Hypot); floating tensors only, as in PyTorch."""
+    return Hypot.apply(*_pair("hypot", a, b))
+
+
+def logaddexp(a, b):
+    """log(eᵃ + eᵇ) (see LogAddExp); floating tensors only, as in PyTorch."""
+    return LogAddExp.apply(*_pair("logaddexp", a, b))
+
+
+def xlogy(x, y):
+    """x·log(y), 0 where x = 0 (see XLogY)."""
+    return XLogY.apply(*_floating_pair("xlogy", x, y))
+
+
+def logit(a, eps=None):
+    """y = log(z / (1 - z)) for z = a, or a clamped to [eps, 1 - eps] where eps is given;  da = g / (z(1 - z)), and
+    0 where the clamp moved a (clamp's), as PyTorch's."""
+    z = _as_floating(a) if eps is None else clamp(_as_floating(a), eps, 1 - eps)
+    return log(z / (1 - z))
+
+
+def deg2rad(a):
+    """a·π/180."""
+    return _as_floating(a) * (math.pi / 180)
+
+
+def rad2deg(a):
+    """a·180/π."""
+    return _as_floating(a) * (180 / math.pi)
+
+
 def log2(a):
     """log₂ a = log a / log 2."""
     return log(a) * (1 / math.log(2))
@@ -500,6 +712,30 @@ def exp2(a):
 def sign(a):
     """A bool tensor is its own sign, a copy, as in PyTorch (numpy's sign has no bool version)."""
     return clone(a) if a.dtype == bool else Sign.apply(a)
+
+
+sgn = sign  # of real numbers, PyTorch's sgn is sign
+
+
+def signbit(a):
+    """Whether a's sign bit is set (True at -0.0 and at a NaN with its bit set): a boolean Tensor, outside the graph;
+    False for bools, as in PyTorch."""
+    xp = a.backend.xp
+    return Tensor(xp.zeros(a.shape, dtype=bool) if a.dtype == bool else xp.signbit(a.array))
+
+
+def heaviside(input, values):
+    """0 where input < 0, `values` where input = 0, 1 where input > 0 (and 0 at NaN, as PyTorch's): a tensor of
+    input's dtype, which values must share, as PyTorch requires; outside the graph (PyTorch has no derivative of it
+    and refuses the backward through it)."""
+    if not isinstance(values, Tensor) or values.dtype != input.dtype:
+        what = f"{values.dtype}" if isinstance(values, Tensor) else type(values).__name__
+        raise TypeError(f"heaviside: values must be a tensor of the input's dtype, got {what} for an input of "
+                        f"{input.dtype}, shape {input.shape}")
+    _broadcast_shape("heaviside", input, values)
+    require_one_device("heaviside", (input, values))
+    xp = input.backend.xp
+    return Tensor(xp.where(input.array == 0, values.array, (input.array > 0).astype(input.dtype)))
 
 
 def _stepwise(op, a):
@@ -625,6 +861,14 @@ def clamp(a, min=None, max=None):
     return clipped
 
 
+def clamp_min(a, min):
+    return clamp(a, min=min)
+
+
+def clamp_max(a, max):
+    return clamp(a, max=max)
+
+
 def clamp_min_passing_gradient(a, min):
     """y = max(a, min) with a's own gradient everywhere, da = g (not clamp's 0 below min): PyTorch's clamp_min_ in
     place under no_grad on a tensor in the graph, as gaussian_nll_loss's variance and cosine_similarity's norms are."""
@@ -678,6 +922,70 @@ def isnan(a):
 
 def isfinite(a):
     return Tensor(a.backend.xp.isfinite(a.array))
+
+
+def isinf(a):
+    return Tensor(a.backend.xp.isinf(a.array))
+
+
+def isposinf(a):
+    return Tensor(a.backend.xp.isinf(a.array) & (a.array > 0))
+
+
+def isneginf(a):
+    return Tensor(a.backend.xp.isinf(a.array) & (a.array < 0))
+
+
+def logical_and(a, b):
+    """Whether both are nonzero: a boolean Tensor, outside the graph, as compare's (logical_or, logical_xor too)."""
+    return compare(a, b, "logical_and")
+
+
+def logical_or(a, b):
+    return compare(a, b, "logical_or")
+
+
+def logical_xor(a, b):
+    return compare(a, b, "logical_xor")
+
+
+def logical_not(a):
+    return Tensor(a.backend.xp.logical_not(a.array))
+
+
+def nan_to_num(a, nan=0.0, posinf=None, neginf=None):
+    """a with NaN, +inf and -inf replaced by `nan`, `posinf` and `neginf` (by default the dtype's largest and
+    smallest finite numbers);  da = g where a is finite, 0 elsewhere (where's), as PyTorch's. Integers and bools are
+    their own (a copy)."""
+    if not a.is_floating_point():
+        return clone(a)
+    xp, finfo = a.backend.xp, np.finfo(a.dtype)
+    x = a.array
+    big = finfo.max if posinf is None else posinf
+    small = finfo.min if neginf is None else neginf
+    replaced = xp.where(xp.isnan(x), a.dtype.type(nan), xp.where(x > 0, a.dtype.type(big), a.dtype.type(small)))
+    return where(xp.isfinite(x), a, Tensor(replaced))
+
+
+def addcmul(input, tensor1, tensor2, value=1):
+    """y = input + value·tensor1·tensor2 (a number `value` truncated to an integer for integer tensors, as
+    PyTorch casts it): add's and mul's gradients."""
+    return _add_scaled(input, mul(tensor1, tensor2), value)
+
+
+def addcdiv(input, tensor1, tensor2, value=1):
+    """y = input + value·tensor1 / tensor2: add's and div's gradients. Integer tensor1 and tensor2 are refused, as
+    PyTorch refuses them (its old addcdiv divided them as integers)."""
+    if all(isinstance(t, Tensor) and not t.is_floating_point() for t in (tensor1, tensor2)):
+        raise TypeError(f"addcdiv: integer division is not supported, got {tensor1.dtype} {tensor1.shape} and "
+                        f"{tensor2.dtype} {tensor2.shape}; make one of them floating-point")
+    return _add_scaled(input, div(tensor1, tensor2), value)
+
+
+def _add_scaled(input, product, value):
+    if value != 1:
+        product = mul(product, value if product.is_floating_point() else int(value))
+    return add(input, product)
 
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):

@@ -8,6 +8,7 @@ The flat kernel interface every backend provides (ops/ calls only these):
                                 "amin"), every repeat of a position in index reducing its value in too
   matmul(a, b)                  a @ b with numpy's rules (BLAS; an outer product by broadcasting)
   remainder(a, b), fmod(a, b)   a mod b with the sign of b (Python's %) or of a (C's fmod), exact (numpy's)
+  floor_divide(a, b)            ⌊a / b⌋ as Python's // computes it: (a - fmod(a, b)) / b rounded (numpy's)
   concatenate(arrays, axis)     the arrays joined along axis (numpy's)
   argsort(a, axis)              the int64 indices that sort a ascending along axis, stably (ties in their order)
   require(ok, error, message)   raise error(message) unless every element of the boolean array ok is true
@@ -64,6 +65,10 @@ def remainder(a, b):
 
 def fmod(a, b):
     return np.fmod(a, b)
+
+
+def floor_divide(a, b):
+    return np.floor_divide(a, b)
 
 
 # the ufuncs whose unbuffered `at` reduces every repeat of a position into the target, where target[index] ⊕= values

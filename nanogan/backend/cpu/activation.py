@@ -1,7 +1,8 @@
 """Leaky ReLU and its gradient, the sigmoid and the error function:
 
     leaky_relu(x, slope)              -> y  = x if x > 0 else slope·x
-    leaky_relu_backward(x, g, slope)  -> dx = g·s(x),  s(x) = 1 if x > 0 else slope
+    leaky_relu_backward(x, g, slope)  -> dx = g·s(x),  s(x) = 1 if x > 0 else slope; at x = NaN, PyTorch's: 1 for
+                                         ReLU (slope 0: its threshold_backward zeroes g where x ≤ 0 only), slope else
     sigmoid(x)                        -> y  = 1 / (1 + e⁻ˣ)
     erf(x)                            -> y  = (2/√π) ∫₀ˣ e^(-t²) dt  (scipy.special's, in x's dtype)
 
@@ -32,7 +33,8 @@ def leaky_relu_arrays(x, negative_slope):
 def leaky_relu_backward_arrays(x, g, negative_slope):
     xp = array_module(x)
     one, slope = x.dtype.type(1), x.dtype.type(negative_slope)
-    return g * xp.where(x > 0, one, slope)
+    passes = ~(x <= 0) if negative_slope == 0 else x > 0
+    return g * xp.where(passes, one, slope)
 
 
 @njit(cache=True, parallel=True)
@@ -44,9 +46,9 @@ def _leaky_relu(x, slope, y):
 
 @njit(cache=True, parallel=True)
 def _leaky_relu_backward(x, g, slope, dx):
-    # dx[i] = g[i] if x[i] > 0 else slope·g[i]
+    # dx[i] = g[i] if x[i] > 0 else slope·g[i]; a NaN x[i] passes g[i] where slope is 0 (ReLU)
     for i in prange(x.size):
-        dx[i] = g[i] if x[i] > 0 else g[i] * slope
+        dx[i] = g[i] if x[i] > 0 or (slope == 0 and x[i] != x[i]) else g[i] * slope
 
 
 def leaky_relu(x, negative_slope):

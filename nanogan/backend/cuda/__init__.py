@@ -9,6 +9,7 @@ The same flat interface as backend/cpu (see its docstring for the list):
   owns(a), from_host(a), to_host(a)
   scatter_reduce(target, index, values, reduce)   CuPy's atomic scatters; a product by a sort and a scan (scatter.py)
   remainder(a, b), fmod(a, b)   exact, as numpy's: CuPy's own round for large quotients (see each)
+  floor_divide(a, b)            ⌊a / b⌋ as numpy's and Python's // (see it)
   concatenate(arrays, axis)     cupy.concatenate, which a CUDA graph can record for any number of arrays (see it)
   argsort(a, axis)              cupy.argsort, a radix sort, stable as CuPy's sorts all are
   memory_in_use()               bytes held by live arrays in CuPy's memory pools
@@ -130,6 +131,20 @@ def fmod(a, b):
         return cupy.fmod(a, b)
     r = cupy.remainder(a, b)
     return cupy.where((r != 0) & ((a < 0) != (b < 0)), r - b, r)
+
+
+def floor_divide(a, b):
+    """⌊a / b⌋ as numpy, Python and PyTorch compute it: of floats, the quotient (a - fmod(a, b)) / b, one less where
+    the remainder's sign is not b's, rounded to the nearest integer, which it is to a rounding error, and 0 with the
+    sign of a / b; a / b itself where b = 0. CuPy's of floats is ⌊a / b⌋ of the rounded quotient, one more than
+    Python's where it rounds up to an integer (1 // 0.1 is 9, ⌊1 / 0.1⌋ = 10). CuPy's of integers is exact."""
+    if a.dtype.kind != "f" and b.dtype.kind != "f":
+        return cupy.floor_divide(a, b)
+    mod = cupy.fmod(a, b)
+    quotient = (a - mod) / b
+    quotient = cupy.where((mod != 0) & ((b < 0) != (mod < 0)), quotient - 1, quotient)
+    rounded = cupy.where(quotient == 0, cupy.copysign(0, a / b), cupy.rint(quotient))
+    return cupy.where(b == 0, a / b, rounded).astype(cupy.result_type(a, b))
 
 
 from .blas import matmul  # noqa: E402,F401

@@ -11,7 +11,7 @@ penalty differentiates through an attention discriminator (TransGAN's, ViTGAN's)
 import math
 
 from ..arguments import is_number, require
-from ..tensor import Tensor, arange
+from ..tensor import Tensor, bool_, ones
 from .activation import dropout, softmax
 from .elementwise import where
 from .matmul import matmul
@@ -39,7 +39,7 @@ def attend(query, key, value, mask=None, scale=None, dropout_p=0.0):
     if mask is not None:
         scores = scores + mask
     # a row of -inf alone would be NaN; it is computed on zeros instead and its weights zeroed after
-    alive = (scores > -math.inf).sum(-1, keepdim=True) > 0
+    alive = (scores > -math.inf).any(-1, keepdim=True)
     weights = softmax(where(alive, scores, 0.0), -1) * alive.to(scores.dtype)
     if dropout_p > 0:
         weights = dropout(weights, dropout_p)
@@ -66,7 +66,6 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if is_causal:
         if attn_mask is not None:
             raise ValueError(f"{op}: give attn_mask or is_causal=True, not both")
-        seen = arange(key.shape[-2], device=query.device).unsqueeze(0)  # query i sees key j where j <= i
-        attn_mask = seen <= arange(query.shape[-2], device=query.device).unsqueeze(1)
+        attn_mask = ones(query.shape[-2], key.shape[-2], dtype=bool_, device=query.device).tril()  # i sees j <= i
     mask = None if attn_mask is None else additive_mask(op, attn_mask, query.dtype, left_out_where=False)
     return attend(query, key, value, mask, scale, dropout_p)[0]

@@ -429,6 +429,10 @@ FAMILIES = {
     "nearest upsampling": (lambda x: F.interpolate(x, scale_factor=2, mode="nearest") ** 2
                            + F.interpolate(x, size=(8, 10)) * F.interpolate(x[:, :, :3], size=(8, 10)),
                            [(2, 3, 4, 5)], ("interpolate",), False),
+    "grid sampling": (lambda x, grid, theta: F.grid_sample(x, grid, "bilinear", "reflection", False)
+                      * F.grid_sample(x, grid, "nearest", "border", True)
+                      + F.grid_sample(x, F.affine_grid(theta, (2, 3, 3, 4), True), "bilinear", "zeros", True) ** 2,
+                      [(2, 3, 5, 6), (2, 3, 4, 2), (2, 2, 3)], ("grid_sample", "affine_grid"), False),
 }
 
 

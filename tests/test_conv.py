@@ -506,3 +506,51 @@ def test_bad_input_is_refused_with_the_op_and_shapes():
     with pytest.raises(ValueError, match=r"conv_transpose2d: weight of shape \(3, 2, 3, 3\) cannot be split into "
                                          r"2 groups"):
         conv_transpose2d(x, wt, groups=2)
+
+
+# ---- unfold and fold --------------------------------------------------------------------------------------------
+
+FOLD_GEOMETRIES = [dict(kernel_size=2), dict(kernel_size=(2, 3), dilation=(2, 1), padding=(1, 0), stride=(1, 2)),
+                   dict(kernel_size=3, padding=1, stride=2), dict(kernel_size=(1, 4), dilation=2, stride=(3, 1))]
+
+
+@pytest.mark.parametrize("geometry", FOLD_GEOMETRIES)
+def test_unfold_and_fold_match_pytorch_to_the_second_derivative(geometry):
+    torch = pytest.importorskip("torch")
+    from harness import compare_with_torch
+    x = np.random.default_rng(5).standard_normal((2, 3, 7, 8))
+    columns = compare_with_torch(lambda x: ng.nn.functional.unfold(x, **geometry),
+                                 lambda x: torch.nn.functional.unfold(x, **geometry), [x])
+    compare_with_torch(lambda c: ng.nn.functional.fold(c, (7, 8), **geometry),
+                       lambda c: torch.nn.functional.fold(c, (7, 8), **geometry), [columns.numpy() + 1])
+    # unbatched, as PyTorch takes them: (C, H, W) -> (C·kh·kw, L) and back
+    compare_with_torch(lambda x: ng.nn.functional.unfold(x, **geometry),
+                       lambda x: torch.nn.functional.unfold(x, **geometry), [x[0]])
+    compare_with_torch(lambda c: ng.nn.functional.fold(c, (7, 8), **geometry),
+                       lambda c: torch.nn.functional.fold(c, (7, 8), **geometry), [columns.numpy()[0]])
+
+
+def test_worked_example_unfold_lists_blocks_and_fold_sums_overlaps():
+    x = ng.tensor([[[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]]])
+    columns = ng.nn.functional.unfold(x, (2, 2))  # two 2x2 blocks, each a column (taps in row-major order)
+    np.testing.assert_array_equal(columns.numpy()[0], [[1, 2], [2, 3], [4, 5], [5, 6]])
+    # the middle column was read by both blocks: fold adds it back twice
+    np.testing.assert_array_equal(ng.nn.functional.fold(columns, (2, 3), (2, 2)).numpy()[0, 0], [[1, 4, 3], [4, 10, 6]])
+
+
+def test_unfold_and_fold_refuse_bad_input_with_the_op_and_shapes():
+    F = ng.nn.functional
+    with pytest.raises(ValueError, match=r"unfold: expected a 4-D input \(N, C, H, W\) or a 3-D one .*\(5, 6\)"):
+        F.unfold(ng.zeros(5, 6), 2)
+    with pytest.raises(ValueError, match=r"unfold: spatial size \(5, 6\) with kernel_size \(7, 7\).*\(-1, 0\)"):
+        F.unfold(ng.zeros(2, 3, 5, 6), 7)
+    with pytest.raises(ValueError, match=r"fold: output_size \(6, 7\) .* 5 \* 6 = 30 sliding blocks, but the input "
+                                         r"of shape \(2, 12, 20\) holds 20"):
+        F.fold(ng.zeros(2, 12, 20), (6, 7), 2)
+    with pytest.raises(ValueError, match=r"fold: input of shape \(2, 13, 30\) has 13 rows, which is not divisible "
+                                         r"by the kernel's 4 taps"):
+        F.fold(ng.zeros(2, 13, 30), (6, 7), 2)
+    with pytest.raises(ValueError, match=r"fold: expected a 3-D input .*\(2, 12, 29, 2\)"):
+        F.fold(ng.zeros(2, 12, 29, 2), (6, 7), 2)
+    with pytest.raises(ValueError, match=r"unfold: stride must be an int or a pair of ints >= 1, got 0"):
+        F.unfold(ng.zeros(2, 3, 5, 6), 2, stride=0)

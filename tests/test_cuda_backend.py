@@ -433,6 +433,9 @@ FAMILIES = {
                       * F.grid_sample(x, grid, "nearest", "border", True)
                       + F.grid_sample(x, F.affine_grid(theta, (2, 3, 3, 4), True), "bilinear", "zeros", True) ** 2,
                       [(2, 3, 5, 6), (2, 3, 4, 2), (2, 2, 3)], ("grid_sample", "affine_grid"), False),
+    "unfold and fold": (lambda x: F.fold(F.unfold(x, (2, 3), dilation=(2, 1), padding=1, stride=(1, 2)) ** 2, (5, 6),
+                                         (2, 3), dilation=(2, 1), padding=1, stride=(1, 2)),
+                        [(2, 3, 5, 6)], ("unfold", "fold"), False),
 }
 
 

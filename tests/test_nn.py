@@ -167,6 +167,8 @@ LAYERS = {
     "avgpool-unbatched": (lambda m: m.AvgPool2d(2), (3, 6, 7)),
     "adaptive-avgpool-unbatched": (lambda m: m.AdaptiveAvgPool2d(3), (3, 7, 5)),
     "adaptive-maxpool-unbatched": (lambda m: m.AdaptiveMaxPool2d(3), (3, 7, 5)),
+    "unfold": (lambda m: m.Unfold((2, 3), dilation=(2, 1), padding=1, stride=(1, 2)), (2, 3, 6, 7)),
+    "fold": (lambda m: m.Fold((5, 6), 2, stride=(2, 1), padding=1), (2, 8, 21)),
 }
 
 

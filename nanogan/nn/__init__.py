@@ -3,7 +3,7 @@
 One file per idea: module.py (Module), parameter.py, container.py (Sequential, ModuleList, ModuleDict),
 linear.py, conv.py, norm.py (BatchNorm1d/2d, InstanceNorm2d, LayerNorm, GroupNorm), activation.py (ReLU, ...,
 PReLU, Softmax, Identity), dropout.py (Dropout, Dropout2d), pooling.py (MaxPool2d, AvgPool2d, AdaptiveAvgPool2d,
-AdaptiveMaxPool2d), embedding.py, shape.py (Flatten, Unflatten, ZeroPad2d, ReflectionPad2d, ReplicationPad2d,
+AdaptiveMaxPool2d), embedding.py, fold.py (Unfold, Fold), shape.py (Flatten, Unflatten, ZeroPad2d, ReflectionPad2d, ReplicationPad2d,
 Crop2d, Upsample, PixelShuffle, PixelUnshuffle), minibatch.py (MinibatchDiscrimination, MinibatchStdDev: D's view
 of the whole batch), loss.py (BCELoss, MSELoss, ...), distance.py (CosineSimilarity, PairwiseDistance), init.py
 (initialisers), utils.py (clip_grad_norm_, clip_grad_value_, spectral_norm and remove_spectral_norm from
@@ -23,6 +23,7 @@ from .activation import (ReLU, LeakyReLU, ELU, Tanh, Sigmoid, Softplus, SELU, Si
 from .dropout import Dropout, Dropout2d
 from .pooling import MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d
 from .embedding import Embedding
+from .fold import Unfold, Fold
 from .loss import (BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss, HuberLoss, SmoothL1Loss, NLLLoss, CrossEntropyLoss,
                    KLDivLoss, GaussianNLLLoss)
 from .shape import (Flatten, Unflatten, ZeroPad2d, ReflectionPad2d, ReplicationPad2d, Crop2d, Upsample, PixelShuffle,
@@ -34,7 +35,7 @@ __all__ = ["functional", "init", "utils", "Parameter", "Module", "Sequential", "
            "Conv2d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "InstanceNorm2d", "LayerNorm", "GroupNorm",
            "ReLU", "LeakyReLU", "ELU", "Tanh", "Sigmoid", "Softplus", "SELU", "SiLU", "Mish", "GELU", "Hardtanh",
            "ReLU6", "Softsign", "PReLU", "Softmax", "LogSoftmax", "Identity", "Dropout", "Dropout2d", "MaxPool2d",
-           "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Embedding", "Flatten", "Unflatten", "ZeroPad2d",
+           "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Embedding", "Unfold", "Fold", "Flatten", "Unflatten", "ZeroPad2d",
            "ReflectionPad2d", "ReplicationPad2d", "Crop2d", "Upsample", "PixelShuffle", "PixelUnshuffle", "BCELoss",
            "BCEWithLogitsLoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "NLLLoss", "CrossEntropyLoss",
            "KLDivLoss", "GaussianNLLLoss", "CosineSimilarity", "PairwiseDistance", "MinibatchDiscrimination",

@@ -7,6 +7,7 @@ each family is defined, with its forward and gradient formulas, in nanogan/ops:
     adaptive_max_pool2d, interpolate                      ops/pool.py
     pad                                                   ops/pad.py
     affine_grid, grid_sample                              ops/sample.py
+    unfold, fold                                          ops/fold.py
     pixel_shuffle, pixel_unshuffle                        ops/shape.py
     relu, leaky_relu, elu, sigmoid, tanh, softplus,
     logsigmoid, selu, silu, mish, gelu, hardtanh, relu6,
@@ -24,6 +25,7 @@ from ..ops.conv import conv2d, conv_transpose2d
 from ..ops.pool import max_pool2d, avg_pool2d, adaptive_avg_pool2d, adaptive_max_pool2d, interpolate
 from ..ops.pad import pad
 from ..ops.sample import affine_grid, grid_sample
+from ..ops.fold import unfold, fold
 from ..ops.shape import pixel_shuffle, pixel_unshuffle
 from ..ops.activation import (relu, leaky_relu, elu, sigmoid, tanh, softplus, logsigmoid, selu, silu, mish, gelu,
                               hardtanh, relu6, softsign, prelu, softmax, log_softmax, dropout, dropout2d)
@@ -34,7 +36,7 @@ from ..ops.embedding import embedding, one_hot
 from ..ops.reduce import normalize, cosine_similarity, pairwise_distance
 
 __all__ = ["linear", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
-           "adaptive_max_pool2d", "interpolate", "pad", "affine_grid", "grid_sample", "pixel_shuffle", "pixel_unshuffle", "relu", "leaky_relu", "elu",
+           "adaptive_max_pool2d", "interpolate", "pad", "affine_grid", "grid_sample", "unfold", "fold", "pixel_shuffle", "pixel_unshuffle", "relu", "leaky_relu", "elu",
            "sigmoid", "tanh", "softplus", "logsigmoid", "selu", "silu", "mish", "gelu", "hardtanh", "relu6", "softsign",
            "prelu", "softmax", "log_softmax", "dropout", "dropout2d", "batch_norm", "layer_norm", "instance_norm",
            "group_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss", "l1_loss",

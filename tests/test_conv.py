@@ -389,6 +389,17 @@ TORCH_CASES = {
         [(4, 4, 3), (4, 1, 3, 2)]),
     "StyleGAN2's modulated convolution (groups = batch)": (lambda F: lambda x, w, s: _modulated_conv(F, x, w, s),
                                                            [(3, 2, 5, 4), (4, 2, 3, 3), (3, 2)]),
+    # the 1-D ones: the 2-D ones on height-1 images, so every 2-D setting carries over
+    "conv1d, 3 groups, strided, padded, dilated": (
+        lambda F: lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=(1,), dilation=2, groups=3),
+        [(2, 6, 11), (6, 2, 3), (6,)]),
+    "conv1d, unbatched, padding='same' with an even kernel": (
+        lambda F: lambda x, w: F.conv1d(x, w, padding="same", dilation=3), [(6, 11), (4, 6, 4)]),
+    "conv_transpose1d, 2 groups": (
+        lambda F: lambda x, w, b: F.conv_transpose1d(x, w, b, stride=3, padding=1, output_padding=2, groups=2),
+        [(2, 4, 5), (4, 3, 4), (6,)]),
+    "conv_transpose1d, unbatched, dilated": (lambda F: lambda x, w: F.conv_transpose1d(x, w, stride=(2,), dilation=2),
+                                             [(3, 5), (3, 2, 3)]),
 }
 
 
@@ -536,6 +547,23 @@ def test_worked_example_unfold_lists_blocks_and_fold_sums_overlaps():
     np.testing.assert_array_equal(columns.numpy()[0], [[1, 2], [2, 3], [4, 5], [5, 6]])
     # the middle column was read by both blocks: fold adds it back twice
     np.testing.assert_array_equal(ng.nn.functional.fold(columns, (2, 3), (2, 2)).numpy()[0, 0], [[1, 4, 3], [4, 10, 6]])
+
+
+def test_one_dimensional_convolutions_refuse_bad_input_with_the_op_and_shapes():
+    from nanogan.ops.conv import conv1d, conv_transpose1d
+    with pytest.raises(ValueError, match=r"conv1d: expected a 3-D input \(N, C, L\) or a 2-D one \(C, L\), got "
+                                         r"\(2, 3, 4, 5\)"):
+        conv1d(ng.zeros(2, 3, 4, 5), ng.zeros(2, 3, 2))
+    with pytest.raises(ValueError, match=r"conv_transpose1d: expected a 3-D weight, got \(3, 2, 2, 2\)"):
+        conv_transpose1d(ng.zeros(2, 3, 5), ng.zeros(3, 2, 2, 2))
+    # past the ranks, the 2-D op's checks under the 1-D op's name, on the height-1 shapes
+    with pytest.raises(ValueError, match=r"conv1d: input of shape \(2, 3, 1, 5\) has 3 channels but weight of "
+                                         r"shape \(2, 4, 1, 2\) expects 4"):
+        conv1d(ng.zeros(2, 3, 5), ng.zeros(2, 4, 2))
+    with pytest.raises(ValueError, match=r"conv1d: stride must be an int or a sequence of one int >= 1, got \(1, 2\)"):
+        conv1d(ng.zeros(2, 3, 5), ng.zeros(2, 3, 2), stride=(1, 2))
+    with pytest.raises(ValueError, match=r"Conv1d: expected input of shape \(N, 3, L\) or \(3, L\), got \(2, 4, 5\)"):
+        ng.nn.Conv1d(3, 2, 2)(ng.zeros(2, 4, 5))
 
 
 def test_unfold_and_fold_refuse_bad_input_with_the_op_and_shapes():

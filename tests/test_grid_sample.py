@@ -135,7 +135,8 @@ def test_align_corners_left_out_warns_as_pytorch():
 
 def test_bad_input_is_refused_with_the_op_and_shapes():
     x = ng.zeros(2, 3, 5, 6)
-    with pytest.raises(ValueError, match=r"grid_sample: expected a grid of shape \(2, H_out, W_out, 2\).*\(3, 4, 4, 2\)"):
+    with pytest.raises(ValueError,
+                       match=r"grid_sample: expected a grid of shape \(2, H_out, W_out, 2\).*\(3, 4, 4, 2\)"):
         F.grid_sample(x, ng.zeros(3, 4, 4, 2), align_corners=False)
     with pytest.raises(ValueError, match=r"grid_sample: .*\(2, 4, 4, 3\)"):
         F.grid_sample(x, ng.zeros(2, 4, 4, 3), align_corners=False)

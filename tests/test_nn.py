@@ -169,6 +169,19 @@ LAYERS = {
     "adaptive-maxpool-unbatched": (lambda m: m.AdaptiveMaxPool2d(3), (3, 7, 5)),
     "unfold": (lambda m: m.Unfold((2, 3), dilation=(2, 1), padding=1, stride=(1, 2)), (2, 3, 6, 7)),
     "fold": (lambda m: m.Fold((5, 6), 2, stride=(2, 1), padding=1), (2, 8, 21)),
+    # the 1-D layers, which run as the 2-D ones on height-1 inputs, with torch's weight shapes (out, in / G, k)
+    "conv1d": (lambda m: m.Conv1d(4, 6, 3, stride=2, padding=1, dilation=2, groups=2), (2, 4, 11)),
+    "conv1d-same-reflect-unbatched": (lambda m: m.Conv1d(3, 4, 4, padding="same", padding_mode="reflect"), (3, 9)),
+    "conv1d-circular": (lambda m: m.Conv1d(3, 2, 3, padding=2, padding_mode="circular", bias=False), (2, 3, 7)),
+    "conv-transpose1d": (lambda m: m.ConvTranspose1d(4, 6, 4, stride=2, padding=1, output_padding=1, groups=2),
+                         (2, 4, 5)),
+    "conv-transpose1d-unbatched": (lambda m: m.ConvTranspose1d(3, 2, 3, dilation=2), (3, 5)),
+    "maxpool1d": (lambda m: m.MaxPool1d(3, stride=2, padding=1, dilation=1, ceil_mode=True), (2, 3, 8)),
+    "avgpool1d": (lambda m: m.AvgPool1d(3, 2, 1, count_include_pad=False), (2, 3, 8)),
+    "avgpool1d-unbatched": (lambda m: m.AvgPool1d(2), (3, 7)),
+    "instancenorm1d": (lambda m: m.InstanceNorm1d(3), (2, 3, 6)),
+    "instancenorm1d-affine-tracked-unbatched": (lambda m: m.InstanceNorm1d(3, affine=True, track_running_stats=True),
+                                                (3, 6)),
 }
 
 

@@ -180,6 +180,12 @@ LAYERS = {
     "avgpool1d": (lambda m: m.AvgPool1d(3, 2, 1, count_include_pad=False), (2, 3, 8)),
     "avgpool1d-unbatched": (lambda m: m.AvgPool1d(2), (3, 7)),
     "instancenorm1d": (lambda m: m.InstanceNorm1d(3), (2, 3, 6)),
+    # CELU and Hardsigmoid are compared in test_activation.py, to 1e-6: PyTorch's float64 kernels round their
+    # constants (1/6, 1/α) to float32, 5e-9 off
+    "activations-of-later-nets": (lambda m: m.Sequential(
+        m.Linear(5, 8), m.GLU(), m.Hardswish(), m.Linear(4, 6), m.GLU(dim=1), m.Linear(3, 4), m.Threshold(0.1, -2.0),
+        m.Softshrink(0.3), m.Hardshrink(0.2), m.Tanhshrink(), m.Softmin(1)), (3, 5)),
+    "softmax2d": (lambda m: m.Sequential(m.Conv2d(3, 4, 3), m.Softmax2d()), (2, 3, 6, 5)),
     "instancenorm1d-affine-tracked-unbatched": (lambda m: m.InstanceNorm1d(3, affine=True, track_running_stats=True),
                                                 (3, 6)),
 }
@@ -189,6 +195,13 @@ LAYERS = {
 def test_layer_equals_torch(case):
     make, shape = LAYERS[case]
     _check_against_torch(make, shape, training=case not in ("dropout-eval", "dropout2d-eval"))
+
+
+def test_celu_and_hardsigmoid_layers_equal_torchs():
+    x = np.random.default_rng(0).standard_normal((3, 4)) * 3
+    for ours, theirs in ((nn.CELU(0.7), torch.nn.CELU(0.7)), (nn.Hardsigmoid(), torch.nn.Hardsigmoid())):
+        assert repr(ours) == repr(theirs)
+        np.testing.assert_allclose(ours(ng.tensor(x)).numpy(), theirs(torch.tensor(x)).numpy(), rtol=1e-7)
 
 
 @pytest.mark.parametrize("case", ["batchnorm1d", "batchnorm2d", "instancenorm-affine", "instancenorm-tracked"])

@@ -20,7 +20,8 @@ from .linear import Linear
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from .norm import BatchNorm1d, BatchNorm2d, InstanceNorm1d, InstanceNorm2d, LayerNorm, GroupNorm
 from .activation import (ReLU, LeakyReLU, ELU, Tanh, Sigmoid, Softplus, SELU, SiLU, Mish, GELU, Hardtanh, ReLU6,
-                         Softsign, PReLU, Softmax, LogSoftmax, Identity)
+                         Softsign, PReLU, Softmax, LogSoftmax, Identity, Hardsigmoid, Hardswish, CELU, Threshold,
+                         Hardshrink, Softshrink, Tanhshrink, GLU, Softmin, Softmax2d)
 from .dropout import Dropout, Dropout2d
 from .pooling import MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d
 from .embedding import Embedding
@@ -36,8 +37,10 @@ __all__ = ["functional", "init", "utils", "Parameter", "Module", "Sequential", "
            "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "InstanceNorm1d",
            "InstanceNorm2d", "LayerNorm", "GroupNorm", "ReLU", "LeakyReLU", "ELU", "Tanh", "Sigmoid", "Softplus",
            "SELU", "SiLU", "Mish", "GELU", "Hardtanh", "ReLU6", "Softsign", "PReLU", "Softmax", "LogSoftmax",
-           "Identity", "Dropout", "Dropout2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool2d",
-           "AdaptiveMaxPool2d", "Embedding", "Unfold", "Fold", "Flatten", "Unflatten", "ZeroPad2d", "ReflectionPad2d",
-           "ReplicationPad2d", "Crop2d", "Upsample", "PixelShuffle", "PixelUnshuffle", "BCELoss", "BCEWithLogitsLoss",
-           "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "NLLLoss", "CrossEntropyLoss", "KLDivLoss",
-           "GaussianNLLLoss", "CosineSimilarity", "PairwiseDistance", "MinibatchDiscrimination", "MinibatchStdDev"]
+           "Identity", "Hardsigmoid", "Hardswish", "CELU", "Threshold", "Hardshrink", "Softshrink", "Tanhshrink",
+           "GLU", "Softmin", "Softmax2d", "Dropout", "Dropout2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",
+           "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Embedding", "Unfold", "Fold", "Flatten", "Unflatten",
+           "ZeroPad2d", "ReflectionPad2d", "ReplicationPad2d", "Crop2d", "Upsample", "PixelShuffle", "PixelUnshuffle",
+           "BCELoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "NLLLoss",
+           "CrossEntropyLoss", "KLDivLoss", "GaussianNLLLoss", "CosineSimilarity", "PairwiseDistance",
+           "MinibatchDiscrimination", "MinibatchStdDev"]

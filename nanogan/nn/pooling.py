@@ -1,7 +1,7 @@
-"""Pooling layers over (N, C, H, W), or one unbatched (C, H, W) (MaxPool1d and AvgPool1d: (N, C, L) or (C, L)):
-each output pixel is the max or the mean of a kernel
-window (MaxPool2d, AvgPool2d; stride defaults to kernel_size, non-overlapping windows), or of one of output_size bins
-per axis, whatever the input's size (AdaptiveAvgPool2d, AdaptiveMaxPool2d)."""
+"""Pooling layers over (N, C, H, W), or one unbatched (C, H, W) (MaxPool1d and AvgPool1d: (N, C, L) or (C, L)): each
+output pixel is the max or the mean of a kernel window (MaxPool2d, AvgPool2d; stride defaults to kernel_size, non-
+overlapping windows), or of one of output_size bins per axis, whatever the input's size (AdaptiveAvgPool2d,
+AdaptiveMaxPool2d)."""
 from ..arguments import int_tuple
 from . import functional as F
 from .module import Module

@@ -449,7 +449,8 @@ def test_one_dimensional_pooling_matches_pytorch(case):
         settings.update(count_include_pad=False, kernel_size=(3,), stride=2, padding=1)
     pool = "max_pool1d" if case.startswith("max") else "avg_pool1d"
     compare_with_torch(lambda x: getattr(ng.nn.functional, pool)(x, **settings),
-                       lambda x: getattr(torch.nn.functional, pool)(x, **settings), [x[0] if "unbatched" in case else x])
+                       lambda x: getattr(torch.nn.functional, pool)(x, **settings),
+                       [x[0] if "unbatched" in case else x])
     if case.startswith("max"):
         ours = ng.nn.functional.max_pool1d(ng.tensor(x), return_indices=True, **settings)[1]
         theirs = torch.nn.functional.max_pool1d(torch.tensor(x), return_indices=True, **settings)[1]

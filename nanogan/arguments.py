@@ -58,7 +58,7 @@ def int_tuple(owner, name, value, smallest, length=None):
     for v in values:  # a loop, not all(...): convolutions check three or four of these on every call
         valid = valid and is_int(v) and v >= smallest
     if not valid:
-        several = {2: "a pair of ints", None: "a sequence of ints"}.get(length, f"{length} ints")
+        several = {1: "a sequence of one int", 2: "a pair of ints", None: "a sequence of ints"}.get(length, f"{length} ints")
         raise ValueError(f"{owner}: {name} must be an int or {several} >= {smallest}, got {value!r}")
     return tuple(map(int, values))
 

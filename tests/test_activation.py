@@ -496,3 +496,68 @@ def test_sigmoid_and_tanh_of_integers_and_bools_are_float32_as_in_torch():
             ours, theirs = getattr(ng.tensor(values), name)(), getattr(torch.tensor(values), name)()
             assert ours.dtype == ng.float32 and theirs.dtype == torch.float32
             np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+LATER_ACTIVATIONS = {
+    "hardsigmoid": lambda F: lambda x: F.hardsigmoid(x),
+    "hardswish": lambda F: lambda x: F.hardswish(x),
+    "celu": lambda F: lambda x: F.celu(x, alpha=0.7),
+    "threshold": lambda F: lambda x: F.threshold(x, 0.3, -2.0),
+    "hardshrink": lambda F: lambda x: F.hardshrink(x, 0.4),
+    "softshrink": lambda F: lambda x: F.softshrink(x, 0.4),
+    "tanhshrink": lambda F: lambda x: F.tanhshrink(x),
+    "softmin": lambda F: lambda x: F.softmin(x, dim=1),
+    "glu": lambda F: lambda x: F.glu(x, dim=1),
+    "glu, last dim": lambda F: lambda x: F.glu(x),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LATER_ACTIVATIONS))
+def test_later_activations_match_pytorch_to_the_second_derivative(name):
+    """Values over [-4, 4], away from every kink (±3, the thresholds), in float64 and float32."""
+    torch = pytest.importorskip("torch")
+    from harness import away_from_kinks, compare_with_torch
+    rng = np.random.default_rng(sorted(LATER_ACTIVATIONS).index(name))
+    x = away_from_kinks(rng, (3, 6, 2), kinks=(-3.0, -0.4, 0.0, 0.3, 0.4, 3.0), margin=0.05, scale=2.0)
+    ours = LATER_ACTIVATIONS[name](ng.nn.functional)
+    # PyTorch's hardsigmoid has no second derivative; its documented definition relu6(x + 3)/6 has
+    theirs = (lambda x: torch.nn.functional.relu6(x + 3) / 6) if name == "hardsigmoid" else \
+        LATER_ACTIVATIONS[name](torch.nn.functional)
+    compare_with_torch(ours, theirs, [x])
+    compare_with_torch(ours, theirs, [x], dtype=np.float32, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["hardsigmoid", "hardswish", "celu", "threshold"])
+def test_later_activations_in_place_write_into_their_input(name):
+    F = ng.nn.functional
+    x = ng.tensor([-4.0, -1.0, 0.5, 4.0])
+    expected = LATER_ACTIVATIONS[name](F)(x).numpy()
+    arguments = {"celu": (0.7,), "threshold": (0.3, -2.0)}.get(name, ())
+    assert getattr(F, name)(x, *arguments, inplace=True) is x
+    np.testing.assert_allclose(x.numpy(), expected)
+
+
+def test_worked_example_hard_activations_and_shrinks_at_their_corners():
+    F = ng.nn.functional
+    x = ng.tensor([-3.0, -1.5, 0.0, 1.5, 3.0])
+    np.testing.assert_allclose(F.hardsigmoid(x).numpy(), [0, 0.25, 0.5, 0.75, 1])
+    np.testing.assert_allclose(F.hardswish(x).numpy(), [0, -0.375, 0, 1.125, 3])
+    np.testing.assert_allclose(F.softshrink(x, 1.0).numpy(), [-2, -0.5, 0, 0.5, 2])
+    np.testing.assert_allclose(F.hardshrink(x, 1.5).numpy(), [-3, 0, 0, 0, 3])
+    np.testing.assert_allclose(F.glu(ng.tensor([2.0, 0.0])).numpy(), [1.0])  # 2·sigmoid(0)
+
+
+def test_later_activations_refuse_bad_input_with_the_op_and_shapes():
+    F = ng.nn.functional
+    with pytest.raises(ValueError, match=r"glu: the halved dimension 1 of the input of shape \(2, 3\) must have an "
+                                         r"even size, got 3"):
+        F.glu(ng.zeros(2, 3), 1)
+    with pytest.raises(ValueError, match="softshrink: lambd must be a number >= 0, got -1"):
+        F.softshrink(ng.zeros(3), -1)
+    with pytest.raises(ValueError, match="celu: alpha must be a finite number other than 0, got 0"):
+        F.celu(ng.zeros(3), 0.0)
+    with pytest.raises(TypeError, match="hardswish: expected floating-point"):
+        F.hardswish(ng.zeros(3, dtype=ng.int64))
+    with pytest.raises(ValueError, match=r"Softmax2d: expected a 3-D \(C, H, W\) or 4-D \(N, C, H, W\) input, got "
+                                         r"shape \(2, 3\)"):
+        ng.nn.Softmax2d()(ng.zeros(2, 3))

@@ -389,6 +389,17 @@ TORCH_CASES = {
         [(4, 4, 3), (4, 1, 3, 2)]),
     "StyleGAN2's modulated convolution (groups = batch)": (lambda F: lambda x, w, s: _modulated_conv(F, x, w, s),
                                                            [(3, 2, 5, 4), (4, 2, 3, 3), (3, 2)]),
+    # the 1-D ones: the 2-D ones on height-1 images, so every 2-D setting carries over
+    "conv1d, 3 groups, strided, padded, dilated": (
+        lambda F: lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=(1,), dilation=2, groups=3),
+        [(2, 6, 11), (6, 2, 3), (6,)]),
+    "conv1d, unbatched, padding='same' with an even kernel": (
+        lambda F: lambda x, w: F.conv1d(x, w, padding="same", dilation=3), [(6, 11), (4, 6, 4)]),
+    "conv_transpose1d, 2 groups": (
+        lambda F: lambda x, w, b: F.conv_transpose1d(x, w, b, stride=3, padding=1, output_padding=2, groups=2),
+        [(2, 4, 5), (4, 3, 4), (6,)]),
+    "conv_transpose1d, unbatched, dilated": (lambda F: lambda x, w: F.conv_transpose1d(x, w, stride=(2,), dilation=2),
+                                             [(3, 5), (3, 2, 3)]),
 }
 
 
@@ -506,3 +517,68 @@ def test_bad_input_is_refused_with_the_op_and_shapes():
     with pytest.raises(ValueError, match=r"conv_transpose2d: weight of shape \(3, 2, 3, 3\) cannot be split into "
                                          r"2 groups"):
         conv_transpose2d(x, wt, groups=2)
+
+
+# ---- unfold and fold --------------------------------------------------------------------------------------------
+
+FOLD_GEOMETRIES = [dict(kernel_size=2), dict(kernel_size=(2, 3), dilation=(2, 1), padding=(1, 0), stride=(1, 2)),
+                   dict(kernel_size=3, padding=1, stride=2), dict(kernel_size=(1, 4), dilation=2, stride=(3, 1))]
+
+
+@pytest.mark.parametrize("geometry", FOLD_GEOMETRIES)
+def test_unfold_and_fold_match_pytorch_to_the_second_derivative(geometry):
+    torch = pytest.importorskip("torch")
+    from harness import compare_with_torch
+    x = np.random.default_rng(5).standard_normal((2, 3, 7, 8))
+    columns = compare_with_torch(lambda x: ng.nn.functional.unfold(x, **geometry),
+                                 lambda x: torch.nn.functional.unfold(x, **geometry), [x])
+    compare_with_torch(lambda c: ng.nn.functional.fold(c, (7, 8), **geometry),
+                       lambda c: torch.nn.functional.fold(c, (7, 8), **geometry), [columns.numpy() + 1])
+    # unbatched, as PyTorch takes them: (C, H, W) -> (C·kh·kw, L) and back
+    compare_with_torch(lambda x: ng.nn.functional.unfold(x, **geometry),
+                       lambda x: torch.nn.functional.unfold(x, **geometry), [x[0]])
+    compare_with_torch(lambda c: ng.nn.functional.fold(c, (7, 8), **geometry),
+                       lambda c: torch.nn.functional.fold(c, (7, 8), **geometry), [columns.numpy()[0]])
+
+
+def test_worked_example_unfold_lists_blocks_and_fold_sums_overlaps():
+    x = ng.tensor([[[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]]])
+    columns = ng.nn.functional.unfold(x, (2, 2))  # two 2x2 blocks, each a column (taps in row-major order)
+    np.testing.assert_array_equal(columns.numpy()[0], [[1, 2], [2, 3], [4, 5], [5, 6]])
+    # the middle column was read by both blocks: fold adds it back twice
+    np.testing.assert_array_equal(ng.nn.functional.fold(columns, (2, 3), (2, 2)).numpy()[0, 0], [[1, 4, 3], [4, 10, 6]])
+
+
+def test_one_dimensional_convolutions_refuse_bad_input_with_the_op_and_shapes():
+    from nanogan.ops.conv import conv1d, conv_transpose1d
+    with pytest.raises(ValueError, match=r"conv1d: expected a 3-D input \(N, C, L\) or a 2-D one \(C, L\), got "
+                                         r"\(2, 3, 4, 5\)"):
+        conv1d(ng.zeros(2, 3, 4, 5), ng.zeros(2, 3, 2))
+    with pytest.raises(ValueError, match=r"conv_transpose1d: expected a 3-D weight, got \(3, 2, 2, 2\)"):
+        conv_transpose1d(ng.zeros(2, 3, 5), ng.zeros(3, 2, 2, 2))
+    # past the ranks, the 2-D op's checks under the 1-D op's name, on the height-1 shapes
+    with pytest.raises(ValueError, match=r"conv1d: input of shape \(2, 3, 1, 5\) has 3 channels but weight of "
+                                         r"shape \(2, 4, 1, 2\) expects 4"):
+        conv1d(ng.zeros(2, 3, 5), ng.zeros(2, 4, 2))
+    with pytest.raises(ValueError, match=r"conv1d: stride must be an int or a sequence of one int >= 1, got \(1, 2\)"):
+        conv1d(ng.zeros(2, 3, 5), ng.zeros(2, 3, 2), stride=(1, 2))
+    with pytest.raises(ValueError, match=r"Conv1d: expected input of shape \(N, 3, L\) or \(3, L\), got \(2, 4, 5\)"):
+        ng.nn.Conv1d(3, 2, 2)(ng.zeros(2, 4, 5))
+
+
+def test_unfold_and_fold_refuse_bad_input_with_the_op_and_shapes():
+    F = ng.nn.functional
+    with pytest.raises(ValueError, match=r"unfold: expected a 4-D input \(N, C, H, W\) or a 3-D one .*\(5, 6\)"):
+        F.unfold(ng.zeros(5, 6), 2)
+    with pytest.raises(ValueError, match=r"unfold: spatial size \(5, 6\) with kernel_size \(7, 7\).*\(-1, 0\)"):
+        F.unfold(ng.zeros(2, 3, 5, 6), 7)
+    with pytest.raises(ValueError, match=r"fold: output_size \(6, 7\) .* 5 \* 6 = 30 sliding blocks, but the input "
+                                         r"of shape \(2, 12, 20\) holds 20"):
+        F.fold(ng.zeros(2, 12, 20), (6, 7), 2)
+    with pytest.raises(ValueError, match=r"fold: input of shape \(2, 13, 30\) has 13 rows, which is not divisible "
+                                         r"by the kernel's 4 taps"):
+        F.fold(ng.zeros(2, 13, 30), (6, 7), 2)
+    with pytest.raises(ValueError, match=r"fold: expected a 3-D input .*\(2, 12, 29, 2\)"):
+        F.fold(ng.zeros(2, 12, 29, 2), (6, 7), 2)
+    with pytest.raises(ValueError, match=r"unfold: stride must be an int or a pair of ints >= 1, got 0"):
+        F.unfold(ng.zeros(2, 3, 5, 6), 2, stride=0)

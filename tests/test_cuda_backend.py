@@ -452,6 +452,18 @@ FAMILIES = {
                          + ng.cross(a[:, :, :3], c, dim=1) + ng.kron(a[0, :, :1], c[1, :1])
                          + ng.tensordot(a, b, ([0, 2], [0, 1]))[:, :3]),
         [(2, 3, 4), (2, 4, 5), (2, 3, 3)], (), False),
+    "grid sampling": (lambda x, grid, theta: F.grid_sample(x, grid, "bilinear", "reflection", False)
+                      * F.grid_sample(x, grid, "nearest", "border", True)
+                      + F.grid_sample(x, F.affine_grid(theta, (2, 3, 3, 4), True), "bilinear", "zeros", True) ** 2,
+                      [(2, 3, 5, 6), (2, 3, 4, 2), (2, 2, 3)], ("grid_sample", "affine_grid"), False),
+    "unfold and fold": (lambda x: F.fold(F.unfold(x, (2, 3), dilation=(2, 1), padding=1, stride=(1, 2)) ** 2, (5, 6),
+                                         (2, 3), dilation=(2, 1), padding=1, stride=(1, 2)),
+                        [(2, 3, 5, 6)], ("unfold", "fold"), False),
+    "later activations and 1-d layers": (
+        lambda x, w: F.glu(F.conv1d(x, w, padding=1), dim=1) * F.hardswish(x[:, :2] * 2) + F.celu(x[:, 2:], 0.7)
+        + F.softshrink(F.max_pool1d(x[:, :2], 3, 1, 1), 0.1) + F.softmin(F.avg_pool1d(x[:, 1:3], 3, 1, 1), dim=1)
+        + F.tanhshrink(F.conv_transpose1d(x[:, :2], w[:2, :2], padding=1)) ** 2,
+        [(2, 4, 6), (4, 4, 3)], ("glu", "conv1d", "max_pool1d"), True),
 }
 
 

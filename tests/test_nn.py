@@ -167,6 +167,27 @@ LAYERS = {
     "avgpool-unbatched": (lambda m: m.AvgPool2d(2), (3, 6, 7)),
     "adaptive-avgpool-unbatched": (lambda m: m.AdaptiveAvgPool2d(3), (3, 7, 5)),
     "adaptive-maxpool-unbatched": (lambda m: m.AdaptiveMaxPool2d(3), (3, 7, 5)),
+    "unfold": (lambda m: m.Unfold((2, 3), dilation=(2, 1), padding=1, stride=(1, 2)), (2, 3, 6, 7)),
+    "fold": (lambda m: m.Fold((5, 6), 2, stride=(2, 1), padding=1), (2, 8, 21)),
+    # the 1-D layers, which run as the 2-D ones on height-1 inputs, with torch's weight shapes (out, in / G, k)
+    "conv1d": (lambda m: m.Conv1d(4, 6, 3, stride=2, padding=1, dilation=2, groups=2), (2, 4, 11)),
+    "conv1d-same-reflect-unbatched": (lambda m: m.Conv1d(3, 4, 4, padding="same", padding_mode="reflect"), (3, 9)),
+    "conv1d-circular": (lambda m: m.Conv1d(3, 2, 3, padding=2, padding_mode="circular", bias=False), (2, 3, 7)),
+    "conv-transpose1d": (lambda m: m.ConvTranspose1d(4, 6, 4, stride=2, padding=1, output_padding=1, groups=2),
+                         (2, 4, 5)),
+    "conv-transpose1d-unbatched": (lambda m: m.ConvTranspose1d(3, 2, 3, dilation=2), (3, 5)),
+    "maxpool1d": (lambda m: m.MaxPool1d(3, stride=2, padding=1, dilation=1, ceil_mode=True), (2, 3, 8)),
+    "avgpool1d": (lambda m: m.AvgPool1d(3, 2, 1, count_include_pad=False), (2, 3, 8)),
+    "avgpool1d-unbatched": (lambda m: m.AvgPool1d(2), (3, 7)),
+    "instancenorm1d": (lambda m: m.InstanceNorm1d(3), (2, 3, 6)),
+    # CELU and Hardsigmoid are compared in test_activation.py, to 1e-6: PyTorch's float64 kernels round their
+    # constants (1/6, 1/α) to float32, 5e-9 off
+    "activations-of-later-nets": (lambda m: m.Sequential(
+        m.Linear(5, 8), m.GLU(), m.Hardswish(), m.Linear(4, 6), m.GLU(dim=1), m.Linear(3, 4), m.Threshold(0.1, -2.0),
+        m.Softshrink(0.3), m.Hardshrink(0.2), m.Tanhshrink(), m.Softmin(1)), (3, 5)),
+    "softmax2d": (lambda m: m.Sequential(m.Conv2d(3, 4, 3), m.Softmax2d()), (2, 3, 6, 5)),
+    "instancenorm1d-affine-tracked-unbatched": (lambda m: m.InstanceNorm1d(3, affine=True, track_running_stats=True),
+                                                (3, 6)),
 }
 
 
@@ -174,6 +195,13 @@ LAYERS = {
 def test_layer_equals_torch(case):
     make, shape = LAYERS[case]
     _check_against_torch(make, shape, training=case not in ("dropout-eval", "dropout2d-eval"))
+
+
+def test_celu_and_hardsigmoid_layers_equal_torchs():
+    x = np.random.default_rng(0).standard_normal((3, 4)) * 3
+    for ours, theirs in ((nn.CELU(0.7), torch.nn.CELU(0.7)), (nn.Hardsigmoid(), torch.nn.Hardsigmoid())):
+        assert repr(ours) == repr(theirs)
+        np.testing.assert_allclose(ours(ng.tensor(x)).numpy(), theirs(torch.tensor(x)).numpy(), rtol=1e-7)
 
 
 @pytest.mark.parametrize("case", ["batchnorm1d", "batchnorm2d", "instancenorm-affine", "instancenorm-tracked"])

@@ -437,6 +437,38 @@ def test_max_pool_indices_match_pytorch(shape):
 
 # ---- bad input ----------------------------------------------------------------------------------------------
 
+@pytest.mark.parametrize("case", ["max", "max, unbatched, ceil_mode", "avg", "avg, unbatched, ceil_mode"])
+def test_one_dimensional_pooling_matches_pytorch(case):
+    """max_pool1d and avg_pool1d: max_pool2d and avg_pool2d of height-1 images."""
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(4).standard_normal((2, 3, 9))
+    settings = dict(ceil_mode="ceil_mode" in case)
+    if case.startswith("max"):
+        settings.update(dilation=(2,), kernel_size=3, stride=2, padding=1)
+    else:
+        settings.update(count_include_pad=False, kernel_size=(3,), stride=2, padding=1)
+    pool = "max_pool1d" if case.startswith("max") else "avg_pool1d"
+    compare_with_torch(lambda x: getattr(ng.nn.functional, pool)(x, **settings),
+                       lambda x: getattr(torch.nn.functional, pool)(x, **settings),
+                       [x[0] if "unbatched" in case else x])
+    if case.startswith("max"):
+        ours = ng.nn.functional.max_pool1d(ng.tensor(x), return_indices=True, **settings)[1]
+        theirs = torch.nn.functional.max_pool1d(torch.tensor(x), return_indices=True, **settings)[1]
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_one_dimensional_pooling_refuses_bad_input_with_the_op_and_shapes():
+    F = ng.nn.functional
+    with pytest.raises(ValueError, match=r"max_pool1d: expected a 3-D input \(N, C, L\) or a 2-D one \(C, L\), "
+                                         r"got \(2, 3, 4, 7\)"):
+        F.max_pool1d(ng.zeros(2, 3, 4, 7), 3)
+    with pytest.raises(ValueError, match=r"avg_pool1d: kernel_size must be an int or a sequence of one int >= 1, got "
+                                         r"\(3, 3\)"):
+        F.avg_pool1d(ng.zeros(2, 3, 7), (3, 3))
+    with pytest.raises(ValueError, match=r"avg_pool1d: kernel of size \(1, 3\) .* input of shape \(2, 3, 1, 2\)"):
+        F.avg_pool1d(ng.zeros(2, 3, 2), 3)
+
+
 def test_bad_input_is_refused_with_the_op_and_shapes():
     x = ng.zeros(1, 2, 5, 5)
     with pytest.raises(ValueError, match=r"max_pool2d: expected a 4-D input \(N, C, H, W\) or a 3-D one \(C, H, W\), "

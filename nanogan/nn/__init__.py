@@ -1,13 +1,14 @@
 """nn: layers as Modules (PyTorch's names and signatures), their initialisers, `functional` and `utils`.
 
-One file per idea: module.py (Module), parameter.py, container.py (Sequential, ModuleList, ModuleDict),
-linear.py, conv.py, norm.py (BatchNorm1d/2d, InstanceNorm2d, LayerNorm, GroupNorm), activation.py (ReLU, ...,
-PReLU, Softmax, Identity), dropout.py (Dropout, Dropout2d), pooling.py (MaxPool2d, AvgPool2d, AdaptiveAvgPool2d,
-AdaptiveMaxPool2d), embedding.py, shape.py (Flatten, Unflatten, ZeroPad2d, ReflectionPad2d, ReplicationPad2d,
-Crop2d, Upsample, PixelShuffle, PixelUnshuffle), minibatch.py (MinibatchDiscrimination, MinibatchStdDev: D's view
-of the whole batch), attention.py (MultiheadAttention), transformer.py (TransformerEncoderLayer,
-TransformerEncoder), recurrent.py (RNN, LSTM, GRU and their cells), loss.py (BCELoss, MSELoss, ...), distance.py
-(CosineSimilarity, PairwiseDistance), init.py (initialisers), utils.py (clip_grad_norm_, clip_grad_value_, spectral_norm and remove_spectral_norm from
+One file per idea: module.py (Module), parameter.py, container.py (Sequential, ModuleList, ModuleDict), linear.py,
+conv.py (Conv1d/2d, ConvTranspose1d/2d), norm.py (BatchNorm1d/2d, InstanceNorm1d/2d, LayerNorm, GroupNorm),
+activation.py (ReLU, ..., PReLU, Softmax, Identity), dropout.py (Dropout, Dropout2d), pooling.py (MaxPool1d/2d,
+AvgPool1d/2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d), embedding.py, fold.py (Unfold, Fold), shape.py (Flatten,
+Unflatten, ZeroPad2d, ReflectionPad2d, ReplicationPad2d, Crop2d, Upsample, PixelShuffle, PixelUnshuffle),
+minibatch.py (MinibatchDiscrimination, MinibatchStdDev: D's view of the whole batch), attention.py
+(MultiheadAttention), transformer.py (TransformerEncoderLayer, TransformerEncoder), recurrent.py (RNN, LSTM, GRU
+and their cells), loss.py (BCELoss, MSELoss, ...), distance.py (CosineSimilarity, PairwiseDistance), init.py
+(initialisers), utils.py (clip_grad_norm_, clip_grad_value_, spectral_norm and remove_spectral_norm from
 spectral_norm.py). Module has PyTorch's forward hooks (register_forward_pre_hook, register_forward_hook).
 """
 from . import functional
@@ -17,13 +18,15 @@ from .parameter import Parameter
 from .module import Module
 from .container import Sequential, ModuleList, ModuleDict
 from .linear import Linear
-from .conv import Conv2d, ConvTranspose2d
-from .norm import BatchNorm1d, BatchNorm2d, InstanceNorm2d, LayerNorm, GroupNorm
+from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from .norm import BatchNorm1d, BatchNorm2d, InstanceNorm1d, InstanceNorm2d, LayerNorm, GroupNorm
 from .activation import (ReLU, LeakyReLU, ELU, Tanh, Sigmoid, Softplus, SELU, SiLU, Mish, GELU, Hardtanh, ReLU6,
-                         Softsign, PReLU, Softmax, LogSoftmax, Identity)
+                         Softsign, PReLU, Softmax, LogSoftmax, Identity, Hardsigmoid, Hardswish, CELU, Threshold,
+                         Hardshrink, Softshrink, Tanhshrink, GLU, Softmin, Softmax2d)
 from .dropout import Dropout, Dropout2d
-from .pooling import MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d
+from .pooling import MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d
 from .embedding import Embedding
+from .fold import Unfold, Fold
 from .loss import (BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss, HuberLoss, SmoothL1Loss, NLLLoss, CrossEntropyLoss,
                    KLDivLoss, GaussianNLLLoss)
 from .shape import (Flatten, Unflatten, ZeroPad2d, ReflectionPad2d, ReplicationPad2d, Crop2d, Upsample, PixelShuffle,
@@ -35,12 +38,14 @@ from .transformer import TransformerEncoderLayer, TransformerEncoder
 from .recurrent import RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell
 
 __all__ = ["functional", "init", "utils", "Parameter", "Module", "Sequential", "ModuleList", "ModuleDict", "Linear",
-           "Conv2d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "InstanceNorm2d", "LayerNorm", "GroupNorm",
-           "ReLU", "LeakyReLU", "ELU", "Tanh", "Sigmoid", "Softplus", "SELU", "SiLU", "Mish", "GELU", "Hardtanh",
-           "ReLU6", "Softsign", "PReLU", "Softmax", "LogSoftmax", "Identity", "Dropout", "Dropout2d", "MaxPool2d",
-           "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Embedding", "Flatten", "Unflatten", "ZeroPad2d",
-           "ReflectionPad2d", "ReplicationPad2d", "Crop2d", "Upsample", "PixelShuffle", "PixelUnshuffle", "BCELoss",
-           "BCEWithLogitsLoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "NLLLoss", "CrossEntropyLoss",
-           "KLDivLoss", "GaussianNLLLoss", "CosineSimilarity", "PairwiseDistance", "MinibatchDiscrimination",
-           "MinibatchStdDev", "MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder",
-           "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
+           "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "InstanceNorm1d",
+           "InstanceNorm2d", "LayerNorm", "GroupNorm", "ReLU", "LeakyReLU", "ELU", "Tanh", "Sigmoid", "Softplus",
+           "SELU", "SiLU", "Mish", "GELU", "Hardtanh", "ReLU6", "Softsign", "PReLU", "Softmax", "LogSoftmax",
+           "Identity", "Hardsigmoid", "Hardswish", "CELU", "Threshold", "Hardshrink", "Softshrink", "Tanhshrink",
+           "GLU", "Softmin", "Softmax2d", "Dropout", "Dropout2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",
+           "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Embedding", "Unfold", "Fold", "Flatten", "Unflatten",
+           "ZeroPad2d", "ReflectionPad2d", "ReplicationPad2d", "Crop2d", "Upsample", "PixelShuffle", "PixelUnshuffle",
+           "BCELoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "NLLLoss",
+           "CrossEntropyLoss", "KLDivLoss", "GaussianNLLLoss", "CosineSimilarity", "PairwiseDistance",
+           "MinibatchDiscrimination", "MinibatchStdDev", "MultiheadAttention",
+           "TransformerEncoderLayer", "TransformerEncoder", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]

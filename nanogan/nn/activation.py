@@ -194,6 +194,102 @@ class LogSoftmax(_AlongDim):
     function = F.log_softmax
 
 
+class Hardsigmoid(_InPlaceOrNot):
+    """y = 0 for x <= -3, 1 for x >= 3, x/6 + 1/2 between. PyTorch's repr leaves inplace out."""
+    function = F.hardsigmoid
+
+    def extra_repr(self):
+        return ""
+
+
+class Hardswish(Hardsigmoid):
+    """y = x · hardsigmoid(x)."""
+    function = F.hardswish
+
+
+class CELU(Module):
+    """y = x if x > 0 else α(e^(x/α) − 1)."""
+
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+    def forward(self, x):
+        return F.celu(x, self.alpha, self.inplace)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class Threshold(Module):
+    """y = x where x > threshold, else value."""
+
+    def __init__(self, threshold, value, inplace=False):
+        super().__init__()
+        self.threshold, self.value, self.inplace = threshold, value, inplace
+
+    def forward(self, x):
+        return F.threshold(x, self.threshold, self.value, self.inplace)
+
+    def extra_repr(self):
+        return f"threshold={self.threshold}, value={self.value}" + (", inplace=True" if self.inplace else "")
+
+
+class Hardshrink(Module):
+    """y = x where |x| > λ, else 0."""
+    function = F.hardshrink
+
+    def __init__(self, lambd=0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, x):
+        return type(self).function(x, self.lambd)
+
+    def extra_repr(self):
+        return f"{self.lambd}"
+
+
+class Softshrink(Hardshrink):
+    """y = x − λ where x > λ, x + λ where x < −λ, else 0."""
+    function = F.softshrink
+
+
+class Tanhshrink(Module):
+    """y = x − tanh x."""
+
+    def forward(self, x):
+        return F.tanhshrink(x)
+
+
+class GLU(Module):
+    """y = a · sigmoid(b), a and b the halves of the input along dim."""
+
+    def __init__(self, dim=-1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        return F.glu(x, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Softmin(_AlongDim):
+    """y_i = exp(−x_i) / Σ_j exp(−x_j) along dim."""
+    function = F.softmin
+
+
+class Softmax2d(Module):
+    """softmax over the channels of (N, C, H, W) or (C, H, W) input, at each position."""
+
+    def forward(self, x):
+        if x.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {x.shape}")
+        return F.softmax(x, -3)
+
+
 class Identity(Module):
     """y = x. Takes and ignores any arguments, as PyTorch's does, so that it can stand in for a layer."""
 

@@ -2,15 +2,19 @@
 each family is defined, with its forward and gradient formulas, in nanogan/ops:
 
     linear                                                ops/linear.py
-    conv2d, conv_transpose2d                              ops/conv.py
+    conv2d, conv_transpose2d, conv1d, conv_transpose1d    ops/conv.py
     max_pool2d, avg_pool2d, adaptive_avg_pool2d,
-    adaptive_max_pool2d, interpolate                      ops/pool.py
+    adaptive_max_pool2d, interpolate, max_pool1d,
+    avg_pool1d                                            ops/pool.py
     pad                                                   ops/pad.py
+    affine_grid, grid_sample                              ops/sample.py
+    unfold, fold                                          ops/fold.py
     pixel_shuffle, pixel_unshuffle                        ops/shape.py
     relu, leaky_relu, elu, sigmoid, tanh, softplus,
     logsigmoid, selu, silu, mish, gelu, hardtanh, relu6,
     softsign, prelu, softmax, log_softmax, dropout,
-    dropout2d                                             ops/activation.py
+    dropout2d, hardsigmoid, hardswish, celu, threshold,
+    hardshrink, softshrink, tanhshrink, softmin, glu      ops/activation.py
     batch_norm, layer_norm, instance_norm, group_norm     ops/norm.py (kernels: backend/*/norm)
     binary_cross_entropy, binary_cross_entropy_with_logits,
     mse_loss, l1_loss, huber_loss, smooth_l1_loss, nll_loss,
@@ -20,12 +24,17 @@ each family is defined, with its forward and gradient formulas, in nanogan/ops:
     scaled_dot_product_attention                          ops/attention.py
 """
 from ..ops.linear import linear
-from ..ops.conv import conv2d, conv_transpose2d
-from ..ops.pool import max_pool2d, avg_pool2d, adaptive_avg_pool2d, adaptive_max_pool2d, interpolate
+from ..ops.conv import conv2d, conv_transpose2d, conv1d, conv_transpose1d
+from ..ops.pool import (max_pool2d, avg_pool2d, adaptive_avg_pool2d, adaptive_max_pool2d, interpolate, max_pool1d,
+                        avg_pool1d)
 from ..ops.pad import pad
+from ..ops.sample import affine_grid, grid_sample
+from ..ops.fold import unfold, fold
 from ..ops.shape import pixel_shuffle, pixel_unshuffle
 from ..ops.activation import (relu, leaky_relu, elu, sigmoid, tanh, softplus, logsigmoid, selu, silu, mish, gelu,
-                              hardtanh, relu6, softsign, prelu, softmax, log_softmax, dropout, dropout2d)
+                              hardtanh, relu6, softsign, prelu, softmax, log_softmax, dropout, dropout2d,
+                              hardsigmoid, hardswish, celu, threshold, hardshrink, softshrink, tanhshrink, softmin,
+                              glu)
 from ..ops.norm import batch_norm, layer_norm, instance_norm, group_norm
 from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, mse_loss, l1_loss, huber_loss,
                         smooth_l1_loss, nll_loss, cross_entropy, kl_div, gaussian_nll_loss)
@@ -33,11 +42,13 @@ from ..ops.embedding import embedding, one_hot
 from ..ops.reduce import normalize, cosine_similarity, pairwise_distance
 from ..ops.attention import scaled_dot_product_attention
 
-__all__ = ["linear", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
-           "adaptive_max_pool2d", "interpolate", "pad", "pixel_shuffle", "pixel_unshuffle", "relu", "leaky_relu", "elu",
-           "sigmoid", "tanh", "softplus", "logsigmoid", "selu", "silu", "mish", "gelu", "hardtanh", "relu6", "softsign",
-           "prelu", "softmax", "log_softmax", "dropout", "dropout2d", "batch_norm", "layer_norm", "instance_norm",
-           "group_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss", "l1_loss",
-           "huber_loss", "smooth_l1_loss", "nll_loss", "cross_entropy", "kl_div", "gaussian_nll_loss", "embedding",
-           "one_hot", "normalize", "cosine_similarity", "pairwise_distance",
+__all__ = ["linear", "conv2d", "conv_transpose2d", "conv1d", "conv_transpose1d", "max_pool2d", "avg_pool2d",
+           "max_pool1d", "avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "interpolate", "pad",
+           "affine_grid", "grid_sample", "unfold", "fold", "pixel_shuffle", "pixel_unshuffle", "relu", "leaky_relu",
+           "elu", "sigmoid", "tanh", "softplus", "logsigmoid", "selu", "silu", "mish", "gelu", "hardtanh", "relu6",
+           "softsign", "prelu", "softmax", "log_softmax", "dropout", "dropout2d", "hardsigmoid", "hardswish", "celu",
+           "threshold", "hardshrink", "softshrink", "tanhshrink", "softmin", "glu", "batch_norm", "layer_norm",
+           "instance_norm", "group_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss",
+           "l1_loss", "huber_loss", "smooth_l1_loss", "nll_loss", "cross_entropy", "kl_div", "gaussian_nll_loss",
+           "embedding", "one_hot", "normalize", "cosine_similarity", "pairwise_distance",
            "scaled_dot_product_attention"]

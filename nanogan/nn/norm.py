@@ -1,7 +1,7 @@
 """Normalisation layers: y = (x − mean) / √(var + eps) · γ + β, with the statistics taken over
 
     BatchNorm1d/2d   the batch (and the spatial positions), per channel
-    InstanceNorm2d   the spatial positions of one sample, per channel
+    InstanceNorm1d/2d the spatial positions of one sample, per channel
     LayerNorm        the last dimensions (`normalized_shape`) of one sample
     GroupNorm        the channels of one group (num_groups groups of consecutive channels) and the spatial
                      positions of one sample
@@ -97,24 +97,33 @@ class BatchNorm2d(_BatchNorm):
     input_ranks = (4,)
 
 
-class InstanceNorm2d(_NormBase):
-    """Each sample's channels normalised over their own H×W positions; by default without affine
-    parameters or running statistics (as in PyTorch). Takes (N, C, H, W), or one unbatched image (C, H, W), as
-    PyTorch's does."""
-
-    input_ranks = (4,)
+class _InstanceNorm(_NormBase):
+    """Each sample's channels normalised over their own positions; by default without affine parameters or running
+    statistics (as in PyTorch). Takes an unbatched input (one rank less) too, as PyTorch's does."""
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False, *,
                  bias=True):
         super().__init__(num_features, eps, momentum, affine, track_running_stats, bias)
 
     def forward(self, x):
-        if isinstance(x, Tensor) and x.ndim == 3:  # one image
+        if isinstance(x, Tensor) and x.ndim == self.input_ranks[0] - 1:  # one sample
             return as_batch_of_one(self.forward, x)
         self._check_input(x)
         return F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                                self.training or not self.track_running_stats,
                                0.0 if self.momentum is None else self.momentum, self.eps)
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance norm over (N, C, L) inputs, or one (C, L): each channel over its L positions."""
+
+    input_ranks = (3,)
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance norm over (N, C, H, W) inputs, or one (C, H, W): each channel over its H×W positions."""
+
+    input_ranks = (4,)
 
 
 class LayerNorm(Module):

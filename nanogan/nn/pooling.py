@@ -1,12 +1,15 @@
-"""Pooling layers over (N, C, H, W), or one unbatched (C, H, W): each output pixel is the max or the mean of a kernel
-window (MaxPool2d, AvgPool2d; stride defaults to kernel_size, non-overlapping windows), or of one of output_size bins
-per axis, whatever the input's size (AdaptiveAvgPool2d, AdaptiveMaxPool2d)."""
+"""Pooling layers over (N, C, H, W), or one unbatched (C, H, W) (MaxPool1d and AvgPool1d: (N, C, L) or (C, L)): each
+output pixel is the max or the mean of a kernel window (MaxPool2d, AvgPool2d; stride defaults to kernel_size, non-
+overlapping windows), or of one of output_size bins per axis, whatever the input's size (AdaptiveAvgPool2d,
+AdaptiveMaxPool2d)."""
+from ..arguments import int_tuple
 from . import functional as F
 from .module import Module
 
 
-class MaxPool2d(Module):
-    """y = max over each window (padding counts as −∞)."""
+class _MaxPool(Module):
+    """y = max over each window (padding counts as −∞); a subclass sets `pool`, its functional op."""
+    pool = None
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
         super().__init__()
@@ -14,12 +17,42 @@ class MaxPool2d(Module):
         self.dilation, self.return_indices, self.ceil_mode = dilation, return_indices, ceil_mode
 
     def forward(self, x):
-        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation,
-                            ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+        return self.pool(x, self.kernel_size, self.stride, self.padding, self.dilation, ceil_mode=self.ceil_mode,
+                         return_indices=self.return_indices)
 
     def extra_repr(self):
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class MaxPool1d(_MaxPool):
+    """y = max over each window along L of (N, C, L) inputs, or one (C, L)."""
+    pool = staticmethod(F.max_pool1d)
+
+
+class MaxPool2d(_MaxPool):
+    """y = max over each window of (N, C, H, W) inputs, or one (C, H, W)."""
+    pool = staticmethod(F.max_pool2d)
+
+
+class AvgPool1d(Module):
+    """y = mean over each window along L of (N, C, L) inputs, or one (C, L) (count_include_pad: padded zeros count
+    in the divisor). Its sizes are kept as 1-tuples, as PyTorch keeps them."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+        super().__init__()
+        layer = type(self).__name__
+        self.kernel_size = int_tuple(layer, "kernel_size", kernel_size, 1, length=1)
+        self.stride = self.kernel_size if stride is None else int_tuple(layer, "stride", stride, 1, length=1)
+        self.padding = int_tuple(layer, "padding", padding, 0, length=1)
+        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
+
+    def forward(self, x):
+        return F.avg_pool1d(x, self.kernel_size, self.stride, self.padding, ceil_mode=self.ceil_mode,
+                            count_include_pad=self.count_include_pad)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class AvgPool2d(Module):

@@ -5,4 +5,4 @@ math, whose forward calls the backend, and whose backward is written with differ
 """
 from . import elementwise, reduce, shape, bias, matmul  # noqa: F401
 from . import activation, linear, norm, loss, conv, pool, pad, embedding  # noqa: F401,E402
-from . import sort, scan, indexing, attention  # noqa: F401,E402
+from . import sort, scan, indexing, attention, sample, fold  # noqa: F401,E402

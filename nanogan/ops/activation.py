@@ -343,3 +343,77 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
         raise ValueError(f"dropout2d: expected an (N, C, H, W) input, got shape {input.shape}; one (C, H, W) "
                          f"image is x.unsqueeze(0)")
     return _dropout("dropout2d", input, p, training, inplace, input.shape[:2] + (1, 1))
+
+
+def hardsigmoid(input, inplace=False):
+    """y = 0 where x <= -3, 1 where x >= 3, x/6 + 1/2 between;  dx = g/6 strictly between, else 0 (PyTorch's)."""
+    require_floating("hardsigmoid", input)
+    return _in_place_or_not("hardsigmoid", input, inplace,
+                            lambda x: where(x.array <= -3, 0.0, where(x.array >= 3, 1.0, x / 6 + 0.5)))
+
+
+def hardswish(input, inplace=False):
+    """y = x·relu6(x + 3)/6: 0 where x <= -3, x where x >= 3, x(x + 3)/6 between;  dx = g·(2x + 3)/6 between
+    (PyTorch's x/3 + 1/2), g beyond 3, 0 below -3."""
+    require_floating("hardswish", input)
+    return _in_place_or_not("hardswish", input, inplace,
+                            lambda x: where(x.array <= -3, 0.0, where(x.array >= 3, x, x * (x + 3) / 6)))
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """y = x if x > 0 else α(e^(x/α) - 1) = α·elu(x/α);  dx = g if x > 0 else g·e^(x/α)."""
+    require("celu", "alpha", alpha, lambda v: is_finite(v) and v != 0, "a finite number other than 0")
+    require_floating("celu", input)
+    alpha = float(alpha)
+    return _in_place_or_not("celu", input, inplace, lambda x: ELU.apply(x / alpha, alpha=1.0) * alpha)
+
+
+def threshold(input, threshold, value, inplace=False):
+    """y = x where x > threshold, else value;  dx = g where x > threshold, else 0."""
+    require("threshold", "threshold", threshold, is_number, "a number")
+    require("threshold", "value", value, is_number, "a number")
+    require_floating("threshold", input)
+    return _in_place_or_not("threshold", input, inplace, lambda x: where(x.array > threshold, x, float(value)))
+
+
+def hardshrink(input, lambd=0.5):
+    """y = x where |x| > λ, else 0;  dx = g where |x| > λ, else 0."""
+    require("hardshrink", "lambd", lambd, is_number, "a number")
+    require_floating("hardshrink", input)
+    return where((input.array > lambd) | (input.array < -lambd), input, 0.0)
+
+
+def softshrink(input, lambd=0.5):
+    """y = x - λ where x > λ, x + λ where x < -λ, else 0 (λ >= 0);  dx = g where |x| > λ, else 0."""
+    require("softshrink", "lambd", lambd, lambda v: is_number(v) and v >= 0, "a number >= 0")
+    require_floating("softshrink", input)
+    return where(input.array > lambd, input - lambd, where(input.array < -lambd, input + lambd, 0.0))
+
+
+def tanhshrink(input):
+    """y = x - tanh x;  dx = g·tanh²x."""
+    require_floating("tanhshrink", input)
+    return input - Tanh.apply(input)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """y = softmax(-x) along dim (PyTorch's deprecated guess of dim when it is None, as softmax's)."""
+    require_floating("softmin", input)
+    return _along(Softmax, "softmin", -input, dim, _stacklevel, dtype)
+
+
+def glu(input, dim=-1):
+    """The gated linear unit: a·sigmoid(b), a and b the first and second halves of x along dim;
+    da = g·sigmoid(b),  db = g·a·sigmoid(b)(1 - sigmoid(b))."""
+    op = "glu"
+    require_floating(op, input)
+    if input.ndim == 0:
+        raise ValueError(f"{op}: expected an input of at least 1 dimension to halve, got a 0-d tensor")
+    dim = dim_index(op, dim, input.ndim)
+    size = input.shape[dim]
+    if size % 2:
+        raise ValueError(f"{op}: the halved dimension {dim} of the input of shape {input.shape} must have an even "
+                         f"size, got {size}")
+    half = size // 2
+    before = (slice(None),) * dim
+    return input[before + (slice(0, half),)] * Sigmoid.apply(input[before + (slice(half, size),)])

@@ -33,7 +33,7 @@ import functools
 
 import numpy as np
 
-from ..arguments import int_at_least, int_pair, require
+from ..arguments import int_at_least, int_pair, int_tuple, require
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .activation import require_floating
@@ -68,9 +68,9 @@ def check_padding(owner, padding, stride):
 
 def padding_widths(padding, kernel, dilation):
     """The (before, after) padding of each axis: none for "valid", d(k-1) split in two for "same" (the odd one
-    after, as in PyTorch), p on both sides for a (height, width) pair."""
+    after, as in PyTorch), p on both sides for a (height, width) pair (or a 1-tuple, for a Conv1d layer)."""
     if padding == "valid":
-        return ((0, 0), (0, 0))
+        return tuple((0, 0) for _ in kernel)
     if padding == "same":
         return tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(kernel, dilation))
     return tuple((p, p) for p in padding)
@@ -196,10 +196,10 @@ def _check_operands(op, x, w, b, groups, channels_axis):
 
 
 @takes_unbatched
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, _op="conv2d"):
     """y = x ⋆ w + b (cross-correlation): (N, C, H, W), (O, C, KH, KW), (O,) -> (N, O, OH, OW), or (C, H, W) ->
-    (O, OH, OW); padding "same" gives OH, OW = H, W, "valid" is 0."""
-    op = "conv2d"
+    (O, OH, OW); padding "same" gives OH, OW = H, W, "valid" is 0. _op: the op named in errors (conv1d runs here)."""
+    op = _op
     _check_operands(op, input, weight, bias, groups, channels_axis=1)
     stride = int_pair(op, "stride", stride, 1)
     padding, dilation = check_padding(op, padding, stride), int_pair(op, "dilation", dilation, 1)
@@ -220,10 +220,12 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 
 @takes_unbatched
-def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1, *,
+                     _op="conv_transpose2d"):
     """The adjoint of conv2d in its input, plus a bias: (N, Cin, H, W), (Cin, Cout, KH, KW), (Cout,)
-    -> (N, Cout, (H-1)s - 2p + d(KH-1) + output_padding + 1, ...), or (Cin, H, W) -> (Cout, ...)."""
-    op = "conv_transpose2d"
+    -> (N, Cout, (H-1)s - 2p + d(KH-1) + output_padding + 1, ...), or (Cin, H, W) -> (Cout, ...). _op: the op
+    named in errors (conv_transpose1d runs here)."""
+    op = _op
     _check_operands(op, input, weight, bias, groups, channels_axis=0)
     stride, padding = int_pair(op, "stride", stride, 1), int_pair(op, "padding", padding, 0)
     dilation = int_pair(op, "dilation", dilation, 1)
@@ -242,3 +244,47 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     x_shape = (input.shape[0], weight.shape[1]) + out_hw
     return Conv2dInputGrad.apply(*with_bias(input, weight, bias=bias), x_shape=x_shape, stride=stride,
                                  padding=padding, dilation=dilation)
+
+
+def on_height_one(op, run, input, weight=None):
+    """A 1-D op (convolution, pooling) as the 2-D one on images of height 1: input (N, C, L) or (C, L), and the
+    weight (O, C, K) if there is one, get a height axis of 1 before their last, `run` computes the 2-D op on them,
+    and its output (each output, for a tuple) loses that axis again. Errors past the ranks checked here come from
+    the 2-D op under this op's name and show the height-1 shapes it runs on."""
+    if not isinstance(input, Tensor) or input.ndim not in (2, 3):
+        shape = input.shape if isinstance(input, Tensor) else type(input).__name__
+        raise ValueError(f"{op}: expected a 3-D input (N, C, L) or a 2-D one (C, L), got {shape}")
+    if weight is None:
+        out = run(input.unsqueeze(-2))
+    elif not isinstance(weight, Tensor) or weight.ndim != 3:
+        shape = weight.shape if isinstance(weight, Tensor) else type(weight).__name__
+        raise ValueError(f"{op}: expected a 3-D weight, got {shape}")
+    else:
+        out = run(input.unsqueeze(-2), weight.unsqueeze(-2))
+    return tuple(t.squeeze(-2) for t in out) if isinstance(out, tuple) else out.squeeze(-2)
+
+
+def height_one(op, name, value, smallest):
+    """An int or a sequence of one int, >= smallest, as the (height, length) pair of a 2-D op on height-1 images:
+    the height axis takes `smallest` (a kernel of height 1, no padding, stride and dilation 1)."""
+    return (smallest,) + int_tuple(op, name, value, smallest, length=1)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """y = x ⋆ w + b along one axis: (N, C, L), (O, C, K), (O,) -> (N, O, OL), or (C, L) -> (O, OL), with conv2d's
+    sizes, padding strings and groups: conv2d of the height-1 images (N, C, 1, L) and (O, C, 1, K)."""
+    op = "conv1d"
+    padding = padding if isinstance(padding, str) else height_one(op, "padding", padding, 0)
+    return on_height_one(op, lambda x, w: conv2d(
+        x, w, bias, height_one(op, "stride", stride, 1), padding, height_one(op, "dilation", dilation, 1),
+        groups, _op=op), input, weight)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """The adjoint of conv1d in its input, plus a bias: (N, Cin, L), (Cin, Cout, K), (Cout,) -> (N, Cout,
+    (L-1)s - 2p + d(K-1) + output_padding + 1), or (Cin, L) -> (Cout, ...): conv_transpose2d of height-1 images."""
+    op = "conv_transpose1d"
+    return on_height_one(op, lambda x, w: conv_transpose2d(
+        x, w, bias, height_one(op, "stride", stride, 1), height_one(op, "padding", padding, 0),
+        height_one(op, "output_padding", output_padding, 0), groups, height_one(op, "dilation", dilation, 1),
+        _op=op), input, weight)

@@ -51,7 +51,7 @@ from ..arguments import int_pair, is_int, positive_pair, require
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .activation import require_floating
-from .conv import Conv2d, Conv2dInputGrad, takes_unbatched
+from .conv import Conv2d, Conv2dInputGrad, height_one, on_height_one, takes_unbatched
 from .linear import linear
 from .pad import pad
 
@@ -122,13 +122,35 @@ def _window_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode):
 
 
 @takes_unbatched
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    """y = max over each window; with return_indices also the flat index ih·W + iw of each maximum."""
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False, *,
+               _op="max_pool2d"):
+    """y = max over each window; with return_indices also the flat index ih·W + iw of each maximum. _op: the op
+    named in errors (max_pool1d runs here)."""
     kernel, stride, padding, dilation, out_hw = _window_geometry(
-        "max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)
+        _op, input, kernel_size, stride, padding, dilation, ceil_mode)
     argmax = input.backend.max_pool2d_argmax(input.array, kernel, stride, padding, dilation, out_hw)
     y = GatherPlanes.apply(input, index=argmax)
     return (y, Tensor(argmax)) if return_indices else y
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """y = max over each window along the last axis; with return_indices also each maximum's index along it:
+    max_pool2d of height-1 images."""
+    op = "max_pool1d"
+    stride = None if stride is None else height_one(op, "stride", stride, 1)  # None: the kernel size
+    return on_height_one(op, lambda x: max_pool2d(
+        x, height_one(op, "kernel_size", kernel_size, 1), stride, height_one(op, "padding", padding, 0),
+        height_one(op, "dilation", dilation, 1), ceil_mode, return_indices, _op=op), input)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """y = mean over each window along the last axis: avg_pool2d of height-1 images (PyTorch's takes no
+    divisor_override)."""
+    op = "avg_pool1d"
+    stride = None if stride is None else height_one(op, "stride", stride, 1)  # None: the kernel size
+    return on_height_one(op, lambda x: avg_pool2d(
+        x, height_one(op, "kernel_size", kernel_size, 1), stride, height_one(op, "padding", padding, 0), ceil_mode,
+        count_include_pad, _op=op), input)
 
 
 def _ones_kernel(x, kernel):
@@ -146,14 +168,14 @@ def _window_counts(size, kernel, stride, padding, out, count_include_pad):
 
 @takes_unbatched
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-               divisor_override=None):
+               divisor_override=None, *, _op="avg_pool2d"):
     """y = (sum over each window) / divisor: the window's size (count_include_pad: padding counts;
-    otherwise only the input taps count), or divisor_override."""
+    otherwise only the input taps count), or divisor_override. _op: the op named in errors (avg_pool1d runs
+    here)."""
     # an int, as PyTorch's: a divisor that stands in for the count of a window's taps
     require("avg_pool2d", "divisor_override", divisor_override, lambda v: v is None or (is_int(v) and v > 0),
             "None or an int > 0")
-    kernel, stride, padding, _, out_hw = _window_geometry(
-        "avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode)
+    kernel, stride, padding, _, out_hw = _window_geometry(_op, input, kernel_size, stride, padding, 1, ceil_mode)
     batch, channels, height, width = input.shape
     planes = input.reshape(batch * channels, 1, height, width)
     # ceil_mode's last window may reach past the padding on the far side: give it zeros to cover

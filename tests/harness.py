@@ -109,3 +109,13 @@ DEVICE = cuda_device_present()  # a usable CUDA device, or the fake CuPy (NANOGA
 def on_gpu(test):
     """Mark a test `gpu` (pytest -m gpu selects them) and skip it where no CUDA device is usable."""
     return pytest.mark.gpu(pytest.mark.skipif(not DEVICE, reason="needs a usable CUDA device (CuPy)")(test))
+
+
+def refused_as_by_torch(call, error, message):
+    """call(lib) builds a bad call with lib = torch or nanogan: torch must refuse it (so the case is a real error, not
+    a nanogan choice), and nanogan with `error` whose message matches `message` (naming the op and the shapes)."""
+    torch = pytest.importorskip("torch")
+    with pytest.raises((RuntimeError, IndexError, ValueError, TypeError)):
+        call(torch)
+    with pytest.raises(error, match=message):
+        call(ng)

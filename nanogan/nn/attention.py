@@ -109,7 +109,7 @@ class MultiheadAttention(Module):
         mask = self._scores_mask(attn_mask, key_padding_mask, batch, length, sources, q.dtype)
         extra_keys = []
         if self.bias_k is not None:  # one more key and value, learned, that every query sees
-            extra_keys.append((self.bias_k.expand(batch, 1, self.embed_dim), self.bias_v.expand(batch, 1, self.embed_dim)))
+            extra_keys.append(tuple(b.expand(batch, 1, self.embed_dim) for b in (self.bias_k, self.bias_v)))
         if self.add_zero_attn:  # and one of zeros (after the projection, as PyTorch's)
             extra_keys.append((zeros(batch, 1, self.embed_dim, dtype=q.dtype, device=q.device),) * 2)
         for extra_k, extra_v in extra_keys:

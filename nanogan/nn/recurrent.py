@@ -56,6 +56,31 @@ def _nonlinearity_mode(owner, nonlinearity):
     return "RNN_" + nonlinearity.upper()
 
 
+def _add_step_parameters(module, suffix, gates, width, bias):
+    """weight_ih (gates, width), weight_hh (gates, H), bias_ih and bias_hh (gates, or None), each name ending in
+    `suffix` (PyTorch's "_l1_reverse" and the like); their names, in the order a step takes them."""
+    names = [kind + suffix for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+    module.register_parameter(names[0], Parameter(zeros(gates, width)))
+    module.register_parameter(names[1], Parameter(zeros(gates, module.hidden_size)))
+    for bias_name in names[2:]:
+        module.register_parameter(bias_name, Parameter(zeros(gates)) if bias else None)
+    return names
+
+
+def _initial_state(owner, hx, shape, layout, has_cell, like, unbatched_axis):
+    """hx, or zeros of `shape` ((h, c) for the LSTM) if None, on like's device; one given to an unbatched input gets
+    its batch axis (unbatched_axis, or None for a batched input); refused unless of `shape`."""
+    if hx is None:
+        h = zeros(*shape, dtype=like.dtype, device=like.device)
+        return (h, h) if has_cell else h
+    if unbatched_axis is not None:
+        hx = tuple(t.unsqueeze(unbatched_axis) for t in hx) if has_cell else hx.unsqueeze(unbatched_axis)
+    for t in (hx if has_cell else (hx,)):
+        if t.shape != shape:
+            raise ValueError(f"{owner}: expected a hidden state of shape {shape} {layout}, got {t.shape}")
+    return hx
+
+
 def _uniform_init(module):
     bound = 1 / math.sqrt(module.hidden_size)
     for p in module.parameters():
@@ -71,11 +96,7 @@ class _Cell(Module):
         self.input_size = int_at_least(name, "input_size", input_size, 1)
         self.hidden_size = int_at_least(name, "hidden_size", hidden_size, 1)
         self.bias, self._mode = bool(bias), mode
-        gates = _MODES[mode][1] * self.hidden_size
-        self.weight_ih = Parameter(zeros(gates, self.input_size))
-        self.weight_hh = Parameter(zeros(gates, self.hidden_size))
-        self.register_parameter("bias_ih", Parameter(zeros(gates)) if bias else None)
-        self.register_parameter("bias_hh", Parameter(zeros(gates)) if bias else None)
+        _add_step_parameters(self, "", _MODES[mode][1] * self.hidden_size, self.input_size, bias)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -89,15 +110,7 @@ class _Cell(Module):
                              f"{getattr(input, 'shape', type(input).__name__)}")
         unbatched = input.ndim == 1
         x = input.unsqueeze(0) if unbatched else input
-        if hx is None:
-            h = zeros(x.shape[0], self.hidden_size, dtype=x.dtype, device=x.device)
-            hx = (h, h) if has_cell else h
-        elif unbatched:
-            hx = tuple(t.unsqueeze(0) for t in hx) if has_cell else hx.unsqueeze(0)
-        for t in (hx if has_cell else (hx,)):
-            if t.shape != (x.shape[0], self.hidden_size):
-                raise ValueError(f"{name}: expected a hidden state of shape {(x.shape[0], self.hidden_size)}, got "
-                                 f"{t.shape}")
+        hx = _initial_state(name, hx, (x.shape[0], self.hidden_size), "(N, H)", has_cell, x, 0 if unbatched else None)
         out = step(x, hx, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
         if unbatched:
             out = tuple(t.squeeze(0) for t in out) if has_cell else out.squeeze(0)
@@ -149,13 +162,8 @@ class _Recurrent(Module):
         self._weight_names = []  # per layer, per direction: (w_ih, w_hh, b_ih, b_hh) names
         for layer in range(self.num_layers):
             width = self.input_size if layer == 0 else directions * self.hidden_size
-            for suffix in ("", "_reverse")[:directions]:
-                names = [f"{kind}_l{layer}{suffix}" for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
-                setattr(self, names[0], Parameter(zeros(gates, width)))
-                setattr(self, names[1], Parameter(zeros(gates, self.hidden_size)))
-                for bias_name in names[2:]:
-                    self.register_parameter(bias_name, Parameter(zeros(gates)) if bias else None)
-                self._weight_names.append(names)
+            for direction in ("", "_reverse")[:directions]:
+                self._weight_names.append(_add_step_parameters(self, f"_l{layer}{direction}", gates, width, bias))
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -172,16 +180,8 @@ class _Recurrent(Module):
         x = input.unsqueeze(1) if unbatched else input.transpose(0, 1) if self.batch_first else input
         directions = 2 if self.bidirectional else 1
         state_shape = (self.num_layers * directions, x.shape[1], self.hidden_size)
-        if hx is None:
-            h = zeros(*state_shape, dtype=x.dtype, device=x.device)
-            hx = (h, h) if has_cell else h
-        elif unbatched:
-            hx = tuple(t.unsqueeze(1) for t in hx) if has_cell else hx.unsqueeze(1)
+        hx = _initial_state(name, hx, state_shape, "(layers·directions, N, H)", has_cell, x, 1 if unbatched else None)
         states = hx if has_cell else (hx,)
-        for t in states:
-            if t.shape != state_shape:
-                raise ValueError(f"{name}: expected a hidden state of shape {state_shape} (layers·directions, N, H), "
-                                 f"got {t.shape}")
         finals = []
         for layer in range(self.num_layers):
             outputs = []

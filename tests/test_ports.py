@@ -2278,6 +2278,132 @@ def test_erik_wgan_div():
     assert 0.05 < ours[0]["div_gp"][0] and ours[0]["div_gp"][-1] < ours[0]["div_gp"][0]
 
 
+# ---- (16) the newer architectures' blocks: a ViT critic behind an ADA-style warp, and recurrent sequence GANs ------
+def transformer_and_recurrent_gans(torch, nn, F, optim, autograd, init_from):
+    """Two WGAN-GPs (the official code's loss, lambda 10, Adam(1e-3, (0.5, 0.9))) as the later programs build them,
+    each step written as they write it:
+    - images: a ViT critic as in TransGAN's and ViTGAN's discriminators (patches by F.unfold, a class token, learned
+      positions, a pre-norm GELU nn.TransformerEncoder), seeing real, fake and interpolated images through one
+      ADA-style augmentation (a random rotation and translation by F.affine_grid and F.grid_sample, reflection
+      padding), so that the penalty differentiates through the warp and the attention; 8x8 RGB, batch 4;
+    - sequences: a TimeGAN-style two-layer nn.GRU generator and a bidirectional nn.LSTM critic (C-RNN-GAN's) scoring
+      the last step; 6 steps of 3 features, batch 4.
+    3 iterations of one critic and one generator step each."""
+    batch, img, patch, dim, latent, length, features, iters = 4, 8, 4, 16, 8, 6, 3, 3
+    rng = np.random.default_rng(4)
+
+    def numbers(array):
+        return torch.from_numpy(array.astype(np.float32))
+
+    class ViTCritic(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Linear(3 * patch * patch, dim)
+            self.cls_token = nn.Parameter(torch.zeros(1, 1, dim))
+            self.pos_embed = nn.Parameter(torch.zeros(1, (img // patch) ** 2 + 1, dim))
+            layer = nn.TransformerEncoderLayer(dim, 2, 2 * dim, dropout=0.0, activation="gelu", batch_first=True,
+                                               norm_first=True)
+            self.encoder = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+            self.head = nn.Linear(dim, 1)
+
+        def forward(self, x):
+            patches = F.unfold(x, patch, stride=patch).transpose(1, 2)
+            tokens = torch.cat([self.cls_token.expand(x.shape[0], -1, -1), self.embed(patches)], 1) + self.pos_embed
+            return self.head(self.encoder(tokens)[:, 0])
+
+    image_generator = nn.Sequential(nn.Linear(latent, 64), nn.GELU(), nn.Linear(64, 3 * img * img), nn.Tanh())
+    critic = ViTCritic()
+    nn.init.normal_(critic.pos_embed, std=0.02)
+    nn.init.normal_(critic.cls_token, std=0.02)
+
+    class SequenceGenerator(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = nn.GRU(latent, 12, num_layers=2, batch_first=True)
+            self.out = nn.Linear(12, features)
+
+        def forward(self, z):
+            h, _ = self.rnn(z)
+            return torch.sigmoid(self.out(h))
+
+    class SequenceCritic(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = nn.LSTM(features, 10, batch_first=True, bidirectional=True)
+            self.out = nn.Linear(20, 1)
+
+        def forward(self, x):
+            h, (h_n, c_n) = self.rnn(x)
+            return self.out(h[:, -1])
+
+    sequence_generator, sequence_critic = SequenceGenerator(), SequenceCritic()
+    models = {"image_generator": image_generator, "critic": critic, "sequence_generator": sequence_generator,
+              "sequence_critic": sequence_critic}
+    init_from(**models)
+    optimizers = {name: optim.Adam(model.parameters(), lr=1e-3, betas=(0.5, 0.9)) for name, model in models.items()}
+
+    def augment(x, angle, shift):
+        cos, sin = torch.cos(angle), torch.sin(angle)
+        theta = torch.stack([torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1)
+        grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+        return F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
+
+    def gradient_penalty(D, real, fake, view):
+        alpha = numbers(rng.random((real.shape[0],) + (1,) * (real.dim() - 1)))
+        interpolates = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+        out = D(view(interpolates))
+        gradients = autograd.grad(outputs=out, inputs=interpolates, grad_outputs=torch.ones(out.size()),
+                                  create_graph=True, retain_graph=True, only_inputs=True)[0]
+        return ((gradients.reshape(gradients.size(0), -1).norm(2, dim=1) - 1) ** 2).mean()
+
+    def wgan_gp_step(G, D, optimizer_G, optimizer_D, real, z, view, name):
+        fake = G(z).view(real.shape).detach()
+        d_real, d_fake = D(view(real)).mean(), D(view(fake)).mean()
+        penalty = gradient_penalty(D, real, fake, view)
+        d_loss = d_fake - d_real + 10 * penalty
+        optimizer_D.zero_grad()
+        d_loss.backward()
+        optimizer_D.step()
+        g_loss = -D(view(G(z).view(real.shape))).mean()
+        optimizer_G.zero_grad()
+        g_loss.backward()
+        optimizer_G.step()
+        history[f"{name}_d"].append(d_loss.item())
+        history[f"{name}_penalty"].append(penalty.item())
+        history[f"{name}_g"].append(g_loss.item())
+
+    history = defaultdict(list)
+    for _ in range(iters):
+        angle, shift = numbers(rng.uniform(-0.3, 0.3, batch)), numbers(rng.uniform(-0.2, 0.2, (batch, 2)))
+        images = numbers(rng.uniform(-1, 1, (batch, 3, img, img)))
+        wgan_gp_step(image_generator, critic, optimizers["image_generator"], optimizers["critic"], images,
+                     numbers(rng.standard_normal((batch, latent))), lambda x: augment(x, angle, shift), "image")
+        sequences = numbers(rng.random((batch, length, features)))
+        wgan_gp_step(sequence_generator, sequence_critic, optimizers["sequence_generator"],
+                     optimizers["sequence_critic"], sequences, numbers(rng.standard_normal((batch, length, latent))),
+                     lambda x: x, "sequence")
+    return history, models
+
+
+def test_transformer_and_recurrent_gans():
+    torch = pytest.importorskip("torch")
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    init_from = SharedInit()
+    with sdpa_kernel(SDPBackend.MATH):  # torch's fused CPU attention has no second derivative, which the penalty takes
+        theirs = transformer_and_recurrent_gans(torch, torch.nn, torch.nn.functional, torch.optim, torch.autograd,
+                                                init_from)
+    ours = transformer_and_recurrent_gans(ng, ng.nn, ng.nn.functional, ng.optim, ng.autograd, init_from)
+    # the keys' bias adds q·b_k to every score of a query, which softmax cancels: its gradient is 0 but for rounding,
+    # which Adam's steps of about lr amplify (the same bias's query and value parts move the losses compared above)
+    assert_same_run(theirs, ours, lr=1e-3, skip=[f"critic.encoder.layers.{i}.self_attn.in_proj_bias" for i in (0, 1)])
+    for i in (0, 1):
+        key = f"encoder.layers.{i}.self_attn.in_proj_bias"
+        our_bias, their_bias = ours[1]["critic"].state_dict()[key], theirs[1]["critic"].state_dict()[key].numpy()
+        for part in (slice(0, 16), slice(32, 48)):  # the query's and the value's
+            np.testing.assert_allclose(our_bias[part], their_bias[part], rtol=1e-4, atol=1e-5, err_msg=key)
+    assert min(ours[0]["image_penalty"]) > 0 and min(ours[0]["sequence_penalty"]) > 0
+
+
 # ---- the legacy idioms of the original programs, one by one ------------------------------------------------------
 
 LEGACY_IDIOMS = {

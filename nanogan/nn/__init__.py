@@ -30,7 +30,8 @@ from .pooling import MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool
 from .embedding import Embedding
 from .fold import Unfold, Fold
 from .loss import (BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss, HuberLoss, SmoothL1Loss, NLLLoss, CrossEntropyLoss,
-                   KLDivLoss, GaussianNLLLoss)
+                   KLDivLoss, GaussianNLLLoss, MarginRankingLoss, HingeEmbeddingLoss, SoftMarginLoss, TripletMarginLoss,
+                   MultiLabelSoftMarginLoss, CosineEmbeddingLoss, PoissonNLLLoss, MultiMarginLoss)
 from .shape import (Flatten, Unflatten, ConstantPad1d, ConstantPad2d, ConstantPad3d, ZeroPad1d, ZeroPad2d, ZeroPad3d,
                     ReflectionPad1d, ReflectionPad2d, ReflectionPad3d, ReplicationPad1d, ReplicationPad2d,
                     ReplicationPad3d, CircularPad1d, CircularPad2d, CircularPad3d, Crop2d, Upsample,
@@ -54,6 +55,8 @@ __all__ = ["functional", "init", "utils", "Parameter", "Module", "Sequential", "
            "CircularPad1d", "CircularPad2d", "CircularPad3d", "Crop2d", "Upsample", "UpsamplingNearest2d",
            "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle",
            "BCELoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "NLLLoss",
-           "CrossEntropyLoss", "KLDivLoss", "GaussianNLLLoss", "CosineSimilarity", "PairwiseDistance",
+           "CrossEntropyLoss", "KLDivLoss", "GaussianNLLLoss", "MarginRankingLoss", "HingeEmbeddingLoss",
+           "SoftMarginLoss", "TripletMarginLoss", "MultiLabelSoftMarginLoss", "CosineEmbeddingLoss", "PoissonNLLLoss",
+           "MultiMarginLoss", "CosineSimilarity", "PairwiseDistance",
            "MinibatchDiscrimination", "MinibatchStdDev", "MultiheadAttention",
            "TransformerEncoderLayer", "TransformerEncoder", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]

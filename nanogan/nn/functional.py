@@ -19,7 +19,11 @@ each family is defined, with its forward and gradient formulas, in nanogan/ops:
     batch_norm, layer_norm, instance_norm, group_norm     ops/norm.py (kernels: backend/*/norm)
     binary_cross_entropy, binary_cross_entropy_with_logits,
     mse_loss, l1_loss, huber_loss, smooth_l1_loss, nll_loss,
-    cross_entropy, kl_div, gaussian_nll_loss              ops/loss.py
+    cross_entropy, kl_div, gaussian_nll_loss,
+    margin_ranking_loss, hinge_embedding_loss,
+    soft_margin_loss, triplet_margin_loss,
+    multilabel_soft_margin_loss, cosine_embedding_loss,
+    poisson_nll_loss, multi_margin_loss                   ops/loss.py
     embedding, one_hot                                    ops/embedding.py
     normalize, cosine_similarity, pairwise_distance       ops/reduce.py
     scaled_dot_product_attention                          ops/attention.py
@@ -38,7 +42,9 @@ from ..ops.activation import (relu, leaky_relu, elu, sigmoid, tanh, softplus, lo
                               glu)
 from ..ops.norm import batch_norm, layer_norm, instance_norm, group_norm
 from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, mse_loss, l1_loss, huber_loss,
-                        smooth_l1_loss, nll_loss, cross_entropy, kl_div, gaussian_nll_loss)
+                        smooth_l1_loss, nll_loss, cross_entropy, kl_div, gaussian_nll_loss, margin_ranking_loss,
+                        hinge_embedding_loss, soft_margin_loss, triplet_margin_loss, multilabel_soft_margin_loss,
+                        cosine_embedding_loss, poisson_nll_loss, multi_margin_loss)
 from ..ops.embedding import embedding, one_hot
 from ..ops.reduce import normalize, cosine_similarity, pairwise_distance
 from ..ops.attention import scaled_dot_product_attention
@@ -52,5 +58,7 @@ __all__ = ["linear", "conv2d", "conv_transpose2d", "conv1d", "conv_transpose1d",
            "threshold", "hardshrink", "softshrink", "tanhshrink", "softmin", "glu", "batch_norm", "layer_norm",
            "instance_norm", "group_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss",
            "l1_loss", "huber_loss", "smooth_l1_loss", "nll_loss", "cross_entropy", "kl_div", "gaussian_nll_loss",
+           "margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss", "triplet_margin_loss",
+           "multilabel_soft_margin_loss", "cosine_embedding_loss", "poisson_nll_loss", "multi_margin_loss",
            "embedding", "one_hot", "normalize", "cosine_similarity", "pairwise_distance",
            "scaled_dot_product_attention"]

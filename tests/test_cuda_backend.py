@@ -464,6 +464,16 @@ FAMILIES = {
         + F.softshrink(F.max_pool1d(x[:, :2], 3, 1, 1), 0.1) + F.softmin(F.avg_pool1d(x[:, 1:3], 3, 1, 1), dim=1)
         + F.tanhshrink(F.conv_transpose1d(x[:, :2], w[:2, :2], padding=1)) ** 2,
         [(2, 4, 6), (4, 4, 3)], ("glu", "conv1d", "max_pool1d"), True),
+    "margin, embedding and Poisson losses": (
+        lambda a, b, c: F.margin_ranking_loss(a, b, c.sign(), 0.1, "none")
+        + F.hinge_embedding_loss(a, c.sign(), 0.5, "none")
+        + F.soft_margin_loss(a * b, c.sign(), "none") + F.poisson_nll_loss(a, c.abs() * 3, full=True, reduction="none")
+        + F.poisson_nll_loss(b.abs(), c.abs(), log_input=False, reduction="none")
+        + F.multilabel_soft_margin_loss(a, (c.sign() + 1) / 2, b[0].abs(), "none").unsqueeze(1)
+        + F.cosine_embedding_loss(a, b, c[:, 0].sign(), -0.1, "none").unsqueeze(1)
+        + F.triplet_margin_loss(a, b, c, 2.0, 1.5, swap=True, reduction="none").unsqueeze(1)
+        + F.multi_margin_loss(a, c.argmax(1), 2, 0.8, b[1].abs(), "none").unsqueeze(1),
+        [(3, 4), (3, 4), (3, 4)], ("margin_ranking_loss", "triplet_margin_loss", "multi_margin_loss"), True),
 }
 
 

@@ -608,3 +608,134 @@ def test_loss_weights_of_another_dtype_are_refused_or_cast_as_torch_does():
     for a, b in zip(ours, theirs):
         assert a.dtype == ng.float32 and b.dtype == torch.float32
         np.testing.assert_allclose(a.item(), b.item(), rtol=1e-6)
+
+
+# ---- the margin, embedding and Poisson losses -----------------------------------------------------------
+def _signs(shape):
+    return rng.choice([-1.0, 1.0], shape)
+
+
+def _margin_cases():
+    """(name, settings, arrays, differentiable) of each loss against torch's, away from its kinks: the hinges'
+    arguments are drawn at least 0.1 from 0."""
+    x1, y = rng.standard_normal((4, 5)), _signs((4, 5))
+    ranking = x1 + y * (0.3 - away_from_kinks(rng, (4, 5)))  # margin - y·(x1 - x2) = the drawn values
+    anchor, positive, negative = rng.standard_normal((3, 6, 4))
+    counts = rng.uniform(0.1, 4.0, (4, 5))
+    counts[counts.round() == 1] = 1.5  # full's Stirling term starts at t > 1
+    labels = np.array([0, 3, 1, 4])
+    return [
+        ("margin_ranking_loss", {"margin": 0.3}, [x1, ranking, y], [0, 1, 2]),
+        ("hinge_embedding_loss", {"margin": 0.7}, [away_from_kinks(rng, (4, 5), kinks=(0.7,)), y], [0]),
+        ("soft_margin_loss", {}, [rng.standard_normal((4, 5)) * 3, y], [0]),  # torch: no gradient in y
+        ("triplet_margin_loss", {"margin": 1.5}, [anchor, positive, negative], [0, 1, 2]),
+        ("triplet_margin_loss", {"margin": 0.5, "p": 1, "swap": True}, [anchor, positive, negative], [0, 1, 2]),
+        ("triplet_margin_loss", {"p": 3, "eps": 0.1}, [anchor[0], positive[0], negative[0]], [0, 1, 2]),
+        ("multilabel_soft_margin_loss", {}, [x1, rng.integers(0, 2, (4, 5)).astype(float)], [0, 1]),
+        ("multilabel_soft_margin_loss", {"weight": rng.random(5) + 0.5}, [x1[0], rng.random(5)], [0, 1]),
+        ("cosine_embedding_loss", {"margin": -0.2}, [anchor, positive, _signs(6)], [0, 1]),
+        ("cosine_embedding_loss", {}, [anchor[0], positive[0], np.array(-1.0)], [0, 1]),
+        ("poisson_nll_loss", {}, [x1, counts], [0, 1]),
+        ("poisson_nll_loss", {"log_input": False, "full": True, "eps": 0.01},
+         [rng.uniform(0.5, 3.0, (4, 4)), counts[:, :4]], [0, 1]),
+        ("poisson_nll_loss", {"full": True}, [x1, counts], [0, 1]),
+    ] + [("multi_margin_loss", {"p": p, "margin": m, "weight": w}, [x1 * 2, labels], [0])
+         for p, m, w in [(1, 1.0, None), (2, 0.5, rng.random(5) + 0.5)]]
+
+
+def _call(library, name, settings, reduction):
+    def loss(*inputs):
+        weight = settings.get("weight")
+        given = dict(settings, **({} if weight is None else {"weight": library.tensor(weight)}))
+        return getattr(library.nn.functional, name)(*inputs, reduction=reduction, **given)
+    return loss
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_margin_embedding_and_poisson_losses_match_torch_to_the_second_derivative(reduction):
+    """multi_margin_loss against torch to the first derivative (torch has no second), and to the second by finite
+    differences."""
+    torch = pytest.importorskip("torch")
+    for name, settings, arrays, differentiable in _margin_cases():
+        ours, theirs = _call(ng, name, settings, reduction), _call(torch, name, settings, reduction)
+        if name == "multi_margin_loss":
+            x, labels = arrays
+            ours_x, theirs_x = ng.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+            y, their_y = ours(ours_x, ng.tensor(labels)), theirs(theirs_x, torch.tensor(labels))
+            np.testing.assert_allclose(y.numpy(), their_y.detach().numpy(), rtol=1e-12, err_msg=name)
+            y.sum().backward()
+            their_y.sum().backward()
+            np.testing.assert_allclose(ours_x.grad.numpy(), theirs_x.grad.numpy(), rtol=1e-12, err_msg=name)
+            check_op(lambda x: ours(x, ng.tensor(labels)), [x], layouts=("contiguous",))
+        else:
+            compare_with_torch(ours, theirs, arrays, differentiable=differentiable)
+
+
+def test_margin_loss_layers_match_torch_with_their_settings_and_buffers():
+    torch = pytest.importorskip("torch")
+    import nanogan.nn as nn
+    layer_of = {"margin_ranking_loss": "MarginRankingLoss", "hinge_embedding_loss": "HingeEmbeddingLoss",
+                "soft_margin_loss": "SoftMarginLoss", "triplet_margin_loss": "TripletMarginLoss",
+                "multilabel_soft_margin_loss": "MultiLabelSoftMarginLoss",
+                "cosine_embedding_loss": "CosineEmbeddingLoss", "poisson_nll_loss": "PoissonNLLLoss",
+                "multi_margin_loss": "MultiMarginLoss"}
+    for reduction in REDUCTIONS:
+        for name, settings, arrays, differentiable in _margin_cases():
+            ours = getattr(nn, layer_of[name])(reduction=reduction, **{
+                k: ng.tensor(v) if isinstance(v, np.ndarray) else v for k, v in settings.items()})
+            theirs = getattr(torch.nn, layer_of[name])(reduction=reduction, **{
+                k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in settings.items()})
+            assert sorted(ours.state_dict()) == sorted(theirs.state_dict()), name
+            y = ours(*map(ng.tensor, arrays))
+            np.testing.assert_allclose(y.numpy(), theirs(*map(torch.tensor, arrays)).numpy(), rtol=1e-12, err_msg=name)
+    with pytest.warns(UserWarning, match="size_average and reduce args will be deprecated"):
+        assert nn.SoftMarginLoss(size_average=False).reduction == "sum"
+    x, y = rng.standard_normal((3, 4)), _signs((3, 4))
+    with pytest.warns(UserWarning, match="size_average and reduce args will be deprecated"):
+        legacy = F.hinge_embedding_loss(ng.tensor(x), ng.tensor(y), reduce=False)
+    np.testing.assert_allclose(legacy.numpy(), torch.nn.functional.hinge_embedding_loss(
+        torch.tensor(x), torch.tensor(y), reduction="none").numpy(), rtol=1e-12)
+
+
+def test_margin_losses_take_integer_labels_and_soft_margin_stays_finite():
+    """±1 labels as an integer tensor, as torch takes them; soft_margin_loss at -y·x = 1000 is 1000 (torch's is
+    inf there)."""
+    torch = pytest.importorskip("torch")
+    x, y = rng.standard_normal((3, 4)), rng.choice([-1, 1], (3, 4))
+    for name in ("soft_margin_loss", "hinge_embedding_loss"):
+        ours = getattr(F, name)(ng.tensor(x), ng.tensor(y))
+        theirs = getattr(torch.nn.functional, name)(torch.tensor(x), torch.tensor(y))
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12, err_msg=name)
+    huge = ng.tensor([-1000.0], requires_grad=True)
+    loss = F.soft_margin_loss(huge, ng.tensor([1.0]))
+    loss.backward()
+    assert loss.item() == 1000.0 and huge.grad.item() == -1.0
+
+
+def test_margin_embedding_and_poisson_losses_refuse_bad_input():
+    x = ng.zeros(3, 4)
+    with pytest.raises(ValueError, match=r"margin_ranking_loss: target of shape \(3, 4\) does not match input of "
+                                         r"shape \(3,\)"):
+        F.margin_ranking_loss(ng.zeros(3), ng.zeros(3), x)
+    with pytest.raises(ValueError, match=r"triplet_margin_loss: target of shape \(3, 5\) does not match input"):
+        F.triplet_margin_loss(x, x, ng.zeros(3, 5))
+    with pytest.raises(ValueError, match="triplet_margin_loss: margin must be a finite number > 0, got 0"):
+        F.triplet_margin_loss(x, x, x, margin=0)
+    with pytest.raises(ValueError, match=r"cosine_embedding_loss: expected inputs \(N, D\) with a target \(N,\), or "
+                                         r"\(D,\) with a 0-d target, got inputs of shape \(3, 4\) and a target of "
+                                         r"shape \(2,\)"):
+        F.cosine_embedding_loss(x, x, ng.ones(2))
+    with pytest.raises(ValueError, match=r"multilabel_soft_margin_loss: weight of shape \(3,\) does not broadcast"):
+        F.multilabel_soft_margin_loss(x, x, weight=ng.ones(3))
+    with pytest.raises(ValueError, match="poisson_nll_loss: reduction must be 'mean', 'sum' or 'none', got 'avg'"):
+        F.poisson_nll_loss(x, x, reduction="avg")
+    with pytest.raises(ValueError, match="multi_margin_loss: p must be 1 or 2, got 3"):
+        F.multi_margin_loss(x, ng.tensor([0, 1, 2]), p=3)
+    with pytest.raises(TypeError, match="multi_margin_loss: target must hold class indices"):
+        F.multi_margin_loss(x, ng.zeros(3))
+    with pytest.raises(ValueError, match=r"multi_margin_loss: expected input \(N, C\) with a target \(N,\)"):
+        F.multi_margin_loss(ng.zeros(2, 3, 4), ng.tensor([0, 1]))
+    with pytest.raises(IndexError, match=r"multi_margin_loss: a target \(of shape \(3,\)\) is out of range for 4"):
+        F.multi_margin_loss(x, ng.tensor([0, 1, 4]))
+    with pytest.raises(ValueError, match=r"multi_margin_loss: weight of shape \(3,\) does not"):
+        F.multi_margin_loss(x, ng.tensor([0, 1, 2]), weight=ng.ones(3))

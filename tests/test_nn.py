@@ -188,7 +188,51 @@ LAYERS = {
     "softmax2d": (lambda m: m.Sequential(m.Conv2d(3, 4, 3), m.Softmax2d()), (2, 3, 6, 5)),
     "instancenorm1d-affine-tracked-unbatched": (lambda m: m.InstanceNorm1d(3, affine=True, track_running_stats=True),
                                                 (3, 6)),
+    # the padding layers of every mode and width, through F.pad; the deprecated upsampling layers, through interpolate
+    "constantpad1d-on-4d": (lambda m: m.ConstantPad1d((1, 2), 3.5), (2, 3, 4, 5)),
+    "constantpad2d-unbatched": (lambda m: m.ConstantPad2d(2, -1.0), (3, 4, 5)),
+    "constantpad3d": (lambda m: m.ConstantPad3d((1, 0, 2, 1, 0, 2), 0.5), (2, 2, 3, 4, 5)),
+    "zeropad1d": (lambda m: m.ZeroPad1d((2, 1)), (2, 3, 5)),
+    "zeropad3d": (lambda m: m.ZeroPad3d(1), (2, 3, 4, 5)),
+    "reflectionpad1d": (lambda m: m.ReflectionPad1d((3, 1)), (2, 3, 5)),
+    "reflectionpad1d-unbatched": (lambda m: m.ReflectionPad1d(2), (3, 5)),
+    "reflectionpad3d": (lambda m: m.ReflectionPad3d((1, 2, 0, 1, 2, 1)), (2, 3, 3, 4, 5)),
+    "replicationpad1d": (lambda m: m.ReplicationPad1d((1, 4)), (2, 3, 5)),
+    "replicationpad3d-unbatched": (lambda m: m.ReplicationPad3d(2), (3, 3, 4, 5)),
+    "circularpad1d": (lambda m: m.CircularPad1d((2, 3)), (2, 3, 5)),
+    "circularpad2d": (lambda m: m.CircularPad2d((1, 2, 3, 0)), (2, 3, 4, 5)),
+    "circularpad3d": (lambda m: m.CircularPad3d(1), (2, 3, 3, 4, 5)),
+    "upsampling-nearest2d": (lambda m: m.UpsamplingNearest2d(scale_factor=2), (2, 3, 4, 5)),
+    "upsampling-nearest2d-size": (lambda m: m.UpsamplingNearest2d(size=(7, 3)), (2, 3, 4, 5)),
+    "upsampling-bilinear2d": (lambda m: m.UpsamplingBilinear2d(scale_factor=2), (2, 3, 4, 5)),
+    "upsampling-bilinear2d-size": (lambda m: m.UpsamplingBilinear2d(size=(7, 9)), (2, 3, 4, 5)),
 }
+
+
+@pytest.mark.parametrize("layer, shape", [("ReflectionPad1d", (2, 3, 4, 5)), ("ReplicationPad2d", (5, 6)),
+                                          ("CircularPad3d", (2, 3, 4, 5, 6, 7)), ("ConstantPad2d", (5,))])
+def test_padding_layers_refuse_inputs_of_other_dimensions_as_torch_does(layer, shape):
+    """A ReflectionPad1d on an image would pad its rows' ends only, silently; torch refuses it (only constant
+    padding takes any input with at least the padded dimensions)."""
+    args = (1, 0.0) if layer.startswith("Constant") else (1,)
+    with pytest.raises((RuntimeError, NotImplementedError, ValueError)):
+        getattr(torch.nn, layer)(*args)(torch.zeros(shape))
+    with pytest.raises(ValueError, match=f"{layer}|pad"):
+        getattr(nn, layer)(*args)(ng.zeros(*shape))
+
+
+def test_deprecated_upsample_functions_equal_torchs_with_its_warning():
+    """F.upsample is interpolate; upsample_nearest its nearest mode; upsample_bilinear aligns the corners."""
+    x = np.random.default_rng(3).standard_normal((2, 3, 4, 5))
+    calls = [("upsample", dict(scale_factor=2, mode="bilinear")), ("upsample", dict(size=(6, 7))),
+             ("upsample_nearest", dict(size=(8, 10))), ("upsample_bilinear", dict(scale_factor=2)),
+             ("upsample_bilinear", dict(size=(5, 9)))]
+    for name, kwargs in calls:
+        with pytest.warns(UserWarning, match=f"`nn.functional.{name}` is deprecated"):
+            y = getattr(nn.functional, name)(ng.tensor(x), **kwargs)
+        with pytest.warns(UserWarning, match=f"`nn.functional.{name}` is deprecated"):
+            expected = getattr(torch.nn.functional, name)(torch.tensor(x), **kwargs)
+        np.testing.assert_allclose(y.numpy(), expected.numpy(), rtol=1e-12, err_msg=f"{name} {kwargs}")
 
 
 @pytest.mark.parametrize("case", list(LAYERS))
@@ -489,6 +533,64 @@ def test_module_dict_refuses_keys_that_would_break_names_as_torch_does(key, erro
         nn.ModuleDict()[key] = nn.Identity()
     with pytest.raises(ValueError, match=r"ModuleDict.update: expected a mapping or \(key, module\) pairs"):
         nn.ModuleDict([("a", nn.Identity(), "extra")])
+
+
+# ---- ParameterList, ParameterDict -------------------------------------------------------------------------
+def _parameter_containers(m, lib):
+    """A module holding its learned weights in a ParameterList and a ParameterDict, built the same way in both."""
+    model = m.Module()
+    model.weights = m.ParameterList([m.Parameter(lib.ones(2, 3)), lib.zeros(4)])
+    model.scales = m.ParameterDict({"b": lib.ones(2), "a": m.Parameter(lib.zeros(3))})  # a plain dict: sorted
+    return model
+
+
+def test_parameter_list_and_dict_register_their_parameters_as_torch_does():
+    ours, theirs = _parameter_containers(nn, ng), _parameter_containers(torch.nn, torch)
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["weights.0", "weights.1", "scales.a", "scales.b"]
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    assert all(isinstance(p, nn.Parameter) and p.requires_grad for p in ours.parameters())  # a Tensor made one
+    assert repr(ours.weights) == repr(theirs.weights).replace("torch.", "")
+    for lst, dct, m, lib in ((ours.weights, ours.scales, nn, ng), (theirs.weights, theirs.scales, torch.nn, torch)):
+        lst.append(lib.ones(1))
+        lst.extend([lib.ones(5)])
+        lst[0] = m.Parameter(lib.full((2, 2), 2.0))
+        dct.update([("c", lib.ones(6))])
+        dct["a"] = m.Parameter(lib.ones(7))  # replaced in its place
+        assert dct.pop("b").shape == (2,) and "b" not in dct and dct.get("b") is None
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    for name, value in theirs.state_dict().items():
+        np.testing.assert_array_equal(ours.state_dict()[name], value.numpy(), err_msg=name)
+    assert [tuple(p.shape) for p in ours.weights] == [tuple(p.shape) for p in theirs.weights]
+    assert tuple(ours.weights[-1].shape) == (5,) and len(ours.weights) == 4 and len(ours.weights[1:3]) == 2
+    assert list(ours.scales.keys()) == list(ours.scales) == ["a", "c"] and len(ours.scales) == 2
+    assert [k for k, _ in ours.scales.items()] == ["a", "c"] and [v.shape for v in ours.scales.values()] == [(7,), (6,)]
+
+
+def test_parameter_list_and_dict_move_with_their_module_and_train_with_an_optimiser():
+    model = _parameter_containers(nn, ng).double()
+    assert {p.dtype for p in model.parameters()} == {np.dtype(np.float64)}
+    params = list(model.parameters())
+    loss = sum((p * p).sum() for p in model.weights) + model.scales["b"].sum()
+    loss.backward()
+    ng.optim.SGD(model.parameters(), lr=0.5).step()
+    np.testing.assert_array_equal(model.weights[0].numpy(), np.zeros((2, 3)))  # 1 - 0.5·2·1
+    np.testing.assert_array_equal(model.scales["b"].numpy(), np.full(2, 0.5))
+    assert all(a is b for a, b in zip(model.parameters(), params))  # the same objects, as the optimiser holds them
+
+
+def test_parameter_list_and_dict_refuse_what_is_not_a_tensor_or_key():
+    with pytest.raises(TypeError, match="ParameterList: '0' must be a Tensor"):
+        nn.ParameterList([5])
+    with pytest.raises(IndexError, match="ParameterList: index 2 out of range for 1 parameters"):
+        nn.ParameterList([ng.ones(1)])[2]
+    with pytest.raises(KeyError, match="ParameterDict: no key 'z'; the keys are \\['a'\\]"):
+        nn.ParameterDict({"a": ng.ones(1)})["z"]
+    with pytest.raises(KeyError):  # as torch's: the name would break state_dict's dotted names
+        torch.nn.ParameterDict({"a.b": torch.ones(1)})
+    with pytest.raises(KeyError, match="register_parameter: a parameter's name must be"):
+        nn.ParameterDict({"a.b": ng.ones(1)})
+    with pytest.raises(ValueError, match=r"ParameterDict.update: expected a mapping or \(key, parameter\) pairs"):
+        nn.ParameterDict([("a", ng.ones(1), "extra")])
 
 
 # ---- nn.utils: clipping gradients ----------------------------------------------------------------------

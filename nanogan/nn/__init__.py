@@ -1,10 +1,12 @@
 """nn: layers as Modules (PyTorch's names and signatures), their initialisers, `functional` and `utils`.
 
-One file per idea: module.py (Module), parameter.py, container.py (Sequential, ModuleList, ModuleDict), linear.py,
+One file per idea: module.py (Module), parameter.py, container.py (Sequential, ModuleList, ModuleDict, ParameterList,
+ParameterDict), linear.py,
 conv.py (Conv1d/2d, ConvTranspose1d/2d), norm.py (BatchNorm1d/2d, InstanceNorm1d/2d, LayerNorm, GroupNorm),
 activation.py (ReLU, ..., PReLU, Softmax, Identity), dropout.py (Dropout, Dropout2d), pooling.py (MaxPool1d/2d,
 AvgPool1d/2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d), embedding.py, fold.py (Unfold, Fold), shape.py (Flatten,
-Unflatten, ZeroPad2d, ReflectionPad2d, ReplicationPad2d, Crop2d, Upsample, PixelShuffle, PixelUnshuffle),
+Unflatten, the ConstantPad, ZeroPad, ReflectionPad, ReplicationPad and CircularPad layers in 1d, 2d and 3d, Crop2d,
+Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle, PixelUnshuffle),
 minibatch.py (MinibatchDiscrimination, MinibatchStdDev: D's view of the whole batch), attention.py
 (MultiheadAttention), transformer.py (TransformerEncoderLayer, TransformerEncoder), recurrent.py (RNN, LSTM, GRU
 and their cells), loss.py (BCELoss, MSELoss, ...), distance.py (CosineSimilarity, PairwiseDistance), init.py
@@ -16,7 +18,7 @@ from . import init
 from . import utils
 from .parameter import Parameter
 from .module import Module
-from .container import Sequential, ModuleList, ModuleDict
+from .container import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
 from .linear import Linear
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from .norm import BatchNorm1d, BatchNorm2d, InstanceNorm1d, InstanceNorm2d, LayerNorm, GroupNorm
@@ -28,24 +30,33 @@ from .pooling import MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool
 from .embedding import Embedding
 from .fold import Unfold, Fold
 from .loss import (BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss, HuberLoss, SmoothL1Loss, NLLLoss, CrossEntropyLoss,
-                   KLDivLoss, GaussianNLLLoss)
-from .shape import (Flatten, Unflatten, ZeroPad2d, ReflectionPad2d, ReplicationPad2d, Crop2d, Upsample, PixelShuffle,
-                    PixelUnshuffle)
+                   KLDivLoss, GaussianNLLLoss, MarginRankingLoss, HingeEmbeddingLoss, SoftMarginLoss, TripletMarginLoss,
+                   MultiLabelSoftMarginLoss, CosineEmbeddingLoss, PoissonNLLLoss, MultiMarginLoss)
+from .shape import (Flatten, Unflatten, ConstantPad1d, ConstantPad2d, ConstantPad3d, ZeroPad1d, ZeroPad2d, ZeroPad3d,
+                    ReflectionPad1d, ReflectionPad2d, ReflectionPad3d, ReplicationPad1d, ReplicationPad2d,
+                    ReplicationPad3d, CircularPad1d, CircularPad2d, CircularPad3d, Crop2d, Upsample,
+                    UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle, PixelUnshuffle)
 from .distance import CosineSimilarity, PairwiseDistance
 from .minibatch import MinibatchDiscrimination, MinibatchStdDev
 from .attention import MultiheadAttention
 from .transformer import TransformerEncoderLayer, TransformerEncoder
 from .recurrent import RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell
 
-__all__ = ["functional", "init", "utils", "Parameter", "Module", "Sequential", "ModuleList", "ModuleDict", "Linear",
+__all__ = ["functional", "init", "utils", "Parameter", "Module", "Sequential", "ModuleList", "ModuleDict",
+           "ParameterList", "ParameterDict", "Linear",
            "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "InstanceNorm1d",
            "InstanceNorm2d", "LayerNorm", "GroupNorm", "ReLU", "LeakyReLU", "ELU", "Tanh", "Sigmoid", "Softplus",
            "SELU", "SiLU", "Mish", "GELU", "Hardtanh", "ReLU6", "Softsign", "PReLU", "Softmax", "LogSoftmax",
            "Identity", "Hardsigmoid", "Hardswish", "CELU", "Threshold", "Hardshrink", "Softshrink", "Tanhshrink",
            "GLU", "Softmin", "Softmax2d", "Dropout", "Dropout2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",
            "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Embedding", "Unfold", "Fold", "Flatten", "Unflatten",
-           "ZeroPad2d", "ReflectionPad2d", "ReplicationPad2d", "Crop2d", "Upsample", "PixelShuffle", "PixelUnshuffle",
+           "ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ReflectionPad1d",
+           "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d",
+           "CircularPad1d", "CircularPad2d", "CircularPad3d", "Crop2d", "Upsample", "UpsamplingNearest2d",
+           "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle",
            "BCELoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "NLLLoss",
-           "CrossEntropyLoss", "KLDivLoss", "GaussianNLLLoss", "CosineSimilarity", "PairwiseDistance",
+           "CrossEntropyLoss", "KLDivLoss", "GaussianNLLLoss", "MarginRankingLoss", "HingeEmbeddingLoss",
+           "SoftMarginLoss", "TripletMarginLoss", "MultiLabelSoftMarginLoss", "CosineEmbeddingLoss", "PoissonNLLLoss",
+           "MultiMarginLoss", "CosineSimilarity", "PairwiseDistance",
            "MinibatchDiscrimination", "MinibatchStdDev", "MultiheadAttention",
            "TransformerEncoderLayer", "TransformerEncoder", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]

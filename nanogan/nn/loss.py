@@ -132,3 +132,91 @@ class GaussianNLLLoss(_Loss):
 
     def forward(self, input, target, var):
         return F.gaussian_nll_loss(input, target, var, self.full, self.eps, self.reduction)
+
+
+class MarginRankingLoss(_Loss):
+    """ℓ = max(0, -y·(x1 - x2) + margin) for labels y = ±1."""
+
+    def __init__(self, margin=0.0, reduction="mean", *, size_average=None, reduce=None):
+        super().__init__(reduction, size_average=size_average, reduce=reduce)
+        self.margin = margin
+
+    def forward(self, input1, input2, target):
+        return F.margin_ranking_loss(input1, input2, target, self.margin, self.reduction)
+
+
+class HingeEmbeddingLoss(_Loss):
+    """ℓ = x where y = 1, max(0, margin - x) where y = -1."""
+
+    def __init__(self, margin=1.0, reduction="mean", *, size_average=None, reduce=None):
+        super().__init__(reduction, size_average=size_average, reduce=reduce)
+        self.margin = margin
+
+    def forward(self, input, target):
+        return F.hinge_embedding_loss(input, target, self.margin, self.reduction)
+
+
+class SoftMarginLoss(_Loss):
+    """ℓ = log(1 + e^(-y·x)) for labels y = ±1."""
+
+    def forward(self, input, target):
+        return F.soft_margin_loss(input, target, self.reduction)
+
+
+class TripletMarginLoss(_Loss):
+    """ℓ = max(0, margin + d(a, pos) - d(a, neg)), d the p-norm distance (with swap, the smaller of d(a, neg) and
+    d(pos, neg))."""
+
+    def __init__(self, margin=1.0, p=2.0, eps=1e-6, swap=False, reduction="mean", *, size_average=None,
+                 reduce=None):
+        super().__init__(reduction, size_average=size_average, reduce=reduce)
+        self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
+
+    def forward(self, anchor, positive, negative):
+        return F.triplet_margin_loss(anchor, positive, negative, self.margin, self.p, self.eps, self.swap,
+                                     self.reduction)
+
+
+class MultiLabelSoftMarginLoss(_Loss):
+    """ℓ = -(1/C)·Σ_c w_c·(t_c·log sigmoid(x_c) + (1 - t_c)·log sigmoid(-x_c)) per sample, for C 0/1 labels."""
+
+    def __init__(self, weight=None, reduction="mean", *, size_average=None, reduce=None):
+        super().__init__(reduction, size_average=size_average, reduce=reduce)
+        self.register_buffer("weight", weight)
+
+    def forward(self, input, target):
+        return F.multilabel_soft_margin_loss(input, target, self.weight, self.reduction)
+
+
+class CosineEmbeddingLoss(_Loss):
+    """ℓ = 1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1."""
+
+    def __init__(self, margin=0.0, reduction="mean", *, size_average=None, reduce=None):
+        super().__init__(reduction, size_average=size_average, reduce=reduce)
+        self.margin = margin
+
+    def forward(self, input1, input2, target):
+        return F.cosine_embedding_loss(input1, input2, target, self.margin, self.reduction)
+
+
+class PoissonNLLLoss(_Loss):
+    """ℓ = e^x - t·x for log-rates x (log_input), else x - t·log(x + eps); full adds Stirling's term of log t!."""
+
+    def __init__(self, log_input=True, full=False, eps=1e-8, reduction="mean", *, size_average=None, reduce=None):
+        super().__init__(reduction, size_average=size_average, reduce=reduce)
+        self.log_input, self.full, self.eps = log_input, full, eps
+
+    def forward(self, log_input, target):
+        return F.poisson_nll_loss(log_input, target, self.log_input, self.full, self.eps, self.reduction)
+
+
+class MultiMarginLoss(_Loss):
+    """ℓ = (1/C)·Σ_{i ≠ y} w_y·max(0, margin - x_y + x_i)^p for class indices y, p = 1 or 2."""
+
+    def __init__(self, p=1, margin=1.0, weight=None, reduction="mean", *, size_average=None, reduce=None):
+        super().__init__(reduction, size_average=size_average, reduce=reduce)
+        self.p, self.margin = p, margin
+        self.register_buffer("weight", weight)
+
+    def forward(self, input, target):
+        return F.multi_margin_loss(input, target, self.p, self.margin, self.weight, self.reduction)

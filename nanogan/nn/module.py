@@ -291,6 +291,9 @@ class Module:
     def register_parameter(self, name, param):
         """Register `param` (a Parameter, or None for an absent one such as bias=False)."""
         self._require_init(name)
+        if not isinstance(name, str) or not name or "." in name:  # as PyTorch: it would break state_dict's names
+            raise KeyError(f"register_parameter: a parameter's name must be a non-empty str holding no '.', got "
+                           f"{name!r}")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: {name!r} must be a Parameter or None, got {type(param).__name__}")
         self._put("_parameters", name, param)

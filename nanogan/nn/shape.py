@@ -1,5 +1,6 @@
-"""Layers that change a tensor's shape, not its values: Flatten, Unflatten, ZeroPad2d, ReflectionPad2d,
-ReplicationPad2d, Crop2d, Upsample, PixelShuffle, PixelUnshuffle."""
+"""Layers that change a tensor's shape, not its values: Flatten, Unflatten, the padding layers (ConstantPad,
+ZeroPad, ReflectionPad, ReplicationPad, CircularPad; 1d, 2d and 3d), Crop2d, Upsample (and its deprecated
+UpsamplingNearest2d, UpsamplingBilinear2d), PixelShuffle, PixelUnshuffle."""
 import math
 
 from ..arguments import int_at_least, int_pair, int_tuple, is_number, positive_pair
@@ -40,35 +41,122 @@ class Unflatten(Module):
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
 
 
-class _Pad2d(Module):
-    """Pad (N, C, H, W) images by `padding` on every side, or by (left, right, top, bottom), in F.pad's `mode`."""
-    mode = None
+class _Pad(Module):
+    """Pad the last `dims` dimensions by `padding` on every side, or by (left, right, top, bottom, front, back) as
+    far as there are dims, in F.pad's `mode`. As PyTorch's, the non-constant modes take an input of dims + 1 or
+    dims + 2 dimensions (unbatched or batched); constant padding takes any input of at least `dims`."""
+    mode, dims, value = None, None, None
 
     def __init__(self, padding):
         super().__init__()
-        self.padding = int_tuple(type(self).__name__, "padding", padding, 0, length=4)  # (left, right, top, bottom)
+        self.padding = int_tuple(type(self).__name__, "padding", padding, 0, length=2 * self.dims)
 
     def forward(self, x):
-        return F.pad(x, self.padding, mode=self.mode)
+        if self.mode != "constant" and x.ndim not in (self.dims + 1, self.dims + 2):
+            raise ValueError(f"{type(self).__name__}: expected a {self.dims + 1}-D or {self.dims + 2}-D input, got "
+                             f"shape {x.shape}")
+        return F.pad(x, self.padding, mode=self.mode, value=self.value)
 
     def extra_repr(self):
         return f"{self.padding}"
 
 
-class ZeroPad2d(_Pad2d):
-    """With zeros."""
+class _ConstantPad(_Pad):
+    """With `value`."""
     mode = "constant"
 
+    def __init__(self, padding, value):
+        super().__init__(padding)
+        self.value = value
 
-class ReflectionPad2d(_Pad2d):
-    """With the image mirrored about its border rows and columns, which are not repeated (each amount must be
-    smaller than the side it pads)."""
+    def extra_repr(self):
+        return f"padding={self.padding}, value={self.value}"
+
+
+class ConstantPad1d(_ConstantPad):
+    dims = 1
+
+
+class ConstantPad2d(_ConstantPad):
+    dims = 2
+
+
+class ConstantPad3d(_ConstantPad):
+    dims = 3
+
+
+class _ZeroPad:
+    """With zeros: the constant padding of value 0.0, shown by its padding alone, as PyTorch's."""
+
+    def __init__(self, padding):
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self):
+        return _Pad.extra_repr(self)
+
+
+class ZeroPad1d(_ZeroPad, ConstantPad1d):
+    pass
+
+
+class ZeroPad2d(_ZeroPad, ConstantPad2d):
+    pass
+
+
+class ZeroPad3d(_ZeroPad, ConstantPad3d):
+    pass
+
+
+class _ReflectionPad(_Pad):
+    """With the input mirrored about its border elements, which are not repeated (each amount must be smaller than
+    the side it pads)."""
     mode = "reflect"
 
 
-class ReplicationPad2d(_Pad2d):
-    """With copies of the border rows and columns."""
+class ReflectionPad1d(_ReflectionPad):
+    dims = 1
+
+
+class ReflectionPad2d(_ReflectionPad):
+    dims = 2
+
+
+class ReflectionPad3d(_ReflectionPad):
+    dims = 3
+
+
+class _ReplicationPad(_Pad):
+    """With copies of the border elements."""
     mode = "replicate"
+
+
+class ReplicationPad1d(_ReplicationPad):
+    dims = 1
+
+
+class ReplicationPad2d(_ReplicationPad):
+    dims = 2
+
+
+class ReplicationPad3d(_ReplicationPad):
+    dims = 3
+
+
+class _CircularPad(_Pad):
+    """With the input wrapped around: the elements of the far side (each amount at most the side it pads)."""
+    mode = "circular"
+
+
+class CircularPad1d(_CircularPad):
+    dims = 1
+
+
+class CircularPad2d(_CircularPad):
+    dims = 2
+
+
+class CircularPad3d(_CircularPad):
+    dims = 3
 
 
 class Crop2d(Module):
@@ -126,6 +214,21 @@ class Upsample(Module):
     def extra_repr(self):
         shown = f"size={self.size}" if self.size is not None else f"scale_factor={self.scale_factor}"
         return f"{shown}, mode={self.mode!r}"
+
+
+class UpsamplingNearest2d(Upsample):
+    """Upsample with mode "nearest" (PyTorch's deprecated layer)."""
+
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    """Upsample with mode "bilinear" and align_corners=True (PyTorch's deprecated layer; note the corners, unlike
+    Upsample(mode="bilinear")'s default)."""
+
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
 
 
 class PixelShuffle(Module):

@@ -15,7 +15,8 @@ from ..arguments import is_finite, is_int, is_number, require
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .activation import logsigmoid, log_softmax, require_floating, softplus
-from .elementwise import clamp, clamp_min_passing_gradient, where
+from .elementwise import clamp, clamp_min_passing_gradient, minimum, where
+from .reduce import pairwise_distance
 
 _LOG_FLOOR = -100.0  # PyTorch clamps BCE's logs here, so p = 0 or 1 gives a large finite loss
 _BCE_EPSILON = 1e-12  # and keeps p(1 - p) at least this in BCE's gradient
@@ -385,3 +386,148 @@ def unit_norm_penalty(g):
         raise ValueError(f"unit_norm_penalty: expected a batch of gradients (N, ...) with N >= 1, got shape "
                          f"{g.shape}")
     return UnitNormPenalty.apply(g)
+
+
+def _label_target(op, input, target):
+    """A target of input's shape in input's dtype: the ±1 or 0/1 labels of the margin losses may be integers, as
+    PyTorch takes them."""
+    if isinstance(target, Tensor) and np.issubdtype(target.dtype, np.integer):
+        target = target.to(input.dtype)
+    _check_same_shape(op, input, target)
+    return target
+
+
+def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean", *, size_average=None, reduce=None):
+    """ℓ = max(0, -y·(x1 - x2) + margin) for labels y = ±1 (x1 should rank higher where y = 1);
+    dx1 = -g·y where ℓ > 0 (else 0),  dx2 = -dx1,  dy = -g·(x1 - x2) where ℓ > 0; the second derivative in x is 0."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    op = "margin_ranking_loss"
+    _check_same_shape(op, input1, input2)
+    target = _label_target(op, input1, target)
+    return _reduce(op, clamp(margin - target * (input1 - input2), min=0), reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, reduction="mean", *, size_average=None, reduce=None):
+    """ℓ = x where y = 1, max(0, margin - x) where y = -1 (a target of other values gets both terms, as
+    PyTorch's does);  dx = g where y = 1, -g where y = -1 and margin - x > 0."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    op = "hinge_embedding_loss"
+    labels = _label_target(op, input, target).array
+    return _reduce(op, where(labels != 1, clamp(margin - input, min=0), 0.0) + where(labels != -1, input, 0.0),
+                   reduction)
+
+
+def soft_margin_loss(input, target, reduction="mean", *, size_average=None, reduce=None):
+    """ℓ = log(1 + e^(-y·x)) = softplus(-y·x), computed without overflow (PyTorch's log1p(exp(-y·x)) is inf beyond
+    -y·x ≈ 89 in float32);  dx = -g·y·sigmoid(-y·x),  dy = -g·x·sigmoid(-y·x)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    op = "soft_margin_loss"
+    target = _label_target(op, input, target)
+    return _reduce(op, softplus(-target * input, threshold=math.inf), reduction)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, reduction="mean", *,
+                        size_average=None, reduce=None):
+    """ℓ = max(0, margin + d(a, pos) - d(a, neg)) with d = pairwise_distance(·, ·, p, eps) over the last dim; with
+    swap, d(a, neg) is replaced by min(d(a, neg), d(pos, neg)) (Balntas et al.'s distance swap). The gradient is
+    pairwise_distance's, through the clamp and the minimum (0 where ℓ = 0)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    op = "triplet_margin_loss"
+    require(op, "margin", margin, lambda m: is_finite(m) and m > 0, "a finite number > 0")
+    _check_same_shape(op, anchor, positive)
+    _check_same_shape(op, anchor, negative)
+    if anchor.ndim == 0:
+        raise ValueError(f"{op}: expected inputs of shape (N, D) or (D,), got {anchor.shape}")
+    d_positive = pairwise_distance(anchor, positive, p, eps)
+    d_negative = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_negative = minimum(d_negative, pairwise_distance(positive, negative, p, eps))
+    return _reduce(op, clamp(margin + d_positive - d_negative, min=0), reduction)
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, reduction="mean", *, size_average=None, reduce=None):
+    """For C labels in the last dim, each a 0/1 target t: ℓ = -(1/C)·Σ_c w_c·(t_c·log sigmoid(x_c) +
+    (1 - t_c)·log sigmoid(-x_c)), one loss per sample;  dx_c = g·w_c·(sigmoid(x_c) - t_c)/C,
+    dt_c = g·w_c·(-x_c)/C."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    op = "multilabel_soft_margin_loss"
+    target = _label_target(op, input, target)
+    if input.ndim == 0:
+        raise ValueError(f"{op}: expected input of shape (N, C) or (C,), got {input.shape}")
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * _weight_for(op, "weight", weight, input)
+    return _reduce(op, loss.sum(-1) / input.shape[-1], reduction)
+
+
+_COSINE_EPSILON = 1e-12  # PyTorch's, added to each squared norm
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean", *, size_average=None, reduce=None):
+    """cos = Σ x1·x2 / sqrt((Σ x1² + 1e-12)·(Σ x2² + 1e-12)) over the last dim of x1, x2 (N, D) — or (D,) with a
+    0-d target — and ℓ = 1 - cos where y = 1, max(0, cos - margin) where y = -1, 0 for other labels (PyTorch's
+    formula); the gradient is that composition's."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    op = "cosine_embedding_loss"
+    _check_same_shape(op, input1, input2)
+    if not isinstance(target, Tensor) or target.ndim > 1 or input1.ndim != target.ndim + 1 or \
+            input1.shape[:-1] != target.shape:
+        shape = target.shape if isinstance(target, Tensor) else type(target).__name__
+        raise ValueError(f"{op}: expected inputs (N, D) with a target (N,), or (D,) with a 0-d target, got inputs "
+                         f"of shape {input1.shape} and a target of shape {shape}")
+    squared_norms = ((input1 * input1).sum(-1) + _COSINE_EPSILON) * ((input2 * input2).sum(-1) + _COSINE_EPSILON)
+    cos = (input1 * input2).sum(-1) / squared_norms.sqrt()
+    labels = target.array
+    loss = where(labels == 1, 1 - cos, 0.0) + where(labels == -1, clamp(cos - margin, min=0), 0.0)
+    return _reduce(op, loss, reduction)
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, eps=1e-8, reduction="mean", *, size_average=None,
+                     reduce=None):
+    """Negative log-likelihood of counts t under a Poisson of rate λ:
+      log_input: x = log λ,  ℓ = e^x - t·x;     dx = g·(e^x - t),  dt = -g·x;
+      else:      x = λ,      ℓ = x - t·log(x + eps);  dx = g·(1 - t/(x + eps)),  dt = -g·log(x + eps);
+    full adds Stirling's term of log t!, t·log t - t + ½·log(2πt), where t > 1 (0 elsewhere, its gradient too)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    op = "poisson_nll_loss"
+    _check_same_shape(op, input, target)
+    loss = input.exp() - target * input if log_input else input - target * (input + eps).log()
+    if full:
+        above_one = target.array > 1
+        t = where(above_one, target, 2.0)  # any t > 1: the logs of the masked t <= 1 would be NaN in the gradient
+        loss = loss + where(above_one, t * t.log() - t + 0.5 * (2 * math.pi * t).log(), 0.0)
+    return _reduce(op, loss, reduction)
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="mean", *, size_average=None,
+                      reduce=None):
+    """Multi-class hinge loss of scores x (N, C) — or (C,) — and class indices y (N,) — or ():
+      ℓ = (1/C)·Σ_{i ≠ y} w_y·max(0, margin - x_y + x_i)^p, p = 1 or 2;
+    dx_i = g·w_y·p·max(0, margin - x_y + x_i)^(p-1)/C for i ≠ y, and dx_y = -Σ_{i ≠ y} dx_i. PyTorch has no second
+    derivative of it; this one, a composition, has (0 for p = 1, 2·g·w_y/C on the active margins for p = 2)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    op = "multi_margin_loss"
+    require(op, "p", p, lambda v: v in (1, 2), "1 or 2")
+    require_floating(op, input)
+    if not isinstance(target, Tensor) or not np.issubdtype(target.dtype, np.integer):
+        raise TypeError(f"{op}: target must hold class indices (an integer tensor), got "
+                        f"{getattr(target, 'dtype', type(target).__name__)}")
+    if input.ndim not in (1, 2) or target.shape != input.shape[:-1]:
+        raise ValueError(f"{op}: expected input (N, C) with a target (N,), or (C,) with a 0-d target, got input of "
+                         f"shape {input.shape} and a target of shape {target.shape}")
+    rows, classes = input.reshape(-1, input.shape[-1]), input.shape[-1]
+    if weight is not None:
+        weight = _weight_for(op, "weight", weight, input)
+        if weight.shape != (classes,):
+            raise ValueError(f"{op}: weight of shape {weight.shape} does not match the {classes} classes of input "
+                             f"of shape {input.shape}")
+    xp, labels = input.backend.xp, target.array.reshape(-1)
+    input.backend.require((labels >= 0) & (labels < classes), IndexError,
+                          f"{op}: a target (of shape {target.shape}) is out of range for {classes} classes")
+    picked = rows[xp.arange(labels.size), labels].unsqueeze(1)
+    others = (xp.arange(classes)[None, :] != labels[:, None]).astype(input.dtype)
+    hinge = clamp(margin - picked + rows, min=0)
+    loss = ((hinge if p == 1 else hinge * hinge) * Tensor(others)).sum(1) / classes
+    if weight is not None:
+        loss = loss * weight[labels]
+    return _reduce(op, loss.reshape(target.shape), reduction)

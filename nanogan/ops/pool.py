@@ -44,6 +44,7 @@ interpolate  nearest, integer factors (kh, kw): y[i, j] = x[i // kh, j // kw], t
              normalised to sum 1, a = -0.5.
 """
 import math
+import warnings
 
 import numpy as np
 
@@ -402,6 +403,28 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     return _across_planes(input, *(_resampling_matrix(input.backend.xp, n, o, s, mode, bool(align_corners),
                                                       bool(antialias), input.dtype)
                                    for n, o, s in zip(input.shape[2:], out_hw, scales)))
+
+
+def _deprecated_upsample(name, input, size, scale_factor, mode, align_corners=None):
+    warnings.warn(f"`nn.functional.{name}` is deprecated. Use `nn.functional.interpolate` instead.",  # PyTorch's words
+                  UserWarning, stacklevel=3)
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """PyTorch's deprecated name of interpolate (with its warning)."""
+    return _deprecated_upsample("upsample", input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    """Deprecated: interpolate(..., mode="nearest"), with PyTorch's warning."""
+    return _deprecated_upsample("upsample_nearest", input, size, scale_factor, "nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """Deprecated: interpolate(..., mode="bilinear", align_corners=True) — the corners aligned, unlike
+    interpolate's default — with PyTorch's warning."""
+    return _deprecated_upsample("upsample_bilinear", input, size, scale_factor, "bilinear", align_corners=True)
 
 
 def _nearest(input, out_hw, scales):

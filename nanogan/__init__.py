@@ -18,7 +18,8 @@ from .tensor import (Tensor, tensor, as_tensor, zeros, ones, full, empty, eye, l
                      bernoulli, multinomial, from_numpy, is_tensor, numel, finfo, iinfo, float32, float64, int64,
                      bool_)
 from .backend import Device as device
-from .random import manual_seed, get_rng_state, set_rng_state
+from .random import (Generator, default_generator, manual_seed, seed, initial_seed, get_rng_state,
+                     set_rng_state)
 from . import autograd, cuda
 from .autograd import grad, no_grad, enable_grad, inference_mode, is_grad_enabled, set_grad_enabled
 # torch's functions of tensors: ng.mean(x, 1) is x.mean(1)

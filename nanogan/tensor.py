@@ -11,7 +11,7 @@ import numpy as np
 
 from . import backend as backends
 from .arguments import int_at_least, is_int, require
-from .random import generator
+from .random import numpy_generator
 
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
@@ -464,22 +464,22 @@ class Tensor:
     def new_tensor(self, data):
         return tensor(data, dtype=self.dtype, device=self.device)
 
-    def normal_(self, mean=0.0, std=1.0):
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
         """Every element drawn from N(mean, std²), in place."""
-        return self._copy_from_host(generator().normal(mean, std, self.shape))
+        return self._copy_from_host(numpy_generator("normal_", generator).normal(mean, std, self.shape))
 
-    def uniform_(self, a=0.0, b=1.0):
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
         """Every element drawn from U(a, b), in place."""
-        return self._copy_from_host(generator().uniform(a, b, self.shape))
+        return self._copy_from_host(numpy_generator("uniform_", generator).uniform(a, b, self.shape))
 
-    def exponential_(self, lambd=1.0):
+    def exponential_(self, lambd=1.0, *, generator=None):
         """Every element drawn from Exp(lambd) (density lambd·e^(-lambd·x)), in place."""
         if not self.is_floating_point():
             raise TypeError(f"exponential_: expected a floating-point tensor, got {self.dtype} of shape {self.shape}")
         require("exponential_", "lambd", lambd, lambda v: _is_number(v) and v > 0, "a number > 0")
-        return self._copy_from_host(generator().exponential(1 / lambd, self.shape))
+        return self._copy_from_host(numpy_generator("exponential_", generator).exponential(1 / lambd, self.shape))
 
-    def random_(self, *bounds):
+    def random_(self, *bounds, generator=None):
         """Every element an integer drawn uniformly from [low, high), in place: random_(high), random_(low, high),
         or random_() for [0, the largest integer the dtype holds exactly] (2^24 for float32, as PyTorch's)."""
         if len(bounds) > 2:
@@ -492,22 +492,22 @@ class Tensor:
         low, high = (0,) + bounds if len(bounds) == 1 else bounds
         if not (is_int(low) and is_int(high) and low < high):
             raise ValueError(f"random_: expected ints low < high, got low={low!r}, high={high!r}")
-        return self._copy_from_host(generator().integers(low, high, self.shape))
+        return self._copy_from_host(numpy_generator("random_", generator).integers(low, high, self.shape))
 
-    def bernoulli(self, p=None):
-        return bernoulli(self, p)
+    def bernoulli(self, p=None, *, generator=None):
+        return bernoulli(self, p, generator=generator)
 
-    def bernoulli_(self, p=0.5):
+    def bernoulli_(self, p=0.5, *, generator=None):
         """Every element set to 1 with probability p (a number, or a floating tensor that broadcasts to this one's
         shape), else 0, in place."""
         if isinstance(p, Tensor):
-            draws = bernoulli(p if p.shape == self.shape else p.expand(*self.shape))
+            draws = bernoulli(p if p.shape == self.shape else p.expand(*self.shape), generator=generator)
         else:
-            draws = bernoulli(zeros(*self.shape, device=self.device), p)
+            draws = bernoulli(zeros(*self.shape, device=self.device), p, generator=generator)
         return self.copy_(draws)
 
-    def multinomial(self, num_samples, replacement=False):
-        return multinomial(self, num_samples, replacement)
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        return multinomial(self, num_samples, replacement, generator=generator)
 
     def _number_as_tensor(self, op, number):
         """A 0-d tensor of `number` in this tensor's dtype, on its device. Straight to the dtype (123456789.0 via
@@ -520,7 +520,7 @@ class Tensor:
             raise RuntimeError(f"{op}: {number!r} cannot be stored in a tensor of {self.dtype} ({err})") from None
 
     def _copy_from_host(self, values):
-        """copy_ of numbers made on the host (random draws: nanogan.random's generator, the same on every device)."""
+        """copy_ of numbers made on the host (random draws: a nanogan.random generator's, the same on every device)."""
         return self.copy_(Tensor(self.backend.from_host(np.asarray(values, dtype=self.dtype))))
 
     __iadd__ = add_
@@ -1320,56 +1320,60 @@ def arange(start, end=None, step=1, dtype=None, device="cpu"):
     return Tensor(backends.get(device).from_host(host.astype(dtype) if dtype else host))
 
 
-def _random(op, draw, shape, dtype, device, requires_grad):
-    host = draw(generator(), _sizes(op, shape)).astype(np.dtype(dtype or float32))
+def _random(op, draw, shape, dtype, device, requires_grad, generator):
+    host = draw(numpy_generator(op, generator), _sizes(op, shape)).astype(np.dtype(dtype or float32))
     return Tensor(backends.get(device).from_host(host), requires_grad=requires_grad)
 
 
-def rand(*shape, dtype=None, device="cpu", requires_grad=False):
+def rand(*shape, generator=None, dtype=None, device="cpu", requires_grad=False):
     """Uniform on [0, 1)."""
-    return _random("rand", lambda g, s: g.random(s), shape, dtype, device, requires_grad)
+    return _random("rand", lambda g, s: g.random(s), shape, dtype, device, requires_grad, generator)
 
 
-def randn(*shape, dtype=None, device="cpu", requires_grad=False):
+def randn(*shape, generator=None, dtype=None, device="cpu", requires_grad=False):
     """Standard normal."""
-    return _random("randn", lambda g, s: g.standard_normal(s), shape, dtype, device, requires_grad)
+    return _random("randn", lambda g, s: g.standard_normal(s), shape, dtype, device, requires_grad, generator)
 
 
-def randn_like(t, dtype=None, requires_grad=False):
-    return randn(*t.shape, dtype=dtype or t.dtype, device=t.device, requires_grad=requires_grad)
+def randn_like(t, dtype=None, requires_grad=False, *, generator=None):
+    return randn(*t.shape, generator=generator, dtype=dtype or t.dtype, device=t.device, requires_grad=requires_grad)
 
 
-def rand_like(t, dtype=None, requires_grad=False):
-    return rand(*t.shape, dtype=dtype or t.dtype, device=t.device, requires_grad=requires_grad)
+def rand_like(t, dtype=None, requires_grad=False, *, generator=None):
+    return rand(*t.shape, generator=generator, dtype=dtype or t.dtype, device=t.device, requires_grad=requires_grad)
 
 
-def randint(low, high=None, size=None, dtype=None, device="cpu", requires_grad=False):
+def randint(low, high=None, size=None, dtype=None, device="cpu", requires_grad=False, *, generator=None):
     """Integers uniform on [low, high), int64 unless given: randint(high, size) or randint(low, high, size)."""
     if size is None:
         low, high, size = 0, low, high
     if not (is_int(low) and is_int(high) and low < high):
         raise ValueError(f"randint: expected ints low < high, got low={low!r}, high={high!r}")
-    return _random("randint", lambda g, s: g.integers(low, high, s), (size,), dtype or int64, device, requires_grad)
+    return _random("randint", lambda g, s: g.integers(low, high, s), (size,), dtype or int64, device, requires_grad,
+                   generator)
 
 
-def randperm(n, dtype=None, device="cpu", requires_grad=False):
+def randperm(n, dtype=None, device="cpu", requires_grad=False, *, generator=None):
     """A random order of 0, 1, ..., n - 1, int64 unless given."""
     n = int_at_least("randperm", "n", n, 0)
-    return _random("randperm", lambda g, s: g.permutation(s[0]), (n,), dtype or int64, device, requires_grad)
+    return _random("randperm", lambda g, s: g.permutation(s[0]), (n,), dtype or int64, device, requires_grad,
+                   generator)
 
 
-def randint_like(t, low, high=None, dtype=None, requires_grad=False):
+def randint_like(t, low, high=None, dtype=None, requires_grad=False, *, generator=None):
     """randint with t's shape, device and (unless given) dtype: randint_like(t, high) or randint_like(t, low, high)."""
-    return randint(low, high, t.shape, dtype=dtype or t.dtype, device=t.device, requires_grad=requires_grad)
+    return randint(low, high, t.shape, dtype=dtype or t.dtype, device=t.device, requires_grad=requires_grad,
+                   generator=generator)
 
 
-def _uniform_like(t, shape=None):
-    """U[0, 1) draws of t's shape (or `shape`) in t's dtype on its device, from the host generator (the same numbers
-    on every device)."""
-    return Tensor(t.backend.from_host(generator().random(t.shape if shape is None else shape).astype(t.dtype)))
+def _uniform_like(op, t, generator, shape=None):
+    """U[0, 1) draws of t's shape (or `shape`) in t's dtype on its device, made on the host (the same numbers on
+    every device)."""
+    draws = numpy_generator(op, generator).random(t.shape if shape is None else shape)
+    return Tensor(t.backend.from_host(draws.astype(t.dtype)))
 
 
-def bernoulli(input, p=None):
+def bernoulli(input, p=None, *, generator=None):
     """y_i = 1 with probability input_i (or p, a number, where given), else 0; input's dtype, shape and device.
     A draw has no gradient: the result is outside the graph (PyTorch's requires grad and gets gradient 0)."""
     if not input.is_floating_point():
@@ -1382,10 +1386,10 @@ def bernoulli(input, p=None):
     else:
         require("bernoulli", "p", p, lambda v: _is_number(v) and 0 <= v <= 1, "a probability in [0, 1]")
         probability = p
-    return ops.elementwise.cast(_uniform_like(input) < probability, input.dtype)
+    return ops.elementwise.cast(_uniform_like("bernoulli", input, generator) < probability, input.dtype)
 
 
-def multinomial(input, num_samples, replacement=False):
+def multinomial(input, num_samples, replacement=False, *, generator=None):
     """Indices of categories drawn with probability proportional to the non-negative weights along the last
     dimension of a 1-d or 2-d input (int64, one row of num_samples per row of weights).
     With replacement: inverse-CDF, index = #{j : cdf_j ≤ u·cdf_last} for u ~ U[0, 1).
@@ -1408,11 +1412,11 @@ def multinomial(input, num_samples, replacement=False):
     rows = weights.reshape(-1, categories)
     if replacement:
         cdf = ops.scan.cumsum(rows, 1)
-        u = _uniform_like(rows, (rows.shape[0], num_samples))
+        u = _uniform_like("multinomial", rows, generator, (rows.shape[0], num_samples))
         picks = (cdf.unsqueeze(1) <= (u * cdf[:, -1:]).unsqueeze(2)).sum(2)
         picks = ops.elementwise.minimum(picks, categories - 1)  # u·cdf_last rounded up to cdf_last
     else:
-        drawn = -ops.elementwise.log1p(-_uniform_like(rows))  # Exp(1)
+        drawn = -ops.elementwise.log1p(-_uniform_like("multinomial", rows, generator))  # Exp(1)
         positive = rows > 0
         keys = ops.elementwise.where(positive, drawn / ops.elementwise.where(positive, rows, 1.0), float("inf"))
         picks = ops.sort.argsort(keys, 1)[:, :num_samples]

@@ -874,7 +874,7 @@ def test_orthogonal_gives_orthonormal_rows_or_columns_times_gain_from_the_seeded
     rows, cols = flat.shape
     np.testing.assert_allclose(flat @ flat.T if rows < cols else flat.T @ flat, np.eye(min(rows, cols)), atol=1e-6)
     ng.manual_seed(3)
-    drawn = ng.random.generator().normal(0.0, 1.0, (rows, cols))
+    drawn = ng.random.numpy_generator("orthogonal_").normal(0.0, 1.0, (rows, cols))
     r = flat @ drawn.T if rows < cols else flat.T @ drawn
     np.testing.assert_allclose(r, np.triu(r), atol=1e-5)
     assert np.all(np.diag(r) > 0)

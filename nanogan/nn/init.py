@@ -1,7 +1,7 @@
 """Initialisers: fill a parameter in place with numbers drawn for a good start of training.
 
-Every draw comes from `nanogan.random.generator()` on the host and is written into `tensor.array`
-(on whatever device it lives) outside the graph, so `ng.manual_seed(s)` makes initialisation
+Every draw is made on the host, from the global generator or the one given as generator=, and is written into
+`tensor.array` (on whatever device it lives) outside the graph, so `ng.manual_seed(s)` makes initialisation
 reproducible on every backend. Each function returns the tensor it filled.
 
 Ported code that fills `m.weight.data` fills the parameter too: `.data` is the same memory, outside autograd.
@@ -16,7 +16,7 @@ import numpy as np
 
 from ..arguments import int_at_least, is_finite, require
 from ..autograd import no_grad
-from ..random import generator
+from ..random import numpy_generator
 from ..tensor import Tensor
 
 
@@ -28,14 +28,14 @@ def _fill(tensor, host_values):
     return tensor
 
 
-def uniform_(tensor, a=0.0, b=1.0):
+def uniform_(tensor, a=0.0, b=1.0, generator=None):
     """x ~ U(a, b)."""
-    return _fill(tensor, generator().uniform(a, b, tensor.shape))
+    return _fill(tensor, numpy_generator("uniform_", generator).uniform(a, b, tensor.shape))
 
 
-def normal_(tensor, mean=0.0, std=1.0):
+def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """x ~ N(mean, std²)."""
-    return _fill(tensor, generator().normal(mean, std, tensor.shape))
+    return _fill(tensor, numpy_generator("normal_", generator).normal(mean, std, tensor.shape))
 
 
 def constant_(tensor, val):
@@ -77,7 +77,7 @@ def dirac_(tensor, groups=1):
     return _fill(tensor, deltas)
 
 
-def orthogonal_(tensor, gain=1.0):
+def orthogonal_(tensor, gain=1.0, generator=None):
     """W = gain·Q for Q a random (semi-)orthogonal matrix, as PyTorch draws it: W is read as (rows, cols) =
     (d0, d1·d2·...); A ~ N(0, 1) of that shape (of its transpose when rows < cols, so that A is tall) is factored
     A = QR, and each column of Q multiplied by the sign of R's diagonal, which makes Q uniform over the orthogonal
@@ -89,7 +89,7 @@ def orthogonal_(tensor, gain=1.0):
     if rows * cols == 0:
         return tensor  # nothing to draw, as in PyTorch
     wide = rows < cols
-    drawn = generator().normal(0.0, 1.0, (rows, cols))
+    drawn = numpy_generator("orthogonal_", generator).normal(0.0, 1.0, (rows, cols))
     q, r = np.linalg.qr(drawn.T if wide else drawn)
     q *= np.sign(np.diag(r))
     return _fill(tensor, gain * (q.T if wide else q).reshape(tensor.shape))
@@ -131,28 +131,28 @@ def _kaiming_std(tensor, a, mode, nonlinearity):
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)
 
 
-def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
+def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """He initialisation: x ~ U(-bound, bound), bound = √3 · gain / √fan (a: the leaky-relu slope)."""
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
-def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
+def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """He initialisation: x ~ N(0, std²), std = gain / √fan."""
-    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity))
+    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)
 
 
-def xavier_uniform_(tensor, gain=1.0):
+def xavier_uniform_(tensor, gain=1.0, generator=None):
     """Glorot initialisation: x ~ U(-bound, bound), bound = gain · √(6 / (fan_in + fan_out))."""
     fan_in, fan_out = fan_in_and_fan_out(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
-def xavier_normal_(tensor, gain=1.0):
+def xavier_normal_(tensor, gain=1.0, generator=None):
     """Glorot initialisation: x ~ N(0, std²), std = gain · √(2 / (fan_in + fan_out))."""
     fan_in, fan_out = fan_in_and_fan_out(tensor)
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
 
 
 def dcgan_init_(module):

@@ -19,7 +19,7 @@ import warnings
 
 from ..arguments import is_finite, is_number, require
 from ..autograd.function import Function
-from ..random import generator
+from ..random import numpy_generator
 from ..tensor import Tensor
 from .elementwise import _as_floating, clamp, erf, where
 from .shape import dim_index
@@ -316,12 +316,12 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 
 def _dropout(op, input, p, training, inplace, mask_shape):
     """y = x·mask / (1 - p) with mask ~ Bernoulli(1 - p) of shape `mask_shape`, broadcast over x (so dropout2d
-    drops whole channels), drawn from ng.random's generator (on the host, so a seed gives the same mask on every
+    drops whole channels), drawn from the global generator (on the host, so a seed gives the same mask on every
     device);  dx = g·mask / (1 - p). Identity when not training or p = 0."""
     require(op, "p", p, lambda v: is_number(v) and 0 <= v <= 1, "a probability in [0, 1]")
     if not training or p == 0.0:
         return input
-    keep = generator().random(mask_shape) >= p
+    keep = numpy_generator(op).random(mask_shape) >= p
     scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)  # p = 1 drops everything (0, not 0·inf)
     mask = Tensor(input.backend.from_host((keep * scale).astype(input.dtype)))
     return _in_place_or_not(op, input, inplace, lambda x: x * mask)

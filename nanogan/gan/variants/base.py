@@ -20,7 +20,7 @@ import numpy as np
 from ... import backend as backends, optim
 from ...arguments import int_at_least, is_finite, is_int, require
 from ...autograd import no_grad
-from ...random import generator as global_generator
+from ...random import numpy_generator
 from ...tensor import Tensor, tensor
 
 
@@ -273,7 +273,7 @@ class Variant:
         when given, else drawn uniformly over the classes (None if unconditional)."""
         if not (is_int(n) and n >= 1):  # the mean of no scores is a NaN loss, and its gradient NaN weights
             raise ValueError(f"{type(self).__name__}: a step needs a batch of at least 1 sample, got {n!r}")
-        rng = global_generator()
+        rng = numpy_generator("sample_latent")
         z = self._draw_noise(n, rng)
         if labels is None and self.n_classes is not None:
             labels = self.as_labels(rng.integers(self.n_classes, size=n))

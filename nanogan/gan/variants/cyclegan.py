@@ -59,7 +59,7 @@ from ...autograd import no_grad
 from ...nn.functional import l1_loss
 from ...ops.shape import cat
 from ...optim.lr_scheduler import LambdaLR
-from ...random import generator as global_generator
+from ...random import numpy_generator
 from ...tensor import Tensor
 from ..losses import least_squares_discriminator_loss
 from .base import Preset, Variant, frozen
@@ -87,7 +87,7 @@ class ImagePool:
         """The images D is shown for the batch `images` (N, C, H, W) of new ones: N of them, in order."""
         if self.size == 0:
             return images
-        rng, shown = global_generator(), []
+        rng, shown = numpy_generator("ImagePool.query"), []
         for i in range(images.shape[0]):
             image = images[i:i + 1].clone()  # a slice would keep its whole batch alive in the pool
             if len(self.images) < self.size:

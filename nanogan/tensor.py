@@ -501,9 +501,9 @@ class Tensor:
         """Every element set to 1 with probability p (a number, or a floating tensor that broadcasts to this one's
         shape), else 0, in place."""
         if isinstance(p, Tensor):
-            draws = bernoulli(p if p.shape == self.shape else p.expand(*self.shape), generator=generator)
+            draws = _bernoulli("bernoulli_", p if p.shape == self.shape else p.expand(*self.shape), None, generator)
         else:
-            draws = bernoulli(zeros(*self.shape, device=self.device), p, generator=generator)
+            draws = _bernoulli("bernoulli_", zeros(*self.shape, device=self.device), p, generator)
         return self.copy_(draws)
 
     def multinomial(self, num_samples, replacement=False, *, generator=None):
@@ -1325,32 +1325,43 @@ def _random(op, draw, shape, dtype, device, requires_grad, generator):
     return Tensor(backends.get(device).from_host(host), requires_grad=requires_grad)
 
 
+def _uniform(numpy_rng, shape):
+    return numpy_rng.random(shape)
+
+
+def _standard_normal(numpy_rng, shape):
+    return numpy_rng.standard_normal(shape)
+
+
 def rand(*shape, generator=None, dtype=None, device="cpu", requires_grad=False):
     """Uniform on [0, 1)."""
-    return _random("rand", lambda g, s: g.random(s), shape, dtype, device, requires_grad, generator)
+    return _random("rand", _uniform, shape, dtype, device, requires_grad, generator)
 
 
 def randn(*shape, generator=None, dtype=None, device="cpu", requires_grad=False):
     """Standard normal."""
-    return _random("randn", lambda g, s: g.standard_normal(s), shape, dtype, device, requires_grad, generator)
+    return _random("randn", _standard_normal, shape, dtype, device, requires_grad, generator)
 
 
 def randn_like(t, dtype=None, requires_grad=False, *, generator=None):
-    return randn(*t.shape, generator=generator, dtype=dtype or t.dtype, device=t.device, requires_grad=requires_grad)
+    return _random("randn_like", _standard_normal, t.shape, dtype or t.dtype, t.device, requires_grad, generator)
 
 
 def rand_like(t, dtype=None, requires_grad=False, *, generator=None):
-    return rand(*t.shape, generator=generator, dtype=dtype or t.dtype, device=t.device, requires_grad=requires_grad)
+    return _random("rand_like", _uniform, t.shape, dtype or t.dtype, t.device, requires_grad, generator)
 
 
 def randint(low, high=None, size=None, dtype=None, device="cpu", requires_grad=False, *, generator=None):
     """Integers uniform on [low, high), int64 unless given: randint(high, size) or randint(low, high, size)."""
     if size is None:
         low, high, size = 0, low, high
+    return _randint("randint", low, high, size, dtype or int64, device, requires_grad, generator)
+
+
+def _randint(op, low, high, size, dtype, device, requires_grad, generator):
     if not (is_int(low) and is_int(high) and low < high):
-        raise ValueError(f"randint: expected ints low < high, got low={low!r}, high={high!r}")
-    return _random("randint", lambda g, s: g.integers(low, high, s), (size,), dtype or int64, device, requires_grad,
-                   generator)
+        raise ValueError(f"{op}: expected ints low < high, got low={low!r}, high={high!r}")
+    return _random(op, lambda g, s: g.integers(low, high, s), (size,), dtype, device, requires_grad, generator)
 
 
 def randperm(n, dtype=None, device="cpu", requires_grad=False, *, generator=None):
@@ -1362,8 +1373,9 @@ def randperm(n, dtype=None, device="cpu", requires_grad=False, *, generator=None
 
 def randint_like(t, low, high=None, dtype=None, requires_grad=False, *, generator=None):
     """randint with t's shape, device and (unless given) dtype: randint_like(t, high) or randint_like(t, low, high)."""
-    return randint(low, high, t.shape, dtype=dtype or t.dtype, device=t.device, requires_grad=requires_grad,
-                   generator=generator)
+    if high is None:
+        low, high = 0, low
+    return _randint("randint_like", low, high, t.shape, dtype or t.dtype, t.device, requires_grad, generator)
 
 
 def _uniform_like(op, t, generator, shape=None):
@@ -1376,17 +1388,21 @@ def _uniform_like(op, t, generator, shape=None):
 def bernoulli(input, p=None, *, generator=None):
     """y_i = 1 with probability input_i (or p, a number, where given), else 0; input's dtype, shape and device.
     A draw has no gradient: the result is outside the graph (PyTorch's requires grad and gets gradient 0)."""
+    return _bernoulli("bernoulli", input, p, generator)
+
+
+def _bernoulli(op, input, p, generator):
     if not input.is_floating_point():
-        raise TypeError(f"bernoulli: expected floating-point probabilities, got {input.dtype} of shape {input.shape}")
+        raise TypeError(f"{op}: expected floating-point probabilities, got {input.dtype} of shape {input.shape}")
     if p is None:
         input.backend.require((input.array >= 0) & (input.array <= 1), ValueError,
-                              f"bernoulli: probabilities must be in [0, 1], got some outside in the tensor of shape "
+                              f"{op}: probabilities must be in [0, 1], got some outside in the tensor of shape "
                               f"{input.shape}")
         probability = input.detach()
     else:
-        require("bernoulli", "p", p, lambda v: _is_number(v) and 0 <= v <= 1, "a probability in [0, 1]")
+        require(op, "p", p, lambda v: _is_number(v) and 0 <= v <= 1, "a probability in [0, 1]")
         probability = p
-    return ops.elementwise.cast(_uniform_like("bernoulli", input, generator) < probability, input.dtype)
+    return ops.elementwise.cast(_uniform_like(op, input, generator) < probability, input.dtype)
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None):

@@ -30,12 +30,21 @@ def _fill(tensor, host_values):
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
     """x ~ U(a, b)."""
-    return _fill(tensor, numpy_generator("uniform_", generator).uniform(a, b, tensor.shape))
+    return _fill_uniform("uniform_", tensor, a, b, generator)
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """x ~ N(mean, std²)."""
-    return _fill(tensor, numpy_generator("normal_", generator).normal(mean, std, tensor.shape))
+    return _fill_normal("normal_", tensor, mean, std, generator)
+
+
+# the initialisers built on uniform_ and normal_ go through these, so that a bad generator= is reported by their name
+def _fill_uniform(op, tensor, a, b, generator):
+    return _fill(tensor, numpy_generator(op, generator).uniform(a, b, tensor.shape))
+
+
+def _fill_normal(op, tensor, mean, std, generator):
+    return _fill(tensor, numpy_generator(op, generator).normal(mean, std, tensor.shape))
 
 
 def constant_(tensor, val):
@@ -134,25 +143,25 @@ def _kaiming_std(tensor, a, mode, nonlinearity):
 def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """He initialisation: x ~ U(-bound, bound), bound = √3 · gain / √fan (a: the leaky-relu slope)."""
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
-    return uniform_(tensor, -bound, bound, generator)
+    return _fill_uniform("kaiming_uniform_", tensor, -bound, bound, generator)
 
 
 def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """He initialisation: x ~ N(0, std²), std = gain / √fan."""
-    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)
+    return _fill_normal("kaiming_normal_", tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)
 
 
 def xavier_uniform_(tensor, gain=1.0, generator=None):
     """Glorot initialisation: x ~ U(-bound, bound), bound = gain · √(6 / (fan_in + fan_out))."""
     fan_in, fan_out = fan_in_and_fan_out(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
-    return uniform_(tensor, -bound, bound, generator)
+    return _fill_uniform("xavier_uniform_", tensor, -bound, bound, generator)
 
 
 def xavier_normal_(tensor, gain=1.0, generator=None):
     """Glorot initialisation: x ~ N(0, std²), std = gain · √(2 / (fan_in + fan_out))."""
     fan_in, fan_out = fan_in_and_fan_out(tensor)
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
+    return _fill_normal("xavier_normal_", tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
 
 
 def dcgan_init_(module):

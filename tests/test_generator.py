@@ -1,0 +1,176 @@
+"""Explicit random generators, as torch's: ng.Generator and the generator= of every function that draws. The numbers
+are not PyTorch's (other algorithms); what is checked: a generator's draws follow from its seed alone, drawing with
+one leaves the global generator where it was (and the reverse), states round trip, and anything but a Generator is
+refused by the function's name. Evaluation code that samples fixed noise with its own generator relies on all four."""
+import numpy as np
+import pytest
+
+import nanogan as ng
+
+# Every function that takes generator=, called the same way through ng or torch (`lib`) with generator `g`; 64 draws
+# or more each, so that two different streams giving the same result is out of the question.
+DRAWS = {
+    "rand": lambda lib, g: lib.rand(8, 8, generator=g),
+    "randn": lambda lib, g: lib.randn(64, generator=g),
+    "randint": lambda lib, g: lib.randint(0, 1000, (64,), generator=g),
+    "randperm": lambda lib, g: lib.randperm(64, generator=g),
+    "rand_like": lambda lib, g: lib.rand_like(lib.zeros(64), generator=g),
+    "randn_like": lambda lib, g: lib.randn_like(lib.zeros(64), generator=g),
+    "randint_like": lambda lib, g: lib.randint_like(lib.zeros(64), 1000, generator=g),
+    "bernoulli": lambda lib, g: lib.bernoulli(lib.full((256,), 0.5), generator=g),
+    "multinomial": lambda lib, g: lib.multinomial(lib.ones(4, 100), 30, generator=g),
+    "Tensor.bernoulli": lambda lib, g: lib.full((256,), 0.5).bernoulli(generator=g),
+    "Tensor.multinomial": lambda lib, g: lib.ones(100).multinomial(64, True, generator=g),
+    "normal_": lambda lib, g: lib.zeros(64).normal_(2.0, 3.0, generator=g),
+    "uniform_": lambda lib, g: lib.zeros(64).uniform_(-1.0, 1.0, generator=g),
+    "exponential_": lambda lib, g: lib.zeros(64).exponential_(2.0, generator=g),
+    "random_": lambda lib, g: lib.zeros(64).random_(0, 1000, generator=g),
+    "bernoulli_": lambda lib, g: lib.zeros(256).bernoulli_(0.5, generator=g),
+    "nn.init.uniform_": lambda lib, g: lib.nn.init.uniform_(lib.zeros(8, 8), generator=g),
+    "nn.init.normal_": lambda lib, g: lib.nn.init.normal_(lib.zeros(8, 8), generator=g),
+    "nn.init.orthogonal_": lambda lib, g: lib.nn.init.orthogonal_(lib.zeros(8, 8), generator=g),
+    "nn.init.kaiming_uniform_": lambda lib, g: lib.nn.init.kaiming_uniform_(lib.zeros(8, 8), generator=g),
+    "nn.init.kaiming_normal_": lambda lib, g: lib.nn.init.kaiming_normal_(lib.zeros(8, 8), generator=g),
+    "nn.init.xavier_uniform_": lambda lib, g: lib.nn.init.xavier_uniform_(lib.zeros(8, 8), generator=g),
+    "nn.init.xavier_normal_": lambda lib, g: lib.nn.init.xavier_normal_(lib.zeros(8, 8), generator=g),
+}
+each_draw = pytest.mark.parametrize("name", sorted(DRAWS))
+
+
+def draw(name, generator=None):
+    return DRAWS[name](ng, generator).numpy()
+
+
+def test_torch_takes_generator_in_every_call_that_nanogan_takes_it_in():
+    """The table above is the same code under torch: a ported call with generator= runs, giving the same shape."""
+    torch = pytest.importorskip("torch")
+    for name, call in DRAWS.items():
+        theirs = call(torch, torch.Generator().manual_seed(0))
+        assert draw(name, ng.Generator().manual_seed(0)).shape == tuple(theirs.shape), name
+
+
+@each_draw
+def test_a_generators_draws_follow_from_its_seed(name):
+    g = ng.Generator().manual_seed(5)
+    first, second = draw(name, g), draw(name, g)
+    assert not np.array_equal(first, second)  # the stream moves on
+    assert g.manual_seed(5) is g
+    np.testing.assert_array_equal(draw(name, g), first)
+    np.testing.assert_array_equal(draw(name, g), second)
+    assert not np.array_equal(draw(name, ng.Generator().manual_seed(6)), first)
+
+
+@each_draw
+def test_drawing_with_a_generator_leaves_the_global_one_where_it_was(name):
+    ng.manual_seed(1)
+    global_draws = ng.rand(16).numpy()
+    ng.manual_seed(1)
+    draw(name, ng.Generator().manual_seed(2))
+    np.testing.assert_array_equal(ng.rand(16).numpy(), global_draws)
+
+
+@each_draw
+def test_drawing_from_the_global_generator_leaves_a_generator_where_it_was(name):
+    g = ng.Generator().manual_seed(3)
+    expected = draw(name, g)
+    g.manual_seed(3)
+    ng.manual_seed(3)
+    ng.randn(16), draw(name), ng.nn.functional.dropout(ng.ones(16))  # the global stream moves on; g's does not
+    np.testing.assert_array_equal(draw(name, g), expected)
+
+
+@each_draw
+def test_no_generator_is_the_global_one_which_draws_as_a_generator_of_its_seed_does(name):
+    assert ng.manual_seed(4) is ng.default_generator
+    np.testing.assert_array_equal(draw(name), draw(name, ng.Generator().manual_seed(4)))
+
+
+@each_draw
+def test_anything_but_a_generator_is_refused_by_the_functions_name(name):
+    function = name.split(".")[-1]
+    for wrong in (0, np.random.default_rng(0), "cpu"):
+        with pytest.raises(TypeError, match=rf"^{function}: expected generator to be a nanogan Generator or None, "
+                                            rf"got {type(wrong).__name__}$"):
+            draw(name, wrong)
+
+
+def test_a_torch_generator_is_refused_as_not_a_nanogan_one():
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError, match="randn: expected generator to be a nanogan Generator or None, got Generator"):
+        ng.randn(3, generator=torch.Generator())
+
+
+def test_the_state_round_trips_and_is_a_snapshot():
+    g = ng.Generator().manual_seed(9)
+    ng.randn(5, generator=g)
+    state = g.get_state()
+    expected = ng.randn(5, generator=g).numpy()
+    ng.randn(7, generator=g)
+    assert g.get_state() != state  # what get_state returned did not move with the stream
+    assert g.set_state(state) is g
+    np.testing.assert_array_equal(ng.randn(5, generator=g).numpy(), expected)
+    other = ng.Generator().set_state(state)  # a state moves a stream to another generator
+    np.testing.assert_array_equal(ng.randn(5, generator=other).numpy(), expected)
+
+
+def test_the_global_state_is_the_default_generators_and_round_trips():
+    ng.manual_seed(8)
+    state = ng.get_rng_state()
+    assert state == ng.default_generator.get_state()
+    expected = ng.rand(6).numpy()
+    ng.set_rng_state(state)
+    np.testing.assert_array_equal(ng.rand(6).numpy(), expected)
+
+
+@pytest.mark.parametrize("set_state, name", [(ng.Generator().set_state, "Generator.set_state"),
+                                             (ng.set_rng_state, "set_rng_state")])
+def test_a_state_that_get_state_did_not_give_is_refused(set_state, name):
+    for wrong in (5, {"bit_generator": "MT19937"}, np.zeros(8, dtype=np.uint8)):
+        with pytest.raises(TypeError, match=rf"{name}: expected a state from get_state\(\).*got "
+                                            rf"{type(wrong).__name__}"):
+            set_state(wrong)
+
+
+def test_seeds_initial_seed_and_device():
+    g = ng.Generator()
+    assert g.initial_seed() == 67280421310721 and g.device == "cpu" and g.device.type == "cpu"  # torch's
+    assert g.manual_seed(7).initial_seed() == 7
+    seed = g.seed()
+    assert isinstance(seed, int) and 0 <= seed < 2 ** 64 and g.initial_seed() == seed and g.seed() != seed
+    drawn = ng.rand(4, generator=g).numpy()
+    np.testing.assert_array_equal(ng.rand(4, generator=g.manual_seed(g.initial_seed())).numpy(), drawn)
+    assert ng.manual_seed(11).initial_seed() == ng.initial_seed() == 11
+    global_seed = ng.seed()
+    assert ng.initial_seed() == global_seed and ng.default_generator.initial_seed() == global_seed
+    with pytest.raises(ValueError, match="Generator.manual_seed: seed must be"):
+        g.manual_seed(-1)
+    with pytest.raises(ValueError, match="device 'tpu'"):
+        ng.Generator(device="tpu")
+
+
+def test_a_cuda_generator_draws_for_any_device_as_a_cpu_one_of_its_seed():
+    """Draws are made on the host: the generator's device is a label, so ported code that makes its generator on
+    the model's device runs, and gives the numbers of a cpu generator of its seed."""
+    cuda = ng.Generator(device="cuda").manual_seed(2)
+    assert cuda.device == "cuda" and cuda.device.type == "cuda"
+    np.testing.assert_array_equal(ng.randn(8, generator=cuda).numpy(),
+                                  ng.randn(8, generator=ng.Generator("cpu").manual_seed(2)).numpy())
+
+
+def test_fixed_evaluation_noise_is_the_same_however_much_training_drew():
+    """The use that asked for generators: a fixed z for evaluation from its own generator, while training keeps
+    drawing from the global one."""
+    def evaluation_noise():
+        return ng.randn(4, 16, generator=ng.Generator().manual_seed(1234)).numpy()
+
+    ng.manual_seed(0)
+    before = evaluation_noise()
+    ng.randn(100), ng.nn.functional.dropout(ng.ones(50))
+    np.testing.assert_array_equal(evaluation_noise(), before)
+
+
+def test_randint_like_takes_only_high_as_torchs_does():
+    like = ng.randint_like(ng.zeros(500, dtype=ng.int64), 3)
+    assert set(np.unique(like.numpy())) == {0, 1, 2}
+    with pytest.raises(ValueError, match="randint_like: expected ints low < high, got low=3, high=3"):
+        ng.randint_like(ng.zeros(2), 3, 3)

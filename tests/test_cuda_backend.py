@@ -642,6 +642,27 @@ def test_random_draws_are_the_same_numbers_on_the_device():
 
 
 @on_gpu
+def test_a_generators_draws_are_the_same_numbers_on_the_device():
+    """A Generator (of either device) draws on the host as the global one does: a seed gives one result on every
+    device, and drawing with it onto the device leaves the global stream where it was."""
+    draws = {}
+    for device in ("cpu", "cuda"):
+        g = ng.Generator(device=device).manual_seed(7)
+        ng.manual_seed(3)
+        weights = ng.tensor([[1.0, 0.0, 3.0, 2.0], [0.5, 0.5, 0.0, 1.0]], device=device)
+        results = [ng.randn(3, 4, generator=g, device=device), ng.rand_like(weights, generator=g),
+                   ng.randperm(6, generator=g, device=device), ng.bernoulli(weights / 3, generator=g),
+                   ng.multinomial(weights, 3, generator=g), ng.zeros(4, device=device).normal_(generator=g),
+                   nn.init.orthogonal_(ng.zeros(3, 4, device=device), generator=g)]
+        assert all(r.device == device for r in results)
+        draws[device] = [r.numpy() for r in results] + [ng.rand(4).numpy()]  # the last: the global stream after
+    for cpu, cuda in zip(draws["cpu"], draws["cuda"]):
+        np.testing.assert_array_equal(cuda, cpu)
+    ng.manual_seed(3)
+    np.testing.assert_array_equal(draws["cuda"][-1], ng.rand(4).numpy())
+
+
+@on_gpu
 @pytest.mark.parametrize("make", [lambda: nn.LSTM(3, 4, num_layers=2, bidirectional=True),
                                   lambda: nn.TransformerEncoder(nn.TransformerEncoderLayer(4, 2, 8, dropout=0.0), 2)],
                          ids=["LSTM", "TransformerEncoder"])

@@ -11,11 +11,11 @@ spectral_norm, remove_spectral_norm   weight = weight_orig / σ, σ its largest 
 """
 import math
 
-from ..arguments import is_number, require
-from ..autograd import no_grad
-from ..ops.shape import stack
-from ..tensor import Tensor, tensor
-from .spectral_norm import remove_spectral_norm, spectral_norm
+from ...arguments import is_number, require
+from ...autograd import no_grad
+from ...ops.shape import stack
+from ...tensor import Tensor, tensor
+from ..spectral_norm import remove_spectral_norm, spectral_norm
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "spectral_norm", "remove_spectral_norm"]
 

@@ -7,7 +7,7 @@ spectral_norm(module) renames the parameter `weight` to `weight_orig` (the one t
 buffers `weight_u` (h numbers) and `weight_v` (w numbers), drawn from N(0, 1) and scaled to norm 1, and a forward
 pre-hook that sets module.weight before every forward:
 
-    W      weight_orig as an h × w matrix: its dimension `dim` as the rows (0; 1 for ConvTranspose2d, whose output
+    W      weight_orig as an h × w matrix: its dimension `dim` as the rows (0; 1 for a ConvTranspose, whose output
            channels are its dimension 1), the others flattened into the columns
     in training mode only, n_power_iterations times, outside the graph, writing into the buffers:
            v ← Wᵀu / max(‖Wᵀu‖, eps),   u ← W v / max(‖W v‖, eps)
@@ -29,8 +29,14 @@ from ..autograd import no_grad
 from ..ops.reduce import normalize
 from ..ops.shape import dim_index
 from ..tensor import randn
-from .conv import ConvTranspose2d
+from .conv import ConvTranspose1d, ConvTranspose2d
 from .weight_hook import WeightHook
+
+
+def outputs_dim(module):
+    """The dimension of a layer's weight that holds its outputs: 1 for a ConvTranspose (in_channels, out_channels,
+    ...), else 0."""
+    return 1 if isinstance(module, (ConvTranspose1d, ConvTranspose2d)) else 0
 
 
 def weight_matrix(weight, dim):
@@ -91,12 +97,12 @@ class SpectralNorm(WeightHook):
 
 def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=None):
     """Spectral normalisation of module.<name> (see the module docstring); returns the module. dim: the dimension of
-    the weight that holds the outputs, 0 unless the module is a ConvTranspose2d (1)."""
+    the weight that holds the outputs, 0 unless the module is a ConvTranspose (1)."""
     n_power_iterations = int_at_least("spectral_norm", "n_power_iterations", n_power_iterations, 1)
     require("spectral_norm", "eps", eps, lambda value: is_number(value) and value >= 0, "a number >= 0")
     weight = SpectralNorm.parameter_to_replace(module, name)
     if dim is None:
-        dim = 1 if isinstance(module, ConvTranspose2d) else 0
+        dim = outputs_dim(module)
     hook = SpectralNorm(name, n_power_iterations, dim_index("spectral_norm", dim, weight.ndim), eps)
     with no_grad():
         rows, columns = weight_matrix(weight, hook.dim).shape

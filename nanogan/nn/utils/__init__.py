@@ -4,10 +4,12 @@ clip_grad_norm_   every gradient scaled by min(1, max_norm / (total + 1e-6)), to
 clip_grad_value_  every gradient element clamped to [-clip_value, clip_value]
 
 (both change the gradients in place, outside the graph, and read nothing on the host: the scale is computed and
-applied on the gradients' device), and a reparametrisation of a layer's weight:
+applied on the gradients' device), and reparametrisations of a layer's weight by hooks (PyTorch deprecates
+weight_norm's):
 
 spectral_norm, remove_spectral_norm   weight = weight_orig / σ, σ its largest singular value by power iteration
                                       (spectral_norm.py)
+weight_norm, remove_weight_norm       weight = weight_g · weight_v / ‖weight_v‖ (weight_norm.py)
 """
 import math
 
@@ -16,8 +18,10 @@ from ...autograd import no_grad
 from ...ops.shape import stack
 from ...tensor import Tensor, tensor
 from ..spectral_norm import remove_spectral_norm, spectral_norm
+from ..weight_norm import remove_weight_norm, weight_norm
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "spectral_norm", "remove_spectral_norm"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "spectral_norm", "remove_spectral_norm", "weight_norm",
+           "remove_weight_norm"]
 
 
 def _grads(parameters):
@@ -57,3 +61,4 @@ def clip_grad_value_(parameters, clip_value):
     with no_grad():
         for g in _grads(parameters):
             g.clamp_(-clip_value, clip_value)
+

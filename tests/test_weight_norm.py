@@ -168,3 +168,183 @@ def test_weight_norm_errors_name_the_layer_and_the_parameter(call, error, messag
         warnings.simplefilter("ignore", FutureWarning)
         with pytest.raises(error, match=message):
             call()
+
+
+# ---- the parametrizations: nn.utils.parametrizations, nn.utils.parametrize ----------------------------------------
+def _parametrized_weight_norm(lib):
+    return lib.nn.utils.parametrizations.weight_norm
+
+
+def _parametrized_spectral_norm(lib):
+    return lib.nn.utils.parametrizations.spectral_norm
+
+
+@pytest.mark.parametrize("dim", [0, None])
+@pytest.mark.parametrize("case", list(LAYERS))
+def test_parametrized_weight_norm_equals_torch_to_the_gradient_penalty_and_through_adam_steps(case, dim):
+    ours, theirs, shape = _paired(case, _parametrized_weight_norm, dim=dim)
+    assert type(ours).__name__ == type(theirs).__name__  # ParametrizedLinear
+    assert [k for k in ours.state_dict() if "parametrizations" in k] == ["parametrizations.weight.original0",
+                                                                         "parametrizations.weight.original1"]
+    _assert_close(ours.weight, theirs.weight, "weight, computed on access")
+    _compare_training(ours, theirs, shape)
+
+
+def test_a_state_dict_of_the_old_weight_norm_loads_into_the_parametrized_one_as_in_torch():
+    """A HiFi-GAN checkpoint saved with the old weight_norm (weight_g, weight_v) loaded into a model built with the
+    new one, inside a Sequential (the keys carry the prefix "1.")."""
+    old = _old_weight_norm(torch)(torch.nn.Conv1d(2, 3, 5).double())
+    with torch.no_grad():
+        old.weight_g.mul_(2.0)
+    state = {key: value.numpy() for key, value in torch.nn.Sequential(torch.nn.Identity(), old)
+             .state_dict().items()}
+    kept = dict(state)
+    ours, theirs = (lib.nn.Sequential(lib.nn.Identity(), _parametrized_weight_norm(lib)(lib.nn.Conv1d(2, 3, 5))
+                                      .double()) for lib in (ng, torch))
+    ours.load_state_dict(state)
+    theirs.load_state_dict({key: torch.tensor(value) for key, value in state.items()})
+    assert state.keys() == kept.keys()  # the caller's dict is left as it was
+    _assert_close(ours[1].weight, theirs[1].weight, "weight after loading the old keys")
+    old(torch.zeros(1, 2, 5, dtype=torch.float64))  # its hook computes the weight of the present g
+    _assert_close(ours[1].weight, old.weight, "the old layer's weight")
+
+
+@pytest.mark.parametrize("n_power_iterations", [1, 3])
+@pytest.mark.parametrize("case", list(LAYERS))
+def test_parametrized_spectral_norm_iterates_on_each_access_in_training_as_torch(case, n_power_iterations):
+    ours, theirs, shape = _paired(case, _parametrized_spectral_norm, n_power_iterations=n_power_iterations)
+    assert [k for k in ours.state_dict() if "parametrizations" in k] == [
+        "parametrizations.weight.original", "parametrizations.weight.0._u", "parametrizations.weight.0._v"]
+    for access in range(3):
+        _assert_close(ours.weight, theirs.weight, f"weight at access {access}")
+        for buffer in ("_u", "_v"):
+            _assert_close(getattr(ours.parametrizations.weight[0], buffer),
+                          getattr(theirs.parametrizations.weight[0], buffer), f"{buffer} after access {access}")
+    _compare_training(ours, theirs, shape)
+
+
+@pytest.mark.parametrize("case", ["conv2d", "conv-transpose2d"])
+def test_parametrized_spectral_norm_keeps_u_in_eval_mode_and_iterates_once_per_cached_block_as_torch(case):
+    ours, theirs, shape = _paired(case, _parametrized_spectral_norm)
+    u = ours.parametrizations.weight[0]._u
+    for module in (ours, theirs):
+        module.eval()
+    before = u.numpy().copy()
+    _assert_close(ours.weight, theirs.weight, "weight in eval mode")
+    np.testing.assert_array_equal(u.numpy(), before)
+    for module in (ours, theirs):
+        module.train()
+    with nn.utils.parametrize.cached(), torch.nn.utils.parametrize.cached():
+        first = ours.weight
+        assert ours.weight is first
+        _assert_close(first, theirs.weight, "weight in a cached block")
+    _assert_close(u, theirs.parametrizations.weight[0]._u, "u after one cached block: one iteration")
+    _assert_close(ours.weight, theirs.weight, "weight after the block: iterated again")
+
+
+@pytest.mark.parametrize("leave_parametrized", [True, False])
+def test_remove_parametrizations_of_a_spectral_norm_as_torch(leave_parametrized):
+    ours, theirs, shape = _paired("conv2d", _parametrized_spectral_norm)
+    original = ours.parametrizations.weight.original
+    nn.utils.parametrize.remove_parametrizations(ours, "weight", leave_parametrized)
+    torch.nn.utils.parametrize.remove_parametrizations(theirs, "weight", leave_parametrized)
+    assert type(ours) is nn.Conv2d and not nn.utils.parametrize.is_parametrized(ours)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert ours.weight is original  # the same parameter: an optimiser holding it goes on updating it
+    _assert_close(ours.weight, theirs.weight, "weight after removal (one more power iteration if left parametrized)")
+
+
+def test_remove_parametrizations_of_a_weight_norm_as_torch():
+    ours, theirs, shape = _paired("conv1d", _parametrized_weight_norm)
+    with pytest.raises(ValueError, match="remove_parametrizations: ParametrizedConv1d.weight is parametrized by 2 "
+                                         r"tensors, so it cannot be left unparametrized"):
+        nn.utils.parametrize.remove_parametrizations(ours, "weight", leave_parametrized=False)
+    nn.utils.parametrize.remove_parametrizations(ours, "weight")
+    torch.nn.utils.parametrize.remove_parametrizations(theirs, "weight")
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["bias", "weight"]
+    assert isinstance(ours.weight, nn.Parameter) and type(ours) is nn.Conv1d
+    _assert_close(ours.weight, theirs.weight, "weight after removal")
+    with pytest.raises(ValueError, match="remove_parametrizations: Conv1d has no parametrization on 'weight'"):
+        nn.utils.parametrize.remove_parametrizations(ours, "weight")
+
+
+def test_parametrized_spectral_norm_of_a_vector_divides_it_by_its_norm():
+    """Worked numbers: a 1-d tensor needs no power iteration; (3, 4) becomes (0.6, 0.8)."""
+    layer = nn.utils.parametrizations.spectral_norm(nn.Linear(2, 2), name="bias")
+    with ng.no_grad():
+        layer.parametrizations.bias.original.copy_(ng.tensor([3.0, 4.0]))
+    np.testing.assert_allclose(layer.bias.numpy(), [0.6, 0.8], rtol=1e-6)
+    assert list(layer.state_dict()) == ["weight", "parametrizations.bias.original"]
+
+
+class _Symmetric(nn.Module):
+    """torch's documentation's example: X ↦ triu(X) + triu(X, 1)ᵀ, right_inverse A ↦ triu(A)."""
+
+    def forward(self, x):
+        return x.triu() + x.triu(1).t()
+
+    def right_inverse(self, a):
+        return a.triu()
+
+
+class _Doubled(nn.Module):
+    def forward(self, x):
+        return 2 * x
+
+    def right_inverse(self, x):
+        return x / 2
+
+
+def test_register_parametrization_computes_on_access_chains_and_inverts_on_assignment():
+    P = nn.utils.parametrize
+    layer = nn.Linear(3, 3)
+    P.register_parametrization(layer, "weight", _Symmetric())
+    w = layer.weight.numpy()
+    np.testing.assert_array_equal(w, w.T)
+    assert P.is_parametrized(layer) and P.is_parametrized(layer, "weight") and not P.is_parametrized(layer, "bias")
+    assert P.type_before_parametrizations(layer) is nn.Linear and type(layer).__name__ == "ParametrizedLinear"
+    P.register_parametrization(layer, "weight", _Doubled())
+    np.testing.assert_allclose(layer.weight.numpy(), 2 * w, rtol=1e-6)
+    a = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 5.0], [3.0, 5.0, 6.0]])
+    layer.weight = ng.tensor(a, dtype=ng.float32)  # through each right_inverse, the last first
+    np.testing.assert_allclose(layer.weight.numpy(), a, rtol=1e-6)
+    np.testing.assert_allclose(layer.parametrizations.weight.original.numpy(), np.triu(a) / 2, rtol=1e-6)
+    y = layer(ng.ones(1, 3))
+    y.sum().backward()
+    # d(sum over outputs of Σ_j w_ij)/d original: 2 on and above the diagonal, twice 2 strictly above (its mirror)
+    np.testing.assert_allclose(layer.parametrizations.weight.original.grad.numpy(),
+                               2 * (np.triu(np.ones((3, 3))) + np.triu(np.ones((3, 3)), 1)), rtol=1e-6)
+    with pytest.raises(ValueError, match="register_parametrization: Linear has no parameter, buffer or parametrized "
+                                         "tensor 'scale'"):
+        P.register_parametrization(nn.Linear(2, 2), "scale", _Doubled())
+
+
+def test_a_parametrized_module_deep_copies_and_refuses_pickling_as_torch():
+    layer = nn.utils.parametrizations.spectral_norm(nn.Linear(4, 3))
+    twin = copy.deepcopy(layer)
+    assert twin.parametrizations.weight.original is not layer.parametrizations.weight.original
+    with ng.no_grad():
+        twin.parametrizations.weight.original.mul_(2.0)
+    layer.eval()
+    twin.eval()
+    np.testing.assert_allclose(twin.weight.numpy(), layer.weight.numpy(), rtol=1e-5)  # σ doubled with W
+    with pytest.raises(RuntimeError, match="a parametrized module is not pickled"):
+        pickle.dumps(layer)
+    with pytest.raises(RuntimeError):
+        pickle.dumps(torch.nn.utils.parametrizations.spectral_norm(torch.nn.Linear(4, 3)))
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda lib: lib.nn.utils.parametrizations.spectral_norm(lib.nn.Linear(2, 2), name="scale"), ValueError,
+     "spectral_norm: Linear has no parameter or buffer 'scale'"),
+    (lambda lib: lib.nn.utils.parametrizations.spectral_norm(lib.nn.Linear(2, 2), n_power_iterations=0), ValueError,
+     "spectral_norm: n_power_iterations must be an int >= 1, got 0"),
+    (lambda lib: lib.nn.utils.parametrizations.spectral_norm(lib.nn.Linear(2, 2), dim=2), IndexError,
+     "spectral_norm: dimension 2 out of range for a tensor with 2 dimensions"),
+    (lambda lib: lib.nn.utils.parametrizations.weight_norm(lib.nn.Conv2d(2, 2, 3), dim=-5), IndexError,
+     "weight_norm: dimension -5 out of range for a tensor with 4 dimensions"),
+])
+def test_parametrizations_refuse_bad_arguments_as_torch(call, error, message):
+    from harness import refused_as_by_torch
+    refused_as_by_torch(call, error, message)
+

@@ -4,12 +4,14 @@ clip_grad_norm_   every gradient scaled by min(1, max_norm / (total + 1e-6)), to
 clip_grad_value_  every gradient element clamped to [-clip_value, clip_value]
 
 (both change the gradients in place, outside the graph, and read nothing on the host: the scale is computed and
-applied on the gradients' device), and reparametrisations of a layer's weight by hooks (PyTorch deprecates
-weight_norm's):
+applied on the gradients' device), and reparametrisations of a layer's weight, the old hooks (PyTorch deprecates weight_norm's) and the parametrizations
+PyTorch recommends now:
 
 spectral_norm, remove_spectral_norm   weight = weight_orig / σ, σ its largest singular value by power iteration
                                       (spectral_norm.py)
 weight_norm, remove_weight_norm       weight = weight_g · weight_v / ‖weight_v‖ (weight_norm.py)
+parametrize                           register_parametrization, remove_parametrizations, is_parametrized, cached
+parametrizations                      weight_norm and spectral_norm as parametrizations
 """
 import math
 
@@ -19,9 +21,10 @@ from ...ops.shape import stack
 from ...tensor import Tensor, tensor
 from ..spectral_norm import remove_spectral_norm, spectral_norm
 from ..weight_norm import remove_weight_norm, weight_norm
+from . import parametrizations, parametrize
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "spectral_norm", "remove_spectral_norm", "weight_norm",
-           "remove_weight_norm"]
+           "remove_weight_norm", "parametrize", "parametrizations"]
 
 
 def _grads(parameters):

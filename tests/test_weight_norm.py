@@ -348,3 +348,23 @@ def test_parametrizations_refuse_bad_arguments_as_torch(call, error, message):
     from harness import refused_as_by_torch
     refused_as_by_torch(call, error, message)
 
+
+# ---- parameters_to_vector, vector_to_parameters ------------------------------------------------------------------
+def test_parameters_to_vector_and_back_equal_torch():
+    ours, theirs = (lib.nn.Sequential(lib.nn.Linear(3, 2), lib.nn.Conv1d(2, 2, 2)).double() for lib in (ng, torch))
+    ours.load_state_dict({key: value.numpy() for key, value in theirs.state_dict().items()})
+    vec, their_vec = nn.utils.parameters_to_vector(ours.parameters()), \
+        torch.nn.utils.parameters_to_vector(theirs.parameters())
+    _assert_close(vec, their_vec, "the vector")
+    (vec * ng.arange(vec.numel(), dtype=ng.float64)).sum().backward()  # differentiable: each p gets its positions
+    np.testing.assert_array_equal(ours[0].weight.grad.numpy().ravel(), np.arange(6.0))
+    new = np.random.default_rng(0).standard_normal(vec.numel() + 2)  # longer: the rest is unused, as in torch
+    nn.utils.vector_to_parameters(ng.tensor(new), ours.parameters())
+    torch.nn.utils.vector_to_parameters(torch.tensor(new), theirs.parameters())
+    for (name, p), q in zip(ours.named_parameters(), theirs.parameters()):
+        _assert_close(p, q, name)
+    with pytest.raises(RuntimeError, match=r"vector_to_parameters: the parameters hold 18 values, the vector of "
+                                           r"shape \(5,\) only 5"):
+        nn.utils.vector_to_parameters(ng.zeros(5), ours.parameters())
+    with pytest.raises(TypeError, match="vector_to_parameters: expected a Tensor, got list"):
+        nn.utils.vector_to_parameters([0.0] * 18, ours.parameters())

@@ -4,7 +4,12 @@ clip_grad_norm_   every gradient scaled by min(1, max_norm / (total + 1e-6)), to
 clip_grad_value_  every gradient element clamped to [-clip_value, clip_value]
 
 (both change the gradients in place, outside the graph, and read nothing on the host: the scale is computed and
-applied on the gradients' device), and reparametrisations of a layer's weight, the old hooks (PyTorch deprecates weight_norm's) and the parametrizations
+applied on the gradients' device), a model's parameters as one vector and back:
+
+parameters_to_vector   the parameters flattened and concatenated, in a graph (differentiable)
+vector_to_parameters   consecutive slices of a vector copied into the parameters, outside the graph
+
+and reparametrisations of a layer's weight, the old hooks (PyTorch deprecates weight_norm's) and the parametrizations
 PyTorch recommends now:
 
 spectral_norm, remove_spectral_norm   weight = weight_orig / σ, σ its largest singular value by power iteration
@@ -17,14 +22,14 @@ import math
 
 from ...arguments import is_number, require
 from ...autograd import no_grad
-from ...ops.shape import stack
+from ...ops.shape import cat, stack
 from ...tensor import Tensor, tensor
 from ..spectral_norm import remove_spectral_norm, spectral_norm
 from ..weight_norm import remove_weight_norm, weight_norm
 from . import parametrizations, parametrize
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "spectral_norm", "remove_spectral_norm", "weight_norm",
-           "remove_weight_norm", "parametrize", "parametrizations"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters", "spectral_norm",
+           "remove_spectral_norm", "weight_norm", "remove_weight_norm", "parametrize", "parametrizations"]
 
 
 def _grads(parameters):
@@ -65,3 +70,34 @@ def clip_grad_value_(parameters, clip_value):
         for g in _grads(parameters):
             g.clamp_(-clip_value, clip_value)
 
+
+def _on_one_device(function, parameters):
+    """parameters as a list, refused (as PyTorch refuses them) where they are on different devices."""
+    parameters = list(parameters)
+    devices = {str(p.device) for p in parameters}
+    if len(devices) > 1:
+        raise TypeError(f"{function}: found parameters on different devices ({sorted(devices)}), which is not "
+                        f"supported")
+    return parameters
+
+
+def parameters_to_vector(parameters):
+    """cat([p.reshape(-1) for p in parameters]): one vector, in a graph, so that its gradient reaches them."""
+    return cat([p.reshape(-1) for p in _on_one_device("parameters_to_vector", parameters)])
+
+
+def vector_to_parameters(vec, parameters):
+    """Each parameter in turn set to the next p.numel() values of vec, reshaped to p's shape, outside the graph
+    (values beyond the parameters' total are left unused, as in PyTorch). Returns None."""
+    if not isinstance(vec, Tensor):
+        raise TypeError(f"vector_to_parameters: expected a Tensor, got {type(vec).__name__}")
+    parameters = _on_one_device("vector_to_parameters", parameters)
+    needed = sum(p.numel() for p in parameters)
+    if vec.numel() < needed:
+        raise RuntimeError(f"vector_to_parameters: the parameters hold {needed} values, the vector of shape "
+                           f"{vec.shape} only {vec.numel()}")
+    start = 0
+    with no_grad():
+        for p in parameters:
+            p.copy_(vec[start:start + p.numel()].reshape(p.shape))
+            start += p.numel()

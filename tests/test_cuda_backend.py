@@ -17,6 +17,7 @@ import importlib.util
 import os
 import sys
 import types
+import warnings
 
 import numpy as np
 import pytest
@@ -703,6 +704,41 @@ def test_spectral_norm_on_the_device_equals_the_cpu_with_a_gradient_penalty():
         np.testing.assert_allclose(getattr(cuda, name).numpy(), getattr(cpu, name).numpy(), rtol=1e-10, err_msg=name)
     np.testing.assert_allclose(cuda.weight_orig.grad.numpy(), cpu.weight_orig.grad.numpy(), rtol=1e-9, atol=1e-12)
 
+
+@on_gpu
+@pytest.mark.parametrize("reparametrise", [
+    lambda layer: nn.utils.weight_norm(layer, dim=1),
+    nn.utils.parametrizations.weight_norm,
+    nn.utils.parametrizations.spectral_norm,
+], ids=["weight_norm", "parametrized-weight_norm", "parametrized-spectral_norm"])
+def test_weight_norm_and_the_parametrizations_on_the_device_equal_the_cpu_with_a_gradient_penalty(reparametrise):
+    """A Conv1d moved to the device after the reparametrisation (its originals and buffers move with it): two
+    forwards in training mode (spectral norm's power iterations on the device), the penalty on the input gradient,
+    and vector_to_parameters(parameters_to_vector) on the device."""
+    layers = []
+    for device in ("cpu", "cuda"):
+        ng.manual_seed(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            layers.append(reparametrise(nn.Conv1d(3, 4, 3, padding=1).double()).to(device))
+    x = np.random.default_rng(0).standard_normal((2, 3, 7))
+    for layer, device in zip(layers, ("cpu", "cuda")):
+        layer(ng.tensor(x, dtype=ng.float64, device=device))
+        inputs = ng.tensor(x, dtype=ng.float64, device=device, requires_grad=True)
+        g, = ng.grad((layer(inputs) ** 2).sum(), inputs, create_graph=True)
+        ((g.norm() - 1) ** 2).backward()
+    cpu, cuda = layers
+    assert list(cuda.state_dict()) == list(cpu.state_dict())
+    for (name, p), q in zip(cuda.named_parameters(), cpu.parameters()):
+        assert p.device == "cuda", name
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=name)
+    for (name, b), c in zip(cuda.named_buffers(), cpu.buffers()):
+        np.testing.assert_allclose(b.numpy(), c.numpy(), rtol=1e-10, err_msg=name)
+    vec = nn.utils.parameters_to_vector(cuda.parameters())
+    assert vec.device == "cuda"
+    nn.utils.vector_to_parameters(vec * 2, cuda.parameters())
+    np.testing.assert_allclose(nn.utils.parameters_to_vector(cuda.parameters()).numpy(),
+                               2 * nn.utils.parameters_to_vector(cpu.parameters()).numpy(), rtol=1e-12)
 
 @on_gpu
 def test_mixing_devices_in_one_op_names_both():

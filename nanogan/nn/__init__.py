@@ -10,8 +10,10 @@ Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle, PixelUnshuffl
 minibatch.py (MinibatchDiscrimination, MinibatchStdDev: D's view of the whole batch), attention.py
 (MultiheadAttention), transformer.py (TransformerEncoderLayer, TransformerEncoder), recurrent.py (RNN, LSTM, GRU
 and their cells), loss.py (BCELoss, MSELoss, ...), distance.py (CosineSimilarity, PairwiseDistance), init.py
-(initialisers), utils.py (clip_grad_norm_, clip_grad_value_, spectral_norm and remove_spectral_norm from
-spectral_norm.py). Module has PyTorch's forward hooks (register_forward_pre_hook, register_forward_hook).
+(initialisers), utils/ (clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters; the old
+hooks spectral_norm and weight_norm from spectral_norm.py and weight_norm.py, sharing weight_hook.py;
+utils/parametrize.py and utils/parametrizations.py, the new-style weight_norm and spectral_norm). Module has
+PyTorch's forward hooks (register_forward_pre_hook, register_forward_hook).
 """
 from . import functional
 from . import init

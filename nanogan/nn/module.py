@@ -159,6 +159,7 @@ class Module:
         object.__setattr__(self, "_forward_hooks", OrderedDict())
         object.__setattr__(self, "_backward_pre_hooks", OrderedDict())
         object.__setattr__(self, "_backward_hooks", OrderedDict())
+        object.__setattr__(self, "_load_state_dict_pre_hooks", OrderedDict())
         object.__setattr__(self, "training", True)
 
     def forward(self, *args, **kwargs):
@@ -199,6 +200,17 @@ class Module:
         None. A module with backward hooks works on copies of its inputs and outputs (autograd.hooks.hook_together).
         Returns a handle: handle.remove() takes the hook out."""
         return self._add_hook("register_full_backward_hook", self._backward_hooks, hook)
+
+    def _register_load_state_dict_pre_hook(self, hook):
+        """hook(state_dict, prefix) runs at the start of load_state_dict on a copy of the state dict, prefix this
+        module's dotted name and a dot ("" at the top), and may rename its keys (an old layout's to the present one).
+        PyTorch's private hook, given only what nanogan's hooks use. Returns a handle: handle.remove() takes it out."""
+        if not callable(hook):
+            raise TypeError(f"{type(self).__name__}._register_load_state_dict_pre_hook: the hook must be callable, "
+                            f"got {type(hook).__name__}")
+        handle = RemovableHandle(self._load_state_dict_pre_hooks)
+        self._load_state_dict_pre_hooks[handle.id] = hook
+        return handle
 
     def _add_hook(self, owner, hooks, hook):
         if not callable(hook):
@@ -470,6 +482,10 @@ class Module:
         """Copy the arrays of `state_dict` into this module's parameters and buffers, in place (cast to
         each tensor's dtype, moved to its device). Raises RuntimeError naming every shape mismatch and,
         when strict, every missing and unexpected key. Returns (missing_keys, unexpected_keys)."""
+        state_dict = OrderedDict(state_dict)  # the pre-hooks may rename keys: the caller's dict stays as it was
+        for prefix, module in self.named_modules():
+            for hook in list(module._load_state_dict_pre_hooks.values()):
+                hook(state_dict, f"{prefix}." if prefix else "")
         targets = OrderedDict(self._state_tensors())
         missing = [k for k in targets if k not in state_dict]
         unexpected = [k for k in state_dict if k not in targets]

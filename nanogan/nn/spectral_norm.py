@@ -7,7 +7,7 @@ spectral_norm(module) renames the parameter `weight` to `weight_orig` (the one t
 buffers `weight_u` (h numbers) and `weight_v` (w numbers), drawn from N(0, 1) and scaled to norm 1, and a forward
 pre-hook that sets module.weight before every forward:
 
-    W      weight_orig as an h × w matrix: its dimension `dim` as the rows (0; 1 for ConvTranspose2d, whose output
+    W      weight_orig as an h × w matrix: its dimension `dim` as the rows (0; 1 for a ConvTranspose, whose output
            channels are its dimension 1), the others flattened into the columns
     in training mode only, n_power_iterations times, outside the graph, writing into the buffers:
            v ← Wᵀu / max(‖Wᵀu‖, eps),   u ← W v / max(‖W v‖, eps)
@@ -29,73 +29,83 @@ from ..autograd import no_grad
 from ..ops.reduce import normalize
 from ..ops.shape import dim_index
 from ..tensor import randn
-from .conv import ConvTranspose2d
-from .module import Module
-from .parameter import Parameter
+from .conv import ConvTranspose1d, ConvTranspose2d
+from .weight_hook import WeightHook
 
 
-class SpectralNorm:
+def outputs_dim(module):
+    """The dimension of a layer's weight that holds its outputs: 1 for a ConvTranspose (in_channels, out_channels,
+    ...), else 0."""
+    return 1 if isinstance(module, (ConvTranspose1d, ConvTranspose2d)) else 0
+
+
+def weight_matrix(weight, dim):
+    """W: weight with its dimension `dim` as the rows and the others flattened into the columns."""
+    if dim != 0:
+        weight = weight.permute(dim, *(d for d in range(weight.ndim) if d != dim))
+    return weight.reshape(weight.shape[0], -1)
+
+
+def power_iteration(matrix, u, v, steps, eps, u_first=False):
+    """`steps` steps of the power method on W = matrix, in place in the buffers u and v, outside the graph; a step is
+    v ← Wᵀu / max(‖Wᵀu‖, eps), then u ← W v / max(‖W v‖, eps), or with u_first (torch.nn.utils.parametrizations'
+    order) u from v and then v from u."""
+    def update_u():
+        u.copy_(normalize(matrix @ v, dim=0, eps=eps))
+
+    def update_v():
+        v.copy_(normalize(matrix.t() @ u, dim=0, eps=eps))
+
+    with no_grad():
+        for _ in range(steps):
+            for update in ((update_u, update_v) if u_first else (update_v, update_u)):
+                update()
+
+
+def divided_by_sigma(weight, matrix, u, v):
+    """weight / σ, σ = uᵀ W v with u and v constants of the graph."""
+    # σ's graph keeps copies: the next forward changes the buffers in place, and a loss over two forwards
+    # (D(real) and D(fake)) backs through both graphs
+    return weight / (u.clone() @ (matrix @ v.clone()))
+
+
+class SpectralNorm(WeightHook):
     """The forward pre-hook of spectral_norm on one parameter: sets module.<name> to weight_orig / σ."""
+    function, what, stored = "spectral_norm", "spectral normalisation", ("_u", "_v", "_orig")
 
     def __init__(self, name, n_power_iterations, dim, eps):
-        self.name = name
+        super().__init__(name)
         self.n_power_iterations = n_power_iterations
         self.dim = dim
         self.eps = eps
 
-    def weight_matrix(self, weight):
-        """W: weight with its dimension `dim` as the rows and the others flattened into the columns."""
-        if self.dim != 0:
-            weight = weight.permute(self.dim, *(d for d in range(weight.ndim) if d != self.dim))
-        return weight.reshape(weight.shape[0], -1)
-
-    def compute_weight(self, module, power_iteration):
+    def compute_weight(self, module, iterate):
         weight = getattr(module, self.name + "_orig")
         u = getattr(module, self.name + "_u")
         v = getattr(module, self.name + "_v")
-        matrix = self.weight_matrix(weight)
-        if power_iteration:
-            with no_grad():
-                for _ in range(self.n_power_iterations):
-                    v.copy_(normalize(matrix.t() @ u, dim=0, eps=self.eps))
-                    u.copy_(normalize(matrix @ v, dim=0, eps=self.eps))
-                # σ's graph keeps copies: the next forward changes the buffers in place, and a loss over two forwards
-                # (D(real) and D(fake)) backs through both graphs
-                u, v = u.clone(), v.clone()
-        sigma = u @ (matrix @ v)
-        return weight / sigma
+        matrix = weight_matrix(weight, self.dim)
+        if iterate:
+            power_iteration(matrix, u, v, self.n_power_iterations, self.eps)
+        return divided_by_sigma(weight, matrix, u, v)
 
-    def __call__(self, module, args):
-        setattr(module, self.name, self.compute_weight(module, power_iteration=module.training))
+    def forward_weight(self, module):
+        return self.compute_weight(module, iterate=module.training)
 
-
-def _spectral_norm_hook(module, name):
-    """(key, hook) of the spectral norm on module.<name> among its forward pre-hooks, or None."""
-    return next(((key, hook) for key, hook in module._forward_pre_hooks.items()
-                 if isinstance(hook, SpectralNorm) and hook.name == name), None)
+    def final_weight(self, module):
+        return self.compute_weight(module, iterate=False)
 
 
 def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=None):
     """Spectral normalisation of module.<name> (see the module docstring); returns the module. dim: the dimension of
-    the weight that holds the outputs, 0 unless the module is a ConvTranspose2d (1)."""
-    if not isinstance(module, Module):
-        raise TypeError(f"spectral_norm: expected a Module, got {type(module).__name__}")
-    layer = type(module).__name__
+    the weight that holds the outputs, 0 unless the module is a ConvTranspose (1)."""
     n_power_iterations = int_at_least("spectral_norm", "n_power_iterations", n_power_iterations, 1)
     require("spectral_norm", "eps", eps, lambda value: is_number(value) and value >= 0, "a number >= 0")
-    if _spectral_norm_hook(module, name) is not None:
-        raise RuntimeError(f"spectral_norm: {layer}.{name} has spectral normalisation already")
-    if name not in module._parameters:
-        raise KeyError(f"spectral_norm: {layer} has no parameter {name!r} (its parameters: "
-                       f"{list(module._parameters)})")
-    weight = module._parameters[name]
-    if weight is None:
-        raise ValueError(f"spectral_norm: {layer}.{name} is None")
+    weight = SpectralNorm.parameter_to_replace(module, name)
     if dim is None:
-        dim = 1 if isinstance(module, ConvTranspose2d) else 0
+        dim = outputs_dim(module)
     hook = SpectralNorm(name, n_power_iterations, dim_index("spectral_norm", dim, weight.ndim), eps)
     with no_grad():
-        rows, columns = hook.weight_matrix(weight).shape
+        rows, columns = weight_matrix(weight, hook.dim).shape
         u = normalize(randn(rows, dtype=weight.dtype, device=weight.device), dim=0, eps=eps)
         v = normalize(randn(columns, dtype=weight.dtype, device=weight.device), dim=0, eps=eps)
     delattr(module, name)
@@ -110,15 +120,4 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
 def remove_spectral_norm(module, name="weight"):
     """module.<name> a parameter again, holding weight_orig / σ for the present u and v (no power iteration);
     weight_orig, weight_u, weight_v and the hook are gone. Returns the module."""
-    found = _spectral_norm_hook(module, name)
-    if found is None:
-        raise ValueError(f"remove_spectral_norm: {type(module).__name__}.{name} has no spectral normalisation")
-    key, hook = found
-    with no_grad():
-        weight = hook.compute_weight(module, power_iteration=False)
-    del module._forward_pre_hooks[key]
-    module._hooks_changed()
-    for suffix in ("", "_u", "_v", "_orig"):
-        delattr(module, name + suffix)
-    module.register_parameter(name, Parameter(weight))
-    return module
+    return SpectralNorm.remove(module, name)

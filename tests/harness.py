@@ -119,3 +119,15 @@ def refused_as_by_torch(call, error, message):
         call(torch)
     with pytest.raises(error, match=message):
         call(ng)
+
+
+def leaf_pair(shape, seed):
+    """One float64 leaf that requires grad, drawn from the seed, in nanogan and in torch."""
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(seed).standard_normal(shape)
+    return ng.tensor(x, dtype=ng.float64, requires_grad=True), torch.tensor(x, requires_grad=True)
+
+
+def assert_matches_torch(ours, theirs, what):
+    """A float64 nanogan tensor equal to torch's to rounding."""
+    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-9, atol=1e-12, err_msg=what)

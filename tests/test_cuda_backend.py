@@ -685,6 +685,16 @@ def test_sequence_layers_on_the_device_equal_the_cpu_with_a_gradient_penalty(mak
         np.testing.assert_allclose(cuda_value, cpu_value, rtol=1e-9, atol=1e-12)
 
 
+def _forward_twice_and_penalise(layers, x):
+    """The CPU's layer and the device's, in training mode: a forward, then a second one whose input gradient takes
+    the penalty (‖∂Σy²/∂x‖ - 1)², backward into the parameters."""
+    for layer, device in zip(layers, ("cpu", "cuda")):
+        layer(ng.tensor(x, dtype=ng.float64, device=device))
+        inputs = ng.tensor(x, dtype=ng.float64, device=device, requires_grad=True)
+        g, = ng.grad((layer(inputs) ** 2).sum(), inputs, create_graph=True)
+        ((g.norm() - 1) ** 2).backward()
+
+
 @on_gpu
 def test_spectral_norm_on_the_device_equals_the_cpu_with_a_gradient_penalty():
     """Two forwards in training mode (power iterations on the device), then the penalty on the input gradient."""
@@ -692,12 +702,7 @@ def test_spectral_norm_on_the_device_equals_the_cpu_with_a_gradient_penalty():
     for device in ("cpu", "cuda"):
         ng.manual_seed(0)
         layers.append(nn.utils.spectral_norm(nn.ConvTranspose2d(3, 4, 4, 2, 1).double()).to(device))
-    x = np.random.default_rng(0).standard_normal((2, 3, 5, 5))
-    for layer, device in zip(layers, ("cpu", "cuda")):
-        layer(ng.tensor(x, dtype=ng.float64, device=device))
-        inputs = ng.tensor(x, dtype=ng.float64, device=device, requires_grad=True)
-        g, = ng.grad((layer(inputs) ** 2).sum(), inputs, create_graph=True)
-        ((g.norm() - 1) ** 2).backward()
+    _forward_twice_and_penalise(layers, np.random.default_rng(0).standard_normal((2, 3, 5, 5)))
     cpu, cuda = layers
     assert cuda.weight_u.device == "cuda"
     for name in ("weight_u", "weight_v"):
@@ -721,12 +726,7 @@ def test_weight_norm_and_the_parametrizations_on_the_device_equal_the_cpu_with_a
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
             layers.append(reparametrise(nn.Conv1d(3, 4, 3, padding=1).double()).to(device))
-    x = np.random.default_rng(0).standard_normal((2, 3, 7))
-    for layer, device in zip(layers, ("cpu", "cuda")):
-        layer(ng.tensor(x, dtype=ng.float64, device=device))
-        inputs = ng.tensor(x, dtype=ng.float64, device=device, requires_grad=True)
-        g, = ng.grad((layer(inputs) ** 2).sum(), inputs, create_graph=True)
-        ((g.norm() - 1) ** 2).backward()
+    _forward_twice_and_penalise(layers, np.random.default_rng(0).standard_normal((2, 3, 7)))
     cpu, cuda = layers
     assert list(cuda.state_dict()) == list(cpu.state_dict())
     for (name, p), q in zip(cuda.named_parameters(), cpu.parameters()):

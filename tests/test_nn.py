@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import nanogan as ng
+from harness import assert_matches_torch, leaf_pair
 from nanogan import nn
 
 torch = pytest.importorskip("torch")
@@ -1379,15 +1380,6 @@ def _spectral_pair(case, **settings):
     return ours, theirs, input_shape
 
 
-def _inputs(shape, seed):
-    x = np.random.default_rng(seed).standard_normal(shape)
-    return ng.tensor(x, dtype=ng.float64, requires_grad=True), torch.tensor(x, requires_grad=True)
-
-
-def _assert_close(ours, theirs, what):
-    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-9, atol=1e-12, err_msg=what)
-
-
 @pytest.mark.parametrize("n_power_iterations", [1, 3])
 @pytest.mark.parametrize("case", list(SPECTRAL_LAYERS))
 def test_spectral_norm_in_training_equals_torch_with_its_gradient_and_a_gradient_penalty(case, n_power_iterations):
@@ -1396,28 +1388,28 @@ def test_spectral_norm_in_training_equals_torch_with_its_gradient_and_a_gradient
     ours, theirs, shape = _spectral_pair(case, n_power_iterations=n_power_iterations)
     losses = []
     for seed in range(3):
-        x_ours, x_theirs = _inputs(shape, seed)
+        x_ours, x_theirs = leaf_pair(shape, seed)
         y_ours, y_theirs = ours(x_ours), theirs(x_theirs)
-        _assert_close(y_ours, y_theirs, f"output of forward {seed}")
+        assert_matches_torch(y_ours, y_theirs, f"output of forward {seed}")
         for buffer in ("weight_u", "weight_v"):
-            _assert_close(getattr(ours, buffer), getattr(theirs, buffer), f"{buffer} after forward {seed}")
+            assert_matches_torch(getattr(ours, buffer), getattr(theirs, buffer), f"{buffer} after forward {seed}")
         losses.append(((y_ours * y_ours).sum(), (y_theirs * y_theirs).sum()))
     sum(loss for loss, _ in losses).backward()
     sum(loss for _, loss in losses).backward()
     for name in ("weight_orig", "bias"):
-        _assert_close(getattr(ours, name).grad, getattr(theirs, name).grad, f"gradient of {name}")
+        assert_matches_torch(getattr(ours, name).grad, getattr(theirs, name).grad, f"gradient of {name}")
     assert np.abs(ours.weight_orig.grad.numpy()).max() > 1e-3
 
     ours.zero_grad()
     theirs.zero_grad()
-    x_ours, x_theirs = _inputs(shape, 3)
+    x_ours, x_theirs = leaf_pair(shape, 3)
     g_ours, = ng.grad((ours(x_ours) ** 2).sum(), x_ours, create_graph=True)
     g_theirs, = torch.autograd.grad((theirs(x_theirs) ** 2).sum(), x_theirs, create_graph=True)
-    _assert_close(g_ours, g_theirs, "input gradient")
+    assert_matches_torch(g_ours, g_theirs, "input gradient")
     ((g_ours.norm() - 1) ** 2).backward()
     ((g_theirs.norm() - 1) ** 2).backward()
-    _assert_close(ours.weight_orig.grad, theirs.weight_orig.grad, "gradient of the penalty")
-    _assert_close(ours.weight_u, theirs.weight_u, "weight_u after the penalty's forward")
+    assert_matches_torch(ours.weight_orig.grad, theirs.weight_orig.grad, "gradient of the penalty")
+    assert_matches_torch(ours.weight_u, theirs.weight_u, "weight_u after the penalty's forward")
 
 
 @pytest.mark.parametrize("case", list(SPECTRAL_LAYERS))
@@ -1427,12 +1419,12 @@ def test_spectral_norm_in_eval_mode_keeps_u_and_v_and_equals_torch(case):
     theirs.eval()
     u_before = ours.weight_u.numpy().copy()
     for seed in range(2):
-        x_ours, x_theirs = _inputs(shape, seed)
+        x_ours, x_theirs = leaf_pair(shape, seed)
         y_ours, y_theirs = ours(x_ours), theirs(x_theirs)
-        _assert_close(y_ours, y_theirs, f"output of forward {seed}")
+        assert_matches_torch(y_ours, y_theirs, f"output of forward {seed}")
         y_ours.sum().backward()
         y_theirs.sum().backward()
-    _assert_close(ours.weight_orig.grad, theirs.weight_orig.grad, "gradient of weight_orig")
+    assert_matches_torch(ours.weight_orig.grad, theirs.weight_orig.grad, "gradient of weight_orig")
     np.testing.assert_array_equal(ours.weight_u.numpy(), u_before)
 
 
@@ -1440,14 +1432,14 @@ def test_spectral_norm_in_eval_mode_keeps_u_and_v_and_equals_torch(case):
 def test_remove_spectral_norm_leaves_the_normalised_weight_as_a_parameter_as_torch(case):
     ours, theirs, shape = _spectral_pair(case)
     for module in (ours, theirs):
-        module(_inputs(shape, 0)[module is theirs])  # a power iteration: σ of the present u, v differs from the first
+        module(leaf_pair(shape, 0)[module is theirs])  # a power iteration: σ of the present u, v differs from the first
     nn.utils.remove_spectral_norm(ours)
     torch.nn.utils.remove_spectral_norm(theirs)
     assert list(ours.state_dict()) == list(theirs.state_dict()) == ["bias", "weight"]
     assert isinstance(ours.weight, nn.Parameter) and not ours._forward_pre_hooks and not ours._has_hooks
-    _assert_close(ours.weight, theirs.weight, "weight after removal")
-    x_ours, x_theirs = _inputs(shape, 1)
-    _assert_close(ours(x_ours), theirs(x_theirs), "output after removal")
+    assert_matches_torch(ours.weight, theirs.weight, "weight after removal")
+    x_ours, x_theirs = leaf_pair(shape, 1)
+    assert_matches_torch(ours(x_ours), theirs(x_theirs), "output after removal")
 
 
 def test_a_torch_checkpoint_of_a_spectrally_normalised_critic_loads_and_gives_its_outputs():
@@ -1462,7 +1454,7 @@ def test_a_torch_checkpoint_of_a_spectrally_normalised_critic_loads_and_gives_it
     optimizer = torch.optim.SGD(theirs.parameters(), lr=0.1)
     for seed in range(2):
         optimizer.zero_grad()
-        theirs(_inputs((3, 1, 8, 8), seed)[1]).mean().backward()
+        theirs(leaf_pair((3, 1, 8, 8), seed)[1]).mean().backward()
         optimizer.step()
     state = {key: value.numpy() for key, value in theirs.state_dict().items()}
     assert sorted(key for key in state if key.startswith("0.")) == ["0.bias", "0.weight_orig", "0.weight_u",
@@ -1472,9 +1464,9 @@ def test_a_torch_checkpoint_of_a_spectrally_normalised_critic_loads_and_gives_it
     for training in (False, True):
         ours.train(training)
         theirs.train(training)
-        x_ours, x_theirs = _inputs((3, 1, 8, 8), 5)
-        _assert_close(ours(x_ours), theirs(x_theirs), f"output, training={training}")
-    _assert_close(ours[2].weight_v, theirs[2].weight_v, "weight_v after a forward in training mode")
+        x_ours, x_theirs = leaf_pair((3, 1, 8, 8), 5)
+        assert_matches_torch(ours(x_ours), theirs(x_theirs), f"output, training={training}")
+    assert_matches_torch(ours[2].weight_v, theirs[2].weight_v, "weight_v after a forward in training mode")
 
 
 def test_spectral_norm_starts_from_unit_vectors_drawn_by_the_seeded_generator_and_weight_is_weight_orig():

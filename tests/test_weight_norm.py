@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import nanogan as ng
+from harness import assert_matches_torch, leaf_pair
 from nanogan import nn
 
 torch = pytest.importorskip("torch")
@@ -43,48 +44,39 @@ def _paired(case, reparametrise, **settings):
     return ours, theirs, input_shape
 
 
-def _inputs(shape, seed):
-    x = np.random.default_rng(seed).standard_normal(shape)
-    return ng.tensor(x, dtype=ng.float64, requires_grad=True), torch.tensor(x, requires_grad=True)
-
-
-def _assert_close(ours, theirs, what):
-    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-9, atol=1e-12, err_msg=what)
-
-
 def _compare_training(ours, theirs, shape, seeds=(0, 1, 2)):
     """Outputs, gradients of every parameter, the gradient of a WGAN-GP style penalty (the input gradient made with
     create_graph, backward through it) and then Adam steps, against torch."""
     their_parameters = dict(theirs.named_parameters())
     assert list(dict(ours.named_parameters())) == list(their_parameters)
-    x_ours, x_theirs = _inputs(shape, 10)
+    x_ours, x_theirs = leaf_pair(shape, 10)
     y_ours, y_theirs = ours(x_ours), theirs(x_theirs)
-    _assert_close(y_ours, y_theirs, "output")
+    assert_matches_torch(y_ours, y_theirs, "output")
     (y_ours ** 2).sum().backward()
     (y_theirs ** 2).sum().backward()
     for name, p in ours.named_parameters():
-        _assert_close(p.grad, their_parameters[name].grad, f"gradient of {name}")
+        assert_matches_torch(p.grad, their_parameters[name].grad, f"gradient of {name}")
         assert np.abs(p.grad.numpy()).max() > 1e-6, name
     ours.zero_grad()
     theirs.zero_grad()
-    x_ours, x_theirs = _inputs(shape, 11)
+    x_ours, x_theirs = leaf_pair(shape, 11)
     g_ours, = ng.grad((ours(x_ours) ** 2).sum(), x_ours, create_graph=True)
     g_theirs, = torch.autograd.grad((theirs(x_theirs) ** 2).sum(), x_theirs, create_graph=True)
-    _assert_close(g_ours, g_theirs, "input gradient")
+    assert_matches_torch(g_ours, g_theirs, "input gradient")
     ((g_ours.norm() - 1) ** 2).backward()
     ((g_theirs.norm() - 1) ** 2).backward()
     for name, p in ours.named_parameters():
         if their_parameters[name].grad is not None:
-            _assert_close(p.grad, their_parameters[name].grad, f"gradient of the penalty for {name}")
+            assert_matches_torch(p.grad, their_parameters[name].grad, f"gradient of the penalty for {name}")
     ours_opt = ng.optim.Adam(ours.parameters(), lr=0.05)
     theirs_opt = torch.optim.Adam(theirs.parameters(), lr=0.05)
     for seed in seeds:
-        x_ours, x_theirs = _inputs(shape, seed)
+        x_ours, x_theirs = leaf_pair(shape, seed)
         for opt, module, x in ((ours_opt, ours, x_ours), (theirs_opt, theirs, x_theirs)):
             opt.zero_grad()
             ((module(x) - 0.5) ** 2).mean().backward()
             opt.step()
-        _assert_close(ours(x_ours), theirs(x_theirs), f"output after Adam step {seed}")
+        assert_matches_torch(ours(x_ours), theirs(x_theirs), f"output after Adam step {seed}")
 
 
 # ---- the old hook: nn.utils.weight_norm --------------------------------------------------------------------------
@@ -133,9 +125,9 @@ def test_remove_weight_norm_leaves_the_weight_as_a_parameter_as_torch(case):
     torch.nn.utils.remove_weight_norm(theirs)
     assert list(ours.state_dict()) == list(theirs.state_dict()) == ["bias", "weight"]
     assert isinstance(ours.weight, nn.Parameter) and not ours._forward_pre_hooks
-    _assert_close(ours.weight, theirs.weight, "weight after removal")
-    x_ours, x_theirs = _inputs(shape, 1)
-    _assert_close(ours(x_ours), theirs(x_theirs), "output after removal")
+    assert_matches_torch(ours.weight, theirs.weight, "weight after removal")
+    x_ours, x_theirs = leaf_pair(shape, 1)
+    assert_matches_torch(ours(x_ours), theirs(x_theirs), "output after removal")
 
 
 def test_weight_norm_and_spectral_norm_on_one_layer_each_keep_their_own_hook():
@@ -186,7 +178,7 @@ def test_parametrized_weight_norm_equals_torch_to_the_gradient_penalty_and_throu
     assert type(ours).__name__ == type(theirs).__name__  # ParametrizedLinear
     assert [k for k in ours.state_dict() if "parametrizations" in k] == ["parametrizations.weight.original0",
                                                                          "parametrizations.weight.original1"]
-    _assert_close(ours.weight, theirs.weight, "weight, computed on access")
+    assert_matches_torch(ours.weight, theirs.weight, "weight, computed on access")
     _compare_training(ours, theirs, shape)
 
 
@@ -204,9 +196,9 @@ def test_a_state_dict_of_the_old_weight_norm_loads_into_the_parametrized_one_as_
     ours.load_state_dict(state)
     theirs.load_state_dict({key: torch.tensor(value) for key, value in state.items()})
     assert state.keys() == kept.keys()  # the caller's dict is left as it was
-    _assert_close(ours[1].weight, theirs[1].weight, "weight after loading the old keys")
+    assert_matches_torch(ours[1].weight, theirs[1].weight, "weight after loading the old keys")
     old(torch.zeros(1, 2, 5, dtype=torch.float64))  # its hook computes the weight of the present g
-    _assert_close(ours[1].weight, old.weight, "the old layer's weight")
+    assert_matches_torch(ours[1].weight, old.weight, "the old layer's weight")
 
 
 @pytest.mark.parametrize("n_power_iterations", [1, 3])
@@ -216,9 +208,9 @@ def test_parametrized_spectral_norm_iterates_on_each_access_in_training_as_torch
     assert [k for k in ours.state_dict() if "parametrizations" in k] == [
         "parametrizations.weight.original", "parametrizations.weight.0._u", "parametrizations.weight.0._v"]
     for access in range(3):
-        _assert_close(ours.weight, theirs.weight, f"weight at access {access}")
+        assert_matches_torch(ours.weight, theirs.weight, f"weight at access {access}")
         for buffer in ("_u", "_v"):
-            _assert_close(getattr(ours.parametrizations.weight[0], buffer),
+            assert_matches_torch(getattr(ours.parametrizations.weight[0], buffer),
                           getattr(theirs.parametrizations.weight[0], buffer), f"{buffer} after access {access}")
     _compare_training(ours, theirs, shape)
 
@@ -230,16 +222,16 @@ def test_parametrized_spectral_norm_keeps_u_in_eval_mode_and_iterates_once_per_c
     for module in (ours, theirs):
         module.eval()
     before = u.numpy().copy()
-    _assert_close(ours.weight, theirs.weight, "weight in eval mode")
+    assert_matches_torch(ours.weight, theirs.weight, "weight in eval mode")
     np.testing.assert_array_equal(u.numpy(), before)
     for module in (ours, theirs):
         module.train()
     with nn.utils.parametrize.cached(), torch.nn.utils.parametrize.cached():
         first = ours.weight
         assert ours.weight is first
-        _assert_close(first, theirs.weight, "weight in a cached block")
-    _assert_close(u, theirs.parametrizations.weight[0]._u, "u after one cached block: one iteration")
-    _assert_close(ours.weight, theirs.weight, "weight after the block: iterated again")
+        assert_matches_torch(first, theirs.weight, "weight in a cached block")
+    assert_matches_torch(u, theirs.parametrizations.weight[0]._u, "u after one cached block: one iteration")
+    assert_matches_torch(ours.weight, theirs.weight, "weight after the block: iterated again")
 
 
 @pytest.mark.parametrize("leave_parametrized", [True, False])
@@ -251,7 +243,7 @@ def test_remove_parametrizations_of_a_spectral_norm_as_torch(leave_parametrized)
     assert type(ours) is nn.Conv2d and not nn.utils.parametrize.is_parametrized(ours)
     assert list(ours.state_dict()) == list(theirs.state_dict())
     assert ours.weight is original  # the same parameter: an optimiser holding it goes on updating it
-    _assert_close(ours.weight, theirs.weight, "weight after removal (one more power iteration if left parametrized)")
+    assert_matches_torch(ours.weight, theirs.weight, "weight after removal (one more power iteration if left parametrized)")
 
 
 def test_remove_parametrizations_of_a_weight_norm_as_torch():
@@ -263,7 +255,7 @@ def test_remove_parametrizations_of_a_weight_norm_as_torch():
     torch.nn.utils.parametrize.remove_parametrizations(theirs, "weight")
     assert list(ours.state_dict()) == list(theirs.state_dict()) == ["bias", "weight"]
     assert isinstance(ours.weight, nn.Parameter) and type(ours) is nn.Conv1d
-    _assert_close(ours.weight, theirs.weight, "weight after removal")
+    assert_matches_torch(ours.weight, theirs.weight, "weight after removal")
     with pytest.raises(ValueError, match="remove_parametrizations: Conv1d has no parametrization on 'weight'"):
         nn.utils.parametrize.remove_parametrizations(ours, "weight")
 
@@ -355,14 +347,14 @@ def test_parameters_to_vector_and_back_equal_torch():
     ours.load_state_dict({key: value.numpy() for key, value in theirs.state_dict().items()})
     vec, their_vec = nn.utils.parameters_to_vector(ours.parameters()), \
         torch.nn.utils.parameters_to_vector(theirs.parameters())
-    _assert_close(vec, their_vec, "the vector")
+    assert_matches_torch(vec, their_vec, "the vector")
     (vec * ng.arange(vec.numel(), dtype=ng.float64)).sum().backward()  # differentiable: each p gets its positions
     np.testing.assert_array_equal(ours[0].weight.grad.numpy().ravel(), np.arange(6.0))
     new = np.random.default_rng(0).standard_normal(vec.numel() + 2)  # longer: the rest is unused, as in torch
     nn.utils.vector_to_parameters(ng.tensor(new), ours.parameters())
     torch.nn.utils.vector_to_parameters(torch.tensor(new), theirs.parameters())
     for (name, p), q in zip(ours.named_parameters(), theirs.parameters()):
-        _assert_close(p, q, name)
+        assert_matches_torch(p, q, name)
     with pytest.raises(RuntimeError, match=r"vector_to_parameters: the parameters hold 18 values, the vector of "
                                            r"shape \(5,\) only 5"):
         nn.utils.vector_to_parameters(ng.zeros(5), ours.parameters())

@@ -205,12 +205,7 @@ class Module:
         """hook(state_dict, prefix) runs at the start of load_state_dict on a copy of the state dict, prefix this
         module's dotted name and a dot ("" at the top), and may rename its keys (an old layout's to the present one).
         PyTorch's private hook, given only what nanogan's hooks use. Returns a handle: handle.remove() takes it out."""
-        if not callable(hook):
-            raise TypeError(f"{type(self).__name__}._register_load_state_dict_pre_hook: the hook must be callable, "
-                            f"got {type(hook).__name__}")
-        handle = RemovableHandle(self._load_state_dict_pre_hooks)
-        self._load_state_dict_pre_hooks[handle.id] = hook
-        return handle
+        return self._add_hook("_register_load_state_dict_pre_hook", self._load_state_dict_pre_hooks, hook)
 
     def _add_hook(self, owner, hooks, hook):
         if not callable(hook):

@@ -76,7 +76,7 @@ def numpy_generator(op, generator=None):
 
 def manual_seed(seed):
     """Restart the global generator from `seed`; returns it (like torch.manual_seed)."""
-    return default_generator.manual_seed(seed)
+    return default_generator.manual_seed(int_at_least("manual_seed", "seed", seed, 0))  # a bad seed named as called
 
 
 def seed():

@@ -81,14 +81,9 @@ def _initial_state(owner, hx, shape, layout, has_cell, like, unbatched_axis):
     return hx
 
 
-def _uniform_init(module):
-    bound = 1 / math.sqrt(module.hidden_size)
-    for p in module.parameters():
-        init.uniform_(p, -bound, bound)
-
-
-class _Cell(Module):
-    """One step of a recurrence; parameters weight_ih, weight_hh, bias_ih, bias_hh."""
+class _Recurrence(Module):
+    """What a cell and a multi-layer recurrence share: the sizes, the mode (a key of _MODES) and PyTorch's
+    initialisation of every parameter, U(-1/√H, 1/√H)."""
 
     def __init__(self, mode, input_size, hidden_size, bias):
         super().__init__()
@@ -96,11 +91,20 @@ class _Cell(Module):
         self.input_size = int_at_least(name, "input_size", input_size, 1)
         self.hidden_size = int_at_least(name, "hidden_size", hidden_size, 1)
         self.bias, self._mode = bool(bias), mode
-        _add_step_parameters(self, "", _MODES[mode][1] * self.hidden_size, self.input_size, bias)
-        self.reset_parameters()
 
     def reset_parameters(self):
-        _uniform_init(self)
+        bound = 1 / math.sqrt(self.hidden_size)
+        for p in self.parameters():
+            init.uniform_(p, -bound, bound)
+
+
+class _Cell(_Recurrence):
+    """One step of a recurrence; parameters weight_ih, weight_hh, bias_ih, bias_hh."""
+
+    def __init__(self, mode, input_size, hidden_size, bias):
+        super().__init__(mode, input_size, hidden_size, bias)
+        _add_step_parameters(self, "", _MODES[mode][1] * self.hidden_size, self.input_size, bias)
+        self.reset_parameters()
 
     def forward(self, input, hx=None):
         step, _, has_cell = _MODES[self._mode]
@@ -142,20 +146,18 @@ class GRUCell(_Cell):
         super().__init__("GRU", input_size, hidden_size, bias)
 
 
-class _Recurrent(Module):
+class _Recurrent(_Recurrence):
     """num_layers × (1 or 2 directions) of a cell's step over a sequence; parameters weight_ih_l{k}[_reverse], ...
     input (L, N, H_in), (N, L, H_in) with batch_first, or (L, H_in); hx (layers·directions, N, H), zeros if None.
     forward -> (output (L, N, directions·H), h_n), with (h_n, c_n) for the LSTM."""
 
     def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
                  bidirectional=False):
-        super().__init__()
+        super().__init__(mode, input_size, hidden_size, bias)
         name = type(self).__name__
-        self.input_size = int_at_least(name, "input_size", input_size, 1)
-        self.hidden_size = int_at_least(name, "hidden_size", hidden_size, 1)
         self.num_layers = int_at_least(name, "num_layers", num_layers, 1)
         require(name, "dropout", dropout, lambda p: is_number(p) and 0 <= p <= 1, "a probability in [0, 1]")
-        self.dropout, self.bias, self._mode = dropout, bool(bias), mode
+        self.dropout = dropout
         self.batch_first, self.bidirectional = bool(batch_first), bool(bidirectional)
         directions = 2 if bidirectional else 1
         gates = _MODES[mode][1] * self.hidden_size
@@ -165,9 +167,6 @@ class _Recurrent(Module):
             for direction in ("", "_reverse")[:directions]:
                 self._weight_names.append(_add_step_parameters(self, f"_l{layer}{direction}", gates, width, bias))
         self.reset_parameters()
-
-    def reset_parameters(self):
-        _uniform_init(self)
 
     def forward(self, input, hx=None):
         step, _, has_cell = _MODES[self._mode]

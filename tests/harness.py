@@ -131,3 +131,15 @@ def leaf_pair(shape, seed):
 def assert_matches_torch(ours, theirs, what):
     """A float64 nanogan tensor equal to torch's to rounding."""
     np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-9, atol=1e-12, err_msg=what)
+
+
+def penalise_input_gradient(ours, theirs, shape, seed):
+    """Each module's input gradient g of Σy² at one leaf pair (leaf_pair(shape, seed)), made with its graph and
+    compared; then the gradient penalty (‖g‖ - 1)² backward into each module's parameters."""
+    torch = pytest.importorskip("torch")
+    x_ours, x_theirs = leaf_pair(shape, seed)
+    g_ours, = ng.grad((ours(x_ours) ** 2).sum(), x_ours, create_graph=True)
+    g_theirs, = torch.autograd.grad((theirs(x_theirs) ** 2).sum(), x_theirs, create_graph=True)
+    assert_matches_torch(g_ours, g_theirs, "input gradient")
+    ((g_ours.norm() - 1) ** 2).backward()
+    ((g_theirs.norm() - 1) ** 2).backward()

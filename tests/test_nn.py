@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import nanogan as ng
-from harness import assert_matches_torch, leaf_pair
+from harness import assert_matches_torch, leaf_pair, penalise_input_gradient
 from nanogan import nn
 
 torch = pytest.importorskip("torch")
@@ -1402,12 +1402,7 @@ def test_spectral_norm_in_training_equals_torch_with_its_gradient_and_a_gradient
 
     ours.zero_grad()
     theirs.zero_grad()
-    x_ours, x_theirs = leaf_pair(shape, 3)
-    g_ours, = ng.grad((ours(x_ours) ** 2).sum(), x_ours, create_graph=True)
-    g_theirs, = torch.autograd.grad((theirs(x_theirs) ** 2).sum(), x_theirs, create_graph=True)
-    assert_matches_torch(g_ours, g_theirs, "input gradient")
-    ((g_ours.norm() - 1) ** 2).backward()
-    ((g_theirs.norm() - 1) ** 2).backward()
+    penalise_input_gradient(ours, theirs, shape, 3)
     assert_matches_torch(ours.weight_orig.grad, theirs.weight_orig.grad, "gradient of the penalty")
     assert_matches_torch(ours.weight_u, theirs.weight_u, "weight_u after the penalty's forward")
 

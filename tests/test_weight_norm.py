@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import nanogan as ng
-from harness import assert_matches_torch, leaf_pair
+from harness import assert_matches_torch, leaf_pair, penalise_input_gradient
 from nanogan import nn
 
 torch = pytest.importorskip("torch")
@@ -59,12 +59,7 @@ def _compare_training(ours, theirs, shape, seeds=(0, 1, 2)):
         assert np.abs(p.grad.numpy()).max() > 1e-6, name
     ours.zero_grad()
     theirs.zero_grad()
-    x_ours, x_theirs = leaf_pair(shape, 11)
-    g_ours, = ng.grad((ours(x_ours) ** 2).sum(), x_ours, create_graph=True)
-    g_theirs, = torch.autograd.grad((theirs(x_theirs) ** 2).sum(), x_theirs, create_graph=True)
-    assert_matches_torch(g_ours, g_theirs, "input gradient")
-    ((g_ours.norm() - 1) ** 2).backward()
-    ((g_theirs.norm() - 1) ** 2).backward()
+    penalise_input_gradient(ours, theirs, shape, 11)
     for name, p in ours.named_parameters():
         if their_parameters[name].grad is not None:
             assert_matches_torch(p.grad, their_parameters[name].grad, f"gradient of the penalty for {name}")

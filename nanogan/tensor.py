@@ -10,7 +10,7 @@ import weakref
 import numpy as np
 
 from . import backend as backends
-from .arguments import int_at_least, is_int, require
+from .arguments import int_at_least, is_finite, is_int, require
 from .random import numpy_generator
 
 float32 = np.dtype(np.float32)
@@ -464,20 +464,46 @@ class Tensor:
     def new_tensor(self, data):
         return tensor(data, dtype=self.dtype, device=self.device)
 
+    # In-place draws from a distribution (torch.Tensor's). The continuous ones refuse integer tensors, as PyTorch's do,
+    # rather than truncate their draws; each parameter is checked by the method's name before anything is drawn.
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
         """Every element drawn from N(mean, std²), in place."""
-        return self._copy_from_host(numpy_generator("normal_", generator).normal(mean, std, self.shape))
+        return self._draw_into("normal_", normal_draws("normal_", mean, std), generator)
 
     def uniform_(self, a=0.0, b=1.0, *, generator=None):
         """Every element drawn from U(a, b), in place."""
-        return self._copy_from_host(numpy_generator("uniform_", generator).uniform(a, b, self.shape))
+        return self._draw_into("uniform_", uniform_draws("uniform_", a, b), generator)
 
     def exponential_(self, lambd=1.0, *, generator=None):
-        """Every element drawn from Exp(lambd) (density lambd·e^(-lambd·x)), in place."""
-        if not self.is_floating_point():
-            raise TypeError(f"exponential_: expected a floating-point tensor, got {self.dtype} of shape {self.shape}")
+        """Every element drawn from Exp(lambd) (density lambd·e^(-lambd·x), x ≥ 0), in place."""
         require("exponential_", "lambd", lambd, lambda v: _is_number(v) and v > 0, "a number > 0")
-        return self._copy_from_host(numpy_generator("exponential_", generator).exponential(1 / lambd, self.shape))
+        return self._draw_into("exponential_", lambda rng, shape: rng.exponential(1 / lambd, shape), generator)
+
+    def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+        """Every element e^z with z ~ N(mean, std²), in place (mean and std are the logarithm's)."""
+        require("log_normal_", "std", std, lambda v: _is_number(v) and v > 0, "a number > 0")
+        return self._draw_into("log_normal_", lambda rng, shape: rng.lognormal(mean, std, shape), generator)
+
+    def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+        """Every element drawn from the Cauchy distribution, density 1 / (π·sigma·(1 + ((x - median)/sigma)²)), in
+        place."""
+        require("cauchy_", "sigma", sigma, lambda v: _is_number(v) and v > 0, "a number > 0")
+        return self._draw_into("cauchy_", lambda rng, shape: median + sigma * rng.standard_cauchy(shape), generator)
+
+    def geometric_(self, p, *, generator=None):
+        """Every element the number of Bernoulli(p) trials up to and including the first success (1, 2, ...), in
+        place; integer tensors too, as in PyTorch, but not bool."""
+        require("geometric_", "p", p, lambda v: _is_number(v) and 0 < v < 1, "a probability in (0, 1)")
+        return self._draw_into("geometric_", lambda rng, shape: rng.geometric(p, shape), generator,
+                               continuous=False)
+
+    def _draw_into(self, op, draw, generator, continuous=True):
+        """copy_ of draw(numpy generator, shape), numbers drawn on the host (the same on every device) from
+        `generator` or the global one."""
+        if (not self.is_floating_point()) if continuous else self.dtype == bool_:
+            kind = "a floating-point" if continuous else "a non-bool"
+            raise TypeError(f"{op}: expected {kind} tensor to fill, got {self.dtype} of shape {self.shape}")
+        return self._copy_from_host(draw(numpy_generator(op, generator), self.shape))
 
     def random_(self, *bounds, generator=None):
         """Every element an integer drawn uniformly from [low, high), in place: random_(high), random_(low, high),
@@ -1333,6 +1359,19 @@ def _standard_normal(numpy_rng, shape):
     return numpy_rng.standard_normal(shape)
 
 
+def uniform_draws(op, a, b):
+    """U(a, b) draws, draw(numpy generator, shape), for `op` (uniform_, nn.init's): a <= b, both finite."""
+    require(op, "(a, b)", (a, b), lambda v: is_finite(a) and is_finite(b) and a <= b,
+            "finite numbers a <= b")
+    return lambda rng, shape: rng.uniform(a, b, shape)
+
+
+def normal_draws(op, mean, std):
+    """N(mean, std²) draws, draw(numpy generator, shape), for `op` (normal_, normal, nn.init's): std >= 0."""
+    require(op, "std", std, lambda v: _is_number(v) and v >= 0, "a number >= 0")
+    return lambda rng, shape: rng.normal(mean, std, shape)
+
+
 def rand(*shape, generator=None, dtype=None, device="cpu", requires_grad=False):
     """Uniform on [0, 1)."""
     return _random("rand", _uniform, shape, dtype, device, requires_grad, generator)
@@ -1437,6 +1476,53 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
         keys = ops.elementwise.where(positive, drawn / ops.elementwise.where(positive, rows, 1.0), float("inf"))
         picks = ops.sort.argsort(keys, 1)[:, :num_samples]
     return picks.reshape(input.shape[:-1] + (num_samples,))
+
+
+def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """y = mean + std·ε, ε ~ N(0, 1) elementwise: normal(mean, std) where mean, std or both are floating tensors (the
+    result has their broadcast shape, promoted dtype and device), or normal(mean, std, size) with two numbers (then
+    dtype, device and requires_grad are as randn's). std must be >= 0. A draw has no gradient: as bernoulli's, the
+    result is outside the graph (PyTorch's gets gradient 0 in mean and std)."""
+    if not isinstance(mean, Tensor) and not isinstance(std, Tensor):
+        if size is None:
+            raise TypeError("normal: with numbers for mean and std, give the result's size: normal(mean, std, size)")
+        return _random("normal", normal_draws("normal", mean, std), (size,), dtype, device or "cpu", requires_grad,
+                       generator)
+    if size is not None or dtype is not None or device is not None or requires_grad:
+        raise TypeError("normal: size, dtype, device and requires_grad are taken only with numbers for mean and std; "
+                        "with a tensor the result follows it")
+    for name, value in (("mean", mean), ("std", std)):
+        if isinstance(value, Tensor) and not value.is_floating_point():
+            raise TypeError(f"normal: expected {name} to be a floating-point tensor, got {value.dtype} of shape "
+                            f"{value.shape}")
+    if isinstance(std, Tensor):
+        std.backend.require(std.array >= 0, ValueError,
+                            f"normal: std must be >= 0 everywhere, got otherwise in the tensor of shape {std.shape}")
+        std = std.detach()
+    else:
+        require("normal", "std", std, lambda v: _is_number(v) and v >= 0, "a number >= 0")
+    mean = mean.detach() if isinstance(mean, Tensor) else mean
+    if isinstance(mean, Tensor) and isinstance(std, Tensor):
+        like, shape = mean, ops.elementwise._broadcast_shape("normal", mean, std)
+        dtype = np.promote_types(mean.dtype, std.dtype)
+    else:
+        like = mean if isinstance(mean, Tensor) else std
+        shape, dtype = like.shape, like.dtype
+    noise = numpy_generator("normal", generator).standard_normal(shape).astype(dtype)
+    return mean + std * Tensor(like.backend.from_host(noise))
+
+
+def poisson(input, generator=None):
+    """y_i ~ Poisson(λ_i = input_i), P(y = k) = λ^k·e^(-λ) / k!: input's dtype, shape and device; every rate >= 0.
+    The counts are drawn on the host from the rates copied there (on a GPU this waits for the device). A draw has
+    no gradient: as bernoulli's, the result is outside the graph."""
+    if not input.is_floating_point():
+        raise TypeError(f"poisson: expected floating-point rates, got {input.dtype} of shape {input.shape}")
+    rates = input.backend.to_host(input.array)
+    if not (rates >= 0).all():
+        raise ValueError(f"poisson: rates must be >= 0, got otherwise in the tensor of shape {input.shape}")
+    counts = numpy_generator("poisson", generator).poisson(rates)
+    return Tensor(input.backend.from_host(counts.astype(input.dtype)))
 
 
 def empty(*shape, dtype=None, device="cpu", requires_grad=False):

@@ -625,7 +625,7 @@ def test_to_cuda_and_back_round_trips_values_dtypes_and_gradients():
 
 @on_gpu
 def test_random_draws_are_the_same_numbers_on_the_device():
-    """bernoulli, multinomial (both ways) and the in-place fills draw on the host, so a seed gives one result; bad
+    """bernoulli, multinomial (both ways), normal, poisson and the in-place fills draw on the host, so a seed gives one result; bad
     weights are found on the device, and reported at the next host read as other device checks are."""
     draws = {}
     for device in ("cpu", "cuda"):
@@ -633,7 +633,10 @@ def test_random_draws_are_the_same_numbers_on_the_device():
         weights = ng.tensor([[1.0, 0.0, 3.0, 2.0], [0.5, 0.5, 0.0, 1.0]], device=device)
         results = [ng.bernoulli(weights / 3), ng.multinomial(weights, 3), ng.multinomial(weights, 5, True),
                    ng.zeros(4, device=device).exponential_(), ng.zeros(4, device=device).random_(9),
-                   ng.zeros(2, 4, device=device).bernoulli_(weights / 3)]
+                   ng.zeros(2, 4, device=device).bernoulli_(weights / 3), ng.normal(weights, weights / 2),
+                   ng.normal(0.0, 2.0, (3,), device=device), ng.poisson(weights),
+                   ng.zeros(4, device=device).log_normal_(), ng.zeros(4, device=device).cauchy_(),
+                   ng.zeros(4, device=device).geometric_(0.4), nn.init.trunc_normal_(ng.zeros(4, device=device))]
         assert all(r.device == device for r in results)
         draws[device] = [r.numpy() for r in results]
     for cpu, cuda in zip(draws["cpu"], draws["cuda"]):

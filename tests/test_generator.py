@@ -4,8 +4,10 @@ one leaves the global generator where it was (and the reverse), states round tri
 refused by the function's name. Evaluation code that samples fixed noise with its own generator relies on all four."""
 import numpy as np
 import pytest
+from scipy import stats
 
 import nanogan as ng
+from harness import refused_as_by_torch
 
 # Every function that takes generator=, called the same way through ng or torch (`lib`) with generator `g`; 64 draws
 # or more each, so that two different streams giving the same result is out of the question.
@@ -33,6 +35,12 @@ DRAWS = {
     "nn.init.kaiming_normal_": lambda lib, g: lib.nn.init.kaiming_normal_(lib.zeros(8, 8), generator=g),
     "nn.init.xavier_uniform_": lambda lib, g: lib.nn.init.xavier_uniform_(lib.zeros(8, 8), generator=g),
     "nn.init.xavier_normal_": lambda lib, g: lib.nn.init.xavier_normal_(lib.zeros(8, 8), generator=g),
+    "nn.init.trunc_normal_": lambda lib, g: lib.nn.init.trunc_normal_(lib.zeros(8, 8), generator=g),
+    "normal": lambda lib, g: lib.normal(lib.zeros(64), lib.ones(64), generator=g),
+    "poisson": lambda lib, g: lib.poisson(lib.full((64,), 3.0), generator=g),
+    "log_normal_": lambda lib, g: lib.zeros(64).log_normal_(generator=g),
+    "cauchy_": lambda lib, g: lib.zeros(64).cauchy_(generator=g),
+    "geometric_": lambda lib, g: lib.zeros(64).geometric_(0.3, generator=g),
 }
 each_draw = pytest.mark.parametrize("name", sorted(DRAWS))
 
@@ -174,3 +182,110 @@ def test_randint_like_takes_only_high_as_torchs_does():
     assert set(np.unique(like.numpy())) == {0, 1, 2}
     with pytest.raises(ValueError, match="randint_like: expected ints low < high, got low=3, high=3"):
         ng.randint_like(ng.zeros(2), 3, 3)
+
+
+# Each distribution's draws against its CDF (Kolmogorov-Smirnov, 20,000 draws of a fixed seed; a wrong scale, shift
+# or truncation moves the statistic far past what chance gives at p = 1e-3), the call made the same way in torch.
+CONTINUOUS = {
+    "normal_": (lambda lib: lib.zeros(20000, dtype=lib.float64).normal_(1.5, 2.0), stats.norm(1.5, 2.0)),
+    "uniform_": (lambda lib: lib.zeros(20000, dtype=lib.float64).uniform_(-1.0, 3.0), stats.uniform(-1.0, 4.0)),
+    "exponential_": (lambda lib: lib.zeros(20000, dtype=lib.float64).exponential_(2.5), stats.expon(scale=0.4)),
+    "log_normal_": (lambda lib: lib.zeros(20000, dtype=lib.float64).log_normal_(0.5, 0.75),
+                    stats.lognorm(0.75, scale=np.exp(0.5))),
+    "cauchy_": (lambda lib: lib.zeros(20000, dtype=lib.float64).cauchy_(1.0, 0.5), stats.cauchy(1.0, 0.5)),
+    "normal of tensors": (lambda lib: lib.normal(lib.full((20000,), -1.0, dtype=lib.float64), lib.full((1,), 0.5)),
+                          stats.norm(-1.0, 0.5)),
+    "normal of numbers": (lambda lib: lib.normal(2.0, 3.0, (20000,)), stats.norm(2.0, 3.0)),
+    "nn.init.trunc_normal_": (lambda lib: lib.nn.init.trunc_normal_(lib.zeros(20000, dtype=lib.float64), 1.0, 2.0,
+                                                                   -1.0, 4.0),
+                              stats.truncnorm(-1.0, 1.5, loc=1.0, scale=2.0)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONTINUOUS))
+def test_continuous_draws_follow_their_distribution_as_torchs_do(name):
+    call, distribution = CONTINUOUS[name]
+    ng.manual_seed(0)
+    assert stats.kstest(call(ng).numpy(), distribution.cdf).pvalue > 1e-3
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    assert stats.kstest(call(torch).numpy(), distribution.cdf).pvalue > 1e-3  # the same parameters mean the same
+
+
+@pytest.mark.parametrize("name, call, distribution", [
+    ("poisson", lambda lib: lib.poisson(lib.full((20000,), 3.5)), stats.poisson(3.5)),
+    ("geometric_", lambda lib: lib.zeros(20000, dtype=lib.int64).geometric_(0.3), stats.geom(0.3)),
+])
+def test_count_draws_follow_their_distribution_as_torchs_do(name, call, distribution):
+    """Each count's frequency within 4.5 standard errors of its probability (over the counts of probability above
+    1%); the support starts where the distribution's does (geometric at 1: trials up to the first success)."""
+    for lib in (ng, pytest.importorskip("torch")):
+        lib.manual_seed(1)
+        counts = np.asarray(call(lib).numpy())
+        assert counts.min() >= distribution.support()[0] and np.array_equal(counts, np.round(counts)), lib.__name__
+        for k in range(int(distribution.ppf(0.999))):
+            p = distribution.pmf(k)
+            if p > 0.01:
+                assert abs((counts == k).mean() - p) < 4.5 * np.sqrt(p * (1 - p) / counts.size), (lib.__name__, k)
+
+
+def test_normal_takes_torchs_four_forms_with_their_shapes_and_dtypes():
+    torch = pytest.importorskip("torch")
+    forms = [lambda lib: lib.normal(lib.zeros(2, 3, dtype=lib.float64), lib.ones(3)),
+             lambda lib: lib.normal(lib.zeros(2, 3), 0.5),
+             lambda lib: lib.normal(1.0, lib.ones(4, dtype=lib.float64)),
+             lambda lib: lib.normal(0.0, 1.0, (2, 5), dtype=lib.float64),
+             lambda lib: lib.normal(0.0, 1.0, size=(3,))]
+    for form in forms:
+        ours, theirs = form(ng), form(torch)
+        assert ours.shape == tuple(theirs.shape) and str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    assert ng.normal(0.0, 1.0, (3,), requires_grad=True).requires_grad
+
+
+def test_a_draw_is_outside_the_graph_so_the_parameters_get_no_gradient():
+    mean, std = ng.zeros(3, requires_grad=True), ng.ones(3, requires_grad=True)
+    for draw in (ng.normal(mean, std), ng.normal(mean, 1.0), ng.poisson(std)):
+        assert not draw.requires_grad
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda lib: lib.zeros(3, dtype=lib.int64).normal_(), TypeError,
+     r"normal_: expected a floating-point tensor to fill, got int64 of shape \(3,\)"),
+    (lambda lib: lib.zeros(3, dtype=lib.int64).uniform_(), TypeError, "uniform_: expected a floating-point tensor"),
+    (lambda lib: lib.zeros(3, dtype=lib.int64).log_normal_(), TypeError, "log_normal_: expected a floating-point"),
+    (lambda lib: lib.zeros(3, dtype=lib.int64).cauchy_(), TypeError, "cauchy_: expected a floating-point"),
+    (lambda lib: lib.zeros(3, dtype=lib.bool).geometric_(0.5), TypeError, "geometric_: expected a non-bool tensor"),
+    (lambda lib: lib.nn.init.kaiming_normal_(lib.zeros(3, 3, dtype=lib.int64)), TypeError,
+     "kaiming_normal_: expected a floating-point tensor"),
+    (lambda lib: lib.zeros(3).normal_(0.0, -1.0), ValueError, "normal_: std must be a number >= 0, got -1.0"),
+    (lambda lib: lib.nn.init.normal_(lib.zeros(3), 0.0, -1.0), ValueError, "normal_: std must be a number >= 0"),
+    (lambda lib: lib.zeros(3).uniform_(1.0, 0.0), ValueError, r"uniform_: \(a, b\) must be finite numbers a <= b"),
+    (lambda lib: lib.zeros(3).log_normal_(0.0, 0.0), ValueError, "log_normal_: std must be a number > 0"),
+    (lambda lib: lib.zeros(3).cauchy_(0.0, -1.0), ValueError, "cauchy_: sigma must be a number > 0"),
+    (lambda lib: lib.zeros(3).geometric_(1.0), ValueError, r"geometric_: p must be a probability in \(0, 1\)"),
+    (lambda lib: lib.zeros(3).geometric_(0.0), ValueError, r"geometric_: p must be a probability in \(0, 1\)"),
+    (lambda lib: lib.normal(0.0, 1.0), TypeError, "normal: with numbers for mean and std, give the result's size"),
+    (lambda lib: lib.normal(0.0, -1.0, (3,)), ValueError, "normal: std must be a number >= 0"),
+    (lambda lib: lib.normal(lib.zeros(3), lib.ones(4)), ValueError,
+     r"normal: shapes \(3,\) and \(4,\) cannot be broadcast together"),
+    (lambda lib: lib.normal(lib.zeros(3), lib.tensor([1.0, -1.0, 1.0])), ValueError,
+     r"normal: std must be >= 0 everywhere, got otherwise in the tensor of shape \(3,\)"),
+    (lambda lib: lib.normal(lib.zeros(3), float("nan")), ValueError, "normal: std must be a number >= 0"),
+    (lambda lib: lib.normal(lib.zeros(3, dtype=lib.int64), 1.0), TypeError,
+     r"normal: expected mean to be a floating-point tensor, got int64 of shape \(3,\)"),
+    (lambda lib: lib.normal(lib.zeros(3), lib.ones(3), (3,)), TypeError, "normal: size, dtype, device and "),
+    (lambda lib: lib.poisson(lib.tensor([1.0, -1.0])), ValueError,
+     r"poisson: rates must be >= 0, got otherwise in the tensor of shape \(2,\)"),
+    (lambda lib: lib.poisson(lib.tensor([1, 2])), TypeError, "poisson: expected floating-point rates, got int64"),
+    (lambda lib: lib.nn.init.trunc_normal_(lib.zeros(3), 0.0, 1.0, 2.0, -2.0), ValueError,
+     r"trunc_normal_: \(a, b\) must be numbers a <= b, got \(2.0, -2.0\)"),
+])
+def test_bad_draws_are_refused_as_torch_refuses_them(call, error, message):
+    refused_as_by_torch(call, error, message)
+
+
+def test_trunc_normal_with_a_non_positive_std_is_refused():
+    """PyTorch divides by std: std=0 raises ZeroDivisionError, and a negative std draws from a wrong distribution."""
+    for std in (0.0, -1.0):
+        with pytest.raises(ValueError, match=f"trunc_normal_: std must be a finite number > 0, got {std}"):
+            ng.nn.init.trunc_normal_(ng.zeros(3), 0.0, std)

@@ -13,19 +13,24 @@ whose weight is (in, out, kh, kw)).
 import math
 
 import numpy as np
+from scipy import special
 
-from ..arguments import int_at_least, is_finite, require
+from ..arguments import int_at_least, is_finite, is_number, require
 from ..autograd import no_grad
 from ..random import numpy_generator
-from ..tensor import Tensor
+from ..tensor import Tensor, normal_draws, uniform_draws
 
 
 def _fill(tensor, host_values):
-    if not isinstance(tensor, Tensor):
-        raise TypeError(f"nn.init: expected a Tensor to fill, got {type(tensor).__name__}")
+    _require_tensor(tensor)
     with no_grad():  # copy_ counts the change: a graph that used the old values refuses to backward through them
         tensor._copy_from_host(host_values)
     return tensor
+
+
+def _require_tensor(tensor):
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"nn.init: expected a Tensor to fill, got {type(tensor).__name__}")
 
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
@@ -38,13 +43,33 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
     return _fill_normal("normal_", tensor, mean, std, generator)
 
 
-# the initialisers built on uniform_ and normal_ go through these, so that a bad generator= is reported by their name
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    """x ~ N(mean, std²) conditioned on a <= x <= b (a and b are values of x, not multiples of std; ViT's and
+    TransGAN's weights: std=0.02), by inverting the CDF Φ: u ~ U(Φ(α), Φ(β)) with α = (a - mean)/std,
+    β = (b - mean)/std, then x = mean + std·Φ⁻¹(u), clipped to [a, b] against rounding. std > 0, a <= b."""
+    require("trunc_normal_", "mean", mean, is_finite, "a finite number")
+    require("trunc_normal_", "std", std, lambda v: is_finite(v) and v > 0, "a finite number > 0")
+    require("trunc_normal_", "(a, b)", (a, b), lambda v: is_number(a) and is_number(b) and a <= b, "numbers a <= b")
+
+    def draw(rng, shape):
+        low, high = special.ndtr((a - mean) / std), special.ndtr((b - mean) / std)
+        return np.clip(mean + std * special.ndtri(rng.uniform(low, high, shape)), a, b)
+    return _fill_drawn("trunc_normal_", tensor, draw, generator)
+
+
+# the initialisers built on uniform_ and normal_ go through these, so that a bad argument is reported by their name
 def _fill_uniform(op, tensor, a, b, generator):
-    return _fill(tensor, numpy_generator(op, generator).uniform(a, b, tensor.shape))
+    return _fill_drawn(op, tensor, uniform_draws(op, a, b), generator)
 
 
 def _fill_normal(op, tensor, mean, std, generator):
-    return _fill(tensor, numpy_generator(op, generator).normal(mean, std, tensor.shape))
+    return _fill_drawn(op, tensor, normal_draws(op, mean, std), generator)
+
+
+def _fill_drawn(op, tensor, draw, generator):
+    _require_tensor(tensor)
+    with no_grad():
+        return tensor._draw_into(op, draw, generator)
 
 
 def constant_(tensor, val):

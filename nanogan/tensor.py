@@ -502,7 +502,7 @@ class Tensor:
         `generator` or the global one."""
         if (not self.is_floating_point()) if continuous else self.dtype == bool_:
             kind = "a floating-point" if continuous else "a non-bool"
-            raise TypeError(f"{op}: expected {kind} tensor to fill, got {self.dtype} of shape {self.shape}")
+            raise TypeError(f"{op}: expected {kind} tensor, got {self.dtype} of shape {self.shape}")
         return self._copy_from_host(draw(numpy_generator(op, generator), self.shape))
 
     def random_(self, *bounds, generator=None):

@@ -250,7 +250,7 @@ def test_a_draw_is_outside_the_graph_so_the_parameters_get_no_gradient():
 
 @pytest.mark.parametrize("call, error, message", [
     (lambda lib: lib.zeros(3, dtype=lib.int64).normal_(), TypeError,
-     r"normal_: expected a floating-point tensor to fill, got int64 of shape \(3,\)"),
+     r"normal_: expected a floating-point tensor, got int64 of shape \(3,\)"),
     (lambda lib: lib.zeros(3, dtype=lib.int64).uniform_(), TypeError, "uniform_: expected a floating-point tensor"),
     (lambda lib: lib.zeros(3, dtype=lib.int64).log_normal_(), TypeError, "log_normal_: expected a floating-point"),
     (lambda lib: lib.zeros(3, dtype=lib.int64).cauchy_(), TypeError, "cauchy_: expected a floating-point"),

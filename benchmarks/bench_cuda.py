@@ -142,14 +142,13 @@ def device_facts(peak_tflops=None):
     import cupy
     device = cupy.cuda.Device()
     props = cupy.cuda.runtime.getDeviceProperties(device.id)
-    name = props["name"].decode() if isinstance(props["name"], bytes) else props["name"]
     lanes = FP32_LANES_PER_SM.get((props["major"], props["minor"]))
     clock_khz = props.get("clockRate")
     peak = (peak_tflops * 1e3 if peak_tflops else
             props["multiProcessorCount"] * lanes * 2 * clock_khz / 1e6 if lanes and clock_khz else None)
     memory_khz, bus_bits = props.get("memoryClockRate"), props.get("memoryBusWidth")
     bandwidth = 2 * memory_khz * bus_bits / 8 / 1e6 if memory_khz and bus_bits else None
-    return {"gpu": name, "compute_capability": f"{props['major']}.{props['minor']}",
+    return {"gpu": ng.cuda.get_device_name(), "compute_capability": f"{props['major']}.{props['minor']}",
             "sms": props["multiProcessorCount"], "fp32_peak_gflops": peak, "memory_peak_gbps": bandwidth,
             "cuda_runtime": cupy.cuda.runtime.runtimeGetVersion(), "driver": cupy.cuda.runtime.driverGetVersion()}
 

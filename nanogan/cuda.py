@@ -1,8 +1,10 @@
 """ng.cuda: what ported code asks torch.cuda, `device = "cuda" if ng.cuda.is_available() else "cpu"`. The GPU's
-own code is nanogan/backend/cuda."""
+own code is nanogan/backend/cuda. Every function but is_available and device_count needs the GPU, and says so
+where there is none ("device 'cuda' is not available here: ..."), as torch.cuda's do."""
 import numpy as np
 
 from . import backend as backends
+from . import random
 from .legacy import TensorType
 
 # torch < 0.4's typed constructors on the GPU: `Tensor = ng.cuda.FloatTensor if cuda else ng.FloatTensor`
@@ -18,3 +20,43 @@ def is_available():
 def device_count():
     """GPUs nanogan can drive: it drives one, CuPy's current device."""
     return 1 if is_available() else 0
+
+
+def current_device():
+    """The index of the GPU nanogan drives (CuPy's current device)."""
+    return backends.get("cuda").current_device()
+
+
+def get_device_name(device=None):
+    return backends.get("cuda").device_name()
+
+
+def synchronize(device=None):
+    """Wait until the GPU has done all the work queued so far (before reading a timer, say). A failed input check
+    queued on the device (an index out of range) raises here, as a device-side assert does in PyTorch."""
+    backends.get("cuda").synchronize()
+
+
+def memory_allocated(device=None):
+    """Bytes of GPU memory held by live tensors (and by the private pools of recorded CUDA graphs)."""
+    return backends.get("cuda").memory_in_use()
+
+
+def memory_reserved(device=None):
+    """Bytes CuPy's memory pool holds from the driver: memory_allocated plus the cached free blocks."""
+    return backends.get("cuda").memory_reserved()
+
+
+def empty_cache():
+    """Give the memory pool's cached free blocks back to the driver (what nvidia-smi counts drops; live tensors
+    keep theirs)."""
+    backends.get("cuda").empty_cache()
+
+
+def manual_seed(seed):
+    """Seed the global generator, ng.manual_seed's: nanogan draws the numbers of every device on the host, from one
+    stream, so there is no separate GPU stream to seed (PyTorch's is; its CPU stream stays where it was)."""
+    return random.manual_seed(seed)
+
+
+manual_seed_all = manual_seed

@@ -60,6 +60,9 @@ def test_tensor_on_cuda_without_a_device_is_a_clear_error():
         ng.tensor([1.0, 2.0], device="cuda")
     with pytest.raises(RuntimeError, match="device 'cuda' is not available here"):
         ng.zeros(3).to("cuda")
+    for ask in (ng.cuda.synchronize, ng.cuda.memory_allocated, ng.cuda.empty_cache, ng.cuda.get_device_name):
+        with pytest.raises(RuntimeError, match="device 'cuda' is not available here"):
+            ask()
 
 
 @pytest.fixture
@@ -625,8 +628,8 @@ def test_to_cuda_and_back_round_trips_values_dtypes_and_gradients():
 
 @on_gpu
 def test_random_draws_are_the_same_numbers_on_the_device():
-    """bernoulli, multinomial (both ways), normal, poisson and the in-place fills draw on the host, so a seed gives one result; bad
-    weights are found on the device, and reported at the next host read as other device checks are."""
+    """bernoulli, multinomial (both ways), normal, poisson and the in-place fills draw on the host, so a seed gives
+    one result; bad weights are found on the device, and reported at the next host read as other device checks are."""
     draws = {}
     for device in ("cpu", "cuda"):
         ng.manual_seed(7)
@@ -643,6 +646,37 @@ def test_random_draws_are_the_same_numbers_on_the_device():
         np.testing.assert_array_equal(cuda, cpu)
     with pytest.raises(ValueError, match="multinomial: weights must be finite.*reported at the next host read"):
         ng.multinomial(ng.tensor([1.0, -1.0], device="cuda"), 1).numpy()
+
+
+@on_gpu
+def test_ng_cuda_answers_what_ported_code_asks_torch_cuda():
+    """torch.cuda's housekeeping as a ported script calls it: the device, a wait before reading a timer (which also
+    raises a failed device-side check), memory held and cached, and seeding."""
+    import cupy
+    assert ng.cuda.current_device() == 0 and ng.cuda.get_device_name()  # fake: "fake H100 (numpy)"
+    ng.multinomial(ng.tensor([1.0, -1.0], device="cuda"), 1)  # queued; nothing is read yet
+    with pytest.raises(ValueError, match="multinomial: weights must be finite"):
+        ng.cuda.synchronize()
+    ng.cuda.synchronize()  # the failure was reported once
+    before = ng.cuda.memory_allocated()
+    held = ng.ones(1 << 20, device="cuda")  # 4 MiB
+    if not fake_cupy.installed():  # the fake's pool holds nothing
+        assert ng.cuda.memory_allocated() - before >= 4 << 20
+        reserved = ng.cuda.memory_reserved()
+        assert reserved >= ng.cuda.memory_allocated()
+        del held
+        ng.cuda.empty_cache()
+        assert ng.cuda.memory_allocated() == before and ng.cuda.memory_reserved() <= reserved
+    else:
+        frees = getattr(cupy.get_default_memory_pool(), "frees", 0)
+        ng.cuda.empty_cache()
+        assert cupy.get_default_memory_pool().frees == frees + 1
+    ng.cuda.manual_seed_all(5)  # the one host stream every device draws from
+    seeded = ng.randn(3, device="cuda").numpy()
+    ng.cuda.manual_seed(5)
+    np.testing.assert_array_equal(ng.randn(3, device="cuda").numpy(), seeded)
+    ng.manual_seed(5)
+    np.testing.assert_array_equal(ng.randn(3).numpy(), seeded)
 
 
 @on_gpu

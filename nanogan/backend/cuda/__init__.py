@@ -13,6 +13,7 @@ The same flat interface as backend/cpu (see its docstring for the list):
   concatenate(arrays, axis)     cupy.concatenate, which a CUDA graph can record for any number of arrays (see it)
   argsort(a, axis)              cupy.argsort, a radix sort, stable as CuPy's sorts all are
   memory_in_use()               bytes held by live arrays in CuPy's memory pools
+  memory_reserved(), empty_cache(), synchronize(), current_device(), device_name()   for ng.cuda (the CPU has none)
   require(ok, error, message)   an input check read at the next host read, not at once (checks.py)
   matmul(a, b)                  cuBLAS, called so that a CUDA graph can record it (blas.py)
   sgd_step, adam_step, rmsprop_step   optimiser updates as single kernels (optim.py; the CPU has none)
@@ -84,6 +85,33 @@ def memory_in_use():
     """Bytes held by live arrays: in CuPy's default memory pool and in the private pools of CUDA graphs
     (cached free blocks not counted)."""
     return cupy.get_default_memory_pool().used_bytes() + graphs.memory_in_use()
+
+
+def memory_reserved():
+    """Bytes CuPy's default memory pool holds from the driver: live arrays and cached free blocks."""
+    return cupy.get_default_memory_pool().total_bytes()
+
+
+def empty_cache():
+    """Give the default pool's cached free blocks back to the driver (live arrays keep theirs)."""
+    cupy.get_default_memory_pool().free_all_blocks()
+
+
+def synchronize():
+    """Wait until the device has done all the work queued so far, then raise any input check that failed on it."""
+    graphs.refuse_during_capture("synchronize", "a captured step cannot wait for the device")
+    cupy.cuda.Device().synchronize()
+    checks.raise_failed()
+
+
+def current_device():
+    return cupy.cuda.Device().id
+
+
+def device_name():
+    """The GPU's name, as cudaGetDeviceProperties gives it."""
+    name = cupy.cuda.runtime.getDeviceProperties(current_device())["name"]
+    return name.decode() if isinstance(name, bytes) else name
 
 
 def concatenate(arrays, axis=0):

@@ -561,3 +561,58 @@ def test_later_activations_refuse_bad_input_with_the_op_and_shapes():
     with pytest.raises(ValueError, match=r"Softmax2d: expected a 3-D \(C, H, W\) or 4-D \(N, C, H, W\) input, got "
                                          r"shape \(2, 3\)"):
         ng.nn.Softmax2d()(ng.zeros(2, 3))
+
+
+def _gumbel_softmax_with_its_noise(logits_np, seed, **kwargs):
+    """nanogan's gumbel_softmax of float64 logits drawn after ng.manual_seed(seed), with the Gumbel noise it drew:
+    the global generator after manual_seed(s) is numpy's default_rng(s)."""
+    ng.manual_seed(seed)
+    logits = ng.tensor(logits_np, requires_grad=True)
+    y = F.gumbel_softmax(logits, **kwargs)
+    return logits, y, -np.log(np.random.default_rng(seed).exponential(1.0, logits_np.shape))
+
+
+@pytest.mark.parametrize("hard", [False, True])
+@pytest.mark.parametrize("dim", [-1, 0])
+def test_gumbel_softmax_is_torchs_formula_for_its_noise_to_the_second_derivative(hard, dim):
+    """softmax((logits + G)/tau), straight-through when hard: values, gradients and the gradient of the squared
+    gradient norm equal torch's formula (F.gumbel_softmax's own code) given the same G."""
+    torch = pytest.importorskip("torch")
+    logits_np = np.random.default_rng(3).standard_normal((4, 5))
+    u = np.random.default_rng(4).standard_normal((4, 5))
+    logits, y, noise = _gumbel_softmax_with_its_noise(logits_np, 11, tau=0.7, hard=hard, dim=dim)
+    theirs_logits = torch.tensor(logits_np, requires_grad=True)
+    soft = ((theirs_logits + torch.tensor(noise)) / 0.7).softmax(dim)
+    theirs = soft
+    if hard:
+        one_hot = torch.zeros_like(soft).scatter_(dim, soft.argmax(dim, keepdim=True), 1.0)
+        theirs = one_hot - soft.detach() + soft
+    np.testing.assert_allclose(y.detach().numpy(), theirs.detach().numpy(), rtol=1e-12, atol=1e-15)
+    (g,) = ng.grad((y * ng.tensor(u)).sum(), logits, create_graph=True)
+    (g_theirs,) = torch.autograd.grad((theirs * torch.tensor(u)).sum(), theirs_logits, create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), g_theirs.detach().numpy(), rtol=1e-10, atol=1e-13)
+    (gg,) = ng.grad((g ** 2).sum(), logits)
+    (gg_theirs,) = torch.autograd.grad((g_theirs ** 2).sum(), theirs_logits)
+    np.testing.assert_allclose(gg.numpy(), gg_theirs.numpy(), rtol=1e-9, atol=1e-12)
+    if hard:
+        assert set(np.unique(y.detach().numpy())) == {0.0, 1.0} and (y.detach().numpy().sum(dim) == 1).all()
+
+
+def test_gumbel_softmax_draws_categories_in_proportion_to_the_softmax_of_the_logits():
+    """The Gumbel-max property: the argmax of logits + G is a draw from softmax(logits), whatever tau."""
+    logits = ng.tensor([[1.0, 0.0, -1.0, 2.0]], dtype=ng.float64).expand(20000, 4)
+    probabilities = F.softmax(logits[0], 0).numpy()
+    ng.manual_seed(2)
+    picks = F.gumbel_softmax(logits, tau=0.3, hard=True).numpy().argmax(1)
+    frequencies = np.bincount(picks, minlength=4) / picks.size
+    np.testing.assert_allclose(frequencies, probabilities,
+                               atol=4.5 * np.sqrt(probabilities.max() * (1 - probabilities.min()) / picks.size))
+
+
+def test_gumbel_softmax_refuses_what_has_no_meaning():
+    with pytest.raises(ValueError, match="gumbel_softmax: tau must be a finite number > 0, got 0"):
+        F.gumbel_softmax(ng.zeros(2, 3), tau=0)
+    with pytest.raises(TypeError, match="gumbel_softmax"):
+        F.gumbel_softmax(ng.zeros(2, 3, dtype=ng.int64))
+    with pytest.warns(UserWarning, match="gumbel_softmax: eps is deprecated and has no effect"):
+        F.gumbel_softmax(ng.zeros(2, 3), eps=1e-5)

@@ -39,7 +39,7 @@ from ..ops.shape import pixel_shuffle, pixel_unshuffle
 from ..ops.activation import (relu, leaky_relu, elu, sigmoid, tanh, softplus, logsigmoid, selu, silu, mish, gelu,
                               hardtanh, relu6, softsign, prelu, softmax, log_softmax, dropout, dropout2d,
                               hardsigmoid, hardswish, celu, threshold, hardshrink, softshrink, tanhshrink, softmin,
-                              glu)
+                              glu, gumbel_softmax)
 from ..ops.norm import batch_norm, layer_norm, instance_norm, group_norm
 from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, mse_loss, l1_loss, huber_loss,
                         smooth_l1_loss, nll_loss, cross_entropy, kl_div, gaussian_nll_loss, margin_ranking_loss,
@@ -54,9 +54,9 @@ __all__ = ["linear", "conv2d", "conv_transpose2d", "conv1d", "conv_transpose1d",
            "upsample_nearest", "upsample_bilinear", "pad",
            "affine_grid", "grid_sample", "unfold", "fold", "pixel_shuffle", "pixel_unshuffle", "relu", "leaky_relu",
            "elu", "sigmoid", "tanh", "softplus", "logsigmoid", "selu", "silu", "mish", "gelu", "hardtanh", "relu6",
-           "softsign", "prelu", "softmax", "log_softmax", "dropout", "dropout2d", "hardsigmoid", "hardswish", "celu",
-           "threshold", "hardshrink", "softshrink", "tanhshrink", "softmin", "glu", "batch_norm", "layer_norm",
-           "instance_norm", "group_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss",
+           "softsign", "prelu", "softmax", "log_softmax", "gumbel_softmax", "dropout", "dropout2d", "hardsigmoid",
+           "hardswish", "celu", "threshold", "hardshrink", "softshrink", "tanhshrink", "softmin", "glu", "batch_norm",
+           "layer_norm", "instance_norm", "group_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss",
            "l1_loss", "huber_loss", "smooth_l1_loss", "nll_loss", "cross_entropy", "kl_div", "gaussian_nll_loss",
            "margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss", "triplet_margin_loss",
            "multilabel_soft_margin_loss", "cosine_embedding_loss", "poisson_nll_loss", "multi_margin_loss",

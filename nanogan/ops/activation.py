@@ -1,4 +1,4 @@
-"""Activations (elementwise nonlinearities), softmax / log_softmax along a dim, and dropout.
+"""Activations (elementwise nonlinearities), softmax / log_softmax along a dim (and gumbel_softmax), and dropout.
 
 Notation: y = f(x), g = dL/dy, dx = dL/dx. Where a gradient is neatest in terms of the output
 (sigmoid, tanh, softmax, elu) the backward uses `ctx.output`, itself a Tensor in the graph, so
@@ -17,10 +17,12 @@ ones (tests/test_activation.py).
 import math
 import warnings
 
+import numpy as np
+
 from ..arguments import is_finite, is_number, require
 from ..autograd.function import Function
 from ..random import numpy_generator
-from ..tensor import Tensor
+from ..tensor import Tensor, zeros_like
 from .elementwise import _as_floating, clamp, erf, where
 from .shape import dim_index
 
@@ -343,6 +345,24 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
         raise ValueError(f"dropout2d: expected an (N, C, H, W) input, got shape {input.shape}; one (C, H, W) "
                          f"image is x.unsqueeze(0)")
     return _dropout("dropout2d", input, p, training, inplace, input.shape[:2] + (1, 1))
+
+
+def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
+    """A differentiable draw from the categorical distribution of probabilities softmax(logits) along dim (Jang et
+    al. 2017, Maddison et al. 2017): y = softmax((logits + G) / tau) with Gumbel noise G = -log E, E ~ Exp(1), drawn
+    from the global generator (on the host);  dlogits = softmax's backward of g / tau (G is a constant). Small tau
+    brings y near one-hot. hard=True gives the one-hot of y's argmax forward and y's gradient backward (the
+    straight-through estimator: y_hard - y.detach() + y). eps does nothing, as in PyTorch, which deprecates it."""
+    require_floating("gumbel_softmax", logits)
+    require("gumbel_softmax", "tau", tau, lambda v: is_finite(v) and v > 0, "a finite number > 0")
+    if eps != 1e-10:
+        warnings.warn("gumbel_softmax: eps is deprecated and has no effect", stacklevel=2)
+    noise = -np.log(numpy_generator("gumbel_softmax").exponential(1.0, logits.shape))
+    soft = softmax((logits + Tensor(logits.backend.from_host(noise.astype(logits.dtype)))) / tau, dim)
+    if not hard:
+        return soft
+    one_hot = zeros_like(logits).scatter(dim, soft.detach().argmax(dim, keepdim=True), 1.0)
+    return one_hot - soft.detach() + soft
 
 
 def hardsigmoid(input, inplace=False):

@@ -8,7 +8,7 @@ from hypothesis import given, strategies as st
 
 import nanogan as ng
 import nanogan.nn.functional as F
-from harness import check_op, away_from_kinks, compare_with_torch
+from harness import check_op, away_from_kinks, compare_with_torch, refused_as_by_torch
 
 rng = np.random.default_rng(2)
 shapes = st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple)
@@ -616,3 +616,83 @@ def test_gumbel_softmax_refuses_what_has_no_meaning():
         F.gumbel_softmax(ng.zeros(2, 3, dtype=ng.int64))
     with pytest.warns(UserWarning, match="gumbel_softmax: eps is deprecated and has no effect"):
         F.gumbel_softmax(ng.zeros(2, 3), eps=1e-5)
+
+
+@pytest.mark.parametrize("name, shape, channel_axes", [("dropout1d", (30, 40, 3), 2), ("dropout1d", (60, 3), 1),
+                                                       ("dropout3d", (30, 40, 2, 1, 2), 2),
+                                                       ("dropout3d", (60, 2, 2, 1), 1)])
+def test_dropout1d_and_3d_zero_whole_channels_batched_or_not(name, shape, channel_axes):
+    x = ng.tensor(rng.uniform(1, 2, shape), dtype=ng.float64, requires_grad=True)
+    ng.manual_seed(6)
+    y = getattr(F, name)(x, 0.25)
+    kept = y.numpy() != 0
+    per_channel = kept[(...,) + (0,) * (len(shape) - channel_axes)]
+    np.testing.assert_array_equal(kept, np.broadcast_to(per_channel.reshape(per_channel.shape + (1,) * (
+        len(shape) - channel_axes)), shape))
+    assert abs(per_channel.mean() - 0.75) < 4.5 * np.sqrt(0.75 * 0.25 / per_channel.size)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), kept / 0.75, rtol=1e-12)
+    assert getattr(F, name)(x, 0.25, training=False) is x
+
+
+def test_channel_dropouts_refuse_inputs_of_another_rank():
+    refused_as_by_torch(lambda lib: lib.nn.functional.dropout1d(lib.ones(2, 3, 4, 5)), ValueError,
+                        r"dropout1d: expected an \(N, C, L\) or \(C, L\) input, got shape \(2, 3, 4, 5\)")
+    with pytest.raises(ValueError, match=r"dropout3d: expected an \(N, C, D, H, W\) or \(C, D, H, W\) input"):
+        F.dropout3d(ng.ones(2, 3, 4))  # PyTorch warns that this will be an error
+
+
+def test_alpha_dropout_takes_torchs_values_and_keeps_a_unit_normal_one():
+    """At p = 0.5, PyTorch's alpha_dropout of ones gives 1.6655989 where kept and -0.77919394 where dropped (the
+    affine map of SELU's saturation); over 200,000 N(0, 1) draws the mean stays 0 and the deviation 1."""
+    ng.manual_seed(1)
+    y = F.feature_alpha_dropout(ng.ones(50, 40, 2, dtype=ng.float64), 0.5, training=True).numpy()
+    np.testing.assert_allclose(np.unique(y), [-0.77919394, 1.6655989], rtol=1e-7)
+    np.testing.assert_array_equal(y[:, :, 0], y[:, :, 1])  # a whole channel at once
+    x = ng.randn(200000, dtype=ng.float64, requires_grad=True)
+    y = F.alpha_dropout(x, 0.2, training=True)
+    assert abs(y.numpy().mean()) < 0.01 and abs(y.numpy().std() - 1) < 0.01
+    y.sum().backward()
+    a = (0.8 * (1 + 0.2 * 1.7580993408473766 ** 2)) ** -0.5  # dx = g·a where kept, 0 where dropped
+    dropped = np.isclose(y.numpy(), -1.7580993408473766 * a + 1.7580993408473766 * a * 0.2)
+    np.testing.assert_allclose(x.grad.numpy(), np.where(dropped, 0.0, a), rtol=1e-12)
+    assert abs(dropped.mean() - 0.2) < 0.005
+    assert F.alpha_dropout(x, 0.2) is x  # the functional form is off unless training=True, as PyTorch's
+    assert not F.alpha_dropout(x, 1.0, training=True).numpy().any()
+
+
+def test_rrelu_is_leaky_relu_at_the_mean_slope_in_evaluation_as_torchs():
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal((4, 5))
+    np.testing.assert_allclose(F.rrelu(ng.tensor(x), 0.1, 0.3).numpy(),
+                               torch.nn.functional.rrelu(torch.tensor(x), 0.1, 0.3).numpy(), rtol=1e-15)
+    refused_as_by_torch(lambda lib: lib.nn.functional.rrelu(lib.ones(3), 0.5, 0.2), ValueError,
+                        r"rrelu: \(lower, upper\) must be finite numbers lower <= upper, got \(0.5, 0.2\)")
+
+
+def test_rrelu_in_training_draws_a_slope_per_negative_element_which_is_its_gradient():
+    x = ng.tensor(rng.standard_normal((50, 40)), dtype=ng.float64, requires_grad=True)
+    ng.manual_seed(2)
+    y = F.rrelu(x, 0.1, 0.3, training=True)
+    y.sum().backward()
+    negative = x.numpy() <= 0
+    slopes = y.numpy()[negative] / x.numpy()[negative]
+    assert slopes.min() >= 0.1 and slopes.max() <= 0.3 and slopes.std() > 0.05  # U(0.1, 0.3): deviation 0.058
+    np.testing.assert_allclose(x.grad.numpy()[negative], slopes, rtol=1e-10)
+    np.testing.assert_array_equal(x.grad.numpy()[~negative], 1.0)
+    np.testing.assert_array_equal(y.numpy()[~negative], x.numpy()[~negative])
+
+    def same_slopes_rrelu(t):  # finite differences need the same slopes at every evaluation
+        ng.manual_seed(3)
+        return F.rrelu(t, 0.1, 0.3, training=True) * t
+    check_op(same_slopes_rrelu, [away_from_kinks(rng, (3, 4))])
+
+
+def test_the_new_dropout_and_rrelu_layers_print_and_switch_off_as_torchs():
+    torch = pytest.importorskip("torch")
+    for name, args in [("Dropout1d", (0.2,)), ("Dropout3d", ()), ("AlphaDropout", (0.3,)),
+                       ("FeatureAlphaDropout", ()), ("RReLU", (0.1, 0.3))]:
+        ours, theirs = getattr(ng.nn, name)(*args), getattr(torch.nn, name)(*args)
+        assert repr(ours) == repr(theirs)
+        x = ng.ones(*((2, 3, 4) if name == "Dropout1d" else (2, 3, 4, 4, 4))) * -1
+        assert ours.eval()(x).numpy().tolist() == theirs.eval()(torch.tensor(x.numpy())).numpy().tolist()

@@ -628,8 +628,8 @@ def test_to_cuda_and_back_round_trips_values_dtypes_and_gradients():
 
 @on_gpu
 def test_random_draws_are_the_same_numbers_on_the_device():
-    """bernoulli, multinomial (both ways), normal, poisson and the in-place fills draw on the host, so a seed gives
-    one result; bad weights are found on the device, and reported at the next host read as other device checks are."""
+    """bernoulli, multinomial (both ways), normal, poisson, the in-place fills and the random layers draw on the
+    host, so a seed gives one result; bad weights are found on the device, and reported at the next host read as other device checks are."""
     draws = {}
     for device in ("cpu", "cuda"):
         ng.manual_seed(7)
@@ -639,7 +639,9 @@ def test_random_draws_are_the_same_numbers_on_the_device():
                    ng.zeros(2, 4, device=device).bernoulli_(weights / 3), ng.normal(weights, weights / 2),
                    ng.normal(0.0, 2.0, (3,), device=device), ng.poisson(weights),
                    ng.zeros(4, device=device).log_normal_(), ng.zeros(4, device=device).cauchy_(),
-                   ng.zeros(4, device=device).geometric_(0.4), nn.init.trunc_normal_(ng.zeros(4, device=device))]
+                   ng.zeros(4, device=device).geometric_(0.4), nn.init.trunc_normal_(ng.zeros(4, device=device)),
+                   F.alpha_dropout(weights, 0.3, True), F.rrelu(weights - 1, training=True), F.dropout1d(weights),
+                   F.gumbel_softmax(weights, hard=True)]
         assert all(r.device == device for r in results)
         draws[device] = [r.numpy() for r in results]
     for cpu, cuda in zip(draws["cpu"], draws["cuda"]):

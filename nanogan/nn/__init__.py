@@ -3,8 +3,8 @@
 One file per idea: module.py (Module), parameter.py, container.py (Sequential, ModuleList, ModuleDict, ParameterList,
 ParameterDict), linear.py,
 conv.py (Conv1d/2d, ConvTranspose1d/2d), norm.py (BatchNorm1d/2d, InstanceNorm1d/2d, LayerNorm, GroupNorm),
-activation.py (ReLU, ..., PReLU, Softmax, Identity), dropout.py (Dropout, Dropout2d), pooling.py (MaxPool1d/2d,
-AvgPool1d/2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d), embedding.py, fold.py (Unfold, Fold), shape.py (Flatten,
+activation.py (ReLU, ..., PReLU, RReLU, Softmax, Identity), dropout.py (Dropout, Dropout1d/2d/3d, AlphaDropout,
+FeatureAlphaDropout), pooling.py (MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d), embedding.py, fold.py (Unfold, Fold), shape.py (Flatten,
 Unflatten, the ConstantPad, ZeroPad, ReflectionPad, ReplicationPad and CircularPad layers in 1d, 2d and 3d, Crop2d,
 Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle, PixelUnshuffle),
 minibatch.py (MinibatchDiscrimination, MinibatchStdDev: D's view of the whole batch), attention.py
@@ -26,8 +26,8 @@ from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from .norm import BatchNorm1d, BatchNorm2d, InstanceNorm1d, InstanceNorm2d, LayerNorm, GroupNorm
 from .activation import (ReLU, LeakyReLU, ELU, Tanh, Sigmoid, Softplus, SELU, SiLU, Mish, GELU, Hardtanh, ReLU6,
                          Softsign, PReLU, Softmax, LogSoftmax, Identity, Hardsigmoid, Hardswish, CELU, Threshold,
-                         Hardshrink, Softshrink, Tanhshrink, GLU, Softmin, Softmax2d)
-from .dropout import Dropout, Dropout2d
+                         Hardshrink, Softshrink, Tanhshrink, GLU, Softmin, Softmax2d, RReLU)
+from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout
 from .pooling import MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d
 from .embedding import Embedding
 from .fold import Unfold, Fold
@@ -50,7 +50,8 @@ __all__ = ["functional", "init", "utils", "Parameter", "Module", "Sequential", "
            "InstanceNorm2d", "LayerNorm", "GroupNorm", "ReLU", "LeakyReLU", "ELU", "Tanh", "Sigmoid", "Softplus",
            "SELU", "SiLU", "Mish", "GELU", "Hardtanh", "ReLU6", "Softsign", "PReLU", "Softmax", "LogSoftmax",
            "Identity", "Hardsigmoid", "Hardswish", "CELU", "Threshold", "Hardshrink", "Softshrink", "Tanhshrink",
-           "GLU", "Softmin", "Softmax2d", "Dropout", "Dropout2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",
+           "GLU", "Softmin", "Softmax2d", "RReLU", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout",
+           "FeatureAlphaDropout", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",
            "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Embedding", "Unfold", "Fold", "Flatten", "Unflatten",
            "ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ReflectionPad1d",
            "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d",

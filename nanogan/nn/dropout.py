@@ -1,6 +1,8 @@
-"""Dropout: in training, zero each element (Dropout) or each whole channel of an (N, C, H, W) input (Dropout2d) with
-probability p and scale the survivors by 1/(1 − p), so the expected output equals the input; in evaluation mode,
-the identity. `inplace=True` writes the result into the input, as in PyTorch (see ops/activation.py)."""
+"""Dropout: in training, zero each element (Dropout) or each whole channel (Dropout1d/2d/3d: of an (N, C, L),
+(N, C, H, W) or (N, C, D, H, W) input) with probability p and scale the survivors by 1/(1 − p), so the expected
+output equals the input; AlphaDropout and FeatureAlphaDropout (for SELU networks) set the dropped units to SELU's
+saturation value and keep the mean and variance instead. In evaluation mode, the identity. `inplace=True` writes
+the result into the input, as in PyTorch (see ops/activation.py)."""
 from ..arguments import is_number, require
 from . import functional as F
 from .module import Module
@@ -25,5 +27,21 @@ class Dropout(_Dropout):
     function = F.dropout
 
 
+class Dropout1d(_Dropout):
+    function = F.dropout1d
+
+
 class Dropout2d(_Dropout):
     function = F.dropout2d
+
+
+class Dropout3d(_Dropout):
+    function = F.dropout3d
+
+
+class AlphaDropout(_Dropout):
+    function = F.alpha_dropout
+
+
+class FeatureAlphaDropout(_Dropout):
+    function = F.feature_alpha_dropout

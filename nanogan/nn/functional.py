@@ -37,7 +37,8 @@ from ..ops.sample import affine_grid, grid_sample
 from ..ops.fold import unfold, fold
 from ..ops.shape import pixel_shuffle, pixel_unshuffle
 from ..ops.activation import (relu, leaky_relu, elu, sigmoid, tanh, softplus, logsigmoid, selu, silu, mish, gelu,
-                              hardtanh, relu6, softsign, prelu, softmax, log_softmax, dropout, dropout2d,
+                              hardtanh, relu6, softsign, prelu, softmax, log_softmax, dropout, dropout1d, dropout2d,
+                              dropout3d, alpha_dropout, feature_alpha_dropout, rrelu,
                               hardsigmoid, hardswish, celu, threshold, hardshrink, softshrink, tanhshrink, softmin,
                               glu, gumbel_softmax)
 from ..ops.norm import batch_norm, layer_norm, instance_norm, group_norm
@@ -54,7 +55,8 @@ __all__ = ["linear", "conv2d", "conv_transpose2d", "conv1d", "conv_transpose1d",
            "upsample_nearest", "upsample_bilinear", "pad",
            "affine_grid", "grid_sample", "unfold", "fold", "pixel_shuffle", "pixel_unshuffle", "relu", "leaky_relu",
            "elu", "sigmoid", "tanh", "softplus", "logsigmoid", "selu", "silu", "mish", "gelu", "hardtanh", "relu6",
-           "softsign", "prelu", "softmax", "log_softmax", "gumbel_softmax", "dropout", "dropout2d", "hardsigmoid",
+           "softsign", "prelu", "softmax", "log_softmax", "gumbel_softmax", "dropout", "dropout1d", "dropout2d", "dropout3d",
+           "alpha_dropout", "feature_alpha_dropout", "rrelu", "hardsigmoid",
            "hardswish", "celu", "threshold", "hardshrink", "softshrink", "tanhshrink", "softmin", "glu", "batch_norm",
            "layer_norm", "instance_norm", "group_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss",
            "l1_loss", "huber_loss", "smooth_l1_loss", "nll_loss", "cross_entropy", "kl_div", "gaussian_nll_loss",

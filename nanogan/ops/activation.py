@@ -214,6 +214,7 @@ def logsigmoid(input):
 
 SELU_ALPHA = 1.6732632423543772848170429916717  # Klambauer et al.'s constants, PyTorch's digits
 SELU_SCALE = 1.0507009873554804934193349852946
+_SELU_SATURATION = -SELU_SCALE * SELU_ALPHA  # α' = lim selu(x) as x → -∞
 
 
 def selu(input, inplace=False):
@@ -316,17 +317,29 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     return _along(LogSoftmax, "log_softmax", input, dim, _stacklevel, dtype)
 
 
-def _dropout(op, input, p, training, inplace, mask_shape):
+def _dropout(op, input, p, training, inplace, mask_shape, alpha=False):
     """y = x·mask / (1 - p) with mask ~ Bernoulli(1 - p) of shape `mask_shape`, broadcast over x (so dropout2d
     drops whole channels), drawn from the global generator (on the host, so a seed gives the same mask on every
-    device);  dx = g·mask / (1 - p). Identity when not training or p = 0."""
+    device);  dx = g·mask / (1 - p). Identity when not training or p = 0.
+    alpha=True (alpha_dropout, for SELU networks; Klambauer et al. 2017): y = a·(x·mask + α'·(1 - mask)) + b with
+    α' = -λα, SELU's negative saturation, a = ((1 - p)(1 + p·α'²))^(-1/2) and b = -a·α'·p, which keep a zero mean
+    and unit variance;  dx = g·a·mask."""
     require(op, "p", p, lambda v: is_number(v) and 0 <= v <= 1, "a probability in [0, 1]")
     if not training or p == 0.0:
         return input
     keep = numpy_generator(op).random(mask_shape) >= p
-    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)  # p = 1 drops everything (0, not 0·inf)
-    mask = Tensor(input.backend.from_host((keep * scale).astype(input.dtype)))
-    return _in_place_or_not(op, input, inplace, lambda x: x * mask)
+    if p == 1.0:  # everything dropped (0, not 0·inf)
+        scale, shift = np.zeros(keep.shape), None
+    elif alpha:
+        a = ((1 - p) * (1 + p * _SELU_SATURATION ** 2)) ** -0.5
+        scale, shift = a * keep, a * _SELU_SATURATION * ((1 - keep) - p)
+    else:
+        scale, shift = keep / (1.0 - p), None
+    scale = Tensor(input.backend.from_host(scale.astype(input.dtype)))
+    if shift is None:
+        return _in_place_or_not(op, input, inplace, lambda x: x * scale)
+    shift = Tensor(input.backend.from_host(shift.astype(input.dtype)))
+    return _in_place_or_not(op, input, inplace, lambda x: x * scale + shift)
 
 
 def dropout(input, p=0.5, training=True, inplace=False):
@@ -336,15 +349,67 @@ def dropout(input, p=0.5, training=True, inplace=False):
     return _dropout("dropout", input, p, training, inplace, input.shape)
 
 
+def _channel_mask_shape(op, input, spatial_dims, unbatched=True):
+    """One mask value per channel of an (N, C, *spatial) input, or of an unbatched (C, *spatial) one where
+    `unbatched`: (N, C, 1, ...) or (C, 1, ...)."""
+    require_floating(op, input)
+    spatial = ", ".join("DHW"[3 - spatial_dims:]) if spatial_dims > 1 else "L"
+    ranks = (spatial_dims + 1, spatial_dims + 2) if unbatched else (spatial_dims + 2,)
+    if input.ndim not in ranks:
+        shapes = f"an (N, C, {spatial})" + (f" or (C, {spatial})" if unbatched else "")
+        hint = "" if unbatched else f"; one (C, {spatial}) image is x.unsqueeze(0)"
+        raise ValueError(f"{op}: expected {shapes} input, got shape {input.shape}{hint}")
+    return input.shape[:input.ndim - spatial_dims] + (1,) * spatial_dims
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Each channel of an (N, C, L) or (C, L) input zeroed as a whole with probability p, the survivors scaled by
+    1/(1 - p)."""
+    return _dropout("dropout1d", input, p, training, inplace, _channel_mask_shape("dropout1d", input, 1))
+
+
 def dropout2d(input, p=0.5, training=True, inplace=False):
     """Each channel of an (N, C, H, W) input zeroed as a whole with probability p, the survivors scaled by
-    1/(1 - p): _dropout with a mask of shape (N, C, 1, 1)."""
-    require_floating("dropout2d", input)
-    if input.ndim != 4:
-        # PyTorch reads a 3-D input as (N, C, L) for now, with a warning that it will read it as (C, H, W)
-        raise ValueError(f"dropout2d: expected an (N, C, H, W) input, got shape {input.shape}; one (C, H, W) "
-                         f"image is x.unsqueeze(0)")
-    return _dropout("dropout2d", input, p, training, inplace, input.shape[:2] + (1, 1))
+    1/(1 - p). PyTorch reads a 3-D input as (N, C, L) for now, with a warning that it will read it as (C, H, W):
+    refused here (one (C, H, W) image is x.unsqueeze(0))."""
+    mask_shape = _channel_mask_shape("dropout2d", input, 2, unbatched=False)
+    return _dropout("dropout2d", input, p, training, inplace, mask_shape)
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Each channel of an (N, C, D, H, W) or (C, D, H, W) input zeroed as a whole with probability p, the survivors
+    scaled by 1/(1 - p)."""
+    return _dropout("dropout3d", input, p, training, inplace, _channel_mask_shape("dropout3d", input, 3))
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """_dropout's alpha form, element by element: dropped units take SELU's saturation value, then an affine map
+    restores the mean and variance. Off unless training=True, as PyTorch's functional form."""
+    require_floating("alpha_dropout", input)
+    return _dropout("alpha_dropout", input, p, training, inplace, input.shape, alpha=True)
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """alpha_dropout of whole channels: one mask value per (sample, channel) of an (N, C, ...) input."""
+    require_floating("feature_alpha_dropout", input)
+    if input.ndim < 2:
+        raise ValueError(f"feature_alpha_dropout: expected an (N, C, ...) input, got shape {input.shape}")
+    mask_shape = input.shape[:2] + (1,) * (input.ndim - 2)
+    return _dropout("feature_alpha_dropout", input, p, training, inplace, mask_shape, alpha=True)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Randomized leaky ReLU (Xu et al. 2015): y = x where x > 0, a·x elsewhere, with a ~ U(lower, upper) drawn per
+    element in training (from the global generator, on the host) and a = (lower + upper)/2 otherwise (leaky_relu);
+    dx = g where x > 0, else g·a."""
+    require("rrelu", "(lower, upper)", (lower, upper),
+            lambda v: is_finite(lower) and is_finite(upper) and lower <= upper, "finite numbers lower <= upper")
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    require_floating("rrelu", input)
+    slopes = numpy_generator("rrelu").uniform(lower, upper, input.shape)
+    slopes = Tensor(input.backend.from_host(slopes.astype(input.dtype)))
+    return _in_place_or_not("rrelu", input, inplace, lambda x: where(x.array > 0, x, x * slopes))
 
 
 def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):

@@ -468,6 +468,10 @@ FAMILIES = {
         + F.softshrink(F.max_pool1d(x[:, :2], 3, 1, 1), 0.1) + F.softmin(F.avg_pool1d(x[:, 1:3], 3, 1, 1), dim=1)
         + F.tanhshrink(F.conv_transpose1d(x[:, :2], w[:2, :2], padding=1)) ** 2,
         [(2, 4, 6), (4, 4, 3)], ("glu", "conv1d", "max_pool1d"), True),
+    "rms and local response norms, bilinear and channel shuffle": (
+        lambda x, w, a: F.rms_norm(x, (3, 4), w) * F.local_response_norm(x, 3, 0.5, 0.75, 1.0)
+        + F.channel_shuffle(x, 2) + F.bilinear(x, x.flip(1), a, a[:, 0, 0]),
+        [(2, 4, 3, 4), (3, 4), (4, 4, 4)], ("rms_norm", "bilinear"), False),
     "margin, embedding and Poisson losses": (
         lambda a, b, c: F.margin_ranking_loss(a, b, c.sign(), 0.1, "none")
         + F.hinge_embedding_loss(a, c.sign(), 0.5, "none")

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 import nanogan as ng
-from harness import assert_matches_torch, leaf_pair, penalise_input_gradient
+from harness import (assert_matches_torch, compare_with_torch, leaf_pair, penalise_input_gradient,
+                     refused_as_by_torch)
 from nanogan import nn
 
 torch = pytest.importorskip("torch")
@@ -1523,3 +1524,66 @@ def test_a_copy_of_a_spectrally_normalised_layer_normalises_with_its_own_u_and_v
         assert twin.weight is not layer.weight and twin.weight_u is not layer.weight_u
         assert not np.array_equal(layer.weight_u.numpy(), u_before)  # each forward moved its own u
         np.testing.assert_allclose(twin.weight_u.numpy(), layer.weight_u.numpy(), rtol=1e-6)
+
+
+# ---- Bilinear and ChannelShuffle ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lead", [(), (3,), (2, 3)])
+@pytest.mark.parametrize("with_bias", [True, False])
+def test_bilinear_is_torchs_to_the_second_derivative(lead, with_bias):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(len(lead))
+    arrays = [rng.standard_normal(lead + (4,)), rng.standard_normal(lead + (5,)), rng.standard_normal((3, 4, 5))]
+    if with_bias:
+        arrays.append(rng.standard_normal(3))
+    compare_with_torch(nn.functional.bilinear, torch.nn.functional.bilinear, arrays)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda lib: lib.nn.functional.bilinear(lib.ones(2, 3), lib.ones(2, 4), lib.ones(5, 3, 3)),
+     r"bilinear: inputs of shapes \(2, 3\) and \(2, 4\) and weight of shape \(5, 3, 3\) do not match"),
+    (lambda lib: lib.nn.functional.bilinear(lib.ones(2, 3), lib.ones(3, 4), lib.ones(5, 3, 4)),
+     r"bilinear: inputs of shapes \(2, 3\) and \(3, 4\)"),
+    (lambda lib: lib.nn.functional.bilinear(lib.ones(2, 3), lib.ones(2, 4), lib.ones(5, 3, 4), lib.ones(4)),
+     r"bilinear: bias of shape \(4,\) does not match weight of shape \(5, 3, 4\)"),
+    (lambda lib: lib.nn.functional.channel_shuffle(lib.ones(2, 6, 2, 2), 4),
+     r"channel_shuffle: the 6 channels of input of shape \(2, 6, 2, 2\) do not split into 4 groups"),
+    (lambda lib: lib.nn.functional.channel_shuffle(lib.ones(2, 6), 3),
+     r"channel_shuffle: expected an \(N, C, \*\) input of 3 or more dimensions, got shape \(2, 6\)"),
+    (lambda lib: lib.nn.functional.channel_shuffle(lib.ones(2, 6, 2), 0), "channel_shuffle: groups must be"),
+])
+def test_bilinear_and_channel_shuffle_refuse_what_torch_refuses(call, message):
+    refused_as_by_torch(call, ValueError, message)
+
+
+def test_channel_shuffle_deals_the_channels_out_as_torchs():
+    torch = pytest.importorskip("torch")
+    x = np.arange(2 * 6 * 2 * 3, dtype=np.float64).reshape(2, 6, 2, 3)
+    for groups in (1, 2, 3, 6):
+        np.testing.assert_array_equal(nn.functional.channel_shuffle(ng.tensor(x), groups).numpy(),
+                                      torch.nn.functional.channel_shuffle(torch.tensor(x), groups).numpy())
+        assert repr(nn.ChannelShuffle(groups)) == repr(torch.nn.ChannelShuffle(groups))
+    shuffled = nn.ChannelShuffle(3)(ng.tensor(x))  # worked: channel g·2 + k goes to k·3 + g
+    np.testing.assert_array_equal(shuffled.numpy()[:, [0, 3, 1, 4, 2, 5]], x)
+
+
+def test_bilinear_layer_is_torchs_in_shapes_initialisation_and_gradients():
+    torch = pytest.importorskip("torch")
+    ours, theirs = nn.Bilinear(4, 5, 3), torch.nn.Bilinear(4, 5, 3).double()
+    assert repr(ours) == repr(theirs) and repr(nn.Bilinear(2, 2, 1, bias=False)) == repr(
+        torch.nn.Bilinear(2, 2, 1, bias=False))
+    assert ours.weight.shape == tuple(theirs.weight.shape) and ours.bias.shape == tuple(theirs.bias.shape)
+    bound = 1 / np.sqrt(4)
+    assert np.abs(ours.weight.numpy()).max() <= bound and np.abs(ours.weight.numpy()).max() > 0.8 * bound
+    ours.to(ng.float64)
+    ours.weight.data = ng.tensor(theirs.weight.detach().numpy())
+    ours.bias.data = ng.tensor(theirs.bias.detach().numpy())
+    x1, t1 = leaf_pair((6, 4), 1)
+    x2, t2 = leaf_pair((6, 5), 2)
+    g, = ng.grad((ours(x1, x2) ** 2).sum(), x1, create_graph=True)
+    g_theirs, = torch.autograd.grad((theirs(t1, t2) ** 2).sum(), t1, create_graph=True)
+    assert_matches_torch(g, g_theirs, "input gradient")
+    ((g.norm() - 1) ** 2).backward()
+    ((g_theirs.norm() - 1) ** 2).backward()
+    assert_matches_torch(ours.weight.grad, theirs.weight.grad, "weight gradient of the penalty")
+    assert_matches_torch(x2.grad, t2.grad, "second input's gradient of the penalty")

@@ -9,8 +9,9 @@ from hypothesis import given, strategies as st
 import nanogan as ng
 import nanogan.nn.functional as F
 from nanogan.backend.cpu.threads import SERIAL_BELOW
+from nanogan import nn
 from harness import check_op
-from harness import compare_with_torch
+from harness import assert_matches_torch, compare_with_torch, penalise_input_gradient, refused_as_by_torch
 
 rng = np.random.default_rng(3)
 
@@ -390,3 +391,62 @@ def test_norms_refuse_parameters_of_another_dtype_as_torch_does():
                        (lambda: F.layer_norm(x, (2,), weight=ng.ones(2, dtype=ng.float64)), "layer_norm")]:
         with pytest.raises(TypeError, match=rf"{name}: input \(float32\) and \w+ \(float64\) must share one dtype"):
             call()
+
+
+# ---- rms_norm and local_response_norm: compositions of elementwise ops, against torch to the second derivative --
+
+def torch_functional():
+    return pytest.importorskip("torch").nn.functional
+
+
+@pytest.mark.parametrize("normalized_shape, weighted, eps", [((4,), True, None), ((3, 4), False, 1e-3),
+                                                             ((3, 4), True, 0.0)])
+def test_rms_norm_is_torchs_to_the_second_derivative(normalized_shape, weighted, eps):
+    arrays = [np.random.default_rng(1).standard_normal((2, 3, 4))]
+    if weighted:
+        arrays.append(np.random.default_rng(2).standard_normal(normalized_shape))
+    compare_with_torch(lambda x, *w: F.rms_norm(x, normalized_shape, *w, eps=eps),
+                       lambda x, *w: torch_functional().rms_norm(x, normalized_shape, *w, eps=eps), arrays)
+
+
+@pytest.mark.parametrize("shape, size, alpha, beta, k", [((2, 7, 3, 4), 3, 0.1, 0.75, 2.0),
+                                                         ((2, 5, 6), 4, 1e-4, 0.75, 1.0),
+                                                         ((1, 4, 2, 3, 2), 5, 0.5, 1.5, 0.5)])
+def test_local_response_norm_is_torchs_to_the_second_derivative(shape, size, alpha, beta, k):
+    compare_with_torch(lambda x: F.local_response_norm(x, size, alpha, beta, k),
+                       lambda x: torch_functional().local_response_norm(x, size, alpha, beta, k),
+                       [np.random.default_rng(3).standard_normal(shape)])
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda lib: lib.nn.functional.rms_norm(lib.ones(2, 3), (4,)), ValueError,
+     r"rms_norm: input of shape \(2, 3\) does not end with normalized_shape \(4,\)"),
+    (lambda lib: lib.nn.functional.rms_norm(lib.ones(2, 3), (3,), lib.ones(4)), ValueError,
+     r"rms_norm: weight of shape \(4,\) does not match normalized_shape \(3,\)"),
+    (lambda lib: lib.nn.functional.rms_norm(lib.ones(2, 3, dtype=lib.int64), (3,)), TypeError, "rms_norm"),
+    (lambda lib: lib.nn.functional.local_response_norm(lib.ones(2, 3), 3), ValueError,
+     r"local_response_norm: expected an \(N, C, \*\) input of 3 or more dimensions, got shape \(2, 3\)"),
+    (lambda lib: lib.nn.functional.local_response_norm(lib.ones(2, 3, 4), 0), ValueError,
+     "local_response_norm: size must be an int >= 1, got 0"),
+])
+def test_rms_and_local_response_norms_refuse_what_torch_refuses(call, error, message):
+    refused_as_by_torch(call, error, message)
+
+
+def test_rms_norm_and_local_response_norm_layers_are_torchs():
+    torch = pytest.importorskip("torch")
+    for ours, theirs, shape in [(nn.RMSNorm((3, 4)), torch.nn.RMSNorm((3, 4)), (2, 3, 4)),
+                                (nn.RMSNorm(4, eps=1e-3, elementwise_affine=False),
+                                 torch.nn.RMSNorm(4, eps=1e-3, elementwise_affine=False), (5, 4)),
+                                (nn.LocalResponseNorm(3, 0.2, 0.5, 1.5), torch.nn.LocalResponseNorm(3, 0.2, 0.5, 1.5),
+                                 (2, 5, 3, 3))]:
+        assert repr(ours) == repr(theirs)
+        assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+        theirs.double()
+        for p_ours, p_theirs in zip(ours.parameters(), theirs.parameters()):
+            p_theirs.data = torch.tensor(np.random.default_rng(4).standard_normal(tuple(p_theirs.shape)))
+            p_ours.data = ng.tensor(p_theirs.data.numpy(), dtype=ng.float64)
+        ours.to(ng.float64)
+        penalise_input_gradient(ours, theirs, shape, 5)
+        for p_ours, p_theirs in zip(ours.parameters(), theirs.parameters()):
+            assert_matches_torch(p_ours.grad, p_theirs.grad, "parameter gradient of the penalty")

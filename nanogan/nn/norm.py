@@ -149,6 +149,40 @@ class LayerNorm(Module):
                 f"bias={self.bias is not None}")
 
 
+class RMSNorm(Module):
+    """Each sample scaled by the root mean square of its last len(normalized_shape) dimensions (no centring);
+    elementwise γ of that shape (elementwise_affine), no β. eps=None is the dtype's machine epsilon."""
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True):
+        super().__init__()
+        shape = int_tuple("RMSNorm", "normalized_shape", normalized_shape, 1)
+        if eps is not None:
+            _check_settings("RMSNorm", eps)
+        self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
+        self.register_parameter("weight", Parameter(ones(*shape)) if elementwise_affine else None)
+
+    def forward(self, x):
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class LocalResponseNorm(Module):
+    """Each value divided by (k + alpha · the mean square of its `size` neighbouring channels)^beta (AlexNet's)."""
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
+        super().__init__()
+        self.size = int_at_least("LocalResponseNorm", "size", size, 1)
+        self.alpha, self.beta, self.k = alpha, beta, k
+
+    def forward(self, x):
+        return F.local_response_norm(x, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
 class GroupNorm(Module):
     """Each sample's channels split into num_groups groups of consecutive channels, each group normalised over its
     channels and positions; per-channel γ and β (affine). Takes (N, C, *)."""

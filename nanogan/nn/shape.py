@@ -231,6 +231,20 @@ class UpsamplingBilinear2d(Upsample):
         super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
 
 
+class ChannelShuffle(Module):
+    """(N, C, *) with its channels dealt out of `groups` groups in turn (ShuffleNet's)."""
+
+    def __init__(self, groups):
+        super().__init__()
+        self.groups = int_at_least("ChannelShuffle", "groups", groups, 1)
+
+    def forward(self, x):
+        return F.channel_shuffle(x, self.groups)
+
+    def extra_repr(self):
+        return f"groups={self.groups}"
+
+
 class PixelShuffle(Module):
     """(*, C·r², H, W) → (*, C, H·r, W·r), r = upscale_factor: each group of r² channels becomes an r×r block of
     pixels (SRGAN's upsampler, after a convolution to C·r² channels)."""

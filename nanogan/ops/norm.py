@@ -1,4 +1,5 @@
-"""Normalisations: batch_norm, instance_norm, layer_norm, group_norm.
+"""Normalisations: batch_norm, instance_norm, layer_norm, group_norm; and, composed of elementwise ops, rms_norm and
+local_response_norm.
 
 Each is a per-channel normalisation of an (N, C, *) tensor, which the Functions below hand the
 kernels of backend/cpu/norm.py as the (N, C, L) array view they take: batch norm normalises its
@@ -25,12 +26,13 @@ Eval-mode normalisation by running statistics is ChannelAffine: y = x·scale + s
 """
 import numpy as np
 
-from ..arguments import int_at_least, int_tuple, require
+from ..arguments import int_at_least, int_tuple, is_finite, require
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from .activation import require_floating
 from .bias import channel_axes, channel_sum
+from .pad import pad
 from .shape import stack
 
 
@@ -330,20 +332,26 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     return y.reshape(input.shape)
 
 
-def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
-    """Normalise over the trailing dims `normalized_shape`, then y·weight + bias elementwise over them."""
-    normalized_shape = int_tuple("layer_norm", "normalized_shape", normalized_shape, 1)
-    given = {name: t for name, t in (("weight", weight), ("bias", bias)) if t is not None}
-    require_floating("layer_norm", input, *given.values())
-    _require_one_dtype("layer_norm", input, given)
+def _trailing_features(op, input, normalized_shape, **vectors):
+    """normalized_shape as a tuple, checked to end input's shape and to be the shape of each given vector (the
+    elementwise weight and bias of layer_norm and rms_norm), all of input's floating dtype."""
+    normalized_shape = int_tuple(op, "normalized_shape", normalized_shape, 1)
+    given = {name: t for name, t in vectors.items() if t is not None}
+    require_floating(op, input, *given.values())
+    _require_one_dtype(op, input, given)
     trailing = len(normalized_shape)
     if trailing == 0 or input.ndim < trailing or input.shape[input.ndim - trailing:] != normalized_shape:
-        raise ValueError(f"layer_norm: input of shape {input.shape} does not end with normalized_shape "
+        raise ValueError(f"{op}: input of shape {input.shape} does not end with normalized_shape "
                          f"{normalized_shape}")
-    for name, t in (("weight", weight), ("bias", bias)):
-        if t is not None and t.shape != normalized_shape:
-            raise ValueError(f"layer_norm: {name} of shape {t.shape} does not match normalized_shape "
-                             f"{normalized_shape}")
+    for name, t in given.items():
+        if t.shape != normalized_shape:
+            raise ValueError(f"{op}: {name} of shape {t.shape} does not match normalized_shape {normalized_shape}")
+    return normalized_shape
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalise over the trailing dims `normalized_shape`, then y·weight + bias elementwise over them."""
+    normalized_shape = _trailing_features("layer_norm", input, normalized_shape, weight=weight, bias=bias)
     features = int(np.prod(normalized_shape))
     y = _normalize_by_batch(input.reshape(1, -1, features), None, None, eps).reshape(input.shape)
     if weight is not None:
@@ -351,6 +359,44 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     if bias is not None:
         y = y + bias
     return y
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """Root-mean-square normalisation over the trailing dims `normalized_shape` (Zhang & Sennrich 2019), layer norm
+    without the centring and the bias:
+
+        y = x·r·w,   r = 1/sqrt(mean(x²) + eps) over those dims,   dx = r·(h - x·r²·mean(h·x)) with h = g·w
+
+    eps defaults to the dtype's machine epsilon, as PyTorch's. A composition of elementwise ops and a mean, whose
+    derivatives of every order are those of the parts."""
+    normalized_shape = _trailing_features("rms_norm", input, normalized_shape, weight=weight)
+    if eps is None:
+        eps = float(np.finfo(input.dtype).eps)
+    require("rms_norm", "eps", eps, lambda v: is_finite(v) and v >= 0, "a finite number >= 0")
+    dims = tuple(range(input.ndim - len(normalized_shape), input.ndim))
+    y = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
+    return y if weight is None else y * weight
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """Each value divided by the activity of its `size` neighbouring channels (Krizhevsky et al. 2012) in an
+    (N, C, *) input:
+
+        y[n, c] = x[n, c] / (k + alpha·a[n, c])^beta,   a[n, c] = (1/size)·Σ_{c' = c - size//2}^{c + (size-1)//2} x[n, c']²
+
+    the channels beyond 0 and C - 1 counting as 0 (PyTorch's: an average pool over zero-padded channels). The sum
+    is `size` shifted slices of the padded squares, so every derivative is that of the parts."""
+    require_floating("local_response_norm", input)
+    size = int_at_least("local_response_norm", "size", size, 1)
+    for name, value in (("alpha", alpha), ("beta", beta), ("k", k)):
+        require("local_response_norm", name, value, is_finite, "a finite number")
+    if input.ndim < 3:
+        raise ValueError(f"local_response_norm: expected an (N, C, *) input of 3 or more dimensions, got shape "
+                         f"{input.shape}")
+    channels = input.shape[1]
+    squares = pad(input * input, (0, 0) * (input.ndim - 2) + (size // 2, (size - 1) // 2))  # the channel axis only
+    activity = sum(squares[:, shift:shift + channels] for shift in range(size)) / size
+    return input / (activity * alpha + k) ** beta
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):

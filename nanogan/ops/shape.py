@@ -367,6 +367,21 @@ def pixel_shuffle(input, upscale_factor):
                    lead + (channels // (r * r), height * r, width * r))
 
 
+def channel_shuffle(input, groups):
+    """(N, C, *) with its channels dealt out of `groups` groups in turn (ShuffleNet's): channel g·(C/G) + k moves to
+    k·G + g, a reshape to (N, G, C/G, *), a transpose and a reshape back; dx = the same moves of g, back."""
+    op = "channel_shuffle"
+    groups = int_at_least(op, "groups", groups, 1)
+    if input.ndim < 3:
+        raise ValueError(f"{op}: expected an (N, C, *) input of 3 or more dimensions, got shape {input.shape}")
+    batch, channels, rest = input.shape[0], input.shape[1], input.shape[2:]
+    if channels % groups:
+        raise ValueError(f"{op}: the {channels} channels of input of shape {input.shape} do not split into {groups} "
+                         f"groups")
+    grouped = reshape(input, (batch, groups, channels // groups) + rest)
+    return reshape(transpose(grouped, 1, 2), input.shape)
+
+
 def pixel_unshuffle(input, downscale_factor):
     """(*, C, H·r, W·r) → (*, C·r², H, W), r = downscale_factor: pixel_shuffle's inverse,
     y[..., c·r² + i·r + j, h, w] = x[..., c, h·r + i, w·r + j];  dx = pixel_shuffle(g, r)."""

@@ -1587,3 +1587,20 @@ def test_bilinear_layer_is_torchs_in_shapes_initialisation_and_gradients():
     ((g_theirs.norm() - 1) ** 2).backward()
     assert_matches_torch(ours.weight.grad, theirs.weight.grad, "weight gradient of the penalty")
     assert_matches_torch(x2.grad, t2.grad, "second input's gradient of the penalty")
+
+
+def test_data_parallel_runs_its_module_on_one_device_with_torchs_state_dict_keys():
+    torch = pytest.importorskip("torch")
+    inner = nn.Linear(2, 3)
+    wrapped = nn.DataParallel(inner)
+    assert wrapped.module is inner and repr(wrapped) == repr(torch.nn.DataParallel(torch.nn.Linear(2, 3)))
+    assert list(wrapped.state_dict()) == list(torch.nn.DataParallel(torch.nn.Linear(2, 3)).state_dict())
+    x = ng.randn(4, 2)
+    np.testing.assert_array_equal(wrapped(x).numpy(), inner(x).numpy())
+    wrapped.load_state_dict({"module.weight": np.ones((3, 2), np.float32), "module.bias": np.zeros(3, np.float32)})
+    np.testing.assert_array_equal(inner.weight.numpy(), np.ones((3, 2)))
+    with pytest.warns(UserWarning, match=r"DataParallel: nanogan drives one GPU, so the 2 devices asked for "
+                                         r"\(\[0, 1\]\)"):
+        nn.DataParallel(inner, device_ids=[0, 1])
+    with pytest.raises(TypeError, match="DataParallel: expected a Module to wrap, got function"):
+        nn.DataParallel(lambda x: x)

@@ -12,8 +12,8 @@ ChannelShuffle), minibatch.py (MinibatchDiscrimination, MinibatchStdDev: D's vie
 their cells), loss.py (BCELoss, MSELoss, ...), distance.py (CosineSimilarity, PairwiseDistance), init.py
 (initialisers), utils/ (clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters; the old hooks
 spectral_norm and weight_norm from spectral_norm.py and weight_norm.py, sharing weight_hook.py; utils/parametrize.py
-and utils/parametrizations.py, the new-style weight_norm and spectral_norm). Module has PyTorch's forward hooks
-(register_forward_pre_hook, register_forward_hook).
+and utils/parametrizations.py, the new-style weight_norm and spectral_norm). parallel.py (DataParallel, on one
+device). Module has PyTorch's forward hooks (register_forward_pre_hook, register_forward_hook).
 """
 from . import functional
 from . import init
@@ -42,6 +42,7 @@ from .shape import (Flatten, Unflatten, ConstantPad1d, ConstantPad2d, ConstantPa
 from .distance import CosineSimilarity, PairwiseDistance
 from .minibatch import MinibatchDiscrimination, MinibatchStdDev
 from .attention import MultiheadAttention
+from .parallel import DataParallel
 from .transformer import TransformerEncoderLayer, TransformerEncoder
 from .recurrent import RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell
 
@@ -62,4 +63,4 @@ __all__ = ["functional", "init", "utils", "Parameter", "Module", "Sequential", "
            "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "TripletMarginLoss", "MultiLabelSoftMarginLoss",
            "CosineEmbeddingLoss", "PoissonNLLLoss", "MultiMarginLoss", "CosineSimilarity", "PairwiseDistance",
            "MinibatchDiscrimination", "MinibatchStdDev", "MultiheadAttention", "TransformerEncoderLayer",
-           "TransformerEncoder", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
+           "TransformerEncoder", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "DataParallel"]

@@ -9,6 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import nanogan as ng
+from harness import refused_as_by_torch
+
 from nanogan.data import mnist as mnist_module
 from nanogan.data import (TOY_DATASETS, DataLoader, DatasetNotFoundError, GaussianMixture2D, IdxFormatError, find_split,
                           get_toy, images_to_float, load_mnist, load_mnist_for_training, read_idx)
@@ -421,3 +424,91 @@ def test_a_loader_refuses_the_state_of_a_run_on_other_data():
     from_before_the_crc = DataLoader(x * 2, batch_size=4, seed=1)
     from_before_the_crc.load_state_dict({k: v for k, v in state.items() if k != "data_crc"})
     assert same.state_dict() == state and from_before_the_crc.batch_in_epoch == same.batch_in_epoch == 1
+
+
+# ---- ng.utils.data: torch.utils.data's datasets and loader, for ported code ------------------------------------
+
+def _utils_data(lib):
+    return lib.utils.data
+
+
+class _Pairs:
+    """A map-style dataset written once for either library: an image as a numpy array, its label an int, a dict."""
+
+    def __len__(self):
+        return 7
+
+    def __getitem__(self, i):
+        return np.full((2, 3), i, dtype=np.float32), i % 3, {"weight": float(i) / 2}
+
+
+@pytest.mark.parametrize("batch_size, drop_last", [(1, False), (3, False), (3, True), (7, False), (10, False)])
+def test_the_loader_batches_a_dataset_in_order_as_torchs(batch_size, drop_last):
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (ng, torch):
+        data = _utils_data(lib)
+        tensors = data.TensorDataset(lib.arange(7.0).reshape(7, 1) * 2, lib.arange(7))
+        batches = []
+        for dataset in (tensors, _Pairs(), data.Subset(tensors, [6, 0, 3])):
+            loader = data.DataLoader(dataset, batch_size=batch_size, drop_last=drop_last)
+            batches.append((len(loader), [_as_lists(b) for b in loader]))
+        results.append(batches)
+    assert results[0] == results[1]
+
+
+def _as_lists(batch):
+    if isinstance(batch, dict):
+        return {k: _as_lists(v) for k, v in batch.items()}
+    if isinstance(batch, (list, tuple)):
+        return [_as_lists(v) for v in batch]
+    return (str(batch.dtype).removeprefix("torch."), np.asarray(batch.numpy()).tolist())
+
+
+def test_default_collate_is_torchs_on_nested_samples():
+    torch = pytest.importorskip("torch")
+    samples = [(1, 2.0, True, "a", np.ones(2), {"x": [3, 4.5]}), (5, 6.0, False, "b", np.zeros(2), {"x": [7, 8.5]})]
+    ours = ng.utils.data.default_collate(samples)
+    theirs = torch.utils.data.default_collate(samples)
+    assert ours[3] == theirs[3] == ("a", "b")
+    del ours[3], theirs[3]
+    assert _as_lists(ours) == _as_lists(theirs)
+
+
+def test_a_shuffled_loader_serves_each_sample_once_an_epoch_in_a_generators_order():
+    dataset = ng.utils.data.TensorDataset(ng.arange(50))
+    loader = ng.utils.data.DataLoader(dataset, batch_size=8, shuffle=True, generator=ng.Generator().manual_seed(3))
+    first, second = ([int(v) for b in loader for v in b[0].numpy()] for _ in range(2))
+    assert sorted(first) == sorted(second) == list(range(50)) and first != second
+    again = ng.utils.data.DataLoader(dataset, batch_size=8, shuffle=True, generator=ng.Generator().manual_seed(3))
+    assert [int(v) for b in again for v in b[0].numpy()] == first
+
+
+def test_random_split_subset_and_concat_are_torchs_in_sizes_and_samples():
+    torch = pytest.importorskip("torch")
+    for lengths in ([0.7, 0.3], [0.34, 0.33, 0.33], [4, 6], [0.5, 0.5]):
+        ours = [len(s) for s in ng.utils.data.random_split(ng.utils.data.TensorDataset(ng.arange(10)), lengths)]
+        assert ours == [len(s) for s in torch.utils.data.random_split(
+            torch.utils.data.TensorDataset(torch.arange(10)), lengths)], lengths
+    parts = ng.utils.data.random_split(ng.utils.data.TensorDataset(ng.arange(10)), [3, 7],
+                                       generator=ng.Generator().manual_seed(1))
+    assert sorted(int(parts[i][j][0]) for i in range(2) for j in range(len(parts[i]))) == list(range(10))
+    for lib in (ng, torch):
+        data = lib.utils.data
+        joined = data.ConcatDataset([data.TensorDataset(lib.arange(3)), data.TensorDataset(lib.arange(10, 14))])
+        assert len(joined) == 7 and [int(joined[i][0]) for i in (0, 2, 3, 6, -1)] == [0, 2, 10, 13, 13]
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda lib: lib.utils.data.random_split(lib.utils.data.TensorDataset(lib.ones(6)), [3, 2]),
+     r"random_split: lengths \[3, 2\] are neither counts summing to the 6 samples nor fractions summing to 1"),
+    (lambda lib: lib.utils.data.DataLoader(lib.utils.data.TensorDataset(lib.ones(6)), batch_size=0),
+     "DataLoader: batch_size must be an int >= 1, got 0"),
+])
+def test_the_datasets_and_loader_refuse_what_torch_refuses(call, message):
+    refused_as_by_torch(call, ValueError, message)
+
+
+def test_tensor_dataset_refuses_tensors_of_different_lengths_naming_them():  # torch: AssertionError, no sizes
+    with pytest.raises(ValueError, match=r"TensorDataset: the tensors' first sizes differ: \[3, 4\]"):
+        ng.utils.data.TensorDataset(ng.ones(3), ng.ones(4))

@@ -31,10 +31,16 @@ class AdamFamily(Optimizer):
         return state["step"]
 
     @staticmethod
-    def _average_moments(state, grad, betas):
+    def _average_first_moment(state, grad, beta1):
+        """m = β1 · m + (1 − β1) · g, in place; m."""
+        m = state["exp_avg"]
+        m += (1 - beta1) * (grad - m)  # as torch's lerp computes it
+        return m
+
+    def _average_moments(self, state, grad, betas):
         """m = β1 · m + (1 − β1) · g and v = β2 · v + (1 − β2) · g², in place; (m, v)."""
-        (beta1, beta2), m, v = betas, state["exp_avg"], state["exp_avg_sq"]
-        m += (1 - beta1) * (grad - m)  # = β1 m + (1 − β1) g, as torch's lerp computes it
+        (beta1, beta2), v = betas, state["exp_avg_sq"]
+        m = self._average_first_moment(state, grad, beta1)
         v *= beta2
         v += (1 - beta2) * grad * grad
         return m, v

@@ -225,8 +225,8 @@ def test_a_scheduled_lr_reaches_every_update_as_in_torch(case, capturable):
     assert not np.allclose(unscheduled[-1][0], ours[-1][0], rtol=1e-6)
 
 
-@pytest.mark.parametrize("case", ["radam-decoupled-weight-decay", "nadam-momentum-decay", "nadam-decoupled-weight-decay",
-                                  "adamax-weight-decay-eps", "adagrad-lr-decay"])
+@pytest.mark.parametrize("case", ["radam-decoupled-weight-decay", "nadam-momentum-decay",
+                                  "nadam-decoupled-weight-decay", "adamax-weight-decay-eps", "adagrad-lr-decay"])
 def test_resumed_from_a_state_dict_mid_trajectory_it_goes_on_as_torch(case):
     """The state each keeps (NAdam's product of momenta, Adagrad's sum and step count for lr_decay, ...) survives a
     checkpoint into an optimiser made with the defaults, whose hyperparameters come from the checkpoint."""

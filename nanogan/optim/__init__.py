@@ -8,8 +8,9 @@
     nadam.py          NAdam (Nesterov Adam: momentum_decay; L2 or decoupled weight decay)
     adamax.py         Adamax (Adam with an infinity norm)
     adagrad.py        Adagrad (lr_decay, initial_accumulator_value)
-    lr_scheduler.py   optim.lr_scheduler: LambdaLR, StepLR, MultiStepLR, ExponentialLR, LinearLR,
-                      CosineAnnealingLR, SequentialLR
+    lr_scheduler.py   optim.lr_scheduler: LambdaLR, MultiplicativeLR, StepLR, MultiStepLR, ConstantLR, LinearLR,
+                      ExponentialLR, PolynomialLR, CosineAnnealingLR, CosineAnnealingWarmRestarts, CyclicLR,
+                      OneCycleLR, ReduceLROnPlateau, SequentialLR, ChainedScheduler
 """
 from .optimizer import Optimizer
 from .sgd import SGD

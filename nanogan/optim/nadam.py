@@ -1,5 +1,4 @@
 """NAdam (Dozat 2016): Adam with Nesterov momentum, the first moment looked at one step ahead."""
-from ..arguments import is_number, require
 from .adam import AdamFamily
 
 
@@ -16,22 +15,22 @@ class NAdam(AdamFamily):
         p = p − lr · (1 − μₜ) / (1 − Πₜ) · g / d − lr · μₜ₊₁ / (1 − Πₜ · μₜ₊₁) · m / d
     """
 
+    non_negative = AdamFamily.non_negative + ("momentum_decay",)
+
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_decay=4e-3,
                  decoupled_weight_decay=False, maximize=False):
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                                       momentum_decay=momentum_decay, decoupled_weight_decay=decoupled_weight_decay,
                                       maximize=maximize))
 
-    def _check_hyperparameters(self, group):
-        super()._check_hyperparameters(group)
-        require("NAdam", "momentum_decay", group["momentum_decay"], lambda v: is_number(v) and v >= 0, "a number >= 0")
-
     def _update(self, param, grad, state, group, backend):
         xp, (beta1, beta2) = backend.xp, group["betas"]
         lr = self._learning_rate(group, backend)
         step = self._count_step(param, state, xp)
+
         def momentum_at(t):
             return beta1 * (1 - 0.5 * 0.96 ** (t * group["momentum_decay"]))
+
         mu, mu_next = momentum_at(step), momentum_at(step + 1)
         state.setdefault("mu_product", 1.0)
         state["mu_product"] *= mu

@@ -873,8 +873,15 @@ def _trained(model, make_optimizer, device, steps, data):
                                             lambda p: optim.Adam(p, lr=1e-2, betas=(0.5, 0.9), weight_decay=0.01),
                                             lambda p: optim.Adam(p, lr=1e-2, betas=(0.5, 0.9), amsgrad=True),
                                             lambda p: optim.AdamW(p, lr=1e-2, betas=(0.5, 0.9), weight_decay=0.2),
-                                            lambda p: optim.RMSprop(p, lr=1e-2, momentum=0.5, centered=True)],
-                         ids=["sgd-kernel", "adam-kernel", "adam-amsgrad-array-code", "adamw-kernel", "rmsprop-kernel"])
+                                            lambda p: optim.RMSprop(p, lr=1e-2, momentum=0.5, centered=True),
+                                            lambda p: optim.RAdam(p, lr=1e-2, weight_decay=0.1,
+                                                                  decoupled_weight_decay=True),
+                                            lambda p: optim.NAdam(p, lr=1e-2, betas=(0.5, 0.9), weight_decay=0.01),
+                                            lambda p: optim.Adamax(p, lr=1e-2, weight_decay=0.01),
+                                            lambda p: optim.Adagrad(p, lr=1e-2, lr_decay=0.1,
+                                                                    initial_accumulator_value=0.1)],
+                         ids=["sgd-kernel", "adam-kernel", "adam-amsgrad-array-code", "adamw-kernel", "rmsprop-kernel",
+                              "radam-array-code", "nadam-array-code", "adamax-array-code", "adagrad-array-code"])
 def test_module_to_cuda_trains_like_the_cpu(make_optimizer):
     ng.manual_seed(0)
     # no bias before the batch norm: its gradient is zero up to rounding, which Adam and RMSprop's

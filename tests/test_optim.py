@@ -4,10 +4,13 @@ Both sides descend the same fixed quadratic L(p) = ½ (p − c)ᵀ H (p − c), 
 H (p − c) from its own current parameters, so any difference in an update shows up in all later
 steps. Two parameter groups with different hyperparameters check per-group settings.
 """
+import contextlib
+
 import numpy as np
 import pytest
 
 import nanogan as ng
+from harness import refused_as_by_torch
 from nanogan import optim
 
 torch = pytest.importorskip("torch")
@@ -64,18 +67,31 @@ def _run_ours(make, hyper, second_group, starts, centres, curvatures, steps, che
     return trajectory
 
 
+@contextlib.contextmanager
+def _default_dtype(dtype):
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(dtype)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(previous)
+
+
 def _run_torch(make, hyper, second_group, starts, centres, curvatures, steps, schedule=None):
+    """torch keeps each parameter's scalar state (step counts, NAdam's product of momenta) in the default dtype:
+    float64 here, as nanogan's Python floats are; float32 would round NAdam's product by 1e-8."""
     params = [torch.tensor(s, dtype=torch.float64, requires_grad=True) for s in starts]
     opt = make(torch.optim, _groups(params, second_group), {**hyper, "foreach": False})
     scheduler = None if schedule is None else schedule(torch.optim.lr_scheduler, opt)
     trajectory = []
-    for _ in range(steps):
-        for p, c, h in zip(params, centres, curvatures):
-            p.grad = torch.tensor(_quadratic_grad(p.detach().numpy(), c, h))
-        opt.step()
-        if scheduler is not None:
-            scheduler.step()
-        trajectory.append([p.detach().numpy().copy() for p in params])
+    with _default_dtype(torch.float64):
+        for _ in range(steps):
+            for p, c, h in zip(params, centres, curvatures):
+                p.grad = torch.tensor(_quadratic_grad(p.detach().numpy(), c, h))
+            opt.step()
+            if scheduler is not None:
+                scheduler.step()
+            trajectory.append([p.detach().numpy().copy() for p in params])
     return trajectory
 
 
@@ -93,6 +109,22 @@ def _adamw(module, groups, hyper):
 
 def _rmsprop(module, groups, hyper):
     return module.RMSprop(groups, **{"lr": 0.01, **hyper})
+
+
+def _radam(module, groups, hyper):
+    return module.RAdam(groups, **{"lr": 0.05, **hyper})
+
+
+def _nadam(module, groups, hyper):
+    return module.NAdam(groups, **{"lr": 0.05, **hyper})
+
+
+def _adamax(module, groups, hyper):
+    return module.Adamax(groups, **{"lr": 0.05, **hyper})
+
+
+def _adagrad(module, groups, hyper):
+    return module.Adagrad(groups, **{"lr": 0.1, **hyper})
 
 
 CASES = {
@@ -115,6 +147,25 @@ CASES = {
     "rmsprop-centered": (_rmsprop, {"centered": True}, {"eps": 1e-3}),
     "rmsprop-centered-momentum-decay": (_rmsprop, {"centered": True, "momentum": 0.5, "weight_decay": 0.1}, {}),
     "rmsprop-maximize": (_rmsprop, {"centered": True, "momentum": 0.5, "maximize": True}, {}),
+    # RAdam takes plain momentum steps until ρₜ > 5: from step 6 with β2 = 0.999, from step 3 with β2 = 0.9
+    "radam": (_radam, {}, {"betas": (0.5, 0.9)}),
+    "radam-weight-decay": (_radam, {"weight_decay": 0.1, "eps": 1e-3}, {"lr": 0.01}),
+    "radam-decoupled-weight-decay": (_radam, {"weight_decay": 0.3, "decoupled_weight_decay": True},
+                                     {"betas": (0.8, 0.95)}),
+    "radam-maximize": (_radam, {"weight_decay": 0.05, "maximize": True}, {"maximize": False}),
+    "nadam": (_nadam, {}, {"betas": (0.5, 0.9)}),
+    "nadam-momentum-decay": (_nadam, {"momentum_decay": 0.05}, {"momentum_decay": 0.0}),
+    "nadam-weight-decay": (_nadam, {"weight_decay": 0.1, "eps": 1e-3}, {"lr": 0.01}),
+    "nadam-decoupled-weight-decay": (_nadam, {"weight_decay": 0.3, "decoupled_weight_decay": True},
+                                     {"momentum_decay": 0.1}),
+    "nadam-maximize": (_nadam, {"weight_decay": 0.05, "maximize": True}, {"maximize": False}),
+    "adamax": (_adamax, {}, {"betas": (0.5, 0.9)}),
+    "adamax-weight-decay-eps": (_adamax, {"weight_decay": 0.1, "eps": 0.1}, {"lr": 0.01}),
+    "adamax-maximize": (_adamax, {"weight_decay": 0.05, "maximize": True}, {"maximize": False}),
+    "adagrad": (_adagrad, {}, {"lr": 0.3}),
+    "adagrad-lr-decay": (_adagrad, {"lr_decay": 0.1, "initial_accumulator_value": 0.5}, {"lr_decay": 0.0}),
+    "adagrad-weight-decay-eps": (_adagrad, {"weight_decay": 0.1, "eps": 0.1, "initial_accumulator_value": 0.2}, {}),
+    "adagrad-maximize": (_adagrad, {"lr_decay": 0.05, "weight_decay": 0.05, "maximize": True}, {"maximize": False}),
 }
 
 
@@ -153,7 +204,10 @@ def _linear_decay(lr_scheduler, optimizer):
 
 @pytest.mark.parametrize("case, capturable", [("sgd-momentum", False), ("adam", False), ("adam", True),
                                               ("adamw", False), ("adamw-amsgrad", True),
-                                              ("rmsprop-centered-momentum-decay", False)])
+                                              ("rmsprop-centered-momentum-decay", False),
+                                              ("radam-decoupled-weight-decay", False),
+                                              ("nadam-decoupled-weight-decay", False), ("adamax", False),
+                                              ("adagrad-lr-decay", False)])
 def test_a_scheduled_lr_reaches_every_update_as_in_torch(case, capturable):
     """The lr a scheduler sets is the lr of the next update, in the array code and with capturable Adam's step count
     on the device, through a checkpoint of optimiser and scheduler taken halfway too. (The fused kernels: below and
@@ -169,6 +223,20 @@ def test_a_scheduled_lr_reaches_every_update_as_in_torch(case, capturable):
                 np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12, err_msg=f"{case}, step {t + 1}")
     unscheduled = _run_ours(make, ours_hyper, second_group, *problem, STEPS)
     assert not np.allclose(unscheduled[-1][0], ours[-1][0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("case", ["radam-decoupled-weight-decay", "nadam-momentum-decay",
+                                  "nadam-decoupled-weight-decay", "adamax-weight-decay-eps", "adagrad-lr-decay"])
+def test_resumed_from_a_state_dict_mid_trajectory_it_goes_on_as_torch(case):
+    """The state each keeps (NAdam's product of momenta, Adagrad's sum and step count for lr_decay, ...) survives a
+    checkpoint into an optimiser made with the defaults, whose hyperparameters come from the checkpoint."""
+    make, hyper, second_group = CASES[case]
+    problem = _problem(4)
+    theirs = _run_torch(make, hyper, second_group, *problem, STEPS)
+    ours = _run_ours(make, hyper, second_group, *problem, STEPS, checkpoint_at=STEPS // 2)
+    for t, (a_step, b_step) in enumerate(zip(ours, theirs)):
+        for a, b in zip(a_step, b_step):
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12, err_msg=f"{case}, step {t + 1}")
 
 
 @pytest.mark.parametrize("case", ["sgd-momentum", "adam-amsgrad", "adamw", "rmsprop-centered-momentum-decay"])
@@ -271,6 +339,43 @@ def test_hyperparameters_out_of_range_are_refused(make, error, message):
     step. PyTorch writes `not 0.0 <= lr`; so does nanogan."""
     with pytest.raises(error, match=message):
         make(_leaf(np.ones(3)))
+
+
+def test_adagrad_takes_each_group_s_initial_accumulator_value():
+    """Worked numbers: g = 1 on a sum that starts at 3 gives s = 4 and the step lr · 1 / (√4 + eps). (torch's Adagrad
+    starts every group's sum at the constructor's value.)"""
+    params = [_leaf(np.zeros(2)), _leaf(np.zeros(2))]
+    opt = optim.Adagrad([{"params": [params[0]]}, {"params": [params[1]], "initial_accumulator_value": 3.0}], lr=0.5,
+                        eps=0.0)
+    for p in params:
+        p.grad = ng.ones_like(p)
+    opt.step()
+    np.testing.assert_array_equal(params[0].numpy(), [-0.5, -0.5])
+    np.testing.assert_array_equal(params[1].numpy(), [-0.25, -0.25])
+
+
+def _made_with(name, **arguments):
+    """A call that makes optimiser `name` of nanogan or torch (`lib`) over one fresh parameter."""
+    return lambda lib: getattr(lib.optim, name)([lib.zeros(3, requires_grad=True)], **arguments)
+
+
+@pytest.mark.parametrize("call, message", [
+    (_made_with("RAdam", lr=-1e-3), "RAdam: lr must be a number >= 0, got -0.001"),
+    (_made_with("RAdam", betas=(0.9, 1.0)), r"RAdam: betas must be two numbers in \[0, 1\), got \(0.9, 1.0\)"),
+    (_made_with("RAdam", weight_decay=-0.1), "RAdam: weight_decay must be a number >= 0, got -0.1"),
+    (_made_with("NAdam", momentum_decay=-4e-3), "NAdam: momentum_decay must be a number >= 0, got -0.004"),
+    (_made_with("NAdam", eps=float("nan")), "NAdam: eps must be a number >= 0, got nan"),
+    (_made_with("NAdam", betas=(-0.1, 0.9)), r"NAdam: betas must be two numbers in \[0, 1\), got \(-0.1, 0.9\)"),
+    (_made_with("Adamax", betas=(0.9, float("nan"))), r"Adamax: betas must be two numbers in \[0, 1\)"),
+    (_made_with("Adamax", weight_decay=-1.0), "Adamax: weight_decay must be a number >= 0, got -1.0"),
+    (_made_with("Adagrad", lr=float("nan")), "Adagrad: lr must be a number >= 0, got nan"),
+    (_made_with("Adagrad", lr_decay=-0.5), "Adagrad: lr_decay must be a number >= 0, got -0.5"),
+    (_made_with("Adagrad", initial_accumulator_value=-1.0),
+     "Adagrad: initial_accumulator_value must be a number >= 0, got -1.0"),
+    (_made_with("Adagrad", eps=-1e-10), "Adagrad: eps must be a number >= 0, got -1e-10"),
+])
+def test_hyperparameters_out_of_range_are_refused_as_by_torch(call, message):
+    refused_as_by_torch(call, ValueError, message)
 
 
 def test_load_state_dict_checks_the_hyperparameters_and_changes_nothing_when_refused():

@@ -124,6 +124,19 @@ class Optimizer:
     def _update(self, param, grad, state, group, backend):
         raise NotImplementedError
 
+    @staticmethod
+    def _with_weight_decay(param, grad, group, lr):
+        """`grad` with the group's weight decay: weight_decay · p added to it (L2, the default), or, for an optimiser
+        with decoupled_weight_decay=True (AdamW's), `param` shrunk in place to p · (1 − lr · weight_decay) and `grad`
+        kept. `grad` itself is never written to."""
+        weight_decay = group["weight_decay"]
+        if weight_decay == 0:
+            return grad
+        if group.get("decoupled_weight_decay", False):
+            param *= 1 - lr * weight_decay
+            return grad
+        return grad + weight_decay * param
+
     def _learning_rate(self, group, backend, on_device=False):
         """group["lr"] as the update queued now is to apply it: the backend's `learning_rate` (the CUDA backend's)
         decides, since a step recorded as a CUDA graph must read a scheduler's later lr on the device

@@ -35,8 +35,7 @@ class RMSprop(Optimizer):
                                weight_decay=group["weight_decay"], momentum=group["momentum"],
                                centered=group["centered"]):
             return
-        if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param
+        grad = self._with_weight_decay(param, grad, group, lr)
         square_avg = state["square_avg"]
         square_avg *= alpha
         square_avg += (1 - alpha) * grad * grad

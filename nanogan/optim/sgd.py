@@ -35,7 +35,7 @@ class SGD(Optimizer):
                                momentum=momentum, dampening=group["dampening"], weight_decay=group["weight_decay"],
                                nesterov=group["nesterov"], first_step=first_step):
             return
-        d = grad if group["weight_decay"] == 0 else grad + group["weight_decay"] * param
+        d = self._with_weight_decay(param, grad, group, lr)
         if momentum != 0:
             buffer = state["momentum_buffer"]
             if first_step:

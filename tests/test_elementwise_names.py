@@ -369,3 +369,27 @@ def test_cdist_is_zero_with_gradient_zero_where_two_points_meet():
     t = torch.tensor([[1.0, 2.0], [0.0, 0.0]], requires_grad=True)
     (tg,) = torch.autograd.grad(torch.cdist(t, t.detach()).sum(), [t])
     np.testing.assert_allclose(g.numpy(), tg.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("p", [0.0, 0.5, 1.5, 3.0])
+def test_cdist_and_norm_of_other_ps_have_torchs_gradient_zero_where_differences_are_zero(p):
+    """|d|^(p-1) is inf at d = 0 for p < 1, and Σ^(1/p - 1) at a norm of 0 for p > 1: times the 0 beside it, the
+    formula's gradient was NaN there (at a point and itself, a WGAN-GP penalty's meeting points); PyTorch's is 0.
+    p = 0 counts the differing coordinates, with gradient 0, as PyTorch's. (PyTorch's norm's second derivative is
+    NaN at a 0; nanogan's is 0 there, as at every order.)"""
+    torch = pytest.importorskip("torch")
+    a, b = np.array([[0.0, 1.0, 2.0], [1.0, 1.0, 1.0]]), np.array([[0.0, 1.0, 2.0], [2.0, 1.0, 0.0]])
+    x, y = ng.tensor(a, requires_grad=True), ng.tensor(b, requires_grad=True)
+    tx, ty = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    ours, theirs = ng.cdist(x, y, p=p), torch.cdist(tx, ty, p=p)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12)
+    v = rng.standard_normal(ours.shape)
+    for g, tg in zip(ng.grad(ours, [x, y], ng.tensor(v)), torch.autograd.grad(theirs, [tx, ty], torch.tensor(v))):
+        np.testing.assert_allclose(g.numpy(), tg.numpy(), rtol=1e-9, atol=1e-12)
+    if p > 0:
+        (g,), (tg,) = ng.grad(x.norm(p), x), torch.autograd.grad(torch.linalg.vector_norm(tx, p), tx)
+        np.testing.assert_allclose(g.numpy(), tg.numpy(), rtol=1e-9, atol=1e-12)  # its second derivative is NaN
+        zero = ng.zeros(3, dtype=ng.float64, requires_grad=True)
+        (g,) = ng.grad(zero.norm(p), zero, create_graph=True)
+        (h,) = ng.grad((g * g).sum() + zero.norm(p), zero)
+        np.testing.assert_array_equal(np.concatenate([g.detach().numpy(), h.numpy()]), np.zeros(6))

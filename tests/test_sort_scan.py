@@ -292,3 +292,13 @@ def test_searchsorted_refuses_a_sorter_of_another_shape():
                                                      sorter=lib.tensor([1, 2])),
                         ValueError, r"searchsorted: sorter must be a tensor of the sorted sequence's shape \(3,\), "
                                     r"got shape \(2,\)")
+
+
+@pytest.mark.parametrize("name", ["cummax", "cummin"])
+def test_cummax_and_cummin_of_an_empty_tensor_are_empty_as_in_torch(name):
+    """numpy's maximum of no values raised its own error, naming neither the op nor the shape."""
+    torch = pytest.importorskip("torch")
+    for dim in (0, 1):
+        ours, theirs = getattr(ng, name)(ng.zeros(0, 3), dim), getattr(torch, name)(torch.zeros(0, 3), dim)
+        assert ours.values.shape == tuple(theirs.values.shape) and ours.indices.shape == tuple(theirs.indices.shape)
+        assert ours.indices.dtype == ng.int64

@@ -72,6 +72,8 @@ def _running_extremum(op, x, dim, reduce):
         return ExtremumResult(clone(x), Tensor(x.backend.xp.zeros((), dtype=int64)))
     last, prefixes, axis = _running(op, x, dim, reduce)
     xp, n = x.backend.xp, last.shape[-1]
+    if x.numel() == 0:  # no running extremum to take (numpy's max of no values raises): x itself, indices empty
+        return ExtremumResult(clone(x), Tensor(xp.zeros(x.shape, dtype=int64)))
     with_nan = x.dtype.kind == "f"
     extremum = getattr(xp, {"amax": "max", "amin": "min"}[reduce])(prefixes.array, axis=-1)  # NaN wins, as PyTorch's
     values, extremum = last.array[..., None, :], extremum[..., None]

@@ -393,3 +393,22 @@ def test_cdist_and_norm_of_other_ps_have_torchs_gradient_zero_where_differences_
         (g,) = ng.grad(zero.norm(p), zero, create_graph=True)
         (h,) = ng.grad((g * g).sum() + zero.norm(p), zero)
         np.testing.assert_array_equal(np.concatenate([g.detach().numpy(), h.numpy()]), np.zeros(6))
+
+
+def test_inverse_functions_and_logit_have_torchs_derivatives_at_and_beyond_their_domain_edges():
+    """asin's and acos's derivative 1/√(1 - a²) was 0 at a = ±inf (rsqrt was a^(-1/2), and C's pow gives
+    (-inf)^(-1/2) = 0; PyTorch's rsqrt is NaN there, and -inf at -0); atan2's was 0/0 = NaN at the origin (PyTorch's
+    0); logit's was NaN at 0 and 1 (inf in PyTorch) and a number outside [0, 1] (NaN in PyTorch)."""
+    torch = pytest.importorskip("torch")
+    edges = np.array([-np.inf, -2.0, -1.0, -0.5, -0.0, 0.0, 0.5, 1.0, 2.0, np.inf])
+    for name in ("asin", "acos", "rsqrt", "logit"):
+        x, tx = ng.tensor(edges, requires_grad=True), torch.tensor(edges, requires_grad=True)
+        y, ty = getattr(ng, name)(x), getattr(torch, name)(tx)
+        np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-12, err_msg=name)
+        (g,), (tg,) = ng.grad(y.sum(), x), torch.autograd.grad(ty.sum(), tx)
+        np.testing.assert_allclose(g.numpy(), tg.numpy(), rtol=1e-12, err_msg=name)
+    a, b = ng.zeros(1, dtype=ng.float64, requires_grad=True), ng.zeros(1, dtype=ng.float64, requires_grad=True)
+    ta, tb = torch.zeros(1, dtype=torch.float64, requires_grad=True), torch.zeros(1, dtype=torch.float64,
+                                                                                requires_grad=True)
+    for g, tg in zip(ng.grad(ng.atan2(a, b).sum(), [a, b]), torch.autograd.grad(torch.atan2(ta, tb).sum(), [ta, tb])):
+        np.testing.assert_array_equal(g.numpy(), tg.numpy())

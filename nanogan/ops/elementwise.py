@@ -297,7 +297,8 @@ class Atanh(Analytic):
 
 
 class Atan2(Function):
-    """y = atan2(a, b), the angle of the point (b, a);  da = g·b / (a² + b²),  db = -g·a / (a² + b²)."""
+    """y = atan2(a, b), the angle of the point (b, a);  da = g·b / (a² + b²),  db = -g·a / (a² + b²), both 0 at
+    a = b = 0, as PyTorch's."""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -306,7 +307,9 @@ class Atan2(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.inputs
-        scaled = g / (a * a + b * b)
+        squared = a * a + b * b
+        # at the origin the angle has no derivative: 0 there, as PyTorch's (the formula's 0 / 0 is NaN)
+        scaled = g / where(squared == 0, 1.0, squared)
         da = sum_to(scaled * b, a.shape) if ctx.needs_input_grad[0] else None
         db = sum_to(-scaled * a, b.shape) if ctx.needs_input_grad[1] else None
         return da, db
@@ -573,8 +576,9 @@ def reciprocal(a):
 
 
 def rsqrt(a):
-    """y = a^(-1/2);  da = -g·a^(-3/2) / 2 (Pow's; -inf at a = 0, where y is inf, as in PyTorch)."""
-    return pow(a, -0.5)
+    """y = 1 / √a;  da = -g / (2·a·√a) (-inf at a = 0, where y is inf, as in PyTorch). Not a^(-1/2): C's pow gives
+    (-inf)^(-1/2) = 0 and (-0)^(-1/2) = +inf, where 1 / √a is NaN and -inf, as PyTorch's rsqrt."""
+    return 1 / sqrt(a)
 
 
 def _as_floating(a):
@@ -677,11 +681,25 @@ def xlogy(x, y):
     return XLogY.apply(*_floating_pair("xlogy", x, y))
 
 
+class Logit(Function):
+    """y = log(z / (1 - z));  dz = g / (z(1 - z)): inf at z = 0 and 1, NaN outside [0, 1] where y is NaN, as
+    PyTorch's (the quotient's chain rule gave inf·0 = NaN at 0 and a number outside)."""
+
+    @staticmethod
+    def forward(ctx, z):
+        return ctx.xp.log(z / (1 - z))
+
+    @staticmethod
+    def backward(ctx, g):
+        z = ctx.inputs[0]
+        return g / where((z.array < 0) | (z.array > 1), math.nan, z * (1 - z))
+
+
 def logit(a, eps=None):
-    """y = log(z / (1 - z)) for z = a, or a clamped to [eps, 1 - eps] where eps is given;  da = g / (z(1 - z)), and
-    0 where the clamp moved a (clamp's), as PyTorch's."""
+    """y = log(z / (1 - z)) for z = a, or a clamped to [eps, 1 - eps] where eps is given (see Logit); the gradient
+    is 0 where the clamp moved a (clamp's), as PyTorch's."""
     z = _as_floating(a) if eps is None else clamp(_as_floating(a), eps, 1 - eps)
-    return log(z / (1 - z))
+    return Logit.apply(z)
 
 
 def deg2rad(a):

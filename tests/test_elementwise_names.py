@@ -7,7 +7,7 @@ import pytest
 
 import nanogan as ng
 import nanogan.nn.functional as F
-from harness import away_from_kinks, check_op, compare_with_torch
+from harness import away_from_kinks, check_op, compare_with_torch, refused_as_by_torch
 
 rng = np.random.default_rng(0)
 
@@ -412,3 +412,11 @@ def test_inverse_functions_and_logit_have_torchs_derivatives_at_and_beyond_their
                                                                                 requires_grad=True)
     for g, tg in zip(ng.grad(ng.atan2(a, b).sum(), [a, b]), torch.autograd.grad(torch.atan2(ta, tb).sum(), [ta, tb])):
         np.testing.assert_array_equal(g.numpy(), tg.numpy())
+
+
+def test_add_and_sub_refuse_a_float_alpha_for_integer_tensors_as_torch():
+    """alpha·b made the sum of two int64 tensors a float one: PyTorch refuses the float alpha."""
+    for name in ("add", "sub"):
+        refused_as_by_torch(lambda lib: getattr(lib, name)(lib.arange(3), lib.arange(3), alpha=2.5), TypeError,
+                            rf"{name}: for integer tensors \(shapes \(3,\) and \(3,\), int64\) alpha must be an int, "
+                            r"got 2.5")

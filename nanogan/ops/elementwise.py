@@ -501,12 +501,24 @@ class Cast(Function):
 
 def add(a, b, alpha=1):
     """y = a + alpha·b (PyTorch's add; alpha scales b first, one more node where it is not 1)."""
-    return Add.apply(*_pair("add", a, b if alpha == 1 else b * alpha))
+    return Add.apply(*_scaled_pair("add", a, b, alpha))
 
 
 def sub(a, b, alpha=1):
     """y = a - alpha·b."""
-    return Sub.apply(*_pair("sub", a, b if alpha == 1 else b * alpha))
+    return Sub.apply(*_scaled_pair("sub", a, b, alpha))
+
+
+def _scaled_pair(op, a, b, alpha):
+    """_pair of a and alpha·b. A float alpha with integer (or bool) operands is refused, as PyTorch refuses it:
+    alpha·b would have turned the sum of two integer tensors into a float one."""
+    a, b = _pair(op, a, b)
+    if alpha == 1:
+        return a, b
+    if not a.is_floating_point() and not is_int(alpha):
+        raise TypeError(f"{op}: for integer tensors (shapes {a.shape} and {b.shape}, {a.dtype}) alpha must be an "
+                        f"int, got {alpha!r}")
+    return a, b * alpha
 
 
 def mul(a, b):
@@ -819,13 +831,19 @@ def where(cond, a=None, b=None):
 
 
 def masked_fill(x, mask, value):
-    """x with `value` (a number cast to x's dtype, as PyTorch casts it, or a tensor broadcast) where the boolean
-    mask is True:  dx = g where the mask is False, else 0;  dvalue = Σ of g where it is True."""
+    """x with `value` (a number or a 0-d tensor, cast to x's dtype, as PyTorch casts them) where the boolean mask is
+    True:  dx = g where the mask is False, else 0;  dvalue = Σ of g where it is True. (A tensor of values to place
+    is where's; PyTorch refuses one here.)"""
     if not isinstance(mask, Tensor) or mask.dtype != bool:
         what = f"{mask.dtype} of shape {mask.shape}" if isinstance(mask, Tensor) else type(mask).__name__
         raise TypeError(f"masked_fill: expected a boolean mask Tensor for the tensor of shape {x.shape}, got {what}")
     if not isinstance(value, Tensor):
         value = x._number_as_tensor("masked_fill", value)
+    elif value.ndim != 0:
+        raise ValueError(f"masked_fill: value must be a number or a 0-d tensor, got a tensor of shape {value.shape} "
+                         f"(tensor of shape {x.shape})")
+    else:
+        value = cast(value, x.dtype)  # a float value in an int tensor is cast to it, as PyTorch's, not promoted
     return where(mask, value, x)
 
 

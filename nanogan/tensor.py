@@ -833,6 +833,9 @@ class Tensor:
     def cumprod_(self, dim, *, dtype=None):
         return self._set_in_place("cumprod_", lambda old: ops.scan.cumprod(old, dim, dtype=dtype))
 
+    def logcumsumexp(self, dim):
+        return ops.scan.logcumsumexp(self, dim)
+
     def cummax(self, dim):
         return ops.scan.cummax(self, dim)
 

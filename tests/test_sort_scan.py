@@ -302,3 +302,23 @@ def test_cummax_and_cummin_of_an_empty_tensor_are_empty_as_in_torch(name):
         ours, theirs = getattr(ng, name)(ng.zeros(0, 3), dim), getattr(torch, name)(torch.zeros(0, 3), dim)
         assert ours.values.shape == tuple(theirs.values.shape) and ours.indices.shape == tuple(theirs.indices.shape)
         assert ours.indices.dtype == ng.int64
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_logcumsumexp_matches_torch_to_the_second_order(dim):
+    compare_with_torch(lambda t: t.logcumsumexp(dim), lambda t: t.logcumsumexp(dim), [rng.standard_normal((3, 4))])
+
+
+def test_logcumsumexp_keeps_small_terms_beside_large_ones_and_refuses_integers_as_torch():
+    """Each prefix is shifted by its own maximum: one shift for the whole row would lose -1000 beside 1000."""
+    torch = pytest.importorskip("torch")
+    for row in ([-1000.0, 1000.0, -1000.0], [-np.inf, -np.inf, 1.0], [1.0, np.nan, 2.0], [2.0]):
+        row = np.array(row)  # float64
+        x, tx = ng.tensor(row, requires_grad=True), torch.tensor(row, requires_grad=True)
+        y, ty = ng.logcumsumexp(x, 0), torch.logcumsumexp(tx, 0)
+        np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-12)
+        (g,), (tg,) = ng.grad(y.sum(), x), torch.autograd.grad(ty.sum(), tx)
+        np.testing.assert_allclose(g.numpy(), tg.numpy(), rtol=1e-12)
+    assert ng.logcumsumexp(ng.tensor(2.0), 0).shape == ()
+    refused_as_by_torch(lambda lib: lib.logcumsumexp(lib.tensor([1, 2]), 0), TypeError,
+                        r"logcumsumexp: expected floating-point tensors, got int64")

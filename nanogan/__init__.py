@@ -40,7 +40,7 @@ from .ops.elementwise import (add, sub, mul, div, remainder, fmod, pow, neg, squ
 from .ops.activation import sigmoid, tanh, relu, softmax, log_softmax
 from .ops.sort import (sort, argsort, topk, unique, bincount, searchsorted, bucketize, median, nanmedian, kthvalue,
                        mode, quantile, nanquantile)
-from .ops.scan import cumsum, cumprod, cummax, cummin
+from .ops.scan import cumsum, cumprod, cummax, cummin, logcumsumexp
 from .ops.indexing import (masked_select, masked_scatter, nonzero, argwhere, index_add, index_copy, index_fill,
                            repeat_interleave, tril, triu, diagonal, diag, diag_embed, fliplr, flipud, rot90)
 from .ops.matmul import (matmul, mm, bmm, dot, outer, outer as ger, tensordot, addmm, baddbmm, kron, cdist, dist, cross,

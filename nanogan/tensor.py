@@ -518,6 +518,11 @@ class Tensor:
         low, high = (0,) + bounds if len(bounds) == 1 else bounds
         if not (is_int(low) and is_int(high) and low < high):
             raise ValueError(f"random_: expected ints low < high, got low={low!r}, high={high!r}")
+        if not self.is_floating_point():  # else a draw the dtype cannot hold would wrap (a bool: any nonzero True)
+            smallest, largest = (0, 1) if self.dtype == bool_ else (np.iinfo(self.dtype).min, np.iinfo(self.dtype).max)
+            if low < smallest or high - 1 > largest:
+                raise ValueError(f"random_: [low, high) = [{low}, {high}) must lie in {self.dtype}'s range "
+                                 f"[{smallest}, {largest}] (tensor of shape {self.shape})")
         return self._copy_from_host(numpy_generator("random_", generator).integers(low, high, self.shape))
 
     def bernoulli(self, p=None, *, generator=None):
@@ -853,6 +858,9 @@ class Tensor:
 
     def cumprod_(self, dim, *, dtype=None):
         return self._set_in_place("cumprod_", lambda old: ops.scan.cumprod(old, dim, dtype=dtype))
+
+    def logcumsumexp(self, dim):
+        return ops.scan.logcumsumexp(self, dim)
 
     def cummax(self, dim):
         return ops.scan.cummax(self, dim)

@@ -7,7 +7,7 @@ import pytest
 
 import nanogan as ng
 import nanogan.nn.functional as F
-from harness import away_from_kinks, check_op, compare_with_torch
+from harness import away_from_kinks, check_op, compare_with_torch, refused_as_by_torch
 
 rng = np.random.default_rng(0)
 
@@ -369,3 +369,54 @@ def test_cdist_is_zero_with_gradient_zero_where_two_points_meet():
     t = torch.tensor([[1.0, 2.0], [0.0, 0.0]], requires_grad=True)
     (tg,) = torch.autograd.grad(torch.cdist(t, t.detach()).sum(), [t])
     np.testing.assert_allclose(g.numpy(), tg.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("p", [0.0, 0.5, 1.5, 3.0])
+def test_cdist_and_norm_of_other_ps_have_torchs_gradient_zero_where_differences_are_zero(p):
+    """|d|^(p-1) is inf at d = 0 for p < 1, and Σ^(1/p - 1) at a norm of 0 for p > 1: times the 0 beside it, the
+    formula's gradient was NaN there (at a point and itself, a WGAN-GP penalty's meeting points); PyTorch's is 0.
+    p = 0 counts the differing coordinates, with gradient 0, as PyTorch's. (PyTorch's norm's second derivative is
+    NaN at a 0; nanogan's is 0 there, as at every order.)"""
+    torch = pytest.importorskip("torch")
+    a, b = np.array([[0.0, 1.0, 2.0], [1.0, 1.0, 1.0]]), np.array([[0.0, 1.0, 2.0], [2.0, 1.0, 0.0]])
+    x, y = ng.tensor(a, requires_grad=True), ng.tensor(b, requires_grad=True)
+    tx, ty = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    ours, theirs = ng.cdist(x, y, p=p), torch.cdist(tx, ty, p=p)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12)
+    v = rng.standard_normal(ours.shape)
+    for g, tg in zip(ng.grad(ours, [x, y], ng.tensor(v)), torch.autograd.grad(theirs, [tx, ty], torch.tensor(v))):
+        np.testing.assert_allclose(g.numpy(), tg.numpy(), rtol=1e-9, atol=1e-12)
+    if p > 0:
+        (g,), (tg,) = ng.grad(x.norm(p), x), torch.autograd.grad(torch.linalg.vector_norm(tx, p), tx)
+        np.testing.assert_allclose(g.numpy(), tg.numpy(), rtol=1e-9, atol=1e-12)  # its second derivative is NaN
+        zero = ng.zeros(3, dtype=ng.float64, requires_grad=True)
+        (g,) = ng.grad(zero.norm(p), zero, create_graph=True)
+        (h,) = ng.grad((g * g).sum() + zero.norm(p), zero)
+        np.testing.assert_array_equal(np.concatenate([g.detach().numpy(), h.numpy()]), np.zeros(6))
+
+
+def test_inverse_functions_and_logit_have_torchs_derivatives_at_and_beyond_their_domain_edges():
+    """asin's and acos's derivative 1/√(1 - a²) was 0 at a = ±inf (rsqrt was a^(-1/2), and C's pow gives
+    (-inf)^(-1/2) = 0; PyTorch's rsqrt is NaN there, and -inf at -0); atan2's was 0/0 = NaN at the origin (PyTorch's
+    0); logit's was NaN at 0 and 1 (inf in PyTorch) and a number outside [0, 1] (NaN in PyTorch)."""
+    torch = pytest.importorskip("torch")
+    edges = np.array([-np.inf, -2.0, -1.0, -0.5, -0.0, 0.0, 0.5, 1.0, 2.0, np.inf])
+    for name in ("asin", "acos", "rsqrt", "logit"):
+        x, tx = ng.tensor(edges, requires_grad=True), torch.tensor(edges, requires_grad=True)
+        y, ty = getattr(ng, name)(x), getattr(torch, name)(tx)
+        np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-12, err_msg=name)
+        (g,), (tg,) = ng.grad(y.sum(), x), torch.autograd.grad(ty.sum(), tx)
+        np.testing.assert_allclose(g.numpy(), tg.numpy(), rtol=1e-12, err_msg=name)
+    a, b = ng.zeros(1, dtype=ng.float64, requires_grad=True), ng.zeros(1, dtype=ng.float64, requires_grad=True)
+    ta, tb = torch.zeros(1, dtype=torch.float64, requires_grad=True), torch.zeros(1, dtype=torch.float64,
+                                                                                requires_grad=True)
+    for g, tg in zip(ng.grad(ng.atan2(a, b).sum(), [a, b]), torch.autograd.grad(torch.atan2(ta, tb).sum(), [ta, tb])):
+        np.testing.assert_array_equal(g.numpy(), tg.numpy())
+
+
+def test_add_and_sub_refuse_a_float_alpha_for_integer_tensors_as_torch():
+    """alpha·b made the sum of two int64 tensors a float one: PyTorch refuses the float alpha."""
+    for name in ("add", "sub"):
+        refused_as_by_torch(lambda lib: getattr(lib, name)(lib.arange(3), lib.arange(3), alpha=2.5), TypeError,
+                            rf"{name}: for integer tensors \(shapes \(3,\) and \(3,\), int64\) alpha must be an int, "
+                            r"got 2.5")

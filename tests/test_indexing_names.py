@@ -181,3 +181,33 @@ ERRORS = {
 @pytest.mark.parametrize("name", ERRORS)
 def test_bad_arguments_are_refused_naming_the_op_and_the_shapes(name):
     refused_as_by_torch(*ERRORS[name])
+
+
+def test_masked_fill_takes_a_number_or_a_0d_tensor_cast_to_the_tensors_dtype_as_torch():
+    """A 1-D value was broadcast where PyTorch refuses it, and a float 0-d value turned an integer tensor into a
+    float one where PyTorch casts the value (2.7 into int64 is 2)."""
+    torch = pytest.importorskip("torch")
+    ours = ng.tensor([0, 1, 2, 3]).masked_fill(ng.tensor([False, True, False, True]), ng.tensor(2.7))
+    theirs = torch.tensor([0, 1, 2, 3]).masked_fill(torch.tensor([False, True, False, True]), torch.tensor(2.7))
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert ours.dtype == ng.int64
+    refused_as_by_torch(lambda lib: lib.ones(2, 3).masked_fill(lib.ones(2, 3) > 0, lib.ones(3)), ValueError,
+                        r"masked_fill: value must be a number or a 0-d tensor, got a tensor of shape \(3,\) "
+                        r"\(tensor of shape \(2, 3\)\)")
+
+
+def test_index_add_takes_alpha_in_the_tensors_dtype_and_a_0d_source_for_a_0d_tensor_as_torch():
+    """alpha = 2.5 into an int64 tensor added 2.5·source and cast the sum (a 1 + 2.5·2 of 6 where PyTorch's
+    alpha, truncated into int64, gives 5)."""
+    torch = pytest.importorskip("torch")
+    ours, theirs = (lib.arange(12).reshape(3, 4).index_add(1, lib.tensor([0, 2, 0]), lib.arange(9).reshape(3, 3),
+                                                           alpha=2.5) for lib in (ng, torch))
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert ours.dtype == ng.int64
+    refused_as_by_torch(lambda lib: lib.tensor(1.0).index_add(0, lib.tensor([0]), lib.tensor([2.0])), ValueError,
+                        r"index_add: the source for a 0-d tensor must be 0-d, got shape \(1,\)")
+
+
+def test_unfold_of_a_0d_tensor_by_size_0_is_empty_as_torch():
+    torch = pytest.importorskip("torch")
+    assert ng.tensor(2.0).unfold(0, 0, 1).shape == tuple(torch.tensor(2.0).unfold(0, 0, 1).shape) == (0,)

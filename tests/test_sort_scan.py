@@ -243,3 +243,82 @@ ORDER_ERRORS = {
 @pytest.mark.parametrize("name", ORDER_ERRORS)
 def test_bad_arguments_of_the_order_statistics_are_refused_naming_the_op(name):
     refused_as_by_torch(*ORDER_ERRORS[name])
+
+
+def test_median_of_all_elements_shares_its_gradient_among_the_equal_ones_as_torch():
+    """PyTorch's median() and nanmedian() of a whole tensor give g to every element equal to the median (every NaN
+    where it is NaN) in equal shares, where the gradient went to one of them."""
+    for array, name in ((np.array([[1.0, 2.0, 2.0], [3.0, 2.0, 0.0]]), "median"),
+                        (np.array([[1.0, np.nan, 3.0], [np.nan, 0.0, 5.0]]), "median"),
+                        (np.array([[1.0, np.nan, 2.0], [2.0, 0.0, 5.0]]), "nanmedian"),
+                        (np.array([np.nan, np.nan]), "nanmedian")):
+        compare_with_torch(lambda x: getattr(x, name)(), lambda x: getattr(x, name)(), [array])
+
+
+def test_mode_with_nan_counts_each_nan_once_and_gives_a_real_index():
+    """mode compared values by ==, so that a NaN counted nothing: the rows [1, nan, 3, 2] gave 2 and index -1 (then
+    the last element, 2, through gather) where PyTorch gives 1 at 0; each NaN counts once, itself, as in PyTorch."""
+    torch = pytest.importorskip("torch")
+    rows = np.array([[1.0, np.nan, 3.0, 2.0], [np.nan, 1.0, 1.0, np.nan], [4.0, 3.0, np.nan, np.nan]])
+    values, indices = ng.mode(ng.tensor(rows), 1)
+    expected = torch.mode(torch.tensor(rows), 1)
+    np.testing.assert_array_equal(values.numpy(), expected.values.numpy())
+    np.testing.assert_array_equal(indices.numpy(), expected.indices.numpy())
+    values, indices = ng.mode(ng.tensor([np.nan, np.nan]))
+    assert np.isnan(values.item()) and indices.item() in (0, 1)
+
+
+def test_unique_keeps_each_nan_apart_as_torch():
+    torch = pytest.importorskip("torch")
+    array = np.array([2.0, np.nan, 1.0, np.nan, 2.0, -0.0, 0.0])
+    for ours, theirs in zip(ng.unique(ng.tensor(array), return_inverse=True, return_counts=True),
+                            torch.unique(torch.tensor(array), return_inverse=True, return_counts=True)):
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_quantile_of_a_0d_tensor_keeps_its_0_dims_as_torch():
+    torch = pytest.importorskip("torch")
+    for q in (0.3, np.array([0.1, 0.9])):
+        for dim in (None, 0):
+            ours = ng.quantile(ng.tensor(2.0), ng.tensor(q) if isinstance(q, np.ndarray) else q, dim, keepdim=True)
+            theirs = torch.quantile(torch.tensor(2.0, dtype=torch.float64),
+                                    torch.tensor(q) if isinstance(q, np.ndarray) else q, dim, keepdim=True)
+            assert ours.shape == tuple(theirs.shape)
+
+
+def test_searchsorted_refuses_a_sorter_of_another_shape():
+    """A shorter sorter was taken, through gather, as an order of the sequence's first entries: a silent answer."""
+    refused_as_by_torch(lambda lib: lib.searchsorted(lib.tensor([3.0, 1.0, 2.0]), lib.tensor([2.5]),
+                                                     sorter=lib.tensor([1, 2])),
+                        ValueError, r"searchsorted: sorter must be a tensor of the sorted sequence's shape \(3,\), "
+                                    r"got shape \(2,\)")
+
+
+@pytest.mark.parametrize("name", ["cummax", "cummin"])
+def test_cummax_and_cummin_of_an_empty_tensor_are_empty_as_in_torch(name):
+    """numpy's maximum of no values raised its own error, naming neither the op nor the shape."""
+    torch = pytest.importorskip("torch")
+    for dim in (0, 1):
+        ours, theirs = getattr(ng, name)(ng.zeros(0, 3), dim), getattr(torch, name)(torch.zeros(0, 3), dim)
+        assert ours.values.shape == tuple(theirs.values.shape) and ours.indices.shape == tuple(theirs.indices.shape)
+        assert ours.indices.dtype == ng.int64
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_logcumsumexp_matches_torch_to_the_second_order(dim):
+    compare_with_torch(lambda t: t.logcumsumexp(dim), lambda t: t.logcumsumexp(dim), [rng.standard_normal((3, 4))])
+
+
+def test_logcumsumexp_keeps_small_terms_beside_large_ones_and_refuses_integers_as_torch():
+    """Each prefix is shifted by its own maximum: one shift for the whole row would lose -1000 beside 1000."""
+    torch = pytest.importorskip("torch")
+    for row in ([-1000.0, 1000.0, -1000.0], [-np.inf, -np.inf, 1.0], [1.0, np.nan, 2.0], [2.0]):
+        row = np.array(row)  # float64
+        x, tx = ng.tensor(row, requires_grad=True), torch.tensor(row, requires_grad=True)
+        y, ty = ng.logcumsumexp(x, 0), torch.logcumsumexp(tx, 0)
+        np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-12)
+        (g,), (tg,) = ng.grad(y.sum(), x), torch.autograd.grad(ty.sum(), tx)
+        np.testing.assert_allclose(g.numpy(), tg.numpy(), rtol=1e-12)
+    assert ng.logcumsumexp(ng.tensor(2.0), 0).shape == ()
+    refused_as_by_torch(lambda lib: lib.logcumsumexp(lib.tensor([1, 2]), 0), TypeError,
+                        r"logcumsumexp: expected floating-point tensors, got int64")

@@ -1029,3 +1029,10 @@ def test_random_exponential_and_randint_like_fill_in_their_ranges():
         ng.zeros(2).exponential_(-1)
     with pytest.raises(TypeError, match="exponential_: expected a floating-point tensor, got int64"):
         ng.zeros(2, dtype=ng.int64).exponential_()
+
+
+@pytest.mark.parametrize("dtype, bounds", [("bool", (5,)), ("bool", (-1, 1)), ("int64", (-2 ** 63 - 1, 0))])
+def test_random_refuses_a_range_its_integer_dtype_cannot_hold_as_torch(dtype, bounds):
+    """random_(5) of a bool tensor drew 0..4 and stored every nonzero draw as True (4 in 5), where PyTorch refuses."""
+    refused_as_by_torch(lambda lib: lib.zeros(3, dtype=getattr(lib, dtype)).random_(*bounds), ValueError,
+                        rf"random_: \[low, high\) = .* must lie in {dtype}'s range")

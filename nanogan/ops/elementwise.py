@@ -297,7 +297,8 @@ class Atanh(Analytic):
 
 
 class Atan2(Function):
-    """y = atan2(a, b), the angle of the point (b, a);  da = g·b / (a² + b²),  db = -g·a / (a² + b²)."""
+    """y = atan2(a, b), the angle of the point (b, a);  da = g·b / (a² + b²),  db = -g·a / (a² + b²), both 0 at
+    a = b = 0, as PyTorch's."""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -306,7 +307,9 @@ class Atan2(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.inputs
-        scaled = g / (a * a + b * b)
+        squared = a * a + b * b
+        # at the origin the angle has no derivative: 0 there, as PyTorch's (the formula's 0 / 0 is NaN)
+        scaled = g / where(squared == 0, 1.0, squared)
         da = sum_to(scaled * b, a.shape) if ctx.needs_input_grad[0] else None
         db = sum_to(-scaled * a, b.shape) if ctx.needs_input_grad[1] else None
         return da, db
@@ -498,12 +501,24 @@ class Cast(Function):
 
 def add(a, b, alpha=1):
     """y = a + alpha·b (PyTorch's add; alpha scales b first, one more node where it is not 1)."""
-    return Add.apply(*_pair("add", a, b if alpha == 1 else b * alpha))
+    return Add.apply(*_scaled_pair("add", a, b, alpha))
 
 
 def sub(a, b, alpha=1):
     """y = a - alpha·b."""
-    return Sub.apply(*_pair("sub", a, b if alpha == 1 else b * alpha))
+    return Sub.apply(*_scaled_pair("sub", a, b, alpha))
+
+
+def _scaled_pair(op, a, b, alpha):
+    """_pair of a and alpha·b. A float alpha with integer (or bool) operands is refused, as PyTorch refuses it:
+    alpha·b would have turned the sum of two integer tensors into a float one."""
+    a, b = _pair(op, a, b)
+    if alpha == 1:
+        return a, b
+    if not a.is_floating_point() and not is_int(alpha):
+        raise TypeError(f"{op}: for integer tensors (shapes {a.shape} and {b.shape}, {a.dtype}) alpha must be an "
+                        f"int, got {alpha!r}")
+    return a, b * alpha
 
 
 def mul(a, b):
@@ -573,8 +588,9 @@ def reciprocal(a):
 
 
 def rsqrt(a):
-    """y = a^(-1/2);  da = -g·a^(-3/2) / 2 (Pow's; -inf at a = 0, where y is inf, as in PyTorch)."""
-    return pow(a, -0.5)
+    """y = 1 / √a;  da = -g / (2·a·√a) (-inf at a = 0, where y is inf, as in PyTorch). Not a^(-1/2): C's pow gives
+    (-inf)^(-1/2) = 0 and (-0)^(-1/2) = +inf, where 1 / √a is NaN and -inf, as PyTorch's rsqrt."""
+    return 1 / sqrt(a)
 
 
 def _as_floating(a):
@@ -677,11 +693,25 @@ def xlogy(x, y):
     return XLogY.apply(*_floating_pair("xlogy", x, y))
 
 
+class Logit(Function):
+    """y = log(z / (1 - z));  dz = g / (z(1 - z)): inf at z = 0 and 1, NaN outside [0, 1] where y is NaN, as
+    PyTorch's (the quotient's chain rule gave inf·0 = NaN at 0 and a number outside)."""
+
+    @staticmethod
+    def forward(ctx, z):
+        return ctx.xp.log(z / (1 - z))
+
+    @staticmethod
+    def backward(ctx, g):
+        z = ctx.inputs[0]
+        return g / where((z.array < 0) | (z.array > 1), math.nan, z * (1 - z))
+
+
 def logit(a, eps=None):
-    """y = log(z / (1 - z)) for z = a, or a clamped to [eps, 1 - eps] where eps is given;  da = g / (z(1 - z)), and
-    0 where the clamp moved a (clamp's), as PyTorch's."""
+    """y = log(z / (1 - z)) for z = a, or a clamped to [eps, 1 - eps] where eps is given (see Logit); the gradient
+    is 0 where the clamp moved a (clamp's), as PyTorch's."""
     z = _as_floating(a) if eps is None else clamp(_as_floating(a), eps, 1 - eps)
-    return log(z / (1 - z))
+    return Logit.apply(z)
 
 
 def deg2rad(a):
@@ -801,13 +831,19 @@ def where(cond, a=None, b=None):
 
 
 def masked_fill(x, mask, value):
-    """x with `value` (a number cast to x's dtype, as PyTorch casts it, or a tensor broadcast) where the boolean
-    mask is True:  dx = g where the mask is False, else 0;  dvalue = Σ of g where it is True."""
+    """x with `value` (a number or a 0-d tensor, cast to x's dtype, as PyTorch casts them) where the boolean mask is
+    True:  dx = g where the mask is False, else 0;  dvalue = Σ of g where it is True. (A tensor of values to place
+    is where's; PyTorch refuses one here.)"""
     if not isinstance(mask, Tensor) or mask.dtype != bool:
         what = f"{mask.dtype} of shape {mask.shape}" if isinstance(mask, Tensor) else type(mask).__name__
         raise TypeError(f"masked_fill: expected a boolean mask Tensor for the tensor of shape {x.shape}, got {what}")
     if not isinstance(value, Tensor):
         value = x._number_as_tensor("masked_fill", value)
+    elif value.ndim != 0:
+        raise ValueError(f"masked_fill: value must be a number or a 0-d tensor, got a tensor of shape {value.shape} "
+                         f"(tensor of shape {x.shape})")
+    else:
+        value = cast(value, x.dtype)  # a float value in an int tensor is cast to it, as PyTorch's, not promoted
     return where(mask, value, x)
 
 

@@ -109,9 +109,13 @@ def index_add(x, dim, index, source, *, alpha=1):
     """x with alpha·source[…, i, …] added into x[…, index[i], …] along dim, every repeat of an index adding:
     y = x + scatter-add of alpha·source (ScatterReduce's sum);  dx = g,  dsource = alpha·g[…, index, …]."""
     if x.ndim == 0:
+        if isinstance(source, Tensor) and source.ndim != 0:  # PyTorch's index_add, unlike its index_copy
+            raise ValueError(f"index_add: the source for a 0-d tensor must be 0-d, got shape {source.shape}")
         return _of_its_value("index_add", lambda *a: index_add(*a, alpha=alpha), x, dim, index, source)
     picks = _source_along("index_add", x, dim, index, source)
-    return put("index_add", x, picks, source if alpha == 1 else source * alpha, "sum")
+    # alpha in x's dtype, as PyTorch takes it (truncated into an integer one), not promoting x to float
+    return put("index_add", x, picks, source if alpha == 1 else source * x._number_as_tensor("index_add", alpha),
+               "sum")
 
 
 def index_copy(x, dim, index, source):
@@ -324,8 +328,8 @@ def unfold(x, dimension, size, step):
                          f"{x.shape}, got {size!r}")
     if not (is_int(step) and step >= 1):
         raise ValueError(f"{op}: step must be an int >= 1, got {step!r}")
-    if x.ndim == 0:
-        return reshape(x, 1)  # the one window of its one value, as PyTorch's
+    if x.ndim == 0:  # the one window of its one value, or no value for size 0, as PyTorch's
+        return reshape(x, 1)[:int(size)]
     windows, ndim, xp = (n - size) // step + 1, x.ndim + 1, x.backend.xp
     index = tuple(_axis_range(xp, m, a, ndim) if a != axis else
                   _axis_range(xp, windows, a, ndim, step=step) + _axis_range(xp, size, x.ndim, ndim)

@@ -193,14 +193,14 @@ def _require_floating(op, *operands):
 def cdist(x1, x2, p=2.0):
     """y[..., i, j] = ‖x1[..., i, :] - x2[..., j, :]‖_p for x1 (..., P, M) and x2 (..., R, M), the batch dims
     broadcast: norm of the broadcast differences, with norm's gradients (p = 2: g·d / y, and 0 where y = 0, as
-    PyTorch's). PyTorch computes p = 2 by matrix products for more than 25 rows, to about 1e-6 relative in float32;
+    PyTorch's; p = 0 counts the differing coordinates). PyTorch computes p = 2 by matrix products for more than 25 rows, to about 1e-6 relative in float32;
     here every p is the differences'."""
     _require_tensors("cdist", x1, x2)
     _require_floating("cdist", x1, x2)
     if x1.ndim < 2 or x2.ndim < 2 or x1.shape[-1] != x2.shape[-1]:
         raise ValueError(f"cdist: expected x1 (..., P, M) and x2 (..., R, M), got shapes {x1.shape} and {x2.shape}")
-    if not (is_number(p) and p > 0):
-        raise ValueError(f"cdist: p must be a number > 0 (inf included), got {p!r}")
+    if not (is_number(p) and p >= 0):
+        raise ValueError(f"cdist: p must be a number >= 0 (inf included), got {p!r}")
     return norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p, -1)
 
 

@@ -308,7 +308,9 @@ def norm(x, p="fro", dim=None, keepdim=False):
     """‖x‖_p over dims (all of them by default), PyTorch's vector norm:
       p = 2 or "fro":  √(Σ x²), with the gradient 0 at x = 0 (RootOfSquares);
       p = 1:           Σ |x|;                 p = inf:  max |x| (its gradient shared among ties);
-      other p > 0:     (Σ |x|^p)^(1/p)."""
+      p = 0:           the count of nonzero x, with gradient 0 (sign's);
+      other p > 0:     (Σ |x|^p)^(1/p), with the gradient 0 at each x_i = 0 and where the norm is 0, as PyTorch's
+                       (the formula's |x|^(p-1) and s^(1/p - 1) there are inf for p < 1 and p > 1: times 0, NaN)."""
     require_floating("norm", x)
     if p in (2, "fro"):
         return RootOfSquares.apply(sum(x * x, dim, keepdim))
@@ -316,9 +318,19 @@ def norm(x, p="fro", dim=None, keepdim=False):
         return sum(x.abs(), dim, keepdim)
     if p == math.inf:
         return amax(x.abs(), dim, keepdim)
+    if p == 0:
+        return sum(x.sign().abs(), dim, keepdim)
     if not (is_number(p) and 0 < p < math.inf):
-        raise ValueError(f"norm: p must be 'fro', inf or a number > 0, got {p!r}")
-    return sum(x.abs() ** p, dim, keepdim) ** (1 / p)
+        raise ValueError(f"norm: p must be 'fro', inf or a number >= 0, got {p!r}")
+    return _power_at_zero_flat(sum(_power_at_zero_flat(x.abs(), p), dim, keepdim), 1 / p)
+
+
+def _power_at_zero_flat(x, exponent):
+    """x^exponent for x >= 0, with every derivative 0 at x = 0 (where x^exponent's own is inf or 0·inf = NaN for
+    exponent < 1 or the chain rule's inf·0 past it): x = 0 takes the power of 1 in its place and is then given 0,
+    so that no inf enters the graph."""
+    zero = x == 0
+    return where(zero, 0.0, where(zero, 1.0, x) ** exponent)
 
 
 def normalize(x, p=2.0, dim=1, eps=1e-12):

@@ -1,10 +1,11 @@
-"""Scans: running sums, products, maxima and minima along a dimension."""
+"""Scans: running sums, products, log-sum-exps, maxima and minima along a dimension."""
 import collections
 
 from ..autograd.function import Function
 from ..tensor import Tensor, int64
 from .elementwise import where
-from .reduce import prod
+from .activation import require_floating
+from .reduce import logsumexp, prod
 from .shape import _identity, clone, dim_index, flip, gather, movedim, reshape, unsqueeze
 
 
@@ -58,6 +59,19 @@ def cumprod(x, dim, *, dtype=None):
     return movedim(prod(prefixes, -1), -1, axis)
 
 
+def logcumsumexp(x, dim):
+    """The running log-sum-exps along dim, y_i = log Σ_{j ≤ i} exp(x_j): logsumexp of each row of the prefixes (x_j
+    for j ≤ i, -inf after, which adds e^-inf = 0), so that each y_i is shifted by its own maximum and neither
+    overflows nor loses the small terms, and dx_j = Σ_{i ≥ j} g_i·exp(x_j - y_i) (logsumexp's softmax), to any order.
+    n² values per row, as cumprod. Floating tensors only, as in PyTorch."""
+    require_floating("logcumsumexp", x)
+    if x.ndim == 0:  # dim 0 or -1 of a 0-d tensor: its one value
+        dim_index("logcumsumexp", dim, 0)
+        return reshape(logcumsumexp(reshape(x, 1), 0), ())
+    _, prefixes, axis = _running("logcumsumexp", x, dim, "amax")  # a maximum's identity, -inf, is logsumexp's
+    return movedim(logsumexp(prefixes, -1), -1, axis)
+
+
 ExtremumResult = collections.namedtuple("ExtremumResult", ["values", "indices"])  # torch.return_types.cummax's
 
 
@@ -72,6 +86,8 @@ def _running_extremum(op, x, dim, reduce):
         return ExtremumResult(clone(x), Tensor(x.backend.xp.zeros((), dtype=int64)))
     last, prefixes, axis = _running(op, x, dim, reduce)
     xp, n = x.backend.xp, last.shape[-1]
+    if x.numel() == 0:  # no running extremum to take (numpy's max of no values raises): x itself, indices empty
+        return ExtremumResult(clone(x), Tensor(xp.zeros(x.shape, dtype=int64)))
     with_nan = x.dtype.kind == "f"
     extremum = getattr(xp, {"amax": "max", "amin": "min"}[reduce])(prefixes.array, axis=-1)  # NaN wins, as PyTorch's
     values, extremum = last.array[..., None, :], extremum[..., None]

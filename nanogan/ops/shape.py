@@ -185,6 +185,7 @@ def _product_gradients(ctx, g):
         x_or_1 = x.masked_fill(Tensor(x.array == 0), 1)
         dx = g * product(x_or_1, v) / x_or_1  # the product of the v alone where x_p = 0, y_p / x_p elsewhere
     if needs_v:
+        from .elementwise import where  # elementwise imports this module
         zero = v.array == 0
         zeros_there = ctx.backend.scatter_reduce(ctx.xp.zeros(x.shape, dtype=g.dtype), index, zero.astype(g.dtype),
                                                  "sum")[index]  # how many v of each v's position are 0
@@ -192,7 +193,7 @@ def _product_gradients(ctx, g):
         divided = GetItem.apply(g * y, index=index) / v.masked_fill(Tensor(zero), 1)  # 0 for a v = 0 beside others
         without_v = GetItem.apply(g * product(x, v.masked_fill(only_zero, 1)), index=index)
         dv = NotDifferentiableWhere.apply(
-            divided.masked_fill(only_zero, without_v), wrong=zero & (zeros_there > 1),
+            where(only_zero, without_v, divided), wrong=zero & (zeros_there > 1),
             message="scatter_reduce: the second derivative of a product in src, where two or more values of src "
                     "that go to one position are 0, is not computed (nor is it in PyTorch)")
     return dx, dv

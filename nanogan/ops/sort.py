@@ -14,6 +14,7 @@ import collections
 import numpy as np
 
 from ..arguments import is_int, require
+from ..autograd.function import Function
 from ..tensor import Tensor, int64
 from .shape import clone, dim_index, gather, movedim, reshape
 
@@ -64,11 +65,13 @@ def unique(x, sorted=True, return_inverse=False, return_counts=False, dim=None):
     """x's distinct values in ascending order (PyTorch's sorted=False allows any order; this one is sorted all the
     same), of x flattened, or x's distinct slices along dim; with return_inverse, where each element (slice) of x
     is among them (of x's shape, or of dim's length), with return_counts, how often each occurs: a tuple then, as
-    PyTorch's. Outside the graph (PyTorch has no gradient for it); inverse and counts int64."""
+    PyTorch's. Each NaN element is a value of its own (NaN equals nothing), last, as in PyTorch. Outside the graph (PyTorch has no gradient for it); inverse and counts int64."""
     xp = x.backend.xp
     axis = None if dim is None else dim_index("unique", dim, x.ndim)
+    # each NaN a value of its own, as PyTorch's (a NaN equals nothing); numpy's unique of elements merges them
+    distinct = {"equal_nan": False} if axis is None else {}
     values, inverse, counts = xp.unique(x.array.reshape(-1) if axis is None else x.array, return_inverse=True,
-                                        return_counts=True, axis=axis)
+                                        return_counts=True, axis=axis, **distinct)
     values = Tensor(values)
     if not (return_inverse or return_counts):
         return values
@@ -108,6 +111,10 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
         if side not in ("left", "right") or (right and side == "left"):
             raise ValueError(f"{op}: side must be 'left' or 'right' and agree with right, got {side!r}")
         right = side == "right"
+    if sorter is not None and (not isinstance(sorter, Tensor) or sorter.shape != sorted_sequence.shape):
+        what = f"shape {sorter.shape}" if isinstance(sorter, Tensor) else type(sorter).__name__
+        raise ValueError(f"{op}: sorter must be a tensor of the sorted sequence's shape {sorted_sequence.shape}, "
+                         f"got {what}")  # gather would read a shorter one as the sequence's first entries
     seq = sorted_sequence if sorter is None else gather(sorted_sequence, -1, sorter)
     values = input if isinstance(input, Tensor) else Tensor(seq.backend.xp.asarray(input))
     if seq.ndim == 0 or (seq.ndim > 1 and seq.shape[:-1] != values.shape[:-1]):
@@ -170,11 +177,36 @@ def _lower_middle(n, nans):
     return (nans > 0) * (n - nans) + (nans == 0) * ((n - 1) // 2)
 
 
+class SharedAmongEquals(Function):
+    """y = value, an element of x that the caller picked (the median of all of x); dx = g·[x = y] / #[x = y], g shared
+    evenly among the elements equal to y (the NaNs, where y is NaN): PyTorch's gradient of a median of all of x,
+    which picks no one element among equal ones. Linear in g, so its own gradient is that share again."""
+    floating_only = False
+
+    @staticmethod
+    def forward(ctx, x, *, value):
+        return value
+
+    @staticmethod
+    def backward(ctx, g):
+        x, value, xp = ctx.inputs[0].array, ctx.value, ctx.xp
+        equal = (x == value) | (xp.isnan(x) & xp.isnan(value)) if x.dtype.kind == "f" else x == value
+        return g * Tensor((equal / equal.sum()).astype(x.dtype))
+
+
+def _of_all(op, x, position):
+    """The value at position(n, nans) of all of x in order (median's, nanmedian's), 0-d, its gradient shared among
+    the elements equal to it (SharedAmongEquals)."""
+    value = _picked(op, reshape(x, -1), 0, False, position).values
+    return SharedAmongEquals.apply(x, value=value.array)
+
+
 def median(x, dim=None, keepdim=False):
     """The lower median (the ⌊(n - 1)/2⌋-th smallest value; NaN where a NaN is among the values): of every element
-    (a 0-d value), or along dim as (values, indices), as PyTorch's. Its gradient goes to the element picked."""
+    (a 0-d value, its gradient shared among the elements equal to it, as PyTorch's), or along dim as (values,
+    indices), as PyTorch's, each value's gradient going to the element picked."""
     if dim is None:
-        return _picked("median", reshape(x, -1), 0, False, _lower_middle).values
+        return _of_all("median", x, _lower_middle)
     return _picked("median", x, dim, keepdim, _lower_middle)
 
 
@@ -183,7 +215,7 @@ def nanmedian(x, dim=None, keepdim=False):
     def middle_of_numbers(n, nans):
         return ((n - nans - 1) // 2).clip(0, None)
     if dim is None:
-        return _picked("nanmedian", reshape(x, -1), 0, False, middle_of_numbers).values
+        return _of_all("nanmedian", x, middle_of_numbers)
     return _picked("nanmedian", x, dim, keepdim, middle_of_numbers)
 
 
@@ -198,19 +230,23 @@ def kthvalue(x, k, dim=-1, keepdim=False):
 
 
 def mode(x, dim=-1, keepdim=False):
-    """(values, indices): the most frequent value along dim (the smallest of the most frequent ones) and the last
-    place where it occurs, as PyTorch's; the value x gathered there, so its gradient goes to that element. Counted
+    """(values, indices): the most frequent value along dim (the smallest of the most frequent ones; each NaN counts
+    once, and is taken where all are NaN) and the last place where it occurs, as PyTorch's; the value x gathered there, so its gradient goes to that element. Counted
     by comparing each value with every other (n² comparisons per row, at once on the device)."""
     axis, last, n, _ = _rows("mode", x, dim)
     xp = x.backend.xp
     if x.ndim == 0:
         return OrderResult(clone(x), Tensor(xp.zeros((), dtype=int64)))
-    same = last[..., :, None] == last[..., None, :]
+    places = xp.arange(n)
+    # a NaN equals nothing, so it counts once, itself (as PyTorch counts it); the eye adds that once
+    same = (last[..., :, None] == last[..., None, :]) | (places[:, None] == places)
     counts = same.sum(axis=-1)
     most = counts == counts.max(axis=-1, keepdims=True)
-    smallest = xp.where(most, last, last.max(axis=-1, keepdims=True)).min(axis=-1, keepdims=True)
-    places = xp.arange(n)
-    at = xp.where(last == smallest, places, -1).max(axis=-1, keepdims=True)
+    # the smallest of the most frequent, by sort (NaN last), so that a NaN is taken only where all of them are NaN
+    largest = xp.nan if x.dtype.kind == "f" else last.max(axis=-1, keepdims=True)
+    smallest = xp.sort(xp.where(most, last, largest), axis=-1)[..., :1]
+    found = (last == smallest) | (xp.isnan(last) & xp.isnan(smallest)) if x.dtype.kind == "f" else last == smallest
+    at = xp.where(found, places, -1).max(axis=-1, keepdims=True)
     indices = Tensor(xp.moveaxis(at, -1, axis).astype(int64))
     values = gather(x, axis, indices)
     if keepdim:
@@ -269,6 +305,6 @@ def _quantile(op, x, q, dim, keepdim, interpolation, ignore_nan):
         low = at(below)
         result = low + Tensor((place - below).squeeze(-1).astype(x.dtype)) * (at(above) - low)
     if keepdim:
-        kept = (1,) * x.ndim if dim is None else x.shape[:axis] + (1,) + x.shape[axis + 1:]
+        kept = (1,) * x.ndim if dim is None or x.ndim == 0 else x.shape[:axis] + (1,) + x.shape[axis + 1:]
         result = reshape(result, qs.shape + kept)
     return result

@@ -15,8 +15,8 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from .tensor import (Tensor, tensor, as_tensor, zeros, ones, full, empty, eye, linspace, arange, rand, randn, randint,
                      randperm, zeros_like, ones_like, full_like, empty_like, rand_like, randn_like, randint_like,
-                     bernoulli, multinomial, normal, poisson, from_numpy, is_tensor, numel, finfo, iinfo, float32, float64, int64,
-                     bool_)
+                     bernoulli, multinomial, normal, poisson, from_numpy, is_tensor, numel, finfo, iinfo, float32, float64,
+                     int64, bool_, float16, int32, int16, int8, uint8)
 from .backend import Device as device
 from .random import (Generator, default_generator, manual_seed, seed, initial_seed, get_rng_state,
                      set_rng_state)
@@ -36,7 +36,8 @@ from .ops.elementwise import (add, sub, mul, div, remainder, fmod, pow, neg, squ
                               atanh, asin as arcsin, acos as arccos, atan as arctan, asinh as arcsinh,
                               acosh as arccosh, atanh as arctanh, atan2, atan2 as arctan2, hypot, logaddexp, logit,
                               xlogy, deg2rad, rad2deg, sgn, signbit, heaviside, isinf, isposinf, isneginf,
-                              logical_and, logical_or, logical_xor, logical_not, nan_to_num)
+                              logical_and, logical_or, logical_xor, logical_not, nan_to_num, bitwise_and,
+                              bitwise_or, bitwise_xor, bitwise_not, isclose, div as true_divide)
 from .ops.activation import sigmoid, tanh, relu, softmax, log_softmax
 from .ops.sort import (sort, argsort, topk, unique, bincount, searchsorted, bucketize, median, nanmedian, kthvalue,
                        mode, quantile, nanquantile)
@@ -50,5 +51,6 @@ from .gan.checkpoint import save, load
 from .legacy import FloatTensor, DoubleTensor, LongTensor, IntTensor, ByteTensor, BoolTensor  # torch < 0.4's names
 
 float, double, long, bool = float32, float64, int64, bool_  # torch's other names of the dtypes
+half, int, short = float16, int32, int16
 
 __version__ = "0.1.0"

@@ -17,6 +17,7 @@ float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
 int64 = np.dtype(np.int64)
 bool_ = np.dtype(np.bool_)
+float16, int32, int16, int8, uint8 = map(np.dtype, (np.float16, np.int32, np.int16, np.int8, np.uint8))
 
 
 def finfo(dtype=float32):
@@ -427,6 +428,10 @@ class Tensor:
     sigmoid_, tanh_, relu_, lerp_ = map(_in_place, ("sigmoid", "tanh", "relu", "lerp"))
     clamp_min_, clamp_max_, addcmul_, addcdiv_ = map(_in_place, ("clamp_min", "clamp_max", "addcmul", "addcdiv"))
     floor_divide_ = _in_place("floor_divide")
+    bitwise_and_, bitwise_or_, bitwise_xor_, bitwise_not_ = map(_in_place, ("bitwise_and", "bitwise_or",
+                                                                            "bitwise_xor", "bitwise_not"))
+    logical_and_, logical_or_, logical_xor_, logical_not_ = map(_in_place, ("logical_and", "logical_or",
+                                                                            "logical_xor", "logical_not"))
     del _in_place
 
     def copy_(self, src):
@@ -559,6 +564,9 @@ class Tensor:
     __imul__ = mul_
     __itruediv__ = div_
     __ifloordiv__ = floor_divide_
+    __iand__ = bitwise_and_
+    __ior__ = bitwise_or_
+    __ixor__ = bitwise_xor_
 
     # ---- arithmetic (ops/elementwise.py) ---------------------------------------
     def __add__(self, other):
@@ -603,6 +611,27 @@ class Tensor:
     def __rfloordiv__(self, other):
         return ops.elementwise.floor_divide(other, self)
 
+    def __and__(self, other):
+        return ops.elementwise.bitwise_and(self, other)
+
+    def __rand__(self, other):
+        return ops.elementwise.bitwise_and(other, self)
+
+    def __or__(self, other):
+        return ops.elementwise.bitwise_or(self, other)
+
+    def __ror__(self, other):
+        return ops.elementwise.bitwise_or(other, self)
+
+    def __xor__(self, other):
+        return ops.elementwise.bitwise_xor(self, other)
+
+    def __rxor__(self, other):
+        return ops.elementwise.bitwise_xor(other, self)
+
+    def __invert__(self):
+        return ops.elementwise.bitwise_not(self)
+
     def __neg__(self):
         return ops.elementwise.neg(self)
 
@@ -646,7 +675,12 @@ class Tensor:
     def sub(self, other, alpha=1):
         return ops.elementwise.sub(self, other, alpha)
 
-    mul, div, remainder, neg, matmul, floor_divide = __mul__, __truediv__, __mod__, __neg__, __matmul__, __floordiv__
+    mul, remainder, neg, matmul, floor_divide = __mul__, __mod__, __neg__, __matmul__, __floordiv__
+
+    def div(self, other, *, rounding_mode=None):
+        return ops.elementwise.div(self, other, rounding_mode=rounding_mode)
+
+    true_divide = __truediv__
     lt, le, gt, ge, eq, ne = __lt__, __le__, __gt__, __ge__, __eq__, __ne__
 
     def mm(self, other):
@@ -1581,7 +1615,7 @@ from . import ops  # noqa: E402  (ops import Tensor from this module)
 for _name in ("addcmul", "addcdiv", "clamp_min", "clamp_max", "tan", "asin", "acos", "atan", "sinh", "cosh",
               "asinh", "acosh", "atanh", "atan2", "hypot", "logaddexp", "logit", "xlogy", "deg2rad", "rad2deg", "sgn",
               "signbit", "heaviside", "isinf", "isposinf", "isneginf", "logical_and", "logical_or", "logical_xor",
-              "logical_not", "nan_to_num"):
+              "logical_not", "nan_to_num", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "isclose"):
     setattr(Tensor, _name, getattr(ops.elementwise, _name))
 for _name in ("dot", "outer", "addmm", "baddbmm", "kron", "dist", "cross"):
     setattr(Tensor, _name, getattr(ops.matmul, _name))

@@ -420,3 +420,76 @@ def test_add_and_sub_refuse_a_float_alpha_for_integer_tensors_as_torch():
         refused_as_by_torch(lambda lib: getattr(lib, name)(lib.arange(3), lib.arange(3), alpha=2.5), TypeError,
                             rf"{name}: for integer tensors \(shapes \(3,\) and \(3,\), int64\) alpha must be an int, "
                             r"got 2.5")
+
+
+# ---- bitwise operators, div's rounding modes, isclose, the narrower dtypes' names ------------------------------
+
+BITWISE_OPERANDS = [(np.array([True, False, True, False]), np.array([True, True, False, False])),
+                    (np.array([5, -3, 12, 0], dtype=np.int64), np.array([3, 6, -1, 7], dtype=np.int64)),
+                    (np.array([200, 15, 0, 255], dtype=np.uint8), np.array([15, 240, 255, 1], dtype=np.uint8)),
+                    (np.array([5, -3, 12, 0], dtype=np.int32), np.array([3, 6, -1, 7], dtype=np.int32))]
+
+
+@pytest.mark.parametrize("a, b", BITWISE_OPERANDS, ids=["bool", "int64", "uint8", "int32"])
+def test_bitwise_operators_and_methods_are_torchs(a, b):
+    torch = pytest.importorskip("torch")
+    calls = [lambda lib, x, y: x & y, lambda lib, x, y: x | y, lambda lib, x, y: x ^ y, lambda lib, x, y: ~x,
+             lambda lib, x, y: x & 1, lambda lib, x, y: 6 | x, lambda lib, x, y: x ^ True,
+             lambda lib, x, y: lib.bitwise_and(x, y), lambda lib, x, y: x.bitwise_or(y),
+             lambda lib, x, y: lib.bitwise_xor(x, y), lambda lib, x, y: x.bitwise_not(),
+             lambda lib, x, y: lib.logical_and(x, y)]
+    for i, call in enumerate(calls):
+        ours, theirs = call(ng, ng.tensor(a), ng.tensor(b)), call(torch, torch.tensor(a), torch.tensor(b))
+        assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch."), i
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), err_msg=str(i))
+    for in_place in ("__iand__", "__ior__", "__ixor__", "bitwise_and_", "logical_or_"):
+        ours, theirs = ng.tensor(a), torch.tensor(a)
+        assert getattr(ours, in_place)(ng.tensor(b)) is ours
+        getattr(theirs, in_place)(torch.tensor(b))
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), err_msg=in_place)
+
+
+def test_bitwise_operators_refuse_floats_as_torchs_do():
+    refused_as_by_torch(lambda lib: lib.ones(2) & lib.ones(2), TypeError,
+                        r"bitwise_and: expected bool or integer tensors, got float32 of shape \(2,\) and float32")
+    refused_as_by_torch(lambda lib: ~lib.ones(3), TypeError, r"bitwise_not: expected bool or integer tensors")
+    refused_as_by_torch(lambda lib: lib.tensor([True]) | 0.5, TypeError, "bitwise_or: expected bool or integer")
+
+
+@pytest.mark.parametrize("a, b", [([7.0, -7.0, 6.5, -6.5, 1e20], [2.0, 2.0, -4.0, 4.0, 3.0]),
+                                  ([7, -7, 6, -6, 0, 9], [2, 2, -4, 4, -3, 3])], ids=["float", "int"])
+@pytest.mark.parametrize("mode", [None, "trunc", "floor"])
+def test_div_rounds_as_torchs_in_each_mode(a, b, mode):
+    torch = pytest.importorskip("torch")
+    ours = ng.div(ng.tensor(a), ng.tensor(b), rounding_mode=mode)
+    theirs = torch.div(torch.tensor(a), torch.tensor(b), rounding_mode=mode)
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    np.testing.assert_array_equal(ng.tensor(a).div(3, rounding_mode=mode).numpy(),
+                                  torch.tensor(a).div(3, rounding_mode=mode).numpy())
+    if mode is not None and isinstance(a[0], float):  # a step function: gradient 0, as torch's
+        x = ng.tensor(a, requires_grad=True)
+        (g,) = ng.grad(ng.div(x, 2.0, rounding_mode=mode).sum(), x)
+        assert not g.numpy().any()
+    refused_as_by_torch(lambda lib: lib.div(lib.ones(2), 2, rounding_mode="round"), ValueError,
+                        "div: rounding_mode must be None, 'trunc' or 'floor', got 'round'")
+
+
+def test_isclose_is_torchs_with_infinities_and_nans():
+    torch = pytest.importorskip("torch")
+    a = [1.0, 1.0, float("inf"), float("inf"), float("nan"), 0.0, 1e-9]
+    b = [1.0 + 1e-6, 1.1, float("inf"), float("-inf"), float("nan"), 1e-9, 0.0]
+    for kwargs in ({}, {"equal_nan": True}, {"rtol": 0.2}, {"atol": 0.0}):
+        for dtype in ("float32", "float64"):
+            ours = ng.isclose(ng.tensor(a, dtype=getattr(ng, dtype)), ng.tensor(b, dtype=getattr(ng, dtype)), **kwargs)
+            theirs = torch.isclose(torch.tensor(a, dtype=getattr(torch, dtype)),
+                                   torch.tensor(b, dtype=getattr(torch, dtype)), **kwargs)
+            np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), err_msg=f"{kwargs} {dtype}")
+
+
+def test_the_narrower_dtypes_have_torchs_names():
+    torch = pytest.importorskip("torch")
+    for name in ("float16", "half", "int32", "int", "int16", "short", "int8", "uint8"):
+        assert str(getattr(ng, name)) == str(getattr(torch, name)).removeprefix("torch."), name
+    assert ng.tensor([1.5, 200.0]).to(ng.uint8).numpy().tolist() == torch.tensor([1.5, 200.0]).to(
+        torch.uint8).numpy().tolist() == [1, 200]

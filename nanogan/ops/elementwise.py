@@ -525,10 +525,21 @@ def mul(a, b):
     return Mul.apply(*_pair("mul", a, b))
 
 
-def div(a, b):
+def div(a, b, *, rounding_mode=None):
     """True division: integer operands divide as float32, as in PyTorch (its default float type). They become
     float32 before they meet, as PyTorch's do: paired first, a 0-d int64 -3 over a uint8 tensor was wrapped to 253
-    in uint8, and uint8 / -3 refused -3."""
+    in uint8, and uint8 / -3 refused -3. rounding_mode="floor" is floor_divide, and "trunc" rounds the quotient
+    toward 0 (of integers, in integers: trunc of the floats' quotient is exact below 2^53, |a| < 2^53 here)."""
+    if rounding_mode == "floor":
+        return floor_divide(a, b)
+    if rounding_mode == "trunc":
+        if kind_of(a) == "f" or kind_of(b) == "f":
+            return trunc(div(a, b))
+        quotient = floor_divide(a, b)  # integers: toward 0 is floor, plus 1 where the signs differ and b misses a
+        a, b = _pair("div", a, b)
+        return where((remainder(a, b).array != 0) & ((a.array < 0) != (b.array < 0)), quotient + 1, quotient)
+    if rounding_mode is not None:
+        raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
     if not (kind_of(a) == "f" or kind_of(b) == "f"):
         a, b = (cast(t, np.dtype(np.float32)) if isinstance(t, Tensor) else t for t in (a, b))
     return Div.apply(*_pair("div", a, b))
@@ -989,6 +1000,39 @@ def logical_not(a):
     return Tensor(a.backend.xp.logical_not(a.array))
 
 
+def _bitwise(a, b, name):
+    """Bitwise and / or / xor of bools and integers (of bools, the logical ones: `mask & other_mask`), outside the
+    graph as compare's; floats are refused, as PyTorch refuses them."""
+    a, b = _pair(name, a, b)
+    require_one_device(name, (a, b))
+    _refuse_floats(name, a, b)
+    return Tensor(getattr(a.backend.xp, name)(a.array, b.array))
+
+
+def _refuse_floats(name, *tensors):
+    if any(t.is_floating_point() for t in tensors):
+        raise TypeError(f"{name}: expected bool or integer tensors, got "
+                        + " and ".join(f"{t.dtype} of shape {t.shape}" for t in tensors))
+
+
+def bitwise_and(a, b):
+    return _bitwise(a, b, "bitwise_and")
+
+
+def bitwise_or(a, b):
+    return _bitwise(a, b, "bitwise_or")
+
+
+def bitwise_xor(a, b):
+    return _bitwise(a, b, "bitwise_xor")
+
+
+def bitwise_not(a):
+    """~a: every bit flipped (of bools, not)."""
+    _refuse_floats("bitwise_not", a)
+    return Tensor(a.backend.xp.invert(a.array))
+
+
 def nan_to_num(a, nan=0.0, posinf=None, neginf=None):
     """a with NaN, +inf and -inf replaced by `nan`, `posinf` and `neginf` (by default the dtype's largest and
     smallest finite numbers);  da = g where a is finite, 0 elsewhere (where's), as PyTorch's. Integers and bools are
@@ -1024,11 +1068,17 @@ def _add_scaled(input, product, value):
     return add(input, product)
 
 
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Where |a - b| ≤ atol + rtol·|b| (b's size, as numpy's and PyTorch's), or a and b are the same infinity (both
+    NaN too, with equal_nan): a boolean Tensor, outside the graph."""
+    a, b = _pair("isclose", a, b)
+    require_one_device("isclose", (a, b))
+    return Tensor(a.backend.xp.isclose(a.array, b.array, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    """Whether |a - b| ≤ atol + rtol·|b| everywhere (b's size, as numpy's and PyTorch's): a Python bool."""
-    a, b = _pair("allclose", a, b)
-    require_one_device("allclose", (a, b))
-    return bool(a.backend.xp.allclose(a.array, b.array, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    """Whether isclose everywhere: a Python bool."""
+    return bool(isclose(a, b, rtol, atol, equal_nan).all())
 
 
 def equal(a, b):

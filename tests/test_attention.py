@@ -7,7 +7,7 @@ import pytest
 
 import nanogan as ng
 import nanogan.nn.functional as F
-from harness import compare_with_torch
+from harness import compare_with_torch, refused_as_by_torch
 from nanogan import nn
 
 rng = np.random.default_rng(17)
@@ -59,7 +59,8 @@ def test_scaled_dot_product_attention_dropout_drops_weights_and_scales_the_rest(
     (lambda q: F.scaled_dot_product_attention(q, q, q, ng.ones(3, 3, dtype=ng.bool_), is_causal=True), ValueError,
      "give attn_mask or is_causal=True, not both"),
     (lambda q: F.scaled_dot_product_attention(q, ng.zeros(2, 3, 5), q), ValueError,
-     r"query \(..., L, E\), key \(..., S, E\) and value \(..., S, Ev\) must agree, got \(2, 3, 4\), \(2, 3, 5\)"),
+     r"query \(..., L, E\), key \(..., S, E\) and value \(..., S, Ev\) must agree, their leading dimensions "
+     r"broadcasting, got \(2, 3, 4\), \(2, 3, 5\)"),
     (lambda q: F.scaled_dot_product_attention(q, q, q, ng.ones(3, 3, dtype=ng.int64)), TypeError,
      "expected a boolean or floating-point mask, got int64"),
     (lambda q: F.scaled_dot_product_attention(q, q, q, dropout_p=1.5), ValueError, "dropout_p must be a probability"),
@@ -68,6 +69,38 @@ def test_scaled_dot_product_attention_dropout_drops_weights_and_scales_the_rest(
 def test_scaled_dot_product_attention_refuses_bad_arguments(call, error, message):
     with pytest.raises(error, match=message):
         call(ng.zeros(2, 3, 4))
+
+
+@pytest.mark.parametrize("shapes, mask_shape", [
+    (((3, 4), (5, 4), (5, 6)), (2, 3, 5)),  # a batch the 2-d query does not have
+    (((3, 4), (5, 4), (5, 6)), (1, 3, 5)),  # even of one
+    (((2, 3, 4), (2, 5, 4), (2, 5, 6)), (2, 2, 3, 5)),  # heads the 3-d query does not have
+    (((2, 3, 4), (2, 5, 4), (2, 5, 6)), (2, 1, 3, 5)),
+])
+def test_scaled_dot_product_attention_refuses_a_mask_that_would_widen_the_scores_as_torch(shapes, mask_shape):
+    # the mask is added to the scores in place: broadcasting the scores up to it made more outputs than the query's
+    scores = r"\(" + ", ".join(map(str, shapes[0][:-1] + (5,))) + r"\)"
+    refused_as_by_torch(lambda lib: lib.nn.functional.scaled_dot_product_attention(
+        *(lib.zeros(*shape) for shape in shapes), lib.ones(*mask_shape, dtype=lib.bool)), ValueError,
+        rf"scaled_dot_product_attention: attn_mask must broadcast to the scores' shape {scores} \(..., L, S\), got "
+        rf"\({mask_shape[0]}, ")
+
+
+@pytest.mark.parametrize("shapes, message", [
+    (((2, 3, 4), (3, 5, 4), (3, 5, 6)), r"got \(2, 3, 4\), \(3, 5, 4\) and \(3, 5, 6\)"),  # batches 2 and 3
+    (((2, 3, 4), (2, 5, 4), (3, 5, 6)), r"got \(2, 3, 4\), \(2, 5, 4\) and \(3, 5, 6\)"),
+    (((2, 3, 4), (2, 5, 4), (2, 5, 6)), None),  # the mask's S is 4
+])
+def test_scaled_dot_product_attention_names_itself_and_the_shapes_for_leading_dimensions_that_disagree(shapes,
+                                                                                                     message):
+    mask = (4,) if message is None else (5,)
+    if message is None:
+        message = r"attn_mask must broadcast to the scores' shape \(2, 3, 5\)"
+    else:
+        message = r"query .* must agree, their leading dimensions broadcasting, " + message
+    refused_as_by_torch(lambda lib: lib.nn.functional.scaled_dot_product_attention(
+        *(lib.zeros(*shape) for shape in shapes), lib.ones(*mask, dtype=lib.bool)), ValueError,
+        "scaled_dot_product_attention: " + message)
 
 
 def _paired_attention(torch, **options):

@@ -103,6 +103,12 @@ def test_scaled_dot_product_attention_names_itself_and_the_shapes_for_leading_di
         "scaled_dot_product_attention: " + message)
 
 
+def test_scaled_dot_product_attention_of_features_of_width_zero_averages_the_values_as_torch():
+    torch = pytest.importorskip("torch")  # it divided by √0
+    compare_with_torch(F.scaled_dot_product_attention, torch.nn.functional.scaled_dot_product_attention,
+                       [rng.standard_normal((2, 3, 0)), rng.standard_normal((2, 5, 0)), rng.standard_normal((2, 5, 6))])
+
+
 def _paired_attention(torch, **options):
     theirs = torch.nn.MultiheadAttention(**options).double()
     ours = nn.MultiheadAttention(**options).double()

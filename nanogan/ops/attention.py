@@ -36,7 +36,8 @@ def additive_mask(op, mask, dtype, left_out_where):
 
 def attend(query, key, value, mask=None, scale=None, dropout_p=0.0):
     """(y, a) of the module docstring for an additive mask m (or None); dropout_p > 0 drops weights as in training."""
-    scale = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
+    if scale is None:  # E = 0: the scores are sums of nothing, 0 at any scale (PyTorch's are too)
+        scale = 1 / math.sqrt(max(query.shape[-1], 1))
     scores = matmul(query, transpose(key, -2, -1)) * scale
     if mask is not None:
         scores = scores + mask

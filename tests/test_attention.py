@@ -109,6 +109,13 @@ def test_scaled_dot_product_attention_of_features_of_width_zero_averages_the_val
                        [rng.standard_normal((2, 3, 0)), rng.standard_normal((2, 5, 0)), rng.standard_normal((2, 5, 6))])
 
 
+def test_scaled_dot_product_attention_over_no_keys_gives_zeros_as_torch():
+    torch = pytest.importorskip("torch")
+    y = compare_with_torch(F.scaled_dot_product_attention, torch.nn.functional.scaled_dot_product_attention,
+                           [rng.standard_normal((2, 3, 4)), np.zeros((2, 0, 4)), np.zeros((2, 0, 6))])
+    np.testing.assert_array_equal(y.numpy(), np.zeros((2, 3, 6)))
+
+
 def _paired_attention(torch, **options):
     theirs = torch.nn.MultiheadAttention(**options).double()
     ours = nn.MultiheadAttention(**options).double()

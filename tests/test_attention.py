@@ -116,6 +116,28 @@ def test_scaled_dot_product_attention_over_no_keys_gives_zeros_as_torch():
     np.testing.assert_array_equal(y.numpy(), np.zeros((2, 3, 6)))
 
 
+@pytest.mark.parametrize("shapes", [((1, 4, 3, 4), (1, 2, 5, 4), (1, 2, 5, 6)),  # two query heads a key head
+                                    ((4, 3, 4), (2, 5, 4), (1, 5, 6)),  # key and value grouped differently
+                                    ((2, 2, 3, 4), (2, 2, 5, 4), (2, 2, 5, 6))])  # groups of one
+def test_grouped_query_attention_equals_torchs_to_the_second_derivative(shapes):
+    torch = pytest.importorskip("torch")  # enable_gqa was not implemented
+    compare_with_torch(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, enable_gqa=True),
+                       lambda q, k, v: torch.nn.functional.scaled_dot_product_attention(q, k, v, enable_gqa=True),
+                       [rng.standard_normal(shape) for shape in shapes])
+
+
+@pytest.mark.parametrize("shapes, message", [
+    (((1, 4, 3, 4), (1, 3, 5, 4), (1, 3, 5, 6)), r"key \(1, 3, 5, 4\) and query \(1, 4, 3, 4\)"),
+    (((1, 4, 3, 4), (1, 2, 5, 4), (1, 8, 5, 6)), r"value \(1, 8, 5, 6\) and query \(1, 4, 3, 4\)"),
+    (((3, 4), (5, 4), (5, 6)), r"key \(5, 4\) and query \(3, 4\)"),  # no heads
+])
+def test_grouped_query_attention_refuses_heads_that_do_not_divide_the_querys(shapes, message):
+    refused_as_by_torch(lambda lib: lib.nn.functional.scaled_dot_product_attention(
+        *(lib.zeros(*shape) for shape in shapes), enable_gqa=True), ValueError,
+        r"scaled_dot_product_attention: with enable_gqa, the heads \(dimension -3\) of .* must divide those of query, "
+        r"got " + message)
+
+
 def _paired_attention(torch, **options):
     theirs = torch.nn.MultiheadAttention(**options).double()
     ours = nn.MultiheadAttention(**options).double()

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import nanogan as ng
+from harness import refused_as_by_torch
 from nanogan import nn
 
 rng = np.random.default_rng(23)
@@ -118,3 +119,13 @@ def test_initialisation_dropout_and_errors():
         nn.RNN(3, 4, nonlinearity="gelu")
     with pytest.raises(NotImplementedError, match="LSTM: proj_size=2"):
         nn.LSTM(3, 4, proj_size=2)
+
+
+@pytest.mark.parametrize("name, shape", [("RNN", (0, 2, 3)), ("LSTM", (0, 3)), ("GRU", (2, 0, 3))])
+def test_a_sequence_of_length_zero_is_refused_naming_the_layer_and_the_shape(name, shape):
+    # (stack's error named neither)
+    options = dict(batch_first=True) if name == "GRU" else {}
+    layout = r"\(L, H_in\)" if len(shape) == 2 else r"\(N, L, H_in\)" if options else r"\(L, N, H_in\)"
+    refused_as_by_torch(lambda lib: getattr(lib.nn, name)(3, 4, **options)(lib.zeros(*shape)), ValueError,
+                        rf"{name}: expected a sequence of length L >= 1, got input of shape "
+                        rf"\({shape[0]}, {shape[1]}.*\) {layout}")

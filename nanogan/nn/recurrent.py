@@ -171,12 +171,16 @@ class _Recurrent(_Recurrence):
     def forward(self, input, hx=None):
         step, _, has_cell = _MODES[self._mode]
         name = type(self).__name__
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}: expected input as a Tensor, got {type(input).__name__}")
         layout = "(L, H_in)" if input.ndim == 2 else "(N, L, H_in)" if self.batch_first else "(L, N, H_in)"
         if input.ndim not in (2, 3) or input.shape[-1] != self.input_size:
             raise ValueError(f"{name}: expected input of shape {layout} with H_in = {self.input_size}, got "
                              f"{input.shape}")
         unbatched = input.ndim == 2
         x = input.unsqueeze(1) if unbatched else input.transpose(0, 1) if self.batch_first else input
+        if x.shape[0] == 0:  # there is no last step to take the final state from (PyTorch refuses it too)
+            raise ValueError(f"{name}: expected a sequence of length L >= 1, got input of shape {input.shape} {layout}")
         directions = 2 if self.bidirectional else 1
         state_shape = (self.num_layers * directions, x.shape[1], self.hidden_size)
         hx = _initial_state(name, hx, state_shape, "(layers·directions, N, H)", has_cell, x, 1 if unbatched else None)

@@ -129,3 +129,22 @@ def test_a_sequence_of_length_zero_is_refused_naming_the_layer_and_the_shape(nam
     refused_as_by_torch(lambda lib: getattr(lib.nn, name)(3, 4, **options)(lib.zeros(*shape)), ValueError,
                         rf"{name}: expected a sequence of length L >= 1, got input of shape "
                         rf"\({shape[0]}, {shape[1]}.*\) {layout}")
+
+
+@pytest.mark.parametrize("name, state, message", [
+    ("LSTM", lambda lib: lib.zeros(2, 1, 2, 4), r"a pair \(h_0, c_0\) of Tensors of shape \(1, 2, 4\) "
+                                                r"\(layers·directions, N, H\), got a Tensor of shape \(2, 1, 2, 4\)"),
+    ("LSTM", lambda lib: (lib.zeros(1, 2, 4),), r"got a tuple of 1: a Tensor of shape \(1, 2, 4\)"),
+    ("LSTMCell", lambda lib: lib.zeros(2, 4), r"a pair \(h_0, c_0\) of Tensors of shape \(2, 4\) \(N, H\), got a "
+                                              r"Tensor of shape \(2, 4\)"),
+    ("GRU", lambda lib: (lib.zeros(1, 2, 4), lib.zeros(1, 2, 4)), r"a Tensor of shape \(1, 2, 4\) "
+                                                                 r"\(layers·directions, N, H\), got a tuple of 2"),
+])
+def test_a_state_of_the_wrong_kind_is_refused_naming_the_layer(name, state, message):
+    # a stacked (h, c) given to the LSTM as one tensor was unpacked along its first dimension and taken
+    torch = pytest.importorskip("torch")
+    shape = (2, 3) if name.endswith("Cell") else (5, 2, 3)
+    with pytest.raises((TypeError, ValueError, IndexError, AttributeError)):  # torch's, as its checks meet them
+        getattr(torch.nn, name)(3, 4)(torch.zeros(*shape), state(torch))
+    with pytest.raises(TypeError, match=f"{name}: expected hx as " + (".*" if name == "LSTM" else "") + message):
+        getattr(nn, name)(3, 4)(ng.zeros(*shape), state(ng))

@@ -73,12 +73,27 @@ def _initial_state(owner, hx, shape, layout, has_cell, like, unbatched_axis):
     if hx is None:
         h = zeros(*shape, dtype=like.dtype, device=like.device)
         return (h, h) if has_cell else h
+    # a tensor given to the LSTM would be unpacked along its first dimension into h and c
+    if has_cell and not (isinstance(hx, (tuple, list)) and len(hx) == 2 and all(isinstance(t, Tensor) for t in hx)):
+        raise TypeError(f"{owner}: expected hx as a pair (h_0, c_0) of Tensors of shape {shape} {layout}, got "
+                        f"{_described(hx)}")
+    if not has_cell and not isinstance(hx, Tensor):
+        raise TypeError(f"{owner}: expected hx as a Tensor of shape {shape} {layout}, got {_described(hx)}")
     if unbatched_axis is not None:
         hx = tuple(t.unsqueeze(unbatched_axis) for t in hx) if has_cell else hx.unsqueeze(unbatched_axis)
     for t in (hx if has_cell else (hx,)):
         if t.shape != shape:
             raise ValueError(f"{owner}: expected a hidden state of shape {shape} {layout}, got {t.shape}")
     return hx
+
+
+def _described(value):
+    """A value as an error names it: a tensor by its shape, a tuple or list by its items."""
+    if isinstance(value, Tensor):
+        return f"a Tensor of shape {value.shape}"
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)}: " + ", ".join(_described(v) for v in value)
+    return type(value).__name__
 
 
 class _Recurrence(Module):

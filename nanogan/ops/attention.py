@@ -53,9 +53,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
                                  enable_gqa=False):
     """y of the module docstring, as torch.nn.functional's: attn_mask broadcasts to the scores (..., L, S) (query's
     and key's leading dimensions broadcast together) without widening them, a boolean one True where a key takes
-    part; is_causal lets query i see keys 0..i alone; enable_gqa lets
-    key and value have fewer heads than query (grouped-query attention); dropout_p drops weights whenever it is > 0 (the caller passes 0
-    in evaluation, as with PyTorch's)."""
+    part; is_causal lets query i see keys 0..i alone; enable_gqa lets key and value have fewer heads than query
+    (grouped-query attention); dropout_p drops weights whenever it is > 0 (the caller passes 0 in evaluation, as with
+    PyTorch's)."""
     op = "scaled_dot_product_attention"
     for name, t in (("query", query), ("key", key), ("value", value)):
         if not isinstance(t, Tensor) or t.ndim < 2 or not t.is_floating_point():

@@ -60,6 +60,7 @@ def _compare(torch, ours, theirs, arrays, state_arrays=None, pack_state=None):
 @pytest.mark.parametrize("name, options", [
     ("RNN", {}), ("RNN", dict(nonlinearity="relu", num_layers=2, batch_first=True)),
     ("LSTM", {}), ("LSTM", dict(num_layers=2, bidirectional=True)), ("LSTM", dict(bias=False, batch_first=True)),
+    ("LSTM", dict(proj_size=2, num_layers=2, bidirectional=True)), ("LSTM", dict(proj_size=3, bias=False)),
     ("GRU", {}), ("GRU", dict(num_layers=2, bidirectional=True, batch_first=True)),
 ])
 @pytest.mark.parametrize("given_state", [False, True])
@@ -72,7 +73,8 @@ def test_recurrent_layers_equal_torchs_to_the_second_derivative(name, options, g
     pack = None
     if given_state:
         layers = options.get("num_layers", 1) * (2 if options.get("bidirectional") else 1)
-        arrays += [rng.standard_normal((layers, batch, 4)) for _ in range(2 if name == "LSTM" else 1)]
+        widths = (options.get("proj_size") or 4, 4) if name == "LSTM" else (4,)  # h is P wide with a projection
+        arrays += [rng.standard_normal((layers, batch, width)) for width in widths]
         pack = (lambda states: tuple(states)) if name == "LSTM" else (lambda states: states[0])
     _compare(torch, ours, theirs, arrays, pack_state=pack)
 
@@ -117,8 +119,12 @@ def test_initialisation_dropout_and_errors():
         nn.GRUCell(3, 4)(ng.zeros(2, 3), ng.zeros(2, 5))
     with pytest.raises(ValueError, match="RNN: nonlinearity must be 'tanh' or 'relu', got 'gelu'"):
         nn.RNN(3, 4, nonlinearity="gelu")
-    with pytest.raises(NotImplementedError, match="LSTM: proj_size=2"):
-        nn.LSTM(3, 4, proj_size=2)
+    with pytest.raises(ValueError, match=r"LSTM: proj_size \(4\) must be smaller than hidden_size \(4\)"):
+        nn.LSTM(3, 4, proj_size=4)
+    with pytest.raises(ValueError, match="LSTM: proj_size must be an int >= 0, got -1"):
+        nn.LSTM(3, 4, proj_size=-1)
+    with pytest.raises(ValueError, match=r"LSTM: expected a hidden state of shape \(1, 2, 4\) .*, got \(1, 2, 2\)"):
+        nn.LSTM(3, 4, proj_size=2)(ng.zeros(5, 2, 3), (ng.zeros(1, 2, 2), ng.zeros(1, 2, 2)))  # c is H wide
 
 
 @pytest.mark.parametrize("name, shape", [("RNN", (0, 2, 3)), ("LSTM", (0, 3)), ("GRU", (2, 0, 3))])
@@ -132,10 +138,12 @@ def test_a_sequence_of_length_zero_is_refused_naming_the_layer_and_the_shape(nam
 
 
 @pytest.mark.parametrize("name, state, message", [
-    ("LSTM", lambda lib: lib.zeros(2, 1, 2, 4), r"a pair \(h_0, c_0\) of Tensors of shape \(1, 2, 4\) "
-                                                r"\(layers·directions, N, H\), got a Tensor of shape \(2, 1, 2, 4\)"),
+    ("LSTM", lambda lib: lib.zeros(2, 1, 2, 4), r"a pair \(h_0, c_0\) of Tensors of shapes \(1, 2, 4\) and "
+                                                r"\(1, 2, 4\) \(layers·directions, N, H\), got a Tensor of shape "
+                                                r"\(2, 1, 2, 4\)"),
     ("LSTM", lambda lib: (lib.zeros(1, 2, 4),), r"got a tuple of 1: a Tensor of shape \(1, 2, 4\)"),
-    ("LSTMCell", lambda lib: lib.zeros(2, 4), r"a pair \(h_0, c_0\) of Tensors of shape \(2, 4\) \(N, H\), got a "
+    ("LSTMCell", lambda lib: lib.zeros(2, 4), r"a pair \(h_0, c_0\) of Tensors of shapes \(2, 4\) and \(2, 4\) "
+                                              r"\(N, H\), got a "
                                               r"Tensor of shape \(2, 4\)"),
     ("GRU", lambda lib: (lib.zeros(1, 2, 4), lib.zeros(1, 2, 4)), r"a Tensor of shape \(1, 2, 4\) "
                                                                  r"\(layers·directions, N, H\), got a tuple of 2"),

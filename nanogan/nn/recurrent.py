@@ -4,7 +4,7 @@ time, and a gradient penalty through it, are the ops' own gradients.
 
     RNN   h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh)              (or relu)
     LSTM  i, f, g, o = split₄(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh)
-          c' = σ(f)·c + σ(i)·tanh(g),   h' = σ(o)·tanh(c')
+          c' = σ(f)·c + σ(i)·tanh(g),   h' = σ(o)·tanh(c')        (h' W_hrᵀ, P wide, with proj_size P > 0)
     GRU   r, z, n: the three thirds of x W_ihᵀ + b_ih (a) and of h W_hhᵀ + b_hh (b)
           r = σ(a_r + b_r),  z = σ(a_z + b_z),  n = tanh(a_n + r·b_n),  h' = (1 - z)·n + z·h
 

@@ -162,6 +162,12 @@ def test_worked_numbers():
     assert F.prelu(-one, ng.tensor([0.25], dtype=ng.float64)).item() == -0.25
 
 
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_along_a_dimension_of_size_zero_is_empty_as_torchs(name):
+    torch = pytest.importorskip("torch")  # (it took the max of nothing); attention over no keys comes this way
+    compare_with_torch(lambda x: getattr(F, name)(x, -1), lambda x: getattr(torch, name)(x, -1), [np.zeros((3, 0))])
+
+
 def test_saturated_inputs_stay_finite_and_exact():
     big = ng.tensor([-1000.0, -50.0, 50.0, 1000.0], dtype=ng.float64, requires_grad=True)
     np.testing.assert_allclose(F.sigmoid(big).numpy(), [0.0, np.exp(-50), 1.0, 1.0], rtol=1e-12)

@@ -7,7 +7,7 @@ import pytest
 
 import nanogan as ng
 import nanogan.nn.functional as F
-from harness import compare_with_torch
+from harness import compare_with_torch, refused_as_by_torch
 from nanogan import nn
 
 rng = np.random.default_rng(17)
@@ -59,7 +59,8 @@ def test_scaled_dot_product_attention_dropout_drops_weights_and_scales_the_rest(
     (lambda q: F.scaled_dot_product_attention(q, q, q, ng.ones(3, 3, dtype=ng.bool_), is_causal=True), ValueError,
      "give attn_mask or is_causal=True, not both"),
     (lambda q: F.scaled_dot_product_attention(q, ng.zeros(2, 3, 5), q), ValueError,
-     r"query \(..., L, E\), key \(..., S, E\) and value \(..., S, Ev\) must agree, got \(2, 3, 4\), \(2, 3, 5\)"),
+     r"query \(..., L, E\), key \(..., S, E\) and value \(..., S, Ev\) must agree, their leading dimensions "
+     r"broadcasting, got \(2, 3, 4\), \(2, 3, 5\)"),
     (lambda q: F.scaled_dot_product_attention(q, q, q, ng.ones(3, 3, dtype=ng.int64)), TypeError,
      "expected a boolean or floating-point mask, got int64"),
     (lambda q: F.scaled_dot_product_attention(q, q, q, dropout_p=1.5), ValueError, "dropout_p must be a probability"),
@@ -68,6 +69,73 @@ def test_scaled_dot_product_attention_dropout_drops_weights_and_scales_the_rest(
 def test_scaled_dot_product_attention_refuses_bad_arguments(call, error, message):
     with pytest.raises(error, match=message):
         call(ng.zeros(2, 3, 4))
+
+
+@pytest.mark.parametrize("shapes, mask_shape", [
+    (((3, 4), (5, 4), (5, 6)), (2, 3, 5)),  # a batch the 2-d query does not have
+    (((3, 4), (5, 4), (5, 6)), (1, 3, 5)),  # even of one
+    (((2, 3, 4), (2, 5, 4), (2, 5, 6)), (2, 2, 3, 5)),  # heads the 3-d query does not have
+    (((2, 3, 4), (2, 5, 4), (2, 5, 6)), (2, 1, 3, 5)),
+])
+def test_scaled_dot_product_attention_refuses_a_mask_that_would_widen_the_scores_as_torch(shapes, mask_shape):
+    # the mask is added to the scores in place: broadcasting the scores up to it made more outputs than the query's
+    scores = r"\(" + ", ".join(map(str, shapes[0][:-1] + (5,))) + r"\)"
+    refused_as_by_torch(lambda lib: lib.nn.functional.scaled_dot_product_attention(
+        *(lib.zeros(*shape) for shape in shapes), lib.ones(*mask_shape, dtype=lib.bool)), ValueError,
+        rf"scaled_dot_product_attention: attn_mask must broadcast to the scores' shape {scores} \(..., L, S\), got "
+        rf"\({mask_shape[0]}, ")
+
+
+@pytest.mark.parametrize("shapes, message", [
+    (((2, 3, 4), (3, 5, 4), (3, 5, 6)), r"got \(2, 3, 4\), \(3, 5, 4\) and \(3, 5, 6\)"),  # batches 2 and 3
+    (((2, 3, 4), (2, 5, 4), (3, 5, 6)), r"got \(2, 3, 4\), \(2, 5, 4\) and \(3, 5, 6\)"),
+    (((2, 3, 4), (2, 5, 4), (2, 5, 6)), None),  # the mask's S is 4
+])
+def test_scaled_dot_product_attention_names_itself_and_the_shapes_for_leading_dimensions_that_disagree(shapes,
+                                                                                                     message):
+    mask = (4,) if message is None else (5,)
+    if message is None:
+        message = r"attn_mask must broadcast to the scores' shape \(2, 3, 5\)"
+    else:
+        message = r"query .* must agree, their leading dimensions broadcasting, " + message
+    refused_as_by_torch(lambda lib: lib.nn.functional.scaled_dot_product_attention(
+        *(lib.zeros(*shape) for shape in shapes), lib.ones(*mask, dtype=lib.bool)), ValueError,
+        "scaled_dot_product_attention: " + message)
+
+
+def test_scaled_dot_product_attention_of_features_of_width_zero_averages_the_values_as_torch():
+    torch = pytest.importorskip("torch")  # it divided by √0
+    compare_with_torch(F.scaled_dot_product_attention, torch.nn.functional.scaled_dot_product_attention,
+                       [rng.standard_normal((2, 3, 0)), rng.standard_normal((2, 5, 0)), rng.standard_normal((2, 5, 6))])
+
+
+def test_scaled_dot_product_attention_over_no_keys_gives_zeros_as_torch():
+    torch = pytest.importorskip("torch")
+    y = compare_with_torch(F.scaled_dot_product_attention, torch.nn.functional.scaled_dot_product_attention,
+                           [rng.standard_normal((2, 3, 4)), np.zeros((2, 0, 4)), np.zeros((2, 0, 6))])
+    np.testing.assert_array_equal(y.numpy(), np.zeros((2, 3, 6)))
+
+
+@pytest.mark.parametrize("shapes", [((1, 4, 3, 4), (1, 2, 5, 4), (1, 2, 5, 6)),  # two query heads a key head
+                                    ((4, 3, 4), (2, 5, 4), (1, 5, 6)),  # key and value grouped differently
+                                    ((2, 2, 3, 4), (2, 2, 5, 4), (2, 2, 5, 6))])  # groups of one
+def test_grouped_query_attention_equals_torchs_to_the_second_derivative(shapes):
+    torch = pytest.importorskip("torch")  # enable_gqa was not implemented
+    compare_with_torch(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, enable_gqa=True),
+                       lambda q, k, v: torch.nn.functional.scaled_dot_product_attention(q, k, v, enable_gqa=True),
+                       [rng.standard_normal(shape) for shape in shapes])
+
+
+@pytest.mark.parametrize("shapes, message", [
+    (((1, 4, 3, 4), (1, 3, 5, 4), (1, 3, 5, 6)), r"key \(1, 3, 5, 4\) and query \(1, 4, 3, 4\)"),
+    (((1, 4, 3, 4), (1, 2, 5, 4), (1, 8, 5, 6)), r"value \(1, 8, 5, 6\) and query \(1, 4, 3, 4\)"),
+    (((3, 4), (5, 4), (5, 6)), r"key \(5, 4\) and query \(3, 4\)"),  # no heads
+])
+def test_grouped_query_attention_refuses_heads_that_do_not_divide_the_querys(shapes, message):
+    refused_as_by_torch(lambda lib: lib.nn.functional.scaled_dot_product_attention(
+        *(lib.zeros(*shape) for shape in shapes), enable_gqa=True), ValueError,
+        r"scaled_dot_product_attention: with enable_gqa, the heads \(dimension -3\) of .* must divide those of query, "
+        r"got " + message)
 
 
 def _paired_attention(torch, **options):

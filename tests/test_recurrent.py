@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import nanogan as ng
+from harness import refused_as_by_torch
 from nanogan import nn
 
 rng = np.random.default_rng(23)
@@ -59,6 +60,7 @@ def _compare(torch, ours, theirs, arrays, state_arrays=None, pack_state=None):
 @pytest.mark.parametrize("name, options", [
     ("RNN", {}), ("RNN", dict(nonlinearity="relu", num_layers=2, batch_first=True)),
     ("LSTM", {}), ("LSTM", dict(num_layers=2, bidirectional=True)), ("LSTM", dict(bias=False, batch_first=True)),
+    ("LSTM", dict(proj_size=2, num_layers=2, bidirectional=True)), ("LSTM", dict(proj_size=3, bias=False)),
     ("GRU", {}), ("GRU", dict(num_layers=2, bidirectional=True, batch_first=True)),
 ])
 @pytest.mark.parametrize("given_state", [False, True])
@@ -71,7 +73,8 @@ def test_recurrent_layers_equal_torchs_to_the_second_derivative(name, options, g
     pack = None
     if given_state:
         layers = options.get("num_layers", 1) * (2 if options.get("bidirectional") else 1)
-        arrays += [rng.standard_normal((layers, batch, 4)) for _ in range(2 if name == "LSTM" else 1)]
+        widths = (options.get("proj_size") or 4, 4) if name == "LSTM" else (4,)  # h is P wide with a projection
+        arrays += [rng.standard_normal((layers, batch, width)) for width in widths]
         pack = (lambda states: tuple(states)) if name == "LSTM" else (lambda states: states[0])
     _compare(torch, ours, theirs, arrays, pack_state=pack)
 
@@ -116,5 +119,40 @@ def test_initialisation_dropout_and_errors():
         nn.GRUCell(3, 4)(ng.zeros(2, 3), ng.zeros(2, 5))
     with pytest.raises(ValueError, match="RNN: nonlinearity must be 'tanh' or 'relu', got 'gelu'"):
         nn.RNN(3, 4, nonlinearity="gelu")
-    with pytest.raises(NotImplementedError, match="LSTM: proj_size=2"):
-        nn.LSTM(3, 4, proj_size=2)
+    with pytest.raises(ValueError, match=r"LSTM: proj_size \(4\) must be smaller than hidden_size \(4\)"):
+        nn.LSTM(3, 4, proj_size=4)
+    with pytest.raises(ValueError, match="LSTM: proj_size must be an int >= 0, got -1"):
+        nn.LSTM(3, 4, proj_size=-1)
+    with pytest.raises(ValueError, match=r"LSTM: expected a hidden state of shape \(1, 2, 4\) .*, got \(1, 2, 2\)"):
+        nn.LSTM(3, 4, proj_size=2)(ng.zeros(5, 2, 3), (ng.zeros(1, 2, 2), ng.zeros(1, 2, 2)))  # c is H wide
+
+
+@pytest.mark.parametrize("name, shape", [("RNN", (0, 2, 3)), ("LSTM", (0, 3)), ("GRU", (2, 0, 3))])
+def test_a_sequence_of_length_zero_is_refused_naming_the_layer_and_the_shape(name, shape):
+    # (stack's error named neither)
+    options = dict(batch_first=True) if name == "GRU" else {}
+    layout = r"\(L, H_in\)" if len(shape) == 2 else r"\(N, L, H_in\)" if options else r"\(L, N, H_in\)"
+    refused_as_by_torch(lambda lib: getattr(lib.nn, name)(3, 4, **options)(lib.zeros(*shape)), ValueError,
+                        rf"{name}: expected a sequence of length L >= 1, got input of shape "
+                        rf"\({shape[0]}, {shape[1]}.*\) {layout}")
+
+
+@pytest.mark.parametrize("name, state, message", [
+    ("LSTM", lambda lib: lib.zeros(2, 1, 2, 4), r"a pair \(h_0, c_0\) of Tensors of shapes \(1, 2, 4\) and "
+                                                r"\(1, 2, 4\) \(layers·directions, N, H\), got a Tensor of shape "
+                                                r"\(2, 1, 2, 4\)"),
+    ("LSTM", lambda lib: (lib.zeros(1, 2, 4),), r"got a tuple of 1: a Tensor of shape \(1, 2, 4\)"),
+    ("LSTMCell", lambda lib: lib.zeros(2, 4), r"a pair \(h_0, c_0\) of Tensors of shapes \(2, 4\) and \(2, 4\) "
+                                              r"\(N, H\), got a "
+                                              r"Tensor of shape \(2, 4\)"),
+    ("GRU", lambda lib: (lib.zeros(1, 2, 4), lib.zeros(1, 2, 4)), r"a Tensor of shape \(1, 2, 4\) "
+                                                                 r"\(layers·directions, N, H\), got a tuple of 2"),
+])
+def test_a_state_of_the_wrong_kind_is_refused_naming_the_layer(name, state, message):
+    # a stacked (h, c) given to the LSTM as one tensor was unpacked along its first dimension and taken
+    torch = pytest.importorskip("torch")
+    shape = (2, 3) if name.endswith("Cell") else (5, 2, 3)
+    with pytest.raises((TypeError, ValueError, IndexError, AttributeError)):  # torch's, as its checks meet them
+        getattr(torch.nn, name)(3, 4)(torch.zeros(*shape), state(torch))
+    with pytest.raises(TypeError, match=f"{name}: expected hx as " + (".*" if name == "LSTM" else "") + message):
+        getattr(nn, name)(3, 4)(ng.zeros(*shape), state(ng))

@@ -135,6 +135,8 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, x, *, dim):
+        if x.shape[dim] == 0:  # nothing to normalise (attention over no keys), and a max of nothing is undefined
+            return x.copy()
         xp = ctx.xp
         e = xp.exp(x - x.max(axis=dim, keepdims=True))
         return e / e.sum(axis=dim, keepdims=True)
@@ -151,6 +153,8 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, *, dim):
+        if x.shape[dim] == 0:  # as softmax's
+            return x.copy()
         xp = ctx.xp
         shifted = x - x.max(axis=dim, keepdims=True)
         return shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))

@@ -8,7 +8,7 @@ from hypothesis import given, strategies as st
 import nanogan as ng
 from nanogan.ops.pad import pad
 from nanogan.ops.pool import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, interpolate, max_pool2d
-from harness import check_op, compare_with_torch
+from harness import check_op, compare_with_torch, refused_as_by_torch
 from test_conv import EXAMPLE_INPUT, _forward_backward_double_backward, t
 
 
@@ -206,6 +206,52 @@ def test_constant_pad_with_a_value_and_negative_amounts_crops():
     expected = np.pad(x[:, :, 1:], ((0, 0), (2, 0), (0, 1)), constant_values=-1.5)
     check_op(lambda x: pad(x, (-1, 1, 2, 0), value=-1.5), [x], expected=expected)
 
+
+
+@pytest.mark.parametrize("mode, amounts, shape", [
+    ("reflect", (-1, 2), (2, 3, 4)), ("reflect", (3, -1, -1, 2), (2, 4, 5)), ("reflect", (-5, 2), (3, 4)),
+    ("replicate", (-1, 4, 2, -3), (1, 2, 4, 5)), ("replicate", (5, -4), (2, 4)),
+    ("replicate", (-1, 0, 2, -1, 0, -2), (2, 3, 4, 5)),
+])
+def test_reflect_and_replicate_padding_crop_with_negative_amounts_as_pytorch(mode, amounts, shape):
+    """PyTorch pads and then cuts a negative amount off the padded axis; nanogan refused negative amounts."""
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(len(shape)).standard_normal(shape)
+    compare_with_torch(lambda x: pad(x, amounts, mode=mode),
+                       lambda x: torch.nn.functional.pad(x, amounts, mode=mode), [x])
+
+
+@pytest.mark.parametrize("amounts, shape", [((-2, -1), (2, 3)), ((1, 1), (2, 0)), ((0, 0, -1, -1), (2, 2, 3))])
+def test_constant_padding_may_crop_to_nothing_or_pad_nothing_as_pytorch(amounts, shape):
+    """A crop to size 0, and padding around an empty axis, are PyTorch's; nanogan refused both as crops "to
+    nothing". Only a crop past nothing is refused."""
+    torch = pytest.importorskip("torch")
+    expected = torch.nn.functional.pad(torch.zeros(shape, dtype=torch.float64), amounts, value=2.0)
+    y = pad(ng.zeros(shape, dtype=ng.float64), amounts, value=2.0)
+    np.testing.assert_array_equal(y.numpy(), expected.numpy())
+    assert pad(ng.tensor(3.0), ()).item() == 3.0  # a 0-d input copied, where numpy's pad raised its own TypeError
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda lib: lib.nn.functional.pad(lib.zeros(3, 4, dtype=lib.float64), (1, 1, 1, 1), mode="reflect"),
+     r"pad \(reflect\): pads the last 1, 2 or 3 dimensions .*\(1, 1, 1, 1\).*\(3, 4\)"),
+    (lambda lib: lib.nn.functional.pad(lib.zeros(4, dtype=lib.float64), (1, 1), mode="replicate"),
+     r"pad \(replicate\): pads the last 1, 2 or 3 dimensions .*\(4,\)"),
+    (lambda lib: lib.nn.functional.pad(lib.zeros(1, 2, 3, 4, dtype=lib.float64), (1, 1), mode="circular"),
+     r"pad \(circular\): pads the last 1, 2 or 3 dimensions .*\(1, 2, 3, 4\)"),
+    (lambda lib: lib.nn.functional.pad(lib.zeros(2, 0, 3, dtype=lib.float64), (1, 1), mode="reflect"),
+     r"pad \(reflect\): expected non-empty dimensions but the batch, .*\(2, 0, 3\)"),
+    (lambda lib: lib.nn.functional.pad(lib.zeros(1, 1, 4, dtype=lib.float64), (-2, -2), mode="replicate"),
+     r"pad \(replicate\): pad \(-2, -2\) leaves no elements of dimension 2 .*\(1, 1, 4\)"),
+    (lambda lib: lib.nn.functional.pad(lib.zeros(1, 1, 4, dtype=lib.float64), (-1, 4), mode="reflect"),
+     r"pad \(reflect\): padding \(-1, 4\) must be smaller than the size 4"),
+    (lambda lib: lib.nn.functional.pad(lib.zeros(2, 3, dtype=lib.float64), (2, -4)),
+     r"pad \(constant\): pad \(2, -4\) crops more than the input of shape \(2, 3\) holds"),
+])
+def test_padding_refuses_what_pytorch_refuses_naming_the_pad_and_shape(call, message):
+    """nanogan padded any number of trailing dimensions of any input, and empty ones, in the non-constant modes,
+    where PyTorch takes 1 to 3 of an input with one or two more, non-empty but for the batch."""
+    refused_as_by_torch(call, ValueError, message)
 
 # ---- PyTorch ------------------------------------------------------------------------------------------------
 
@@ -526,13 +572,13 @@ def test_bad_input_is_refused_with_the_op_and_shapes():
                                          r"into size \(0, 0\)"):
         interpolate(x, scale_factor=0.1)
     with pytest.raises(ValueError, match=r"pad \(reflect\): padding \(5, 0\) must be smaller than the size 5 of "
-                                         r"dimension 3 of the input of shape \(1, 2, 5, 5\)"):
-        pad(x, (5, 0), mode="reflect")
+                                         r"dimension 2 of the input of shape \(2, 5, 5\)"):
+        pad(x[0], (5, 0), mode="reflect")
     with pytest.raises(ValueError, match=r"pad \(constant\): pad must list \(before, after\) pairs"):
         pad(x, (1, 2, 3))
-    with pytest.raises(ValueError, match=r"pad \(constant\): pad \(-3, -2\) crops the input of shape "
-                                         r"\(1, 2, 5, 5\) to nothing"):
-        pad(x, (-3, -2))
+    with pytest.raises(ValueError, match=r"pad \(constant\): pad \(-3, -3\) crops more than the input of shape "
+                                         r"\(1, 2, 5, 5\) holds"):
+        pad(x, (-3, -3))
     with pytest.raises(ValueError, match="pad: mode must be one of"):
         pad(x, (1, 1), mode="mirror")
 

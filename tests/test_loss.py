@@ -739,3 +739,20 @@ def test_margin_embedding_and_poisson_losses_refuse_bad_input():
         F.multi_margin_loss(x, ng.tensor([0, 1, 4]))
     with pytest.raises(ValueError, match=r"multi_margin_loss: weight of shape \(3,\) does not"):
         F.multi_margin_loss(x, ng.tensor([0, 1, 2]), weight=ng.ones(3))
+
+
+@pytest.mark.parametrize("loss", ["margin_ranking_loss", "poisson_nll_loss", "gaussian_nll_loss", "triplet_margin_loss"])
+def test_the_mean_of_an_empty_loss_differentiates_twice_as_torchs(loss):
+    """The mean over no elements is NaN, as PyTorch's, but its gradient is a gradient of nothing: the second
+    derivative in the output's gradient was 0/0 = NaN (the mean's backward differentiated as a mean of nothing),
+    PyTorch's 0."""
+    torch = pytest.importorskip("torch")
+    calls = {"margin_ranking_loss": (lambda lib: lambda a, b: lib.nn.functional.margin_ranking_loss(
+                 a, b, lib.ones(a.shape, dtype=a.dtype)), (0,), 2),
+             "poisson_nll_loss": (lambda lib: lambda x, t: lib.nn.functional.poisson_nll_loss(x, t), (0,), 2),
+             "gaussian_nll_loss": (lambda lib: lambda x, t, v: lib.nn.functional.gaussian_nll_loss(x, t, v), (0, 3), 3),
+             "triplet_margin_loss": (lambda lib: lambda a, p, n: lib.nn.functional.triplet_margin_loss(a, p, n),
+                                     (0, 3), 3)}
+    call, shape, count = calls[loss]
+    with np.errstate(invalid="ignore"), pytest.warns(RuntimeWarning):  # numpy's, for the mean of nothing
+        compare_with_torch(call(ng), call(torch), [np.zeros(shape)] * count)

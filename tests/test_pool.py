@@ -522,8 +522,9 @@ def test_bad_input_is_refused_with_the_op_and_shapes():
         max_pool2d(ng.zeros(5, 5), 2)
     with pytest.raises(ValueError, match=r"avg_pool2d: expected a 4-D input .*, got shape \(1, 1, 2, 5, 5\)"):
         avg_pool2d(ng.zeros(1, 1, 2, 5, 5), 2)
-    with pytest.raises(ValueError, match=r"interpolate: expected a 4-D input \(N, C, H, W\), got shape \(2, 5, 5\)"):
-        interpolate(ng.zeros(2, 5, 5), scale_factor=2)  # PyTorch reads (C, H, W) as a batch of 1-D signals
+    with pytest.raises(ValueError, match=r"interpolate: expected a 3-D input \(N, C, L\) or a 4-D one \(N, C, H, W\), "
+                                         r"got shape \(1, 2, 5, 5, 5\)"):
+        interpolate(ng.zeros(1, 2, 5, 5, 5), scale_factor=2)  # volumes are not implemented
     with pytest.raises(ValueError, match=r"avg_pool2d: padding \(2, 2\) must be at most half of the kernel size "
                                          r"\(3, 3\)"):
         avg_pool2d(x, 3, padding=2)
@@ -536,7 +537,7 @@ def test_bad_input_is_refused_with_the_op_and_shapes():
     with pytest.raises(TypeError, match=r"avg_pool2d: expected floating-point tensors, got int64"):
         avg_pool2d(ng.tensor(np.zeros((1, 1, 4, 4), dtype=np.int64)), 2)
     with pytest.raises(NotImplementedError, match="interpolate: mode 'area' is not implemented; only 'nearest', "
-                                                  "'bilinear' and 'bicubic' are"):
+                                                  "'linear', 'bilinear' and 'bicubic' are"):
         interpolate(x, scale_factor=2, mode="area")
     with pytest.raises(ValueError, match=r"interpolate: antialias needs mode 'bilinear' or 'bicubic' and a 4-D input "
                                          r"\(N, C, H, W\), got mode 'nearest' and shape \(1, 2, 5, 5\)"):
@@ -544,11 +545,11 @@ def test_bad_input_is_refused_with_the_op_and_shapes():
     with pytest.raises(ValueError, match=r"interpolate: antialias needs mode 'bilinear' or 'bicubic' and a 4-D input "
                                          r"\(N, C, H, W\), got mode 'bicubic' and shape \(2, 5, 5\)"):
         interpolate(ng.zeros(2, 5, 5), scale_factor=0.5, mode="bicubic", antialias=True)
-    with pytest.raises(ValueError, match="interpolate: align_corners can only be set with modes 'bilinear' and "
-                                         "'bicubic', not 'nearest'"):
+    with pytest.raises(ValueError, match="interpolate: align_corners can only be set with modes 'linear', 'bilinear' "
+                                         "and 'bicubic', not 'nearest'"):
         interpolate(x, scale_factor=2, align_corners=False)
-    with pytest.raises(ValueError, match=r"interpolate: expected a 4-D input \(N, C, H, W\), got shape \(2, 5, 5\)"):
-        interpolate(ng.zeros(2, 5, 5), size=3, mode="bilinear")
+    with pytest.raises(ValueError, match=r"interpolate: mode 'bilinear' needs a 4-D input, got shape \(2, 5, 5\)"):
+        interpolate(ng.zeros(2, 5, 5), size=3, mode="bilinear")  # PyTorch reads (C, H, W) as a batch of 1-D signals
     with pytest.raises(ValueError, match=r"adaptive_avg_pool2d: expected a 4-D input \(N, C, H, W\) or a 3-D one "
                                          r"\(C, H, W\), got shape \(5, 5\)"):
         adaptive_avg_pool2d(ng.zeros(5, 5), 2)
@@ -606,3 +607,42 @@ def test_stride_zero_and_divisor_override_zero_are_refused_not_read_as_unset():
                                              rf"got {divisor}"):
             avg_pool2d(x, 2, divisor_override=divisor)
     assert ng.nn.MaxPool2d(2).stride == 2 and ng.nn.AvgPool2d(3, stride=None).stride == 3
+
+
+@pytest.mark.parametrize("length, output_size", [(7, 3), (12, 4), (5, 5), (1, 3), (6, [4])])
+@pytest.mark.parametrize("pool", ["avg", "max"])
+def test_adaptive_1d_pooling_matches_torch_to_the_second_derivative(pool, length, output_size):
+    """F.adaptive_avg_pool1d / adaptive_max_pool1d and their layers, which nanogan lacked, on batched and unbatched
+    input; the max's indices along L too."""
+    torch = pytest.importorskip("torch")
+    ours, theirs = getattr(ng.nn.functional, f"adaptive_{pool}_pool1d"), getattr(torch.nn.functional,
+                                                                                  f"adaptive_{pool}_pool1d")
+    rng = np.random.default_rng(length)
+    for shape in [(2, 3, length), (3, length)]:
+        compare_with_torch(lambda x: ours(x, output_size), lambda x: theirs(x, output_size), [rng.standard_normal(shape)])
+    layer = f"Adaptive{pool.capitalize()}Pool1d"
+    assert repr(getattr(ng.nn, layer)(output_size)) == repr(getattr(torch.nn, layer)(output_size))
+    x = rng.standard_normal((2, 3, length))
+    compare_with_torch(getattr(ng.nn, layer)(output_size), getattr(torch.nn, layer)(output_size), [x])
+    if pool == "max":
+        _, indices = ng.nn.AdaptiveMaxPool1d(output_size, return_indices=True)(ng.tensor(x))
+        _, expected = torch.nn.AdaptiveMaxPool1d(output_size, return_indices=True)(torch.tensor(x))
+        np.testing.assert_array_equal(indices.numpy(), expected.numpy())
+    refused_as_by_torch(lambda lib: getattr(lib.nn.functional, f"adaptive_{pool}_pool1d")(
+        lib.zeros(1, 2, 3, 4, dtype=lib.float64), 2), ValueError,
+        rf"adaptive_{pool}_pool1d: expected a 3-D input \(N, C, L\) or a 2-D one \(C, L\), got \(1, 2, 3, 4\)")
+
+
+@pytest.mark.parametrize("mode, align_corners", [("nearest", None), ("linear", False), ("linear", True)])
+@pytest.mark.parametrize("resize", [dict(size=9), dict(size=(3,)), dict(scale_factor=2), dict(scale_factor=0.7),
+                                    dict(scale_factor=1.7, recompute_scale_factor=True), dict(scale_factor=(2.3,))])
+def test_interpolate_resizes_signals_n_c_l_as_torch_to_the_second_derivative(mode, align_corners, resize):
+    """F.interpolate and nn.Upsample of (N, C, L) inputs, modes nearest and linear, which nanogan refused."""
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(7).standard_normal((2, 3, 7))
+    compare_with_torch(lambda x: interpolate(x, mode=mode, align_corners=align_corners, **resize),
+                       lambda x: torch.nn.functional.interpolate(x, mode=mode, align_corners=align_corners, **resize),
+                       [x])
+    if not isinstance(resize.get("scale_factor"), tuple):  # the layer takes a number or a pair of them
+        compare_with_torch(ng.nn.Upsample(mode=mode, align_corners=align_corners, **resize),
+                           torch.nn.Upsample(mode=mode, align_corners=align_corners, **resize), [x])

@@ -4,7 +4,7 @@ One file per idea: module.py (Module), parameter.py, container.py (Sequential, M
 ParameterDict), linear.py,
 conv.py (Conv1d/2d, ConvTranspose1d/2d), norm.py (BatchNorm1d/2d, InstanceNorm1d/2d, LayerNorm, GroupNorm),
 activation.py (ReLU, ..., PReLU, Softmax, Identity), dropout.py (Dropout, Dropout2d), pooling.py (MaxPool1d/2d,
-AvgPool1d/2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d), embedding.py, fold.py (Unfold, Fold), shape.py (Flatten,
+AvgPool1d/2d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d), embedding.py, fold.py (Unfold, Fold), shape.py (Flatten,
 Unflatten, the ConstantPad, ZeroPad, ReflectionPad, ReplicationPad and CircularPad layers in 1d, 2d and 3d, Crop2d,
 Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle, PixelUnshuffle),
 minibatch.py (MinibatchDiscrimination, MinibatchStdDev: D's view of the whole batch), attention.py
@@ -28,7 +28,8 @@ from .activation import (ReLU, LeakyReLU, ELU, Tanh, Sigmoid, Softplus, SELU, Si
                          Softsign, PReLU, Softmax, LogSoftmax, Identity, Hardsigmoid, Hardswish, CELU, Threshold,
                          Hardshrink, Softshrink, Tanhshrink, GLU, Softmin, Softmax2d)
 from .dropout import Dropout, Dropout2d
-from .pooling import MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d
+from .pooling import (MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d,
+                      AdaptiveMaxPool1d, AdaptiveMaxPool2d)
 from .embedding import Embedding
 from .fold import Unfold, Fold
 from .loss import (BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss, HuberLoss, SmoothL1Loss, NLLLoss, CrossEntropyLoss,
@@ -51,7 +52,7 @@ __all__ = ["functional", "init", "utils", "Parameter", "Module", "Sequential", "
            "SELU", "SiLU", "Mish", "GELU", "Hardtanh", "ReLU6", "Softsign", "PReLU", "Softmax", "LogSoftmax",
            "Identity", "Hardsigmoid", "Hardswish", "CELU", "Threshold", "Hardshrink", "Softshrink", "Tanhshrink",
            "GLU", "Softmin", "Softmax2d", "Dropout", "Dropout2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",
-           "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Embedding", "Unfold", "Fold", "Flatten", "Unflatten",
+           "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "Embedding", "Unfold", "Fold", "Flatten", "Unflatten",
            "ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ReflectionPad1d",
            "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d",
            "CircularPad1d", "CircularPad2d", "CircularPad3d", "Crop2d", "Upsample", "UpsamplingNearest2d",

@@ -5,7 +5,8 @@ each family is defined, with its forward and gradient formulas, in nanogan/ops:
     conv2d, conv_transpose2d, conv1d, conv_transpose1d    ops/conv.py
     max_pool2d, avg_pool2d, adaptive_avg_pool2d,
     adaptive_max_pool2d, interpolate, max_pool1d,
-    avg_pool1d, upsample, upsample_nearest,
+    avg_pool1d, adaptive_avg_pool1d,
+    adaptive_max_pool1d, upsample, upsample_nearest,
     upsample_bilinear                                     ops/pool.py
     pad                                                   ops/pad.py
     affine_grid, grid_sample                              ops/sample.py
@@ -31,7 +32,8 @@ each family is defined, with its forward and gradient formulas, in nanogan/ops:
 from ..ops.linear import linear
 from ..ops.conv import conv2d, conv_transpose2d, conv1d, conv_transpose1d
 from ..ops.pool import (max_pool2d, avg_pool2d, adaptive_avg_pool2d, adaptive_max_pool2d, interpolate, max_pool1d,
-                        avg_pool1d, upsample, upsample_nearest, upsample_bilinear)
+                        avg_pool1d, adaptive_avg_pool1d, adaptive_max_pool1d, upsample, upsample_nearest,
+                        upsample_bilinear)
 from ..ops.pad import pad
 from ..ops.sample import affine_grid, grid_sample
 from ..ops.fold import unfold, fold
@@ -50,7 +52,8 @@ from ..ops.reduce import normalize, cosine_similarity, pairwise_distance
 from ..ops.attention import scaled_dot_product_attention
 
 __all__ = ["linear", "conv2d", "conv_transpose2d", "conv1d", "conv_transpose1d", "max_pool2d", "avg_pool2d",
-           "max_pool1d", "avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "interpolate", "upsample",
+           "max_pool1d", "avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "adaptive_avg_pool1d",
+           "adaptive_max_pool1d", "interpolate", "upsample",
            "upsample_nearest", "upsample_bilinear", "pad",
            "affine_grid", "grid_sample", "unfold", "fold", "pixel_shuffle", "pixel_unshuffle", "relu", "leaky_relu",
            "elu", "sigmoid", "tanh", "softplus", "logsigmoid", "selu", "silu", "mish", "gelu", "hardtanh", "relu6",

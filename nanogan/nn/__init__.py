@@ -34,7 +34,8 @@ from .embedding import Embedding
 from .fold import Unfold, Fold
 from .loss import (BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss, HuberLoss, SmoothL1Loss, NLLLoss, CrossEntropyLoss,
                    KLDivLoss, GaussianNLLLoss, MarginRankingLoss, HingeEmbeddingLoss, SoftMarginLoss, TripletMarginLoss,
-                   MultiLabelSoftMarginLoss, CosineEmbeddingLoss, PoissonNLLLoss, MultiMarginLoss)
+                   MultiLabelSoftMarginLoss, CosineEmbeddingLoss, PoissonNLLLoss, MultiMarginLoss,
+                   MultiLabelMarginLoss, TripletMarginWithDistanceLoss)
 from .shape import (Flatten, Unflatten, ConstantPad1d, ConstantPad2d, ConstantPad3d, ZeroPad1d, ZeroPad2d, ZeroPad3d,
                     ReflectionPad1d, ReflectionPad2d, ReflectionPad3d, ReplicationPad1d, ReplicationPad2d,
                     ReplicationPad3d, CircularPad1d, CircularPad2d, CircularPad3d, Crop2d, Upsample,
@@ -59,7 +60,7 @@ __all__ = ["functional", "init", "utils", "Parameter", "Module", "Sequential", "
            "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle",
            "BCELoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "NLLLoss",
            "CrossEntropyLoss", "KLDivLoss", "GaussianNLLLoss", "MarginRankingLoss", "HingeEmbeddingLoss",
-           "SoftMarginLoss", "TripletMarginLoss", "MultiLabelSoftMarginLoss", "CosineEmbeddingLoss", "PoissonNLLLoss",
+           "SoftMarginLoss", "TripletMarginLoss", "MultiLabelSoftMarginLoss", "CosineEmbeddingLoss", "PoissonNLLLoss", "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss",
            "MultiMarginLoss", "CosineSimilarity", "PairwiseDistance",
            "MinibatchDiscrimination", "MinibatchStdDev", "MultiheadAttention",
            "TransformerEncoderLayer", "TransformerEncoder", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]

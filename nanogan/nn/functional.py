@@ -24,7 +24,9 @@ each family is defined, with its forward and gradient formulas, in nanogan/ops:
     margin_ranking_loss, hinge_embedding_loss,
     soft_margin_loss, triplet_margin_loss,
     multilabel_soft_margin_loss, cosine_embedding_loss,
-    poisson_nll_loss, multi_margin_loss                   ops/loss.py
+    poisson_nll_loss, multi_margin_loss,
+    multilabel_margin_loss,
+    triplet_margin_with_distance_loss                     ops/loss.py
     embedding, one_hot                                    ops/embedding.py
     normalize, cosine_similarity, pairwise_distance       ops/reduce.py
     scaled_dot_product_attention                          ops/attention.py
@@ -46,7 +48,8 @@ from ..ops.norm import batch_norm, layer_norm, instance_norm, group_norm
 from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, mse_loss, l1_loss, huber_loss,
                         smooth_l1_loss, nll_loss, cross_entropy, kl_div, gaussian_nll_loss, margin_ranking_loss,
                         hinge_embedding_loss, soft_margin_loss, triplet_margin_loss, multilabel_soft_margin_loss,
-                        cosine_embedding_loss, poisson_nll_loss, multi_margin_loss)
+                        cosine_embedding_loss, poisson_nll_loss, multi_margin_loss, multilabel_margin_loss,
+                        triplet_margin_with_distance_loss)
 from ..ops.embedding import embedding, one_hot
 from ..ops.reduce import normalize, cosine_similarity, pairwise_distance
 from ..ops.attention import scaled_dot_product_attention
@@ -63,5 +66,6 @@ __all__ = ["linear", "conv2d", "conv_transpose2d", "conv1d", "conv_transpose1d",
            "l1_loss", "huber_loss", "smooth_l1_loss", "nll_loss", "cross_entropy", "kl_div", "gaussian_nll_loss",
            "margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss", "triplet_margin_loss",
            "multilabel_soft_margin_loss", "cosine_embedding_loss", "poisson_nll_loss", "multi_margin_loss",
+           "multilabel_margin_loss", "triplet_margin_with_distance_loss",
            "embedding", "one_hot", "normalize", "cosine_similarity", "pairwise_distance",
            "scaled_dot_product_attention"]

@@ -70,9 +70,15 @@ def int_pair(owner, name, value, smallest):
 
 def positive_pair(owner, name, value):
     """A number or a pair of numbers, each finite and > 0, as a (height, width) tuple (interpolation's scale)."""
-    values = (value, value) if is_number(value) else _as_tuple(value)
-    if not (len(values) == 2 and all(is_finite(v) and v > 0 for v in values)):
-        raise ValueError(f"{owner}: {name} must be a finite number > 0 or a pair of them, got {value!r}")
+    return positive_tuple(owner, name, value, length=2)
+
+
+def positive_tuple(owner, name, value, length):
+    """A number or a sequence of `length` numbers, each finite and > 0, as a tuple (a number stands for all)."""
+    values = (value,) * length if is_number(value) else _as_tuple(value)
+    if not (len(values) == length and all(is_finite(v) and v > 0 for v in values)):
+        several = {1: "a sequence of one", 2: "a pair of them"}.get(length, f"{length} of them")
+        raise ValueError(f"{owner}: {name} must be a finite number > 0 or {several}, got {value!r}")
     return values
 
 

@@ -10,7 +10,7 @@ import nanogan as ng
 from nanogan.backend import whole_window
 from nanogan.backend.cpu import conv as cpu_conv
 from nanogan.ops.conv import conv2d, conv_transpose2d
-from harness import check_op
+from harness import check_op, refused_as_by_torch
 
 # ---- float64 references, written independently of the kernels --------------------------------------------
 
@@ -582,3 +582,16 @@ def test_unfold_and_fold_refuse_bad_input_with_the_op_and_shapes():
         F.fold(ng.zeros(2, 12, 29, 2), (6, 7), 2)
     with pytest.raises(ValueError, match=r"unfold: stride must be an int or a pair of ints >= 1, got 0"):
         F.unfold(ng.zeros(2, 3, 5, 6), 2, stride=0)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda lib: lib.nn.functional.unfold(lib.zeros(1, 0, 4, 4, dtype=lib.float64), 2),
+     r"unfold: expected non-empty dimensions but the batch, .*\(1, 0, 4, 4\)"),
+    (lambda lib: lib.nn.functional.unfold(lib.zeros(0, 4, 4, dtype=lib.float64), 2),
+     r"unfold: expected non-empty dimensions but the batch, .*\(1, 0, 4, 4\)"),
+    (lambda lib: lib.nn.functional.fold(lib.zeros(1, 0, 9, dtype=lib.float64), (4, 4), 2),
+     r"fold: expected non-empty dimensions but the batch, .*\(1, 0, 9\)"),
+])
+def test_unfold_and_fold_refuse_empty_channels_as_torch(call, message):
+    """PyTorch refuses blocks of nothing; nanogan returned an empty tensor."""
+    refused_as_by_torch(call, ValueError, message)

@@ -111,6 +111,42 @@ def test_worked_example_points_between_and_outside_pixels():
                                [0, 20, 30, 0])
 
 
+@pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize("padding_mode", ["border", "reflection"])
+@pytest.mark.parametrize("mode", MODES)
+def test_nan_and_infinite_points_read_the_pixels_pytorch_reads(mode, padding_mode, align_corners):
+    """PyTorch clamps a NaN coordinate to pixel 0 (and an infinite one to an edge, or reflected to NaN and so to 0);
+    nanogan read every such point as outside the image, 0. Its gradient is not compared: PyTorch's backward crashes
+    on a NaN point. The image's gradient is that of the point moved to pixel 0, which it reads."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((1, 2, 4, 5))
+    grid = points_off_pixel_edges(rng, (1, 2, 3, 2), (4, 5), align_corners)
+    grid[0, 0, 0, 0], grid[0, 0, 1, 1], grid[0, 1, 0, 0], grid[0, 1, 2] = np.nan, -np.inf, -np.inf, np.nan
+    y = F.grid_sample(ng.tensor(x), ng.tensor(grid), mode, padding_mode, align_corners)
+    expected = torch.nn.functional.grid_sample(torch.tensor(x), torch.tensor(grid), mode, padding_mode, align_corners)
+    np.testing.assert_allclose(y.numpy(), expected.numpy(), rtol=1e-12, atol=1e-12)
+
+    at_pixel_zero = grid.copy()  # the normalised coordinate of pixel 0's centre along each axis, (W, H) = (5, 4)
+    for axis, size in enumerate((5, 4)):
+        at_pixel_zero[..., axis][~np.isfinite(grid[..., axis])] = -1.0 if align_corners else 1.0 / size - 1.0
+    x_ours, x_moved = ng.tensor(x, requires_grad=True), ng.tensor(x, requires_grad=True)
+    F.grid_sample(x_ours, ng.tensor(grid), mode, padding_mode, align_corners).sum().backward()
+    F.grid_sample(x_moved, ng.tensor(at_pixel_zero), mode, padding_mode, align_corners).sum().backward()
+    np.testing.assert_allclose(x_ours.grad.numpy(), x_moved.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_nan_and_infinite_points_lie_outside_the_image_with_zeros_padding(mode):
+    """As in PyTorch's CUDA kernel (its CPU kernel gives NaN from the bilinear weights there)."""
+    x = ng.ones(1, 1, 3, 3, requires_grad=True)
+    grid = ng.tensor([[[[np.nan, 0.0], [np.inf, 0.0], [0.0, -np.inf], [0.0, 0.0]]]], dtype=ng.float32)
+    y = F.grid_sample(x, grid, mode, "zeros", align_corners=False)
+    np.testing.assert_array_equal(y.numpy()[0, 0, 0], [0, 0, 0, 1])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy()[0, 0], [[0, 0, 0], [0, 1, 0], [0, 0, 0]])
+
+
 def test_nearest_sampling_gives_the_grid_a_zero_gradient_as_pytorch():
     x = ng.randn(1, 1, 3, 3, requires_grad=True)
     grid = ng.full((1, 2, 2, 2), 0.3, requires_grad=True)

@@ -10,7 +10,7 @@ from hypothesis import given, strategies as st
 import nanogan as ng
 import nanogan.nn.functional as F
 from harness import check_op, away_from_kinks
-from harness import compare_with_torch
+from harness import compare_with_torch, refused_as_by_torch
 from nanogan.ops.loss import unit_norm_penalty
 
 rng = np.random.default_rng(4)
@@ -739,3 +739,77 @@ def test_margin_embedding_and_poisson_losses_refuse_bad_input():
         F.multi_margin_loss(x, ng.tensor([0, 1, 4]))
     with pytest.raises(ValueError, match=r"multi_margin_loss: weight of shape \(3,\) does not"):
         F.multi_margin_loss(x, ng.tensor([0, 1, 2]), weight=ng.ones(3))
+
+
+@pytest.mark.parametrize("loss", ["margin_ranking_loss", "poisson_nll_loss", "gaussian_nll_loss", "triplet_margin_loss"])
+def test_the_mean_of_an_empty_loss_differentiates_twice_as_torchs(loss):
+    """The mean over no elements is NaN, as PyTorch's, but its gradient is a gradient of nothing: the second
+    derivative in the output's gradient was 0/0 = NaN (the mean's backward differentiated as a mean of nothing),
+    PyTorch's 0."""
+    torch = pytest.importorskip("torch")
+    calls = {"margin_ranking_loss": (lambda lib: lambda a, b: lib.nn.functional.margin_ranking_loss(
+                 a, b, lib.ones(a.shape, dtype=a.dtype)), (0,), 2),
+             "poisson_nll_loss": (lambda lib: lambda x, t: lib.nn.functional.poisson_nll_loss(x, t), (0,), 2),
+             "gaussian_nll_loss": (lambda lib: lambda x, t, v: lib.nn.functional.gaussian_nll_loss(x, t, v), (0, 3), 3),
+             "triplet_margin_loss": (lambda lib: lambda a, p, n: lib.nn.functional.triplet_margin_loss(a, p, n),
+                                     (0, 3), 3)}
+    call, shape, count = calls[loss]
+    with np.errstate(invalid="ignore"), pytest.warns(RuntimeWarning):  # numpy's, for the mean of nothing
+        compare_with_torch(call(ng), call(torch), [np.zeros(shape)] * count)
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_multilabel_margin_loss_matches_torch_with_its_lists_of_classes(reduction):
+    """F.multilabel_margin_loss and nn.MultiLabelMarginLoss, which nanogan lacked: each target row lists classes up
+    to its first -1 (entries after it are ignored, a class listed twice counts twice). PyTorch has no second
+    derivative, so the values and first gradients are compared."""
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(11).standard_normal((4, 5))
+    target = np.array([[3, 0, -1, 1, 4], [2, 2, -1, -1, -1], [0, 1, 2, 3, 4], [-1, 4, 4, 0, 1]])
+    for rows in (slice(None), 0):  # (N, C) and one (C,)
+        x_ours, x_theirs = ng.tensor(x[rows], requires_grad=True), torch.tensor(x[rows], requires_grad=True)
+        ours = F.multilabel_margin_loss(x_ours, ng.tensor(target[rows]), reduction=reduction)
+        layer = ng.nn.MultiLabelMarginLoss(reduction=reduction)(x_ours, ng.tensor(target[rows]))
+        expected = torch.nn.functional.multilabel_margin_loss(x_theirs, torch.tensor(target[rows]), reduction=reduction)
+        np.testing.assert_allclose(ours.numpy(), expected.detach().numpy(), rtol=1e-12)
+        np.testing.assert_allclose(layer.numpy(), expected.detach().numpy(), rtol=1e-12)
+        ours.sum().backward()
+        expected.sum().backward()
+        np.testing.assert_allclose(x_ours.grad.numpy(), x_theirs.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("swap", [False, True])
+@pytest.mark.parametrize("distance", ["pairwise", "cosine"])
+def test_triplet_margin_with_distance_loss_matches_torch_to_the_second_derivative(distance, swap):
+    """F.triplet_margin_with_distance_loss and its layer, which nanogan lacked, with the default distance (a
+    PairwiseDistance layer, shown in the repr as PyTorch's) and a given one."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(12)
+    triplet = [rng.standard_normal((4, 5)) for _ in range(3)]
+
+    def loss(lib):
+        functional = lib.nn.functional
+        d = None if distance == "pairwise" else lambda x, y: 1 - functional.cosine_similarity(x, y, dim=-1)
+        return lambda a, p, n: functional.triplet_margin_with_distance_loss(a, p, n, distance_function=d, margin=0.5,
+                                                                            swap=swap, reduction="sum")
+    compare_with_torch(loss(ng), loss(torch), triplet)
+    compare_with_torch(ng.nn.TripletMarginWithDistanceLoss(swap=swap), torch.nn.TripletMarginWithDistanceLoss(swap=swap),
+                       triplet)
+    assert repr(ng.nn.TripletMarginWithDistanceLoss()) == repr(torch.nn.TripletMarginWithDistanceLoss())
+
+
+def test_multilabel_margin_and_triplet_with_distance_losses_refuse_what_torch_refuses():
+    def rows(lib):
+        return lib.zeros(1, 4, dtype=lib.float64)
+    refused_as_by_torch(lambda lib: lib.nn.functional.multilabel_margin_loss(rows(lib), lib.tensor([[3, -1, 7, 1]])),
+                        IndexError, r"multilabel_margin_loss: a target \(of shape \(1, 4\)\) is out of range \[-1, 4\)")
+    refused_as_by_torch(lambda lib: lib.nn.functional.multilabel_margin_loss(rows(lib), lib.tensor([[3, -1, 0]])),
+                        ValueError, r"multilabel_margin_loss: .*input of shape \(1, 4\) and a target of shape \(1, 3\)")
+    refused_as_by_torch(lambda lib: lib.nn.functional.multilabel_margin_loss(rows(lib), rows(lib)),
+                        TypeError, "multilabel_margin_loss: target must hold class indices as int64, got float64")
+    refused_as_by_torch(lambda lib: lib.nn.functional.triplet_margin_with_distance_loss(
+        rows(lib), rows(lib)[0], rows(lib)), ValueError,
+        r"triplet_margin_with_distance_loss: expected the anchor, positive and negative of one rank, got shapes "
+        r"\(1, 4\), \(4,\) and \(1, 4\)")
+    refused_as_by_torch(lambda lib: lib.nn.TripletMarginWithDistanceLoss(margin=0.0)(rows(lib), rows(lib), rows(lib)),
+                        ValueError, "TripletMarginWithDistanceLoss: margin must be a finite number > 0, got 0.0")

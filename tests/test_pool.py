@@ -8,7 +8,7 @@ from hypothesis import given, strategies as st
 import nanogan as ng
 from nanogan.ops.pad import pad
 from nanogan.ops.pool import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, interpolate, max_pool2d
-from harness import check_op, compare_with_torch
+from harness import check_op, compare_with_torch, refused_as_by_torch
 from test_conv import EXAMPLE_INPUT, _forward_backward_double_backward, t
 
 
@@ -206,6 +206,52 @@ def test_constant_pad_with_a_value_and_negative_amounts_crops():
     expected = np.pad(x[:, :, 1:], ((0, 0), (2, 0), (0, 1)), constant_values=-1.5)
     check_op(lambda x: pad(x, (-1, 1, 2, 0), value=-1.5), [x], expected=expected)
 
+
+
+@pytest.mark.parametrize("mode, amounts, shape", [
+    ("reflect", (-1, 2), (2, 3, 4)), ("reflect", (3, -1, -1, 2), (2, 4, 5)), ("reflect", (-5, 2), (3, 4)),
+    ("replicate", (-1, 4, 2, -3), (1, 2, 4, 5)), ("replicate", (5, -4), (2, 4)),
+    ("replicate", (-1, 0, 2, -1, 0, -2), (2, 3, 4, 5)),
+])
+def test_reflect_and_replicate_padding_crop_with_negative_amounts_as_pytorch(mode, amounts, shape):
+    """PyTorch pads and then cuts a negative amount off the padded axis; nanogan refused negative amounts."""
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(len(shape)).standard_normal(shape)
+    compare_with_torch(lambda x: pad(x, amounts, mode=mode),
+                       lambda x: torch.nn.functional.pad(x, amounts, mode=mode), [x])
+
+
+@pytest.mark.parametrize("amounts, shape", [((-2, -1), (2, 3)), ((1, 1), (2, 0)), ((0, 0, -1, -1), (2, 2, 3))])
+def test_constant_padding_may_crop_to_nothing_or_pad_nothing_as_pytorch(amounts, shape):
+    """A crop to size 0, and padding around an empty axis, are PyTorch's; nanogan refused both as crops "to
+    nothing". Only a crop past nothing is refused."""
+    torch = pytest.importorskip("torch")
+    expected = torch.nn.functional.pad(torch.zeros(shape, dtype=torch.float64), amounts, value=2.0)
+    y = pad(ng.zeros(shape, dtype=ng.float64), amounts, value=2.0)
+    np.testing.assert_array_equal(y.numpy(), expected.numpy())
+    assert pad(ng.tensor(3.0), ()).item() == 3.0  # a 0-d input copied, where numpy's pad raised its own TypeError
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda lib: lib.nn.functional.pad(lib.zeros(3, 4, dtype=lib.float64), (1, 1, 1, 1), mode="reflect"),
+     r"pad \(reflect\): pads the last 1, 2 or 3 dimensions .*\(1, 1, 1, 1\).*\(3, 4\)"),
+    (lambda lib: lib.nn.functional.pad(lib.zeros(4, dtype=lib.float64), (1, 1), mode="replicate"),
+     r"pad \(replicate\): pads the last 1, 2 or 3 dimensions .*\(4,\)"),
+    (lambda lib: lib.nn.functional.pad(lib.zeros(1, 2, 3, 4, dtype=lib.float64), (1, 1), mode="circular"),
+     r"pad \(circular\): pads the last 1, 2 or 3 dimensions .*\(1, 2, 3, 4\)"),
+    (lambda lib: lib.nn.functional.pad(lib.zeros(2, 0, 3, dtype=lib.float64), (1, 1), mode="reflect"),
+     r"pad \(reflect\): expected non-empty dimensions but the batch, .*\(2, 0, 3\)"),
+    (lambda lib: lib.nn.functional.pad(lib.zeros(1, 1, 4, dtype=lib.float64), (-2, -2), mode="replicate"),
+     r"pad \(replicate\): pad \(-2, -2\) leaves no elements of dimension 2 .*\(1, 1, 4\)"),
+    (lambda lib: lib.nn.functional.pad(lib.zeros(1, 1, 4, dtype=lib.float64), (-1, 4), mode="reflect"),
+     r"pad \(reflect\): padding \(-1, 4\) must be smaller than the size 4"),
+    (lambda lib: lib.nn.functional.pad(lib.zeros(2, 3, dtype=lib.float64), (2, -4)),
+     r"pad \(constant\): pad \(2, -4\) crops more than the input of shape \(2, 3\) holds"),
+])
+def test_padding_refuses_what_pytorch_refuses_naming_the_pad_and_shape(call, message):
+    """nanogan padded any number of trailing dimensions of any input, and empty ones, in the non-constant modes,
+    where PyTorch takes 1 to 3 of an input with one or two more, non-empty but for the batch."""
+    refused_as_by_torch(call, ValueError, message)
 
 # ---- PyTorch ------------------------------------------------------------------------------------------------
 
@@ -476,8 +522,9 @@ def test_bad_input_is_refused_with_the_op_and_shapes():
         max_pool2d(ng.zeros(5, 5), 2)
     with pytest.raises(ValueError, match=r"avg_pool2d: expected a 4-D input .*, got shape \(1, 1, 2, 5, 5\)"):
         avg_pool2d(ng.zeros(1, 1, 2, 5, 5), 2)
-    with pytest.raises(ValueError, match=r"interpolate: expected a 4-D input \(N, C, H, W\), got shape \(2, 5, 5\)"):
-        interpolate(ng.zeros(2, 5, 5), scale_factor=2)  # PyTorch reads (C, H, W) as a batch of 1-D signals
+    with pytest.raises(ValueError, match=r"interpolate: expected a 3-D input \(N, C, L\) or a 4-D one \(N, C, H, W\), "
+                                         r"got shape \(1, 2, 5, 5, 5\)"):
+        interpolate(ng.zeros(1, 2, 5, 5, 5), scale_factor=2)  # volumes are not implemented
     with pytest.raises(ValueError, match=r"avg_pool2d: padding \(2, 2\) must be at most half of the kernel size "
                                          r"\(3, 3\)"):
         avg_pool2d(x, 3, padding=2)
@@ -490,7 +537,7 @@ def test_bad_input_is_refused_with_the_op_and_shapes():
     with pytest.raises(TypeError, match=r"avg_pool2d: expected floating-point tensors, got int64"):
         avg_pool2d(ng.tensor(np.zeros((1, 1, 4, 4), dtype=np.int64)), 2)
     with pytest.raises(NotImplementedError, match="interpolate: mode 'area' is not implemented; only 'nearest', "
-                                                  "'bilinear' and 'bicubic' are"):
+                                                  "'linear', 'bilinear' and 'bicubic' are"):
         interpolate(x, scale_factor=2, mode="area")
     with pytest.raises(ValueError, match=r"interpolate: antialias needs mode 'bilinear' or 'bicubic' and a 4-D input "
                                          r"\(N, C, H, W\), got mode 'nearest' and shape \(1, 2, 5, 5\)"):
@@ -498,11 +545,11 @@ def test_bad_input_is_refused_with_the_op_and_shapes():
     with pytest.raises(ValueError, match=r"interpolate: antialias needs mode 'bilinear' or 'bicubic' and a 4-D input "
                                          r"\(N, C, H, W\), got mode 'bicubic' and shape \(2, 5, 5\)"):
         interpolate(ng.zeros(2, 5, 5), scale_factor=0.5, mode="bicubic", antialias=True)
-    with pytest.raises(ValueError, match="interpolate: align_corners can only be set with modes 'bilinear' and "
-                                         "'bicubic', not 'nearest'"):
+    with pytest.raises(ValueError, match="interpolate: align_corners can only be set with modes 'linear', 'bilinear' "
+                                         "and 'bicubic', not 'nearest'"):
         interpolate(x, scale_factor=2, align_corners=False)
-    with pytest.raises(ValueError, match=r"interpolate: expected a 4-D input \(N, C, H, W\), got shape \(2, 5, 5\)"):
-        interpolate(ng.zeros(2, 5, 5), size=3, mode="bilinear")
+    with pytest.raises(ValueError, match=r"interpolate: mode 'bilinear' needs a 4-D input, got shape \(2, 5, 5\)"):
+        interpolate(ng.zeros(2, 5, 5), size=3, mode="bilinear")  # PyTorch reads (C, H, W) as a batch of 1-D signals
     with pytest.raises(ValueError, match=r"adaptive_avg_pool2d: expected a 4-D input \(N, C, H, W\) or a 3-D one "
                                          r"\(C, H, W\), got shape \(5, 5\)"):
         adaptive_avg_pool2d(ng.zeros(5, 5), 2)
@@ -526,13 +573,13 @@ def test_bad_input_is_refused_with_the_op_and_shapes():
                                          r"into size \(0, 0\)"):
         interpolate(x, scale_factor=0.1)
     with pytest.raises(ValueError, match=r"pad \(reflect\): padding \(5, 0\) must be smaller than the size 5 of "
-                                         r"dimension 3 of the input of shape \(1, 2, 5, 5\)"):
-        pad(x, (5, 0), mode="reflect")
+                                         r"dimension 2 of the input of shape \(2, 5, 5\)"):
+        pad(x[0], (5, 0), mode="reflect")
     with pytest.raises(ValueError, match=r"pad \(constant\): pad must list \(before, after\) pairs"):
         pad(x, (1, 2, 3))
-    with pytest.raises(ValueError, match=r"pad \(constant\): pad \(-3, -2\) crops the input of shape "
-                                         r"\(1, 2, 5, 5\) to nothing"):
-        pad(x, (-3, -2))
+    with pytest.raises(ValueError, match=r"pad \(constant\): pad \(-3, -3\) crops more than the input of shape "
+                                         r"\(1, 2, 5, 5\) holds"):
+        pad(x, (-3, -3))
     with pytest.raises(ValueError, match="pad: mode must be one of"):
         pad(x, (1, 1), mode="mirror")
 
@@ -560,3 +607,42 @@ def test_stride_zero_and_divisor_override_zero_are_refused_not_read_as_unset():
                                              rf"got {divisor}"):
             avg_pool2d(x, 2, divisor_override=divisor)
     assert ng.nn.MaxPool2d(2).stride == 2 and ng.nn.AvgPool2d(3, stride=None).stride == 3
+
+
+@pytest.mark.parametrize("length, output_size", [(7, 3), (12, 4), (5, 5), (1, 3), (6, [4])])
+@pytest.mark.parametrize("pool", ["avg", "max"])
+def test_adaptive_1d_pooling_matches_torch_to_the_second_derivative(pool, length, output_size):
+    """F.adaptive_avg_pool1d / adaptive_max_pool1d and their layers, which nanogan lacked, on batched and unbatched
+    input; the max's indices along L too."""
+    torch = pytest.importorskip("torch")
+    ours, theirs = getattr(ng.nn.functional, f"adaptive_{pool}_pool1d"), getattr(torch.nn.functional,
+                                                                                  f"adaptive_{pool}_pool1d")
+    rng = np.random.default_rng(length)
+    for shape in [(2, 3, length), (3, length)]:
+        compare_with_torch(lambda x: ours(x, output_size), lambda x: theirs(x, output_size), [rng.standard_normal(shape)])
+    layer = f"Adaptive{pool.capitalize()}Pool1d"
+    assert repr(getattr(ng.nn, layer)(output_size)) == repr(getattr(torch.nn, layer)(output_size))
+    x = rng.standard_normal((2, 3, length))
+    compare_with_torch(getattr(ng.nn, layer)(output_size), getattr(torch.nn, layer)(output_size), [x])
+    if pool == "max":
+        _, indices = ng.nn.AdaptiveMaxPool1d(output_size, return_indices=True)(ng.tensor(x))
+        _, expected = torch.nn.AdaptiveMaxPool1d(output_size, return_indices=True)(torch.tensor(x))
+        np.testing.assert_array_equal(indices.numpy(), expected.numpy())
+    refused_as_by_torch(lambda lib: getattr(lib.nn.functional, f"adaptive_{pool}_pool1d")(
+        lib.zeros(1, 2, 3, 4, dtype=lib.float64), 2), ValueError,
+        rf"adaptive_{pool}_pool1d: expected a 3-D input \(N, C, L\) or a 2-D one \(C, L\), got \(1, 2, 3, 4\)")
+
+
+@pytest.mark.parametrize("mode, align_corners", [("nearest", None), ("linear", False), ("linear", True)])
+@pytest.mark.parametrize("resize", [dict(size=9), dict(size=(3,)), dict(scale_factor=2), dict(scale_factor=0.7),
+                                    dict(scale_factor=1.7, recompute_scale_factor=True), dict(scale_factor=(2.3,))])
+def test_interpolate_resizes_signals_n_c_l_as_torch_to_the_second_derivative(mode, align_corners, resize):
+    """F.interpolate and nn.Upsample of (N, C, L) inputs, modes nearest and linear, which nanogan refused."""
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(7).standard_normal((2, 3, 7))
+    compare_with_torch(lambda x: interpolate(x, mode=mode, align_corners=align_corners, **resize),
+                       lambda x: torch.nn.functional.interpolate(x, mode=mode, align_corners=align_corners, **resize),
+                       [x])
+    if not isinstance(resize.get("scale_factor"), tuple):  # the layer takes a number or a pair of them
+        compare_with_torch(ng.nn.Upsample(mode=mode, align_corners=align_corners, **resize),
+                           torch.nn.Upsample(mode=mode, align_corners=align_corners, **resize), [x])

@@ -4,9 +4,9 @@ One file per idea: module.py (Module), parameter.py, container.py (Sequential, M
 ParameterList, ParameterDict), linear.py (Linear, Bilinear), conv.py (Conv1d/2d, ConvTranspose1d/2d), norm.py
 (BatchNorm1d/2d, InstanceNorm1d/2d, LayerNorm, GroupNorm, RMSNorm, LocalResponseNorm), activation.py (ReLU, ...,
 PReLU, RReLU, Softmax, Identity), dropout.py (Dropout, Dropout1d/2d/3d, AlphaDropout, FeatureAlphaDropout),
-pooling.py (MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d), embedding.py, fold.py (Unfold, Fold),
-shape.py (Flatten, Unflatten, the ConstantPad, ZeroPad, ReflectionPad, ReplicationPad and CircularPad layers in 1d,
-2d and 3d, Crop2d, Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle, PixelUnshuffle,
+pooling.py (MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d), embedding.py, fold.py (Unfold,
+Fold), shape.py (Flatten, Unflatten, the ConstantPad, ZeroPad, ReflectionPad, ReplicationPad and CircularPad layers
+in 1d, 2d and 3d, Crop2d, Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle, PixelUnshuffle,
 ChannelShuffle), minibatch.py (MinibatchDiscrimination, MinibatchStdDev: D's view of the whole batch), attention.py
 (MultiheadAttention), transformer.py (TransformerEncoderLayer, TransformerEncoder), recurrent.py (RNN, LSTM, GRU and
 their cells), loss.py (BCELoss, MSELoss, ...), distance.py (CosineSimilarity, PairwiseDistance), init.py
@@ -29,12 +29,14 @@ from .activation import (ReLU, LeakyReLU, ELU, Tanh, Sigmoid, Softplus, SELU, Si
                          Softsign, PReLU, Softmax, LogSoftmax, Identity, Hardsigmoid, Hardswish, CELU, Threshold,
                          Hardshrink, Softshrink, Tanhshrink, GLU, Softmin, Softmax2d, RReLU)
 from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout
-from .pooling import MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d
+from .pooling import (MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d,
+                      AdaptiveMaxPool1d, AdaptiveMaxPool2d)
 from .embedding import Embedding
 from .fold import Unfold, Fold
 from .loss import (BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss, HuberLoss, SmoothL1Loss, NLLLoss, CrossEntropyLoss,
                    KLDivLoss, GaussianNLLLoss, MarginRankingLoss, HingeEmbeddingLoss, SoftMarginLoss, TripletMarginLoss,
-                   MultiLabelSoftMarginLoss, CosineEmbeddingLoss, PoissonNLLLoss, MultiMarginLoss)
+                   MultiLabelSoftMarginLoss, CosineEmbeddingLoss, PoissonNLLLoss, MultiMarginLoss,
+                   MultiLabelMarginLoss, TripletMarginWithDistanceLoss)
 from .shape import (Flatten, Unflatten, ConstantPad1d, ConstantPad2d, ConstantPad3d, ZeroPad1d, ZeroPad2d, ZeroPad3d,
                     ReflectionPad1d, ReflectionPad2d, ReflectionPad3d, ReplicationPad1d, ReplicationPad2d,
                     ReplicationPad3d, CircularPad1d, CircularPad2d, CircularPad3d, Crop2d, Upsample,
@@ -53,14 +55,16 @@ __all__ = ["functional", "init", "utils", "Parameter", "Module", "Sequential", "
            "SELU", "SiLU", "Mish", "GELU", "Hardtanh", "ReLU6", "Softsign", "PReLU", "Softmax", "LogSoftmax",
            "Identity", "Hardsigmoid", "Hardswish", "CELU", "Threshold", "Hardshrink", "Softshrink", "Tanhshrink", "GLU",
            "Softmin", "Softmax2d", "RReLU", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout",
-           "FeatureAlphaDropout", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool2d",
-           "AdaptiveMaxPool2d", "Embedding", "Unfold", "Fold", "Flatten", "Unflatten", "ConstantPad1d", "ConstantPad2d",
-           "ConstantPad3d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ReflectionPad1d", "ReflectionPad2d",
-           "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d",
-           "CircularPad2d", "CircularPad3d", "Crop2d", "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d",
-           "PixelShuffle", "PixelUnshuffle", "ChannelShuffle", "BCELoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss",
-           "HuberLoss", "SmoothL1Loss", "NLLLoss", "CrossEntropyLoss", "KLDivLoss", "GaussianNLLLoss",
-           "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "TripletMarginLoss", "MultiLabelSoftMarginLoss",
-           "CosineEmbeddingLoss", "PoissonNLLLoss", "MultiMarginLoss", "CosineSimilarity", "PairwiseDistance",
-           "MinibatchDiscrimination", "MinibatchStdDev", "MultiheadAttention", "TransformerEncoderLayer",
-           "TransformerEncoder", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "DataParallel"]
+           "FeatureAlphaDropout", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
+           "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "Embedding", "Unfold", "Fold", "Flatten",
+           "Unflatten", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d",
+           "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d",
+           "ReplicationPad3d", "CircularPad1d", "CircularPad2d", "CircularPad3d", "Crop2d", "Upsample",
+           "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle", "ChannelShuffle", "BCELoss",
+           "BCEWithLogitsLoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "NLLLoss", "CrossEntropyLoss",
+           "KLDivLoss", "GaussianNLLLoss", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss",
+           "TripletMarginLoss", "MultiLabelSoftMarginLoss", "CosineEmbeddingLoss", "PoissonNLLLoss",
+           "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss", "MultiMarginLoss", "CosineSimilarity",
+           "PairwiseDistance", "MinibatchDiscrimination", "MinibatchStdDev", "MultiheadAttention",
+           "TransformerEncoderLayer", "TransformerEncoder", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
+           "DataParallel"]

@@ -4,8 +4,10 @@
 A class weight or positive weight is a buffer, as in PyTorch: it moves with `.to(device)` and is saved in
 `state_dict()`.
 """
+from ..arguments import is_finite, require
 from ..ops.loss import KL_DIV_REDUCTIONS, REDUCTIONS, legacy_reduction, require_reduction
 from . import functional as F
+from .distance import PairwiseDistance
 from .module import Module
 
 
@@ -220,3 +222,27 @@ class MultiMarginLoss(_Loss):
 
     def forward(self, input, target):
         return F.multi_margin_loss(input, target, self.p, self.margin, self.weight, self.reduction)
+
+
+class MultiLabelMarginLoss(_Loss):
+    """ℓ = (1/C)·Σ_{j listed} Σ_{i not listed} max(0, 1 - x_j + x_i), the classes listed in each target row up to its
+    first -1."""
+
+    def forward(self, input, target):
+        return F.multilabel_margin_loss(input, target, self.reduction)
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """ℓ = max(0, margin + d(a, pos) - d(a, neg)) for a distance function d (a PairwiseDistance layer unless given,
+    as in PyTorch, where it shows in the repr); with swap, the smaller of d(a, neg) and d(pos, neg)."""
+
+    def __init__(self, *, distance_function=None, margin=1.0, swap=False, reduction="mean"):
+        super().__init__(reduction)
+        require("TripletMarginWithDistanceLoss", "margin", margin, lambda m: is_finite(m) and m > 0,
+                "a finite number > 0")
+        self.distance_function = PairwiseDistance() if distance_function is None else distance_function
+        self.margin, self.swap = margin, swap
+
+    def forward(self, anchor, positive, negative):
+        return F.triplet_margin_with_distance_loss(anchor, positive, negative, distance_function=self.distance_function,
+                                                   margin=self.margin, swap=self.swap, reduction=self.reduction)

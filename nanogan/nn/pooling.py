@@ -1,7 +1,7 @@
 """Pooling layers over (N, C, H, W), or one unbatched (C, H, W) (MaxPool1d and AvgPool1d: (N, C, L) or (C, L)): each
 output pixel is the max or the mean of a kernel window (MaxPool2d, AvgPool2d; stride defaults to kernel_size, non-
-overlapping windows), or of one of output_size bins per axis, whatever the input's size (AdaptiveAvgPool2d,
-AdaptiveMaxPool2d)."""
+overlapping windows), or of one of output_size bins per axis, whatever the input's size (AdaptiveAvgPool1d/2d,
+AdaptiveMaxPool1d/2d)."""
 from ..arguments import int_tuple
 from . import functional as F
 from .module import Module
@@ -73,30 +73,54 @@ class AvgPool2d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class AdaptiveAvgPool2d(Module):
-    """y = mean over each of output_size bins per axis (an int, or a pair in which None keeps the input's size)."""
+class _AdaptiveAvgPool(Module):
+    """y = mean over each of output_size bins per axis; a subclass sets `pool`, its functional op."""
+    pool = None
 
     def __init__(self, output_size):
         super().__init__()
         self.output_size = output_size
 
     def forward(self, x):
-        return F.adaptive_avg_pool2d(x, self.output_size)
+        return self.pool(x, self.output_size)
 
     def extra_repr(self):
         return f"output_size={self.output_size}"
 
 
-class AdaptiveMaxPool2d(Module):
-    """y = max over each of output_size bins per axis (an int, or a pair in which None keeps the input's size); with
-    return_indices also the flat index ih·W + iw of each maximum."""
+class AdaptiveAvgPool1d(_AdaptiveAvgPool):
+    """y = mean over each of output_size bins along L of (N, C, L) inputs, or one (C, L)."""
+    pool = staticmethod(F.adaptive_avg_pool1d)
+
+
+class AdaptiveAvgPool2d(_AdaptiveAvgPool):
+    """y = mean over each of output_size bins per axis (an int, or a pair in which None keeps the input's size)."""
+    pool = staticmethod(F.adaptive_avg_pool2d)
+
+
+class _AdaptiveMaxPool(Module):
+    """y = max over each of output_size bins per axis, with return_indices also each maximum's index; a subclass
+    sets `pool`, its functional op."""
+    pool = None
 
     def __init__(self, output_size, return_indices=False):
         super().__init__()
         self.output_size, self.return_indices = output_size, return_indices
 
     def forward(self, x):
-        return F.adaptive_max_pool2d(x, self.output_size, self.return_indices)
+        return self.pool(x, self.output_size, self.return_indices)
 
     def extra_repr(self):
         return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool1d(_AdaptiveMaxPool):
+    """y = max over each of output_size bins along L of (N, C, L) inputs, or one (C, L); with return_indices also
+    each maximum's index along L."""
+    pool = staticmethod(F.adaptive_max_pool1d)
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPool):
+    """y = max over each of output_size bins per axis (an int, or a pair in which None keeps the input's size); with
+    return_indices also the flat index ih·W + iw of each maximum."""
+    pool = staticmethod(F.adaptive_max_pool2d)

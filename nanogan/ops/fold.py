@@ -45,6 +45,8 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     require_floating(op, input)
     if input.ndim != 4:
         raise ValueError(f"{op}: expected a 4-D input (N, C, H, W) or a 3-D one (C, H, W), got shape {input.shape}")
+    if 0 in input.shape[1:]:  # PyTorch's refusal: there would be blocks of nothing
+        raise ValueError(f"{op}: expected non-empty dimensions but the batch, got the input of shape {input.shape}")
     kernel, dilation, padding, stride = _geometry(op, kernel_size, dilation, padding, stride)
     batch, channels, height, width = input.shape
     blocks = _blocks(op, (height, width), kernel, dilation, padding, stride)
@@ -62,6 +64,8 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     if input.ndim not in (2, 3):
         raise ValueError(f"{op}: expected a 3-D input (N, C·kh·kw, L) or a 2-D one (C·kh·kw, L), got shape "
                          f"{input.shape}")
+    if 0 in input.shape[-2:]:  # PyTorch's refusal, as unfold's
+        raise ValueError(f"{op}: expected non-empty dimensions but the batch, got the input of shape {input.shape}")
     size = int_pair(op, "output_size", output_size, 1)
     kernel, dilation, padding, stride = _geometry(op, kernel_size, dilation, padding, stride)
     columns = input if input.ndim == 3 else input.unsqueeze(0)

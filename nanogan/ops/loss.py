@@ -445,6 +445,24 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     return _reduce(op, clamp(margin + d_positive - d_negative, min=0), reduction)
 
 
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None, margin=1.0, swap=False,
+                                      reduction="mean"):
+    """ℓ = max(0, margin + d(a, pos) - d(a, neg)) for any distance d (a function of two tensors; pairwise_distance
+    unless given); with swap, d(a, neg) is replaced by min(d(a, neg), d(pos, neg)). The gradient is d's, through the
+    clamp and the minimum. The inputs need one rank; d decides what shapes it takes, as in PyTorch."""
+    op = "triplet_margin_with_distance_loss"
+    require(op, "margin", margin, lambda m: is_finite(m) and m > 0, "a finite number > 0")
+    require_reduction(op, reduction)
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise ValueError(f"{op}: expected the anchor, positive and negative of one rank, got shapes {anchor.shape}, "
+                         f"{positive.shape} and {negative.shape}")
+    distance = pairwise_distance if distance_function is None else distance_function
+    d_positive, d_negative = distance(anchor, positive), distance(anchor, negative)
+    if swap:
+        d_negative = minimum(d_negative, distance(positive, negative))
+    return _reduce(op, clamp(margin + d_positive - d_negative, min=0), reduction)
+
+
 def multilabel_soft_margin_loss(input, target, weight=None, reduction="mean", *, size_average=None, reduce=None):
     """For C labels in the last dim, each a 0/1 target t: ℓ = -(1/C)·Σ_c w_c·(t_c·log sigmoid(x_c) +
     (1 - t_c)·log sigmoid(-x_c)), one loss per sample;  dx_c = g·w_c·(sigmoid(x_c) - t_c)/C,
@@ -531,3 +549,35 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="me
     if weight is not None:
         loss = loss * weight[labels]
     return _reduce(op, loss.reshape(target.shape), reduction)
+
+
+def multilabel_margin_loss(input, target, reduction="mean", *, size_average=None, reduce=None):
+    """Multi-label hinge loss of scores x (N, C) — or (C,) — for the classes listed in each row of target (int64, of
+    x's shape): its entries up to the first -1 are the row's target classes J (a class listed twice counts twice, as
+    in PyTorch), the others are I:
+      ℓ = (1/C)·Σ_{j listed} Σ_{i ∉ J} max(0, 1 - x_j + x_i);
+    dx_i = g/C·#{active pairs with i} for i ∉ J, dx_j = -g/C·#{active pairs with j}; 0 at a kink. PyTorch has no
+    second derivative of it; this one, a composition, has 0."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    op = "multilabel_margin_loss"
+    require_floating(op, input)
+    if not isinstance(target, Tensor) or target.dtype != np.int64:
+        raise TypeError(f"{op}: target must hold class indices as int64, got "
+                        f"{getattr(target, 'dtype', type(target).__name__)}")
+    if input.ndim > 2 or target.shape != input.shape:
+        raise ValueError(f"{op}: expected input (N, C) or (C,) and a target of its shape, got input of shape "
+                         f"{input.shape} and a target of shape {target.shape}")
+    if input.ndim == 0:  # one class, which PyTorch counts as listed: nothing to rank it above
+        return _reduce(op, input * 0, reduction)
+    classes = input.shape[-1]
+    rows, xp = input.reshape(-1, classes), input.backend.xp
+    labels = target.array.reshape(-1, classes)
+    input.backend.require((labels >= -1) & (labels < classes), IndexError,
+                          f"{op}: a target (of shape {target.shape}) is out of range [-1, {classes}) for {classes} "
+                          f"classes")
+    listed = xp.cumsum(labels < 0, axis=1) == 0  # the entries before the first -1
+    times = ((labels[:, :, None] == xp.arange(classes)) & listed[:, :, None]).sum(axis=1)  # (rows, C): j's count
+    pairs = times[:, :, None] * (times == 0)[:, None, :]  # (rows, C_j, C_i): how often the pair (j, i) counts
+    hinge = clamp(1 - rows.unsqueeze(2) + rows.unsqueeze(1), min=0)
+    loss = (hinge * Tensor(pairs.astype(input.dtype))).sum((1, 2)) / classes
+    return _reduce(op, loss.reshape(input.shape[:-1]), reduction)

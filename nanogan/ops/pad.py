@@ -2,11 +2,16 @@
 
 `pad` lists (before, after) amounts for the last dimension first: (left, right, top, bottom, ...).
 
-constant   y = x surrounded by `value` (a negative amount crops instead);  dx = g cut back to x's extent.
+constant   y = x surrounded by `value`;  dx = g cut back to x's extent. A negative amount crops x first, as
+           PyTorch's narrow does: the crops may leave nothing (size 0), not less.
 reflect    y[i] = x[r(i)] along each padded axis, r mirroring about the first and last element without
 replicate  repeating them (reflect), clamping to them (replicate) or wrapping around (circular).
 circular   These are gathers by an index array, so dx is g scatter-added back through the same index:
            the border values go back onto the elements they copied (GetItem's gradient, ops/shape.py).
+           As PyTorch's, they pad the last 1, 2 or 3 dimensions of an input with one or two more (C or N, C before
+           them), all non-empty but the batch; reflect and replicate crop where an amount is negative (the padded
+           axis cut afterwards, so at least one element must be left), circular takes none (PyTorch's crops before
+           it wraps, and past the crop it reads memory it does not own).
 """
 
 from ..arguments import is_int, require
@@ -62,21 +67,24 @@ def pad(input, pad, mode="constant", value=None):
         raise ValueError(f"pad: mode must be one of {MODES}, got {mode!r}")
     widths = _widths(op, input, pad)
     if mode == "constant":
-        crop = tuple(slice(max(-before, 0), n - max(-after, 0)) for (before, after), n in zip(widths, input.shape))
-        kept = [stop - start for start, stop, _ in (s.indices(n) for s, n in zip(crop, input.shape))]
-        if min(kept, default=1) <= 0:
-            raise ValueError(f"{op}: pad {tuple(pad)} crops the input of shape {input.shape} to nothing")
-        x = input[crop] if any(before < 0 or after < 0 for before, after in widths) else input
-        widths = tuple((max(before, 0), max(after, 0)) for before, after in widths)
-        return ConstantPad.apply(x, widths=widths, value=0 if value is None else value)
+        return _constant_pad(op, input, tuple(pad), widths, value)
     if value not in (None, 0):
         raise ValueError(f"{op}: a fill value applies to mode 'constant' only, got value={value}")
+    dims = len(pad) // 2
+    if not (1 <= dims <= 3 and input.ndim in (dims + 1, dims + 2)):
+        raise ValueError(f"{op}: pads the last 1, 2 or 3 dimensions of an input with one or two more, got pad "
+                         f"{tuple(pad)} ({dims} dimensions) for the input of shape {input.shape}")
+    if mode != "circular" and 0 in input.shape[-dims - 1:]:
+        raise ValueError(f"{op}: expected non-empty dimensions but the batch, got the input of shape {input.shape}")
     out = input
     for axis, ((before, after), n) in enumerate(zip(widths, input.shape)):
         if before == after == 0:
             continue
-        if before < 0 or after < 0:
+        if mode == "circular" and (before < 0 or after < 0):
             raise ValueError(f"{op}: pad amounts must be non-negative, got {tuple(pad)}")
+        if n + before + after < 1:
+            raise ValueError(f"{op}: pad {tuple(pad)} leaves no elements of dimension {axis} of the input of shape "
+                             f"{input.shape}")
         if mode == "reflect" and (before >= n or after >= n):
             raise ValueError(f"{op}: padding {(before, after)} must be smaller than the size {n} of dimension "
                              f"{axis} of the input of shape {input.shape}")
@@ -86,3 +94,17 @@ def pad(input, pad, mode="constant", value=None):
         index = _source_index(input.backend.xp, mode, n, before, after)
         out = out[(slice(None),) * axis + (index,)]
     return out
+
+
+def _constant_pad(op, input, pad, widths, value):
+    """input cropped by the negative amounts, then padded with `value` by the positive ones (module docstring)."""
+    if input.ndim == 0:  # pad () (_widths allows no more): a copy, as in PyTorch (numpy's pad takes no 0-d array)
+        return input.clone()
+    kept = [n + min(before, 0) + min(after, 0) for (before, after), n in zip(widths, input.shape)]
+    if min(kept) < 0:
+        raise ValueError(f"{op}: pad {pad} crops more than the input of shape {input.shape} holds")
+    x = input
+    if any(before < 0 or after < 0 for before, after in widths):
+        x = input[tuple(slice(max(-before, 0), max(-before, 0) + size) for (before, _), size in zip(widths, kept))]
+    widths = tuple((max(before, 0), max(after, 0)) for before, after in widths)
+    return ConstantPad.apply(x, widths=widths, value=0 if value is None else value)

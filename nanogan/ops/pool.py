@@ -11,7 +11,7 @@ max_pool2d   y = x gathered at each window's argmax (the kernel finds it; paddin
 avg_pool2d   y = (window sum) / divisor. A window sum of every plane is a convolution with an all-ones
              kernel, so dx is the transposed convolution of g / divisor, and that one's gradient is the
              convolution again (ops/conv.py).
-adaptive_avg_pool2d, adaptive_max_pool2d
+adaptive_avg_pool2d, adaptive_max_pool2d (and the 1-d ones, on height-1 images)
              output pixel i (per axis) pools PyTorch's bin [floor(i·n/out), ceil((i+1)·n/out)) of the n
              inputs (bins of other sizes can differ in size by one and overlap). Where out divides n on both
              axes the bins are the windows of avg_pool2d / max_pool2d with kernel = stride = n/out, which run.
@@ -25,6 +25,7 @@ interpolate  nearest, integer factors (kh, kw): y[i, j] = x[i // kh, j // kw], t
              vice versa. Other ratios: a gather by PyTorch's index rule floor(i · in/out) in float32,
              whose gradient is a scatter-add; but an axis that keeps its size is copied, and one that doubles
              reads i // 2, whatever the scale factor (PyTorch's nearest_idx).
+             linear (of (N, C, L) inputs): bilinear of height-1 images, whose height it copies.
              bilinear, bicubic: separable, y = A_h·x·A_wᵀ per plane, dx = A_hᵀ·g·A_w (see _across_planes);
              row i of A (out × n, one axis of n inputs) holds the weights by which output pixel i sums the inputs.
              They are a kernel K of the distance d from i's source coordinate to each input pixel, of radius r
@@ -48,7 +49,7 @@ import warnings
 
 import numpy as np
 
-from ..arguments import int_pair, is_int, positive_pair, require
+from ..arguments import int_pair, is_int, positive_pair, positive_tuple, require
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .activation import require_floating
@@ -285,6 +286,22 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     return (y, Tensor(argmax)) if return_indices else y
 
 
+def adaptive_avg_pool1d(input, output_size):
+    """y = mean over each of output_size bins along the last axis of (N, C, L) or (C, L): adaptive_avg_pool2d of
+    height-1 images (the same bins, module docstring)."""
+    op = "adaptive_avg_pool1d"
+    size = height_one(op, "output_size", output_size, 1)
+    return on_height_one(op, lambda x: adaptive_avg_pool2d(x, size), input)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """y = max over each of output_size bins along the last axis of (N, C, L) or (C, L); with return_indices also
+    each maximum's index along it: adaptive_max_pool2d of height-1 images (whose flat index ih·L + il is il)."""
+    op = "adaptive_max_pool1d"
+    size = height_one(op, "output_size", output_size, 1)
+    return on_height_one(op, lambda x: adaptive_max_pool2d(x, size, return_indices), input)
+
+
 def _output_size_and_scales(op, x, size, scale_factor, recompute_scale_factor):
     """(out_hw, scales): PyTorch's output size, and per axis the scale its source-index rules multiply an output
     index by: in/out, or 1/scale_factor when scale_factor is given and recompute_scale_factor is not (which
@@ -384,25 +401,45 @@ def _resampling_matrix(xp, size, out, scale, mode, align_corners, antialias, dty
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     """Resizing of (N, C, H, W) to `size` or by `scale_factor`, mode "nearest", "bilinear" or "bicubic"
-    (align_corners False unless given; antialias, for downscaling, with the last two); see the module docstring."""
+    (align_corners False unless given; antialias, for downscaling, with the last two), or of (N, C, L), mode
+    "nearest" or "linear"; see the module docstring."""
     op = "interpolate"
     require_floating(op, input)
-    if mode != "nearest" and mode not in KERNEL_RADIUS:
-        raise NotImplementedError(f"{op}: mode {mode!r} is not implemented; only 'nearest', 'bilinear' and "
-                                  f"'bicubic' are")
+    if mode not in ("nearest", "linear") and mode not in KERNEL_RADIUS:
+        raise NotImplementedError(f"{op}: mode {mode!r} is not implemented; only 'nearest', 'linear', 'bilinear' "
+                                  f"and 'bicubic' are")
     if antialias and (mode not in KERNEL_RADIUS or input.ndim != 4):  # as PyTorch
         raise ValueError(f"{op}: antialias needs mode 'bilinear' or 'bicubic' and a 4-D input (N, C, H, W), got "
                          f"mode {mode!r} and shape {input.shape}")
+    if (mode == "linear") != (input.ndim == 3) and mode != "nearest":  # PyTorch's pairs of modes and ranks
+        raise ValueError(f"{op}: mode {mode!r} needs a {'3' if mode == 'linear' else '4'}-D input, got shape "
+                         f"{input.shape}")
     if mode == "nearest" and align_corners is not None:  # as PyTorch: it would mean nothing there
-        raise ValueError(f"{op}: align_corners can only be set with modes 'bilinear' and 'bicubic', not 'nearest'")
+        raise ValueError(f"{op}: align_corners can only be set with modes 'linear', 'bilinear' and 'bicubic', "
+                         f"not 'nearest'")
+    if input.ndim == 3:
+        return _interpolate_1d(input, size, scale_factor, mode, align_corners, recompute_scale_factor)
     if input.ndim != 4:
-        raise ValueError(f"{op}: expected a 4-D input (N, C, H, W), got shape {input.shape}")
+        raise ValueError(f"{op}: expected a 3-D input (N, C, L) or a 4-D one (N, C, H, W), got shape {input.shape}")
     out_hw, scales = _output_size_and_scales(op, input, size, scale_factor, recompute_scale_factor)
     if mode == "nearest":
         return _nearest(input, out_hw, scales)
     return _across_planes(input, *(_resampling_matrix(input.backend.xp, n, o, s, mode, bool(align_corners),
                                                       bool(antialias), input.dtype)
                                    for n, o, s in zip(input.shape[2:], out_hw, scales)))
+
+
+def _interpolate_1d(input, size, scale_factor, mode, align_corners, recompute_scale_factor):
+    """(N, C, L) resized along L: the 2-d resizing of height-1 images, "linear" as "bilinear", whose height every
+    mode copies (module docstring)."""
+    op = "interpolate"
+    if size is not None:
+        size = height_one(op, "size", size, 1)
+    if scale_factor is not None:
+        scale_factor = (1.0,) + positive_tuple(op, "scale_factor", scale_factor, length=1)
+    return on_height_one(op, lambda x: interpolate(
+        x, size, scale_factor, "bilinear" if mode == "linear" else mode, align_corners, recompute_scale_factor),
+        input)
 
 
 def _deprecated_upsample(name, input, size, scale_factor, mode, align_corners=None):

@@ -60,7 +60,7 @@ class Sum(Function):
 
 class Unreduce(Function):
     """y = g / n broadcast from Sum's output shape back to its input's `shape` over dims;  dg = Σ_dims grad / n =
-    Sum(grad). A sum's is a broadcast view (no copy). A mean's division writes the full array at once, the same
+    Sum(grad) (0 where n = 0: a sum of nothing). A sum's is a broadcast view (no copy). A mean's division writes the full array at once, the same
     one pass as dividing g: a broadcast view would be copied by the first consumer that needs a real matrix (a
     loss's mean reaches the critic's last linear layer, whose two GEMMs each copied it)."""
     floating_only = False
@@ -76,7 +76,10 @@ class Unreduce(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return Sum.apply(grad, dims=ctx.dims, keepdim=ctx.keepdim, mean=ctx.mean)
+        # a mean over no values spread g over nothing: its gradient is a sum of nothing, 0, as PyTorch's (whose
+        # expand-then-divide sums an empty gradient), where the mean of nothing would be 0/0
+        mean = ctx.mean and _count(ctx.shape, ctx.dims) > 0
+        return Sum.apply(grad, dims=ctx.dims, keepdim=ctx.keepdim, mean=mean)
 
 
 class Amax(Function):

@@ -15,6 +15,9 @@ grid_sample(x (N, C, H, W), grid (N, Ho, Wo, 2)) -> (N, C, Ho, Wo): output pixel
         border      ix clamped to [0, W - 1] (the edge pixels repeat)
         reflection  ix reflected about the edges (the corner pixels' centres with align_corners, their outer edges
                     without: PyTorch's reflect_coordinates) until inside, then clamped to [0, W - 1]
+    A NaN or infinite point lies outside the image with zeros (as in PyTorch's CUDA kernel; its CPU kernel gives NaN
+    there). With border and reflection, as in PyTorch, ±inf clamps to the edges (border) and NaN, or an infinite
+    point reflected, reads pixel 0 along that axis.
     bilinear  y = Σ_{a, b ∈ {0, 1}} x[n, c, y0 + a, x0 + b]·wy_a·wx_b, x0 = ⌊ix⌋, wx_0 = x0 + 1 - ix, wx_1 = ix - x0
               (wy likewise); pixels outside the image weigh 0
     nearest   y = x[n, c, rint(iy), rint(ix)] (halves to even, as PyTorch's nearbyint), 0 outside the image
@@ -114,9 +117,14 @@ def _source_coordinate(coordinate, size, padding_mode, align_corners):
     else:
         pixels = ((coordinate + 1) * size - 1) / 2
     if padding_mode == "zeros":
-        return pixels
+        # a point that is not finite or lies past the int range is put at -100, outside the image, as PyTorch's
+        # safe_downgrade_to_int_range puts it: its pixel index would otherwise be a NaN or huge float cast to int
+        return where(~(pixels.backend.xp.abs(pixels.array) < 2.0 ** 31), -100.0, pixels)
     if padding_mode == "reflection":
         pixels = _reflected(pixels, 0, 2 * (size - 1)) if align_corners else _reflected(pixels, -1, 2 * size - 1)
+    # a NaN coordinate (a NaN point, or an infinite one reflected) reads pixel 0, as PyTorch's clamp takes it (on
+    # both its devices); numpy's clip would keep the NaN, which the taps then read as outside the image, 0
+    pixels = where(pixels.backend.xp.isnan(pixels.array), 0.0, pixels)
     return clamp(pixels, 0, size - 1)
 
 

@@ -1003,10 +1003,9 @@ def logical_not(a):
 def _bitwise(a, b, name):
     """Bitwise and / or / xor of bools and integers (of bools, the logical ones: `mask & other_mask`), outside the
     graph as compare's; floats are refused, as PyTorch refuses them."""
-    a, b = _pair(name, a, b)
-    require_one_device(name, (a, b))
+    a, b = _pair(name, a, b)  # a number is refused as a float only once it is paired
     _refuse_floats(name, a, b)
-    return Tensor(getattr(a.backend.xp, name)(a.array, b.array))
+    return compare(a, b, name)
 
 
 def _refuse_floats(name, *tensors):

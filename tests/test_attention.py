@@ -252,44 +252,204 @@ def test_multihead_attention_refuses_bad_shapes(call, message):
         call(nn.MultiheadAttention(4, 2), ng.zeros(3, 2, 4))
 
 
-@pytest.mark.parametrize("norm_first, activation, batch_first", [(False, "relu", False), (True, "gelu", True)])
-def test_transformer_encoder_equals_torchs_with_a_gradient_penalty(norm_first, activation, batch_first):
-    torch = pytest.importorskip("torch")
-    layers = [lib.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, activation=activation, batch_first=batch_first,
-                                             norm_first=norm_first) for lib in (ng, torch)]
-    ours = nn.TransformerEncoder(layers[0], 2, norm=nn.LayerNorm(8)).double()
-    theirs = torch.nn.TransformerEncoder(layers[1], 2, norm=torch.nn.LayerNorm(8), enable_nested_tensor=False).double()
+def _paired_modules(torch, make):
+    """make(nn) and make(torch.nn) in float64, ours given torch's parameters by their state_dict names (which must
+    be the same, in the same order)."""
+    ours, theirs = make(nn).double(), make(torch.nn).double()
     state = {k: v.detach().numpy() for k, v in theirs.state_dict().items()}
     assert list(ours.state_dict()) == list(state)
     ours.load_state_dict(state)
-    x = rng.standard_normal((2, 5, 8) if batch_first else (5, 2, 8))
-    padding = np.zeros((2, 5), bool)
-    padding[1, 3:] = True
-    causal = np.triu(np.ones((5, 5), bool), 1)  # True: left out, MultiheadAttention's sense
-    ours_x, their_x = ng.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-    y = ours(ours_x, mask=ng.tensor(causal), src_key_padding_mask=ng.tensor(padding))
+    return ours, theirs
+
+
+def _assert_equal_with_a_gradient_penalty(torch, ours, theirs, arrays, run):
+    """run(module, lib, inputs) in both libraries: the outputs, the input gradients of Σ sin(y), and the parameter
+    gradients of the penalty Σ (those gradients)² agree (the second derivative through every layer)."""
     from torch.nn.attention import SDPBackend, sdpa_kernel
+    ours_x = [ng.tensor(a, requires_grad=True) for a in arrays]
+    their_x = [torch.tensor(a, requires_grad=True) for a in arrays]
+    y = run(ours, ng, ours_x)
     with sdpa_kernel(SDPBackend.MATH):  # torch's fused CPU attention has no second derivative
-        their_y = theirs(their_x, mask=torch.tensor(causal), src_key_padding_mask=torch.tensor(padding))
+        their_y = run(theirs, torch, their_x)
     np.testing.assert_allclose(y.numpy(), their_y.detach().numpy(), rtol=1e-9, atol=1e-12)
-    (g,) = ng.grad(y.sin().sum(), [ours_x], create_graph=True)
-    (their_g,) = torch.autograd.grad(their_y.sin().sum(), [their_x], create_graph=True)
-    np.testing.assert_allclose(g.numpy(), their_g.detach().numpy(), rtol=1e-8, atol=1e-11)
-    (g ** 2).sum().backward()
-    (their_g ** 2).sum().backward()
+    gradients = ng.grad(y.sin().sum(), ours_x, create_graph=True)
+    their_gradients = torch.autograd.grad(their_y.sin().sum(), their_x, create_graph=True)
+    for g, their_g in zip(gradients, their_gradients):
+        np.testing.assert_allclose(g.numpy(), their_g.detach().numpy(), rtol=1e-8, atol=1e-11)
+    sum((g ** 2).sum() for g in gradients).backward()
+    sum((g ** 2).sum() for g in their_gradients).backward()
     for (name, p), (_, their_p) in zip(ours.named_parameters(), theirs.named_parameters()):
         np.testing.assert_allclose(p.grad.numpy(), their_p.grad.numpy(), rtol=1e-7, atol=1e-10, err_msg=name)
 
 
-def test_transformer_encoder_layers_are_copies_and_dropout_follows_training():
-    layer = nn.TransformerEncoderLayer(4, 2, 8, dropout=0.5)
-    encoder = nn.TransformerEncoder(layer, 2)
-    assert encoder.layers[0].linear1.weight is not encoder.layers[1].linear1.weight
-    np.testing.assert_array_equal(encoder.layers[1].linear1.weight.numpy(), layer.linear1.weight.numpy())
+@pytest.mark.parametrize("norm_first, activation, batch_first", [(False, "relu", False), (True, "gelu", True)])
+def test_transformer_encoder_equals_torchs_with_a_gradient_penalty(norm_first, activation, batch_first):
+    torch = pytest.importorskip("torch")
+    ours, theirs = _paired_modules(torch, lambda lib: lib.TransformerEncoder(
+        lib.TransformerEncoderLayer(8, 2, 16, dropout=0.0, activation=activation, batch_first=batch_first,
+                                    norm_first=norm_first), 2, norm=lib.LayerNorm(8), enable_nested_tensor=False))
+    padding = np.zeros((2, 5), bool)
+    padding[1, 3:] = True
+    causal = np.triu(np.ones((5, 5), bool), 1)  # True: left out, MultiheadAttention's sense
+    _assert_equal_with_a_gradient_penalty(
+        torch, ours, theirs, [rng.standard_normal((2, 5, 8) if batch_first else (5, 2, 8))],
+        lambda module, lib, x: module(x[0], mask=lib.tensor(causal), src_key_padding_mask=lib.tensor(padding)))
+
+
+def _decoder_masks(kind, lib, batch=2, length=4, sources=5):
+    """tgt_mask, memory_mask, tgt_key_padding_mask, memory_key_padding_mask and tgt_is_causal, drawn from a seed
+    of their own so that both libraries get the same: boolean ones (True: left out; every query keeps a key) with
+    the causal hint, or floating ones added to the scores, the causal one Transformer's, its hint left to find."""
+    draw = np.random.default_rng(5)
+    if kind == "bool":
+        memory_mask = draw.random((length, sources)) < 0.4
+        memory_mask[:, 0] = False
+        tgt_padding, memory_padding = np.zeros((batch, length), bool), np.zeros((batch, sources), bool)
+        tgt_padding[1, 2:] = memory_padding[0, -2:] = True
+        return dict(tgt_mask=lib.tensor(np.triu(np.ones((length, length), bool), 1)),
+                    memory_mask=lib.tensor(memory_mask), tgt_key_padding_mask=lib.tensor(tgt_padding),
+                    memory_key_padding_mask=lib.tensor(memory_padding), tgt_is_causal=True)
+    return dict(tgt_mask=lib.nn.Transformer.generate_square_subsequent_mask(length, dtype=lib.float64),
+                memory_mask=lib.tensor(draw.standard_normal((length, sources))),
+                tgt_key_padding_mask=lib.tensor(draw.standard_normal((batch, length))),
+                memory_key_padding_mask=lib.tensor(draw.standard_normal((batch, sources))))
+
+
+DECODER_CONFIGURATIONS = {  # norm_first, activation, batch_first, masks
+    "post-norm, relu, bool masks": (False, "relu", False, "bool"),
+    "pre-norm, gelu, batch first, float masks": (True, "gelu", True, "float"),
+    "pre-norm, a callable, bool masks": (True, "silu", False, "bool"),
+    "post-norm, batch first, float masks": (False, "gelu", True, "float"),
+}
+
+
+@pytest.mark.parametrize("configuration", sorted(DECODER_CONFIGURATIONS))
+def test_transformer_decoder_equals_torchs_in_evaluation_with_a_gradient_penalty(configuration):
+    torch = pytest.importorskip("torch")
+    norm_first, activation, batch_first, masks = DECODER_CONFIGURATIONS[configuration]
+
+    def make(lib):
+        act = lib.functional.silu if activation == "silu" else activation
+        layer = lib.TransformerDecoderLayer(8, 2, 16, dropout=0.3, activation=act, batch_first=batch_first,
+                                            norm_first=norm_first)
+        return lib.TransformerDecoder(layer, 2, norm=lib.LayerNorm(8)).eval()  # eval: dropout off
+
+    ours, theirs = _paired_modules(torch, make)
+    assert "layers.1.multihead_attn.in_proj_weight" in ours.state_dict()
+    shapes = [(2, 4, 8), (2, 5, 8)] if batch_first else [(4, 2, 8), (5, 2, 8)]
+    _assert_equal_with_a_gradient_penalty(torch, ours, theirs, [rng.standard_normal(s) for s in shapes],
+                                          lambda module, lib, x: module(*x, **_decoder_masks(masks, lib)))
+
+
+@pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")  # torch's Transformer: its speed-up is off
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_transformer_decoder_layer_and_transformer_take_unbatched_sequences_as_torchs(norm_first):
+    torch = pytest.importorskip("torch")
+    tgt_padding, memory_padding = np.zeros(4, bool), np.zeros(5, bool)
+    tgt_padding[3], memory_padding[1:3] = True, True
+    layers = _paired_modules(torch, lambda lib: lib.TransformerDecoderLayer(8, 2, 16, dropout=0.0,
+                                                                            norm_first=norm_first))
+    _assert_equal_with_a_gradient_penalty(
+        torch, *layers, [rng.standard_normal((4, 8)), rng.standard_normal((5, 8))],
+        lambda module, lib, x: module(*x, tgt_key_padding_mask=lib.tensor(tgt_padding),
+                                      memory_key_padding_mask=lib.tensor(memory_padding)))
+    transformers = _paired_modules(torch, lambda lib: lib.Transformer(8, 2, 1, 1, 16, norm_first=norm_first).eval())
+    _assert_equal_with_a_gradient_penalty(
+        torch, *transformers, [rng.standard_normal((5, 8)), rng.standard_normal((4, 8))],
+        lambda module, lib, x: module(*x, src_key_padding_mask=lib.tensor(memory_padding),
+                                      memory_key_padding_mask=lib.tensor(memory_padding)))
+
+
+@pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")  # torch's Transformer: its speed-up is off
+@pytest.mark.parametrize("norm_first, batch_first", [(False, False), (True, True)])
+def test_transformer_equals_torchs_in_evaluation_with_a_gradient_penalty(norm_first, batch_first):
+    torch = pytest.importorskip("torch")
+    ours, theirs = _paired_modules(torch, lambda lib: lib.Transformer(
+        8, 2, num_encoder_layers=2, num_decoder_layers=2, dim_feedforward=16, dropout=0.2, activation="gelu",
+        batch_first=batch_first, norm_first=norm_first).eval())
+    assert "encoder.norm.weight" in ours.state_dict() and "decoder.norm.weight" in ours.state_dict()
+    src_padding = np.zeros((2, 5), bool)
+    src_padding[0, 3:] = True
+    causal = np.triu(np.ones((5, 5), bool), 1)
+
+    def run(module, lib, x):
+        masks = _decoder_masks("bool", lib)
+        return module(*x, src_mask=lib.tensor(causal), src_key_padding_mask=lib.tensor(src_padding),
+                      memory_key_padding_mask=lib.tensor(src_padding), tgt_mask=masks["tgt_mask"],
+                      memory_mask=masks["memory_mask"], tgt_key_padding_mask=masks["tgt_key_padding_mask"])
+
+    shapes = [(2, 5, 8), (2, 4, 8)] if batch_first else [(5, 2, 8), (4, 2, 8)]
+    _assert_equal_with_a_gradient_penalty(torch, ours, theirs, [rng.standard_normal(s) for s in shapes], run)
+
+
+def test_generate_square_subsequent_mask_equals_torchs():
+    torch = pytest.importorskip("torch")
+    for dtype in (None, "float64"):
+        ours = nn.Transformer.generate_square_subsequent_mask(4, dtype=dtype and ng.float64)
+        theirs = torch.nn.Transformer.generate_square_subsequent_mask(4, dtype=dtype and torch.float64)
+        assert ours.dtype == np.dtype(str(theirs.dtype).replace("torch.", ""))
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_transformer_draws_every_matrix_xavier_uniform_custom_decoders_too_and_runs_its_stacks():
+    ng.manual_seed(0)
+    decoder = nn.TransformerDecoder(nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0), 1)
+    for p in decoder.parameters():
+        nn.init.zeros_(p)
+    model = nn.Transformer(8, 2, num_encoder_layers=1, dim_feedforward=16, dropout=0.0, custom_decoder=decoder)
+    assert model.decoder is decoder and len(model.encoder.layers) == 1
+    for name, p in model.named_parameters():
+        if p.ndim == 1:  # biases and norms keep their values: zeros in the custom decoder
+            assert name.startswith("encoder") or not p.numpy().any(), name
+            continue
+        bound = math.sqrt(6 / sum(p.shape))  # Linear's own bound, 1/√fan_in, is below 0.9·this for these shapes
+        assert 0.9 * bound < np.abs(p.numpy()).max() <= bound, name
+    src, tgt = ng.randn(5, 2, 8), ng.randn(4, 2, 8)
+    np.testing.assert_array_equal(model(src, tgt).numpy(), decoder(tgt, model.encoder(src)).numpy())
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: nn.TransformerDecoderLayer(8, 2, 16)(ng.zeros(4, 2, 6), ng.zeros(5, 2, 8)),
+     r"TransformerDecoderLayer: expected tgt and memory of shape \(L, N, E\) with one N, or \(L, E\), with "
+     r"E = d_model = 8, got tgt \(4, 2, 6\) and memory \(5, 2, 8\)"),
+    (lambda: nn.TransformerDecoderLayer(8, 2, 16)(ng.zeros(4, 2, 8), ng.zeros(5, 3, 8)),
+     r"got tgt \(4, 2, 8\) and memory \(5, 3, 8\)"),
+    (lambda: nn.TransformerDecoderLayer(8, 2, 16)(ng.zeros(4, 2, 8), ng.zeros(5, 8)),
+     r"got tgt \(4, 2, 8\) and memory \(5, 8\)"),
+    (lambda: nn.TransformerDecoderLayer(8, 2, 16, batch_first=True)(ng.zeros(2, 4, 8), ng.zeros(3, 5, 8)),
+     r"TransformerDecoderLayer: expected tgt and memory of shape \(N, L, E\) .* got tgt \(2, 4, 8\) and memory "
+     r"\(3, 5, 8\)"),
+    (lambda: nn.TransformerEncoderLayer(8, 2, 16)(ng.zeros(4, 2, 6)),
+     r"TransformerEncoderLayer: expected src of shape \(L, N, E\) .* E = d_model = 8, got src \(4, 2, 6\)"),
+    (lambda: nn.Transformer(8, 2, 1, 1, 16)(ng.zeros(5, 2, 8), ng.zeros(4, 3, 8)),
+     r"Transformer: expected src and tgt of shape \(L, N, E\) .* got src \(5, 2, 8\) and tgt \(4, 3, 8\)"),
+    (lambda: nn.Transformer(8, 2, 1, 1, 16)(ng.zeros(5, 2, 6), ng.zeros(4, 2, 6)),
+     r"Transformer: .* E = d_model = 8, got src \(5, 2, 6\) and tgt \(4, 2, 6\)"),
+    (lambda: nn.TransformerDecoderLayer(8, 2, activation="tanh"),
+     "TransformerDecoderLayer: activation must be 'relu', 'gelu' or a callable, got 'tanh'"),
+    (lambda: nn.TransformerEncoderLayer(8, 2, activation="tanh"),
+     "TransformerEncoderLayer: activation must be 'relu', 'gelu' or a callable, got 'tanh'"),
+])
+def test_transformer_layers_name_themselves_and_the_shapes_for_bad_sequences(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+@pytest.mark.parametrize("make, run", [
+    (lambda: nn.TransformerEncoder(nn.TransformerEncoderLayer(4, 2, 8, dropout=0.5), 2), lambda stack, x: stack(x)),
+    (lambda: nn.TransformerDecoder(nn.TransformerDecoderLayer(4, 2, 8, dropout=0.5), 2),
+     lambda stack, x: stack(x, x[:2])),
+], ids=["encoder", "decoder"])
+def test_transformer_stacks_layers_are_copies_and_dropout_follows_training(make, run):
+    stack = make()
+    layers = stack.layers
+    assert layers[0].linear1.weight is not layers[1].linear1.weight
+    np.testing.assert_array_equal(layers[1].linear1.weight.numpy(), layers[0].linear1.weight.numpy())
     x = ng.randn(3, 2, 4)
-    encoder.eval()
-    np.testing.assert_array_equal(encoder(x).numpy(), encoder(x).numpy())
-    encoder.train()
-    assert not np.array_equal(encoder(x).numpy(), encoder(x).numpy())
-    with pytest.raises(ValueError, match="activation must be 'relu', 'gelu' or a callable, got 'tanh'"):
-        nn.TransformerEncoderLayer(4, 2, activation="tanh")
+    stack.eval()
+    np.testing.assert_array_equal(run(stack, x).numpy(), run(stack, x).numpy())
+    stack.train()
+    assert not np.array_equal(run(stack, x).numpy(), run(stack, x).numpy())
+    name = type(stack).__name__
+    with pytest.raises(TypeError, match=f"{name}: {name[len('Transformer'):].lower()}_layer must be a Module, got str"):
+        type(stack)("layer", 2)

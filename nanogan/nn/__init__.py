@@ -8,7 +8,8 @@ pooling.py (MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/
 Fold), shape.py (Flatten, Unflatten, the ConstantPad, ZeroPad, ReflectionPad, ReplicationPad and CircularPad layers
 in 1d, 2d and 3d, Crop2d, Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle, PixelUnshuffle,
 ChannelShuffle), minibatch.py (MinibatchDiscrimination, MinibatchStdDev: D's view of the whole batch), attention.py
-(MultiheadAttention), transformer.py (TransformerEncoderLayer, TransformerEncoder), recurrent.py (RNN, LSTM, GRU and
+(MultiheadAttention), transformer.py (TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer,
+TransformerDecoder, Transformer), recurrent.py (RNN, LSTM, GRU and
 their cells), loss.py (BCELoss, MSELoss, ...), distance.py (CosineSimilarity, PairwiseDistance), init.py
 (initialisers), utils/ (clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters; the old hooks
 spectral_norm and weight_norm from spectral_norm.py and weight_norm.py, sharing weight_hook.py; utils/parametrize.py
@@ -45,7 +46,8 @@ from .distance import CosineSimilarity, PairwiseDistance
 from .minibatch import MinibatchDiscrimination, MinibatchStdDev
 from .attention import MultiheadAttention
 from .parallel import DataParallel
-from .transformer import TransformerEncoderLayer, TransformerEncoder
+from .transformer import (TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer, TransformerDecoder,
+                          Transformer)
 from .recurrent import RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell
 
 __all__ = ["functional", "init", "utils", "Parameter", "Module", "Sequential", "ModuleList", "ModuleDict",
@@ -66,5 +68,6 @@ __all__ = ["functional", "init", "utils", "Parameter", "Module", "Sequential", "
            "TripletMarginLoss", "MultiLabelSoftMarginLoss", "CosineEmbeddingLoss", "PoissonNLLLoss",
            "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss", "MultiMarginLoss", "CosineSimilarity",
            "PairwiseDistance", "MinibatchDiscrimination", "MinibatchStdDev", "MultiheadAttention",
-           "TransformerEncoderLayer", "TransformerEncoder", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
+           "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer", "TransformerDecoder",
+           "Transformer", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
            "DataParallel"]

@@ -108,3 +108,6 @@ class OneHotCategorical(Distribution):
 
     def entropy(self):
         return self._categorical.entropy()
+
+    def __repr__(self):
+        return f"OneHot{self._categorical!r}"

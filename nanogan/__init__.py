@@ -47,6 +47,7 @@ from .ops.indexing import (masked_select, masked_scatter, nonzero, argwhere, ind
 from .ops.matmul import (matmul, mm, bmm, dot, outer, outer as ger, tensordot, addmm, baddbmm, kron, cdist, dist, cross,
                          einsum)
 from . import nn, optim, utils  # noqa: E402  (ng.nn.functional, ng.optim.Adam, ng.utils.data, as in torch)
+from . import distributions  # ng.distributions.Normal, as torch.distributions
 from .gan.checkpoint import save, load
 from .legacy import FloatTensor, DoubleTensor, LongTensor, IntTensor, ByteTensor, BoolTensor  # torch < 0.4's names
 

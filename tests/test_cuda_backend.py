@@ -482,6 +482,14 @@ FAMILIES = {
         + F.triplet_margin_loss(a, b, c, 2.0, 1.5, swap=True, reduction="none").unsqueeze(1)
         + F.multi_margin_loss(a, c.argmax(1), 2, 0.8, b[1].abs(), "none").unsqueeze(1),
         [(3, 4), (3, 4), (3, 4)], ("margin_ranking_loss", "triplet_margin_loss", "multi_margin_loss"), True),
+    "distributions' densities, entropies and KL divergences": (
+        lambda a, b, c: ng.distributions.Normal(a, b.exp()).log_prob(c) + ng.distributions.Bernoulli(logits=a).entropy()
+        + ng.distributions.Uniform(a - b.exp(), a + 1).log_prob(a)
+        + ng.distributions.Categorical(logits=b).log_prob(c.argmax(1)).unsqueeze(1)
+        + ng.distributions.kl_divergence(ng.distributions.Normal(a, b.exp()), ng.distributions.Normal(c, 1.0))
+        + ng.distributions.MultivariateNormal(a, covariance_matrix=b.T @ b + ng.eye(4, device=b.device))
+        .log_prob(c).unsqueeze(1),
+        [(3, 4), (3, 4), (3, 4)], (), False),
 }
 
 

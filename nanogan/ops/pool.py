@@ -1,5 +1,6 @@
-"""Pooling and resizing (nearest-neighbour, bilinear, bicubic) of (N, C, H, W) tensors, plane by plane; pooling also
-takes one unbatched image (C, H, W), as PyTorch's does (ops/conv.py's takes_unbatched).
+"""Pooling and resizing (nearest-neighbour, bilinear, bicubic) of (N, C, H, W) tensors, plane by plane, and pooling of
+(N, C, D, H, W) volumes; pooling also takes one unbatched image (C, H, W) or volume (C, D, H, W), as PyTorch's does
+(ops/conv.py's takes_unbatched, takes_unbatched_volume).
 
 A window tap (a, b) of output pixel (i, j) reads x at (i·s - p + a·d, j·s - p + b·d) (stride s,
 padding p, dilation d). Output size per axis: floor((n + 2p - d(k-1) - 1)/s) + 1, or with ceil_mode
@@ -19,6 +20,12 @@ adaptive_avg_pool2d, adaptive_max_pool2d (and the 1-d ones, on height-1 images)
              each bin, dx = Rᵀ·g·C (see _across_planes); max, y = x gathered at each bin's argmax (the first
              maximum in row-major order, as PyTorch's), dx = g scattered back to it (adding up where
              overlapping bins share their maximum), as max_pool2d's.
+the 3-d ones (volumes: a tap (e, a, b) of output (t, i, j) reads x at (t·s - p + e·d, ...) likewise)
+             max_pool3d: a maximum is separable, so max_pool2d's kernel finds each depth plane's window maxima
+             and an argmax over a window's depth taps the first of those; y = x gathered there, the volume
+             seen as a plane of D rows of H·W, whose flat index d·H·W + h·W + w is PyTorch's (GatherPlanes, as
+             max_pool2d's). avg_pool3d: the window sums are conv3d with an all-ones kernel. The adaptive ones
+             as the 2-d ones: a third bin-average product for depth, and bins' taps listed in (d, h, w) order.
 interpolate  nearest, integer factors (kh, kw): y[i, j] = x[i // kh, j // kw], the transposed
              convolution of each plane with an all-ones kh×kw kernel at stride (kh, kw): every input pixel
              spread over its block. Its gradient sums each block (sum pooling, the convolution), and

@@ -319,6 +319,13 @@ def _reduced(a, b):
     return e * a
 
 
+def _volume_layers(z, x):
+    """Every 3-d pooling of two (2, 4, 5, 6, 5) volumes, windows overlapping and not, bins of unequal sizes."""
+    return (F.max_pool3d(z, 2, ceil_mode=True).sum() * F.avg_pool3d(x, 3, 2, 1)
+            + F.max_pool3d(x, 3, 2, 1) * F.avg_pool3d(z, 3, 2, 1, count_include_pad=False)
+            + F.adaptive_max_pool3d(z, 3) * F.adaptive_avg_pool3d(x, 3))
+
+
 # name: (fn, input shapes, functional names it needs, values kept away from the kinks at 0)
 FAMILIES = {
     "elementwise": (lambda a, b: ((a * b + a / (b * b + 1) - (a - b).abs() * 0.5).exp()
@@ -421,6 +428,11 @@ FAMILIES = {
     "unbatched (C, H, W) convolutions and pooling": (
         lambda x, w, b: F.max_pool2d(F.conv_transpose2d(F.conv2d(x, w, b, padding=1), w, padding=1), 2)
         * F.avg_pool2d(x, 2), [(3, 8, 8), (4, 3, 3, 3), (4,)], ("conv2d", "conv_transpose2d"), False),
+    # the 3-d ones: the 2-d ones over depth planes, gathered (GetItem) and scattered back (ScatterAdd) in depth
+    "3-d convolutions and pooling": (
+        lambda x, w, b: _volume_layers(F.conv_transpose3d(F.conv3d(x, w, b, stride=(2, 1, 1), padding=1, groups=2),
+                                                          w, b, stride=(2, 1, 1), padding=1, groups=2), x),
+        [(2, 4, 5, 6, 5), (4, 2, 3, 3, 2), (4,)], ("conv3d", "max_pool3d"), False),
     "adaptive pooling": (lambda x: F.adaptive_avg_pool2d(x, (3, 5)) * F.adaptive_avg_pool2d(x, 1)
                          + F.adaptive_avg_pool2d(x, (3, None))[:, :, :, :5] * F.adaptive_max_pool2d(x, (3, 5))
                          + F.adaptive_max_pool2d(x, (4, 3))[:, :, 1:].sum(3, keepdim=True),

@@ -1,6 +1,8 @@
 """Convolution layers: Conv2d and its adjoint ConvTranspose2d (the generator's upsampling layer), and Conv1d and
 ConvTranspose1d, the same layers along one axis (kernel_size, stride, ... of one int; weight (out, in / G, k) or
-(in, out / G, k)), which run as the 2-D ones on height-1 images (ops/conv.py's conv1d).
+(in, out / G, k)), which run as the 2-D ones on height-1 images (ops/conv.py's conv1d), and Conv3d and
+ConvTranspose3d over volumes (three ints; weight (out, in / G, kd, kh, kw) or (in, out / G, kd, kh, kw)), which run
+as the 2-D ones over the depth planes (ops/conv.py's conv3d).
 
 Sizes, per spatial dimension, with kernel k, stride s, padding p, dilation d, output padding o:
     Conv2d           out = ⌊(in + 2p − d(k − 1) − 1) / s⌋ + 1
@@ -15,7 +17,7 @@ by its own weights: the weight holds one group's in_channels (Conv2d, (out, in /
 (ConvTranspose2d, (in, out / G, kh, kw)).
 """
 from ..arguments import int_at_least, int_tuple, require
-from ..ops.conv import check_groups, check_padding, padding_widths, transposed_output_size
+from ..ops.conv import SPATIAL_AXES, check_groups, check_padding, padding_widths, transposed_output_size
 from ..tensor import zeros
 from . import functional as F
 from . import init
@@ -70,7 +72,7 @@ class _ConvBase(Module):
         init.default_layer_init_(self.weight, self.bias)
 
     def _check_input(self, x):
-        spatial = "H, W" if self.dims == 2 else "L"
+        spatial = SPATIAL_AXES.get(self.dims, "L")
         if x.ndim not in (self.dims + 1, self.dims + 2) or x.shape[-self.dims - 1] != self.in_channels:
             raise ValueError(f"{type(self).__name__}: expected input of shape (N, {self.in_channels}, {spatial}) or "
                              f"({self.in_channels}, {spatial}), got {x.shape}")
@@ -117,6 +119,13 @@ class Conv1d(_Convolution):
     convolve = staticmethod(F.conv1d)
 
 
+class Conv3d(_Convolution):
+    """y[n, o] = b[o] + Σ_c W[o, c] ⋆ x[n, c] (cross-correlation over depth, height and width) on (N, C_in, D, H, W)
+    inputs, or one (C_in, D, H, W)."""
+    dims = 3
+    convolve = staticmethod(F.conv3d)
+
+
 class _TransposedConvolution(_ConvBase):
     """The adjoint (gradient with respect to the input) of the convolution with the same hyperparameters, plus a
     bias: spreads each input pixel over a kernel-sized patch of a `stride`-times larger output."""
@@ -127,7 +136,8 @@ class _TransposedConvolution(_ConvBase):
                          padding_mode, output_padding=output_padding, transposed=True)
 
     def forward(self, x, output_size=None):
-        """output_size (H, W), or (L,) — or with x's leading dims, (N, C, H, W) or (C, H, W) — picks among the sizes
+        """output_size (H, W), (L,) or (D, H, W) — or with x's leading dims, (N, C, H, W) or (C, H, W) — picks among
+        the sizes
         that a stride-s convolution maps to x's: it sets the output padding in place of the layer's own, as in
         PyTorch."""
         self._check_input(x)
@@ -164,3 +174,9 @@ class ConvTranspose1d(_TransposedConvolution):
     """The adjoint of Conv1d, plus a bias, on (N, C_in, L) inputs, or one (C_in, L)."""
     dims = 1
     convolve = staticmethod(F.conv_transpose1d)
+
+
+class ConvTranspose3d(_TransposedConvolution):
+    """The adjoint of Conv3d, plus a bias, on (N, C_in, D, H, W) inputs, or one (C_in, D, H, W)."""
+    dims = 3
+    convolve = staticmethod(F.conv_transpose3d)

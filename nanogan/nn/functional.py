@@ -2,12 +2,14 @@
 each family is defined, with its forward and gradient formulas, in nanogan/ops:
 
     linear, bilinear                                      ops/linear.py
-    conv2d, conv_transpose2d, conv1d, conv_transpose1d    ops/conv.py
+    conv2d, conv_transpose2d, conv1d, conv_transpose1d,
+    conv3d, conv_transpose3d                              ops/conv.py
     max_pool2d, avg_pool2d, adaptive_avg_pool2d,
     adaptive_max_pool2d, interpolate, max_pool1d,
     avg_pool1d, adaptive_avg_pool1d,
     adaptive_max_pool1d, upsample, upsample_nearest,
-    upsample_bilinear                                     ops/pool.py
+    upsample_bilinear, max_pool3d, avg_pool3d,
+    adaptive_avg_pool3d, adaptive_max_pool3d              ops/pool.py
     pad                                                   ops/pad.py
     affine_grid, grid_sample                              ops/sample.py
     unfold, fold                                          ops/fold.py
@@ -35,10 +37,10 @@ each family is defined, with its forward and gradient formulas, in nanogan/ops:
     scaled_dot_product_attention                          ops/attention.py
 """
 from ..ops.linear import linear, bilinear
-from ..ops.conv import conv2d, conv_transpose2d, conv1d, conv_transpose1d
+from ..ops.conv import conv2d, conv_transpose2d, conv1d, conv_transpose1d, conv3d, conv_transpose3d
 from ..ops.pool import (max_pool2d, avg_pool2d, adaptive_avg_pool2d, adaptive_max_pool2d, interpolate, max_pool1d,
                         avg_pool1d, adaptive_avg_pool1d, adaptive_max_pool1d, upsample, upsample_nearest,
-                        upsample_bilinear)
+                        upsample_bilinear, max_pool3d, avg_pool3d, adaptive_avg_pool3d, adaptive_max_pool3d)
 from ..ops.pad import pad
 from ..ops.sample import affine_grid, grid_sample
 from ..ops.fold import unfold, fold
@@ -58,9 +60,11 @@ from ..ops.embedding import embedding, one_hot
 from ..ops.reduce import normalize, cosine_similarity, pairwise_distance
 from ..ops.attention import scaled_dot_product_attention
 
-__all__ = ["linear", "bilinear", "conv2d", "conv_transpose2d", "conv1d", "conv_transpose1d", "max_pool2d", "avg_pool2d",
-           "max_pool1d", "avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "adaptive_avg_pool1d",
-           "adaptive_max_pool1d", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pad",
+__all__ = ["linear", "bilinear", "conv2d", "conv_transpose2d", "conv1d", "conv_transpose1d", "conv3d",
+           "conv_transpose3d", "max_pool2d", "avg_pool2d", "max_pool1d", "avg_pool1d", "max_pool3d", "avg_pool3d",
+           "adaptive_avg_pool2d", "adaptive_max_pool2d", "adaptive_avg_pool1d", "adaptive_max_pool1d",
+           "adaptive_avg_pool3d", "adaptive_max_pool3d", "interpolate", "upsample", "upsample_nearest",
+           "upsample_bilinear", "pad",
            "affine_grid", "grid_sample", "unfold", "fold", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle",
            "relu", "leaky_relu", "elu", "sigmoid", "tanh", "softplus", "logsigmoid", "selu", "silu", "mish", "gelu",
            "hardtanh", "relu6", "softsign", "prelu", "softmax", "log_softmax", "gumbel_softmax", "dropout", "dropout1d",

@@ -1,7 +1,7 @@
 """Normalisation layers: y = (x − mean) / √(var + eps) · γ + β, with the statistics taken over
 
-    BatchNorm1d/2d   the batch (and the spatial positions), per channel
-    InstanceNorm1d/2d the spatial positions of one sample, per channel
+    BatchNorm1d/2d/3d    the batch (and the spatial positions), per channel
+    InstanceNorm1d/2d/3d the spatial positions of one sample, per channel
     LayerNorm        the last dimensions (`normalized_shape`) of one sample
     GroupNorm        the channels of one group (num_groups groups of consecutive channels) and the spatial
                      positions of one sample
@@ -97,6 +97,12 @@ class BatchNorm2d(_BatchNorm):
     input_ranks = (4,)
 
 
+class BatchNorm3d(_BatchNorm):
+    """Batch norm over (N, C, D, H, W) inputs, per channel C."""
+
+    input_ranks = (5,)
+
+
 class _InstanceNorm(_NormBase):
     """Each sample's channels normalised over their own positions; by default without affine parameters or running
     statistics (as in PyTorch). Takes an unbatched input (one rank less) too, as PyTorch's does."""
@@ -124,6 +130,12 @@ class InstanceNorm2d(_InstanceNorm):
     """Instance norm over (N, C, H, W) inputs, or one (C, H, W): each channel over its H×W positions."""
 
     input_ranks = (4,)
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance norm over (N, C, D, H, W) inputs, or one (C, D, H, W): each channel over its D×H×W positions."""
+
+    input_ranks = (5,)
 
 
 class LayerNorm(Module):

@@ -1,7 +1,7 @@
-"""Pooling layers over (N, C, H, W), or one unbatched (C, H, W) (MaxPool1d and AvgPool1d: (N, C, L) or (C, L)): each
-output pixel is the max or the mean of a kernel window (MaxPool2d, AvgPool2d; stride defaults to kernel_size, non-
-overlapping windows), or of one of output_size bins per axis, whatever the input's size (AdaptiveAvgPool1d/2d,
-AdaptiveMaxPool1d/2d)."""
+"""Pooling layers over (N, C, H, W), or one unbatched (C, H, W) (the 1d ones: (N, C, L) or (C, L); the 3d ones:
+(N, C, D, H, W) or (C, D, H, W)): each output pixel is the max or the mean of a kernel window (MaxPool1d/2d/3d,
+AvgPool1d/2d/3d; stride defaults to kernel_size, non-overlapping windows), or of one of output_size bins per axis,
+whatever the input's size (AdaptiveAvgPool1d/2d/3d, AdaptiveMaxPool1d/2d/3d)."""
 from ..arguments import int_tuple
 from . import functional as F
 from .module import Module
@@ -35,6 +35,11 @@ class MaxPool2d(_MaxPool):
     pool = staticmethod(F.max_pool2d)
 
 
+class MaxPool3d(_MaxPool):
+    """y = max over each window of (N, C, D, H, W) inputs, or one (C, D, H, W)."""
+    pool = staticmethod(F.max_pool3d)
+
+
 class AvgPool1d(Module):
     """y = mean over each window along L of (N, C, L) inputs, or one (C, L) (count_include_pad: padded zeros count
     in the divisor). Its sizes are kept as 1-tuples, as PyTorch keeps them."""
@@ -55,9 +60,10 @@ class AvgPool1d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class AvgPool2d(Module):
+class _AvgPool(Module):
     """y = mean over each window (count_include_pad: padded zeros count in the divisor), or the window's sum over
-    divisor_override when that is given."""
+    divisor_override when that is given; a subclass sets `pool`, its functional op."""
+    pool = None
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                  divisor_override=None):
@@ -66,11 +72,21 @@ class AvgPool2d(Module):
         self.ceil_mode, self.count_include_pad, self.divisor_override = ceil_mode, count_include_pad, divisor_override
 
     def forward(self, x):
-        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, ceil_mode=self.ceil_mode,
-                            count_include_pad=self.count_include_pad, divisor_override=self.divisor_override)
+        return self.pool(x, self.kernel_size, self.stride, self.padding, ceil_mode=self.ceil_mode,
+                         count_include_pad=self.count_include_pad, divisor_override=self.divisor_override)
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool2d(_AvgPool):
+    """y = mean over each window of (N, C, H, W) inputs, or one (C, H, W)."""
+    pool = staticmethod(F.avg_pool2d)
+
+
+class AvgPool3d(_AvgPool):
+    """y = mean over each window of (N, C, D, H, W) inputs, or one (C, D, H, W)."""
+    pool = staticmethod(F.avg_pool3d)
 
 
 class _AdaptiveAvgPool(Module):
@@ -96,6 +112,12 @@ class AdaptiveAvgPool1d(_AdaptiveAvgPool):
 class AdaptiveAvgPool2d(_AdaptiveAvgPool):
     """y = mean over each of output_size bins per axis (an int, or a pair in which None keeps the input's size)."""
     pool = staticmethod(F.adaptive_avg_pool2d)
+
+
+class AdaptiveAvgPool3d(_AdaptiveAvgPool):
+    """y = mean over each of output_size bins per axis of (N, C, D, H, W) inputs, or one (C, D, H, W) (an int, or
+    three in which None keeps the input's size)."""
+    pool = staticmethod(F.adaptive_avg_pool3d)
 
 
 class _AdaptiveMaxPool(Module):
@@ -124,3 +146,9 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPool):
     """y = max over each of output_size bins per axis (an int, or a pair in which None keeps the input's size); with
     return_indices also the flat index ih·W + iw of each maximum."""
     pool = staticmethod(F.adaptive_max_pool2d)
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPool):
+    """y = max over each of output_size bins per axis of (N, C, D, H, W) inputs, or one (C, D, H, W); with
+    return_indices also the flat index d·H·W + h·W + w of each maximum."""
+    pool = staticmethod(F.adaptive_max_pool3d)

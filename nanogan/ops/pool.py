@@ -1,5 +1,6 @@
-"""Pooling and resizing (nearest-neighbour, bilinear, bicubic) of (N, C, H, W) tensors, plane by plane; pooling also
-takes one unbatched image (C, H, W), as PyTorch's does (ops/conv.py's takes_unbatched).
+"""Pooling and resizing (nearest-neighbour, bilinear, bicubic) of (N, C, H, W) tensors, plane by plane, and pooling of
+(N, C, D, H, W) volumes; pooling also takes one unbatched image (C, H, W) or volume (C, D, H, W), as PyTorch's does
+(ops/conv.py's takes_unbatched, takes_unbatched_volume).
 
 A window tap (a, b) of output pixel (i, j) reads x at (i·s - p + a·d, j·s - p + b·d) (stride s,
 padding p, dilation d). Output size per axis: floor((n + 2p - d(k-1) - 1)/s) + 1, or with ceil_mode
@@ -19,6 +20,12 @@ adaptive_avg_pool2d, adaptive_max_pool2d (and the 1-d ones, on height-1 images)
              each bin, dx = Rᵀ·g·C (see _across_planes); max, y = x gathered at each bin's argmax (the first
              maximum in row-major order, as PyTorch's), dx = g scattered back to it (adding up where
              overlapping bins share their maximum), as max_pool2d's.
+the 3-d ones (volumes: a tap (e, a, b) of output (t, i, j) reads x at (t·s - p + e·d, ...) likewise)
+             max_pool3d: a maximum is separable, so max_pool2d's kernel finds each depth plane's window maxima
+             and an argmax over a window's depth taps the first of those; y = x gathered there, the volume
+             seen as a plane of D rows of H·W, whose flat index d·H·W + h·W + w is PyTorch's (GatherPlanes, as
+             max_pool2d's). avg_pool3d: the window sums are conv3d with an all-ones kernel. The adaptive ones
+             as the 2-d ones: a third bin-average product for depth, and bins' taps listed in (d, h, w) order.
 interpolate  nearest, integer factors (kh, kw): y[i, j] = x[i // kh, j // kw], the transposed
              convolution of each plane with an all-ones kh×kw kernel at stride (kh, kw): every input pixel
              spread over its block. Its gradient sums each block (sum pooling, the convolution), and
@@ -44,16 +51,18 @@ interpolate  nearest, integer factors (kh, kw): y[i, j] = x[i // kh, j // kw], t
              j inside the image with trunc(c - rf + 1/2) <= j < trunc(c + rf + 1/2) weigh K((j + 1/2 - c)/f),
              normalised to sum 1, a = -0.5.
 """
+import functools
 import math
 import warnings
 
 import numpy as np
 
-from ..arguments import int_pair, is_int, positive_pair, positive_tuple, require
+from ..arguments import int_pair, int_tuple, is_int, positive_pair, positive_tuple, require
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .activation import require_floating
-from .conv import Conv2d, Conv2dInputGrad, height_one, on_height_one, takes_unbatched
+from .conv import (Conv2d, Conv2dInputGrad, conv3d, height_one, on_height_one, require_rank, takes_unbatched,
+                   takes_unbatched_volume, window_taps)
 from .linear import linear
 from .pad import pad
 
@@ -95,20 +104,21 @@ def _pool_output_size(size, kernel, stride, padding, dilation, ceil_mode):
     return tuple(out)
 
 
-def _require_images(op, x):
-    """x is a floating (N, C, H, W) tensor (takes_unbatched has made a (C, H, W) one a batch of one)."""
+def _require_images(op, x, dims=2):
+    """x is a floating (N, C, H, W) tensor, or (N, C, D, H, W) for dims = 3 (takes_unbatched has made a (C, H, W)
+    one a batch of one, takes_unbatched_volume a (C, D, H, W) one)."""
     require_floating(op, x)
-    if x.ndim != 4:
-        raise ValueError(f"{op}: expected a 4-D input (N, C, H, W) or a 3-D one (C, H, W), got shape {x.shape}")
+    require_rank(op, x, dims)
 
 
-def _window_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode):
-    """(kernel, stride, padding, dilation, out_hw), checked against x's shape."""
-    _require_images(op, x)
-    kernel = int_pair(op, "kernel_size", kernel_size, 1)
+def _window_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode, dims=2):
+    """(kernel, stride, padding, dilation, out_size), each a tuple of `dims` ints, checked against x's shape."""
+    _require_images(op, x, dims)
+    kernel = int_tuple(op, "kernel_size", kernel_size, 1, length=dims)
     no_stride = stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)  # PyTorch's default
-    stride = kernel if no_stride else int_pair(op, "stride", stride, 1)
-    padding, dilation = int_pair(op, "padding", padding, 0), int_pair(op, "dilation", dilation, 1)
+    stride = kernel if no_stride else int_tuple(op, "stride", stride, 1, length=dims)
+    padding = int_tuple(op, "padding", padding, 0, length=dims)
+    dilation = int_tuple(op, "dilation", dilation, 1, length=dims)
     if any(p > k // 2 for p, k in zip(padding, kernel)):
         raise ValueError(f"{op}: padding {padding} must be at most half of the kernel size {kernel}")
     out_hw = _pool_output_size(x.shape[2:], kernel, stride, padding, dilation, ceil_mode)
@@ -116,11 +126,27 @@ def _window_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode):
         raise ValueError(f"{op}: kernel of size {kernel} with dilation {dilation} does not fit the input of shape "
                          f"{x.shape} with padding {padding} (output size {out_hw})")
     for n, k, s, p, d, o in zip(x.shape[2:], kernel, stride, padding, dilation, out_hw):
-        taps = np.arange(o)[:, None] * s - p + np.arange(k)[None, :] * d
-        if not ((taps >= 0) & (taps < n)).any(axis=1).all():  # a dilated window can straddle a tiny input
+        # a dilated window can straddle a tiny input
+        if not _inside(window_taps(np, o, k, s, p, d), n).any(axis=1).all():
             raise ValueError(f"{op}: with kernel {kernel}, dilation {dilation} and padding {padding}, a window "
                              f"over the input of shape {x.shape} covers only padding")
     return kernel, stride, padding, dilation, out_hw
+
+
+def _inside(taps, size):
+    return (taps >= 0) & (taps < size)
+
+
+def _gather_at(x, index):
+    """y[n, c, ...] = x[n, c].flat[index[n, c, ...]], for images (N, C, H, W) or volumes (N, C, D, H, W): GatherPlanes,
+    a volume as a plane of D rows of H·W (its flat index d·H·W + h·W + w is the plane's), so that pooling's
+    maxima have gradients of every order in either."""
+    if x.ndim == 4:
+        return GatherPlanes.apply(x, index=index)
+    batch, channels, depth, height, width = x.shape
+    rows = GatherPlanes.apply(x.reshape(batch, channels, depth, height * width),
+                              index=index.reshape(*index.shape[:3], index.shape[3] * index.shape[4]))
+    return rows.reshape(index.shape)
 
 
 @takes_unbatched
@@ -131,7 +157,40 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     kernel, stride, padding, dilation, out_hw = _window_geometry(
         _op, input, kernel_size, stride, padding, dilation, ceil_mode)
     argmax = input.backend.max_pool2d_argmax(input.array, kernel, stride, padding, dilation, out_hw)
-    y = GatherPlanes.apply(input, index=argmax)
+    y = _gather_at(input, argmax)
+    return (y, Tensor(argmax)) if return_indices else y
+
+
+def _max_pool3d_argmax(x, kernel, stride, padding, dilation, out_size):
+    """(N, C, OD, OH, OW) int64: the flat index d·H·W + h·W + w of each window's first maximum in (d, h, w) order, as
+    PyTorch's. A maximum is separable: max_pool2d's kernel finds each depth plane's window maxima (the first in
+    (h, w) order), and argmax over the KD depth taps of a window takes the first of theirs. A tap in the depth
+    padding reads the window's first plane inside the input instead, which changes neither the maximum nor which
+    plane holds it first."""
+    xp = x.backend.xp  # the indices are computed where x lives (see pad._source_index)
+    batch, channels, depth, height, width = x.shape
+    planes = x.array.reshape(batch, channels * depth, height, width)
+    in_plane = x.backend.max_pool2d_argmax(planes, kernel[1:], stride[1:], padding[1:], dilation[1:], out_size[1:])
+    in_plane = in_plane.reshape(batch, channels, depth, out_size[1] * out_size[2])
+    plane_maxima = xp.take_along_axis(planes.reshape(batch, channels, depth, height * width), in_plane, axis=3)
+    taps = window_taps(xp, out_size[0], kernel[0], stride[0], padding[0], dilation[0])
+    inside = _inside(taps, depth)
+    first_inside = taps[xp.arange(out_size[0]), inside.argmax(axis=1)]
+    taps = xp.where(inside, taps, first_inside[:, None])
+    best = plane_maxima[:, :, taps].argmax(axis=3)  # (N, C, OD, OH·OW): the window's first tap holding its maximum
+    best_depth = taps[xp.arange(out_size[0])[:, None], best]
+    argmax = best_depth * (height * width) + xp.take_along_axis(in_plane, best_depth, axis=2)
+    return argmax.reshape(batch, channels, *out_size)
+
+
+@takes_unbatched_volume
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """y = max over each window of (N, C, D, H, W) or (C, D, H, W); with return_indices also the flat index
+    d·H·W + h·W + w of each maximum (_max_pool3d_argmax)."""
+    kernel, stride, padding, dilation, out_size = _window_geometry(
+        "max_pool3d", input, kernel_size, stride, padding, dilation, ceil_mode, dims=3)
+    argmax = _max_pool3d_argmax(input, kernel, stride, padding, dilation, out_size)
+    y = _gather_at(input, argmax)
     return (y, Tensor(argmax)) if return_indices else y
 
 
@@ -168,52 +227,79 @@ def _window_counts(size, kernel, stride, padding, out, count_include_pad):
     return np.minimum(stop, size) - np.maximum(start, 0)
 
 
+def _window_sums(x, kernel, stride, padding):
+    """Each window's sum over one-channel planes (M, 1, H, W) or volumes (M, 1, D, H, W): their convolution with an
+    all-ones kernel."""
+    if x.ndim == 4:
+        return Conv2d.apply(x, _ones_kernel(x, kernel), stride=stride, padding=padding, dilation=(1, 1))
+    return conv3d(x, _ones_kernel(x, kernel), stride=stride, padding=padding)
+
+
+def _average_pool(op, input, dims, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    """avg_pool2d (dims = 2) and avg_pool3d (dims = 3): y = (sum over each window) / divisor."""
+    # an int, as PyTorch's: a divisor that stands in for the count of a window's taps
+    require(op, "divisor_override", divisor_override, lambda v: v is None or (is_int(v) and v > 0),
+            "None or an int > 0")
+    kernel, stride, padding, _, out_size = _window_geometry(op, input, kernel_size, stride, padding, 1, ceil_mode,
+                                                            dims)
+    batch, channels, *size = input.shape
+    planes = input.reshape(batch * channels, 1, *size)
+    # ceil_mode's last window may reach past the padding on the far side: give it zeros to cover
+    extra = [max(0, (o - 1) * s + k - (n + 2 * p)) for o, s, k, n, p in zip(out_size, stride, kernel, size, padding)]
+    if any(extra):
+        planes = pad(planes, tuple(amount for e in reversed(extra) for amount in (0, e)))
+    sums = _window_sums(planes, kernel, stride, padding).reshape(batch, channels, *out_size)
+    if divisor_override is not None:
+        return sums / divisor_override
+    counts = [_window_counts(n, k, s, p, o, count_include_pad)
+              for n, k, s, p, o in zip(size, kernel, stride, padding, out_size)]
+    divisor = functools.reduce(np.multiply.outer, counts).astype(input.dtype)
+    return sums / Tensor(input.backend.from_host(divisor))
+
+
 @takes_unbatched
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None, *, _op="avg_pool2d"):
     """y = (sum over each window) / divisor: the window's size (count_include_pad: padding counts;
     otherwise only the input taps count), or divisor_override. _op: the op named in errors (avg_pool1d runs
     here)."""
-    # an int, as PyTorch's: a divisor that stands in for the count of a window's taps
-    require("avg_pool2d", "divisor_override", divisor_override, lambda v: v is None or (is_int(v) and v > 0),
-            "None or an int > 0")
-    kernel, stride, padding, _, out_hw = _window_geometry(_op, input, kernel_size, stride, padding, 1, ceil_mode)
-    batch, channels, height, width = input.shape
-    planes = input.reshape(batch * channels, 1, height, width)
-    # ceil_mode's last window may reach past the padding on the far side: give it zeros to cover
-    extra = [max(0, (o - 1) * s + k - (n + 2 * p))
-             for o, s, k, n, p in zip(out_hw, stride, kernel, (height, width), padding)]
-    if any(extra):
-        planes = pad(planes, (0, extra[1], 0, extra[0]))
-    sums = Conv2d.apply(planes, _ones_kernel(input, kernel), stride=stride, padding=padding, dilation=(1, 1))
-    sums = sums.reshape(batch, channels, *out_hw)
-    if divisor_override is not None:
-        return sums / divisor_override
-    counts = [_window_counts(n, k, s, p, o, count_include_pad)
-              for n, k, s, p, o in zip((height, width), kernel, stride, padding, out_hw)]
-    divisor = np.outer(*counts).astype(input.dtype)
-    return sums / Tensor(input.backend.from_host(divisor))
+    return _average_pool(_op, input, 2, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                         divisor_override)
 
 
-def _across_planes(x, rows, cols):
+@takes_unbatched_volume
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """y = (sum over each window of (N, C, D, H, W) or (C, D, H, W)) / divisor, as avg_pool2d's: the window sums are
+    conv3d with an all-ones kernel."""
+    return _average_pool("avg_pool3d", input, 3, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                         divisor_override)
+
+
+def _across_planes(x, *matrices):
     """R·x·Cᵀ for every (H, W) plane of an (N, C, H, W) tensor, R (out_h × H) and C (out_w × W) arrays of x's dtype
     where x lives: two products (linear, x @ Mᵀ along the last axis), whose gradients are products again, so every
     derivative order exists on every backend; dx = Rᵀ·g·C. Two-dimensional products, not a batched R @ x, because
     those are what the CUDA backend runs through cuBLAS (and a CUDA graph can record); the matrices are tiny next
     to the images, and rows go first so that the output is contiguous, as PyTorch's. The matrices are built with
     the backend's xp rather than copied from the host, which a CUDA graph could not record (see
-    pad._source_index)."""
-    return linear(linear(x.transpose(2, 3), Tensor(rows)).transpose(2, 3), Tensor(cols))
+    pad._source_index). Given three matrices, x is (N, C, D, H, W) and the first acts along its depth, first."""
+    last = x.ndim - 1
+    for axis, matrix in zip(range(x.ndim - len(matrices), last), matrices):
+        x = linear(x.transpose(axis, last), Tensor(matrix)).transpose(axis, last)
+    return linear(x, Tensor(matrices[-1]))
 
 
 def _adaptive_output_size(op, x, output_size):
-    """output_size as (out_h, out_w): an int for both, or a pair in which None keeps the input's size."""
-    if isinstance(output_size, (tuple, list)) and len(output_size) == 2:
+    """output_size as a tuple, one size per spatial axis of x: an int for all, or a sequence in which None keeps the
+    input's size."""
+    dims = x.ndim - 2
+    if isinstance(output_size, (tuple, list)) and len(output_size) == dims:
         output_size = tuple(n if o is None else o for o, n in zip(output_size, x.shape[2:]))
-    out_hw = int_pair(op, "output_size", output_size, 1)
+    out_size = int_tuple(op, "output_size", output_size, 1, length=dims)
     if 0 in x.shape[2:]:
-        raise ValueError(f"{op}: the input of shape {x.shape} has no rows or columns to pool into {out_hw}")
-    return out_hw
+        raise ValueError(f"{op}: the input of shape {x.shape} has no rows or columns to pool into {out_size}")
+    return out_size
 
 
 def _bins(xp, size, out):
@@ -229,6 +315,18 @@ def _bin_average_matrix(xp, size, out, dtype):
     return (inside / (stop - start)[:, None]).astype(dtype)
 
 
+def _adaptive_average(op, input, output_size, dims):
+    """adaptive_avg_pool2d (dims = 2) and adaptive_avg_pool3d (dims = 3)."""
+    _require_images(op, input, dims)
+    out_size = _adaptive_output_size(op, input, output_size)
+    in_size = input.shape[2:]
+    if all(n % o == 0 for n, o in zip(in_size, out_size)):
+        return _average_pool(op, input, dims, tuple(n // o for n, o in zip(in_size, out_size)), None, 0, False,
+                             True, None)
+    return _across_planes(input, *(_bin_average_matrix(input.backend.xp, n, o, input.dtype)
+                                   for n, o in zip(in_size, out_size)))
+
+
 @takes_unbatched
 def adaptive_avg_pool2d(input, output_size):
     """y = mean over each of output_size bins per axis (module docstring): avg_pool2d with kernel = stride = n/out
@@ -237,14 +335,14 @@ def adaptive_avg_pool2d(input, output_size):
     nodes, each a launch on the GPU), they are two small matrix products: two nodes, BLAS on either backend,
     derivatives of every order, at O(n·out) per row and column instead of O(n), little for the few output pixels
     adaptive pooling makes (1×1, 4×4, 7×7)."""
-    op = "adaptive_avg_pool2d"
-    _require_images(op, input)
-    out_hw = _adaptive_output_size(op, input, output_size)
-    in_hw = input.shape[2:]
-    if all(n % o == 0 for n, o in zip(in_hw, out_hw)):
-        return avg_pool2d(input, tuple(n // o for n, o in zip(in_hw, out_hw)))
-    return _across_planes(input, *(_bin_average_matrix(input.backend.xp, n, o, input.dtype)
-                                   for n, o in zip(in_hw, out_hw)))
+    return _adaptive_average("adaptive_avg_pool2d", input, output_size, 2)
+
+
+@takes_unbatched_volume
+def adaptive_avg_pool3d(input, output_size):
+    """y = mean over each of output_size bins per axis of (N, C, D, H, W) or (C, D, H, W), as adaptive_avg_pool2d's:
+    avg_pool3d where out divides n on every axis, else three small products, depth first (_across_planes)."""
+    return _adaptive_average("adaptive_avg_pool3d", input, output_size, 3)
 
 
 def _bin_taps(xp, size, out):
@@ -256,16 +354,34 @@ def _bin_taps(xp, size, out):
     return xp.where(taps < stop[:, None], taps, start[:, None])
 
 
-def _bin_argmax(x, out_hw):
-    """(N, C, out_h, out_w) int64: the flat index ih·W + iw in x's plane of each bin's first maximum in row-major
-    order. Each bin's taps are listed row by row (out_h, out_w, rows·columns), their values gathered, and argmax,
-    which returns the first maximum, picks one."""
+def _bin_argmax(x, out_size):
+    """(N, C, *out_size) int64: the flat index in x's plane (ih·W + iw) or volume (id·H·W + ih·W + iw) of each bin's
+    first maximum in row-major order. Each bin's taps are listed in row-major order (*out_size, taps), their values
+    gathered, and argmax, which returns the first maximum, picks one."""
     xp = x.backend.xp  # the indices are computed where x lives (see pad._source_index)
-    batch, channels, height, width = x.shape
-    rows, cols = (_bin_taps(xp, n, o) for n, o in zip((height, width), out_hw))
-    taps = (rows[:, None, :, None] * width + cols[None, :, None, :]).reshape(*out_hw, -1)
-    first_maximum = x.array.reshape(batch, channels, height * width)[:, :, taps].argmax(axis=-1)
-    return taps[xp.arange(out_hw[0])[:, None], xp.arange(out_hw[1]), first_maximum]
+    batch, channels, *size = x.shape
+    dims, taps = len(size), 0
+    for axis, (n, o) in enumerate(zip(size, out_size)):
+        # axis k's bins (o, widest) along dimensions k and dims + k of the (*out_size, *widest) grid, times its stride
+        shape = [1] * (2 * dims)
+        shape[axis], shape[dims + axis] = o, -1
+        taps = taps + _bin_taps(xp, n, o).reshape(shape) * math.prod(size[axis + 1:])
+    taps = taps.reshape(*out_size, -1)
+    first_maximum = x.array.reshape(batch, channels, math.prod(size))[:, :, taps].argmax(axis=-1)
+    bins = tuple(xp.arange(o).reshape((-1,) + (1,) * (dims - 1 - axis)) for axis, o in enumerate(out_size))
+    return taps[bins + (first_maximum,)]
+
+
+def _adaptive_maximum(op, input, output_size, return_indices, dims, max_pool):
+    """adaptive_max_pool2d (dims = 2, max_pool = max_pool2d) and adaptive_max_pool3d (3, max_pool3d)."""
+    _require_images(op, input, dims)
+    out_size = _adaptive_output_size(op, input, output_size)
+    in_size = input.shape[2:]
+    if all(n % o == 0 for n, o in zip(in_size, out_size)):
+        return max_pool(input, tuple(n // o for n, o in zip(in_size, out_size)), return_indices=return_indices)
+    argmax = _bin_argmax(input, out_size)
+    y = _gather_at(input, argmax)
+    return (y, Tensor(argmax)) if return_indices else y
 
 
 @takes_unbatched
@@ -275,15 +391,14 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     sizes gather x at each bin's argmax, found on the arrays as max_pool2d's kernel finds it: the bins differ in
     size and overlap, which no window geometry of max_pool2d describes, and one gather node (of gradients of every
     order, GatherPlanes) serves all of them."""
-    op = "adaptive_max_pool2d"
-    _require_images(op, input)
-    out_hw = _adaptive_output_size(op, input, output_size)
-    in_hw = input.shape[2:]
-    if all(n % o == 0 for n, o in zip(in_hw, out_hw)):
-        return max_pool2d(input, tuple(n // o for n, o in zip(in_hw, out_hw)), return_indices=return_indices)
-    argmax = _bin_argmax(input, out_hw)
-    y = GatherPlanes.apply(input, index=argmax)
-    return (y, Tensor(argmax)) if return_indices else y
+    return _adaptive_maximum("adaptive_max_pool2d", input, output_size, return_indices, 2, max_pool2d)
+
+
+@takes_unbatched_volume
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """y = max over each of output_size bins per axis of (N, C, D, H, W) or (C, D, H, W), as adaptive_max_pool2d's;
+    with return_indices also the flat index d·H·W + h·W + w of each maximum."""
+    return _adaptive_maximum("adaptive_max_pool3d", input, output_size, return_indices, 3, max_pool3d)
 
 
 def adaptive_avg_pool1d(input, output_size):

@@ -187,6 +187,16 @@ class Tensor:
     def numpy(self):
         return self.backend.to_host(self.array)
 
+    def __array__(self, dtype=None, copy=None):
+        """What numpy sees of a CPU tensor (`np.asarray(t)`, `np.testing`, matplotlib), as PyTorch's: its memory, or
+        a copy where `dtype` or `copy` asks for one. A GPU tensor is refused, as PyTorch refuses it, rather than
+        copied to the host behind the caller's back."""
+        if self.device != "cpu":
+            raise TypeError(f"can't convert a {self.device} tensor of shape {self.shape} to a numpy array; copy it to "
+                            f"the host with .cpu() or .numpy() first")
+        array = self.array if dtype is None else self.array.astype(dtype, copy=False)
+        return array.copy() if copy else array
+
     def tolist(self):
         return self.numpy().tolist()
 

@@ -648,6 +648,8 @@ def test_to_cuda_and_back_round_trips_values_dtypes_and_gradients():
         (back * back).sum().backward()  # the gradient flows back through both copies
         np.testing.assert_allclose(x.grad.numpy(), 2 * x.numpy(), rtol=1e-6)
     assert ng.tensor([1, 2], device="cuda").to("cuda", ng.float64).dtype == ng.float64
+    with pytest.raises(TypeError, match=r"can't convert a cuda tensor of shape \(2,\) to a numpy array"):
+        np.asarray(ng.tensor([1, 2], device="cuda"))  # PyTorch refuses too: the copy is the caller's to ask
 
 
 @on_gpu
@@ -1558,7 +1560,7 @@ def test_wgan_gp_critic_step_is_stream_ordered_and_replays_like_eager(networks):
     ours, theirs = D.state_dict(), twin.state_dict()
     assert ours.keys() == theirs.keys()
     for name in ours:
-        np.testing.assert_allclose(ours[name], theirs[name], rtol=1e-4, atol=1e-6, err_msg=name)
+        np.testing.assert_allclose(ours[name].numpy(), theirs[name].numpy(), rtol=1e-4, atol=1e-6, err_msg=name)
     if networks.startswith("dcgan"):  # the critic saw 3 batches a step (x_hat, fake, real) in 5 steps: 2 + 3 replays
         counts = [int(ours[k]) for k in ours if k.endswith("num_batches_tracked")]
         assert counts and all(count == 15 for count in counts)

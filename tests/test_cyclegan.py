@@ -96,7 +96,7 @@ def torch_copies(torch, variant):
     copies = []
     for ours, theirs in ((variant.G.G, ResnetGenerator()), (variant.G.F, ResnetGenerator()),
                          (variant.D.D_Y, NLayerDiscriminator()), (variant.D.D_X, NLayerDiscriminator())):
-        theirs.load_state_dict({name: torch.from_numpy(value) for name, value in ours.state_dict().items()})
+        theirs.load_state_dict({name: torch.from_numpy(value.numpy()) for name, value in ours.state_dict().items()})
         copies.append(theirs.double())
     return copies
 

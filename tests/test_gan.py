@@ -172,7 +172,7 @@ def _torch_penalty_gradients(torch, torch_critic, real, fake, epsilon, weight):
 
 
 def _compare_penalty_with_torch(torch, critic, torch_critic, shape, weight=10.0):
-    torch_critic.load_state_dict({k: torch.tensor(v) for k, v in critic.state_dict().items()})
+    torch_critic.load_state_dict({k: torch.tensor(v.numpy()) for k, v in critic.state_dict().items()})
     rng = np.random.default_rng(3)
     real, fake = rng.standard_normal(shape), rng.standard_normal(shape)
     ng.manual_seed(11)

@@ -210,7 +210,7 @@ def test_dcgan64_shapes():
 
 # ---- outputs against PyTorch with the same weights -----------------------------------------------------------
 def _load_into_torch(torch, module, torch_module, prefix=""):
-    state = {k[len(prefix):]: torch.tensor(v) for k, v in module.state_dict().items()}
+    state = {k[len(prefix):]: torch.tensor(v.numpy()) for k, v in module.state_dict().items()}
     torch_module.load_state_dict(state)
     return torch_module.double()
 

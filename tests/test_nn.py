@@ -317,7 +317,7 @@ def test_batchnorm_running_statistics_follow_torch_over_steps(momentum):
     ours.eval()
     theirs.eval()
     x = rng.standard_normal((2, 3, 4, 4))
-    before = ours.state_dict()
+    before = {k: v.clone() for k, v in ours.state_dict().items()}  # the state dict shares the memory
     np.testing.assert_allclose(ours(ng.tensor(x, dtype=ng.float64)).numpy(), theirs(torch.tensor(x)).detach().numpy(),
                                rtol=1e-9, atol=1e-12)
     for k, v in ours.state_dict().items():
@@ -766,8 +766,25 @@ def test_state_dict_round_trip_gives_identical_outputs():
         target.train(mode)
         for a, b in zip(source(x), target(x)):
             np.testing.assert_array_equal(a.numpy(), b.numpy())
-    state["scale"][...] = 7.0  # the state dict is a copy
-    assert source.scale.item() != 7.0
+
+
+def test_state_dict_shares_the_modules_memory_as_torchs_does():
+    torch = pytest.importorskip("torch")
+    ours, theirs = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2)), torch.nn.Sequential(
+        torch.nn.Linear(3, 2), torch.nn.BatchNorm1d(2))
+    for module in (ours, theirs):
+        state = module.state_dict()
+        kept = state["0.weight"].clone()
+        assert not state["0.weight"].requires_grad and state["0.weight"] is not module[0].weight
+        with (torch.no_grad() if module is theirs else ng.no_grad()):
+            module[0].weight.mul_(2)  # an optimiser's step changes the state dict's tensor too
+        np.testing.assert_array_equal(state["0.weight"].numpy(), 2 * kept.numpy())
+        state["1.running_mean"].fill_(7.0)  # and a change there changes the module
+        assert module[1].running_mean[0].item() == 7.0
+        assert module.state_dict(keep_vars=True)["0.weight"] is module[0].weight
+        destination = {"other": 1}
+        filled = module.state_dict(destination=destination, prefix="net.")
+        assert filled is destination and list(filled) == ["other"] + [f"net.{k}" for k in state]
 
 
 def test_npz_save_and_load(tmp_path):

@@ -899,6 +899,16 @@ def test_as_tensor_shares_an_arrays_memory_where_torchs_does():
         assert ng.as_tensor(data).dtype == np.dtype(str(torch.as_tensor(data).dtype).removeprefix("torch."))
 
 
+def test_numpy_sees_a_cpu_tensors_memory_as_it_sees_torchs():
+    torch = pytest.importorskip("torch")
+    for t in (ng.tensor([1.5, 2.0, 3.0]), torch.tensor([1.5, 2.0, 3.0])):
+        viewed, cast, copied = np.asarray(t), np.asarray(t, dtype=np.float64), np.array(t)
+        viewed[0] = 9.0  # the same memory
+        assert t[0].item() == 9.0 and cast[0] == 1.5 and copied[0] == 1.5
+        assert viewed.dtype == np.float32 and cast.dtype == np.float64 and copied.dtype == np.float32
+    np.testing.assert_array_equal(ng.tensor([[1, 2]]), np.array([[1, 2]]))  # np.testing takes tensors
+
+
 def test_finfo_and_iinfo_give_torchs_limits():
     torch = pytest.importorskip("torch")
     for ours, theirs in [(ng.float32, torch.float32), (ng.float64, torch.float64)]:

@@ -23,6 +23,7 @@ checkpoint, then propagates. An error inside a step leaves a half-updated state,
 A run_dir holds one run: a trainer that did not resume() refuses to train into a folder that holds a
 checkpoint or a log already, rather than overwrite that run's work.
 """
+import copy
 import dataclasses
 import functools
 import json
@@ -372,8 +373,9 @@ class Trainer:
         if kept.keys() != self.kept.keys():  # a state left behind would be lost by the next checkpoint
             raise ValueError(f"Trainer.resume: {path or self.checkpoint_path} keeps the states {sorted(kept)}, this "
                              f"trainer {sorted(self.kept)}; call keep_state for each of the run's before resume()")
-        before = (self.variant.state_dict(), self.data.state_dict(), get_rng_state(),
-                  {name: stateful.state_dict() for name, stateful in self.kept.items()})
+        # a copy: a module's state_dict shares its memory, which the load below overwrites
+        before = copy.deepcopy((self.variant.state_dict(), self.data.state_dict(), get_rng_state(),
+                                {name: stateful.state_dict() for name, stateful in self.kept.items()}))
         try:
             self.variant.load_state_dict(state["variant"])
             self.data.load_state_dict(state["data"])

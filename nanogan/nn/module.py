@@ -469,9 +469,15 @@ class Module:
                         continue
                     yield (f"{prefix}.{name}" if prefix else name), tensor
 
-    def state_dict(self):
-        """{dotted name: numpy array}, a host copy of every parameter and persistent buffer."""
-        return OrderedDict((name, np.array(t.numpy(), copy=True)) for name, t in self._state_tensors())
+    def state_dict(self, *, destination=None, prefix="", keep_vars=False):
+        """{dotted name: tensor} of every parameter and persistent buffer, as PyTorch's: each is detached but shares
+        the module's memory and device, so the next optimiser step changes it too (`.clone()` it, or save it, to keep
+        the values of now). `keep_vars` gives the parameters themselves; `destination`, a dict, is filled and
+        returned; `prefix` begins every key."""
+        destination = OrderedDict() if destination is None else destination
+        for name, tensor in self._state_tensors():
+            destination[prefix + name] = tensor if keep_vars else tensor.detach()
+        return destination
 
     def load_state_dict(self, state_dict, strict=True):
         """Copy the arrays of `state_dict` into this module's parameters and buffers, in place (cast to
@@ -505,7 +511,7 @@ class Module:
     def save(self, path):
         """Write `state_dict()` to `path` as .npz, creating its directory if need be. The file appears whole or
         not at all (nanogan/npz.py)."""
-        npz.write_atomically(path, self.state_dict())
+        npz.write_atomically(path, {name: tensor.numpy() for name, tensor in self.state_dict().items()})
 
     def load(self, path, strict=True):
         """Load a file written by `save` (see load_state_dict). A file that cannot be read (empty, truncated,

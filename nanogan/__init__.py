@@ -16,7 +16,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from .tensor import (Tensor, tensor, as_tensor, zeros, ones, full, empty, eye, linspace, arange, rand, randn, randint,
                      randperm, zeros_like, ones_like, full_like, empty_like, rand_like, randn_like, randint_like,
                      bernoulli, multinomial, normal, poisson, from_numpy, is_tensor, numel, finfo, iinfo, float32, float64,
-                     int64, bool_, float16, int32, int16, int8, uint8)
+                     int64, bool_, float16, int32, int16, int8, uint8, set_default_dtype, get_default_dtype)
 from .backend import Device as device
 from .random import (Generator, default_generator, manual_seed, seed, initial_seed, get_rng_state,
                      set_rng_state)

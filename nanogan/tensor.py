@@ -19,10 +19,36 @@ int64 = np.dtype(np.int64)
 bool_ = np.dtype(np.bool_)
 float16, int32, int16, int8, uint8 = map(np.dtype, (np.float16, np.int32, np.int16, np.int8, np.uint8))
 
+# the floating dtype of new tensors and Python floats, and of integers that an op computes in floating point
+_default_dtype = float32
 
-def finfo(dtype=float32):
-    """The limits of a floating dtype (eps, tiny, max, min, resolution, bits): numpy's, with torch.finfo's fields."""
-    return np.finfo(dtype)
+
+def set_default_dtype(dtype):
+    """Make `dtype` (float16, float32 or float64) the default floating dtype, as torch.set_default_dtype: of the
+    creation functions without a dtype (zeros, rand, arange of floats, ...), of Python floats (ng.tensor([1.0]),
+    an int tensor times 0.5) and of what ops compute from integers (int / int, exp of an int). Integer and bool
+    tensors are unaffected. torch also takes bfloat16, which nanogan has not."""
+    global _default_dtype
+    try:
+        chosen = np.dtype(dtype)
+    except TypeError:
+        chosen = None
+    # `in` compares with ==, and a numpy dtype equals None (np.dtype(None) is float64)
+    if dtype is None or chosen not in (float16, float32, float64):
+        raise TypeError(f"set_default_dtype: dtype must be a floating dtype (float16, float32 or float64), got "
+                        f"{dtype!r}")
+    _default_dtype = chosen
+
+
+def get_default_dtype():
+    """The default floating dtype (float32 unless set_default_dtype changed it)."""
+    return _default_dtype
+
+
+def finfo(dtype=None):
+    """The limits of a floating dtype (eps, tiny, max, min, resolution, bits; of the default dtype unless given):
+    numpy's, with torch.finfo's fields."""
+    return np.finfo(_default_dtype if dtype is None else dtype)
 
 
 def iinfo(dtype):
@@ -180,7 +206,7 @@ class Tensor:
         extra = f", grad_fn={ctx.name}" if ctx is not None else (", requires_grad=True" if self._requires_grad else "")
         device = f", device='{self.device}'" if self.device != "cpu" else ""
         body = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
-        dtype = f", dtype={self.dtype}" if self.dtype not in (float32, int64, bool_) else ""
+        dtype = f", dtype={self.dtype}" if self.dtype not in (_default_dtype, int64, bool_) else ""
         return f"tensor({body}{dtype}{device}{extra})"
 
     # ---- leaving the graph / the device ------------------------------------------
@@ -1281,8 +1307,8 @@ def _resolve_dtype(data, dtype):
     if isinstance(data, (np.ndarray, np.generic)):
         return data.dtype
     probe = np.asarray(data)
-    if probe.dtype == np.float64:  # Python floats default to float32, like torch
-        return float32
+    if probe.dtype == np.float64:  # Python floats take the default dtype, as in torch
+        return _default_dtype
     return probe.dtype
 
 
@@ -1321,7 +1347,7 @@ def as_tensor(value, dtype=None, device=None, *, like=None):
     # The kind is read from the dtype of numpy's numbers too: an int tensor times np.float32(0.5) was truncated to 0
     kind = kind_of(value)
     if kind == "f" and not like.is_floating_point():
-        dtype = float32
+        dtype = _default_dtype
     elif kind in "iu" and like.dtype == bool_:
         dtype = int64
     else:
@@ -1354,7 +1380,7 @@ def _sizes(op, shape):
 def _filled(op, fill, shape, dtype, device, requires_grad):
     shape = _sizes(op, shape)
     xp = backends.get(device).xp
-    array = xp.full(shape, fill, dtype=np.dtype(dtype or float32))
+    array = xp.full(shape, fill, dtype=np.dtype(dtype or _default_dtype))
     return Tensor(array, requires_grad=requires_grad)
 
 
@@ -1367,7 +1393,7 @@ def ones(*shape, dtype=None, device="cpu", requires_grad=False):
 
 
 def full(shape, fill_value, dtype=None, device="cpu", requires_grad=False):
-    """The dtype follows fill_value (bool, int64, float32) unless given, as in PyTorch."""
+    """The dtype follows fill_value (bool, int64, the default float dtype) unless given, as in PyTorch."""
     return _filled("full", fill_value, (shape,), _resolve_dtype(fill_value, dtype), device, requires_grad)
 
 
@@ -1384,12 +1410,12 @@ def arange(start, end=None, step=1, dtype=None, device="cpu"):
         start, end = 0, start
     host = np.arange(start, end, step)
     if dtype is None and host.dtype == np.float64:
-        dtype = float32
+        dtype = _default_dtype
     return Tensor(backends.get(device).from_host(host.astype(dtype) if dtype else host))
 
 
 def _random(op, draw, shape, dtype, device, requires_grad, generator):
-    host = draw(numpy_generator(op, generator), _sizes(op, shape)).astype(np.dtype(dtype or float32))
+    host = draw(numpy_generator(op, generator), _sizes(op, shape)).astype(np.dtype(dtype or _default_dtype))
     return Tensor(backends.get(device).from_host(host), requires_grad=requires_grad)
 
 
@@ -1583,14 +1609,14 @@ def full_like(t, fill_value, dtype=None, requires_grad=False):
 def eye(n, m=None, dtype=None, device="cpu", requires_grad=False):
     """The n × m (n × n) matrix with ones on its diagonal."""
     rows, cols = _sizes("eye", (n, n if m is None else m))
-    return Tensor(backends.get(device).from_host(np.eye(rows, cols, dtype=np.dtype(dtype or float32))),
+    return Tensor(backends.get(device).from_host(np.eye(rows, cols, dtype=np.dtype(dtype or _default_dtype))),
                   requires_grad=requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, device="cpu", requires_grad=False):
     """`steps` numbers from start to end, both included, evenly spaced."""
     (steps,) = _sizes("linspace", (steps,))
-    host = np.linspace(start, end, steps).astype(np.dtype(dtype or float32))
+    host = np.linspace(start, end, steps).astype(np.dtype(dtype or _default_dtype))
     return Tensor(backends.get(device).from_host(host), requires_grad=requires_grad)
 
 

@@ -440,6 +440,11 @@ FAMILIES = {
     "nearest upsampling": (lambda x: F.interpolate(x, scale_factor=2, mode="nearest") ** 2
                            + F.interpolate(x, size=(8, 10)) * F.interpolate(x[:, :, :3], size=(8, 10)),
                            [(2, 3, 4, 5)], ("interpolate",), False),
+    "nearest-exact and area resizing": (lambda x: F.interpolate(x, size=(7, 9), mode="nearest-exact") ** 2
+                                        + F.interpolate(x, scale_factor=2, mode="nearest-exact")[:, :, :7, :9]
+                                        * F.interpolate(x, size=(7, 9), mode="area")
+                                        + F.interpolate(x[:, :, :3], size=(2, 3), mode="area").sum(),
+                                        [(2, 3, 4, 5)], ("interpolate",), False),
     "scaled dot-product attention": (
         lambda q, k: F.scaled_dot_product_attention(q, k, k * 2, is_causal=True) ** 2
         + F.scaled_dot_product_attention(q, k, k, attn_mask=q[0, :, :1] > 0).sum(),  # rows all masked too

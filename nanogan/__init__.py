@@ -39,8 +39,8 @@ from .ops.elementwise import (add, sub, mul, div, remainder, fmod, pow, neg, squ
                               logical_and, logical_or, logical_xor, logical_not, nan_to_num, bitwise_and,
                               bitwise_or, bitwise_xor, bitwise_not, isclose, div as true_divide)
 from .ops.activation import sigmoid, tanh, relu, softmax, log_softmax
-from .ops.sort import (sort, argsort, topk, unique, bincount, searchsorted, bucketize, median, nanmedian, kthvalue,
-                       mode, quantile, nanquantile)
+from .ops.sort import (sort, argsort, topk, unique, unique_consecutive, bincount, searchsorted, bucketize, median,
+                       nanmedian, kthvalue, mode, quantile, nanquantile)
 from .ops.scan import cumsum, cumprod, cummax, cummin, logcumsumexp
 from .ops.indexing import (masked_select, masked_scatter, nonzero, argwhere, index_add, index_copy, index_fill,
                            repeat_interleave, tril, triu, diagonal, diag, diag_embed, fliplr, flipud, rot90)

@@ -931,6 +931,9 @@ class Tensor:
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
         return ops.sort.unique(self, sorted, return_inverse, return_counts, dim)
 
+    def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+        return ops.sort.unique_consecutive(self, return_inverse, return_counts, dim)
+
     def bincount(self, weights=None, minlength=0):
         return ops.sort.bincount(self, weights, minlength)
 

@@ -620,6 +620,18 @@ def test_integer_powers_and_abs_agree_with_the_cpu():
 
 
 @on_gpu
+def test_unique_consecutive_agrees_with_the_cpu():
+    """Runs of elements and of slices, NaNs each a run of their own, through CuPy's compress, cumsum and diff."""
+    array = np.array([[1.0, 1.0, 2.0], [1.0, 1.0, 2.0], [np.nan, 0.0, 0.0], [np.nan, 0.0, 0.0]], dtype=np.float32)
+    for dim in (None, 0, 1):
+        actual = ng.unique_consecutive(ng.tensor(array, device="cuda"), True, True, dim)
+        expected = ng.unique_consecutive(ng.tensor(array), True, True, dim)
+        for ours, theirs in zip(actual, expected, strict=True):
+            assert ours.device == "cuda" and ours.dtype == theirs.dtype
+            np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@on_gpu
 def test_to_cuda_and_back_round_trips_values_dtypes_and_gradients():
     host = np.random.default_rng(0).standard_normal((3, 4))
     for dtype in (ng.float32, ng.float64):

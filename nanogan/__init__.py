@@ -44,9 +44,9 @@ from .ops.sort import (sort, argsort, topk, unique, unique_consecutive, bincount
 from .ops.scan import cumsum, cumprod, cummax, cummin, logcumsumexp
 from .ops.indexing import (masked_select, masked_scatter, nonzero, argwhere, index_add, index_copy, index_fill,
                            repeat_interleave, tril, triu, diagonal, diag, diag_embed, fliplr, flipud, rot90)
-from .ops.matmul import (matmul, mm, bmm, dot, outer, outer as ger, tensordot, addmm, baddbmm, kron, cdist, dist, cross,
-                         einsum)
-from . import nn, optim, utils  # noqa: E402  (ng.nn.functional, ng.optim.Adam, ng.utils.data, as in torch)
+from .ops.matmul import (matmul, mm, bmm, mv, dot, outer, outer as ger, tensordot, addmm, addmv, addr, addbmm, baddbmm,
+                         chain_matmul, kron, cdist, dist, cross, einsum)
+from . import linalg, nn, optim, utils  # noqa: E402  (ng.nn.functional, ng.optim.Adam, ng.utils.data, as in torch)
 from .gan.checkpoint import save, load
 from .legacy import FloatTensor, DoubleTensor, LongTensor, IntTensor, ByteTensor, BoolTensor  # torch < 0.4's names
 

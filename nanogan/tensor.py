@@ -454,6 +454,7 @@ class Tensor:
     sigmoid_, tanh_, relu_, lerp_ = map(_in_place, ("sigmoid", "tanh", "relu", "lerp"))
     clamp_min_, clamp_max_, addcmul_, addcdiv_ = map(_in_place, ("clamp_min", "clamp_max", "addcmul", "addcdiv"))
     floor_divide_ = _in_place("floor_divide")
+    addmm_, addmv_, addr_, addbmm_, baddbmm_ = map(_in_place, ("addmm", "addmv", "addr", "addbmm", "baddbmm"))
     bitwise_and_, bitwise_or_, bitwise_xor_, bitwise_not_ = map(_in_place, ("bitwise_and", "bitwise_or",
                                                                             "bitwise_xor", "bitwise_not"))
     logical_and_, logical_or_, logical_xor_, logical_not_ = map(_in_place, ("logical_and", "logical_or",
@@ -1646,7 +1647,7 @@ for _name in ("addcmul", "addcdiv", "clamp_min", "clamp_max", "tan", "asin", "ac
               "signbit", "heaviside", "isinf", "isposinf", "isneginf", "logical_and", "logical_or", "logical_xor",
               "logical_not", "nan_to_num", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "isclose"):
     setattr(Tensor, _name, getattr(ops.elementwise, _name))
-for _name in ("dot", "outer", "addmm", "baddbmm", "kron", "dist", "cross"):
+for _name in ("mv", "dot", "outer", "addmm", "addmv", "addr", "addbmm", "baddbmm", "kron", "dist", "cross"):
     setattr(Tensor, _name, getattr(ops.matmul, _name))
 for _name in ("asin", "acos", "atan", "asinh", "acosh", "atanh", "atan2"):  # numpy's names, torch's aliases
     setattr(Tensor, "arc" + _name[1:], getattr(Tensor, _name))

@@ -459,7 +459,9 @@ FAMILIES = {
         lambda a, b, c: (ng.einsum("bij,bjk->bik", a, b)[:, :, :3] * ng.einsum("bii->bi", c).unsqueeze(-1)
                          + ng.cdist(a, b.transpose(1, 2)[:, :3]) + ng.baddbmm(c, a, b[:, :, :3])
                          + ng.cross(a[:, :, :3], c, dim=1) + ng.kron(a[0, :, :1], c[1, :1])
-                         + ng.tensordot(a, b, ([0, 2], [0, 1]))[:, :3]),
+                         + ng.tensordot(a, b, ([0, 2], [0, 1]))[:, :3] + ng.addbmm(c[0], a, b[:, :, :3], beta=0.5)
+                         + ng.linalg.multi_dot([a[0], b[0], b[1].t(), a[1].t()]) + ng.addmv(c[0, 0], c[1], a[0, :, 0])
+                         + ng.addr(c[0], a[0, :, 0], a[1, :, 1], alpha=2)),
         [(2, 3, 4), (2, 4, 5), (2, 3, 3)], (), False),
     "grid sampling": (lambda x, grid, theta: F.grid_sample(x, grid, "bilinear", "reflection", False)
                       * F.grid_sample(x, grid, "nearest", "border", True)

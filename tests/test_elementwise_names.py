@@ -280,7 +280,21 @@ PRODUCTS = {
     "dist p=3": (lambda m, a, b: m.dist(a, b, 3), [(3, 4), (3, 4)]),
     "addmm": (lambda m, c, a, b: m.addmm(c, a, b, beta=0.5, alpha=-2), [(4,), (3, 2), (2, 4)]),
     "baddbmm": (lambda m, c, a, b: m.baddbmm(c, a, b, beta=2, alpha=0.5), [(2, 3, 4), (2, 3, 2), (2, 2, 4)]),
+    "mv": (lambda m, a, b: m.mv(a, b), [(3, 4), (4,)]),
+    "addmv": (lambda m, c, a, b: m.addmv(c, a, b, beta=-1.5, alpha=0.5), [(3,), (3, 4), (4,)]),
+    "addmv, broadcast input": (lambda m, c, a, b: m.addmv(c, a, b), [(1,), (3, 4), (4,)]),
+    "addr": (lambda m, c, a, b: m.addr(c, a, b, beta=0.5, alpha=2), [(3, 4), (3,), (4,)]),
+    "addr, broadcast input": (lambda m, c, a, b: m.addr(c, a, b, alpha=-1), [(3, 1), (3,), (4,)]),
+    "addbmm": (lambda m, c, a, b: m.addbmm(c, a, b, beta=2, alpha=-0.5), [(3, 4), (5, 3, 2), (5, 2, 4)]),
+    "addbmm, broadcast input": (lambda m, c, a, b: m.addbmm(c, a, b), [(4,), (2, 3, 2), (2, 2, 4)]),
+    # four matrices, multiplied in the order of fewest products: A(B(CD)) here
+    "multi_dot": (lambda m, a, b, c, d: m.linalg.multi_dot([a, b, c, d]), [(10, 30), (30, 5), (5, 60), (60, 2)]),
+    "multi_dot, a row first": (lambda m, a, b, c: m.linalg.multi_dot([a, b, c]), [(3,), (3, 4), (4, 2)]),
+    "multi_dot, a column last": (lambda m, a, b, c: m.linalg.multi_dot([a, b, c]), [(2, 3), (3, 4), (4,)]),
+    "multi_dot, two vectors": (lambda m, a, b: m.linalg.multi_dot((a, b)), [(3,), (3,)]),
 }
+# torch's functions that are no Tensor methods
+FUNCTIONS_ONLY = ("tensordot", "multi_dot")
 
 
 @pytest.mark.parametrize("name", sorted(PRODUCTS))
@@ -289,7 +303,7 @@ def test_products_match_torch_to_the_second_derivative(name):
     fn, shapes = PRODUCTS[name]
     arrays = [rng.standard_normal(s) for s in shapes]
     compare_with_torch(lambda *t: fn(ng, *t), lambda *t: fn(torch, *t), arrays)
-    if not name.startswith("tensordot"):  # a function only, in torch too
+    if not name.startswith(FUNCTIONS_ONLY):
         compare_with_torch(lambda t, *rest: fn(ng.Tensor, t, *rest), lambda t, *rest: fn(torch.Tensor, t, *rest),
                            arrays)
 
@@ -322,6 +336,59 @@ def test_products_keep_torchs_dtypes_and_addmm_leaves_out_a_nan_input_at_beta_0(
         same_dtype(ours, theirs)
     nan = ng.full((2, 2), float("nan"))
     np.testing.assert_array_equal(ng.addmm(nan, ng.ones(2, 3), ng.ones(3, 2), beta=0).numpy(), np.full((2, 2), 3.0))
+    for ours in (ng.addmv(nan[0], ng.ones(2, 3), ng.ones(3), beta=0), ng.addr(nan, ng.ones(2), ng.ones(2), beta=0),
+                 ng.addbmm(nan, ng.ones(1, 2, 3), ng.ones(1, 3, 2), beta=0)):
+        assert not ours.isnan().any()
+
+
+@pytest.mark.parametrize("name, shapes", [("addmm", [(3, 2), (3, 4), (4, 2)]), ("addmv", [(3,), (3, 4), (4,)]),
+                                          ("addr", [(3, 4), (3,), (4,)]), ("addbmm", [(3, 2), (5, 3, 4), (5, 4, 2)]),
+                                          ("baddbmm", [(5, 3, 2), (5, 3, 4), (5, 4, 2)])])
+def test_in_place_products_give_torchs_values_and_gradients(name, shapes):
+    torch = pytest.importorskip("torch")
+    arrays = [rng.standard_normal(s) for s in shapes]
+    compare_with_torch(lambda c, a, b: getattr(c * 1, name + "_")(a, b, beta=0.5, alpha=2),
+                       lambda c, a, b: getattr(c * 1, name + "_")(a, b, beta=0.5, alpha=2), arrays)
+
+
+def test_chain_matmul_is_multi_dot_of_matrices_with_torchs_deprecation_warning():
+    torch = pytest.importorskip("torch")
+    arrays = [rng.standard_normal(s) for s in [(2, 3), (3, 4), (4, 5)]]
+    with pytest.warns(UserWarning, match="chain_matmul is deprecated. Use linalg.multi_dot"):
+        compare_with_torch(ng.chain_matmul, torch.chain_matmul, arrays)
+    with pytest.warns(UserWarning):
+        one = ng.tensor(arrays[0])
+        alone = ng.chain_matmul(one)
+    assert alone is not one and np.array_equal(alone.numpy(), arrays[0])
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda lib: lib.mv(lib.zeros(2, 3), lib.zeros(2)), ValueError,
+     r"mv: expected a matrix \(n, m\) and a vector \(m,\), got shapes \(2, 3\) and \(2,\)"),
+    (lambda lib: lib.addmv(lib.zeros(2), lib.zeros(2, 3), lib.zeros(4)), ValueError,
+     r"addmv: expected a matrix \(n, m\) and a vector \(m,\), got shapes \(2, 3\) and \(4,\)"),
+    (lambda lib: lib.addmv(lib.zeros(3), lib.zeros(2, 3), lib.zeros(3)), ValueError,
+     r"addmv: input of shape \(3,\) does not broadcast to the product's shape \(2,\)"),
+    (lambda lib: lib.addr(lib.zeros(2, 3), lib.zeros(2, 1), lib.zeros(3)), ValueError,
+     r"addr: expected two vectors, got shapes \(2, 1\) and \(3,\)"),
+    (lambda lib: lib.addbmm(lib.zeros(2, 4), lib.zeros(5, 2, 3), lib.zeros(4, 3, 4)), ValueError,
+     r"addbmm: expected batches of matrices \(b, n, m\) and \(b, m, p\), got shapes \(5, 2, 3\) and \(4, 3, 4\)"),
+    (lambda lib: lib.linalg.multi_dot([lib.zeros(2, 3)]), ValueError, "multi_dot: expected at least 2 tensors, got 1"),
+    (lambda lib: lib.linalg.multi_dot([lib.zeros(2, 2, 3), lib.zeros(3, 2)]), ValueError,
+     r"multi_dot: tensor 0 must be 1-D or 2-D, got shape \(2, 2, 3\)"),
+    (lambda lib: lib.linalg.multi_dot([lib.zeros(2, 3), lib.zeros(3), lib.zeros(3, 2)]), ValueError,
+     r"multi_dot: tensor 1 must be 2-D, got shape \(3,\)"),
+    (lambda lib: lib.linalg.multi_dot([lib.zeros(2, 3), lib.zeros(3, 4), lib.zeros(5, 2)]), ValueError,
+     r"multi_dot: tensors 1 and 2 of shapes \(3, 4\) and \(5, 2\) cannot be multiplied"),
+    (lambda lib: lib.linalg.multi_dot([lib.zeros(2, 3), lib.zeros(3, 2, dtype=lib.float64)]), TypeError,
+     "multi_dot: the tensors must share one dtype, got float32, float64"),
+    (lambda lib: lib.chain_matmul(), ValueError, "chain_matmul: expected one or more matrices"),
+    (lambda lib: lib.chain_matmul(lib.zeros(3), lib.zeros(3, 2)), ValueError,
+     r"chain_matmul: expected one or more matrices \(2-D\), got shapes \(3,\), \(3, 2\)"),
+])
+@pytest.mark.filterwarnings("ignore:.*chain_matmul is deprecated")
+def test_the_new_products_refuse_what_torch_refuses(call, error, message):
+    refused_as_by_torch(call, error, message)
 
 
 def test_cross_without_dim_takes_the_first_dim_of_size_3_with_torchs_warning():

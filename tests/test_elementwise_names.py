@@ -250,6 +250,41 @@ def test_einsum_matches_torch_to_the_second_derivative(equation, shapes):
     compare_with_torch(lambda *t: ng.einsum(equation, list(t)), lambda *t: torch.einsum(equation, list(t)), arrays)
 
 
+# torch's sublist form: operand, subscripts, ..., [output]; 0..25 are A..Z and 26..51 a..z, so that an implicit
+# output takes the ints in ascending order
+EINSUM_SUBLISTS = {
+    "matrix product": ([0, 1], [1, 2], [0, 2]), "implicit output": ([30, 1], [1, 2]), "trace": ([0, 0], [3, 4]),
+    "batched, ellipsis": ([Ellipsis, 0, 1], [Ellipsis, 1, 51], [Ellipsis, 51, 0]),
+    "implicit, ellipsis": ([Ellipsis, 0, 1], [1, 2]), "tuples, summed out": ((0, 1), (1, 2), ()),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EINSUM_SUBLISTS))
+def test_einsum_sublist_form_matches_torch_to_the_second_derivative(case):
+    torch = pytest.importorskip("torch")
+    sublists = EINSUM_SUBLISTS[case]
+    shapes = [(2, 3), (3, 4)] if "ellipsis" not in case else [(2, 2, 3), (3, 4)]
+
+    def interleaved(operands):
+        return [item for pair in zip(operands, sublists) for item in pair] + list(sublists[len(operands):])
+    arrays = [rng.standard_normal(s) for s in shapes]
+    if case == "trace":
+        arrays = [rng.standard_normal((3, 3)), rng.standard_normal((2, 4))]
+    compare_with_torch(lambda *t: ng.einsum(*interleaved(t)) ** 2, lambda *t: torch.einsum(*interleaved(t)) ** 2,
+                       arrays)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda lib: lib.einsum(lib.zeros(2, 3), [0, 52]), ValueError,
+     r"einsum: a subscript of the sublist form must be an int in \[0, 52\) or \.\.\., got 52"),
+    (lambda lib: lib.einsum(lib.zeros(2, 3), [0, -1]), ValueError, "got -1"),
+    (lambda lib: lib.einsum(lib.zeros(2, 3), [0, 1, 2]), ValueError,
+     r"einsum: the subscripts 'ABC' do not match operand of shape \(2, 3\)"),
+])
+def test_einsum_sublist_form_refuses_what_torch_refuses(call, error, message):
+    refused_as_by_torch(call, error, message)
+
+
 def test_einsum_refuses_equations_that_do_not_fit_its_operands():
     a, b = ng.zeros(2, 3), ng.zeros(4, 2)
     with pytest.raises(ValueError, match=r"einsum: subscript 'j' has size 4 in an operand of shape \(4, 2\), which "

@@ -353,8 +353,11 @@ def einsum(equation, *operands):
     other operand nor the output names are summed, and the operands are multiplied in pairs, left to right, each
     pair one matmul of the two permuted and reshaped to batches of matrices (batch: the shared subscripts still
     needed; summed over: the shared ones not needed any more). A subscript of size 1 broadcasts, as in PyTorch.
-    Operands may also be given as one list."""
-    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+    Operands may also be given as one list, or in torch's sublist form: einsum(a, [0, 1], b, [1, 2], [0, 2]) is
+    einsum('AB,BC->AC', a, b) (see _sublist_equation)."""
+    if isinstance(equation, Tensor):
+        equation, operands = _sublist_equation((equation, *operands))
+    elif len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     _require_tensors("einsum", *operands)
     if not isinstance(equation, str):
@@ -376,6 +379,30 @@ def einsum(equation, *operands):
         result, labels = _contract(result, labels, x, x_labels, later, sizes)
     result, labels = _sum_unneeded(result, labels, set(output))
     return result.permute(*(labels.index(label) for label in output)) if output else result
+
+
+def _sublist_equation(args):
+    """(equation, operands) of torch's sublist form (operand, its subscripts, operand, its subscripts, ..., and the
+    output's subscripts or not): a subscript is an int, n < 26 the letter A + n and 26 <= n < 52 the letter
+    a + (n - 26), as torch's, or ... (Ellipsis)."""
+    operands, sublists = args[0::2], args[1::2]
+    output = None
+    if len(args) % 2:  # the output's subscripts close the list
+        operands, output = operands[:-1], operands[-1]
+    _require_tensors("einsum", *operands)
+
+    def letters(sublist):
+        if not isinstance(sublist, (list, tuple)):
+            raise TypeError(f"einsum: in the sublist form each operand is followed by a list of its subscripts, got "
+                            f"{type(sublist).__name__}")
+        for n in sublist:
+            if n is not Ellipsis and not (is_int(n) and 0 <= n < 52):
+                raise ValueError(f"einsum: a subscript of the sublist form must be an int in [0, 52) or ..., got "
+                                 f"{n!r}")
+        return "".join("..." if n is Ellipsis else chr(ord("A") + n) if n < 26 else chr(ord("a") + n - 26)
+                       for n in sublist)
+    equation = ",".join(letters(sublist) for sublist in sublists)
+    return equation + ("" if output is None else "->" + letters(output)), operands
 
 
 def _shown(label):

@@ -610,12 +610,14 @@ def test_matmul_reads_every_operand_layout():
 @on_gpu
 def test_integer_powers_and_abs_agree_with_the_cpu():
     """Integer tensors to integer powers stay integers on the device too, a negative exponent truncating toward zero
-    (which numpy refuses and CuPy computes), and so do their absolute values."""
+    (which numpy refuses and CuPy computes), and so do their absolute values and their products (which wrap around
+    in the dtype)."""
     def compute(device):
         base = ng.tensor([[-3, -1, 0, 1, 2]], device=device)
         exponent = ng.tensor([[2], [0], [-1], [-2], [3]], device=device)
         small = base.to(np.dtype(np.int32))
-        return [base ** exponent, 2 ** exponent, small ** 3, small ** exponent, abs(base), abs(small), base ** 2.0]
+        return [base ** exponent, 2 ** exponent, small ** 3, small ** exponent, abs(base), abs(small), base ** 2.0,
+                exponent.t() @ base.t(), small.t() @ small, ng.einsum("ij,jk->ik", exponent * 2 ** 61, base)]
     for actual, expected in zip(compute("cuda"), compute("cpu"), strict=True):
         assert actual.dtype == expected.dtype
         np.testing.assert_array_equal(actual.numpy(), expected.numpy())

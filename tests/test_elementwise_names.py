@@ -426,6 +426,33 @@ def test_the_new_products_refuse_what_torch_refuses(call, error, message):
     refused_as_by_torch(call, error, message)
 
 
+INTEGER_PRODUCTS = [lambda lib, a, b: a @ b, lambda lib, a, b: lib.mm(a, b), lambda lib, a, b: lib.bmm(a[None], b[None]),
+                    lambda lib, a, b: a[0].dot(b[:, 0]), lambda lib, a, b: lib.mv(a, b[:, 1]),
+                    lambda lib, a, b: a[1] @ b, lambda lib, a, b: lib.einsum("ij,jk->ik", a, b),
+                    lambda lib, a, b: lib.tensordot(a, b, 1), lambda lib, a, b: lib.addmm(a[:, :1], a, b, alpha=3),
+                    lambda lib, a, b: lib.linalg.multi_dot([a, b, b.T])]
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8", "int8"])
+def test_integer_products_are_exact_integers_wrapping_in_their_dtype_as_torchs(dtype):
+    """Products of int64s near 2⁶² overflow: both libraries wrap around modulo 2⁶⁴, exactly (a float64 product would
+    round away the low bits), and so in the narrow dtypes."""
+    torch = pytest.importorskip("torch")
+    info = np.iinfo(dtype)
+    local = np.random.default_rng(5)
+    a, b = (local.integers(info.min // 2, info.max // 2, size=s, endpoint=True).astype(dtype) for s in [(3, 4), (4, 3)])
+    for i, call in enumerate(INTEGER_PRODUCTS):
+        ours, theirs = call(ng, ng.tensor(a), ng.tensor(b)), call(torch, torch.tensor(a), torch.tensor(b))
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), err_msg=f"call {i}")
+        same_dtype(ours, theirs)
+        assert not ours.requires_grad
+
+
+def test_a_product_of_bools_is_refused_as_by_torch():
+    refused_as_by_torch(lambda lib: lib.tensor([[True, False]]) @ lib.tensor([[True], [True]]), TypeError,
+                        r"matmul: expected numbers, got bool tensors of shapes \(1, 2\) and \(2, 1\)")
+
+
 def test_cross_without_dim_takes_the_first_dim_of_size_3_with_torchs_warning():
     torch = pytest.importorskip("torch")
     a, b = rng.standard_normal((3, 3)), rng.standard_normal((3, 3))

@@ -37,7 +37,11 @@ def _op(m, transposed):
 class MatMul(Function):
     """y = op(a) @ op(b) (+ bias[j] on every row i of a 2-D y) for a, b of at least 2 dims, op(m) = mᵀ where
     ta / tb ask for it; da = g @ op(b)ᵀ (transposed back when ta),  db = op(a)ᵀ @ g (transposed back when tb): see
-    the table above;  dbias = Σ_i g[i, :]."""
+    the table above;  dbias = Σ_i g[i, :]. Of integers too, as PyTorch's on the CPU: numpy's and CuPy's integer
+    products are exact, wrapping around in the dtype as PyTorch's do, and have no gradient (an integer tensor never
+    requires grad, so none records a backward)."""
+
+    floating_only = False
 
     @staticmethod
     def forward(ctx, a, b, bias=None, *, ta, tb):
@@ -64,6 +68,8 @@ def matmul(a, b):
         raise ValueError(f"matmul: operands must have at least 1 dimension, got {a.shape} and {b.shape}")
     if a.dtype != b.dtype:  # as in PyTorch: a product does not promote (numpy's would run in float64 silently)
         raise TypeError(f"matmul: operands must share one dtype, got {a.dtype} {a.shape} and {b.dtype} {b.shape}")
+    if a.dtype == bool:  # PyTorch has no product of bools (numpy's would be their or of ands)
+        raise TypeError(f"matmul: expected numbers, got bool tensors of shapes {a.shape} and {b.shape}")
     a2 = a.unsqueeze(0) if a.ndim == 1 else a
     b2 = b.unsqueeze(-1) if b.ndim == 1 else b
     if a2.shape[-1] != b2.shape[-2]:

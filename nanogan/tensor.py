@@ -56,6 +56,16 @@ def iinfo(dtype):
     return np.iinfo(dtype)
 
 
+def _in_place(name):
+    """The in-place variant of the Tensor method `name`: self ← self.name(*args, **kwargs), in self's memory
+    (_set_in_place, which refuses a result that self's dtype cannot hold: exp_ of an int tensor)."""
+    def change_in_place(self, *args, **kwargs):
+        return self._set_in_place(f"{name}_", lambda old, *others: getattr(old, name)(*others, **kwargs), *args)
+    change_in_place.__name__ = f"{name}_"
+    change_in_place.__doc__ = f"In place, self ← self.{name}(...)."
+    return change_in_place
+
+
 class Tensor:
     __array_priority__ = 1000  # numpy scalars on the left defer to Tensor's operators
     _hooks = None  # a leaf's register_hook hooks (autograd/hooks.py), set where it has some; a non-leaf's are its op's
@@ -440,15 +450,6 @@ class Tensor:
             ctx._output = weakref.ref(self)
             ctx.output_version = self._version
 
-    def _in_place(name):
-        """The in-place variant of the method `name`: self ← self.name(*args, **kwargs), in self's memory
-        (_set_in_place, which refuses a result that self's dtype cannot hold: exp_ of an int tensor)."""
-        def change_in_place(self, *args, **kwargs):
-            return self._set_in_place(f"{name}_", lambda old, *others: getattr(old, name)(*others, **kwargs), *args)
-        change_in_place.__name__ = f"{name}_"
-        change_in_place.__doc__ = f"In place, self ← self.{name}(...)."
-        return change_in_place
-
     add_, sub_, mul_, div_, clamp_, clip_ = map(_in_place, ("add", "sub", "mul", "div", "clamp", "clip"))
     exp_, log_, sqrt_, abs_, neg_, sign_, pow_ = map(_in_place, ("exp", "log", "sqrt", "abs", "neg", "sign", "pow"))
     sigmoid_, tanh_, relu_, lerp_ = map(_in_place, ("sigmoid", "tanh", "relu", "lerp"))
@@ -459,7 +460,6 @@ class Tensor:
                                                                             "bitwise_xor", "bitwise_not"))
     logical_and_, logical_or_, logical_xor_, logical_not_ = map(_in_place, ("logical_and", "logical_or",
                                                                             "logical_xor", "logical_not"))
-    del _in_place
 
     def copy_(self, src):
         """Copy src's values (broadcast, cast, moved from its device) into this tensor."""
@@ -1652,6 +1652,13 @@ for _name in ("mv", "dot", "outer", "addmm", "addmv", "addr", "addbmm", "baddbmm
 for _name in ("asin", "acos", "atan", "asinh", "acosh", "atanh", "atan2"):  # numpy's names, torch's aliases
     setattr(Tensor, "arc" + _name[1:], getattr(Tensor, _name))
 Tensor.ger = Tensor.outer
+# the rest of torch's in-place Tensor methods whose out-of-place methods are above
+for _name in ("acos", "acosh", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "asin",
+              "asinh", "atan", "atan2", "atanh", "ceil", "cos", "cosh", "cumsum", "deg2rad", "eq", "erf", "exp2",
+              "expm1", "floor", "fmod", "frac", "ge", "gt", "heaviside", "hypot", "le", "log10", "log1p", "log2",
+              "logit", "lt", "nan_to_num", "ne", "rad2deg", "reciprocal", "remainder", "round", "rsqrt", "sgn", "sin",
+              "sinh", "square", "tan", "true_divide", "trunc", "xlogy"):
+    setattr(Tensor, _name + "_", _in_place(_name))
 del _name
 from .autograd import grad_mode  # noqa: E402
 from .autograd.hooks import RemovableHandle, TensorHooks  # noqa: E402

@@ -43,6 +43,60 @@ def test_in_place_methods_change_the_tensor_as_torch_and_differentiate_as_the_op
                                getattr(torch.tensor(x, dtype=torch.float32), name)(*args).numpy(), rtol=1e-6)
 
 
+# the rest of torch's in-place math, on values in (0.2, 0.8) (acosh's plus 1): unary, with numbers, with a tensor
+MORE_IN_PLACE = [(name + "_", ()) for name in (
+    "acos", "acosh", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctanh", "asin", "asinh", "atan", "atanh",
+    "ceil", "cos", "cosh", "deg2rad", "erf", "exp2", "expm1", "floor", "frac", "log10", "log1p", "log2", "logit",
+    "nan_to_num", "rad2deg", "reciprocal", "round", "rsqrt", "sgn", "sin", "sinh", "square", "tan", "trunc")] + [
+    ("cumsum_", (1,)), ("round_", ()), ("fmod_", (0.3,)), ("remainder_", (0.3,)), ("true_divide_", (4.0,))]
+WITH_A_TENSOR = ["atan2_", "arctan2_", "fmod_", "remainder_", "hypot_", "true_divide_", "xlogy_"]
+
+
+# torch has no gradient of these in place ("not implemented"); nanogan's is that of the op out of place, torch's
+TORCH_HAS_NO_IN_PLACE_GRADIENT = ("acosh_", "arccosh_", "asinh_", "arcsinh_", "atanh_", "arctanh_")
+
+
+@pytest.mark.parametrize("name, args", MORE_IN_PLACE, ids=[f"{name}{args}" for name, args in MORE_IN_PLACE])
+def test_the_rest_of_torchs_in_place_math_changes_the_tensor_and_differentiates_as_torchs(name, args):
+    x = rng.uniform(0.2, 0.8, (3, 4)) + (name in ("acosh_", "arccosh_"))
+
+    def changed_times_input(t):
+        h = t * 1.0
+        assert getattr(h, name)(*args) is h
+        return h * t
+
+    def torchs(t):
+        if name in TORCH_HAS_NO_IN_PLACE_GRADIENT:
+            return getattr(t * 1.0, name[:-1])(*args) * t
+        return changed_times_input(t)
+    compare_with_torch(changed_times_input, torchs, [x])
+
+
+@pytest.mark.parametrize("name", WITH_A_TENSOR)
+def test_torchs_in_place_math_of_two_tensors_differentiates_in_both_as_torchs(name):
+    x, y = rng.uniform(0.2, 0.8, (3, 4)), rng.uniform(0.2, 0.8, (1, 4))
+    compare_with_torch(lambda a, b: getattr(a * 1.0, name)(b) * a, lambda a, b: getattr(a * 1.0, name)(b) * a, [x, y])
+
+
+@pytest.mark.parametrize("name", ["eq_", "ne_", "lt_", "le_", "gt_", "ge_", "heaviside_"])
+def test_in_place_comparisons_write_their_answers_in_the_tensors_dtype_as_torchs(name):
+    """No gradient: torch's heaviside has none, and a comparison's is 0."""
+    torch = pytest.importorskip("torch")
+    x, y = np.array([[0.5, 1.0, 2.0]], dtype=np.float32), np.array([1.0, 1.0, 1.0], dtype=np.float32)
+    ours, theirs = ng.tensor(x), torch.tensor(x)
+    assert getattr(ours, name)(ng.tensor(y)) is ours
+    getattr(theirs, name)(torch.tensor(y))
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    same_dtype(ours, theirs)
+
+
+def test_every_in_place_method_of_torch_whose_out_of_place_form_nanogan_has_is_there():
+    torch = pytest.importorskip("torch")
+    missing = [name for name in dir(torch.Tensor) if name.endswith("_") and not name.startswith("_")
+               and hasattr(ng.Tensor, name[:-1]) and not hasattr(ng.Tensor, name)]
+    assert missing == []
+
+
 def test_addcmul_and_addcdiv_match_torch_with_their_in_place_forms():
     torch = pytest.importorskip("torch")
     x, t1, t2 = rng.standard_normal((3, 4)), rng.standard_normal((1, 4)), away_from_kinks(rng, (3, 1), margin=0.5)

@@ -16,7 +16,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from .tensor import (Tensor, tensor, as_tensor, zeros, ones, full, empty, eye, linspace, arange, rand, randn, randint,
                      randperm, zeros_like, ones_like, full_like, empty_like, rand_like, randn_like, randint_like,
                      bernoulli, multinomial, normal, poisson, from_numpy, is_tensor, numel, finfo, iinfo, float32, float64,
-                     int64, bool_, float16, int32, int16, int8, uint8)
+                     int64, bool_, float16, int32, int16, int8, uint8, set_default_dtype, get_default_dtype)
 from .backend import Device as device
 from .random import (Generator, default_generator, manual_seed, seed, initial_seed, get_rng_state,
                      set_rng_state)
@@ -39,14 +39,14 @@ from .ops.elementwise import (add, sub, mul, div, remainder, fmod, pow, neg, squ
                               logical_and, logical_or, logical_xor, logical_not, nan_to_num, bitwise_and,
                               bitwise_or, bitwise_xor, bitwise_not, isclose, div as true_divide)
 from .ops.activation import sigmoid, tanh, relu, softmax, log_softmax
-from .ops.sort import (sort, argsort, topk, unique, bincount, searchsorted, bucketize, median, nanmedian, kthvalue,
-                       mode, quantile, nanquantile)
+from .ops.sort import (sort, argsort, topk, unique, unique_consecutive, bincount, searchsorted, bucketize, median,
+                       nanmedian, kthvalue, mode, quantile, nanquantile)
 from .ops.scan import cumsum, cumprod, cummax, cummin, logcumsumexp
 from .ops.indexing import (masked_select, masked_scatter, nonzero, argwhere, index_add, index_copy, index_fill,
                            repeat_interleave, tril, triu, diagonal, diag, diag_embed, fliplr, flipud, rot90)
-from .ops.matmul import (matmul, mm, bmm, dot, outer, outer as ger, tensordot, addmm, baddbmm, kron, cdist, dist, cross,
-                         einsum)
-from . import nn, optim, utils  # noqa: E402  (ng.nn.functional, ng.optim.Adam, ng.utils.data, as in torch)
+from .ops.matmul import (matmul, mm, bmm, mv, dot, outer, outer as ger, tensordot, addmm, addmv, addr, addbmm, baddbmm,
+                         chain_matmul, kron, cdist, dist, cross, einsum)
+from . import linalg, nn, optim, utils  # noqa: E402  (ng.nn.functional, ng.optim.Adam, ng.utils.data, as in torch)
 from . import distributions  # ng.distributions.Normal, as torch.distributions
 from .gan.checkpoint import save, load
 from .legacy import FloatTensor, DoubleTensor, LongTensor, IntTensor, ByteTensor, BoolTensor  # torch < 0.4's names

@@ -9,7 +9,7 @@ import secrets
 
 import numpy as np
 
-from .arguments import int_at_least
+from .arguments import is_int, require
 from .backend import Device
 
 # torch.Generator()'s seed until one is given (the global generator starts from 0 instead; see default_generator)
@@ -26,8 +26,9 @@ class Generator:
         self.manual_seed(_TORCH_DEFAULT_SEED)
 
     def manual_seed(self, seed):
-        """Restart the stream from `seed`, an int >= 0; returns the generator, so g = Generator().manual_seed(s)."""
-        self._initial_seed = int_at_least("Generator.manual_seed", "seed", seed, 0)
+        """Restart the stream from `seed`, an int in [-2⁶³, 2⁶⁴); returns the generator, so
+        g = Generator().manual_seed(s). A negative seed is seed + 2⁶⁴, as torch's (its 64-bit seed read unsigned)."""
+        self._initial_seed = _unsigned_seed("Generator.manual_seed", seed)
         self._numpy = np.random.default_rng(self._initial_seed)
         return self
 
@@ -50,6 +51,12 @@ class Generator:
 
     def __repr__(self):
         return f"Generator(device={str(self.device)!r}, initial_seed={self._initial_seed})"
+
+
+def _unsigned_seed(op, seed):
+    """`seed` as torch takes it: an int in [-2⁶³, 2⁶⁴), a negative one read as the unsigned 64-bit seed + 2⁶⁴."""
+    require(op, "seed", seed, lambda v: is_int(v) and -2 ** 63 <= v < 2 ** 64, "an int in [-2**63, 2**64)")
+    return int(seed) % 2 ** 64
 
 
 def _restore(op, generator, state):
@@ -76,7 +83,7 @@ def numpy_generator(op, generator=None):
 
 def manual_seed(seed):
     """Restart the global generator from `seed`; returns it (like torch.manual_seed)."""
-    return default_generator.manual_seed(int_at_least("manual_seed", "seed", seed, 0))  # a bad seed named as called
+    return default_generator.manual_seed(_unsigned_seed("manual_seed", seed))  # a bad seed named as called
 
 
 def seed():

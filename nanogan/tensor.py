@@ -19,15 +19,51 @@ int64 = np.dtype(np.int64)
 bool_ = np.dtype(np.bool_)
 float16, int32, int16, int8, uint8 = map(np.dtype, (np.float16, np.int32, np.int16, np.int8, np.uint8))
 
+# the floating dtype of new tensors and Python floats, and of integers that an op computes in floating point
+_default_dtype = float32
 
-def finfo(dtype=float32):
-    """The limits of a floating dtype (eps, tiny, max, min, resolution, bits): numpy's, with torch.finfo's fields."""
-    return np.finfo(dtype)
+
+def set_default_dtype(dtype):
+    """Make `dtype` (float16, float32 or float64) the default floating dtype, as torch.set_default_dtype: of the
+    creation functions without a dtype (zeros, rand, arange of floats, ...), of Python floats (ng.tensor([1.0]),
+    an int tensor times 0.5) and of what ops compute from integers (int / int, exp of an int). Integer and bool
+    tensors are unaffected. torch also takes bfloat16, which nanogan has not."""
+    global _default_dtype
+    try:
+        chosen = np.dtype(dtype)
+    except TypeError:
+        chosen = None
+    # `in` compares with ==, and a numpy dtype equals None (np.dtype(None) is float64)
+    if dtype is None or chosen not in (float16, float32, float64):
+        raise TypeError(f"set_default_dtype: dtype must be a floating dtype (float16, float32 or float64), got "
+                        f"{dtype!r}")
+    _default_dtype = chosen
+
+
+def get_default_dtype():
+    """The default floating dtype (float32 unless set_default_dtype changed it)."""
+    return _default_dtype
+
+
+def finfo(dtype=None):
+    """The limits of a floating dtype (eps, tiny, max, min, resolution, bits; of the default dtype unless given):
+    numpy's, with torch.finfo's fields."""
+    return np.finfo(_default_dtype if dtype is None else dtype)
 
 
 def iinfo(dtype):
     """The limits of an integer dtype (max, min, bits)."""
     return np.iinfo(dtype)
+
+
+def _in_place(name):
+    """The in-place variant of the Tensor method `name`: self ← self.name(*args, **kwargs), in self's memory
+    (_set_in_place, which refuses a result that self's dtype cannot hold: exp_ of an int tensor)."""
+    def change_in_place(self, *args, **kwargs):
+        return self._set_in_place(f"{name}_", lambda old, *others: getattr(old, name)(*others, **kwargs), *args)
+    change_in_place.__name__ = f"{name}_"
+    change_in_place.__doc__ = f"In place, self ← self.{name}(...)."
+    return change_in_place
 
 
 class Tensor:
@@ -180,7 +216,7 @@ class Tensor:
         extra = f", grad_fn={ctx.name}" if ctx is not None else (", requires_grad=True" if self._requires_grad else "")
         device = f", device='{self.device}'" if self.device != "cpu" else ""
         body = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
-        dtype = f", dtype={self.dtype}" if self.dtype not in (float32, int64, bool_) else ""
+        dtype = f", dtype={self.dtype}" if self.dtype not in (_default_dtype, int64, bool_) else ""
         return f"tensor({body}{dtype}{device}{extra})"
 
     # ---- leaving the graph / the device ------------------------------------------
@@ -424,25 +460,16 @@ class Tensor:
             ctx._output = weakref.ref(self)
             ctx.output_version = self._version
 
-    def _in_place(name):
-        """The in-place variant of the method `name`: self ← self.name(*args, **kwargs), in self's memory
-        (_set_in_place, which refuses a result that self's dtype cannot hold: exp_ of an int tensor)."""
-        def change_in_place(self, *args, **kwargs):
-            return self._set_in_place(f"{name}_", lambda old, *others: getattr(old, name)(*others, **kwargs), *args)
-        change_in_place.__name__ = f"{name}_"
-        change_in_place.__doc__ = f"In place, self ← self.{name}(...)."
-        return change_in_place
-
     add_, sub_, mul_, div_, clamp_, clip_ = map(_in_place, ("add", "sub", "mul", "div", "clamp", "clip"))
     exp_, log_, sqrt_, abs_, neg_, sign_, pow_ = map(_in_place, ("exp", "log", "sqrt", "abs", "neg", "sign", "pow"))
     sigmoid_, tanh_, relu_, lerp_ = map(_in_place, ("sigmoid", "tanh", "relu", "lerp"))
     clamp_min_, clamp_max_, addcmul_, addcdiv_ = map(_in_place, ("clamp_min", "clamp_max", "addcmul", "addcdiv"))
     floor_divide_ = _in_place("floor_divide")
+    addmm_, addmv_, addr_, addbmm_, baddbmm_ = map(_in_place, ("addmm", "addmv", "addr", "addbmm", "baddbmm"))
     bitwise_and_, bitwise_or_, bitwise_xor_, bitwise_not_ = map(_in_place, ("bitwise_and", "bitwise_or",
                                                                             "bitwise_xor", "bitwise_not"))
     logical_and_, logical_or_, logical_xor_, logical_not_ = map(_in_place, ("logical_and", "logical_or",
                                                                             "logical_xor", "logical_not"))
-    del _in_place
 
     def copy_(self, src):
         """Copy src's values (broadcast, cast, moved from its device) into this tensor."""
@@ -915,6 +942,9 @@ class Tensor:
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
         return ops.sort.unique(self, sorted, return_inverse, return_counts, dim)
 
+    def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+        return ops.sort.unique_consecutive(self, return_inverse, return_counts, dim)
+
     def bincount(self, weights=None, minlength=0):
         return ops.sort.bincount(self, weights, minlength)
 
@@ -1291,8 +1321,8 @@ def _resolve_dtype(data, dtype):
     if isinstance(data, (np.ndarray, np.generic)):
         return data.dtype
     probe = np.asarray(data)
-    if probe.dtype == np.float64:  # Python floats default to float32, like torch
-        return float32
+    if probe.dtype == np.float64:  # Python floats take the default dtype, as in torch
+        return _default_dtype
     return probe.dtype
 
 
@@ -1331,7 +1361,7 @@ def as_tensor(value, dtype=None, device=None, *, like=None):
     # The kind is read from the dtype of numpy's numbers too: an int tensor times np.float32(0.5) was truncated to 0
     kind = kind_of(value)
     if kind == "f" and not like.is_floating_point():
-        dtype = float32
+        dtype = _default_dtype
     elif kind in "iu" and like.dtype == bool_:
         dtype = int64
     else:
@@ -1364,7 +1394,7 @@ def _sizes(op, shape):
 def _filled(op, fill, shape, dtype, device, requires_grad):
     shape = _sizes(op, shape)
     xp = backends.get(device).xp
-    array = xp.full(shape, fill, dtype=np.dtype(dtype or float32))
+    array = xp.full(shape, fill, dtype=np.dtype(dtype or _default_dtype))
     return Tensor(array, requires_grad=requires_grad)
 
 
@@ -1377,7 +1407,7 @@ def ones(*shape, dtype=None, device="cpu", requires_grad=False):
 
 
 def full(shape, fill_value, dtype=None, device="cpu", requires_grad=False):
-    """The dtype follows fill_value (bool, int64, float32) unless given, as in PyTorch."""
+    """The dtype follows fill_value (bool, int64, the default float dtype) unless given, as in PyTorch."""
     return _filled("full", fill_value, (shape,), _resolve_dtype(fill_value, dtype), device, requires_grad)
 
 
@@ -1394,12 +1424,12 @@ def arange(start, end=None, step=1, dtype=None, device="cpu"):
         start, end = 0, start
     host = np.arange(start, end, step)
     if dtype is None and host.dtype == np.float64:
-        dtype = float32
+        dtype = _default_dtype
     return Tensor(backends.get(device).from_host(host.astype(dtype) if dtype else host))
 
 
 def _random(op, draw, shape, dtype, device, requires_grad, generator):
-    host = draw(numpy_generator(op, generator), _sizes(op, shape)).astype(np.dtype(dtype or float32))
+    host = draw(numpy_generator(op, generator), _sizes(op, shape)).astype(np.dtype(dtype or _default_dtype))
     return Tensor(backends.get(device).from_host(host), requires_grad=requires_grad)
 
 
@@ -1593,14 +1623,14 @@ def full_like(t, fill_value, dtype=None, requires_grad=False):
 def eye(n, m=None, dtype=None, device="cpu", requires_grad=False):
     """The n × m (n × n) matrix with ones on its diagonal."""
     rows, cols = _sizes("eye", (n, n if m is None else m))
-    return Tensor(backends.get(device).from_host(np.eye(rows, cols, dtype=np.dtype(dtype or float32))),
+    return Tensor(backends.get(device).from_host(np.eye(rows, cols, dtype=np.dtype(dtype or _default_dtype))),
                   requires_grad=requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, device="cpu", requires_grad=False):
     """`steps` numbers from start to end, both included, evenly spaced."""
     (steps,) = _sizes("linspace", (steps,))
-    host = np.linspace(start, end, steps).astype(np.dtype(dtype or float32))
+    host = np.linspace(start, end, steps).astype(np.dtype(dtype or _default_dtype))
     return Tensor(backends.get(device).from_host(host), requires_grad=requires_grad)
 
 
@@ -1627,11 +1657,18 @@ for _name in ("addcmul", "addcdiv", "clamp_min", "clamp_max", "tan", "asin", "ac
               "signbit", "heaviside", "isinf", "isposinf", "isneginf", "logical_and", "logical_or", "logical_xor",
               "logical_not", "nan_to_num", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "isclose"):
     setattr(Tensor, _name, getattr(ops.elementwise, _name))
-for _name in ("dot", "outer", "addmm", "baddbmm", "kron", "dist", "cross"):
+for _name in ("mv", "dot", "outer", "addmm", "addmv", "addr", "addbmm", "baddbmm", "kron", "dist", "cross"):
     setattr(Tensor, _name, getattr(ops.matmul, _name))
 for _name in ("asin", "acos", "atan", "asinh", "acosh", "atanh", "atan2"):  # numpy's names, torch's aliases
     setattr(Tensor, "arc" + _name[1:], getattr(Tensor, _name))
 Tensor.ger = Tensor.outer
+# the rest of torch's in-place Tensor methods whose out-of-place methods are above
+for _name in ("acos", "acosh", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "asin",
+              "asinh", "atan", "atan2", "atanh", "ceil", "cos", "cosh", "cumsum", "deg2rad", "eq", "erf", "exp2",
+              "expm1", "floor", "fmod", "frac", "ge", "gt", "heaviside", "hypot", "le", "log10", "log1p", "log2",
+              "logit", "lt", "nan_to_num", "ne", "rad2deg", "reciprocal", "remainder", "round", "rsqrt", "sgn", "sin",
+              "sinh", "square", "tan", "true_divide", "trunc", "xlogy"):
+    setattr(Tensor, _name + "_", _in_place(_name))
 del _name
 from .autograd import grad_mode  # noqa: E402
 from .autograd.hooks import RemovableHandle, TensorHooks  # noqa: E402

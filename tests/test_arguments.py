@@ -29,7 +29,7 @@ NAN = float("nan")
      "SGD: dampening must be a number >= 0, got nan"),  # NaN weights after the second step
     (lambda: ng.zeros(2.5), ValueError, "zeros: size must be ints >= 0, got (2.5,)"),
     (lambda: ng.randn(2, True), ValueError, "randn: size must be ints >= 0, got (2, True)"),  # shape (2, 1)
-    (lambda: ng.manual_seed(1.5), ValueError, "manual_seed: seed must be an int >= 0, got 1.5"),
+    (lambda: ng.manual_seed(1.5), ValueError, "manual_seed: seed must be an int in [-2**63, 2**64), got 1.5"),
     (lambda: TOY_DATASETS["ring8_pacgan"](2.5, 0), ValueError, "GaussianMixture2D: n must be an int >= 0, got 2.5"),
     (lambda: TOY_DATASETS["moons"](-1, 0), ValueError, "moons: n must be an int >= 0, got -1"),  # numpy's words
     (lambda: DataLoader(np.zeros((4, 2)), batch_size=2, seed=1.5), ValueError,

@@ -452,6 +452,11 @@ FAMILIES = {
     "nearest upsampling": (lambda x: F.interpolate(x, scale_factor=2, mode="nearest") ** 2
                            + F.interpolate(x, size=(8, 10)) * F.interpolate(x[:, :, :3], size=(8, 10)),
                            [(2, 3, 4, 5)], ("interpolate",), False),
+    "nearest-exact and area resizing": (lambda x: F.interpolate(x, size=(7, 9), mode="nearest-exact") ** 2
+                                        + F.interpolate(x, scale_factor=2, mode="nearest-exact")[:, :, :7, :9]
+                                        * F.interpolate(x, size=(7, 9), mode="area")
+                                        + F.interpolate(x[:, :, :3], size=(2, 3), mode="area").sum(),
+                                        [(2, 3, 4, 5)], ("interpolate",), False),
     "scaled dot-product attention": (
         lambda q, k: F.scaled_dot_product_attention(q, k, k * 2, is_causal=True) ** 2
         + F.scaled_dot_product_attention(q, k, k, attn_mask=q[0, :, :1] > 0).sum(),  # rows all masked too
@@ -466,7 +471,9 @@ FAMILIES = {
         lambda a, b, c: (ng.einsum("bij,bjk->bik", a, b)[:, :, :3] * ng.einsum("bii->bi", c).unsqueeze(-1)
                          + ng.cdist(a, b.transpose(1, 2)[:, :3]) + ng.baddbmm(c, a, b[:, :, :3])
                          + ng.cross(a[:, :, :3], c, dim=1) + ng.kron(a[0, :, :1], c[1, :1])
-                         + ng.tensordot(a, b, ([0, 2], [0, 1]))[:, :3]),
+                         + ng.tensordot(a, b, ([0, 2], [0, 1]))[:, :3] + ng.addbmm(c[0], a, b[:, :, :3], beta=0.5)
+                         + ng.linalg.multi_dot([a[0], b[0], b[1].t(), a[1].t()]) + ng.addmv(c[0, 0], c[1], a[0, :, 0])
+                         + ng.addr(c[0], a[0, :, 0], a[1, :, 1], alpha=2)),
         [(2, 3, 4), (2, 4, 5), (2, 3, 3)], (), False),
     "grid sampling": (lambda x, grid, theta: F.grid_sample(x, grid, "bilinear", "reflection", False)
                       * F.grid_sample(x, grid, "nearest", "border", True)
@@ -623,15 +630,29 @@ def test_matmul_reads_every_operand_layout():
 @on_gpu
 def test_integer_powers_and_abs_agree_with_the_cpu():
     """Integer tensors to integer powers stay integers on the device too, a negative exponent truncating toward zero
-    (which numpy refuses and CuPy computes), and so do their absolute values."""
+    (which numpy refuses and CuPy computes), and so do their absolute values and their products (which wrap around
+    in the dtype)."""
     def compute(device):
         base = ng.tensor([[-3, -1, 0, 1, 2]], device=device)
         exponent = ng.tensor([[2], [0], [-1], [-2], [3]], device=device)
         small = base.to(np.dtype(np.int32))
-        return [base ** exponent, 2 ** exponent, small ** 3, small ** exponent, abs(base), abs(small), base ** 2.0]
+        return [base ** exponent, 2 ** exponent, small ** 3, small ** exponent, abs(base), abs(small), base ** 2.0,
+                exponent.t() @ base.t(), small.t() @ small, ng.einsum("ij,jk->ik", exponent * 2 ** 61, base)]
     for actual, expected in zip(compute("cuda"), compute("cpu"), strict=True):
         assert actual.dtype == expected.dtype
         np.testing.assert_array_equal(actual.numpy(), expected.numpy())
+
+
+@on_gpu
+def test_unique_consecutive_agrees_with_the_cpu():
+    """Runs of elements and of slices, NaNs each a run of their own, through CuPy's compress, cumsum and diff."""
+    array = np.array([[1.0, 1.0, 2.0], [1.0, 1.0, 2.0], [np.nan, 0.0, 0.0], [np.nan, 0.0, 0.0]], dtype=np.float32)
+    for dim in (None, 0, 1):
+        actual = ng.unique_consecutive(ng.tensor(array, device="cuda"), True, True, dim)
+        expected = ng.unique_consecutive(ng.tensor(array), True, True, dim)
+        for ours, theirs in zip(actual, expected, strict=True):
+            assert ours.device == "cuda" and ours.dtype == theirs.dtype
+            np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
 
 @on_gpu

@@ -43,6 +43,60 @@ def test_in_place_methods_change_the_tensor_as_torch_and_differentiate_as_the_op
                                getattr(torch.tensor(x, dtype=torch.float32), name)(*args).numpy(), rtol=1e-6)
 
 
+# the rest of torch's in-place math, on values in (0.2, 0.8) (acosh's plus 1): unary, with numbers, with a tensor
+MORE_IN_PLACE = [(name + "_", ()) for name in (
+    "acos", "acosh", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctanh", "asin", "asinh", "atan", "atanh",
+    "ceil", "cos", "cosh", "deg2rad", "erf", "exp2", "expm1", "floor", "frac", "log10", "log1p", "log2", "logit",
+    "nan_to_num", "rad2deg", "reciprocal", "round", "rsqrt", "sgn", "sin", "sinh", "square", "tan", "trunc")] + [
+    ("cumsum_", (1,)), ("round_", ()), ("fmod_", (0.3,)), ("remainder_", (0.3,)), ("true_divide_", (4.0,))]
+WITH_A_TENSOR = ["atan2_", "arctan2_", "fmod_", "remainder_", "hypot_", "true_divide_", "xlogy_"]
+
+
+# torch has no gradient of these in place ("not implemented"); nanogan's is that of the op out of place, torch's
+TORCH_HAS_NO_IN_PLACE_GRADIENT = ("acosh_", "arccosh_", "asinh_", "arcsinh_", "atanh_", "arctanh_")
+
+
+@pytest.mark.parametrize("name, args", MORE_IN_PLACE, ids=[f"{name}{args}" for name, args in MORE_IN_PLACE])
+def test_the_rest_of_torchs_in_place_math_changes_the_tensor_and_differentiates_as_torchs(name, args):
+    x = rng.uniform(0.2, 0.8, (3, 4)) + (name in ("acosh_", "arccosh_"))
+
+    def changed_times_input(t):
+        h = t * 1.0
+        assert getattr(h, name)(*args) is h
+        return h * t
+
+    def torchs(t):
+        if name in TORCH_HAS_NO_IN_PLACE_GRADIENT:
+            return getattr(t * 1.0, name[:-1])(*args) * t
+        return changed_times_input(t)
+    compare_with_torch(changed_times_input, torchs, [x])
+
+
+@pytest.mark.parametrize("name", WITH_A_TENSOR)
+def test_torchs_in_place_math_of_two_tensors_differentiates_in_both_as_torchs(name):
+    x, y = rng.uniform(0.2, 0.8, (3, 4)), rng.uniform(0.2, 0.8, (1, 4))
+    compare_with_torch(lambda a, b: getattr(a * 1.0, name)(b) * a, lambda a, b: getattr(a * 1.0, name)(b) * a, [x, y])
+
+
+@pytest.mark.parametrize("name", ["eq_", "ne_", "lt_", "le_", "gt_", "ge_", "heaviside_"])
+def test_in_place_comparisons_write_their_answers_in_the_tensors_dtype_as_torchs(name):
+    """No gradient: torch's heaviside has none, and a comparison's is 0."""
+    torch = pytest.importorskip("torch")
+    x, y = np.array([[0.5, 1.0, 2.0]], dtype=np.float32), np.array([1.0, 1.0, 1.0], dtype=np.float32)
+    ours, theirs = ng.tensor(x), torch.tensor(x)
+    assert getattr(ours, name)(ng.tensor(y)) is ours
+    getattr(theirs, name)(torch.tensor(y))
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    same_dtype(ours, theirs)
+
+
+def test_every_in_place_method_of_torch_whose_out_of_place_form_nanogan_has_is_there():
+    torch = pytest.importorskip("torch")
+    missing = [name for name in dir(torch.Tensor) if name.endswith("_") and not name.startswith("_")
+               and hasattr(ng.Tensor, name[:-1]) and not hasattr(ng.Tensor, name)]
+    assert missing == []
+
+
 def test_addcmul_and_addcdiv_match_torch_with_their_in_place_forms():
     torch = pytest.importorskip("torch")
     x, t1, t2 = rng.standard_normal((3, 4)), rng.standard_normal((1, 4)), away_from_kinks(rng, (3, 1), margin=0.5)
@@ -250,6 +304,41 @@ def test_einsum_matches_torch_to_the_second_derivative(equation, shapes):
     compare_with_torch(lambda *t: ng.einsum(equation, list(t)), lambda *t: torch.einsum(equation, list(t)), arrays)
 
 
+# torch's sublist form: operand, subscripts, ..., [output]; 0..25 are A..Z and 26..51 a..z, so that an implicit
+# output takes the ints in ascending order
+EINSUM_SUBLISTS = {
+    "matrix product": ([0, 1], [1, 2], [0, 2]), "implicit output": ([30, 1], [1, 2]), "trace": ([0, 0], [3, 4]),
+    "batched, ellipsis": ([Ellipsis, 0, 1], [Ellipsis, 1, 51], [Ellipsis, 51, 0]),
+    "implicit, ellipsis": ([Ellipsis, 0, 1], [1, 2]), "tuples, summed out": ((0, 1), (1, 2), ()),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EINSUM_SUBLISTS))
+def test_einsum_sublist_form_matches_torch_to_the_second_derivative(case):
+    torch = pytest.importorskip("torch")
+    sublists = EINSUM_SUBLISTS[case]
+    shapes = [(2, 3), (3, 4)] if "ellipsis" not in case else [(2, 2, 3), (3, 4)]
+
+    def interleaved(operands):
+        return [item for pair in zip(operands, sublists) for item in pair] + list(sublists[len(operands):])
+    arrays = [rng.standard_normal(s) for s in shapes]
+    if case == "trace":
+        arrays = [rng.standard_normal((3, 3)), rng.standard_normal((2, 4))]
+    compare_with_torch(lambda *t: ng.einsum(*interleaved(t)) ** 2, lambda *t: torch.einsum(*interleaved(t)) ** 2,
+                       arrays)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda lib: lib.einsum(lib.zeros(2, 3), [0, 52]), ValueError,
+     r"einsum: a subscript of the sublist form must be an int in \[0, 52\) or \.\.\., got 52"),
+    (lambda lib: lib.einsum(lib.zeros(2, 3), [0, -1]), ValueError, "got -1"),
+    (lambda lib: lib.einsum(lib.zeros(2, 3), [0, 1, 2]), ValueError,
+     r"einsum: the subscripts 'ABC' do not match operand of shape \(2, 3\)"),
+])
+def test_einsum_sublist_form_refuses_what_torch_refuses(call, error, message):
+    refused_as_by_torch(call, error, message)
+
+
 def test_einsum_refuses_equations_that_do_not_fit_its_operands():
     a, b = ng.zeros(2, 3), ng.zeros(4, 2)
     with pytest.raises(ValueError, match=r"einsum: subscript 'j' has size 4 in an operand of shape \(4, 2\), which "
@@ -280,7 +369,21 @@ PRODUCTS = {
     "dist p=3": (lambda m, a, b: m.dist(a, b, 3), [(3, 4), (3, 4)]),
     "addmm": (lambda m, c, a, b: m.addmm(c, a, b, beta=0.5, alpha=-2), [(4,), (3, 2), (2, 4)]),
     "baddbmm": (lambda m, c, a, b: m.baddbmm(c, a, b, beta=2, alpha=0.5), [(2, 3, 4), (2, 3, 2), (2, 2, 4)]),
+    "mv": (lambda m, a, b: m.mv(a, b), [(3, 4), (4,)]),
+    "addmv": (lambda m, c, a, b: m.addmv(c, a, b, beta=-1.5, alpha=0.5), [(3,), (3, 4), (4,)]),
+    "addmv, broadcast input": (lambda m, c, a, b: m.addmv(c, a, b), [(1,), (3, 4), (4,)]),
+    "addr": (lambda m, c, a, b: m.addr(c, a, b, beta=0.5, alpha=2), [(3, 4), (3,), (4,)]),
+    "addr, broadcast input": (lambda m, c, a, b: m.addr(c, a, b, alpha=-1), [(3, 1), (3,), (4,)]),
+    "addbmm": (lambda m, c, a, b: m.addbmm(c, a, b, beta=2, alpha=-0.5), [(3, 4), (5, 3, 2), (5, 2, 4)]),
+    "addbmm, broadcast input": (lambda m, c, a, b: m.addbmm(c, a, b), [(4,), (2, 3, 2), (2, 2, 4)]),
+    # four matrices, multiplied in the order of fewest products: A(B(CD)) here
+    "multi_dot": (lambda m, a, b, c, d: m.linalg.multi_dot([a, b, c, d]), [(10, 30), (30, 5), (5, 60), (60, 2)]),
+    "multi_dot, a row first": (lambda m, a, b, c: m.linalg.multi_dot([a, b, c]), [(3,), (3, 4), (4, 2)]),
+    "multi_dot, a column last": (lambda m, a, b, c: m.linalg.multi_dot([a, b, c]), [(2, 3), (3, 4), (4,)]),
+    "multi_dot, two vectors": (lambda m, a, b: m.linalg.multi_dot((a, b)), [(3,), (3,)]),
 }
+# torch's functions that are no Tensor methods
+FUNCTIONS_ONLY = ("tensordot", "multi_dot")
 
 
 @pytest.mark.parametrize("name", sorted(PRODUCTS))
@@ -289,7 +392,7 @@ def test_products_match_torch_to_the_second_derivative(name):
     fn, shapes = PRODUCTS[name]
     arrays = [rng.standard_normal(s) for s in shapes]
     compare_with_torch(lambda *t: fn(ng, *t), lambda *t: fn(torch, *t), arrays)
-    if not name.startswith("tensordot"):  # a function only, in torch too
+    if not name.startswith(FUNCTIONS_ONLY):
         compare_with_torch(lambda t, *rest: fn(ng.Tensor, t, *rest), lambda t, *rest: fn(torch.Tensor, t, *rest),
                            arrays)
 
@@ -322,6 +425,86 @@ def test_products_keep_torchs_dtypes_and_addmm_leaves_out_a_nan_input_at_beta_0(
         same_dtype(ours, theirs)
     nan = ng.full((2, 2), float("nan"))
     np.testing.assert_array_equal(ng.addmm(nan, ng.ones(2, 3), ng.ones(3, 2), beta=0).numpy(), np.full((2, 2), 3.0))
+    for ours in (ng.addmv(nan[0], ng.ones(2, 3), ng.ones(3), beta=0), ng.addr(nan, ng.ones(2), ng.ones(2), beta=0),
+                 ng.addbmm(nan, ng.ones(1, 2, 3), ng.ones(1, 3, 2), beta=0)):
+        assert not ours.isnan().any()
+
+
+@pytest.mark.parametrize("name, shapes", [("addmm", [(3, 2), (3, 4), (4, 2)]), ("addmv", [(3,), (3, 4), (4,)]),
+                                          ("addr", [(3, 4), (3,), (4,)]), ("addbmm", [(3, 2), (5, 3, 4), (5, 4, 2)]),
+                                          ("baddbmm", [(5, 3, 2), (5, 3, 4), (5, 4, 2)])])
+def test_in_place_products_give_torchs_values_and_gradients(name, shapes):
+    torch = pytest.importorskip("torch")
+    arrays = [rng.standard_normal(s) for s in shapes]
+    compare_with_torch(lambda c, a, b: getattr(c * 1, name + "_")(a, b, beta=0.5, alpha=2),
+                       lambda c, a, b: getattr(c * 1, name + "_")(a, b, beta=0.5, alpha=2), arrays)
+
+
+def test_chain_matmul_is_multi_dot_of_matrices_with_torchs_deprecation_warning():
+    torch = pytest.importorskip("torch")
+    arrays = [rng.standard_normal(s) for s in [(2, 3), (3, 4), (4, 5)]]
+    with pytest.warns(UserWarning, match="chain_matmul is deprecated. Use linalg.multi_dot"):
+        compare_with_torch(ng.chain_matmul, torch.chain_matmul, arrays)
+    with pytest.warns(UserWarning):
+        one = ng.tensor(arrays[0])
+        alone = ng.chain_matmul(one)
+    assert alone is not one and np.array_equal(alone.numpy(), arrays[0])
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda lib: lib.mv(lib.zeros(2, 3), lib.zeros(2)), ValueError,
+     r"mv: expected a matrix \(n, m\) and a vector \(m,\), got shapes \(2, 3\) and \(2,\)"),
+    (lambda lib: lib.addmv(lib.zeros(2), lib.zeros(2, 3), lib.zeros(4)), ValueError,
+     r"addmv: expected a matrix \(n, m\) and a vector \(m,\), got shapes \(2, 3\) and \(4,\)"),
+    (lambda lib: lib.addmv(lib.zeros(3), lib.zeros(2, 3), lib.zeros(3)), ValueError,
+     r"addmv: input of shape \(3,\) does not broadcast to the product's shape \(2,\)"),
+    (lambda lib: lib.addr(lib.zeros(2, 3), lib.zeros(2, 1), lib.zeros(3)), ValueError,
+     r"addr: expected two vectors, got shapes \(2, 1\) and \(3,\)"),
+    (lambda lib: lib.addbmm(lib.zeros(2, 4), lib.zeros(5, 2, 3), lib.zeros(4, 3, 4)), ValueError,
+     r"addbmm: expected batches of matrices \(b, n, m\) and \(b, m, p\), got shapes \(5, 2, 3\) and \(4, 3, 4\)"),
+    (lambda lib: lib.linalg.multi_dot([lib.zeros(2, 3)]), ValueError, "multi_dot: expected at least 2 tensors, got 1"),
+    (lambda lib: lib.linalg.multi_dot([lib.zeros(2, 2, 3), lib.zeros(3, 2)]), ValueError,
+     r"multi_dot: tensor 0 must be 1-D or 2-D, got shape \(2, 2, 3\)"),
+    (lambda lib: lib.linalg.multi_dot([lib.zeros(2, 3), lib.zeros(3), lib.zeros(3, 2)]), ValueError,
+     r"multi_dot: tensor 1 must be 2-D, got shape \(3,\)"),
+    (lambda lib: lib.linalg.multi_dot([lib.zeros(2, 3), lib.zeros(3, 4), lib.zeros(5, 2)]), ValueError,
+     r"multi_dot: tensors 1 and 2 of shapes \(3, 4\) and \(5, 2\) cannot be multiplied"),
+    (lambda lib: lib.linalg.multi_dot([lib.zeros(2, 3), lib.zeros(3, 2, dtype=lib.float64)]), TypeError,
+     "multi_dot: the tensors must share one dtype, got float32, float64"),
+    (lambda lib: lib.chain_matmul(), ValueError, "chain_matmul: expected one or more matrices"),
+    (lambda lib: lib.chain_matmul(lib.zeros(3), lib.zeros(3, 2)), ValueError,
+     r"chain_matmul: expected one or more matrices \(2-D\), got shapes \(3,\), \(3, 2\)"),
+])
+@pytest.mark.filterwarnings("ignore:.*chain_matmul is deprecated")
+def test_the_new_products_refuse_what_torch_refuses(call, error, message):
+    refused_as_by_torch(call, error, message)
+
+
+INTEGER_PRODUCTS = [lambda lib, a, b: a @ b, lambda lib, a, b: lib.mm(a, b), lambda lib, a, b: lib.bmm(a[None], b[None]),
+                    lambda lib, a, b: a[0].dot(b[:, 0]), lambda lib, a, b: lib.mv(a, b[:, 1]),
+                    lambda lib, a, b: a[1] @ b, lambda lib, a, b: lib.einsum("ij,jk->ik", a, b),
+                    lambda lib, a, b: lib.tensordot(a, b, 1), lambda lib, a, b: lib.addmm(a[:, :1], a, b, alpha=3),
+                    lambda lib, a, b: lib.linalg.multi_dot([a, b, b.T])]
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8", "int8"])
+def test_integer_products_are_exact_integers_wrapping_in_their_dtype_as_torchs(dtype):
+    """Products of int64s near 2⁶² overflow: both libraries wrap around modulo 2⁶⁴, exactly (a float64 product would
+    round away the low bits), and so in the narrow dtypes."""
+    torch = pytest.importorskip("torch")
+    info = np.iinfo(dtype)
+    local = np.random.default_rng(5)
+    a, b = (local.integers(info.min // 2, info.max // 2, size=s, endpoint=True).astype(dtype) for s in [(3, 4), (4, 3)])
+    for i, call in enumerate(INTEGER_PRODUCTS):
+        ours, theirs = call(ng, ng.tensor(a), ng.tensor(b)), call(torch, torch.tensor(a), torch.tensor(b))
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), err_msg=f"call {i}")
+        same_dtype(ours, theirs)
+        assert not ours.requires_grad
+
+
+def test_a_product_of_bools_is_refused_as_by_torch():
+    refused_as_by_torch(lambda lib: lib.tensor([[True, False]]) @ lib.tensor([[True], [True]]), TypeError,
+                        r"matmul: expected numbers, got bool tensors of shapes \(1, 2\) and \(2, 1\)")
 
 
 def test_cross_without_dim_takes_the_first_dim_of_size_3_with_torchs_warning():

@@ -151,9 +151,31 @@ def test_seeds_initial_seed_and_device():
     global_seed = ng.seed()
     assert ng.initial_seed() == global_seed and ng.default_generator.initial_seed() == global_seed
     with pytest.raises(ValueError, match="Generator.manual_seed: seed must be"):
-        g.manual_seed(-1)
+        g.manual_seed(1.5)
     with pytest.raises(ValueError, match="device 'tpu'"):
         ng.Generator(device="tpu")
+
+
+@pytest.mark.parametrize("seed", [-1, -5, -2 ** 63, 2 ** 64 - 1, 0])
+def test_a_negative_seed_is_the_unsigned_one_2_to_the_64_above_as_torchs(seed):
+    torch = pytest.importorskip("torch")
+    unsigned = torch.Generator().manual_seed(seed).initial_seed()
+    assert ng.Generator().manual_seed(seed).initial_seed() == unsigned == seed % 2 ** 64
+    np.testing.assert_array_equal(ng.rand(3, generator=ng.Generator().manual_seed(seed)).numpy(),
+                                  ng.rand(3, generator=ng.Generator().manual_seed(unsigned)).numpy())
+    found_seed, found_state = ng.initial_seed(), ng.get_rng_state()
+    try:
+        assert ng.manual_seed(seed).initial_seed() == ng.initial_seed() == unsigned
+    finally:  # the global generator as the other tests found it
+        ng.manual_seed(found_seed)
+        ng.set_rng_state(found_state)
+
+
+@pytest.mark.parametrize("seed", [2 ** 64, -2 ** 63 - 1])
+def test_a_seed_beyond_64_bits_is_refused_as_by_torch(seed):
+    refused_as_by_torch(lambda lib: lib.Generator().manual_seed(seed), ValueError,
+                        r"Generator.manual_seed: seed must be an int in \[-2\*\*63, 2\*\*64\)")
+    refused_as_by_torch(lambda lib: lib.manual_seed(seed), ValueError, r"^manual_seed: seed must be an int in")
 
 
 def test_a_cuda_generator_draws_for_any_device_as_a_cpu_one_of_its_seed():

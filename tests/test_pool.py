@@ -1,5 +1,5 @@
-"""max_pool2d, avg_pool2d, adaptive_avg_pool2d, adaptive_max_pool2d, interpolate (nearest, bilinear, bicubic; plain
-and antialiased) and pad: worked numbers, finite-difference checks of first and second derivatives over drawn
+"""max_pool2d, avg_pool2d, adaptive_avg_pool2d, adaptive_max_pool2d, interpolate (nearest, nearest-exact, area,
+bilinear, bicubic; plain and antialiased) and pad: worked numbers, finite-difference checks of first and second derivatives over drawn
 geometries, PyTorch, and bad input."""
 import numpy as np
 import pytest
@@ -338,6 +338,26 @@ RESIZE_CASES = {
     "bilinear, antialiased, size (4, 3), align_corners": (
         lambda F: lambda x: F.interpolate(x, size=(4, 3), mode="bilinear", align_corners=True, antialias=True),
         (2, 2, 13, 10)),
+    # area is adaptive average pooling to the output size: bins of unequal sizes, equal ones, up, and (N, C, L)
+    "area, size (3, 4)": (lambda F: lambda x: F.interpolate(x, size=(3, 4), mode="area"), (2, 3, 5, 7)),
+    "area, scale_factor 0.5": (lambda F: lambda x: F.interpolate(x, scale_factor=0.5, mode="area"), (2, 2, 8, 6)),
+    "area, scale_factor (1.7, 0.6)": (lambda F: lambda x: F.interpolate(x, scale_factor=(1.7, 0.6), mode="area"),
+                                      (2, 2, 4, 7)),
+    "area, (N, C, L)": (lambda F: lambda x: F.interpolate(x, size=4, mode="area"), (2, 3, 11)),
+    # nearest-exact reads floor((i + 1/2)·in/out): other pixels than nearest's floor(i·in/out) at (7, 9) from
+    # (4, 5); an integer factor, and no exception for an axis that doubles by a scale factor of 2.2
+    "nearest-exact, size (7, 9)": (lambda F: lambda x: F.interpolate(x, size=(7, 9), mode="nearest-exact"),
+                                   (2, 3, 4, 5)),
+    "nearest-exact, size (3, 2), down": (lambda F: lambda x: F.interpolate(x, size=(3, 2), mode="nearest-exact"),
+                                         (2, 2, 7, 5)),
+    "nearest-exact, scale_factor 2": (lambda F: lambda x: F.interpolate(x, scale_factor=2, mode="nearest-exact"),
+                                      (2, 2, 4, 5)),
+    "nearest-exact, scale_factor (0.6, 2.2)": (
+        lambda F: lambda x: F.interpolate(x, scale_factor=(0.6, 2.2), mode="nearest-exact"), (2, 2, 7, 9)),
+    "nearest-exact, (N, C, L)": (lambda F: lambda x: F.interpolate(x, size=8, mode="nearest-exact"), (2, 3, 5)),
+    # 41·fl(2/82) rounds below 1 in float32, so PyTorch's nearest reads row 0 there, not 41 // 41
+    "nearest, size (82, 3) from 2 rows": (lambda F: lambda x: F.interpolate(x, size=(82, 3), mode="nearest"),
+                                          (1, 2, 2, 3)),
 }
 
 
@@ -442,6 +462,18 @@ def test_adaptive_pooling_and_resizing_match_pytorch(case, dtype, tol):
     assert y.dtype == dtype
 
 
+def test_nearest_exact_of_signals_reads_as_pytorchs_2d_rule_where_its_1d_kernel_reads_one_further():
+    """(i + 1/2)·2/41 = 1 at i = 20, which float32 rounds to 0.99999994: PyTorch's 2-d kernel (and ours, in 1-d too)
+    reads pixel 0 there, its 1-d kernel pixel 1."""
+    torch = pytest.importorskip("torch")
+    x = np.arange(2.0, dtype=np.float32)
+    ours = interpolate(ng.tensor(x[None, None]), size=41, mode="nearest-exact").numpy()[0, 0]
+    their_2d = torch.nn.functional.interpolate(torch.tensor(x[None, None, None]), size=(1, 41), mode="nearest-exact")
+    their_1d = torch.nn.functional.interpolate(torch.tensor(x[None, None]), size=41, mode="nearest-exact")
+    np.testing.assert_array_equal(ours, their_2d.numpy()[0, 0, 0])
+    assert ours[20] == 0 and their_1d.numpy()[0, 0, 20] == 1
+
+
 @pytest.mark.parametrize("shape", [(2, 3, 9, 8), (3, 9, 8)])
 @pytest.mark.parametrize("output_size", [(3, 4), (None, 2)])
 def test_adaptive_max_pool_indices_match_pytorch(shape, output_size):
@@ -536,9 +568,10 @@ def test_bad_input_is_refused_with_the_op_and_shapes():
         max_pool2d(ng.zeros(1, 2, 1, 1), 2, stride=1, padding=1, dilation=2)
     with pytest.raises(TypeError, match=r"avg_pool2d: expected floating-point tensors, got int64"):
         avg_pool2d(ng.tensor(np.zeros((1, 1, 4, 4), dtype=np.int64)), 2)
-    with pytest.raises(NotImplementedError, match="interpolate: mode 'area' is not implemented; only 'nearest', "
-                                                  "'linear', 'bilinear' and 'bicubic' are"):
-        interpolate(x, scale_factor=2, mode="area")
+    with pytest.raises(NotImplementedError, match="interpolate: mode 'trilinear' is not implemented; only "
+                                                  "'nearest', 'nearest-exact', 'area', 'linear', 'bilinear' and "
+                                                  "'bicubic' are"):
+        interpolate(x, scale_factor=2, mode="trilinear")
     with pytest.raises(ValueError, match=r"interpolate: antialias needs mode 'bilinear' or 'bicubic' and a 4-D input "
                                          r"\(N, C, H, W\), got mode 'nearest' and shape \(1, 2, 5, 5\)"):
         interpolate(x, scale_factor=0.5, antialias=True)
@@ -548,6 +581,15 @@ def test_bad_input_is_refused_with_the_op_and_shapes():
     with pytest.raises(ValueError, match="interpolate: align_corners can only be set with modes 'linear', 'bilinear' "
                                          "and 'bicubic', not 'nearest'"):
         interpolate(x, scale_factor=2, align_corners=False)
+    for mode in ("nearest-exact", "area"):
+        refused_as_by_torch(lambda lib: lib.nn.functional.interpolate(lib.zeros(1, 2, 5, 5), scale_factor=2, mode=mode,
+                                                                       align_corners=False),
+                            ValueError, f"interpolate: align_corners can only be set with modes 'linear', 'bilinear' "
+                                        f"and 'bicubic', not '{mode}'")
+        refused_as_by_torch(lambda lib: lib.nn.functional.interpolate(lib.zeros(1, 2, 5, 5), scale_factor=0.5,
+                                                                       mode=mode, antialias=True),
+                            ValueError, f"interpolate: antialias needs mode 'bilinear' or 'bicubic' and a 4-D input "
+                                        rf"\(N, C, H, W\), got mode '{mode}'")
     with pytest.raises(ValueError, match=r"interpolate: mode 'bilinear' needs a 4-D input, got shape \(2, 5, 5\)"):
         interpolate(ng.zeros(2, 5, 5), size=3, mode="bilinear")  # PyTorch reads (C, H, W) as a batch of 1-D signals
     with pytest.raises(ValueError, match=r"adaptive_avg_pool2d: expected a 4-D input \(N, C, H, W\) or a 3-D one "

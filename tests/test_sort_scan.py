@@ -1,5 +1,7 @@
 """argsort, sort, topk (ops/sort.py), cumsum (ops/scan.py) and randperm: against PyTorch, finite differences and
 worked numbers."""
+import itertools
+
 import numpy as np
 import pytest
 
@@ -274,6 +276,54 @@ def test_unique_keeps_each_nan_apart_as_torch():
     for ours, theirs in zip(ng.unique(ng.tensor(array), return_inverse=True, return_counts=True),
                             torch.unique(torch.tensor(array), return_inverse=True, return_counts=True)):
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+# runs of equal values and of equal slices, NaNs (each a run of its own), bools, a 0-d and an empty tensor
+CONSECUTIVE = {
+    "floats with NaNs": (np.array([1.0, 1.0, np.nan, np.nan, 2.0, 2.0, 1.0, -0.0, 0.0]), [None, 0, -1]),
+    "int rows": (np.array([[1, 2], [1, 2], [3, 4], [1, 2], [1, 2]]), [None, 0, 1, -1]),
+    "int volume": (np.array([[[1, 1, 2], [1, 1, 2]], [[1, 1, 2], [0, 0, 2]]]), [None, 0, 1, 2]),
+    "bools": (np.array([True, True, False, True]), [None, 0]),
+    "0-d": (np.array(3.0), [None]),
+    "empty": (np.zeros(0), [None, 0]),
+    "empty rows": (np.zeros((0, 2)), [0]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CONSECUTIVE))
+def test_unique_consecutive_gives_torchs_values_inverse_and_counts(case):
+    torch = pytest.importorskip("torch")
+    array, dims = CONSECUTIVE[case]
+    for dim, inverse, counts in itertools.product(dims, (False, True), (False, True)):
+        ours = ng.unique_consecutive(ng.tensor(array), return_inverse=inverse, return_counts=counts, dim=dim)
+        theirs = torch.unique_consecutive(torch.tensor(array), return_inverse=inverse, return_counts=counts, dim=dim)
+        ours, theirs = (ours, theirs) if isinstance(ours, tuple) else ((ours,), (theirs,))
+        assert len(ours) == len(theirs) == 1 + inverse + counts
+        for a, b in zip(ours, theirs):
+            np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=f"dim={dim}")
+            assert a.shape == tuple(b.shape) and str(a.dtype) == str(b.dtype).removeprefix("torch.")
+    assert ng.tensor(array).unique_consecutive(dim=dims[-1]).shape == \
+        tuple(torch.tensor(array).unique_consecutive(dim=dims[-1]).shape)
+
+
+def test_unique_consecutive_is_outside_the_graph_where_torch_has_no_gradient():
+    torch = pytest.importorskip("torch")
+    x = ng.tensor([1.0, 1.0, 2.0], requires_grad=True)
+    assert not ng.unique_consecutive(x).requires_grad
+    with pytest.raises(NotImplementedError):
+        torch.unique_consecutive(torch.tensor([1.0, 1.0, 2.0], requires_grad=True)).sum().backward()
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda lib: lib.unique_consecutive(lib.zeros(3, 0), dim=0), ValueError,
+     r"unique_consecutive: the tensor of shape \(3, 0\) has a dimension of size 0 other than dim 0"),
+    (lambda lib: lib.unique_consecutive(lib.tensor(3.0), dim=0), IndexError,
+     "unique_consecutive: dimension 0 out of range for a 0-d tensor"),
+    (lambda lib: lib.unique_consecutive(lib.zeros(2, 3), dim=2), IndexError,
+     r"unique_consecutive: dimension 2 out of range for a tensor with 2 dimensions"),
+])
+def test_unique_consecutive_refuses_what_torch_refuses(call, error, message):
+    refused_as_by_torch(call, error, message)
 
 
 def test_quantile_of_a_0d_tensor_keeps_its_0_dims_as_torch():

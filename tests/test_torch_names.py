@@ -136,6 +136,58 @@ def test_dtype_names_and_where_of_two_numbers():
     assert ng.where(mask, 2, 0).dtype == np.int64
 
 
+@pytest.fixture
+def default_dtype_restored():
+    """torch; both libraries' default dtype put back to float32 after the test, whatever it set."""
+    torch = pytest.importorskip("torch")
+    yield torch
+    torch.set_default_dtype(torch.float32)
+    ng.set_default_dtype(ng.float32)
+
+
+# calls(lib) whose results' dtypes follow the default float dtype, or keep theirs, in both libraries
+DTYPE_FOLLOWERS = [
+    lambda lib: lib.tensor([1.0]), lambda lib: lib.tensor([[1, 2.5]]), lambda lib: lib.tensor(2.0),
+    lambda lib: lib.zeros(2), lambda lib: lib.ones(2, 3), lambda lib: lib.empty(2), lambda lib: lib.full((2,), 1.5),
+    lambda lib: lib.arange(0.0, 1.0, 0.25), lambda lib: lib.linspace(0, 1, 3), lambda lib: lib.rand(2),
+    lambda lib: lib.randn(2), lambda lib: lib.eye(2), lambda lib: lib.normal(0.0, 1.0, (2,)),
+    lambda lib: lib.tensor([1, 2]) / 2, lambda lib: lib.tensor([1, 2]) * 0.5, lambda lib: lib.tensor([True]) + 1.5,
+    lambda lib: lib.exp(lib.tensor([1, 2])), lambda lib: lib.tensor([1]).sigmoid(),
+    lambda lib: lib.where(lib.tensor([True, False]), 1.0, 0.0),
+    lambda lib: lib.atan2(lib.tensor([1]), lib.tensor([2])),
+    lambda lib: lib.logsumexp(lib.tensor([1, 2]), 0), lambda lib: lib.tensor([3]).reciprocal(),
+    lambda lib: lib.nn.Linear(2, 3).weight, lambda lib: lib.nn.BatchNorm2d(2).running_mean,
+    # unaffected: integers, bools, numpy's float32 and an explicit float
+    lambda lib: lib.tensor([1, 2]), lambda lib: lib.arange(3), lambda lib: lib.full((2,), 2),
+    lambda lib: lib.tensor([True]), lambda lib: lib.randint(3, (2,)), lambda lib: lib.tensor(np.ones(2, np.float32)),
+    lambda lib: lib.zeros(2).float(), lambda lib: lib.ones(2, dtype=lib.float32),
+]
+
+
+@pytest.mark.parametrize("default", ["float32", "float64", "float16"])
+def test_set_default_dtype_makes_new_floats_follow_it_as_torchs_do(default_dtype_restored, default):
+    torch = default_dtype_restored
+    assert ng.get_default_dtype() == ng.float32 and ng.finfo().bits == 32  # nanogan's default, as torch's
+    for lib in (ng, torch):
+        lib.set_default_dtype(getattr(lib, default))
+    assert ng.get_default_dtype() == np.dtype(default) and ng.finfo().bits == torch.finfo().bits
+    for i, call in enumerate(DTYPE_FOLLOWERS):
+        assert str(call(ng).dtype) == str(call(torch).dtype).removeprefix("torch."), f"call {i}"
+
+
+def test_repr_names_a_float_dtype_other_than_the_default_as_torchs_does(default_dtype_restored):
+    ng.set_default_dtype(ng.float64)
+    assert repr(ng.tensor([1.5])) == "tensor([1.5])"
+    assert repr(ng.tensor([1.5], dtype=ng.float32)) == "tensor([1.5], dtype=float32)"
+
+
+@pytest.mark.parametrize("dtype", ["int64", "bool", None])
+def test_set_default_dtype_refuses_all_but_floating_dtypes_as_torch(default_dtype_restored, dtype):
+    refused_as_by_torch(lambda lib: lib.set_default_dtype(dtype and getattr(lib, dtype)), TypeError,
+                        "set_default_dtype: dtype must be a floating dtype")
+    assert ng.get_default_dtype() == ng.float32
+
+
 def test_device_names_answer_type_and_index_and_are_the_strings():
     assert ng.device("cuda:0").type == "cuda" and ng.device("cuda:0").index == 0
     assert ng.device("cuda", 0) == "cuda:0" and ng.device("cpu").index is None

@@ -194,8 +194,9 @@ class Crop2d(Module):
 
 
 class Upsample(Module):
-    """Enlarge (N, C, H, W) images to `size` or by `scale_factor`: mode "nearest" (each pixel repeated), "bilinear"
-    or "bicubic" (align_corners as F.interpolate's; no antialias, as PyTorch's layer has none)."""
+    """Enlarge (N, C, H, W) images to `size` or by `scale_factor`: mode "nearest" (each pixel repeated),
+    "nearest-exact", "area", "bilinear" or "bicubic" (align_corners as F.interpolate's; no antialias, as PyTorch's
+    layer has none)."""
 
     def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None):
         super().__init__()

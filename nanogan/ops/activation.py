@@ -199,7 +199,7 @@ def elu(input, alpha=1.0, inplace=False):
 
 
 def sigmoid(input):
-    return Sigmoid.apply(_as_floating(input))  # of integers or bools in float32, as PyTorch's
+    return Sigmoid.apply(_as_floating(input))  # of integers or bools in the default float dtype, as PyTorch's
 
 
 def tanh(input):

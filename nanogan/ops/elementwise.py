@@ -9,7 +9,7 @@ import numpy as np
 
 from ..arguments import is_int
 from ..autograd.function import Function, require_one_device
-from ..tensor import Tensor, as_tensor, kind_of, zeros_like
+from ..tensor import Tensor, as_tensor, get_default_dtype, kind_of, zeros_like
 from .shape import clone, sum_to
 
 
@@ -526,8 +526,8 @@ def mul(a, b):
 
 
 def div(a, b, *, rounding_mode=None):
-    """True division: integer operands divide as float32, as in PyTorch (its default float type). They become
-    float32 before they meet, as PyTorch's do: paired first, a 0-d int64 -3 over a uint8 tensor was wrapped to 253
+    """True division: integer operands divide in the default float dtype (float32 unless set), as in PyTorch. They
+    become floats before they meet, as PyTorch's do: paired first, a 0-d int64 -3 over a uint8 tensor was wrapped to 253
     in uint8, and uint8 / -3 refused -3. rounding_mode="floor" is floor_divide, and "trunc" rounds the quotient
     toward 0 (of integers, in integers: trunc of the floats' quotient is exact below 2^53, |a| < 2^53 here)."""
     if rounding_mode == "floor":
@@ -541,7 +541,7 @@ def div(a, b, *, rounding_mode=None):
     if rounding_mode is not None:
         raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
     if not (kind_of(a) == "f" or kind_of(b) == "f"):
-        a, b = (cast(t, np.dtype(np.float32)) if isinstance(t, Tensor) else t for t in (a, b))
+        a, b = (_as_floating(t) if isinstance(t, Tensor) else t for t in (a, b))
     return Div.apply(*_pair("div", a, b))
 
 
@@ -594,7 +594,7 @@ def square(a):
 
 
 def reciprocal(a):
-    """y = 1 / a;  da = -g / a² (Div's); integers give float32, as in PyTorch."""
+    """y = 1 / a;  da = -g / a² (Div's); integers give the default float dtype, as in PyTorch."""
     return div(1.0, a)
 
 
@@ -605,9 +605,9 @@ def rsqrt(a):
 
 
 def _as_floating(a):
-    """a, or a as float32 where it holds integers or bools: PyTorch computes exp, log, sqrt, ... of them in its default
-    float type (the Functions themselves take floating tensors only)."""
-    return a if a.is_floating_point() else cast(a, np.dtype(np.float32))
+    """a, or a in the default float dtype where it holds integers or bools: PyTorch computes exp, log, sqrt, ... of
+    them in it (the Functions themselves take floating tensors only)."""
+    return a if a.is_floating_point() else cast(a, get_default_dtype())
 
 
 def exp(a):
@@ -679,7 +679,8 @@ def atanh(a):
 
 
 def _floating_pair(op, a, b):
-    """a and b paired (_pair), in float32 where both hold integers or bools, as PyTorch computes atan2 and xlogy."""
+    """a and b paired (_pair), in the default float dtype where both hold integers or bools, as PyTorch computes
+    atan2 and xlogy."""
     a, b = _pair(op, a, b)
     return _as_floating(a), _as_floating(b)
 
@@ -820,8 +821,8 @@ def positive(a):
 def where(cond, a=None, b=None):
     """`cond ? a : b` elementwise; cond is a boolean Tensor or array (no gradient flows into it; an array is the
     caller's to keep as it is until backward). With two numbers, a takes the dtype a number gets on cond's device
-    (where(c, 1.0, 0.0) is float32), as in PyTorch. A condition of another dtype is refused, as PyTorch refuses it
-    (numpy's where would read its nonzero values as True). where(cond) alone is nonzero(cond, as_tuple=True), the
+    (where(c, 1.0, 0.0) has the default float dtype), as in PyTorch. A condition of another dtype is refused, as
+    PyTorch refuses it (numpy's where would read its nonzero values as True). where(cond) alone is nonzero(cond, as_tuple=True), the
     positions of cond's nonzero elements, as PyTorch's."""
     if a is None and b is None:
         from .indexing import nonzero  # indexing imports this module

@@ -37,7 +37,11 @@ def _op(m, transposed):
 class MatMul(Function):
     """y = op(a) @ op(b) (+ bias[j] on every row i of a 2-D y) for a, b of at least 2 dims, op(m) = mᵀ where
     ta / tb ask for it; da = g @ op(b)ᵀ (transposed back when ta),  db = op(a)ᵀ @ g (transposed back when tb): see
-    the table above;  dbias = Σ_i g[i, :]."""
+    the table above;  dbias = Σ_i g[i, :]. Of integers too, as PyTorch's on the CPU: numpy's and CuPy's integer
+    products are exact, wrapping around in the dtype as PyTorch's do, and have no gradient (an integer tensor never
+    requires grad, so none records a backward)."""
+
+    floating_only = False
 
     @staticmethod
     def forward(ctx, a, b, bias=None, *, ta, tb):
@@ -64,6 +68,8 @@ def matmul(a, b):
         raise ValueError(f"matmul: operands must have at least 1 dimension, got {a.shape} and {b.shape}")
     if a.dtype != b.dtype:  # as in PyTorch: a product does not promote (numpy's would run in float64 silently)
         raise TypeError(f"matmul: operands must share one dtype, got {a.dtype} {a.shape} and {b.dtype} {b.shape}")
+    if a.dtype == bool:  # PyTorch has no product of bools (numpy's would be their or of ands)
+        raise TypeError(f"matmul: expected numbers, got bool tensors of shapes {a.shape} and {b.shape}")
     a2 = a.unsqueeze(0) if a.ndim == 1 else a
     b2 = b.unsqueeze(-1) if b.ndim == 1 else b
     if a2.shape[-1] != b2.shape[-2]:
@@ -93,11 +99,28 @@ def bmm(a, b):
 
 
 def _checked_product(op, a, b, ndim, expected):
+    _require_operands(op, a, b, ndim, expected)
+    return matmul(a, b)
+
+
+def _require_operands(op, a, b, ndim, expected):
+    """a and b Tensors of `ndim` dims, one batch shape, a's columns b's rows."""
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
         raise TypeError(f"{op}: both operands must be Tensors, got {type(a).__name__} and {type(b).__name__}")
     if a.ndim != ndim or b.ndim != ndim or a.shape[:-2] != b.shape[:-2] or a.shape[-1] != b.shape[-2]:
         raise ValueError(f"{op}: expected {expected}, got shapes {a.shape} and {b.shape}")
-    return matmul(a, b)
+
+
+def mv(mat, vec):
+    """matmul of a matrix (n, m) and a vector (m,), checked to be that (matmul would take batches)."""
+    return _mv("mv", mat, vec)
+
+
+def _mv(op, mat, vec):
+    _require_tensors(op, mat, vec)
+    if mat.ndim != 2 or vec.ndim != 1 or mat.shape[1] != vec.shape[0]:
+        raise ValueError(f"{op}: expected a matrix (n, m) and a vector (m,), got shapes {mat.shape} and {vec.shape}")
+    return matmul(mat, vec)
 
 
 def _require_tensors(op, *operands):
@@ -117,9 +140,13 @@ def dot(a, b):
 def outer(a, b):
     """y[i, j] = a_i·b_j of two vectors (mul's gradients: da_i = Σ_j g[i, j]·b_j, db likewise); dtypes promote,
     as in PyTorch."""
-    _require_tensors("outer", a, b)
+    return _outer("outer", a, b)
+
+
+def _outer(op, a, b):
+    _require_tensors(op, a, b)
     if a.ndim != 1 or b.ndim != 1:
-        raise ValueError(f"outer: expected two vectors, got shapes {a.shape} and {b.shape}")
+        raise ValueError(f"{op}: expected two vectors, got shapes {a.shape} and {b.shape}")
     return a.unsqueeze(1) * b.unsqueeze(0)
 
 
@@ -151,7 +178,11 @@ def _scaled_sum(op, input, product, beta, alpha):
     """beta·input + alpha·product, input broadcast to product's shape (not beyond), and left out where beta = 0 (its
     NaN too), as PyTorch's addmm and baddbmm do."""
     _require_tensors(op, input)
-    if np.broadcast_shapes(input.shape, product.shape) != product.shape:
+    try:
+        fits = np.broadcast_shapes(input.shape, product.shape) == product.shape
+    except ValueError:  # numpy's words name no op
+        fits = False
+    if not fits:
         raise ValueError(f"{op}: input of shape {input.shape} does not broadcast to the product's shape "
                          f"{product.shape}")
     scaled = product if alpha == 1 else product * alpha
@@ -170,6 +201,92 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """y = beta·input + alpha·(batch1 @ batch2) for batches (b, n, m) and (b, m, p) (bmm's checks), addmm's
     gradients per batch."""
     return _scaled_sum("baddbmm", input, bmm(batch1, batch2), beta, alpha)
+
+
+def addmv(input, mat, vec, *, beta=1, alpha=1):
+    """y = beta·input + alpha·(mat @ vec) for a matrix (n, m) and a vector (m,) (mv's checks);  dinput = beta·g
+    summed to its shape, dmat = alpha·outer(g, vec), dvec = alpha·matᵀ @ g."""
+    return _scaled_sum("addmv", input, _mv("addmv", mat, vec), beta, alpha)
+
+
+def addr(input, vec1, vec2, *, beta=1, alpha=1):
+    """y = beta·input + alpha·outer(vec1, vec2) for two vectors (n,) and (m,);  dinput = beta·g summed to its shape,
+    dvec1 = alpha·g @ vec2, dvec2 = alpha·gᵀ @ vec1."""
+    return _scaled_sum("addr", input, _outer("addr", vec1, vec2), beta, alpha)
+
+
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """y = beta·input + alpha·Σ_b batch1[b] @ batch2[b] for batches (b, n, m) and (b, m, p) (bmm's checks): one
+    product of batch1's matrices side by side, (n, b·m), and batch2's stacked, (b·m, p), whose sum over b·m runs
+    over every batch's m;  dinput = beta·g summed to its shape, dbatch1[b] = alpha·g @ batch2[b]ᵀ,
+    dbatch2[b] = alpha·batch1[b]ᵀ @ g (matmul's, reshaped back)."""
+    op = "addbmm"
+    _require_operands(op, batch1, batch2, 3, "batches of matrices (b, n, m) and (b, m, p)")
+    batches, rows, inner = batch1.shape
+    side_by_side = batch1.permute(1, 0, 2).reshape(rows, batches * inner)
+    stacked = batch2.reshape(batches * inner, batch2.shape[2])
+    return _scaled_sum(op, input, matmul(side_by_side, stacked), beta, alpha)
+
+
+def multi_dot(tensors):
+    """The product of two or more tensors, matrices but for the first and the last, which may be vectors (a row and
+    a column, their dim dropped from the result again), multiplied in the order of fewest multiplications:
+    torch.linalg.multi_dot (numpy's). mm's gradients along the order taken. The order is the matrix-chain
+    programme, ties going to the first split as in torch's (whose own three-matrix rule sends a tie the other
+    way, which changes only the rounding)."""
+    return _multi_dot("multi_dot", list(tensors))
+
+
+def _multi_dot(op, tensors):
+    if len(tensors) < 2:
+        raise ValueError(f"{op}: expected at least 2 tensors, got {len(tensors)}")
+    _require_tensors(op, *tensors)
+    for i, t in enumerate(tensors):
+        ends = i in (0, len(tensors) - 1)
+        if t.ndim not in ((1, 2) if ends else (2,)):
+            raise ValueError(f"{op}: tensor {i} must be {'1-D or 2-D' if ends else '2-D'}, got shape {t.shape}")
+    if len({t.dtype for t in tensors}) > 1:
+        raise TypeError(f"{op}: the tensors must share one dtype, got {', '.join(str(t.dtype) for t in tensors)}")
+    row, column = tensors[0].ndim == 1, tensors[-1].ndim == 1
+    matrices = [tensors[0].unsqueeze(0) if row else tensors[0], *tensors[1:-1],
+                tensors[-1].unsqueeze(1) if column else tensors[-1]]
+    for i, (a, b) in enumerate(zip(matrices, matrices[1:])):
+        if a.shape[1] != b.shape[0]:
+            raise ValueError(f"{op}: tensors {i} and {i + 1} of shapes {tensors[i].shape} and {tensors[i + 1].shape} "
+                             f"cannot be multiplied")
+    y = _chain_product(matrices)
+    return y[0, 0] if row and column else y.squeeze(1) if column else y.squeeze(0) if row else y
+
+
+def _chain_product(matrices):
+    """The product of the matrices in the order of fewest multiplications: cost[i, j] is the least for
+    matrices i..j, split[i, j] the k of its last product (i..k)(k+1..j), found for every span by length."""
+    sizes = [m.shape[0] for m in matrices] + [matrices[-1].shape[1]]
+    cost, split = {(i, i): 0 for i in range(len(matrices))}, {}
+    for length in range(1, len(matrices)):
+        for i in range(len(matrices) - length):
+            j = i + length
+            cost[i, j], split[i, j] = min((cost[i, k] + cost[k + 1, j] + sizes[i] * sizes[k + 1] * sizes[j + 1], k)
+                                          for k in range(i, j))
+
+    def product(i, j):
+        if i == j:
+            return matrices[i]
+        k = split[i, j]
+        return mm(product(i, k), product(k + 1, j))
+    return product(0, len(matrices) - 1)
+
+
+def chain_matmul(*matrices):
+    """torch's deprecated chain_matmul (with its warning): the product of one or more matrices, multi_dot's."""
+    warnings.warn("chain_matmul is deprecated. Use linalg.multi_dot instead, which takes a list of two or more "
+                  "tensors rather than several arguments.", UserWarning, stacklevel=2)
+    op = "chain_matmul"
+    _require_tensors(op, *matrices)
+    if not matrices or any(m.ndim != 2 for m in matrices):
+        raise ValueError(f"{op}: expected one or more matrices (2-D), got shapes "
+                         f"{', '.join(str(m.shape) for m in matrices) or 'none'}")
+    return matrices[0].clone() if len(matrices) == 1 else _multi_dot(op, list(matrices))
 
 
 def kron(a, b):
@@ -242,8 +359,11 @@ def einsum(equation, *operands):
     other operand nor the output names are summed, and the operands are multiplied in pairs, left to right, each
     pair one matmul of the two permuted and reshaped to batches of matrices (batch: the shared subscripts still
     needed; summed over: the shared ones not needed any more). A subscript of size 1 broadcasts, as in PyTorch.
-    Operands may also be given as one list."""
-    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+    Operands may also be given as one list, or in torch's sublist form: einsum(a, [0, 1], b, [1, 2], [0, 2]) is
+    einsum('AB,BC->AC', a, b) (see _sublist_equation)."""
+    if isinstance(equation, Tensor):
+        equation, operands = _sublist_equation((equation, *operands))
+    elif len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     _require_tensors("einsum", *operands)
     if not isinstance(equation, str):
@@ -265,6 +385,30 @@ def einsum(equation, *operands):
         result, labels = _contract(result, labels, x, x_labels, later, sizes)
     result, labels = _sum_unneeded(result, labels, set(output))
     return result.permute(*(labels.index(label) for label in output)) if output else result
+
+
+def _sublist_equation(args):
+    """(equation, operands) of torch's sublist form (operand, its subscripts, operand, its subscripts, ..., and the
+    output's subscripts or not): a subscript is an int, n < 26 the letter A + n and 26 <= n < 52 the letter
+    a + (n - 26), as torch's, or ... (Ellipsis)."""
+    operands, sublists = args[0::2], args[1::2]
+    output = None
+    if len(args) % 2:  # the output's subscripts close the list
+        operands, output = operands[:-1], operands[-1]
+    _require_tensors("einsum", *operands)
+
+    def letters(sublist):
+        if not isinstance(sublist, (list, tuple)):
+            raise TypeError(f"einsum: in the sublist form each operand is followed by a list of its subscripts, got "
+                            f"{type(sublist).__name__}")
+        for n in sublist:
+            if n is not Ellipsis and not (is_int(n) and 0 <= n < 52):
+                raise ValueError(f"einsum: a subscript of the sublist form must be an int in [0, 52) or ..., got "
+                                 f"{n!r}")
+        return "".join("..." if n is Ellipsis else chr(ord("A") + n) if n < 26 else chr(ord("a") + n - 26)
+                       for n in sublist)
+    equation = ",".join(letters(sublist) for sublist in sublists)
+    return equation + ("" if output is None else "->" + letters(output)), operands
 
 
 def _shown(label):

@@ -1,6 +1,6 @@
-"""Pooling and resizing (nearest-neighbour, bilinear, bicubic) of (N, C, H, W) tensors, plane by plane, and pooling of
-(N, C, D, H, W) volumes; pooling also takes one unbatched image (C, H, W) or volume (C, D, H, W), as PyTorch's does
-(ops/conv.py's takes_unbatched, takes_unbatched_volume).
+"""Pooling and resizing (nearest-neighbour, area, bilinear, bicubic) of (N, C, H, W) tensors, plane by plane, and
+pooling of (N, C, D, H, W) volumes; pooling also takes one unbatched image (C, H, W) or volume (C, D, H, W), as
+PyTorch's does (ops/conv.py's takes_unbatched, takes_unbatched_volume).
 
 A window tap (a, b) of output pixel (i, j) reads x at (i·s - p + a·d, j·s - p + b·d) (stride s,
 padding p, dilation d). Output size per axis: floor((n + 2p - d(k-1) - 1)/s) + 1, or with ceil_mode
@@ -28,10 +28,17 @@ the 3-d ones (volumes: a tap (e, a, b) of output (t, i, j) reads x at (t·s - p 
              as the 2-d ones: a third bin-average product for depth, and bins' taps listed in (d, h, w) order.
 interpolate  nearest, integer factors (kh, kw): y[i, j] = x[i // kh, j // kw], the transposed
              convolution of each plane with an all-ones kh×kw kernel at stride (kh, kw): every input pixel
-             spread over its block. Its gradient sums each block (sum pooling, the convolution), and
-             vice versa. Other ratios: a gather by PyTorch's index rule floor(i · in/out) in float32,
-             whose gradient is a scatter-add; but an axis that keeps its size is copied, and one that doubles
-             reads i // 2, whatever the scale factor (PyTorch's nearest_idx).
+             spread over its block (where PyTorch's float rule below reads i // k). Its gradient sums each
+             block (sum pooling, the convolution), and vice versa. Other ratios: a gather by PyTorch's index
+             rule floor(i · in/out) in float32, whose gradient is a scatter-add; but an axis that keeps its
+             size is copied, and one that doubles reads i // 2, whatever the scale factor (PyTorch's
+             nearest_idx).
+             nearest-exact: the same gather by PyTorch's rule floor((i + 1/2) · in/out) (the product in float64,
+             rounded to float32 before the floor), which centres each output pixel on its source (Pillow's and
+             scikit-image's), with no exception for the axes that keep or double their size. (Of (N, C, L)
+             inputs too, the 2-d rule: PyTorch's 1-d CPU kernel reads one pixel further where (i + 1/2)·in/out
+             is a whole number that float32 rounds below, in 7 of the 3,900 sizes up to 39 → 99.)
+             area: adaptive_avg_pool2d to the output size (each output pixel the mean of its bin).
              linear (of (N, C, L) inputs): bilinear of height-1 images, whose height it copies.
              bilinear, bicubic: separable, y = A_h·x·A_wᵀ per plane, dx = A_hᵀ·g·A_w (see _across_planes);
              row i of A (out × n, one axis of n inputs) holds the weights by which output pixel i sums the inputs.
@@ -444,6 +451,8 @@ CUBIC_A = -0.75
 ANTIALIASED_CUBIC_A = -0.5
 # the modes that interpolate between inputs through a kernel, and the radius of each one's kernel in input pixels
 KERNEL_RADIUS = {"bilinear": 1, "bicubic": 2}
+# the modes that take each output pixel from the inputs without a kernel, and so no align_corners, on any rank
+UNINTERPOLATED_MODES = ("nearest", "nearest-exact", "area")
 
 
 def _kernel(xp, mode, antialias, d):
@@ -515,30 +524,32 @@ def _resampling_matrix(xp, size, out, scale, mode, align_corners, antialias, dty
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
-    """Resizing of (N, C, H, W) to `size` or by `scale_factor`, mode "nearest", "bilinear" or "bicubic"
-    (align_corners False unless given; antialias, for downscaling, with the last two), or of (N, C, L), mode
-    "nearest" or "linear"; see the module docstring."""
+    """Resizing of (N, C, H, W) to `size` or by `scale_factor`, mode "nearest", "nearest-exact", "area", "bilinear"
+    or "bicubic" (align_corners False unless given; antialias, for downscaling, with the last two), or of (N, C, L),
+    mode "nearest", "nearest-exact", "area" or "linear"; see the module docstring."""
     op = "interpolate"
     require_floating(op, input)
-    if mode not in ("nearest", "linear") and mode not in KERNEL_RADIUS:
-        raise NotImplementedError(f"{op}: mode {mode!r} is not implemented; only 'nearest', 'linear', 'bilinear' "
-                                  f"and 'bicubic' are")
+    if mode not in UNINTERPOLATED_MODES and mode != "linear" and mode not in KERNEL_RADIUS:
+        raise NotImplementedError(f"{op}: mode {mode!r} is not implemented; only 'nearest', 'nearest-exact', "
+                                  f"'area', 'linear', 'bilinear' and 'bicubic' are")
     if antialias and (mode not in KERNEL_RADIUS or input.ndim != 4):  # as PyTorch
         raise ValueError(f"{op}: antialias needs mode 'bilinear' or 'bicubic' and a 4-D input (N, C, H, W), got "
                          f"mode {mode!r} and shape {input.shape}")
-    if (mode == "linear") != (input.ndim == 3) and mode != "nearest":  # PyTorch's pairs of modes and ranks
+    if (mode == "linear") != (input.ndim == 3) and mode not in UNINTERPOLATED_MODES:  # PyTorch's modes and ranks
         raise ValueError(f"{op}: mode {mode!r} needs a {'3' if mode == 'linear' else '4'}-D input, got shape "
                          f"{input.shape}")
-    if mode == "nearest" and align_corners is not None:  # as PyTorch: it would mean nothing there
+    if mode in UNINTERPOLATED_MODES and align_corners is not None:  # as PyTorch: it would mean nothing there
         raise ValueError(f"{op}: align_corners can only be set with modes 'linear', 'bilinear' and 'bicubic', "
-                         f"not 'nearest'")
+                         f"not {mode!r}")
     if input.ndim == 3:
         return _interpolate_1d(input, size, scale_factor, mode, align_corners, recompute_scale_factor)
     if input.ndim != 4:
         raise ValueError(f"{op}: expected a 3-D input (N, C, L) or a 4-D one (N, C, H, W), got shape {input.shape}")
     out_hw, scales = _output_size_and_scales(op, input, size, scale_factor, recompute_scale_factor)
-    if mode == "nearest":
-        return _nearest(input, out_hw, scales)
+    if mode == "area":
+        return adaptive_avg_pool2d(input, out_hw)
+    if mode in ("nearest", "nearest-exact"):
+        return _nearest(input, out_hw, scales, exact=mode == "nearest-exact")
     return _across_planes(input, *(_resampling_matrix(input.backend.xp, n, o, s, mode, bool(align_corners),
                                                       bool(antialias), input.dtype)
                                    for n, o, s in zip(input.shape[2:], out_hw, scales)))
@@ -579,14 +590,16 @@ def upsample_bilinear(input, size=None, scale_factor=None):
     return _deprecated_upsample("upsample_bilinear", input, size, scale_factor, "bilinear", align_corners=True)
 
 
-def _nearest(input, out_hw, scales):
-    """Nearest-neighbour resizing (module docstring): PyTorch's index rule floor(i·scale) runs in float32."""
+def _nearest(input, out_hw, scales, exact):
+    """Nearest-neighbour resizing (module docstring), by PyTorch's index rule floor(i·scale) in float32, or with
+    `exact` ("nearest-exact") floor((i + 1/2)·scale)."""
     batch, channels, height, width = input.shape
     scales = tuple(np.float32(s) for s in scales)
-    # the rule is i // k where the output is k times the input and the scale 1/k (not so for a scale_factor
-    # that only rounds down to k times), and, whatever the scale, where it is once or twice the input
-    factors = [o // n if o % n == 0 and (o in (n, 2 * n) or s == np.float32(n / o)) else 0
-               for n, o, s in zip((height, width), out_hw, scales)]
+    # an axis whose output is k times its input runs as a block copy where the rule reads i // k: not so for a
+    # scale_factor that only rounds down to k times, nor for some k where i·(1/k) rounds below a whole number in
+    # float32 (k = 41, i = 41); checked on the host, a few numbers per output pixel of one row
+    factors = [o // n if o % n == 0 and np.array_equal(_nearest_sources(np, o, s, n, exact), np.arange(o) // (o // n))
+               else 0 for n, o, s in zip((height, width), out_hw, scales)]
     if all(factors):
         if factors == [1, 1]:
             return input.clone()
@@ -595,14 +608,20 @@ def _nearest(input, out_hw, scales):
                                   stride=tuple(factors), padding=(0, 0), dilation=(1, 1))
         return y.reshape(batch, channels, *out_hw)
     xp = input.backend.xp  # the source rows and columns are computed where the input lives (see pad._source_index)
-    rows, cols = (_nearest_sources(xp, o, s, n) for o, s, n in zip(out_hw, scales, (height, width)))
+    rows, cols = (_nearest_sources(xp, o, s, n, exact) for o, s, n in zip(out_hw, scales, (height, width)))
     return input[:, :, rows[:, None], cols[None, :]]
 
 
-def _nearest_sources(xp, out, scale, size):
+def _nearest_sources(xp, out, scale, size, exact):
     """The input pixel each of `out` output pixels reads along an axis of `size`: floor(i·scale) in float32, except
     that an axis that keeps its size is copied and one that doubles reads i // 2 whatever the scale, as PyTorch's
-    nearest_idx sets those two apart from float rounding."""
-    if out in (size, 2 * size):
+    nearest_idx sets those two apart from float rounding; or with `exact`, floor((i + 1/2)·scale) with no
+    exceptions, as PyTorch's nearest_exact_idx (its floorf((i + 0.5) * scale): the product in double, rounded to
+    float before the floor)."""
+    if exact:
+        source = ((xp.arange(out) + 0.5) * np.float64(scale)).astype(np.float32)
+    elif out in (size, 2 * size):
         return xp.arange(out) // (out // size)
-    return xp.minimum(xp.floor(xp.arange(out, dtype=np.float32) * scale).astype(np.int64), size - 1)
+    else:
+        source = xp.arange(out, dtype=np.float32) * scale
+    return xp.minimum(xp.floor(source).astype(np.int64), size - 1)

@@ -14,7 +14,7 @@ from ..arguments import is_number, require
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .activation import require_floating
-from .elementwise import _broadcast_shape, cast, clamp_min_passing_gradient, exp, log, maximum, minimum, where
+from .elementwise import _as_floating, _broadcast_shape, cast, clamp_min_passing_gradient, exp, log, maximum, minimum, where
 from .shape import dim_index, permute, reshape, unsqueeze
 
 MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])
@@ -232,10 +232,9 @@ def logsumexp(x, dim, keepdim=False):
     """y = log Σ_dim exp(x), computed as m + log Σ_dim exp(x - m) for m = max_dim x, so that no exp overflows; m is
     a constant (0 where it is ±inf, so that all -inf gives -inf and an inf gives inf, as PyTorch's):
     dx = g·exp(x - y) = g·softmax_dim(x), m's terms cancelling. Over no values it is log 0 = -inf (m = 0 there), and
-    bools and integers give float32, as PyTorch's."""
+    bools and integers give the default float dtype, as PyTorch's."""
     dims = normalize_dims("logsumexp", dim, x.ndim)
-    if not x.is_floating_point():
-        x = cast(x, np.dtype(np.float32))
+    x = _as_floating(x)
     xp = x.backend.xp
     if _count(x.shape, dims):
         largest = x.array.max(axis=dims, keepdims=True)

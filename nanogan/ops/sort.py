@@ -1,4 +1,5 @@
-"""Ordering along a dimension: argsort, sort and topk; unique, bincount, searchsorted and bucketize.
+"""Ordering along a dimension: argsort, sort and topk; unique, unique_consecutive, bincount, searchsorted and
+bucketize.
 
 Each orders x by the backend's stable sort (numpy's stable sort; CuPy's radix sort, stable too), so equal values
 keep their order in x, which is PyTorch's stable=True and one of the orders it allows without it. NaN counts as
@@ -10,6 +11,7 @@ larger than any number, as in PyTorch: last ascending, first descending. The val
 and its own gradient picks again, to any order; the indices are int64 and outside the graph.
 """
 import collections
+import math
 
 import numpy as np
 
@@ -77,6 +79,36 @@ def unique(x, sorted=True, return_inverse=False, return_counts=False, dim=None):
         return values
     inverse = Tensor(inverse.reshape(x.shape if axis is None else -1).astype(int64))
     counts = Tensor(counts.astype(int64))
+    return (values, inverse, counts) if return_inverse and return_counts else \
+        (values, inverse if return_inverse else counts)
+
+
+def unique_consecutive(x, return_inverse=False, return_counts=False, dim=None):
+    """x with each run of equal consecutive values (of x flattened) or slices (along dim) kept once; with
+    return_inverse, the run each element (slice) of x is in (of x's shape, or of dim's length), with return_counts,
+    each run's length: a tuple then, as unique's. A run starts at the first element and wherever one differs from
+    the one before (a slice: in any element), so each NaN is a run of its own, as in PyTorch. Outside the graph
+    (PyTorch has no gradient for it); inverse and counts int64."""
+    op = "unique_consecutive"
+    xp = x.backend.xp
+    if dim is None:
+        rows = x.array.reshape(-1, 1)
+    else:
+        if x.ndim == 0:  # dim_index takes 0 and -1 of a 0-d tensor; PyTorch's unique_consecutive does not
+            raise IndexError(f"{op}: dimension {dim} out of range for a 0-d tensor")
+        axis = dim_index(op, dim, x.ndim)
+        if x.numel() == 0 and x.shape[axis] != 0:  # slices of no elements: PyTorch refuses to compare them
+            raise ValueError(f"{op}: the tensor of shape {x.shape} has a dimension of size 0 other than dim {dim}")
+        others = math.prod(x.shape[:axis] + x.shape[axis + 1:])  # not -1, which numpy cannot size for no rows
+        rows = xp.moveaxis(x.array, axis, 0).reshape(x.shape[axis], others)
+    starts = xp.ones(rows.shape[0], dtype=bool)
+    starts[1:] = (rows[1:] != rows[:-1]).any(axis=1)
+    values = Tensor(x.array.reshape(-1)[starts] if dim is None else xp.compress(starts, x.array, axis=axis))
+    if not (return_inverse or return_counts):
+        return values
+    inverse = Tensor(xp.cumsum(starts).astype(int64).reshape(x.shape if dim is None else -1) - 1)
+    first = xp.flatnonzero(starts)
+    counts = Tensor(xp.diff(first, append=rows.shape[0]).astype(int64))
     return (values, inverse, counts) if return_inverse and return_counts else \
         (values, inverse if return_inverse else counts)
 

@@ -266,6 +266,24 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     return Conv2d.apply(*with_bias(input, weight, bias=bias), stride=stride, padding=padding, dilation=dilation)
 
 
+def _transposed_geometry(op, input, weight, stride, padding, dilation, output_padding, dims):
+    """A transposed convolution's stride, padding, dilation and output_padding as tuples of `dims` ints, checked,
+    and its output size: output_padding picks among the sizes that a strided or dilated convolution maps to one, so
+    it is below the stride or the dilation on each axis, and the output must have some size."""
+    stride, padding = int_tuple(op, "stride", stride, 1, dims), int_tuple(op, "padding", padding, 0, dims)
+    dilation = int_tuple(op, "dilation", dilation, 1, dims)
+    output_padding = int_tuple(op, "output_padding", output_padding, 0, dims)
+    if any(q >= s and q >= d for q, s, d in zip(output_padding, stride, dilation)):
+        raise ValueError(f"{op}: output_padding {output_padding} must be smaller than either stride {stride} "
+                         f"or dilation {dilation}")
+    out_size = transposed_output_size(input.shape[2:], weight.shape[2:], stride, padding, dilation, output_padding)
+    if min(out_size) <= 0:
+        raise ValueError(f"{op}: input of shape {input.shape} and weight of shape {weight.shape} with stride "
+                         f"{stride}, padding {padding}, dilation {dilation}, output_padding {output_padding} "
+                         f"give an output of size {out_size}, which is not positive")
+    return stride, padding, dilation, output_padding, out_size
+
+
 @takes_unbatched
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1, *,
                      _op="conv_transpose2d"):
@@ -274,17 +292,8 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     named in errors (conv_transpose1d runs here)."""
     op = _op
     _check_operands(op, input, weight, bias, groups, channels_axis=0)
-    stride, padding = int_pair(op, "stride", stride, 1), int_pair(op, "padding", padding, 0)
-    dilation = int_pair(op, "dilation", dilation, 1)
-    output_padding = int_pair(op, "output_padding", output_padding, 0)
-    if any(q >= s and q >= d for q, s, d in zip(output_padding, stride, dilation)):
-        raise ValueError(f"{op}: output_padding {output_padding} must be smaller than either stride {stride} "
-                         f"or dilation {dilation}")
-    out_hw = transposed_output_size(input.shape[2:], weight.shape[2:], stride, padding, dilation, output_padding)
-    if min(out_hw) <= 0:
-        raise ValueError(f"{op}: input of shape {input.shape} and weight of shape {weight.shape} with stride "
-                         f"{stride}, padding {padding}, dilation {dilation}, output_padding {output_padding} "
-                         f"give an output of size {out_hw}, which is not positive")
+    stride, padding, dilation, output_padding, out_hw = _transposed_geometry(
+        op, input, weight, stride, padding, dilation, output_padding, dims=2)
     if groups > 1:
         return _group_by_group(conv_transpose2d, groups, input, weight, bias, stride=stride, padding=padding,
                                output_padding=output_padding, dilation=dilation)
@@ -401,16 +410,8 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     docstring)."""
     op = "conv_transpose3d"
     _check_operands(op, input, weight, bias, groups, channels_axis=0, dims=3)
-    stride, padding = _triple(op, "stride", stride, 1), _triple(op, "padding", padding, 0)
-    dilation, output_padding = _triple(op, "dilation", dilation, 1), _triple(op, "output_padding", output_padding, 0)
-    if any(q >= s and q >= d for q, s, d in zip(output_padding, stride, dilation)):
-        raise ValueError(f"{op}: output_padding {output_padding} must be smaller than either stride {stride} "
-                         f"or dilation {dilation}")
-    out_size = transposed_output_size(input.shape[2:], weight.shape[2:], stride, padding, dilation, output_padding)
-    if min(out_size) <= 0:
-        raise ValueError(f"{op}: input of shape {input.shape} and weight of shape {weight.shape} with stride "
-                         f"{stride}, padding {padding}, dilation {dilation}, output_padding {output_padding} "
-                         f"give an output of size {out_size}, which is not positive")
+    stride, padding, dilation, output_padding, out_size = _transposed_geometry(
+        op, input, weight, stride, padding, dilation, output_padding, dims=3)
     batch, depth, kernel_depth = input.shape[0], input.shape[2], weight.shape[2]
     sent = conv_transpose2d(_depth_as_batch(input), _taps_as_channels(weight), None, stride[1:], padding[1:],
                             output_padding[1:], groups, dilation[1:])  # (N·D, Cout·KD, OH, OW)

@@ -1326,10 +1326,25 @@ def _resolve_dtype(data, dtype):
     return probe.dtype
 
 
+def _numbers_of(data):
+    """Nested lists `data` with each Tensor in them read as its one number (its 0-d host array, dtype kept), as
+    torch.tensor reads them; a Tensor of several elements is refused, as there, rather than joined."""
+    if isinstance(data, Tensor):
+        if data.numel() != 1:
+            raise ValueError(f"tensor: only one-element tensors can be elements of a list, got one of shape "
+                             f"{data.shape}; join tensors with ng.stack or ng.cat")
+        return data.numpy().reshape(())
+    if isinstance(data, (list, tuple)):
+        return [_numbers_of(item) for item in data]
+    return data
+
+
 def tensor(data, dtype=None, requires_grad=False, device="cpu"):
     """A new leaf tensor holding a copy of `data` (nested lists, numbers, numpy arrays, Tensors)."""
     if isinstance(data, Tensor):
         data = data.numpy()
+    elif isinstance(data, (list, tuple)):
+        data = _numbers_of(data)
     elif hasattr(data, "__cuda_array_interface__"):  # a GPU array: through the host, like any data
         data = backends.get("cuda").to_host(data)
     array = np.array(data, dtype=_resolve_dtype(data, dtype))

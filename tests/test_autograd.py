@@ -1245,9 +1245,14 @@ def test_integers_wrap_into_a_narrower_integer_dtype_as_in_torch():
 
 
 def test_tensor_creation_and_iteration_errors():
-    with pytest.raises(TypeError, match="tensor: expected numbers.*got elements of type Tensor; join tensors with "
-                                        "ng.stack"):
-        ng.tensor([ng.tensor(1.0), ng.tensor(2.0)])
+    torch = pytest.importorskip("torch")
+    for lib in (torch, ng):  # one-element tensors in a list are read as their numbers, larger ones refused
+        joined = lib.tensor([[lib.tensor(1, dtype=lib.int32), lib.ones(1, dtype=lib.int32)]])
+        assert tuple(joined.shape) == (1, 2) and str(joined.dtype).endswith("int32") and joined.tolist() == [[1, 1]]
+        with pytest.raises(ValueError, match="only one.element tensors"):
+            lib.tensor([lib.ones(2), lib.ones(2)])
+    with pytest.raises(ValueError, match=r"got one of shape \(2,\); join tensors with ng.stack"):
+        ng.tensor([ng.tensor(1.0), ng.ones(2)])
     with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
         list(ng.tensor(1.0))
     assert [t.item() for t in ng.tensor([1.0, 2.0])] == [1.0, 2.0]

@@ -36,7 +36,8 @@ class SharedInit:
                 self.weights[name] = {key: value.detach().cpu().numpy().copy()
                                       for key, value in model.state_dict().items()}
             else:
-                self.replaced[name] = model.state_dict()
+                self.replaced[name] = {key: value.detach().cpu().numpy().copy()
+                                       for key, value in model.state_dict().items()}
                 model.load_state_dict(self.weights[name])
 
 

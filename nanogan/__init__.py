@@ -48,6 +48,8 @@ from .ops.matmul import (matmul, mm, bmm, mv, dot, outer, outer as ger, tensordo
                          chain_matmul, kron, cdist, dist, cross, einsum)
 from . import linalg, nn, optim, utils  # noqa: E402  (ng.nn.functional, ng.optim.Adam, ng.utils.data, as in torch)
 from . import distributions  # ng.distributions.Normal, as torch.distributions
+from . import amp  # ng.amp.GradScaler (ng.cuda.amp's too), as torch.amp
+from .amp import autocast
 from .gan.checkpoint import save, load
 from .legacy import FloatTensor, DoubleTensor, LongTensor, IntTensor, ByteTensor, BoolTensor  # torch < 0.4's names
 

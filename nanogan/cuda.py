@@ -1,15 +1,21 @@
 """ng.cuda: what ported code asks torch.cuda, `device = "cuda" if ng.cuda.is_available() else "cpu"`. The GPU's
 own code is nanogan/backend/cuda. Every function but is_available and device_count needs the GPU, and says so
 where there is none ("device 'cuda' is not available here: ..."), as torch.cuda's do."""
+import sys
+
 import numpy as np
 
 from . import backend as backends
 from . import random
+from .amp import cuda_amp as amp
 from .legacy import TensorType
 
 # torch < 0.4's typed constructors on the GPU: `Tensor = ng.cuda.FloatTensor if cuda else ng.FloatTensor`
 FloatTensor, DoubleTensor, LongTensor = (TensorType(dtype, "cuda") for dtype in (np.float32, np.float64, np.int64))
 IntTensor, ByteTensor, BoolTensor = (TensorType(dtype, "cuda") for dtype in (np.int32, np.uint8, np.bool_))
+# torch.cuda.amp's GradScaler and autocast (nanogan/amp.py); known to the import system too, so that ported code's
+# `from nanogan.cuda.amp import GradScaler` finds it, though ng.cuda is a module rather than a package
+sys.modules[__name__ + ".amp"] = amp
 
 
 def is_available():

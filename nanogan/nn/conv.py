@@ -137,9 +137,8 @@ class _TransposedConvolution(_ConvBase):
 
     def forward(self, x, output_size=None):
         """output_size (H, W), (L,) or (D, H, W) — or with x's leading dims, (N, C, H, W) or (C, H, W) — picks among
-        the sizes
-        that a stride-s convolution maps to x's: it sets the output padding in place of the layer's own, as in
-        PyTorch."""
+        the sizes that a stride-s convolution maps to x's: it sets the output padding in place of the layer's own, as
+        in PyTorch."""
         self._check_input(x)
         output_padding = self.output_padding if output_size is None else self._output_padding_for(x, output_size)
         return self.convolve(x, self.weight, self.bias, self.stride, self.padding, output_padding, self.groups,
